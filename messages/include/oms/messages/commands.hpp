@@ -1,0 +1,119 @@
+// Commands: requests, imperative. Fixed-size like events; they are journaled as the inputs
+// a replay feeds back, so they carry the same envelope.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <type_traits>
+#include <variant>
+
+#include "oms/messages/counted_array.hpp"
+#include "oms/messages/decimal.hpp"
+#include "oms/messages/enums.hpp"
+#include "oms/messages/envelope.hpp"
+#include "oms/messages/fixed_string.hpp"
+#include "oms/messages/ids.hpp"
+
+namespace oms {
+
+struct SubmitOrder {
+  AccountId account; StrategyId strategy; InstrumentId instrument;
+  ClientOrderIdText client_order_id;
+  Side side = Side::kBuy; OrderType order_type = OrderType::kLimit; TimeInForce tif = TimeInForce::kGtc;
+  Decimal price, stop_price, quantity;
+  bool reduce_only = false;
+  friend bool operator==(const SubmitOrder&, const SubmitOrder&) = default;
+};
+OMS_DESCRIBE(SubmitOrder, account, strategy, instrument, client_order_id, side, order_type, tif, price,
+             stop_price, quantity, reduce_only)
+
+struct AmendOrder {
+  AccountId account; InstrumentId instrument; ClientOrderIdText client_order_id;
+  Decimal new_price, new_quantity;
+  friend bool operator==(const AmendOrder&, const AmendOrder&) = default;
+};
+OMS_DESCRIBE(AmendOrder, account, instrument, client_order_id, new_price, new_quantity)
+
+struct CancelOrder {
+  AccountId account; InstrumentId instrument; ClientOrderIdText client_order_id;
+  friend bool operator==(const CancelOrder&, const CancelOrder&) = default;
+};
+OMS_DESCRIBE(CancelOrder, account, instrument, client_order_id)
+
+// Cancels every open order of the account; on one instrument when it is valid.
+struct CancelAllOrders {
+  AccountId account; InstrumentId instrument;
+  friend bool operator==(const CancelAllOrders&, const CancelAllOrders&) = default;
+};
+OMS_DESCRIBE(CancelAllOrders, account, instrument)
+
+// Up to kMaxBatchOrders orders sent as one venue batch (Binance USD-M accepts 5; larger
+// batches are split by the router before they become commands).
+inline constexpr std::size_t kMaxBatchOrders = 5;
+using BatchOrders = CountedArray<SubmitOrder, kMaxBatchOrders>;
+struct SubmitBatch {
+  AccountId account;
+  BatchOrders orders;  // every order must name the same account
+  friend bool operator==(const SubmitBatch&, const SubmitBatch&) = default;
+};
+OMS_DESCRIBE(SubmitBatch, account, orders)
+
+struct RequestTransfer {
+  std::uint64_t transfer_id = 0;
+  AccountId from_account, to_account;
+  Market from_market = Market::kSpot, to_market = Market::kSpot;
+  AssetCode asset; Decimal amount;
+  friend bool operator==(const RequestTransfer&, const RequestTransfer&) = default;
+};
+OMS_DESCRIBE(RequestTransfer, transfer_id, from_account, to_account, from_market, to_market,
+             asset, amount)
+
+struct StartStrategy {
+  StrategyId strategy;
+  friend bool operator==(const StartStrategy&, const StartStrategy&) = default;
+};
+OMS_DESCRIBE(StartStrategy, strategy)
+
+struct StopStrategy {
+  StrategyId strategy; ReasonText reason;
+  friend bool operator==(const StopStrategy&, const StopStrategy&) = default;
+};
+OMS_DESCRIBE(StopStrategy, strategy, reason)
+
+// One parameter by name; the strategy validates the value text (a Decimal, a duration...).
+struct SetStrategyParam {
+  StrategyId strategy; FixedString<31> key; FixedString<63> value;
+  friend bool operator==(const SetStrategyParam&, const SetStrategyParam&) = default;
+};
+OMS_DESCRIBE(SetStrategyParam, strategy, key, value)
+
+struct TripKillSwitch {
+  LimitScope scope = LimitScope::kGlobal;
+  AccountId account; StrategyId strategy;
+  KillSwitchState state = KillSwitchState::kHalted;
+  ReasonText reason;
+  friend bool operator==(const TripKillSwitch&, const TripKillSwitch&) = default;
+};
+OMS_DESCRIBE(TripKillSwitch, scope, account, strategy, state, reason)
+
+struct ResetKillSwitch {
+  LimitScope scope = LimitScope::kGlobal;
+  AccountId account; StrategyId strategy;
+  friend bool operator==(const ResetKillSwitch&, const ResetKillSwitch&) = default;
+};
+OMS_DESCRIBE(ResetKillSwitch, scope, account, strategy)
+
+// Every command; the index is the wire kind (append only).
+using CommandPayload =
+    std::variant<SubmitOrder, AmendOrder, CancelOrder, CancelAllOrders, SubmitBatch,
+                 RequestTransfer, StartStrategy, StopStrategy, SetStrategyParam, TripKillSwitch,
+                 ResetKillSwitch>;
+
+struct Command {
+  Envelope envelope;
+  CommandPayload payload;
+  friend bool operator==(const Command&, const Command&) = default;
+};
+static_assert(std::is_trivially_copyable_v<Command>, "commands travel the rings by copy");
+
+}  // namespace oms

@@ -1,0 +1,73 @@
+// The small closed vocabularies of orders, positions, strategies and risk, with the text
+// names the JSON codec, the APIs and the logs use.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "oms/messages/describe.hpp"
+#include "oms/messages/ids.hpp"
+#include "oms/messages/instrument.hpp"
+
+namespace oms {
+
+enum class OrderStatus : std::uint8_t {
+  kInitialized, kPendingSubmit, kSubmitted, kAccepted, kPartiallyFilled, kFilled,
+  kPendingCancel, kCanceled, kPendingAmend, kAmended, kRejected, kExpired, kUnknown,
+};
+enum class Liquidity : std::uint8_t { kTaker, kMaker };
+enum class PositionSide : std::uint8_t { kBoth, kLong, kShort };  // one-way = kBoth
+enum class MarginType : std::uint8_t { kCross, kIsolated };
+enum class StrategyState : std::uint8_t { kStopped, kStarting, kRunning, kReducing, kHalted };
+enum class LimitScope : std::uint8_t { kGlobal, kAccount, kStrategy, kInstrument };
+enum class KillSwitchState : std::uint8_t { kActive, kReducingOnly, kHalted };
+enum class BookSide : std::uint8_t { kBid, kAsk };
+
+template <> struct EnumNames<ExchangeId> {
+  static constexpr std::array<std::string_view, 4> kNames{"binance", "bybit", "okx", "upbit"};
+};
+template <> struct EnumNames<Market> {
+  static constexpr std::array<std::string_view, 3> kNames{"spot", "usdm", "coinm"};
+};
+template <> struct EnumNames<Side> {
+  static constexpr std::array<std::string_view, 2> kNames{"buy", "sell"};
+};
+template <> struct EnumNames<OrderType> {
+  static constexpr std::array<std::string_view, 6> kNames{
+      "limit", "market", "stop_loss", "stop_loss_limit", "take_profit", "take_profit_limit"};
+};
+template <> struct EnumNames<TimeInForce> {
+  static constexpr std::array<std::string_view, 4> kNames{"gtc", "ioc", "fok", "post_only"};
+};
+template <> struct EnumNames<OrderStatus> {
+  static constexpr std::array<std::string_view, 13> kNames{
+      "initialized", "pending_submit", "submitted", "accepted", "partially_filled",
+      "filled", "pending_cancel", "canceled", "pending_amend", "amended", "rejected",
+      "expired", "unknown"};
+};
+template <> struct EnumNames<Liquidity> {
+  static constexpr std::array<std::string_view, 2> kNames{"taker", "maker"};
+};
+template <> struct EnumNames<PositionSide> {
+  static constexpr std::array<std::string_view, 3> kNames{"both", "long", "short"};
+};
+template <> struct EnumNames<MarginType> {
+  static constexpr std::array<std::string_view, 2> kNames{"cross", "isolated"};
+};
+template <> struct EnumNames<StrategyState> {
+  static constexpr std::array<std::string_view, 5> kNames{"stopped", "starting", "running",
+                                                          "reducing", "halted"};
+};
+template <> struct EnumNames<LimitScope> {
+  static constexpr std::array<std::string_view, 4> kNames{"global", "account", "strategy",
+                                                          "instrument"};
+};
+template <> struct EnumNames<KillSwitchState> {
+  static constexpr std::array<std::string_view, 3> kNames{"active", "reducing_only", "halted"};
+};
+template <> struct EnumNames<BookSide> {
+  static constexpr std::array<std::string_view, 2> kNames{"bid", "ask"};
+};
+
+}  // namespace oms

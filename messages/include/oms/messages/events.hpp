@@ -1,0 +1,251 @@
+// Events: facts, past tense. Each is a fixed-size, trivially copyable struct (so the same
+// value travels the hot-path rings), described once with OMS_DESCRIBE for both codecs.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <type_traits>
+#include <variant>
+
+#include "oms/messages/counted_array.hpp"
+#include "oms/messages/decimal.hpp"
+#include "oms/messages/enums.hpp"
+#include "oms/messages/envelope.hpp"
+#include "oms/messages/fixed_string.hpp"
+#include "oms/messages/ids.hpp"
+
+namespace oms {
+
+// ---- orders ------------------------------------------------------------------------------
+struct OrderSubmitted {
+  AccountId account; StrategyId strategy; InstrumentId instrument;
+  ClientOrderIdText client_order_id;
+  Side side = Side::kBuy; OrderType order_type = OrderType::kLimit; TimeInForce tif = TimeInForce::kGtc;
+  Decimal price, stop_price, quantity;
+  bool reduce_only = false;
+  friend bool operator==(const OrderSubmitted&, const OrderSubmitted&) = default;
+};
+OMS_DESCRIBE(OrderSubmitted, account, strategy, instrument, client_order_id, side, order_type, tif,
+             price, stop_price, quantity, reduce_only)
+
+struct OrderAccepted {
+  AccountId account; InstrumentId instrument; ClientOrderIdText client_order_id;
+  VenueOrderId venue_order_id;
+  friend bool operator==(const OrderAccepted&, const OrderAccepted&) = default;
+};
+OMS_DESCRIBE(OrderAccepted, account, instrument, client_order_id, venue_order_id)
+
+struct OrderRejected {
+  AccountId account; InstrumentId instrument; ClientOrderIdText client_order_id;
+  std::uint16_t code = 0;        // ours: risk 2xxx, order 3xxx, venue 4xxx
+  std::int32_t venue_code = 0;   // the venue's own code (Binance -2010), 0 when ours
+  ReasonText reason;
+  friend bool operator==(const OrderRejected&, const OrderRejected&) = default;
+};
+OMS_DESCRIBE(OrderRejected, account, instrument, client_order_id, code, venue_code, reason)
+
+struct OrderPartiallyFilled {
+  AccountId account; InstrumentId instrument; ClientOrderIdText client_order_id;
+  Decimal cum_qty, leaves_qty, avg_price;
+  friend bool operator==(const OrderPartiallyFilled&, const OrderPartiallyFilled&) = default;
+};
+OMS_DESCRIBE(OrderPartiallyFilled, account, instrument, client_order_id, cum_qty, leaves_qty,
+             avg_price)
+
+struct OrderFilled {
+  AccountId account; InstrumentId instrument; ClientOrderIdText client_order_id;
+  Decimal cum_qty, avg_price;
+  friend bool operator==(const OrderFilled&, const OrderFilled&) = default;
+};
+OMS_DESCRIBE(OrderFilled, account, instrument, client_order_id, cum_qty, avg_price)
+
+struct OrderCanceled {
+  AccountId account; InstrumentId instrument; ClientOrderIdText client_order_id;
+  Decimal cum_qty;  // what filled before the cancel took effect
+  friend bool operator==(const OrderCanceled&, const OrderCanceled&) = default;
+};
+OMS_DESCRIBE(OrderCanceled, account, instrument, client_order_id, cum_qty)
+
+struct OrderAmended {
+  AccountId account; InstrumentId instrument; ClientOrderIdText client_order_id;
+  Decimal price, quantity;
+  friend bool operator==(const OrderAmended&, const OrderAmended&) = default;
+};
+OMS_DESCRIBE(OrderAmended, account, instrument, client_order_id, price, quantity)
+
+struct OrderExpired {
+  AccountId account; InstrumentId instrument; ClientOrderIdText client_order_id;
+  Decimal cum_qty;
+  friend bool operator==(const OrderExpired&, const OrderExpired&) = default;
+};
+OMS_DESCRIBE(OrderExpired, account, instrument, client_order_id, cum_qty)
+
+// The venue's answer to a status query (after a lost ack or a restart).
+struct OrderStatusReconciled {
+  AccountId account; InstrumentId instrument; ClientOrderIdText client_order_id;
+  VenueOrderId venue_order_id;
+  OrderStatus status = OrderStatus::kUnknown;
+  Decimal cum_qty, avg_price;
+  friend bool operator==(const OrderStatusReconciled&, const OrderStatusReconciled&) = default;
+};
+OMS_DESCRIBE(OrderStatusReconciled, account, instrument, client_order_id, venue_order_id, status,
+             cum_qty, avg_price)
+
+struct FillReceived {
+  AccountId account; StrategyId strategy; InstrumentId instrument;
+  ClientOrderIdText client_order_id;
+  TradeId trade_id;  // deduplication key, per instrument
+  Side side = Side::kBuy;
+  Decimal price, quantity, fee;
+  AssetCode fee_asset;
+  Liquidity liquidity = Liquidity::kTaker;
+  friend bool operator==(const FillReceived&, const FillReceived&) = default;
+};
+OMS_DESCRIBE(FillReceived, account, strategy, instrument, client_order_id, trade_id, side, price,
+             quantity, fee, fee_asset, liquidity)
+
+// ---- accounts and positions ----------------------------------------------------------------
+struct BalanceUpdated {
+  AccountId account; ExchangeId exchange = ExchangeId::kBinance; Market market = Market::kSpot;
+  AssetCode asset;
+  Decimal free, locked;
+  friend bool operator==(const BalanceUpdated&, const BalanceUpdated&) = default;
+};
+OMS_DESCRIBE(BalanceUpdated, account, exchange, market, asset, free, locked)
+
+struct PositionUpdated {
+  AccountId account; InstrumentId instrument;
+  PositionSide position_side = PositionSide::kBoth;
+  Decimal size;  // signed in one-way mode; positive for a hedge-mode leg
+  Decimal entry_price;
+  std::uint16_t leverage = 1;
+  MarginType margin_type = MarginType::kCross;
+  Decimal isolated_margin, unrealized_pnl, realized_pnl;
+  friend bool operator==(const PositionUpdated&, const PositionUpdated&) = default;
+};
+OMS_DESCRIBE(PositionUpdated, account, instrument, position_side, size, entry_price, leverage,
+             margin_type, isolated_margin, unrealized_pnl, realized_pnl)
+
+struct FundingPaid {
+  AccountId account; InstrumentId instrument; AssetCode asset;
+  Decimal amount;  // negative: paid; positive: received
+  friend bool operator==(const FundingPaid&, const FundingPaid&) = default;
+};
+OMS_DESCRIBE(FundingPaid, account, instrument, asset, amount)
+
+// ---- transfers -------------------------------------------------------------------------------
+struct TransferRequested {
+  std::uint64_t transfer_id = 0;
+  AccountId from_account, to_account;
+  Market from_market = Market::kSpot, to_market = Market::kSpot;
+  AssetCode asset; Decimal amount;
+  friend bool operator==(const TransferRequested&, const TransferRequested&) = default;
+};
+OMS_DESCRIBE(TransferRequested, transfer_id, from_account, to_account, from_market, to_market,
+             asset, amount)
+
+struct TransferCompleted {
+  std::uint64_t transfer_id = 0;
+  VenueOrderId venue_transfer_id;
+  friend bool operator==(const TransferCompleted&, const TransferCompleted&) = default;
+};
+OMS_DESCRIBE(TransferCompleted, transfer_id, venue_transfer_id)
+
+struct TransferFailed {
+  std::uint64_t transfer_id = 0;
+  std::uint16_t code = 0; std::int32_t venue_code = 0; ReasonText reason;
+  friend bool operator==(const TransferFailed&, const TransferFailed&) = default;
+};
+OMS_DESCRIBE(TransferFailed, transfer_id, code, venue_code, reason)
+
+// ---- strategies and risk ---------------------------------------------------------------------
+struct StrategyStateChanged {
+  StrategyId strategy; StrategyState state = StrategyState::kStopped; ReasonText reason;
+  friend bool operator==(const StrategyStateChanged&, const StrategyStateChanged&) = default;
+};
+OMS_DESCRIBE(StrategyStateChanged, strategy, state, reason)
+
+struct RiskBreached {
+  LimitScope scope = LimitScope::kGlobal;
+  AccountId account; StrategyId strategy; InstrumentId instrument;
+  std::uint16_t code = 0;  // risk 2xxx
+  Decimal value, limit;
+  friend bool operator==(const RiskBreached&, const RiskBreached&) = default;
+};
+OMS_DESCRIBE(RiskBreached, scope, account, strategy, instrument, code, value, limit)
+
+struct KillSwitchTripped {
+  LimitScope scope = LimitScope::kGlobal;
+  AccountId account; StrategyId strategy;
+  KillSwitchState state = KillSwitchState::kHalted;
+  ReasonText reason;
+  friend bool operator==(const KillSwitchTripped&, const KillSwitchTripped&) = default;
+};
+OMS_DESCRIBE(KillSwitchTripped, scope, account, strategy, state, reason)
+
+// ---- market data -----------------------------------------------------------------------------
+struct BookLevel {
+  BookSide side = BookSide::kBid;
+  Decimal price, quantity;  // quantity zero = remove the level
+  friend bool operator==(const BookLevel&, const BookLevel&) = default;
+};
+OMS_DESCRIBE(BookLevel, side, price, quantity)
+
+// A venue book message is cut into chunks of at most kBookChunkLevels levels so that every
+// event is fixed-size; chunks of one message share its sequence numbers, `chunk` counts
+// from 0 and `last_chunk` marks the end (the book applies the message then).
+inline constexpr std::size_t kBookChunkLevels = 24;
+using BookLevels = CountedArray<BookLevel, kBookChunkLevels>;
+
+struct BookSnapshot {
+  InstrumentId instrument;
+  std::uint64_t last_update_id = 0;  // Binance lastUpdateId
+  std::uint16_t chunk = 0; bool last_chunk = true;
+  BookLevels levels;
+  friend bool operator==(const BookSnapshot&, const BookSnapshot&) = default;
+};
+OMS_DESCRIBE(BookSnapshot, instrument, last_update_id, chunk, last_chunk, levels)
+
+struct BookDelta {
+  InstrumentId instrument;
+  std::uint64_t first_update_id = 0;  // Binance U
+  std::uint64_t last_update_id = 0;   // Binance u
+  std::uint64_t prev_update_id = 0;   // Binance futures pu (0 where the venue has none)
+  std::uint16_t chunk = 0; bool last_chunk = true;
+  BookLevels levels;
+  friend bool operator==(const BookDelta&, const BookDelta&) = default;
+};
+OMS_DESCRIBE(BookDelta, instrument, first_update_id, last_update_id, prev_update_id, chunk,
+             last_chunk, levels)
+
+struct TradePrinted {
+  InstrumentId instrument; TradeId trade_id;
+  Decimal price, quantity;
+  Side aggressor = Side::kBuy;
+  friend bool operator==(const TradePrinted&, const TradePrinted&) = default;
+};
+OMS_DESCRIBE(TradePrinted, instrument, trade_id, price, quantity, aggressor)
+
+struct BestBidOffer {
+  InstrumentId instrument; std::uint64_t update_id = 0;
+  Decimal bid_price, bid_qty, ask_price, ask_qty;
+  friend bool operator==(const BestBidOffer&, const BestBidOffer&) = default;
+};
+OMS_DESCRIBE(BestBidOffer, instrument, update_id, bid_price, bid_qty, ask_price, ask_qty)
+
+// Every event. The index is the event's wire kind: append only, never reorder.
+using EventPayload =
+    std::variant<OrderSubmitted, OrderAccepted, OrderRejected, OrderPartiallyFilled, OrderFilled,
+                 OrderCanceled, OrderAmended, OrderExpired, OrderStatusReconciled, FillReceived,
+                 BalanceUpdated, PositionUpdated, FundingPaid, TransferRequested,
+                 TransferCompleted, TransferFailed, StrategyStateChanged, RiskBreached,
+                 KillSwitchTripped, BookSnapshot, BookDelta, TradePrinted, BestBidOffer>;
+
+struct Event {
+  Envelope envelope;
+  EventPayload payload;
+  friend bool operator==(const Event&, const Event&) = default;
+};
+static_assert(std::is_trivially_copyable_v<Event>, "events travel the rings by copy");
+
+}  // namespace oms
