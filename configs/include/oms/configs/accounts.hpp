@@ -1,0 +1,106 @@
+// accounts.yaml: trading accounts grouped by exchange (main accounts and their
+// sub-accounts), and how strategies are routed to them.
+//
+//   accounts:
+//     binance:
+//       binance_main:
+//         type: main
+//         api_key_vault_path: binance_main
+//         spot_enabled: true
+//         futures_enabled: true
+//       binance_spot_arb:
+//         type: sub
+//         parent: binance_main
+//         api_key_vault_path: binance_sub_spot_arb
+//         spot_enabled: true
+//         futures_enabled: false
+//         strategy: arbitrage           # optional
+//         max_balance_usdt: 10000       # optional
+//   account_routing:
+//     default: binance_main
+//     strategies: {arbitrage: binance_spot_arb}
+//     balance_rules: {min_main_balance: 100000, max_sub_balance: 50000}
+//     rebalance: {enabled: true, schedule: daily, time: "00:00 UTC"}
+//
+// Account names are unique across all exchanges: they appear without the exchange in
+// transfer subjects and file paths.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "oms/messages/decimal.hpp"
+#include "oms/messages/ids.hpp"
+
+namespace oms::configs {
+
+// Binance allows 200 sub-accounts under one main account; we hold every venue to it.
+inline constexpr std::size_t kMaxSubAccountsPerMain = 200;
+// Highest leverage any venue we trade offers (Binance USD-M).
+inline constexpr int kMaxLeverage = 125;
+
+enum class AccountType : std::uint8_t { kMain, kSub };
+
+struct Account {
+  AccountId id{};  // dense, in file order
+  std::string name;
+  ExchangeId exchange = ExchangeId::kBinance;
+  AccountType type = AccountType::kMain;
+  AccountId parent{};  // the main account of a sub-account; invalid for a main account
+  std::string api_key_vault_path;
+  bool spot_enabled = false;
+  bool futures_enabled = false;  // USD-M (and later COIN-M) derivatives
+  std::string strategy;          // the strategy this account is dedicated to; empty if none
+  std::optional<Decimal> max_balance_usdt{};
+  std::optional<int> max_leverage{};  // 1..kMaxLeverage; futures accounts only
+  std::optional<Decimal> max_position_usdt{};
+
+  // Whether this account may trade the market (spot, or a futures market).
+  [[nodiscard]] bool trades(Market m) const noexcept;
+};
+
+struct BalanceRules {
+  Decimal min_main_balance{};  // USDT kept on each main account
+  Decimal max_sub_balance{};   // USDT cap on any sub-account
+};
+
+enum class RebalanceSchedule : std::uint8_t { kHourly, kDaily };
+
+struct Rebalance {
+  bool enabled = false;
+  RebalanceSchedule schedule = RebalanceSchedule::kDaily;
+  std::chrono::minutes time_utc{0};  // minutes after 00:00 UTC; daily schedule only
+};
+
+struct StrategyRoute {
+  std::string strategy;
+  AccountId account{};
+};
+
+struct AccountRouting {
+  AccountId default_account{};
+  std::vector<StrategyRoute> strategies;  // file order
+  std::optional<BalanceRules> balance_rules{};
+  std::optional<Rebalance> rebalance{};
+};
+
+struct AccountsConfig {
+  std::vector<Account> accounts;  // accounts[i].id == AccountId(i)
+  Interner<AccountId> ids;
+  AccountRouting routing{};
+
+  // The account of that name, or nullptr.
+  [[nodiscard]] const Account* find(std::string_view name) const;
+  [[nodiscard]] const Account& at(AccountId id) const { return accounts.at(id.index()); }
+};
+
+// Parses and validates accounts.yaml text on its own (references to exchanges.yaml and
+// strategies.yaml are checked by load_config_*). Throws ConfigError with all problems found.
+[[nodiscard]] AccountsConfig load_accounts_from_string(std::string_view text,
+                                                       std::string_view filename);
+
+}  // namespace oms::configs

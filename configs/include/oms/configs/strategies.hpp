@@ -1,0 +1,131 @@
+// strategies.yaml: the strategies the daemon runs, keyed by name, each with a type.
+//
+//   strategies:
+//     arbitrage:
+//       type: arbitrage
+//       enabled: true
+//       pairs:
+//         - {symbol: BTC/USDT, exchanges: [binance, bybit], min_profit_rate: 0.001, max_position:
+//         10000}
+//       execution: {mode: aggressive, timeout: 500ms, retry: 3}
+//       accounts: {binance: binance_spot_arb, bybit: bybit_arb}
+//     market_making:
+//       type: market_making
+//       enabled: true
+//       instruments:
+//         - {symbol: BTC/USDT, exchange: binance, account: binance_mm, spread_bps: 10,
+//            quote_size: 0.1, max_inventory: 1.0, refresh_rate: 1s}
+//       risk_limits: {max_daily_loss: 1000, max_position_value: 50000, auto_stop_loss: 0.02}
+//     trend_following:
+//       type: trend_following
+//       enabled: false
+//       instruments:
+//         - {symbol: BTC/USDT:USDT, exchange: binance, account: binance_futures_trend,
+//            timeframe: 1m, fast_period: 20, slow_period: 50, order_size: 0.01,
+//            max_position: 0.05, leverage: 3}
+//
+// Strategy names are unique; they appear in subjects and file paths.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "oms/messages/decimal.hpp"
+#include "oms/messages/ids.hpp"
+#include "oms/messages/symbols.hpp"
+
+namespace oms::configs {
+
+enum class StrategyType : std::uint8_t { kArbitrage, kMarketMaking, kTrendFollowing };
+// Config names: "arbitrage", "market_making", "trend_following".
+[[nodiscard]] std::string_view to_string(StrategyType t) noexcept;
+
+// One symbol watched on several venues; a trade buys on one and sells on another.
+struct ArbitragePair {
+  CanonicalSymbol symbol;
+  Market market = Market::kSpot;  // from the symbol: spot, or usdm for BASE/QUOTE:QUOTE
+  std::vector<ExchangeId> exchanges;
+  Decimal min_profit_rate{};  // net of fees, as a fraction (0.001 = 0.1 %)
+  Decimal max_position{};     // quote-currency notional held per leg
+};
+
+enum class ExecutionMode : std::uint8_t { kAggressive, kPassive, kHybrid };
+
+struct ArbitrageExecution {
+  ExecutionMode mode = ExecutionMode::kAggressive;
+  std::chrono::milliseconds timeout{0};  // a leg not filled by then is cancelled
+  int retry = 0;                         // resubmissions of a failed leg
+};
+
+struct ArbitrageParams {
+  std::vector<ArbitragePair> pairs;
+  ArbitrageExecution execution{};
+  std::array<std::string, kExchangeCount> accounts{};  // by ExchangeId; empty: none
+};
+
+struct QuotedInstrument {
+  CanonicalSymbol symbol;
+  Market market = Market::kSpot;
+  ExchangeId exchange = ExchangeId::kBinance;
+  std::string account;
+  Decimal spread_bps{};     // full bid/ask spread around the reference price
+  Decimal quote_size{};     // base units per side
+  Decimal max_inventory{};  // base units, either sign
+  std::chrono::milliseconds refresh_rate{0};
+};
+
+struct MarketMakingRiskLimits {
+  Decimal max_daily_loss{};      // quote currency
+  Decimal max_position_value{};  // quote currency
+  Decimal auto_stop_loss{};      // fraction of position value (0.02 = 2 %)
+};
+
+struct MarketMakingParams {
+  std::vector<QuotedInstrument> instruments;
+  MarketMakingRiskLimits risk_limits{};
+};
+
+struct TrendInstrument {
+  CanonicalSymbol symbol;
+  Market market = Market::kSpot;
+  ExchangeId exchange = ExchangeId::kBinance;
+  std::string account;
+  std::chrono::milliseconds timeframe{0};  // bar length
+  int fast_period = 0;                     // bars in the fast average; < slow_period
+  int slow_period = 0;
+  Decimal order_size{};    // base units per order
+  Decimal max_position{};  // base units, either sign
+  int leverage = 1;        // 1 on spot
+};
+
+struct TrendFollowingParams {
+  std::vector<TrendInstrument> instruments;
+};
+
+struct Strategy {
+  StrategyId id{};  // dense, in file order
+  std::string name;
+  StrategyType type = StrategyType::kArbitrage;
+  bool enabled = false;
+  std::variant<ArbitrageParams, MarketMakingParams, TrendFollowingParams> params;
+};
+
+struct StrategiesConfig {
+  std::vector<Strategy> strategies;  // strategies[i].id == StrategyId(i)
+  Interner<StrategyId> ids;
+
+  // The strategy of that name, or nullptr.
+  [[nodiscard]] const Strategy* find(std::string_view name) const;
+  [[nodiscard]] const Strategy& at(StrategyId id) const { return strategies.at(id.index()); }
+};
+
+// Parses and validates strategies.yaml text on its own (references to accounts and
+// exchanges are checked by load_config_*). Throws ConfigError with all problems found.
+[[nodiscard]] StrategiesConfig load_strategies_from_string(std::string_view text,
+                                                           std::string_view filename);
+
+}  // namespace oms::configs

@@ -1,0 +1,129 @@
+// account_routing in accounts.yaml: which account a strategy's orders go to by default,
+// balance rules between main and sub-accounts, and the rebalance schedule.
+#include <algorithm>
+
+#include "loaders.hpp"
+
+namespace oms::configs::detail {
+namespace {
+
+constexpr int kMinutesPerHour = 60;
+constexpr int kHoursPerDay = 24;
+
+// "HH:MM UTC" -> minutes after midnight UTC.
+std::optional<std::chrono::minutes> parse_utc_time(std::string_view text) {
+  constexpr std::string_view kSuffix = " UTC";
+  if (text.size() != 5 + kSuffix.size() || text.substr(5) != kSuffix || text[2] != ':') {
+    return std::nullopt;
+  }
+  const auto digit = [&](std::size_t i) { return text[i] >= '0' && text[i] <= '9'; };
+  if (!digit(0) || !digit(1) || !digit(3) || !digit(4)) return std::nullopt;
+  const int hours = (text[0] - '0') * 10 + (text[1] - '0');
+  const int minutes = (text[3] - '0') * 10 + (text[4] - '0');
+  if (hours >= kHoursPerDay || minutes >= kMinutesPerHour) return std::nullopt;
+  return std::chrono::minutes(hours * kMinutesPerHour + minutes);
+}
+
+const Account* read_account_ref(const Field& f, const AccountsConfig& cfg, Diagnostics& diag) {
+  const auto name = read_string(f, diag);
+  if (!name) return nullptr;
+  const Account* a = cfg.find(*name);
+  if (a == nullptr) {
+    diag.error(f.value_mark(), f.label() + " names account '" + *name + "', which is not defined");
+  }
+  return a;
+}
+
+void read_routes(const Field& f, AccountsConfig& cfg, const References& refs, Diagnostics& diag) {
+  if (!expect_map(f, diag)) return;
+  MapReader m(f.value, " in account_routing.strategies", f.key_mark(), diag);
+  for (const Field& route : m.fields()) {
+    if (refs.strategy_names != nullptr &&
+        std::find(refs.strategy_names->begin(), refs.strategy_names->end(), route.key) ==
+            refs.strategy_names->end()) {
+      diag.error(route.key_mark(), "account_routing.strategies names strategy '" + route.key +
+                                       "', which is not defined in strategies.yaml");
+    }
+    const Account* a = read_account_ref(route, cfg, diag);
+    if (a == nullptr) continue;
+    if (!a->strategy.empty() && a->strategy != route.key) {
+      diag.error(route.value_mark(), route.label() + " names account '" + a->name +
+                                         "', which is dedicated to strategy '" + a->strategy + "'");
+      continue;
+    }
+    cfg.routing.strategies.push_back(StrategyRoute{route.key, a->id});
+  }
+}
+
+BalanceRules read_balance_rules(const Field& f, const AccountsConfig& cfg, Diagnostics& diag) {
+  BalanceRules out;
+  if (!expect_map(f, diag)) return out;
+  MapReader m(f.value, " in account_routing.balance_rules", f.key_mark(), diag);
+  m.allow_only({"min_main_balance", "max_sub_balance"});
+  if (const Field* g = m.require("min_main_balance")) {
+    out.min_main_balance = read_decimal(*g, diag, kNonNegative).value_or(Decimal{});
+  }
+  const Field* max_sub = m.require("max_sub_balance");
+  if (max_sub == nullptr) return out;
+  const auto cap = read_decimal(*max_sub, diag, kPositive);
+  if (!cap) return out;
+  out.max_sub_balance = *cap;
+  // A sub-account's own cap above the global one could never be honoured.
+  for (const Account& a : cfg.accounts) {
+    if (a.type == AccountType::kSub && a.max_balance_usdt && *a.max_balance_usdt > *cap) {
+      diag.error(max_sub->value_mark(),
+                 max_sub->label() + " is " + cap->to_string() + ", below max_balance_usdt " +
+                     a.max_balance_usdt->to_string() + " of sub-account '" + a.name + "'");
+    }
+  }
+  return out;
+}
+
+Rebalance read_rebalance(const Field& f, Diagnostics& diag) {
+  Rebalance out;
+  if (!expect_map(f, diag)) return out;
+  MapReader m(f.value, " in account_routing.rebalance", f.key_mark(), diag);
+  m.allow_only({"enabled", "schedule", "time"});
+  if (const Field* g = m.require("enabled")) out.enabled = read_bool(*g, diag).value_or(false);
+  const Field* schedule = m.require("schedule");
+  const auto text = schedule != nullptr ? read_string(*schedule, diag) : std::nullopt;
+  if (!text) return out;
+  if (*text == "hourly") {
+    out.schedule = RebalanceSchedule::kHourly;
+    if (const Field* g = m.find("time")) {
+      diag.error(g->key_mark(), g->label() + " applies to a daily schedule only");
+    }
+  } else if (*text == "daily") {
+    out.schedule = RebalanceSchedule::kDaily;
+    const Field* g = m.require("time");
+    const auto time = g != nullptr ? read_string(*g, diag) : std::nullopt;
+    if (!time) return out;
+    if (const auto minutes = parse_utc_time(*time)) {
+      out.time_utc = *minutes;
+    } else {
+      diag.error(g->value_mark(), g->label() + " must be HH:MM UTC, got '" + *time + "'");
+    }
+  } else {
+    diag.error(schedule->value_mark(),
+               schedule->label() + " must be hourly or daily, got '" + *text + "'");
+  }
+  return out;
+}
+
+}  // namespace
+
+void read_account_routing(const Field& f, AccountsConfig& cfg, const References& refs,
+                          Diagnostics& diag) {
+  if (!expect_map(f, diag)) return;
+  MapReader m(f.value, " in account_routing", f.key_mark(), diag);
+  m.allow_only({"default", "strategies", "balance_rules", "rebalance"});
+  if (const Field* g = m.require("default")) {
+    if (const Account* a = read_account_ref(*g, cfg, diag)) cfg.routing.default_account = a->id;
+  }
+  if (const Field* g = m.find("strategies")) read_routes(*g, cfg, refs, diag);
+  if (const Field* g = m.find("balance_rules"))
+    cfg.routing.balance_rules = read_balance_rules(*g, cfg, diag);
+  if (const Field* g = m.find("rebalance")) cfg.routing.rebalance = read_rebalance(*g, diag);
+}
+
+}  // namespace oms::configs::detail

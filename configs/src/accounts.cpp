@@ -1,0 +1,239 @@
+// accounts.yaml -> AccountsConfig: the accounts (grouped by exchange) and their hierarchy.
+#include "oms/configs/accounts.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "loaders.hpp"
+
+namespace oms::configs {
+namespace detail {
+namespace {
+
+// Where each account was read, for errors found after all accounts are known.
+struct AccountSource {
+  YAML::Mark name;
+  std::string parent;  // as written; empty for a main account
+  YAML::Mark parent_value;
+  YAML::Mark vault_path_value;
+};
+
+class AccountsReader {
+ public:
+  AccountsReader(const References& refs, Diagnostics& diag) : refs_(refs), diag_(diag) {}
+
+  AccountsConfig read(const YAML::Node& doc) {
+    if (!expect_document_map(doc, diag_)) return std::move(out_);
+    MapReader top(doc, " at top level", doc.Mark(), diag_);
+    top.allow_only({"accounts", "account_routing"});
+    if (const Field* accounts = top.require("accounts"); accounts && expect_map(*accounts, diag_)) {
+      MapReader groups(accounts->value, " in accounts", accounts->key_mark(), diag_);
+      for (const Field& group : groups.fields()) read_group(group);
+    }
+    resolve_parents();
+    check_vault_paths();
+    if (const Field* routing = top.require("account_routing")) {
+      read_account_routing(*routing, out_, refs_, diag_);
+    }
+    return std::move(out_);
+  }
+
+ private:
+  void read_group(const Field& group) {
+    const auto exchange = parse_exchange(group.key);
+    if (!exchange) {
+      diag_.error(group.key_mark(),
+                  "unknown exchange '" + group.key + "' (known: " + known_exchanges() + ")");
+      return;
+    }
+    if (refs_.exchanges != nullptr) {
+      const ExchangeConfig* ex = refs_.exchanges->find(*exchange);
+      if (ex == nullptr || !ex->enabled) {
+        diag_.error(group.key_mark(), "accounts on '" + group.key + "', which is " +
+                                          (ex == nullptr ? "not defined" : "disabled") +
+                                          " in exchanges.yaml");
+      }
+    }
+    if (!expect_map(group, diag_)) return;
+    MapReader entries(group.value, " in accounts." + group.key, group.key_mark(), diag_);
+    for (const Field& entry : entries.fields()) read_account(entry, *exchange);
+  }
+
+  void read_account(const Field& entry, ExchangeId exchange) {
+    if (!check_name(entry, "account", diag_)) return;
+    if (const Account* first = out_.find(entry.key)) {
+      diag_.error(entry.key_mark(), "account '" + entry.key + "' is already defined on " +
+                                        std::string(to_string(first->exchange)) + " (line " +
+                                        std::to_string(sources_[first->id.index()].name.line + 1) +
+                                        ")");
+      return;
+    }
+    if (!expect_map(entry, diag_)) return;
+    Account a;
+    a.name = entry.key;
+    a.exchange = exchange;
+    AccountSource src{entry.key_mark(), {}, {}, {}};
+    const std::string what = "account '" + entry.key + "'";
+    MapReader m(entry.value, " in " + what, entry.key_mark(), diag_);
+    m.allow_only({"type", "parent", "api_key_vault_path", "spot_enabled", "futures_enabled",
+                  "strategy", "max_balance_usdt", "max_leverage", "max_position_usdt"});
+
+    bool type_known = false;
+    if (const Field* f = m.require("type")) {
+      if (const auto type = read_string(*f, diag_)) {
+        type_known = *type == "main" || *type == "sub";
+        if (*type == "sub") {
+          a.type = AccountType::kSub;
+          if (exchange == ExchangeId::kUpbit) {
+            diag_.error(f->value_mark(),
+                        "sub-account '" + a.name + "' is on upbit, which has no sub-accounts");
+          }
+        } else if (*type != "main") {
+          diag_.error(f->value_mark(), f->label() + " must be main or sub, got '" + *type + "'");
+        }
+      }
+    }
+    if (a.type == AccountType::kSub) {
+      if (const Field* f = m.require("parent")) {
+        src.parent = read_string(*f, diag_).value_or("");
+        src.parent_value = f->value_mark();
+      }
+    } else if (const Field* f = m.find("parent"); f != nullptr && type_known) {
+      diag_.error(f->key_mark(), "main account '" + a.name + "' cannot have a parent");
+    }
+    if (const Field* f = m.require("api_key_vault_path")) {
+      a.api_key_vault_path = read_string(*f, diag_).value_or("");
+      src.vault_path_value = f->value_mark();
+    }
+    const Field* spot = m.require("spot_enabled");
+    if (spot != nullptr) a.spot_enabled = read_bool(*spot, diag_).value_or(false);
+    const Field* futures = m.require("futures_enabled");
+    if (futures != nullptr) a.futures_enabled = read_bool(*futures, diag_).value_or(false);
+    check_markets(a, spot, futures);
+    if (const Field* f = m.find("strategy")) read_strategy_name(*f, a);
+    if (const Field* f = m.find("max_balance_usdt"))
+      a.max_balance_usdt = read_decimal(*f, diag_, kPositive);
+    if (const Field* f = m.find("max_leverage")) {
+      a.max_leverage = read_small_int(*f, diag_, 1, kMaxLeverage);
+      if (a.max_leverage && futures != nullptr && !a.futures_enabled) {
+        diag_.error(f->key_mark(), f->label() + " is set but futures_enabled is false");
+      }
+    }
+    if (const Field* f = m.find("max_position_usdt"))
+      a.max_position_usdt = read_decimal(*f, diag_, kPositive);
+
+    const auto id = out_.ids.intern(a.name);
+    if (!id) {
+      diag_.error(entry.key_mark(),
+                  "too many accounts (at most " + std::to_string(AccountId::kInvalid) + ")");
+      return;
+    }
+    a.id = *id;
+    out_.accounts.push_back(std::move(a));
+    sources_.push_back(std::move(src));
+  }
+
+  // The account's markets must be enabled for its venue in exchanges.yaml.
+  void check_markets(const Account& a, const Field* spot, const Field* futures) {
+    if (refs_.exchanges == nullptr) return;
+    const ExchangeConfig* ex = refs_.exchanges->find(a.exchange);
+    if (ex == nullptr || !ex->enabled) return;  // reported once for the whole group
+    const std::string venue(to_string(a.exchange));
+    if (a.spot_enabled && !ex->market_enabled(Market::kSpot)) {
+      diag_.error(spot->value_mark(), "account '" + a.name + "' has spot_enabled true, but " +
+                                          venue + " spot is not enabled in exchanges.yaml");
+    }
+    if (a.futures_enabled && !ex->market_enabled(Market::kUsdm) &&
+        !ex->market_enabled(Market::kCoinm)) {
+      diag_.error(futures->value_mark(), "account '" + a.name + "' has futures_enabled true, but " +
+                                             venue +
+                                             " has no futures market enabled in exchanges.yaml");
+    }
+  }
+
+  void read_strategy_name(const Field& f, Account& a) {
+    a.strategy = read_string(f, diag_).value_or("");
+    if (a.strategy.empty() || refs_.strategy_names == nullptr) return;
+    const auto& names = *refs_.strategy_names;
+    if (std::find(names.begin(), names.end(), a.strategy) == names.end()) {
+      diag_.error(f.value_mark(), "account '" + a.name + "' names strategy '" + a.strategy +
+                                      "', which is not defined in strategies.yaml");
+    }
+  }
+
+  // Parents may be defined after their sub-accounts: resolved once all are read.
+  void resolve_parents() {
+    std::unordered_map<std::uint16_t, std::size_t> subs_per_main;
+    for (Account& a : out_.accounts) {
+      const AccountSource& src = sources_[a.id.index()];
+      if (a.type != AccountType::kSub || src.parent.empty()) continue;
+      const Account* parent = out_.find(src.parent);
+      const std::string prefix =
+          "sub-account '" + a.name + "' names parent '" + src.parent + "', which ";
+      if (parent == nullptr) {
+        diag_.error(src.parent_value, prefix + "is not defined");
+      } else if (parent->type != AccountType::kMain) {
+        diag_.error(src.parent_value, prefix + "is a sub-account, not a main account");
+      } else if (parent->exchange != a.exchange) {
+        diag_.error(src.parent_value, prefix + "is on " + std::string(to_string(parent->exchange)) +
+                                          ", not " + std::string(to_string(a.exchange)));
+      } else {
+        a.parent = parent->id;
+        if (++subs_per_main[parent->id.value] == kMaxSubAccountsPerMain + 1) {
+          diag_.error(src.name, "sub-account '" + a.name + "' is number " +
+                                    std::to_string(kMaxSubAccountsPerMain + 1) +
+                                    " under main account '" + parent->name + "'; at most " +
+                                    std::to_string(kMaxSubAccountsPerMain) + " are allowed");
+        }
+      }
+    }
+  }
+
+  // Two accounts sharing one API key would share its rate limits and its orders.
+  void check_vault_paths() {
+    std::unordered_map<std::string, std::size_t> first_user;
+    for (const Account& a : out_.accounts) {
+      if (a.api_key_vault_path.empty()) continue;
+      const auto [it, inserted] = first_user.emplace(a.api_key_vault_path, a.id.index());
+      if (!inserted) {
+        diag_.error(sources_[a.id.index()].vault_path_value,
+                    "account '" + a.name + "' uses api_key_vault_path '" + a.api_key_vault_path +
+                        "', already used by account '" + out_.accounts[it->second].name + "'");
+      }
+    }
+  }
+
+  const References& refs_;
+  Diagnostics& diag_;
+  AccountsConfig out_;
+  std::vector<AccountSource> sources_;  // by account id
+};
+
+}  // namespace
+
+AccountsConfig read_accounts(const YAML::Node& doc, const References& refs, Diagnostics& diag) {
+  return AccountsReader(refs, diag).read(doc);
+}
+
+}  // namespace detail
+
+bool Account::trades(Market m) const noexcept {
+  return m == Market::kSpot ? spot_enabled : futures_enabled;
+}
+
+const Account* AccountsConfig::find(std::string_view name) const {
+  const auto id = ids.find(name);
+  return id ? &accounts[id->index()] : nullptr;
+}
+
+AccountsConfig load_accounts_from_string(std::string_view text, std::string_view filename) {
+  detail::Diagnostics diag{std::string(filename)};
+  AccountsConfig out;
+  if (const auto doc = detail::parse_document(text, diag)) {
+    out = detail::read_accounts(*doc, detail::References{}, diag);
+  }
+  detail::throw_if_errors(diag);
+  return out;
+}
+
+}  // namespace oms::configs

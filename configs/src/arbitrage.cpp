@@ -1,0 +1,161 @@
+// The parameters of an arbitrage strategy: pairs, execution and one account per venue.
+#include <algorithm>
+
+#include "loaders.hpp"
+
+namespace oms::configs::detail {
+namespace {
+
+// A leg retried more often than this is chasing a market that has moved.
+constexpr int kMaxRetry = 10;
+// min_profit_rate is a fraction of notional: 0 < rate < 1.
+constexpr DecimalRange kRateRange{Decimal{}, false, Decimal::from_raw(Decimal::kOne), false};
+
+std::optional<ExecutionMode> parse_mode(std::string_view s) {
+  if (s == "aggressive") return ExecutionMode::kAggressive;
+  if (s == "passive") return ExecutionMode::kPassive;
+  if (s == "hybrid") return ExecutionMode::kHybrid;
+  return std::nullopt;
+}
+
+ArbitrageExecution read_execution(const Field& f, const std::string& strategy, Diagnostics& diag) {
+  ArbitrageExecution out;
+  if (!expect_map(f, diag)) return out;
+  MapReader m(f.value, " in execution of strategy '" + strategy + "'", f.key_mark(), diag);
+  m.allow_only({"mode", "timeout", "retry"});
+  if (const Field* g = m.require("mode")) {
+    if (const auto text = read_string(*g, diag)) {
+      if (const auto mode = parse_mode(*text)) {
+        out.mode = *mode;
+      } else {
+        diag.error(g->value_mark(),
+                   g->label() + " must be aggressive, passive or hybrid, got '" + *text + "'");
+      }
+    }
+  }
+  if (const Field* g = m.require("timeout")) {
+    out.timeout = read_duration(*g, diag).value_or(std::chrono::milliseconds{0});
+  }
+  if (const Field* g = m.require("retry"))
+    out.retry = read_small_int(*g, diag, 0, kMaxRetry).value_or(0);
+  return out;
+}
+
+// accounts: {exchange: account}.
+void read_accounts_by_venue(const Field& f, const std::string& strategy, ArbitrageParams& out,
+                            Diagnostics& diag) {
+  if (!expect_map(f, diag)) return;
+  MapReader m(f.value, " in accounts of strategy '" + strategy + "'", f.key_mark(), diag);
+  for (const Field& g : m.fields()) {
+    const auto ex = parse_exchange(g.key);
+    if (!ex) {
+      diag.error(g.key_mark(), "unknown exchange '" + g.key + "'" + m.where() +
+                                   " (known: " + known_exchanges() + ")");
+      continue;
+    }
+    const auto i = static_cast<std::size_t>(*ex);
+    out.accounts[i] = read_string(g, diag).value_or("");
+  }
+}
+
+// One pair; nullopt when its symbol could not be read (the error is recorded).
+std::optional<ArbitragePair> read_pair(const YAML::Node& item, std::size_t index,
+                                       const std::string& strategy, const ArbitrageParams& params,
+                                       const References& refs, bool accounts_read,
+                                       Diagnostics& diag) {
+  ArbitragePair out;
+  bool symbol_ok = false;
+  const std::string where = " in pair " + std::to_string(index) + " of strategy '" + strategy + "'";
+  MapReader m(item, where, item.Mark(), diag);
+  m.allow_only({"symbol", "exchanges", "min_profit_rate", "max_position"});
+  if (const Field* f = m.require("symbol")) {
+    if (auto symbol = read_symbol(*f, diag)) {
+      out.symbol = std::move(*symbol);
+      out.market = market_of(out.symbol);
+      symbol_ok = true;
+    }
+  }
+  const std::string what = "pair '" + out.symbol.to_string() + "' of strategy '" + strategy + "'";
+  if (const Field* f = m.require("exchanges"); f != nullptr && expect_sequence(*f, diag)) {
+    for (const YAML::Node& node : f->value) {
+      const auto text = read_item_string(node, "an exchange in 'exchanges'" + where, diag);
+      if (!text) continue;
+      const auto ex = parse_exchange(*text);
+      if (!ex) {
+        diag.error(node.Mark(), f->label() + " names unknown exchange '" + *text +
+                                    "' (known: " + known_exchanges() + ")");
+        continue;
+      }
+      if (std::find(out.exchanges.begin(), out.exchanges.end(), *ex) != out.exchanges.end()) {
+        diag.error(node.Mark(), f->label() + " lists '" + *text + "' twice");
+        continue;
+      }
+      out.exchanges.push_back(*ex);
+      if (!symbol_ok) continue;
+      check_market_enabled(refs, *ex, out.market, node.Mark(), what, diag);
+      const std::string& account = params.accounts[static_cast<std::size_t>(*ex)];
+      if (account.empty()) {
+        if (accounts_read) {
+          diag.error(node.Mark(), what + " trades on " + *text + ", but 'accounts' in strategy '" +
+                                      strategy + "' has no account for " + *text);
+        }
+      } else {
+        check_account_for(refs, account, *ex, out.market, strategy, node.Mark(),
+                          what + " on " + *text, diag);
+      }
+    }
+    // A pair lists the venues it buys and sells on: one venue is no arbitrage.
+    if (f->value.size() < 2) {
+      diag.error(f->value_mark(), f->label() + " must list at least 2 exchanges");
+    }
+  }
+  if (const Field* f = m.require("min_profit_rate")) {
+    out.min_profit_rate = read_decimal(*f, diag, kRateRange).value_or(Decimal{});
+  }
+  if (const Field* f = m.require("max_position")) {
+    out.max_position = read_decimal(*f, diag, kPositive).value_or(Decimal{});
+  }
+  if (!symbol_ok) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+ArbitrageParams read_arbitrage(MapReader& m, const std::string& strategy, const References& refs,
+                               Diagnostics& diag) {
+  ArbitrageParams out;
+  m.allow_only({"type", "enabled", "pairs", "execution", "accounts"});
+  const Field* accounts = m.require("accounts");
+  if (accounts != nullptr) read_accounts_by_venue(*accounts, strategy, out, diag);
+  const bool accounts_read = accounts != nullptr && accounts->value.IsMap();
+
+  if (const Field* f = m.require("pairs"); f != nullptr && expect_nonempty_sequence(*f, diag)) {
+    std::size_t index = 0;
+    std::vector<std::size_t> pair_index;  // file position of each pair kept
+    for (const YAML::Node& item : f->value) {
+      ++index;
+      const std::string item_name =
+          "pair " + std::to_string(index) + " of strategy '" + strategy + "'";
+      if (!expect_item_map(item, item_name, diag)) continue;
+      auto pair = read_pair(item, index, strategy, out, refs, accounts_read, diag);
+      if (!pair) continue;
+      const auto first =
+          std::find_if(out.pairs.begin(), out.pairs.end(),
+                       [&](const ArbitragePair& p) { return p.symbol == pair->symbol; });
+      if (first != out.pairs.end()) {
+        diag.error(
+            item.Mark(),
+            item_name + " repeats symbol '" + pair->symbol.to_string() + "' (first in pair " +
+                std::to_string(pair_index[static_cast<std::size_t>(first - out.pairs.begin())]) +
+                ")");
+        continue;
+      }
+      out.pairs.push_back(std::move(*pair));
+      pair_index.push_back(index);
+    }
+  }
+  if (const Field* f = m.require("execution")) out.execution = read_execution(*f, strategy, diag);
+  return out;
+}
+
+}  // namespace oms::configs::detail

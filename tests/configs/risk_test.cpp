@@ -1,0 +1,123 @@
+// risk.yaml on its own: limit ranges, the hierarchy rule and the kill switch.
+#include "oms/configs/risk.hpp"
+
+#include <doctest/doctest.h>
+
+#include "fixtures.hpp"
+
+namespace oms::configs {
+namespace {
+
+using test::error_of;
+using test::kRisk;
+using test::replace_once;
+
+std::string risk_error(std::string_view yaml) {
+  return error_of([&] { return load_risk_from_string(yaml, "risk.yaml"); });
+}
+
+// kRisk with `block` inserted before kill_switch (so from line 3).
+std::string risk_with(std::string_view block) {
+  return replace_once(std::string(kRisk), "kill_switch:\n", std::string(block) + "kill_switch:\n");
+}
+
+TEST_CASE("limits at every level load exactly") {
+  const auto cfg =
+      load_risk_from_string(risk_with("accounts:\n"
+                                      "  arb: {max_order_notional: 50000, max_leverage: 3}\n"
+                                      "strategies:\n"
+                                      "  mm: {max_open_orders: 40, order_rate_per_second: 5}\n"
+                                      "instruments:\n"
+                                      "  - {exchange: binance, symbol: BTC/USDT, account: arb, "
+                                      "max_order_qty: 0.00000001, max_position: 2}\n"),
+                            "risk.yaml");
+  CHECK(cfg.global.max_order_notional == Decimal::parse("100000").value());
+  CHECK_FALSE(cfg.global.max_leverage.has_value());
+  REQUIRE(cfg.accounts.size() == 1);
+  CHECK(cfg.accounts[0].name == "arb");
+  CHECK(cfg.accounts[0].limits.max_leverage == 3);
+  REQUIRE(cfg.strategies.size() == 1);
+  CHECK(cfg.strategies[0].limits.order_rate_per_second == 5);
+  REQUIRE(cfg.instruments.size() == 1);
+  CHECK(cfg.instruments[0].limits.max_order_qty->raw() == 1);
+  CHECK(cfg.instruments[0].market == Market::kSpot);
+  CHECK(cfg.kill_switch.max_daily_loss == Decimal::parse("5000").value());
+  CHECK(cfg.kill_switch.emergency_contacts.empty());
+}
+
+TEST_CASE("a lower level may not loosen a limit of the level above") {
+  CHECK(risk_error(risk_with("accounts:\n  arb:\n    max_order_notional: 150000\n")) ==
+        "risk.yaml:5:25: 'max_order_notional' in accounts.arb is 150000, above 100000 in global");
+  CHECK(risk_error(risk_with(
+            "accounts:\n"
+            "  arb: {max_leverage: 3}\n"
+            "instruments:\n"
+            "  - {exchange: binance, symbol: BTC/USDT:USDT, account: arb, max_leverage: 5}\n")) ==
+        "risk.yaml:6:76: 'max_leverage' in instrument 1 is 5, above 3 in accounts.arb");
+  CHECK(risk_error(risk_with("strategies:\n  arb: {max_order_notional: 100000.00000001}\n")) ==
+        "risk.yaml:4:29: 'max_order_notional' in strategies.arb is 100000.00000001, above 100000 "
+        "in global");
+}
+
+TEST_CASE("per-unit limits belong to instruments") {
+  CHECK(
+      risk_error(replace_once(std::string(kRisk), "global:\n", "global:\n  max_order_qty: 1\n")) ==
+      "risk.yaml:2:3: 'max_order_qty' in global is a per-instrument limit (base units); set it "
+      "under "
+      "instruments");
+}
+
+TEST_CASE("limit values out of range") {
+  CHECK(
+      risk_error(replace_once(std::string(kRisk), "global:\n", "global:\n  price_band_bps: 0\n")) ==
+      "risk.yaml:2:19: 'price_band_bps' in global must be > 0 and <= 10000, got '0'");
+  CHECK(risk_error(risk_with("accounts:\n  arb: {max_leverage: 0}\n")) ==
+        "risk.yaml:4:23: 'max_leverage' in accounts.arb must be >= 1 and <= 125, got '0'");
+  CHECK(risk_error(
+            replace_once(std::string(kRisk), "max_daily_loss: 5000", "max_daily_loss: -5000")) ==
+        "risk.yaml:5:19: 'max_daily_loss' in kill_switch must be > 0, got '-5000'");
+  CHECK(risk_error(replace_once(std::string(kRisk), "max_order_notional: 100000",
+                                "max_order_notionl: 100000")) ==
+        "risk.yaml:2:3: unknown key 'max_order_notionl' in global");
+}
+
+TEST_CASE("an instrument listed twice for the same account is a duplicate") {
+  CHECK(risk_error(
+            risk_with("instruments:\n"
+                      "  - {exchange: binance, symbol: BTC/USDT, max_position: 1}\n"
+                      "  - {exchange: binance, symbol: BTC/USDT, account: arb, max_position: 1}\n"
+                      "  - {exchange: binance, symbol: BTC/USDT, max_position: 2}\n")) ==
+        "risk.yaml:6:5: instrument 3 repeats BTC/USDT on binance for all accounts (first in "
+        "instrument 1)");
+}
+
+TEST_CASE("instruments need an exchange and a symbol") {
+  CHECK(
+      risk_error(risk_with("instruments:\n  - {exchange: kraken, max_position: 1}\n")) ==
+      "risk.yaml:4:5: missing required key 'symbol' in instrument 1\n"
+      "risk.yaml:4:16: 'exchange' in instrument 1 names unknown exchange 'kraken' (known: binance, "
+      "bybit, okx, upbit)");
+}
+
+TEST_CASE("kill switch contacts and required keys") {
+  CHECK(
+      risk_error(std::string(kRisk) + "  emergency_contacts:\n"
+                                      "    - slack: trading-alerts\n"
+                                      "    - {email: trader.example.com}\n"
+                                      "    - {slack: \"#a\", email: a@b.c}\n"
+                                      "    - pagerduty: R0UT1NGK3Y\n") ==
+      "risk.yaml:10:14: 'slack' in contact 1 in kill_switch.emergency_contacts must be a channel "
+      "like "
+      "#trading-alerts, got 'trading-alerts'\n"
+      "risk.yaml:11:15: 'email' in contact 2 in kill_switch.emergency_contacts must be an e-mail "
+      "address, got 'trader.example.com'\n"
+      "risk.yaml:12:7: contact 3 in kill_switch.emergency_contacts must have exactly one of slack, "
+      "email, pagerduty");
+  CHECK(risk_error(replace_once(std::string(kRisk), "  flatten_positions: false\n", "")) ==
+        "risk.yaml:3:1: missing required key 'flatten_positions' in kill_switch");
+  CHECK(risk_error("global: {}\n") ==
+        "risk.yaml:1:1: missing required key 'kill_switch' at top level");
+}
+
+}  // namespace
+}  // namespace oms::configs

@@ -1,0 +1,241 @@
+// strategies.yaml on its own: types, pairs, instruments, durations and rates.
+#include "oms/configs/strategies.hpp"
+
+#include <doctest/doctest.h>
+
+#include <variant>
+
+#include "fixtures.hpp"
+
+namespace oms::configs {
+namespace {
+
+using test::error_of;
+using test::kStrategies;
+using test::replace_once;
+
+constexpr std::string_view kMarketMaking = R"(strategies:
+  mm:
+    type: market_making
+    enabled: true
+    instruments:
+      - symbol: BTC/USDT
+        exchange: binance
+        account: binance_mm
+        spread_bps: 10
+        quote_size: 0.1
+        max_inventory: 1.0
+        refresh_rate: 1s
+    risk_limits: {max_daily_loss: 1000, max_position_value: 50000, auto_stop_loss: 0.02}
+)";
+
+constexpr std::string_view kTrend = R"(strategies:
+  trend:
+    type: trend_following
+    enabled: false
+    instruments:
+      - symbol: BTC/USDT:USDT
+        exchange: binance
+        account: futures
+        timeframe: 1m
+        fast_period: 20
+        slow_period: 50
+        order_size: 0.01
+        max_position: 0.05
+        leverage: 3
+)";
+
+std::string strategies_error(std::string_view yaml) {
+  return error_of([&] { return load_strategies_from_string(yaml, "strategies.yaml"); });
+}
+
+std::string arb_with(std::string_view from, std::string_view to) {
+  return replace_once(std::string(kStrategies), from, to);
+}
+
+const ArbitrageParams& arb_params(const StrategiesConfig& cfg) {
+  return std::get<ArbitrageParams>(cfg.strategies.at(0).params);
+}
+
+TEST_CASE("the fixture arbitrage strategy loads with exact values") {
+  const auto cfg = load_strategies_from_string(kStrategies, "strategies.yaml");
+  REQUIRE(cfg.strategies.size() == 1);
+  CHECK(cfg.strategies[0].id == StrategyId(0));
+  CHECK(cfg.ids.find("arb") == StrategyId(0));
+  const ArbitrageParams& p = arb_params(cfg);
+  REQUIRE(p.pairs.size() == 1);
+  CHECK(p.pairs[0].min_profit_rate == Decimal::parse("0.001").value());
+  CHECK(p.pairs[0].exchanges == std::vector<ExchangeId>{ExchangeId::kBinance, ExchangeId::kOkx});
+  CHECK(p.execution.timeout == std::chrono::milliseconds(500));
+  CHECK(p.accounts[static_cast<std::size_t>(ExchangeId::kBinance)] == "arb");
+  CHECK(p.accounts[static_cast<std::size_t>(ExchangeId::kBybit)].empty());
+}
+
+TEST_CASE("durations parse exactly with ms, s, m and h") {
+  const auto timeout = [](std::string_view text) {
+    const auto cfg = load_strategies_from_string(
+        arb_with("timeout: 500ms", "timeout: " + std::string(text)), "strategies.yaml");
+    return arb_params(cfg).execution.timeout;
+  };
+  CHECK(timeout("1ms") == std::chrono::milliseconds(1));
+  CHECK(timeout("1s") == std::chrono::milliseconds(1'000));
+  CHECK(timeout("2m") == std::chrono::milliseconds(120'000));
+  CHECK(timeout("1h") == std::chrono::milliseconds(3'600'000));
+}
+
+TEST_CASE("a duration with a bad unit, no unit or zero is rejected") {
+  CHECK(
+      strategies_error(arb_with("timeout: 500ms", "timeout: 500us")) ==
+      "strategies.yaml:10:44: 'timeout' in execution of strategy 'arb' must be a positive duration "
+      "such as 500ms, 1s, 2m or 1h, got '500us'");
+  CHECK(
+      strategies_error(arb_with("timeout: 500ms", "timeout: 500")) ==
+      "strategies.yaml:10:44: 'timeout' in execution of strategy 'arb' must be a positive duration "
+      "such as 500ms, 1s, 2m or 1h, got '500'");
+  CHECK(
+      strategies_error(arb_with("timeout: 500ms", "timeout: 0s")) ==
+      "strategies.yaml:10:44: 'timeout' in execution of strategy 'arb' must be a positive duration "
+      "such as 500ms, 1s, 2m or 1h, got '0s'");
+  CHECK(
+      strategies_error(arb_with("timeout: 500ms", "timeout: 1.5s")) ==
+      "strategies.yaml:10:44: 'timeout' in execution of strategy 'arb' must be a positive duration "
+      "such as 500ms, 1s, 2m or 1h, got '1.5s'");
+}
+
+TEST_CASE("rates are decimals in (0, 1), parsed exactly") {
+  CHECK(
+      strategies_error(arb_with("min_profit_rate: 0.001", "min_profit_rate: 1.2.3")) ==
+      "strategies.yaml:8:26: 'min_profit_rate' in pair 1 of strategy 'arb' must be a decimal, got "
+      "'1.2.3' (not a decimal number)");
+  CHECK(
+      strategies_error(arb_with("min_profit_rate: 0.001", "min_profit_rate: 0.123456789")) ==
+      "strategies.yaml:8:26: 'min_profit_rate' in pair 1 of strategy 'arb' must be a decimal, got "
+      "'0.123456789' (more than 8 fractional digits)");
+  CHECK(strategies_error(arb_with("min_profit_rate: 0.001", "min_profit_rate: 1")) ==
+        "strategies.yaml:8:26: 'min_profit_rate' in pair 1 of strategy 'arb' must be > 0 and < 1, "
+        "got '1'");
+  CHECK(strategies_error(arb_with("min_profit_rate: 0.001", "min_profit_rate: 0")) ==
+        "strategies.yaml:8:26: 'min_profit_rate' in pair 1 of strategy 'arb' must be > 0 and < 1, "
+        "got '0'");
+  const auto cfg = load_strategies_from_string(
+      arb_with("min_profit_rate: 0.001", "min_profit_rate: 0.12345678"), "strategies.yaml");
+  CHECK(arb_params(cfg).pairs[0].min_profit_rate.raw() == 12'345'678);
+}
+
+TEST_CASE("negative position and out-of-range retry are rejected") {
+  CHECK(
+      strategies_error(arb_with("max_position: 10000", "max_position: -10000")) ==
+      "strategies.yaml:9:23: 'max_position' in pair 1 of strategy 'arb' must be > 0, got '-10000'");
+  CHECK(strategies_error(arb_with("retry: 3", "retry: 11")) ==
+        "strategies.yaml:10:58: 'retry' in execution of strategy 'arb' must be >= 0 and <= 10, got "
+        "'11'");
+}
+
+TEST_CASE("unknown strategy type, execution mode and keys") {
+  CHECK(strategies_error(arb_with("type: arbitrage", "type: scalping")) ==
+        "strategies.yaml:3:11: 'type' in strategy 'arb' must be arbitrage, market_making or "
+        "trend_following, got 'scalping'");
+  CHECK(
+      strategies_error(arb_with("mode: aggressive", "mode: yolo")) ==
+      "strategies.yaml:10:23: 'mode' in execution of strategy 'arb' must be aggressive, passive or "
+      "hybrid, got 'yolo'");
+  CHECK(strategies_error(arb_with("        max_position: 10000\n",
+                                  "        max_position: 10000\n        max_slippage: 5\n")) ==
+        "strategies.yaml:10:9: unknown key 'max_slippage' in pair 1 of strategy 'arb'");
+  CHECK(strategies_error(
+            arb_with("    enabled: true\n", "    enabled: true\n    instruments: []\n")) ==
+        "strategies.yaml:5:5: unknown key 'instruments' in strategy 'arb'");
+}
+
+TEST_CASE("a pair needs two distinct exchanges, each with an account") {
+  CHECK(strategies_error(arb_with("exchanges: [binance, okx]", "exchanges: [binance]")) ==
+        "strategies.yaml:7:20: 'exchanges' in pair 1 of strategy 'arb' must list at least 2 "
+        "exchanges");
+  CHECK(strategies_error(arb_with("exchanges: [binance, okx]", "exchanges: [binance, binance]")) ==
+        "strategies.yaml:7:30: 'exchanges' in pair 1 of strategy 'arb' lists 'binance' twice");
+  CHECK(strategies_error(arb_with("exchanges: [binance, okx]", "exchanges: [binance, kraken]")) ==
+        "strategies.yaml:7:30: 'exchanges' in pair 1 of strategy 'arb' names unknown exchange "
+        "'kraken' "
+        "(known: binance, bybit, okx, upbit)");
+  CHECK(strategies_error(
+            arb_with("accounts: {binance: arb, okx: okx_main}", "accounts: {binance: arb}")) ==
+        "strategies.yaml:7:30: pair 'BTC/USDT' of strategy 'arb' trades on okx, but 'accounts' in "
+        "strategy 'arb' has no account for okx");
+}
+
+TEST_CASE("a symbol listed twice is a duplicate pair") {
+  CHECK(
+      strategies_error(arb_with("    execution:",
+                                "      - {symbol: BTC/USDT, exchanges: [okx, binance], "
+                                "min_profit_rate: 0.002, max_position: 1}\n    execution:")) ==
+      "strategies.yaml:10:9: pair 2 of strategy 'arb' repeats symbol 'BTC/USDT' (first in pair 1)");
+}
+
+TEST_CASE("pairs must be a non-empty list of mappings") {
+  CHECK(strategies_error(arb_with("    pairs:\n", "    pairs: []\n    old_pairs:\n")) ==
+        "strategies.yaml:6:5: unknown key 'old_pairs' in strategy 'arb'\n"
+        "strategies.yaml:5:12: 'pairs' in strategy 'arb' must not be empty");
+}
+
+TEST_CASE("a strategy name repeated is a duplicate YAML key") {
+  const std::string yaml = std::string(kStrategies) + "  arb:\n    type: arbitrage\n";
+  CHECK(strategies_error(yaml) ==
+        "strategies.yaml:12:3: duplicate key 'arb' in strategies (first at line 2)");
+}
+
+TEST_CASE("market making: exact values and per-instrument checks") {
+  const auto cfg = load_strategies_from_string(kMarketMaking, "strategies.yaml");
+  const auto& p = std::get<MarketMakingParams>(cfg.strategies.at(0).params);
+  REQUIRE(p.instruments.size() == 1);
+  CHECK(p.instruments[0].quote_size == Decimal::parse("0.1").value());
+  CHECK(p.instruments[0].refresh_rate == std::chrono::milliseconds(1000));
+  CHECK(p.risk_limits.auto_stop_loss == Decimal::parse("0.02").value());
+
+  const std::string mm(kMarketMaking);
+  CHECK(strategies_error(replace_once(mm, "max_inventory: 1.0", "max_inventory: 0.05")) ==
+        "strategies.yaml:11:24: 'max_inventory' in instrument 1 of strategy 'mm' is 0.05, below "
+        "quote_size 0.1");
+  CHECK(strategies_error(replace_once(mm, "spread_bps: 10", "spread_bps: 0")) ==
+        "strategies.yaml:9:21: 'spread_bps' in instrument 1 of strategy 'mm' must be > 0 and <= "
+        "10000, got '0'");
+  CHECK(strategies_error(replace_once(mm, "auto_stop_loss: 0.02", "auto_stop_loss: 2")) ==
+        "strategies.yaml:13:84: 'auto_stop_loss' in risk_limits of strategy 'mm' must be > 0 and < "
+        "1, got '2'");
+  CHECK(strategies_error(replace_once(mm, "refresh_rate: 1s", "refresh_rate: 1 s")) ==
+        "strategies.yaml:12:23: 'refresh_rate' in instrument 1 of strategy 'mm' must be a positive "
+        "duration such as 500ms, 1s, 2m or 1h, got '1 s'");
+  CHECK(strategies_error(
+            replace_once(mm, "    risk_limits:",
+                         "      - {symbol: BTC/USDT, exchange: binance, account: binance_mm, "
+                         "spread_bps: 20, quote_size: 0.2, max_inventory: 2, "
+                         "refresh_rate: 2s}\n    risk_limits:")) ==
+        "strategies.yaml:13:9: instrument 2 of strategy 'mm' repeats BTC/USDT on binance with "
+        "account "
+        "'binance_mm' (first in instrument 1)");
+}
+
+TEST_CASE("trend following: periods, sizes and leverage") {
+  const auto cfg = load_strategies_from_string(kTrend, "strategies.yaml");
+  const auto& p = std::get<TrendFollowingParams>(cfg.strategies.at(0).params);
+  REQUIRE(p.instruments.size() == 1);
+  CHECK(p.instruments[0].timeframe == std::chrono::milliseconds(60'000));
+  CHECK(p.instruments[0].market == Market::kUsdm);
+  CHECK(p.instruments[0].leverage == 3);
+
+  const std::string trend(kTrend);
+  CHECK(strategies_error(replace_once(trend, "slow_period: 50", "slow_period: 20")) ==
+        "strategies.yaml:11:22: 'slow_period' in instrument 1 of strategy 'trend' must be greater "
+        "than "
+        "fast_period 20, got '20'");
+  CHECK(strategies_error(replace_once(trend, "symbol: BTC/USDT:USDT", "symbol: BTC/USDT")) ==
+        "strategies.yaml:14:19: 'leverage' in instrument 1 of strategy 'trend' must be 1 for spot "
+        "symbol 'BTC/USDT', got '3'");
+  CHECK(strategies_error(replace_once(trend, "leverage: 3", "leverage: 126")) ==
+        "strategies.yaml:14:19: 'leverage' in instrument 1 of strategy 'trend' must be >= 1 and <= "
+        "125, got '126'");
+  CHECK(strategies_error(replace_once(trend, "        exchange: binance\n", "")) ==
+        "strategies.yaml:6:9: missing required key 'exchange' in instrument 1 of strategy 'trend'");
+}
+
+}  // namespace
+}  // namespace oms::configs
