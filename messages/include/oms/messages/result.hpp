@@ -9,6 +9,11 @@
 
 namespace oms {
 
+// The value of a Result that carries no value: Result<Unit, E> is "done, or why not".
+struct Unit {
+  friend constexpr bool operator==(Unit, Unit) noexcept { return true; }
+};
+
 template <class E>
 struct Unexpected {
   E error;
