@@ -1,0 +1,89 @@
+// JetStreamStore internals shared by jetstream_store.cpp (connection, provisioning,
+// publishing) and jetstream_read.cpp (reading, tailing, the day index).
+#pragma once
+
+#include <nats/nats.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "oms/persistence/jetstream_store.hpp"
+
+namespace oms::persistence {
+
+inline constexpr const char* kMsgIdHeader = "Nats-Msg-Id";
+inline constexpr const char* kTimeHeader = "Oms-Time";
+inline constexpr const char* kDaysBucket = "OMS_DAYS";
+
+using Clock = std::chrono::steady_clock;
+
+[[nodiscard]] std::string nats_error(natsStatus s, jsErrCode code = static_cast<jsErrCode>(0));
+[[nodiscard]] Unexpected<StoreError> store_error(StoreErrorCode code, std::string message);
+
+struct JetStreamStore::Impl {
+  Impl(const StreamLayout& l, JetStreamOptions o) : layout(l), options(std::move(o)) {}
+  ~Impl();
+
+  // ---- connection and provisioning (jetstream_store.cpp)
+  Result<Unit, StoreError> connect();
+  Result<Unit, StoreError> provision_stream(const StreamSpec& spec);
+  Result<Unit, StoreError> open_days_bucket();
+
+  // ---- publishing (jetstream_store.cpp)
+  struct Pending {
+    AppendRecord record;
+    AppendCallback done;
+    std::string stream;
+    Clock::time_point first_sent;
+    Clock::time_point last_sent;
+  };
+  void append(AppendRecord record, AppendCallback done);
+  // Publishes pending[token]; mu held.
+  void publish_locked(std::uint64_t token, Pending& p);
+  static void on_ack(natsConnection* nc, natsSubscription* sub, natsMsg* msg, void* closure);
+  void handle_ack(natsMsg* msg);
+  void retry_loop();
+  Result<Unit, StoreError> flush(std::chrono::milliseconds timeout);
+
+  // ---- reading and the day index (jetstream_read.cpp)
+  Result<std::uint64_t, StoreError> last_sequence(std::string_view stream);
+  Result<std::uint64_t, StoreError> scan(const ReadRequest& request, bool headers_only,
+                                         const RecordVisitor& visit);
+  Result<std::unique_ptr<Subscription>, StoreError> tail(const ReadRequest& request,
+                                                          RecordVisitor visit);
+  // Notes that stream holds a record of day at seq (keeps the lowest); mu_days held by caller
+  // or not: locks itself.
+  void note_day(const std::string& stream, std::int32_t day, std::uint64_t seq);
+  Result<Unit, StoreError> load_day_index();
+  Result<Unit, StoreError> repair_day_index(const std::string& stream);
+  void write_dirty_days();
+  Result<std::vector<DayStart>, StoreError> day_index(std::string_view stream);
+
+  StreamLayout layout;
+  JetStreamOptions options;
+  natsConnection* nc = nullptr;
+  jsCtx* js = nullptr;
+  kvStore* days_kv = nullptr;
+  natsSubscription* ack_sub = nullptr;
+  std::string inbox;
+
+  mutable std::mutex mu;
+  std::condition_variable changed;  // a pending record completed, or closing
+  std::map<std::uint64_t, Pending> pending;
+  std::uint64_t next_token = 1;
+  bool closing = false;
+  std::atomic<std::uint64_t> retry_count{0};
+  std::thread retry_thread;
+
+  std::mutex days_mu;
+  std::map<std::string, std::map<std::int32_t, std::uint64_t>> days;  // stream -> day -> seq
+  std::set<std::pair<std::string, std::int32_t>> dirty_days;
+};
+
+}  // namespace oms::persistence

@@ -1,0 +1,196 @@
+#include "testkit/nats_server.hpp"
+
+#include <arpa/inet.h>
+#include <nats/nats.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace oms::testkit {
+namespace fs = std::filesystem;
+
+TempDir::TempDir(const std::string& prefix) {
+  std::random_device rd;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    auto p = fs::temp_directory_path() /
+             (prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(rd() % 1000000));
+    if (fs::create_directory(p)) {
+      path_ = p;
+      return;
+    }
+  }
+  throw std::runtime_error("cannot create a temp dir for " + prefix);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error("socket() failed");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    throw std::runtime_error("bind() failed");
+  }
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+namespace {
+bool can_connect(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+std::string tail_of(const fs::path& log) {
+  std::ifstream in(log);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string s = ss.str();
+  return s.size() > 2000 ? s.substr(s.size() - 2000) : s;
+}
+}  // namespace
+
+NatsServer::NatsServer(fs::path dir, Options options)
+    : dir_(std::move(dir)), options_(std::move(options)), port_(free_port()) {
+  fs::create_directories(dir_);
+}
+
+NatsServer::~NatsServer() {
+  if (pid_ > 0) kill();
+}
+
+std::string NatsServer::url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
+
+void NatsServer::write_config() const {
+  std::ofstream out(dir_ / "nats.conf");
+  out << "listen: 127.0.0.1:" << port_ << "\n"
+      << "server_name: " << options_.server_name << "\n"
+      << "jetstream {\n  store_dir: \"" << (dir_ / "js").string() << "\"\n}\n";
+  if (!options_.cluster_name.empty()) {
+    out << "cluster {\n  name: " << options_.cluster_name << "\n  listen: 127.0.0.1:"
+        << options_.cluster_port << "\n  routes: [\n";
+    for (int p : options_.route_ports) out << "    nats-route://127.0.0.1:" << p << "\n";
+    out << "  ]\n}\n";
+  }
+}
+
+void NatsServer::start() {
+  if (pid_ > 0) throw std::runtime_error("nats-server already running");
+  write_config();
+  const fs::path log = dir_ / "nats.log";
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    // Not pinned like the benchmark that may have started us: the server gets every CPU.
+    cpu_set_t all;
+    CPU_ZERO(&all);
+    for (std::size_t cpu = 0; cpu < CPU_SETSIZE; ++cpu) CPU_SET(cpu, &all);
+    ::sched_setaffinity(0, sizeof all, &all);
+    const std::string conf = (dir_ / "nats.conf").string();
+    const std::string log_path = log.string();
+    ::execlp("nats-server", "nats-server", "-c", conf.c_str(), "-l", log_path.c_str(),
+             static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!can_connect(port_)) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("nats-server exited at start: " + tail_of(log));
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill();
+      throw std::runtime_error("nats-server did not listen within 20 s: " + tail_of(log));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+void NatsServer::wait_jetstream_ready(int timeout_ms) const {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::string last = "no attempt";
+  while (std::chrono::steady_clock::now() < deadline) {
+    natsConnection* nc = nullptr;
+    jsCtx* js = nullptr;
+    jsAccountInfo* info = nullptr;
+    jsErrCode err = static_cast<jsErrCode>(0);
+    natsStatus s = natsConnection_ConnectTo(&nc, url().c_str());
+    if (s == NATS_OK) s = natsConnection_JetStream(&js, nc, nullptr);
+    if (s == NATS_OK) s = js_GetAccountInfo(&info, js, nullptr, &err);
+    if (info != nullptr) jsAccountInfo_Destroy(info);
+    if (js != nullptr) jsCtx_Destroy(js);
+    if (nc != nullptr) natsConnection_Destroy(nc);
+    if (s == NATS_OK) return;
+    last = natsStatus_GetText(s);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  throw std::runtime_error("JetStream not ready at " + url() + ": " + last);
+}
+
+void NatsServer::kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+void NatsServer::stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+NatsCluster::NatsCluster(const fs::path& dir, int nodes) {
+  std::vector<int> routes;
+  for (int i = 0; i < nodes; ++i) routes.push_back(free_port());
+  for (int i = 0; i < nodes; ++i) {
+    NatsServer::Options o;
+    o.server_name = "n" + std::to_string(i + 1);
+    o.cluster_name = "oms-test";
+    o.cluster_port = routes[static_cast<std::size_t>(i)];
+    o.route_ports = routes;
+    nodes_.push_back(std::make_unique<NatsServer>(dir / o.server_name, o));
+  }
+}
+
+void NatsCluster::start() {
+  for (auto& n : nodes_) n->start();
+  for (auto& n : nodes_) n->wait_jetstream_ready(30000);
+}
+
+std::vector<std::string> NatsCluster::urls() const {
+  std::vector<std::string> out;
+  for (const auto& n : nodes_) out.push_back(n->url());
+  return out;
+}
+
+}  // namespace oms::testkit

@@ -1,0 +1,77 @@
+// Real nats-server processes for integration tests: started on free loopback ports in a
+// temp dir, always stopped (SIGKILL in the destructor if still running).
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace oms::testkit {
+
+// A unique empty directory under the system temp dir, removed with its contents at the end.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix = "oms-test");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A loopback TCP port that was free a moment ago.
+int free_port();
+
+class NatsServer {
+ public:
+  struct Options {
+    std::string server_name = "n1";
+    std::string cluster_name;     // empty: no cluster
+    int cluster_port = 0;         // this node's route port (cluster only)
+    std::vector<int> route_ports;  // every node's route port (cluster only)
+  };
+
+  // Prepares a server storing JetStream data in dir; start() runs it.
+  NatsServer(std::filesystem::path dir, Options options);
+  explicit NatsServer(std::filesystem::path dir) : NatsServer(std::move(dir), Options{}) {}
+  ~NatsServer();
+  NatsServer(const NatsServer&) = delete;
+  NatsServer& operator=(const NatsServer&) = delete;
+
+  // Starts the process (same port and store as before) and waits until it accepts
+  // connections; throws std::runtime_error with the server's log tail on failure.
+  void start();
+  // Waits (up to timeout) until JetStream answers an account-info request.
+  void wait_jetstream_ready(int timeout_ms = 20000) const;
+  void kill();   // SIGKILL and reap
+  void stop();   // SIGTERM and reap (clean shutdown)
+  [[nodiscard]] bool running() const { return pid_ > 0; }
+  [[nodiscard]] int port() const { return port_; }
+  [[nodiscard]] std::string url() const;
+
+ private:
+  void write_config() const;
+  std::filesystem::path dir_;
+  Options options_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+// Three JetStream nodes in one cluster on loopback.
+class NatsCluster {
+ public:
+  explicit NatsCluster(const std::filesystem::path& dir, int nodes = 3);
+  void start();  // all nodes, then waits for JetStream (meta leader elected)
+  NatsServer& node(std::size_t i) { return *nodes_.at(i); }
+  [[nodiscard]] std::vector<std::string> urls() const;
+
+ private:
+  std::vector<std::unique_ptr<NatsServer>> nodes_;
+};
+
+}  // namespace oms::testkit
