@@ -38,12 +38,13 @@ using oms::persistence::StreamLayout;
 
 // 1M records: ~250 MB, four 64 MiB segments, a second or more of replay at the goal.
 constexpr std::uint64_t kRecords = 1'000'000;
-constexpr std::size_t kPayloadBytes = 200;  // a book update or order event, encoded
+constexpr std::size_t kPayloadBytes = 200;           // a book update or order event, encoded
 constexpr std::uint64_t kSeed = 0x6f6d732d70657266;  // "oms-perf": fixed, so runs compare
 constexpr std::string_view kStream = "MD_binance";
 
 const StreamLayout& layout() {
-  static const StreamLayout kLayout({{oms::ExchangeId::kBinance, "main"}}, {oms::ExchangeId::kBinance});
+  static const StreamLayout kLayout({{oms::ExchangeId::kBinance, "main"}},
+                                    {oms::ExchangeId::kBinance});
   return kLayout;
 }
 
@@ -70,7 +71,7 @@ class TempDir {
 
 // Market-data records: rotating symbols and kinds, payload lengths 180-220 bytes.
 std::vector<AppendRecord> sample_records(std::size_t n) {
-  static const char* const kSymbols[] = {"BTC-USDT", "ETH-USDT", "SOL-USDT", "XRP-USDT",
+  static const char* const kSymbols[] = {"BTC-USDT",      "ETH-USDT",      "SOL-USDT",  "XRP-USDT",
                                          "BTC-USDT_USDT", "ETH-USDT_USDT", "DOGE-USDT", "BNB-USDT"};
   static const char* const kKinds[] = {"book", "trade", "ticker"};
   std::mt19937_64 rng(kSeed);

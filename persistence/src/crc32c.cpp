@@ -56,7 +56,7 @@ std::uint32_t crc32c_software(const void* data, std::size_t size, std::uint32_t 
 
 #if defined(__x86_64__)
 __attribute__((target("sse4.2"))) std::uint32_t crc32c_hardware(const void* data, std::size_t size,
-                                                                 std::uint32_t previous) noexcept {
+                                                                std::uint32_t previous) noexcept {
   // One dependent crc32 per 8 bytes (3-cycle latency): ~2.5 bytes/cycle, enough for the
   // journal's ~250-byte records; interleaving three streams would only pay on long buffers.
   const auto* p = static_cast<const unsigned char*>(data);
@@ -83,7 +83,9 @@ std::uint32_t crc32c_hardware(const void* data, std::size_t size, std::uint32_t 
   return crc32c_software(data, size, previous);
 }
 
-bool crc32c_hardware_available() noexcept { return false; }
+bool crc32c_hardware_available() noexcept {
+  return false;
+}
 #endif
 
 std::uint32_t crc32c(const void* data, std::size_t size, std::uint32_t previous) noexcept {

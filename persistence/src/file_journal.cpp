@@ -85,7 +85,9 @@ class TailSubscription final : public Subscription {
   std::thread thread_;
 };
 
-StoreError invalid(std::string message) { return {StoreErrorCode::kInvalid, std::move(message)}; }
+StoreError invalid(std::string message) {
+  return {StoreErrorCode::kInvalid, std::move(message)};
+}
 
 }  // namespace
 
@@ -151,7 +153,8 @@ void FileJournal::append(AppendRecord record, AppendCallback done) {
     if (record.subject.size() > journal::kMaxSubjectBytes)
       return Unexpected{invalid("journal: subject of " + std::to_string(record.subject.size()) +
                                 " bytes (max " + std::to_string(journal::kMaxSubjectBytes) + ")")};
-    const std::size_t body = journal::kBodyHeaderBytes + record.subject.size() + record.payload.size();
+    const std::size_t body =
+        journal::kBodyHeaderBytes + record.subject.size() + record.payload.size();
     if (body > journal::kMaxBodyBytes)
       return Unexpected{invalid("journal: record of " + std::to_string(body) + " bytes on '" +
                                 record.subject + "' (max " +
@@ -170,7 +173,8 @@ void FileJournal::append(AppendRecord record, AppendCallback done) {
       duplicates_.fetch_add(1, std::memory_order_relaxed);
     } else {
       appended_.fetch_add(1, std::memory_order_relaxed);
-      if (outcome->data_syncs > 0) data_syncs_.fetch_add(outcome->data_syncs, std::memory_order_relaxed);
+      if (outcome->data_syncs > 0)
+        data_syncs_.fetch_add(outcome->data_syncs, std::memory_order_relaxed);
       s.appended.notify_all();
     }
     return outcome->sequence;
@@ -178,7 +182,9 @@ void FileJournal::append(AppendRecord record, AppendCallback done) {
   if (done) done(result);
 }
 
-Result<Unit, StoreError> FileJournal::flush(std::chrono::milliseconds /*timeout*/) { return sync_all(); }
+Result<Unit, StoreError> FileJournal::flush(std::chrono::milliseconds /*timeout*/) {
+  return sync_all();
+}
 
 Result<std::uint64_t, StoreError> FileJournal::read(const ReadRequest& request,
                                                     const RecordVisitor& visit) {
@@ -189,7 +195,7 @@ Result<std::uint64_t, StoreError> FileJournal::read(const ReadRequest& request,
 }
 
 Result<std::unique_ptr<Subscription>, StoreError> FileJournal::tail(const ReadRequest& request,
-                                                                   RecordVisitor visit) {
+                                                                    RecordVisitor visit) {
   const auto it = streams_.find(request.stream);
   if (it == streams_.end()) return Unexpected{find_stream(request.stream).error()};
   auto state = std::make_shared<TailState>(std::move(visit), request.subject_filter);

@@ -55,11 +55,16 @@ void encode_record(std::string& out, std::uint64_t sequence, const AppendRecord&
 
 std::string_view describe(ParseStatus s) noexcept {
   switch (s) {
-    case ParseStatus::kOk: return "intact record";
-    case ParseStatus::kShortFrame: return "truncated record header";
-    case ParseStatus::kBadLength: return "bad record length";
-    case ParseStatus::kShortBody: return "truncated record";
-    case ParseStatus::kBadChecksum: return "bad checksum";
+    case ParseStatus::kOk:
+      return "intact record";
+    case ParseStatus::kShortFrame:
+      return "truncated record header";
+    case ParseStatus::kBadLength:
+      return "bad record length";
+    case ParseStatus::kShortBody:
+      return "truncated record";
+    case ParseStatus::kBadChecksum:
+      return "bad checksum";
   }
   return "bad record";
 }
@@ -96,7 +101,8 @@ Result<Unit, StoreError> File::sync_data() const {
   return Unit{};
 }
 
-Result<std::unique_ptr<File>, StoreError> open_file(const std::string& path, int flags, unsigned mode) {
+Result<std::unique_ptr<File>, StoreError> open_file(const std::string& path, int flags,
+                                                    unsigned mode) {
   const int fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
   if (fd < 0) return Unexpected{io_error(path, "open", errno)};
   return std::make_unique<File>(fd, path);

@@ -16,8 +16,8 @@
 
 namespace oms::persistence::journal {
 
-inline constexpr std::size_t kFrameBytes = 8;       // u32 length + u32 crc32c
-inline constexpr std::size_t kBodyHeaderBytes = 26;  // u64 seq + u64 msg_id + i64 time + u16
+inline constexpr std::size_t kFrameBytes = 8;            // u32 length + u32 crc32c
+inline constexpr std::size_t kBodyHeaderBytes = 26;      // u64 seq + u64 msg_id + i64 time + u16
 inline constexpr std::size_t kMaxSubjectBytes = 0xFFFF;  // what the u16 length can say
 // Events are a few hundred bytes, book snapshots tens of KB; a length beyond this is damage,
 // not data (and keeps a damaged length field from sending a scan gigabytes ahead).
@@ -102,7 +102,8 @@ class File {
   [[nodiscard]] int fd() const noexcept { return fd_; }
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
   // Writes all of data at offset (retrying short writes and EINTR).
-  [[nodiscard]] Result<Unit, StoreError> write_at(std::string_view data, std::uint64_t offset) const;
+  [[nodiscard]] Result<Unit, StoreError> write_at(std::string_view data,
+                                                  std::uint64_t offset) const;
   [[nodiscard]] Result<Unit, StoreError> sync_data() const;
 
  private:
@@ -111,8 +112,8 @@ class File {
 };
 
 // Opens path with flags (O_CLOEXEC added); kIo naming the path on failure.
-[[nodiscard]] Result<std::unique_ptr<File>, StoreError> open_file(const std::string& path, int flags,
-                                                                  unsigned mode = 0644);
+[[nodiscard]] Result<std::unique_ptr<File>, StoreError> open_file(const std::string& path,
+                                                                  int flags, unsigned mode = 0644);
 // fsync of a file or directory by path (a fresh descriptor syncs the same inode).
 [[nodiscard]] Result<Unit, StoreError> sync_path(const std::string& path);
 

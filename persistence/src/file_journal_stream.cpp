@@ -65,7 +65,8 @@ struct TornTail {
 Result<std::optional<TornTail>, StoreError> scan_segment(JournalStream& s, Segment& seg,
                                                          std::uint64_t expected, bool last) {
   const std::string display = s.display(seg);
-  if (seg.first_sequence == 0) return Unexpected{corrupt_error(display, "sequence 0 in file name", 0)};
+  if (seg.first_sequence == 0)
+    return Unexpected{corrupt_error(display, "sequence 0 in file name", 0)};
   if (expected != 0 && seg.first_sequence != expected)
     return Unexpected{corrupt_error(display, gap_message(expected, seg.first_sequence), 0)};
   std::error_code ec;
@@ -110,7 +111,8 @@ Result<Unit, StoreError> cut_torn_tail(const Segment& seg, const TornTail& torn)
 
 // Creates the segment that starts at sequence and makes it the one written; counts the
 // data syncs it ran in out.
-Result<Unit, StoreError> start_segment(JournalStream& s, std::uint64_t sequence, AppendOutcome& out) {
+Result<Unit, StoreError> start_segment(JournalStream& s, std::uint64_t sequence,
+                                       AppendOutcome& out) {
   if (s.segments.empty()) {
     std::error_code ec;
     if (fs::create_directory(s.dir, ec)) s.parent_dirty = true;
@@ -219,8 +221,8 @@ Result<AppendOutcome, StoreError> append_locked(JournalStream& s, const AppendRe
   s.scratch.clear();
   encode_record(s.scratch, sequence, r);
   const std::uint64_t size = s.scratch.size();
-  if (!s.writer || (s.segments.back().bytes > 0 &&
-                    s.segments.back().bytes + size > s.options.segment_bytes)) {
+  if (!s.writer ||
+      (s.segments.back().bytes > 0 && s.segments.back().bytes + size > s.options.segment_bytes)) {
     if (auto started = start_segment(s, sequence, out); !started)
       return Unexpected{std::move(started).error()};
   }
@@ -285,8 +287,10 @@ Result<std::uint64_t, StoreError> sync_stream(JournalStream& s) {
   if (!result) {
     // Keep the debt for the next attempt.
     std::lock_guard lock(s.mutex);
-    if (writer && writer == s.writer) s.writer_dirty = true;
-    else if (writer) s.unsynced_segments.push_back(writer->path());
+    if (writer && writer == s.writer)
+      s.writer_dirty = true;
+    else if (writer)
+      s.unsynced_segments.push_back(writer->path());
     s.unsynced_segments.insert(s.unsynced_segments.end(), rolled.begin(), rolled.end());
     s.dir_dirty = s.dir_dirty || dir;
     s.parent_dirty = s.parent_dirty || parent;
@@ -295,8 +299,9 @@ Result<std::uint64_t, StoreError> sync_stream(JournalStream& s) {
   return syncs;
 }
 
-Result<std::uint64_t, StoreError> read_stream(JournalStream& s, std::uint64_t from, std::uint64_t to,
-                                              std::string_view filter, const RecordVisitor& visit) {
+Result<std::uint64_t, StoreError> read_stream(JournalStream& s, std::uint64_t from,
+                                              std::uint64_t to, std::string_view filter,
+                                              const RecordVisitor& visit) {
   struct Span {
     std::string path;
     std::string display;
@@ -310,8 +315,9 @@ Result<std::uint64_t, StoreError> read_stream(JournalStream& s, std::uint64_t fr
     if (to == 0 || to > s.last_sequence) to = s.last_sequence;
     from = std::max(from, s.first_sequence);
     if (from > to) return std::uint64_t{0};
-    auto it = std::upper_bound(s.segments.begin(), s.segments.end(), from,
-                               [](std::uint64_t seq, const Segment& seg) { return seq < seg.first_sequence; });
+    auto it = std::upper_bound(
+        s.segments.begin(), s.segments.end(), from,
+        [](std::uint64_t seq, const Segment& seg) { return seq < seg.first_sequence; });
     if (it != s.segments.begin()) --it;
     for (; it != s.segments.end() && it->first_sequence <= to; ++it) {
       if (it->records == 0) continue;
@@ -325,7 +331,8 @@ Result<std::uint64_t, StoreError> read_stream(JournalStream& s, std::uint64_t fr
       }
       // End at the indexed record after `to` when there is one: the mapping (populated up
       // front) then covers what the read visits, not the rest of a 64 MiB segment.
-      if (const std::uint64_t k = (to - it->first_sequence) / kIndexStride + 1; k < it->offsets.size())
+      if (const std::uint64_t k = (to - it->first_sequence) / kIndexStride + 1;
+          k < it->offsets.size())
         span.end_offset = it->offsets[k];
       spans.push_back(std::move(span));
     }
@@ -343,7 +350,8 @@ Result<std::uint64_t, StoreError> read_stream(JournalStream& s, std::uint64_t fr
       RecordView record;
       const ParseStatus status = parse_record(data + offset, size - offset, record);
       if (status != ParseStatus::kOk)
-        return Unexpected{corrupt_error(span.display, describe(status), span.start_offset + offset)};
+        return Unexpected{
+            corrupt_error(span.display, describe(status), span.start_offset + offset)};
       if (record.sequence != next)
         return Unexpected{corrupt_error(span.display, gap_message(next, record.sequence),
                                         span.start_offset + offset)};
@@ -353,8 +361,8 @@ Result<std::uint64_t, StoreError> read_stream(JournalStream& s, std::uint64_t fr
       if (record.sequence < from) continue;
       if (!filter.empty() && !subject_matches(filter, record.subject)) continue;
       ++visited;
-      const StoredRecord stored{s.name, record.sequence, record.subject, record.payload,
-                                record.msg_id, record.time};
+      const StoredRecord stored{s.name,         record.sequence, record.subject,
+                                record.payload, record.msg_id,   record.time};
       if (!visit(stored)) return visited;
     }
   }

@@ -30,7 +30,9 @@ struct Segment {
   // offsets[k]: the byte offset of record first_sequence + k * kIndexStride.
   std::vector<std::uint64_t> offsets;
 
-  [[nodiscard]] std::uint64_t last_sequence() const noexcept { return first_sequence + records - 1; }
+  [[nodiscard]] std::uint64_t last_sequence() const noexcept {
+    return first_sequence + records - 1;
+  }
   void add(std::uint64_t record_bytes) {
     if (records % kIndexStride == 0) offsets.push_back(bytes);
     ++records;
@@ -58,24 +60,28 @@ class DedupWindow {
 }  // namespace journal
 
 struct JournalStream {
-  JournalStream(std::string stream_name, std::filesystem::path directory, const FileJournalOptions& o)
-      : name(std::move(stream_name)), dir(std::move(directory)), options(o), dedup(o.dedup_window) {}
+  JournalStream(std::string stream_name, std::filesystem::path directory,
+                const FileJournalOptions& o)
+      : name(std::move(stream_name)),
+        dir(std::move(directory)),
+        options(o),
+        dedup(o.dedup_window) {}
 
   const std::string name;
   const std::filesystem::path dir;
   const FileJournalOptions options;
 
-  std::mutex mutex;  // guards everything below
-  std::condition_variable appended;  // notified after each append; tail threads wait on it
+  std::mutex mutex;                        // guards everything below
+  std::condition_variable appended;        // notified after each append; tail threads wait on it
   std::vector<journal::Segment> segments;  // by first sequence; the last one is written
   std::uint64_t first_sequence = 1;        // of the first stored record (or the next, if none)
   std::uint64_t last_sequence = 0;
-  std::shared_ptr<journal::File> writer;   // the last segment, once it is opened for writing
+  std::shared_ptr<journal::File> writer;  // the last segment, once it is opened for writing
   // What the next sync must cover: the writer's data, segments rolled since, new entries.
   bool writer_dirty = false;
   std::vector<std::string> unsynced_segments;
-  bool dir_dirty = false;     // a segment file was created in dir
-  bool parent_dirty = false;  // dir itself was created in the journal's root
+  bool dir_dirty = false;                      // a segment file was created in dir
+  bool parent_dirty = false;                   // dir itself was created in the journal's root
   std::map<std::int32_t, std::uint64_t> days;  // UTC day -> lowest sequence on it
   std::optional<std::int32_t> last_day;        // the day of the previous record (a cheap skip)
   journal::DedupWindow dedup;
@@ -99,7 +105,8 @@ struct AppendOutcome {
   std::uint64_t data_syncs = 0;  // fdatasync calls it ran (kEveryRecord; a roll under kInterval)
 };
 // Writes one record (or finds its msg_id in the window); call with s.mutex held.
-[[nodiscard]] Result<AppendOutcome, StoreError> append_locked(JournalStream& s, const AppendRecord& r);
+[[nodiscard]] Result<AppendOutcome, StoreError> append_locked(JournalStream& s,
+                                                              const AppendRecord& r);
 
 // Syncs what the stream wrote since its last sync; returns how many data syncs ran.
 [[nodiscard]] Result<std::uint64_t, StoreError> sync_stream(JournalStream& s);
@@ -107,7 +114,8 @@ struct AppendOutcome {
 // Visits the stream's records in [from, to] (to clamped to the last record) that match
 // filter, until visit returns false. Holds the stream's mutex only to plan the read.
 [[nodiscard]] Result<std::uint64_t, StoreError> read_stream(JournalStream& s, std::uint64_t from,
-                                                            std::uint64_t to, std::string_view filter,
+                                                            std::uint64_t to,
+                                                            std::string_view filter,
                                                             const RecordVisitor& visit);
 
 }  // namespace journal

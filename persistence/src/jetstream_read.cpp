@@ -10,31 +10,90 @@
 namespace oms::persistence {
 namespace {
 
-template <class I>
-I header_number(natsMsg* msg, const char* key) {
+// How long API calls are retried while a cluster elects a new leader after losing a node
+// (seconds in a quiet cluster; more on a loaded 2-core host).
+constexpr std::chrono::seconds kLeaderElectionGrace{30};
+
+// Reads "<msg_id>@<time>" from the Nats-Msg-Id header (see jetstream_impl.hpp).
+void id_and_time(natsMsg* msg, EventId& id, TimeNs& time) {
+  id = 0;
+  time = 0;
   const char* v = nullptr;
-  if (natsMsgHeader_Get(msg, key, &v) != NATS_OK || v == nullptr) return I{0};
-  I out{0};
-  std::from_chars(v, v + std::strlen(v), out);
+  if (natsMsgHeader_Get(msg, kMsgIdHeader, &v) != NATS_OK || v == nullptr) return;
+  const char* end = v + std::strlen(v);
+  const auto r = std::from_chars(v, end, id);
+  if (r.ptr < end && *r.ptr == kTimeSeparator) std::from_chars(r.ptr + 1, end, time);
+}
+
+std::string days_subject(std::string_view stream) { return kDaysSubjectPrefix + std::string(stream); }
+
+// The index of one stream as stored: "day:seq day:seq ..." in day order.
+std::string encode_days(const std::map<std::int32_t, std::uint64_t>& by_day) {
+  std::string out;
+  for (const auto& [day, seq] : by_day) {
+    if (!out.empty()) out += ' ';
+    out += std::to_string(day) + ":" + std::to_string(seq);
+  }
   return out;
 }
 
-// KV keys allow [-/_=.a-zA-Z0-9]: stream names may hold '~' (escaped account names).
-std::string days_key(std::string_view stream, std::int32_t day) {
-  std::string key = "d.";
-  for (char c : stream) key += c == '~' ? '=' : c;
-  return key + "." + std::to_string(day);
+bool decode_days(std::string_view text, std::map<std::int32_t, std::uint64_t>& out) {
+  while (!text.empty()) {
+    const auto space = text.find(' ');
+    const std::string_view item = text.substr(0, space);
+    const auto colon = item.find(':');
+    if (colon == std::string_view::npos) return false;
+    std::int32_t day = 0;
+    std::uint64_t seq = 0;
+    if (std::from_chars(item.data(), item.data() + colon, day).ec != std::errc{} ||
+        std::from_chars(item.data() + colon + 1, item.data() + item.size(), seq).ec != std::errc{})
+      return false;
+    out[day] = seq;
+    text = space == std::string_view::npos ? std::string_view{} : text.substr(space + 1);
+  }
+  return true;
 }
 
 // Fills a record view from a consumer message; false when it lacks JetStream metadata.
-bool to_record(natsMsg* msg, std::string_view stream, StoredRecord& r, jsMsgMetaData*& meta) {
-  if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) return false;
+// The stream sequence and the consumer's pending count from a delivery's reply subject,
+// without natsMsg_GetMetaData's allocations (it copies stream and consumer names):
+//   $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ns>.<pending>              (v1)
+//   $JS.ACK.<domain>.<acc hash>.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ns>.<pending>.<token> (v2)
+bool delivery_info(natsMsg* msg, std::uint64_t& stream_seq, std::uint64_t& pending) {
+  const char* reply = natsMsg_GetReply(msg);
+  if (reply == nullptr) return false;
+  const std::string_view r(reply);
+  if (!r.starts_with("$JS.ACK.")) return false;
+  std::string_view tokens[12];
+  std::size_t n = 0, start = 0;
+  for (std::size_t i = 0; i <= r.size() && n < 12; ++i) {
+    if (i == r.size() || r[i] == '.') {
+      tokens[n++] = r.substr(start, i - start);
+      start = i + 1;
+    }
+  }
+  std::size_t seq_at = 0, pending_at = 0;
+  if (n == 9) {
+    seq_at = 5;
+    pending_at = 8;
+  } else if (n >= 11) {
+    seq_at = 7;
+    pending_at = 10;
+  } else {
+    return false;
+  }
+  const auto parse = [](std::string_view t, std::uint64_t& out) {
+    return std::from_chars(t.data(), t.data() + t.size(), out).ec == std::errc{};
+  };
+  return parse(tokens[seq_at], stream_seq) && parse(tokens[pending_at], pending);
+}
+
+bool to_record(natsMsg* msg, std::string_view stream, StoredRecord& r, std::uint64_t& pending) {
+  if (!delivery_info(msg, r.sequence, pending)) return false;
   r.stream = stream;
-  r.sequence = meta->Sequence.Stream;
   r.subject = natsMsg_GetSubject(msg);
   r.payload = std::string_view(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
-  r.msg_id = header_number<EventId>(msg, kMsgIdHeader);
-  r.time = header_number<TimeNs>(msg, kTimeHeader);
+  id_and_time(msg, r.msg_id, r.time);
   return true;
 }
 
@@ -61,6 +120,10 @@ struct PushConsumer {
     cc.FlowControl = true;
     cc.Heartbeat = 2'000'000'000;           // 2 s idle heartbeats
     cc.InactiveThreshold = 30'000'000'000;  // removed by the server 30 s after we go away
+    // A reader's position needs no replication: one replica in memory is created at once,
+    // also while a cluster peer is down (an R3 consumer would wait for its placement).
+    cc.Replicas = 1;
+    cc.MemoryStorage = true;
     jsConsumerInfo* ci = nullptr;
     const natsStatus s = js_AddConsumer(&ci, js, stream.c_str(), &cc, nullptr, &err);
     if (ci != nullptr) {
@@ -128,9 +191,8 @@ class JetStreamSubscription final : public Subscription {
     auto* self = static_cast<JetStreamSubscription*>(closure);
     if (!handle_control(nc, msg)) {
       StoredRecord r;
-      jsMsgMetaData* meta = nullptr;
-      if (!self->stopped_ && to_record(msg, self->stream_, r, meta) && !self->visit_(r)) self->stopped_ = true;
-      if (meta != nullptr) jsMsgMetaData_Destroy(meta);
+      std::uint64_t pending = 0;
+      if (!self->stopped_ && to_record(msg, self->stream_, r, pending) && !self->visit_(r)) self->stopped_ = true;
     }
     natsMsg_Destroy(msg);
   }
@@ -161,7 +223,7 @@ Result<std::uint64_t, StoreError> JetStreamStore::Impl::last_sequence(std::strin
   jsStreamInfo* si = nullptr;
   jsErrCode err = static_cast<jsErrCode>(0);
   natsStatus s = NATS_OK;
-  const auto give_up = Clock::now() + 3 * options.read_timeout;  // see scan(): leader elections
+  const auto give_up = Clock::now() + kLeaderElectionGrace;  // see scan(): leader elections
   do {
     s = js_GetStreamInfo(&si, js, std::string(stream).c_str(), nullptr, &err);
     if (s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -191,8 +253,8 @@ Result<std::uint64_t, StoreError> JetStreamStore::Impl::scan(const ReadRequest& 
   ReadRequest from_request = request;
   from_request.from_sequence = from;
   // A cluster electing a stream leader (a node just died) answers late or not at all for a
-  // few seconds: retry creating the consumer until the read timeout has passed three times.
-  const auto give_up = Clock::now() + 3 * options.read_timeout;
+  // few seconds: retry creating the consumer for kLeaderElectionGrace.
+  const auto give_up = Clock::now() + kLeaderElectionGrace;
   while (s == NATS_OK) {
     s = consumer.create(js, request.stream, from_request, headers_only, err);
     if ((s != NATS_TIMEOUT && s != NATS_NO_RESPONDERS) || Clock::now() > give_up) break;
@@ -201,7 +263,8 @@ Result<std::uint64_t, StoreError> JetStreamStore::Impl::scan(const ReadRequest& 
   }
   if (s != NATS_OK) {
     if (sub != nullptr) natsSubscription_Destroy(sub);
-    return store_error(StoreErrorCode::kUnavailable, "read " + request.stream + ": " + nats_error(s, err));
+    return store_error(StoreErrorCode::kUnavailable,
+                       "read " + request.stream + ": creating a consumer: " + nats_error(s, err));
   }
   std::uint64_t pending_count = consumer.pending;
   std::uint64_t visited = 0;
@@ -220,15 +283,13 @@ Result<std::uint64_t, StoreError> JetStreamStore::Impl::scan(const ReadRequest& 
       break;
     }
     StoredRecord r;
-    jsMsgMetaData* meta = nullptr;
-    const bool ok = to_record(msg, request.stream, r, meta);
-    const std::uint64_t left = ok ? meta->NumPending : 0;
+    std::uint64_t left = 0;
+    const bool ok = to_record(msg, request.stream, r, left);
     bool go_on = ok && r.sequence <= to;
     if (go_on) {
       ++visited;
       go_on = visit(r) && r.sequence < to && left > 0;
     }
-    if (meta != nullptr) jsMsgMetaData_Destroy(meta);
     natsMsg_Destroy(msg);
     if (!go_on) break;
   }
@@ -258,58 +319,46 @@ void JetStreamStore::Impl::note_day(const std::string& stream, std::int32_t day,
   auto [it, fresh] = by_day.emplace(day, seq);
   if (!fresh && seq >= it->second) return;
   it->second = seq;
-  dirty_days.emplace(stream, day);
+  dirty_days.insert(stream);
 }
 
 void JetStreamStore::Impl::write_dirty_days() {
-  std::vector<std::tuple<std::string, std::int32_t, std::uint64_t>> todo;
+  std::vector<std::pair<std::string, std::string>> todo;
   {
     std::lock_guard lock(days_mu);
-    for (const auto& [stream, day] : dirty_days) todo.emplace_back(stream, day, days[stream][day]);
+    for (const auto& stream : dirty_days) todo.emplace_back(stream, encode_days(days[stream]));
     dirty_days.clear();
   }
-  for (const auto& [stream, day, seq] : todo) {
-    const natsStatus s = kvStore_PutString(nullptr, days_kv, days_key(stream, day).c_str(),
-                                           std::to_string(seq).c_str());
+  for (const auto& [stream, text] : todo) {
+    jsErrCode err = static_cast<jsErrCode>(0);
+    const natsStatus s = js_Publish(nullptr, js, days_subject(stream).c_str(), text.data(),
+                                    static_cast<int>(text.size()), nullptr, &err);
     if (s != NATS_OK) {
-      // Kept in memory and retried on the next tick; a crash before then is repaired at open.
+      // Kept in memory and written on the next tick; a crash before then is repaired at open.
       std::lock_guard lock(days_mu);
-      dirty_days.emplace(stream, day);
-      spdlog::debug("jetstream: day index write {} deferred: {}", days_key(stream, day), natsStatus_GetText(s));
+      dirty_days.insert(stream);
+      spdlog::debug("jetstream: day index of {} not written yet: {}", stream, natsStatus_GetText(s));
     }
   }
 }
 
 Result<Unit, StoreError> JetStreamStore::Impl::load_day_index() {
   for (const auto& spec : layout.streams()) {
-    const std::string prefix = days_key(spec.name, 0);
-    const std::string filter = prefix.substr(0, prefix.rfind('.')) + ".*";
-    kvWatchOptions wo;
-    kvWatchOptions_Init(&wo);
-    wo.IgnoreDeletes = true;
-    natsStatus s = NATS_OK;
-    kvWatcher* w = nullptr;
-    s = kvStore_Watch(&w, days_kv, filter.c_str(), &wo);
+    natsMsg* msg = nullptr;
+    jsErrCode err = static_cast<jsErrCode>(0);
+    const natsStatus s = js_GetLastMsg(&msg, js, kDaysStream, days_subject(spec.name).c_str(), nullptr, &err);
+    if (s == NATS_NOT_FOUND) continue;  // nothing indexed yet
     if (s != NATS_OK)
-      return store_error(StoreErrorCode::kUnavailable, "day index load " + spec.name + ": " + nats_error(s));
-    while (true) {
-      kvEntry* e = nullptr;
-      s = kvWatcher_Next(&e, w, options.read_timeout.count());
-      if (s != NATS_OK) {
-        kvWatcher_Destroy(w);
-        return store_error(StoreErrorCode::kUnavailable, "day index load " + spec.name + ": " + nats_error(s));
-      }
-      if (e == nullptr) break;  // the initial values are all delivered
-      const std::string_view key = kvEntry_Key(e);
-      const std::int32_t day = static_cast<std::int32_t>(std::stol(std::string(key.substr(key.rfind('.') + 1))));
-      const std::uint64_t seq = std::stoull(kvEntry_ValueString(e));
-      {
-        std::lock_guard lock(days_mu);
-        days[spec.name][day] = seq;
-      }
-      kvEntry_Destroy(e);
-    }
-    kvWatcher_Destroy(w);
+      return store_error(StoreErrorCode::kUnavailable, "day index of " + spec.name + ": " + nats_error(s, err));
+    std::map<std::int32_t, std::uint64_t> by_day;
+    const std::string_view text(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+    const bool ok = decode_days(text, by_day);
+    natsMsg_Destroy(msg);
+    if (!ok)
+      return store_error(StoreErrorCode::kCorrupt, "day index of " + spec.name + " in " + kDaysStream +
+                                                       " is malformed: '" + std::string(text) + "'");
+    std::lock_guard lock(days_mu);
+    days[spec.name] = std::move(by_day);
   }
   return Unit{};
 }

@@ -61,10 +61,16 @@ JetStreamStore::Impl::~Impl() {
   changed.notify_all();
   if (retry_thread.joinable()) retry_thread.join();
   if (ack_sub != nullptr) {
+    // An ack callback may be running on the delivery thread: wait for the subscription's
+    // completion (after its last callback) before the state it touches goes away.
+    natsSubscription_SetOnCompleteCB(ack_sub, &Impl::on_ack_complete, this);
     natsSubscription_Unsubscribe(ack_sub);
+    {
+      std::unique_lock lock(mu);
+      changed.wait_for(lock, std::chrono::seconds(10), [&] { return ack_sub_complete; });
+    }
     natsSubscription_Destroy(ack_sub);
   }
-  if (days_kv != nullptr) kvStore_Destroy(days_kv);
   if (js != nullptr) jsCtx_Destroy(js);
   if (nc != nullptr) {
     natsConnection_Close(nc);
@@ -174,19 +180,25 @@ Result<Unit, StoreError> JetStreamStore::Impl::provision_stream(const StreamSpec
   return Unit{};
 }
 
-Result<Unit, StoreError> JetStreamStore::Impl::open_days_bucket() {
-  natsStatus s = js_KeyValue(&days_kv, js, kDaysBucket);
-  if (s == NATS_NOT_FOUND) {
-    kvConfig kc;
-    kvConfig_Init(&kc);
-    kc.Bucket = kDaysBucket;
-    kc.History = 1;
-    kc.StorageType = js_FileStorage;
-    kc.Replicas = options.replicas;
-    s = js_CreateKeyValue(&days_kv, js, &kc);
-  }
+Result<Unit, StoreError> JetStreamStore::Impl::open_days_stream() {
+  const std::string subjects = std::string(kDaysSubjectPrefix) + ">";
+  const char* list[] = {subjects.c_str()};
+  jsStreamConfig cfg;
+  jsStreamConfig_Init(&cfg);
+  cfg.Name = kDaysStream;
+  cfg.Subjects = list;
+  cfg.SubjectsLen = 1;
+  cfg.Storage = js_FileStorage;
+  cfg.MaxMsgsPerSubject = 1;  // the current index of each stream
+  cfg.Replicas = options.replicas;
+  cfg.AllowDirect = true;
+  jsStreamInfo* si = nullptr;
+  jsErrCode err = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetStreamInfo(&si, js, kDaysStream, nullptr, &err);
+  if (s == NATS_NOT_FOUND) s = js_AddStream(&si, js, &cfg, nullptr, &err);
+  if (si != nullptr) jsStreamInfo_Destroy(si);
   if (s != NATS_OK)
-    return store_error(StoreErrorCode::kUnavailable, std::string("day index bucket: ") + nats_error(s));
+    return store_error(StoreErrorCode::kUnavailable, std::string("day index stream: ") + nats_error(s, err));
   return Unit{};
 }
 
@@ -200,14 +212,12 @@ void JetStreamStore::Impl::publish_locked(std::uint64_t token, Pending& p) {
   natsMsg* msg = nullptr;
   natsStatus s = natsMsg_Create(&msg, p.record.subject.c_str(), reply, p.record.payload.data(),
                                 static_cast<int>(p.record.payload.size()));
-  char id[24], time[24];
+  char id[48];
   if (s == NATS_OK) {
-    *std::to_chars(id, id + sizeof id - 1, p.record.msg_id).ptr = '\0';
+    char* end = std::to_chars(id, id + 20, p.record.msg_id).ptr;
+    *end++ = kTimeSeparator;
+    *std::to_chars(end, id + sizeof id - 1, p.record.time).ptr = '\0';
     s = natsMsgHeader_Set(msg, kMsgIdHeader, id);
-  }
-  if (s == NATS_OK) {
-    *std::to_chars(time, time + sizeof time - 1, p.record.time).ptr = '\0';
-    s = natsMsgHeader_Set(msg, kTimeHeader, time);
   }
   if (s == NATS_OK) s = natsConnection_PublishMsg(nc, msg);
   natsMsg_Destroy(msg);
@@ -251,6 +261,15 @@ void JetStreamStore::Impl::append(AppendRecord record, AppendCallback done) {
   publish_locked(token, p);
 }
 
+void JetStreamStore::Impl::on_ack_complete(void* closure) {
+  auto* self = static_cast<Impl*>(closure);
+  {
+    std::lock_guard lock(self->mu);
+    self->ack_sub_complete = true;
+  }
+  self->changed.notify_all();
+}
+
 void JetStreamStore::Impl::on_ack(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
   static_cast<Impl*>(closure)->handle_ack(msg);
   natsMsg_Destroy(msg);
@@ -273,7 +292,8 @@ void JetStreamStore::Impl::handle_ack(natsMsg* msg) {
   {
     std::lock_guard lock(mu);
     auto it = pending.find(token);
-    if (it == pending.end()) return;  // a late ack of a record already completed
+    if (it == pending.end() || it->second.completing) return;  // a late or repeated ack
+    it->second.completing = true;
     done = std::move(it->second.done);
     if (is_error) {
       result = store_error(StoreErrorCode::kInvalid, "stream " + it->second.stream + " refused msg " +
@@ -284,10 +304,18 @@ void JetStreamStore::Impl::handle_ack(natsMsg* msg) {
       result = seq;
       note_day(it->second.stream, utc_day(it->second.record.time), seq);
     }
-    pending.erase(it);
+  }
+  complete(token, done, result);
+}
+
+void JetStreamStore::Impl::complete(std::uint64_t token, AppendCallback& done,
+                                    const Result<std::uint64_t, StoreError>& result) {
+  if (done) done(result);
+  {
+    std::lock_guard lock(mu);
+    pending.erase(token);
   }
   changed.notify_all();
-  if (done) done(result);
 }
 
 void JetStreamStore::Impl::retry_loop() {
@@ -296,29 +324,22 @@ void JetStreamStore::Impl::retry_loop() {
     changed.wait_for(lock, kRetryTick);
     if (closing) break;
     const auto now = Clock::now();
-    std::vector<std::pair<AppendCallback, std::string>> expired;
-    for (auto it = pending.begin(); it != pending.end();) {
-      Pending& p = it->second;
-      if (now - p.last_sent < options.ack_timeout) {
-        ++it;
-        continue;
-      }
+    std::vector<std::tuple<std::uint64_t, AppendCallback, std::string>> expired;
+    for (auto& [token, p] : pending) {
+      if (p.completing || now - p.last_sent < options.ack_timeout) continue;
       if (now - p.first_sent >= options.retry_deadline) {
-        expired.emplace_back(std::move(p.done),
+        p.completing = true;
+        expired.emplace_back(token, std::move(p.done),
                              "no ack for msg " + std::to_string(p.record.msg_id) + " on stream " + p.stream +
                                  " within " + std::to_string(options.retry_deadline.count()) + " ms");
-        it = pending.erase(it);
         continue;
       }
       retry_count.fetch_add(1, std::memory_order_relaxed);  // a statistic: no ordering needed
-      publish_locked(it->first, p);
-      ++it;
+      publish_locked(token, p);
     }
     if (!expired.empty()) {
       lock.unlock();
-      changed.notify_all();
-      for (auto& [done, why] : expired)
-        if (done) done(store_error(StoreErrorCode::kTimeout, why));
+      for (auto& [token, done, why] : expired) complete(token, done, store_error(StoreErrorCode::kTimeout, why));
       lock.lock();
     }
     lock.unlock();
@@ -364,7 +385,7 @@ Result<std::unique_ptr<JetStreamStore>, StoreError> JetStreamStore::open(const S
   if (auto r = impl->connect(); !r) return Unexpected{r.error()};
   for (const auto& spec : layout.streams())
     if (auto r = impl->provision_stream(spec); !r) return Unexpected{r.error()};
-  if (auto r = impl->open_days_bucket(); !r) return Unexpected{r.error()};
+  if (auto r = impl->open_days_stream(); !r) return Unexpected{r.error()};
   if (auto r = impl->load_day_index(); !r) return Unexpected{r.error()};
   for (const auto& spec : layout.streams())
     if (auto r = impl->repair_day_index(spec.name); !r) return Unexpected{r.error()};

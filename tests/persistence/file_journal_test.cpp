@@ -1,4 +1,6 @@
 // Pins persistence/src/file_journal*.cpp and crc32c.cpp: the FileJournal EventStore.
+#include "oms/persistence/file_journal.hpp"
+
 #include <doctest/doctest.h>
 #include <signal.h>
 #include <spdlog/sinks/ostream_sink.h>
@@ -19,7 +21,6 @@
 #include <thread>
 
 #include "oms/persistence/crc32c.hpp"
-#include "oms/persistence/file_journal.hpp"
 #include "testkit/paths.hpp"
 
 using namespace oms;
@@ -99,8 +100,8 @@ std::unique_ptr<FileJournal> open_ok(const fs::path& root, FileJournalOptions o 
 TimeNs ns_at(int y, unsigned m, unsigned d, long h, long min, long s, long ms) {
   using namespace std::chrono;
   const sys_days day{year{y} / month{m} / std::chrono::day{d}};
-  return duration_cast<nanoseconds>(day.time_since_epoch() + hours{h} + minutes{min} +
-                                    seconds{s} + milliseconds{ms})
+  return duration_cast<nanoseconds>(day.time_since_epoch() + hours{h} + minutes{min} + seconds{s} +
+                                    milliseconds{ms})
       .count();
 }
 
@@ -119,8 +120,8 @@ AppendRecord account_record(std::uint64_t i) {
   const std::string kind = kKinds[i % 3];
   const std::string symbol = kSymbols[(i / 3) % 4];
   AppendRecord r;
-  r.subject = kind == "positions" ? "positions.binance.main.spot"
-                                  : kind + ".binance.main.spot." + symbol;
+  r.subject =
+      kind == "positions" ? "positions.binance.main.spot" : kind + ".binance.main.spot." + symbol;
   r.msg_id = 1'000'000 + i;
   r.time = kBaseTime + static_cast<TimeNs>(i) * 1'000'000;
   r.payload = R"({"id":)" + std::to_string(r.msg_id) + R"(,"kind":")" + kind +
@@ -138,8 +139,8 @@ AppendRecord md_record(std::uint64_t i) {
               (i % 5 == 0 ? ".trade" : ".book");
   r.msg_id = 9'000'000'000 + i;
   r.time = kBaseTime + static_cast<TimeNs>(i) * 250'000;
-  r.payload = R"({"bids":[["61837.6",")" + std::to_string(i % 1000) + R"(.5"]],"asks":[["61837.7","2.1"]],"u":)" +
-              std::to_string(i) + "}";
+  r.payload = R"({"bids":[["61837.6",")" + std::to_string(i % 1000) +
+              R"(.5"]],"asks":[["61837.7","2.1"]],"u":)" + std::to_string(i) + "}";
   return r;
 }
 
@@ -168,13 +169,14 @@ Owned expected(std::string_view stream, std::uint64_t sequence, const AppendReco
 }
 
 Owned own(const StoredRecord& r) {
-  return {std::string(r.stream), r.sequence, std::string(r.subject), std::string(r.payload),
-          r.msg_id, r.time};
+  return {std::string(r.stream),  r.sequence, std::string(r.subject),
+          std::string(r.payload), r.msg_id,   r.time};
 }
 
 Result<std::uint64_t, StoreError> append(EventStore& store, AppendRecord r) {
   std::optional<Result<std::uint64_t, StoreError>> out;
-  store.append(std::move(r), [&](const Result<std::uint64_t, StoreError>& result) { out = result; });
+  store.append(std::move(r),
+               [&](const Result<std::uint64_t, StoreError>& result) { out = result; });
   REQUIRE(out.has_value());  // done runs before append returns
   return *out;
 }
@@ -292,8 +294,9 @@ TEST_CASE("a record is framed exactly as file_journal.hpp documents") {
   CHECK(bytes == framed);
 }
 
-TEST_CASE("100k records in each of two streams read back exactly: all, from the middle, ranges, "
-          "by subject, after reopen") {
+TEST_CASE(
+    "100k records in each of two streams read back exactly: all, from the middle, ranges, "
+    "by subject, after reopen") {
   TempDir dir;
   constexpr std::uint64_t kCount = 100'000;
   std::vector<Owned> account, md;
@@ -327,8 +330,7 @@ TEST_CASE("100k records in each of two streams read back exactly: all, from the 
     const auto range = read_all(*j, req(kMarketData, 1000, 1999));
     REQUIRE(range.size() == 1000);
     CHECK(std::equal(range.begin(), range.end(), md.begin() + 999));
-    CHECK(read_all(*j, req(kAccount, kCount, kCount)) ==
-          std::vector<Owned>{account.back()});
+    CHECK(read_all(*j, req(kAccount, kCount, kCount)) == std::vector<Owned>{account.back()});
     CHECK(read_all(*j, req(kAccount, kCount + 1)).empty());
     CHECK(read_all(*j, req(kAccount, 10, 9)).empty());
     // to beyond the end means through the last record
@@ -383,7 +385,8 @@ TEST_CASE("every start sequence lands exactly, across segment rolls, before and 
     REQUIRE(one.size() == 1);
     CHECK(one[0] == all[first - 1]);
   }
-  for (std::uint64_t from : {1ull, 2ull, 63ull, 64ull, 65ull, 128ull, 129ull, 500ull, 999ull, 1000ull}) {
+  for (std::uint64_t from :
+       {1ull, 2ull, 63ull, 64ull, 65ull, 128ull, 129ull, 500ull, 999ull, 1000ull}) {
     CAPTURE(from);
     const auto got = read_all(*j, req(kAccount, from));
     REQUIRE(got.size() == kCount - from + 1);
@@ -398,6 +401,26 @@ TEST_CASE("every start sequence lands exactly, across segment rolls, before and 
   CHECK(read_all(*j, req(kAccount)) == all);
   CHECK(segments_of(dir.path(), kAccount).size() > files.size());
   CHECK(total > 0);
+}
+
+TEST_CASE("a stream whose oldest segment was removed starts at the next one") {
+  TempDir dir;
+  auto o = options();
+  o.segment_bytes = 2048;
+  {
+    auto j = open_ok(dir.path(), o);
+    for (std::uint64_t i = 0; i < 100; ++i) (void)append_ok(*j, account_record(i));
+  }
+  const auto files = segments_of(dir.path(), kAccount);
+  REQUIRE(files.size() > 2);
+  fs::remove(files[0]);
+  const std::uint64_t first = std::stoull(files[1].stem().string());
+  auto j = open_ok(dir.path(), o);
+  CHECK(*j->last_sequence(kAccount) == 100);
+  const auto all = read_all(*j, req(kAccount));
+  REQUIRE(all.size() == 100 - first + 1);
+  CHECK(all.front() == expected(kAccount, first, account_record(first - 1)));
+  CHECK(append_ok(*j, account_record(100)) == 101);
 }
 
 TEST_CASE("the day index holds the first sequence of each UTC day, across midnight and reopen") {
@@ -514,7 +537,8 @@ TEST_CASE("a torn last record is cut off on open, logged, and appends continue a
     const std::string text = log.text();
     CHECK(text.find(seg.string()) != std::string::npos);
     CHECK(text.find("at byte " + std::to_string(last_start)) != std::string::npos);
-    CHECK(text.find("cut " + std::to_string(damaged_size - last_start) + " bytes") != std::string::npos);
+    CHECK(text.find("cut " + std::to_string(damaged_size - last_start) + " bytes") !=
+          std::string::npos);
 
     const auto replacement = account_record(500);
     CHECK(append_ok(*j, replacement) == 10);
@@ -535,7 +559,8 @@ TEST_CASE("a torn last record is cut off on open, logged, and appends continue a
   }
 }
 
-TEST_CASE("a damaged record that is not the stream's last fails with kCorrupt naming file and byte") {
+TEST_CASE(
+    "a damaged record that is not the stream's last fails with kCorrupt naming file and byte") {
   TempDir dir;
   const fs::path pristine = dir.path() / "pristine";
   const auto offsets = write_account_records(pristine, 10);
@@ -546,8 +571,9 @@ TEST_CASE("a damaged record that is not the stream's last fails with kCorrupt na
     auto j = FileJournal::open(pristine, layout(), options());
     REQUIRE_FALSE(j.ok());
     CHECK(j.error().code == StoreErrorCode::kCorrupt);
-    CHECK(j.error().message == "journal ACCOUNT_binance_main/00000000000000000001.seg: bad checksum at byte " +
-                                   std::to_string(offsets[5]));
+    CHECK(j.error().message ==
+          "journal ACCOUNT_binance_main/00000000000000000001.seg: bad checksum at byte " +
+              std::to_string(offsets[5]));
     CHECK(fs::file_size(seg) == offsets[10]);  // nothing was cut
   }
   SUBCASE("a damaged length in the middle is not mistaken for a torn tail") {
@@ -555,8 +581,9 @@ TEST_CASE("a damaged record that is not the stream's last fails with kCorrupt na
     xor_byte(seg, offsets[7] + 2, 0x01);  // now claims 64 KiB more: past the end of the file
     auto j = FileJournal::open(pristine, layout(), options());
     REQUIRE_FALSE(j.ok());
-    CHECK(j.error().message == "journal ACCOUNT_binance_main/00000000000000000001.seg: truncated record at byte " +
-                                   std::to_string(offsets[7]));
+    CHECK(j.error().message ==
+          "journal ACCOUNT_binance_main/00000000000000000001.seg: truncated record at byte " +
+              std::to_string(offsets[7]));
   }
   SUBCASE("damage found by a read after open") {
     auto j = open_ok(pristine);
@@ -564,8 +591,9 @@ TEST_CASE("a damaged record that is not the stream's last fails with kCorrupt na
     const auto n = j->read(req(kAccount), [](const StoredRecord&) { return true; });
     REQUIRE_FALSE(n.ok());
     CHECK(n.error().code == StoreErrorCode::kCorrupt);
-    CHECK(n.error().message == "journal ACCOUNT_binance_main/00000000000000000001.seg: bad checksum at byte " +
-                                   std::to_string(offsets[3]));
+    CHECK(n.error().message ==
+          "journal ACCOUNT_binance_main/00000000000000000001.seg: bad checksum at byte " +
+              std::to_string(offsets[3]));
   }
   SUBCASE("the last record of a segment that is not the last") {
     TempDir rolled;
@@ -582,7 +610,8 @@ TEST_CASE("a damaged record that is not the stream's last fails with kCorrupt na
     auto j = FileJournal::open(rolled.path(), layout(), o);
     REQUIRE_FALSE(j.ok());
     CHECK(j.error().code == StoreErrorCode::kCorrupt);
-    CHECK(j.error().message.starts_with("journal ACCOUNT_binance_main/" + files[1].filename().string() +
+    CHECK(j.error().message.starts_with("journal ACCOUNT_binance_main/" +
+                                        files[1].filename().string() +
                                         ": truncated record at byte "));
   }
   SUBCASE("a missing segment is a sequence gap") {
@@ -622,13 +651,16 @@ TEST_CASE("a damaged record that is not the stream's last fails with kCorrupt na
     std::ofstream(seg, std::ios::binary | std::ios::trunc) << bytes;
     auto j = FileJournal::open(pristine, layout(), options());
     REQUIRE_FALSE(j.ok());
-    CHECK(j.error().message == "journal ACCOUNT_binance_main/00000000000000000001.seg: sequence gap: "
-                               "expected 3, found 4 at byte " + std::to_string(offsets[2]));
+    CHECK(j.error().message ==
+          "journal ACCOUNT_binance_main/00000000000000000001.seg: sequence gap: "
+          "expected 3, found 4 at byte " +
+              std::to_string(offsets[2]));
   }
 }
 
 TEST_CASE("each fsync policy stores and reads back; kEveryRecord syncs once per record") {
-  for (const auto policy : {FsyncPolicy::kNever, FsyncPolicy::kEveryRecord, FsyncPolicy::kInterval}) {
+  for (const auto policy :
+       {FsyncPolicy::kNever, FsyncPolicy::kEveryRecord, FsyncPolicy::kInterval}) {
     CAPTURE(static_cast<int>(policy));
     TempDir dir;
     auto o = options(policy);
@@ -725,7 +757,8 @@ TEST_CASE("records acknowledged under kNever survive a SIGKILL of the writing pr
   CHECK(*j->last_sequence(kAccount) == kCount);
   const auto all = read_all(*j, req(kAccount));
   REQUIRE(all.size() == kCount);
-  for (std::uint64_t i = 0; i < kCount; ++i) CHECK(all[i] == expected(kAccount, i + 1, account_record(i)));
+  for (std::uint64_t i = 0; i < kCount; ++i)
+    CHECK(all[i] == expected(kAccount, i + 1, account_record(i)));
 }
 
 TEST_CASE("tail delivers stored and new records in order, and nothing after it is destroyed") {
@@ -757,7 +790,8 @@ TEST_CASE("tail delivers stored and new records in order, and nothing after it i
   });
   writer.join();
   std::size_t want_trades = 0;  // account_record(i) is a trade when i % 3 == 1
-  for (std::uint64_t i = 49; i < kTotal; ++i) if (i % 3 == 1) ++want_trades;
+  for (std::uint64_t i = 49; i < kTotal; ++i)
+    if (i % 3 == 1) ++want_trades;
   CHECK(wait_until([&] {
     std::lock_guard lock(m);
     return got.size() == kTotal && trades.size() == want_trades;
@@ -765,7 +799,8 @@ TEST_CASE("tail delivers stored and new records in order, and nothing after it i
   {
     std::lock_guard lock(m);
     REQUIRE(got.size() == kTotal);
-    for (std::uint64_t i = 0; i < kTotal; ++i) CHECK(got[i] == expected(kAccount, i + 1, account_record(i)));
+    for (std::uint64_t i = 0; i < kTotal; ++i)
+      CHECK(got[i] == expected(kAccount, i + 1, account_record(i)));
     for (const auto& t : trades) {
       CHECK(t.subject.starts_with("trades."));
       CHECK(t.sequence >= 50);
@@ -781,7 +816,7 @@ TEST_CASE("tail delivers stored and new records in order, and nothing after it i
     std::lock_guard lock(m);
     CHECK(got.size() == kTotal);
   }
-  {  // a tail from beyond the end waits for that sequence
+  {                                       // a tail from beyond the end waits for that sequence
     std::atomic<std::uint64_t> first{0};  // relaxed: read after wait_until saw it
     auto later = j->tail(req(kAccount, kTotal + 13), [&](const StoredRecord& r) {
       std::uint64_t zero = 0;
@@ -789,7 +824,8 @@ TEST_CASE("tail delivers stored and new records in order, and nothing after it i
       return true;
     });
     REQUIRE(later.ok());
-    for (std::uint64_t i = kTotal + 10; i < kTotal + 20; ++i) (void)append_ok(*j, account_record(i));
+    for (std::uint64_t i = kTotal + 10; i < kTotal + 20; ++i)
+      (void)append_ok(*j, account_record(i));
     CHECK(wait_until([&] { return first.load(std::memory_order_relaxed) != 0; }));
     CHECK(first.load(std::memory_order_relaxed) == kTotal + 13);
   }

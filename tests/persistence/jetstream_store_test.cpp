@@ -76,6 +76,14 @@ struct Completions {
     std::unique_lock lock(mu);
     return cv.wait_for(lock, timeout, [&] { return ok + failed >= n; });
   }
+  // Waits until n appends succeeded; false (with the first error in `why`) when one failed
+  // or the time ran out first.
+  bool wait_ok(std::size_t n, std::chrono::milliseconds timeout, std::string& why) {
+    std::unique_lock lock(mu);
+    const bool reached = cv.wait_for(lock, timeout, [&] { return ok >= n || failed > 0; });
+    why = !errors.empty() ? errors.front() : (reached ? "" : "timed out with " + std::to_string(ok) + " acks");
+    return ok >= n;
+  }
 };
 
 struct ReadBack {
@@ -150,7 +158,7 @@ TEST_CASE("100k appended events read back exactly, contiguous, with a day index 
   CHECK(*(*store)->day_index(stream) == want);
   store->reset();
 
-  // A second daemon on the same server sees the same index (kept in the OMS_DAYS bucket).
+  // A second daemon on the same server sees the same index (kept in the OMS_DAYS stream).
   auto again = JetStreamStore::open(layout(), options_for({server.url()}));
   REQUIRE(again.ok());
   CHECK(*(*again)->day_index(stream) == want);
@@ -192,17 +200,13 @@ TEST_CASE("nats-server killed with SIGKILL while publishing: every event stored 
     }
   });
   // Kill the server mid-stream, keep it down a moment, restart it on the same store.
-  while (true) {
-    {
-      std::lock_guard lock(done.mu);
-      if (done.ok >= kCount / 4) break;
-    }
-    std::this_thread::sleep_for(1ms);
-  }
+  std::string why;
+  const bool quarter = done.wait_ok(kCount / 4, 60s, why);
   server.kill();
   std::this_thread::sleep_for(700ms);
   server.start();
   publisher.join();
+  REQUIRE_MESSAGE(quarter, why);
   REQUIRE(done.wait_for(kCount, 120s));
   CHECK_MESSAGE(done.failed == 0, (done.errors.empty() ? std::string() : done.errors.front()));
   CHECK((*store)->retries() > 0);
@@ -231,15 +235,11 @@ TEST_CASE("3-node cluster with R3 streams: a node killed during publishing loses
       (*store)->append(std::move(r), done.callback(id));
     }
   });
-  while (true) {
-    {
-      std::lock_guard lock(done.mu);
-      if (done.ok >= kCount / 3) break;
-    }
-    std::this_thread::sleep_for(1ms);
-  }
+  std::string why;
+  const bool third = done.wait_ok(kCount / 3, 60s, why);
   cluster.node(0).kill();  // our client may be connected to it: it fails over
   publisher.join();
+  REQUIRE_MESSAGE(third, why);
   REQUIRE(done.wait_for(kCount, 120s));
   CHECK_MESSAGE(done.failed == 0, (done.errors.empty() ? std::string() : done.errors.front()));
   const auto back = read_all(**store, "ACCOUNT_binance_main");

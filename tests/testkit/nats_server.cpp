@@ -3,13 +3,16 @@
 #include <arpa/inet.h>
 #include <nats/nats.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -33,6 +36,7 @@ TempDir::TempDir(const std::string& prefix) {
 }
 
 TempDir::~TempDir() {
+  if (const char* keep = std::getenv("OMS_KEEP_TMP"); keep != nullptr && *keep == '1') return;
   std::error_code ec;
   fs::remove_all(path_, ec);
 }
@@ -88,6 +92,28 @@ std::string NatsServer::url() const { return "nats://127.0.0.1:" + std::to_strin
 
 void NatsServer::write_config() const {
   std::ofstream out(dir_ / "nats.conf");
+  if (!options_.config_template.empty()) {
+    std::ifstream in(options_.config_template);
+    if (!in) throw std::runtime_error("cannot read " + options_.config_template.string());
+    std::string line;
+    std::size_t route = 0;
+    bool in_cluster = false;
+    while (std::getline(in, line)) {
+      const auto key = line.find_first_not_of(' ');
+      const std::string_view body = key == std::string::npos ? std::string_view{} : std::string_view(line).substr(key);
+      if (body.starts_with("cluster")) in_cluster = true;
+      if (body.starts_with("listen:")) {
+        line = line.substr(0, key) + "listen: 127.0.0.1:" +
+               std::to_string(in_cluster ? options_.cluster_port : port_);
+      } else if (body.starts_with("store_dir:")) {
+        line = line.substr(0, key) + "store_dir: \"" + (dir_ / "js").string() + "\"";
+      } else if (body.starts_with("nats-route://")) {
+        line = line.substr(0, key) + "nats-route://127.0.0.1:" + std::to_string(options_.route_ports.at(route++));
+      }
+      out << line << "\n";
+    }
+    return;
+  }
   out << "listen: 127.0.0.1:" << port_ << "\n"
       << "server_name: " << options_.server_name << "\n"
       << "jetstream {\n  store_dir: \"" << (dir_ / "js").string() << "\"\n}\n";
@@ -111,6 +137,15 @@ void NatsServer::start() {
     CPU_ZERO(&all);
     for (std::size_t cpu = 0; cpu < CPU_SETSIZE; ++cpu) CPU_SET(cpu, &all);
     ::sched_setaffinity(0, sizeof all, &all);
+    // Dies with the test that started it, and does not hold its stdout/stderr open (a
+    // pipeline reading the test's output would never see its end).
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    const int devnull = ::open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+      ::dup2(devnull, STDIN_FILENO);
+      ::dup2(devnull, STDOUT_FILENO);
+      ::dup2(devnull, STDERR_FILENO);
+    }
     const std::string conf = (dir_ / "nats.conf").string();
     const std::string log_path = log.string();
     ::execlp("nats-server", "nats-server", "-c", conf.c_str(), "-l", log_path.c_str(),
@@ -178,6 +213,8 @@ NatsCluster::NatsCluster(const fs::path& dir, int nodes) {
     o.cluster_name = "oms-test";
     o.cluster_port = routes[static_cast<std::size_t>(i)];
     o.route_ports = routes;
+    o.config_template = std::filesystem::path(OMS_SOURCE_DIR) / "deploy" / "nats" /
+                        ("cluster-n" + std::to_string(i + 1) + ".conf");
     nodes_.push_back(std::make_unique<NatsServer>(dir / o.server_name, o));
   }
 }

@@ -34,6 +34,9 @@ class NatsServer {
     std::string cluster_name;     // empty: no cluster
     int cluster_port = 0;         // this node's route port (cluster only)
     std::vector<int> route_ports;  // every node's route port (cluster only)
+    // A config to start from (deploy/nats/*.conf): its listen, route and store_dir
+    // settings are rewritten to this server's ports and directory; empty: generated.
+    std::filesystem::path config_template;
   };
 
   // Prepares a server storing JetStream data in dir; start() runs it.
@@ -62,7 +65,8 @@ class NatsServer {
   pid_t pid_ = -1;
 };
 
-// Three JetStream nodes in one cluster on loopback.
+// Three JetStream nodes in one cluster on loopback, from deploy/nats/cluster-n{1,2,3}.conf
+// with their ports and store directories moved to free ports and dir.
 class NatsCluster {
  public:
   explicit NatsCluster(const std::filesystem::path& dir, int nodes = 3);

@@ -20,7 +20,8 @@
 // one record and one segment to the next) to build a sparse in-memory index (the offset of
 // every 64th record of a segment), the per-day index and, from the stream's last
 // dedup_window records, the deduplication window. There is no sidecar index: a scan runs at
-// the speed of the disk and cannot disagree with the data.
+// the speed of the disk and cannot disagree with the data. A stream whose oldest segments
+// were removed (retention) starts at its first remaining segment's sequence.
 //
 // Recovery: a damaged record in the LAST segment of a stream that no intact record follows
 // (a short length, a short body or a bad checksum at the end, or a zero-filled tail: what a
@@ -65,8 +66,10 @@ struct FileJournalOptions {
   // this gets a segment of its own). 64 MiB: few files per day, and a roll is rare.
   std::uint64_t segment_bytes = std::uint64_t{64} << 20;
   // Message ids remembered per stream for deduplication (the last N records' ids); 0 turns
-  // deduplication off. One million covers hours of a busy account's events.
-  std::size_t dedup_window = 1'000'000;
+  // deduplication off. Re-publishing happens right after a crash (the intent log's pending
+  // entries, minutes of traffic at most): 100k ids cover that at ~5 MB per stream, so 200
+  // account streams stay within the memory budget.
+  std::size_t dedup_window = 100'000;
   FsyncPolicy fsync = FsyncPolicy::kInterval;
   std::chrono::milliseconds fsync_interval{100};
 };
@@ -86,7 +89,8 @@ class FileJournal final : public EventStore {
   // Errors: kIo (naming the path and strerror), kUnavailable (root locked by another
   // journal), kCorrupt (naming the file and byte offset).
   [[nodiscard]] static Result<std::unique_ptr<FileJournal>, StoreError> open(
-      const std::filesystem::path& root, const StreamLayout& layout, FileJournalOptions options = {});
+      const std::filesystem::path& root, const StreamLayout& layout,
+      FileJournalOptions options = {});
 
   // Stops the interval sync thread (syncing once more under kInterval). Subscriptions may
   // outlive the journal; they then see no new records.
@@ -107,13 +111,14 @@ class FileJournal final : public EventStore {
   // Records of [from, to] in order, checksums verified (kCorrupt naming file and offset).
   // A from_sequence below the stream's first stored record starts at that record.
   [[nodiscard]] Result<std::uint64_t, StoreError> read(const ReadRequest& request,
-                                                      const RecordVisitor& visit) override;
+                                                       const RecordVisitor& visit) override;
   // One thread per subscription, woken by appends. Returning false from visit ends the
   // subscription's deliveries, as does a read error (logged with spdlog).
-  [[nodiscard]] Result<std::unique_ptr<Subscription>, StoreError> tail(const ReadRequest& request,
-                                                                      RecordVisitor visit) override;
+  [[nodiscard]] Result<std::unique_ptr<Subscription>, StoreError> tail(
+      const ReadRequest& request, RecordVisitor visit) override;
   [[nodiscard]] Result<std::uint64_t, StoreError> last_sequence(std::string_view stream) override;
-  [[nodiscard]] Result<std::vector<DayStart>, StoreError> day_index(std::string_view stream) override;
+  [[nodiscard]] Result<std::vector<DayStart>, StoreError> day_index(
+      std::string_view stream) override;
 
   [[nodiscard]] FileJournalStats stats() const noexcept;
 

@@ -15,9 +15,10 @@
 //
 // Reading uses nats.c ordered consumers (flow control, gap detection, resumption).
 // Day index: nats-server 2.9's DeliverByStartTime can skip messages, so each record also
-// carries its time in the Oms-Time header, and the first sequence of each UTC day per
-// stream is kept in the key-value bucket OMS_DAYS (updated as acks arrive; at open, the
-// records from the last indexed day on are rescanned, which repairs what a crash lost).
+// carries its time in its Nats-Msg-Id header ("<msg_id>@<time ns>"), and the first sequence of each UTC day per
+// stream is kept in the stream OMS_DAYS (one message per stream on oms.days.<stream>, the
+// last kept; updated as acks arrive; at open, the records from the last indexed day on are
+// rescanned, which repairs what a crash lost).
 #pragma once
 
 #include <chrono>
