@@ -1,0 +1,142 @@
+// RiskCore: pre-trade checks for the hot path, pure logic (time is an argument).
+//
+// Limits and kill switches live in a RiskLimitTable (atomics, operators write them from any
+// thread). Positions, exposures, PnL, open-order counts and rate buckets are owned by the
+// hot-path thread: check() and the on_* calls must all come from that one thread.
+//
+// Every scope is checked on its own, so the tightest limit wins whatever its level; when
+// several trip, the first in the order global, account, strategy, instrument is reported.
+// Check order: ids and order shape, kill switches, loss limits, order size, price band,
+// position, exposure, leverage, open orders, order rate (its token is taken only when every
+// other check passed).
+//
+// Orders that reduce the position (opposite side, quantity <= |position|) always pass the
+// loss limits, and pass position, exposure and leverage limits when those do not grow.
+// Exposure is valued at the last mark (on_mark), or at the order's reference price for an
+// instrument without a mark. Open orders do not count towards position or exposure.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "oms/actors/risk_limits.hpp"
+#include "oms/messages/decimal.hpp"
+#include "oms/messages/envelope.hpp"
+#include "oms/messages/events.hpp"
+#include "oms/messages/ids.hpp"
+#include "oms/messages/instrument.hpp"
+#include "oms/messages/result.hpp"
+
+namespace oms::actors {
+
+struct OrderRequest {
+  AccountId account;
+  StrategyId strategy;
+  InstrumentId instrument;
+  Side side = Side::kBuy;
+  Decimal price;      // limit price; zero = market order, valued at the reference price
+  Decimal quantity;   // base units, > 0
+  bool reduce_only = false;
+  Decimal reference;  // mark / mid for the price band; zero = none
+};
+
+// The verdict: passed, or the first limit that tripped with the numbers that tripped it.
+struct RiskDecision {
+  RiskCode code = RiskCode::kPassed;
+  LimitScope scope = LimitScope::kGlobal;
+  std::uint32_t scope_id = 0;  // the account, strategy or instrument index; 0 for global
+  Decimal value;               // what the order would make it (counts as whole numbers)
+  Decimal limit;
+  AccountId account;
+  StrategyId strategy;
+  InstrumentId instrument;
+
+  [[nodiscard]] bool passed() const noexcept { return code == RiskCode::kPassed; }
+};
+
+// Off the hot path: "risk 2003: notional 125000 USDT > limit 100000 (account 3)".
+[[nodiscard]] std::string describe(const RiskDecision& d, std::string_view quote = "USDT");
+// The journal event of a rejection.
+[[nodiscard]] RiskBreached to_event(const RiskDecision& d) noexcept;
+
+struct RiskFill {
+  AccountId account;
+  StrategyId strategy;
+  InstrumentId instrument;
+  Side side = Side::kBuy;
+  Decimal price;
+  Decimal quantity;  // > 0
+  Decimal fee;       // in the quote currency, counted as a realized loss
+};
+
+class RiskCore {
+ public:
+  RiskCore(std::size_t accounts, std::size_t strategies, std::size_t instruments);
+
+  // Operators and the shell change limits and kill switches here, from any thread.
+  [[nodiscard]] RiskLimitTable& limits() noexcept { return limits_; }
+  [[nodiscard]] const RiskLimitTable& limits() const noexcept { return limits_; }
+
+  // The pre-trade check. No allocation, no exception, no lock; takes an order-rate token from
+  // every scope with a rate limit when (and only when) the order passes.
+  [[nodiscard]] RiskDecision check(const OrderRequest& order, TimeNs now) noexcept;
+
+  // Hot-path state. An error (kUnknownId, kInvalidOrder, kOverflow) leaves the state as it
+  // was; on kOverflow the account's kill switch is set to halted (fail closed).
+  [[nodiscard]] Result<Unit, RiskCode> on_fill(const RiskFill& fill) noexcept;
+  [[nodiscard]] Result<Unit, RiskCode> on_mark(InstrumentId instrument, Decimal price) noexcept;
+  void on_order_opened(AccountId a, StrategyId s, InstrumentId i) noexcept;
+  void on_order_closed(AccountId a, StrategyId s, InstrumentId i) noexcept;
+  // Equity (quote currency) for the leverage cap; the global equity is the sum.
+  [[nodiscard]] Result<Unit, RiskCode> set_equity(AccountId a, Decimal equity) noexcept;
+  // A new trading day: realized PnL to zero and the unrealized PnL of now as the baseline.
+  void roll_day() noexcept;
+  void reset_consecutive_losses() noexcept;
+
+  // Read-outs (hot-path thread). daily_loss is signed: negative is a profit today.
+  [[nodiscard]] Decimal position(AccountId a, InstrumentId i) const noexcept;
+  [[nodiscard]] Decimal gross_exposure(LimitScope scope, std::uint32_t id) const noexcept;
+  [[nodiscard]] Decimal net_exposure(LimitScope scope, std::uint32_t id) const noexcept;
+  [[nodiscard]] Decimal daily_loss(LimitScope scope, std::uint32_t id) const noexcept;
+  [[nodiscard]] std::int64_t consecutive_losses(LimitScope scope, std::uint32_t id) const noexcept;
+  [[nodiscard]] std::int64_t open_orders(LimitScope scope, std::uint32_t id) const noexcept;
+
+ private:
+  // One account x instrument cell.
+  struct Cell {
+    std::int64_t position = 0;  // Decimal raw, signed
+    std::int64_t cost = 0;      // Decimal raw: position x average entry price
+    std::int64_t notional = 0;  // Decimal raw: position x mark
+  };
+  // Per scope entry (global, each account, strategy, instrument).
+  struct Book {
+    std::int64_t gross = 0, net = 0, equity = 0;                   // global, account
+    std::int64_t realized = 0, unrealized = 0, unrealized_day0 = 0;  // Decimal raw
+    std::int64_t consecutive_losses = 0;
+    std::int64_t open_orders = 0;
+    std::int64_t tokens = 0;        // order-rate tokens x 1e9
+    TimeNs refilled = kNeverRefilled;
+  };
+  static constexpr TimeNs kNeverRefilled = std::numeric_limits<TimeNs>::min();
+
+  [[nodiscard]] Book* book(LimitScope scope, std::uint32_t id) noexcept;
+  [[nodiscard]] const Book* book(LimitScope scope, std::uint32_t id) const noexcept;
+  [[nodiscard]] Cell& cell(AccountId a, InstrumentId i) noexcept {
+    return cells_[a.index() * instruments_ + i.index()];
+  }
+  [[nodiscard]] Result<Unit, RiskCode> revalue(AccountId a, InstrumentId i) noexcept;
+  void halt(AccountId a) noexcept;
+
+  RiskLimitTable limits_;
+  std::size_t instruments_;
+  Book global_;
+  std::vector<Book> accounts_, strategies_, instrument_books_;
+  std::vector<Cell> cells_;      // accounts x instruments
+  std::vector<std::int64_t> marks_;  // Decimal raw per instrument; 0 = none yet
+};
+
+}  // namespace oms::actors

@@ -1,0 +1,501 @@
+// RiskCore: the pre-trade check and the hot-path state it reads (see the header).
+//
+// Arithmetic: check() compares exact 128-bit products at scale 1e-16 against limit x 1e8, so
+// a passing order needs no division and no rounding; values are brought back to Decimal
+// (rounded away from zero) only to report a rejection. A result that would not fit a Decimal
+// rejects with kOverflow rather than wrap.
+#include "oms/actors/risk_core.hpp"
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <utility>
+
+namespace oms::actors {
+namespace {
+
+constexpr Int128 kOne = Decimal::kOne;
+constexpr Int128 kMaxRaw = std::numeric_limits<std::int64_t>::max();
+constexpr Int128 kMinRaw = std::numeric_limits<std::int64_t>::min();
+// Order-rate tokens are kept x 1e9 so that a refill of rate/s is rate units per nanosecond.
+constexpr std::int64_t kTokenUnit = 1'000'000'000;
+constexpr std::int64_t kNsPerSecond = 1'000'000'000;
+// Rates above 1e9 orders/s are no limit in practice; the cap keeps rate x 1e9 in int64.
+constexpr std::int64_t kMaxRate = 1'000'000'000;
+constexpr Int128 kBpsPerUnit = 10'000;
+
+constexpr Int128 abs128(Int128 v) noexcept { return v < 0 ? -v : v; }
+constexpr bool fits_raw(Int128 v) noexcept { return v >= kMinRaw && v <= kMaxRaw; }
+// A value at scale 1e-16 whose Decimal (1e-8) form fits.
+constexpr bool fits16(Int128 v) noexcept { return abs128(v) <= kMaxRaw * kOne; }
+
+Decimal clamp_raw(Int128 v) noexcept {
+  return Decimal::from_raw(static_cast<std::int64_t>(std::clamp(v, kMinRaw, kMaxRaw)));
+}
+// Scale 1e-16 -> Decimal, away from zero (a reported excess is never understated).
+Decimal from16(Int128 v) noexcept {
+  Int128 out = 0;
+  (void)round_quotient(v, kOne, Rounding::kUp, out);  // kUp never fails
+  return clamp_raw(out);
+}
+Decimal count(std::int64_t n) noexcept { return clamp_raw(Int128{n} * kOne); }
+// a x b at scale 1e-8, half-even (state kept as Decimal raw).
+bool mul_raw(std::int64_t a, std::int64_t b, std::int64_t& out) noexcept {
+  Int128 q = 0;
+  (void)round_quotient(Int128{a} * b, kOne, Rounding::kHalfEven, q);
+  if (!fits_raw(q)) return false;
+  out = static_cast<std::int64_t>(q);
+  return true;
+}
+
+struct ScopeRef {
+  LimitScope scope;
+  std::uint32_t id;
+  const RiskLimitTable::LimitSet* limits;
+};
+
+}  // namespace
+
+RiskCore::RiskCore(std::size_t accounts, std::size_t strategies, std::size_t instruments)
+    : limits_(accounts, strategies, instruments),
+      instruments_(instruments),
+      accounts_(accounts),
+      strategies_(strategies),
+      instrument_books_(instruments),
+      cells_(accounts * instruments),
+      marks_(instruments, 0) {}
+
+RiskCore::Book* RiskCore::book(LimitScope scope, std::uint32_t id) noexcept {
+  return const_cast<Book*>(std::as_const(*this).book(scope, id));
+}
+
+const RiskCore::Book* RiskCore::book(LimitScope scope, std::uint32_t id) const noexcept {
+  switch (scope) {
+    case LimitScope::kGlobal: return &global_;
+    case LimitScope::kAccount: return id < accounts_.size() ? &accounts_[id] : nullptr;
+    case LimitScope::kStrategy: return id < strategies_.size() ? &strategies_[id] : nullptr;
+    case LimitScope::kInstrument:
+      return id < instrument_books_.size() ? &instrument_books_[id] : nullptr;
+  }
+  return nullptr;
+}
+
+RiskDecision RiskCore::check(const OrderRequest& o, TimeNs now) noexcept {
+  RiskDecision d;
+  d.account = o.account;
+  d.strategy = o.strategy;
+  d.instrument = o.instrument;
+  const auto reject = [&d](RiskCode code, LimitScope scope, std::uint32_t id, Decimal value,
+                           Decimal limit) noexcept {
+    d.code = code;
+    d.scope = scope;
+    d.scope_id = scope == LimitScope::kGlobal ? 0 : id;
+    d.value = value;
+    d.limit = limit;
+    return d;
+  };
+
+  // 1. ids and order shape.
+  if (o.account.index() >= accounts_.size() || o.strategy.index() >= strategies_.size() ||
+      o.instrument.index() >= instruments_) {
+    return reject(RiskCode::kUnknownId, LimitScope::kGlobal, 0, {}, {});
+  }
+  const Decimal price = o.price.is_zero() ? o.reference : o.price;
+  if (!o.quantity.is_positive() || o.price.is_negative() || !price.is_positive()) {
+    return reject(RiskCode::kInvalidOrder, LimitScope::kGlobal, 0, o.quantity, price);
+  }
+  const std::array<ScopeRef, kScopeCount> scopes{{
+      {LimitScope::kGlobal, 0, &limits_.at(LimitScope::kGlobal, 0)},
+      {LimitScope::kAccount, o.account.value, &limits_.at(LimitScope::kAccount, o.account.value)},
+      {LimitScope::kStrategy, o.strategy.value,
+       &limits_.at(LimitScope::kStrategy, o.strategy.value)},
+      {LimitScope::kInstrument, o.instrument.value,
+       &limits_.at(LimitScope::kInstrument, o.instrument.value)},
+  }};
+  const std::array<Book*, kScopeCount> books{&global_, &accounts_[o.account.index()],
+                                             &strategies_[o.strategy.index()],
+                                             &instrument_books_[o.instrument.index()]};
+  const Cell& c = cell(o.account, o.instrument);
+  const Int128 qty = o.quantity.raw();
+  const Int128 signed_qty = o.side == Side::kBuy ? qty : -qty;
+  const Int128 pos = c.position;
+  const bool reducing = pos != 0 && ((pos > 0) != (signed_qty > 0)) && qty <= abs128(pos);
+
+  // 2. kill switches (global, account, strategy): halted anywhere first, then reducing-only.
+  for (std::size_t s = 0; s < 3; ++s) {
+    if (scopes[s].limits->load_kill_switch() == KillSwitchState::kHalted) {
+      return reject(RiskCode::kKillSwitchHalted, scopes[s].scope, scopes[s].id, {}, {});
+    }
+  }
+  for (std::size_t s = 0; s < 3; ++s) {
+    if (scopes[s].limits->load_kill_switch() == KillSwitchState::kReducingOnly && !reducing) {
+      return reject(RiskCode::kReducingOnly, scopes[s].scope, scopes[s].id, o.quantity,
+                    clamp_raw(abs128(pos)));
+    }
+  }
+  if (o.reduce_only && !reducing) {
+    return reject(RiskCode::kReducingOnly, LimitScope::kAccount, o.account.value, o.quantity,
+                  clamp_raw(abs128(pos)));
+  }
+
+  // 3. loss limits: only orders that add risk.
+  if (!reducing) {
+    for (std::size_t s = 0; s < 3; ++s) {
+      const std::int64_t limit = scopes[s].limits->load(LimitKind::kDailyLoss);
+      if (limit == kNoLimit) continue;
+      const Book& b = *books[s];
+      const Int128 loss = -(Int128{b.realized} + b.unrealized - b.unrealized_day0);
+      if (loss > limit) {
+        return reject(RiskCode::kDailyLoss, scopes[s].scope, scopes[s].id, clamp_raw(loss),
+                      Decimal::from_raw(limit));
+      }
+    }
+    for (std::size_t s = 0; s < 3; ++s) {
+      const std::int64_t limit = scopes[s].limits->load(LimitKind::kConsecutiveLosses);
+      if (books[s]->consecutive_losses >= limit) {
+        return reject(RiskCode::kConsecutiveLosses, scopes[s].scope, scopes[s].id,
+                      count(books[s]->consecutive_losses), count(limit));
+      }
+    }
+  }
+
+  // 4. order size.
+  const Int128 notional = Int128{price.raw()} * qty;  // scale 1e-16
+  if (!fits16(notional)) {
+    return reject(RiskCode::kOverflow, LimitScope::kGlobal, 0, o.quantity, price);
+  }
+  for (const ScopeRef& s : scopes) {
+    const std::int64_t limit = s.limits->load(LimitKind::kOrderNotional);
+    if (notional > Int128{limit} * kOne) {
+      return reject(RiskCode::kOrderNotional, s.scope, s.id, from16(notional),
+                    Decimal::from_raw(limit));
+    }
+  }
+  for (const ScopeRef& s : scopes) {
+    const std::int64_t limit = s.limits->load(LimitKind::kOrderQuantity);
+    if (qty > limit) {
+      return reject(RiskCode::kOrderQuantity, s.scope, s.id, o.quantity, Decimal::from_raw(limit));
+    }
+  }
+
+  // 5. price band (limit orders): |price - reference| x 1e4 / reference > band bps.
+  if (!o.price.is_zero()) {
+    const Int128 distance = abs128(Int128{o.price.raw()} - o.reference.raw());
+    for (const ScopeRef& s : scopes) {
+      const std::int64_t limit = s.limits->load(LimitKind::kPriceBandBps);
+      if (limit == kNoLimit) continue;
+      if (!o.reference.is_positive()) {
+        return reject(RiskCode::kNoReferencePrice, s.scope, s.id, o.reference,
+                      Decimal::from_raw(limit));
+      }
+      const Int128 scaled = distance * kBpsPerUnit * kOne;  // bps at 1e-8 x reference
+      if (scaled > Int128{limit} * o.reference.raw()) {
+        Int128 bps = 0;
+        (void)round_quotient(scaled, o.reference.raw(), Rounding::kUp, bps);
+        return reject(RiskCode::kPriceBand, s.scope, s.id, clamp_raw(bps),
+                      Decimal::from_raw(limit));
+      }
+    }
+  }
+
+  // 6. position (per account per instrument; limits at global, account, instrument).
+  const Int128 new_pos = pos + signed_qty;
+  if (!fits_raw(new_pos)) {
+    return reject(RiskCode::kOverflow, LimitScope::kAccount, o.account.value, o.quantity, {});
+  }
+  if (abs128(new_pos) > abs128(pos)) {
+    for (const ScopeRef& s : scopes) {
+      const std::int64_t limit = s.limits->load(LimitKind::kPosition);
+      if (abs128(new_pos) > limit) {
+        return reject(RiskCode::kPosition, s.scope, s.id, clamp_raw(abs128(new_pos)),
+                      Decimal::from_raw(limit));
+      }
+    }
+  }
+
+  // 7. exposure and leverage (global, account), valued at the mark.
+  const std::int64_t mark = marks_[o.instrument.index()] != 0 ? marks_[o.instrument.index()]
+                            : o.reference.is_positive()        ? o.reference.raw()
+                                                               : price.raw();
+  const Int128 old_cell = Int128{c.notional} * kOne;
+  const Int128 new_cell = new_pos * mark;
+  for (std::size_t s = 0; s < 2; ++s) {
+    const Book& b = *books[s];
+    const Int128 gross = Int128{b.gross} * kOne;
+    const Int128 new_gross = gross - abs128(old_cell) + abs128(new_cell);
+    const Int128 net = Int128{b.net} * kOne;
+    const Int128 new_net = net - old_cell + new_cell;
+    if (!fits16(new_gross) || !fits16(new_net)) {
+      return reject(RiskCode::kOverflow, scopes[s].scope, scopes[s].id, o.quantity, {});
+    }
+    if (new_gross > gross) {
+      const std::int64_t limit = scopes[s].limits->load(LimitKind::kGrossExposure);
+      if (new_gross > Int128{limit} * kOne) {
+        return reject(RiskCode::kGrossExposure, scopes[s].scope, scopes[s].id, from16(new_gross),
+                      Decimal::from_raw(limit));
+      }
+      const std::int64_t leverage = scopes[s].limits->load(LimitKind::kLeverage);
+      if (leverage != kNoLimit && new_gross > Int128{leverage} * b.equity) {
+        // Leverage x 1e8 = gross(1e-16) / equity(1e-8); no equity: shown as the maximum.
+        Int128 value = kMaxRaw;
+        if (b.equity > 0) (void)round_quotient(new_gross, b.equity, Rounding::kUp, value);
+        return reject(RiskCode::kLeverage, scopes[s].scope, scopes[s].id, clamp_raw(value),
+                      Decimal::from_raw(leverage));
+      }
+    }
+    if (abs128(new_net) > abs128(net)) {
+      const std::int64_t limit = scopes[s].limits->load(LimitKind::kNetExposure);
+      if (abs128(new_net) > Int128{limit} * kOne) {
+        return reject(RiskCode::kNetExposure, scopes[s].scope, scopes[s].id,
+                      from16(abs128(new_net)), Decimal::from_raw(limit));
+      }
+    }
+  }
+
+  // 8. open orders.
+  for (std::size_t s = 0; s < kScopeCount; ++s) {
+    const std::int64_t limit = scopes[s].limits->load(LimitKind::kOpenOrders);
+    if (books[s]->open_orders >= limit) {
+      return reject(RiskCode::kOpenOrders, scopes[s].scope, scopes[s].id,
+                    count(books[s]->open_orders + 1), count(limit));
+    }
+  }
+
+  // 9. order rate: a token bucket per scope, refilled from `now`; taken only on a pass.
+  std::array<std::int64_t, kScopeCount> tokens{};
+  std::array<bool, kScopeCount> limited{};
+  for (std::size_t s = 0; s < kScopeCount; ++s) {
+    const std::int64_t limit = scopes[s].limits->load(LimitKind::kOrderRate);
+    if (limit == kNoLimit) continue;
+    const std::int64_t rate = std::min(limit, kMaxRate);
+    const std::int64_t capacity = rate * kTokenUnit;  // `rate` orders
+    const Book& b = *books[s];
+    std::int64_t t = capacity;
+    if (b.refilled != kNeverRefilled) {
+      // A bucket is full after one second; clamping the gap keeps gap x rate in range.
+      const std::int64_t gap = std::clamp<std::int64_t>(now - b.refilled, 0, kNsPerSecond);
+      t = std::min(capacity, b.tokens + gap * rate);
+    }
+    if (t < kTokenUnit) {
+      // Tokens left, as a Decimal (1e-9 -> 1e-8, rounded down).
+      return reject(RiskCode::kOrderRate, scopes[s].scope, scopes[s].id,
+                    Decimal::from_raw(t / (kTokenUnit / Decimal::kOne)), count(limit));
+    }
+    tokens[s] = t - kTokenUnit;
+    limited[s] = true;
+  }
+  for (std::size_t s = 0; s < kScopeCount; ++s) {
+    if (!limited[s]) continue;
+    books[s]->tokens = tokens[s];
+    books[s]->refilled = now;
+  }
+  return d;
+}
+
+void RiskCore::halt(AccountId a) noexcept {
+  (void)limits_.set_kill_switch(LimitScope::kAccount, a.value, KillSwitchState::kHalted);
+}
+
+Result<Unit, RiskCode> RiskCore::on_fill(const RiskFill& f) noexcept {
+  if (f.account.index() >= accounts_.size() || f.strategy.index() >= strategies_.size() ||
+      f.instrument.index() >= instruments_) {
+    return Unexpected{RiskCode::kUnknownId};
+  }
+  if (!f.quantity.is_positive() || !f.price.is_positive() || f.fee.is_negative()) {
+    return Unexpected{RiskCode::kInvalidOrder};
+  }
+  const auto overflow = [this, &f]() noexcept {
+    halt(f.account);
+    return Unexpected{RiskCode::kOverflow};
+  };
+  Cell& c = cell(f.account, f.instrument);
+  Cell next = c;
+  const std::int64_t q = f.side == Side::kBuy ? f.quantity.raw() : -f.quantity.raw();
+  Int128 realized = 0;
+  bool closing = false;
+  if (c.position == 0 || (c.position > 0) == (q > 0)) {
+    std::int64_t added = 0;
+    if (!mul_raw(q, f.price.raw(), added)) return overflow();
+    const Int128 pos = Int128{c.position} + q;
+    const Int128 cost = Int128{c.cost} + added;
+    if (!fits_raw(pos) || !fits_raw(cost)) return overflow();
+    next.position = static_cast<std::int64_t>(pos);
+    next.cost = static_cast<std::int64_t>(cost);
+  } else {
+    closing = true;
+    const Int128 held = abs128(c.position);
+    const Int128 closed = std::min<Int128>(held, abs128(q));
+    Int128 closed_cost = 0;  // the share of the cost basis the closed quantity carried
+    (void)round_quotient(Int128{c.cost} * closed, held, Rounding::kHalfEven, closed_cost);
+    std::int64_t proceeds = 0;  // closed x price, signed like the position
+    if (!mul_raw(static_cast<std::int64_t>(c.position > 0 ? closed : -closed), f.price.raw(),
+                 proceeds)) {
+      return overflow();
+    }
+    realized = Int128{proceeds} - closed_cost;
+    const Int128 left = abs128(q) - closed;  // beyond the position: a new one the other way
+    if (left > 0) {
+      const std::int64_t signed_left = static_cast<std::int64_t>(q > 0 ? left : -left);
+      std::int64_t cost = 0;
+      if (!mul_raw(signed_left, f.price.raw(), cost)) return overflow();
+      next.position = signed_left;
+      next.cost = cost;
+    } else {
+      next.position = static_cast<std::int64_t>(Int128{c.position} + q);
+      next.cost = static_cast<std::int64_t>(Int128{c.cost} - closed_cost);
+    }
+  }
+  realized -= f.fee.raw();
+
+  std::int64_t& mark = marks_[f.instrument.index()];
+  const std::int64_t valued_at = mark != 0 ? mark : f.price.raw();
+  if (!mul_raw(next.position, valued_at, next.notional)) return overflow();
+
+  // Every book this fill moves, checked before anything changes.
+  Book& account = accounts_[f.account.index()];
+  Book& strategy = strategies_[f.strategy.index()];
+  const Int128 d_gross = abs128(next.notional) - abs128(c.notional);
+  const Int128 d_net = Int128{next.notional} - c.notional;
+  const Int128 d_unrealized = (Int128{next.notional} - next.cost) - (Int128{c.notional} - c.cost);
+  for (const Book* b : {&account, &global_}) {
+    if (!fits_raw(b->gross + d_gross) || !fits_raw(b->net + d_net) ||
+        !fits_raw(b->unrealized + d_unrealized) || !fits_raw(b->realized + realized)) {
+      return overflow();
+    }
+  }
+  if (!fits_raw(strategy.realized + realized)) return overflow();
+
+  mark = valued_at;
+  c = next;
+  const bool loss = closing && realized < 0;
+  const bool win = closing && realized > 0;
+  for (Book* b : {&account, &global_}) {
+    b->gross = static_cast<std::int64_t>(b->gross + d_gross);
+    b->net = static_cast<std::int64_t>(b->net + d_net);
+    b->unrealized = static_cast<std::int64_t>(b->unrealized + d_unrealized);
+  }
+  for (Book* b : {&account, &strategy, &global_}) {
+    b->realized = static_cast<std::int64_t>(b->realized + realized);
+    if (loss) ++b->consecutive_losses;
+    if (win) b->consecutive_losses = 0;
+  }
+  return Unit{};
+}
+
+Result<Unit, RiskCode> RiskCore::revalue(AccountId a, InstrumentId i) noexcept {
+  Cell& c = cell(a, i);
+  std::int64_t notional = 0;
+  if (!mul_raw(c.position, marks_[i.index()], notional)) return Unexpected{RiskCode::kOverflow};
+  Book& account = accounts_[a.index()];
+  const Int128 d_gross = abs128(notional) - abs128(c.notional);
+  const Int128 d_net = Int128{notional} - c.notional;
+  for (const Book* b : {&account, &global_}) {
+    if (!fits_raw(b->gross + d_gross) || !fits_raw(b->net + d_net) ||
+        !fits_raw(b->unrealized + d_net)) {
+      return Unexpected{RiskCode::kOverflow};
+    }
+  }
+  for (Book* b : {&account, &global_}) {
+    b->gross = static_cast<std::int64_t>(b->gross + d_gross);
+    b->net = static_cast<std::int64_t>(b->net + d_net);
+    b->unrealized = static_cast<std::int64_t>(b->unrealized + d_net);  // cost unchanged
+  }
+  c.notional = notional;
+  return Unit{};
+}
+
+Result<Unit, RiskCode> RiskCore::on_mark(InstrumentId i, Decimal price) noexcept {
+  if (i.index() >= instruments_) return Unexpected{RiskCode::kUnknownId};
+  if (!price.is_positive()) return Unexpected{RiskCode::kInvalidOrder};
+  marks_[i.index()] = price.raw();
+  bool ok = true;
+  for (std::size_t a = 0; a < accounts_.size(); ++a) {
+    const AccountId account(static_cast<AccountId::rep_type>(a));
+    if (cell(account, i).position == 0) continue;
+    if (!revalue(account, i)) {
+      halt(account);
+      ok = false;
+    }
+  }
+  if (!ok) return Unexpected{RiskCode::kOverflow};
+  return Unit{};
+}
+
+void RiskCore::on_order_opened(AccountId a, StrategyId s, InstrumentId i) noexcept {
+  if (a.index() >= accounts_.size() || s.index() >= strategies_.size() || i.index() >= instruments_)
+    return;
+  for (Book* b : {&global_, &accounts_[a.index()], &strategies_[s.index()],
+                  &instrument_books_[i.index()]}) {
+    ++b->open_orders;
+  }
+}
+
+void RiskCore::on_order_closed(AccountId a, StrategyId s, InstrumentId i) noexcept {
+  if (a.index() >= accounts_.size() || s.index() >= strategies_.size() || i.index() >= instruments_)
+    return;
+  for (Book* b : {&global_, &accounts_[a.index()], &strategies_[s.index()],
+                  &instrument_books_[i.index()]}) {
+    if (b->open_orders > 0) --b->open_orders;  // a close we never saw open: stay at zero
+  }
+}
+
+Result<Unit, RiskCode> RiskCore::set_equity(AccountId a, Decimal equity) noexcept {
+  if (a.index() >= accounts_.size()) return Unexpected{RiskCode::kUnknownId};
+  Book& b = accounts_[a.index()];
+  const Int128 total = Int128{global_.equity} - b.equity + equity.raw();
+  if (!fits_raw(total)) return Unexpected{RiskCode::kOverflow};
+  global_.equity = static_cast<std::int64_t>(total);
+  b.equity = equity.raw();
+  return Unit{};
+}
+
+void RiskCore::roll_day() noexcept {
+  global_.realized = 0;
+  global_.unrealized_day0 = global_.unrealized;
+  for (auto* books : {&accounts_, &strategies_}) {
+    for (Book& b : *books) {
+      b.realized = 0;
+      b.unrealized_day0 = b.unrealized;
+    }
+  }
+}
+
+void RiskCore::reset_consecutive_losses() noexcept {
+  global_.consecutive_losses = 0;
+  for (auto* books : {&accounts_, &strategies_}) {
+    for (Book& b : *books) b.consecutive_losses = 0;
+  }
+}
+
+Decimal RiskCore::position(AccountId a, InstrumentId i) const noexcept {
+  if (a.index() >= accounts_.size() || i.index() >= instruments_) return {};
+  return Decimal::from_raw(cells_[a.index() * instruments_ + i.index()].position);
+}
+
+Decimal RiskCore::gross_exposure(LimitScope scope, std::uint32_t id) const noexcept {
+  const Book* b = book(scope, id);
+  return b == nullptr ? Decimal{} : Decimal::from_raw(b->gross);
+}
+
+Decimal RiskCore::net_exposure(LimitScope scope, std::uint32_t id) const noexcept {
+  const Book* b = book(scope, id);
+  return b == nullptr ? Decimal{} : Decimal::from_raw(b->net);
+}
+
+Decimal RiskCore::daily_loss(LimitScope scope, std::uint32_t id) const noexcept {
+  const Book* b = book(scope, id);
+  if (b == nullptr) return {};
+  return clamp_raw(-(Int128{b->realized} + b->unrealized - b->unrealized_day0));
+}
+
+std::int64_t RiskCore::consecutive_losses(LimitScope scope, std::uint32_t id) const noexcept {
+  const Book* b = book(scope, id);
+  return b == nullptr ? 0 : b->consecutive_losses;
+}
+
+std::int64_t RiskCore::open_orders(LimitScope scope, std::uint32_t id) const noexcept {
+  const Book* b = book(scope, id);
+  return b == nullptr ? 0 : b->open_orders;
+}
+
+}  // namespace oms::actors

@@ -1,0 +1,96 @@
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cstdint>
+#include <thread>
+
+#include "oms/actors/spsc_ring.hpp"
+#include "oms/messages/events.hpp"
+
+using oms::actors::SpscRing;
+
+TEST_CASE("a ring is FIFO, refuses when full and gives nothing when empty") {
+  SpscRing<int, 4> ring;
+  CHECK(ring.front() == nullptr);
+  for (int i = 0; i < 4; ++i) CHECK(ring.try_push(i));
+  CHECK_FALSE(ring.try_push(99));
+  CHECK(ring.size_approx() == 4);
+  for (int i = 0; i < 4; ++i) {
+    int* v = ring.front();
+    REQUIRE(v != nullptr);
+    CHECK(*v == i);
+    ring.pop();
+  }
+  CHECK(ring.front() == nullptr);
+  // Wrap around many times.
+  for (int i = 0; i < 1000; ++i) {
+    REQUIRE(ring.try_push(i));
+    REQUIRE(*ring.front() == i);
+    ring.pop();
+  }
+}
+
+TEST_CASE("events travel a ring by value, filled in place") {
+  SpscRing<oms::Event, 8> ring;
+  REQUIRE(ring.emplace_with([](oms::Event& e) {
+    e.envelope.id = 7;
+    e.payload = oms::OrderCanceled{};
+  }));
+  const oms::Event* e = ring.front();
+  REQUIRE(e != nullptr);
+  CHECK(e->envelope.id == 7);
+  CHECK(std::holds_alternative<oms::OrderCanceled>(e->payload));
+}
+
+TEST_CASE("two threads: every value arrives once and in order") {
+  constexpr std::uint64_t kCount = 2'000'000;
+  SpscRing<std::uint64_t, 1024> ring;
+  std::thread producer([&] {
+    for (std::uint64_t i = 1; i <= kCount; ++i)
+      while (!ring.try_push(i)) std::this_thread::yield();
+  });
+  std::uint64_t expected = 1, sum = 0;
+  while (expected <= kCount) {
+    std::uint64_t* v = ring.front();
+    if (v == nullptr) {
+      std::this_thread::yield();
+      continue;
+    }
+    REQUIRE(*v == expected);
+    sum += *v;
+    ring.pop();
+    ++expected;
+  }
+  producer.join();
+  CHECK(sum == kCount * (kCount + 1) / 2);
+  CHECK(ring.front() == nullptr);
+}
+
+#include "oms/actors/stage.hpp"
+
+TEST_CASE("spin-then-park spins, yields, then naps; busy-poll never naps") {
+  oms::actors::IdleStrategy park(oms::actors::WaitMode::kSpinThenPark);
+  for (std::uint32_t i = 0; i < oms::actors::IdleStrategy::kSpins + oms::actors::IdleStrategy::kYields; ++i) park.idle();
+  CHECK(park.naps() == 0);
+  park.idle();
+  CHECK(park.naps() == 1);
+  park.reset();
+  park.idle();
+  CHECK(park.naps() == 1);
+  oms::actors::IdleStrategy busy(oms::actors::WaitMode::kBusyPoll);
+  for (int i = 0; i < 10'000; ++i) busy.idle();
+  CHECK(busy.naps() == 0);
+}
+
+TEST_CASE("pinning names the cpu it could not use") {
+  std::optional<std::string> cpu0, negative, absent;
+  std::thread t([&] {  // a thread of its own: the test runner stays unpinned
+    cpu0 = oms::actors::pin_current_thread(0);
+    negative = oms::actors::pin_current_thread(-1);
+    absent = oms::actors::pin_current_thread(1000);
+  });
+  t.join();
+  CHECK_FALSE(cpu0.has_value());
+  CHECK(*negative == "cpu -1 is out of range");
+  CHECK(absent->starts_with("cannot pin to cpu 1000: "));
+}

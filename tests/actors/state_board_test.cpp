@@ -1,0 +1,102 @@
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <string>
+
+#include "oms/actors/state_board.hpp"
+
+using namespace oms::actors;
+
+namespace {
+struct BoardFile {
+  std::string path = "/dev/shm/oms-board-test-" + std::to_string(::getpid());
+  ~BoardFile() { ::unlink(path.c_str()); }
+};
+
+// Every word of a record carries the same counter: a torn read shows two counters.
+PositionRecord position_of(std::uint64_t n) {
+  const auto v = static_cast<std::int64_t>(n);
+  return {n, n, v, v, v, v, v, n};
+}
+bool consistent(const PositionRecord& r) {
+  const auto v = static_cast<std::int64_t>(r.account);
+  return r.instrument == r.account && r.size == v && r.entry_price == v && r.unrealized_pnl == v &&
+         r.realized_pnl == v && r.time == v && r.reserved == r.account;
+}
+}  // namespace
+
+TEST_CASE("records written are read back; slots out of range and unwritten ones are empty") {
+  BoardFile f;
+  auto board = StateBoard::create(f.path, {4, 2, 3, 1});
+  REQUIRE(board.ok());
+  CHECK_FALSE((*board)->position(0).has_value());
+  CHECK((*board)->write(3, position_of(42)));
+  CHECK_FALSE((*board)->write(4, position_of(1)));
+  TopOfBookRecord top{7, 50093239218, 6'183'763'000'000, 378'826'000, 6'183'764'000'000, 154'698'000, 1, 0};
+  CHECK((*board)->write(2, top));
+  BalanceRecord bal{};
+  bal.account = 1;
+  std::memcpy(bal.asset, "USDT", 4);
+  bal.free = 1'000'000'000;
+  CHECK((*board)->write(1, bal));
+  CHECK_FALSE((*board)->write(1, StrategyStatusRecord{}));
+
+  auto reader = StateBoard::open_read_only(f.path);
+  REQUIRE(reader.ok());
+  CHECK((*reader)->layout() == BoardLayout{4, 2, 3, 1});
+  CHECK((*reader)->position(3)->size == 42);
+  CHECK((*reader)->top(2)->bid_price == 6'183'763'000'000);
+  CHECK(std::string((*reader)->balance(1)->asset) == "USDT");
+  CHECK_FALSE((*reader)->position(9).has_value());
+  CHECK_FALSE((*reader)->write(0, position_of(1)));  // read-only mapping
+  CHECK(StateBoard::open_read_only("/dev/shm/oms-no-such-board").error().message.starts_with(
+      "cannot open state board /dev/shm/oms-no-such-board: "));
+}
+
+TEST_CASE("another process reads while this one writes: never a torn record") {
+  BoardFile f;
+  auto board = StateBoard::create(f.path, {1, 0, 0, 0});
+  REQUIRE(board.ok());
+  REQUIRE((*board)->write(0, position_of(1)));
+  int fds[2], ready[2];
+  REQUIRE(::pipe(fds) == 0);
+  REQUIRE(::pipe(ready) == 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {  // the reader: another process, its own read-only mapping
+    auto reader = StateBoard::open_read_only(f.path);
+    if (!reader) _exit(2);
+    if (::write(ready[1], "r", 1) != 1) _exit(5);
+    std::uint64_t reads = 0, torn = 0, last = 0, backwards = 0, changes = 0;
+    while (last < 2'000'000) {
+      const auto r = (*reader)->position(0);
+      if (!r) _exit(3);
+      ++reads;
+      if (!consistent(*r)) ++torn;
+      if (r->account < last) ++backwards;
+      if (r->account != last) ++changes;
+      last = r->account;
+    }
+    const std::uint64_t report[4] = {reads, torn, backwards, changes};
+    if (::write(fds[1], report, sizeof report) != sizeof report) _exit(4);
+    _exit(0);
+  }
+  char go = 0;
+  REQUIRE(::read(ready[0], &go, 1) == 1);  // the reader is mapped and reading
+  for (std::uint64_t n = 2; n <= 2'000'000; ++n) (*board)->write(0, position_of(n));
+  std::uint64_t report[4] = {};
+  REQUIRE(::read(fds[0], report, sizeof report) == sizeof report);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  for (int fd : {fds[0], fds[1], ready[0], ready[1]}) ::close(fd);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(report[0] > 0);
+  CHECK(report[1] == 0);  // no torn record
+  CHECK(report[2] == 0);  // never older than a value already seen
+  CHECK(report[3] > 100);  // the reads really overlapped the writes
+}
