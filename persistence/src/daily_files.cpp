@@ -18,10 +18,15 @@
 #include <spdlog/spdlog.h>
 
 #include "gzip_file.hpp"
+#include "file_util.hpp"
 #include "oms/messages/subjects.hpp"
 
 namespace oms::persistence {
 namespace {
+
+using files::fsync_dir;
+using files::io_error;
+using files::UniqueFd;
 
 namespace fs = std::filesystem;
 
@@ -50,33 +55,6 @@ constexpr std::array<KindSpec, 4> kKinds = {{
 
 const KindSpec& spec(DailyKind kind) { return kKinds[static_cast<std::size_t>(kind)]; }
 
-StoreError io_error(const fs::path& path, std::string_view what, int err) {
-  return {StoreErrorCode::kIo,
-          path.string() + ": " + std::string(what) + ": " + std::strerror(err)};
-}
-
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd = -1) noexcept : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-      if (fd_ >= 0) ::close(fd_);
-      fd_ = other.release();
-    }
-    return *this;
-  }
-  ~UniqueFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  [[nodiscard]] int get() const noexcept { return fd_; }
-  [[nodiscard]] bool valid() const noexcept { return fd_ >= 0; }
-  int release() noexcept { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
 std::chrono::year_month_day civil_day(TimeNs time) {
   using namespace std::chrono;
   return year_month_day{floor<days>(sys_time<nanoseconds>{nanoseconds{time}})};
@@ -95,13 +73,6 @@ std::string digits(int value, int width) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%0*d", width, value);
   return buf;
-}
-
-Result<Unit, StoreError> fsync_dir(const fs::path& dir) {
-  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid()) return Unexpected{io_error(dir, "open directory", errno)};
-  if (::fsync(fd.get()) != 0) return Unexpected{io_error(dir, "fsync directory", errno)};
-  return Unit{};
 }
 
 Result<Unit, StoreError> lock(int fd, int operation, const fs::path& path) {

@@ -22,10 +22,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include "file_util.hpp"
 #include "oms/messages/subjects.hpp"
 
 namespace oms::persistence {
 namespace {
+
+using files::fsync_dir;
+using files::io_error;
+using files::UniqueFd;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -39,43 +44,14 @@ constexpr mode_t kDirMode = 0755;
 // Widths of the YYYY/MM/DD/HH directory names, top down.
 constexpr std::array<std::size_t, 4> kLevelWidths = {4, 2, 2, 2};
 
-StoreError io_error(const fs::path& path, std::string_view what, int err) {
-  return {StoreErrorCode::kIo,
-          path.string() + ": " + std::string(what) + ": " + std::strerror(err)};
-}
-
 StoreError corrupt(const fs::path& path, std::string_view what) {
   return {StoreErrorCode::kCorrupt, path.string() + ": " + std::string(what)};
 }
-
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd = -1) noexcept : fd_(fd) {}
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  [[nodiscard]] int get() const noexcept { return fd_; }
-  [[nodiscard]] bool valid() const noexcept { return fd_ >= 0; }
-  int release() noexcept { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 std::string two_digits(unsigned v) {
   char buf[8];
   std::snprintf(buf, sizeof buf, "%02u", v);
   return buf;
-}
-
-Result<Unit, StoreError> fsync_dir(const fs::path& dir) {
-  const fs::path p = dir.empty() ? fs::path(".") : dir;
-  UniqueFd fd(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid()) return Unexpected{io_error(p, "open directory", errno)};
-  if (::fsync(fd.get()) != 0) return Unexpected{io_error(p, "fsync directory", errno)};
-  return Unit{};
 }
 
 // mkdir -p, fsyncing the parent of every directory it creates: a new snapshot's directory

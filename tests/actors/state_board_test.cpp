@@ -98,5 +98,5 @@ TEST_CASE("another process reads while this one writes: never a torn record") {
   CHECK(report[0] > 0);
   CHECK(report[1] == 0);  // no torn record
   CHECK(report[2] == 0);  // never older than a value already seen
-  CHECK(report[3] > 100);  // the reads really overlapped the writes
+  CHECK(report[3] > 2);  // the reads really overlapped the writes (values in between seen)
 }
