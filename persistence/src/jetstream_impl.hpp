@@ -31,6 +31,13 @@ inline constexpr const char* kDaysSubjectPrefix = "oms.days.";
 using Clock = std::chrono::steady_clock;
 
 [[nodiscard]] std::string nats_error(natsStatus s, jsErrCode code = static_cast<jsErrCode>(0));
+
+// Unsubscribes, waits for a round trip to the server, then destroys the subscription.
+// nats.c 3.4 (Debian 12) has a race (nats.c #637, fixed in 3.6) in which its read loop can
+// use a subscription being destroyed by another thread while a message for it is processed;
+// once the server has answered a PING sent after the UNSUB, the read loop has handled every
+// message for that subscription, so destroying it is safe.
+void retire_subscription(natsConnection* nc, natsSubscription* sub);
 [[nodiscard]] Unexpected<StoreError> store_error(StoreErrorCode code, std::string message);
 
 struct JetStreamStore::Impl {

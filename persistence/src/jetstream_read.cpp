@@ -168,8 +168,8 @@ class JetStreamSubscription final : public Subscription {
     std::unique_lock lock(mu_);
     completed_.wait_for(lock, std::chrono::seconds(10), [&] { return complete_; });
     lock.unlock();
-    natsSubscription_Destroy(sub_);
     consumer_.remove(js_, stream_);
+    retire_subscription(nc_, sub_);
   }
   StoreErrorCode start(const ReadRequest& request, std::string& why) {
     // Subscribe first so nothing the consumer pushes is missed.
@@ -262,7 +262,7 @@ Result<std::uint64_t, StoreError> JetStreamStore::Impl::scan(const ReadRequest& 
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   if (s != NATS_OK) {
-    if (sub != nullptr) natsSubscription_Destroy(sub);
+    retire_subscription(nc, sub);
     return store_error(StoreErrorCode::kUnavailable,
                        "read " + request.stream + ": creating a consumer: " + nats_error(s, err));
   }
@@ -293,9 +293,8 @@ Result<std::uint64_t, StoreError> JetStreamStore::Impl::scan(const ReadRequest& 
     natsMsg_Destroy(msg);
     if (!go_on) break;
   }
-  natsSubscription_Unsubscribe(sub);
-  natsSubscription_Destroy(sub);
-  consumer.remove(js, request.stream);
+  consumer.remove(js, request.stream);  // the server stops pushing first
+  retire_subscription(nc, sub);
   if (!result) return result;
   return visited;
 }

@@ -47,6 +47,14 @@ std::string nats_error(natsStatus s, jsErrCode code) {
   return out;
 }
 
+void retire_subscription(natsConnection* nc, natsSubscription* sub) {
+  if (sub == nullptr) return;
+  natsSubscription_Unsubscribe(sub);
+  constexpr std::int64_t kRoundTripMs = 5000;
+  natsConnection_FlushTimeout(nc, kRoundTripMs);  // a closed or reconnecting connection: no reader runs
+  natsSubscription_Destroy(sub);
+}
+
 Unexpected<StoreError> store_error(StoreErrorCode code, std::string message) {
   return Unexpected{StoreError{code, std::move(message)}};
 }
@@ -69,7 +77,7 @@ JetStreamStore::Impl::~Impl() {
       std::unique_lock lock(mu);
       changed.wait_for(lock, std::chrono::seconds(10), [&] { return ack_sub_complete; });
     }
-    natsSubscription_Destroy(ack_sub);
+    retire_subscription(nc, ack_sub);
   }
   if (js != nullptr) jsCtx_Destroy(js);
   if (nc != nullptr) {
