@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "oms/persistence/daily_files.hpp"
+#include "testkit/temp_dir.hpp"
 
 using namespace oms;
 using namespace oms::persistence;
@@ -22,24 +23,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "oms-daily-files-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testkit::TempDir;  // a fresh directory per test, removed at the end
 
 constexpr TimeNs kMs = 1'000'000;
 constexpr TimeNs kHour = 3'600'000'000'000;

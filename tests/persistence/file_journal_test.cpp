@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "oms/persistence/crc32c.hpp"
+#include "testkit/temp_dir.hpp"
 #include "testkit/paths.hpp"
 
 using namespace oms;
@@ -33,29 +34,7 @@ namespace {
 constexpr std::string_view kAccount = "ACCOUNT_binance_main";
 constexpr std::string_view kMarketData = "MD_binance";
 
-// A fresh directory under the system temp dir, removed when the test ends, passed or not.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};  // relaxed: only uniqueness matters
-    std::random_device rd;
-    path_ = fs::temp_directory_path() /
-            ("oms_file_journal_" + std::to_string(::getpid()) + "_" +
-             std::to_string(counter.fetch_add(1, std::memory_order_relaxed)) + "_" +
-             std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testkit::TempDir;  // a fresh directory per test, removed at the end
 
 // Captures what the default spdlog logger writes while it lives.
 class LogCapture {

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "oms/persistence/snapshot.hpp"
+#include "testkit/temp_dir.hpp"
 
 using namespace oms;
 using namespace oms::persistence;
@@ -25,25 +26,7 @@ using nlohmann::json;
 
 namespace {
 
-// A fresh directory, removed with its content when the test ends (passed or not).
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "oms-snapshot-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testkit::TempDir;  // a fresh directory per test, removed at the end
 
 TimeNs utc(int y, unsigned mo, unsigned d, int h = 0, int mi = 0, int s = 0) {
   using namespace std::chrono;

@@ -9,20 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "testkit/temp_dir.hpp"
+
 namespace oms::testkit {
-
-// A unique empty directory under the system temp dir, removed with its contents at the end.
-class TempDir {
- public:
-  explicit TempDir(const std::string& prefix = "oms-test");
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 // A loopback TCP port that was free a moment ago.
 int free_port();
