@@ -1,0 +1,58 @@
+// Event groups: the events one input (a command, a venue report, a timer) causes are
+// committed as a group whose event ids say how big the group is, so a crash between two
+// appends of one group is visible after a restart.
+//
+//   event id = (group key << 8) | (index << 4) | size      index < size <= 15
+//
+// The group key is a 56-bit mix of the cause's id, so re-processing the same input after a
+// restart derives the same event ids and the stores drop what they already hold (their
+// deduplication key is the event id). A rebuild folds only complete groups; the events of an
+// incomplete group wait for the input to be delivered again (a venue re-sends its reports,
+// reconciliation asks for them, a client retries its command) and it completes the group.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <unordered_map>
+
+#include "oms/messages/envelope.hpp"
+
+namespace oms::actors {
+
+inline constexpr std::size_t kMaxGroupEvents = 15;
+
+// splitmix64's finalizer: a bijection, so distinct causes give distinct keys before the
+// truncation to 56 bits (collisions then need ~2^28 live causes).
+[[nodiscard]] constexpr std::uint64_t group_key(EventId cause) noexcept {
+  std::uint64_t z = cause + 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30U)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27U)) * 0x94D049BB133111EBULL;
+  return (z ^ (z >> 31U)) >> 8U;
+}
+
+// Precondition: index < size <= kMaxGroupEvents.
+[[nodiscard]] constexpr EventId group_event_id(EventId cause, std::size_t index,
+                                               std::size_t size) noexcept {
+  return (group_key(cause) << 8U) | (static_cast<std::uint64_t>(index) << 4U) |
+         static_cast<std::uint64_t>(size);
+}
+[[nodiscard]] constexpr std::uint64_t group_of(EventId id) noexcept { return id >> 8U; }
+[[nodiscard]] constexpr std::size_t group_size(EventId id) noexcept { return id & 0xFU; }
+[[nodiscard]] constexpr std::size_t group_index(EventId id) noexcept { return (id >> 4U) & 0xFU; }
+
+// Counts the events of each group seen in a stream, to tell complete groups from torn ones.
+// Ids outside the scheme (size 0) count as complete groups of their own.
+class GroupCounter {
+ public:
+  void add(EventId id) { ++seen_[group_of(id)]; }
+  [[nodiscard]] bool complete(EventId id) const {
+    if (group_size(id) == 0) return true;
+    const auto it = seen_.find(group_of(id));
+    return it != seen_.end() && it->second >= group_size(id);
+  }
+
+ private:
+  std::unordered_map<std::uint64_t, std::size_t> seen_;
+};
+
+}  // namespace oms::actors

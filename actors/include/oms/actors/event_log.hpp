@@ -1,0 +1,102 @@
+// EventLog: where every actor commits the events it decided (DESIGN.md "Durability in three
+// layers"). One commit = the events one input caused, as an event group (event_group.hpp):
+//   1. envelopes: group event ids derived from the cause, the daemon-global sequence, times,
+//      causation and correlation ids;
+//   2. the intent log in /dev/shm (synchronous, ~100 ns an event): from here the events survive
+//      a crash of the daemon;
+//   3. the event store (JetStream or the file journal), asynchronously; each acknowledged
+//      append marks its intent-log entry done.
+// The caller folds the returned events into its core only after commit() succeeded, so the
+// state never runs ahead of the intent log.
+//
+// Thread-safe (one mutex): CAF actors on several scheduler threads commit concurrently, and
+// the intent log takes one producer at a time. The hot path does not come here; its stage
+// owns an intent log of its own.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "oms/messages/codec.hpp"
+#include "oms/messages/events.hpp"
+#include "oms/messages/result.hpp"
+#include "oms/persistence/event_store.hpp"
+#include "oms/persistence/intent_log.hpp"
+
+namespace oms::actors {
+
+// Subjects of events (DESIGN.md "Events, subjects, streams"), from the names in a Directory.
+// Instruments are named "exchange:market:BASE/QUOTE[:SETTLE]".
+class SubjectMap {
+ public:
+  // Throws std::invalid_argument naming the instrument whose name does not parse (startup).
+  explicit SubjectMap(const Directory& directory);
+  // The subject of an event: orders.*, trades.* (fills), positions.* (balances, positions,
+  // funding), transfers.*, strategies.* (strategy states, risk breaches, kill switches),
+  // md.* (market data). Empty when an id in it is unknown.
+  [[nodiscard]] std::string subject(const EventPayload& payload) const;
+  [[nodiscard]] const Directory& directory() const noexcept { return directory_; }
+
+ private:
+  struct InstrumentRef {
+    ExchangeId exchange;
+    Market market;
+    CanonicalSymbol symbol;
+  };
+  const Directory& directory_;
+  std::vector<InstrumentRef> instruments_;
+};
+
+struct CommitError {
+  persistence::StoreError store;  // the layer that refused, naming stream or path
+  std::size_t committed = 0;      // events of the group already in the intent log
+};
+
+class EventLog {
+ public:
+  // intents may be null (backtests, tests of the store alone): then the store is the first
+  // durable layer and a daemon crash loses what it had not acknowledged.
+  EventLog(persistence::EventStore& store, persistence::IntentLog* intents,
+           const Directory& directory);
+
+  // Commits the events `cause` led to (at most kMaxGroupEvents). now = init time of the new
+  // events; event_time = the venue's time (0: the cause's init time, else now). The store
+  // record's time is the event time, so processing the same input again after a restart
+  // yields the same deduplication key. Errors: kInvalid (empty group, too many
+  // events, an event without a subject), kBackpressure (intent log full), the codec's
+  // failure as kInvalid; a partial commit says how many events are in the intent log.
+  [[nodiscard]] Result<std::vector<Event>, CommitError> commit(
+      const Envelope& cause, std::span<const EventPayload> payloads, TimeNs now,
+      TimeNs event_time = 0);
+
+  // The next global sequence continues after every one seen (a restart's rebuild calls it
+  // with the highest sequence it read).
+  void observe_global_seq(std::uint64_t seq) noexcept;
+  [[nodiscard]] std::uint64_t last_global_seq() const noexcept;
+
+  // Waits until the store holds every committed event.
+  [[nodiscard]] Result<Unit, persistence::StoreError> flush(std::chrono::milliseconds timeout);
+
+  // Store failures reported by append callbacks since start (the entries stay pending in the
+  // intent log and are published again at the next start).
+  [[nodiscard]] std::uint64_t store_failures() const noexcept {
+    return store_failures_.load(std::memory_order_relaxed);
+  }
+  [[nodiscard]] const SubjectMap& subjects() const noexcept { return subjects_; }
+
+ private:
+  persistence::EventStore& store_;
+  persistence::IntentLog* intents_;
+  const Directory& directory_;
+  SubjectMap subjects_;
+  mutable std::mutex mutex_;
+  std::uint64_t global_seq_ = 0;  // guarded by mutex_
+  std::atomic<std::uint64_t> store_failures_{0};
+};
+
+}  // namespace oms::actors

@@ -1,0 +1,44 @@
+// ExchangeSession: what the actors need from one venue connection (one exchange, market and
+// account). The real connectors (connectors/) implement it over HTTPS/WSS; tests use an
+// in-process scripted venue (tests/testkit/scripted_venue.hpp).
+//
+// Requests return at once; every answer of the venue -- acks, rejects, fills, cancels, status
+// query results -- arrives later as a VenueReport through the sink given to start(), on any
+// thread. A report carries the venue's own identity of that message (report_id), so a report
+// the venue delivers twice (a reconnect, a reconciliation) derives the same event ids and the
+// stores keep it once.
+#pragma once
+
+#include <functional>
+
+#include "oms/messages/commands.hpp"
+#include "oms/messages/events.hpp"
+
+namespace oms::actors {
+
+struct VenueReport {
+  EventId report_id = 0;   // stable per venue message: e.g. a hash of (order id, execution id)
+  TimeNs venue_time = 0;   // the venue's event time
+  EventPayload payload;    // an order event, a fill, a balance or position update
+  friend bool operator==(const VenueReport&, const VenueReport&) = default;
+};
+
+class ExchangeSession {
+ public:
+  using ReportSink = std::function<void(const VenueReport&)>;
+  virtual ~ExchangeSession() = default;
+
+  // Reports flow to sink from now until stop() returns.
+  virtual void start(ReportSink sink) = 0;
+  virtual void stop() = 0;
+
+  virtual void place(const OrderSubmitted& order) = 0;
+  virtual void cancel(const CancelOrder& cancel) = 0;
+  virtual void amend(const AmendOrder& amend) = 0;
+  // Answered by an OrderStatusReconciled report (status kRejected when the venue does not
+  // know the client order id).
+  virtual void query(AccountId account, InstrumentId instrument,
+                     const ClientOrderIdText& client_order_id) = 0;
+};
+
+}  // namespace oms::actors

@@ -1,0 +1,81 @@
+// Runtime: the actor system of one daemon -- a supervisor, one account actor per venue
+// account (each with its pool of order actors), the risk actor -- over an EventLog, a store,
+// the intent log and snapshots. omsd composes it with real connectors; tests with a scripted
+// venue.
+//
+// Supervision: the supervisor monitors every account actor. An account actor that fails
+// (an exception, a bug) is respawned; the new one rebuilds from snapshot + stream, so it
+// continues from exactly what was committed, and reconciles its live orders with the venue.
+// Reports and commands that arrive meanwhile wait in the supervisor's mailbox order.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "oms/actors/account_actor.hpp"
+#include "oms/actors/event_log.hpp"
+#include "oms/actors/exchange_session.hpp"
+#include "oms/actors/risk_core.hpp"
+
+namespace oms::actors {
+
+struct RuntimeAccount {
+  AccountId id;
+  ExchangeId exchange = ExchangeId::kBinance;
+  std::shared_ptr<ExchangeSession> session;
+};
+
+struct RuntimeOptions {
+  std::size_t scheduler_threads = 2;  // CAF's default is 4 even on a 2-core machine
+  std::size_t order_actors_per_account = 64;
+  std::uint64_t snapshot_every = 1000;
+  std::chrono::minutes snapshot_interval{60};
+  std::chrono::milliseconds ack_timeout{5000};
+  std::function<TimeNs()> clock;  // null: the wall clock (UTC ns)
+};
+
+class Runtime {
+ public:
+  // Spawns everything; each account actor rebuilds its state before it takes a message.
+  Runtime(RuntimeOptions options, const Directory& directory, persistence::EventStore& store,
+          persistence::IntentLog* intents, persistence::SnapshotStore* snapshots,
+          std::shared_ptr<RiskCore> risk, std::vector<RuntimeAccount> accounts);
+  // Stops the sessions, then every actor, then waits for them.
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // A command for the account it names. Errors: the timeout, an unknown account, a dead actor.
+  [[nodiscard]] Result<CommandAck, std::string> submit(const Command& command,
+                                                       std::chrono::milliseconds timeout);
+  [[nodiscard]] Result<AccountViewPtr, std::string> view(AccountId account,
+                                                         std::chrono::milliseconds timeout);
+  // Writes a snapshot of the account now (tests, operators); returns the sequence it covers.
+  [[nodiscard]] Result<std::uint64_t, std::string> snapshot(AccountId account,
+                                                            std::chrono::milliseconds timeout);
+  // Waits until the store holds every committed event.
+  [[nodiscard]] Result<Unit, persistence::StoreError> flush(std::chrono::milliseconds timeout);
+
+  [[nodiscard]] EventLog& log() noexcept { return log_; }
+  [[nodiscard]] std::uint64_t account_restarts() const noexcept;
+
+  struct Shared;  // what the supervisor shares with the runtime (restart counter)
+
+ private:
+  RuntimeOptions options_;
+  EventLog log_;
+  std::vector<RuntimeAccount> accounts_;
+  std::shared_ptr<Shared> shared_;
+  std::unique_ptr<caf::actor_system_config> config_;
+  std::unique_ptr<caf::actor_system> system_;
+  caf::actor risk_;
+  caf::actor supervisor_;
+};
+
+}  // namespace oms::actors

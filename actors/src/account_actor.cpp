@@ -1,0 +1,460 @@
+#include "oms/actors/account_actor.hpp"
+
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "oms/actors/event_group.hpp"
+#include "oms/actors/order_actor.hpp"
+#include "oms/actors/order_events.hpp"
+#include "oms/actors/risk_actor.hpp"
+
+namespace oms::actors {
+
+namespace {
+
+constexpr std::chrono::seconds kFlushBeforeSnapshot{5};
+
+struct OrderEntry {
+  OrderCore core;
+  std::vector<Event> events;  // committed, in stream order: the snapshot and rebuild unit
+  caf::actor actor;           // bound order actor while the order is live
+  bool resend_if_unknown = false;  // rebuilt before any ack: place again if the venue never saw it
+  bool risk_open = false;          // counted as open by this run's risk core
+};
+
+struct AccountState {
+  AccountActorConfig cfg;
+  std::map<std::string, OrderEntry, std::less<>> orders;  // by client order id
+  std::vector<caf::actor> idle;                            // the order actor pool
+  std::vector<caf::actor> pool;                            // every order actor, for shutdown
+  std::uint64_t events_committed = 0, events_rebuilt = 0, torn_groups = 0;
+  std::uint64_t events_since_snapshot = 0;
+  std::uint64_t snapshot_sequence = 0;
+  TimeNs last_snapshot = 0;
+  std::uint64_t unmatched_reports = 0;
+  static inline const char* name = "account";
+};
+
+using AccountActor = caf::stateful_actor<AccountState>;
+
+void fold(OrderEntry& entry, const Event& e) {
+  const bool venue_answer = !std::holds_alternative<OrderSubmitted>(e.payload) &&
+                            !std::holds_alternative<OrderRejected>(e.payload);
+  if (venue_answer && entry.core.status() == OrderStatus::kPendingSubmit) {
+    // The send is a local transition, not in the stream; the venue's answer proves it.
+    (void)entry.core.apply(OrderSendRequested{entry.core.client_order_id()});
+  }
+  if (const auto oe = to_order_event(e.payload)) (void)entry.core.apply(*oe);
+  entry.events.push_back(e);
+}
+
+// Folds one committed or rebuilt event into the state.
+void fold(AccountState& st, const Event& e) {
+  const auto id = client_order_id_of(e.payload);
+  if (id.empty()) return;  // balances and positions: the AccountCore's (next component)
+  auto it = st.orders.find(id);
+  if (it == st.orders.end()) it = st.orders.emplace(std::string(id), OrderEntry{}).first;
+  fold(it->second, e);
+}
+
+CommandAck refused(std::uint16_t code, std::string message, OrderStatus status = {}) {
+  return CommandAck{false, false, code, std::move(message), status};
+}
+
+caf::actor take_order_actor(AccountActor* self) {
+  auto& st = self->state;
+  if (st.idle.empty()) {
+    // The pool ran dry: grow it (a spawn costs microseconds; this is the cold path of a
+    // burst, and the pool keeps the actor afterwards).
+    auto a = spawn_order_actor(self->system(), OrderActorConfig{st.cfg.session,
+                                                                caf::actor_cast<caf::actor>(self),
+                                                                st.cfg.ack_timeout});
+    st.pool.push_back(a);
+    return a;
+  }
+  auto a = std::move(st.idle.back());
+  st.idle.pop_back();
+  return a;
+}
+
+// Commits the events one input caused and folds them; hands order events to the order actor.
+Result<std::vector<Event>, CommitError> commit(AccountActor* self, const Envelope& cause,
+                                               std::span<const EventPayload> payloads,
+                                               TimeNs event_time = 0) {
+  auto& st = self->state;
+  auto events = st.cfg.log->commit(cause, payloads, st.cfg.clock(), event_time);
+  if (!events) return events;
+  for (const Event& e : *events) {
+    fold(st, e);
+    ++st.events_committed;
+    ++st.events_since_snapshot;
+  }
+  return events;
+}
+
+nlohmann::json snapshot_json(const AccountState& st, const Directory& directory,
+                             std::uint64_t global_seq) {
+  nlohmann::json events = nlohmann::json::array();
+  for (const auto& [id, entry] : st.orders) {
+    for (const Event& e : entry.events) {
+      auto text = encode_json(e, directory);
+      if (text) events.push_back(nlohmann::json::parse(*text));
+    }
+  }
+  return nlohmann::json{{"global_seq", global_seq}, {"events", std::move(events)}};
+}
+
+void write_snapshot(AccountActor* self) {
+  auto& st = self->state;
+  if (st.cfg.snapshots == nullptr) return;
+  // The snapshot names the stream sequence it covers: everything committed must be stored.
+  if (auto f = st.cfg.log->flush(kFlushBeforeSnapshot); !f) {
+    spdlog::warn("account {}: snapshot skipped, store flush failed: {}", st.cfg.name,
+                 f.error().message);
+    return;
+  }
+  auto last = st.cfg.store->last_sequence(st.cfg.stream);
+  if (!last) {
+    spdlog::warn("account {}: snapshot skipped: {}", st.cfg.name, last.error().message);
+    return;
+  }
+  const TimeNs now = st.cfg.clock();
+  auto w = st.cfg.snapshots->write(
+      st.cfg.name, st.cfg.stream, *last, now,
+      snapshot_json(st, st.cfg.log->subjects().directory(), st.cfg.log->last_global_seq()));
+  if (!w) {
+    spdlog::warn("account {}: snapshot failed: {}", st.cfg.name, w.error().message);
+    return;
+  }
+  st.snapshot_sequence = *last;
+  st.last_snapshot = now;
+  st.events_since_snapshot = 0;
+}
+
+void maybe_snapshot(AccountActor* self) {
+  if (self->state.events_since_snapshot >= self->state.cfg.snapshot_every) write_snapshot(self);
+}
+
+// Snapshot + stream -> state. Throws std::runtime_error naming the stream or file when the
+// stored data cannot be read (the supervisor reports it; an account is never half built).
+void rebuild(AccountActor* self) {
+  auto& st = self->state;
+  const Directory& directory = st.cfg.log->subjects().directory();
+  std::uint64_t from = 1;
+  std::uint64_t max_global = 0;
+  if (st.cfg.snapshots != nullptr) {
+    auto snap = st.cfg.snapshots->load_latest(st.cfg.name, st.cfg.stream, UINT64_MAX);
+    if (!snap) throw std::runtime_error(snap.error().message);
+    if (*snap) {
+      const auto& s = **snap;
+      max_global = s.state.value("global_seq", std::uint64_t{0});
+      for (const auto& j : s.state.at("events")) {
+        auto e = decode_event_json(j.dump(), directory);
+        if (!e) {
+          throw std::runtime_error(s.path.string() + ": " + e.error().message);
+        }
+        fold(st, *e);
+        ++st.events_rebuilt;
+      }
+      from = s.sequence + 1;
+      st.snapshot_sequence = s.sequence;
+    }
+  }
+  std::vector<Event> tail;
+  std::string error;
+  auto read = st.cfg.store->read(
+      persistence::ReadRequest{st.cfg.stream, from, 0, {}},
+      [&](const persistence::StoredRecord& r) {
+        auto e = decode_event_json(r.payload, directory);
+        if (!e) {
+          error = st.cfg.stream + " seq " + std::to_string(r.sequence) + ": " + e.error().message;
+          return false;
+        }
+        tail.push_back(*e);
+        return true;
+      });
+  if (!read) throw std::runtime_error(read.error().message);
+  if (!error.empty()) throw std::runtime_error(error);
+  GroupCounter groups;
+  for (const Event& e : tail) groups.add(e.envelope.id);
+  std::map<std::uint64_t, bool> torn;
+  for (const Event& e : tail) {
+    max_global = std::max(max_global, e.envelope.global_seq);
+    if (!groups.complete(e.envelope.id)) {
+      torn[group_of(e.envelope.id)] = true;
+      continue;  // waits for its input to come again
+    }
+    fold(st, e);
+    ++st.events_rebuilt;
+  }
+  st.torn_groups = torn.size();
+  st.cfg.log->observe_global_seq(max_global);
+  spdlog::info("account {}: rebuilt {} events (snapshot through seq {}, stream from {}: {} "
+               "records, {} torn groups waiting)",
+               st.cfg.name, st.events_rebuilt, st.snapshot_sequence, from, tail.size(),
+               st.torn_groups);
+}
+
+// After a rebuild: every live order gets an actor that asks the venue where it stands.
+void reconcile_open_orders(AccountActor* self) {
+  for (auto& [id, entry] : self->state.orders) {
+    if (is_terminal(entry.core.status())) continue;
+    if (entry.core.status() == OrderStatus::kPendingSubmit) {
+      // Committed, maybe sent, never acknowledged: the ack state is unknown.
+      (void)entry.core.apply(OrderSendRequested{entry.core.client_order_id()});
+      (void)entry.core.apply(OrderAckTimedOut{entry.core.client_order_id()});
+      entry.resend_if_unknown = true;
+    }
+    entry.actor = take_order_actor(self);
+    self->send(entry.actor, bind_atom::value, entry.core,
+               static_cast<std::uint8_t>(OrderTask::kReconcile));
+  }
+}
+
+void on_submit(AccountActor* self, const Command& cmd, const SubmitOrder& order,
+               caf::response_promise rp) {
+  auto& st = self->state;
+  if (auto it = st.orders.find(order.client_order_id.view()); it != st.orders.end()) {
+    rp.deliver(CommandAck{true, true, 0, {}, it->second.core.status()});
+    return;
+  }
+  OrderRequest req{order.account, order.strategy, order.instrument, order.side, order.price,
+                   order.quantity, order.reduce_only, Decimal{}};
+  self->request(st.cfg.risk, caf::infinite, check_atom::value, req, st.cfg.clock())
+      .then(
+          [self, cmd, order, rp](const RiskDecision& d) mutable {
+            auto& s = self->state;
+            if (s.orders.find(order.client_order_id.view()) != s.orders.end()) {
+              rp.deliver(CommandAck{true, true, 0, {}, s.orders.find(order.client_order_id.view())
+                                                           ->second.core.status()});
+              return;
+            }
+            OrderSubmitted sub{order.account, order.strategy, order.instrument,
+                               order.client_order_id, order.side, order.order_type, order.tif,
+                               order.price, order.stop_price, order.quantity, order.reduce_only};
+            if (!d.passed()) {
+              OrderRejected rej{order.account, order.instrument, order.client_order_id,
+                                static_cast<std::uint16_t>(d.code), 0, {}};
+              const auto text = describe(d);
+              (void)rej.reason.assign(std::string_view(text).substr(
+                  0, std::min(text.size(), ReasonText::kCapacity)));
+              const EventPayload group[] = {sub, to_event(d), rej};
+              auto c = commit(self, cmd.envelope, group);
+              if (!c) {
+                rp.deliver(refused(static_cast<std::uint16_t>(c.error().store.code),
+                                   c.error().store.message));
+                return;
+              }
+              rp.deliver(refused(static_cast<std::uint16_t>(d.code), text, OrderStatus::kRejected));
+              maybe_snapshot(self);
+              return;
+            }
+            const EventPayload group[] = {sub};
+            auto c = commit(self, cmd.envelope, group);
+            if (!c) {
+              // Nothing left the building: give the risk slot back.
+              self->send(s.cfg.risk, closed_atom::value, order.account, order.strategy,
+                         order.instrument);
+              rp.deliver(refused(static_cast<std::uint16_t>(c.error().store.code),
+                                 c.error().store.message));
+              return;
+            }
+            auto& entry = s.orders.find(order.client_order_id.view())->second;
+            entry.actor = take_order_actor(self);
+            entry.risk_open = true;
+            self->send(entry.actor, bind_atom::value, entry.core,
+                       static_cast<std::uint8_t>(OrderTask::kPlace));
+            (void)entry.core.apply(OrderSendRequested{order.client_order_id});
+            rp.deliver(CommandAck{true, false, 0, {}, entry.core.status()});
+            maybe_snapshot(self);
+          },
+          [rp](caf::error& err) mutable {
+            rp.deliver(refused(2000, "risk actor: " + caf::to_string(err)));
+          });
+}
+
+// Cancel and amend: local transitions of the account's copy, the venue request by the order.
+CommandAck on_order_request(AccountActor* self, const Command& cmd) {
+  auto& st = self->state;
+  const auto id = std::visit(
+      [](const auto& c) -> std::string_view {
+        if constexpr (requires { c.client_order_id; }) return c.client_order_id.view();
+        return {};
+      },
+      cmd.payload);
+  auto it = st.orders.find(id);
+  if (it == st.orders.end()) return refused(3007, "unknown client order id '" + std::string(id) + "'");
+  auto& entry = it->second;
+  if (is_terminal(entry.core.status()) || !entry.actor) {
+    return CommandAck{true, true, 0, {}, entry.core.status()};
+  }
+  Result<Applied, OrderError> r =
+      std::holds_alternative<CancelOrder>(cmd.payload)
+          ? entry.core.apply(OrderCancelRequested{entry.core.client_order_id()})
+          : entry.core.apply(OrderAmendRequested{entry.core.client_order_id()});
+  if (!r) return refused(static_cast<std::uint16_t>(r.error().code), to_string(r.error()), entry.core.status());
+  self->send(entry.actor, cmd);
+  return CommandAck{true, false, 0, {}, entry.core.status()};
+}
+
+void on_report(AccountActor* self, const VenueReport& report) {
+  auto& st = self->state;
+  const Envelope cause{report.report_id, 0, report.venue_time, 0, 0, 0};
+  const auto id = client_order_id_of(report.payload);
+  if (id.empty()) {
+    // Balances, positions, funding: committed as the venue said them.
+    const EventPayload group[] = {report.payload};
+    if (auto c = commit(self, cause, group, report.venue_time); !c) {
+      spdlog::error("account {}: report {} not committed: {}", st.cfg.name, report.report_id,
+                    c.error().store.message);
+    }
+    maybe_snapshot(self);
+    return;
+  }
+  auto it = st.orders.find(id);
+  if (it == st.orders.end()) {
+    ++st.unmatched_reports;
+    spdlog::warn("account {}: report for unknown client order id '{}' (not ours?)", st.cfg.name, id);
+    return;
+  }
+  auto& entry = it->second;
+  const auto* reconciled = std::get_if<OrderStatusReconciled>(&report.payload);
+  if (entry.resend_if_unknown && reconciled != nullptr &&
+      reconciled->status == OrderStatus::kRejected && reconciled->venue_order_id.empty()) {
+    // Rebuilt before any ack and the venue never saw it: the intent was durable, the send was
+    // lost with the crash. Send it now, same client order id (the venue refuses a duplicate).
+    entry.resend_if_unknown = false;
+    self->send(entry.actor, bind_atom::value, entry.core,
+               static_cast<std::uint8_t>(OrderTask::kPlace));
+    return;
+  }
+  const auto oe = to_order_event(report.payload);
+  OrderCore trial = entry.core;
+  auto applied = trial.apply(*oe);
+  if (!applied) {
+    spdlog::warn("account {}: report {} refused by order core: {}", st.cfg.name,
+                 report.report_id, to_string(applied.error()));
+    return;
+  }
+  if (applied->ignored) return;  // a duplicate fill: counted once already
+  if (applied->from == applied->to && !std::holds_alternative<FillReceived>(report.payload) &&
+      !std::holds_alternative<OrderStatusReconciled>(report.payload)) {
+    return;  // a stale report a terminal state absorbs: nothing new to record
+  }
+  entry.resend_if_unknown = false;
+  spdlog::debug("account {}: report {} {} {} -> {}", st.cfg.name, report.report_id, id,
+                enum_name(applied->from), enum_name(applied->to));
+  const EventPayload group[] = {report.payload};
+  auto c = commit(self, cause, group, report.venue_time);
+  if (!c) {
+    spdlog::error("account {}: report {} not committed: {}", st.cfg.name, report.report_id,
+                  c.error().store.message);
+    return;
+  }
+  if (const auto* fill = std::get_if<FillReceived>(&report.payload)) {
+    self->send(st.cfg.risk, RiskFill{fill->account, fill->strategy, fill->instrument, fill->side,
+                                     fill->price, fill->quantity, Decimal{}});
+  }
+  if (entry.actor) {
+    for (const Event& e : *c) self->send(entry.actor, e);
+  }
+  maybe_snapshot(self);
+}
+
+AccountViewPtr make_view(const AccountState& st) {
+  auto v = std::make_shared<AccountView>();
+  v->account = st.cfg.account;
+  v->name = st.cfg.name;
+  for (const auto& [id, entry] : st.orders) {
+    v->orders.push_back(OrderView{entry.core, entry.events.size()});
+  }
+  v->events_committed = st.events_committed;
+  v->events_rebuilt = st.events_rebuilt;
+  v->torn_groups_skipped = st.torn_groups;
+  v->last_stream_sequence = st.snapshot_sequence;
+  return v;
+}
+
+}  // namespace
+
+caf::actor spawn_account_actor(caf::actor_system& system, AccountActorConfig config) {
+  return system.spawn([config = std::move(config)](AccountActor* self) mutable -> caf::behavior {
+    auto& st = self->state;
+    st.cfg = std::move(config);
+    for (std::size_t i = 0; i < st.cfg.order_actors; ++i) {
+      st.pool.push_back(spawn_order_actor(
+          self->system(),
+          OrderActorConfig{st.cfg.session, caf::actor_cast<caf::actor>(self), st.cfg.ack_timeout}));
+    }
+    st.idle = st.pool;
+    rebuild(self);
+    st.last_snapshot = st.cfg.clock();
+    reconcile_open_orders(self);
+    // Order actors live as long as the account; they go down with it.
+    self->attach_functor([pool = st.pool](const caf::error&) {
+      for (const auto& a : pool) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    });
+    self->delayed_send(self, st.cfg.snapshot_interval, snapshot_atom::value);
+    return {
+        [self](const Command& cmd) -> caf::result<CommandAck> {
+          if (cmd.envelope.id == 0) return refused(3008, "command without an id");
+          if (const auto* s = std::get_if<SubmitOrder>(&cmd.payload)) {
+            auto rp = self->make_response_promise<CommandAck>();
+            on_submit(self, cmd, *s, rp);
+            return rp;
+          }
+          if (std::holds_alternative<CancelOrder>(cmd.payload) ||
+              std::holds_alternative<AmendOrder>(cmd.payload)) {
+            return on_order_request(self, cmd);
+          }
+          if (const auto* all = std::get_if<CancelAllOrders>(&cmd.payload)) {
+            std::size_t n = 0;
+            for (auto& [id, entry] : self->state.orders) {
+              if (is_terminal(entry.core.status()) || !entry.actor) continue;
+              if (all->instrument.valid() && entry.core.instrument() != all->instrument) continue;
+              Command c = cmd;
+              c.payload = CancelOrder{all->account, entry.core.instrument(),
+                                      entry.core.client_order_id()};
+              if (on_order_request(self, c).accepted) ++n;
+            }
+            return CommandAck{true, false, 0, std::to_string(n) + " cancels sent", {}};
+          }
+          return refused(3009, std::string("not an account command: ") +
+                                   std::string(message_name(cmd)));
+        },
+        [self](const VenueReport& r) { on_report(self, r); },
+        [self](closed_atom, const std::string& id, const caf::actor& a) {
+          auto& s = self->state;
+          if (auto it = s.orders.find(id); it != s.orders.end() && it->second.risk_open) {
+            it->second.actor = nullptr;
+            it->second.risk_open = false;
+            self->send(s.cfg.risk, closed_atom::value, it->second.core.account(),
+                       it->second.core.strategy(), it->second.core.instrument());
+          }
+          if (auto it = s.orders.find(id); it != s.orders.end()) it->second.actor = nullptr;
+          s.idle.push_back(a);
+        },
+        [self](state_atom) { return make_view(self->state); },
+        [self](snapshot_atom) {
+          auto& s = self->state;
+          if (s.cfg.clock() - s.last_snapshot >=
+              std::chrono::duration_cast<std::chrono::nanoseconds>(s.cfg.snapshot_interval).count()) {
+            write_snapshot(self);
+          }
+          self->delayed_send(self, s.cfg.snapshot_interval, snapshot_atom::value);
+        },
+        [self](snapshot_atom, bool now) {
+          if (now) write_snapshot(self);
+          return self->state.snapshot_sequence;
+        },
+    };
+  });
+}
+
+}  // namespace oms::actors

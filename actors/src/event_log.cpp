@@ -1,0 +1,212 @@
+#include "oms/actors/event_log.hpp"
+
+#include <stdexcept>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+
+#include "oms/actors/event_group.hpp"
+#include "oms/messages/subjects.hpp"
+
+namespace oms::actors {
+
+using persistence::StoreError;
+using persistence::StoreErrorCode;
+
+namespace {
+
+template <class E>
+std::string_view name_of(E e) {
+  const auto& names = EnumNames<E>::kNames;
+  const auto i = static_cast<std::size_t>(e);
+  return i < names.size() ? names[i] : std::string_view{"unknown"};
+}
+
+// "binance:spot:BTC/USDT" -> exchange, market, symbol.
+bool split_instrument(std::string_view name, ExchangeId& ex, Market& m, CanonicalSymbol& s) {
+  const auto a = name.find(':');
+  if (a == std::string_view::npos) return false;
+  const auto b = name.find(':', a + 1);
+  if (b == std::string_view::npos) return false;
+  const auto e = parse_exchange(name.substr(0, a));
+  const auto mk = parse_market(name.substr(a + 1, b - a - 1));
+  auto sym = parse_canonical(name.substr(b + 1));
+  if (!e || !mk || !sym) return false;
+  ex = *e;
+  m = *mk;
+  s = std::move(sym).value();
+  return true;
+}
+
+CommitError commit_error(StoreErrorCode code, std::string message, std::size_t committed = 0) {
+  return CommitError{StoreError{code, std::move(message)}, committed};
+}
+
+}  // namespace
+
+SubjectMap::SubjectMap(const Directory& directory) : directory_(directory) {
+  instruments_.reserve(directory.instruments.size());
+  for (std::size_t i = 0; i < directory.instruments.size(); ++i) {
+    const auto& name = directory.instruments.name(InstrumentId(static_cast<std::uint32_t>(i)));
+    InstrumentRef ref{};
+    if (!split_instrument(name, ref.exchange, ref.market, ref.symbol)) {
+      throw std::invalid_argument("instrument '" + name +
+                                  "': expected exchange:market:BASE/QUOTE[:SETTLE]");
+    }
+    instruments_.push_back(std::move(ref));
+  }
+}
+
+std::string SubjectMap::subject(const EventPayload& payload) const {
+  const auto account_name = [&](AccountId a) -> const std::string* {
+    return a.index() < directory_.accounts.size() ? &directory_.accounts.name(a) : nullptr;
+  };
+  const auto instrument = [&](InstrumentId i) -> const InstrumentRef* {
+    return i.index() < instruments_.size() ? &instruments_[i.index()] : nullptr;
+  };
+  return std::visit(
+      [&](const auto& e) -> std::string {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, FillReceived>) {
+          const auto* acct = account_name(e.account);
+          const auto* ins = instrument(e.instrument);
+          if (acct == nullptr || ins == nullptr) return {};
+          return trades_subject(ins->exchange, *acct, ins->market, ins->symbol);
+        } else if constexpr (std::is_same_v<T, BalanceUpdated>) {
+          const auto* acct = account_name(e.account);
+          if (acct == nullptr) return {};
+          return positions_subject(e.exchange, *acct, e.market);
+        } else if constexpr (std::is_same_v<T, PositionUpdated> || std::is_same_v<T, FundingPaid>) {
+          const auto* acct = account_name(e.account);
+          const auto* ins = instrument(e.instrument);
+          if (acct == nullptr || ins == nullptr) return {};
+          return positions_subject(ins->exchange, *acct, ins->market);
+        } else if constexpr (std::is_same_v<T, TransferRequested>) {
+          const auto* from = account_name(e.from_account);
+          const auto* to = account_name(e.to_account);
+          if (from == nullptr || to == nullptr) return {};
+          return transfers_subject(*from, *to);
+        } else if constexpr (std::is_same_v<T, TransferCompleted> ||
+                             std::is_same_v<T, TransferFailed>) {
+          // The outcome carries the transfer id only; it goes with every transfer outcome.
+          return transfers_subject("outcome", "outcome");
+        } else if constexpr (std::is_same_v<T, StrategyStateChanged>) {
+          if (e.strategy.index() >= directory_.strategies.size()) return {};
+          return strategies_subject(directory_.strategies.name(e.strategy), name_of(e.state));
+        } else if constexpr (std::is_same_v<T, RiskBreached>) {
+          return strategies_subject("risk", "breached");
+        } else if constexpr (std::is_same_v<T, KillSwitchTripped>) {
+          return strategies_subject("risk", "kill_switch");
+        } else if constexpr (std::is_same_v<T, BookSnapshot> || std::is_same_v<T, BookDelta>) {
+          const auto* ins = instrument(e.instrument);
+          if (ins == nullptr) return {};
+          return md_subject(ins->exchange, ins->market, ins->symbol, MarketDataKind::kBook);
+        } else if constexpr (std::is_same_v<T, TradePrinted>) {
+          const auto* ins = instrument(e.instrument);
+          if (ins == nullptr) return {};
+          return md_subject(ins->exchange, ins->market, ins->symbol, MarketDataKind::kTrade);
+        } else if constexpr (std::is_same_v<T, BestBidOffer>) {
+          const auto* ins = instrument(e.instrument);
+          if (ins == nullptr) return {};
+          return md_subject(ins->exchange, ins->market, ins->symbol, MarketDataKind::kTicker);
+        } else if constexpr (requires { e.account; e.instrument; }) {
+          // Every order event (submitted ... status reconciled).
+          const auto* acct = account_name(e.account);
+          const auto* ins = instrument(e.instrument);
+          if (acct == nullptr || ins == nullptr) return {};
+          return orders_subject(ins->exchange, *acct, ins->market, ins->symbol);
+        } else {
+          return {};
+        }
+      },
+      payload);
+}
+
+EventLog::EventLog(persistence::EventStore& store, persistence::IntentLog* intents,
+                   const Directory& directory)
+    : store_(store), intents_(intents), directory_(directory), subjects_(directory) {}
+
+void EventLog::observe_global_seq(std::uint64_t seq) noexcept {
+  const std::lock_guard lock(mutex_);
+  if (seq > global_seq_) global_seq_ = seq;
+}
+
+std::uint64_t EventLog::last_global_seq() const noexcept {
+  const std::lock_guard lock(mutex_);
+  return global_seq_;
+}
+
+Result<std::vector<Event>, CommitError> EventLog::commit(const Envelope& cause,
+                                                         std::span<const EventPayload> payloads,
+                                                         TimeNs now, TimeNs event_time) {
+  if (payloads.empty() || payloads.size() > kMaxGroupEvents) {
+    return Unexpected(commit_error(StoreErrorCode::kInvalid,
+                                   "event group of " + std::to_string(payloads.size()) +
+                                       " events (1.." + std::to_string(kMaxGroupEvents) + ")"));
+  }
+  struct Encoded {
+    std::string subject, payload;
+  };
+  std::vector<Event> events;
+  std::vector<Encoded> encoded;
+  events.reserve(payloads.size());
+  encoded.reserve(payloads.size());
+  const EventId correlation = cause.correlation_id != 0 ? cause.correlation_id : cause.id;
+  // The record time (day index, and with the id the store's deduplication key) must come out
+  // the same when the input is processed again after a restart: the venue's time for a
+  // report, the command's own time for a command; our clock only when neither has one.
+  const TimeNs record_time =
+      event_time != 0 ? event_time : (cause.init_time != 0 ? cause.init_time : now);
+
+  const std::lock_guard lock(mutex_);
+  // Encode the whole group first: a bad event refuses the group before anything is durable.
+  for (std::size_t i = 0; i < payloads.size(); ++i) {
+    Event ev{};
+    ev.envelope.id = group_event_id(cause.id, i, payloads.size());
+    ev.envelope.global_seq = global_seq_ + 1 + i;
+    ev.envelope.init_time = now;
+    ev.envelope.event_time = record_time;
+    ev.envelope.causation_id = cause.id;
+    ev.envelope.correlation_id = correlation;
+    ev.payload = payloads[i];
+    auto subject = subjects_.subject(ev.payload);
+    if (subject.empty()) {
+      return Unexpected(commit_error(
+          StoreErrorCode::kInvalid,
+          std::string("no subject for ") + std::string(message_name(ev)) + " (unknown id)"));
+    }
+    auto json = encode_json(ev, directory_);
+    if (!json) return Unexpected(commit_error(StoreErrorCode::kInvalid, json.error().message));
+    encoded.push_back({std::move(subject), std::move(json).value()});
+    events.push_back(ev);
+  }
+  global_seq_ += payloads.size();
+
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    std::uint64_t intent_seq = 0;
+    if (intents_ != nullptr) {
+      auto seq = intents_->append(encoded[i].subject, encoded[i].payload, events[i].envelope.id,
+                                  record_time);
+      if (!seq) return Unexpected(CommitError{seq.error(), i});
+      intent_seq = *seq;
+    }
+    persistence::AppendRecord record{std::move(encoded[i].subject),
+                                     std::move(encoded[i].payload), events[i].envelope.id,
+                                     record_time};
+    store_.append(std::move(record),
+                  [this, intent_seq](const Result<std::uint64_t, StoreError>& r) {
+                    if (!r) {
+                      store_failures_.fetch_add(1, std::memory_order_relaxed);
+                      return;  // stays pending in the intent log: published again at start
+                    }
+                    if (intents_ != nullptr && intent_seq != 0) intents_->mark_done(intent_seq);
+                  });
+  }
+  return events;
+}
+
+Result<Unit, StoreError> EventLog::flush(std::chrono::milliseconds timeout) {
+  return store_.flush(timeout);
+}
+
+}  // namespace oms::actors

@@ -1,0 +1,200 @@
+#include "oms/actors/runtime.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <map>
+
+#include <spdlog/spdlog.h>
+
+#include "oms/actors/risk_actor.hpp"
+#include "oms/persistence/stream_layout.hpp"
+
+namespace oms::actors {
+
+struct Runtime::Shared {
+  std::atomic<std::uint64_t> restarts{0};
+};
+
+namespace {
+
+TimeNs wall_clock() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct SupervisorState {
+  std::map<AccountId, AccountActorConfig> configs;
+  std::map<AccountId, caf::actor> accounts;
+  std::map<caf::actor_addr, AccountId> by_addr;
+  std::shared_ptr<Runtime::Shared> shared;
+  static inline const char* name = "supervisor";
+};
+using Supervisor = caf::stateful_actor<SupervisorState>;
+
+void start_account(Supervisor* self, AccountId id) {
+  auto& st = self->state;
+  auto a = spawn_account_actor(self->system(), st.configs.at(id));
+  self->monitor(a);
+  st.by_addr[a.address()] = id;
+  st.accounts[id] = a;
+}
+
+caf::behavior supervisor(Supervisor* self, std::map<AccountId, AccountActorConfig> configs,
+                         std::shared_ptr<Runtime::Shared> shared) {
+  self->state.configs = std::move(configs);
+  self->state.shared = std::move(shared);
+  for (const auto& [id, cfg] : self->state.configs) start_account(self, id);
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    auto& st = self->state;
+    const auto it = st.by_addr.find(dm.source);
+    if (it == st.by_addr.end()) return;
+    const AccountId id = it->second;
+    st.by_addr.erase(it);
+    st.accounts.erase(id);
+    if (dm.reason == caf::exit_reason::user_shutdown || dm.reason == caf::exit_reason::normal) {
+      return;
+    }
+    spdlog::error("account actor {} failed ({}); restarting it from its events", id.index(),
+                  caf::to_string(dm.reason));
+    st.shared->restarts.fetch_add(1, std::memory_order_relaxed);
+    start_account(self, id);
+  });
+  // Shutdown: the accounts go first (the state, with their handles, is gone once we quit).
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    for (const auto& [id, a] : self->state.accounts)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    self->quit(msg.reason);
+  });
+  const auto target = [self](AccountId id) -> caf::actor {
+    const auto it = self->state.accounts.find(id);
+    return it == self->state.accounts.end() ? caf::actor{} : it->second;
+  };
+  return {
+      [self, target](const Command& c) {
+        const AccountId id = std::visit(
+            [](const auto& p) -> AccountId {
+              if constexpr (requires { p.account; }) return p.account;
+              return AccountId{};
+            },
+            c.payload);
+        auto rp = self->make_response_promise();
+        auto a = target(id);
+        if (!a) {
+          rp.deliver(CommandAck{false, false, 3010,
+                                "no account actor for account " + std::to_string(id.index()), {}});
+          return;
+        }
+        rp.delegate(a, c);
+      },
+      [target](AccountId id, const VenueReport& r) {
+        if (auto a = target(id)) caf::anon_send(a, r);
+        else spdlog::error("report {} for account {} without an actor", r.report_id, id.index());
+      },
+      [self, target](state_atom, AccountId id) {
+        auto rp = self->make_response_promise();
+        auto a = target(id);
+        if (!a) { rp.deliver(caf::make_error(caf::sec::invalid_argument, "unknown account")); return; }
+        rp.delegate(a, state_atom::value);
+      },
+      [self, target](snapshot_atom, AccountId id) {
+        auto rp = self->make_response_promise();
+        auto a = target(id);
+        if (!a) { rp.deliver(caf::make_error(caf::sec::invalid_argument, "unknown account")); return; }
+        rp.delegate(a, snapshot_atom::value, true);
+      },
+  };
+}
+
+}  // namespace
+
+Runtime::Runtime(RuntimeOptions options, const Directory& directory,
+                 persistence::EventStore& store, persistence::IntentLog* intents,
+                 persistence::SnapshotStore* snapshots, std::shared_ptr<RiskCore> risk,
+                 std::vector<RuntimeAccount> accounts)
+    : options_(std::move(options)),
+      log_(store, intents, directory),
+      accounts_(std::move(accounts)),
+      shared_(std::make_shared<Shared>()) {
+  if (!options_.clock) options_.clock = wall_clock;
+  config_ = std::make_unique<caf::actor_system_config>();
+  config_->set("scheduler.max-threads", options_.scheduler_threads);
+  config_->set("logger.console", caf::atom("none"));
+  system_ = std::make_unique<caf::actor_system>(*config_);
+  risk_ = spawn_risk_actor(*system_, std::move(risk));
+
+  std::map<AccountId, AccountActorConfig> configs;
+  for (const auto& a : accounts_) {
+    AccountActorConfig c;
+    c.account = a.id;
+    c.name = directory.accounts.name(a.id);
+    c.stream = persistence::StreamLayout::account_stream(a.exchange, c.name);
+    c.log = &log_;
+    c.store = &store;
+    c.snapshots = snapshots;
+    c.session = a.session;
+    c.risk = risk_;
+    c.order_actors = options_.order_actors_per_account;
+    c.snapshot_every = options_.snapshot_every;
+    c.snapshot_interval = options_.snapshot_interval;
+    c.ack_timeout = options_.ack_timeout;
+    c.clock = options_.clock;
+    configs.emplace(a.id, std::move(c));
+  }
+  supervisor_ = system_->spawn(supervisor, std::move(configs), shared_);
+  for (const auto& a : accounts_) {
+    a.session->start([sup = supervisor_, id = a.id](const VenueReport& r) {
+      caf::anon_send(sup, id, r);
+    });
+  }
+}
+
+Runtime::~Runtime() {
+  for (const auto& a : accounts_) a.session->stop();
+  caf::anon_send_exit(supervisor_, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(risk_, caf::exit_reason::user_shutdown);
+  supervisor_ = nullptr;
+  risk_ = nullptr;
+  system_->await_all_actors_done();
+  system_.reset();
+}
+
+Result<CommandAck, std::string> Runtime::submit(const Command& command,
+                                                std::chrono::milliseconds timeout) {
+  caf::scoped_actor self{*system_};
+  Result<CommandAck, std::string> out = Unexpected(std::string("no answer"));
+  self->request(supervisor_, timeout, command)
+      .receive([&](const CommandAck& ack) { out = ack; },
+               [&](const caf::error& e) { out = Unexpected(caf::to_string(e)); });
+  return out;
+}
+
+Result<AccountViewPtr, std::string> Runtime::view(AccountId account,
+                                                  std::chrono::milliseconds timeout) {
+  caf::scoped_actor self{*system_};
+  Result<AccountViewPtr, std::string> out = Unexpected(std::string("no answer"));
+  self->request(supervisor_, timeout, state_atom::value, account)
+      .receive([&](const AccountViewPtr& v) { out = v; },
+               [&](const caf::error& e) { out = Unexpected(caf::to_string(e)); });
+  return out;
+}
+
+Result<std::uint64_t, std::string> Runtime::snapshot(AccountId account,
+                                                     std::chrono::milliseconds timeout) {
+  caf::scoped_actor self{*system_};
+  Result<std::uint64_t, std::string> out = Unexpected(std::string("no answer"));
+  self->request(supervisor_, timeout, snapshot_atom::value, account)
+      .receive([&](std::uint64_t seq) { out = seq; },
+               [&](const caf::error& e) { out = Unexpected(caf::to_string(e)); });
+  return out;
+}
+
+Result<Unit, persistence::StoreError> Runtime::flush(std::chrono::milliseconds timeout) {
+  return log_.flush(timeout);
+}
+
+std::uint64_t Runtime::account_restarts() const noexcept {
+  return shared_->restarts.load(std::memory_order_relaxed);
+}
+
+}  // namespace oms::actors

@@ -1,0 +1,57 @@
+// The scripted trading sequence of the recovery test, shared by the child (which trades it)
+// and the test (which compares runs): a pure function of the seed.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "oms/messages/codec.hpp"
+#include "oms/messages/commands.hpp"
+
+namespace oms::testkit {
+
+inline Directory recovery_directory() {
+  Directory d;
+  (void)d.accounts.intern("acct-a");
+  (void)d.accounts.intern("acct-b");
+  (void)d.strategies.intern("recovery");
+  (void)d.instruments.intern("binance:spot:BTC/USDT");
+  (void)d.instruments.intern("binance:spot:ETH/USDT");
+  return d;
+}
+
+// Commands with ids 1..n: submits, and cancels of earlier orders (some of them already filled
+// or rejected by the scripted venue, which the runtime must take in its stride).
+inline std::vector<Command> recovery_script(std::uint64_t seed, std::size_t n) {
+  std::mt19937_64 rng(seed);
+  std::vector<Command> out;
+  std::vector<SubmitOrder> placed;
+  for (std::size_t i = 0; i < n; ++i) {
+    Command c{};
+    c.envelope.id = i + 1;
+    c.envelope.init_time = 1'700'000'000'000'000'000 + static_cast<TimeNs>(i);
+    if (!placed.empty() && rng() % 5 == 0) {
+      const auto& o = placed[rng() % placed.size()];
+      c.payload = CancelOrder{o.account, o.instrument, o.client_order_id};
+    } else {
+      SubmitOrder o{};
+      o.account = AccountId(static_cast<std::uint16_t>(rng() % 2));
+      o.strategy = StrategyId(0);
+      o.instrument = InstrumentId(static_cast<std::uint32_t>(rng() % 2));
+      (void)o.client_order_id.assign("R" + std::to_string(seed % 100000) + "-" + std::to_string(i));
+      o.side = rng() % 2 == 0 ? Side::kBuy : Side::kSell;
+      o.order_type = OrderType::kLimit;
+      o.tif = TimeInForce::kGtc;
+      o.price = Decimal::from_raw(static_cast<std::int64_t>(100 + rng() % 50) * 100'000'000);
+      o.quantity = Decimal::from_raw(static_cast<std::int64_t>(1 + rng() % 5) * 1'000'000);
+      placed.push_back(o);
+      c.payload = o;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace oms::testkit

@@ -1,0 +1,223 @@
+#include "testkit/scripted_venue.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace oms::testkit {
+
+namespace {
+
+std::uint64_t mix(std::uint64_t z) {
+  z += 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30U)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27U)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31U);
+}
+
+std::uint64_t hash(std::uint64_t seed, std::string_view s) {
+  std::uint64_t h = mix(seed);
+  for (const char c : s) h = mix(h ^ static_cast<unsigned char>(c));
+  return h;
+}
+
+Decimal dec(std::int64_t raw) { return Decimal::from_raw(raw); }
+
+}  // namespace
+
+ScriptedVenue::ScriptedVenue(std::uint64_t seed, std::filesystem::path state_file)
+    : seed_(seed), state_file_(std::move(state_file)) {
+  if (state_file_.empty()) return;
+  if (std::ifstream in(state_file_); in) {
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream ls(line);
+      char kind = 0;
+      ls >> kind;
+      if (kind == 'P') {
+        OrderSubmitted o{};
+        std::string id;
+        unsigned account = 0, strategy = 0, instrument = 0, side = 0;
+        std::int64_t price = 0, qty = 0;
+        ls >> id >> account >> strategy >> instrument >> side >> price >> qty;
+        if (!ls) continue;  // a torn last line: the venue never finished receiving it
+        o.account = AccountId(static_cast<std::uint16_t>(account));
+        o.strategy = StrategyId(static_cast<std::uint16_t>(strategy));
+        o.instrument = InstrumentId(instrument);
+        (void)o.client_order_id.assign(id);
+        o.side = side == 0 ? Side::kBuy : Side::kSell;
+        o.price = dec(price);
+        o.quantity = dec(qty);
+        do_place(o, true);
+      } else if (kind == 'C') {
+        std::string id;
+        ls >> id;
+        if (ls) do_cancel(id, true);
+      }
+    }
+  }
+  fd_ = ::open(state_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd_ < 0) throw std::runtime_error("cannot open " + state_file_.string());
+}
+
+ScriptedVenue::~ScriptedVenue() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void ScriptedVenue::record(const std::string& line) {
+  if (fd_ < 0) return;
+  const std::string l = line + "\n";
+  if (::write(fd_, l.data(), l.size()) != static_cast<ssize_t>(l.size())) {
+    throw std::runtime_error("write " + state_file_.string());
+  }
+}
+
+ScriptedVenue::Fate ScriptedVenue::fate_of(std::uint64_t seed, std::string_view id) {
+  switch (hash(seed, id) % 10) {
+    case 0: return Fate::kReject;
+    case 1: case 2: return Fate::kRest;
+    case 3: case 4: return Fate::kPartialRest;
+    default: return Fate::kFill;
+  }
+}
+
+void ScriptedVenue::start(ReportSink sink) {
+  const std::lock_guard lock(mutex_);
+  sink_ = std::move(sink);
+}
+
+void ScriptedVenue::stop() {
+  const std::lock_guard lock(mutex_);
+  sink_ = nullptr;
+}
+
+void ScriptedVenue::emit(VenueOrder& o, EventPayload payload, bool replaying) {
+  actors::VenueReport r;
+  r.report_id = hash(seed_ ^ 0x5EEDULL, o.order.client_order_id.str() + "#" +
+                                            std::to_string(o.reports.size())) | 1U;
+  r.venue_time = 1'700'000'000'000'000'000 + static_cast<TimeNs>(o.reports.size());
+  r.payload = payload;
+  o.reports.push_back(r);
+  if (!replaying && sink_) sink_(r);
+}
+
+void ScriptedVenue::do_place(const OrderSubmitted& order, bool replaying) {
+  const std::string id = order.client_order_id.str();
+  if (orders_.count(id) != 0) return;  // a duplicate client order id: the venue ignores it
+  auto& o = orders_[id];
+  o.order = order;
+  const auto fate = fate_of(seed_, id);
+  if (fate == Fate::kReject) {
+    OrderRejected rej{order.account, order.instrument, order.client_order_id, 4001, -2010, {}};
+    (void)rej.reason.assign("Account has insufficient balance for requested action.");
+    emit(o, rej, replaying);
+    return;
+  }
+  VenueOrderId vid;
+  (void)vid.assign("V" + std::to_string(hash(seed_, id) % 1'000'000'000));
+  emit(o, OrderAccepted{order.account, order.instrument, order.client_order_id, vid}, replaying);
+  if (fate == Fate::kRest) return;
+  const std::int64_t qty = order.quantity.raw();
+  std::vector<std::int64_t> fills;
+  if (fate == Fate::kPartialRest) {
+    fills.push_back(qty * 2 / 5);
+  } else {
+    const auto n = 1 + hash(seed_ + 1, id) % 3;
+    std::int64_t left = qty;
+    for (std::uint64_t k = 1; k < n; ++k) {
+      const std::int64_t part = qty / static_cast<std::int64_t>(n);
+      fills.push_back(part);
+      left -= part;
+    }
+    fills.push_back(left);
+  }
+  std::int64_t cum = 0;
+  for (std::size_t k = 0; k < fills.size(); ++k) {
+    if (fills[k] <= 0) continue;
+    cum += fills[k];
+    FillReceived f{};
+    f.account = order.account;
+    f.strategy = order.strategy;
+    f.instrument = order.instrument;
+    f.client_order_id = order.client_order_id;
+    (void)f.trade_id.assign("T" + id + "-" + std::to_string(k));
+    f.side = order.side;
+    f.price = order.price;
+    f.quantity = dec(fills[k]);
+    f.fee = dec(fills[k] / 1000);
+    (void)f.fee_asset.assign("USDT");
+    f.liquidity = Liquidity::kMaker;
+    emit(o, f, replaying);
+  }
+  if (cum == qty) {
+    emit(o, OrderFilled{order.account, order.instrument, order.client_order_id, dec(cum), order.price},
+         replaying);
+  } else {
+    emit(o, OrderPartiallyFilled{order.account, order.instrument, order.client_order_id, dec(cum),
+                                 dec(qty - cum), order.price},
+         replaying);
+  }
+}
+
+void ScriptedVenue::do_cancel(const std::string& id, bool replaying) {
+  const auto it = orders_.find(id);
+  if (it == orders_.end()) return;  // -2011 unknown order: nothing to report
+  auto& o = it->second;
+  const auto fate = fate_of(seed_, id);
+  if (o.canceled || fate == Fate::kReject || fate == Fate::kFill) return;  // -2011: not open
+  o.canceled = true;
+  const std::int64_t cum = fate == Fate::kPartialRest ? o.order.quantity.raw() * 2 / 5 : 0;
+  emit(o, OrderCanceled{o.order.account, o.order.instrument, o.order.client_order_id, dec(cum)},
+       replaying);
+}
+
+void ScriptedVenue::place(const OrderSubmitted& order) {
+  const std::lock_guard lock(mutex_);
+  if (orders_.count(order.client_order_id.view()) != 0) return;
+  record("P " + order.client_order_id.str() + " " + std::to_string(order.account.index()) + " " +
+         std::to_string(order.strategy.index()) + " " + std::to_string(order.instrument.index()) +
+         " " + (order.side == Side::kBuy ? "0" : "1") + " " + std::to_string(order.price.raw()) +
+         " " + std::to_string(order.quantity.raw()));
+  do_place(order, false);
+}
+
+void ScriptedVenue::cancel(const CancelOrder& cancel) {
+  const std::lock_guard lock(mutex_);
+  const std::string id = cancel.client_order_id.str();
+  const auto it = orders_.find(id);
+  if (it == orders_.end() || it->second.canceled) return;
+  record("C " + id);
+  do_cancel(id, false);
+}
+
+void ScriptedVenue::amend(const AmendOrder&) {
+  // Not scripted: the recovery scenarios place and cancel. An amend is answered by nothing,
+  // which the order actor treats as a lost ack (status query).
+}
+
+void ScriptedVenue::query(AccountId account, InstrumentId instrument,
+                          const ClientOrderIdText& client_order_id) {
+  const std::lock_guard lock(mutex_);
+  if (!sink_) return;
+  const auto it = orders_.find(client_order_id.view());
+  if (it == orders_.end()) {
+    actors::VenueReport r;
+    r.report_id = hash(seed_ ^ 0xABCDULL, client_order_id.str() + "#unknown") | 1U;
+    r.venue_time = 1'700'000'000'000'000'000;
+    r.payload = OrderStatusReconciled{account, instrument, client_order_id, {}, OrderStatus::kRejected,
+                                      {}, {}};
+    sink_(r);
+    return;
+  }
+  for (const auto& r : it->second.reports) sink_(r);
+}
+
+std::size_t ScriptedVenue::orders_received() const {
+  const std::lock_guard lock(mutex_);
+  return orders_.size();
+}
+
+}  // namespace oms::testkit

@@ -1,0 +1,62 @@
+// ScriptedVenue: an in-process ExchangeSession for actor tests. Every order's fate is a pure
+// function of (seed, client order id) -- rejected, resting, partly filled then resting, or
+// filled in one to three trades -- so two runs that place the same orders get the same reports
+// with the same report ids, whatever the timing.
+//
+// The venue outlives its client like a real one: with a state file it appends every order and
+// cancel it receives (write(2) only: the page cache survives a SIGKILL of the process) and
+// reloads them when constructed again, so a restarted daemon finds its orders there.
+// A query re-sends every report of the order and its status; an order the venue never
+// received is answered with status rejected and no venue order id (Binance -2013).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "oms/actors/exchange_session.hpp"
+
+namespace oms::testkit {
+
+class ScriptedVenue final : public actors::ExchangeSession {
+ public:
+  // state_file empty: no persistence.
+  ScriptedVenue(std::uint64_t seed, std::filesystem::path state_file = {});
+  ~ScriptedVenue() override;
+
+  void start(ReportSink sink) override;
+  void stop() override;
+  void place(const OrderSubmitted& order) override;
+  void cancel(const CancelOrder& cancel) override;
+  void amend(const AmendOrder& amend) override;
+  void query(AccountId account, InstrumentId instrument,
+             const ClientOrderIdText& client_order_id) override;
+
+  enum class Fate : std::uint8_t { kReject, kRest, kPartialRest, kFill };
+  [[nodiscard]] static Fate fate_of(std::uint64_t seed, std::string_view client_order_id);
+
+  [[nodiscard]] std::size_t orders_received() const;
+
+ private:
+  struct VenueOrder {
+    OrderSubmitted order;
+    bool canceled = false;
+    std::vector<actors::VenueReport> reports;  // everything sent so far, in order
+  };
+  void record(const std::string& line);
+  void do_place(const OrderSubmitted& order, bool replaying);
+  void do_cancel(const std::string& id, bool replaying);
+  void emit(VenueOrder& o, EventPayload payload, bool replaying);
+
+  std::uint64_t seed_;
+  std::filesystem::path state_file_;
+  int fd_ = -1;
+  mutable std::mutex mutex_;
+  ReportSink sink_;
+  std::map<std::string, VenueOrder, std::less<>> orders_;
+};
+
+}  // namespace oms::testkit
