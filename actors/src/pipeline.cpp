@@ -1,0 +1,202 @@
+#include "oms/actors/pipeline.hpp"
+
+#include "oms/messages/client_order_id.hpp"
+#include "oms/messages/codec.hpp"
+
+namespace oms::actors {
+
+// ---- 1. books --------------------------------------------------------------------------------
+
+BookStage::BookStage(std::span<const BookCoreConfig> books) {
+  books_.reserve(books.size());
+  for (const auto& c : books) books_.emplace_back(c);
+}
+
+std::size_t BookStage::on(const Event& e, TimeNs now, std::span<TopOfBook> out) {
+  BookApplyResult r;
+  InstrumentId id;
+  if (const auto* d = std::get_if<BookDelta>(&e.payload)) {
+    id = d->instrument;
+    if (id.index() >= books_.size()) return 0;
+    r = books_[id.index()].apply(*d);
+  } else if (const auto* s = std::get_if<BookSnapshot>(&e.payload)) {
+    id = s->instrument;
+    if (id.index() >= books_.size()) return 0;
+    r = books_[id.index()].apply(*s);
+  } else {
+    return 0;
+  }
+  const BookCore& b = books_[id.index()];
+  if (r.status != BookApplyStatus::kApplied || b.state() != BookState::kLive || b.crossed()) {
+    return 0;
+  }
+  TopOfBook& t = out[0];
+  t = TopOfBook{id, b.last_update_id(), {}, {}, {}, {}, now};
+  if (const auto bid = b.best_bid()) { t.bid = bid->price; t.bid_qty = bid->quantity; }
+  if (const auto ask = b.best_ask()) { t.ask = ask->price; t.ask_qty = ask->quantity; }
+  return 1;
+}
+
+// ---- 2. signal -------------------------------------------------------------------------------
+
+SignalStage::SignalStage(std::vector<ArbGroup> groups, std::size_t instrument_count,
+                         std::uint16_t desk)
+    : groups_(std::move(groups)),
+      group_of_(instrument_count, -1),
+      tops_(instrument_count),
+      desk_(desk) {
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    for (const auto& leg : groups_[g].legs) {
+      if (leg.instrument.index() < group_of_.size()) {
+        group_of_[leg.instrument.index()] = static_cast<std::int32_t>(g);
+      }
+    }
+  }
+}
+
+namespace {
+
+// price * (1 + fee) rounded up (buying costs at least this) or * (1 - fee) rounded down.
+std::optional<Decimal> with_fee(Decimal price, Decimal fee, bool buy) {
+  const auto one = Decimal::from_raw(100'000'000);
+  const auto factor = buy ? one.add(fee) : one.sub(fee);
+  if (!factor) return std::nullopt;
+  const auto r = price.mul(*factor, buy ? Rounding::kCeiling : Rounding::kFloor);
+  if (!r) return std::nullopt;
+  return *r;
+}
+
+}  // namespace
+
+std::size_t SignalStage::on(const TopOfBook& t, TimeNs now, std::span<OrderIntent> out) {
+  if (t.instrument.index() >= tops_.size()) return 0;
+  tops_[t.instrument.index()] = t;
+  const std::int32_t g = group_of_[t.instrument.index()];
+  if (g < 0 || out.size() < kMaxOut) return 0;
+  const ArbGroup& group = groups_[static_cast<std::size_t>(g)];
+  // The best fee-adjusted buy (lowest ask + fee) and sell (highest bid - fee) across legs.
+  const ArbLeg* buy_leg = nullptr;
+  const ArbLeg* sell_leg = nullptr;
+  Decimal buy_cost, sell_gain;
+  for (const ArbLeg& leg : group.legs) {
+    const TopOfBook& top = tops_[leg.instrument.index()];
+    if (top.ask.is_positive()) {
+      const auto c = with_fee(top.ask, leg.taker_fee, true);
+      if (c && (buy_leg == nullptr || *c < buy_cost)) { buy_leg = &leg; buy_cost = *c; }
+    }
+    if (top.bid.is_positive()) {
+      const auto s = with_fee(top.bid, leg.taker_fee, false);
+      if (s && (sell_leg == nullptr || *s > sell_gain)) { sell_leg = &leg; sell_gain = *s; }
+    }
+  }
+  if (buy_leg == nullptr || sell_leg == nullptr || buy_leg == sell_leg) return 0;
+  const auto edge = sell_gain.sub(buy_cost);
+  if (!edge || *edge < group.min_edge || !edge->is_positive()) return 0;
+  const TopOfBook& ask_top = tops_[buy_leg->instrument.index()];
+  const TopOfBook& bid_top = tops_[sell_leg->instrument.index()];
+  Decimal qty = std::min({ask_top.ask_qty, bid_top.bid_qty, group.max_quantity});
+  if (!qty.is_positive()) return 0;
+  ++signals_;
+  const auto make = [&](const ArbLeg& leg, Side side, Decimal price) {
+    OrderIntent in{};
+    SubmitOrder& o = in.order;
+    o.account = leg.account;
+    o.strategy = group.strategy;
+    o.instrument = leg.instrument;
+    const auto id = format_client_order_id(ClientOrderId{desk_, leg.account, group.strategy, ++sequence_});
+    if (id) o.client_order_id = *id;
+    o.side = side;
+    o.order_type = OrderType::kLimit;
+    o.tif = TimeInForce::kIoc;
+    o.price = price;
+    o.quantity = qty;
+    in.reference = price;
+    in.cause = t.update_id;
+    in.time = t.time;
+    (void)now;
+    return in;
+  };
+  out[0] = make(*buy_leg, Side::kBuy, ask_top.ask);
+  out[1] = make(*sell_leg, Side::kSell, bid_top.bid);
+  return 2;
+}
+
+std::size_t SignalStage::on(const Command& c, TimeNs now, std::span<OrderIntent> out) {
+  const auto* s = std::get_if<SubmitOrder>(&c.payload);
+  if (s == nullptr || out.empty()) return 0;
+  OrderIntent& in = out[0];
+  in.order = *s;
+  in.reference = {};
+  if (s->instrument.index() < tops_.size()) {
+    const TopOfBook& t = tops_[s->instrument.index()];
+    if (t.bid.is_positive() && t.ask.is_positive()) {
+      if (const auto sum = t.bid.add(t.ask)) {
+        if (const auto mid = sum->div(Decimal::from_raw(200'000'000), Rounding::kHalfEven)) {
+          in.reference = *mid;
+        }
+      }
+    }
+  }
+  in.cause = c.envelope.id;
+  in.time = now;
+  return 1;
+}
+
+// ---- 3. risk ---------------------------------------------------------------------------------
+
+RiskStage::RiskStage(RiskCore& risk, persistence::IntentLog* intents,
+                     std::vector<std::string> order_subjects, std::size_t instruments,
+                     EventId id_base)
+    : risk_(risk),
+      intents_(intents),
+      subjects_(std::move(order_subjects)),
+      instruments_(instruments),
+      next_id_(id_base) {}
+
+std::size_t RiskStage::on(const OrderIntent& in, TimeNs now, std::span<RiskedOrder> out,
+                          RiskRejection& rejection) {
+  const SubmitOrder& o = in.order;
+  const OrderRequest req{o.account, o.strategy, o.instrument, o.side, o.price, o.quantity,
+                         o.reduce_only, in.reference};
+  const RiskDecision d = risk_.check(req, now);
+  Envelope env{next_id_++, ++global_seq_, now, now, in.cause, in.cause};
+  if (!d.passed()) {
+    ++rejected_;
+    OrderRejected rej{o.account, o.instrument, o.client_order_id,
+                      static_cast<std::uint16_t>(d.code), 0, {}};
+    rejection.rejected = Event{env, rej};
+    rejection.decision = d;
+    return 0;
+  }
+  RiskedOrder& r = out[0];
+  r.submitted = Event{env, OrderSubmitted{o.account, o.strategy, o.instrument, o.client_order_id,
+                                          o.side, o.order_type, o.tif, o.price, o.stop_price,
+                                          o.quantity, o.reduce_only}};
+  r.time = in.time;
+  if (intents_ != nullptr) {
+    // Durable before it leaves: the binary form (no allocation); the publisher and the
+    // startup replay turn it into the journal's JSON.
+    const auto n = encode_binary(r.submitted, buffer_);
+    const std::size_t slot = o.account.index() * instruments_ + o.instrument.index();
+    const auto appended =
+        n && slot < subjects_.size()
+            ? intents_->append(subjects_[slot],
+                               std::string_view(reinterpret_cast<const char*>(buffer_.data()), *n),
+                               env.id, now)
+            : Result<std::uint64_t, persistence::StoreError>(Unexpected(persistence::StoreError{
+                  persistence::StoreErrorCode::kInvalid, "no subject for the order"}));
+    if (!appended) {
+      // Not durable, so it must not leave: refuse it (nothing was opened in the risk core).
+      ++rejected_;
+      OrderRejected rej{o.account, o.instrument, o.client_order_id,
+                        static_cast<std::uint16_t>(appended.error().code), 0, {}};
+      rejection.rejected = Event{env, rej};
+      rejection.decision = d;
+      return 0;
+    }
+  }
+  risk_.on_order_opened(o.account, o.strategy, o.instrument);
+  return 1;
+}
+
+}  // namespace oms::actors
