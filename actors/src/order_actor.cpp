@@ -31,7 +31,11 @@ void arm_timer(OrderActor* self) {
 
 void query(OrderActor* self) {
   const auto& c = self->state.core;
-  self->state.config.session->query(c.account(), c.instrument(), c.client_order_id());
+  OrderStatusReconciled which{};
+  which.account = c.account();
+  which.instrument = c.instrument();
+  which.client_order_id = c.client_order_id();
+  self->send(self->state.config.session, query_atom::value, Event{Envelope{}, which});
   arm_timer(self);
 }
 
@@ -67,7 +71,7 @@ caf::actor spawn_order_actor(caf::actor_system& system, OrderActorConfig config)
           self->state.bound = true;
           if (static_cast<OrderTask>(task) == OrderTask::kPlace) {
             (void)self->state.core.apply(OrderSendRequested{core.client_order_id()});
-            self->state.config.session->place(submitted_of(core));
+            self->send(self->state.config.session, Event{Envelope{}, submitted_of(core)});
             arm_timer(self);
           } else {
             query(self);
@@ -88,12 +92,12 @@ caf::actor spawn_order_actor(caf::actor_system& system, OrderActorConfig config)
           if (!self->state.bound) return;
           if (const auto* cancel = std::get_if<CancelOrder>(&c.payload)) {
             if (self->state.core.apply(OrderCancelRequested{cancel->client_order_id}).ok()) {
-              self->state.config.session->cancel(*cancel);
+              self->send(self->state.config.session, c);
               arm_timer(self);
             }
           } else if (const auto* amend = std::get_if<AmendOrder>(&c.payload)) {
             if (self->state.core.apply(OrderAmendRequested{amend->client_order_id}).ok()) {
-              self->state.config.session->amend(*amend);
+              self->send(self->state.config.session, c);
               arm_timer(self);
             }
           }

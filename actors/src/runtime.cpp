@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "oms/actors/risk_actor.hpp"
+#include "oms/actors/session_actor.hpp"
 #include "oms/persistence/stream_layout.hpp"
 
 namespace oms::actors {
@@ -132,7 +133,8 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
     c.log = &log_;
     c.store = &store;
     c.snapshots = snapshots;
-    c.session = a.session;
+    sessions_.push_back(spawn_session_actor(*system_, a.session));
+    c.session = sessions_.back();
     c.risk = risk_;
     c.order_actors = options_.order_actors_per_account;
     c.snapshot_every = options_.snapshot_every;
@@ -153,6 +155,8 @@ Runtime::~Runtime() {
   for (const auto& a : accounts_) a.session->stop();
   caf::anon_send_exit(supervisor_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(risk_, caf::exit_reason::user_shutdown);
+  for (auto& s : sessions_) caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+  sessions_.clear();
   supervisor_ = nullptr;
   risk_ = nullptr;
   system_->await_all_actors_done();

@@ -40,7 +40,7 @@ struct AccountActorConfig {
   EventLog* log = nullptr;
   persistence::EventStore* store = nullptr;
   persistence::SnapshotStore* snapshots = nullptr;  // null: no snapshots
-  std::shared_ptr<ExchangeSession> session;
+  caf::actor session;  // the session actor (session_actor.hpp)
   caf::actor risk;  // the risk actor (risk_actor.hpp)
   std::size_t order_actors = 64;  // pre-spawned, so no spawn happens while an order enters
   std::uint64_t snapshot_every = 1000;

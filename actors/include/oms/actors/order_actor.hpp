@@ -22,7 +22,7 @@
 namespace oms::actors {
 
 struct OrderActorConfig {
-  std::shared_ptr<ExchangeSession> session;
+  caf::actor session;  // the session actor (session_actor.hpp)
   caf::actor account;  // the owner: receives (closed_atom, client order id)
   std::chrono::milliseconds ack_timeout{5000};
 };

@@ -75,6 +75,7 @@ class Runtime {
   std::unique_ptr<caf::actor_system_config> config_;
   std::unique_ptr<caf::actor_system> system_;
   caf::actor risk_;
+  std::vector<caf::actor> sessions_;
   caf::actor supervisor_;
 };
 
