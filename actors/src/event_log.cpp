@@ -76,7 +76,14 @@ std::string SubjectMap::subject(const EventPayload& payload) const {
           const auto* acct = account_name(e.account);
           if (acct == nullptr) return {};
           return positions_subject(e.exchange, *acct, e.market);
-        } else if constexpr (std::is_same_v<T, PositionUpdated> || std::is_same_v<T, FundingPaid>) {
+        } else if constexpr (std::is_same_v<T, PositionModeChanged>) {
+          const auto* acct = account_name(e.account);
+          if (acct == nullptr) return {};
+          return positions_subject(e.exchange, *acct, e.market);
+        } else if constexpr (std::is_same_v<T, PositionUpdated> || std::is_same_v<T, FundingPaid> ||
+                             std::is_same_v<T, LeverageChanged> ||
+                             std::is_same_v<T, MarginTypeChanged> ||
+                             std::is_same_v<T, IsolatedMarginChanged>) {
           const auto* acct = account_name(e.account);
           const auto* ins = instrument(e.instrument);
           if (acct == nullptr || ins == nullptr) return {};

@@ -233,13 +233,58 @@ struct BestBidOffer {
 };
 OMS_DESCRIBE(BestBidOffer, instrument, update_id, bid_price, bid_qty, ask_price, ask_qty)
 
+// ---- futures account settings (appended for AccountCore, issue 5) --------------------------
+// The account's position mode on a futures market: one-way (kBoth) or hedge (long/short legs).
+struct PositionModeChanged {
+  AccountId account; ExchangeId exchange = ExchangeId::kBinance; Market market = Market::kUsdm;
+  bool hedge_mode = false;
+  friend bool operator==(const PositionModeChanged&, const PositionModeChanged&) = default;
+};
+OMS_DESCRIBE(PositionModeChanged, account, exchange, market, hedge_mode)
+
+struct LeverageChanged {
+  AccountId account; InstrumentId instrument;
+  std::uint16_t leverage = 1;
+  friend bool operator==(const LeverageChanged&, const LeverageChanged&) = default;
+};
+OMS_DESCRIBE(LeverageChanged, account, instrument, leverage)
+
+struct MarginTypeChanged {
+  AccountId account; InstrumentId instrument;
+  MarginType margin_type = MarginType::kCross;
+  friend bool operator==(const MarginTypeChanged&, const MarginTypeChanged&) = default;
+};
+OMS_DESCRIBE(MarginTypeChanged, account, instrument, margin_type)
+
+// Margin moved between the wallet and an isolated position: amount > 0 adds to the
+// position's isolated margin (taken from the wallet), < 0 returns it to the wallet.
+struct IsolatedMarginChanged {
+  AccountId account; InstrumentId instrument;
+  PositionSide position_side = PositionSide::kBoth;
+  AssetCode asset;
+  Decimal amount;
+  friend bool operator==(const IsolatedMarginChanged&, const IsolatedMarginChanged&) = default;
+};
+OMS_DESCRIBE(IsolatedMarginChanged, account, instrument, position_side, asset, amount)
+
+// The hedge-mode leg an order trades (Binance positionSide LONG/SHORT), recorded with its
+// OrderSubmitted: FillReceived does not carry it, so the account reads it from here.
+struct OrderPositionSideSet {
+  AccountId account; InstrumentId instrument; ClientOrderIdText client_order_id;
+  PositionSide position_side = PositionSide::kBoth;
+  friend bool operator==(const OrderPositionSideSet&, const OrderPositionSideSet&) = default;
+};
+OMS_DESCRIBE(OrderPositionSideSet, account, instrument, client_order_id, position_side)
+
 // Every event. The index is the event's wire kind: append only, never reorder.
 using EventPayload =
     std::variant<OrderSubmitted, OrderAccepted, OrderRejected, OrderPartiallyFilled, OrderFilled,
                  OrderCanceled, OrderAmended, OrderExpired, OrderStatusReconciled, FillReceived,
                  BalanceUpdated, PositionUpdated, FundingPaid, TransferRequested,
                  TransferCompleted, TransferFailed, StrategyStateChanged, RiskBreached,
-                 KillSwitchTripped, BookSnapshot, BookDelta, TradePrinted, BestBidOffer>;
+                 KillSwitchTripped, BookSnapshot, BookDelta, TradePrinted, BestBidOffer,
+                 PositionModeChanged, LeverageChanged, MarginTypeChanged, IsolatedMarginChanged,
+                 OrderPositionSideSet>;
 
 struct Event {
   Envelope envelope;
