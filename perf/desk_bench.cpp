@@ -198,7 +198,7 @@ void bench_rss_200_accounts(benchmark::State& state) {
     if (!intents) std::abort();
     double full = 0;
     {
-      actors::Runtime rt({}, directory, **journal, intents->get(), nullptr,
+      actors::Runtime rt({}, directory, *table, **journal, intents->get(), nullptr,
                          std::make_shared<actors::RiskCore>(kAccounts, kAccounts * kStrategiesPerAccount,
                                                             kInstruments),
                          runtime_accounts);

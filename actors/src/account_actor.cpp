@@ -30,6 +30,14 @@ struct OrderEntry {
 
 struct AccountState {
   AccountActorConfig cfg;
+  std::unique_ptr<AccountCore> account;      // balances, locks, futures positions
+  std::unique_ptr<PositionCore> positions;   // net positions and PnL of this account
+  RecentGroups recent;                       // inputs already committed
+  // Every event folded, in stream order: what a snapshot holds (the cores' fold depends on
+  // the interleaving, e.g. a venue balance override between two fills). Compacting it into
+  // the cores' own state is the next step; until then a snapshot saves the stream read only.
+  std::vector<Event> history;
+  std::uint64_t duplicate_inputs = 0, account_refusals = 0;
   std::map<std::string, OrderEntry, std::less<>> orders;  // by client order id
   std::vector<caf::actor> idle;                            // the order actor pool
   std::vector<caf::actor> pool;                            // every order actor, for shutdown
@@ -56,8 +64,16 @@ void fold(OrderEntry& entry, const Event& e) {
 
 // Folds one committed or rebuilt event into the state.
 void fold(AccountState& st, const Event& e) {
+  st.recent.insert(group_of(e.envelope.id));
+  st.history.push_back(e);
+  if (auto r = st.account->apply(e); !r) {
+    ++st.account_refusals;
+    spdlog::warn("account {}: {} not folded into the account: {}", st.cfg.name,
+                 message_name(e), to_string(r.error()));
+  }
+  (void)st.positions->apply(e);  // fills only; a refusal is AccountCore's to report
   const auto id = client_order_id_of(e.payload);
-  if (id.empty()) return;  // balances and positions: the AccountCore's (next component)
+  if (id.empty()) return;
   auto it = st.orders.find(id);
   if (it == st.orders.end()) it = st.orders.emplace(std::string(id), OrderEntry{}).first;
   fold(it->second, e);
@@ -101,11 +117,9 @@ Result<std::vector<Event>, CommitError> commit(AccountActor* self, const Envelop
 nlohmann::json snapshot_json(const AccountState& st, const Directory& directory,
                              std::uint64_t global_seq) {
   nlohmann::json events = nlohmann::json::array();
-  for (const auto& [id, entry] : st.orders) {
-    for (const Event& e : entry.events) {
-      auto text = encode_json(e, directory);
-      if (text) events.push_back(nlohmann::json::parse(*text));
-    }
+  for (const Event& e : st.history) {
+    auto text = encode_json(e, directory);
+    if (text) events.push_back(nlohmann::json::parse(*text));
   }
   return nlohmann::json{{"global_seq", global_seq}, {"events", std::move(events)}};
 }
@@ -221,6 +235,7 @@ void on_submit(AccountActor* self, const Command& cmd, const SubmitOrder& order,
                caf::response_promise rp) {
   auto& st = self->state;
   if (auto it = st.orders.find(order.client_order_id.view()); it != st.orders.end()) {
+    ++st.duplicate_inputs;
     rp.deliver(CommandAck{true, true, 0, {}, it->second.core.status()});
     return;
   }
@@ -252,6 +267,27 @@ void on_submit(AccountActor* self, const Command& cmd, const SubmitOrder& order,
                 return;
               }
               rp.deliver(refused(static_cast<std::uint16_t>(d.code), text, OrderStatus::kRejected));
+              maybe_snapshot(self);
+              return;
+            }
+            // The account must hold what the order locks: never a negative balance.
+            AccountCore trial = *s.account;
+            if (auto r = trial.apply(Event{cmd.envelope, sub}); !r) {
+              self->send(s.cfg.risk, closed_atom::value, order.account, order.strategy,
+                         order.instrument);  // the risk core counted it open
+              const auto text = to_string(r.error());
+              OrderRejected rej{order.account, order.instrument, order.client_order_id,
+                                static_cast<std::uint16_t>(r.error().code), 0, {}};
+              (void)rej.reason.assign(std::string_view(text).substr(
+                  0, std::min(text.size(), ReasonText::kCapacity)));
+              const EventPayload group[] = {sub, rej};
+              if (auto c = commit(self, cmd.envelope, group); !c) {
+                rp.deliver(refused(static_cast<std::uint16_t>(c.error().store.code),
+                                   c.error().store.message));
+                return;
+              }
+              rp.deliver(refused(static_cast<std::uint16_t>(r.error().code), text,
+                                 OrderStatus::kRejected));
               maybe_snapshot(self);
               return;
             }
@@ -305,6 +341,10 @@ CommandAck on_order_request(AccountActor* self, const Command& cmd) {
 
 void on_report(AccountActor* self, const VenueReport& report) {
   auto& st = self->state;
+  if (st.recent.contains(group_key(report.report_id))) {
+    ++st.duplicate_inputs;  // delivered again (reconnect, status query): already committed
+    return;
+  }
   const Envelope cause{report.report_id, 0, report.venue_time, 0, 0, 0};
   const auto id = client_order_id_of(report.payload);
   if (id.empty()) {
@@ -374,6 +414,15 @@ AccountViewPtr make_view(const AccountState& st) {
   for (const auto& [id, entry] : st.orders) {
     v->orders.push_back(OrderView{entry.core, entry.events.size()});
   }
+  v->balances.assign(st.account->balances().begin(), st.account->balances().end());
+  v->futures.assign(st.account->positions().begin(), st.account->positions().end());
+  for (std::uint32_t i = 0; i < st.cfg.instruments->size(); ++i) {
+    if (const auto* leg = st.positions->net(st.cfg.account, InstrumentId(i))) {
+      v->positions.push_back(*leg);
+    }
+  }
+  v->duplicate_inputs = st.duplicate_inputs;
+  v->account_refusals = st.account_refusals;
   v->events_committed = st.events_committed;
   v->events_rebuilt = st.events_rebuilt;
   v->torn_groups_skipped = st.torn_groups;
@@ -387,6 +436,8 @@ caf::actor spawn_account_actor(caf::actor_system& system, AccountActorConfig con
   return system.spawn([config = std::move(config)](AccountActor* self) mutable -> caf::behavior {
     auto& st = self->state;
     st.cfg = std::move(config);
+    st.account = std::make_unique<AccountCore>(st.cfg.account, *st.cfg.instruments);
+    st.positions = std::make_unique<PositionCore>(*st.cfg.instruments, st.cfg.account.index() + 1);
     for (std::size_t i = 0; i < st.cfg.order_actors; ++i) {
       st.pool.push_back(spawn_order_actor(
           self->system(),

@@ -110,7 +110,7 @@ caf::behavior supervisor(Supervisor* self, std::map<AccountId, AccountActorConfi
 }  // namespace
 
 Runtime::Runtime(RuntimeOptions options, const Directory& directory,
-                 persistence::EventStore& store, persistence::IntentLog* intents,
+                 const InstrumentTable& instruments, persistence::EventStore& store, persistence::IntentLog* intents,
                  persistence::SnapshotStore* snapshots, std::shared_ptr<RiskCore> risk,
                  std::vector<RuntimeAccount> accounts)
     : options_(std::move(options)),
@@ -130,6 +130,7 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
     c.account = a.id;
     c.name = directory.accounts.name(a.id);
     c.stream = persistence::StreamLayout::account_stream(a.exchange, c.name);
+    c.instruments = &instruments;
     c.log = &log_;
     c.store = &store;
     c.snapshots = snapshots;

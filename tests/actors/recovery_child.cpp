@@ -32,8 +32,19 @@ namespace {
 using namespace oms;
 using namespace std::chrono_literals;
 
+std::string i128(Int128 v) {
+  if (v == 0) return "0";
+  const bool neg = v < 0;
+  UInt128 u = neg ? static_cast<UInt128>(-(v + 1)) + 1 : static_cast<UInt128>(v);
+  std::string s;
+  while (u != 0) { s.insert(s.begin(), static_cast<char>('0' + static_cast<int>(u % 10))); u /= 10; }
+  return neg ? "-" + s : s;
+}
+
 nlohmann::json result_of(actors::Runtime& rt, const Directory& dir) {
   nlohmann::json orders = nlohmann::json::array();
+  nlohmann::json balances = nlohmann::json::array();
+  nlohmann::json positions = nlohmann::json::array();
   for (std::size_t a = 0; a < dir.accounts.size(); ++a) {
     auto v = rt.view(AccountId(static_cast<std::uint16_t>(a)), 10s);
     if (!v) throw std::runtime_error("view: " + v.error());
@@ -45,8 +56,20 @@ nlohmann::json result_of(actors::Runtime& rt, const Directory& dir) {
                         {"avg_price", o.core.avg_price().to_string()},
                         {"fills", o.core.trade_ids().size()}});
     }
+    for (const auto& b : (*v)->balances) {
+      balances.push_back({{"account", a}, {"market", std::string(to_string(b.market))},
+                          {"asset", b.asset.str()}, {"free", b.free.to_string()},
+                          {"locked", b.locked.to_string()}});
+    }
+    for (const auto& p : (*v)->positions) {
+      positions.push_back({{"account", a}, {"instrument", p.instrument.index()},
+                           {"size", p.position.size.to_string()},
+                           {"entry", p.position.entry_price().to_string()},
+                           {"realized_e16", i128(p.position.realized_e16)},
+                           {"fees_e16", i128(p.fees_e16)}});
+    }
   }
-  return {{"orders", orders}};
+  return {{"orders", orders}, {"balances", balances}, {"positions", positions}};
 }
 
 }  // namespace
@@ -97,16 +120,18 @@ int main(int argc, char** argv) {
   for (std::uint16_t a = 0; a < 2; ++a) {
     accounts.push_back({AccountId(a), ExchangeId::kBinance,
                         std::make_shared<testkit::ScriptedVenue>(
-                            seed, dir / ("venue-" + std::to_string(a) + ".log"))});
+                            seed, dir / ("venue-" + std::to_string(a) + ".log"), AccountId(a))});
   }
   actors::RuntimeOptions options;
   options.order_actors_per_account = 8;
   options.snapshot_every = 25;  // snapshots happen during the run, so restarts load them
   options.ack_timeout = 200ms;
   auto risk = std::make_shared<actors::RiskCore>(2, 1, 2);
+  const auto table = actors::InstrumentTable::from(testkit::recovery_instruments());
+  if (!table) { std::cerr << table.error() << "\n"; return 3; }
   int rc = 0;
   {
-    actors::Runtime rt(options, directory, *store, intents->get(), &snapshots, risk, accounts);
+    actors::Runtime rt(options, directory, *table, *store, intents->get(), &snapshots, risk, accounts);
     const auto script = testkit::recovery_script(seed, steps);
     for (std::size_t i = 0; i < script.size(); ++i) {
       auto ack = rt.submit(script[i], 10s);

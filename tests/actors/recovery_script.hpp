@@ -9,6 +9,7 @@
 
 #include "oms/messages/codec.hpp"
 #include "oms/messages/commands.hpp"
+#include "oms/messages/instrument.hpp"
 
 namespace oms::testkit {
 
@@ -20,6 +21,17 @@ inline Directory recovery_directory() {
   (void)d.instruments.intern("binance:spot:BTC/USDT");
   (void)d.instruments.intern("binance:spot:ETH/USDT");
   return d;
+}
+
+inline std::vector<Instrument> recovery_instruments() {
+  std::vector<Instrument> out(2);
+  for (std::uint32_t i = 0; i < 2; ++i) {
+    out[i].id = InstrumentId(i);
+    out[i].symbol.base = i == 0 ? "BTC" : "ETH";
+    out[i].symbol.quote = "USDT";
+    out[i].venue_symbol = out[i].symbol.base + "USDT";
+  }
+  return out;
 }
 
 // Commands with ids 1..n: submits, and cancels of earlier orders (some of them already filled

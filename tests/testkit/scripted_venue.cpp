@@ -28,8 +28,9 @@ Decimal dec(std::int64_t raw) { return Decimal::from_raw(raw); }
 
 }  // namespace
 
-ScriptedVenue::ScriptedVenue(std::uint64_t seed, std::filesystem::path state_file)
-    : seed_(seed), state_file_(std::move(state_file)) {
+ScriptedVenue::ScriptedVenue(std::uint64_t seed, std::filesystem::path state_file,
+                             AccountId venue_account)
+    : seed_(seed), account_(venue_account), state_file_(std::move(state_file)) {
   if (state_file_.empty()) return;
   if (std::ifstream in(state_file_); in) {
     std::string line;
@@ -87,6 +88,20 @@ ScriptedVenue::Fate ScriptedVenue::fate_of(std::uint64_t seed, std::string_view 
 void ScriptedVenue::start(ReportSink sink) {
   const std::lock_guard lock(mutex_);
   sink_ = std::move(sink);
+  // The deposits, as the venue's account snapshot: the same report ids every time.
+  const std::pair<const char*, std::int64_t> deposits[] = {
+      {"USDT", 1'000'000}, {"BTC", 100}, {"ETH", 1'000}};
+  for (const auto& [asset, amount] : deposits) {
+    actors::VenueReport r;
+    r.report_id = hash(seed_ ^ 0xDE9051ULL, std::string("deposit-") + asset + "-" +
+                                               std::to_string(account_.index())) | 1U;
+    r.venue_time = 1'690'000'000'000'000'000;
+    BalanceUpdated b{account_, ExchangeId::kBinance, Market::kSpot, {},
+                     dec(amount * 100'000'000), {}};
+    (void)b.asset.assign(asset);
+    r.payload = b;
+    sink_(r);
+  }
 }
 
 void ScriptedVenue::stop() {

@@ -23,8 +23,9 @@ namespace oms::testkit {
 
 class ScriptedVenue final : public actors::ExchangeSession {
  public:
-  // state_file empty: no persistence.
-  ScriptedVenue(std::uint64_t seed, std::filesystem::path state_file = {});
+  // state_file empty: no persistence. The account is deposited 1,000,000 USDT, 100 BTC and
+  // 1,000 ETH (spot), reported as balance updates when the session starts.
+  ScriptedVenue(std::uint64_t seed, std::filesystem::path state_file = {}, AccountId account = AccountId(0));
   ~ScriptedVenue() override;
 
   void start(ReportSink sink) override;
@@ -52,6 +53,7 @@ class ScriptedVenue final : public actors::ExchangeSession {
   void emit(VenueOrder& o, EventPayload payload, bool replaying);
 
   std::uint64_t seed_;
+  AccountId account_;
   std::filesystem::path state_file_;
   int fd_ = -1;
   mutable std::mutex mutex_;

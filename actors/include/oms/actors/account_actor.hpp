@@ -24,9 +24,11 @@
 
 #include <caf/all.hpp>
 
+#include "oms/actors/account_core.hpp"
 #include "oms/actors/event_log.hpp"
 #include "oms/actors/exchange_session.hpp"
 #include "oms/actors/order_core.hpp"
+#include "oms/actors/position_core.hpp"
 #include "oms/actors/risk_core.hpp"
 #include "oms/actors/types.hpp"
 #include "oms/persistence/snapshot.hpp"
@@ -37,6 +39,7 @@ struct AccountActorConfig {
   AccountId account;
   std::string name;    // the configured name (Directory)
   std::string stream;  // ACCOUNT_{exchange}_{name}
+  const InstrumentTable* instruments = nullptr;  // shared, outlives the actor
   EventLog* log = nullptr;
   persistence::EventStore* store = nullptr;
   persistence::SnapshotStore* snapshots = nullptr;  // null: no snapshots
@@ -73,9 +76,14 @@ struct AccountView {
   AccountId account;
   std::string name;
   std::vector<OrderView> orders;  // by client order id order
+  std::vector<Balance> balances;  // AccountCore: spot free/locked, futures wallet
+  std::vector<FuturesPosition> futures;
+  std::vector<PositionCore::Leg> positions;  // PositionCore: net position and PnL per instrument
   std::uint64_t events_committed = 0;  // since start
   std::uint64_t events_rebuilt = 0;    // folded at start from snapshot + stream
   std::uint64_t torn_groups_skipped = 0;
+  std::uint64_t duplicate_inputs = 0;      // inputs already committed, dropped before the cores
+  std::uint64_t account_refusals = 0;      // events AccountCore refused (logged)
   std::uint64_t last_stream_sequence = 0;  // the stream sequence the last snapshot covered
 };
 using AccountViewPtr = std::shared_ptr<const AccountView>;

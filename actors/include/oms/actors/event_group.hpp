@@ -14,6 +14,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 #include "oms/messages/envelope.hpp"
 
@@ -53,6 +55,35 @@ class GroupCounter {
 
  private:
   std::unordered_map<std::uint64_t, std::size_t> seen_;
+};
+
+}  // namespace oms::actors
+
+namespace oms::actors {
+
+// The group keys of the last `capacity` committed groups, to recognise an input delivered
+// again (a venue re-sends its reports after a reconnect or a status query; a client retries a
+// command) before it reaches the cores. A group older than the window is still safe: the
+// stores drop its events (same ids) and the cores absorb repeated order reports; the window
+// only saves the work, and stops a repeated balance snapshot from rolling state back.
+class RecentGroups {
+ public:
+  explicit RecentGroups(std::size_t capacity = std::size_t{1} << 16) : ring_(capacity, 0) {}
+  // False when the key is already there.
+  bool insert(std::uint64_t key) {
+    if (set_.count(key) != 0) return false;
+    if (ring_[next_] != 0) set_.erase(ring_[next_]);
+    ring_[next_] = key;
+    next_ = (next_ + 1) % ring_.size();
+    set_.insert(key);
+    return true;
+  }
+  [[nodiscard]] bool contains(std::uint64_t key) const { return set_.count(key) != 0; }
+
+ private:
+  std::vector<std::uint64_t> ring_;
+  std::size_t next_ = 0;
+  std::unordered_set<std::uint64_t> set_;
 };
 
 }  // namespace oms::actors

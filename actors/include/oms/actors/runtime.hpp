@@ -21,6 +21,7 @@
 #include "oms/actors/account_actor.hpp"
 #include "oms/actors/event_log.hpp"
 #include "oms/actors/exchange_session.hpp"
+#include "oms/actors/position_core.hpp"
 #include "oms/actors/risk_core.hpp"
 
 namespace oms::actors {
@@ -43,7 +44,8 @@ struct RuntimeOptions {
 class Runtime {
  public:
   // Spawns everything; each account actor rebuilds its state before it takes a message.
-  Runtime(RuntimeOptions options, const Directory& directory, persistence::EventStore& store,
+  Runtime(RuntimeOptions options, const Directory& directory, const InstrumentTable& instruments,
+          persistence::EventStore& store,
           persistence::IntentLog* intents, persistence::SnapshotStore* snapshots,
           std::shared_ptr<RiskCore> risk, std::vector<RuntimeAccount> accounts);
   // Stops the sessions, then every actor, then waits for them.
