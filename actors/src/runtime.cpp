@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -56,6 +57,11 @@ caf::behavior supervisor(Supervisor* self, std::map<AccountId, AccountActorConfi
     if (dm.reason == caf::exit_reason::user_shutdown || dm.reason == caf::exit_reason::normal) {
       return;
     }
+    // Every committed event must be in the store before the new actor reads it back.
+    if (auto f = st.configs.at(id).log->flush(std::chrono::seconds(30)); !f) {
+      spdlog::error("account actor {}: store flush before restart failed: {}", id.index(),
+                    f.error().message);
+    }
     spdlog::error("account actor {} failed ({}); restarting it from its events", id.index(),
                   caf::to_string(dm.reason));
     st.shared->restarts.fetch_add(1, std::memory_order_relaxed);
@@ -97,6 +103,13 @@ caf::behavior supervisor(Supervisor* self, std::map<AccountId, AccountActorConfi
         auto a = target(id);
         if (!a) { rp.deliver(caf::make_error(caf::sec::invalid_argument, "unknown account")); return; }
         rp.delegate(a, state_atom::value);
+      },
+      // An operator's restart: kill it; the down handler starts the new one.
+      [self, target](rebuild_atom, AccountId id) -> bool {
+        auto a = target(id);
+        if (!a) return false;
+        self->send_exit(a, caf::exit_reason::kill);
+        return true;
       },
       [self, target](snapshot_atom, AccountId id) {
         auto rp = self->make_response_promise();
@@ -192,6 +205,28 @@ Result<std::uint64_t, std::string> Runtime::snapshot(AccountId account,
       .receive([&](std::uint64_t seq) { out = seq; },
                [&](const caf::error& e) { out = Unexpected(caf::to_string(e)); });
   return out;
+}
+
+Result<Unit, std::string> Runtime::restart_account(AccountId account,
+                                                   std::chrono::milliseconds timeout) {
+  caf::scoped_actor self{*system_};
+  const std::uint64_t before = account_restarts();
+  Result<Unit, std::string> out = Unexpected(std::string("no answer"));
+  self->request(supervisor_, timeout, rebuild_atom::value, account)
+      .receive(
+          [&](bool found) {
+            out = found ? Result<Unit, std::string>(Unit{})
+                        : Result<Unit, std::string>(Unexpected(std::string("unknown account")));
+          },
+          [&](const caf::error& e) { out = Unexpected(caf::to_string(e)); });
+  if (!out) return out;
+  // The new actor answers once it has rebuilt.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (account_restarts() > before && view(account, timeout).ok()) return Unit{};
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return Unexpected(std::string("account actor did not come back"));
 }
 
 Result<Unit, persistence::StoreError> Runtime::flush(std::chrono::milliseconds timeout) {

@@ -116,7 +116,7 @@ void ScriptedVenue::emit(VenueOrder& o, EventPayload payload, bool replaying) {
   r.venue_time = 1'700'000'000'000'000'000 + static_cast<TimeNs>(o.reports.size());
   r.payload = payload;
   o.reports.push_back(r);
-  if (!replaying && sink_) sink_(r);
+  if (!replaying && !lose_answers_ && sink_) sink_(r);
 }
 
 void ScriptedVenue::do_place(const OrderSubmitted& order, bool replaying) {
@@ -228,6 +228,11 @@ void ScriptedVenue::query(AccountId account, InstrumentId instrument,
     return;
   }
   for (const auto& r : it->second.reports) sink_(r);
+}
+
+void ScriptedVenue::lose_answers(bool lose) {
+  const std::lock_guard lock(mutex_);
+  lose_answers_ = lose;
 }
 
 std::size_t ScriptedVenue::orders_received() const {

@@ -40,6 +40,9 @@ class ScriptedVenue final : public actors::ExchangeSession {
   [[nodiscard]] static Fate fate_of(std::uint64_t seed, std::string_view client_order_id);
 
   [[nodiscard]] std::size_t orders_received() const;
+  // From now on, the answers to new orders are lost on the way (the venue has the orders; a
+  // status query gets them): the lost-ack case.
+  void lose_answers(bool lose);
 
  private:
   struct VenueOrder {
@@ -54,6 +57,7 @@ class ScriptedVenue final : public actors::ExchangeSession {
 
   std::uint64_t seed_;
   AccountId account_;
+  bool lose_answers_ = false;
   std::filesystem::path state_file_;
   int fd_ = -1;
   mutable std::mutex mutex_;

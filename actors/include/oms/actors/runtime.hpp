@@ -61,6 +61,11 @@ class Runtime {
   // Writes a snapshot of the account now (tests, operators); returns the sequence it covers.
   [[nodiscard]] Result<std::uint64_t, std::string> snapshot(AccountId account,
                                                             std::chrono::milliseconds timeout);
+  // Operators: stops the account's actor and starts a new one, which rebuilds from snapshot +
+  // stream and reconciles its live orders with the venue -- what the supervisor does on its
+  // own when an account actor fails. Returns once the new actor answers.
+  [[nodiscard]] Result<Unit, std::string> restart_account(AccountId account,
+                                                          std::chrono::milliseconds timeout);
   // Waits until the store holds every committed event.
   [[nodiscard]] Result<Unit, persistence::StoreError> flush(std::chrono::milliseconds timeout);
 
