@@ -1,0 +1,164 @@
+// Binance parsing benchmarks (connectors/src/binance/parse_*.cpp):
+// - depth_parse: a small spot depthUpdate (2 bids, 2 asks, as the raw <symbol>@depth stream
+//   sends it) into DepthUpdate with exact Decimals, the parser object reused;
+//   baseline in the same run: nlohmann::json parsing the same text into a DOM (no decimals);
+// - execution_report_parse: a spot executionReport (TRADE, all fields);
+// - book_replay: oms-md's book on the shared spot BTCUSDT files (0808 + 0809, decompressed into
+//   memory first): every depth diff and the snapshot parsed, chunked and applied to BookCore;
+//   updates_per_s = depth updates applied per second.
+// p50/p99/p99.9 per message as in perf/latency.hpp.
+#include <benchmark/benchmark.h>
+#include <zlib.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "latency.hpp"
+#include "oms/actors/book_core.hpp"
+#include "oms/connectors/binance/market_data.hpp"
+#include "oms/connectors/binance/user_data.hpp"
+#include "testkit/paths.hpp"
+
+namespace {
+
+constexpr std::string_view kDepth =
+    R"({"e":"depthUpdate","E":1723161255208,"s":"BTCUSDT","U":50093239189,"u":50093239202,)"
+    R"("b":[["61737.63000000","0.00000000"],["61837.63000000","3.78826000"]],)"
+    R"("a":[["61837.64000000","1.54698000"],["61838.00000000","0.12000000"]]})";
+
+constexpr std::string_view kExecutionReport =
+    R"({"e":"executionReport","E":1709654401000,"s":"ETHUSDT","c":"x-TD67BGP9-T0000000000000",)"
+    R"("S":"BUY","o":"LIMIT","f":"GTC","q":"1.00000000","p":"2500.00000000","P":"0.00000000",)"
+    R"("F":"0.00000000","g":-1,"C":"","x":"TRADE","X":"FILLED","r":"NONE","i":12345678,)"
+    R"("l":"1.00000000","z":"1.00000000","L":"2500.00000000","n":"0.00100000","N":"ETH",)"
+    R"("T":1709654401000,"t":98765432,"I":123456789,"w":false,"m":true,"M":true,)"
+    R"("O":1709654400000,"Z":"2500.00000000","Y":"2500.00000000","Q":"0.00000000",)"
+    R"("W":1709654400000,"V":"NONE"})";
+
+void bench_depth_parse(benchmark::State& state) {
+  oms::binance::JsonParser parser;
+  oms::binance::MarketMessage msg;
+  oms::perf::run_timed(state, [&](std::size_t) {
+    auto r = oms::binance::parse_market_data(parser, kDepth, msg);
+    if (!r) std::abort();
+    benchmark::DoNotOptimize(msg.depth.last_update_id);
+  });
+}
+
+void bench_depth_parse_nlohmann(benchmark::State& state) {
+  oms::perf::run_timed(state, [&](std::size_t) {
+    auto j = nlohmann::json::parse(kDepth);
+    benchmark::DoNotOptimize(j);
+  });
+}
+
+void bench_execution_report_parse(benchmark::State& state) {
+  oms::binance::JsonParser parser;
+  oms::binance::UserDataMessage msg;
+  oms::perf::run_timed(state, [&](std::size_t) {
+    auto r = oms::binance::parse_user_data(parser, kExecutionReport, msg);
+    if (!r) std::abort();
+    benchmark::DoNotOptimize(msg.order.cum_qty);
+  });
+}
+
+// The depth diff and snapshot lines of the spot BTCUSDT recordings, JSON only.
+std::vector<std::string> load_depth_lines() {
+  std::vector<std::string> out;
+  for (const char* name : {"spot_btcusdt_20240808.gz", "spot_btcusdt_20240809.gz"}) {
+    const auto path = (oms::testkit::shared_data() / "hftbacktest" / name).string();
+    gzFile f = gzopen(path.c_str(), "rb");
+    if (f == nullptr) std::abort();
+    std::string text, chunk(1 << 16, '\0');
+    int n = 0;
+    while ((n = gzread(f, chunk.data(), static_cast<unsigned>(chunk.size()))) > 0)
+      text.append(chunk.data(), static_cast<std::size_t>(n));
+    gzclose(f);
+    std::size_t start = 0;
+    while (start < text.size()) {
+      std::size_t nl = text.find('\n', start);
+      if (nl == std::string::npos) nl = text.size();
+      const std::string_view line(text.data() + start, nl - start);
+      const auto space = line.find(' ');
+      if (space != std::string_view::npos &&
+          (line.find("depthUpdate") != std::string_view::npos ||
+           line.find("lastUpdateId") != std::string_view::npos))
+        out.emplace_back(line.substr(space + 1));
+      start = nl + 1;
+    }
+  }
+  return out;
+}
+
+// The parse share of book_replay: the same lines parsed and chunked, nothing applied.
+void bench_book_replay_parse_only(benchmark::State& state) {
+  static const std::vector<std::string> lines = load_depth_lines();
+  oms::binance::JsonParser parser;
+  oms::binance::MarketMessage msg;
+  std::vector<oms::BookDelta> deltas;
+  std::size_t parsed = 0, levels = 0;
+  double seconds = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (const auto& line : lines) {
+      auto r = oms::binance::parse_market_data(parser, line, msg);
+      if (!r) std::abort();
+      if (*r == oms::binance::MarketMessageKind::kDepthUpdate) {
+        oms::binance::to_book_deltas(msg.depth, oms::InstrumentId{0}, deltas);
+        levels += msg.depth.bids.size() + msg.depth.asks.size();
+      }
+      ++parsed;
+    }
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  state.counters["updates_per_s"] = benchmark::Counter(static_cast<double>(parsed) / seconds);
+  state.counters["levels_per_update"] =
+      benchmark::Counter(static_cast<double>(levels) / static_cast<double>(parsed));
+}
+
+void bench_book_replay(benchmark::State& state) {
+  static const std::vector<std::string> lines = load_depth_lines();
+  oms::binance::JsonParser parser;
+  oms::binance::MarketMessage msg;
+  std::vector<oms::BookDelta> deltas;
+  std::vector<oms::BookSnapshot> snapshots;
+  std::size_t applied = 0;
+  double seconds = 0;
+  for (auto _ : state) {
+    oms::BookCore book({oms::InstrumentId{0}, oms::BookSequencing::kBinanceSpot});
+    const auto t0 = std::chrono::steady_clock::now();
+    for (const auto& line : lines) {
+      auto r = oms::binance::parse_market_data(parser, line, msg);
+      if (!r) std::abort();
+      oms::BookApplyResult res;
+      if (*r == oms::binance::MarketMessageKind::kDepthUpdate) {
+        oms::binance::to_book_deltas(msg.depth, book.instrument(), deltas);
+        for (const auto& d : deltas) res = book.apply(d);
+      } else {
+        oms::binance::to_book_snapshots(msg.snapshot, book.instrument(), snapshots);
+        for (const auto& s : snapshots) res = book.apply(s);
+      }
+      if (res.status == oms::BookApplyStatus::kApplied) ++applied;
+      if (res.status == oms::BookApplyStatus::kResyncNeeded) std::abort();
+    }
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    benchmark::DoNotOptimize(book.best_bid());
+  }
+  state.counters["updates_per_s"] = benchmark::Counter(static_cast<double>(applied) / seconds);
+  state.counters["updates"] = benchmark::Counter(
+      static_cast<double>(applied) / static_cast<double>(state.iterations()));
+}
+
+}  // namespace
+
+BENCHMARK(bench_depth_parse)->Name("depth_parse");
+BENCHMARK(bench_depth_parse_nlohmann)->Name("depth_parse_nlohmann");
+BENCHMARK(bench_execution_report_parse)->Name("execution_report_parse");
+BENCHMARK(bench_book_replay)->Name("book_replay")->Unit(benchmark::kMillisecond);
+BENCHMARK(bench_book_replay_parse_only)->Name("book_replay_parse_only")->Unit(benchmark::kMillisecond);
+
+BENCHMARK_MAIN();
