@@ -100,6 +100,9 @@ std::string SubjectMap::subject(const EventPayload& payload) const {
         } else if constexpr (std::is_same_v<T, StrategyStateChanged>) {
           if (e.strategy.index() >= directory_.strategies.size()) return {};
           return strategies_subject(directory_.strategies.name(e.strategy), name_of(e.state));
+        } else if constexpr (std::is_same_v<T, StrategyParamSet>) {
+          if (e.strategy.index() >= directory_.strategies.size()) return {};
+          return strategies_subject(directory_.strategies.name(e.strategy), "param");
         } else if constexpr (std::is_same_v<T, RiskBreached>) {
           return strategies_subject("risk", "breached");
         } else if constexpr (std::is_same_v<T, KillSwitchTripped>) {

@@ -9,6 +9,7 @@
 
 #include "oms/actors/risk_actor.hpp"
 #include "oms/actors/session_actor.hpp"
+#include "oms/actors/strategy_actor.hpp"
 #include "oms/persistence/stream_layout.hpp"
 
 namespace oms::actors {
@@ -29,6 +30,10 @@ struct SupervisorState {
   std::map<AccountId, AccountActorConfig> configs;
   std::map<AccountId, caf::actor> accounts;
   std::map<caf::actor_addr, AccountId> by_addr;
+  std::map<StrategyId, StrategyActorConfig> strategy_configs;
+  std::map<StrategyId, caf::actor> strategies;
+  std::map<caf::actor_addr, StrategyId> strategy_by_addr;
+  caf::actor risk;
   std::shared_ptr<Runtime::Shared> shared;
   static inline const char* name = "supervisor";
 };
@@ -42,13 +47,37 @@ void start_account(Supervisor* self, AccountId id) {
   st.accounts[id] = a;
 }
 
+void start_strategy(Supervisor* self, StrategyId id) {
+  auto& st = self->state;
+  auto a = spawn_strategy_actor(self->system(), st.strategy_configs.at(id));
+  self->monitor(a);
+  st.strategy_by_addr[a.address()] = id;
+  st.strategies[id] = a;
+}
+
 caf::behavior supervisor(Supervisor* self, std::map<AccountId, AccountActorConfig> configs,
-                         std::shared_ptr<Runtime::Shared> shared) {
+                         std::map<StrategyId, StrategyActorConfig> strategy_configs,
+                         caf::actor risk, std::shared_ptr<Runtime::Shared> shared) {
   self->state.configs = std::move(configs);
+  self->state.strategy_configs = std::move(strategy_configs);
+  self->state.risk = std::move(risk);
   self->state.shared = std::move(shared);
   for (const auto& [id, cfg] : self->state.configs) start_account(self, id);
+  for (const auto& [id, cfg] : self->state.strategy_configs) start_strategy(self, id);
   self->set_down_handler([self](const caf::down_msg& dm) {
     auto& st = self->state;
+    if (const auto s = st.strategy_by_addr.find(dm.source); s != st.strategy_by_addr.end()) {
+      const StrategyId id = s->second;
+      st.strategy_by_addr.erase(s);
+      st.strategies.erase(id);
+      if (dm.reason == caf::exit_reason::user_shutdown || dm.reason == caf::exit_reason::normal) {
+        return;
+      }
+      spdlog::error("strategy actor {} failed ({}); restarting it from its events", id.index(),
+                    caf::to_string(dm.reason));
+      start_strategy(self, id);
+      return;
+    }
     const auto it = st.by_addr.find(dm.source);
     if (it == st.by_addr.end()) return;
     const AccountId id = it->second;
@@ -71,6 +100,8 @@ caf::behavior supervisor(Supervisor* self, std::map<AccountId, AccountActorConfi
   self->set_exit_handler([self](caf::exit_msg& msg) {
     for (const auto& [id, a] : self->state.accounts)
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    for (const auto& [id, a] : self->state.strategies)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     self->quit(msg.reason);
   });
   const auto target = [self](AccountId id) -> caf::actor {
@@ -79,13 +110,39 @@ caf::behavior supervisor(Supervisor* self, std::map<AccountId, AccountActorConfi
   };
   return {
       [self, target](const Command& c) {
+        auto rp = self->make_response_promise();
+        // Kill switches: the risk actor records them; strategies follow the recorded event.
+        if (std::holds_alternative<TripKillSwitch>(c.payload) ||
+            std::holds_alternative<ResetKillSwitch>(c.payload)) {
+          self->request(self->state.risk, caf::infinite, c)
+              .then([rp](const CommandAck& ack) mutable { rp.deliver(ack); },
+                    [rp](caf::error& e) mutable {
+                      rp.deliver(CommandAck{false, false, 2000, caf::to_string(e), {}});
+                    });
+          return;
+        }
+        const StrategyId sid = std::visit(
+            [](const auto& p) -> StrategyId {
+              if constexpr (requires { p.strategy; } && !requires { p.account; }) return p.strategy;
+              return StrategyId{};
+            },
+            c.payload);
+        if (sid.valid()) {
+          const auto it = self->state.strategies.find(sid);
+          if (it == self->state.strategies.end()) {
+            rp.deliver(CommandAck{false, false, 8002,
+                                  "no strategy actor for strategy " + std::to_string(sid.index()), {}});
+            return;
+          }
+          rp.delegate(it->second, c);
+          return;
+        }
         const AccountId id = std::visit(
             [](const auto& p) -> AccountId {
               if constexpr (requires { p.account; }) return p.account;
               return AccountId{};
             },
             c.payload);
-        auto rp = self->make_response_promise();
         auto a = target(id);
         if (!a) {
           rp.deliver(CommandAck{false, false, 3010,
@@ -93,6 +150,26 @@ caf::behavior supervisor(Supervisor* self, std::map<AccountId, AccountActorConfi
           return;
         }
         rp.delegate(a, c);
+      },
+      // A recorded kill switch: the strategies it covers change state.
+      [self](const Event& e) {
+        const auto* k = std::get_if<KillSwitchTripped>(&e.payload);
+        if (k == nullptr) return;
+        for (const auto& [sid, a] : self->state.strategies) {
+          if (k->scope == LimitScope::kGlobal ||
+              (k->scope == LimitScope::kStrategy && k->strategy == sid)) {
+            self->send(a, e);
+          }
+        }
+      },
+      [self](state_atom, StrategyId id) {
+        auto rp = self->make_response_promise();
+        const auto it = self->state.strategies.find(id);
+        if (it == self->state.strategies.end()) {
+          rp.deliver(caf::make_error(caf::sec::invalid_argument, "unknown strategy"));
+          return;
+        }
+        rp.delegate(it->second, state_atom::value);
       },
       [target](AccountId id, const VenueReport& r) {
         if (auto a = target(id)) caf::anon_send(a, r);
@@ -135,7 +212,7 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
   config_->set("scheduler.max-threads", options_.scheduler_threads);
   config_->set("logger.console", caf::atom("none"));
   system_ = std::make_unique<caf::actor_system>(*config_);
-  risk_ = spawn_risk_actor(*system_, std::move(risk));
+  risk_ = spawn_risk_actor(*system_, RiskActorConfig{std::move(risk), &log_, &store, options_.clock});
 
   std::map<AccountId, AccountActorConfig> configs;
   for (const auto& a : accounts_) {
@@ -157,7 +234,14 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
     c.clock = options_.clock;
     configs.emplace(a.id, std::move(c));
   }
-  supervisor_ = system_->spawn(supervisor, std::move(configs), shared_);
+  std::map<StrategyId, StrategyActorConfig> strategy_configs;
+  for (std::size_t i = 0; i < directory.strategies.size(); ++i) {
+    const StrategyId id(static_cast<std::uint16_t>(i));
+    strategy_configs.emplace(id, StrategyActorConfig{id, directory.strategies.name(id), &log_, &store,
+                                                     options_.clock});
+  }
+  supervisor_ = system_->spawn(supervisor, std::move(configs), std::move(strategy_configs), risk_,
+                               shared_);
   for (const auto& a : accounts_) {
     a.session->start([sup = supervisor_, id = a.id](const VenueReport& r) {
       caf::anon_send(sup, id, r);
@@ -193,6 +277,16 @@ Result<AccountViewPtr, std::string> Runtime::view(AccountId account,
   Result<AccountViewPtr, std::string> out = Unexpected(std::string("no answer"));
   self->request(supervisor_, timeout, state_atom::value, account)
       .receive([&](const AccountViewPtr& v) { out = v; },
+               [&](const caf::error& e) { out = Unexpected(caf::to_string(e)); });
+  return out;
+}
+
+Result<StrategyViewPtr, std::string> Runtime::strategy(StrategyId id,
+                                                      std::chrono::milliseconds timeout) {
+  caf::scoped_actor self{*system_};
+  Result<StrategyViewPtr, std::string> out = Unexpected(std::string("no answer"));
+  self->request(supervisor_, timeout, state_atom::value, id)
+      .receive([&](const StrategyViewPtr& v) { out = v; },
                [&](const caf::error& e) { out = Unexpected(caf::to_string(e)); });
   return out;
 }

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "oms/persistence/file_journal.hpp"
@@ -223,4 +224,79 @@ TEST_CASE("runtime: a restarted account actor rebuilds the same state from its e
   (void)d.wait_for(AccountId(0), [&](const actors::AccountView& av) {
     return order(av, rest)->core.status() == OrderStatus::kCanceled;
   });
+}
+
+TEST_CASE("runtime: a strategy kill switch halts the strategy and the account's orders for it") {
+  constexpr std::uint64_t kSeed = 11;
+  Desk d(kSeed);
+  REQUIRE(d.rt->submit(Command{Envelope{1, 0, 0, 0, 0, 0}, StartStrategy{StrategyId(0)}}, 5s)->accepted);
+  CHECK((*d.rt->strategy(StrategyId(0), 5s))->state() == StrategyState::kRunning);
+  TripKillSwitch trip{LimitScope::kStrategy, {}, StrategyId(0), KillSwitchState::kHalted, {}};
+  (void)trip.reason.assign("desk head: stop it");
+  auto ack = d.rt->submit(Command{Envelope{2, 0, 0, 0, 0, 0}, trip}, 5s);
+  REQUIRE(ack.ok());
+  CHECK(ack->accepted);
+  // The strategy follows the recorded kill switch.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while ((*d.rt->strategy(StrategyId(0), 5s))->state() != StrategyState::kHalted) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(5ms);
+  }
+  // Risk refuses its orders: 2001 kill switch halted.
+  auto order = d.rt->submit(submit(3, "K-1", "1"), 5s);
+  REQUIRE(order.ok());
+  CHECK_FALSE(order->accepted);
+  CHECK(order->code == 2001);
+  CHECK(d.venue_a->orders_received() == 0);
+  // Start is refused until the switch is reset.
+  auto start = d.rt->submit(Command{Envelope{4, 0, 0, 0, 0, 0}, StartStrategy{StrategyId(0)}}, 5s);
+  CHECK(start->code == 8001);
+  REQUIRE(d.rt->submit(Command{Envelope{5, 0, 0, 0, 0, 0},
+                               ResetKillSwitch{LimitScope::kStrategy, {}, StrategyId(0)}}, 5s)->accepted);
+  while ((*d.rt->strategy(StrategyId(0), 5s))->state() != StrategyState::kStopped) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(5ms);
+  }
+  CHECK(d.rt->submit(submit(6, "K-2", "1"), 5s)->accepted);
+}
+
+TEST_CASE("runtime: kill switches and strategy states survive a restart of the runtime") {
+  constexpr std::uint64_t kSeed = 11;
+  oms::testkit::TempDir keep("runtime-restart");
+  {
+    Desk d(kSeed);
+    REQUIRE(d.rt->submit(Command{Envelope{1, 0, 0, 0, 0, 0}, StartStrategy{StrategyId(0)}}, 5s)->accepted);
+    REQUIRE(d.rt->submit(Command{Envelope{2, 0, 0, 0, 0, 0},
+                                 SetStrategyParam{StrategyId(0), "min_edge", "0.25"}}, 5s)->accepted);
+    REQUIRE(d.rt->submit(Command{Envelope{3, 0, 0, 0, 0, 0},
+                                 TripKillSwitch{LimitScope::kAccount, AccountId(0), {}, KillSwitchState::kHalted, {}}},
+                         5s)->accepted);
+    REQUIRE(d.rt->flush(5s).ok());
+    d.rt.reset();
+    std::filesystem::copy(d.tmp.path(), keep.path() / "copy", std::filesystem::copy_options::recursive);
+  }
+  // A new runtime over the same journal: the strategy is running with its parameter, and the
+  // account's kill switch still refuses orders.
+  Desk d2(kSeed);
+  d2.rt.reset();
+  d2.journal.reset();
+  std::filesystem::remove_all(d2.tmp.path() / "journal");
+  std::filesystem::copy(keep.path() / "copy" / "journal", d2.tmp.path() / "journal",
+                        std::filesystem::copy_options::recursive);
+  auto j = persistence::FileJournal::open(d2.tmp.path() / "journal", d2.layout);
+  REQUIRE(j.ok());
+  d2.journal = std::move(j).value();
+  actors::RuntimeOptions o;
+  o.order_actors_per_account = 4;
+  d2.rt = std::make_unique<actors::Runtime>(o, d2.directory, d2.table, *d2.journal, nullptr, nullptr,
+                                            std::make_shared<actors::RiskCore>(2, 1, 2),
+                                            std::vector<actors::RuntimeAccount>{
+                                                {AccountId(0), ExchangeId::kBinance, d2.venue_a},
+                                                {AccountId(1), ExchangeId::kBinance, d2.venue_b}});
+  const auto s = *d2.rt->strategy(StrategyId(0), 5s);
+  CHECK(s->state() == StrategyState::kRunning);
+  REQUIRE(s->param("min_edge") != nullptr);
+  CHECK(*s->param("min_edge") == "0.25");
+  auto order = d2.rt->submit(submit(4, "K-3", "1"), 5s);
+  CHECK(order->code == 2001);
 }

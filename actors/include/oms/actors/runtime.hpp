@@ -1,5 +1,6 @@
 // Runtime: the actor system of one daemon -- a supervisor, one account actor per venue
-// account (each with its pool of order actors), the risk actor -- over an EventLog, a store,
+// account (each with its pool of order actors and a session actor), one strategy actor per
+// strategy, the risk actor (kill switches) -- over an EventLog, a store,
 // the intent log and snapshots. omsd composes it with real connectors; tests with a scripted
 // venue.
 //
@@ -23,6 +24,7 @@
 #include "oms/actors/exchange_session.hpp"
 #include "oms/actors/position_core.hpp"
 #include "oms/actors/risk_core.hpp"
+#include "oms/actors/strategy_actor.hpp"
 
 namespace oms::actors {
 
@@ -58,6 +60,9 @@ class Runtime {
                                                        std::chrono::milliseconds timeout);
   [[nodiscard]] Result<AccountViewPtr, std::string> view(AccountId account,
                                                          std::chrono::milliseconds timeout);
+  // A strategy's lifecycle state and parameters (one actor per strategy of the Directory).
+  [[nodiscard]] Result<StrategyViewPtr, std::string> strategy(StrategyId id,
+                                                              std::chrono::milliseconds timeout);
   // Writes a snapshot of the account now (tests, operators); returns the sequence it covers.
   [[nodiscard]] Result<std::uint64_t, std::string> snapshot(AccountId account,
                                                             std::chrono::milliseconds timeout);

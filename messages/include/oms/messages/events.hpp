@@ -276,6 +276,14 @@ struct OrderPositionSideSet {
 };
 OMS_DESCRIBE(OrderPositionSideSet, account, instrument, client_order_id, position_side)
 
+// An operator or the orchestrator set one of a strategy's parameters (the strategy validated
+// the value before it was recorded).
+struct StrategyParamSet {
+  StrategyId strategy; FixedString<31> key; FixedString<63> value;
+  friend bool operator==(const StrategyParamSet&, const StrategyParamSet&) = default;
+};
+OMS_DESCRIBE(StrategyParamSet, strategy, key, value)
+
 // Every event. The index is the event's wire kind: append only, never reorder.
 using EventPayload =
     std::variant<OrderSubmitted, OrderAccepted, OrderRejected, OrderPartiallyFilled, OrderFilled,
@@ -284,7 +292,7 @@ using EventPayload =
                  TransferCompleted, TransferFailed, StrategyStateChanged, RiskBreached,
                  KillSwitchTripped, BookSnapshot, BookDelta, TradePrinted, BestBidOffer,
                  PositionModeChanged, LeverageChanged, MarginTypeChanged, IsolatedMarginChanged,
-                 OrderPositionSideSet>;
+                 OrderPositionSideSet, StrategyParamSet>;
 
 struct Event {
   Envelope envelope;

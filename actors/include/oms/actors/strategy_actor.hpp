@@ -1,0 +1,35 @@
+// The strategy actor: one per configured strategy, the single writer of its state in the
+// STRATEGIES stream (StrategyStateChanged, StrategyParamSet). It rebuilds from that stream at
+// start. Commands: StartStrategy, StopStrategy, SetStrategyParam -> CommandAck; a kill switch
+// on the strategy arrives as the committed KillSwitchTripped event.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "oms/actors/account_actor.hpp"
+#include "oms/actors/event_log.hpp"
+#include "oms/actors/strategy_core.hpp"
+
+namespace oms::actors {
+
+struct StrategyActorConfig {
+  StrategyId id;
+  std::string name;
+  EventLog* log = nullptr;
+  persistence::EventStore* store = nullptr;
+  std::function<TimeNs()> clock;
+};
+
+using StrategyViewPtr = std::shared_ptr<const StrategyCore>;
+
+// Messages: (Command) -> CommandAck; (Event with KillSwitchTripped); (state_atom) -> view.
+[[nodiscard]] caf::actor spawn_strategy_actor(caf::actor_system& system,
+                                              StrategyActorConfig config);
+
+}  // namespace oms::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oms::actors::StrategyViewPtr)
