@@ -433,9 +433,9 @@ AccountViewPtr make_view(const AccountState& st) {
 }  // namespace
 
 caf::actor spawn_account_actor(caf::actor_system& system, AccountActorConfig config) {
-  return system.spawn([config = std::move(config)](AccountActor* self) mutable -> caf::behavior {
+  return system.spawn([](AccountActor* self, AccountActorConfig cfg) -> caf::behavior {
     auto& st = self->state;
-    st.cfg = std::move(config);
+    st.cfg = std::move(cfg);
     st.account = std::make_unique<AccountCore>(st.cfg.account, *st.cfg.instruments);
     st.positions = std::make_unique<PositionCore>(*st.cfg.instruments, st.cfg.account.index() + 1);
     for (std::size_t i = 0; i < st.cfg.order_actors; ++i) {
@@ -505,7 +505,7 @@ caf::actor spawn_account_actor(caf::actor_system& system, AccountActorConfig con
           return self->state.snapshot_sequence;
         },
     };
-  });
+  }, std::move(config));
 }
 
 }  // namespace oms::actors

@@ -62,8 +62,8 @@ OrderSubmitted submitted_of(const OrderCore& c) {
 }  // namespace
 
 caf::actor spawn_order_actor(caf::actor_system& system, OrderActorConfig config) {
-  return system.spawn([config = std::move(config)](OrderActor* self) mutable -> caf::behavior {
-    self->state.config = std::move(config);
+  return system.spawn([](OrderActor* self, OrderActorConfig cfg) -> caf::behavior {
+    self->state.config = std::move(cfg);
     return {
         // A new or rebuilt order. The core is the account's copy, with the order's events.
         [self](bind_atom, const OrderCore& core, std::uint8_t task) {
@@ -110,7 +110,7 @@ caf::actor spawn_order_actor(caf::actor_system& system, OrderActorConfig config)
           query(self);
         },
     };
-  });
+  }, std::move(config));
 }
 
 }  // namespace oms::actors

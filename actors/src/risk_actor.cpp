@@ -45,10 +45,10 @@ void restore(RiskActorConfig& cfg) {
 }  // namespace
 
 caf::actor spawn_risk_actor(caf::actor_system& system, RiskActorConfig config) {
-  return system.spawn([config = std::move(config)](caf::event_based_actor* self) mutable
+  return system.spawn([](caf::event_based_actor* self, RiskActorConfig cfg_in)
                       -> caf::behavior {
-    restore(config);
-    auto cfg = std::make_shared<RiskActorConfig>(std::move(config));
+    restore(cfg_in);
+    auto cfg = std::make_shared<RiskActorConfig>(std::move(cfg_in));
     auto core = cfg->core;
     return {
         [core](check_atom, const OrderRequest& order, TimeNs now) {
@@ -92,7 +92,7 @@ caf::actor spawn_risk_actor(caf::actor_system& system, RiskActorConfig config) {
           return CommandAck{true, false, 0, {}, {}};
         },
     };
-  });
+  }, std::move(config));
 }
 
 }  // namespace oms::actors

@@ -6,27 +6,27 @@ namespace oms::actors {
 
 caf::actor spawn_session_actor(caf::actor_system& system,
                                std::shared_ptr<ExchangeSession> session) {
-  return system.spawn([session = std::move(session)](caf::event_based_actor*) -> caf::behavior {
+  return system.spawn([](caf::event_based_actor*, std::shared_ptr<ExchangeSession> s) -> caf::behavior {
     return {
-        [session](const Event& e) {
-          if (const auto* o = std::get_if<OrderSubmitted>(&e.payload)) session->place(*o);
+        [s](const Event& e) {
+          if (const auto* o = std::get_if<OrderSubmitted>(&e.payload)) s->place(*o);
         },
-        [session](const Command& c) {
-          if (const auto* x = std::get_if<CancelOrder>(&c.payload)) session->cancel(*x);
-          else if (const auto* a = std::get_if<AmendOrder>(&c.payload)) session->amend(*a);
+        [s](const Command& c) {
+          if (const auto* x = std::get_if<CancelOrder>(&c.payload)) s->cancel(*x);
+          else if (const auto* a = std::get_if<AmendOrder>(&c.payload)) s->amend(*a);
           else spdlog::error("session actor: not a venue request: {}", message_name(c));
         },
-        [session](query_atom, const Event& e) {
+        [s](query_atom, const Event& e) {
           std::visit(
               [&](const auto& p) {
                 if constexpr (requires { p.account; p.instrument; p.client_order_id; }) {
-                  session->query(p.account, p.instrument, p.client_order_id);
+                  s->query(p.account, p.instrument, p.client_order_id);
                 }
               },
               e.payload);
         },
     };
-  });
+  }, std::move(session));
 }
 
 }  // namespace oms::actors

@@ -52,9 +52,9 @@ void rebuild(StrategyActor* self) {
 }  // namespace
 
 caf::actor spawn_strategy_actor(caf::actor_system& system, StrategyActorConfig config) {
-  return system.spawn([config = std::move(config)](StrategyActor* self) mutable -> caf::behavior {
+  return system.spawn([](StrategyActor* self, StrategyActorConfig cfg) -> caf::behavior {
     auto& st = self->state;
-    st.cfg = std::move(config);
+    st.cfg = std::move(cfg);
     st.core = std::make_unique<StrategyCore>(st.cfg.id);
     rebuild(self);
     return {
@@ -85,7 +85,7 @@ caf::actor spawn_strategy_actor(caf::actor_system& system, StrategyActorConfig c
           return std::make_shared<const StrategyCore>(*self->state.core);
         },
     };
-  });
+  }, std::move(config));
 }
 
 }  // namespace oms::actors
