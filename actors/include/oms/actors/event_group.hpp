@@ -68,7 +68,9 @@ namespace oms::actors {
 // only saves the work, and stops a repeated balance snapshot from rolling state back.
 class RecentGroups {
  public:
-  explicit RecentGroups(std::size_t capacity = std::size_t{1} << 16) : ring_(capacity, 0) {}
+  // 8,192 groups (64 KiB a ring): minutes of a busy account's reports, the span in which a
+  // venue re-delivers (reconnects, status queries); 200 accounts hold ~13 MB of windows.
+  explicit RecentGroups(std::size_t capacity = std::size_t{1} << 13) : ring_(capacity, 0) {}
   // False when the key is already there.
   bool insert(std::uint64_t key) {
     if (set_.count(key) != 0) return false;
