@@ -1,6 +1,8 @@
 #include "oms/actors/account_actor.hpp"
 
+#include <deque>
 #include <map>
+#include <set>
 #include <optional>
 #include <span>
 #include <string>
@@ -26,6 +28,7 @@ struct OrderEntry {
   caf::actor actor;           // bound order actor while the order is live
   bool resend_if_unknown = false;  // rebuilt before any ack: place again if the venue never saw it
   bool risk_open = false;          // counted as open by this run's risk core
+  bool resent = false;             // sent again after the restart; its query answer is pending
 };
 
 struct AccountState {
@@ -46,6 +49,11 @@ struct AccountState {
   std::uint64_t snapshot_sequence = 0;
   TimeNs last_snapshot = 0;
   std::uint64_t unmatched_reports = 0;
+  // After a rebuild: live orders whose status query is out, and the commands held until every
+  // answer is in, so the fills the crash left behind are folded before anything new happens
+  // (positions and PnL depend on the order fills are folded in).
+  std::set<std::string, std::less<>> reconciling;
+  std::deque<std::pair<Command, caf::response_promise>> held;
   static inline const char* name = "account";
 };
 
@@ -215,19 +223,47 @@ void rebuild(AccountActor* self) {
                st.torn_groups);
 }
 
-// After a rebuild: every live order gets an actor that asks the venue where it stands.
+// After a rebuild: every live order gets an actor, and the account asks the venue where each
+// stands -- in the order they were submitted, through the one session actor, so the answers
+// come back in that order.
 void reconcile_open_orders(AccountActor* self) {
-  for (auto& [id, entry] : self->state.orders) {
+  auto& st = self->state;
+  std::vector<std::pair<std::uint64_t, OrderEntry*>> live;
+  for (auto& [id, entry] : st.orders) {
     if (is_terminal(entry.core.status())) continue;
-    if (entry.core.status() == OrderStatus::kPendingSubmit) {
+    live.emplace_back(entry.events.empty() ? 0 : entry.events.front().envelope.global_seq, &entry);
+  }
+  std::sort(live.begin(), live.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [seq, entry] : live) {
+    if (entry->core.status() == OrderStatus::kPendingSubmit) {
       // Committed, maybe sent, never acknowledged: the ack state is unknown.
-      (void)entry.core.apply(OrderSendRequested{entry.core.client_order_id()});
-      (void)entry.core.apply(OrderAckTimedOut{entry.core.client_order_id()});
-      entry.resend_if_unknown = true;
+      (void)entry->core.apply(OrderSendRequested{entry->core.client_order_id()});
+      (void)entry->core.apply(OrderAckTimedOut{entry->core.client_order_id()});
+      entry->resend_if_unknown = true;
     }
-    entry.actor = take_order_actor(self);
-    self->send(entry.actor, bind_atom::value, entry.core,
-               static_cast<std::uint8_t>(OrderTask::kReconcile));
+    entry->actor = take_order_actor(self);
+    self->send(entry->actor, bind_atom::value, entry->core,
+               static_cast<std::uint8_t>(OrderTask::kAdopt));
+    OrderStatusReconciled which{};
+    which.account = entry->core.account();
+    which.instrument = entry->core.instrument();
+    which.client_order_id = entry->core.client_order_id();
+    self->send(st.cfg.session, query_atom::value, Event{Envelope{}, which});
+    st.reconciling.insert(entry->core.client_order_id().str());
+  }
+}
+
+void on_command(AccountActor* self, const Command& cmd, caf::response_promise rp);
+
+// The last answer is in (or the wait is over): the held commands go, in order.
+void end_reconciliation(AccountActor* self) {
+  auto& st = self->state;
+  st.reconciling.clear();
+  while (!st.held.empty()) {
+    auto [cmd, rp] = std::move(st.held.front());
+    st.held.pop_front();
+    on_command(self, cmd, rp);
   }
 }
 
@@ -304,8 +340,11 @@ void on_submit(AccountActor* self, const Command& cmd, const SubmitOrder& order,
             auto& entry = s.orders.find(order.client_order_id.view())->second;
             entry.actor = take_order_actor(self);
             entry.risk_open = true;
+            // The account sends it (one sender: orders reach the session in the order they
+            // were committed); the order actor keeps its timers.
+            self->send(s.cfg.session, c->front());
             self->send(entry.actor, bind_atom::value, entry.core,
-                       static_cast<std::uint8_t>(OrderTask::kPlace));
+                       static_cast<std::uint8_t>(OrderTask::kSent));
             (void)entry.core.apply(OrderSendRequested{order.client_order_id});
             rp.deliver(CommandAck{true, false, 0, {}, entry.core.status()});
             maybe_snapshot(self);
@@ -339,11 +378,30 @@ CommandAck on_order_request(AccountActor* self, const Command& cmd) {
   return CommandAck{true, false, 0, {}, entry.core.status()};
 }
 
+// True when the report made the account send the order again (see resend_if_unknown).
+bool on_report_inner(AccountActor* self, const VenueReport& report);
+
 void on_report(AccountActor* self, const VenueReport& report) {
+  const bool resent = on_report_inner(self, report);
+  auto& st = self->state;
+  if (st.reconciling.empty()) return;
+  if (const auto* r = std::get_if<OrderStatusReconciled>(&report.payload)) {
+    // The venue's answer to a reconciliation query (after the reports it re-sent); for an
+    // order sent again just now, the answer to the query that followed the send.
+    if (resent) return;  // not yet: the answer to the query after the send ends it
+    if (const auto it = st.reconciling.find(r->client_order_id.view());
+        it != st.reconciling.end()) {
+      st.reconciling.erase(it);
+      if (st.reconciling.empty()) end_reconciliation(self);
+    }
+  }
+}
+
+bool on_report_inner(AccountActor* self, const VenueReport& report) {
   auto& st = self->state;
   if (st.recent.contains(group_key(report.report_id))) {
     ++st.duplicate_inputs;  // delivered again (reconnect, status query): already committed
-    return;
+    return false;
   }
   const Envelope cause{report.report_id, 0, report.venue_time, 0, 0, 0};
   const auto id = client_order_id_of(report.payload);
@@ -355,13 +413,13 @@ void on_report(AccountActor* self, const VenueReport& report) {
                     c.error().store.message);
     }
     maybe_snapshot(self);
-    return;
+    return false;
   }
   auto it = st.orders.find(id);
   if (it == st.orders.end()) {
     ++st.unmatched_reports;
     spdlog::warn("account {}: report for unknown client order id '{}' (not ours?)", st.cfg.name, id);
-    return;
+    return false;
   }
   auto& entry = it->second;
   const auto* reconciled = std::get_if<OrderStatusReconciled>(&report.payload);
@@ -369,10 +427,18 @@ void on_report(AccountActor* self, const VenueReport& report) {
       reconciled->status == OrderStatus::kRejected && reconciled->venue_order_id.empty()) {
     // Rebuilt before any ack and the venue never saw it: the intent was durable, the send was
     // lost with the crash. Send it now, same client order id (the venue refuses a duplicate).
+    // The place and a new status query leave from here, one after the other, so the answer
+    // to the query follows the answers to the place (the reconciliation waits for it).
     entry.resend_if_unknown = false;
-    self->send(entry.actor, bind_atom::value, entry.core,
-               static_cast<std::uint8_t>(OrderTask::kPlace));
-    return;
+    entry.resent = true;
+    const auto* sub = entry.events.empty()
+                          ? nullptr
+                          : std::get_if<OrderSubmitted>(&entry.events.front().payload);
+    if (sub != nullptr) {
+      self->send(st.cfg.session, Event{entry.events.front().envelope, *sub});
+      self->send(st.cfg.session, query_atom::value, Event{Envelope{}, *reconciled});
+    }
+    return true;
   }
   const auto oe = to_order_event(report.payload);
   OrderCore trial = entry.core;
@@ -380,12 +446,12 @@ void on_report(AccountActor* self, const VenueReport& report) {
   if (!applied) {
     spdlog::warn("account {}: report {} refused by order core: {}", st.cfg.name,
                  report.report_id, to_string(applied.error()));
-    return;
+    return false;
   }
-  if (applied->ignored) return;  // a duplicate fill: counted once already
+  if (applied->ignored) return false;  // a duplicate fill: counted once already
   if (applied->from == applied->to && !std::holds_alternative<FillReceived>(report.payload) &&
       !std::holds_alternative<OrderStatusReconciled>(report.payload)) {
-    return;  // a stale report a terminal state absorbs: nothing new to record
+    return false;  // a stale report a terminal state absorbs: nothing new to record
   }
   entry.resend_if_unknown = false;
   spdlog::debug("account {}: report {} {} {} -> {}", st.cfg.name, report.report_id, id,
@@ -395,7 +461,7 @@ void on_report(AccountActor* self, const VenueReport& report) {
   if (!c) {
     spdlog::error("account {}: report {} not committed: {}", st.cfg.name, report.report_id,
                   c.error().store.message);
-    return;
+    return false;
   }
   if (const auto* fill = std::get_if<FillReceived>(&report.payload)) {
     self->send(st.cfg.risk, RiskFill{fill->account, fill->strategy, fill->instrument, fill->side,
@@ -405,6 +471,37 @@ void on_report(AccountActor* self, const VenueReport& report) {
     for (const Event& e : *c) self->send(entry.actor, e);
   }
   maybe_snapshot(self);
+  return false;
+}
+
+void on_command(AccountActor* self, const Command& cmd, caf::response_promise rp) {
+  if (cmd.envelope.id == 0) {
+    rp.deliver(refused(3008, "command without an id"));
+    return;
+  }
+  if (const auto* s = std::get_if<SubmitOrder>(&cmd.payload)) {
+    on_submit(self, cmd, *s, rp);
+    return;
+  }
+  if (std::holds_alternative<CancelOrder>(cmd.payload) ||
+      std::holds_alternative<AmendOrder>(cmd.payload)) {
+    rp.deliver(on_order_request(self, cmd));
+    return;
+  }
+  if (const auto* all = std::get_if<CancelAllOrders>(&cmd.payload)) {
+    std::size_t n = 0;
+    for (auto& [id, entry] : self->state.orders) {
+      if (is_terminal(entry.core.status()) || !entry.actor) continue;
+      if (all->instrument.valid() && entry.core.instrument() != all->instrument) continue;
+      Command c = cmd;
+      c.payload = CancelOrder{all->account, entry.core.instrument(), entry.core.client_order_id()};
+      if (on_order_request(self, c).accepted) ++n;
+    }
+    rp.deliver(CommandAck{true, false, 0, std::to_string(n) + " cancels sent", {}});
+    return;
+  }
+  rp.deliver(refused(3009, std::string("not an account command: ") +
+                               std::string(message_name(cmd))));
 }
 
 AccountViewPtr make_view(const AccountState& st) {
@@ -447,6 +544,10 @@ caf::actor spawn_account_actor(caf::actor_system& system, AccountActorConfig con
     rebuild(self);
     st.last_snapshot = st.cfg.clock();
     reconcile_open_orders(self);
+    if (!st.reconciling.empty()) {
+      // Bounded: a venue that does not answer does not stop the account for long.
+      self->delayed_send(self, st.cfg.ack_timeout * 10, timeout_atom::value);
+    }
     // Order actors live as long as the account; they go down with it.
     self->attach_functor([pool = st.pool](const caf::error&) {
       for (const auto& a : pool) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
@@ -454,30 +555,21 @@ caf::actor spawn_account_actor(caf::actor_system& system, AccountActorConfig con
     self->delayed_send(self, st.cfg.snapshot_interval, snapshot_atom::value);
     return {
         [self](const Command& cmd) -> caf::result<CommandAck> {
-          if (cmd.envelope.id == 0) return refused(3008, "command without an id");
-          if (const auto* s = std::get_if<SubmitOrder>(&cmd.payload)) {
-            auto rp = self->make_response_promise<CommandAck>();
-            on_submit(self, cmd, *s, rp);
-            return rp;
+          auto rp = self->make_response_promise<CommandAck>();
+          if (!self->state.reconciling.empty()) {
+            self->state.held.emplace_back(cmd, rp);  // after the venue's answers
+          } else {
+            on_command(self, cmd, rp);
           }
-          if (std::holds_alternative<CancelOrder>(cmd.payload) ||
-              std::holds_alternative<AmendOrder>(cmd.payload)) {
-            return on_order_request(self, cmd);
+          return rp;
+        },
+        [self](timeout_atom) {
+          if (!self->state.reconciling.empty()) {
+            spdlog::warn("account {}: {} reconciliation queries unanswered; trading resumes, "
+                         "the orders' own timers keep asking", self->state.cfg.name,
+                         self->state.reconciling.size());
+            end_reconciliation(self);
           }
-          if (const auto* all = std::get_if<CancelAllOrders>(&cmd.payload)) {
-            std::size_t n = 0;
-            for (auto& [id, entry] : self->state.orders) {
-              if (is_terminal(entry.core.status()) || !entry.actor) continue;
-              if (all->instrument.valid() && entry.core.instrument() != all->instrument) continue;
-              Command c = cmd;
-              c.payload = CancelOrder{all->account, entry.core.instrument(),
-                                      entry.core.client_order_id()};
-              if (on_order_request(self, c).accepted) ++n;
-            }
-            return CommandAck{true, false, 0, std::to_string(n) + " cancels sent", {}};
-          }
-          return refused(3009, std::string("not an account command: ") +
-                                   std::string(message_name(cmd)));
         },
         [self](const VenueReport& r) { on_report(self, r); },
         [self](closed_atom, const std::string& id, const caf::actor& a) {

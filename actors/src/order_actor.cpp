@@ -69,12 +69,17 @@ caf::actor spawn_order_actor(caf::actor_system& system, OrderActorConfig config)
         [self](bind_atom, const OrderCore& core, std::uint8_t task) {
           self->state.core = core;
           self->state.bound = true;
-          if (static_cast<OrderTask>(task) == OrderTask::kPlace) {
+          if (static_cast<OrderTask>(task) == OrderTask::kSent) {
+            (void)self->state.core.apply(OrderSendRequested{core.client_order_id()});
+            arm_timer(self);
+          } else if (static_cast<OrderTask>(task) == OrderTask::kPlace) {
             (void)self->state.core.apply(OrderSendRequested{core.client_order_id()});
             self->send(self->state.config.session, Event{Envelope{}, submitted_of(core)});
             arm_timer(self);
-          } else {
+          } else if (static_cast<OrderTask>(task) == OrderTask::kReconcile) {
             query(self);
+          } else if (awaits_venue(self->state.core.status())) {
+            arm_timer(self);  // the account's query is out; ask again if it goes unanswered
           }
         },
         // A committed event of this order (the account has folded it already).

@@ -228,6 +228,35 @@ void ScriptedVenue::query(AccountId account, InstrumentId instrument,
     return;
   }
   for (const auto& r : it->second.reports) sink_(r);
+  // Then the status itself, as a venue's query answers it (same id while nothing changes).
+  const auto& o = it->second;
+  OrderStatusReconciled st{o.order.account, o.order.instrument, o.order.client_order_id, {},
+                           OrderStatus::kAccepted, {}, {}};
+  std::int64_t cum = 0;
+  for (const auto& r : o.reports) {
+    std::visit(
+        [&](const auto& e) {
+          using T = std::decay_t<decltype(e)>;
+          if constexpr (std::is_same_v<T, OrderAccepted>) st.venue_order_id = e.venue_order_id;
+          if constexpr (std::is_same_v<T, FillReceived>) cum += e.quantity.raw();
+          if constexpr (std::is_same_v<T, OrderRejected>) st.status = OrderStatus::kRejected;
+          if constexpr (std::is_same_v<T, OrderCanceled>) st.status = OrderStatus::kCanceled;
+          if constexpr (std::is_same_v<T, OrderFilled>) st.status = OrderStatus::kFilled;
+          if constexpr (std::is_same_v<T, OrderPartiallyFilled>) {
+            if (st.status == OrderStatus::kAccepted) st.status = OrderStatus::kPartiallyFilled;
+          }
+        },
+        r.payload);
+  }
+  st.cum_qty = dec(cum);
+  st.avg_price = cum > 0 ? o.order.price : Decimal{};
+  if (st.status == OrderStatus::kRejected) st.venue_order_id = VenueOrderId{};
+  actors::VenueReport r;
+  r.report_id = hash(seed_ ^ 0x57A7ULL, client_order_id.str() + "#status-" +
+                                            std::to_string(o.reports.size())) | 1U;
+  r.venue_time = 1'700'000'000'000'000'000 + static_cast<TimeNs>(o.reports.size());
+  r.payload = st;
+  sink_(r);
 }
 
 void ScriptedVenue::lose_answers(bool lose) {

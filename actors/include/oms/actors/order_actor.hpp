@@ -3,7 +3,8 @@
 // every event (it is the stream's single writer); the order actor receives the committed
 // events of its order and acts on them:
 //   - bind (a new order): place it with the venue and start the ack timer;
-//   - bind (recovering after a restart): ask the venue for the order's status;
+//   - bind (recovering after a restart): ask the venue for the order's status, or adopt it
+//     while the account runs the queries itself (in submission order);
 //   - no answer within the ack timeout (submit, cancel or amend): ask the venue for the status
 //     -- an order whose ack was lost is never assumed rejected;
 //   - cancel / amend commands: forward to the venue;
@@ -31,6 +32,8 @@ struct OrderActorConfig {
 enum class OrderTask : std::uint8_t {
   kPlace,      // a new order: send it
   kReconcile,  // rebuilt after a restart: ask the venue where it stands
+  kAdopt,      // rebuilt after a restart, the account asks the venue itself: just take it on
+  kSent,       // a new order the account has just sent (so orders leave in the account's order)
 };
 
 [[nodiscard]] caf::actor spawn_order_actor(caf::actor_system& system, OrderActorConfig config);
