@@ -1,0 +1,149 @@
+// venue-sim background drivers: recorded-stream replay (through the Binance market-data parser)
+// and the seeded random walk.
+#include "background_feed.hpp"
+
+#include <zlib.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+#include "oms/connectors/binance/market_data.hpp"
+#include "oms/connectors/sim/background.hpp"
+
+namespace oms::venue_sim {
+
+namespace {
+
+class GzLines {
+ public:
+  explicit GzLines(const std::string& path) : file_(gzopen(path.c_str(), "rb")) {
+    if (file_ == nullptr) throw std::runtime_error(path + ": cannot open");
+  }
+  ~GzLines() { gzclose(file_); }
+  GzLines(const GzLines&) = delete;
+  GzLines& operator=(const GzLines&) = delete;
+  bool next(std::string& line) {
+    line.clear();
+    char buf[65536];
+    while (gzgets(file_, buf, sizeof buf) != nullptr) {
+      line += buf;
+      if (!line.empty() && line.back() == '\n') {
+        line.pop_back();
+        return true;
+      }
+    }
+    return !line.empty();
+  }
+
+ private:
+  gzFile file_;
+};
+
+void sleep_until_or_stop(std::chrono::steady_clock::time_point t, const std::atomic<bool>& stop) {
+  while (!stop.load() && std::chrono::steady_clock::now() < t) {
+    const auto left = t - std::chrono::steady_clock::now();
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        left, std::chrono::milliseconds(100)));
+  }
+}
+
+template <class Levels>
+std::vector<sim::PriceQty> convert(const Levels& in) {
+  std::vector<sim::PriceQty> out;
+  out.reserve(in.size());
+  for (const auto& l : in) out.push_back({l.price, l.quantity});
+  return out;
+}
+
+}  // namespace
+
+ReplayStats replay_files(Front& front, const std::vector<std::string>& files, double speed,
+                         const std::atomic<bool>& stop) {
+  ReplayStats st;
+  binance::JsonParser parser;
+  binance::MarketMessage msg;
+  std::string line;
+  std::int64_t first_ns = -1;
+  const auto start = std::chrono::steady_clock::now();
+  for (const auto& file : files) {
+    const std::string name = std::filesystem::path(file).filename().string();
+    const auto us1 = name.find('_');
+    const auto us2 = name.find('_', us1 == std::string::npos ? 0 : us1 + 1);
+    if (us1 == std::string::npos || us2 == std::string::npos) {
+      throw std::runtime_error(file + ": file name is not <market>_<symbol>_<date>.gz");
+    }
+    const std::string market = name.substr(0, us1);
+    Market m;
+    if (market == "spot") m = Market::kSpot;
+    else if (market == "usdm") m = Market::kUsdm;
+    else throw std::runtime_error(file + ": market '" + market + "' is not spot or usdm");
+    std::string symbol = name.substr(us1 + 1, us2 - us1 - 1);
+    for (char& c : symbol) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    GzLines lines(file);
+    while (!stop.load() && lines.next(line)) {
+      const auto space = line.find(' ');
+      if (space == std::string::npos) {
+        ++st.errors;
+        continue;
+      }
+      if (speed > 0) {
+        const std::int64_t ns = std::strtoll(line.c_str(), nullptr, 10);
+        if (first_ns < 0) first_ns = ns;
+        const auto offset = std::chrono::nanoseconds(
+            static_cast<std::int64_t>(static_cast<double>(ns - first_ns) / speed));
+        sleep_until_or_stop(start + offset, stop);
+      }
+      line.reserve(line.size() + 64);
+      const auto r = binance::parse_market_data(parser, std::string_view(line).substr(space + 1), msg);
+      if (!r.ok()) {
+        ++st.errors;
+        continue;
+      }
+      switch (*r) {
+        case binance::MarketMessageKind::kDepthSnapshot: {
+          sim::BookSnapshotIn s{convert(msg.snapshot.bids), convert(msg.snapshot.asks)};
+          front.on_snapshot(m, symbol, s);
+          ++st.snapshots;
+          break;
+        }
+        case binance::MarketMessageKind::kDepthUpdate: {
+          sim::BookDeltaIn d{convert(msg.depth.bids), convert(msg.depth.asks)};
+          front.on_delta(m, symbol, d);
+          ++st.deltas;
+          break;
+        }
+        case binance::MarketMessageKind::kTrade: {
+          front.on_trade(m, symbol, {msg.trade.price, msg.trade.quantity, msg.trade.buyer_is_maker});
+          ++st.trades;
+          break;
+        }
+        default: ++st.skipped; break;
+      }
+    }
+  }
+  return st;
+}
+
+void random_walk(Front& front, const Instrument& ins, Decimal start_mid, std::uint64_t seed,
+                 std::chrono::milliseconds interval, const std::atomic<bool>& stop,
+                 std::size_t max_steps) {
+  sim::RandomWalk::Config c;
+  c.start_mid = start_mid;
+  c.tick = ins.rules.tick_size;
+  c.lot = ins.rules.step_size;
+  c.seed = seed;
+  sim::RandomWalk walk(c);
+  auto next = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; !stop.load() && (max_steps == 0 || i < max_steps); ++i) {
+    const auto step = walk.next();
+    front.on_snapshot(ins.market, ins.venue_symbol, step.book);
+    front.on_trade(ins.market, ins.venue_symbol, step.trade);
+    next += interval;
+    if (interval.count() > 0) sleep_until_or_stop(next, stop);
+  }
+}
+
+}  // namespace oms::venue_sim

@@ -1,0 +1,279 @@
+// venue-sim: command line, JSON config file, paper keys.
+#include "config.hpp"
+
+#include <openssl/rand.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+namespace oms::venue_sim {
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: venue-sim [options]
+Binance Spot (/api/v3) + USD-M (/fapi) compatible venue over TLS on loopback.
+  --listen HOST:PORT     default 127.0.0.1:9443; port 0 = any (the bound port is printed
+                         on stdout as "listening 127.0.0.1:PORT")
+  --cert FILE --key FILE server certificate chain and key (deploy/gen-certs makes them)
+  --config FILE          JSON: {"listen","cert","key","seed","faults","spot":{"symbols":[...]},
+                         "usdm":{"symbols":[...]},"accounts":[{"name","market","api_key",
+                         "api_secret","maker","taker","balances":{"USDT":"1000"}}],
+                         "rate_limits":{...}}
+  --paper-keys FILE      keys for the accounts (generated and written 0600 when FILE is absent)
+  --account NAME:MARKET  a paper account (market spot|usdm); default main:spot, futures:usdm
+  --replay FILE...       recorded raw streams (spot_/usdm_<symbol>_<date>.gz), in order
+  --speed X              replay speed (0 = as fast as possible; default 1)
+  --random-walk SEED     seeded random-walk background instead of a replay
+  --walk-interval-ms N   random-walk step interval (default 100)
+  --seed N               seed for fault draws and listen keys (default 1)
+  --faults SPEC          e.g. lost_ack=0.05,delay_ack=0.1,delay_ms=300,duplicate=0.02,
+                         reorder=0.02,drop_ws=0.01,error_5xx=0.01,timeout=0.01,timeout_ms=2000
+  --threads N            server I/O threads (default 2)
+)";
+
+Decimal dec(const nlohmann::json& j, const std::string& field) {
+  if (!j.is_string()) throw std::invalid_argument(field + ": expected a decimal string");
+  auto d = Decimal::parse(j.get<std::string>());
+  if (!d.ok()) throw std::invalid_argument(field + ": '" + j.get<std::string>() + "' is not a decimal");
+  return *d;
+}
+
+Market market_of(const std::string& s, const std::string& field) {
+  if (s == "spot") return Market::kSpot;
+  if (s == "usdm") return Market::kUsdm;
+  throw std::invalid_argument(field + ": '" + s + "' is not spot or usdm");
+}
+
+void listen_from(const std::string& s, Options& o) {
+  const auto colon = s.rfind(':');
+  if (colon == std::string::npos) throw std::invalid_argument("--listen: expected HOST:PORT");
+  o.host = s.substr(0, colon);
+  const long p = std::strtol(s.c_str() + colon + 1, nullptr, 10);
+  if (p < 0 || p > 65535) throw std::invalid_argument("--listen: port out of range");
+  o.port = static_cast<std::uint16_t>(p);
+}
+
+std::vector<Instrument> symbols_from(const nlohmann::json& j, Market m, const std::string& where) {
+  std::vector<Instrument> out;
+  const auto defaults = default_instruments(m);
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const auto& s = j[i];
+    const std::string f = where + "[" + std::to_string(i) + "]";
+    if (!s.contains("symbol")) throw std::invalid_argument(f + ".symbol: missing");
+    Instrument ins = defaults.front();
+    ins.venue_symbol = s["symbol"].get<std::string>();
+    if (!s.contains("base") || !s.contains("quote")) {
+      throw std::invalid_argument(f + ": base and quote are required");
+    }
+    ins.symbol.base = s["base"].get<std::string>();
+    ins.symbol.quote = s["quote"].get<std::string>();
+    if (m == Market::kUsdm) ins.symbol.settle = ins.symbol.quote;
+    auto& r = ins.rules;
+    auto opt = [&](const char* key, Decimal& slot) {
+      if (s.contains(key)) slot = dec(s[key], f + "." + key);
+    };
+    opt("tick_size", r.tick_size);
+    opt("min_price", r.min_price);
+    opt("max_price", r.max_price);
+    opt("step_size", r.step_size);
+    opt("min_qty", r.min_qty);
+    opt("max_qty", r.max_qty);
+    opt("min_notional", r.min_notional);
+    if (s.contains("max_num_orders")) r.max_num_orders = s["max_num_orders"].get<std::uint32_t>();
+    out.push_back(ins);
+  }
+  return out;
+}
+
+void load_config(const std::string& path, Options& o) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument("--config " + path + ": cannot open");
+  const auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw std::invalid_argument(path + ": not a JSON object");
+  try {
+    if (j.contains("listen")) listen_from(j["listen"].get<std::string>(), o);
+    if (j.contains("cert")) o.cert = j["cert"].get<std::string>();
+    if (j.contains("key")) o.key = j["key"].get<std::string>();
+    if (j.contains("seed")) o.front.seed = j["seed"].get<std::uint64_t>();
+    if (j.contains("faults")) o.front.faults = parse_faults(j["faults"].get<std::string>());
+    if (j.contains("spot")) {
+      o.front.spot_instruments = symbols_from(j["spot"]["symbols"], Market::kSpot, path + ": spot.symbols");
+    }
+    if (j.contains("usdm")) {
+      o.front.usdm_instruments = symbols_from(j["usdm"]["symbols"], Market::kUsdm, path + ": usdm.symbols");
+    }
+    if (j.contains("rate_limits")) {
+      const auto& l = j["rate_limits"];
+      auto& r = o.front.limits;
+      r.spot_weight_1m = l.value("spot_weight_1m", r.spot_weight_1m);
+      r.usdm_weight_1m = l.value("usdm_weight_1m", r.usdm_weight_1m);
+      r.spot_orders_10s = l.value("spot_orders_10s", r.spot_orders_10s);
+      r.usdm_orders_10s = l.value("usdm_orders_10s", r.usdm_orders_10s);
+    }
+    if (j.contains("accounts")) {
+      for (std::size_t i = 0; i < j["accounts"].size(); ++i) {
+        const auto& a = j["accounts"][i];
+        const std::string f = path + ": accounts[" + std::to_string(i) + "]";
+        AccountSpec s;
+        s.name = a.value("name", "");
+        if (s.name.empty()) throw std::invalid_argument(f + ".name: missing");
+        s.market = market_of(a.value("market", "spot"), f + ".market");
+        s.api_key = a.value("api_key", "");
+        s.api_secret = a.value("api_secret", "");
+        if (a.contains("maker")) s.maker_rate = dec(a["maker"], f + ".maker");
+        if (a.contains("taker")) s.taker_rate = dec(a["taker"], f + ".taker");
+        if (a.contains("balances")) {
+          for (const auto& [asset, amount] : a["balances"].items()) {
+            s.balances.emplace_back(asset, dec(amount, f + ".balances." + asset));
+          }
+        }
+        o.front.accounts.push_back(std::move(s));
+      }
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(path + ": " + e.what());
+  }
+}
+
+std::string random_token(std::size_t n) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::vector<unsigned char> bytes(n);
+  if (RAND_bytes(bytes.data(), static_cast<int>(n)) != 1) {
+    throw std::runtime_error("paper keys: RAND_bytes failed");
+  }
+  std::string out;
+  for (const unsigned char b : bytes) out += kAlphabet[b % 62U];
+  return out;
+}
+
+std::vector<std::pair<std::string, Decimal>> default_balances(Market m) {
+  if (m == Market::kUsdm) return {{"USDT", *Decimal::parse("100000")}};
+  return {{"USDT", *Decimal::parse("100000")}, {"BTC", *Decimal::parse("1")},
+          {"ETH", *Decimal::parse("10")}};
+}
+
+}  // namespace
+
+bool parse_options(int argc, char** argv, Options& o) {
+  o.front.spot_instruments = default_instruments(Market::kSpot);
+  o.front.usdm_instruments = default_instruments(Market::kUsdm);
+  auto need = [&](int& i, const char* flag) -> std::string {
+    if (i + 1 >= argc) throw std::invalid_argument(std::string(flag) + ": missing value");
+    return argv[++i];
+  };
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return false;
+    }
+    if (a == "--config") load_config(need(i, "--config"), o);
+    else if (a == "--listen") listen_from(need(i, "--listen"), o);
+    else if (a == "--cert") o.cert = need(i, "--cert");
+    else if (a == "--key") o.key = need(i, "--key");
+    else if (a == "--paper-keys") o.paper_keys = need(i, "--paper-keys");
+    else if (a == "--account") {
+      const std::string v = need(i, "--account");
+      const auto colon = v.find(':');
+      if (colon == std::string::npos) throw std::invalid_argument("--account: expected NAME:MARKET");
+      o.paper_accounts.emplace_back(v.substr(0, colon), market_of(v.substr(colon + 1), "--account"));
+    } else if (a == "--replay") {
+      while (i + 1 < argc && std::string_view(argv[i + 1]).substr(0, 2) != "--") o.replay.push_back(argv[++i]);
+      if (o.replay.empty()) throw std::invalid_argument("--replay: no file given");
+    } else if (a == "--speed") o.speed = std::strtod(need(i, "--speed").c_str(), nullptr);
+    else if (a == "--random-walk") {
+      o.random_walk = true;
+      o.walk_seed = std::strtoull(need(i, "--random-walk").c_str(), nullptr, 10);
+    } else if (a == "--walk-interval-ms") {
+      o.walk_interval_ms = static_cast<std::uint32_t>(std::strtoul(need(i, "--walk-interval-ms").c_str(), nullptr, 10));
+    } else if (a == "--seed") o.front.seed = std::strtoull(need(i, "--seed").c_str(), nullptr, 10);
+    else if (a == "--faults") o.front.faults = parse_faults(need(i, "--faults"));
+    else if (a == "--threads") o.threads = static_cast<unsigned>(std::strtoul(need(i, "--threads").c_str(), nullptr, 10));
+    else throw std::invalid_argument("unknown option " + a + " (see --help)");
+  }
+  if (o.cert.empty() || o.key.empty()) throw std::invalid_argument("--cert and --key are required");
+  if (o.random_walk && !o.replay.empty()) {
+    throw std::invalid_argument("--replay and --random-walk exclude each other");
+  }
+  if (o.speed < 0) throw std::invalid_argument("--speed: must be >= 0");
+  return true;
+}
+
+void apply_paper_keys(Options& o) {
+  auto& accounts = o.front.accounts;
+  for (const auto& [name, m] : o.paper_accounts) {
+    AccountSpec s;
+    s.name = name;
+    s.market = m;
+    accounts.push_back(s);
+  }
+  if (o.paper_keys.empty()) return;
+  if (accounts.empty()) {
+    for (const auto& [name, m] : {std::pair{"main", Market::kSpot}, std::pair{"futures", Market::kUsdm}}) {
+      AccountSpec s;
+      s.name = name;
+      s.market = m;
+      accounts.push_back(s);
+    }
+  }
+  nlohmann::json file = nlohmann::json::object();
+  if (std::ifstream in(o.paper_keys); in) {
+    file = nlohmann::json::parse(in, nullptr, false);
+    if (file.is_discarded() || !file.is_object()) {
+      throw std::invalid_argument("--paper-keys " + o.paper_keys + ": not a JSON object");
+    }
+    for (const auto& [name, v] : file.items()) {
+      bool found = false;
+      for (auto& a : accounts) {
+        if (a.name != name) continue;
+        found = true;
+        a.api_key = v.value("api_key", "");
+        a.api_secret = v.value("api_secret", "");
+      }
+      if (!found) {
+        AccountSpec s;
+        s.name = name;
+        s.market = market_of(v.value("market", "spot"), o.paper_keys + ": " + name + ".market");
+        s.api_key = v.value("api_key", "");
+        s.api_secret = v.value("api_secret", "");
+        accounts.push_back(s);
+      }
+    }
+  }
+  bool changed = false;
+  for (auto& a : accounts) {
+    if (a.balances.empty()) a.balances = default_balances(a.market);
+    if (!a.api_key.empty() && !a.api_secret.empty()) continue;
+    a.api_key = random_token(64);
+    a.api_secret = random_token(64);
+    file[a.name] = {{"api_key", a.api_key}, {"api_secret", a.api_secret},
+                    {"market", a.market == Market::kSpot ? "spot" : "usdm"}};
+    changed = true;
+  }
+  if (!changed) return;
+  const std::string tmp = o.paper_keys + ".tmp";
+  {
+    // Created 0600 from the start: the secrets are never readable by others, not even briefly.
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) throw std::runtime_error("--paper-keys: cannot write " + tmp);
+    const std::string text = file.dump(2) + "\n";
+    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ::fchmod(fd, 0600);
+    ::close(fd);
+    if (!ok) throw std::runtime_error("--paper-keys: cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), o.paper_keys.c_str()) != 0) {
+    throw std::runtime_error("--paper-keys: cannot rename to " + o.paper_keys);
+  }
+}
+
+}  // namespace oms::venue_sim

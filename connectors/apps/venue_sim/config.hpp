@@ -1,0 +1,36 @@
+// venue-sim's command line and JSON config file, and the paper-keys file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "front.hpp"
+
+namespace oms::venue_sim {
+
+struct Options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 9443;
+  std::string cert, key;
+  std::vector<std::string> replay;
+  double speed = 1;
+  bool random_walk = false;
+  std::uint64_t walk_seed = 1;
+  std::uint32_t walk_interval_ms = 100;
+  std::string paper_keys;
+  std::vector<std::pair<std::string, Market>> paper_accounts;  // --account NAME:spot|usdm
+  unsigned threads = 2;
+  FrontConfig front;
+};
+
+// Parses argv (and the --config JSON file it names). Throws std::invalid_argument with a
+// message naming the flag / field. Returns false for --help (usage printed).
+bool parse_options(int argc, char** argv, Options& out);
+
+// --paper-keys FILE: loads FILE when it exists (keys kept across runs), else generates keys for
+// every account without one and writes FILE (0600) as
+// {"<account>": {"api_key": "...", "api_secret": "...", "market": "spot"|"usdm"}}.
+void apply_paper_keys(Options& o);
+
+}  // namespace oms::venue_sim

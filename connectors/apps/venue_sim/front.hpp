@@ -1,0 +1,108 @@
+// venue-sim's protocol front: Binance Spot (/api/v3) and USD-M (/fapi) REST and WebSocket on
+// top of the pure simulator core (oms::sim::Venue), for oms::net::HttpsServer. It owns both
+// venues, the accounts and their keys, rate-limit buckets, listen keys, WebSocket subscribers
+// and the seeded fault injector. Everything runs under one mutex: the server's I/O threads
+// and the background driver (replay / random walk) take turns, so one order of calls gives
+// one answer.
+//
+// Determinism: order ids, trade ids, listen keys and the fault draws come from the venue and
+// the seed, never from the clock; only timestamps (and the recvWindow check) use the clock,
+// which is injectable (FrontConfig::clock_ms).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "oms/connectors/net/http.hpp"
+#include "oms/connectors/net/https_server.hpp"
+#include "oms/connectors/sim/venue.hpp"
+
+namespace oms::venue_sim {
+
+struct AccountSpec {
+  std::string name;
+  Market market = Market::kSpot;
+  std::string api_key, api_secret;
+  Decimal maker_rate = Decimal::from_raw(100'000);  // 0.001
+  Decimal taker_rate = Decimal::from_raw(100'000);
+  std::vector<std::pair<std::string, Decimal>> balances;  // asset, amount (usdm: USDT only)
+};
+
+// Probabilities in [0, 1]; each draw comes from one splitmix64 stream seeded by `seed`.
+struct FaultSpec {
+  double drop_ws = 0;     // per user-data push: drop that WebSocket instead of sending
+  double lost_ack = 0;    // per order request: execute it, then drop the connection
+  double delay_ack = 0;   // per order request: execute it, answer after delay_ms
+  double duplicate = 0;   // per user-data event: send it twice
+  double reorder = 0;     // per user-data event: swap it with the next one of the same push
+  double error_5xx = 0;   // per signed request: 503 -1001 without executing it
+  double timeout = 0;     // per order request: execute it, drop after timeout_ms (no answer)
+  std::uint32_t delay_ms = 200;
+  std::uint32_t timeout_ms = 2'000;
+  [[nodiscard]] bool any() const {
+    return drop_ws > 0 || lost_ack > 0 || delay_ack > 0 || duplicate > 0 || reorder > 0 ||
+           error_5xx > 0 || timeout > 0;
+  }
+};
+// "lost_ack=0.1,delay_ack=0.05,delay_ms=300,..."; throws std::invalid_argument naming the key.
+FaultSpec parse_faults(std::string_view spec);
+
+struct RateLimits {
+  std::uint32_t spot_weight_1m = 6'000;
+  std::uint32_t usdm_weight_1m = 2'400;
+  std::uint32_t spot_orders_10s = 100;
+  std::uint32_t spot_orders_1d = 200'000;
+  std::uint32_t usdm_orders_10s = 300;
+  std::uint32_t usdm_orders_1m = 1'200;
+  std::uint32_t ban_after_429s = 10;  // requests refused with 429 in one window before 418
+  std::uint32_t ban_seconds = 120;
+};
+
+struct FrontConfig {
+  std::vector<Instrument> spot_instruments, usdm_instruments;
+  std::vector<AccountSpec> accounts;
+  std::uint64_t seed = 1;
+  FaultSpec faults;
+  RateLimits limits;
+  std::size_t stream_depth_levels = 1'000;  // levels per side diffed into depth updates
+  std::function<std::int64_t()> clock_ms;   // empty: the system clock
+};
+
+class Front {
+ public:
+  explicit Front(FrontConfig cfg);  // throws std::invalid_argument on a bad config
+  ~Front();
+  Front(const Front&) = delete;
+  Front& operator=(const Front&) = delete;
+
+  // Registers the WebSocket paths (/ws/<stream>, /stream, /ws/<listenKey>) on server.
+  void attach(net::HttpsServer& server);
+  net::HttpResponse handle(const net::HttpRequest& req);
+
+  // Background liquidity (the caller's thread; thread-safe).
+  void on_snapshot(Market m, std::string_view symbol, const sim::BookSnapshotIn& s);
+  void on_delta(Market m, std::string_view symbol, const sim::BookDeltaIn& d);
+  void on_trade(Market m, std::string_view symbol, const sim::TradePrintIn& t);
+
+  // The listen key of an account (stable for the process, derived from the seed).
+  [[nodiscard]] std::string listen_key(std::string_view account_name) const;
+  [[nodiscard]] std::int64_t now_ms() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Instruments venue-sim lists by default: BTCUSDT and ETHUSDT on spot and USD-M with
+// Binance-like filters.
+std::vector<Instrument> default_instruments(Market m);
+
+}  // namespace oms::venue_sim

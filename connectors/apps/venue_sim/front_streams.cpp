@@ -1,0 +1,336 @@
+// venue-sim front: WebSocket streams. User data at /ws/<listenKey>; market data at
+// /ws/<stream> and /stream?streams=a/b (combined) -- spot on those paths, USD-M under the
+// "/fstream" prefix (/fstream/ws/<stream>, /fstream/stream?streams=...), since one server
+// stands in for both api.binance.com and fstream.binance.com. Depth diffs are the venue's own
+// book changes (background + client orders), one update id per change, so snapshot + diffs
+// are gap-free by construction.
+#include <cctype>
+
+#include <nlohmann/json.hpp>
+
+#include "front_impl.hpp"
+
+namespace oms::venue_sim {
+
+namespace {
+
+std::int64_t ms(TimeNs t) { return t / 1'000'000; }
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+void diff_side(const std::vector<sim::PriceQty>& now, Side side,
+               std::map<std::int64_t, Decimal>& pub, std::vector<sim::PriceQty>& changes) {
+  std::map<std::int64_t, Decimal> fresh;
+  for (const auto& l : now) fresh.emplace(side == Side::kBuy ? -l.price.raw() : l.price.raw(), l.qty);
+  for (const auto& [k, q] : pub) {
+    if (fresh.find(k) == fresh.end()) {
+      changes.push_back({Decimal::from_raw(side == Side::kBuy ? -k : k), Decimal{}});
+    }
+  }
+  for (const auto& [k, q] : fresh) {
+    const auto it = pub.find(k);
+    if (it == pub.end() || it->second != q) {
+      changes.push_back({Decimal::from_raw(side == Side::kBuy ? -k : k), q});
+    }
+  }
+  pub = std::move(fresh);
+}
+
+void levels(JsonOut& j, const std::vector<sim::PriceQty>& lv, bool spot) {
+  j.arr();
+  for (const auto& l : lv) {
+    j.arr().str(spot ? fixed8(l.price) : canon(l.price)).str(spot ? fixed8(l.qty) : canon(l.qty));
+    j.end_arr();
+  }
+  j.end_arr();
+}
+
+bool is_depth_stream(std::string_view stream, std::string_view sym_depth) {
+  if (stream.substr(0, sym_depth.size()) != sym_depth) return false;
+  const auto rest = stream.substr(sym_depth.size());
+  return rest.empty() || rest[0] == '@';
+}
+
+}  // namespace
+
+std::size_t Front::Impl::account_index(Market m, sim::ApiKeyId id) const {
+  for (std::size_t i = 0; i < accounts.size(); ++i) {
+    if (accounts[i].spec.market == m && accounts[i].id == id) return i;
+  }
+  return accounts.size();
+}
+
+void Front::Impl::send_stream(Market m, std::string_view stream, bool depth_family,
+                              const std::string& data) {
+  for (auto& [id, sub] : subs) {
+    if (sub.user_data || sub.market != m) continue;
+    for (const auto& name : sub.streams) {
+      if (depth_family ? !is_depth_stream(name, stream) : name != stream) continue;
+      if (sub.combined) {
+        JsonOut j;
+        j.obj().kv("stream", name).key("data").raw(data).end_obj();
+        sub.session->send(j.take());
+      } else {
+        sub.session->send(data);
+      }
+    }
+  }
+}
+
+void Front::Impl::publish_book(Market m, sim::SymbolIndex s, TimeNs now) {
+  MarketState& st = state(m);
+  auto& pub = st.published[s];
+  const bool spot = m == Market::kSpot;
+  std::vector<sim::PriceQty> bids, asks;
+  diff_side(st.venue->depth(s, Side::kBuy, cfg.stream_depth_levels), Side::kBuy, pub.bids, bids);
+  diff_side(st.venue->depth(s, Side::kSell, cfg.stream_depth_levels), Side::kSell, pub.asks, asks);
+  const std::string sym = lower(st.symbols[s]);
+  if (!bids.empty() || !asks.empty()) {
+    const std::uint64_t prev = pub.update_id++;
+    const auto id = static_cast<std::int64_t>(pub.update_id);
+    JsonOut j;
+    j.obj().kv("e", "depthUpdate").kn("E", ms(now));
+    if (!spot) j.kn("T", ms(now));
+    j.kv("s", st.symbols[s]).kn("U", id).kn("u", id);
+    if (!spot) j.kn("pu", static_cast<std::int64_t>(prev));
+    j.key("b");
+    levels(j, bids, spot);
+    j.key("a");
+    levels(j, asks, spot);
+    j.end_obj();
+    send_stream(m, sym + "@depth", true, j.text());
+  }
+  std::optional<sim::PriceQty> bid, ask;
+  if (!pub.bids.empty()) bid = sim::PriceQty{Decimal::from_raw(-pub.bids.begin()->first), pub.bids.begin()->second};
+  if (!pub.asks.empty()) ask = sim::PriceQty{Decimal::from_raw(pub.asks.begin()->first), pub.asks.begin()->second};
+  if (bid != pub.bid || ask != pub.ask) {
+    pub.bid = bid;
+    pub.ask = ask;
+    auto f = [&](const std::optional<sim::PriceQty>& x, bool price) {
+      const Decimal d = x ? (price ? x->price : x->qty) : Decimal{};
+      return spot ? fixed8(d) : canon(d);
+    };
+    JsonOut j;
+    j.obj();
+    if (!spot) j.kv("e", "bookTicker");
+    j.kn("u", static_cast<std::int64_t>(pub.update_id));
+    if (!spot) j.kn("E", ms(now)).kn("T", ms(now));
+    j.kv("s", st.symbols[s]).kv("b", f(bid, true)).kv("B", f(bid, false));
+    j.kv("a", f(ask, true)).kv("A", f(ask, false)).end_obj();
+    send_stream(m, sym + "@bookTicker", false, j.text());
+  }
+}
+
+void Front::Impl::publish_trade(Market m, sim::SymbolIndex s, Decimal price, Decimal qty,
+                                bool buyer_maker, TimeNs now) {
+  MarketState& st = state(m);
+  const bool spot = m == Market::kSpot;
+  auto& pub = st.published[s];
+  JsonOut j;
+  j.obj().kv("e", "trade").kn("E", ms(now));
+  if (!spot) j.kn("T", ms(now));
+  j.kv("s", st.symbols[s]).kn("t", ++pub.trade_id);
+  j.kv("p", spot ? fixed8(price) : canon(price)).kv("q", spot ? fixed8(qty) : canon(qty));
+  if (spot) j.kn("T", ms(now));
+  if (!spot) j.kv("X", "MARKET");
+  j.kb("m", buyer_maker);
+  if (spot) j.kb("M", true);
+  j.end_obj();
+  send_stream(m, lower(st.symbols[s]) + "@trade", false, j.text());
+}
+
+void Front::Impl::send_user(std::size_t account, std::vector<std::string> events) {
+  if (events.empty()) return;
+  const auto& f = cfg.faults;
+  // Faults are drawn per event in a fixed order, so a seed gives the same faults.
+  std::vector<std::string> wire;
+  for (auto& e : events) {
+    wire.push_back(e);
+    if (draw(f.duplicate)) wire.push_back(e);
+  }
+  for (std::size_t i = 0; i + 1 < wire.size(); ++i) {
+    if (draw(f.reorder)) {
+      std::swap(wire[i], wire[i + 1]);
+      ++i;
+    }
+  }
+  for (auto& [id, sub] : subs) {
+    if (!sub.user_data || sub.account != account) continue;
+    if (draw(f.drop_ws)) {
+      sub.session->drop();
+      continue;
+    }
+    for (const auto& w : wire) sub.session->send(w);
+  }
+}
+
+void Front::Impl::flush(Market m, sim::Outbox& out) {
+  MarketState& st = state(m);
+  const bool spot = m == Market::kSpot;
+  std::map<std::size_t, std::vector<std::string>> per_account;
+  std::set<sim::SymbolIndex> touched;
+  const TimeNs now = now_ns();
+  for (const auto& r : out.reports) {
+    touched.insert(r.symbol);
+    auto& ev = per_account[account_index(m, r.account)];
+    if (spot) {
+      ev.push_back(spot_execution_report(*st.venue, r));
+    } else {
+      if (r.exec_type == sim::ExecType::kTrade) ev.push_back(usdm_trade_lite(*st.venue, r));
+      ev.push_back(usdm_order_update(*st.venue, r));
+    }
+    if (r.exec_type == sim::ExecType::kTrade && !r.maker) {
+      publish_trade(m, r.symbol, r.last_price, r.last_qty, r.side == Side::kSell, now);
+    }
+  }
+  for (const auto& u : out.account_updates) {
+    auto& ev = per_account[account_index(m, u.account)];
+    ev.push_back(spot ? spot_account_position(u) : usdm_account_update(*st.venue, u));
+  }
+  for (auto& [acct, ev] : per_account) {
+    if (acct < accounts.size()) send_user(acct, std::move(ev));
+  }
+  for (const auto s : touched) publish_book(m, s, now);
+}
+
+// ---- sessions --------------------------------------------------------------------------------
+void Front::Impl::ws_open(const std::shared_ptr<net::WsSession>& s) {
+  Subscriber sub;
+  sub.session = s;
+  std::string_view target = s->target();
+  if (target.substr(0, 8) == "/fstream") {
+    sub.market = Market::kUsdm;
+    target.remove_prefix(8);
+  }
+  std::string names;
+  if (target.substr(0, 4) == "/ws/") {
+    names = std::string(target.substr(4));
+    for (std::size_t i = 0; i < accounts.size(); ++i) {
+      if (accounts[i].listen_key == names) {
+        sub.user_data = true;
+        sub.account = i;
+        sub.market = accounts[i].spec.market;
+      }
+    }
+  } else if (const auto at = target.find("streams="); at != std::string_view::npos) {
+    sub.combined = true;
+    names = std::string(target.substr(at + 8));
+    if (const auto amp = names.find('&'); amp != std::string::npos) names.resize(amp);
+  }
+  if (!sub.user_data) {
+    std::string_view rest = names;
+    while (!rest.empty()) {
+      const auto slash = rest.find('/');
+      if (!rest.substr(0, slash).empty()) sub.streams.insert(std::string(rest.substr(0, slash)));
+      rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+    }
+  }
+  subs[s->id()] = std::move(sub);
+}
+
+void Front::Impl::ws_close(net::WsSession& s) { subs.erase(s.id()); }
+
+// {"method":"SUBSCRIBE"|"UNSUBSCRIBE"|"LIST_SUBSCRIPTIONS","params":[...],"id":N}
+void Front::Impl::ws_text(net::WsSession& s, std::string_view text) {
+  const auto it = subs.find(s.id());
+  if (it == subs.end()) return;
+  const auto doc = nlohmann::json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("method")) {
+    s.send(R"({"error":{"code":2,"msg":"Invalid request: request ID must be an unsigned integer"}})");
+    return;
+  }
+  const auto id = doc.value("id", nlohmann::json());
+  const std::string method = doc["method"].is_string() ? doc["method"].get<std::string>() : "";
+  nlohmann::json reply = {{"result", nullptr}, {"id", id}};
+  if (method == "SUBSCRIBE" || method == "UNSUBSCRIBE") {
+    if (doc.contains("params") && doc["params"].is_array()) {
+      for (const auto& p : doc["params"]) {
+        if (!p.is_string()) continue;
+        if (method == "SUBSCRIBE") it->second.streams.insert(p.get<std::string>());
+        else it->second.streams.erase(p.get<std::string>());
+      }
+    }
+  } else if (method == "LIST_SUBSCRIPTIONS") {
+    reply["result"] = nlohmann::json::array();
+    for (const auto& n : it->second.streams) reply["result"].push_back(n);
+  } else {
+    s.send(R"({"error":{"code":2,"msg":"Invalid request: unknown method"}})");
+    return;
+  }
+  s.send(reply.dump());
+}
+
+void Front::attach(net::HttpsServer& server) {
+  Impl* impl = impl_.get();
+  net::WsHandler h;
+  h.on_open = [impl](const std::shared_ptr<net::WsSession>& s) {
+    std::lock_guard lock(impl->mu);
+    impl->ws_open(s);
+  };
+  h.on_close = [impl](net::WsSession& s) {
+    std::lock_guard lock(impl->mu);
+    impl->ws_close(s);
+  };
+  h.on_text = [impl](net::WsSession& s, std::string_view text) {
+    std::lock_guard lock(impl->mu);
+    impl->ws_text(s, text);
+  };
+  std::lock_guard lock(impl->mu);
+  for (const auto& a : impl->accounts) {
+    server.add_websocket("/ws/" + a.listen_key, h);
+    server.add_websocket("/fstream/ws/" + a.listen_key, h);
+  }
+  server.add_websocket("/stream", h);
+  server.add_websocket("/fstream/stream", h);
+  for (const MarketState* st : {&impl->spot_m, &impl->usdm_m}) {
+    const std::string prefix = st->market == Market::kSpot ? "/ws/" : "/fstream/ws/";
+    for (const auto& sym : st->symbols) {
+      const std::string l = lower(sym);
+      for (const char* suffix : {"@depth", "@depth@100ms", "@depth@250ms", "@depth@500ms",
+                                 "@depth@0ms", "@bookTicker", "@trade"}) {
+        server.add_websocket(prefix + l + suffix, h);
+      }
+    }
+  }
+}
+
+// ---- background ------------------------------------------------------------------------------
+void Front::on_snapshot(Market m, std::string_view symbol, const sim::BookSnapshotIn& s) {
+  std::lock_guard lock(impl_->mu);
+  auto& st = impl_->state(m);
+  const auto idx = st.venue->find_symbol(symbol);
+  if (!idx) return;
+  sim::Outbox out;
+  st.venue->on_snapshot(*idx, s, impl_->now_ns(), out);
+  impl_->flush(m, out);
+  impl_->publish_book(m, *idx, impl_->now_ns());
+}
+
+void Front::on_delta(Market m, std::string_view symbol, const sim::BookDeltaIn& d) {
+  std::lock_guard lock(impl_->mu);
+  auto& st = impl_->state(m);
+  const auto idx = st.venue->find_symbol(symbol);
+  if (!idx) return;
+  sim::Outbox out;
+  st.venue->on_delta(*idx, d, impl_->now_ns(), out);
+  impl_->flush(m, out);
+  impl_->publish_book(m, *idx, impl_->now_ns());
+}
+
+void Front::on_trade(Market m, std::string_view symbol, const sim::TradePrintIn& t) {
+  std::lock_guard lock(impl_->mu);
+  auto& st = impl_->state(m);
+  const auto idx = st.venue->find_symbol(symbol);
+  if (!idx) return;
+  sim::Outbox out;
+  const TimeNs now = impl_->now_ns();
+  st.venue->on_trade(*idx, t, now, out);
+  impl_->publish_trade(m, *idx, t.price, t.qty, t.buyer_is_maker, now);
+  impl_->flush(m, out);
+}
+
+}  // namespace oms::venue_sim

@@ -1,0 +1,79 @@
+// venue-sim: a Binance Spot + USD-M compatible venue over TLS on loopback (see --help).
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "background_feed.hpp"
+#include "config.hpp"
+#include "front.hpp"
+#include "oms/connectors/net/https_server.hpp"
+
+int main(int argc, char** argv) {
+  using namespace oms::venue_sim;
+  Options o;
+  try {
+    if (!parse_options(argc, argv, o)) return 0;
+    apply_paper_keys(o);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "venue-sim: %s\n", e.what());
+    return 2;
+  }
+  // Block the stop signals before any thread starts, so only sigwait sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  try {
+    Front front(o.front);
+    oms::net::HttpsServerConfig sc;
+    sc.bind_address = o.host;
+    sc.port = o.port;
+    sc.tls = {o.cert, o.key};
+    sc.threads = o.threads;
+    oms::net::HttpsServer server(sc, [&front](const oms::net::HttpRequest& r) { return front.handle(r); });
+    front.attach(server);
+    server.start();
+    std::printf("listening %s:%u\n", o.host.c_str(), static_cast<unsigned>(server.port()));
+    std::fflush(stdout);
+
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> feeders;
+    if (!o.replay.empty()) {
+      feeders.emplace_back([&] {
+        try {
+          const auto st = replay_files(front, o.replay, o.speed, stop);
+          std::fprintf(stderr,
+                       "venue-sim: replay done: %zu snapshots, %zu deltas, %zu trades, %zu "
+                       "skipped, %zu errors\n",
+                       st.snapshots, st.deltas, st.trades, st.skipped, st.errors);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "venue-sim: replay: %s\n", e.what());
+        }
+      });
+    } else if (o.random_walk) {
+      std::uint64_t seed = o.walk_seed;
+      for (const auto* list : {&o.front.spot_instruments, &o.front.usdm_instruments}) {
+        for (const auto& ins : *list) {
+          const bool btc = ins.symbol.base == "BTC";
+          const auto mid = *oms::Decimal::parse(btc ? "60000" : "3000");
+          feeders.emplace_back([&front, ins, mid, seed, &o, &stop] {
+            random_walk(front, ins, mid, seed, std::chrono::milliseconds(o.walk_interval_ms), stop);
+          });
+          ++seed;
+        }
+      }
+    }
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    std::fprintf(stderr, "venue-sim: signal %d, stopping\n", sig);
+    stop = true;
+    for (auto& t : feeders) t.join();
+    server.stop();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "venue-sim: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,391 @@
+// BinanceAccount: one account's order worker, order answers as reports, and the synchronous
+// administrative calls shared by spot and USD-M.
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+#include "exchange_internal.hpp"
+#include "oms/connectors/binance/exchange_info.hpp"
+
+namespace oms::binance {
+
+BinanceAccount::BinanceAccount(BinanceVenue::Shared& shared, std::size_t index,
+                               BinanceAccountConfig cfg)
+    : shared_(shared), index_(index), account_(cfg.account) {
+  auth_.api_key = std::move(cfg.credentials.api_key);
+  const std::string who = "binance account " + std::to_string(account_.value);
+  if (!cfg.credentials.private_key.empty()) {
+    auto s = signing::BinanceSigner::pem(cfg.credentials.private_key.view());
+    if (!s) throw std::runtime_error(who + ": private key: " + s.error().message);
+    auth_.signer.emplace(std::move(s).value());
+  } else if (!cfg.credentials.api_secret.empty()) {
+    auto s = signing::BinanceSigner::hmac(cfg.credentials.api_secret.view());
+    if (!s) throw std::runtime_error(who + ": api secret: " + s.error().message);
+    auth_.signer.emplace(std::move(s).value());
+  }
+}
+
+BinanceAccount::~BinanceAccount() {
+  stop();
+}
+
+ExchangeResult<Unit> BinanceAccount::start(ReportSink sink) {
+  {
+    std::lock_guard lk(sink_mutex_);
+    sink_ = std::move(sink);
+  }
+  {
+    std::lock_guard lk(queue_mutex_);
+    if (running_) return Unit{};
+    running_ = true;
+  }
+  worker_ = std::thread([this] { worker_loop(); });
+  if (shared_.cfg.user_data_stream) {
+    if (auto r = open_user_stream(); !r) {
+      stop();
+      return r;
+    }
+  }
+  return Unit{};
+}
+
+void BinanceAccount::stop() {
+  std::unique_ptr<net::WssClient> stream;
+  {
+    std::lock_guard lk(stream_mutex_);
+    stream = std::move(stream_);
+  }
+  if (stream) stream->stop();
+  {
+    std::lock_guard lk(queue_mutex_);
+    running_ = false;
+  }
+  queue_cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+  std::lock_guard lk(sink_mutex_);
+  sink_ = nullptr;
+}
+
+void BinanceAccount::enqueue(std::function<void()> job) {
+  {
+    std::lock_guard lk(queue_mutex_);
+    if (!running_) {
+      spdlog::warn("binance account {}: not started, request dropped", account_.value);
+      return;
+    }
+    jobs_.push_back(std::move(job));
+  }
+  queue_cv_.notify_one();
+}
+
+void BinanceAccount::worker_loop() {
+  std::unique_lock lk(queue_mutex_);
+  for (;;) {
+    queue_cv_.wait(lk, [this] { return !running_ || !jobs_.empty(); });
+    if (!running_) return;  // queued orders are dropped: the actors' timeouts query them
+    auto job = std::move(jobs_.front());
+    jobs_.pop_front();
+    lk.unlock();
+    job();
+    lk.lock();
+  }
+}
+
+void BinanceAccount::place(const SubmitOrder& order) {
+  enqueue([this, order] { do_place(order); });
+}
+void BinanceAccount::cancel(const CancelOrder& c) {
+  enqueue([this, c] { do_cancel(c); });
+}
+void BinanceAccount::amend(const AmendOrder& a) {
+  enqueue([this, a] { do_amend(a); });
+}
+void BinanceAccount::place_batch(const SubmitBatch& b) {
+  enqueue([this, b] { do_place_batch(b); });
+}
+void BinanceAccount::cancel_batch(std::span<const CancelOrder> cancels) {
+  enqueue(
+      [this, c = std::vector<CancelOrder>(cancels.begin(), cancels.end())] { do_cancel_batch(c); });
+}
+void BinanceAccount::query(InstrumentId instrument, const ClientOrderIdText& cid) {
+  enqueue([this, instrument, cid] { do_query(instrument, cid); });
+}
+
+ExchangeResult<net::HttpResponse> BinanceAccount::send(const RestRequest& req,
+                                                       std::string_view what) {
+  return check(shared_.send(index_, req, &auth_, what), what);
+}
+
+void BinanceAccount::emit(std::vector<EventPayload>& events, std::uint64_t venue_order_id,
+                          std::uint64_t time_key, TimeNs venue_time) {
+  std::lock_guard lk(sink_mutex_);
+  for (const auto& e : events) {
+    if (!sink_) break;
+    sink_(
+        ExchangeReport{report_id(account_, market(), e, venue_order_id, time_key), venue_time, e});
+  }
+  events.clear();
+}
+
+void BinanceAccount::reject(InstrumentId instrument, const ClientOrderIdText& cid,
+                            std::uint16_t code, std::int32_t venue_code, std::string_view reason) {
+  OrderRejected r{account_, instrument, cid, code, venue_code, {}};
+  if (!r.reason.assign(reason)) (void)r.reason.assign(reason.substr(0, ReasonText::kCapacity));
+  std::vector<EventPayload> ev{r};
+  emit(ev, 0, 0, wall_now_ns());
+}
+
+void BinanceAccount::remember(const SubmitOrder& o) {
+  std::lock_guard lk(orders_mutex_);
+  placed_[o.client_order_id.str()] = o;
+}
+
+void BinanceAccount::do_place(const SubmitOrder& o) {
+  const Instrument* in = shared_.instrument(o.instrument);
+  if (in == nullptr)
+    return reject(o.instrument, o.client_order_id,
+                  static_cast<std::uint16_t>(ExchangeErrorCode::kUnknownInstrument), 0,
+                  "instrument not configured for this venue");
+  auto req = new_order_req(*in, o);
+  if (!req)
+    return reject(o.instrument, o.client_order_id,
+                  static_cast<std::uint16_t>(ExchangeErrorCode::kBadRequest), 0,
+                  req.error().message);
+  remember(o);
+  handle_order_response(send(*req, "new order"), o.instrument, o.client_order_id, "new order");
+}
+
+void BinanceAccount::handle_order_response(const ExchangeResult<net::HttpResponse>& r,
+                                           InstrumentId instrument, const ClientOrderIdText& cid,
+                                           std::string_view what) {
+  if (r) return handle_order_body(r->body, instrument);
+  const ExchangeError& e = r.error();
+  switch (e.code) {
+    case ExchangeErrorCode::kMaybeSent:
+    case ExchangeErrorCode::kBadResponse:
+      // Never assume: no report; the order's ack timeout queries it by client order id.
+      spdlog::warn("binance account {} {} {}: outcome unknown: {}", account_.value, what,
+                   cid.view(), e.message);
+      return;
+    default:
+      // Not executed: refused before sending, or a venue error body (-2010, -1013, 429 ...).
+      return reject(instrument, cid, static_cast<std::uint16_t>(e.code), e.venue_code, e.message);
+  }
+}
+
+void BinanceAccount::handle_order_body(std::string_view body, InstrumentId instrument) {
+  JsonParser parser;
+  OrderInfo info;
+  if (auto p = parse_order(parser, body, info); !p) {
+    spdlog::warn("binance account {}: order response: {}", account_.value, p.error().message);
+    return;  // unknown outcome: the ack timeout queries
+  }
+  std::vector<EventPayload> events;
+  order_info_events(info, account_, instrument, futures(), events);
+  emit(events, info.order_id, 0, ms_to_ns(info.time));
+}
+
+void BinanceAccount::do_cancel(const CancelOrder& c) {
+  const Instrument* in = shared_.instrument(c.instrument);
+  if (in == nullptr) return;
+  auto req = cancel_req(*in, c.client_order_id);
+  if (!req) {
+    spdlog::warn("binance account {} cancel: {}", account_.value, req.error().message);
+    return;
+  }
+  auto r = send(*req, "cancel order");
+  if (r) return handle_order_body(r->body, c.instrument);
+  // A cancel the venue refused (-2011 unknown order, already filled ...) has no event of its
+  // own: ask the venue what the order's state is instead.
+  spdlog::info("binance account {} cancel {}: {}", account_.value, c.client_order_id.view(),
+               r.error().message);
+  if (r.error().code != ExchangeErrorCode::kRateLimited) do_query(c.instrument, c.client_order_id);
+}
+
+void BinanceAccount::do_query(InstrumentId instrument, const ClientOrderIdText& cid) {
+  const Instrument* in = shared_.instrument(instrument);
+  if (in == nullptr) return;
+  auto req = query_req(*in, cid);
+  if (!req) return;
+  const std::uint64_t serial = ++query_serial_;
+  auto r = send(*req, "query order");
+  std::vector<EventPayload> events;
+  if (!r) {
+    if (r.error().code != ExchangeErrorCode::kUnknownOrder) {
+      spdlog::warn("binance account {} query {}: {}", account_.value, cid.view(),
+                   r.error().message);
+      return;  // no answer: the caller's timer asks again
+    }
+    // -2013: the venue never accepted it.
+    OrderStatusReconciled s;
+    s.account = account_;
+    s.instrument = instrument;
+    s.client_order_id = cid;
+    s.status = OrderStatus::kRejected;
+    events.emplace_back(s);
+    emit(events, 0, serial, wall_now_ns());
+    return;
+  }
+  JsonParser parser;
+  OrderInfo info;
+  if (auto p = parse_order(parser, r->body, info); !p) {
+    spdlog::warn("binance account {} query: {}", account_.value, p.error().message);
+    return;
+  }
+  events.emplace_back(reconciled(info, account_, instrument, futures()));
+  emit(events, info.order_id, serial, ms_to_ns(info.time));
+}
+
+std::optional<SubmitOrder> BinanceAccount::order_template(const Instrument& in,
+                                                          const ClientOrderIdText& cid) {
+  {
+    std::lock_guard lk(orders_mutex_);
+    if (auto it = placed_.find(cid.str()); it != placed_.end()) return it->second;
+  }
+  auto req = query_req(in, cid);
+  if (!req) return std::nullopt;
+  auto r = send(*req, "query order");
+  if (!r) return std::nullopt;
+  JsonParser parser;
+  OrderInfo info;
+  if (!parse_order(parser, r->body, info)) return std::nullopt;
+  SubmitOrder o;
+  o.account = account_;
+  o.instrument = in.id;
+  o.client_order_id = cid;
+  o.side = info.side;
+  o.price = info.price;
+  o.quantity = info.orig_qty;
+  o.reduce_only = info.reduce_only;
+  const auto tif = info.time_in_force.view();
+  o.tif = tif == "IOC"   ? TimeInForce::kIoc
+          : tif == "FOK" ? TimeInForce::kFok
+          : tif == "GTX" ? TimeInForce::kPostOnly
+                         : TimeInForce::kGtc;
+  if (info.order_type.view() == "LIMIT_MAKER") o.tif = TimeInForce::kPostOnly;
+  o.order_type = info.order_type.view() == "MARKET" ? OrderType::kMarket : OrderType::kLimit;
+  return o;
+}
+
+// ---- administration ---------------------------------------------------------------------------
+
+namespace {
+template <class T>
+ExchangeResult<T> fail(ExchangeErrorCode code, std::string message) {
+  return Unexpected{exchange_error(code, std::move(message))};
+}
+}  // namespace
+
+ExchangeResult<std::vector<OrderStatusReconciled>> BinanceAccount::open_orders(
+    InstrumentId instrument) {
+  const Instrument* in = nullptr;
+  if (instrument.valid()) {
+    auto r = shared_.require(instrument, "open orders");
+    if (!r) return Unexpected{std::move(r).error()};
+    in = *r;
+  }
+  auto req = open_orders_req(in);
+  if (!req)
+    return fail<std::vector<OrderStatusReconciled>>(ExchangeErrorCode::kBadRequest,
+                                                    req.error().message);
+  auto r = send(*req, "open orders");
+  if (!r) return Unexpected{std::move(r).error()};
+  JsonParser parser;
+  std::vector<OrderInfo> orders;
+  if (auto p = parse_orders(parser, r->body, orders); !p)
+    return fail<std::vector<OrderStatusReconciled>>(ExchangeErrorCode::kBadResponse,
+                                                    "open orders: " + p.error().message);
+  std::vector<OrderStatusReconciled> out;
+  for (const auto& o : orders) {
+    auto id = shared_.lookup(o.symbol.view());
+    out.push_back(reconciled(o, account_, id.value_or(InstrumentId{}), futures()));
+  }
+  return out;
+}
+
+ExchangeResult<std::vector<OrderStatusReconciled>> BinanceAccount::all_orders(
+    InstrumentId instrument, TimeNs since) {
+  auto in = shared_.require(instrument, "all orders");
+  if (!in) return Unexpected{std::move(in).error()};
+  HistoryQuery q;
+  q.start_time_ms = since / 1'000'000;
+  auto req = all_orders_req(**in, q);
+  if (!req)
+    return fail<std::vector<OrderStatusReconciled>>(ExchangeErrorCode::kBadRequest,
+                                                    req.error().message);
+  auto r = send(*req, "all orders");
+  if (!r) return Unexpected{std::move(r).error()};
+  JsonParser parser;
+  std::vector<OrderInfo> orders;
+  if (auto p = parse_orders(parser, r->body, orders); !p)
+    return fail<std::vector<OrderStatusReconciled>>(ExchangeErrorCode::kBadResponse,
+                                                    "all orders: " + p.error().message);
+  std::vector<OrderStatusReconciled> out;
+  for (const auto& o : orders) out.push_back(reconciled(o, account_, instrument, futures()));
+  return out;
+}
+
+ExchangeResult<std::vector<FillReceived>> BinanceAccount::my_trades(InstrumentId instrument,
+                                                                    TimeNs since) {
+  auto in = shared_.require(instrument, "my trades");
+  if (!in) return Unexpected{std::move(in).error()};
+  HistoryQuery q;
+  q.start_time_ms = since / 1'000'000;
+  auto req = trades_req(**in, q);
+  if (!req)
+    return fail<std::vector<FillReceived>>(ExchangeErrorCode::kBadRequest, req.error().message);
+  auto r = send(*req, "my trades");
+  if (!r) return Unexpected{std::move(r).error()};
+  JsonParser parser;
+  std::vector<AccountTrade> trades;
+  if (auto p = parse_account_trades(parser, r->body, trades); !p)
+    return fail<std::vector<FillReceived>>(ExchangeErrorCode::kBadResponse,
+                                           "my trades: " + p.error().message);
+  std::vector<FillReceived> out;
+  for (const auto& t : trades) {
+    FillReceived f;
+    f.account = account_;
+    f.instrument = instrument;
+    (void)f.trade_id.assign(std::to_string(t.id));
+    f.side = t.side;
+    f.price = t.price;
+    f.quantity = t.quantity;
+    f.fee = t.commission;
+    f.fee_asset = t.commission_asset;
+    f.liquidity = t.is_maker ? Liquidity::kMaker : Liquidity::kTaker;
+    out.push_back(f);  // client order id: not in the trade list (join by orderId if needed)
+  }
+  return out;
+}
+
+ExchangeResult<std::vector<Instrument>> BinanceAccount::exchange_rules() {
+  auto req = exchange_info(market());
+  if (!req)
+    return fail<std::vector<Instrument>>(ExchangeErrorCode::kBadRequest, req.error().message);
+  auto r = check(shared_.send(index_, *req, nullptr, "exchangeInfo"), "exchangeInfo");
+  if (!r) return Unexpected{std::move(r).error()};
+  auto parsed = parse_exchange_info(r->body, market());
+  if (!parsed)
+    return fail<std::vector<Instrument>>(ExchangeErrorCode::kBadResponse,
+                                         "exchangeInfo: " + parsed.error().message);
+  for (auto& in : *parsed)
+    if (auto id = shared_.lookup(in.venue_symbol)) in.id = *id;
+  return std::move(parsed).value();
+}
+
+ExchangeResult<Unit> BinanceAccount::subscribe_market_data(
+    std::span<const InstrumentId> instruments, MarketDataStreams streams, MarketDataSink sink) {
+  if (instruments.empty() || !sink)
+    return fail<Unit>(ExchangeErrorCode::kBadRequest, "market data: no instruments or no sink");
+  for (InstrumentId id : instruments)
+    if (auto r = shared_.require(id, "market data"); !r) return Unexpected{std::move(r).error()};
+  auto feed = std::make_unique<MarketDataFeed>(
+      shared_, std::vector<InstrumentId>(instruments.begin(), instruments.end()), streams,
+      std::move(sink));
+  feed->start();
+  std::lock_guard lk(shared_.feeds_mutex);
+  shared_.feeds.push_back(std::move(feed));
+  return Unit{};
+}
+
+}  // namespace oms::binance

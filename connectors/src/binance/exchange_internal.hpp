@@ -1,0 +1,312 @@
+// Internals of BinanceVenue: the shared venue state, the per-account Exchange (BinanceAccount)
+// and its two markets (BinanceSpot, BinanceUsdm), report ids, the market-data feed.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "oms/connectors/binance/exchange_binance.hpp"
+#include "oms/connectors/binance/market_data.hpp"
+#include "oms/connectors/binance/requests.hpp"
+#include "oms/connectors/binance/rest_response.hpp"
+#include "oms/connectors/binance/user_data.hpp"
+#include "oms/connectors/net/wss_client.hpp"
+#include "oms/connectors/signing.hpp"
+
+namespace oms::binance {
+
+class BinanceAccount;
+
+// One market-data subscription: a combined-stream WSS connection and the REST snapshots that
+// go with its depth diffs. Diffs are passed on in stream order as they arrive (BookCore buffers
+// them until its snapshot); the snapshot is fetched AFTER the first diff of the stream (the
+// venue's order: open the stream, buffer, then GET depth) and again after any gap in the
+// diffs, a reconnect, or a snapshot older than the first diff it must precede.
+class MarketDataFeed {
+ public:
+  MarketDataFeed(BinanceVenue::Shared& shared, std::vector<InstrumentId> instruments,
+                 MarketDataStreams streams, MarketDataSink sink);
+  ~MarketDataFeed();
+  MarketDataFeed(const MarketDataFeed&) = delete;
+  MarketDataFeed& operator=(const MarketDataFeed&) = delete;
+  void start();
+  void stop();
+
+ private:
+  struct Book {
+    InstrumentId instrument;
+    std::uint64_t last_u = 0;   // u of the last diff passed on (0: none since (re)connect)
+    std::uint64_t first_u = 0;  // U of the first diff since the last snapshot request
+    bool synced = false;        // a snapshot matching the stream was passed on
+    bool pending = false;       // a snapshot request is queued or in flight
+    bool again = false;         // a gap while pending: fetch once more after it
+  };
+  void on_message(std::string_view msg);
+  void on_depth(const DepthUpdate& d, TimeNs t);
+  void request_snapshot(Book& b);  // mutex_ held
+  void snapshot_loop();
+  Book* book_of(std::string_view symbol);
+
+  BinanceVenue::Shared& shared_;
+  MarketDataStreams streams_;
+  MarketDataSink sink_;
+  std::mutex mutex_;  // books_, the queue, and the order of everything passed to sink_
+  std::condition_variable cv_;
+  std::vector<Book> books_;
+  std::deque<std::size_t> snapshot_queue_;  // indexes into books_
+  bool stopping_ = false;
+  std::thread snapshot_thread_;
+  std::unique_ptr<net::WssClient> stream_;
+  JsonParser parser_;  // the stream's thread only
+  MarketMessage msg_;
+  std::vector<BookDelta> deltas_;
+};
+
+[[nodiscard]] TimeNs wall_now_ns() noexcept;
+[[nodiscard]] inline TimeNs ms_to_ns(std::uint64_t ms) noexcept {
+  return static_cast<TimeNs>(ms) * 1'000'000;
+}
+[[nodiscard]] ExchangeError exchange_error(ExchangeErrorCode code, std::string message,
+                                           std::int32_t venue_code = 0);
+
+// Keys and signer of one account. The signer is not thread-safe: `mutex` guards it.
+struct AccountAuth {
+  std::mutex mutex;
+  secrets::SecureBuffer api_key;
+  std::optional<signing::BinanceSigner> signer;
+};
+
+struct BinanceVenue::Shared {
+  explicit Shared(BinanceConfig c);
+
+  BinanceConfig cfg;
+  net::HttpsPool pool;
+  mutable std::mutex limiter_mutex;
+  RateLimiter limiter;
+  std::atomic<std::int64_t> offset_ms{0};
+  std::unordered_map<std::uint32_t, Instrument> by_id;  // InstrumentId value -> instrument
+  std::unordered_map<std::string, InstrumentId> by_symbol;
+  InstrumentLookup lookup;
+  std::vector<std::unique_ptr<BinanceAccount>> accounts;
+  std::mutex feeds_mutex;
+  std::vector<std::unique_ptr<MarketDataFeed>> feeds;  // destroyed before the pool
+
+  // Maintenance thread (time sync, listenKey keepalive / renewal) and waits for budgets.
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool stopping = false;  // guarded by mutex
+  std::thread maintenance;
+  void maintenance_loop();
+  void notify();  // wakes the maintenance thread (a listenKey to renew)
+
+  [[nodiscard]] const Instrument* instrument(InstrumentId id) const;
+  [[nodiscard]] ExchangeResult<const Instrument*> require(InstrumentId id,
+                                                          std::string_view what) const;
+  [[nodiscard]] ExchangeResult<std::int64_t> sync_time();
+
+  // Admits (waiting if the budget frees soon), renders (signing with auth), sends, feeds the
+  // limiter. Any HTTP status is a success here; see check() for statuses.
+  [[nodiscard]] ExchangeResult<net::HttpResponse> send(std::size_t account_index,
+                                                       const RestRequest& req, AccountAuth* auth,
+                                                       std::string_view what);
+};
+
+// A 2xx response, or the ExchangeError its status and body say (venue code from the body;
+// 5xx and -1007 as kMaybeSent: the venue may have executed it).
+[[nodiscard]] ExchangeResult<net::HttpResponse> check(ExchangeResult<net::HttpResponse> r,
+                                                      std::string_view what);
+
+// ---- report ids and REST -> events (exchange_reports.cpp) -----------------------------------
+// Stable per venue fact: the same fact from REST and from the stream gets the same id.
+// venue_order_id: Binance orderId; time_key: an update time for balances / positions, the
+// query serial for OrderStatusReconciled.
+[[nodiscard]] EventId report_id(AccountId account, Market market, const EventPayload& event,
+                                std::uint64_t venue_order_id, std::uint64_t time_key);
+// An order REST response (new order, cancel, modify) as the events the stream would give.
+void order_info_events(const OrderInfo& o, AccountId account, InstrumentId instrument, bool futures,
+                       std::vector<EventPayload>& out);
+[[nodiscard]] OrderStatusReconciled reconciled(const OrderInfo& o, AccountId account,
+                                               InstrumentId instrument, bool futures);
+[[nodiscard]] Decimal average_price(const OrderInfo& o, bool futures);
+[[nodiscard]] std::string order_id_text(std::uint64_t id);
+
+// ---- one account ------------------------------------------------------------------------------
+class BinanceAccount : public Exchange {
+ public:
+  BinanceAccount(BinanceVenue::Shared& shared, std::size_t index, BinanceAccountConfig cfg);
+  ~BinanceAccount() override;
+
+  [[nodiscard]] ExchangeId exchange() const noexcept override { return ExchangeId::kBinance; }
+  [[nodiscard]] Market market() const noexcept override { return shared_.cfg.market; }
+  [[nodiscard]] AccountId account() const noexcept override { return account_; }
+
+  [[nodiscard]] ExchangeResult<Unit> start(ReportSink sink) override;
+  void stop() override;
+
+  void place(const SubmitOrder& order) override;
+  void cancel(const CancelOrder& cancel) override;
+  void amend(const AmendOrder& amend) override;
+  void place_batch(const SubmitBatch& batch) override;
+  void cancel_batch(std::span<const CancelOrder> cancels) override;
+  void query(InstrumentId instrument, const ClientOrderIdText& client_order_id) override;
+
+  [[nodiscard]] ExchangeResult<std::vector<OrderStatusReconciled>> open_orders(
+      InstrumentId instrument) override;
+  [[nodiscard]] ExchangeResult<std::vector<OrderStatusReconciled>> all_orders(
+      InstrumentId instrument, TimeNs since) override;
+  [[nodiscard]] ExchangeResult<std::vector<FillReceived>> my_trades(InstrumentId instrument,
+                                                                    TimeNs since) override;
+  [[nodiscard]] ExchangeResult<std::vector<Instrument>> exchange_rules() override;
+  [[nodiscard]] ExchangeResult<Unit> subscribe_market_data(
+      std::span<const InstrumentId> instruments, MarketDataStreams streams,
+      MarketDataSink sink) override;
+
+  // Maintenance thread: keepalive when due, a new key + stream when lost.
+  void maintain_user_stream(std::chrono::steady_clock::time_point now);
+
+ protected:
+  // ---- market hooks ----
+  [[nodiscard]] virtual Req new_order_req(const Instrument& in, const SubmitOrder& o) = 0;
+  [[nodiscard]] virtual Req cancel_req(const Instrument& in, const ClientOrderIdText& cid) = 0;
+  [[nodiscard]] virtual Req query_req(const Instrument& in, const ClientOrderIdText& cid) = 0;
+  [[nodiscard]] virtual Req open_orders_req(const Instrument* in) = 0;
+  [[nodiscard]] virtual Req all_orders_req(const Instrument& in, const HistoryQuery& q) = 0;
+  [[nodiscard]] virtual Req trades_req(const Instrument& in, const HistoryQuery& q) = 0;
+  [[nodiscard]] virtual Req listen_key_req(HttpMethod m, std::string_view key) = 0;
+  virtual void do_amend(const AmendOrder& a) = 0;
+  virtual void do_place_batch(const SubmitBatch& b) = 0;
+  virtual void do_cancel_batch(const std::vector<CancelOrder>& c) = 0;
+  [[nodiscard]] bool futures() const noexcept { return shared_.cfg.market == Market::kUsdm; }
+  // A stream order update the market maps itself (spot: the legs of our cancel-replace);
+  // false: the default to_events mapping.
+  [[nodiscard]] virtual bool translate_update(const OrderUpdate&, InstrumentId,
+                                              std::vector<EventPayload>&) {
+    return false;
+  }
+
+  // ---- helpers for the markets (worker thread) ----
+  [[nodiscard]] ExchangeResult<net::HttpResponse> send(const RestRequest& req,
+                                                       std::string_view what);
+  void do_place(const SubmitOrder& o);
+  void do_cancel(const CancelOrder& c);
+  void do_query(InstrumentId instrument, const ClientOrderIdText& cid);
+  // The REST answer to an order request: reports, a rejection, or nothing (maybe sent).
+  void handle_order_response(const ExchangeResult<net::HttpResponse>& r, InstrumentId instrument,
+                             const ClientOrderIdText& cid, std::string_view what);
+  void handle_order_body(std::string_view body, InstrumentId instrument);
+  void reject(InstrumentId instrument, const ClientOrderIdText& cid, std::uint16_t code,
+              std::int32_t venue_code, std::string_view reason);
+  void emit(std::vector<EventPayload>& events, std::uint64_t venue_order_id, std::uint64_t time_key,
+            TimeNs venue_time);
+  // The order as placed (side, type, tif) for amends; from the cache, else a query.
+  [[nodiscard]] std::optional<SubmitOrder> order_template(const Instrument& in,
+                                                          const ClientOrderIdText& cid);
+  void remember(const SubmitOrder& o);
+
+  BinanceVenue::Shared& shared_;
+  std::size_t index_;
+  AccountId account_;
+  AccountAuth auth_;
+
+ private:
+  void enqueue(std::function<void()> job);
+  void worker_loop();
+  void on_user_data(std::string_view msg);
+  [[nodiscard]] ExchangeResult<std::string> create_listen_key();
+  [[nodiscard]] ExchangeResult<Unit> open_user_stream();
+
+  std::mutex sink_mutex_;
+  ReportSink sink_;
+  std::mutex queue_mutex_;
+  std::condition_variable queue_cv_;
+  std::deque<std::function<void()>> jobs_;
+  bool running_ = false;  // guarded by queue_mutex_
+  std::thread worker_;
+  // Each query answer is its own venue message: its report id includes this serial, seeded from
+  // the clock so a restarted process never reuses one (a reused id would be dropped as a dup).
+  std::atomic<std::uint64_t> query_serial_{static_cast<std::uint64_t>(wall_now_ns())};
+
+  std::mutex orders_mutex_;
+  std::unordered_map<std::string, SubmitOrder> placed_;  // client order id -> order, for amends
+
+  // user data (listen key guarded by stream_mutex_; the parser lives on the stream's thread)
+  std::mutex stream_mutex_;
+  std::string listen_key_;
+  std::unique_ptr<net::WssClient> stream_;
+  std::chrono::steady_clock::time_point next_keepalive_{};
+  std::atomic<bool> renew_listen_key_{false};
+  JsonParser stream_parser_;
+  UserDataMessage stream_msg_;
+  std::vector<EventPayload> stream_events_;
+};
+
+class BinanceSpot final : public BinanceAccount {
+ public:
+  using BinanceAccount::BinanceAccount;
+  [[nodiscard]] ExchangeResult<std::vector<BalanceUpdated>> balances() override;
+  [[nodiscard]] ExchangeResult<std::vector<PositionUpdated>> positions() override;
+  [[nodiscard]] ExchangeResult<LeverageChanged> set_leverage(InstrumentId, std::uint16_t) override;
+  [[nodiscard]] ExchangeResult<MarginTypeChanged> set_margin_type(InstrumentId,
+                                                                  MarginType) override;
+
+ protected:
+  Req new_order_req(const Instrument& in, const SubmitOrder& o) override;
+  Req cancel_req(const Instrument& in, const ClientOrderIdText& cid) override;
+  Req query_req(const Instrument& in, const ClientOrderIdText& cid) override;
+  Req open_orders_req(const Instrument* in) override;
+  Req all_orders_req(const Instrument& in, const HistoryQuery& q) override;
+  Req trades_req(const Instrument& in, const HistoryQuery& q) override;
+  Req listen_key_req(HttpMethod m, std::string_view key) override;
+  void do_amend(const AmendOrder& a) override;
+  void do_place_batch(const SubmitBatch& b) override;
+  void do_cancel_batch(const std::vector<CancelOrder>& c) override;
+  bool translate_update(const OrderUpdate& u, InstrumentId instrument,
+                        std::vector<EventPayload>& out) override;
+
+ private:
+  // Cancel-replace keeps our client order id: the venue's CANCELED leg (cancel id "amd-...")
+  // is not a cancel of ours, and the replacement's NEW is our OrderAmended.
+  std::mutex amend_mutex_;
+  std::unordered_map<std::string, int> amending_;           // client order ids in flight
+  std::unordered_map<std::uint64_t, int> replacement_ids_;  // new orderIds from REST answers
+};
+
+class BinanceUsdm final : public BinanceAccount {
+ public:
+  using BinanceAccount::BinanceAccount;
+  [[nodiscard]] ExchangeResult<std::vector<BalanceUpdated>> balances() override;
+  [[nodiscard]] ExchangeResult<std::vector<PositionUpdated>> positions() override;
+  [[nodiscard]] ExchangeResult<LeverageChanged> set_leverage(InstrumentId instrument,
+                                                             std::uint16_t leverage) override;
+  [[nodiscard]] ExchangeResult<MarginTypeChanged> set_margin_type(InstrumentId instrument,
+                                                                  MarginType type) override;
+
+ protected:
+  Req new_order_req(const Instrument& in, const SubmitOrder& o) override;
+  Req cancel_req(const Instrument& in, const ClientOrderIdText& cid) override;
+  Req query_req(const Instrument& in, const ClientOrderIdText& cid) override;
+  Req open_orders_req(const Instrument* in) override;
+  Req all_orders_req(const Instrument& in, const HistoryQuery& q) override;
+  Req trades_req(const Instrument& in, const HistoryQuery& q) override;
+  Req listen_key_req(HttpMethod m, std::string_view key) override;
+  void do_amend(const AmendOrder& a) override;
+  void do_place_batch(const SubmitBatch& b) override;
+  void do_cancel_batch(const std::vector<CancelOrder>& c) override;
+
+ private:
+  // A batch answer (an array of orders and error bodies) item by item.
+  void handle_batch_body(std::string_view body, std::span<const InstrumentId> instruments,
+                         std::span<const ClientOrderIdText> cids, bool cancels);
+};
+
+}  // namespace oms::binance

@@ -1,0 +1,164 @@
+// The user-data stream of one account: listenKey create / keepalive / renewal, the WSS
+// connection, and its events as reports (parsed on the stream's I/O thread).
+#include <spdlog/spdlog.h>
+
+#include "exchange_internal.hpp"
+
+namespace oms::binance {
+
+namespace {
+// {"listenKey":"pqia91ma19a5s61cv6a81va65sdf19v8a65a1a5s61cv6a81va65sdf19v8a65a1"}
+std::optional<std::string> listen_key_of(std::string_view body) {
+  const auto k = body.find("\"listenKey\"");
+  if (k == std::string_view::npos) return std::nullopt;
+  const auto colon = body.find(':', k + 11);
+  if (colon == std::string_view::npos) return std::nullopt;
+  const auto open = body.find('"', colon);
+  if (open == std::string_view::npos) return std::nullopt;
+  const auto close = body.find('"', open + 1);
+  if (close == std::string_view::npos || close == open + 1) return std::nullopt;
+  std::string key(body.substr(open + 1, close - open - 1));
+  for (char c : key)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+      return std::nullopt;  // it goes into a URL path
+  return key;
+}
+}  // namespace
+
+ExchangeResult<std::string> BinanceAccount::create_listen_key() {
+  auto req = listen_key_req(HttpMethod::kPost, {});
+  if (!req) return Unexpected{exchange_error(ExchangeErrorCode::kBadRequest, req.error().message)};
+  auto r = send(*req, "create listenKey");
+  if (!r) return Unexpected{std::move(r).error()};
+  auto key = listen_key_of(r->body);
+  if (!key)
+    return Unexpected{exchange_error(ExchangeErrorCode::kBadResponse,
+                                     "create listenKey: listenKey: missing or not alphanumeric")};
+  return std::move(*key);
+}
+
+ExchangeResult<Unit> BinanceAccount::open_user_stream() {
+  auto key = create_listen_key();
+  if (!key) return Unexpected{std::move(key).error()};
+  net::WssConfig wc;
+  wc.host = shared_.cfg.stream.host;
+  wc.port = shared_.cfg.stream.port;
+  wc.target = "/ws/" + *key;
+  wc.tls = shared_.cfg.tls;
+  wc.ping_interval = shared_.cfg.ws_ping_interval;
+  wc.backoff_seed ^= (static_cast<std::uint64_t>(account_.value) << 32);
+  net::WssHandlers h;
+  h.on_message = [this](std::string_view msg) { on_user_data(msg); };
+  h.on_open = [this](bool reconnect) {
+    // Events sent while we were away are not replayed by the venue; the order actors'
+    // timeouts query what they still wait for.
+    if (reconnect) spdlog::info("binance account {}: user-data stream reconnected", account_.value);
+  };
+  h.on_disconnected = [this](const net::WssDisconnect& d) {
+    spdlog::warn("binance account {}: user-data stream down: {} (retry in {} ms)", account_.value,
+                 d.reason, d.retry_in.count());
+  };
+  auto stream = std::make_unique<net::WssClient>(std::move(wc), std::move(h));
+  std::unique_ptr<net::WssClient> old;
+  {
+    std::lock_guard lk(stream_mutex_);
+    listen_key_ = std::move(*key);
+    old = std::move(stream_);
+    stream_ = std::move(stream);
+    stream_->start();
+    next_keepalive_ = std::chrono::steady_clock::now() + shared_.cfg.listen_key_keepalive;
+  }
+  if (old) old->stop();
+  return Unit{};
+}
+
+void BinanceAccount::maintain_user_stream(std::chrono::steady_clock::time_point now) {
+  std::string key;
+  bool due = false;
+  {
+    std::lock_guard lk(stream_mutex_);
+    if (!stream_) return;
+    key = listen_key_;
+    due = now >= next_keepalive_;
+  }
+  bool renew = renew_listen_key_.exchange(false);
+  if (due && !renew) {
+    auto req = listen_key_req(HttpMethod::kPut, key);
+    if (!req) return;
+    auto r = send(*req, "keepalive listenKey");
+    if (r) {
+      std::lock_guard lk(stream_mutex_);
+      next_keepalive_ = now + shared_.cfg.listen_key_keepalive;
+    } else if (r.error().venue_code == -1125) {  // "This listenKey does not exist."
+      renew = true;
+    } else {
+      spdlog::warn("binance account {}: {}", account_.value, r.error().message);
+    }
+  }
+  if (renew) {
+    if (auto r = open_user_stream(); !r) {
+      spdlog::error("binance account {}: user-data stream lost: {}", account_.value,
+                    r.error().message);
+      if (shared_.cfg.on_alert) shared_.cfg.on_alert("binance: user-data stream lost");
+      renew_listen_key_ = true;  // try again on the next tick
+    }
+  }
+}
+
+void BinanceAccount::on_user_data(std::string_view msg) {
+  auto kind = parse_user_data(stream_parser_, msg, stream_msg_);
+  if (!kind) {
+    spdlog::warn("binance account {}: user data: {}", account_.value, kind.error().message);
+    return;
+  }
+  const UserDataMessage& m = stream_msg_;
+  switch (*kind) {
+    case UserDataKind::kExecutionReport:
+    case UserDataKind::kOrderTradeUpdate: {
+      const OrderUpdate& u = m.order;
+      auto in = lookup_instrument(shared_.lookup, m.event.view(), u.symbol.view());
+      if (!in) {
+        spdlog::warn("binance account {}: {}", account_.value, in.error().message);
+        return;
+      }
+      if (translate_update(u, *in, stream_events_)) {
+        // mapped by the market
+      } else if (auto r = to_events(u, account_, *in, stream_events_); !r) {
+        spdlog::warn("binance account {}: {}", account_.value, r.error().message);
+        stream_events_.clear();
+        return;
+      }
+      const std::uint64_t t = u.transaction_time != 0 ? u.transaction_time : u.event_time;
+      emit(stream_events_, u.order_id, 0, ms_to_ns(t));
+      return;
+    }
+    case UserDataKind::kAccountPosition: {
+      const auto& p = m.account_position;
+      to_balance_events(p, account_, market(), stream_events_);
+      const std::uint64_t t = p.last_update_time != 0 ? p.last_update_time : p.event_time;
+      emit(stream_events_, 0, t, ms_to_ns(p.event_time));
+      return;
+    }
+    case UserDataKind::kAccountUpdate: {
+      const auto& u = m.account_update;
+      if (auto r = to_account_events(u, account_, market(), shared_.lookup, stream_events_); !r) {
+        spdlog::warn("binance account {}: {}", account_.value, r.error().message);
+        stream_events_.clear();
+        return;
+      }
+      const std::uint64_t t = u.transaction_time != 0 ? u.transaction_time : u.event_time;
+      emit(stream_events_, 0, t, ms_to_ns(u.event_time));
+      return;
+    }
+    case UserDataKind::kListenKeyExpired:
+      renew_listen_key_ = true;
+      shared_.notify();
+      return;
+    default:
+      // balanceUpdate (a delta; outboundAccountPosition carries the totals), TRADE_LITE (a fill
+      // without its fee; ORDER_TRADE_UPDATE follows with it), listStatus, MARGIN_CALL.
+      return;
+  }
+}
+
+}  // namespace oms::binance
