@@ -2,6 +2,7 @@
 // are written 0600 and work with our signed requests, the random walk fills the book, SIGTERM
 // stops it with exit 0; a bad flag is refused with a message naming it.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -23,12 +24,16 @@ namespace {
 struct Child {
   pid_t pid = -1;
   int out = -1;
-  explicit Child(std::vector<std::string> args) {
+  // stderr_file: where the child's diagnostics (its logs) go; empty = inherited.
+  explicit Child(std::vector<std::string> args, const std::string& stderr_file = {}) {
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    if (!stderr_file.empty()) {
+      posix_spawn_file_actions_addopen(&fa, 2, stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    }
     posix_spawn_file_actions_addclose(&fa, fds[0]);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -79,9 +84,11 @@ TEST_CASE("venue-sim binary: port 0, paper keys (0600) that sign, random-walk bo
   testkit::TempDir tmp{"oms-venue-sim-bin"};
   const auto certs = testkit::make_tls_certs(tmp.path() / "certs");
   const auto keys = (tmp.path() / "paper-keys.json").string();
+  const auto log_file = (tmp.path() / "venue-sim.log").string();
   Child c({VENUE_SIM_BIN, "--listen", "127.0.0.1:0", "--cert", certs.cert.string(), "--key",
            certs.key.string(), "--paper-keys", keys, "--account", "desk:spot", "--account",
-           "perp:usdm", "--random-walk", "5", "--walk-interval-ms", "5"});
+           "perp:usdm", "--random-walk", "5", "--walk-interval-ms", "5"},
+          log_file);
   const std::string first = c.line();
   REQUIRE(first.rfind("listening 127.0.0.1:", 0) == 0);
   const auto port = static_cast<std::uint16_t>(std::stoi(first.substr(20)));
@@ -120,7 +127,21 @@ TEST_CASE("venue-sim binary: port 0, paper keys (0600) that sign, random-walk bo
     auto d = client.request(q);
     return d.ok() && nlohmann::json::parse(d->body)["bids"].size() == 5;
   }));
+  // A request with a tampered signature and one with an unknown key: error paths log too.
+  auto bad = binance::render(*binance::spot_account(), cr, wall_ms());
+  bad->target.back() = bad->target.back() == '0' ? '1' : '0';
+  CHECK(client.request(*bad)->status == 400);
+  binance::Credentials unknown{"NOT-A-REGISTERED-KEY-123", &*signer, 5'000};
+  CHECK(client.request(*binance::render(*binance::spot_account(), unknown, wall_ms()))->status >= 400);
   CHECK(c.stop() == 0);
+
+  // No log line ever carries a key or a secret.
+  std::ifstream logs(log_file);
+  const std::string all((std::istreambuf_iterator<char>(logs)), std::istreambuf_iterator<char>());
+  for (const auto& [name, k] : file.items()) {
+    CHECK_MESSAGE(all.find(k["api_key"].get<std::string>()) == std::string::npos, name << " key in the log");
+    CHECK_MESSAGE(all.find(k["api_secret"].get<std::string>()) == std::string::npos, name << " secret in the log");
+  }
 }
 
 TEST_CASE("venue-sim binary: an unknown flag is refused with exit 2 naming it") {
