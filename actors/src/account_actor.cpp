@@ -189,20 +189,8 @@ void rebuild(AccountActor* self) {
     }
   }
   std::vector<Event> tail;
-  std::string error;
-  auto read = st.cfg.store->read(
-      persistence::ReadRequest{st.cfg.stream, from, 0, {}},
-      [&](const persistence::StoredRecord& r) {
-        auto e = decode_event_json(r.payload, directory);
-        if (!e) {
-          error = st.cfg.stream + " seq " + std::to_string(r.sequence) + ": " + e.error().message;
-          return false;
-        }
-        tail.push_back(*e);
-        return true;
-      });
-  if (!read) throw std::runtime_error(read.error().message);
-  if (!error.empty()) throw std::runtime_error(error);
+  read_events(*st.cfg.store, persistence::ReadRequest{st.cfg.stream, from, 0, {}}, directory,
+              [&](const Event& e) { tail.push_back(e); });
   GroupCounter groups;
   for (const Event& e : tail) groups.add(e.envelope.id);
   std::map<std::uint64_t, bool> torn;

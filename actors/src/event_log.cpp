@@ -132,6 +132,22 @@ std::string SubjectMap::subject(const EventPayload& payload) const {
       payload);
 }
 
+void read_events(persistence::EventStore& store, const persistence::ReadRequest& request,
+                 const Directory& directory, const std::function<void(const Event&)>& visit) {
+  std::string error;
+  auto read = store.read(request, [&](const persistence::StoredRecord& r) {
+    auto e = decode_event_json(r.payload, directory);
+    if (!e) {
+      error = request.stream + " seq " + std::to_string(r.sequence) + ": " + e.error().message;
+      return false;
+    }
+    visit(*e);
+    return true;
+  });
+  if (!read) throw std::runtime_error(read.error().message);
+  if (!error.empty()) throw std::runtime_error(error);
+}
+
 EventLog::EventLog(persistence::EventStore& store, persistence::IntentLog* intents,
                    const Directory& directory)
     : store_(store), intents_(intents), directory_(directory), subjects_(directory) {}

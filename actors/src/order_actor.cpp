@@ -45,20 +45,6 @@ void release(OrderActor* self) {
   self->send(self->state.config.account, closed_atom::value, id, caf::actor_cast<caf::actor>(self));
 }
 
-OrderSubmitted submitted_of(const OrderCore& c) {
-  OrderSubmitted o{};
-  o.account = c.account();
-  o.strategy = c.strategy();
-  o.instrument = c.instrument();
-  o.client_order_id = c.client_order_id();
-  o.side = c.side();
-  o.order_type = c.order_type();
-  o.tif = c.tif();
-  o.price = c.price();
-  o.quantity = c.quantity();
-  return o;
-}
-
 }  // namespace
 
 caf::actor spawn_order_actor(caf::actor_system& system, OrderActorConfig config) {
@@ -71,10 +57,6 @@ caf::actor spawn_order_actor(caf::actor_system& system, OrderActorConfig config)
           self->state.bound = true;
           if (static_cast<OrderTask>(task) == OrderTask::kSent) {
             (void)self->state.core.apply(OrderSendRequested{core.client_order_id()});
-            arm_timer(self);
-          } else if (static_cast<OrderTask>(task) == OrderTask::kPlace) {
-            (void)self->state.core.apply(OrderSendRequested{core.client_order_id()});
-            self->send(self->state.config.session, Event{Envelope{}, submitted_of(core)});
             arm_timer(self);
           } else if (static_cast<OrderTask>(task) == OrderTask::kReconcile) {
             query(self);

@@ -21,25 +21,16 @@ std::uint32_t scope_id(LimitScope scope, AccountId a, StrategyId s) {
 void restore(RiskActorConfig& cfg) {
   if (cfg.store == nullptr || cfg.log == nullptr) return;
   const Directory& directory = cfg.log->subjects().directory();
-  std::string error;
-  auto r = cfg.store->read(
-      persistence::ReadRequest{std::string(persistence::StreamLayout::kStrategies), 1, 0,
-                               std::string(kKillSwitchSubject)},
-      [&](const persistence::StoredRecord& rec) {
-        auto e = decode_event_json(rec.payload, directory);
-        if (!e) {
-          error = "STRATEGIES seq " + std::to_string(rec.sequence) + ": " + e.error().message;
-          return false;
-        }
-        if (const auto* k = std::get_if<KillSwitchTripped>(&e->payload)) {
-          (void)cfg.core->limits().set_kill_switch(k->scope, scope_id(k->scope, k->account, k->strategy),
-                                                   k->state);
-        }
-        cfg.log->observe_global_seq(e->envelope.global_seq);
-        return true;
-      });
-  if (!r) throw std::runtime_error(r.error().message);
-  if (!error.empty()) throw std::runtime_error(error);
+  read_events(*cfg.store,
+              persistence::ReadRequest{std::string(persistence::StreamLayout::kStrategies), 1, 0,
+                                       std::string(kKillSwitchSubject)},
+              directory, [&](const Event& e) {
+                if (const auto* k = std::get_if<KillSwitchTripped>(&e.payload)) {
+                  (void)cfg.core->limits().set_kill_switch(
+                      k->scope, scope_id(k->scope, k->account, k->strategy), k->state);
+                }
+                cfg.log->observe_global_seq(e.envelope.global_seq);
+              });
 }
 
 }  // namespace

@@ -32,21 +32,13 @@ void rebuild(StrategyActor* self) {
   auto& st = self->state;
   const Directory& directory = st.cfg.log->subjects().directory();
   const std::string filter = "strategies." + escape_token(st.cfg.name) + ".>";
-  std::string error;
-  auto r = st.cfg.store->read(
-      persistence::ReadRequest{std::string(persistence::StreamLayout::kStrategies), 1, 0, filter},
-      [&](const persistence::StoredRecord& rec) {
-        auto e = decode_event_json(rec.payload, directory);
-        if (!e) {
-          error = "STRATEGIES seq " + std::to_string(rec.sequence) + ": " + e.error().message;
-          return false;
-        }
-        st.core->apply(e->payload);
-        st.cfg.log->observe_global_seq(e->envelope.global_seq);
-        return true;
-      });
-  if (!r) throw std::runtime_error(r.error().message);
-  if (!error.empty()) throw std::runtime_error(error);
+  read_events(*st.cfg.store,
+              persistence::ReadRequest{std::string(persistence::StreamLayout::kStrategies), 1, 0,
+                                       filter},
+              directory, [&](const Event& e) {
+                st.core->apply(e.payload);
+                st.cfg.log->observe_global_seq(e.envelope.global_seq);
+              });
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <mutex>
 #include <span>
@@ -51,6 +52,12 @@ class SubjectMap {
   const Directory& directory_;
   std::vector<InstrumentRef> instruments_;
 };
+
+// Reads a stream's events (from the request's sequence, with its subject filter) and hands each
+// to visit, in stream order. Throws std::runtime_error naming the stream and sequence of a
+// record that does not decode, or the store's error: an actor is never half rebuilt.
+void read_events(persistence::EventStore& store, const persistence::ReadRequest& request,
+                 const Directory& directory, const std::function<void(const Event&)>& visit);
 
 struct CommitError {
   persistence::StoreError store;  // the layer that refused, naming stream or path

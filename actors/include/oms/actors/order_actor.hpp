@@ -2,7 +2,7 @@
 // account so no actor is spawned while an order enters. The account actor commits and folds
 // every event (it is the stream's single writer); the order actor receives the committed
 // events of its order and acts on them:
-//   - bind (a new order): place it with the venue and start the ack timer;
+//   - bind (a new order the account has sent): start the ack timer;
 //   - bind (recovering after a restart): ask the venue for the order's status, or adopt it
 //     while the account runs the queries itself (in submission order);
 //   - no answer within the ack timeout (submit, cancel or amend): ask the venue for the status
@@ -30,7 +30,6 @@ struct OrderActorConfig {
 
 // What the account asks of a bound order actor.
 enum class OrderTask : std::uint8_t {
-  kPlace,      // a new order: send it
   kReconcile,  // rebuilt after a restart: ask the venue where it stands
   kAdopt,      // rebuilt after a restart, the account asks the venue itself: just take it on
   kSent,       // a new order the account has just sent (so orders leave in the account's order)
