@@ -49,6 +49,7 @@ struct AccountState {
   std::uint64_t snapshot_sequence = 0;
   TimeNs last_snapshot = 0;
   std::uint64_t unmatched_reports = 0;
+  std::deque<FillReceived> recent_fills;  // the last kRecentFills, oldest first
   // After a rebuild: live orders whose status query is out, and the commands held until every
   // answer is in, so the fills the crash left behind are folded before anything new happens
   // (positions and PnL depend on the order fills are folded in).
@@ -80,6 +81,10 @@ void fold(AccountState& st, const Event& e) {
                  message_name(e), to_string(r.error()));
   }
   (void)st.positions->apply(e);  // fills only; a refusal is AccountCore's to report
+  if (const auto* fill = std::get_if<FillReceived>(&e.payload)) {
+    if (st.recent_fills.size() == AccountView::kRecentFills) st.recent_fills.pop_front();
+    st.recent_fills.push_back(*fill);
+  }
   const auto id = client_order_id_of(e.payload);
   if (id.empty()) return;
   auto it = st.orders.find(id);
@@ -506,6 +511,7 @@ AccountViewPtr make_view(const AccountState& st) {
       v->positions.push_back(*leg);
     }
   }
+  v->recent_fills.assign(st.recent_fills.begin(), st.recent_fills.end());
   v->duplicate_inputs = st.duplicate_inputs;
   v->account_refusals = st.account_refusals;
   v->events_committed = st.events_committed;

@@ -107,6 +107,8 @@ std::string SubjectMap::subject(const EventPayload& payload) const {
           return strategies_subject("risk", "breached");
         } else if constexpr (std::is_same_v<T, KillSwitchTripped>) {
           return strategies_subject("risk", "kill_switch");
+        } else if constexpr (std::is_same_v<T, RiskLimitSet>) {
+          return strategies_subject("risk", "limit");
         } else if constexpr (std::is_same_v<T, BookSnapshot> || std::is_same_v<T, BookDelta>) {
           const auto* ins = instrument(e.instrument);
           if (ins == nullptr) return {};

@@ -111,9 +111,11 @@ caf::behavior supervisor(Supervisor* self, std::map<AccountId, AccountActorConfi
   return {
       [self, target](const Command& c) {
         auto rp = self->make_response_promise();
-        // Kill switches: the risk actor records them; strategies follow the recorded event.
+        // Kill switches and limits: the risk actor records them; strategies follow the
+        // recorded kill-switch events.
         if (std::holds_alternative<TripKillSwitch>(c.payload) ||
-            std::holds_alternative<ResetKillSwitch>(c.payload)) {
+            std::holds_alternative<ResetKillSwitch>(c.payload) ||
+            std::holds_alternative<SetRiskLimit>(c.payload)) {
           self->request(self->state.risk, caf::infinite, c)
               .then([rp](const CommandAck& ack) mutable { rp.deliver(ack); },
                     [rp](caf::error& e) mutable {

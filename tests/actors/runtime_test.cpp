@@ -83,6 +83,13 @@ Command submit(std::uint64_t cmd_id, const std::string& clid, const char* qty, S
   return Command{Envelope{cmd_id, 0, 0, 1'700'000'000'000'000'000, 0, 0}, o};
 }
 
+Command submit_for(AccountId account, std::uint64_t cmd_id, const std::string& clid,
+                   const char* qty) {
+  Command c = submit(cmd_id, clid, qty);
+  std::get<SubmitOrder>(c.payload).account = account;
+  return c;
+}
+
 const actors::OrderView* order(const actors::AccountView& v, const std::string& id) {
   for (const auto& o : v.orders) if (o.core.client_order_id().view() == id) return &o;
   return nullptr;
@@ -271,6 +278,10 @@ TEST_CASE("runtime: kill switches and strategy states survive a restart of the r
     REQUIRE(d.rt->submit(Command{Envelope{3, 0, 0, 0, 0, 0},
                                  TripKillSwitch{LimitScope::kAccount, AccountId(0), {}, KillSwitchState::kHalted, {}}},
                          5s)->accepted);
+    REQUIRE(d.rt->submit(Command{Envelope{4, 0, 0, 0, 0, 0},
+                                 SetRiskLimit{LimitScope::kAccount, AccountId(1), {}, {},
+                                              LimitKind::kOrderQuantity, *Decimal::parse("0.5"), false}},
+                         5s)->accepted);
     REQUIRE(d.rt->flush(5s).ok());
     d.rt.reset();
     std::filesystem::copy(d.tmp.path(), keep.path() / "copy", std::filesystem::copy_options::recursive);
@@ -299,4 +310,38 @@ TEST_CASE("runtime: kill switches and strategy states survive a restart of the r
   CHECK(*s->param("min_edge") == "0.25");
   auto order = d2.rt->submit(submit(4, "K-3", "1"), 5s);
   CHECK(order->code == 2001);
+  // The recorded limit is back: account 1 refuses 1 (limit 0.5) with 2004, takes 0.5.
+  CHECK(d2.rt->submit(submit_for(AccountId(1), 5, "K-4", "1"), 5s)->code == 2004);
+  CHECK(d2.rt->submit(submit_for(AccountId(1), 6, "K-5", "0.5"), 5s)->accepted);
+}
+
+TEST_CASE("runtime: SetRiskLimit is checked, applied at once, and unlimited clears it") {
+  constexpr std::uint64_t kSeed = 11;
+  Desk d(kSeed);
+  const auto limit = [&](std::uint64_t id, LimitScope scope, LimitKind kind, const char* value,
+                         bool unlimited = false) {
+    auto ack = d.rt->submit(Command{Envelope{id, 0, 0, 0, 0, 0},
+                                    SetRiskLimit{scope, AccountId(0), {}, InstrumentId(0), kind,
+                                                 *Decimal::parse(value), unlimited}},
+                            5s);
+    REQUIRE(ack.ok());
+    return *ack;
+  };
+  // Counts are whole numbers; the error names the field.
+  auto frac = limit(1, LimitScope::kAccount, LimitKind::kOpenOrders, "1.5");
+  CHECK_FALSE(frac.accepted);
+  CHECK(frac.code == 2016);
+  CHECK(frac.message == "value: open_orders is a count (a whole number)");
+  // Leverage has no instrument scope.
+  auto scope = limit(2, LimitScope::kInstrument, LimitKind::kLeverage, "3");
+  CHECK_FALSE(scope.accepted);
+  CHECK(scope.message == "kind: leverage does not apply at scope instrument");
+  CHECK_FALSE(limit(3, LimitScope::kAccount, LimitKind::kOrderNotional, "-1").accepted);
+  // Instrument 0 at most 0.5 per order: 1 is refused before it leaves, 0.5 goes.
+  REQUIRE(limit(4, LimitScope::kInstrument, LimitKind::kOrderQuantity, "0.5").accepted);
+  CHECK(d.rt->submit(submit(10, "L-1", "1"), 5s)->code == 2004);
+  CHECK(d.rt->submit(submit(11, "L-2", "0.5"), 5s)->accepted);
+  CHECK(d.venue_a->orders_received() == 1);
+  REQUIRE(limit(5, LimitScope::kInstrument, LimitKind::kOrderQuantity, "0", true).accepted);
+  CHECK(d.rt->submit(submit(12, "L-3", "1"), 5s)->accepted);
 }

@@ -79,6 +79,8 @@ struct AccountView {
   std::vector<Balance> balances;  // AccountCore: spot free/locked, futures wallet
   std::vector<FuturesPosition> futures;
   std::vector<PositionCore::Leg> positions;  // PositionCore: net position and PnL per instrument
+  static constexpr std::size_t kRecentFills = 10'000;
+  std::vector<FillReceived> recent_fills;  // the account's last kRecentFills fills, oldest first
   std::uint64_t events_committed = 0;  // since start
   std::uint64_t events_rebuilt = 0;    // folded at start from snapshot + stream
   std::uint64_t torn_groups_skipped = 0;

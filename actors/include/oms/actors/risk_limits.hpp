@@ -45,23 +45,8 @@ enum class RiskCode : std::uint16_t {
 };
 [[nodiscard]] std::string_view to_string(RiskCode c) noexcept;
 
-// What a limit bounds, and how its int64 is read:
-//   Decimal raw mantissa: order notional, order quantity, position, gross/net exposure,
-//     leverage (5x = 5.0), price band (bps), daily loss;
-//   plain count: open orders, order rate (orders per second), consecutive losses.
-enum class LimitKind : std::uint8_t {
-  kOrderNotional,
-  kOrderQuantity,
-  kPosition,           // |position| per account per instrument, base units
-  kGrossExposure,      // sum of |position x mark|
-  kNetExposure,        // |sum of position x mark|
-  kLeverage,           // gross exposure / equity
-  kPriceBandBps,       // |price - reference| / reference, in basis points
-  kOpenOrders,
-  kOrderRate,          // token bucket: capacity = rate, refilled rate per second
-  kDailyLoss,          // -(realized + unrealized change since the day roll), when positive
-  kConsecutiveLosses,  // losing closing fills in a row
-};
+// LimitKind (messages/enums.hpp): what a limit bounds, and how its int64 is read.
+using oms::LimitKind;
 inline constexpr std::size_t kLimitKindCount = 11;
 inline constexpr std::size_t kScopeCount = 4;
 

@@ -103,11 +103,24 @@ struct ResetKillSwitch {
 };
 OMS_DESCRIBE(ResetKillSwitch, scope, account, strategy)
 
+// One pre-trade limit at one scope (the ids beside the scope say which entry; the others are
+// invalid). value: a Decimal for Decimal kinds, a whole number for count kinds (limit_is_count);
+// unlimited clears the limit (value ignored).
+struct SetRiskLimit {
+  LimitScope scope = LimitScope::kGlobal;
+  AccountId account; StrategyId strategy; InstrumentId instrument;
+  LimitKind kind = LimitKind::kOrderNotional;
+  Decimal value;
+  bool unlimited = false;
+  friend bool operator==(const SetRiskLimit&, const SetRiskLimit&) = default;
+};
+OMS_DESCRIBE(SetRiskLimit, scope, account, strategy, instrument, kind, value, unlimited)
+
 // Every command; the index is the wire kind (append only).
 using CommandPayload =
     std::variant<SubmitOrder, AmendOrder, CancelOrder, CancelAllOrders, SubmitBatch,
                  RequestTransfer, StartStrategy, StopStrategy, SetStrategyParam, TripKillSwitch,
-                 ResetKillSwitch>;
+                 ResetKillSwitch, SetRiskLimit>;
 
 struct Command {
   Envelope envelope;

@@ -23,6 +23,28 @@ enum class StrategyState : std::uint8_t { kStopped, kStarting, kRunning, kReduci
 enum class LimitScope : std::uint8_t { kGlobal, kAccount, kStrategy, kInstrument };
 enum class KillSwitchState : std::uint8_t { kActive, kReducingOnly, kHalted };
 enum class BookSide : std::uint8_t { kBid, kAsk };
+// What a risk limit bounds, and how its value is read:
+//   a Decimal: order notional, order quantity, position, gross/net exposure, leverage (5x = 5),
+//     price band (bps), daily loss;
+//   a plain count (a whole number): open orders, order rate (orders per second), consecutive
+//     losses.
+enum class LimitKind : std::uint8_t {
+  kOrderNotional,
+  kOrderQuantity,
+  kPosition,           // |position| per account per instrument, base units
+  kGrossExposure,      // sum of |position x mark|
+  kNetExposure,        // |sum of position x mark|
+  kLeverage,           // gross exposure / equity
+  kPriceBandBps,       // |price - reference| / reference, in basis points
+  kOpenOrders,
+  kOrderRate,          // token bucket: capacity = rate, refilled rate per second
+  kDailyLoss,          // -(realized + unrealized change since the day roll), when positive
+  kConsecutiveLosses,  // losing closing fills in a row
+};
+[[nodiscard]] constexpr bool limit_is_count(LimitKind k) noexcept {
+  return k == LimitKind::kOpenOrders || k == LimitKind::kOrderRate ||
+         k == LimitKind::kConsecutiveLosses;
+}
 
 template <> struct EnumNames<ExchangeId> {
   static constexpr std::array<std::string_view, 4> kNames{"binance", "bybit", "okx", "upbit"};
@@ -65,6 +87,12 @@ template <> struct EnumNames<LimitScope> {
 };
 template <> struct EnumNames<KillSwitchState> {
   static constexpr std::array<std::string_view, 3> kNames{"active", "reducing_only", "halted"};
+};
+template <> struct EnumNames<LimitKind> {
+  static constexpr std::array<std::string_view, 11> kNames{
+      "order_notional", "order_quantity", "position",    "gross_exposure",
+      "net_exposure",   "leverage",       "price_band_bps", "open_orders",
+      "order_rate",     "daily_loss",     "consecutive_losses"};
 };
 template <> struct EnumNames<BookSide> {
   static constexpr std::array<std::string_view, 2> kNames{"bid", "ask"};

@@ -183,6 +183,17 @@ struct KillSwitchTripped {
 };
 OMS_DESCRIBE(KillSwitchTripped, scope, account, strategy, state, reason)
 
+// A pre-trade limit changed (operator, API); recorded in STRATEGIES and restored at start.
+struct RiskLimitSet {
+  LimitScope scope = LimitScope::kGlobal;
+  AccountId account; StrategyId strategy; InstrumentId instrument;
+  LimitKind kind = LimitKind::kOrderNotional;
+  Decimal value;
+  bool unlimited = false;
+  friend bool operator==(const RiskLimitSet&, const RiskLimitSet&) = default;
+};
+OMS_DESCRIBE(RiskLimitSet, scope, account, strategy, instrument, kind, value, unlimited)
+
 // ---- market data -----------------------------------------------------------------------------
 struct BookLevel {
   BookSide side = BookSide::kBid;
@@ -292,7 +303,7 @@ using EventPayload =
                  TransferCompleted, TransferFailed, StrategyStateChanged, RiskBreached,
                  KillSwitchTripped, BookSnapshot, BookDelta, TradePrinted, BestBidOffer,
                  PositionModeChanged, LeverageChanged, MarginTypeChanged, IsolatedMarginChanged,
-                 OrderPositionSideSet, StrategyParamSet>;
+                 OrderPositionSideSet, StrategyParamSet, RiskLimitSet>;
 
 struct Event {
   Envelope envelope;
