@@ -103,12 +103,17 @@ caf::actor spawn_risk_actor(caf::actor_system& system, RiskActorConfig config) {
     auto cfg = std::make_shared<RiskActorConfig>(std::move(cfg_in));
     auto core = cfg->core;
     return {
-        [core](check_atom, const OrderRequest& order, TimeNs now) {
+        [core](check_atom, OrderRequest order, TimeNs now) {
+          // An order without its own reference price is banded against the last mark.
+          if (!order.reference.is_positive()) order.reference = core->mark(order.instrument);
           const RiskDecision d = core->check(order, now);
           if (d.passed()) core->on_order_opened(order.account, order.strategy, order.instrument);
           return d;
         },
         [core](const RiskFill& fill) { (void)core->on_fill(fill); },
+        [core](mark_atom, InstrumentId instrument, Decimal price) {
+          (void)core->on_mark(instrument, price);
+        },
         [core](closed_atom, AccountId a, StrategyId s, InstrumentId i) {
           core->on_order_closed(a, s, i);
         },

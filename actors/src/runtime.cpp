@@ -325,6 +325,10 @@ Result<Unit, std::string> Runtime::restart_account(AccountId account,
   return Unexpected(std::string("account actor did not come back"));
 }
 
+void Runtime::mark(InstrumentId instrument, Decimal price) {
+  caf::anon_send(risk_, mark_atom::value, instrument, price);
+}
+
 Result<Unit, persistence::StoreError> Runtime::flush(std::chrono::milliseconds timeout) {
   return log_.flush(timeout);
 }

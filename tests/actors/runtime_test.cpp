@@ -83,6 +83,18 @@ Command submit(std::uint64_t cmd_id, const std::string& clid, const char* qty, S
   return Command{Envelope{cmd_id, 0, 0, 1'700'000'000'000'000'000, 0, 0}, o};
 }
 
+// The order leaves after its ack: wait (bounded) until the venue holds `n` orders, and check
+// that no more arrive for a little while.
+bool venue_receives(const oms::testkit::ScriptedVenue& venue, std::size_t n) {
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (venue.orders_received() < n) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(2ms);
+  }
+  std::this_thread::sleep_for(50ms);
+  return venue.orders_received() == n;
+}
+
 Command submit_for(AccountId account, std::uint64_t cmd_id, const std::string& clid,
                    const char* qty) {
   Command c = submit(cmd_id, clid, qty);
@@ -341,7 +353,24 @@ TEST_CASE("runtime: SetRiskLimit is checked, applied at once, and unlimited clea
   REQUIRE(limit(4, LimitScope::kInstrument, LimitKind::kOrderQuantity, "0.5").accepted);
   CHECK(d.rt->submit(submit(10, "L-1", "1"), 5s)->code == 2004);
   CHECK(d.rt->submit(submit(11, "L-2", "0.5"), 5s)->accepted);
-  CHECK(d.venue_a->orders_received() == 1);
+  CHECK(venue_receives(*d.venue_a, 1));
   REQUIRE(limit(5, LimitScope::kInstrument, LimitKind::kOrderQuantity, "0", true).accepted);
   CHECK(d.rt->submit(submit(12, "L-3", "1"), 5s)->accepted);
+}
+
+TEST_CASE("runtime: the price band uses the last mark when an order carries no reference") {
+  constexpr std::uint64_t kSeed = 11;
+  Desk d(kSeed);
+  REQUIRE(d.rt->submit(Command{Envelope{1, 0, 0, 0, 0, 0},
+                               SetRiskLimit{LimitScope::kGlobal, {}, {}, {}, LimitKind::kPriceBandBps,
+                                            *Decimal::parse("100"), false}},
+                       5s)->accepted);
+  // No mark yet: refused (2017), nothing leaves.
+  CHECK(d.rt->submit(submit(2, "B-1", "1"), 5s)->code == 2017);
+  d.rt->mark(InstrumentId(0), *Decimal::parse("100.5"));
+  // 100 is 49.75 bps from 100.5: passes; a mark of 110 puts it 909 bps away: refused (2009).
+  CHECK(d.rt->submit(submit(3, "B-2", "1"), 5s)->accepted);
+  d.rt->mark(InstrumentId(0), *Decimal::parse("110"));
+  CHECK(d.rt->submit(submit(4, "B-3", "1"), 5s)->code == 2009);
+  CHECK(venue_receives(*d.venue_a, 1));
 }

@@ -28,6 +28,8 @@ struct RiskActorConfig {
 // Messages:
 //   (check_atom, OrderRequest, TimeNs now) -> RiskDecision   (takes a rate token on a pass)
 //   (RiskFill)                                                 fills move positions and PnL
+//   (mark_atom, InstrumentId, Decimal)                         the instrument's mark (mid);
+//                                                  orders without a reference are banded on it
 //   (closed_atom, AccountId, StrategyId, InstrumentId)         an open order ended
 //   (Command: TripKillSwitch / ResetKillSwitch) -> CommandAck; the committed KillSwitchTripped
 //                                                  event is also sent back to the sender
@@ -41,3 +43,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oms::actors::RiskFill)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oms::AccountId)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oms::StrategyId)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oms::InstrumentId)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oms::Decimal)

@@ -89,6 +89,12 @@ class RiskCore {
   // was; on kOverflow the account's kill switch is set to halted (fail closed).
   [[nodiscard]] Result<Unit, RiskCode> on_fill(const RiskFill& fill) noexcept;
   [[nodiscard]] Result<Unit, RiskCode> on_mark(InstrumentId instrument, Decimal price) noexcept;
+  // The last mark of the instrument (zero: none yet, or an id out of range).
+  [[nodiscard]] Decimal mark(InstrumentId instrument) const noexcept {
+    return instrument.valid() && instrument.index() < marks_.size()
+               ? Decimal::from_raw(marks_[instrument.index()])
+               : Decimal{};
+  }
   void on_order_opened(AccountId a, StrategyId s, InstrumentId i) noexcept;
   void on_order_closed(AccountId a, StrategyId s, InstrumentId i) noexcept;
   // Equity (quote currency) for the leverage cap; the global equity is the sum.

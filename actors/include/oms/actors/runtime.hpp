@@ -71,6 +71,9 @@ class Runtime {
   // own when an account actor fails. Returns once the new actor answers.
   [[nodiscard]] Result<Unit, std::string> restart_account(AccountId account,
                                                           std::chrono::milliseconds timeout);
+  // The instrument's mark (mid price) for the risk actor: exposure valuation and the price band
+  // of orders that carry no reference price. Returns at once.
+  void mark(InstrumentId instrument, Decimal price);
   // Waits until the store holds every committed event.
   [[nodiscard]] Result<Unit, persistence::StoreError> flush(std::chrono::milliseconds timeout);
 
