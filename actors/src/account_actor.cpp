@@ -60,6 +60,11 @@ struct AccountState {
 
 using AccountActor = caf::stateful_actor<AccountState>;
 
+// The account's own logger (omsd: a file per account), else the default one.
+spdlog::logger& logger(const AccountState& st) {
+  return st.cfg.logger ? *st.cfg.logger : *spdlog::default_logger_raw();
+}
+
 void fold(OrderEntry& entry, const Event& e) {
   const bool venue_answer = !std::holds_alternative<OrderSubmitted>(e.payload) &&
                             !std::holds_alternative<OrderRejected>(e.payload);
@@ -77,7 +82,7 @@ void fold(AccountState& st, const Event& e) {
   st.history.push_back(e);
   if (auto r = st.account->apply(e); !r) {
     ++st.account_refusals;
-    spdlog::warn("account {}: {} not folded into the account: {}", st.cfg.name,
+    logger(st).warn("account {}: {} not folded into the account: {}", st.cfg.name,
                  message_name(e), to_string(r.error()));
   }
   (void)st.positions->apply(e);  // fills only; a refusal is AccountCore's to report
@@ -142,13 +147,13 @@ void write_snapshot(AccountActor* self) {
   if (st.cfg.snapshots == nullptr) return;
   // The snapshot names the stream sequence it covers: everything committed must be stored.
   if (auto f = st.cfg.log->flush(kFlushBeforeSnapshot); !f) {
-    spdlog::warn("account {}: snapshot skipped, store flush failed: {}", st.cfg.name,
+    logger(st).warn("account {}: snapshot skipped, store flush failed: {}", st.cfg.name,
                  f.error().message);
     return;
   }
   auto last = st.cfg.store->last_sequence(st.cfg.stream);
   if (!last) {
-    spdlog::warn("account {}: snapshot skipped: {}", st.cfg.name, last.error().message);
+    logger(st).warn("account {}: snapshot skipped: {}", st.cfg.name, last.error().message);
     return;
   }
   const TimeNs now = st.cfg.clock();
@@ -156,7 +161,7 @@ void write_snapshot(AccountActor* self) {
       st.cfg.name, st.cfg.stream, *last, now,
       snapshot_json(st, st.cfg.log->subjects().directory(), st.cfg.log->last_global_seq()));
   if (!w) {
-    spdlog::warn("account {}: snapshot failed: {}", st.cfg.name, w.error().message);
+    logger(st).warn("account {}: snapshot failed: {}", st.cfg.name, w.error().message);
     return;
   }
   st.snapshot_sequence = *last;
@@ -210,7 +215,7 @@ void rebuild(AccountActor* self) {
   }
   st.torn_groups = torn.size();
   st.cfg.log->observe_global_seq(max_global);
-  spdlog::info("account {}: rebuilt {} events (snapshot through seq {}, stream from {}: {} "
+  logger(st).info("account {}: rebuilt {} events (snapshot through seq {}, stream from {}: {} "
                "records, {} torn groups waiting)",
                st.cfg.name, st.events_rebuilt, st.snapshot_sequence, from, tail.size(),
                st.torn_groups);
@@ -402,7 +407,7 @@ bool on_report_inner(AccountActor* self, const VenueReport& report) {
     // Balances, positions, funding: committed as the venue said them.
     const EventPayload group[] = {report.payload};
     if (auto c = commit(self, cause, group, report.venue_time); !c) {
-      spdlog::error("account {}: report {} not committed: {}", st.cfg.name, report.report_id,
+      logger(st).error("account {}: report {} not committed: {}", st.cfg.name, report.report_id,
                     c.error().store.message);
     }
     maybe_snapshot(self);
@@ -411,7 +416,7 @@ bool on_report_inner(AccountActor* self, const VenueReport& report) {
   auto it = st.orders.find(id);
   if (it == st.orders.end()) {
     ++st.unmatched_reports;
-    spdlog::warn("account {}: report for unknown client order id '{}' (not ours?)", st.cfg.name, id);
+    logger(st).warn("account {}: report for unknown client order id '{}' (not ours?)", st.cfg.name, id);
     return false;
   }
   auto& entry = it->second;
@@ -437,7 +442,7 @@ bool on_report_inner(AccountActor* self, const VenueReport& report) {
   OrderCore trial = entry.core;
   auto applied = trial.apply(*oe);
   if (!applied) {
-    spdlog::warn("account {}: report {} refused by order core: {}", st.cfg.name,
+    logger(st).warn("account {}: report {} refused by order core: {}", st.cfg.name,
                  report.report_id, to_string(applied.error()));
     return false;
   }
@@ -447,12 +452,12 @@ bool on_report_inner(AccountActor* self, const VenueReport& report) {
     return false;  // a stale report a terminal state absorbs: nothing new to record
   }
   entry.resend_if_unknown = false;
-  spdlog::debug("account {}: report {} {} {} -> {}", st.cfg.name, report.report_id, id,
+  logger(st).debug("account {}: report {} {} {} -> {}", st.cfg.name, report.report_id, id,
                 enum_name(applied->from), enum_name(applied->to));
   const EventPayload group[] = {report.payload};
   auto c = commit(self, cause, group, report.venue_time);
   if (!c) {
-    spdlog::error("account {}: report {} not committed: {}", st.cfg.name, report.report_id,
+    logger(st).error("account {}: report {} not committed: {}", st.cfg.name, report.report_id,
                   c.error().store.message);
     return false;
   }
@@ -559,7 +564,7 @@ caf::actor spawn_account_actor(caf::actor_system& system, AccountActorConfig con
         },
         [self](timeout_atom) {
           if (!self->state.reconciling.empty()) {
-            spdlog::warn("account {}: {} reconciliation queries unanswered; trading resumes, "
+            logger(self->state).warn("account {}: {} reconciliation queries unanswered; trading resumes, "
                          "the orders' own timers keep asking", self->state.cfg.name,
                          self->state.reconciling.size());
             end_reconciliation(self);

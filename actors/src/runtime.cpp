@@ -234,6 +234,7 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
     c.snapshot_interval = options_.snapshot_interval;
     c.ack_timeout = options_.ack_timeout;
     c.clock = options_.clock;
+    if (options_.account_logger) c.logger = options_.account_logger(a.id);
     configs.emplace(a.id, std::move(c));
   }
   std::map<StrategyId, StrategyActorConfig> strategy_configs;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include <caf/all.hpp>
+#include <spdlog/logger.h>
 
 #include "oms/actors/account_core.hpp"
 #include "oms/actors/event_log.hpp"
@@ -51,6 +52,7 @@ struct AccountActorConfig {
   std::chrono::milliseconds ack_timeout{5000};
   // Clock of the shell (the cores never read one): wall clock live, virtual in replay.
   std::function<TimeNs()> clock;
+  std::shared_ptr<spdlog::logger> logger;  // null: spdlog's default logger
 };
 
 // The answer to a command.

@@ -41,6 +41,9 @@ struct RuntimeOptions {
   std::chrono::minutes snapshot_interval{60};
   std::chrono::milliseconds ack_timeout{5000};
   std::function<TimeNs()> clock;  // null: the wall clock (UTC ns)
+  // The logger of an account's actors (omsd: a file per account); null or returning null:
+  // spdlog's default logger.
+  std::function<std::shared_ptr<spdlog::logger>(AccountId)> account_logger;
 };
 
 class Runtime {

@@ -1,0 +1,133 @@
+#include "account_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace oms::omsd {
+
+AccountSession::AccountSession(std::string name, std::shared_ptr<const std::vector<Market>> markets,
+                               Exchange* spot, Exchange* usdm)
+    : name_(std::move(name)), markets_(std::move(markets)), spot_(spot), usdm_(usdm) {}
+
+Exchange* AccountSession::exchange(Market m) const noexcept {
+  return m == Market::kSpot ? spot_ : m == Market::kUsdm ? usdm_ : nullptr;
+}
+
+void AccountSession::start(ReportSink sink) {
+  auto shared_sink = std::make_shared<ReportSink>(std::move(sink));
+  for (Exchange* e : {spot_, usdm_}) {
+    if (e == nullptr) continue;
+    auto r = e->start([this, shared_sink](const ExchangeReport& rep) {
+      stats_.last_report_ns.store(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(
+              std::chrono::system_clock::now().time_since_epoch())
+              .count(),
+          std::memory_order_relaxed);
+      stats_.reports.fetch_add(1, std::memory_order_relaxed);
+      (*shared_sink)(actors::VenueReport{rep.report_id, rep.venue_time, rep.payload});
+    });
+    if (!r) {
+      // The account stays up: its orders time out and are queried; health shows the error.
+      stats_.last_error = std::string(to_string(e->market())) + ": " + r.error().message;
+      stats_.failed.store(true);
+      spdlog::error("account {}: {} session did not start: {}", name_, to_string(e->market()),
+                    r.error().message);
+    }
+  }
+  sync_balances(*shared_sink);
+  stats_.started.store(true);
+}
+
+namespace {
+EventId sync_id(AccountId account, Market market, std::string_view what, std::uint64_t key,
+                TimeNs at) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  const auto add = [&h](std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) {
+      h ^= (v >> (8 * i)) & 0xffU;
+      h *= 0x100000001b3ULL;
+    }
+  };
+  for (const char c : what) add(static_cast<unsigned char>(c));
+  add(account.value);
+  add(static_cast<std::uint64_t>(market));
+  add(key);
+  add(static_cast<std::uint64_t>(at));
+  return h == 0 ? 1 : h;
+}
+}  // namespace
+
+void AccountSession::sync_balances(const ReportSink& sink) {
+  // The venue's balances (and futures positions) as of now: authoritative, folded over what
+  // the account's events say (the drift is recorded). Each fetch is its own observation.
+  const TimeNs now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  for (Exchange* e : {spot_, usdm_}) {
+    if (e == nullptr) continue;
+    auto balances = e->balances();
+    if (!balances) {
+      spdlog::error("account {}: {} balances not fetched: {}", name_, to_string(e->market()),
+                    balances.error().message);
+      continue;
+    }
+    for (const auto& b : *balances) {
+      std::uint64_t key = 0;
+      for (const char c : b.asset.view()) key = key * 131 + static_cast<unsigned char>(c);
+      sink(actors::VenueReport{sync_id(e->account(), e->market(), "balance", key, now), now, b});
+    }
+    if (e->market() != Market::kUsdm) continue;
+    auto positions = e->positions();
+    if (!positions) {
+      spdlog::error("account {}: usdm positions not fetched: {}", name_, positions.error().message);
+      continue;
+    }
+    for (const auto& p : *positions) {
+      const std::uint64_t key = (std::uint64_t{p.instrument.value} << 8) |
+                                static_cast<std::uint64_t>(p.position_side);
+      sink(actors::VenueReport{sync_id(e->account(), e->market(), "position", key, now), now, p});
+    }
+  }
+}
+
+void AccountSession::stop() {
+  for (Exchange* e : {spot_, usdm_}) {
+    if (e != nullptr) e->stop();
+  }
+}
+
+Exchange* AccountSession::route(InstrumentId instrument, const char* what) const {
+  if (!instrument.valid() || instrument.index() >= markets_->size()) {
+    spdlog::error("account {}: {} for unknown instrument {}", name_, what, instrument.index());
+    return nullptr;
+  }
+  Exchange* e = exchange((*markets_)[instrument.index()]);
+  if (e == nullptr) {
+    spdlog::error("account {}: {} on {}, a market this account does not trade", name_, what,
+                  to_string((*markets_)[instrument.index()]));
+  }
+  return e;
+}
+
+void AccountSession::place(const OrderSubmitted& o) {
+  if (Exchange* e = route(o.instrument, "order")) {
+    e->place(SubmitOrder{o.account, o.strategy, o.instrument, o.client_order_id, o.side,
+                         o.order_type, o.tif, o.price, o.stop_price, o.quantity, o.reduce_only});
+  }
+}
+
+void AccountSession::cancel(const CancelOrder& c) {
+  if (Exchange* e = route(c.instrument, "cancel")) e->cancel(c);
+}
+
+void AccountSession::amend(const AmendOrder& a) {
+  if (Exchange* e = route(a.instrument, "amend")) e->amend(a);
+}
+
+void AccountSession::query(AccountId, InstrumentId instrument,
+                           const ClientOrderIdText& client_order_id) {
+  if (Exchange* e = route(instrument, "query")) e->query(instrument, client_order_id);
+}
+
+}  // namespace oms::omsd

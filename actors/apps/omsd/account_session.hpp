@@ -1,0 +1,59 @@
+// AccountSession: the actors' ExchangeSession for one Binance account that trades spot and/or
+// USD-M: one Exchange connection per market (separate keys' buckets, user-data streams and
+// order workers at the venue), orders routed by the instrument's market. Both connections
+// report into the one account actor, so the account has one stream and one order book.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "oms/actors/exchange_session.hpp"
+#include "oms/connectors/exchange.hpp"
+
+namespace oms::omsd {
+
+// What health reporting reads; updated from the venue's threads.
+struct SessionStats {
+  std::atomic<std::int64_t> last_report_ns{0};  // any venue report (REST answer or stream)
+  std::atomic<std::uint64_t> reports{0};
+  std::atomic<bool> started{false};
+  std::atomic<bool> failed{false};  // a market's start() failed (see last_error)
+  std::string last_error;           // written before `failed` is set; read after
+};
+
+class AccountSession final : public actors::ExchangeSession {
+ public:
+  // markets: the instrument id -> market table (instruments of every market, dense ids).
+  // spot / usdm: the account's Exchange of that market, or nullptr when it does not trade it.
+  AccountSession(std::string name, std::shared_ptr<const std::vector<Market>> markets,
+                 Exchange* spot, Exchange* usdm);
+
+  void start(ReportSink sink) override;
+  void stop() override;
+  void place(const OrderSubmitted& order) override;
+  void cancel(const CancelOrder& cancel) override;
+  void amend(const AmendOrder& amend) override;
+  void query(AccountId account, InstrumentId instrument,
+             const ClientOrderIdText& client_order_id) override;
+
+  [[nodiscard]] const SessionStats& stats() const noexcept { return stats_; }
+  [[nodiscard]] Exchange* exchange(Market m) const noexcept;
+
+ private:
+  // The connection for the instrument's market; nullptr (logged) when the account does not
+  // trade it -- the order's ack timeout then queries, and the query is answered "unknown".
+  Exchange* route(InstrumentId instrument, const char* what) const;
+  void sync_balances(const ReportSink& sink);
+
+  std::string name_;
+  std::shared_ptr<const std::vector<Market>> markets_;
+  Exchange* spot_;
+  Exchange* usdm_;
+  SessionStats stats_;
+};
+
+}  // namespace oms::omsd

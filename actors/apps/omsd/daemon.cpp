@@ -1,0 +1,345 @@
+#include "daemon.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <functional>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "oms/connectors/binance/exchange_info.hpp"
+#include "oms/connectors/net/https_client.hpp"
+#include "oms/connectors/secrets/key_file_store.hpp"
+#include "oms/connectors/secrets/vault_store.hpp"
+#include "oms/persistence/file_journal.hpp"
+#include "oms/persistence/jetstream_store.hpp"
+#include "oms/persistence/stream_layout.hpp"
+#include "logging.hpp"
+#include "risk_setup.hpp"
+
+namespace oms::omsd {
+namespace {
+
+using namespace std::chrono_literals;
+
+// "https://fapi.binance.com" / "wss://stream.binance.com:9443" -> host and port.
+net::Origin origin_of(const std::string& url, std::uint16_t default_port, const std::string& what) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string::npos) throw std::runtime_error(what + ": '" + url + "' has no scheme");
+  std::string rest = url.substr(scheme + 3);
+  if (const auto slash = rest.find('/'); slash != std::string::npos) rest.resize(slash);
+  const auto colon = rest.rfind(':');
+  if (colon == std::string::npos) return {rest, default_port};
+  return {rest.substr(0, colon),
+          static_cast<std::uint16_t>(std::stoul(rest.substr(colon + 1)))};
+}
+
+std::string instrument_name(const Instrument& i) {
+  return std::string(to_string(i.exchange)) + ":" + std::string(to_string(i.market)) + ":" +
+         i.symbol.to_string();
+}
+
+// The secret name's account part allows [a-z0-9-]: configured names use '_' as well.
+std::string secret_account(std::string_view name) {
+  std::string out(name);
+  std::replace(out.begin(), out.end(), '_', '-');
+  return out;
+}
+
+// A name for the /dev/shm intent log that differs per data dir (two daemons on one machine).
+std::string intent_name(const std::filesystem::path& data_dir) {
+  const auto abs = std::filesystem::weakly_canonical(std::filesystem::absolute(data_dir)).string();
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016zx", std::hash<std::string>{}(abs));
+  return std::string("omsd-") + hex;
+}
+
+}  // namespace
+
+Daemon::Daemon(Options options) : options_(std::move(options)) {}
+
+Daemon::~Daemon() { stop(); }
+
+binance::BinanceVenue* Daemon::venue(Market m) const noexcept {
+  return m == Market::kSpot ? spot_.get() : m == Market::kUsdm ? usdm_.get() : nullptr;
+}
+
+secrets::ApiCredentials Daemon::credentials(const PaperEntry& entry) {
+  if (options_.mode == Mode::kPaper) {
+    return load_paper_key(options_.data_dir / "paper-keys.json", entry);
+  }
+  auto c = secrets_->get("binance", to_string(entry.market), secret_account(entry.account));
+  if (!c) {
+    throw std::runtime_error("account " + entry.account + " (" +
+                             std::string(to_string(entry.market)) + "): " + c.error().message);
+  }
+  return std::move(c).value();
+}
+
+void Daemon::load_instruments() {
+  // exchangeInfo of every market an account trades: the instruments and their rules.
+  std::vector<Instrument> all;
+  for (const Market m : {Market::kSpot, Market::kUsdm}) {
+    const bool used = std::any_of(entries_.begin(), entries_.end(),
+                                  [m](const PaperEntry& e) { return e.market == m; });
+    if (!used) continue;
+    net::Origin rest;
+    if (options_.mode == Mode::kPaper) {
+      rest = {options_.venue.host, options_.venue.port};
+    } else {
+      const auto* ex = config_.exchanges.find(ExchangeId::kBinance);
+      rest = origin_of(ex->markets[static_cast<std::size_t>(m)]->rest_url, 443,
+                       "exchanges.yaml binance " + std::string(to_string(m)) + " rest_url");
+    }
+    net::HttpsClient client(rest, net::TlsClientConfig{options_.ca_file.string()});
+    const std::string path = m == Market::kSpot ? "/api/v3/exchangeInfo" : "/fapi/v1/exchangeInfo";
+    Result<net::HttpResponse, net::HttpError> r = Unexpected{net::HttpError{}};
+    // The venue may still be starting (deploy/run starts it just before): a few tries.
+    for (int attempt = 0; attempt < 20; ++attempt) {
+      r = client.request(net::HttpRequest{"GET", path, {}, {}, 10s});
+      if (r && r->status == 200) break;
+      std::this_thread::sleep_for(250ms);
+    }
+    if (!r) {
+      throw std::runtime_error("binance " + std::string(to_string(m)) + ": GET " + path + " on " +
+                               rest.host + ":" + std::to_string(rest.port) + ": " +
+                               r.error().message);
+    }
+    if (r->status != 200) {
+      throw std::runtime_error("binance " + std::string(to_string(m)) + ": GET " + path +
+                               ": HTTP " + std::to_string(r->status));
+    }
+    auto parsed = binance::parse_exchange_info(r->body, m);
+    if (!parsed) {
+      throw std::runtime_error("binance " + std::string(to_string(m)) + " exchangeInfo: " +
+                               parsed.error().message);
+    }
+    for (auto& i : *parsed) all.push_back(std::move(i));
+  }
+  for (auto& i : all) {
+    const auto id = directory_.instruments.intern(instrument_name(i));
+    if (!id) throw std::runtime_error("too many instruments");
+    i.id = *id;
+  }
+  auto table = actors::InstrumentTable::from(all);
+  if (!table) throw std::runtime_error("instruments: " + table.error());
+  table_ = std::make_unique<actors::InstrumentTable>(std::move(table).value());
+  auto markets = std::make_shared<std::vector<Market>>(all.size());
+  for (const auto& i : all) (*markets)[i.id.index()] = i.market;
+  markets_ = std::move(markets);
+  instruments_ = std::move(all);
+}
+
+void Daemon::open_store() {
+  std::vector<persistence::StreamLayout::AccountRef> refs;
+  for (const auto& a : accounts_) refs.push_back({ExchangeId::kBinance, a.name});
+  const persistence::StreamLayout layout(refs, {ExchangeId::kBinance});
+  if (options_.store == "file") {
+    auto j = persistence::FileJournal::open(options_.data_dir / "journal", layout);
+    if (!j) throw std::runtime_error("file journal: " + j.error().message);
+    store_ = std::move(j).value();
+  } else {
+    persistence::JetStreamOptions o;
+    o.servers = {options_.nats_url};
+    auto j = persistence::JetStreamStore::open(layout, o);
+    if (!j) throw std::runtime_error("JetStream at " + options_.nats_url + ": " + j.error().message);
+    store_ = std::move(j).value();
+  }
+  auto intents = persistence::IntentLog::open(
+      persistence::default_intent_log_path(intent_name(options_.data_dir)));
+  if (!intents) throw std::runtime_error("intent log: " + intents.error().message);
+  intents_ = std::move(intents).value();
+  // What the last run committed and the store never acknowledged goes first.
+  auto replayed = persistence::replay_pending(*intents_, *store_, 60s);
+  if (!replayed) throw std::runtime_error("intent log replay: " + replayed.error().message);
+  if (*replayed > 0) spdlog::warn("intent log: {} events the store had not acknowledged re-published", *replayed);
+  snapshots_ = std::make_unique<persistence::SnapshotStore>(options_.data_dir);
+}
+
+void Daemon::start_venues() {
+  const auto* ex = config_.exchanges.find(ExchangeId::kBinance);
+  for (const Market m : {Market::kSpot, Market::kUsdm}) {
+    binance::BinanceConfig c;
+    c.market = m;
+    for (const auto& e : entries_) {
+      if (e.market != m) continue;
+      const auto id = directory_.accounts.find(e.account);
+      c.accounts.push_back({*id, credentials(e)});
+    }
+    if (c.accounts.empty()) continue;
+    if (options_.mode == Mode::kPaper) {
+      c.rest = {options_.venue.host, options_.venue.port};
+      c.stream = c.rest;
+    } else {
+      const auto& mc = *ex->markets[static_cast<std::size_t>(m)];
+      c.rest = origin_of(mc.rest_url, 443, "exchanges.yaml binance rest_url");
+      c.stream = origin_of(mc.ws_url, 443, "exchanges.yaml binance ws_url");
+    }
+    c.tls.ca_file = options_.ca_file.string();
+    if (ex->recv_window) c.recv_window_ms = static_cast<std::uint32_t>(ex->recv_window->count());
+    for (const auto& i : instruments_) {
+      if (i.market == m) c.instruments.push_back(i);
+    }
+    c.on_alert = [m](std::string_view text) {
+      spdlog::critical("binance {}: {}", to_string(m), text);
+    };
+    auto venue = std::make_unique<binance::BinanceVenue>(std::move(c));
+    if (auto r = venue->start(); !r) {
+      throw std::runtime_error("binance " + std::string(to_string(m)) + ": " + r.error().message);
+    }
+    spdlog::info("binance {}: connected, clock offset {} ms", to_string(m), venue->time_offset_ms());
+    (m == Market::kSpot ? spot_ : usdm_) = std::move(venue);
+  }
+  for (auto& a : accounts_) {
+    Exchange* spot = nullptr;
+    Exchange* usdm = nullptr;
+    for (const Market m : a.markets) {
+      auto* v = venue(m);
+      const auto index = v->account_index(a.id);
+      (m == Market::kSpot ? spot : usdm) = &v->account(*index);
+    }
+    a.session = std::make_shared<AccountSession>(a.name, markets_, spot, usdm);
+  }
+}
+
+void Daemon::start_market_data() {
+  // The instruments the strategies and risk.yaml name, and every instrument of a market that
+  // lists few (the simulator): marks for risk, ages for health.
+  std::set<std::string> wanted;
+  for (const auto& i : config_.risk.instruments) {
+    wanted.insert(std::string(to_string(i.exchange)) + ":" + std::string(to_string(i.market)) +
+                  ":" + i.symbol.to_string());
+  }
+  std::map<Market, std::size_t> per_market;
+  for (const auto& i : instruments_) ++per_market[i.market];
+  for (const Market m : {Market::kSpot, Market::kUsdm}) {
+    auto* v = venue(m);
+    if (v == nullptr || v->account_count() == 0) continue;
+    std::vector<InstrumentId> ids;
+    for (const auto& i : instruments_) {
+      if (i.market != m || !i.trading) continue;
+      if (per_market[m] <= 20 || wanted.count(instrument_name(i)) > 0) ids.push_back(i.id);
+    }
+    if (ids.empty()) continue;
+    MarketDataStreams streams;
+    streams.depth = false;  // marks from the best bid/offer; books belong to the hot path
+    streams.trades = false;
+    auto& stats = md_[m == Market::kSpot ? 0 : 1];
+    auto r = v->account(0).subscribe_market_data(
+        ids, streams, [this, &stats](TimeNs, const EventPayload& e) {
+          stats.last_ns.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count(),
+                              std::memory_order_relaxed);
+          stats.messages.fetch_add(1, std::memory_order_relaxed);
+          const auto* bbo = std::get_if<BestBidOffer>(&e);
+          if (bbo == nullptr || !bbo->bid_price.is_positive() || !bbo->ask_price.is_positive()) return;
+          const auto sum = bbo->bid_price.add(bbo->ask_price);
+          if (!sum) return;
+          const Decimal mid = Decimal::from_raw(sum->raw() / 2);
+          {
+            std::lock_guard lock(marks_mutex_);
+            auto& last = marks_[static_cast<std::uint32_t>(bbo->instrument.index())];
+            if (last == mid) return;
+            last = mid;
+          }
+          if (runtime_) runtime_->mark(bbo->instrument, mid);
+        });
+    if (!r) {
+      spdlog::error("binance {}: market data not subscribed: {}", to_string(m), r.error().message);
+      continue;
+    }
+    md_instruments_.insert(md_instruments_.end(), ids.begin(), ids.end());
+    spdlog::info("binance {}: best bid/offer of {} instruments", to_string(m), ids.size());
+  }
+}
+
+void Daemon::start() {
+  if (started_) return;
+  config_ = configs::load_config_dir(options_.config_dir);
+  entries_ = paper_entries(config_);
+  if (entries_.empty()) {
+    throw std::runtime_error(options_.config_dir.string() +
+                             ": no Binance account trades an enabled market (nothing to run)");
+  }
+  for (const auto& a : config_.accounts.accounts) {
+    if (a.exchange != ExchangeId::kBinance) {
+      spdlog::warn("account {} on {}: no connector for this exchange yet; not run", a.name,
+                   to_string(a.exchange));
+    }
+  }
+  if (options_.mode == Mode::kPaper) {
+    if (const auto added = ensure_paper_keys(options_.data_dir / "paper-keys.json", entries_)) {
+      spdlog::info("paper keys: {} new entries in {}", added,
+                   (options_.data_dir / "paper-keys.json").string());
+    }
+  } else {
+    const auto& spec = options_.secrets;
+    if (spec.rfind("keyfile:", 0) == 0) {
+      auto pass = options_.passphrase_file.empty()
+                      ? secrets::passphrase_from_env()
+                      : secrets::passphrase_from_file(options_.passphrase_file);
+      if (!pass) throw std::runtime_error("key file passphrase: " + pass.error().message);
+      auto store = secrets::KeyFileStore::open(spec.substr(8), std::move(pass).value());
+      if (!store) throw std::runtime_error("key file " + spec.substr(8) + ": " + store.error().message);
+      secrets_ = std::make_unique<secrets::KeyFileStore>(std::move(store).value());
+    } else {
+      throw std::runtime_error("--secrets " + spec + ": only keyfile:PATH is wired in omsd yet");
+    }
+  }
+  // Directory: every configured account and strategy (ids as in the configs); instruments
+  // from the venues.
+  for (const auto& a : config_.accounts.accounts) (void)directory_.accounts.intern(a.name);
+  for (std::size_t s = 0; s < config_.strategies.ids.size(); ++s) {
+    (void)directory_.strategies.intern(
+        config_.strategies.ids.name(StrategyId(static_cast<StrategyId::rep_type>(s))));
+  }
+  for (const auto& e : entries_) {
+    const auto id = *directory_.accounts.find(e.account);
+    auto it = std::find_if(accounts_.begin(), accounts_.end(),
+                           [&](const RunAccount& a) { return a.id == id; });
+    if (it == accounts_.end()) {
+      accounts_.push_back({id, e.account, {}, nullptr});
+      it = std::prev(accounts_.end());
+    }
+    it->markets.push_back(e.market);
+  }
+  load_instruments();
+  risk_ = std::make_shared<actors::RiskCore>(directory_.accounts.size(),
+                                             std::max<std::size_t>(1, directory_.strategies.size()),
+                                             instruments_.size());
+  for (const auto& p : apply_risk_config(config_.risk, directory_, risk_->limits())) {
+    spdlog::warn("{}", p);
+  }
+  open_store();
+  start_venues();
+  actors::RuntimeOptions ro;
+  ro.scheduler_threads = options_.scheduler_threads;
+  ro.ack_timeout = std::chrono::milliseconds(options_.ack_timeout_ms);
+  ro.account_logger = [this](AccountId id) {
+    return account_logger(options_.data_dir, directory_.accounts.name(id));
+  };
+  std::vector<actors::RuntimeAccount> run;
+  for (const auto& a : accounts_) run.push_back({a.id, ExchangeId::kBinance, a.session});
+  runtime_ = std::make_unique<actors::Runtime>(ro, directory_, *table_, *store_, intents_.get(),
+                                               snapshots_.get(), risk_, std::move(run));
+  start_market_data();
+  started_ = true;
+  spdlog::info("omsd: {} accounts, {} instruments, store {}", accounts_.size(),
+               instruments_.size(), options_.store);
+}
+
+void Daemon::stop() {
+  if (spot_) spot_->stop();  // market data and user-data streams first: no new reports
+  if (usdm_) usdm_->stop();
+  if (runtime_) {
+    if (auto f = runtime_->flush(10s); !f) spdlog::error("store flush at stop: {}", f.error().message);
+    runtime_.reset();
+  }
+  spot_.reset();
+  usdm_.reset();
+  started_ = false;
+}
+
+}  // namespace oms::omsd

@@ -1,0 +1,101 @@
+// Daemon: omsd's composition root. From the config dir and the data dir it builds, in order:
+// the Directory (accounts and strategies from the configs, instruments from the venues'
+// exchangeInfo), the risk limits (risk.yaml), the event store (JetStream or the file journal),
+// the intent log (what the last run committed and the store never acknowledged goes first),
+// snapshots, one Binance connector per market with every account's keys, one session per
+// account (its spot and USD-M connections), the actor runtime, and market data (marks for
+// risk). The gateway and the health server are built on top of it (main.cpp).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "account_session.hpp"
+#include "oms/actors/runtime.hpp"
+#include "oms/configs/config.hpp"
+#include "oms/connectors/binance/exchange_binance.hpp"
+#include "oms/persistence/event_store.hpp"
+#include "oms/persistence/intent_log.hpp"
+#include "oms/persistence/snapshot.hpp"
+#include "options.hpp"
+#include "paper_keys.hpp"
+
+namespace oms::omsd {
+
+// One account the daemon runs.
+struct RunAccount {
+  AccountId id;
+  std::string name;
+  std::vector<Market> markets;
+  std::shared_ptr<AccountSession> session;
+};
+
+// Market data per venue market: when the last message came (health).
+struct MarketDataStats {
+  std::atomic<std::int64_t> last_ns{0};
+  std::atomic<std::uint64_t> messages{0};
+};
+
+class Daemon {
+ public:
+  explicit Daemon(Options options);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Builds and starts everything; throws configs::ConfigError (every problem of every file)
+  // or std::runtime_error naming what failed. Nothing is left running on a throw.
+  void start();
+  // Stops market data, the runtime (sessions, actors) and the connectors; flushes the store.
+  void stop();
+
+  [[nodiscard]] const Options& options() const noexcept { return options_; }
+  [[nodiscard]] const configs::Config& config() const noexcept { return config_; }
+  [[nodiscard]] const Directory& directory() const noexcept { return directory_; }
+  [[nodiscard]] const std::vector<Instrument>& instruments() const noexcept { return instruments_; }
+  [[nodiscard]] const actors::InstrumentTable& instrument_table() const noexcept { return *table_; }
+  [[nodiscard]] actors::Runtime& runtime() noexcept { return *runtime_; }
+  [[nodiscard]] std::shared_ptr<actors::RiskCore> risk() const noexcept { return risk_; }
+  [[nodiscard]] const std::vector<RunAccount>& accounts() const noexcept { return accounts_; }
+  [[nodiscard]] persistence::EventStore& store() noexcept { return *store_; }
+  [[nodiscard]] binance::BinanceVenue* venue(Market m) const noexcept;
+  [[nodiscard]] const MarketDataStats& market_data(Market m) const noexcept {
+    return m == Market::kSpot ? md_[0] : md_[1];
+  }
+  [[nodiscard]] std::vector<InstrumentId> market_data_instruments() const { return md_instruments_; }
+
+ private:
+  void load_instruments();
+  void open_store();
+  void start_venues();
+  void start_market_data();
+  secrets::ApiCredentials credentials(const PaperEntry& entry);
+
+  Options options_;
+  configs::Config config_;
+  std::vector<PaperEntry> entries_;
+  Directory directory_;
+  std::vector<Instrument> instruments_;
+  std::shared_ptr<const std::vector<Market>> markets_;
+  std::unique_ptr<actors::InstrumentTable> table_;
+  std::shared_ptr<actors::RiskCore> risk_;
+  std::unique_ptr<persistence::EventStore> store_;
+  std::unique_ptr<persistence::IntentLog> intents_;
+  std::unique_ptr<persistence::SnapshotStore> snapshots_;
+  std::unique_ptr<secrets::SecretStore> secrets_;
+  std::unique_ptr<binance::BinanceVenue> spot_, usdm_;
+  std::vector<RunAccount> accounts_;
+  std::unique_ptr<actors::Runtime> runtime_;
+  std::vector<InstrumentId> md_instruments_;
+  MarketDataStats md_[2];
+  std::mutex marks_mutex_;
+  std::map<std::uint32_t, Decimal> marks_;  // last mid sent to risk, per instrument
+  bool started_ = false;
+};
+
+}  // namespace oms::omsd

@@ -1,0 +1,84 @@
+// omsd: the crypto-oms daemon (see --help and README.md "The two commands").
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "daemon.hpp"
+#include "logging.hpp"
+#include "oms/configs/config_error.hpp"
+#include "oms/connectors/secrets/secure_buffer.hpp"
+#include "options.hpp"
+#include "paper_keys.hpp"
+
+int main(int argc, char** argv) {
+  using namespace oms::omsd;
+  Options options;
+  try {
+    if (!parse_options(argc, argv, options)) return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "omsd: %s\n", e.what());
+    return 2;
+  }
+  if (options.check_config || options.init_paper_keys) {
+    try {
+      const auto config = oms::configs::load_config_dir(options.config_dir);
+      const auto entries = paper_entries(config);
+      if (options.init_paper_keys) {
+        const auto file = options.data_dir / "paper-keys.json";
+        const auto added = ensure_paper_keys(file, entries);
+        std::printf("%s: %zu entries (%zu new)\n", file.c_str(), entries.size(), added);
+      } else {
+        for (const auto& e : entries) {
+          std::printf("account %s %s\n", e.account.c_str(), std::string(to_string(e.market)).c_str());
+        }
+        std::printf("config ok: %zu accounts, %zu strategies\n", config.accounts.accounts.size(),
+                    config.strategies.ids.size());
+      }
+      return 0;
+    } catch (const oms::configs::ConfigError& e) {
+      std::fprintf(stderr, "omsd: invalid config:\n%s\n", e.what());
+      return 2;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "omsd: %s\n", e.what());
+      return 1;
+    }
+  }
+  try {
+    setup_logging(options.data_dir, options.log_level);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "omsd: %s\n", e.what());
+    return 2;
+  }
+  // No core dumps and no ptrace: the process holds API secrets.
+  if (auto h = oms::secrets::harden_process(); !h) {
+    spdlog::warn("process hardening: {}", h.error().message);
+  }
+  // Stop signals are taken by sigwait only (blocked before any thread starts).
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  Daemon daemon(options);
+  try {
+    daemon.start();
+  } catch (const oms::configs::ConfigError& e) {
+    spdlog::critical("invalid config, not starting:\n{}", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    spdlog::critical("not starting: {}", e.what());
+    return 1;
+  }
+  spdlog::info("omsd ready: mode {}, data {}, logs {}", options.mode == Mode::kPaper ? "paper" : "live",
+               options.data_dir.string(), (options.data_dir / "log").string());
+  std::printf("omsd ready\n");
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("signal {}: stopping", sig);
+  daemon.stop();
+  spdlog::info("stopped");
+  return 0;
+}

@@ -1,0 +1,105 @@
+#include "options.hpp"
+
+#include <cstdio>
+#include <stdexcept>
+
+namespace oms::omsd {
+namespace {
+
+constexpr const char* kUsage = R"(omsd: the crypto-oms daemon.
+
+usage: omsd [flags]
+  --config DIR          config dir with exchanges/accounts/strategies/risk.yaml (default configs)
+  --data DIR            data dir: journal, snapshots, logs, keys, TLS (default data)
+  --mode paper|live     paper (default): Binance accounts trade on venue-sim with paper keys
+  --venue HOST:PORT     paper mode: the simulator (default 127.0.0.1:9443)
+  --ca FILE             CA certificate the venue's TLS certificate must chain to
+                        (paper default: DATA/tls/ca.pem; live default: the system store)
+  --store jetstream|file  event store (default jetstream); file = DATA/journal
+  --nats URL            NATS server (default nats://127.0.0.1:4222)
+  --grpc HOST:PORT      gRPC API, TLS 1.3 (default 127.0.0.1:50051)
+  --http HOST:PORT      /health, /metrics (default 127.0.0.1:8081)
+  --secrets SPEC        live mode: keyfile:PATH or vault:https://HOST:PORT
+  --passphrase-file F   key file passphrase (0600); default $OMS_KEYFILE_PASSPHRASE
+  --cpu-plan PLAN       actors=0-1 (pin the actor scheduler threads); default none
+  --threads N           actor scheduler threads (default 2)
+  --ack-timeout-ms N    an order unanswered this long is queried (default 5000)
+  --log-level LEVEL     trace|debug|info|warn|error (default info)
+  --init-paper-keys     write DATA/paper-keys.json for the configured accounts and exit
+  --check-config        validate the configs, print what would run, and exit
+)";
+
+std::uint64_t number(const std::string& text, const std::string& flag) {
+  std::size_t used = 0;
+  unsigned long long v = 0;
+  try {
+    v = std::stoull(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size()) throw std::invalid_argument(flag + ": '" + text + "' is not a number");
+  return v;
+}
+
+}  // namespace
+
+HostPort parse_host_port(const std::string& text, const std::string& what) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    throw std::invalid_argument(what + ": expected HOST:PORT, got '" + text + "'");
+  }
+  const auto port = number(text.substr(colon + 1), what);
+  if (port > 65535) throw std::invalid_argument(what + ": port " + std::to_string(port) + " out of range");
+  return HostPort{text.substr(0, colon), static_cast<std::uint16_t>(port)};
+}
+
+bool parse_options(int argc, char** argv, Options& o) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    const auto need = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::invalid_argument(a + ": missing value");
+      return argv[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return false;
+    }
+    if (a == "--config") o.config_dir = need();
+    else if (a == "--data") o.data_dir = need();
+    else if (a == "--mode") {
+      const auto m = need();
+      if (m == "paper") o.mode = Mode::kPaper;
+      else if (m == "live") o.mode = Mode::kLive;
+      else throw std::invalid_argument("--mode: '" + m + "' is not paper or live");
+    } else if (a == "--venue") o.venue = parse_host_port(need(), a);
+    else if (a == "--ca") o.ca_file = need();
+    else if (a == "--store") {
+      o.store = need();
+      if (o.store != "jetstream" && o.store != "file") {
+        throw std::invalid_argument("--store: '" + o.store + "' is not jetstream or file");
+      }
+    } else if (a == "--nats") o.nats_url = need();
+    else if (a == "--grpc") o.grpc = parse_host_port(need(), a);
+    else if (a == "--http") o.http = parse_host_port(need(), a);
+    else if (a == "--secrets") o.secrets = need();
+    else if (a == "--passphrase-file") o.passphrase_file = need();
+    else if (a == "--cpu-plan") o.cpu_plan = need();
+    else if (a == "--threads") {
+      o.scheduler_threads = number(need(), a);
+      if (o.scheduler_threads == 0 || o.scheduler_threads > 64) {
+        throw std::invalid_argument("--threads: must be 1..64");
+      }
+    } else if (a == "--ack-timeout-ms") o.ack_timeout_ms = number(need(), a);
+    else if (a == "--log-level") o.log_level = need();
+    else if (a == "--init-paper-keys") o.init_paper_keys = true;
+    else if (a == "--check-config") o.check_config = true;
+    else throw std::invalid_argument("unknown flag " + a + " (see --help)");
+  }
+  if (o.mode == Mode::kLive && o.secrets.empty() && !o.check_config) {
+    throw std::invalid_argument("--mode live needs --secrets keyfile:PATH or vault:URL");
+  }
+  if (o.mode == Mode::kPaper && o.ca_file.empty()) o.ca_file = o.data_dir / "tls" / "ca.pem";
+  return true;
+}
+
+}  // namespace oms::omsd

@@ -1,0 +1,52 @@
+// omsd's command line: where the configs and the data live, paper or live, the store, the
+// listening addresses, the venue endpoint in paper mode, the CPU plan and logging.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace oms::omsd {
+
+enum class Mode : std::uint8_t { kPaper, kLive };
+
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+  [[nodiscard]] std::string str() const { return host + ":" + std::to_string(port); }
+};
+
+struct Options {
+  std::filesystem::path config_dir = "configs";
+  std::filesystem::path data_dir = "data";
+  Mode mode = Mode::kPaper;
+  std::string store = "jetstream";  // jetstream | file (the file journal under DATA/journal)
+  std::string nats_url = "nats://127.0.0.1:4222";
+  HostPort grpc{"127.0.0.1", 50051};
+  HostPort http{"127.0.0.1", 8081};
+  // Paper mode: the simulator (REST and streams of both markets on one TLS port) and the CA
+  // that signed its certificate (default DATA/tls/ca.pem).
+  HostPort venue{"127.0.0.1", 9443};
+  std::filesystem::path ca_file;
+  // Live mode: where API keys come from: "keyfile:PATH" (passphrase from
+  // $OMS_KEYFILE_PASSPHRASE or --passphrase-file) or "vault:https://HOST:PORT" (token from
+  // $VAULT_TOKEN).
+  std::string secrets;
+  std::filesystem::path passphrase_file;
+  // CPU plan: "actors=0-1" pins CAF's scheduler threads to those CPUs; empty: no pinning.
+  std::string cpu_plan;
+  std::size_t scheduler_threads = 2;
+  std::string log_level = "info";
+  std::uint64_t ack_timeout_ms = 5'000;
+  bool init_paper_keys = false;  // write DATA/paper-keys.json for the configured accounts, exit
+  bool check_config = false;     // load and validate the configs, print a summary, exit
+};
+
+// Throws std::invalid_argument naming the flag. Returns false for --help (usage printed).
+bool parse_options(int argc, char** argv, Options& out);
+
+// "127.0.0.1:50051" -> HostPort; throws std::invalid_argument naming `what`.
+HostPort parse_host_port(const std::string& text, const std::string& what);
+
+}  // namespace oms::omsd

@@ -1,0 +1,113 @@
+#include "paper_keys.hpp"
+
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+namespace oms::omsd {
+namespace {
+
+std::string random_token(std::size_t n) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::vector<unsigned char> bytes(n);
+  if (RAND_bytes(bytes.data(), static_cast<int>(n)) != 1) {
+    throw std::runtime_error("paper keys: RAND_bytes failed");
+  }
+  std::string out;
+  // 62 symbols: a byte modulo 62 is slightly biased; these are paper keys for the simulator.
+  for (const unsigned char b : bytes) out += kAlphabet[b % 62U];
+  return out;
+}
+
+nlohmann::json read_file(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) return nlohmann::json::object();
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    throw std::runtime_error(file.string() + ": not a JSON object");
+  }
+  return j;
+}
+
+}  // namespace
+
+std::vector<PaperEntry> paper_entries(const configs::Config& config) {
+  std::vector<PaperEntry> out;
+  for (const auto& a : config.accounts.accounts) {
+    if (a.exchange != ExchangeId::kBinance) continue;
+    for (const Market m : {Market::kSpot, Market::kUsdm}) {
+      if (!a.trades(m) || !config.exchanges.trades(ExchangeId::kBinance, m)) continue;
+      out.push_back({m == Market::kSpot ? a.name : a.name + ".usdm", a.name, m});
+    }
+  }
+  return out;
+}
+
+std::size_t ensure_paper_keys(const std::filesystem::path& file,
+                              const std::vector<PaperEntry>& entries) {
+  nlohmann::json j = read_file(file);
+  std::size_t added = 0;
+  for (const auto& e : entries) {
+    if (j.contains(e.entry)) continue;
+    j[e.entry] = {{"api_key", random_token(64)},
+                  {"api_secret", random_token(64)},
+                  {"market", e.market == Market::kSpot ? "spot" : "usdm"}};
+    ++added;
+  }
+  if (added == 0) return 0;
+  std::filesystem::create_directories(file.parent_path().empty() ? "." : file.parent_path());
+  const std::string tmp = file.string() + ".tmp";
+  // 0600 from creation: the keys are never readable by others, not even briefly.
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) throw std::runtime_error(file.string() + ": cannot write " + tmp);
+  const std::string text = j.dump(2) + "\n";
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                  ::fchmod(fd, 0600) == 0 && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || std::rename(tmp.c_str(), file.c_str()) != 0) {
+    throw std::runtime_error(file.string() + ": cannot write");
+  }
+  return added;
+}
+
+secrets::ApiCredentials load_paper_key(const std::filesystem::path& file, const PaperEntry& entry) {
+  struct stat st{};
+  if (::stat(file.c_str(), &st) != 0) {
+    throw std::runtime_error(file.string() + ": missing (run omsd --init-paper-keys, or deploy/run)");
+  }
+  if ((st.st_mode & 077) != 0) {
+    throw std::runtime_error(file.string() + ": readable by others (chmod 600 it)");
+  }
+  const nlohmann::json j = read_file(file);
+  const auto it = j.find(entry.entry);
+  if (it == j.end() || !it->is_object()) {
+    throw std::runtime_error(file.string() + ": no entry '" + entry.entry + "' (account " +
+                             entry.account + ")");
+  }
+  const auto field = [&](const char* name) {
+    const auto f = it->find(name);
+    if (f == it->end() || !f->is_string() || f->get<std::string>().empty()) {
+      throw std::runtime_error(file.string() + ": " + entry.entry + "." + name +
+                               ": expected a non-empty string");
+    }
+    auto buf = secrets::SecureBuffer::copy_of(f->get<std::string>());
+    if (!buf) throw std::runtime_error(file.string() + ": " + entry.entry + "." + name + ": " + buf.error().message);
+    return std::move(buf).value();
+  };
+  const std::string want = entry.market == Market::kSpot ? "spot" : "usdm";
+  if (it->value("market", "spot") != want) {
+    throw std::runtime_error(file.string() + ": " + entry.entry + ".market: expected '" + want + "'");
+  }
+  secrets::ApiCredentials c;
+  c.api_key = field("api_key");
+  c.api_secret = field("api_secret");
+  return c;
+}
+
+}  // namespace oms::omsd

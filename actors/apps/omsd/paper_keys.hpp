@@ -1,0 +1,36 @@
+// Paper mode's API keys: DATA/paper-keys.json, plain text (paper only), 0600, shared with
+// venue-sim (which registers an account per entry) and with any Binance client library:
+//   {"<entry>": {"api_key": "...", "api_secret": "...", "market": "spot" | "usdm"}}
+// One entry per configured Binance account and market it trades: the spot account is named
+// like the account ("binance_main"), the USD-M one gets ".usdm" ("binance_main.usdm").
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "oms/configs/config.hpp"
+#include "oms/connectors/secrets/secret_store.hpp"
+
+namespace oms::omsd {
+
+struct PaperEntry {
+  std::string entry;    // the name in paper-keys.json
+  std::string account;  // the configured account
+  Market market = Market::kSpot;
+};
+
+// Every Binance account x market the config trades (exchange and market enabled).
+[[nodiscard]] std::vector<PaperEntry> paper_entries(const configs::Config& config);
+
+// Adds random keys for the entries the file lacks (creating it 0600); keeps the others.
+// Returns how many entries were added. Throws std::runtime_error naming the file.
+std::size_t ensure_paper_keys(const std::filesystem::path& file,
+                              const std::vector<PaperEntry>& entries);
+
+// The credentials of one entry; throws std::runtime_error naming the file and the entry
+// (never a key) when it is missing or malformed, or the file is readable by others.
+[[nodiscard]] secrets::ApiCredentials load_paper_key(const std::filesystem::path& file,
+                                                     const PaperEntry& entry);
+
+}  // namespace oms::omsd

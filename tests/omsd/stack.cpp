@@ -1,0 +1,119 @@
+#include "stack.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
+namespace oms::omsd::test {
+
+using namespace std::chrono_literals;
+
+Stack::Stack(StackOptions options) : options_(std::move(options)) {
+  std::filesystem::create_directories(data());
+  std::filesystem::copy(OMS_SOURCE_DIR "/configs", configs(),
+                        std::filesystem::copy_options::recursive);
+  auto certs = testkit::run_process({OMS_SOURCE_DIR "/deploy/gen-certs", (data() / "tls").string()}, 60s);
+  if (certs.code != 0) throw std::runtime_error("gen-certs: " + certs.err);
+  testkit::NatsServer::Options no;
+  nats_ = std::make_unique<testkit::NatsServer>(tmp_.path() / "nats", no);
+  nats_->start();
+  nats_->wait_jetstream_ready();
+  auto keys = testkit::run_process({OMSD_BIN, "--config", configs().string(), "--data",
+                                    data().string(), "--init-paper-keys"}, 30s);
+  if (keys.code != 0) throw std::runtime_error("omsd --init-paper-keys: " + keys.err);
+  std::vector<std::string> venue{VENUE_SIM_BIN, "--listen", "127.0.0.1:0", "--cert",
+                                 (data() / "tls" / "server.pem").string(), "--key",
+                                 (data() / "tls" / "server.key").string(), "--paper-keys",
+                                 (data() / "paper-keys.json").string()};
+  venue.insert(venue.end(), options_.venue_flags.begin(), options_.venue_flags.end());
+  venue_ = std::make_unique<testkit::ChildProcess>(venue, venue_log());
+  const auto listening = venue_->wait_for_line("listening ", 30s);
+  venue_port_ = std::stoi(listening.substr(listening.rfind(':') + 1));
+  grpc_port_ = testkit::free_port();
+  http_port_ = testkit::free_port();
+}
+
+Stack::~Stack() {
+  if (omsd_) omsd_->stop();
+  if (venue_) venue_->stop();
+}
+
+void Stack::start_omsd() {
+  std::vector<std::string> args{OMSD_BIN,
+                                "--config", configs().string(),
+                                "--data", data().string(),
+                                "--mode", "paper",
+                                "--store", options_.store,
+                                "--nats", nats_->url(),
+                                "--venue", "127.0.0.1:" + std::to_string(venue_port_),
+                                "--grpc", "127.0.0.1:" + std::to_string(grpc_port_),
+                                "--http", "127.0.0.1:" + std::to_string(http_port_),
+                                "--ack-timeout-ms", "1000"};
+  args.insert(args.end(), options_.omsd_flags.begin(), options_.omsd_flags.end());
+  omsd_ = std::make_unique<testkit::ChildProcess>(args, omsd_log());
+  omsd_->wait_for_line("omsd ready", 60s);
+}
+
+int Stack::stop_omsd() {
+  const int code = omsd_ ? omsd_->stop(30s) : -1;
+  omsd_.reset();
+  return code;
+}
+
+void Stack::kill_omsd() {
+  if (omsd_) omsd_->kill();
+  omsd_.reset();
+}
+
+bool Stack::omsd_running() { return omsd_ && omsd_->running(); }
+
+void Stack::restart_nats() {
+  nats_->kill();
+  nats_->start();
+  nats_->wait_jetstream_ready();
+}
+
+testkit::RunResult Stack::omsctl(std::vector<std::string> args, std::chrono::milliseconds bound) const {
+  std::vector<std::string> argv{OMSCTL_BIN, "--address",
+                                "127.0.0.1:" + std::to_string(grpc_port_), "--data",
+                                data().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testkit::run_process(argv, bound);
+}
+
+std::pair<int, std::string> Stack::http_get(const std::string& path) const {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return {0, ""};
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(http_port_));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return {0, ""};
+  }
+  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  if (::write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) {
+    ::close(fd);
+    return {0, ""};
+  }
+  std::string resp;
+  char buf[8192];
+  for (;;) {
+    const auto n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    resp.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  if (resp.rfind("HTTP/1.1 ", 0) != 0) return {0, resp};
+  const int status = std::stoi(resp.substr(9, 3));
+  const auto body = resp.find("\r\n\r\n");
+  return {status, body == std::string::npos ? "" : resp.substr(body + 4)};
+}
+
+}  // namespace oms::omsd::test

@@ -1,0 +1,59 @@
+// The paper-trading stack as separate processes, the way deploy/run starts it: a real
+// nats-server with JetStream, the venue-sim binary (random walk, paper keys), and omsd, each on
+// free loopback ports in one temp dir; omsd can be stopped, SIGKILLed and started again over
+// the same data dir. Everything is stopped in the destructor.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "testkit/child_process.hpp"
+#include "testkit/nats_server.hpp"
+#include "testkit/temp_dir.hpp"
+
+namespace oms::omsd::test {
+
+struct StackOptions {
+  std::string store = "jetstream";  // or "file"
+  std::vector<std::string> venue_flags{"--random-walk", "7", "--walk-interval-ms", "50"};
+  std::vector<std::string> omsd_flags;
+};
+
+class Stack {
+ public:
+  explicit Stack(StackOptions options = {});
+  ~Stack();
+
+  void start_omsd();                  // waits for "omsd ready"
+  int stop_omsd();                    // SIGTERM; the exit code
+  void kill_omsd();                   // SIGKILL
+  [[nodiscard]] bool omsd_running();
+  void restart_nats();                // SIGKILL nats-server, start it again on the same store
+
+  [[nodiscard]] std::filesystem::path data() const { return tmp_.path() / "data"; }
+  [[nodiscard]] std::filesystem::path configs() const { return tmp_.path() / "configs"; }
+  [[nodiscard]] int grpc_port() const noexcept { return grpc_port_; }
+  [[nodiscard]] int http_port() const noexcept { return http_port_; }
+  [[nodiscard]] int venue_port() const noexcept { return venue_port_; }
+  [[nodiscard]] std::filesystem::path omsd_log() const { return tmp_.path() / "omsd.stderr"; }
+  [[nodiscard]] std::filesystem::path venue_log() const { return tmp_.path() / "venue.stderr"; }
+  [[nodiscard]] testkit::NatsServer& nats() { return *nats_; }
+  // omsctl with the stack's address, CA and token; bounded.
+  testkit::RunResult omsctl(std::vector<std::string> args,
+                            std::chrono::milliseconds bound = std::chrono::seconds(30)) const;
+  // GET http://127.0.0.1:<http port><path>: status and body ({0, ""} when unreachable).
+  [[nodiscard]] std::pair<int, std::string> http_get(const std::string& path) const;
+
+ private:
+  StackOptions options_;
+  testkit::TempDir tmp_{"omsd-stack"};
+  std::unique_ptr<testkit::NatsServer> nats_;
+  std::unique_ptr<testkit::ChildProcess> venue_;
+  std::unique_ptr<testkit::ChildProcess> omsd_;
+  int grpc_port_ = 0, http_port_ = 0, venue_port_ = 0;
+};
+
+}  // namespace oms::omsd::test
