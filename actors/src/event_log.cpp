@@ -221,8 +221,10 @@ Result<std::vector<Event>, CommitError> EventLog::commit(const Envelope& cause,
     persistence::AppendRecord record{std::move(encoded[i].subject),
                                      std::move(encoded[i].payload), events[i].envelope.id,
                                      record_time};
+    appended_.fetch_add(1, std::memory_order_relaxed);
     store_.append(std::move(record),
                   [this, intent_seq](const Result<std::uint64_t, StoreError>& r) {
+                    answered_.fetch_add(1, std::memory_order_relaxed);
                     if (!r) {
                       store_failures_.fetch_add(1, std::memory_order_relaxed);
                       return;  // stays pending in the intent log: published again at start

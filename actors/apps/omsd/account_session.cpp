@@ -76,6 +76,7 @@ void AccountSession::sync_balances(const ReportSink& sink) {
       std::uint64_t key = 0;
       for (const char c : b.asset.view()) key = key * 131 + static_cast<unsigned char>(c);
       sink(actors::VenueReport{sync_id(e->account(), e->market(), "balance", key, now), now, b});
+      stats_.last_report_ns.store(now, std::memory_order_relaxed);
     }
     if (e->market() != Market::kUsdm) continue;
     auto positions = e->positions();

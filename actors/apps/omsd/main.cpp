@@ -5,6 +5,7 @@
 
 #include "daemon.hpp"
 #include "logging.hpp"
+#include "observability.hpp"
 #include "oms/configs/config_error.hpp"
 #include "oms/connectors/secrets/secure_buffer.hpp"
 #include "options.hpp"
@@ -71,6 +72,15 @@ int main(int argc, char** argv) {
     spdlog::critical("not starting: {}", e.what());
     return 1;
   }
+  Observability observability(daemon);
+  try {
+    observability.start();
+  } catch (const std::exception& e) {
+    spdlog::critical("not starting: health/metrics on {}: {}", options.http.str(), e.what());
+    daemon.stop();
+    return 1;
+  }
+  spdlog::info("health and metrics on http://{}/health, /metrics", options.http.str());
   spdlog::info("omsd ready: mode {}, data {}, logs {}", options.mode == Mode::kPaper ? "paper" : "live",
                options.data_dir.string(), (options.data_dir / "log").string());
   std::printf("omsd ready\n");
@@ -78,6 +88,7 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   spdlog::info("signal {}: stopping", sig);
+  observability.stop();
   daemon.stop();
   spdlog::info("stopped");
   return 0;

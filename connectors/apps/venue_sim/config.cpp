@@ -29,7 +29,8 @@ Binance Spot (/api/v3) + USD-M (/fapi) compatible venue over TLS on loopback.
                          "rate_limits":{...}}
   --paper-keys FILE      keys for the accounts (generated and written 0600 when FILE is absent)
   --account NAME:MARKET  a paper account (market spot|usdm); default main:spot, futures:usdm
-  --replay FILE...       recorded raw streams (spot_/usdm_<symbol>_<date>.gz), in order
+  --replay FILE...       recorded raw streams (spot_/usdm_<symbol>_<date>.gz): the files of one
+                         market+symbol in the order given, different ones side by side
   --speed X              replay speed (0 = as fast as possible; default 1)
   --random-walk SEED     seeded random-walk background instead of a replay
   --walk-interval-ms N   random-walk step interval (default 100)

@@ -1,5 +1,7 @@
 // venue-sim: a Binance Spot + USD-M compatible venue over TLS on loopback (see --help).
 #include <csignal>
+#include <filesystem>
+#include <map>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -41,17 +43,28 @@ int main(int argc, char** argv) {
     std::atomic<bool> stop{false};
     std::vector<std::thread> feeders;
     if (!o.replay.empty()) {
-      feeders.emplace_back([&] {
-        try {
-          const auto st = replay_files(front, o.replay, o.speed, stop);
-          std::fprintf(stderr,
-                       "venue-sim: replay done: %zu snapshots, %zu deltas, %zu trades, %zu "
-                       "skipped, %zu errors\n",
-                       st.snapshots, st.deltas, st.trades, st.skipped, st.errors);
-        } catch (const std::exception& e) {
-          std::fprintf(stderr, "venue-sim: replay: %s\n", e.what());
-        }
-      });
+      // One feeder per market and symbol (file name <market>_<symbol>_<date>.gz): the files of
+      // one stream play in the order given, the streams side by side, each at its recorded
+      // pace from the same start.
+      std::map<std::string, std::vector<std::string>> streams;
+      for (const auto& f : o.replay) {
+        const auto name = std::filesystem::path(f).filename().string();
+        const auto cut = name.rfind('_');
+        streams[cut == std::string::npos ? name : name.substr(0, cut)].push_back(f);
+      }
+      for (auto& [key, files] : streams) {
+        feeders.emplace_back([&front, &o, &stop, key = key, files = files] {
+          try {
+            const auto st = replay_files(front, files, o.speed, stop);
+            std::fprintf(stderr,
+                         "venue-sim: replay of %s done: %zu snapshots, %zu deltas, %zu trades, "
+                         "%zu skipped, %zu errors\n",
+                         key.c_str(), st.snapshots, st.deltas, st.trades, st.skipped, st.errors);
+          } catch (const std::exception& e) {
+            std::fprintf(stderr, "venue-sim: replay of %s: %s\n", key.c_str(), e.what());
+          }
+        });
+      }
     } else if (o.random_walk) {
       std::uint64_t seed = o.walk_seed;
       for (const auto* list : {&o.front.spot_instruments, &o.front.usdm_instruments}) {

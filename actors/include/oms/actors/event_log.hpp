@@ -94,6 +94,15 @@ class EventLog {
   [[nodiscard]] std::uint64_t store_failures() const noexcept {
     return store_failures_.load(std::memory_order_relaxed);
   }
+  // Journal lag: events handed to the store whose append has not been answered yet.
+  [[nodiscard]] std::uint64_t store_lag() const noexcept {
+    const auto answered = answered_.load(std::memory_order_relaxed);
+    const auto appended = appended_.load(std::memory_order_relaxed);
+    return appended > answered ? appended - answered : 0;
+  }
+  [[nodiscard]] std::uint64_t events_appended() const noexcept {
+    return appended_.load(std::memory_order_relaxed);
+  }
   [[nodiscard]] const SubjectMap& subjects() const noexcept { return subjects_; }
 
  private:
@@ -104,6 +113,8 @@ class EventLog {
   mutable std::mutex mutex_;
   std::uint64_t global_seq_ = 0;  // guarded by mutex_
   std::atomic<std::uint64_t> store_failures_{0};
+  std::atomic<std::uint64_t> appended_{0};  // handed to the store
+  std::atomic<std::uint64_t> answered_{0};  // its callback ran (acknowledged or failed)
 };
 
 }  // namespace oms::actors

@@ -1,0 +1,183 @@
+#include "observability.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "oms/actors/observe/health_metrics.hpp"
+
+namespace oms::omsd {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string bucket_name(const binance::RateLimitRule& r) {
+  switch (r.type) {
+    case binance::RateLimitType::kRequestWeight: return "REQUEST_WEIGHT_" + r.header_suffix;
+    case binance::RateLimitType::kOrders: return "ORDERS_" + r.header_suffix;
+    default: return "RAW_REQUESTS_" + r.header_suffix;
+  }
+}
+
+}  // namespace
+
+Observability::Observability(Daemon& daemon)
+    : daemon_(daemon), health_(now_ns, observe::HealthThresholds{}) {}
+
+Observability::~Observability() { stop(); }
+
+void Observability::start() {
+  for (const auto& a : daemon_.accounts()) {
+    account_health_.push_back(&health_.account("binance", a.name));
+  }
+  health_.component("store", [this]() {
+    const auto& log = daemon_.runtime().log();
+    const auto lag = log.store_lag();
+    const auto failures = log.store_failures();
+    observe::ComponentHealth c;
+    c.detail = daemon_.options().store + ": " + std::to_string(lag) + " events in flight, " +
+               std::to_string(failures) + " append failures since start";
+    // Failures stay in the intent log and are published again; a long queue is degraded.
+    c.status = lag > 10'000 ? observe::HealthStatus::kDegraded : observe::HealthStatus::kOk;
+    return c;
+  });
+  observe::export_health_metrics(metrics_, health_);
+  metrics_.collector("oms_orders", "Orders known to the accounts, by status", observe::MetricType::kGauge,
+                     {"exchange", "account", "status"}, [this](observe::CollectorSink& s) {
+                       std::lock_guard lock(figures_mutex_);
+                       for (const auto& [name, f] : figures_)
+                         for (const auto& [status, n] : f.orders_by_status)
+                           s.sample({"binance", name, status}, static_cast<double>(n));
+                     });
+  metrics_.collector("oms_fills_total", "Fills folded into the accounts (unique trade ids)",
+                     observe::MetricType::kCounter, {"exchange", "account"},
+                     [this](observe::CollectorSink& s) {
+                       std::lock_guard lock(figures_mutex_);
+                       for (const auto& [name, f] : figures_)
+                         s.sample({"binance", name}, static_cast<double>(f.fills));
+                     });
+  metrics_.collector("oms_order_rejects", "Rejected orders by reason code (2xxx risk, 7xxx account, else venue)",
+                     observe::MetricType::kGauge, {"exchange", "account", "code"},
+                     [this](observe::CollectorSink& s) {
+                       std::lock_guard lock(figures_mutex_);
+                       for (const auto& [name, f] : figures_)
+                         for (const auto& [code, n] : f.rejects_by_code)
+                           s.sample({"binance", name, code}, static_cast<double>(n));
+                     });
+  metrics_.collector("oms_risk_rejects", "Orders refused by pre-trade risk (codes 2xxx)",
+                     observe::MetricType::kGauge, {"exchange", "account"},
+                     [this](observe::CollectorSink& s) {
+                       std::lock_guard lock(figures_mutex_);
+                       for (const auto& [name, f] : figures_) {
+                         std::uint64_t n = 0;
+                         for (const auto& [code, k] : f.rejects_by_code)
+                           if (code.size() == 4 && code[0] == '2') n += k;
+                         s.sample({"binance", name}, static_cast<double>(n));
+                       }
+                     });
+  metrics_.collector("oms_events_committed_total", "Events committed by the account since start",
+                     observe::MetricType::kCounter, {"exchange", "account"},
+                     [this](observe::CollectorSink& s) {
+                       std::lock_guard lock(figures_mutex_);
+                       for (const auto& [name, f] : figures_)
+                         s.sample({"binance", name}, static_cast<double>(f.events_committed));
+                     });
+  metrics_.collector("oms_journal_lag_events", "Events handed to the store and not yet acknowledged",
+                     observe::MetricType::kGauge, {}, [this](observe::CollectorSink& s) {
+                       s.sample(std::span<const std::string>{},
+                                static_cast<double>(daemon_.runtime().log().store_lag()));
+                     });
+  metrics_.collector("oms_store_failures_total", "Store appends that failed (republished from the intent log)",
+                     observe::MetricType::kCounter, {}, [this](observe::CollectorSink& s) {
+                       s.sample(std::span<const std::string>{},
+                                static_cast<double>(daemon_.runtime().log().store_failures()));
+                     });
+  net::HttpServerConfig cfg;
+  cfg.bind_address = daemon_.options().http.host;
+  cfg.port = daemon_.options().http.port;
+  server_ = std::make_unique<observe::ObservabilityServer>(cfg, metrics_, health_);
+  refresh();
+  server_->start();
+  thread_ = std::thread([this] { run(); });
+}
+
+void Observability::stop() {
+  {
+    std::lock_guard lock(stop_mutex_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (server_) server_->stop();
+}
+
+void Observability::run() {
+  std::unique_lock lock(stop_mutex_);
+  while (!stop_cv_.wait_for(lock, 1s, [this] { return stopping_; })) {
+    lock.unlock();
+    try {
+      refresh();
+    } catch (const std::exception& e) {
+      spdlog::error("health refresh: {}", e.what());
+    }
+    lock.lock();
+  }
+}
+
+void Observability::refresh() {
+  const auto& accounts = daemon_.accounts();
+  std::map<std::string, AccountFigures> figures;
+  for (std::size_t i = 0; i < accounts.size(); ++i) {
+    const auto& a = accounts[i];
+    auto& h = *account_health_[i];
+    const auto& stats = a.session->stats();
+    h.set_connected(stats.started.load() && !stats.failed.load());
+    if (stats.failed.load()) h.set_error(stats.last_error);
+    if (const auto t = stats.last_report_ns.load(); t > 0) h.mark_user_data_at(t);
+    std::int64_t md = 0;
+    for (const Market m : a.markets) {
+      md = std::max(md, daemon_.market_data(m).last_ns.load());
+      auto* venue = daemon_.venue(m);
+      const auto index = venue->account_index(a.id);
+      for (const auto& rule : binance::default_rate_limits(m)) {
+        const std::string name = std::string(to_string(m)) + "." + bucket_name(rule);
+        h.set_rate_limit(name, venue->used(rule.type, rule.header_suffix, *index), rule.limit);
+      }
+    }
+    if (md > 0) h.mark_market_data_at(md);
+    auto view = daemon_.runtime().view(a.id, 2s);
+    if (!view) {
+      h.set_error("view: " + view.error());
+      continue;
+    }
+    AccountFigures f;
+    std::int64_t open = 0;
+    for (const auto& o : (*view)->orders) {
+      const auto st = o.core.status();
+      ++f.orders_by_status[std::string(enum_name(st))];
+      f.fills += o.core.trade_ids().size();
+      if (st == OrderStatus::kRejected && o.core.last_error()) {
+        ++f.rejects_by_code[std::to_string(o.core.last_error()->code)];
+      }
+      if (st == OrderStatus::kAccepted || st == OrderStatus::kPartiallyFilled ||
+          st == OrderStatus::kPendingCancel || st == OrderStatus::kPendingAmend ||
+          st == OrderStatus::kAmended || st == OrderStatus::kSubmitted ||
+          st == OrderStatus::kPendingSubmit || st == OrderStatus::kUnknown) {
+        ++open;
+      }
+    }
+    f.events_committed = (*view)->events_committed;
+    h.set_open_orders(open);
+    figures.emplace(a.name, std::move(f));
+  }
+  std::lock_guard lock(figures_mutex_);
+  figures_ = std::move(figures);
+}
+
+}  // namespace oms::omsd

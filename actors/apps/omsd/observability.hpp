@@ -1,0 +1,63 @@
+// omsd's health and metrics: a HealthBoard entry per account (session state, market-data and
+// user-data ages, rate-limit usage, open orders, last error) and components (store, venues),
+// refreshed once a second from the daemon; Prometheus families computed from the accounts'
+// views at the same pace (orders by state, fills, rejects by reason, risk rejections, journal
+// lag, store failures); all served by the ObservabilityServer on the --http address.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "daemon.hpp"
+#include "oms/actors/observe/health_board.hpp"
+#include "oms/actors/observe/metrics.hpp"
+#include "oms/actors/observe/observability_server.hpp"
+
+namespace oms::omsd {
+
+class Observability {
+ public:
+  explicit Observability(Daemon& daemon);
+  ~Observability();
+  Observability(const Observability&) = delete;
+  Observability& operator=(const Observability&) = delete;
+
+  // Binds the HTTP server (throws naming address:port) and starts the refresh thread.
+  void start();
+  void stop();
+
+  [[nodiscard]] observe::Metrics& metrics() noexcept { return metrics_; }
+  [[nodiscard]] observe::HealthBoard& health() noexcept { return health_; }
+
+ private:
+  void refresh();  // one pass over the accounts (refresh thread)
+  void run();
+
+  // What the collectors render: counts from the last refresh.
+  struct AccountFigures {
+    std::map<std::string, std::uint64_t> orders_by_status;
+    std::map<std::string, std::uint64_t> rejects_by_code;
+    std::uint64_t fills = 0;
+    std::uint64_t events_committed = 0;
+  };
+
+  Daemon& daemon_;
+  observe::Metrics metrics_;
+  observe::HealthBoard health_;
+  std::unique_ptr<observe::ObservabilityServer> server_;
+  std::vector<observe::AccountHealth*> account_health_;  // by daemon account index
+  std::mutex figures_mutex_;
+  std::map<std::string, AccountFigures> figures_;  // by account name
+  std::mutex stop_mutex_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace oms::omsd
