@@ -1,0 +1,353 @@
+// omsctl: the command-line client of the gateway's gRPC API (messages/proto/oms.proto).
+//
+//   omsctl [--address HOST:PORT] [--ca FILE] [--token-file FILE] [--data DIR] [--json]
+//          [--timeout-ms N] COMMAND [flags]
+//
+// Defaults: --address 127.0.0.1:50051, --data ./data, the CA at DATA/tls/ca.pem and the token
+// at DATA/api/omsctl.token. --json prints one JSON document on stdout (for jq); a table
+// otherwise. Exit codes: 0 done, 1 a gRPC error (its status code name and message on stderr),
+// 2 a usage error, 3 a command the daemon refused (the reply is printed).
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "oms/api/v1/oms.grpc.pb.h"
+
+namespace api = oms::api::v1;
+namespace pb = google::protobuf;
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: omsctl [global flags] COMMAND [flags]
+global: --address HOST:PORT (127.0.0.1:50051)  --ca FILE  --token-file FILE  --data DIR (./data)
+        --json  --timeout-ms N (10000)
+commands:
+  submit     --account A --instrument SYM --side buy|sell --qty Q [--price P] [--type T]
+             [--tif T] [--stop-price P] [--strategy S] [--id CLIENT_ORDER_ID] [--reduce-only]
+  amend      --account A --instrument SYM --id ID [--price P] [--qty Q]
+  cancel     --account A --instrument SYM --id ID
+  cancel-all --account A [--instrument SYM]
+  orders | fills | balances  --account A
+  positions  --account A | --unified
+  set-limit  --scope global|account|strategy|instrument --kind K (--value V | --unlimited)
+             [--account A] [--strategy S] [--instrument SYM]
+  kill       --scope global|account|strategy [--account A] [--strategy S]
+             [--state halted|reducing_only] [--reason TEXT]
+  reset      --scope global|account|strategy [--account A] [--strategy S]
+  health
+)";
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Args {
+  std::string command;
+  std::map<std::string, std::string> values;
+  std::set<std::string> switches;
+
+  [[nodiscard]] std::string get(const std::string& name, const std::string& fallback = {}) const {
+    const auto it = values.find(name);
+    return it == values.end() ? fallback : it->second;
+  }
+  [[nodiscard]] bool has(const std::string& name) const { return switches.count(name) != 0; }
+};
+
+const std::set<std::string> kSwitches = {"json", "unified", "unlimited", "reduce-only"};
+const std::set<std::string> kValues = {
+    "address", "ca", "token-file", "data", "timeout-ms", "account", "instrument", "side", "qty",
+    "price", "stop-price", "type", "tif", "strategy", "id", "scope", "kind", "value", "state",
+    "reason"};
+
+Args parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--", 0) != 0) {
+      if (!a.command.empty()) throw UsageError("unexpected argument '" + arg + "'");
+      a.command = arg;
+      continue;
+    }
+    std::string name = arg.substr(2);
+    std::optional<std::string> value;
+    if (const auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    if (kSwitches.count(name) != 0 && !value) {
+      a.switches.insert(name);
+    } else if (kValues.count(name) != 0) {
+      if (!value) {
+        if (i + 1 >= argc) throw UsageError("--" + name + " needs a value");
+        value = argv[++i];
+      }
+      a.values[name] = *value;
+    } else {
+      throw UsageError("unknown flag --" + name);
+    }
+  }
+  if (a.command.empty()) throw UsageError("no command");
+  return a;
+}
+
+std::string read_file(const std::filesystem::path& p, const char* what) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw UsageError(std::string(what) + " " + p.string() + " cannot be read");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string trim(std::string s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return {};
+  const auto e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+const char* code_name(grpc::StatusCode c) {
+  switch (c) {
+    case grpc::StatusCode::OK: return "OK";
+    case grpc::StatusCode::CANCELLED: return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED: return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL: return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
+    default: return "UNKNOWN";
+  }
+}
+
+// ---- output ------------------------------------------------------------------------------------
+std::string field_text(const pb::Message& m, const pb::FieldDescriptor* f) {
+  const auto* r = m.GetReflection();
+  if (f->is_repeated()) {
+    std::string out;
+    for (int i = 0; i < r->FieldSize(m, f); ++i) {
+      if (i > 0) out += ",";
+      out += f->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING ? r->GetRepeatedString(m, f, i) : "?";
+    }
+    return out;
+  }
+  switch (f->cpp_type()) {
+    case pb::FieldDescriptor::CPPTYPE_STRING: return r->GetString(m, f);
+    case pb::FieldDescriptor::CPPTYPE_BOOL: return r->GetBool(m, f) ? "true" : "false";
+    case pb::FieldDescriptor::CPPTYPE_UINT32: return std::to_string(r->GetUInt32(m, f));
+    case pb::FieldDescriptor::CPPTYPE_UINT64: return std::to_string(r->GetUInt64(m, f));
+    default: return "?";
+  }
+}
+
+// A list reply (one repeated message field) as aligned columns; anything else as key: value.
+void print_table(const pb::Message& m, std::ostream& out) {
+  const auto* d = m.GetDescriptor();
+  const auto* r = m.GetReflection();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const auto* f = d->field(i);
+    if (!f->is_repeated() || f->cpp_type() != pb::FieldDescriptor::CPPTYPE_MESSAGE) {
+      out << f->name() << ": " << field_text(m, f) << "\n";
+      continue;
+    }
+    const auto* rd = f->message_type();
+    std::vector<std::vector<std::string>> rows(1);
+    for (int c = 0; c < rd->field_count(); ++c) rows[0].push_back(rd->field(c)->name());
+    for (int k = 0; k < r->FieldSize(m, f); ++k) {
+      const auto& row = r->GetRepeatedMessage(m, f, k);
+      rows.emplace_back();
+      for (int c = 0; c < rd->field_count(); ++c) rows.back().push_back(field_text(row, rd->field(c)));
+    }
+    std::vector<std::size_t> width(rows[0].size(), 0);
+    for (const auto& row : rows)
+      for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    for (const auto& row : rows) {
+      std::string line;
+      for (std::size_t c = 0; c < row.size(); ++c) {
+        line += row[c];
+        if (c + 1 < row.size()) line += std::string(width[c] - row[c].size() + 2, ' ');
+      }
+      out << line << "\n";
+    }
+  }
+}
+
+void print(const pb::Message& m, bool json) {
+  if (!json) {
+    print_table(m, std::cout);
+    return;
+  }
+  pb::util::JsonPrintOptions o;
+  o.always_print_primitive_fields = true;
+  o.preserve_proto_field_names = true;
+  std::string text;
+  (void)pb::util::MessageToJsonString(m, &text, o);
+  std::cout << text << "\n";
+}
+
+// ---- the calls ---------------------------------------------------------------------------------
+struct Client {
+  std::unique_ptr<api::Oms::Stub> stub;
+  std::string token;
+  std::chrono::milliseconds timeout{10000};
+
+  void prepare(grpc::ClientContext& ctx) const {
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    ctx.set_deadline(std::chrono::system_clock::now() + timeout);
+  }
+};
+
+template <class Request, class Reply, class Call>
+int call(const Client& c, const Args& a, const Request& req, Call method) {
+  grpc::ClientContext ctx;
+  c.prepare(ctx);
+  Reply reply;
+  const grpc::Status s = ((*c.stub).*method)(&ctx, req, &reply);
+  if (!s.ok()) {
+    std::cerr << "omsctl: " << code_name(s.error_code()) << ": " << s.error_message() << "\n";
+    return 1;
+  }
+  print(reply, a.has("json"));
+  if constexpr (std::is_same_v<Reply, api::CommandReply>) {
+    if (!reply.accepted()) {
+      std::cerr << "omsctl: refused: " << reply.code() << ": " << reply.message() << "\n";
+      return 3;
+    }
+  }
+  return 0;
+}
+
+int run(const Client& c, const Args& a) {
+  const auto& cmd = a.command;
+  if (cmd == "submit") {
+    api::SubmitOrderRequest r;
+    r.set_account(a.get("account"));
+    r.set_instrument(a.get("instrument"));
+    r.set_strategy(a.get("strategy"));
+    r.set_client_order_id(a.get("id"));
+    r.set_side(a.get("side"));
+    r.set_order_type(a.get("type"));
+    r.set_tif(a.get("tif"));
+    r.set_price(a.get("price"));
+    r.set_stop_price(a.get("stop-price"));
+    r.set_quantity(a.get("qty"));
+    r.set_reduce_only(a.has("reduce-only"));
+    return call<api::SubmitOrderRequest, api::CommandReply>(c, a, r, &api::Oms::Stub::SubmitOrder);
+  }
+  if (cmd == "amend") {
+    api::AmendOrderRequest r;
+    r.set_account(a.get("account"));
+    r.set_instrument(a.get("instrument"));
+    r.set_client_order_id(a.get("id"));
+    r.set_new_price(a.get("price"));
+    r.set_new_quantity(a.get("qty"));
+    return call<api::AmendOrderRequest, api::CommandReply>(c, a, r, &api::Oms::Stub::AmendOrder);
+  }
+  if (cmd == "cancel") {
+    api::CancelOrderRequest r;
+    r.set_account(a.get("account"));
+    r.set_instrument(a.get("instrument"));
+    r.set_client_order_id(a.get("id"));
+    return call<api::CancelOrderRequest, api::CommandReply>(c, a, r, &api::Oms::Stub::CancelOrder);
+  }
+  if (cmd == "cancel-all") {
+    api::CancelAllRequest r;
+    r.set_account(a.get("account"));
+    r.set_instrument(a.get("instrument"));
+    return call<api::CancelAllRequest, api::CommandReply>(c, a, r, &api::Oms::Stub::CancelAll);
+  }
+  if (cmd == "orders" || cmd == "fills" || cmd == "balances") {
+    api::AccountRequest r;
+    r.set_account(a.get("account"));
+    if (cmd == "orders") return call<api::AccountRequest, api::OrderList>(c, a, r, &api::Oms::Stub::ListOrders);
+    if (cmd == "fills") return call<api::AccountRequest, api::FillList>(c, a, r, &api::Oms::Stub::ListFills);
+    return call<api::AccountRequest, api::BalanceList>(c, a, r, &api::Oms::Stub::ListBalances);
+  }
+  if (cmd == "positions") {
+    api::PositionsRequest r;
+    r.set_account(a.get("account"));
+    r.set_unified(a.has("unified"));
+    return call<api::PositionsRequest, api::PositionList>(c, a, r, &api::Oms::Stub::ListPositions);
+  }
+  if (cmd == "set-limit") {
+    api::SetRiskLimitRequest r;
+    r.set_scope(a.get("scope"));
+    r.set_account(a.get("account"));
+    r.set_strategy(a.get("strategy"));
+    r.set_instrument(a.get("instrument"));
+    r.set_kind(a.get("kind"));
+    r.set_value(a.get("value"));
+    r.set_unlimited(a.has("unlimited"));
+    return call<api::SetRiskLimitRequest, api::CommandReply>(c, a, r, &api::Oms::Stub::SetRiskLimit);
+  }
+  if (cmd == "kill" || cmd == "reset") {
+    api::KillSwitchRequest r;
+    r.set_scope(a.get("scope"));
+    r.set_account(a.get("account"));
+    r.set_strategy(a.get("strategy"));
+    r.set_state(a.get("state"));
+    r.set_reason(a.get("reason"));
+    if (cmd == "kill")
+      return call<api::KillSwitchRequest, api::CommandReply>(c, a, r, &api::Oms::Stub::TripKillSwitch);
+    return call<api::KillSwitchRequest, api::CommandReply>(c, a, r, &api::Oms::Stub::ResetKillSwitch);
+  }
+  if (cmd == "health") {
+    return call<api::HealthRequest, api::HealthReply>(c, a, api::HealthRequest{}, &api::Oms::Stub::Health);
+  }
+  throw UsageError("unknown command '" + cmd + "'");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const Args a = parse(argc, argv);
+    const std::filesystem::path data = a.get("data", "./data");
+    const auto ca = a.values.count("ca") != 0 ? std::filesystem::path(a.get("ca")) : data / "tls" / "ca.pem";
+    const auto token_file = a.values.count("token-file") != 0 ? std::filesystem::path(a.get("token-file"))
+                                                              : data / "api" / "omsctl.token";
+    Client c;
+    c.token = trim(read_file(token_file, "token file"));
+    if (c.token.empty()) throw UsageError("token file " + token_file.string() + " is empty");
+    const auto timeout_text = a.get("timeout-ms", "10000");
+    std::size_t used = 0;
+    long long ms = 0;
+    try {
+      ms = std::stoll(timeout_text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != timeout_text.size() || ms <= 0) throw UsageError("--timeout-ms: expected a positive whole number");
+    c.timeout = std::chrono::milliseconds(ms);
+    grpc::SslCredentialsOptions tls;
+    tls.pem_root_certs = read_file(ca, "CA file");
+    c.stub = api::Oms::NewStub(grpc::CreateChannel(a.get("address", "127.0.0.1:50051"),
+                                                   grpc::SslCredentials(tls)));
+    return run(c, a);
+  } catch (const UsageError& e) {
+    std::cerr << "omsctl: " << e.what() << "\n" << kUsage;
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "omsctl: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,313 @@
+// The Oms service's handlers: authenticate, rate-limit, validate (GatewayCore), then the
+// Runtime. Refusals become gRPC statuses; a denied account is logged with the client's name
+// (never its token).
+#include "gateway_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdint>
+#include <limits>
+#include <map>
+
+namespace oms::actors::gateway_detail {
+
+namespace {
+
+grpc::StatusCode code_of(ApiStatus s) {
+  switch (s) {
+    case ApiStatus::kUnauthenticated: return grpc::StatusCode::UNAUTHENTICATED;
+    case ApiStatus::kPermissionDenied: return grpc::StatusCode::PERMISSION_DENIED;
+    case ApiStatus::kResourceExhausted: return grpc::StatusCode::RESOURCE_EXHAUSTED;
+    case ApiStatus::kInvalidArgument: return grpc::StatusCode::INVALID_ARGUMENT;
+    case ApiStatus::kUnavailable: return grpc::StatusCode::UNAVAILABLE;
+    case ApiStatus::kUnimplemented: return grpc::StatusCode::UNIMPLEMENTED;
+  }
+  return grpc::StatusCode::INTERNAL;
+}
+
+std::string bearer(const grpc::ServerContext& ctx) {
+  const auto& md = ctx.client_metadata();
+  const auto it = md.find("authorization");
+  if (it == md.end()) return {};
+  return std::string(it->second.data(), it->second.size());
+}
+
+std::string dec(Decimal d) { return d.to_string(); }
+
+std::string dec_e16(Int128 v) {
+  Decimal d;
+  if (!round_e16(v, d)) return "overflow";
+  return d.to_string();
+}
+
+// ListFills: AccountView::recent_fills (the account's last fills, oldest first).
+void copy_fills(const AccountView& v, const GatewayCore& core, api::v1::FillList* out) {
+  for (const auto& f : v.recent_fills) {
+    auto* p = out->add_fills();
+    p->set_account(core.account_name(f.account));
+    p->set_strategy(core.strategy_name(f.strategy));
+    p->set_instrument(core.instrument_name(f.instrument));
+    p->set_client_order_id(f.client_order_id.str());
+    p->set_trade_id(f.trade_id.str());
+    p->set_side(std::string(enum_name(f.side)));
+    p->set_price(dec(f.price));
+    p->set_quantity(dec(f.quantity));
+    p->set_fee(dec(f.fee));
+    p->set_fee_asset(f.fee_asset.str());
+    p->set_liquidity(std::string(enum_name(f.liquidity)));
+  }
+}
+
+}  // namespace
+
+grpc::Status OmsService::guarded(grpc::ServerContext* ctx, std::string_view rpc,
+                                 const Handler& handler) {
+  auto client = core_.authenticate(bearer(*ctx));
+  if (!client) return {code_of(client.error().status), client.error().message};
+  const ApiClient& c = **client;
+  if (!core_.admit(c)) {
+    return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+            "client '" + c.name + "' is over its rate limit (" + std::to_string(c.rate_per_s) +
+                "/s, burst " + std::to_string(c.burst) + ")"};
+  }
+  const auto error = handler(c);
+  if (!error) return grpc::Status::OK;
+  if (error->status == ApiStatus::kPermissionDenied)
+    spdlog::warn("gateway: {} refused: {}", rpc, error->message);
+  return {code_of(error->status), error->message};
+}
+
+std::optional<ApiError> OmsService::run(EventId id, const CommandPayload& payload,
+                                        api::v1::CommandReply* reply) {
+  const TimeNs now = wall_clock_();
+  const Command command{Envelope{id, 0, now, now, 0, id}, payload};
+  auto ack = runtime_.submit(command, timeout_);
+  if (!ack) return ApiError{ApiStatus::kUnavailable, "runtime: " + ack.error()};
+  reply->set_accepted(ack->accepted);
+  reply->set_duplicate(ack->duplicate);
+  reply->set_code(ack->code);
+  reply->set_message(ack->message);
+  reply->set_status(std::string(enum_name(ack->status)));
+  reply->set_command_id(id);
+  return std::nullopt;
+}
+
+Result<AccountViewPtr, ApiError> OmsService::view(AccountId account) {
+  auto v = runtime_.view(account, timeout_);
+  if (!v) return Unexpected{ApiError{ApiStatus::kUnavailable, "runtime: " + v.error()}};
+  return *v;
+}
+
+grpc::Status OmsService::SubmitOrder(grpc::ServerContext* ctx,
+                                     const api::v1::SubmitOrderRequest* req,
+                                     api::v1::CommandReply* reply) {
+  return guarded(ctx, "SubmitOrder", [&](const ApiClient& c) -> std::optional<ApiError> {
+    const auto id = core_.next_command_id(wall_clock_());
+    auto o = core_.submit(c, *req, id);
+    if (!o) return o.error();
+    reply->set_client_order_id(o->client_order_id.str());
+    return run(id, *o, reply);
+  });
+}
+
+grpc::Status OmsService::AmendOrder(grpc::ServerContext* ctx, const api::v1::AmendOrderRequest* req,
+                                    api::v1::CommandReply* reply) {
+  return guarded(ctx, "AmendOrder", [&](const ApiClient& c) -> std::optional<ApiError> {
+    auto a = core_.amend(c, *req);
+    if (!a) return a.error();
+    reply->set_client_order_id(a->client_order_id.str());
+    return run(core_.next_command_id(wall_clock_()), *a, reply);
+  });
+}
+
+grpc::Status OmsService::CancelOrder(grpc::ServerContext* ctx,
+                                     const api::v1::CancelOrderRequest* req,
+                                     api::v1::CommandReply* reply) {
+  return guarded(ctx, "CancelOrder", [&](const ApiClient& c) -> std::optional<ApiError> {
+    auto x = core_.cancel(c, *req);
+    if (!x) return x.error();
+    reply->set_client_order_id(x->client_order_id.str());
+    return run(core_.next_command_id(wall_clock_()), *x, reply);
+  });
+}
+
+grpc::Status OmsService::CancelAll(grpc::ServerContext* ctx, const api::v1::CancelAllRequest* req,
+                                   api::v1::CommandReply* reply) {
+  return guarded(ctx, "CancelAll", [&](const ApiClient& c) -> std::optional<ApiError> {
+    auto x = core_.cancel_all(c, *req);
+    if (!x) return x.error();
+    return run(core_.next_command_id(wall_clock_()), *x, reply);
+  });
+}
+
+grpc::Status OmsService::ListOrders(grpc::ServerContext* ctx, const api::v1::AccountRequest* req,
+                                    api::v1::OrderList* reply) {
+  return guarded(ctx, "ListOrders", [&](const ApiClient& c) -> std::optional<ApiError> {
+    auto a = core_.account(c, "account", req->account());
+    if (!a) return a.error();
+    auto v = view(*a);
+    if (!v) return v.error();
+    for (const auto& ov : (*v)->orders) {
+      const auto& o = ov.core;
+      auto* p = reply->add_orders();
+      p->set_account(req->account());
+      p->set_strategy(core_.strategy_name(o.strategy()));
+      p->set_instrument(core_.instrument_name(o.instrument()));
+      p->set_client_order_id(o.client_order_id().str());
+      p->set_venue_order_id(o.venue_order_id().str());
+      p->set_side(std::string(enum_name(o.side())));
+      p->set_order_type(std::string(enum_name(o.order_type())));
+      p->set_tif(std::string(enum_name(o.tif())));
+      p->set_price(dec(o.price()));
+      p->set_quantity(dec(o.quantity()));
+      p->set_cum_qty(dec(o.cum_qty()));
+      p->set_leaves_qty(dec(o.leaves_qty()));
+      p->set_avg_price(dec(o.avg_price()));
+      p->set_status(std::string(enum_name(o.status())));
+    }
+    return std::nullopt;
+  });
+}
+
+grpc::Status OmsService::ListFills(grpc::ServerContext* ctx, const api::v1::AccountRequest* req,
+                                   api::v1::FillList* reply) {
+  return guarded(ctx, "ListFills", [&](const ApiClient& c) -> std::optional<ApiError> {
+    auto a = core_.account(c, "account", req->account());
+    if (!a) return a.error();
+    auto v = view(*a);
+    if (!v) return v.error();
+    copy_fills(**v, core_, reply);
+    return std::nullopt;
+  });
+}
+
+grpc::Status OmsService::ListBalances(grpc::ServerContext* ctx, const api::v1::AccountRequest* req,
+                                      api::v1::BalanceList* reply) {
+  return guarded(ctx, "ListBalances", [&](const ApiClient& c) -> std::optional<ApiError> {
+    auto a = core_.account(c, "account", req->account());
+    if (!a) return a.error();
+    auto v = view(*a);
+    if (!v) return v.error();
+    for (const auto& b : (*v)->balances) {
+      auto* p = reply->add_balances();
+      p->set_account(req->account());
+      p->set_market(std::string(to_string(b.market)));
+      p->set_asset(b.asset.str());
+      p->set_free(dec(b.free));
+      p->set_locked(dec(b.locked));
+    }
+    return std::nullopt;
+  });
+}
+
+grpc::Status OmsService::ListPositions(grpc::ServerContext* ctx,
+                                       const api::v1::PositionsRequest* req,
+                                       api::v1::PositionList* reply) {
+  return guarded(ctx, "ListPositions", [&](const ApiClient& c) -> std::optional<ApiError> {
+    if (!req->unified()) {
+      auto a = core_.account(c, "account", req->account());
+      if (!a) return a.error();
+      auto v = view(*a);
+      if (!v) return v.error();
+      for (const auto& leg : (*v)->positions) {
+        auto* p = reply->add_positions();
+        p->set_account(req->account());
+        p->set_instrument(core_.instrument_name(leg.instrument));
+        p->set_size(dec(leg.position.size));
+        p->set_entry_price(dec(leg.position.entry_price()));
+        p->set_realized_pnl(dec_e16(leg.position.realized_e16));
+        p->set_fees(dec_e16(leg.fees_e16));
+      }
+      return std::nullopt;
+    }
+    // Unified: every visible account's net position, summed per canonical instrument (sizes
+    // share base units across venues; cost and PnL share the quote).
+    struct Sum {
+      Int128 size_e8 = 0, cost_e16 = 0, realized_e16 = 0, fees_e16 = 0;
+      std::vector<std::string> accounts;
+    };
+    std::map<std::string, Sum> sums;
+    for (const auto a : core_.visible_accounts(c)) {
+      auto v = view(a);
+      if (!v) return v.error();
+      for (const auto& leg : (*v)->positions) {
+        auto& s = sums[core_.instrument_name(leg.instrument)];
+        s.size_e8 += leg.position.size.raw();
+        s.cost_e16 += leg.position.cost_e16;
+        s.realized_e16 += leg.position.realized_e16;
+        s.fees_e16 += leg.fees_e16;
+        s.accounts.push_back(core_.account_name(a));
+      }
+    }
+    for (const auto& [instrument, s] : sums) {
+      auto* p = reply->add_positions();
+      p->set_instrument(instrument);
+      NetPosition net;
+      if (s.size_e8 > std::numeric_limits<std::int64_t>::max() ||
+          s.size_e8 < std::numeric_limits<std::int64_t>::min())
+        return ApiError{ApiStatus::kUnavailable, "unified size of " + instrument + " overflows"};
+      net.size = Decimal::from_raw(static_cast<std::int64_t>(s.size_e8));
+      net.cost_e16 = s.cost_e16;
+      p->set_size(dec(net.size));
+      p->set_entry_price(dec(net.entry_price()));
+      p->set_realized_pnl(dec_e16(s.realized_e16));
+      p->set_fees(dec_e16(s.fees_e16));
+      for (const auto& name : s.accounts) p->add_accounts(name);
+    }
+    return std::nullopt;
+  });
+}
+
+grpc::Status OmsService::SetRiskLimit(grpc::ServerContext* ctx,
+                                      const api::v1::SetRiskLimitRequest* req,
+                                      api::v1::CommandReply* reply) {
+  return guarded(ctx, "SetRiskLimit", [&](const ApiClient& c) -> std::optional<ApiError> {
+    auto l = core_.set_limit(c, *req);
+    if (!l) return l.error();
+    return run(core_.next_command_id(wall_clock_()), *l, reply);
+  });
+}
+
+grpc::Status OmsService::TripKillSwitch(grpc::ServerContext* ctx,
+                                        const api::v1::KillSwitchRequest* req,
+                                        api::v1::CommandReply* reply) {
+  return guarded(ctx, "TripKillSwitch", [&](const ApiClient& c) -> std::optional<ApiError> {
+    auto t = core_.trip(c, *req);
+    if (!t) return t.error();
+    return run(core_.next_command_id(wall_clock_()), *t, reply);
+  });
+}
+
+grpc::Status OmsService::ResetKillSwitch(grpc::ServerContext* ctx,
+                                         const api::v1::KillSwitchRequest* req,
+                                         api::v1::CommandReply* reply) {
+  return guarded(ctx, "ResetKillSwitch", [&](const ApiClient& c) -> std::optional<ApiError> {
+    auto r = core_.reset(c, *req);
+    if (!r) return r.error();
+    return run(core_.next_command_id(wall_clock_()), *r, reply);
+  });
+}
+
+grpc::Status OmsService::Health(grpc::ServerContext* ctx, const api::v1::HealthRequest* /*req*/,
+                                api::v1::HealthReply* reply) {
+  return guarded(ctx, "Health", [&](const ApiClient& c) -> std::optional<ApiError> {
+    bool all_ok = true;
+    for (const auto a : core_.visible_accounts(c)) {
+      auto* h = reply->add_accounts();
+      h->set_account(core_.account_name(a));
+      auto v = view(a);
+      h->set_ok(v.ok());
+      if (v) {
+        h->set_events_committed((*v)->events_committed);
+      } else {
+        h->set_error(v.error().message);
+        all_ok = false;
+      }
+    }
+    reply->set_status(all_ok ? "serving" : "degraded");
+    reply->set_client(c.name);
+    return std::nullopt;
+  });
+}
+
+}  // namespace oms::actors::gateway_detail

@@ -1,0 +1,62 @@
+// The Oms gRPC service over GatewayCore and the Runtime (private to the gateway library).
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+
+#include "oms/actors/gateway.hpp"
+#include "oms/actors/runtime.hpp"
+#include "oms/api/v1/oms.grpc.pb.h"
+
+namespace oms::actors::gateway_detail {
+
+class OmsService final : public api::v1::Oms::Service {
+ public:
+  OmsService(GatewayCore& core, Runtime& runtime, std::chrono::milliseconds timeout,
+             std::function<TimeNs()> wall_clock)
+      : core_(core), runtime_(runtime), timeout_(timeout), wall_clock_(std::move(wall_clock)) {}
+
+  grpc::Status SubmitOrder(grpc::ServerContext* ctx, const api::v1::SubmitOrderRequest* req,
+                           api::v1::CommandReply* reply) override;
+  grpc::Status AmendOrder(grpc::ServerContext* ctx, const api::v1::AmendOrderRequest* req,
+                          api::v1::CommandReply* reply) override;
+  grpc::Status CancelOrder(grpc::ServerContext* ctx, const api::v1::CancelOrderRequest* req,
+                           api::v1::CommandReply* reply) override;
+  grpc::Status CancelAll(grpc::ServerContext* ctx, const api::v1::CancelAllRequest* req,
+                         api::v1::CommandReply* reply) override;
+  grpc::Status ListOrders(grpc::ServerContext* ctx, const api::v1::AccountRequest* req,
+                          api::v1::OrderList* reply) override;
+  grpc::Status ListFills(grpc::ServerContext* ctx, const api::v1::AccountRequest* req,
+                         api::v1::FillList* reply) override;
+  grpc::Status ListBalances(grpc::ServerContext* ctx, const api::v1::AccountRequest* req,
+                            api::v1::BalanceList* reply) override;
+  grpc::Status ListPositions(grpc::ServerContext* ctx, const api::v1::PositionsRequest* req,
+                             api::v1::PositionList* reply) override;
+  grpc::Status SetRiskLimit(grpc::ServerContext* ctx, const api::v1::SetRiskLimitRequest* req,
+                            api::v1::CommandReply* reply) override;
+  grpc::Status TripKillSwitch(grpc::ServerContext* ctx, const api::v1::KillSwitchRequest* req,
+                              api::v1::CommandReply* reply) override;
+  grpc::Status ResetKillSwitch(grpc::ServerContext* ctx, const api::v1::KillSwitchRequest* req,
+                               api::v1::CommandReply* reply) override;
+  grpc::Status Health(grpc::ServerContext* ctx, const api::v1::HealthRequest* req,
+                      api::v1::HealthReply* reply) override;
+
+ private:
+  using Handler = std::function<std::optional<ApiError>(const ApiClient&)>;
+  // Authenticates, rate-limits, runs the handler, maps its error to a status.
+  grpc::Status guarded(grpc::ServerContext* ctx, std::string_view rpc, const Handler& handler);
+  // Sends a command and copies the ack into the reply.
+  std::optional<ApiError> run(EventId id, const CommandPayload& payload,
+                              api::v1::CommandReply* reply);
+  Result<AccountViewPtr, ApiError> view(AccountId account);
+
+  GatewayCore& core_;
+  Runtime& runtime_;
+  std::chrono::milliseconds timeout_;
+  std::function<TimeNs()> wall_clock_;
+};
+
+}  // namespace oms::actors::gateway_detail

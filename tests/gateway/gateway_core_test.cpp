@@ -1,0 +1,236 @@
+// GatewayCore without gRPC: the tokens file and its errors, authentication and account
+// permissions, the per-client token bucket on a virtual clock, request validation texts,
+// command ids.
+#include <doctest/doctest.h>
+
+#include "actors/recovery_script.hpp"
+#include "oms/actors/gateway.hpp"
+#include "oms/messages/client_order_id.hpp"
+
+using namespace oms;
+using namespace oms::actors;
+
+namespace {
+
+const std::string kOpsToken(32, 'a');
+const std::string kAliceToken = "0123456789abcdef0123456789abcdef";
+
+std::string tokens_json(const std::string& alice_accounts = R"(["acct-a"])") {
+  return R"({"clients":[{"name":"ops","token":")" + kOpsToken +
+         R"(","accounts":["*"],"rate_per_s":50,"burst":100},{"name":"alice","token":")" +
+         kAliceToken + R"(","accounts":)" + alice_accounts + R"(,"rate_per_s":2,"burst":3}]})";
+}
+
+struct Fixture {
+  Directory directory = oms::testkit::recovery_directory();
+  InstrumentTable table = *InstrumentTable::from(oms::testkit::recovery_instruments());
+  std::int64_t now_ns = 1'000'000'000;
+  GatewayCore core;
+
+  Fixture()
+      : core(*parse_api_clients(tokens_json(), "tokens.json", directory), directory, table,
+             {{AccountId(0), ExchangeId::kBinance}, {AccountId(1), ExchangeId::kBinance}},
+             [this] { return now_ns; }) {}
+
+  const ApiClient& client(const std::string& token) { return **core.authenticate("Bearer " + token); }
+};
+
+std::string parse_error(const std::string& text) {
+  const Directory d = oms::testkit::recovery_directory();
+  auto r = parse_api_clients(text, "tokens.json", d);
+  REQUIRE_FALSE(r.ok());
+  return r.error();
+}
+
+api::v1::SubmitOrderRequest order(const char* price = "100", const char* qty = "1") {
+  api::v1::SubmitOrderRequest r;
+  r.set_account("acct-a");
+  r.set_strategy("recovery");
+  r.set_instrument("BTC/USDT");
+  r.set_side("buy");
+  r.set_price(price);
+  r.set_quantity(qty);
+  r.set_client_order_id("T-1");
+  return r;
+}
+
+std::string submit_error(Fixture& f, const api::v1::SubmitOrderRequest& r) {
+  auto s = f.core.submit(f.client(kOpsToken), r, 7);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().status == ApiStatus::kInvalidArgument);
+  return s.error().message;
+}
+
+}  // namespace
+
+TEST_CASE("tokens file: a valid file gives each client its accounts, rate and burst") {
+  const Directory d = oms::testkit::recovery_directory();
+  auto r = parse_api_clients(tokens_json(R"(["acct-b","acct-a"])"), "tokens.json", d);
+  REQUIRE(r.ok());
+  REQUIRE(r->size() == 2);
+  CHECK((*r)[0].name == "ops");
+  CHECK((*r)[0].all_accounts);
+  CHECK((*r)[1].accounts == std::vector<AccountId>{AccountId(1), AccountId(0)});
+  CHECK((*r)[1].rate_per_s == 2);
+  CHECK((*r)[1].burst == 3);
+}
+
+TEST_CASE("tokens file: errors name the file and the field") {
+  CHECK(parse_error("{") == "tokens.json: not valid JSON");
+  CHECK(parse_error("{}") == "tokens.json: clients: missing");
+  CHECK(parse_error(R"({"clients":[{"name":"x","accounts":["*"],"rate_per_s":1,"burst":1}]})") ==
+        "tokens.json: clients[0].token: missing");
+  CHECK(parse_error(R"({"clients":[{"name":"x","token":"abc","accounts":["*"],"rate_per_s":1,"burst":1}]})") ==
+        "tokens.json: clients[0].token: expected a hex string of at least 32 digits");
+  CHECK(parse_error(tokens_json(R"(["acct-a","nope"])")) ==
+        "tokens.json: clients[1].accounts[1]: unknown account 'nope'");
+  CHECK(parse_error(R"({"clients":[{"name":"x","token":")" + kOpsToken +
+                    R"(","accounts":["*"],"rate_per_s":0,"burst":1}]})") ==
+        "tokens.json: clients[0].rate_per_s: must be in 1..1000000, got 0");
+  CHECK(parse_error(R"({"clients":[{"name":"x","token":")" + kOpsToken +
+                    R"(","accounts":["*"],"rate_per_s":1,"burst":1,"admin":true}]})") ==
+        "tokens.json: clients[0].admin: unknown field");
+  const std::string twice = R"({"clients":[{"name":"x","token":")" + kOpsToken +
+                            R"(","accounts":["*"],"rate_per_s":1,"burst":1},{"name":"y","token":")" +
+                            kOpsToken + R"(","accounts":["*"],"rate_per_s":1,"burst":1}]})";
+  CHECK(parse_error(twice) == "tokens.json: clients[1].token: the same token as client 'x'");
+  const Directory d = oms::testkit::recovery_directory();
+  auto missing = load_api_clients("/nonexistent/tokens.json", d);
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error() == "/nonexistent/tokens.json: cannot be read");
+}
+
+TEST_CASE("authentication: a bearer token names its client; anything else is unauthenticated") {
+  Fixture f;
+  CHECK((*f.core.authenticate("Bearer " + kAliceToken))->name == "alice");
+  for (const std::string& bad : std::vector<std::string>{std::string(), "Bearer", kAliceToken, "Bearer " + kAliceToken + "0",
+                                "Basic " + kAliceToken}) {
+    auto r = f.core.authenticate(bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().status == ApiStatus::kUnauthenticated);
+  }
+}
+
+TEST_CASE("authorization: a client uses its own accounts only; '*' sees every account") {
+  Fixture f;
+  const auto& alice = f.client(kAliceToken);
+  CHECK(*f.core.account(alice, "account", "acct-a") == AccountId(0));
+  auto denied = f.core.account(alice, "account", "acct-b");
+  REQUIRE_FALSE(denied.ok());
+  CHECK(denied.error().status == ApiStatus::kPermissionDenied);
+  CHECK(denied.error().message == "client 'alice' may not use account 'acct-b'");
+  auto unknown = f.core.account(alice, "account", "acct-z");
+  CHECK(unknown.error().status == ApiStatus::kInvalidArgument);
+  CHECK(unknown.error().message == "account: unknown account 'acct-z'");
+  CHECK(f.core.visible_accounts(alice) == std::vector<AccountId>{AccountId(0)});
+  CHECK(f.core.visible_accounts(f.client(kOpsToken)) ==
+        std::vector<AccountId>{AccountId(0), AccountId(1)});
+}
+
+TEST_CASE("rate limit: burst tokens, then one per 1/rate seconds, never above the burst") {
+  Fixture f;
+  const auto& alice = f.client(kAliceToken);  // 2/s, burst 3
+  CHECK(f.core.admit(alice));
+  CHECK(f.core.admit(alice));
+  CHECK(f.core.admit(alice));
+  CHECK_FALSE(f.core.admit(alice));
+  f.now_ns += 499'999'999;  // just short of one token
+  CHECK_FALSE(f.core.admit(alice));
+  f.now_ns += 1;
+  CHECK(f.core.admit(alice));
+  CHECK_FALSE(f.core.admit(alice));
+  f.now_ns += 3'600'000'000'000;  // an hour idle: the bucket holds the burst, no more
+  for (int i = 0; i < 3; ++i) CHECK(f.core.admit(alice));
+  CHECK_FALSE(f.core.admit(alice));
+  CHECK(f.core.admit(f.client(kOpsToken)));  // buckets are per client
+}
+
+TEST_CASE("validation: a submit becomes the command it describes") {
+  Fixture f;
+  auto s = f.core.submit(f.client(kOpsToken), order("61837.63", "0.5"), 7);
+  REQUIRE(s.ok());
+  CHECK(s->account == AccountId(0));
+  CHECK(s->strategy == StrategyId(0));
+  CHECK(s->instrument == InstrumentId(0));
+  CHECK(s->side == Side::kBuy);
+  CHECK(s->order_type == OrderType::kLimit);
+  CHECK(s->tif == TimeInForce::kGtc);
+  CHECK(s->price == *Decimal::parse("61837.63"));
+  CHECK(s->quantity == *Decimal::parse("0.5"));
+  CHECK(s->client_order_id.view() == "T-1");
+  auto by_directory_name = order();
+  by_directory_name.set_instrument("binance:spot:ETH/USDT");
+  CHECK(f.core.submit(f.client(kOpsToken), by_directory_name, 7)->instrument == InstrumentId(1));
+}
+
+TEST_CASE("validation: an order without client order id gets one in the project's format") {
+  Fixture f;
+  auto r = order();
+  r.clear_client_order_id();
+  auto s = f.core.submit(f.client(kOpsToken), r, 123456789);
+  REQUIRE(s.ok());
+  const auto id = parse_client_order_id(s->client_order_id.view());
+  REQUIRE(id.has_value());
+  CHECK(*id == ClientOrderId{0, AccountId(0), StrategyId(0), 123456789});
+}
+
+TEST_CASE("validation: refusals name the field and what is wrong") {
+  Fixture f;
+  CHECK(submit_error(f, order("1.5.5")) == "price: '1.5.5' is not a decimal number");
+  CHECK(submit_error(f, order("100", "0.000000001")) == "quantity: '0.000000001' is more than 8 decimal places");
+  CHECK(submit_error(f, order("100", "0")) == "quantity: must be > 0, got 0");
+  CHECK(submit_error(f, order("", "1")) == "price: missing");
+  auto r = order();
+  r.set_instrument("DOGE/USDT");
+  CHECK(submit_error(f, r) == "instrument: unknown instrument 'DOGE/USDT' on binance");
+  r = order();
+  r.set_side("long");
+  CHECK(submit_error(f, r) == "side: 'long' is not one of buy|sell");
+  r = order();
+  r.set_order_type("market");
+  CHECK(submit_error(f, r) == "price: a market order takes no price");
+  r = order();
+  r.set_client_order_id("bad id!");
+  CHECK(submit_error(f, r) == "client_order_id: only letters, digits and . : / _ - are allowed");
+  r = order();
+  r.set_strategy("nope");
+  CHECK(submit_error(f, r) == "strategy: unknown strategy 'nope'");
+}
+
+TEST_CASE("validation: limits and kill switches check scope, permission and values") {
+  Fixture f;
+  api::v1::SetRiskLimitRequest l;
+  l.set_scope("instrument");
+  l.set_account("acct-a");
+  l.set_instrument("ETH/USDT");
+  l.set_kind("position");
+  l.set_value("2.5");
+  auto ok = f.core.set_limit(f.client(kAliceToken), l);
+  REQUIRE(ok.ok());
+  CHECK(ok->scope == LimitScope::kInstrument);
+  CHECK(ok->instrument == InstrumentId(1));
+  CHECK(ok->value == *Decimal::parse("2.5"));
+  l.set_kind("open_orders");
+  CHECK(f.core.set_limit(f.client(kAliceToken), l).error().message ==
+        "value: '2.5' is not a whole number (open_orders is a count)");
+  l.set_scope("global");
+  auto global = f.core.set_limit(f.client(kAliceToken), l);
+  CHECK(global.error().status == ApiStatus::kPermissionDenied);
+  api::v1::KillSwitchRequest k;
+  k.set_scope("account");
+  k.set_account("acct-a");
+  k.set_state("active");
+  CHECK(f.core.trip(f.client(kAliceToken), k).error().message ==
+        "state: 'active' is what reset does; trip takes halted|reducing_only");
+  k.clear_state();
+  CHECK(f.core.trip(f.client(kAliceToken), k)->state == KillSwitchState::kHalted);
+}
+
+TEST_CASE("command ids: strictly increasing and never below the wall clock") {
+  Fixture f;
+  const auto a = f.core.next_command_id(1'700'000'000'000'000'000);
+  CHECK(a == 1'700'000'000'000'000'000ULL);
+  CHECK(f.core.next_command_id(1'700'000'000'000'000'000) == a + 1);
+  CHECK(f.core.next_command_id(1'600'000'000'000'000'000) == a + 2);  // the clock stepped back
+  CHECK(f.core.next_command_id(1'800'000'000'000'000'000) == 1'800'000'000'000'000'000ULL);
+}

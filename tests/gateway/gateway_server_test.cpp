@@ -1,0 +1,528 @@
+// The gateway over real TLS on 127.0.0.1 (port 0) against a real Runtime and the scripted
+// venue: orders in and listed, duplicates, cancels, the refusals (unauthenticated, permission,
+// invalid argument, rate), TLS 1.2 refused, and omsctl as a child process.
+#include <doctest/doctest.h>
+#include <grpcpp/grpcpp.h>
+#include <nlohmann/json.hpp>
+#include <openssl/ssl.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "actors/recovery_script.hpp"
+#include "oms/actors/gateway.hpp"
+#include "oms/actors/runtime.hpp"
+#include "oms/api/v1/oms.grpc.pb.h"
+#include "oms/messages/client_order_id.hpp"
+#include "oms/persistence/file_journal.hpp"
+#include "oms/persistence/snapshot.hpp"
+#include "oms/persistence/stream_layout.hpp"
+#include "testkit/scripted_venue.hpp"
+#include "testkit/temp_dir.hpp"
+#include "testkit/tls_certs.hpp"
+
+using namespace oms;
+using namespace std::chrono_literals;
+namespace apiv1 = oms::api::v1;
+
+namespace {
+
+constexpr std::uint64_t kSeed = 11;
+const std::string kOps(32, 'a');
+const std::string kAlice(32, 'b');
+const std::string kSlow(32, 'c');
+
+struct Desk {
+  oms::testkit::TempDir tmp{"gateway"};
+  Directory directory = oms::testkit::recovery_directory();
+  persistence::StreamLayout layout{{{ExchangeId::kBinance, "acct-a"}, {ExchangeId::kBinance, "acct-b"}}, {}};
+  std::unique_ptr<persistence::FileJournal> journal;
+  persistence::SnapshotStore snapshots{tmp.path() / "data"};
+  actors::InstrumentTable table = *actors::InstrumentTable::from(oms::testkit::recovery_instruments());
+  std::shared_ptr<oms::testkit::ScriptedVenue> venue_a, venue_b;
+  std::unique_ptr<actors::Runtime> rt;
+  oms::testkit::TlsCerts certs;
+  std::unique_ptr<actors::GatewayServer> gateway;
+  std::string address;
+
+  Desk() {
+    spdlog::set_level(spdlog::level::warn);
+    auto j = persistence::FileJournal::open(tmp.path() / "journal", layout);
+    REQUIRE(j.ok());
+    journal = std::move(j).value();
+    venue_a = std::make_shared<oms::testkit::ScriptedVenue>(kSeed, tmp.path() / "venue-a", AccountId(0));
+    venue_b = std::make_shared<oms::testkit::ScriptedVenue>(kSeed, tmp.path() / "venue-b", AccountId(1));
+    actors::RuntimeOptions o;
+    o.order_actors_per_account = 4;
+    o.ack_timeout = 100ms;
+    rt = std::make_unique<actors::Runtime>(o, directory, table, *journal, nullptr, &snapshots,
+                                           std::make_shared<actors::RiskCore>(2, 1, 2),
+                                           std::vector<actors::RuntimeAccount>{
+                                               {AccountId(0), ExchangeId::kBinance, venue_a},
+                                               {AccountId(1), ExchangeId::kBinance, venue_b}});
+    certs = oms::testkit::make_tls_certs(tmp.path() / "tls");
+    const std::string tokens =
+        R"({"clients":[{"name":"ops","token":")" + kOps + R"(","accounts":["*"],"rate_per_s":1000,"burst":1000},)"
+        R"({"name":"alice","token":")" + kAlice + R"(","accounts":["acct-a"],"rate_per_s":1000,"burst":1000},)"
+        R"({"name":"slow","token":")" + kSlow + R"(","accounts":["acct-a"],"rate_per_s":1,"burst":2}]})";
+    actors::GatewayOptions g;
+    g.address = "127.0.0.1:0";
+    g.cert = certs.cert;
+    g.key = certs.key;
+    gateway = std::make_unique<actors::GatewayServer>(
+        g, *actors::parse_api_clients(tokens, "tokens.json", directory), *rt, directory, table,
+        std::vector<actors::GatewayAccount>{{AccountId(0), ExchangeId::kBinance},
+                                            {AccountId(1), ExchangeId::kBinance}});
+    address = "127.0.0.1:" + std::to_string(gateway->port());
+  }
+  ~Desk() {
+    gateway.reset();  // before the runtime it calls
+    rt.reset();
+  }
+
+  std::unique_ptr<apiv1::Oms::Stub> stub() const {
+    std::ifstream in(certs.ca);
+    std::stringstream ca;
+    ca << in.rdbuf();
+    grpc::SslCredentialsOptions o;
+    o.pem_root_certs = ca.str();
+    return apiv1::Oms::NewStub(grpc::CreateChannel(address, grpc::SslCredentials(o)));
+  }
+};
+
+void prepare(grpc::ClientContext& ctx, const std::string& token) {
+  if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
+  ctx.set_deadline(std::chrono::system_clock::now() + 10s);
+}
+
+std::string id_with(oms::testkit::ScriptedVenue::Fate fate, int from = 0) {
+  for (int i = from;; ++i) {
+    const std::string id = "G-" + std::to_string(i);
+    if (oms::testkit::ScriptedVenue::fate_of(kSeed, id) == fate) return id;
+  }
+}
+
+apiv1::SubmitOrderRequest order(const std::string& id, const char* account = "acct-a") {
+  apiv1::SubmitOrderRequest r;
+  r.set_account(account);
+  r.set_strategy("recovery");
+  r.set_instrument("BTC/USDT");
+  r.set_side("buy");
+  r.set_price("100");
+  r.set_quantity("1");
+  r.set_client_order_id(id);
+  return r;
+}
+
+grpc::Status submit(apiv1::Oms::Stub& s, const std::string& token, const apiv1::SubmitOrderRequest& r,
+                    apiv1::CommandReply& reply) {
+  grpc::ClientContext ctx;
+  prepare(ctx, token);
+  return s.SubmitOrder(&ctx, r, &reply);
+}
+
+// Polls ListOrders until the order has the status (bounded: 10 s).
+apiv1::Order wait_status(apiv1::Oms::Stub& s, const std::string& id, const std::string& status) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  for (;;) {
+    grpc::ClientContext ctx;
+    prepare(ctx, kOps);
+    apiv1::AccountRequest r;
+    r.set_account("acct-a");
+    apiv1::OrderList list;
+    REQUIRE(s.ListOrders(&ctx, r, &list).ok());
+    for (const auto& o : list.orders())
+      if (o.client_order_id() == id && o.status() == status) return o;
+    REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "order " << id << " never " << status);
+    std::this_thread::sleep_for(5ms);
+  }
+}
+
+struct Child {
+  int exit_code = -1;
+  std::string out, err;
+};
+// Runs omsctl (bounded by its own --timeout-ms deadline on each call).
+Child omsctl(const Desk& d, const std::string& token, const std::string& args) {
+  const auto token_file = d.tmp.path() / ("token-" + std::to_string(std::hash<std::string>{}(token)));
+  std::ofstream(token_file) << token << "\n";
+  const auto err_file = d.tmp.path() / "omsctl.err";
+  const std::string cmd = std::string(OMS_OMSCTL) + " --address " + d.address + " --ca " +
+                          d.certs.ca.string() + " --token-file " + token_file.string() +
+                          " --timeout-ms 10000 " + args + " 2>" + err_file.string();
+  Child c;
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) c.out.append(buf, n);
+  const int status = pclose(p);
+  c.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream e(err_file);
+  std::stringstream es;
+  es << e.rdbuf();
+  c.err = es.str();
+  return c;
+}
+
+// A raw TLS handshake with the versions given; true when it completes.
+bool handshake(int port, int min_version, int max_version, int* negotiated) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  REQUIRE(ctx != nullptr);
+  SSL_CTX_set_min_proto_version(ctx, min_version);
+  SSL_CTX_set_max_proto_version(ctx, max_version);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+  static const unsigned char kAlpn[] = {2, 'h', '2'};
+  SSL_CTX_set_alpn_protos(ctx, kAlpn, sizeof kAlpn);
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  timeval tv{5, 0};  // bounded: a stuck handshake fails the read
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd);
+  const bool ok = SSL_connect(ssl) == 1;
+  if (negotiated != nullptr) *negotiated = ok ? SSL_version(ssl) : 0;
+  SSL_free(ssl);
+  close(fd);
+  SSL_CTX_free(ctx);
+  return ok;
+}
+
+}  // namespace
+
+TEST_CASE("gateway: a submitted order is listed with its status; the same submit again is a duplicate") {
+  Desk d;
+  auto s = d.stub();
+  const auto id = id_with(oms::testkit::ScriptedVenue::Fate::kRest);
+  apiv1::CommandReply reply;
+  REQUIRE(submit(*s, kAlice, order(id), reply).ok());
+  CHECK(reply.accepted());
+  CHECK_FALSE(reply.duplicate());
+  CHECK(reply.client_order_id() == id);
+  CHECK(reply.command_id() > 0);
+  const auto o = wait_status(*s, id, "accepted");
+  CHECK(o.instrument() == "BTC/USDT");
+  CHECK(o.strategy() == "recovery");
+  CHECK(o.side() == "buy");
+  CHECK(o.price() == "100");
+  CHECK(o.quantity() == "1");
+  CHECK(o.leaves_qty() == "1");
+  apiv1::CommandReply again;
+  REQUIRE(submit(*s, kAlice, order(id), again).ok());
+  CHECK(again.duplicate());
+  CHECK(again.status() == "accepted");
+  CHECK(d.venue_a->orders_received() == 1);
+}
+
+TEST_CASE("gateway: an order without id gets a generated client order id; cancel reaches the venue") {
+  Desk d;
+  auto s = d.stub();
+  auto r = order("");
+  apiv1::CommandReply reply;
+  REQUIRE(submit(*s, kOps, r, reply).ok());
+  const auto parsed = parse_client_order_id(reply.client_order_id());
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->account == AccountId(0));
+  CHECK(parsed->strategy == StrategyId(0));
+  CHECK(parsed->sequence == reply.command_id());
+  const auto id = id_with(oms::testkit::ScriptedVenue::Fate::kRest);
+  REQUIRE(submit(*s, kOps, order(id), reply).ok());
+  (void)wait_status(*s, id, "accepted");
+  grpc::ClientContext ctx;
+  prepare(ctx, kOps);
+  apiv1::CancelOrderRequest c;
+  c.set_account("acct-a");
+  c.set_instrument("BTC/USDT");
+  c.set_client_order_id(id);
+  apiv1::CommandReply cancel;
+  REQUIRE(s->CancelOrder(&ctx, c, &cancel).ok());
+  CHECK(cancel.accepted());
+  CHECK(cancel.status() == "pending_cancel");
+  CHECK(wait_status(*s, id, "canceled").leaves_qty() == "0");
+}
+
+TEST_CASE("gateway: no token or a wrong one is UNAUTHENTICATED; another client's account is PERMISSION_DENIED") {
+  Desk d;
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  spdlog::default_logger()->sinks().push_back(sink);
+  auto s = d.stub();
+  apiv1::CommandReply reply;
+  CHECK(submit(*s, "", order("X-1"), reply).error_code() == grpc::StatusCode::UNAUTHENTICATED);
+  CHECK(submit(*s, std::string(32, 'f'), order("X-1"), reply).error_code() ==
+        grpc::StatusCode::UNAUTHENTICATED);
+  const auto denied = submit(*s, kAlice, order("X-1", "acct-b"), reply);
+  CHECK(denied.error_code() == grpc::StatusCode::PERMISSION_DENIED);
+  CHECK(denied.error_message() == "client 'alice' may not use account 'acct-b'");
+  spdlog::default_logger()->flush();
+  spdlog::default_logger()->sinks().pop_back();
+  CHECK(log.str().find("client 'alice' may not use account 'acct-b'") != std::string::npos);
+  CHECK(log.str().find(kAlice) == std::string::npos);
+  CHECK(d.venue_b->orders_received() == 0);
+}
+
+TEST_CASE("gateway: INVALID_ARGUMENT names the field (bad decimal, unknown instrument)") {
+  Desk d;
+  auto s = d.stub();
+  apiv1::CommandReply reply;
+  auto r = order("X-2");
+  r.set_price("1.5.5");
+  auto st = submit(*s, kOps, r, reply);
+  CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(st.error_message() == "price: '1.5.5' is not a decimal number");
+  r = order("X-2");
+  r.set_instrument("DOGE/USDT");
+  st = submit(*s, kOps, r, reply);
+  CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(st.error_message() == "instrument: unknown instrument 'DOGE/USDT' on binance");
+  CHECK(d.venue_a->orders_received() == 0);
+}
+
+TEST_CASE("gateway: a client over its rate gets RESOURCE_EXHAUSTED") {
+  Desk d;
+  auto s = d.stub();
+  std::vector<grpc::StatusCode> codes;
+  for (int i = 0; i < 3; ++i) {  // burst 2, 1/s: the third within a second is refused
+    grpc::ClientContext ctx;
+    prepare(ctx, kSlow);
+    apiv1::HealthReply h;
+    codes.push_back(s->Health(&ctx, apiv1::HealthRequest{}, &h).error_code());
+  }
+  CHECK(codes == std::vector<grpc::StatusCode>{grpc::StatusCode::OK, grpc::StatusCode::OK,
+                                               grpc::StatusCode::RESOURCE_EXHAUSTED});
+}
+
+TEST_CASE("gateway: TLS 1.3 only -- a TLS 1.2 client is refused, a TLS 1.3 client is served") {
+  Desk d;
+  int version = 0;
+  CHECK_FALSE(handshake(d.gateway->port(), TLS1_2_VERSION, TLS1_2_VERSION, &version));
+  CHECK(handshake(d.gateway->port(), TLS1_2_VERSION, TLS1_3_VERSION, &version));
+  CHECK(version == TLS1_3_VERSION);
+}
+
+TEST_CASE("gateway: health, balances and positions (per account and unified)") {
+  Desk d;
+  auto s = d.stub();
+  grpc::ClientContext hctx;
+  prepare(hctx, kAlice);
+  apiv1::HealthReply h;
+  REQUIRE(s->Health(&hctx, apiv1::HealthRequest{}, &h).ok());
+  CHECK(h.status() == "serving");
+  CHECK(h.client() == "alice");
+  REQUIRE(h.accounts_size() == 1);
+  CHECK(h.accounts(0).account() == "acct-a");
+  const auto id = id_with(oms::testkit::ScriptedVenue::Fate::kFill);
+  apiv1::CommandReply reply;
+  REQUIRE(submit(*s, kOps, order(id), reply).ok());
+  auto sell = order(id_with(oms::testkit::ScriptedVenue::Fate::kFill, 1000), "acct-b");
+  sell.set_side("sell");
+  sell.set_quantity("0.25");
+  REQUIRE(submit(*s, kOps, sell, reply).ok());
+  (void)wait_status(*s, id, "filled");
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  for (;;) {  // unified: 1 bought on acct-a, 0.25 sold on acct-b
+    grpc::ClientContext ctx;
+    prepare(ctx, kOps);
+    apiv1::PositionsRequest pr;
+    pr.set_unified(true);
+    apiv1::PositionList list;
+    REQUIRE(s->ListPositions(&ctx, pr, &list).ok());
+    if (list.positions_size() == 1 && list.positions(0).size() == "0.75") {
+      CHECK(list.positions(0).instrument() == "BTC/USDT");
+      CHECK(list.positions(0).accounts_size() == 2);
+      break;
+    }
+    REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "unified position never 0.75");
+    std::this_thread::sleep_for(5ms);
+  }
+  grpc::ClientContext pctx;
+  prepare(pctx, kAlice);
+  apiv1::PositionsRequest pr;
+  pr.set_account("acct-a");
+  apiv1::PositionList mine;
+  REQUIRE(s->ListPositions(&pctx, pr, &mine).ok());
+  REQUIRE(mine.positions_size() == 1);
+  CHECK(mine.positions(0).size() == "1");
+  CHECK(mine.positions(0).entry_price() == "100");
+  grpc::ClientContext bctx;
+  prepare(bctx, kAlice);
+  apiv1::AccountRequest br;
+  br.set_account("acct-a");
+  apiv1::BalanceList balances;
+  REQUIRE(s->ListBalances(&bctx, br, &balances).ok());
+  bool btc = false;
+  for (const auto& b : balances.balances()) btc = btc || (b.asset() == "BTC" && b.free() == "101");
+  CHECK(btc);
+}
+
+TEST_CASE("omsctl: --json submit and orders through the gateway; errors name the status code") {
+  Desk d;
+  const auto id = id_with(oms::testkit::ScriptedVenue::Fate::kRest);
+  const auto sub = omsctl(d, kAlice, "--json submit --account acct-a --instrument BTC/USDT --side buy "
+                                     "--qty 2 --price 100 --strategy recovery --id " + id);
+  REQUIRE_MESSAGE(sub.exit_code == 0, sub.err);
+  const auto reply = nlohmann::json::parse(sub.out);
+  CHECK(reply["accepted"] == true);
+  CHECK(reply["client_order_id"] == id);
+  auto s = d.stub();
+  (void)wait_status(*s, id, "accepted");
+  const auto orders = omsctl(d, kAlice, "orders --account acct-a --json");
+  REQUIRE_MESSAGE(orders.exit_code == 0, orders.err);
+  const auto list = nlohmann::json::parse(orders.out);
+  REQUIRE(list["orders"].size() == 1);
+  CHECK(list["orders"][0]["client_order_id"] == id);
+  CHECK(list["orders"][0]["quantity"] == "2");
+  CHECK(list["orders"][0]["status"] == "accepted");
+  const auto denied = omsctl(d, kAlice, "orders --account acct-b");
+  CHECK(denied.exit_code == 1);
+  CHECK(denied.err == "omsctl: PERMISSION_DENIED: client 'alice' may not use account 'acct-b'\n");
+  const auto table = omsctl(d, kAlice, "orders --account acct-a");
+  CHECK(table.exit_code == 0);
+  CHECK(table.out.rfind("account", 0) == 0);
+  CHECK(table.out.find(id) != std::string::npos);
+}
+
+namespace {
+apiv1::CommandReply command(apiv1::Oms::Stub& s, const std::string& token,
+                            grpc::Status (apiv1::Oms::Stub::*rpc)(grpc::ClientContext*,
+                                                                  const apiv1::KillSwitchRequest&,
+                                                                  apiv1::CommandReply*),
+                            const apiv1::KillSwitchRequest& r) {
+  grpc::ClientContext ctx;
+  prepare(ctx, token);
+  apiv1::CommandReply reply;
+  const auto st = (s.*rpc)(&ctx, r, &reply);
+  REQUIRE_MESSAGE(st.ok(), st.error_message());
+  return reply;
+}
+apiv1::CommandReply set_limit(apiv1::Oms::Stub& s, const std::string& token,
+                              const apiv1::SetRiskLimitRequest& r) {
+  grpc::ClientContext ctx;
+  prepare(ctx, token);
+  apiv1::CommandReply reply;
+  const auto st = s.SetRiskLimit(&ctx, r, &reply);
+  REQUIRE_MESSAGE(st.ok(), st.error_message());
+  return reply;
+}
+}  // namespace
+
+TEST_CASE("gateway: a risk limit and a kill switch set over the API refuse the next order") {
+  Desk d;
+  auto s = d.stub();
+  apiv1::SetRiskLimitRequest l;
+  l.set_scope("account");
+  l.set_account("acct-a");
+  l.set_kind("order_quantity");
+  l.set_value("0.5");
+  const auto set = set_limit(*s, kAlice, l);
+  CHECK_MESSAGE(set.accepted(), set.message());
+  apiv1::CommandReply reply;
+  REQUIRE(submit(*s, kAlice, order(id_with(oms::testkit::ScriptedVenue::Fate::kRest)), reply).ok());
+  CHECK_FALSE(reply.accepted());
+  CHECK(reply.code() / 1000 == 2);  // a risk refusal
+  l.clear_value();
+  l.set_unlimited(true);
+  CHECK(set_limit(*s, kAlice, l).accepted());
+  apiv1::KillSwitchRequest k;
+  k.set_scope("account");
+  k.set_account("acct-a");
+  k.set_reason("test");
+  CHECK(command(*s, kAlice, &apiv1::Oms::Stub::TripKillSwitch, k).accepted());
+  REQUIRE(submit(*s, kAlice, order(id_with(oms::testkit::ScriptedVenue::Fate::kRest, 100)), reply).ok());
+  CHECK_FALSE(reply.accepted());
+  CHECK(reply.code() / 1000 == 2);
+  CHECK(command(*s, kAlice, &apiv1::Oms::Stub::ResetKillSwitch, k).accepted());
+  const auto last = id_with(oms::testkit::ScriptedVenue::Fate::kRest, 200);
+  REQUIRE(submit(*s, kAlice, order(last), reply).ok());
+  CHECK(reply.accepted());
+  (void)wait_status(*s, last, "accepted");
+  CHECK(d.venue_a->orders_received() == 1);  // the two refused orders never left
+}
+
+TEST_CASE("gateway: ListFills gives the account's fills; omsctl prints them as JSON") {
+  Desk d;
+  auto s = d.stub();
+  const auto id = id_with(oms::testkit::ScriptedVenue::Fate::kFill);
+  apiv1::CommandReply reply;
+  REQUIRE(submit(*s, kAlice, order(id), reply).ok());
+  (void)wait_status(*s, id, "filled");
+  const auto out = omsctl(d, kAlice, "fills --account acct-a --json");
+  REQUIRE_MESSAGE(out.exit_code == 0, out.err);
+  const auto fills = nlohmann::json::parse(out.out)["fills"];
+  REQUIRE(fills.size() >= 1);
+  Decimal total;
+  for (const auto& f : fills) {
+    CHECK(f["client_order_id"] == id);
+    CHECK(f["price"] == "100");
+    CHECK(f["instrument"] == "BTC/USDT");
+    total = *total.add(*Decimal::parse(f["quantity"].get<std::string>()));
+  }
+  CHECK(total == *Decimal::parse("1"));
+}
+
+TEST_CASE("gateway: CancelAll cancels every open order of the account on the instrument") {
+  Desk d;
+  auto s = d.stub();
+  const auto a = id_with(oms::testkit::ScriptedVenue::Fate::kRest);
+  const auto b = id_with(oms::testkit::ScriptedVenue::Fate::kRest, 300);
+  apiv1::CommandReply reply;
+  REQUIRE(submit(*s, kAlice, order(a), reply).ok());
+  REQUIRE(submit(*s, kAlice, order(b), reply).ok());
+  (void)wait_status(*s, a, "accepted");
+  (void)wait_status(*s, b, "accepted");
+  grpc::ClientContext ctx;
+  prepare(ctx, kAlice);
+  apiv1::CancelAllRequest r;
+  r.set_account("acct-a");
+  r.set_instrument("BTC/USDT");
+  REQUIRE(s->CancelAll(&ctx, r, &reply).ok());
+  CHECK(reply.accepted());
+  CHECK(reply.message() == "2 cancels sent");
+  (void)wait_status(*s, a, "canceled");
+  (void)wait_status(*s, b, "canceled");
+}
+
+TEST_CASE("omsctl: --data finds the CA and the token; a usage error exits 2") {
+  Desk d;
+  const auto data = d.tmp.path() / "omsdata";
+  std::filesystem::create_directories(data / "tls");
+  std::filesystem::create_directories(data / "api");
+  std::filesystem::copy_file(d.certs.ca, data / "tls" / "ca.pem");
+  std::ofstream(data / "api" / "omsctl.token") << kAlice << "\n";
+  const auto run = [&](const std::string& args) {
+    const auto err_file = d.tmp.path() / "omsctl-data.err";
+    const std::string cmd = std::string(OMS_OMSCTL) + " --address " + d.address + " --data " +
+                            data.string() + " --timeout-ms 10000 " + args + " 2>" + err_file.string();
+    FILE* p = popen(cmd.c_str(), "r");
+    REQUIRE(p != nullptr);
+    std::string out;
+    char buf[4096];
+    std::size_t n = 0;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    const int status = pclose(p);
+    return std::make_pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1, out);
+  };
+  const auto [code, out] = run("health --json");
+  REQUIRE(code == 0);
+  const auto health = nlohmann::json::parse(out);
+  CHECK(health["status"] == "serving");
+  CHECK(health["client"] == "alice");
+  CHECK(run("health --bogus").first == 2);
+  CHECK(run("frobnicate").first == 2);
+}
