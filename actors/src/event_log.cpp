@@ -104,6 +104,14 @@ std::string SubjectMap::subject(const EventPayload& payload) const {
           if (e.strategy.index() >= directory_.strategies.size()) return {};
           return strategies_subject(directory_.strategies.name(e.strategy), "param");
         } else if constexpr (std::is_same_v<T, RiskBreached>) {
+          // A breach that refused an account's order is part of that order's group: it goes
+          // with the order to the account's stream, so the group is complete where the
+          // account rebuilds from. Breaches of no account go to STRATEGIES.
+          const auto* acct = account_name(e.account);
+          const auto* ins = instrument(e.instrument);
+          if (acct != nullptr && ins != nullptr) {
+            return orders_subject(ins->exchange, *acct, ins->market, ins->symbol);
+          }
           return strategies_subject("risk", "breached");
         } else if constexpr (std::is_same_v<T, KillSwitchTripped>) {
           return strategies_subject("risk", "kill_switch");

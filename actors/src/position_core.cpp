@@ -182,8 +182,9 @@ Result<Unit, PositionError> PositionCore::apply(const Event& event) {
 Result<Unit, PositionError> PositionCore::on_fill(const FillReceived& f) {
   PositionError err{
       PositionErrorCode::kInvalidFill, f.account, f.strategy, f.instrument, f.quantity, f.price};
+  // A fill of no strategy (a manual order) moves the account's net position only.
   if (!f.quantity.is_positive() || !f.price.is_positive() || f.fee.is_negative() ||
-      !f.account.valid() || !f.strategy.valid())
+      !f.account.valid())
     return Unexpected{err};
   const InstrumentAssets* inst = instruments_->find(f.instrument);
   if (inst == nullptr) {
@@ -199,8 +200,9 @@ Result<Unit, PositionError> PositionCore::on_fill(const FillReceived& f) {
   Leg net_leg, strat_leg;
   if (!next_leg(find_or_null(book.net, f.instrument, StrategyId{}), f, fee_in_quote, f.instrument,
                 StrategyId{}, net_leg) ||
-      !next_leg(find_or_null(book.strategies, f.instrument, f.strategy), f, fee_in_quote,
-                f.instrument, f.strategy, strat_leg))
+      (f.strategy.valid() &&
+       !next_leg(find_or_null(book.strategies, f.instrument, f.strategy), f, fee_in_quote,
+                 f.instrument, f.strategy, strat_leg)))
     return Unexpected{err};
   auto fee_it = std::find_if(book.other_fees.begin(), book.other_fees.end(),
                              [&](const FeeAmount& a) { return a.asset == f.fee_asset; });
@@ -212,7 +214,7 @@ Result<Unit, PositionError> PositionCore::on_fill(const FillReceived& f) {
   }
   // Commit.
   put_leg(book.net, net_leg);
-  put_leg(book.strategies, strat_leg);
+  if (f.strategy.valid()) put_leg(book.strategies, strat_leg);
   if (!fee_in_quote) {
     if (fee_it != book.other_fees.end())
       fee_it->amount = fee_sum;

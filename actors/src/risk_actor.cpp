@@ -114,6 +114,9 @@ caf::actor spawn_risk_actor(caf::actor_system& system, RiskActorConfig config) {
         [core](mark_atom, InstrumentId instrument, Decimal price) {
           (void)core->on_mark(instrument, price);
         },
+        [core](equity_atom, AccountId account, Decimal equity) {
+          (void)core->set_equity(account, equity);
+        },
         [core](closed_atom, AccountId a, StrategyId s, InstrumentId i) {
           core->on_order_closed(a, s, i);
         },

@@ -57,10 +57,10 @@ struct ScopeRef {
 }  // namespace
 
 RiskCore::RiskCore(std::size_t accounts, std::size_t strategies, std::size_t instruments)
-    : limits_(accounts, strategies, instruments),
+    : limits_(accounts, strategies + 1, instruments),
       instruments_(instruments),
       accounts_(accounts),
-      strategies_(strategies),
+      strategies_(strategies + 1),
       instrument_books_(instruments),
       cells_(accounts * instruments),
       marks_(instruments, 0) {}
@@ -96,10 +96,12 @@ RiskDecision RiskCore::check(const OrderRequest& o, TimeNs now) noexcept {
   };
 
   // 1. ids and order shape.
-  if (o.account.index() >= accounts_.size() || o.strategy.index() >= strategies_.size() ||
+  const std::size_t strategy = strategy_slot(o.strategy);
+  if (o.account.index() >= accounts_.size() || strategy >= strategies_.size() ||
       o.instrument.index() >= instruments_) {
     return reject(RiskCode::kUnknownId, LimitScope::kGlobal, 0, {}, {});
   }
+  const auto strategy_id = static_cast<std::uint32_t>(strategy);
   const Decimal price = o.price.is_zero() ? o.reference : o.price;
   if (!o.quantity.is_positive() || o.price.is_negative() || !price.is_positive()) {
     return reject(RiskCode::kInvalidOrder, LimitScope::kGlobal, 0, o.quantity, price);
@@ -107,13 +109,12 @@ RiskDecision RiskCore::check(const OrderRequest& o, TimeNs now) noexcept {
   const std::array<ScopeRef, kScopeCount> scopes{{
       {LimitScope::kGlobal, 0, &limits_.at(LimitScope::kGlobal, 0)},
       {LimitScope::kAccount, o.account.value, &limits_.at(LimitScope::kAccount, o.account.value)},
-      {LimitScope::kStrategy, o.strategy.value,
-       &limits_.at(LimitScope::kStrategy, o.strategy.value)},
+      {LimitScope::kStrategy, strategy_id, &limits_.at(LimitScope::kStrategy, strategy_id)},
       {LimitScope::kInstrument, o.instrument.value,
        &limits_.at(LimitScope::kInstrument, o.instrument.value)},
   }};
   const std::array<Book*, kScopeCount> books{&global_, &accounts_[o.account.index()],
-                                             &strategies_[o.strategy.index()],
+                                             &strategies_[strategy],
                                              &instrument_books_[o.instrument.index()]};
   const Cell& c = cell(o.account, o.instrument);
   const Int128 qty = o.quantity.raw();
@@ -297,7 +298,7 @@ void RiskCore::halt(AccountId a) noexcept {
 }
 
 Result<Unit, RiskCode> RiskCore::on_fill(const RiskFill& f) noexcept {
-  if (f.account.index() >= accounts_.size() || f.strategy.index() >= strategies_.size() ||
+  if (f.account.index() >= accounts_.size() || strategy_slot(f.strategy) >= strategies_.size() ||
       f.instrument.index() >= instruments_) {
     return Unexpected{RiskCode::kUnknownId};
   }
@@ -353,7 +354,7 @@ Result<Unit, RiskCode> RiskCore::on_fill(const RiskFill& f) noexcept {
 
   // Every book this fill moves, checked before anything changes.
   Book& account = accounts_[f.account.index()];
-  Book& strategy = strategies_[f.strategy.index()];
+  Book& strategy = strategies_[strategy_slot(f.strategy)];
   const Int128 d_gross = abs128(next.notional) - abs128(c.notional);
   const Int128 d_net = Int128{next.notional} - c.notional;
   const Int128 d_unrealized = (Int128{next.notional} - next.cost) - (Int128{c.notional} - c.cost);
@@ -422,18 +423,18 @@ Result<Unit, RiskCode> RiskCore::on_mark(InstrumentId i, Decimal price) noexcept
 }
 
 void RiskCore::on_order_opened(AccountId a, StrategyId s, InstrumentId i) noexcept {
-  if (a.index() >= accounts_.size() || s.index() >= strategies_.size() || i.index() >= instruments_)
+  if (a.index() >= accounts_.size() || strategy_slot(s) >= strategies_.size() || i.index() >= instruments_)
     return;
-  for (Book* b : {&global_, &accounts_[a.index()], &strategies_[s.index()],
+  for (Book* b : {&global_, &accounts_[a.index()], &strategies_[strategy_slot(s)],
                   &instrument_books_[i.index()]}) {
     ++b->open_orders;
   }
 }
 
 void RiskCore::on_order_closed(AccountId a, StrategyId s, InstrumentId i) noexcept {
-  if (a.index() >= accounts_.size() || s.index() >= strategies_.size() || i.index() >= instruments_)
+  if (a.index() >= accounts_.size() || strategy_slot(s) >= strategies_.size() || i.index() >= instruments_)
     return;
-  for (Book* b : {&global_, &accounts_[a.index()], &strategies_[s.index()],
+  for (Book* b : {&global_, &accounts_[a.index()], &strategies_[strategy_slot(s)],
                   &instrument_books_[i.index()]}) {
     if (b->open_orders > 0) --b->open_orders;  // a close we never saw open: stay at zero
   }

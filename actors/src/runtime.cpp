@@ -330,6 +330,10 @@ void Runtime::mark(InstrumentId instrument, Decimal price) {
   caf::anon_send(risk_, mark_atom::value, instrument, price);
 }
 
+void Runtime::equity(AccountId account, Decimal value) {
+  caf::anon_send(risk_, equity_atom::value, account, value);
+}
+
 Result<Unit, persistence::StoreError> Runtime::flush(std::chrono::milliseconds timeout) {
   return log_.flush(timeout);
 }

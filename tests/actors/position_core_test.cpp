@@ -164,6 +164,19 @@ TEST_CASE("bad fills are refused with the reason and change nothing") {
   CHECK(pc == before);
 }
 
+TEST_CASE("a fill of no strategy (a manual order) moves the account's net position only") {
+  PositionCore pc(table(), 1);
+  REQUIRE(pc.on_fill(fill(AccountId{0}, StrategyId{}, kBinBtc, Side::kBuy, "2"_d, "100"_d)).ok());
+  REQUIRE(pc.on_fill(fill(AccountId{0}, StrategyId{0}, kBinBtc, Side::kBuy, "1"_d, "130"_d)).ok());
+  const auto* net = pc.net(AccountId{0}, kBinBtc);
+  REQUIRE(net != nullptr);
+  CHECK(net->position.size == "3"_d);
+  // The strategy's share is its own fill; no leg exists for "no strategy".
+  REQUIRE(pc.strategy_leg(AccountId{0}, StrategyId{0}, kBinBtc) != nullptr);
+  CHECK(pc.strategy_leg(AccountId{0}, StrategyId{0}, kBinBtc)->position.size == "1"_d);
+  CHECK(pc.strategy_leg(AccountId{0}, StrategyId{}, kBinBtc) == nullptr);
+}
+
 TEST_CASE("property: random fills over accounts, strategies, venues: identities and aggregates") {
   std::mt19937_64 g(424242);
   const std::array<InstrumentId, 4> insts{kBinBtc, kOkxBtc, kBinEthBtc, kBinPerp};

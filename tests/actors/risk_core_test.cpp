@@ -470,3 +470,24 @@ TEST_CASE("a limit changed from another thread is seen at once and never torn") 
   require_reject(core.check(buy("1"_d), 0), RiskCode::kOrderNotional, LimitScope::kAccount, "100"_d,
                  "50"_d);
 }
+
+TEST_CASE("an order of no strategy (manual) is checked at global, account and instrument scope") {
+  RiskCore core(kAccounts, kStrategies, kInstruments);
+  auto manual = buy("2"_d);
+  manual.strategy = StrategyId{};
+  // A configured strategy's limit does not bind it; the account's does.
+  REQUIRE(core.limits().set(LimitScope::kStrategy, kStrat.value, LimitKind::kOrderQuantity, "1"_d));
+  CHECK(core.check(manual, kSecond).passed());
+  REQUIRE(core.limits().set(LimitScope::kAccount, kAcc.value, LimitKind::kOrderQuantity, "1"_d));
+  const auto d = core.check(manual, kSecond);
+  CHECK(d.code == RiskCode::kOrderQuantity);
+  CHECK(d.scope == LimitScope::kAccount);
+  // Its fills count for the account (and the manual book), not for a configured strategy.
+  auto f = fill(Side::kBuy, "100"_d, "1"_d);
+  f.strategy = StrategyId{};
+  must(core.on_fill(f));
+  // A strategy id beyond the configured ones is still unknown (2015).
+  auto stray = buy("1"_d);
+  stray.strategy = StrategyId{static_cast<StrategyId::rep_type>(kStrategies)};
+  CHECK(core.check(stray, kSecond).code == RiskCode::kUnknownId);
+}

@@ -374,3 +374,24 @@ TEST_CASE("runtime: the price band uses the last mark when an order carries no r
   CHECK(d.rt->submit(submit(4, "B-3", "1"), 5s)->code == 2009);
   CHECK(venue_receives(*d.venue_a, 1));
 }
+
+TEST_CASE("runtime: an order risk refused is still there after the account rebuilds from its stream") {
+  constexpr std::uint64_t kSeed = 11;
+  Desk d(kSeed);
+  REQUIRE(d.rt->submit(Command{Envelope{1, 0, 0, 0, 0, 0},
+                               SetRiskLimit{LimitScope::kAccount, AccountId(0), {}, {},
+                                            LimitKind::kOrderQuantity, *Decimal::parse("0.5"), false}},
+                       5s)->accepted);
+  // Refused by risk: OrderSubmitted, RiskBreached and OrderRejected are one group, all in the
+  // account's stream.
+  CHECK(d.rt->submit(submit(2, "R-1", "1"), 5s)->code == 2004);
+  REQUIRE(d.rt->flush(5s).ok());
+  const auto before = *d.rt->view(AccountId(0), 5s);
+  REQUIRE(d.rt->restart_account(AccountId(0), 10s).ok());
+  const auto after = *d.rt->view(AccountId(0), 5s);
+  const auto* o = order(*after, "R-1");
+  REQUIRE(o != nullptr);
+  CHECK(o->core.status() == OrderStatus::kRejected);
+  CHECK(after->torn_groups_skipped == 0);
+  CHECK(after->events_rebuilt == before->events_committed);
+}

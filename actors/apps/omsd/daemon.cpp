@@ -325,12 +325,71 @@ void Daemon::start() {
   runtime_ = std::make_unique<actors::Runtime>(ro, directory_, *table_, *store_, intents_.get(),
                                                snapshots_.get(), risk_, std::move(run));
   start_market_data();
+  // The balances the sessions fetched at start are being folded: value the accounts once they
+  // are in (bounded), then every second.
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  for (const auto& a : accounts_) {
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto v = runtime_->view(a.id, 2s);
+      if (v && !(*v)->balances.empty()) break;
+      std::this_thread::sleep_for(20ms);
+    }
+  }
+  revalue();
+  stopping_ = false;
+  valuation_ = std::thread([this] {
+    std::unique_lock lock(valuation_mutex_);
+    while (!valuation_cv_.wait_for(lock, 1s, [this] { return stopping_; })) {
+      lock.unlock();
+      revalue();
+      lock.lock();
+    }
+  });
   started_ = true;
   spdlog::info("omsd: {} accounts, {} instruments, store {}", accounts_.size(),
                instruments_.size(), options_.store);
 }
 
+void Daemon::revalue() {
+  if (!runtime_) return;
+  std::map<std::string, Decimal> usdt_marks;  // asset -> mid of <asset>/USDT spot
+  {
+    std::lock_guard lock(marks_mutex_);
+    for (const auto& [index, mid] : marks_) {
+      const auto& ins = instruments_[index];
+      if (ins.market == Market::kSpot && ins.symbol.quote == "USDT") usdt_marks[ins.symbol.base] = mid;
+    }
+  }
+  for (const auto& a : accounts_) {
+    auto v = runtime_->view(a.id, 2s);
+    if (!v) continue;
+    Decimal equity;
+    for (const auto& b : (*v)->balances) {
+      const auto total = b.free.add(b.locked);
+      if (!total) continue;
+      Decimal value;
+      if (b.asset.view() == "USDT") {
+        value = *total;
+      } else if (const auto it = usdt_marks.find(std::string(b.asset.view())); it != usdt_marks.end()) {
+        const auto product = total->mul(it->second, Rounding::kDown);
+        if (!product) continue;
+        value = *product;
+      } else {
+        continue;  // no USDT price for it: not counted (conservative: leverage reads higher)
+      }
+      if (const auto sum = equity.add(value)) equity = *sum;
+    }
+    runtime_->equity(a.id, equity);
+  }
+}
+
 void Daemon::stop() {
+  {
+    std::lock_guard lock(valuation_mutex_);
+    stopping_ = true;
+  }
+  valuation_cv_.notify_all();
+  if (valuation_.joinable()) valuation_.join();
   if (spot_) spot_->stop();  // market data and user-data streams first: no new reports
   if (usdm_) usdm_->stop();
   if (runtime_) {

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <thread>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -68,6 +70,10 @@ class Daemon {
     return m == Market::kSpot ? md_[0] : md_[1];
   }
   [[nodiscard]] std::vector<InstrumentId> market_data_instruments() const { return md_instruments_; }
+  // Values every account (balances at the last marks, stablecoin USDT at 1) and hands the
+  // equity to risk (the leverage cap). Runs every second on its own thread; start() runs it once
+  // after the accounts' first balances are in.
+  void revalue();
 
  private:
   void load_instruments();
@@ -96,6 +102,10 @@ class Daemon {
   std::mutex marks_mutex_;
   std::map<std::uint32_t, Decimal> marks_;  // last mid sent to risk, per instrument
   bool started_ = false;
+  std::mutex valuation_mutex_;
+  std::condition_variable valuation_cv_;
+  bool stopping_ = false;
+  std::thread valuation_;
 };
 
 }  // namespace oms::omsd

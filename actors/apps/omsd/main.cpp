@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "daemon.hpp"
+#include "api_setup.hpp"
 #include "logging.hpp"
 #include "observability.hpp"
 #include "oms/configs/config_error.hpp"
@@ -81,6 +82,21 @@ int main(int argc, char** argv) {
     return 1;
   }
   spdlog::info("health and metrics on http://{}/health, /metrics", options.http.str());
+  std::unique_ptr<oms::actors::GatewayServer> gateway;
+  try {
+    if (ensure_api_tokens(options.data_dir)) {
+      spdlog::info("API clients: created {} and omsctl's token {}",
+                   (options.data_dir / "api" / "tokens.json").string(),
+                   (options.data_dir / "api" / "omsctl.token").string());
+    }
+    gateway = start_gateway(daemon);
+  } catch (const std::exception& e) {
+    spdlog::critical("not starting: gRPC API on {}: {}", options.grpc.str(), e.what());
+    observability.stop();
+    daemon.stop();
+    return 1;
+  }
+  spdlog::info("gRPC API (TLS 1.3) on {}", options.grpc.str());
   spdlog::info("omsd ready: mode {}, data {}, logs {}", options.mode == Mode::kPaper ? "paper" : "live",
                options.data_dir.string(), (options.data_dir / "log").string());
   std::printf("omsd ready\n");
@@ -88,6 +104,8 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   spdlog::info("signal {}: stopping", sig);
+  gateway->shutdown();
+  gateway.reset();
   observability.stop();
   daemon.stop();
   spdlog::info("stopped");

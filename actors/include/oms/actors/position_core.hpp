@@ -97,7 +97,8 @@ struct NetPosition {
 // Position errors, range 71xx (the account/position range is 7xxx; AccountCore uses 70xx).
 enum class PositionErrorCode : std::uint16_t {
   kUnknownInstrument = 7101,  // the fill names an instrument the table does not have
-  kInvalidFill = 7102,        // non-positive qty or price, invalid account or strategy
+  kInvalidFill = 7102,        // non-positive qty or price, invalid account (a fill of no strategy
+                              // -- a manual order -- moves the net position only)
   kArithmetic = 7103,         // a figure would overflow
 };
 [[nodiscard]] std::string_view to_string(PositionErrorCode c) noexcept;

@@ -30,6 +30,7 @@ struct RiskActorConfig {
 //   (RiskFill)                                                 fills move positions and PnL
 //   (mark_atom, InstrumentId, Decimal)                         the instrument's mark (mid);
 //                                                  orders without a reference are banded on it
+//   (equity_atom, AccountId, Decimal)                          the account's equity (leverage)
 //   (closed_atom, AccountId, StrategyId, InstrumentId)         an open order ended
 //   (Command: TripKillSwitch / ResetKillSwitch) -> CommandAck; the committed KillSwitchTripped
 //                                                  event is also sent back to the sender

@@ -75,6 +75,7 @@ struct RiskFill {
 
 class RiskCore {
  public:
+  // strategies: the configured ones; a book for orders of no strategy is added (strategy_slot).
   RiskCore(std::size_t accounts, std::size_t strategies, std::size_t instruments);
 
   // Operators and the shell change limits and kill switches here, from any thread.
@@ -140,6 +141,13 @@ class RiskCore {
   RiskLimitTable limits_;
   std::size_t instruments_;
   Book global_;
+  // Strategy books and limit sets: one per configured strategy, plus the last for orders of no
+  // strategy (manual orders through the API), whose limits are the global/account/instrument
+  // ones only unless an operator sets the slot's.
+  [[nodiscard]] std::size_t strategy_slot(StrategyId s) const noexcept {
+    if (!s.valid()) return strategies_.size() - 1;
+    return s.index() < strategies_.size() - 1 ? s.index() : strategies_.size();  // size: unknown
+  }
   std::vector<Book> accounts_, strategies_, instrument_books_;
   std::vector<Cell> cells_;      // accounts x instruments
   std::vector<std::int64_t> marks_;  // Decimal raw per instrument; 0 = none yet

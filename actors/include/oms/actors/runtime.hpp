@@ -77,6 +77,8 @@ class Runtime {
   // The instrument's mark (mid price) for the risk actor: exposure valuation and the price band
   // of orders that carry no reference price. Returns at once.
   void mark(InstrumentId instrument, Decimal price);
+  // The account's equity in the quote currency (the leverage cap divides by it). Returns at once.
+  void equity(AccountId account, Decimal equity);
   // Waits until the store holds every committed event.
   [[nodiscard]] Result<Unit, persistence::StoreError> flush(std::chrono::milliseconds timeout);
 

@@ -1,0 +1,79 @@
+#include "api_setup.hpp"
+
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "daemon.hpp"
+
+namespace oms::omsd {
+namespace {
+
+void write_private(const std::filesystem::path& file, const std::string& text) {
+  std::filesystem::create_directories(file.parent_path());
+  const std::string tmp = file.string() + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) throw std::runtime_error(file.string() + ": cannot create");
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                  ::fchmod(fd, 0600) == 0 && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || std::rename(tmp.c_str(), file.c_str()) != 0) {
+    throw std::runtime_error(file.string() + ": cannot write");
+  }
+}
+
+std::string random_hex(std::size_t bytes) {
+  std::vector<unsigned char> b(bytes);
+  if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) {
+    throw std::runtime_error("api token: RAND_bytes failed");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (const unsigned char c : b) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+}  // namespace
+
+bool ensure_api_tokens(const std::filesystem::path& data_dir) {
+  const auto tokens = data_dir / "api" / "tokens.json";
+  if (std::filesystem::exists(tokens)) return false;
+  const std::string token = random_hex(32);
+  const nlohmann::json j = {
+      {"clients",
+       {{{"name", "omsctl"}, {"token", token}, {"accounts", {"*"}}, {"rate_per_s", 200}, {"burst", 400}}}}};
+  write_private(data_dir / "api" / "omsctl.token", token + "\n");
+  write_private(tokens, j.dump(2) + "\n");
+  return true;
+}
+
+std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon) {
+  const auto& o = daemon.options();
+  const auto tokens = o.data_dir / "api" / "tokens.json";
+  auto clients = actors::load_api_clients(tokens, daemon.directory());
+  if (!clients) throw std::runtime_error(clients.error());
+  actors::GatewayOptions g;
+  g.address = o.grpc.str();
+  g.cert = o.data_dir / "tls" / "server.pem";
+  g.key = o.data_dir / "tls" / "server.key";
+  for (const auto& f : {g.cert, g.key}) {
+    if (!std::filesystem::exists(f)) {
+      throw std::runtime_error(f.string() + ": missing (deploy/gen-certs " +
+                               (o.data_dir / "tls").string() + " makes it)");
+    }
+  }
+  std::vector<actors::GatewayAccount> accounts;
+  for (const auto& a : daemon.accounts()) accounts.push_back({a.id, ExchangeId::kBinance});
+  return std::make_unique<actors::GatewayServer>(std::move(g), std::move(clients).value(),
+                                                 daemon.runtime(), daemon.directory(),
+                                                 daemon.instrument_table(), std::move(accounts));
+}
+
+}  // namespace oms::omsd

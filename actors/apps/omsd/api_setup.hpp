@@ -1,0 +1,25 @@
+// The gRPC API's clients and certificate in the data dir:
+//   DATA/api/tokens.json   the clients (name, token, accounts, rate); created at the first run
+//                          with one local client "omsctl" for every account (0600)
+//   DATA/api/omsctl.token  that client's token, which omsctl reads by default (0600)
+//   DATA/tls/server.pem, server.key, ca.pem   the TLS certificate (deploy/gen-certs)
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "oms/actors/gateway.hpp"
+
+namespace oms::omsd {
+
+class Daemon;
+
+// Creates the tokens file and omsctl's token when the tokens file is missing; returns true when
+// it did. Throws std::runtime_error naming the file.
+bool ensure_api_tokens(const std::filesystem::path& data_dir);
+
+// Starts the gateway on the daemon's --grpc address; throws std::runtime_error naming the file
+// or the address.
+std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon);
+
+}  // namespace oms::omsd
