@@ -325,6 +325,24 @@ void Daemon::start() {
   runtime_ = std::make_unique<actors::Runtime>(ro, directory_, *table_, *store_, intents_.get(),
                                                snapshots_.get(), risk_, std::move(run));
   start_market_data();
+  // Market orders are valued, and limit orders banded, at the mark: wait (bounded) for the
+  // first best bid/offer of every subscribed instrument before taking orders.
+  const auto md_deadline = std::chrono::steady_clock::now() + 5s;
+  for (;;) {
+    std::size_t have = 0;
+    {
+      std::lock_guard lock(marks_mutex_);
+      for (const auto id : md_instruments_) have += marks_.count(static_cast<std::uint32_t>(id.index()));
+    }
+    if (have == md_instruments_.size()) break;
+    if (std::chrono::steady_clock::now() > md_deadline) {
+      spdlog::warn("market data: {} of {} instruments have no best bid/offer yet; market orders "
+                   "on them are refused until one arrives", md_instruments_.size() - have,
+                   md_instruments_.size());
+      break;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
   // The balances the sessions fetched at start are being folded: value the accounts once they
   // are in (bounded), then every second.
   const auto deadline = std::chrono::steady_clock::now() + 5s;

@@ -1,0 +1,94 @@
+#include "venue_view.hpp"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "oms/connectors/binance/exchange_info.hpp"
+#include "oms/connectors/net/https_client.hpp"
+#include "oms/messages/describe.hpp"
+
+namespace oms::omsd::test {
+
+using namespace std::chrono_literals;
+
+namespace {
+nlohmann::json get_json(int port, const std::string& ca, const std::string& target) {
+  net::HttpsClient client({"127.0.0.1", static_cast<std::uint16_t>(port)}, net::TlsClientConfig{ca});
+  auto r = client.request(net::HttpRequest{"GET", target, {}, {}, 10s});
+  if (!r || r->status != 200) throw std::runtime_error("venue GET " + target + " failed");
+  return nlohmann::json::parse(r->body);
+}
+}  // namespace
+
+VenueView::VenueView(const std::filesystem::path& data_dir, int venue_port, const std::string& entry)
+    : port_(venue_port), ca_((data_dir / "tls" / "ca.pem").string()) {
+  std::ifstream in(data_dir / "paper-keys.json");
+  const auto keys = nlohmann::json::parse(in);
+  const auto& k = keys.at(entry);
+  binance::BinanceConfig c;
+  c.market = Market::kSpot;
+  c.rest = {"127.0.0.1", static_cast<std::uint16_t>(venue_port)};
+  c.stream = c.rest;
+  c.tls.ca_file = ca_;
+  c.user_data_stream = false;
+  const auto info = get_json(venue_port, ca_, "/api/v3/exchangeInfo").dump();
+  auto instruments = binance::parse_exchange_info(info, Market::kSpot);
+  if (!instruments) throw std::runtime_error(instruments.error().message);
+  std::uint32_t next = 0;
+  for (auto& i : *instruments) {
+    i.id = InstrumentId(next++);
+    if (i.venue_symbol == "BTCUSDT") btc_ = i.id;
+  }
+  c.instruments = *instruments;
+  binance::BinanceAccountConfig a;
+  a.account = AccountId(0);
+  a.credentials.api_key = std::move(secrets::SecureBuffer::copy_of(k.at("api_key").get<std::string>())).value();
+  a.credentials.api_secret = std::move(secrets::SecureBuffer::copy_of(k.at("api_secret").get<std::string>())).value();
+  c.accounts.push_back(std::move(a));
+  venue_ = std::make_unique<binance::BinanceVenue>(std::move(c));
+  if (auto r = venue_->start(); !r) throw std::runtime_error("venue view: " + r.error().message);
+}
+
+VenueView::~VenueView() {
+  if (venue_) venue_->stop();
+}
+
+std::map<std::string, VenueOrder> VenueView::orders() {
+  auto r = venue_->account(0).all_orders(btc_, 0);
+  if (!r) throw std::runtime_error("allOrders: " + r.error().message);
+  std::map<std::string, VenueOrder> out;
+  for (const auto& o : *r) {
+    out[o.client_order_id.str()] = {std::string(enum_name(o.status)), o.cum_qty.to_string()};
+  }
+  return out;
+}
+
+std::map<std::string, VenueTrade> VenueView::trades() {
+  auto r = venue_->account(0).my_trades(btc_, 0);
+  if (!r) throw std::runtime_error("myTrades: " + r.error().message);
+  std::map<std::string, VenueTrade> out;
+  for (const auto& t : *r) {
+    out[t.trade_id.str()] = {t.client_order_id.str(), t.price.to_string(), t.quantity.to_string(),
+                             t.fee.to_string(), t.fee_asset.str()};
+  }
+  return out;
+}
+
+std::map<std::string, std::pair<std::string, std::string>> VenueView::balances() {
+  auto r = venue_->account(0).balances();
+  if (!r) throw std::runtime_error("account: " + r.error().message);
+  std::map<std::string, std::pair<std::string, std::string>> out;
+  for (const auto& b : *r) out[b.asset.str()] = {b.free.to_string(), b.locked.to_string()};
+  return out;
+}
+
+Decimal VenueView::mid() {
+  const auto j = get_json(port_, ca_, "/api/v3/ticker/bookTicker?symbol=BTCUSDT");
+  const auto bid = Decimal::parse(j.at("bidPrice").get<std::string>());
+  const auto ask = Decimal::parse(j.at("askPrice").get<std::string>());
+  if (!bid || !ask || !bid->is_positive() || !ask->is_positive()) return Decimal{};
+  return Decimal::from_raw((bid->raw() + ask->raw()) / 2);
+}
+
+}  // namespace oms::omsd::test

@@ -1,0 +1,44 @@
+// What venue-sim holds for one paper account, read the way a desk checks a venue: through our
+// Binance connector with the account's paper key (REST only): every order of BTC/USDT (spot),
+// the trades, the balances, the best bid/offer.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "oms/connectors/binance/exchange_binance.hpp"
+
+namespace oms::omsd::test {
+
+struct VenueOrder {
+  std::string status;  // our enum names ("filled", "canceled", ...)
+  std::string cum_qty;
+};
+struct VenueTrade {
+  std::string client_order_id;  // empty when the venue's trade list does not carry it
+  std::string price, quantity, fee, fee_asset;
+};
+
+class VenueView {
+ public:
+  // entry: the paper-keys.json entry ("binance_main"); market spot.
+  VenueView(const std::filesystem::path& data_dir, int venue_port, const std::string& entry);
+  ~VenueView();
+
+  [[nodiscard]] std::map<std::string, VenueOrder> orders();  // by client order id
+  [[nodiscard]] std::map<std::string, VenueTrade> trades();  // by trade id
+  [[nodiscard]] std::map<std::string, std::pair<std::string, std::string>> balances();  // asset -> free, locked
+  // Mid of BTC/USDT from the venue's book ticker (0 when the book is empty).
+  [[nodiscard]] Decimal mid();
+
+ private:
+  std::unique_ptr<binance::BinanceVenue> venue_;
+  InstrumentId btc_;
+  int port_;
+  std::string ca_;
+};
+
+}  // namespace oms::omsd::test
