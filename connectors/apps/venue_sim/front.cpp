@@ -250,6 +250,14 @@ std::string Front::listen_key(std::string_view account_name) const {
   return {};
 }
 
+bool Front::listen_key_open(std::string_view account_name) const {
+  std::lock_guard lock(impl_->mu);
+  for (const auto& a : impl_->accounts) {
+    if (a.spec.name == account_name) return a.listen_key_open;
+  }
+  return false;
+}
+
 net::HttpResponse Front::handle(const net::HttpRequest& req) {
   bool order_request = false;
   std::string note;
@@ -428,7 +436,7 @@ Reply Front::Impl::dispatch(const net::HttpRequest& req, bool& order_request, st
     }
     const std::string* lk = params.find("listenKey");
     if (m == Market::kSpot && lk == nullptr) return Reply::missing("listenKey");
-    if (lk != nullptr && *lk != a.listen_key) {
+    if ((lk != nullptr && *lk != a.listen_key) || (req.method == "PUT" && !a.listen_key_open)) {
       return Reply::error(400, -1125, "This listenKey does not exist.");
     }
     if (req.method == "DELETE") a.listen_key_open = false;

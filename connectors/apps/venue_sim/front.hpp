@@ -84,6 +84,10 @@ class Front {
 
   // Registers the WebSocket paths (/ws/<stream>, /stream, /ws/<listenKey>) on server.
   void attach(net::HttpsServer& server);
+  // Registers USD-M streams under fstream.binance.com's own paths (/stream?streams=...,
+  // /ws/<stream>, /ws/<listenKey>) on a second server standing in for fstream: a client that
+  // speaks the real USD-M paths (our connector) cannot say /fstream.
+  void attach_usdm_streams(net::HttpsServer& server);
   net::HttpResponse handle(const net::HttpRequest& req);
 
   // Background liquidity (the caller's thread; thread-safe).
@@ -93,11 +97,19 @@ class Front {
 
   // The listen key of an account (stable for the process, derived from the seed).
   [[nodiscard]] std::string listen_key(std::string_view account_name) const;
+  // The venue expires the account's listen key: its user-data sockets get
+  // {"e":"listenKeyExpired",...} and are closed; keepalive (PUT) answers -1125 until the client
+  // creates a key again (POST, which gives the same stable key back). Throws
+  // std::invalid_argument for an unknown account.
+  void expire_listen_key(std::string_view account_name);
+  // Created (POST) and neither expired nor deleted since.
+  [[nodiscard]] bool listen_key_open(std::string_view account_name) const;
   [[nodiscard]] std::int64_t now_ms() const;
 
   struct Impl;
 
  private:
+  void attach_streams(net::HttpsServer& server, bool usdm_server);
   std::unique_ptr<Impl> impl_;
 };
 

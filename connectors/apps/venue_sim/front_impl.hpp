@@ -153,7 +153,8 @@ struct Front::Impl {
   void send_user(std::size_t account, std::vector<std::string> events);
 
   // WebSocket.
-  void ws_open(const std::shared_ptr<net::WsSession>& s);
+  // usdm_server: the session came in on a server attached with attach_usdm_streams.
+  void ws_open(const std::shared_ptr<net::WsSession>& s, bool usdm_server);
   void ws_close(net::WsSession& s);
   void ws_text(net::WsSession& s, std::string_view text);
   std::size_t account_index(Market m, sim::ApiKeyId id) const;

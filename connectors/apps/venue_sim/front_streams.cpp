@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <stdexcept>
+
 #include "front_impl.hpp"
 
 namespace oms::venue_sim {
@@ -198,10 +200,11 @@ void Front::Impl::flush(Market m, sim::Outbox& out) {
 }
 
 // ---- sessions --------------------------------------------------------------------------------
-void Front::Impl::ws_open(const std::shared_ptr<net::WsSession>& s) {
+void Front::Impl::ws_open(const std::shared_ptr<net::WsSession>& s, bool usdm_server) {
   Subscriber sub;
   sub.session = s;
   std::string_view target = s->target();
+  if (usdm_server) sub.market = Market::kUsdm;
   if (target.substr(0, 8) == "/fstream") {
     sub.market = Market::kUsdm;
     target.remove_prefix(8);
@@ -264,12 +267,37 @@ void Front::Impl::ws_text(net::WsSession& s, std::string_view text) {
   s.send(reply.dump());
 }
 
-void Front::attach(net::HttpsServer& server) {
+void Front::expire_listen_key(std::string_view account_name) {
+  std::lock_guard lock(impl_->mu);
+  for (std::size_t i = 0; i < impl_->accounts.size(); ++i) {
+    Account& a = impl_->accounts[i];
+    if (a.spec.name != account_name) continue;
+    a.listen_key_open = false;
+    JsonOut j;
+    j.obj().kv("e", "listenKeyExpired").kn("E", impl_->now_ms()).kv("listenKey", a.listen_key);
+    if (a.spec.market == Market::kUsdm) j.kn("T", impl_->now_ms());  // a futures event has T
+    j.end_obj();
+    const std::string msg = j.take();
+    for (auto& [id, sub] : impl_->subs) {
+      if (!sub.user_data || sub.account != i) continue;
+      sub.session->send(msg);
+      sub.session->close();
+    }
+    return;
+  }
+  throw std::invalid_argument("expire_listen_key: unknown account '" + std::string(account_name) + "'");
+}
+
+void Front::attach(net::HttpsServer& server) { attach_streams(server, false); }
+
+void Front::attach_usdm_streams(net::HttpsServer& server) { attach_streams(server, true); }
+
+void Front::attach_streams(net::HttpsServer& server, bool usdm_server) {
   Impl* impl = impl_.get();
   net::WsHandler h;
-  h.on_open = [impl](const std::shared_ptr<net::WsSession>& s) {
+  h.on_open = [impl, usdm_server](const std::shared_ptr<net::WsSession>& s) {
     std::lock_guard lock(impl->mu);
-    impl->ws_open(s);
+    impl->ws_open(s, usdm_server);
   };
   h.on_close = [impl](net::WsSession& s) {
     std::lock_guard lock(impl->mu);
@@ -280,6 +308,17 @@ void Front::attach(net::HttpsServer& server) {
     impl->ws_text(s, text);
   };
   std::lock_guard lock(impl->mu);
+  if (usdm_server) {  // fstream.binance.com's own paths, without the /fstream prefix
+    for (const auto& a : impl->accounts) server.add_websocket("/ws/" + a.listen_key, h);
+    server.add_websocket("/stream", h);
+    for (const auto& sym : impl->usdm_m.symbols) {
+      for (const char* suffix : {"@depth", "@depth@100ms", "@depth@250ms", "@depth@500ms",
+                                 "@depth@0ms", "@bookTicker", "@trade"}) {
+        server.add_websocket("/ws/" + lower(sym) + suffix, h);
+      }
+    }
+    return;
+  }
   for (const auto& a : impl->accounts) {
     server.add_websocket("/ws/" + a.listen_key, h);
     server.add_websocket("/fstream/ws/" + a.listen_key, h);

@@ -224,6 +224,11 @@ class BinanceAccount : public Exchange {
   void on_user_data(std::string_view msg);
   [[nodiscard]] ExchangeResult<std::string> create_listen_key();
   [[nodiscard]] ExchangeResult<Unit> open_user_stream();
+  // After a user-data reconnect: the venue does not replay what it pushed while we were away,
+  // so the fills (by orderId -> client id) and order states since `since_ms` are asked by REST
+  // and emitted; the fills carry the stream's report ids (the store keeps each once).
+  void catch_up(std::int64_t since_ms);
+  void mark_stream_down();  // the first drop (or key expiry) since the stream was last open
 
   std::mutex sink_mutex_;
   ReportSink sink_;
@@ -245,6 +250,7 @@ class BinanceAccount : public Exchange {
   std::unique_ptr<net::WssClient> stream_;
   std::chrono::steady_clock::time_point next_keepalive_{};
   std::atomic<bool> renew_listen_key_{false};
+  std::atomic<std::int64_t> stream_down_ms_{0};  // venue ms of the first drop since the last open
   JsonParser stream_parser_;
   UserDataMessage stream_msg_;
   std::vector<EventPayload> stream_events_;

@@ -2,6 +2,9 @@
 // connection, and its events as reports (parsed on the stream's I/O thread).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "exchange_internal.hpp"
 
 namespace oms::binance {
@@ -38,6 +41,7 @@ ExchangeResult<std::string> BinanceAccount::create_listen_key() {
 }
 
 ExchangeResult<Unit> BinanceAccount::open_user_stream() {
+  const std::int64_t started_ms = wall_now_ns() / 1'000'000 + shared_.offset_ms.load();
   auto key = create_listen_key();
   if (!key) return Unexpected{std::move(key).error()};
   net::WssConfig wc;
@@ -50,11 +54,16 @@ ExchangeResult<Unit> BinanceAccount::open_user_stream() {
   net::WssHandlers h;
   h.on_message = [this](std::string_view msg) { on_user_data(msg); };
   h.on_open = [this](bool reconnect) {
-    // Events sent while we were away are not replayed by the venue; the order actors'
-    // timeouts query what they still wait for.
+    // Events sent while we were away are not replayed by the venue: ask for them (fills of
+    // resting orders have no ack timeout that would query them).
+    // (A reconnect of this stream, or the first open of a stream that replaced an expired key.)
     if (reconnect) spdlog::info("binance account {}: user-data stream reconnected", account_.value);
+    if (const std::int64_t down = stream_down_ms_.exchange(0); down != 0) {
+      enqueue([this, down] { catch_up(down); });
+    }
   };
   h.on_disconnected = [this](const net::WssDisconnect& d) {
+    mark_stream_down();
     spdlog::warn("binance account {}: user-data stream down: {} (retry in {} ms)", account_.value,
                  d.reason, d.retry_in.count());
   };
@@ -68,8 +77,85 @@ ExchangeResult<Unit> BinanceAccount::open_user_stream() {
     stream_->start();
     next_keepalive_ = std::chrono::steady_clock::now() + shared_.cfg.listen_key_keepalive;
   }
-  if (old) old->stop();
+  std::int64_t renewed_since = 0;
+  if (old) {
+    // A renewal: what the venue pushed to the old stream after it went down or while it was
+    // being replaced is lost; asked for below, once the new stream is up.
+    old->stop();
+    const std::int64_t down = stream_down_ms_.exchange(0);
+    renewed_since = down != 0 ? std::min(down, started_ms) : started_ms;
+  }
+  // Wait (bounded) until the stream is up: events of orders sent before it would be lost.
+  const auto deadline = std::chrono::steady_clock::now() + shared_.cfg.request_timeout;
+  for (;;) {
+    {
+      std::lock_guard lk(stream_mutex_);
+      if (!stream_ || stream_->is_open()) break;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      spdlog::warn("binance account {}: user-data stream not open yet; it keeps retrying",
+                   account_.value);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (renewed_since != 0) enqueue([this, renewed_since] { catch_up(renewed_since); });
   return Unit{};
+}
+
+void BinanceAccount::mark_stream_down() {
+  const std::int64_t now_ms = wall_now_ns() / 1'000'000 + shared_.offset_ms.load();
+  std::int64_t none = 0;
+  (void)stream_down_ms_.compare_exchange_strong(none, now_ms);
+}
+
+void BinanceAccount::catch_up(std::int64_t since_ms) {
+  HistoryQuery q;
+  q.start_time_ms = since_ms - 5'000;  // clock skew between our offset and the venue
+  for (const auto& [id_value, in] : shared_.by_id) {
+    const InstrumentId instrument = in.id;
+    auto orders_req = all_orders_req(in, q);
+    auto trades_req_ = trades_req(in, q);
+    if (!orders_req || !trades_req_) continue;
+    auto ro = send(*orders_req, "catch-up all orders");
+    auto rt = send(*trades_req_, "catch-up trades");
+    if (!ro || !rt) {
+      spdlog::warn("binance account {}: user-data catch-up failed: {}", account_.value,
+                   !ro ? ro.error().message : rt.error().message);
+      continue;
+    }
+    JsonParser parser;
+    std::vector<OrderInfo> orders;
+    std::vector<AccountTrade> trades;
+    if (!parse_orders(parser, ro->body, orders) ||
+        !parse_account_trades(parser, rt->body, trades)) {
+      spdlog::warn("binance account {}: user-data catch-up: bad response", account_.value);
+      continue;
+    }
+    std::vector<EventPayload> ev;
+    for (const auto& t : trades) {
+      const auto o = std::find_if(orders.begin(), orders.end(),
+                                  [&](const OrderInfo& x) { return x.order_id == t.order_id; });
+      if (o == orders.end()) continue;  // an order older than the window: not ours to report
+      FillReceived f;
+      f.account = account_;
+      f.instrument = instrument;
+      f.client_order_id = o->client_order_id;
+      (void)f.trade_id.assign(std::to_string(t.id));
+      f.side = t.side;
+      f.price = t.price;
+      f.quantity = t.quantity;
+      f.fee = t.commission;
+      f.fee_asset = t.commission_asset;
+      f.liquidity = t.is_maker ? Liquidity::kMaker : Liquidity::kTaker;
+      ev.emplace_back(f);
+      emit(ev, t.order_id, 0, ms_to_ns(t.time));
+    }
+    for (const auto& o : orders) {
+      ev.emplace_back(reconciled(o, account_, instrument, futures()));
+      emit(ev, o.order_id, ++query_serial_, ms_to_ns(o.time));
+    }
+  }
 }
 
 void BinanceAccount::maintain_user_stream(std::chrono::steady_clock::time_point now) {
@@ -151,6 +237,7 @@ void BinanceAccount::on_user_data(std::string_view msg) {
       return;
     }
     case UserDataKind::kListenKeyExpired:
+      mark_stream_down();
       renew_listen_key_ = true;
       shared_.notify();
       return;
