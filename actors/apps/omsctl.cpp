@@ -35,6 +35,7 @@ global: --address HOST:PORT (127.0.0.1:50051)  --ca FILE  --token-file FILE  --d
 commands:
   submit     --account A --instrument SYM --side buy|sell --qty Q [--price P] [--type T]
              [--tif T] [--stop-price P] [--strategy S] [--id CLIENT_ORDER_ID] [--reduce-only]
+             [--wait-ack-ms N]  (wait up to N ms for the venue's answer)
   amend      --account A --instrument SYM --id ID [--price P] [--qty Q]
   cancel     --account A --instrument SYM --id ID
   cancel-all --account A [--instrument SYM]
@@ -68,7 +69,7 @@ const std::set<std::string> kSwitches = {"json", "unified", "unlimited", "reduce
 const std::set<std::string> kValues = {
     "address", "ca", "token-file", "data", "timeout-ms", "account", "instrument", "side", "qty",
     "price", "stop-price", "type", "tif", "strategy", "id", "scope", "kind", "value", "state",
-    "reason"};
+    "reason", "wait-ack-ms"};
 
 Args parse(int argc, char** argv) {
   Args a;
@@ -251,6 +252,9 @@ int run(const Client& c, const Args& a) {
     r.set_stop_price(a.get("stop-price"));
     r.set_quantity(a.get("qty"));
     r.set_reduce_only(a.has("reduce-only"));
+    if (a.values.count("wait-ack-ms") != 0) {
+      r.set_wait_ack_ms(static_cast<std::uint32_t>(std::stoul(a.get("wait-ack-ms"))));
+    }
     return call<api::SubmitOrderRequest, api::CommandReply>(c, a, r, &api::Oms::Stub::SubmitOrder);
   }
   if (cmd == "amend") {

@@ -50,6 +50,8 @@ struct AccountState {
   TimeNs last_snapshot = 0;
   std::uint64_t unmatched_reports = 0;
   std::deque<FillReceived> recent_fills;  // the last kRecentFills, oldest first
+  // Callers waiting for an order's first answer from the venue (await_atom), by client id.
+  std::multimap<std::string, caf::response_promise, std::less<>> awaiting;
   // After a rebuild: live orders whose status query is out, and the commands held until every
   // answer is in, so the fills the crash left behind are folded before anything new happens
   // (positions and PnL depend on the order fills are folded in).
@@ -76,6 +78,12 @@ void fold(OrderEntry& entry, const Event& e) {
   entry.events.push_back(e);
 }
 
+// The venue (or risk, or the ack timer) has answered the order: it left the pending states.
+bool answered(OrderStatus s) noexcept {
+  return s != OrderStatus::kInitialized && s != OrderStatus::kPendingSubmit &&
+         s != OrderStatus::kSubmitted;
+}
+
 // Folds one committed or rebuilt event into the state.
 void fold(AccountState& st, const Event& e) {
   st.recent.insert(group_of(e.envelope.id));
@@ -95,6 +103,11 @@ void fold(AccountState& st, const Event& e) {
   auto it = st.orders.find(id);
   if (it == st.orders.end()) it = st.orders.emplace(std::string(id), OrderEntry{}).first;
   fold(it->second, e);
+  if (!st.awaiting.empty() && answered(it->second.core.status())) {
+    auto [first, last] = st.awaiting.equal_range(id);
+    for (auto w = first; w != last; ++w) w->second.deliver(it->second.core.status());
+    st.awaiting.erase(first, last);
+  }
 }
 
 CommandAck refused(std::uint16_t code, std::string message, OrderStatus status = {}) {
@@ -583,6 +596,18 @@ caf::actor spawn_account_actor(caf::actor_system& system, AccountActorConfig con
           s.idle.push_back(a);
         },
         [self](state_atom) { return make_view(self->state); },
+        // The order's status once the venue answered it (at once if it already has).
+        [self](await_atom, const std::string& client_order_id) -> caf::result<OrderStatus> {
+          auto& s = self->state;
+          const auto it = s.orders.find(client_order_id);
+          if (it == s.orders.end()) {
+            return caf::make_error(caf::sec::invalid_argument, "unknown client order id");
+          }
+          if (answered(it->second.core.status())) return it->second.core.status();
+          auto rp = self->make_response_promise<OrderStatus>();
+          s.awaiting.emplace(client_order_id, rp);
+          return rp;
+        },
         [self](snapshot_atom) {
           auto& s = self->state;
           if (s.cfg.clock() - s.last_snapshot >=

@@ -177,6 +177,12 @@ caf::behavior supervisor(Supervisor* self, std::map<AccountId, AccountActorConfi
         if (auto a = target(id)) caf::anon_send(a, r);
         else spdlog::error("report {} for account {} without an actor", r.report_id, id.index());
       },
+      [self, target](await_atom, AccountId id, const std::string& client_order_id) {
+        auto rp = self->make_response_promise();
+        auto a = target(id);
+        if (!a) { rp.deliver(caf::make_error(caf::sec::invalid_argument, "unknown account")); return; }
+        rp.delegate(a, await_atom::value, client_order_id);
+      },
       [self, target](state_atom, AccountId id) {
         auto rp = self->make_response_promise();
         auto a = target(id);
@@ -280,6 +286,17 @@ Result<AccountViewPtr, std::string> Runtime::view(AccountId account,
   Result<AccountViewPtr, std::string> out = Unexpected(std::string("no answer"));
   self->request(supervisor_, timeout, state_atom::value, account)
       .receive([&](const AccountViewPtr& v) { out = v; },
+               [&](const caf::error& e) { out = Unexpected(caf::to_string(e)); });
+  return out;
+}
+
+Result<OrderStatus, std::string> Runtime::await_answer(AccountId account,
+                                                      const std::string& client_order_id,
+                                                      std::chrono::milliseconds timeout) {
+  caf::scoped_actor self{*system_};
+  Result<OrderStatus, std::string> out = Unexpected(std::string("no answer"));
+  self->request(supervisor_, timeout, await_atom::value, account, client_order_id)
+      .receive([&](OrderStatus s) { out = s; },
                [&](const caf::error& e) { out = Unexpected(caf::to_string(e)); });
   return out;
 }

@@ -526,3 +526,27 @@ TEST_CASE("omsctl: --data finds the CA and the token; a usage error exits 2") {
   CHECK(run("health --bogus").first == 2);
   CHECK(run("frobnicate").first == 2);
 }
+
+TEST_CASE("gateway: wait_ack_ms returns once the venue answered (accepted, rejected)") {
+  Desk d;
+  auto s = d.stub();
+  // The venue's first answer: the ack (its fills may come with it or right after), a reject.
+  for (const auto& [fate, want] :
+       {std::pair{oms::testkit::ScriptedVenue::Fate::kFill, std::string("accepted|partially_filled|filled")},
+        std::pair{oms::testkit::ScriptedVenue::Fate::kRest, std::string("accepted")},
+        std::pair{oms::testkit::ScriptedVenue::Fate::kReject, std::string("rejected")}}) {
+    const auto id = id_with(fate);
+    auto req = order(id);
+    req.set_wait_ack_ms(5000);
+    apiv1::CommandReply reply;
+    REQUIRE(submit(*s, kAlice, req, reply).ok());
+    CHECK(reply.accepted());
+    const std::string got = "|" + want + "|";
+    CHECK_MESSAGE(got.find("|" + reply.status() + "|") != std::string::npos, id << " " << reply.status());
+  }
+  // Without the wait the reply comes at commit: the order is on its way.
+  const auto id = id_with(oms::testkit::ScriptedVenue::Fate::kRest, 500);
+  apiv1::CommandReply reply;
+  REQUIRE(submit(*s, kAlice, order(id), reply).ok());
+  CHECK((reply.status() == "pending_submit" || reply.status() == "submitted"));
+}

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -106,7 +107,14 @@ grpc::Status OmsService::SubmitOrder(grpc::ServerContext* ctx,
     auto o = core_.submit(c, *req, id);
     if (!o) return o.error();
     reply->set_client_order_id(o->client_order_id.str());
-    return run(id, *o, reply);
+    if (auto error = run(id, *o, reply)) return error;
+    if (req->wait_ack_ms() > 0 && reply->accepted() && !reply->duplicate()) {
+      const auto wait = std::min<std::uint32_t>(req->wait_ack_ms(), 60'000);
+      auto status = runtime_.await_answer(o->account, o->client_order_id.str(),
+                                          std::chrono::milliseconds(wait));
+      if (status) reply->set_status(std::string(enum_name(*status)));
+    }
+    return std::nullopt;
   });
 }
 

@@ -63,6 +63,12 @@ class Runtime {
                                                        std::chrono::milliseconds timeout);
   [[nodiscard]] Result<AccountViewPtr, std::string> view(AccountId account,
                                                          std::chrono::milliseconds timeout);
+  // Waits until the venue (or risk, or the ack timer) has answered the order -- its status has
+  // left pending_submit / submitted -- and returns that status; at once when it already has.
+  // Errors: the timeout, an unknown account or client order id.
+  [[nodiscard]] Result<OrderStatus, std::string> await_answer(AccountId account,
+                                                              const std::string& client_order_id,
+                                                              std::chrono::milliseconds timeout);
   // A strategy's lifecycle state and parameters (one actor per strategy of the Directory).
   [[nodiscard]] Result<StrategyViewPtr, std::string> strategy(StrategyId id,
                                                               std::chrono::milliseconds timeout);
