@@ -1,0 +1,161 @@
+// The order round trip as a client sees it: gRPC SubmitOrder (TLS 1.3) -> omsd (gateway,
+// account actor: risk, commit to the intent log and JetStream, send) -> venue-sim over HTTPS
+// (signed Binance request, match) -> the ack back to the account actor -> the reply. The stack
+// runs as in deploy/run: nats-server, venue-sim (random walk) and omsd as processes on
+// loopback; each order is an IOC limit crossing the book (buy and sell alternate, so balances
+// hold), submitted with wait_ack_ms so the reply comes with the venue's answer. The desk's
+// loss and order-rate limits are lifted over the API; the venue's own order budget paces it.
+// Counters: p50_us, p99_us, p999_us (each a single round trip, not a batch mean).
+#include <benchmark/benchmark.h>
+#include <grpcpp/grpcpp.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "oms/api/v1/oms.grpc.pb.h"
+#include "stack.hpp"
+#include "venue_view.hpp"
+
+namespace {
+
+namespace api = oms::api::v1;
+using namespace std::chrono_literals;
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct Desk {
+  std::unique_ptr<oms::omsd::test::Stack> stack;
+  std::unique_ptr<api::Oms::Stub> stub;
+  std::string token;
+  oms::Decimal mid;
+  std::uint64_t next = 0;
+
+  Desk() {
+    // perf/run pins the benchmark to one CPU; the daemon, the venue and NATS get every CPU
+    // (as deployed), the client keeps its own.
+    cpu_set_t mine, all;
+    CPU_ZERO(&all);
+    sched_getaffinity(0, sizeof mine, &mine);
+    for (std::size_t c = 0; c < CPU_SETSIZE; ++c) CPU_SET(c, &all);
+    sched_setaffinity(0, sizeof all, &all);
+    oms::omsd::test::StackOptions o;
+    o.venue_flags = {"--random-walk", "5", "--walk-interval-ms", "100"};
+    o.omsd_flags = {"--log-level", "warn"};
+    stack = std::make_unique<oms::omsd::test::Stack>(o);
+    stack->start_omsd();
+    sched_setaffinity(0, sizeof mine, &mine);
+    oms::omsd::test::VenueView venue(stack->data(), stack->venue_port(), "binance_main");
+    for (int i = 0; i < 200 && !mid.is_positive(); ++i) {
+      mid = venue.mid();
+      std::this_thread::sleep_for(50ms);
+    }
+    grpc::SslCredentialsOptions tls;
+    tls.pem_root_certs = read_file(stack->data() / "tls" / "ca.pem");
+    stub = api::Oms::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(stack->grpc_port()), grpc::SslCredentials(tls)));
+    token = read_file(stack->data() / "api" / "omsctl.token");
+    token.erase(token.find_last_not_of("\n ") + 1);
+    // Every round trip crosses the spread twice, so each closing fill loses a little: the
+    // desk's loss limits would (rightly) stop the run, and its 50 orders/s rate limit would pace
+    // it. The benchmark lifts those three over the API (latency, not policy, is measured).
+    for (const char* kind : {"consecutive_losses", "daily_loss", "order_rate"}) {
+      api::SetRiskLimitRequest l;
+      l.set_scope("global");
+      l.set_kind(kind);
+      l.set_unlimited(true);
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", "Bearer " + token);
+      api::CommandReply reply;
+      const auto st = stub->SetRiskLimit(&ctx, l, &reply);
+      if (!st.ok() || !reply.accepted()) throw std::runtime_error("SetRiskLimit " + std::string(kind));
+    }
+  }
+
+  // Binance lets a spot account send 100 orders per 10 s (the connector keeps every account
+  // under its venue budget): the orders go round the four paper spot accounts, each at most
+  // one per 110 ms. The wait is outside the timed round trip.
+  static constexpr std::array<const char*, 4> kAccounts{"binance_main", "binance_spot_arb",
+                                                        "binance_mm", "binance_basis"};
+  std::array<std::chrono::steady_clock::time_point, 4> last_sent{};
+
+  // One order's round trip in microseconds; throws on an RPC error or a refusal.
+  double round_trip() {
+    const std::size_t k = (next / 2) % kAccounts.size();
+    std::this_thread::sleep_until(last_sent[k] + 110ms);
+    last_sent[k] = std::chrono::steady_clock::now();
+    const bool buy = (next % 2) == 0;
+    api::SubmitOrderRequest r;
+    r.set_account(kAccounts[k]);
+    r.set_instrument("BTC/USDT");
+    r.set_client_order_id("P" + std::to_string(next++) + "-" + std::to_string(::getpid()));
+    r.set_side(buy ? "buy" : "sell");
+    r.set_tif("ioc");
+    // 0.5 % through the mid: crosses the simulated book, inside the desk's price bands.
+    const std::int64_t off = mid.raw() / 200;
+    const std::int64_t px = buy ? mid.raw() + off : mid.raw() - off;
+    r.set_price(oms::Decimal::from_raw(px - px % 1'000'000).to_string());
+    r.set_quantity("0.001");
+    r.set_wait_ack_ms(5000);
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    ctx.set_deadline(std::chrono::system_clock::now() + 10s);
+    api::CommandReply reply;
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto status = stub->SubmitOrder(&ctx, r, &reply);
+    const auto t1 = std::chrono::steady_clock::now();
+    if (!status.ok()) throw std::runtime_error("SubmitOrder: " + status.error_message());
+    if (!reply.accepted() || reply.status() == "submitted" || reply.status() == "pending_submit") {
+      throw std::runtime_error("order " + r.client_order_id() + ": " + reply.status() + " " +
+                               reply.message());
+    }
+    return std::chrono::duration<double, std::micro>(t1 - t0).count();
+  }
+};
+
+Desk& desk() {
+  static Desk d;
+  return d;
+}
+
+double percentile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  const auto i = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1));
+  return v[i];
+}
+
+void grpc_order_roundtrip(benchmark::State& state) {
+  auto& d = desk();
+  std::vector<double> samples;
+  for (int i = 0; i < 20; ++i) (void)d.round_trip();  // warm: channel, TLS session, pools
+  for (auto _ : state) {
+    try {
+      const double us = d.round_trip();
+      samples.push_back(us);
+      state.SetIterationTime(us / 1e6);
+    } catch (const std::exception& e) {
+      state.SkipWithError(e.what());
+      return;
+    }
+  }
+  state.counters["p50_us"] = percentile(samples, 0.50);
+  state.counters["p99_us"] = percentile(samples, 0.99);
+  state.counters["p999_us"] = percentile(samples, 0.999);
+}
+BENCHMARK(grpc_order_roundtrip)->UseManualTime()->Iterations(400)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
