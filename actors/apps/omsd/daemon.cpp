@@ -171,6 +171,8 @@ void Daemon::start_venues() {
     if (options_.mode == Mode::kPaper) {
       c.rest = {options_.venue.host, options_.venue.port};
       c.stream = c.rest;
+      // venue-sim serves the USD-M streams (fstream.binance.com) under /fstream.
+      if (m == Market::kUsdm) c.stream_path_prefix = "/fstream";
     } else {
       const auto& mc = *ex->markets[static_cast<std::size_t>(m)];
       c.rest = origin_of(mc.rest_url, 443, "exchanges.yaml binance rest_url");

@@ -21,7 +21,7 @@ MarketDataFeed::~MarketDataFeed() {
 void MarketDataFeed::start() {
   // /stream?streams=btcusdt@depth@100ms/btcusdt@bookTicker/btcusdt@trade
   const bool futures = shared_.cfg.market == Market::kUsdm;
-  std::string target = "/stream?streams=";
+  std::string target = shared_.cfg.stream_path_prefix + "/stream?streams=";
   bool first = true;
   auto add = [&](const std::string& s) {
     if (!first) target.push_back('/');

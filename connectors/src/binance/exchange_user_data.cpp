@@ -47,7 +47,7 @@ ExchangeResult<Unit> BinanceAccount::open_user_stream() {
   net::WssConfig wc;
   wc.host = shared_.cfg.stream.host;
   wc.port = shared_.cfg.stream.port;
-  wc.target = "/ws/" + *key;
+  wc.target = shared_.cfg.stream_path_prefix + "/ws/" + *key;
   wc.tls = shared_.cfg.tls;
   wc.ping_interval = shared_.cfg.ws_ping_interval;
   wc.backoff_seed ^= (static_cast<std::uint64_t>(account_.value) << 32);
@@ -240,6 +240,9 @@ void BinanceAccount::on_user_data(std::string_view msg) {
       mark_stream_down();
       renew_listen_key_ = true;
       shared_.notify();
+      return;
+    case UserDataKind::kOther:
+      on_other_event(m.event.view(), msg);  // USD-M ALGO_UPDATE
       return;
     default:
       // balanceUpdate (a delta; outboundAccountPosition carries the totals), TRADE_LITE (a fill

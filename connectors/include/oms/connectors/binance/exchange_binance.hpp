@@ -45,6 +45,9 @@ struct BinanceConfig {
   Market market = Market::kSpot;
   net::Origin rest{"api.binance.com", 443};        // fapi.binance.com for USD-M
   net::Origin stream{"stream.binance.com", 9443};  // fstream.binance.com:443 for USD-M
+  // Before /ws/<listenKey> and /stream?streams=...: empty for Binance; "/fstream" for USD-M on
+  // a venue-sim that serves both markets' streams on one origin.
+  std::string stream_path_prefix;
   net::TlsClientConfig tls;                        // ca_file: tests trust their own CA
   std::uint32_t recv_window_ms = 5'000;
   std::chrono::milliseconds request_timeout{10'000};
