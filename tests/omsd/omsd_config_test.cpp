@@ -70,3 +70,12 @@ TEST_CASE("omsd: an unknown flag or a bad value is refused naming it") {
   CHECK(r.code == 2);
   CHECK(r.err.find("--mode live needs --secrets") != std::string::npos);
 }
+
+TEST_CASE("omsd --cpu-plan: a malformed plan is refused naming the flag") {
+  auto r = run_process({OMSD_BIN, "--cpu-plan", "actors=0-1"}, 10s);
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--cpu-plan: 'actors=0-1': expected daemon=CPUS") != std::string::npos);
+  r = run_process({OMSD_BIN, "--cpu-plan", "daemon=3-1"}, 10s);
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--cpu-plan: bad CPU range '3-1'") != std::string::npos);
+}

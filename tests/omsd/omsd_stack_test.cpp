@@ -69,3 +69,19 @@ TEST_CASE("paper stack: omsctl trades on venue-sim, omsd and the venue agree, he
   // No key or secret of the paper accounts in any log line.
   check_no_secrets(s);
 }
+
+TEST_CASE("health: when the venue goes away the accounts are down and /health answers 503") {
+  StackOptions o;
+  o.omsd_flags = {"--cpu-plan", "daemon=0-1"};  // the plan's pinning runs on this machine too
+  Stack s(o);
+  s.start_omsd();
+  REQUIRE(s.http_get("/health").first == 200);
+  s.kill_venue();
+  std::pair<int, std::string> h;
+  REQUIRE_MESSAGE(wait_until([&] { h = s.http_get("/health"); return h.first == 503; }, 20s), h.second);
+  const auto j = nlohmann::json::parse(h.second);
+  CHECK(j.at("status") == "down");
+  const auto a = nlohmann::json::parse(s.http_get("/health/binance/binance_main").second);
+  CHECK(a.at("session_connected") == false);
+  CHECK(a.at("status") == "down");
+}

@@ -70,6 +70,10 @@ void Stack::kill_omsd() {
 
 bool Stack::omsd_running() { return omsd_ && omsd_->running(); }
 
+void Stack::kill_venue() {
+  if (venue_) venue_->kill();
+}
+
 void Stack::restart_nats() {
   nats_->kill();
   nats_->start();

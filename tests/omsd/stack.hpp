@@ -32,6 +32,7 @@ class Stack {
   void kill_omsd();                   // SIGKILL
   [[nodiscard]] bool omsd_running();
   void restart_nats();                // SIGKILL nats-server, start it again on the same store
+  void kill_venue();                  // SIGKILL venue-sim
 
   [[nodiscard]] std::filesystem::path data() const { return tmp_.path() / "data"; }
   [[nodiscard]] std::filesystem::path configs() const { return tmp_.path() / "configs"; }

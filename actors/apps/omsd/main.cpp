@@ -1,4 +1,6 @@
 // omsd: the crypto-oms daemon (see --help and README.md "The two commands").
+#include <sched.h>
+
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -54,6 +56,17 @@ int main(int argc, char** argv) {
   // No core dumps and no ptrace: the process holds API secrets.
   if (auto h = oms::secrets::harden_process(); !h) {
     spdlog::warn("process hardening: {}", h.error().message);
+  }
+  // The CPU plan, before any thread starts: every thread inherits the main thread's mask.
+  if (!options.daemon_cpus.empty()) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (const int c : options.daemon_cpus) CPU_SET(static_cast<std::size_t>(c), &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0) {
+      spdlog::critical("--cpu-plan {}: sched_setaffinity failed (CPUs present?)", options.cpu_plan);
+      return 2;
+    }
+    spdlog::info("CPU plan: daemon on CPUs {}", options.cpu_plan.substr(7));
   }
   // Stop signals are taken by sigwait only (blocked before any thread starts).
   sigset_t stop_signals;

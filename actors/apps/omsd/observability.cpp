@@ -137,7 +137,11 @@ void Observability::refresh() {
     const auto& a = accounts[i];
     auto& h = *account_health_[i];
     const auto& stats = a.session->stats();
-    h.set_connected(stats.started.load() && !stats.failed.load());
+    bool streams_up = true;
+    for (const Market m : a.markets) {
+      if (const Exchange* e = a.session->exchange(m)) streams_up = streams_up && e->user_stream_connected();
+    }
+    h.set_connected(stats.started.load() && !stats.failed.load() && streams_up);
     if (stats.failed.load()) h.set_error(stats.last_error);
     if (const auto t = stats.last_report_ns.load(); t > 0) h.mark_user_data_at(t);
     std::int64_t md = 0;

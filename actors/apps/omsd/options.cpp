@@ -21,7 +21,7 @@ usage: omsd [flags]
   --http HOST:PORT      /health, /metrics (default 127.0.0.1:8081)
   --secrets SPEC        live mode: keyfile:PATH or vault:https://HOST:PORT
   --passphrase-file F   key file passphrase (0600); default $OMS_KEYFILE_PASSPHRASE
-  --cpu-plan PLAN       actors=0-1 (pin the actor scheduler threads); default none
+  --cpu-plan PLAN       daemon=0-1: every thread of omsd on those CPUs; default none
   --threads N           actor scheduler threads (default 2)
   --ack-timeout-ms N    an order unanswered this long is queried (default 5000)
   --log-level LEVEL     trace|debug|info|warn|error (default info)
@@ -42,6 +42,28 @@ std::uint64_t number(const std::string& text, const std::string& flag) {
 }
 
 }  // namespace
+
+std::vector<int> parse_cpu_plan(const std::string& plan) {
+  const std::string key = "daemon=";
+  if (plan.rfind(key, 0) != 0) {
+    throw std::invalid_argument("--cpu-plan: '" + plan + "': expected daemon=CPUS (e.g. daemon=0-1)");
+  }
+  std::vector<int> cpus;
+  std::size_t pos = key.size();
+  while (pos < plan.size()) {
+    const auto comma = plan.find(',', pos);
+    const std::string item = plan.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    const auto dash = item.find('-');
+    const auto lo = number(item.substr(0, dash), "--cpu-plan");
+    const auto hi = dash == std::string::npos ? lo : number(item.substr(dash + 1), "--cpu-plan");
+    if (hi < lo || hi >= 1024) throw std::invalid_argument("--cpu-plan: bad CPU range '" + item + "'");
+    for (auto c = lo; c <= hi; ++c) cpus.push_back(static_cast<int>(c));
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  if (cpus.empty()) throw std::invalid_argument("--cpu-plan: no CPU in '" + plan + "'");
+  return cpus;
+}
 
 HostPort parse_host_port(const std::string& text, const std::string& what) {
   const auto colon = text.rfind(':');
@@ -83,7 +105,10 @@ bool parse_options(int argc, char** argv, Options& o) {
     else if (a == "--http") o.http = parse_host_port(need(), a);
     else if (a == "--secrets") o.secrets = need();
     else if (a == "--passphrase-file") o.passphrase_file = need();
-    else if (a == "--cpu-plan") o.cpu_plan = need();
+    else if (a == "--cpu-plan") {
+      o.cpu_plan = need();
+      o.daemon_cpus = parse_cpu_plan(o.cpu_plan);
+    }
     else if (a == "--threads") {
       o.scheduler_threads = number(need(), a);
       if (o.scheduler_threads == 0 || o.scheduler_threads > 64) {

@@ -148,6 +148,9 @@ class BinanceAccount : public Exchange {
 
   [[nodiscard]] ExchangeId exchange() const noexcept override { return ExchangeId::kBinance; }
   [[nodiscard]] Market market() const noexcept override { return shared_.cfg.market; }
+  [[nodiscard]] bool user_stream_connected() const noexcept override {
+    return !shared_.cfg.user_data_stream || stream_open_.load(std::memory_order_relaxed);
+  }
   [[nodiscard]] AccountId account() const noexcept override { return account_; }
 
   [[nodiscard]] ExchangeResult<Unit> start(ReportSink sink) override;
@@ -251,6 +254,7 @@ class BinanceAccount : public Exchange {
   std::chrono::steady_clock::time_point next_keepalive_{};
   std::atomic<bool> renew_listen_key_{false};
   std::atomic<std::int64_t> stream_down_ms_{0};  // venue ms of the first drop since the last open
+  std::atomic<bool> stream_open_{false};         // between on_open and on_disconnected
   JsonParser stream_parser_;
   UserDataMessage stream_msg_;
   std::vector<EventPayload> stream_events_;

@@ -57,12 +57,14 @@ ExchangeResult<Unit> BinanceAccount::open_user_stream() {
     // Events sent while we were away are not replayed by the venue: ask for them (fills of
     // resting orders have no ack timeout that would query them).
     // (A reconnect of this stream, or the first open of a stream that replaced an expired key.)
+    stream_open_.store(true, std::memory_order_relaxed);
     if (reconnect) spdlog::info("binance account {}: user-data stream reconnected", account_.value);
     if (const std::int64_t down = stream_down_ms_.exchange(0); down != 0) {
       enqueue([this, down] { catch_up(down); });
     }
   };
   h.on_disconnected = [this](const net::WssDisconnect& d) {
+    stream_open_.store(false, std::memory_order_relaxed);
     mark_stream_down();
     spdlog::warn("binance account {}: user-data stream down: {} (retry in {} ms)", account_.value,
                  d.reason, d.retry_in.count());

@@ -85,6 +85,9 @@ class Exchange {
 
   // Starts the order worker and the user-data stream; reports flow to sink until stop().
   [[nodiscard]] virtual ExchangeResult<Unit> start(ReportSink sink) = 0;
+  // For health: the account's user-data stream is open now (true for a connector that runs
+  // without one).
+  [[nodiscard]] virtual bool user_stream_connected() const noexcept { return true; }
   virtual void stop() = 0;
 
   // ---- orders (async; answers through the sink) ----
