@@ -155,7 +155,10 @@ nlohmann::json snapshot_json(const AccountState& st, const Directory& directory,
   return nlohmann::json{{"global_seq", global_seq}, {"events", std::move(events)}};
 }
 
-void write_snapshot(AccountActor* self) {
+// The state and the stream sequence it covers are fixed here, on the actor; the file is written
+// (temp, fsync, rename, fsync) on the snapshot store's writer thread unless `wait`, so the
+// account keeps taking orders meanwhile.
+void write_snapshot(AccountActor* self, bool wait = false) {
   auto& st = self->state;
   if (st.cfg.snapshots == nullptr) return;
   // The snapshot names the stream sequence it covers: everything committed must be stored.
@@ -170,12 +173,22 @@ void write_snapshot(AccountActor* self) {
     return;
   }
   const TimeNs now = st.cfg.clock();
-  auto w = st.cfg.snapshots->write(
-      st.cfg.name, st.cfg.stream, *last, now,
-      snapshot_json(st, st.cfg.log->subjects().directory(), st.cfg.log->last_global_seq()));
-  if (!w) {
-    logger(st).warn("account {}: snapshot failed: {}", st.cfg.name, w.error().message);
-    return;
+  auto state = snapshot_json(st, st.cfg.log->subjects().directory(), st.cfg.log->last_global_seq());
+  if (wait) {
+    auto w = st.cfg.snapshots->write(st.cfg.name, st.cfg.stream, *last, now, state);
+    if (!w) {
+      logger(st).warn("account {}: snapshot failed: {}", st.cfg.name, w.error().message);
+      return;
+    }
+  } else {
+    // A failed write leaves the previous snapshot: the next start reads more of the stream.
+    st.cfg.snapshots->write_async(
+        st.cfg.name, st.cfg.stream, *last, now, std::move(state),
+        [name = st.cfg.name, log = st.cfg.logger](const Result<persistence::SnapshotWrite, persistence::StoreError>& w) {
+          if (w) return;
+          (log ? *log : *spdlog::default_logger_raw())
+              .warn("account {}: snapshot failed: {}", name, w.error().message);
+        });
   }
   st.snapshot_sequence = *last;
   st.last_snapshot = now;
@@ -617,7 +630,7 @@ caf::actor spawn_account_actor(caf::actor_system& system, AccountActorConfig con
           self->delayed_send(self, s.cfg.snapshot_interval, snapshot_atom::value);
         },
         [self](snapshot_atom, bool now) {
-          if (now) write_snapshot(self);
+          if (now) write_snapshot(self, true);
           return self->state.snapshot_sequence;
         },
     };

@@ -12,6 +12,10 @@
 #include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -350,8 +354,74 @@ std::string serialize(std::string_view account, std::string_view stream, std::ui
 
 }  // namespace
 
+struct SnapshotStore::Writer {
+  struct Job {
+    std::string account, stream;
+    std::uint64_t sequence = 0;
+    TimeNs time = 0;
+    nlohmann::json state;
+    WriteDone done;
+  };
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::deque<Job> jobs;
+  std::uint64_t queued = 0, finished = 0;  // guarded by mutex
+  bool stopping = false;
+  std::once_flag started;
+  std::thread thread;  // started by the first write_async
+};
+
 SnapshotStore::SnapshotStore(std::filesystem::path data_dir)
-    : root_(std::move(data_dir) / "snapshots") {}
+    : root_(std::move(data_dir) / "snapshots"), writer_(std::make_unique<Writer>()) {}
+
+SnapshotStore::~SnapshotStore() {
+  if (!writer_->thread.joinable()) {
+    // Never started, or a write_async racing the destructor: nothing to wait for.
+    return;
+  }
+  {
+    std::lock_guard lock(writer_->mutex);
+    writer_->stopping = true;
+  }
+  writer_->cv.notify_all();
+  writer_->thread.join();
+}
+
+void SnapshotStore::write_async(std::string account, std::string stream, std::uint64_t sequence,
+                                TimeNs time, nlohmann::json state, WriteDone done) {
+  std::call_once(writer_->started, [this] {
+    writer_->thread = std::thread([this] {
+      Writer& w = *writer_;
+      std::unique_lock lock(w.mutex);
+      for (;;) {
+        w.cv.wait(lock, [&w] { return w.stopping || !w.jobs.empty(); });
+        if (w.jobs.empty()) return;  // stopping, and every queued write is done
+        Writer::Job job = std::move(w.jobs.front());
+        w.jobs.pop_front();
+        lock.unlock();
+        const auto r = write(job.account, job.stream, job.sequence, job.time, job.state);
+        if (job.done) job.done(r);
+        lock.lock();
+        ++w.finished;
+        w.cv.notify_all();
+      }
+    });
+  });
+  {
+    std::lock_guard lock(writer_->mutex);
+    writer_->jobs.push_back(
+        Writer::Job{std::move(account), std::move(stream), sequence, time, std::move(state),
+                    std::move(done)});
+    ++writer_->queued;
+  }
+  writer_->cv.notify_all();
+}
+
+void SnapshotStore::drain() {
+  std::unique_lock lock(writer_->mutex);
+  const std::uint64_t target = writer_->queued;
+  writer_->cv.wait(lock, [&] { return writer_->finished >= target; });
+}
 
 std::filesystem::path SnapshotStore::path_for(std::string_view account, TimeNs time) const {
   using namespace std::chrono;

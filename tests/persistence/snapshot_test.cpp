@@ -300,3 +300,30 @@ TEST_CASE("a writer killed at a random instant leaves the old snapshot or the wh
   CHECK(old_seen + new_seen == runs);
   CHECK(temps_left > 0);  // the test did kill writers in the middle of a write
 }
+
+TEST_CASE("write_async writes in call order on the writer thread; drain waits for them") {
+  TempDir dir;
+  std::atomic<int> done{0};
+  {
+    SnapshotStore store(dir.path());
+    for (std::uint64_t seq = 1; seq <= 20; ++seq) {
+      store.write_async("main", std::string(kStream), seq, utc(2024, 8, 9, 7), json{{"n", seq}},
+                        [&done](const Result<SnapshotWrite, StoreError>& r) {
+                          CHECK(r.ok());
+                          ++done;
+                        });
+    }
+    store.drain();
+    CHECK(done == 20);
+    // The last write wins (same hour, rising sequences).
+    const auto s = store.load_latest("main", kStream, UINT64_MAX);
+    REQUIRE(s.ok());
+    REQUIRE(s->has_value());
+    CHECK((*s)->sequence == 20);
+    CHECK((*s)->state == json{{"n", 20}});
+    // Queued but not drained: the destructor waits for it.
+    store.write_async("main", std::string(kStream), 21, utc(2024, 8, 9, 7), json{{"n", 21}}, nullptr);
+  }
+  SnapshotStore again(dir.path());
+  CHECK((*again.load_latest("main", kStream, UINT64_MAX))->sequence == 21);
+}

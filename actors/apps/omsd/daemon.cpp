@@ -319,6 +319,7 @@ void Daemon::start() {
   actors::RuntimeOptions ro;
   ro.scheduler_threads = options_.scheduler_threads;
   ro.ack_timeout = std::chrono::milliseconds(options_.ack_timeout_ms);
+  ro.snapshot_every = options_.snapshot_every;
   ro.account_logger = [this](AccountId id) {
     return account_logger(options_.data_dir, directory_.accounts.name(id));
   };

@@ -24,6 +24,7 @@ usage: omsd [flags]
   --cpu-plan PLAN       daemon=0-1: every thread of omsd on those CPUs; default none
   --threads N           actor scheduler threads (default 2)
   --ack-timeout-ms N    an order unanswered this long is queried (default 5000)
+  --snapshot-every N    an account snapshot every N events, and hourly (default 1000)
   --log-level LEVEL     trace|debug|info|warn|error (default info)
   --init-paper-keys     write DATA/paper-keys.json for the configured accounts and exit
   --check-config        validate the configs, print what would run, and exit
@@ -115,6 +116,10 @@ bool parse_options(int argc, char** argv, Options& o) {
         throw std::invalid_argument("--threads: must be 1..64");
       }
     } else if (a == "--ack-timeout-ms") o.ack_timeout_ms = number(need(), a);
+    else if (a == "--snapshot-every") {
+      o.snapshot_every = number(need(), a);
+      if (o.snapshot_every == 0) throw std::invalid_argument("--snapshot-every: must be > 0");
+    }
     else if (a == "--log-level") o.log_level = need();
     else if (a == "--init-paper-keys") o.init_paper_keys = true;
     else if (a == "--check-config") o.check_config = true;

@@ -12,6 +12,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +45,10 @@ enum class SnapshotWrite : std::uint8_t {
 class SnapshotStore {
  public:
   explicit SnapshotStore(std::filesystem::path data_dir);
+  // Waits for the writes queued with write_async.
+  ~SnapshotStore();
+  SnapshotStore(const SnapshotStore&) = delete;
+  SnapshotStore& operator=(const SnapshotStore&) = delete;
 
   // {data_dir}/snapshots/YYYY/MM/DD/HH/{escaped account}/state.json for a UTC time.
   [[nodiscard]] std::filesystem::path path_for(std::string_view account, TimeNs time) const;
@@ -55,6 +61,15 @@ class SnapshotStore {
                                                         std::string_view stream,
                                                         std::uint64_t sequence, TimeNs time,
                                                         const nlohmann::json& state);
+
+  // As write, on the store's writer thread (started at the first call), in call order: the
+  // caller (an account actor) hands over a state it has already fixed with its sequence and
+  // goes on; the fsyncs happen beside it. `done` (may be null) runs on that thread.
+  using WriteDone = std::function<void(const Result<SnapshotWrite, StoreError>&)>;
+  void write_async(std::string account, std::string stream, std::uint64_t sequence, TimeNs time,
+                   nlohmann::json state, WriteDone done);
+  // Returns once every write queued before the call is done.
+  void drain();
 
   // The snapshot of (account, stream) with the highest sequence <= max_sequence, or nullopt.
   // Hours are visited newest first and the search stops at the first match: a stream's
@@ -69,6 +84,8 @@ class SnapshotStore {
 
  private:
   std::filesystem::path root_;  // {data_dir}/snapshots
+  struct Writer;
+  std::unique_ptr<Writer> writer_;
 };
 
 }  // namespace oms::persistence
