@@ -58,6 +58,9 @@ TEST_CASE("paper stack: omsctl trades on venue-sim, omsd and the venue agree, he
                std::string::npos;
   }, 10s);
   CHECK(metrics.find("# TYPE oms_session_connected gauge") != std::string::npos);
+  // The API's own latency histogram and call counts (two submits and a cancel so far).
+  CHECK(metrics.find("oms_api_calls_total{rpc=\"SubmitOrder\",code=\"0\"} 2") != std::string::npos);
+  CHECK(metrics.find("oms_api_call_seconds_count{rpc=\"SubmitOrder\"} 2") != std::string::npos);
 
   // A clean stop, a second start: the orders come back from the stored events.
   CHECK(s.stop_omsd() == 0);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -54,7 +55,7 @@ bool ensure_api_tokens(const std::filesystem::path& data_dir) {
   return true;
 }
 
-std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon) {
+std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon, observe::Metrics& metrics) {
   const auto& o = daemon.options();
   const auto tokens = o.data_dir / "api" / "tokens.json";
   auto clients = actors::load_api_clients(tokens, daemon.directory());
@@ -69,6 +70,30 @@ std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon) {
                                (o.data_dir / "tls").string() + " makes it)");
     }
   }
+  // Handles registered up front (registration takes the registry's lock; a call only updates).
+  struct CallMetrics {
+    observe::Histogram* seconds = nullptr;
+    std::map<int, observe::Counter*> by_code;
+  };
+  auto calls = std::make_shared<std::map<std::string, CallMetrics, std::less<>>>();
+  for (const char* rpc : {"SubmitOrder", "AmendOrder", "CancelOrder", "CancelAll", "ListOrders",
+                          "ListFills", "ListBalances", "ListPositions", "SetRiskLimit",
+                          "TripKillSwitch", "ResetKillSwitch", "Health"}) {
+    auto& m = (*calls)[rpc];
+    m.seconds = &metrics.histogram("oms_api_call_seconds", "gRPC API call duration, by RPC",
+                                   observe::Histogram::latency_buckets(), {{"rpc", rpc}});
+    // OK, INVALID_ARGUMENT, RESOURCE_EXHAUSTED, PERMISSION_DENIED, UNAVAILABLE, UNAUTHENTICATED
+    for (const int code : {0, 3, 8, 7, 14, 16}) {
+      m.by_code[code] = &metrics.counter("oms_api_calls_total", "gRPC API calls, by RPC and status code",
+                                         {{"rpc", rpc}, {"code", std::to_string(code)}});
+    }
+  }
+  g.on_call = [calls](std::string_view rpc, int code, std::int64_t ns) {
+    const auto it = calls->find(rpc);
+    if (it == calls->end()) return;
+    it->second.seconds->observe_ns(ns);
+    if (const auto c = it->second.by_code.find(code); c != it->second.by_code.end()) c->second->inc();
+  };
   std::vector<actors::GatewayAccount> accounts;
   for (const auto& a : daemon.accounts()) accounts.push_back({a.id, ExchangeId::kBinance});
   return std::make_unique<actors::GatewayServer>(std::move(g), std::move(clients).value(),

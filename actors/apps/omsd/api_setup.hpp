@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "oms/actors/gateway.hpp"
+#include "oms/actors/observe/metrics.hpp"
 
 namespace oms::omsd {
 
@@ -19,7 +20,8 @@ class Daemon;
 bool ensure_api_tokens(const std::filesystem::path& data_dir);
 
 // Starts the gateway on the daemon's --grpc address; throws std::runtime_error naming the file
-// or the address.
-std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon);
+// or the address. Every call is counted and timed in `metrics` (oms_api_calls_total by rpc and
+// gRPC code, oms_api_call_seconds by rpc).
+std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon, observe::Metrics& metrics);
 
 }  // namespace oms::omsd

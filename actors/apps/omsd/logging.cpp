@@ -49,10 +49,6 @@ void setup_logging(const std::filesystem::path& data_dir, const std::string& lev
   spdlog::flush_every(std::chrono::seconds(1));
 }
 
-std::shared_ptr<spdlog::logger> component_logger(const std::string& name) {
-  return make(name, shared_sinks());
-}
-
 std::shared_ptr<spdlog::logger> account_logger(const std::filesystem::path& data_dir,
                                                const std::string& account) {
   auto sinks = shared_sinks();

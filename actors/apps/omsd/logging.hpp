@@ -1,6 +1,7 @@
 // omsd's logs: one rotating file for the daemon (DATA/log/omsd.log, 50 MB x 10), a rotating
 // file per account (DATA/log/accounts/<account>.log, also in omsd.log), and stderr. Every line:
-// time (UTC, µs), level, component, message. No line ever carries a key or a secret.
+// time (UTC, µs), level, logger ("omsd", "account.<name>"), message; the message says which
+// part spoke ("binance spot: ...", "gateway: ..."). No line ever carries a key or a secret.
 #pragma once
 
 #include <filesystem>
@@ -14,9 +15,6 @@ namespace oms::omsd {
 // Installs the default logger ("omsd") over DATA/log/omsd.log + stderr at `level`.
 // Throws std::invalid_argument naming an unknown level.
 void setup_logging(const std::filesystem::path& data_dir, const std::string& level);
-
-// A component's logger ("gateway", "http", "binance.spot" ...): same sinks, its own name.
-std::shared_ptr<spdlog::logger> component_logger(const std::string& name);
 
 // An account's logger: the shared sinks plus DATA/log/accounts/<account>.log.
 std::shared_ptr<spdlog::logger> account_logger(const std::filesystem::path& data_dir,

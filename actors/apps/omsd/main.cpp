@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
                    (options.data_dir / "api" / "tokens.json").string(),
                    (options.data_dir / "api" / "omsctl.token").string());
     }
-    gateway = start_gateway(daemon);
+    gateway = start_gateway(daemon, observability.metrics());
   } catch (const std::exception& e) {
     spdlog::critical("not starting: gRPC API on {}: {}", options.grpc.str(), e.what());
     observability.stop();

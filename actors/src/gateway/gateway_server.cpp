@@ -88,7 +88,8 @@ struct GatewayServer::Impl {
        std::vector<GatewayAccount> accounts)
       : core(std::move(clients), directory, instruments, std::move(accounts),
              o.monotonic ? o.monotonic : steady_ns, o.desk),
-        service(core, runtime, o.command_timeout, o.wall_clock ? o.wall_clock : system_ns) {}
+        service(core, runtime, o.command_timeout, o.wall_clock ? o.wall_clock : system_ns,
+                o.on_call) {}
 };
 
 GatewayServer::GatewayServer(GatewayOptions options, std::vector<ApiClient> clients,

@@ -63,6 +63,17 @@ void copy_fills(const AccountView& v, const GatewayCore& core, api::v1::FillList
 
 grpc::Status OmsService::guarded(grpc::ServerContext* ctx, std::string_view rpc,
                                  const Handler& handler) {
+  if (!on_call_) return checked(ctx, rpc, handler);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto status = checked(ctx, rpc, handler);
+  on_call_(rpc, static_cast<int>(status.error_code()),
+           std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+               .count());
+  return status;
+}
+
+grpc::Status OmsService::checked(grpc::ServerContext* ctx, std::string_view rpc,
+                                 const Handler& handler) {
   auto client = core_.authenticate(bearer(*ctx));
   if (!client) return {code_of(client.error().status), client.error().message};
   const ApiClient& c = **client;

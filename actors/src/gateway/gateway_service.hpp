@@ -16,8 +16,13 @@ namespace oms::actors::gateway_detail {
 class OmsService final : public api::v1::Oms::Service {
  public:
   OmsService(GatewayCore& core, Runtime& runtime, std::chrono::milliseconds timeout,
-             std::function<TimeNs()> wall_clock)
-      : core_(core), runtime_(runtime), timeout_(timeout), wall_clock_(std::move(wall_clock)) {}
+             std::function<TimeNs()> wall_clock,
+             std::function<void(std::string_view, int, std::int64_t)> on_call = nullptr)
+      : core_(core),
+        runtime_(runtime),
+        timeout_(timeout),
+        wall_clock_(std::move(wall_clock)),
+        on_call_(std::move(on_call)) {}
 
   grpc::Status SubmitOrder(grpc::ServerContext* ctx, const api::v1::SubmitOrderRequest* req,
                            api::v1::CommandReply* reply) override;
@@ -47,7 +52,9 @@ class OmsService final : public api::v1::Oms::Service {
  private:
   using Handler = std::function<std::optional<ApiError>(const ApiClient&)>;
   // Authenticates, rate-limits, runs the handler, maps its error to a status.
+  // Times the call (on_call) around checked(): authentication, rate limit, the handler.
   grpc::Status guarded(grpc::ServerContext* ctx, std::string_view rpc, const Handler& handler);
+  grpc::Status checked(grpc::ServerContext* ctx, std::string_view rpc, const Handler& handler);
   // Sends a command and copies the ack into the reply.
   std::optional<ApiError> run(EventId id, const CommandPayload& payload,
                               api::v1::CommandReply* reply);
@@ -57,6 +64,7 @@ class OmsService final : public api::v1::Oms::Service {
   Runtime& runtime_;
   std::chrono::milliseconds timeout_;
   std::function<TimeNs()> wall_clock_;
+  std::function<void(std::string_view, int, std::int64_t)> on_call_;
 };
 
 }  // namespace oms::actors::gateway_detail

@@ -162,6 +162,9 @@ struct GatewayOptions {
   std::uint16_t desk = 0;                   // generated client order ids
   std::function<TimeNs()> wall_clock;       // null: the system clock (command ids)
   std::function<std::int64_t()> monotonic;  // null: steady_clock (rate limits)
+  // Called after every RPC with its name ("SubmitOrder"), its gRPC status code (0 = OK) and
+  // its duration in ns (metrics); on the RPC's thread; null: nothing.
+  std::function<void(std::string_view rpc, int status, std::int64_t ns)> on_call;
 };
 
 // The gRPC server: TLS 1.3 only, the Oms service over the runtime. Throws std::runtime_error
