@@ -78,6 +78,13 @@ constexpr Endpoint kEndpoints[] = {
     {Market::kUsdm, "GET", "/fapi/v1/openOrders", Sec::kSigned, 1, 0},
     {Market::kUsdm, "DELETE", "/fapi/v1/allOpenOrders", Sec::kSigned, 1, 0},
     {Market::kUsdm, "GET", "/fapi/v1/allOrders", Sec::kSigned, 5, 0},
+    // Algo Service (conditional orders): New / Cancel / Query Algo Order, Current All Algo Open
+    // Orders (1 with a symbol, 40 without), Query All Algo Orders.
+    {Market::kUsdm, "POST", "/fapi/v1/algoOrder", Sec::kSigned, 0, 1},
+    {Market::kUsdm, "DELETE", "/fapi/v1/algoOrder", Sec::kSigned, 1, 0},
+    {Market::kUsdm, "GET", "/fapi/v1/algoOrder", Sec::kSigned, 1, 0},
+    {Market::kUsdm, "GET", "/fapi/v1/openAlgoOrders", Sec::kSigned, 1, 0},
+    {Market::kUsdm, "GET", "/fapi/v1/allAlgoOrders", Sec::kSigned, 5, 0},
     {Market::kUsdm, "GET", "/fapi/v1/userTrades", Sec::kSigned, 5, 0},
     {Market::kUsdm, "POST", "/fapi/v1/leverage", Sec::kSigned, 1, 0},
     {Market::kUsdm, "POST", "/fapi/v1/marginType", Sec::kSigned, 1, 0},
@@ -328,7 +335,8 @@ Reply Front::Impl::dispatch(const net::HttpRequest& req, bool& order_request, st
   std::uint32_t weight = ep->weight;
   if (path.ends_with("/depth")) weight = depth_weight(m, params);
   if (path.ends_with("/bookTicker") && params.find("symbol") == nullptr) weight = m == Market::kSpot ? 4 : 5;
-  if (path.ends_with("/openOrders") && req.method == "GET" && params.find("symbol") == nullptr) {
+  if ((path.ends_with("/openOrders") || path.ends_with("/openAlgoOrders")) &&
+      req.method == "GET" && params.find("symbol") == nullptr) {
     weight = m == Market::kSpot ? 80 : 40;
   }
   const std::uint32_t limit = m == Market::kSpot ? cfg.limits.spot_weight_1m : cfg.limits.usdm_weight_1m;
@@ -422,6 +430,7 @@ Reply Front::Impl::dispatch(const net::HttpRequest& req, bool& order_request, st
     headers.emplace_back(is_spot ? "X-MBX-ORDER-COUNT-1D" : "X-MBX-ORDER-COUNT-1M",
                          std::to_string(is_spot ? a.orders_1d : a.orders_1m));
   } else if (req.method != "GET" && (path.ends_with("/order") || path.ends_with("Orders") ||
+                                     path.ends_with("/algoOrder") ||
                                      path.ends_with("/openOrders"))) {
     order_request = true;  // cancels: their ack can be lost too
   }

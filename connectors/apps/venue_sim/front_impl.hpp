@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "front.hpp"
+#include "oms/connectors/sim/algo_book.hpp"
 #include "oms/connectors/signing.hpp"
 
 namespace oms::venue_sim {
@@ -118,6 +119,8 @@ struct Front::Impl {
   std::map<std::string, std::size_t, std::less<>> by_key;
   std::map<std::uint64_t, Subscriber> subs;  // by session id
   std::uint64_t rng = 0;                     // fault draws (splitmix64)
+  sim::AlgoBook usdm_algo;                   // USD-M Algo Service (conditional orders)
+  bool algo_running = false;                 // algo_trigger is on the stack
 
   explicit Impl(FrontConfig c);
   MarketState& state(Market m) { return m == Market::kSpot ? spot_m : usdm_m; }
@@ -136,6 +139,15 @@ struct Front::Impl {
   Reply usdm_public(std::string_view path, const Params& p);
   Reply usdm_private(std::string_view method, std::string_view path, const Params& p,
                      Account& a);
+  // /fapi/v1/algoOrder (POST / DELETE / GET), /fapi/v1/openAlgoOrders, /fapi/v1/allAlgoOrders.
+  Reply usdm_algo_endpoint(std::string_view method, std::string_view path, const Params& p,
+                           Account& a);
+  // After a USD-M outbox was pushed: the TRIGGERED algo orders whose matching-engine order
+  // ended in it become FINISHED (their ALGO_UPDATE after the outbox's events), then every algo
+  // order whose trigger now holds is placed (front_usdm.cpp).
+  void algo_follow(const sim::Outbox& out);
+  void algo_trigger();
+  void send_algo_update(const sim::AlgoOrder& a, TimeNs now);
   Reply exchange_info(Market m);
   Reply depth(Market m, const Params& p);
   Reply book_ticker(Market m, const Params& p);

@@ -197,6 +197,10 @@ void Front::Impl::flush(Market m, sim::Outbox& out) {
     if (acct < accounts.size()) send_user(acct, std::move(ev));
   }
   for (const auto s : touched) publish_book(m, s, now);
+  if (m == Market::kUsdm) {
+    algo_follow(out);
+    algo_trigger();  // the prices may have moved
+  }
 }
 
 // ---- sessions --------------------------------------------------------------------------------

@@ -86,6 +86,7 @@ void position_json(JsonOut& j, const sim::Venue& v, const sim::PositionView& p, 
 
 Reply Front::Impl::usdm_private(std::string_view method, std::string_view path, const Params& p,
                                 Account& a) {
+  if (path.find("lgo") != std::string_view::npos) return usdm_algo_endpoint(method, path, p, a);
   sim::Venue& v = *usdm_m.venue;
   const TimeNs now = now_ns();
   Reply err;
@@ -337,6 +338,236 @@ Reply Front::Impl::usdm_private(std::string_view method, std::string_view path, 
     return Reply{200, j.take()};
   }
   return Reply::error(404, -1000, "Unknown path " + std::string(path));
+}
+
+}  // namespace oms::venue_sim
+
+// ---- Algo Service (conditional orders) -------------------------------------------------------
+// Shapes from Binance's USD-M docs (New / Cancel / Query Algo Order, Current All Algo Open
+// Orders, Event: Algo Order Update); the rules are in sim/algo_book.hpp.
+namespace oms::venue_sim {
+
+namespace {
+
+// The algo endpoints' parameter names are documented in two spellings (algoId / algoid).
+const std::string* find_ci(const Params& p, std::string_view k) {
+  for (const auto& [key, value] : p.kv) {
+    if (key.size() != k.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < k.size() && same; ++i) {
+      const auto lc = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+      same = lc(key[i]) == lc(k[i]);
+    }
+    if (same) return &value;
+  }
+  return nullptr;
+}
+
+bool parse_algo_ref(const Params& p, sim::AlgoRef& ref, Reply& err) {
+  if (const auto* id = find_ci(p, "algoId"); id != nullptr && !id->empty()) {
+    char* end = nullptr;
+    ref.algo_id = std::strtoll(id->c_str(), &end, 10);
+    if (*end != '\0' || ref.algo_id <= 0)
+      return err = Reply::bad_param("algoId", "^[0-9]{1,20}$"), false;
+  }
+  if (const auto* c = find_ci(p, "clientAlgoId")) ref.client_algo_id = *c;
+  if (ref.algo_id == 0 && ref.client_algo_id.empty()) {
+    err = Reply::error(400, -1102,
+                       "Param 'clientAlgoId' or 'algoId' must be sent, but both were empty/null!");
+    return false;
+  }
+  return true;
+}
+
+void algo_json(JsonOut& j, const sim::Venue& v, const sim::AlgoOrder& a) {
+  const sim::NewOrder& o = a.order;
+  j.kn("algoId", a.algo_id).kv("clientAlgoId", a.client_algo_id).kv("algoType", "CONDITIONAL");
+  j.kv("orderType", to_string(o.type, Market::kUsdm))
+      .kv("symbol", v.instrument(o.symbol).venue_symbol);
+  j.kv("side", side_str(o.side)).kv("positionSide", position_side_str(o.position_side));
+  j.kv("timeInForce", to_string(o.tif)).kv("quantity", canon(o.quantity));
+  j.kv("algoStatus", to_string(a.status));
+  j.kv("actualOrderId", a.actual_order_id == 0 ? std::string() : std::to_string(a.actual_order_id));
+  j.kv("actualPrice", canon(a.avg_price)).kv("triggerPrice", canon(o.stop_price));
+  j.kv("price", canon(o.price)).key("icebergQuantity").null();
+  j.kv("tpTriggerPrice", "0").kv("tpPrice", "0").kv("slTriggerPrice", "0").kv("slPrice", "0");
+  j.kv("tpOrderType", "").kv("selfTradePreventionMode", "EXPIRE_MAKER");
+  j.kv("workingType", a.mark_price_trigger ? "MARK_PRICE" : "CONTRACT_PRICE");
+  j.kv("priceMatch", "NONE").kb("closePosition", a.close_position).kb("priceProtect", false);
+  j.kb("reduceOnly", o.reduce_only).kn("createTime", ms(a.create_time));
+  j.kn("updateTime", ms(a.update_time)).kn("triggerTime", ms(a.trigger_time));
+  j.kn("goodTillDate", 0);
+}
+
+}  // namespace
+
+void Front::Impl::send_algo_update(const sim::AlgoOrder& a, TimeNs now) {
+  const sim::Venue& v = *usdm_m.venue;
+  const sim::NewOrder& o = a.order;
+  JsonOut j;
+  // The docs' example labels T "Event Time" and E "Transaction Time"; both are now here.
+  j.obj().kv("e", "ALGO_UPDATE").kn("T", ms(now)).kn("E", ms(now)).key("o").obj();
+  j.kv("caid", a.client_algo_id).kn("aid", a.algo_id).kv("at", "CONDITIONAL");
+  j.kv("o", to_string(o.type, Market::kUsdm)).kv("s", v.instrument(o.symbol).venue_symbol);
+  j.kv("S", side_str(o.side)).kv("ps", position_side_str(o.position_side));
+  j.kv("f", to_string(o.tif)).kv("q", canon(o.quantity)).kv("X", to_string(a.status));
+  j.kv("ai", a.actual_order_id == 0 ? std::string() : std::to_string(a.actual_order_id));
+  j.kv("ap", canon(a.avg_price)).kv("aq", canon(a.executed_qty));
+  j.kv("act", a.actual_order_id == 0 ? "" : to_string(a.actual_type, Market::kUsdm));
+  j.kv("tp", canon(o.stop_price)).kv("p", canon(o.price)).kv("V", "EXPIRE_MAKER");
+  j.kv("wt", a.mark_price_trigger ? "MARK_PRICE" : "CONTRACT_PRICE").kv("pm", "NONE");
+  j.kb("cp", a.close_position).kb("pP", false).kb("R", o.reduce_only);
+  j.kn("tt", ms(a.trigger_time)).kn("gtd", 0);
+  if (!a.reject_reason.empty()) j.kv("rm", a.reject_reason);
+  j.end_obj().end_obj();
+  send_user(account_index(Market::kUsdm, o.account), {j.take()});
+}
+
+Reply Front::Impl::usdm_algo_endpoint(std::string_view method, std::string_view path,
+                                      const Params& p, Account& a) {
+  sim::Venue& v = *usdm_m.venue;
+  const TimeNs now = now_ns();
+  Reply err;
+  JsonOut j;
+  std::optional<sim::SymbolIndex> sym;
+  if (p.find("symbol") != nullptr) {
+    sym = symbol_of(Market::kUsdm, p, err);
+    if (!sym) return err;
+  }
+  if (path == "/fapi/v1/openAlgoOrders" || path == "/fapi/v1/allAlgoOrders") {
+    if (path == "/fapi/v1/allAlgoOrders" && !sym) return Reply::missing("symbol");
+    const auto list =
+        path == "/fapi/v1/openAlgoOrders" ? usdm_algo.open(a.id, sym) : usdm_algo.all(a.id, *sym);
+    j.arr();
+    for (const auto& o : list) {
+      j.obj();
+      algo_json(j, v, o);
+      j.end_obj();
+    }
+    j.end_arr();
+    return Reply{200, j.take()};
+  }
+  if (path != "/fapi/v1/algoOrder")
+    return Reply::error(404, -1000, "Unknown path " + std::string(path));
+  if (method == "POST") {
+    if (!sym) return Reply::missing("symbol");
+    const std::string* at = p.find("algoType");
+    if (at == nullptr || at->empty()) return Reply::missing("algoType");
+    if (*at != "CONDITIONAL") return Reply::error(400, -1116, "Invalid algoType.");
+    // The order fields as /fapi/v1/order reads them: triggerPrice for stopPrice, the
+    // documented default GTC for timeInForce, clientAlgoId for newClientOrderId.
+    Params q;
+    for (const auto& kv : p.kv) {
+      if (kv.first == "stopPrice" || kv.first == "newClientOrderId") continue;
+      q.kv.push_back(kv);
+    }
+    if (const auto* tp = find_ci(p, "triggerPrice")) q.kv.emplace_back("stopPrice", *tp);
+    if (p.find("timeInForce") == nullptr) q.kv.emplace_back("timeInForce", "GTC");
+    const std::string* close = p.find("closePosition");
+    const bool close_position = close != nullptr && *close == "true";
+    if (close_position && p.find("quantity") == nullptr)
+      q.kv.emplace_back("quantity", "0.00000001");
+    sim::AlgoOrder algo;
+    algo.order.account = a.id;
+    algo.order.symbol = *sym;
+    if (!parse_new_order(*this, Market::kUsdm, q, algo.order, err)) return err;
+    if (!sim::is_stop(algo.order.type)) {
+      return Reply::error(400, -1116, "Invalid orderType.");
+    }
+    if (close_position) algo.order.quantity = Decimal{};
+    algo.close_position = close_position;
+    if (const auto* c = p.find("clientAlgoId")) algo.client_algo_id = *c;
+    if (const auto* wt = p.find("workingType")) {
+      if (*wt == "MARK_PRICE")
+        algo.mark_price_trigger = true;
+      else if (*wt != "CONTRACT_PRICE")
+        return Reply::error(400, -1116, "Invalid workingType.");
+    }
+    const auto ref = algo.mark_price_trigger ? v.mark_price(*sym) : v.last_price(*sym);
+    auto r = usdm_algo.place(std::move(algo), ref, now);
+    if (!r.ok()) return Reply::venue(r.error());
+    send_algo_update(*r, now);
+    j.obj();
+    algo_json(j, v, *r);
+    j.end_obj();
+    return Reply{200, j.take()};
+  }
+  sim::AlgoRef ref;
+  if (!parse_algo_ref(p, ref, err)) return err;
+  if (method == "DELETE") {
+    auto r = usdm_algo.cancel(a.id, ref, now);
+    if (!r.ok()) return Reply::venue(r.error());
+    send_algo_update(*r, now);
+    j.obj().kn("algoId", r->algo_id).kv("clientAlgoId", r->client_algo_id).kv("code", "200");
+    j.kv("msg", "success").end_obj();
+    return Reply{200, j.take()};
+  }
+  auto r = usdm_algo.query(a.id, ref);
+  if (!r.ok()) return Reply::venue(r.error());
+  j.obj();
+  algo_json(j, v, *r);
+  j.end_obj();
+  return Reply{200, j.take()};
+}
+
+void Front::Impl::algo_follow(const sim::Outbox& out) {
+  for (const auto& r : out.reports) {
+    const bool done = r.status == sim::SimStatus::kFilled ||
+                      r.status == sim::SimStatus::kCanceled ||
+                      r.status == sim::SimStatus::kExpired || r.status == sim::SimStatus::kRejected;
+    sim::AlgoOrder* a = usdm_algo.by_actual(r.symbol, r.order_id);
+    if (a == nullptr) continue;
+    a->executed_qty = r.cum_qty;
+    a->avg_price = r.avg_price;
+    if (!done) continue;
+    a->status = sim::AlgoStatus::kFinished;
+    a->update_time = r.transaction_time;
+    send_algo_update(*a, r.transaction_time);
+  }
+}
+
+void Front::Impl::algo_trigger() {
+  if (algo_running || !usdm_algo.any_open()) return;
+  algo_running = true;
+  sim::Venue& v = *usdm_m.venue;
+  const TimeNs now = now_ns();
+  for (sim::SymbolIndex s = 0; s < usdm_m.symbols.size(); ++s) {
+    // Each round moves one algo order out of NEW: bounded by the number of algo orders.
+    while (sim::AlgoOrder* a = usdm_algo.next_due(s, v.last_price(s), v.mark_price(s))) {
+      a->trigger_time = a->update_time = now;
+      sim::NewOrder o = a->order;
+      o.type = sim::has_limit(o.type) ? sim::SimOrderType::kLimit : sim::SimOrderType::kMarket;
+      o.stop_price = Decimal{};
+      if (o.type == sim::SimOrderType::kMarket) o.tif = sim::SimTif::kGtc;
+      if (a->close_position) {
+        const auto pos = v.position(o.account, s, o.position_side);
+        o.quantity = pos.amount.abs().ok() ? *pos.amount.abs() : Decimal{};
+        o.reduce_only = o.position_side == PositionSide::kBoth;
+        if (o.quantity.is_zero() || (o.position_side == PositionSide::kBoth &&
+                                     pos.amount.is_positive() == (o.side == Side::kBuy))) {
+          a->status = sim::AlgoStatus::kExpired;  // nothing to close on that side
+          send_algo_update(*a, now);
+          continue;
+        }
+      }
+      sim::Outbox out;
+      auto r = v.place(o, now, out);
+      if (!r.ok()) {
+        a->status = sim::AlgoStatus::kRejected;
+        a->reject_reason = r.error().msg;
+        send_algo_update(*a, now);
+        flush(Market::kUsdm, out);
+        continue;
+      }
+      a->status = sim::AlgoStatus::kTriggered;
+      a->actual_order_id = r->order_id;
+      a->actual_type = o.type;
+      const sim::AlgoOrder triggered = *a;  // flush may look the order up again
+      send_algo_update(triggered, now);
+      flush(Market::kUsdm, out);  // ORDER_TRADE_UPDATEs, then FINISHED when it is done
+    }
+  }
+  algo_running = false;
 }
 
 }  // namespace oms::venue_sim

@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "oms/connectors/binance/exchange_binance.hpp"
@@ -196,13 +197,20 @@ class BinanceAccount : public Exchange {
                                               std::vector<EventPayload>&) {
     return false;
   }
+  // A well-formed user-data event the common code does not handle ("e" and the raw message;
+  // the stream's thread). USD-M: ALGO_UPDATE.
+  virtual void on_other_event(std::string_view event, std::string_view msg) {
+    (void)event;
+    (void)msg;
+  }
 
   // ---- helpers for the markets (worker thread) ----
   [[nodiscard]] ExchangeResult<net::HttpResponse> send(const RestRequest& req,
                                                        std::string_view what);
-  void do_place(const SubmitOrder& o);
-  void do_cancel(const CancelOrder& c);
-  void do_query(InstrumentId instrument, const ClientOrderIdText& cid);
+  // Virtual: USD-M routes conditional orders to the Algo Service endpoints.
+  virtual void do_place(const SubmitOrder& o);
+  virtual void do_cancel(const CancelOrder& c);
+  virtual void do_query(InstrumentId instrument, const ClientOrderIdText& cid);
   // The REST answer to an order request: reports, a rejection, or nothing (maybe sent).
   void handle_order_response(const ExchangeResult<net::HttpResponse>& r, InstrumentId instrument,
                              const ClientOrderIdText& cid, std::string_view what);
@@ -220,6 +228,9 @@ class BinanceAccount : public Exchange {
   std::size_t index_;
   AccountId account_;
   AccountAuth auth_;
+  // Each query answer is its own venue message: its report id includes this serial, seeded from
+  // the clock so a restarted process never reuses one (a reused id would be dropped as a dup).
+  std::atomic<std::uint64_t> query_serial_{static_cast<std::uint64_t>(wall_now_ns())};
 
  private:
   void enqueue(std::function<void()> job);
@@ -240,9 +251,6 @@ class BinanceAccount : public Exchange {
   std::deque<std::function<void()>> jobs_;
   bool running_ = false;  // guarded by queue_mutex_
   std::thread worker_;
-  // Each query answer is its own venue message: its report id includes this serial, seeded from
-  // the clock so a restarted process never reuses one (a reused id would be dropped as a dup).
-  std::atomic<std::uint64_t> query_serial_{static_cast<std::uint64_t>(wall_now_ns())};
 
   std::mutex orders_mutex_;
   std::unordered_map<std::string, SubmitOrder> placed_;  // client order id -> order, for amends
@@ -312,8 +320,29 @@ class BinanceUsdm final : public BinanceAccount {
   void do_amend(const AmendOrder& a) override;
   void do_place_batch(const SubmitBatch& b) override;
   void do_cancel_batch(const std::vector<CancelOrder>& c) override;
+  // Conditional orders: the Algo Service endpoints (exchange_usdm.cpp, its second half).
+  void do_place(const SubmitOrder& o) override;
+  void do_cancel(const CancelOrder& c) override;
+  void do_query(InstrumentId instrument, const ClientOrderIdText& cid) override;
+  bool translate_update(const OrderUpdate& u, InstrumentId instrument,
+                        std::vector<EventPayload>& out) override;
+  void on_other_event(std::string_view event, std::string_view msg) override;
+
+ public:
+  // Open orders of the matching engine and, after them, the open algo orders.
+  [[nodiscard]] ExchangeResult<std::vector<OrderStatusReconciled>> open_orders(
+      InstrumentId instrument) override;
 
  private:
+  // Client ids known to be algo orders (placed as one, or seen in an algo answer / event) and
+  // the matching-engine orderIds of triggered algo orders: their NEW is not a second accept.
+  // Worker and stream threads: algo_mutex_.
+  void remember_algo(std::string_view cid, std::uint64_t actual_order_id = 0);
+  [[nodiscard]] bool is_algo(std::string_view cid);
+  void handle_algo_body(std::string_view body, InstrumentId instrument, std::string_view what);
+  std::mutex algo_mutex_;
+  std::unordered_set<std::string> algo_cids_;
+  std::unordered_set<std::uint64_t> algo_actual_ids_;
   // A batch answer (an array of orders and error bodies) item by item.
   void handle_batch_body(std::string_view body, std::span<const InstrumentId> instruments,
                          std::span<const ClientOrderIdText> cids, bool cancels);

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "exchange_algo.hpp"
 #include "exchange_internal.hpp"
 
 namespace oms::binance {
@@ -235,6 +236,269 @@ ExchangeResult<MarginTypeChanged> BinanceUsdm::set_margin_type(InstrumentId inst
   // -4046 "No need to change margin type.": already so.
   if (!r && r.error().venue_code != -4046) return Unexpected{std::move(r).error()};
   return MarginTypeChanged{account_, instrument, type};
+}
+
+}  // namespace oms::binance
+
+namespace oms::binance {
+
+// ---- conditional orders: the Algo Service ----------------------------------------------------
+// Binance USD-M moved STOP / STOP_MARKET / TAKE_PROFIT / TAKE_PROFIT_MARKET / TRAILING_STOP_MARKET
+// to the Algo Service (late 2025): POST / DELETE / GET /fapi/v1/algoOrder, GET
+// /fapi/v1/openAlgoOrders, and the ALGO_UPDATE user-data event. An algo order has its own id
+// (algoId, our venue order id for it) and client id (clientAlgoId = our client order id); when
+// it triggers, the matching engine gets a new order (actualOrderId) whose ORDER_TRADE_UPDATEs
+// carry the fills.
+//
+// Events (report ids: exchange_reports.cpp; an algo fact is keyed by algoId with the top bit
+// set, so an algoId never shares a report id with an equal matching-engine orderId):
+//   algo NEW (REST answer or ALGO_UPDATE)      -> OrderAccepted (venue order id = algoId)
+//   algo CANCELED / EXPIRED                    -> OrderCanceled / OrderExpired (cum 0)
+//   algo REJECTED                              -> OrderRejected (4403, venue code 0)
+//   TRIGGERING / TRIGGERED                     -> none of its own (no such event type): the
+//     triggered order's NEW is not reported again (it is the same order of ours); its fills,
+//     OrderFilled / OrderCanceled / OrderExpired come from ORDER_TRADE_UPDATE (keyed by the
+//     actual orderId as for any order)
+//   FINISHED with aq == q                      -> OrderFilled keyed by the actual orderId: the
+//     same report id as the ORDER_TRADE_UPDATE's, so the store keeps one.
+// Assumed where the docs are silent: the triggered order's clientOrderId is the clientAlgoId
+// (we also recognise it by actualOrderId from ALGO_UPDATE); an unknown algo order answers
+// -2011 (DELETE) / -2013 (GET) like /fapi/v1/order. Either way a cancel or query by client id
+// tries the other endpoint when the first says unknown, so a restarted connector (which has
+// forgotten which ids were conditional) still finds the order.
+using algo::algo_events;
+using algo::algo_key;
+using algo::get_u64;
+using algo::Json;
+using algo::parse_algo;
+
+void BinanceUsdm::remember_algo(std::string_view cid, std::uint64_t actual_order_id) {
+  std::lock_guard lk(algo_mutex_);
+  algo_cids_.emplace(cid);
+  if (actual_order_id != 0) algo_actual_ids_.insert(actual_order_id);
+}
+
+bool BinanceUsdm::is_algo(std::string_view cid) {
+  std::lock_guard lk(algo_mutex_);
+  return algo_cids_.count(std::string(cid)) != 0;
+}
+
+void BinanceUsdm::handle_algo_body(std::string_view body, InstrumentId instrument,
+                                   std::string_view what) {
+  auto a = parse_algo(Json::parse(body, nullptr, false), false);
+  if (!a) {
+    spdlog::warn("binance account {} {}: {}", account_.value, what, a.error());
+    return;  // unknown outcome: the ack timeout queries
+  }
+  remember_algo(a->client_algo_id.view(), a->actual_order_id);
+  std::vector<EventPayload> events;
+  std::uint64_t key = 0;
+  algo_events(*a, account_, instrument, events, key);
+  emit(events, key, 0, a->time != 0 ? ms_to_ns(a->time) : wall_now_ns());
+}
+
+void BinanceUsdm::do_place(const SubmitOrder& o) {
+  if (!has_stop_price(o.order_type)) return BinanceAccount::do_place(o);
+  const Instrument* in = shared_.instrument(o.instrument);
+  if (in == nullptr)
+    return reject(o.instrument, o.client_order_id,
+                  static_cast<std::uint16_t>(ExchangeErrorCode::kUnknownInstrument), 0,
+                  "instrument not configured for this venue");
+  auto req = new_order_req(*in, o);  // POST /fapi/v1/algoOrder
+  if (!req)
+    return reject(o.instrument, o.client_order_id,
+                  static_cast<std::uint16_t>(ExchangeErrorCode::kBadRequest), 0,
+                  req.error().message);
+  remember(o);
+  remember_algo(o.client_order_id.view());
+  auto r = send(*req, "new algo order");
+  if (r) return handle_algo_body(r->body, o.instrument, "new algo order");
+  handle_order_response(r, o.instrument, o.client_order_id, "new algo order");
+}
+
+void BinanceUsdm::do_cancel(const CancelOrder& c) {
+  const Instrument* in = shared_.instrument(c.instrument);
+  if (in == nullptr) return;
+  const OrderRef ref{0, c.client_order_id.view()};
+  const bool algo_first = is_algo(c.client_order_id.view());
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const bool algo = (attempt == 0) == algo_first;
+    auto req = algo ? usdm_cancel_algo_order(*in, ref) : cancel_req(*in, c.client_order_id);
+    if (!req) {
+      spdlog::warn("binance account {} cancel: {}", account_.value, req.error().message);
+      return;
+    }
+    auto r = send(*req, algo ? "cancel algo order" : "cancel order");
+    if (r) {
+      if (!algo) return handle_order_body(r->body, c.instrument);
+      // {"algoId":2146760,"clientAlgoId":"...","code":"200","msg":"success"}
+      const auto j = Json::parse(r->body, nullptr, false);
+      std::uint64_t algo_id = 0;
+      std::string err;
+      if (!j.is_object() || !get_u64(j, "algoId", algo_id, err, true)) {
+        spdlog::warn("binance account {} cancel algo order: {}", account_.value,
+                     err.empty() ? "not a JSON object" : err);
+        return do_query(c.instrument, c.client_order_id);
+      }
+      remember_algo(c.client_order_id.view());
+      std::vector<EventPayload> ev{
+          OrderCanceled{account_, c.instrument, c.client_order_id, Decimal{}}};
+      return emit(ev, algo_key(algo_id), 0, wall_now_ns());
+    }
+    spdlog::info("binance account {} cancel {} ({}): {}", account_.value, c.client_order_id.view(),
+                 algo ? "algo" : "order", r.error().message);
+    if (r.error().code == ExchangeErrorCode::kRateLimited) return;
+    if (r.error().code != ExchangeErrorCode::kUnknownOrder) break;
+  }
+  // Refused, or unknown to both: the order's state from the venue instead.
+  do_query(c.instrument, c.client_order_id);
+}
+
+void BinanceUsdm::do_query(InstrumentId instrument, const ClientOrderIdText& cid) {
+  const Instrument* in = shared_.instrument(instrument);
+  if (in == nullptr) return;
+  const std::uint64_t serial = ++query_serial_;
+  const bool algo_first = is_algo(cid.view());
+  std::vector<EventPayload> events;
+  JsonParser parser;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const bool algo = (attempt == 0) == algo_first;
+    auto req = algo ? usdm_query_algo_order(*in, OrderRef{0, cid.view()}) : query_req(*in, cid);
+    if (!req) return;
+    auto r = send(*req, algo ? "query algo order" : "query order");
+    if (!r) {
+      if (r.error().code == ExchangeErrorCode::kUnknownOrder) continue;
+      spdlog::warn("binance account {} query {}: {}", account_.value, cid.view(),
+                   r.error().message);
+      return;  // no answer: the caller's timer asks again
+    }
+    if (!algo) {
+      OrderInfo info;
+      if (auto p = parse_order(parser, r->body, info); !p) {
+        spdlog::warn("binance account {} query: {}", account_.value, p.error().message);
+        return;
+      }
+      events.emplace_back(reconciled(info, account_, instrument, true));
+      return emit(events, info.order_id, serial, ms_to_ns(info.time));
+    }
+    auto a = parse_algo(Json::parse(r->body, nullptr, false), false);
+    if (!a) {
+      spdlog::warn("binance account {} query algo order: {}", account_.value, a.error());
+      return;
+    }
+    remember_algo(cid.view(), a->actual_order_id);
+    OrderStatusReconciled s;
+    s.account = account_;
+    s.instrument = instrument;
+    s.client_order_id = cid;
+    (void)s.venue_order_id.assign(order_id_text(a->algo_id));
+    if (a->status == "NEW" || a->status == "TRIGGERING") {
+      s.status = OrderStatus::kAccepted;
+    } else if (a->status == "CANCELED") {
+      s.status = OrderStatus::kCanceled;
+    } else if (a->status == "EXPIRED") {
+      s.status = OrderStatus::kExpired;
+    } else if (a->status == "REJECTED") {
+      s.status = OrderStatus::kRejected;
+    } else if (a->actual_order_id != 0) {  // TRIGGERED / FINISHED: the matching engine's order
+      auto oreq = usdm_query_order(*in, OrderRef{a->actual_order_id, {}});
+      if (!oreq) return;
+      auto o = send(*oreq, "query triggered order");
+      OrderInfo info;
+      if (!o || !parse_order(parser, o->body, info)) {
+        spdlog::warn("binance account {} query {}: triggered order {}: no answer", account_.value,
+                     cid.view(), a->actual_order_id);
+        return;
+      }
+      s.status = info.status;
+      s.cum_qty = info.executed_qty;
+      s.avg_price = average_price(info, true);
+    } else {
+      spdlog::warn("binance account {} query algo order {}: status {} without actualOrderId",
+                   account_.value, cid.view(), a->status);
+      return;
+    }
+    events.emplace_back(s);
+    return emit(events, algo_key(a->algo_id), serial,
+                a->time != 0 ? ms_to_ns(a->time) : wall_now_ns());
+  }
+  // -2013 from both: the venue never accepted it.
+  OrderStatusReconciled s;
+  s.account = account_;
+  s.instrument = instrument;
+  s.client_order_id = cid;
+  s.status = OrderStatus::kRejected;
+  events.emplace_back(s);
+  emit(events, 0, serial, wall_now_ns());
+}
+
+bool BinanceUsdm::translate_update(const OrderUpdate& u, InstrumentId, std::vector<EventPayload>&) {
+  if (u.execution_type != ExecutionType::kNew) return false;
+  std::lock_guard lk(algo_mutex_);
+  // The triggered order of an algo order: the algo's OrderAccepted already said it.
+  return algo_actual_ids_.count(u.order_id) != 0 ||
+         algo_cids_.count(std::string(u.client_order_id.view())) != 0;
+}
+
+void BinanceUsdm::on_other_event(std::string_view event, std::string_view msg) {
+  if (event != "ALGO_UPDATE") return;
+  const auto j = Json::parse(msg, nullptr, false);
+  const auto o = j.is_object() ? j.find("o") : Json::const_iterator{};
+  if (!j.is_object() || o == j.end()) {
+    spdlog::warn("binance account {}: ALGO_UPDATE.o: missing", account_.value);
+    return;
+  }
+  auto a = parse_algo(*o, true);
+  if (!a) {
+    spdlog::warn("binance account {}: ALGO_UPDATE.o.{}", account_.value, a.error());
+    return;
+  }
+  std::uint64_t event_ms = 0;
+  std::string err;
+  (void)get_u64(j, "E", event_ms, err, false);
+  const auto instrument = shared_.lookup(a->symbol);
+  if (!instrument) {
+    spdlog::warn("binance account {}: ALGO_UPDATE.o.s: unknown symbol {}", account_.value,
+                 a->symbol);
+    return;
+  }
+  remember_algo(a->client_algo_id.view(), a->actual_order_id);
+  std::vector<EventPayload> events;
+  std::uint64_t key = 0;
+  algo_events(*a, account_, *instrument, events, key);
+  emit(events, key, 0, event_ms != 0 ? ms_to_ns(event_ms) : wall_now_ns());
+}
+
+ExchangeResult<std::vector<OrderStatusReconciled>> BinanceUsdm::open_orders(
+    InstrumentId instrument) {
+  auto out = BinanceAccount::open_orders(instrument);
+  if (!out) return out;
+  const Instrument* in = nullptr;
+  if (instrument.valid()) in = shared_.instrument(instrument);
+  auto req = usdm_open_algo_orders(in);
+  if (!req) return Unexpected{exchange_error(ExchangeErrorCode::kBadRequest, req.error().message)};
+  auto r = send(*req, "open algo orders");
+  if (!r) return Unexpected{std::move(r).error()};
+  const auto j = Json::parse(r->body, nullptr, false);
+  if (!j.is_array())
+    return Unexpected{
+        exchange_error(ExchangeErrorCode::kBadResponse, "open algo orders: not a JSON array")};
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    auto a = parse_algo(j[i], false);
+    if (!a)
+      return Unexpected{
+          exchange_error(ExchangeErrorCode::kBadResponse,
+                         "open algo orders [" + std::to_string(i) + "]." + a.error())};
+    remember_algo(a->client_algo_id.view(), a->actual_order_id);
+    OrderStatusReconciled s;
+    s.account = account_;
+    s.instrument = shared_.lookup(a->symbol).value_or(InstrumentId{});
+    s.client_order_id = a->client_algo_id;
+    (void)s.venue_order_id.assign(order_id_text(a->algo_id));
+    s.status = OrderStatus::kAccepted;
+    out->push_back(s);
+  }
+  return out;
 }
 
 }  // namespace oms::binance

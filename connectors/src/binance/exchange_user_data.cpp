@@ -243,6 +243,9 @@ void BinanceAccount::on_user_data(std::string_view msg) {
       renew_listen_key_ = true;
       shared_.notify();
       return;
+    case UserDataKind::kOther:
+      on_other_event(m.event.view(), msg);  // USD-M ALGO_UPDATE
+      return;
     default:
       // balanceUpdate (a delta; outboundAccountPosition carries the totals), TRADE_LITE (a fill
       // without its fee; ORDER_TRADE_UPDATE follows with it), listStatus, MARGIN_CALL.

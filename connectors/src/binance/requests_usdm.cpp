@@ -292,6 +292,13 @@ Req usdm_open_orders(const Instrument* in) {
   return symbol_request(*in, HttpMethod::kGet, "/fapi/v1/openOrders", 1, "usdm open orders");
 }
 
+Req usdm_open_algo_orders(const Instrument* in) {
+  if (in == nullptr)
+    return make(HttpMethod::kGet, "/fapi/v1/openAlgoOrders", Security::kSigned, 40);
+  return symbol_request(*in, HttpMethod::kGet, "/fapi/v1/openAlgoOrders", 1,
+                        "usdm open algo orders");
+}
+
 Req usdm_all_orders(const Instrument& in, const HistoryQuery& q) {
   auto r = symbol_request(in, HttpMethod::kGet, "/fapi/v1/allOrders", 5, "usdm all orders");
   if (r) detail::add_history(*r, q);

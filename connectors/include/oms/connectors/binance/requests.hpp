@@ -113,6 +113,8 @@ struct ModifyItem {
 [[nodiscard]] Req usdm_open_order(const Instrument& in,
                                   const OrderRef& ref);  // GET /fapi/v1/openOrder
 [[nodiscard]] Req usdm_open_orders(const Instrument* in);
+// GET /fapi/v1/openAlgoOrders: open conditional orders (weight 1; 40 without a symbol).
+[[nodiscard]] Req usdm_open_algo_orders(const Instrument* in);
 [[nodiscard]] Req usdm_all_orders(const Instrument& in, const HistoryQuery& q = {});
 [[nodiscard]] Req usdm_all_algo_orders(const Instrument& in, const HistoryQuery& q = {});
 [[nodiscard]] Req usdm_user_trades(const Instrument& in, const HistoryQuery& q = {});
