@@ -1,3 +1,4 @@
+#include <cctype>
 #include <doctest/doctest.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
@@ -507,4 +508,14 @@ TEST_CASE("oms-keys add, list, rotate, remove never print a secret") {
   CHECK(r.output == "oms-keys: key file " + file +
                         ": authentication failed: wrong passphrase, or the file was modified (4604)\n");
   check_no_secret(r.output);
+}
+
+TEST_CASE("random_key_text: n characters of [A-Za-z0-9], a new text every call") {
+  const auto a = oms::secrets::random_key_text(64);
+  const auto b = oms::secrets::random_key_text(64);
+  CHECK(a.size() == 64);
+  CHECK(oms::secrets::random_key_text(0).empty());
+  CHECK(oms::secrets::random_key_text(1000).size() == 1000);
+  CHECK(a != b);
+  for (const char c : a + b) CHECK(std::isalnum(static_cast<unsigned char>(c)) != 0);
 }

@@ -1,7 +1,6 @@
 #include "paper_keys.hpp"
 
 #include <fcntl.h>
-#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,19 +10,6 @@
 
 namespace oms::omsd {
 namespace {
-
-std::string random_token(std::size_t n) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  std::vector<unsigned char> bytes(n);
-  if (RAND_bytes(bytes.data(), static_cast<int>(n)) != 1) {
-    throw std::runtime_error("paper keys: RAND_bytes failed");
-  }
-  std::string out;
-  // 62 symbols: a byte modulo 62 is slightly biased; these are paper keys for the simulator.
-  for (const unsigned char b : bytes) out += kAlphabet[b % 62U];
-  return out;
-}
 
 nlohmann::json read_file(const std::filesystem::path& file) {
   std::ifstream in(file);
@@ -55,8 +41,8 @@ std::size_t ensure_paper_keys(const std::filesystem::path& file,
   std::size_t added = 0;
   for (const auto& e : entries) {
     if (j.contains(e.entry)) continue;
-    j[e.entry] = {{"api_key", random_token(64)},
-                  {"api_secret", random_token(64)},
+    j[e.entry] = {{"api_key", secrets::random_key_text(64)},
+                  {"api_secret", secrets::random_key_text(64)},
                   {"market", e.market == Market::kSpot ? "spot" : "usdm"}};
     ++added;
   }

@@ -1,7 +1,6 @@
 // venue-sim: command line, JSON config file, paper keys.
 #include "config.hpp"
 
-#include <openssl/rand.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +12,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
+
+#include "oms/connectors/secrets/secret_store.hpp"
 
 namespace oms::venue_sim {
 
@@ -144,18 +145,6 @@ void load_config(const std::string& path, Options& o) {
   }
 }
 
-std::string random_token(std::size_t n) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  std::vector<unsigned char> bytes(n);
-  if (RAND_bytes(bytes.data(), static_cast<int>(n)) != 1) {
-    throw std::runtime_error("paper keys: RAND_bytes failed");
-  }
-  std::string out;
-  for (const unsigned char b : bytes) out += kAlphabet[b % 62U];
-  return out;
-}
-
 std::vector<std::pair<std::string, Decimal>> default_balances(Market m) {
   if (m == Market::kUsdm) return {{"USDT", *Decimal::parse("100000")}};
   return {{"USDT", *Decimal::parse("100000")}, {"BTC", *Decimal::parse("1")},
@@ -254,8 +243,8 @@ void apply_paper_keys(Options& o) {
   for (auto& a : accounts) {
     if (a.balances.empty()) a.balances = default_balances(a.market);
     if (!a.api_key.empty() && !a.api_secret.empty()) continue;
-    a.api_key = random_token(64);
-    a.api_secret = random_token(64);
+    a.api_key = secrets::random_key_text(64);
+    a.api_secret = secrets::random_key_text(64);
     file[a.name] = {{"api_key", a.api_key}, {"api_secret", a.api_secret},
                     {"market", a.market == Market::kSpot ? "spot" : "usdm"}};
     changed = true;

@@ -217,12 +217,7 @@ void BinanceAccount::do_query(InstrumentId instrument, const ClientOrderIdText& 
       return;  // no answer: the caller's timer asks again
     }
     // -2013: the venue never accepted it.
-    OrderStatusReconciled s;
-    s.account = account_;
-    s.instrument = instrument;
-    s.client_order_id = cid;
-    s.status = OrderStatus::kRejected;
-    events.emplace_back(s);
+    events.emplace_back(unknown_to_venue(account_, instrument, cid));
     emit(events, 0, serial, wall_now_ns());
     return;
   }
@@ -342,19 +337,7 @@ ExchangeResult<std::vector<FillReceived>> BinanceAccount::my_trades(InstrumentId
     return fail<std::vector<FillReceived>>(ExchangeErrorCode::kBadResponse,
                                            "my trades: " + p.error().message);
   std::vector<FillReceived> out;
-  for (const auto& t : trades) {
-    FillReceived f;
-    f.account = account_;
-    f.instrument = instrument;
-    (void)f.trade_id.assign(std::to_string(t.id));
-    f.side = t.side;
-    f.price = t.price;
-    f.quantity = t.quantity;
-    f.fee = t.commission;
-    f.fee_asset = t.commission_asset;
-    f.liquidity = t.is_maker ? Liquidity::kMaker : Liquidity::kTaker;
-    out.push_back(f);  // client order id: not in the trade list (join by orderId if needed)
-  }
+  for (const auto& t : trades) out.push_back(fill_of(t, account_, instrument));
   return out;
 }
 

@@ -139,6 +139,12 @@ void order_info_events(const OrderInfo& o, AccountId account, InstrumentId instr
 [[nodiscard]] OrderStatusReconciled reconciled(const OrderInfo& o, AccountId account,
                                                InstrumentId instrument, bool futures);
 [[nodiscard]] Decimal average_price(const OrderInfo& o, bool futures);
+// A trade of the account's trade list (myTrades / userTrades) as a fill; the client order id is
+// not in that list (the caller joins it by orderId when it has the orders).
+[[nodiscard]] FillReceived fill_of(const AccountTrade& t, AccountId account, InstrumentId instrument);
+// The answer to a query of an order the venue never accepted (-2013): rejected, no venue id.
+[[nodiscard]] OrderStatusReconciled unknown_to_venue(AccountId account, InstrumentId instrument,
+                                                     const ClientOrderIdText& cid);
 [[nodiscard]] std::string order_id_text(std::uint64_t id);
 
 // ---- one account ------------------------------------------------------------------------------

@@ -98,6 +98,30 @@ EventId report_id(AccountId account, Market market, const EventPayload& event,
   return h.value();
 }
 
+FillReceived fill_of(const AccountTrade& t, AccountId account, InstrumentId instrument) {
+  FillReceived f;
+  f.account = account;
+  f.instrument = instrument;
+  (void)f.trade_id.assign(std::to_string(t.id));
+  f.side = t.side;
+  f.price = t.price;
+  f.quantity = t.quantity;
+  f.fee = t.commission;
+  f.fee_asset = t.commission_asset;
+  f.liquidity = t.is_maker ? Liquidity::kMaker : Liquidity::kTaker;
+  return f;
+}
+
+OrderStatusReconciled unknown_to_venue(AccountId account, InstrumentId instrument,
+                                       const ClientOrderIdText& cid) {
+  OrderStatusReconciled s;
+  s.account = account;
+  s.instrument = instrument;
+  s.client_order_id = cid;
+  s.status = OrderStatus::kRejected;
+  return s;
+}
+
 Decimal average_price(const OrderInfo& o, bool futures) {
   if (futures || !o.executed_qty.is_positive()) return o.avg_price;
   // Spot: cummulativeQuoteQty / executedQty, rounded like the stream's Z / z.

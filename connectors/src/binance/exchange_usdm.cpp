@@ -423,12 +423,7 @@ void BinanceUsdm::do_query(InstrumentId instrument, const ClientOrderIdText& cid
                 a->time != 0 ? ms_to_ns(a->time) : wall_now_ns());
   }
   // -2013 from both: the venue never accepted it.
-  OrderStatusReconciled s;
-  s.account = account_;
-  s.instrument = instrument;
-  s.client_order_id = cid;
-  s.status = OrderStatus::kRejected;
-  events.emplace_back(s);
+  events.emplace_back(unknown_to_venue(account_, instrument, cid));
   emit(events, 0, serial, wall_now_ns());
 }
 

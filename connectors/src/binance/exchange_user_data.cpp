@@ -139,17 +139,8 @@ void BinanceAccount::catch_up(std::int64_t since_ms) {
       const auto o = std::find_if(orders.begin(), orders.end(),
                                   [&](const OrderInfo& x) { return x.order_id == t.order_id; });
       if (o == orders.end()) continue;  // an order older than the window: not ours to report
-      FillReceived f;
-      f.account = account_;
-      f.instrument = instrument;
+      FillReceived f = fill_of(t, account_, instrument);
       f.client_order_id = o->client_order_id;
-      (void)f.trade_id.assign(std::to_string(t.id));
-      f.side = t.side;
-      f.price = t.price;
-      f.quantity = t.quantity;
-      f.fee = t.commission;
-      f.fee_asset = t.commission_asset;
-      f.liquidity = t.is_maker ? Liquidity::kMaker : Liquidity::kTaker;
       ev.emplace_back(f);
       emit(ev, t.order_id, 0, ms_to_ns(t.time));
     }

@@ -1,6 +1,9 @@
 #include "oms/connectors/secrets/secret_store.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <stdexcept>
 
 namespace oms::secrets {
 namespace {
@@ -39,6 +42,22 @@ Result<Unit, SecretError> check_secret_name(std::string_view name) {
   auto r = secret_name(name.substr(0, a), name.substr(a + 1, b - a - 1), name.substr(b + 1));
   if (!r) return Unexpected(std::move(r).error());
   return Unit{};
+}
+
+std::string random_key_text(std::size_t n) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::string out;
+  out.reserve(n);
+  while (out.size() < n) {
+    unsigned char bytes[64];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
+    // 248 = 4 x 62: bytes at or above it are dropped, so every character is equally likely.
+    for (const unsigned char b : bytes) {
+      if (b < 248 && out.size() < n) out += kAlphabet[b % 62U];
+    }
+  }
+  return out;
 }
 
 std::string fingerprint(const SecureBuffer& api_key) {

@@ -30,6 +30,10 @@ struct ApiCredentials {
 // identifies which key is installed without revealing it.
 [[nodiscard]] std::string fingerprint(const SecureBuffer& api_key);
 
+// n random characters of [A-Za-z0-9] from OpenSSL's RAND_bytes (paper API keys and secrets,
+// like the venue's own 64-character keys). Throws std::runtime_error when RAND_bytes fails.
+[[nodiscard]] std::string random_key_text(std::size_t n);
+
 class SecretStore {
  public:
   virtual ~SecretStore() = default;
