@@ -1,4 +1,3 @@
-#include <cctype>
 #include <doctest/doctest.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
@@ -8,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>

@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "server_common.hpp"
+
 namespace oms::net {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -99,12 +101,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void serve() {
     auto& req = parser_->get();
-    HttpRequest in;
-    in.method = std::string(req.method_string());
-    in.target = std::string(req.target());
-    for (const auto& f : req)
-      in.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-    in.body = std::move(req.body());
+    HttpRequest in = detail::to_request(req);
 
     const bool head = req.method() == http::verb::head;
     HttpResponse out;
@@ -247,18 +244,7 @@ HttpServer::~HttpServer() {
 void HttpServer::start() {
   if (impl_->started) throw std::logic_error("HttpServer::start called twice");
   const auto& cfg = impl_->shared->cfg;
-  const std::string where = cfg.bind_address + ":" + std::to_string(cfg.port);
-  error_code ec;
-  const auto address = asio::ip::make_address(cfg.bind_address, ec);
-  if (ec) throw std::runtime_error("http server: bad bind address '" + cfg.bind_address + "'");
-  const tcp::endpoint endpoint(address, cfg.port);
-  auto& acc = impl_->acceptor;
-  acc.open(endpoint.protocol(), ec);
-  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acc.bind(endpoint, ec);
-  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) throw std::runtime_error("http server: cannot listen on " + where + ": " + ec.message());
-  impl_->port = acc.local_endpoint().port();
+  impl_->port = detail::listen_on(impl_->acceptor, cfg.bind_address, cfg.port, "http server");
   impl_->started = true;
   impl_->accept();
   const unsigned n = cfg.threads == 0 ? 1U : cfg.threads;

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "server_common.hpp"
 #include "tls_context.hpp"
 
 namespace oms::net {
@@ -256,12 +257,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         return;
       }
     }
-    HttpRequest in;
-    in.method = std::string(req.method_string());
-    in.target = std::string(req.target());
-    for (const auto& f : req)
-      in.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-    in.body = std::move(req.body());
+    HttpRequest in = detail::to_request(req);
 
     HttpResponse out;
     if (websocket::is_upgrade(req)) {
@@ -367,18 +363,7 @@ void HttpsServer::add_websocket(std::string path, WsHandler handler) {
 void HttpsServer::start() {
   if (impl_->started) throw std::logic_error("HttpsServer::start called twice");
   const auto& cfg = impl_->shared->cfg;
-  const std::string where = cfg.bind_address + ":" + std::to_string(cfg.port);
-  error_code ec;
-  const auto address = asio::ip::make_address(cfg.bind_address, ec);
-  if (ec) throw std::runtime_error("https server: bad bind address '" + cfg.bind_address + "'");
-  const tcp::endpoint endpoint(address, cfg.port);
-  auto& acc = impl_->acceptor;
-  acc.open(endpoint.protocol(), ec);
-  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acc.bind(endpoint, ec);
-  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) throw std::runtime_error("https server: cannot listen on " + where + ": " + ec.message());
-  impl_->port = acc.local_endpoint().port();
+  impl_->port = detail::listen_on(impl_->acceptor, cfg.bind_address, cfg.port, "https server");
   impl_->started = true;
   {
     std::lock_guard lock(impl_->shared->gate);
