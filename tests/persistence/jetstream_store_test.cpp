@@ -242,6 +242,17 @@ TEST_CASE("3-node cluster with R3 streams: a node killed during publishing loses
   REQUIRE_MESSAGE(third, why);
   REQUIRE(done.wait_for(kCount, 120s));
   CHECK_MESSAGE(done.failed == 0, (done.errors.empty() ? std::string() : done.errors.front()));
+  // Reading needs a consumer, which the cluster can only create once it has a meta leader
+  // again: after the kill that election may still run (seconds on a loaded 2-core machine).
+  // Wait for it (bounded), then read everything back.
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  for (;;) {
+    const auto probe = (*store)->read(ReadRequest{"ACCOUNT_binance_main", 1, 1, {}},
+                                      [](const StoredRecord&) { return true; });
+    if (probe.ok()) break;
+    REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, probe.error().message);
+    std::this_thread::sleep_for(500ms);
+  }
   const auto back = read_all(**store, "ACCOUNT_binance_main");
   std::set<EventId> unique(back.ids.begin(), back.ids.end());
   CHECK(back.sequences.size() == kCount);
