@@ -21,7 +21,6 @@ grpc::StatusCode code_of(ApiStatus s) {
     case ApiStatus::kResourceExhausted: return grpc::StatusCode::RESOURCE_EXHAUSTED;
     case ApiStatus::kInvalidArgument: return grpc::StatusCode::INVALID_ARGUMENT;
     case ApiStatus::kUnavailable: return grpc::StatusCode::UNAVAILABLE;
-    case ApiStatus::kUnimplemented: return grpc::StatusCode::UNIMPLEMENTED;
   }
   return grpc::StatusCode::INTERNAL;
 }

@@ -58,7 +58,6 @@ enum class ApiStatus : std::uint8_t {
   kResourceExhausted,
   kInvalidArgument,
   kUnavailable,
-  kUnimplemented,
 };
 struct ApiError {
   ApiStatus status = ApiStatus::kInvalidArgument;
