@@ -381,9 +381,12 @@ void Daemon::revalue() {
       if (ins.market == Market::kSpot && ins.symbol.quote == "USDT") usdt_marks[ins.symbol.base] = mid;
     }
   }
-  for (const auto& a : accounts_) {
+  std::vector<actors::AccountViewPtr> views(accounts_.size());
+  for (std::size_t i = 0; i < accounts_.size(); ++i) {
+    const auto& a = accounts_[i];
     auto v = runtime_->view(a.id, 2s);
     if (!v) continue;
+    views[i] = *v;
     Decimal equity;
     for (const auto& b : (*v)->balances) {
       const auto total = b.free.add(b.locked);
@@ -402,6 +405,13 @@ void Daemon::revalue() {
     }
     runtime_->equity(a.id, equity);
   }
+  std::lock_guard lock(views_mutex_);
+  views_ = std::move(views);
+}
+
+actors::AccountViewPtr Daemon::latest_view(std::size_t index) const {
+  std::lock_guard lock(views_mutex_);
+  return index < views_.size() ? views_[index] : nullptr;
 }
 
 void Daemon::stop() {

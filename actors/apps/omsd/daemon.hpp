@@ -74,6 +74,9 @@ class Daemon {
   // equity to risk (the leverage cap). Runs every second on its own thread; start() runs it once
   // after the accounts' first balances are in.
   void revalue();
+  // The view revalue() took of accounts()[index] (null when the account actor did not answer):
+  // health and metrics read it rather than asking every account again.
+  [[nodiscard]] actors::AccountViewPtr latest_view(std::size_t index) const;
 
  private:
   void load_instruments();
@@ -102,6 +105,8 @@ class Daemon {
   std::mutex marks_mutex_;
   std::map<std::uint32_t, Decimal> marks_;  // last mid sent to risk, per instrument
   bool started_ = false;
+  mutable std::mutex views_mutex_;
+  std::vector<actors::AccountViewPtr> views_;  // by accounts_ index, from revalue()
   std::mutex valuation_mutex_;
   std::condition_variable valuation_cv_;
   bool stopping_ = false;

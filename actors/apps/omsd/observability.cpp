@@ -155,14 +155,14 @@ void Observability::refresh() {
       }
     }
     if (md > 0) h.mark_market_data_at(md);
-    auto view = daemon_.runtime().view(a.id, 2s);
+    const auto view = daemon_.latest_view(i);
     if (!view) {
-      h.set_error("view: " + view.error());
+      h.set_error("account actor did not answer its last view request");
       continue;
     }
     AccountFigures f;
     std::int64_t open = 0;
-    for (const auto& o : (*view)->orders) {
+    for (const auto& o : view->orders) {
       const auto st = o.core.status();
       ++f.orders_by_status[std::string(enum_name(st))];
       f.fills += o.core.trade_ids().size();
@@ -176,7 +176,7 @@ void Observability::refresh() {
         ++open;
       }
     }
-    f.events_committed = (*view)->events_committed;
+    f.events_committed = view->events_committed;
     h.set_open_orders(open);
     figures.emplace(a.name, std::move(f));
   }
