@@ -227,6 +227,30 @@ void BinanceAccount::do_query(InstrumentId instrument, const ClientOrderIdText& 
     spdlog::warn("binance account {} query: {}", account_.value, p.error().message);
     return;
   }
+  // Fills the stream delivered while nobody listened (a restart, a reconnect) are not in the
+  // status: fetch the order's trades and report each with the stream's report id, so a fill
+  // already known is kept once and a missed one is not lost. Fills first, then the status.
+  if (info.executed_qty.is_positive() && info.order_id != 0) {
+    HistoryQuery q;
+    q.order_id = info.order_id;
+    std::vector<AccountTrade> trades;
+    bool fetched = false;
+    if (auto treq = trades_req(*in, q)) {
+      auto tr = send(*treq, "order trades");
+      fetched = tr && parse_account_trades(parser, tr->body, trades).ok();
+    }
+    if (!fetched) {
+      spdlog::warn("binance account {} query {}: the order's trades not fetched", account_.value,
+                   cid.view());
+    }
+    for (const auto& t : trades) {
+      if (t.order_id != info.order_id) continue;
+      FillReceived f = fill_of(t, account_, instrument);
+      f.client_order_id = cid;
+      std::vector<EventPayload> fill{f};
+      emit(fill, t.order_id, 0, ms_to_ns(t.time));
+    }
+  }
   events.emplace_back(reconciled(info, account_, instrument, futures()));
   emit(events, info.order_id, serial, ms_to_ns(info.time));
 }

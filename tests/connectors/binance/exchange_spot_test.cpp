@@ -203,10 +203,19 @@ TEST_CASE("spot place: error body -2010 becomes OrderRejected with the venue cod
         "new order: HTTP 400 code -2010 Account has insufficient balance for requested action.");
 }
 
-TEST_CASE("spot: a lost ack gives no report; the query by client id then answers the state") {
+TEST_CASE("spot: a lost ack gives no report; the query by client id then answers the state "
+          "and the order's fills") {
   Fixture f;
   f.venue.script([](const Recorded& r) {
     if (r.method == "POST") return net::HttpResponse{};  // status 0: drop, no answer
+    if (r.path == "/api/v3/myTrades") {  // the order has executed: its trades are asked for
+      CHECK(r.param("orderId") == "1234");
+      CHECK(r.signature_ok);
+      return json(200, R"([{"symbol":"BTCUSDT","id":28457,"orderId":1234,"orderListId":-1,
+        "price":"61837.63000000","qty":"0.00100000","quoteQty":"61.83763000",
+        "commission":"0.00000100","commissionAsset":"BTC","time":1507725176597,
+        "isBuyer":true,"isMaker":false,"isBestMatch":true}])");
+    }
     CHECK(r.param("origClientOrderId") == "C1000300000000000000000d4");
     CHECK(r.signature_ok);
     return json(200, R"({"symbol":"BTCUSDT","orderId":1234,"orderListId":-1,
@@ -220,10 +229,16 @@ TEST_CASE("spot: a lost ack gives no report; the query by client id then answers
   ex.place(limit_buy("C1000300000000000000000d4"));
   REQUIRE(f.venue.wait_requests("/api/v3/order", 1));
   ex.query(kBtc, cid_text("C1000300000000000000000d4"));  // what the ack timeout does
-  REQUIRE(f.reports.wait(1));
+  REQUIRE(f.reports.wait(2));
   const auto rep = f.reports.all();
-  REQUIRE(rep.size() == 1);  // nothing from the lost place
-  const auto& s = as<OrderStatusReconciled>(rep[0]);
+  REQUIRE(rep.size() == 2);  // nothing from the lost place: its fill, then its status
+  const auto& fill = as<FillReceived>(rep[0]);
+  CHECK(fill.client_order_id.view() == "C1000300000000000000000d4");
+  CHECK(fill.trade_id.view() == "28457");
+  CHECK(fill.quantity == "0.001"_d);
+  CHECK(fill.price == "61837.63"_d);
+  CHECK(fill.fee == "0.000001"_d);
+  const auto& s = as<OrderStatusReconciled>(rep[1]);
   CHECK(s.client_order_id.view() == "C1000300000000000000000d4");
   CHECK(s.venue_order_id.view() == "1234");
   CHECK(s.status == OrderStatus::kPartiallyFilled);
