@@ -140,7 +140,7 @@ void bench_core_throughput(benchmark::State& state) {
                                                    s.client_order_id, s.side, s.order_type,
                                                    s.tif, s.price, s.stop_price, s.quantity,
                                                    s.reduce_only});
-    const auto b = order.apply(oms::OrderSendRequested{s.client_order_id});
+    const auto b = order.apply(oms::OrderSendRequested{{}, {}, s.client_order_id});
     if (!a || !b) ++failed;
     core.on_order_opened(s.account, s.strategy, s.instrument);
     core.on_order_closed(s.account, s.strategy, s.instrument);

@@ -120,45 +120,50 @@ Balance& AccountCore::balance_slot(Market market, const AssetCode& asset) {
   return balances_.back();
 }
 
-Result<Unit, AccountError> AccountCore::change(std::span<const Delta> deltas,
-                                               const ClientOrderIdText& order,
-                                               InstrumentId instrument) {
-  // Merge by (market, asset), then check every balance, then commit.
-  std::array<Delta, kMaxDeltas> merged{};
-  std::size_t n = 0;
+Result<AccountCore::Plan, AccountError> AccountCore::plan(std::span<const Delta> deltas,
+                                                         const ClientOrderIdText& order,
+                                                         InstrumentId instrument) const {
+  // Merge by (market, asset), then check every balance.
+  Plan p;
   for (const Delta& d : deltas) {
     if (d.free_raw == 0 && d.locked_raw == 0) continue;
-    auto* it =
-        std::find_if(merged.begin(), merged.begin() + static_cast<std::ptrdiff_t>(n),
-                     [&](const Delta& m) { return m.market == d.market && m.asset == d.asset; });
-    if (it == merged.begin() + static_cast<std::ptrdiff_t>(n)) {
-      merged[n++] = d;
+    auto* it = std::find_if(p.merged.begin(), p.merged.begin() + static_cast<std::ptrdiff_t>(p.n),
+                            [&](const Delta& m) { return m.market == d.market && m.asset == d.asset; });
+    if (it == p.merged.begin() + static_cast<std::ptrdiff_t>(p.n)) {
+      p.merged[p.n++] = d;
     } else if (__builtin_add_overflow(it->free_raw, d.free_raw, &it->free_raw) ||
                __builtin_add_overflow(it->locked_raw, d.locked_raw, &it->locked_raw)) {
       return Unexpected{error(AccountErrorCode::kArithmetic, instrument)};
     }
   }
-  std::array<std::int64_t, kMaxDeltas> free_after{}, locked_after{};
-  for (std::size_t i = 0; i < n; ++i) {
-    const Balance* b = find_balance(merged[i].market, merged[i].asset);
+  for (std::size_t i = 0; i < p.n; ++i) {
+    const Balance* b = balance(p.merged[i].market, p.merged[i].asset);
     const std::int64_t f = b ? b->free.raw() : 0, l = b ? b->locked.raw() : 0;
-    if (__builtin_add_overflow(f, merged[i].free_raw, &free_after[i]) ||
-        __builtin_add_overflow(l, merged[i].locked_raw, &locked_after[i]))
+    if (__builtin_add_overflow(f, p.merged[i].free_raw, &p.free_after[i]) ||
+        __builtin_add_overflow(l, p.merged[i].locked_raw, &p.locked_after[i]))
       return Unexpected{error(AccountErrorCode::kArithmetic, instrument)};
-    if (free_after[i] < 0 || locked_after[i] < 0) {
+    if (p.free_after[i] < 0 || p.locked_after[i] < 0) {
       AccountError e = error(AccountErrorCode::kInsufficientBalance, instrument);
-      e.asset = merged[i].asset;
+      e.asset = p.merged[i].asset;
       e.client_order_id = order;
-      const bool on_free = free_after[i] < 0;
+      const bool on_free = p.free_after[i] < 0;
       e.have = Decimal::from_raw(on_free ? f : l);
-      e.need = Decimal::from_raw(on_free ? -merged[i].free_raw : -merged[i].locked_raw);
+      e.need = Decimal::from_raw(on_free ? -p.merged[i].free_raw : -p.merged[i].locked_raw);
       return Unexpected{e};
     }
   }
-  for (std::size_t i = 0; i < n; ++i) {
-    Balance& b = balance_slot(merged[i].market, merged[i].asset);
-    b.free = Decimal::from_raw(free_after[i]);
-    b.locked = Decimal::from_raw(locked_after[i]);
+  return p;
+}
+
+Result<Unit, AccountError> AccountCore::change(std::span<const Delta> deltas,
+                                               const ClientOrderIdText& order,
+                                               InstrumentId instrument) {
+  auto p = plan(deltas, order, instrument);
+  if (!p) return Unexpected{p.error()};
+  for (std::size_t i = 0; i < p->n; ++i) {
+    Balance& b = balance_slot(p->merged[i].market, p->merged[i].asset);
+    b.free = Decimal::from_raw(p->free_after[i]);
+    b.locked = Decimal::from_raw(p->locked_after[i]);
   }
   return Unit{};
 }
@@ -186,42 +191,56 @@ OrderLock* AccountCore::find_order(const ClientOrderIdText& id) noexcept {
   return nullptr;
 }
 
-Result<Unit, AccountError> AccountCore::on(const OrderSubmitted& e) {
+Result<AccountCore::SubmitPlan, AccountError> AccountCore::plan_submit(
+    const OrderSubmitted& e) const {
   const InstrumentAssets* inst = instruments_->find(e.instrument);
   if (inst == nullptr || inst->market == Market::kCoinm)
     return Unexpected{error(AccountErrorCode::kUnknownInstrument, e.instrument)};
   if (!e.quantity.is_positive() || e.price.is_negative() ||
       (has_limit_price(e.order_type) && !e.price.is_positive()))
     return Unexpected{error(AccountErrorCode::kInvalidEvent, e.instrument)};
-  if (find_order(e.client_order_id) != nullptr) {
+  for (const OrderLock& o : orders_) {
+    if (o.client_order_id != e.client_order_id) continue;
     AccountError err = error(AccountErrorCode::kDuplicateOrder, e.instrument);
     err.client_order_id = e.client_order_id;
     return Unexpected{err};
   }
-  OrderLock lock{e.client_order_id,
-                 e.instrument,
-                 e.side,
-                 PositionSide::kBoth,
-                 false,
-                 {},
-                 e.quantity,
-                 {},
-                 {},
-                 {}};
+  SubmitPlan p;
+  p.lock = OrderLock{e.client_order_id, e.instrument, e.side, PositionSide::kBoth, false, {},
+                     e.quantity, {}, {}, {}};
   if (inst->market == Market::kSpot) {
     if (e.side == Side::kBuy) {
-      lock.lock_price = e.price;  // zero for a market buy without a price: locks nothing
+      p.lock.lock_price = e.price;  // zero for a market buy without a price: locks nothing
       auto amount = e.price.mul(e.quantity, Rounding::kUp);
       if (!amount) return Unexpected{error(AccountErrorCode::kArithmetic, e.instrument)};
-      lock.locked = *amount;
+      p.lock.locked = *amount;
     } else {
-      lock.locked = e.quantity;
+      p.lock.locked = e.quantity;
     }
     const AssetCode& asset = e.side == Side::kBuy ? inst->quote : inst->base;
-    const Delta d{Market::kSpot, asset, -lock.locked.raw(), lock.locked.raw()};
-    if (auto r = change({&d, 1}, e.client_order_id, e.instrument); !r) return r;
+    const Delta d{Market::kSpot, asset, -p.lock.locked.raw(), p.lock.locked.raw()};
+    auto balances = plan({&d, 1}, e.client_order_id, e.instrument);
+    if (!balances) return Unexpected{balances.error()};
+    p.balances = *balances;
   }
-  orders_.push_back(lock);
+  return p;
+}
+
+Result<Unit, AccountError> AccountCore::check_submit(const OrderSubmitted& e) const {
+  auto p = plan_submit(e);
+  if (!p) return Unexpected{p.error()};
+  return Unit{};
+}
+
+Result<Unit, AccountError> AccountCore::on(const OrderSubmitted& e) {
+  auto p = plan_submit(e);
+  if (!p) return Unexpected{p.error()};
+  for (std::size_t i = 0; i < p->balances.n; ++i) {
+    Balance& b = balance_slot(p->balances.merged[i].market, p->balances.merged[i].asset);
+    b.free = Decimal::from_raw(p->balances.free_after[i]);
+    b.locked = Decimal::from_raw(p->balances.locked_after[i]);
+  }
+  orders_.push_back(p->lock);
   return Unit{};
 }
 

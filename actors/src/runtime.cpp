@@ -235,7 +235,6 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
     sessions_.push_back(spawn_session_actor(*system_, a.session));
     c.session = sessions_.back();
     c.risk = risk_;
-    c.order_actors = options_.order_actors_per_account;
     c.snapshot_every = options_.snapshot_every;
     c.snapshot_interval = options_.snapshot_interval;
     c.ack_timeout = options_.ack_timeout;

@@ -123,7 +123,7 @@ OrderCore run(std::initializer_list<OrderEvent> events) {
 
 // Events that drive a fresh core (quantity 1) into each state, in OrderStatus order.
 std::vector<OrderEvent> path_to(S s) {
-  const OrderEvent sub = submit(), send = OrderSendRequested{kId}, ack = accepted();
+  const OrderEvent sub = submit(), send = OrderSendRequested{{}, {}, kId}, ack = accepted();
   switch (s) {
     case S::kInitialized:
       return {};
@@ -138,19 +138,19 @@ std::vector<OrderEvent> path_to(S s) {
     case S::kFilled:
       return {sub, send, ack, fill("t1", "1"_d, "100"_d)};
     case S::kPendingCancel:
-      return {sub, send, ack, OrderCancelRequested{kId}};
+      return {sub, send, ack, OrderCancelRequested{{}, {}, kId}};
     case S::kCanceled:
-      return {sub, send, ack, OrderCancelRequested{kId}, canceled("0"_d)};
+      return {sub, send, ack, OrderCancelRequested{{}, {}, kId}, canceled("0"_d)};
     case S::kPendingAmend:
-      return {sub, send, ack, OrderAmendRequested{kId}};
+      return {sub, send, ack, OrderAmendRequested{{}, {}, kId, {}, {}}};
     case S::kAmended:
-      return {sub, send, ack, OrderAmendRequested{kId}, amended("99"_d, "1"_d)};
+      return {sub, send, ack, OrderAmendRequested{{}, {}, kId, {}, {}}, amended("99"_d, "1"_d)};
     case S::kRejected:
       return {sub, send, rejected()};
     case S::kExpired:
       return {sub, send, ack, expired("0"_d)};
     case S::kUnknown:
-      return {sub, send, OrderAckTimedOut{kId}};
+      return {sub, send, OrderAckTimedOut{{}, {}, kId}};
   }
   return {};
 }
@@ -161,7 +161,7 @@ OrderEvent sample(K k) {
     case K::kSubmitted:
       return submit();
     case K::kSendRequested:
-      return OrderSendRequested{kId};
+      return OrderSendRequested{{}, {}, kId};
     case K::kAccepted:
       return accepted();
     case K::kRejected:
@@ -171,13 +171,13 @@ OrderEvent sample(K k) {
     case K::kFilled:
       return filled("1"_d);
     case K::kCancelRequested:
-      return OrderCancelRequested{kId};
+      return OrderCancelRequested{{}, {}, kId};
     case K::kCanceled:
       return canceled("0"_d);
     case K::kCancelRejected:
       return cancel_rejected();
     case K::kAmendRequested:
-      return OrderAmendRequested{kId};
+      return OrderAmendRequested{{}, {}, kId, {}, {}};
     case K::kAmended:
       return amended("101"_d, "1"_d);
     case K::kAmendRejected:
@@ -185,7 +185,7 @@ OrderEvent sample(K k) {
     case K::kExpired:
       return expired("0"_d);
     case K::kAckTimedOut:
-      return OrderAckTimedOut{kId};
+      return OrderAckTimedOut{{}, {}, kId};
   }
   return submit();
 }
@@ -254,7 +254,7 @@ TEST_CASE("apply follows the table for every pair; invalid pairs change nothing"
 }
 
 TEST_CASE("submit, ack, partial fills, filled: exact cum and avg") {
-  OrderCore core = run({submit("0.5"_d, "61840"_d), OrderSendRequested{kId}, accepted()});
+  OrderCore core = run({submit("0.5"_d, "61840"_d), OrderSendRequested{{}, {}, kId}, accepted()});
   CHECK(core.status() == S::kAccepted);
   CHECK(core.venue_order_id().view() == "8389765432");
   CHECK(core.leaves_qty() == "0.5"_d);
@@ -285,21 +285,21 @@ TEST_CASE("submit, ack, partial fills, filled: exact cum and avg") {
 }
 
 TEST_CASE("avg price rounds half-even from the exact notional") {
-  OrderCore core = run({submit("1"_d), OrderSendRequested{kId}, accepted(),
+  OrderCore core = run({submit("1"_d), OrderSendRequested{{}, {}, kId}, accepted(),
                         fill("a", "0.1"_d, "1"_d), fill("b", "0.2"_d, "2"_d)});
   // 0.5 / 0.3 = 1.666666666... -> 1.66666667; the notional stays exact (0.5 at 1e-16).
   CHECK(core.avg_price().to_string() == "1.66666667");
   CHECK((core.notional_e16() == static_cast<Int128>(5) * 1'000'000'000'000'000));
   // 0.00000001 @ 1 + 0.00000001 @ 1.00000001 = avg 1.000000005: a tie, rounds to even.
   OrderCore tie =
-      run({submit("1"_d), OrderSendRequested{kId}, accepted(), fill("a", "0.00000001"_d, "1"_d),
+      run({submit("1"_d), OrderSendRequested{{}, {}, kId}, accepted(), fill("a", "0.00000001"_d, "1"_d),
            fill("b", "0.00000001"_d, "1.00000001"_d)});
   CHECK(tie.avg_price().to_string() == "1");
 }
 
 TEST_CASE("duplicate trade id is ignored and changes nothing") {
   OrderCore core =
-      run({submit(), OrderSendRequested{kId}, accepted(), fill("t1", "0.4"_d, "100"_d)});
+      run({submit(), OrderSendRequested{{}, {}, kId}, accepted(), fill("t1", "0.4"_d, "100"_d)});
   const OrderCore before = core;
   const auto r = core.apply(fill("t1", "0.4"_d, "100"_d));
   REQUIRE(r.ok());
@@ -314,7 +314,7 @@ TEST_CASE("duplicate trade id is ignored and changes nothing") {
 
 TEST_CASE("overfill is raised with the numbers, not absorbed") {
   OrderCore core =
-      run({submit(), OrderSendRequested{kId}, accepted(), fill("t1", "0.6"_d, "100"_d)});
+      run({submit(), OrderSendRequested{{}, {}, kId}, accepted(), fill("t1", "0.6"_d, "100"_d)});
   const OrderCore before = core;
   auto r = core.apply(fill("t2", "0.5"_d, "100"_d));
   REQUIRE_FALSE(r.ok());
@@ -337,7 +337,7 @@ TEST_CASE("overfill is raised with the numbers, not absorbed") {
 }
 
 TEST_CASE("fill after cancel request still counts") {
-  OrderCore core = run({submit(), OrderSendRequested{kId}, accepted(), OrderCancelRequested{kId}});
+  OrderCore core = run({submit(), OrderSendRequested{{}, {}, kId}, accepted(), OrderCancelRequested{{}, {}, kId}});
   REQUIRE(core.apply(fill("t1", "0.4"_d, "100"_d)).ok());
   CHECK(core.status() == S::kPendingCancel);  // the cancel is still in flight
   CHECK(core.cum_qty() == "0.4"_d);
@@ -348,21 +348,21 @@ TEST_CASE("fill after cancel request still counts") {
   CHECK(core.cum_qty() == "0.4"_d);
 
   SUBCASE("the fill wins the race; the cancel reject that follows is absorbed") {
-    OrderCore c = run({submit(), OrderSendRequested{kId}, accepted(), OrderCancelRequested{kId},
+    OrderCore c = run({submit(), OrderSendRequested{{}, {}, kId}, accepted(), OrderCancelRequested{{}, {}, kId},
                        fill("t1", "1"_d, "100"_d)});
     CHECK(c.status() == S::kFilled);
     REQUIRE(c.apply(cancel_rejected()).ok());
     CHECK(c.status() == S::kFilled);
   }
   SUBCASE("cancel refused after a partial fill returns to partially filled") {
-    OrderCore c = run({submit(), OrderSendRequested{kId}, accepted(), OrderCancelRequested{kId},
+    OrderCore c = run({submit(), OrderSendRequested{{}, {}, kId}, accepted(), OrderCancelRequested{{}, {}, kId},
                        fill("t1", "0.25"_d, "100"_d), cancel_rejected()});
     CHECK(c.status() == S::kPartiallyFilled);
     REQUIRE(c.last_error().has_value());
     CHECK(c.last_error()->venue_code == -2011);
   }
   SUBCASE("a fill reported after the cancel ack counts for the position") {
-    OrderCore c = run({submit(), OrderSendRequested{kId}, accepted(), OrderCancelRequested{kId},
+    OrderCore c = run({submit(), OrderSendRequested{{}, {}, kId}, accepted(), OrderCancelRequested{{}, {}, kId},
                        canceled("0.3"_d)});
     CHECK(c.fill_gap() == "0.3"_d);
     REQUIRE(c.apply(fill("t9", "0.3"_d, "100"_d)).ok());
@@ -373,7 +373,7 @@ TEST_CASE("fill after cancel request still counts") {
 }
 
 TEST_CASE("ack timeout goes to unknown; only the venue resolves it") {
-  const OrderCore unknown = run({submit(), OrderSendRequested{kId}, OrderAckTimedOut{kId}});
+  const OrderCore unknown = run({submit(), OrderSendRequested{{}, {}, kId}, OrderAckTimedOut{{}, {}, kId}});
   CHECK(unknown.status() == S::kUnknown);
 
   SUBCASE("status query says filled; the fills follow") {
@@ -420,8 +420,8 @@ TEST_CASE("ack timeout goes to unknown; only the venue resolves it") {
 }
 
 TEST_CASE("amend flow") {
-  OrderCore core = run({submit(), OrderSendRequested{kId}, accepted(), fill("t1", "0.4"_d, "100"_d),
-                        OrderAmendRequested{kId}});
+  OrderCore core = run({submit(), OrderSendRequested{{}, {}, kId}, accepted(), fill("t1", "0.4"_d, "100"_d),
+                        OrderAmendRequested{{}, {}, kId, {}, {}}});
   CHECK(core.status() == S::kPendingAmend);
   REQUIRE(core.apply(amended("101"_d, "2"_d)).ok());
   CHECK(core.status() == S::kAmended);
@@ -429,7 +429,7 @@ TEST_CASE("amend flow") {
   CHECK(core.quantity() == "2"_d);
   CHECK(core.leaves_qty() == "1.6"_d);
 
-  REQUIRE(core.apply(OrderAmendRequested{kId}).ok());
+  REQUIRE(core.apply(OrderAmendRequested{{}, {}, kId, {}, {}}).ok());
   const OrderCore pending = core;
   const auto r = core.apply(amended("101"_d, "0.3"_d));  // below what already filled
   REQUIRE_FALSE(r.ok());
@@ -446,7 +446,7 @@ TEST_CASE("amend flow") {
 }
 
 TEST_CASE("reject: the order is dead and stays dead") {
-  OrderCore core = run({submit(), OrderSendRequested{kId}, rejected()});
+  OrderCore core = run({submit(), OrderSendRequested{{}, {}, kId}, rejected()});
   CHECK(core.status() == S::kRejected);
   CHECK(core.leaves_qty() == "0"_d);
   REQUIRE(core.last_error().has_value());
@@ -465,7 +465,7 @@ TEST_CASE("reject: the order is dead and stays dead") {
 }
 
 TEST_CASE("expire after a partial fill; a late fill still counts") {
-  OrderCore core = run({submit(), OrderSendRequested{kId}, accepted(), fill("t1", "0.3"_d, "100"_d),
+  OrderCore core = run({submit(), OrderSendRequested{{}, {}, kId}, accepted(), fill("t1", "0.3"_d, "100"_d),
                         expired("0.5"_d)});
   CHECK(core.status() == S::kExpired);
   CHECK(core.leaves_qty() == "0"_d);
@@ -477,7 +477,7 @@ TEST_CASE("expire after a partial fill; a late fill still counts") {
 }
 
 TEST_CASE("an event for another client order id is refused") {
-  OrderCore core = run({submit(), OrderSendRequested{kId}});
+  OrderCore core = run({submit(), OrderSendRequested{{}, {}, kId}});
   const OrderCore before = core;
   OrderAccepted other = accepted();
   other.client_order_id = "C1000a0001000100000000002";
@@ -492,16 +492,16 @@ TEST_CASE("an event for another client order id is refused") {
 TEST_CASE("from_events rebuilds the live state") {
   const std::vector<OrderEvent> events{
       submit("2"_d, "61840"_d),
-      OrderSendRequested{kId},
-      OrderAckTimedOut{kId},
+      OrderSendRequested{{}, {}, kId},
+      OrderAckTimedOut{{}, {}, kId},
       fill("t1", "0.3"_d, "61837.63"_d),
       accepted(),
       fill("t1", "0.3"_d, "61837.63"_d),  // duplicate
-      OrderCancelRequested{kId},
+      OrderCancelRequested{{}, {}, kId},
       fill("t2", "0.2"_d, "61837.64"_d),
       fill("t3", "5"_d, "1"_d),  // overfill: refused live, refused in replay
       cancel_rejected(),
-      OrderAmendRequested{kId},
+      OrderAmendRequested{{}, {}, kId, {}, {}},
       amended("61850"_d, "1"_d),
       partially_filled("0.5"_d),
       fill("t4", "0.5"_d, "61850"_d)};
@@ -538,21 +538,21 @@ OrderEvent random_event(std::mt19937_64& rng) {
     case 3:
       return accepted();
     case 4:
-      return OrderCancelRequested{kId};
+      return OrderCancelRequested{{}, {}, kId};
     case 5:
       return canceled(cums[pick(3)]);
     case 6:
       return pick(2) ? OrderEvent{cancel_rejected()} : OrderEvent{amend_rejected()};
     case 7:
-      return pick(2) ? OrderEvent{OrderAmendRequested{kId}} : OrderEvent{amended("99"_d, "1"_d)};
+      return pick(2) ? OrderEvent{OrderAmendRequested{{}, {}, kId, {}, {}}} : OrderEvent{amended("99"_d, "1"_d)};
     case 8:
-      return pick(2) ? OrderEvent{expired(cums[pick(3)])} : OrderEvent{OrderAckTimedOut{kId}};
+      return pick(2) ? OrderEvent{expired(cums[pick(3)])} : OrderEvent{OrderAckTimedOut{{}, {}, kId}};
     case 9:
       return reconciled(statuses[pick(statuses.size())], cums[pick(3)]);
     case 10:
       return pick(2) ? OrderEvent{partially_filled(cums[pick(2)])} : OrderEvent{filled("1"_d)};
     default:
-      return pick(8) ? OrderEvent{OrderSendRequested{kId}} : OrderEvent{rejected()};
+      return pick(8) ? OrderEvent{OrderSendRequested{{}, {}, kId}} : OrderEvent{rejected()};
   }
 }
 

@@ -123,7 +123,6 @@ int main(int argc, char** argv) {
                             seed, dir / ("venue-" + std::to_string(a) + ".log"), AccountId(a))});
   }
   actors::RuntimeOptions options;
-  options.order_actors_per_account = 8;
   options.snapshot_every = 25;  // snapshots happen during the run, so restarts load them
   options.ack_timeout = 200ms;
   auto risk = std::make_shared<actors::RiskCore>(2, 1, 2);

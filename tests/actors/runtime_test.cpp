@@ -40,7 +40,6 @@ struct Desk {
     venue_a = std::make_shared<oms::testkit::ScriptedVenue>(seed, tmp.path() / "venue-a", AccountId(0));
     venue_b = std::make_shared<oms::testkit::ScriptedVenue>(seed, tmp.path() / "venue-b", AccountId(1));
     actors::RuntimeOptions o;
-    o.order_actors_per_account = 4;
     o.ack_timeout = 100ms;
     rt = std::make_unique<actors::Runtime>(o, directory, table, *journal, nullptr, &snapshots,
                                            std::make_shared<actors::RiskCore>(2, 1, 2),
@@ -310,7 +309,6 @@ TEST_CASE("runtime: kill switches and strategy states survive a restart of the r
   REQUIRE(j.ok());
   d2.journal = std::move(j).value();
   actors::RuntimeOptions o;
-  o.order_actors_per_account = 4;
   d2.rt = std::make_unique<actors::Runtime>(o, d2.directory, d2.table, *d2.journal, nullptr, nullptr,
                                             std::make_shared<actors::RiskCore>(2, 1, 2),
                                             std::vector<actors::RuntimeAccount>{

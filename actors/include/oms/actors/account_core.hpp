@@ -151,6 +151,10 @@ class AccountCore {
   [[nodiscard]] static AccountCore from_events(AccountId id, const InstrumentTable& instruments,
                                                std::span<const Event> events);
 
+  // Would OrderSubmitted be folded (instrument known, figures valid, not a duplicate, the lock
+  // covered by the free balance)? The same checks apply() runs, without changing anything.
+  [[nodiscard]] Result<Unit, AccountError> check_submit(const OrderSubmitted& e) const;
+
   [[nodiscard]] AccountId id() const noexcept { return id_; }
   [[nodiscard]] bool hedge_mode() const noexcept { return hedge_mode_; }
   // nullptr when the account never held the asset on that market.
@@ -168,6 +172,20 @@ class AccountCore {
  private:
   using Delta = BalanceDelta;
   static constexpr std::size_t kMaxDeltas = 4;
+  // A checked set of balance changes: the merged deltas and the figures they lead to.
+  struct Plan {
+    std::array<Delta, kMaxDeltas> merged{};
+    std::array<std::int64_t, kMaxDeltas> free_after{}, locked_after{};
+    std::size_t n = 0;
+  };
+  struct SubmitPlan {
+    OrderLock lock;
+    Plan balances;
+  };
+  [[nodiscard]] Result<Plan, AccountError> plan(std::span<const Delta> deltas,
+                                                const ClientOrderIdText& order,
+                                                InstrumentId instrument) const;
+  [[nodiscard]] Result<SubmitPlan, AccountError> plan_submit(const OrderSubmitted& e) const;
   Result<Unit, AccountError> on(const OrderSubmitted& e);
   Result<Unit, AccountError> on(const OrderPositionSideSet& e);
   Result<Unit, AccountError> on(const OrderAmended& e);

@@ -13,15 +13,11 @@
 
 #include "oms/messages/commands.hpp"
 #include "oms/messages/events.hpp"
+#include "oms/messages/venue_report.hpp"
 
 namespace oms::actors {
 
-struct VenueReport {
-  EventId report_id = 0;   // stable per venue message: e.g. a hash of (order id, execution id)
-  TimeNs venue_time = 0;   // the venue's event time
-  EventPayload payload;    // an order event, a fill, a balance or position update
-  friend bool operator==(const VenueReport&, const VenueReport&) = default;
-};
+using oms::VenueReport;
 
 class ExchangeSession {
  public:

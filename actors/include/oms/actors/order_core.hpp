@@ -1,7 +1,7 @@
 // OrderCore: the full lifecycle of one order, as a pure fold over its events.
 //
-// Pure: no I/O, no threads, no clock reads. Timers (the ack timeout) live in the shell, which
-// feeds their expiry back in as an OrderAckTimedOut event, so replay sees the same inputs.
+// Pure: no I/O, no threads, no clock reads. The ack timeout is the order desk's timer input; its
+// expiry is recorded as an OrderAckTimedOut event, so a rebuild and a replay see it.
 //
 // Rules the table and apply() follow (DESIGN.md "an order whose ack was lost is never assumed
 // rejected"):
@@ -39,22 +39,22 @@ namespace oms {
 
 // Every input of the order table. Venue events map one to one; a FillReceived maps to
 // kPartiallyFilled or kFilled by the cum_qty it leads to; an OrderStatusReconciled maps to the
-// kind of the status the venue reports. The rest are local transitions with no bus event yet.
+// kind of the status the venue reports. The rest are the order desk's own events.
 enum class OrderEventKind : std::uint8_t {
   kSubmitted,        // OrderSubmitted: risk passed, the order exists
-  kSendRequested,    // local: handed to the venue session
+  kSendRequested,    // OrderSendRequested: handed to the venue session
   kAccepted,         // OrderAccepted, or a status query saying "open, nothing filled"
   kRejected,         // OrderRejected (risk or venue), or a status query saying rejected/not found
   kPartiallyFilled,  // FillReceived / OrderPartiallyFilled that leaves quantity open
   kFilled,           // FillReceived completing the quantity / OrderFilled
-  kCancelRequested,  // local: cancel sent
+  kCancelRequested,  // OrderCancelRequested: cancel sent
   kCanceled,         // OrderCanceled
-  kCancelRejected,   // local: the venue refused the cancel
-  kAmendRequested,   // local: amend sent
+  kCancelRejected,   // OrderCancelRejected: the venue refused the cancel
+  kAmendRequested,   // OrderAmendRequested: amend sent
   kAmended,          // OrderAmended
-  kAmendRejected,    // local: the venue refused the amend
+  kAmendRejected,    // OrderAmendRejected: the venue refused the amend
   kExpired,          // OrderExpired (IOC/FOK remainder, GTD)
-  kAckTimedOut,      // local: no answer to a send/cancel/amend within the shell's timeout
+  kAckTimedOut,      // OrderAckTimedOut: no answer to a send/cancel/amend in time
 };
 inline constexpr std::size_t kOrderEventKindCount = 14;
 inline constexpr std::size_t kOrderStatusCount = 13;
@@ -167,40 +167,9 @@ constexpr bool is_terminal(OrderStatus s) noexcept {
          s == OrderStatus::kExpired;
 }
 
-// ---- local transitions (no bus event type yet) ------------------------------------------------
-struct OrderSendRequested {
-  ClientOrderIdText client_order_id;
-  friend bool operator==(const OrderSendRequested&, const OrderSendRequested&) = default;
-};
-struct OrderCancelRequested {
-  ClientOrderIdText client_order_id;
-  friend bool operator==(const OrderCancelRequested&, const OrderCancelRequested&) = default;
-};
-struct OrderAmendRequested {
-  ClientOrderIdText client_order_id;
-  friend bool operator==(const OrderAmendRequested&, const OrderAmendRequested&) = default;
-};
-struct OrderCancelRejected {
-  ClientOrderIdText client_order_id;
-  std::uint16_t code = 0;
-  std::int32_t venue_code = 0;
-  ReasonText reason;
-  friend bool operator==(const OrderCancelRejected&, const OrderCancelRejected&) = default;
-};
-struct OrderAmendRejected {
-  ClientOrderIdText client_order_id;
-  std::uint16_t code = 0;
-  std::int32_t venue_code = 0;
-  ReasonText reason;
-  friend bool operator==(const OrderAmendRejected&, const OrderAmendRejected&) = default;
-};
-struct OrderAckTimedOut {
-  ClientOrderIdText client_order_id;
-  friend bool operator==(const OrderAckTimedOut&, const OrderAckTimedOut&) = default;
-};
-
-// One input of an OrderCore: the order's bus events (envelope stripped by the shell) plus the
-// local transitions. Every alternative names its client order id.
+// One input of an OrderCore: the order's bus events (envelope stripped by the shell), the
+// venue's and the order desk's (send/cancel/amend requested, cancel/amend rejected, ack timed
+// out). Every alternative names its client order id.
 using OrderEvent =
     std::variant<OrderSubmitted, OrderSendRequested, OrderAccepted, OrderRejected,
                  OrderPartiallyFilled, OrderFilled, FillReceived, OrderCancelRequested,

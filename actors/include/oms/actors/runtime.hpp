@@ -1,5 +1,5 @@
 // Runtime: the actor system of one daemon -- a supervisor, one account actor per venue
-// account (each with its pool of order actors and a session actor), one strategy actor per
+// account (the shell of its OrderDesk, with a session actor), one strategy actor per
 // strategy, the risk actor (kill switches) -- over an EventLog, a store,
 // the intent log and snapshots. omsd composes it with real connectors; tests with a scripted
 // venue.
@@ -36,7 +36,6 @@ struct RuntimeAccount {
 
 struct RuntimeOptions {
   std::size_t scheduler_threads = 2;  // CAF's default is 4 even on a 2-core machine
-  std::size_t order_actors_per_account = 64;
   std::uint64_t snapshot_every = 1000;
   std::chrono::minutes snapshot_interval{60};
   std::chrono::milliseconds ack_timeout{5000};

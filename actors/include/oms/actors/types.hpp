@@ -59,10 +59,6 @@ typename Inspector::result_type inspect(Inspector& f, Command& x) {
   });
 }
 
-}  // namespace oms
-
-namespace oms::actors {
-
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, VenueReport& x) {
   Event e{Envelope{x.report_id, 0, x.venue_time, 0, 0, 0}, x.payload};
@@ -77,15 +73,14 @@ typename Inspector::result_type inspect(Inspector& f, VenueReport& x) {
   }
 }
 
-}  // namespace oms::actors
+}  // namespace oms
 
 CAF_BEGIN_TYPE_ID_BLOCK(oms_actors, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(oms_actors, (oms::Event))
   CAF_ADD_TYPE_ID(oms_actors, (oms::Command))
-  CAF_ADD_TYPE_ID(oms_actors, (oms::actors::VenueReport))
+  CAF_ADD_TYPE_ID(oms_actors, (oms::VenueReport))
   CAF_ADD_ATOM(oms_actors, oms::actors, state_atom, "state")
   CAF_ADD_ATOM(oms_actors, oms::actors, snapshot_atom, "snapshot")
-  CAF_ADD_ATOM(oms_actors, oms::actors, bind_atom, "bind")
   CAF_ADD_ATOM(oms_actors, oms::actors, restore_atom, "restore")
   CAF_ADD_ATOM(oms_actors, oms::actors, timeout_atom, "timeout")
   CAF_ADD_ATOM(oms_actors, oms::actors, applied_atom, "applied")

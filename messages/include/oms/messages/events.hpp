@@ -295,6 +295,51 @@ struct StrategyParamSet {
 };
 OMS_DESCRIBE(StrategyParamSet, strategy, key, value)
 
+// ---- the order desk's own decisions (journaled, so a rebuild and a replay see them) ------------
+// The order was handed to the venue session (in the same group as its OrderSubmitted).
+struct OrderSendRequested {
+  AccountId account; InstrumentId instrument; ClientOrderIdText client_order_id;
+  friend bool operator==(const OrderSendRequested&, const OrderSendRequested&) = default;
+};
+OMS_DESCRIBE(OrderSendRequested, account, instrument, client_order_id)
+
+struct OrderCancelRequested {
+  AccountId account; InstrumentId instrument; ClientOrderIdText client_order_id;
+  friend bool operator==(const OrderCancelRequested&, const OrderCancelRequested&) = default;
+};
+OMS_DESCRIBE(OrderCancelRequested, account, instrument, client_order_id)
+
+// What was asked (zero = unchanged); OrderAmended says what the venue did.
+struct OrderAmendRequested {
+  AccountId account; InstrumentId instrument; ClientOrderIdText client_order_id;
+  Decimal new_price, new_quantity;
+  friend bool operator==(const OrderAmendRequested&, const OrderAmendRequested&) = default;
+};
+OMS_DESCRIBE(OrderAmendRequested, account, instrument, client_order_id, new_price, new_quantity)
+
+struct OrderCancelRejected {
+  AccountId account; InstrumentId instrument; ClientOrderIdText client_order_id;
+  std::uint16_t code = 0; std::int32_t venue_code = 0; ReasonText reason;
+  friend bool operator==(const OrderCancelRejected&, const OrderCancelRejected&) = default;
+};
+OMS_DESCRIBE(OrderCancelRejected, account, instrument, client_order_id, code, venue_code, reason)
+
+struct OrderAmendRejected {
+  AccountId account; InstrumentId instrument; ClientOrderIdText client_order_id;
+  std::uint16_t code = 0; std::int32_t venue_code = 0; ReasonText reason;
+  friend bool operator==(const OrderAmendRejected&, const OrderAmendRejected&) = default;
+};
+OMS_DESCRIBE(OrderAmendRejected, account, instrument, client_order_id, code, venue_code, reason)
+
+// No answer to a send, cancel or amend within the ack timeout (a timer input), or an order
+// found unanswered after a restart: its state is unknown until the venue says (never assumed
+// rejected).
+struct OrderAckTimedOut {
+  AccountId account; InstrumentId instrument; ClientOrderIdText client_order_id;
+  friend bool operator==(const OrderAckTimedOut&, const OrderAckTimedOut&) = default;
+};
+OMS_DESCRIBE(OrderAckTimedOut, account, instrument, client_order_id)
+
 // Every event. The index is the event's wire kind: append only, never reorder.
 using EventPayload =
     std::variant<OrderSubmitted, OrderAccepted, OrderRejected, OrderPartiallyFilled, OrderFilled,
@@ -303,7 +348,9 @@ using EventPayload =
                  TransferCompleted, TransferFailed, StrategyStateChanged, RiskBreached,
                  KillSwitchTripped, BookSnapshot, BookDelta, TradePrinted, BestBidOffer,
                  PositionModeChanged, LeverageChanged, MarginTypeChanged, IsolatedMarginChanged,
-                 OrderPositionSideSet, StrategyParamSet, RiskLimitSet>;
+                 OrderPositionSideSet, StrategyParamSet, RiskLimitSet, OrderSendRequested,
+                 OrderCancelRequested, OrderAmendRequested, OrderCancelRejected,
+                 OrderAmendRejected, OrderAckTimedOut>;
 
 struct Event {
   Envelope envelope;

@@ -1,0 +1,239 @@
+// OrderDesk: one venue account's orders, balances and positions, as a pure core. Everything the
+// account decides lives here -- the duplicate check, the balance check and its locks, the one
+// OrderCore per order (nobody else keeps a copy), cancels and amends, lost acks, the ack timer,
+// the reconciliation after a restart, the resend of an order the venue never saw -- and the shell
+// (the account actor today, the engine shard next) only moves inputs and outputs.
+//
+// Pure: no I/O, no threads, no clock reads, no logging. Two halves:
+//   decide: `DeskDecision on_*(input, now) const` -- never changes the desk. A decision is a list
+//           of event groups (the events one input causes, event_group.hpp) with what follows
+//           each once committed (venue requests), plus the command's answer;
+//   apply:  `apply(group, committed, now)` folds the committed events and says what the shell
+//           must start (ack timers, risk notes); `apply(event)` folds a stored event (rebuild);
+//           `finish(decision)` takes the decision's bookkeeping (the reconciliation's progress).
+// The shell commits a group (intent log, then the store) before it applies it, so the desk never
+// runs ahead of the journal; a group the store refused is not applied and the command's answer
+// becomes the store's refusal.
+//
+// Timers are inputs: a group that leaves an order waiting for the venue (sent, cancel or amend
+// requested, unknown) makes apply() ask for that order's ack timer at `now + ack_timeout`, named
+// by the order's generation (it moves with every event of the order); on_timer() of a timer
+// whose generation is still the order's decides an OrderAckTimedOut and a status query. Time and
+// ids are arguments, so replay decides the same.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "oms/actors/account_core.hpp"
+#include "oms/actors/event_group.hpp"
+#include "oms/actors/order_core.hpp"
+#include "oms/actors/position_core.hpp"
+#include "oms/actors/risk_core.hpp"
+#include "oms/messages/commands.hpp"
+#include "oms/messages/events.hpp"
+#include "oms/messages/venue_report.hpp"
+
+namespace oms::actors {
+
+// The answer to a command.
+struct CommandAck {
+  bool accepted = false;       // committed (or already known: duplicate)
+  bool duplicate = false;      // nothing committed: the account already had it
+  std::uint16_t code = 0;      // 2xxx risk, 3xxx order, 5xxx store, 70xx account when refused
+  std::string message;         // why refused
+  OrderStatus status = OrderStatus::kInitialized;  // the order's status after the command
+};
+
+// A read-only copy of the account's state, for views, tests and the gateway.
+struct OrderView {
+  OrderCore core;
+  std::uint64_t events = 0;
+};
+struct AccountView {
+  AccountId account;
+  std::string name;
+  std::vector<OrderView> orders;  // by client order id order
+  std::vector<Balance> balances;  // AccountCore: spot free/locked, futures wallet
+  std::vector<FuturesPosition> futures;
+  std::vector<PositionCore::Leg> positions;  // PositionCore: net position and PnL per instrument
+  static constexpr std::size_t kRecentFills = 10'000;
+  std::vector<FillReceived> recent_fills;  // the account's last kRecentFills fills, oldest first
+  std::uint64_t events_committed = 0;  // since start
+  std::uint64_t events_rebuilt = 0;    // folded at start from snapshot + stream
+  std::uint64_t torn_groups_skipped = 0;
+  std::uint64_t duplicate_inputs = 0;      // inputs already committed, dropped before the cores
+  std::uint64_t account_refusals = 0;      // events AccountCore refused (logged)
+  std::uint64_t last_stream_sequence = 0;  // the stream sequence the last snapshot covered
+};
+
+// ---- what the desk asks of its shell ------------------------------------------------------------
+// A status query: the venue answers with an OrderStatusReconciled report (kRejected without a
+// venue order id when it does not know the client order id).
+struct OrderQuery {
+  AccountId account;
+  InstrumentId instrument;
+  ClientOrderIdText client_order_id;
+  friend bool operator==(const OrderQuery&, const OrderQuery&) = default;
+};
+// For the venue session, in the order given.
+using VenueRequest = std::variant<OrderSubmitted, CancelOrder, AmendOrder, OrderQuery>;
+
+// One order's ack timer: fire at `due` with the order's generation of when it was armed.
+struct OrderTimer {
+  ClientOrderIdText client_order_id;
+  std::uint64_t generation = 0;
+  TimeNs due = 0;
+  friend bool operator==(const OrderTimer&, const OrderTimer&) = default;
+};
+
+// What the pre-trade risk core must hear: an order it counted open ended, or a fill.
+struct RiskNote {
+  enum class Kind : std::uint8_t { kOrderClosed, kFill };
+  Kind kind = Kind::kOrderClosed;
+  AccountId account;
+  StrategyId strategy;
+  InstrumentId instrument;
+  RiskFill fill;  // kFill
+};
+
+// The events one input causes, committed as one group, and what leaves once they are.
+struct DeskGroup {
+  Envelope cause;                      // the group's event ids derive from cause.id
+  TimeNs event_time = 0;               // the venue's time; 0: ours
+  std::vector<EventPayload> events;    // at most kMaxGroupEvents; empty: requests only
+  std::vector<VenueRequest> requests;  // to the venue, after the commit, in this order
+  std::vector<RiskNote> risk;          // to risk, after the commit
+  // Bookkeeping apply() takes with the group.
+  std::optional<ClientOrderIdText> opened_for_risk;  // risk counted this order open
+  std::optional<ClientOrderIdText> resend_if_unknown;  // rebuilt unanswered: resend if unknown
+  std::optional<ClientOrderIdText> resent;             // sent again after a restart
+  std::optional<ClientOrderIdText> answered;           // clears resend_if_unknown
+  std::optional<ClientOrderIdText> arm_timer;  // (re)arm its ack timer if it awaits the venue
+};
+
+// Why a report changed nothing (the shell logs it; nothing else happens).
+enum class ReportNote : std::uint8_t {
+  kNone,
+  kDuplicate,       // its group is already committed (a reconnect, a status query)
+  kUnmatched,       // names a client order id this account does not have
+  kRefusedByOrder,  // the order core refused it (detail says why)
+  kIgnored,         // a duplicate fill, or a stale report a terminal state absorbs
+};
+
+struct DeskDecision {
+  std::vector<DeskGroup> groups;
+  std::optional<CommandAck> ack;          // commands: the answer once every group is committed
+  std::vector<RiskNote> risk_on_failure;  // when a group is refused by the store
+  std::optional<std::string> reconciled;  // this status answer ends the order's reconciliation
+  std::set<std::string, std::less<>> reconciling;  // on_reconcile(): the queries now out
+  ReportNote note = ReportNote::kNone;
+  std::string detail;  // for the log
+};
+
+// What apply() asks the shell to start.
+struct DeskEffects {
+  std::vector<OrderTimer> timers;
+  std::vector<RiskNote> risk;
+};
+
+struct OrderDeskConfig {
+  AccountId account;
+  std::string name;                              // the configured name (views, messages)
+  const InstrumentTable* instruments = nullptr;  // shared, outlives the desk
+  TimeNs ack_timeout = 5'000'000'000;            // send/cancel/amend -> answer, else a query
+};
+
+class OrderDesk {
+ public:
+  explicit OrderDesk(OrderDeskConfig config);
+
+  // ---- decide (const) ----
+  // Does this command need a pre-trade risk decision (a SubmitOrder of a new client order id)?
+  [[nodiscard]] bool needs_risk(const Command& command) const;
+  // SubmitOrder (with risk's decision; ignored for a duplicate), CancelOrder, AmendOrder,
+  // CancelAllOrders. Anything else is refused with 3009.
+  [[nodiscard]] DeskDecision on_command(const Command& command, const RiskDecision* risk,
+                                        TimeNs now) const;
+  [[nodiscard]] DeskDecision on_report(const VenueReport& report, TimeNs now) const;
+  [[nodiscard]] DeskDecision on_timer(const OrderTimer& timer, TimeNs now) const;
+  // After a rebuild: every live order is asked for, in the order it was submitted; an order
+  // never answered is marked unknown (journaled) and resent if the venue does not know it.
+  [[nodiscard]] DeskDecision on_reconcile(TimeNs now) const;
+
+  // ---- apply ----
+  // The group's events were committed as `committed` (same order, with their envelopes).
+  DeskEffects apply(const DeskGroup& group, std::span<const Event> committed, TimeNs now);
+  // A stored event (rebuild). Returns AccountCore's refusal, if any (the desk counts it).
+  std::optional<AccountError> apply(const Event& event);
+  // The decision's bookkeeping (after its groups): true when this ended the reconciliation.
+  bool finish(const DeskDecision& decision);
+  // The bounded wait for the reconciliation's answers is over: stop waiting (the orders' own
+  // ack timers keep asking).
+  void abandon_reconciliation() noexcept { reconciling_.clear(); }
+
+  // ---- read ----
+  [[nodiscard]] bool reconciling() const noexcept { return !reconciling_.empty(); }
+  [[nodiscard]] std::size_t reconciling_count() const noexcept { return reconciling_.size(); }
+  // The order's status; nullopt for an unknown client order id.
+  [[nodiscard]] std::optional<OrderStatus> status(std::string_view client_order_id) const;
+  [[nodiscard]] const OrderCore* order(std::string_view client_order_id) const;
+  [[nodiscard]] bool seen(EventId report_id) const { return recent_.contains(group_key(report_id)); }
+  [[nodiscard]] const AccountCore& account() const noexcept { return account_; }
+  [[nodiscard]] const PositionCore& positions() const noexcept { return positions_; }
+  [[nodiscard]] AccountId id() const noexcept { return config_.account; }
+  [[nodiscard]] const std::string& name() const noexcept { return config_.name; }
+  // Orders, balances, positions and the recent fills; counters are the shell's to fill in.
+  [[nodiscard]] AccountView view() const;
+  [[nodiscard]] std::uint64_t account_refusals() const noexcept { return account_refusals_; }
+
+ private:
+  struct Order {
+    OrderCore core;
+    OrderSubmitted submitted;        // as committed: what a resend sends again
+    std::uint64_t events = 0;        // folded
+    std::uint64_t first_seq = 0;     // global sequence of its first event
+    std::uint64_t generation = 0;    // moves with every event: an older timer is moot
+    bool risk_open = false;          // counted open by this run's risk core
+    bool resend_if_unknown = false;  // rebuilt before any answer: resend if the venue lacks it
+  };
+
+  [[nodiscard]] DeskDecision on_submit(const Command& command, const SubmitOrder& order,
+                                       const RiskDecision* risk) const;
+  // Cancel or amend of one order; nullopt group when refused (ack says why).
+  [[nodiscard]] std::optional<DeskGroup> order_request(const Envelope& cause,
+                                                       const CommandPayload& request,
+                                                       CommandAck& ack) const;
+  // Folds one event into the cores and the order; the order it names, if any.
+  Order* fold(const Event& e, std::optional<AccountError>& refusal);
+
+  OrderDeskConfig config_;
+  AccountCore account_;
+  PositionCore positions_;
+  RecentGroups recent_;
+  std::map<std::string, Order, std::less<>> orders_;  // by client order id
+  std::deque<FillReceived> recent_fills_;
+  std::set<std::string, std::less<>> reconciling_;  // status queries out after a rebuild
+  std::uint64_t account_refusals_ = 0;
+};
+
+// The order is waiting for the venue's answer (its ack timer runs).
+[[nodiscard]] constexpr bool awaits_venue(OrderStatus s) noexcept {
+  return s == OrderStatus::kSubmitted || s == OrderStatus::kPendingCancel ||
+         s == OrderStatus::kPendingAmend || s == OrderStatus::kUnknown;
+}
+
+// The venue (or risk, or the ack timer) has answered the order: it left the pending states.
+[[nodiscard]] constexpr bool answered(OrderStatus s) noexcept {
+  return s != OrderStatus::kInitialized && s != OrderStatus::kPendingSubmit &&
+         s != OrderStatus::kSubmitted;
+}
+
+}  // namespace oms::actors

@@ -1,0 +1,423 @@
+// OrderDesk: decide (const) and apply. See order_desk.hpp for the contract.
+#include "oms/actors/order_desk.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "oms/actors/order_events.hpp"
+#include "oms/messages/codec.hpp"
+
+namespace oms::actors {
+
+namespace {
+
+CommandAck refused(std::uint16_t code, std::string message, OrderStatus status = {}) {
+  return CommandAck{false, false, code, std::move(message), status};
+}
+
+ReasonText reason_of(std::string_view text) {
+  ReasonText r;
+  (void)r.assign(text.substr(0, std::min(text.size(), ReasonText::kCapacity)));
+  return r;
+}
+
+// FNV-1a of the client order id: the part of a desk-made cause that names the order.
+std::uint64_t id_hash(std::string_view id) noexcept {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (const char c : id) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+// Causes of the groups the desk makes on its own (a timer, a reconciliation, one order of a
+// cancel-all): derived from what they are about, so the same decision made again (a restart
+// before anything else happened to the order) derives the same event ids and is stored once.
+enum class Salt : std::uint64_t { kTimer = 1, kReconcile = 2, kCancelAll = 3 };
+EventId derived_cause(Salt salt, std::uint64_t a, std::uint64_t b) noexcept {
+  return group_key(a ^ (b * 0x9E3779B97F4A7C15ULL) ^ (static_cast<std::uint64_t>(salt) << 56U)) + 1;
+}
+
+OrderQuery query_of(const OrderCore& o) {
+  return OrderQuery{o.account(), o.instrument(), o.client_order_id()};
+}
+
+}  // namespace
+
+OrderDesk::OrderDesk(OrderDeskConfig config)
+    : config_(std::move(config)),
+      account_(config_.account, *config_.instruments),
+      positions_(*config_.instruments, config_.account.index() + 1) {}
+
+// ---- decide ---------------------------------------------------------------------------------
+
+bool OrderDesk::needs_risk(const Command& command) const {
+  const auto* s = std::get_if<SubmitOrder>(&command.payload);
+  return s != nullptr && command.envelope.id != 0 &&
+         orders_.find(s->client_order_id.view()) == orders_.end();
+}
+
+DeskDecision OrderDesk::on_command(const Command& command, const RiskDecision* risk,
+                                   TimeNs /*now*/) const {
+  DeskDecision d;
+  if (command.envelope.id == 0) {
+    d.ack = refused(3008, "command without an id");
+    return d;
+  }
+  if (const auto* s = std::get_if<SubmitOrder>(&command.payload)) {
+    return on_submit(command, *s, risk);
+  }
+  if (std::holds_alternative<CancelOrder>(command.payload) ||
+      std::holds_alternative<AmendOrder>(command.payload)) {
+    CommandAck ack;
+    if (auto g = order_request(command.envelope, command.payload, ack)) {
+      d.groups.push_back(std::move(*g));
+    }
+    d.ack = std::move(ack);
+    return d;
+  }
+  if (const auto* all = std::get_if<CancelAllOrders>(&command.payload)) {
+    std::size_t n = 0;
+    for (const auto& [id, o] : orders_) {
+      if (is_terminal(o.core.status())) continue;
+      if (all->instrument.valid() && o.core.instrument() != all->instrument) continue;
+      Envelope cause = command.envelope;
+      cause.id = derived_cause(Salt::kCancelAll, command.envelope.id, id_hash(id));
+      CommandAck one;
+      auto g = order_request(
+          cause, CancelOrder{all->account, o.core.instrument(), o.core.client_order_id()}, one);
+      if (g && !g->events.empty()) {
+        d.groups.push_back(std::move(*g));
+        ++n;
+      }
+    }
+    d.ack = CommandAck{true, false, 0, std::to_string(n) + " cancels sent", {}};
+    return d;
+  }
+  d.ack = refused(3009, std::string("not an account command: ") + std::string(message_name(command)));
+  return d;
+}
+
+DeskDecision OrderDesk::on_submit(const Command& command, const SubmitOrder& order,
+                                  const RiskDecision* risk) const {
+  DeskDecision d;
+  if (const auto it = orders_.find(order.client_order_id.view()); it != orders_.end()) {
+    d.ack = CommandAck{true, true, 0, {}, it->second.core.status()};
+    return d;
+  }
+  if (risk == nullptr) {
+    d.ack = refused(2000, "no risk decision for a new order");
+    return d;
+  }
+  const OrderSubmitted sub{order.account,     order.strategy,   order.instrument,
+                           order.client_order_id, order.side,   order.order_type,
+                           order.tif,         order.price,      order.stop_price,
+                           order.quantity,    order.reduce_only};
+  DeskGroup g;
+  g.cause = command.envelope;
+  const RiskNote release{RiskNote::Kind::kOrderClosed, order.account, order.strategy,
+                         order.instrument, {}};
+  if (!risk->passed()) {
+    const auto text = describe(*risk);
+    const OrderRejected rej{order.account, order.instrument, order.client_order_id,
+                            static_cast<std::uint16_t>(risk->code), 0, reason_of(text)};
+    g.events = {sub, to_event(*risk), rej};
+    d.groups.push_back(std::move(g));
+    d.ack = refused(static_cast<std::uint16_t>(risk->code), text, OrderStatus::kRejected);
+    return d;
+  }
+  // Risk counted it open: every way out below gives the slot back unless the order lives.
+  d.risk_on_failure.push_back(release);
+  // The account must hold what the order locks: never a negative balance.
+  if (auto r = account_.check_submit(sub); !r) {
+    const auto text = to_string(r.error());
+    const OrderRejected rej{order.account, order.instrument, order.client_order_id,
+                            static_cast<std::uint16_t>(r.error().code), 0, reason_of(text)};
+    g.events = {sub, rej};
+    g.risk.push_back(release);
+    d.groups.push_back(std::move(g));
+    d.ack = refused(static_cast<std::uint16_t>(r.error().code), text, OrderStatus::kRejected);
+    return d;
+  }
+  g.events = {sub, OrderSendRequested{order.account, order.instrument, order.client_order_id}};
+  g.requests.emplace_back(sub);
+  g.opened_for_risk = order.client_order_id;
+  d.groups.push_back(std::move(g));
+  d.ack = CommandAck{true, false, 0, {}, OrderStatus::kSubmitted};
+  return d;
+}
+
+std::optional<DeskGroup> OrderDesk::order_request(const Envelope& cause,
+                                                  const CommandPayload& request,
+                                                  CommandAck& ack) const {
+  const auto* cancel = std::get_if<CancelOrder>(&request);
+  const auto* amend = std::get_if<AmendOrder>(&request);
+  const std::string_view id = cancel ? cancel->client_order_id.view() : amend->client_order_id.view();
+  const auto it = orders_.find(id);
+  if (it == orders_.end()) {
+    ack = refused(3007, "unknown client order id '" + std::string(id) + "'");
+    return std::nullopt;
+  }
+  const OrderCore& core = it->second.core;
+  if (is_terminal(core.status())) {
+    ack = CommandAck{true, true, 0, {}, core.status()};
+    return std::nullopt;
+  }
+  DeskGroup g;
+  g.cause = cause;
+  if (cancel != nullptr) {
+    g.events.emplace_back(OrderCancelRequested{core.account(), core.instrument(), core.client_order_id()});
+    g.requests.emplace_back(CancelOrder{core.account(), core.instrument(), core.client_order_id()});
+  } else {
+    g.events.emplace_back(OrderAmendRequested{core.account(), core.instrument(),
+                                              core.client_order_id(), amend->new_price,
+                                              amend->new_quantity});
+    AmendOrder a = *amend;
+    a.account = core.account();
+    a.instrument = core.instrument();
+    g.requests.emplace_back(a);
+  }
+  OrderCore trial = core;
+  const auto oe = to_order_event(g.events.front());
+  auto r = trial.apply(*oe);
+  if (!r) {
+    ack = refused(static_cast<std::uint16_t>(r.error().code), to_string(r.error()), core.status());
+    return std::nullopt;
+  }
+  ack = CommandAck{true, false, 0, {}, trial.status()};
+  return g;
+}
+
+DeskDecision OrderDesk::on_report(const VenueReport& report, TimeNs /*now*/) const {
+  DeskDecision d;
+  const auto* reconciled = std::get_if<OrderStatusReconciled>(&report.payload);
+  const auto id = client_order_id_of(report.payload);
+  // A status answer ends that order's reconciliation after a restart -- unless it makes the
+  // desk resend the order: then the answer to the query after the resend ends it.
+  if (reconciled != nullptr && reconciling_.count(id) != 0) d.reconciled = std::string(id);
+  if (recent_.contains(group_key(report.report_id))) {
+    d.note = ReportNote::kDuplicate;  // delivered again (reconnect, status query): committed
+    return d;
+  }
+  DeskGroup g;
+  g.cause = Envelope{report.report_id, 0, report.venue_time, 0, 0, 0};
+  g.event_time = report.venue_time;
+  g.events.push_back(report.payload);
+  if (id.empty()) {
+    // Balances, positions, funding: committed as the venue said them.
+    d.groups.push_back(std::move(g));
+    return d;
+  }
+  const auto it = orders_.find(id);
+  if (it == orders_.end()) {
+    d.note = ReportNote::kUnmatched;
+    d.detail = "report for unknown client order id '" + std::string(id) + "' (not ours?)";
+    return d;
+  }
+  const Order& o = it->second;
+  if (o.resend_if_unknown && reconciled != nullptr && reconciled->status == OrderStatus::kRejected &&
+      reconciled->venue_order_id.empty()) {
+    // Rebuilt before any answer and the venue never saw it: the intent was durable, the send
+    // was lost with the crash. Send it again, same client order id (the venue refuses a
+    // duplicate), then ask again: that answer ends the reconciliation.
+    g.events.clear();
+    g.requests.emplace_back(o.submitted);
+    g.requests.emplace_back(query_of(o.core));
+    g.resent = o.core.client_order_id();
+    d.groups.push_back(std::move(g));
+    d.reconciled.reset();
+    return d;
+  }
+  OrderCore trial = o.core;
+  const auto oe = to_order_event(report.payload);
+  auto applied = trial.apply(*oe);
+  if (!applied) {
+    d.note = ReportNote::kRefusedByOrder;
+    d.detail = "report " + std::to_string(report.report_id) + " refused by order core: " +
+               to_string(applied.error());
+    return d;
+  }
+  if (applied->ignored ||
+      (applied->from == applied->to && !std::holds_alternative<FillReceived>(report.payload) &&
+       reconciled == nullptr)) {
+    d.note = ReportNote::kIgnored;  // a duplicate fill, or a stale report a terminal state absorbs
+    return d;
+  }
+  g.answered = o.core.client_order_id();
+  d.groups.push_back(std::move(g));
+  return d;
+}
+
+DeskDecision OrderDesk::on_timer(const OrderTimer& timer, TimeNs /*now*/) const {
+  DeskDecision d;
+  const auto it = orders_.find(timer.client_order_id.view());
+  if (it == orders_.end()) return d;
+  const Order& o = it->second;
+  if (timer.generation != o.generation || !awaits_venue(o.core.status())) return d;  // moot
+  // No answer in time: never assume; record it and ask the venue.
+  DeskGroup g;
+  const EventId cause = derived_cause(Salt::kTimer, id_hash(timer.client_order_id.view()), o.generation);
+  g.cause = Envelope{cause, 0, 0, 0, 0, 0};
+  g.events.emplace_back(OrderAckTimedOut{o.core.account(), o.core.instrument(), o.core.client_order_id()});
+  g.requests.emplace_back(query_of(o.core));
+  d.groups.push_back(std::move(g));
+  return d;
+}
+
+DeskDecision OrderDesk::on_reconcile(TimeNs /*now*/) const {
+  DeskDecision d;
+  std::vector<const Order*> live;
+  for (const auto& [id, o] : orders_) {
+    if (!is_terminal(o.core.status())) live.push_back(&o);
+  }
+  std::sort(live.begin(), live.end(),
+            [](const Order* a, const Order* b) { return a->first_seq < b->first_seq; });
+  for (const Order* o : live) {
+    const OrderCore& c = o->core;
+    DeskGroup g;
+    const EventId cause = derived_cause(Salt::kReconcile, id_hash(c.client_order_id().view()), o->generation);
+    g.cause = Envelope{cause, 0, 0, 0, 0, 0};
+    if (c.status() == OrderStatus::kPendingSubmit || c.status() == OrderStatus::kSubmitted) {
+      // Committed, maybe sent, never answered: its state is unknown until the venue says.
+      if (c.status() == OrderStatus::kPendingSubmit) {
+        g.events.emplace_back(OrderSendRequested{c.account(), c.instrument(), c.client_order_id()});
+      }
+      g.events.emplace_back(OrderAckTimedOut{c.account(), c.instrument(), c.client_order_id()});
+      g.resend_if_unknown = c.client_order_id();
+    }
+    g.requests.emplace_back(query_of(c));
+    g.arm_timer = c.client_order_id();  // the query may go unanswered too
+    d.reconciling.insert(c.client_order_id().str());
+    d.groups.push_back(std::move(g));
+  }
+  return d;
+}
+
+// ---- apply ----------------------------------------------------------------------------------
+
+OrderDesk::Order* OrderDesk::fold(const Event& e, std::optional<AccountError>& refusal) {
+  recent_.insert(group_of(e.envelope.id));
+  if (auto r = account_.apply(e); !r) {
+    ++account_refusals_;
+    refusal = r.error();
+  }
+  (void)positions_.apply(e);  // fills only; a refusal is AccountCore's to report
+  if (const auto* fill = std::get_if<FillReceived>(&e.payload)) {
+    if (recent_fills_.size() == AccountView::kRecentFills) recent_fills_.pop_front();
+    recent_fills_.push_back(*fill);
+  }
+  const auto id = client_order_id_of(e.payload);
+  if (id.empty()) return nullptr;
+  auto it = orders_.find(id);
+  if (it == orders_.end()) it = orders_.emplace(std::string(id), Order{}).first;
+  Order& o = it->second;
+  if (o.events == 0) o.first_seq = e.envelope.global_seq;
+  if (const auto* sub = std::get_if<OrderSubmitted>(&e.payload)) o.submitted = *sub;
+  const bool desk_or_reject = std::holds_alternative<OrderSubmitted>(e.payload) ||
+                              std::holds_alternative<OrderRejected>(e.payload) ||
+                              std::holds_alternative<OrderSendRequested>(e.payload) ||
+                              std::holds_alternative<OrderAckTimedOut>(e.payload);
+  if (!desk_or_reject && o.core.status() == OrderStatus::kPendingSubmit) {
+    // Streams written before the send was journaled: the venue's answer proves the send.
+    (void)o.core.apply(OrderSendRequested{o.core.account(), o.core.instrument(), o.core.client_order_id()});
+  }
+  if (const auto oe = to_order_event(e.payload)) (void)o.core.apply(*oe);
+  ++o.events;
+  ++o.generation;
+  return &o;
+}
+
+std::optional<AccountError> OrderDesk::apply(const Event& event) {
+  std::optional<AccountError> refusal;
+  (void)fold(event, refusal);
+  return refusal;
+}
+
+DeskEffects OrderDesk::apply(const DeskGroup& group, std::span<const Event> committed, TimeNs now) {
+  DeskEffects fx;
+  fx.risk = group.risk;
+  std::vector<Order*> touched;
+  for (const Event& e : committed) {
+    std::optional<AccountError> refusal;
+    Order* o = fold(e, refusal);
+    if (o == nullptr) continue;
+    if (std::find(touched.begin(), touched.end(), o) == touched.end()) touched.push_back(o);
+    if (const auto* fill = std::get_if<FillReceived>(&e.payload)) {
+      fx.risk.push_back(RiskNote{RiskNote::Kind::kFill, fill->account, fill->strategy,
+                                 fill->instrument,
+                                 RiskFill{fill->account, fill->strategy, fill->instrument,
+                                          fill->side, fill->price, fill->quantity, Decimal{}}});
+    }
+  }
+  const auto find = [this](const std::optional<ClientOrderIdText>& id) -> Order* {
+    if (!id) return nullptr;
+    const auto it = orders_.find(id->view());
+    return it == orders_.end() ? nullptr : &it->second;
+  };
+  if (Order* o = find(group.opened_for_risk)) o->risk_open = true;
+  if (Order* o = find(group.resend_if_unknown)) o->resend_if_unknown = true;
+  if (Order* o = find(group.answered)) o->resend_if_unknown = false;
+  const auto touch = [&](Order* o) {
+    if (o != nullptr && std::find(touched.begin(), touched.end(), o) == touched.end()) {
+      touched.push_back(o);
+    }
+  };
+  if (Order* o = find(group.resent)) {
+    o->resend_if_unknown = false;
+    touch(o);
+  }
+  touch(find(group.arm_timer));
+  for (Order* o : touched) {
+    const OrderStatus s = o->core.status();
+    if (is_terminal(s) && o->risk_open) {
+      o->risk_open = false;
+      fx.risk.push_back(RiskNote{RiskNote::Kind::kOrderClosed, o->core.account(),
+                                 o->core.strategy(), o->core.instrument(), {}});
+    }
+    if (awaits_venue(s)) {
+      fx.timers.push_back(OrderTimer{o->core.client_order_id(), o->generation, now + config_.ack_timeout});
+    }
+  }
+  return fx;
+}
+
+bool OrderDesk::finish(const DeskDecision& decision) {
+  for (const auto& id : decision.reconciling) reconciling_.insert(id);
+  if (!decision.reconciled) return false;
+  const auto it = reconciling_.find(*decision.reconciled);
+  if (it == reconciling_.end()) return false;
+  reconciling_.erase(it);
+  return reconciling_.empty();
+}
+
+// ---- read -----------------------------------------------------------------------------------
+
+std::optional<OrderStatus> OrderDesk::status(std::string_view client_order_id) const {
+  const auto it = orders_.find(client_order_id);
+  if (it == orders_.end()) return std::nullopt;
+  return it->second.core.status();
+}
+
+const OrderCore* OrderDesk::order(std::string_view client_order_id) const {
+  const auto it = orders_.find(client_order_id);
+  return it == orders_.end() ? nullptr : &it->second.core;
+}
+
+AccountView OrderDesk::view() const {
+  AccountView v;
+  v.account = config_.account;
+  v.name = config_.name;
+  v.orders.reserve(orders_.size());
+  for (const auto& [id, o] : orders_) v.orders.push_back(OrderView{o.core, o.events});
+  v.balances.assign(account_.balances().begin(), account_.balances().end());
+  v.futures.assign(account_.positions().begin(), account_.positions().end());
+  for (std::uint32_t i = 0; i < config_.instruments->size(); ++i) {
+    if (const auto* leg = positions_.net(config_.account, InstrumentId(i))) v.positions.push_back(*leg);
+  }
+  v.recent_fills.assign(recent_fills_.begin(), recent_fills_.end());
+  v.account_refusals = account_refusals_;
+  return v;
+}
+
+}  // namespace oms::actors

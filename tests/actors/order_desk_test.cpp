@@ -1,0 +1,381 @@
+// OrderDesk: every decision of one account, exact. A test "commits" a group the way the
+// EventLog does (group event ids from the cause, a rising global sequence) and applies it.
+#include "oms/actors/order_desk.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <vector>
+
+using namespace oms;
+using namespace oms::actors;
+
+namespace {
+
+constexpr TimeNs kT0 = 1'700'000'000'000'000'000;
+constexpr TimeNs kAckTimeout = 5'000'000'000;
+
+Decimal dec(const char* s) { return *Decimal::parse(s); }
+
+InstrumentTable table() {
+  std::vector<Instrument> ins(1);
+  ins[0].id = InstrumentId(0);
+  ins[0].symbol.base = "BTC";
+  ins[0].symbol.quote = "USDT";
+  ins[0].venue_symbol = "BTCUSDT";
+  return *InstrumentTable::from(ins);
+}
+
+struct Fixture {
+  InstrumentTable instruments = table();
+  OrderDesk desk{OrderDeskConfig{AccountId(0), "acct-a", &instruments, kAckTimeout}};
+  std::uint64_t seq = 0;
+  std::vector<Event> journal;  // everything committed, in order
+
+  // Commits and applies every group of a decision; returns the effects of the last one.
+  DeskEffects run(const DeskDecision& d, TimeNs now = kT0) {
+    DeskEffects last;
+    for (const DeskGroup& g : d.groups) {
+      std::vector<Event> committed;
+      for (std::size_t i = 0; i < g.events.size(); ++i) {
+        committed.push_back(Event{Envelope{group_event_id(g.cause.id, i, g.events.size()), ++seq,
+                                           g.event_time ? g.event_time : now, now, g.cause.id,
+                                           g.cause.id},
+                                  g.events[i]});
+      }
+      journal.insert(journal.end(), committed.begin(), committed.end());
+      last = desk.apply(g, committed, now);
+    }
+    (void)desk.finish(d);
+    return last;
+  }
+
+  void fund(const char* usdt) {
+    BalanceUpdated b{};
+    b.account = AccountId(0);
+    b.asset = "USDT";
+    b.free = dec(usdt);
+    run(desk.on_report(VenueReport{777, kT0, b}, kT0));
+  }
+};
+
+Command submit(EventId id, const char* clid, const char* qty = "0.1", const char* price = "100") {
+  SubmitOrder o{};
+  o.account = AccountId(0);
+  o.strategy = StrategyId(0);
+  o.instrument = InstrumentId(0);
+  (void)o.client_order_id.assign(clid);
+  o.side = Side::kBuy;
+  o.price = dec(price);
+  o.quantity = dec(qty);
+  return Command{Envelope{id, 0, kT0, kT0, 0, id}, o};
+}
+
+Command cancel(EventId id, const char* clid) {
+  CancelOrder c{};
+  c.account = AccountId(0);
+  c.instrument = InstrumentId(0);
+  (void)c.client_order_id.assign(clid);
+  return Command{Envelope{id, 0, kT0, kT0, 0, id}, c};
+}
+
+const RiskDecision kPass{};
+
+template <class T>
+const T& as(const EventPayload& p) {
+  REQUIRE(std::holds_alternative<T>(p));
+  return std::get<T>(p);
+}
+
+VenueReport accepted(EventId report, const char* clid) {
+  OrderAccepted a{};
+  a.account = AccountId(0);
+  a.instrument = InstrumentId(0);
+  (void)a.client_order_id.assign(clid);
+  (void)a.venue_order_id.assign("V1");
+  return VenueReport{report, kT0, a};
+}
+
+VenueReport reconciled(EventId report, const char* clid, OrderStatus status, const char* venue_id) {
+  OrderStatusReconciled r{};
+  r.account = AccountId(0);
+  r.instrument = InstrumentId(0);
+  (void)r.client_order_id.assign(clid);
+  (void)r.venue_order_id.assign(venue_id);
+  r.status = status;
+  return VenueReport{report, kT0, r};
+}
+
+VenueReport fill(EventId report, const char* clid, const char* trade, const char* qty) {
+  FillReceived f{};
+  f.account = AccountId(0);
+  f.instrument = InstrumentId(0);
+  (void)f.client_order_id.assign(clid);
+  (void)f.trade_id.assign(trade);
+  f.side = Side::kBuy;
+  f.price = dec("100");
+  f.quantity = dec(qty);
+  f.fee_asset = "USDT";
+  return VenueReport{report, kT0, f};
+}
+
+}  // namespace
+
+TEST_CASE("order desk: a new order is submitted and sent in one group, locks its quote, arms its ack timer") {
+  Fixture f;
+  f.fund("1000");
+  const Command c = submit(10, "C1");
+  REQUIRE(f.desk.needs_risk(c));
+  const DeskDecision d = f.desk.on_command(c, &kPass, kT0);
+  REQUIRE(d.groups.size() == 1);
+  const DeskGroup& g = d.groups[0];
+  CHECK(g.cause.id == 10);
+  REQUIRE(g.events.size() == 2);
+  CHECK(as<OrderSubmitted>(g.events[0]).quantity == dec("0.1"));
+  CHECK(as<OrderSendRequested>(g.events[1]).client_order_id.view() == "C1");
+  REQUIRE(g.requests.size() == 1);
+  CHECK(std::get<OrderSubmitted>(g.requests[0]).client_order_id.view() == "C1");
+  REQUIRE(d.ack);
+  CHECK(d.ack->accepted);
+  CHECK(d.ack->status == OrderStatus::kSubmitted);
+  CHECK(d.risk_on_failure.size() == 1);  // risk counted it open: a store refusal gives it back
+
+  const DeskEffects fx = f.run(d);
+  CHECK(f.desk.status("C1") == OrderStatus::kSubmitted);
+  const Balance* usdt = f.desk.account().balance(Market::kSpot, AssetCode("USDT"));
+  REQUIRE(usdt != nullptr);
+  CHECK(usdt->free == dec("990"));
+  CHECK(usdt->locked == dec("10"));
+  REQUIRE(fx.timers.size() == 1);
+  CHECK(fx.timers[0].client_order_id.view() == "C1");
+  CHECK(fx.timers[0].due == kT0 + kAckTimeout);
+  CHECK(fx.risk.empty());
+}
+
+TEST_CASE("order desk: deciding changes nothing; a duplicate client order id commits nothing") {
+  Fixture f;
+  f.fund("1000");
+  const Command c = submit(10, "C1");
+  const DeskDecision a = f.desk.on_command(c, &kPass, kT0);
+  const DeskDecision b = f.desk.on_command(c, &kPass, kT0);
+  CHECK(a.groups[0].events == b.groups[0].events);
+  CHECK(f.desk.status("C1") == std::nullopt);
+  f.run(a);
+  CHECK_FALSE(f.desk.needs_risk(submit(11, "C1")));
+  const DeskDecision dup = f.desk.on_command(submit(11, "C1"), nullptr, kT0);
+  CHECK(dup.groups.empty());
+  REQUIRE(dup.ack);
+  CHECK(dup.ack->accepted);
+  CHECK(dup.ack->duplicate);
+  CHECK(dup.ack->status == OrderStatus::kSubmitted);
+}
+
+TEST_CASE("order desk: a risk refusal is recorded as submitted, breached, rejected") {
+  Fixture f;
+  f.fund("1000");
+  RiskDecision no{};
+  no.code = RiskCode::kOrderNotional;
+  no.scope = LimitScope::kAccount;
+  no.value = dec("10");
+  no.limit = dec("5");
+  const DeskDecision d = f.desk.on_command(submit(10, "C1"), &no, kT0);
+  REQUIRE(d.groups.size() == 1);
+  REQUIRE(d.groups[0].events.size() == 3);
+  CHECK(std::holds_alternative<OrderSubmitted>(d.groups[0].events[0]));
+  CHECK(as<RiskBreached>(d.groups[0].events[1]).code == static_cast<std::uint16_t>(RiskCode::kOrderNotional));
+  CHECK(as<OrderRejected>(d.groups[0].events[2]).code == static_cast<std::uint16_t>(RiskCode::kOrderNotional));
+  CHECK(d.groups[0].requests.empty());
+  CHECK(d.risk_on_failure.empty());  // risk never counted it open
+  REQUIRE(d.ack);
+  CHECK_FALSE(d.ack->accepted);
+  CHECK(d.ack->status == OrderStatus::kRejected);
+  const DeskEffects fx = f.run(d);
+  CHECK(f.desk.status("C1") == OrderStatus::kRejected);
+  CHECK(fx.timers.empty());
+  CHECK(f.desk.account().balance(Market::kSpot, AssetCode("USDT"))->free == dec("1000"));
+}
+
+TEST_CASE("order desk: an order the free balance cannot cover is rejected (7001) and risk gets its slot back") {
+  Fixture f;
+  f.fund("5");
+  const DeskDecision d = f.desk.on_command(submit(10, "C1"), &kPass, kT0);
+  REQUIRE(d.groups.size() == 1);
+  REQUIRE(d.groups[0].events.size() == 2);
+  const auto& rej = as<OrderRejected>(d.groups[0].events[1]);
+  CHECK(rej.code == 7001);
+  CHECK(std::string(rej.reason.view()).find("USDT") != std::string::npos);
+  REQUIRE(d.groups[0].risk.size() == 1);
+  CHECK(d.groups[0].risk[0].kind == RiskNote::Kind::kOrderClosed);
+  CHECK(d.ack->code == 7001);
+  const DeskEffects fx = f.run(d);
+  CHECK(fx.risk.size() == 1);
+  CHECK(f.desk.status("C1") == OrderStatus::kRejected);
+  CHECK(f.desk.account().balance(Market::kSpot, AssetCode("USDT"))->free == dec("5"));
+}
+
+TEST_CASE("order desk: the ack timer records the timeout and queries; a timer of an older generation is moot") {
+  Fixture f;
+  f.fund("1000");
+  const DeskEffects sent = f.run(f.desk.on_command(submit(10, "C1"), &kPass, kT0));
+  REQUIRE(sent.timers.size() == 1);
+  const OrderTimer timer = sent.timers[0];
+
+  SUBCASE("no answer: unknown, asked for, timer again") {
+    const DeskDecision d = f.desk.on_timer(timer, timer.due);
+    REQUIRE(d.groups.size() == 1);
+    REQUIRE(d.groups[0].events.size() == 1);
+    CHECK(std::holds_alternative<OrderAckTimedOut>(d.groups[0].events[0]));
+    REQUIRE(d.groups[0].requests.size() == 1);
+    CHECK(std::get<OrderQuery>(d.groups[0].requests[0]).client_order_id.view() == "C1");
+    // The same timer decided again derives the same cause (a restart stores it once).
+    CHECK(f.desk.on_timer(timer, timer.due + 1).groups[0].cause.id == d.groups[0].cause.id);
+    const DeskEffects fx = f.run(d, timer.due);
+    CHECK(f.desk.status("C1") == OrderStatus::kUnknown);
+    REQUIRE(fx.timers.size() == 1);
+    CHECK(fx.timers[0].due == timer.due + kAckTimeout);
+    CHECK(f.desk.on_timer(timer, timer.due).groups.empty());  // the old one is moot now
+  }
+  SUBCASE("the venue answered first: the timer is moot") {
+    f.run(f.desk.on_report(accepted(500, "C1"), kT0));
+    CHECK(f.desk.status("C1") == OrderStatus::kAccepted);
+    CHECK(f.desk.on_timer(timer, timer.due).groups.empty());
+  }
+}
+
+TEST_CASE("order desk: cancel requests are recorded and sent; unknown and ended orders answer without one") {
+  Fixture f;
+  f.fund("1000");
+  f.run(f.desk.on_command(submit(10, "C1"), &kPass, kT0));
+  f.run(f.desk.on_report(accepted(500, "C1"), kT0));
+
+  const DeskDecision unknown = f.desk.on_command(cancel(11, "nope"), nullptr, kT0);
+  CHECK(unknown.groups.empty());
+  CHECK(unknown.ack->code == 3007);
+
+  const DeskDecision d = f.desk.on_command(cancel(12, "C1"), nullptr, kT0);
+  REQUIRE(d.groups.size() == 1);
+  CHECK(std::holds_alternative<OrderCancelRequested>(d.groups[0].events.at(0)));
+  CHECK(std::holds_alternative<CancelOrder>(d.groups[0].requests.at(0)));
+  CHECK(d.ack->status == OrderStatus::kPendingCancel);
+  const DeskEffects fx = f.run(d);
+  CHECK(f.desk.status("C1") == OrderStatus::kPendingCancel);
+  CHECK(fx.timers.size() == 1);
+
+  OrderCanceled x{};
+  x.account = AccountId(0);
+  x.instrument = InstrumentId(0);
+  (void)x.client_order_id.assign("C1");
+  f.run(f.desk.on_report(VenueReport{501, kT0, x}, kT0));
+  CHECK(f.desk.status("C1") == OrderStatus::kCanceled);
+  CHECK(f.desk.account().balance(Market::kSpot, AssetCode("USDT"))->free == dec("1000"));
+  const DeskDecision again = f.desk.on_command(cancel(13, "C1"), nullptr, kT0);
+  CHECK(again.groups.empty());
+  CHECK(again.ack->duplicate);
+}
+
+TEST_CASE("order desk: cancel-all makes one group per live order, each with its own cause") {
+  Fixture f;
+  f.fund("1000");
+  f.run(f.desk.on_command(submit(10, "C1"), &kPass, kT0));
+  f.run(f.desk.on_command(submit(11, "C2"), &kPass, kT0));
+  f.run(f.desk.on_command(submit(12, "C3"), &kPass, kT0));
+  f.run(f.desk.on_report(fill(600, "C3", "t1", "0.1"), kT0));  // ended: not canceled
+  CancelAllOrders all{};
+  all.account = AccountId(0);
+  const DeskDecision d = f.desk.on_command(Command{Envelope{20, 0, kT0, kT0, 0, 20}, all}, nullptr, kT0);
+  REQUIRE(d.groups.size() == 2);
+  CHECK(d.groups[0].cause.id != d.groups[1].cause.id);
+  CHECK(d.ack->message == "2 cancels sent");
+}
+
+TEST_CASE("order desk: a report delivered twice is committed once; a fill moves risk and ends the order") {
+  Fixture f;
+  f.fund("1000");
+  f.run(f.desk.on_command(submit(10, "C1"), &kPass, kT0));
+  const DeskEffects fx = f.run(f.desk.on_report(fill(600, "C1", "t1", "0.1"), kT0));
+  CHECK(f.desk.status("C1") == OrderStatus::kFilled);
+  REQUIRE(fx.risk.size() == 2);
+  CHECK(fx.risk[0].kind == RiskNote::Kind::kFill);
+  CHECK(fx.risk[0].fill.quantity == dec("0.1"));
+  CHECK(fx.risk[1].kind == RiskNote::Kind::kOrderClosed);
+  const DeskDecision again = f.desk.on_report(fill(600, "C1", "t1", "0.1"), kT0);
+  CHECK(again.groups.empty());
+  CHECK(again.note == ReportNote::kDuplicate);
+  // The same trade under another report id: the order core counts it once.
+  const DeskDecision other = f.desk.on_report(fill(601, "C1", "t1", "0.1"), kT0);
+  CHECK(other.groups.empty());
+  CHECK(other.note == ReportNote::kIgnored);
+  CHECK(f.desk.on_report(fill(602, "zz", "t9", "0.1"), kT0).note == ReportNote::kUnmatched);
+}
+
+TEST_CASE("order desk: after a restart an unanswered order is marked unknown, resent when the venue lacks it, and the answer after the resend ends the reconciliation") {
+  Fixture live;
+  live.fund("1000");
+  live.run(live.desk.on_command(submit(10, "C1"), &kPass, kT0));
+  live.run(live.desk.on_command(submit(11, "C2"), &kPass, kT0));
+  live.run(live.desk.on_report(accepted(500, "C2"), kT0));
+
+  Fixture f;  // the restarted desk, rebuilt from the journal
+  for (const Event& e : live.journal) CHECK_FALSE(f.desk.apply(e).has_value());
+  CHECK(f.desk.status("C1") == OrderStatus::kSubmitted);
+  const DeskDecision r = f.desk.on_reconcile(kT0);
+  REQUIRE(r.groups.size() == 2);
+  CHECK(r.groups[0].events.size() == 1);  // C1 (first submitted): unknown until the venue says
+  CHECK(std::holds_alternative<OrderAckTimedOut>(r.groups[0].events[0]));
+  CHECK(std::get<OrderQuery>(r.groups[0].requests.at(0)).client_order_id.view() == "C1");
+  CHECK(r.groups[1].events.empty());  // C2 was accepted: just asked for
+  CHECK(r.reconciling.size() == 2);
+  f.seq = live.seq;
+  f.run(r);
+  CHECK(f.desk.reconciling());
+  CHECK(f.desk.status("C1") == OrderStatus::kUnknown);
+
+  // The venue does not know C1: send it again, then ask again.
+  const DeskDecision lacks = f.desk.on_report(reconciled(700, "C1", OrderStatus::kRejected, ""), kT0);
+  REQUIRE(lacks.groups.size() == 1);
+  CHECK(lacks.groups[0].events.empty());
+  REQUIRE(lacks.groups[0].requests.size() == 2);
+  CHECK(std::get<OrderSubmitted>(lacks.groups[0].requests[0]).client_order_id.view() == "C1");
+  CHECK(std::holds_alternative<OrderQuery>(lacks.groups[0].requests[1]));
+  CHECK_FALSE(lacks.reconciled);
+  f.run(lacks);
+  CHECK(f.desk.reconciling_count() == 2);
+  f.run(f.desk.on_report(reconciled(701, "C2", OrderStatus::kAccepted, "V2"), kT0));
+  CHECK(f.desk.reconciling_count() == 1);
+  // Now the answer after the resend: it lives. That ends the reconciliation.
+  const DeskDecision lives = f.desk.on_report(reconciled(702, "C1", OrderStatus::kAccepted, "V1"), kT0);
+  REQUIRE(lives.groups.size() == 1);
+  CHECK(lives.reconciled == std::string("C1"));
+  f.run(lives);
+  CHECK_FALSE(f.desk.reconciling());
+  CHECK(f.desk.status("C1") == OrderStatus::kAccepted);
+}
+
+TEST_CASE("order desk: rebuilding from the journal of a live run gives the same orders, balances and positions") {
+  Fixture live;
+  live.fund("1000");
+  live.run(live.desk.on_command(submit(10, "C1", "0.2"), &kPass, kT0));
+  live.run(live.desk.on_report(accepted(500, "C1"), kT0));
+  live.run(live.desk.on_report(fill(600, "C1", "t1", "0.05"), kT0));
+  live.run(live.desk.on_command(submit(11, "C2"), &kPass, kT0));
+  live.run(live.desk.on_command(cancel(12, "C2"), nullptr, kT0));
+  const auto timers = live.run(live.desk.on_command(submit(13, "C3"), &kPass, kT0)).timers;
+  live.run(live.desk.on_timer(timers.at(0), timers.at(0).due));
+
+  Fixture rebuilt;
+  for (const Event& e : live.journal) (void)rebuilt.desk.apply(e);
+  const AccountView a = live.desk.view(), b = rebuilt.desk.view();
+  REQUIRE(a.orders.size() == b.orders.size());
+  for (std::size_t i = 0; i < a.orders.size(); ++i) {
+    CHECK(a.orders[i].core == b.orders[i].core);
+    CHECK(a.orders[i].events == b.orders[i].events);
+  }
+  CHECK(a.balances == b.balances);
+  const auto& la = live.desk.account();
+  const auto& ra = rebuilt.desk.account();
+  CHECK(std::equal(la.open_orders().begin(), la.open_orders().end(), ra.open_orders().begin(),
+                   ra.open_orders().end()));
+  CHECK(a.positions.size() == b.positions.size());
+  CHECK(rebuilt.desk.status("C2") == OrderStatus::kPendingCancel);
+  CHECK(rebuilt.desk.status("C3") == OrderStatus::kUnknown);
+}
