@@ -14,6 +14,9 @@ namespace {
 CommandAck refused(std::uint16_t code, std::string message, OrderStatus status = {}) {
   return CommandAck{false, false, code, std::move(message), status};
 }
+CommandAck refused(CommandCode code, std::string message, OrderStatus status = {}) {
+  return refused(static_cast<std::uint16_t>(code), std::move(message), status);
+}
 
 ReasonText reason_of(std::string_view text) {
   ReasonText r;
@@ -62,7 +65,7 @@ DeskDecision OrderDesk::on_command(const Command& command, const RiskDecision* r
                                    TimeNs /*now*/) const {
   DeskDecision d;
   if (command.envelope.id == 0) {
-    d.ack = refused(3008, "command without an id");
+    d.ack = refused(CommandCode::kNoCommandId, "command without an id");
     return d;
   }
   if (const auto* s = std::get_if<SubmitOrder>(&command.payload)) {
@@ -95,7 +98,7 @@ DeskDecision OrderDesk::on_command(const Command& command, const RiskDecision* r
     d.ack = CommandAck{true, false, 0, std::to_string(n) + " cancels sent", {}};
     return d;
   }
-  d.ack = refused(3009, std::string("not an account command: ") + std::string(message_name(command)));
+  d.ack = refused(CommandCode::kNotAnAccountCommand, std::string("not an account command: ") + std::string(message_name(command)));
   return d;
 }
 
@@ -107,7 +110,7 @@ DeskDecision OrderDesk::on_submit(const Command& command, const SubmitOrder& ord
     return d;
   }
   if (risk == nullptr) {
-    d.ack = refused(2000, "no risk decision for a new order");
+    d.ack = refused(CommandCode::kRiskUnavailable, "no risk decision for a new order");
     return d;
   }
   const OrderSubmitted sub{order.account,     order.strategy,   order.instrument,
@@ -156,7 +159,7 @@ std::optional<DeskGroup> OrderDesk::order_request(const Envelope& cause,
   const std::string_view id = cancel ? cancel->client_order_id.view() : amend->client_order_id.view();
   const auto it = orders_.find(id);
   if (it == orders_.end()) {
-    ack = refused(3007, "unknown client order id '" + std::string(id) + "'");
+    ack = refused(CommandCode::kUnknownClientOrderId, "unknown client order id '" + std::string(id) + "'");
     return std::nullopt;
   }
   const OrderCore& core = it->second.core;

@@ -83,11 +83,17 @@ EventId report_id(AccountId account, Market market, const EventPayload& event,
           h.add(e.cum_qty);
           h.add(time_key);
         } else if constexpr (std::is_same_v<T, BalanceUpdated>) {
+          // Several account updates can share a millisecond (a burst of cancels): the figures
+          // tell them apart, so none is taken for a repeat of another.
           h.add(e.asset.view());
+          h.add(e.free);
+          h.add(e.locked);
           h.add(time_key);
         } else if constexpr (std::is_same_v<T, PositionUpdated>) {
           h.add(std::uint64_t{e.instrument.value});
           h.add(std::uint64_t{static_cast<std::uint8_t>(e.position_side)});
+          h.add(e.size);
+          h.add(e.entry_price);
           h.add(time_key);
         } else {
           h.add(venue_order_id);

@@ -43,6 +43,18 @@
 
 namespace oms::actors {
 
+// Refusals of a command that no core gave (the cores' own: risk 2xxx, order 3001-3006,
+// account 70xx, store 5xxx).
+enum class CommandCode : std::uint16_t {
+  kRiskUnavailable = 2000,        // no risk decision could be had
+  kUnknownClientOrderId = 3007,   // cancel/amend of an order the account does not have
+  kNoCommandId = 3008,            // a command must carry an id (idempotency)
+  kNotAnAccountCommand = 3009,    // the account cannot run this command
+  kNoSuchAccount = 3010,          // no running account has that id
+  kEngineBusy = 3011,             // the engine's input ring is full: nothing done, retry
+  kNoSuchStrategy = 8002,         // no running strategy has that id
+};
+
 // The answer to a command.
 struct CommandAck {
   bool accepted = false;       // committed (or already known: duplicate)

@@ -1,13 +1,11 @@
-// Runtime: the actor system of one daemon -- a supervisor, one account actor per venue
-// account (the shell of its OrderDesk, with a session actor), one strategy actor per
-// strategy, the risk actor (kill switches) -- over an EventLog, a store,
+// Runtime: one daemon's trading core -- the engine shard (engine.hpp: every account's
+// OrderDesk, pre-trade risk, ack timers; the one order path) and, around it, the CAF actors off
+// the order path: a supervisor and one strategy actor per strategy. Over an EventLog, a store,
 // the intent log and snapshots. omsd composes it with real connectors; tests with a scripted
 // venue.
 //
-// Supervision: the supervisor monitors every account actor. An account actor that fails
-// (an exception, a bug) is respawned; the new one rebuilds from snapshot + stream, so it
-// continues from exactly what was committed, and reconciles its live orders with the venue.
-// Reports and commands that arrive meanwhile wait in the supervisor's mailbox order.
+// The sessions' reports go straight to the engine's rings. Strategy commands go to the strategy
+// actors; every other command -- orders, limits, kill switches -- to the engine.
 #pragma once
 
 #include <chrono>
@@ -19,7 +17,7 @@
 
 #include <caf/all.hpp>
 
-#include "oms/actors/account_actor.hpp"
+#include "oms/actors/engine.hpp"
 #include "oms/actors/event_log.hpp"
 #include "oms/actors/exchange_session.hpp"
 #include "oms/actors/position_core.hpp"
@@ -43,11 +41,14 @@ struct RuntimeOptions {
   // The logger of an account's actors (omsd: a file per account); null or returning null:
   // spdlog's default logger.
   std::function<std::shared_ptr<spdlog::logger>(AccountId)> account_logger;
+  WaitMode engine_wait = default_wait_mode();
+  int engine_cpu = -1;  // the engine shard's CPU; -1: unpinned
 };
 
 class Runtime {
  public:
-  // Spawns everything; each account actor rebuilds its state before it takes a message.
+  // Rebuilds every account (throws std::runtime_error naming what cannot be read), starts the
+  // engine, the strategy actors and the sessions, then reconciles live orders with the venues.
   Runtime(RuntimeOptions options, const Directory& directory, const InstrumentTable& instruments,
           persistence::EventStore& store,
           persistence::IntentLog* intents, persistence::SnapshotStore* snapshots,
@@ -74,12 +75,12 @@ class Runtime {
   // Writes a snapshot of the account now (tests, operators); returns the sequence it covers.
   [[nodiscard]] Result<std::uint64_t, std::string> snapshot(AccountId account,
                                                             std::chrono::milliseconds timeout);
-  // Operators: stops the account's actor and starts a new one, which rebuilds from snapshot +
-  // stream and reconciles its live orders with the venue -- what the supervisor does on its
-  // own when an account actor fails. Returns once the new actor answers.
+  // Operators: drops the account's state, rebuilds it from snapshot + stream and reconciles its
+  // live orders with the venue -- what the engine does on its own when handling an account's
+  // input fails. Returns once the account is rebuilt.
   [[nodiscard]] Result<Unit, std::string> restart_account(AccountId account,
                                                           std::chrono::milliseconds timeout);
-  // The instrument's mark (mid price) for the risk actor: exposure valuation and the price band
+  // The instrument's mark (mid price) for risk: exposure valuation and the price band
   // of orders that carry no reference price. Returns at once.
   void mark(InstrumentId instrument, Decimal price);
   // The account's equity in the quote currency (the leverage cap divides by it). Returns at once.
@@ -90,18 +91,14 @@ class Runtime {
   [[nodiscard]] EventLog& log() noexcept { return log_; }
   [[nodiscard]] std::uint64_t account_restarts() const noexcept;
 
-  struct Shared;  // what the supervisor shares with the runtime (restart counter)
-
  private:
   RuntimeOptions options_;
   EventLog log_;
   std::vector<RuntimeAccount> accounts_;
-  std::shared_ptr<Shared> shared_;
   std::unique_ptr<caf::actor_system_config> config_;
   std::unique_ptr<caf::actor_system> system_;
-  caf::actor risk_;
-  std::vector<caf::actor> sessions_;
-  caf::actor supervisor_;
+  caf::actor supervisor_;  // the strategy actors
+  std::unique_ptr<Engine> engine_;
 };
 
 }  // namespace oms::actors

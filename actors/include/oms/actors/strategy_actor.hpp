@@ -10,8 +10,8 @@
 
 #include <caf/all.hpp>
 
-#include "oms/actors/account_actor.hpp"
 #include "oms/actors/event_log.hpp"
+#include "oms/actors/types.hpp"
 #include "oms/actors/strategy_core.hpp"
 
 namespace oms::actors {

@@ -13,6 +13,7 @@
 #include <caf/all.hpp>
 
 #include "oms/actors/exchange_session.hpp"
+#include "oms/actors/order_desk.hpp"
 #include "oms/messages/codec.hpp"
 #include "oms/messages/commands.hpp"
 #include "oms/messages/events.hpp"
@@ -75,6 +76,16 @@ typename Inspector::result_type inspect(Inspector& f, VenueReport& x) {
 
 }  // namespace oms
 
+namespace oms::actors {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, CommandAck& x) {
+  return f(caf::meta::type_name("oms::actors::CommandAck"), x.accepted, x.duplicate, x.code,
+           x.message, x.status);
+}
+
+}  // namespace oms::actors
+
 CAF_BEGIN_TYPE_ID_BLOCK(oms_actors, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(oms_actors, (oms::Event))
   CAF_ADD_TYPE_ID(oms_actors, (oms::Command))
@@ -94,3 +105,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(oms_actors, caf::first_custom_type_id)
   CAF_ADD_ATOM(oms_actors, oms::actors, equity_atom, "equity")
   CAF_ADD_ATOM(oms_actors, oms::actors, await_atom, "await")
 CAF_END_TYPE_ID_BLOCK(oms_actors)
+
+// Dense ids travel inside one process only (the supervisor's strategy routing).
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oms::StrategyId)

@@ -1,0 +1,114 @@
+// Engine: the one order path (DESIGN.md "One order path: the engine"). A shard thread owns a
+// set of accounts -- each an OrderDesk with its journal bookkeeping -- and the pre-trade
+// RiskCore, and takes every input that changes trading state from bounded SPSC rings, one ring
+// per producing thread (gateway threads, connector threads, the daemon), in the order it reads
+// them:
+//
+//   ring ->  1. risk      RiskCore::check inline for a new order (marks, equity are inputs too)
+//            2. desk      OrderDesk decides the events, the venue requests, the ack timers
+//            3. commit    EventLog: intent log (durable before anything leaves), then the store
+//            4. apply     the desk folds what was committed; risk hears fills and closed orders
+//            5. send      venue requests to the account's session (its I/O thread)
+//            6. answer    the caller's reply slot, from the resulting state
+//
+// Ack timers live in the shard's timer heap and come back to the desk as timer inputs; the desk
+// never reads a clock. Operators' risk commands (limits, kill switches) run on the shard too.
+// A full ring is backpressure: a command is refused (kEngineBusy), a venue report waits for
+// room (a report is never dropped).
+//
+// After a rebuild (start, or an operator's restart of one account) the desk reconciles its live
+// orders with the venue; commands for that account wait until the answers are in (bounded).
+// A failure inside an account's handling (an exception, a bug) restarts that account from its
+// snapshot and stream; the others go on.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <spdlog/logger.h>
+
+#include "oms/actors/event_log.hpp"
+#include "oms/actors/exchange_session.hpp"
+#include "oms/actors/order_desk.hpp"
+#include "oms/actors/risk_core.hpp"
+#include "oms/actors/stage.hpp"
+#include "oms/persistence/snapshot.hpp"
+
+namespace oms::actors {
+
+using AccountViewPtr = std::shared_ptr<const AccountView>;
+
+struct EngineAccount {
+  AccountId id;
+  std::string name;    // the configured name (Directory)
+  std::string stream;  // ACCOUNT_{exchange}_{name}
+  std::shared_ptr<ExchangeSession> session;
+  std::shared_ptr<spdlog::logger> logger;  // null: spdlog's default logger
+};
+
+struct EngineOptions {
+  std::chrono::milliseconds ack_timeout{5000};
+  std::uint64_t snapshot_every = 1000;  // events of an account between two snapshots
+  std::chrono::minutes snapshot_interval{60};
+  std::function<TimeNs()> clock;  // null: the wall clock (UTC ns)
+  WaitMode wait = default_wait_mode();
+  int cpu = -1;  // the shard thread's CPU; -1: unpinned
+  // A recorded kill switch (strategies follow it); called on the shard thread.
+  std::function<void(const Event&)> on_kill_switch;
+};
+
+class Engine {
+ public:
+  // Rebuilds every account from its snapshot and stream and restores the recorded risk limits
+  // and kill switches (throws std::runtime_error naming the stream or file that cannot be
+  // read), then starts the shard thread. Nothing is sent to a venue before reconcile().
+  Engine(EngineOptions options, const InstrumentTable& instruments, EventLog& log,
+         persistence::EventStore& store, persistence::SnapshotStore* snapshots,
+         std::shared_ptr<RiskCore> risk, std::vector<EngineAccount> accounts);
+  // Stops the shard thread; what is still in the rings is not run.
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Asks the venue about every live order of every account (once the sessions run).
+  void reconcile();
+
+  // ---- inputs, from any thread ----
+  // An account command (submit, cancel, amend, cancel-all) or a risk command (limit, kill
+  // switch). Errors: the timeout (the command may still run), the engine stopped.
+  [[nodiscard]] Result<CommandAck, std::string> submit(const Command& command,
+                                                       std::chrono::milliseconds timeout);
+  // A venue's report for the account; waits while the ring is full, never drops it.
+  void report(AccountId account, const VenueReport& report);
+  // The instrument's mark (risk: exposure, price bands of orders without a reference).
+  void mark(InstrumentId instrument, Decimal price);
+  // The account's equity in the quote currency (risk: leverage cap).
+  void equity(AccountId account, Decimal value);
+
+  // ---- questions ----
+  [[nodiscard]] Result<AccountViewPtr, std::string> view(AccountId account,
+                                                         std::chrono::milliseconds timeout);
+  // The order's status once the venue (or risk, or the ack timer) answered it.
+  [[nodiscard]] Result<OrderStatus, std::string> await_answer(AccountId account,
+                                                              const std::string& client_order_id,
+                                                              std::chrono::milliseconds timeout);
+  // Writes a snapshot of the account now; the stream sequence it covers.
+  [[nodiscard]] Result<std::uint64_t, std::string> snapshot(AccountId account,
+                                                            std::chrono::milliseconds timeout);
+  // Drops the account's state and rebuilds it from snapshot + stream, then reconciles.
+  [[nodiscard]] Result<Unit, std::string> restart_account(AccountId account,
+                                                          std::chrono::milliseconds timeout);
+  [[nodiscard]] std::uint64_t account_restarts() const noexcept;
+  [[nodiscard]] bool runs(AccountId account) const noexcept;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace oms::actors

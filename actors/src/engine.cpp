@@ -1,0 +1,349 @@
+// Engine: inputs, the shard loop and dispatch. One account's handling is in engine_account.cpp.
+#include "oms/actors/engine.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <thread>
+
+#include "engine_impl.hpp"
+#include "oms/actors/engine_risk.hpp"
+
+namespace oms::actors {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+TimeNs wall_clock() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr TimeNs kHousekeepingEvery = 100'000'000;  // reconciliation deadlines, snapshot ages
+
+AccountId account_of(const CommandPayload& p) {
+  return std::visit(
+      [](const auto& c) -> AccountId {
+        if constexpr (requires { c.account; }) return c.account;
+        return AccountId{};
+      },
+      p);
+}
+
+}  // namespace
+
+// ---- construction ---------------------------------------------------------------------------
+
+Engine::Engine(EngineOptions options, const InstrumentTable& instruments, EventLog& log,
+               persistence::EventStore& store, persistence::SnapshotStore* snapshots,
+               std::shared_ptr<RiskCore> risk, std::vector<EngineAccount> accounts)
+    : impl_(std::make_unique<Impl>(std::move(options), instruments, log, store, snapshots,
+                                   std::move(risk))) {
+  auto& im = *impl_;
+  if (!im.options.clock) im.options.clock = wall_clock;
+  restore_risk(*im.risk, im.log, im.store);
+  for (auto& cfg : accounts) {
+    const auto index = cfg.id.index();
+    if (im.accounts.size() <= index) im.accounts.resize(index + 1);
+    auto a = std::make_unique<Impl::Account>();
+    a->cfg = std::move(cfg);
+    im.rebuild(*a);
+    im.accounts[index] = std::move(a);
+  }
+  im.running.store(true, std::memory_order_release);
+  im.thread = std::jthread([this](std::stop_token st) { impl_->run(st); });
+}
+
+Engine::~Engine() {
+  impl_->running.store(false, std::memory_order_release);
+  impl_->thread.request_stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+// ---- inputs ---------------------------------------------------------------------------------
+
+bool Engine::Impl::push(Input&& in) {
+  auto* ring = rings.mine();
+  return ring != nullptr && ring->try_push(std::move(in));
+}
+
+namespace {
+
+// Sends a question to the shard and waits for its answer.
+Result<std::shared_ptr<Reply>, std::string> ask(Engine::Impl& im, Input in,
+                                                std::chrono::milliseconds timeout) {
+  if (!im.running.load(std::memory_order_acquire)) return Unexpected(std::string("engine stopped"));
+  auto reply = std::make_shared<Reply>();
+  in.reply = reply;
+  if (!im.push(std::move(in))) {
+    return Unexpected(std::string("engine busy: its input ring is full"));
+  }
+  if (!reply->wait(timeout)) return Unexpected(std::string("no answer within the timeout"));
+  if (!reply->error.empty()) return Unexpected(reply->error);
+  return reply;
+}
+
+}  // namespace
+
+void Engine::reconcile() {
+  Input in;
+  in.kind = Input::Kind::kReconcile;
+  while (!impl_->push(Input(in))) std::this_thread::sleep_for(1ms);
+}
+
+Result<CommandAck, std::string> Engine::submit(const Command& command,
+                                               std::chrono::milliseconds timeout) {
+  Input in;
+  in.kind = Input::Kind::kCommand;
+  in.body = command;
+  if (!impl_->running.load(std::memory_order_acquire)) return Unexpected(std::string("engine stopped"));
+  auto reply = std::make_shared<Reply>();
+  in.reply = reply;
+  if (!impl_->push(std::move(in))) {
+    return CommandAck{false, false, static_cast<std::uint16_t>(CommandCode::kEngineBusy),
+                      "engine busy: its input ring is full; nothing was done", {}};
+  }
+  if (!reply->wait(timeout)) return Unexpected(std::string("no answer within the timeout"));
+  return reply->ack;
+}
+
+void Engine::report(AccountId account, const VenueReport& report) {
+  Input in;
+  in.kind = Input::Kind::kReport;
+  in.account = account;
+  in.body = report;
+  // Never dropped: wait for room (backpressure on the connector's socket).
+  IdleStrategy idle(WaitMode::kSpinThenPark);
+  while (!impl_->push(Input(in))) {
+    if (!impl_->running.load(std::memory_order_acquire)) {
+      spdlog::error("engine stopped: report {} of account {} not taken", report.report_id,
+                    account.index());
+      return;
+    }
+    idle.idle();
+  }
+}
+
+void Engine::mark(InstrumentId instrument, Decimal price) {
+  Input in;
+  in.kind = Input::Kind::kMark;
+  in.instrument = instrument;
+  in.value = price;
+  (void)impl_->push(std::move(in));  // the next mark replaces a lost one
+}
+
+void Engine::equity(AccountId account, Decimal value) {
+  Input in;
+  in.kind = Input::Kind::kEquity;
+  in.account = account;
+  in.value = value;
+  (void)impl_->push(std::move(in));  // valued again within a second
+}
+
+Result<AccountViewPtr, std::string> Engine::view(AccountId account,
+                                                 std::chrono::milliseconds timeout) {
+  Input in;
+  in.kind = Input::Kind::kView;
+  in.account = account;
+  auto r = ask(*impl_, std::move(in), timeout);
+  if (!r) return Unexpected(r.error());
+  return (*r)->view;
+}
+
+Result<OrderStatus, std::string> Engine::await_answer(AccountId account,
+                                                      const std::string& client_order_id,
+                                                      std::chrono::milliseconds timeout) {
+  Input in;
+  in.kind = Input::Kind::kAwait;
+  in.account = account;
+  if (!in.client_order_id.assign(client_order_id)) {
+    return Unexpected(std::string("client order id too long: ") + client_order_id);
+  }
+  auto r = ask(*impl_, std::move(in), timeout);
+  if (!r) return Unexpected(r.error());
+  return (*r)->status;
+}
+
+Result<std::uint64_t, std::string> Engine::snapshot(AccountId account,
+                                                    std::chrono::milliseconds timeout) {
+  Input in;
+  in.kind = Input::Kind::kSnapshot;
+  in.account = account;
+  auto r = ask(*impl_, std::move(in), timeout);
+  if (!r) return Unexpected(r.error());
+  return (*r)->sequence;
+}
+
+Result<Unit, std::string> Engine::restart_account(AccountId account,
+                                                  std::chrono::milliseconds timeout) {
+  Input in;
+  in.kind = Input::Kind::kRestart;
+  in.account = account;
+  auto r = ask(*impl_, std::move(in), timeout);
+  if (!r) return Unexpected(r.error());
+  return Unit{};
+}
+
+std::uint64_t Engine::account_restarts() const noexcept {
+  return impl_->restarts.load(std::memory_order_relaxed);
+}
+
+bool Engine::runs(AccountId account) const noexcept { return impl_->account(account) != nullptr; }
+
+// ---- the shard ------------------------------------------------------------------------------
+
+Engine::Impl::Account* Engine::Impl::account(AccountId id) const {
+  return id.valid() && id.index() < accounts.size() ? accounts[id.index()].get() : nullptr;
+}
+
+void Engine::Impl::run(const std::stop_token& stop) {
+  if (options.cpu >= 0) {
+    if (auto e = pin_current_thread(options.cpu)) spdlog::warn("engine shard: {}; runs unpinned", *e);
+  }
+  IdleStrategy idle(options.wait);
+  while (!stop.stop_requested()) {
+    const std::size_t n = rings.drain([this](Input& in) { handle(in); }, kDrainBudget);
+    const TimeNs now = options.clock();
+    if (!timers.empty() && timers.top().due <= now) fire_timers(now);
+    if (now >= next_housekeeping) housekeeping(now);
+    if (n > 0) idle.reset();
+    else idle.idle();
+  }
+}
+
+void Engine::Impl::handle(Input& in) {
+  Account* a = account(in.account);
+  const auto unknown = [&] {
+    if (in.reply) {
+      in.reply->error = "unknown account " + std::to_string(in.account.index());
+      in.reply->finish();
+    }
+  };
+  try {
+    switch (in.kind) {
+      case Input::Kind::kCommand:
+        on_command(std::get<Command>(in.body), in.reply);
+        return;
+      case Input::Kind::kReport:
+        if (a == nullptr) {
+          spdlog::error("report {} for account {}, which this engine does not run",
+                        std::get<VenueReport>(in.body).report_id, in.account.index());
+          return;
+        }
+        on_report(*a, std::get<VenueReport>(in.body));
+        return;
+      case Input::Kind::kMark:
+        (void)risk->on_mark(in.instrument, in.value);
+        return;
+      case Input::Kind::kEquity:
+        (void)risk->set_equity(in.account, in.value);
+        return;
+      case Input::Kind::kView:
+        if (a == nullptr) return unknown();
+        in.reply->view = make_view(*a);
+        in.reply->finish();
+        return;
+      case Input::Kind::kAwait: {
+        if (a == nullptr) return unknown();
+        const auto status = a->desk->status(in.client_order_id.view());
+        if (!status) {
+          in.reply->error = "unknown client order id '" + in.client_order_id.str() + "'";
+          in.reply->finish();
+        } else if (answered(*status)) {
+          in.reply->status = *status;
+          in.reply->finish();
+        } else {
+          a->awaiting.emplace(in.client_order_id.str(), in.reply);
+        }
+        return;
+      }
+      case Input::Kind::kSnapshot:
+        if (a == nullptr) return unknown();
+        write_snapshot(*a, true);
+        in.reply->sequence = a->snapshot_sequence;
+        in.reply->finish();
+        return;
+      case Input::Kind::kRestart:
+        if (a == nullptr) return unknown();
+        restart(*a);
+        in.reply->finish();
+        return;
+      case Input::Kind::kReconcile:
+        for (auto& acc : accounts) {
+          if (acc) reconcile(*acc);
+        }
+        return;
+    }
+  } catch (const std::exception& e) {
+    // A bug or unreadable stored data while handling one account's input: that account
+    // starts again from what was committed; the others go on.
+    spdlog::error("engine: {} of account {} failed: {}; restarting the account from its events",
+                  static_cast<int>(in.kind), in.account.index(), e.what());
+    if (in.reply) {
+      in.reply->error = std::string("engine: ") + e.what();
+      in.reply->finish();
+    }
+    if (a != nullptr) {
+      try {
+        restart(*a);
+      } catch (const std::exception& again) {
+        spdlog::critical("engine: account {} cannot be rebuilt: {}", in.account.index(), again.what());
+      }
+    }
+  }
+}
+
+void Engine::Impl::on_command(const Command& cmd, const std::shared_ptr<Reply>& reply) {
+  const TimeNs now = options.clock();
+  if (auto r = run_risk_command(*risk, &log, cmd, now)) {
+    if (r->recorded && std::holds_alternative<KillSwitchTripped>(r->recorded->payload) &&
+        options.on_kill_switch) {
+      options.on_kill_switch(*r->recorded);
+    }
+    reply->ack = std::move(r->ack);
+    reply->finish();
+    return;
+  }
+  const AccountId id = account_of(cmd.payload);
+  Account* a = account(id);
+  if (a == nullptr) {
+    reply->ack = CommandAck{false, false, static_cast<std::uint16_t>(CommandCode::kNoSuchAccount),
+                            "no account " + std::to_string(id.index()) + " runs in this engine", {}};
+    reply->finish();
+    return;
+  }
+  if (a->desk->reconciling()) {
+    a->held.emplace_back(cmd, reply);  // after the venue's answers
+    return;
+  }
+  account_command(*a, cmd, reply);
+}
+
+void Engine::Impl::fire_timers(TimeNs now) {
+  while (!timers.empty() && timers.top().due <= now) {
+    const EngineTimer t = timers.top();
+    timers.pop();
+    if (Account* a = account(t.account)) on_timer(*a, t.timer);
+  }
+}
+
+void Engine::Impl::housekeeping(TimeNs now) {
+  next_housekeeping = now + kHousekeepingEvery;
+  const TimeNs interval =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(options.snapshot_interval).count();
+  for (auto& a : accounts) {
+    if (!a) continue;
+    if (a->desk->reconciling() && now >= a->reconcile_deadline) {
+      logger(*a).warn("account {}: {} reconciliation queries unanswered; trading resumes, the "
+                      "orders' own timers keep asking",
+                      a->cfg.name, a->desk->reconciling_count());
+      a->desk->abandon_reconciliation();
+      end_reconciliation(*a);
+    }
+    if (now - a->last_snapshot >= interval) write_snapshot(*a, false);
+  }
+}
+
+}  // namespace oms::actors

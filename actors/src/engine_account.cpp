@@ -1,0 +1,290 @@
+// Engine: one account on the shard -- rebuild from snapshot + stream, the desk's decisions
+// carried out (commit, apply, send, answer), reconciliation, snapshots.
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+#include "engine_impl.hpp"
+#include "oms/actors/event_group.hpp"
+#include "oms/actors/order_events.hpp"
+
+namespace oms::actors {
+
+namespace {
+
+constexpr std::chrono::seconds kFlushBeforeSnapshot{5};
+// After a rebuild, new commands wait for the venue's answers at most this many ack timeouts.
+constexpr int kReconcileWaitAckTimeouts = 10;
+
+CommandAck refused(std::uint16_t code, std::string message) {
+  return CommandAck{false, false, code, std::move(message), {}};
+}
+
+void send(ExchangeSession& session, const VenueRequest& request) {
+  std::visit(
+      [&](const auto& r) {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, OrderSubmitted>) {
+          session.place(r);
+        } else if constexpr (std::is_same_v<T, CancelOrder>) {
+          session.cancel(r);
+        } else if constexpr (std::is_same_v<T, AmendOrder>) {
+          session.amend(r);
+        } else {
+          session.query(r.account, r.instrument, r.client_order_id);
+        }
+      },
+      request);
+}
+
+nlohmann::json snapshot_json(const std::vector<Event>& history, const Directory& directory,
+                             std::uint64_t global_seq) {
+  nlohmann::json events = nlohmann::json::array();
+  for (const Event& e : history) {
+    auto text = encode_json(e, directory);
+    if (text) events.push_back(nlohmann::json::parse(*text));
+  }
+  return nlohmann::json{{"global_seq", global_seq}, {"events", std::move(events)}};
+}
+
+}  // namespace
+
+spdlog::logger& Engine::Impl::logger(const Account& a) const {
+  return a.cfg.logger ? *a.cfg.logger : *spdlog::default_logger_raw();
+}
+
+// ---- rebuild --------------------------------------------------------------------------------
+
+void Engine::Impl::rebuild(Account& a) {
+  const TimeNs ack_timeout =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(options.ack_timeout).count();
+  a.desk = std::make_unique<OrderDesk>(
+      OrderDeskConfig{a.cfg.id, a.cfg.name, &instruments, ack_timeout});
+  a.history.clear();
+  a.events_rebuilt = a.events_committed = a.events_since_snapshot = 0;
+  a.snapshot_sequence = 0;
+  const Directory& directory = log.subjects().directory();
+  const auto fold = [&](const Event& e) {
+    if (const auto refusal = a.desk->apply(e)) {
+      logger(a).warn("account {}: {} not folded into the account: {}", a.cfg.name,
+                     message_name(e), to_string(*refusal));
+    }
+    a.history.push_back(e);
+    ++a.events_rebuilt;
+  };
+  std::uint64_t from = 1;
+  std::uint64_t max_global = 0;
+  if (snapshots != nullptr) {
+    auto snap = snapshots->load_latest(a.cfg.name, a.cfg.stream, UINT64_MAX);
+    if (!snap) throw std::runtime_error(snap.error().message);
+    if (*snap) {
+      const auto& s = **snap;
+      max_global = s.state.value("global_seq", std::uint64_t{0});
+      for (const auto& j : s.state.at("events")) {
+        auto e = decode_event_json(j.dump(), directory);
+        if (!e) throw std::runtime_error(s.path.string() + ": " + e.error().message);
+        fold(*e);
+      }
+      from = s.sequence + 1;
+      a.snapshot_sequence = s.sequence;
+    }
+  }
+  std::vector<Event> tail;
+  read_events(store, persistence::ReadRequest{a.cfg.stream, from, 0, {}}, directory,
+              [&](const Event& e) { tail.push_back(e); });
+  GroupCounter groups;
+  for (const Event& e : tail) groups.add(e.envelope.id);
+  std::map<std::uint64_t, bool> torn;
+  for (const Event& e : tail) {
+    max_global = std::max(max_global, e.envelope.global_seq);
+    if (!groups.complete(e.envelope.id)) {
+      torn[group_of(e.envelope.id)] = true;
+      continue;  // waits for its input to come again
+    }
+    fold(e);
+  }
+  a.torn_groups = torn.size();
+  log.observe_global_seq(max_global);
+  a.last_snapshot = options.clock();
+  logger(a).info("account {}: rebuilt {} events (snapshot through seq {}, stream from {}: {} "
+                 "records, {} torn groups waiting)",
+                 a.cfg.name, a.events_rebuilt, a.snapshot_sequence, from, tail.size(), a.torn_groups);
+}
+
+void Engine::Impl::restart(Account& a) {
+  // Every committed event must be in the store before it is read back.
+  if (auto f = log.flush(std::chrono::seconds(30)); !f) {
+    logger(a).error("account {}: store flush before the restart failed: {}", a.cfg.name,
+                    f.error().message);
+  }
+  for (auto& [id, reply] : a.awaiting) {
+    reply->error = "account restarted";
+    reply->finish();
+  }
+  a.awaiting.clear();
+  rebuild(a);
+  restarts.fetch_add(1, std::memory_order_relaxed);
+  reconcile(a);
+}
+
+void Engine::Impl::reconcile(Account& a) {
+  const TimeNs now = options.clock();
+  carry_out(a, a.desk->on_reconcile(now), nullptr);
+  a.reconcile_deadline =
+      now + std::chrono::duration_cast<std::chrono::nanoseconds>(options.ack_timeout).count() *
+                kReconcileWaitAckTimeouts;
+  if (!a.desk->reconciling()) end_reconciliation(a);
+}
+
+void Engine::Impl::end_reconciliation(Account& a) {
+  while (!a.held.empty() && !a.desk->reconciling()) {
+    auto [cmd, reply] = std::move(a.held.front());
+    a.held.pop_front();
+    account_command(a, cmd, reply);
+  }
+}
+
+// ---- inputs ---------------------------------------------------------------------------------
+
+void Engine::Impl::account_command(Account& a, const Command& cmd,
+                                   const std::shared_ptr<Reply>& reply) {
+  const TimeNs now = options.clock();
+  if (!a.desk->needs_risk(cmd)) {
+    carry_out(a, a.desk->on_command(cmd, nullptr, now), reply);
+    return;
+  }
+  // 1. risk, inline: an order without its own reference price is banded against the mark.
+  const auto& o = std::get<SubmitOrder>(cmd.payload);
+  const OrderRequest req{o.account, o.strategy,    o.instrument,          o.side,
+                         o.price,   o.quantity,    o.reduce_only,         risk->mark(o.instrument)};
+  const RiskDecision d = risk->check(req, now);
+  if (d.passed()) risk->on_order_opened(o.account, o.strategy, o.instrument);
+  // 2. the desk decides; 3.-6. carried out.
+  carry_out(a, a.desk->on_command(cmd, &d, now), reply);
+}
+
+void Engine::Impl::on_report(Account& a, const VenueReport& report) {
+  const DeskDecision d = a.desk->on_report(report, options.clock());
+  switch (d.note) {
+    case ReportNote::kDuplicate: ++a.duplicate_inputs; break;
+    case ReportNote::kUnmatched:
+      ++a.unmatched_reports;
+      logger(a).warn("account {}: {}", a.cfg.name, d.detail);
+      break;
+    case ReportNote::kRefusedByOrder: logger(a).warn("account {}: {}", a.cfg.name, d.detail); break;
+    case ReportNote::kIgnored:
+    case ReportNote::kNone: break;
+  }
+  carry_out(a, d, nullptr);
+}
+
+void Engine::Impl::on_timer(Account& a, const OrderTimer& timer) {
+  carry_out(a, a.desk->on_timer(timer, options.clock()), nullptr);
+}
+
+// Each group: commit (intent log, then the store), the desk folds it, then what follows leaves.
+// A group the store refuses stops the decision there (what was committed stays committed); the
+// command's answer then is the store's refusal.
+void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::shared_ptr<Reply>& reply) {
+  const TimeNs now = options.clock();
+  const auto note_risk = [this](const RiskNote& n) {
+    if (n.kind == RiskNote::Kind::kFill) (void)risk->on_fill(n.fill);
+    else risk->on_order_closed(n.account, n.strategy, n.instrument);
+  };
+  for (const DeskGroup& g : d.groups) {
+    std::vector<Event> committed;
+    if (!g.events.empty()) {
+      auto c = log.commit(g.cause, g.events, now, g.event_time);
+      if (!c) {
+        logger(a).error("account {}: {} not committed: {}", a.cfg.name,
+                        message_name(Event{Envelope{}, g.events.front()}), c.error().store.message);
+        for (const RiskNote& n : d.risk_on_failure) note_risk(n);
+        if (reply) {
+          reply->ack = refused(static_cast<std::uint16_t>(c.error().store.code),
+                               c.error().store.message);
+          reply->finish();
+        }
+        return;
+      }
+      committed = std::move(c).value();
+      a.events_committed += committed.size();
+      a.events_since_snapshot += committed.size();
+    }
+    const DeskEffects fx = a.desk->apply(g, committed, now);
+    for (const Event& e : committed) {
+      a.history.push_back(e);
+      const auto id = client_order_id_of(e.payload);
+      if (id.empty() || a.awaiting.empty()) continue;
+      const auto status = a.desk->status(id);
+      if (!status || !answered(*status)) continue;
+      auto [first, last] = a.awaiting.equal_range(id);
+      for (auto w = first; w != last; ++w) {
+        w->second->status = *status;
+        w->second->finish();
+      }
+      a.awaiting.erase(first, last);
+    }
+    for (const VenueRequest& r : g.requests) send(*a.cfg.session, r);
+    for (const RiskNote& n : fx.risk) note_risk(n);
+    for (const OrderTimer& t : fx.timers) timers.push(EngineTimer{t.due, a.cfg.id, t});
+  }
+  if (a.desk->finish(d)) end_reconciliation(a);
+  if (reply && d.ack) {
+    reply->ack = *d.ack;
+    reply->finish();
+  }
+  if (a.events_since_snapshot >= options.snapshot_every) write_snapshot(a, false);
+}
+
+// ---- snapshots and views --------------------------------------------------------------------
+
+// The state and the stream sequence it covers are fixed here; the file is written (temp, fsync,
+// rename, fsync) on the snapshot store's writer thread unless `wait`.
+void Engine::Impl::write_snapshot(Account& a, bool wait) {
+  if (snapshots == nullptr) return;
+  const TimeNs now = options.clock();
+  a.last_snapshot = now;  // a failure is retried at the next interval, not at once
+  // The snapshot names the stream sequence it covers: everything committed must be stored.
+  if (auto f = log.flush(kFlushBeforeSnapshot); !f) {
+    logger(a).warn("account {}: snapshot skipped, store flush failed: {}", a.cfg.name,
+                   f.error().message);
+    return;
+  }
+  auto last = store.last_sequence(a.cfg.stream);
+  if (!last) {
+    logger(a).warn("account {}: snapshot skipped: {}", a.cfg.name, last.error().message);
+    return;
+  }
+  auto state = snapshot_json(a.history, log.subjects().directory(), log.last_global_seq());
+  if (wait) {
+    auto w = snapshots->write(a.cfg.name, a.cfg.stream, *last, now, state);
+    if (!w) {
+      logger(a).warn("account {}: snapshot failed: {}", a.cfg.name, w.error().message);
+      return;
+    }
+  } else {
+    // A failed write leaves the previous snapshot: the next start reads more of the stream.
+    snapshots->write_async(
+        a.cfg.name, a.cfg.stream, *last, now, std::move(state),
+        [name = a.cfg.name, log = a.cfg.logger](
+            const Result<persistence::SnapshotWrite, persistence::StoreError>& w) {
+          if (w) return;
+          (log ? *log : *spdlog::default_logger_raw())
+              .warn("account {}: snapshot failed: {}", name, w.error().message);
+        });
+  }
+  a.snapshot_sequence = *last;
+  a.events_since_snapshot = 0;
+}
+
+AccountViewPtr Engine::Impl::make_view(const Account& a) const {
+  auto v = std::make_shared<AccountView>(a.desk->view());
+  v->duplicate_inputs = a.duplicate_inputs;
+  v->events_committed = a.events_committed;
+  v->events_rebuilt = a.events_rebuilt;
+  v->torn_groups_skipped = a.torn_groups;
+  v->last_stream_sequence = a.snapshot_sequence;
+  return v;
+}
+
+}  // namespace oms::actors

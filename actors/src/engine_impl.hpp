@@ -1,0 +1,131 @@
+// The engine's shard, shared by engine.cpp (inputs, the loop, dispatch) and engine_account.cpp
+// (one account: rebuild, carrying out the desk's decisions, snapshots).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <queue>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "oms/actors/engine.hpp"
+#include "oms/actors/producer_rings.hpp"
+
+namespace oms::actors {
+
+// Where the shard answers a caller who waits (a gateway thread, a test). Shared: a caller that
+// gave up leaves it to the shard.
+struct Reply {
+  CommandAck ack;
+  AccountViewPtr view;
+  OrderStatus status = OrderStatus::kInitialized;
+  std::uint64_t sequence = 0;
+  std::string error;  // a question the shard could not answer
+
+  void finish() {
+    {
+      const std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_all();
+  }
+  [[nodiscard]] bool wait(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, timeout, [this] { return done_; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+};
+
+struct Input {
+  enum class Kind : std::uint8_t {
+    kCommand, kReport, kMark, kEquity, kView, kAwait, kSnapshot, kRestart, kReconcile
+  };
+  Kind kind = Kind::kCommand;
+  AccountId account;
+  InstrumentId instrument;
+  Decimal value;
+  ClientOrderIdText client_order_id;
+  std::variant<Command, VenueReport> body;
+  std::shared_ptr<Reply> reply;
+};
+
+struct EngineTimer {
+  TimeNs due = 0;
+  AccountId account;
+  OrderTimer timer;
+  friend bool operator>(const EngineTimer& a, const EngineTimer& b) { return a.due > b.due; }
+};
+
+struct Engine::Impl {
+  static constexpr std::size_t kRing = 512;
+  static constexpr std::size_t kDrainBudget = 64;  // per ring and loop round
+
+  // One account of the shard: its desk and the shell's bookkeeping around it.
+  struct Account {
+    EngineAccount cfg;
+    std::unique_ptr<OrderDesk> desk;
+    // Every event folded, in stream order: what a snapshot holds today (compaction into the
+    // cores' own state is the snapshot issue's step).
+    std::vector<Event> history;
+    std::uint64_t duplicate_inputs = 0, unmatched_reports = 0;
+    std::uint64_t events_committed = 0, events_rebuilt = 0, torn_groups = 0;
+    std::uint64_t events_since_snapshot = 0, snapshot_sequence = 0;
+    TimeNs last_snapshot = 0;
+    TimeNs reconcile_deadline = 0;  // commands wait for the reconciliation until then
+    std::multimap<std::string, std::shared_ptr<Reply>, std::less<>> awaiting;
+    std::deque<std::pair<Command, std::shared_ptr<Reply>>> held;
+  };
+
+  Impl(EngineOptions o, const InstrumentTable& ins, EventLog& l, persistence::EventStore& s,
+       persistence::SnapshotStore* snaps, std::shared_ptr<RiskCore> r)
+      : options(std::move(o)), instruments(ins), log(l), store(s), snapshots(snaps),
+        risk(std::move(r)) {}
+
+  // ---- engine.cpp ----
+  void run(const std::stop_token& stop);
+  bool push(Input&& in);  // false: the ring is full (or the calling thread has none)
+  void handle(Input& in);
+  void on_command(const Command& cmd, const std::shared_ptr<Reply>& reply);
+  void fire_timers(TimeNs now);
+  void housekeeping(TimeNs now);
+  [[nodiscard]] Account* account(AccountId id) const;
+
+  // ---- engine_account.cpp ----
+  void rebuild(Account& a);  // throws std::runtime_error naming what cannot be read
+  void restart(Account& a);
+  void reconcile(Account& a);
+  void account_command(Account& a, const Command& cmd, const std::shared_ptr<Reply>& reply);
+  void on_report(Account& a, const VenueReport& report);
+  void on_timer(Account& a, const OrderTimer& timer);
+  void carry_out(Account& a, const DeskDecision& d, const std::shared_ptr<Reply>& reply);
+  void end_reconciliation(Account& a);
+  void write_snapshot(Account& a, bool wait);
+  [[nodiscard]] AccountViewPtr make_view(const Account& a) const;
+  [[nodiscard]] spdlog::logger& logger(const Account& a) const;
+
+  EngineOptions options;
+  const InstrumentTable& instruments;
+  EventLog& log;
+  persistence::EventStore& store;
+  persistence::SnapshotStore* snapshots;
+  std::shared_ptr<RiskCore> risk;
+  std::vector<std::unique_ptr<Account>> accounts;  // by AccountId index; null: not run here
+  std::priority_queue<EngineTimer, std::vector<EngineTimer>, std::greater<>> timers;
+  ProducerRings<Input, kRing> rings;
+  std::atomic<std::uint64_t> restarts{0};
+  std::atomic<bool> running{false};
+  TimeNs next_housekeeping = 0;
+  std::jthread thread;
+};
+
+}  // namespace oms::actors
