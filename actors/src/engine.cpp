@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <chrono>
 #include <thread>
 
@@ -126,20 +127,30 @@ void Engine::report(AccountId account, const VenueReport& report) {
   }
 }
 
+void Engine::market_data(TimeNs venue_time, const EventPayload& event) {
+  Input in;
+  in.kind = Input::Kind::kMarketData;
+  in.body = Event{Envelope{0, 0, venue_time, 0, 0, 0}, event};
+  // A book must see every delta: wait for room rather than drop one.
+  IdleStrategy idle(WaitMode::kSpinThenPark);
+  while (!impl_->push(Input(in))) {
+    if (!impl_->running.load(std::memory_order_acquire)) return;
+    idle.idle();
+  }
+}
+
+bool Engine::has_mark(InstrumentId instrument) const noexcept {
+  return instrument.valid() && instrument.index() < impl_->instruments.size() &&
+         // acquire: pairs with the release in set_mark(); only the flag is read here.
+         impl_->marked[instrument.index()].load(std::memory_order_acquire);
+}
+
 void Engine::mark(InstrumentId instrument, Decimal price) {
   Input in;
   in.kind = Input::Kind::kMark;
   in.instrument = instrument;
   in.value = price;
   (void)impl_->push(std::move(in));  // the next mark replaces a lost one
-}
-
-void Engine::equity(AccountId account, Decimal value) {
-  Input in;
-  in.kind = Input::Kind::kEquity;
-  in.account = account;
-  in.value = value;
-  (void)impl_->push(std::move(in));  // valued again within a second
 }
 
 Result<AccountViewPtr, std::string> Engine::view(AccountId account,
@@ -208,6 +219,11 @@ void Engine::Impl::run(const std::stop_token& stop) {
     const TimeNs now = options.clock();
     if (!timers.empty() && timers.top().due <= now) fire_timers(now);
     if (now >= next_housekeeping) housekeeping(now);
+    if (now >= next_valuation) {
+      next_valuation =
+          now + std::chrono::duration_cast<std::chrono::nanoseconds>(options.valuation_interval).count();
+      value_accounts();
+    }
     if (n > 0) idle.reset();
     else idle.idle();
   }
@@ -234,11 +250,11 @@ void Engine::Impl::handle(Input& in) {
         }
         on_report(*a, std::get<VenueReport>(in.body));
         return;
-      case Input::Kind::kMark:
-        (void)risk->on_mark(in.instrument, in.value);
+      case Input::Kind::kMarketData:
+        on_market_data(std::get<Event>(in.body), options.clock());
         return;
-      case Input::Kind::kEquity:
-        (void)risk->set_equity(in.account, in.value);
+      case Input::Kind::kMark:
+        set_mark(in.instrument, in.value);
         return;
       case Input::Kind::kView:
         if (a == nullptr) return unknown();
@@ -319,6 +335,68 @@ void Engine::Impl::on_command(const Command& cmd, const std::shared_ptr<Reply>& 
     return;
   }
   account_command(*a, cmd, reply);
+}
+
+// ---- 0. books and the strategy stage ---------------------------------------------------------
+
+void Engine::Impl::set_mark(InstrumentId instrument, Decimal price) {
+  if (!instrument.valid() || instrument.index() >= marks.size() || !price.is_positive()) return;
+  if (marks[instrument.index()] == price) return;
+  marks[instrument.index()] = price;
+  (void)risk->on_mark(instrument, price);
+  // release: the mark is in risk before another thread sees the flag.
+  marked[instrument.index()].store(true, std::memory_order_release);
+}
+
+namespace {
+
+Decimal mid_of(Decimal bid, Decimal ask) {
+  if (!bid.is_positive() || !ask.is_positive()) return {};
+  const auto sum = bid.add(ask);
+  return sum ? Decimal::from_raw(sum->raw() / 2) : Decimal{};
+}
+
+}  // namespace
+
+void Engine::Impl::on_market_data(const Event& e, TimeNs now) {
+  std::array<TopOfBook, 1> tops;
+  std::size_t n = book.on(e, now, tops);
+  if (n == 0) {
+    const auto* bbo = std::get_if<BestBidOffer>(&e.payload);
+    if (bbo == nullptr) return;
+    const auto i = bbo->instrument.index();
+    if (i < options.books.size() && book.book(bbo->instrument).state() == BookState::kLive) {
+      return;  // the instrument's own book gives its top
+    }
+    tops[0] = TopOfBook{bbo->instrument, bbo->update_id, bbo->bid_price, bbo->bid_qty,
+                        bbo->ask_price, bbo->ask_qty, now};
+    n = 1;
+  }
+  const TopOfBook& top = tops[0];
+  set_mark(top.instrument, mid_of(top.bid, top.ask));
+  // The strategy stage: orders it decides take the same path as the API's.
+  std::array<OrderIntent, SignalStage::kMaxOut> intents;
+  const std::size_t m = signal.on(top, now, intents);
+  for (std::size_t k = 0; k < m; ++k) {
+    const SubmitOrder& o = intents[k].order;
+    Account* a = account(o.account);
+    if (a == nullptr || a->desk->reconciling()) continue;  // a stale signal is not held
+    // The command's id derives from the order's client id: a decision made again after a
+    // restart is the same command.
+    std::uint64_t h = 1469598103934665603ULL;
+    for (const char c : o.client_order_id.view()) {
+      h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    }
+    ++strategy_orders;
+    account_command(*a, Command{Envelope{h, 0, now, now, intents[k].cause, intents[k].cause}, o},
+                    nullptr);
+  }
+}
+
+void Engine::Impl::value_accounts() {
+  for (const auto& a : accounts) {
+    if (a) (void)risk->set_equity(a->cfg.id, pricing.equity(a->desk->account(), marks));
+  }
 }
 
 void Engine::Impl::fire_timers(TimeNs now) {

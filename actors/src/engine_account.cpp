@@ -211,8 +211,10 @@ void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::share
       a.events_since_snapshot += committed.size();
     }
     const DeskEffects fx = a.desk->apply(g, committed, now);
+    bool balances_moved = false;
     for (const Event& e : committed) {
       a.history.push_back(e);
+      balances_moved = balances_moved || std::holds_alternative<BalanceUpdated>(e.payload);
       const auto id = client_order_id_of(e.payload);
       if (id.empty() || a.awaiting.empty()) continue;
       const auto status = a.desk->status(id);
@@ -224,6 +226,8 @@ void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::share
       }
       a.awaiting.erase(first, last);
     }
+    // The venue's balances moved: the leverage cap sees the new equity at once.
+    if (balances_moved) (void)risk->set_equity(a.cfg.id, pricing.equity(a.desk->account(), marks));
     for (const VenueRequest& r : g.requests) send(*a.cfg.session, r);
     for (const RiskNote& n : fx.risk) note_risk(n);
     for (const OrderTimer& t : fx.timers) timers.push(EngineTimer{t.due, a.cfg.id, t});

@@ -16,6 +16,7 @@
 
 #include "oms/actors/engine.hpp"
 #include "oms/actors/producer_rings.hpp"
+#include "oms/actors/valuation.hpp"
 
 namespace oms::actors {
 
@@ -48,14 +49,15 @@ struct Reply {
 
 struct Input {
   enum class Kind : std::uint8_t {
-    kCommand, kReport, kMark, kEquity, kView, kAwait, kSnapshot, kRestart, kReconcile
+    kCommand, kReport, kMarketData, kMark, kView, kAwait, kSnapshot, kRestart,
+    kReconcile
   };
   Kind kind = Kind::kCommand;
   AccountId account;
   InstrumentId instrument;
   Decimal value;
   ClientOrderIdText client_order_id;
-  std::variant<Command, VenueReport> body;
+  std::variant<Command, VenueReport, Event> body;  // Event: market data
   std::shared_ptr<Reply> reply;
 };
 
@@ -89,7 +91,10 @@ struct Engine::Impl {
   Impl(EngineOptions o, const InstrumentTable& ins, EventLog& l, persistence::EventStore& s,
        persistence::SnapshotStore* snaps, std::shared_ptr<RiskCore> r)
       : options(std::move(o)), instruments(ins), log(l), store(s), snapshots(snaps),
-        risk(std::move(r)) {}
+        risk(std::move(r)), book(options.books),
+        signal(options.arbitrage, std::max(options.books.size(), ins.size()), options.desk),
+        pricing(ins), marks(ins.size()),
+        marked(std::make_unique<std::atomic<bool>[]>(std::max<std::size_t>(1, ins.size()))) {}
 
   // ---- engine.cpp ----
   void run(const std::stop_token& stop);
@@ -98,6 +103,9 @@ struct Engine::Impl {
   void on_command(const Command& cmd, const std::shared_ptr<Reply>& reply);
   void fire_timers(TimeNs now);
   void housekeeping(TimeNs now);
+  void on_market_data(const Event& e, TimeNs now);
+  void set_mark(InstrumentId instrument, Decimal price);
+  void value_accounts();
   [[nodiscard]] Account* account(AccountId id) const;
 
   // ---- engine_account.cpp ----
@@ -122,6 +130,13 @@ struct Engine::Impl {
   std::vector<std::unique_ptr<Account>> accounts;  // by AccountId index; null: not run here
   std::priority_queue<EngineTimer, std::vector<EngineTimer>, std::greater<>> timers;
   ProducerRings<Input, kRing> rings;
+  BookStage book;                // 0. books
+  SignalStage signal;            // 0. the strategy stage (arbitrage signal)
+  UsdtPricing pricing;           // valuation for the leverage cap
+  std::vector<Decimal> marks;    // by instrument: the last mark given to risk
+  std::unique_ptr<std::atomic<bool>[]> marked;  // by instrument: has a mark (other threads read)
+  std::uint64_t strategy_orders = 0;
+  TimeNs next_valuation = 0;
   std::atomic<std::uint64_t> restarts{0};
   std::atomic<bool> running{false};
   TimeNs next_housekeeping = 0;

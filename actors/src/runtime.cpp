@@ -136,6 +136,8 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
   eo.wait = options_.engine_wait;
   eo.cpu = options_.engine_cpu;
   eo.on_kill_switch = [sup = supervisor_](const Event& e) { caf::anon_send(sup, e); };
+  eo.books = std::move(options_.books);
+  eo.arbitrage = std::move(options_.arbitrage);
   std::vector<EngineAccount> engine_accounts;
   for (const auto& a : accounts_) {
     EngineAccount ea;
@@ -210,7 +212,11 @@ Result<Unit, std::string> Runtime::restart_account(AccountId account,
 
 void Runtime::mark(InstrumentId instrument, Decimal price) { engine_->mark(instrument, price); }
 
-void Runtime::equity(AccountId account, Decimal value) { engine_->equity(account, value); }
+void Runtime::market_data(TimeNs venue_time, const EventPayload& event) {
+  engine_->market_data(venue_time, event);
+}
+
+bool Runtime::has_mark(InstrumentId instrument) const noexcept { return engine_->has_mark(instrument); }
 
 Result<Unit, persistence::StoreError> Runtime::flush(std::chrono::milliseconds timeout) {
   return log_.flush(timeout);

@@ -207,7 +207,8 @@ void Daemon::start_venues() {
 
 void Daemon::start_market_data() {
   // The instruments the strategies and risk.yaml name, and every instrument of a market that
-  // lists few (the simulator): marks for risk, ages for health.
+  // lists few (the simulator): depth into the engine's books (marks for risk, the strategy
+  // stage), best bid/offer as the mark until a book is live, ages for health.
   std::set<std::string> wanted;
   for (const auto& i : config_.risk.instruments) {
     wanted.insert(std::string(to_string(i.exchange)) + ":" + std::string(to_string(i.market)) +
@@ -225,35 +226,25 @@ void Daemon::start_market_data() {
     }
     if (ids.empty()) continue;
     MarketDataStreams streams;
-    streams.depth = false;  // marks from the best bid/offer; books belong to the hot path
+    streams.depth = true;
+    streams.book_ticker = true;
     streams.trades = false;
     auto& stats = md_[m == Market::kSpot ? 0 : 1];
     auto r = v->account(0).subscribe_market_data(
-        ids, streams, [this, &stats](TimeNs, const EventPayload& e) {
+        ids, streams, [this, &stats](TimeNs venue_time, const EventPayload& e) {
           stats.last_ns.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                   std::chrono::system_clock::now().time_since_epoch())
                                   .count(),
                               std::memory_order_relaxed);
           stats.messages.fetch_add(1, std::memory_order_relaxed);
-          const auto* bbo = std::get_if<BestBidOffer>(&e);
-          if (bbo == nullptr || !bbo->bid_price.is_positive() || !bbo->ask_price.is_positive()) return;
-          const auto sum = bbo->bid_price.add(bbo->ask_price);
-          if (!sum) return;
-          const Decimal mid = Decimal::from_raw(sum->raw() / 2);
-          {
-            std::lock_guard lock(marks_mutex_);
-            auto& last = marks_[static_cast<std::uint32_t>(bbo->instrument.index())];
-            if (last == mid) return;
-            last = mid;
-          }
-          if (runtime_) runtime_->mark(bbo->instrument, mid);
+          if (runtime_) runtime_->market_data(venue_time, e);
         });
     if (!r) {
       spdlog::error("binance {}: market data not subscribed: {}", to_string(m), r.error().message);
       continue;
     }
     md_instruments_.insert(md_instruments_.end(), ids.begin(), ids.end());
-    spdlog::info("binance {}: best bid/offer of {} instruments", to_string(m), ids.size());
+    spdlog::info("binance {}: depth and best bid/offer of {} instruments", to_string(m), ids.size());
   }
 }
 
@@ -320,6 +311,12 @@ void Daemon::start() {
   ro.scheduler_threads = options_.scheduler_threads;
   ro.ack_timeout = std::chrono::milliseconds(options_.ack_timeout_ms);
   ro.snapshot_every = options_.snapshot_every;
+  ro.books.reserve(instruments_.size());
+  for (const auto& i : instruments_) {
+    ro.books.push_back(BookCoreConfig{
+        i.id, i.market == Market::kSpot ? BookSequencing::kBinanceSpot
+                                        : BookSequencing::kBinanceFutures});
+  }
   ro.account_logger = [this](AccountId id) {
     return account_logger(options_.data_dir, directory_.accounts.name(id));
   };
@@ -329,25 +326,22 @@ void Daemon::start() {
                                                snapshots_.get(), risk_, std::move(run));
   start_market_data();
   // Market orders are valued, and limit orders banded, at the mark: wait (bounded) for the
-  // first best bid/offer of every subscribed instrument before taking orders.
+  // first mark of every subscribed instrument before taking orders.
   const auto md_deadline = std::chrono::steady_clock::now() + 5s;
   for (;;) {
     std::size_t have = 0;
-    {
-      std::lock_guard lock(marks_mutex_);
-      for (const auto id : md_instruments_) have += marks_.count(static_cast<std::uint32_t>(id.index()));
-    }
+    for (const auto id : md_instruments_) have += runtime_->has_mark(id) ? 1U : 0U;
     if (have == md_instruments_.size()) break;
     if (std::chrono::steady_clock::now() > md_deadline) {
-      spdlog::warn("market data: {} of {} instruments have no best bid/offer yet; market orders "
-                   "on them are refused until one arrives", md_instruments_.size() - have,
+      spdlog::warn("market data: {} of {} instruments have no mark yet; market orders on them "
+                   "are refused until one arrives", md_instruments_.size() - have,
                    md_instruments_.size());
       break;
     }
     std::this_thread::sleep_for(20ms);
   }
-  // The balances the sessions fetched at start are being folded: value the accounts once they
-  // are in (bounded), then every second.
+  // The balances the sessions fetched at start are folded before the API opens (the engine
+  // values an account each time its balances move, and every second at the marks).
   const auto deadline = std::chrono::steady_clock::now() + 5s;
   for (const auto& a : accounts_) {
     while (std::chrono::steady_clock::now() < deadline) {
@@ -356,71 +350,18 @@ void Daemon::start() {
       std::this_thread::sleep_for(20ms);
     }
   }
-  revalue();
-  stopping_ = false;
-  valuation_ = std::thread([this] {
-    std::unique_lock lock(valuation_mutex_);
-    while (!valuation_cv_.wait_for(lock, 1s, [this] { return stopping_; })) {
-      lock.unlock();
-      revalue();
-      lock.lock();
-    }
-  });
   started_ = true;
   spdlog::info("omsd: {} accounts, {} instruments, store {}", accounts_.size(),
                instruments_.size(), options_.store);
 }
 
-void Daemon::revalue() {
-  if (!runtime_) return;
-  std::map<std::string, Decimal> usdt_marks;  // asset -> mid of <asset>/USDT spot
-  {
-    std::lock_guard lock(marks_mutex_);
-    for (const auto& [index, mid] : marks_) {
-      const auto& ins = instruments_[index];
-      if (ins.market == Market::kSpot && ins.symbol.quote == "USDT") usdt_marks[ins.symbol.base] = mid;
-    }
-  }
-  std::vector<actors::AccountViewPtr> views(accounts_.size());
-  for (std::size_t i = 0; i < accounts_.size(); ++i) {
-    const auto& a = accounts_[i];
-    auto v = runtime_->view(a.id, 2s);
-    if (!v) continue;
-    views[i] = *v;
-    Decimal equity;
-    for (const auto& b : (*v)->balances) {
-      const auto total = b.free.add(b.locked);
-      if (!total) continue;
-      Decimal value;
-      if (b.asset.view() == "USDT") {
-        value = *total;
-      } else if (const auto it = usdt_marks.find(std::string(b.asset.view())); it != usdt_marks.end()) {
-        const auto product = total->mul(it->second, Rounding::kDown);
-        if (!product) continue;
-        value = *product;
-      } else {
-        continue;  // no USDT price for it: not counted (conservative: leverage reads higher)
-      }
-      if (const auto sum = equity.add(value)) equity = *sum;
-    }
-    runtime_->equity(a.id, equity);
-  }
-  std::lock_guard lock(views_mutex_);
-  views_ = std::move(views);
-}
-
-actors::AccountViewPtr Daemon::latest_view(std::size_t index) const {
-  std::lock_guard lock(views_mutex_);
-  return index < views_.size() ? views_[index] : nullptr;
+actors::AccountViewPtr Daemon::view(std::size_t index) const {
+  if (!runtime_ || index >= accounts_.size()) return nullptr;
+  auto v = runtime_->view(accounts_[index].id, 2s);
+  return v ? *v : nullptr;
 }
 
 void Daemon::stop() {
-  {
-    std::lock_guard lock(valuation_mutex_);
-    stopping_ = true;
-  }
-  valuation_cv_.notify_all();
-  if (valuation_.joinable()) valuation_.join();
   if (spot_) spot_->stop();  // market data and user-data streams first: no new reports
   if (usdm_) usdm_->stop();
   if (runtime_) {

@@ -3,13 +3,11 @@
 // exchangeInfo), the risk limits (risk.yaml), the event store (JetStream or the file journal),
 // the intent log (what the last run committed and the store never acknowledged goes first),
 // snapshots, one Binance connector per market with every account's keys, one session per
-// account (its spot and USD-M connections), the actor runtime, and market data (marks for
-// risk). The gateway and the health server are built on top of it (main.cpp).
+// account (its spot and USD-M connections), the runtime (the engine and the strategy actors),
+// and market data (depth into the engine's books). The gateway and the health server are built on top of it (main.cpp).
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
-#include <thread>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -70,13 +68,8 @@ class Daemon {
     return m == Market::kSpot ? md_[0] : md_[1];
   }
   [[nodiscard]] std::vector<InstrumentId> market_data_instruments() const { return md_instruments_; }
-  // Values every account (balances at the last marks, stablecoin USDT at 1) and hands the
-  // equity to risk (the leverage cap). Runs every second on its own thread; start() runs it once
-  // after the accounts' first balances are in.
-  void revalue();
-  // The view revalue() took of accounts()[index] (null when the account actor did not answer):
-  // health and metrics read it rather than asking every account again.
-  [[nodiscard]] actors::AccountViewPtr latest_view(std::size_t index) const;
+  // The engine's view of accounts()[index] (null when it does not answer): health, metrics.
+  [[nodiscard]] actors::AccountViewPtr view(std::size_t index) const;
 
  private:
   void load_instruments();
@@ -102,15 +95,7 @@ class Daemon {
   std::unique_ptr<actors::Runtime> runtime_;
   std::vector<InstrumentId> md_instruments_;
   MarketDataStats md_[2];
-  std::mutex marks_mutex_;
-  std::map<std::uint32_t, Decimal> marks_;  // last mid sent to risk, per instrument
   bool started_ = false;
-  mutable std::mutex views_mutex_;
-  std::vector<actors::AccountViewPtr> views_;  // by accounts_ index, from revalue()
-  std::mutex valuation_mutex_;
-  std::condition_variable valuation_cv_;
-  bool stopping_ = false;
-  std::thread valuation_;
 };
 
 }  // namespace oms::omsd

@@ -155,7 +155,7 @@ void Observability::refresh() {
       }
     }
     if (md > 0) h.mark_market_data_at(md);
-    const auto view = daemon_.latest_view(i);
+    const auto view = daemon_.view(i);
     if (!view) {
       h.set_error("account actor did not answer its last view request");
       continue;

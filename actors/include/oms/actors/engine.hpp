@@ -4,7 +4,10 @@
 // per producing thread (gateway threads, connector threads, the daemon), in the order it reads
 // them:
 //
-//   ring ->  1. risk      RiskCore::check inline for a new order (marks, equity are inputs too)
+//   ring ->  0. book      depth (snapshots, deltas) -> BookCore per instrument -> top of book:
+//                         the instrument's mark (risk), then the strategy stage (the
+//                         cross-venue arbitrage signal) -> orders down the same path
+//            1. risk      RiskCore::check inline for a new order
 //            2. desk      OrderDesk decides the events, the venue requests, the ack timers
 //            3. commit    EventLog: intent log (durable before anything leaves), then the store
 //            4. apply     the desk folds what was committed; risk hears fills and closed orders
@@ -12,7 +15,8 @@
 //            6. answer    the caller's reply slot, from the resulting state
 //
 // Ack timers live in the shard's timer heap and come back to the desk as timer inputs; the desk
-// never reads a clock. Operators' risk commands (limits, kill switches) run on the shard too.
+// never reads a clock. Operators' risk commands (limits, kill switches) run on the shard too;
+// every second the shard values each account at its marks (risk's leverage cap).
 // A full ring is backpressure: a command is refused (kEngineBusy), a venue report waits for
 // room (a report is never dropped).
 //
@@ -31,9 +35,11 @@
 
 #include <spdlog/logger.h>
 
+#include "oms/actors/book_core.hpp"
 #include "oms/actors/event_log.hpp"
 #include "oms/actors/exchange_session.hpp"
 #include "oms/actors/order_desk.hpp"
+#include "oms/actors/pipeline.hpp"
 #include "oms/actors/risk_core.hpp"
 #include "oms/actors/stage.hpp"
 #include "oms/persistence/snapshot.hpp"
@@ -59,6 +65,12 @@ struct EngineOptions {
   int cpu = -1;  // the shard thread's CPU; -1: unpinned
   // A recorded kill switch (strategies follow it); called on the shard thread.
   std::function<void(const Event&)> on_kill_switch;
+  // Books: one per instrument id (index = id), its venue's sequencing rules. Empty: no depth.
+  std::vector<BookCoreConfig> books;
+  // The strategy stage's cross-venue arbitrage groups (their legs' accounts must run here).
+  std::vector<ArbGroup> arbitrage;
+  std::uint16_t desk = 1;  // this daemon's desk number in the client order ids it makes
+  std::chrono::milliseconds valuation_interval{1000};
 };
 
 class Engine {
@@ -84,10 +96,15 @@ class Engine {
                                                        std::chrono::milliseconds timeout);
   // A venue's report for the account; waits while the ring is full, never drops it.
   void report(AccountId account, const VenueReport& report);
-  // The instrument's mark (risk: exposure, price bands of orders without a reference).
+  // Market data from a connector's feed (book snapshot/delta chunks in the order the book
+  // applies them, best bid/offer, trades); waits while the ring is full (a book never misses a
+  // delta).
+  void market_data(TimeNs venue_time, const EventPayload& event);
+  // The instrument's mark (risk: exposure, price bands of orders without a reference), when no
+  // book of this engine gives it.
   void mark(InstrumentId instrument, Decimal price);
-  // The account's equity in the quote currency (risk: leverage cap).
-  void equity(AccountId account, Decimal value);
+  // True once the instrument has a mark (from its book, best bid/offer or mark()).
+  [[nodiscard]] bool has_mark(InstrumentId instrument) const noexcept;
 
   // ---- questions ----
   [[nodiscard]] Result<AccountViewPtr, std::string> view(AccountId account,

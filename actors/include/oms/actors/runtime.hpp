@@ -43,6 +43,8 @@ struct RuntimeOptions {
   std::function<std::shared_ptr<spdlog::logger>(AccountId)> account_logger;
   WaitMode engine_wait = default_wait_mode();
   int engine_cpu = -1;  // the engine shard's CPU; -1: unpinned
+  std::vector<BookCoreConfig> books;  // by instrument id; empty: no depth (engine.hpp)
+  std::vector<ArbGroup> arbitrage;    // the strategy stage's groups
 };
 
 class Runtime {
@@ -83,8 +85,9 @@ class Runtime {
   // The instrument's mark (mid price) for risk: exposure valuation and the price band
   // of orders that carry no reference price. Returns at once.
   void mark(InstrumentId instrument, Decimal price);
-  // The account's equity in the quote currency (the leverage cap divides by it). Returns at once.
-  void equity(AccountId account, Decimal equity);
+  // A connector's market data for the engine's books and strategy stage (engine.hpp).
+  void market_data(TimeNs venue_time, const EventPayload& event);
+  [[nodiscard]] bool has_mark(InstrumentId instrument) const noexcept;
   // Waits until the store holds every committed event.
   [[nodiscard]] Result<Unit, persistence::StoreError> flush(std::chrono::milliseconds timeout);
 
