@@ -74,8 +74,17 @@ TEST_CASE("omsd: an unknown flag or a bad value is refused naming it") {
 TEST_CASE("omsd --cpu-plan: a malformed plan is refused naming the flag") {
   auto r = run_process({OMSD_BIN, "--cpu-plan", "actors=0-1"}, 10s);
   CHECK(r.code == 2);
-  CHECK(r.err.find("--cpu-plan: 'actors=0-1': expected daemon=CPUS") != std::string::npos);
+  CHECK(r.err.find("--cpu-plan: 'actors=0-1': expected ROLE=CPUS") != std::string::npos);
   r = run_process({OMSD_BIN, "--cpu-plan", "daemon=3-1"}, 10s);
   CHECK(r.code == 2);
   CHECK(r.err.find("--cpu-plan: bad CPU range '3-1'") != std::string::npos);
+  r = run_process({OMSD_BIN, "--cpu-plan", "engine=0-1"}, 10s);
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--cpu-plan: engine takes one CPU") != std::string::npos);
+  r = run_process({OMSD_BIN, "--cpu-plan", "io=0,io=1"}, 10s);
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--cpu-plan: role 'io' given twice") != std::string::npos);
+  r = run_process({OMSD_BIN, "--engine-wait", "spin"}, 10s);
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--engine-wait: 'spin': expected park or busy") != std::string::npos);
 }

@@ -75,7 +75,8 @@ TEST_CASE("paper stack: omsctl trades on venue-sim, omsd and the venue agree, he
 
 TEST_CASE("health: when the venue goes away the accounts are down and /health answers 503") {
   StackOptions o;
-  o.omsd_flags = {"--cpu-plan", "daemon=0-1"};  // the plan's pinning runs on this machine too
+  // The plan's pinning runs on this machine too: the shard on CPU 1, the rest on both.
+  o.omsd_flags = {"--cpu-plan", "engine=1,io=0-1,daemon=0-1"};
   Stack s(o);
   s.start_omsd();
   REQUIRE(s.http_get("/health").first == 200);

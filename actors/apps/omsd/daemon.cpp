@@ -1,5 +1,6 @@
 #include "daemon.hpp"
 
+#include <sched.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -53,6 +54,36 @@ std::string intent_name(const std::filesystem::path& data_dir) {
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016zx", std::hash<std::string>{}(abs));
   return std::string("omsd-") + hex;
+}
+
+}  // namespace
+
+std::optional<std::string> pin_this_thread(const std::vector<int>& cpus) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (const int c : cpus) CPU_SET(static_cast<std::size_t>(c), &set);
+  if (sched_setaffinity(0, sizeof set, &set) != 0) {
+    return std::string("sched_setaffinity failed (CPUs present?)");
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// Runs `start` with the calling thread on `cpus` (the threads it starts inherit them), then
+// puts the calling thread back where it was.
+template <class Start>
+void start_on(const std::vector<int>& cpus, const std::string& plan, Start&& start) {
+  if (cpus.empty()) {
+    start();
+    return;
+  }
+  cpu_set_t before;
+  CPU_ZERO(&before);
+  (void)sched_getaffinity(0, sizeof before, &before);
+  if (auto e = pin_this_thread(cpus)) throw std::runtime_error("--cpu-plan " + plan + ": " + *e);
+  start();
+  (void)sched_setaffinity(0, sizeof before, &before);
 }
 
 }  // namespace
@@ -306,11 +337,14 @@ void Daemon::start() {
     spdlog::warn("{}", p);
   }
   open_store();
-  start_venues();
+  start_on(options_.cpus.io, options_.cpu_plan, [this] { start_venues(); });
   actors::RuntimeOptions ro;
   ro.scheduler_threads = options_.scheduler_threads;
   ro.ack_timeout = std::chrono::milliseconds(options_.ack_timeout_ms);
   ro.snapshot_every = options_.snapshot_every;
+  ro.engine_cpu = options_.cpus.engine.empty() ? -1 : options_.cpus.engine.front();
+  ro.engine_wait = options_.engine_busy_poll ? actors::WaitMode::kBusyPoll
+                                             : actors::WaitMode::kSpinThenPark;
   ro.books.reserve(instruments_.size());
   for (const auto& i : instruments_) {
     ro.books.push_back(BookCoreConfig{
@@ -324,7 +358,7 @@ void Daemon::start() {
   for (const auto& a : accounts_) run.push_back({a.id, ExchangeId::kBinance, a.session});
   runtime_ = std::make_unique<actors::Runtime>(ro, directory_, *table_, *store_, intents_.get(),
                                                snapshots_.get(), risk_, std::move(run));
-  start_market_data();
+  start_on(options_.cpus.io, options_.cpu_plan, [this] { start_market_data(); });
   // Market orders are valued, and limit orders banded, at the mark: wait (bounded) for the
   // first mark of every subscribed instrument before taking orders.
   const auto md_deadline = std::chrono::steady_clock::now() + 5s;

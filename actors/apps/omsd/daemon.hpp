@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,10 @@
 #include "paper_keys.hpp"
 
 namespace oms::omsd {
+
+// Moves the calling thread (and the threads it starts from now on) to these CPUs; an error text
+// when the kernel refuses (a CPU not present).
+[[nodiscard]] std::optional<std::string> pin_this_thread(const std::vector<int>& cpus);
 
 // One account the daemon runs.
 struct RunAccount {

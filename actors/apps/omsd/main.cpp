@@ -58,16 +58,14 @@ int main(int argc, char** argv) {
     spdlog::warn("process hardening: {}", h.error().message);
   }
   // The CPU plan, before any thread starts: every thread inherits the main thread's mask.
-  if (!options.daemon_cpus.empty()) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    for (const int c : options.daemon_cpus) CPU_SET(static_cast<std::size_t>(c), &set);
-    if (sched_setaffinity(0, sizeof set, &set) != 0) {
-      spdlog::critical("--cpu-plan {}: sched_setaffinity failed (CPUs present?)", options.cpu_plan);
+  // (The connections' threads and the engine shard take their own CPUs as they start.)
+  if (!options.cpus.daemon.empty()) {
+    if (auto e = oms::omsd::pin_this_thread(options.cpus.daemon)) {
+      spdlog::critical("--cpu-plan {}: {}", options.cpu_plan, *e);
       return 2;
     }
-    spdlog::info("CPU plan: daemon on CPUs {}", options.cpu_plan.substr(7));
   }
+  if (!options.cpu_plan.empty()) spdlog::info("CPU plan: {}", options.cpu_plan);
   // Stop signals are taken by sigwait only (blocked before any thread starts).
   sigset_t stop_signals;
   sigemptyset(&stop_signals);

@@ -21,7 +21,11 @@ usage: omsd [flags]
   --http HOST:PORT      /health, /metrics (default 127.0.0.1:8081)
   --secrets SPEC        live mode: keyfile:PATH or vault:https://HOST:PORT
   --passphrase-file F   key file passphrase (0600); default $OMS_KEYFILE_PASSPHRASE
-  --cpu-plan PLAN       daemon=0-1: every thread of omsd on those CPUs; default none
+  --cpu-plan PLAN       pins each role: engine=CPU (the engine shard thread), io=CPUS
+                        (the venue connections' threads), daemon=CPUS (every other
+                        thread); e.g. engine=1,io=0,daemon=0; default none
+  --engine-wait MODE    park (spin, then yield, then nap: the default) | busy (the shard
+                        never gives its core away: only with an isolated core)
   --threads N           actor scheduler threads (default 2)
   --ack-timeout-ms N    an order unanswered this long is queried (default 5000)
   --snapshot-every N    an account snapshot every N events, and hourly (default 1000)
@@ -44,26 +48,42 @@ std::uint64_t number(const std::string& text, const std::string& flag) {
 
 }  // namespace
 
-std::vector<int> parse_cpu_plan(const std::string& plan) {
-  const std::string key = "daemon=";
-  if (plan.rfind(key, 0) != 0) {
-    throw std::invalid_argument("--cpu-plan: '" + plan + "': expected daemon=CPUS (e.g. daemon=0-1)");
-  }
-  std::vector<int> cpus;
-  std::size_t pos = key.size();
-  while (pos < plan.size()) {
+CpuPlan parse_cpu_plan(const std::string& plan) {
+  const std::string expected =
+      "--cpu-plan: '" + plan + "': expected ROLE=CPUS[,ROLE=CPUS] with ROLE engine, io or "
+      "daemon (e.g. engine=1,io=0,daemon=0)";
+  CpuPlan out;
+  std::vector<int>* role = nullptr;
+  std::string role_name;
+  std::size_t pos = 0;
+  while (pos <= plan.size()) {
     const auto comma = plan.find(',', pos);
-    const std::string item = plan.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    std::string item = plan.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    if (const auto eq = item.find('='); eq != std::string::npos) {
+      role_name = item.substr(0, eq);
+      role = role_name == "engine" ? &out.engine : role_name == "io" ? &out.io
+           : role_name == "daemon" ? &out.daemon : nullptr;
+      if (role == nullptr) throw std::invalid_argument(expected);
+      if (!role->empty()) throw std::invalid_argument("--cpu-plan: role '" + role_name + "' given twice");
+      item = item.substr(eq + 1);
+    } else if (role == nullptr) {
+      throw std::invalid_argument(expected);
+    }
     const auto dash = item.find('-');
     const auto lo = number(item.substr(0, dash), "--cpu-plan");
     const auto hi = dash == std::string::npos ? lo : number(item.substr(dash + 1), "--cpu-plan");
     if (hi < lo || hi >= 1024) throw std::invalid_argument("--cpu-plan: bad CPU range '" + item + "'");
-    for (auto c = lo; c <= hi; ++c) cpus.push_back(static_cast<int>(c));
+    for (auto c = lo; c <= hi; ++c) role->push_back(static_cast<int>(c));
     if (comma == std::string::npos) break;
     pos = comma + 1;
   }
-  if (cpus.empty()) throw std::invalid_argument("--cpu-plan: no CPU in '" + plan + "'");
-  return cpus;
+  if (out.engine.empty() && out.io.empty() && out.daemon.empty()) {
+    throw std::invalid_argument("--cpu-plan: no CPU in '" + plan + "'");
+  }
+  if (out.engine.size() > 1) {
+    throw std::invalid_argument("--cpu-plan: engine takes one CPU (the shard is one thread)");
+  }
+  return out;
 }
 
 HostPort parse_host_port(const std::string& text, const std::string& what) {
@@ -108,7 +128,12 @@ bool parse_options(int argc, char** argv, Options& o) {
     else if (a == "--passphrase-file") o.passphrase_file = need();
     else if (a == "--cpu-plan") {
       o.cpu_plan = need();
-      o.daemon_cpus = parse_cpu_plan(o.cpu_plan);
+      o.cpus = parse_cpu_plan(o.cpu_plan);
+    } else if (a == "--engine-wait") {
+      const auto mode = need();
+      if (mode == "park") o.engine_busy_poll = false;
+      else if (mode == "busy") o.engine_busy_poll = true;
+      else throw std::invalid_argument("--engine-wait: '" + mode + "': expected park or busy");
     }
     else if (a == "--threads") {
       o.scheduler_threads = number(need(), a);

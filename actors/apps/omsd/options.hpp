@@ -17,6 +17,13 @@ struct HostPort {
   [[nodiscard]] std::string str() const { return host + ":" + std::to_string(port); }
 };
 
+// Which CPUs each role of the daemon runs on (empty: not pinned).
+struct CpuPlan {
+  std::vector<int> engine;  // the engine shard thread: one CPU
+  std::vector<int> io;      // the threads of the venue connections (TLS, WebSocket, REST)
+  std::vector<int> daemon;  // every other thread (API, actors, health)
+};
+
 struct Options {
   std::filesystem::path config_dir = "configs";
   std::filesystem::path data_dir = "data";
@@ -34,11 +41,10 @@ struct Options {
   // $VAULT_TOKEN).
   std::string secrets;
   std::filesystem::path passphrase_file;
-  // CPU plan: "daemon=0-1" keeps every thread of the daemon (actors, connectors, API) on those
-  // CPUs (a list: "1", "0-1", "0,2-3"); empty: no pinning. The pinned hot-path stages take
-  // "hot=N" when they run inside omsd (not yet).
+  // CPU plan: "engine=1,io=0,daemon=0" (CpuPlan); empty: no pinning.
   std::string cpu_plan;
-  std::vector<int> daemon_cpus;
+  CpuPlan cpus;
+  bool engine_busy_poll = false;  // --engine-wait busy: the shard never parks
   std::size_t scheduler_threads = 2;
   std::string log_level = "info";
   std::uint64_t ack_timeout_ms = 5'000;
@@ -50,8 +56,9 @@ struct Options {
 // Throws std::invalid_argument naming the flag. Returns false for --help (usage printed).
 bool parse_options(int argc, char** argv, Options& out);
 
-// "daemon=0-1,3" -> {0, 1, 3}; throws std::invalid_argument naming the flag.
-std::vector<int> parse_cpu_plan(const std::string& plan);
+// "engine=1,io=0,daemon=0-1,3" -> the roles' CPUs; throws std::invalid_argument naming the
+// flag (an unknown role, a bad range, more than one CPU for the engine).
+CpuPlan parse_cpu_plan(const std::string& plan);
 
 // "127.0.0.1:50051" -> HostPort; throws std::invalid_argument naming `what`.
 HostPort parse_host_port(const std::string& text, const std::string& what);
