@@ -112,7 +112,7 @@ double rss_mb() {
   return -1;
 }
 
-class NullSession final : public actors::ExchangeSession {
+class NullSession final : public ExchangeSession {
  public:
   void start(ReportSink) override {}
   void stop() override {}

@@ -92,7 +92,7 @@ void ScriptedVenue::start(ReportSink sink) {
   const std::pair<const char*, std::int64_t> deposits[] = {
       {"USDT", 1'000'000}, {"BTC", 100}, {"ETH", 1'000}};
   for (const auto& [asset, amount] : deposits) {
-    actors::VenueReport r;
+    VenueReport r;
     r.report_id = hash(seed_ ^ 0xDE9051ULL, std::string("deposit-") + asset + "-" +
                                                std::to_string(account_.index())) | 1U;
     r.venue_time = 1'690'000'000'000'000'000;
@@ -110,7 +110,7 @@ void ScriptedVenue::stop() {
 }
 
 void ScriptedVenue::emit(VenueOrder& o, EventPayload payload, bool replaying) {
-  actors::VenueReport r;
+  VenueReport r;
   r.report_id = hash(seed_ ^ 0x5EEDULL, o.order.client_order_id.str() + "#" +
                                             std::to_string(o.reports.size())) | 1U;
   r.venue_time = 1'700'000'000'000'000'000 + static_cast<TimeNs>(o.reports.size());
@@ -219,7 +219,7 @@ void ScriptedVenue::query(AccountId account, InstrumentId instrument,
   if (!sink_) return;
   const auto it = orders_.find(client_order_id.view());
   if (it == orders_.end()) {
-    actors::VenueReport r;
+    VenueReport r;
     r.report_id = hash(seed_ ^ 0xABCDULL, client_order_id.str() + "#unknown") | 1U;
     r.venue_time = 1'700'000'000'000'000'000;
     r.payload = OrderStatusReconciled{account, instrument, client_order_id, {}, OrderStatus::kRejected,
@@ -251,7 +251,7 @@ void ScriptedVenue::query(AccountId account, InstrumentId instrument,
   st.cum_qty = dec(cum);
   st.avg_price = cum > 0 ? o.order.price : Decimal{};
   if (st.status == OrderStatus::kRejected) st.venue_order_id = VenueOrderId{};
-  actors::VenueReport r;
+  VenueReport r;
   r.report_id = hash(seed_ ^ 0x57A7ULL, client_order_id.str() + "#status-" +
                                             std::to_string(o.reports.size())) | 1U;
   r.venue_time = 1'700'000'000'000'000'000 + static_cast<TimeNs>(o.reports.size());

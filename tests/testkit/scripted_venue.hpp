@@ -17,11 +17,11 @@
 #include <string>
 #include <vector>
 
-#include "oms/actors/exchange_session.hpp"
+#include "oms/connectors/exchange_session.hpp"
 
 namespace oms::testkit {
 
-class ScriptedVenue final : public actors::ExchangeSession {
+class ScriptedVenue final : public ExchangeSession {
  public:
   // state_file empty: no persistence. The account is deposited 1,000,000 USDT, 100 BTC and
   // 1,000 ETH (spot), reported as balance updates when the session starts.
@@ -48,7 +48,7 @@ class ScriptedVenue final : public actors::ExchangeSession {
   struct VenueOrder {
     OrderSubmitted order;
     bool canceled = false;
-    std::vector<actors::VenueReport> reports;  // everything sent so far, in order
+    std::vector<VenueReport> reports;  // everything sent so far, in order
   };
   void record(const std::string& line);
   void do_place(const OrderSubmitted& order, bool replaying);

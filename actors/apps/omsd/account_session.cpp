@@ -25,7 +25,7 @@ void AccountSession::start(ReportSink sink) {
               .count(),
           std::memory_order_relaxed);
       stats_.reports.fetch_add(1, std::memory_order_relaxed);
-      (*shared_sink)(actors::VenueReport{rep.report_id, rep.venue_time, rep.payload});
+      (*shared_sink)(VenueReport{rep.report_id, rep.venue_time, rep.payload});
     });
     if (!r) {
       // The account stays up: its orders time out and are queried; health shows the error.
@@ -75,7 +75,7 @@ void AccountSession::sync_balances(const ReportSink& sink) {
     for (const auto& b : *balances) {
       std::uint64_t key = 0;
       for (const char c : b.asset.view()) key = key * 131 + static_cast<unsigned char>(c);
-      sink(actors::VenueReport{sync_id(e->account(), e->market(), "balance", key, now), now, b});
+      sink(VenueReport{sync_id(e->account(), e->market(), "balance", key, now), now, b});
       stats_.last_report_ns.store(now, std::memory_order_relaxed);
     }
     if (e->market() != Market::kUsdm) continue;
@@ -87,7 +87,7 @@ void AccountSession::sync_balances(const ReportSink& sink) {
     for (const auto& p : *positions) {
       const std::uint64_t key = (std::uint64_t{p.instrument.value} << 8) |
                                 static_cast<std::uint64_t>(p.position_side);
-      sink(actors::VenueReport{sync_id(e->account(), e->market(), "position", key, now), now, p});
+      sink(VenueReport{sync_id(e->account(), e->market(), "position", key, now), now, p});
     }
   }
 }

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "oms/actors/exchange_session.hpp"
+#include "oms/connectors/exchange_session.hpp"
 #include "oms/connectors/exchange.hpp"
 
 namespace oms::omsd {
@@ -25,7 +25,7 @@ struct SessionStats {
   std::string last_error;           // written before `failed` is set; read after
 };
 
-class AccountSession final : public actors::ExchangeSession {
+class AccountSession final : public ExchangeSession {
  public:
   // markets: the instrument id -> market table (instruments of every market, dense ids).
   // spot / usdm: the account's Exchange of that market, or nullptr when it does not trade it.

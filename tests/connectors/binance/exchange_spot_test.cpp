@@ -4,7 +4,6 @@
 #include <doctest/doctest.h>
 
 #include "exchange_test_venue.hpp"
-#include "oms/connectors/binance/session_binance.hpp"
 
 namespace oms::binance {
 namespace {
@@ -393,36 +392,6 @@ TEST_CASE(
   const auto again = f.reports.all().at(4);
   CHECK(again.payload == amended.payload);
   CHECK(again.report_id == amended.report_id);
-}
-
-TEST_CASE("BinanceSession: the actors' place becomes a signed order, the ack a VenueReport") {
-  Fixture f;
-  f.client->account(0).stop();  // the session starts it with its own sink
-  f.venue.script([](const Recorded&) { return json(200, kFullFilled); });
-  BinanceSession session(f.client->account(0));
-  std::mutex m;
-  std::vector<actors::VenueReport> got;
-  session.start([&](const actors::VenueReport& r) {
-    std::lock_guard lk(m);
-    got.push_back(r);
-  });
-  OrderSubmitted o;
-  o.account = AccountId(3);
-  o.instrument = kBtc;
-  (void)o.client_order_id.assign("C1000300000000000000000a1");
-  o.price = "61837.63"_d;
-  o.quantity = "0.002"_d;
-  session.place(o);
-  REQUIRE(wait_until([&] {
-    std::lock_guard lk(m);
-    return got.size() >= 3;
-  }));
-  session.stop();
-  std::lock_guard lk(m);
-  CHECK(std::holds_alternative<OrderAccepted>(got[0].payload));
-  CHECK(std::get<OrderAccepted>(got[0].payload).venue_order_id.view() == "28");
-  CHECK(got[0].report_id != 0);
-  CHECK(got[0].venue_time == 1507725176595LL * 1'000'000);
 }
 
 }  // namespace oms::binance

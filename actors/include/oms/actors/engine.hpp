@@ -37,7 +37,7 @@
 
 #include "oms/actors/book_core.hpp"
 #include "oms/actors/event_log.hpp"
-#include "oms/actors/exchange_session.hpp"
+#include "oms/connectors/exchange_session.hpp"
 #include "oms/actors/order_desk.hpp"
 #include "oms/actors/pipeline.hpp"
 #include "oms/actors/risk_core.hpp"

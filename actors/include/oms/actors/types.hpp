@@ -12,7 +12,7 @@
 
 #include <caf/all.hpp>
 
-#include "oms/actors/exchange_session.hpp"
+#include "oms/connectors/exchange_session.hpp"
 #include "oms/actors/order_desk.hpp"
 #include "oms/messages/codec.hpp"
 #include "oms/messages/commands.hpp"

@@ -1,6 +1,7 @@
-// ExchangeSession: what the actors need from one venue connection (one exchange, market and
-// account). The real connectors (connectors/) implement it over HTTPS/WSS; tests use an
-// in-process scripted venue (tests/testkit/scripted_venue.hpp).
+// ExchangeSession: what the engine needs from one venue connection (one exchange, market and
+// account) -- the connectors' side of the order path. omsd's account sessions implement it over
+// the Binance connectors; tests use an in-process scripted venue
+// (tests/testkit/scripted_venue.hpp). Header only: it depends on messages/ alone.
 //
 // Requests return at once; every answer of the venue -- acks, rejects, fills, cancels, status
 // query results -- arrives later as a VenueReport through the sink given to start(), on any
@@ -15,9 +16,7 @@
 #include "oms/messages/events.hpp"
 #include "oms/messages/venue_report.hpp"
 
-namespace oms::actors {
-
-using oms::VenueReport;
+namespace oms {
 
 class ExchangeSession {
  public:
@@ -37,4 +36,4 @@ class ExchangeSession {
                      const ClientOrderIdText& client_order_id) = 0;
 };
 
-}  // namespace oms::actors
+}  // namespace oms
