@@ -21,7 +21,7 @@
 
 #include "latency.hpp"
 #include "oms/actors/account_core.hpp"
-#include "oms/actors/pipeline.hpp"
+#include "oms/actors/market_stages.hpp"
 #include "oms/actors/position_core.hpp"
 #include "oms/actors/runtime.hpp"
 #include "oms/persistence/file_journal.hpp"

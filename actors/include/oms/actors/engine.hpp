@@ -39,7 +39,7 @@
 #include "oms/actors/event_log.hpp"
 #include "oms/connectors/exchange_session.hpp"
 #include "oms/actors/order_desk.hpp"
-#include "oms/actors/pipeline.hpp"
+#include "oms/actors/market_stages.hpp"
 #include "oms/actors/risk_core.hpp"
 #include "oms/actors/stage.hpp"
 #include "oms/persistence/snapshot.hpp"

@@ -1,7 +1,6 @@
-#include "oms/actors/pipeline.hpp"
+#include "oms/actors/market_stages.hpp"
 
 #include "oms/messages/client_order_id.hpp"
-#include "oms/messages/codec.hpp"
 
 namespace oms::actors {
 
@@ -119,84 +118,6 @@ std::size_t SignalStage::on(const TopOfBook& t, TimeNs now, std::span<OrderInten
   out[0] = make(*buy_leg, Side::kBuy, ask_top.ask);
   out[1] = make(*sell_leg, Side::kSell, bid_top.bid);
   return 2;
-}
-
-std::size_t SignalStage::on(const Command& c, TimeNs now, std::span<OrderIntent> out) {
-  const auto* s = std::get_if<SubmitOrder>(&c.payload);
-  if (s == nullptr || out.empty()) return 0;
-  OrderIntent& in = out[0];
-  in.order = *s;
-  in.reference = {};
-  if (s->instrument.index() < tops_.size()) {
-    const TopOfBook& t = tops_[s->instrument.index()];
-    if (t.bid.is_positive() && t.ask.is_positive()) {
-      if (const auto sum = t.bid.add(t.ask)) {
-        if (const auto mid = sum->div(Decimal::from_raw(200'000'000), Rounding::kHalfEven)) {
-          in.reference = *mid;
-        }
-      }
-    }
-  }
-  in.cause = c.envelope.id;
-  in.time = now;
-  return 1;
-}
-
-// ---- 3. risk ---------------------------------------------------------------------------------
-
-RiskStage::RiskStage(RiskCore& risk, persistence::IntentLog* intents,
-                     std::vector<std::string> order_subjects, std::size_t instruments,
-                     EventId id_base)
-    : risk_(risk),
-      intents_(intents),
-      subjects_(std::move(order_subjects)),
-      instruments_(instruments),
-      next_id_(id_base) {}
-
-std::size_t RiskStage::on(const OrderIntent& in, TimeNs now, std::span<RiskedOrder> out,
-                          RiskRejection& rejection) {
-  const SubmitOrder& o = in.order;
-  const OrderRequest req{o.account, o.strategy, o.instrument, o.side, o.price, o.quantity,
-                         o.reduce_only, in.reference};
-  const RiskDecision d = risk_.check(req, now);
-  Envelope env{next_id_++, ++global_seq_, now, now, in.cause, in.cause};
-  if (!d.passed()) {
-    ++rejected_;
-    OrderRejected rej{o.account, o.instrument, o.client_order_id,
-                      static_cast<std::uint16_t>(d.code), 0, {}};
-    rejection.rejected = Event{env, rej};
-    rejection.decision = d;
-    return 0;
-  }
-  RiskedOrder& r = out[0];
-  r.submitted = Event{env, OrderSubmitted{o.account, o.strategy, o.instrument, o.client_order_id,
-                                          o.side, o.order_type, o.tif, o.price, o.stop_price,
-                                          o.quantity, o.reduce_only}};
-  r.time = in.time;
-  if (intents_ != nullptr) {
-    // Durable before it leaves: the binary form (no allocation); the publisher and the
-    // startup replay turn it into the journal's JSON.
-    const auto n = encode_binary(r.submitted, buffer_);
-    const std::size_t slot = o.account.index() * instruments_ + o.instrument.index();
-    const auto appended =
-        n && slot < subjects_.size()
-            ? intents_->append(subjects_[slot],
-                               std::string_view(reinterpret_cast<const char*>(buffer_.data()), *n),
-                               env.id, now)
-            : Result<std::uint64_t, persistence::StoreError>(Unexpected(persistence::StoreError{
-                  persistence::StoreErrorCode::kInvalid, "no subject for the order"}));
-    if (!appended) {
-      // Not durable, so it must not leave: refuse it (nothing was opened in the risk core).
-      ++rejected_;
-      OrderRejected rej{o.account, o.instrument, o.client_order_id,
-                        static_cast<std::uint16_t>(appended.error().code), 0, {}};
-      rejection.rejected = Event{env, rej};
-      rejection.decision = d;
-      return 0;
-    }
-  }
-  risk_.on_order_opened(o.account, o.strategy, o.instrument);
-  return 1;
 }
 
 }  // namespace oms::actors

@@ -1,0 +1,89 @@
+// The engine's market-data stages (engine.hpp, step 0), each a pure core:
+//
+//   1. book     Event (BookSnapshot / BookDelta)  -> BookCore per instrument -> TopOfBook
+//   2. signal   TopOfBook -> ArbSignal (cross-venue, fees folded in)         -> OrderIntent
+//
+// The engine turns an OrderIntent into a SubmitOrder that takes the API's path (risk, desk,
+// commit, send). Everything here is fixed-size and trivially copyable; nothing allocates per
+// message.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "oms/actors/book_core.hpp"
+#include "oms/messages/commands.hpp"
+#include "oms/messages/decimal.hpp"
+#include "oms/messages/events.hpp"
+
+namespace oms::actors {
+
+// ---- messages between stages -----------------------------------------------------------------
+struct TopOfBook {
+  InstrumentId instrument;
+  std::uint64_t update_id = 0;
+  Decimal bid, bid_qty, ask, ask_qty;  // zero when the side is empty
+  TimeNs time = 0;                     // when the update entered the engine
+};
+
+struct OrderIntent {
+  SubmitOrder order;
+  Decimal reference;  // mark / mid for the price band; zero = none
+  EventId cause = 0;  // the command or the book update that led to it
+  TimeNs time = 0;    // when its input entered the engine
+};
+
+// ---- stage 1: books ----------------------------------------------------------------------------
+class BookStage {
+ public:
+  // One book per instrument id (dense); sequencing per instrument.
+  explicit BookStage(std::span<const BookCoreConfig> books);
+  // Applies a book event; emits the top of book when a message completed and the book is live.
+  // Other events are ignored (0). A book that needs a resync emits nothing until resynced
+  // (the shell sees it through book(i).state()).
+  std::size_t on(const Event& e, TimeNs now, std::span<TopOfBook> out);
+  [[nodiscard]] const BookCore& book(InstrumentId i) const { return books_.at(i.index()); }
+
+ private:
+  std::vector<BookCore> books_;
+};
+
+// ---- stage 2: signal ---------------------------------------------------------------------------
+// Cross-venue arbitrage detection: instruments of a group are the same asset pair on several
+// venues; when one venue's bid, taker fee deducted, exceeds another's ask, fee added, by at
+// least min_edge (a price difference), emit an IOC buy on the cheap venue and an IOC sell on
+// the rich one for the smaller top quantity, clipped to max_quantity. Hedging, partial-fill
+// handling and rollback belong to the arbitrage strategy built on this signal.
+struct ArbLeg {
+  InstrumentId instrument;
+  AccountId account;
+  Decimal taker_fee;  // rate: 0.001 = 10 bp
+};
+struct ArbGroup {
+  std::vector<ArbLeg> legs;
+  StrategyId strategy;
+  Decimal min_edge;
+  Decimal max_quantity;
+};
+
+class SignalStage {
+ public:
+  SignalStage(std::vector<ArbGroup> groups, std::size_t instrument_count, std::uint16_t desk);
+  static constexpr std::size_t kMaxOut = 2;
+  std::size_t on(const TopOfBook& t, TimeNs now, std::span<OrderIntent> out);
+  [[nodiscard]] std::uint64_t signals() const noexcept { return signals_; }
+
+ private:
+  std::vector<ArbGroup> groups_;
+  std::vector<std::int32_t> group_of_;  // instrument -> group index, -1 none
+  std::vector<TopOfBook> tops_;         // by instrument
+  std::uint16_t desk_;
+  std::uint64_t sequence_ = 0;
+  std::uint64_t signals_ = 0;
+};
+
+}  // namespace oms::actors

@@ -1,0 +1,278 @@
+// Benchmarks of the engine (actors/engine.hpp), the one order path:
+//   engine_order_path  a SubmitOrder pushed on the shard's input ring -> risk (200 accounts x 10
+//                      strategies x 50 instruments, every limit set) -> OrderDesk (balance check,
+//                      locks) -> commit (group ids, JSON, intent log append in /dev/shm, the
+//                      store's append: an in-memory store that acknowledges at once) -> fold ->
+//                      the venue request handed to the account's session. One order at a time;
+//                      each order's own timestamps (pushed, handed over: steady_clock on both
+//                      threads), so p50/p99/p99.9 are of single orders, not batch means. The shard
+//                      busy-polls (a production box's isolated core); the producer spins on the
+//                      session's counter, so no wake-up is in the figure.
+//   core_throughput    risk check + OrderDesk decide + apply of one new order on one core, no
+//                      commit (the decisions alone), then the fold of the venue's cancel of it
+//                      (so no account piles up open orders): orders/s over 200,000 orders.
+// Orders rotate over a seeded random set, as in risk_bench (risk_setup.hpp).
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "oms/actors/engine.hpp"
+#include "oms/actors/event_group.hpp"
+#include "oms/persistence/intent_log.hpp"
+#include "oms/persistence/stream_layout.hpp"
+#include "risk_setup.hpp"
+
+namespace {
+
+using namespace oms;
+using namespace oms::perf::desk;
+
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::vector<Instrument> instruments() {
+  std::vector<Instrument> out;
+  for (std::uint32_t i = 0; i < kInstruments; ++i) {
+    Instrument in;
+    in.id = InstrumentId(i);
+    in.exchange = ExchangeId::kBinance;
+    in.market = Market::kSpot;
+    in.venue_symbol = "SYM" + std::to_string(i) + "USDT";
+    in.symbol.base = "SYM" + std::to_string(i);
+    in.symbol.quote = "USDT";
+    out.push_back(std::move(in));
+  }
+  return out;
+}
+
+// A store that acknowledges every append at once (the shard's cost without a server's).
+class NullStore final : public persistence::EventStore {
+ public:
+  Result<std::string, persistence::StoreError> stream_for(std::string_view) const override {
+    return std::string("BENCH");
+  }
+  void append(persistence::AppendRecord, persistence::AppendCallback done) override { done(++seq_); }
+  Result<Unit, persistence::StoreError> flush(std::chrono::milliseconds) override { return Unit{}; }
+  Result<std::uint64_t, persistence::StoreError> read(const persistence::ReadRequest&,
+                                                      const persistence::RecordVisitor&) override {
+    return std::uint64_t{0};
+  }
+  Result<std::unique_ptr<persistence::Subscription>, persistence::StoreError> tail(
+      const persistence::ReadRequest&, persistence::RecordVisitor) override {
+    return Unexpected(persistence::StoreError{persistence::StoreErrorCode::kInvalid, "no tail"});
+  }
+  Result<std::uint64_t, persistence::StoreError> last_sequence(std::string_view) override {
+    return seq_;
+  }
+  Result<std::vector<persistence::DayStart>, persistence::StoreError> day_index(std::string_view) override {
+    return std::vector<persistence::DayStart>{};
+  }
+
+ private:
+  std::uint64_t seq_ = 0;
+};
+
+// The session's stand-in: when each order was handed over (shard thread), counted.
+class TimingSession final : public ExchangeSession {
+ public:
+  explicit TimingSession(std::vector<std::int64_t>* handed) : handed_(handed) {}
+  void start(ReportSink) override {}
+  void stop() override {}
+  void place(const OrderSubmitted&) override {
+    const auto n = count_.load(std::memory_order_relaxed);
+    if (n < handed_->size()) (*handed_)[n] = steady_ns();
+    // release: the timestamp is written before the producer sees the count.
+    count_.store(n + 1, std::memory_order_release);
+  }
+  void cancel(const CancelOrder&) override {}
+  void amend(const AmendOrder&) override {}
+  void query(AccountId, InstrumentId, const ClientOrderIdText&) override {}
+  [[nodiscard]] std::uint64_t count() const noexcept { return count_.load(std::memory_order_acquire); }
+
+ private:
+  std::vector<std::int64_t>* handed_;
+  std::atomic<std::uint64_t> count_{0};
+};
+
+Command submit_of(const OrderRequest& r, std::size_t k) {
+  SubmitOrder o{};
+  o.account = r.account;
+  o.strategy = r.strategy;
+  o.instrument = r.instrument;
+  (void)o.client_order_id.assign("B" + std::to_string(k));
+  o.side = r.side;
+  o.price = r.price;
+  o.quantity = r.quantity;
+  return Command{Envelope{k + 1, 0, 1, 1, 0, k + 1}, o};
+}
+
+double percentile(std::vector<std::int64_t> v, double q) {
+  const auto rank = std::clamp<std::size_t>(
+      static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size()))), 1, v.size());
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(rank - 1), v.end());
+  return static_cast<double>(v[rank - 1]);
+}
+
+// Every account funded (USDT and each base), so the desk's balance check passes; the sum of
+// the accounts' equity stays inside risk's global figure (int64 at 1e-8: ~92 billion).
+void fund(actors::Engine& engine) {
+  for (std::uint16_t a = 0; a < kAccounts; ++a) {
+    for (std::uint32_t i = 0; i <= kInstruments; ++i) {
+      BalanceUpdated b{};
+      b.account = AccountId(a);
+      (void)b.asset.assign(i == kInstruments ? std::string("USDT") : "SYM" + std::to_string(i));
+      b.free = units(i == kInstruments ? 10'000'000 : 100'000);
+      engine.report(AccountId(a), VenueReport{(std::uint64_t{a} << 20U) + i + 1, 1, b});
+    }
+  }
+}
+
+void bench_engine_order_path(benchmark::State& state) {
+  constexpr std::size_t kOrdersTimed = 20'000;
+  std::mt19937 rng(kSeed);
+  auto risk = std::make_shared<RiskCore>(kAccounts, kStrategies, kInstruments);
+  set_limits(*risk);
+  hold_positions(*risk, rng);
+  const auto reqs = orders(rng);
+
+  const auto ins = instruments();
+  auto table = actors::InstrumentTable::from(ins);
+  if (!table) std::abort();
+  Directory directory;
+  for (std::size_t a = 0; a < kAccounts; ++a) (void)directory.accounts.intern("acct-" + std::to_string(a));
+  for (std::size_t s = 0; s < kStrategies; ++s) (void)directory.strategies.intern("s" + std::to_string(s));
+  for (const auto& i : ins) (void)directory.instruments.intern("binance:spot:" + i.symbol.to_string());
+  NullStore store;
+  const std::string path = "/dev/shm/oms-bench-engine-" + std::to_string(::getpid()) + ".log";
+  auto intents = persistence::IntentLog::open(path);
+  if (!intents) std::abort();
+  actors::EventLog log(store, intents->get(), directory);
+
+  std::vector<std::int64_t> handed(kOrdersTimed, 0);
+  auto session = std::make_shared<TimingSession>(&handed);
+  std::vector<actors::EngineAccount> accounts;
+  for (std::uint16_t a = 0; a < kAccounts; ++a) {
+    const auto name = "acct-" + std::to_string(a);
+    accounts.push_back({AccountId(a), name,
+                        persistence::StreamLayout::account_stream(ExchangeId::kBinance, name), session,
+                        nullptr});
+  }
+  actors::EngineOptions o;
+  o.ack_timeout = std::chrono::minutes(10);  // no timer fires during the run
+  o.wait = actors::WaitMode::kBusyPoll;
+  o.cpu = 1;
+  {
+    actors::Engine engine(std::move(o), *table, log, store, nullptr, risk, std::move(accounts));
+    engine.reconcile();
+    fund(engine);
+    // The view goes through the same ring as the funding: once it answers, all are folded.
+    if (!engine.view(AccountId(kAccounts - 1), std::chrono::seconds(120))) std::abort();
+    std::vector<std::int64_t> pushed(kOrdersTimed, 0);
+    std::size_t k = 0;
+    for (auto _ : state) {
+      if (k == kOrdersTimed) break;
+      const Command c = submit_of(reqs[k & (kOrders - 1)], k);
+      pushed[k] = steady_ns();
+      (void)engine.submit(c, std::chrono::milliseconds(0));  // no wait: timed by the session
+      const auto deadline = steady_ns() + 1'000'000'000;
+      while (session->count() <= k) {
+        if (steady_ns() > deadline) {
+          // Refused (the answer says why) or lost: the figure would be wrong, so stop.
+          const auto ack = engine.submit(c, std::chrono::seconds(5));
+
+          state.SkipWithError(("order " + std::to_string(k) + " did not reach the session: " +
+                               (ack ? std::to_string(ack->code) + " " + ack->message + " (" + std::string(enum_name(ack->status)) + ")" : ack.error()))
+                                  .c_str());
+          break;
+        }
+      }
+      if (session->count() <= k) break;
+      ++k;
+    }
+    std::vector<std::int64_t> lat;
+    for (std::size_t i = 0; i < k; ++i) lat.push_back(handed[i] - pushed[i]);
+    if (lat.size() < kOrdersTimed) {
+      state.SkipWithError("not every order reached the session");
+    } else {
+      state.counters["p50_ns"] = percentile(lat, 0.50);
+      state.counters["p99_ns"] = percentile(lat, 0.99);
+      state.counters["p999_ns"] = percentile(lat, 0.999);
+    }
+  }
+  ::unlink(path.c_str());
+}
+
+void bench_core_throughput(benchmark::State& state) {
+  std::mt19937 rng(kSeed);
+  RiskCore risk(kAccounts, kStrategies, kInstruments);
+  set_limits(risk);
+  hold_positions(risk, rng);
+  const auto reqs = orders(rng);
+  const auto ins = instruments();
+  auto table = actors::InstrumentTable::from(ins);
+  if (!table) std::abort();
+  std::vector<std::unique_ptr<actors::OrderDesk>> desks;
+  for (std::uint16_t a = 0; a < kAccounts; ++a) {
+    desks.push_back(std::make_unique<actors::OrderDesk>(
+        actors::OrderDeskConfig{AccountId(a), "acct", &*table, 5'000'000'000}));
+    BalanceUpdated b{};
+    b.account = AccountId(a);
+    b.asset = "USDT";
+    b.free = units(1'000'000'000);
+    (void)desks.back()->apply(Event{Envelope{1, 1, 1, 1, 0, 0}, b});
+    for (std::uint32_t i = 0; i < kInstruments; ++i) {
+      (void)b.asset.assign("SYM" + std::to_string(i));
+      (void)desks.back()->apply(Event{Envelope{i + 2, 1, 1, 1, 0, 0}, b});
+    }
+  }
+  TimeNs now = 1'700'000'000'000'000'000;
+  std::size_t n = 0, failed = 0;
+  std::uint64_t seq = 0;
+  for (auto _ : state) {
+    const OrderRequest& r = reqs[n & (kOrders - 1)];
+    const Command c = submit_of(r, n);
+    ++n;
+    now += kOrderGapNs;
+    const auto d = risk.check(r, now);
+    if (!d.passed()) ++failed;
+    risk.on_order_opened(r.account, r.strategy, r.instrument);
+    auto& desk = *desks[r.account.index()];
+    const auto decision = desk.on_command(c, &d, now);
+    const auto& g = decision.groups.front();
+    std::array<Event, 2> committed;
+    for (std::size_t i = 0; i < g.events.size() && i < committed.size(); ++i) {
+      committed[i] = Event{Envelope{actors::group_event_id(g.cause.id, i, g.events.size()), ++seq,
+                                    now, now, g.cause.id, g.cause.id},
+                           g.events[i]};
+    }
+    const auto fx = desk.apply(g, std::span<const Event>(committed.data(), g.events.size()), now);
+    benchmark::DoNotOptimize(fx);
+    OrderCanceled x{};
+    x.account = r.account;
+    x.instrument = r.instrument;
+    x.client_order_id = std::get<SubmitOrder>(c.payload).client_order_id;
+    if (desk.apply(Event{Envelope{(++seq) << 8U, seq, now, now, 0, 0}, x})) ++failed;
+    risk.on_order_closed(r.account, r.strategy, r.instrument);
+  }
+  state.counters["orders_per_s"] =
+      benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsRate);
+  if (failed != 0) state.SkipWithError("a benchmark order failed risk or its account");
+}
+
+}  // namespace
+
+BENCHMARK(bench_engine_order_path)->Name("engine_order_path")->Iterations(20'000)->UseRealTime();
+BENCHMARK(bench_core_throughput)->Name("core_throughput")->Iterations(200'000);
+
+BENCHMARK_MAIN();
