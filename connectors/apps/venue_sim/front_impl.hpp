@@ -102,7 +102,8 @@ struct MarketState {
   std::vector<std::string> symbols;  // by SymbolIndex
   // Published book (what the depth stream has told subscribers), per symbol.
   struct Published {
-    std::map<std::int64_t, Decimal> bids, asks;  // price raw -> qty
+    // Best first, at most FrontConfig::stream_depth_levels a side.
+    std::vector<sim::PriceQty> bids, asks;
     std::uint64_t update_id = 1'000'000;
     std::optional<sim::PriceQty> bid, ask;  // last bookTicker
     std::int64_t trade_id = 0;
