@@ -120,6 +120,7 @@ struct Front::Impl {
   std::map<std::string, std::size_t, std::less<>> by_key;
   std::map<std::uint64_t, Subscriber> subs;  // by session id
   std::uint64_t rng = 0;                     // fault draws (splitmix64)
+  std::uint64_t latency_rng = 0;             // latency draws (splitmix64), a stream of its own
   sim::AlgoBook usdm_algo;                   // USD-M Algo Service (conditional orders)
   bool algo_running = false;                 // algo_trigger is on the stack
 

@@ -163,13 +163,15 @@ void Front::Impl::send_user(std::size_t account, std::vector<std::string> events
       ++i;
     }
   }
+  // One latency draw per push: the events of one request for one account travel together.
+  const auto latency = cfg.latency.draw(latency_rng);
   for (auto& [id, sub] : subs) {
     if (!sub.user_data || sub.account != account) continue;
     if (draw(f.drop_ws)) {
       sub.session->drop();
       continue;
     }
-    for (const auto& w : wire) sub.session->send(w);
+    for (const auto& w : wire) sub.session->send_after(latency, w);
   }
 }
 
