@@ -24,7 +24,8 @@ Binance Spot (/api/v3) + USD-M (/fapi) compatible venue over TLS on loopback.
   --listen HOST:PORT     default 127.0.0.1:9443; port 0 = any (the bound port is printed
                          on stdout as "listening 127.0.0.1:PORT")
   --cert FILE --key FILE server certificate chain and key (deploy/gen-certs makes them)
-  --config FILE          JSON: {"listen","cert","key","seed","faults","spot":{"symbols":[...]},
+  --config FILE          JSON: {"listen","cert","key","seed","faults","latency",
+                         "spot":{"symbols":[...]},
                          "usdm":{"symbols":[...]},"accounts":[{"name","market","api_key",
                          "api_secret","maker","taker","balances":{"USDT":"1000"}}],
                          "rate_limits":{...}}
@@ -35,9 +36,19 @@ Binance Spot (/api/v3) + USD-M (/fapi) compatible venue over TLS on loopback.
   --speed X              replay speed (0 = as fast as possible; default 1)
   --random-walk SEED     seeded random-walk background instead of a replay
   --walk-interval-ms N   random-walk step interval (default 100)
-  --seed N               seed for fault draws and listen keys (default 1)
+  --seed N               seed for fault and latency draws and listen keys (default 1)
   --faults SPEC          e.g. lost_ack=0.05,delay_ack=0.1,delay_ms=300,duplicate=0.02,
                          reorder=0.02,drop_ws=0.01,error_5xx=0.01,timeout=0.01,timeout_ms=2000
+                         (delay_ack and timeout wait on top of --latency)
+  --latency MODEL        how long after a request executes its REST answer leaves, and how
+                         long after they happen its user-data events leave (the request
+                         itself executes on arrival; market-data streams are not delayed):
+                           zero                       nothing delayed (default; benchmarks, tests)
+                           fixed_us=F[,jitter_us=J]   F microseconds plus a uniform draw in
+                                                      [0, J], one per REST answer and one per
+                                                      user-data push, seeded by --seed
+                         waits are timers: no I/O thread sleeps, other connections go on;
+                         one connection keeps its order. deploy/run: fixed_us=4000,jitter_us=4000
   --threads N            server I/O threads (default 2)
 )";
 
@@ -106,6 +117,7 @@ void load_config(const std::string& path, Options& o) {
     if (j.contains("key")) o.key = j["key"].get<std::string>();
     if (j.contains("seed")) o.front.seed = j["seed"].get<std::uint64_t>();
     if (j.contains("faults")) o.front.faults = parse_faults(j["faults"].get<std::string>());
+    if (j.contains("latency")) o.front.latency = parse_latency(j["latency"].get<std::string>());
     if (j.contains("spot")) {
       o.front.spot_instruments = symbols_from(j["spot"]["symbols"], Market::kSpot, path + ": spot.symbols");
     }
@@ -187,6 +199,7 @@ bool parse_options(int argc, char** argv, Options& o) {
       o.walk_interval_ms = static_cast<std::uint32_t>(std::strtoul(need(i, "--walk-interval-ms").c_str(), nullptr, 10));
     } else if (a == "--seed") o.front.seed = std::strtoull(need(i, "--seed").c_str(), nullptr, 10);
     else if (a == "--faults") o.front.faults = parse_faults(need(i, "--faults"));
+    else if (a == "--latency") o.front.latency = parse_latency(need(i, "--latency"));
     else if (a == "--threads") o.threads = static_cast<unsigned>(std::strtoul(need(i, "--threads").c_str(), nullptr, 10));
     else throw std::invalid_argument("unknown option " + a + " (see --help)");
   }

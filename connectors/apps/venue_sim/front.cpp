@@ -5,13 +5,15 @@
 #include <chrono>
 #include <cstdlib>
 #include <stdexcept>
-#include <thread>
 
 #include "front_impl.hpp"
 
 namespace oms::venue_sim {
 
 namespace {
+
+// --latency bound: a minute (a bigger number is a typo, not a venue).
+constexpr unsigned long long kMaxLatencyUs = 60'000'000;
 
 std::uint64_t splitmix(std::uint64_t& s) {
   std::uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
@@ -187,7 +189,59 @@ FaultSpec parse_faults(std::string_view spec) {
   return f;
 }
 
-Front::Impl::Impl(FrontConfig c) : cfg(std::move(c)), rng(cfg.seed ^ 0x6661756c7473ULL) {
+LatencyModel parse_latency(std::string_view spec) {
+  LatencyModel m;
+  if (spec == "zero") return m;
+  if (spec.empty())
+    throw std::invalid_argument("--latency: empty (zero, or fixed_us=F[,jitter_us=J])");
+  bool fixed_given = false;
+  while (!spec.empty()) {
+    const auto comma = spec.find(',');
+    const std::string_view item = spec.substr(0, comma);
+    spec = comma == std::string_view::npos ? std::string_view{} : spec.substr(comma + 1);
+    const auto eq = item.find('=');
+    if (eq == std::string_view::npos) {
+      throw std::invalid_argument("--latency: '" + std::string(item) +
+                                  "' is not key=value (zero, or fixed_us=F[,jitter_us=J])");
+    }
+    const std::string key(item.substr(0, eq)), value(item.substr(eq + 1));
+    char* end = nullptr;
+    const unsigned long long x = std::strtoull(value.c_str(), &end, 10);
+    if (value.empty() || value[0] == '-' || *end != '\0' || x > kMaxLatencyUs) {
+      throw std::invalid_argument("--latency: " + key + ": '" + value +
+                                  "' is not a whole number of microseconds in [0, " +
+                                  std::to_string(kMaxLatencyUs) + "]");
+    }
+    if (key == "fixed_us") {
+      m.fixed_us = static_cast<std::uint32_t>(x);
+      fixed_given = true;
+    } else if (key == "jitter_us") {
+      m.jitter_us = static_cast<std::uint32_t>(x);
+    } else {
+      throw std::invalid_argument("--latency: unknown key '" + key + "' (fixed_us, jitter_us)");
+    }
+  }
+  if (!fixed_given)
+    throw std::invalid_argument("--latency: fixed_us is required (fixed_us=0 for jitter only)");
+  return m;
+}
+
+std::chrono::microseconds LatencyModel::draw(std::uint64_t& rng) const {
+  std::uint64_t us = fixed_us;
+  // x mod (J + 1) of a 64-bit draw: the bias is below (J + 1) / 2^64, nothing at J < 2^32.
+  if (jitter_us > 0) us += splitmix(rng) % (std::uint64_t{jitter_us} + 1);
+  return std::chrono::microseconds(static_cast<std::int64_t>(us));
+}
+
+std::string LatencyModel::describe() const {
+  if (zero()) return "zero";
+  return "fixed_us=" + std::to_string(fixed_us) + ",jitter_us=" + std::to_string(jitter_us);
+}
+
+Front::Impl::Impl(FrontConfig c)
+    : cfg(std::move(c)),
+      rng(cfg.seed ^ 0x6661756c7473ULL),
+      latency_rng(cfg.seed ^ 0x6c6174656e6379ULL) {
   spot_m.market = Market::kSpot;
   usdm_m.market = Market::kUsdm;
   for (MarketState* st : {&spot_m, &usdm_m}) {
@@ -265,12 +319,13 @@ bool Front::listen_key_open(std::string_view account_name) const {
   return false;
 }
 
-net::HttpResponse Front::handle(const net::HttpRequest& req) {
+net::DelayedResponse Front::handle(const net::HttpRequest& req) {
   bool order_request = false;
   std::string note;
   std::vector<net::Header> headers;
   Reply r;
   bool lose = false, delay = false, time_out = false;
+  std::chrono::microseconds latency{0};
   {
     std::lock_guard lock(impl_->mu);
     r = impl_->dispatch(req, order_request, note, headers);
@@ -280,20 +335,20 @@ net::HttpResponse Front::handle(const net::HttpRequest& req) {
       delay = impl_->draw(f.delay_ack);
       time_out = impl_->draw(f.timeout);
     }
+    latency = impl_->cfg.latency.draw(impl_->latency_rng);
   }
+  // Every wait below is the server's timer on this connection, never a sleep here: this is
+  // an I/O thread, and the other connections are served meanwhile.
   const auto& f = impl_->cfg.faults;
-  if (time_out) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(f.timeout_ms));
-    return net::HttpResponse{};  // status 0: dropped without an answer
-  }
-  if (lose) return net::HttpResponse{};
-  if (delay) std::this_thread::sleep_for(std::chrono::milliseconds(f.delay_ms));
+  if (time_out) return {net::HttpResponse{}, latency + std::chrono::milliseconds(f.timeout_ms)};
+  if (lose) return {net::HttpResponse{}, latency};  // status 0: dropped without an answer
+  if (delay) latency += std::chrono::milliseconds(f.delay_ms);
   net::HttpResponse resp;
   resp.status = r.status;
   resp.headers = std::move(headers);
   resp.headers.emplace_back("Content-Type", "application/json;charset=UTF-8");
   resp.body = std::move(r.body);
-  return resp;
+  return {std::move(resp), latency};
 }
 
 Reply Front::Impl::dispatch(const net::HttpRequest& req, bool& order_request, std::string& note,

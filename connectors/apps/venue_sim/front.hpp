@@ -10,6 +10,7 @@
 // which is injectable (FrontConfig::clock_ms).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -54,6 +55,28 @@ struct FaultSpec {
 // "lost_ack=0.1,delay_ack=0.05,delay_ms=300,..."; throws std::invalid_argument naming the key.
 FaultSpec parse_faults(std::string_view spec);
 
+// The venue's latency as its clients see it (--latency). A request executes when it reaches
+// venue-sim (matching, balances, the book streams at once); its REST answer and the user-data
+// events it causes leave the modelled time later, on the server's timers (no thread waits,
+// other connections go on). Market-data streams are not delayed.
+//   zero (the default): nothing is delayed -- benchmarks and tests.
+//   fixed_us=F[,jitter_us=J]: F microseconds, plus a uniform draw in [0, J] when J > 0, one
+//   draw per REST answer and one per user-data push (the events of one request for one
+//   account), from a splitmix64 stream of FrontConfig::seed of its own (the fault draws are
+//   the same with or without a latency model). A connection keeps its order: a frame drawn
+//   shorter than the one before it waits behind it, as on one TCP stream.
+struct LatencyModel {
+  std::uint32_t fixed_us = 0;
+  std::uint32_t jitter_us = 0;
+  [[nodiscard]] bool zero() const { return fixed_us == 0 && jitter_us == 0; }
+  // The next delay; draws from rng only when jitter_us > 0.
+  [[nodiscard]] std::chrono::microseconds draw(std::uint64_t& rng) const;
+  // "zero" or "fixed_us=F,jitter_us=J" (what parse_latency reads back).
+  [[nodiscard]] std::string describe() const;
+};
+// "zero" | "fixed_us=F[,jitter_us=J]"; throws std::invalid_argument "--latency: ...".
+LatencyModel parse_latency(std::string_view spec);
+
 struct RateLimits {
   std::uint32_t spot_weight_1m = 6'000;
   std::uint32_t usdm_weight_1m = 2'400;
@@ -70,6 +93,7 @@ struct FrontConfig {
   std::vector<AccountSpec> accounts;
   std::uint64_t seed = 1;
   FaultSpec faults;
+  LatencyModel latency;
   RateLimits limits;
   std::size_t stream_depth_levels = 1'000;  // levels per side diffed into depth updates
   std::function<std::int64_t()> clock_ms;   // empty: the system clock
@@ -88,7 +112,11 @@ class Front {
   // /ws/<stream>, /ws/<listenKey>) on a second server standing in for fstream: a client that
   // speaks the real USD-M paths (our connector) cannot say /fstream.
   void attach_usdm_streams(net::HttpsServer& server);
-  net::HttpResponse handle(const net::HttpRequest& req);
+  // One REST request, executed now; the answer comes with how long after now it is to leave
+  // (the latency model, plus a delay_ack / timeout fault's delay). Status 0: drop the
+  // connection then instead of answering (lost_ack, timeout). For HttpsServer's
+  // DelayedHttpHandler; an in-process caller takes .response at once.
+  net::DelayedResponse handle(const net::HttpRequest& req);
 
   // Background liquidity (the caller's thread; thread-safe).
   void on_snapshot(Market m, std::string_view symbol, const sim::BookSnapshotIn& s);

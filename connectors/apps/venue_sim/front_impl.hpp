@@ -102,7 +102,8 @@ struct MarketState {
   std::vector<std::string> symbols;  // by SymbolIndex
   // Published book (what the depth stream has told subscribers), per symbol.
   struct Published {
-    std::map<std::int64_t, Decimal> bids, asks;  // price raw -> qty
+    // Best first, at most FrontConfig::stream_depth_levels a side.
+    std::vector<sim::PriceQty> bids, asks;
     std::uint64_t update_id = 1'000'000;
     std::optional<sim::PriceQty> bid, ask;  // last bookTicker
     std::int64_t trade_id = 0;
@@ -119,6 +120,7 @@ struct Front::Impl {
   std::map<std::string, std::size_t, std::less<>> by_key;
   std::map<std::uint64_t, Subscriber> subs;  // by session id
   std::uint64_t rng = 0;                     // fault draws (splitmix64)
+  std::uint64_t latency_rng = 0;             // latency draws (splitmix64), a stream of its own
   sim::AlgoBook usdm_algo;                   // USD-M Algo Service (conditional orders)
   bool algo_running = false;                 // algo_trigger is on the stack
 

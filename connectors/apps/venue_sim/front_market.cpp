@@ -1,7 +1,9 @@
 // venue-sim front: public market-data endpoints (ping, time, exchangeInfo, depth, bookTicker)
 // of both markets, exchangeInfo generated from the venue's own instruments, and the default
 // instrument list.
+#include <algorithm>
 #include <cstdlib>
+#include <span>
 
 #include "front_impl.hpp"
 
@@ -22,7 +24,7 @@ int decimals_of(Decimal d) {
   return n;
 }
 
-void levels_json(JsonOut& j, const std::vector<sim::PriceQty>& lv, bool spot) {
+void levels_json(JsonOut& j, std::span<const sim::PriceQty> lv, bool spot) {
   j.arr();
   for (const auto& l : lv) {
     j.arr().str(spot ? fixed8(l.price) : canon(l.price)).str(spot ? fixed8(l.qty) : canon(l.qty));
@@ -202,17 +204,10 @@ Reply Front::Impl::depth(Market m, const Params& p) {
   // The snapshot is the published book (what the stream's diffs describe), so a client's
   // snapshot + diffs agree exactly.
   const auto& pub = st.published[*sym];
-  std::vector<sim::PriceQty> bids, asks;
-  for (auto it = pub.bids.begin(); it != pub.bids.end() && bids.size() < n; ++it) {
-    bids.push_back({Decimal::from_raw(-it->first), it->second});
-  }
-  for (auto it = pub.asks.begin(); it != pub.asks.end() && asks.size() < n; ++it) {
-    asks.push_back({Decimal::from_raw(it->first), it->second});
-  }
   j.key("bids");
-  levels_json(j, bids, spot);
+  levels_json(j, std::span(pub.bids).first(std::min(n, pub.bids.size())), spot);
   j.key("asks");
-  levels_json(j, asks, spot);
+  levels_json(j, std::span(pub.asks).first(std::min(n, pub.asks.size())), spot);
   j.end_obj();
   return Reply{200, j.take()};
 }

@@ -24,22 +24,25 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-void diff_side(const std::vector<sim::PriceQty>& now, Side side,
-               std::map<std::int64_t, Decimal>& pub, std::vector<sim::PriceQty>& changes) {
-  std::map<std::int64_t, Decimal> fresh;
-  for (const auto& l : now) fresh.emplace(side == Side::kBuy ? -l.price.raw() : l.price.raw(), l.qty);
-  for (const auto& [k, q] : pub) {
-    if (fresh.find(k) == fresh.end()) {
-      changes.push_back({Decimal::from_raw(side == Side::kBuy ? -k : k), Decimal{}});
+// The changes that turn the published side `pub` into `now` (both best first): a level that
+// left (or fell out of the published depth) with quantity 0, a new or changed one with its
+// quantity, in price order best first. One linear walk over the two lists; `pub` becomes `now`.
+void diff_side(std::vector<sim::PriceQty>&& now, Side side, std::vector<sim::PriceQty>& pub,
+               std::vector<sim::PriceQty>& changes) {
+  const auto better = [side](Decimal a, Decimal b) { return side == Side::kBuy ? a > b : a < b; };
+  std::size_t i = 0, k = 0;  // i into pub, k into now
+  while (i < pub.size() || k < now.size()) {
+    if (k == now.size() || (i < pub.size() && better(pub[i].price, now[k].price))) {
+      changes.push_back({pub[i++].price, Decimal{}});
+    } else if (i == pub.size() || better(now[k].price, pub[i].price)) {
+      changes.push_back(now[k++]);
+    } else {  // one price in both
+      if (pub[i].qty != now[k].qty) changes.push_back(now[k]);
+      ++i;
+      ++k;
     }
   }
-  for (const auto& [k, q] : fresh) {
-    const auto it = pub.find(k);
-    if (it == pub.end() || it->second != q) {
-      changes.push_back({Decimal::from_raw(side == Side::kBuy ? -k : k), q});
-    }
-  }
-  pub = std::move(fresh);
+  pub = std::move(now);
 }
 
 void levels(JsonOut& j, const std::vector<sim::PriceQty>& lv, bool spot) {
@@ -107,8 +110,8 @@ void Front::Impl::publish_book(Market m, sim::SymbolIndex s, TimeNs now) {
     send_stream(m, sym + "@depth", true, j.text());
   }
   std::optional<sim::PriceQty> bid, ask;
-  if (!pub.bids.empty()) bid = sim::PriceQty{Decimal::from_raw(-pub.bids.begin()->first), pub.bids.begin()->second};
-  if (!pub.asks.empty()) ask = sim::PriceQty{Decimal::from_raw(pub.asks.begin()->first), pub.asks.begin()->second};
+  if (!pub.bids.empty()) bid = pub.bids.front();
+  if (!pub.asks.empty()) ask = pub.asks.front();
   if (bid != pub.bid || ask != pub.ask) {
     pub.bid = bid;
     pub.ask = ask;
@@ -160,13 +163,15 @@ void Front::Impl::send_user(std::size_t account, std::vector<std::string> events
       ++i;
     }
   }
+  // One latency draw per push: the events of one request for one account travel together.
+  const auto latency = cfg.latency.draw(latency_rng);
   for (auto& [id, sub] : subs) {
     if (!sub.user_data || sub.account != account) continue;
     if (draw(f.drop_ws)) {
       sub.session->drop();
       continue;
     }
-    for (const auto& w : wire) sub.session->send(w);
+    for (const auto& w : wire) sub.session->send_after(latency, w);
   }
 }
 

@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
     server.start();
     std::printf("listening %s:%u\n", o.host.c_str(), static_cast<unsigned>(server.port()));
     std::fflush(stdout);
+    std::fprintf(stderr, "venue-sim: latency %s (REST answers and user-data events)\n",
+                 o.front.latency.describe().c_str());
 
     std::atomic<bool> stop{false};
     std::vector<std::thread> feeders;

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -40,7 +41,7 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 // What sessions share with the server; outlives the io_context if a handle is kept.
 struct Shared {
   HttpsServerConfig cfg;
-  HttpHandler handler;
+  DelayedHttpHandler handler;
   std::map<std::string, WsHandler, std::less<>> ws_handlers;
   std::atomic<std::uint64_t> accepted{0};
   std::atomic<std::uint64_t> closed{0};
@@ -62,6 +63,7 @@ class WsHandle final : public WsSession {
         id_(id),
         target_(std::move(target)) {}
   void send(std::string text) override;
+  void send_after(std::chrono::microseconds delay, std::string text) override;
   void ping(std::string payload) override;
   void close() override;
   void drop() override;
@@ -79,8 +81,13 @@ class WsHandle final : public WsSession {
 
 class WsServerSession : public std::enable_shared_from_this<WsServerSession> {
  public:
+  using Clock = std::chrono::steady_clock;
+
   WsServerSession(TlsStream&& stream, std::shared_ptr<Shared> shared, const WsHandler& handler)
-      : ws_(std::move(stream)), shared_(std::move(shared)), handler_(handler) {}
+      : ws_(std::move(stream)),
+        due_timer_(ws_.get_executor()),
+        shared_(std::move(shared)),
+        handler_(handler) {}
 
   void accept(http::request<http::string_body> req) {
     std::string target(req.target());
@@ -106,9 +113,10 @@ class WsServerSession : public std::enable_shared_from_this<WsServerSession> {
     });
   }
 
-  void enqueue(std::string text) {
-    if (!open_) return;
-    outbox_.push_back(std::move(text));
+  // `due`: not before then (Clock::time_point{} = at once); frames leave in enqueue order.
+  void enqueue(Clock::time_point due, std::string text) {
+    if (!open_ || closing_) return;
+    outbox_.push_back(Frame{due, std::move(text)});
     if (outbox_.size() == 1) write_front();
   }
 
@@ -123,13 +131,13 @@ class WsServerSession : public std::enable_shared_from_this<WsServerSession> {
   void close() {
     if (!open_ || closing_) return;
     closing_ = true;
-    ws_.async_close(websocket::close_code::normal,
-                    [self = shared_from_this()](const error_code&) {});
+    if (outbox_.empty()) send_close();  // else after the last queued frame (write_front)
   }
 
   [[nodiscard]] auto executor() { return ws_.get_executor(); }
 
   void drop() {
+    due_timer_.cancel();
     auto& sock = beast::get_lowest_layer(ws_).socket();
     error_code ignored;
     sock.set_option(asio::socket_base::linger(true, 0), ignored);  // RST, not FIN
@@ -153,34 +161,61 @@ class WsServerSession : public std::enable_shared_from_this<WsServerSession> {
     });
   }
 
+  void send_close() {
+    ws_.async_close(websocket::close_code::normal,
+                    [self = shared_from_this()](const error_code&) {});
+  }
+
+  // Writes the front frame once it is due (a timer on this strand until then), then the next.
   void write_front() {
+    if (outbox_.front().due > Clock::now()) {
+      due_timer_.expires_at(outbox_.front().due);
+      due_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+        if (ec || !self->open_) {
+          self->outbox_.clear();  // canceled (dropped) or the session ended meanwhile
+          return;
+        }
+        self->write_front();
+      });
+      return;
+    }
     ws_.text(true);
-    ws_.async_write(asio::buffer(outbox_.front()),
+    ws_.async_write(asio::buffer(outbox_.front().text),
                     [self = shared_from_this()](const error_code& ec, std::size_t) {
                       if (ec) {
                         self->outbox_.clear();
                         return;  // the read side reports the end
                       }
                       self->outbox_.pop_front();
-                      if (!self->outbox_.empty()) self->write_front();
+                      if (!self->outbox_.empty()) {
+                        self->write_front();
+                      } else if (self->closing_) {
+                        self->send_close();
+                      }
                     });
   }
 
   void finish() {
     if (!open_) return;
     open_ = false;
+    due_timer_.cancel();
     outbox_.clear();
     error_code ignored;
     beast::get_lowest_layer(ws_).socket().close(ignored);
     if (handler_.on_close) handler_.on_close(*handle_);
   }
 
+  struct Frame {
+    Clock::time_point due;
+    std::string text;
+  };
   websocket::stream<TlsStream> ws_;
+  asio::steady_timer due_timer_;  // the front frame's due time
   std::shared_ptr<Shared> shared_;
   const WsHandler& handler_;  // lives in shared_->ws_handlers, fixed after start()
   std::shared_ptr<WsHandle> handle_;
   beast::flat_buffer buffer_;
-  std::deque<std::string> outbox_;
+  std::deque<Frame> outbox_;
   websocket::ping_data ping_payload_;
   bool open_ = false;
   bool closing_ = false;
@@ -198,7 +233,12 @@ void WsHandle::post(F&& f) {
 }
 
 void WsHandle::send(std::string text) {
-  post([t = std::move(text)](WsServerSession& s) mutable { s.enqueue(std::move(t)); });
+  post([t = std::move(text)](WsServerSession& s) mutable { s.enqueue({}, std::move(t)); });
+}
+void WsHandle::send_after(std::chrono::microseconds delay, std::string text) {
+  // Due from now (the caller's time), not from when the strand gets to it.
+  const auto due = WsServerSession::Clock::now() + delay;
+  post([due, t = std::move(text)](WsServerSession& s) mutable { s.enqueue(due, std::move(t)); });
 }
 void WsHandle::ping(std::string payload) {
   post([p = std::move(payload)](WsServerSession& s) mutable { s.ping(std::move(p)); });
@@ -214,7 +254,9 @@ void WsHandle::drop() {
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(tcp::socket&& socket, asio::ssl::context& ctx, std::shared_ptr<Shared> shared)
-      : stream_(std::move(socket), ctx), shared_(std::move(shared)) {}
+      : stream_(std::move(socket), ctx),
+        delay_timer_(stream_.get_executor()),
+        shared_(std::move(shared)) {}
 
   ~HttpSession() {
     if (!upgraded_) ++shared_->closed;
@@ -259,21 +301,39 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     }
     HttpRequest in = detail::to_request(req);
 
-    HttpResponse out;
+    DelayedResponse out;
     if (websocket::is_upgrade(req)) {
-      out.status = 404;
-      out.body = "no websocket endpoint at this path";
+      out.response.status = 404;
+      out.response.body = "no websocket endpoint at this path";
     } else {
       try {
         out = shared_->handler(in);
       } catch (const std::exception& e) {
-        out = HttpResponse{500, {}, std::string("handler failed: ") + e.what()};
+        out =
+            DelayedResponse{HttpResponse{500, {}, std::string("handler failed: ") + e.what()}, {}};
       }
     }
+    if (out.delay.count() <= 0) {
+      answer(std::move(out.response));
+      return;
+    }
+    // The modelled latency: a timer on this connection's strand; the I/O thread goes on
+    // serving other connections meanwhile.
+    delay_timer_.expires_after(out.delay);
+    delay_timer_.async_wait(
+        [self = shared_from_this(), r = std::move(out.response)](const error_code& ec) mutable {
+          if (ec) return;  // the server stopped
+          self->answer(std::move(r));
+        });
+  }
+
+  // Writes the answer to the request in parser_ (status 0: drops the connection instead).
+  void answer(HttpResponse out) {
     if (out.status == 0) {  // fault injection: the ack is lost
       drop();
       return;
     }
+    const auto& req = parser_->get();
     res_.emplace(static_cast<http::status>(out.status), req.version());
     for (auto& [name, value] : out.headers) {
       const auto field = http::string_to_field(name);
@@ -283,6 +343,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     res_->keep_alive(req.keep_alive());
     res_->body() = std::move(out.body);
     res_->prepare_payload();
+    // The read's idle timeout also bounds this write; a delayed answer gets a fresh one.
+    beast::get_lowest_layer(stream_).expires_after(shared_->cfg.idle_timeout);
     http::async_write(stream_, *res_,
                       [self = shared_from_this()](const error_code& ec, std::size_t) {
                         const bool again = !ec && self->res_->keep_alive();
@@ -309,6 +371,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   TlsStream stream_;
+  asio::steady_timer delay_timer_;  // a DelayedResponse's wait
   std::shared_ptr<Shared> shared_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -346,6 +409,12 @@ struct HttpsServer::Impl {
 };
 
 HttpsServer::HttpsServer(HttpsServerConfig cfg, HttpHandler handler)
+    : HttpsServer(std::move(cfg),
+                  DelayedHttpHandler([h = std::move(handler)](const HttpRequest& r) {
+                    return DelayedResponse{h(r), {}};
+                  })) {}
+
+HttpsServer::HttpsServer(HttpsServerConfig cfg, DelayedHttpHandler handler)
     : impl_(std::make_unique<Impl>(cfg)) {
   impl_->shared->cfg = std::move(cfg);
   impl_->shared->handler = std::move(handler);

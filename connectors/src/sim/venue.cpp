@@ -282,24 +282,40 @@ Decimal Venue::wallet_balance(ApiKeyId account) const {
 Decimal Venue::available_balance(ApiKeyId account) const { return impl_->available(account); }
 
 std::vector<PriceQty> Venue::depth(SymbolIndex symbol, Side side, std::size_t levels) const {
+  // One merge walk over two lists that are both best-first (background levels by key, resting
+  // levels by rank): O(levels), no sort. A price in both lists is one level, summed.
   const SymbolBook& b = impl_->symbols.at(symbol);
+  const auto& bg = b.background.levels(side);
+  const std::size_t rest_count = b.resting->level_count(side);
+  auto bit = bg.begin();
+  std::size_t rank = 0;
+  const auto skip_empty = [&] {
+    while (bit != bg.end() && !bit->second.available().is_positive()) ++bit;
+  };
   std::vector<PriceQty> merged;
-  for (const auto& [key, level] : b.background.levels(side)) {
-    if (merged.size() >= levels) break;
-    if (level.available().is_positive()) merged.push_back({BackgroundBook::price_of(side, key), level.available()});
+  merged.reserve(std::min(levels, bg.size() + rest_count));
+  for (skip_empty(); merged.size() < levels && (bit != bg.end() || rank < rest_count);
+       skip_empty()) {
+    const bool has_bg = bit != bg.end();
+    const bool has_rest = rank < rest_count;
+    const Decimal bgp = has_bg ? BackgroundBook::price_of(side, bit->first) : Decimal();
+    const LevelView lv = has_rest ? b.resting->level(side, rank) : LevelView{};
+    // The better of the two heads; both when they are at one price.
+    const bool take_bg = has_bg && (!has_rest || bgp == lv.price ||
+                                    (side == Side::kBuy ? bgp > lv.price : bgp < lv.price));
+    const bool take_rest = has_rest && (!take_bg || bgp == lv.price);
+    PriceQty level{take_bg ? bgp : lv.price, Decimal()};
+    if (take_bg) {
+      level.qty = bit->second.available();
+      ++bit;
+    }
+    if (take_rest) {
+      for (const OrderSlot slot : lv.orders)
+        level.qty = add(level.qty, impl_->orders[slot].remaining());
+      ++rank;
+    }
+    merged.push_back(level);
   }
-  for (std::size_t r = 0; r < b.resting->level_count(side) && r < levels; ++r) {
-    const LevelView lv = b.resting->level(side, r);
-    Decimal qty;
-    for (const OrderSlot slot : lv.orders) qty = add(qty, impl_->orders[slot].remaining());
-    auto it = std::find_if(merged.begin(), merged.end(), [&](const PriceQty& pq) { return pq.price == lv.price; });
-    if (it != merged.end()) it->qty = add(it->qty, qty);
-    else merged.push_back({lv.price, qty});
-  }
-  std::sort(merged.begin(), merged.end(), [&](const PriceQty& a, const PriceQty& c) {
-    return side == Side::kBuy ? a.price > c.price : a.price < c.price;
-  });
-  if (merged.size() > levels) merged.resize(levels);
   return merged;
 }
 

@@ -13,7 +13,7 @@ net::HttpResponse raw(E2e& f, const binance::Req& req) {
   binance::Credentials cr{kFutKeys.key, &*signer, 5'000};
   auto http = binance::render(*req, cr, f.front->now_ms());
   REQUIRE(http.ok());
-  return f.front->handle(*http);
+  return f.front->handle(*http).response;
 }
 
 nlohmann::json algo_truth(E2e& f, std::string_view c) {

@@ -32,7 +32,7 @@ nlohmann::json public_depth(E2e& f) {
   r.method = "GET";
   r.target = std::string(f.market == Market::kSpot ? "/api/v3/depth" : "/fapi/v1/depth") +
              "?symbol=BTCUSDT&limit=1000";
-  const auto resp = f.front->handle(r);
+  const auto resp = f.front->handle(r).response;
   REQUIRE(resp.status == 200);
   return nlohmann::json::parse(resp.body);
 }

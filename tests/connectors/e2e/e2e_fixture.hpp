@@ -238,7 +238,7 @@ struct E2e {
     for (int attempt = 0; attempt < 100; ++attempt) {
       auto http = binance::render(*req, cr, front->now_ms());
       if (!http.ok()) throw std::runtime_error("render: " + http.error().message);
-      const auto r = front->handle(*http);
+      const auto r = front->handle(*http).response;
       if (r.status == 503) continue;
       if (r.status != 200) throw std::runtime_error("truth: HTTP " + std::to_string(r.status) + " " + r.body);
       return nlohmann::json::parse(r.body);

@@ -276,3 +276,28 @@ TEST_CASE_TEMPLATE("client against client: one trade id, maker and taker reports
   CHECK(t.out.account_updates[1].balances ==
         std::vector<BalanceView>{{"BTC", d("9"), d("0")}, {"USDT", d("99.85005"), d("0")}});
 }
+
+TEST_CASE_TEMPLATE(
+    "depth merges background and client levels best first, summed at one price, cut at the count",
+    B, SIM_BOOKS) {
+  Spot t(B::kMake);  // background bids 99.50 x1, 99.00 x2; asks 100.00 x1, 100.01 x2
+  for (const char* px : {"99.50", "99.20", "98.00", "99.60"})
+    REQUIRE(t.v.place(limit(t.a, Side::kBuy, "1", px), 10, t.out).ok());
+  using Levels = std::vector<PriceQty>;
+  CHECK(t.v.depth(t.s, Side::kBuy, 10) == Levels{{d("99.60"), d("1")},
+                                                 {d("99.50"), d("2")},
+                                                 {d("99.20"), d("1")},
+                                                 {d("99.00"), d("2")},
+                                                 {d("98.00"), d("1")}});
+  CHECK(t.v.depth(t.s, Side::kBuy, 3) ==
+        Levels{{d("99.60"), d("1")}, {d("99.50"), d("2")}, {d("99.20"), d("1")}});
+  CHECK(t.v.depth(t.s, Side::kSell, 10) == Levels{{d("100.00"), d("1")}, {d("100.01"), d("2")}});
+  // A sell takes our 99.60, then the background at 99.50 (ahead of our order there): 99.50
+  // is left with our quantity only.
+  REQUIRE(t.v.place(limit(t.b, Side::kSell, "2", "99.50", SimTif::kIoc), 11, t.out).ok());
+  CHECK(t.v.depth(t.s, Side::kBuy, 10) == Levels{{d("99.50"), d("1")},
+                                                 {d("99.20"), d("1")},
+                                                 {d("99.00"), d("2")},
+                                                 {d("98.00"), d("1")}});
+  CHECK(t.v.depth(t.s, Side::kBuy, 0).empty());
+}

@@ -21,7 +21,7 @@ TEST_CASE("replay: the recorded spot BTCUSDT file feeds every snapshot, diff and
   CHECK(st.trades == 9757);
   CHECK(st.errors == 0);
   net::HttpRequest q{"GET", "/api/v3/depth?symbol=BTCUSDT&limit=5", {}, {}, 5'000ms};
-  const auto r = front.handle(q);
+  const auto r = front.handle(q).response;
   REQUIRE(r.status == 200);
   const auto j = nlohmann::json::parse(r.body);
   REQUIRE(j["asks"].size() == 5);

@@ -2,8 +2,10 @@
 // one handler; WebSocket upgrades go to a handler chosen by path. No Asio/Beast here (pimpl).
 //
 // Threads: the handlers run on the server's I/O threads (HttpsServerConfig::threads); a slow
-// HTTP handler holds one thread. Each connection is serialized (one strand), so the callbacks
-// of one WebSocket session never run concurrently.
+// HTTP handler holds one thread, so a handler that wants its answer to leave later says so
+// (DelayedResponse, WsSession::send_after) and the server waits on a timer instead. Each
+// connection is serialized (one strand), so the callbacks of one WebSocket session never run
+// concurrently.
 #pragma once
 
 #include <chrono>
@@ -32,6 +34,15 @@ struct HttpsServerConfig {
 // answering (a lost ack: the client sees kClosed). An exception becomes a 500.
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+// An answer that leaves `delay` after the handler returned it (or, status 0, a drop of the
+// connection then). The wait is a timer on the connection's strand: no thread is held, other
+// connections are served meanwhile; this connection reads its next request once answered.
+struct DelayedResponse {
+  HttpResponse response;
+  std::chrono::microseconds delay{0};
+};
+using DelayedHttpHandler = std::function<DelayedResponse(const HttpRequest&)>;
+
 // The owner's handle on one accepted WebSocket. Every method is thread-safe and returns at once
 // (the work is posted to the session's strand); after the session ended or the server stopped
 // they do nothing.
@@ -39,8 +50,11 @@ class WsSession {
  public:
   virtual ~WsSession() = default;
   virtual void send(std::string text) = 0;     // a text frame; frames go out in call order
+  // A text frame that leaves no sooner than `delay` after this call (a timer, no thread
+  // waits); still in call order: a later frame waits behind it, as on one TCP stream.
+  virtual void send_after(std::chrono::microseconds delay, std::string text) = 0;
   virtual void ping(std::string payload) = 0;  // <= 125 bytes
-  virtual void close() = 0;                    // close frame (1000), then the TCP close
+  virtual void close() = 0;  // close frame (1000) after the frames sent before, then the TCP close
   virtual void drop() = 0;                     // abrupt: TCP reset, no close frame, no TLS alert
   [[nodiscard]] virtual std::uint64_t id() const = 0;           // 1, 2, ... per server
   [[nodiscard]] virtual const std::string& target() const = 0;  // upgrade target, with query
@@ -59,6 +73,7 @@ class HttpsServer {
  public:
   // Throws std::runtime_error naming the file when the certificate or key cannot be loaded.
   HttpsServer(HttpsServerConfig cfg, HttpHandler handler);
+  HttpsServer(HttpsServerConfig cfg, DelayedHttpHandler handler);
   ~HttpsServer();  // stop()
   HttpsServer(const HttpsServer&) = delete;
   HttpsServer& operator=(const HttpsServer&) = delete;
