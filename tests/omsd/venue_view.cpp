@@ -1,5 +1,6 @@
 #include "venue_view.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -21,19 +22,23 @@ nlohmann::json get_json(int port, const std::string& ca, const std::string& targ
 }
 }  // namespace
 
-VenueView::VenueView(const std::filesystem::path& data_dir, int venue_port, const std::string& entry)
-    : port_(venue_port), ca_((data_dir / "tls" / "ca.pem").string()) {
+VenueView::VenueView(const std::filesystem::path& data_dir, int venue_port, const std::string& entry,
+                     Market market)
+    : market_(market), port_(venue_port), ca_((data_dir / "tls" / "ca.pem").string()) {
   std::ifstream in(data_dir / "paper-keys.json");
   const auto keys = nlohmann::json::parse(in);
   const auto& k = keys.at(entry);
   binance::BinanceConfig c;
-  c.market = Market::kSpot;
+  c.market = market;
   c.rest = {"127.0.0.1", static_cast<std::uint16_t>(venue_port)};
   c.stream = c.rest;
+  if (market == Market::kUsdm) c.stream_path_prefix = "/fstream";
   c.tls.ca_file = ca_;
   c.user_data_stream = false;
-  const auto info = get_json(venue_port, ca_, "/api/v3/exchangeInfo").dump();
-  auto instruments = binance::parse_exchange_info(info, Market::kSpot);
+  const auto info = get_json(venue_port, ca_, market == Market::kSpot ? "/api/v3/exchangeInfo"
+                                                                      : "/fapi/v1/exchangeInfo")
+                        .dump();
+  auto instruments = binance::parse_exchange_info(info, market);
   if (!instruments) throw std::runtime_error(instruments.error().message);
   std::uint32_t next = 0;
   for (auto& i : *instruments) {
@@ -84,11 +89,32 @@ std::map<std::string, std::pair<std::string, std::string>> VenueView::balances()
 }
 
 Decimal VenueView::mid() {
-  const auto j = get_json(port_, ca_, "/api/v3/ticker/bookTicker?symbol=BTCUSDT");
+  const auto j = get_json(port_, ca_, market_ == Market::kSpot
+                                          ? "/api/v3/ticker/bookTicker?symbol=BTCUSDT"
+                                          : "/fapi/v1/ticker/bookTicker?symbol=BTCUSDT");
   const auto bid = Decimal::parse(j.at("bidPrice").get<std::string>());
   const auto ask = Decimal::parse(j.at("askPrice").get<std::string>());
   if (!bid || !ask || !bid->is_positive() || !ask->is_positive()) return Decimal{};
   return Decimal::from_raw((bid->raw() + ask->raw()) / 2);
+}
+
+std::pair<Decimal, Decimal> VenueView::position() {
+  auto r = venue_->account(0).positions();
+  if (!r) throw std::runtime_error("positionRisk: " + r.error().message);
+  for (const auto& p : *r) {
+    if (p.instrument == btc_ && p.position_side == PositionSide::kBoth) return {p.size, p.entry_price};
+  }
+  return {};
+}
+
+std::vector<FillReceived> VenueView::fills() {
+  auto r = venue_->account(0).my_trades(btc_, 0);
+  if (!r) throw std::runtime_error("myTrades: " + r.error().message);
+  auto out = std::move(r).value();
+  std::sort(out.begin(), out.end(), [](const FillReceived& a, const FillReceived& b) {
+    return std::stoull(a.trade_id.str()) < std::stoull(b.trade_id.str());
+  });
+  return out;
 }
 
 }  // namespace oms::omsd::test

@@ -24,19 +24,26 @@ struct VenueTrade {
 
 class VenueView {
  public:
-  // entry: the paper-keys.json entry ("binance_main"); market spot.
-  VenueView(const std::filesystem::path& data_dir, int venue_port, const std::string& entry);
+  // entry: the paper-keys.json entry ("binance_main", "binance_main.usdm"); market: its
+  // market (spot: BTC/USDT, usdm: BTC/USDT:USDT).
+  VenueView(const std::filesystem::path& data_dir, int venue_port, const std::string& entry,
+            Market market = Market::kSpot);
   ~VenueView();
 
   [[nodiscard]] std::map<std::string, VenueOrder> orders();  // by client order id
   [[nodiscard]] std::map<std::string, VenueTrade> trades();  // by trade id
   [[nodiscard]] std::map<std::string, std::pair<std::string, std::string>> balances();  // asset -> free, locked
-  // Mid of BTC/USDT from the venue's book ticker (0 when the book is empty).
+  // Mid of BTCUSDT from the market's book ticker (0 when the book is empty).
   [[nodiscard]] Decimal mid();
+  // USD-M: the BTCUSDT position's size (signed, one-way mode) and entry price as the venue says.
+  [[nodiscard]] std::pair<Decimal, Decimal> position();
+  // The trades as fills, in the venue's trade id order (for PnL), with their sides.
+  [[nodiscard]] std::vector<FillReceived> fills();
 
  private:
   std::unique_ptr<binance::BinanceVenue> venue_;
   InstrumentId btc_;
+  Market market_;
   int port_;
   std::string ca_;
 };

@@ -227,32 +227,38 @@ void BinanceAccount::do_query(InstrumentId instrument, const ClientOrderIdText& 
     spdlog::warn("binance account {} query: {}", account_.value, p.error().message);
     return;
   }
-  // Fills the stream delivered while nobody listened (a restart, a reconnect) are not in the
-  // status: fetch the order's trades and report each with the stream's report id, so a fill
-  // already known is kept once and a missed one is not lost. Fills first, then the status.
-  if (info.executed_qty.is_positive() && info.order_id != 0) {
-    HistoryQuery q;
-    q.order_id = info.order_id;
-    std::vector<AccountTrade> trades;
-    bool fetched = false;
-    if (auto treq = trades_req(*in, q)) {
-      auto tr = send(*treq, "order trades");
-      fetched = tr && parse_account_trades(parser, tr->body, trades).ok();
-    }
-    if (!fetched) {
-      spdlog::warn("binance account {} query {}: the order's trades not fetched", account_.value,
-                   cid.view());
-    }
-    for (const auto& t : trades) {
-      if (t.order_id != info.order_id) continue;
-      FillReceived f = fill_of(t, account_, instrument);
-      f.client_order_id = cid;
-      std::vector<EventPayload> fill{f};
-      emit(fill, t.order_id, 0, ms_to_ns(t.time));
-    }
-  }
+  report_trades(instrument, cid, info, parser);
   events.emplace_back(reconciled(info, account_, instrument, futures()));
   emit(events, info.order_id, serial, ms_to_ns(info.time));
+}
+
+// Fills the stream delivered while nobody listened (a restart, a reconnect) are not in an order's
+// status: fetch the order's trades and report each with the stream's report id, so a fill
+// already known is kept once and a missed one is not lost. Called before the status is reported.
+void BinanceAccount::report_trades(InstrumentId instrument, const ClientOrderIdText& cid,
+                                   const OrderInfo& info, JsonParser& parser) {
+  if (!info.executed_qty.is_positive() || info.order_id == 0) return;
+  const Instrument* in = shared_.instrument(instrument);
+  if (in == nullptr) return;
+  HistoryQuery q;
+  q.order_id = info.order_id;
+  std::vector<AccountTrade> trades;
+  bool fetched = false;
+  if (auto treq = trades_req(*in, q)) {
+    auto tr = send(*treq, "order trades");
+    fetched = tr && parse_account_trades(parser, tr->body, trades).ok();
+  }
+  if (!fetched) {
+    spdlog::warn("binance account {} query {}: the order's trades not fetched", account_.value,
+                 cid.view());
+  }
+  for (const auto& t : trades) {
+    if (t.order_id != info.order_id) continue;
+    FillReceived f = fill_of(t, account_, instrument);
+    f.client_order_id = cid;
+    std::vector<EventPayload> fill{f};
+    emit(fill, t.order_id, 0, ms_to_ns(t.time));
+  }
 }
 
 std::optional<SubmitOrder> BinanceAccount::order_template(const Instrument& in,

@@ -217,6 +217,9 @@ class BinanceAccount : public Exchange {
   virtual void do_place(const SubmitOrder& o);
   virtual void do_cancel(const CancelOrder& c);
   virtual void do_query(InstrumentId instrument, const ClientOrderIdText& cid);
+  // An executed order's trades as fills (the stream's report ids), before its status.
+  void report_trades(InstrumentId instrument, const ClientOrderIdText& cid, const OrderInfo& info,
+                     JsonParser& parser);
   // The REST answer to an order request: reports, a rejection, or nothing (maybe sent).
   void handle_order_response(const ExchangeResult<net::HttpResponse>& r, InstrumentId instrument,
                              const ClientOrderIdText& cid, std::string_view what);

@@ -378,6 +378,7 @@ void BinanceUsdm::do_query(InstrumentId instrument, const ClientOrderIdText& cid
         spdlog::warn("binance account {} query: {}", account_.value, p.error().message);
         return;
       }
+      report_trades(instrument, cid, info, parser);
       events.emplace_back(reconciled(info, account_, instrument, true));
       return emit(events, info.order_id, serial, ms_to_ns(info.time));
     }
@@ -410,6 +411,7 @@ void BinanceUsdm::do_query(InstrumentId instrument, const ClientOrderIdText& cid
                      cid.view(), a->actual_order_id);
         return;
       }
+      report_trades(instrument, cid, info, parser);
       s.status = info.status;
       s.cum_qty = info.executed_qty;
       s.avg_price = average_price(info, true);

@@ -120,3 +120,34 @@ TEST_CASE("e2e usdm: a batch of three with one refused by the venue; cancel_batc
 }
 
 }  // namespace oms::e2e
+
+namespace oms::e2e {
+
+TEST_CASE("e2e usdm: with no user-data stream, a status query of a filled order reports its fills with the venue's trade ids") {
+  // A restarted daemon asks about an order that filled while it was down: the fills went out on
+  // a stream nobody listened to; the query must bring them (the status alone says filled, cum
+  // 0.5, and the position would stay short of it).
+  E2e f(Market::kUsdm, default_front_config(),
+        [](binance::BinanceConfig& c) { c.user_data_stream = false; });
+  auto& ex = f.ex();
+  ex.place(fut(Side::kBuy, "0.5", "60000.0", "e2e-q1"));
+  REQUIRE(f.reports.wait_for_event<OrderAccepted>("e2e-q1").has_value());
+  ex.query(kUsdmBtc, cid("e2e-q1"));
+  REQUIRE(f.reports.wait([](const auto& all) {
+    for (const auto& s : only<OrderStatusReconciled>(all, "e2e-q1")) {
+      if (s.status == OrderStatus::kFilled) return true;
+    }
+    return false;
+  }));
+  const auto rep = unique_reports(f.reports.all());
+  const auto fills = only<FillReceived>(rep, "e2e-q1");
+  const auto trades = f.truth(binance::usdm_user_trades(f.ins()));
+  REQUIRE(trades.size() == 1);
+  INFO("trades " << trades.dump() << " order " << venue_order(f, "e2e-q1").dump());
+  REQUIRE(fills.size() == 1);
+  CHECK(fills[0].trade_id.view() == std::to_string(trades[0]["id"].get<std::int64_t>()));
+  CHECK(fills[0].quantity == d("0.5"));
+  CHECK(fills[0].side == Side::kBuy);
+}
+
+}  // namespace oms::e2e
