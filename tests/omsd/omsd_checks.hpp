@@ -7,6 +7,7 @@
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -72,11 +73,11 @@ inline bool pending(const std::string& st) {
   return st == "pending_submit" || st == "submitted" || st == "pending_cancel" ||
          st == "pending_amend" || st == "unknown";
 }
-inline nlohmann::json wait_quiet(const Stack& s) {
+inline nlohmann::json wait_quiet(const Stack& s, const std::string& account = "binance_main") {
   nlohmann::json last;
   int stable = 0;
   const bool ok = wait_until([&] {
-    auto orders = omsctl_json(s, {"orders", "--account", "binance_main"}).at("orders");
+    auto orders = omsctl_json(s, {"orders", "--account", account}).at("orders");
     bool any = false;
     for (const auto& o : orders) any = any || pending(o.at("status"));
     stable = (!any && orders == last) ? stable + 1 : 0;
@@ -95,13 +96,13 @@ inline Decimal wait_mid(VenueView& venue) {
   return mid;
 }
 
-// omsd's orders, fills and balances of binance_main on BTC/USDT equal the venue's.
-inline void check_agree(const Stack& s, VenueView& venue) {
-  const auto orders = wait_quiet(s);
-  const auto venue_orders = venue.orders();
+// omsd's orders of one instrument equal the venue's (status, cum qty; none missing on either
+// side); returns how many omsd has with a venue order id.
+inline std::size_t check_orders_agree(const nlohmann::json& orders, const std::string& instrument,
+                                      const std::map<std::string, VenueOrder>& venue_orders) {
   std::size_t with_venue_id = 0;
   for (const auto& o : orders) {
-    if (o.at("instrument") != "BTC/USDT") continue;
+    if (o.at("instrument") != instrument) continue;
     const std::string id = o.at("client_order_id");
     const auto it = venue_orders.find(id);
     if (o.at("venue_order_id") == "") {
@@ -115,6 +116,28 @@ inline void check_agree(const Stack& s, VenueView& venue) {
     CHECK_MESSAGE(o.at("status") == it->second.status, id);
     CHECK_MESSAGE(o.at("cum_qty") == it->second.cum_qty, id);
   }
+  return with_venue_id;
+}
+
+// Runs omsctl ARGS and SIGKILLs omsd `delay` after it started -- while the command may be
+// anywhere: not yet received, committed, sent, acknowledged; the client never hangs.
+inline void kill_during(Stack& s, const std::vector<std::string>& args, const std::string& id,
+                        std::chrono::milliseconds delay) {
+  std::vector<std::string> argv{OMSCTL_BIN, "--json", "--address",
+                                "127.0.0.1:" + std::to_string(s.grpc_port()), "--data",
+                                s.data().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  testkit::ChildProcess client(argv, s.data() / ("omsctl-" + id + ".err"));
+  std::this_thread::sleep_for(delay);
+  s.kill_omsd();
+  CHECK(client.wait(30s) != -1);  // answered or refused (UNAVAILABLE): never hangs
+}
+
+// omsd's orders, fills and balances of binance_main on BTC/USDT equal the venue's.
+inline void check_agree(const Stack& s, VenueView& venue) {
+  const auto orders = wait_quiet(s);
+  const auto venue_orders = venue.orders();
+  const std::size_t with_venue_id = check_orders_agree(orders, "BTC/USDT", venue_orders);
   // No ghost: every venue order is known to omsd.
   for (const auto& [id, vo] : venue_orders) {
     CHECK_MESSAGE(status_of(orders, id) != "<absent>", "the venue has " << id << ", omsd does not");

@@ -89,15 +89,7 @@ TEST_CASE("recovery: omsd SIGKILLed at seeded points while orders flow ends equa
       (void)omsctl_json(s, args);
       continue;
     }
-    // Kill omsd while this command may be anywhere: not yet received, committed, sent, acked.
-    std::vector<std::string> argv{OMSCTL_BIN, "--json", "--address",
-                                  "127.0.0.1:" + std::to_string(s.grpc_port()), "--data",
-                                  s.data().string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    testkit::ChildProcess client(argv, s.data() / ("omsctl-" + id + ".err"));
-    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 60));
-    s.kill_omsd();
-    CHECK(client.wait(30s) != -1);  // answered or refused (UNAVAILABLE): never hangs
+    kill_during(s, args, id, std::chrono::milliseconds(rng() % 60));
     in_flight_at_kill.push_back(id);
     s.start_omsd();
   }

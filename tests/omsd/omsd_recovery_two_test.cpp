@@ -33,26 +33,6 @@ const std::vector<Leg>& legs() {
   return all;
 }
 
-nlohmann::json orders_of(const Stack& s, const std::string& account) {
-  return omsctl_json(s, {"orders", "--account", account}).at("orders");
-}
-
-// No order of the account waits for the venue, and nothing changed over three polls.
-nlohmann::json quiet(const Stack& s, const std::string& account) {
-  nlohmann::json last;
-  int stable = 0;
-  const bool ok = wait_until([&] {
-    auto orders = orders_of(s, account);
-    bool any = false;
-    for (const auto& o : orders) any = any || pending(o.at("status"));
-    stable = (!any && orders == last) ? stable + 1 : 0;
-    last = std::move(orders);
-    return stable >= 3;
-  }, 60s);
-  REQUIRE_MESSAGE(ok, last.dump());
-  return last;
-}
-
 // The venue's trades folded into a PositionCore, in the venue's trade order.
 actors::PositionCore::Leg replay(const std::vector<FillReceived>& fills, Market market) {
   std::vector<Instrument> ins(1);
@@ -81,24 +61,10 @@ std::string e16(Int128 v) {
 
 void check_leg(const Stack& s, const Leg& leg, VenueView& venue) {
   INFO(leg.account << " " << leg.instrument);
-  const auto orders = quiet(s, leg.account);
+  const auto orders = wait_quiet(s, leg.account);
   const auto venue_orders = venue.orders();
-  std::size_t ours = 0;
-  for (const auto& o : orders) {
-    if (o.at("instrument") != leg.instrument) continue;
-    const std::string id = o.at("client_order_id");
-    const auto it = venue_orders.find(id);
-    if (o.at("venue_order_id") == "") {
-      CHECK_MESSAGE(o.at("status") == "rejected", id);
-      CHECK_MESSAGE(it == venue_orders.end(), id);
-      continue;
-    }
-    ++ours;
-    REQUIRE_MESSAGE(it != venue_orders.end(), "omsd has " << id << ", the venue does not");
-    CHECK_MESSAGE(o.at("status") == it->second.status, id);
-    CHECK_MESSAGE(o.at("cum_qty") == it->second.cum_qty, id);
-  }
-  CHECK(ours == venue_orders.size());  // no ghost on either side
+  // No ghost on either side.
+  CHECK(check_orders_agree(orders, leg.instrument, venue_orders) == venue_orders.size());
   // Fills: the same trades, once each.
   const auto venue_fills = venue.fills();
   std::set<std::string> venue_trades;
@@ -177,14 +143,7 @@ TEST_CASE("recovery: omsd SIGKILLed with orders in flight on two accounts and tw
       (void)omsctl_json(s, args);
       continue;
     }
-    std::vector<std::string> argv{OMSCTL_BIN, "--json", "--address",
-                                  "127.0.0.1:" + std::to_string(s.grpc_port()), "--data",
-                                  s.data().string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    testkit::ChildProcess client(argv, s.data() / ("omsctl-" + id + ".err"));
-    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 40));
-    s.kill_omsd();
-    CHECK(client.wait(30s) != -1);
+    kill_during(s, args, id, std::chrono::milliseconds(rng() % 40));
     s.start_omsd();
   }
   // Nothing may fill after the comparison started: cancel what rests, then compare.
