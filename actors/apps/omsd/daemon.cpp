@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "oms/actors/state_board.hpp"
 #include "oms/connectors/binance/exchange_info.hpp"
 #include "oms/connectors/net/https_client.hpp"
 #include "oms/connectors/secrets/key_file_store.hpp"
@@ -311,6 +312,7 @@ void Daemon::start() {
   ro.scheduler_threads = options_.scheduler_threads;
   ro.ack_timeout = std::chrono::milliseconds(options_.ack_timeout_ms);
   ro.snapshot_every = options_.snapshot_every;
+  ro.board_path = actors::default_board_path(options_.data_dir);  // omsctl top --data DIR reads it
   ro.books.reserve(instruments_.size());
   for (const auto& i : instruments_) {
     ro.books.push_back(BookCoreConfig{
@@ -351,8 +353,8 @@ void Daemon::start() {
     }
   }
   started_ = true;
-  spdlog::info("omsd: {} accounts, {} instruments, store {}", accounts_.size(),
-               instruments_.size(), options_.store);
+  spdlog::info("omsd: {} accounts, {} instruments, store {}, state board {}", accounts_.size(),
+               instruments_.size(), options_.store, ro.board_path);
 }
 
 actors::AccountViewPtr Daemon::view(std::size_t index) const {
