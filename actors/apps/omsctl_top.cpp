@@ -21,14 +21,16 @@
 namespace oms::omsctl {
 namespace {
 
+using actors::board_text;
 using actors::BoardSection;
 using actors::StateBoard;
-using actors::board_text;
 
 constexpr int kRefreshMs = 250;  // ~4 frames a second: live, yet no load on a 2-core box
 
 volatile sig_atomic_t g_stop = 0;
-void on_stop_signal(int) { g_stop = 1; }
+void on_stop_signal(int) {
+  g_stop = 1;
+}
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -36,17 +38,23 @@ std::int64_t now_ns() {
       .count();
 }
 
-std::string dec(std::int64_t raw) { return Decimal::from_raw(raw).to_string(); }
+std::string dec(std::int64_t raw) {
+  return Decimal::from_raw(raw).to_string();
+}
 
 // How long ago: 0.3s, 42.0s, 17m, 5h, 3d.
 std::string age(std::int64_t then, std::int64_t now) {
   if (then <= 0) return "-";
   const double s = static_cast<double>(std::max<std::int64_t>(0, now - then)) / 1e9;
   char buf[32];
-  if (s < 60) std::snprintf(buf, sizeof buf, "%.1fs", s);
-  else if (s < 3600) std::snprintf(buf, sizeof buf, "%.0fm", s / 60);
-  else if (s < 86400) std::snprintf(buf, sizeof buf, "%.0fh", s / 3600);
-  else std::snprintf(buf, sizeof buf, "%.0fd", s / 86400);
+  if (s < 60)
+    std::snprintf(buf, sizeof buf, "%.1fs", s);
+  else if (s < 3600)
+    std::snprintf(buf, sizeof buf, "%.0fm", s / 60);
+  else if (s < 86400)
+    std::snprintf(buf, sizeof buf, "%.0fh", s / 3600);
+  else
+    std::snprintf(buf, sizeof buf, "%.0fd", s / 86400);
   return buf;
 }
 
@@ -102,18 +110,22 @@ std::vector<std::string> frame(const StateBoard& b) {
                 age(b.heartbeat(), now) + " ago");
   const auto more = [&](BoardSection s) {
     if (const auto n = b.hidden(s)) {
-      out.push_back(" +" + std::to_string(n) + " more not shown (the account's share of the board is full)");
+      out.push_back(" +" + std::to_string(n) +
+                    " more not shown (the account's share of the board is full)");
     }
   };
 
   out.emplace_back();
   out.emplace_back("BALANCES");
-  Table bal{{"ACCOUNT", "MARKET", "ASSET", "FREE", "LOCKED", "CHANGED"}, {false, false, false, true, true, true}, {}};
+  Table bal{{"ACCOUNT", "MARKET", "ASSET", "FREE", "LOCKED", "CHANGED"},
+            {false, false, false, true, true, true},
+            {}};
   for (std::uint32_t i = 0; i < b.count(BoardSection::kBalances); ++i) {
     const auto r = b.balance(i);
     if (!r || (r->free == 0 && r->locked == 0)) continue;
-    bal.rows.push_back({name(accounts, r->account), std::string(to_string(static_cast<Market>(r->market))),
-                        std::string(board_text(r->asset)), dec(r->free), dec(r->locked), age(r->time, now)});
+    bal.rows.push_back(
+        {name(accounts, r->account), std::string(to_string(static_cast<Market>(r->market))),
+         std::string(board_text(r->asset)), dec(r->free), dec(r->locked), age(r->time, now)});
   }
   bal.render(out);
   more(BoardSection::kBalances);
@@ -121,19 +133,23 @@ std::vector<std::string> frame(const StateBoard& b) {
   out.emplace_back();
   out.emplace_back("POSITIONS");
   Table pos{{"ACCOUNT", "INSTRUMENT", "SIZE", "ENTRY", "UNREALIZED", "REALIZED", "FEES"},
-            {false, false, true, true, true, true, true}, {}};
+            {false, false, true, true, true, true, true},
+            {}};
   for (std::uint32_t i = 0; i < b.count(BoardSection::kPositions); ++i) {
     const auto r = b.position(i);
     if (!r || (r->size == 0 && r->realized_pnl == 0)) continue;
     pos.rows.push_back({name(accounts, r->account), name(instruments, r->instrument), dec(r->size),
-                        dec(r->entry_price), dec(r->unrealized_pnl), dec(r->realized_pnl), dec(r->fees)});
+                        dec(r->entry_price), dec(r->unrealized_pnl), dec(r->realized_pnl),
+                        dec(r->fees)});
   }
   pos.render(out);
 
   out.emplace_back();
   out.emplace_back("OPEN ORDERS");
-  Table ord{{"ACCOUNT", "INSTRUMENT", "CLIENT ORDER ID", "SIDE", "PRICE", "QTY", "CUM QTY", "STATUS", "CHANGED"},
-            {false, false, false, false, true, true, true, false, true}, {}};
+  Table ord{{"ACCOUNT", "INSTRUMENT", "CLIENT ORDER ID", "SIDE", "PRICE", "QTY", "CUM QTY",
+             "STATUS", "CHANGED"},
+            {false, false, false, false, true, true, true, false, true},
+            {}};
   for (std::uint32_t i = 0; i < b.count(BoardSection::kOpenOrders); ++i) {
     const auto r = b.open_order(i);
     if (!r || r->status == static_cast<std::uint32_t>(OrderStatus::kInitialized)) continue;
@@ -141,7 +157,8 @@ std::vector<std::string> frame(const StateBoard& b) {
                         std::string(board_text(r->client_order_id)),
                         std::string(enum_name(static_cast<Side>(r->side))),
                         r->price == 0 ? "market" : dec(r->price), dec(r->quantity), dec(r->cum_qty),
-                        std::string(enum_name(static_cast<OrderStatus>(r->status))), age(r->time, now)});
+                        std::string(enum_name(static_cast<OrderStatus>(r->status))),
+                        age(r->time, now)});
   }
   ord.render(out);
   more(BoardSection::kOpenOrders);
@@ -149,23 +166,27 @@ std::vector<std::string> frame(const StateBoard& b) {
   out.emplace_back();
   out.emplace_back("TOP OF BOOK");
   Table top{{"VENUE", "INSTRUMENT", "BID QTY", "BID", "ASK", "ASK QTY", "AGE"},
-            {false, false, true, true, true, true, true}, {}};
+            {false, false, true, true, true, true, true},
+            {}};
   for (std::uint32_t i = 0; i < b.count(BoardSection::kTops); ++i) {
     const auto r = b.top(i);
     if (!r) continue;
-    top.rows.push_back({name(venues, r->instrument), name(instruments, r->instrument), dec(r->bid_qty),
-                        dec(r->bid_price), dec(r->ask_price), dec(r->ask_qty), age(r->time, now)});
+    top.rows.push_back({name(venues, r->instrument), name(instruments, r->instrument),
+                        dec(r->bid_qty), dec(r->bid_price), dec(r->ask_price), dec(r->ask_qty),
+                        age(r->time, now)});
   }
   top.render(out);
 
   Table str{{"STRATEGY", "STATE", "INVENTORY", "REALIZED", "UNREALIZED", "OPEN ORDERS"},
-            {false, false, true, true, true, true}, {}};
+            {false, false, true, true, true, true},
+            {}};
   for (std::uint32_t i = 0; i < b.count(BoardSection::kStrategies); ++i) {
     const auto r = b.strategy(i);
     if (!r) continue;
     str.rows.push_back({"#" + std::to_string(r->strategy),
-                        std::string(enum_name(static_cast<StrategyState>(r->state))), dec(r->inventory),
-                        dec(r->realized_pnl), dec(r->unrealized_pnl), std::to_string(r->orders_open)});
+                        std::string(enum_name(static_cast<StrategyState>(r->state))),
+                        dec(r->inventory), dec(r->realized_pnl), dec(r->unrealized_pnl),
+                        std::to_string(r->orders_open)});
   }
   if (!str.rows.empty()) {
     out.emplace_back();
@@ -238,8 +259,10 @@ int live(const TopOptions& o) {
   while (g_stop == 0) {
     if (!board || board->replaced()) {  // omsd (re)started: it made a new board
       auto b = StateBoard::open_read_only(o.board_path);
-      if (b) board = std::move(b).value();
-      else problem = b.error().message;
+      if (b)
+        board = std::move(b).value();
+      else
+        problem = b.error().message;
     }
     std::vector<std::string> lines =
         board ? frame(*board) : std::vector<std::string>{"waiting for the state board: " + problem};
@@ -248,11 +271,13 @@ int live(const TopOptions& o) {
     if (lines.size() + 1 > room) {
       const auto cut = lines.size() - (room - 2);
       lines.resize(room - 2);
-      lines.push_back(" ... " + std::to_string(cut) + " more lines (a taller terminal, or omsctl top --once)");
+      lines.push_back(" ... " + std::to_string(cut) +
+                      " more lines (a taller terminal, or omsctl top --once)");
     }
     lines.push_back("q or Ctrl-C: quit");
     std::string screen = "\x1b[H";
-    for (const auto& l : lines) screen += l.substr(0, t.cols) + "\x1b[K\n";  // a wrapped line would scroll
+    for (const auto& l : lines)
+      screen += l.substr(0, t.cols) + "\x1b[K\n";  // a wrapped line would scroll
     screen += "\x1b[J";
     std::fwrite(screen.data(), 1, screen.size(), stdout);
     std::fflush(stdout);

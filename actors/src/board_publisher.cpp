@@ -33,7 +33,8 @@ Result<Unit, BoardError> BoardPublisher::open(const std::string& path,
   const auto n_accounts = static_cast<std::uint32_t>(accounts.size());
   const auto n_instruments = static_cast<std::uint32_t>(instruments.size());
   std::uint32_t max_id = 0;
-  for (const auto& a : accounts) max_id = std::max(max_id, static_cast<std::uint32_t>(a.id.index() + 1));
+  for (const auto& a : accounts)
+    max_id = std::max(max_id, static_cast<std::uint32_t>(a.id.index() + 1));
   BoardLayout layout;
   layout.positions = n_accounts * n_instruments;
   layout.balances = n_accounts * capacity.balances_per_account;
@@ -107,8 +108,8 @@ void BoardPublisher::account(const OrderDesk& desk, std::span<const Decimal> mar
   // Balances: AccountCore keeps them in the order the account first held them (never removed),
   // so an asset keeps its slot.
   const auto balances = desk.account().balances();
-  const auto shown_balances =
-      static_cast<std::uint32_t>(std::min<std::size_t>(balances.size(), capacity_.balances_per_account));
+  const auto shown_balances = static_cast<std::uint32_t>(
+      std::min<std::size_t>(balances.size(), capacity_.balances_per_account));
   for (std::uint32_t b = 0; b < shown_balances; ++b) {
     const Balance& from = balances[b];
     BalanceRecord r;
@@ -161,7 +162,8 @@ void BoardPublisher::account(const OrderDesk& desk, std::span<const Decimal> mar
     put(orders_, base + shown, r, now);
     ++shown;
   }
-  for (std::uint32_t s = shown; s < orders_shown_[k]; ++s) put(orders_, base + s, OpenOrderRecord{}, now);
+  for (std::uint32_t s = shown; s < orders_shown_[k]; ++s)
+    put(orders_, base + s, OpenOrderRecord{}, now);
   orders_shown_[k] = shown;
   set_hidden(orders_hidden_, orders_hidden_total_, BoardSection::kOpenOrders, k, hidden);
 }

@@ -17,11 +17,14 @@ namespace {
 constexpr TimeNs kT0 = 1'700'000'000'000'000'000;
 constexpr TimeNs kSecond = 1'000'000'000;
 
-Decimal dec(const char* s) { return *Decimal::parse(s); }
+Decimal dec(const char* s) {
+  return *Decimal::parse(s);
+}
 
 InstrumentTable table() {
   std::vector<Instrument> ins(2);
-  for (std::size_t i = 0; i < ins.size(); ++i) ins[i].id = InstrumentId(static_cast<std::uint16_t>(i));
+  for (std::size_t i = 0; i < ins.size(); ++i)
+    ins[i].id = InstrumentId(static_cast<std::uint16_t>(i));
   ins[0].symbol.base = "BTC";
   ins[0].symbol.quote = "USDT";
   ins[0].venue_symbol = "BTCUSDT";
@@ -57,10 +60,10 @@ struct Fixture {
     for (const DeskGroup& g : d.groups) {
       std::vector<Event> committed;
       for (std::size_t i = 0; i < g.events.size(); ++i) {
-        committed.push_back(Event{Envelope{group_event_id(g.cause.id, i, g.events.size()), ++seq,
-                                           g.event_time ? g.event_time : now, now, g.cause.id,
-                                           g.cause.id},
-                                  g.events[i]});
+        committed.push_back(
+            Event{Envelope{group_event_id(g.cause.id, i, g.events.size()), ++seq,
+                           g.event_time ? g.event_time : now, now, g.cause.id, g.cause.id},
+                  g.events[i]});
       }
       (void)desk.apply(g, committed, now);
     }
@@ -75,7 +78,8 @@ struct Fixture {
     b.free = dec(free);
     report(b);
   }
-  void submit(const char* clid, const char* qty, const char* price, InstrumentId instrument = InstrumentId(0)) {
+  void submit(const char* clid, const char* qty, const char* price,
+              InstrumentId instrument = InstrumentId(0)) {
     SubmitOrder o{};
     o.account = kAccount;
     o.strategy = StrategyId(0);
@@ -118,7 +122,9 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("publisher: an account's balances, its position with PnL at the mark and its open orders, read back from the file") {
+TEST_CASE(
+    "publisher: an account's balances, its position with PnL at the mark and its open orders, read "
+    "back from the file") {
   Fixture f;
   f.fund("USDT", "1000");
   f.submit("C1", "0.1", "100");
@@ -178,7 +184,9 @@ TEST_CASE("publisher: an account's balances, its position with PnL at the mark a
   CHECK(b.heartbeat() == kT0 + kSecond);
 }
 
-TEST_CASE("publisher: a full share counts what it could not show; an order that ended leaves its slot empty") {
+TEST_CASE(
+    "publisher: a full share counts what it could not show; an order that ended leaves its slot "
+    "empty") {
   Fixture f(BoardCapacity{1, 2});
   f.fund("USDT", "1000");
   f.submit("C1", "0.1", "100");
@@ -212,7 +220,8 @@ TEST_CASE("publisher: a full share counts what it could not show; an order that 
   CHECK(b.hidden(BoardSection::kOpenOrders) == 0);
 }
 
-TEST_CASE("publisher: a record that did not change is not written again (its time is when it changed)") {
+TEST_CASE(
+    "publisher: a record that did not change is not written again (its time is when it changed)") {
   Fixture f;
   f.fund("USDT", "1000");
   f.publisher.account(f.desk, {}, kT0);
@@ -244,7 +253,9 @@ TEST_CASE("publisher: a record that did not change is not written again (its tim
   CHECK_FALSE(b.top(0).has_value());
 }
 
-TEST_CASE("publisher: without a path there is no board; a board that cannot be made is an error naming it") {
+TEST_CASE(
+    "publisher: without a path there is no board; a board that cannot be made is an error naming "
+    "it") {
   InstrumentTable instruments = table();
   OrderDesk desk{OrderDeskConfig{kAccount, "acct-b", &instruments, kSecond}};
   BoardPublisher none;

@@ -21,7 +21,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-Decimal d(const char* s) { return *Decimal::parse(s); }
+Decimal d(const char* s) {
+  return *Decimal::parse(s);
+}
 
 template <class Pred>
 bool eventually(Pred pred) {
@@ -53,14 +55,16 @@ TEST_CASE("engine: the shard writes balances, tops of book and open orders on th
   const InstrumentTable table = *InstrumentTable::from(testkit::recovery_instruments());
   EventLog log(**journal, nullptr, directory);
   constexpr std::uint64_t kSeed = 7;
-  auto venue = std::make_shared<testkit::ScriptedVenue>(kSeed, std::filesystem::path{}, AccountId(0));
+  auto venue =
+      std::make_shared<testkit::ScriptedVenue>(kSeed, std::filesystem::path{}, AccountId(0));
   EngineOptions o;
   o.books = {BookCoreConfig{InstrumentId(0), BookSequencing::kBinanceSpot},
              BookCoreConfig{InstrumentId(1), BookSequencing::kBinanceSpot}};
   o.board_path = (tmp.path() / "board").string();
   Engine engine(std::move(o), table, log, **journal, nullptr, std::make_shared<RiskCore>(1, 1, 2),
                 {{AccountId(0), "acct-a",
-                  persistence::StreamLayout::account_stream(ExchangeId::kBinance, "acct-a"), venue, nullptr}});
+                  persistence::StreamLayout::account_stream(ExchangeId::kBinance, "acct-a"), venue,
+                  nullptr}});
   venue->start([&engine](const VenueReport& r) { engine.report(AccountId(0), r); });
   engine.reconcile();
 

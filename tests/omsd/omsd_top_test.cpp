@@ -34,7 +34,9 @@ std::vector<std::string> row(const std::string& text, const std::vector<std::str
 
 }  // namespace
 
-TEST_CASE("omsctl top --once: after an order the board shows it and the balances, also once omsd stopped") {
+TEST_CASE(
+    "omsctl top --once: after an order the board shows it and the balances, also once omsd "
+    "stopped") {
   Stack s;
   s.start_omsd();
   VenueView venue(s.data(), s.venue_port(), "binance_main");
@@ -42,22 +44,26 @@ TEST_CASE("omsctl top --once: after an order the board shows it and the balances
   const Decimal below = tick(mid.raw() - mid.raw() / 200);  // 0.5 % under the mid: it rests
   const auto r = submit(s, "TOP-1", "buy", "0.001", below.to_string());
   REQUIRE_MESSAGE(r.at("accepted") == true, r.dump());
-  wait_orders(s, [](const nlohmann::json& orders) { return status_of(orders, "TOP-1") == "accepted"; });
+  wait_orders(
+      s, [](const nlohmann::json& orders) { return status_of(orders, "TOP-1") == "accepted"; });
 
   // The board omsd keeps for this data dir, where its start line says.
   const std::string board = actors::default_board_path(s.data());
   testkit::RunResult top;
   std::vector<std::string> order;
-  const bool shown = wait_until([&] {
-    top = s.omsctl({"top", "--once"}, 10s);
-    order = row(top.out, {"binance_main", "BTC/USDT", "TOP-1"});
-    return top.code == 0 && !order.empty() && order.size() >= 8 && order[7] == "accepted";
-  }, 10s);
+  const bool shown = wait_until(
+      [&] {
+        top = s.omsctl({"top", "--once"}, 10s);
+        order = row(top.out, {"binance_main", "BTC/USDT", "TOP-1"});
+        return top.code == 0 && !order.empty() && order.size() >= 8 && order[7] == "accepted";
+      },
+      10s);
   REQUIRE_MESSAGE(shown, top.out << top.err);
   CHECK(top.out.starts_with("omsd state board " + board + "  writer pid "));
   CHECK(top.out.find("(not running") == std::string::npos);
-  CHECK(order == std::vector<std::string>{"binance_main", "BTC/USDT", "TOP-1", "buy", below.to_string(),
-                                          "0.001", "0", "accepted", order.back()});
+  CHECK(order == std::vector<std::string>{"binance_main", "BTC/USDT", "TOP-1", "buy",
+                                          below.to_string(), "0.001", "0", "accepted",
+                                          order.back()});
   CHECK(top.out.find("\x1b[") == std::string::npos);  // plain: no terminal codes when piped
 
   // The balances are the API's, USDT with the order's lock.
