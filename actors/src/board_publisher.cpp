@@ -9,7 +9,7 @@
 namespace oms::actors {
 namespace {
 
-constexpr std::uint32_t kNoSlot = std::numeric_limits<std::uint32_t>::max();
+constexpr TimeNs kNever = std::numeric_limits<TimeNs>::min();  // an account not written yet
 
 std::int64_t rounded(Int128 e16) noexcept {
   Decimal d;
@@ -28,7 +28,7 @@ bool same_but_time(const R& a, R b) noexcept {
 Result<Unit, BoardError> BoardPublisher::open(const std::string& path,
                                               std::span<const BoardAccount> accounts,
                                               const InstrumentTable& instruments,
-                                              BoardCapacity capacity) {
+                                              BoardLimits limits) {
   if (path.empty()) return Unit{};
   const auto n_accounts = static_cast<std::uint32_t>(accounts.size());
   const auto n_instruments = static_cast<std::uint32_t>(instruments.size());
@@ -37,15 +37,15 @@ Result<Unit, BoardError> BoardPublisher::open(const std::string& path,
     max_id = std::max(max_id, static_cast<std::uint32_t>(a.id.index() + 1));
   BoardLayout layout;
   layout.positions = n_accounts * n_instruments;
-  layout.balances = n_accounts * capacity.balances_per_account;
+  layout.balances = n_accounts * limits.balances_per_account;
   layout.tops = n_instruments;
-  layout.open_orders = n_accounts * capacity.open_orders_per_account;
+  layout.open_orders = n_accounts * limits.open_orders_per_account;
   layout.accounts = max_id;
   layout.instruments = n_instruments;
   auto board = StateBoard::create(path, layout);
   if (!board) return Unexpected{board.error()};
 
-  capacity_ = capacity;
+  limits_ = limits;
   instruments_ = n_instruments;
   account_slot_.assign(max_id, kNoSlot);
   positions_.assign(layout.positions, {});
@@ -53,6 +53,8 @@ Result<Unit, BoardError> BoardPublisher::open(const std::string& path,
   orders_.assign(layout.open_orders, {});
   tops_.assign(layout.tops, {});
   orders_shown_.assign(n_accounts, 0);
+  written_.assign(n_accounts, kNever);
+  unwritten_.assign(n_accounts, 0);
   balances_hidden_.assign(n_accounts, 0);
   orders_hidden_.assign(n_accounts, 0);
   balances_hidden_total_ = orders_hidden_total_ = 0;
@@ -95,21 +97,43 @@ void BoardPublisher::set_hidden(std::vector<std::uint32_t>& per_account, std::ui
   board_->set_hidden(s, total);
 }
 
+std::uint32_t BoardPublisher::place_of(const OrderDesk& desk) const noexcept {
+  const AccountId id = desk.id();
+  if (!board_ || !id.valid() || id.index() >= account_slot_.size()) return kNoSlot;
+  return account_slot_[id.index()];
+}
+
 void BoardPublisher::account(const OrderDesk& desk, std::span<const Decimal> marks,
                              TimeNs now) noexcept {
-  if (!board_) return;
-  const AccountId id = desk.id();
-  if (!id.valid() || id.index() >= account_slot_.size() || account_slot_[id.index()] == kNoSlot) {
+  const std::uint32_t k = place_of(desk);
+  if (k == kNoSlot) return;
+  board_->set_heartbeat(now);
+  if (written_[k] != kNever && now - written_[k] < limits_.account_interval) {
+    unwritten_[k] = 1;  // refresh() writes it
     return;
   }
-  const std::uint32_t k = account_slot_[id.index()];
+  write_account(k, desk, marks, now);
+}
+
+void BoardPublisher::refresh(const OrderDesk& desk, std::span<const Decimal> marks,
+                             TimeNs now) noexcept {
+  const std::uint32_t k = place_of(desk);
+  if (k == kNoSlot) return;
   board_->set_heartbeat(now);
+  if (unwritten_[k] != 0) write_account(k, desk, marks, now);
+}
+
+void BoardPublisher::write_account(std::uint32_t k, const OrderDesk& desk,
+                                   std::span<const Decimal> marks, TimeNs now) noexcept {
+  const AccountId id = desk.id();
+  written_[k] = now;
+  unwritten_[k] = 0;
 
   // Balances: AccountCore keeps them in the order the account first held them (never removed),
   // so an asset keeps its slot.
   const auto balances = desk.account().balances();
   const auto shown_balances = static_cast<std::uint32_t>(
-      std::min<std::size_t>(balances.size(), capacity_.balances_per_account));
+      std::min<std::size_t>(balances.size(), limits_.balances_per_account));
   for (std::uint32_t b = 0; b < shown_balances; ++b) {
     const Balance& from = balances[b];
     BalanceRecord r;
@@ -118,7 +142,7 @@ void BoardPublisher::account(const OrderDesk& desk, std::span<const Decimal> mar
     r.free = from.free.raw();
     r.locked = from.locked.raw();
     r.market = static_cast<std::uint64_t>(from.market);
-    put(balances_, k * capacity_.balances_per_account + b, r, now);
+    put(balances_, k * limits_.balances_per_account + b, r, now);
   }
   set_hidden(balances_hidden_, balances_hidden_total_, BoardSection::kBalances, k,
              static_cast<std::uint32_t>(balances.size()) - shown_balances);
@@ -141,12 +165,12 @@ void BoardPublisher::account(const OrderDesk& desk, std::span<const Decimal> mar
 
   // Open orders: AccountCore's lock records are the account's live orders in submission
   // order; the order core gives the status, the price and the filled quantity.
-  const std::uint32_t base = k * capacity_.open_orders_per_account;
+  const std::uint32_t base = k * limits_.open_orders_per_account;
   std::uint32_t shown = 0, hidden = 0;
   for (const OrderLock& lock : desk.account().open_orders()) {
     const OrderCore* o = desk.order(lock.client_order_id.view());
     if (o == nullptr || is_terminal(o->status())) continue;  // ended: waits for its last fills
-    if (shown == capacity_.open_orders_per_account) {
+    if (shown == limits_.open_orders_per_account) {
       ++hidden;
       continue;
     }

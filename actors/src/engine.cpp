@@ -428,6 +428,7 @@ void Engine::Impl::housekeeping(TimeNs now) {
       end_reconciliation(*a);
     }
     if (now - a->last_snapshot >= interval) write_snapshot(*a, false);
+    board.refresh(*a->desk, marks, now);  // what the board's interval held back
   }
 }
 

@@ -48,9 +48,9 @@ struct Fixture {
   std::uint64_t seq = 0;
   EventId next_id = 100;
 
-  explicit Fixture(BoardCapacity capacity = {}) {
+  explicit Fixture(BoardLimits limits = {}) {
     const std::vector<BoardAccount> accounts{{AccountId(0), "acct-a"}, {kAccount, "acct-b"}};
-    REQUIRE(publisher.open(path, accounts, instruments, capacity).ok());
+    REQUIRE(publisher.open(path, accounts, instruments, limits).ok());
     auto r = StateBoard::open_read_only(path);
     REQUIRE(r.ok());
     reader = std::move(r).value();
@@ -187,7 +187,7 @@ TEST_CASE(
 TEST_CASE(
     "publisher: a full share counts what it could not show; an order that ended leaves its slot "
     "empty") {
-  Fixture f(BoardCapacity{1, 2});
+  Fixture f(BoardLimits{1, 2});
   f.fund("USDT", "1000");
   f.submit("C1", "0.1", "100");
   f.submit("C2", "0.1", "100");
@@ -251,6 +251,29 @@ TEST_CASE(
   CHECK(t->time == kT0 + 2 * kSecond);
   CHECK(t->ask_qty == dec("0.5").raw());
   CHECK_FALSE(b.top(0).has_value());
+}
+
+TEST_CASE(
+    "publisher: an account is written at most once per interval; refresh() writes the change it "
+    "held back") {
+  Fixture f(BoardLimits{32, 128, 20'000'000});
+  const StateBoard& b = *f.reader;
+  f.fund("USDT", "1000");
+  f.publisher.account(f.desk, {}, kT0);
+  f.publisher.refresh(f.desk, {}, kT0 + 1'000'000);  // nothing held back: nothing written
+  CHECK(b.balance(32)->time == kT0);
+  f.submit("C1", "0.1", "100");
+  f.publisher.account(f.desk, {}, kT0 + 5'000'000);  // 5 ms after the last write: held back
+  CHECK_FALSE(b.open_order(128).has_value());
+  CHECK(b.balance(32)->locked == 0);
+  CHECK(b.heartbeat() == kT0 + 5'000'000);
+  f.publisher.refresh(f.desk, {}, kT0 + 100'000'000);  // the shard's housekeeping
+  CHECK(board_text(b.open_order(128)->client_order_id) == "C1");
+  CHECK(b.balance(32)->locked == dec("10").raw());
+  CHECK(b.balance(32)->time == kT0 + 100'000'000);
+  f.submit("C2", "0.1", "100");
+  f.publisher.account(f.desk, {}, kT0 + 120'000'001);  // the interval has passed: at once
+  CHECK(board_text(b.open_order(129)->client_order_id) == "C2");
 }
 
 TEST_CASE(

@@ -11,9 +11,13 @@
 // Bounded: what does not fit in an account's share is not shown and counted in the board's
 // hidden() gauge of the section; nothing grows after open().
 //
-// Cheap enough for the shard: no allocation, no lock, no syscall per call. A shadow copy of
-// every slot keeps a record that did not change (its time aside) from being written again,
-// so readers' cache lines stay quiet. Not thread-safe: the shard thread is the one writer.
+// Cheap enough for the shard: no allocation, no lock, no syscall per call. An account is
+// written at most once per `account_interval` (its open orders cost a lookup each, ~40 ns):
+// a change within the interval marks it, and refresh() -- the shard's housekeeping -- writes
+// it then, so a burst of reports costs one write per interval and the board is never more
+// than about an interval behind. A shadow copy of every slot keeps a record that did not
+// change (its time aside) from being written again, so readers' cache lines stay quiet.
+// Not thread-safe: the shard thread is the one writer.
 #pragma once
 
 #include <cstdint>
@@ -34,9 +38,10 @@ struct BoardAccount {
   std::string name;
 };
 
-struct BoardCapacity {
+struct BoardLimits {
   std::uint32_t balances_per_account = 32;      // assets x markets an account holds
   std::uint32_t open_orders_per_account = 128;  // shown per account; more are counted
+  TimeNs account_interval = 20'000'000;         // an account is written at most this often
 };
 
 class BoardPublisher {
@@ -49,17 +54,25 @@ class BoardPublisher {
   [[nodiscard]] Result<Unit, BoardError> open(const std::string& path,
                                               std::span<const BoardAccount> accounts,
                                               const InstrumentTable& instruments,
-                                              BoardCapacity capacity = {});
+                                              BoardLimits limits = {});
   [[nodiscard]] bool enabled() const noexcept { return board_ != nullptr; }
   [[nodiscard]] const StateBoard* board() const noexcept { return board_.get(); }
 
-  // The account's balances, net positions (PnL at `marks`, by instrument id; no mark: no
-  // unrealized PnL) and open orders. An account not given to open() is ignored.
+  // The account changed: its balances, net positions (PnL at `marks`, by instrument id; no
+  // mark: no unrealized PnL) and open orders are written now, or by refresh() when the account
+  // was written less than account_interval ago. An account not given to open() is ignored.
   void account(const OrderDesk& desk, std::span<const Decimal> marks, TimeNs now) noexcept;
+  // Writes the account if a change of it is still unwritten; the heartbeat in any case.
+  void refresh(const OrderDesk& desk, std::span<const Decimal> marks, TimeNs now) noexcept;
   // The instrument's best bid and offer.
   void top(const TopOfBook& top, TimeNs now) noexcept;
 
  private:
+  static constexpr std::uint32_t kNoSlot = 0xffffffff;
+  // The account's place on the board; kNoSlot when it has none (or there is no board).
+  [[nodiscard]] std::uint32_t place_of(const OrderDesk& desk) const noexcept;
+  void write_account(std::uint32_t k, const OrderDesk& desk, std::span<const Decimal> marks,
+                     TimeNs now) noexcept;
   // Writes r into the slot unless it equals what the slot holds (its time aside).
   template <class R>
   void put(std::vector<R>& shadow, std::uint32_t slot, R r, TimeNs now) noexcept;
@@ -67,7 +80,7 @@ class BoardPublisher {
                   std::uint32_t account_slot, std::uint32_t hidden) noexcept;
 
   std::unique_ptr<StateBoard> board_;
-  BoardCapacity capacity_;
+  BoardLimits limits_;
   std::uint32_t instruments_ = 0;
   std::vector<std::uint32_t> account_slot_;  // by AccountId index; kNoSlot: not on the board
   std::vector<PositionRecord> positions_;    // shadows of the board's slots
@@ -75,6 +88,8 @@ class BoardPublisher {
   std::vector<OpenOrderRecord> orders_;
   std::vector<TopOfBookRecord> tops_;
   std::vector<std::uint32_t> orders_shown_;  // per account slot: open-order slots in use
+  std::vector<TimeNs> written_;              // per account slot: when last written
+  std::vector<std::uint8_t> unwritten_;      // per account slot: a change waits for refresh()
   std::vector<std::uint32_t> balances_hidden_, orders_hidden_;  // per account slot
   std::uint64_t balances_hidden_total_ = 0, orders_hidden_total_ = 0;
 };

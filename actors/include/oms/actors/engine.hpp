@@ -18,7 +18,8 @@
 // never reads a clock. Operators' risk commands (limits, kill switches) run on the shard too;
 // every second the shard values each account at its marks (risk's leverage cap).
 // The shard writes the state board (board_publisher.hpp) after an account's state or an
-// instrument's top of book changed, and each account again at every valuation (PnL).
+// instrument's top of book changed (an account at most every 20 ms: the housekeeping writes
+// what that held back), and each account again at every valuation (PnL at the marks).
 // A full ring is backpressure: a command is refused (kEngineBusy), a venue report waits for
 // room (a report is never dropped).
 //
