@@ -1,4 +1,5 @@
-// omsctl: the command-line client of the gateway's gRPC API (messages/proto/oms.proto).
+// omsctl: the command-line client of the gateway's gRPC API (messages/proto/oms.proto), and
+// `omsctl top`, which reads omsd's shared-memory state board instead (omsctl_top.hpp).
 //
 //   omsctl [--address HOST:PORT] [--ca FILE] [--token-file FILE] [--data DIR] [--json]
 //          [--timeout-ms N] COMMAND [flags]
@@ -6,7 +7,8 @@
 // Defaults: --address 127.0.0.1:50051, --data ./data, the CA at DATA/tls/ca.pem and the token
 // at DATA/api/omsctl.token. --json prints one JSON document on stdout (for jq); a table
 // otherwise. Exit codes: 0 done, 1 a gRPC error (its status code name and message on stderr),
-// 2 a usage error, 3 a command the daemon refused (the reply is printed).
+// 2 a usage error, 3 a command the daemon refused (the reply is printed). `top` needs no token:
+// it finds the board of --data DIR the way omsd names it (default_board_path), or --board PATH.
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
@@ -22,7 +24,9 @@
 #include <string>
 #include <vector>
 
+#include "oms/actors/state_board.hpp"
 #include "oms/api/v1/oms.grpc.pb.h"
+#include "omsctl_top.hpp"
 
 namespace api = oms::api::v1;
 namespace pb = google::protobuf;
@@ -47,6 +51,10 @@ commands:
              [--state halted|reducing_only] [--reason TEXT]
   reset      --scope global|account|strategy [--account A] [--strategy S]
   health
+  top        [--board PATH] [--once]  live balances, positions, open orders and tops of book from
+             omsd's state board (not the API): redraws on a terminal until q or Ctrl-C; one
+             plain table with --once or when not a terminal. Default board: the one omsd keeps
+             for --data DIR (/dev/shm/oms-board-omsd-<hash of DIR>.board)
 )";
 
 struct UsageError : std::runtime_error {
@@ -65,11 +73,11 @@ struct Args {
   [[nodiscard]] bool has(const std::string& name) const { return switches.count(name) != 0; }
 };
 
-const std::set<std::string> kSwitches = {"json", "unified", "unlimited", "reduce-only"};
+const std::set<std::string> kSwitches = {"json", "unified", "unlimited", "reduce-only", "once"};
 const std::set<std::string> kValues = {
     "address", "ca", "token-file", "data", "timeout-ms", "account", "instrument", "side", "qty",
     "price", "stop-price", "type", "tif", "strategy", "id", "scope", "kind", "value", "state",
-    "reason", "wait-ack-ms"};
+    "reason", "wait-ack-ms", "board"};
 
 Args parse(int argc, char** argv) {
   Args a;
@@ -326,6 +334,9 @@ int main(int argc, char** argv) {
   try {
     const Args a = parse(argc, argv);
     const std::filesystem::path data = a.get("data", "./data");
+    if (a.command == "top") {  // the board only: no token, no connection to the daemon
+      return oms::omsctl::run_top({a.get("board", oms::actors::default_board_path(data)), a.has("once")});
+    }
     const auto ca = a.values.count("ca") != 0 ? std::filesystem::path(a.get("ca")) : data / "tls" / "ca.pem";
     const auto token_file = a.values.count("token-file") != 0 ? std::filesystem::path(a.get("token-file"))
                                                               : data / "api" / "omsctl.token";

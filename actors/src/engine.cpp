@@ -45,6 +45,11 @@ Engine::Engine(EngineOptions options, const InstrumentTable& instruments, EventL
   auto& im = *impl_;
   if (!im.options.clock) im.options.clock = wall_clock;
   restore_risk(*im.risk, im.log, im.store);
+  std::vector<BoardAccount> on_board;
+  for (const auto& cfg : accounts) on_board.push_back({cfg.id, cfg.name});
+  if (auto b = im.board.open(im.options.board_path, on_board, instruments); !b) {
+    spdlog::error("{}; the engine runs without a state board", b.error().message);
+  }
   for (auto& cfg : accounts) {
     const auto index = cfg.id.index();
     if (im.accounts.size() <= index) im.accounts.resize(index + 1);
@@ -374,6 +379,7 @@ void Engine::Impl::on_market_data(const Event& e, TimeNs now) {
   }
   const TopOfBook& top = tops[0];
   set_mark(top.instrument, mid_of(top.bid, top.ask));
+  board.top(top, now);
   // The strategy stage: orders it decides take the same path as the API's.
   std::array<OrderIntent, SignalStage::kMaxOut> intents;
   const std::size_t m = signal.on(top, now, intents);
@@ -396,6 +402,7 @@ void Engine::Impl::on_market_data(const Event& e, TimeNs now) {
 void Engine::Impl::value_accounts() {
   for (const auto& a : accounts) {
     if (a) (void)risk->set_equity(a->cfg.id, pricing.equity(a->desk->account(), marks));
+    if (a) board.account(*a->desk, marks, options.clock());  // PnL at the new marks
   }
 }
 
@@ -421,6 +428,7 @@ void Engine::Impl::housekeeping(TimeNs now) {
       end_reconciliation(*a);
     }
     if (now - a->last_snapshot >= interval) write_snapshot(*a, false);
+    board.refresh(*a->desk, marks, now);  // what the board's interval held back
   }
 }
 

@@ -232,6 +232,7 @@ void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::share
     for (const RiskNote& n : fx.risk) note_risk(n);
     for (const OrderTimer& t : fx.timers) timers.push(EngineTimer{t.due, a.cfg.id, t});
   }
+  if (!d.groups.empty()) board.account(*a.desk, marks, now);
   if (a.desk->finish(d)) end_reconciliation(a);
   if (reply && d.ack) {
     reply->ack = *d.ack;

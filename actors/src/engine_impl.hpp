@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "oms/actors/board_publisher.hpp"
 #include "oms/actors/engine.hpp"
 #include "oms/actors/producer_rings.hpp"
 #include "oms/actors/valuation.hpp"
@@ -135,6 +136,7 @@ struct Engine::Impl {
   UsdtPricing pricing;           // valuation for the leverage cap
   std::vector<Decimal> marks;    // by instrument: the last mark given to risk
   std::unique_ptr<std::atomic<bool>[]> marked;  // by instrument: has a mark (other threads read)
+  BoardPublisher board;          // the state board: balances, positions, orders, tops
   std::uint64_t strategy_orders = 0;
   TimeNs next_valuation = 0;
   std::atomic<std::uint64_t> restarts{0};

@@ -248,6 +248,11 @@ const PositionCore::Leg* PositionCore::net(AccountId account,
   return find_or_null(accounts_[account.index()].net, instrument, StrategyId{});
 }
 
+std::span<const PositionCore::Leg> PositionCore::net_legs(AccountId account) const noexcept {
+  if (!account.valid() || account.index() >= accounts_.size()) return {};
+  return accounts_[account.index()].net;
+}
+
 const PositionCore::Leg* PositionCore::strategy_leg(AccountId account, StrategyId strategy,
                                                     InstrumentId instrument) const noexcept {
   if (!account.valid() || account.index() >= accounts_.size()) return nullptr;

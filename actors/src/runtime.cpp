@@ -138,6 +138,7 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
   eo.on_kill_switch = [sup = supervisor_](const Event& e) { caf::anon_send(sup, e); };
   eo.books = std::move(options_.books);
   eo.arbitrage = std::move(options_.arbitrage);
+  eo.board_path = options_.board_path;
   std::vector<EngineAccount> engine_accounts;
   for (const auto& a : accounts_) {
     EngineAccount ea;

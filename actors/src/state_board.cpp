@@ -6,38 +6,62 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <functional>
 #include <type_traits>
 
 namespace oms::actors {
 namespace {
 
 constexpr std::uint64_t kMagic = 0x4452414f42534d4fULL;  // "OMSBOARD"
-constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kVersion = 2;  // 2: open orders, names, market of a balance, live words
 constexpr std::size_t kHeaderBytes = 4096;
 constexpr std::size_t kSeqBytes = 8;
+// The live words (heartbeat, hidden counts) on their own cache lines, away from the header
+// that readers copy at open.
+constexpr std::size_t kLiveOffset = 2048;
+constexpr std::size_t kHeartbeatWord = 0;
+constexpr std::size_t kHiddenWords = 1;  // + section index
+// Owner and group: balances and orders are not for every local user.
+constexpr mode_t kFileMode = 0640;
 
 // A slot: [u64 sequence][record words], rounded up to whole cache lines.
 template <class R>
 constexpr std::size_t slot_bytes() {
   static_assert(std::is_trivially_copyable_v<R> && sizeof(R) % 8 == 0, "records are whole words");
+  static_assert(std::has_unique_object_representations_v<R>, "records have no padding");
   return (kSeqBytes + sizeof(R) + 63) / 64 * 64;
 }
-static_assert(slot_bytes<PositionRecord>() == 128);
-static_assert(slot_bytes<BalanceRecord>() == 128);
-static_assert(slot_bytes<TopOfBookRecord>() == 128);
-static_assert(slot_bytes<StrategyStatusRecord>() == 128);
 constexpr std::size_t kSlotBytes = 128;
+static_assert(slot_bytes<PositionRecord>() <= kSlotBytes);
+static_assert(slot_bytes<BalanceRecord>() <= kSlotBytes);
+static_assert(slot_bytes<TopOfBookRecord>() <= kSlotBytes);
+static_assert(slot_bytes<StrategyStatusRecord>() <= kSlotBytes);
+static_assert(slot_bytes<OpenOrderRecord>() <= kSlotBytes);
+static_assert(slot_bytes<NameRecord>() <= kSlotBytes);
+static_assert(sizeof(OpenOrderRecord::client_order_id) > ClientOrderIdText::kCapacity);
+static_assert(sizeof(BalanceRecord::asset) > AssetCode::kCapacity);
 
 struct Header {
   std::uint64_t magic;
   std::uint32_t version;
   std::uint32_t slot_bytes;
   BoardLayout layout;
+  std::uint32_t unused;
+  std::int64_t writer_pid;
 };
+static_assert(sizeof(Header) <= kLiveOffset);
+static_assert(kLiveOffset + (kHiddenWords + kBoardSections) * 8 <= kHeaderBytes);
+
+std::array<std::uint32_t, kBoardSections> counts_of(const BoardLayout& l) {
+  return {l.positions, l.balances, l.tops, l.strategies, l.open_orders, l.accounts, l.instruments};
+}
 
 std::size_t total_bytes(const BoardLayout& l) {
-  return kHeaderBytes + (std::size_t{l.positions} + l.balances + l.tops + l.strategies) * kSlotBytes;
+  std::size_t slots = 0;
+  for (const auto n : counts_of(l)) slots += n;
+  return kHeaderBytes + slots * kSlotBytes;
 }
 
 std::string os_error(const std::string& what, const std::string& path) {
@@ -46,26 +70,54 @@ std::string os_error(const std::string& what, const std::string& path) {
 
 }  // namespace
 
-StateBoard::StateBoard(std::string path, std::byte* base, std::size_t bytes, BoardLayout layout, bool writable)
-    : path_(std::move(path)), base_(base), bytes_(bytes), layout_(layout), writable_(writable) {}
+std::string default_board_path(const std::filesystem::path& data_dir) {
+  // The same hash as omsd's intent_name(): one tag names a data dir's files in /dev/shm. A
+  // trailing separator is dropped: `--data data/` and `--data data` are one board.
+  auto dir = std::filesystem::weakly_canonical(std::filesystem::absolute(data_dir));
+  if (!dir.has_filename() && dir.has_parent_path()) dir = dir.parent_path();
+  const auto abs = dir.string();
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016zx", std::hash<std::string>{}(abs));
+  return std::string("/dev/shm/oms-board-omsd-") + hex + ".board";
+}
+
+StateBoard::StateBoard(std::string path, std::byte* base, std::size_t bytes, BoardLayout layout,
+                       bool writable, std::int64_t writer_pid, std::uint64_t dev, std::uint64_t ino)
+    : path_(std::move(path)), base_(base), bytes_(bytes), layout_(layout), writable_(writable),
+      writer_pid_(writer_pid), dev_(dev), ino_(ino) {}
 
 StateBoard::~StateBoard() { ::munmap(base_, bytes_); }
 
 Result<std::unique_ptr<StateBoard>, BoardError> StateBoard::create(const std::string& path, BoardLayout layout) {
   const std::size_t bytes = total_bytes(layout);
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Unexpected{BoardError{os_error("cannot create state board", path)}};
-  if (::ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
+  // Built under a temporary name, renamed over `path` once its header is written: a reader
+  // never maps a half-made file, and one still mapping the previous board keeps it intact.
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, kFileMode);
+  if (fd < 0) return Unexpected{BoardError{os_error("cannot create state board", tmp)}};
+  const auto fail = [&](const char* what) {
+    BoardError e{os_error(what, tmp)};
     ::close(fd);
-    return Unexpected{BoardError{os_error("cannot size state board", path)}};
-  }
+    ::unlink(tmp.c_str());
+    return Unexpected{std::move(e)};
+  };
+  if (::ftruncate(fd, static_cast<off_t>(bytes)) != 0) return fail("cannot size state board");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return fail("cannot stat state board");
   void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) return fail("cannot map state board");
   ::close(fd);
-  if (p == MAP_FAILED) return Unexpected{BoardError{os_error("cannot map state board", path)}};
   auto* base = static_cast<std::byte*>(p);
-  Header h{kMagic, kVersion, static_cast<std::uint32_t>(kSlotBytes), layout};
-  std::memcpy(base, &h, sizeof h);  // readers check the magic only after the file is complete
-  return std::unique_ptr<StateBoard>(new StateBoard(path, base, bytes, layout, true));
+  const Header h{kMagic, kVersion, static_cast<std::uint32_t>(kSlotBytes), layout, 0, ::getpid()};
+  std::memcpy(base, &h, sizeof h);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    BoardError e{os_error("cannot rename state board " + tmp + " to", path)};
+    ::munmap(p, bytes);
+    ::unlink(tmp.c_str());
+    return Unexpected{std::move(e)};
+  }
+  return std::unique_ptr<StateBoard>(new StateBoard(path, base, bytes, layout, true, h.writer_pid,
+                                                    st.st_dev, st.st_ino));
 }
 
 Result<std::unique_ptr<StateBoard>, BoardError> StateBoard::open_read_only(const std::string& path) {
@@ -87,22 +139,25 @@ Result<std::unique_ptr<StateBoard>, BoardError> StateBoard::open_read_only(const
     ::munmap(p, bytes);
     return Unexpected{BoardError{"state board " + path + " has a bad header (magic, version or size)"}};
   }
-  return std::unique_ptr<StateBoard>(new StateBoard(path, static_cast<std::byte*>(p), bytes, h.layout, false));
+  return std::unique_ptr<StateBoard>(new StateBoard(path, static_cast<std::byte*>(p), bytes, h.layout,
+                                                    false, h.writer_pid, st.st_dev, st.st_ino));
+}
+
+std::uint32_t StateBoard::count(BoardSection s) const noexcept {
+  return counts_of(layout_)[static_cast<std::size_t>(s)];
 }
 
 std::byte* StateBoard::slot_address(BoardSection s, std::uint32_t slot) const noexcept {
-  std::size_t before = 0, count = 0;
-  switch (s) {
-    case BoardSection::kPositions: count = layout_.positions; break;
-    case BoardSection::kBalances: before = layout_.positions; count = layout_.balances; break;
-    case BoardSection::kTops: before = std::size_t{layout_.positions} + layout_.balances; count = layout_.tops; break;
-    case BoardSection::kStrategies:
-      before = std::size_t{layout_.positions} + layout_.balances + layout_.tops;
-      count = layout_.strategies;
-      break;
-  }
-  if (slot >= count) return nullptr;
+  const auto counts = counts_of(layout_);
+  const auto index = static_cast<std::size_t>(s);
+  if (slot >= counts[index]) return nullptr;
+  std::size_t before = 0;
+  for (std::size_t i = 0; i < index; ++i) before += counts[i];
   return base_ + kHeaderBytes + (before + slot) * kSlotBytes;
+}
+
+std::uint64_t* StateBoard::live_word(std::size_t index) const noexcept {
+  return reinterpret_cast<std::uint64_t*>(base_ + kLiveOffset) + index;
 }
 
 template <class R>
@@ -151,13 +206,49 @@ std::optional<R> StateBoard::read_record(BoardSection s, std::uint32_t slot) con
   return r;
 }
 
+void StateBoard::set_hidden(BoardSection s, std::uint64_t records) noexcept {
+  if (!writable_) return;
+  // relaxed: a gauge read on its own; no other word is published with it.
+  std::atomic_ref<std::uint64_t>(*live_word(kHiddenWords + static_cast<std::size_t>(s)))
+      .store(records, std::memory_order_relaxed);
+}
+
+void StateBoard::set_heartbeat(std::int64_t time) noexcept {
+  if (!writable_) return;
+  // relaxed: a gauge read on its own; no other word is published with it.
+  std::atomic_ref<std::uint64_t>(*live_word(kHeartbeatWord))
+      .store(static_cast<std::uint64_t>(time), std::memory_order_relaxed);
+}
+
+std::uint64_t StateBoard::hidden(BoardSection s) const noexcept {
+  return std::atomic_ref<std::uint64_t>(*live_word(kHiddenWords + static_cast<std::size_t>(s)))
+      .load(std::memory_order_relaxed);
+}
+
+std::int64_t StateBoard::heartbeat() const noexcept {
+  return static_cast<std::int64_t>(
+      std::atomic_ref<std::uint64_t>(*live_word(kHeartbeatWord)).load(std::memory_order_relaxed));
+}
+
+bool StateBoard::replaced() const noexcept {
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0) return true;
+  return static_cast<std::uint64_t>(st.st_dev) != dev_ || static_cast<std::uint64_t>(st.st_ino) != ino_;
+}
+
 bool StateBoard::write(std::uint32_t slot, const PositionRecord& r) noexcept { return write_record(BoardSection::kPositions, slot, r); }
 bool StateBoard::write(std::uint32_t slot, const BalanceRecord& r) noexcept { return write_record(BoardSection::kBalances, slot, r); }
 bool StateBoard::write(std::uint32_t slot, const TopOfBookRecord& r) noexcept { return write_record(BoardSection::kTops, slot, r); }
 bool StateBoard::write(std::uint32_t slot, const StrategyStatusRecord& r) noexcept { return write_record(BoardSection::kStrategies, slot, r); }
+bool StateBoard::write(std::uint32_t slot, const OpenOrderRecord& r) noexcept { return write_record(BoardSection::kOpenOrders, slot, r); }
+bool StateBoard::write_account_name(std::uint32_t slot, const NameRecord& r) noexcept { return write_record(BoardSection::kAccounts, slot, r); }
+bool StateBoard::write_instrument_name(std::uint32_t slot, const NameRecord& r) noexcept { return write_record(BoardSection::kInstruments, slot, r); }
 std::optional<PositionRecord> StateBoard::position(std::uint32_t slot) const noexcept { return read_record<PositionRecord>(BoardSection::kPositions, slot); }
 std::optional<BalanceRecord> StateBoard::balance(std::uint32_t slot) const noexcept { return read_record<BalanceRecord>(BoardSection::kBalances, slot); }
 std::optional<TopOfBookRecord> StateBoard::top(std::uint32_t slot) const noexcept { return read_record<TopOfBookRecord>(BoardSection::kTops, slot); }
 std::optional<StrategyStatusRecord> StateBoard::strategy(std::uint32_t slot) const noexcept { return read_record<StrategyStatusRecord>(BoardSection::kStrategies, slot); }
+std::optional<OpenOrderRecord> StateBoard::open_order(std::uint32_t slot) const noexcept { return read_record<OpenOrderRecord>(BoardSection::kOpenOrders, slot); }
+std::optional<NameRecord> StateBoard::account_name(std::uint32_t slot) const noexcept { return read_record<NameRecord>(BoardSection::kAccounts, slot); }
+std::optional<NameRecord> StateBoard::instrument_name(std::uint32_t slot) const noexcept { return read_record<NameRecord>(BoardSection::kInstruments, slot); }
 
 }  // namespace oms::actors

@@ -20,12 +20,12 @@ struct BoardFile {
 // Every word of a record carries the same counter: a torn read shows two counters.
 PositionRecord position_of(std::uint64_t n) {
   const auto v = static_cast<std::int64_t>(n);
-  return {n, n, v, v, v, v, v, n};
+  return {n, n, v, v, v, v, v, v};
 }
 bool consistent(const PositionRecord& r) {
   const auto v = static_cast<std::int64_t>(r.account);
   return r.instrument == r.account && r.size == v && r.entry_price == v && r.unrealized_pnl == v &&
-         r.realized_pnl == v && r.time == v && r.reserved == r.account;
+         r.realized_pnl == v && r.time == v && r.fees == v;
 }
 }  // namespace
 
@@ -99,4 +99,101 @@ TEST_CASE("another process reads while this one writes: never a torn record") {
   CHECK(report[1] == 0);  // no torn record
   CHECK(report[2] == 0);  // never older than a value already seen
   CHECK(report[3] > 2);  // the reads really overlapped the writes (values in between seen)
+}
+
+TEST_CASE("open orders and names round trip; the live words and the writer's pid are read back") {
+  BoardFile f;
+  const BoardLayout layout{1, 1, 1, 1, 3, 2, 4};
+  auto board = StateBoard::create(f.path, layout);
+  REQUIRE(board.ok());
+  OpenOrderRecord o;
+  o.account = 1;
+  o.instrument = 3;
+  set_board_text(o.client_order_id, "oms-1-7-000000000000000000000042x");  // 33 characters
+  o.price = 6'150'000'000'000;
+  o.quantity = 100'000;
+  o.cum_qty = 40'000;
+  o.side = static_cast<std::uint32_t>(oms::Side::kSell);
+  o.status = static_cast<std::uint32_t>(oms::OrderStatus::kPartiallyFilled);
+  o.time = 1'700'000'000'000'000'000;
+  CHECK((*board)->write(2, o));
+  CHECK_FALSE((*board)->write(3, o));
+  NameRecord account;
+  account.id = 1;
+  set_board_text(account.name, "binance_main");
+  CHECK((*board)->write_account_name(1, account));
+  CHECK_FALSE((*board)->write_account_name(2, account));
+  NameRecord instrument;
+  instrument.id = 3;
+  instrument.market = static_cast<std::uint64_t>(oms::Market::kUsdm);
+  set_board_text(instrument.name, "BTC/USDT:USDT");
+  CHECK((*board)->write_instrument_name(3, instrument));
+  (*board)->set_hidden(BoardSection::kOpenOrders, 5);
+  (*board)->set_heartbeat(1'700'000'000'123'000'000);
+
+  auto reader = StateBoard::open_read_only(f.path);
+  REQUIRE(reader.ok());
+  const StateBoard& r = **reader;
+  CHECK(r.layout() == layout);
+  CHECK(r.count(BoardSection::kOpenOrders) == 3);
+  CHECK(r.count(BoardSection::kInstruments) == 4);
+  const auto back = r.open_order(2);
+  REQUIRE(back.has_value());
+  CHECK(board_text(back->client_order_id) == "oms-1-7-000000000000000000000042x");
+  CHECK(back->price == 6'150'000'000'000);
+  CHECK(back->cum_qty == 40'000);
+  CHECK(back->status == static_cast<std::uint32_t>(oms::OrderStatus::kPartiallyFilled));
+  CHECK_FALSE(r.open_order(0).has_value());
+  CHECK(board_text(r.account_name(1)->name) == "binance_main");
+  CHECK_FALSE(r.account_name(0).has_value());
+  CHECK(board_text(r.instrument_name(3)->name) == "BTC/USDT:USDT");
+  CHECK(r.instrument_name(3)->market == static_cast<std::uint64_t>(oms::Market::kUsdm));
+  CHECK(r.hidden(BoardSection::kOpenOrders) == 5);
+  CHECK(r.hidden(BoardSection::kBalances) == 0);
+  CHECK(r.heartbeat() == 1'700'000'000'123'000'000);
+  CHECK(r.writer_pid() == ::getpid());
+  // Sections do not overlap: the last slot of each one holds its own record.
+  CHECK((*board)->write(0, position_of(9)));
+  CHECK((*board)->write(0, TopOfBookRecord{4, 1, 2, 3, 4, 5, 6, 0}));
+  CHECK(r.position(0)->size == 9);
+  CHECK(r.top(0)->instrument == 4);
+  CHECK(r.open_order(2)->instrument == 3);
+  CHECK(board_text(r.instrument_name(3)->name) == "BTC/USDT:USDT");
+}
+
+TEST_CASE("a text field cut to its size is read back whole, without a NUL") {
+  char field[4];
+  set_board_text(field, "BTCUSDT");
+  CHECK(board_text(field) == "BTCU");
+  set_board_text(field, "BT");
+  CHECK(board_text(field) == "BT");
+}
+
+TEST_CASE("a new board replaces the old one under its path: an old reader keeps its mapping and sees replaced()") {
+  BoardFile f;
+  auto first = StateBoard::create(f.path, {2, 0, 0, 0});
+  REQUIRE(first.ok());
+  REQUIRE((*first)->write(1, position_of(7)));
+  auto reader = StateBoard::open_read_only(f.path);
+  REQUIRE(reader.ok());
+  CHECK_FALSE((*reader)->replaced());
+  auto second = StateBoard::create(f.path, {1, 0, 0, 0});  // smaller: the old reader must not fault
+  REQUIRE(second.ok());
+  CHECK((*reader)->replaced());
+  CHECK((*reader)->position(1)->size == 7);
+  auto again = StateBoard::open_read_only(f.path);
+  REQUIRE(again.ok());
+  CHECK((*again)->layout() == BoardLayout{1, 0, 0, 0});
+  CHECK_FALSE((*again)->replaced());
+  CHECK(StateBoard::create("/dev/shm/no-such-dir/board", {1, 0, 0, 0}).error().message.starts_with(
+      "cannot create state board /dev/shm/no-such-dir/board.tmp-"));
+}
+
+TEST_CASE("the default board path is one per data dir, however the dir is spelled") {
+  const auto a = default_board_path("/tmp/oms-data-a");
+  CHECK(a.starts_with("/dev/shm/oms-board-omsd-"));
+  CHECK(a.ends_with(".board"));
+  CHECK(a == default_board_path("/tmp/./oms-data-a"));
+  CHECK(a == default_board_path("/tmp/oms-data-a/"));
+  CHECK(a != default_board_path("/tmp/oms-data-b"));
 }

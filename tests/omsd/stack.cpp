@@ -7,6 +7,8 @@
 
 #include <stdexcept>
 
+#include "oms/actors/state_board.hpp"
+
 namespace oms::omsd::test {
 
 using namespace std::chrono_literals;
@@ -39,6 +41,8 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
 Stack::~Stack() {
   if (omsd_) omsd_->stop();
   if (venue_) venue_->stop();
+  std::error_code ignored;  // omsd's state board of this data dir (it outlives omsd by design)
+  std::filesystem::remove(actors::default_board_path(data()), ignored);
 }
 
 void Stack::start_omsd() {

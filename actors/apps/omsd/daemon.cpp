@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "oms/actors/state_board.hpp"
 #include "oms/connectors/binance/exchange_info.hpp"
 #include "oms/connectors/net/https_client.hpp"
 #include "oms/connectors/secrets/key_file_store.hpp"
@@ -345,6 +346,7 @@ void Daemon::start() {
   ro.engine_cpu = options_.cpus.engine.empty() ? -1 : options_.cpus.engine.front();
   ro.engine_wait = options_.engine_busy_poll ? actors::WaitMode::kBusyPoll
                                              : actors::WaitMode::kSpinThenPark;
+  ro.board_path = actors::default_board_path(options_.data_dir);  // omsctl top --data DIR reads it
   ro.books.reserve(instruments_.size());
   for (const auto& i : instruments_) {
     ro.books.push_back(BookCoreConfig{
@@ -385,8 +387,8 @@ void Daemon::start() {
     }
   }
   started_ = true;
-  spdlog::info("omsd: {} accounts, {} instruments, store {}", accounts_.size(),
-               instruments_.size(), options_.store);
+  spdlog::info("omsd: {} accounts, {} instruments, store {}, state board {}", accounts_.size(),
+               instruments_.size(), options_.store, ro.board_path);
 }
 
 actors::AccountViewPtr Daemon::view(std::size_t index) const {

@@ -32,6 +32,9 @@ usage: omsd [flags]
   --log-level LEVEL     trace|debug|info|warn|error (default info)
   --init-paper-keys     write DATA/paper-keys.json for the configured accounts and exit
   --check-config        validate the configs, print what would run, and exit
+
+Live state (balances, positions, open orders, tops of book) is on a shared-memory state board,
+/dev/shm/oms-board-omsd-<hash of the data dir>.board; `omsctl top --data DIR` shows it.
 )";
 
 std::uint64_t number(const std::string& text, const std::string& flag) {

@@ -17,6 +17,9 @@
 // Ack timers live in the shard's timer heap and come back to the desk as timer inputs; the desk
 // never reads a clock. Operators' risk commands (limits, kill switches) run on the shard too;
 // every second the shard values each account at its marks (risk's leverage cap).
+// The shard writes the state board (board_publisher.hpp) after an account's state or an
+// instrument's top of book changed (an account at most every 20 ms: the housekeeping writes
+// what that held back), and each account again at every valuation (PnL at the marks).
 // A full ring is backpressure: a command is refused (kEngineBusy), a venue report waits for
 // room (a report is never dropped).
 //
@@ -71,6 +74,7 @@ struct EngineOptions {
   std::vector<ArbGroup> arbitrage;
   std::uint16_t desk = 1;  // this daemon's desk number in the client order ids it makes
   std::chrono::milliseconds valuation_interval{1000};
+  std::string board_path;  // the state board the shard writes (board_publisher.hpp); empty: none
 };
 
 class Engine {

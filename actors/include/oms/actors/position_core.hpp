@@ -172,6 +172,8 @@ class PositionCore {
 
   // Net position of an account in an instrument (nullptr when it never traded it).
   [[nodiscard]] const Leg* net(AccountId account, InstrumentId instrument) const noexcept;
+  // Every net position of an account, by instrument (empty when it never traded).
+  [[nodiscard]] std::span<const Leg> net_legs(AccountId account) const noexcept;
   // A strategy's share of it (nullptr when the strategy never traded it on that account).
   [[nodiscard]] const Leg* strategy_leg(AccountId account, StrategyId strategy,
                                         InstrumentId instrument) const noexcept;

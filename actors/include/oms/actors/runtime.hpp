@@ -45,6 +45,7 @@ struct RuntimeOptions {
   int engine_cpu = -1;  // the engine shard's CPU; -1: unpinned
   std::vector<BookCoreConfig> books;  // by instrument id; empty: no depth (engine.hpp)
   std::vector<ArbGroup> arbitrage;    // the strategy stage's groups
+  std::string board_path;             // the engine's state board (/dev/shm); empty: none
 };
 
 class Runtime {
