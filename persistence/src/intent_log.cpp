@@ -241,6 +241,14 @@ std::string default_intent_log_path(std::string_view name) {
   return "/dev/shm/oms-intent-" + std::string(name) + ".log";
 }
 
+std::string data_dir_intent_log_path(const std::filesystem::path& data_dir) {
+  auto dir = std::filesystem::weakly_canonical(std::filesystem::absolute(data_dir));
+  if (!dir.has_filename() && dir.has_parent_path()) dir = dir.parent_path();
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016zx", std::hash<std::string>{}(dir.string()));
+  return default_intent_log_path(std::string("omsd-") + hex);
+}
+
 Result<std::unique_ptr<IntentLog>, StoreError> IntentLog::open(std::string path,
                                                                const IntentLogOptions& options) {
   const std::string what = "intent log " + path + ": ";

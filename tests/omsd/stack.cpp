@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "oms/actors/state_board.hpp"
+#include "oms/persistence/intent_log.hpp"
 
 namespace oms::omsd::test {
 
@@ -43,6 +44,8 @@ Stack::~Stack() {
   if (venue_) venue_->stop();
   std::error_code ignored;  // omsd's state board of this data dir (it outlives omsd by design)
   std::filesystem::remove(actors::default_board_path(data()), ignored);
+  // ... and its intent log (71 MB of /dev/shm, RAM, each: the tests must not pile them up).
+  std::filesystem::remove(persistence::data_dir_intent_log_path(data()), ignored);
 }
 
 void Stack::start_omsd() {

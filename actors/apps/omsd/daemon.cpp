@@ -49,14 +49,6 @@ std::string secret_account(std::string_view name) {
   return out;
 }
 
-// A name for the /dev/shm intent log that differs per data dir (two daemons on one machine).
-std::string intent_name(const std::filesystem::path& data_dir) {
-  const auto abs = std::filesystem::weakly_canonical(std::filesystem::absolute(data_dir)).string();
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016zx", std::hash<std::string>{}(abs));
-  return std::string("omsd-") + hex;
-}
-
 }  // namespace
 
 std::optional<std::string> pin_this_thread(const std::vector<int>& cpus) {
@@ -179,7 +171,7 @@ void Daemon::open_store() {
     store_ = std::move(j).value();
   }
   auto intents = persistence::IntentLog::open(
-      persistence::default_intent_log_path(intent_name(options_.data_dir)));
+      persistence::data_dir_intent_log_path(options_.data_dir));
   if (!intents) throw std::runtime_error("intent log: " + intents.error().message);
   intents_ = std::move(intents).value();
   // What the last run committed and the store never acknowledged goes first.

@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "oms/actors/order_desk.hpp"
-#include "oms/actors/pipeline.hpp"
+#include "oms/actors/market_stages.hpp"
 #include "oms/actors/position_core.hpp"
 #include "oms/actors/state_board.hpp"
 

@@ -43,6 +43,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -77,6 +78,9 @@ struct IntentEntry {
 
 // "/dev/shm/oms-intent-<name>.log": the daemon's intent log for one instance name.
 [[nodiscard]] std::string default_intent_log_path(std::string_view name);
+// The intent log of a daemon's data dir: one per data dir (two daemons on one machine), the same
+// for every spelling of the dir (relative, absolute, a trailing separator).
+[[nodiscard]] std::string data_dir_intent_log_path(const std::filesystem::path& data_dir);
 
 class IntentLog {
  public:
