@@ -220,7 +220,12 @@ void Engine::Impl::run(const std::stop_token& stop) {
   }
   IdleStrategy idle(options.wait);
   while (!stop.stop_requested()) {
-    const std::size_t n = rings.drain([this](Input& in) { handle(in); }, kDrainBudget);
+    const std::size_t n = rings.drain(
+        [this](Input& in) {
+          handle(in);
+          in.reply.reset();  // the slot keeps no caller's reply alive
+        },
+        kDrainBudget);
     const TimeNs now = options.clock();
     if (!timers.empty() && timers.top().due <= now) fire_timers(now);
     if (now >= next_housekeeping) housekeeping(now);
@@ -235,7 +240,9 @@ void Engine::Impl::run(const std::stop_token& stop) {
 }
 
 void Engine::Impl::handle(Input& in) {
-  Account* a = account(in.account);
+  Account* a = account(in.kind == Input::Kind::kCommand
+                           ? account_of(std::get<Command>(in.body).payload)
+                           : in.account);
   const auto unknown = [&] {
     if (in.reply) {
       in.reply->error = "unknown account " + std::to_string(in.account.index());
@@ -427,7 +434,7 @@ void Engine::Impl::housekeeping(TimeNs now) {
       a->desk->abandon_reconciliation();
       end_reconciliation(*a);
     }
-    if (now - a->last_snapshot >= interval) write_snapshot(*a, false);
+    if (now - a->last_snapshot >= interval && now >= a->snapshot_retry_at) write_snapshot(*a, false);
     board.refresh(*a->desk, marks, now);  // what the board's interval held back
   }
 }

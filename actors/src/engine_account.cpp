@@ -12,7 +12,11 @@ namespace oms::actors {
 
 namespace {
 
-constexpr std::chrono::seconds kFlushBeforeSnapshot{5};
+// A snapshot waits on the shard for the store to hold everything committed: at most this long
+// (JetStream answers in ~0.1 ms); a store that does not answer in time (down, slow) defers the
+// snapshot by kSnapshotRetry rather than stalling every account's orders.
+constexpr std::chrono::milliseconds kFlushBeforeSnapshot{50};
+constexpr TimeNs kSnapshotRetry = 30'000'000'000;
 // After a rebuild, new commands wait for the venue's answers at most this many ack timeouts.
 constexpr int kReconcileWaitAckTimeouts = 10;
 
@@ -238,7 +242,9 @@ void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::share
     reply->ack = *d.ack;
     reply->finish();
   }
-  if (a.events_since_snapshot >= options.snapshot_every) write_snapshot(a, false);
+  if (a.events_since_snapshot >= options.snapshot_every && now >= a.snapshot_retry_at) {
+    write_snapshot(a, false);
+  }
 }
 
 // ---- snapshots and views --------------------------------------------------------------------
@@ -250,9 +256,10 @@ void Engine::Impl::write_snapshot(Account& a, bool wait) {
   const TimeNs now = options.clock();
   a.last_snapshot = now;  // a failure is retried at the next interval, not at once
   // The snapshot names the stream sequence it covers: everything committed must be stored.
-  if (auto f = log.flush(kFlushBeforeSnapshot); !f) {
-    logger(a).warn("account {}: snapshot skipped, store flush failed: {}", a.cfg.name,
-                   f.error().message);
+  if (auto f = log.flush(wait ? std::chrono::milliseconds(5000) : kFlushBeforeSnapshot); !f) {
+    a.snapshot_retry_at = now + kSnapshotRetry;
+    logger(a).warn("account {}: snapshot deferred {} s, the store has not taken everything: {}",
+                   a.cfg.name, kSnapshotRetry / 1'000'000'000, f.error().message);
     return;
   }
   auto last = store.last_sequence(a.cfg.stream);

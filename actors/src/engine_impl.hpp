@@ -84,6 +84,7 @@ struct Engine::Impl {
     std::uint64_t events_committed = 0, events_rebuilt = 0, torn_groups = 0;
     std::uint64_t events_since_snapshot = 0, snapshot_sequence = 0;
     TimeNs last_snapshot = 0;
+    TimeNs snapshot_retry_at = 0;   // a deferred snapshot is not tried again before
     TimeNs reconcile_deadline = 0;  // commands wait for the reconciliation until then
     std::multimap<std::string, std::shared_ptr<Reply>, std::less<>> awaiting;
     std::deque<std::pair<Command, std::shared_ptr<Reply>>> held;
