@@ -2,9 +2,9 @@
 //   account_switch    the hot path moving to another account's state: AccountBook[id] (an array
 //                     index) and a read of its quote balance and one position, over a seeded
 //                     random account sequence (so the caches see all 200 accounts).
-//   rss_200_accounts  resident memory of a process holding the whole desk: the CAF runtime
-//                     (200 account actors, 64 pre-spawned order actors each, risk and session
-//                     actors, event log over a file journal, the intent log), RiskCore,
+//   rss_200_accounts  resident memory of a process holding the whole desk: the runtime (the
+//                     engine with 200 accounts' desks and its input rings, the strategy actors,
+//                     event log over a file journal, the intent log), RiskCore,
 //                     AccountBook with balances and positions, PositionCore with every
 //                     (account, strategy, instrument) leg, and 50 books of 500 levels a side.
 #include <benchmark/benchmark.h>
@@ -205,7 +205,7 @@ double build_desk_rss() {
                          std::make_shared<actors::RiskCore>(kAccounts, kAccounts * kStrategiesPerAccount,
                                                             kInstruments),
                          runtime_accounts);
-      // Every account actor has rebuilt and answers.
+      // Every account of the engine has rebuilt and answers.
       for (std::uint16_t a = 0; a < kAccounts; ++a) {
         if (!rt.view(AccountId(a), std::chrono::seconds(30))) std::abort();
       }

@@ -1,6 +1,6 @@
-// The order round trip as a client sees it: gRPC SubmitOrder (TLS 1.3) -> omsd (gateway,
-// account actor: risk, commit to the intent log and JetStream, send) -> venue-sim over HTTPS
-// (signed Binance request, match) -> the ack back to the account actor -> the reply. The stack
+// The order round trip as a client sees it: gRPC SubmitOrder (TLS 1.3) -> omsd (gateway ->
+// the engine's ring -> risk, desk, commit to the intent log and JetStream, send) -> venue-sim
+// over HTTPS (signed Binance request, match) -> the ack back through the engine -> the reply. The stack
 // runs as in deploy/run: nats-server, venue-sim (random walk) and omsd as processes on
 // loopback; each order is an IOC limit crossing the book (buy and sell alternate, so balances
 // hold), submitted with wait_ack_ms so the reply comes with the venue's answer. The desk's

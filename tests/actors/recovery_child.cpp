@@ -1,5 +1,5 @@
 // The child of the recovery test: trades the scripted sequence through the real runtime
-// (account and order actors, event log, intent log, a store) against a scripted venue whose
+// (the engine and its accounts' desks, event log, intent log, a store) against a scripted venue whose
 // state outlives the process. Killed with SIGKILL at random points and started again, it must
 // end in the same state as a run that was never interrupted.
 //

@@ -1,6 +1,6 @@
-// The actor runtime in one process, against the scripted venue: orders through the account
-// and order actors to the venue and back, a lost ack resolved by a status query, an account
-// actor restarted from its events, duplicate commands and reports, balance checks.
+// The runtime in one process, against the scripted venue: orders through the engine (each
+// account's desk) to the venue and back, a lost ack resolved by a status query, an account
+// restarted from its events, duplicate commands and reports, balance checks.
 #include "oms/actors/runtime.hpp"
 
 #include <doctest/doctest.h>
@@ -205,7 +205,7 @@ TEST_CASE("runtime: a cancel reaches the venue and the lock is released") {
   CHECK(balance(*v, "USDT")->free == *Decimal::parse("1000000"));
 }
 
-TEST_CASE("runtime: a restarted account actor rebuilds the same state from its events") {
+TEST_CASE("runtime: a restarted account rebuilds the same state from its events") {
   constexpr std::uint64_t kSeed = 11;
   Desk d(kSeed);
   const auto fill = id_with(kSeed, oms::testkit::ScriptedVenue::Fate::kFill);

@@ -210,7 +210,7 @@ void ScriptedVenue::cancel(const CancelOrder& cancel) {
 
 void ScriptedVenue::amend(const AmendOrder&) {
   // Not scripted: the recovery scenarios place and cancel. An amend is answered by nothing,
-  // which the order actor treats as a lost ack (status query).
+  // which the desk treats as a lost ack (status query).
 }
 
 void ScriptedVenue::query(AccountId account, InstrumentId instrument,

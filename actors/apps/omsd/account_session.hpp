@@ -1,7 +1,7 @@
-// AccountSession: the actors' ExchangeSession for one Binance account that trades spot and/or
+// AccountSession: the engine's ExchangeSession for one Binance account that trades spot and/or
 // USD-M: one Exchange connection per market (separate keys' buckets, user-data streams and
 // order workers at the venue), orders routed by the instrument's market. Both connections
-// report into the one account actor, so the account has one stream and one order book.
+// report into the engine's one desk of the account, so it has one stream and one order book.
 #pragma once
 
 #include <array>

@@ -157,7 +157,7 @@ void Observability::refresh() {
     if (md > 0) h.mark_market_data_at(md);
     const auto view = daemon_.view(i);
     if (!view) {
-      h.set_error("account actor did not answer its last view request");
+      h.set_error("the engine did not answer the account's view request");
       continue;
     }
     AccountFigures f;

@@ -1,7 +1,7 @@
 // risk.yaml -> the RiskLimitTable: global, per account, per strategy and per instrument.
 // An instrument limit that names an account applies to the instrument for every account (the
 // table keeps one limit set per instrument): the tightest value wins, which fails closed.
-// Limits an operator set since (RiskLimitSet events) are applied on top by the risk actor.
+// Limits an operator set since (RiskLimitSet events) are applied on top by the engine at start.
 #pragma once
 
 #include <string>

@@ -11,7 +11,7 @@
 //   Rejected            client order id (a rejected order has no orderId)
 //   Balance / Position  asset or instrument + the venue's update time
 //   StatusReconciled    client order id + the answer + our query serial (each query is its own
-//                       message, so the order actor's second query is never swallowed; the
+//                       message, so the desk's second query is never swallowed; the
 //                       serial starts at the clock's ns, so a restart never reuses one)
 // all prefixed by account and market.
 #include <cstdio>

@@ -1,6 +1,6 @@
 // E2E under venue-sim's seeded faults: a seeded mix of ~30 place / cancel / amend through the
 // spot connector (plus another account's orders that fill ours as maker), answered the way the
-// order actors do (no report within the ack bound -> query by client id). Then the per-order
+// order desk does (no report within the ack bound -> query by client id). Then the per-order
 // state folded from the reports equals the simulator's orders: no ghost, none lost, each fill
 // once.
 #include "e2e_fixture.hpp"

@@ -2,7 +2,7 @@
 // account decides lives here -- the duplicate check, the balance check and its locks, the one
 // OrderCore per order (nobody else keeps a copy), cancels and amends, lost acks, the ack timer,
 // the reconciliation after a restart, the resend of an order the venue never saw -- and the shell
-// (the account actor today, the engine shard next) only moves inputs and outputs.
+// (the engine's shard) only moves inputs and outputs.
 //
 // Pure: no I/O, no threads, no clock reads, no logging. Two halves:
 //   decide: `DeskDecision on_*(input, now) const` -- never changes the desk. A decision is a list

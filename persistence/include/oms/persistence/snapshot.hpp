@@ -63,7 +63,7 @@ class SnapshotStore {
                                                         const nlohmann::json& state);
 
   // As write, on the store's writer thread (started at the first call), in call order: the
-  // caller (an account actor) hands over a state it has already fixed with its sequence and
+  // caller (the engine, for an account) hands over a state it has already fixed with its sequence and
   // goes on; the fsyncs happen beside it. `done` (may be null) runs on that thread.
   using WriteDone = std::function<void(const Result<SnapshotWrite, StoreError>&)>;
   void write_async(std::string account, std::string stream, std::uint64_t sequence, TimeNs time,
