@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "latency.hpp"
-#include "oms/actors/account_core.hpp"
-#include "oms/actors/market_stages.hpp"
-#include "oms/actors/position_core.hpp"
+#include "oms/cores/account_core.hpp"
+#include "oms/cores/market_stages.hpp"
+#include "oms/cores/position_core.hpp"
 #include "oms/actors/runtime.hpp"
 #include "oms/persistence/file_journal.hpp"
 #include "oms/persistence/intent_log.hpp"

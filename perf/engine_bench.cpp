@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "oms/actors/engine.hpp"
-#include "oms/actors/event_group.hpp"
+#include "oms/cores/event_group.hpp"
 #include "oms/persistence/intent_log.hpp"
 #include "oms/persistence/stream_layout.hpp"
 #include "risk_setup.hpp"

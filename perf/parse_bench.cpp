@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "latency.hpp"
-#include "oms/actors/book_core.hpp"
+#include "oms/cores/book_core.hpp"
 #include "oms/connectors/binance/market_data.hpp"
 #include "oms/connectors/binance/user_data.hpp"
 #include "testkit/paths.hpp"

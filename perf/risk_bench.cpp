@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "latency.hpp"
-#include "oms/actors/risk_core.hpp"
+#include "oms/cores/risk_core.hpp"
 #include "risk_setup.hpp"
 
 namespace {

@@ -9,7 +9,7 @@
 #include <random>
 #include <vector>
 
-#include "oms/actors/risk_core.hpp"
+#include "oms/cores/risk_core.hpp"
 
 namespace oms::perf::desk {
 

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <limits>
 
-#include "oms/actors/order_core.hpp"
+#include "oms/cores/order_core.hpp"
 
 namespace oms::actors {
 namespace {

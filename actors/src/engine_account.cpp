@@ -5,8 +5,8 @@
 #include <map>
 
 #include "engine_impl.hpp"
-#include "oms/actors/event_group.hpp"
-#include "oms/actors/order_events.hpp"
+#include "oms/cores/event_group.hpp"
+#include "oms/cores/order_events.hpp"
 
 namespace oms::actors {
 

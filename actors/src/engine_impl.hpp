@@ -17,7 +17,7 @@
 #include "oms/actors/board_publisher.hpp"
 #include "oms/actors/engine.hpp"
 #include "oms/actors/producer_rings.hpp"
-#include "oms/actors/valuation.hpp"
+#include "oms/cores/valuation.hpp"
 
 namespace oms::actors {
 

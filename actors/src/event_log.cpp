@@ -5,7 +5,7 @@
 #include <type_traits>
 #include <variant>
 
-#include "oms/actors/event_group.hpp"
+#include "oms/cores/event_group.hpp"
 #include "oms/messages/subjects.hpp"
 
 namespace oms::actors {

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "oms/actors/book_core.hpp"
+#include "oms/cores/book_core.hpp"
 #include "oms/connectors/binance/market_data.hpp"
 
 namespace {

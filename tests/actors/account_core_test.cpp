@@ -2,7 +2,7 @@
 // positions (one-way and hedge), funding, settings and transfers; and, on seeded random
 // sequences, the fold invariants (no negative balance, locks add up, replay equals live,
 // realized + unrealized equals the cash flow).
-#include "oms/actors/account_core.hpp"
+#include "oms/cores/account_core.hpp"
 
 #include <doctest/doctest.h>
 

@@ -3,7 +3,7 @@
 // consolidated fee-inclusive top; then a replay of recorded Binance streams
 // (shared/data/hftbacktest) checked against the venue's own bookTicker and against a naive
 // std::map reference book.
-#include "oms/actors/book_core.hpp"
+#include "oms/cores/book_core.hpp"
 
 #include <doctest/doctest.h>
 #include <simdjson.h>

@@ -1,6 +1,6 @@
 // The engine's market-data stages: books from snapshots and deltas, and the cross-venue
 // arbitrage signal on their tops (fees folded in, clipped, nothing under the edge).
-#include "oms/actors/market_stages.hpp"
+#include "oms/cores/market_stages.hpp"
 
 #include <doctest/doctest.h>
 

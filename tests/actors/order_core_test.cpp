@@ -1,6 +1,6 @@
 // Pins actors/src/order_core.cpp: the order table cell by cell, the lifecycle scenarios, and
 // the fold invariants on random event sequences.
-#include "oms/actors/order_core.hpp"
+#include "oms/cores/order_core.hpp"
 
 #include <doctest/doctest.h>
 

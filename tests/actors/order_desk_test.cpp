@@ -1,6 +1,6 @@
 // OrderDesk: every decision of one account, exact. A test "commits" a group the way the
 // EventLog does (group event ids from the cause, a rising global sequence) and applies it.
-#include "oms/actors/order_desk.hpp"
+#include "oms/cores/order_desk.hpp"
 
 #include <doctest/doctest.h>
 

@@ -2,7 +2,7 @@
 // venue / unified view, and on seeded random fills the identities: size = sum of signed fills,
 // realized + unrealized = cash flow + marked size (exact at 1e-16), aggregations agree,
 // replay equals live.
-#include "oms/actors/position_core.hpp"
+#include "oms/cores/position_core.hpp"
 
 #include <doctest/doctest.h>
 

@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "oms/actors/risk_core.hpp"
+#include "oms/cores/risk_core.hpp"
 
 using namespace oms;
 using namespace oms::actors;

@@ -1,5 +1,5 @@
 // StrategyCore: the lifecycle table row by row, parameters, kill switches.
-#include "oms/actors/strategy_core.hpp"
+#include "oms/cores/strategy_core.hpp"
 
 #include <doctest/doctest.h>
 

@@ -10,7 +10,7 @@
 #include <random>
 #include <set>
 
-#include "oms/actors/position_core.hpp"
+#include "oms/cores/position_core.hpp"
 #include "omsd_checks.hpp"
 
 using namespace oms;

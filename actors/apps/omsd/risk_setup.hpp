@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "oms/actors/risk_limits.hpp"
+#include "oms/cores/risk_limits.hpp"
 #include "oms/configs/risk.hpp"
 #include "oms/messages/codec.hpp"
 

@@ -7,7 +7,7 @@
 #include <atomic>
 
 #include "exchange_test_venue.hpp"
-#include "oms/actors/book_core.hpp"
+#include "oms/cores/book_core.hpp"
 
 namespace oms::binance {
 namespace {

@@ -2,7 +2,7 @@
 // BookCore while venue-sim's book moves (a seeded random walk of background deltas and orders
 // of other accounts); no gap, and the best bid / ask equal the simulator's.
 #include "e2e_fixture.hpp"
-#include "oms/actors/book_core.hpp"
+#include "oms/cores/book_core.hpp"
 
 namespace oms::e2e {
 namespace {

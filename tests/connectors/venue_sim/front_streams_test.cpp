@@ -4,7 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "front_fixture.hpp"
-#include "oms/actors/book_core.hpp"
+#include "oms/cores/book_core.hpp"
 #include "oms/connectors/binance/market_data.hpp"
 
 using namespace oms;

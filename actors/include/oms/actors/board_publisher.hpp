@@ -26,9 +26,9 @@
 #include <string>
 #include <vector>
 
-#include "oms/actors/order_desk.hpp"
-#include "oms/actors/market_stages.hpp"
-#include "oms/actors/position_core.hpp"
+#include "oms/cores/order_desk.hpp"
+#include "oms/cores/market_stages.hpp"
+#include "oms/cores/position_core.hpp"
 #include "oms/actors/state_board.hpp"
 
 namespace oms::actors {

@@ -38,12 +38,12 @@
 
 #include <spdlog/logger.h>
 
-#include "oms/actors/book_core.hpp"
+#include "oms/cores/book_core.hpp"
 #include "oms/actors/event_log.hpp"
 #include "oms/connectors/exchange_session.hpp"
-#include "oms/actors/order_desk.hpp"
-#include "oms/actors/market_stages.hpp"
-#include "oms/actors/risk_core.hpp"
+#include "oms/cores/order_desk.hpp"
+#include "oms/cores/market_stages.hpp"
+#include "oms/cores/risk_core.hpp"
 #include "oms/actors/stage.hpp"
 #include "oms/persistence/snapshot.hpp"
 

@@ -7,8 +7,8 @@
 #include <optional>
 
 #include "oms/actors/event_log.hpp"
-#include "oms/actors/order_desk.hpp"
-#include "oms/actors/risk_core.hpp"
+#include "oms/cores/order_desk.hpp"
+#include "oms/cores/risk_core.hpp"
 #include "oms/messages/commands.hpp"
 
 namespace oms::actors {

@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "oms/actors/position_core.hpp"
+#include "oms/cores/position_core.hpp"
 #include "oms/api/v1/oms.pb.h"
 #include "oms/messages/codec.hpp"
 #include "oms/messages/commands.hpp"

@@ -20,8 +20,8 @@
 #include "oms/actors/engine.hpp"
 #include "oms/actors/event_log.hpp"
 #include "oms/connectors/exchange_session.hpp"
-#include "oms/actors/position_core.hpp"
-#include "oms/actors/risk_core.hpp"
+#include "oms/cores/position_core.hpp"
+#include "oms/cores/risk_core.hpp"
 #include "oms/actors/strategy_actor.hpp"
 
 namespace oms::actors {

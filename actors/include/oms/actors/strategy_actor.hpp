@@ -12,7 +12,7 @@
 
 #include "oms/actors/event_log.hpp"
 #include "oms/actors/types.hpp"
-#include "oms/actors/strategy_core.hpp"
+#include "oms/cores/strategy_core.hpp"
 
 namespace oms::actors {
 

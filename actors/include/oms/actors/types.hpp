@@ -13,7 +13,7 @@
 #include <caf/all.hpp>
 
 #include "oms/connectors/exchange_session.hpp"
-#include "oms/actors/order_desk.hpp"
+#include "oms/cores/order_desk.hpp"
 #include "oms/messages/codec.hpp"
 #include "oms/messages/commands.hpp"
 #include "oms/messages/events.hpp"

@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <string>
 
-#include "oms/actors/account_core.hpp"
+#include "oms/cores/account_core.hpp"
 
 namespace oms::actors {
 

@@ -1,6 +1,6 @@
 // AccountCore: dispatch, balances, spot order locks and spot fills (futures, transfers and the
 // AccountBook are in account_core_futures.cpp). Checks first, then commits.
-#include "oms/actors/account_core.hpp"
+#include "oms/cores/account_core.hpp"
 
 #include <algorithm>
 #include <string>

@@ -1,10 +1,10 @@
 // OrderDesk: decide (const) and apply. See order_desk.hpp for the contract.
-#include "oms/actors/order_desk.hpp"
+#include "oms/cores/order_desk.hpp"
 
 #include <algorithm>
 #include <utility>
 
-#include "oms/actors/order_events.hpp"
+#include "oms/cores/order_events.hpp"
 #include "oms/messages/codec.hpp"
 
 namespace oms::actors {

@@ -1,5 +1,5 @@
 // OrderCore: apply() checks everything first, then commits, so an error changes nothing.
-#include "oms/actors/order_core.hpp"
+#include "oms/cores/order_core.hpp"
 
 #include <algorithm>
 #include <array>

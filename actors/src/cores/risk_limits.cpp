@@ -1,5 +1,5 @@
 // RiskLimitTable: the operator-facing half of the risk core (atomics; see the header).
-#include "oms/actors/risk_limits.hpp"
+#include "oms/cores/risk_limits.hpp"
 
 namespace oms::actors {
 

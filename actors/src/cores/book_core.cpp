@@ -1,5 +1,5 @@
 // BookCore: sequence rules, snapshot/diff buffering, chunk assembly and the two sorted sides.
-#include "oms/actors/book_core.hpp"
+#include "oms/cores/book_core.hpp"
 
 #include <algorithm>
 #include <functional>

@@ -4,7 +4,7 @@
 // a passing order needs no division and no rounding; values are brought back to Decimal
 // (rounded away from zero) only to report a rejection. A result that would not fit a Decimal
 // rejects with kOverflow rather than wrap.
-#include "oms/actors/risk_core.hpp"
+#include "oms/cores/risk_core.hpp"
 
 #include <algorithm>
 #include <array>

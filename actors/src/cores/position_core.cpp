@@ -1,6 +1,6 @@
 // PositionCore, NetPosition arithmetic and the InstrumentTable (see position_core.hpp for
 // the exactness rules). Checks first, then commits, so an error changes nothing.
-#include "oms/actors/position_core.hpp"
+#include "oms/cores/position_core.hpp"
 
 #include <algorithm>
 #include <limits>

@@ -45,7 +45,7 @@
 #include <string_view>
 #include <vector>
 
-#include "oms/actors/position_core.hpp"
+#include "oms/cores/position_core.hpp"
 #include "oms/messages/decimal.hpp"
 #include "oms/messages/enums.hpp"
 #include "oms/messages/events.hpp"

@@ -1,4 +1,4 @@
-#include "oms/actors/valuation.hpp"
+#include "oms/cores/valuation.hpp"
 
 namespace oms::actors {
 

@@ -1,4 +1,4 @@
-#include "oms/actors/strategy_core.hpp"
+#include "oms/cores/strategy_core.hpp"
 
 #include <algorithm>
 

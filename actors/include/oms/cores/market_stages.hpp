@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "oms/actors/book_core.hpp"
+#include "oms/cores/book_core.hpp"
 #include "oms/messages/commands.hpp"
 #include "oms/messages/decimal.hpp"
 #include "oms/messages/events.hpp"

@@ -7,7 +7,7 @@
 #include <type_traits>
 #include <variant>
 
-#include "oms/actors/order_core.hpp"
+#include "oms/cores/order_core.hpp"
 #include "oms/messages/events.hpp"
 
 namespace oms::actors {

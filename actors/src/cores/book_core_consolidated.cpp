@@ -1,5 +1,5 @@
 // ConsolidatedBook: best fee-inclusive bid and ask across venues' books.
-#include "oms/actors/book_core.hpp"
+#include "oms/cores/book_core.hpp"
 
 namespace oms {
 

@@ -5,8 +5,8 @@
 #include <span>
 #include <vector>
 
-#include "oms/actors/account_core.hpp"
-#include "oms/actors/position_core.hpp"
+#include "oms/cores/account_core.hpp"
+#include "oms/cores/position_core.hpp"
 
 namespace oms::actors {
 

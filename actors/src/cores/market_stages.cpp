@@ -1,4 +1,4 @@
-#include "oms/actors/market_stages.hpp"
+#include "oms/cores/market_stages.hpp"
 
 #include "oms/messages/client_order_id.hpp"
 

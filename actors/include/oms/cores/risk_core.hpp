@@ -23,7 +23,7 @@
 #include <string_view>
 #include <vector>
 
-#include "oms/actors/risk_limits.hpp"
+#include "oms/cores/risk_limits.hpp"
 #include "oms/messages/decimal.hpp"
 #include "oms/messages/envelope.hpp"
 #include "oms/messages/events.hpp"

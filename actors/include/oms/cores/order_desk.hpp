@@ -32,11 +32,11 @@
 #include <variant>
 #include <vector>
 
-#include "oms/actors/account_core.hpp"
-#include "oms/actors/event_group.hpp"
-#include "oms/actors/order_core.hpp"
-#include "oms/actors/position_core.hpp"
-#include "oms/actors/risk_core.hpp"
+#include "oms/cores/account_core.hpp"
+#include "oms/cores/event_group.hpp"
+#include "oms/cores/order_core.hpp"
+#include "oms/cores/position_core.hpp"
+#include "oms/cores/risk_core.hpp"
 #include "oms/messages/commands.hpp"
 #include "oms/messages/events.hpp"
 #include "oms/messages/venue_report.hpp"

@@ -1,7 +1,7 @@
 // Off the hot path: a rejection as text for logs and operators, and as a journal event.
 #include <string>
 
-#include "oms/actors/risk_core.hpp"
+#include "oms/cores/risk_core.hpp"
 
 namespace oms::actors {
 namespace {
