@@ -220,7 +220,8 @@ void ScriptedVenue::query(AccountId account, InstrumentId instrument,
   const auto it = orders_.find(client_order_id.view());
   if (it == orders_.end()) {
     VenueReport r;
-    r.report_id = hash(seed_ ^ 0xABCDULL, client_order_id.str() + "#unknown") | 1U;
+    r.report_id = hash(seed_ ^ 0xABCDULL, client_order_id.str() + "#unknown#" +
+                                              std::to_string(++query_serial_)) | 1U;
     r.venue_time = 1'700'000'000'000'000'000;
     r.payload = OrderStatusReconciled{account, instrument, client_order_id, {}, OrderStatus::kRejected,
                                       {}, {}};
@@ -228,7 +229,9 @@ void ScriptedVenue::query(AccountId account, InstrumentId instrument,
     return;
   }
   for (const auto& r : it->second.reports) sink_(r);
-  // Then the status itself, as a venue's query answers it (same id while nothing changes).
+  // Then the status itself: each answer its own message (a query serial in its id, as our Binance
+  // connector does), so an answer equal to an earlier one still resolves an order that went
+  // unknown since; the serial starts at the clock, so a restarted process never reuses one.
   const auto& o = it->second;
   OrderStatusReconciled st{o.order.account, o.order.instrument, o.order.client_order_id, {},
                            OrderStatus::kAccepted, {}, {}};
@@ -253,7 +256,8 @@ void ScriptedVenue::query(AccountId account, InstrumentId instrument,
   if (st.status == OrderStatus::kRejected) st.venue_order_id = VenueOrderId{};
   VenueReport r;
   r.report_id = hash(seed_ ^ 0x57A7ULL, client_order_id.str() + "#status-" +
-                                            std::to_string(o.reports.size())) | 1U;
+                                            std::to_string(o.reports.size()) + "#" +
+                                            std::to_string(++query_serial_)) | 1U;
   r.venue_time = 1'700'000'000'000'000'000 + static_cast<TimeNs>(o.reports.size());
   r.payload = st;
   sink_(r);

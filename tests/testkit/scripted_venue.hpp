@@ -6,11 +6,13 @@
 // The venue outlives its client like a real one: with a state file it appends every order and
 // cancel it receives (write(2) only: the page cache survives a SIGKILL of the process) and
 // reloads them when constructed again, so a restarted daemon finds its orders there.
-// A query re-sends every report of the order and its status; an order the venue never
+// A query re-sends every report of the order and its status (each status answer a message of its
+// own, as the Binance connector reports them); an order the venue never
 // received is answered with status rejected and no venue order id (Binance -2013).
 #pragma once
 
 #include <cstdint>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -63,6 +65,8 @@ class ScriptedVenue final : public ExchangeSession {
   mutable std::mutex mutex_;
   ReportSink sink_;
   std::map<std::string, VenueOrder, std::less<>> orders_;
+  std::uint64_t query_serial_ = static_cast<std::uint64_t>(
+      std::chrono::system_clock::now().time_since_epoch().count());
 };
 
 }  // namespace oms::testkit
