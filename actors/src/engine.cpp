@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <thread>
@@ -78,13 +79,23 @@ bool Engine::Impl::push(Input&& in) {
 namespace {
 
 // Sends a question to the shard and waits for its answer.
+// A question (view, await, snapshot, restart) waits this long at most for room in a full ring
+// before it is refused as busy: a burst of reports fills a ring for microseconds, not longer.
+constexpr std::chrono::milliseconds kQuestionRoom{100};
+
 Result<std::shared_ptr<Reply>, std::string> ask(Engine::Impl& im, Input in,
                                                 std::chrono::milliseconds timeout) {
   if (!im.running.load(std::memory_order_acquire)) return Unexpected(std::string("engine stopped"));
   auto reply = std::make_shared<Reply>();
   in.reply = reply;
-  if (!im.push(std::move(in))) {
-    return Unexpected(std::string("engine busy: its input ring is full"));
+  const auto deadline = std::chrono::steady_clock::now() + std::min(timeout, kQuestionRoom);
+  IdleStrategy idle(WaitMode::kSpinThenPark);
+  while (!im.push(std::move(in))) {  // a refused push leaves `in` as it was
+    if (std::chrono::steady_clock::now() > deadline ||
+        !im.running.load(std::memory_order_acquire)) {
+      return Unexpected(std::string("engine busy: its input ring is full"));
+    }
+    idle.idle();
   }
   if (!reply->wait(timeout)) return Unexpected(std::string("no answer within the timeout"));
   if (!reply->error.empty()) return Unexpected(reply->error);
