@@ -79,6 +79,10 @@ TEST_CASE("e2e spot: cancel of a resting order; amend keeps our client id (cance
   ex.amend(AmendOrder{kAlice, kSpotBtc, cid("e2e-a1"), d("97.00"), d("0.4")});
   const auto amended = f.reports.wait_for_event<OrderAmended>("e2e-a1");
   REQUIRE(amended.has_value());
+  INFO("amended: account " << amended->account.index() << " instrument "
+                           << amended->instrument.index() << " id " << amended->client_order_id.str()
+                           << " price " << amended->price.to_string() << " qty "
+                           << amended->quantity.to_string());
   CHECK(*amended == OrderAmended{kAlice, kSpotBtc, cid("e2e-a1"), d("97"), d("0.4")});
   // The venue: the replacement is open under our id, at the new price and quantity.
   const auto open = f.truth(binance::spot_open_orders(nullptr));
