@@ -15,7 +15,6 @@ namespace oms::actors {
 
 namespace {
 
-using namespace std::chrono_literals;
 
 TimeNs wall_clock() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -102,12 +101,31 @@ Result<std::shared_ptr<Reply>, std::string> ask(Engine::Impl& im, Input in,
   return reply;
 }
 
+// Inputs that must not be lost (a venue report, a book delta, the reconciliation): wait for
+// room while the engine runs (backpressure on the producer). False: the engine stopped.
+bool push_waiting(Engine::Impl& im, Input&& in) {
+  IdleStrategy idle(WaitMode::kSpinThenPark);
+  while (!im.push(std::move(in))) {  // a refused push leaves `in` as it was
+    if (!im.running.load(std::memory_order_acquire)) return false;
+    idle.idle();
+  }
+  return true;
+}
+
+// A question about one account (view, snapshot, restart).
+Input question(Input::Kind kind, AccountId account) {
+  Input in;
+  in.kind = kind;
+  in.account = account;
+  return in;
+}
+
 }  // namespace
 
 void Engine::reconcile() {
   Input in;
   in.kind = Input::Kind::kReconcile;
-  while (!impl_->push(Input(in))) std::this_thread::sleep_for(1ms);
+  (void)push_waiting(*impl_, std::move(in));
 }
 
 Result<CommandAck, std::string> Engine::submit(const Command& command,
@@ -132,14 +150,9 @@ void Engine::report(AccountId account, const VenueReport& report) {
   in.account = account;
   in.body = report;
   // Never dropped: wait for room (backpressure on the connector's socket).
-  IdleStrategy idle(WaitMode::kSpinThenPark);
-  while (!impl_->push(Input(in))) {
-    if (!impl_->running.load(std::memory_order_acquire)) {
-      spdlog::error("engine stopped: report {} of account {} not taken", report.report_id,
-                    account.index());
-      return;
-    }
-    idle.idle();
+  if (!push_waiting(*impl_, std::move(in))) {
+    spdlog::error("engine stopped: report {} of account {} not taken", report.report_id,
+                  account.index());
   }
 }
 
@@ -148,11 +161,7 @@ void Engine::market_data(TimeNs venue_time, const EventPayload& event) {
   in.kind = Input::Kind::kMarketData;
   in.body = Event{Envelope{0, 0, venue_time, 0, 0, 0}, event};
   // A book must see every delta: wait for room rather than drop one.
-  IdleStrategy idle(WaitMode::kSpinThenPark);
-  while (!impl_->push(Input(in))) {
-    if (!impl_->running.load(std::memory_order_acquire)) return;
-    idle.idle();
-  }
+  (void)push_waiting(*impl_, std::move(in));
 }
 
 bool Engine::has_mark(InstrumentId instrument) const noexcept {
@@ -171,10 +180,7 @@ void Engine::mark(InstrumentId instrument, Decimal price) {
 
 Result<AccountViewPtr, std::string> Engine::view(AccountId account,
                                                  std::chrono::milliseconds timeout) {
-  Input in;
-  in.kind = Input::Kind::kView;
-  in.account = account;
-  auto r = ask(*impl_, std::move(in), timeout);
+  auto r = ask(*impl_, question(Input::Kind::kView, account), timeout);
   if (!r) return Unexpected(r.error());
   return (*r)->view;
 }
@@ -182,9 +188,7 @@ Result<AccountViewPtr, std::string> Engine::view(AccountId account,
 Result<OrderStatus, std::string> Engine::await_answer(AccountId account,
                                                       const std::string& client_order_id,
                                                       std::chrono::milliseconds timeout) {
-  Input in;
-  in.kind = Input::Kind::kAwait;
-  in.account = account;
+  Input in = question(Input::Kind::kAwait, account);
   if (!in.client_order_id.assign(client_order_id)) {
     return Unexpected(std::string("client order id too long: ") + client_order_id);
   }
@@ -195,20 +199,14 @@ Result<OrderStatus, std::string> Engine::await_answer(AccountId account,
 
 Result<std::uint64_t, std::string> Engine::snapshot(AccountId account,
                                                     std::chrono::milliseconds timeout) {
-  Input in;
-  in.kind = Input::Kind::kSnapshot;
-  in.account = account;
-  auto r = ask(*impl_, std::move(in), timeout);
+  auto r = ask(*impl_, question(Input::Kind::kSnapshot, account), timeout);
   if (!r) return Unexpected(r.error());
   return (*r)->sequence;
 }
 
 Result<Unit, std::string> Engine::restart_account(AccountId account,
                                                   std::chrono::milliseconds timeout) {
-  Input in;
-  in.kind = Input::Kind::kRestart;
-  in.account = account;
-  auto r = ask(*impl_, std::move(in), timeout);
+  auto r = ask(*impl_, question(Input::Kind::kRestart, account), timeout);
   if (!r) return Unexpected(r.error());
   return Unit{};
 }
