@@ -379,3 +379,21 @@ TEST_CASE("order desk: rebuilding from the journal of a live run gives the same 
   CHECK(rebuilt.desk.status("C2") == OrderStatus::kPendingCancel);
   CHECK(rebuilt.desk.status("C3") == OrderStatus::kUnknown);
 }
+
+TEST_CASE("order desk: after a restart a cancel that was committed is sent again before the status query") {
+  Fixture live;
+  live.fund("1000");
+  live.run(live.desk.on_command(submit(10, "C1"), &kPass, kT0));
+  live.run(live.desk.on_report(accepted(500, "C1"), kT0));
+  live.run(live.desk.on_command(cancel(11, "C1"), nullptr, kT0));  // then the crash
+
+  Fixture f;
+  for (const Event& e : live.journal) (void)f.desk.apply(e);
+  REQUIRE(f.desk.status("C1") == OrderStatus::kPendingCancel);
+  const DeskDecision r = f.desk.on_reconcile(kT0);
+  REQUIRE(r.groups.size() == 1);
+  CHECK(r.groups[0].events.empty());
+  REQUIRE(r.groups[0].requests.size() == 2);
+  CHECK(std::get<CancelOrder>(r.groups[0].requests[0]).client_order_id.view() == "C1");
+  CHECK(std::holds_alternative<OrderQuery>(r.groups[0].requests[1]));
+}

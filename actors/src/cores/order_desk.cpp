@@ -289,6 +289,11 @@ DeskDecision OrderDesk::on_reconcile(TimeNs /*now*/) const {
       g.events.emplace_back(OrderAckTimedOut{c.account(), c.instrument(), c.client_order_id()});
       g.resend_if_unknown = c.client_order_id();
     }
+    if (c.status() == OrderStatus::kPendingCancel) {
+      // The cancel was committed; whether it left before the crash is unknown. A cancel is
+      // idempotent at the venue (an ended order answers -2011): send it again.
+      g.requests.emplace_back(CancelOrder{c.account(), c.instrument(), c.client_order_id()});
+    }
     g.requests.emplace_back(query_of(c));
     g.arm_timer = c.client_order_id();  // the query may go unanswered too
     d.reconciling.insert(c.client_order_id().str());
