@@ -116,7 +116,7 @@ class NullSession final : public ExchangeSession {
  public:
   void start(ReportSink) override {}
   void stop() override {}
-  void place(const OrderSubmitted&) override {}
+  void place(const OrderSubmitted&, const SendOrigin&) override {}
   void cancel(const CancelOrder&) override {}
   void amend(const AmendOrder&) override {}
   void query(AccountId, InstrumentId, const ClientOrderIdText&) override {}

@@ -91,7 +91,7 @@ class TimingSession final : public ExchangeSession {
   explicit TimingSession(std::vector<std::int64_t>* handed) : handed_(handed) {}
   void start(ReportSink) override {}
   void stop() override {}
-  void place(const OrderSubmitted&) override {
+  void place(const OrderSubmitted&, const SendOrigin&) override {
     const auto n = count_.load(std::memory_order_relaxed);
     if (n < handed_->size()) (*handed_)[n] = steady_ns();
     // release: the timestamp is written before the producer sees the count.

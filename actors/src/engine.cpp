@@ -129,9 +129,11 @@ void Engine::reconcile() {
 }
 
 Result<CommandAck, std::string> Engine::submit(const Command& command,
-                                               std::chrono::milliseconds timeout) {
+                                               std::chrono::milliseconds timeout,
+                                               TimeNs received_ns) {
   Input in;
   in.kind = Input::Kind::kCommand;
+  in.received_ns = received_ns;
   in.body = command;
   if (!impl_->running.load(std::memory_order_acquire)) return Unexpected(std::string("engine stopped"));
   auto reply = std::make_shared<Reply>();
@@ -156,9 +158,10 @@ void Engine::report(AccountId account, const VenueReport& report) {
   }
 }
 
-void Engine::market_data(TimeNs venue_time, const EventPayload& event) {
+void Engine::market_data(TimeNs venue_time, const EventPayload& event, TimeNs received_ns) {
   Input in;
   in.kind = Input::Kind::kMarketData;
+  in.received_ns = received_ns;
   in.body = Event{Envelope{0, 0, venue_time, 0, 0, 0}, event};
   // A book must see every delta: wait for room rather than drop one.
   (void)push_waiting(*impl_, std::move(in));
@@ -258,6 +261,12 @@ void Engine::Impl::handle(Input& in) {
       in.reply->finish();
     }
   };
+  // Orders this input sends carry where it came from (timers and reconciliation: the engine).
+  switch (in.kind) {
+    case Input::Kind::kCommand: origin = {SendOriginKind::kApi, in.received_ns}; break;
+    case Input::Kind::kMarketData: origin = {SendOriginKind::kMarketData, in.received_ns}; break;
+    default: origin = {SendOriginKind::kEngine, in.received_ns}; break;
+  }
   try {
     switch (in.kind) {
       case Input::Kind::kCommand:
@@ -423,6 +432,7 @@ void Engine::Impl::value_accounts() {
 }
 
 void Engine::Impl::fire_timers(TimeNs now) {
+  origin = {SendOriginKind::kEngine, now};
   while (!timers.empty() && timers.top().due <= now) {
     const EngineTimer t = timers.top();
     timers.pop();

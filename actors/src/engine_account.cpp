@@ -24,12 +24,12 @@ CommandAck refused(std::uint16_t code, std::string message) {
   return CommandAck{false, false, code, std::move(message), {}};
 }
 
-void send(ExchangeSession& session, const VenueRequest& request) {
+void send(ExchangeSession& session, const VenueRequest& request, const SendOrigin& origin) {
   std::visit(
       [&](const auto& r) {
         using T = std::decay_t<decltype(r)>;
         if constexpr (std::is_same_v<T, OrderSubmitted>) {
-          session.place(r);
+          session.place(r, origin);
         } else if constexpr (std::is_same_v<T, CancelOrder>) {
           session.cancel(r);
         } else if constexpr (std::is_same_v<T, AmendOrder>) {
@@ -232,7 +232,7 @@ void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::share
     }
     // The venue's balances moved: the leverage cap sees the new equity at once.
     if (balances_moved) (void)risk->set_equity(a.cfg.id, pricing.equity(a.desk->account(), marks));
-    for (const VenueRequest& r : g.requests) send(*a.cfg.session, r);
+    for (const VenueRequest& r : g.requests) send(*a.cfg.session, r, origin);
     for (const RiskNote& n : fx.risk) note_risk(n);
     for (const OrderTimer& t : fx.timers) timers.push(EngineTimer{t.due, a.cfg.id, t});
   }

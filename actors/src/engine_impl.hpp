@@ -60,6 +60,7 @@ struct Input {
   ClientOrderIdText client_order_id;
   std::variant<Command, VenueReport, Event> body;  // Event: market data
   std::shared_ptr<Reply> reply;
+  TimeNs received_ns = 0;  // wall clock when it entered the process (order-to-wire tracing)
 };
 
 struct EngineTimer {
@@ -138,6 +139,7 @@ struct Engine::Impl {
   std::vector<Decimal> marks;    // by instrument: the last mark given to risk
   std::unique_ptr<std::atomic<bool>[]> marked;  // by instrument: has a mark (other threads read)
   BoardPublisher board;          // the state board: balances, positions, orders, tops
+  SendOrigin origin;             // the input being handled: stamped on the orders it sends
   std::uint64_t strategy_orders = 0;
   TimeNs next_valuation = 0;
   std::atomic<std::uint64_t> restarts{0};

@@ -169,9 +169,10 @@ Runtime::~Runtime() {
 }
 
 Result<CommandAck, std::string> Runtime::submit(const Command& command,
-                                                std::chrono::milliseconds timeout) {
+                                                std::chrono::milliseconds timeout,
+                                                TimeNs received_ns) {
   const StrategyId sid = strategy_of(command.payload);
-  if (!sid.valid()) return engine_->submit(command, timeout);
+  if (!sid.valid()) return engine_->submit(command, timeout, received_ns);
   caf::scoped_actor self{*system_};
   Result<CommandAck, std::string> out = Unexpected(std::string("no answer"));
   self->request(supervisor_, timeout, command, sid)
@@ -213,8 +214,8 @@ Result<Unit, std::string> Runtime::restart_account(AccountId account,
 
 void Runtime::mark(InstrumentId instrument, Decimal price) { engine_->mark(instrument, price); }
 
-void Runtime::market_data(TimeNs venue_time, const EventPayload& event) {
-  engine_->market_data(venue_time, event);
+void Runtime::market_data(TimeNs venue_time, const EventPayload& event, TimeNs received_ns) {
+  engine_->market_data(venue_time, event, received_ns);
 }
 
 bool Runtime::has_mark(InstrumentId instrument) const noexcept { return engine_->has_mark(instrument); }

@@ -61,6 +61,17 @@ TEST_CASE("paper stack: omsctl trades on venue-sim, omsd and the venue agree, he
   // The API's own latency histogram and call counts (two submits and a cancel so far).
   CHECK(metrics.find("oms_api_calls_total{rpc=\"SubmitOrder\",code=\"0\"} 2") != std::string::npos);
   CHECK(metrics.find("oms_api_call_seconds_count{rpc=\"SubmitOrder\"} 2") != std::string::npos);
+  // Both orders were traced from the gRPC request to the socket write (signed on the engine's
+  // shard, written by the session's I/O thread): a count and quantiles in nanoseconds.
+  CHECK(metrics.find("oms_order_to_wire_count{origin=\"api\"} 2") != std::string::npos);
+  {
+    const std::string key = "oms_order_to_wire_ns{origin=\"api\",quantile=\"0.5\"} ";
+    const auto at = metrics.find(key);
+    REQUIRE(at != std::string::npos);
+    const double p50 = std::stod(metrics.substr(at + key.size()));
+    CHECK(p50 > 0);
+    CHECK(p50 < 1e9);
+  }
 
   // A clean stop, a second start: the orders come back from the stored events.
   CHECK(s.stop_omsd() == 0);

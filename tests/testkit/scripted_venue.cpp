@@ -189,7 +189,7 @@ void ScriptedVenue::do_cancel(const std::string& id, bool replaying) {
        replaying);
 }
 
-void ScriptedVenue::place(const OrderSubmitted& order) {
+void ScriptedVenue::place(const OrderSubmitted& order, const SendOrigin&) {
   const std::lock_guard lock(mutex_);
   if (orders_.count(order.client_order_id.view()) != 0) return;
   record("P " + order.client_order_id.str() + " " + std::to_string(order.account.index()) + " " +

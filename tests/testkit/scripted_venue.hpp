@@ -32,7 +32,7 @@ class ScriptedVenue final : public ExchangeSession {
 
   void start(ReportSink sink) override;
   void stop() override;
-  void place(const OrderSubmitted& order) override;
+  void place(const OrderSubmitted& order, const SendOrigin& origin) override;
   void cancel(const CancelOrder& cancel) override;
   void amend(const AmendOrder& amend) override;
   void query(AccountId account, InstrumentId instrument,

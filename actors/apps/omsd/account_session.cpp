@@ -111,10 +111,11 @@ Exchange* AccountSession::route(InstrumentId instrument, const char* what) const
   return e;
 }
 
-void AccountSession::place(const OrderSubmitted& o) {
+void AccountSession::place(const OrderSubmitted& o, const SendOrigin& origin) {
   if (Exchange* e = route(o.instrument, "order")) {
     e->place(SubmitOrder{o.account, o.strategy, o.instrument, o.client_order_id, o.side,
-                         o.order_type, o.tif, o.price, o.stop_price, o.quantity, o.reduce_only});
+                         o.order_type, o.tif, o.price, o.stop_price, o.quantity, o.reduce_only},
+             origin);
   }
 }
 

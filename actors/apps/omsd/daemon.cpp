@@ -207,6 +207,7 @@ void Daemon::start_venues() {
     for (const auto& i : instruments_) {
       if (i.market == m) c.instruments.push_back(i);
     }
+    c.latency = send_latency_;
     c.on_alert = [m](std::string_view text) {
       spdlog::critical("binance {}: {}", to_string(m), text);
     };
@@ -255,13 +256,13 @@ void Daemon::start_market_data() {
     streams.trades = false;
     auto& stats = md_[m == Market::kSpot ? 0 : 1];
     auto r = v->account(0).subscribe_market_data(
-        ids, streams, [this, &stats](TimeNs venue_time, const EventPayload& e) {
+        ids, streams, [this, &stats](TimeNs venue_time, const EventPayload& e, TimeNs received) {
           stats.last_ns.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                   std::chrono::system_clock::now().time_since_epoch())
                                   .count(),
                               std::memory_order_relaxed);
           stats.messages.fetch_add(1, std::memory_order_relaxed);
-          if (runtime_) runtime_->market_data(venue_time, e);
+          if (runtime_) runtime_->market_data(venue_time, e, received);
         });
     if (!r) {
       spdlog::error("binance {}: market data not subscribed: {}", to_string(m), r.error().message);

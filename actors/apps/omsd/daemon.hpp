@@ -73,6 +73,9 @@ class Daemon {
     return m == Market::kSpot ? md_[0] : md_[1];
   }
   [[nodiscard]] std::vector<InstrumentId> market_data_instruments() const { return md_instruments_; }
+  // New orders' origin-to-socket latency (API requests, market data), recorded by the
+  // connectors at the socket write: metrics.
+  [[nodiscard]] const SendLatency& send_latency() const noexcept { return *send_latency_; }
   // The engine's view of accounts()[index] (null when it does not answer): health, metrics.
   [[nodiscard]] actors::AccountViewPtr view(std::size_t index) const;
 
@@ -100,6 +103,7 @@ class Daemon {
   std::unique_ptr<actors::Runtime> runtime_;
   std::vector<InstrumentId> md_instruments_;
   MarketDataStats md_[2];
+  std::shared_ptr<SendLatency> send_latency_ = std::make_shared<SendLatency>();
   bool started_ = false;
 };
 

@@ -89,10 +89,10 @@ grpc::Status OmsService::checked(grpc::ServerContext* ctx, std::string_view rpc,
 }
 
 std::optional<ApiError> OmsService::run(EventId id, const CommandPayload& payload,
-                                        api::v1::CommandReply* reply) {
+                                        api::v1::CommandReply* reply, TimeNs received_ns) {
   const TimeNs now = wall_clock_();
   const Command command{Envelope{id, 0, now, now, 0, id}, payload};
-  auto ack = runtime_.submit(command, timeout_);
+  auto ack = runtime_.submit(command, timeout_, received_ns);
   if (!ack) return ApiError{ApiStatus::kUnavailable, "runtime: " + ack.error()};
   reply->set_accepted(ack->accepted);
   reply->set_duplicate(ack->duplicate);
@@ -112,12 +112,16 @@ Result<AccountViewPtr, ApiError> OmsService::view(AccountId account) {
 grpc::Status OmsService::SubmitOrder(grpc::ServerContext* ctx,
                                      const api::v1::SubmitOrderRequest* req,
                                      api::v1::CommandReply* reply) {
+  // The real clock (wall_clock_ may be a test's): the order-to-wire latency starts here.
+  const TimeNs received = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
   return guarded(ctx, "SubmitOrder", [&](const ApiClient& c) -> std::optional<ApiError> {
     const auto id = core_.next_command_id(wall_clock_());
     auto o = core_.submit(c, *req, id);
     if (!o) return o.error();
     reply->set_client_order_id(o->client_order_id.str());
-    if (auto error = run(id, *o, reply)) return error;
+    if (auto error = run(id, *o, reply, received)) return error;
     if (req->wait_ack_ms() > 0 && reply->accepted() && !reply->duplicate()) {
       const auto wait = std::min<std::uint32_t>(req->wait_ack_ms(), 60'000);
       auto status = runtime_.await_answer(o->account, o->client_order_id.str(),

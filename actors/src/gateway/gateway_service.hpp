@@ -57,7 +57,7 @@ class OmsService final : public api::v1::Oms::Service {
   grpc::Status checked(grpc::ServerContext* ctx, std::string_view rpc, const Handler& handler);
   // Sends a command and copies the ack into the reply.
   std::optional<ApiError> run(EventId id, const CommandPayload& payload,
-                              api::v1::CommandReply* reply);
+                              api::v1::CommandReply* reply, TimeNs received_ns = 0);
   Result<AccountViewPtr, ApiError> view(AccountId account);
 
   GatewayCore& core_;

@@ -11,7 +11,7 @@ namespace oms::binance {
 
 BinanceAccount::BinanceAccount(BinanceVenue::Shared& shared, std::size_t index,
                                BinanceAccountConfig cfg)
-    : shared_(shared), index_(index), account_(cfg.account) {
+    : shared_(shared), index_(index), account_(cfg.account), encoder_(shared.cfg.market) {
   auth_.api_key = std::move(cfg.credentials.api_key);
   const std::string who = "binance account " + std::to_string(account_.value);
   if (!cfg.credentials.private_key.empty()) {
@@ -91,8 +91,37 @@ void BinanceAccount::worker_loop() {
   }
 }
 
-void BinanceAccount::place(const SubmitOrder& order) {
-  enqueue([this, order] { do_place(order); });
+void BinanceAccount::place(const SubmitOrder& order, const SendOrigin& origin) {
+  // Built and signed here, on the caller's thread (the engine's shard); the worker admits the
+  // bytes against the rate limits and writes them. What cannot be encoded is refused on the
+  // worker (a report from the caller's own thread could wait on the caller's own ring).
+  const Instrument* in = shared_.instrument(order.instrument);
+  if (in == nullptr || !encodes_on_caller(order)) {
+    enqueue([this, order] { do_place(order); });
+    return;
+  }
+  auto encoded = std::make_shared<EncodedOrder>();
+  Result<Unit, RequestError> r = Unit{};
+  {
+    std::lock_guard lk(auth_.mutex);
+    r = encoder_.encode(*in, order, shared_.credentials(&auth_), shared_.timestamp_ms(), *encoded);
+  }
+  if (!r) {
+    enqueue([this, order, message = r.error().message] {
+      reject(order.instrument, order.client_order_id,
+             static_cast<std::uint16_t>(ExchangeErrorCode::kBadRequest), 0, message);
+    });
+    return;
+  }
+  enqueue([this, order, encoded, origin] { do_send(order, *encoded, origin); });
+}
+
+void BinanceAccount::do_send(const SubmitOrder& o, EncodedOrder& encoded,
+                             const SendOrigin& origin) {
+  remember(o);
+  handle_order_response(
+      check(shared_.send_signed(index_, encoded, auth_, origin, "new order"), "new order"),
+      o.instrument, o.client_order_id, "new order");
 }
 void BinanceAccount::cancel(const CancelOrder& c) {
   enqueue([this, c] { do_cancel(c); });

@@ -21,6 +21,7 @@
 #include "oms/connectors/binance/requests.hpp"
 #include "oms/connectors/binance/rest_response.hpp"
 #include "oms/connectors/binance/user_data.hpp"
+#include "oms/connectors/binance/wire_encoder.hpp"
 #include "oms/connectors/net/wss_client.hpp"
 #include "oms/connectors/signing.hpp"
 
@@ -53,7 +54,7 @@ class MarketDataFeed {
     bool again = false;         // a gap while pending: fetch once more after it
   };
   void on_message(std::string_view msg);
-  void on_depth(const DepthUpdate& d, TimeNs t);
+  void on_depth(const DepthUpdate& d, TimeNs t, TimeNs received);
   void request_snapshot(Book& b);  // mutex_ held
   void snapshot_loop();
   Book* book_of(std::string_view symbol);
@@ -120,6 +121,25 @@ struct BinanceVenue::Shared {
   [[nodiscard]] ExchangeResult<net::HttpResponse> send(std::size_t account_index,
                                                        const RestRequest& req, AccountAuth* auth,
                                                        std::string_view what);
+  // The same for a request signed already (WireEncoder, on the engine's shard): admitted, signed
+  // again only when it waited for budget, sent; origin's latency recorded at the socket write.
+  [[nodiscard]] ExchangeResult<net::HttpResponse> send_signed(std::size_t account_index,
+                                                              EncodedOrder& order,
+                                                              AccountAuth& auth,
+                                                              const SendOrigin& origin,
+                                                              std::string_view what);
+  // The venue's clock now (ms): every signed timestamp.
+  [[nodiscard]] std::int64_t timestamp_ms() const noexcept;
+  // Credentials of auth; auth.mutex must be held while they are used.
+  [[nodiscard]] Credentials credentials(AccountAuth* auth) const;
+
+ private:
+  // Waits for budget; true when it had to wait (a signed request is then signed again).
+  [[nodiscard]] ExchangeResult<bool> admit(std::size_t account_index, const RestRequest& req,
+                                           std::string_view what);
+  [[nodiscard]] ExchangeResult<net::HttpResponse> transmit(std::size_t account_index,
+                                                           net::HttpRequest& http,
+                                                           std::string_view what);
 };
 
 // A 2xx response, or the ExchangeError its status and body say (venue code from the body;
@@ -163,7 +183,8 @@ class BinanceAccount : public Exchange {
   [[nodiscard]] ExchangeResult<Unit> start(ReportSink sink) override;
   void stop() override;
 
-  void place(const SubmitOrder& order) override;
+  using Exchange::place;
+  void place(const SubmitOrder& order, const SendOrigin& origin) override;
   void cancel(const CancelOrder& cancel) override;
   void amend(const AmendOrder& amend) override;
   void place_batch(const SubmitBatch& batch) override;
@@ -186,7 +207,11 @@ class BinanceAccount : public Exchange {
 
  protected:
   // ---- market hooks ----
-  [[nodiscard]] virtual Req new_order_req(const Instrument& in, const SubmitOrder& o) = 0;
+  [[nodiscard]] Req new_order_req(const Instrument& in, const SubmitOrder& o) const {
+    return encoder_.request(in, o);
+  }
+  // False for an order the worker must build itself (USD-M conditional orders: algo service).
+  [[nodiscard]] virtual bool encodes_on_caller(const SubmitOrder&) const { return true; }
   [[nodiscard]] virtual Req cancel_req(const Instrument& in, const ClientOrderIdText& cid) = 0;
   [[nodiscard]] virtual Req query_req(const Instrument& in, const ClientOrderIdText& cid) = 0;
   [[nodiscard]] virtual Req open_orders_req(const Instrument* in) = 0;
@@ -232,11 +257,14 @@ class BinanceAccount : public Exchange {
   [[nodiscard]] std::optional<SubmitOrder> order_template(const Instrument& in,
                                                           const ClientOrderIdText& cid);
   void remember(const SubmitOrder& o);
+  // A new order encoded by place(): admitted, written, answered (worker thread).
+  void do_send(const SubmitOrder& o, EncodedOrder& encoded, const SendOrigin& origin);
 
   BinanceVenue::Shared& shared_;
   std::size_t index_;
   AccountId account_;
   AccountAuth auth_;
+  WireEncoder encoder_;
   // Each query answer is its own venue message: its report id includes this serial, seeded from
   // the clock so a restarted process never reuses one (a reused id would be dropped as a dup).
   std::atomic<std::uint64_t> query_serial_{static_cast<std::uint64_t>(wall_now_ns())};
@@ -287,7 +315,6 @@ class BinanceSpot final : public BinanceAccount {
                                                                   MarginType) override;
 
  protected:
-  Req new_order_req(const Instrument& in, const SubmitOrder& o) override;
   Req cancel_req(const Instrument& in, const ClientOrderIdText& cid) override;
   Req query_req(const Instrument& in, const ClientOrderIdText& cid) override;
   Req open_orders_req(const Instrument* in) override;
@@ -319,7 +346,6 @@ class BinanceUsdm final : public BinanceAccount {
                                                                   MarginType type) override;
 
  protected:
-  Req new_order_req(const Instrument& in, const SubmitOrder& o) override;
   Req cancel_req(const Instrument& in, const ClientOrderIdText& cid) override;
   Req query_req(const Instrument& in, const ClientOrderIdText& cid) override;
   Req open_orders_req(const Instrument* in) override;
@@ -330,6 +356,7 @@ class BinanceUsdm final : public BinanceAccount {
   void do_place_batch(const SubmitBatch& b) override;
   void do_cancel_batch(const std::vector<CancelOrder>& c) override;
   // Conditional orders: the Algo Service endpoints (exchange_usdm.cpp, its second half).
+  [[nodiscard]] bool encodes_on_caller(const SubmitOrder& o) const override;
   void do_place(const SubmitOrder& o) override;
   void do_cancel(const CancelOrder& c) override;
   void do_query(InstrumentId instrument, const ClientOrderIdText& cid) override;

@@ -82,6 +82,7 @@ MarketDataFeed::Book* MarketDataFeed::book_of(std::string_view symbol) {
 }
 
 void MarketDataFeed::on_message(std::string_view msg) {
+  const TimeNs received = wall_now_ns();  // the message's bytes are off the socket
   auto kind = parse_market_data(parser_, msg, msg_);
   if (!kind) {
     spdlog::warn("binance market data: {}", kind.error().message);
@@ -90,7 +91,7 @@ void MarketDataFeed::on_message(std::string_view msg) {
   switch (*kind) {
     case MarketMessageKind::kDepthUpdate: {
       const auto& d = msg_.depth;
-      on_depth(d, ms_to_ns(d.transaction_time != 0 ? d.transaction_time : d.event_time));
+      on_depth(d, ms_to_ns(d.transaction_time != 0 ? d.transaction_time : d.event_time), received);
       return;
     }
     case MarketMessageKind::kBookTicker: {
@@ -99,7 +100,7 @@ void MarketDataFeed::on_message(std::string_view msg) {
       if (!id) return;
       const std::uint64_t ms = t.transaction_time != 0 ? t.transaction_time : t.event_time;
       std::lock_guard lk(mutex_);
-      sink_(ms != 0 ? ms_to_ns(ms) : wall_now_ns(), to_best_bid_offer(t, *id));
+      sink_(ms != 0 ? ms_to_ns(ms) : received, to_best_bid_offer(t, *id), received);
       return;
     }
     case MarketMessageKind::kTrade:
@@ -108,7 +109,8 @@ void MarketDataFeed::on_message(std::string_view msg) {
       auto id = shared_.lookup(t.symbol.view());
       if (!id) return;
       std::lock_guard lk(mutex_);
-      sink_(ms_to_ns(t.trade_time != 0 ? t.trade_time : t.event_time), to_trade_printed(t, *id));
+      sink_(ms_to_ns(t.trade_time != 0 ? t.trade_time : t.event_time), to_trade_printed(t, *id),
+            received);
       return;
     }
     default:
@@ -116,7 +118,7 @@ void MarketDataFeed::on_message(std::string_view msg) {
   }
 }
 
-void MarketDataFeed::on_depth(const DepthUpdate& d, TimeNs t) {
+void MarketDataFeed::on_depth(const DepthUpdate& d, TimeNs t, TimeNs received) {
   std::lock_guard lk(mutex_);
   Book* b = book_of(d.symbol.view());
   if (b == nullptr) return;
@@ -136,7 +138,7 @@ void MarketDataFeed::on_depth(const DepthUpdate& d, TimeNs t) {
   b->last_u = d.last_update_id;
   if (b->first_u == 0) b->first_u = d.first_update_id;
   to_book_deltas(d, b->instrument, deltas_);
-  for (const auto& delta : deltas_) sink_(t, delta);
+  for (const auto& delta : deltas_) sink_(t, delta, received);
   if (!b->synced && !b->pending) request_snapshot(*b);
 }
 
@@ -196,7 +198,8 @@ void MarketDataFeed::snapshot_loop() {
     const TimeNs t = scratch.snapshot.transaction_time != 0
                          ? ms_to_ns(scratch.snapshot.transaction_time)
                          : wall_now_ns();
-    for (const auto& c : chunks) sink_(t, c);
+    const TimeNs received = wall_now_ns();
+    for (const auto& c : chunks) sink_(t, c, received);
     b.synced = true;
   }
 }

@@ -29,11 +29,6 @@ std::string amend_cancel_id(const ClientOrderIdText& cid) {
 }
 }  // namespace
 
-Req BinanceSpot::new_order_req(const Instrument& in, const SubmitOrder& o) {
-  OrderExtras x;
-  x.response_type = ResponseType::kFull;  // fills at placement come back with the ack
-  return spot_new_order(in, o, x);
-}
 Req BinanceSpot::cancel_req(const Instrument& in, const ClientOrderIdText& cid) {
   return spot_cancel_order(in, OrderRef{0, cid.view()});
 }

@@ -9,11 +9,6 @@
 
 namespace oms::binance {
 
-Req BinanceUsdm::new_order_req(const Instrument& in, const SubmitOrder& o) {
-  OrderExtras x;
-  x.response_type = ResponseType::kResult;  // status and executed quantity with the ack
-  return usdm_new_order(in, o, x);
-}
 Req BinanceUsdm::cancel_req(const Instrument& in, const ClientOrderIdText& cid) {
   return usdm_cancel_order(in, OrderRef{0, cid.view()});
 }
@@ -295,6 +290,10 @@ void BinanceUsdm::handle_algo_body(std::string_view body, InstrumentId instrumen
   std::uint64_t key = 0;
   algo_events(*a, account_, instrument, events, key);
   emit(events, key, 0, a->time != 0 ? ms_to_ns(a->time) : wall_now_ns());
+}
+
+bool BinanceUsdm::encodes_on_caller(const SubmitOrder& o) const {
+  return !has_stop_price(o.order_type);
 }
 
 void BinanceUsdm::do_place(const SubmitOrder& o) {

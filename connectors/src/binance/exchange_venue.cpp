@@ -68,22 +68,36 @@ void BinanceVenue::Shared::notify() {
   wake.notify_all();
 }
 
-ExchangeResult<net::HttpResponse> BinanceVenue::Shared::send(std::size_t account_index,
-                                                             const RestRequest& req,
-                                                             AccountAuth* auth,
-                                                             std::string_view what) {
-  // 1. Budget first: nothing leaves that would exceed it (the way to never see a 418).
+std::int64_t BinanceVenue::Shared::timestamp_ms() const noexcept {
+  return wall_now_ns() / 1'000'000 + offset_ms.load(std::memory_order_relaxed);
+}
+
+Credentials BinanceVenue::Shared::credentials(AccountAuth* auth) const {
+  Credentials creds;
+  creds.recv_window_ms = cfg.recv_window_ms;
+  if (auth != nullptr) {
+    creds.api_key = auth->api_key.view();
+    creds.signer = auth->signer ? &*auth->signer : nullptr;
+  }
+  return creds;
+}
+
+ExchangeResult<bool> BinanceVenue::Shared::admit(std::size_t account_index, const RestRequest& req,
+                                                 std::string_view what) {
+  // Budget first: nothing leaves that would exceed it (the way to never see a 418).
+  bool waited = false;
   for (;;) {
     Admission a;
     {
       std::lock_guard lk(limiter_mutex);
       a = limiter.admit(account_index, {req.weight, req.order_count}, wall_now_ns());
     }
-    if (a.kind == AdmitKind::kAdmitted) break;
+    if (a.kind == AdmitKind::kAdmitted) return waited;
     if (a.kind == AdmitKind::kRefused)
       return Unexpected{exchange_error(ExchangeErrorCode::kRateLimited,
                                        std::string(what) + ": not sent, " + a.describe())};
     // kWaitUntil: the limiter bounds the wait by max_wait_ms.
+    waited = true;
     const auto until = std::chrono::system_clock::time_point(
         std::chrono::duration_cast<std::chrono::system_clock::duration>(
             std::chrono::nanoseconds(a.until_ns)));
@@ -92,25 +106,54 @@ ExchangeResult<net::HttpResponse> BinanceVenue::Shared::send(std::size_t account
       return Unexpected{exchange_error(ExchangeErrorCode::kRateLimited,
                                        std::string(what) + ": not sent, stopping")};
   }
-  // 2. Render with the venue's clock.
-  const std::int64_t ts = wall_now_ns() / 1'000'000 + offset_ms.load(std::memory_order_relaxed);
+}
+
+ExchangeResult<net::HttpResponse> BinanceVenue::Shared::send(std::size_t account_index,
+                                                             const RestRequest& req,
+                                                             AccountAuth* auth,
+                                                             std::string_view what) {
+  if (auto a = admit(account_index, req, what); !a) return Unexpected{std::move(a).error()};
+  // Render with the venue's clock.
   net::HttpRequest http;
   {
     std::unique_lock<std::mutex> lk;
-    Credentials creds;
-    creds.recv_window_ms = cfg.recv_window_ms;
-    if (auth != nullptr) {
-      lk = std::unique_lock(auth->mutex);
-      creds.api_key = auth->api_key.view();
-      creds.signer = auth->signer ? &*auth->signer : nullptr;
-    }
-    auto r = render_into(req, creds, ts, http);
+    if (auth != nullptr) lk = std::unique_lock(auth->mutex);
+    auto r = render_into(req, credentials(auth), timestamp_ms(), http);
     if (!r)
       return Unexpected{exchange_error(ExchangeErrorCode::kBadRequest,
                                        std::string(what) + ": " + r.error().message)};
   }
+  return transmit(account_index, http, what);
+}
+
+ExchangeResult<net::HttpResponse> BinanceVenue::Shared::send_signed(std::size_t account_index,
+                                                                    EncodedOrder& order,
+                                                                    AccountAuth& auth,
+                                                                    const SendOrigin& origin,
+                                                                    std::string_view what) {
+  auto waited = admit(account_index, order.request, what);
+  if (!waited) return Unexpected{std::move(waited).error()};
+  if (*waited) {
+    // Signed before the wait: a fresh timestamp keeps it inside recvWindow.
+    std::lock_guard lk(auth.mutex);
+    auto r = WireEncoder::resign(credentials(&auth), timestamp_ms(), order);
+    if (!r)
+      return Unexpected{exchange_error(ExchangeErrorCode::kBadRequest,
+                                       std::string(what) + ": " + r.error().message)};
+  }
+  std::int64_t handed = 0;
+  order.http.handed_to_socket_ns = cfg.latency ? &handed : nullptr;
+  auto res = transmit(account_index, order.http, what);
+  order.http.handed_to_socket_ns = nullptr;
+  if (handed != 0) cfg.latency->record(origin, handed);
+  return res;
+}
+
+ExchangeResult<net::HttpResponse> BinanceVenue::Shared::transmit(std::size_t account_index,
+                                                                 net::HttpRequest& http,
+                                                                 std::string_view what) {
   http.timeout = cfg.request_timeout;
-  // 3. Send on a pooled keep-alive connection.
+  // Send on a pooled keep-alive connection.
   auto lease = pool.lease(cfg.request_timeout);
   if (!lease)
     return Unexpected{exchange_error(ExchangeErrorCode::kTransport,
@@ -125,7 +168,7 @@ ExchangeResult<net::HttpResponse> BinanceVenue::Shared::send(std::size_t account
         std::string(what) + (maybe ? ": may have reached the venue, " : ": not sent, ") +
             res.error().message)};
   }
-  // 4. The venue's own numbers replace our estimate; 429 / 418 block the IP.
+  // The venue's own numbers replace our estimate; 429 / 418 block the IP.
   ResponseOutcome o;
   {
     std::lock_guard lk(limiter_mutex);

@@ -1,43 +1,31 @@
 #include "oms/connectors/binance/wire_encoder.hpp"
 
-#include <algorithm>
-
 namespace oms::binance {
 
-WireEncoder::WireEncoder(std::vector<Instrument> instruments, Credentials creds,
-                         OrderExtras extras)
-    : instruments_(std::move(instruments)), creds_(creds), extras_(extras) {
-  http_.target.reserve(64);
-  http_.body.reserve(512);
+WireEncoder::WireEncoder(Market market) : market_(market) {
+  // Spot FULL: the fills of an order that executes at placement come back with its ack.
+  // USD-M RESULT: status and executed quantity with the ack (fills come by the stream).
+  extras_.response_type = market == Market::kSpot ? ResponseType::kFull : ResponseType::kResult;
 }
 
-std::size_t WireEncoder::encode(const OrderSubmitted& o, TimeNs now, std::span<char> out) {
-  if (o.instrument.index() >= instruments_.size()) return 0;
-  const Instrument& in = instruments_[o.instrument.index()];
-  submit_.account = o.account;
-  submit_.strategy = o.strategy;
-  submit_.instrument = o.instrument;
-  submit_.client_order_id = o.client_order_id;
-  submit_.side = o.side;
-  submit_.order_type = o.order_type;
-  submit_.tif = o.tif;
-  submit_.price = o.price;
-  submit_.stop_price = o.stop_price;
-  submit_.quantity = o.quantity;
-  submit_.reduce_only = o.reduce_only;
-  auto req = in.market == Market::kSpot ? spot_new_order(in, submit_, extras_)
-                                        : usdm_new_order(in, submit_, extras_);
-  if (!req) return 0;
-  constexpr TimeNs kNsPerMs = 1'000'000;
-  if (!render_into(*req, creds_, now / kNsPerMs, http_).ok()) return 0;
-  const std::size_t n = http_.method.size() + 1 + http_.target.size() + 1 + http_.body.size();
-  if (n > out.size()) return 0;
-  auto it = std::copy(http_.method.begin(), http_.method.end(), out.begin());
-  *it++ = ' ';
-  it = std::copy(http_.target.begin(), http_.target.end(), it);
-  *it++ = '\n';
-  std::copy(http_.body.begin(), http_.body.end(), it);
-  return n;
+Req WireEncoder::request(const Instrument& in, const SubmitOrder& o) const {
+  return market_ == Market::kSpot ? spot_new_order(in, o, extras_) : usdm_new_order(in, o, extras_);
+}
+
+Result<Unit, RequestError> WireEncoder::encode(const Instrument& in, const SubmitOrder& o,
+                                               const Credentials& creds,
+                                               std::int64_t timestamp_ms,
+                                               EncodedOrder& out) const {
+  auto req = request(in, o);
+  if (!req) return Unexpected{std::move(req).error()};
+  out.request = std::move(req).value();
+  return resign(creds, timestamp_ms, out);
+}
+
+Result<Unit, RequestError> WireEncoder::resign(const Credentials& creds,
+                                               std::int64_t timestamp_ms, EncodedOrder& out) {
+  out.timestamp_ms = timestamp_ms;
+  return render_into(out.request, creds, timestamp_ms, out.http);
 }
 
 }  // namespace oms::binance

@@ -182,6 +182,11 @@ struct HttpsClient::Impl {
     out.prepare_payload();
 
     // From here on the server may see the request: no retry, only kClosed / kTimeout.
+    if (req.handed_to_socket_ns != nullptr) {
+      *req.handed_to_socket_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count();
+    }
     bool done = false;
     error_code ec;
     http::async_write(*stream, out, [&](const error_code& e, std::size_t) {

@@ -37,7 +37,7 @@ struct Collected {
   BookCore book{BookCoreConfig{kBtc, BookSequencing::kBinanceSpot}};
   std::vector<BookApplyStatus> statuses;
   MarketDataSink sink() {
-    return [this](TimeNs, const EventPayload& e) {
+    return [this](TimeNs, const EventPayload& e, TimeNs) {
       std::lock_guard lk(m);
       events.push_back(e);
       if (const auto* s = std::get_if<BookSnapshot>(&e)) statuses.push_back(book.apply(*s).status);

@@ -184,6 +184,69 @@ TEST_CASE(
   CHECK(rep[2].payload == rep[0].payload);
 }
 
+TEST_CASE(
+    "spot place: built and signed on the caller's thread, written by the worker; the origin's "
+    "latency is recorded when the bytes reach the socket") {
+  auto latency = std::make_shared<SendLatency>();
+  Fixture f(1, [&](BinanceConfig& c) { c.latency = latency; });
+  std::atomic<int> seen{0};
+  f.venue.script([&](const Recorded&) {
+    // The first answer is slow: the second order waits behind it in the account's worker.
+    if (seen.fetch_add(1) == 0) std::this_thread::sleep_for(300ms);
+    return json(200, kFullFilled);
+  });
+  const auto wall_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const auto wall_ns = [] {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  f.client->account(0).place(limit_buy("C1000300000000000000000e1"),
+                             SendOrigin{SendOriginKind::kApi, wall_ns() - 2'000'000});
+  REQUIRE(wait_until([&] { return seen.load() == 1; }));
+  const auto second_placed_ms = wall_ms();
+  f.client->account(0).place(limit_buy("C1000300000000000000000e2"),
+                             SendOrigin{SendOriginKind::kMarketData, wall_ns()});
+  REQUIRE(f.reports.wait(6));
+  const auto reqs = f.venue.requests("/api/v3/order");
+  REQUIRE(reqs.size() == 2);
+  CHECK(reqs[1].signature_ok);
+  CHECK(reqs[1].param("newClientOrderId") == "C1000300000000000000000e2");
+  // Signed when place() was called (the venue runs 5 s ahead), not when the worker got to it
+  // after the slow first answer; the worker did not sign it again (no rate-limit wait).
+  const long long ts = std::stoll(reqs[1].param("timestamp")) - f.client->time_offset_ms();
+  CHECK(ts >= second_placed_ms - 5);
+  CHECK(ts <= second_placed_ms + 100);
+  // One sample per origin: the API order's 2 ms head start is in its figure; the second
+  // waited ~300 ms for the worker.
+  CHECK(latency->count(SendOriginKind::kApi) == 1);
+  CHECK(latency->count(SendOriginKind::kMarketData) == 1);
+  CHECK(latency->count(SendOriginKind::kEngine) == 0);
+  const auto api = latency->quantiles(SendOriginKind::kApi);
+  CHECK(api.p50 >= 2'000'000);
+  CHECK(api.p50 < 1'000'000'000);
+  const auto md = latency->quantiles(SendOriginKind::kMarketData);
+  CHECK(md.p50 >= 200'000'000);
+  CHECK(md.p50 < 5'000'000'000);
+}
+
+TEST_CASE("spot place: an order the builders refuse is rejected naming the field, nothing sent") {
+  Fixture f;
+  auto o = limit_buy("C1000300000000000000000e3");
+  o.quantity = Decimal{};
+  f.client->account(0).place(o);
+  REQUIRE(f.reports.wait(1));
+  const auto& r = as<OrderRejected>(f.reports.all()[0]);
+  CHECK(r.client_order_id.view() == "C1000300000000000000000e3");
+  CHECK(r.code == static_cast<std::uint16_t>(ExchangeErrorCode::kBadRequest));
+  CHECK(std::string(r.reason.view()).find("quantity") != std::string::npos);
+  CHECK(f.venue.requests("/api/v3/order").empty());
+}
+
 TEST_CASE("spot place: error body -2010 becomes OrderRejected with the venue code") {
   Fixture f;
   f.venue.script([](const Recorded&) {

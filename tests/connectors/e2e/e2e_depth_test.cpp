@@ -13,7 +13,7 @@ struct BookFeed {
   std::size_t snapshots = 0, problems = 0, applied = 0;
   explicit BookFeed(InstrumentId id, BookSequencing s) : book(BookCoreConfig{id, s}) {}
   MarketDataSink sink() {
-    return [this](TimeNs, const EventPayload& e) {
+    return [this](TimeNs, const EventPayload& e, TimeNs) {
       std::lock_guard lk(m);
       if (const auto* s = std::get_if<BookSnapshot>(&e)) {
         ++snapshots;

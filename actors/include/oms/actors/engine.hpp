@@ -96,14 +96,18 @@ class Engine {
   // ---- inputs, from any thread ----
   // An account command (submit, cancel, amend, cancel-all) or a risk command (limit, kill
   // switch). Errors: the timeout (the command may still run), the engine stopped.
+  // received_ns: when the request entered the process (the gateway's receive time; 0: not
+  // traced), for the order-to-wire latency.
   [[nodiscard]] Result<CommandAck, std::string> submit(const Command& command,
-                                                       std::chrono::milliseconds timeout);
+                                                       std::chrono::milliseconds timeout,
+                                                       TimeNs received_ns = 0);
   // A venue's report for the account; waits while the ring is full, never drops it.
   void report(AccountId account, const VenueReport& report);
   // Market data from a connector's feed (book snapshot/delta chunks in the order the book
   // applies them, best bid/offer, trades); waits while the ring is full (a book never misses a
   // delta).
-  void market_data(TimeNs venue_time, const EventPayload& event);
+  // received_ns: when its message was read off the socket (tick-to-order tracing; 0: not traced).
+  void market_data(TimeNs venue_time, const EventPayload& event, TimeNs received_ns = 0);
   // The instrument's mark (risk: exposure, price bands of orders without a reference), when no
   // book of this engine gives it.
   void mark(InstrumentId instrument, Decimal price);

@@ -62,8 +62,10 @@ class Runtime {
   Runtime& operator=(const Runtime&) = delete;
 
   // A command for the account it names. Errors: the timeout, an unknown account, a dead actor.
+  // received_ns: when the request entered the process (order-to-wire tracing; 0: not traced).
   [[nodiscard]] Result<CommandAck, std::string> submit(const Command& command,
-                                                       std::chrono::milliseconds timeout);
+                                                       std::chrono::milliseconds timeout,
+                                                       TimeNs received_ns = 0);
   [[nodiscard]] Result<AccountViewPtr, std::string> view(AccountId account,
                                                          std::chrono::milliseconds timeout);
   // Waits until the venue (or risk, or the ack timer) has answered the order -- its status has
@@ -87,7 +89,8 @@ class Runtime {
   // of orders that carry no reference price. Returns at once.
   void mark(InstrumentId instrument, Decimal price);
   // A connector's market data for the engine's books and strategy stage (engine.hpp).
-  void market_data(TimeNs venue_time, const EventPayload& event);
+  // received_ns: when its message was read off the socket (0: not traced).
+  void market_data(TimeNs venue_time, const EventPayload& event, TimeNs received_ns = 0);
   [[nodiscard]] bool has_mark(InstrumentId instrument) const noexcept;
   // Waits until the store holds every committed event.
   [[nodiscard]] Result<Unit, persistence::StoreError> flush(std::chrono::milliseconds timeout);

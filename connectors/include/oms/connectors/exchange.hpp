@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "oms/connectors/send_latency.hpp"
 #include "oms/messages/commands.hpp"
 #include "oms/messages/events.hpp"
 #include "oms/messages/instrument.hpp"
@@ -66,8 +67,10 @@ struct ExchangeReport {
 using ReportSink = std::function<void(const ExchangeReport&)>;
 
 // Market data: BookSnapshot / BookDelta chunks (in the order BookCore must apply them),
-// BestBidOffer, TradePrinted. venue_time is the venue's event time.
-using MarketDataSink = std::function<void(TimeNs venue_time, const EventPayload& event)>;
+// BestBidOffer, TradePrinted. venue_time is the venue's event time; received_ns the wall clock
+// when the message carrying it was read off the socket (tick-to-order tracing).
+using MarketDataSink =
+    std::function<void(TimeNs venue_time, const EventPayload& event, TimeNs received_ns)>;
 
 struct MarketDataStreams {
   bool depth = true;        // diffs + REST snapshot
@@ -91,7 +94,11 @@ class Exchange {
   virtual void stop() = 0;
 
   // ---- orders (async; answers through the sink) ----
-  virtual void place(const SubmitOrder& order) = 0;
+  // A new order. A connector that can builds and signs the request on the caller's thread (the
+  // engine's shard) and hands the bytes to its I/O thread; origin is recorded against the time
+  // they reach the socket (send_latency.hpp).
+  virtual void place(const SubmitOrder& order, const SendOrigin& origin) = 0;
+  void place(const SubmitOrder& order) { place(order, SendOrigin{}); }
   virtual void cancel(const CancelOrder& cancel) = 0;
   virtual void amend(const AmendOrder& amend) = 0;  // spot: cancel-replace; futures: modify
   virtual void place_batch(const SubmitBatch& batch) = 0;

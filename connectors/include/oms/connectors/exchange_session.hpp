@@ -12,6 +12,7 @@
 
 #include <functional>
 
+#include "oms/connectors/send_latency.hpp"
 #include "oms/messages/commands.hpp"
 #include "oms/messages/events.hpp"
 #include "oms/messages/venue_report.hpp"
@@ -27,7 +28,8 @@ class ExchangeSession {
   virtual void start(ReportSink sink) = 0;
   virtual void stop() = 0;
 
-  virtual void place(const OrderSubmitted& order) = 0;
+  // origin: where the order came from (the engine's input), for the order-to-wire latency.
+  virtual void place(const OrderSubmitted& order, const SendOrigin& origin) = 0;
   virtual void cancel(const CancelOrder& cancel) = 0;
   virtual void amend(const AmendOrder& amend) = 0;
   // Answered by an OrderStatusReconciled report (status kRejected when the venue does not

@@ -61,6 +61,8 @@ struct BinanceConfig {
   std::vector<BinanceAccountConfig> accounts;
   bool user_data_stream = true;                    // false: REST only (no listenKey, no stream)
   std::function<void(std::string_view)> on_alert;  // 418 ban, listenKey lost; never a secret
+  // New orders' origin-to-socket latency (send_latency.hpp); null: not recorded.
+  std::shared_ptr<SendLatency> latency;
 };
 
 // The venue's published limits (exchangeInfo rateLimits, 2025): spot REQUEST_WEIGHT 6000/min,

@@ -1,38 +1,55 @@
-// The hot path's encode stage for Binance (actors/pipeline.hpp, stage 4): an OrderSubmitted
-// becomes the signed request the session sends, written into a fixed buffer:
+// WireEncoder: a new order as the signed HTTP request Binance takes, built on the caller's
+// thread -- in omsd the engine's shard (DESIGN.md "One order path": risk -> desk -> intent log ->
+// encode + sign -> the session's I/O thread). The account's worker then only admits the bytes
+// against the rate limits and writes them (exchange_account.cpp).
 //
-//   "<METHOD> <target>\n<body>"      e.g. "POST /api/v3/order\nsymbol=BTCUSDT&...&signature=..."
+//   spot:  POST /api/v3/order        newOrderRespType=FULL (fills at placement come with the ack)
+//   USD-M: POST /fapi/v1/order       newOrderRespType=RESULT; conditional types (stop, take
+//          profit, trailing) go to POST /fapi/v1/algoOrder (requests_usdm.cpp)
 //
-// One encoder per account (its credentials); instruments by dense id. Spot orders go to
-// /api/v3/order, USD-M to /fapi/v1/order. Returns 0 (the stage counts a failure) when the
-// instrument is unknown, the builder refuses the order, or the buffer is too small.
+// Every parameter comes from the order and the instrument's rules (requests.hpp: the builders
+// refuse what the venue would, naming the field); the signature covers the body with
+// recvWindow and the venue-clock timestamp. The EncodedOrder's buffers are reused when the
+// same object is encoded into again.
 #pragma once
 
 #include <cstdint>
-#include <span>
-#include <vector>
 
 #include "oms/connectors/binance/requests.hpp"
 #include "oms/connectors/binance/rest_request.hpp"
-#include "oms/messages/events.hpp"
+#include "oms/connectors/net/http.hpp"
+#include "oms/messages/commands.hpp"
 #include "oms/messages/instrument.hpp"
 
 namespace oms::binance {
 
+struct EncodedOrder {
+  RestRequest request;     // the parameters; weight and order count for the rate limiter
+  net::HttpRequest http;   // rendered and signed at timestamp_ms
+  std::int64_t timestamp_ms = 0;
+};
+
 class WireEncoder {
  public:
-  // instruments[i] is the instrument with id i; creds must outlive the encoder.
-  WireEncoder(std::vector<Instrument> instruments, Credentials creds, OrderExtras extras = {});
+  explicit WireEncoder(Market market);
 
-  // now: the request timestamp source (ns since the epoch; Binance wants ms).
-  std::size_t encode(const OrderSubmitted& order, TimeNs now, std::span<char> out);
+  // The unsigned request for a new order of this market (the builders' error names the field).
+  [[nodiscard]] Req request(const Instrument& in, const SubmitOrder& order) const;
+
+  // request(), rendered and signed with creds at timestamp_ms (the venue's clock) into out.
+  [[nodiscard]] Result<Unit, RequestError> encode(const Instrument& in, const SubmitOrder& order,
+                                                  const Credentials& creds,
+                                                  std::int64_t timestamp_ms,
+                                                  EncodedOrder& out) const;
+
+  // out.request signed again at timestamp_ms (an order that waited for rate-limit budget).
+  [[nodiscard]] static Result<Unit, RequestError> resign(const Credentials& creds,
+                                                         std::int64_t timestamp_ms,
+                                                         EncodedOrder& out);
 
  private:
-  std::vector<Instrument> instruments_;
-  Credentials creds_;
+  Market market_;
   OrderExtras extras_;
-  SubmitOrder submit_{};
-  net::HttpRequest http_;  // reused: render_into keeps its buffers
 };
 
 }  // namespace oms::binance

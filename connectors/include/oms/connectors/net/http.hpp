@@ -22,6 +22,9 @@ struct HttpRequest {
   std::vector<Header> headers; // besides Host, User-Agent, Content-Length (added by the client)
   std::string body;            // empty for GET/DELETE
   std::chrono::milliseconds timeout{10'000};  // whole exchange, connect to last byte
+  // When set: the client stores the wall clock (UTC ns) here right before the request's first
+  // byte is handed to the socket (a connection is open and usable by then). Latency tracing.
+  std::int64_t* handed_to_socket_ns = nullptr;
 };
 
 struct HttpResponse {
