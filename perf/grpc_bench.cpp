@@ -5,7 +5,9 @@
 // loopback; each order is an IOC limit crossing the book (buy and sell alternate, so balances
 // hold), submitted with wait_ack_ms so the reply comes with the venue's answer. The desk's
 // loss and order-rate limits are lifted over the API; the venue's own order budget paces it.
-// Counters: p50_us, p99_us, p999_us (each a single round trip, not a batch mean).
+// Counters: p50_us, p99_us, p999_us (each a single round trip, not a batch mean), and
+// api_to_wire_p50/p99/p999_us: omsd's own per-order trace (gRPC request received -> order bytes
+// handed to the socket), read from its /metrics.
 #include <benchmark/benchmark.h>
 #include <grpcpp/grpcpp.h>
 #include <sched.h>
@@ -165,6 +167,22 @@ void grpc_order_roundtrip(benchmark::State& state) {
   state.counters["p50_us"] = percentile(samples, 0.50);
   state.counters["p99_us"] = percentile(samples, 0.99);
   state.counters["p999_us"] = percentile(samples, 0.999);
+  // Inside omsd, per order: the gRPC request received -> the signed bytes handed to the venue
+  // socket (the connector's timestamps, quantiles over every order of this process so far:
+  // the warm-up and earlier repetitions included).
+  const auto metrics = d.stack->http_get("/metrics").second;
+  for (const auto& [q, name] : {std::pair{"0.5", "api_to_wire_p50_us"},
+                                std::pair{"0.99", "api_to_wire_p99_us"},
+                                std::pair{"0.999", "api_to_wire_p999_us"}}) {
+    const std::string key =
+        std::string("oms_order_to_wire_ns{origin=\"api\",quantile=\"") + q + "\"} ";
+    const auto at = metrics.find(key);
+    if (at == std::string::npos) {
+      state.SkipWithError(("no " + key + "in omsd's /metrics").c_str());
+      return;
+    }
+    state.counters[name] = std::stod(metrics.substr(at + key.size())) / 1000.0;
+  }
 }
 BENCHMARK(grpc_order_roundtrip)->UseManualTime()->Iterations(400)->Unit(benchmark::kMicrosecond);
 
