@@ -44,6 +44,7 @@ Engine::Engine(EngineOptions options, const InstrumentTable& instruments, EventL
                                    std::move(risk))) {
   auto& im = *impl_;
   if (!im.options.clock) im.options.clock = wall_clock;
+  im.step_now = im.options.clock();
   restore_risk(*im.risk, im.log, im.store);
   std::vector<BoardAccount> on_board;
   for (const auto& cfg : accounts) on_board.push_back({cfg.id, cfg.name});
@@ -58,6 +59,12 @@ Engine::Engine(EngineOptions options, const InstrumentTable& instruments, EventL
     im.rebuild(*a);
     im.accounts[index] = std::move(a);
   }
+  if (!im.options.input_journal.empty()) {
+    auto w = InputJournalWriter::open(im.options.input_journal);
+    if (!w) throw std::runtime_error(w.error());
+    im.recorder = std::move(w).value();
+  }
+  if (!im.options.run_shard) return;  // replay() runs the steps
   im.running.store(true, std::memory_order_release);
   im.thread = std::jthread([this](std::stop_token st) { impl_->run(st); });
 }
@@ -234,16 +241,24 @@ void Engine::Impl::run(const std::stop_token& stop) {
   while (!stop.stop_requested()) {
     const std::size_t n = rings.drain(
         [this](Input& in) {
+          step_now = options.clock();
+          record(in);
           handle(in);
           in.reply.reset();  // the slot keeps no caller's reply alive
         },
         kDrainBudget);
     const TimeNs now = options.clock();
-    if (!timers.empty() && timers.top().due <= now) fire_timers(now);
-    if (now >= next_housekeeping) housekeeping(now);
+    step_now = now;
+    if (!timers.empty() && timers.top().due <= now) {
+      record_step(InputStep::kTimers);
+      fire_timers(now);
+    }
+    if (now >= next_housekeeping) {
+      record_step(InputStep::kHousekeeping);
+      housekeeping(now);
+    }
     if (now >= next_valuation) {
-      next_valuation =
-          now + std::chrono::duration_cast<std::chrono::nanoseconds>(options.valuation_interval).count();
+      record_step(InputStep::kValuation);
       value_accounts();
     }
     if (n > 0) idle.reset();
@@ -281,7 +296,7 @@ void Engine::Impl::handle(Input& in) {
         on_report(*a, std::get<VenueReport>(in.body));
         return;
       case Input::Kind::kMarketData:
-        on_market_data(std::get<Event>(in.body), options.clock());
+        on_market_data(std::get<Event>(in.body), step_now);
         return;
       case Input::Kind::kMark:
         set_mark(in.instrument, in.value);
@@ -342,7 +357,7 @@ void Engine::Impl::handle(Input& in) {
 }
 
 void Engine::Impl::on_command(const Command& cmd, const std::shared_ptr<Reply>& reply) {
-  const TimeNs now = options.clock();
+  const TimeNs now = step_now;
   if (auto r = run_risk_command(*risk, &log, cmd, now)) {
     if (r->recorded && std::holds_alternative<KillSwitchTripped>(r->recorded->payload) &&
         options.on_kill_switch) {
@@ -425,9 +440,11 @@ void Engine::Impl::on_market_data(const Event& e, TimeNs now) {
 }
 
 void Engine::Impl::value_accounts() {
+  next_valuation = step_now + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  options.valuation_interval).count();
   for (const auto& a : accounts) {
     if (a) (void)risk->set_equity(a->cfg.id, pricing.equity(a->desk->account(), marks));
-    if (a) board.account(*a->desk, marks, options.clock());  // PnL at the new marks
+    if (a) board.account(*a->desk, marks, step_now);  // PnL at the new marks
   }
 }
 
@@ -442,6 +459,7 @@ void Engine::Impl::fire_timers(TimeNs now) {
 
 void Engine::Impl::housekeeping(TimeNs now) {
   next_housekeeping = now + kHousekeepingEvery;
+  if (recorder) recorder->flush();  // the recorded steps reach the file within ~100 ms
   const TimeNs interval =
       std::chrono::duration_cast<std::chrono::nanoseconds>(options.snapshot_interval).count();
   for (auto& a : accounts) {
@@ -456,6 +474,105 @@ void Engine::Impl::housekeeping(TimeNs now) {
     if (now - a->last_snapshot >= interval && now >= a->snapshot_retry_at) write_snapshot(*a, false);
     board.refresh(*a->desk, marks, now);  // what the board's interval held back
   }
+}
+
+// ---- recorded steps and their replay ------------------------------------------------------
+
+void Engine::Impl::record_step(InputStep step) {
+  if (!recorder) return;
+  InputRecord r;
+  r.step = step;
+  r.now = step_now;
+  if (!recorder->append(r) && recorder->failures() == 1) {
+    spdlog::error("engine: {}: a step was not recorded; a replay of this run will differ",
+                  recorder->path().string());
+  }
+}
+
+void Engine::Impl::record(const Input& in) {
+  if (!recorder) return;
+  InputRecord r;
+  r.now = step_now;
+  r.received_ns = in.received_ns;
+  r.account = in.account;
+  r.instrument = in.instrument;
+  r.value = in.value;
+  switch (in.kind) {
+    case Input::Kind::kCommand:
+      r.step = InputStep::kCommand;
+      r.body = std::get<Command>(in.body);
+      break;
+    case Input::Kind::kReport: {
+      const auto& rep = std::get<VenueReport>(in.body);
+      r.step = InputStep::kReport;
+      r.body = Event{Envelope{rep.report_id, 0, rep.venue_time, 0, 0, 0}, rep.payload};
+      break;
+    }
+    case Input::Kind::kMarketData:
+      r.step = InputStep::kMarketData;
+      r.body = std::get<Event>(in.body);
+      break;
+    case Input::Kind::kMark: r.step = InputStep::kMark; break;
+    case Input::Kind::kRestart: r.step = InputStep::kRestart; break;
+    case Input::Kind::kReconcile: r.step = InputStep::kReconcile; break;
+    default: return;  // questions change nothing
+  }
+  if (!recorder->append(r) && recorder->failures() == 1) {
+    spdlog::error("engine: {}: an input was not recorded; a replay of this run will differ",
+                  recorder->path().string());
+  }
+}
+
+Result<ReplayStats, std::string> Engine::replay(const std::filesystem::path& inputs) {
+  auto& im = *impl_;
+  if (im.thread.joinable()) return Unexpected(std::string("replay: the engine's shard is running"));
+  auto records = read_input_journal(inputs);
+  if (!records) return Unexpected(records.error());
+  ReplayStats stats;
+  for (const InputRecord& r : *records) {
+    im.step_now = r.now;
+    Input in;
+    in.account = r.account;
+    in.instrument = r.instrument;
+    in.value = r.value;
+    in.received_ns = r.received_ns;
+    switch (r.step) {
+      case InputStep::kTimers: im.fire_timers(r.now); break;
+      case InputStep::kHousekeeping: im.housekeeping(r.now); break;
+      case InputStep::kValuation: im.value_accounts(); break;
+      case InputStep::kCommand:
+        in.kind = Input::Kind::kCommand;
+        in.body = std::get<Command>(r.body);
+        in.reply = std::make_shared<Reply>();
+        break;
+      case InputStep::kReport: {
+        const auto& e = std::get<Event>(r.body);
+        in.kind = Input::Kind::kReport;
+        in.body = VenueReport{e.envelope.id, e.envelope.event_time, e.payload};
+        break;
+      }
+      case InputStep::kMarketData:
+        in.kind = Input::Kind::kMarketData;
+        in.body = std::get<Event>(r.body);
+        break;
+      case InputStep::kMark: in.kind = Input::Kind::kMark; break;
+      case InputStep::kRestart:
+        in.kind = Input::Kind::kRestart;
+        in.reply = std::make_shared<Reply>();
+        break;
+      case InputStep::kReconcile: in.kind = Input::Kind::kReconcile; break;
+    }
+    const bool is_input = r.step != InputStep::kTimers && r.step != InputStep::kHousekeeping &&
+                          r.step != InputStep::kValuation;
+    if (is_input) {
+      im.origin = {};
+      im.handle(in);
+      ++stats.inputs;
+    } else {
+      ++stats.steps;
+    }
+  }
+  return stats;
 }
 
 }  // namespace oms::actors

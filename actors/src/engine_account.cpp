@@ -109,7 +109,7 @@ void Engine::Impl::rebuild(Account& a) {
   }
   a.torn_groups = torn.size();
   log.observe_global_seq(max_global);
-  a.last_snapshot = options.clock();
+  a.last_snapshot = step_now;
   logger(a).info("account {}: rebuilt {} events (snapshot through seq {}, stream from {}: {} "
                  "records, {} torn groups waiting)",
                  a.cfg.name, a.events_rebuilt, a.snapshot_sequence, from, tail.size(), a.torn_groups);
@@ -132,7 +132,7 @@ void Engine::Impl::restart(Account& a) {
 }
 
 void Engine::Impl::reconcile(Account& a) {
-  const TimeNs now = options.clock();
+  const TimeNs now = step_now;
   carry_out(a, a.desk->on_reconcile(now), nullptr);
   a.reconcile_deadline =
       now + std::chrono::duration_cast<std::chrono::nanoseconds>(options.ack_timeout).count() *
@@ -152,7 +152,7 @@ void Engine::Impl::end_reconciliation(Account& a) {
 
 void Engine::Impl::account_command(Account& a, const Command& cmd,
                                    const std::shared_ptr<Reply>& reply) {
-  const TimeNs now = options.clock();
+  const TimeNs now = step_now;
   if (!a.desk->needs_risk(cmd)) {
     carry_out(a, a.desk->on_command(cmd, nullptr, now), reply);
     return;
@@ -168,7 +168,7 @@ void Engine::Impl::account_command(Account& a, const Command& cmd,
 }
 
 void Engine::Impl::on_report(Account& a, const VenueReport& report) {
-  const DeskDecision d = a.desk->on_report(report, options.clock());
+  const DeskDecision d = a.desk->on_report(report, step_now);
   switch (d.note) {
     case ReportNote::kDuplicate: ++a.duplicate_inputs; break;
     case ReportNote::kUnmatched:
@@ -183,14 +183,14 @@ void Engine::Impl::on_report(Account& a, const VenueReport& report) {
 }
 
 void Engine::Impl::on_timer(Account& a, const OrderTimer& timer) {
-  carry_out(a, a.desk->on_timer(timer, options.clock()), nullptr);
+  carry_out(a, a.desk->on_timer(timer, step_now), nullptr);
 }
 
 // Each group: commit (intent log, then the store), the desk folds it, then what follows leaves.
 // A group the store refuses stops the decision there (what was committed stays committed); the
 // command's answer then is the store's refusal.
 void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::shared_ptr<Reply>& reply) {
-  const TimeNs now = options.clock();
+  const TimeNs now = step_now;
   const auto note_risk = [this](const RiskNote& n) {
     if (n.kind == RiskNote::Kind::kFill) (void)risk->on_fill(n.fill);
     else risk->on_order_closed(n.account, n.strategy, n.instrument);
@@ -232,7 +232,9 @@ void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::share
     }
     // The venue's balances moved: the leverage cap sees the new equity at once.
     if (balances_moved) (void)risk->set_equity(a.cfg.id, pricing.equity(a.desk->account(), marks));
-    for (const VenueRequest& r : g.requests) send(*a.cfg.session, r, origin);
+    if (a.cfg.session) {
+      for (const VenueRequest& r : g.requests) send(*a.cfg.session, r, origin);
+    }
     for (const RiskNote& n : fx.risk) note_risk(n);
     for (const OrderTimer& t : fx.timers) timers.push(EngineTimer{t.due, a.cfg.id, t});
   }
@@ -253,7 +255,7 @@ void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::share
 // rename, fsync) on the snapshot store's writer thread unless `wait`.
 void Engine::Impl::write_snapshot(Account& a, bool wait) {
   if (snapshots == nullptr) return;
-  const TimeNs now = options.clock();
+  const TimeNs now = step_now;
   a.last_snapshot = now;  // a failure is retried at the next interval, not at once
   // The snapshot names the stream sequence it covers: everything committed must be stored.
   if (auto f = log.flush(wait ? std::chrono::milliseconds(5000) : kFlushBeforeSnapshot); !f) {

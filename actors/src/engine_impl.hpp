@@ -16,6 +16,7 @@
 
 #include "oms/actors/board_publisher.hpp"
 #include "oms/actors/engine.hpp"
+#include "oms/actors/input_journal.hpp"
 #include "oms/actors/producer_rings.hpp"
 #include "oms/cores/valuation.hpp"
 
@@ -110,6 +111,8 @@ struct Engine::Impl {
   void set_mark(InstrumentId instrument, Decimal price);
   void value_accounts();
   [[nodiscard]] Account* account(AccountId id) const;
+  void record(const Input& in);  // the input journal (input_journal.hpp), before handling
+  void record_step(InputStep step);
 
   // ---- engine_account.cpp ----
   void rebuild(Account& a);  // throws std::runtime_error naming what cannot be read
@@ -140,6 +143,10 @@ struct Engine::Impl {
   std::unique_ptr<std::atomic<bool>[]> marked;  // by instrument: has a mark (other threads read)
   BoardPublisher board;          // the state board: balances, positions, orders, tops
   SendOrigin origin;             // the input being handled: stamped on the orders it sends
+  // The clock of the step being run (an input, the timers, housekeeping, valuation): read once
+  // when the step starts, recorded with it, and the only time the step's handling sees.
+  TimeNs step_now = 0;
+  std::unique_ptr<InputJournalWriter> recorder;  // null: steps not recorded
   std::uint64_t strategy_orders = 0;
   TimeNs next_valuation = 0;
   std::atomic<std::uint64_t> restarts{0};

@@ -31,6 +31,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -75,6 +76,16 @@ struct EngineOptions {
   std::uint16_t desk = 1;  // this daemon's desk number in the client order ids it makes
   std::chrono::milliseconds valuation_interval{1000};
   std::string board_path;  // the state board the shard writes (board_publisher.hpp); empty: none
+  // Every step of the shard recorded here (input_journal.hpp) for replay(); empty: not recorded.
+  std::filesystem::path input_journal;
+  // false: no shard thread -- the engine runs only what replay() feeds it (sessions may be null:
+  // nothing is sent).
+  bool run_shard = true;
+};
+
+struct ReplayStats {
+  std::uint64_t inputs = 0;  // commands, reports, market data, marks, restarts, reconciliations
+  std::uint64_t steps = 0;   // timer passes, housekeeping, valuations
 };
 
 class Engine {
@@ -127,6 +138,10 @@ class Engine {
   // Drops the account's state and rebuilds it from snapshot + stream, then reconciles.
   [[nodiscard]] Result<Unit, std::string> restart_account(AccountId account,
                                                           std::chrono::milliseconds timeout);
+  // Runs a recorded input journal's steps in order on the calling thread, each at its recorded
+  // time: from the same stored state, the same events byte for byte. Only for an engine built
+  // with run_shard = false. Errors: the journal cannot be read (file and byte offset).
+  [[nodiscard]] Result<ReplayStats, std::string> replay(const std::filesystem::path& inputs);
   [[nodiscard]] std::uint64_t account_restarts() const noexcept;
   [[nodiscard]] bool runs(AccountId account) const noexcept;
 
