@@ -139,6 +139,7 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
   eo.books = std::move(options_.books);
   eo.arbitrage = std::move(options_.arbitrage);
   eo.board_path = options_.board_path;
+  eo.input_journal = options_.input_journal;
   std::vector<EngineAccount> engine_accounts;
   for (const auto& a : accounts_) {
     EngineAccount ea;

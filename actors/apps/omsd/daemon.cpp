@@ -1,9 +1,12 @@
 #include "daemon.hpp"
 
 #include <sched.h>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
+#include <ctime>
 #include <functional>
 #include <set>
 #include <stdexcept>
@@ -340,6 +343,15 @@ void Daemon::start() {
   ro.engine_wait = options_.engine_busy_poll ? actors::WaitMode::kBusyPoll
                                              : actors::WaitMode::kSpinThenPark;
   ro.board_path = actors::default_board_path(options_.data_dir);  // omsctl top --data DIR reads it
+  if (options_.record_inputs) {
+    const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm utc{};
+    gmtime_r(&t, &utc);
+    char name[64];
+    std::strftime(name, sizeof name, "inputs-%Y%m%dT%H%M%SZ", &utc);
+    ro.input_journal = options_.data_dir / "inputs" /
+                       (std::string(name) + "-" + std::to_string(::getpid()) + ".bin");
+  }
   ro.books.reserve(instruments_.size());
   for (const auto& i : instruments_) {
     ro.books.push_back(BookCoreConfig{

@@ -29,6 +29,11 @@ usage: omsd [flags]
   --threads N           actor scheduler threads (default 2)
   --ack-timeout-ms N    an order unanswered this long is queried (default 5000)
   --snapshot-every N    an account snapshot every N events, and hourly (default 1000)
+  --record-inputs on|off  the engine's every step (commands, venue reports, market data,
+                        timers) with its clock to DATA/inputs/inputs-<start UTC>-<pid>.bin, one
+                        file per run (default on); the engine's replay runs such a file
+                        again from the same stored state. A replay tool is planned (the
+                        replay issue); today the engine tests replay them
   --log-level LEVEL     trace|debug|info|warn|error (default info)
   --init-paper-keys     write DATA/paper-keys.json for the configured accounts and exit
   --check-config        validate the configs, print what would run, and exit
@@ -147,6 +152,12 @@ bool parse_options(int argc, char** argv, Options& o) {
     else if (a == "--snapshot-every") {
       o.snapshot_every = number(need(), a);
       if (o.snapshot_every == 0) throw std::invalid_argument("--snapshot-every: must be > 0");
+    }
+    else if (a == "--record-inputs") {
+      const auto v = need();
+      if (v == "on") o.record_inputs = true;
+      else if (v == "off") o.record_inputs = false;
+      else throw std::invalid_argument("--record-inputs: '" + v + "': expected on or off");
     }
     else if (a == "--log-level") o.log_level = need();
     else if (a == "--init-paper-keys") o.init_paper_keys = true;

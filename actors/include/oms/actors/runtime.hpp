@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -46,6 +47,7 @@ struct RuntimeOptions {
   std::vector<BookCoreConfig> books;  // by instrument id; empty: no depth (engine.hpp)
   std::vector<ArbGroup> arbitrage;    // the strategy stage's groups
   std::string board_path;             // the engine's state board (/dev/shm); empty: none
+  std::filesystem::path input_journal;  // the engine's recorded steps (replay); empty: none
 };
 
 class Runtime {
