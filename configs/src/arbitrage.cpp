@@ -67,7 +67,71 @@ std::optional<ArbitragePair> read_pair(const YAML::Node& item, std::size_t index
   bool symbol_ok = false;
   const std::string where = " in pair " + std::to_string(index) + " of strategy '" + strategy + "'";
   MapReader m(item, where, item.Mark(), diag);
-  m.allow_only({"symbol", "exchanges", "min_profit_rate", "max_position"});
+  m.allow_only({"symbol", "exchanges", "legs", "min_profit_rate", "max_position"});
+  const auto check_leg_account = [&](ExchangeId ex, Market market, const YAML::Mark& at,
+                                     const std::string& what) {
+    check_market_enabled(refs, ex, market, at, what, diag);
+    const std::string& account = params.accounts[static_cast<std::size_t>(ex)];
+    if (account.empty()) {
+      if (accounts_read) {
+        diag.error(at, what + " trades on " + std::string(to_string(ex)) +
+                           ", but 'accounts' in strategy '" + strategy + "' has no account for " +
+                           std::string(to_string(ex)));
+      }
+    } else {
+      check_account_for(refs, account, ex, market, strategy, at,
+                        what + " on " + std::string(to_string(ex)), diag);
+    }
+  };
+  if (const Field* f = m.find("legs")) {
+    if (m.find("symbol") != nullptr || m.find("exchanges") != nullptr) {
+      diag.error(f->key_mark(), f->label() + " replaces 'symbol' and 'exchanges'" + where +
+                                    ": give one form or the other");
+    }
+    if (!expect_sequence(*f, diag)) return std::nullopt;
+    for (const YAML::Node& node : f->value) {
+      const auto text = read_item_string(node, "a leg in 'legs'" + where, diag);
+      if (!text) continue;
+      const auto colon = text->find(':');
+      const auto ex = colon == std::string::npos ? std::nullopt : parse_exchange(text->substr(0, colon));
+      if (!ex) {
+        diag.error(node.Mark(), f->label() + ": '" + *text +
+                                    "' is not EXCHANGE:SYMBOL with a known exchange (known: " +
+                                    known_exchanges() + ")");
+        continue;
+      }
+      auto symbol = parse_canonical(text->substr(colon + 1));
+      if (!symbol) {
+        diag.error(node.Mark(), f->label() + ": '" + *text + "' is not EXCHANGE:SYMBOL: " +
+                                    symbol.error().message);
+        continue;
+      }
+      ArbitrageLeg leg{*ex, std::move(symbol).value(), Market::kSpot};
+      leg.market = market_of(leg.symbol);
+      if (std::find(out.legs.begin(), out.legs.end(), leg) != out.legs.end()) {
+        diag.error(node.Mark(), f->label() + " lists '" + *text + "' twice");
+        continue;
+      }
+      check_leg_account(leg.exchange, leg.market, node.Mark(),
+                        "leg '" + *text + "' of strategy '" + strategy + "'");
+      out.legs.push_back(std::move(leg));
+    }
+    if (f->value.size() < 2) diag.error(f->value_mark(), f->label() + " must list at least 2 legs");
+    if (out.legs.size() < 2) return std::nullopt;  // each problem has its error already
+    out.symbol = out.legs.front().symbol;
+    out.market = out.legs.front().market;
+    for (const auto& leg : out.legs) {
+      if (std::find(out.exchanges.begin(), out.exchanges.end(), leg.exchange) == out.exchanges.end())
+        out.exchanges.push_back(leg.exchange);
+    }
+    if (const Field* g = m.require("min_profit_rate")) {
+      out.min_profit_rate = read_decimal(*g, diag, kRateRange).value_or(Decimal{});
+    }
+    if (const Field* g = m.require("max_position")) {
+      out.max_position = read_decimal(*g, diag, kPositive).value_or(Decimal{});
+    }
+    return out;
+  }
   if (const Field* f = m.require("symbol")) {
     if (auto symbol = read_symbol(*f, diag)) {
       out.symbol = std::move(*symbol);
@@ -92,17 +156,8 @@ std::optional<ArbitragePair> read_pair(const YAML::Node& item, std::size_t index
       }
       out.exchanges.push_back(*ex);
       if (!symbol_ok) continue;
-      check_market_enabled(refs, *ex, out.market, node.Mark(), what, diag);
-      const std::string& account = params.accounts[static_cast<std::size_t>(*ex)];
-      if (account.empty()) {
-        if (accounts_read) {
-          diag.error(node.Mark(), what + " trades on " + *text + ", but 'accounts' in strategy '" +
-                                      strategy + "' has no account for " + *text);
-        }
-      } else {
-        check_account_for(refs, account, *ex, out.market, strategy, node.Mark(),
-                          what + " on " + *text, diag);
-      }
+      out.legs.push_back(ArbitrageLeg{*ex, out.symbol, out.market});
+      check_leg_account(*ex, out.market, node.Mark(), what);
     }
     // A pair lists the venues it buys and sells on: one venue is no arbitrage.
     if (f->value.size() < 2) {
@@ -140,8 +195,15 @@ ArbitrageParams read_arbitrage(MapReader& m, const std::string& strategy, const 
       auto pair = read_pair(item, index, strategy, out, refs, accounts_read, diag);
       if (!pair) continue;
       const auto first =
-          std::find_if(out.pairs.begin(), out.pairs.end(),
-                       [&](const ArbitragePair& p) { return p.symbol == pair->symbol; });
+          std::find_if(out.pairs.begin(), out.pairs.end(), [&](const ArbitragePair& p) {
+            // The same legs, or the same symbol watched across exchanges twice.
+            const auto one_symbol = [](const ArbitragePair& q) {
+              return std::all_of(q.legs.begin(), q.legs.end(),
+                                 [&](const ArbitrageLeg& l) { return l.symbol == q.symbol; });
+            };
+            return p.legs == pair->legs ||
+                   (p.symbol == pair->symbol && one_symbol(p) && one_symbol(*pair));
+          });
       if (first != out.pairs.end()) {
         diag.error(
             item.Mark(),

@@ -171,6 +171,55 @@ TEST_CASE("a symbol listed twice is a duplicate pair") {
       "strategies.yaml:10:9: pair 2 of strategy 'arb' repeats symbol 'BTC/USDT' (first in pair 1)");
 }
 
+TEST_CASE("a pair given as legs: a spot symbol against its perpetual on one exchange") {
+  const auto cfg = load_strategies_from_string(
+      arb_with("    execution:",
+               "      - legs: [binance:ETH/USDT, binance:ETH/USDT:USDT]\n"
+               "        min_profit_rate: 0.0005\n        max_position: 2000\n    execution:"),
+      "strategies.yaml");
+  const ArbitrageParams& p = arb_params(cfg);
+  REQUIRE(p.pairs.size() == 2);
+  // The symbol form lists one leg per exchange.
+  REQUIRE(p.pairs[0].legs.size() == 2);
+  CHECK(p.pairs[0].legs[1].exchange == ExchangeId::kOkx);
+  CHECK(p.pairs[0].legs[1].market == Market::kSpot);
+  const ArbitragePair& basis = p.pairs[1];
+  REQUIRE(basis.legs.size() == 2);
+  CHECK(basis.legs[0].exchange == ExchangeId::kBinance);
+  CHECK(basis.legs[0].symbol.to_string() == "ETH/USDT");
+  CHECK(basis.legs[0].market == Market::kSpot);
+  CHECK(basis.legs[1].symbol.to_string() == "ETH/USDT:USDT");
+  CHECK(basis.legs[1].market == Market::kUsdm);
+  CHECK(basis.exchanges == std::vector<ExchangeId>{ExchangeId::kBinance});
+  CHECK(basis.min_profit_rate == Decimal::parse("0.0005").value());
+  CHECK(basis.max_position == Decimal::parse("2000").value());
+}
+
+TEST_CASE("legs: each EXCHANGE:SYMBOL, at least two, not beside symbol/exchanges") {
+  const auto with_legs = [](std::string_view legs) {
+    return strategies_error(arb_with("    execution:", "      - legs: " + std::string(legs) +
+                                                         "\n        min_profit_rate: 0.001\n"
+                                                         "        max_position: 1\n    execution:"));
+  };
+  CHECK(with_legs("[binance:BTC/USDT]") ==
+        "strategies.yaml:10:15: 'legs' in pair 2 of strategy 'arb' must list at least 2 legs");
+  CHECK(with_legs("[kraken:BTC/USDT, binance:BTC/USDT:USDT]") ==
+        "strategies.yaml:10:16: 'legs' in pair 2 of strategy 'arb': 'kraken:BTC/USDT' is not "
+        "EXCHANGE:SYMBOL with a known exchange (known: binance, bybit, okx, upbit)");
+  CHECK(with_legs("[binance:BTC/USDT, binance:BTC/USDT]") ==
+        "strategies.yaml:10:34: 'legs' in pair 2 of strategy 'arb' lists 'binance:BTC/USDT' twice");
+  CHECK(with_legs("[binance:BTCUSDT, binance:BTC/USDT:USDT]").find(
+            "'binance:BTCUSDT' is not EXCHANGE:SYMBOL") != std::string::npos);
+  CHECK(with_legs("[binance:BTC/USDT, bybit:BTC/USDT:USDT]") ==
+        "strategies.yaml:10:34: leg 'bybit:BTC/USDT:USDT' of strategy 'arb' trades on bybit, but "
+        "'accounts' in strategy 'arb' has no account for bybit");
+  CHECK(strategies_error(arb_with("        exchanges: [binance, okx]\n",
+                                  "        exchanges: [binance, okx]\n"
+                                  "        legs: [binance:BTC/USDT, okx:BTC/USDT]\n"))
+            .find("'legs' in pair 1 of strategy 'arb' replaces 'symbol' and 'exchanges'") !=
+        std::string::npos);
+}
+
 TEST_CASE("pairs must be a non-empty list of mappings") {
   CHECK(strategies_error(arb_with("    pairs:\n", "    pairs: []\n    old_pairs:\n")) ==
         "strategies.yaml:6:5: unknown key 'old_pairs' in strategy 'arb'\n"

@@ -44,11 +44,23 @@ enum class StrategyType : std::uint8_t { kArbitrage, kMarketMaking, kTrendFollow
 // Config names: "arbitrage", "market_making", "trend_following".
 [[nodiscard]] std::string_view to_string(StrategyType t) noexcept;
 
-// One symbol watched on several venues; a trade buys on one and sells on another.
-struct ArbitragePair {
+// One instrument of a pair: where it trades and what it is.
+struct ArbitrageLeg {
+  ExchangeId exchange = ExchangeId::kBinance;
   CanonicalSymbol symbol;
-  Market market = Market::kSpot;  // from the symbol: spot, or usdm for BASE/QUOTE:QUOTE
+  Market market = Market::kSpot;  // from the symbol
+  friend bool operator==(const ArbitrageLeg&, const ArbitrageLeg&) = default;
+};
+
+// One asset watched on several instruments; a trade buys on one and sells on another. Written
+// either as `symbol` + `exchanges` (the same symbol on each exchange) or as `legs`
+// ("exchange:SYMBOL" each: e.g. a spot pair against its perpetual, binance:BTC/USDT and
+// binance:BTC/USDT:USDT). `legs` is filled in both forms.
+struct ArbitragePair {
+  CanonicalSymbol symbol;         // the first leg's
+  Market market = Market::kSpot;  // the first leg's: spot, or usdm for BASE/QUOTE:QUOTE
   std::vector<ExchangeId> exchanges;
+  std::vector<ArbitrageLeg> legs;
   Decimal min_profit_rate{};  // net of fees, as a fraction (0.001 = 0.1 %)
   Decimal max_position{};     // quote-currency notional held per leg
 };
