@@ -57,6 +57,8 @@ Engine::Engine(EngineOptions options, const InstrumentTable& instruments, EventL
     auto a = std::make_unique<Impl::Account>();
     a->cfg = std::move(cfg);
     im.rebuild(*a);
+    // The strategy stage's client order ids continue after every one already used.
+    im.signal.observe_sequence(a->desk->last_strategy_sequence(im.options.desk));
     im.accounts[index] = std::move(a);
   }
   if (!im.options.input_journal.empty()) {

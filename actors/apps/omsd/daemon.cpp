@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "oms/actors/state_board.hpp"
+#include "strategy_setup.hpp"
 #include "oms/connectors/binance/exchange_info.hpp"
 #include "oms/connectors/net/https_client.hpp"
 #include "oms/connectors/secrets/key_file_store.hpp"
@@ -357,6 +358,18 @@ void Daemon::start() {
     ro.books.push_back(BookCoreConfig{
         i.id, i.market == Market::kSpot ? BookSequencing::kBinanceSpot
                                         : BookSequencing::kBinanceFutures});
+  }
+  {
+    // The strategy stage: arbitrage pairs whose legs all trade here.
+    std::vector<std::pair<AccountId, Market>> running;
+    for (const auto& a : accounts_)
+      for (const Market m : a.markets) running.emplace_back(a.id, m);
+    std::vector<std::string> skipped;
+    ro.arbitrage = arbitrage_groups(config_, directory_, instruments_, running, skipped);
+    for (const auto& line : skipped) spdlog::info("{}", line);
+    if (!ro.arbitrage.empty()) {
+      spdlog::info("strategy stage: {} arbitrage pairs trade", ro.arbitrage.size());
+    }
   }
   ro.account_logger = [this](AccountId id) {
     return account_logger(options_.data_dir, directory_.accounts.name(id));

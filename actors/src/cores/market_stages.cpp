@@ -43,7 +43,8 @@ SignalStage::SignalStage(std::vector<ArbGroup> groups, std::size_t instrument_co
     : groups_(std::move(groups)),
       group_of_(instrument_count, -1),
       tops_(instrument_count),
-      desk_(desk) {
+      desk_(desk),
+      quiet_until_(groups_.size(), 0) {
   for (std::size_t g = 0; g < groups_.size(); ++g) {
     for (const auto& leg : groups_[g].legs) {
       if (leg.instrument.index() < group_of_.size()) {
@@ -91,11 +92,30 @@ std::size_t SignalStage::on(const TopOfBook& t, TimeNs now, std::span<OrderInten
   if (buy_leg == nullptr || sell_leg == nullptr || buy_leg == sell_leg) return 0;
   const auto edge = sell_gain.sub(buy_cost);
   if (!edge || *edge < group.min_edge || !edge->is_positive()) return 0;
+  if (group.min_edge_rate.is_positive()) {
+    const auto need = buy_cost.mul(group.min_edge_rate, Rounding::kCeiling);
+    if (!need || *edge < *need) return 0;
+  }
+  const auto gi = static_cast<std::size_t>(g);
+  if (now < quiet_until_[gi]) return 0;
   const TopOfBook& ask_top = tops_[buy_leg->instrument.index()];
   const TopOfBook& bid_top = tops_[sell_leg->instrument.index()];
-  Decimal qty = std::min({ask_top.ask_qty, bid_top.bid_qty, group.max_quantity});
+  Decimal qty = std::min(ask_top.ask_qty, bid_top.bid_qty);
+  if (group.max_quantity.is_positive()) qty = std::min(qty, group.max_quantity);
+  if (group.max_notional.is_positive()) {
+    const auto cap = group.max_notional.div(ask_top.ask, Rounding::kDown);
+    if (!cap) return 0;
+    qty = std::min(qty, *cap);
+  }
+  const Decimal step = std::max(buy_leg->lot_step, sell_leg->lot_step);
+  if (step.is_positive()) {
+    const auto rounded = qty.round_to(step, Rounding::kDown);
+    if (!rounded) return 0;
+    qty = *rounded;
+  }
   if (!qty.is_positive()) return 0;
   ++signals_;
+  quiet_until_[gi] = now + group.cooldown;
   const auto make = [&](const ArbLeg& leg, Side side, Decimal price) {
     OrderIntent in{};
     SubmitOrder& o = in.order;
@@ -112,7 +132,6 @@ std::size_t SignalStage::on(const TopOfBook& t, TimeNs now, std::span<OrderInten
     in.reference = price;
     in.cause = t.update_id;
     in.time = t.time;
-    (void)now;
     return in;
   };
   out[0] = make(*buy_leg, Side::kBuy, ask_top.ask);

@@ -1,6 +1,8 @@
 // OrderDesk: decide (const) and apply. See order_desk.hpp for the contract.
 #include "oms/cores/order_desk.hpp"
 
+#include "oms/messages/client_order_id.hpp"
+
 #include <algorithm>
 #include <utility>
 
@@ -426,6 +428,15 @@ AccountView OrderDesk::view() const {
   v.recent_fills.assign(recent_fills_.begin(), recent_fills_.end());
   v.account_refusals = account_refusals_;
   return v;
+}
+
+std::uint64_t OrderDesk::last_strategy_sequence(std::uint16_t desk) const {
+  std::uint64_t last = 0;
+  for (const auto& [cid, order] : orders_) {
+    const auto id = parse_client_order_id(cid);
+    if (id && id->desk == desk && id->strategy.valid()) last = std::max(last, id->sequence);
+  }
+  return last;
 }
 
 }  // namespace oms::actors

@@ -56,18 +56,24 @@ class BookStage {
 // Cross-venue arbitrage detection: instruments of a group are the same asset pair on several
 // venues; when one venue's bid, taker fee deducted, exceeds another's ask, fee added, by at
 // least min_edge (a price difference), emit an IOC buy on the cheap venue and an IOC sell on
-// the rich one for the smaller top quantity, clipped to max_quantity. Hedging, partial-fill
-// handling and rollback belong to the arbitrage strategy built on this signal.
+// the rich one for the smaller top quantity, clipped to max_quantity and max_notional and
+// rounded down to the coarser lot step of the two legs (both legs trade the same quantity).
+// Hedging, partial-fill handling and rollback belong to the arbitrage strategy built on this
+// signal. Client order ids: this desk's, sequence after the highest observe_sequence() saw.
 struct ArbLeg {
   InstrumentId instrument;
   AccountId account;
   Decimal taker_fee;  // rate: 0.001 = 10 bp
+  Decimal lot_step;   // the instrument's quantity step; zero: none
 };
 struct ArbGroup {
   std::vector<ArbLeg> legs;
   StrategyId strategy;
-  Decimal min_edge;
-  Decimal max_quantity;
+  Decimal min_edge;       // price difference after fees; the edge must be positive in any case
+  Decimal max_quantity;   // per leg; zero: no cap of its own
+  Decimal min_edge_rate;  // the edge as a fraction of the buy cost (0.001 = 10 bp); zero: none
+  Decimal max_notional;   // per leg at the buy price (quote currency); zero: no cap
+  TimeNs cooldown = 0;    // after a signal, none from this group for this long (ns)
 };
 
 class SignalStage {
@@ -76,6 +82,11 @@ class SignalStage {
   static constexpr std::size_t kMaxOut = 2;
   std::size_t on(const TopOfBook& t, TimeNs now, std::span<OrderIntent> out);
   [[nodiscard]] std::uint64_t signals() const noexcept { return signals_; }
+  // A client order id sequence already used (the orders rebuilt from the store): new ids
+  // continue after the highest, so a restart never reuses one.
+  void observe_sequence(std::uint64_t sequence) noexcept {
+    if (sequence > sequence_) sequence_ = sequence;
+  }
 
  private:
   std::vector<ArbGroup> groups_;
@@ -84,6 +95,7 @@ class SignalStage {
   std::uint16_t desk_;
   std::uint64_t sequence_ = 0;
   std::uint64_t signals_ = 0;
+  std::vector<TimeNs> quiet_until_;  // by group: the cooldown's end
 };
 
 }  // namespace oms::actors

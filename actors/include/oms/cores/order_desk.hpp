@@ -205,6 +205,9 @@ class OrderDesk {
   // Orders, balances, positions and the recent fills; counters are the shell's to fill in.
   [[nodiscard]] AccountView view() const;
   [[nodiscard]] std::uint64_t account_refusals() const noexcept { return account_refusals_; }
+  // The highest sequence among this desk's own strategy client order ids (format_client_order_id
+  // with this desk number) of the orders it holds; 0: none. A strategy stage continues after it.
+  [[nodiscard]] std::uint64_t last_strategy_sequence(std::uint16_t desk) const;
 
  private:
   struct Order {

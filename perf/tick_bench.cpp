@@ -1,0 +1,105 @@
+// Tick to order inside omsd: venue-sim replays the recorded Binance BTCUSDT spot and USD-M
+// streams at recorded speed; omsd's strategy stage runs one arbitrage pair, spot BTC/USDT
+// against the USD-M perpetual (strategies.yaml `legs`), with the fees set to zero and the
+// smallest profit rate, so it fires whenever the two books cross (the basis keeps them crossed
+// most of the time) -- at most once per 250 ms, each leg at most 100 USDT. For every order it
+// sends, omsd's connector records (signed bytes handed to the socket) - (the depth message that
+// led to it read off the market-data socket): per-order timestamps, read from /metrics as
+// quantiles over every strategy order of the run (oms_order_to_wire_ns{origin="market_data"}).
+//
+// Counters: p50_ns, p99_ns, p999_ns, orders (how many were traced).
+#include <benchmark/benchmark.h>
+#include <sched.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "stack.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void replace_in(const std::filesystem::path& p, const std::string& from, const std::string& to) {
+  std::string text = read_text(p);
+  const auto at = text.find(from);
+  if (at == std::string::npos) throw std::runtime_error(p.string() + ": no '" + from + "'");
+  text.replace(at, from.size(), to);
+  std::ofstream(p) << text;
+}
+
+double metric(const std::string& metrics, const std::string& key) {
+  const auto at = metrics.find(key);
+  if (at == std::string::npos) throw std::runtime_error("no " + key + " in omsd's /metrics");
+  return std::stod(metrics.substr(at + key.size()));
+}
+
+void tick_to_order(benchmark::State& state) {
+  const std::filesystem::path shared = OMS_DEFAULT_SHARED_DATA "/hftbacktest";
+  const auto spot = shared / "spot_btcusdt_20240808.gz";
+  const auto usdm = shared / "usdm_btcusdt_20240808.gz";
+  if (!std::filesystem::exists(spot) || !std::filesystem::exists(usdm)) {
+    state.SkipWithError("the recorded BTCUSDT spot and USD-M streams are not in ../shared/data");
+    return;
+  }
+  // perf/run pins the benchmark to one CPU; the stack gets every CPU (as deployed).
+  cpu_set_t mine, all;
+  CPU_ZERO(&all);
+  sched_getaffinity(0, sizeof mine, &mine);
+  for (std::size_t c = 0; c < CPU_SETSIZE; ++c) CPU_SET(c, &all);
+  sched_setaffinity(0, sizeof all, &all);
+  double p50 = 0, p99 = 0, p999 = 0, orders = 0;
+  try {
+    oms::omsd::test::StackOptions o;
+    o.venue_flags = {"--replay", spot.string(), usdm.string(), "--speed", "1"};
+    o.omsd_flags = {"--log-level", "warn"};
+    oms::omsd::test::Stack stack(o);
+    const auto cfg = stack.configs();
+    replace_in(cfg / "strategies.yaml",
+               "      - symbol: BTC/USDT:USDT\n        exchanges: [binance, bybit]\n"
+               "        min_profit_rate: 0.0008\n        max_position: 20000\n",
+               "      - legs: [binance:BTC/USDT, binance:BTC/USDT:USDT]\n"
+               "        min_profit_rate: 0.000001\n        max_position: 100\n");
+    replace_in(cfg / "strategies.yaml", "      timeout: 2s\n", "      timeout: 250ms\n");
+    replace_in(cfg / "exchanges.yaml", "          taker_bps: 10\n", "          taker_bps: 0\n");
+    replace_in(cfg / "exchanges.yaml", "          taker_bps: 5\n", "          taker_bps: 0\n");
+    stack.start_omsd();
+    for (auto _ : state) {
+      std::this_thread::sleep_for(std::chrono::seconds(state.range(0)));
+      const auto m = stack.http_get("/metrics").second;
+      const std::string q = "oms_order_to_wire_ns{origin=\"market_data\",quantile=\"";
+      p50 = metric(m, q + "0.5\"} ");
+      p99 = metric(m, q + "0.99\"} ");
+      p999 = metric(m, q + "0.999\"} ");
+      orders = metric(m, "oms_order_to_wire_count{origin=\"market_data\"} ");
+    }
+  } catch (const std::exception& e) {
+    sched_setaffinity(0, sizeof mine, &mine);
+    state.SkipWithError(e.what());
+    return;
+  }
+  sched_setaffinity(0, sizeof mine, &mine);
+  if (orders < 20) {
+    state.SkipWithError(("only " + std::to_string(orders) + " strategy orders traced").c_str());
+    return;
+  }
+  state.counters["p50_ns"] = p50;
+  state.counters["p99_ns"] = p99;
+  state.counters["p999_ns"] = p999;
+  state.counters["orders"] = orders;
+}
+// One iteration: 30 s of recorded market data (perf/run repeats it 5 times, a stack each).
+BENCHMARK(tick_to_order)->Arg(30)->Iterations(1)->Unit(benchmark::kSecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
