@@ -292,7 +292,11 @@ TEST_CASE("order desk: a report delivered twice is committed once; a fill moves 
   Fixture f;
   f.fund("1000");
   f.run(f.desk.on_command(submit(10, "C1"), &kPass, kT0));
-  const DeskEffects fx = f.run(f.desk.on_report(fill(600, "C1", "t1", "0.1"), kT0));
+  // The venue's fill names the order only; the committed fill carries the order's strategy.
+  const DeskDecision first = f.desk.on_report(fill(600, "C1", "t1", "0.1"), kT0);
+  REQUIRE(first.groups.size() == 1);
+  CHECK(as<FillReceived>(first.groups[0].events.at(0)).strategy == StrategyId(0));
+  const DeskEffects fx = f.run(first);
   CHECK(f.desk.status("C1") == OrderStatus::kFilled);
   REQUIRE(fx.risk.size() == 2);
   CHECK(fx.risk[0].kind == RiskNote::Kind::kFill);

@@ -249,6 +249,11 @@ DeskDecision OrderDesk::on_report(const VenueReport& report, TimeNs /*now*/) con
     d.note = ReportNote::kIgnored;  // a duplicate fill, or a stale report a terminal state absorbs
     return d;
   }
+  // A venue's fill names the order, not the strategy: the order's strategy goes with it (PnL
+  // and positions per strategy).
+  if (auto* fill = std::get_if<FillReceived>(&g.events.front()); fill && !fill->strategy.valid()) {
+    fill->strategy = o.core.strategy();
+  }
   g.answered = o.core.client_order_id();
   d.groups.push_back(std::move(g));
   return d;
