@@ -79,10 +79,7 @@ Engine::~Engine() {
 
 // ---- inputs ---------------------------------------------------------------------------------
 
-bool Engine::Impl::push(Input&& in) {
-  auto* ring = rings.mine();
-  return ring != nullptr && ring->try_push(std::move(in));
-}
+bool Engine::Impl::push(Input&& in) { return rings.try_push(std::move(in)); }
 
 namespace {
 

@@ -1,9 +1,13 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <atomic>
+#include <chrono>
+#include <vector>
 #include <cstdint>
 #include <thread>
 
+#include "oms/actors/producer_rings.hpp"
 #include "oms/actors/spsc_ring.hpp"
 #include "oms/messages/events.hpp"
 
@@ -93,4 +97,43 @@ TEST_CASE("pinning names the cpu it could not use") {
   CHECK_FALSE(cpu0.has_value());
   CHECK(*negative == "cpu -1 is out of range");
   CHECK(absent->starts_with("cannot pin to cpu 1000: "));
+}
+
+TEST_CASE("producer rings: more live producer threads than slots -- every value arrives once, each thread's in order") {
+  using Rings = oms::actors::ProducerRings<std::uint64_t, 64>;
+  Rings rings;
+  constexpr std::size_t kThreads = Rings::kMaxProducers + 36;  // 36 use the shared ring
+  constexpr std::uint64_t kEach = 2000;
+  std::atomic<bool> go{false};
+  std::atomic<std::size_t> done{0};
+  std::vector<std::thread> producers;
+  for (std::size_t t = 0; t < kThreads; ++t) {
+    producers.emplace_back([&, t] {
+      while (!go.load()) std::this_thread::yield();
+      for (std::uint64_t i = 0; i < kEach; ++i) {
+        std::uint64_t v = (static_cast<std::uint64_t>(t) << 32) | i;
+        while (!rings.try_push(std::move(v))) std::this_thread::yield();  // full: try again
+      }
+      done.fetch_add(1);
+      // Stay alive until the end: a thread that ended would give its slot back.
+      while (go.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    });
+  }
+  go = true;
+  std::vector<std::uint64_t> next(kThreads, 0);
+  std::uint64_t received = 0, out_of_order = 0;
+  while (received < kThreads * kEach) {
+    received += rings.drain(
+        [&](std::uint64_t& v) {
+          const auto t = static_cast<std::size_t>(v >> 32);
+          if ((v & 0xffffffffU) != next[t]) ++out_of_order;
+          next[t] = (v & 0xffffffffU) + 1;
+        },
+        16);
+  }
+  CHECK(out_of_order == 0);
+  CHECK(rings.waiting() == 0);
+  for (std::size_t t = 0; t < kThreads; ++t) CHECK(next[t] == kEach);
+  go = false;
+  for (auto& p : producers) p.join();
 }

@@ -18,6 +18,7 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   std::filesystem::create_directories(data());
   std::filesystem::copy(OMS_SOURCE_DIR "/configs", configs(),
                         std::filesystem::copy_options::recursive);
+  if (options_.edit_configs) options_.edit_configs(configs());
   auto certs = testkit::run_process({OMS_SOURCE_DIR "/deploy/gen-certs", (data() / "tls").string()}, 60s);
   if (certs.code != 0) throw std::runtime_error("gen-certs: " + certs.err);
   testkit::NatsServer::Options no;
@@ -76,6 +77,8 @@ void Stack::kill_omsd() {
 }
 
 bool Stack::omsd_running() { return omsd_ && omsd_->running(); }
+
+pid_t Stack::omsd_pid() const { return omsd_ ? omsd_->pid() : 0; }
 
 void Stack::kill_venue() {
   if (venue_) venue_->kill();

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +21,9 @@ struct StackOptions {
   std::string store = "jetstream";  // or "file"
   std::vector<std::string> venue_flags{"--random-walk", "7", "--walk-interval-ms", "50"};
   std::vector<std::string> omsd_flags;
+  // Runs on the copied configs dir before the paper keys are made and venue-sim starts (more
+  // accounts, other limits).
+  std::function<void(const std::filesystem::path&)> edit_configs;
 };
 
 class Stack {
@@ -31,6 +35,7 @@ class Stack {
   int stop_omsd();                    // SIGTERM; the exit code
   void kill_omsd();                   // SIGKILL
   [[nodiscard]] bool omsd_running();
+  [[nodiscard]] pid_t omsd_pid() const;  // 0 when not running
   void restart_nats();                // SIGKILL nats-server, start it again on the same store
   void kill_venue();                  // SIGKILL venue-sim
 

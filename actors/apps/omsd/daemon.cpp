@@ -208,6 +208,21 @@ void Daemon::start_venues() {
     }
     c.tls.ca_file = options_.ca_file.string();
     if (ex->recv_window) c.recv_window_ms = static_cast<std::uint32_t>(ex->recv_window->count());
+    // The budgets the connector keeps every request under: exchanges.yaml's (the venue's own
+    // numbers replace the estimates from its response headers).
+    c.rate_limits = binance::default_rate_limits(m);
+    if (const auto& mc = ex->markets[static_cast<std::size_t>(m)]) {
+      for (auto& rule : c.rate_limits) {
+        const auto& rl = mc->rate_limits;
+        if (rule.type == binance::RateLimitType::kRequestWeight && rule.header_suffix == "1M")
+          rule.limit = static_cast<std::uint32_t>(rl.weight_per_minute);
+        if (rule.type == binance::RateLimitType::kOrders && rule.header_suffix == "10S")
+          rule.limit = static_cast<std::uint32_t>(rl.orders_per_10s);
+        if (rule.type == binance::RateLimitType::kOrders && rule.header_suffix == "1D" && rl.orders_per_day)
+          rule.limit = static_cast<std::uint32_t>(*rl.orders_per_day);
+      }
+    }
+    c.pool_size = options_.venue_connections;
     for (const auto& i : instruments_) {
       if (i.market == m) c.instruments.push_back(i);
     }

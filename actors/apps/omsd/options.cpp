@@ -29,6 +29,8 @@ usage: omsd [flags]
   --threads N           actor scheduler threads (default 2)
   --ack-timeout-ms N    an order unanswered this long is queried (default 5000)
   --snapshot-every N    an account snapshot every N events, and hourly (default 1000)
+  --venue-connections N  HTTPS keep-alive connections per venue market, shared by its
+                        accounts' order workers (default 4)
   --record-inputs on|off  the engine's every step (commands, venue reports, market data,
                         timers) with its clock to DATA/inputs/inputs-<start UTC>-<pid>.bin, one
                         file per run (default on); the engine's replay runs such a file
@@ -152,6 +154,12 @@ bool parse_options(int argc, char** argv, Options& o) {
     else if (a == "--snapshot-every") {
       o.snapshot_every = number(need(), a);
       if (o.snapshot_every == 0) throw std::invalid_argument("--snapshot-every: must be > 0");
+    }
+    else if (a == "--venue-connections") {
+      o.venue_connections = number(need(), a);
+      if (o.venue_connections == 0 || o.venue_connections > 256) {
+        throw std::invalid_argument("--venue-connections: must be 1..256");
+      }
     }
     else if (a == "--record-inputs") {
       const auto v = need();

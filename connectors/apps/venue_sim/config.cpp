@@ -50,6 +50,8 @@ Binance Spot (/api/v3) + USD-M (/fapi) compatible venue over TLS on loopback.
                          waits are timers: no I/O thread sleeps, other connections go on;
                          one connection keeps its order. deploy/run: fixed_us=4000,jitter_us=4000
   --threads N            server I/O threads (default 2)
+  --no-rate-limits       benchmarks only: the request-weight and order-count limits are
+                         lifted (never 429 or 418); the headers still report the usage
 )";
 
 Decimal dec(const nlohmann::json& j, const std::string& field) {
@@ -200,6 +202,11 @@ bool parse_options(int argc, char** argv, Options& o) {
     } else if (a == "--seed") o.front.seed = std::strtoull(need(i, "--seed").c_str(), nullptr, 10);
     else if (a == "--faults") o.front.faults = parse_faults(need(i, "--faults"));
     else if (a == "--latency") o.front.latency = parse_latency(need(i, "--latency"));
+    else if (a == "--no-rate-limits") {
+      auto& r = o.front.limits;
+      r.spot_weight_1m = r.usdm_weight_1m = r.spot_orders_10s = r.spot_orders_1d =
+          r.usdm_orders_10s = r.usdm_orders_1m = 1'000'000'000;
+    }
     else if (a == "--threads") o.threads = static_cast<unsigned>(std::strtoul(need(i, "--threads").c_str(), nullptr, 10));
     else throw std::invalid_argument("unknown option " + a + " (see --help)");
   }

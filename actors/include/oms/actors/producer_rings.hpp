@@ -6,14 +6,22 @@
 // registry (after the consumer has drained it, another thread may take it), so thread pools
 // that come and go do not exhaust the kMaxProducers slots. The consumer scans the slots in
 // order and drains up to `budget` elements from each per call, so no producer starves another.
+//
+// More live producers than slots (a daemon with 200 accounts has a user-data thread and an order
+// worker per account and market): a thread that finds every slot taken at its first push uses
+// the shared ring -- bounded (kSharedCapacity), one mutex -- for as long as it lives, so its
+// own order is kept; the consumer drains it like a slot. The hot producers (the gateway's
+// threads, market data) start first and hold the lock-free slots.
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "oms/actors/spsc_ring.hpp"
@@ -30,15 +38,29 @@ class ProducerRings {
   ProducerRings(const ProducerRings&) = delete;
   ProducerRings& operator=(const ProducerRings&) = delete;
 
-  // Producer side: the calling thread's ring, or null when kMaxProducers live threads hold one.
+  static constexpr std::size_t kSharedCapacity = 8 * N;
+
+  // Producer side: the calling thread's ring, or null when it uses the shared ring (every slot
+  // was taken at its first push).
   [[nodiscard]] Ring* mine() {
     for (const Held& h : held_) {
       if (h.state_id == state_->id) return h.ring;
     }
     std::erase_if(held_, [](const Held& h) { return h.state.expired(); });  // registries gone
     Ring* ring = state_->claim();
-    if (ring != nullptr) held_.push_back(Held{state_->id, ring, state_});
+    held_.push_back(Held{state_->id, ring, state_});  // null: this thread uses the shared ring
     return ring;
+  }
+
+  // Pushes into the calling thread's ring (or the shared one); false when it is full, and then
+  // `v` is left as it was.
+  [[nodiscard]] bool try_push(T&& v) {
+    if (Ring* ring = mine()) return ring->try_push(std::move(v));
+    const std::lock_guard lock(state_->shared_mutex);
+    if (state_->shared.size() >= kSharedCapacity) return false;
+    state_->shared.push_back(std::move(v));
+    state_->shared_size.store(state_->shared.size(), std::memory_order_release);
+    return true;
   }
 
   // Consumer side: calls f(T&) for up to `budget` elements of each ring; the count run.
@@ -57,6 +79,20 @@ class ProducerRings {
         ++n;
       }
     }
+    // The shared ring: one element out under the lock at a time, handled outside it.
+    for (std::size_t k = 0; k < budget && state_->shared_size.load(std::memory_order_acquire) > 0;
+         ++k) {
+      std::optional<T> v;
+      {
+        const std::lock_guard lock(state_->shared_mutex);
+        if (state_->shared.empty()) break;
+        v.emplace(std::move(state_->shared.front()));
+        state_->shared.pop_front();
+        state_->shared_size.store(state_->shared.size(), std::memory_order_release);
+      }
+      f(*v);
+      ++n;
+    }
     return n;
   }
 
@@ -65,7 +101,7 @@ class ProducerRings {
     const std::size_t count = state_->count.load(std::memory_order_acquire);
     std::size_t n = 0;
     for (std::size_t i = 0; i < count; ++i) n += state_->slots[i].ring->size_approx();
-    return n;
+    return n + state_->shared_size.load(std::memory_order_relaxed);
   }
 
  private:
@@ -83,6 +119,9 @@ class ProducerRings {
     std::mutex mutex;
     std::array<Slot, kMaxProducers> slots;
     std::atomic<std::size_t> count{0};
+    std::mutex shared_mutex;  // the shared ring of the threads without a slot
+    std::deque<T> shared;
+    std::atomic<std::size_t> shared_size{0};
 
     Ring* claim() {
       const std::lock_guard lock(mutex);
@@ -121,6 +160,7 @@ class ProducerRings {
     HeldList& operator=(const HeldList&) = delete;
     ~HeldList() {
       for (const Held& h : *this) {
+        if (h.ring == nullptr) continue;  // a user of the shared ring
         if (auto s = h.state.lock()) s->release(h.ring);
       }
     }

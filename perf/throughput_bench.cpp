@@ -1,0 +1,231 @@
+// omsd's sustained order rate through the API (omsd_orders_per_s) and its memory at the end
+// (omsd_rss_mb): 200 Binance spot accounts (bench_main and 199 sub-accounts); venue-sim with
+// its rate limits lifted (--no-rate-limits, a benchmark-only flag) and exchanges.yaml's budgets
+// raised to match; nats-server, venue-sim and omsd share this machine's cores with the client.
+// 32 client threads send IOC limit buys 0.5 % under the mid (inside the desk's price bands, never
+// crossing: each order is accepted and expires), round-robin over the accounts, each waiting
+// for omsd's ack (committed to the intent log and the store, sent) -- not for the venue.
+// At the end omsd's store must hold every event: the bench counts each account's records in
+// JetStream (each order makes at least its submit, send-requested, accepted and expired events).
+//
+// Counters: orders_per_s (accepted by omsd / wall seconds), events_in_jetstream, events_per_order,
+// rss_mb (omsd's VmRSS at the end), refused (orders omsd refused: risk, busy), errors (RPC errors).
+#include <benchmark/benchmark.h>
+#include <grpcpp/grpcpp.h>
+#include <sched.h>
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "oms/api/v1/oms.grpc.pb.h"
+#include "oms/persistence/jetstream_store.hpp"
+#include "oms/persistence/stream_layout.hpp"
+#include "stack.hpp"
+#include "venue_view.hpp"
+
+namespace {
+
+namespace api = oms::api::v1;
+using namespace std::chrono_literals;
+
+constexpr int kAccounts = 200;
+constexpr int kThreads = 32;
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void replace_all(const std::filesystem::path& p, const std::string& from, const std::string& to) {
+  std::string text = read_text(p);
+  std::size_t at = 0, n = 0;
+  while ((at = text.find(from, at)) != std::string::npos) {
+    text.replace(at, from.size(), to);
+    at += to.size();
+    ++n;
+  }
+  if (n == 0) throw std::runtime_error(p.string() + ": no '" + from + "'");
+  std::ofstream(p) << text;
+}
+
+std::string account_name(int i) {
+  if (i == 0) return "bench_main";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "bench_%03d", i);
+  return buf;
+}
+
+void edit_configs(const std::filesystem::path& cfg) {
+  std::string accounts = "  binance:\n";
+  for (int i = 0; i < kAccounts; ++i) {
+    accounts += "    " + account_name(i) + ":\n      type: " + (i == 0 ? "main" : "sub") + "\n";
+    if (i > 0) accounts += "      parent: bench_main\n";
+    accounts += "      api_key_vault_path: " + account_name(i) +
+                "\n      spot_enabled: true\n      futures_enabled: false\n\n";
+  }
+  replace_all(cfg / "accounts.yaml", "  binance:\n", accounts);
+  replace_all(cfg / "exchanges.yaml", "weight_per_minute: 6000", "weight_per_minute: 100000000");
+  replace_all(cfg / "exchanges.yaml", "orders_per_10s: 100\n", "orders_per_10s: 100000000\n");
+  replace_all(cfg / "exchanges.yaml", "orders_per_day: 200000", "orders_per_day: 1000000000");
+}
+
+struct Totals {
+  std::atomic<std::uint64_t> accepted{0}, refused{0}, errors{0};
+  std::mutex mutex;
+  std::string first_refusal;  // shown on stderr: what a refused order was told
+};
+
+void omsd_throughput(benchmark::State& state) {
+  const auto seconds = state.range(0);
+  cpu_set_t mine, all;
+  CPU_ZERO(&all);
+  sched_getaffinity(0, sizeof mine, &mine);
+  for (std::size_t c = 0; c < CPU_SETSIZE; ++c) CPU_SET(c, &all);
+  sched_setaffinity(0, sizeof all, &all);  // the stack and the clients get every CPU
+  try {
+    oms::omsd::test::StackOptions o;
+    o.venue_flags = {"--random-walk", "3", "--walk-interval-ms", "100", "--no-rate-limits",
+                     "--threads", "2"};
+    o.omsd_flags = {"--log-level", "warn", "--venue-connections", "8"};
+    o.edit_configs = edit_configs;
+    oms::omsd::test::Stack stack(o);
+    const std::string token(64, 'b');
+    std::filesystem::create_directories(stack.data() / "api");
+    std::ofstream(stack.data() / "api" / "tokens.json")
+        << R"({"clients":[{"name":"bench","token":")" << token
+        << R"(","accounts":["*"],"rate_per_s":1000000,"burst":1000000}]})";
+    std::filesystem::permissions(stack.data() / "api" / "tokens.json",
+                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    stack.start_omsd();
+    oms::omsd::test::VenueView venue(stack.data(), stack.venue_port(), "bench_main");
+    oms::Decimal mid;
+    for (int i = 0; i < 200 && !mid.is_positive(); ++i) {
+      mid = venue.mid();
+      std::this_thread::sleep_for(50ms);
+    }
+    if (!mid.is_positive()) throw std::runtime_error("venue-sim has no BTCUSDT mid");
+    grpc::SslCredentialsOptions tls;
+    tls.pem_root_certs = read_text(stack.data() / "tls" / "ca.pem");
+    grpc::ChannelArguments args;
+    args.SetInt("grpc.use_local_subchannel_pool", 1);
+    std::vector<std::shared_ptr<grpc::Channel>> channels;
+    for (int c = 0; c < 4; ++c) {
+      args.SetInt("bench.channel", c);  // distinct channels: distinct HTTP/2 connections
+      channels.push_back(grpc::CreateCustomChannel(
+          "127.0.0.1:" + std::to_string(stack.grpc_port()), grpc::SslCredentials(tls), args));
+    }
+    auto stub0 = api::Oms::NewStub(channels[0]);
+    // The desk's order rate, open-order and loss limits are policy, not capacity: lifted for the
+    // run (an IOC order counts as open until the venue's answer).
+    for (const char* kind : {"consecutive_losses", "daily_loss", "order_rate", "open_orders"}) {
+      api::SetRiskLimitRequest l;
+      l.set_scope("global");
+      l.set_kind(kind);
+      l.set_unlimited(true);
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", "Bearer " + token);
+      api::CommandReply reply;
+      const auto st = stub0->SetRiskLimit(&ctx, l, &reply);
+      if (!st.ok() || !reply.accepted()) throw std::runtime_error(std::string("SetRiskLimit ") + kind);
+    }
+    const std::int64_t px_raw = mid.raw() - mid.raw() / 200;  // 50 bp: inside every band
+    const std::string price = oms::Decimal::from_raw(px_raw - px_raw % 1'000'000).to_string();
+    Totals totals;
+    std::atomic<bool> stop{false};
+    const auto t0 = std::chrono::steady_clock::now();
+    for (auto _ : state) {
+      std::vector<std::thread> clients;
+      for (int t = 0; t < kThreads; ++t) {
+        clients.emplace_back([&, t] {
+          auto stub = api::Oms::NewStub(channels[static_cast<std::size_t>(t) % channels.size()]);
+          for (std::uint64_t n = 0; !stop.load(std::memory_order_relaxed); ++n) {
+            api::SubmitOrderRequest r;
+            r.set_account(account_name(static_cast<int>((n * kThreads + static_cast<std::uint64_t>(t)) % kAccounts)));
+            r.set_instrument("BTC/USDT");
+            r.set_client_order_id("T" + std::to_string(t) + "-" + std::to_string(n));
+            r.set_side("buy");
+            r.set_tif("ioc");
+            r.set_price(price);
+            r.set_quantity("0.001");
+            grpc::ClientContext ctx;
+            ctx.AddMetadata("authorization", "Bearer " + token);
+            ctx.set_deadline(std::chrono::system_clock::now() + 10s);
+            api::CommandReply reply;
+            const auto st = stub->SubmitOrder(&ctx, r, &reply);
+            if (!st.ok()) totals.errors.fetch_add(1);
+            else if (reply.accepted()) totals.accepted.fetch_add(1);
+            else if (totals.refused.fetch_add(1) == 0) {
+              std::lock_guard lock(totals.mutex);
+              totals.first_refusal = std::to_string(reply.code()) + " " + reply.message();
+            }
+          }
+        });
+      }
+      std::this_thread::sleep_for(std::chrono::seconds(seconds));
+      stop = true;
+      for (auto& c : clients) c.join();
+    }
+    if (!totals.first_refusal.empty()) {
+      std::fprintf(stderr, "throughput_bench: first refusal: %s\n", totals.first_refusal.c_str());
+    }
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // omsd's memory now, then every event in JetStream.
+    double rss_kb = 0;
+    {
+      std::ifstream st("/proc/" + std::to_string(stack.omsd_pid()) + "/status");
+      std::string line;
+      while (std::getline(st, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) rss_kb = std::stod(line.substr(6));
+      }
+    }
+    std::vector<oms::persistence::StreamLayout::AccountRef> names;
+    for (int i = 0; i < kAccounts; ++i) names.push_back({oms::ExchangeId::kBinance, account_name(i)});
+    const oms::persistence::StreamLayout layout(names, {oms::ExchangeId::kBinance});
+    oms::persistence::JetStreamOptions jo;
+    jo.servers = {stack.nats().url()};
+    jo.connection_name = "throughput-bench";
+    auto store = oms::persistence::JetStreamStore::open(layout, jo);
+    if (!store) throw std::runtime_error("JetStream: " + store.error().message);
+    std::uint64_t events = 0;
+    const auto deadline = std::chrono::steady_clock::now() + 120s;
+    for (;;) {  // omsd publishes asynchronously: wait until the count stops growing
+      std::uint64_t now_events = 0;
+      for (int i = 0; i < kAccounts; ++i) {
+        auto last = (*store)->last_sequence(
+            oms::persistence::StreamLayout::account_stream(oms::ExchangeId::kBinance, account_name(i)));
+        if (last) now_events += *last;
+      }
+      if (now_events == events || std::chrono::steady_clock::now() > deadline) break;
+      events = now_events;
+      std::this_thread::sleep_for(1s);
+    }
+    const auto accepted = static_cast<double>(totals.accepted.load());
+    state.counters["orders_per_s"] = accepted / wall;
+    state.counters["events_in_jetstream"] = static_cast<double>(events);
+    state.counters["events_per_order"] = accepted > 0 ? static_cast<double>(events) / accepted : 0;
+    state.counters["rss_mb"] = rss_kb / 1024.0;
+    state.counters["refused"] = static_cast<double>(totals.refused.load());
+    state.counters["errors"] = static_cast<double>(totals.errors.load());
+    if (static_cast<double>(events) < 4 * accepted) {
+      state.SkipWithError(("JetStream holds " + std::to_string(events) + " events for " +
+                           std::to_string(totals.accepted.load()) + " orders (< 4 each)").c_str());
+    }
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+  }
+  sched_setaffinity(0, sizeof mine, &mine);
+}
+// One run of 60 s (perf/run takes it as it is: a repetition would cost another minute).
+BENCHMARK(omsd_throughput)->Arg(60)->Iterations(1)->Repetitions(1)->Unit(benchmark::kSecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
