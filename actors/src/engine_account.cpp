@@ -41,17 +41,26 @@ void send(ExchangeSession& session, const VenueRequest& request, const SendOrigi
       request);
 }
 
-nlohmann::json snapshot_json(const std::vector<Event>& history, const Directory& directory,
-                             std::uint64_t global_seq) {
+// Null when an archived event does not decode (the archive is damaged: no snapshot from it).
+std::optional<nlohmann::json> snapshot_json(const EventArchive& history, const Directory& directory,
+                                            std::uint64_t global_seq) {
   nlohmann::json events = nlohmann::json::array();
-  for (const Event& e : history) {
+  const bool whole = history.for_each([&](const Event& e) {
     auto text = encode_json(e, directory);
     if (text) events.push_back(nlohmann::json::parse(*text));
-  }
+  });
+  if (!whole) return std::nullopt;
   return nlohmann::json{{"global_seq", global_seq}, {"events", std::move(events)}};
 }
 
 }  // namespace
+
+void Engine::Impl::archive(Account& a, const Event& e) {
+  if (!a.archive_whole || a.history.append(e)) return;
+  a.archive_whole = false;  // a snapshot without this event would rebuild a different state
+  logger(a).error("account {}: {} does not encode for the snapshot archive; no more snapshots "
+                  "until a restart (the stream rebuilds it)", a.cfg.name, message_name(e));
+}
 
 spdlog::logger& Engine::Impl::logger(const Account& a) const {
   return a.cfg.logger ? *a.cfg.logger : *spdlog::default_logger_raw();
@@ -65,6 +74,7 @@ void Engine::Impl::rebuild(Account& a) {
   a.desk = std::make_unique<OrderDesk>(
       OrderDeskConfig{a.cfg.id, a.cfg.name, &instruments, ack_timeout});
   a.history.clear();
+  a.archive_whole = true;
   a.events_rebuilt = a.events_committed = a.events_since_snapshot = 0;
   a.snapshot_sequence = 0;
   const Directory& directory = log.subjects().directory();
@@ -73,7 +83,7 @@ void Engine::Impl::rebuild(Account& a) {
       logger(a).warn("account {}: {} not folded into the account: {}", a.cfg.name,
                      message_name(e), to_string(*refusal));
     }
-    a.history.push_back(e);
+    archive(a, e);
     ++a.events_rebuilt;
   };
   std::uint64_t from = 1;
@@ -217,7 +227,7 @@ void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::share
     const DeskEffects fx = a.desk->apply(g, committed, now);
     bool balances_moved = false;
     for (const Event& e : committed) {
-      a.history.push_back(e);
+      archive(a, e);
       balances_moved = balances_moved || std::holds_alternative<BalanceUpdated>(e.payload);
       const auto id = client_order_id_of(e.payload);
       if (id.empty() || a.awaiting.empty()) continue;
@@ -269,7 +279,15 @@ void Engine::Impl::write_snapshot(Account& a, bool wait) {
     logger(a).warn("account {}: snapshot skipped: {}", a.cfg.name, last.error().message);
     return;
   }
-  auto state = snapshot_json(a.history, log.subjects().directory(), log.last_global_seq());
+  if (!a.archive_whole) return;  // said once when it happened: the stream alone rebuilds it
+  auto built = snapshot_json(a.history, log.subjects().directory(), log.last_global_seq());
+  if (!built) {
+    a.archive_whole = false;
+    logger(a).error("account {}: its event archive does not decode; no more snapshots until a "
+                    "restart (the stream rebuilds it)", a.cfg.name);
+    return;
+  }
+  auto state = std::move(*built);
   if (wait) {
     auto w = snapshots->write(a.cfg.name, a.cfg.stream, *last, now, state);
     if (!w) {

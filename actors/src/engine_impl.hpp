@@ -16,6 +16,7 @@
 
 #include "oms/actors/board_publisher.hpp"
 #include "oms/actors/engine.hpp"
+#include "oms/actors/event_archive.hpp"
 #include "oms/actors/input_journal.hpp"
 #include "oms/actors/producer_rings.hpp"
 #include "oms/cores/valuation.hpp"
@@ -81,7 +82,8 @@ struct Engine::Impl {
     std::unique_ptr<OrderDesk> desk;
     // Every event folded, in stream order: what a snapshot holds today (compaction into the
     // cores' own state is the snapshot issue's step).
-    std::vector<Event> history;
+    EventArchive history;       // binary, chunked (event_archive.hpp)
+    bool archive_whole = true;  // false: an event did not encode; no snapshot from it
     std::uint64_t duplicate_inputs = 0, unmatched_reports = 0;
     std::uint64_t events_committed = 0, events_rebuilt = 0, torn_groups = 0;
     std::uint64_t events_since_snapshot = 0, snapshot_sequence = 0;
@@ -124,6 +126,7 @@ struct Engine::Impl {
   void carry_out(Account& a, const DeskDecision& d, const std::shared_ptr<Reply>& reply);
   void end_reconciliation(Account& a);
   void write_snapshot(Account& a, bool wait);
+  void archive(Account& a, const Event& e);
   [[nodiscard]] AccountViewPtr make_view(const Account& a) const;
   [[nodiscard]] spdlog::logger& logger(const Account& a) const;
 

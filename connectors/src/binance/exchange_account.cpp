@@ -147,13 +147,42 @@ ExchangeResult<net::HttpResponse> BinanceAccount::send(const RestRequest& req,
 
 void BinanceAccount::emit(std::vector<EventPayload>& events, std::uint64_t venue_order_id,
                           std::uint64_t time_key, TimeNs venue_time) {
-  std::lock_guard lk(sink_mutex_);
+  {
+    std::lock_guard lk(sink_mutex_);
+    for (const auto& e : events) {
+      if (!sink_) break;
+      sink_(ExchangeReport{report_id(account_, market(), e, venue_order_id, time_key), venue_time,
+                           e});
+    }
+  }
+  // An order that ended is never amended again: its template leaves the cache (bounded by
+  // the orders alive, not by every order ever placed).
   for (const auto& e : events) {
-    if (!sink_) break;
-    sink_(
-        ExchangeReport{report_id(account_, market(), e, venue_order_id, time_key), venue_time, e});
+    const ClientOrderIdText* done = std::visit(
+        [](const auto& p) -> const ClientOrderIdText* {
+          using T = std::decay_t<decltype(p)>;
+          if constexpr (std::is_same_v<T, OrderFilled> || std::is_same_v<T, OrderCanceled> ||
+                        std::is_same_v<T, OrderRejected> || std::is_same_v<T, OrderExpired>) {
+            return &p.client_order_id;
+          } else if constexpr (std::is_same_v<T, OrderStatusReconciled>) {
+            const bool ended = p.status == OrderStatus::kFilled ||
+                               p.status == OrderStatus::kCanceled ||
+                               p.status == OrderStatus::kExpired ||
+                               (p.status == OrderStatus::kRejected && !p.venue_order_id.empty());
+            return ended ? &p.client_order_id : nullptr;
+          } else {
+            return nullptr;
+          }
+        },
+        e);
+    if (done != nullptr) forget(*done);
   }
   events.clear();
+}
+
+void BinanceAccount::forget(const ClientOrderIdText& cid) {
+  std::lock_guard lk(orders_mutex_);
+  placed_.erase(cid.str());
 }
 
 void BinanceAccount::reject(InstrumentId instrument, const ClientOrderIdText& cid,

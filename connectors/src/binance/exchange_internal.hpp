@@ -257,6 +257,7 @@ class BinanceAccount : public Exchange {
   [[nodiscard]] std::optional<SubmitOrder> order_template(const Instrument& in,
                                                           const ClientOrderIdText& cid);
   void remember(const SubmitOrder& o);
+  void forget(const ClientOrderIdText& cid);  // the order ended: no amend will need it
   // A new order encoded by place(): admitted, written, answered (worker thread).
   void do_send(const SubmitOrder& o, EncodedOrder& encoded, const SendOrigin& origin);
 
