@@ -59,7 +59,8 @@ void Stack::start_omsd() {
                                 "--venue", "127.0.0.1:" + std::to_string(venue_port_),
                                 "--grpc", "127.0.0.1:" + std::to_string(grpc_port_),
                                 "--http", "127.0.0.1:" + std::to_string(http_port_),
-                                "--ack-timeout-ms", "1000"};
+                                "--ack-timeout-ms", "1000",
+                                "--record-inputs", "on"};  // the engine's recorder runs too
   args.insert(args.end(), options_.omsd_flags.begin(), options_.omsd_flags.end());
   omsd_ = std::make_unique<testkit::ChildProcess>(args, omsd_log());
   omsd_->wait_for_line("omsd ready", 60s);

@@ -33,8 +33,9 @@ usage: omsd [flags]
                         accounts' order workers (default 4)
   --record-inputs on|off  the engine's every step (commands, venue reports, market data,
                         timers) with its clock to DATA/inputs/inputs-<start UTC>-<pid>.bin, one
-                        file per run (default on); the engine's replay runs such a file
-                        again from the same stored state. A replay tool is planned (the
+                        file per run (default off: with depth streams it grows by megabytes a
+                        second and nothing rotates it yet); the engine's replay runs such a
+                        file again from the same stored state. A replay tool is planned (the
                         replay issue); today the engine tests replay them
   --log-level LEVEL     trace|debug|info|warn|error (default info)
   --init-paper-keys     write DATA/paper-keys.json for the configured accounts and exit

@@ -49,8 +49,8 @@ struct Options {
   std::string log_level = "info";
   std::uint64_t ack_timeout_ms = 5'000;
   std::uint64_t snapshot_every = 1'000;  // an account snapshot every N events (and hourly)
-  bool record_inputs = true;
-  std::size_t venue_connections = 4;  // HTTPS keep-alive connections per venue market  // the engine's steps to DATA/inputs/ (Engine::replay)
+  bool record_inputs = false;  // the engine's steps to DATA/inputs/ (--record-inputs on)
+  std::size_t venue_connections = 4;  // HTTPS keep-alive connections per venue market
   bool init_paper_keys = false;  // write DATA/paper-keys.json for the configured accounts, exit
   bool check_config = false;     // load and validate the configs, print a summary, exit
 };
