@@ -113,6 +113,7 @@ void BinanceAccount::place(const SubmitOrder& order, const SendOrigin& origin) {
     });
     return;
   }
+  encoded->handed_ns = origin.kind == SendOriginKind::kNone ? 0 : wall_now_ns();
   enqueue([this, order, encoded, origin] { do_send(order, *encoded, origin); });
 }
 

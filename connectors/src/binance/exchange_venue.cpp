@@ -145,7 +145,7 @@ ExchangeResult<net::HttpResponse> BinanceVenue::Shared::send_signed(std::size_t 
   order.http.handed_to_socket_ns = cfg.latency ? &handed : nullptr;
   auto res = transmit(account_index, order.http, what);
   order.http.handed_to_socket_ns = nullptr;
-  if (handed != 0) cfg.latency->record(origin, handed);
+  if (handed != 0) cfg.latency->record(origin, order.handed_ns, handed);
   return res;
 }
 

@@ -232,6 +232,13 @@ TEST_CASE(
   const auto md = latency->quantiles(SendOriginKind::kMarketData);
   CHECK(md.p50 >= 200'000'000);
   CHECK(md.p50 < 5'000'000'000);
+  // The caller's part (origin -> handed to the worker's queue) is short; the wait behind the
+  // slow answer is the connector's.
+  const auto md_handoff = latency->quantiles(SendOriginKind::kMarketData, true);
+  CHECK(md_handoff.count == 1);
+  CHECK(md_handoff.p50 >= 0);
+  CHECK(md_handoff.p50 < 100'000'000);
+  CHECK(latency->quantiles(SendOriginKind::kApi, true).p50 >= 2'000'000);
 }
 
 TEST_CASE("spot place: an order the builders refuse is rejected naming the field, nothing sent") {

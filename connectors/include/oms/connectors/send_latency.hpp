@@ -57,21 +57,25 @@ class SendLatency {
  public:
   static constexpr std::size_t kSamples = 1 << 16;
 
-  SendLatency() : rings_(std::make_unique<Ring[]>(kSendOriginKinds)) {}
+  SendLatency() : rings_(std::make_unique<Ring[]>(2 * kSendOriginKinds)) {}
 
-  void record(const SendOrigin& origin, TimeNs written_ns) noexcept {
+  // handed_ns: when the engine handed the signed order to the connector (0: not known);
+  // written_ns: when its first byte was handed to the socket.
+  void record(const SendOrigin& origin, TimeNs handed_ns, TimeNs written_ns) noexcept {
     if (origin.kind == SendOriginKind::kNone || origin.received_ns <= 0 || written_ns <= 0) return;
-    Ring& r = rings_[static_cast<std::size_t>(origin.kind)];
-    const std::uint64_t i = r.next.fetch_add(1, std::memory_order_relaxed);
-    r.samples[i % kSamples].store(written_ns - origin.received_ns, std::memory_order_relaxed);
+    const auto k = static_cast<std::size_t>(origin.kind);
+    push(rings_[k], written_ns - origin.received_ns);
+    if (handed_ns > 0) push(rings_[kSendOriginKinds + k], handed_ns - origin.received_ns);
   }
 
   [[nodiscard]] std::uint64_t count(SendOriginKind kind) const noexcept {
     return rings_[static_cast<std::size_t>(kind)].next.load(std::memory_order_relaxed);
   }
 
-  [[nodiscard]] LatencyQuantiles quantiles(SendOriginKind kind) const {
-    const Ring& r = rings_[static_cast<std::size_t>(kind)];
+  // Origin -> socket write (the whole path); with engine_only, origin -> the engine's hand-off
+  // to the connector (the rest is the connector's queue, its rate limiter and the write).
+  [[nodiscard]] LatencyQuantiles quantiles(SendOriginKind kind, bool engine_only = false) const {
+    const Ring& r = rings_[static_cast<std::size_t>(kind) + (engine_only ? kSendOriginKinds : 0)];
     LatencyQuantiles q;
     q.count = r.next.load(std::memory_order_relaxed);
     const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(q.count, kSamples));
@@ -94,6 +98,10 @@ class SendLatency {
     std::atomic<std::uint64_t> next{0};
     std::array<std::atomic<std::int64_t>, kSamples> samples{};
   };
+  static void push(Ring& r, std::int64_t v) noexcept {
+    const std::uint64_t i = r.next.fetch_add(1, std::memory_order_relaxed);
+    r.samples[i % kSamples].store(v, std::memory_order_relaxed);
+  }
   std::unique_ptr<Ring[]> rings_;
 };
 

@@ -27,6 +27,7 @@ struct EncodedOrder {
   RestRequest request;     // the parameters; weight and order count for the rate limiter
   net::HttpRequest http;   // rendered and signed at timestamp_ms
   std::int64_t timestamp_ms = 0;
+  std::int64_t handed_ns = 0;  // wall clock when the encoder's caller handed it on (tracing)
 };
 
 class WireEncoder {
