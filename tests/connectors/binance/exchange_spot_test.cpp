@@ -247,7 +247,8 @@ TEST_CASE("spot place: an order the builders refuse is rejected naming the field
   o.quantity = Decimal{};
   f.client->account(0).place(o);
   REQUIRE(f.reports.wait(1));
-  const auto& r = as<OrderRejected>(f.reports.all()[0]);
+  const auto rep = f.reports.all();
+  const auto& r = as<OrderRejected>(rep[0]);
   CHECK(r.client_order_id.view() == "C1000300000000000000000e3");
   CHECK(r.code == static_cast<std::uint16_t>(ExchangeErrorCode::kBadRequest));
   CHECK(std::string(r.reason.view()).find("quantity") != std::string::npos);
