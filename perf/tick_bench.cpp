@@ -7,6 +7,8 @@
 // led to it read off the market-data socket): per-order timestamps, read from /metrics as
 // quantiles over every strategy order of the run (oms_order_to_wire_ns{origin="market_data"}).
 //
+// tick_to_order: every process on both CPUs, the shard spins then parks (a laptop, CI);
+// tick_to_order_cpu_plan: the production layout on two cores (see tick_to_order's comment).
 // Counters: p50_ns, p99_ns, p999_ns, orders (how many were traced); handoff_p50/p99_ns: the
 // engine's part (up to the signed order handed to the venue connection's queue).
 #include <benchmark/benchmark.h>
@@ -52,17 +54,25 @@ void tick_to_order(benchmark::State& state) {
     state.SkipWithError("the recorded BTCUSDT spot and USD-M streams are not in ../shared/data");
     return;
   }
-  // perf/run pins the benchmark to one CPU; the stack gets every CPU (as deployed).
+  // The CPU plan of a production box, on two cores: everything (nats-server, venue-sim, omsd's
+  // other threads) on CPU 0, omsd's engine shard alone on CPU 1, never parking
+  // (Arg 1); or every process on every CPU with the shard spinning then parking (Arg 0).
+  const bool planned = state.range(1) == 1;
   cpu_set_t mine, all;
   CPU_ZERO(&all);
   sched_getaffinity(0, sizeof mine, &mine);
-  for (std::size_t c = 0; c < CPU_SETSIZE; ++c) CPU_SET(c, &all);
+  if (planned) CPU_SET(0, &all);
+  else for (std::size_t c = 0; c < CPU_SETSIZE; ++c) CPU_SET(c, &all);
   sched_setaffinity(0, sizeof all, &all);
   double p50 = 0, p99 = 0, p999 = 0, orders = 0, handoff50 = 0, handoff99 = 0;
   try {
     oms::omsd::test::StackOptions o;
     o.venue_flags = {"--replay", spot.string(), usdm.string(), "--speed", "1"};
     o.omsd_flags = {"--log-level", "warn"};
+    if (planned) {
+      o.omsd_flags.insert(o.omsd_flags.end(),
+                          {"--cpu-plan", "engine=1,io=0,daemon=0", "--engine-wait", "busy"});
+    }
     oms::omsd::test::Stack stack(o);
     const auto cfg = stack.configs();
     replace_in(cfg / "strategies.yaml",
@@ -105,7 +115,12 @@ void tick_to_order(benchmark::State& state) {
   state.counters["handoff_p99_ns"] = handoff99;
 }
 // One iteration: 30 s of recorded market data (perf/run repeats it 5 times, a stack each).
-BENCHMARK(tick_to_order)->Arg(30)->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK(tick_to_order)->Args({30, 0})->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK(tick_to_order)
+    ->Name("tick_to_order_cpu_plan")
+    ->Args({30, 1})
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond);
 
 }  // namespace
 
