@@ -15,15 +15,15 @@
 
 #include <algorithm>
 #include <array>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "oms/api/v1/oms.grpc.pb.h"
+#include "api_client.hpp"
 #include "stack.hpp"
+#include "testkit/paths.hpp"
 #include "venue_view.hpp"
 
 namespace {
@@ -31,12 +31,6 @@ namespace {
 namespace api = oms::api::v1;
 using namespace std::chrono_literals;
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 struct Desk {
   std::unique_ptr<oms::omsd::test::Stack> stack;
@@ -65,25 +59,15 @@ struct Desk {
       std::this_thread::sleep_for(50ms);
     }
     grpc::SslCredentialsOptions tls;
-    tls.pem_root_certs = read_file(stack->data() / "tls" / "ca.pem");
+    tls.pem_root_certs = oms::testkit::read_file(stack->data() / "tls" / "ca.pem");
     stub = api::Oms::NewStub(grpc::CreateChannel(
         "127.0.0.1:" + std::to_string(stack->grpc_port()), grpc::SslCredentials(tls)));
-    token = read_file(stack->data() / "api" / "omsctl.token");
+    token = oms::testkit::read_file(stack->data() / "api" / "omsctl.token");
     token.erase(token.find_last_not_of("\n ") + 1);
     // Every round trip crosses the spread twice, so each closing fill loses a little: the
     // desk's loss limits would (rightly) stop the run, and its 50 orders/s rate limit would pace
     // it. The benchmark lifts those three over the API (latency, not policy, is measured).
-    for (const char* kind : {"consecutive_losses", "daily_loss", "order_rate"}) {
-      api::SetRiskLimitRequest l;
-      l.set_scope("global");
-      l.set_kind(kind);
-      l.set_unlimited(true);
-      grpc::ClientContext ctx;
-      ctx.AddMetadata("authorization", "Bearer " + token);
-      api::CommandReply reply;
-      const auto st = stub->SetRiskLimit(&ctx, l, &reply);
-      if (!st.ok() || !reply.accepted()) throw std::runtime_error("SetRiskLimit " + std::string(kind));
-    }
+    oms::perf::lift_global_limits(*stub, token, {"consecutive_losses", "daily_loss", "order_rate"});
   }
 
   // Binance lets a spot account send 100 orders per 10 s (the connector keeps every account

@@ -18,7 +18,6 @@
 #include <cstdio>
 #include <mutex>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,7 +25,9 @@
 #include "oms/api/v1/oms.grpc.pb.h"
 #include "oms/persistence/jetstream_store.hpp"
 #include "oms/persistence/stream_layout.hpp"
+#include "api_client.hpp"
 #include "stack.hpp"
+#include "testkit/paths.hpp"
 #include "venue_view.hpp"
 
 namespace {
@@ -37,15 +38,9 @@ using namespace std::chrono_literals;
 constexpr int kAccounts = 200;
 constexpr int kThreads = 32;
 
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 void replace_all(const std::filesystem::path& p, const std::string& from, const std::string& to) {
-  std::string text = read_text(p);
+  std::string text = oms::testkit::read_file(p);
   std::size_t at = 0, n = 0;
   while ((at = text.find(from, at)) != std::string::npos) {
     text.replace(at, from.size(), to);
@@ -113,7 +108,7 @@ void omsd_throughput(benchmark::State& state) {
     }
     if (!mid.is_positive()) throw std::runtime_error("venue-sim has no BTCUSDT mid");
     grpc::SslCredentialsOptions tls;
-    tls.pem_root_certs = read_text(stack.data() / "tls" / "ca.pem");
+    tls.pem_root_certs = oms::testkit::read_file(stack.data() / "tls" / "ca.pem");
     grpc::ChannelArguments args;
     args.SetInt("grpc.use_local_subchannel_pool", 1);
     std::vector<std::shared_ptr<grpc::Channel>> channels;
@@ -125,17 +120,8 @@ void omsd_throughput(benchmark::State& state) {
     auto stub0 = api::Oms::NewStub(channels[0]);
     // The desk's order rate, open-order and loss limits are policy, not capacity: lifted for the
     // run (an IOC order counts as open until the venue's answer).
-    for (const char* kind : {"consecutive_losses", "daily_loss", "order_rate", "open_orders"}) {
-      api::SetRiskLimitRequest l;
-      l.set_scope("global");
-      l.set_kind(kind);
-      l.set_unlimited(true);
-      grpc::ClientContext ctx;
-      ctx.AddMetadata("authorization", "Bearer " + token);
-      api::CommandReply reply;
-      const auto st = stub0->SetRiskLimit(&ctx, l, &reply);
-      if (!st.ok() || !reply.accepted()) throw std::runtime_error(std::string("SetRiskLimit ") + kind);
-    }
+    oms::perf::lift_global_limits(*stub0, token,
+                                  {"consecutive_losses", "daily_loss", "order_rate", "open_orders"});
     const std::int64_t px_raw = mid.raw() - mid.raw() / 200;  // 50 bp: inside every band
     const std::string price = oms::Decimal::from_raw(px_raw - px_raw % 1'000'000).to_string();
     Totals totals;

@@ -14,8 +14,6 @@
 #include <benchmark/benchmark.h>
 #include <sched.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 
@@ -24,21 +22,6 @@
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void replace_in(const std::filesystem::path& p, const std::string& from, const std::string& to) {
-  std::string text = read_text(p);
-  const auto at = text.find(from);
-  if (at == std::string::npos) throw std::runtime_error(p.string() + ": no '" + from + "'");
-  text.replace(at, from.size(), to);
-  std::ofstream(p) << text;
-}
 
 double metric(const std::string& metrics, const std::string& key) {
   const auto at = metrics.find(key);
@@ -74,15 +57,7 @@ void tick_to_order(benchmark::State& state) {
                           {"--cpu-plan", "engine=1,io=0,daemon=0", "--engine-wait", "busy"});
     }
     oms::omsd::test::Stack stack(o);
-    const auto cfg = stack.configs();
-    replace_in(cfg / "strategies.yaml",
-               "      - symbol: BTC/USDT:USDT\n        exchanges: [binance, bybit]\n"
-               "        min_profit_rate: 0.0008\n        max_position: 20000\n",
-               "      - legs: [binance:BTC/USDT, binance:BTC/USDT:USDT]\n"
-               "        min_profit_rate: 0.000001\n        max_position: 100\n");
-    replace_in(cfg / "strategies.yaml", "      timeout: 2s\n", "      timeout: 250ms\n");
-    replace_in(cfg / "exchanges.yaml", "          taker_bps: 10\n", "          taker_bps: 0\n");
-    replace_in(cfg / "exchanges.yaml", "          taker_bps: 5\n", "          taker_bps: 0\n");
+    oms::omsd::test::use_basis_pair(stack.configs());
     stack.start_omsd();
     for (auto _ : state) {
       std::this_thread::sleep_for(std::chrono::seconds(state.range(0)));

@@ -5,9 +5,7 @@
 // strategy's and was traced from its depth message to the socket.
 #include <doctest/doctest.h>
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "oms/actors/input_journal.hpp"
 #include "omsd_checks.hpp"
@@ -16,20 +14,6 @@ using namespace oms;
 using namespace oms::omsd::test;
 using namespace std::chrono_literals;
 
-namespace {
-
-void replace_in(const std::filesystem::path& p, const std::string& from, const std::string& to) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  const auto at = text.find(from);
-  REQUIRE_MESSAGE(at != std::string::npos, p.string() << ": no '" << from << "'");
-  text.replace(at, from.size(), to);
-  std::ofstream(p) << text;
-}
-
-}  // namespace
 
 TEST_CASE("paper stack: a basis pair in strategies.yaml trades both legs through the engine; omsd and the venue agree") {
   const std::filesystem::path shared = OMS_DEFAULT_SHARED_DATA "/hftbacktest";
@@ -42,14 +26,7 @@ TEST_CASE("paper stack: a basis pair in strategies.yaml trades both legs through
   const auto cfg = s.configs();
   // perp_arbitrage: the basis pair, no fees, the smallest profit rate: it fires whenever the
   // books cross (the recorded basis keeps them crossed), once per 250 ms, 100 USDT a leg.
-  replace_in(cfg / "strategies.yaml",
-             "      - symbol: BTC/USDT:USDT\n        exchanges: [binance, bybit]\n"
-             "        min_profit_rate: 0.0008\n        max_position: 20000\n",
-             "      - legs: [binance:BTC/USDT, binance:BTC/USDT:USDT]\n"
-             "        min_profit_rate: 0.000001\n        max_position: 100\n");
-  replace_in(cfg / "strategies.yaml", "      timeout: 2s\n", "      timeout: 250ms\n");
-  replace_in(cfg / "exchanges.yaml", "          taker_bps: 10\n", "          taker_bps: 0\n");
-  replace_in(cfg / "exchanges.yaml", "          taker_bps: 5\n", "          taker_bps: 0\n");
+  use_basis_pair(cfg);
   s.start_omsd();
   REQUIRE(wait_until([&] {
     return omsctl_json(s, {"orders", "--account", "binance_basis"}).at("orders").size() >= 8;
@@ -58,7 +35,7 @@ TEST_CASE("paper stack: a basis pair in strategies.yaml trades both legs through
   // The strategy stops with the daemon; started again without it, nothing new is sent and the
   // comparison holds still.
   CHECK(s.stop_omsd() == 0);
-  replace_in(cfg / "strategies.yaml", "  perp_arbitrage:\n    type: arbitrage\n    enabled: true\n",
+  replace_in_file(cfg / "strategies.yaml", "  perp_arbitrage:\n    type: arbitrage\n    enabled: true\n",
              "  perp_arbitrage:\n    type: arbitrage\n    enabled: false\n");
   s.start_omsd();
   const auto orders = wait_quiet(s, "binance_basis");

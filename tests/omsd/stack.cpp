@@ -5,14 +5,36 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <stdexcept>
 
 #include "oms/actors/state_board.hpp"
 #include "oms/persistence/intent_log.hpp"
+#include "testkit/paths.hpp"
 
 namespace oms::omsd::test {
 
 using namespace std::chrono_literals;
+
+void replace_in_file(const std::filesystem::path& file, const std::string& from,
+                     const std::string& to) {
+  std::string text = testkit::read_file(file);
+  const auto at = text.find(from);
+  if (at == std::string::npos) throw std::runtime_error(file.string() + ": no '" + from + "'");
+  text.replace(at, from.size(), to);
+  std::ofstream(file) << text;
+}
+
+void use_basis_pair(const std::filesystem::path& configs) {
+  replace_in_file(configs / "strategies.yaml",
+                  "      - symbol: BTC/USDT:USDT\n        exchanges: [binance, bybit]\n"
+                  "        min_profit_rate: 0.0008\n        max_position: 20000\n",
+                  "      - legs: [binance:BTC/USDT, binance:BTC/USDT:USDT]\n"
+                  "        min_profit_rate: 0.000001\n        max_position: 100\n");
+  replace_in_file(configs / "strategies.yaml", "      timeout: 2s\n", "      timeout: 250ms\n");
+  replace_in_file(configs / "exchanges.yaml", "          taker_bps: 10\n", "          taker_bps: 0\n");
+  replace_in_file(configs / "exchanges.yaml", "          taker_bps: 5\n", "          taker_bps: 0\n");
+}
 
 Stack::Stack(StackOptions options) : options_(std::move(options)) {
   std::filesystem::create_directories(data());

@@ -26,6 +26,15 @@ struct StackOptions {
   std::function<void(const std::filesystem::path&)> edit_configs;
 };
 
+// Replaces the first `from` in the file with `to`; throws naming the file when it is absent.
+void replace_in_file(const std::filesystem::path& file, const std::string& from,
+                     const std::string& to);
+
+// The configs dir's perp_arbitrage strategy becomes a spot/USD-M basis pair on binance_basis
+// (`legs: [binance:BTC/USDT, binance:BTC/USDT:USDT]`) that fires whenever the two books cross:
+// no taker fees, the smallest profit rate, 100 USDT a leg, at most once per 250 ms.
+void use_basis_pair(const std::filesystem::path& configs);
+
 class Stack {
  public:
   explicit Stack(StackOptions options = {});

@@ -98,36 +98,29 @@ void Observability::start() {
                        s.sample(std::span<const std::string>{},
                                 static_cast<double>(daemon_.runtime().log().store_failures()));
                      });
-  metrics_.collector(
-      "oms_order_to_wire_ns",
-      "New orders: from their input entering omsd (origin api: the gRPC request; market_data: "
-      "the depth message read off the socket) to the signed bytes handed to the venue socket, "
-      "quantiles over the last 65,536 orders of each origin",
-      observe::MetricType::kGauge, {"origin", "quantile"}, [this](observe::CollectorSink& s) {
-        for (const auto kind : {SendOriginKind::kApi, SendOriginKind::kMarketData,
-                                SendOriginKind::kEngine}) {
-          const auto q = daemon_.send_latency().quantiles(kind);
-          const std::string origin(to_string(kind));
-          s.sample({origin, "0.5"}, static_cast<double>(q.p50));
-          s.sample({origin, "0.99"}, static_cast<double>(q.p99));
-          s.sample({origin, "0.999"}, static_cast<double>(q.p999));
-        }
-      });
-  metrics_.collector(
-      "oms_order_to_connector_ns",
-      "New orders: from their input entering omsd to the engine handing the signed order to the "
-      "venue connection's queue (the engine's part of oms_order_to_wire_ns), quantiles over the "
-      "last 65,536 orders of each origin",
-      observe::MetricType::kGauge, {"origin", "quantile"}, [this](observe::CollectorSink& s) {
-        for (const auto kind : {SendOriginKind::kApi, SendOriginKind::kMarketData,
-                                SendOriginKind::kEngine}) {
-          const auto q = daemon_.send_latency().quantiles(kind, true);
-          const std::string origin(to_string(kind));
-          s.sample({origin, "0.5"}, static_cast<double>(q.p50));
-          s.sample({origin, "0.99"}, static_cast<double>(q.p99));
-          s.sample({origin, "0.999"}, static_cast<double>(q.p999));
-        }
-      });
+  // Per-order origin -> socket write, and the engine's part of it (origin -> the signed order
+  // handed to the venue connection's queue): quantiles over the last 65,536 orders per origin.
+  for (const bool engine_only : {false, true}) {
+    metrics_.collector(
+        engine_only ? "oms_order_to_connector_ns" : "oms_order_to_wire_ns",
+        engine_only
+            ? "New orders: from their input entering omsd to the engine handing the signed order "
+              "to the venue connection's queue (the engine's part of oms_order_to_wire_ns)"
+            : "New orders: from their input entering omsd (origin api: the gRPC request; "
+              "market_data: the depth message read off the socket) to the signed bytes handed to "
+              "the venue socket, quantiles over the last 65,536 orders of each origin",
+        observe::MetricType::kGauge, {"origin", "quantile"},
+        [this, engine_only](observe::CollectorSink& s) {
+          for (const auto kind : {SendOriginKind::kApi, SendOriginKind::kMarketData,
+                                  SendOriginKind::kEngine}) {
+            const auto q = daemon_.send_latency().quantiles(kind, engine_only);
+            const std::string origin(to_string(kind));
+            s.sample({origin, "0.5"}, static_cast<double>(q.p50));
+            s.sample({origin, "0.99"}, static_cast<double>(q.p99));
+            s.sample({origin, "0.999"}, static_cast<double>(q.p999));
+          }
+        });
+  }
   metrics_.collector("oms_order_to_wire_count", "New orders traced to the wire since start, by origin",
                      observe::MetricType::kCounter, {"origin"}, [this](observe::CollectorSink& s) {
                        for (const auto kind : {SendOriginKind::kApi, SendOriginKind::kMarketData,
