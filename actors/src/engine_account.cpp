@@ -265,6 +265,8 @@ void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::share
 // rename, fsync) on the snapshot store's writer thread unless `wait`.
 void Engine::Impl::write_snapshot(Account& a, bool wait) {
   if (snapshots == nullptr) return;
+  // The previous one of this account is still being written: this one waits for a later input.
+  if (!wait && a.snapshot_in_flight->load()) return;
   const TimeNs now = step_now;
   a.last_snapshot = now;  // a failure is retried at the next interval, not at once
   // The snapshot names the stream sequence it covers: everything committed must be stored.
@@ -280,26 +282,43 @@ void Engine::Impl::write_snapshot(Account& a, bool wait) {
     return;
   }
   if (!a.archive_whole) return;  // said once when it happened: the stream alone rebuilds it
-  auto built = snapshot_json(a.history, log.subjects().directory(), log.last_global_seq());
-  if (!built) {
-    a.archive_whole = false;
-    logger(a).error("account {}: its event archive does not decode; no more snapshots until a "
-                    "restart (the stream rebuilds it)", a.cfg.name);
-    return;
-  }
-  auto state = std::move(*built);
+  const std::uint64_t global_seq = log.last_global_seq();
   if (wait) {
-    auto w = snapshots->write(a.cfg.name, a.cfg.stream, *last, now, state);
+    auto built = snapshot_json(a.history, log.subjects().directory(), global_seq);
+    if (!built) {
+      a.archive_whole = false;
+      logger(a).error("account {}: its event archive does not decode; no more snapshots until "
+                      "a restart (the stream rebuilds it)", a.cfg.name);
+      return;
+    }
+    auto w = snapshots->write(a.cfg.name, a.cfg.stream, *last, now, *built);
     if (!w) {
       logger(a).warn("account {}: snapshot failed: {}", a.cfg.name, w.error().message);
       return;
     }
   } else {
-    // A failed write leaves the previous snapshot: the next start reads more of the stream.
+    // The shard copies the compact archive (bytes, no decoding); the JSON is made and written on
+    // the snapshot store's thread. A failed write leaves the previous snapshot: the next start
+    // reads more of the stream.
+    // One at a time per account: the next waits for this one's file (the copies and the JSON
+    // never pile up behind a slow disk).
+    a.snapshot_in_flight->store(true);
     snapshots->write_async(
-        a.cfg.name, a.cfg.stream, *last, now, std::move(state),
-        [name = a.cfg.name, log = a.cfg.logger](
+        a.cfg.name, a.cfg.stream, *last, now,
+        [archive = std::make_shared<const EventArchive>(a.history.clone()),
+         directory = directory_copy, global_seq, name = a.cfg.name]()
+            -> Result<nlohmann::json, persistence::StoreError> {
+          auto built = snapshot_json(*archive, *directory, global_seq);
+          if (!built) {
+            return Unexpected{persistence::StoreError{
+                persistence::StoreErrorCode::kCorrupt,
+                "account " + name + ": its event archive does not decode"}};
+          }
+          return std::move(*built);
+        },
+        [name = a.cfg.name, log = a.cfg.logger, in_flight = a.snapshot_in_flight](
             const Result<persistence::SnapshotWrite, persistence::StoreError>& w) {
+          in_flight->store(false);
           if (w) return;
           (log ? *log : *spdlog::default_logger_raw())
               .warn("account {}: snapshot failed: {}", name, w.error().message);

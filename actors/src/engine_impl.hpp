@@ -84,6 +84,8 @@ struct Engine::Impl {
     // cores' own state is the snapshot issue's step).
     EventArchive history;       // binary, chunked (event_archive.hpp)
     bool archive_whole = true;  // false: an event did not encode; no snapshot from it
+    // A snapshot queued on the store's thread and not written yet (the next one waits for it).
+    std::shared_ptr<std::atomic<bool>> snapshot_in_flight = std::make_shared<std::atomic<bool>>(false);
     std::uint64_t duplicate_inputs = 0, unmatched_reports = 0;
     std::uint64_t events_committed = 0, events_rebuilt = 0, torn_groups = 0;
     std::uint64_t events_since_snapshot = 0, snapshot_sequence = 0;
@@ -146,6 +148,9 @@ struct Engine::Impl {
   std::unique_ptr<std::atomic<bool>[]> marked;  // by instrument: has a mark (other threads read)
   BoardPublisher board;          // the state board: balances, positions, orders, tops
   SendOrigin origin;             // the input being handled: stamped on the orders it sends
+  // The names snapshots are written with, for the snapshot store's thread (fixed at start).
+  std::shared_ptr<const Directory> directory_copy =
+      std::make_shared<const Directory>(log.subjects().directory());
   // The clock of the step being run (an input, the timers, housekeeping, valuation): read once
   // when the step starts, recorded with it, and the only time the step's handling sees.
   TimeNs step_now = 0;

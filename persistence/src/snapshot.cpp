@@ -360,6 +360,7 @@ struct SnapshotStore::Writer {
     std::uint64_t sequence = 0;
     TimeNs time = 0;
     nlohmann::json state;
+    StateBuilder build;  // set: makes the state on the writer thread
     WriteDone done;
   };
   std::mutex mutex;
@@ -389,6 +390,19 @@ SnapshotStore::~SnapshotStore() {
 
 void SnapshotStore::write_async(std::string account, std::string stream, std::uint64_t sequence,
                                 TimeNs time, nlohmann::json state, WriteDone done) {
+  enqueue(std::move(account), std::move(stream), sequence, time, std::move(state), nullptr,
+          std::move(done));
+}
+
+void SnapshotStore::write_async(std::string account, std::string stream, std::uint64_t sequence,
+                                TimeNs time, StateBuilder build, WriteDone done) {
+  enqueue(std::move(account), std::move(stream), sequence, time, nlohmann::json{},
+          std::move(build), std::move(done));
+}
+
+void SnapshotStore::enqueue(std::string account, std::string stream, std::uint64_t sequence,
+                            TimeNs time, nlohmann::json state, StateBuilder build,
+                            WriteDone done) {
   std::call_once(writer_->started, [this] {
     writer_->thread = std::thread([this] {
       Writer& w = *writer_;
@@ -399,7 +413,14 @@ void SnapshotStore::write_async(std::string account, std::string stream, std::ui
         Writer::Job job = std::move(w.jobs.front());
         w.jobs.pop_front();
         lock.unlock();
-        const auto r = write(job.account, job.stream, job.sequence, job.time, job.state);
+        Result<SnapshotWrite, StoreError> r = SnapshotWrite::kWritten;
+        if (job.build) {
+          auto built = job.build();
+          r = built ? write(job.account, job.stream, job.sequence, job.time, *built)
+                    : Result<SnapshotWrite, StoreError>(Unexpected{std::move(built).error()});
+        } else {
+          r = write(job.account, job.stream, job.sequence, job.time, job.state);
+        }
         if (job.done) job.done(r);
         lock.lock();
         ++w.finished;
@@ -409,9 +430,8 @@ void SnapshotStore::write_async(std::string account, std::string stream, std::ui
   });
   {
     std::lock_guard lock(writer_->mutex);
-    writer_->jobs.push_back(
-        Writer::Job{std::move(account), std::move(stream), sequence, time, std::move(state),
-                    std::move(done)});
+    writer_->jobs.push_back(Writer::Job{std::move(account), std::move(stream), sequence, time,
+                                        std::move(state), std::move(build), std::move(done)});
     ++writer_->queued;
   }
   writer_->cv.notify_all();

@@ -60,6 +60,21 @@ class EventArchive {
     return true;
   }
 
+  // A copy holding only the bytes in use (a snapshot's input, handed to its writer thread).
+  [[nodiscard]] EventArchive clone() const {
+    EventArchive out;
+    for (std::size_t c = 0; c < chunks_.size(); ++c) {
+      const std::size_t n = c + 1 == chunks_.size() ? used_ : chunk_end_[c];
+      out.chunks_.push_back(std::make_unique<std::byte[]>(kChunk));
+      std::copy(chunks_[c].get(), chunks_[c].get() + n, out.chunks_.back().get());
+      if (c + 1 < chunks_.size()) out.chunk_end_.push_back(n);
+    }
+    out.used_ = used_;
+    out.count_ = count_;
+    out.bytes_ = bytes_;
+    return out;
+  }
+
   void clear() {
     chunks_.clear();
     chunk_end_.clear();

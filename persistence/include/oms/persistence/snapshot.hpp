@@ -68,6 +68,12 @@ class SnapshotStore {
   using WriteDone = std::function<void(const Result<SnapshotWrite, StoreError>&)>;
   void write_async(std::string account, std::string stream, std::uint64_t sequence, TimeNs time,
                    nlohmann::json state, WriteDone done);
+  // As write_async, with the state built on the writer thread too: the caller hands over what
+  // it fixed (a copy of its compact state) and the JSON is made beside it. A builder's error is
+  // passed to `done` and nothing is written.
+  using StateBuilder = std::function<Result<nlohmann::json, StoreError>()>;
+  void write_async(std::string account, std::string stream, std::uint64_t sequence, TimeNs time,
+                   StateBuilder build, WriteDone done);
   // Returns once every write queued before the call is done.
   void drain();
 
@@ -83,6 +89,8 @@ class SnapshotStore {
   [[nodiscard]] const std::filesystem::path& root() const noexcept { return root_; }
 
  private:
+  void enqueue(std::string account, std::string stream, std::uint64_t sequence, TimeNs time,
+               nlohmann::json state, StateBuilder build, WriteDone done);
   std::filesystem::path root_;  // {data_dir}/snapshots
   struct Writer;
   std::unique_ptr<Writer> writer_;
