@@ -1,7 +1,8 @@
 // EventArchive: an account's folded events, kept compact for its snapshots -- each event in the
 // binary codec (messages/codec.hpp: ~60-150 bytes for an order event, against 680 for an Event
 // in memory) in 1 MiB chunks, so the archive grows by a chunk at a time, never by copying
-// itself. Appending is an encode into the last chunk; reading decodes in order.
+// itself (a chunk's pages become resident as they fill). Appending is an encode into the last
+// chunk; reading decodes in order.
 #pragma once
 
 #include <algorithm>
@@ -29,7 +30,8 @@ class EventArchive {
     if (!n) return false;
     if (chunks_.empty() || kChunk - used_ < *n + 2) {
       if (!chunks_.empty()) chunk_end_.push_back(used_);
-      chunks_.push_back(std::make_unique<std::byte[]>(kChunk));
+      // Not zero-filled: a page is touched (resident) only once events are written into it.
+      chunks_.push_back(std::make_unique_for_overwrite<std::byte[]>(kChunk));
       used_ = 0;
     }
     std::byte* p = chunks_.back().get() + used_;
@@ -65,7 +67,8 @@ class EventArchive {
     EventArchive out;
     for (std::size_t c = 0; c < chunks_.size(); ++c) {
       const std::size_t n = c + 1 == chunks_.size() ? used_ : chunk_end_[c];
-      out.chunks_.push_back(std::make_unique<std::byte[]>(kChunk));
+      // A copy is only read: each chunk exactly as long as its bytes.
+      out.chunks_.push_back(std::make_unique_for_overwrite<std::byte[]>(std::max<std::size_t>(n, 1)));
       std::copy(chunks_[c].get(), chunks_[c].get() + n, out.chunks_.back().get());
       if (c + 1 < chunks_.size()) out.chunk_end_.push_back(n);
     }
