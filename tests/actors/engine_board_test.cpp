@@ -14,6 +14,7 @@
 #include "recovery_script.hpp"
 #include "testkit/scripted_venue.hpp"
 #include "testkit/temp_dir.hpp"
+#include "testkit/wait.hpp"
 
 using namespace oms;
 using namespace oms::actors;
@@ -25,15 +26,7 @@ Decimal d(const char* s) {
   return *Decimal::parse(s);
 }
 
-template <class Pred>
-bool eventually(Pred pred) {
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
+using testkit::eventually;
 
 // A client order id the scripted venue leaves resting.
 std::string resting_id(std::uint64_t seed) {

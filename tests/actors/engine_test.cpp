@@ -19,6 +19,7 @@
 #include "recovery_script.hpp"
 #include "testkit/scripted_venue.hpp"
 #include "testkit/temp_dir.hpp"
+#include "testkit/wait.hpp"
 
 using namespace oms;
 using namespace oms::actors;
@@ -68,12 +69,7 @@ struct Shard {
 
   template <class Pred>
   bool eventually(Pred pred) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!pred()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(2ms);
-    }
-    return true;
+    return testkit::eventually(pred);
   }
 };
 
