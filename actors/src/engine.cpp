@@ -461,8 +461,11 @@ void Engine::Impl::housekeeping(TimeNs now) {
   if (recorder) recorder->flush();  // the recorded steps reach the file within ~100 ms
   const TimeNs interval =
       std::chrono::duration_cast<std::chrono::nanoseconds>(options.snapshot_interval).count();
+  const TimeNs retention =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(options.closed_order_retention).count();
   for (auto& a : accounts) {
     if (!a) continue;
+    a->orders_retired += a->desk->retire_closed(now, retention);
     if (a->desk->reconciling() && now >= a->reconcile_deadline) {
       logger(*a).warn("account {}: {} reconciliation queries unanswered; trading resumes, the "
                       "orders' own timers keep asking",

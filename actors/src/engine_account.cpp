@@ -2,6 +2,7 @@
 // carried out (commit, apply, send, answer), reconciliation, snapshots.
 #include <spdlog/spdlog.h>
 
+#include <cstring>
 #include <map>
 
 #include "engine_impl.hpp"
@@ -41,26 +42,16 @@ void send(ExchangeSession& session, const VenueRequest& request, const SendOrigi
       request);
 }
 
-// Null when an archived event does not decode (the archive is damaged: no snapshot from it).
-std::optional<nlohmann::json> snapshot_json(const EventArchive& history, const Directory& directory,
-                                            std::uint64_t global_seq) {
-  nlohmann::json events = nlohmann::json::array();
-  const bool whole = history.for_each([&](const Event& e) {
-    auto text = encode_json(e, directory);
-    if (text) events.push_back(nlohmann::json::parse(*text));
-  });
-  if (!whole) return std::nullopt;
-  return nlohmann::json{{"global_seq", global_seq}, {"events", std::move(events)}};
+// A snapshot's state: the log's global sequence when it was taken (a restart numbers on after
+// it), then the desk's compacted state (OrderDesk::save). Little-endian.
+std::string snapshot_state(std::uint64_t global_seq, const std::string& desk) {
+  std::string out(sizeof global_seq, '\0');
+  std::memcpy(out.data(), &global_seq, sizeof global_seq);
+  out += desk;
+  return out;
 }
 
 }  // namespace
-
-void Engine::Impl::archive(Account& a, const Event& e) {
-  if (!a.archive_whole || a.history.append(e)) return;
-  a.archive_whole = false;  // a snapshot without this event would rebuild a different state
-  logger(a).error("account {}: {} does not encode for the snapshot archive; no more snapshots "
-                  "until a restart (the stream rebuilds it)", a.cfg.name, message_name(e));
-}
 
 spdlog::logger& Engine::Impl::logger(const Account& a) const {
   return a.cfg.logger ? *a.cfg.logger : *spdlog::default_logger_raw();
@@ -68,44 +59,78 @@ spdlog::logger& Engine::Impl::logger(const Account& a) const {
 
 // ---- rebuild --------------------------------------------------------------------------------
 
-void Engine::Impl::rebuild(Account& a) {
+std::unique_ptr<OrderDesk> Engine::Impl::make_desk(const Account& a) const {
   const TimeNs ack_timeout =
       std::chrono::duration_cast<std::chrono::nanoseconds>(options.ack_timeout).count();
-  a.desk = std::make_unique<OrderDesk>(
-      OrderDeskConfig{a.cfg.id, a.cfg.name, &instruments, ack_timeout});
-  a.history.clear();
-  a.archive_whole = true;
+  return std::make_unique<OrderDesk>(OrderDeskConfig{a.cfg.id, a.cfg.name, &instruments, ack_timeout});
+}
+
+// The newest snapshot this build can read and the stream can continue (falling back to older
+// ones, then to the stream's start), then the stream after it: every sequence present, a hole
+// is an error naming the stream and the sequences.
+void Engine::Impl::rebuild(Account& a) {
+  a.desk = make_desk(a);
   a.events_rebuilt = a.events_committed = a.events_since_snapshot = 0;
   a.snapshot_sequence = 0;
   const Directory& directory = log.subjects().directory();
-  const auto fold = [&](const Event& e) {
-    if (const auto refusal = a.desk->apply(e)) {
-      logger(a).warn("account {}: {} not folded into the account: {}", a.cfg.name,
-                     message_name(e), to_string(*refusal));
-    }
-    archive(a, e);
-    ++a.events_rebuilt;
-  };
   std::uint64_t from = 1;
   std::uint64_t max_global = 0;
   if (snapshots != nullptr) {
-    auto snap = snapshots->load_latest(a.cfg.name, a.cfg.stream, UINT64_MAX);
+    auto last = store.last_sequence(a.cfg.stream);
+    if (!last) throw std::runtime_error(last.error().message);
+    std::unique_ptr<OrderDesk> loaded;
+    std::uint64_t loaded_global = 0;
+    auto snap = snapshots->load_latest(
+        a.cfg.name, a.cfg.stream, UINT64_MAX,
+        [&](const persistence::Snapshot& s) -> std::optional<std::string> {
+          if (s.sequence > *last) {
+            return "covers " + a.cfg.stream + " through sequence " + std::to_string(s.sequence) +
+                   " but the stream ends at " + std::to_string(*last);
+          }
+          if (s.state.size() < sizeof loaded_global) return std::string("state too short");
+          auto desk = make_desk(a);
+          if (auto why = desk->load(std::string_view(s.state).substr(sizeof loaded_global), directory)) {
+            return "state: " + *why;
+          }
+          std::memcpy(&loaded_global, s.state.data(), sizeof loaded_global);
+          loaded = std::move(desk);
+          return std::nullopt;
+        });
     if (!snap) throw std::runtime_error(snap.error().message);
-    if (*snap) {
-      const auto& s = **snap;
-      max_global = s.state.value("global_seq", std::uint64_t{0});
-      for (const auto& j : s.state.at("events")) {
-        auto e = decode_event_json(j.dump(), directory);
-        if (!e) throw std::runtime_error(s.path.string() + ": " + e.error().message);
-        fold(*e);
-      }
-      from = s.sequence + 1;
-      a.snapshot_sequence = s.sequence;
+    for (const auto& why : snap->skipped) {
+      logger(a).warn("account {}: snapshot passed over: {}", a.cfg.name, why);
+    }
+    if (snap->snapshot) {
+      a.desk = std::move(loaded);
+      max_global = loaded_global;
+      from = snap->snapshot->sequence + 1;
+      a.snapshot_sequence = snap->snapshot->sequence;
     }
   }
   std::vector<Event> tail;
-  read_events(store, persistence::ReadRequest{a.cfg.stream, from, 0, {}}, directory,
-              [&](const Event& e) { tail.push_back(e); });
+  std::uint64_t expect = from;
+  std::string problem;
+  auto read = store.read(persistence::ReadRequest{a.cfg.stream, from, 0, {}},
+                         [&](const persistence::StoredRecord& r) {
+                           if (r.sequence != expect) {
+                             problem = a.cfg.stream + ": sequences " + std::to_string(expect) +
+                                       ".." + std::to_string(r.sequence - 1) +
+                                       " are missing (a hole in the stream); the account cannot "
+                                       "be rebuilt from it";
+                             return false;
+                           }
+                           ++expect;
+                           auto e = decode_event_json(r.payload, directory);
+                           if (!e) {
+                             problem = a.cfg.stream + " seq " + std::to_string(r.sequence) + ": " +
+                                       e.error().message;
+                             return false;
+                           }
+                           tail.push_back(std::move(*e));
+                           return true;
+                         });
+  if (!read) throw std::runtime_error(read.error().message);
+  if (!problem.empty()) throw std::runtime_error(problem);
   GroupCounter groups;
   for (const Event& e : tail) groups.add(e.envelope.id);
   std::map<std::uint64_t, bool> torn;
@@ -115,14 +140,19 @@ void Engine::Impl::rebuild(Account& a) {
       torn[group_of(e.envelope.id)] = true;
       continue;  // waits for its input to come again
     }
-    fold(e);
+    if (const auto refusal = a.desk->apply(e)) {
+      logger(a).warn("account {}: {} not folded into the account: {}", a.cfg.name,
+                     message_name(e), to_string(*refusal));
+    }
+    ++a.events_rebuilt;
   }
   a.torn_groups = torn.size();
   log.observe_global_seq(max_global);
   a.last_snapshot = step_now;
-  logger(a).info("account {}: rebuilt {} events (snapshot through seq {}, stream from {}: {} "
-                 "records, {} torn groups waiting)",
-                 a.cfg.name, a.events_rebuilt, a.snapshot_sequence, from, tail.size(), a.torn_groups);
+  logger(a).info("account {}: rebuilt: snapshot through seq {} ({} orders), then {} stream records "
+                 "from seq {} ({} folded, {} torn groups waiting)",
+                 a.cfg.name, a.snapshot_sequence, a.desk->order_count(), tail.size(), from,
+                 a.events_rebuilt, a.torn_groups);
 }
 
 void Engine::Impl::restart(Account& a) {
@@ -227,7 +257,6 @@ void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::share
     const DeskEffects fx = a.desk->apply(g, committed, now);
     bool balances_moved = false;
     for (const Event& e : committed) {
-      archive(a, e);
       balances_moved = balances_moved || std::holds_alternative<BalanceUpdated>(e.payload);
       const auto id = client_order_id_of(e.payload);
       if (id.empty() || a.awaiting.empty()) continue;
@@ -281,41 +310,22 @@ void Engine::Impl::write_snapshot(Account& a, bool wait) {
     logger(a).warn("account {}: snapshot skipped: {}", a.cfg.name, last.error().message);
     return;
   }
-  if (!a.archive_whole) return;  // said once when it happened: the stream alone rebuilds it
-  const std::uint64_t global_seq = log.last_global_seq();
+  // The desk's compacted state, encoded here (the state it covers is this step's); the file is
+  // written beside the shard. A failed write leaves the previous snapshot: the next start reads
+  // more of the stream.
+  std::string state = snapshot_state(log.last_global_seq(), a.desk->save(*directory_copy));
   if (wait) {
-    auto built = snapshot_json(a.history, log.subjects().directory(), global_seq);
-    if (!built) {
-      a.archive_whole = false;
-      logger(a).error("account {}: its event archive does not decode; no more snapshots until "
-                      "a restart (the stream rebuilds it)", a.cfg.name);
-      return;
-    }
-    auto w = snapshots->write(a.cfg.name, a.cfg.stream, *last, now, *built);
+    auto w = snapshots->write(a.cfg.name, a.cfg.stream, *last, now, state);
     if (!w) {
       logger(a).warn("account {}: snapshot failed: {}", a.cfg.name, w.error().message);
       return;
     }
   } else {
-    // The shard copies the compact archive (bytes, no decoding); the JSON is made and written on
-    // the snapshot store's thread. A failed write leaves the previous snapshot: the next start
-    // reads more of the stream.
-    // One at a time per account: the next waits for this one's file (the copies and the JSON
-    // never pile up behind a slow disk).
+    // One at a time per account: the next waits for this one's file (the states never pile up
+    // behind a slow disk).
     a.snapshot_in_flight->store(true);
     snapshots->write_async(
-        a.cfg.name, a.cfg.stream, *last, now,
-        [archive = std::make_shared<const EventArchive>(a.history.clone()),
-         directory = directory_copy, global_seq, name = a.cfg.name]()
-            -> Result<nlohmann::json, persistence::StoreError> {
-          auto built = snapshot_json(*archive, *directory, global_seq);
-          if (!built) {
-            return Unexpected{persistence::StoreError{
-                persistence::StoreErrorCode::kCorrupt,
-                "account " + name + ": its event archive does not decode"}};
-          }
-          return std::move(*built);
-        },
+        a.cfg.name, a.cfg.stream, *last, now, std::move(state),
         [name = a.cfg.name, log = a.cfg.logger, in_flight = a.snapshot_in_flight](
             const Result<persistence::SnapshotWrite, persistence::StoreError>& w) {
           in_flight->store(false);
@@ -333,6 +343,7 @@ AccountViewPtr Engine::Impl::make_view(const Account& a) const {
   v->duplicate_inputs = a.duplicate_inputs;
   v->events_committed = a.events_committed;
   v->events_rebuilt = a.events_rebuilt;
+  v->orders_retired = a.orders_retired;
   v->torn_groups_skipped = a.torn_groups;
   v->last_stream_sequence = a.snapshot_sequence;
   return v;

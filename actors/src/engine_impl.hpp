@@ -16,7 +16,6 @@
 
 #include "oms/actors/board_publisher.hpp"
 #include "oms/actors/engine.hpp"
-#include "oms/actors/event_archive.hpp"
 #include "oms/actors/input_journal.hpp"
 #include "oms/actors/producer_rings.hpp"
 #include "oms/cores/valuation.hpp"
@@ -80,15 +79,12 @@ struct Engine::Impl {
   struct Account {
     EngineAccount cfg;
     std::unique_ptr<OrderDesk> desk;
-    // Every event folded, in stream order: what a snapshot holds today (compaction into the
-    // cores' own state is the snapshot issue's step).
-    EventArchive history;       // binary, chunked (event_archive.hpp)
-    bool archive_whole = true;  // false: an event did not encode; no snapshot from it
     // A snapshot queued on the store's thread and not written yet (the next one waits for it).
     std::shared_ptr<std::atomic<bool>> snapshot_in_flight = std::make_shared<std::atomic<bool>>(false);
     std::uint64_t duplicate_inputs = 0, unmatched_reports = 0;
     std::uint64_t events_committed = 0, events_rebuilt = 0, torn_groups = 0;
     std::uint64_t events_since_snapshot = 0, snapshot_sequence = 0;
+    std::uint64_t orders_retired = 0;  // closed orders that left memory since start
     TimeNs last_snapshot = 0;
     TimeNs snapshot_retry_at = 0;   // a deferred snapshot is not tried again before
     TimeNs reconcile_deadline = 0;  // commands wait for the reconciliation until then
@@ -128,7 +124,7 @@ struct Engine::Impl {
   void carry_out(Account& a, const DeskDecision& d, const std::shared_ptr<Reply>& reply);
   void end_reconciliation(Account& a);
   void write_snapshot(Account& a, bool wait);
-  void archive(Account& a, const Event& e);
+  [[nodiscard]] std::unique_ptr<OrderDesk> make_desk(const Account& a) const;
   [[nodiscard]] AccountViewPtr make_view(const Account& a) const;
   [[nodiscard]] spdlog::logger& logger(const Account& a) const;
 

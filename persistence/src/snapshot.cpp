@@ -20,13 +20,16 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <memory>
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "file_util.hpp"
+#include "oms/persistence/crc32c.hpp"
 #include "oms/messages/subjects.hpp"
 
 namespace oms::persistence {
@@ -39,18 +42,21 @@ using files::UniqueFd;
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr char kFileName[] = "state.json";
-// Temp files are "state.json.tmp.{pid}.{n}": the pid tells a dead writer's leftover from a
-// write in progress in a live process.
-constexpr std::string_view kTempPrefix = "state.json.tmp.";
+// Files are "state-{sequence, 20 digits}.snap"; temp files "state.tmp.{pid}.{n}": the pid tells a
+// dead writer's leftover from a write in progress in a live process.
+constexpr std::string_view kFilePrefix = "state-";
+constexpr std::string_view kFileSuffix = ".snap";
+constexpr std::size_t kSequenceDigits = 20;
+constexpr std::string_view kTempPrefix = "state.tmp.";
+constexpr std::string_view kFormat = "oms-snapshot";
+// An hour's directory keeps this many snapshots of an account: the newest and one to fall back to.
+constexpr std::size_t kKeepPerHour = 2;
+// A header line longer than this is not ours.
+constexpr std::size_t kMaxHeader = 4096;
 constexpr mode_t kFileMode = 0644;
 constexpr mode_t kDirMode = 0755;
 // Widths of the YYYY/MM/DD/HH directory names, top down.
 constexpr std::array<std::size_t, 4> kLevelWidths = {4, 2, 2, 2};
-
-StoreError corrupt(const fs::path& path, std::string_view what) {
-  return {StoreErrorCode::kCorrupt, path.string() + ": " + std::string(what)};
-}
 
 std::string two_digits(unsigned v) {
   char buf[8];
@@ -110,6 +116,7 @@ void remove_stale_temps(int dir_fd, const fs::path& dir) {
     ::close(scan_fd);
     return;
   }
+  ::rewinddir(d);  // a dup shares the offset with every other scan of this descriptor
   while (const dirent* e = ::readdir(d)) {
     if (is_stale_temp(e->d_name) && ::unlinkat(dir_fd, e->d_name, 0) != 0 && errno != ENOENT) {
       spdlog::warn("snapshot: cannot remove stale temp file {}: {}", (dir / e->d_name).string(),
@@ -142,113 +149,6 @@ Result<std::vector<std::string>, StoreError> numeric_entries_desc(const fs::path
   return out;
 }
 
-struct Header {
-  std::string account;
-  std::string stream;
-  std::uint64_t sequence = 0;
-  TimeNs time = 0;
-};
-
-// Reads the top-level fields other than "state" without building the state: write() and
-// load_latest() look at a file's sequence far more often than they load it. We write "state"
-// last, so the parse usually stops at its key; a file reordered by hand still reads.
-class HeaderReader final : public nlohmann::json_sax<json> {
- public:
-  enum Field : unsigned { kAccount = 1, kStream = 2, kSequence = 4, kTime = 8, kAll = 15 };
-
-  bool null() override { return scalar("null"); }
-  bool boolean(bool) override { return scalar("a boolean"); }
-  bool number_integer(number_integer_t v) override {
-    if (depth_ == 1 && key_ == "time") return set(kTime, [&] { header_.time = v; });
-    return scalar("a negative integer");
-  }
-  bool number_unsigned(number_unsigned_t v) override {
-    if (depth_ == 1 && key_ == "sequence") return set(kSequence, [&] { header_.sequence = v; });
-    if (depth_ == 1 && key_ == "time" && v <= std::uint64_t{std::numeric_limits<TimeNs>::max()}) {
-      return set(kTime, [&] { header_.time = static_cast<TimeNs>(v); });
-    }
-    return scalar("an unsigned integer");
-  }
-  bool number_float(number_float_t, const string_t&) override { return scalar("a float"); }
-  bool string(string_t& v) override {
-    if (depth_ == 1 && key_ == "account") return set(kAccount, [&] { header_.account = v; });
-    if (depth_ == 1 && key_ == "stream") return set(kStream, [&] { header_.stream = v; });
-    return scalar("a string");
-  }
-  bool binary(binary_t&) override { return scalar("binary"); }
-  bool start_object(std::size_t) override {
-    ++depth_;
-    return true;
-  }
-  bool key(string_t& k) override {
-    if (depth_ != 1) return true;
-    key_ = k;
-    if (k == "state" && found_ == kAll) {
-      return false;  // everything we need is read; skip parsing the state
-    }
-    return true;
-  }
-  bool end_object() override {
-    --depth_;
-    return true;
-  }
-  bool start_array(std::size_t) override {
-    if (depth_ == 0) return fail("the file is not a JSON object");
-    ++depth_;
-    return true;
-  }
-  bool end_array() override {
-    --depth_;
-    return true;
-  }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
-    return fail(e.what());
-  }
-
-  // After sax_parse: the header, or what is wrong with the file.
-  [[nodiscard]] Result<Header, std::string> result() const {
-    if (!error_.empty()) return Unexpected{error_};
-    for (const auto& [bit, name] : {std::pair{kAccount, "account"}, std::pair{kStream, "stream"},
-                                    std::pair{kSequence, "sequence"}, std::pair{kTime, "time"}}) {
-      if ((found_ & bit) == 0) return Unexpected{std::string("missing or mistyped '") + name + "'"};
-    }
-    return header_;
-  }
-
- private:
-  template <class Assign>
-  bool set(Field f, Assign assign) {
-    assign();
-    found_ |= f;
-    return true;
-  }
-  bool scalar(const char* what) {
-    if (depth_ == 0) return fail("the file is not a JSON object");
-    if (depth_ == 1 && (key_ == "account" || key_ == "stream" || key_ == "sequence" || key_ == "time")) {
-      return fail("'" + key_ + "' is " + what);
-    }
-    return true;  // a value inside the state
-  }
-  bool fail(std::string what) {
-    error_ = std::move(what);
-    return false;
-  }
-
-  Header header_;
-  unsigned found_ = 0;
-  int depth_ = 0;
-  std::string key_;
-  std::string error_;
-};
-
-Result<Header, StoreError> read_header(std::FILE* f, const fs::path& path) {
-  HeaderReader reader;
-  (void)json::sax_parse(f, &reader);  // false both when stopped early and on error
-  auto header = reader.result();
-  if (!header) return Unexpected{corrupt(path, header.error())};
-  return std::move(header).value();
-}
-
 Result<std::string, StoreError> read_whole(int fd, const fs::path& path) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return Unexpected{io_error(path, "fstat", errno)};
@@ -267,89 +167,163 @@ Result<std::string, StoreError> read_whole(int fd, const fs::path& path) {
   return data;
 }
 
-struct FileCloser {
-  void operator()(std::FILE* f) const noexcept { std::fclose(f); }
-};
-using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
-
-// Opens state.json in dir_fd for reading; nullptr (and no error) when it does not exist.
-Result<FilePtr, StoreError> open_state(int dir_fd, const fs::path& path) {
-  UniqueFd fd(::openat(dir_fd, kFileName, O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) {
-    if (errno == ENOENT) return FilePtr{};
-    return Unexpected{io_error(path, "open", errno)};
-  }
-  std::FILE* f = ::fdopen(fd.get(), "rb");
-  if (f == nullptr) return Unexpected{io_error(path, "fdopen", errno)};
-  fd.release();
-  return FilePtr{f};
+std::string file_name(std::uint64_t sequence) {
+  char digits[kSequenceDigits + 1];
+  std::snprintf(digits, sizeof digits, "%020llu", static_cast<unsigned long long>(sequence));
+  return std::string(kFilePrefix) + digits + std::string(kFileSuffix);
 }
 
-// The snapshot in one hour's account directory if it belongs to the stream and its sequence
-// is <= max_sequence.
-Result<std::optional<Snapshot>, StoreError> load_from(const fs::path& dir, std::string_view account,
-                                                     std::string_view stream,
-                                                     std::uint64_t max_sequence) {
+// The sequence in a snapshot file's name; nullopt for any other name.
+std::optional<std::uint64_t> sequence_of(std::string_view name) {
+  if (name.size() != kFilePrefix.size() + kSequenceDigits + kFileSuffix.size() ||
+      !name.starts_with(kFilePrefix) || !name.ends_with(kFileSuffix)) {
+    return std::nullopt;
+  }
+  const std::string_view digits = name.substr(kFilePrefix.size(), kSequenceDigits);
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (ec != std::errc{} || end != digits.data() + digits.size()) return std::nullopt;
+  return v;
+}
+
+// The snapshot files of a directory by sequence, highest first.
+Result<std::vector<std::pair<std::uint64_t, std::string>>, StoreError> snapshot_files(int dir_fd,
+                                                                                    const fs::path& dir) {
+  std::vector<std::pair<std::uint64_t, std::string>> out;
+  const int scan_fd = ::dup(dir_fd);  // fdopendir takes ownership of the descriptor
+  if (scan_fd < 0) return Unexpected{io_error(dir, "dup", errno)};
+  DIR* d = ::fdopendir(scan_fd);
+  if (d == nullptr) {
+    ::close(scan_fd);
+    return Unexpected{io_error(dir, "opendir", errno)};
+  }
+  ::rewinddir(d);  // a dup shares the offset: another scan of this descriptor may have moved it
+  while (const dirent* e = ::readdir(d)) {
+    if (const auto seq = sequence_of(e->d_name)) out.emplace_back(*seq, e->d_name);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end(), std::greater<>{});
+  return out;
+}
+
+std::string hex32(std::uint32_t v) {
+  char buf[9];
+  std::snprintf(buf, sizeof buf, "%08x", v);
+  return buf;
+}
+
+std::string header_line(std::string_view account, std::string_view stream, std::uint64_t sequence,
+                        TimeNs time, std::string_view state) {
+  const json h{{"format", kFormat},          {"version", kSnapshotFormatVersion},
+               {"account", account},         {"stream", stream},
+               {"sequence", sequence},       {"time", time},
+               {"bytes", state.size()},      {"crc32c", hex32(crc32c(state))}};
+  return h.dump() + "\n";
+}
+
+// A snapshot file's content checked: header, length, checksum. The error says what is wrong.
+Result<Snapshot, std::string> parse_file(std::string text, const fs::path& path) {
+  const auto nl = text.find('\n');
+  if (nl == std::string::npos || nl > kMaxHeader) return Unexpected{std::string("no header line")};
+  json h;
+  try {
+    h = json::parse(std::string_view(text).substr(0, nl));
+  } catch (const json::exception& e) {
+    return Unexpected{std::string("header: ") + e.what()};
+  }
+  try {
+    if (!h.is_object() || h.value("format", "") != kFormat) {
+      return Unexpected{std::string("header: not an oms-snapshot")};
+    }
+    if (h.at("version").get<std::uint32_t>() != kSnapshotFormatVersion) {
+      return Unexpected{"header: format version " + h.at("version").dump() + ", this build reads " +
+                        std::to_string(kSnapshotFormatVersion)};
+    }
+    Snapshot s{h.at("account").get<std::string>(), h.at("stream").get<std::string>(),
+               h.at("sequence").get<std::uint64_t>(), h.at("time").get<TimeNs>(), {}, path};
+    const auto bytes = h.at("bytes").get<std::uint64_t>();
+    if (text.size() - nl - 1 != bytes) {
+      return Unexpected{"holds " + std::to_string(text.size() - nl - 1) + " state bytes, the header says " +
+                        std::to_string(bytes)};
+    }
+    s.state = text.substr(nl + 1);
+    const std::string want = h.at("crc32c").get<std::string>();
+    if (hex32(crc32c(s.state)) != want) {
+      return Unexpected{"checksum " + hex32(crc32c(s.state)) + " where the header says " + want};
+    }
+    return s;
+  } catch (const json::exception& e) {
+    return Unexpected{std::string("header: ") + e.what()};
+  }
+}
+
+// The good snapshots of one hour's account directory, newest first, until one is taken.
+Result<bool, StoreError> load_from(const fs::path& dir, std::string_view account, std::string_view stream,
+                                   std::uint64_t max_sequence, const SnapshotStore::Accept& accept,
+                                   LoadedSnapshot& out) {
   UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir_fd.valid()) {
-    if (errno == ENOENT) return std::optional<Snapshot>{};
+    if (errno == ENOENT) return false;
     return Unexpected{io_error(dir, "open directory", errno)};
   }
   remove_stale_temps(dir_fd.get(), dir);
-  const fs::path path = dir / kFileName;
-  auto file = open_state(dir_fd.get(), path);
-  if (!file) return Unexpected{std::move(file).error()};
-  if (!*file) return std::optional<Snapshot>{};
-  auto header = read_header(file->get(), path);
-  if (!header) return Unexpected{std::move(header).error()};
-  if (header->account != account) {
-    return Unexpected{corrupt(path, "holds account '" + header->account + "', expected '" +
-                                        std::string(account) + "'")};
+  auto files = snapshot_files(dir_fd.get(), dir);
+  if (!files) return Unexpected{std::move(files).error()};
+  for (const auto& [sequence, name] : *files) {
+    if (sequence > max_sequence) continue;
+    const fs::path path = dir / name;
+    UniqueFd fd(::openat(dir_fd.get(), name.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) {
+      if (errno == ENOENT) continue;  // pruned by a writer meanwhile
+      out.skipped.push_back(io_error(path, "open", errno).message);
+      continue;
+    }
+    auto text = read_whole(fd.get(), path);
+    if (!text) {
+      out.skipped.push_back(text.error().message);
+      continue;
+    }
+    auto snap = parse_file(std::move(*text), path);
+    if (!snap) {
+      out.skipped.push_back(path.string() + ": " + snap.error());
+      continue;
+    }
+    if (snap->account != account) {
+      out.skipped.push_back(path.string() + ": holds account '" + snap->account + "', expected '" +
+                            std::string(account) + "'");
+      continue;
+    }
+    if (snap->stream != stream) continue;
+    if (snap->sequence != sequence) {
+      out.skipped.push_back(path.string() + ": holds sequence " + std::to_string(snap->sequence) +
+                            ", its name says " + std::to_string(sequence));
+      continue;
+    }
+    if (accept) {
+      if (auto why = accept(*snap)) {
+        out.skipped.push_back(path.string() + ": " + *why);
+        continue;
+      }
+    }
+    out.snapshot = std::move(*snap);
+    return true;
   }
-  if (header->stream != stream || header->sequence > max_sequence) return std::optional<Snapshot>{};
-
-  // The same open file: a writer renaming a newer snapshot in meanwhile does not change it.
-  auto text = read_whole(::fileno(file->get()), path);
-  if (!text) return Unexpected{std::move(text).error()};
-  json doc;
-  try {
-    doc = json::parse(*text);
-  } catch (const json::exception& e) {
-    return Unexpected{corrupt(path, e.what())};
-  }
-  auto state = doc.find("state");
-  if (state == doc.end()) return Unexpected{corrupt(path, "missing 'state'")};
-  Snapshot snap{std::move(header->account), std::move(header->stream), header->sequence,
-                header->time, std::move(*state), path};
-  return std::optional<Snapshot>{std::move(snap)};
+  return false;
 }
 
 // Depth-first over YYYY/MM/DD/HH, newest first, until an hour yields a snapshot or an error.
-Result<std::optional<Snapshot>, StoreError> search_newest_first(const fs::path& dir, std::size_t level,
-                                                               const std::string& token,
-                                                               std::string_view account,
-                                                               std::string_view stream,
-                                                               std::uint64_t max_sequence) {
-  if (level == kLevelWidths.size()) return load_from(dir / token, account, stream, max_sequence);
+Result<bool, StoreError> search_newest_first(const fs::path& dir, std::size_t level, const std::string& token,
+                                             std::string_view account, std::string_view stream,
+                                             std::uint64_t max_sequence,
+                                             const SnapshotStore::Accept& accept, LoadedSnapshot& out) {
+  if (level == kLevelWidths.size()) return load_from(dir / token, account, stream, max_sequence, accept, out);
   auto names = numeric_entries_desc(dir, kLevelWidths[level]);
   if (!names) return Unexpected{std::move(names).error()};
   for (const auto& name : *names) {
-    auto found = search_newest_first(dir / name, level + 1, token, account, stream, max_sequence);
-    if (!found || found->has_value()) return found;
+    auto found = search_newest_first(dir / name, level + 1, token, account, stream, max_sequence, accept, out);
+    if (!found || *found) return found;
   }
-  return std::optional<Snapshot>{};
-}
-
-std::string serialize(std::string_view account, std::string_view stream, std::uint64_t sequence,
-                      TimeNs time, const json& state) {
-  // Written by hand so that "state" comes last (HeaderReader stops there); dump() escapes.
-  std::string out = "{\"account\":" + json(std::string(account)).dump() +
-                    ",\"stream\":" + json(std::string(stream)).dump() +
-                    ",\"sequence\":" + std::to_string(sequence) + ",\"time\":" + std::to_string(time) +
-                    ",\"state\":";
-  out += state.dump();
-  out += "}\n";
-  return out;
+  return false;
 }
 
 }  // namespace
@@ -359,8 +333,7 @@ struct SnapshotStore::Writer {
     std::string account, stream;
     std::uint64_t sequence = 0;
     TimeNs time = 0;
-    nlohmann::json state;
-    StateBuilder build;  // set: makes the state on the writer thread
+    std::string state;
     WriteDone done;
   };
   std::mutex mutex;
@@ -389,20 +362,7 @@ SnapshotStore::~SnapshotStore() {
 }
 
 void SnapshotStore::write_async(std::string account, std::string stream, std::uint64_t sequence,
-                                TimeNs time, nlohmann::json state, WriteDone done) {
-  enqueue(std::move(account), std::move(stream), sequence, time, std::move(state), nullptr,
-          std::move(done));
-}
-
-void SnapshotStore::write_async(std::string account, std::string stream, std::uint64_t sequence,
-                                TimeNs time, StateBuilder build, WriteDone done) {
-  enqueue(std::move(account), std::move(stream), sequence, time, nlohmann::json{},
-          std::move(build), std::move(done));
-}
-
-void SnapshotStore::enqueue(std::string account, std::string stream, std::uint64_t sequence,
-                            TimeNs time, nlohmann::json state, StateBuilder build,
-                            WriteDone done) {
+                                TimeNs time, std::string state, WriteDone done) {
   std::call_once(writer_->started, [this] {
     writer_->thread = std::thread([this] {
       Writer& w = *writer_;
@@ -413,14 +373,7 @@ void SnapshotStore::enqueue(std::string account, std::string stream, std::uint64
         Writer::Job job = std::move(w.jobs.front());
         w.jobs.pop_front();
         lock.unlock();
-        Result<SnapshotWrite, StoreError> r = SnapshotWrite::kWritten;
-        if (job.build) {
-          auto built = job.build();
-          r = built ? write(job.account, job.stream, job.sequence, job.time, *built)
-                    : Result<SnapshotWrite, StoreError>(Unexpected{std::move(built).error()});
-        } else {
-          r = write(job.account, job.stream, job.sequence, job.time, job.state);
-        }
+        const auto r = write(job.account, job.stream, job.sequence, job.time, job.state);
         if (job.done) job.done(r);
         lock.lock();
         ++w.finished;
@@ -431,7 +384,7 @@ void SnapshotStore::enqueue(std::string account, std::string stream, std::uint64
   {
     std::lock_guard lock(writer_->mutex);
     writer_->jobs.push_back(Writer::Job{std::move(account), std::move(stream), sequence, time,
-                                        std::move(state), std::move(build), std::move(done)});
+                                        std::move(state), std::move(done)});
     ++writer_->queued;
   }
   writer_->cv.notify_all();
@@ -443,7 +396,7 @@ void SnapshotStore::drain() {
   writer_->cv.wait(lock, [&] { return writer_->finished >= target; });
 }
 
-std::filesystem::path SnapshotStore::path_for(std::string_view account, TimeNs time) const {
+std::filesystem::path SnapshotStore::dir_for(std::string_view account, TimeNs time) const {
   using namespace std::chrono;
   const sys_time<nanoseconds> tp{nanoseconds{time}};
   const auto day = floor<days>(tp);
@@ -452,43 +405,37 @@ std::filesystem::path SnapshotStore::path_for(std::string_view account, TimeNs t
   char year[8];
   std::snprintf(year, sizeof year, "%04d", static_cast<int>(ymd.year()));
   return root_ / year / two_digits(static_cast<unsigned>(ymd.month())) /
-         two_digits(static_cast<unsigned>(ymd.day())) / two_digits(hour) / escape_token(account) /
-         kFileName;
+         two_digits(static_cast<unsigned>(ymd.day())) / two_digits(hour) / escape_token(account);
 }
 
 Result<SnapshotWrite, StoreError> SnapshotStore::write(std::string_view account,
                                                        std::string_view stream,
                                                        std::uint64_t sequence, TimeNs time,
-                                                       const nlohmann::json& state) {
-  const fs::path path = path_for(account, time);
-  const fs::path dir = path.parent_path();
-  std::string body;
+                                                       std::string_view state) {
+  const fs::path dir = dir_for(account, time);
+  const std::string name = file_name(sequence);
+  const fs::path path = dir / name;
+  std::string header;
   try {
-    body = serialize(account, stream, sequence, time, state);
+    header = header_line(account, stream, sequence, time, state);
   } catch (const json::exception& e) {
     return Unexpected{StoreError{StoreErrorCode::kInvalid, path.string() + ": " + e.what()}};
   }
   if (auto made = make_dirs_durable(dir); !made) return Unexpected{std::move(made).error()};
   UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir_fd.valid()) return Unexpected{io_error(dir, "open directory", errno)};
-  // Held until the rename: the sequence check and the replace are one step for every writer
-  // of this account and hour, in this process or another.
+  // Held until the pruning: the sequence check, the rename and the pruning are one step for
+  // every writer of this account and hour, in this process or another.
   while (::flock(dir_fd.get(), LOCK_EX) != 0) {
     if (errno != EINTR) return Unexpected{io_error(dir, "flock", errno)};
   }
   remove_stale_temps(dir_fd.get(), dir);
-
-  auto existing = open_state(dir_fd.get(), path);
+  auto existing = snapshot_files(dir_fd.get(), dir);
   if (!existing) return Unexpected{std::move(existing).error()};
-  if (*existing) {
-    auto header = read_header(existing->get(), path);
-    if (!header) {
-      // Unreadable is useless for recovery; the new snapshot replacing it is the repair.
-      spdlog::warn("snapshot: replacing unreadable {}", header.error().message);
-    } else if (header->stream == stream && header->sequence > sequence) {
-      return SnapshotWrite::kKeptNewer;
-    }
-  }
+  // A slow writer never puts an older state beside a newer one (a file of another stream, after
+  // a rename of the account's stream, would count too: the next write of the new stream
+  // replaces the hour's files as its sequences pass theirs).
+  if (!existing->empty() && existing->front().first > sequence) return SnapshotWrite::kKeptNewer;
 
   static std::atomic<std::uint64_t> temp_counter{0};
   const std::string temp_name = std::string(kTempPrefix) + std::to_string(::getpid()) + "." +
@@ -501,19 +448,35 @@ Result<SnapshotWrite, StoreError> SnapshotStore::write(std::string_view account,
     ::unlinkat(dir_fd.get(), temp_name.c_str(), 0);
     return Unexpected{std::move(e)};
   };
-  if (auto w = write_all(fd.get(), body, temp_path); !w) return fail(std::move(w).error());
+  if (auto w = write_all(fd.get(), header, temp_path); !w) return fail(std::move(w).error());
+  if (auto w = write_all(fd.get(), state, temp_path); !w) return fail(std::move(w).error());
   if (::fsync(fd.get()) != 0) return fail(io_error(temp_path, "fsync", errno));
   if (::close(fd.release()) != 0) return fail(io_error(temp_path, "close", errno));
-  if (::renameat(dir_fd.get(), temp_name.c_str(), dir_fd.get(), kFileName) != 0) {
+  if (::renameat(dir_fd.get(), temp_name.c_str(), dir_fd.get(), name.c_str()) != 0) {
     return fail(io_error(path, "rename", errno));
   }
   if (::fsync(dir_fd.get()) != 0) return Unexpected{io_error(dir, "fsync directory", errno)};
+  // The new file is durable: the hour keeps it and the one before it.
+  std::size_t kept = 1;
+  for (const auto& [seq, old] : *existing) {
+    if (seq == sequence) continue;  // replaced by the rename
+    if (kept++ < kKeepPerHour) continue;
+    if (::unlinkat(dir_fd.get(), old.c_str(), 0) != 0 && errno != ENOENT) {
+      spdlog::warn("snapshot: cannot remove {}: {}", (dir / old).string(), std::strerror(errno));
+    }
+  }
   return SnapshotWrite::kWritten;
 }
 
-Result<std::optional<Snapshot>, StoreError> SnapshotStore::load_latest(
-    std::string_view account, std::string_view stream, std::uint64_t max_sequence) const {
-  return search_newest_first(root_, 0, escape_token(account), account, stream, max_sequence);
+Result<LoadedSnapshot, StoreError> SnapshotStore::load_latest(std::string_view account,
+                                                              std::string_view stream,
+                                                              std::uint64_t max_sequence,
+                                                              const Accept& accept) const {
+  LoadedSnapshot out;
+  auto found = search_newest_first(root_, 0, escape_token(account), account, stream, max_sequence,
+                                   accept, out);
+  if (!found) return Unexpected{std::move(found).error()};
+  return out;
 }
 
 }  // namespace oms::persistence

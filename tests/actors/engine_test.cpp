@@ -2,7 +2,6 @@
 // the strategy stage's orders down the one order path; routing; reports from many threads,
 // none dropped when the rings fill.
 #include "oms/actors/engine.hpp"
-#include "oms/actors/event_archive.hpp"
 #include "oms/actors/input_journal.hpp"
 
 #include <doctest/doctest.h>
@@ -309,36 +308,4 @@ TEST_CASE("engine: an input journal with a damaged record is refused, naming the
   CHECK(bad.error().find(path.string()) != std::string::npos);
   CHECK(bad.error().find("at byte 10") != std::string::npos);
   CHECK(bad.error().find("checksum") != std::string::npos);
-}
-
-TEST_CASE("event archive: events come back as appended, across chunk boundaries, in a fraction of their memory") {
-  EventArchive archive;
-  std::vector<Event> appended;
-  for (std::uint64_t i = 0; i < 30'000; ++i) {
-    FillReceived f{};
-    f.account = AccountId(1);
-    f.instrument = InstrumentId(static_cast<std::uint32_t>(i % 2));
-    (void)f.client_order_id.assign("C" + std::to_string(i));
-    (void)f.trade_id.assign(std::to_string(i * 7));
-    f.price = Decimal::from_raw(static_cast<std::int64_t>(6'000'000'000'000 + i));
-    f.quantity = d("0.001");
-    f.fee = d("0.0000001");
-    f.fee_asset = "BTC";
-    const Event e{Envelope{1000 + i, i + 1, static_cast<TimeNs>(i), static_cast<TimeNs>(i) + 5, 7, 9},
-                  i % 3 == 0 ? EventPayload{OrderSendRequested{f.account, f.instrument, f.client_order_id}}
-                             : EventPayload{f}};
-    REQUIRE(archive.append(e));
-    appended.push_back(e);
-  }
-  CHECK(archive.size() == appended.size());
-  CHECK(archive.bytes() > EventArchive::kChunk + EventArchive::kChunk / 2);  // two chunks at least
-  CHECK(archive.bytes() < appended.size() * sizeof(Event) / 4);  // ~160 B against 680
-  std::size_t i = 0;
-  bool same = true;
-  CHECK(archive.for_each([&](const Event& e) { same = same && i < appended.size() && e == appended[i++]; }));
-  CHECK(same);
-  CHECK(i == appended.size());
-  archive.clear();
-  CHECK(archive.size() == 0);
-  CHECK(archive.for_each([](const Event&) { FAIL("nothing is left"); }));
 }

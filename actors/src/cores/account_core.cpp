@@ -381,3 +381,23 @@ void AccountCore::settle_fill(OrderLock& o, Decimal qty, Decimal share, bool don
 }
 
 }  // namespace oms::actors
+
+namespace oms::actors {
+
+// ---- compacted state ------------------------------------------------------------------------
+
+void AccountCore::save(StateWriter& w) const {
+  w.put(id_);
+  state(*this, w);
+}
+
+void AccountCore::load(StateReader& r) {
+  AccountId saved;
+  r.get(saved);
+  if (r.ok() && saved != id_) r.fail("the account state is of another account");
+  AccountCore loaded(id_, *instruments_);
+  state(loaded, r);
+  if (r.ok()) *this = std::move(loaded);
+}
+
+}  // namespace oms::actors

@@ -36,6 +36,15 @@ std::uint64_t id_hash(std::string_view id) noexcept {
   return h;
 }
 
+// An order that left memory: its key in the window of recent keys. Group keys are 56-bit, so a
+// key with the top bit set is never one of them.
+std::uint64_t retired_key(std::string_view id) noexcept { return id_hash(id) | (std::uint64_t{1} << 63U); }
+
+std::string retired_text(std::string_view id) {
+  return "order '" + std::string(id) +
+         "' is closed and has left memory (closed-order retention); its events are in the store";
+}
+
 // Causes of the groups the desk makes on its own (a timer, a reconciliation, one order of a
 // cancel-all): derived from what they are about, so the same decision made again (a restart
 // before anything else happened to the order) derives the same event ids and is stored once.
@@ -60,7 +69,8 @@ OrderDesk::OrderDesk(OrderDeskConfig config)
 bool OrderDesk::needs_risk(const Command& command) const {
   const auto* s = std::get_if<SubmitOrder>(&command.payload);
   return s != nullptr && command.envelope.id != 0 &&
-         orders_.find(s->client_order_id.view()) == orders_.end();
+         orders_.find(s->client_order_id.view()) == orders_.end() &&
+         !retired(s->client_order_id.view());
 }
 
 DeskDecision OrderDesk::on_command(const Command& command, const RiskDecision* risk,
@@ -109,6 +119,10 @@ DeskDecision OrderDesk::on_submit(const Command& command, const SubmitOrder& ord
   DeskDecision d;
   if (const auto it = orders_.find(order.client_order_id.view()); it != orders_.end()) {
     d.ack = CommandAck{true, true, 0, {}, it->second.core.status()};
+    return d;
+  }
+  if (retired(order.client_order_id.view())) {
+    d.ack = refused(CommandCode::kOrderRetired, retired_text(order.client_order_id.view()));
     return d;
   }
   if (risk == nullptr) {
@@ -161,7 +175,9 @@ std::optional<DeskGroup> OrderDesk::order_request(const Envelope& cause,
   const std::string_view id = cancel ? cancel->client_order_id.view() : amend->client_order_id.view();
   const auto it = orders_.find(id);
   if (it == orders_.end()) {
-    ack = refused(CommandCode::kUnknownClientOrderId, "unknown client order id '" + std::string(id) + "'");
+    ack = retired(id) ? refused(CommandCode::kOrderRetired, retired_text(id))
+                      : refused(CommandCode::kUnknownClientOrderId,
+                                "unknown client order id '" + std::string(id) + "'");
     return std::nullopt;
   }
   const OrderCore& core = it->second.core;
@@ -215,6 +231,11 @@ DeskDecision OrderDesk::on_report(const VenueReport& report, TimeNs /*now*/) con
     return d;
   }
   const auto it = orders_.find(id);
+  if (it == orders_.end() && retired(id)) {
+    d.note = ReportNote::kIgnored;  // a late copy of a report of an order already closed
+    d.detail = "report for " + retired_text(id);
+    return d;
+  }
   if (it == orders_.end()) {
     d.note = ReportNote::kUnmatched;
     d.detail = "report for unknown client order id '" + std::string(id) + "' (not ours?)";
@@ -328,7 +349,14 @@ OrderDesk::Order* OrderDesk::fold(const Event& e, std::optional<AccountError>& r
   if (it == orders_.end()) it = orders_.emplace(std::string(id), Order{}).first;
   Order& o = it->second;
   if (o.events == 0) o.first_seq = e.envelope.global_seq;
-  if (const auto* sub = std::get_if<OrderSubmitted>(&e.payload)) o.submitted = *sub;
+  if (const auto* sub = std::get_if<OrderSubmitted>(&e.payload)) {
+    o.submitted = *sub;
+    if (const auto parsed = parse_client_order_id(sub->client_order_id.view());
+        parsed && parsed->strategy.valid()) {
+      auto& last = strategy_sequences_[parsed->desk];
+      last = std::max(last, parsed->sequence);
+    }
+  }
   const bool desk_or_reject = std::holds_alternative<OrderSubmitted>(e.payload) ||
                               std::holds_alternative<OrderRejected>(e.payload) ||
                               std::holds_alternative<OrderSendRequested>(e.payload) ||
@@ -338,6 +366,10 @@ OrderDesk::Order* OrderDesk::fold(const Event& e, std::optional<AccountError>& r
     (void)o.core.apply(OrderSendRequested{o.core.account(), o.core.instrument(), o.core.client_order_id()});
   }
   if (const auto oe = to_order_event(e.payload)) (void)o.core.apply(*oe);
+  if (o.closed_at == 0 && is_terminal(o.core.status())) {
+    o.closed_at = e.envelope.init_time;
+    closing_.emplace_back(o.closed_at, o.core.client_order_id());
+  }
   ++o.events;
   ++o.generation;
   return &o;
@@ -436,12 +468,130 @@ AccountView OrderDesk::view() const {
 }
 
 std::uint64_t OrderDesk::last_strategy_sequence(std::uint16_t desk) const {
-  std::uint64_t last = 0;
-  for (const auto& [cid, order] : orders_) {
-    const auto id = parse_client_order_id(cid);
-    if (id && id->desk == desk && id->strategy.valid()) last = std::max(last, id->sequence);
+  const auto it = strategy_sequences_.find(desk);
+  return it == strategy_sequences_.end() ? 0 : it->second;
+}
+
+bool OrderDesk::retired(std::string_view client_order_id) const {
+  return recent_.contains(retired_key(client_order_id));
+}
+
+// ---- memory ---------------------------------------------------------------------------------
+
+std::size_t OrderDesk::retire_closed(TimeNs now, TimeNs retention) {
+  std::size_t n = 0;
+  std::vector<std::pair<TimeNs, ClientOrderIdText>> later;
+  while (!closing_.empty() && now - closing_.front().first >= retention) {
+    const ClientOrderIdText id = closing_.front().second;
+    closing_.pop_front();
+    const auto it = orders_.find(id.view());
+    if (it == orders_.end()) continue;
+    const Order& o = it->second;
+    // Fills the venue reported but not yet seen, risk still counting it, a status query out:
+    // it stays another retention.
+    if (o.core.fill_gap() != Decimal{} || o.risk_open || reconciling_.count(it->first) != 0) {
+      later.emplace_back(now, id);
+      continue;
+    }
+    recent_.insert(retired_key(it->first));
+    orders_.erase(it);
+    ++n;
   }
-  return last;
+  closing_.insert(closing_.end(), later.begin(), later.end());
+  return n;
+}
+
+// ---- compacted state ------------------------------------------------------------------------
+
+std::string OrderDesk::save(const Directory& names) const {
+  StateWriter w(names);
+  w.put(kStateVersion);
+  account_.save(w);
+  positions_.save(w);
+  w.put(recent_.keys());
+  w.put(static_cast<std::uint32_t>(orders_.size()));
+  for (const auto& [id, o] : orders_) {
+    o.core.save(w);
+    w(o.submitted, o.events, o.first_seq, o.generation, o.closed_at);
+  }
+  w(recent_fills_, account_refusals_);
+  w.put(static_cast<std::uint32_t>(strategy_sequences_.size()));
+  for (const auto& [desk, seq] : strategy_sequences_) w(desk, seq);
+  return std::move(w).take();
+}
+
+std::optional<std::string> OrderDesk::load(std::string_view bytes, const Directory& names) {
+  StateReader r(bytes, names);
+  std::uint32_t version = 0;
+  r.get(version);
+  if (r.ok() && version != kStateVersion) {
+    return "desk state version " + std::to_string(version) + ", this build reads " +
+           std::to_string(kStateVersion);
+  }
+  AccountCore account(config_.account, *config_.instruments);
+  PositionCore positions(*config_.instruments, config_.account.index() + 1);
+  r.context("balances");
+  account.load(r);
+  r.context("positions");
+  positions.load(r);
+  r.context("recent groups");
+  std::vector<std::uint64_t> keys;
+  r.get(keys);
+  RecentGroups recent;
+  for (const std::uint64_t k : keys) recent.insert(k);
+  std::map<std::string, Order, std::less<>> orders;
+  r.context("orders");
+  const std::uint32_t n = r.count();
+  for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
+    Order o;
+    o.core.load(r);
+    r(o.submitted, o.events, o.first_seq, o.generation, o.closed_at);
+    if (!r.ok()) break;
+    if (o.core.account() != config_.account) {
+      r.fail("order '" + o.core.client_order_id().str() + "' is of another account");
+      break;
+    }
+    const std::string id = o.core.client_order_id().str();
+    if (!orders.emplace(id, std::move(o)).second) r.fail("order '" + id + "' twice");
+  }
+  std::deque<FillReceived> fills;
+  std::uint64_t refusals = 0;
+  r.context("recent fills");
+  r(fills, refusals);
+  std::map<std::uint16_t, std::uint64_t> sequences;
+  r.context("strategy sequences");
+  const std::uint32_t m = r.count();
+  for (std::uint32_t i = 0; i < m && r.ok(); ++i) {
+    std::uint16_t desk = 0;
+    std::uint64_t seq = 0;
+    r(desk, seq);
+    sequences[desk] = seq;
+  }
+  r.context({});
+  if (r.ok() && r.remaining() != 0) r.fail(std::to_string(r.remaining()) + " bytes after the state");
+  if (!r.ok()) return *r.error();
+  account_ = std::move(account);
+  positions_ = std::move(positions);
+  recent_ = std::move(recent);
+  orders_ = std::move(orders);
+  recent_fills_ = std::move(fills);
+  account_refusals_ = refusals;
+  strategy_sequences_ = std::move(sequences);
+  reconciling_.clear();
+  closing_.clear();
+  for (const auto& [id, o] : orders_) {
+    if (o.closed_at != 0) closing_.emplace_back(o.closed_at, o.core.client_order_id());
+  }
+  std::sort(closing_.begin(), closing_.end(),
+            [](const auto& x, const auto& y) { return x.first < y.first; });
+  return std::nullopt;
+}
+
+bool operator==(const OrderDesk& a, const OrderDesk& b) {
+  return a.account_ == b.account_ && a.positions_ == b.positions_ && a.recent_ == b.recent_ &&
+         a.orders_ == b.orders_ && a.recent_fills_ == b.recent_fills_ &&
+         a.account_refusals_ == b.account_refusals_ &&
+         a.strategy_sequences_ == b.strategy_sequences_;
 }
 
 }  // namespace oms::actors

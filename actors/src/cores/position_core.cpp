@@ -354,3 +354,61 @@ std::span<const FeeAmount> PositionCore::other_fees(AccountId account) const noe
 }
 
 }  // namespace oms::actors
+
+namespace oms::actors {
+
+// ---- compacted state ------------------------------------------------------------------------
+
+void PositionCore::save(StateWriter& w) const {
+  std::uint32_t traded = 0;
+  for (const AccountBook& b : accounts_) traded += b == AccountBook{} ? 0U : 1U;
+  w.put(traded);
+  for (std::size_t i = 0; i < accounts_.size(); ++i) {
+    const AccountBook& b = accounts_[i];
+    if (b == AccountBook{}) continue;
+    w(AccountId(static_cast<AccountId::rep_type>(i)), b.net, b.strategies, b.other_fees);
+  }
+  std::uint32_t marked = 0;
+  for (const Decimal& m : marks_) marked += m == Decimal{} ? 0U : 1U;
+  w.put(marked);
+  for (std::size_t i = 0; i < marks_.size(); ++i) {
+    if (marks_[i] != Decimal{}) w(InstrumentId(static_cast<InstrumentId::rep_type>(i)), marks_[i]);
+  }
+}
+
+void PositionCore::load(StateReader& r) {
+  std::vector<AccountBook> accounts(accounts_.size());
+  std::vector<Decimal> marks(instruments_->size());
+  const auto by_key = [](const Leg& a, const Leg& b) {
+    return std::pair(a.instrument, a.strategy) < std::pair(b.instrument, b.strategy);
+  };
+  const std::uint32_t traded = r.count();
+  for (std::uint32_t n = 0; n < traded && r.ok(); ++n) {
+    AccountId id;
+    AccountBook b;
+    r(id, b.net, b.strategies, b.other_fees);
+    if (!r.ok()) break;
+    // Ids were remapped by name: the legs' order follows the current ids.
+    std::sort(b.net.begin(), b.net.end(), by_key);
+    std::sort(b.strategies.begin(), b.strategies.end(), by_key);
+    if (id.index() >= accounts.size()) accounts.resize(id.index() + 1);
+    accounts[id.index()] = std::move(b);
+  }
+  const std::uint32_t marked = r.count();
+  for (std::uint32_t n = 0; n < marked && r.ok(); ++n) {
+    InstrumentId id;
+    Decimal m;
+    r(id, m);
+    if (!r.ok()) break;
+    if (id.index() >= marks.size()) {
+      r.fail("a mark of an instrument outside the table");
+      break;
+    }
+    marks[id.index()] = m;
+  }
+  if (!r.ok()) return;
+  accounts_ = std::move(accounts);
+  marks_ = std::move(marks);
+}
+
+}  // namespace oms::actors

@@ -64,6 +64,9 @@ struct EngineOptions {
   std::chrono::milliseconds ack_timeout{5000};
   std::uint64_t snapshot_every = 1000;  // events of an account between two snapshots
   std::chrono::minutes snapshot_interval{60};
+  // A closed order leaves memory this long after it closed (OrderDesk::retire_closed); its
+  // events stay in the store.
+  std::chrono::milliseconds closed_order_retention{std::chrono::minutes(5)};
   std::function<TimeNs()> clock;  // null: the wall clock (UTC ns)
   WaitMode wait = default_wait_mode();
   int cpu = -1;  // the shard thread's CPU; -1: unpinned

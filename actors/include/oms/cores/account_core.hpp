@@ -46,6 +46,7 @@
 #include <vector>
 
 #include "oms/cores/position_core.hpp"
+#include "oms/cores/state_codec.hpp"
 #include "oms/messages/decimal.hpp"
 #include "oms/messages/enums.hpp"
 #include "oms/messages/events.hpp"
@@ -87,6 +88,7 @@ struct Balance {
   Decimal drift_free, drift_locked;  // venue - ours at the last BalanceUpdated
   friend bool operator==(const Balance&, const Balance&) = default;
 };
+OMS_DESCRIBE(Balance, market, asset, free, locked, drift_free, drift_locked)
 
 // The lock (and the hedge leg) of one open order.
 struct OrderLock {
@@ -100,6 +102,8 @@ struct OrderLock {
   Decimal locked;  // still locked for this order, in the lock asset
   friend bool operator==(const OrderLock&, const OrderLock&) = default;
 };
+OMS_DESCRIBE(OrderLock, client_order_id, instrument, side, position_side, terminal, lock_price,
+             quantity, filled, venue_cum, locked)
 
 // One futures position leg.
 struct FuturesLeg {
@@ -109,6 +113,7 @@ struct FuturesLeg {
   Decimal size_drift;                        // venue - ours at the last PositionUpdated
   friend bool operator==(const FuturesLeg&, const FuturesLeg&) = default;
 };
+OMS_DESCRIBE(FuturesLeg, position, isolated_margin, venue_unrealized, venue_realized, size_drift)
 
 struct FuturesPosition {
   InstrumentId instrument;
@@ -121,6 +126,7 @@ struct FuturesPosition {
   }
   friend bool operator==(const FuturesPosition&, const FuturesPosition&) = default;
 };
+OMS_DESCRIBE(FuturesPosition, instrument, leverage, margin_type, funding, legs)
 
 struct PendingTransfer {
   std::uint64_t transfer_id = 0;
@@ -130,6 +136,7 @@ struct PendingTransfer {
   Decimal amount;
   friend bool operator==(const PendingTransfer&, const PendingTransfer&) = default;
 };
+OMS_DESCRIBE(PendingTransfer, transfer_id, outgoing, incoming, from_market, to_market, asset, amount)
 
 // A pending change of one balance, in mantissas (1e-8); AccountCore checks a set of them
 // before it commits any.
@@ -167,9 +174,22 @@ class AccountCore {
   [[nodiscard]] Int128 unrealized_e16(InstrumentId instrument, PositionSide side,
                                       Decimal mark) const noexcept;
 
-  friend bool operator==(const AccountCore&, const AccountCore&) = default;
+  // Same state (the instrument table it reads is not compared).
+  friend bool operator==(const AccountCore& a, const AccountCore& b) {
+    return a.id_ == b.id_ && a.hedge_mode_ == b.hedge_mode_ && a.balances_ == b.balances_ &&
+           a.orders_ == b.orders_ && a.futures_ == b.futures_ && a.transfers_ == b.transfers_;
+  }
+
+  // Compacted state (snapshots, state_codec.hpp). load() reads into this core (built for its
+  // account and table); a state of another account fails the reader.
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
 
  private:
+  template <class Self, class V>
+  static void state(Self& s, V&& v) {
+    v(s.hedge_mode_, s.balances_, s.orders_, s.futures_, s.transfers_);
+  }
   using Delta = BalanceDelta;
   static constexpr std::size_t kMaxDeltas = 4;
   // A checked set of balance changes: the merged deltas and the figures they lead to.

@@ -81,6 +81,20 @@ class RecentGroups {
     return true;
   }
   [[nodiscard]] bool contains(std::uint64_t key) const { return set_.count(key) != 0; }
+  // The keys in the window, oldest first: what a snapshot keeps (inserting them again, in this
+  // order, into a window of the same capacity gives the same window).
+  [[nodiscard]] std::vector<std::uint64_t> keys() const {
+    std::vector<std::uint64_t> out;
+    out.reserve(set_.size());
+    for (std::size_t i = 0; i < ring_.size(); ++i) {
+      const std::uint64_t k = ring_[(next_ + i) % ring_.size()];
+      if (k != 0) out.push_back(k);
+    }
+    return out;
+  }
+  friend bool operator==(const RecentGroups& a, const RecentGroups& b) {
+    return a.keys() == b.keys();
+  }
 
  private:
   std::vector<std::uint64_t> ring_;

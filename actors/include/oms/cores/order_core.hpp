@@ -28,6 +28,7 @@
 #include <variant>
 #include <vector>
 
+#include "oms/cores/state_codec.hpp"
 #include "oms/messages/decimal.hpp"
 #include "oms/messages/enums.hpp"
 #include "oms/messages/events.hpp"
@@ -221,6 +222,7 @@ struct OrderLastError {
   ReasonText reason;
   friend bool operator==(const OrderLastError&, const OrderLastError&) = default;
 };
+OMS_DESCRIBE(OrderLastError, code, venue_code, reason)
 
 // ---- the core ---------------------------------------------------------------------------------
 class OrderCore {
@@ -268,7 +270,23 @@ class OrderCore {
 
   friend bool operator==(const OrderCore&, const OrderCore&) = default;
 
+  // Compacted state (snapshots, state_codec.hpp); load() replaces this core's state when the
+  // reader stays ok.
+  void save(actors::StateWriter& w) const { state(*this, w); }
+  void load(actors::StateReader& r) {
+    OrderCore loaded;
+    state(loaded, r);
+    if (r.ok()) *this = std::move(loaded);
+  }
+
  private:
+  template <class Self, class V>
+  static void state(Self& s, V&& v) {
+    v(s.account_, s.strategy_, s.instrument_, s.client_order_id_, s.side_, s.order_type_, s.tif_,
+      s.price_, s.quantity_, s.cum_qty_, s.venue_cum_qty_, s.leaves_qty_, s.avg_price_,
+      s.notional_e16_, s.venue_order_id_, s.status_, s.prior_live_status_, s.trade_ids_,
+      s.last_error_);
+  }
   Result<Applied, OrderError> on(const OrderSubmitted& e);
   Result<Applied, OrderError> on(const OrderAccepted& e);
   Result<Applied, OrderError> on(const OrderRejected& e);

@@ -52,6 +52,7 @@ enum class CommandCode : std::uint16_t {
   kNotAnAccountCommand = 3009,    // the account cannot run this command
   kNoSuchAccount = 3010,          // no running account has that id
   kEngineBusy = 3011,             // the engine's input ring is full: nothing done, retry
+  kOrderRetired = 3012,           // the order closed and left memory (retention): in the store
   kNoSuchStrategy = 8002,         // no running strategy has that id
 };
 
@@ -79,7 +80,8 @@ struct AccountView {
   static constexpr std::size_t kRecentFills = 10'000;
   std::vector<FillReceived> recent_fills;  // the account's last kRecentFills fills, oldest first
   std::uint64_t events_committed = 0;  // since start
-  std::uint64_t events_rebuilt = 0;    // folded at start from snapshot + stream
+  std::uint64_t events_rebuilt = 0;    // stream records folded at start after the snapshot
+  std::uint64_t orders_retired = 0;    // closed orders that left memory since start
   std::uint64_t torn_groups_skipped = 0;
   std::uint64_t duplicate_inputs = 0;      // inputs already committed, dropped before the cores
   std::uint64_t account_refusals = 0;      // events AccountCore refused (logged)
@@ -206,8 +208,32 @@ class OrderDesk {
   [[nodiscard]] AccountView view() const;
   [[nodiscard]] std::uint64_t account_refusals() const noexcept { return account_refusals_; }
   // The highest sequence among this desk's own strategy client order ids (format_client_order_id
-  // with this desk number) of the orders it holds; 0: none. A strategy stage continues after it.
+  // with this desk number) of the orders it has held, retired ones included; 0: none. A strategy
+  // stage continues after it.
   [[nodiscard]] std::uint64_t last_strategy_sequence(std::uint16_t desk) const;
+  [[nodiscard]] std::size_t order_count() const noexcept { return orders_.size(); }
+  // The client order id belonged to an order that closed and left memory (recognised while its
+  // key is in the window of recent keys).
+  [[nodiscard]] bool retired(std::string_view client_order_id) const;
+
+  // ---- memory ----
+  // Closed orders leave memory: every order terminal for at least `retention` at `now` (by the
+  // time of the event that closed it), with every fill the venue reported folded and no
+  // reconciliation waiting on it. Its events stay in the store; its client order id stays
+  // recognised for a while (retired()). Returns how many left. Deterministic in (state, now):
+  // the shell calls it from a recorded step.
+  std::size_t retire_closed(TimeNs now, TimeNs retention);
+
+  // ---- compacted state (snapshots) ----
+  // Everything the desk holds but the run-local bookkeeping (risk's open count, a
+  // reconciliation in progress), as bytes (state_codec.hpp) under these names.
+  static constexpr std::uint32_t kStateVersion = 1;
+  [[nodiscard]] std::string save(const Directory& names) const;
+  // Replaces the state with a saved one (ids mapped by name onto `names`). On error -- naming
+  // what could not be read -- the desk is unchanged.
+  [[nodiscard]] std::optional<std::string> load(std::string_view bytes, const Directory& names);
+  // Same state (not the configuration, not the run-local bookkeeping).
+  friend bool operator==(const OrderDesk& a, const OrderDesk& b);
 
  private:
   struct Order {
@@ -216,8 +242,10 @@ class OrderDesk {
     std::uint64_t events = 0;        // folded
     std::uint64_t first_seq = 0;     // global sequence of its first event
     std::uint64_t generation = 0;    // moves with every event: an older timer is moot
+    TimeNs closed_at = 0;            // init time of the event that made it terminal
     bool risk_open = false;          // counted open by this run's risk core
     bool resend_if_unknown = false;  // rebuilt before any answer: resend if the venue lacks it
+    friend bool operator==(const Order&, const Order&) = default;
   };
 
   [[nodiscard]] DeskDecision on_submit(const Command& command, const SubmitOrder& order,
@@ -237,6 +265,10 @@ class OrderDesk {
   std::deque<FillReceived> recent_fills_;
   std::set<std::string, std::less<>> reconciling_;  // status queries out after a rebuild
   std::uint64_t account_refusals_ = 0;
+  // Highest strategy client order id sequence per desk number (last_strategy_sequence).
+  std::map<std::uint16_t, std::uint64_t> strategy_sequences_;
+  // Orders in the order they closed, with when (retire_closed takes them from the front).
+  std::deque<std::pair<TimeNs, ClientOrderIdText>> closing_;
 };
 
 // The order is waiting for the venue's answer (its ack timer runs).

@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "oms/cores/state_codec.hpp"
 #include "oms/messages/decimal.hpp"
 #include "oms/messages/enums.hpp"
 #include "oms/messages/events.hpp"
@@ -80,6 +81,7 @@ struct NetPosition {
   [[nodiscard]] Int128 unrealized_e16(Decimal mark) const noexcept;
   friend bool operator==(const NetPosition&, const NetPosition&) = default;
 };
+OMS_DESCRIBE(NetPosition, size, cost_e16, realized_e16)
 
 // Exact products at scale 1e-16.
 [[nodiscard]] constexpr Int128 product_e16(Decimal a, Decimal b) noexcept {
@@ -141,6 +143,7 @@ struct FeeAmount {
   Decimal amount;
   friend bool operator==(const FeeAmount&, const FeeAmount&) = default;
 };
+OMS_DESCRIBE(FeeAmount, asset, amount)
 
 // ---- the core -----------------------------------------------------------------------------------
 class PositionCore {
@@ -193,6 +196,11 @@ class PositionCore {
     return a.accounts_ == b.accounts_ && a.marks_ == b.marks_;
   }
 
+  // Compacted state (snapshots, state_codec.hpp): the accounts that traded and the marks set,
+  // each under its id (remapped by name on load). load() replaces this core's state.
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
+
  private:
   struct AccountBook {
     std::vector<Leg> net;         // sorted by instrument
@@ -206,5 +214,7 @@ class PositionCore {
   std::vector<AccountBook> accounts_;  // dense by AccountId
   std::vector<Decimal> marks_;         // dense by InstrumentId
 };
+OMS_DESCRIBE(PositionCore::Leg, instrument, strategy, position, fees_e16)
+
 
 }  // namespace oms::actors

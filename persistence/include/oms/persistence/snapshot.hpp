@@ -1,13 +1,20 @@
 // Snapshots of an account's state and the stream sequence they cover (DESIGN.md "Events,
-// subjects, streams"): recovery loads the newest one and replays the stream from sequence+1.
+// subjects, streams"): recovery loads the newest good one and replays the stream from sequence+1.
 //
-//   {data_dir}/snapshots/YYYY/MM/DD/HH/{account}/state.json      (UTC hour of the snapshot)
-//   {"account":"main","stream":"ACCOUNT_binance_main","sequence":42,"time":<ns>,"state":{...}}
+//   {data_dir}/snapshots/YYYY/MM/DD/HH/{account}/state-{sequence, 20 digits}.snap
 //
-// The account directory is escape_token(account) (messages/subjects.hpp): [A-Za-z0-9_-] kept,
-// every other byte ~XX, so no name can climb out of the tree. One file per account and hour:
-// a later snapshot in the same hour replaces it, but only with a sequence >= the stored one,
-// so a slow writer can never put an older state over a newer one.
+// A file is a header line of JSON, then the state's bytes (the cores' compacted state,
+// oms/cores/state_codec.hpp; opaque here):
+//   {"format":"oms-snapshot","version":1,"account":"main","stream":"ACCOUNT_binance_main",
+//    "sequence":42,"time":<ns>,"bytes":1234,"crc32c":"e3069283"}\n<1234 bytes>
+// so `head -1` says what a file holds. The account directory is escape_token(account)
+// (messages/subjects.hpp): [A-Za-z0-9_-] kept, every other byte ~XX, so no name can climb out of
+// the tree. An hour's directory keeps its two newest snapshots (the newest, and the previous one
+// to fall back to); earlier hours keep theirs.
+//
+// Loading falls back: a file that is damaged (header, length, checksum) or that the caller's
+// `accept` refuses (a state this build cannot read) is passed over with a note saying why, and
+// the next older one is tried, then the hours before; none left means "replay the stream".
 #pragma once
 
 #include <cstdint>
@@ -17,8 +24,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
+#include <vector>
 
 #include "oms/messages/envelope.hpp"
 #include "oms/messages/result.hpp"
@@ -31,14 +37,23 @@ struct Snapshot {
   std::string stream;
   std::uint64_t sequence = 0;  // the last stream sequence folded into state
   TimeNs time = 0;
-  nlohmann::json state;
+  std::string state;           // the state's bytes, checksum verified
   std::filesystem::path path;  // the file it was read from
+};
+
+// What load_latest found: the newest good snapshot (none: replay the whole stream), and every
+// newer one it passed over, each naming its file and why.
+struct LoadedSnapshot {
+  std::optional<Snapshot> snapshot;
+  std::vector<std::string> skipped;
 };
 
 enum class SnapshotWrite : std::uint8_t {
   kWritten,     // the file now holds this snapshot
-  kKeptNewer,   // the hour's file already covers a higher sequence of the stream; left as is
+  kKeptNewer,   // the hour's directory already holds a higher sequence of the stream; not written
 };
+
+inline constexpr std::uint32_t kSnapshotFormatVersion = 1;
 
 // Thread-safe; several processes may share a data_dir (writes to one account directory are
 // serialized by flock on that directory).
@@ -50,47 +65,44 @@ class SnapshotStore {
   SnapshotStore(const SnapshotStore&) = delete;
   SnapshotStore& operator=(const SnapshotStore&) = delete;
 
-  // {data_dir}/snapshots/YYYY/MM/DD/HH/{escaped account}/state.json for a UTC time.
-  [[nodiscard]] std::filesystem::path path_for(std::string_view account, TimeNs time) const;
+  // {data_dir}/snapshots/YYYY/MM/DD/HH/{escaped account} for a UTC time: the directory an
+  // account's snapshots of that hour are written to.
+  [[nodiscard]] std::filesystem::path dir_for(std::string_view account, TimeNs time) const;
 
-  // Atomic and durable: temp file in the same directory, fsync, rename over state.json, fsync
-  // of the directory (and of every directory it had to create). An interrupted write leaves
-  // the previous file intact and at most a temp file that load_latest removes.
-  // kInvalid when state cannot be serialized (invalid UTF-8), kIo naming the path otherwise.
+  // Atomic and durable: temp file in the same directory, fsync, rename to its final name, fsync
+  // of the directory (and of every directory it had to create); then the hour's older files
+  // but the previous one are removed. An interrupted write leaves the earlier files intact and
+  // at most a temp file that a later load or write removes. kIo names the path.
   [[nodiscard]] Result<SnapshotWrite, StoreError> write(std::string_view account,
                                                         std::string_view stream,
                                                         std::uint64_t sequence, TimeNs time,
-                                                        const nlohmann::json& state);
+                                                        std::string_view state);
 
   // As write, on the store's writer thread (started at the first call), in call order: the
-  // caller (the engine, for an account) hands over a state it has already fixed with its sequence and
-  // goes on; the fsyncs happen beside it. `done` (may be null) runs on that thread.
+  // caller (the engine, for an account) hands over the state it fixed with its sequence and goes
+  // on; the fsyncs happen beside it. `done` (may be null) runs on that thread.
   using WriteDone = std::function<void(const Result<SnapshotWrite, StoreError>&)>;
   void write_async(std::string account, std::string stream, std::uint64_t sequence, TimeNs time,
-                   nlohmann::json state, WriteDone done);
-  // As write_async, with the state built on the writer thread too: the caller hands over what
-  // it fixed (a copy of its compact state) and the JSON is made beside it. A builder's error is
-  // passed to `done` and nothing is written.
-  using StateBuilder = std::function<Result<nlohmann::json, StoreError>()>;
-  void write_async(std::string account, std::string stream, std::uint64_t sequence, TimeNs time,
-                   StateBuilder build, WriteDone done);
+                   std::string state, WriteDone done);
   // Returns once every write queued before the call is done.
   void drain();
 
-  // The snapshot of (account, stream) with the highest sequence <= max_sequence, or nullopt.
-  // Hours are visited newest first and the search stops at the first match: a stream's
-  // snapshots are taken in time order, so a later hour never holds a lower sequence.
-  // A file of another stream is passed over (the account's stream was renamed); a file that
-  // does not parse is kCorrupt naming it, never skipped. Temp files left by writers that died
-  // are removed on the way.
-  [[nodiscard]] Result<std::optional<Snapshot>, StoreError> load_latest(
-      std::string_view account, std::string_view stream, std::uint64_t max_sequence) const;
+  // Says why a snapshot's state cannot be used (nullopt: it can); the loader then falls back.
+  using Accept = std::function<std::optional<std::string>(const Snapshot&)>;
+
+  // The newest good snapshot of (account, stream) with sequence <= max_sequence. Hours are
+  // visited newest first, and in an hour the files by sequence, highest first; a file of
+  // another stream is passed over silently (the account's stream was renamed), a damaged or
+  // refused one with a note in `skipped`. Temp files left by writers that died are removed on
+  // the way. An error only when a directory cannot be read.
+  [[nodiscard]] Result<LoadedSnapshot, StoreError> load_latest(std::string_view account,
+                                                               std::string_view stream,
+                                                               std::uint64_t max_sequence,
+                                                               const Accept& accept = {}) const;
 
   [[nodiscard]] const std::filesystem::path& root() const noexcept { return root_; }
 
  private:
-  void enqueue(std::string account, std::string stream, std::uint64_t sequence, TimeNs time,
-               nlohmann::json state, StateBuilder build, WriteDone done);
   std::filesystem::path root_;  // {data_dir}/snapshots
   struct Writer;
   std::unique_ptr<Writer> writer_;
