@@ -132,6 +132,7 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
   eo.ack_timeout = options_.ack_timeout;
   eo.snapshot_every = options_.snapshot_every;
   eo.snapshot_interval = options_.snapshot_interval;
+  eo.closed_order_retention = options_.closed_order_retention;
   eo.clock = options_.clock;
   eo.wait = options_.engine_wait;
   eo.cpu = options_.engine_cpu;

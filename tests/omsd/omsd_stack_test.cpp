@@ -100,3 +100,33 @@ TEST_CASE("health: when the venue goes away the accounts are down and /health an
   CHECK(a.at("session_connected") == false);
   CHECK(a.at("status") == "down");
 }
+
+TEST_CASE("closed orders leave omsd's memory after --closed-order-retention; their ids stay refused, positions keep them, across a restart") {
+  StackOptions o;
+  o.omsd_flags = {"--closed-order-retention", "1"};
+  Stack s(o);
+  s.start_omsd();
+  VenueView venue(s.data(), s.venue_port(), "binance_main");
+  (void)wait_mid(venue);
+  auto r = submit(s, "RET-1", "buy", "0.002", "", "market");
+  REQUIRE_MESSAGE(r.at("accepted") == true, r.dump());
+  wait_orders(s, [](const nlohmann::json& orders) { return status_of(orders, "RET-1") == "filled"; });
+  const nlohmann::json positions = omsctl_json(s, {"positions", "--account", "binance_main"});
+  // A second later it has left the order list; the position it made stays.
+  wait_orders(s, [](const nlohmann::json& orders) { return status_of(orders, "RET-1") == "<absent>"; });
+  CHECK(omsctl_json(s, {"positions", "--account", "binance_main"}) == positions);
+  const auto refused_again = [&] {
+    auto again = submit(s, "RET-1", "buy", "0.002", "", "market");
+    CHECK_MESSAGE(again.at("accepted") == false, again.dump());
+    CHECK(again.value("code", 0) == 3012);
+    CHECK(again.value("message", std::string()).find("closed and has left memory") != std::string::npos);
+  };
+  refused_again();
+  // A restart rebuilds it from the snapshot or the stream and retires it again.
+  CHECK(s.stop_omsd() == 0);
+  s.start_omsd();
+  wait_orders(s, [](const nlohmann::json& orders) { return status_of(orders, "RET-1") == "<absent>"; });
+  refused_again();
+  CHECK(omsctl_json(s, {"positions", "--account", "binance_main"}) == positions);
+  CHECK(venue.orders().at("RET-1").status == "filled");
+}

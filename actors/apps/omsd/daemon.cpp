@@ -355,6 +355,7 @@ void Daemon::start() {
   ro.scheduler_threads = options_.scheduler_threads;
   ro.ack_timeout = std::chrono::milliseconds(options_.ack_timeout_ms);
   ro.snapshot_every = options_.snapshot_every;
+  ro.closed_order_retention = options_.closed_order_retention;
   ro.engine_cpu = options_.cpus.engine.empty() ? -1 : options_.cpus.engine.front();
   ro.engine_wait = options_.engine_busy_poll ? actors::WaitMode::kBusyPoll
                                              : actors::WaitMode::kSpinThenPark;

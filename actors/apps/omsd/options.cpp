@@ -29,6 +29,10 @@ usage: omsd [flags]
   --threads N           actor scheduler threads (default 2)
   --ack-timeout-ms N    an order unanswered this long is queried (default 5000)
   --snapshot-every N    an account snapshot every N events, and hourly (default 1000)
+  --closed-order-retention S  a closed order leaves memory (omsctl orders, the API's order
+                        list) S seconds after it closed; its events stay in the store and its
+                        client order id is refused for reuse while the account remembers it
+                        (default 300)
   --venue-connections N  HTTPS keep-alive connections per venue market, shared by its
                         accounts' order workers (default 4)
   --record-inputs on|off  the engine's every step (commands, venue reports, market data,
@@ -155,6 +159,11 @@ bool parse_options(int argc, char** argv, Options& o) {
     else if (a == "--snapshot-every") {
       o.snapshot_every = number(need(), a);
       if (o.snapshot_every == 0) throw std::invalid_argument("--snapshot-every: must be > 0");
+    }
+    else if (a == "--closed-order-retention") {
+      const auto seconds = number(need(), a);
+      if (seconds > 366ULL * 24 * 3600) throw std::invalid_argument("--closed-order-retention: at most a year (31622400 s)");
+      o.closed_order_retention = std::chrono::seconds(static_cast<std::int64_t>(seconds));
     }
     else if (a == "--venue-connections") {
       o.venue_connections = number(need(), a);

@@ -2,6 +2,7 @@
 // listening addresses, the venue endpoint in paper mode, the CPU plan and logging.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -49,6 +50,7 @@ struct Options {
   std::string log_level = "info";
   std::uint64_t ack_timeout_ms = 5'000;
   std::uint64_t snapshot_every = 1'000;  // an account snapshot every N events (and hourly)
+  std::chrono::seconds closed_order_retention{300};  // then a closed order leaves memory
   bool record_inputs = false;  // the engine's steps to DATA/inputs/ (--record-inputs on)
   std::size_t venue_connections = 4;  // HTTPS keep-alive connections per venue market
   bool init_paper_keys = false;  // write DATA/paper-keys.json for the configured accounts, exit

@@ -37,6 +37,7 @@ struct RuntimeOptions {
   std::size_t scheduler_threads = 2;  // CAF's default is 4 even on a 2-core machine
   std::uint64_t snapshot_every = 1000;
   std::chrono::minutes snapshot_interval{60};
+  std::chrono::milliseconds closed_order_retention{std::chrono::minutes(5)};  // EngineOptions
   std::chrono::milliseconds ack_timeout{5000};
   std::function<TimeNs()> clock;  // null: the wall clock (UTC ns)
   // The logger of an account's actors (omsd: a file per account); null or returning null:
