@@ -331,8 +331,14 @@ class BinanceSpot final : public BinanceAccount {
  private:
   // Cancel-replace keeps our client order id: the venue's CANCELED leg (cancel id "amd-...")
   // is not a cancel of ours, and the replacement's NEW is our OrderAmended.
+  // A NEW of an id with a cancel-replace in flight is the replacement only at the price and
+  // quantity asked for: the original order's own NEW can arrive late (a stream reconnect).
+  struct Amending {
+    int in_flight = 0;
+    Decimal price, quantity;  // of the latest request
+  };
   std::mutex amend_mutex_;
-  std::unordered_map<std::string, int> amending_;           // client order ids in flight
+  std::unordered_map<std::string, Amending> amending_;      // client order ids in flight
   std::unordered_map<std::uint64_t, int> replacement_ids_;  // new orderIds from REST answers
 };
 

@@ -76,7 +76,10 @@ void BinanceSpot::do_amend(const AmendOrder& a) {
   req->add("cancelNewClientOrderId", amend_cancel_id(a.client_order_id));
   {
     std::lock_guard lk(amend_mutex_);
-    ++amending_[a.client_order_id.str()];
+    auto& in_flight = amending_[a.client_order_id.str()];
+    ++in_flight.in_flight;
+    in_flight.price = o.price;
+    in_flight.quantity = o.quantity;
   }
   auto r = send(*req, "cancel-replace");
   std::uint64_t new_id = 0;
@@ -107,7 +110,7 @@ void BinanceSpot::do_amend(const AmendOrder& a) {
   {
     std::lock_guard lk(amend_mutex_);
     if (auto it = amending_.find(a.client_order_id.str());
-        it != amending_.end() && --it->second <= 0)
+        it != amending_.end() && --it->second.in_flight <= 0)
       amending_.erase(it);
     if (new_id != 0) ++replacement_ids_[new_id];
   }
@@ -135,7 +138,11 @@ bool BinanceSpot::translate_update(const OrderUpdate& u, InstrumentId instrument
   {
     std::lock_guard lk(amend_mutex_);
     auto by_id = replacement_ids_.find(u.order_id);
-    const bool replacement = by_id != replacement_ids_.end() || amending_.count(cid.str()) != 0;
+    const auto amending = amending_.find(cid.str());
+    const bool replacement =
+        by_id != replacement_ids_.end() ||
+        (amending != amending_.end() && u.price == amending->second.price &&
+         u.quantity == amending->second.quantity);
     if (!replacement) return false;
     if (by_id != replacement_ids_.end()) replacement_ids_.erase(by_id);
   }
