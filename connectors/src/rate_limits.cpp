@@ -130,6 +130,20 @@ RateLimiter::RateLimiter(std::vector<RateLimitRule> rules, std::size_t accounts,
   }
 }
 
+TimeNs RateLimiter::orders_free_at(std::size_t account, std::uint32_t orders, TimeNs now) const {
+  if (orders == 0 || account >= accounts_.size()) return 0;
+  TimeNs until = 0;
+  for (const Bucket& b : accounts_[account]) {
+    const TimeNs w = window_of(now, b.rule.interval_ms);
+    const std::uint32_t used = w == b.window_start ? b.used : 0;
+    if (orders > b.margined_limit || static_cast<std::uint64_t>(used) + orders <= b.margined_limit) continue;
+    const TimeNs next = w + b.rule.interval_ms * kNsPerMs;
+    if (next - now > config_.max_wait_ms * kNsPerMs) return 0;  // admit() refuses it, naming why
+    until = std::max(until, next);
+  }
+  return until;
+}
+
 Admission RateLimiter::admit(std::size_t account, RequestCost cost, TimeNs now) {
   Admission a;
   if (account >= accounts_.size()) {

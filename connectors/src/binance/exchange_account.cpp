@@ -1,5 +1,5 @@
-// BinanceAccount: one account's order worker, order answers as reports, and the synchronous
-// administrative calls shared by spot and USD-M.
+// BinanceAccount: one account's order jobs (run by its venue's order lanes), order answers as
+// reports, and the synchronous administrative calls shared by spot and USD-M.
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
@@ -39,7 +39,6 @@ ExchangeResult<Unit> BinanceAccount::start(ReportSink sink) {
     if (running_) return Unit{};
     running_ = true;
   }
-  worker_ = std::thread([this] { worker_loop(); });
   if (shared_.cfg.user_data_stream) {
     if (auto r = open_user_stream(); !r) {
       stop();
@@ -57,38 +56,30 @@ void BinanceAccount::stop() {
   }
   if (stream) stream->stop();
   {
-    std::lock_guard lk(queue_mutex_);
+    // Queued jobs are dropped (the engine's ack timers query those orders); the one running
+    // ends first.
+    std::unique_lock lk(queue_mutex_);
     running_ = false;
+    jobs_.clear();
+    queue_cv_.wait(lk, [this] { return !busy_; });
   }
-  queue_cv_.notify_all();
-  if (worker_.joinable()) worker_.join();
   std::lock_guard lk(sink_mutex_);
   sink_ = nullptr;
 }
 
-void BinanceAccount::enqueue(std::function<void()> job) {
+void BinanceAccount::enqueue(std::function<void()> job, std::uint32_t orders) {
+  bool schedule = false;
   {
     std::lock_guard lk(queue_mutex_);
     if (!running_) {
       spdlog::warn("binance account {}: not started, request dropped", account_.value);
       return;
     }
-    jobs_.push_back(std::move(job));
+    jobs_.push_back(Job{std::move(job), orders});
+    schedule = !scheduled_;
+    scheduled_ = true;
   }
-  queue_cv_.notify_one();
-}
-
-void BinanceAccount::worker_loop() {
-  std::unique_lock lk(queue_mutex_);
-  for (;;) {
-    queue_cv_.wait(lk, [this] { return !running_ || !jobs_.empty(); });
-    if (!running_) return;  // queued orders are dropped: the actors' timeouts query them
-    auto job = std::move(jobs_.front());
-    jobs_.pop_front();
-    lk.unlock();
-    job();
-    lk.lock();
-  }
+  if (schedule) shared_.lanes->schedule(*this);
 }
 
 void BinanceAccount::place(const SubmitOrder& order, const SendOrigin& origin) {
@@ -97,7 +88,7 @@ void BinanceAccount::place(const SubmitOrder& order, const SendOrigin& origin) {
   // worker (a report from the caller's own thread could wait on the caller's own ring).
   const Instrument* in = shared_.instrument(order.instrument);
   if (in == nullptr || !encodes_on_caller(order)) {
-    enqueue([this, order] { do_place(order); });
+    enqueue([this, order] { do_place(order); }, 1);
     return;
   }
   auto encoded = std::make_shared<EncodedOrder>();
@@ -114,7 +105,7 @@ void BinanceAccount::place(const SubmitOrder& order, const SendOrigin& origin) {
     return;
   }
   encoded->handed_ns = origin.kind == SendOriginKind::kNone ? 0 : wall_now_ns();
-  enqueue([this, order, encoded, origin] { do_send(order, *encoded, origin); });
+  enqueue([this, order, encoded, origin] { do_send(order, *encoded, origin); }, 1);
 }
 
 void BinanceAccount::do_send(const SubmitOrder& o, EncodedOrder& encoded,
@@ -128,10 +119,10 @@ void BinanceAccount::cancel(const CancelOrder& c) {
   enqueue([this, c] { do_cancel(c); });
 }
 void BinanceAccount::amend(const AmendOrder& a) {
-  enqueue([this, a] { do_amend(a); });
+  enqueue([this, a] { do_amend(a); }, 1);
 }
 void BinanceAccount::place_batch(const SubmitBatch& b) {
-  enqueue([this, b] { do_place_batch(b); });
+  enqueue([this, b] { do_place_batch(b); }, static_cast<std::uint32_t>(b.orders.size()));
 }
 void BinanceAccount::cancel_batch(std::span<const CancelOrder> cancels) {
   enqueue(

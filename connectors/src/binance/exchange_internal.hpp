@@ -88,6 +88,35 @@ struct AccountAuth {
   std::optional<signing::BinanceSigner> signer;
 };
 
+class BinanceAccount;
+
+// Order lanes: the threads that run every account's order jobs (place, cancel, amend, queries)
+// of one venue market -- one lane per connection of the pool, each serving a fixed share of the
+// accounts (account index modulo lanes), so an account's jobs run in the order given while 200
+// accounts cost a handful of threads, not one each. A lane takes its accounts in turn, one job
+// at a time. An account whose own order budget is spent (ORDERS buckets) is held aside until it
+// frees and the lane goes on with the others; the IP-wide weight is everyone's, waited for in
+// the job itself.
+class OrderLanes {
+ public:
+  // When an account's order budget would let `orders` more pass (0: now).
+  using FreeAt = std::function<TimeNs(std::size_t account_index, std::uint32_t orders, TimeNs now)>;
+  OrderLanes(std::size_t lanes, FreeAt free_at);
+  ~OrderLanes();  // joins the lanes (every account's jobs must be over: accounts stop first)
+  OrderLanes(const OrderLanes&) = delete;
+  OrderLanes& operator=(const OrderLanes&) = delete;
+
+  // The account has a job and was not on its lane: put it there.
+  void schedule(BinanceAccount& account);
+  [[nodiscard]] std::size_t size() const noexcept { return lanes_.size(); }
+
+ private:
+  struct Lane;
+  void run(Lane& lane);
+  FreeAt free_at_;
+  std::vector<std::unique_ptr<Lane>> lanes_;
+};
+
 struct BinanceVenue::Shared {
   explicit Shared(BinanceConfig c);
 
@@ -100,6 +129,7 @@ struct BinanceVenue::Shared {
   std::unordered_map<std::string, InstrumentId> by_symbol;
   InstrumentLookup lookup;
   std::vector<std::unique_ptr<BinanceAccount>> accounts;
+  std::unique_ptr<OrderLanes> lanes;  // after accounts: joined before they go
   std::mutex feeds_mutex;
   std::vector<std::unique_ptr<MarketDataFeed>> feeds;  // destroyed before the pool
 
@@ -271,8 +301,9 @@ class BinanceAccount : public Exchange {
   std::atomic<std::uint64_t> query_serial_{static_cast<std::uint64_t>(wall_now_ns())};
 
  private:
-  void enqueue(std::function<void()> job);
-  void worker_loop();
+  // Queues a job for the account's order lane; `orders`: the orders it places (the lane holds the
+  // account aside while its own order budget is spent).
+  void enqueue(std::function<void()> job, std::uint32_t orders = 0);
   void on_user_data(std::string_view msg);
   [[nodiscard]] ExchangeResult<std::string> create_listen_key();
   [[nodiscard]] ExchangeResult<Unit> open_user_stream();
@@ -284,11 +315,17 @@ class BinanceAccount : public Exchange {
 
   std::mutex sink_mutex_;
   ReportSink sink_;
+  friend class OrderLanes;
+  struct Job {
+    std::function<void()> run;
+    std::uint32_t orders = 0;
+  };
   std::mutex queue_mutex_;
-  std::condition_variable queue_cv_;
-  std::deque<std::function<void()>> jobs_;
-  bool running_ = false;  // guarded by queue_mutex_
-  std::thread worker_;
+  std::condition_variable queue_cv_;  // a job ended (stop() waits for the one running)
+  std::deque<Job> jobs_;
+  bool running_ = false;    // guarded by queue_mutex_
+  bool scheduled_ = false;  // on its lane (ready, held aside or running); guarded by queue_mutex_
+  bool busy_ = false;       // a job of this account is running; guarded by queue_mutex_
 
   std::mutex orders_mutex_;
   std::unordered_map<std::string, SubmitOrder> placed_;  // client order id -> order, for amends

@@ -48,6 +48,11 @@ BinanceVenue::Shared::Shared(BinanceConfig c)
     if (it == by_symbol.end()) return std::nullopt;
     return it->second;
   };
+  lanes = std::make_unique<OrderLanes>(
+      pool.size(), [this](std::size_t account, std::uint32_t orders, TimeNs now) {
+        std::lock_guard lk(limiter_mutex);
+        return limiter.orders_free_at(account, orders, now);
+      });
 }
 
 const Instrument* BinanceVenue::Shared::instrument(InstrumentId id) const {

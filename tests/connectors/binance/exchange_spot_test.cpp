@@ -510,3 +510,48 @@ TEST_CASE("spot cancel: DELETE by client id gives OrderCanceled; a refused cance
 }
 
 }  // namespace oms::binance
+
+namespace oms::binance {
+
+TEST_CASE("order lanes: an account whose order budget is spent waits aside, another on the same lane goes on; each account's orders leave in the order given") {
+  using namespace std::chrono;
+  constexpr std::int64_t kWindowMs = 2'000;
+  Fixture f(2, [](BinanceConfig& c) {
+    c.pool_size = 1;  // one connection: one lane for both accounts
+    c.rate_limits = {RateLimitRule{RateLimitType::kRequestWeight, 60'000, "1M", 6000},
+                     RateLimitRule{RateLimitType::kOrders, kWindowMs, "2S", 2}};
+    c.rate_limit_config.use_percent = 100;
+  });
+  Reports second;
+  REQUIRE(f.client->account(1).start(second.sink()).ok());
+  f.venue.script([](const Recorded&) { return json(400, R"({"code":-1013,"msg":"Filter failure: LOT_SIZE"})"); });
+  // Start early in an order window, so that the account's first two orders and the third share one.
+  const auto ms = [] { return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count(); };
+  while (ms() % kWindowMs > kWindowMs / 4) std::this_thread::sleep_for(5ms);
+  auto& a = f.client->account(0);
+  a.place(limit_buy("C100030000000000000000la1"));
+  a.place(limit_buy("C100030000000000000000la2"));
+  REQUIRE(f.reports.wait(2));
+  a.place(limit_buy("C100030000000000000000la3"));  // the window's budget is spent: held aside
+  a.place(limit_buy("C100030000000000000000la4"));
+  SubmitOrder b = limit_buy("C100040000000000000000lb1");
+  b.account = AccountId(4);
+  f.client->account(1).place(b);
+  REQUIRE(second.wait(1, 1s));  // the other account is not behind it
+  const auto ids = [&] {
+    std::vector<std::string> out;
+    for (const auto& r : f.venue.requests("/api/v3/order")) out.push_back(r.param("newClientOrderId"));
+    return out;
+  };
+  CHECK(ids() == std::vector<std::string>{"C100030000000000000000la1", "C100030000000000000000la2",
+                                          "C100040000000000000000lb1"});
+  // When the window turns, the held orders leave, in the order given.
+  REQUIRE(f.reports.wait(4, milliseconds(3 * kWindowMs)));
+  CHECK(ids() == std::vector<std::string>{"C100030000000000000000la1", "C100030000000000000000la2",
+                                          "C100040000000000000000lb1", "C100030000000000000000la3",
+                                          "C100030000000000000000la4"});
+  const auto reqs = f.venue.requests("/api/v3/order");
+  CHECK(duration_cast<milliseconds>(reqs[3].at - reqs[2].at).count() > 0);
+}
+
+}  // namespace oms::binance

@@ -98,6 +98,11 @@ class RateLimiter {
   // Decides one request before it leaves. Admitted requests are charged to every bucket.
   [[nodiscard]] Admission admit(std::size_t account, RequestCost cost, TimeNs now);
 
+  // When the account's own order buckets (ORDERS 10S, 1D...) would let `orders` more pass: 0 when
+  // they would now (or when the wait is longer than max_wait_ms: admit() then refuses it). The
+  // IP-wide buckets are not looked at. Changes nothing.
+  [[nodiscard]] TimeNs orders_free_at(std::size_t account, std::uint32_t orders, TimeNs now) const;
+
   // Folds a response in. The venue's header numbers win over our estimate. A malformed
   // header is reported and its numbers ignored, but a 429/418 status is always honoured.
   ResponseOutcome on_response(std::size_t account, const std::vector<net::Header>& headers,
