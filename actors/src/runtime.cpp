@@ -10,6 +10,13 @@
 
 namespace oms::actors {
 
+std::string to_string(ActorErrc e) {
+  switch (e) {
+    case ActorErrc::kUnknownStrategy: return "unknown strategy";
+  }
+  return "unknown error";
+}
+
 namespace {
 
 TimeNs wall_clock() {
@@ -23,13 +30,13 @@ TimeNs wall_clock() {
 // cover.
 struct SupervisorState {
   std::map<StrategyId, StrategyActorConfig> configs;
-  std::map<StrategyId, caf::actor> strategies;
+  std::map<StrategyId, StrategyActor> strategies;
   std::map<caf::actor_addr, StrategyId> by_addr;
   static inline const char* name = "supervisor";
 };
-using Supervisor = caf::stateful_actor<SupervisorState>;
+using Self = Runtime::Supervisor::stateful_pointer<SupervisorState>;
 
-void start_strategy(Supervisor* self, StrategyId id) {
+void start_strategy(Self self, StrategyId id) {
   auto& st = self->state;
   auto a = spawn_strategy_actor(self->system(), st.configs.at(id));
   self->monitor(a);
@@ -37,7 +44,8 @@ void start_strategy(Supervisor* self, StrategyId id) {
   st.strategies[id] = a;
 }
 
-caf::behavior supervisor(Supervisor* self, std::map<StrategyId, StrategyActorConfig> configs) {
+Runtime::Supervisor::behavior_type supervisor(Self self,
+                                              std::map<StrategyId, StrategyActorConfig> configs) {
   self->state.configs = std::move(configs);
   for (const auto& [id, cfg] : self->state.configs) start_strategy(self, id);
   self->set_down_handler([self](const caf::down_msg& dm) {
@@ -60,16 +68,13 @@ caf::behavior supervisor(Supervisor* self, std::map<StrategyId, StrategyActorCon
     self->quit(msg.reason);
   });
   return {
-      [self](const Command& c, StrategyId sid) {
-        auto rp = self->make_response_promise();
+      [self](const Command& c, StrategyId sid) -> caf::result<CommandAck> {
         const auto it = self->state.strategies.find(sid);
         if (it == self->state.strategies.end()) {
-          rp.deliver(CommandAck{false, false,
-                                static_cast<std::uint16_t>(CommandCode::kNoSuchStrategy),
-                                "no strategy actor for strategy " + std::to_string(sid.index()), {}});
-          return;
+          return CommandAck{false, false, static_cast<std::uint16_t>(CommandCode::kNoSuchStrategy),
+                            "no strategy actor for strategy " + std::to_string(sid.index()), {}};
         }
-        rp.delegate(it->second, c);
+        return self->delegate(it->second, c);
       },
       // A recorded kill switch: the strategies it covers change state.
       [self](const Event& e) {
@@ -82,14 +87,13 @@ caf::behavior supervisor(Supervisor* self, std::map<StrategyId, StrategyActorCon
           }
         }
       },
-      [self](state_atom, StrategyId id) {
-        auto rp = self->make_response_promise();
+      [self](state_atom, StrategyId id) -> caf::result<StrategyViewPtr> {
         const auto it = self->state.strategies.find(id);
         if (it == self->state.strategies.end()) {
-          rp.deliver(caf::make_error(caf::sec::invalid_argument, "unknown strategy"));
-          return;
+          return caf::make_error(ActorErrc::kUnknownStrategy,
+                                 "strategy " + std::to_string(id.index()));
         }
-        rp.delegate(it->second, state_atom::value);
+        return self->delegate(it->second, state_atom::value);
       },
   };
 }
@@ -118,6 +122,16 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
   config_ = std::make_unique<caf::actor_system_config>();
   config_->set("scheduler.max-threads", options_.scheduler_threads);
   config_->set("logger.console", caf::atom("none"));
+  config_->add_error_category(
+      caf::atom("oms"), [](std::uint8_t code, caf::atom_value, const caf::message& context) {
+        std::string text = "oms: " + to_string(static_cast<ActorErrc>(code));
+        if (context.match_elements<std::string>()) {
+          text += " (" + context.get_as<std::string>(0) + ")";
+        } else if (!context.empty()) {
+          text += " " + caf::to_string(context);
+        }
+        return text;
+      });
   system_ = std::make_unique<caf::actor_system>(*config_);
 
   std::map<StrategyId, StrategyActorConfig> strategy_configs;
@@ -179,7 +193,7 @@ Result<CommandAck, std::string> Runtime::submit(const Command& command,
   Result<CommandAck, std::string> out = Unexpected(std::string("no answer"));
   self->request(supervisor_, timeout, command, sid)
       .receive([&](const CommandAck& ack) { out = ack; },
-               [&](const caf::error& e) { out = Unexpected(caf::to_string(e)); });
+               [&](const caf::error& e) { out = Unexpected(system_->render(e)); });
   return out;
 }
 
@@ -200,7 +214,7 @@ Result<StrategyViewPtr, std::string> Runtime::strategy(StrategyId id,
   Result<StrategyViewPtr, std::string> out = Unexpected(std::string("no answer"));
   self->request(supervisor_, timeout, state_atom::value, id)
       .receive([&](const StrategyViewPtr& v) { out = v; },
-               [&](const caf::error& e) { out = Unexpected(caf::to_string(e)); });
+               [&](const caf::error& e) { out = Unexpected(system_->render(e)); });
   return out;
 }
 

@@ -9,14 +9,14 @@ namespace oms::actors {
 
 namespace {
 
-struct StrategyState_ {
+struct StrategyState {
   StrategyActorConfig cfg;
   std::unique_ptr<StrategyCore> core;
   static inline const char* name = "strategy";
 };
-using StrategyActor = caf::stateful_actor<StrategyState_>;
+using Self = StrategyActor::stateful_pointer<StrategyState>;
 
-CommandAck commit(StrategyActor* self, const Envelope& cause, std::vector<EventPayload> events) {
+CommandAck commit(Self self, const Envelope& cause, std::vector<EventPayload> events) {
   auto& st = self->state;
   if (events.empty()) return CommandAck{true, true, 0, {}, {}};
   auto c = st.cfg.log->commit(cause, events, st.cfg.clock());
@@ -28,7 +28,7 @@ CommandAck commit(StrategyActor* self, const Envelope& cause, std::vector<EventP
   return CommandAck{true, false, 0, {}, {}};
 }
 
-void rebuild(StrategyActor* self) {
+void rebuild(Self self) {
   auto& st = self->state;
   const Directory& directory = st.cfg.log->subjects().directory();
   const std::string filter = "strategies." + escape_token(st.cfg.name) + ".>";
@@ -43,8 +43,8 @@ void rebuild(StrategyActor* self) {
 
 }  // namespace
 
-caf::actor spawn_strategy_actor(caf::actor_system& system, StrategyActorConfig config) {
-  return system.spawn([](StrategyActor* self, StrategyActorConfig cfg) -> caf::behavior {
+StrategyActor spawn_strategy_actor(caf::actor_system& system, StrategyActorConfig config) {
+  return system.spawn([](Self self, StrategyActorConfig cfg) -> StrategyActor::behavior_type {
     auto& st = self->state;
     st.cfg = std::move(cfg);
     st.core = std::make_unique<StrategyCore>(st.cfg.id);

@@ -251,6 +251,10 @@ TEST_CASE("runtime: a strategy kill switch halts the strategy and the account's 
   Desk d(kSeed);
   REQUIRE(d.rt->submit(Command{Envelope{1, 0, 0, 0, 0, 0}, StartStrategy{StrategyId(0)}}, 5s)->accepted);
   CHECK((*d.rt->strategy(StrategyId(0), 5s))->state() == StrategyState::kRunning);
+  // A strategy no actor runs: the supervisor's error, by its code's name.
+  const auto none = d.rt->strategy(StrategyId(99), 5s);
+  REQUIRE_FALSE(none.ok());
+  CHECK_MESSAGE(none.error() == "oms: unknown strategy (strategy 99)", none.error());
   TripKillSwitch trip{LimitScope::kStrategy, {}, StrategyId(0), KillSwitchState::kHalted, {}};
   (void)trip.reason.assign("desk head: stop it");
   auto ack = d.rt->submit(Command{Envelope{2, 0, 0, 0, 0, 0}, trip}, 5s);

@@ -33,8 +33,9 @@ usage: omsd [flags]
                         list) S seconds after it closed; its events stay in the store and its
                         client order id is refused for reuse while the account remembers it
                         (default 300)
-  --venue-connections N  HTTPS keep-alive connections per venue market, shared by its
-                        accounts' order workers (default 4)
+  --venue-connections N  HTTPS keep-alive connections per venue market, each with the
+                        order lane (a thread) that runs its share of the accounts' orders
+                        (default 4)
   --record-inputs on|off  the engine's every step (commands, venue reports, market data,
                         timers) with its clock to DATA/inputs/inputs-<start UTC>-<pid>.bin, one
                         file per run (default off: with depth streams it grows by megabytes a

@@ -101,13 +101,19 @@ class Runtime {
   [[nodiscard]] EventLog& log() noexcept { return log_; }
   [[nodiscard]] std::uint64_t account_restarts() const noexcept;
 
+  // The strategy actors' supervisor: a strategy command for one strategy -> its answer; a
+  // committed kill switch for the strategies it covers; one strategy's state.
+  using Supervisor = caf::typed_actor<caf::replies_to<Command, StrategyId>::with<CommandAck>,
+                                      caf::reacts_to<Event>,
+                                      caf::replies_to<state_atom, StrategyId>::with<StrategyViewPtr>>;
+
  private:
   RuntimeOptions options_;
   EventLog log_;
   std::vector<RuntimeAccount> accounts_;
   std::unique_ptr<caf::actor_system_config> config_;
   std::unique_ptr<caf::actor_system> system_;
-  caf::actor supervisor_;  // the strategy actors
+  Supervisor supervisor_;
   std::unique_ptr<Engine> engine_;
 };
 

@@ -26,10 +26,19 @@ struct StrategyActorConfig {
 
 using StrategyViewPtr = std::shared_ptr<const StrategyCore>;
 
-// Messages: (Command) -> CommandAck; (Event with KillSwitchTripped); (state_atom) -> view.
-[[nodiscard]] caf::actor spawn_strategy_actor(caf::actor_system& system,
-                                              StrategyActorConfig config);
-
 }  // namespace oms::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oms::actors::StrategyViewPtr)
+
+namespace oms::actors {
+
+// The strategy actor's handle: a strategy command -> its answer; a committed KillSwitchTripped
+// it follows; its state (a read-only copy).
+using StrategyActor = caf::typed_actor<caf::replies_to<Command>::with<CommandAck>,
+                                       caf::reacts_to<Event>,
+                                       caf::replies_to<state_atom>::with<StrategyViewPtr>>;
+
+[[nodiscard]] StrategyActor spawn_strategy_actor(caf::actor_system& system,
+                                                 StrategyActorConfig config);
+
+}  // namespace oms::actors

@@ -91,20 +91,20 @@ CAF_BEGIN_TYPE_ID_BLOCK(oms_actors, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(oms_actors, (oms::Command))
   CAF_ADD_TYPE_ID(oms_actors, (oms::VenueReport))
   CAF_ADD_ATOM(oms_actors, oms::actors, state_atom, "state")
-  CAF_ADD_ATOM(oms_actors, oms::actors, snapshot_atom, "snapshot")
-  CAF_ADD_ATOM(oms_actors, oms::actors, restore_atom, "restore")
-  CAF_ADD_ATOM(oms_actors, oms::actors, timeout_atom, "timeout")
-  CAF_ADD_ATOM(oms_actors, oms::actors, applied_atom, "applied")
-  CAF_ADD_ATOM(oms_actors, oms::actors, closed_atom, "closed")
-  CAF_ADD_ATOM(oms_actors, oms::actors, check_atom, "check")
-  CAF_ADD_ATOM(oms_actors, oms::actors, flush_atom, "flush")
-  CAF_ADD_ATOM(oms_actors, oms::actors, rebuild_atom, "rebuild")
-  CAF_ADD_ATOM(oms_actors, oms::actors, spawn_atom, "spawn")
-  CAF_ADD_ATOM(oms_actors, oms::actors, query_atom, "query")
-  CAF_ADD_ATOM(oms_actors, oms::actors, mark_atom, "mark")
-  CAF_ADD_ATOM(oms_actors, oms::actors, equity_atom, "equity")
-  CAF_ADD_ATOM(oms_actors, oms::actors, await_atom, "await")
 CAF_END_TYPE_ID_BLOCK(oms_actors)
+
+namespace oms::actors {
+
+// Errors an actor answers a request with (as caf::error, category "oms"); a command's refusal
+// is a CommandAck with its code instead.
+enum class ActorErrc : std::uint8_t {
+  kUnknownStrategy = 1,  // no strategy actor runs for the strategy asked about
+};
+[[nodiscard]] std::string to_string(ActorErrc e);
+
+}  // namespace oms::actors
+
+CAF_ERROR_CODE_ENUM(oms::actors::ActorErrc, "oms")
 
 // Dense ids travel inside one process only (the supervisor's strategy routing).
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oms::StrategyId)
