@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
+#include <set>
 #include <vector>
 
 #include "oms/messages/client_order_id.hpp"
@@ -583,4 +585,35 @@ TEST_CASE("closed orders leave memory after the retention; their ids stay recogn
   REQUIRE_FALSE(loaded.desk.load(f.desk.save(names), names).has_value());
   CHECK(loaded.desk.retired("C1"));
   CHECK(loaded.desk.order_count() == 1);
+}
+
+TEST_CASE("recent groups: the flat window answers as a plain ring and set would, across evictions and probe runs") {
+  for (const std::size_t capacity : {std::size_t{1}, std::size_t{7}, std::size_t{64}, std::size_t{1000}}) {
+    CAPTURE(capacity);
+    RecentGroups window(capacity);
+    std::deque<std::uint64_t> ring;
+    std::set<std::uint64_t> set;
+    std::uint64_t x = 88172645463325252ULL;
+    for (int step = 0; step < 20'000; ++step) {
+      x ^= x << 13U;
+      x ^= x >> 7U;
+      x ^= x << 17U;
+      // Few distinct keys, some clustered (equal low bits): repeats and long probe runs.
+      const std::uint64_t key = 1 + (step % 3 == 0 ? (x % (capacity * 2 + 3)) : ((x % 97) << 40U));
+      const bool fresh = set.count(key) == 0;
+      CHECK(window.insert(key) == fresh);
+      if (fresh) {
+        if (ring.size() == capacity) {
+          set.erase(ring.front());
+          ring.pop_front();
+        }
+        ring.push_back(key);
+        set.insert(key);
+      }
+      if (step % 97 == 0) {
+        for (std::uint64_t k = 1; k < capacity * 2 + 4; ++k) REQUIRE(window.contains(k) == (set.count(k) == 1));
+        REQUIRE(window.keys() == std::vector<std::uint64_t>(ring.begin(), ring.end()));
+      }
+    }
+  }
 }
