@@ -69,21 +69,24 @@ namespace oms::actors {
 class RecentGroups {
  public:
   // 8,192 groups: minutes of a busy account's reports, the span in which a venue re-delivers
-  // (reconnects, status queries). Keys are non-zero. Flat: the ring of keys in arrival order
-  // (64 KiB) and an open-addressing set over them (128 KiB, linear probing, deletion by
-  // backward shift) -- 200 accounts hold ~38 MB of windows, no allocation per key.
+  // (reconnects, status queries). Keys are non-zero. Flat: the ring of keys in arrival order and
+  // an open-addressing set over them (linear probing, deletion by backward shift), both grown
+  // as keys come (a quiet account holds a few hundred bytes, a full window 192 KiB), no
+  // allocation per key.
   explicit RecentGroups(std::size_t capacity = std::size_t{1} << 13)
-      : ring_(std::max<std::size_t>(capacity, 1), 0), slots_(table_size(ring_.size()), 0),
-        mask_(slots_.size() - 1) {}
+      : capacity_(std::max<std::size_t>(capacity, 1)), slots_(16, 0), mask_(15) {}
   // False when the key is already there.
   bool insert(std::uint64_t key) {
     if (contains(key)) return false;
-    if (ring_[next_] != 0) erase(ring_[next_]);
-    ring_[next_] = key;
-    next_ = (next_ + 1) % ring_.size();
-    std::size_t i = home(key);
-    while (slots_[i] != 0) i = (i + 1) & mask_;
-    slots_[i] = key;
+    if (ring_.size() < capacity_) {
+      ring_.push_back(key);
+    } else {
+      erase(ring_[next_]);
+      ring_[next_] = key;
+      next_ = (next_ + 1) % capacity_;
+    }
+    if (2 * ring_.size() > slots_.size()) grow();
+    place(key);
     return true;
   }
   [[nodiscard]] bool contains(std::uint64_t key) const {
@@ -96,10 +99,8 @@ class RecentGroups {
   // order, into a window of the same capacity gives the same window).
   [[nodiscard]] std::vector<std::uint64_t> keys() const {
     std::vector<std::uint64_t> out;
-    for (std::size_t i = 0; i < ring_.size(); ++i) {
-      const std::uint64_t k = ring_[(next_ + i) % ring_.size()];
-      if (k != 0) out.push_back(k);
-    }
+    out.reserve(ring_.size());
+    for (std::size_t i = 0; i < ring_.size(); ++i) out.push_back(ring_[(next_ + i) % ring_.size()]);
     return out;
   }
   friend bool operator==(const RecentGroups& a, const RecentGroups& b) {
@@ -107,13 +108,21 @@ class RecentGroups {
   }
 
  private:
-  static std::size_t table_size(std::size_t capacity) {
-    std::size_t n = 1;
-    while (n < 2 * capacity) n <<= 1U;  // at most half full
-    return n;
-  }
   [[nodiscard]] std::size_t home(std::uint64_t key) const {
     return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ULL) >> 32U) & mask_;
+  }
+  void place(std::uint64_t key) {
+    std::size_t i = home(key);
+    while (slots_[i] != 0) i = (i + 1) & mask_;
+    slots_[i] = key;
+  }
+  void grow() {  // at most half full, always
+    std::vector<std::uint64_t> old(slots_.size() * 2, 0);
+    old.swap(slots_);
+    mask_ = slots_.size() - 1;
+    for (const std::uint64_t k : old) {
+      if (k != 0) place(k);
+    }
   }
   void erase(std::uint64_t key) {
     std::size_t i = home(key);
@@ -132,7 +141,8 @@ class RecentGroups {
     slots_[i] = 0;
   }
 
-  std::vector<std::uint64_t> ring_;
+  std::size_t capacity_;
+  std::vector<std::uint64_t> ring_;  // grows to capacity_, then next_ is the oldest
   std::size_t next_ = 0;
   std::vector<std::uint64_t> slots_;
   std::size_t mask_;
