@@ -43,7 +43,9 @@ commands:
   amend      --account A --instrument SYM --id ID [--price P] [--qty Q]
   cancel     --account A --instrument SYM --id ID
   cancel-all --account A [--instrument SYM]
-  orders | fills | balances  --account A
+  orders     --account A [--day YYYY-MM-DD]  (the orders in memory; with --day every order
+             submitted that UTC day, from the store, closed ones that left memory included)
+  fills | balances  --account A
   positions  --account A | --unified
   set-limit  --scope global|account|strategy|instrument --kind K (--value V | --unlimited)
              [--account A] [--strategy S] [--instrument SYM]
@@ -77,7 +79,7 @@ const std::set<std::string> kSwitches = {"json", "unified", "unlimited", "reduce
 const std::set<std::string> kValues = {
     "address", "ca", "token-file", "data", "timeout-ms", "account", "instrument", "side", "qty",
     "price", "stop-price", "type", "tif", "strategy", "id", "scope", "kind", "value", "state",
-    "reason", "wait-ack-ms", "board"};
+    "reason", "wait-ack-ms", "board", "day"};
 
 Args parse(int argc, char** argv) {
   Args a;
@@ -290,6 +292,7 @@ int run(const Client& c, const Args& a) {
   if (cmd == "orders" || cmd == "fills" || cmd == "balances") {
     api::AccountRequest r;
     r.set_account(a.get("account"));
+    if (cmd == "orders") r.set_day(a.get("day"));
     if (cmd == "orders") return call<api::AccountRequest, api::OrderList>(c, a, r, &api::Oms::Stub::ListOrders);
     if (cmd == "fills") return call<api::AccountRequest, api::FillList>(c, a, r, &api::Oms::Stub::ListFills);
     return call<api::AccountRequest, api::BalanceList>(c, a, r, &api::Oms::Stub::ListBalances);

@@ -1,11 +1,14 @@
 #include "oms/actors/runtime.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
 #include <spdlog/spdlog.h>
 
 #include "oms/actors/strategy_actor.hpp"
+#include "oms/cores/order_events.hpp"
+#include "oms/messages/codec.hpp"
 #include "oms/persistence/stream_layout.hpp"
 
 namespace oms::actors {
@@ -117,7 +120,8 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
                  const InstrumentTable& instruments, persistence::EventStore& store,
                  persistence::IntentLog* intents, persistence::SnapshotStore* snapshots,
                  std::shared_ptr<RiskCore> risk, std::vector<RuntimeAccount> accounts)
-    : options_(std::move(options)), log_(store, intents, directory), accounts_(std::move(accounts)) {
+    : options_(std::move(options)), store_(store), log_(store, intents, directory),
+      accounts_(std::move(accounts)) {
   if (!options_.clock) options_.clock = wall_clock;
   config_ = std::make_unique<caf::actor_system_config>();
   config_->set("scheduler.max-threads", options_.scheduler_threads);
@@ -215,6 +219,67 @@ Result<StrategyViewPtr, std::string> Runtime::strategy(StrategyId id,
   self->request(supervisor_, timeout, state_atom::value, id)
       .receive([&](const StrategyViewPtr& v) { out = v; },
                [&](const caf::error& e) { out = Unexpected(system_->render(e)); });
+  return out;
+}
+
+Result<std::vector<OrderCore>, std::string> Runtime::orders_of_day(AccountId account,
+                                                                   std::int32_t day) {
+  const RuntimeAccount* ra = nullptr;
+  for (const auto& a : accounts_) {
+    if (a.id == account) ra = &a;
+  }
+  if (ra == nullptr) return Unexpected("no running account has id " + std::to_string(account.index()));
+  const Directory& directory = log_.subjects().directory();
+  const std::string stream =
+      persistence::StreamLayout::account_stream(ra->exchange, directory.accounts.name(account));
+  auto days = store_.day_index(stream);
+  if (!days) return Unexpected(days.error().message);
+  std::uint64_t from = 0, to = 0;  // [from, to]; to 0: through the end
+  for (std::size_t i = 0; i < days->size(); ++i) {
+    if ((*days)[i].day < day) continue;
+    if ((*days)[i].day == day) {
+      from = (*days)[i].first_sequence;
+      if (i + 1 < days->size()) to = (*days)[i + 1].first_sequence - 1;
+    }
+    break;
+  }
+  std::map<std::string, OrderCore, std::less<>> orders;
+  if (from == 0) return std::vector<OrderCore>{};
+  // An order's later events may fall on a later day: the stream is read on from the day's
+  // start, but only orders submitted within the day are listed.
+  std::string error;
+  auto read = store_.read(persistence::ReadRequest{stream, from, 0, {}},
+                          [&](const persistence::StoredRecord& r) {
+                            auto e = decode_event_json(r.payload, directory);
+                            if (!e) {
+                              error = stream + " seq " + std::to_string(r.sequence) + ": " +
+                                      e.error().message;
+                              return false;
+                            }
+                            const auto id = client_order_id_of(e->payload);
+                            if (id.empty()) return true;
+                            auto it = orders.find(id);
+                            if (it == orders.end()) {
+                              const bool in_day = to == 0 || r.sequence <= to;
+                              if (!in_day || !std::holds_alternative<OrderSubmitted>(e->payload)) {
+                                return true;
+                              }
+                              it = orders.emplace(std::string(id), OrderCore{}).first;
+                            }
+                            if (const auto oe = to_order_event(e->payload)) (void)it->second.apply(*oe);
+                            // Past the day: read on only while one of its orders is still open.
+                            if (to != 0 && r.sequence > to && (r.sequence - to) % 1024 == 0) {
+                              return std::any_of(orders.begin(), orders.end(), [](const auto& kv) {
+                                return !is_terminal(kv.second.status());
+                              });
+                            }
+                            return true;
+                          });
+  if (!read) return Unexpected(read.error().message);
+  if (!error.empty()) return Unexpected(error);
+  std::vector<OrderCore> out;
+  out.reserve(orders.size());
+  for (auto& [id, o] : orders) out.push_back(std::move(o));
   return out;
 }
 

@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
+#include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "omsd_checks.hpp"
@@ -122,6 +124,22 @@ TEST_CASE("closed orders leave omsd's memory after --closed-order-retention; the
     CHECK(again.value("message", std::string()).find("closed and has left memory") != std::string::npos);
   };
   refused_again();
+  // It stays queryable from the store: every order submitted that UTC day.
+  const auto today = [] {
+    const auto now = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+    const std::chrono::year_month_day ymd{now};
+    char text[16];
+    std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+    return std::string(text);
+  }();
+  {
+    const auto day = omsctl_json(s, {"orders", "--account", "binance_main", "--day", today});
+    CHECK_MESSAGE(status_of(day.at("orders"), "RET-1") == "filled", day.dump());
+    const auto bad = s.omsctl({"orders", "--account", "binance_main", "--day", "2026-13-01"});
+    CHECK(bad.code != 0);
+    CHECK_MESSAGE(bad.err.find("day: '2026-13-01' is not a date YYYY-MM-DD") != std::string::npos, bad.err);
+  }
   // A restart rebuilds it from the snapshot or the stream and retires it again.
   CHECK(s.stop_omsd() == 0);
   s.start_omsd();

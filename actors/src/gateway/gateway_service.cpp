@@ -6,7 +6,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <optional>
 #include <limits>
 #include <map>
 
@@ -162,15 +165,49 @@ grpc::Status OmsService::CancelAll(grpc::ServerContext* ctx, const api::v1::Canc
   });
 }
 
+namespace {
+
+// "YYYY-MM-DD" as days since 1970-01-01 (UTC); nullopt for anything else.
+std::optional<std::int32_t> parse_utc_day(const std::string& text) {
+  unsigned y = 0, m = 0, d = 0;
+  char tail = 0;
+  if (text.size() != 10 || std::sscanf(text.c_str(), "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3) {
+    return std::nullopt;
+  }
+  const std::chrono::year_month_day ymd{std::chrono::year(static_cast<int>(y)), std::chrono::month(m),
+                                        std::chrono::day(d)};
+  if (!ymd.ok()) return std::nullopt;
+  return static_cast<std::int32_t>(std::chrono::sys_days(ymd).time_since_epoch().count());
+}
+
+}  // namespace
+
 grpc::Status OmsService::ListOrders(grpc::ServerContext* ctx, const api::v1::AccountRequest* req,
                                     api::v1::OrderList* reply) {
   return guarded(ctx, "ListOrders", [&](const ApiClient& c) -> std::optional<ApiError> {
     auto a = core_.account(c, "account", req->account());
     if (!a) return a.error();
-    auto v = view(*a);
-    if (!v) return v.error();
-    for (const auto& ov : (*v)->orders) {
-      const auto& o = ov.core;
+    std::vector<OrderCore> from_store;
+    AccountViewPtr v;
+    if (!req->day().empty()) {
+      const auto day = parse_utc_day(req->day());
+      if (!day) return ApiError{ApiStatus::kInvalidArgument, "day: '" + req->day() + "' is not a date YYYY-MM-DD"};
+      auto orders = runtime_.orders_of_day(*a, *day);
+      if (!orders) return ApiError{ApiStatus::kUnavailable, "day: " + orders.error()};
+      from_store = std::move(orders).value();
+    } else {
+      auto view_now = view(*a);
+      if (!view_now) return view_now.error();
+      v = std::move(view_now).value();
+    }
+    std::vector<const OrderCore*> cores;
+    if (v) {
+      for (const auto& ov : v->orders) cores.push_back(&ov.core);
+    } else {
+      for (const auto& o : from_store) cores.push_back(&o);
+    }
+    for (const OrderCore* core : cores) {
+      const auto& o = *core;
       auto* p = reply->add_orders();
       p->set_account(req->account());
       p->set_strategy(core_.strategy_name(o.strategy()));

@@ -80,6 +80,11 @@ class Runtime {
   // A strategy's lifecycle state and parameters (one actor per strategy of the Directory).
   [[nodiscard]] Result<StrategyViewPtr, std::string> strategy(StrategyId id,
                                                               std::chrono::milliseconds timeout);
+  // Every order of the account submitted on a UTC day (days since 1970-01-01), as its events in
+  // the store fold (OrderCore), by client order id: the closed orders that left memory too.
+  // Read from the calling thread, off the engine. Errors name the stream.
+  [[nodiscard]] Result<std::vector<OrderCore>, std::string> orders_of_day(AccountId account,
+                                                                         std::int32_t day);
   // Writes a snapshot of the account now (tests, operators); returns the sequence it covers.
   [[nodiscard]] Result<std::uint64_t, std::string> snapshot(AccountId account,
                                                             std::chrono::milliseconds timeout);
@@ -109,6 +114,7 @@ class Runtime {
 
  private:
   RuntimeOptions options_;
+  persistence::EventStore& store_;
   EventLog log_;
   std::vector<RuntimeAccount> accounts_;
   std::unique_ptr<caf::actor_system_config> config_;
