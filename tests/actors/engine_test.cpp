@@ -406,6 +406,11 @@ struct Restartable {
     auto ack = engine->submit(Command{Envelope{100 + n, 0, 1, 1, 0, 100 + n}, o}, 5s);
     REQUIRE(ack.ok());
   }
+  // Orders first..last of `qty`, each answered; the view then.
+  AccountViewPtr trade(std::uint64_t first, std::uint64_t last, const char* qty) {
+    for (std::uint64_t n = first; n <= last; ++n) order(n, qty);
+    return settled(last);
+  }
   // Every order answered the way its fate says (nothing waits for the venue).
   AccountViewPtr settled(std::size_t orders) {
     AccountViewPtr v;
@@ -441,17 +446,14 @@ std::vector<std::filesystem::path> snapshot_files(const std::filesystem::path& r
 TEST_CASE("engine: a restart loads the newest snapshot and folds only the stream after it; a damaged one falls back to the previous, then to the stream -- the same state each way") {
   Restartable r;
   r.start();
-  for (std::uint64_t n = 1; n <= 6; ++n) r.order(n, "0.5");
-  (void)r.settled(6);
+  (void)r.trade(1, 6, "0.5");
   auto first = r.engine->snapshot(AccountId(0), 5s);
   REQUIRE(first.ok());
-  for (std::uint64_t n = 7; n <= 12; ++n) r.order(n, "0.25");
-  const AccountViewPtr before = r.settled(12);
+  const AccountViewPtr before = r.trade(7, 12, "0.25");
   auto second = r.engine->snapshot(AccountId(0), 5s);
   REQUIRE(second.ok());
   REQUIRE(*second > *first);
-  for (std::uint64_t n = 13; n <= 14; ++n) r.order(n, "0.1");
-  const AccountViewPtr last = r.settled(14);
+  const AccountViewPtr last = r.trade(13, 14, "0.1");
   r.stop();
   const auto files = snapshot_files(r.tmp.path() / "data");
   REQUIRE(files.size() == 2);
@@ -490,12 +492,10 @@ TEST_CASE("engine: a restart loads the newest snapshot and folds only the stream
 TEST_CASE("engine: a hole in the stream after the snapshot is refused, naming the stream and the missing sequences") {
   Restartable r;
   r.start();
-  for (std::uint64_t n = 1; n <= 4; ++n) r.order(n, "0.5");
-  (void)r.settled(4);
+  (void)r.trade(1, 4, "0.5");
   auto covered = r.engine->snapshot(AccountId(0), 5s);
   REQUIRE(covered.ok());
-  for (std::uint64_t n = 5; n <= 6; ++n) r.order(n, "0.5");
-  (void)r.settled(6);
+  (void)r.trade(5, 6, "0.5");
   r.stop();
 
   try {
