@@ -83,9 +83,9 @@ void BinanceAccount::enqueue(std::function<void()> job, std::uint32_t orders) {
 }
 
 void BinanceAccount::place(const SubmitOrder& order, const SendOrigin& origin) {
-  // Built and signed here, on the caller's thread (the engine's shard); the worker admits the
+  // Built and signed here, on the caller's thread (the engine's shard); its order lane admits the
   // bytes against the rate limits and writes them. What cannot be encoded is refused on the
-  // worker (a report from the caller's own thread could wait on the caller's own ring).
+  // lane (a report from the caller's own thread could wait on the caller's own ring).
   const Instrument* in = shared_.instrument(order.instrument);
   if (in == nullptr || !encodes_on_caller(order)) {
     enqueue([this, order] { do_place(order); }, 1);

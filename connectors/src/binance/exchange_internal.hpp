@@ -240,7 +240,7 @@ class BinanceAccount : public Exchange {
   [[nodiscard]] Req new_order_req(const Instrument& in, const SubmitOrder& o) const {
     return encoder_.request(in, o);
   }
-  // False for an order the worker must build itself (USD-M conditional orders: algo service).
+  // False for an order the lane must build itself (USD-M conditional orders: algo service).
   [[nodiscard]] virtual bool encodes_on_caller(const SubmitOrder&) const { return true; }
   [[nodiscard]] virtual Req cancel_req(const Instrument& in, const ClientOrderIdText& cid) = 0;
   [[nodiscard]] virtual Req query_req(const Instrument& in, const ClientOrderIdText& cid) = 0;
@@ -265,7 +265,7 @@ class BinanceAccount : public Exchange {
     (void)msg;
   }
 
-  // ---- helpers for the markets (worker thread) ----
+  // ---- helpers for the markets (order lane thread) ----
   [[nodiscard]] ExchangeResult<net::HttpResponse> send(const RestRequest& req,
                                                        std::string_view what);
   // Virtual: USD-M routes conditional orders to the Algo Service endpoints.
@@ -288,7 +288,7 @@ class BinanceAccount : public Exchange {
                                                           const ClientOrderIdText& cid);
   void remember(const SubmitOrder& o);
   void forget(const ClientOrderIdText& cid);  // the order ended: no amend will need it
-  // A new order encoded by place(): admitted, written, answered (worker thread).
+  // A new order encoded by place(): admitted, written, answered (order lane thread).
   void do_send(const SubmitOrder& o, EncodedOrder& encoded, const SendOrigin& origin);
 
   BinanceVenue::Shared& shared_;
@@ -416,7 +416,7 @@ class BinanceUsdm final : public BinanceAccount {
  private:
   // Client ids known to be algo orders (placed as one, or seen in an algo answer / event) and
   // the matching-engine orderIds of triggered algo orders: their NEW is not a second accept.
-  // Worker and stream threads: algo_mutex_.
+  // Lane and stream threads: algo_mutex_.
   void remember_algo(std::string_view cid, std::uint64_t actual_order_id = 0);
   [[nodiscard]] bool is_algo(std::string_view cid);
   void handle_algo_body(std::string_view body, InstrumentId instrument, std::string_view what);

@@ -2,9 +2,10 @@
 //
 // A BinanceVenue is one venue + market: its REST origin and stream origin, one HTTPS
 // keep-alive pool, one RateLimiter (the IP's REQUEST_WEIGHT buckets plus ORDERS buckets per
-// account), the server-time offset and the instruments. It holds one Exchange per account
-// (keys, signer, ORDERS buckets, user-data stream, order worker): switching account is an index
-// (account(i)). Classes BinanceSpot / BinanceUsdm (src/binance/exchange_internal.hpp) implement
+// account), the server-time offset, the instruments and the order lanes (one thread per pooled
+// connection running its share of the accounts' order jobs). It holds one Exchange per account
+// (keys, signer, ORDERS buckets, user-data stream, its queue of order jobs): switching account is
+// an index (account(i)). Classes BinanceSpot / BinanceUsdm (src/binance/exchange_internal.hpp) implement
 // the market differences; everything else is shared.
 //
 //   time:        GET /api/v3/time (/fapi/v1/time) at start() and every time_sync_interval;
