@@ -132,7 +132,15 @@ bool BinanceSpot::translate_update(const OrderUpdate& u, InstrumentId instrument
   if (u.execution_type == ExecutionType::kCanceled &&
       u.client_order_id.view().substr(0, kAmendCancelPrefix.size()) == kAmendCancelPrefix)
     return true;  // nothing to report
-  if (u.execution_type != ExecutionType::kNew) return false;
+  if (u.execution_type != ExecutionType::kNew) {
+    // A replacement that ends before its NEW was seen (the stream was away) leaves nothing behind.
+    if (u.status == OrderStatus::kFilled || u.status == OrderStatus::kCanceled ||
+        u.status == OrderStatus::kExpired || u.status == OrderStatus::kRejected) {
+      std::lock_guard lk(amend_mutex_);
+      replacement_ids_.erase(u.order_id);
+    }
+    return false;
+  }
   ClientOrderIdText cid;
   if (!cid.assign(u.client_order_id.view())) return false;
   {
