@@ -1,5 +1,6 @@
 #include "oms/actors/event_log.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string_view>
 #include <type_traits>
@@ -160,7 +161,45 @@ void read_events(persistence::EventStore& store, const persistence::ReadRequest&
 
 EventLog::EventLog(persistence::EventStore& store, persistence::IntentLog* intents,
                    const Directory& directory)
-    : store_(store), intents_(intents), directory_(directory), subjects_(directory) {}
+    : store_(store), intents_(intents), directory_(directory), subjects_(directory) {
+  publisher_ = std::thread([this] { publish_loop(); });
+}
+
+EventLog::~EventLog() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  work_.notify_all();
+  publisher_.join();
+}
+
+void EventLog::publish_loop() {
+  std::vector<Queued> batch;
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    work_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and everything was handed over
+    batch.swap(queue_);
+    lock.unlock();
+    for (Queued& q : batch) {
+      store_.append(std::move(q.record),
+                    [this, intent_seq = q.intent_seq](const Result<std::uint64_t, StoreError>& r) {
+                      answered_.fetch_add(1, std::memory_order_relaxed);
+                      if (!r) {
+                        store_failures_.fetch_add(1, std::memory_order_relaxed);
+                        return;  // stays pending in the intent log: published again at start
+                      }
+                      if (intents_ != nullptr && intent_seq != 0) intents_->mark_done(intent_seq);
+                    });
+    }
+    const std::size_t n = batch.size();
+    batch.clear();
+    lock.lock();
+    handed_ += n;
+    room_.notify_all();
+  }
+}
 
 void EventLog::observe_global_seq(std::uint64_t seq) noexcept {
   const std::lock_guard lock(mutex_);
@@ -194,7 +233,9 @@ Result<std::vector<Event>, CommitError> EventLog::commit(const Envelope& cause,
   const TimeNs record_time =
       event_time != 0 ? event_time : (cause.init_time != 0 ? cause.init_time : now);
 
-  const std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
+  // Room for the group on the publisher's queue (backpressure when the store falls behind).
+  room_.wait(lock, [this] { return queue_.size() < kMaxQueued; });
   // Encode the whole group first: a bad event refuses the group before anything is durable.
   for (std::size_t i = 0; i < payloads.size(); ++i) {
     Event ev{};
@@ -223,28 +264,41 @@ Result<std::vector<Event>, CommitError> EventLog::commit(const Envelope& cause,
     if (intents_ != nullptr) {
       auto seq = intents_->append(encoded[i].subject, encoded[i].payload, events[i].envelope.id,
                                   record_time);
-      if (!seq) return Unexpected(CommitError{seq.error(), i});
+      if (!seq) {
+        // The events before it are committed: they go to the store all the same.
+        lock.unlock();
+        work_.notify_one();
+        return Unexpected(CommitError{seq.error(), i});
+      }
       intent_seq = *seq;
     }
-    persistence::AppendRecord record{std::move(encoded[i].subject),
-                                     std::move(encoded[i].payload), events[i].envelope.id,
-                                     record_time};
     appended_.fetch_add(1, std::memory_order_relaxed);
-    store_.append(std::move(record),
-                  [this, intent_seq](const Result<std::uint64_t, StoreError>& r) {
-                    answered_.fetch_add(1, std::memory_order_relaxed);
-                    if (!r) {
-                      store_failures_.fetch_add(1, std::memory_order_relaxed);
-                      return;  // stays pending in the intent log: published again at start
-                    }
-                    if (intents_ != nullptr && intent_seq != 0) intents_->mark_done(intent_seq);
-                  });
+    queue_.push_back(Queued{persistence::AppendRecord{std::move(encoded[i].subject),
+                                                      std::move(encoded[i].payload),
+                                                      events[i].envelope.id, record_time},
+                            intent_seq});
+    ++queued_;
   }
+  lock.unlock();
+  work_.notify_one();
   return events;
 }
 
 Result<Unit, StoreError> EventLog::flush(std::chrono::milliseconds timeout) {
-  return store_.flush(timeout);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  {
+    std::unique_lock lock(mutex_);
+    const std::uint64_t target = queued_;
+    if (!room_.wait_until(lock, deadline, [&] { return handed_ >= target; })) {
+      return Unexpected{StoreError{StoreErrorCode::kTimeout,
+                                   "journal publisher: " + std::to_string(target - handed_) +
+                                       " committed records not handed to the store within " +
+                                       std::to_string(timeout.count()) + " ms"}};
+    }
+  }
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  return store_.flush(std::max(left, std::chrono::milliseconds(0)));
 }
 
 }  // namespace oms::actors

@@ -4,23 +4,27 @@
 //      causation and correlation ids;
 //   2. the intent log in /dev/shm (synchronous, ~100 ns an event): from here the events survive
 //      a crash of the daemon;
-//   3. the event store (JetStream or the file journal), asynchronously; each acknowledged
-//      append marks its intent-log entry done.
+//   3. the event store (JetStream or the file journal): the journal publisher -- a thread of
+//      the log's own -- takes the committed records off a bounded queue and hands them to the
+//      store in commit order; each acknowledged append marks its intent-log entry done. The
+//      committing thread (the engine's shard) never waits on the store's client unless the
+//      queue is full (backpressure: kMaxQueued records).
 // The caller folds the returned events into its core only after commit() succeeded, so the
 // state never runs ahead of the intent log.
 //
-// Thread-safe (one mutex): CAF actors on several scheduler threads commit concurrently, and
-// the intent log takes one producer at a time. The hot path does not come here; its stage
-// owns an intent log of its own.
+// Thread-safe (one mutex): the engine's shard and the strategy actors commit concurrently, and
+// the intent log takes one producer at a time.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <cstdint>
 #include <mutex>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "oms/messages/codec.hpp"
@@ -70,6 +74,13 @@ class EventLog {
   // durable layer and a daemon crash loses what it had not acknowledged.
   EventLog(persistence::EventStore& store, persistence::IntentLog* intents,
            const Directory& directory);
+  // Hands every queued record to the store, then stops the publisher.
+  ~EventLog();
+  EventLog(const EventLog&) = delete;
+  EventLog& operator=(const EventLog&) = delete;
+
+  // Records committed and not yet handed to the store at most; commit() waits for room.
+  static constexpr std::size_t kMaxQueued = 65'536;
 
   // Commits the events `cause` led to (at most kMaxGroupEvents). now = init time of the new
   // events; event_time = the venue's time (0: the cause's init time, else now). The store
@@ -86,7 +97,8 @@ class EventLog {
   void observe_global_seq(std::uint64_t seq) noexcept;
   [[nodiscard]] std::uint64_t last_global_seq() const noexcept;
 
-  // Waits until the store holds every committed event.
+  // Waits until the store holds every committed event (the publisher has handed it over and the
+  // store answered), at most `timeout`.
   [[nodiscard]] Result<Unit, persistence::StoreError> flush(std::chrono::milliseconds timeout);
 
   // Store failures reported by append callbacks since start (the entries stay pending in the
@@ -113,8 +125,22 @@ class EventLog {
   mutable std::mutex mutex_;
   std::uint64_t global_seq_ = 0;  // guarded by mutex_
   std::atomic<std::uint64_t> store_failures_{0};
-  std::atomic<std::uint64_t> appended_{0};  // handed to the store
+  std::atomic<std::uint64_t> appended_{0};  // committed for the store (queued or handed)
   std::atomic<std::uint64_t> answered_{0};  // its callback ran (acknowledged or failed)
+
+  // The journal publisher.
+  struct Queued {
+    persistence::AppendRecord record;
+    std::uint64_t intent_seq = 0;
+  };
+  void publish_loop();
+  std::vector<Queued> queue_;       // guarded by mutex_
+  std::uint64_t queued_ = 0;        // records ever queued; guarded by mutex_
+  std::uint64_t handed_ = 0;        // records ever handed to the store; guarded by mutex_
+  bool stopping_ = false;           // guarded by mutex_
+  std::condition_variable work_;    // the publisher: records queued, or stopping
+  std::condition_variable room_;    // committers and flush(): records handed over
+  std::thread publisher_;
 };
 
 }  // namespace oms::actors
