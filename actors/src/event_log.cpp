@@ -174,12 +174,33 @@ EventLog::~EventLog() {
   publisher_.join();
 }
 
+// While records keep coming the publisher looks every kPoll and committers never signal it (no
+// system call on the shard per commit); after kIdleRounds empty looks it parks, and the next
+// commit wakes it.
+constexpr auto kPoll = std::chrono::microseconds(200);
+constexpr int kIdleRounds = 50;
+
 void EventLog::publish_loop() {
   std::vector<Queued> batch;
   std::unique_lock lock(mutex_);
+  int idle = 0;
   for (;;) {
-    work_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping, and everything was handed over
+    if (queue_.empty() && !stopping_) {
+      if (idle >= kIdleRounds) {
+        parked_ = true;
+        work_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        parked_ = false;
+        idle = 0;
+      } else {
+        work_.wait_for(lock, kPoll, [this] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) ++idle;
+      }
+    }
+    if (queue_.empty()) {
+      if (stopping_) return;  // everything was handed over
+      continue;
+    }
+    idle = 0;
     batch.swap(queue_);
     lock.unlock();
     for (Queued& q : batch) {
@@ -195,6 +216,7 @@ void EventLog::publish_loop() {
     }
     const std::size_t n = batch.size();
     batch.clear();
+    if (batch.capacity() > 4096) std::vector<Queued>().swap(batch);  // a backlog's memory goes
     lock.lock();
     handed_ += n;
     room_.notify_all();
@@ -279,8 +301,9 @@ Result<std::vector<Event>, CommitError> EventLog::commit(const Envelope& cause,
                             intent_seq});
     ++queued_;
   }
+  const bool wake = parked_;
   lock.unlock();
-  work_.notify_one();
+  if (wake) work_.notify_one();
   return events;
 }
 
@@ -289,6 +312,7 @@ Result<Unit, StoreError> EventLog::flush(std::chrono::milliseconds timeout) {
   {
     std::unique_lock lock(mutex_);
     const std::uint64_t target = queued_;
+    work_.notify_one();  // not a poll's wait away
     if (!room_.wait_until(lock, deadline, [&] { return handed_ >= target; })) {
       return Unexpected{StoreError{StoreErrorCode::kTimeout,
                                    "journal publisher: " + std::to_string(target - handed_) +
