@@ -108,29 +108,8 @@ void Engine::Impl::rebuild(Account& a) {
     }
   }
   std::vector<Event> tail;
-  std::uint64_t expect = from;
-  std::string problem;
-  auto read = store.read(persistence::ReadRequest{a.cfg.stream, from, 0, {}},
-                         [&](const persistence::StoredRecord& r) {
-                           if (r.sequence != expect) {
-                             problem = a.cfg.stream + ": sequences " + std::to_string(expect) +
-                                       ".." + std::to_string(r.sequence - 1) +
-                                       " are missing (a hole in the stream); the account cannot "
-                                       "be rebuilt from it";
-                             return false;
-                           }
-                           ++expect;
-                           auto e = decode_event_json(r.payload, directory);
-                           if (!e) {
-                             problem = a.cfg.stream + " seq " + std::to_string(r.sequence) + ": " +
-                                       e.error().message;
-                             return false;
-                           }
-                           tail.push_back(std::move(*e));
-                           return true;
-                         });
-  if (!read) throw std::runtime_error(read.error().message);
-  if (!problem.empty()) throw std::runtime_error(problem);
+  read_events(store, persistence::ReadRequest{a.cfg.stream, from, 0, {}}, directory,
+              [&](const Event& e) { tail.push_back(e); }, /*contiguous=*/true);
   GroupCounter groups;
   for (const Event& e : tail) groups.add(e.envelope.id);
   std::map<std::uint64_t, bool> torn;

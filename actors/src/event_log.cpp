@@ -144,9 +144,18 @@ std::string SubjectMap::subject(const EventPayload& payload) const {
 }
 
 void read_events(persistence::EventStore& store, const persistence::ReadRequest& request,
-                 const Directory& directory, const std::function<void(const Event&)>& visit) {
+                 const Directory& directory, const std::function<void(const Event&)>& visit,
+                 bool contiguous) {
   std::string error;
+  std::uint64_t expect = request.from_sequence;
   auto read = store.read(request, [&](const persistence::StoredRecord& r) {
+    if (contiguous && r.sequence != expect) {
+      error = request.stream + ": sequences " + std::to_string(expect) + ".." +
+              std::to_string(r.sequence - 1) +
+              " are missing (a hole in the stream)";
+      return false;
+    }
+    ++expect;
     auto e = decode_event_json(r.payload, directory);
     if (!e) {
       error = request.stream + " seq " + std::to_string(r.sequence) + ": " + e.error().message;

@@ -59,9 +59,12 @@ class SubjectMap {
 
 // Reads a stream's events (from the request's sequence, with its subject filter) and hands each
 // to visit, in stream order. Throws std::runtime_error naming the stream and sequence of a
-// record that does not decode, or the store's error: an actor is never half rebuilt.
+// record that does not decode, or the store's error: an actor is never half rebuilt. With
+// `contiguous` (an unfiltered read) every sequence from the first asked for must be there: a hole
+// throws, naming the stream and the missing sequences.
 void read_events(persistence::EventStore& store, const persistence::ReadRequest& request,
-                 const Directory& directory, const std::function<void(const Event&)>& visit);
+                 const Directory& directory, const std::function<void(const Event&)>& visit,
+                 bool contiguous = false);
 
 struct CommitError {
   persistence::StoreError store;  // the layer that refused, naming stream or path
