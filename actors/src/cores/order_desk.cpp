@@ -69,7 +69,7 @@ OrderDesk::OrderDesk(OrderDeskConfig config)
 bool OrderDesk::needs_risk(const Command& command) const {
   const auto* s = std::get_if<SubmitOrder>(&command.payload);
   return s != nullptr && command.envelope.id != 0 &&
-         orders_.find(s->client_order_id.view()) == orders_.end() &&
+         find(s->client_order_id.view()) == nullptr &&
          !retired(s->client_order_id.view());
 }
 
@@ -117,8 +117,8 @@ DeskDecision OrderDesk::on_command(const Command& command, const RiskDecision* r
 DeskDecision OrderDesk::on_submit(const Command& command, const SubmitOrder& order,
                                   const RiskDecision* risk) const {
   DeskDecision d;
-  if (const auto it = orders_.find(order.client_order_id.view()); it != orders_.end()) {
-    d.ack = CommandAck{true, true, 0, {}, it->second.core.status()};
+  if (const Order* o = find(order.client_order_id.view())) {
+    d.ack = CommandAck{true, true, 0, {}, o->core.status()};
     return d;
   }
   if (retired(order.client_order_id.view())) {
@@ -173,14 +173,14 @@ std::optional<DeskGroup> OrderDesk::order_request(const Envelope& cause,
   const auto* cancel = std::get_if<CancelOrder>(&request);
   const auto* amend = std::get_if<AmendOrder>(&request);
   const std::string_view id = cancel ? cancel->client_order_id.view() : amend->client_order_id.view();
-  const auto it = orders_.find(id);
-  if (it == orders_.end()) {
+  const Order* found = find(id);
+  if (found == nullptr) {
     ack = retired(id) ? refused(CommandCode::kOrderRetired, retired_text(id))
                       : refused(CommandCode::kUnknownClientOrderId,
                                 "unknown client order id '" + std::string(id) + "'");
     return std::nullopt;
   }
-  const OrderCore& core = it->second.core;
+  const OrderCore& core = found->core;
   if (is_terminal(core.status())) {
     ack = CommandAck{true, true, 0, {}, core.status()};
     return std::nullopt;
@@ -230,18 +230,18 @@ DeskDecision OrderDesk::on_report(const VenueReport& report, TimeNs /*now*/) con
     d.groups.push_back(std::move(g));
     return d;
   }
-  const auto it = orders_.find(id);
-  if (it == orders_.end() && retired(id)) {
+  const Order* found = find(id);
+  if (found == nullptr && retired(id)) {
     d.note = ReportNote::kIgnored;  // a late copy of a report of an order already closed
     d.detail = "report for " + retired_text(id);
     return d;
   }
-  if (it == orders_.end()) {
+  if (found == nullptr) {
     d.note = ReportNote::kUnmatched;
     d.detail = "report for unknown client order id '" + std::string(id) + "' (not ours?)";
     return d;
   }
-  const Order& o = it->second;
+  const Order& o = *found;
   if (o.resend_if_unknown && reconciled != nullptr && reconciled->status == OrderStatus::kRejected &&
       reconciled->venue_order_id.empty()) {
     // Rebuilt before any answer and the venue never saw it: the intent was durable, the send
@@ -282,9 +282,9 @@ DeskDecision OrderDesk::on_report(const VenueReport& report, TimeNs /*now*/) con
 
 DeskDecision OrderDesk::on_timer(const OrderTimer& timer, TimeNs /*now*/) const {
   DeskDecision d;
-  const auto it = orders_.find(timer.client_order_id.view());
-  if (it == orders_.end()) return d;
-  const Order& o = it->second;
+  const Order* found = find(timer.client_order_id.view());
+  if (found == nullptr) return d;
+  const Order& o = *found;
   if (timer.generation != o.generation || !awaits_venue(o.core.status())) return d;  // moot
   // No answer in time: never assume; record it and ask the venue.
   DeskGroup g;
@@ -345,9 +345,13 @@ OrderDesk::Order* OrderDesk::fold(const Event& e, std::optional<AccountError>& r
   }
   const auto id = client_order_id_of(e.payload);
   if (id.empty()) return nullptr;
-  auto it = orders_.find(id);
-  if (it == orders_.end()) it = orders_.emplace(std::string(id), Order{}).first;
-  Order& o = it->second;
+  Order* found = find(id);
+  if (found == nullptr) {
+    const auto it = orders_.emplace(std::string(id), Order{}).first;
+    found = &it->second;
+    index_.by_id.emplace(it->first, found);
+  }
+  Order& o = *found;
   if (o.events == 0) o.first_seq = e.envelope.global_seq;
   if (const auto* sub = std::get_if<OrderSubmitted>(&e.payload)) {
     o.submitted = *sub;
@@ -397,24 +401,22 @@ DeskEffects OrderDesk::apply(const DeskGroup& group, std::span<const Event> comm
                                           fill->side, fill->price, fill->quantity, Decimal{}}});
     }
   }
-  const auto find = [this](const std::optional<ClientOrderIdText>& id) -> Order* {
-    if (!id) return nullptr;
-    const auto it = orders_.find(id->view());
-    return it == orders_.end() ? nullptr : &it->second;
+  const auto named = [this](const std::optional<ClientOrderIdText>& id) -> Order* {
+    return id ? find(id->view()) : nullptr;
   };
-  if (Order* o = find(group.opened_for_risk)) o->risk_open = true;
-  if (Order* o = find(group.resend_if_unknown)) o->resend_if_unknown = true;
-  if (Order* o = find(group.answered)) o->resend_if_unknown = false;
+  if (Order* o = named(group.opened_for_risk)) o->risk_open = true;
+  if (Order* o = named(group.resend_if_unknown)) o->resend_if_unknown = true;
+  if (Order* o = named(group.answered)) o->resend_if_unknown = false;
   const auto touch = [&](Order* o) {
     if (o != nullptr && std::find(touched.begin(), touched.end(), o) == touched.end()) {
       touched.push_back(o);
     }
   };
-  if (Order* o = find(group.resent)) {
+  if (Order* o = named(group.resent)) {
     o->resend_if_unknown = false;
     touch(o);
   }
-  touch(find(group.arm_timer));
+  touch(named(group.arm_timer));
   for (Order* o : touched) {
     const OrderStatus s = o->core.status();
     if (is_terminal(s) && o->risk_open) {
@@ -440,15 +442,28 @@ bool OrderDesk::finish(const DeskDecision& decision) {
 
 // ---- read -----------------------------------------------------------------------------------
 
+OrderDesk::Order* OrderDesk::find(std::string_view client_order_id) const {
+  if (index_.by_id.size() != orders_.size()) {  // a copy's, or a loaded state's: rebuilt
+    index_.by_id.clear();
+    index_.by_id.reserve(orders_.size());
+    // The index hands out the nodes for change; only the desk's non-const members change them.
+    for (auto& [id, o] : const_cast<std::map<std::string, Order, std::less<>>&>(orders_)) {
+      index_.by_id.emplace(std::string_view(id), &o);
+    }
+  }
+  const auto it = index_.by_id.find(client_order_id);
+  return it == index_.by_id.end() ? nullptr : it->second;
+}
+
 std::optional<OrderStatus> OrderDesk::status(std::string_view client_order_id) const {
-  const auto it = orders_.find(client_order_id);
-  if (it == orders_.end()) return std::nullopt;
-  return it->second.core.status();
+  const Order* o = find(client_order_id);
+  if (o == nullptr) return std::nullopt;
+  return o->core.status();
 }
 
 const OrderCore* OrderDesk::order(std::string_view client_order_id) const {
-  const auto it = orders_.find(client_order_id);
-  return it == orders_.end() ? nullptr : &it->second.core;
+  const Order* o = find(client_order_id);
+  return o == nullptr ? nullptr : &o->core;
 }
 
 AccountView OrderDesk::view() const {
@@ -494,6 +509,7 @@ std::size_t OrderDesk::retire_closed(TimeNs now, TimeNs retention) {
       continue;
     }
     recent_.insert(retired_key(it->first));
+    index_.by_id.erase(std::string_view(it->first));
     orders_.erase(it);
     ++n;
   }
@@ -574,6 +590,7 @@ std::optional<std::string> OrderDesk::load(std::string_view bytes, const Directo
   positions_ = std::move(positions);
   recent_ = std::move(recent);
   orders_ = std::move(orders);
+  index_.by_id.clear();  // rebuilt at the next lookup
   recent_fills_ = std::move(fills);
   account_refusals_ = refusals;
   strategy_sequences_ = std::move(sequences);

@@ -29,6 +29,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -256,12 +257,32 @@ class OrderDesk {
                                                        CommandAck& ack) const;
   // Folds one event into the cores and the order; the order it names, if any.
   Order* fold(const Event& e, std::optional<AccountError>& refusal);
+  // The order with this client order id, or null: a hash lookup (index_).
+  [[nodiscard]] Order* find(std::string_view client_order_id) const;
+
+  // A hash index over orders_ (std::map's nodes never move): every input's lookup costs a hash
+  // and one compare, not a walk of string compares down the tree. orders_ stays the ordered
+  // home (views, snapshots and cancel-all go in id order). A copied desk's index starts empty
+  // and is rebuilt at its first lookup; a moved one keeps it (the nodes move with the map).
+  struct OrderIndex {
+    std::unordered_map<std::string_view, Order*> by_id;
+    OrderIndex() = default;
+    OrderIndex(const OrderIndex&) noexcept {}
+    OrderIndex& operator=(const OrderIndex&) noexcept {
+      by_id.clear();
+      return *this;
+    }
+    OrderIndex(OrderIndex&&) noexcept = default;
+    OrderIndex& operator=(OrderIndex&&) noexcept = default;
+    ~OrderIndex() = default;
+  };
 
   OrderDeskConfig config_;
   AccountCore account_;
   PositionCore positions_;
   RecentGroups recent_;
   std::map<std::string, Order, std::less<>> orders_;  // by client order id
+  mutable OrderIndex index_;                          // over orders_
   std::deque<FillReceived> recent_fills_;
   std::set<std::string, std::less<>> reconciling_;  // status queries out after a rebuild
   std::uint64_t account_refusals_ = 0;
