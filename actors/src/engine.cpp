@@ -23,6 +23,7 @@ TimeNs wall_clock() {
 }
 
 constexpr TimeNs kHousekeepingEvery = 100'000'000;  // reconciliation deadlines, snapshot ages
+constexpr TimeNs kParkAtMost = 1'000'000;  // a parked shard looks at its clock every millisecond
 
 AccountId account_of(const CommandPayload& p) {
   return std::visit(
@@ -79,7 +80,11 @@ Engine::~Engine() {
 
 // ---- inputs ---------------------------------------------------------------------------------
 
-bool Engine::Impl::push(Input&& in) { return rings.try_push(std::move(in)); }
+bool Engine::Impl::push(Input&& in) {
+  if (!rings.try_push(std::move(in))) return false;
+  parker.notify();  // a wake-up only when the shard parks
+  return true;
+}
 
 namespace {
 
@@ -260,8 +265,16 @@ void Engine::Impl::run(const std::stop_token& stop) {
       record_step(InputStep::kValuation);
       value_accounts();
     }
-    if (n > 0) idle.reset();
-    else idle.idle();
+    if (n > 0) {
+      idle.reset();
+    } else if (!idle.spin()) {
+      // Parked until an input comes (its producer wakes the shard) or the next timer,
+      // housekeeping or valuation is due; at most kParkAtMost (the clock may be a test's).
+      TimeNs due = std::min(next_housekeeping, next_valuation);
+      if (!timers.empty()) due = std::min(due, timers.top().due);
+      const auto wait = std::clamp<TimeNs>(due - now, 0, kParkAtMost);
+      parker.park(std::chrono::nanoseconds(wait), [this] { return rings.waiting() > 0; });
+    }
   }
 }
 

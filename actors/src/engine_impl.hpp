@@ -137,6 +137,7 @@ struct Engine::Impl {
   std::vector<std::unique_ptr<Account>> accounts;  // by AccountId index; null: not run here
   std::priority_queue<EngineTimer, std::vector<EngineTimer>, std::greater<>> timers;
   ProducerRings<Input, kRing> rings;
+  Parker parker;                 // where the shard sleeps when no input comes (stage.hpp)
   BookStage book;                // 0. books
   SignalStage signal;            // 0. the strategy stage (arbitrage signal)
   UsdtPricing pricing;           // valuation for the leverage cap
