@@ -183,10 +183,11 @@ EventLog::~EventLog() {
   publisher_.join();
 }
 
-// While records keep coming the publisher looks every kPoll and committers never signal it (no
-// system call on the shard per commit); after kIdleRounds empty looks it parks, and the next
-// commit wakes it.
+// Committers never signal the publisher (the shard makes no system call to hand records over):
+// while records keep coming it looks every kPoll; after kIdleRounds empty looks, every
+// kIdlePoll (a record then waits at most that long for the store; the intent log holds it).
 constexpr auto kPoll = std::chrono::microseconds(200);
+constexpr auto kIdlePoll = std::chrono::milliseconds(2);
 constexpr int kIdleRounds = 50;
 
 void EventLog::publish_loop() {
@@ -196,10 +197,7 @@ void EventLog::publish_loop() {
   for (;;) {
     if (queue_.empty() && !stopping_) {
       if (idle >= kIdleRounds) {
-        parked_ = true;
-        work_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-        parked_ = false;
-        idle = 0;
+        work_.wait_for(lock, kIdlePoll, [this] { return stopping_ || !queue_.empty(); });
       } else {
         work_.wait_for(lock, kPoll, [this] { return stopping_ || !queue_.empty(); });
         if (queue_.empty()) ++idle;
@@ -310,9 +308,6 @@ Result<std::vector<Event>, CommitError> EventLog::commit(const Envelope& cause,
                             intent_seq});
     ++queued_;
   }
-  const bool wake = parked_;
-  lock.unlock();
-  if (wake) work_.notify_one();
   return events;
 }
 

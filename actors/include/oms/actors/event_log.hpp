@@ -141,7 +141,6 @@ class EventLog {
   std::uint64_t queued_ = 0;        // records ever queued; guarded by mutex_
   std::uint64_t handed_ = 0;        // records ever handed to the store; guarded by mutex_
   bool stopping_ = false;           // guarded by mutex_
-  bool parked_ = false;             // the publisher waits for a signal; guarded by mutex_
   std::condition_variable work_;    // the publisher: records queued, or stopping
   std::condition_variable room_;    // committers and flush(): records handed over
   std::thread publisher_;
