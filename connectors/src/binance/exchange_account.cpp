@@ -105,7 +105,49 @@ void BinanceAccount::place(const SubmitOrder& order, const SendOrigin& origin) {
     return;
   }
   encoded->handed_ns = origin.kind == SendOriginKind::kNone ? 0 : wall_now_ns();
+  if (write_now(order, *encoded, origin)) return;
   enqueue([this, order, encoded, origin] { do_send(order, *encoded, origin); }, 1);
+}
+
+bool BinanceAccount::write_now(const SubmitOrder& order, EncodedOrder& encoded,
+                               const SendOrigin& origin) {
+  // Only on an idle lane (the response is read next) for an account with nothing queued or
+  // running (its requests keep their order). The account's reservation (scheduled, busy) keeps
+  // other callers' jobs behind this one and stop() waiting.
+  if (!shared_.lanes->reserve(*this)) return false;
+  {
+    std::lock_guard lk(queue_mutex_);
+    if (!running_ || scheduled_ || busy_ || !jobs_.empty()) {
+      shared_.lanes->release(*this, false);
+      return false;
+    }
+    scheduled_ = true;
+    busy_ = true;
+  }
+  remember(order);  // before the venue can answer about it
+  auto written = shared_.write_now(index_, encoded, origin);
+  bool schedule = false;
+  {
+    std::lock_guard lk(queue_mutex_);
+    busy_ = false;
+    if (written && running_) {
+      // The response is read on the lane, first of the account's jobs.
+      auto w = std::make_shared<BinanceVenue::Shared::Written>(std::move(*written));
+      jobs_.push_front(Job{[this, order, w] {
+                             handle_order_response(
+                                 check(shared_.finish_written(index_, *w, "new order"), "new order"),
+                                 order.instrument, order.client_order_id, "new order");
+                           },
+                           0});
+    }
+    if (jobs_.empty()) scheduled_ = false;
+    else schedule = true;
+  }
+  queue_cv_.notify_all();
+  shared_.lanes->release(*this, schedule);
+  // Not written (no free open connection, or the budget asks for a wait): the lane sends it.
+  // Written but stopped meanwhile: the engine's ack timer asks the venue about it.
+  return written.has_value();
 }
 
 void BinanceAccount::do_send(const SubmitOrder& o, EncodedOrder& encoded,

@@ -108,6 +108,12 @@ class OrderLanes {
 
   // The account has a job and was not on its lane: put it there.
   void schedule(BinanceAccount& account);
+  // The account's lane is idle (no job running or ready): it starts none until release() --
+  // an order written on the caller's thread meanwhile has its response read next, never
+  // behind jobs that wait for a pooled connection that order holds.
+  [[nodiscard]] bool reserve(const BinanceAccount& account);
+  // Ends reserve(); schedule: the account (its response job queued) runs first on the lane.
+  void release(BinanceAccount& account, bool schedule);
   [[nodiscard]] std::size_t size() const noexcept { return lanes_.size(); }
 
  private:
@@ -158,6 +164,19 @@ struct BinanceVenue::Shared {
                                                               AccountAuth& auth,
                                                               const SendOrigin& origin,
                                                               std::string_view what);
+  // The engine's way for an order it encoded: written at once on the calling thread when an
+  // open pooled connection is free and the budget admits the order without a wait -- the
+  // connection then stays leased until finish_written() reads the response (on the account's
+  // lane). nullopt: nothing was written or counted; send_signed() on the lane sends it.
+  struct Written {
+    net::HttpsPool::Lease lease;
+    Result<Unit, net::HttpError> write;  // an error: the request may have reached the venue
+  };
+  [[nodiscard]] std::optional<Written> write_now(std::size_t account_index, EncodedOrder& order,
+                                                 const SendOrigin& origin);
+  [[nodiscard]] ExchangeResult<net::HttpResponse> finish_written(std::size_t account_index,
+                                                                 Written& written,
+                                                                 std::string_view what);
   // The venue's clock now (ms): every signed timestamp.
   [[nodiscard]] std::int64_t timestamp_ms() const noexcept;
   // Credentials of auth; auth.mutex must be held while they are used.
@@ -170,6 +189,11 @@ struct BinanceVenue::Shared {
   [[nodiscard]] ExchangeResult<net::HttpResponse> transmit(std::size_t account_index,
                                                            net::HttpRequest& http,
                                                            std::string_view what);
+  // The transport's outcome as the exchange's: an error after the write may have reached the
+  // venue (kMaybeSent); a response feeds the limiter (the venue's own numbers, 429 / 418).
+  [[nodiscard]] ExchangeResult<net::HttpResponse> received(
+      std::size_t account_index, Result<net::HttpResponse, net::HttpError> res,
+      std::string_view what);
 };
 
 // A 2xx response, or the ExchangeError its status and body say (venue code from the body;
@@ -290,6 +314,9 @@ class BinanceAccount : public Exchange {
   void forget(const ClientOrderIdText& cid);  // the order ended: no amend will need it
   // A new order encoded by place(): admitted, written, answered (order lane thread).
   void do_send(const SubmitOrder& o, EncodedOrder& encoded, const SendOrigin& origin);
+  // The order written on the caller's thread when the account is idle and a connection free
+  // (BinanceVenue::Shared::write_now); false: nothing written, the lane must send it.
+  bool write_now(const SubmitOrder& order, EncodedOrder& encoded, const SendOrigin& origin);
 
   BinanceVenue::Shared& shared_;
   std::size_t index_;

@@ -16,6 +16,8 @@ struct OrderLanes::Lane {
   std::condition_variable cv;
   std::deque<BinanceAccount*> ready;                // accounts with a job to run, in turn
   std::multimap<TimeNs, BinanceAccount*> held;      // order budget spent: ready again at
+  bool running = false;   // a job runs (its request may wait on a connection)
+  bool reserved = false;  // an order is being written on the caller's thread (reserve())
   bool stopping = false;
   std::thread thread;
 };
@@ -47,6 +49,24 @@ void OrderLanes::schedule(BinanceAccount& account) {
   lane.cv.notify_one();
 }
 
+bool OrderLanes::reserve(const BinanceAccount& account) {
+  Lane& lane = *lanes_[account.index_ % lanes_.size()];
+  std::lock_guard lk(lane.mutex);
+  if (lane.stopping || lane.running || lane.reserved || !lane.ready.empty()) return false;
+  lane.reserved = true;
+  return true;
+}
+
+void OrderLanes::release(BinanceAccount& account, bool schedule) {
+  Lane& lane = *lanes_[account.index_ % lanes_.size()];
+  {
+    std::lock_guard lk(lane.mutex);
+    lane.reserved = false;
+    if (schedule) lane.ready.push_front(&account);  // its response is the lane's next job
+  }
+  lane.cv.notify_one();
+}
+
 void OrderLanes::run(Lane& lane) {
   std::unique_lock lk(lane.mutex);
   for (;;) {
@@ -57,7 +77,7 @@ void OrderLanes::run(Lane& lane) {
       lane.held.erase(lane.held.begin());
     }
     if (lane.stopping) return;
-    if (lane.ready.empty()) {
+    if (lane.ready.empty() || lane.reserved) {  // reserved: release() notifies
       if (lane.held.empty()) {
         lane.cv.wait(lk);
       } else {
@@ -70,6 +90,7 @@ void OrderLanes::run(Lane& lane) {
     }
     BinanceAccount& a = *lane.ready.front();
     lane.ready.pop_front();
+    lane.running = true;  // until the lock is taken again below
     lk.unlock();
 
     BinanceAccount::Job job;
@@ -97,10 +118,12 @@ void OrderLanes::run(Lane& lane) {
       }
       a.queue_cv_.notify_all();
       lk.lock();
+      lane.running = false;
       if (more) lane.ready.push_back(&a);
       continue;
     }
     lk.lock();
+    lane.running = false;
     if (hold_until != 0) lane.held.emplace(hold_until, &a);
   }
 }

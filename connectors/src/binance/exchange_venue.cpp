@@ -163,7 +163,41 @@ ExchangeResult<net::HttpResponse> BinanceVenue::Shared::transmit(std::size_t acc
   if (!lease)
     return Unexpected{exchange_error(ExchangeErrorCode::kTransport,
                                      std::string(what) + ": not sent, no free connection")};
-  auto res = (*lease)->request(http);
+  return received(account_index, (*lease)->request(http), what);
+}
+
+std::optional<BinanceVenue::Shared::Written> BinanceVenue::Shared::write_now(
+    std::size_t account_index, EncodedOrder& order, const SendOrigin& origin) {
+  auto lease = pool.try_lease();
+  if (!lease || !(*lease)->connected()) return std::nullopt;
+  {
+    std::lock_guard lk(limiter_mutex);
+    const auto a = limiter.admit(account_index, {order.request.weight, order.request.order_count},
+                                 wall_now_ns());
+    if (a.kind != AdmitKind::kAdmitted) return std::nullopt;  // the lane waits or refuses
+  }
+  // Counted from here: a connection found closed at the write (rare) costs this order's weight
+  // once more when the lane sends it -- the budget errs on the safe side.
+  std::int64_t handed = 0;
+  order.http.timeout = cfg.request_timeout;
+  order.http.handed_to_socket_ns = cfg.latency ? &handed : nullptr;
+  auto w = (*lease)->write_request(order.http);
+  order.http.handed_to_socket_ns = nullptr;
+  if (!w && w.error().code == net::HttpErrorCode::kNotConnected) return std::nullopt;
+  if (handed != 0) cfg.latency->record(origin, order.handed_ns, handed);
+  return Written{std::move(*lease), std::move(w)};
+}
+
+ExchangeResult<net::HttpResponse> BinanceVenue::Shared::finish_written(std::size_t account_index,
+                                                                       Written& written,
+                                                                       std::string_view what) {
+  if (!written.write) return received(account_index, Unexpected(written.write.error()), what);
+  return received(account_index, written.lease->read_response(), what);
+}
+
+ExchangeResult<net::HttpResponse> BinanceVenue::Shared::received(
+    std::size_t account_index, Result<net::HttpResponse, net::HttpError> res,
+    std::string_view what) {
   if (!res) {
     const auto c = res.error().code;
     const bool maybe = c == net::HttpErrorCode::kTimeout || c == net::HttpErrorCode::kClosed ||

@@ -154,7 +154,20 @@ struct HttpsClient::Impl {
     return Unit{};
   }
 
+  // The request in flight between write() and read(): what it is (for messages) and its deadline.
+  std::string pending_what;
+  Clock::time_point pending_deadline{};
+  std::chrono::milliseconds pending_timeout{0};
+  bool pending = false;
+
   Result<HttpResponse, HttpError> exchange(const HttpRequest& req) {
+    if (auto w = write(req, true); !w) return Unexpected<HttpError>{std::move(w).error()};
+    return read();
+  }
+
+  // Writes the request (connecting first only when `may_connect`); read() takes its response.
+  Result<Unit, HttpError> write(const HttpRequest& req, bool may_connect) {
+    pending = false;
     if (req.method.empty()) return fail(HttpErrorCode::kBadRequest, where + ": empty method");
     if (req.target.empty() || req.target.front() != '/') {
       return fail(HttpErrorCode::kBadRequest, where + ": target must start with '/'");
@@ -168,6 +181,9 @@ struct HttpsClient::Impl {
 
     // The only retry point: nothing of this request has been written anywhere yet.
     if (stream && !idle_connection_usable()) drop();
+    if (!stream && !may_connect) {
+      return fail(HttpErrorCode::kNotConnected, what + ": no open connection; nothing written");
+    }
     if (!stream) {
       auto connected = connect(deadline);
       if (!connected) return Unexpected<HttpError>{std::move(connected).error()};
@@ -189,23 +205,43 @@ struct HttpsClient::Impl {
     }
     bool done = false;
     error_code ec;
-    http::async_write(*stream, out, [&](const error_code& e, std::size_t) {
-      ec = e;
-      done = true;
-    });
-    if (!drive(deadline, done, [&] { stream->next_layer().close(ec); })) {
-      drop();
-      return fail(HttpErrorCode::kTimeout, what + ": timed out writing the request");
+    if (!may_connect) {
+      // The caller must not wait (write_request): a synchronous write, no reactor round -- a
+      // request of a few hundred bytes fits the empty send buffer of an idle connection at once.
+      http::write(*stream, out, ec);
+    } else {
+      http::async_write(*stream, out, [&](const error_code& e, std::size_t) {
+        ec = e;
+        done = true;
+      });
+      if (!drive(deadline, done, [&] { stream->next_layer().close(ec); })) {
+        drop();
+        return fail(HttpErrorCode::kTimeout, what + ": timed out writing the request");
+      }
     }
     if (ec) {
       drop();
       return fail(HttpErrorCode::kClosed, what + ": write: " + ec.message());
     }
+    pending_what = what;
+    pending_deadline = deadline;
+    pending_timeout = req.timeout;
+    pending = true;
+    return Unit{};
+  }
 
+  Result<HttpResponse, HttpError> read() {
+    if (!pending || !stream) {
+      return fail(HttpErrorCode::kBadRequest, where + ": no request written to read an answer to");
+    }
+    pending = false;
+    const std::string& what = pending_what;
+    const auto deadline = pending_deadline;
+    bool done = false;
+    error_code ec;
     http::response_parser<http::string_body> parser;
     parser.body_limit(kBodyLimit);
     parser.header_limit(kHeaderLimit);
-    done = false;
     http::async_read(*stream, buffer, parser, [&](const error_code& e, std::size_t) {
       ec = e;
       done = true;
@@ -213,7 +249,7 @@ struct HttpsClient::Impl {
     if (!drive(deadline, done, [&] { stream->next_layer().close(ec); })) {
       drop();
       return fail(HttpErrorCode::kTimeout, what + ": no complete response within " +
-                                               std::to_string(req.timeout.count()) + " ms");
+                                               std::to_string(pending_timeout.count()) + " ms");
     }
     if (ec) {
       drop();
@@ -249,6 +285,28 @@ Result<HttpResponse, HttpError> HttpsClient::request(const HttpRequest& req) {
     impl_->drop();
     return fail(HttpErrorCode::kClosed, impl_->where + ": " + e.what());
   }
+}
+
+Result<Unit, HttpError> HttpsClient::write_request(const HttpRequest& req) {
+  try {
+    return impl_->write(req, false);
+  } catch (const std::exception& e) {
+    impl_->drop();
+    return fail(HttpErrorCode::kClosed, impl_->where + ": " + e.what());
+  }
+}
+
+Result<HttpResponse, HttpError> HttpsClient::read_response() {
+  try {
+    return impl_->read();
+  } catch (const std::exception& e) {
+    impl_->drop();
+    return fail(HttpErrorCode::kClosed, impl_->where + ": " + e.what());
+  }
+}
+
+bool HttpsClient::connected() const noexcept {
+  return impl_->stream != nullptr;
 }
 
 std::uint64_t HttpsClient::connections_opened() const noexcept {

@@ -555,3 +555,48 @@ TEST_CASE("order lanes: an account whose order budget is spent waits aside, anot
 }
 
 }  // namespace oms::binance
+
+namespace oms::binance {
+
+TEST_CASE("an idle account's order is written on the caller's thread, its response read on the lane; the account's next requests follow it in order") {
+  using namespace std::chrono;
+  auto latency = std::make_shared<SendLatency>();
+  Fixture f(1, [&](BinanceConfig& c) {
+    c.pool_size = 1;  // one connection (opened by start: time sync, listenKey), one lane
+    c.latency = latency;
+  });
+  f.venue.script([](const Recorded& r) {
+    if (r.method == "POST") std::this_thread::sleep_for(150ms);  // the venue takes its time
+    if (r.method == "GET") return json(400, R"({"code":-2013,"msg":"Order does not exist."})");
+    return json(400, R"({"code":-1013,"msg":"Filter failure: LOT_SIZE"})");
+  });
+  auto& a = f.client->account(0);
+  const SendOrigin origin{SendOriginKind::kApi,
+                          duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count()};
+  a.place(limit_buy("C100030000000000000000dw1"), origin);
+  // Its bytes were handed to the socket before place() returned: no lane in between.
+  CHECK(latency->count(SendOriginKind::kApi) == 1);
+  // The first's response is still out: these wait behind it, on the lane, in the order given.
+  a.place(limit_buy("C100030000000000000000dw2"), origin);
+  a.query(kBtc, cid_text("C100030000000000000000dw1"));
+  REQUIRE(f.reports.wait(3, 3s));
+  const auto reqs = f.venue.requests("/api/v3/order");
+  REQUIRE(reqs.size() == 3);
+  CHECK(reqs[0].method == "POST");
+  CHECK(reqs[0].param("newClientOrderId") == "C100030000000000000000dw1");
+  CHECK(reqs[0].signature_ok);
+  CHECK(reqs[1].method == "POST");
+  CHECK(reqs[1].param("newClientOrderId") == "C100030000000000000000dw2");
+  CHECK(reqs[2].method == "GET");
+  CHECK(reqs[2].param("origClientOrderId") == "C100030000000000000000dw1");
+  // The second left only after the first's answer came back (one connection, in order).
+  CHECK(duration_cast<milliseconds>(reqs[1].at - reqs[0].at).count() >= 140);
+  const auto rep = f.reports.all();
+  REQUIRE(rep.size() == 3);
+  CHECK(as<OrderRejected>(rep[0]).client_order_id.view() == "C100030000000000000000dw1");
+  CHECK(as<OrderRejected>(rep[0]).venue_code == -1013);
+  CHECK(as<OrderRejected>(rep[1]).client_order_id.view() == "C100030000000000000000dw2");
+  CHECK(latency->count(SendOriginKind::kApi) == 2);
+}
+
+}  // namespace oms::binance

@@ -268,3 +268,55 @@ TEST_CASE("HttpsPool leases each client to one holder and reuses their connectio
 }
 
 }  // namespace oms::net
+
+namespace oms::net {
+
+TEST_CASE("write_request never connects; on an open connection it writes and read_response answers it") {
+  using namespace std::chrono_literals;
+  Fixture f;
+  auto cfg = server_config(f.certs);
+  cfg.idle_timeout = 100ms;
+  std::atomic<int> calls{0};
+  HttpsServer server(cfg, [&](const HttpRequest& req) {
+    ++calls;
+    return echo(req);
+  });
+  server.start();
+  HttpsClient client({"127.0.0.1", server.port()}, f.trust);
+
+  // No connection yet: nothing written, nothing opened, the caller sends it the usual way.
+  CHECK_FALSE(client.connected());
+  const auto cold = client.write_request({"POST", "/api/v3/order", {}, "a=1", 5s});
+  REQUIRE_FALSE(cold.ok());
+  CHECK(cold.error().code == HttpErrorCode::kNotConnected);
+  CHECK(client.connections_opened() == 0);
+  CHECK(calls == 0);
+  // No request written: nothing to read.
+  const auto nothing = client.read_response();
+  REQUIRE_FALSE(nothing.ok());
+  CHECK(nothing.error().code == HttpErrorCode::kBadRequest);
+
+  REQUIRE(client.request({"GET", "/warm", {}, "", 5s}).ok());
+  CHECK(client.connected());
+  std::int64_t handed = 0;
+  HttpRequest order{"POST", "/api/v3/order", {{"X-MBX-APIKEY", "k"}}, "symbol=BTCUSDT", 5s};
+  order.handed_to_socket_ns = &handed;
+  REQUIRE(client.write_request(order).ok());
+  CHECK(handed > 0);
+  const auto answer = client.read_response();
+  REQUIRE_MESSAGE(answer.ok(), (answer.ok() ? "" : answer.error().message));
+  CHECK(answer->body == "POST /api/v3/order host=127.0.0.1:" + std::to_string(server.port()) +
+                            " len=14 body=symbol=BTCUSDT");
+  CHECK(calls == 2);
+  CHECK(client.connections_opened() == 1);  // the same keep-alive connection
+
+  // The server closed the idle connection: write_request sees it and writes nothing.
+  REQUIRE(wait_until([&] { return server.closed_connections() == 1; }));
+  const auto closed = client.write_request({"POST", "/api/v3/order", {}, "b=2", 5s});
+  REQUIRE_FALSE(closed.ok());
+  CHECK(closed.error().code == HttpErrorCode::kNotConnected);
+  CHECK(calls == 2);
+  CHECK_FALSE(client.connected());
+}
+
+}  // namespace oms::net

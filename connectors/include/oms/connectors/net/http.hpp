@@ -45,6 +45,7 @@ enum class HttpErrorCode : std::uint16_t {
   kClosed = 4105,        // peer closed mid-response; the request may or may not have reached the server
   kProtocol = 4106,      // malformed HTTP from the peer
   kBadRequest = 4107,    // our request is unusable (empty method, target not origin-form ...)
+  kNotConnected = 4108,  // write_request() without an open connection: nothing was written
 };
 
 struct HttpError {

@@ -46,6 +46,15 @@ class HttpsClient final : public HttpClient {
 
   // Never throws. See the header comment for the retry rule.
   [[nodiscard]] Result<HttpResponse, HttpError> request(const HttpRequest& req) override;
+  // request() in two halves, for a caller that must not wait for the answer (the engine's shard
+  // writes an order, its lane reads the response). write_request() never connects: with no open,
+  // idle connection it returns kNotConnected and nothing was written (use request()). After it
+  // succeeded, read_response() must be called (from any one thread) before the next request;
+  // it waits for the response until req.timeout after the write started.
+  [[nodiscard]] Result<Unit, HttpError> write_request(const HttpRequest& req);
+  [[nodiscard]] Result<HttpResponse, HttpError> read_response();
+  // A connection is open (it may still turn out closed by the peer when written to).
+  [[nodiscard]] bool connected() const noexcept;
 
   // Connections opened so far (tests pin keep-alive with it).
   [[nodiscard]] std::uint64_t connections_opened() const noexcept;
