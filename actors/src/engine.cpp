@@ -1,6 +1,7 @@
 // Engine: inputs, the shard loop and dispatch. One account's handling is in engine_account.cpp.
 #include "oms/actors/engine.hpp"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -238,6 +239,7 @@ Engine::Impl::Account* Engine::Impl::account(AccountId id) const {
 }
 
 void Engine::Impl::run(const std::stop_token& stop) {
+  pthread_setname_np(pthread_self(), "oms-engine");  // top -H, perf
   if (options.cpu >= 0) {
     if (auto e = pin_current_thread(options.cpu)) spdlog::warn("engine shard: {}; runs unpinned", *e);
   }

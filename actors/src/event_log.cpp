@@ -1,5 +1,7 @@
 #include "oms/actors/event_log.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <stdexcept>
 #include <string_view>
@@ -191,6 +193,7 @@ constexpr auto kIdlePoll = std::chrono::milliseconds(2);
 constexpr int kIdleRounds = 50;
 
 void EventLog::publish_loop() {
+  pthread_setname_np(pthread_self(), "oms-journal");
   std::vector<Queued> batch;
   std::unique_lock lock(mutex_);
   int idle = 0;

@@ -134,6 +134,8 @@ struct BinanceVenue::Shared {
   std::unordered_map<std::uint32_t, Instrument> by_id;  // InstrumentId value -> instrument
   std::unordered_map<std::string, InstrumentId> by_symbol;
   InstrumentLookup lookup;
+  // The accounts' user-data streams share one I/O thread (before accounts: outlives them).
+  std::unique_ptr<net::IoThread> streams;
   std::vector<std::unique_ptr<BinanceAccount>> accounts;
   std::unique_ptr<OrderLanes> lanes;  // after accounts: joined before they go
   std::mutex feeds_mutex;

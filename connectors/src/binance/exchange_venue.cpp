@@ -48,6 +48,9 @@ BinanceVenue::Shared::Shared(BinanceConfig c)
     if (it == by_symbol.end()) return std::nullopt;
     return it->second;
   };
+  if (cfg.user_data_stream && !cfg.accounts.empty()) {
+    streams = std::make_unique<net::IoThread>(cfg.market == Market::kSpot ? "oms-spot-user" : "oms-usdm-user");
+  }
   lanes = std::make_unique<OrderLanes>(
       pool.size(), [this](std::size_t account, std::uint32_t orders, TimeNs now) {
         std::lock_guard lk(limiter_mutex);

@@ -3,6 +3,8 @@
 // operation has completed (Beast forbids destroying a stream with operations in flight).
 #include "oms/connectors/net/wss_client.hpp"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -14,6 +16,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <deque>
+#include <future>
 #include <optional>
 #include <thread>
 
@@ -30,8 +33,13 @@ using boost::system::error_code;
 namespace {
 
 struct Conn {
-  Conn(asio::io_context& ioc, asio::ssl::context& ctx)
-      : ws(ioc, ctx), ping_timer(ioc), pong_timer(ioc), attempt_timer(ioc) {}
+  Conn(asio::io_context& ioc, asio::ssl::context& ctx, std::shared_ptr<void> owner)
+      : client(std::move(owner)), ws(ioc, ctx), ping_timer(ioc), pong_timer(ioc),
+        attempt_timer(ioc) {}
+  // The client, kept alive by every pending operation of its connections (on a shared I/O
+  // thread they may complete after WssClient::stop() returned). The client's own reference to
+  // its connection is dropped when the connection fails or stops, which ends the cycle.
+  std::shared_ptr<void> client;
   websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws;
   beast::flat_buffer buffer;
   std::deque<std::string> outbox;
@@ -52,11 +60,40 @@ struct Conn {
 
 }  // namespace
 
-struct WssClient::Impl {
+struct IoThread::Impl {
+  asio::io_context ioc{1};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work{
+      ioc.get_executor()};
+  std::thread thread;
+};
+
+IoThread::IoThread(std::string name) : impl_(std::make_unique<Impl>()) {
+  impl_->thread = std::thread([impl = impl_.get(), name = std::move(name)] {
+    pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+    for (;;) {
+      try {
+        impl->ioc.run();
+        return;
+      } catch (const std::exception&) {
+        // A client's callback threw past its own guard (WssClient::Impl::run catches for a
+        // thread of its own); keep serving the others.
+      }
+    }
+  });
+}
+
+IoThread::~IoThread() {
+  impl_->work.reset();  // run() returns once the stopped clients' last operations ended
+  impl_->thread.join();
+}
+
+struct WssClient::Impl : std::enable_shared_from_this<WssClient::Impl> {
   WssConfig cfg;
   WssHandlers handlers;
   std::string where;
-  asio::io_context ioc{1};
+  asio::io_context own_ioc{1};  // unused on a shared IoThread
+  IoThread* shared_io = nullptr;
+  asio::io_context& ioc;
   asio::ssl::context ctx;
   tcp::resolver resolver{ioc};
   asio::steady_timer reconnect_timer{ioc};
@@ -70,18 +107,20 @@ struct WssClient::Impl {
   bool started = false;
   bool stopped = false;
 
-  Impl(WssConfig c, WssHandlers h)
+  Impl(WssConfig c, WssHandlers h, IoThread* io)
       : cfg(std::move(c)),
         handlers(std::move(h)),
         where("wss " + cfg.host + ":" + std::to_string(cfg.port) +
               cfg.target.substr(0, cfg.target.find('?'))),
+        shared_io(io),
+        ioc(io != nullptr ? io->impl_->ioc : own_ioc),
         ctx(detail::make_client_context(cfg.tls)),
         backoff(cfg.backoff_initial, cfg.backoff_max, cfg.backoff_seed) {}
 
   // --- connecting ------------------------------------------------------------------------------
   void connect() {
     if (stopping) return;
-    auto c = std::make_shared<Conn>(ioc, ctx);
+    auto c = std::make_shared<Conn>(ioc, ctx, shared_from_this());
     conn = c;
     if (!detail::set_peer_name(c->ws.next_layer().native_handle(), cfg.host)) {
       fail(c, "host name rejected for verification");
@@ -128,7 +167,7 @@ struct WssClient::Impl {
     c->ws.read_message_max(cfg.max_message_bytes);
     c->ws.control_callback(
         [this, raw = c.get()](websocket::frame_type kind, beast::string_view payload) {
-          if (kind != websocket::frame_type::pong) return;
+          if (kind != websocket::frame_type::pong || stopping) return;
           raw->awaiting_pong = false;
           raw->pong_timer.cancel();
           if (handlers.on_pong) handlers.on_pong(std::string_view(payload.data(), payload.size()));
@@ -149,7 +188,18 @@ struct WssClient::Impl {
     const bool reconnect = connects.fetch_add(1) > 0;
     read(c);
     schedule_ping(c);
-    if (handlers.on_open) handlers.on_open(reconnect);
+    if (handlers.on_open) guarded(c, [&] { handlers.on_open(reconnect); });
+  }
+
+  // An owner callback that throws drops that connection (it reconnects), on a thread of the
+  // client's own or a shared one alike.
+  template <class F>
+  void guarded(const std::shared_ptr<Conn>& c, F&& f) {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      fail(c, std::string("callback threw: ") + e.what());
+    }
   }
 
   // --- running ---------------------------------------------------------------------------------
@@ -161,10 +211,14 @@ struct WssClient::Impl {
         return fail(c, "closed by server (code " + std::to_string(reason.code) + ")");
       }
       if (ec) return fail(c, "read: " + ec.message());
+      if (stopping) return;  // closing: no callback after stop()
       const std::size_t n = c->buffer.size();
       c->buffer.prepare(kWssMessagePadding);  // may move the data; keeps it contiguous
       if (handlers.on_message) {
-        handlers.on_message(std::string_view(static_cast<const char*>(c->buffer.data().data()), n));
+        guarded(c, [&] {
+          handlers.on_message(
+              std::string_view(static_cast<const char*>(c->buffer.data().data()), n));
+        });
       }
       c->buffer.consume(n);
       if (!c->failed) read(c);
@@ -231,8 +285,8 @@ struct WssClient::Impl {
     d.retry_in = backoff.next();
     d.attempt = backoff.attempt();
     reconnect_timer.expires_after(d.retry_in);
-    reconnect_timer.async_wait([this](const error_code& ec) {
-      if (!ec) connect();
+    reconnect_timer.async_wait([self = shared_from_this()](const error_code& ec) {
+      if (!ec) self->connect();
     });
     if (handlers.on_disconnected) handlers.on_disconnected(d);
   }
@@ -268,8 +322,8 @@ struct WssClient::Impl {
   }
 };
 
-WssClient::WssClient(WssConfig cfg, WssHandlers handlers)
-    : impl_(std::make_shared<Impl>(std::move(cfg), std::move(handlers))) {}
+WssClient::WssClient(WssConfig cfg, WssHandlers handlers, IoThread* io)
+    : impl_(std::make_shared<Impl>(std::move(cfg), std::move(handlers), io)) {}
 
 WssClient::~WssClient() {
   stop();
@@ -278,15 +332,27 @@ WssClient::~WssClient() {
 void WssClient::start() {
   if (impl_->started) return;
   impl_->started = true;
+  asio::post(impl_->ioc, [impl = impl_] { impl->connect(); });
+  if (impl_->shared_io != nullptr) return;
   impl_->work.emplace(impl_->ioc.get_executor());
-  asio::post(impl_->ioc, [impl = impl_.get()] { impl->connect(); });
   impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
 }
 
 void WssClient::stop() {
   if (!impl_->started || impl_->stopped) return;
   impl_->stopped = true;
-  asio::post(impl_->ioc, [impl = impl_.get()] { impl->begin_stop(); });
+  if (impl_->shared_io != nullptr) {
+    // On the shared thread: once begin_stop ran, no callback of this client runs again; its
+    // connection's last operations (the close handshake) finish there, keeping it alive.
+    std::promise<void> begun;
+    asio::post(impl_->ioc, [impl = impl_, &begun] {
+      impl->begin_stop();
+      begun.set_value();
+    });
+    begun.get_future().wait();
+    return;
+  }
+  asio::post(impl_->ioc, [impl = impl_] { impl->begin_stop(); });
   impl_->work.reset();  // run() returns once the close handshake and every operation ended
   impl_->thread.join();
 }
@@ -296,7 +362,7 @@ bool WssClient::send(std::string text) {
   if (impl_->ioc.get_executor().running_in_this_thread()) {
     impl_->enqueue(std::move(text));
   } else {
-    asio::post(impl_->ioc, [impl = impl_.get(), t = std::move(text)]() mutable {
+    asio::post(impl_->ioc, [impl = impl_, t = std::move(text)]() mutable {
       impl->enqueue(std::move(t));
     });
   }

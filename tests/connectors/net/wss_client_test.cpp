@@ -4,9 +4,14 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <future>
 #include <mutex>
+#include <set>
+#include <thread>
+
+#include <pthread.h>
 
 #include "net_test_util.hpp"
 #include "oms/connectors/net/backoff.hpp"
@@ -298,6 +303,83 @@ TEST_CASE("a server that stops answering pings is dropped after pong_timeout and
   CHECK(opens.items()[1] == "reconnect");
   release.set_value();
   client.stop();
+}
+
+}  // namespace oms::net
+
+namespace oms::net {
+
+TEST_CASE("clients on one shared IoThread: each gets its own messages on that one thread; one stops, the others go on; none calls back after its stop") {
+  using namespace std::chrono_literals;
+  WsFixture f;
+  constexpr int kClients = 8;
+  std::mutex m;
+  std::set<std::thread::id> threads;  // guarded by m
+  std::vector<std::unique_ptr<Collector>> got;
+  std::vector<std::unique_ptr<WssClient>> clients;
+  std::atomic<int> after_stop{0};
+  std::atomic<bool> stopped0{false};
+  std::string name;
+  {
+    IoThread io("oms-test-io");
+    for (int i = 0; i < kClients; ++i) {
+      got.push_back(std::make_unique<Collector>());
+      WssHandlers h;
+      h.on_message = [&, i](std::string_view msg) {
+        {
+          std::lock_guard lock(m);
+          threads.insert(std::this_thread::get_id());
+          if (name.empty()) {
+            char buf[16] = {};
+            pthread_getname_np(pthread_self(), buf, sizeof buf);
+            name = buf;
+          }
+        }
+        if (i == 0 && stopped0) ++after_stop;
+        got[static_cast<std::size_t>(i)]->push(std::string(msg));
+      };
+      auto c = f.client_config();
+      c.target = "/ws?client=" + std::to_string(i);
+      clients.push_back(std::make_unique<WssClient>(c, h, &io));
+      clients.back()->start();
+    }
+    REQUIRE(wait_until([&] {
+      return std::all_of(clients.begin(), clients.end(), [](const auto& c) { return c->is_open(); });
+    }));
+    for (int i = 0; i < kClients; ++i) {
+      REQUIRE(clients[static_cast<std::size_t>(i)]->send("echo to " + std::to_string(i)));
+    }
+    for (int i = 0; i < kClients; ++i) {
+      REQUIRE(got[static_cast<std::size_t>(i)]->wait_for_count(1));
+      CHECK(got[static_cast<std::size_t>(i)]->items() ==
+            std::vector<std::string>{"to " + std::to_string(i)});
+    }
+    {
+      std::lock_guard lock(m);
+      CHECK(threads.size() == 1);  // every callback of every client on the one thread
+      CHECK(threads.count(std::this_thread::get_id()) == 0);
+      CHECK(name == "oms-test-io");
+    }
+    // The server pushes to everyone while client 0 stops: nothing reaches 0 after its stop().
+    for (std::size_t s = 0; s < kClients; ++s) {
+      if (auto session = f.session(s)) session->send("burst");
+    }
+    clients[0]->stop();
+    stopped0 = true;
+    CHECK_FALSE(clients[0]->is_open());
+    for (std::size_t s = 0; s < kClients; ++s) {
+      if (auto session = f.session(s)) session->send("again");
+    }
+    for (int i = 1; i < kClients; ++i) {
+      REQUIRE(got[static_cast<std::size_t>(i)]->wait_for_count(3));
+    }
+    REQUIRE(clients[1]->send("echo still here"));
+    REQUIRE(got[1]->wait_for_count(4));
+    CHECK(got[1]->items().back() == "still here");
+    clients.clear();  // the others stop; then the IoThread ends
+  }
+  CHECK(after_stop == 0);
+  REQUIRE(f.server_closed.wait_for_count(kClients));
 }
 
 }  // namespace oms::net

@@ -1,12 +1,14 @@
 // WssClient: one WebSocket-over-TLS connection to wss://host:port/path that keeps itself up.
-// It owns one I/O thread; every callback runs on it, one at a time, so a venue session parses
-// on the receiving thread straight out of the receive buffer (no copy, see on_message).
+// It owns one I/O thread, or runs on an IoThread shared with other clients; every callback runs
+// on that thread, one at a time, so a venue session parses on the receiving thread straight out
+// of the receive buffer (no copy, see on_message).
 //
 // Lifecycle: start() connects in the background. Each time the connection comes up, on_open
 // runs (the resubscribe hook: send subscriptions / log in from it); each time it goes down
 // (error, missing pong, server close or drop), on_disconnected reports why and when the next
 // attempt is, and the client reconnects after a jittered exponential backoff (backoff.hpp).
-// stop() (or the destructor) closes cleanly and joins the thread; no callback runs after it.
+// stop() (or the destructor) closes cleanly and joins the thread (on a shared IoThread: waits
+// until the close has begun); no callback runs after it.
 //
 // Keep-alive: server pings are answered automatically; we ping every ping_interval and drop the
 // connection when a pong has not arrived within pong_timeout.
@@ -59,10 +61,28 @@ struct WssHandlers {
   std::function<void(std::string_view payload)> on_pong;  // optional (latency measurements)
 };
 
+// One I/O thread that many WssClients share (a venue's user-data streams: 200 accounts on one
+// thread instead of 200). The callbacks of every client on it run on that thread, one at a
+// time, so a slow callback delays the others. It must outlive every client given it: stop (or
+// destroy) the clients first; the destructor waits for their last operations, then joins.
+class IoThread {
+ public:
+  explicit IoThread(std::string name);  // the thread's name (top -H, perf), at most 15 chars
+  ~IoThread();
+  IoThread(const IoThread&) = delete;
+  IoThread& operator=(const IoThread&) = delete;
+  struct Impl;
+
+ private:
+  friend class WssClient;
+  std::unique_ptr<Impl> impl_;
+};
+
 class WssClient {
  public:
   // Throws std::runtime_error naming the file when the CA file cannot be loaded.
-  WssClient(WssConfig cfg, WssHandlers handlers);
+  // io: the shared I/O thread to run on (null: a thread of the client's own).
+  WssClient(WssConfig cfg, WssHandlers handlers, IoThread* io = nullptr);
   ~WssClient();  // stop()
   WssClient(const WssClient&) = delete;
   WssClient& operator=(const WssClient&) = delete;
