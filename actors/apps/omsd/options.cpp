@@ -24,8 +24,8 @@ usage: omsd [flags]
   --cpu-plan PLAN       pins each role: engine=CPU (the engine shard thread), io=CPUS
                         (the venue connections' threads), daemon=CPUS (every other
                         thread); e.g. engine=1,io=0,daemon=0; default none
-  --engine-wait MODE    park (spin, then yield, then nap: the default) | busy (the shard
-                        never gives its core away: only with an isolated core)
+  --engine-wait MODE    park (spin, yield, then sleep until an input comes: the default) |
+                        busy (the shard never gives its core away: only with an isolated core)
   --threads N           actor scheduler threads (default 2)
   --ack-timeout-ms N    an order unanswered this long is queried (default 5000)
   --snapshot-every N    an account snapshot every N events, and hourly (default 1000)

@@ -2,7 +2,8 @@
 //
 // Busy-polling owns a core; on a 2-core machine (CI, a laptop) it would starve everything
 // else, so the default is spin-then-park: spin a while (cheap, no syscall, lowest latency
-// when work arrives at once), then yield, then sleep in short naps until work arrives.
+// when work arrives at once), then yield, then sleep until work arrives -- on a Parker that the
+// producers wake (the engine's shard), or in short naps (a producer waiting for ring room).
 #pragma once
 
 #include <atomic>
@@ -15,7 +16,7 @@ namespace oms::actors {
 
 enum class WaitMode : std::uint8_t {
   kBusyPoll,       // never give the core away (a dedicated, isolated core)
-  kSpinThenPark,   // spin, yield, then nap
+  kSpinThenPark,   // spin, yield, then sleep (park, or nap)
 };
 
 // The default for this machine: busy-poll only with more than 2 cores.
