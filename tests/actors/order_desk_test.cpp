@@ -317,6 +317,36 @@ TEST_CASE("order desk: a report delivered twice is committed once; a fill moves 
   CHECK(f.desk.on_report(fill(602, "zz", "t9", "0.1"), kT0).note == ReportNote::kUnmatched);
 }
 
+TEST_CASE("order desk: an end told again by another source (REST answer, stream) is ignored; another end is refused") {
+  Fixture f;
+  f.fund("1000");
+  f.run(f.desk.on_command(submit(10, "C1"), &kPass, kT0));
+  f.run(f.desk.on_report(accepted(500, "C1"), kT0));
+  const auto expired = [](EventId report) {
+    OrderExpired e{};
+    e.account = AccountId(0);
+    e.instrument = InstrumentId(0);
+    (void)e.client_order_id.assign("C1");
+    return VenueReport{report, kT0, e};
+  };
+  f.run(f.desk.on_report(expired(501), kT0));
+  CHECK(f.desk.status("C1") == OrderStatus::kExpired);
+  // The same end from the other source, under its own report id: nothing to commit, no refusal.
+  const DeskDecision again = f.desk.on_report(expired(502), kT0);
+  CHECK(again.groups.empty());
+  CHECK(again.note == ReportNote::kIgnored);
+  CHECK(again.detail == "report 502: order already expired");
+  // A different end for an ended order is a contradiction the order core refuses, said loudly.
+  OrderCanceled c{};
+  c.account = AccountId(0);
+  c.instrument = InstrumentId(0);
+  (void)c.client_order_id.assign("C1");
+  const DeskDecision other = f.desk.on_report(VenueReport{503, kT0, c}, kT0);
+  CHECK(other.groups.empty());
+  CHECK(other.note == ReportNote::kRefusedByOrder);
+  CHECK(f.desk.status("C1") == OrderStatus::kExpired);
+}
+
 TEST_CASE("order desk: after a restart an unanswered order is marked unknown, resent when the venue lacks it, and the answer after the resend ends the reconciliation") {
   Fixture live;
   live.fund("1000");

@@ -13,6 +13,14 @@ namespace oms::actors {
 
 namespace {
 
+// The terminal status a venue's report states on its own (a fill's end is the fill's).
+std::optional<OrderStatus> stated_end(const EventPayload& p) {
+  if (std::holds_alternative<OrderExpired>(p)) return OrderStatus::kExpired;
+  if (std::holds_alternative<OrderCanceled>(p)) return OrderStatus::kCanceled;
+  if (std::holds_alternative<OrderRejected>(p)) return OrderStatus::kRejected;
+  return std::nullopt;
+}
+
 CommandAck refused(std::uint16_t code, std::string message, OrderStatus status = {}) {
   return CommandAck{false, false, code, std::move(message), status};
 }
@@ -258,6 +266,14 @@ DeskDecision OrderDesk::on_report(const VenueReport& report, TimeNs /*now*/) con
   OrderCore trial = o.core;
   const auto oe = to_order_event(report.payload);
   auto applied = trial.apply(*oe);
+  if (!applied && is_terminal(o.core.status()) && stated_end(report.payload) == o.core.status()) {
+    // The same end told again by another source (the REST answer and the stream, a status
+    // query): nothing new, not a refusal.
+    d.note = ReportNote::kIgnored;
+    d.detail = "report " + std::to_string(report.report_id) + ": order already " +
+               std::string(enum_name(o.core.status()));
+    return d;
+  }
   if (!applied) {
     d.note = ReportNote::kRefusedByOrder;
     d.detail = "report " + std::to_string(report.report_id) + " refused by order core: " +
