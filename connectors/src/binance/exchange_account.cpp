@@ -133,12 +133,12 @@ bool BinanceAccount::write_now(const SubmitOrder& order, EncodedOrder& encoded,
     if (written && running_) {
       // The response is read on the lane, first of the account's jobs.
       auto w = std::make_shared<BinanceVenue::Shared::Written>(std::move(*written));
-      jobs_.push_front(Job{[this, order, w] {
-                             handle_order_response(
-                                 check(shared_.finish_written(index_, *w, "new order"), "new order"),
-                                 order.instrument, order.client_order_id, "new order");
-                           },
-                           0});
+      auto read = [this, order, w] {
+        auto answer = shared_.finish_written(index_, *w, "new order");
+        handle_order_response(check(std::move(answer), "new order"), order.instrument,
+                              order.client_order_id, "new order");
+      };
+      jobs_.push_front(Job{std::move(read), 0});
     }
     if (jobs_.empty()) scheduled_ = false;
     else schedule = true;

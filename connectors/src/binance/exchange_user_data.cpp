@@ -69,7 +69,8 @@ ExchangeResult<Unit> BinanceAccount::open_user_stream() {
     spdlog::warn("binance account {}: user-data stream down: {} (retry in {} ms)", account_.value,
                  d.reason, d.retry_in.count());
   };
-  auto stream = std::make_unique<net::WssClient>(std::move(wc), std::move(h), shared_.streams.get());
+  auto stream =
+      std::make_unique<net::WssClient>(std::move(wc), std::move(h), shared_.streams.get());
   std::unique_ptr<net::WssClient> old;
   {
     std::lock_guard lk(stream_mutex_);

@@ -49,7 +49,8 @@ BinanceVenue::Shared::Shared(BinanceConfig c)
     return it->second;
   };
   if (cfg.user_data_stream && !cfg.accounts.empty()) {
-    streams = std::make_unique<net::IoThread>(cfg.market == Market::kSpot ? "oms-spot-user" : "oms-usdm-user");
+    streams = std::make_unique<net::IoThread>(cfg.market == Market::kSpot ? "oms-spot-user"
+                                                                          : "oms-usdm-user");
   }
   lanes = std::make_unique<OrderLanes>(
       pool.size(), [this](std::size_t account, std::uint32_t orders, TimeNs now) {
