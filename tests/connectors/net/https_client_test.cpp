@@ -8,6 +8,7 @@
 #include <atomic>
 #include <future>
 #include <thread>
+#include <tuple>
 
 #include "net_test_util.hpp"
 #include "oms/connectors/net/https_server.hpp"
@@ -48,6 +49,27 @@ struct Fixture {
   testkit::TempDir tmp{"oms-net"};
   testkit::TlsCerts certs = testkit::make_tls_certs(tmp.path() / "certs");
   TlsClientConfig trust{certs.ca.string()};
+};
+
+// An echo server that closes a connection idle for 100 ms and counts the requests it handled,
+// and a client of it.
+struct IdleClosing : Fixture {
+  std::atomic<int> calls{0};
+  HttpsServer server{idle_closing(certs), [this](const HttpRequest& req) {
+                       ++calls;
+                       return echo(req);
+                     }};
+  HttpsClient client;
+  IdleClosing() : client(started(), trust) {}
+  Origin started() {
+    server.start();
+    return {"127.0.0.1", server.port()};
+  }
+  static HttpsServerConfig idle_closing(const testkit::TlsCerts& certs) {
+    auto cfg = server_config(certs);
+    cfg.idle_timeout = std::chrono::milliseconds(100);
+    return cfg;
+  }
 };
 
 }  // namespace
@@ -173,16 +195,8 @@ TEST_CASE("an unreadable CA file is refused at construction, naming the file") {
 }
 
 TEST_CASE("an idle connection the server closed is replaced before the next request is sent") {
-  Fixture f;
-  auto cfg = server_config(f.certs);
-  cfg.idle_timeout = 100ms;
-  std::atomic<int> calls{0};
-  HttpsServer server(cfg, [&](const HttpRequest& req) {
-    ++calls;
-    return echo(req);
-  });
-  server.start();
-  HttpsClient client({"127.0.0.1", server.port()}, f.trust);
+  IdleClosing t;
+  auto [server, calls, client] = std::tie(t.server, t.calls, t.client);  // references
   REQUIRE(client.request({"GET", "/one", {}, "", 5s}).ok());
   REQUIRE(wait_until([&] { return server.closed_connections() == 1; }));
   const auto r = client.request({"POST", "/two", {}, "b", 5s});
@@ -267,22 +281,9 @@ TEST_CASE("HttpsPool leases each client to one holder and reuses their connectio
   CHECK(server.accepted_connections() <= 2);
 }
 
-}  // namespace oms::net
-
-namespace oms::net {
-
 TEST_CASE("write_request never connects; on an open connection it writes and read_response answers it") {
-  using namespace std::chrono_literals;
-  Fixture f;
-  auto cfg = server_config(f.certs);
-  cfg.idle_timeout = 100ms;
-  std::atomic<int> calls{0};
-  HttpsServer server(cfg, [&](const HttpRequest& req) {
-    ++calls;
-    return echo(req);
-  });
-  server.start();
-  HttpsClient client({"127.0.0.1", server.port()}, f.trust);
+  IdleClosing t;
+  auto [server, calls, client] = std::tie(t.server, t.calls, t.client);  // references
 
   // No connection yet: nothing written, nothing opened, the caller sends it the usual way.
   CHECK_FALSE(client.connected());
