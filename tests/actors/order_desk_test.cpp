@@ -239,6 +239,19 @@ TEST_CASE("order desk: the ack timer records the timeout and queries; a timer of
     REQUIRE(fx.timers.size() == 1);
     CHECK(fx.timers[0].due == timer.due + kAckTimeout);
     CHECK(f.desk.on_timer(timer, timer.due).groups.empty());  // the old one is moot now
+    // The venue stays silent: each next wait doubles, up to 16 ack timeouts.
+    OrderTimer next = fx.timers[0];
+    for (const TimeNs factor : {2, 4, 8, 16, 16}) {
+      const DeskEffects again = f.run(f.desk.on_timer(next, next.due), next.due);
+      REQUIRE(again.timers.size() == 1);
+      CHECK(again.timers[0].due == next.due + factor * kAckTimeout);
+      next = again.timers[0];
+    }
+    // An answer from the venue ends the row: the next request's timer is one ack timeout again.
+    f.run(f.desk.on_report(accepted(500, "C1"), next.due), next.due);
+    const DeskEffects cancel_fx = f.run(f.desk.on_command(cancel(11, "C1"), nullptr, next.due), next.due);
+    REQUIRE(cancel_fx.timers.size() == 1);
+    CHECK(cancel_fx.timers[0].due == next.due + kAckTimeout);
   }
   SUBCASE("the venue answered first: the timer is moot") {
     f.run(f.desk.on_report(accepted(500, "C1"), kT0));
@@ -546,7 +559,8 @@ TEST_CASE("desk state: a name the configuration lacks, another version, damaged 
   other[version_at] = 9;
   const auto version = f.desk.load(other, names);
   REQUIRE(version.has_value());
-  CHECK(*version == "desk state version 9, this build reads 1");
+  CHECK(*version == "desk state version 9, this build reads " +
+                     std::to_string(OrderDesk::kStateVersion));
 
   // Cut anywhere: never loads, never crashes, never changes the desk.
   for (std::size_t n = 0; n < bytes.size(); n += 7) {

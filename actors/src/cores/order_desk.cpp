@@ -13,6 +13,14 @@ namespace oms::actors {
 
 namespace {
 
+// Events the desk records itself (requests, timeouts); every other event names the venue's answer.
+bool ours(const EventPayload& p) {
+  return std::holds_alternative<OrderSubmitted>(p) || std::holds_alternative<OrderSendRequested>(p) ||
+         std::holds_alternative<OrderAckTimedOut>(p) ||
+         std::holds_alternative<OrderCancelRequested>(p) ||
+         std::holds_alternative<OrderAmendRequested>(p);
+}
+
 // The terminal status a venue's report states on its own (a fill's end is the fill's).
 std::optional<OrderStatus> stated_end(const EventPayload& p) {
   if (std::holds_alternative<OrderExpired>(p)) return OrderStatus::kExpired;
@@ -386,6 +394,11 @@ OrderDesk::Order* OrderDesk::fold(const Event& e, std::optional<AccountError>& r
     (void)o.core.apply(OrderSendRequested{o.core.account(), o.core.instrument(), o.core.client_order_id()});
   }
   if (const auto oe = to_order_event(e.payload)) (void)o.core.apply(*oe);
+  if (std::holds_alternative<OrderAckTimedOut>(e.payload)) {
+    ++o.ack_timeouts;
+  } else if (!ours(e.payload)) {
+    o.ack_timeouts = 0;  // the venue answered
+  }
   if (o.closed_at == 0 && is_terminal(o.core.status())) {
     o.closed_at = e.envelope.init_time;
     closing_.emplace_back(o.closed_at, o.core.client_order_id());
@@ -441,7 +454,10 @@ DeskEffects OrderDesk::apply(const DeskGroup& group, std::span<const Event> comm
                                  o->core.strategy(), o->core.instrument(), {}});
     }
     if (awaits_venue(s)) {
-      fx.timers.push_back(OrderTimer{o->core.client_order_id(), o->generation, now + config_.ack_timeout});
+      // After a timeout the next wait doubles (1, 2, 4, 8, then 16 ack timeouts).
+      const auto shift = std::min<std::uint32_t>(o->ack_timeouts > 0 ? o->ack_timeouts - 1 : 0, 4);
+      fx.timers.push_back(OrderTimer{o->core.client_order_id(), o->generation,
+                                     now + config_.ack_timeout * (TimeNs{1} << shift)});
     }
   }
   return fx;
@@ -544,7 +560,7 @@ std::string OrderDesk::save(const Directory& names) const {
   w.put(static_cast<std::uint32_t>(orders_.size()));
   for (const auto& [id, o] : orders_) {
     o.core.save(w);
-    w(o.submitted, o.events, o.first_seq, o.generation, o.closed_at);
+    w(o.submitted, o.events, o.first_seq, o.generation, o.closed_at, o.ack_timeouts);
   }
   w(recent_fills_, account_refusals_);
   w.put(static_cast<std::uint32_t>(strategy_sequences_.size()));
@@ -577,7 +593,7 @@ std::optional<std::string> OrderDesk::load(std::string_view bytes, const Directo
   for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
     Order o;
     o.core.load(r);
-    r(o.submitted, o.events, o.first_seq, o.generation, o.closed_at);
+    r(o.submitted, o.events, o.first_seq, o.generation, o.closed_at, o.ack_timeouts);
     if (!r.ok()) break;
     if (o.core.account() != config_.account) {
       r.fail("order '" + o.core.client_order_id().str() + "' is of another account");

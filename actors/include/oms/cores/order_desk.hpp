@@ -18,8 +18,10 @@
 // Timers are inputs: a group that leaves an order waiting for the venue (sent, cancel or amend
 // requested, unknown) makes apply() ask for that order's ack timer at `now + ack_timeout`, named
 // by the order's generation (it moves with every event of the order); on_timer() of a timer
-// whose generation is still the order's decides an OrderAckTimedOut and a status query. Time and
-// ids are arguments, so replay decides the same.
+// whose generation is still the order's decides an OrderAckTimedOut and a status query. While the
+// venue stays silent each next wait doubles (1, 2, 4, 8, then 16 ack timeouts): a slow venue is
+// not asked ever more often (a storm of queries would slow it further). Time and ids are
+// arguments, so replay decides the same.
 #pragma once
 
 #include <cstdint>
@@ -228,7 +230,7 @@ class OrderDesk {
   // ---- compacted state (snapshots) ----
   // Everything the desk holds but the run-local bookkeeping (risk's open count, a
   // reconciliation in progress), as bytes (state_codec.hpp) under these names.
-  static constexpr std::uint32_t kStateVersion = 1;
+  static constexpr std::uint32_t kStateVersion = 2;  // 2: orders keep their ack timeouts
   [[nodiscard]] std::string save(const Directory& names) const;
   // Replaces the state with a saved one (ids mapped by name onto `names`). On error -- naming
   // what could not be read -- the desk is unchanged.
@@ -244,6 +246,9 @@ class OrderDesk {
     std::uint64_t first_seq = 0;     // global sequence of its first event
     std::uint64_t generation = 0;    // moves with every event: an older timer is moot
     TimeNs closed_at = 0;            // init time of the event that made it terminal
+    // Ack timeouts in a row since the venue last answered: each waits twice as long as the one
+    // before (up to 16 ack timeouts), so a slow venue is not asked ever more often.
+    std::uint32_t ack_timeouts = 0;
     bool risk_open = false;          // counted open by this run's risk core
     bool resend_if_unknown = false;  // rebuilt before any answer: resend if the venue lacks it
     friend bool operator==(const Order&, const Order&) = default;
