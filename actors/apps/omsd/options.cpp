@@ -27,7 +27,8 @@ usage: omsd [flags]
   --engine-wait MODE    park (spin, yield, then sleep until an input comes: the default) |
                         busy (the shard never gives its core away: only with an isolated core)
   --threads N           actor scheduler threads (default 2)
-  --ack-timeout-ms N    an order unanswered this long is queried (default 5000)
+  --ack-timeout-ms N    an order unanswered this long is queried (default 5000); while the
+                        venue stays silent each next query waits twice as long (up to 16x)
   --snapshot-every N    an account snapshot every N events, and hourly (default 1000)
   --closed-order-retention S  a closed order leaves memory (omsctl orders, the API's order
                         list) S seconds after it closed; its events stay in the store and its
