@@ -211,19 +211,26 @@ TEST_CASE("e2e spot: the venue expires the listenKey; a new stream, and no fill 
   // key again at once (the venue hands the same stable key back), so "closed" can last only
   // microseconds: what is checked is that it is open again, and below that nothing was lost.
   REQUIRE(wait_for([&] { return f.front->listen_key_open("alice"); }));
-  // Filled while our stream is gone: only a catch-up after the new stream can tell us.
+  // Filled while our stream is gone (then only the catch-up after the new stream can tell us,
+  // as OrderStatusReconciled) or just after it came back (then the stream tells it live): which
+  // one depends on how fast the key was made again; either way the fill arrives exactly once.
   bob_limit(f, Side::kSell, "0.1", "99.80", "bob-k1");
-  // The catch-up tells the order's state as OrderStatusReconciled, and its fill.
-  REQUIRE(f.reports.wait([](const auto& all) {
+  const auto filled_reconciled = [](const auto& all) {
+    std::vector<OrderStatusReconciled> out;
     for (const auto& s : only<OrderStatusReconciled>(all, "e2e-k1"))
-      if (s.status == OrderStatus::kFilled) return true;
-    return !only<OrderFilled>(all, "e2e-k1").empty();
+      if (s.status == OrderStatus::kFilled) out.push_back(s);
+    return out;
+  };
+  REQUIRE(f.reports.wait([&](const auto& all) {
+    return !filled_reconciled(all).empty() || !only<OrderFilled>(all, "e2e-k1").empty();
   }));
   const auto venue_id = venue_order(f, "e2e-k1")["orderId"].get<std::uint64_t>();
-  const auto rec = only<OrderStatusReconciled>(f.reports.all(), "e2e-k1");
-  REQUIRE(rec.size() == 1);
-  CHECK(rec[0] == OrderStatusReconciled{kAlice, kSpotBtc, cid("e2e-k1"), vid(venue_id),
-                                        OrderStatus::kFilled, d("0.1"), d("99.8")});
+  const auto rec = filled_reconciled(f.reports.all());
+  REQUIRE(rec.size() <= 1);
+  if (rec.size() == 1) {
+    CHECK(rec[0] == OrderStatusReconciled{kAlice, kSpotBtc, cid("e2e-k1"), vid(venue_id),
+                                          OrderStatus::kFilled, d("0.1"), d("99.8")});
+  }
   const auto fill = f.reports.wait_for_event<FillReceived>("e2e-k1");
   REQUIRE(fill.has_value());
   const auto trades = f.truth(binance::spot_my_trades(f.ins()));
