@@ -278,31 +278,32 @@ HttpsClient::HttpsClient(Origin origin, const TlsClientConfig& tls)
     : impl_(std::make_unique<Impl>(std::move(origin), tls)) {}
 HttpsClient::~HttpsClient() = default;
 
-Result<HttpResponse, HttpError> HttpsClient::request(const HttpRequest& req) {
+namespace {
+
+// Runs one of the client's steps; an allocation failure or an Asio throw never escapes: the
+// connection is dropped and the step fails with kClosed.
+template <class ClientImpl, class Step>
+auto never_throws(ClientImpl& impl, Step&& step) -> decltype(step()) {
   try {
-    return impl_->exchange(req);
-  } catch (const std::exception& e) {  // allocation failure or an Asio throw: never escapes
-    impl_->drop();
-    return fail(HttpErrorCode::kClosed, impl_->where + ": " + e.what());
+    return step();
+  } catch (const std::exception& e) {
+    impl.drop();
+    return fail(HttpErrorCode::kClosed, impl.where + ": " + e.what());
   }
+}
+
+}  // namespace
+
+Result<HttpResponse, HttpError> HttpsClient::request(const HttpRequest& req) {
+  return never_throws(*impl_, [&] { return impl_->exchange(req); });
 }
 
 Result<Unit, HttpError> HttpsClient::write_request(const HttpRequest& req) {
-  try {
-    return impl_->write(req, false);
-  } catch (const std::exception& e) {
-    impl_->drop();
-    return fail(HttpErrorCode::kClosed, impl_->where + ": " + e.what());
-  }
+  return never_throws(*impl_, [&] { return impl_->write(req, false); });
 }
 
 Result<HttpResponse, HttpError> HttpsClient::read_response() {
-  try {
-    return impl_->read();
-  } catch (const std::exception& e) {
-    impl_->drop();
-    return fail(HttpErrorCode::kClosed, impl_->where + ": " + e.what());
-  }
+  return never_throws(*impl_, [&] { return impl_->read(); });
 }
 
 bool HttpsClient::connected() const noexcept {
