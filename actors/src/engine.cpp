@@ -11,6 +11,9 @@
 
 #include "engine_impl.hpp"
 #include "oms/actors/engine_risk.hpp"
+#include "oms/persistence/stream_layout.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace oms::actors {
 
@@ -47,6 +50,17 @@ Engine::Engine(EngineOptions options, const InstrumentTable& instruments, EventL
   auto& im = *impl_;
   if (!im.options.clock) im.options.clock = wall_clock;
   im.step_now = im.options.clock();
+  // What the rebuild reads: a replay of this run rebuilds from the same stream positions.
+  std::map<std::string, std::uint64_t> positions;
+  if (im.options.record_inputs) {
+    std::vector<std::string> streams{std::string(persistence::StreamLayout::kStrategies)};
+    for (const auto& cfg : accounts) streams.push_back(cfg.stream);
+    for (const auto& stream : streams) {
+      auto last = im.store.last_sequence(stream);
+      if (!last) throw std::runtime_error("engine: " + last.error().message);
+      positions[stream] = *last;
+    }
+  }
   restore_risk(*im.risk, im.log, im.store);
   std::vector<BoardAccount> on_board;
   for (const auto& cfg : accounts) on_board.push_back({cfg.id, cfg.name});
@@ -63,12 +77,8 @@ Engine::Engine(EngineOptions options, const InstrumentTable& instruments, EventL
     im.signal.observe_sequence(a->desk->last_strategy_sequence(im.options.desk));
     im.accounts[index] = std::move(a);
   }
-  if (!im.options.input_journal.empty()) {
-    auto w = InputJournalWriter::open(im.options.input_journal);
-    if (!w) throw std::runtime_error(w.error());
-    im.recorder = std::move(w).value();
-  }
-  if (!im.options.run_shard) return;  // replay() runs the steps
+  if (im.options.record_inputs) im.record_start(positions);
+  if (!im.options.run_shard) return;  // step() runs the steps
   im.running.store(true, std::memory_order_release);
   im.thread = std::jthread([this](std::stop_token st) { impl_->run(st); });
 }
@@ -473,7 +483,6 @@ void Engine::Impl::fire_timers(TimeNs now) {
 
 void Engine::Impl::housekeeping(TimeNs now) {
   next_housekeeping = now + kHousekeepingEvery;
-  if (recorder) recorder->flush();  // the recorded steps reach the file within ~100 ms
   const TimeNs interval =
       std::chrono::duration_cast<std::chrono::nanoseconds>(options.snapshot_interval).count();
   const TimeNs retention =
@@ -495,19 +504,83 @@ void Engine::Impl::housekeeping(TimeNs now) {
 
 // ---- recorded steps and their replay ------------------------------------------------------
 
-void Engine::Impl::record_step(InputStep step) {
-  if (!recorder) return;
-  InputRecord r;
-  r.step = step;
-  r.now = step_now;
-  if (!recorder->append(r) && recorder->failures() == 1) {
-    spdlog::error("engine: {}: a step was not recorded; a replay of this run will differ",
-                  recorder->path().string());
+void Engine::Impl::emit(InputRecord& r) {
+  r.desk = options.desk;
+  r.run = run_id;
+  r.seq = ++input_seq;
+  r.global_seq = log.last_global_seq();
+  std::string subject;
+  const auto* md = r.step == InputStep::kMarketData ? std::get_if<Event>(&r.body) : nullptr;
+  if (md != nullptr) {
+    // Its md.* subject, made once per instrument and kind.
+    const std::size_t kind = std::holds_alternative<BookSnapshot>(md->payload) ||
+                                     std::holds_alternative<BookDelta>(md->payload)
+                                 ? 0
+                                 : std::holds_alternative<TradePrinted>(md->payload) ? 1 : 2;
+    const auto ins = std::visit(
+        [](const auto& p) -> InstrumentId {
+          if constexpr (requires { p.instrument; }) return p.instrument;
+          return InstrumentId{};
+        },
+        md->payload);
+    if (ins.valid()) {
+      if (md_subjects.size() <= ins.index()) md_subjects.resize(ins.index() + 1);
+      auto& cached = md_subjects[ins.index()][kind];
+      if (cached.empty()) cached = log.subjects().subject(md->payload);
+      subject = cached;
+    }
+  } else {
+    subject = input_subject(options.desk, r.step);
+  }
+  const char* failed = nullptr;
+  if (subject.empty()) {
+    failed = "no subject (an instrument the directory does not name)";
+  } else if (!encode_input(r, record_payload)) {
+    failed = "its message does not encode";
+  } else if (auto c = log.record_input(std::move(subject), record_payload,
+                                       input_msg_id(options.desk, run_id, r.seq), r.now);
+             !c) {
+    failed = c.error().code == persistence::StoreErrorCode::kBackpressure ? "the intent log is full"
+                                                             : "the event log refused it";
+  }
+  if (failed != nullptr && ++unrecorded == 1) {
+    spdlog::error("engine: run {} input {} ({}) not recorded: {}; a replay of this run stops "
+                  "there (the record is missing)",
+                  run_id, r.seq, to_string(r.step), failed);
   }
 }
 
+void Engine::Impl::record_start(const std::map<std::string, std::uint64_t>& positions) {
+  recording = true;
+  run_id = static_cast<std::uint64_t>(step_now);
+  nlohmann::json start;
+  start["desk"] = options.desk;
+  start["run"] = run_id;
+  start["streams"] = positions;
+  start["setup"] = options.setup;
+  const std::string text = start.dump();
+  // Split over records the store takes (a JetStream message is 1 MiB at most by default).
+  for (std::size_t off = 0; off < text.size() || off == 0; off += kMaxStartText) {
+    InputRecord r;
+    r.step = InputStep::kStart;
+    r.now = step_now;
+    r.value = Decimal::from_raw(static_cast<std::int64_t>(text.size()));
+    r.body = text.substr(off, kMaxStartText);
+    emit(r);
+    if (text.empty()) break;
+  }
+}
+
+void Engine::Impl::record_step(InputStep step) {
+  if (!recording) return;
+  InputRecord r;
+  r.step = step;
+  r.now = step_now;
+  emit(r);
+}
+
 void Engine::Impl::record(const Input& in) {
-  if (!recorder) return;
+  if (!recording) return;
   InputRecord r;
   r.now = step_now;
   r.received_ns = in.received_ns;
@@ -534,62 +607,49 @@ void Engine::Impl::record(const Input& in) {
     case Input::Kind::kReconcile: r.step = InputStep::kReconcile; break;
     default: return;  // questions change nothing
   }
-  if (!recorder->append(r) && recorder->failures() == 1) {
-    spdlog::error("engine: {}: an input was not recorded; a replay of this run will differ",
-                  recorder->path().string());
-  }
+  emit(r);
 }
 
-Result<ReplayStats, std::string> Engine::replay(const std::filesystem::path& inputs) {
+std::uint64_t Engine::run_id() const noexcept { return impl_->run_id; }
+
+void Engine::step(const InputRecord& r) {
   auto& im = *impl_;
-  if (im.thread.joinable()) return Unexpected(std::string("replay: the engine's shard is running"));
-  auto records = read_input_journal(inputs);
-  if (!records) return Unexpected(records.error());
-  ReplayStats stats;
-  for (const InputRecord& r : *records) {
-    im.step_now = r.now;
-    Input in;
-    in.account = r.account;
-    in.instrument = r.instrument;
-    in.value = r.value;
-    in.received_ns = r.received_ns;
-    switch (r.step) {
-      case InputStep::kTimers: im.fire_timers(r.now); break;
-      case InputStep::kHousekeeping: im.housekeeping(r.now); break;
-      case InputStep::kValuation: im.value_accounts(); break;
-      case InputStep::kCommand:
-        in.kind = Input::Kind::kCommand;
-        in.body = std::get<Command>(r.body);
-        in.reply = std::make_shared<Reply>();
-        break;
-      case InputStep::kReport: {
-        const auto& e = std::get<Event>(r.body);
-        in.kind = Input::Kind::kReport;
-        in.body = VenueReport{e.envelope.id, e.envelope.event_time, e.payload};
-        break;
-      }
-      case InputStep::kMarketData:
-        in.kind = Input::Kind::kMarketData;
-        in.body = std::get<Event>(r.body);
-        break;
-      case InputStep::kMark: in.kind = Input::Kind::kMark; break;
-      case InputStep::kRestart:
-        in.kind = Input::Kind::kRestart;
-        in.reply = std::make_shared<Reply>();
-        break;
-      case InputStep::kReconcile: in.kind = Input::Kind::kReconcile; break;
+  if (im.thread.joinable()) throw std::logic_error("Engine::step: the engine's shard is running");
+  im.step_now = r.now;
+  Input in;
+  in.account = r.account;
+  in.instrument = r.instrument;
+  in.value = r.value;
+  in.received_ns = r.received_ns;
+  switch (r.step) {
+    case InputStep::kStart: return;
+    case InputStep::kTimers: im.fire_timers(r.now); return;
+    case InputStep::kHousekeeping: im.housekeeping(r.now); return;
+    case InputStep::kValuation: im.value_accounts(); return;
+    case InputStep::kCommand:
+      in.kind = Input::Kind::kCommand;
+      in.body = std::get<Command>(r.body);
+      in.reply = std::make_shared<Reply>();
+      break;
+    case InputStep::kReport: {
+      const auto& e = std::get<Event>(r.body);
+      in.kind = Input::Kind::kReport;
+      in.body = VenueReport{e.envelope.id, e.envelope.event_time, e.payload};
+      break;
     }
-    const bool is_input = r.step != InputStep::kTimers && r.step != InputStep::kHousekeeping &&
-                          r.step != InputStep::kValuation;
-    if (is_input) {
-      im.origin = {};
-      im.handle(in);
-      ++stats.inputs;
-    } else {
-      ++stats.steps;
-    }
+    case InputStep::kMarketData:
+      in.kind = Input::Kind::kMarketData;
+      in.body = std::get<Event>(r.body);
+      break;
+    case InputStep::kMark: in.kind = Input::Kind::kMark; break;
+    case InputStep::kRestart:
+      in.kind = Input::Kind::kRestart;
+      in.reply = std::make_shared<Reply>();
+      break;
+    case InputStep::kReconcile: in.kind = Input::Kind::kReconcile; break;
   }
-  return stats;
+  im.origin = {};
+  im.handle(in);
 }
 
 }  // namespace oms::actors

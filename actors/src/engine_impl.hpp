@@ -2,6 +2,7 @@
 // (one account: rebuild, carrying out the desk's decisions, snapshots).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -16,7 +17,7 @@
 
 #include "oms/actors/board_publisher.hpp"
 #include "oms/actors/engine.hpp"
-#include "oms/actors/input_journal.hpp"
+#include "oms/actors/input_record.hpp"
 #include "oms/actors/producer_rings.hpp"
 #include "oms/cores/valuation.hpp"
 
@@ -111,8 +112,10 @@ struct Engine::Impl {
   void set_mark(InstrumentId instrument, Decimal price);
   void value_accounts();
   [[nodiscard]] Account* account(AccountId id) const;
-  void record(const Input& in);  // the input journal (input_journal.hpp), before handling
+  void record(const Input& in);  // the recorded inputs (input_record.hpp), before handling
   void record_step(InputStep step);
+  void record_start(const std::map<std::string, std::uint64_t>& positions);
+  void emit(InputRecord& r);  // numbers, encodes and commits one record
 
   // ---- engine_account.cpp ----
   void rebuild(Account& a);  // throws std::runtime_error naming what cannot be read
@@ -151,7 +154,11 @@ struct Engine::Impl {
   // The clock of the step being run (an input, the timers, housekeeping, valuation): read once
   // when the step starts, recorded with it, and the only time the step's handling sees.
   TimeNs step_now = 0;
-  std::unique_ptr<InputJournalWriter> recorder;  // null: steps not recorded
+  // Recording (options.record_inputs): this run's id and the last record's number.
+  bool recording = false;
+  std::uint64_t run_id = 0, input_seq = 0, unrecorded = 0;
+  std::string record_payload;  // reused: no allocation per record once grown
+  std::vector<std::array<std::string, 3>> md_subjects;  // by instrument: book, trade, ticker
   std::uint64_t strategy_orders = 0;
   TimeNs next_valuation = 0;
   std::atomic<std::uint64_t> restarts{0};

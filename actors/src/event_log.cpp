@@ -171,12 +171,14 @@ void read_events(persistence::EventStore& store, const persistence::ReadRequest&
 }
 
 EventLog::EventLog(persistence::EventStore& store, persistence::IntentLog* intents,
-                   const Directory& directory)
-    : store_(store), intents_(intents), directory_(directory), subjects_(directory) {
-  publisher_ = std::thread([this] { publish_loop(); });
+                   const Directory& directory, Publish publish)
+    : store_(store), intents_(intents), directory_(directory), subjects_(directory),
+      publish_(publish) {
+  if (publish_ == Publish::kThread) publisher_ = std::thread([this] { publish_loop(); });
 }
 
 EventLog::~EventLog() {
+  if (publish_ == Publish::kInline) return;
   {
     const std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -236,6 +238,47 @@ void EventLog::publish_loop() {
 void EventLog::observe_global_seq(std::uint64_t seq) noexcept {
   const std::lock_guard lock(mutex_);
   if (seq > global_seq_) global_seq_ = seq;
+}
+
+void EventLog::reset_global_seq(std::uint64_t seq) noexcept {
+  const std::lock_guard lock(mutex_);
+  global_seq_ = seq;
+}
+
+void EventLog::enqueue(persistence::AppendRecord record, std::uint64_t intent_seq) {
+  appended_.fetch_add(1, std::memory_order_relaxed);
+  ++queued_;
+  if (publish_ == Publish::kThread) {
+    queue_.push_back(Queued{std::move(record), intent_seq});
+    return;
+  }
+  store_.append(std::move(record), [this, intent_seq](const Result<std::uint64_t, StoreError>& r) {
+    answered_.fetch_add(1, std::memory_order_relaxed);
+    if (!r) {
+      store_failures_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    if (intents_ != nullptr && intent_seq != 0) intents_->mark_done(intent_seq);
+  });
+  ++handed_;
+}
+
+Result<Unit, StoreError> EventLog::record_input(std::string subject, std::string payload,
+                                                EventId msg_id, TimeNs time) {
+  if (subject.empty() || msg_id == 0) {
+    return Unexpected{StoreError{StoreErrorCode::kInvalid, "input record without subject or id"}};
+  }
+  std::unique_lock lock(mutex_);
+  room_.wait(lock, [this] { return queue_.size() < kMaxQueued; });
+  std::uint64_t intent_seq = 0;
+  if (intents_ != nullptr) {
+    auto seq = intents_->append(subject, payload, msg_id, time);
+    if (!seq) return Unexpected{seq.error()};
+    intent_seq = *seq;
+  }
+  enqueue(persistence::AppendRecord{std::move(subject), std::move(payload), msg_id, time},
+          intent_seq);
+  return Unit{};
 }
 
 std::uint64_t EventLog::last_global_seq() const noexcept {
@@ -299,24 +342,22 @@ Result<std::vector<Event>, CommitError> EventLog::commit(const Envelope& cause,
       if (!seq) {
         // The events before it are committed: they go to the store all the same.
         lock.unlock();
-        work_.notify_one();
+        if (publish_ == Publish::kThread) work_.notify_one();
         return Unexpected(CommitError{seq.error(), i});
       }
       intent_seq = *seq;
     }
-    appended_.fetch_add(1, std::memory_order_relaxed);
-    queue_.push_back(Queued{persistence::AppendRecord{std::move(encoded[i].subject),
-                                                      std::move(encoded[i].payload),
-                                                      events[i].envelope.id, record_time},
-                            intent_seq});
-    ++queued_;
+    enqueue(persistence::AppendRecord{std::move(encoded[i].subject),
+                                      std::move(encoded[i].payload), events[i].envelope.id,
+                                      record_time},
+            intent_seq);
   }
   return events;
 }
 
 Result<Unit, StoreError> EventLog::flush(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  {
+  if (publish_ == Publish::kThread) {
     std::unique_lock lock(mutex_);
     const std::uint64_t target = queued_;
     work_.notify_one();  // not a poll's wait away

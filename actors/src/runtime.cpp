@@ -158,7 +158,9 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
   eo.books = std::move(options_.books);
   eo.arbitrage = std::move(options_.arbitrage);
   eo.board_path = options_.board_path;
-  eo.input_journal = options_.input_journal;
+  eo.record_inputs = options_.record_inputs;
+  eo.setup = options_.setup;
+  eo.desk = options_.desk;
   std::vector<EngineAccount> engine_accounts;
   for (const auto& a : accounts_) {
     EngineAccount ea;

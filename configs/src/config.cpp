@@ -95,6 +95,24 @@ Config load_config_dir(const std::filesystem::path& dir) {
   return load(sources, std::move(missing));
 }
 
+ConfigTexts read_config_texts(const std::filesystem::path& dir) {
+  ConfigTexts out;
+  std::vector<std::string> missing;
+  const auto read = [&](const char* name, std::string& slot) {
+    const std::filesystem::path path = dir / name;
+    std::optional<std::string> text;
+    if (std::filesystem::is_regular_file(path)) text = read_whole_file(path);
+    if (!text) missing.push_back(path.string() + ": cannot open");
+    else slot = std::move(*text);
+  };
+  read(kExchangesFile, out.exchanges);
+  read(kAccountsFile, out.accounts);
+  read(kStrategiesFile, out.strategies);
+  read(kRiskFile, out.risk);
+  if (!missing.empty()) throw ConfigError(std::move(missing));
+  return out;
+}
+
 Config load_config_from_strings(const ConfigTexts& texts) {
   return load(Sources{texts.exchanges, texts.accounts, texts.strategies, texts.risk}, {});
 }

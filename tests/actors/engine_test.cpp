@@ -2,7 +2,6 @@
 // the strategy stage's orders down the one order path; routing; reports from many threads,
 // none dropped when the rings fill.
 #include "oms/actors/engine.hpp"
-#include "oms/actors/input_journal.hpp"
 
 #include <doctest/doctest.h>
 #include <spdlog/spdlog.h>
@@ -39,7 +38,7 @@ struct Shard {
   std::shared_ptr<testkit::ScriptedVenue> venue_a, venue_b;
   std::unique_ptr<Engine> engine;
 
-  explicit Shard(std::vector<ArbGroup> arbitrage = {}, std::filesystem::path inputs = {}) {
+  explicit Shard(std::vector<ArbGroup> arbitrage = {}) {
     spdlog::set_level(spdlog::level::warn);
     auto j = persistence::FileJournal::open(tmp.path() / "journal", layout);
     REQUIRE(j.ok());
@@ -52,7 +51,6 @@ struct Shard {
     o.books = {BookCoreConfig{InstrumentId(0), BookSequencing::kBinanceSpot},
                BookCoreConfig{InstrumentId(1), BookSequencing::kBinanceSpot}};
     o.arbitrage = std::move(arbitrage);
-    o.input_journal = std::move(inputs);
     engine = std::make_unique<Engine>(
         std::move(o), table, *log, *journal, nullptr, std::make_shared<RiskCore>(2, 1, 2),
         std::vector<EngineAccount>{{AccountId(0), "acct-a", persistence::StreamLayout::account_stream(ExchangeId::kBinance, "acct-a"), venue_a, nullptr},
@@ -164,151 +162,6 @@ TEST_CASE("engine: reports from many threads are all committed, none dropped whe
     }
     CHECK_MESSAGE(found, asset);
   }
-}
-
-namespace {
-
-// Every record of an account's stream, as stored (the bytes a replay must reproduce).
-std::vector<std::string> stored(persistence::EventStore& store, const std::string& stream) {
-  std::vector<std::string> out;
-  persistence::ReadRequest r;
-  r.stream = stream;
-  auto n = store.read(r, [&](const persistence::StoredRecord& rec) {
-    out.emplace_back(std::string(rec.subject) + " " + std::string(rec.payload));
-    return true;
-  });
-  REQUIRE(n.ok());
-  return out;
-}
-
-ArbGroup crossing_group() {
-  ArbGroup g;
-  g.legs = {ArbLeg{InstrumentId(0), AccountId(0), d("0"), {}}, ArbLeg{InstrumentId(1), AccountId(1), d("0"), {}}};
-  g.strategy = StrategyId(0);
-  g.min_edge = d("1");
-  g.max_quantity = d("0.01");
-  return g;
-}
-
-}  // namespace
-
-TEST_CASE("engine: the recorded steps of a run, replayed inline from the same start, give the same events byte for byte") {
-  testkit::TempDir inputs_dir{"engine-inputs"};
-  const auto inputs = inputs_dir.path() / "inputs.bin";
-  const std::string stream_a = persistence::StreamLayout::account_stream(ExchangeId::kBinance, "acct-a");
-  const std::string stream_b = persistence::StreamLayout::account_stream(ExchangeId::kBinance, "acct-b");
-  std::vector<std::string> live_a, live_b;
-  {
-    Shard s({crossing_group()}, inputs);
-    // Books and the strategy stage's orders, API orders and cancels (the venue rejects, rests,
-    // fills some), a lost answer (the ack timer fires, the desk asks the venue), more books.
-    s.engine->market_data(0, snapshot(0, 100, "100", "101"));
-    s.engine->market_data(0, snapshot(1, 200, "105", "106"));
-    const auto script = testkit::recovery_script(11, 40);
-    for (std::size_t i = 0; i < script.size(); ++i) {
-      if (i == 20) s.venue_a->lose_answers(true);
-      if (i == 24) s.venue_a->lose_answers(false);
-      if (i == 30) s.engine->market_data(0, snapshot(0, 101, "110", "111"));
-      auto ack = s.engine->submit(script[i], 5s);
-      REQUIRE(ack.ok());
-    }
-    // Quiet: every order answered (the lost ones by their status queries).
-    REQUIRE(s.eventually([&] {
-      for (const AccountId id : {AccountId(0), AccountId(1)}) {
-        auto v = s.engine->view(id, 5s);
-        if (!v.ok()) return false;
-        for (const auto& o : (*v)->orders) {
-          if (o.core.status() == OrderStatus::kPendingSubmit || o.core.status() == OrderStatus::kSubmitted ||
-              o.core.status() == OrderStatus::kPendingCancel) {
-            return false;
-          }
-        }
-      }
-      return true;
-    }));
-    std::this_thread::sleep_for(300ms);  // timers, housekeeping and a valuation or two pass
-    s.venue_a->stop();
-    s.venue_b->stop();
-    s.engine.reset();  // the journal is flushed
-    REQUIRE(s.log->flush(5s).ok());  // handed over by the journal publisher and stored
-    live_a = stored(*s.journal, stream_a);
-    live_b = stored(*s.journal, stream_b);
-  }
-  REQUIRE(live_a.size() > 40);
-  REQUIRE(live_b.size() > 10);
-  // The arbitrage legs, an ack timeout and a status answer are among them.
-  const auto has = [](const std::vector<std::string>& v, std::string_view what) {
-    return std::any_of(v.begin(), v.end(), [&](const std::string& r) { return r.find(what) != std::string::npos; });
-  };
-  CHECK(has(live_a, "OrderAckTimedOut"));
-  CHECK(has(live_a, "OrderStatusReconciled"));
-
-  // The replay: a fresh store, the same configuration, no shard thread, no venue.
-  testkit::TempDir replay_dir{"engine-replay"};
-  persistence::StreamLayout layout{{{ExchangeId::kBinance, "acct-a"}, {ExchangeId::kBinance, "acct-b"}}, {}};
-  auto j = persistence::FileJournal::open(replay_dir.path() / "journal", layout);
-  REQUIRE(j.ok());
-  auto journal = std::move(j).value();
-  const Directory directory = testkit::recovery_directory();
-  const InstrumentTable table = *InstrumentTable::from(testkit::recovery_instruments());
-  EventLog log(*journal, nullptr, directory);
-  EngineOptions o;
-  o.ack_timeout = 200ms;
-  o.books = {BookCoreConfig{InstrumentId(0), BookSequencing::kBinanceSpot},
-             BookCoreConfig{InstrumentId(1), BookSequencing::kBinanceSpot}};
-  o.arbitrage = {crossing_group()};
-  o.run_shard = false;
-  std::vector<std::string> replayed_a, replayed_b;
-  {
-    Engine replay(std::move(o), table, log, *journal, nullptr, std::make_shared<RiskCore>(2, 1, 2),
-                  std::vector<EngineAccount>{{AccountId(0), "acct-a", stream_a, nullptr, nullptr},
-                                             {AccountId(1), "acct-b", stream_b, nullptr, nullptr}});
-    auto stats = replay.replay(inputs);
-    REQUIRE_MESSAGE(stats.ok(), stats.error());
-    CHECK(stats->inputs > 60);
-    CHECK(stats->steps > 0);
-  }
-  REQUIRE(log.flush(5s).ok());  // the journal publisher has handed everything to the store
-  replayed_a = stored(*journal, stream_a);
-  replayed_b = stored(*journal, stream_b);
-  REQUIRE(replayed_a.size() == live_a.size());
-  REQUIRE(replayed_b.size() == live_b.size());
-  for (std::size_t i = 0; i < live_a.size(); ++i) CHECK_MESSAGE(replayed_a[i] == live_a[i], "acct-a record ", i + 1);
-  for (std::size_t i = 0; i < live_b.size(); ++i) CHECK_MESSAGE(replayed_b[i] == live_b[i], "acct-b record ", i + 1);
-}
-
-TEST_CASE("engine: an input journal with a damaged record is refused, naming the file and offset") {
-  testkit::TempDir dir{"engine-inputs-bad"};
-  const auto path = dir.path() / "inputs.bin";
-  {
-    auto w = InputJournalWriter::open(path);
-    REQUIRE(w.ok());
-    InputRecord r;
-    r.step = InputStep::kMarketData;
-    r.now = 123;
-    r.body = Event{Envelope{0, 0, 5, 0, 0, 0}, snapshot(0, 1, "100", "101")};
-    CHECK((*w)->append(r));
-    r.step = InputStep::kTimers;
-    r.body = std::monostate{};
-    CHECK((*w)->append(r));
-  }
-  auto back = read_input_journal(path);
-  REQUIRE(back.ok());
-  REQUIRE(back->size() == 2);
-  CHECK((*back)[0].now == 123);
-  CHECK(std::get<Event>((*back)[0].body).payload == EventPayload{snapshot(0, 1, "100", "101")});
-  CHECK((*back)[1].step == InputStep::kTimers);
-  // Flip one byte inside the first record's body.
-  {
-    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(10 + 8 + 40);
-    f.put('\x7f');
-  }
-  auto bad = read_input_journal(path);
-  REQUIRE_FALSE(bad.ok());
-  CHECK(bad.error().find(path.string()) != std::string::npos);
-  CHECK(bad.error().find("at byte 10") != std::string::npos);
-  CHECK(bad.error().find("checksum") != std::string::npos);
 }
 
 namespace {

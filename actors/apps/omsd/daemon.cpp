@@ -13,7 +13,6 @@
 #include <thread>
 
 #include "oms/actors/state_board.hpp"
-#include "strategy_setup.hpp"
 #include "oms/connectors/binance/exchange_info.hpp"
 #include "oms/connectors/net/https_client.hpp"
 #include "oms/connectors/secrets/key_file_store.hpp"
@@ -22,7 +21,6 @@
 #include "oms/persistence/jetstream_store.hpp"
 #include "oms/persistence/stream_layout.hpp"
 #include "logging.hpp"
-#include "risk_setup.hpp"
 
 namespace oms::omsd {
 namespace {
@@ -105,7 +103,7 @@ secrets::ApiCredentials Daemon::credentials(const PaperEntry& entry) {
   return std::move(c).value();
 }
 
-void Daemon::load_instruments() {
+std::vector<Instrument> Daemon::load_instruments() {
   // exchangeInfo of every market an account trades: the instruments and their rules.
   std::vector<Instrument> all;
   for (const Market m : {Market::kSpot, Market::kUsdm}) {
@@ -145,18 +143,7 @@ void Daemon::load_instruments() {
     }
     for (auto& i : *parsed) all.push_back(std::move(i));
   }
-  for (auto& i : all) {
-    const auto id = directory_.instruments.intern(instrument_name(i));
-    if (!id) throw std::runtime_error("too many instruments");
-    i.id = *id;
-  }
-  auto table = actors::InstrumentTable::from(all);
-  if (!table) throw std::runtime_error("instruments: " + table.error());
-  table_ = std::make_unique<actors::InstrumentTable>(std::move(table).value());
-  auto markets = std::make_shared<std::vector<Market>>(all.size());
-  for (const auto& i : all) (*markets)[i.id.index()] = i.market;
-  markets_ = std::move(markets);
-  instruments_ = std::move(all);
+  return all;
 }
 
 void Daemon::open_store() {
@@ -192,7 +179,7 @@ void Daemon::start_venues() {
     c.market = m;
     for (const auto& e : entries_) {
       if (e.market != m) continue;
-      const auto id = directory_.accounts.find(e.account);
+      const auto id = built_->directory.accounts.find(e.account);
       c.accounts.push_back({*id, credentials(e)});
     }
     if (c.accounts.empty()) continue;
@@ -223,7 +210,7 @@ void Daemon::start_venues() {
       }
     }
     c.pool_size = options_.venue_connections;
-    for (const auto& i : instruments_) {
+    for (const auto& i : built_->instruments) {
       if (i.market == m) c.instruments.push_back(i);
     }
     c.latency = send_latency_;
@@ -259,12 +246,12 @@ void Daemon::start_market_data() {
                   ":" + i.symbol.to_string());
   }
   std::map<Market, std::size_t> per_market;
-  for (const auto& i : instruments_) ++per_market[i.market];
+  for (const auto& i : built_->instruments) ++per_market[i.market];
   for (const Market m : {Market::kSpot, Market::kUsdm}) {
     auto* v = venue(m);
     if (v == nullptr || v->account_count() == 0) continue;
     std::vector<InstrumentId> ids;
-    for (const auto& i : instruments_) {
+    for (const auto& i : built_->instruments) {
       if (i.market != m || !i.trading) continue;
       if (per_market[m] <= 20 || wanted.count(instrument_name(i)) > 0) ids.push_back(i.id);
     }
@@ -325,75 +312,61 @@ void Daemon::start() {
       throw std::runtime_error("--secrets " + spec + ": only keyfile:PATH is wired in omsd yet");
     }
   }
-  // Directory: every configured account and strategy (ids as in the configs); instruments
-  // from the venues.
-  for (const auto& a : config_.accounts.accounts) (void)directory_.accounts.intern(a.name);
-  for (std::size_t s = 0; s < config_.strategies.ids.size(); ++s) {
-    (void)directory_.strategies.intern(
-        config_.strategies.ids.name(StrategyId(static_cast<StrategyId::rep_type>(s))));
-  }
   for (const auto& e : entries_) {
-    const auto id = *directory_.accounts.find(e.account);
     auto it = std::find_if(accounts_.begin(), accounts_.end(),
-                           [&](const RunAccount& a) { return a.id == id; });
+                           [&](const RunAccount& a) { return a.name == e.account; });
     if (it == accounts_.end()) {
-      accounts_.push_back({id, e.account, {}, nullptr});
+      accounts_.push_back({AccountId{}, e.account, {}, nullptr});
       it = std::prev(accounts_.end());
     }
     it->markets.push_back(e.market);
   }
-  load_instruments();
-  risk_ = std::make_shared<actors::RiskCore>(directory_.accounts.size(),
-                                             std::max<std::size_t>(1, directory_.strategies.size()),
-                                             instruments_.size());
-  for (const auto& p : apply_risk_config(config_.risk, directory_, risk_->limits())) {
-    spdlog::warn("{}", p);
+  // The engine's setup -- the config files as read, the venues' instruments, the accounts run
+  // here -- builds the Directory (accounts and strategies in config order, then instruments),
+  // the risk limits, the books and the strategy stage; the engine records it at start, so a
+  // replay builds the same engine.
+  setup::EngineSetup es;
+  es.config = configs::read_config_texts(options_.config_dir);
+  es.instruments = load_instruments();
+  for (const auto& a : accounts_) es.accounts.push_back({a.name, ExchangeId::kBinance, a.markets});
+  es.ack_timeout = std::chrono::milliseconds(options_.ack_timeout_ms);
+  es.snapshot_every = options_.snapshot_every;
+  es.closed_order_retention = options_.closed_order_retention;
+  built_ = setup::build_engine(std::move(es));
+  for (std::size_t i = 0; i < accounts_.size(); ++i) accounts_[i].id = built_->account_ids[i];
+  auto markets = std::make_shared<std::vector<Market>>(built_->instruments.size());
+  for (const auto& i : built_->instruments) (*markets)[i.id.index()] = i.market;
+  markets_ = std::move(markets);
+  for (const auto& p : built_->notes) spdlog::warn("{}", p);
+  if (!built_->arbitrage.empty()) {
+    spdlog::info("strategy stage: {} arbitrage pairs trade", built_->arbitrage.size());
   }
   open_store();
   start_on(options_.cpus.io, options_.cpu_plan, [this] { start_venues(); });
   actors::RuntimeOptions ro;
+  const auto eo = built_->engine_options();
   ro.scheduler_threads = options_.scheduler_threads;
-  ro.ack_timeout = std::chrono::milliseconds(options_.ack_timeout_ms);
-  ro.snapshot_every = options_.snapshot_every;
-  ro.closed_order_retention = options_.closed_order_retention;
+  ro.ack_timeout = eo.ack_timeout;
+  ro.snapshot_every = eo.snapshot_every;
+  ro.snapshot_interval = eo.snapshot_interval;
+  ro.closed_order_retention = eo.closed_order_retention;
+  ro.books = eo.books;
+  ro.arbitrage = eo.arbitrage;
+  ro.desk = eo.desk;
+  ro.setup = eo.setup;
+  ro.record_inputs = options_.record_inputs;
   ro.engine_cpu = options_.cpus.engine.empty() ? -1 : options_.cpus.engine.front();
   ro.engine_wait = options_.engine_busy_poll ? actors::WaitMode::kBusyPoll
                                              : actors::WaitMode::kSpinThenPark;
   ro.board_path = actors::default_board_path(options_.data_dir);  // omsctl top --data DIR reads it
-  if (options_.record_inputs) {
-    const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm utc{};
-    gmtime_r(&t, &utc);
-    char name[64];
-    std::strftime(name, sizeof name, "inputs-%Y%m%dT%H%M%SZ", &utc);
-    ro.input_journal = options_.data_dir / "inputs" /
-                       (std::string(name) + "-" + std::to_string(::getpid()) + ".bin");
-  }
-  ro.books.reserve(instruments_.size());
-  for (const auto& i : instruments_) {
-    ro.books.push_back(BookCoreConfig{
-        i.id, i.market == Market::kSpot ? BookSequencing::kBinanceSpot
-                                        : BookSequencing::kBinanceFutures});
-  }
-  {
-    // The strategy stage: arbitrage pairs whose legs all trade here.
-    std::vector<std::pair<AccountId, Market>> running;
-    for (const auto& a : accounts_)
-      for (const Market m : a.markets) running.emplace_back(a.id, m);
-    std::vector<std::string> skipped;
-    ro.arbitrage = arbitrage_groups(config_, directory_, instruments_, running, skipped);
-    for (const auto& line : skipped) spdlog::info("{}", line);
-    if (!ro.arbitrage.empty()) {
-      spdlog::info("strategy stage: {} arbitrage pairs trade", ro.arbitrage.size());
-    }
-  }
   ro.account_logger = [this](AccountId id) {
-    return account_logger(options_.data_dir, directory_.accounts.name(id));
+    return account_logger(options_.data_dir, built_->directory.accounts.name(id));
   };
   std::vector<actors::RuntimeAccount> run;
   for (const auto& a : accounts_) run.push_back({a.id, ExchangeId::kBinance, a.session});
-  runtime_ = std::make_unique<actors::Runtime>(ro, directory_, *table_, *store_, intents_.get(),
-                                               snapshots_.get(), risk_, std::move(run));
+  runtime_ = std::make_unique<actors::Runtime>(ro, built_->directory, *built_->table, *store_,
+                                               intents_.get(), snapshots_.get(), built_->risk,
+                                               std::move(run));
   start_on(options_.cpus.io, options_.cpu_plan, [this] { start_market_data(); });
   // Market orders are valued, and limit orders banded, at the mark: wait (bounded) for the
   // first mark of every subscribed instrument before taking orders.
@@ -422,7 +395,7 @@ void Daemon::start() {
   }
   started_ = true;
   spdlog::info("omsd: {} accounts, {} instruments, store {}, state board {}", accounts_.size(),
-               instruments_.size(), options_.store, ro.board_path);
+               built_->instruments.size(), options_.store, ro.board_path);
 }
 
 actors::AccountViewPtr Daemon::view(std::size_t index) const {

@@ -23,6 +23,7 @@
 #include "oms/persistence/event_store.hpp"
 #include "oms/persistence/intent_log.hpp"
 #include "oms/persistence/snapshot.hpp"
+#include "oms/setup/engine_setup.hpp"
 #include "options.hpp"
 #include "paper_keys.hpp"
 
@@ -61,11 +62,11 @@ class Daemon {
 
   [[nodiscard]] const Options& options() const noexcept { return options_; }
   [[nodiscard]] const configs::Config& config() const noexcept { return config_; }
-  [[nodiscard]] const Directory& directory() const noexcept { return directory_; }
-  [[nodiscard]] const std::vector<Instrument>& instruments() const noexcept { return instruments_; }
-  [[nodiscard]] const actors::InstrumentTable& instrument_table() const noexcept { return *table_; }
+  [[nodiscard]] const Directory& directory() const noexcept { return built_->directory; }
+  [[nodiscard]] const std::vector<Instrument>& instruments() const noexcept { return built_->instruments; }
+  [[nodiscard]] const actors::InstrumentTable& instrument_table() const noexcept { return *built_->table; }
   [[nodiscard]] actors::Runtime& runtime() noexcept { return *runtime_; }
-  [[nodiscard]] std::shared_ptr<actors::RiskCore> risk() const noexcept { return risk_; }
+  [[nodiscard]] std::shared_ptr<actors::RiskCore> risk() const noexcept { return built_->risk; }
   [[nodiscard]] const std::vector<RunAccount>& accounts() const noexcept { return accounts_; }
   [[nodiscard]] persistence::EventStore& store() noexcept { return *store_; }
   [[nodiscard]] binance::BinanceVenue* venue(Market m) const noexcept;
@@ -80,7 +81,8 @@ class Daemon {
   [[nodiscard]] actors::AccountViewPtr view(std::size_t index) const;
 
  private:
-  void load_instruments();
+  // Every instrument of every market an account trades, as the venue lists it (no ids yet).
+  [[nodiscard]] std::vector<Instrument> load_instruments();
   void open_store();
   void start_venues();
   void start_market_data();
@@ -89,11 +91,8 @@ class Daemon {
   Options options_;
   configs::Config config_;
   std::vector<PaperEntry> entries_;
-  Directory directory_;
-  std::vector<Instrument> instruments_;
+  std::unique_ptr<setup::BuiltEngine> built_;  // directory, instruments, risk, engine options
   std::shared_ptr<const std::vector<Market>> markets_;
-  std::unique_ptr<actors::InstrumentTable> table_;
-  std::shared_ptr<actors::RiskCore> risk_;
   std::unique_ptr<persistence::EventStore> store_;
   std::unique_ptr<persistence::IntentLog> intents_;
   std::unique_ptr<persistence::SnapshotStore> snapshots_;

@@ -37,12 +37,12 @@ usage: omsd [flags]
   --venue-connections N  HTTPS keep-alive connections per venue market, each with the
                         order lane (a thread) that runs its share of the accounts' orders
                         (default 4)
-  --record-inputs on|off  the engine's every step (commands, venue reports, market data,
-                        timers) with its clock to DATA/inputs/inputs-<start UTC>-<pid>.bin, one
-                        file per run (default off: with depth streams it grows by megabytes a
-                        second and nothing rotates it yet); the engine's replay runs such a
-                        file again from the same stored state. A replay tool is planned (the
-                        replay issue); today the engine tests replay them
+  --record-inputs on|off  the engine's every step -- market data on its md.* subject (the
+                        exchange's MD_ stream), commands, venue reports, timers on inputs.* (the
+                        INPUTS stream), each with its clock, and at start the setup it was built
+                        from (configs, instruments) -- into the store, through the intent log
+                        like the events: oms-replay runs a day of them again and compares every
+                        event (default on)
   --log-level LEVEL     trace|debug|info|warn|error (default info)
   --init-paper-keys     write DATA/paper-keys.json for the configured accounts and exit
   --check-config        validate the configs, print what would run, and exit

@@ -51,7 +51,7 @@ struct Options {
   std::uint64_t ack_timeout_ms = 5'000;
   std::uint64_t snapshot_every = 1'000;  // an account snapshot every N events (and hourly)
   std::chrono::seconds closed_order_retention{300};  // then a closed order leaves memory
-  bool record_inputs = false;  // the engine's steps to DATA/inputs/ (--record-inputs on)
+  bool record_inputs = true;  // the engine's steps into the store (--record-inputs off: not)
   std::size_t venue_connections = 4;  // HTTPS keep-alive connections per venue market
   bool init_paper_keys = false;  // write DATA/paper-keys.json for the configured accounts, exit
   bool check_config = false;     // load and validate the configs, print a summary, exit

@@ -41,6 +41,7 @@
 
 #include "oms/cores/book_core.hpp"
 #include "oms/actors/event_log.hpp"
+#include "oms/actors/input_record.hpp"
 #include "oms/connectors/exchange_session.hpp"
 #include "oms/cores/order_desk.hpp"
 #include "oms/cores/market_stages.hpp"
@@ -79,16 +80,15 @@ struct EngineOptions {
   std::uint16_t desk = 1;  // this daemon's desk number in the client order ids it makes
   std::chrono::milliseconds valuation_interval{1000};
   std::string board_path;  // the state board the shard writes (board_publisher.hpp); empty: none
-  // Every step of the shard recorded here (input_journal.hpp) for replay(); empty: not recorded.
-  std::filesystem::path input_journal;
-  // false: no shard thread -- the engine runs only what replay() feeds it (sessions may be null:
+  // Every step of the shard recorded in the store (input_record.hpp) through the event log:
+  // market data on its md.* subject, the rest on inputs.{desk}.{step}; a replay runs them again.
+  bool record_inputs = false;
+  // What this engine was built from (the daemon's configs and instruments), kept in the run's
+  // start record for a replay to build the same engine; opaque to the engine.
+  std::string setup;
+  // false: no shard thread -- the engine runs only what step() feeds it (sessions may be null:
   // nothing is sent).
   bool run_shard = true;
-};
-
-struct ReplayStats {
-  std::uint64_t inputs = 0;  // commands, reports, market data, marks, restarts, reconciliations
-  std::uint64_t steps = 0;   // timer passes, housekeeping, valuations
 };
 
 class Engine {
@@ -141,10 +141,13 @@ class Engine {
   // Drops the account's state and rebuilds it from snapshot + stream, then reconciles.
   [[nodiscard]] Result<Unit, std::string> restart_account(AccountId account,
                                                           std::chrono::milliseconds timeout);
-  // Runs a recorded input journal's steps in order on the calling thread, each at its recorded
-  // time: from the same stored state, the same events byte for byte. Only for an engine built
-  // with run_shard = false. Errors: the journal cannot be read (file and byte offset).
-  [[nodiscard]] Result<ReplayStats, std::string> replay(const std::filesystem::path& inputs);
+  // Runs one recorded step (input_record.hpp) on the calling thread at its recorded time: from
+  // the same stored state, the same steps give the same events byte for byte. Only for an
+  // engine built with run_shard = false; a start record changes nothing. The caller sets the
+  // event log's global sequence to the record's first (EventLog::reset_global_seq).
+  void step(const InputRecord& record);
+  // The run id of this engine's recorded steps (its clock at start); 0 when not recording.
+  [[nodiscard]] std::uint64_t run_id() const noexcept;
   [[nodiscard]] std::uint64_t account_restarts() const noexcept;
   [[nodiscard]] bool runs(AccountId account) const noexcept;
 

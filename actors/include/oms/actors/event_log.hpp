@@ -71,12 +71,19 @@ struct CommitError {
   std::size_t committed = 0;      // events of the group already in the intent log
 };
 
+// How committed records reach the store.
+enum class Publish : std::uint8_t {
+  kThread,  // the journal publisher thread (the daemon: the shard never waits on the store)
+  kInline,  // the committing thread appends them itself (replay, backtests: one thread, and
+            // a store that answers at once, such as replay's overlay or the file journal)
+};
+
 class EventLog {
  public:
   // intents may be null (backtests, tests of the store alone): then the store is the first
   // durable layer and a daemon crash loses what it had not acknowledged.
   EventLog(persistence::EventStore& store, persistence::IntentLog* intents,
-           const Directory& directory);
+           const Directory& directory, Publish publish = Publish::kThread);
   // Hands every queued record to the store, then stops the publisher.
   ~EventLog();
   EventLog(const EventLog&) = delete;
@@ -95,9 +102,17 @@ class EventLog {
       const Envelope& cause, std::span<const EventPayload> payloads, TimeNs now,
       TimeNs event_time = 0);
 
+  // A recorded engine input (input_record.hpp), already encoded: the intent log, then the
+  // store, in commit order with the events. Errors: kBackpressure (intent log full), kInvalid.
+  [[nodiscard]] Result<Unit, persistence::StoreError> record_input(std::string subject,
+                                                                  std::string payload,
+                                                                  EventId msg_id, TimeNs time);
+
   // The next global sequence continues after every one seen (a restart's rebuild calls it
   // with the highest sequence it read).
   void observe_global_seq(std::uint64_t seq) noexcept;
+  // Replay: the next event takes seq + 1, as it did when the recorded step began.
+  void reset_global_seq(std::uint64_t seq) noexcept;
   [[nodiscard]] std::uint64_t last_global_seq() const noexcept;
 
   // Waits until the store holds every committed event (the publisher has handed it over and the
@@ -137,6 +152,9 @@ class EventLog {
     std::uint64_t intent_seq = 0;
   };
   void publish_loop();
+  // Queues one record (mutex_ held); kInline hands it to the store at once.
+  void enqueue(persistence::AppendRecord record, std::uint64_t intent_seq);
+  Publish publish_;
   std::vector<Queued> queue_;       // guarded by mutex_
   std::uint64_t queued_ = 0;        // records ever queued; guarded by mutex_
   std::uint64_t handed_ = 0;        // records ever handed to the store; guarded by mutex_

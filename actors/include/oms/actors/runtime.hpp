@@ -48,7 +48,9 @@ struct RuntimeOptions {
   std::vector<BookCoreConfig> books;  // by instrument id; empty: no depth (engine.hpp)
   std::vector<ArbGroup> arbitrage;    // the strategy stage's groups
   std::string board_path;             // the engine's state board (/dev/shm); empty: none
-  std::filesystem::path input_journal;  // the engine's recorded steps (replay); empty: none
+  bool record_inputs = false;  // the engine's steps recorded in the store (EngineOptions)
+  std::string setup;           // what the engine was built from, for its start record
+  std::uint16_t desk = 1;      // this daemon's desk number (client order ids, input subjects)
 };
 
 class Runtime {

@@ -40,6 +40,10 @@ struct ConfigTexts {
 // ("DIR/accounts.yaml: cannot open" for a missing file); never returns a partial Config.
 [[nodiscard]] Config load_config_dir(const std::filesystem::path& dir);
 
+// The four files' texts as they are (a record of the configuration in force); throws
+// ConfigError naming each file that cannot be read.
+[[nodiscard]] ConfigTexts read_config_texts(const std::filesystem::path& dir);
+
 // As load_config_dir, from texts; errors name the standard file names.
 [[nodiscard]] Config load_config_from_strings(const ConfigTexts& texts);
 

@@ -2,6 +2,8 @@
 //   ACCOUNT_{exchange}_{account}  orders|trades|positions.{exchange}.{account}.>
 //   TRANSFERS                     transfers.>
 //   STRATEGIES                    strategies.>
+//   INPUTS                        inputs.{desk}.{step}: the engine's recorded inputs other than
+//                                 market data (actors/input_record.hpp), for replay
 //   MD_{exchange}                 md.{exchange}.>
 // The same layout names the JetStream streams and the file journal's stream directories.
 #pragma once
@@ -30,7 +32,8 @@ class StreamLayout {
     std::string account;  // the configured name
   };
 
-  // One stream per account, TRANSFERS, STRATEGIES, and one market-data stream per exchange.
+  // One stream per account, TRANSFERS, STRATEGIES, INPUTS, and one market-data stream per
+  // exchange.
   StreamLayout(const std::vector<AccountRef>& accounts, const std::vector<ExchangeId>& md_exchanges);
 
   [[nodiscard]] const std::vector<StreamSpec>& streams() const noexcept { return streams_; }
@@ -42,6 +45,7 @@ class StreamLayout {
   [[nodiscard]] static std::string md_stream(ExchangeId ex);
   static constexpr std::string_view kTransfers = "TRANSFERS";
   static constexpr std::string_view kStrategies = "STRATEGIES";
+  static constexpr std::string_view kInputs = "INPUTS";
 
  private:
   std::vector<StreamSpec> streams_;

@@ -9,7 +9,7 @@
 #include "oms/messages/codec.hpp"
 #include "oms/messages/instrument.hpp"
 
-namespace oms::omsd {
+namespace oms::setup {
 
 // Every enabled arbitrage strategy's pairs whose legs all trade here: each leg on Binance (the
 // one connector so far), on an instrument the venue lists and trades, with the strategy's
@@ -23,4 +23,4 @@ namespace oms::omsd {
     const std::vector<Instrument>& instruments,
     const std::vector<std::pair<AccountId, Market>>& running, std::vector<std::string>& skipped);
 
-}  // namespace oms::omsd
+}  // namespace oms::setup

@@ -11,7 +11,7 @@
 #include "oms/configs/risk.hpp"
 #include "oms/messages/codec.hpp"
 
-namespace oms::omsd {
+namespace oms::setup {
 
 // Applies the limits; returns one line per limit it could not place (an instrument the
 // venues do not list, an account or strategy the directory lacks), for the log.
@@ -19,4 +19,4 @@ std::vector<std::string> apply_risk_config(const configs::RiskConfig& risk,
                                            const Directory& directory,
                                            actors::RiskLimitTable& table);
 
-}  // namespace oms::omsd
+}  // namespace oms::setup

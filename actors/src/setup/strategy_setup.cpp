@@ -1,10 +1,10 @@
-#include "strategy_setup.hpp"
+#include "oms/setup/strategy_setup.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <variant>
 
-namespace oms::omsd {
+namespace oms::setup {
 
 std::vector<actors::ArbGroup> arbitrage_groups(
     const configs::Config& config, const Directory& directory,
@@ -75,4 +75,4 @@ std::vector<actors::ArbGroup> arbitrage_groups(
   return out;
 }
 
-}  // namespace oms::omsd
+}  // namespace oms::setup

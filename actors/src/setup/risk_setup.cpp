@@ -1,9 +1,9 @@
-#include "risk_setup.hpp"
+#include "oms/setup/risk_setup.hpp"
 
 #include <algorithm>
 #include <functional>
 
-namespace oms::omsd {
+namespace oms::setup {
 namespace {
 
 using actors::RiskLimitTable;
@@ -75,4 +75,4 @@ std::vector<std::string> apply_risk_config(const configs::RiskConfig& risk,
   return problems;
 }
 
-}  // namespace oms::omsd
+}  // namespace oms::setup

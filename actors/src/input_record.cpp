@@ -1,0 +1,147 @@
+#include "oms/actors/input_record.hpp"
+
+#include <array>
+#include <cstring>
+
+#include "oms/messages/codec.hpp"
+
+namespace oms::actors {
+
+namespace {
+
+constexpr std::uint8_t kVersion = 2;
+constexpr std::size_t kFixed = 1 + 1 + 2 + 8 + 8 + 8 + 8 + 8 + 4 + 4 + 8 + 1;  // .. body kind
+
+template <class T>
+void put(std::string& out, T v) {
+  char b[sizeof v];
+  std::memcpy(b, &v, sizeof v);  // little endian (x86-64, aarch64)
+  out.append(b, sizeof v);
+}
+template <class T>
+T get(const char*& p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  p += sizeof v;
+  return v;
+}
+
+constexpr std::uint64_t mix(std::uint64_t z) noexcept {
+  z += 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30U)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27U)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31U);
+}
+
+}  // namespace
+
+std::string_view to_string(InputStep step) noexcept {
+  switch (step) {
+    case InputStep::kCommand: return "command";
+    case InputStep::kReport: return "report";
+    case InputStep::kMarketData: return "market_data";
+    case InputStep::kMark: return "mark";
+    case InputStep::kRestart: return "restart";
+    case InputStep::kReconcile: return "reconcile";
+    case InputStep::kTimers: return "timers";
+    case InputStep::kHousekeeping: return "housekeeping";
+    case InputStep::kValuation: return "valuation";
+    case InputStep::kStart: return "start";
+  }
+  return "unknown";
+}
+
+bool encode_input(const InputRecord& r, std::string& out) {
+  out.clear();
+  put(out, kVersion);
+  put(out, static_cast<std::uint8_t>(r.step));
+  put(out, r.desk);
+  put(out, r.run);
+  put(out, r.seq);
+  put(out, r.global_seq);
+  put(out, r.now);
+  put(out, r.received_ns);
+  put(out, static_cast<std::uint32_t>(r.account.value));
+  put(out, static_cast<std::uint32_t>(r.instrument.value));
+  put(out, r.value.raw());
+  put(out, static_cast<std::uint8_t>(r.body.index()));
+  if (const auto* text = std::get_if<std::string>(&r.body)) {
+    out += *text;
+    return true;
+  }
+  std::array<std::byte, kMaxBinarySize> body;
+  std::size_t n = 0;
+  if (const auto* c = std::get_if<Command>(&r.body)) {
+    auto e = encode_binary(*c, body);
+    if (!e) return false;
+    n = *e;
+  } else if (const auto* ev = std::get_if<Event>(&r.body)) {
+    auto e = encode_binary(*ev, body);
+    if (!e) return false;
+    n = *e;
+  }
+  out.append(reinterpret_cast<const char*>(body.data()), n);
+  return true;
+}
+
+Result<InputRecord, std::string> decode_input(std::string_view payload) {
+  if (payload.size() < kFixed) {
+    return Unexpected("input record of " + std::to_string(payload.size()) + " bytes (at least " +
+                      std::to_string(kFixed) + ")");
+  }
+  const char* p = payload.data();
+  const auto version = get<std::uint8_t>(p);
+  if (version != kVersion) {
+    return Unexpected("input record version " + std::to_string(version) + " (this build reads " +
+                      std::to_string(kVersion) + ")");
+  }
+  InputRecord r;
+  const auto step = get<std::uint8_t>(p);
+  if (step < 1 || step > static_cast<std::uint8_t>(InputStep::kStart)) {
+    return Unexpected("input record: unknown step " + std::to_string(step));
+  }
+  r.step = static_cast<InputStep>(step);
+  r.desk = get<std::uint16_t>(p);
+  r.run = get<std::uint64_t>(p);
+  r.seq = get<std::uint64_t>(p);
+  r.global_seq = get<std::uint64_t>(p);
+  r.now = get<TimeNs>(p);
+  r.received_ns = get<TimeNs>(p);
+  r.account = AccountId(static_cast<AccountId::rep_type>(get<std::uint32_t>(p)));
+  r.instrument = InstrumentId(get<std::uint32_t>(p));
+  r.value = Decimal::from_raw(get<std::int64_t>(p));
+  const auto kind = get<std::uint8_t>(p);
+  const std::span<const std::byte> body(reinterpret_cast<const std::byte*>(p),
+                                        payload.size() - kFixed);
+  switch (kind) {
+    case 0:
+      if (!body.empty()) return Unexpected(std::string("input record: bytes after a record without a body"));
+      break;
+    case 1: {
+      auto c = decode_command_binary(body);
+      if (!c) return Unexpected(std::string("input record: command: ") + to_string(c.error()));
+      r.body = *c;
+      break;
+    }
+    case 2: {
+      auto e = decode_event_binary(body);
+      if (!e) return Unexpected(std::string("input record: event: ") + to_string(e.error()));
+      r.body = *e;
+      break;
+    }
+    case 3: r.body = std::string(p, body.size()); break;
+    default: return Unexpected("input record: unknown body kind " + std::to_string(kind));
+  }
+  return r;
+}
+
+std::string input_subject(std::uint16_t desk, InputStep step) {
+  return "inputs." + std::to_string(desk) + "." + std::string(to_string(step));
+}
+
+EventId input_msg_id(std::uint16_t desk, std::uint64_t run, std::uint64_t seq) noexcept {
+  const std::uint64_t key = mix(mix(run ^ (std::uint64_t{desk} << 48U)) ^ seq) & ~std::uint64_t{0xF};
+  return key != 0 ? key : 0x10;
+}
+
+}  // namespace oms::actors

@@ -1,0 +1,252 @@
+#include "oms/setup/engine_setup.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <stdexcept>
+
+#include "oms/setup/risk_setup.hpp"
+#include "oms/setup/strategy_setup.hpp"
+
+namespace oms::setup {
+
+namespace {
+
+using nlohmann::json;
+
+std::string instrument_name(const Instrument& i) {
+  return std::string(to_string(i.exchange)) + ":" + std::string(to_string(i.market)) + ":" +
+         i.symbol.to_string();
+}
+
+// Rules: only the ones a venue sets (zero means "no such rule"), as exact decimal text.
+#define OMS_SETUP_RULES(X)                                                                    \
+  X(tick_size) X(min_price) X(max_price) X(step_size) X(min_qty) X(max_qty)                   \
+  X(market_step_size) X(market_min_qty) X(market_max_qty) X(min_notional) X(max_notional)
+
+json rules_json(const InstrumentRules& r) {
+  json j = json::object();
+#define OMS_PUT(f) \
+  if (!r.f.is_zero()) j[#f] = r.f.to_string();
+  OMS_SETUP_RULES(OMS_PUT)
+#undef OMS_PUT
+  if (!r.bid_band.up.is_zero()) j["bid_band_up"] = r.bid_band.up.to_string();
+  if (!r.bid_band.down.is_zero()) j["bid_band_down"] = r.bid_band.down.to_string();
+  if (!r.ask_band.up.is_zero()) j["ask_band_up"] = r.ask_band.up.to_string();
+  if (!r.ask_band.down.is_zero()) j["ask_band_down"] = r.ask_band.down.to_string();
+  if (!r.min_notional_applies_to_market) j["min_notional_applies_to_market"] = false;
+  if (r.max_notional_applies_to_market) j["max_notional_applies_to_market"] = true;
+  if (r.max_num_orders != 0) j["max_num_orders"] = r.max_num_orders;
+  if (r.max_num_algo_orders != 0) j["max_num_algo_orders"] = r.max_num_algo_orders;
+  return j;
+}
+
+Decimal decimal_at(const json& j, const char* field, const std::string& where) {
+  const auto it = j.find(field);
+  if (it == j.end()) return Decimal{};
+  if (!it->is_string()) throw std::runtime_error(where + "." + field + ": expected a decimal string");
+  auto d = Decimal::parse(it->get<std::string>());
+  if (!d) throw std::runtime_error(where + "." + field + ": '" + it->get<std::string>() + "': " + to_string(d.error()));
+  return *d;
+}
+
+InstrumentRules rules_from(const json& j, const std::string& where) {
+  InstrumentRules r;
+#define OMS_GET(f) r.f = decimal_at(j, #f, where);
+  OMS_SETUP_RULES(OMS_GET)
+#undef OMS_GET
+  r.bid_band.up = decimal_at(j, "bid_band_up", where);
+  r.bid_band.down = decimal_at(j, "bid_band_down", where);
+  r.ask_band.up = decimal_at(j, "ask_band_up", where);
+  r.ask_band.down = decimal_at(j, "ask_band_down", where);
+  r.min_notional_applies_to_market = j.value("min_notional_applies_to_market", true);
+  r.max_notional_applies_to_market = j.value("max_notional_applies_to_market", false);
+  r.max_num_orders = j.value("max_num_orders", std::uint32_t{0});
+  r.max_num_algo_orders = j.value("max_num_algo_orders", std::uint32_t{0});
+  return r;
+}
+
+template <class T>
+T field(const json& j, const char* name, const std::string& where) {
+  const auto it = j.find(name);
+  if (it == j.end()) throw std::runtime_error(where + "." + name + ": missing");
+  try {
+    return it->get<T>();
+  } catch (const json::exception&) {
+    throw std::runtime_error(where + "." + name + ": wrong type");
+  }
+}
+
+}  // namespace
+
+std::string encode_setup(const EngineSetup& s) {
+  json j;
+  j["version"] = 1;
+  j["desk"] = s.desk;
+  j["config"] = {{configs::kExchangesFile, s.config.exchanges},
+                 {configs::kAccountsFile, s.config.accounts},
+                 {configs::kStrategiesFile, s.config.strategies},
+                 {configs::kRiskFile, s.config.risk}};
+  json instruments = json::array();
+  for (const auto& i : s.instruments) {
+    json ij{{"exchange", to_string(i.exchange)}, {"market", to_string(i.market)},
+            {"venue_symbol", i.venue_symbol}, {"symbol", i.symbol.to_string()},
+            {"rules", rules_json(i.rules)}};
+    if (!i.trading) ij["trading"] = false;
+    instruments.push_back(std::move(ij));
+  }
+  j["instruments"] = std::move(instruments);
+  json accounts = json::array();
+  for (const auto& a : s.accounts) {
+    json markets = json::array();
+    for (const Market m : a.markets) markets.push_back(to_string(m));
+    accounts.push_back({{"name", a.name}, {"exchange", to_string(a.exchange)}, {"markets", markets}});
+  }
+  j["accounts"] = std::move(accounts);
+  j["engine"] = {{"ack_timeout_ms", s.ack_timeout.count()},
+                 {"snapshot_every", s.snapshot_every},
+                 {"snapshot_interval_min", s.snapshot_interval.count()},
+                 {"closed_order_retention_ms", s.closed_order_retention.count()}};
+  return j.dump();
+}
+
+Result<EngineSetup, std::string> decode_setup(std::string_view text) {
+  try {
+    const json j = json::parse(text);
+    if (!j.is_object()) return Unexpected(std::string("setup: expected an object"));
+    if (field<int>(j, "version", "setup") != 1) {
+      return Unexpected("setup.version " + std::to_string(field<int>(j, "version", "setup")) +
+                        ": this build reads 1");
+    }
+    EngineSetup s;
+    s.desk = field<std::uint16_t>(j, "desk", "setup");
+    const json& c = j.at("config");
+    s.config.exchanges = field<std::string>(c, configs::kExchangesFile, "setup.config");
+    s.config.accounts = field<std::string>(c, configs::kAccountsFile, "setup.config");
+    s.config.strategies = field<std::string>(c, configs::kStrategiesFile, "setup.config");
+    s.config.risk = field<std::string>(c, configs::kRiskFile, "setup.config");
+    std::size_t n = 0;
+    for (const json& ij : j.at("instruments")) {
+      const std::string where = "setup.instruments[" + std::to_string(n++) + "]";
+      Instrument i;
+      const auto ex = parse_exchange(field<std::string>(ij, "exchange", where));
+      const auto m = parse_market(field<std::string>(ij, "market", where));
+      if (!ex || !m) throw std::runtime_error(where + ": unknown exchange or market");
+      i.exchange = *ex;
+      i.market = *m;
+      i.venue_symbol = field<std::string>(ij, "venue_symbol", where);
+      auto sym = parse_canonical(field<std::string>(ij, "symbol", where));
+      if (!sym) throw std::runtime_error(where + ".symbol: " + sym.error().message);
+      i.symbol = *sym;
+      i.trading = ij.value("trading", true);
+      i.rules = rules_from(ij.at("rules"), where + ".rules");
+      s.instruments.push_back(std::move(i));
+    }
+    n = 0;
+    for (const json& aj : j.at("accounts")) {
+      const std::string where = "setup.accounts[" + std::to_string(n++) + "]";
+      SetupAccount a;
+      a.name = field<std::string>(aj, "name", where);
+      const auto ex = parse_exchange(field<std::string>(aj, "exchange", where));
+      if (!ex) throw std::runtime_error(where + ".exchange: unknown");
+      a.exchange = *ex;
+      for (const auto& mj : aj.at("markets")) {
+        const auto m = parse_market(mj.get<std::string>());
+        if (!m) throw std::runtime_error(where + ".markets: unknown market");
+        a.markets.push_back(*m);
+      }
+      s.accounts.push_back(std::move(a));
+    }
+    const json& e = j.at("engine");
+    s.ack_timeout = std::chrono::milliseconds(field<std::int64_t>(e, "ack_timeout_ms", "setup.engine"));
+    s.snapshot_every = field<std::uint64_t>(e, "snapshot_every", "setup.engine");
+    s.snapshot_interval = std::chrono::minutes(field<std::int64_t>(e, "snapshot_interval_min", "setup.engine"));
+    s.closed_order_retention =
+        std::chrono::milliseconds(field<std::int64_t>(e, "closed_order_retention_ms", "setup.engine"));
+    return s;
+  } catch (const json::exception& e) {
+    return Unexpected(std::string("setup: ") + e.what());
+  } catch (const std::runtime_error& e) {
+    return Unexpected(std::string(e.what()));
+  }
+}
+
+std::unique_ptr<BuiltEngine> build_engine(EngineSetup setup) {
+  auto b = std::make_unique<BuiltEngine>();
+  b->config = configs::load_config_from_strings(setup.config);
+  // Ids as omsd has always given them: accounts and strategies in config order, then the
+  // instruments in the venues' order.
+  for (const auto& a : b->config.accounts.accounts) (void)b->directory.accounts.intern(a.name);
+  for (std::size_t s = 0; s < b->config.strategies.ids.size(); ++s) {
+    (void)b->directory.strategies.intern(
+        b->config.strategies.ids.name(StrategyId(static_cast<StrategyId::rep_type>(s))));
+  }
+  b->instruments = setup.instruments;
+  for (auto& i : b->instruments) {
+    const auto id = b->directory.instruments.intern(instrument_name(i));
+    if (!id) throw std::runtime_error("setup: too many instruments");
+    i.id = *id;
+  }
+  auto table = actors::InstrumentTable::from(b->instruments);
+  if (!table) throw std::runtime_error("instruments: " + table.error());
+  b->table = std::make_unique<actors::InstrumentTable>(std::move(table).value());
+  b->risk = std::make_shared<actors::RiskCore>(
+      b->directory.accounts.size(), std::max<std::size_t>(1, b->directory.strategies.size()),
+      b->instruments.size());
+  for (auto& p : apply_risk_config(b->config.risk, b->directory, b->risk->limits())) {
+    b->notes.push_back(std::move(p));
+  }
+  b->books.reserve(b->instruments.size());
+  for (const auto& i : b->instruments) {
+    b->books.push_back(BookCoreConfig{i.id, i.market == Market::kSpot
+                                                ? BookSequencing::kBinanceSpot
+                                                : BookSequencing::kBinanceFutures});
+  }
+  std::vector<std::pair<AccountId, Market>> running;
+  for (const auto& a : setup.accounts) {
+    const auto id = b->directory.accounts.find(a.name);
+    if (!id) throw std::runtime_error("setup: account " + a.name + " is not in accounts.yaml");
+    b->account_ids.push_back(*id);
+    for (const Market m : a.markets) running.emplace_back(*id, m);
+  }
+  b->arbitrage = arbitrage_groups(b->config, b->directory, b->instruments, running, b->notes);
+  b->setup = std::move(setup);
+  return b;
+}
+
+actors::EngineOptions BuiltEngine::engine_options() const {
+  actors::EngineOptions o;
+  o.ack_timeout = setup.ack_timeout;
+  o.snapshot_every = setup.snapshot_every;
+  o.snapshot_interval = setup.snapshot_interval;
+  o.closed_order_retention = setup.closed_order_retention;
+  o.books = books;
+  o.arbitrage = arbitrage;
+  o.desk = setup.desk;
+  o.setup = encode_setup(setup);
+  return o;
+}
+
+std::vector<actors::EngineAccount> BuiltEngine::engine_accounts() const {
+  std::vector<actors::EngineAccount> out;
+  for (std::size_t i = 0; i < setup.accounts.size(); ++i) {
+    actors::EngineAccount a;
+    a.id = account_ids[i];
+    a.name = setup.accounts[i].name;
+    a.stream = persistence::StreamLayout::account_stream(setup.accounts[i].exchange, a.name);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+persistence::StreamLayout BuiltEngine::stream_layout() const {
+  std::vector<persistence::StreamLayout::AccountRef> refs;
+  std::vector<ExchangeId> exchanges;
+  for (const auto& a : setup.accounts) {
+    refs.push_back({a.exchange, a.name});
+    if (std::find(exchanges.begin(), exchanges.end(), a.exchange) == exchanges.end())
+      exchanges.push_back(a.exchange);
+  }
+  return persistence::StreamLayout(refs, exchanges);
+}
+
+}  // namespace oms::setup

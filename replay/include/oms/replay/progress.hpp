@@ -1,0 +1,30 @@
+// Progress of a long run (replay, backtest) on stderr: on a terminal one line redrawn in place
+// -- a bar, records, records/s, ETA -- otherwise a plain line every few seconds.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace oms::replay {
+
+class ProgressPrinter {
+ public:
+  // what: "replay" / "backtest"; unit: what is counted ("records").
+  ProgressPrinter(std::string what, std::string unit, std::FILE* out = stderr);
+  // done of total (total 0: unknown) after seconds.
+  void update(std::uint64_t done, std::uint64_t total, double seconds);
+  // The last line (on a terminal: ends the redrawn line).
+  void finish(std::uint64_t done, double seconds);
+  [[nodiscard]] static std::string line(const std::string& what, const std::string& unit,
+                                        std::uint64_t done, std::uint64_t total, double seconds,
+                                        bool bar);
+
+ private:
+  std::string what_, unit_;
+  std::FILE* out_;
+  bool tty_;
+  double last_plain_ = -1e9;
+};
+
+}  // namespace oms::replay

@@ -1,0 +1,109 @@
+// Reading a recording back: the engine's input records (actors/input_record.hpp) from the
+// INPUTS stream and the exchanges' MD_ streams, merged into the order the shard ran them.
+//
+// Each stream is read forward in chunks by stream sequence (JetStream: one ordered consumer per
+// chunk; the file journal: its segments), from the first sequence of a UTC day in our own day
+// index -- never by start time, which JetStream may skip. The merge takes, among the streams'
+// next records of the desk, the lowest (run, seq): runs follow each other in time, and within
+// a run every record is numbered from 1, so a record missing from every stream is a hole the
+// reader names (run and numbers), never a silent gap.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "oms/actors/input_record.hpp"
+#include "oms/persistence/event_store.hpp"
+
+namespace oms::replay {
+
+// One stored record, owned.
+struct OwnedRecord {
+  std::uint64_t sequence = 0;
+  std::string subject, payload;
+  EventId msg_id = 0;
+  TimeNs time = 0;
+};
+
+// A stream read forward in chunks.
+class StreamCursor {
+ public:
+  // Records in [from, to] (to 0: through the last at each refill) matching filter (NATS
+  // wildcards; empty: all).
+  StreamCursor(persistence::EventStore& store, std::string stream, std::string filter,
+               std::uint64_t from, std::uint64_t to = 0, std::size_t chunk = 8192);
+  // The next record, or null at the end. Errors: the store's (naming the stream).
+  [[nodiscard]] Result<const OwnedRecord*, std::string> peek();
+  void pop() { buffer_.pop_front(); }
+  [[nodiscard]] const std::string& stream() const noexcept { return stream_; }
+  // The sequence the next refill starts at.
+  [[nodiscard]] std::uint64_t next_sequence() const noexcept { return next_; }
+
+ private:
+  persistence::EventStore& store_;
+  std::string stream_, filter_;
+  std::uint64_t next_, to_;
+  std::size_t chunk_;
+  bool exhausted_ = false;
+  std::deque<OwnedRecord> buffer_;
+};
+
+// The first sequence of a stream holding records of `day` or later (1 when the index has no
+// such day before it; last + 1 when the stream ends before the day).
+[[nodiscard]] Result<std::uint64_t, std::string> first_sequence_from_day(
+    persistence::EventStore& store, const std::string& stream, std::int32_t day);
+
+struct InputStreams {
+  std::string inputs = "INPUTS";        // the INPUTS stream
+  std::vector<std::string> md_streams;  // MD_{exchange} of every exchange the engine traded
+};
+
+// A desk's input records, merged into the shard's order.
+class InputReader {
+ public:
+  // Starts each stream at the first sequence of UTC day `day`.
+  static Result<std::unique_ptr<InputReader>, std::string> open(persistence::EventStore& store,
+                                                                const InputStreams& streams,
+                                                                std::uint16_t desk,
+                                                                std::int32_t day);
+  // The next record; nullopt at the end. Errors: a record that does not decode (stream and
+  // sequence), a hole in a run, a run whose first record is not its start.
+  [[nodiscard]] Result<std::optional<actors::InputRecord>, std::string> next();
+  // Records read so far and, roughly, how many the streams hold from where reading began.
+  [[nodiscard]] std::uint64_t read() const noexcept { return read_; }
+  [[nodiscard]] std::uint64_t estimated_total() const noexcept { return estimated_total_; }
+
+ private:
+  struct Head {
+    std::unique_ptr<StreamCursor> cursor;
+    std::optional<actors::InputRecord> record;  // the next record of the desk, decoded
+  };
+  InputReader() = default;
+  Result<bool, std::string> fill(Head& h);  // false: the stream has no more of the desk's
+  std::vector<Head> heads_;
+  std::uint16_t desk_ = 1;
+  std::uint64_t run_ = 0, expect_ = 0;  // the run being read and its next record's number
+  std::uint64_t read_ = 0, estimated_total_ = 0;
+};
+
+// The run of the desk's first record whose clock is at or after `from` (0 when none): where a
+// replay of [from, ...] begins (from that run's start).
+[[nodiscard]] Result<std::uint64_t, std::string> first_run_at(persistence::EventStore& store,
+                                                             const std::string& inputs_stream,
+                                                             std::uint16_t desk, TimeNs from);
+
+// The start texts (input_record.hpp: desk, run, stream positions, setup) of the desk's runs
+// whose start records lie in the INPUTS stream from UTC day `day` through clock `to`.
+struct RecordedStart {
+  std::uint64_t run = 0;
+  std::string text;
+};
+[[nodiscard]] Result<std::vector<RecordedStart>, std::string> recorded_starts(
+    persistence::EventStore& store, const std::string& inputs_stream, std::uint16_t desk,
+    std::int32_t day, TimeNs to);
+
+}  // namespace oms::replay

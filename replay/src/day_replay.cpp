@@ -1,0 +1,299 @@
+#include "oms/replay/day_replay.hpp"
+
+#include <openssl/evp.h>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <deque>
+#include <stdexcept>
+
+#include "oms/configs/config.hpp"
+#include "oms/messages/codec.hpp"
+#include "oms/replay/comparing_store.hpp"
+#include "oms/setup/engine_setup.hpp"
+
+namespace oms::replay {
+
+namespace {
+
+using actors::InputRecord;
+using actors::InputStep;
+
+// SHA-256 over the range's events.
+class Sha256 {
+ public:
+  Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
+  ~Sha256() { EVP_MD_CTX_free(ctx_); }
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void add(std::string_view s) { EVP_DigestUpdate(ctx_, s.data(), s.size()); }
+  std::string hex() {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_DigestFinal_ex(ctx_, md, &n);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < n; ++i) {
+      out += kHex[md[i] >> 4U];
+      out += kHex[md[i] & 0xFU];
+    }
+    return out;
+  }
+
+ private:
+  EVP_MD_CTX* ctx_;
+};
+
+std::string utc_text(TimeNs t) {
+  const std::time_t s = static_cast<std::time_t>(t / 1'000'000'000);
+  std::tm tm{};
+  gmtime_r(&s, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>((t % 1'000'000'000) / 1000));
+  return std::string(buf) + frac;
+}
+
+std::string describe(const InputRecord& r, const Directory* d) {
+  std::string out = "  #" + std::to_string(r.seq) + " " + std::string(to_string(r.step)) + " at " +
+                    utc_text(r.now);
+  if (d != nullptr && r.account.valid() && r.account.index() < d->accounts.size()) {
+    out += " account " + d->accounts.name(r.account);
+  }
+  if (r.step == InputStep::kMark) out += " mark " + r.value.to_string();
+  if (d != nullptr) {
+    if (const auto* c = std::get_if<Command>(&r.body)) {
+      auto j = encode_json(*c, *d);
+      out += ": " + (j ? *j : std::string("(does not encode: ") + j.error().message + ")");
+    } else if (const auto* e = std::get_if<Event>(&r.body)) {
+      auto j = encode_json(*e, *d);
+      out += ": " + (j ? *j : std::string("(does not encode: ") + j.error().message + ")");
+    }
+  }
+  return out;
+}
+
+struct Run {
+  std::uint64_t id = 0;
+  EngineParts parts;
+  std::unique_ptr<ComparingStore> store;
+  std::unique_ptr<actors::EventLog> log;
+  std::unique_ptr<actors::Engine> engine;
+};
+
+struct Start {
+  std::uint64_t run = 0;
+  std::map<std::string, std::uint64_t> positions;
+  std::string setup;
+};
+
+Result<Start, std::string> parse_start(const std::string& text, std::uint64_t run) {
+  try {
+    const auto j = nlohmann::json::parse(text);
+    Start s;
+    s.run = j.at("run").get<std::uint64_t>();
+    if (s.run != run) return Unexpected("run " + std::to_string(run) + ": its start record names run " + std::to_string(s.run));
+    s.positions = j.at("streams").get<std::map<std::string, std::uint64_t>>();
+    s.setup = j.at("setup").get<std::string>();
+    return s;
+  } catch (const nlohmann::json::exception& e) {
+    return Unexpected("run " + std::to_string(run) + ": start record: " + e.what());
+  }
+}
+
+}  // namespace
+
+Result<ReplayResult, std::string> replay_range(persistence::EventStore& recording,
+                                               const ReplayOptions& options,
+                                               const EngineFactory& factory,
+                                               const std::function<void(const ReplayProgress&)>& progress) {
+  auto run0 = first_run_at(recording, options.streams.inputs, options.desk, options.from);
+  if (!run0) return Unexpected(run0.error());
+  if (*run0 == 0) {
+    return Unexpected("no recorded input of desk " + std::to_string(options.desk) + " at or after " +
+                      utc_text(options.from) + " in " + options.streams.inputs);
+  }
+  auto reader = InputReader::open(recording, options.streams, options.desk,
+                                  persistence::utc_day(static_cast<TimeNs>(*run0)));
+  if (!reader) return Unexpected(reader.error());
+  InputReader& input = **reader;
+
+  ReplayResult result;
+  Sha256 sha;
+  bool counted = false;  // the record being run is in the range
+  std::unique_ptr<Run> run;
+  std::string start_text;
+  std::deque<InputRecord> recent;  // the last records run, for a divergence's report
+  const auto began = std::chrono::steady_clock::now();
+  auto last_progress = began;
+
+  const auto report = [&](const Mismatch& m, const InputRecord* at) {
+    std::string out = "divergence in " + m.stream;
+    if (m.recorded_sequence != 0) out += " at recorded sequence " + std::to_string(m.recorded_sequence);
+    out += " (run " + std::to_string(run ? run->id : 0);
+    if (at != nullptr) out += ", input #" + std::to_string(at->seq) + " at " + utc_text(at->now);
+    out += ")\n  replayed: ";
+    out += m.produced.subject.empty() ? std::string("nothing (the replay made no such event)")
+                                      : m.produced.subject + " " + m.produced.payload;
+    out += "\n  recorded: ";
+    out += m.recorded.subject.empty()
+               ? std::string("nothing (the recording has no further event in this stream)")
+               : m.recorded.subject + " " + m.recorded.payload;
+    out += "\ninputs that led to it (the latest last):\n";
+    const Directory* d = run ? run->parts.directory : nullptr;
+    const AccountId acct = at != nullptr ? at->account : AccountId{};
+    std::vector<const InputRecord*> shown;
+    for (auto it = recent.rbegin(); it != recent.rend() && shown.size() < 8; ++it) {
+      // The account's own inputs, and every input that is not one account's (market data,
+      // timers, housekeeping): what the account's state was made of.
+      if (!acct.valid() || !it->account.valid() || it->account == acct) shown.push_back(&*it);
+    }
+    for (auto it = shown.rbegin(); it != shown.rend(); ++it) out += describe(**it, d) + "\n";
+    return out;
+  };
+
+  for (;;) {
+    auto n = input.next();
+    if (!n) return Unexpected(n.error());
+    if (!*n) break;
+    InputRecord& r = **n;
+    if (r.run < *run0) continue;  // a run that ended before the range
+    if (r.now > options.to) break;
+    if (r.step == InputStep::kStart) {
+      if (r.seq == 1) start_text.clear();
+      start_text += std::get<std::string>(r.body);
+      if (start_text.size() < static_cast<std::size_t>(r.value.raw())) continue;  // more parts
+      auto start = parse_start(start_text, r.run);
+      if (!start) return Unexpected(start.error());
+      if (run) {
+        // The run before ended: every event it recorded must have been produced.
+        run->store->check_nothing_left(start->positions);
+        if (run->store->mismatch()) {
+          result.divergence = report(*run->store->mismatch(), nullptr);
+          break;
+        }
+        if (!run->store->error().empty()) return Unexpected(run->store->error());
+        run.reset();
+      }
+      auto parts = factory(start->setup);
+      if (!parts) return Unexpected("run " + std::to_string(r.run) + ": setup: " + parts.error());
+      auto next = std::make_unique<Run>();
+      next->id = r.run;
+      next->parts = std::move(parts).value();
+      auto& p = next->parts;
+      if (!options.accounts.empty()) {
+        std::erase_if(p.accounts, [&](const actors::EngineAccount& a) {
+          return std::find(options.accounts.begin(), options.accounts.end(), a.name) ==
+                 options.accounts.end();
+        });
+      }
+      std::map<std::string, std::uint64_t> compared;
+      for (const auto& a : p.accounts) {
+        const auto it = start->positions.find(a.stream);
+        if (it == start->positions.end()) {
+          return Unexpected("run " + std::to_string(r.run) + ": its start record has no position for " + a.stream);
+        }
+        compared.insert(*it);
+      }
+      if (options.accounts.empty()) {
+        const std::string strategies(persistence::StreamLayout::kStrategies);
+        if (const auto it = start->positions.find(strategies); it != start->positions.end()) compared.insert(*it);
+      }
+      next->store = std::make_unique<ComparingStore>(recording, p.layout, std::move(compared));
+      next->store->on_match = [&](const persistence::AppendRecord& rec) {
+        if (!counted) {
+          ++result.warmup_events;
+          return;
+        }
+        ++result.events;
+        sha.add(rec.subject);
+        sha.add(std::string_view("\0", 1));
+        sha.add(rec.payload);
+        sha.add(std::string_view("\0", 1));
+      };
+      next->log = std::make_unique<actors::EventLog>(*next->store, nullptr, *p.directory,
+                                                     actors::Publish::kInline);
+      actors::EngineOptions eo = p.options;
+      eo.run_shard = false;
+      eo.record_inputs = false;
+      eo.board_path.clear();
+      eo.cpu = -1;
+      eo.on_kill_switch = nullptr;
+      const TimeNs start_clock = r.now;
+      eo.clock = [start_clock] { return start_clock; };
+      try {
+        next->engine = std::make_unique<actors::Engine>(std::move(eo), *p.table, *next->log,
+                                                        *next->store, nullptr, p.risk, p.accounts);
+      } catch (const std::exception& e) {
+        return Unexpected("run " + std::to_string(r.run) + ": the engine cannot be rebuilt: " + e.what());
+      }
+      run = std::move(next);
+      ++result.runs;
+      recent.clear();
+      continue;
+    }
+    if (!run) {
+      return Unexpected("run " + std::to_string(r.run) + ": input #" + std::to_string(r.seq) +
+                        " before the run's start record");
+    }
+    counted = r.now >= options.from;
+    run->log->reset_global_seq(r.global_seq);
+    try {
+      run->engine->step(r);
+    } catch (const std::exception& e) {
+      return Unexpected("run " + std::to_string(r.run) + " input #" + std::to_string(r.seq) + ": " + e.what());
+    }
+    ++(counted ? result.inputs : result.warmup_inputs);
+    recent.push_back(std::move(r));
+    if (recent.size() > 256) recent.pop_front();
+    if (run->store->mismatch()) {
+      result.divergence = report(*run->store->mismatch(), &recent.back());
+      break;
+    }
+    if (!run->store->error().empty()) return Unexpected(run->store->error());
+    if (progress && (input.read() & 0x3FFU) == 0) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_progress > std::chrono::milliseconds(200)) {
+        last_progress = now;
+        progress(ReplayProgress{input.read(), input.estimated_total(),
+                                std::chrono::duration<double>(now - began).count()});
+      }
+    }
+  }
+  if (progress) {
+    progress(ReplayProgress{input.read(), input.read(),
+                            std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count()});
+  }
+  if (result.runs == 0 && !result.divergence) {
+    return Unexpected("no run of desk " + std::to_string(options.desk) + " starts before " +
+                      utc_text(options.to) + " in the recording");
+  }
+  result.sha256 = sha.hex();
+  return result;
+}
+
+EngineFactory setup_factory(std::optional<std::filesystem::path> config_override) {
+  return [config_override](const std::string& text) -> Result<EngineParts, std::string> {
+    auto setup = setup::decode_setup(text);
+    if (!setup) return Unexpected(setup.error());
+    try {
+      if (config_override) setup->config = configs::read_config_texts(*config_override);
+      std::shared_ptr<setup::BuiltEngine> b = setup::build_engine(std::move(setup).value());
+      EngineParts p;
+      p.directory = &b->directory;
+      p.table = b->table.get();
+      p.risk = b->risk;
+      p.options = b->engine_options();
+      p.accounts = b->engine_accounts();
+      p.layout = b->stream_layout();
+      p.owner = std::move(b);
+      return p;
+    } catch (const std::exception& e) {
+      return Unexpected(std::string(e.what()));
+    }
+  };
+}
+
+}  // namespace oms::replay

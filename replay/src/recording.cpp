@@ -1,0 +1,166 @@
+#include "oms/replay/recording.hpp"
+
+#include <algorithm>
+
+namespace oms::replay {
+
+StreamCursor::StreamCursor(persistence::EventStore& store, std::string stream, std::string filter,
+                           std::uint64_t from, std::uint64_t to, std::size_t chunk)
+    : store_(store), stream_(std::move(stream)), filter_(std::move(filter)),
+      next_(std::max<std::uint64_t>(from, 1)), to_(to), chunk_(std::max<std::size_t>(chunk, 1)) {}
+
+Result<const OwnedRecord*, std::string> StreamCursor::peek() {
+  while (buffer_.empty() && !exhausted_) {
+    auto last = store_.last_sequence(stream_);
+    if (!last) return Unexpected(last.error().message);
+    const std::uint64_t end = to_ == 0 ? *last : std::min(to_, *last);
+    if (next_ > end) {
+      exhausted_ = true;
+      break;
+    }
+    persistence::ReadRequest r;
+    r.stream = stream_;
+    r.from_sequence = next_;
+    r.to_sequence = std::min<std::uint64_t>(end, next_ + chunk_ - 1);
+    r.subject_filter = filter_;
+    auto n = store_.read(r, [&](const persistence::StoredRecord& s) {
+      buffer_.push_back(OwnedRecord{s.sequence, std::string(s.subject), std::string(s.payload),
+                                    s.msg_id, s.time});
+      return true;
+    });
+    if (!n) return Unexpected(n.error().message);
+    next_ = r.to_sequence + 1;
+  }
+  if (buffer_.empty()) return static_cast<const OwnedRecord*>(nullptr);
+  return &buffer_.front();
+}
+
+Result<std::uint64_t, std::string> first_sequence_from_day(persistence::EventStore& store,
+                                                           const std::string& stream,
+                                                           std::int32_t day) {
+  auto index = store.day_index(stream);
+  if (!index) return Unexpected(index.error().message);
+  for (const auto& d : *index) {
+    if (d.day >= day) return d.first_sequence;
+  }
+  auto last = store.last_sequence(stream);
+  if (!last) return Unexpected(last.error().message);
+  return index->empty() ? std::uint64_t{1} : *last + 1;
+}
+
+Result<std::unique_ptr<InputReader>, std::string> InputReader::open(
+    persistence::EventStore& store, const InputStreams& streams, std::uint16_t desk,
+    std::int32_t day) {
+  std::unique_ptr<InputReader> r(new InputReader());
+  r->desk_ = desk;
+  std::vector<std::pair<std::string, std::string>> list;
+  list.emplace_back(streams.inputs, "inputs." + std::to_string(desk) + ".>");
+  for (const auto& md : streams.md_streams) list.emplace_back(md, "");
+  for (auto& [stream, filter] : list) {
+    auto first = first_sequence_from_day(store, stream, day);
+    if (!first) return Unexpected(first.error());
+    auto last = store.last_sequence(stream);
+    if (!last) return Unexpected(last.error().message);
+    if (*last >= *first) r->estimated_total_ += *last - *first + 1;
+    r->heads_.push_back(Head{std::make_unique<StreamCursor>(store, stream, filter, *first), {}});
+  }
+  return r;
+}
+
+Result<bool, std::string> InputReader::fill(Head& h) {
+  while (!h.record) {
+    auto p = h.cursor->peek();
+    if (!p) return Unexpected(p.error());
+    if (*p == nullptr) return false;
+    const OwnedRecord& rec = **p;
+    auto d = actors::decode_input(rec.payload);
+    if (!d) {
+      return Unexpected(h.cursor->stream() + " seq " + std::to_string(rec.sequence) + " (" +
+                        rec.subject + "): " + d.error());
+    }
+    h.cursor->pop();
+    if (d->desk != desk_) continue;  // another daemon's
+    h.record = std::move(d).value();
+  }
+  return true;
+}
+
+Result<std::optional<actors::InputRecord>, std::string> InputReader::next() {
+  Head* best = nullptr;
+  for (auto& h : heads_) {
+    auto f = fill(h);
+    if (!f) return Unexpected(f.error());
+    if (!*f) continue;
+    if (best == nullptr || std::pair(h.record->run, h.record->seq) <
+                               std::pair(best->record->run, best->record->seq)) {
+      best = &h;
+    }
+  }
+  if (best == nullptr) return std::optional<actors::InputRecord>{};
+  actors::InputRecord r = std::move(*best->record);
+  best->record.reset();
+  if (r.run != run_) {
+    if (r.seq != 1 || r.step != actors::InputStep::kStart) {
+      return Unexpected("run " + std::to_string(r.run) + ": the first record read is number " +
+                        std::to_string(r.seq) + " (" + std::string(to_string(r.step)) +
+                        "), not the run's start: records 1.." + std::to_string(r.seq - 1) +
+                        " are missing from every input stream");
+    }
+    run_ = r.run;
+    expect_ = 1;
+  }
+  if (r.seq != expect_) {
+    return Unexpected("run " + std::to_string(r.run) + ": input records " +
+                      std::to_string(expect_) + ".." + std::to_string(r.seq - 1) +
+                      " are missing from every input stream (a hole in the recording)");
+  }
+  ++expect_;
+  ++read_;
+  return std::optional<actors::InputRecord>(std::move(r));
+}
+
+Result<std::uint64_t, std::string> first_run_at(persistence::EventStore& store,
+                                                const std::string& inputs_stream,
+                                                std::uint16_t desk, TimeNs from) {
+  auto first = first_sequence_from_day(store, inputs_stream, persistence::utc_day(from));
+  if (!first) return Unexpected(first.error());
+  StreamCursor c(store, inputs_stream, "inputs." + std::to_string(desk) + ".>", *first);
+  for (;;) {
+    auto p = c.peek();
+    if (!p) return Unexpected(p.error());
+    if (*p == nullptr) return std::uint64_t{0};
+    auto d = actors::decode_input((*p)->payload);
+    if (!d) {
+      return Unexpected(inputs_stream + " seq " + std::to_string((*p)->sequence) + ": " + d.error());
+    }
+    c.pop();
+    if (d->desk == desk && d->now >= from) return d->run;
+  }
+}
+
+Result<std::vector<RecordedStart>, std::string> recorded_starts(persistence::EventStore& store,
+                                                               const std::string& inputs_stream,
+                                                               std::uint16_t desk, std::int32_t day,
+                                                               TimeNs to) {
+  auto first = first_sequence_from_day(store, inputs_stream, day);
+  if (!first) return Unexpected(first.error());
+  StreamCursor c(store, inputs_stream, "inputs." + std::to_string(desk) + ".start", *first);
+  std::vector<RecordedStart> out;
+  for (;;) {
+    auto p = c.peek();
+    if (!p) return Unexpected(p.error());
+    if (*p == nullptr) return out;
+    auto d = actors::decode_input((*p)->payload);
+    if (!d) {
+      return Unexpected(inputs_stream + " seq " + std::to_string((*p)->sequence) + ": " + d.error());
+    }
+    c.pop();
+    if (d->desk != desk || d->step != actors::InputStep::kStart) continue;
+    if (d->now > to) return out;
+    if (d->seq == 1) out.push_back(RecordedStart{d->run, {}});
+    if (out.empty() || out.back().run != d->run) continue;  // a start whose first part is missing
+    out.back().text += std::get<std::string>(d->body);
+  }
+}
+
+}  // namespace oms::replay
