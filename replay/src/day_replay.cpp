@@ -69,7 +69,13 @@ std::string describe(const InputRecord& r, const Directory* d) {
       out += ": " + (j ? *j : std::string("(does not encode: ") + j.error().message + ")");
     } else if (const auto* e = std::get_if<Event>(&r.body)) {
       auto j = encode_json(*e, *d);
-      out += ": " + (j ? *j : std::string("(does not encode: ") + j.error().message + ")");
+      std::string text = j ? *j : std::string("(does not encode: ") + j.error().message + ")";
+      // A book's levels run long: its head says which book and update it was.
+      constexpr std::size_t kMarketDataShown = 400;
+      if (r.step == InputStep::kMarketData && text.size() > kMarketDataShown) {
+        text = text.substr(0, kMarketDataShown) + "... (" + std::to_string(text.size()) + " bytes)";
+      }
+      out += ": " + text;
     }
   }
   return out;

@@ -1,0 +1,148 @@
+// oms-replay over a paper session: omsd (recording its inputs, the default) trades on venue-sim
+// replaying the recorded BTCUSDT spot and USD-M streams -- the basis pair's strategy orders on
+// binance_basis, API orders on binance_main over spot and USD-M -- is stopped and started again
+// in the middle, and the day replayed from JetStream gives every event byte for byte; a tighter
+// risk limit in the replay's configs diverges at the first order it changes; the same records
+// in a file journal give the same hash.
+#include <doctest/doctest.h>
+
+#include <regex>
+
+#include "oms/persistence/file_journal.hpp"
+#include "oms/persistence/jetstream_store.hpp"
+#include "oms/persistence/stream_layout.hpp"
+#include "omsd_checks.hpp"
+
+using namespace oms;
+using namespace oms::omsd::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string utc_day_text() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+// API orders on binance_main: a market order and a resting limit on each market.
+void api_orders(const Stack& s, const std::string& tag) {
+  for (const auto& [instrument, qty] : {std::pair<std::string, std::string>{"BTC/USDT", "0.001"},
+                                        {"BTC/USDT:USDT", "0.002"}}) {
+    (void)omsctl_json(s, {"submit", "--account", "binance_main", "--instrument", instrument,
+                          "--side", "buy", "--qty", qty, "--type", "market", "--id",
+                          tag + "M" + std::to_string(instrument.size())});
+    (void)omsctl_json(s, {"submit", "--account", "binance_main", "--instrument", instrument,
+                          "--side", "buy", "--qty", qty, "--price", "50000", "--id",
+                          tag + "L" + std::to_string(instrument.size())});
+  }
+}
+
+persistence::StreamLayout layout() {
+  std::vector<persistence::StreamLayout::AccountRef> refs;
+  for (const char* a : {"binance_main", "binance_spot_arb", "binance_futures_trend", "binance_mm",
+                        "binance_basis"}) {
+    refs.push_back({ExchangeId::kBinance, a});
+  }
+  return persistence::StreamLayout(refs, {ExchangeId::kBinance});
+}
+
+}  // namespace
+
+TEST_CASE("oms-replay: a paper day with a restart, replayed from JetStream, gives every event byte for byte; a tighter limit diverges; the file journal gives the same hash") {
+  const std::filesystem::path shared = OMS_DEFAULT_SHARED_DATA "/hftbacktest";
+  const auto spot = shared / "spot_btcusdt_20240808.gz";
+  const auto usdm = shared / "usdm_btcusdt_20240808.gz";
+  REQUIRE_MESSAGE(std::filesystem::exists(usdm), usdm.string());
+  StackOptions o;
+  o.venue_flags = {"--replay", spot.string(), usdm.string(), "--speed", "1"};
+  Stack s(o);
+  use_basis_pair(s.configs());
+  const std::string day = utc_day_text();
+  s.start_omsd();
+  api_orders(s, "RA");
+  REQUIRE(wait_until([&] {
+    return omsctl_json(s, {"orders", "--account", "binance_basis"}).at("orders").size() >= 4;
+  }, 30s));
+  CHECK(s.stop_omsd() == 0);
+  s.start_omsd();  // the second run rebuilds from what the first stored, then trades on
+  api_orders(s, "RB");
+  (void)omsctl_json(s, {"cancel-all", "--account", "binance_main", "--instrument", "BTC/USDT"});
+  const auto before = omsctl_json(s, {"orders", "--account", "binance_basis"}).at("orders").size();
+  REQUIRE(wait_until([&] {
+    return omsctl_json(s, {"orders", "--account", "binance_basis"}).at("orders").size() >= before + 4;
+  }, 30s));
+  CHECK(s.stop_omsd() == 0);
+
+  const std::vector<std::string> base{OMS_REPLAY_BIN, "--day", day, "--quiet"};
+  auto with = [&](std::vector<std::string> extra) {
+    auto argv = base;
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return argv;
+  };
+  const auto js = testkit::run_process(with({"--store", "jetstream", "--nats", s.nats().url()}), 120s);
+  INFO("oms-replay (jetstream): " << js.out << js.err);
+  REQUIRE(js.code == 0);
+  const std::regex line(R"(events (\d+), hash ([0-9a-f]{64}))");
+  std::smatch m;
+  REQUIRE(std::regex_search(js.out, m, line));
+  const std::string hash = m[2];
+  CHECK(std::stoul(m[1]) > 50);
+  CHECK(js.out.find("runs 2,") != std::string::npos);
+
+  // What if binance_basis had a 50 USDT order limit: its first 100 USDT leg is refused.
+  const auto tight = s.configs().parent_path() / "configs-tight";
+  std::filesystem::create_directories(tight);
+  for (const auto& f : std::filesystem::directory_iterator(s.configs())) {
+    if (!f.is_regular_file()) continue;
+    std::filesystem::copy_file(f.path(), tight / f.path().filename(),
+                               std::filesystem::copy_options::overwrite_existing);
+  }
+  replace_in_file(tight / "risk.yaml", "  binance_basis:\n    max_order_notional: 20000",
+                  "  binance_basis:\n    max_order_notional: 50");
+  const auto what_if = testkit::run_process(
+      with({"--store", "jetstream", "--nats", s.nats().url(), "--config", tight.string()}), 120s);
+  INFO("oms-replay (tighter limit): " << what_if.out << what_if.err);
+  CHECK(what_if.code == 1);
+  CHECK(what_if.out.find("divergence in ACCOUNT_binance_binance_basis") != std::string::npos);
+  CHECK(what_if.out.find("\"strategy\":\"perp_arbitrage\"") != std::string::npos);
+  CHECK(what_if.out.find("inputs that led to it") != std::string::npos);
+
+  // The same records in a file journal (every stream copied in order): the same hash.
+  const auto journal_dir = s.data().parent_path() / "journal-copy";
+  {
+    const auto lay = layout();
+    persistence::JetStreamOptions jo;
+    jo.servers = {s.nats().url()};
+    auto from = persistence::JetStreamStore::open(lay, jo);
+    REQUIRE_MESSAGE(from.ok(), from.error().message);
+    auto to = persistence::FileJournal::open(journal_dir, lay);
+    REQUIRE_MESSAGE(to.ok(), to.error().message);
+    for (const auto& spec : lay.streams()) {
+      persistence::ReadRequest r;
+      r.stream = spec.name;
+      std::uint64_t copied = 0;
+      auto n = (*from)->read(r, [&](const persistence::StoredRecord& rec) {
+        (*to)->append(persistence::AppendRecord{std::string(rec.subject), std::string(rec.payload),
+                                                rec.msg_id, rec.time},
+                      [&](const Result<std::uint64_t, persistence::StoreError>& a) {
+                        REQUIRE(a.ok());
+                        CHECK(*a == rec.sequence);
+                        ++copied;
+                      });
+        return true;
+      });
+      REQUIRE_MESSAGE(n.ok(), n.error().message);
+      CHECK(copied == *n);
+    }
+    REQUIRE((*to)->flush(10s).ok());
+  }
+  const auto file = testkit::run_process(with({"--store", "file", "--journal", journal_dir.string()}), 120s);
+  INFO("oms-replay (file): " << file.out << file.err);
+  REQUIRE(file.code == 0);
+  REQUIRE(std::regex_search(file.out, m, line));
+  CHECK(m[2] == hash);
+}
