@@ -231,12 +231,17 @@ int main(int argc, char** argv) {
 
   replay::ProgressPrinter printer("replay", "records");
   std::function<void(const replay::ReplayProgress&)> progress;
+  replay::ReplayProgress last;
   if (!args.quiet) {
-    progress = [&](const replay::ReplayProgress& p) { printer.update(p.records, p.estimated_total, p.seconds); };
+    progress = [&](const replay::ReplayProgress& p) {
+      last = p;
+      printer.update(p.records, p.estimated_total, p.seconds);
+    };
   }
   std::optional<std::filesystem::path> config;
   if (!args.config.empty()) config = args.config;
   auto result = replay::replay_range(**store, ro, replay::setup_factory(config), progress);
+  if (!args.quiet) printer.finish(last.records, last.seconds);
   if (!result) {
     std::cerr << "\noms-replay: " << result.error() << "\n";
     return 2;

@@ -49,7 +49,7 @@ void ProgressPrinter::update(std::uint64_t done, std::uint64_t total, double sec
 void ProgressPrinter::finish(std::uint64_t done, double seconds) {
   if (tty_) {
     std::fprintf(out_, "\r%s\033[K\n", line(what_, unit_, done, done, seconds, true).c_str());
-  } else {
+  } else if (seconds != last_plain_) {  // not the line update() just printed
     std::fprintf(out_, "%s\n", line(what_, unit_, done, 0, seconds, false).c_str());
   }
   std::fflush(out_);

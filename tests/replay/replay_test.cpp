@@ -16,6 +16,7 @@
 #include "oms/persistence/file_journal.hpp"
 #include "oms/persistence/stream_layout.hpp"
 #include "oms/replay/comparing_store.hpp"
+#include "oms/replay/progress.hpp"
 #include "actors/recovery_script.hpp"
 #include "testkit/scripted_venue.hpp"
 #include "testkit/temp_dir.hpp"
@@ -330,4 +331,13 @@ TEST_CASE("input records: every step and body round-trips; damage is named") {
   CHECK(input_msg_id(1, 5, 1) != input_msg_id(2, 5, 1));
   CHECK(input_msg_id(1, 5, 1) != input_msg_id(1, 6, 1));
   CHECK(input_subject(1, InputStep::kReport) == "inputs.1.report");
+}
+
+TEST_CASE("progress: a bar, the count, the rate and the time left on a terminal; a plain line otherwise") {
+  using replay::ProgressPrinter;
+  CHECK(ProgressPrinter::line("replay", "records", 50, 100, 2.0, true) ==
+        "replay [###############...............]  50% 50 records, 25 records/s, ETA 2 s");
+  CHECK(ProgressPrinter::line("replay", "records", 50, 100, 2.0, false) ==
+        "replay 50 records, 25 records/s, ETA 2 s");
+  CHECK(ProgressPrinter::line("replay", "records", 7, 0, 0.0, true) == "replay 7 records, 0 records/s");
 }
