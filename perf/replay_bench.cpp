@@ -1,0 +1,274 @@
+// Replay throughput (replay/day_replay.hpp): a recording made by the engine itself -- its shard
+// fed the shared BTCUSDT recordings (spot 2024-08-08 and 09, USD-M 08: depth diffs, snapshots
+// and best bid/offer in receive order, parsed and chunked as the connector does, ~150k inputs),
+// recording on into a file journal -- replayed by
+// replay_range: every record read back by stream sequence, decoded, merged, and run through the
+// engine (books, the strategy stage, the desks) inline. records_per_s = input records replayed
+// per second of wall time (the figure's "events": the recording's records).
+// - replay_file: from the file journal;
+// - replay_jetstream: the same records copied into JetStream (a nats-server on a free loopback
+//   port, started by the benchmark), read back in chunks of ordered consumers.
+#include <benchmark/benchmark.h>
+#include <spdlog/spdlog.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "oms/actors/engine.hpp"
+#include "oms/connectors/binance/market_data.hpp"
+#include "oms/persistence/file_journal.hpp"
+#include "oms/persistence/jetstream_store.hpp"
+#include "oms/replay/day_replay.hpp"
+#include "testkit/nats_server.hpp"
+#include "testkit/paths.hpp"
+#include "testkit/temp_dir.hpp"
+
+namespace {
+
+using namespace oms;
+using namespace std::chrono_literals;
+
+constexpr const char* kSetup = "replay-bench-1";
+
+// One recorded line: its receive time, which instrument, the message JSON.
+struct Line {
+  std::int64_t ts = 0;
+  std::uint32_t instrument = 0;
+  std::string json;
+};
+
+// Depth diffs, snapshots and best bid/offer of the shared BTCUSDT recordings -- spot 0808 and
+// 0809 (instrument 0), USD-M 0808 (instrument 1) -- in receive-time order.
+std::vector<Line> load_lines() {
+  std::vector<Line> out;
+  const std::pair<const char*, std::uint32_t> files[] = {{"spot_btcusdt_20240808.gz", 0},
+                                                         {"spot_btcusdt_20240809.gz", 0},
+                                                         {"usdm_btcusdt_20240808.gz", 1}};
+  for (const auto& [name, instrument] : files) {
+    const auto path = (testkit::shared_data() / "hftbacktest" / name).string();
+    gzFile f = gzopen(path.c_str(), "rb");
+    if (f == nullptr) return {};
+    std::string text, chunk(1 << 16, '\0');
+    int n = 0;
+    while ((n = gzread(f, chunk.data(), static_cast<unsigned>(chunk.size()))) > 0)
+      text.append(chunk.data(), static_cast<std::size_t>(n));
+    gzclose(f);
+    std::size_t start = 0;
+    while (start < text.size()) {
+      std::size_t nl = text.find('\n', start);
+      if (nl == std::string::npos) nl = text.size();
+      const std::string_view line(text.data() + start, nl - start);
+      start = nl + 1;
+      const auto space = line.find(' ');
+      if (space == std::string_view::npos) continue;
+      if (line.find("depthUpdate") == std::string_view::npos &&
+          line.find("lastUpdateId") == std::string_view::npos &&
+          line.find("bookTicker") == std::string_view::npos) {
+        continue;
+      }
+      out.push_back(Line{std::stoll(std::string(line.substr(0, space))), instrument,
+                         std::string(line.substr(space + 1))});
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Line& a, const Line& b) { return a.ts < b.ts; });
+  return out;
+}
+
+Directory directory() {
+  Directory d;
+  (void)d.accounts.intern("bench");
+  (void)d.strategies.intern("bench");
+  (void)d.instruments.intern("binance:spot:BTC/USDT");
+  (void)d.instruments.intern("binance:usdm:BTC/USDT:USDT");
+  return d;
+}
+
+std::vector<Instrument> instruments() {
+  std::vector<Instrument> out(2);
+  for (std::uint32_t i = 0; i < 2; ++i) {
+    out[i].id = InstrumentId(i);
+    out[i].symbol.base = "BTC";
+    out[i].symbol.quote = "USDT";
+    out[i].venue_symbol = "BTCUSDT";
+  }
+  out[1].market = Market::kUsdm;
+  out[1].symbol.settle = "USDT";
+  return out;
+}
+
+persistence::StreamLayout layout() {
+  return persistence::StreamLayout({{ExchangeId::kBinance, "bench"}}, {ExchangeId::kBinance});
+}
+
+actors::EngineOptions engine_options() {
+  actors::EngineOptions o;
+  o.books = {BookCoreConfig{InstrumentId(0), BookSequencing::kBinanceSpot},
+             BookCoreConfig{InstrumentId(1), BookSequencing::kBinanceFutures}};
+  o.setup = kSetup;
+  return o;
+}
+
+std::vector<actors::EngineAccount> accounts() {
+  return {{AccountId(0), "bench", persistence::StreamLayout::account_stream(ExchangeId::kBinance, "bench"),
+           nullptr, nullptr}};
+}
+
+struct Parts {
+  Directory directory = ::directory();
+  actors::InstrumentTable table = *actors::InstrumentTable::from(instruments());
+};
+
+replay::EngineFactory factory() {
+  return [](const std::string& setup) -> Result<replay::EngineParts, std::string> {
+    if (setup != kSetup) return Unexpected("unknown setup " + setup);
+    auto owner = std::make_shared<Parts>();
+    replay::EngineParts p;
+    p.directory = &owner->directory;
+    p.table = &owner->table;
+    p.risk = std::make_shared<actors::RiskCore>(1, 1, 2);
+    p.options = engine_options();
+    p.accounts = accounts();
+    p.layout = layout();
+    p.owner = owner;
+    return p;
+  };
+}
+
+// The recording, made once: the live engine's shard with recording on.
+struct Recording {
+  testkit::TempDir dir{"replay-bench"};
+  std::unique_ptr<persistence::FileJournal> journal;
+  std::uint64_t records = 0;
+  std::string error;
+
+  Recording() {
+    spdlog::set_level(spdlog::level::warn);
+    const auto lines = load_lines();
+    if (lines.empty()) {
+      error = "the shared spot BTCUSDT recording is not in ../shared/data";
+      return;
+    }
+    auto j = persistence::FileJournal::open(dir.path() / "journal", layout());
+    if (!j) {
+      error = j.error().message;
+      return;
+    }
+    journal = std::move(j).value();
+    const Directory d = directory();
+    const auto table = *actors::InstrumentTable::from(instruments());
+    actors::EventLog log(*journal, nullptr, d);
+    {
+      auto o = engine_options();
+      o.record_inputs = true;
+      actors::Engine engine(std::move(o), table, log, *journal, nullptr,
+                            std::make_shared<actors::RiskCore>(1, 1, 2), accounts());
+      binance::JsonParser parser;
+      binance::MarketMessage msg;
+      std::vector<BookDelta> deltas;
+      std::vector<BookSnapshot> snapshots;
+      for (const auto& line : lines) {
+        auto r = binance::parse_market_data(parser, line.json, msg);
+        if (!r) continue;
+        const InstrumentId ins(line.instrument);
+        if (*r == binance::MarketMessageKind::kDepthUpdate) {
+          binance::to_book_deltas(msg.depth, ins, deltas);
+          for (const auto& x : deltas) engine.market_data(line.ts, x);
+        } else if (*r == binance::MarketMessageKind::kDepthSnapshot) {
+          binance::to_book_snapshots(msg.snapshot, ins, snapshots);
+          for (const auto& x : snapshots) engine.market_data(line.ts, x);
+        } else if (*r == binance::MarketMessageKind::kBookTicker) {
+          engine.market_data(line.ts, binance::to_best_bid_offer(msg.book_ticker, ins));
+        }
+      }
+      // The shard has taken every input when a question behind them is answered.
+      (void)engine.view(AccountId(0), 60s);
+    }
+    (void)log.flush(60s);
+    for (const char* s : {"INPUTS", "MD_binance"}) records += *journal->last_sequence(s);
+  }
+};
+
+Recording& recording() {
+  static Recording r;
+  return r;
+}
+
+replay::ReplayOptions whole() {
+  replay::ReplayOptions o;
+  o.from = 0;
+  o.to = std::numeric_limits<TimeNs>::max();
+  o.streams.md_streams = {"MD_binance"};
+  return o;
+}
+
+void run(benchmark::State& state, persistence::EventStore& store, std::uint64_t records) {
+  double seconds = 0;
+  std::uint64_t replayed = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = replay::replay_range(store, whole(), factory());
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!r || r->divergence) {
+      state.SkipWithError(r ? r->divergence->c_str() : r.error().c_str());
+      return;
+    }
+    replayed += r->inputs + r->runs;  // the start record too
+  }
+  state.counters["records_per_s"] = static_cast<double>(replayed) / seconds;
+  state.counters["records"] = static_cast<double>(records);
+}
+
+void replay_file(benchmark::State& state) {
+  auto& rec = recording();
+  if (!rec.error.empty()) {
+    state.SkipWithError(rec.error.c_str());
+    return;
+  }
+  run(state, *rec.journal, rec.records);
+}
+
+void replay_jetstream(benchmark::State& state) {
+  auto& rec = recording();
+  if (!rec.error.empty()) {
+    state.SkipWithError(rec.error.c_str());
+    return;
+  }
+  static testkit::TempDir nats_dir{"replay-bench-nats"};
+  static testkit::NatsServer nats(nats_dir.path());
+  static std::unique_ptr<persistence::JetStreamStore> js = [&] {
+    nats.start();
+    nats.wait_jetstream_ready();
+    persistence::JetStreamOptions o;
+    o.servers = {nats.url()};
+    auto j = persistence::JetStreamStore::open(layout(), o);
+    if (!j) return std::unique_ptr<persistence::JetStreamStore>();
+    const auto lay = layout();
+    for (const auto& spec : lay.streams()) {
+      persistence::ReadRequest r;
+      r.stream = spec.name;
+      (void)rec.journal->read(r, [&](const persistence::StoredRecord& s) {
+        (*j)->append({std::string(s.subject), std::string(s.payload), s.msg_id, s.time},
+                     [](const Result<std::uint64_t, persistence::StoreError>&) {});
+        return true;
+      });
+    }
+    (void)(*j)->flush(120s);
+    return std::move(j).value();
+  }();
+  if (!js) {
+    state.SkipWithError("JetStream did not open");
+    return;
+  }
+  run(state, *js, rec.records);
+}
+
+BENCHMARK(replay_file)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(replay_jetstream)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
