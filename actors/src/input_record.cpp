@@ -9,8 +9,11 @@ namespace oms::actors {
 
 namespace {
 
-constexpr std::uint8_t kVersion = 2;
+constexpr std::uint8_t kVersion = 3;
 constexpr std::size_t kFixed = 1 + 1 + 2 + 8 + 8 + 8 + 8 + 8 + 4 + 4 + 8 + 1;  // .. body kind
+// A message body (kinds 1, 2) starts with its full size (u16); its trailing zero bytes -- the
+// unused slots of a book chunk's levels, empty strings -- are not stored.
+constexpr std::size_t kBodySize = 2;
 
 template <class T>
 void put(std::string& out, T v) {
@@ -79,26 +82,30 @@ bool encode_input(const InputRecord& r, std::string& out) {
     auto e = encode_binary(*ev, body);
     if (!e) return false;
     n = *e;
+  } else {
+    return true;
   }
-  out.append(reinterpret_cast<const char*>(body.data()), n);
+  put(out, static_cast<std::uint16_t>(n));
+  std::size_t kept = n;
+  while (kept > 0 && body[kept - 1] == std::byte{0}) --kept;
+  out.append(reinterpret_cast<const char*>(body.data()), kept);
   return true;
 }
 
-Result<InputRecord, std::string> decode_input(std::string_view payload) {
+std::optional<std::string> decode_input_into(std::string_view payload, InputRecord& r) {
   if (payload.size() < kFixed) {
-    return Unexpected("input record of " + std::to_string(payload.size()) + " bytes (at least " +
-                      std::to_string(kFixed) + ")");
+    return "input record of " + std::to_string(payload.size()) + " bytes (at least " +
+           std::to_string(kFixed) + ")";
   }
   const char* p = payload.data();
   const auto version = get<std::uint8_t>(p);
   if (version != kVersion) {
-    return Unexpected("input record version " + std::to_string(version) + " (this build reads " +
-                      std::to_string(kVersion) + ")");
+    return "input record version " + std::to_string(version) + " (this build reads " +
+           std::to_string(kVersion) + ")";
   }
-  InputRecord r;
   const auto step = get<std::uint8_t>(p);
   if (step < 1 || step > static_cast<std::uint8_t>(InputStep::kStart)) {
-    return Unexpected("input record: unknown step " + std::to_string(step));
+    return "input record: unknown step " + std::to_string(step);
   }
   r.step = static_cast<InputStep>(step);
   r.desk = get<std::uint16_t>(p);
@@ -115,23 +122,46 @@ Result<InputRecord, std::string> decode_input(std::string_view payload) {
                                         payload.size() - kFixed);
   switch (kind) {
     case 0:
-      if (!body.empty()) return Unexpected(std::string("input record: bytes after a record without a body"));
+      if (!body.empty()) return std::string("input record: bytes after a record without a body");
+      r.body = std::monostate{};
       break;
-    case 1: {
-      auto c = decode_command_binary(body);
-      if (!c) return Unexpected(std::string("input record: command: ") + to_string(c.error()));
-      r.body = *c;
-      break;
-    }
+    case 1:
     case 2: {
-      auto e = decode_event_binary(body);
-      if (!e) return Unexpected(std::string("input record: event: ") + to_string(e.error()));
-      r.body = *e;
+      // The message at its full size again, the trimmed zeros put back.
+      if (body.size() < kBodySize) return std::string("input record: message size missing");
+      std::uint16_t full = 0;
+      std::memcpy(&full, body.data(), kBodySize);
+      const auto stored = body.subspan(kBodySize);
+      if (full > kMaxBinarySize || stored.size() > full) {
+        return "input record: message of " + std::to_string(stored.size()) + " bytes, size " +
+               std::to_string(full);
+      }
+      std::array<std::byte, kMaxBinarySize> buf;
+      std::memcpy(buf.data(), stored.data(), stored.size());
+      std::memset(buf.data() + stored.size(), 0, full - stored.size());
+      const std::span<const std::byte> message(buf.data(), full);
+      if (kind == 1) {
+        if (!std::holds_alternative<Command>(r.body)) r.body.emplace<Command>();
+        if (auto e = decode_binary(message, std::get<Command>(r.body))) {
+          return std::string("input record: command: ") + to_string(*e);
+        }
+      } else {
+        if (!std::holds_alternative<Event>(r.body)) r.body.emplace<Event>();
+        if (auto e = decode_binary(message, std::get<Event>(r.body))) {
+          return std::string("input record: event: ") + to_string(*e);
+        }
+      }
       break;
     }
     case 3: r.body = std::string(p, body.size()); break;
-    default: return Unexpected("input record: unknown body kind " + std::to_string(kind));
+    default: return "input record: unknown body kind " + std::to_string(kind);
   }
+  return std::nullopt;
+}
+
+Result<InputRecord, std::string> decode_input(std::string_view payload) {
+  InputRecord r;
+  if (auto e = decode_input_into(payload, r)) return Unexpected(std::move(*e));
   return r;
 }
 

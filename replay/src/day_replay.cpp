@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <deque>
+#include <array>
 #include <stdexcept>
 
 #include "oms/configs/config.hpp"
@@ -131,7 +131,11 @@ Result<ReplayResult, std::string> replay_range(persistence::EventStore& recordin
   bool counted = false;  // the record being run is in the range
   std::unique_ptr<Run> run;
   std::string start_text;
-  std::deque<InputRecord> recent;  // the last records run, for a divergence's report
+  // Where the last records run are stored (stream index, sequence): a divergence's report reads
+  // them back, so the hot loop copies no record.
+  constexpr std::size_t kRecent = 256;
+  std::array<std::pair<std::size_t, std::uint64_t>, kRecent> recent{};
+  std::size_t recent_count = 0;
   const auto began = std::chrono::steady_clock::now();
   auto last_progress = began;
 
@@ -150,21 +154,32 @@ Result<ReplayResult, std::string> replay_range(persistence::EventStore& recordin
     out += "\ninputs that led to it (the latest last):\n";
     const Directory* d = run ? run->parts.directory : nullptr;
     const AccountId acct = at != nullptr ? at->account : AccountId{};
-    std::vector<const InputRecord*> shown;
-    for (auto it = recent.rbegin(); it != recent.rend() && shown.size() < 8; ++it) {
+    std::vector<InputRecord> shown;
+    for (std::size_t i = 0; i < std::min(recent_count, kRecent) && shown.size() < 8; ++i) {
+      const auto& [stream, sequence] = recent[(recent_count - 1 - i) % kRecent];
+      persistence::ReadRequest rq;
+      rq.stream = input.stream_name(stream);
+      rq.from_sequence = sequence;
+      rq.to_sequence = sequence;
+      std::optional<InputRecord> back;
+      (void)recording.read(rq, [&](const persistence::StoredRecord& rec) {
+        if (auto dec = actors::decode_input(rec.payload)) back = std::move(dec).value();
+        return false;
+      });
+      if (!back) continue;
       // The account's own inputs, and every input that is not one account's (market data,
       // timers, housekeeping): what the account's state was made of.
-      if (!acct.valid() || !it->account.valid() || it->account == acct) shown.push_back(&*it);
+      if (!acct.valid() || !back->account.valid() || back->account == acct) shown.push_back(std::move(*back));
     }
-    for (auto it = shown.rbegin(); it != shown.rend(); ++it) out += describe(**it, d) + "\n";
+    for (auto it = shown.rbegin(); it != shown.rend(); ++it) out += describe(*it, d) + "\n";
     return out;
   };
 
   for (;;) {
     auto n = input.next();
     if (!n) return Unexpected(n.error());
-    if (!*n) break;
-    InputRecord& r = **n;
+    if (*n == nullptr) break;
+    const InputRecord& r = **n;
     if (r.run < *run0) continue;  // a run that ended before the range
     if (r.now > options.to) break;
     if (r.step == InputStep::kStart) {
@@ -237,7 +252,7 @@ Result<ReplayResult, std::string> replay_range(persistence::EventStore& recordin
       }
       run = std::move(next);
       ++result.runs;
-      recent.clear();
+      recent_count = 0;
       continue;
     }
     if (!run) {
@@ -252,10 +267,9 @@ Result<ReplayResult, std::string> replay_range(persistence::EventStore& recordin
       return Unexpected("run " + std::to_string(r.run) + " input #" + std::to_string(r.seq) + ": " + e.what());
     }
     ++(counted ? result.inputs : result.warmup_inputs);
-    recent.push_back(std::move(r));
-    if (recent.size() > 256) recent.pop_front();
+    recent[recent_count++ % kRecent] = {input.last_stream(), input.last_sequence()};
     if (run->store->mismatch()) {
-      result.divergence = report(*run->store->mismatch(), &recent.back());
+      result.divergence = report(*run->store->mismatch(), &r);
       break;
     }
     if (!run->store->error().empty()) return Unexpected(run->store->error());

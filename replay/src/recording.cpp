@@ -10,7 +10,7 @@ StreamCursor::StreamCursor(persistence::EventStore& store, std::string stream, s
       next_(std::max<std::uint64_t>(from, 1)), to_(to), chunk_(std::max<std::size_t>(chunk, 1)) {}
 
 Result<const OwnedRecord*, std::string> StreamCursor::peek() {
-  while (buffer_.empty() && !exhausted_) {
+  while (pos_ == size_ && !exhausted_) {
     auto last = store_.last_sequence(stream_);
     if (!last) return Unexpected(last.error().message);
     const std::uint64_t end = to_ == 0 ? *last : std::min(to_, *last);
@@ -23,16 +23,23 @@ Result<const OwnedRecord*, std::string> StreamCursor::peek() {
     r.from_sequence = next_;
     r.to_sequence = std::min<std::uint64_t>(end, next_ + chunk_ - 1);
     r.subject_filter = filter_;
+    size_ = 0;
+    pos_ = 0;
     auto n = store_.read(r, [&](const persistence::StoredRecord& s) {
-      buffer_.push_back(OwnedRecord{s.sequence, std::string(s.subject), std::string(s.payload),
-                                    s.msg_id, s.time});
+      if (size_ == buffer_.size()) buffer_.emplace_back();
+      OwnedRecord& o = buffer_[size_++];
+      o.sequence = s.sequence;
+      o.subject.assign(s.subject);
+      o.payload.assign(s.payload);
+      o.msg_id = s.msg_id;
+      o.time = s.time;
       return true;
     });
     if (!n) return Unexpected(n.error().message);
     next_ = r.to_sequence + 1;
   }
-  if (buffer_.empty()) return static_cast<const OwnedRecord*>(nullptr);
-  return &buffer_.front();
+  if (pos_ == size_) return static_cast<const OwnedRecord*>(nullptr);
+  return &buffer_[pos_];
 }
 
 Result<std::uint64_t, std::string> first_sequence_from_day(persistence::EventStore& store,
@@ -62,43 +69,43 @@ Result<std::unique_ptr<InputReader>, std::string> InputReader::open(
     auto last = store.last_sequence(stream);
     if (!last) return Unexpected(last.error().message);
     if (*last >= *first) r->estimated_total_ += *last - *first + 1;
-    r->heads_.push_back(Head{std::make_unique<StreamCursor>(store, stream, filter, *first), {}});
+    r->heads_.push_back(Head{std::make_unique<StreamCursor>(store, stream, filter, *first), {}, 0, false});
   }
   return r;
 }
 
 Result<bool, std::string> InputReader::fill(Head& h) {
-  while (!h.record) {
+  while (!h.has) {
     auto p = h.cursor->peek();
     if (!p) return Unexpected(p.error());
     if (*p == nullptr) return false;
     const OwnedRecord& rec = **p;
-    auto d = actors::decode_input(rec.payload);
-    if (!d) {
+    if (auto e = actors::decode_input_into(rec.payload, h.record)) {
       return Unexpected(h.cursor->stream() + " seq " + std::to_string(rec.sequence) + " (" +
-                        rec.subject + "): " + d.error());
+                        rec.subject + "): " + *e);
     }
+    h.sequence = rec.sequence;
     h.cursor->pop();
-    if (d->desk != desk_) continue;  // another daemon's
-    h.record = std::move(d).value();
+    h.has = h.record.desk == desk_;  // else another daemon's
   }
   return true;
 }
 
-Result<std::optional<actors::InputRecord>, std::string> InputReader::next() {
+Result<const actors::InputRecord*, std::string> InputReader::next() {
+  if (taken_ != nullptr) taken_->has = false;  // the record returned last is consumed
+  taken_ = nullptr;
   Head* best = nullptr;
   for (auto& h : heads_) {
     auto f = fill(h);
     if (!f) return Unexpected(f.error());
     if (!*f) continue;
-    if (best == nullptr || std::pair(h.record->run, h.record->seq) <
-                               std::pair(best->record->run, best->record->seq)) {
+    if (best == nullptr || std::pair(h.record.run, h.record.seq) <
+                               std::pair(best->record.run, best->record.seq)) {
       best = &h;
     }
   }
-  if (best == nullptr) return std::optional<actors::InputRecord>{};
-  actors::InputRecord r = std::move(*best->record);
-  best->record.reset();
+  if (best == nullptr) return static_cast<const actors::InputRecord*>(nullptr);
+  const actors::InputRecord& r = best->record;
   if (r.run != run_) {
     if (r.seq != 1 || r.step != actors::InputStep::kStart) {
       return Unexpected("run " + std::to_string(r.run) + ": the first record read is number " +
@@ -116,7 +123,10 @@ Result<std::optional<actors::InputRecord>, std::string> InputReader::next() {
   }
   ++expect_;
   ++read_;
-  return std::optional<actors::InputRecord>(std::move(r));
+  taken_ = best;
+  last_stream_ = static_cast<std::size_t>(best - heads_.data());
+  last_sequence_ = best->sequence;
+  return &r;
 }
 
 Result<std::uint64_t, std::string> first_run_at(persistence::EventStore& store,

@@ -298,12 +298,21 @@ void BookCore::apply_levels(std::span<const BookLevel> levels) {
 
 void BookCore::set_level(LevelVector& side, BookSide which, Decimal price, Decimal quantity) {
   // Bids ascending, asks descending: the best is at the back, where most updates land, so
-  // inserting or erasing there moves few elements.
-  auto it = which == BookSide::kBid
-                ? std::lower_bound(side.begin(), side.end(), price,
-                                   [](const PriceLevel& l, Decimal p) { return l.price < p; })
-                : std::lower_bound(side.begin(), side.end(), price,
-                                   [](const PriceLevel& l, Decimal p) { return l.price > p; });
+  // inserting or erasing there moves few elements -- and finding the place there is a short
+  // scan of the last kNearBest levels (one or two cache lines) before any binary search over a
+  // book of thousands.
+  constexpr std::size_t kNearBest = 16;
+  const bool bid = which == BookSide::kBid;
+  const auto before = [bid](const PriceLevel& l, Decimal p) { return bid ? l.price < p : l.price > p; };
+  const std::size_t n = side.size();
+  const std::size_t near = n > kNearBest ? n - kNearBest : 0;
+  auto it = side.begin() + static_cast<std::ptrdiff_t>(near);
+  if (n > 0 && !before(*it, price)) {
+    // At or before the first of the last levels: a binary search over the rest of the book.
+    it = std::lower_bound(side.begin(), it, price, before);
+  } else {
+    while (it != side.end() && before(*it, price)) ++it;
+  }
   const bool found = it != side.end() && it->price == price;
   if (quantity.is_zero()) {
     if (found) side.erase(it);

@@ -26,12 +26,15 @@
 // record. Each record also carries the daemon-global event sequence when the step began: the
 // events the step committed follow it.
 //
-// Payload (little endian): u8 version (2), u8 step, u16 desk, u64 run, u64 seq, u64 global_seq,
+// Payload (little endian): u8 version (3), u8 step, u16 desk, u64 run, u64 seq, u64 global_seq,
 // i64 now, i64 received_ns, u32 account, u32 instrument, i64 value raw, u8 body kind (0 none,
-// 1 command, 2 event, 3 text), then the body: the binary codec (messages/codec.hpp) or the text.
+// 1 command, 2 event, 3 text), then the body: a message in the binary codec (messages/codec.hpp)
+// as u16 its size and its bytes without the trailing zeros (a book chunk's unused level slots:
+// a 3-level diff takes ~90 bytes, not the chunk's fixed ~480), or the text.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -81,6 +84,10 @@ inline constexpr std::size_t kMaxStartText = 256 * 1024;
 [[nodiscard]] bool encode_input(const InputRecord& record, std::string& out);
 // Errors name what is wrong (version, step, body) -- the caller adds stream and sequence.
 [[nodiscard]] Result<InputRecord, std::string> decode_input(std::string_view payload);
+// The same into out, reusing its body (a replay's hot loop: no copy of the ~1 KB message
+// through a result). On error (the text returned) out is partly written: do not use it.
+[[nodiscard]] std::optional<std::string> decode_input_into(std::string_view payload,
+                                                           InputRecord& out);
 
 // "inputs.{desk}.{step}" (market data is recorded on its md.* subject instead).
 [[nodiscard]] std::string input_subject(std::uint16_t desk, InputStep step);

@@ -10,7 +10,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,10 +34,11 @@ class StreamCursor {
   // Records in [from, to] (to 0: through the last at each refill) matching filter (NATS
   // wildcards; empty: all).
   StreamCursor(persistence::EventStore& store, std::string stream, std::string filter,
-               std::uint64_t from, std::uint64_t to = 0, std::size_t chunk = 8192);
-  // The next record, or null at the end. Errors: the store's (naming the stream).
+               std::uint64_t from, std::uint64_t to = 0, std::size_t chunk = 65536);
+  // The next record, or null at the end (valid until the next peek after a pop). Errors: the
+  // store's (naming the stream).
   [[nodiscard]] Result<const OwnedRecord*, std::string> peek();
-  void pop() { buffer_.pop_front(); }
+  void pop() { ++pos_; }
   [[nodiscard]] const std::string& stream() const noexcept { return stream_; }
   // The sequence the next refill starts at.
   [[nodiscard]] std::uint64_t next_sequence() const noexcept { return next_; }
@@ -49,7 +49,9 @@ class StreamCursor {
   std::uint64_t next_, to_;
   std::size_t chunk_;
   bool exhausted_ = false;
-  std::deque<OwnedRecord> buffer_;
+  // A chunk: records kept and reused (their strings keep their capacity), pos_ the next one.
+  std::vector<OwnedRecord> buffer_;
+  std::size_t size_ = 0, pos_ = 0;
 };
 
 // The first sequence of a stream holding records of `day` or later (1 when the index has no
@@ -70,9 +72,14 @@ class InputReader {
                                                                 const InputStreams& streams,
                                                                 std::uint16_t desk,
                                                                 std::int32_t day);
-  // The next record; nullopt at the end. Errors: a record that does not decode (stream and
-  // sequence), a hole in a run, a run whose first record is not its start.
-  [[nodiscard]] Result<std::optional<actors::InputRecord>, std::string> next();
+  // The next record, null at the end; valid until the next call. Errors: a record that does
+  // not decode (stream and sequence), a hole in a run, a run whose first record is not its
+  // start.
+  [[nodiscard]] Result<const actors::InputRecord*, std::string> next();
+  // Where the record next() returned is stored: its stream's index and sequence.
+  [[nodiscard]] std::size_t last_stream() const noexcept { return last_stream_; }
+  [[nodiscard]] std::uint64_t last_sequence() const noexcept { return last_sequence_; }
+  [[nodiscard]] const std::string& stream_name(std::size_t i) const { return heads_[i].cursor->stream(); }
   // Records read so far and, roughly, how many the streams hold from where reading began.
   [[nodiscard]] std::uint64_t read() const noexcept { return read_; }
   [[nodiscard]] std::uint64_t estimated_total() const noexcept { return estimated_total_; }
@@ -80,11 +87,16 @@ class InputReader {
  private:
   struct Head {
     std::unique_ptr<StreamCursor> cursor;
-    std::optional<actors::InputRecord> record;  // the next record of the desk, decoded
+    actors::InputRecord record;  // the next record of the desk, decoded (when has)
+    std::uint64_t sequence = 0;  // its stream sequence
+    bool has = false;
   };
   InputReader() = default;
   Result<bool, std::string> fill(Head& h);  // false: the stream has no more of the desk's
   std::vector<Head> heads_;
+  Head* taken_ = nullptr;  // the head whose record next() returned last
+  std::size_t last_stream_ = 0;
+  std::uint64_t last_sequence_ = 0;
   std::uint16_t desk_ = 1;
   std::uint64_t run_ = 0, expect_ = 0;  // the run being read and its next record's number
   std::uint64_t read_ = 0, estimated_total_ = 0;
