@@ -1,0 +1,963 @@
+// The backtest driver: recorded market data, the engine (inline, no shard thread) and the venue
+// simulator's core per market, on one virtual clock (backtest.hpp).
+#include "oms/replay/backtest.hpp"
+
+#include <spdlog/spdlog.h>
+#include <zlib.h>
+
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <queue>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "oms/actors/engine.hpp"
+#include "oms/connectors/binance/market_data.hpp"
+#include "oms/connectors/binance/user_data.hpp"
+#include "oms/connectors/exchange.hpp"
+#include "oms/connectors/sim/venue.hpp"
+#include "oms/persistence/file_journal.hpp"
+
+namespace oms::replay {
+
+namespace {
+
+using actors::InputRecord;
+using actors::InputStep;
+
+constexpr TimeNs kMs = 1'000'000;
+constexpr TimeNs kHousekeepingEvery = 100 * kMs;
+constexpr TimeNs kValuationEvery = 1'000 * kMs;
+// After the last message: venue answers still on their way are delivered for this long.
+constexpr TimeNs kDrain = 10'000 * kMs;
+
+class GzLines {
+ public:
+  explicit GzLines(const std::filesystem::path& path) : file_(gzopen(path.c_str(), "rb")) {}
+  ~GzLines() {
+    if (file_ != nullptr) gzclose(file_);
+  }
+  GzLines(const GzLines&) = delete;
+  GzLines& operator=(const GzLines&) = delete;
+  [[nodiscard]] bool open() const { return file_ != nullptr; }
+  // Compressed bytes read so far (progress).
+  [[nodiscard]] std::uint64_t offset() const { return static_cast<std::uint64_t>(gzoffset(file_)); }
+  bool next(std::string& line) {
+    line.clear();
+    char buf[65536];
+    while (gzgets(file_, buf, sizeof buf) != nullptr) {
+      line += buf;
+      if (!line.empty() && line.back() == '\n') {
+        line.pop_back();
+        return true;
+      }
+    }
+    return !line.empty();
+  }
+
+ private:
+  gzFile file_;
+};
+
+// splitmix64: a fully specified stream, the same everywhere.
+class Draws {
+ public:
+  explicit Draws(std::uint64_t seed) : s_(seed) {}
+  std::uint64_t next() {
+    std::uint64_t z = (s_ += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30U)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27U)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31U);
+  }
+
+ private:
+  std::uint64_t s_;
+};
+
+class Fnv {
+ public:
+  void add(std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) {
+      h_ ^= static_cast<unsigned char>(v >> (8 * i));
+      h_ *= 0x100000001b3ULL;
+    }
+  }
+  void add(std::string_view s) {
+    for (char c : s) {
+      h_ ^= static_cast<unsigned char>(c);
+      h_ *= 0x100000001b3ULL;
+    }
+    add(std::uint64_t{0x1f});
+  }
+  [[nodiscard]] EventId value() const { return h_ == 0 ? 1 : h_; }
+
+ private:
+  std::uint64_t h_ = 0xcbf29ce484222325ULL;
+};
+
+std::vector<sim::PriceQty> convert(const auto& levels) {
+  std::vector<sim::PriceQty> out;
+  out.reserve(levels.size());
+  for (const auto& l : levels) out.push_back({l.price, l.quantity});
+  return out;
+}
+
+OrderStatus status_of(sim::SimStatus s) {
+  switch (s) {
+    case sim::SimStatus::kNew: return OrderStatus::kAccepted;
+    case sim::SimStatus::kPartiallyFilled: return OrderStatus::kPartiallyFilled;
+    case sim::SimStatus::kFilled: return OrderStatus::kFilled;
+    case sim::SimStatus::kCanceled: return OrderStatus::kCanceled;
+    case sim::SimStatus::kRejected: return OrderStatus::kRejected;
+    case sim::SimStatus::kExpired:
+    case sim::SimStatus::kExpiredInMatch: return OrderStatus::kExpired;
+  }
+  return OrderStatus::kUnknown;
+}
+
+binance::ExecutionType exec_of(sim::ExecType t, sim::SimStatus s) {
+  switch (t) {
+    case sim::ExecType::kNew: return binance::ExecutionType::kNew;
+    case sim::ExecType::kCanceled: return binance::ExecutionType::kCanceled;
+    case sim::ExecType::kReplaced: return binance::ExecutionType::kReplaced;
+    case sim::ExecType::kRejected: return binance::ExecutionType::kRejected;
+    case sim::ExecType::kTrade: return binance::ExecutionType::kTrade;
+    case sim::ExecType::kExpired:
+      return s == sim::SimStatus::kExpiredInMatch ? binance::ExecutionType::kTradePrevention
+                                                  : binance::ExecutionType::kExpired;
+    case sim::ExecType::kAmendment: return binance::ExecutionType::kAmendment;
+  }
+  return binance::ExecutionType::kNew;
+}
+
+}  // namespace
+
+Result<LatencyModel, std::string> parse_latency(std::string_view text) {
+  LatencyModel m;
+  if (text == "zero") return m;
+  bool fixed = false;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto comma = text.find(',', start);
+    const auto part = text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    const auto eq = part.find('=');
+    if (eq == std::string_view::npos) return Unexpected("latency: '" + std::string(part) + "': expected key=value");
+    const auto key = part.substr(0, eq);
+    const auto value = part.substr(eq + 1);
+    std::uint64_t v = 0;
+    const auto r = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (r.ec != std::errc{} || r.ptr != value.data() + value.size()) {
+      return Unexpected("latency: " + std::string(key) + ": '" + std::string(value) + "' is not a whole number");
+    }
+    if (key == "fixed_us") {
+      m.fixed_ns = static_cast<TimeNs>(v) * 1000;
+      fixed = true;
+    } else if (key == "jitter_us") {
+      m.jitter_ns = static_cast<TimeNs>(v) * 1000;
+    } else if (key == "seed") {
+      m.seed = v;
+    } else {
+      return Unexpected("latency: unknown key '" + std::string(key) + "' (fixed_us, jitter_us, seed)");
+    }
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  if (!fixed) return Unexpected(std::string("latency: fixed_us=N is required (or 'zero')"));
+  return m;
+}
+
+Result<DataFile, std::string> data_file(const std::filesystem::path& path) {
+  const std::string name = path.filename().string();
+  const auto us1 = name.find('_');
+  const auto us2 = us1 == std::string::npos ? std::string::npos : name.find('_', us1 + 1);
+  if (us2 == std::string::npos) {
+    return Unexpected(path.string() + ": the file name is not <market>_<symbol>_<date>.gz");
+  }
+  DataFile f;
+  f.path = path;
+  const std::string market = name.substr(0, us1);
+  if (market == "spot") f.market = Market::kSpot;
+  else if (market == "usdm") f.market = Market::kUsdm;
+  else return Unexpected(path.string() + ": market '" + market + "' is not spot or usdm");
+  f.venue_symbol = name.substr(us1 + 1, us2 - us1 - 1);
+  for (char& c : f.venue_symbol) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return f;
+}
+
+namespace {
+
+class Driver;
+
+// One account's connection: the engine's requests join the driver's queue, `latency` later.
+class Session final : public ExchangeSession {
+ public:
+  Session(Driver& d, AccountId account) : d_(d), account_(account) {}
+  void start(ReportSink) override {}
+  void stop() override {}
+  void place(const OrderSubmitted& order, const SendOrigin&) override;
+  void cancel(const CancelOrder& cancel) override;
+  void amend(const AmendOrder& amend) override;
+  void query(AccountId account, InstrumentId instrument, const ClientOrderIdText& cid) override;
+
+ private:
+  Driver& d_;
+  AccountId account_;
+};
+
+struct Request {
+  enum class Kind : std::uint8_t { kPlace, kCancel, kAmend, kQuery } kind = Kind::kPlace;
+  AccountId account;
+  OrderSubmitted order{};
+  CancelOrder cancel{};
+  AmendOrder amend{};
+  InstrumentId instrument;
+  ClientOrderIdText client_order_id;
+};
+
+struct Due {
+  TimeNs time = 0;
+  std::uint64_t order = 0;  // ties: in the order scheduled
+  bool request = false;     // a request reaching the venue; else a report reaching the engine
+  Request req;
+  AccountId account;
+  VenueReport report;
+  friend bool operator>(const Due& a, const Due& b) {
+    return a.time != b.time ? a.time > b.time : a.order > b.order;
+  }
+};
+
+struct Listed {
+  const Instrument* instrument = nullptr;
+  sim::SymbolIndex symbol = 0;
+  bool known = false;
+};
+
+class Driver {
+ public:
+  Driver(const BacktestOptions& o, setup::BuiltEngine& b, persistence::EventStore& store)
+      : o_(o), b_(b), store_(store), draws_(o.latency.seed) {
+    log_ = std::make_unique<actors::EventLog>(store, nullptr, b.directory, actors::Publish::kInline);
+    for (const auto& i : b.instruments) {
+      Listed l;
+      l.instrument = &i;
+      auto& venue = i.market == Market::kSpot ? spot_ : usdm_;
+      if (i.market == Market::kSpot || i.market == Market::kUsdm) {
+        l.symbol = venue.add_instrument(i);
+        l.known = true;
+        by_symbol_[{i.market, i.venue_symbol}] = i.id;
+      }
+      listed_.push_back(l);
+    }
+  }
+
+  Result<BacktestResult, std::string> run(const std::function<void(const BacktestProgress&)>& progress);
+
+  // ---- the session's side ----
+  void schedule(Request r) {
+    const TimeNs at = now_ + latency();
+    if (r.kind == Request::Kind::kPlace) {
+      BacktestOrder bo;
+      bo.time = now_;
+      bo.account = b_.directory.accounts.name(r.account);
+      bo.strategy = r.order.strategy.valid() ? b_.directory.strategies.name(r.order.strategy) : "";
+      bo.instrument = listed_[r.order.instrument.index()].instrument->symbol.to_string();
+      bo.client_order_id = r.order.client_order_id.str();
+      bo.signal = r.order.strategy.valid() ? step_ : 0;
+      bo.quantity = r.order.quantity;
+      order_index_[bo.client_order_id] = result_.orders.size();
+      result_.orders.push_back(std::move(bo));
+    }
+    queue_.push(Due{at, ++scheduled_, true, std::move(r), {}, {}});
+  }
+
+ private:
+  TimeNs latency() {
+    TimeNs l = o_.latency.fixed_ns;
+    if (o_.latency.jitter_ns > 0) l += static_cast<TimeNs>(draws_.next() % static_cast<std::uint64_t>(o_.latency.jitter_ns));
+    return l;
+  }
+  sim::Venue& venue(Market m) { return m == Market::kSpot ? spot_ : usdm_; }
+  std::optional<sim::ApiKeyId> key(AccountId a, Market m) const {
+    const auto it = keys_.find({a.value, m});
+    if (it == keys_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  void step(const InputRecord& r) { engine_->step(r); }
+  void advance_time(TimeNs t);
+  void step_plain(InputStep s) {
+    InputRecord r;
+    r.step = s;
+    r.now = now_;
+    step(r);
+  }
+  void deliver(const Due& d) {
+    InputRecord r;
+    r.step = InputStep::kReport;
+    r.now = now_;
+    r.account = d.account;
+    r.body = Event{Envelope{d.report.report_id, 0, d.report.venue_time, 0, 0, 0}, d.report.payload};
+    step(r);
+  }
+  void report(AccountId account, const EventPayload& e, EventId id, TimeNs venue_time, TimeNs at) {
+    Due d;
+    d.time = at;
+    d.order = ++scheduled_;
+    d.account = account;
+    d.report = VenueReport{id, venue_time, e};
+    queue_.push(std::move(d));
+  }
+  void on_request(const Request& r);
+  void outbox_reports(sim::Outbox& out, Market m, TimeNs t);
+  void rejected(const Request& r, InstrumentId ins, const sim::VenueError& e, TimeNs t);
+  void query(AccountId account, InstrumentId ins, const ClientOrderIdText& cid, TimeNs t);
+  void feed(const DataFile& f, std::string_view json, TimeNs ts);
+  [[nodiscard]] Decimal mid(InstrumentId ins) const;
+  [[nodiscard]] Decimal usdt_price(std::string_view asset) const;
+  void sample_equity();  // skipped until every instrument has a mid
+
+  const BacktestOptions& o_;
+  setup::BuiltEngine& b_;
+  persistence::EventStore& store_;
+  Draws draws_;
+  std::unique_ptr<actors::EventLog> log_;
+  std::unique_ptr<actors::Engine> engine_;
+  sim::Venue spot_{Market::kSpot}, usdm_{Market::kUsdm};
+  std::vector<Listed> listed_;  // by instrument id
+  std::map<std::pair<Market, std::string>, InstrumentId> by_symbol_;
+  std::map<std::pair<std::uint16_t, Market>, sim::ApiKeyId> keys_;
+  std::map<InstrumentId, std::uint64_t> synced_;  // the venue feed's last applied update id
+  std::map<InstrumentId, std::pair<Decimal, Decimal>> initial_base_;  // spot base held at start
+  std::priority_queue<Due, std::vector<Due>, std::greater<>> queue_;
+  std::uint64_t scheduled_ = 0, step_ = 0, report_serial_ = 0;
+  TimeNs now_ = 0, next_housekeeping_ = 0, next_valuation_ = 0;
+  std::unordered_map<std::string, std::size_t> order_index_;
+  std::vector<std::shared_ptr<Session>> sessions_;
+  BacktestResult result_;
+  binance::JsonParser parser_;
+  binance::MarketMessage msg_;
+  std::vector<BookDelta> deltas_;
+  std::vector<BookSnapshot> snapshots_;
+  std::vector<EventPayload> events_;
+};
+
+void Session::place(const OrderSubmitted& order, const SendOrigin&) {
+  Request r;
+  r.kind = Request::Kind::kPlace;
+  r.account = account_;
+  r.order = order;
+  d_.schedule(std::move(r));
+}
+void Session::cancel(const CancelOrder& cancel) {
+  Request r;
+  r.kind = Request::Kind::kCancel;
+  r.account = account_;
+  r.cancel = cancel;
+  d_.schedule(std::move(r));
+}
+void Session::amend(const AmendOrder& amend) {
+  Request r;
+  r.kind = Request::Kind::kAmend;
+  r.account = account_;
+  r.amend = amend;
+  d_.schedule(std::move(r));
+}
+void Session::query(AccountId account, InstrumentId instrument, const ClientOrderIdText& cid) {
+  Request r;
+  r.kind = Request::Kind::kQuery;
+  r.account = account;
+  r.instrument = instrument;
+  r.client_order_id = cid;
+  d_.schedule(std::move(r));
+}
+
+Decimal Driver::mid(InstrumentId ins) const {
+  const auto& l = listed_[ins.index()];
+  if (!l.known) return Decimal{};
+  const auto& v = l.instrument->market == Market::kSpot ? spot_ : usdm_;
+  const auto top = v.top(l.symbol);
+  if (top.bid && top.ask) return Decimal::from_raw((top.bid->price.raw() + top.ask->price.raw()) / 2);
+  const auto last = v.last_price(l.symbol);
+  return last ? *last : Decimal{};
+}
+
+// An asset's USDT value: 1 for USDT, else the mid of its spot ASSET/USDT book (the USD-M one
+// when spot has none); zero when neither is listed.
+Decimal Driver::usdt_price(std::string_view asset) const {
+  if (asset == "USDT") return Decimal::from_raw(100'000'000);
+  for (const Market m : {Market::kSpot, Market::kUsdm}) {
+    const auto it = by_symbol_.find({m, std::string(asset) + "USDT"});
+    if (it != by_symbol_.end()) {
+      const Decimal p = mid(it->second);
+      if (!p.is_zero()) return p;
+    }
+  }
+  return Decimal{};
+}
+
+void Driver::rejected(const Request& r, InstrumentId ins, const sim::VenueError& e, TimeNs t) {
+  OrderRejected rej{r.account, ins, r.order.client_order_id,
+                    static_cast<std::uint16_t>(ExchangeErrorCode::kVenueRejected), e.code, {}};
+  if (!rej.reason.assign(e.msg)) (void)rej.reason.assign(std::string_view(e.msg).substr(0, ReasonText::kCapacity));
+  Fnv h;
+  h.add(std::uint64_t{r.account.value});
+  h.add("rejected");
+  h.add(r.order.client_order_id.view());
+  report(r.account, rej, h.value(), t, t + latency());
+  if (const auto it = order_index_.find(r.order.client_order_id.str()); it != order_index_.end()) {
+    result_.orders[it->second].rejected = true;
+  }
+}
+
+void Driver::query(AccountId account, InstrumentId ins, const ClientOrderIdText& cid, TimeNs t) {
+  const auto& l = listed_[ins.index()];
+  OrderStatusReconciled s;
+  s.account = account;
+  s.instrument = ins;
+  s.client_order_id = cid;
+  s.status = OrderStatus::kRejected;  // the venue does not know it
+  const auto k = l.known ? key(account, l.instrument->market) : std::nullopt;
+  if (k) {
+    auto v = venue(l.instrument->market).query(*k, l.symbol, sim::OrderRef{0, cid.str()});
+    if (v) {
+      (void)s.venue_order_id.assign(std::to_string(v->order_id));
+      s.status = status_of(v->status);
+      s.cum_qty = v->executed_qty;
+      if (!v->executed_qty.is_zero()) {
+        if (auto avg = v->cum_quote.div(v->executed_qty, Rounding::kHalfEven)) s.avg_price = *avg;
+      }
+    }
+  }
+  Fnv h;
+  h.add(std::uint64_t{account.value});
+  h.add("query");
+  h.add(cid.view());
+  h.add(++report_serial_);
+  report(account, s, h.value(), t, t + latency());
+}
+
+void Driver::on_request(const Request& r) {
+  const TimeNs t = now_;
+  sim::Outbox out;
+  switch (r.kind) {
+    case Request::Kind::kPlace: {
+      const OrderSubmitted& o = r.order;
+      const auto& l = listed_[o.instrument.index()];
+      const auto k = l.known ? key(r.account, l.instrument->market) : std::nullopt;
+      if (!k) {
+        rejected(r, o.instrument, {-1121, "Invalid symbol."}, t);
+        return;
+      }
+      const Market m = l.instrument->market;
+      sim::NewOrder n;
+      n.account = *k;
+      n.symbol = l.symbol;
+      n.client_order_id = o.client_order_id.str();
+      n.side = o.side;
+      n.price = o.price;
+      n.quantity = o.quantity;
+      n.stop_price = o.stop_price;
+      n.reduce_only = o.reduce_only;
+      switch (o.order_type) {
+        case OrderType::kLimit: n.type = sim::SimOrderType::kLimit; break;
+        case OrderType::kMarket: n.type = sim::SimOrderType::kMarket; break;
+        case OrderType::kStopLoss: n.type = sim::SimOrderType::kStopLoss; break;
+        case OrderType::kStopLossLimit: n.type = sim::SimOrderType::kStopLossLimit; break;
+        case OrderType::kTakeProfit: n.type = sim::SimOrderType::kTakeProfit; break;
+        case OrderType::kTakeProfitLimit: n.type = sim::SimOrderType::kTakeProfitLimit; break;
+      }
+      switch (o.tif) {
+        case TimeInForce::kGtc: n.tif = sim::SimTif::kGtc; break;
+        case TimeInForce::kIoc: n.tif = sim::SimTif::kIoc; break;
+        case TimeInForce::kFok: n.tif = sim::SimTif::kFok; break;
+        case TimeInForce::kPostOnly:
+          // Binance: spot LIMIT_MAKER, USD-M LIMIT with GTX.
+          if (m == Market::kSpot) n.type = sim::SimOrderType::kLimitMaker;
+          else n.tif = sim::SimTif::kGtx;
+          break;
+      }
+      if (n.type == sim::SimOrderType::kMarket || n.type == sim::SimOrderType::kStopLoss ||
+          n.type == sim::SimOrderType::kTakeProfit || n.type == sim::SimOrderType::kLimitMaker) {
+        if (n.type != sim::SimOrderType::kLimitMaker) n.tif = sim::SimTif::kGtc;
+      }
+      auto placed = venue(m).place(n, t, out);
+      if (!placed) {
+        rejected(r, o.instrument, placed.error(), t);
+        return;
+      }
+      outbox_reports(out, m, t);
+      return;
+    }
+    case Request::Kind::kCancel: {
+      const auto& c = r.cancel;
+      const auto& l = listed_[c.instrument.index()];
+      const auto k = l.known ? key(r.account, l.instrument->market) : std::nullopt;
+      if (!k) return;
+      auto done = venue(l.instrument->market).cancel(*k, l.symbol, sim::OrderRef{0, c.client_order_id.str()}, t, out);
+      // As the connector: a refused cancel (-2011: already filled, unknown) asks for the state.
+      if (!done) return query(r.account, c.instrument, c.client_order_id, t);
+      outbox_reports(out, l.instrument->market, t);
+      return;
+    }
+    case Request::Kind::kAmend: {
+      const auto& a = r.amend;
+      const auto& l = listed_[a.instrument.index()];
+      const auto k = l.known ? key(r.account, l.instrument->market) : std::nullopt;
+      if (!k) return;
+      const Market m = l.instrument->market;
+      auto& v = venue(m);
+      const sim::OrderRef ref{0, a.client_order_id.str()};
+      auto current = v.query(*k, l.symbol, ref);
+      if (!current) return query(r.account, a.instrument, a.client_order_id, t);
+      const Decimal qty = a.new_quantity.is_zero() ? current->quantity : a.new_quantity;
+      const Decimal px = a.new_price.is_zero() ? current->price : a.new_price;
+      bool ok = false;
+      if (m == Market::kUsdm) {
+        ok = v.modify(*k, l.symbol, ref, current->side, qty, px, t, out).ok();
+      } else {
+        sim::NewOrder n;
+        n.account = *k;
+        n.symbol = l.symbol;
+        n.client_order_id = a.client_order_id.str();  // as the connector: the new order keeps the id
+        n.side = current->side;
+        n.type = current->type;
+        n.tif = current->tif;
+        n.price = px;
+        n.quantity = qty;
+        ok = v.cancel_replace(ref, n, t, out).ok();
+      }
+      if (!ok) return query(r.account, a.instrument, a.client_order_id, t);
+      outbox_reports(out, m, t);
+      return;
+    }
+    case Request::Kind::kQuery: return query(r.account, r.instrument, r.client_order_id, t);
+  }
+}
+
+// The venue's user-data pushes of one call, as the connector makes them into events.
+void Driver::outbox_reports(sim::Outbox& out, Market m, TimeNs t) {
+  std::map<sim::ApiKeyId, AccountId> owner;
+  for (const auto& [k, id] : keys_) {
+    if (k.second == m) owner[id] = AccountId(k.first);
+  }
+  for (const auto& er : out.reports) {
+    const auto ins_it = by_symbol_.find({m, venue(m).instrument(er.symbol).venue_symbol});
+    if (ins_it == by_symbol_.end()) continue;
+    const InstrumentId ins = ins_it->second;
+    const AccountId account = owner[er.account];
+    binance::OrderUpdate u;
+    u.futures = m == Market::kUsdm;
+    (void)u.symbol.assign(venue(m).instrument(er.symbol).venue_symbol);
+    (void)u.client_order_id.assign(er.client_order_id);
+    (void)u.orig_client_order_id.assign(er.orig_client_order_id);
+    u.side = er.side;
+    (void)u.order_type.assign(sim::to_string(er.type, m));
+    (void)u.time_in_force.assign(sim::to_string(er.tif));
+    u.execution_type = exec_of(er.exec_type, er.status);
+    u.status = status_of(er.status);
+    (void)u.venue_status.assign(sim::to_string(er.status));
+    u.order_id = static_cast<std::uint64_t>(er.order_id);
+    u.trade_id = er.trade_id;
+    u.event_time = static_cast<std::uint64_t>(er.event_time / kMs);
+    u.transaction_time = static_cast<std::uint64_t>(er.transaction_time / kMs);
+    u.quantity = er.quantity;
+    u.price = er.price;
+    u.stop_price = er.stop_price;
+    u.last_qty = er.last_qty;
+    u.cum_qty = er.cum_qty;
+    u.last_price = er.last_price;
+    u.commission = er.commission;
+    (void)u.commission_asset.assign(er.commission_asset);
+    u.cum_quote = er.cum_quote;
+    u.avg_price = er.avg_price;
+    u.realized_pnl = er.realized_profit;
+    u.is_maker = er.maker;
+    u.reduce_only = er.reduce_only;
+    events_.clear();
+    if (auto r = binance::to_events(u, account, ins, events_); !r) {
+      spdlog::warn("backtest: venue report of {} not translated: {}", er.client_order_id, r.error().message);
+      continue;
+    }
+    const TimeNs venue_time = er.transaction_time != 0 ? er.transaction_time : er.event_time;
+    for (const auto& e : events_) {
+      Fnv h;
+      h.add(std::uint64_t{account.value});
+      h.add(std::uint64_t{static_cast<std::uint8_t>(m)});
+      h.add(std::uint64_t{e.index()});
+      h.add(static_cast<std::uint64_t>(er.order_id));
+      h.add(static_cast<std::uint64_t>(er.trade_id));
+      h.add(static_cast<std::uint64_t>(er.cum_qty.raw()));
+      h.add(std::uint64_t{static_cast<std::uint8_t>(er.exec_type)});
+      report(account, e, h.value(), venue_time, t + latency());
+      if (const auto* f = std::get_if<FillReceived>(&e)) {
+        BacktestFill bf;
+        bf.time = t;
+        bf.account = b_.directory.accounts.name(account);
+        const auto it = order_index_.find(std::string(f->client_order_id.view()));
+        if (it != order_index_.end()) {
+          auto& order = result_.orders[it->second];
+          bf.strategy = order.strategy;
+          order.filled = Decimal::from_raw(order.filled.raw() + f->quantity.raw());
+        }
+        bf.instrument = listed_[ins.index()].instrument->symbol.to_string();
+        bf.market = m;
+        bf.side = f->side;
+        bf.price = f->price;
+        bf.quantity = f->quantity;
+        bf.fee = f->fee;
+        bf.fee_asset = std::string(f->fee_asset.view());
+        const auto fee_usdt = f->fee.mul(usdt_price(bf.fee_asset), Rounding::kHalfEven);
+        bf.fee_usdt = fee_usdt ? *fee_usdt : Decimal{};
+        bf.mid = mid(ins);
+        bf.maker = f->liquidity == Liquidity::kMaker;
+        bf.client_order_id = std::string(f->client_order_id.view());
+        result_.fills.push_back(std::move(bf));
+      }
+    }
+  }
+  for (const auto& au : out.account_updates) {
+    const AccountId account = owner[au.account];
+    for (const auto& bal : au.balances) {
+      BalanceUpdated e;
+      e.account = account;
+      e.market = m;
+      (void)e.asset.assign(bal.asset);
+      e.free = bal.free;
+      e.locked = m == Market::kSpot ? bal.locked : Decimal{};
+      Fnv h;
+      h.add(std::uint64_t{account.value});
+      h.add(std::uint64_t{static_cast<std::uint8_t>(m)});
+      h.add("balance");
+      h.add(bal.asset);
+      h.add(++report_serial_);
+      report(account, e, h.value(), au.event_time, t + latency());
+    }
+    for (const auto& p : au.positions) {
+      const auto it = by_symbol_.find({m, venue(m).instrument(p.symbol).venue_symbol});
+      if (it == by_symbol_.end()) continue;
+      PositionUpdated e;
+      e.account = account;
+      e.instrument = it->second;
+      e.position_side = p.position_side;
+      e.size = p.amount;
+      e.entry_price = p.entry_price;
+      e.margin_type = p.margin_type;
+      e.unrealized_pnl = p.unrealized_pnl;
+      e.realized_pnl = p.realized_pnl;
+      Fnv h;
+      h.add(std::uint64_t{account.value});
+      h.add("position");
+      h.add(std::uint64_t{it->second.value});
+      h.add(++report_serial_);
+      report(account, e, h.value(), au.event_time, t + latency());
+    }
+  }
+  out.clear();
+}
+
+// One recorded message at ts: the venue's background first (the venue moved before we heard
+// of it), then the engine.
+void Driver::feed(const DataFile& f, std::string_view json, TimeNs ts) {
+  const auto r = binance::parse_market_data(parser_, json, msg_);
+  if (!r) return;
+  const auto it = by_symbol_.find({f.market, f.venue_symbol});
+  if (it == by_symbol_.end()) return;
+  const InstrumentId ins = it->second;
+  const auto& l = listed_[ins.index()];
+  auto& v = venue(f.market);
+  sim::Outbox out;
+  const auto engine_md = [&](TimeNs venue_time, const EventPayload& p) {
+    InputRecord rec;
+    rec.step = InputStep::kMarketData;
+    rec.now = ts;
+    rec.body = Event{Envelope{0, 0, venue_time, 0, 0, 0}, p};
+    ++step_;
+    step(rec);
+  };
+  switch (*r) {
+    case binance::MarketMessageKind::kDepthSnapshot: {
+      // The venue's book: the snapshot, then only the diffs after it (Binance's rule).
+      v.on_snapshot(l.symbol, {convert(msg_.snapshot.bids), convert(msg_.snapshot.asks)}, ts, out);
+      synced_[ins] = msg_.snapshot.last_update_id;
+      outbox_reports(out, f.market, ts);
+      binance::to_book_snapshots(msg_.snapshot, ins, snapshots_);
+      for (const auto& s : snapshots_) engine_md(ts, s);
+      break;
+    }
+    case binance::MarketMessageKind::kDepthUpdate: {
+      const auto synced = synced_.find(ins);
+      if (synced != synced_.end() && msg_.depth.last_update_id > synced->second) {
+        v.on_delta(l.symbol, {convert(msg_.depth.bids), convert(msg_.depth.asks)}, ts, out);
+        synced->second = msg_.depth.last_update_id;
+        outbox_reports(out, f.market, ts);
+      }
+      binance::to_book_deltas(msg_.depth, ins, deltas_);
+      const TimeNs vt = static_cast<TimeNs>(msg_.depth.event_time) * kMs;
+      for (const auto& d : deltas_) engine_md(vt, d);
+      break;
+    }
+    case binance::MarketMessageKind::kBookTicker:
+      engine_md(ts, binance::to_best_bid_offer(msg_.book_ticker, ins));
+      break;
+    case binance::MarketMessageKind::kTrade:
+    case binance::MarketMessageKind::kAggTrade:
+      v.on_trade(l.symbol, {msg_.trade.price, msg_.trade.quantity, msg_.trade.buyer_is_maker}, ts, out);
+      outbox_reports(out, f.market, ts);
+      break;
+    default: break;
+  }
+  ++result_.messages;
+}
+
+// A sample once every instrument has a mid (before that its holdings have no value).
+void Driver::sample_equity() {
+  for (const auto& i : b_.instruments) {
+    if (listed_[i.id.index()].known && mid(i.id).is_zero()) return;
+  }
+  EquityPoint p;
+  p.time = now_;
+  std::int64_t equity = 0;
+  for (const auto& [k, key] : keys_) {
+    if (k.second == Market::kSpot) {
+      for (const auto& b : spot_.balances(key)) {
+        const Decimal total = Decimal::from_raw(b.free.raw() + b.locked.raw());
+        if (auto x = total.mul(usdt_price(b.asset), Rounding::kHalfEven)) equity += x->raw();
+      }
+    } else {
+      equity += usdm_.wallet_balance(key).raw();
+      for (const auto& pos : usdm_.positions(key)) equity += pos.unrealized_pnl.raw();
+    }
+  }
+  p.equity = Decimal::from_raw(equity);
+  for (const auto& i : b_.instruments) {
+    const auto& l = listed_[i.id.index()];
+    if (!l.known) continue;
+    const Decimal m = mid(i.id);
+    if (m.is_zero()) continue;
+    const std::string name = i.symbol.to_string();
+    p.mid[name] = m;
+    std::int64_t pos = 0;
+    for (const auto& [k, key] : keys_) {
+      if (k.second != i.market) continue;
+      if (i.market == Market::kUsdm) {
+        pos += usdm_.position(key, l.symbol).amount.raw();
+      } else {
+        for (const auto& b : spot_.balances(key)) {
+          if (b.asset == i.symbol.base) pos += b.free.raw() + b.locked.raw();
+        }
+      }
+    }
+    if (i.market == Market::kSpot) pos -= initial_base_[i.id].first.raw();
+    p.position[name] = Decimal::from_raw(pos);
+  }
+  result_.equity.push_back(std::move(p));
+}
+
+Result<BacktestResult, std::string> Driver::run(const std::function<void(const BacktestProgress&)>& progress) {
+  // The files, merged by receive time.
+  struct Source {
+    const DataFile* file;
+    std::unique_ptr<GzLines> lines;
+    std::string line;
+    TimeNs ts = 0;
+    bool has = false;
+  };
+  std::vector<Source> sources;
+  std::uint64_t total_bytes = 0;
+  for (const auto& f : o_.data) {
+    Source s{&f, std::make_unique<GzLines>(f.path), {}, 0, false};
+    if (!s.lines->open()) return Unexpected(f.path.string() + ": cannot open");
+    std::error_code ec;
+    total_bytes += std::filesystem::file_size(f.path, ec);
+    sources.push_back(std::move(s));
+  }
+  const auto advance = [&](Source& s) -> Result<Unit, std::string> {
+    s.has = false;
+    while (s.lines->next(s.line)) {
+      const auto space = s.line.find(' ');
+      std::int64_t ts = 0;
+      const auto r = std::from_chars(s.line.data(), s.line.data() + (space == std::string::npos ? 0 : space), ts);
+      if (space == std::string::npos || r.ec != std::errc{}) {
+        return Unexpected(s.file->path.string() + ": a line without '<recv_ns> <json>'");
+      }
+      s.ts = ts;
+      s.has = true;
+      return Unit{};
+    }
+    return Unit{};
+  };
+  for (auto& s : sources) {
+    if (auto a = advance(s); !a) return Unexpected(a.error());
+  }
+
+  // The engine, its accounts on the simulated venues with their deposits.
+  std::vector<actors::EngineAccount> accounts = b_.engine_accounts();
+  TimeNs first = std::numeric_limits<TimeNs>::max();
+  for (const auto& s : sources) {
+    if (s.has) first = std::min(first, s.ts);
+  }
+  if (first == std::numeric_limits<TimeNs>::max()) return Unexpected(std::string("the data files hold no message"));
+  now_ = std::max(first, o_.from);
+  for (std::size_t i = 0; i < accounts.size(); ++i) {
+    auto session = std::make_shared<Session>(*this, accounts[i].id);
+    accounts[i].session = session;
+    sessions_.push_back(session);
+  }
+  actors::EngineOptions eo = b_.engine_options();
+  eo.run_shard = false;
+  eo.record_inputs = false;
+  const TimeNs start = now_;
+  eo.clock = [start] { return start; };
+  try {
+    engine_ = std::make_unique<actors::Engine>(std::move(eo), *b_.table, *log_, store_, nullptr,
+                                               b_.risk, accounts);
+  } catch (const std::exception& e) {
+    return Unexpected(std::string("the engine: ") + e.what());
+  }
+  // Each account on the venue of each market it trades, with its fees and deposit; the
+  // balances reach the engine before the first message (as omsd folds them before trading).
+  const auto* ex = b_.config.exchanges.find(ExchangeId::kBinance);
+  for (std::size_t i = 0; i < accounts.size(); ++i) {
+    for (const Market m : b_.setup.accounts[i].markets) {
+      sim::AccountConfig ac;
+      ac.api_key = accounts[i].name + "." + std::string(to_string(m));
+      if (o_.fees) {
+        ac.maker_rate = o_.fees->first;
+        ac.taker_rate = o_.fees->second;
+      } else if (ex != nullptr && ex->markets[static_cast<std::size_t>(m)]) {
+        const auto& f = ex->markets[static_cast<std::size_t>(m)]->fees;
+        const Decimal bps = Decimal::from_raw(10'000 * 100'000'000LL);
+        auto maker = f.maker_bps.div(bps, Rounding::kExact);
+        auto taker = f.taker_bps.div(bps, Rounding::kExact);
+        if (!maker || !taker) return Unexpected(std::string("exchanges.yaml binance fees: a bp rate finer than 1e-8"));
+        ac.maker_rate = *maker;
+        ac.taker_rate = *taker;
+      }
+      const auto key = venue(m).add_account(ac);
+      keys_[{accounts[i].id.value, m}] = key;
+      sim::Outbox out;
+      if (m == Market::kSpot) {
+        for (const auto& [asset, amount] : o_.spot_deposit) {
+          if (auto d = spot_.deposit(key, asset, amount, now_, out); !d) {
+            return Unexpected("deposit " + asset + " to " + ac.api_key + ": " + d.error().msg);
+          }
+          for (const auto& ins : b_.instruments) {
+            if (ins.market == Market::kSpot && ins.symbol.base == asset) {
+              auto& base = initial_base_[ins.id].first;
+              base = Decimal::from_raw(base.raw() + amount.raw());
+            }
+          }
+        }
+      } else if (auto d = usdm_.deposit(key, "USDT", o_.usdm_deposit, now_, out); !d) {
+        return Unexpected("deposit USDT to " + ac.api_key + ": " + d.error().msg);
+      }
+      outbox_reports(out, m, now_);
+    }
+  }
+  while (!queue_.empty()) {
+    Due d = queue_.top();
+    queue_.pop();
+    deliver(d);
+  }
+  step_plain(InputStep::kReconcile);
+  sample_equity();
+  next_housekeeping_ = now_ + kHousekeepingEvery;
+  next_valuation_ = now_ + kValuationEvery;
+
+  TimeNs next_report = 0;
+  const auto began = std::chrono::steady_clock::now();
+  std::uint64_t read = 0;
+  TimeNs last = now_;
+  for (;;) {
+    Source* best = nullptr;
+    for (auto& s : sources) {
+      if (s.has && (best == nullptr || s.ts < best->ts)) best = &s;
+    }
+    if (best == nullptr) break;
+    const TimeNs ts = best->ts;
+    if (o_.to != 0 && ts > o_.to) break;
+    ++read;
+    if (ts >= now_) {
+      advance_time(ts);
+      const auto space = best->line.find(' ');
+      feed(*best->file, std::string_view(best->line).substr(space + 1), ts);
+      last = ts;
+    }
+    if (auto a = advance(*best); !a) return Unexpected(a.error());
+    if (progress && (read & 0x3FFU) == 0) {
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+      if (secs * 1e9 >= static_cast<double>(next_report)) {
+        next_report = static_cast<TimeNs>(secs * 1e9) + 200 * kMs;
+        std::uint64_t done_bytes = 0;
+        for (auto& s : sources) done_bytes += s.lines->offset();
+        // The total, estimated from the compressed bytes read so far.
+        const auto total = done_bytes == 0 ? 0
+                                           : static_cast<std::uint64_t>(static_cast<double>(result_.messages) *
+                                                                        static_cast<double>(total_bytes) /
+                                                                        static_cast<double>(done_bytes));
+        progress(BacktestProgress{result_.messages, total, secs});
+      }
+    }
+  }
+  // Answers still on their way, then the last valuation.
+  advance_time(last + kDrain);
+  sample_equity();
+  result_.first_time = start;
+  result_.last_time = now_;
+  result_.engine_events = log_->events_appended();
+  result_.notes = b_.notes;
+  if (progress) {
+    progress(BacktestProgress{result_.messages, result_.messages,
+                              std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count()});
+  }
+  return std::move(result_);
+}
+
+void Driver::advance_time(TimeNs t) {
+  for (;;) {
+    const TimeNs q = queue_.empty() ? std::numeric_limits<TimeNs>::max() : queue_.top().time;
+    const TimeNs next = std::min({q, next_housekeeping_, next_valuation_});
+    if (next > t) break;
+    now_ = std::max(now_, next);
+    step_plain(InputStep::kTimers);
+    if (next == q) {
+      Due d = queue_.top();
+      queue_.pop();
+      if (d.request) on_request(d.req);
+      else deliver(d);
+    } else if (next == next_housekeeping_) {
+      step_plain(InputStep::kHousekeeping);
+      next_housekeeping_ += kHousekeepingEvery;
+    } else {
+      step_plain(InputStep::kValuation);
+      sample_equity();
+      next_valuation_ += kValuationEvery;
+    }
+  }
+  now_ = std::max(now_, t);
+  step_plain(InputStep::kTimers);
+}
+
+}  // namespace
+
+Result<BacktestResult, std::string> run_backtest(const BacktestOptions& options,
+                                                 const std::function<void(const BacktestProgress&)>& progress) {
+  if (options.data.empty()) return Unexpected(std::string("no data file"));
+  std::unique_ptr<setup::BuiltEngine> built;
+  try {
+    built = setup::build_engine(options.setup);
+  } catch (const std::exception& e) {
+    return Unexpected(std::string(e.what()));
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(options.journal, ec);
+  persistence::FileJournalOptions jo;
+  jo.fsync = persistence::FsyncPolicy::kNever;
+  auto journal = persistence::FileJournal::open(options.journal, built->stream_layout(), jo);
+  if (!journal) return Unexpected("journal " + options.journal.string() + ": " + journal.error().message);
+  Driver d(options, *built, **journal);
+  return d.run(progress);
+}
+
+}  // namespace oms::replay

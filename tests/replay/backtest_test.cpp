@@ -1,0 +1,208 @@
+// oms-backtest on the shared 2024-08-08 BTCUSDT spot + USD-M recordings with the configs' basis
+// pair (perp_arbitrage as legs spot BTC/USDT vs the perpetual, no taker fees, the smallest
+// profit rate): the same engine trades against the simulator's matching core in-process. The
+// report agrees with itself and with the venue, two runs give the same bytes, a latency model
+// changes the outcome, and headless Chromium draws report.html with report.json's numbers.
+#include <doctest/doctest.h>
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <regex>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "oms/connectors/binance/exchange_info.hpp"
+#include "oms/replay/backtest.hpp"
+#include "testkit/child_process.hpp"
+#include "testkit/paths.hpp"
+#include "testkit/temp_dir.hpp"
+
+using namespace oms;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void replace(std::string& s, const std::string& from, const std::string& to) {
+  const auto at = s.find(from);
+  REQUIRE_MESSAGE(at != std::string::npos, from);
+  s.replace(at, from.size(), to);
+}
+
+// The repository's configs with the basis pair (as tests/omsd's use_basis_pair).
+configs::ConfigTexts basis_configs() {
+  const std::filesystem::path dir = OMS_SOURCE_DIR "/configs";
+  configs::ConfigTexts t = configs::read_config_texts(dir);
+  replace(t.strategies,
+          "      - symbol: BTC/USDT:USDT\n        exchanges: [binance, bybit]\n"
+          "        min_profit_rate: 0.0008\n        max_position: 20000\n",
+          "      - legs: [binance:BTC/USDT, binance:BTC/USDT:USDT]\n"
+          "        min_profit_rate: 0.000001\n        max_position: 100\n");
+  replace(t.strategies, "      timeout: 2s\n", "      timeout: 250ms\n");
+  replace(t.exchanges, "          taker_bps: 10\n", "          taker_bps: 0\n");
+  replace(t.exchanges, "          taker_bps: 5\n", "          taker_bps: 0\n");
+  return t;
+}
+
+std::vector<Instrument> btcusdt() {
+  std::vector<Instrument> out;
+  const auto cf = testkit::shared_data() / "cryptofeed";
+  for (const auto& [file, m] : {std::pair{"BINANCE_spot_exchangeInfo_20211012.json", Market::kSpot},
+                               std::pair{"BINANCE_FUTURES_usdm_exchangeInfo_20210722.json", Market::kUsdm}}) {
+    auto parsed = binance::parse_exchange_info(slurp(cf / file), m);
+    REQUIRE(parsed.ok());
+    for (auto& i : *parsed) {
+      if (i.venue_symbol == "BTCUSDT") out.push_back(std::move(i));
+    }
+  }
+  REQUIRE(out.size() == 2);
+  return out;
+}
+
+replay::BacktestOptions options(const std::filesystem::path& out) {
+  replay::BacktestOptions o;
+  o.setup.config = basis_configs();
+  o.setup.instruments = btcusdt();
+  o.setup.accounts = {{"binance_basis", ExchangeId::kBinance, {Market::kSpot, Market::kUsdm}}};
+  const auto hb = testkit::shared_data() / "hftbacktest";
+  for (const char* f : {"spot_btcusdt_20240808.gz", "usdm_btcusdt_20240808.gz"}) {
+    auto df = replay::data_file(hb / f);
+    REQUIRE(df.ok());
+    o.data.push_back(*df);
+  }
+  o.journal = out / "journal";
+  return o;
+}
+
+Decimal dec(const nlohmann::json& j) { return *Decimal::parse(j.get<std::string>()); }
+
+}  // namespace
+
+TEST_CASE("backtest: the basis pair on the shared BTCUSDT day trades through the engine against the in-process venue; the report holds together") {
+  spdlog::set_level(spdlog::level::warn);
+  testkit::TempDir dir{"backtest"};
+  const auto o = options(dir.path());
+  auto r = replay::run_backtest(o);
+  REQUIRE_MESSAGE(r.ok(), r.error());
+  REQUIRE(replay::write_report(*r, o, dir.path() / "a").ok());
+  CHECK(r->messages > 100'000);
+  CHECK(r->orders.size() > 100);
+  CHECK(r->fills.size() > 100);
+  const auto report = nlohmann::json::parse(slurp(dir.path() / "a" / "report.json"));
+  const auto& t = report.at("totals");
+  INFO(t.dump(2));
+  // Every order is the strategy's, sent as pairs; the fills in fills.csv are the report's.
+  CHECK(t.at("orders") == r->orders.size());
+  CHECK(t.at("fills") == r->fills.size());
+  CHECK(t.at("arbitrage_signals").get<std::uint64_t>() * 2 == r->orders.size());
+  CHECK(t.at("arbitrage_both_legs_filled").get<std::uint64_t>() > 100);
+  const auto csv = slurp(dir.path() / "a" / "fills.csv");
+  CHECK(static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n')) == r->fills.size() + 1);
+  // Each leg's position is what its fills add up to, and the venue agrees (position_end).
+  for (const auto& [name, ins] : report.at("instruments").items()) {
+    Decimal net;
+    for (const auto& f : r->fills) {
+      if (f.instrument != name) continue;
+      net = Decimal::from_raw(net.raw() + (f.side == Side::kBuy ? f.quantity.raw() : -f.quantity.raw()));
+    }
+    CHECK_MESSAGE(dec(ins.at("position_end")) == net, name);
+    CHECK(dec(ins.at("position_end")) == Decimal::from_raw(dec(ins.at("bought")).raw() - dec(ins.at("sold")).raw()));
+  }
+  // The basis pair sells spot and buys the perpetual (the recorded spot price is above).
+  CHECK(dec(report.at("instruments").at("BTC/USDT").at("sold")).raw() > 0);
+  CHECK(dec(report.at("instruments").at("BTC/USDT:USDT").at("bought")).raw() > 0);
+  // Risk stops it: binance_basis's max_gross_exposure (60,000 USDT) is reached.
+  CHECK(dec(t.at("turnover_usdt")).raw() < Decimal::from_raw(61'000'00000000).raw());
+  CHECK(dec(t.at("turnover_usdt")).raw() > Decimal::from_raw(55'000'00000000).raw());
+  // The fills traded at recorded prices: every one within 0.5 % of the mid then.
+  for (const auto& f : r->fills) {
+    const auto diff = std::abs(static_cast<double>(f.price.raw() - f.mid.raw()));
+    CHECK(diff < 0.005 * static_cast<double>(f.mid.raw()));
+  }
+
+  SUBCASE("two runs give the same files, byte for byte") {
+    auto again = replay::run_backtest(o);
+    REQUIRE(again.ok());
+    REQUIRE(replay::write_report(*again, o, dir.path() / "b").ok());
+    for (const char* f : {"report.json", "fills.csv", "equity.csv", "report.html"}) {
+      CHECK_MESSAGE(slurp(dir.path() / "a" / f) == slurp(dir.path() / "b" / f), f);
+    }
+  }
+  SUBCASE("a latency model changes the fills; its seed decides them") {
+    auto slow = o;
+    slow.latency = *replay::parse_latency("fixed_us=20000,jitter_us=30000,seed=7");
+    auto s1 = replay::run_backtest(slow);
+    auto s2 = replay::run_backtest(slow);
+    REQUIRE(s1.ok());
+    REQUIRE(s2.ok());
+    REQUIRE(replay::write_report(*s1, slow, dir.path() / "s1").ok());
+    REQUIRE(replay::write_report(*s2, slow, dir.path() / "s2").ok());
+    CHECK(slurp(dir.path() / "s1" / "fills.csv") == slurp(dir.path() / "s2" / "fills.csv"));
+    CHECK(slurp(dir.path() / "s1" / "fills.csv") != slurp(dir.path() / "a" / "fills.csv"));
+    // The first fill comes at least the order latency after the first order.
+    REQUIRE_FALSE(s1->fills.empty());
+    CHECK(s1->fills.front().time - s1->orders.front().time >= 20'000'000);
+  }
+  SUBCASE("headless Chromium draws report.html: the charts have data, the numbers are report.json's") {
+    const std::string url = "file://" + (dir.path() / "a" / "report.html").string();
+    const auto dom = testkit::run_process({"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                                           "--dump-dom", url}, 60s);
+    REQUIRE_MESSAGE(dom.code == 0, "chromium (deploy/setup installs it): " << dom.err);
+    for (const auto& [k, v] : t.items()) {
+      const std::string shown = v.is_string() ? v.get<std::string>() : v.dump();
+      CHECK_MESSAGE(dom.out.find("<td id=\"" + k + "\">" + shown + "</td>") != std::string::npos, k);
+    }
+    // Each chart is an SVG with drawn series; the fills chart has a marker per fill.
+    for (const char* id : {"chart-pnl", "chart-position", "chart-fills-BTC-USDT", "chart-fills-BTC-USDT-USDT"}) {
+      CHECK_MESSAGE(dom.out.find(std::string("id=\"") + id + "\"") != std::string::npos, id);
+    }
+    const std::regex points(R"re(<polyline class="series"[^>]*points="([^"]*)")re");
+    std::size_t drawn = 0;
+    for (auto it = std::sregex_iterator(dom.out.begin(), dom.out.end(), points); it != std::sregex_iterator(); ++it) {
+      const std::string p = (*it)[1];
+      drawn += std::count(p.begin(), p.end(), ',') > 10 ? 1U : 0U;
+    }
+    CHECK(drawn >= 5);  // PnL, drawdown, two positions, two prices (at least)
+    std::size_t markers = 0;
+    for (std::size_t at = dom.out.find("class=\"fill\""); at != std::string::npos; at = dom.out.find("class=\"fill\"", at + 1)) ++markers;
+    CHECK(markers == r->fills.size());
+    // A screenshot: the page with its charts against the same window of an empty page.
+    const auto shot = dir.path() / "report.png";
+    const auto blank_html = dir.path() / "blank.html";
+    { std::ofstream(blank_html) << "<!DOCTYPE html><html><body></body></html>"; }
+    const auto blank = dir.path() / "blank.png";
+    for (const auto& [page, png] : {std::pair{url, shot}, std::pair{"file://" + blank_html.string(), blank}}) {
+      const auto s = testkit::run_process({"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                                           "--window-size=1000,1800", "--screenshot=" + png.string(), page}, 60s);
+      REQUIRE_MESSAGE(s.code == 0, s.err);
+      REQUIRE(std::filesystem::exists(png));
+    }
+    CHECK(std::filesystem::file_size(shot) > 20 * std::filesystem::file_size(blank));
+  }
+}
+
+TEST_CASE("backtest: bad inputs are named") {
+  CHECK(replay::data_file("/x/btcusdt.gz").error() == "/x/btcusdt.gz: the file name is not <market>_<symbol>_<date>.gz");
+  CHECK(replay::data_file("/x/coin_btcusd_20240808.gz").error() == "/x/coin_btcusd_20240808.gz: market 'coin' is not spot or usdm");
+  CHECK(replay::parse_latency("fixed_us=abc").error() == "latency: fixed_us: 'abc' is not a whole number");
+  CHECK(replay::parse_latency("jitter_us=5").error() == "latency: fixed_us=N is required (or 'zero')");
+  CHECK(replay::parse_latency("fast=1").error() == "latency: unknown key 'fast' (fixed_us, jitter_us, seed)");
+  const auto m = replay::parse_latency("fixed_us=250,jitter_us=100,seed=9");
+  REQUIRE(m.ok());
+  CHECK(m->fixed_ns == 250'000);
+  CHECK(m->jitter_ns == 100'000);
+  CHECK(m->seed == 9);
+  testkit::TempDir dir{"backtest-bad"};
+  auto o = options(dir.path());
+  o.data.push_back(replay::DataFile{dir.path() / "spot_ethusdt_1.gz", Market::kSpot, "ETHUSDT"});
+  auto r = replay::run_backtest(o);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error() == (dir.path() / "spot_ethusdt_1.gz").string() + ": cannot open");
+}
