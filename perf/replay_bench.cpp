@@ -8,12 +8,15 @@
 // - replay_file: from the file journal;
 // - replay_jetstream: the same records copied into JetStream (a nats-server on a free loopback
 //   port, started by the benchmark), read back in chunks of ordered consumers.
+// - backtest: oms-backtest's run of the shared capture (below).
 #include <benchmark/benchmark.h>
 #include <spdlog/spdlog.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +25,9 @@
 #include "oms/connectors/binance/market_data.hpp"
 #include "oms/persistence/file_journal.hpp"
 #include "oms/persistence/jetstream_store.hpp"
+#include "oms/configs/config.hpp"
+#include "oms/connectors/binance/exchange_info.hpp"
+#include "oms/replay/backtest.hpp"
 #include "oms/replay/day_replay.hpp"
 #include "testkit/nats_server.hpp"
 #include "testkit/paths.hpp"
@@ -266,7 +272,74 @@ void replay_jetstream(benchmark::State& state) {
   run(state, *js, rec.records);
 }
 
+// The backtest of the shared 2024-08-08 BTCUSDT spot + USD-M capture with the basis pair
+// (tests/replay/backtest_test.cpp's setup): market-data messages per second through the
+// engine and the in-process venue, parsed from the .gz JSON each run.
+void backtest(benchmark::State& state) {
+  const auto hb = testkit::shared_data() / "hftbacktest";
+  const auto cf = testkit::shared_data() / "cryptofeed";
+  replay::BacktestOptions o;
+  try {
+    o.setup.config = configs::read_config_texts(OMS_SOURCE_DIR "/configs");
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
+  const auto edit = [&](std::string& text, const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
+    if (at != std::string::npos) text.replace(at, from.size(), to);
+  };
+  edit(o.setup.config.strategies,
+       "      - symbol: BTC/USDT:USDT\n        exchanges: [binance, bybit]\n"
+       "        min_profit_rate: 0.0008\n        max_position: 20000\n",
+       "      - legs: [binance:BTC/USDT, binance:BTC/USDT:USDT]\n"
+       "        min_profit_rate: 0.000001\n        max_position: 100\n");
+  edit(o.setup.config.strategies, "      timeout: 2s\n", "      timeout: 250ms\n");
+  edit(o.setup.config.exchanges, "          taker_bps: 10\n", "          taker_bps: 0\n");
+  edit(o.setup.config.exchanges, "          taker_bps: 5\n", "          taker_bps: 0\n");
+  for (const auto& [file, m] : {std::pair{"BINANCE_spot_exchangeInfo_20211012.json", Market::kSpot},
+                               std::pair{"BINANCE_FUTURES_usdm_exchangeInfo_20210722.json", Market::kUsdm}}) {
+    std::ifstream in(cf / file, std::ios::binary);
+    const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto parsed = binance::parse_exchange_info(body, m);
+    if (!parsed) {
+      state.SkipWithError("the shared exchangeInfo files are not in ../shared/data");
+      return;
+    }
+    for (auto& i : *parsed) {
+      if (i.venue_symbol == "BTCUSDT") o.setup.instruments.push_back(std::move(i));
+    }
+  }
+  o.setup.accounts = {{"binance_basis", ExchangeId::kBinance, {Market::kSpot, Market::kUsdm}}};
+  for (const char* f : {"spot_btcusdt_20240808.gz", "usdm_btcusdt_20240808.gz"}) {
+    auto df = replay::data_file(hb / f);
+    if (!df) {
+      state.SkipWithError(df.error().c_str());
+      return;
+    }
+    o.data.push_back(*df);
+  }
+  testkit::TempDir dir{"backtest-bench"};
+  o.journal = dir.path() / "journal";
+  double seconds = 0;
+  std::uint64_t messages = 0, orders = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = replay::run_backtest(o);
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!r) {
+      state.SkipWithError(r.error().c_str());
+      return;
+    }
+    messages += r->messages;
+    orders = r->orders.size();
+  }
+  state.counters["messages_per_s"] = static_cast<double>(messages) / seconds;
+  state.counters["orders"] = static_cast<double>(orders);
+}
+
 BENCHMARK(replay_file)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(backtest)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(replay_jetstream)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
