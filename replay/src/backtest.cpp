@@ -17,6 +17,7 @@
 #include "oms/connectors/binance/user_data.hpp"
 #include "oms/connectors/exchange.hpp"
 #include "oms/connectors/sim/venue.hpp"
+#include "oms/messages/codec.hpp"
 #include "oms/persistence/file_journal.hpp"
 
 namespace oms::replay {
@@ -227,6 +228,38 @@ struct Due {
   }
 };
 
+// The journal the backtest's engine writes to, with a look at each record on its way: the
+// orders the engine decided (strategy signals, including those risk refused) are counted from
+// its own events, not only from what reached the venue.
+class ObservingStore final : public persistence::EventStore {
+ public:
+  using Observer = std::function<void(const persistence::AppendRecord&)>;
+  ObservingStore(persistence::EventStore& inner, Observer observe)
+      : inner_(inner), observe_(std::move(observe)) {}
+  Result<std::string, persistence::StoreError> stream_for(std::string_view s) const override { return inner_.stream_for(s); }
+  void append(persistence::AppendRecord r, persistence::AppendCallback done) override {
+    observe_(r);
+    inner_.append(std::move(r), std::move(done));
+  }
+  Result<Unit, persistence::StoreError> flush(std::chrono::milliseconds t) override { return inner_.flush(t); }
+  Result<std::uint64_t, persistence::StoreError> read(const persistence::ReadRequest& r,
+                                                      const persistence::RecordVisitor& v) override {
+    return inner_.read(r, v);
+  }
+  Result<std::unique_ptr<persistence::Subscription>, persistence::StoreError> tail(
+      const persistence::ReadRequest& r, persistence::RecordVisitor v) override {
+    return inner_.tail(r, std::move(v));
+  }
+  Result<std::uint64_t, persistence::StoreError> last_sequence(std::string_view s) override { return inner_.last_sequence(s); }
+  Result<std::vector<persistence::DayStart>, persistence::StoreError> day_index(std::string_view s) override {
+    return inner_.day_index(s);
+  }
+
+ private:
+  persistence::EventStore& inner_;
+  Observer observe_;
+};
+
 struct Listed {
   const Instrument* instrument = nullptr;
   sim::SymbolIndex symbol = 0;
@@ -236,8 +269,9 @@ struct Listed {
 class Driver {
  public:
   Driver(const BacktestOptions& o, setup::BuiltEngine& b, persistence::EventStore& store)
-      : o_(o), b_(b), store_(store), draws_(o.latency.seed) {
-    log_ = std::make_unique<actors::EventLog>(store, nullptr, b.directory, actors::Publish::kInline);
+      : o_(o), b_(b), store_(store, [this](const persistence::AppendRecord& r) { observe(r); }),
+        draws_(o.latency.seed) {
+    log_ = std::make_unique<actors::EventLog>(store_, nullptr, b.directory, actors::Publish::kInline);
     for (const auto& i : b.instruments) {
       Listed l;
       l.instrument = &i;
@@ -256,18 +290,6 @@ class Driver {
   // ---- the session's side ----
   void schedule(Request r) {
     const TimeNs at = now_ + latency();
-    if (r.kind == Request::Kind::kPlace) {
-      BacktestOrder bo;
-      bo.time = now_;
-      bo.account = b_.directory.accounts.name(r.account);
-      bo.strategy = r.order.strategy.valid() ? b_.directory.strategies.name(r.order.strategy) : "";
-      bo.instrument = listed_[r.order.instrument.index()].instrument->symbol.to_string();
-      bo.client_order_id = r.order.client_order_id.str();
-      bo.signal = r.order.strategy.valid() ? step_ : 0;
-      bo.quantity = r.order.quantity;
-      order_index_[bo.client_order_id] = result_.orders.size();
-      result_.orders.push_back(std::move(bo));
-    }
     queue_.push(Due{at, ++scheduled_, true, std::move(r), {}, {}});
   }
 
@@ -309,6 +331,7 @@ class Driver {
     queue_.push(std::move(d));
   }
   void on_request(const Request& r);
+  void observe(const persistence::AppendRecord& r);
   void outbox_reports(sim::Outbox& out, Market m, TimeNs t);
   void rejected(const Request& r, InstrumentId ins, const sim::VenueError& e, TimeNs t);
   void query(AccountId account, InstrumentId ins, const ClientOrderIdText& cid, TimeNs t);
@@ -319,7 +342,7 @@ class Driver {
 
   const BacktestOptions& o_;
   setup::BuiltEngine& b_;
-  persistence::EventStore& store_;
+  ObservingStore store_;
   Draws draws_;
   std::unique_ptr<actors::EventLog> log_;
   std::unique_ptr<actors::Engine> engine_;
@@ -405,9 +428,6 @@ void Driver::rejected(const Request& r, InstrumentId ins, const sim::VenueError&
   h.add("rejected");
   h.add(r.order.client_order_id.view());
   report(r.account, rej, h.value(), t, t + latency());
-  if (const auto it = order_index_.find(r.order.client_order_id.str()); it != order_index_.end()) {
-    result_.orders[it->second].rejected = true;
-  }
 }
 
 void Driver::query(AccountId account, InstrumentId ins, const ClientOrderIdText& cid, TimeNs t) {
@@ -435,6 +455,35 @@ void Driver::query(AccountId account, InstrumentId ins, const ClientOrderIdText&
   h.add(cid.view());
   h.add(++report_serial_);
   report(account, s, h.value(), t, t + latency());
+}
+
+// The engine's own order events: an order it decided (OrderSubmitted) and one risk or the desk
+// refused before it left (OrderRejected with our code, 2xxx/3xxx).
+void Driver::observe(const persistence::AppendRecord& rec) {
+  if (rec.subject.rfind("orders.", 0) != 0) return;
+  const bool submitted = rec.payload.find("\"type\":\"OrderSubmitted\"") != std::string::npos;
+  const bool rejected = !submitted && rec.payload.find("\"type\":\"OrderRejected\"") != std::string::npos;
+  if (!submitted && !rejected) return;
+  auto e = decode_event_json(rec.payload, b_.directory);
+  if (!e) return;
+  if (const auto* o = std::get_if<OrderSubmitted>(&e->payload)) {
+    BacktestOrder bo;
+    bo.time = now_;
+    bo.account = b_.directory.accounts.name(o->account);
+    bo.strategy = o->strategy.valid() ? b_.directory.strategies.name(o->strategy) : "";
+    bo.instrument = listed_[o->instrument.index()].instrument->symbol.to_string();
+    bo.client_order_id = o->client_order_id.str();
+    bo.signal = o->strategy.valid() ? step_ : 0;
+    bo.quantity = o->quantity;
+    order_index_[bo.client_order_id] = result_.orders.size();
+    result_.orders.push_back(std::move(bo));
+  } else if (const auto* rj = std::get_if<OrderRejected>(&e->payload)) {
+    const auto it = order_index_.find(rj->client_order_id.str());
+    if (it == order_index_.end()) return;
+    auto& order = result_.orders[it->second];
+    if (rj->code >= 4000) order.rejected = true;  // the venue's refusal
+    else order.refused = true;                    // risk (2xxx) or the desk (3xxx)
+  }
 }
 
 void Driver::on_request(const Request& r) {

@@ -11,7 +11,9 @@
 //   sharpe          mean / standard deviation of the 1-second changes of pnl_usdt, as a
 //                   fraction of the starting equity, annualized by sqrt(seconds in a year)
 //   turnover_usdt   the sum of fill notionals (price x quantity; USD-M: in USDT)
-//   fill_ratio      orders with a fill / orders sent
+//   orders          every order the engine decided (OrderSubmitted); orders_refused_by_risk
+//                   never left (risk or the desk refused them), the rest reached the venue
+//   fill_ratio      orders with a fill / orders that reached the venue
 //   spread_capture  sum over fills of (mid - price) x quantity for a buy, (price - mid) x
 //                   quantity for a sell: what a fill earned against the mid it traded at
 //   arbitrage       a signal is the orders one input made a strategy send (both legs); it
@@ -242,7 +244,7 @@ static Result<Unit, std::string> write_report_files(const BacktestResult& r,
   }
   // Orders and arbitrage signals.
   struct OrderStats {
-    std::uint64_t orders = 0, filled = 0, rejected = 0;
+    std::uint64_t orders = 0, filled = 0, rejected = 0, refused = 0;
     std::map<std::uint64_t, std::pair<std::size_t, std::size_t>> signals;  // signal -> (legs, legs filled)
   };
   std::map<std::string, OrderStats> orders_by;
@@ -252,6 +254,7 @@ static Result<Unit, std::string> write_report_files(const BacktestResult& r,
       ++s->orders;
       s->filled += o.filled.is_zero() ? 0U : 1U;
       s->rejected += o.rejected ? 1U : 0U;
+      s->refused += o.refused ? 1U : 0U;
       if (o.signal != 0) {
         auto& sig = s->signals[o.signal];
         ++sig.first;
@@ -262,7 +265,7 @@ static Result<Unit, std::string> write_report_files(const BacktestResult& r,
   const auto signal_counts = [](const OrderStats& s) {
     std::pair<std::uint64_t, std::uint64_t> n{0, 0};
     for (const auto& [id, legs] : s.signals) {
-      if (legs.first < 2) continue;  // one order is not a pair
+      if (legs.first < 2) continue;  // one order is not a pair (a strategy's lone order)
       ++n.first;
       n.second += legs.second == legs.first ? 1U : 0U;
     }
@@ -316,8 +319,9 @@ static Result<Unit, std::string> write_report_files(const BacktestResult& r,
   totals["turnover_usdt"] = all.turnover.to_string();
   totals["orders"] = orders_all.orders;
   totals["orders_filled"] = orders_all.filled;
-  totals["orders_rejected"] = orders_all.rejected;
-  totals["fill_ratio"] = ratio(orders_all.filled, orders_all.orders);
+  totals["orders_refused_by_risk"] = orders_all.refused;
+  totals["orders_rejected_by_venue"] = orders_all.rejected;
+  totals["fill_ratio"] = ratio(orders_all.filled, orders_all.orders - orders_all.refused);
   totals["fills"] = all.fills;
   totals["maker_fills"] = all.maker;
   totals["spread_capture_usdt"] = all.capture.to_string();
@@ -335,7 +339,8 @@ static Result<Unit, std::string> write_report_files(const BacktestResult& r,
     const auto s = signal_counts(os);
     strategies[name] = {{"pnl_usdt", t.pnl.to_string()}, {"fees_usdt", t.fees.to_string()},
                         {"turnover_usdt", t.turnover.to_string()}, {"orders", os.orders},
-                        {"orders_filled", os.filled}, {"fill_ratio", ratio(os.filled, os.orders)},
+                        {"orders_refused_by_risk", os.refused}, {"orders_filled", os.filled},
+                        {"fill_ratio", ratio(os.filled, os.orders - os.refused)},
                         {"fills", t.fills}, {"spread_capture_usdt", t.capture.to_string()},
                         {"arbitrage_signals", s.first}, {"arbitrage_both_legs_filled", s.second},
                         {"arbitrage_success_rate", ratio(s.second, s.first)}};

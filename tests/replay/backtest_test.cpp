@@ -117,7 +117,14 @@ TEST_CASE("backtest: the basis pair on the shared BTCUSDT day trades through the
   // The basis pair sells spot and buys the perpetual (the recorded spot price is above).
   CHECK(dec(report.at("instruments").at("BTC/USDT").at("sold")).raw() > 0);
   CHECK(dec(report.at("instruments").at("BTC/USDT:USDT").at("bought")).raw() > 0);
-  // Risk stops it: binance_basis's max_gross_exposure (60,000 USDT) is reached.
+  // Risk stops it: binance_basis's max_gross_exposure (60,000 USDT) is reached; the signals after
+  // that are decided and refused before they leave, and counted as such.
+  CHECK(t.at("orders_refused_by_risk").get<std::uint64_t>() > 100);
+  CHECK(t.at("orders_rejected_by_venue") == 0);
+  std::size_t refused = 0;
+  for (const auto& ord : r->orders) refused += ord.refused ? 1U : 0U;
+  CHECK(t.at("orders_refused_by_risk") == refused);
+  CHECK(t.at("arbitrage_both_legs_filled").get<std::uint64_t>() < t.at("arbitrage_signals").get<std::uint64_t>());
   CHECK(dec(t.at("turnover_usdt")).raw() < Decimal::from_raw(61'000'00000000).raw());
   CHECK(dec(t.at("turnover_usdt")).raw() > Decimal::from_raw(55'000'00000000).raw());
   // The fills traded at recorded prices: every one within 0.5 % of the mid then.

@@ -85,12 +85,14 @@ struct BacktestFill {
   bool maker = false;
   std::string client_order_id;
 };
+// An order the engine decided (its OrderSubmitted), sent or not.
 struct BacktestOrder {
   TimeNs time = 0;
   std::string account, strategy, instrument, client_order_id;
-  std::uint64_t signal = 0;  // orders of one strategy sent by one input share it
+  std::uint64_t signal = 0;  // orders of one strategy decided by one input share it
   Decimal quantity, filled;
-  bool rejected = false;
+  bool refused = false;   // by risk or the desk: it never left
+  bool rejected = false;  // by the venue
 };
 struct EquityPoint {
   TimeNs time = 0;
