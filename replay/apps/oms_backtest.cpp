@@ -33,6 +33,9 @@ usage: oms-backtest --config DIR --exchange-info spot=FILE[,usdm=FILE] --data FI
                         trades), named <spot|usdm>_<symbol>_<date>.gz; merged by receive time
   --out DIR             report.json, fills.csv, equity.csv, report.html, and journal/ (the
                         engine's events; replaced at each run)
+  --cache DIR           where each data file is kept once converted into our recording format
+                        (binary input records; default $XDG_CACHE_HOME/oms-backtest, else
+                        ~/.cache/oms-backtest); a changed file is converted again
   --from T, --to T      the part to run: receive time as YYYY-MM-DDTHH:MM:SS[Z] or ns
   --latency MODEL       order and report latency: zero (default) or
                         fixed_us=N[,jitter_us=M][,seed=S] (uniform jitter, seeded)
@@ -83,7 +86,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
   std::string config_dir, out_dir, from, to, latency = "zero", fees, accounts_arg;
   std::vector<std::string> data, exchange_info;
-  std::string deposit_spot, deposit_usdm;
+  std::string deposit_spot, deposit_usdm, cache;
   bool quiet = false;
   for (int i = 1; i < argc; ++i) {
     const std::string k = argv[i];
@@ -104,6 +107,7 @@ int main(int argc, char** argv) {
     else if (k == "--exchange-info") exchange_info = split(need(), ',');
     else if (k == "--deposit-spot") deposit_spot = need();
     else if (k == "--deposit-usdm") deposit_usdm = need();
+    else if (k == "--cache") cache = need();
     else if (k == "--quiet") quiet = true;
     else if (k == "--data") {
       data.push_back(need());
@@ -211,6 +215,14 @@ int main(int argc, char** argv) {
   }
   if (!deposit_usdm.empty()) o.usdm_deposit = decimal_arg("--deposit-usdm", deposit_usdm);
   o.journal = std::filesystem::path(out_dir) / "journal";
+  if (cache.empty()) {
+    const char* xdg = std::getenv("XDG_CACHE_HOME");
+    const char* home = std::getenv("HOME");
+    if (xdg != nullptr && *xdg != '\0') cache = std::string(xdg) + "/oms-backtest";
+    else if (home != nullptr && *home != '\0') cache = std::string(home) + "/.cache/oms-backtest";
+    else usage_error("--cache DIR is required when neither XDG_CACHE_HOME nor HOME is set");
+  }
+  o.cache = cache;
 
   replay::ProgressPrinter printer("backtest", "messages");
   replay::BacktestProgress last;
@@ -228,6 +240,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   for (const auto& n : result->notes) std::cerr << "oms-backtest: " << n << "\n";
+  if (result->converted_messages > 0) {
+    std::cerr << "oms-backtest: converted " << result->converted_messages << " messages into " << cache
+              << " in " << result->convert_seconds << " s (kept for the next run)\n";
+  }
   if (auto w = replay::write_report(*result, o, out_dir); !w) {
     std::cerr << "oms-backtest: " << w.error() << "\n";
     return 2;

@@ -3,7 +3,6 @@
 #include "oms/replay/backtest.hpp"
 
 #include <spdlog/spdlog.h>
-#include <zlib.h>
 
 #include <cctype>
 #include <charconv>
@@ -19,6 +18,8 @@
 #include "oms/connectors/sim/venue.hpp"
 #include "oms/messages/codec.hpp"
 #include "oms/persistence/file_journal.hpp"
+#include "oms/replay/md_cache.hpp"
+#include "oms/replay/recording.hpp"
 
 namespace oms::replay {
 
@@ -32,34 +33,6 @@ constexpr TimeNs kHousekeepingEvery = 100 * kMs;
 constexpr TimeNs kValuationEvery = 1'000 * kMs;
 // After the last message: venue answers still on their way are delivered for this long.
 constexpr TimeNs kDrain = 10'000 * kMs;
-
-class GzLines {
- public:
-  explicit GzLines(const std::filesystem::path& path) : file_(gzopen(path.c_str(), "rb")) {}
-  ~GzLines() {
-    if (file_ != nullptr) gzclose(file_);
-  }
-  GzLines(const GzLines&) = delete;
-  GzLines& operator=(const GzLines&) = delete;
-  [[nodiscard]] bool open() const { return file_ != nullptr; }
-  // Compressed bytes read so far (progress).
-  [[nodiscard]] std::uint64_t offset() const { return static_cast<std::uint64_t>(gzoffset(file_)); }
-  bool next(std::string& line) {
-    line.clear();
-    char buf[65536];
-    while (gzgets(file_, buf, sizeof buf) != nullptr) {
-      line += buf;
-      if (!line.empty() && line.back() == '\n') {
-        line.pop_back();
-        return true;
-      }
-    }
-    return !line.empty();
-  }
-
- private:
-  gzFile file_;
-};
 
 // splitmix64: a fully specified stream, the same everywhere.
 class Draws {
@@ -268,9 +241,10 @@ struct Listed {
 
 class Driver {
  public:
-  Driver(const BacktestOptions& o, setup::BuiltEngine& b, persistence::EventStore& store)
+  Driver(const BacktestOptions& o, setup::BuiltEngine& b, persistence::EventStore& store,
+         std::vector<std::filesystem::path> caches)
       : o_(o), b_(b), store_(store, [this](const persistence::AppendRecord& r) { observe(r); }),
-        draws_(o.latency.seed) {
+        draws_(o.latency.seed), caches_(std::move(caches)) {
     log_ = std::make_unique<actors::EventLog>(store_, nullptr, b.directory, actors::Publish::kInline);
     for (const auto& i : b.instruments) {
       Listed l;
@@ -283,6 +257,7 @@ class Driver {
       }
       listed_.push_back(l);
     }
+    sync_.resize(listed_.size());
   }
 
   Result<BacktestResult, std::string> run(const std::function<void(const BacktestProgress&)>& progress);
@@ -335,7 +310,7 @@ class Driver {
   void outbox_reports(sim::Outbox& out, Market m, TimeNs t);
   void rejected(const Request& r, InstrumentId ins, const sim::VenueError& e, TimeNs t);
   void query(AccountId account, InstrumentId ins, const ClientOrderIdText& cid, TimeNs t);
-  void feed(const DataFile& f, std::string_view json, TimeNs ts);
+  void feed(const DataFile& f, InstrumentId ins, Event& e, TimeNs ts);
   [[nodiscard]] Decimal mid(InstrumentId ins) const;
   [[nodiscard]] Decimal usdt_price(std::string_view asset) const;
   void sample_equity();  // skipped until every instrument has a mid
@@ -344,13 +319,21 @@ class Driver {
   setup::BuiltEngine& b_;
   ObservingStore store_;
   Draws draws_;
+  std::vector<std::filesystem::path> caches_;  // each data file's converted records
   std::unique_ptr<actors::EventLog> log_;
   std::unique_ptr<actors::Engine> engine_;
   sim::Venue spot_{Market::kSpot}, usdm_{Market::kUsdm};
   std::vector<Listed> listed_;  // by instrument id
   std::map<std::pair<Market, std::string>, InstrumentId> by_symbol_;
   std::map<std::pair<std::uint16_t, Market>, sim::ApiKeyId> keys_;
-  std::map<InstrumentId, std::uint64_t> synced_;  // the venue feed's last applied update id
+  // The venue feed's book sync per instrument: the snapshot being assembled from its chunks,
+  // the last applied update id, whether the current diff's chunks apply.
+  struct Sync {
+    sim::BookSnapshotIn snapshot;
+    std::uint64_t synced = 0;
+    bool live = false, applying = false;
+  };
+  std::vector<Sync> sync_;
   std::map<InstrumentId, std::pair<Decimal, Decimal>> initial_base_;  // spot base held at start
   std::priority_queue<Due, std::vector<Due>, std::greater<>> queue_;
   std::uint64_t scheduled_ = 0, step_ = 0, report_serial_ = 0;
@@ -358,10 +341,6 @@ class Driver {
   std::unordered_map<std::string, std::size_t> order_index_;
   std::vector<std::shared_ptr<Session>> sessions_;
   BacktestResult result_;
-  binance::JsonParser parser_;
-  binance::MarketMessage msg_;
-  std::vector<BookDelta> deltas_;
-  std::vector<BookSnapshot> snapshots_;
   std::vector<EventPayload> events_;
 };
 
@@ -705,58 +684,66 @@ void Driver::outbox_reports(sim::Outbox& out, Market m, TimeNs t) {
   out.clear();
 }
 
-// One recorded message at ts: the venue's background first (the venue moved before we heard
-// of it), then the engine.
-void Driver::feed(const DataFile& f, std::string_view json, TimeNs ts) {
-  const auto r = binance::parse_market_data(parser_, json, msg_);
-  if (!r) return;
-  const auto it = by_symbol_.find({f.market, f.venue_symbol});
-  if (it == by_symbol_.end()) return;
-  const InstrumentId ins = it->second;
+// One recorded message at ts (a converted record, md_cache.hpp): the venue's background first
+// (the venue moved before we heard of it), then the engine.
+void Driver::feed(const DataFile& f, InstrumentId ins, Event& e, TimeNs ts) {
   const auto& l = listed_[ins.index()];
   auto& v = venue(f.market);
+  std::visit([ins](auto& p) {
+    if constexpr (requires { p.instrument; }) p.instrument = ins;
+  }, e.payload);
   sim::Outbox out;
-  const auto engine_md = [&](TimeNs venue_time, const EventPayload& p) {
+  const auto engine_md = [&] {
     InputRecord rec;
     rec.step = InputStep::kMarketData;
     rec.now = ts;
-    rec.body = Event{Envelope{0, 0, venue_time, 0, 0, 0}, p};
+    rec.body = e;
     ++step_;
     step(rec);
   };
-  switch (*r) {
-    case binance::MarketMessageKind::kDepthSnapshot: {
-      // The venue's book: the snapshot, then only the diffs after it (Binance's rule).
-      v.on_snapshot(l.symbol, {convert(msg_.snapshot.bids), convert(msg_.snapshot.asks)}, ts, out);
-      synced_[ins] = msg_.snapshot.last_update_id;
-      outbox_reports(out, f.market, ts);
-      binance::to_book_snapshots(msg_.snapshot, ins, snapshots_);
-      for (const auto& s : snapshots_) engine_md(ts, s);
-      break;
+  auto& sync = sync_[ins.index()];
+  if (const auto* s = std::get_if<BookSnapshot>(&e.payload)) {
+    // The venue's book: the whole snapshot (its chunks), then only the diffs after it.
+    if (s->chunk == 0) sync.snapshot = {};
+    for (std::size_t i = 0; i < s->levels.count; ++i) {
+      const auto& lv = s->levels.items[i];
+      (lv.side == BookSide::kBid ? sync.snapshot.bids : sync.snapshot.asks).push_back({lv.price, lv.quantity});
     }
-    case binance::MarketMessageKind::kDepthUpdate: {
-      const auto synced = synced_.find(ins);
-      if (synced != synced_.end() && msg_.depth.last_update_id > synced->second) {
-        v.on_delta(l.symbol, {convert(msg_.depth.bids), convert(msg_.depth.asks)}, ts, out);
-        synced->second = msg_.depth.last_update_id;
-        outbox_reports(out, f.market, ts);
+    if (s->last_chunk) {
+      v.on_snapshot(l.symbol, sync.snapshot, ts, out);
+      sync.synced = s->last_update_id;
+      sync.live = true;
+      sync.applying = false;
+      outbox_reports(out, f.market, ts);
+    }
+    engine_md();
+  } else if (const auto* d = std::get_if<BookDelta>(&e.payload)) {
+    // A diff after the snapshot (its first chunk decides; the rest of the diff follows it).
+    if (d->chunk == 0) sync.applying = sync.live && d->last_update_id > sync.synced;
+    if (sync.applying) {
+      sim::BookDeltaIn in;
+      for (std::size_t i = 0; i < d->levels.count; ++i) {
+        const auto& lv = d->levels.items[i];
+        (lv.side == BookSide::kBid ? in.bids : in.asks).push_back({lv.price, lv.quantity});
       }
-      binance::to_book_deltas(msg_.depth, ins, deltas_);
-      const TimeNs vt = static_cast<TimeNs>(msg_.depth.event_time) * kMs;
-      for (const auto& d : deltas_) engine_md(vt, d);
-      break;
-    }
-    case binance::MarketMessageKind::kBookTicker:
-      engine_md(ts, binance::to_best_bid_offer(msg_.book_ticker, ins));
-      break;
-    case binance::MarketMessageKind::kTrade:
-    case binance::MarketMessageKind::kAggTrade:
-      v.on_trade(l.symbol, {msg_.trade.price, msg_.trade.quantity, msg_.trade.buyer_is_maker}, ts, out);
+      v.on_delta(l.symbol, in, ts, out);
+      sync.synced = d->last_update_id;
       outbox_reports(out, f.market, ts);
-      break;
-    default: break;
+    }
+    engine_md();
+  } else if (std::holds_alternative<BestBidOffer>(e.payload)) {
+    engine_md();
+  } else if (const auto* t = std::get_if<TradePrinted>(&e.payload)) {
+    // Another participant's trade: resting orders at its price fill by queue position.
+    v.on_trade(l.symbol, {t->price, t->quantity, t->aggressor == Side::kSell}, ts, out);
+    outbox_reports(out, f.market, ts);
   }
-  ++result_.messages;
+  // A message is what the venue sent once: a depth diff or snapshot counts once, not per chunk.
+  const bool continued = std::visit([](const auto& p) {
+    if constexpr (requires { p.chunk; }) return p.chunk != 0;
+    return false;
+  }, e.payload);
+  if (!continued) ++result_.messages;
 }
 
 // A sample once every instrument has a mid (before that its holdings have no value).
@@ -804,36 +791,51 @@ void Driver::sample_equity() {
 }
 
 Result<BacktestResult, std::string> Driver::run(const std::function<void(const BacktestProgress&)>& progress) {
-  // The files, merged by receive time.
+  // The converted files (md_cache.hpp), merged by receive time.
   struct Source {
     const DataFile* file;
-    std::unique_ptr<GzLines> lines;
-    std::string line;
-    TimeNs ts = 0;
+    InstrumentId ins;
+    std::unique_ptr<persistence::FileJournal> journal;
+    std::unique_ptr<StreamCursor> cursor;
+    InputRecord rec;
     bool has = false;
   };
   std::vector<Source> sources;
-  std::uint64_t total_bytes = 0;
-  for (const auto& f : o_.data) {
-    Source s{&f, std::make_unique<GzLines>(f.path), {}, 0, false};
-    if (!s.lines->open()) return Unexpected(f.path.string() + ": cannot open");
-    std::error_code ec;
-    total_bytes += std::filesystem::file_size(f.path, ec);
+  std::uint64_t total = 0;
+  const persistence::StreamLayout cache_layout({}, {ExchangeId::kBinance});
+  for (std::size_t i = 0; i < o_.data.size(); ++i) {
+    const auto& f = o_.data[i];
+    const auto it = by_symbol_.find({f.market, f.venue_symbol});
+    if (it == by_symbol_.end()) {
+      return Unexpected(f.path.string() + ": " + std::string(to_string(f.market)) + " " + f.venue_symbol +
+                        " is not among the instruments");
+    }
+    persistence::FileJournalOptions jo;
+    jo.dedup_window = 0;
+    jo.fsync = persistence::FsyncPolicy::kNever;
+    auto j = persistence::FileJournal::open(caches_[i], cache_layout, jo);
+    if (!j) return Unexpected(caches_[i].string() + ": " + j.error().message);
+    Source s;
+    s.file = &f;
+    s.ins = it->second;
+    s.journal = std::move(j).value();
+    s.cursor = std::make_unique<StreamCursor>(*s.journal, "MD_binance", "", 1);
+    if (auto last = s.journal->last_sequence("MD_binance")) total += *last;
     sources.push_back(std::move(s));
   }
   const auto advance = [&](Source& s) -> Result<Unit, std::string> {
     s.has = false;
-    while (s.lines->next(s.line)) {
-      const auto space = s.line.find(' ');
-      std::int64_t ts = 0;
-      const auto r = std::from_chars(s.line.data(), s.line.data() + (space == std::string::npos ? 0 : space), ts);
-      if (space == std::string::npos || r.ec != std::errc{}) {
-        return Unexpected(s.file->path.string() + ": a line without '<recv_ns> <json>'");
-      }
-      s.ts = ts;
-      s.has = true;
-      return Unit{};
+    auto p = s.cursor->peek();
+    if (!p) return Unexpected(p.error());
+    if (*p == nullptr) return Unit{};
+    if (auto e = actors::decode_input_into((*p)->payload, s.rec)) {
+      return Unexpected(s.file->path.string() + " (cached record " + std::to_string((*p)->sequence) + "): " + *e);
     }
+    s.cursor->pop();
+    if (!std::holds_alternative<Event>(s.rec.body)) {
+      return Unexpected(s.file->path.string() + ": a cached record without a message");
+    }
+    s.has = true;
     return Unit{};
   };
   for (auto& s : sources) {
@@ -844,7 +846,7 @@ Result<BacktestResult, std::string> Driver::run(const std::function<void(const B
   std::vector<actors::EngineAccount> accounts = b_.engine_accounts();
   TimeNs first = std::numeric_limits<TimeNs>::max();
   for (const auto& s : sources) {
-    if (s.has) first = std::min(first, s.ts);
+    if (s.has) first = std::min(first, s.rec.now);
   }
   if (first == std::numeric_limits<TimeNs>::max()) return Unexpected(std::string("the data files hold no message"));
   now_ = std::max(first, o_.from);
@@ -921,16 +923,15 @@ Result<BacktestResult, std::string> Driver::run(const std::function<void(const B
   for (;;) {
     Source* best = nullptr;
     for (auto& s : sources) {
-      if (s.has && (best == nullptr || s.ts < best->ts)) best = &s;
+      if (s.has && (best == nullptr || s.rec.now < best->rec.now)) best = &s;
     }
     if (best == nullptr) break;
-    const TimeNs ts = best->ts;
+    const TimeNs ts = best->rec.now;
     if (o_.to != 0 && ts > o_.to) break;
     ++read;
     if (ts >= now_) {
       advance_time(ts);
-      const auto space = best->line.find(' ');
-      feed(*best->file, std::string_view(best->line).substr(space + 1), ts);
+      feed(*best->file, best->ins, std::get<Event>(best->rec.body), ts);
       last = ts;
     }
     if (auto a = advance(*best); !a) return Unexpected(a.error());
@@ -938,14 +939,7 @@ Result<BacktestResult, std::string> Driver::run(const std::function<void(const B
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
       if (secs * 1e9 >= static_cast<double>(next_report)) {
         next_report = static_cast<TimeNs>(secs * 1e9) + 200 * kMs;
-        std::uint64_t done_bytes = 0;
-        for (auto& s : sources) done_bytes += s.lines->offset();
-        // The total, estimated from the compressed bytes read so far.
-        const auto total = done_bytes == 0 ? 0
-                                           : static_cast<std::uint64_t>(static_cast<double>(result_.messages) *
-                                                                        static_cast<double>(total_bytes) /
-                                                                        static_cast<double>(done_bytes));
-        progress(BacktestProgress{result_.messages, total, secs});
+        progress(BacktestProgress{read, total, secs});
       }
     }
   }
@@ -957,7 +951,7 @@ Result<BacktestResult, std::string> Driver::run(const std::function<void(const B
   result_.engine_events = log_->events_appended();
   result_.notes = b_.notes;
   if (progress) {
-    progress(BacktestProgress{result_.messages, result_.messages,
+    progress(BacktestProgress{read, read,
                               std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count()});
   }
   return std::move(result_);
@@ -993,6 +987,21 @@ void Driver::advance_time(TimeNs t) {
 Result<BacktestResult, std::string> run_backtest(const BacktestOptions& options,
                                                  const std::function<void(const BacktestProgress&)>& progress) {
   if (options.data.empty()) return Unexpected(std::string("no data file"));
+  // Each capture converted once into our recording format, then read from there.
+  std::vector<std::filesystem::path> caches;
+  std::uint64_t converted = 0;
+  double convert_seconds = 0;
+  for (const auto& f : options.data) {
+    if (!std::filesystem::exists(f.path)) return Unexpected(f.path.string() + ": cannot open");
+    auto dir = md_cache_dir(options.cache, f);
+    if (!md_cache_ready(dir)) {
+      auto c = convert_capture(f, dir);
+      if (!c) return Unexpected(c.error());
+      converted += c->messages;
+      convert_seconds += c->seconds;
+    }
+    caches.push_back(std::move(dir));
+  }
   std::unique_ptr<setup::BuiltEngine> built;
   try {
     built = setup::build_engine(options.setup);
@@ -1005,8 +1014,13 @@ Result<BacktestResult, std::string> run_backtest(const BacktestOptions& options,
   jo.fsync = persistence::FsyncPolicy::kNever;
   auto journal = persistence::FileJournal::open(options.journal, built->stream_layout(), jo);
   if (!journal) return Unexpected("journal " + options.journal.string() + ": " + journal.error().message);
-  Driver d(options, *built, **journal);
-  return d.run(progress);
+  Driver d(options, *built, **journal, std::move(caches));
+  auto r = d.run(progress);
+  if (r) {
+    r->converted_messages = converted;
+    r->convert_seconds = convert_seconds;
+  }
+  return r;
 }
 
 }  // namespace oms::replay

@@ -77,6 +77,7 @@ replay::BacktestOptions options(const std::filesystem::path& out) {
     o.data.push_back(*df);
   }
   o.journal = out / "journal";
+  o.cache = out / "cache";
   return o;
 }
 

@@ -43,7 +43,8 @@ struct LatencyModel {
 [[nodiscard]] Result<LatencyModel, std::string> parse_latency(std::string_view text);
 
 // A recorded market-data file: the hftbacktest collector format (gzip, "<recv_ns> <raw JSON>"
-// lines of Binance combined streams: depth diffs, depth snapshots, bookTicker, trades).
+// lines of Binance combined streams: depth diffs, depth snapshots, bookTicker, trades). A run
+// converts it once into our recording format and reads that (md_cache.hpp).
 struct DataFile {
   std::filesystem::path path;
   Market market = Market::kSpot;
@@ -65,6 +66,8 @@ struct BacktestOptions {
                                                            {"BTC", Decimal::from_raw(2'00000000)}};
   Decimal usdm_deposit = Decimal::from_raw(100'000'00000000);  // USDT
   std::filesystem::path journal;  // where the engine's events go (a file journal)
+  // Where each data file's conversion into our recording format is kept (md_cache.hpp).
+  std::filesystem::path cache;
 };
 
 struct BacktestProgress {
@@ -101,7 +104,9 @@ struct EquityPoint {
   std::map<std::string, Decimal> mid;       // instrument -> mid
 };
 struct BacktestResult {
-  std::uint64_t messages = 0;  // market-data messages fed
+  std::uint64_t messages = 0;  // market-data messages fed (a depth diff once, not per chunk)
+  std::uint64_t converted_messages = 0;  // captures converted this run (0: all were cached)
+  double convert_seconds = 0;
   std::uint64_t engine_events = 0;
   std::vector<BacktestOrder> orders;
   std::vector<BacktestFill> fills;
