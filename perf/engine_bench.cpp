@@ -8,6 +8,12 @@
 //                      threads), so p50/p99/p99.9 are of single orders, not batch means. The shard
 //                      busy-polls (a production box's isolated core); the producer spins on the
 //                      session's counter, so no wake-up is in the figure.
+//   md_record          recording one market-data input on the shard, as Engine::Impl::emit does:
+//                      a 30-level depth-diff chunk encoded as an input record and handed to the
+//                      event log (intent log append in /dev/shm, the publisher's queue). p50/p99
+//                      are of 16-record batch means (perf/latency.hpp). What recording adds to a
+//                      tick's path, beside tick_to_order's p50 (md_record_overhead_ratio's
+//                      denominator).
 //   core_throughput    risk check + OrderDesk decide + apply of one new order on one core, no
 //                      commit (the decisions alone), then the fold of the venue's cancel of it
 //                      (so no account piles up open orders): orders/s over 200,000 orders.
@@ -27,6 +33,8 @@
 #include <vector>
 
 #include "oms/actors/engine.hpp"
+#include "latency.hpp"
+#include "oms/actors/input_record.hpp"
 #include "oms/cores/event_group.hpp"
 #include "oms/persistence/intent_log.hpp"
 #include "oms/persistence/stream_layout.hpp"
@@ -292,6 +300,44 @@ void bench_core_throughput(benchmark::State& state) {
 
 }  // namespace
 
+void bench_md_record(benchmark::State& state) {
+  spdlog::set_level(spdlog::level::warn);
+  Directory directory;
+  (void)directory.instruments.intern("binance:spot:BTC/USDT");
+  NullStore store;
+  const std::string path = "/dev/shm/oms-bench-record-" + std::to_string(::getpid()) + ".log";
+  auto intents = persistence::IntentLog::open(path);
+  if (!intents) std::abort();
+  struct Unlink {
+    std::string path;
+    ~Unlink() { ::unlink(path.c_str()); }
+  } unlink_at_end{path};
+  actors::EventLog log(store, intents->get(), directory);
+  BookDelta d{};
+  d.instrument = InstrumentId(0);
+  d.first_update_id = d.last_update_id = 50093239189;
+  for (int i = 0; i < 30; ++i) {
+    (void)d.levels.push_back(BookLevel{i % 2 == 0 ? BookSide::kBid : BookSide::kAsk,
+                                       Decimal::from_raw((61000 + i) * 100'000'000LL),
+                                       Decimal::from_raw(i * 1'000'000LL)});
+  }
+  actors::InputRecord r;
+  r.step = actors::InputStep::kMarketData;
+  r.body = Event{Envelope{0, 0, 1723161255208000000, 0, 0, 0}, d};
+  const std::string subject = "md.binance.spot.BTC-USDT.book";
+  std::string payload;
+  std::uint64_t seq = 0;
+  perf::run_timed(state, [&](std::size_t) {
+    r.seq = ++seq;
+    r.now = static_cast<TimeNs>(seq);
+    r.global_seq = log.last_global_seq();
+    if (!actors::encode_input(r, payload)) std::abort();
+    if (!log.record_input(subject, payload, actors::input_msg_id(1, 1, seq), r.now)) std::abort();
+  });
+  state.counters["bytes"] = static_cast<double>(payload.size());
+}
+
+BENCHMARK(bench_md_record)->Name("md_record");
 BENCHMARK(bench_engine_order_path)->Name("engine_order_path")->Iterations(20'000)->UseRealTime();
 BENCHMARK(bench_core_throughput)->Name("core_throughput")->Iterations(200'000);
 
