@@ -93,6 +93,28 @@ class NullStore final : public persistence::EventStore {
   std::uint64_t seq_ = 0;
 };
 
+// An intent log in /dev/shm for one benchmark, removed whichever way the run ends (memory).
+class ShmIntentLog {
+ public:
+  explicit ShmIntentLog(const std::string& name)
+      : path_("/dev/shm/oms-bench-" + name + "-" + std::to_string(::getpid()) + ".log") {
+    auto l = persistence::IntentLog::open(path_);
+    if (!l) std::abort();
+    log_ = std::move(l).value();
+  }
+  ~ShmIntentLog() {
+    log_.reset();
+    ::unlink(path_.c_str());
+  }
+  ShmIntentLog(const ShmIntentLog&) = delete;
+  ShmIntentLog& operator=(const ShmIntentLog&) = delete;
+  [[nodiscard]] persistence::IntentLog* get() const { return log_.get(); }
+
+ private:
+  std::string path_;
+  std::unique_ptr<persistence::IntentLog> log_;
+};
+
 // The session's stand-in: when each order was handed over (shard thread), counted.
 class TimingSession final : public ExchangeSession {
  public:
@@ -165,15 +187,8 @@ void bench_engine_order_path(benchmark::State& state) {
   for (std::size_t s = 0; s < kStrategies; ++s) (void)directory.strategies.intern("s" + std::to_string(s));
   for (const auto& i : ins) (void)directory.instruments.intern("binance:spot:" + i.symbol.to_string());
   NullStore store;
-  const std::string path = "/dev/shm/oms-bench-engine-" + std::to_string(::getpid()) + ".log";
-  auto intents = persistence::IntentLog::open(path);
-  if (!intents) std::abort();
-  // The file goes whichever way the run ends (it is /dev/shm: memory).
-  struct Unlink {
-    std::string path;
-    ~Unlink() { ::unlink(path.c_str()); }
-  } unlink_at_end{path};
-  actors::EventLog log(store, intents->get(), directory);
+  ShmIntentLog intents("engine");
+  actors::EventLog log(store, intents.get(), directory);
 
   std::vector<std::int64_t> handed(kOrdersTimed, 0);
   auto session = std::make_shared<TimingSession>(&handed);
@@ -305,14 +320,8 @@ void bench_md_record(benchmark::State& state) {
   Directory directory;
   (void)directory.instruments.intern("binance:spot:BTC/USDT");
   NullStore store;
-  const std::string path = "/dev/shm/oms-bench-record-" + std::to_string(::getpid()) + ".log";
-  auto intents = persistence::IntentLog::open(path);
-  if (!intents) std::abort();
-  struct Unlink {
-    std::string path;
-    ~Unlink() { ::unlink(path.c_str()); }
-  } unlink_at_end{path};
-  actors::EventLog log(store, intents->get(), directory);
+  ShmIntentLog intents("record");
+  actors::EventLog log(store, intents.get(), directory);
   BookDelta d{};
   d.instrument = InstrumentId(0);
   d.first_update_id = d.last_update_id = 50093239189;

@@ -30,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "oms/replay/backtest.hpp"
+#include "oms/replay/progress.hpp"
 
 namespace oms::replay {
 
@@ -37,16 +38,7 @@ namespace {
 
 using nlohmann::ordered_json;
 
-std::string utc(TimeNs t) {
-  const std::time_t s = static_cast<std::time_t>(t / 1'000'000'000);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char ms[8];
-  std::snprintf(ms, sizeof ms, ".%03dZ", static_cast<int>((t / 1'000'000) % 1000));
-  return std::string(buf) + ms;
-}
+std::string utc(TimeNs t) { return utc_text(t, 3); }
 
 std::string fixed(double v, int decimals) {
   if (!std::isfinite(v)) return "0";

@@ -11,6 +11,7 @@
 #include "oms/configs/config.hpp"
 #include "oms/messages/codec.hpp"
 #include "oms/replay/comparing_store.hpp"
+#include "oms/replay/progress.hpp"
 #include "oms/setup/engine_setup.hpp"
 
 namespace oms::replay {
@@ -45,20 +46,9 @@ class Sha256 {
   EVP_MD_CTX* ctx_;
 };
 
-std::string utc_text(TimeNs t) {
-  const std::time_t s = static_cast<std::time_t>(t / 1'000'000'000);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char frac[16];
-  std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>((t % 1'000'000'000) / 1000));
-  return std::string(buf) + frac;
-}
-
 std::string describe(const InputRecord& r, const Directory* d) {
   std::string out = "  #" + std::to_string(r.seq) + " " + std::string(to_string(r.step)) + " at " +
-                    utc_text(r.now);
+                    utc_text(r.now, 6);
   if (d != nullptr && r.account.valid() && r.account.index() < d->accounts.size()) {
     out += " account " + d->accounts.name(r.account);
   }
@@ -119,7 +109,7 @@ Result<ReplayResult, std::string> replay_range(persistence::EventStore& recordin
   if (!run0) return Unexpected(run0.error());
   if (*run0 == 0) {
     return Unexpected("no recorded input of desk " + std::to_string(options.desk) + " at or after " +
-                      utc_text(options.from) + " in " + options.streams.inputs);
+                      utc_text(options.from, 6) + " in " + options.streams.inputs);
   }
   auto reader = InputReader::open(recording, options.streams, options.desk,
                                   persistence::utc_day(static_cast<TimeNs>(*run0)));
@@ -143,7 +133,7 @@ Result<ReplayResult, std::string> replay_range(persistence::EventStore& recordin
     std::string out = "divergence in " + m.stream;
     if (m.recorded_sequence != 0) out += " at recorded sequence " + std::to_string(m.recorded_sequence);
     out += " (run " + std::to_string(run ? run->id : 0);
-    if (at != nullptr) out += ", input #" + std::to_string(at->seq) + " at " + utc_text(at->now);
+    if (at != nullptr) out += ", input #" + std::to_string(at->seq) + " at " + utc_text(at->now, 6);
     out += ")\n  replayed: ";
     out += m.produced.subject.empty() ? std::string("nothing (the replay made no such event)")
                                       : m.produced.subject + " " + m.produced.payload;
@@ -288,7 +278,7 @@ Result<ReplayResult, std::string> replay_range(persistence::EventStore& recordin
   }
   if (result.runs == 0 && !result.divergence) {
     return Unexpected("no run of desk " + std::to_string(options.desk) + " starts before " +
-                      utc_text(options.to) + " in the recording");
+                      utc_text(options.to, 6) + " in the recording");
   }
   result.sha256 = sha.hex();
   return result;

@@ -4,8 +4,27 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <ctime>
 
 namespace oms::replay {
+
+std::string utc_text(TimeNs t, int digits) {
+  const std::time_t s = static_cast<std::time_t>(t / 1'000'000'000);
+  std::tm tm{};
+  gmtime_r(&s, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out = buf;
+  if (digits > 0) {
+    // The nanoseconds as 9 digits, cut to `digits` (at most 9).
+    char f[16];
+    std::snprintf(f, sizeof f, "%09lld", static_cast<long long>(((t % 1'000'000'000) + 1'000'000'000) % 1'000'000'000));
+    out += '.';
+    out.append(f, static_cast<std::size_t>(std::min(digits, 9)));
+  }
+  return out + "Z";
+}
 
 ProgressPrinter::ProgressPrinter(std::string what, std::string unit, std::FILE* out)
     : what_(std::move(what)), unit_(std::move(unit)), out_(out), tty_(::isatty(::fileno(out)) != 0) {}

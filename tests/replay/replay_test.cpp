@@ -340,4 +340,8 @@ TEST_CASE("progress: a bar, the count, the rate and the time left on a terminal;
   CHECK(ProgressPrinter::line("replay", "records", 50, 100, 2.0, false) ==
         "replay 50 records, 25 records/s, ETA 2 s");
   CHECK(ProgressPrinter::line("replay", "records", 7, 0, 0.0, true) == "replay 7 records, 0 records/s");
+  CHECK(replay::utc_text(1723161253937085768, 3) == "2024-08-08T23:54:13.937Z");
+  CHECK(replay::utc_text(1723161253937085768, 6) == "2024-08-08T23:54:13.937085Z");
+  CHECK(replay::utc_text(1723161253937085768, 9) == "2024-08-08T23:54:13.937085768Z");
+  CHECK(replay::utc_text(1723161253000000000, 0) == "2024-08-08T23:54:13Z");
 }

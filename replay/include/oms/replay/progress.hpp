@@ -1,12 +1,18 @@
-// Progress of a long run (replay, backtest) on stderr: on a terminal one line redrawn in place
-// -- a bar, records, records/s, ETA -- otherwise a plain line every few seconds.
+// What replay and backtest print for people: progress of a long run on stderr (on a terminal
+// one line redrawn in place -- a bar, records, records/s, ETA -- otherwise a plain line every
+// few seconds), and times as UTC text.
 #pragma once
 
 #include <cstdint>
 #include <cstdio>
 #include <string>
 
+#include "oms/messages/envelope.hpp"
+
 namespace oms::replay {
+
+// "2024-08-08T23:54:13.937085Z": UTC with `digits` fractional digits (3 = ms, 6 = us).
+[[nodiscard]] std::string utc_text(TimeNs t, int digits);
 
 class ProgressPrinter {
  public:
