@@ -37,9 +37,9 @@ usage: oms-replay --store jetstream|file [--nats URL | --journal DIR] --day YYYY
                           (default: the whole day). A run that began earlier is replayed from
                           its start to reach the state it had at --from; only the inputs from
                           --from on are counted and hashed
-  --accounts a,b          only these accounts' engines run and are compared (an account's
-                          result can depend on the others through global risk limits and the
-                          arbitrage signal: that shows as a divergence)
+  --accounts a,b          count and hash only these accounts' events (every account still
+                          runs and is compared: an account's events carry the daemon-global
+                          sequence, which the other accounts' events of the same input move)
   --desk N                the desk (daemon) whose recording to replay (default 1)
   --config DIR            build the engine from these config files instead of the recorded ones
                           (what-if: a changed risk limit shows where the day would have gone

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <array>
+#include <set>
 #include <stdexcept>
 
 #include "oms/configs/config.hpp"
@@ -194,11 +195,15 @@ Result<ReplayResult, std::string> replay_range(persistence::EventStore& recordin
       next->id = r.run;
       next->parts = std::move(parts).value();
       auto& p = next->parts;
-      if (!options.accounts.empty()) {
-        std::erase_if(p.accounts, [&](const actors::EngineAccount& a) {
-          return std::find(options.accounts.begin(), options.accounts.end(), a.name) ==
-                 options.accounts.end();
-        });
+      // --accounts: every account's engine still runs and is compared (an account's events
+      // carry the daemon-global sequence, which the others' events in the same input move);
+      // only the named accounts' events are counted and hashed.
+      std::set<std::string> counted_streams;
+      for (const auto& a : p.accounts) {
+        if (options.accounts.empty() || std::find(options.accounts.begin(), options.accounts.end(),
+                                                  a.name) != options.accounts.end()) {
+          counted_streams.insert(a.stream);
+        }
       }
       std::map<std::string, std::uint64_t> compared;
       for (const auto& a : p.accounts) {
@@ -208,12 +213,16 @@ Result<ReplayResult, std::string> replay_range(persistence::EventStore& recordin
         }
         compared.insert(*it);
       }
-      if (options.accounts.empty()) {
-        const std::string strategies(persistence::StreamLayout::kStrategies);
-        if (const auto it = start->positions.find(strategies); it != start->positions.end()) compared.insert(*it);
-      }
+      const std::string strategies(persistence::StreamLayout::kStrategies);
+      if (const auto it = start->positions.find(strategies); it != start->positions.end()) compared.insert(*it);
+      if (options.accounts.empty()) counted_streams.insert(strategies);
       next->store = std::make_unique<ComparingStore>(recording, p.layout, std::move(compared));
-      next->store->on_match = [&](const persistence::AppendRecord& rec) {
+      next->store->on_match = [&result, &sha, &counted, &options, counted_streams,
+                               layout = &next->parts.layout](const persistence::AppendRecord& rec) {
+        if (!options.accounts.empty()) {
+          const auto stream = layout->stream_for(rec.subject);
+          if (!stream || counted_streams.count(*stream) == 0) return;
+        }
         if (!counted) {
           ++result.warmup_events;
           return;

@@ -255,6 +255,15 @@ TEST_CASE("replay: two recorded runs of the engine, replayed inline from the sto
     CHECK(part->events < result->events);
     CHECK(part->events > 0);
   }
+  SUBCASE("--accounts: every account runs, one account's events are counted and hashed") {
+    auto o = whole_range();
+    o.accounts = {"acct-b"};
+    auto one = replay::replay_range(*journal, o, factory());
+    REQUIRE_MESSAGE(one.ok(), one.error());
+    INFO(one->divergence.value_or(""));
+    CHECK_FALSE(one->divergence);
+    CHECK(one->events == *journal->last_sequence("ACCOUNT_binance_acct-b"));
+  }
   SUBCASE("a tighter risk limit in the replay's setup: the first event it changes is reported") {
     auto changed = replay::replay_range(*journal, whole_range(), factory(true));
     REQUIRE_MESSAGE(changed.ok(), changed.error());

@@ -46,7 +46,9 @@ struct ReplayOptions {
   std::uint16_t desk = 1;
   TimeNs from = 0, to = 0;  // the range (the engine's clock), inclusive
   InputStreams streams;
-  // Only these accounts' engines run and are compared (names); empty: every account of a run.
+  // Only these accounts' events are counted and hashed (names); empty: every account's and the
+  // engine's risk events. Every account still runs and is compared: an account's events carry
+  // the daemon-global sequence, which the other accounts' events of the same input move.
   std::vector<std::string> accounts;
 };
 

@@ -1,0 +1,130 @@
+// EngineSetup (setup/engine_setup.hpp): what omsd builds its engine from, recorded as JSON in
+// each run's start record -- it must come back exactly, and build the same engine twice.
+#include "oms/setup/engine_setup.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+using namespace oms;
+
+namespace {
+
+Decimal d(const char* s) { return *Decimal::parse(s); }
+
+setup::EngineSetup sample() {
+  setup::EngineSetup s;
+  s.config = configs::read_config_texts(OMS_SOURCE_DIR "/configs");
+  Instrument spot;
+  spot.exchange = ExchangeId::kBinance;
+  spot.market = Market::kSpot;
+  spot.venue_symbol = "BTCUSDT";
+  spot.symbol = *parse_canonical("BTC/USDT");
+  spot.rules.tick_size = d("0.01");
+  spot.rules.step_size = d("0.00001");
+  spot.rules.min_notional = d("5");
+  spot.rules.bid_band = {d("5"), d("0.2")};
+  spot.rules.max_num_orders = 200;
+  spot.rules.min_notional_applies_to_market = false;
+  Instrument perp = spot;
+  perp.market = Market::kUsdm;
+  perp.symbol = *parse_canonical("BTC/USDT:USDT");
+  perp.rules = {};
+  perp.rules.tick_size = d("0.1");
+  perp.rules.step_size = d("0.001");
+  perp.rules.max_notional_applies_to_market = true;
+  perp.trading = false;
+  s.instruments = {spot, perp};
+  s.accounts = {{"binance_main", ExchangeId::kBinance, {Market::kSpot, Market::kUsdm}},
+                {"binance_basis", ExchangeId::kBinance, {Market::kUsdm}}};
+  s.desk = 3;
+  s.ack_timeout = std::chrono::milliseconds(750);
+  s.snapshot_every = 250;
+  s.snapshot_interval = std::chrono::minutes(7);
+  s.closed_order_retention = std::chrono::milliseconds(9000);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("engine setup: the JSON comes back exactly, rules, accounts and settings included") {
+  const auto s = sample();
+  const std::string json = setup::encode_setup(s);
+  auto back = setup::decode_setup(json);
+  REQUIRE_MESSAGE(back.ok(), back.error());
+  CHECK(back->config.accounts == s.config.accounts);
+  CHECK(back->config.risk == s.config.risk);
+  CHECK(back->config.strategies == s.config.strategies);
+  CHECK(back->config.exchanges == s.config.exchanges);
+  REQUIRE(back->instruments.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto& a = back->instruments[i];
+    const auto& b = s.instruments[i];
+    CHECK(a.market == b.market);
+    CHECK(a.venue_symbol == b.venue_symbol);
+    CHECK(a.symbol == b.symbol);
+    CHECK(a.trading == b.trading);
+    CHECK(a.rules.tick_size == b.rules.tick_size);
+    CHECK(a.rules.step_size == b.rules.step_size);
+    CHECK(a.rules.min_notional == b.rules.min_notional);
+    CHECK(a.rules.bid_band.up == b.rules.bid_band.up);
+    CHECK(a.rules.bid_band.down == b.rules.bid_band.down);
+    CHECK(a.rules.max_num_orders == b.rules.max_num_orders);
+    CHECK(a.rules.min_notional_applies_to_market == b.rules.min_notional_applies_to_market);
+    CHECK(a.rules.max_notional_applies_to_market == b.rules.max_notional_applies_to_market);
+  }
+  CHECK(back->accounts == s.accounts);
+  CHECK(back->desk == 3);
+  CHECK(back->ack_timeout == s.ack_timeout);
+  CHECK(back->snapshot_every == 250);
+  CHECK(back->snapshot_interval == s.snapshot_interval);
+  CHECK(back->closed_order_retention == s.closed_order_retention);
+  CHECK(setup::encode_setup(*back) == json);  // and again the same text
+}
+
+TEST_CASE("engine setup: a damaged setup is refused, naming the field") {
+  CHECK(setup::decode_setup("[]").error() == "setup: expected an object");
+  CHECK(setup::decode_setup(R"({"version":2})").error() == "setup.version 2: this build reads 1");
+  auto json = nlohmann::json::parse(setup::encode_setup(sample()));
+  json["instruments"][1]["rules"]["tick_size"] = "0.1x";
+  const auto bad = setup::decode_setup(json.dump());
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().find("setup.instruments[1].rules.tick_size: '0.1x'") == 0);
+  json = nlohmann::json::parse(setup::encode_setup(sample()));
+  json["accounts"][0].erase("name");
+  CHECK(setup::decode_setup(json.dump()).error() == "setup.accounts[0].name: missing");
+}
+
+TEST_CASE("engine setup: built twice, the same engine -- ids, limits, books, pairs") {
+  const auto a = setup::build_engine(sample());
+  const auto b = setup::build_engine(setup::decode_setup(setup::encode_setup(sample())).value());
+  // Accounts and strategies in config order, then the instruments in the setup's order.
+  CHECK(a->directory.accounts.size() == b->directory.accounts.size());
+  for (std::size_t i = 0; i < a->directory.accounts.size(); ++i) {
+    const AccountId id(static_cast<AccountId::rep_type>(i));
+    CHECK(a->directory.accounts.name(id) == b->directory.accounts.name(id));
+  }
+  CHECK(a->instruments[0].id == InstrumentId(0));
+  CHECK(a->instruments[1].id == InstrumentId(1));
+  CHECK(*a->directory.instruments.find("binance:usdm:BTC/USDT:USDT") == InstrumentId(1));
+  CHECK(a->account_ids == b->account_ids);
+  CHECK(a->account_ids[0] == *a->directory.accounts.find("binance_main"));
+  CHECK(a->books.size() == 2);
+  CHECK(a->books[1].sequencing == BookSequencing::kBinanceFutures);
+  CHECK(a->notes == b->notes);
+  // risk.yaml's limits placed alike.
+  for (std::size_t i = 0; i < a->directory.accounts.size(); ++i) {
+    for (const auto kind : {LimitKind::kOrderNotional, LimitKind::kGrossExposure, LimitKind::kLeverage}) {
+      CHECK(a->risk->limits().get(LimitScope::kAccount, static_cast<std::uint32_t>(i), kind) ==
+            b->risk->limits().get(LimitScope::kAccount, static_cast<std::uint32_t>(i), kind));
+    }
+  }
+  const auto oa = a->engine_options();
+  CHECK(oa.desk == 3);
+  CHECK(oa.ack_timeout == std::chrono::milliseconds(750));
+  CHECK(oa.setup == setup::encode_setup(sample()));
+  const auto accounts = a->engine_accounts();
+  REQUIRE(accounts.size() == 2);
+  CHECK(accounts[0].name == "binance_main");
+  CHECK(accounts[0].stream == "ACCOUNT_binance_binance_main");
+  CHECK(accounts[1].session == nullptr);
+}
