@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstring>
+#include <unordered_set>
 #include <map>
 
 #include "engine_impl.hpp"
@@ -110,10 +111,31 @@ void Engine::Impl::rebuild(Account& a) {
   std::vector<Event> tail;
   read_events(store, persistence::ReadRequest{a.cfg.stream, from, 0, {}}, directory,
               [&](const Event& e) { tail.push_back(e); }, /*contiguous=*/true);
+  // A record stored twice (republished after JetStream's duplicate window, or a file journal's
+  // replay after a crash) is folded once: the first record of each event id counts, the group
+  // counts see each event once (a doubled event must not make a torn group look complete).
+  std::unordered_set<EventId> seen;
+  seen.reserve(tail.size());
+  std::vector<bool> doubled(tail.size(), false);
+  std::uint64_t duplicates = 0, first_duplicate = 0;
   GroupCounter groups;
-  for (const Event& e : tail) groups.add(e.envelope.id);
+  for (std::size_t i = 0; i < tail.size(); ++i) {
+    if (!seen.insert(tail[i].envelope.id).second) {
+      doubled[i] = true;
+      if (duplicates++ == 0) first_duplicate = from + i;
+      continue;
+    }
+    groups.add(tail[i].envelope.id);
+  }
+  if (duplicates > 0) {
+    logger(a).warn("account {}: {} records of {} stored twice (the first at sequence {}): each event "
+                   "folded once",
+                   a.cfg.name, duplicates, a.cfg.stream, first_duplicate);
+  }
   std::map<std::uint64_t, bool> torn;
-  for (const Event& e : tail) {
+  for (std::size_t i = 0; i < tail.size(); ++i) {
+    if (doubled[i]) continue;
+    const Event& e = tail[i];
     max_global = std::max(max_global, e.envelope.global_seq);
     if (!groups.complete(e.envelope.id)) {
       torn[group_of(e.envelope.id)] = true;

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "oms/cores/event_group.hpp"
 #include "oms/messages/codec.hpp"
 #include "oms/persistence/file_journal.hpp"
 #include "oms/persistence/snapshot.hpp"
@@ -363,5 +364,37 @@ TEST_CASE("engine: a hole in the stream after the snapshot is refused, naming th
   // The same journal without the hole starts.
   r.start();
   CHECK(r.view()->orders.size() == 6);
+  r.stop();
+}
+
+TEST_CASE("engine: records stored twice (a republish after the duplicate window) are folded once at the rebuild") {
+  Restartable r;
+  r.start();
+  const AccountViewPtr before = r.trade(1, 6, "0.5");
+  REQUIRE_FALSE(before->recent_fills.empty());
+  r.stop();
+  // Forge the duplicates: every fill and one event of each two-event group stored again under
+  // a new store id (as JetStream stores a republish once its duplicate window has passed).
+  {
+    auto j = persistence::FileJournal::open(r.tmp.path() / "journal", r.layout);
+    REQUIRE(j.ok());
+    std::vector<persistence::AppendRecord> again;
+    persistence::ReadRequest rq;
+    rq.stream = r.stream;
+    REQUIRE((*j)->read(rq, [&](const persistence::StoredRecord& rec) {
+      const bool fill = rec.payload.find("\"type\":\"FillReceived\"") != std::string_view::npos;
+      const bool torn_risk = group_size(rec.msg_id) == 2 && group_index(rec.msg_id) == 0;
+      if (fill || torn_risk) {
+        again.push_back({std::string(rec.subject), std::string(rec.payload), rec.msg_id ^ 0xABCDEF000000ULL, rec.time});
+      }
+      return true;
+    }).ok());
+    REQUIRE(again.size() >= 3);
+    for (auto& rec : again) (*j)->append(std::move(rec), [](const auto& a) { REQUIRE(a.ok()); });
+    REQUIRE((*j)->flush(5s).ok());
+  }
+  r.start();
+  const AccountViewPtr after = r.view();
+  same_state(*before, *after);  // fills once, balances and positions as before
   r.stop();
 }
