@@ -113,7 +113,7 @@ Result<ReplayResult, std::string> replay_range(persistence::EventStore& recordin
                       utc_text(options.from, 6) + " in " + options.streams.inputs);
   }
   auto reader = InputReader::open(recording, options.streams, options.desk,
-                                  persistence::utc_day(static_cast<TimeNs>(*run0)));
+                                  persistence::utc_day(static_cast<TimeNs>(*run0)), *run0);
   if (!reader) return Unexpected(reader.error());
   InputReader& input = **reader;
 
@@ -171,7 +171,6 @@ Result<ReplayResult, std::string> replay_range(persistence::EventStore& recordin
     if (!n) return Unexpected(n.error());
     if (*n == nullptr) break;
     const InputRecord& r = **n;
-    if (r.run < *run0) continue;  // a run that ended before the range
     if (r.now > options.to) break;
     if (r.step == InputStep::kStart) {
       if (r.seq == 1) start_text.clear();

@@ -57,9 +57,10 @@ Result<std::uint64_t, std::string> first_sequence_from_day(persistence::EventSto
 
 Result<std::unique_ptr<InputReader>, std::string> InputReader::open(
     persistence::EventStore& store, const InputStreams& streams, std::uint16_t desk,
-    std::int32_t day) {
+    std::int32_t day, std::uint64_t min_run) {
   std::unique_ptr<InputReader> r(new InputReader());
   r->desk_ = desk;
+  r->min_run_ = min_run;
   std::vector<std::pair<std::string, std::string>> list;
   list.emplace_back(streams.inputs, "inputs." + std::to_string(desk) + ".>");
   for (const auto& md : streams.md_streams) list.emplace_back(md, "");
@@ -86,7 +87,8 @@ Result<bool, std::string> InputReader::fill(Head& h) {
     }
     h.sequence = rec.sequence;
     h.cursor->pop();
-    h.has = h.record.desk == desk_;  // else another daemon's
+    h.has = h.record.desk == desk_ && h.record.run >= min_run_;  // else another daemon's, or
+                                                                  // a run before the range's
   }
   return true;
 }

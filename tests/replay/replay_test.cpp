@@ -72,13 +72,20 @@ BookSnapshot snapshot(std::uint32_t instrument, std::uint64_t id, const char* bi
 
 // One live run of the engine with recording on: books and the strategy stage's orders, API
 // orders and cancels, a lost answer (the ack timer fires, the desk asks the venue), more books.
+// base (non-zero): the engine's clock starts there and runs at the wall clock's pace.
 void live_run(persistence::EventStore& journal, const Directory& directory, const InstrumentTable& table,
-              std::uint64_t seed, std::size_t orders) {
+              std::uint64_t seed, std::size_t orders, TimeNs base = 0) {
   EventLog log(journal, nullptr, directory);
   auto venue_a = std::make_shared<testkit::ScriptedVenue>(7, std::filesystem::path{}, AccountId(0));
   auto venue_b = std::make_shared<testkit::ScriptedVenue>(7, std::filesystem::path{}, AccountId(1));
   EngineOptions o = options();
   o.record_inputs = true;
+  if (base != 0) {
+    const auto t0 = std::chrono::steady_clock::now();
+    o.clock = [base, t0] {
+      return base + std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+    };
+  }
   auto acc = accounts();
   acc[0].session = venue_a;
   acc[1].session = venue_b;
@@ -287,6 +294,36 @@ TEST_CASE("replay: two recorded runs of the engine, replayed inline from the sto
     REQUIRE_FALSE(holed.ok());
     CHECK(holed.error().find("are missing from every input stream") != std::string::npos);
   }
+}
+
+TEST_CASE("replay: a day whose first run began the day before, after a run that spans that day's start, replays from its run's start") {
+  spdlog::set_level(spdlog::level::warn);
+  testkit::TempDir dir{"replay-days"};
+  auto j = persistence::FileJournal::open(dir.path() / "journal", layout());
+  REQUIRE(j.ok());
+  auto journal = std::move(j).value();
+  const Directory directory = testkit::recovery_directory();
+  const InstrumentTable table = *InstrumentTable::from(testkit::recovery_instruments());
+  constexpr TimeNs kDay = 86'400'000'000'000;
+  const TimeNs day = 20'000 * kDay;  // 2024-10-05 00:00 UTC
+  // Run Z: from 0.1 s before the previous day's start into that day; run A: from 0.1 s before
+  // the replayed day's start into it (so its start record is on the previous day, after Z's).
+  // A run lasts at least 0.3 s (live_run waits that long at its end).
+  live_run(*journal, directory, table, 21, 10, day - kDay - 100'000'000);
+  live_run(*journal, directory, table, 22, 30, day - 100'000'000);
+  const auto index = journal->day_index("INPUTS");
+  REQUIRE(index.ok());
+  REQUIRE(index->size() == 3);  // Z before and after the previous day's start; A after the day's
+  auto o = whole_range();
+  o.from = day;
+  o.to = day + kDay - 1;
+  auto r = replay::replay_range(*journal, o, factory());
+  REQUIRE_MESSAGE(r.ok(), r.error());
+  INFO(r->divergence.value_or(""));
+  CHECK_FALSE(r->divergence);
+  CHECK(r->runs == 1);
+  CHECK(r->warmup_inputs > 0);  // run A's records before midnight, run but not counted
+  CHECK(r->inputs > 0);
 }
 
 TEST_CASE("input records: every step and body round-trips; damage is named") {

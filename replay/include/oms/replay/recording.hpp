@@ -67,11 +67,13 @@ struct InputStreams {
 // A desk's input records, merged into the shard's order.
 class InputReader {
  public:
-  // Starts each stream at the first sequence of UTC day `day`.
+  // Starts each stream at the first sequence of UTC day `day`; runs before min_run (live when
+  // that day began, started earlier) are passed over unread.
   static Result<std::unique_ptr<InputReader>, std::string> open(persistence::EventStore& store,
                                                                 const InputStreams& streams,
                                                                 std::uint16_t desk,
-                                                                std::int32_t day);
+                                                                std::int32_t day,
+                                                                std::uint64_t min_run = 0);
   // The next record, null at the end; valid until the next call. Errors: a record that does
   // not decode (stream and sequence), a hole in a run, a run whose first record is not its
   // start.
@@ -98,6 +100,7 @@ class InputReader {
   std::size_t last_stream_ = 0;
   std::uint64_t last_sequence_ = 0;
   std::uint16_t desk_ = 1;
+  std::uint64_t min_run_ = 0;
   std::uint64_t run_ = 0, expect_ = 0;  // the run being read and its next record's number
   std::uint64_t read_ = 0, estimated_total_ = 0;
 };
