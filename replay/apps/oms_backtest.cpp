@@ -9,7 +9,13 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "oms/configs/config.hpp"
+#include "oms/persistence/file_journal.hpp"
+#include "oms/persistence/jetstream_store.hpp"
+#include "oms/replay/recording.hpp"
+#include "oms/setup/engine_setup.hpp"
 #include "oms/connectors/binance/exchange_info.hpp"
 #include "oms/replay/backtest.hpp"
 #include "oms/replay/progress.hpp"
@@ -23,6 +29,8 @@ constexpr const char* kUsage = R"(oms-backtest: recorded market data through the
 usage: oms-backtest --config DIR --exchange-info spot=FILE[,usdm=FILE] --data FILE... --out DIR
                     [--from T] [--to T] [--latency MODEL] [--fees maker=R,taker=R]
                     [--accounts a,b] [--quiet]
+       oms-backtest --recording jetstream|file [--nats URL | --journal DIR] --day YYYY-MM-DD
+                    [--desk N] [--config DIR] --out DIR [the options above]
 
   --config DIR          accounts.yaml, strategies.yaml, exchanges.yaml, risk.yaml (as omsd's)
   --exchange-info ...   Binance exchangeInfo bodies (GET /api/v3/exchangeInfo,
@@ -36,7 +44,18 @@ usage: oms-backtest --config DIR --exchange-info spot=FILE[,usdm=FILE] --data FI
   --cache DIR           where each data file is kept once converted into our recording format
                         (binary input records; default $XDG_CACHE_HOME/oms-backtest, else
                         ~/.cache/oms-backtest); a changed file is converted again
+  --recording ...       omsd's own recording instead of --data: the market data its engine
+                        consumed that day (the MD_binance stream of the store omsd ran with;
+                        a file journal only while omsd is stopped: its writer locks it), with
+                        the instruments of each run's recorded setup. omsd does not subscribe
+                        trades, so a resting order fills only when the recorded book reaches it
+  --nats URL, --journal DIR, --desk N   where the recording is (default nats://127.0.0.1:4222,
+                        desk 1)
+  --day YYYY-MM-DD      the recorded UTC day (--from/--to narrow it)
+  --config DIR          with --recording: default the first run's recorded configs
   --from T, --to T      the part to run: receive time as YYYY-MM-DDTHH:MM:SS[Z] or ns
+                        (messages before --from are skipped: the books start at the next
+                        snapshot)
   --latency MODEL       order and report latency: zero (default) or
                         fixed_us=N[,jitter_us=M][,seed=S] (uniform jitter, seeded)
   --fees maker=R,taker=R  fee rates (0.001 = 10 bp) for every account; default exchanges.yaml's
@@ -86,7 +105,8 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
   std::string config_dir, out_dir, from, to, latency = "zero", fees, accounts_arg;
   std::vector<std::string> data, exchange_info;
-  std::string deposit_spot, deposit_usdm, cache;
+  std::string deposit_spot, deposit_usdm, cache, recording, nats = "nats://127.0.0.1:4222", journal_dir, day;
+  std::uint16_t desk = 1;
   bool quiet = false;
   for (int i = 1; i < argc; ++i) {
     const std::string k = argv[i];
@@ -108,6 +128,20 @@ int main(int argc, char** argv) {
     else if (k == "--deposit-spot") deposit_spot = need();
     else if (k == "--deposit-usdm") deposit_usdm = need();
     else if (k == "--cache") cache = need();
+    else if (k == "--recording") recording = need();
+    else if (k == "--nats") nats = need();
+    else if (k == "--journal") journal_dir = need();
+    else if (k == "--day") day = need();
+    else if (k == "--desk") {
+      const auto v = need();
+      try {
+        const auto n = std::stoul(v);
+        if (n == 0 || n > 65535) throw std::out_of_range("desk");
+        desk = static_cast<std::uint16_t>(n);
+      } catch (const std::exception&) {
+        usage_error("--desk: '" + v + "': expected 1..65535");
+      }
+    }
     else if (k == "--quiet") quiet = true;
     else if (k == "--data") {
       data.push_back(need());
@@ -116,12 +150,66 @@ int main(int argc, char** argv) {
       usage_error("unknown argument '" + k + "'");
     }
   }
-  if (config_dir.empty()) usage_error("--config DIR is required");
   if (out_dir.empty()) usage_error("--out DIR is required");
-  if (data.empty()) usage_error("--data FILE... is required");
-  if (exchange_info.empty()) usage_error("--exchange-info spot=FILE[,usdm=FILE] is required");
+  const bool from_recording = !recording.empty();
+  if (from_recording) {
+    if (recording != "jetstream" && recording != "file") usage_error("--recording: jetstream or file");
+    if (recording == "file" && journal_dir.empty()) usage_error("--recording file needs --journal DIR");
+    if (day.empty()) usage_error("--recording needs --day YYYY-MM-DD");
+    if (!data.empty()) usage_error("--recording and --data: one source of market data");
+  } else {
+    if (config_dir.empty()) usage_error("--config DIR is required");
+    if (data.empty()) usage_error("--data FILE... is required");
+    if (exchange_info.empty()) usage_error("--exchange-info spot=FILE[,usdm=FILE] is required");
+  }
 
   replay::BacktestOptions o;
+  if (!day.empty()) {
+    std::tm tm{};
+    if (day.size() != 10 || strptime(day.c_str(), "%Y-%m-%d", &tm) == nullptr) usage_error("--day: '" + day + "': expected YYYY-MM-DD");
+    o.from = static_cast<TimeNs>(timegm(&tm)) * 1'000'000'000;
+    o.to = o.from + TimeNs{86'400} * 1'000'000'000 - 1;
+  }
+  std::unique_ptr<persistence::EventStore> store;
+  if (from_recording) {
+    const persistence::StreamLayout layout({}, {ExchangeId::kBinance});
+    if (recording == "file") {
+      auto j = persistence::FileJournal::open(journal_dir, layout);
+      if (!j) usage_error("file journal " + journal_dir + ": " + j.error().message);
+      store = std::move(j).value();
+    } else {
+      persistence::JetStreamOptions jo;
+      jo.servers = {nats};
+      jo.connection_name = "oms-backtest";
+      auto j = persistence::JetStreamStore::open(layout, jo);
+      if (!j) usage_error("JetStream at " + nats + ": " + j.error().message);
+      store = std::move(j).value();
+    }
+    auto run0 = replay::first_run_at(*store, "INPUTS", desk, o.from);
+    if (!run0) usage_error(run0.error());
+    if (*run0 == 0) usage_error("no recorded input of desk " + std::to_string(desk) + " on " + day);
+    auto starts = replay::recorded_starts(*store, "INPUTS", desk, persistence::utc_day(static_cast<TimeNs>(*run0)), o.to);
+    if (!starts) usage_error(starts.error());
+    o.recording.store = store.get();
+    o.recording.desk = desk;
+    for (const auto& st : *starts) {
+      try {
+        const auto j = nlohmann::json::parse(st.text);
+        auto setup = setup::decode_setup(j.at("setup").get<std::string>());
+        if (!setup) throw std::runtime_error(setup.error());
+        if (o.recording.runs.empty() && config_dir.empty()) o.setup.config = setup->config;
+        for (const auto& ins : setup->instruments) {
+          const bool have = std::any_of(o.setup.instruments.begin(), o.setup.instruments.end(), [&](const Instrument& i) {
+            return i.market == ins.market && i.venue_symbol == ins.venue_symbol;
+          });
+          if (!have) o.setup.instruments.push_back(ins);
+        }
+        o.recording.runs[st.run] = setup->instruments;
+      } catch (const std::exception& e) {
+        usage_error("run " + std::to_string(st.run) + ": start record: " + e.what());
+      }
+    }
+  }
   // The data files: which instruments.
   std::set<std::pair<Market, std::string>> wanted;
   for (const auto& f : data) {
@@ -157,10 +245,10 @@ int main(int argc, char** argv) {
   // Configs and the accounts to run.
   configs::Config config;
   try {
-    o.setup.config = configs::read_config_texts(config_dir);
+    if (!config_dir.empty()) o.setup.config = configs::read_config_texts(config_dir);
     config = configs::load_config_from_strings(o.setup.config);
   } catch (const configs::ConfigError& e) {
-    std::cerr << "oms-backtest: " << config_dir << ":\n";
+    std::cerr << "oms-backtest: " << (config_dir.empty() ? std::string("the recorded configs") : config_dir) << ":\n";
     for (const auto& line : e.errors()) std::cerr << "  " << line << "\n";
     return 2;
   }

@@ -310,7 +310,7 @@ class Driver {
   void outbox_reports(sim::Outbox& out, Market m, TimeNs t);
   void rejected(const Request& r, InstrumentId ins, const sim::VenueError& e, TimeNs t);
   void query(AccountId account, InstrumentId ins, const ClientOrderIdText& cid, TimeNs t);
-  void feed(const DataFile& f, InstrumentId ins, Event& e, TimeNs ts);
+  void feed(Market m, InstrumentId ins, Event& e, TimeNs ts);
   [[nodiscard]] Decimal mid(InstrumentId ins) const;
   [[nodiscard]] Decimal usdt_price(std::string_view asset) const;
   void sample_equity();  // skipped until every instrument has a mid
@@ -332,6 +332,7 @@ class Driver {
     sim::BookSnapshotIn snapshot;
     std::uint64_t synced = 0;
     bool live = false, applying = false;
+    bool seen = false;  // the data has named this instrument
   };
   std::vector<Sync> sync_;
   std::map<InstrumentId, std::pair<Decimal, Decimal>> initial_base_;  // spot base held at start
@@ -686,9 +687,9 @@ void Driver::outbox_reports(sim::Outbox& out, Market m, TimeNs t) {
 
 // One recorded message at ts (a converted record, md_cache.hpp): the venue's background first
 // (the venue moved before we heard of it), then the engine.
-void Driver::feed(const DataFile& f, InstrumentId ins, Event& e, TimeNs ts) {
+void Driver::feed(Market m, InstrumentId ins, Event& e, TimeNs ts) {
   const auto& l = listed_[ins.index()];
-  auto& v = venue(f.market);
+  auto& v = venue(m);
   std::visit([ins](auto& p) {
     if constexpr (requires { p.instrument; }) p.instrument = ins;
   }, e.payload);
@@ -702,6 +703,7 @@ void Driver::feed(const DataFile& f, InstrumentId ins, Event& e, TimeNs ts) {
     step(rec);
   };
   auto& sync = sync_[ins.index()];
+  sync.seen = true;
   if (const auto* s = std::get_if<BookSnapshot>(&e.payload)) {
     // The venue's book: the whole snapshot (its chunks), then only the diffs after it.
     if (s->chunk == 0) sync.snapshot = {};
@@ -714,7 +716,7 @@ void Driver::feed(const DataFile& f, InstrumentId ins, Event& e, TimeNs ts) {
       sync.synced = s->last_update_id;
       sync.live = true;
       sync.applying = false;
-      outbox_reports(out, f.market, ts);
+      outbox_reports(out, m, ts);
     }
     engine_md();
   } else if (const auto* d = std::get_if<BookDelta>(&e.payload)) {
@@ -728,7 +730,7 @@ void Driver::feed(const DataFile& f, InstrumentId ins, Event& e, TimeNs ts) {
       }
       v.on_delta(l.symbol, in, ts, out);
       sync.synced = d->last_update_id;
-      outbox_reports(out, f.market, ts);
+      outbox_reports(out, m, ts);
     }
     engine_md();
   } else if (std::holds_alternative<BestBidOffer>(e.payload)) {
@@ -736,7 +738,7 @@ void Driver::feed(const DataFile& f, InstrumentId ins, Event& e, TimeNs ts) {
   } else if (const auto* t = std::get_if<TradePrinted>(&e.payload)) {
     // Another participant's trade: resting orders at its price fill by queue position.
     v.on_trade(l.symbol, {t->price, t->quantity, t->aggressor == Side::kSell}, ts, out);
-    outbox_reports(out, f.market, ts);
+    outbox_reports(out, m, ts);
   }
   // A message is what the venue sent once: a depth diff or snapshot counts once, not per chunk.
   const bool continued = std::visit([](const auto& p) {
@@ -746,11 +748,16 @@ void Driver::feed(const DataFile& f, InstrumentId ins, Event& e, TimeNs ts) {
   if (!continued) ++result_.messages;
 }
 
-// A sample once every instrument has a mid (before that its holdings have no value).
+// A sample once every instrument that has had market data has a mid (before that its holdings
+// have no value); instruments the data never names are not valued.
 void Driver::sample_equity() {
+  bool any = false;
   for (const auto& i : b_.instruments) {
-    if (listed_[i.id.index()].known && mid(i.id).is_zero()) return;
+    if (!listed_[i.id.index()].known || !sync_[i.id.index()].seen) continue;
+    if (mid(i.id).is_zero()) return;
+    any = true;
   }
+  if (!any) return;
   EquityPoint p;
   p.time = now_;
   std::int64_t equity = 0;
@@ -768,7 +775,7 @@ void Driver::sample_equity() {
   p.equity = Decimal::from_raw(equity);
   for (const auto& i : b_.instruments) {
     const auto& l = listed_[i.id.index()];
-    if (!l.known) continue;
+    if (!l.known || !sync_[i.id.index()].seen) continue;
     const Decimal m = mid(i.id);
     if (m.is_zero()) continue;
     const std::string name = i.symbol.to_string();
@@ -791,13 +798,17 @@ void Driver::sample_equity() {
 }
 
 Result<BacktestResult, std::string> Driver::run(const std::function<void(const BacktestProgress&)>& progress) {
-  // The converted files (md_cache.hpp), merged by receive time.
+  // The sources, merged by receive time: each converted file (md_cache.hpp: one instrument,
+  // records carrying id 0), or omsd's recording (MD_ stream: the records of the desk's runs,
+  // each instrument id as its run's setup numbered it).
   struct Source {
-    const DataFile* file;
-    InstrumentId ins;
-    std::unique_ptr<persistence::FileJournal> journal;
+    std::string name;  // for errors: the file or the stream
+    std::unique_ptr<persistence::FileJournal> journal;  // a cache's
     std::unique_ptr<StreamCursor> cursor;
+    // The record's market and instrument in this backtest; nullopt: not one of ours (skipped).
+    std::function<std::optional<std::pair<Market, InstrumentId>>(const InputRecord&)> place;
     InputRecord rec;
+    std::pair<Market, InstrumentId> at{};
     bool has = false;
   };
   std::vector<Source> sources;
@@ -816,27 +827,64 @@ Result<BacktestResult, std::string> Driver::run(const std::function<void(const B
     auto j = persistence::FileJournal::open(caches_[i], cache_layout, jo);
     if (!j) return Unexpected(caches_[i].string() + ": " + j.error().message);
     Source s;
-    s.file = &f;
-    s.ins = it->second;
+    s.name = f.path.string();
     s.journal = std::move(j).value();
     s.cursor = std::make_unique<StreamCursor>(*s.journal, "MD_binance", "", 1);
+    const std::pair<Market, InstrumentId> at{f.market, it->second};
+    s.place = [at](const InputRecord&) { return std::optional(at); };
     if (auto last = s.journal->last_sequence("MD_binance")) total += *last;
     sources.push_back(std::move(s));
   }
+  if (o_.recording.store != nullptr) {
+    const auto& rec = o_.recording;
+    auto first = first_sequence_from_day(*rec.store, rec.md_stream, persistence::utc_day(o_.from));
+    if (!first) return Unexpected(first.error());
+    Source s;
+    s.name = rec.md_stream;
+    s.cursor = std::make_unique<StreamCursor>(*rec.store, rec.md_stream, "", *first);
+    // (run, the run's instrument id) -> ours, through each run's recorded instrument names.
+    std::map<std::uint64_t, std::vector<std::optional<std::pair<Market, InstrumentId>>>> by_run;
+    for (const auto& [run, instruments] : rec.runs) {
+      auto& v = by_run[run];
+      for (const auto& i : instruments) {
+        const auto it = by_symbol_.find({i.market, i.venue_symbol});
+        v.push_back(it == by_symbol_.end() ? std::nullopt : std::optional(std::pair{i.market, it->second}));
+      }
+    }
+    const std::uint16_t desk = rec.desk;
+    s.place = [by_run = std::move(by_run), desk](const InputRecord& r) -> std::optional<std::pair<Market, InstrumentId>> {
+      if (r.desk != desk) return std::nullopt;
+      const auto run = by_run.find(r.run);
+      const auto& e = std::get<Event>(r.body);
+      const auto ins = std::visit([](const auto& p) -> InstrumentId {
+        if constexpr (requires { p.instrument; }) return p.instrument;
+        return InstrumentId{};
+      }, e.payload);
+      if (run == by_run.end() || !ins.valid() || ins.index() >= run->second.size()) return std::nullopt;
+      return run->second[ins.index()];
+    };
+    if (auto last = rec.store->last_sequence(rec.md_stream); last && *last >= *first) total += *last - *first + 1;
+    sources.push_back(std::move(s));
+  }
   const auto advance = [&](Source& s) -> Result<Unit, std::string> {
-    s.has = false;
-    auto p = s.cursor->peek();
-    if (!p) return Unexpected(p.error());
-    if (*p == nullptr) return Unit{};
-    if (auto e = actors::decode_input_into((*p)->payload, s.rec)) {
-      return Unexpected(s.file->path.string() + " (cached record " + std::to_string((*p)->sequence) + "): " + *e);
+    for (;;) {
+      s.has = false;
+      auto p = s.cursor->peek();
+      if (!p) return Unexpected(p.error());
+      if (*p == nullptr) return Unit{};
+      if (auto e = actors::decode_input_into((*p)->payload, s.rec)) {
+        return Unexpected(s.name + " (record " + std::to_string((*p)->sequence) + "): " + *e);
+      }
+      s.cursor->pop();
+      if (!std::holds_alternative<Event>(s.rec.body)) {
+        return Unexpected(s.name + ": a market-data record without a message");
+      }
+      const auto at = s.place(s.rec);
+      if (!at) continue;  // another desk's, or an instrument this backtest does not run
+      s.at = *at;
+      s.has = true;
+      return Unit{};
     }
-    s.cursor->pop();
-    if (!std::holds_alternative<Event>(s.rec.body)) {
-      return Unexpected(s.file->path.string() + ": a cached record without a message");
-    }
-    s.has = true;
-    return Unit{};
   };
   for (auto& s : sources) {
     if (auto a = advance(s); !a) return Unexpected(a.error());
@@ -848,7 +896,7 @@ Result<BacktestResult, std::string> Driver::run(const std::function<void(const B
   for (const auto& s : sources) {
     if (s.has) first = std::min(first, s.rec.now);
   }
-  if (first == std::numeric_limits<TimeNs>::max()) return Unexpected(std::string("the data files hold no message"));
+  if (first == std::numeric_limits<TimeNs>::max()) return Unexpected(std::string("the market data holds no message in the range"));
   now_ = std::max(first, o_.from);
   for (std::size_t i = 0; i < accounts.size(); ++i) {
     auto session = std::make_shared<Session>(*this, accounts[i].id);
@@ -931,7 +979,7 @@ Result<BacktestResult, std::string> Driver::run(const std::function<void(const B
     ++read;
     if (ts >= now_) {
       advance_time(ts);
-      feed(*best->file, best->ins, std::get<Event>(best->rec.body), ts);
+      feed(best->at.first, best->at.second, std::get<Event>(best->rec.body), ts);
       last = ts;
     }
     if (auto a = advance(*best); !a) return Unexpected(a.error());
@@ -986,7 +1034,9 @@ void Driver::advance_time(TimeNs t) {
 
 Result<BacktestResult, std::string> run_backtest(const BacktestOptions& options,
                                                  const std::function<void(const BacktestProgress&)>& progress) {
-  if (options.data.empty()) return Unexpected(std::string("no data file"));
+  if (options.data.empty() && options.recording.store == nullptr) {
+    return Unexpected(std::string("no market data: neither data files nor a recording"));
+  }
   // Each capture converted once into our recording format, then read from there.
   std::vector<std::filesystem::path> caches;
   std::uint64_t converted = 0;

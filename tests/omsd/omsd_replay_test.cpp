@@ -6,6 +6,9 @@
 // in a file journal give the same hash.
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <iterator>
+
 
 #include "oms/persistence/file_journal.hpp"
 #include "oms/persistence/jetstream_store.hpp"
@@ -60,7 +63,7 @@ persistence::StreamLayout layout() {
 
 }  // namespace
 
-TEST_CASE("oms-replay: a paper day with a restart, replayed from JetStream, gives every event byte for byte; a tighter limit diverges; the file journal gives the same hash") {
+TEST_CASE("oms-replay: a paper day with a restart, replayed from JetStream, gives every event byte for byte; a tighter limit diverges; the file journal gives the same hash; oms-backtest runs the recorded day") {
   const std::filesystem::path shared = OMS_DEFAULT_SHARED_DATA "/hftbacktest";
   const auto spot = shared / "spot_btcusdt_20240808.gz";
   const auto usdm = shared / "usdm_btcusdt_20240808.gz";
@@ -150,4 +153,25 @@ TEST_CASE("oms-replay: a paper day with a restart, replayed from JetStream, give
   INFO("oms-replay (file): " << file.out << file.err);
   REQUIRE(file.code == 0);
   CHECK(events_and_hash(file.out).second == hash);
+
+  // The same day's recorded market data as a backtest's input (the recorded setup's
+  // instruments, the stack's configs with the basis pair): the strategy trades; twice alike.
+  const auto tmp = s.data().parent_path();
+  std::vector<std::string> report;
+  for (const char* out : {"bt1", "bt2"}) {
+    const auto bt = testkit::run_process(
+        {OMS_BACKTEST_BIN, "--recording", "jetstream", "--nats", s.nats().url(), "--day", day,
+         "--config", s.configs().string(), "--out", (tmp / out).string(), "--cache",
+         (tmp / "bt-cache").string(), "--quiet"},
+        120s);
+    INFO("oms-backtest --recording: " << bt.out << bt.err);
+    REQUIRE(bt.code == 0);
+    std::ifstream in(tmp / out / "report.json");
+    report.emplace_back((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+  CHECK(report[0] == report[1]);
+  const auto totals = nlohmann::json::parse(report[0]).at("totals");
+  INFO(totals.dump());
+  CHECK(totals.at("arbitrage_signals").get<std::uint64_t>() > 4);
+  CHECK(totals.at("fills").get<std::uint64_t>() > 0);
 }

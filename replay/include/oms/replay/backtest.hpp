@@ -29,6 +29,7 @@
 #include "oms/messages/envelope.hpp"
 #include "oms/messages/instrument.hpp"
 #include "oms/messages/result.hpp"
+#include "oms/persistence/event_store.hpp"
 #include "oms/setup/engine_setup.hpp"
 
 namespace oms::replay {
@@ -54,9 +55,19 @@ struct DataFile {
 // "usdm_btcusdt_20240808.gz"); the error names the file.
 [[nodiscard]] Result<DataFile, std::string> data_file(const std::filesystem::path& path);
 
+// omsd's own recording as market data: the md records of a desk's runs in an MD_ stream (by
+// stream sequence from our day index), each run's instrument ids read through its setup.
+struct RecordingInput {
+  persistence::EventStore* store = nullptr;  // null: none
+  std::string md_stream = "MD_binance";
+  std::uint16_t desk = 1;
+  std::map<std::uint64_t, std::vector<Instrument>> runs;  // run id -> its setup's instruments (by id)
+};
+
 struct BacktestOptions {
   setup::EngineSetup setup;  // configs, instruments, the accounts the backtest runs
   std::vector<DataFile> data;
+  RecordingInput recording;  // instead of (or beside) data files
   TimeNs from = 0, to = 0;   // 0: no bound
   LatencyModel latency;
   // Fees per market (maker, taker as rates: 0.001 = 10 bp); absent: exchanges.yaml's.
