@@ -1,0 +1,82 @@
+// BackgroundBook: the background levels per side (a flat vector, best at the back) against a
+// std::map, over seeded random snapshots, deltas and consumption -- the same levels best-first,
+// the same availability.
+#include <doctest/doctest.h>
+
+#include <map>
+#include <random>
+
+#include "oms/connectors/sim/background.hpp"
+
+using namespace oms;
+using namespace oms::sim;
+
+TEST_CASE("background book: random snapshots, deltas and takes agree with a map, best first") {
+  std::mt19937_64 rng(20261205);
+  BackgroundBook book;
+  std::map<std::int64_t, BackgroundBook::Level> ref[2];  // by key: best first
+  const auto price = [&](std::int64_t ticks) { return Decimal::from_raw(ticks * 1'000'000); };
+  for (int round = 0; round < 2000; ++round) {
+    const auto what = rng() % 20;
+    if (what == 0) {
+      BookSnapshotIn s;
+      for (int i = 0, n = static_cast<int>(rng() % 300); i < n; ++i) {
+        const std::int64_t t = 1000 + static_cast<std::int64_t>(rng() % 400);
+        const auto q = Decimal::from_raw(static_cast<std::int64_t>(rng() % 5) * 100'000);
+        ((t < 1200) ? s.bids : s.asks).push_back({price(t), q});
+      }
+      book.apply_snapshot(s);
+      for (auto& r : ref) r.clear();
+      for (const auto& pq : s.bids) {
+        if (pq.qty.is_zero()) ref[0].erase(BackgroundBook::key_of(Side::kBuy, pq.price));
+        else ref[0][BackgroundBook::key_of(Side::kBuy, pq.price)] = {pq.qty, Decimal()};
+      }
+      for (const auto& pq : s.asks) {
+        if (pq.qty.is_zero()) ref[1].erase(BackgroundBook::key_of(Side::kSell, pq.price));
+        else ref[1][BackgroundBook::key_of(Side::kSell, pq.price)] = {pq.qty, Decimal()};
+      }
+    } else if (what < 15) {
+      BookDeltaIn d;
+      for (int i = 0, n = 1 + static_cast<int>(rng() % 30); i < n; ++i) {
+        const std::int64_t t = 1000 + static_cast<std::int64_t>(rng() % 400);
+        const auto q = Decimal::from_raw(static_cast<std::int64_t>(rng() % 4) * 100'000);
+        (t < 1200 ? d.bids : d.asks).push_back({price(t), q});
+      }
+      book.apply_delta(d);
+      for (const auto& pq : d.bids) {
+        const auto k = BackgroundBook::key_of(Side::kBuy, pq.price);
+        if (pq.qty.is_zero()) ref[0].erase(k);
+        else ref[0][k] = {pq.qty, Decimal()};
+      }
+      for (const auto& pq : d.asks) {
+        const auto k = BackgroundBook::key_of(Side::kSell, pq.price);
+        if (pq.qty.is_zero()) ref[1].erase(k);
+        else ref[1][k] = {pq.qty, Decimal()};
+      }
+    } else {
+      const Side side = rng() % 2 == 0 ? Side::kBuy : Side::kSell;
+      const std::int64_t t = 1000 + static_cast<std::int64_t>(rng() % 400);
+      const auto q = Decimal::from_raw(50'000);
+      book.consume(side, price(t), q);
+      auto& r = ref[side == Side::kBuy ? 0 : 1];
+      const auto it = r.find(BackgroundBook::key_of(side, price(t)));
+      if (it != r.end()) it->second.consumed = Decimal::from_raw(it->second.consumed.raw() + q.raw());
+    }
+    for (const Side side : {Side::kBuy, Side::kSell}) {
+      const auto& r = ref[side == Side::kBuy ? 0 : 1];
+      const auto& got = book.levels(side);
+      REQUIRE(got.size() == r.size());
+      auto it = r.begin();
+      for (const auto& [key, level] : got) {
+        REQUIRE(key == it->first);
+        REQUIRE(level.qty == it->second.qty);
+        REQUIRE(level.consumed == it->second.consumed);
+        ++it;
+      }
+      const std::int64_t t = 1000 + static_cast<std::int64_t>(rng() % 400);
+      const auto k = BackgroundBook::key_of(side, price(t));
+      const auto found = r.find(k);
+      CHECK(book.available(side, price(t)) == (found == r.end() ? Decimal() : found->second.available()));
+    }
+  }
+}
