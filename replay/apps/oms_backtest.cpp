@@ -56,8 +56,11 @@ usage: oms-backtest --config DIR --exchange-info spot=FILE[,usdm=FILE] --data FI
   --from T, --to T      the part to run: receive time as YYYY-MM-DDTHH:MM:SS[Z] or ns
                         (messages before --from are skipped: the books start at the next
                         snapshot)
-  --latency MODEL       order and report latency: zero (default) or
-                        fixed_us=N[,jitter_us=M][,seed=S] (uniform jitter, seeded)
+  --latency MODEL       order and report latency: zero (default),
+                        fixed_us=N[,jitter_us=M][,seed=S] (uniform jitter, seeded), or
+                        recorded[,fixed_us=N,...]: plus the recording's own feed delay at that
+                        moment (a depth diff's receive time minus the venue's event time, above
+                        the smallest seen so far: the clocks are not synchronized)
   --fees maker=R,taker=R  fee rates (0.001 = 10 bp) for every account; default exchanges.yaml's
   --accounts a,b        run only these accounts (default: every Binance account of
                         accounts.yaml on each market exchanges.yaml enables)

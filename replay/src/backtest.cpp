@@ -111,6 +111,12 @@ Result<LatencyModel, std::string> parse_latency(std::string_view text) {
   LatencyModel m;
   if (text == "zero") return m;
   bool fixed = false;
+  if (text == "recorded" || text.rfind("recorded,", 0) == 0) {
+    m.recorded = true;
+    fixed = true;  // the fixed part defaults to 0
+    text.remove_prefix(text.size() > 9 ? 9 : text.size());
+    if (text.empty()) return m;
+  }
   std::size_t start = 0;
   while (start <= text.size()) {
     const auto comma = text.find(',', start);
@@ -132,12 +138,12 @@ Result<LatencyModel, std::string> parse_latency(std::string_view text) {
     } else if (key == "seed") {
       m.seed = v;
     } else {
-      return Unexpected("latency: unknown key '" + std::string(key) + "' (fixed_us, jitter_us, seed)");
+      return Unexpected("latency: unknown key '" + std::string(key) + "' (recorded, fixed_us, jitter_us, seed)");
     }
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
-  if (!fixed) return Unexpected(std::string("latency: fixed_us=N is required (or 'zero')"));
+  if (!fixed) return Unexpected(std::string("latency: fixed_us=N is required (or 'zero', or 'recorded')"));
   return m;
 }
 
@@ -272,7 +278,14 @@ class Driver {
   TimeNs latency() {
     TimeNs l = o_.latency.fixed_ns;
     if (o_.latency.jitter_ns > 0) l += static_cast<TimeNs>(draws_.next() % static_cast<std::uint64_t>(o_.latency.jitter_ns));
+    if (o_.latency.recorded && feed_delay_known_) l += feed_delay_ - min_feed_delay_;
     return l;
+  }
+  // The recording's feed delay (receive time - the venue's event time) of a depth diff.
+  void observe_feed_delay(TimeNs delay) {
+    if (!feed_delay_known_ || delay < min_feed_delay_) min_feed_delay_ = delay;
+    feed_delay_ = delay;
+    feed_delay_known_ = true;
   }
   sim::Venue& venue(Market m) { return m == Market::kSpot ? spot_ : usdm_; }
   std::optional<sim::ApiKeyId> key(AccountId a, Market m) const {
@@ -339,6 +352,8 @@ class Driver {
   std::priority_queue<Due, std::vector<Due>, std::greater<>> queue_;
   std::uint64_t scheduled_ = 0, step_ = 0, report_serial_ = 0;
   TimeNs now_ = 0, next_housekeeping_ = 0, next_valuation_ = 0;
+  TimeNs feed_delay_ = 0, min_feed_delay_ = 0;
+  bool feed_delay_known_ = false;
   std::unordered_map<std::string, std::size_t> order_index_;
   std::vector<std::shared_ptr<Session>> sessions_;
   BacktestResult result_;
@@ -720,6 +735,7 @@ void Driver::feed(Market m, InstrumentId ins, Event& e, TimeNs ts) {
     }
     engine_md();
   } else if (const auto* d = std::get_if<BookDelta>(&e.payload)) {
+    if (d->chunk == 0 && e.envelope.event_time != 0) observe_feed_delay(ts - e.envelope.event_time);
     // A diff after the snapshot (its first chunk decides; the rest of the diff follows it).
     if (d->chunk == 0) sync.applying = sync.live && d->last_update_id > sync.synced;
     if (sync.applying) {

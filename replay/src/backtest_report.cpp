@@ -297,6 +297,7 @@ static Result<Unit, std::string> write_report_files(const BacktestResult& r,
   j["model"] = {{"latency_fixed_us", options.latency.fixed_ns / 1000},
                 {"latency_jitter_us", options.latency.jitter_ns / 1000},
                 {"latency_seed", options.latency.seed},
+                {"latency_recorded_feed_delay", options.latency.recorded},
                 {"fees", options.fees ? "maker " + options.fees->first.to_string() + ", taker " + options.fees->second.to_string()
                                       : std::string("exchanges.yaml")}};
   const auto sig = signal_counts(orders_all);

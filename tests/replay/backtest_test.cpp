@@ -157,6 +157,26 @@ TEST_CASE("backtest: the basis pair on the shared BTCUSDT day trades through the
     REQUIRE_FALSE(s1->fills.empty());
     CHECK(s1->fills.front().time - s1->orders.front().time >= 20'000'000);
   }
+  SUBCASE("the recorded feed delay as latency: its own fills, the same twice") {
+    auto rec = o;
+    rec.latency = *replay::parse_latency("recorded");
+    auto r1 = replay::run_backtest(rec);
+    auto r2 = replay::run_backtest(rec);
+    REQUIRE(r1.ok());
+    REQUIRE(r2.ok());
+    REQUIRE(replay::write_report(*r1, rec, dir.path() / "r1").ok());
+    REQUIRE(replay::write_report(*r2, rec, dir.path() / "r2").ok());
+    CHECK(slurp(dir.path() / "r1" / "fills.csv") == slurp(dir.path() / "r2" / "fills.csv"));
+    CHECK(slurp(dir.path() / "r1" / "fills.csv") != slurp(dir.path() / "a" / "fills.csv"));
+    // Some order waited for the venue: a fill after its order by the recorded delay.
+    bool delayed = false;
+    for (const auto& f : r1->fills) {
+      for (const auto& ord : r1->orders) {
+        if (ord.client_order_id == f.client_order_id && f.time > ord.time) delayed = true;
+      }
+    }
+    CHECK(delayed);
+  }
   SUBCASE("headless Chromium draws report.html: the charts have data, the numbers are report.json's") {
     const std::string url = "file://" + (dir.path() / "a" / "report.html").string();
     const auto dom = testkit::run_process({"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
@@ -201,8 +221,10 @@ TEST_CASE("backtest: bad inputs are named") {
   CHECK(replay::data_file("/x/btcusdt.gz").error() == "/x/btcusdt.gz: the file name is not <market>_<symbol>_<date>.gz");
   CHECK(replay::data_file("/x/coin_btcusd_20240808.gz").error() == "/x/coin_btcusd_20240808.gz: market 'coin' is not spot or usdm");
   CHECK(replay::parse_latency("fixed_us=abc").error() == "latency: fixed_us: 'abc' is not a whole number");
-  CHECK(replay::parse_latency("jitter_us=5").error() == "latency: fixed_us=N is required (or 'zero')");
-  CHECK(replay::parse_latency("fast=1").error() == "latency: unknown key 'fast' (fixed_us, jitter_us, seed)");
+  CHECK(replay::parse_latency("fast=1").error() == "latency: unknown key 'fast' (recorded, fixed_us, jitter_us, seed)");
+  CHECK(replay::parse_latency("recorded")->recorded);
+  CHECK(replay::parse_latency("recorded,fixed_us=100")->fixed_ns == 100'000);
+  CHECK(replay::parse_latency("jitter_us=5").error() == "latency: fixed_us=N is required (or 'zero', or 'recorded')");
   const auto m = replay::parse_latency("fixed_us=250,jitter_us=100,seed=9");
   REQUIRE(m.ok());
   CHECK(m->fixed_ns == 250'000);

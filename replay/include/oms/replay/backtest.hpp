@@ -34,13 +34,18 @@
 
 namespace oms::replay {
 
-// Order and report latency: fixed + uniform [0, jitter) from a splitmix64 stream of `seed`.
+// Order and report latency: fixed + uniform [0, jitter) from a splitmix64 stream of `seed`;
+// with `recorded`, plus the recording's own feed delay at that moment: the last depth diff's
+// receive time minus the venue's event time, less the smallest such difference seen so far
+// (the two clocks are not synchronized: only the delay above the best case is known).
 struct LatencyModel {
   TimeNs fixed_ns = 0;
   TimeNs jitter_ns = 0;
   std::uint64_t seed = 1;
+  bool recorded = false;
 };
-// "zero" or "fixed_us=N[,jitter_us=M][,seed=S]"; errors name the part that is wrong.
+// "zero", "recorded[,fixed_us=N]..." or "fixed_us=N[,jitter_us=M][,seed=S]"; errors name the
+// part that is wrong.
 [[nodiscard]] Result<LatencyModel, std::string> parse_latency(std::string_view text);
 
 // A recorded market-data file: the hftbacktest collector format (gzip, "<recv_ns> <raw JSON>"
