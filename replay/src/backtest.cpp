@@ -348,7 +348,9 @@ class Driver {
     bool seen = false;  // the data has named this instrument
   };
   std::vector<Sync> sync_;
-  std::map<InstrumentId, std::pair<Decimal, Decimal>> initial_base_;  // spot base held at start
+  std::map<InstrumentId, Decimal> initial_base_;  // spot base held at start
+  // The account of each venue key, per market (the venue's reports name keys).
+  std::map<sim::ApiKeyId, AccountId> owner_[2];
   std::priority_queue<Due, std::vector<Due>, std::greater<>> queue_;
   std::uint64_t scheduled_ = 0, step_ = 0, report_serial_ = 0;
   TimeNs now_ = 0, next_housekeeping_ = 0, next_valuation_ = 0;
@@ -581,10 +583,7 @@ void Driver::on_request(const Request& r) {
 
 // The venue's user-data pushes of one call, as the connector makes them into events.
 void Driver::outbox_reports(sim::Outbox& out, Market m, TimeNs t) {
-  std::map<sim::ApiKeyId, AccountId> owner;
-  for (const auto& [k, id] : keys_) {
-    if (k.second == m) owner[id] = AccountId(k.first);
-  }
+  auto& owner = owner_[m == Market::kSpot ? 0 : 1];
   for (const auto& er : out.reports) {
     const auto ins_it = by_symbol_.find({m, venue(m).instrument(er.symbol).venue_symbol});
     if (ins_it == by_symbol_.end()) continue;
@@ -807,7 +806,7 @@ void Driver::sample_equity() {
         }
       }
     }
-    if (i.market == Market::kSpot) pos -= initial_base_[i.id].first.raw();
+    if (i.market == Market::kSpot) pos -= initial_base_[i.id].raw();
     p.position[name] = Decimal::from_raw(pos);
   }
   result_.equity.push_back(std::move(p));
@@ -951,6 +950,7 @@ Result<BacktestResult, std::string> Driver::run(const std::function<void(const B
       }
       const auto key = venue(m).add_account(ac);
       keys_[{accounts[i].id.value, m}] = key;
+      owner_[m == Market::kSpot ? 0 : 1][key] = accounts[i].id;
       sim::Outbox out;
       if (m == Market::kSpot) {
         for (const auto& [asset, amount] : o_.spot_deposit) {
@@ -959,7 +959,7 @@ Result<BacktestResult, std::string> Driver::run(const std::function<void(const B
           }
           for (const auto& ins : b_.instruments) {
             if (ins.market == Market::kSpot && ins.symbol.base == asset) {
-              auto& base = initial_base_[ins.id].first;
+              auto& base = initial_base_[ins.id];
               base = Decimal::from_raw(base.raw() + amount.raw());
             }
           }
