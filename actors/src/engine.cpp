@@ -277,6 +277,7 @@ void Engine::Impl::run(const std::stop_token& stop) {
       record_step(InputStep::kValuation);
       value_accounts();
     }
+    if (recording && next_checkpoint != 0 && now >= next_checkpoint) record_checkpoint();
     if (n > 0) {
       idle.reset();
     } else if (!idle.spin()) {
@@ -558,17 +559,30 @@ void Engine::Impl::record_start(const std::map<std::string, std::uint64_t>& posi
   start["run"] = run_id;
   start["streams"] = positions;
   start["setup"] = options.setup;
-  const std::string text = start.dump();
+  record_text(InputStep::kStart, start.dump());
+  if (options.checkpoint_interval.count() > 0) {
+    next_checkpoint = step_now + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     options.checkpoint_interval).count();
+  }
+}
+
+void Engine::Impl::record_text(InputStep step, const std::string& text) {
   // Split over records the store takes (a JetStream message is 1 MiB at most by default).
   for (std::size_t off = 0; off < text.size() || off == 0; off += kMaxStartText) {
     InputRecord r;
-    r.step = InputStep::kStart;
+    r.step = step;
     r.now = step_now;
     r.value = Decimal::from_raw(static_cast<std::int64_t>(text.size()));
     r.body = text.substr(off, kMaxStartText);
     emit(r);
     if (text.empty()) break;
   }
+}
+
+void Engine::Impl::record_checkpoint() {
+  next_checkpoint = step_now + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   options.checkpoint_interval).count();
+  record_text(InputStep::kCheckpoint, save_checkpoint());
 }
 
 void Engine::Impl::record_step(InputStep step) {
@@ -622,7 +636,8 @@ void Engine::step(const InputRecord& r) {
   in.value = r.value;
   in.received_ns = r.received_ns;
   switch (r.step) {
-    case InputStep::kStart: return;
+    case InputStep::kStart:
+    case InputStep::kCheckpoint: return;  // the replay reads them
     case InputStep::kTimers: im.fire_timers(r.now); return;
     case InputStep::kHousekeeping: im.housekeeping(r.now); return;
     case InputStep::kValuation: im.value_accounts(); return;

@@ -116,6 +116,12 @@ struct Engine::Impl {
   void record_step(InputStep step);
   void record_start(const std::map<std::string, std::uint64_t>& positions);
   void emit(InputRecord& r);  // numbers, encodes and commits one record
+  void record_text(InputStep step, const std::string& text);  // start, checkpoint: in parts
+  void record_checkpoint();
+
+  // ---- engine_checkpoint.cpp ----
+  [[nodiscard]] std::string save_checkpoint() const;
+  [[nodiscard]] std::optional<std::string> load_checkpoint(std::string_view bytes);
 
   // ---- engine_account.cpp ----
   void rebuild(Account& a);  // throws std::runtime_error naming what cannot be read
@@ -164,6 +170,7 @@ struct Engine::Impl {
   std::atomic<std::uint64_t> restarts{0};
   std::atomic<bool> running{false};
   TimeNs next_housekeeping = 0;
+  TimeNs next_checkpoint = 0;  // recording: when the next checkpoint record is due
   std::jthread thread;
 };
 

@@ -159,6 +159,7 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
   eo.arbitrage = std::move(options_.arbitrage);
   eo.board_path = options_.board_path;
   eo.record_inputs = options_.record_inputs;
+  eo.checkpoint_interval = options_.checkpoint_interval;
   eo.setup = options_.setup;
   eo.desk = options_.desk;
   std::vector<EngineAccount> engine_accounts;

@@ -26,7 +26,8 @@ using namespace oms;
 constexpr const char* kUsage = R"(oms-replay: replay a recorded trading day through the same engine and compare every event
 
 usage: oms-replay --store jetstream|file [--nats URL | --journal DIR] --day YYYY-MM-DD
-                  [--from T] [--to T] [--accounts a,b] [--desk N] [--config DIR] [--quiet]
+                  [--from T] [--to T] [--from-run-start] [--accounts a,b] [--desk N]
+                  [--config DIR] [--quiet]
 
   --store jetstream|file  where omsd recorded the day (its --store)
   --nats URL              the NATS server of --store jetstream (default nats://127.0.0.1:4222)
@@ -34,9 +35,13 @@ usage: oms-replay --store jetstream|file [--nats URL | --journal DIR] --day YYYY
                           be running on it: the journal is locked by its writer)
   --day YYYY-MM-DD        the UTC day
   --from T, --to T        a part of the day: HH:MM[:SS] (UTC) or YYYY-MM-DDTHH:MM:SS[Z]
-                          (default: the whole day). A run that began earlier is replayed from
-                          its start to reach the state it had at --from; only the inputs from
-                          --from on are counted and hashed
+                          (default: the whole day). A run that began earlier starts from its
+                          last checkpoint before --from (omsd --checkpoint-every: the engine's
+                          whole state), or from its start when it has none; only the inputs
+                          from --from on are counted and hashed. A replay that runs through a
+                          checkpoint checks its engine's state against it
+  --from-run-start        never start at a checkpoint: run every record of the run from its
+                          start (the same result, slower; a check of the checkpoints)
   --accounts a,b          count and hash only these accounts' events (every account still
                           runs and is compared: an account's events carry the daemon-global
                           sequence, which the other accounts' events of the same input move)
@@ -78,6 +83,7 @@ struct Args {
   std::vector<std::string> accounts;
   std::uint16_t desk = 1;
   bool quiet = false;
+  bool from_run_start = false;
 };
 
 [[noreturn]] void usage_error(const std::string& what) {
@@ -104,6 +110,7 @@ Args parse_args(int argc, char** argv) {
     else if (k == "--to") a.to = need();
     else if (k == "--config") a.config = need();
     else if (k == "--quiet") a.quiet = true;
+    else if (k == "--from-run-start") a.from_run_start = true;
     else if (k == "--desk") {
       const auto v = need();
       try {
@@ -168,6 +175,7 @@ int main(int argc, char** argv) {
   replay::ReplayOptions ro;
   ro.desk = args.desk;
   ro.accounts = args.accounts;
+  ro.checkpoints = !args.from_run_start;
   ro.from = *day_start * TimeNs{1'000'000'000};
   ro.to = ro.from + TimeNs{86'400} * 1'000'000'000 - 1;
   if (!args.from.empty()) {
@@ -246,6 +254,10 @@ int main(int argc, char** argv) {
     std::cerr << "\noms-replay: " << result.error() << "\n";
     return 2;
   }
+  for (const auto& note : result->notes) std::cerr << "oms-replay: " << note << "\n";
+  if (result->started_at_checkpoint != 0) {
+    std::cout << "started at the checkpoint of " << replay::utc_text(result->started_at_checkpoint, 6) << "\n";
+  }
   if (result->divergence) {
     std::cout << *result->divergence;
     std::cout << "runs " << result->runs << ", inputs " << result->inputs + result->warmup_inputs
@@ -254,7 +266,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::cout << "runs " << result->runs << ", inputs " << result->inputs << " (and "
-            << result->warmup_inputs << " before the range)\n";
+            << result->warmup_inputs << " before the range), checkpoints checked "
+            << result->checkpoints_checked << "\n";
   std::cout << "events " << result->events << ", hash " << result->sha256 << "\n";
   return 0;
 }

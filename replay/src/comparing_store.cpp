@@ -29,6 +29,23 @@ ComparingStore::ComparingStore(persistence::EventStore& recording, persistence::
   }
 }
 
+std::map<std::string, std::uint64_t> ComparingStore::positions() const {
+  std::map<std::string, std::uint64_t> out;
+  for (const auto& [stream, c] : streams_) out[stream] = c.matched;
+  return out;
+}
+
+void ComparingStore::reposition(const std::map<std::string, std::uint64_t>& positions) {
+  for (auto& [stream, c] : streams_) {
+    const auto it = positions.find(stream);
+    if (it == positions.end()) continue;
+    c.matched = it->second;
+    c.cursor = std::make_unique<StreamCursor>(recording_, stream, "", c.matched + 1, 0, 1024);
+    c.ids.clear();
+    c.indexed = 0;
+  }
+}
+
 Result<const OwnedRecord*, std::string> ComparingStore::next_recorded(const std::string& stream,
                                                                       Compared& c) {
   for (;;) {

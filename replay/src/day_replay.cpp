@@ -112,16 +112,13 @@ Result<ReplayResult, std::string> replay_range(persistence::EventStore& recordin
     return Unexpected("no recorded input of desk " + std::to_string(options.desk) + " at or after " +
                       utc_text(options.from, 6) + " in " + options.streams.inputs);
   }
-  auto reader = InputReader::open(recording, options.streams, options.desk,
-                                  persistence::utc_day(static_cast<TimeNs>(*run0)), *run0);
-  if (!reader) return Unexpected(reader.error());
-  InputReader& input = **reader;
 
   ReplayResult result;
   Sha256 sha;
   bool counted = false;  // the record being run is in the range
   std::unique_ptr<Run> run;
-  std::string start_text;
+  std::unique_ptr<InputReader> reader;
+  std::string start_text, checkpoint_text;
   // Where the last records run are stored (stream index, sequence): a divergence's report reads
   // them back, so the hot loop copies no record.
   constexpr std::size_t kRecent = 256;
@@ -129,6 +126,153 @@ Result<ReplayResult, std::string> replay_range(persistence::EventStore& recordin
   std::size_t recent_count = 0;
   const auto began = std::chrono::steady_clock::now();
   auto last_progress = began;
+
+  // A run's engine as it was built at the run's start (its start record), over a store that
+  // compares from the start's stream positions.
+  const auto make_run = [&](const Start& start, TimeNs clock) -> Result<std::unique_ptr<Run>, std::string> {
+    auto parts = factory(start.setup);
+    if (!parts) return Unexpected("run " + std::to_string(start.run) + ": setup: " + parts.error());
+    auto next = std::make_unique<Run>();
+    next->id = start.run;
+    next->parts = std::move(parts).value();
+    auto& p = next->parts;
+    // --accounts: every account's engine still runs and is compared (an account's events
+    // carry the daemon-global sequence, which the others' events in the same input move);
+    // only the named accounts' events are counted and hashed.
+    std::set<std::string> counted_streams;
+    for (const auto& a : p.accounts) {
+      if (options.accounts.empty() || std::find(options.accounts.begin(), options.accounts.end(),
+                                                a.name) != options.accounts.end()) {
+        counted_streams.insert(a.stream);
+      }
+    }
+    std::map<std::string, std::uint64_t> compared;
+    for (const auto& a : p.accounts) {
+      const auto it = start.positions.find(a.stream);
+      if (it == start.positions.end()) {
+        return Unexpected("run " + std::to_string(start.run) + ": its start record has no position for " + a.stream);
+      }
+      compared.insert(*it);
+    }
+    const std::string strategies(persistence::StreamLayout::kStrategies);
+    if (const auto it = start.positions.find(strategies); it != start.positions.end()) compared.insert(*it);
+    if (options.accounts.empty()) counted_streams.insert(strategies);
+    next->store = std::make_unique<ComparingStore>(recording, p.layout, std::move(compared));
+    next->store->on_match = [&result, &sha, &counted, &options, counted_streams,
+                             layout = &next->parts.layout](const persistence::AppendRecord& rec) {
+      if (!options.accounts.empty()) {
+        const auto stream = layout->stream_for(rec.subject);
+        if (!stream || counted_streams.count(*stream) == 0) return;
+      }
+      if (!counted) {
+        ++result.warmup_events;
+        return;
+      }
+      ++result.events;
+      sha.add(rec.subject);
+      sha.add(std::string_view("\0", 1));
+      sha.add(rec.payload);
+      sha.add(std::string_view("\0", 1));
+    };
+    next->log = std::make_unique<actors::EventLog>(*next->store, nullptr, *p.directory,
+                                                   actors::Publish::kInline);
+    actors::EngineOptions eo = p.options;
+    eo.run_shard = false;
+    eo.record_inputs = false;
+    eo.board_path.clear();
+    eo.cpu = -1;
+    eo.on_kill_switch = nullptr;
+    eo.clock = [clock] { return clock; };
+    try {
+      next->engine = std::make_unique<actors::Engine>(std::move(eo), *p.table, *next->log,
+                                                      *next->store, nullptr, p.risk, p.accounts);
+    } catch (const std::exception& e) {
+      return Unexpected("run " + std::to_string(start.run) + ": the engine cannot be rebuilt: " + e.what());
+    }
+    return next;
+  };
+
+  // A range that begins inside a run: from the run's last checkpoint before it. false: none
+  // usable (a note says why when one was found), the run is replayed from its start.
+  const auto from_checkpoint = [&]() -> Result<bool, std::string> {
+    auto found = last_checkpoint_before(recording, options.streams.inputs, options.desk, *run0, options.from);
+    if (!found) return Unexpected(found.error());
+    if (!*found) return false;
+    const RecordedCheckpoint& cp = **found;
+    const std::string where = "the checkpoint at " + utc_text(cp.now, 6) + " (run " +
+                              std::to_string(cp.run) + ", input #" + std::to_string(cp.last_seq) + ")";
+    auto starts = recorded_starts(recording, options.streams.inputs, options.desk,
+                                  persistence::utc_day(static_cast<TimeNs>(*run0)), cp.now);
+    if (!starts) return Unexpected(starts.error());
+    const auto st = std::find_if(starts->begin(), starts->end(),
+                                 [&](const RecordedStart& s) { return s.run == *run0; });
+    if (st == starts->end()) {
+      result.notes.push_back(where + " not used: its run's start record is not in " + options.streams.inputs);
+      return false;
+    }
+    auto start = parse_start(st->text, *run0);
+    if (!start) return Unexpected(start.error());
+    auto made = make_run(*start, static_cast<TimeNs>(*run0));
+    if (!made) return Unexpected(made.error());
+    Run& r = **made;
+    // Each compared stream from its last record committed before the checkpoint.
+    std::map<std::string, std::uint64_t> positions;
+    for (const auto& [stream, pos] : r.store->positions()) {
+      auto last = recording.last_sequence(stream);
+      if (!last) return Unexpected(last.error().message);
+      auto at = last_sequence_at_or_below(
+          recording, stream, pos + 1, *last,
+          [&](const persistence::StoredRecord& rec) -> std::optional<SequenceKey> {
+            auto e = decode_event_json(rec.payload, *r.parts.directory);
+            if (!e) return std::nullopt;
+            return SequenceKey{e->envelope.global_seq, 0};
+          },
+          SequenceKey{cp.global_seq, 0});
+      if (!at) return Unexpected(at.error());
+      positions[stream] = *at;
+    }
+    r.store->reposition(positions);
+    if (auto e = r.engine->load_checkpoint(cp.bytes)) {
+      result.notes.push_back(where + " not used: " + *e);
+      return false;
+    }
+    // Each input stream from where the checkpoint was taken.
+    std::vector<std::uint64_t> from{cp.inputs_sequence + 1};
+    for (const auto& md : options.streams.md_streams) {
+      auto first = first_sequence_from_day(recording, md, persistence::utc_day(static_cast<TimeNs>(*run0)));
+      if (!first) return Unexpected(first.error());
+      auto last = recording.last_sequence(md);
+      if (!last) return Unexpected(last.error().message);
+      actors::InputRecord probe;
+      auto at = last_sequence_at_or_below(
+          recording, md, *first, *last,
+          [&](const persistence::StoredRecord& rec) -> std::optional<SequenceKey> {
+            if (actors::decode_input_into(rec.payload, probe) || probe.desk != options.desk) return std::nullopt;
+            return SequenceKey{probe.run, probe.seq};
+          },
+          SequenceKey{cp.run, cp.last_seq});
+      if (!at) return Unexpected(at.error());
+      from.push_back(*at + 1);
+    }
+    auto opened = InputReader::open_after(recording, options.streams, options.desk, cp.run, cp.last_seq, from);
+    if (!opened) return Unexpected(opened.error());
+    reader = std::move(opened).value();
+    run = std::move(made).value();
+    result.runs = 1;
+    result.started_at_checkpoint = cp.now;
+    return true;
+  };
+  if (options.checkpoints && options.from > static_cast<TimeNs>(*run0)) {
+    auto used = from_checkpoint();
+    if (!used) return Unexpected(used.error());
+  }
+  if (!reader) {
+    auto opened = InputReader::open(recording, options.streams, options.desk,
+                                    persistence::utc_day(static_cast<TimeNs>(*run0)), *run0);
+    if (!opened) return Unexpected(opened.error());
+    reader = std::move(opened).value();
+  }
+  InputReader& input = *reader;
 
   const auto report = [&](const Mismatch& m, const InputRecord* at) {
     std::string out = "divergence in " + m.stream;
@@ -188,75 +332,36 @@ Result<ReplayResult, std::string> replay_range(persistence::EventStore& recordin
         if (!run->store->error().empty()) return Unexpected(run->store->error());
         run.reset();
       }
-      auto parts = factory(start->setup);
-      if (!parts) return Unexpected("run " + std::to_string(r.run) + ": setup: " + parts.error());
-      auto next = std::make_unique<Run>();
-      next->id = r.run;
-      next->parts = std::move(parts).value();
-      auto& p = next->parts;
-      // --accounts: every account's engine still runs and is compared (an account's events
-      // carry the daemon-global sequence, which the others' events in the same input move);
-      // only the named accounts' events are counted and hashed.
-      std::set<std::string> counted_streams;
-      for (const auto& a : p.accounts) {
-        if (options.accounts.empty() || std::find(options.accounts.begin(), options.accounts.end(),
-                                                  a.name) != options.accounts.end()) {
-          counted_streams.insert(a.stream);
-        }
-      }
-      std::map<std::string, std::uint64_t> compared;
-      for (const auto& a : p.accounts) {
-        const auto it = start->positions.find(a.stream);
-        if (it == start->positions.end()) {
-          return Unexpected("run " + std::to_string(r.run) + ": its start record has no position for " + a.stream);
-        }
-        compared.insert(*it);
-      }
-      const std::string strategies(persistence::StreamLayout::kStrategies);
-      if (const auto it = start->positions.find(strategies); it != start->positions.end()) compared.insert(*it);
-      if (options.accounts.empty()) counted_streams.insert(strategies);
-      next->store = std::make_unique<ComparingStore>(recording, p.layout, std::move(compared));
-      next->store->on_match = [&result, &sha, &counted, &options, counted_streams,
-                               layout = &next->parts.layout](const persistence::AppendRecord& rec) {
-        if (!options.accounts.empty()) {
-          const auto stream = layout->stream_for(rec.subject);
-          if (!stream || counted_streams.count(*stream) == 0) return;
-        }
-        if (!counted) {
-          ++result.warmup_events;
-          return;
-        }
-        ++result.events;
-        sha.add(rec.subject);
-        sha.add(std::string_view("\0", 1));
-        sha.add(rec.payload);
-        sha.add(std::string_view("\0", 1));
-      };
-      next->log = std::make_unique<actors::EventLog>(*next->store, nullptr, *p.directory,
-                                                     actors::Publish::kInline);
-      actors::EngineOptions eo = p.options;
-      eo.run_shard = false;
-      eo.record_inputs = false;
-      eo.board_path.clear();
-      eo.cpu = -1;
-      eo.on_kill_switch = nullptr;
-      const TimeNs start_clock = r.now;
-      eo.clock = [start_clock] { return start_clock; };
-      try {
-        next->engine = std::make_unique<actors::Engine>(std::move(eo), *p.table, *next->log,
-                                                        *next->store, nullptr, p.risk, p.accounts);
-      } catch (const std::exception& e) {
-        return Unexpected("run " + std::to_string(r.run) + ": the engine cannot be rebuilt: " + e.what());
-      }
-      run = std::move(next);
+      auto made = make_run(*start, r.now);
+      if (!made) return Unexpected(made.error());
+      run = std::move(made).value();
       ++result.runs;
       recent_count = 0;
+      checkpoint_text.clear();
       continue;
     }
     if (!run) {
       return Unexpected("run " + std::to_string(r.run) + ": input #" + std::to_string(r.seq) +
                         " before the run's start record");
     }
+    if (r.step == InputStep::kCheckpoint) {
+      // The replayed engine's state must be the recorded one, byte for byte.
+      checkpoint_text += std::get<std::string>(r.body);
+      if (checkpoint_text.size() < static_cast<std::size_t>(r.value.raw())) continue;  // more parts
+      run->log->reset_global_seq(r.global_seq);
+      const std::string mine = run->engine->checkpoint();
+      if (mine != checkpoint_text) {
+        result.divergence = "divergence at the checkpoint of input #" + std::to_string(r.seq) + " at " +
+                            utc_text(r.now, 6) + " (run " + std::to_string(r.run) +
+                            "): the replayed engine's state is not the recorded one: " +
+                            actors::Engine::checkpoint_difference(checkpoint_text, mine) + "\n";
+        break;
+      }
+      ++result.checkpoints_checked;
+      checkpoint_text.clear();
+      continue;
+    }
+    checkpoint_text.clear();
     counted = r.now >= options.from;
     run->log->reset_global_seq(r.global_seq);
     try {

@@ -60,7 +60,7 @@ Result<std::unique_ptr<InputReader>, std::string> InputReader::open(
     std::int32_t day, std::uint64_t min_run) {
   std::unique_ptr<InputReader> r(new InputReader());
   r->desk_ = desk;
-  r->min_run_ = min_run;
+  r->after_ = {min_run, 0};
   std::vector<std::pair<std::string, std::string>> list;
   list.emplace_back(streams.inputs, "inputs." + std::to_string(desk) + ".>");
   for (const auto& md : streams.md_streams) list.emplace_back(md, "");
@@ -71,6 +71,30 @@ Result<std::unique_ptr<InputReader>, std::string> InputReader::open(
     if (!last) return Unexpected(last.error().message);
     if (*last >= *first) r->estimated_total_ += *last - *first + 1;
     r->heads_.push_back(Head{std::make_unique<StreamCursor>(store, stream, filter, *first), {}, 0, false});
+  }
+  return r;
+}
+
+Result<std::unique_ptr<InputReader>, std::string> InputReader::open_after(
+    persistence::EventStore& store, const InputStreams& streams, std::uint16_t desk,
+    std::uint64_t run, std::uint64_t after_seq, const std::vector<std::uint64_t>& starts) {
+  if (starts.size() != 1 + streams.md_streams.size()) {
+    return Unexpected(std::string("InputReader::open_after: a start per stream"));
+  }
+  std::unique_ptr<InputReader> r(new InputReader());
+  r->desk_ = desk;
+  r->after_ = {run, after_seq};
+  r->run_ = run;
+  r->expect_ = after_seq + 1;
+  std::vector<std::pair<std::string, std::string>> list;
+  list.emplace_back(streams.inputs, "inputs." + std::to_string(desk) + ".>");
+  for (const auto& md : streams.md_streams) list.emplace_back(md, "");
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    auto& [stream, filter] = list[i];
+    auto last = store.last_sequence(stream);
+    if (!last) return Unexpected(last.error().message);
+    if (*last >= starts[i]) r->estimated_total_ += *last - starts[i] + 1;
+    r->heads_.push_back(Head{std::make_unique<StreamCursor>(store, stream, filter, starts[i]), {}, 0, false});
   }
   return r;
 }
@@ -87,8 +111,8 @@ Result<bool, std::string> InputReader::fill(Head& h) {
     }
     h.sequence = rec.sequence;
     h.cursor->pop();
-    h.has = h.record.desk == desk_ && h.record.run >= min_run_;  // else another daemon's, or
-                                                                  // a run before the range's
+    // Else another daemon's, or a run (or a part of one) before where reading began.
+    h.has = h.record.desk == desk_ && std::pair(h.record.run, h.record.seq) > after_;
   }
   return true;
 }
@@ -129,6 +153,88 @@ Result<const actors::InputRecord*, std::string> InputReader::next() {
   last_stream_ = static_cast<std::size_t>(best - heads_.data());
   last_sequence_ = best->sequence;
   return &r;
+}
+
+Result<std::uint64_t, std::string> last_sequence_at_or_below(
+    persistence::EventStore& store, const std::string& stream, std::uint64_t lo, std::uint64_t hi,
+    const std::function<std::optional<SequenceKey>(const persistence::StoredRecord&)>& key,
+    SequenceKey target) {
+  constexpr std::uint64_t kProbe = 256;
+  std::uint64_t answer = lo - 1;
+  std::uint64_t a = lo, b = hi;
+  while (a <= b && b != 0) {
+    const std::uint64_t mid = a + (b - a) / 2;
+    // The first record with a key from mid on.
+    std::optional<std::pair<std::uint64_t, SequenceKey>> found;
+    persistence::ReadRequest r;
+    r.stream = stream;
+    r.from_sequence = mid;
+    r.to_sequence = std::min(b, mid + kProbe - 1);
+    auto n = store.read(r, [&](const persistence::StoredRecord& rec) {
+      if (auto k = key(rec)) {
+        found = std::pair(rec.sequence, *k);
+        return false;
+      }
+      return true;
+    });
+    if (!n) return Unexpected(stream + ": " + n.error().message);
+    if (found && found->second <= target) {
+      answer = found->first;
+      a = found->first + 1;
+    } else {
+      if (mid == 0) break;
+      b = mid - 1;
+    }
+  }
+  return answer;
+}
+
+Result<std::optional<RecordedCheckpoint>, std::string> last_checkpoint_before(
+    persistence::EventStore& store, const std::string& inputs_stream, std::uint16_t desk,
+    std::uint64_t run, TimeNs before) {
+  std::optional<RecordedCheckpoint> best;
+  // The day of `before` first (checkpoints are many a day); the run's earlier days only when that
+  // day holds none of the run's.
+  std::vector<std::int32_t> days{persistence::utc_day(before)};
+  const auto run_day = persistence::utc_day(static_cast<TimeNs>(run));
+  if (run_day < days.front()) days.push_back(run_day);
+  for (const std::int32_t day : days) {
+    auto first = first_sequence_from_day(store, inputs_stream, day);
+    if (!first) return Unexpected(first.error());
+    StreamCursor c(store, inputs_stream, "inputs." + std::to_string(desk) + ".checkpoint", *first, 0, 64);
+    RecordedCheckpoint part;  // being assembled
+    std::uint64_t total = 0;
+    bool assembling = false;
+    for (;;) {
+      auto p = c.peek();
+      if (!p) return Unexpected(p.error());
+      if (*p == nullptr) break;
+      const OwnedRecord& rec = **p;
+      auto d = actors::decode_input(rec.payload);
+      if (!d) return Unexpected(inputs_stream + " seq " + std::to_string(rec.sequence) + ": " + d.error());
+      c.pop();
+      if (d->desk != desk || d->step != actors::InputStep::kCheckpoint) continue;
+      if (d->run > run || (d->run == run && d->now >= before)) break;
+      if (d->run != run) continue;
+      const auto& text = std::get<std::string>(d->body);
+      if (!assembling || d->seq != part.last_seq + 1 || d->now != part.now) {
+        // A first part (a part whose predecessor is missing starts nothing usable).
+        part = RecordedCheckpoint{run, d->seq, rec.sequence, d->global_seq, d->now, {}};
+        total = static_cast<std::uint64_t>(d->value.raw());
+        assembling = true;
+      }
+      part.bytes += text;
+      part.last_seq = d->seq;
+      part.inputs_sequence = rec.sequence;
+      if (part.bytes.size() >= total) {
+        assembling = false;
+        if (part.bytes.size() == total) best = std::move(part);
+        part = {};
+      }
+    }
+    if (best) break;
+  }
+  return best;
 }
 
 Result<std::uint64_t, std::string> first_run_at(persistence::EventStore& store,

@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 
 #include "oms/persistence/file_journal.hpp"
@@ -27,6 +28,16 @@ std::string utc_day_text() {
   gmtime_r(&t, &tm);
   char buf[16];
   std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+// Now as YYYY-MM-DDTHH:MM:SSZ.
+std::string utc_time_text() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
 }
 
@@ -70,6 +81,7 @@ TEST_CASE("oms-replay: a paper day with a restart, replayed from JetStream, give
   REQUIRE_MESSAGE(std::filesystem::exists(usdm), usdm.string());
   StackOptions o;
   o.venue_flags = {"--replay", spot.string(), usdm.string(), "--speed", "1"};
+  o.omsd_flags = {"--checkpoint-every", "1"};  // the engine's state every second
   Stack s(o);
   use_basis_pair(s.configs());
   const std::string day = utc_day_text();
@@ -80,6 +92,8 @@ TEST_CASE("oms-replay: a paper day with a restart, replayed from JetStream, give
   }, 30s));
   CHECK(s.stop_omsd() == 0);
   s.start_omsd();  // the second run rebuilds from what the first stored, then trades on
+  std::this_thread::sleep_for(2500ms);  // two checkpoints or more into the second run
+  const std::string mid = utc_time_text();
   api_orders(s, "RB");
   (void)omsctl_json(s, {"cancel-all", "--account", "binance_main", "--instrument", "BTC/USDT"});
   const auto before = omsctl_json(s, {"orders", "--account", "binance_basis"}).at("orders").size();
@@ -101,6 +115,24 @@ TEST_CASE("oms-replay: a paper day with a restart, replayed from JetStream, give
   REQUIRE(hash.size() == 64);
   CHECK(std::stoul(events) > 50);
   CHECK(js.out.find("runs 2,") != std::string::npos);
+  // Every checkpoint of both runs equals the replayed engine's state there.
+  CHECK(js.out.find("checkpoints checked 0\n") == std::string::npos);
+  CHECK(js.out.find("checkpoints checked ") != std::string::npos);
+
+  // From the middle of the second run: from its last checkpoint before, the same as from the
+  // run's start.
+  const auto part = testkit::run_process(with({"--store", "jetstream", "--nats", s.nats().url(), "--from", mid}), 120s);
+  INFO("oms-replay --from " << mid << ": " << part.out << part.err);
+  REQUIRE(part.code == 0);
+  CHECK(part.out.find("started at the checkpoint of ") != std::string::npos);
+  CHECK(part.out.find("runs 1,") != std::string::npos);
+  const auto whole_run = testkit::run_process(
+      with({"--store", "jetstream", "--nats", s.nats().url(), "--from", mid, "--from-run-start"}), 120s);
+  INFO("oms-replay --from " << mid << " --from-run-start: " << whole_run.out << whole_run.err);
+  REQUIRE(whole_run.code == 0);
+  CHECK(whole_run.out.find("started at the checkpoint") == std::string::npos);
+  CHECK(events_and_hash(part.out) == events_and_hash(whole_run.out));
+  CHECK(std::stoul(events_and_hash(part.out).first) > 0);
 
   // What if binance_basis had a 50 USDT order limit: its first 100 USDT leg is refused.
   const auto tight = s.configs().parent_path() / "configs-tight";

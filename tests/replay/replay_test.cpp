@@ -80,6 +80,7 @@ void live_run(persistence::EventStore& journal, const Directory& directory, cons
   auto venue_b = std::make_shared<testkit::ScriptedVenue>(7, std::filesystem::path{}, AccountId(1));
   EngineOptions o = options();
   o.record_inputs = true;
+  o.checkpoint_interval = 40ms;  // several in a run
   if (base != 0) {
     const auto t0 = std::chrono::steady_clock::now();
     o.clock = [base, t0] {
@@ -131,9 +132,10 @@ struct Parts {
   InstrumentTable table = *InstrumentTable::from(testkit::recovery_instruments());
 };
 
-// The test's engine, from its start record's setup; `tighten` changes a risk limit.
-replay::EngineFactory factory(bool tighten = false) {
-  return [tighten](const std::string& setup) -> Result<replay::EngineParts, std::string> {
+// The test's engine, from its start record's setup; `tighten` changes a risk limit; `revalue`
+// the valuation interval (a state no event shows: only a checkpoint can tell).
+replay::EngineFactory factory(bool tighten = false, bool revalue = false) {
+  return [tighten, revalue](const std::string& setup) -> Result<replay::EngineParts, std::string> {
     if (setup != kSetup) return Unexpected("unknown setup '" + setup + "'");
     auto owner = std::make_shared<Parts>();
     replay::EngineParts p;
@@ -142,6 +144,7 @@ replay::EngineFactory factory(bool tighten = false) {
     p.risk = std::make_shared<RiskCore>(2, 1, 2);
     if (tighten) REQUIRE(p.risk->limits().set(LimitScope::kAccount, 0, LimitKind::kOrderQuantity, d("0.02")));
     p.options = options();
+    if (revalue) p.options.valuation_interval = 999ms;
     p.accounts = accounts();
     p.layout = layout();
     p.owner = owner;
@@ -220,6 +223,7 @@ TEST_CASE("replay: two recorded runs of the engine, replayed inline from the sto
   CHECK(steps[InputStep::kTimers] > 0);
   CHECK(steps[InputStep::kHousekeeping] > 0);
   CHECK(steps[InputStep::kReconcile] == 2);
+  CHECK(steps[InputStep::kCheckpoint] >= 4);
 
   auto result = replay::replay_range(*journal, whole_range(), factory());
   REQUIRE_MESSAGE(result.ok(), result.error());
@@ -228,6 +232,9 @@ TEST_CASE("replay: two recorded runs of the engine, replayed inline from the sto
   CHECK(result->runs == 2);
   CHECK(result->inputs > 100);
   CHECK(result->warmup_inputs == 0);
+  CHECK(result->started_at_checkpoint == 0);
+  // Every checkpoint the runs recorded equals the replayed engine's state there.
+  CHECK(result->checkpoints_checked == steps[InputStep::kCheckpoint]);
   // Every event the runs stored in the accounts' streams, and no other.
   std::size_t stored = 0;
   for (const std::string stream : {"ACCOUNT_binance_acct-a", "ACCOUNT_binance_acct-b"}) {
@@ -261,6 +268,55 @@ TEST_CASE("replay: two recorded runs of the engine, replayed inline from the sto
     CHECK(part->runs == 1);
     CHECK(part->events < result->events);
     CHECK(part->events > 0);
+  }
+  SUBCASE("a range inside a run starts at the run's last checkpoint before it: the same events and hash as from the run's start") {
+    // The second run's checkpoints, and its records.
+    std::vector<std::pair<TimeNs, std::uint64_t>> checkpoints;  // (time, run)
+    std::uint64_t second = 0;
+    persistence::ReadRequest r;
+    r.stream = "INPUTS";
+    REQUIRE(journal->read(r, [&](const persistence::StoredRecord& rec) {
+      auto in = decode_input(rec.payload);
+      if (in->step == InputStep::kStart) second = in->run;
+      if (in->step == InputStep::kCheckpoint) checkpoints.emplace_back(in->now, in->run);
+      return true;
+    }).ok());
+    std::vector<TimeNs> in_second;
+    for (const auto& [t, run] : checkpoints) {
+      if (run == second) in_second.push_back(t);
+    }
+    REQUIRE(in_second.size() >= 2);
+    auto o = whole_range();
+    o.from = in_second[1] + 1;
+    auto fast = replay::replay_range(*journal, o, factory());
+    REQUIRE_MESSAGE(fast.ok(), fast.error());
+    INFO(fast->divergence.value_or(""));
+    for (const auto& n : fast->notes) INFO(n);
+    CHECK(fast->notes.empty());
+    CHECK_FALSE(fast->divergence);
+    CHECK(fast->started_at_checkpoint == in_second[1]);
+    CHECK(fast->warmup_inputs == 0);  // nothing between the checkpoint and the range's start
+    o.checkpoints = false;
+    auto slow = replay::replay_range(*journal, o, factory());
+    REQUIRE_MESSAGE(slow.ok(), slow.error());
+    CHECK_FALSE(slow->divergence);
+    CHECK(slow->started_at_checkpoint == 0);
+    CHECK(slow->warmup_inputs > 0);
+    CHECK(fast->inputs == slow->inputs);
+    CHECK(fast->events == slow->events);
+    CHECK(fast->sha256 == slow->sha256);
+    // The checkpoints after the one it started from check out too: a loaded state saves alike.
+    CHECK(fast->checkpoints_checked == in_second.size() - 2);
+    CHECK(fast->checkpoints_checked + 2 <= slow->checkpoints_checked);
+  }
+  SUBCASE("a state no event shows, different in the replay: the first checkpoint names the section") {
+    auto changed = replay::replay_range(*journal, whole_range(), factory(false, true));
+    REQUIRE_MESSAGE(changed.ok(), changed.error());
+    REQUIRE(changed->divergence);
+    INFO(*changed->divergence);
+    CHECK(changed->divergence->find("divergence at the checkpoint of input #") == 0);
+    CHECK(changed->divergence->find("section 'engine' differs") != std::string::npos);
+    CHECK(changed->checkpoints_checked == 0);
   }
   SUBCASE("--accounts: every account runs, one account's events are counted and hashed") {
     auto o = whole_range();
@@ -322,8 +378,19 @@ TEST_CASE("replay: a day whose first run began the day before, after a run that 
   INFO(r->divergence.value_or(""));
   CHECK_FALSE(r->divergence);
   CHECK(r->runs == 1);
-  CHECK(r->warmup_inputs > 0);  // run A's records before midnight, run but not counted
+  // From run A's last checkpoint before midnight, on the day before.
+  CHECK(r->started_at_checkpoint > day - 100'000'000);
+  CHECK(r->started_at_checkpoint < day);
   CHECK(r->inputs > 0);
+  // Without checkpoints: from run A's start, its records before midnight run but not counted;
+  // the same range's events either way.
+  o.checkpoints = false;
+  auto whole = replay::replay_range(*journal, o, factory());
+  REQUIRE_MESSAGE(whole.ok(), whole.error());
+  CHECK_FALSE(whole->divergence);
+  CHECK(whole->warmup_inputs > 0);
+  CHECK(whole->inputs == r->inputs);
+  CHECK(whole->sha256 == r->sha256);
 }
 
 TEST_CASE("input records: every step and body round-trips; damage is named") {

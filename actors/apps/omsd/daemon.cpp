@@ -355,6 +355,7 @@ void Daemon::start() {
   ro.desk = eo.desk;
   ro.setup = eo.setup;
   ro.record_inputs = options_.record_inputs;
+  ro.checkpoint_interval = options_.checkpoint_every;
   ro.engine_cpu = options_.cpus.engine.empty() ? -1 : options_.cpus.engine.front();
   ro.engine_wait = options_.engine_busy_poll ? actors::WaitMode::kBusyPoll
                                              : actors::WaitMode::kSpinThenPark;

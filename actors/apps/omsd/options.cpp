@@ -43,6 +43,11 @@ usage: omsd [flags]
                         from (configs, instruments) -- into the store, through the intent log
                         like the events: oms-replay runs a day of them again and compares every
                         event (default on)
+  --checkpoint-every S  with --record-inputs on: the engine's whole state (books, orders,
+                        risk, timers) recorded every S seconds on inputs.{desk}.checkpoint;
+                        oms-replay --from starts at the last one before it instead of the run's
+                        start, and a replay through one checks its state against it (default
+                        900; 0: none)
   --log-level LEVEL     trace|debug|info|warn|error (default info)
   --init-paper-keys     write DATA/paper-keys.json for the configured accounts and exit
   --check-config        validate the configs, print what would run, and exit
@@ -178,6 +183,11 @@ bool parse_options(int argc, char** argv, Options& o) {
       if (v == "on") o.record_inputs = true;
       else if (v == "off") o.record_inputs = false;
       else throw std::invalid_argument("--record-inputs: '" + v + "': expected on or off");
+    }
+    else if (a == "--checkpoint-every") {
+      const auto v = number(need(), a);
+      if (v > 86'400) throw std::invalid_argument("--checkpoint-every: at most 86400 seconds");
+      o.checkpoint_every = std::chrono::seconds(v);
     }
     else if (a == "--log-level") o.log_level = need();
     else if (a == "--init-paper-keys") o.init_paper_keys = true;

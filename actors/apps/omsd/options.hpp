@@ -51,6 +51,7 @@ struct Options {
   std::uint64_t ack_timeout_ms = 5'000;
   std::uint64_t snapshot_every = 1'000;  // an account snapshot every N events (and hourly)
   std::chrono::seconds closed_order_retention{300};  // then a closed order leaves memory
+  std::chrono::seconds checkpoint_every{900};  // a checkpoint record this often (0: none)
   bool record_inputs = true;  // the engine's steps into the store (--record-inputs off: not)
   std::size_t venue_connections = 4;  // HTTPS keep-alive connections per venue market
   bool init_paper_keys = false;  // write DATA/paper-keys.json for the configured accounts, exit

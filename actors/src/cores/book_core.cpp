@@ -1,6 +1,8 @@
 // BookCore: sequence rules, snapshot/diff buffering, chunk assembly and the two sorted sides.
 #include "oms/cores/book_core.hpp"
 
+#include "oms/cores/state_codec.hpp"
+
 #include <algorithm>
 #include <functional>
 
@@ -73,6 +75,75 @@ bool levels_valid(std::span<const BookLevel> levels) noexcept {
 }  // namespace
 
 BookCore::BookCore(BookCoreConfig config) : config_(config) {}
+
+// ---- state ---------------------------------------------------------------------------------
+
+namespace {
+
+void save_levels(actors::StateWriter& w, const std::vector<PriceLevel>& side) {
+  w.put(static_cast<std::uint32_t>(side.size()));
+  for (const auto& l : side) w(l.price, l.quantity);
+}
+
+void load_levels(actors::StateReader& r, std::vector<PriceLevel>& side) {
+  const std::uint32_t n = r.count();
+  side.clear();
+  side.reserve(n);
+  for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
+    PriceLevel l;
+    r(l.price, l.quantity);
+    side.push_back(l);
+  }
+}
+
+}  // namespace
+
+void BookCore::save(actors::StateWriter& w) const {
+  w(state_, last_update_id_, awaiting_first_diff_, crossed_);
+  save_levels(w, bids_);
+  save_levels(w, asks_);
+  // A message in assembly (its levels only while it is open: a finished one's are not read).
+  for (const Assembly* a : {&snapshot_assembly_, &delta_assembly_}) {
+    w(a->active, a->next_chunk, a->header.first_update_id, a->header.last_update_id,
+      a->header.prev_update_id);
+    if (a->active) w.put(a->levels);
+  }
+  w.put(static_cast<std::uint32_t>(buffered_.size()));
+  for (const auto& b : buffered_) {
+    w(b.header.first_update_id, b.header.last_update_id, b.header.prev_update_id,
+      static_cast<std::uint64_t>(b.begin), static_cast<std::uint64_t>(b.end));
+  }
+  w.put(buffered_levels_);
+}
+
+void BookCore::load(actors::StateReader& r) {
+  BookCore b(config_);
+  r(b.state_, b.last_update_id_, b.awaiting_first_diff_, b.crossed_);
+  load_levels(r, b.bids_);
+  load_levels(r, b.asks_);
+  for (Assembly* a : {&b.snapshot_assembly_, &b.delta_assembly_}) {
+    r(a->active, a->next_chunk, a->header.first_update_id, a->header.last_update_id,
+      a->header.prev_update_id);
+    if (a->active) r.get(a->levels);
+  }
+  const std::uint32_t n = r.count();
+  for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
+    BufferedDiff d;
+    std::uint64_t begin = 0, end = 0;
+    r(d.header.first_update_id, d.header.last_update_id, d.header.prev_update_id, begin, end);
+    d.begin = static_cast<std::size_t>(begin);
+    d.end = static_cast<std::size_t>(end);
+    b.buffered_.push_back(d);
+  }
+  r.get(b.buffered_levels_);
+  for (const auto& d : b.buffered_) {
+    if (d.begin > d.end || d.end > b.buffered_levels_.size()) {
+      r.fail("a buffered diff's levels lie outside the buffer");
+      break;
+    }
+  }
+  if (r.ok()) *this = std::move(b);
+}
 
 // ---- chunks ------------------------------------------------------------------------------
 

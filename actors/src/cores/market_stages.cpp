@@ -36,6 +36,25 @@ std::size_t BookStage::on(const Event& e, TimeNs now, std::span<TopOfBook> out) 
   return 1;
 }
 
+void BookStage::save(StateWriter& w) const {
+  w.put(static_cast<std::uint32_t>(books_.size()));
+  for (const auto& b : books_) b.save(w);
+}
+
+void BookStage::load(StateReader& r) {
+  const std::uint32_t n = r.count();
+  if (n != books_.size()) {
+    r.fail(std::to_string(n) + " books saved, " + std::to_string(books_.size()) + " configured");
+    return;
+  }
+  // Into copies: a reader error leaves every book as it was.
+  std::vector<BookCore> loaded = books_;
+  for (auto& b : loaded) {
+    if (r.ok()) b.load(r);
+  }
+  if (r.ok()) books_ = std::move(loaded);
+}
+
 // ---- 2. signal -------------------------------------------------------------------------------
 
 SignalStage::SignalStage(std::vector<ArbGroup> groups, std::size_t instrument_count,
@@ -137,6 +156,34 @@ std::size_t SignalStage::on(const TopOfBook& t, TimeNs now, std::span<OrderInten
   out[0] = make(*buy_leg, Side::kBuy, ask_top.ask);
   out[1] = make(*sell_leg, Side::kSell, bid_top.bid);
   return 2;
+}
+
+void SignalStage::save(StateWriter& w) const {
+  w(static_cast<std::uint32_t>(tops_.size()), static_cast<std::uint32_t>(quiet_until_.size()));
+  for (const auto& t : tops_) w(t.instrument, t.update_id, t.bid, t.bid_qty, t.ask, t.ask_qty, t.time);
+  w(sequence_, signals_, quiet_until_);
+}
+
+void SignalStage::load(StateReader& r) {
+  std::uint32_t tops = 0, groups = 0;
+  r(tops, groups);
+  if (r.ok() && (tops != tops_.size() || groups != quiet_until_.size())) {
+    r.fail("signal stage of " + std::to_string(tops) + " instruments and " + std::to_string(groups) +
+           " groups saved, " + std::to_string(tops_.size()) + " and " +
+           std::to_string(quiet_until_.size()) + " configured");
+    return;
+  }
+  std::vector<TopOfBook> loaded(tops_.size());
+  for (auto& t : loaded) r(t.instrument, t.update_id, t.bid, t.bid_qty, t.ask, t.ask_qty, t.time);
+  std::uint64_t sequence = 0, signals = 0;
+  std::vector<TimeNs> quiet;
+  r(sequence, signals, quiet);
+  if (r.ok() && quiet.size() != quiet_until_.size()) r.fail("signal stage: cooldowns of another group count");
+  if (!r.ok()) return;
+  tops_ = std::move(loaded);
+  sequence_ = sequence;
+  signals_ = signals;
+  quiet_until_ = std::move(quiet);
 }
 
 }  // namespace oms::actors

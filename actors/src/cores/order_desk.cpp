@@ -553,6 +553,11 @@ std::size_t OrderDesk::retire_closed(TimeNs now, TimeNs retention) {
 
 std::string OrderDesk::save(const Directory& names) const {
   StateWriter w(names);
+  save(w);
+  return std::move(w).take();
+}
+
+void OrderDesk::save(StateWriter& w) const {
   w.put(kStateVersion);
   account_.save(w);
   positions_.save(w);
@@ -565,11 +570,16 @@ std::string OrderDesk::save(const Directory& names) const {
   w(recent_fills_, account_refusals_);
   w.put(static_cast<std::uint32_t>(strategy_sequences_.size()));
   for (const auto& [desk, seq] : strategy_sequences_) w(desk, seq);
-  return std::move(w).take();
 }
 
 std::optional<std::string> OrderDesk::load(std::string_view bytes, const Directory& names) {
   StateReader r(bytes, names);
+  return load(r, /*whole=*/true);
+}
+
+std::optional<std::string> OrderDesk::load(StateReader& r) { return load(r, /*whole=*/false); }
+
+std::optional<std::string> OrderDesk::load(StateReader& r, bool whole) {
   std::uint32_t version = 0;
   r.get(version);
   if (r.ok() && version != kStateVersion) {
@@ -616,7 +626,7 @@ std::optional<std::string> OrderDesk::load(std::string_view bytes, const Directo
     sequences[desk] = seq;
   }
   r.context({});
-  if (r.ok() && r.remaining() != 0) r.fail(std::to_string(r.remaining()) + " bytes after the state");
+  if (whole && r.ok() && r.remaining() != 0) r.fail(std::to_string(r.remaining()) + " bytes after the state");
   if (!r.ok()) return *r.error();
   account_ = std::move(account);
   positions_ = std::move(positions);
@@ -633,6 +643,48 @@ std::optional<std::string> OrderDesk::load(std::string_view bytes, const Directo
   }
   std::sort(closing_.begin(), closing_.end(),
             [](const auto& x, const auto& y) { return x.first < y.first; });
+  return std::nullopt;
+}
+
+void OrderDesk::save_run(StateWriter& w) const {
+  w.put(static_cast<std::uint32_t>(orders_.size()));
+  for (const auto& [id, o] : orders_) w(o.risk_open, o.resend_if_unknown);
+  w.put(static_cast<std::uint32_t>(reconciling_.size()));
+  for (const auto& id : reconciling_) w.put(id);
+  w.put(static_cast<std::uint32_t>(closing_.size()));
+  for (const auto& [at, id] : closing_) w(at, id);
+}
+
+std::optional<std::string> OrderDesk::load_run(StateReader& r) {
+  const std::uint32_t n = r.count();
+  if (r.ok() && n != orders_.size()) {
+    r.fail("run state of " + std::to_string(n) + " orders for a desk of " + std::to_string(orders_.size()));
+  }
+  std::vector<std::pair<bool, bool>> flags(r.ok() ? n : 0);
+  for (auto& [risk_open, resend] : flags) r(risk_open, resend);
+  std::set<std::string, std::less<>> reconciling;
+  const std::uint32_t q = r.count();
+  for (std::uint32_t i = 0; i < q && r.ok(); ++i) {
+    std::string id;
+    r.get(id);
+    if (r.ok() && orders_.count(id) == 0) r.fail("reconciling order '" + id + "' is not on the desk");
+    reconciling.insert(std::move(id));
+  }
+  std::deque<std::pair<TimeNs, ClientOrderIdText>> closing;
+  const std::uint32_t c = r.count();
+  for (std::uint32_t i = 0; i < c && r.ok(); ++i) {
+    auto& [at, id] = closing.emplace_back();
+    r(at, id);
+  }
+  if (!r.ok()) return *r.error();
+  std::size_t i = 0;
+  for (auto& [id, o] : orders_) {
+    o.risk_open = flags[i].first;
+    o.resend_if_unknown = flags[i].second;
+    ++i;
+  }
+  reconciling_ = std::move(reconciling);
+  closing_ = std::move(closing);
   return std::nullopt;
 }
 

@@ -499,4 +499,64 @@ std::int64_t RiskCore::open_orders(LimitScope scope, std::uint32_t id) const noe
   return b == nullptr ? 0 : b->open_orders;
 }
 
+// ---- state ---------------------------------------------------------------------------------
+
+namespace {
+
+template <class Book>
+void put_book(StateWriter& w, const Book& b) {
+  w(b.gross, b.net, b.equity, b.realized, b.unrealized, b.unrealized_day0, b.consecutive_losses,
+    b.open_orders, b.tokens, b.refilled);
+}
+
+template <class Book>
+void get_book(StateReader& r, Book& b) {
+  r(b.gross, b.net, b.equity, b.realized, b.unrealized, b.unrealized_day0, b.consecutive_losses,
+    b.open_orders, b.tokens, b.refilled);
+}
+
+}  // namespace
+
+void RiskCore::save(StateWriter& w) const {
+  w(static_cast<std::uint32_t>(accounts_.size()), static_cast<std::uint32_t>(strategies_.size()),
+    static_cast<std::uint32_t>(instrument_books_.size()));
+  put_book(w, global_);
+  for (const auto* v : {&accounts_, &strategies_, &instrument_books_}) {
+    for (const Book& b : *v) put_book(w, b);
+  }
+  for (const Cell& c : cells_) w(c.position, c.cost, c.notional);
+  w(marks_);
+}
+
+void RiskCore::load(StateReader& r) {
+  std::uint32_t accounts = 0, strategies = 0, instruments = 0;
+  r(accounts, strategies, instruments);
+  if (r.ok() && (accounts != accounts_.size() || strategies != strategies_.size() ||
+                 instruments != instrument_books_.size())) {
+    r.fail("risk of " + std::to_string(accounts) + " accounts, " + std::to_string(strategies) +
+           " strategy books and " + std::to_string(instruments) + " instruments saved; this one has " +
+           std::to_string(accounts_.size()) + ", " + std::to_string(strategies_.size()) + " and " +
+           std::to_string(instrument_books_.size()));
+    return;
+  }
+  Book global;
+  get_book(r, global);
+  std::vector<Book> a(accounts_.size()), s(strategies_.size()), i(instrument_books_.size());
+  for (auto* v : {&a, &s, &i}) {
+    for (Book& b : *v) get_book(r, b);
+  }
+  std::vector<Cell> cells(cells_.size());
+  for (Cell& c : cells) r(c.position, c.cost, c.notional);
+  std::vector<std::int64_t> marks;
+  r(marks);
+  if (r.ok() && marks.size() != marks_.size()) r.fail("risk: marks of another instrument count");
+  if (!r.ok()) return;
+  global_ = global;
+  accounts_ = std::move(a);
+  strategies_ = std::move(s);
+  instrument_books_ = std::move(i);
+  cells_ = std::move(cells);
+  marks_ = std::move(marks);
+}
+
 }  // namespace oms::actors

@@ -63,4 +63,16 @@ bool StateReader::take(std::size_t n) {
   return true;
 }
 
+bool StateReader::same_names(const Directory& names) const {
+  const auto same = [](const Table& t, std::size_t size) {
+    if (t.names.size() != size) return false;
+    for (std::size_t i = 0; i < t.now.size(); ++i) {
+      if (t.now[i] != i) return false;
+    }
+    return true;
+  };
+  return same(accounts_, names.accounts.size()) && same(strategies_, names.strategies.size()) &&
+         same(instruments_, names.instruments.size());
+}
+
 }  // namespace oms::actors

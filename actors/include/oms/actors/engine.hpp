@@ -34,7 +34,9 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <spdlog/logger.h>
@@ -83,6 +85,9 @@ struct EngineOptions {
   // Every step of the shard recorded in the store (input_record.hpp) through the event log:
   // market data on its md.* subject, the rest on inputs.{desk}.{step}; a replay runs them again.
   bool record_inputs = false;
+  // Recording: a checkpoint record (the engine's whole state, Engine::checkpoint) this often,
+  // where a replay of a range inside the run can start; zero: none.
+  std::chrono::milliseconds checkpoint_interval{0};
   // What this engine was built from (the daemon's configs and instruments), kept in the run's
   // start record for a replay to build the same engine; opaque to the engine.
   std::string setup;
@@ -146,6 +151,18 @@ class Engine {
   // engine built with run_shard = false; a start record changes nothing. The caller sets the
   // event log's global sequence to the record's first (EventLog::reset_global_seq).
   void step(const InputRecord& record);
+  // The engine's whole state between two steps, as a checkpoint record holds it
+  // (engine_checkpoint.cpp): equal bytes for equal states. Only for run_shard = false.
+  [[nodiscard]] std::string checkpoint() const;
+  // Replaces the state with a checkpoint's, taken under the same setup; the limits and kill
+  // switches are the configured ones, then the store's recorded risk events (the store must
+  // read what was stored when the checkpoint was taken). On error (named) nothing changed.
+  [[nodiscard]] std::optional<std::string> load_checkpoint(std::string_view bytes);
+  // The log's global sequence when a checkpoint was taken (0: the bytes do not read).
+  [[nodiscard]] static std::uint64_t checkpoint_global_seq(std::string_view bytes);
+  // Which section of two checkpoints differs first, and where (a replay's report).
+  [[nodiscard]] static std::string checkpoint_difference(std::string_view recorded,
+                                                         std::string_view replayed);
   // The run id of this engine's recorded steps (its clock at start); 0 when not recording.
   [[nodiscard]] std::uint64_t run_id() const noexcept;
   [[nodiscard]] std::uint64_t account_restarts() const noexcept;

@@ -16,6 +16,10 @@
 //   timers       the ack timers due at `now` fired                       -
 //   housekeeping reconciliation deadlines, closed orders leaving memory   -
 //   valuation    accounts valued at the marks (risk's equity)            -
+//   checkpoint   the engine's whole state between two steps (Engine::checkpoint), every
+//                checkpoint interval: a replay of a range inside the run starts from the last
+//                one before it, and a replay that runs through one checks its own state
+//                against it; binary text, split like a start (value = total bytes)
 //
 // Questions (views, awaits, snapshots on request) change nothing and are not recorded.
 //
@@ -57,6 +61,7 @@ enum class InputStep : std::uint8_t {
   kHousekeeping = 8,
   kValuation = 9,
   kStart = 10,
+  kCheckpoint = 11,
 };
 
 [[nodiscard]] std::string_view to_string(InputStep step) noexcept;
@@ -76,7 +81,7 @@ struct InputRecord {
   friend bool operator==(const InputRecord&, const InputRecord&) = default;
 };
 
-// A start record's text at most: longer setups are split over several start records.
+// A start or checkpoint record's text at most: longer ones are split over several records.
 inline constexpr std::size_t kMaxStartText = 256 * 1024;
 
 // Appends the payload to out (cleared first). False when the body cannot be encoded (a message

@@ -49,6 +49,7 @@ struct RuntimeOptions {
   std::vector<ArbGroup> arbitrage;    // the strategy stage's groups
   std::string board_path;             // the engine's state board (/dev/shm); empty: none
   bool record_inputs = false;  // the engine's steps recorded in the store (EngineOptions)
+  std::chrono::milliseconds checkpoint_interval{0};  // EngineOptions::checkpoint_interval
   std::string setup;           // what the engine was built from, for its start record
   std::uint16_t desk = 1;      // this daemon's desk number (client order ids, input subjects)
 };

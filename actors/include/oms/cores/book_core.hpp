@@ -24,6 +24,11 @@
 #include "oms/messages/ids.hpp"
 #include "oms/messages/result.hpp"
 
+namespace oms::actors {
+class StateWriter;
+class StateReader;
+}  // namespace oms::actors
+
 namespace oms {
 
 // Which sequence rule the venue's diff stream follows.
@@ -115,6 +120,12 @@ class BookCore {
   std::size_t depth(BookSide side, std::span<PriceLevel> out) const noexcept;
   // Diffs waiting for a snapshot.
   [[nodiscard]] std::size_t buffered_messages() const noexcept { return buffered_.size(); }
+
+  // The book's whole state (the engine's checkpoints, state_codec.hpp): levels, sequence
+  // position, a message half assembled from its chunks, the diffs waiting for a snapshot.
+  // load() replaces it (the configuration stays); on a reader error the book is unchanged.
+  void save(actors::StateWriter& w) const;
+  void load(actors::StateReader& r);
 
  private:
   struct MessageHeader {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "oms/cores/book_core.hpp"
+#include "oms/cores/state_codec.hpp"
 #include "oms/messages/commands.hpp"
 #include "oms/messages/decimal.hpp"
 #include "oms/messages/events.hpp"
@@ -47,6 +48,9 @@ class BookStage {
   // (the shell sees it through book(i).state()).
   std::size_t on(const Event& e, TimeNs now, std::span<TopOfBook> out);
   [[nodiscard]] const BookCore& book(InstrumentId i) const { return books_.at(i.index()); }
+  // Every book's state (the engine's checkpoints); load() needs the same number of books.
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
 
  private:
   std::vector<BookCore> books_;
@@ -87,6 +91,10 @@ class SignalStage {
   void observe_sequence(std::uint64_t sequence) noexcept {
     if (sequence > sequence_) sequence_ = sequence;
   }
+  // The stage's state (the engine's checkpoints): the tops, the id sequence, the cooldowns.
+  // load() needs the same instruments and groups.
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
 
  private:
   std::vector<ArbGroup> groups_;

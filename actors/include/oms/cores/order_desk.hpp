@@ -232,9 +232,18 @@ class OrderDesk {
   // reconciliation in progress), as bytes (state_codec.hpp) under these names.
   static constexpr std::uint32_t kStateVersion = 2;  // 2: orders keep their ack timeouts
   [[nodiscard]] std::string save(const Directory& names) const;
+  void save(StateWriter& w) const;  // the same into a larger state
   // Replaces the state with a saved one (ids mapped by name onto `names`). On error -- naming
   // what could not be read -- the desk is unchanged.
   [[nodiscard]] std::optional<std::string> load(std::string_view bytes, const Directory& names);
+  // The same from a larger state (its reader: an error is also kept there).
+  [[nodiscard]] std::optional<std::string> load(StateReader& r);
+  // The run-local bookkeeping save() leaves out (the engine's checkpoints, which continue a
+  // run rather than start one): which orders risk counts open, which may be resent if the venue
+  // lacks them, the status queries of a reconciliation in progress, the closed orders in the
+  // order they leave memory. load_run() follows load() of the same checkpoint.
+  void save_run(StateWriter& w) const;
+  [[nodiscard]] std::optional<std::string> load_run(StateReader& r);
   // Same state (not the configuration, not the run-local bookkeeping).
   friend bool operator==(const OrderDesk& a, const OrderDesk& b);
 
@@ -254,6 +263,8 @@ class OrderDesk {
     friend bool operator==(const Order&, const Order&) = default;
   };
 
+  // whole: the bytes end with the state.
+  [[nodiscard]] std::optional<std::string> load(StateReader& r, bool whole);
   [[nodiscard]] DeskDecision on_submit(const Command& command, const SubmitOrder& order,
                                        const RiskDecision* risk) const;
   // Cancel or amend of one order; nullopt group when refused (ack says why).

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "oms/cores/risk_limits.hpp"
+#include "oms/cores/state_codec.hpp"
 #include "oms/messages/decimal.hpp"
 #include "oms/messages/envelope.hpp"
 #include "oms/messages/events.hpp"
@@ -111,6 +112,13 @@ class RiskCore {
   [[nodiscard]] Decimal daily_loss(LimitScope scope, std::uint32_t id) const noexcept;
   [[nodiscard]] std::int64_t consecutive_losses(LimitScope scope, std::uint32_t id) const noexcept;
   [[nodiscard]] std::int64_t open_orders(LimitScope scope, std::uint32_t id) const noexcept;
+
+  // What the core has counted (the engine's checkpoints): every scope's exposure, PnL, losses,
+  // open orders and rate tokens, the account x instrument cells, the marks -- not the limits
+  // and kill switches, which the recorded risk events restore. load() needs the same sizes; on
+  // a reader error nothing changes.
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
 
  private:
   // One account x instrument cell.

@@ -172,6 +172,9 @@ class StateReader {
   [[nodiscard]] bool ok() const noexcept { return !error_; }
   [[nodiscard]] const std::optional<std::string>& error() const noexcept { return error_; }
   [[nodiscard]] std::size_t remaining() const noexcept { return static_cast<std::size_t>(end_ - at_); }
+  // The bytes were written under exactly these names, each with the same id (a state kept by
+  // position -- a vector by id -- reads only then).
+  [[nodiscard]] bool same_names(const Directory& names) const;
   // The context named in a later error ("order X"); empty: none.
   void context(std::string c) { context_ = std::move(c); }
 

@@ -47,6 +47,12 @@ class ComparingStore final : public persistence::EventStore {
   // Sets mismatch() to the first one left over.
   void check_nothing_left(const std::map<std::string, std::uint64_t>& until);
 
+  // Each compared stream's position: the last recorded sequence matched (or started from).
+  [[nodiscard]] std::map<std::string, std::uint64_t> positions() const;
+  // Compares on from these positions (a replay that starts at a checkpoint: the last record
+  // each stream held when it was taken); a stream not named keeps its position.
+  void reposition(const std::map<std::string, std::uint64_t>& positions);
+
   // ---- EventStore ----
   Result<std::string, persistence::StoreError> stream_for(std::string_view subject) const override;
   void append(persistence::AppendRecord record, persistence::AppendCallback done) override;

@@ -2,7 +2,13 @@
 // a time range, run again inline through the same engine on the recorded clock, every event it
 // commits compared byte for byte with the one the live engine stored.
 //
-// A run (one engine's life, input_record.hpp) is replayed from its start: its start record
+// A run (one engine's life, input_record.hpp) is replayed from its start -- or, for a range
+// that begins inside the run, from the run's last checkpoint before the range (the engine's
+// whole state, recorded every few minutes): the engine is built as at the run's start, loads
+// the checkpoint, and each stream is read on from where the checkpoint was taken (found by
+// binary search on the records' numbers and global sequences). The result is the same as from
+// the run's start. A replay that runs through a checkpoint checks its engine's state against
+// it (a difference is a divergence, named by section). From the run's start: its start record
 // names the setup the engine was built from and each stream's position its rebuild read; the
 // replay builds that engine (no shard thread, no venue, no snapshots: the rebuild folds the
 // streams), rebuilds it from the recording up to those positions, and runs every record in
@@ -50,6 +56,9 @@ struct ReplayOptions {
   // engine's risk events. Every account still runs and is compared: an account's events carry
   // the daemon-global sequence, which the other accounts' events of the same input move.
   std::vector<std::string> accounts;
+  // A range inside a run starts at the run's last checkpoint before it (false: at the run's
+  // start, every record before the range run to reach its state).
+  bool checkpoints = true;
 };
 
 struct ReplayProgress {
@@ -64,6 +73,9 @@ struct ReplayResult {
   std::uint64_t events = 0;          // events of the range, each equal to the recorded one
   std::uint64_t warmup_events = 0;
   std::string sha256;                // of the range's events (subject, 0, payload, 0 each)
+  std::uint64_t checkpoints_checked = 0;  // recorded checkpoints the replayed state equalled
+  TimeNs started_at_checkpoint = 0;  // the checkpoint the replay started from (0: a run's start)
+  std::vector<std::string> notes;    // e.g. a checkpoint that could not be used, and why
   std::optional<std::string> divergence;  // the first difference, as a report
 };
 

@@ -10,6 +10,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <utility>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,6 +76,12 @@ class InputReader {
                                                                 std::uint16_t desk,
                                                                 std::int32_t day,
                                                                 std::uint64_t min_run = 0);
+  // Continues a run after its record `after_seq` (a checkpoint's last): each stream read from
+  // its own sequence (`starts`: INPUTS first, then the MD streams in order), records of the run
+  // up to after_seq, and of earlier runs, passed over.
+  static Result<std::unique_ptr<InputReader>, std::string> open_after(
+      persistence::EventStore& store, const InputStreams& streams, std::uint16_t desk,
+      std::uint64_t run, std::uint64_t after_seq, const std::vector<std::uint64_t>& starts);
   // The next record, null at the end; valid until the next call. Errors: a record that does
   // not decode (stream and sequence), a hole in a run, a run whose first record is not its
   // start.
@@ -100,10 +108,33 @@ class InputReader {
   std::size_t last_stream_ = 0;
   std::uint64_t last_sequence_ = 0;
   std::uint16_t desk_ = 1;
-  std::uint64_t min_run_ = 0;
+  std::pair<std::uint64_t, std::uint64_t> after_{0, 0};  // (run, seq): records at or before it passed over
   std::uint64_t run_ = 0, expect_ = 0;  // the run being read and its next record's number
   std::uint64_t read_ = 0, estimated_total_ = 0;
 };
+
+// The largest sequence in [lo, hi] of a stream whose record's key is at or below `target`
+// (lo - 1 when none), for keys that do not decrease along the stream (a record's global event
+// sequence, an input record's (run, seq)). A record without a key (nullopt: another desk's) is
+// passed over forward, up to 256 records from the probe; a probe that finds none counts as
+// above the target (the answer is then earlier, never later, than the exact one).
+using SequenceKey = std::pair<std::uint64_t, std::uint64_t>;
+[[nodiscard]] Result<std::uint64_t, std::string> last_sequence_at_or_below(
+    persistence::EventStore& store, const std::string& stream, std::uint64_t lo, std::uint64_t hi,
+    const std::function<std::optional<SequenceKey>(const persistence::StoredRecord&)>& key,
+    SequenceKey target);
+
+// The desk's last checkpoint of `run` taken before `before` (input_record.hpp), whole: its
+// bytes, its clock, its last part's number in the run and stream sequence in INPUTS, and the
+// global event sequence when it was taken. nullopt: none.
+struct RecordedCheckpoint {
+  std::uint64_t run = 0, last_seq = 0, inputs_sequence = 0, global_seq = 0;
+  TimeNs now = 0;
+  std::string bytes;
+};
+[[nodiscard]] Result<std::optional<RecordedCheckpoint>, std::string> last_checkpoint_before(
+    persistence::EventStore& store, const std::string& inputs_stream, std::uint16_t desk,
+    std::uint64_t run, TimeNs before);
 
 // The run of the desk's first record whose clock is at or after `from` (0 when none): where a
 // replay of [from, ...] begins (from that run's start).

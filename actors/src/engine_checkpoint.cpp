@@ -1,0 +1,247 @@
+// Engine: checkpoints -- the whole state of the shard between two steps, so that a replay of
+// a range inside a run starts there instead of at the run's start (input_record.hpp).
+//
+// The bytes (state_codec.hpp, under the directory's names): version, the log's global
+// sequence, then sections -- engine (marks, counters, the timer heap as it lies in memory),
+// risk (what RiskCore counted; its limits and kill switches are the recorded risk events', read
+// again at load), books, signal, one per account (the desk's compacted and run-local state, the
+// commands held for a reconciliation, its deadline) -- and at the end their table (name, begin,
+// end) and where it starts, so two checkpoints can be told apart by section.
+#include <array>
+#include <cstring>
+#include <queue>
+
+#include "engine_impl.hpp"
+#include "oms/actors/engine_risk.hpp"
+#include "oms/cores/state_codec.hpp"
+
+namespace oms::actors {
+
+namespace {
+
+constexpr std::uint32_t kCheckpointVersion = 1;
+
+// The heap's array (std::priority_queue keeps it protected): saved as it lies, so that timers
+// due at the same time fire in the same order after a load.
+template <class Q>
+auto& heap_of(Q& q) {
+  struct Access : Q {
+    static auto& get(Q& from) { return from.*(&Access::c); }
+  };
+  return Access::get(q);
+}
+
+struct Section {
+  std::string name;
+  std::uint32_t begin = 0, end = 0;
+};
+
+// The section table at the end of a checkpoint; empty when the bytes hold none.
+std::vector<Section> sections_of(std::string_view bytes) {
+  std::vector<Section> out;
+  std::uint32_t at = 0;
+  if (bytes.size() < sizeof at) return out;
+  std::memcpy(&at, bytes.data() + bytes.size() - sizeof at, sizeof at);
+  const auto get32 = [&](std::uint32_t& v) {
+    if (at + sizeof v > bytes.size() - sizeof at) return false;
+    std::memcpy(&v, bytes.data() + at, sizeof v);
+    at += sizeof v;
+    return true;
+  };
+  std::uint32_t n = 0;
+  if (!get32(n)) return {};
+  for (std::uint32_t i = 0; i < n; ++i) {
+    Section s;
+    std::uint32_t len = 0;
+    if (!get32(len) || at + len > bytes.size()) return {};
+    s.name.assign(bytes.data() + at, len);
+    at += len;
+    if (!get32(s.begin) || !get32(s.end) || s.begin > s.end || s.end > bytes.size()) return {};
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string Engine::Impl::save_checkpoint() const {
+  const Directory& names = log.subjects().directory();
+  StateWriter w(names);
+  w(kCheckpointVersion, log.last_global_seq());
+  std::vector<Section> sections;
+  const auto section = [&](std::string name, const auto& body) {
+    Section s{std::move(name), static_cast<std::uint32_t>(w.bytes().size()), 0};
+    body();
+    s.end = static_cast<std::uint32_t>(w.bytes().size());
+    sections.push_back(std::move(s));
+  };
+  section("engine", [&] {
+    w(marks, strategy_orders, next_valuation, next_housekeeping);
+    const auto& heap = heap_of(const_cast<decltype(timers)&>(timers));
+    w.put(static_cast<std::uint32_t>(heap.size()));
+    for (const EngineTimer& t : heap) w(t.due, t.account, t.timer.client_order_id, t.timer.generation, t.timer.due);
+  });
+  section("risk", [&] { risk->save(w); });
+  section("books", [&] { book.save(w); });
+  section("signal", [&] { signal.save(w); });
+  for (const auto& a : accounts) {
+    if (!a) continue;
+    section("account " + a->cfg.name, [&] {
+      w(a->cfg.id);
+      a->desk->save(w);
+      a->desk->save_run(w);
+      w(a->reconcile_deadline, static_cast<std::uint32_t>(a->held.size()));
+      for (const auto& [cmd, reply] : a->held) {
+        std::array<std::byte, kMaxBinarySize> buf{};
+        const auto n = encode_binary(cmd, buf);
+        // A command that was decoded from a ring encodes again.
+        w.put(n ? std::string(reinterpret_cast<const char*>(buf.data()), *n) : std::string());
+      }
+    });
+  }
+  const auto toc = static_cast<std::uint32_t>(w.bytes().size());
+  w.put(static_cast<std::uint32_t>(sections.size()));
+  for (const auto& s : sections) w(s.name, s.begin, s.end);
+  w.put(toc);
+  return std::move(w).take();
+}
+
+std::optional<std::string> Engine::Impl::load_checkpoint(std::string_view bytes) {
+  const Directory& names = log.subjects().directory();
+  StateReader r(bytes, names);
+  std::uint32_t version = 0;
+  std::uint64_t global = 0;
+  r(version, global);
+  if (!r.ok()) return "checkpoint: " + *r.error();
+  if (version != kCheckpointVersion) {
+    return "checkpoint version " + std::to_string(version) + ", this build reads " +
+           std::to_string(kCheckpointVersion);
+  }
+  // Risk, books, marks and the signal are kept by id: the names must be the same, id for id.
+  if (!r.same_names(names)) {
+    return "checkpoint: taken under other accounts, strategies or instruments than this setup's";
+  }
+  // Everything into copies first: an error leaves the engine as it was.
+  std::vector<Decimal> m;
+  std::uint64_t orders = 0;
+  TimeNs valuation = 0, housekeeping_at = 0;
+  r.context("engine");
+  r(m, orders, valuation, housekeeping_at);
+  if (r.ok() && m.size() != marks.size()) r.fail("marks of " + std::to_string(m.size()) + " instruments");
+  std::vector<EngineTimer> heap(r.ok() ? r.count() : 0);
+  for (EngineTimer& t : heap) r(t.due, t.account, t.timer.client_order_id, t.timer.generation, t.timer.due);
+  r.context("risk");
+  auto risk_copy = std::make_unique<RiskCore>(risk->limits().accounts(), risk->limits().strategies() - 1,
+                                              risk->limits().instruments());
+  risk_copy->load(r);
+  r.context("books");
+  BookStage books = book;
+  books.load(r);
+  r.context("signal");
+  SignalStage sig = signal;
+  sig.load(r);
+  struct Loaded {
+    Account* account = nullptr;
+    std::unique_ptr<OrderDesk> desk;
+    TimeNs reconcile_deadline = 0;
+    std::deque<std::pair<Command, std::shared_ptr<Reply>>> held;
+  };
+  std::vector<Loaded> loaded;
+  for (const auto& a : accounts) {
+    if (!a || !r.ok()) continue;
+    r.context("account " + a->cfg.name);
+    AccountId id;
+    r(id);
+    if (r.ok() && id != a->cfg.id) r.fail("the checkpoint's accounts run in another order");
+    Loaded l{a.get(), make_desk(*a), 0, {}};
+    if (auto e = l.desk->load(r)) r.fail(*e);
+    if (auto e = l.desk->load_run(r)) r.fail(*e);
+    std::uint32_t held = 0;
+    r(l.reconcile_deadline, held);
+    for (std::uint32_t i = 0; i < held && r.ok(); ++i) {
+      std::string text;
+      r.get(text);
+      auto cmd = decode_command_binary(std::as_bytes(std::span(text.data(), text.size())));
+      if (!cmd) {
+        r.fail(std::string("a held command does not decode: ") + to_string(cmd.error()));
+        break;
+      }
+      l.held.emplace_back(std::move(cmd).value(), nullptr);
+    }
+    loaded.push_back(std::move(l));
+  }
+  r.context({});
+  if (!r.ok()) return "checkpoint: " + *r.error();
+  const auto table = sections_of(bytes);
+  if (table.empty() || table.back().end != bytes.size() - r.remaining()) {
+    return std::string("checkpoint: its sections do not end where its state does");
+  }
+  // The limits and kill switches: the configured ones, then the recorded risk events up to
+  // here (the store reads what was stored by this point).
+  for (std::size_t i = 0; i < marks.size(); ++i) {
+    marks[i] = m[i];
+    // release: as set_mark().
+    marked[i].store(m[i].is_positive(), std::memory_order_release);
+  }
+  strategy_orders = orders;
+  next_valuation = valuation;
+  next_housekeeping = housekeeping_at;
+  heap_of(timers) = std::move(heap);
+  // The state board's and risk's copies move in; the limit table is risk's own (atomics).
+  {
+    StateWriter again(names);
+    risk_copy->save(again);
+    StateReader back(again.bytes(), names);
+    risk->load(back);
+  }
+  restore_risk(*risk, log, store);
+  book = std::move(books);
+  signal = std::move(sig);
+  for (auto& l : loaded) {
+    l.account->desk = std::move(l.desk);
+    l.account->reconcile_deadline = l.reconcile_deadline;
+    l.account->held = std::move(l.held);
+    l.account->awaiting.clear();
+  }
+  log.reset_global_seq(global);
+  return std::nullopt;
+}
+
+std::string Engine::checkpoint() const { return impl_->save_checkpoint(); }
+
+std::optional<std::string> Engine::load_checkpoint(std::string_view bytes) {
+  if (impl_->thread.joinable()) return std::string("load_checkpoint: the engine's shard is running");
+  return impl_->load_checkpoint(bytes);
+}
+
+std::uint64_t Engine::checkpoint_global_seq(std::string_view bytes) {
+  // After the name tables: skip them as the reader does.
+  Directory none;
+  StateReader r(bytes, none);
+  std::uint32_t version = 0;
+  std::uint64_t global = 0;
+  r(version, global);
+  return r.ok() && version == kCheckpointVersion ? global : 0;
+}
+
+std::string Engine::checkpoint_difference(std::string_view recorded, std::string_view replayed) {
+  const auto a = sections_of(recorded);
+  const auto b = sections_of(replayed);
+  if (a.empty() || b.empty()) return "the checkpoint's section table does not read";
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+    if (a[i].name != b[i].name) return "section " + std::to_string(i) + ": recorded " + a[i].name + ", replayed " + b[i].name;
+    const auto x = recorded.substr(a[i].begin, a[i].end - a[i].begin);
+    const auto y = replayed.substr(b[i].begin, b[i].end - b[i].begin);
+    if (x == y) continue;
+    std::size_t k = 0;
+    while (k < std::min(x.size(), y.size()) && x[k] == y[k]) ++k;
+    return "section '" + a[i].name + "' differs at byte " + std::to_string(k) + " of " +
+           std::to_string(x.size()) + " recorded, " + std::to_string(y.size()) + " replayed";
+  }
+  if (a.size() != b.size()) {
+    return std::to_string(a.size()) + " sections recorded, " + std::to_string(b.size()) + " replayed";
+  }
+  return "the name tables or the global sequence differ";
+}
+
+}  // namespace oms::actors
