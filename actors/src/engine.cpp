@@ -653,9 +653,14 @@ void Engine::step(const InputRecord& r) {
       break;
     }
     case InputStep::kMarketData:
-      in.kind = Input::Kind::kMarketData;
-      in.body = std::get<Event>(r.body);
-      break;
+      // As handle() runs it, without copying the message into an Input.
+      im.origin = {SendOriginKind::kMarketData, r.received_ns};
+      try {
+        im.on_market_data(std::get<Event>(r.body), r.now);
+      } catch (const std::exception& e) {
+        spdlog::error("engine: market data input {} failed: {}", r.seq, e.what());
+      }
+      return;
     case InputStep::kMark: in.kind = Input::Kind::kMark; break;
     case InputStep::kRestart:
       in.kind = Input::Kind::kRestart;

@@ -46,7 +46,7 @@ void ComparingStore::reposition(const std::map<std::string, std::uint64_t>& posi
   }
 }
 
-Result<const OwnedRecord*, std::string> ComparingStore::next_recorded(const std::string& stream,
+Result<const RecordView*, std::string> ComparingStore::next_recorded(const std::string& stream,
                                                                       Compared& c) {
   for (;;) {
     auto p = c.cursor->peek();
@@ -89,7 +89,7 @@ void ComparingStore::append(persistence::AppendRecord record, persistence::Appen
     done(Unexpected{StoreError{StoreErrorCode::kUnavailable, rec.error()}});
     return;
   }
-  const OwnedRecord* r = *rec;
+  const RecordView* r = *rec;
   if (r == nullptr || r->subject != record.subject || r->payload != record.payload ||
       r->msg_id != record.msg_id) {
     auto before = stored_before(*stream, c, record.msg_id);
@@ -104,7 +104,7 @@ void ComparingStore::append(persistence::AppendRecord record, persistence::Appen
     }
     mismatch_ = Mismatch{*stream, r == nullptr ? 0 : r->sequence,
                          OwnedRecord{0, record.subject, record.payload, record.msg_id, record.time},
-                         r == nullptr ? OwnedRecord{} : *r};
+                         r == nullptr ? OwnedRecord{} : r->own()};
     done(c.matched);
     return;
   }
@@ -143,7 +143,7 @@ void ComparingStore::check_nothing_left(const std::map<std::string, std::uint64_
       return;
     }
     if (*rec != nullptr && (*rec)->sequence <= u->second) {
-      mismatch_ = Mismatch{stream, (*rec)->sequence, {}, **rec};
+      mismatch_ = Mismatch{stream, (*rec)->sequence, {}, (*rec)->own()};
       return;
     }
   }

@@ -9,8 +9,8 @@ StreamCursor::StreamCursor(persistence::EventStore& store, std::string stream, s
     : store_(store), stream_(std::move(stream)), filter_(std::move(filter)),
       next_(std::max<std::uint64_t>(from, 1)), to_(to), chunk_(std::max<std::size_t>(chunk, 1)) {}
 
-Result<const OwnedRecord*, std::string> StreamCursor::peek() {
-  while (pos_ == size_ && !exhausted_) {
+Result<const RecordView*, std::string> StreamCursor::peek() {
+  while (pos_ == records_.size() && !exhausted_) {
     auto last = store_.last_sequence(stream_);
     if (!last) return Unexpected(last.error().message);
     const std::uint64_t end = to_ == 0 ? *last : std::min(to_, *last);
@@ -23,23 +23,29 @@ Result<const OwnedRecord*, std::string> StreamCursor::peek() {
     r.from_sequence = next_;
     r.to_sequence = std::min<std::uint64_t>(end, next_ + chunk_ - 1);
     r.subject_filter = filter_;
-    size_ = 0;
+    text_.clear();
+    records_.clear();
+    at_.clear();
     pos_ = 0;
     auto n = store_.read(r, [&](const persistence::StoredRecord& s) {
-      if (size_ == buffer_.size()) buffer_.emplace_back();
-      OwnedRecord& o = buffer_[size_++];
-      o.sequence = s.sequence;
-      o.subject.assign(s.subject);
-      o.payload.assign(s.payload);
-      o.msg_id = s.msg_id;
-      o.time = s.time;
+      at_.emplace_back(text_.size(), text_.size() + s.subject.size());
+      text_.append(s.subject);
+      text_.append(s.payload);
+      records_.push_back(RecordView{s.sequence, {}, {}, s.msg_id, s.time});
       return true;
     });
     if (!n) return Unexpected(n.error().message);
+    // The views, once the text stopped growing.
+    for (std::size_t i = 0; i < records_.size(); ++i) {
+      const auto [subject, payload] = at_[i];
+      const std::size_t end_of = i + 1 < records_.size() ? at_[i + 1].first : text_.size();
+      records_[i].subject = std::string_view(text_).substr(subject, payload - subject);
+      records_[i].payload = std::string_view(text_).substr(payload, end_of - payload);
+    }
     next_ = r.to_sequence + 1;
   }
-  if (pos_ == size_) return static_cast<const OwnedRecord*>(nullptr);
-  return &buffer_[pos_];
+  if (pos_ == records_.size()) return static_cast<const RecordView*>(nullptr);
+  return &records_[pos_];
 }
 
 Result<std::uint64_t, std::string> first_sequence_from_day(persistence::EventStore& store,
@@ -104,10 +110,10 @@ Result<bool, std::string> InputReader::fill(Head& h) {
     auto p = h.cursor->peek();
     if (!p) return Unexpected(p.error());
     if (*p == nullptr) return false;
-    const OwnedRecord& rec = **p;
+    const RecordView& rec = **p;
     if (auto e = actors::decode_input_into(rec.payload, h.record)) {
       return Unexpected(h.cursor->stream() + " seq " + std::to_string(rec.sequence) + " (" +
-                        rec.subject + "): " + *e);
+                        std::string(rec.subject) + "): " + *e);
     }
     h.sequence = rec.sequence;
     h.cursor->pop();
@@ -209,7 +215,7 @@ Result<std::optional<RecordedCheckpoint>, std::string> last_checkpoint_before(
       auto p = c.peek();
       if (!p) return Unexpected(p.error());
       if (*p == nullptr) break;
-      const OwnedRecord& rec = **p;
+      const RecordView& rec = **p;
       auto d = actors::decode_input(rec.payload);
       if (!d) return Unexpected(inputs_stream + " seq " + std::to_string(rec.sequence) + ": " + d.error());
       c.pop();

@@ -837,3 +837,62 @@ TEST_CASE("state: a book saved with a snapshot half assembled and diffs waiting 
     CHECK(d.best_bid() == PriceLevel{"1"_d, "1"_d});
   }
 }
+
+TEST_CASE("level side: random sets against a std::map, through block splits and joins, on both sides") {
+  for (const bool bids : {true, false}) {
+    LevelSide side(bids);
+    std::map<std::int64_t, std::int64_t> ref;  // price raw -> quantity raw
+    std::uint64_t x = 88172645463325252ULL;
+    const auto next = [&x] {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      return x;
+    };
+    for (int step = 0; step < 200'000; ++step) {
+      // Phases: grow to thousands of levels, then thin out (joins), then grow again.
+      const int phase = (step / 50'000) % 2;
+      const auto price = static_cast<std::int64_t>(1 + next() % 4'000) * 100;
+      const bool remove = next() % 100 < (phase == 0 ? 30 : 75);
+      const auto qty = remove ? 0 : static_cast<std::int64_t>(1 + next() % 1000);
+      side.set(Decimal::from_raw(price), Decimal::from_raw(qty));
+      if (qty == 0) ref.erase(price);
+      else ref[price] = qty;
+      if (step % 997 == 0 || step == 199'999) {
+        REQUIRE(side.size() == ref.size());
+        std::vector<PriceLevel> all;
+        side.for_each([&](const PriceLevel& l) { all.push_back(l); });
+        std::vector<PriceLevel> want;
+        for (const auto& [p, q] : ref) want.push_back(PriceLevel{Decimal::from_raw(p), Decimal::from_raw(q)});
+        if (!bids) std::reverse(want.begin(), want.end());  // asks: descending, the best last
+        REQUIRE(all == want);
+        if (!ref.empty()) {
+          CHECK(side.best() == want.back());
+          CHECK(side.from_best(0) == want.back());
+          CHECK(side.from_best(want.size() - 1) == want.front());
+          std::array<PriceLevel, 100> top{};
+          const auto n = side.copy_best_first(top);
+          REQUIRE(n == std::min<std::size_t>(100, want.size()));
+          for (std::size_t i = 0; i < n; ++i) CHECK(top[i] == want[want.size() - 1 - i]);
+        }
+        LevelSide copy = side;
+        CHECK(copy == side);
+      }
+    }
+  }
+}
+
+TEST_CASE("level side: assign takes levels in book order only") {
+  LevelSide bids(true);
+  const std::vector<PriceLevel> up{{"1"_d, "1"_d}, {"2"_d, "1"_d}, {"3"_d, "2"_d}};
+  CHECK(bids.assign(up));
+  CHECK(bids.best() == PriceLevel{"3"_d, "2"_d});
+  const std::vector<PriceLevel> down{{"3"_d, "1"_d}, {"2"_d, "1"_d}};
+  CHECK_FALSE(bids.assign(down));
+  CHECK(bids.empty());
+  const std::vector<PriceLevel> zero{{"1"_d, "0"_d}};
+  CHECK_FALSE(bids.assign(zero));
+  LevelSide asks(false);
+  CHECK(asks.assign(down));
+  CHECK(asks.best() == PriceLevel{"2"_d, "1"_d});
+}

@@ -80,20 +80,21 @@ BookCore::BookCore(BookCoreConfig config) : config_(config) {}
 
 namespace {
 
-void save_levels(actors::StateWriter& w, const std::vector<PriceLevel>& side) {
+void save_levels(actors::StateWriter& w, const LevelSide& side) {
   w.put(static_cast<std::uint32_t>(side.size()));
-  for (const auto& l : side) w(l.price, l.quantity);
+  side.for_each([&](const PriceLevel& l) { w(l.price, l.quantity); });
 }
 
-void load_levels(actors::StateReader& r, std::vector<PriceLevel>& side) {
+void load_levels(actors::StateReader& r, LevelSide& side) {
   const std::uint32_t n = r.count();
-  side.clear();
-  side.reserve(n);
+  std::vector<PriceLevel> levels;
+  levels.reserve(n);
   for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
     PriceLevel l;
     r(l.price, l.quantity);
-    side.push_back(l);
+    levels.push_back(l);
   }
+  if (r.ok() && !side.assign(levels)) r.fail("a book side's levels are not in book order");
 }
 
 }  // namespace
@@ -248,23 +249,25 @@ BookApplyResult BookCore::on_snapshot_message(std::uint64_t last_update_id,
   if (!levels_valid(levels)) {
     return enter_resync(resync(BookIssue::kInvalidLevel, 0, last_update_id));
   }
-  bids_.clear();
-  asks_.clear();
+  // Each side in book order (the best last). Stable sort: for a repeated price the later level
+  // wins.
+  std::vector<PriceLevel> bids, asks;
   for (const BookLevel& l : levels) {
     if (l.quantity.is_zero()) continue;
-    (l.side == BookSide::kBid ? bids_ : asks_).push_back(PriceLevel{l.price, l.quantity});
+    (l.side == BookSide::kBid ? bids : asks).push_back(PriceLevel{l.price, l.quantity});
   }
-  // Best at the back. Stable sort: for a repeated price the later level wins below.
-  std::stable_sort(bids_.begin(), bids_.end(),
+  std::stable_sort(bids.begin(), bids.end(),
                    [](const PriceLevel& a, const PriceLevel& b) { return a.price < b.price; });
-  std::stable_sort(asks_.begin(), asks_.end(),
+  std::stable_sort(asks.begin(), asks.end(),
                    [](const PriceLevel& a, const PriceLevel& b) { return a.price > b.price; });
-  for (LevelVector* side : {&bids_, &asks_}) {
+  for (auto* side : {&bids, &asks}) {
     auto last_of_run =
         std::unique(side->rbegin(), side->rend(),
                     [](const PriceLevel& a, const PriceLevel& b) { return a.price == b.price; });
     side->erase(side->begin(), last_of_run.base());
   }
+  (void)bids_.assign(bids);  // in book order, distinct, positive: cannot refuse
+  (void)asks_.assign(asks);
   state_ = BookState::kLive;
   last_update_id_ = last_update_id;
   awaiting_first_diff_ = true;
@@ -354,7 +357,7 @@ BookApplyResult BookCore::enter_resync(BookApplyResult r) noexcept {
 }
 
 BookApplyResult BookCore::finish(BookApplyResult r) noexcept {
-  crossed_ = !bids_.empty() && !asks_.empty() && bids_.back().price >= asks_.back().price;
+  crossed_ = !bids_.empty() && !asks_.empty() && bids_.best().price >= asks_.best().price;
   r.crossed = crossed_;
   return r;
 }
@@ -362,46 +365,17 @@ BookApplyResult BookCore::finish(BookApplyResult r) noexcept {
 // ---- levels ------------------------------------------------------------------------------
 
 void BookCore::apply_levels(std::span<const BookLevel> levels) {
-  for (const BookLevel& l : levels) {
-    set_level(l.side == BookSide::kBid ? bids_ : asks_, l.side, l.price, l.quantity);
-  }
-}
-
-void BookCore::set_level(LevelVector& side, BookSide which, Decimal price, Decimal quantity) {
-  // Bids ascending, asks descending: the best is at the back, where most updates land, so
-  // inserting or erasing there moves few elements -- and finding the place there is a short
-  // scan of the last kNearBest levels (one or two cache lines) before any binary search over a
-  // book of thousands.
-  constexpr std::size_t kNearBest = 16;
-  const bool bid = which == BookSide::kBid;
-  const auto before = [bid](const PriceLevel& l, Decimal p) { return bid ? l.price < p : l.price > p; };
-  const std::size_t n = side.size();
-  const std::size_t near = n > kNearBest ? n - kNearBest : 0;
-  auto it = side.begin() + static_cast<std::ptrdiff_t>(near);
-  if (n > 0 && !before(*it, price)) {
-    // At or before the first of the last levels: a binary search over the rest of the book.
-    it = std::lower_bound(side.begin(), it, price, before);
-  } else {
-    while (it != side.end() && before(*it, price)) ++it;
-  }
-  const bool found = it != side.end() && it->price == price;
-  if (quantity.is_zero()) {
-    if (found) side.erase(it);
-  } else if (found) {
-    it->quantity = quantity;
-  } else {
-    side.insert(it, PriceLevel{price, quantity});
-  }
+  for (const BookLevel& l : levels) (l.side == BookSide::kBid ? bids_ : asks_).set(l.price, l.quantity);
 }
 
 std::optional<PriceLevel> BookCore::best_bid() const noexcept {
   if (bids_.empty()) return std::nullopt;
-  return bids_.back();
+  return bids_.best();
 }
 
 std::optional<PriceLevel> BookCore::best_ask() const noexcept {
   if (asks_.empty()) return std::nullopt;
-  return asks_.back();
+  return asks_.best();
 }
 
 std::size_t BookCore::level_count(BookSide side) const noexcept {
@@ -409,15 +383,11 @@ std::size_t BookCore::level_count(BookSide side) const noexcept {
 }
 
 PriceLevel BookCore::level(BookSide side, std::size_t i) const noexcept {
-  const LevelVector& v = side == BookSide::kBid ? bids_ : asks_;
-  return v[v.size() - 1 - i];
+  return (side == BookSide::kBid ? bids_ : asks_).from_best(i);
 }
 
 std::size_t BookCore::depth(BookSide side, std::span<PriceLevel> out) const noexcept {
-  const LevelVector& v = side == BookSide::kBid ? bids_ : asks_;
-  const std::size_t n = std::min(out.size(), v.size());
-  std::copy_n(v.rbegin(), n, out.begin());
-  return n;
+  return (side == BookSide::kBid ? bids_ : asks_).copy_best_first(out);
 }
 
 }  // namespace oms

@@ -19,6 +19,7 @@
 #include <span>
 #include <vector>
 
+#include "oms/cores/level_side.hpp"
 #include "oms/messages/decimal.hpp"
 #include "oms/messages/events.hpp"
 #include "oms/messages/ids.hpp"
@@ -76,11 +77,6 @@ struct BookApplyResult {
   friend bool operator==(const BookApplyResult&, const BookApplyResult&) = default;
 };
 
-struct PriceLevel {
-  Decimal price, quantity;
-  friend bool operator==(const PriceLevel&, const PriceLevel&) = default;
-};
-
 struct BookCoreConfig {
   InstrumentId instrument;
   BookSequencing sequencing = BookSequencing::kBinanceSpot;
@@ -136,8 +132,6 @@ class BookCore {
     MessageHeader header;
     std::size_t begin = 0, end = 0;  // range in buffered_levels_
   };
-  // Sorted so that the best level is at the back: bids ascending, asks descending.
-  using LevelVector = std::vector<PriceLevel>;
 
   // A message being assembled from its chunks (one for snapshots, one for diffs).
   struct Assembly {
@@ -158,7 +152,6 @@ class BookCore {
   BookApplyResult check_sequence(const MessageHeader& h) const noexcept;
   BookApplyResult buffer(const MessageHeader& h, std::span<const BookLevel> levels);
   void apply_levels(std::span<const BookLevel> levels);
-  static void set_level(LevelVector& side, BookSide which, Decimal price, Decimal quantity);
   BookApplyResult enter_resync(BookApplyResult r) noexcept;
   BookApplyResult finish(BookApplyResult r) noexcept;  // sets crossed on an applied result
 
@@ -167,7 +160,7 @@ class BookCore {
   std::uint64_t last_update_id_ = 0;
   bool awaiting_first_diff_ = false;  // snapshot applied, no diff applied after it yet
   bool crossed_ = false;
-  LevelVector bids_, asks_;
+  LevelSide bids_{true}, asks_{false};  // the best last
 
   Assembly snapshot_assembly_, delta_assembly_;
 

@@ -78,7 +78,7 @@ class ComparingStore final : public persistence::EventStore {
   // The sequence of an earlier record of the stream with this event id (0: none).
   Result<std::uint64_t, std::string> stored_before(const std::string& stream, Compared& c, EventId id);
   // The next recorded engine record of the stream (null: none), foreign records passed over.
-  Result<const OwnedRecord*, std::string> next_recorded(const std::string& stream, Compared& c);
+  Result<const RecordView*, std::string> next_recorded(const std::string& stream, Compared& c);
 
   persistence::EventStore& recording_;
   persistence::StreamLayout layout_;

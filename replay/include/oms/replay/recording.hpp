@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "oms/actors/input_record.hpp"
@@ -30,16 +31,27 @@ struct OwnedRecord {
   TimeNs time = 0;
 };
 
+// One stored record as a cursor holds it (its texts in the cursor's chunk).
+struct RecordView {
+  std::uint64_t sequence = 0;
+  std::string_view subject, payload;
+  EventId msg_id = 0;
+  TimeNs time = 0;
+  [[nodiscard]] OwnedRecord own() const {
+    return OwnedRecord{sequence, std::string(subject), std::string(payload), msg_id, time};
+  }
+};
+
 // A stream read forward in chunks.
 class StreamCursor {
  public:
   // Records in [from, to] (to 0: through the last at each refill) matching filter (NATS
   // wildcards; empty: all).
   StreamCursor(persistence::EventStore& store, std::string stream, std::string filter,
-               std::uint64_t from, std::uint64_t to = 0, std::size_t chunk = 65536);
+               std::uint64_t from, std::uint64_t to = 0, std::size_t chunk = 16384);
   // The next record, or null at the end (valid until the next peek after a pop). Errors: the
   // store's (naming the stream).
-  [[nodiscard]] Result<const OwnedRecord*, std::string> peek();
+  [[nodiscard]] Result<const RecordView*, std::string> peek();
   void pop() { ++pos_; }
   [[nodiscard]] const std::string& stream() const noexcept { return stream_; }
   // The sequence the next refill starts at.
@@ -51,9 +63,12 @@ class StreamCursor {
   std::uint64_t next_, to_;
   std::size_t chunk_;
   bool exhausted_ = false;
-  // A chunk: records kept and reused (their strings keep their capacity), pos_ the next one.
-  std::vector<OwnedRecord> buffer_;
-  std::size_t size_ = 0, pos_ = 0;
+  // A chunk: every record's subject and payload one after the other in one text (no allocation
+  // per record once it has grown), the records' views into it, pos_ the next one.
+  std::string text_;
+  std::vector<RecordView> records_;
+  std::vector<std::pair<std::size_t, std::size_t>> at_;  // subject's, payload's offset in text_
+  std::size_t pos_ = 0;
 };
 
 // The first sequence of a stream holding records of `day` or later (1 when the index has no
