@@ -239,7 +239,9 @@ void Daemon::start_venues() {
 void Daemon::start_market_data() {
   // The instruments the strategies and risk.yaml name, and every instrument of a market that
   // lists few (the simulator): depth into the engine's books (marks for risk, the strategy
-  // stage), best bid/offer as the mark until a book is live, ages for health.
+  // stage), best bid/offer as the mark until a book is live, trades (recorded with the rest
+  // of the engine's inputs: a backtest of the day places resting orders behind them), ages
+  // for health.
   std::set<std::string> wanted;
   for (const auto& i : config_.risk.instruments) {
     wanted.insert(std::string(to_string(i.exchange)) + ":" + std::string(to_string(i.market)) +
@@ -259,7 +261,7 @@ void Daemon::start_market_data() {
     MarketDataStreams streams;
     streams.depth = true;
     streams.book_ticker = true;
-    streams.trades = false;
+    streams.trades = true;  // recorded for replays and backtests (queue position from prints)
     auto& stats = md_[m == Market::kSpot ? 0 : 1];
     auto r = v->account(0).subscribe_market_data(
         ids, streams, [this, &stats](TimeNs venue_time, const EventPayload& e, TimeNs received) {
@@ -275,7 +277,7 @@ void Daemon::start_market_data() {
       continue;
     }
     md_instruments_.insert(md_instruments_.end(), ids.begin(), ids.end());
-    spdlog::info("binance {}: depth and best bid/offer of {} instruments", to_string(m), ids.size());
+    spdlog::info("binance {}: depth, best bid/offer and trades of {} instruments", to_string(m), ids.size());
   }
 }
 

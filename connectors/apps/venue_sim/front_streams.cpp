@@ -135,17 +135,22 @@ void Front::Impl::publish_trade(Market m, sim::SymbolIndex s, Decimal price, Dec
   MarketState& st = state(m);
   const bool spot = m == Market::kSpot;
   auto& pub = st.published[s];
+  const std::int64_t id = ++pub.trade_id;
   JsonOut j;
-  j.obj().kv("e", "trade").kn("E", ms(now));
-  if (!spot) j.kn("T", ms(now));
-  j.kv("s", st.symbols[s]).kn("t", ++pub.trade_id);
-  j.kv("p", spot ? fixed8(price) : canon(price)).kv("q", spot ? fixed8(qty) : canon(qty));
-  if (spot) j.kn("T", ms(now));
-  if (!spot) j.kv("X", "MARKET");
-  j.kb("m", buyer_maker);
-  if (spot) j.kb("M", true);
-  j.end_obj();
-  send_stream(m, lower(st.symbols[s]) + "@trade", false, j.text());
+  if (spot) {
+    // <symbol>@trade: one trade.
+    j.obj().kv("e", "trade").kn("E", ms(now)).kv("s", st.symbols[s]).kn("t", id);
+    j.kv("p", fixed8(price)).kv("q", fixed8(qty)).kn("T", ms(now)).kb("m", buyer_maker).kb("M", true);
+    j.end_obj();
+    send_stream(m, lower(st.symbols[s]) + "@trade", false, j.text());
+    return;
+  }
+  // USD-M streams aggregate trades only (<symbol>@aggTrade): each print here is one trade, so
+  // one aggregate of first = last trade id.
+  j.obj().kv("e", "aggTrade").kn("E", ms(now)).kv("s", st.symbols[s]).kn("a", id);
+  j.kv("p", canon(price)).kv("q", canon(qty)).kn("f", id).kn("l", id).kn("T", ms(now));
+  j.kb("m", buyer_maker).end_obj();
+  send_stream(m, lower(st.symbols[s]) + "@aggTrade", false, j.text());
 }
 
 void Front::Impl::send_user(std::size_t account, std::vector<std::string> events) {
@@ -322,7 +327,7 @@ void Front::attach_streams(net::HttpsServer& server, bool usdm_server) {
     server.add_websocket("/stream", h);
     for (const auto& sym : impl->usdm_m.symbols) {
       for (const char* suffix : {"@depth", "@depth@100ms", "@depth@250ms", "@depth@500ms",
-                                 "@depth@0ms", "@bookTicker", "@trade"}) {
+                                 "@depth@0ms", "@bookTicker", "@aggTrade"}) {
         server.add_websocket("/ws/" + lower(sym) + suffix, h);
       }
     }
@@ -338,8 +343,9 @@ void Front::attach_streams(net::HttpsServer& server, bool usdm_server) {
     const std::string prefix = st->market == Market::kSpot ? "/ws/" : "/fstream/ws/";
     for (const auto& sym : st->symbols) {
       const std::string l = lower(sym);
+      const char* trades = st->market == Market::kSpot ? "@trade" : "@aggTrade";
       for (const char* suffix : {"@depth", "@depth@100ms", "@depth@250ms", "@depth@500ms",
-                                 "@depth@0ms", "@bookTicker", "@trade"}) {
+                                 "@depth@0ms", "@bookTicker", trades}) {
         server.add_websocket(prefix + l + suffix, h);
       }
     }

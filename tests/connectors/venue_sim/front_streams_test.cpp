@@ -57,7 +57,9 @@ void run_depth_case(Market m) {
   const bool spot = m == Market::kSpot;
   const std::string prefix = spot ? "" : "/fstream";
   auto& inbox = f.open_ws(prefix + "/ws/btcusdt@depth@100ms", std::make_shared<Inbox>());
-  auto& tick = f.open_ws(prefix + "/stream?streams=btcusdt@bookTicker/btcusdt@trade",
+  // Trades: spot streams each trade (@trade), USD-M aggregates (@aggTrade).
+  const std::string trades = spot ? "btcusdt@trade" : "btcusdt@aggTrade";
+  auto& tick = f.open_ws(prefix + "/stream?streams=btcusdt@bookTicker/" + trades,
                          std::make_shared<Inbox>());
   const std::string api = spot ? "/api/v3/depth?symbol=BTCUSDT&limit=1000"
                                : "/fapi/v1/depth?symbol=BTCUSDT&limit=1000";
@@ -108,7 +110,7 @@ void run_depth_case(Market m) {
   REQUIRE(wait_for([&] {
     bool trade = false, ticker = false;
     for (const auto& s : tick.all()) {
-      trade = trade || s.find("\"stream\":\"btcusdt@trade\"") != std::string::npos;
+      trade = trade || s.find("\"stream\":\"" + trades + "\"") != std::string::npos;
       ticker = ticker || s.find("\"stream\":\"btcusdt@bookTicker\"") != std::string::npos;
     }
     return trade && ticker;
@@ -122,6 +124,24 @@ void run_depth_case(Market m) {
     CHECK(j["data"].contains("u"));
   }
   CHECK(saw_ticker);
+  // The trade as the venue words it, and as our parser reads it: the taker bought 1.
+  bool saw_trade = false;
+  for (const auto& s : tick.all()) {
+    auto j = nlohmann::json::parse(s);
+    if (j.value("stream", "") != trades) continue;
+    saw_trade = true;
+    const auto& t = j["data"];
+    CHECK(t["e"] == (spot ? "trade" : "aggTrade"));
+    CHECK(t["m"] == false);
+    if (!spot) CHECK(t["f"] == t["l"]);
+    binance::JsonParser parser;
+    binance::MarketMessage msg;
+    const auto parsed = binance::parse_market_data(parser, s, msg);
+    REQUIRE_MESSAGE(parsed.ok(), s);
+    CHECK(*parsed == (spot ? binance::MarketMessageKind::kTrade : binance::MarketMessageKind::kAggTrade));
+    CHECK(binance::to_trade_printed(msg.trade, InstrumentId{0}).aggressor == Side::kBuy);
+  }
+  CHECK(saw_trade);
 }
 
 }  // namespace
