@@ -350,7 +350,68 @@ void backtest(benchmark::State& state) {
   state.counters["orders"] = static_cast<double>(orders);
 }
 
+// What a checkpoint costs the shard (EngineOptions::checkpoint_interval): the engine brought to
+// the recording's end (both BTCUSDT books at their recorded depth, thousands of levels a side),
+// then its whole state saved 200 times, each timed on its own (p50, max), and loaded once into
+// a fresh engine.
+void checkpoint(benchmark::State& state) {
+  auto& rec = recording();
+  if (!rec.error.empty()) {
+    state.SkipWithError(rec.error.c_str());
+    return;
+  }
+  auto parts = factory()(kSetup);
+  actors::EventLog log(*rec.journal, nullptr, *parts->directory, actors::Publish::kInline);
+  auto o = parts->options;
+  o.run_shard = false;
+  o.clock = [] { return TimeNs{1}; };
+  // Events of this engine would go into the recording's journal: it makes none (no account
+  // trades), and the benchmark checks that.
+  const auto events = [&rec]() -> std::uint64_t {
+    auto last = rec.journal->last_sequence("ACCOUNT_binance_bench");
+    return last ? *last : 0;
+  };
+  const std::uint64_t before = events();
+  actors::Engine engine(o, *parts->table, log, *rec.journal, nullptr, parts->risk, parts->accounts);
+  auto reader = replay::InputReader::open(*rec.journal, whole().streams, 1, 0);
+  if (!reader) {
+    state.SkipWithError(reader.error().c_str());
+    return;
+  }
+  for (;;) {
+    auto n = (*reader)->next();
+    if (!n || *n == nullptr) break;
+    engine.step(**n);
+  }
+  std::vector<double> us;
+  std::string bytes;
+  for (auto _ : state) {
+    for (int i = 0; i < 200; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      bytes = engine.checkpoint();
+      us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+    }
+  }
+  auto fresh_parts = factory()(kSetup);
+  actors::EventLog fresh_log(*rec.journal, nullptr, *fresh_parts->directory, actors::Publish::kInline);
+  actors::Engine fresh(o, *fresh_parts->table, fresh_log, *rec.journal, nullptr, fresh_parts->risk,
+                       fresh_parts->accounts);
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto loaded = fresh.load_checkpoint(bytes);
+  const double load_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+  if (loaded || fresh.checkpoint() != bytes || events() != before) {
+    state.SkipWithError(loaded ? loaded->c_str() : "the loaded engine saves other bytes");
+    return;
+  }
+  std::sort(us.begin(), us.end());
+  state.counters["checkpoint_p50_us"] = us[us.size() / 2];
+  state.counters["checkpoint_max_us"] = us.back();
+  state.counters["checkpoint_bytes"] = static_cast<double>(bytes.size());
+  state.counters["checkpoint_load_us"] = load_us;
+}
+
 BENCHMARK(replay_file)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(checkpoint)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(backtest)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(replay_jetstream)->Iterations(1)->Unit(benchmark::kMillisecond);
 
