@@ -63,7 +63,9 @@ spdlog::logger& Engine::Impl::logger(const Account& a) const {
 std::unique_ptr<OrderDesk> Engine::Impl::make_desk(const Account& a) const {
   const TimeNs ack_timeout =
       std::chrono::duration_cast<std::chrono::nanoseconds>(options.ack_timeout).count();
-  return std::make_unique<OrderDesk>(OrderDeskConfig{a.cfg.id, a.cfg.name, &instruments, ack_timeout});
+  const TimeNs in_doubt =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(options.in_doubt_ttl).count();
+  return std::make_unique<OrderDesk>(OrderDeskConfig{a.cfg.id, a.cfg.name, &instruments, ack_timeout, in_doubt});
 }
 
 // The newest snapshot this build can read and the stream can continue (falling back to older
@@ -217,6 +219,7 @@ void Engine::Impl::on_report(Account& a, const VenueReport& report) {
       logger(a).warn("account {}: {}", a.cfg.name, d.detail);
       break;
     case ReportNote::kRefusedByOrder: logger(a).warn("account {}: {}", a.cfg.name, d.detail); break;
+    case ReportNote::kInDoubt: logger(a).info("account {}: {}", a.cfg.name, d.detail); break;
     case ReportNote::kIgnored:
     case ReportNote::kNone: break;
   }

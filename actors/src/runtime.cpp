@@ -148,6 +148,7 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
 
   EngineOptions eo;
   eo.ack_timeout = options_.ack_timeout;
+  eo.in_doubt_ttl = options_.in_doubt_ttl;
   eo.snapshot_every = options_.snapshot_every;
   eo.snapshot_interval = options_.snapshot_interval;
   eo.closed_order_retention = options_.closed_order_retention;

@@ -330,6 +330,67 @@ TEST_CASE("order desk: a report delivered twice is committed once; a fill moves 
   CHECK(f.desk.on_report(fill(602, "zz", "t9", "0.1"), kT0).note == ReportNote::kUnmatched);
 }
 
+TEST_CASE("order desk: an unanswered order the venue does not know is in doubt until its time to live; then rejected; a fill after that is kept") {
+  constexpr TimeNs kTtl = 60'000'000'000;
+  Fixture f;
+  f.desk = OrderDesk(OrderDeskConfig{AccountId(0), "acct-a", &f.instruments, kAckTimeout, kTtl});
+  f.fund("1000");
+  const DeskEffects sent = f.run(f.desk.on_command(submit(10, "C1", "0.1"), &kPass, kT0));
+  REQUIRE(sent.timers.size() == 1);
+  // No answer (the send timed out at the venue, -1007): the ack timer asks.
+  DeskEffects fx = f.run(f.desk.on_timer(sent.timers[0], sent.timers[0].due), sent.timers[0].due);
+  CHECK(f.desk.status("C1") == OrderStatus::kUnknown);
+  REQUIRE(fx.timers.size() == 1);
+  const std::size_t committed = f.journal.size();
+
+  // "Order does not exist" within the time to live: nothing committed, asked again later.
+  const TimeNs early = kT0 + 10'000'000'000;
+  const DeskDecision doubt = f.desk.on_report(reconciled(600, "C1", OrderStatus::kRejected, ""), early);
+  CHECK(doubt.note == ReportNote::kInDoubt);
+  CHECK(doubt.detail == "order C1 unknown to the venue 10000 ms after it was submitted: in doubt for 50000 ms more");
+  REQUIRE(doubt.groups.size() == 1);
+  CHECK(doubt.groups[0].events.empty());
+  CHECK(doubt.groups[0].requests.empty());
+  fx = f.run(doubt, early);
+  CHECK(f.journal.size() == committed);
+  CHECK(f.desk.status("C1") == OrderStatus::kUnknown);
+  REQUIRE(fx.timers.size() == 1);  // the timer runs again, with the backoff so far
+  CHECK(fx.timers[0].due == early + kAckTimeout);
+
+  SUBCASE("the order executes while in doubt: filled, as if nothing had happened") {
+    f.run(f.desk.on_report(fill(601, "C1", "T1", "0.1"), early + 1), early + 1);
+    CHECK(f.desk.status("C1") == OrderStatus::kFilled);
+  }
+  SUBCASE("past its time to live the same answer rejects it; a fill that still comes is kept") {
+    const TimeNs late = kT0 + kTtl;
+    const DeskDecision end = f.desk.on_report(reconciled(602, "C1", OrderStatus::kRejected, ""), late);
+    CHECK(end.note == ReportNote::kNone);
+    REQUIRE(end.groups.size() == 1);
+    CHECK(std::holds_alternative<OrderStatusReconciled>(end.groups[0].events.at(0)));
+    f.run(end, late);
+    CHECK(f.desk.status("C1") == OrderStatus::kRejected);
+    const DeskDecision fill_late = f.desk.on_report(fill(603, "C1", "T1", "0.04"), late + 5);
+    CHECK(fill_late.note == ReportNote::kNone);
+    REQUIRE(fill_late.groups.size() == 1);
+    f.run(fill_late, late + 5);
+    CHECK(f.desk.status("C1") == OrderStatus::kPartiallyFilled);
+    const auto fills = f.desk.view().recent_fills;
+    REQUIRE_FALSE(fills.empty());
+    CHECK(fills.back().trade_id.view() == "T1");
+    CHECK(fills.back().quantity == dec("0.04"));
+  }
+  SUBCASE("an in-doubt rule of zero: the first such answer rejects it") {
+    Fixture g;
+    g.fund("1000");
+    const DeskEffects s2 = g.run(g.desk.on_command(submit(10, "C1", "0.1"), &kPass, kT0));
+    g.run(g.desk.on_timer(s2.timers[0], s2.timers[0].due), s2.timers[0].due);
+    const DeskDecision end = g.desk.on_report(reconciled(600, "C1", OrderStatus::kRejected, ""), early);
+    CHECK(end.note == ReportNote::kNone);
+    g.run(end, early);
+    CHECK(g.desk.status("C1") == OrderStatus::kRejected);
+  }
+}
+
 TEST_CASE("order desk: an end told again by another source (REST answer, stream) is ignored; another end is refused") {
   Fixture f;
   f.fund("1000");

@@ -332,6 +332,7 @@ void Daemon::start() {
   es.instruments = load_instruments();
   for (const auto& a : accounts_) es.accounts.push_back({a.name, ExchangeId::kBinance, a.markets});
   es.ack_timeout = std::chrono::milliseconds(options_.ack_timeout_ms);
+  es.in_doubt_ttl = std::chrono::seconds(options_.in_doubt_ttl_s);
   es.snapshot_every = options_.snapshot_every;
   es.closed_order_retention = options_.closed_order_retention;
   built_ = setup::build_engine(std::move(es));
@@ -349,6 +350,7 @@ void Daemon::start() {
   const auto eo = built_->engine_options();
   ro.scheduler_threads = options_.scheduler_threads;
   ro.ack_timeout = eo.ack_timeout;
+  ro.in_doubt_ttl = eo.in_doubt_ttl;
   ro.snapshot_every = eo.snapshot_every;
   ro.snapshot_interval = eo.snapshot_interval;
   ro.closed_order_retention = eo.closed_order_retention;

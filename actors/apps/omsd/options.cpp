@@ -29,6 +29,10 @@ usage: omsd [flags]
   --threads N           actor scheduler threads (default 2)
   --ack-timeout-ms N    an order unanswered this long is queried (default 5000); while the
                         venue stays silent each next query waits twice as long (up to 16x)
+  --in-doubt-ttl S      an order the venue never answered and, asked, does not know (Binance
+                        -2013: the send may have timed out there and still execute) stays in
+                        doubt S seconds from its submission: asked again, not rejected; a fill
+                        that comes later is kept in any case (default 120; 0: rejected at once)
   --snapshot-every N    an account snapshot every N events, and hourly (default 1000)
   --closed-order-retention S  a closed order leaves memory (omsctl orders, the API's order
                         list) S seconds after it closed; its events stay in the store and its
@@ -163,6 +167,10 @@ bool parse_options(int argc, char** argv, Options& o) {
         throw std::invalid_argument("--threads: must be 1..64");
       }
     } else if (a == "--ack-timeout-ms") o.ack_timeout_ms = number(need(), a);
+    else if (a == "--in-doubt-ttl") {
+      o.in_doubt_ttl_s = number(need(), a);
+      if (o.in_doubt_ttl_s > 86'400) throw std::invalid_argument("--in-doubt-ttl: at most 86400 seconds");
+    }
     else if (a == "--snapshot-every") {
       o.snapshot_every = number(need(), a);
       if (o.snapshot_every == 0) throw std::invalid_argument("--snapshot-every: must be > 0");

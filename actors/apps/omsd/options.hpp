@@ -49,6 +49,7 @@ struct Options {
   std::size_t scheduler_threads = 2;
   std::string log_level = "info";
   std::uint64_t ack_timeout_ms = 5'000;
+  std::uint64_t in_doubt_ttl_s = 120;  // an unanswered order the venue does not know: in doubt
   std::uint64_t snapshot_every = 1'000;  // an account snapshot every N events (and hourly)
   std::chrono::seconds closed_order_retention{300};  // then a closed order leaves memory
   std::chrono::seconds checkpoint_every{900};  // a checkpoint record this often (0: none)

@@ -226,7 +226,7 @@ std::optional<DeskGroup> OrderDesk::order_request(const Envelope& cause,
   return g;
 }
 
-DeskDecision OrderDesk::on_report(const VenueReport& report, TimeNs /*now*/) const {
+DeskDecision OrderDesk::on_report(const VenueReport& report, TimeNs now) const {
   DeskDecision d;
   const auto* reconciled = std::get_if<OrderStatusReconciled>(&report.payload);
   const auto id = client_order_id_of(report.payload);
@@ -269,6 +269,22 @@ DeskDecision OrderDesk::on_report(const VenueReport& report, TimeNs /*now*/) con
     g.resent = o.core.client_order_id();
     d.groups.push_back(std::move(g));
     d.reconciled.reset();
+    return d;
+  }
+  if (reconciled != nullptr && reconciled->status == OrderStatus::kRejected &&
+      reconciled->venue_order_id.empty() && o.core.venue_order_id().empty() &&
+      !o.core.cum_qty().is_positive() &&
+      (o.core.status() == OrderStatus::kSubmitted || o.core.status() == OrderStatus::kUnknown) &&
+      config_.in_doubt_ttl > 0 && now - o.submitted_at < config_.in_doubt_ttl) {
+    // Never answered, and the venue does not know it: the send may have timed out at the
+    // venue and still execute. In doubt: nothing committed, the venue asked again later.
+    g.events.clear();
+    g.arm_timer = o.core.client_order_id();
+    d.groups.push_back(std::move(g));
+    d.note = ReportNote::kInDoubt;
+    d.detail = "order " + std::string(id) + " unknown to the venue " +
+               std::to_string((now - o.submitted_at) / 1'000'000) + " ms after it was submitted: in doubt for " +
+               std::to_string((config_.in_doubt_ttl - (now - o.submitted_at)) / 1'000'000) + " ms more";
     return d;
   }
   OrderCore trial = o.core;
@@ -379,6 +395,7 @@ OrderDesk::Order* OrderDesk::fold(const Event& e, std::optional<AccountError>& r
   if (o.events == 0) o.first_seq = e.envelope.global_seq;
   if (const auto* sub = std::get_if<OrderSubmitted>(&e.payload)) {
     o.submitted = *sub;
+    o.submitted_at = e.envelope.init_time;
     if (const auto parsed = parse_client_order_id(sub->client_order_id.view());
         parsed && parsed->strategy.valid()) {
       auto& last = strategy_sequences_[parsed->desk];
@@ -565,7 +582,7 @@ void OrderDesk::save(StateWriter& w) const {
   w.put(static_cast<std::uint32_t>(orders_.size()));
   for (const auto& [id, o] : orders_) {
     o.core.save(w);
-    w(o.submitted, o.events, o.first_seq, o.generation, o.closed_at, o.ack_timeouts);
+    w(o.submitted, o.events, o.first_seq, o.generation, o.closed_at, o.ack_timeouts, o.submitted_at);
   }
   w(recent_fills_, account_refusals_);
   w.put(static_cast<std::uint32_t>(strategy_sequences_.size()));
@@ -603,7 +620,7 @@ std::optional<std::string> OrderDesk::load(StateReader& r, bool whole) {
   for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
     Order o;
     o.core.load(r);
-    r(o.submitted, o.events, o.first_seq, o.generation, o.closed_at, o.ack_timeouts);
+    r(o.submitted, o.events, o.first_seq, o.generation, o.closed_at, o.ack_timeouts, o.submitted_at);
     if (!r.ok()) break;
     if (o.core.account() != config_.account) {
       r.fail("order '" + o.core.client_order_id().str() + "' is of another account");

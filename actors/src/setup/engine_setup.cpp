@@ -103,6 +103,7 @@ std::string encode_setup(const EngineSetup& s) {
   }
   j["accounts"] = std::move(accounts);
   j["engine"] = {{"ack_timeout_ms", s.ack_timeout.count()},
+                 {"in_doubt_ttl_ms", s.in_doubt_ttl.count()},
                  {"snapshot_every", s.snapshot_every},
                  {"snapshot_interval_min", s.snapshot_interval.count()},
                  {"closed_order_retention_ms", s.closed_order_retention.count()}};
@@ -158,6 +159,10 @@ Result<EngineSetup, std::string> decode_setup(std::string_view text) {
     }
     const json& e = j.at("engine");
     s.ack_timeout = std::chrono::milliseconds(field<std::int64_t>(e, "ack_timeout_ms", "setup.engine"));
+    // Recorded since the in-doubt rule: a run recorded before it had none (0).
+    if (e.contains("in_doubt_ttl_ms")) {
+      s.in_doubt_ttl = std::chrono::milliseconds(field<std::int64_t>(e, "in_doubt_ttl_ms", "setup.engine"));
+    }
     s.snapshot_every = field<std::uint64_t>(e, "snapshot_every", "setup.engine");
     s.snapshot_interval = std::chrono::minutes(field<std::int64_t>(e, "snapshot_interval_min", "setup.engine"));
     s.closed_order_retention =
@@ -216,6 +221,7 @@ std::unique_ptr<BuiltEngine> build_engine(EngineSetup setup) {
 actors::EngineOptions BuiltEngine::engine_options() const {
   actors::EngineOptions o;
   o.ack_timeout = setup.ack_timeout;
+  o.in_doubt_ttl = setup.in_doubt_ttl;
   o.snapshot_every = setup.snapshot_every;
   o.snapshot_interval = setup.snapshot_interval;
   o.closed_order_retention = setup.closed_order_retention;

@@ -182,6 +182,8 @@ FaultSpec parse_faults(std::string_view spec) {
     else if (key == "reorder") prob(f.reorder);
     else if (key == "error_5xx") prob(f.error_5xx);
     else if (key == "timeout") prob(f.timeout);
+    else if (key == "late_exec") prob(f.late_exec);
+    else if (key == "late_ms") f.late_ms = static_cast<std::uint32_t>(x);
     else if (key == "delay_ms") f.delay_ms = static_cast<std::uint32_t>(x);
     else if (key == "timeout_ms") f.timeout_ms = static_cast<std::uint32_t>(x);
     else throw std::invalid_argument("--faults: unknown key '" + key + "'");
@@ -297,6 +299,42 @@ bool Front::Impl::draw(double p) {
   if (p <= 0) return false;
   const std::uint64_t x = splitmix(rng) >> 11U;  // 53 bits
   return static_cast<double>(x) * 0x1.0p-53 < p;
+}
+
+Front::Impl::~Impl() {
+  {
+    std::lock_guard lock(mu);
+    late_stop = true;
+  }
+  late_cv.notify_all();
+  if (late_thread.joinable()) late_thread.join();
+}
+
+void Front::Impl::late_execute(LateOrder order) {
+  late.push_back(std::move(order));
+  if (!late_thread.joinable()) late_thread = std::thread([this] { run_late(); });
+  late_cv.notify_all();
+}
+
+void Front::Impl::run_late() {
+  std::unique_lock lock(mu);
+  while (!late_stop) {
+    if (late.empty()) {
+      late_cv.wait(lock);
+      continue;
+    }
+    if (std::chrono::steady_clock::now() < late.front().due) {
+      late_cv.wait_until(lock, late.front().due);
+      continue;
+    }
+    LateOrder o = std::move(late.front());
+    late.pop_front();
+    // As the request would have run: the venue's answer goes nowhere (the client was told
+    // -1007), its user-data events go to the account's streams.
+    Account& a = accounts[o.account];
+    (void)(o.market == Market::kSpot ? spot_private("POST", o.path, o.params, a)
+                                     : usdm_private("POST", o.path, o.params, a));
+  }
 }
 
 Front::Front(FrontConfig cfg) : impl_(std::make_unique<Impl>(std::move(cfg))) {}
@@ -459,6 +497,8 @@ Reply Front::Impl::dispatch(const net::HttpRequest& req, bool& order_request, st
   if (ep->orders > 0) {
     order_request = true;
     Account& a = *acct;
+    // late_exec: counted against the limits as sent, executed later (below).
+    const bool single_new = req.method == "POST" && (path == "/api/v3/order" || path == "/fapi/v1/order");
     auto roll = [&](std::int64_t& w, std::uint32_t& n, std::int64_t cur) {
       if (w != cur) {
         w = cur;
@@ -484,6 +524,15 @@ Reply Front::Impl::dispatch(const net::HttpRequest& req, bool& order_request, st
     headers.emplace_back("X-MBX-ORDER-COUNT-10S", std::to_string(a.orders_10s));
     headers.emplace_back(is_spot ? "X-MBX-ORDER-COUNT-1D" : "X-MBX-ORDER-COUNT-1M",
                          std::to_string(is_spot ? a.orders_1d : a.orders_1m));
+    if (single_new && draw(cfg.faults.late_exec)) {
+      late_execute(LateOrder{std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg.faults.late_ms),
+                             m, std::string(path), params,
+                             static_cast<std::size_t>(&a - accounts.data())});
+      order_request = false;  // nothing to lose: no answer but this one
+      return Reply::error(503, -1007,
+                          "Timeout waiting for response from backend server. Send status unknown; "
+                          "execution status unknown.");
+    }
   } else if (req.method != "GET" && (path.ends_with("/order") || path.ends_with("Orders") ||
                                      path.ends_with("/algoOrder") ||
                                      path.ends_with("/openOrders"))) {

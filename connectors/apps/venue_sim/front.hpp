@@ -45,11 +45,16 @@ struct FaultSpec {
   double reorder = 0;     // per user-data event: swap it with the next one of the same push
   double error_5xx = 0;   // per signed request: 503 -1001 without executing it
   double timeout = 0;     // per order request: execute it, drop after timeout_ms (no answer)
+  // per new order (POST order): answer 503 -1007 "execution status unknown" at once, know
+  // nothing of it for late_ms (a query answers -2013), then execute it (its user-data events
+  // follow as for any order): the backend that timed out still ran it
+  double late_exec = 0;
   std::uint32_t delay_ms = 200;
   std::uint32_t timeout_ms = 2'000;
+  std::uint32_t late_ms = 1'500;
   [[nodiscard]] bool any() const {
     return drop_ws > 0 || lost_ack > 0 || delay_ack > 0 || duplicate > 0 || reorder > 0 ||
-           error_5xx > 0 || timeout > 0;
+           error_5xx > 0 || timeout > 0 || late_exec > 0;
   }
 };
 // "lost_ack=0.1,delay_ack=0.05,delay_ms=300,..."; throws std::invalid_argument naming the key.

@@ -1,7 +1,11 @@
 // Internals of venue-sim's front shared by its .cpp files (not an API).
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <thread>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -125,6 +129,23 @@ struct Front::Impl {
   bool algo_running = false;                 // algo_trigger is on the stack
 
   explicit Impl(FrontConfig c);
+  ~Impl();
+
+  // late_exec faults: new orders the venue answered -1007 and runs later, on a thread of
+  // their own (the lock taken as any request takes it).
+  struct LateOrder {
+    std::chrono::steady_clock::time_point due;
+    Market market = Market::kSpot;
+    std::string path;
+    Params params;
+    std::size_t account = 0;
+  };
+  void late_execute(LateOrder order);  // lock held; starts the thread at the first
+  void run_late();
+  std::deque<LateOrder> late;  // by due time (one delay for all: in arrival order)
+  std::condition_variable late_cv;
+  bool late_stop = false;
+  std::thread late_thread;
   MarketState& state(Market m) { return m == Market::kSpot ? spot_m : usdm_m; }
   [[nodiscard]] std::int64_t now_ms() const;
   [[nodiscard]] TimeNs now_ns() const { return now_ms() * 1'000'000; }

@@ -82,3 +82,26 @@ TEST_CASE("faults: a bad spec is refused naming the key") {
   CHECK_THROWS_WITH_AS(parse_faults("delay_ack"), "--faults: 'delay_ack' is not key=value",
                        std::invalid_argument);
 }
+
+TEST_CASE("faults: late_exec answers 503 -1007, knows nothing of the order for late_ms, then executes it") {
+  FrontFixture f(with_faults("late_exec=1,late_ms=400"));
+  auto& inbox = f.open_ws("/ws/" + f.front->listen_key("alice"), std::make_shared<Inbox>());
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = place(f, "late1");
+  REQUIRE(r.ok());
+  CHECK(r->status == 503);
+  CHECK(body(*r)["code"] == -1007);
+  // Asked at once: "Order does not exist." -- and no order open.
+  auto q = f.send(binance::spot_query_order(f.ins(Market::kSpot), {0, "late1"}), f.alice);
+  CHECK(q.status == 400);
+  CHECK(body(q)["code"] == -2013);
+  CHECK(open_count(f) == 0);
+  // Then the backend runs it: open, and its executionReport on the account's stream.
+  REQUIRE(wait_for([&] { return open_count(f) == 1; }));
+  CHECK(std::chrono::steady_clock::now() - t0 >= 400ms);
+  auto later = body(f.send(binance::spot_query_order(f.ins(Market::kSpot), {0, "late1"}), f.alice));
+  CHECK(later["clientOrderId"] == "late1");
+  CHECK(later["status"] == "NEW");
+  REQUIRE(wait_for([&] { return !inbox.events("executionReport").empty(); }));
+  CHECK(inbox.events("executionReport").front()["c"] == "late1");
+}

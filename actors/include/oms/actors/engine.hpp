@@ -65,6 +65,8 @@ struct EngineAccount {
 
 struct EngineOptions {
   std::chrono::milliseconds ack_timeout{5000};
+  // An unanswered order the venue does not know stays in doubt this long (OrderDeskConfig).
+  std::chrono::milliseconds in_doubt_ttl{0};
   std::uint64_t snapshot_every = 1000;  // events of an account between two snapshots
   std::chrono::minutes snapshot_interval{60};
   // A closed order leaves memory this long after it closed (OrderDesk::retire_closed); its

@@ -39,6 +39,7 @@ struct RuntimeOptions {
   std::chrono::minutes snapshot_interval{60};
   std::chrono::milliseconds closed_order_retention{std::chrono::minutes(5)};  // EngineOptions
   std::chrono::milliseconds ack_timeout{5000};
+  std::chrono::milliseconds in_doubt_ttl{0};  // EngineOptions::in_doubt_ttl
   std::function<TimeNs()> clock;  // null: the wall clock (UTC ns)
   // The logger of an account's actors (omsd: a file per account); null or returning null:
   // spdlog's default logger.

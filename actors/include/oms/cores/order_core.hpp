@@ -8,7 +8,10 @@
 // - A lost ack (or a lost cancel/amend ack) moves to kUnknown; only the venue moves it on,
 //   through a status query (OrderStatusReconciled) or a late report. Connectors report a
 //   queried order the venue does not know (Binance -2013) as status kRejected: the venue said
-//   so, we did not assume it.
+//   so, we did not assume it. The order desk holds such an answer back while the order is in
+//   doubt (never answered, younger than its time to live): a send that timed out at the venue
+//   (-1007, a 5xx) may still execute. And a rejected order that fills after all keeps its
+//   fills (the table below): nothing the venue executed is dropped.
 // - Fills race cancels and amends: a fill in pending-cancel / pending-amend still counts and
 //   only leaves the pending state when it completes the order.
 // - Two sources of "how much filled": FillReceived (one trade each, dedup by venue trade id)
@@ -72,8 +75,9 @@ constexpr std::uint16_t pair(OrderStatus s, OrderEventKind e) noexcept {
 }
 
 // The order state machine: next status for (status, event kind); kInvalidStatus otherwise.
-// Terminal states (filled, canceled, expired, rejected) absorb: late acks, fills and reports
-// that trail a terminal report are counted (fills) but never move the status.
+// Terminal states (filled, canceled, expired) absorb: late acks, fills and reports that trail
+// a terminal report are counted (fills) but never move the status. Rejected is the exception:
+// the venue's later evidence that the order lived (a fill, an ack, its end) moves it on.
 // clang-format off
 constexpr OrderStatus transition(OrderStatus s, OrderEventKind e) noexcept {
   using S = OrderStatus;
@@ -149,6 +153,15 @@ constexpr OrderStatus transition(OrderStatus s, OrderEventKind e) noexcept {
     case pair(S::kExpired,         kPartiallyFilled): return S::kExpired;         // fill before expiry
     case pair(S::kExpired,         kFilled):          return S::kExpired;
 
+    // A rejection that the venue's later word proves wrong: an order the venue did not know
+    // when asked (in doubt past its time to live) that executes after all. A fill is a fact
+    // and is always kept; an ack, a cancel or an expiry says the order lived.
+    case pair(S::kRejected,        kAccepted):        return S::kAccepted;
+    case pair(S::kRejected,        kPartiallyFilled): return S::kPartiallyFilled;
+    case pair(S::kRejected,        kFilled):          return S::kFilled;
+    case pair(S::kRejected,        kCanceled):        return S::kCanceled;
+    case pair(S::kRejected,        kExpired):         return S::kExpired;
+
     case pair(S::kUnknown,         kAccepted):        return S::kAccepted;        // resolved by the venue
     case pair(S::kUnknown,         kRejected):        return S::kRejected;        // only if the venue says
     case pair(S::kUnknown,         kPartiallyFilled): return S::kPartiallyFilled; // a fill proves it lives
@@ -158,7 +171,7 @@ constexpr OrderStatus transition(OrderStatus s, OrderEventKind e) noexcept {
     case pair(S::kUnknown,         kExpired):         return S::kExpired;
     case pair(S::kUnknown,         kAckTimedOut):     return S::kUnknown;         // query again
 
-    default:                                          return kInvalidStatus;     // rejected absorbs all
+    default:                                          return kInvalidStatus;
   }
 }
 // clang-format on

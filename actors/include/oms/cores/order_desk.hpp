@@ -143,6 +143,8 @@ enum class ReportNote : std::uint8_t {
   kUnmatched,       // names a client order id this account does not have
   kRefusedByOrder,  // the order core refused it (detail says why)
   kIgnored,         // a duplicate fill, or a stale report a terminal state absorbs
+  kInDoubt,         // the venue does not know an order it never answered, younger than its
+                    // time to live: not committed, asked again later (detail says which)
 };
 
 struct DeskDecision {
@@ -166,6 +168,12 @@ struct OrderDeskConfig {
   std::string name;                              // the configured name (views, messages)
   const InstrumentTable* instruments = nullptr;  // shared, outlives the desk
   TimeNs ack_timeout = 5'000'000'000;            // send/cancel/amend -> answer, else a query
+  // An order the venue never answered and, when asked, does not know (Binance -2013) stays in
+  // doubt this long after it was submitted: a send that timed out at the venue (-1007, a 5xx)
+  // may still execute, so the answer is not taken as a rejection -- the desk asks again, each
+  // time later (the ack timer's backoff). Past it the answer rejects the order (a fill that
+  // still comes is kept: OrderCore). Zero: the first such answer rejects it.
+  TimeNs in_doubt_ttl = 0;
 };
 
 class OrderDesk {
@@ -230,7 +238,8 @@ class OrderDesk {
   // ---- compacted state (snapshots) ----
   // Everything the desk holds but the run-local bookkeeping (risk's open count, a
   // reconciliation in progress), as bytes (state_codec.hpp) under these names.
-  static constexpr std::uint32_t kStateVersion = 2;  // 2: orders keep their ack timeouts
+  // 2: orders keep their ack timeouts; 3: and when they were submitted (the in-doubt time)
+  static constexpr std::uint32_t kStateVersion = 3;
   [[nodiscard]] std::string save(const Directory& names) const;
   void save(StateWriter& w) const;  // the same into a larger state
   // Replaces the state with a saved one (ids mapped by name onto `names`). On error -- naming
@@ -253,6 +262,7 @@ class OrderDesk {
     OrderSubmitted submitted;        // as committed: what a resend sends again
     std::uint64_t events = 0;        // folded
     std::uint64_t first_seq = 0;     // global sequence of its first event
+    TimeNs submitted_at = 0;         // init time of its OrderSubmitted (the in-doubt clock)
     std::uint64_t generation = 0;    // moves with every event: an older timer is moot
     TimeNs closed_at = 0;            // init time of the event that made it terminal
     // Ack timeouts in a row since the venue last answered: each waits twice as long as the one

@@ -36,6 +36,7 @@ struct EngineSetup {
   std::vector<SetupAccount> accounts;   // the accounts this daemon runs, in config order
   std::uint16_t desk = 1;
   std::chrono::milliseconds ack_timeout{5000};
+  std::chrono::milliseconds in_doubt_ttl{0};  // EngineOptions::in_doubt_ttl
   std::uint64_t snapshot_every = 1000;
   std::chrono::minutes snapshot_interval{60};
   std::chrono::milliseconds closed_order_retention{std::chrono::minutes(5)};

@@ -1,0 +1,84 @@
+// Fills the venue executed after telling us it did not know the order (issue: nothing lost
+// under faults). venue-sim's late_exec fault answers every new order 503 -1007 ("execution
+// status unknown"), knows nothing of it for 2.5 s -- a status query answers -2013 -- then
+// executes it. omsd's ack timer (300 ms here) asks several times inside that window.
+#include <doctest/doctest.h>
+
+#include "omsd_checks.hpp"
+
+using namespace oms;
+using namespace oms::omsd::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+StackOptions late_venue(std::vector<std::string> omsd_flags) {
+  StackOptions o;
+  o.venue_flags = {"--random-walk", "11", "--walk-interval-ms", "50", "--seed", "5",
+                   "--faults", "late_exec=1,late_ms=2500"};
+  o.omsd_flags = {"--ack-timeout-ms", "300"};
+  o.omsd_flags.insert(o.omsd_flags.end(), omsd_flags.begin(), omsd_flags.end());
+  return o;
+}
+
+// A market buy, a resting limit buy under the market and a market sell: every one answered
+// -1007, unknown when asked, executed 2.5 s later. Returns whether any of them was seen
+// rejected on the way (omsctl polled all along).
+bool trade_through_the_fault(Stack& s, VenueView& venue, const std::string& tag) {
+  const Decimal mid = wait_mid(venue);
+  for (const auto& [id, side, price, type] :
+       std::vector<std::tuple<std::string, std::string, std::string, std::string>>{
+           {tag + "-1", "buy", "", "market"},
+           {tag + "-2", "buy", tick(mid.raw() - mid.raw() / 200).to_string(), "limit"},
+           {tag + "-3", "sell", "", "market"}}) {
+    auto r = submit(s, id, side, "0.001", price, type);
+    REQUIRE_MESSAGE(r.at("accepted") == true, r.dump());
+  }
+  // The venue has none of them yet: the queries in the first 2.5 s answer -2013.
+  CHECK(venue.orders().empty());
+  bool rejected = false;
+  wait_orders(s, [&](const nlohmann::json& o) {
+    for (const char* n : {"-1", "-2", "-3"}) rejected = rejected || status_of(o, tag + n) == "rejected";
+    return status_of(o, tag + "-1") == "filled" && status_of(o, tag + "-2") == "accepted" &&
+           status_of(o, tag + "-3") == "filled";
+  });
+  CHECK(venue.orders().size() == 3);
+  return rejected;
+}
+
+}  // namespace
+
+TEST_CASE("faults: orders the venue did not know when asked, then executed, stay in doubt and end as the venue has them; nothing is lost") {
+  Stack s(late_venue({}));  // the default time to live (120 s)
+  s.start_omsd();
+  VenueView venue(s.data(), s.venue_port(), "binance_main");
+  // In doubt while the venue does not know them: never seen rejected on the way.
+  CHECK_FALSE(trade_through_the_fault(s, venue, "LX"));
+  (void)omsctl_json(s, {"cancel", "--account", "binance_main", "--instrument", "BTC/USDT", "--id", "LX-2"});
+  wait_orders(s, [](const nlohmann::json& o) { return status_of(o, "LX-2") == "canceled"; });
+  check_agree(s, venue);
+  CHECK(s.stop_omsd() == 0);
+}
+
+TEST_CASE("faults: with no time to live the first unknown answer rejects the order -- and when the venue executes it after all, its fills are kept and it ends as the venue has it") {
+  Stack s(late_venue({"--in-doubt-ttl", "0"}));
+  s.start_omsd();
+  VenueView venue(s.data(), s.venue_port(), "binance_main");
+  const Decimal mid = wait_mid(venue);
+  auto r = submit(s, "LZ-1", "buy", "0.001", "", "market");
+  REQUIRE_MESSAGE(r.at("accepted") == true, r.dump());
+  r = submit(s, "LZ-2", "buy", "0.001", tick(mid.raw() - mid.raw() / 200).to_string());
+  REQUIRE_MESSAGE(r.at("accepted") == true, r.dump());
+  // First rejected (the venue said it does not know them) ...
+  wait_orders(s, [](const nlohmann::json& o) {
+    return status_of(o, "LZ-1") == "rejected" && status_of(o, "LZ-2") == "rejected";
+  });
+  // ... then the venue's execution overturns that: filled, and resting.
+  wait_orders(s, [](const nlohmann::json& o) {
+    return status_of(o, "LZ-1") == "filled" && status_of(o, "LZ-2") == "accepted";
+  });
+  (void)omsctl_json(s, {"cancel", "--account", "binance_main", "--instrument", "BTC/USDT", "--id", "LZ-2"});
+  wait_orders(s, [](const nlohmann::json& o) { return status_of(o, "LZ-2") == "canceled"; });
+  check_agree(s, venue);
+  CHECK(s.stop_omsd() == 0);
+}
