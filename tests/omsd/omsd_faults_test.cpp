@@ -4,6 +4,11 @@
 // executes it. omsd's ack timer (300 ms here) asks several times inside that window.
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <iterator>
+
+#include "oms/persistence/jetstream_store.hpp"
+#include "oms/persistence/stream_layout.hpp"
 #include "omsd_checks.hpp"
 
 using namespace oms;
@@ -46,6 +51,36 @@ bool trade_through_the_fault(Stack& s, VenueView& venue, const std::string& tag)
   return rejected;
 }
 
+// omsd's daily trades file of binance_main (today, UTC) holds every fill of the account's stream,
+// each as {"seq":N,"event":<stored>}, in stream order.
+void check_trades_file(Stack& s) {
+  const persistence::StreamLayout layout({{ExchangeId::kBinance, "binance_main"}}, {ExchangeId::kBinance});
+  persistence::JetStreamOptions o;
+  o.servers = {s.nats().url()};
+  o.connection_name = "omsd-faults-test";
+  auto store = persistence::JetStreamStore::open(layout, o);
+  REQUIRE_MESSAGE(store.ok(), store.error().message);
+  std::string want;
+  auto n = (*store)->read(persistence::ReadRequest{"ACCOUNT_binance_binance_main", 1, 0, ""},
+                          [&](const persistence::StoredRecord& r) {
+                            if (r.payload.find("\"type\":\"FillReceived\"") != std::string_view::npos) {
+                              want += "{\"seq\":" + std::to_string(r.sequence) + ",\"event\":" +
+                                      std::string(r.payload) + "}\n";
+                            }
+                            return true;
+                          });
+  REQUIRE(n.ok());
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char day[16];
+  std::strftime(day, sizeof day, "%Y/%m/%d", &tm);
+  std::ifstream in(s.data() / "logs" / day / "binance_main" / "trades.jsonl", std::ios::binary);
+  const std::string got{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  CHECK(!want.empty());
+  CHECK(got == want);
+}
+
 }  // namespace
 
 TEST_CASE("faults: orders the venue did not know when asked, then executed, stay in doubt and end as the venue has them; nothing is lost") {
@@ -58,6 +93,8 @@ TEST_CASE("faults: orders the venue did not know when asked, then executed, stay
   wait_orders(s, [](const nlohmann::json& o) { return status_of(o, "LX-2") == "canceled"; });
   check_agree(s, venue);
   CHECK(s.stop_omsd() == 0);
+  // The daily trades file (written from the store) holds the same fills.
+  check_trades_file(s);
 }
 
 TEST_CASE("faults: with no time to live the first unknown answer rejects the order -- and when the venue executes it after all, its fills are kept and it ends as the venue has it") {

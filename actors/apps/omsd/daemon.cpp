@@ -1,5 +1,6 @@
 #include "daemon.hpp"
 
+#include <pthread.h>
 #include <sched.h>
 #include <unistd.h>
 #include <spdlog/spdlog.h>
@@ -398,6 +399,7 @@ void Daemon::start() {
       std::this_thread::sleep_for(20ms);
     }
   }
+  start_daily_files();
   started_ = true;
   spdlog::info("omsd: {} accounts, {} instruments, store {}, state board {}", accounts_.size(),
                built_->instruments.size(), options_.store, ro.board_path);
@@ -409,13 +411,67 @@ actors::AccountViewPtr Daemon::view(std::size_t index) const {
   return v ? *v : nullptr;
 }
 
+namespace {
+
+TimeNs utc_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+void Daemon::start_daily_files() {
+  daily_files_ = std::make_unique<persistence::DailyFiles>(options_.data_dir);
+  if (auto c = daily_files_->compress_closed_files_before(persistence::utc_day(utc_now())); !c) {
+    spdlog::warn("daily files: {}", c.error().message);
+  }
+  std::vector<actors::DailyAccount> accounts;
+  for (const auto& a : accounts_) {
+    accounts.push_back({a.id, a.name, persistence::StreamLayout::account_stream(ExchangeId::kBinance, a.name)});
+  }
+  daily_writer_ = std::make_unique<actors::DailyWriter>(*store_, *daily_files_, built_->directory,
+                                                        *built_->table, std::move(accounts));
+  daily_stop_ = false;
+  daily_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "oms-daily");
+    std::unique_lock lock(daily_mu_);
+    std::string last_error;
+    while (!daily_stop_) {
+      lock.unlock();
+      auto r = daily_writer_->catch_up(utc_now());
+      lock.lock();
+      // A failing store or file is said once, then again when it changes; the next pass retries.
+      if (!r && r.error() != last_error) spdlog::error("daily files: {}", r.error());
+      last_error = r ? std::string() : r.error();
+      daily_cv_.wait_for(lock, 1s, [this] { return daily_stop_; });
+    }
+  });
+}
+
+void Daemon::stop_daily_files() {
+  if (!daily_thread_.joinable()) return;
+  {
+    std::lock_guard lock(daily_mu_);
+    daily_stop_ = true;
+  }
+  daily_cv_.notify_all();
+  daily_thread_.join();
+  // What the store holds now (the runtime flushed it): into the files, then closed.
+  if (auto r = daily_writer_->catch_up(utc_now()); !r) spdlog::error("daily files at stop: {}", r.error());
+  if (auto c = daily_files_->close(); !c) spdlog::error("daily files: {}", c.error().message);
+  daily_writer_.reset();
+  daily_files_.reset();
+}
+
 void Daemon::stop() {
   if (spot_) spot_->stop();  // market data and user-data streams first: no new reports
   if (usdm_) usdm_->stop();
   if (runtime_) {
     if (auto f = runtime_->flush(10s); !f) spdlog::error("store flush at stop: {}", f.error().message);
-    runtime_.reset();
   }
+  stop_daily_files();
+  if (runtime_) runtime_.reset();
   spot_.reset();
   usdm_.reset();
   started_ = false;

@@ -4,7 +4,8 @@
 // the intent log (what the last run committed and the store never acknowledged goes first),
 // snapshots, one Binance connector per market with every account's keys, one session per
 // account (its spot and USD-M connections), the runtime (the engine and the strategy actors),
-// and market data (depth into the engine's books). The gateway and the health server are built on top of it (main.cpp).
+// and market data (depth into the engine's books), and the daily files written from the store.
+// The gateway and the health server are built on top of it (main.cpp).
 #pragma once
 
 #include <atomic>
@@ -16,7 +17,12 @@
 #include <string>
 #include <vector>
 
+#include <condition_variable>
+#include <thread>
+
 #include "account_session.hpp"
+#include "oms/actors/daily_writer.hpp"
+#include "oms/persistence/daily_files.hpp"
 #include "oms/actors/runtime.hpp"
 #include "oms/configs/config.hpp"
 #include "oms/connectors/binance/exchange_binance.hpp"
@@ -86,6 +92,8 @@ class Daemon {
   void open_store();
   void start_venues();
   void start_market_data();
+  void start_daily_files();
+  void stop_daily_files();
   secrets::ApiCredentials credentials(const PaperEntry& entry);
 
   Options options_;
@@ -100,6 +108,14 @@ class Daemon {
   std::unique_ptr<binance::BinanceVenue> spot_, usdm_;
   std::vector<RunAccount> accounts_;
   std::unique_ptr<actors::Runtime> runtime_;
+  // The daily files (trades.jsonl, executions.jsonl, pnl.csv), written from the store once a
+  // second by a thread of their own (daily_writer.hpp).
+  std::unique_ptr<persistence::DailyFiles> daily_files_;
+  std::unique_ptr<actors::DailyWriter> daily_writer_;
+  std::thread daily_thread_;
+  std::mutex daily_mu_;
+  std::condition_variable daily_cv_;
+  bool daily_stop_ = false;
   std::vector<InstrumentId> md_instruments_;
   MarketDataStats md_[2];
   std::shared_ptr<SendLatency> send_latency_ = std::make_shared<SendLatency>();
