@@ -211,7 +211,16 @@ void Engine::Impl::account_command(Account& a, const Command& cmd,
 }
 
 void Engine::Impl::on_report(Account& a, const VenueReport& report) {
-  const DeskDecision d = a.desk->on_report(report, step_now);
+  // An order lost in a crash before it left, to be sent now: risk looks at it again first,
+  // at today's marks (the desk records a refusal as it would a new order's).
+  std::optional<RiskDecision> resend;
+  if (const auto sub = a.desk->resend_of(report, step_now)) {
+    const OrderRequest req{sub->account, sub->strategy, sub->instrument, sub->side, sub->price,
+                           sub->quantity, sub->reduce_only, risk->mark(sub->instrument)};
+    resend = risk->check(req, step_now);
+    if (resend->passed()) risk->on_order_opened(sub->account, sub->strategy, sub->instrument);
+  }
+  const DeskDecision d = a.desk->on_report(report, step_now, resend ? &*resend : nullptr);
   switch (d.note) {
     case ReportNote::kDuplicate: ++a.duplicate_inputs; break;
     case ReportNote::kUnmatched:

@@ -488,6 +488,68 @@ TEST_CASE("order desk: rebuilding from the journal of a live run gives the same 
   CHECK(rebuilt.desk.status("C3") == OrderStatus::kUnknown);
 }
 
+TEST_CASE("order desk: after a restart an order the crash kept from leaving is resent only inside its time to live and after a fresh risk check; else it ends rejected with the reason") {
+  constexpr TimeNs kTtl = 60'000'000'000;
+  Fixture live;
+  live.fund("1000");
+  live.run(live.desk.on_command(submit(10, "C1"), &kPass, kT0));
+  const auto restarted = [&] {
+    auto f = std::make_unique<Fixture>();
+    f->desk = OrderDesk(OrderDeskConfig{AccountId(0), "acct-a", &f->instruments, kAckTimeout, kTtl});
+    for (const Event& e : live.journal) CHECK_FALSE(f->desk.apply(e).has_value());
+    f->seq = live.seq;
+    f->run(f->desk.on_reconcile(kT0));
+    CHECK(f->desk.status("C1") == OrderStatus::kUnknown);
+    return f;
+  };
+  const VenueReport lacks = reconciled(700, "C1", OrderStatus::kRejected, "");
+
+  SUBCASE("inside its time to live, risk passes: sent again, counted open by risk") {
+    auto f = restarted();
+    const TimeNs now = kT0 + kTtl - 1;
+    const auto sub = f->desk.resend_of(lacks, now);
+    REQUIRE(sub);
+    CHECK(sub->client_order_id.view() == "C1");
+    const DeskDecision d = f->desk.on_report(lacks, now, &kPass);
+    REQUIRE(d.groups.size() == 1);
+    CHECK(d.groups[0].events.empty());
+    REQUIRE(d.groups[0].requests.size() == 2);
+    CHECK(std::get<OrderSubmitted>(d.groups[0].requests[0]).client_order_id.view() == "C1");
+    REQUIRE(d.groups[0].opened_for_risk);
+    CHECK(d.groups[0].opened_for_risk->view() == "C1");
+    CHECK(d.risk_on_failure.size() == 1);
+  }
+  SUBCASE("inside its time to live, risk refuses at today's marks: recorded as a new order's refusal, not sent") {
+    auto f = restarted();
+    RiskDecision no;
+    no.code = RiskCode::kPriceBand;
+    const DeskDecision d = f->desk.on_report(lacks, kT0 + 1, &no);
+    REQUIRE(d.groups.size() == 1);
+    CHECK(d.groups[0].requests.empty());
+    REQUIRE(d.groups[0].events.size() == 2);
+    CHECK(std::holds_alternative<RiskBreached>(d.groups[0].events[0]));
+    CHECK(as<OrderRejected>(d.groups[0].events[1]).code == static_cast<std::uint16_t>(RiskCode::kPriceBand));
+    CHECK(d.reconciled == std::string("C1"));  // this answer ends its reconciliation
+    f->run(d, kT0 + 1);
+    CHECK(f->desk.status("C1") == OrderStatus::kRejected);
+  }
+  SUBCASE("past its time to live: not sent; rejected with the reason") {
+    auto f = restarted();
+    const TimeNs now = kT0 + kTtl;
+    CHECK_FALSE(f->desk.resend_of(lacks, now));
+    const DeskDecision d = f->desk.on_report(lacks, now, nullptr);
+    REQUIRE(d.groups.size() == 1);
+    CHECK(d.groups[0].requests.empty());
+    REQUIRE(d.groups[0].events.size() == 1);
+    const auto& rej = as<OrderRejected>(d.groups[0].events[0]);
+    CHECK(rej.code == static_cast<std::uint16_t>(CommandCode::kResendTooLate));
+    CHECK(rej.reason.view().starts_with("not resent after a restart: the venue never had it, 60000 ms"));
+    f->run(d, now);
+    CHECK(f->desk.status("C1") == OrderStatus::kRejected);
+    CHECK_FALSE(f->desk.reconciling());
+  }
+}
+
 TEST_CASE("order desk: after a restart a cancel that was committed is sent again before the status query") {
   Fixture live;
   live.fund("1000");

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <thread>
 #include <iterator>
 
 #include "oms/persistence/jetstream_store.hpp"
@@ -118,4 +119,44 @@ TEST_CASE("faults: with no time to live the first unknown answer rejects the ord
   wait_orders(s, [](const nlohmann::json& o) { return status_of(o, "LZ-2") == "canceled"; });
   check_agree(s, venue);
   CHECK(s.stop_omsd() == 0);
+}
+
+TEST_CASE("faults: an order the crash kept from the venue is not sent after a restart past its time to live; it ends rejected with the reason") {
+  StackOptions o;
+  // Every new order's connection is dropped unexecuted: omsd cannot tell whether it left.
+  o.venue_flags = {"--random-walk", "13", "--walk-interval-ms", "50", "--seed", "7",
+                   "--faults", "drop_new=1"};
+  o.omsd_flags = {"--in-doubt-ttl", "2"};  // the ack timeout stays 5 s: no answer before the kill
+  Stack s(o);
+  s.start_omsd();
+  VenueView venue(s.data(), s.venue_port(), "binance_main");
+  (void)wait_mid(venue);
+  auto r = submit(s, "DR-1", "buy", "0.001", "", "market");
+  REQUIRE_MESSAGE(r.at("accepted") == true, r.dump());
+  std::this_thread::sleep_for(500ms);
+  s.kill_omsd();
+  std::this_thread::sleep_for(2500ms);  // down longer than the order's time to live
+  s.start_omsd();
+  // Reconciliation: the venue does not know it; too old to send now.
+  wait_orders(s, [](const nlohmann::json& orders) { return status_of(orders, "DR-1") == "rejected"; });
+  CHECK(venue.orders().count("DR-1") == 0);
+  CHECK(s.stop_omsd() == 0);
+  // The reason is in the account's stream.
+  const persistence::StreamLayout layout({{ExchangeId::kBinance, "binance_main"}}, {ExchangeId::kBinance});
+  persistence::JetStreamOptions jo;
+  jo.servers = {s.nats().url()};
+  auto store = persistence::JetStreamStore::open(layout, jo);
+  REQUIRE_MESSAGE(store.ok(), store.error().message);
+  std::string rejection;
+  REQUIRE((*store)->read(persistence::ReadRequest{"ACCOUNT_binance_binance_main", 1, 0, ""},
+                         [&](const persistence::StoredRecord& rec) {
+                           if (rec.payload.find("\"type\":\"OrderRejected\"") != std::string_view::npos &&
+                               rec.payload.find("DR-1") != std::string_view::npos) {
+                             rejection = std::string(rec.payload);
+                           }
+                           return true;
+                         }).ok());
+  INFO(rejection);
+  CHECK(rejection.find("\"code\":3013") != std::string::npos);
+  CHECK(rejection.find("not resent after a restart: the venue never had it") != std::string::npos);
 }

@@ -226,7 +226,20 @@ std::optional<DeskGroup> OrderDesk::order_request(const Envelope& cause,
   return g;
 }
 
-DeskDecision OrderDesk::on_report(const VenueReport& report, TimeNs now) const {
+std::optional<OrderSubmitted> OrderDesk::resend_of(const VenueReport& report, TimeNs now) const {
+  const auto* reconciled = std::get_if<OrderStatusReconciled>(&report.payload);
+  if (reconciled == nullptr || reconciled->status != OrderStatus::kRejected ||
+      !reconciled->venue_order_id.empty()) {
+    return std::nullopt;
+  }
+  const Order* o = find(reconciled->client_order_id.view());
+  if (o == nullptr || !o->resend_if_unknown || recent_.contains(group_key(report.report_id))) return std::nullopt;
+  if (config_.in_doubt_ttl > 0 && now - o->submitted_at >= config_.in_doubt_ttl) return std::nullopt;
+  return o->submitted;
+}
+
+DeskDecision OrderDesk::on_report(const VenueReport& report, TimeNs now,
+                                  const RiskDecision* resend_risk) const {
   DeskDecision d;
   const auto* reconciled = std::get_if<OrderStatusReconciled>(&report.payload);
   const auto id = client_order_id_of(report.payload);
@@ -261,12 +274,43 @@ DeskDecision OrderDesk::on_report(const VenueReport& report, TimeNs now) const {
   if (o.resend_if_unknown && reconciled != nullptr && reconciled->status == OrderStatus::kRejected &&
       reconciled->venue_order_id.empty()) {
     // Rebuilt before any answer and the venue never saw it: the intent was durable, the send
-    // was lost with the crash. Send it again, same client order id (the venue refuses a
-    // duplicate), then ask again: that answer ends the reconciliation.
+    // was lost with the crash.
+    const OrderSubmitted& sub = o.submitted;
+    const TimeNs age = now - o.submitted_at;
+    if (config_.in_doubt_ttl > 0 && age >= config_.in_doubt_ttl) {
+      // Too old to send now (the market it was meant for has moved on): it ends here, with
+      // the reason; this answer ends its reconciliation.
+      d.detail = "not resent after a restart: the venue never had it, " + std::to_string(age / 1'000'000) +
+                 " ms after its submission (time to live " + std::to_string(config_.in_doubt_ttl / 1'000'000) +
+                 " ms)";
+      g.events = {OrderRejected{sub.account, sub.instrument, sub.client_order_id,
+                                static_cast<std::uint16_t>(CommandCode::kResendTooLate), 0,
+                                reason_of(d.detail)}};
+      g.answered = o.core.client_order_id();
+      d.groups.push_back(std::move(g));
+      return d;
+    }
+    if (resend_risk != nullptr && !resend_risk->passed()) {
+      // Risk at today's marks says no: recorded as a new order's refusal is.
+      d.detail = "not resent after a restart: " + describe(*resend_risk);
+      g.events = {to_event(*resend_risk),
+                  OrderRejected{sub.account, sub.instrument, sub.client_order_id,
+                                static_cast<std::uint16_t>(resend_risk->code), 0, reason_of(d.detail)}};
+      g.answered = o.core.client_order_id();
+      d.groups.push_back(std::move(g));
+      return d;
+    }
+    // Send it again, same client order id (the venue refuses a duplicate), then ask again:
+    // that answer ends the reconciliation.
     g.events.clear();
-    g.requests.emplace_back(o.submitted);
+    g.requests.emplace_back(sub);
     g.requests.emplace_back(query_of(o.core));
     g.resent = o.core.client_order_id();
+    if (resend_risk != nullptr) {
+      // Risk counted it open again: the slot goes back when it ends (or the commit fails).
+      g.opened_for_risk = o.core.client_order_id();
+      d.risk_on_failure.push_back(RiskNote{RiskNote::Kind::kOrderClosed, sub.account, sub.strategy, sub.instrument, {}});
+    }
     d.groups.push_back(std::move(g));
     d.reconciled.reset();
     return d;

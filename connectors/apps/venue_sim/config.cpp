@@ -39,10 +39,11 @@ Binance Spot (/api/v3) + USD-M (/fapi) compatible venue over TLS on loopback.
   --seed N               seed for fault and latency draws and listen keys (default 1)
   --faults SPEC          e.g. lost_ack=0.05,delay_ack=0.1,delay_ms=300,duplicate=0.02,
                          reorder=0.02,drop_ws=0.01,error_5xx=0.01,timeout=0.01,timeout_ms=2000,
-                         late_exec=0.05,late_ms=1500
+                         late_exec=0.05,late_ms=1500,drop_new=0.01
                          (delay_ack and timeout wait on top of --latency; late_exec: a new
                          order is answered 503 -1007 "execution status unknown", unknown to
-                         queries for late_ms, then executed)
+                         queries for late_ms, then executed; drop_new: a new order's
+                         connection dropped, the order not executed)
   --latency MODEL        how long after a request executes its REST answer leaves, and how
                          long after they happen its user-data events leave (the request
                          itself executes on arrival; market-data streams are not delayed):

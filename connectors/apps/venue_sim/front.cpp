@@ -183,6 +183,7 @@ FaultSpec parse_faults(std::string_view spec) {
     else if (key == "error_5xx") prob(f.error_5xx);
     else if (key == "timeout") prob(f.timeout);
     else if (key == "late_exec") prob(f.late_exec);
+    else if (key == "drop_new") prob(f.drop_new);
     else if (key == "late_ms") f.late_ms = static_cast<std::uint32_t>(x);
     else if (key == "delay_ms") f.delay_ms = static_cast<std::uint32_t>(x);
     else if (key == "timeout_ms") f.timeout_ms = static_cast<std::uint32_t>(x);
@@ -379,7 +380,7 @@ net::DelayedResponse Front::handle(const net::HttpRequest& req) {
   // an I/O thread, and the other connections are served meanwhile.
   const auto& f = impl_->cfg.faults;
   if (time_out) return {net::HttpResponse{}, latency + std::chrono::milliseconds(f.timeout_ms)};
-  if (lose) return {net::HttpResponse{}, latency};  // status 0: dropped without an answer
+  if (lose || r.status == 0) return {net::HttpResponse{}, latency};  // status 0: dropped
   if (delay) latency += std::chrono::milliseconds(f.delay_ms);
   net::HttpResponse resp;
   resp.status = r.status;
@@ -524,6 +525,10 @@ Reply Front::Impl::dispatch(const net::HttpRequest& req, bool& order_request, st
     headers.emplace_back("X-MBX-ORDER-COUNT-10S", std::to_string(a.orders_10s));
     headers.emplace_back(is_spot ? "X-MBX-ORDER-COUNT-1D" : "X-MBX-ORDER-COUNT-1M",
                          std::to_string(is_spot ? a.orders_1d : a.orders_1m));
+    if (single_new && draw(cfg.faults.drop_new)) {
+      order_request = false;
+      return Reply{0, {}};  // status 0: the connection is dropped, nothing executed
+    }
     if (single_new && draw(cfg.faults.late_exec)) {
       late_execute(LateOrder{std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg.faults.late_ms),
                              m, std::string(path), params,

@@ -49,12 +49,15 @@ struct FaultSpec {
   // nothing of it for late_ms (a query answers -2013), then execute it (its user-data events
   // follow as for any order): the backend that timed out still ran it
   double late_exec = 0;
+  // per new order (POST order): drop the connection without executing it (the client cannot
+  // tell whether it was: a send lost on the way)
+  double drop_new = 0;
   std::uint32_t delay_ms = 200;
   std::uint32_t timeout_ms = 2'000;
   std::uint32_t late_ms = 1'500;
   [[nodiscard]] bool any() const {
     return drop_ws > 0 || lost_ack > 0 || delay_ack > 0 || duplicate > 0 || reorder > 0 ||
-           error_5xx > 0 || timeout > 0 || late_exec > 0;
+           error_5xx > 0 || timeout > 0 || late_exec > 0 || drop_new > 0;
   }
 };
 // "lost_ack=0.1,delay_ack=0.05,delay_ms=300,..."; throws std::invalid_argument naming the key.

@@ -105,3 +105,13 @@ TEST_CASE("faults: late_exec answers 503 -1007, knows nothing of the order for l
   REQUIRE(wait_for([&] { return !inbox.events("executionReport").empty(); }));
   CHECK(inbox.events("executionReport").front()["c"] == "late1");
 }
+
+TEST_CASE("faults: drop_new drops a new order's connection without executing it") {
+  FrontFixture f(with_faults("drop_new=1"));
+  auto r = place(f, "drop1");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == net::HttpErrorCode::kClosed);
+  CHECK(open_count(f) == 0);
+  auto q = f.send(binance::spot_query_order(f.ins(Market::kSpot), {0, "drop1"}), f.alice);
+  CHECK(body(q)["code"] == -2013);
+}

@@ -56,6 +56,8 @@ enum class CommandCode : std::uint16_t {
   kNoSuchAccount = 3010,          // no running account has that id
   kEngineBusy = 3011,             // the engine's input ring is full: nothing done, retry
   kOrderRetired = 3012,           // the order closed and left memory (retention): in the store
+  kResendTooLate = 3013,          // lost in a crash before it left, found past its time to live:
+                                  // not sent now (an OrderRejected's code)
   kNoSuchStrategy = 8002,         // no running strategy has that id
 };
 
@@ -187,7 +189,14 @@ class OrderDesk {
   // CancelAllOrders. Anything else is refused with 3009.
   [[nodiscard]] DeskDecision on_command(const Command& command, const RiskDecision* risk,
                                         TimeNs now) const;
-  [[nodiscard]] DeskDecision on_report(const VenueReport& report, TimeNs now) const;
+  // resend_risk: the fresh risk check of an order this report makes the desk resend
+  // (resend_of); without one the order is resent unchecked.
+  [[nodiscard]] DeskDecision on_report(const VenueReport& report, TimeNs now,
+                                       const RiskDecision* resend_risk = nullptr) const;
+  // The order this report would resend -- rebuilt before any answer, the venue does not know
+  // it, and younger than its time to live (in_doubt_ttl; zero: no limit): the shell checks it
+  // with risk at today's marks and hands the decision to on_report. nullopt: none.
+  [[nodiscard]] std::optional<OrderSubmitted> resend_of(const VenueReport& report, TimeNs now) const;
   [[nodiscard]] DeskDecision on_timer(const OrderTimer& timer, TimeNs now) const;
   // After a rebuild: every live order is asked for, in the order it was submitted; an order
   // never answered is marked unknown (journaled) and resent if the venue does not know it.
