@@ -293,6 +293,33 @@ TEST_CASE("gateway: INVALID_ARGUMENT names the field (bad decimal, unknown instr
   CHECK(d.venue_a->orders_received() == 0);
 }
 
+TEST_CASE("gateway: 64 KB values are answered at once with a short echo; the connection goes on serving") {
+  Desk d;
+  auto s = d.stub();
+  apiv1::CommandReply reply;
+  const std::string huge(64 * 1024, 'A');
+  for (const char* field : {"account", "price", "instrument", "side"}) {
+    CAPTURE(field);
+    auto r = order("X-3");
+    if (std::string(field) == "account") r.set_account(huge);
+    if (std::string(field) == "price") r.set_price(huge);
+    if (std::string(field) == "instrument") r.set_instrument(huge);
+    if (std::string(field) == "side") r.set_side(huge);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto st = submit(*s, kOps, r, reply);
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
+    CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    INFO(st.error_message().substr(0, 200));
+    CHECK(st.error_message().starts_with(std::string(field) + ": "));
+    CHECK(st.error_message().find("AAAA... (65536 bytes)") != std::string::npos);
+    CHECK(st.error_message().size() < 300);
+  }
+  // The same connection answers the next call.
+  auto ok = order("X-4");
+  CHECK(submit(*s, kOps, ok, reply).ok());
+  CHECK(d.venue_a->orders_received() == 1);
+}
+
 TEST_CASE("gateway: a client over its rate gets RESOURCE_EXHAUSTED") {
   Desk d;
   auto s = d.stub();

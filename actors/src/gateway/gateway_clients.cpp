@@ -201,11 +201,11 @@ Result<AccountId, ApiError> GatewayCore::account(const ApiClient& client, std::s
                                         [&](const GatewayAccount& a) { return a.id == *id; });
   if (!served)
     return Unexpected{ApiError{ApiStatus::kInvalidArgument,
-                               std::string(field) + ": unknown account '" + std::string(name) + "'"}};
+                               std::string(field) + ": unknown account " + quoted_value(name)}};
   if (!may_use(client, *id))
     return Unexpected{ApiError{ApiStatus::kPermissionDenied,
-                               "client '" + client.name + "' may not use account '" +
-                                   std::string(name) + "'"}};
+                               "client '" + client.name + "' may not use account " +
+                                   quoted_value(name)}};
   return *id;
 }
 
@@ -225,8 +225,8 @@ Result<InstrumentId, ApiError> GatewayCore::instrument(AccountId account, std::s
     }
   }
   std::string where = acct != accounts_.end() ? " on " + std::string(to_string(acct->exchange)) : "";
-  return Unexpected{ApiError{ApiStatus::kInvalidArgument, std::string(field) + ": unknown instrument '" +
-                                                              std::string(symbol) + "'" + where}};
+  return Unexpected{ApiError{ApiStatus::kInvalidArgument,
+                             std::string(field) + ": unknown instrument " + quoted_value(symbol) + where}};
 }
 
 EventId GatewayCore::next_command_id(TimeNs wall_now) noexcept {

@@ -30,7 +30,7 @@ Result<E, ApiError> enum_field(std::string_view field, std::string_view text,
   if (text.empty() && fallback) return *fallback;
   if (text.empty()) return invalid(field, "missing (expected " + names_of<E>() + ")");
   const auto e = enum_parse<E>(text);
-  if (!e) return invalid(field, "'" + std::string(text) + "' is not one of " + names_of<E>());
+  if (!e) return invalid(field, quoted_value(text) + " is not one of " + names_of<E>());
   return *e;
 }
 
@@ -58,6 +58,12 @@ Result<Decimal, ApiError> positive(std::string_view field, std::string_view text
 
 }  // namespace
 
+std::string quoted_value(std::string_view value) {
+  constexpr std::size_t kShown = 64;
+  if (value.size() <= kShown) return "'" + std::string(value) + "'";
+  return "'" + std::string(value.substr(0, kShown)) + "... (" + std::to_string(value.size()) + " bytes)'";
+}
+
 Result<Decimal, ApiError> parse_decimal_field(std::string_view field, std::string_view text,
                                               bool required) {
   if (text.empty()) {
@@ -72,7 +78,7 @@ Result<Decimal, ApiError> parse_decimal_field(std::string_view field, std::strin
       case DecimalError::kOverflow: why = "out of range"; break;
       default: why = "not a decimal number"; break;
     }
-    return invalid(field, "'" + std::string(text) + "' is " + why);
+    return invalid(field, quoted_value(text) + " is " + why);
   }
   return *d;
 }
@@ -80,7 +86,7 @@ Result<Decimal, ApiError> parse_decimal_field(std::string_view field, std::strin
 Result<StrategyId, ApiError> GatewayCore::strategy(std::string_view field, std::string_view name) const {
   if (name.empty()) return StrategyId{};
   const auto id = directory_.strategies.find(name);
-  if (!id) return invalid(field, "unknown strategy '" + std::string(name) + "'");
+  if (!id) return invalid(field, "unknown strategy " + quoted_value(name));
   return *id;
 }
 
@@ -207,8 +213,8 @@ Result<GatewayCore::Scope, ApiError> GatewayCore::scope(const ApiClient& client,
     out.account = *a;
   } else if (!client.all_accounts) {
     return Unexpected{ApiError{ApiStatus::kPermissionDenied,
-                               "client '" + client.name + "' may not use scope '" +
-                                   std::string(scope_text) + "' (it needs every account: \"*\")"}};
+                               "client '" + client.name + "' may not use scope " +
+                                   quoted_value(scope_text) + " (it needs every account: \"*\")"}};
   }
   if (*s == LimitScope::kStrategy) {
     if (strategy_text.empty()) return invalid("strategy", "missing (scope strategy)");
@@ -241,7 +247,7 @@ Result<SetRiskLimit, ApiError> GatewayCore::set_limit(const ApiClient& client,
     if (!v) return Unexpected{v.error()};
     if (v->is_negative()) return invalid("value", "must be >= 0, got " + r.value());
     if (limit_is_count(l.kind) && v->raw() % Decimal::kOne != 0)
-      return invalid("value", "'" + r.value() + "' is not a whole number (" +
+      return invalid("value", quoted_value(r.value()) + " is not a whole number (" +
                                   std::string(enum_name(l.kind)) + " is a count)");
     l.value = *v;
   } else if (!r.value().empty()) {

@@ -104,6 +104,10 @@ GatewayServer::GatewayServer(GatewayOptions options, std::vector<ApiClient> clie
   builder.AddListeningPort(options.address, std::make_shared<Tls13ServerCredentials>(cert, key),
                            &impl_->port);
   builder.RegisterService(&impl_->service);
+  // Bounds a client cannot move: a request of at most 1 MiB (an order is a few hundred bytes),
+  // at most 64 calls in flight on one connection.
+  builder.SetMaxReceiveMessageSize(1 << 20);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 64);
   impl_->server = builder.BuildAndStart();
   if (!impl_->server || impl_->port == 0)
     throw std::runtime_error("gateway: cannot listen on " + options.address);

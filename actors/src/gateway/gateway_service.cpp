@@ -86,9 +86,15 @@ grpc::Status OmsService::checked(grpc::ServerContext* ctx, std::string_view rpc,
   }
   const auto error = handler(c);
   if (!error) return grpc::Status::OK;
+  // Bounded whatever built it (a client's value is echoed short, but not every message is
+  // made of checked parts): the answer must fit the trailers.
+  std::string message = error->message;
+  if (message.size() > kMaxErrorMessage) {
+    message = message.substr(0, kMaxErrorMessage) + "... (" + std::to_string(error->message.size()) + " bytes)";
+  }
   if (error->status == ApiStatus::kPermissionDenied)
-    spdlog::warn("gateway: {} refused: {}", rpc, error->message);
-  return {code_of(error->status), error->message};
+    spdlog::warn("gateway: {} refused: {}", rpc, message);
+  return {code_of(error->status), message};
 }
 
 std::optional<ApiError> OmsService::run(EventId id, const CommandPayload& payload,
@@ -191,7 +197,7 @@ grpc::Status OmsService::ListOrders(grpc::ServerContext* ctx, const api::v1::Acc
     AccountViewPtr v;
     if (!req->day().empty()) {
       const auto day = parse_utc_day(req->day());
-      if (!day) return ApiError{ApiStatus::kInvalidArgument, "day: '" + req->day() + "' is not a date YYYY-MM-DD"};
+      if (!day) return ApiError{ApiStatus::kInvalidArgument, "day: " + quoted_value(req->day()) + " is not a date YYYY-MM-DD"};
       auto orders = runtime_.orders_of_day(*a, *day);
       if (!orders) return ApiError{ApiStatus::kUnavailable, "day: " + orders.error()};
       from_store = std::move(orders).value();

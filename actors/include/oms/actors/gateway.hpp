@@ -150,6 +150,11 @@ class GatewayCore {
 };
 
 // Text helpers the core's validation uses (exposed for tests and omsctl).
+// A client's value as an error shows it: quoted, at most 64 bytes of it, then "... (N bytes)"
+// (a 64 KB field must not make a 64 KB answer: gRPC carries the message in the trailers).
+[[nodiscard]] std::string quoted_value(std::string_view value);
+// Every API error message at most this long (the service cuts longer ones).
+inline constexpr std::size_t kMaxErrorMessage = 512;
 // A decimal field: "price: '1.5.5' is not a decimal (syntax)"; empty allowed when !required.
 [[nodiscard]] Result<Decimal, ApiError> parse_decimal_field(std::string_view field,
                                                             std::string_view text, bool required);
