@@ -26,9 +26,21 @@ constexpr TimeNs kDay1 = 19'943 * kDay;  // 2024-08-08 00:00 UTC
 
 Decimal d(const char* s) { return *Decimal::parse(s); }
 
+// A daily file's text: the plain file, or its gzip once the day closed (compressed on the
+// DailyFiles worker: the test waits for it, then reads whichever is there).
 std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (std::filesystem::exists(p)) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+  std::string out;
+  gzFile f = gzopen((p.string() + ".gz").c_str(), "rb");
+  if (f == nullptr) return out;
+  char buf[4096];
+  int n = 0;
+  while ((n = gzread(f, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+  gzclose(f);
+  return out;
 }
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -110,6 +122,7 @@ TEST_CASE("daily writer: fills into their days' trades and executions files, a p
     REQUIRE(w.catch_up(kDay1 + 2 * kDay + 1).ok());
     CHECK(w.rows_written() == 2);
   }
+  REQUIRE(files.wait_for_compressions().ok());  // day 1's files were closed by day 2's fill
   const auto day1 = s.dir.path() / "data/logs/2024/08/08/acct-a/trades.jsonl";
   const auto day2 = s.dir.path() / "data/logs/2024/08/09/acct-a/trades.jsonl";
   const auto lines1 = lines_of(read_file(day1));
@@ -148,6 +161,7 @@ TEST_CASE("daily writer: fills into their days' trades and executions files, a p
     const std::string before_pnl = read_file(s.dir.path() / "data/reports/2024/08/acct-a/pnl.csv");
     DailyWriter again(*s.journal, files, s.directory, s.table, {{AccountId(0), "acct-a", s.stream}});
     REQUIRE(again.catch_up(kDay1 + 2 * kDay + 1).ok());
+    REQUIRE(files.wait_for_compressions().ok());
     CHECK(again.trades_written() == 0);
     CHECK(again.rows_written() == 0);
     CHECK(read_file(day1) == before1);

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <ctime>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -28,6 +29,16 @@ inline bool wait_until(const std::function<bool()>& done, std::chrono::milliseco
     std::this_thread::sleep_for(50ms);
   }
   return true;
+}
+
+// Now (UTC) in a strftime format.
+inline std::string utc_now_text(const char* format) {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, format, &tm);
+  return buf;
 }
 
 // omsctl --json ARGS: the parsed document (exit 0, or 3 = refused by the daemon).

@@ -71,12 +71,8 @@ void check_trades_file(Stack& s) {
                             return true;
                           });
   REQUIRE(n.ok());
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char day[16];
-  std::strftime(day, sizeof day, "%Y/%m/%d", &tm);
-  std::ifstream in(s.data() / "logs" / day / "binance_main" / "trades.jsonl", std::ios::binary);
+  std::ifstream in(s.data() / "logs" / utc_now_text("%Y/%m/%d") / "binance_main" / "trades.jsonl",
+                  std::ios::binary);
   const std::string got{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   CHECK(!want.empty());
   CHECK(got == want);

@@ -22,25 +22,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string utc_day_text() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
-
-// Now as YYYY-MM-DDTHH:MM:SSZ.
-std::string utc_time_text() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // API orders on binance_main: a market order and a resting limit on each market.
 void api_orders(const Stack& s, const std::string& tag) {
   for (const auto& [instrument, qty] : {std::pair<std::string, std::string>{"BTC/USDT", "0.001"},
@@ -84,7 +65,7 @@ TEST_CASE("oms-replay: a paper day with a restart, replayed from JetStream, give
   o.omsd_flags = {"--checkpoint-every", "1"};  // the engine's state every second
   Stack s(o);
   use_basis_pair(s.configs());
-  const std::string day = utc_day_text();
+  const std::string day = utc_now_text("%Y-%m-%d");
   s.start_omsd();
   api_orders(s, "RA");
   REQUIRE(wait_until([&] {
@@ -93,7 +74,7 @@ TEST_CASE("oms-replay: a paper day with a restart, replayed from JetStream, give
   CHECK(s.stop_omsd() == 0);
   s.start_omsd();  // the second run rebuilds from what the first stored, then trades on
   std::this_thread::sleep_for(2500ms);  // two checkpoints or more into the second run
-  const std::string mid = utc_time_text();
+  const std::string mid = utc_now_text("%Y-%m-%dT%H:%M:%SZ");
   api_orders(s, "RB");
   (void)omsctl_json(s, {"cancel-all", "--account", "binance_main", "--instrument", "BTC/USDT"});
   const auto before = omsctl_json(s, {"orders", "--account", "binance_basis"}).at("orders").size();
