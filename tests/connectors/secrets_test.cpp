@@ -285,7 +285,8 @@ TEST_CASE("passphrase from a 0600 file (first line) or the environment; a readab
   CHECK(r.error().message.starts_with("passphrase file " + p.string() + ": permissions 0640"));
   ::setenv("OMS_KEYFILE_PASSPHRASE", "from-env", 1);
   CHECK(passphrase_from_env()->view() == "from-env");
-  ::unsetenv("OMS_KEYFILE_PASSPHRASE");
+  // Read once: no longer in the environment.
+  CHECK(std::getenv("OMS_KEYFILE_PASSPHRASE") == nullptr);
   CHECK(passphrase_from_env().error().code == SecretErrorCode::kConfig);
 }
 

@@ -2,6 +2,10 @@
 // permissions, the per-client token bucket on a virtual clock, request validation texts,
 // command ids.
 #include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "actors/recovery_script.hpp"
 #include "oms/actors/gateway.hpp"
@@ -98,6 +102,20 @@ TEST_CASE("tokens file: errors name the file and the field") {
   auto missing = load_api_clients("/nonexistent/tokens.json", d);
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error() == "/nonexistent/tokens.json: cannot be read");
+  // The file holds the tokens: 0600 or it is refused, naming the mode.
+  const auto dir = std::filesystem::temp_directory_path() / ("tokens-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "tokens.json";
+  std::ofstream(file) << tokens_json();
+  std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                         std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+  auto open = load_api_clients(file, d);
+  REQUIRE_FALSE(open.ok());
+  CHECK(open.error() == file.string() + ": mode 0644, must be 0600 (it holds the API tokens: chmod 600 " +
+                            file.string() + ")");
+  std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  CHECK(load_api_clients(file, d).ok());
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("authentication: a bearer token names its client; anything else is unauthenticated") {

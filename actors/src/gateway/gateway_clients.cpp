@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -120,6 +122,16 @@ Result<std::vector<ApiClient>, std::string> load_api_clients(const std::filesyst
                                                              const Directory& directory) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Unexpected{path.string() + ": cannot be read"};
+  // It holds every client's token: readable by its owner only.
+  std::error_code ec;
+  const auto perms = std::filesystem::status(path, ec).permissions();
+  using P = std::filesystem::perms;
+  if (!ec && (perms & (P::group_all | P::others_all)) != P::none) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(perms) & 07777U);
+    return Unexpected{path.string() + ": mode " + mode +
+                      ", must be 0600 (it holds the API tokens: chmod 600 " + path.string() + ")"};
+  }
   std::ostringstream text;
   text << in.rdbuf();
   return parse_api_clients(text.str(), path.string(), directory);

@@ -170,11 +170,16 @@ Result<SecureBuffer, SecretError> derive(const std::filesystem::path& p, const S
 }  // namespace
 
 Result<SecureBuffer, SecretError> passphrase_from_env() {
-  const char* v = std::getenv("OMS_KEYFILE_PASSPHRASE");
+  char* v = std::getenv("OMS_KEYFILE_PASSPHRASE");
   if (v == nullptr || *v == '\0')
     return Unexpected(SecretError{SecretErrorCode::kConfig,
                                   "no passphrase: set OMS_KEYFILE_PASSPHRASE or give a passphrase file"});
-  return SecureBuffer::copy_of(v);
+  auto out = SecureBuffer::copy_of(v);
+  // Read once: wiped from the environment (children, /proc/PID/environ of this process and
+  // core dumps no longer show it). Single-threaded start-up is when it is read.
+  OPENSSL_cleanse(v, std::strlen(v));
+  ::unsetenv("OMS_KEYFILE_PASSPHRASE");
+  return out;
 }
 
 Result<SecureBuffer, SecretError> passphrase_from_file(const std::filesystem::path& p) {
