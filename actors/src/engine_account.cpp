@@ -246,6 +246,7 @@ void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::share
   const TimeNs now = step_now;
   const auto note_risk = [this](const RiskNote& n) {
     if (n.kind == RiskNote::Kind::kFill) (void)risk->on_fill(n.fill);
+    else if (n.kind == RiskNote::Kind::kOrderOpened) risk->on_order_opened(n.account, n.strategy, n.instrument);
     else risk->on_order_closed(n.account, n.strategy, n.instrument);
   };
   for (const DeskGroup& g : d.groups) {

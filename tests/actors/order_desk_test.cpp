@@ -372,12 +372,20 @@ TEST_CASE("order desk: an unanswered order the venue does not know is in doubt u
     const DeskDecision fill_late = f.desk.on_report(fill(603, "C1", "T1", "0.04"), late + 5);
     CHECK(fill_late.note == ReportNote::kNone);
     REQUIRE(fill_late.groups.size() == 1);
-    f.run(fill_late, late + 5);
+    const DeskEffects back = f.run(fill_late, late + 5);
     CHECK(f.desk.status("C1") == OrderStatus::kPartiallyFilled);
+    // Risk hears the fill and counts the order open again; its end gives the slot back.
+    REQUIRE(back.risk.size() == 2);
+    CHECK(back.risk[0].kind == RiskNote::Kind::kFill);
+    CHECK(back.risk[1].kind == RiskNote::Kind::kOrderOpened);
     const auto fills = f.desk.view().recent_fills;
     REQUIRE_FALSE(fills.empty());
     CHECK(fills.back().trade_id.view() == "T1");
     CHECK(fills.back().quantity == dec("0.04"));
+    const DeskEffects rest = f.run(f.desk.on_report(fill(604, "C1", "T2", "0.06"), late + 6), late + 6);
+    CHECK(f.desk.status("C1") == OrderStatus::kFilled);
+    REQUIRE(rest.risk.size() == 2);
+    CHECK(rest.risk[1].kind == RiskNote::Kind::kOrderClosed);
   }
   SUBCASE("an in-doubt rule of zero: the first such answer rejects it") {
     Fixture g;

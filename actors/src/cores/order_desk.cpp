@@ -479,7 +479,14 @@ DeskEffects OrderDesk::apply(const DeskGroup& group, std::span<const Event> comm
   DeskEffects fx;
   fx.risk = group.risk;
   std::vector<Order*> touched;
+  std::vector<Order*> was_rejected;  // rejected before this group
   for (const Event& e : committed) {
+    if (const auto id = client_order_id_of(e.payload); !id.empty()) {
+      if (Order* prior = find(id); prior != nullptr && prior->core.status() == OrderStatus::kRejected &&
+                                   std::find(touched.begin(), touched.end(), prior) == touched.end()) {
+        was_rejected.push_back(prior);
+      }
+    }
     std::optional<AccountError> refusal;
     Order* o = fold(e, refusal);
     if (o == nullptr) continue;
@@ -509,6 +516,14 @@ DeskEffects OrderDesk::apply(const DeskGroup& group, std::span<const Event> comm
   touch(named(group.arm_timer));
   for (Order* o : touched) {
     const OrderStatus s = o->core.status();
+    if (!is_terminal(s) && !o->risk_open &&
+        std::find(was_rejected.begin(), was_rejected.end(), o) != was_rejected.end()) {
+      // The venue executed an order we had taken as rejected: risk counts it open again (and
+      // hears its end like any other's).
+      o->risk_open = true;
+      fx.risk.push_back(RiskNote{RiskNote::Kind::kOrderOpened, o->core.account(), o->core.strategy(),
+                                 o->core.instrument(), {}});
+    }
     if (is_terminal(s) && o->risk_open) {
       o->risk_open = false;
       fx.risk.push_back(RiskNote{RiskNote::Kind::kOrderClosed, o->core.account(),

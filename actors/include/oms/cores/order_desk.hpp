@@ -113,9 +113,10 @@ struct OrderTimer {
   friend bool operator==(const OrderTimer&, const OrderTimer&) = default;
 };
 
-// What the pre-trade risk core must hear: an order it counted open ended, or a fill.
+// What the pre-trade risk core must hear: an order it counted open ended, a fill, or a
+// rejected order the venue's evidence brought back to life (open again).
 struct RiskNote {
-  enum class Kind : std::uint8_t { kOrderClosed, kFill };
+  enum class Kind : std::uint8_t { kOrderClosed, kFill, kOrderOpened };
   Kind kind = Kind::kOrderClosed;
   AccountId account;
   StrategyId strategy;
