@@ -226,12 +226,19 @@ std::optional<DeskGroup> OrderDesk::order_request(const Envelope& cause,
   return g;
 }
 
+namespace {
+
+// A status answer saying the venue does not know the order (Binance -2013: rejected, no venue
+// order id).
+bool unknown_to_venue(const OrderStatusReconciled* r) {
+  return r != nullptr && r->status == OrderStatus::kRejected && r->venue_order_id.empty();
+}
+
+}  // namespace
+
 std::optional<OrderSubmitted> OrderDesk::resend_of(const VenueReport& report, TimeNs now) const {
   const auto* reconciled = std::get_if<OrderStatusReconciled>(&report.payload);
-  if (reconciled == nullptr || reconciled->status != OrderStatus::kRejected ||
-      !reconciled->venue_order_id.empty()) {
-    return std::nullopt;
-  }
+  if (!unknown_to_venue(reconciled)) return std::nullopt;
   const Order* o = find(reconciled->client_order_id.view());
   if (o == nullptr || !o->resend_if_unknown || recent_.contains(group_key(report.report_id))) return std::nullopt;
   if (config_.in_doubt_ttl > 0 && now - o->submitted_at >= config_.in_doubt_ttl) return std::nullopt;
@@ -271,8 +278,7 @@ DeskDecision OrderDesk::on_report(const VenueReport& report, TimeNs now,
     return d;
   }
   const Order& o = *found;
-  if (o.resend_if_unknown && reconciled != nullptr && reconciled->status == OrderStatus::kRejected &&
-      reconciled->venue_order_id.empty()) {
+  if (o.resend_if_unknown && unknown_to_venue(reconciled)) {
     // Rebuilt before any answer and the venue never saw it: the intent was durable, the send
     // was lost with the crash.
     const OrderSubmitted& sub = o.submitted;
@@ -315,8 +321,7 @@ DeskDecision OrderDesk::on_report(const VenueReport& report, TimeNs now,
     d.reconciled.reset();
     return d;
   }
-  if (reconciled != nullptr && reconciled->status == OrderStatus::kRejected &&
-      reconciled->venue_order_id.empty() && o.core.venue_order_id().empty() &&
+  if (unknown_to_venue(reconciled) && o.core.venue_order_id().empty() &&
       !o.core.cum_qty().is_positive() &&
       (o.core.status() == OrderStatus::kSubmitted || o.core.status() == OrderStatus::kUnknown) &&
       config_.in_doubt_ttl > 0 && now - o.submitted_at < config_.in_doubt_ttl) {
