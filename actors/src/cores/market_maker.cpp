@@ -1,0 +1,380 @@
+#include "oms/cores/market_maker.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "oms/messages/client_order_id.hpp"
+
+namespace oms::actors {
+
+std::string_view to_string(QuoterState s) noexcept {
+  switch (s) {
+    case QuoterState::kQuoting: return "quoting";
+    case QuoterState::kInactive: return "inactive";
+    case QuoterState::kShock: return "shock";
+    case QuoterState::kStale: return "stale";
+    case QuoterState::kLossStop: return "loss_stop";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr std::int64_t kOne = 100'000'000;             // a fraction's 1 (Decimal mantissa)
+constexpr TimeNs kDay = 86'400'000'000'000;
+constexpr TimeNs kSecond = 1'000'000'000;
+
+// bps (a Decimal: 10 = 10 bp) as a fraction's mantissa (1 bp = 10,000).
+constexpr std::int64_t bps_fraction(Decimal bps) noexcept { return bps.raw() / 10'000; }
+
+// Integer division rounding toward -infinity or +infinity.
+constexpr Int128 div_floor(Int128 n, Int128 d) noexcept {
+  const Int128 q = n / d;
+  return (n % d != 0 && ((n < 0) != (d < 0))) ? q - 1 : q;
+}
+constexpr Int128 div_ceil(Int128 n, Int128 d) noexcept {
+  const Int128 q = n / d;
+  return (n % d != 0 && ((n < 0) == (d < 0))) ? q + 1 : q;
+}
+
+// price x (1 + fraction), rounded down or up to the price's mantissa.
+std::int64_t scaled(std::int64_t price, std::int64_t fraction, bool up) noexcept {
+  const Int128 n = static_cast<Int128>(price) * (kOne + fraction);
+  return static_cast<std::int64_t>(up ? div_ceil(n, kOne) : div_floor(n, kOne));
+}
+
+std::int64_t isqrt(std::int64_t v) noexcept {
+  if (v <= 0) return 0;
+  std::int64_t lo = 0, hi = 3'037'000'499;  // sqrt(2^63)
+  while (lo < hi) {
+    const std::int64_t mid = lo + (hi - lo + 1) / 2;
+    if (mid <= v / mid) lo = mid; else hi = mid - 1;
+  }
+  return lo;
+}
+
+Decimal fair_of(const TopOfBook& t, FairPrice how) noexcept {
+  if (!t.bid.is_positive() || !t.ask.is_positive() || !(t.bid < t.ask)) return {};
+  if (how == FairPrice::kMicro && t.bid_qty.is_positive() && t.ask_qty.is_positive()) {
+    const Int128 num = static_cast<Int128>(t.bid.raw()) * t.ask_qty.raw() +
+                       static_cast<Int128>(t.ask.raw()) * t.bid_qty.raw();
+    const Int128 den = static_cast<Int128>(t.bid_qty.raw()) + t.ask_qty.raw();
+    return Decimal::from_raw(static_cast<std::int64_t>(num / den));
+  }
+  return Decimal::from_raw(static_cast<std::int64_t>(
+      (static_cast<Int128>(t.bid.raw()) + t.ask.raw()) / 2));
+}
+
+bool terminal(OrderStatus s) noexcept {
+  return s == OrderStatus::kFilled || s == OrderStatus::kCanceled ||
+         s == OrderStatus::kRejected || s == OrderStatus::kExpired;
+}
+
+bool resting(OrderStatus s) noexcept {
+  return s == OrderStatus::kAccepted || s == OrderStatus::kPartiallyFilled ||
+         s == OrderStatus::kAmended || s == OrderStatus::kPendingCancel ||
+         s == OrderStatus::kPendingAmend;
+}
+
+}  // namespace
+
+MarketMaker::MarketMaker(QuoterConfig config) : config_(std::move(config)) {
+  config_.levels = std::clamp<std::uint32_t>(config_.levels, 1, 32);
+  if (config_.vol_samples == 0) config_.vol_samples = 1;
+  if (config_.vol_interval <= 0) config_.vol_interval = kSecond;
+  if (config_.shock_window < static_cast<TimeNs>(kBuckets)) config_.shock_window = kBuckets;
+}
+
+std::int64_t MarketMaker::sigma() const noexcept { return isqrt(variance_); }
+
+Decimal MarketMaker::effective_max_inventory() const {
+  Decimal cap = config_.max_inventory;
+  if (config_.max_position_value.is_positive() && fair_.is_positive()) {
+    const auto by_value = config_.max_position_value.div(fair_, Rounding::kDown);
+    if (by_value && *by_value < cap) cap = *by_value;
+  }
+  return cap;
+}
+
+std::vector<MarketMaker::Level> MarketMaker::desired(const QuoterContext& ctx) const {
+  std::vector<Level> out;
+  if (!fair_.is_positive()) return out;
+  const Decimal cap = effective_max_inventory();
+  if (!cap.is_positive()) return out;
+  // The inventory as a fraction of the cap, within [-1, 1]; the center leans against it.
+  const auto q = static_cast<std::int64_t>(std::clamp<Int128>(
+      static_cast<Int128>(ctx.inventory.raw()) * kOne / cap.raw(), -kOne, kOne));
+  const auto shift = static_cast<std::int64_t>(
+      static_cast<Int128>(bps_fraction(config_.skew_bps)) * q / kOne);
+  const std::int64_t center = scaled(fair_.raw(), -shift, false);
+  const std::int64_t by_vol = static_cast<std::int64_t>(
+      static_cast<Int128>(config_.vol_multiplier.raw()) * sigma() / kOne);
+  const std::int64_t half = std::max(bps_fraction(config_.spread_bps) / 2, by_vol);
+  const std::int64_t step = bps_fraction(config_.level_step_bps);
+  const std::int64_t tick = config_.tick.raw();
+  for (const Side side : {Side::kBuy, Side::kSell}) {
+    const bool buy = side == Side::kBuy;
+    // What this side may still add to the position: up to +cap for bids, -cap for asks.
+    Int128 room = buy ? static_cast<Int128>(cap.raw()) - ctx.inventory.raw()
+                      : static_cast<Int128>(cap.raw()) + ctx.inventory.raw();
+    for (std::uint32_t i = 0; i < config_.levels; ++i) {
+      const std::int64_t off = half + step * static_cast<std::int64_t>(i);
+      if (off >= kOne) break;
+      std::int64_t p = scaled(center, buy ? -off : off, !buy);
+      if (tick > 0) {
+        p = static_cast<std::int64_t>(buy ? div_floor(p, tick) * tick : div_ceil(p, tick) * tick);
+      }
+      // Post-only: never at or through the other side.
+      const std::int64_t unit = tick > 0 ? tick : 1;
+      if (buy && top_.ask.is_positive() && p >= top_.ask.raw()) p = top_.ask.raw() - unit;
+      if (!buy && top_.bid.is_positive() && p <= top_.bid.raw()) p = top_.bid.raw() + unit;
+      if (p <= 0) break;
+      Int128 qty = std::min<Int128>(config_.quote_size.raw(), room);
+      if (config_.lot.is_positive()) qty = qty / config_.lot.raw() * config_.lot.raw();
+      if (qty <= 0) break;
+      const Decimal price = Decimal::from_raw(p);
+      const Decimal quantity = Decimal::from_raw(static_cast<std::int64_t>(qty));
+      if (config_.min_notional.is_positive()) {
+        const auto notional = price.mul(quantity, Rounding::kDown);
+        if (!notional || *notional < config_.min_notional) break;
+      }
+      out.push_back(Level{side, static_cast<std::uint8_t>(i), price, quantity});
+      room -= qty;
+    }
+  }
+  return out;
+}
+
+bool MarketMaker::spend(TimeNs now) {
+  if (config_.max_actions_per_second == 0) return true;
+  const std::int64_t second = now / kSecond;
+  if (second != budget_second_) {
+    budget_second_ = second;
+    budget_spent_ = 0;
+  }
+  if (budget_spent_ >= config_.max_actions_per_second) return false;
+  ++budget_spent_;
+  return true;
+}
+
+void MarketMaker::pull_all(std::vector<QuoteAction>& out) {
+  for (Quote& q : quotes_) {
+    if (q.phase != 1) continue;  // sent: cancelled once live; cancel sent: under way
+    q.phase = 2;
+    QuoteAction a;
+    a.kind = QuoteAction::Kind::kCancel;
+    a.cancel = CancelOrder{config_.account, config_.instrument, q.id};
+    out.push_back(a);
+    ++actions_total_;
+  }
+}
+
+void MarketMaker::enter(QuoterState s, TimeNs /*now*/, std::vector<QuoteAction>& out) {
+  if (s == state_) return;
+  if (s != QuoterState::kQuoting) {
+    pull_all(out);
+    ++pulls_;
+  } else {
+    dirty_ = true;  // back to quoting: new quotes at once
+  }
+  state_ = s;
+}
+
+bool MarketMaker::may_quote(TimeNs now, const QuoterContext& ctx, std::vector<QuoteAction>& out) {
+  const std::int64_t day = now / kDay;
+  if (day != day_) {
+    day_ = day;
+    day_start_pnl_e16 = ctx.pnl_e16;
+    if (state_ == QuoterState::kLossStop) state_ = QuoterState::kInactive;  // a new day
+  }
+  if (state_ == QuoterState::kLossStop) return false;
+  if (config_.max_daily_loss.is_positive() &&
+      day_start_pnl_e16 - ctx.pnl_e16 > static_cast<Int128>(config_.max_daily_loss.raw()) * kOne) {
+    enter(QuoterState::kLossStop, now, out);
+    return false;
+  }
+  if (!ctx.active) {
+    enter(QuoterState::kInactive, now, out);
+    return false;
+  }
+  if (now < paused_until_) {
+    enter(QuoterState::kShock, now, out);
+    return false;
+  }
+  if (!fair_.is_positive() ||
+      (config_.stale_after > 0 && now - last_book_ > config_.stale_after)) {
+    enter(QuoterState::kStale, now, out);
+    return false;
+  }
+  enter(QuoterState::kQuoting, now, out);
+  return true;
+}
+
+void MarketMaker::sample(TimeNs now) {
+  if (next_sample_ == 0 || !sample_fair_.is_positive()) {
+    sample_fair_ = fair_;
+    next_sample_ = now + config_.vol_interval;
+    return;
+  }
+  if (now < next_sample_) return;
+  const auto r = static_cast<std::int64_t>(std::clamp<Int128>(
+      (static_cast<Int128>(fair_.raw()) - sample_fair_.raw()) * kOne / sample_fair_.raw(), -kOne,
+      kOne));
+  variance_ += (r * r - variance_) * 2 / (static_cast<std::int64_t>(config_.vol_samples) + 1);
+  sample_fair_ = fair_;
+  next_sample_ = now + config_.vol_interval;
+}
+
+void MarketMaker::on_top(const TopOfBook& top, TimeNs now, const QuoterContext& ctx,
+                         std::vector<QuoteAction>& out) {
+  if (top.instrument != config_.instrument) return;
+  top_ = top;
+  const Decimal f = fair_of(top, config_.fair);
+  if (f.is_positive()) {
+    last_book_ = now;
+    fair_ = f;
+    sample(now);
+    if (config_.shock_rate.is_positive()) {
+      const TimeNs width = config_.shock_window / static_cast<TimeNs>(kBuckets);
+      const std::int64_t slot = now / width;
+      Bucket& b = buckets_[static_cast<std::size_t>(slot) % kBuckets];
+      if (b.slot != slot) b = Bucket{slot, f, f};
+      if (f < b.low) b.low = f;
+      if (b.high < f) b.high = f;
+      Decimal low = f, high = f;
+      for (const Bucket& x : buckets_) {
+        if (x.slot < 0 || slot - x.slot >= static_cast<std::int64_t>(kBuckets)) continue;
+        if (x.low < low) low = x.low;
+        if (high < x.high) high = x.high;
+      }
+      const Int128 range = (static_cast<Int128>(high.raw()) - low.raw()) * kOne / low.raw();
+      if (range > config_.shock_rate.raw()) paused_until_ = now + config_.shock_pause;
+    }
+  }
+  if (may_quote(now, ctx, out) && owed(now)) requote(now, ctx, out);
+}
+
+bool MarketMaker::on_order(std::string_view client_order_id, OrderStatus status, bool filled,
+                           TimeNs now, const QuoterContext& ctx, std::vector<QuoteAction>& out) {
+  const auto it = std::find_if(quotes_.begin(), quotes_.end(),
+                               [&](const Quote& q) { return q.id.view() == client_order_id; });
+  if (it == quotes_.end()) return false;
+  if (filled) dirty_ = true;
+  if (terminal(status)) {
+    quotes_.erase(it);
+    dirty_ = true;
+  } else if (resting(status) && it->phase == 0) {
+    it->phase = 1;
+  }
+  if (!may_quote(now, ctx, out)) {
+    pull_all(out);  // a quote that went live after the pull
+    return true;
+  }
+  if (dirty_) requote(now, ctx, out);
+  return true;
+}
+
+void MarketMaker::on_tick(TimeNs now, const QuoterContext& ctx, std::vector<QuoteAction>& out) {
+  if (may_quote(now, ctx, out) && owed(now)) requote(now, ctx, out);
+}
+
+bool MarketMaker::owed(TimeNs now) const {
+  if (dirty_ || !quoted_fair_.is_positive()) return true;
+  if (now - last_requote_ < config_.refresh) return false;
+  Int128 move = static_cast<Int128>(fair_.raw()) - quoted_fair_.raw();
+  if (move < 0) move = -move;
+  return move * kOne / quoted_fair_.raw() > bps_fraction(config_.requote_bps);
+}
+
+void MarketMaker::requote(TimeNs now, const QuoterContext& ctx, std::vector<QuoteAction>& out) {
+  dirty_ = false;
+  quoted_fair_ = fair_;
+  last_requote_ = now;
+  const std::vector<Level> want = desired(ctx);
+  const auto wanted = [&](const Quote& q) {
+    return std::any_of(want.begin(), want.end(), [&](const Level& l) {
+      return l.side == q.side && l.level == q.level && l.price == q.price && l.quantity == q.quantity;
+    });
+  };
+  // 1. Cancel what is no longer wanted (a quote still on its way is judged once live).
+  for (Quote& q : quotes_) {
+    if (q.phase == 0) {
+      if (!wanted(q)) dirty_ = true;  // look again once it is live
+      continue;
+    }
+    if (q.phase != 1 || wanted(q)) continue;
+    if (!spend(now)) {
+      dirty_ = true;
+      return;
+    }
+    q.phase = 2;
+    QuoteAction a;
+    a.kind = QuoteAction::Kind::kCancel;
+    a.cancel = CancelOrder{config_.account, config_.instrument, q.id};
+    out.push_back(a);
+    ++actions_total_;
+  }
+  // 2. Place where a slot is empty.
+  for (const Level& l : want) {
+    const bool taken = std::any_of(quotes_.begin(), quotes_.end(), [&](const Quote& q) {
+      return q.side == l.side && q.level == l.level;
+    });
+    if (taken) {
+      continue;  // its replacement waits for the cancel
+    }
+    if (ctx.sequence == nullptr || !spend(now)) {
+      dirty_ = true;
+      return;
+    }
+    const auto id = format_client_order_id(
+        ClientOrderId{ctx.desk, config_.account, config_.strategy, ++*ctx.sequence});
+    if (!id) return;
+    QuoteAction a;
+    a.kind = QuoteAction::Kind::kPlace;
+    a.order = SubmitOrder{config_.account, config_.strategy, config_.instrument, *id,
+                          l.side, OrderType::kLimit, TimeInForce::kPostOnly, l.price,
+                          Decimal{}, l.quantity, false};
+    out.push_back(a);
+    quotes_.push_back(Quote{*id, l.side, l.level, 0, l.price, l.quantity});
+    ++actions_total_;
+  }
+}
+
+void MarketMaker::adopt(const ClientOrderIdText& id, Side side, Decimal price, Decimal quantity) {
+  const bool known = std::any_of(quotes_.begin(), quotes_.end(),
+                                 [&](const Quote& q) { return q.id == id; });
+  if (!known) quotes_.push_back(Quote{id, side, kStray, 1, price, quantity});
+  dirty_ = true;
+}
+
+void MarketMaker::save(StateWriter& w) const {
+  w(state_, top_.update_id, top_.bid, top_.bid_qty, top_.ask, top_.ask_qty,
+    top_.time, last_book_, fair_, quoted_fair_, last_requote_, dirty_, sample_fair_, next_sample_,
+    variance_);
+  for (const Bucket& b : buckets_) w(b.slot, b.low, b.high);
+  w(paused_until_, day_, day_start_pnl_e16, budget_second_, budget_spent_,
+    static_cast<std::uint32_t>(quotes_.size()));
+  for (const Quote& q : quotes_) w(q.id, q.side, q.level, q.phase, q.price, q.quantity);
+  w(actions_total_, pulls_);
+}
+
+void MarketMaker::load(StateReader& r) {
+  MarketMaker m(config_);
+  r(m.state_, m.top_.update_id, m.top_.bid, m.top_.bid_qty, m.top_.ask,
+    m.top_.ask_qty, m.top_.time, m.last_book_, m.fair_, m.quoted_fair_, m.last_requote_, m.dirty_,
+    m.sample_fair_, m.next_sample_, m.variance_);
+  for (Bucket& b : m.buckets_) r(b.slot, b.low, b.high);
+  std::uint32_t n = 0;
+  r(m.paused_until_, m.day_, m.day_start_pnl_e16, m.budget_second_, m.budget_spent_, n);
+  if (n > 4096) r.fail("market maker: " + std::to_string(n) + " quotes");
+  for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
+    Quote q;
+    r(q.id, q.side, q.level, q.phase, q.price, q.quantity);
+    m.quotes_.push_back(q);
+  }
+  r(m.actions_total_, m.pulls_);
+  m.top_.instrument = config_.instrument;
+  if (r.ok()) *this = std::move(m);
+}
+
+}  // namespace oms::actors
