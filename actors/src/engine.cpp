@@ -77,6 +77,7 @@ Engine::Engine(EngineOptions options, const InstrumentTable& instruments, EventL
     im.signal.observe_sequence(a->desk->last_strategy_sequence(im.options.desk));
     im.accounts[index] = std::move(a);
   }
+  im.adopt_quotes();  // a previous run's quotes still resting: cancelled at the first requote
   if (im.options.record_inputs) im.record_start(positions);
   if (!im.options.run_shard) return;  // step() runs the steps
   im.running.store(true, std::memory_order_release);
@@ -462,6 +463,7 @@ void Engine::Impl::on_market_data(const Event& e, TimeNs now) {
     account_command(*a, Command{Envelope{h, 0, now, now, intents[k].cause, intents[k].cause}, o},
                     nullptr);
   }
+  if (!quoters.empty()) quote_top(top, now);
 }
 
 void Engine::Impl::value_accounts() {
@@ -501,6 +503,7 @@ void Engine::Impl::housekeeping(TimeNs now) {
     if (now - a->last_snapshot >= interval && now >= a->snapshot_retry_at) write_snapshot(*a, false);
     board.refresh(*a->desk, marks, now);  // what the board's interval held back
   }
+  if (!quoters.empty()) quote_tick(now);
 }
 
 // ---- recorded steps and their replay ------------------------------------------------------

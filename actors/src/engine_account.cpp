@@ -272,6 +272,7 @@ void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::share
     bool balances_moved = false;
     for (const Event& e : committed) {
       balances_moved = balances_moved || std::holds_alternative<BalanceUpdated>(e.payload);
+      if (!quoters.empty()) note_strategy_order(a, e);
       const auto id = client_order_id_of(e.payload);
       if (id.empty() || a.awaiting.empty()) continue;
       const auto status = a.desk->status(id);
@@ -300,6 +301,7 @@ void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::share
   if (a.events_since_snapshot >= options.snapshot_every && now >= a.snapshot_retry_at) {
     write_snapshot(a, false);
   }
+  if (!strategy_news.empty()) drain_strategy_news();  // the quoters hear of their orders
 }
 
 // ---- snapshots and views --------------------------------------------------------------------

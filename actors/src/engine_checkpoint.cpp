@@ -4,7 +4,7 @@
 // The bytes (state_codec.hpp, under the directory's names): version, the log's global
 // sequence, then sections -- engine (marks, counters, the timer heap as it lies in memory),
 // risk (what RiskCore counted; its limits and kill switches are the recorded risk events', read
-// again at load), books, signal, one per account (the desk's compacted and run-local state, the
+// again at load), books, signal, quoters (each market maker), one per account (the desk's compacted and run-local state, the
 // commands held for a reconciliation, its deadline) -- and at the end their table (name, begin,
 // end) and where it starts, so two checkpoints can be told apart by section.
 #include <array>
@@ -19,7 +19,7 @@ namespace oms::actors {
 
 namespace {
 
-constexpr std::uint32_t kCheckpointVersion = 1;
+constexpr std::uint32_t kCheckpointVersion = 2;  // 2: the quoters section
 
 // The heap's array (std::priority_queue keeps it protected): saved as it lies, so that timers
 // due at the same time fire in the same order after a load.
@@ -84,6 +84,10 @@ std::string Engine::Impl::save_checkpoint() const {
   section("risk", [&] { risk->save(w); });
   section("books", [&] { book.save(w); });
   section("signal", [&] { signal.save(w); });
+  section("quoters", [&] {
+    w.put(static_cast<std::uint32_t>(quoters.size()));
+    for (const MarketMaker& m : quoters) m.save(w);
+  });
   for (const auto& a : accounts) {
     if (!a) continue;
     section("account " + a->cfg.name, [&] {
@@ -140,6 +144,17 @@ std::optional<std::string> Engine::Impl::load_checkpoint(std::string_view bytes)
   r.context("signal");
   SignalStage sig = signal;
   sig.load(r);
+  r.context("quoters");
+  std::vector<MarketMaker> quoting = quoters;
+  std::uint32_t quoter_count = 0;
+  r(quoter_count);
+  if (r.ok() && quoter_count != quoting.size()) {
+    r.fail(std::to_string(quoter_count) + " market makers saved, " +
+           std::to_string(quoting.size()) + " configured");
+  }
+  for (MarketMaker& q : quoting) {
+    if (r.ok()) q.load(r);
+  }
   struct Loaded {
     Account* account = nullptr;
     std::unique_ptr<OrderDesk> desk;
@@ -197,6 +212,7 @@ std::optional<std::string> Engine::Impl::load_checkpoint(std::string_view bytes)
   restore_risk(*risk, log, store);
   book = std::move(books);
   signal = std::move(sig);
+  quoters = std::move(quoting);
   for (auto& l : loaded) {
     l.account->desk = std::move(l.desk);
     l.account->reconcile_deadline = l.reconcile_deadline;

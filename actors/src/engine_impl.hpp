@@ -99,7 +99,16 @@ struct Engine::Impl {
         risk(std::move(r)), book(options.books),
         signal(options.arbitrage, std::max(options.books.size(), ins.size()), options.desk),
         pricing(ins), marks(ins.size()),
-        marked(std::make_unique<std::atomic<bool>[]>(std::max<std::size_t>(1, ins.size()))) {}
+        marked(std::make_unique<std::atomic<bool>[]>(std::max<std::size_t>(1, ins.size()))) {
+    for (const QuoterConfig& q : options.quoters) {
+      const auto i = static_cast<std::uint32_t>(quoters.size());
+      quoters.emplace_back(q);
+      if (quoters_of.size() <= q.instrument.index()) quoters_of.resize(q.instrument.index() + 1);
+      quoters_of[q.instrument.index()].push_back(i);
+      if (quoting_strategy.size() <= q.strategy.index()) quoting_strategy.resize(q.strategy.index() + 1);
+      quoting_strategy[q.strategy.index()] = true;
+    }
+  }
 
   // ---- engine.cpp ----
   void run(const std::stop_token& stop);
@@ -118,6 +127,23 @@ struct Engine::Impl {
   void emit(InputRecord& r);  // numbers, encodes and commits one record
   void record_text(InputStep step, const std::string& text);  // start, checkpoint: in parts
   void record_checkpoint();
+
+  // ---- engine_strategies.cpp: the strategy stage's market makers ----
+  // Its orders' news (an event of one of them committed), handled once the input that caused
+  // it is done: a quoter's decision never runs inside another's commit.
+  struct OrderNews {
+    AccountId account;
+    ClientOrderIdText id;
+    bool filled = false;
+  };
+  void quote_top(const TopOfBook& top, TimeNs now);
+  void quote_tick(TimeNs now);
+  void note_strategy_order(const Account& a, const Event& e);
+  void drain_strategy_news();
+  void issue_quotes(std::vector<QuoteAction>& actions, EventId cause);
+  void adopt_quotes();
+  [[nodiscard]] QuoterContext quoter_context(const QuoterConfig& q) const;
+  [[nodiscard]] bool strategy_active(StrategyId strategy, AccountId account) const;
 
   // ---- engine_checkpoint.cpp ----
   [[nodiscard]] std::string save_checkpoint() const;
@@ -166,6 +192,11 @@ struct Engine::Impl {
   std::string record_payload;  // reused: no allocation per record once grown
   std::vector<std::array<std::string, 3>> md_subjects;  // by instrument: book, trade, ticker
   std::uint64_t strategy_orders = 0;
+  std::vector<MarketMaker> quoters;                 // options.quoters
+  std::vector<std::vector<std::uint32_t>> quoters_of;  // by instrument: the quoters on it
+  std::vector<bool> quoting_strategy;               // by strategy: has a quoter here
+  std::deque<OrderNews> strategy_news;
+  bool strategy_busy = false;                       // a quoter's decision is being carried out
   TimeNs next_valuation = 0;
   std::atomic<std::uint64_t> restarts{0};
   std::atomic<bool> running{false};

@@ -122,7 +122,7 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
                  std::shared_ptr<RiskCore> risk, std::vector<RuntimeAccount> accounts)
     : options_(std::move(options)), store_(store), log_(store, intents, directory),
       accounts_(std::move(accounts)) {
-  if (!options_.clock) options_.clock = wall_clock;
+  if (!options_.engine.clock) options_.engine.clock = wall_clock;
   config_ = std::make_unique<caf::actor_system_config>();
   config_->set("scheduler.max-threads", options_.scheduler_threads);
   config_->set("logger.console", caf::atom("none"));
@@ -142,27 +142,12 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
   for (std::size_t i = 0; i < directory.strategies.size(); ++i) {
     const StrategyId id(static_cast<std::uint16_t>(i));
     strategy_configs.emplace(id, StrategyActorConfig{id, directory.strategies.name(id), &log_,
-                                                     &store, options_.clock});
+                                                     &store, options_.engine.clock});
   }
   supervisor_ = system_->spawn(supervisor, std::move(strategy_configs));
 
-  EngineOptions eo;
-  eo.ack_timeout = options_.ack_timeout;
-  eo.in_doubt_ttl = options_.in_doubt_ttl;
-  eo.snapshot_every = options_.snapshot_every;
-  eo.snapshot_interval = options_.snapshot_interval;
-  eo.closed_order_retention = options_.closed_order_retention;
-  eo.clock = options_.clock;
-  eo.wait = options_.engine_wait;
-  eo.cpu = options_.engine_cpu;
+  EngineOptions eo = std::move(options_.engine);
   eo.on_kill_switch = [sup = supervisor_](const Event& e) { caf::anon_send(sup, e); };
-  eo.books = std::move(options_.books);
-  eo.arbitrage = std::move(options_.arbitrage);
-  eo.board_path = options_.board_path;
-  eo.record_inputs = options_.record_inputs;
-  eo.checkpoint_interval = options_.checkpoint_interval;
-  eo.setup = options_.setup;
-  eo.desk = options_.desk;
   std::vector<EngineAccount> engine_accounts;
   for (const auto& a : accounts_) {
     EngineAccount ea;

@@ -10,6 +10,9 @@ namespace {
 // A spread wider than 100 % of the price quotes nothing useful.
 constexpr DecimalRange kSpreadRange{Decimal{}, false, Decimal::from_raw(10'000 * Decimal::kOne),
                                     true};
+// bps that may be zero (a skew, a step), at most 100 %.
+constexpr DecimalRange kSpreadNonNegative{Decimal{}, true, Decimal::from_raw(10'000 * Decimal::kOne),
+                                          true};
 // Fractions of a value: 0 < x < 1.
 constexpr DecimalRange kFractionRange{Decimal{}, false, Decimal::from_raw(Decimal::kOne), false};
 // Moving-average lengths in bars; longer windows belong to another timeframe.
@@ -68,7 +71,9 @@ bool is_repeat(const std::vector<Instrument>& seen, const std::vector<std::size_
 QuotedInstrument read_quoted(MapReader& m, const std::string& strategy, const References& refs,
                              Placement& p, Diagnostics& diag) {
   m.allow_only({"symbol", "exchange", "account", "spread_bps", "quote_size", "max_inventory",
-                "refresh_rate"});
+                "refresh_rate", "levels", "level_step_bps", "fair", "skew_bps", "requote_bps",
+                "vol_multiplier", "vol_interval", "vol_samples", "shock_move", "shock_window",
+                "shock_pause", "stale_after", "max_actions_per_second"});
   p = read_placement(m, strategy, refs, diag);
   QuotedInstrument q;
   q.symbol = p.symbol;
@@ -91,6 +96,38 @@ QuotedInstrument read_quoted(MapReader& m, const std::string& strategy, const Re
   if (const Field* f = m.require("refresh_rate")) {
     q.refresh_rate = read_duration(*f, diag).value_or(std::chrono::milliseconds{0});
   }
+  const auto bps_of = [&](std::string_view key, Decimal fallback) {
+    const Field* f = m.find(key);
+    return f != nullptr ? read_decimal(*f, diag, kSpreadNonNegative).value_or(fallback) : fallback;
+  };
+  const auto duration_of = [&](std::string_view key, std::chrono::milliseconds fallback) {
+    const Field* f = m.find(key);
+    return f != nullptr ? read_duration(*f, diag).value_or(fallback) : fallback;
+  };
+  if (const Field* f = m.find("levels")) q.levels = read_small_int(*f, diag, 1, 20).value_or(1);
+  const auto half = Decimal::from_raw(q.spread_bps.raw() / 2);
+  q.level_step_bps = bps_of("level_step_bps", half);
+  q.skew_bps = bps_of("skew_bps", Decimal{});
+  q.requote_bps = bps_of("requote_bps", Decimal::from_raw(q.spread_bps.raw() / 4));
+  if (const Field* f = m.find("fair")) {
+    if (const auto v = read_string(*f, diag)) {
+      if (*v == "micro") q.micro_price = true;
+      else if (*v != "mid")
+        diag.error(f->value_mark(), f->label() + " must be mid or micro, got '" + *v + "'");
+    }
+  }
+  if (const Field* f = m.find("vol_multiplier"))
+    q.vol_multiplier = read_decimal(*f, diag, kNonNegative).value_or(Decimal{});
+  q.vol_interval = duration_of("vol_interval", q.vol_interval);
+  if (const Field* f = m.find("vol_samples"))
+    q.vol_samples = read_small_int(*f, diag, 1, 100'000).value_or(60);
+  if (const Field* f = m.find("shock_move"))
+    q.shock_move = read_decimal(*f, diag, kFractionRange).value_or(Decimal{});
+  q.shock_window = duration_of("shock_window", q.shock_window);
+  q.shock_pause = duration_of("shock_pause", q.shock_pause);
+  q.stale_after = duration_of("stale_after", q.stale_after);
+  if (const Field* f = m.find("max_actions_per_second"))
+    q.max_actions_per_second = read_small_int(*f, diag, 1, 100'000).value_or(0);
   return q;
 }
 

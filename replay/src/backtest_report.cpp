@@ -16,8 +16,10 @@
 //   fill_ratio      orders with a fill / orders that reached the venue
 //   spread_capture  sum over fills of (mid - price) x quantity for a buy, (price - mid) x
 //                   quantity for a sell: what a fill earned against the mid it traded at
-//   arbitrage       a signal is the orders one input made a strategy send (both legs); it
-//                   succeeded when every leg filled completely
+//   arbitrage       a signal is the orders one input made an arbitrage strategy send (both
+//                   legs); it succeeded when every leg filled completely
+//   max_inventory   per strategy: the largest absolute position its fills built in one
+//                   instrument (base units), in fill order
 #include <cmath>
 #include <stdexcept>
 #include <cstdio>
@@ -29,6 +31,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "oms/configs/strategies.hpp"
 #include "oms/replay/backtest.hpp"
 #include "oms/replay/progress.hpp"
 
@@ -234,6 +237,25 @@ static Result<Unit, std::string> write_report_files(const BacktestResult& r,
       else t->sell_qty = add(t->sell_qty, f.quantity);
     }
   }
+  // The strategies' types (strategies.yaml): signals count for arbitrage only.
+  std::map<std::string, std::string> type_of;
+  {
+    const auto strategies = configs::load_strategies_from_string(options.setup.config.strategies,
+                                                                 "strategies.yaml");
+    for (const auto& st : strategies.strategies) type_of[st.name] = std::string(configs::to_string(st.type));
+  }
+  // The largest position each strategy held in an instrument (its fills in order).
+  std::map<std::string, Decimal> max_inventory;
+  {
+    std::map<std::pair<std::string, std::string>, Decimal> held;
+    for (const auto& f : r.fills) {
+      Decimal& pos = held[{f.strategy, f.instrument}];
+      pos = f.side == Side::kBuy ? add(pos, f.quantity) : sub(pos, f.quantity);
+      const Decimal size = pos.is_negative() ? sub(Decimal{}, pos) : pos;
+      Decimal& top = max_inventory[f.strategy.empty() ? "(api)" : f.strategy];
+      if (top < size) top = size;
+    }
+  }
   // Orders and arbitrage signals.
   struct OrderStats {
     std::uint64_t orders = 0, filled = 0, rejected = 0, refused = 0;
@@ -247,7 +269,7 @@ static Result<Unit, std::string> write_report_files(const BacktestResult& r,
       s->filled += o.filled.is_zero() ? 0U : 1U;
       s->rejected += o.rejected ? 1U : 0U;
       s->refused += o.refused ? 1U : 0U;
-      if (o.signal != 0) {
+      if (o.signal != 0 && type_of.count(o.strategy) && type_of.at(o.strategy) == "arbitrage") {
         auto& sig = s->signals[o.signal];
         ++sig.first;
         sig.second += o.filled == o.quantity ? 1U : 0U;
@@ -330,11 +352,13 @@ static Result<Unit, std::string> write_report_files(const BacktestResult& r,
     const Totals t = by_strategy.count(name) ? by_strategy.at(name) : Totals{};
     const OrderStats os = orders_by.count(name) ? orders_by.at(name) : OrderStats{};
     const auto s = signal_counts(os);
-    strategies[name] = {{"pnl_usdt", t.pnl.to_string()}, {"fees_usdt", t.fees.to_string()},
+    strategies[name] = {{"type", type_of.count(name) ? type_of.at(name) : std::string("api")},
+                        {"pnl_usdt", t.pnl.to_string()}, {"fees_usdt", t.fees.to_string()},
                         {"turnover_usdt", t.turnover.to_string()}, {"orders", os.orders},
                         {"orders_refused_by_risk", os.refused}, {"orders_filled", os.filled},
                         {"fill_ratio", ratio(os.filled, os.orders - os.refused)},
                         {"fills", t.fills}, {"spread_capture_usdt", t.capture.to_string()},
+                        {"max_inventory", max_inventory.count(name) ? max_inventory.at(name).to_string() : "0"},
                         {"arbitrage_signals", s.first}, {"arbitrage_both_legs_filled", s.second},
                         {"arbitrage_success_rate", ratio(s.second, s.first)}};
   }

@@ -322,3 +322,44 @@ TEST_CASE("a checkpoint of the quoter continues with the same decisions") {
   g.mm.save(w2);
   CHECK(w1.bytes() == w2.bytes());
 }
+
+TEST_CASE("a quote the venue refuses is not sent again before the fair price moves") {
+  Fixture f;
+  const auto placed = f.on_top("100.00", "100.02");
+  f.accept(placed);
+  // The ask at 100.07 would have taken at the venue (its book had moved): refused.
+  CHECK(f.order(placed[2].order.client_order_id, OrderStatus::kRejected).empty());
+  CHECK(f.tick().empty());
+  CHECK(f.on_top("100.00", "100.02").empty());  // the same fair price
+  // The next fair price: the ask is placed again (the levels whose price moved are replaced).
+  const std::string again = quotes_of(f.on_top("100.01", "100.03"));
+  CHECK(again.ends_with("S 0.1@100.08 "));
+  CHECK(again.find("S 0.1@100.08") == again.rfind("S 0.1@100.08"));
+}
+
+TEST_CASE("refusals in a row hold new quotes back, longer after each") {
+  Fixture f;
+  auto placed = f.on_top("100.00", "100.02");
+  (void)f.order(placed[0].order.client_order_id, OrderStatus::kRejected);
+  const auto second = f.order(placed[1].order.client_order_id, OrderStatus::kRejected);
+  CHECK(second.empty());  // the second refusal: 100 ms
+  f.now += 50 * kMs;
+  CHECK(f.on_top("100.01", "100.03").empty());
+  f.now += 60 * kMs;
+  const auto later = f.tick();
+  REQUIRE_FALSE(later.empty());
+  // Another two refusals: 200 ms, then 400 ms.
+  for (const auto& a : later) {
+    if (a.kind == QuoteAction::Kind::kPlace) (void)f.order(a.order.client_order_id, OrderStatus::kRejected);
+  }
+  f.now += 300 * kMs;
+  CHECK(f.on_top("100.02", "100.04").empty());
+  f.now += 500 * kMs;
+  const auto after = f.tick();
+  CHECK_FALSE(after.empty());
+  // An accepted quote ends the back-off.
+  for (const auto& a : after) {
+    if (a.kind == QuoteAction::Kind::kPlace) (void)f.order(a.order.client_order_id, OrderStatus::kAccepted);
+  }
+  CHECK(f.mm.state() == QuoterState::kQuoting);
+}

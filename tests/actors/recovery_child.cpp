@@ -123,8 +123,8 @@ int main(int argc, char** argv) {
                             seed, dir / ("venue-" + std::to_string(a) + ".log"), AccountId(a))});
   }
   actors::RuntimeOptions options;
-  options.snapshot_every = 25;  // snapshots happen during the run, so restarts load them
-  options.ack_timeout = 200ms;
+  options.engine.snapshot_every = 25;  // snapshots happen during the run, so restarts load them
+  options.engine.ack_timeout = 200ms;
   auto risk = std::make_shared<actors::RiskCore>(2, 1, 2);
   const auto table = actors::InstrumentTable::from(testkit::recovery_instruments());
   if (!table) { std::cerr << table.error() << "\n"; return 3; }

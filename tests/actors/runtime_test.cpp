@@ -40,7 +40,7 @@ struct Desk {
     venue_a = std::make_shared<oms::testkit::ScriptedVenue>(seed, tmp.path() / "venue-a", AccountId(0));
     venue_b = std::make_shared<oms::testkit::ScriptedVenue>(seed, tmp.path() / "venue-b", AccountId(1));
     actors::RuntimeOptions o;
-    o.ack_timeout = 100ms;
+    o.engine.ack_timeout = 100ms;
     rt = std::make_unique<actors::Runtime>(o, directory, table, *journal, nullptr, &snapshots,
                                            std::make_shared<actors::RiskCore>(2, 1, 2),
                                            std::vector<actors::RuntimeAccount>{

@@ -263,6 +263,56 @@ TEST_CASE("market making: exact values and per-instrument checks") {
         "'binance_mm' (first in instrument 1)");
 }
 
+TEST_CASE("market making: the optional quoting keys, their defaults and their errors") {
+  const auto defaults = load_strategies_from_string(kMarketMaking, "strategies.yaml");
+  const auto& d = std::get<MarketMakingParams>(defaults.strategies.at(0).params).instruments.at(0);
+  CHECK(d.levels == 1);
+  CHECK(d.level_step_bps == Decimal::parse("5").value());
+  CHECK(d.requote_bps == Decimal::parse("2.5").value());
+  CHECK(d.skew_bps.is_zero());
+  CHECK_FALSE(d.micro_price);
+  CHECK(d.stale_after.count() == 0);
+  CHECK(d.max_actions_per_second == 0);
+
+  const std::string mm(kMarketMaking);
+  const auto cfg = load_strategies_from_string(
+      replace_once(mm, "refresh_rate: 1s",
+                   "refresh_rate: 1s\n        levels: 3\n        level_step_bps: 2.5\n"
+                   "        fair: micro\n        skew_bps: 4\n        requote_bps: 1\n"
+                   "        vol_multiplier: 1.5\n        vol_interval: 500ms\n"
+                   "        vol_samples: 30\n        shock_move: 0.004\n"
+                   "        shock_window: 2s\n        shock_pause: 10s\n        stale_after: 3s\n"
+                   "        max_actions_per_second: 8"),
+      "strategies.yaml");
+  const auto& q = std::get<MarketMakingParams>(cfg.strategies.at(0).params).instruments.at(0);
+  CHECK(q.levels == 3);
+  CHECK(q.level_step_bps == Decimal::parse("2.5").value());
+  CHECK(q.micro_price);
+  CHECK(q.skew_bps == Decimal::parse("4").value());
+  CHECK(q.requote_bps == Decimal::parse("1").value());
+  CHECK(q.vol_multiplier == Decimal::parse("1.5").value());
+  CHECK(q.vol_interval.count() == 500);
+  CHECK(q.vol_samples == 30);
+  CHECK(q.shock_move == Decimal::parse("0.004").value());
+  CHECK(q.shock_window.count() == 2000);
+  CHECK(q.shock_pause.count() == 10000);
+  CHECK(q.stale_after.count() == 3000);
+  CHECK(q.max_actions_per_second == 8);
+
+  CHECK(strategies_error(replace_once(mm, "refresh_rate: 1s", "refresh_rate: 1s\n        fair: last")) ==
+        "strategies.yaml:13:15: 'fair' in instrument 1 of strategy 'mm' must be mid or micro, got "
+        "'last'");
+  CHECK(strategies_error(replace_once(mm, "refresh_rate: 1s", "refresh_rate: 1s\n        levels: 0")) ==
+        "strategies.yaml:13:17: 'levels' in instrument 1 of strategy 'mm' must be >= 1 and <= 20, "
+        "got '0'");
+  CHECK(strategies_error(replace_once(mm, "refresh_rate: 1s",
+                                      "refresh_rate: 1s\n        shock_move: 1.5")) ==
+        "strategies.yaml:13:21: 'shock_move' in instrument 1 of strategy 'mm' must be > 0 and < 1, "
+        "got '1.5'");
+  CHECK(strategies_error(replace_once(mm, "refresh_rate: 1s", "refresh_rate: 1s\n        skew: 4")) ==
+        "strategies.yaml:13:9: unknown key 'skew' in instrument 1 of strategy 'mm'");
+}
+
 TEST_CASE("trend following: periods, sizes and leverage") {
   const auto cfg = load_strategies_from_string(kTrend, "strategies.yaml");
   const auto& p = std::get<TrendFollowingParams>(cfg.strategies.at(0).params);

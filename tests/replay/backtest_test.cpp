@@ -237,3 +237,88 @@ TEST_CASE("backtest: bad inputs are named") {
   REQUIRE_FALSE(r.ok());
   CHECK(r.error() == (dir.path() / "spot_ethusdt_1.gz").string() + ": cannot open");
 }
+
+namespace {
+
+// The repository's configs with market making on binance_mm's BTC/USDT quoting a tight
+// two-level ladder (the shared recordings are minutes long), the arbitrage strategies off.
+configs::ConfigTexts market_making_configs() {
+  const std::filesystem::path dir = OMS_SOURCE_DIR "/configs";
+  configs::ConfigTexts t = configs::read_config_texts(dir);
+  replace(t.strategies,
+          "        spread_bps: 10            # 0.1 %\n        quote_size: 0.1           # BTC\n"
+          "        max_inventory: 1.0        # BTC\n        refresh_rate: 1s\n",
+          "        spread_bps: 2\n        quote_size: 0.05\n        max_inventory: 0.12\n"
+          "        refresh_rate: 1s\n        levels: 2\n        skew_bps: 4\n"
+          "        shock_move: 0.005\n        stale_after: 5s\n        max_actions_per_second: 10\n");
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("backtest: market making quotes both sides of the shared BTCUSDT spot days through the engine; inventory, order rate and PnL hold") {
+  spdlog::set_level(spdlog::level::warn);
+  testkit::TempDir dir{"backtest-mm"};
+  for (const char* day : {"20240808", "20240809"}) {
+    INFO(day);
+    replay::BacktestOptions o;
+    o.setup.config = market_making_configs();
+    o.setup.instruments = btcusdt();
+    o.setup.accounts = {{"binance_mm", ExchangeId::kBinance, {Market::kSpot}}};
+    auto df = replay::data_file(testkit::shared_data() / "hftbacktest" / (std::string("spot_btcusdt_") + day + ".gz"));
+    REQUIRE(df.ok());
+    o.data.push_back(*df);
+    o.fees = std::pair{Decimal{}, Decimal{}};
+    o.journal = dir.path() / day / "journal";
+    o.cache = dir.path() / "cache";
+    auto r = replay::run_backtest(o);
+    REQUIRE_MESSAGE(r.ok(), r.error());
+    REQUIRE(replay::write_report(*r, o, dir.path() / day / "a").ok());
+    const auto report = nlohmann::json::parse(slurp(dir.path() / day / "a" / "report.json"));
+    const auto& mm = report.at("strategies").at("market_making");
+    INFO(mm.dump(2));
+    CHECK(mm.at("type") == "market_making");
+    CHECK(mm.at("orders").get<std::uint64_t>() > 50);
+    CHECK(mm.at("fills").get<std::uint64_t>() > 20);
+    CHECK(mm.at("arbitrage_signals") == 0);
+    // Every fill is a resting quote's (post-only: a quote never takes); both sides trade.
+    CHECK(report.at("totals").at("maker_fills") == report.at("totals").at("fills"));
+    bool bought = false, sold = false;
+    for (const auto& f : r->fills) {
+      CHECK(f.strategy == "market_making");
+      (f.side == Side::kBuy ? bought : sold) = true;
+    }
+    CHECK(bought);
+    CHECK(sold);
+    // The inventory never leaves +-max_inventory (0.12: bids stop, asks shrink at the cap).
+    Decimal pos, top;
+    for (const auto& f : r->fills) {
+      pos = Decimal::from_raw(pos.raw() + (f.side == Side::kBuy ? f.quantity.raw() : -f.quantity.raw()));
+      top = std::max(top, Decimal::from_raw(pos.raw() < 0 ? -pos.raw() : pos.raw()));
+      CHECK(top <= Decimal::from_raw(12'000'000));
+    }
+    CHECK(dec(mm.at("max_inventory")) == top);
+    // At most max_actions_per_second new quotes in any second.
+    std::map<TimeNs, int> per_second;
+    for (const auto& ord : r->orders) ++per_second[ord.time / 1'000'000'000];
+    for (const auto& [second, n] : per_second) CHECK_MESSAGE(n <= 10, second);
+    // The strategy's PnL is what its fills add up to at the closing mid (no fees here).
+    const Decimal mid = r->equity.back().mid.at("BTC/USDT");
+    Int128 pnl = 0;
+    for (const auto& f : r->fills) {
+      const Int128 diff = f.side == Side::kBuy ? mid.raw() - f.price.raw() : f.price.raw() - mid.raw();
+      pnl += diff * f.quantity.raw();
+    }
+    const auto rounded = static_cast<std::int64_t>((pnl + (pnl >= 0 ? 50'000'000 : -50'000'000)) / 100'000'000);
+    CHECK(std::llabs(dec(mm.at("pnl_usdt")).raw() - rounded) <= static_cast<std::int64_t>(r->fills.size()));
+    // Two runs: the same files.
+    o.journal = dir.path() / day / "journal2";
+    auto again = replay::run_backtest(o);
+    REQUIRE(again.ok());
+    REQUIRE(replay::write_report(*again, o, dir.path() / day / "b").ok());
+    for (const char* f : {"report.json", "fills.csv", "equity.csv"}) {
+      CHECK_MESSAGE(slurp(dir.path() / day / "a" / f) == slurp(dir.path() / day / "b" / f), f);
+    }
+    MESSAGE(day << ": " << mm.dump());
+  }
+}

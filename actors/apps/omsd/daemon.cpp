@@ -345,26 +345,20 @@ void Daemon::start() {
   if (!built_->arbitrage.empty()) {
     spdlog::info("strategy stage: {} arbitrage pairs trade", built_->arbitrage.size());
   }
+  if (!built_->quoters.empty()) {
+    spdlog::info("strategy stage: {} market makers quote", built_->quoters.size());
+  }
   open_store();
   start_on(options_.cpus.io, options_.cpu_plan, [this] { start_venues(); });
   actors::RuntimeOptions ro;
-  const auto eo = built_->engine_options();
   ro.scheduler_threads = options_.scheduler_threads;
-  ro.ack_timeout = eo.ack_timeout;
-  ro.in_doubt_ttl = eo.in_doubt_ttl;
-  ro.snapshot_every = eo.snapshot_every;
-  ro.snapshot_interval = eo.snapshot_interval;
-  ro.closed_order_retention = eo.closed_order_retention;
-  ro.books = eo.books;
-  ro.arbitrage = eo.arbitrage;
-  ro.desk = eo.desk;
-  ro.setup = eo.setup;
-  ro.record_inputs = options_.record_inputs;
-  ro.checkpoint_interval = options_.checkpoint_every;
-  ro.engine_cpu = options_.cpus.engine.empty() ? -1 : options_.cpus.engine.front();
-  ro.engine_wait = options_.engine_busy_poll ? actors::WaitMode::kBusyPoll
+  ro.engine = built_->engine_options();
+  ro.engine.record_inputs = options_.record_inputs;
+  ro.engine.checkpoint_interval = options_.checkpoint_every;
+  ro.engine.cpu = options_.cpus.engine.empty() ? -1 : options_.cpus.engine.front();
+  ro.engine.wait = options_.engine_busy_poll ? actors::WaitMode::kBusyPoll
                                              : actors::WaitMode::kSpinThenPark;
-  ro.board_path = actors::default_board_path(options_.data_dir);  // omsctl top --data DIR reads it
+  ro.engine.board_path = actors::default_board_path(options_.data_dir);  // omsctl top --data DIR reads it
   ro.account_logger = [this](AccountId id) {
     return account_logger(options_.data_dir, built_->directory.accounts.name(id));
   };
@@ -402,7 +396,7 @@ void Daemon::start() {
   start_daily_files();
   started_ = true;
   spdlog::info("omsd: {} accounts, {} instruments, store {}, state board {}", accounts_.size(),
-               built_->instruments.size(), options_.store, ro.board_path);
+               built_->instruments.size(), options_.store, ro.engine.board_path);
 }
 
 actors::AccountViewPtr Daemon::view(std::size_t index) const {

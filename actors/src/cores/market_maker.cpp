@@ -131,7 +131,7 @@ std::vector<MarketMaker::Level> MarketMaker::desired(const QuoterContext& ctx) c
       if (p <= 0) break;
       Int128 qty = std::min<Int128>(config_.quote_size.raw(), room);
       if (config_.lot.is_positive()) qty = qty / config_.lot.raw() * config_.lot.raw();
-      if (qty <= 0) break;
+      if (qty <= 0 || qty < config_.min_qty.raw()) break;
       const Decimal price = Decimal::from_raw(p);
       const Decimal quantity = Decimal::from_raw(static_cast<std::int64_t>(qty));
       if (config_.min_notional.is_positive()) {
@@ -261,10 +261,22 @@ bool MarketMaker::on_order(std::string_view client_order_id, OrderStatus status,
   if (it == quotes_.end()) return false;
   if (filled) dirty_ = true;
   if (terminal(status)) {
+    // The venue refused a quote we did not cancel (post-only: it would have taken): that side
+    // waits for the next fair price instead of sending the same price again.
+    if ((status == OrderStatus::kRejected || status == OrderStatus::kExpired) && it->phase != 2) {
+      refused_at_[it->side == Side::kBuy ? 0 : 1] = fair_;
+      // Refusals in a row (risk stops, a venue that refuses everything): each waits longer
+      // before the next quote, from 100 ms doubling to 51.2 s.
+      if (++refusals_ >= 2) {
+        const auto shift = std::min<std::uint32_t>(refusals_ - 2, 9);
+        hold_until_ = now + (kSecond / 10) * (TimeNs{1} << shift);
+      }
+    }
     quotes_.erase(it);
     dirty_ = true;
   } else if (resting(status) && it->phase == 0) {
     it->phase = 1;
+    refusals_ = 0;
   }
   if (!may_quote(now, ctx, out)) {
     pull_all(out);  // a quote that went live after the pull
@@ -315,7 +327,15 @@ void MarketMaker::requote(TimeNs now, const QuoterContext& ctx, std::vector<Quot
     ++actions_total_;
   }
   // 2. Place where a slot is empty.
+  if (now < hold_until_) {
+    dirty_ = true;
+    return;
+  }
   for (const Level& l : want) {
+    if (refused_at_[l.side == Side::kBuy ? 0 : 1] == fair_) {
+      dirty_ = true;  // placed once the fair price moves
+      continue;
+    }
     const bool taken = std::any_of(quotes_.begin(), quotes_.end(), [&](const Quote& q) {
       return q.side == l.side && q.level == l.level;
     });
@@ -355,7 +375,7 @@ void MarketMaker::save(StateWriter& w) const {
   w(paused_until_, day_, day_start_pnl_e16, budget_second_, budget_spent_,
     static_cast<std::uint32_t>(quotes_.size()));
   for (const Quote& q : quotes_) w(q.id, q.side, q.level, q.phase, q.price, q.quantity);
-  w(actions_total_, pulls_);
+  w(actions_total_, pulls_, refused_at_, refusals_, hold_until_);
 }
 
 void MarketMaker::load(StateReader& r) {
@@ -372,7 +392,7 @@ void MarketMaker::load(StateReader& r) {
     r(q.id, q.side, q.level, q.phase, q.price, q.quantity);
     m.quotes_.push_back(q);
   }
-  r(m.actions_total_, m.pulls_);
+  r(m.actions_total_, m.pulls_, m.refused_at_, m.refusals_, m.hold_until_);
   m.top_.instrument = config_.instrument;
   if (r.ok()) *this = std::move(m);
 }

@@ -214,6 +214,7 @@ std::unique_ptr<BuiltEngine> build_engine(EngineSetup setup) {
     for (const Market m : a.markets) running.emplace_back(*id, m);
   }
   b->arbitrage = arbitrage_groups(b->config, b->directory, b->instruments, running, b->notes);
+  b->quoters = quoters(b->config, b->directory, b->instruments, running, b->notes);
   b->setup = std::move(setup);
   return b;
 }
@@ -227,6 +228,7 @@ actors::EngineOptions BuiltEngine::engine_options() const {
   o.closed_order_retention = setup.closed_order_retention;
   o.books = books;
   o.arbitrage = arbitrage;
+  o.quoters = quoters;
   o.desk = setup.desk;
   o.setup = encode_setup(setup);
   return o;

@@ -46,6 +46,7 @@
 #include "oms/actors/input_record.hpp"
 #include "oms/connectors/exchange_session.hpp"
 #include "oms/cores/order_desk.hpp"
+#include "oms/cores/market_maker.hpp"
 #include "oms/cores/market_stages.hpp"
 #include "oms/cores/risk_core.hpp"
 #include "oms/actors/stage.hpp"
@@ -81,6 +82,9 @@ struct EngineOptions {
   std::vector<BookCoreConfig> books;
   // The strategy stage's cross-venue arbitrage groups (their legs' accounts must run here).
   std::vector<ArbGroup> arbitrage;
+  // The strategy stage's market makers (market_maker.hpp), each quoting one instrument on one
+  // account run here.
+  std::vector<QuoterConfig> quoters;
   std::uint16_t desk = 1;  // this daemon's desk number in the client order ids it makes
   std::chrono::milliseconds valuation_interval{1000};
   std::string board_path;  // the state board the shard writes (board_publisher.hpp); empty: none

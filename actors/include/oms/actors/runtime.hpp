@@ -35,24 +35,13 @@ struct RuntimeAccount {
 
 struct RuntimeOptions {
   std::size_t scheduler_threads = 2;  // CAF's default is 4 even on a 2-core machine
-  std::uint64_t snapshot_every = 1000;
-  std::chrono::minutes snapshot_interval{60};
-  std::chrono::milliseconds closed_order_retention{std::chrono::minutes(5)};  // EngineOptions
-  std::chrono::milliseconds ack_timeout{5000};
-  std::chrono::milliseconds in_doubt_ttl{0};  // EngineOptions::in_doubt_ttl
-  std::function<TimeNs()> clock;  // null: the wall clock (UTC ns)
+  // The engine's options (engine.hpp): settings, books, the strategy stage, recording; omsd
+  // takes them from its setup (BuiltEngine::engine_options). The runtime adds the kill-switch
+  // hook; a null clock is the wall clock (UTC ns), also the strategy actors'.
+  EngineOptions engine;
   // The logger of an account's actors (omsd: a file per account); null or returning null:
   // spdlog's default logger.
   std::function<std::shared_ptr<spdlog::logger>(AccountId)> account_logger;
-  WaitMode engine_wait = default_wait_mode();
-  int engine_cpu = -1;  // the engine shard's CPU; -1: unpinned
-  std::vector<BookCoreConfig> books;  // by instrument id; empty: no depth (engine.hpp)
-  std::vector<ArbGroup> arbitrage;    // the strategy stage's groups
-  std::string board_path;             // the engine's state board (/dev/shm); empty: none
-  bool record_inputs = false;  // the engine's steps recorded in the store (EngineOptions)
-  std::chrono::milliseconds checkpoint_interval{0};  // EngineOptions::checkpoint_interval
-  std::string setup;           // what the engine was built from, for its start record
-  std::uint16_t desk = 1;      // this daemon's desk number (client order ids, input subjects)
 };
 
 class Runtime {

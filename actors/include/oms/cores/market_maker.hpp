@@ -17,13 +17,16 @@
 //             the best bid (post-only: a quote never takes)
 //   size      quote_size per level, less what would take inventory + the resting bids above
 //             max_inventory (asks: below -max_inventory), rounded down to the lot; a level
-//             under one lot or the minimum notional is not quoted
+//             under one lot, the minimum quantity or the minimum notional is not quoted
 //
 // When it requotes: no quotes yet, the fair price moved more than requote_bps since the last
 // quotes (at most once per refresh interval), one of its orders filled or ended (at once). A
 // requote cancels each quote whose price or size is no longer wanted and places a quote where
 // a slot is empty -- a replaced quote is placed once its cancel is confirmed, so resting size
-// never exceeds what the inventory allows. Places and cancels count against
+// never exceeds what the inventory allows. A quote the venue refuses (post-only: the venue's
+// book had moved through it) is not sent again before the fair price changes; refusals in a row
+// (a risk stop, a venue refusing everything) hold every new quote back, 100 ms after the second
+// and twice as long after each next one (at most 51.2 s), until a quote is accepted again. Places and cancels count against
 // max_actions_per_second (the venue's order-rate limits); what the budget holds back goes out
 // at the next tick.
 //
@@ -57,7 +60,7 @@ struct QuoterConfig {
   StrategyId strategy;
   AccountId account;
   InstrumentId instrument;
-  Decimal tick, lot, min_notional;  // the instrument's rules (zero: none)
+  Decimal tick, lot, min_qty, min_notional;  // the instrument's rules (zero: none)
   FairPrice fair = FairPrice::kMid;
   Decimal spread_bps;      // the full spread's floor (each side: half)
   Decimal quote_size;      // base units per level
@@ -179,6 +182,11 @@ class MarketMaker {
   std::int64_t budget_second_ = -1;
   std::uint32_t budget_spent_ = 0;
   std::vector<Quote> quotes_;
+  // By side (bid, ask): the fair price when the venue last refused a quote of that side; the
+  // side is not quoted again at that fair price.
+  std::array<Decimal, 2> refused_at_{};
+  std::uint32_t refusals_ = 0;  // refused quotes since one was last accepted
+  TimeNs hold_until_ = 0;       // no new quote before (refusals in a row back off)
   std::uint64_t actions_total_ = 0, pulls_ = 0;
 };
 

@@ -91,6 +91,8 @@ class SignalStage {
   void observe_sequence(std::uint64_t sequence) noexcept {
     if (sequence > sequence_) sequence_ = sequence;
   }
+  // The client order id sequence every strategy of the stage draws from (the market makers too).
+  [[nodiscard]] std::uint64_t* sequence() noexcept { return &sequence_; }
   // The stage's state (the engine's checkpoints): the tops, the id sequence, the cooldowns.
   // load() needs the same instruments and groups.
   void save(StateWriter& w) const;

@@ -233,6 +233,13 @@ class OrderDesk {
   // stage continues after it.
   [[nodiscard]] std::uint64_t last_strategy_sequence(std::uint16_t desk) const;
   [[nodiscard]] std::size_t order_count() const noexcept { return orders_.size(); }
+  // Each order not yet terminal, in client order id order.
+  template <class F>
+  void for_each_live(F&& f) const {
+    for (const auto& [id, o] : orders_) {
+      if (!is_terminal(o.core.status())) f(o.core);
+    }
+  }
   // The client order id belonged to an order that closed and left memory (recognised while its
   // key is in the window of recent keys).
   [[nodiscard]] bool retired(std::string_view client_order_id) const;

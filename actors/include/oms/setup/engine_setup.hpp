@@ -56,6 +56,7 @@ struct BuiltEngine {
   std::shared_ptr<actors::RiskCore> risk;  // risk.yaml's limits applied
   std::vector<BookCoreConfig> books;       // one per instrument
   std::vector<actors::ArbGroup> arbitrage;
+  std::vector<actors::QuoterConfig> quoters;  // market making
   std::vector<AccountId> account_ids;      // setup.accounts' ids
   std::vector<std::string> notes;          // limits not placed, pairs that cannot run: for the log
 

@@ -87,7 +87,21 @@ struct QuotedInstrument {
   Decimal spread_bps{};     // full bid/ask spread around the reference price
   Decimal quote_size{};     // base units per side
   Decimal max_inventory{};  // base units, either sign
-  std::chrono::milliseconds refresh_rate{0};
+  std::chrono::milliseconds refresh_rate{0};  // requotes on price moves at most this often
+  // Optional (defaults in brackets): the ladder, the fair price and when quotes move.
+  int levels = 1;                       // [1] price levels per side, 1..20
+  Decimal level_step_bps{};             // [spread_bps / 2] between two levels of a side
+  bool micro_price = false;             // [mid] fair: mid | micro
+  Decimal skew_bps{};                   // [0] the center's shift at full inventory
+  Decimal requote_bps{};                // [spread_bps / 4] a fair move that calls for requotes
+  Decimal vol_multiplier{};             // [0] half-spread >= vol_multiplier x sigma
+  std::chrono::milliseconds vol_interval{1000};  // [1s] between volatility samples
+  int vol_samples = 60;                 // [60] EWMA span in samples
+  Decimal shock_move{};                 // [0: off] fraction (0.005 = 0.5 %)
+  std::chrono::milliseconds shock_window{1000};  // [1s]
+  std::chrono::milliseconds shock_pause{5000};   // [5s]
+  std::chrono::milliseconds stale_after{0};      // [0: off] no book update for this long
+  int max_actions_per_second = 0;       // [0: none] places + cancels
 };
 
 struct MarketMakingRiskLimits {
