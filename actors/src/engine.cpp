@@ -62,6 +62,7 @@ Engine::Engine(EngineOptions options, const InstrumentTable& instruments, EventL
     }
   }
   restore_risk(*im.risk, im.log, im.store);
+  im.rebuild_strategies();
   std::vector<BoardAccount> on_board;
   for (const auto& cfg : accounts) on_board.push_back({cfg.id, cfg.name});
   if (auto b = im.board.open(im.options.board_path, on_board, instruments); !b) {
@@ -211,6 +212,16 @@ Result<AccountViewPtr, std::string> Engine::view(AccountId account,
   return (*r)->view;
 }
 
+Result<StrategyViewPtr, std::string> Engine::strategy(StrategyId id,
+                                                     std::chrono::milliseconds timeout) {
+  Input in;
+  in.kind = Input::Kind::kStrategyView;
+  in.strategy = id;
+  auto r = ask(*impl_, std::move(in), timeout);
+  if (!r) return Unexpected(r.error());
+  return (*r)->strategy;
+}
+
 Result<OrderStatus, std::string> Engine::await_answer(AccountId account,
                                                       const std::string& client_order_id,
                                                       std::chrono::milliseconds timeout) {
@@ -357,6 +368,14 @@ void Engine::Impl::handle(Input& in) {
         restart(*a);
         in.reply->finish();
         return;
+      case Input::Kind::kStrategyView:
+        if (!in.strategy.valid() || in.strategy.index() >= strategy_cores.size()) {
+          in.reply->error = "no strategy " + std::to_string(in.strategy.index());
+        } else {
+          in.reply->strategy = strategy_view(in.strategy);
+        }
+        in.reply->finish();
+        return;
       case Input::Kind::kReconcile:
         for (auto& acc : accounts) {
           if (acc) reconcile(*acc);
@@ -384,10 +403,18 @@ void Engine::Impl::handle(Input& in) {
 
 void Engine::Impl::on_command(const Command& cmd, const std::shared_ptr<Reply>& reply) {
   const TimeNs now = step_now;
+  if (std::holds_alternative<StartStrategy>(cmd.payload) ||
+      std::holds_alternative<StopStrategy>(cmd.payload) ||
+      std::holds_alternative<SetStrategyParam>(cmd.payload)) {
+    strategy_command(cmd, reply);
+    return;
+  }
   if (auto r = run_risk_command(*risk, &log, cmd, now)) {
-    if (r->recorded && std::holds_alternative<KillSwitchTripped>(r->recorded->payload) &&
-        options.on_kill_switch) {
-      options.on_kill_switch(*r->recorded);
+    if (r->recorded) {
+      if (const auto* k = std::get_if<KillSwitchTripped>(&r->recorded->payload)) {
+        follow_kill_switch(*k, r->recorded->envelope);  // the strategies it covers change state
+        if (options.on_kill_switch) options.on_kill_switch(*r->recorded);
+      }
     }
     reply->ack = std::move(r->ack);
     reply->finish();
@@ -453,6 +480,8 @@ void Engine::Impl::on_market_data(const Event& e, TimeNs now) {
     const SubmitOrder& o = intents[k].order;
     Account* a = account(o.account);
     if (a == nullptr || a->desk->reconciling()) continue;  // a stale signal is not held
+    if (!strategy_running(o.strategy)) continue;  // stopped, halted or reducing: no new pair
+    ++strategy_sent[o.strategy.index()];
     // The command's id derives from the order's client id: a decision made again after a
     // restart is the same command.
     std::uint64_t h = 1469598103934665603ULL;

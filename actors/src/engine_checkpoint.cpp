@@ -4,9 +4,10 @@
 // The bytes (state_codec.hpp, under the directory's names): version, the log's global
 // sequence, then sections -- engine (marks, counters, the timer heap as it lies in memory),
 // risk (what RiskCore counted; its limits and kill switches are the recorded risk events', read
-// again at load), books, signal, quoters (each market maker), one per account (the desk's compacted and run-local state, the
-// commands held for a reconciliation, its deadline) -- and at the end their table (name, begin,
-// end) and where it starts, so two checkpoints can be told apart by section.
+// again at load), books, signal, strategies (lifecycle, parameters), quoters (each market
+// maker), one per account (the desk's compacted and run-local state, the commands held for a
+// reconciliation, its deadline) -- and at the end their table (name, begin, end) and where it
+// starts, so two checkpoints can be told apart by section.
 #include <array>
 #include <cstring>
 #include <queue>
@@ -19,7 +20,7 @@ namespace oms::actors {
 
 namespace {
 
-constexpr std::uint32_t kCheckpointVersion = 2;  // 2: the quoters section
+constexpr std::uint32_t kCheckpointVersion = 2;  // 2: the strategies and quoters sections
 
 // The heap's array (std::priority_queue keeps it protected): saved as it lies, so that timers
 // due at the same time fire in the same order after a load.
@@ -84,6 +85,14 @@ std::string Engine::Impl::save_checkpoint() const {
   section("risk", [&] { risk->save(w); });
   section("books", [&] { book.save(w); });
   section("signal", [&] { signal.save(w); });
+  section("strategies", [&] {
+    w.put(static_cast<std::uint32_t>(strategy_cores.size()));
+    for (std::size_t i = 0; i < strategy_cores.size(); ++i) {
+      w(strategy_cores[i].state(), strategy_sent[i],
+        static_cast<std::uint32_t>(strategy_cores[i].params().size()));
+      for (const auto& [k, v] : strategy_cores[i].params()) w(k, v);
+    }
+  });
   section("quoters", [&] {
     w.put(static_cast<std::uint32_t>(quoters.size()));
     for (const MarketMaker& m : quoters) m.save(w);
@@ -144,6 +153,31 @@ std::optional<std::string> Engine::Impl::load_checkpoint(std::string_view bytes)
   r.context("signal");
   SignalStage sig = signal;
   sig.load(r);
+  r.context("strategies");
+  std::vector<StrategyCore> cores;
+  std::vector<std::uint64_t> sent(strategy_sent.size());
+  std::uint32_t strategy_count = 0;
+  r(strategy_count);
+  if (r.ok() && strategy_count != strategy_cores.size()) {
+    r.fail(std::to_string(strategy_count) + " strategies saved, " +
+           std::to_string(strategy_cores.size()) + " configured");
+  }
+  for (std::uint32_t i = 0; i < strategy_count && r.ok(); ++i) {
+    const StrategyId id(static_cast<std::uint16_t>(i));
+    StrategyCore core(id);
+    StrategyState state = StrategyState::kStopped;
+    std::uint32_t params = 0;
+    r(state, sent[i], params);
+    core.apply(StrategyStateChanged{id, state, {}});
+    for (std::uint32_t k = 0; k < params && r.ok(); ++k) {
+      std::string key, value;
+      r(key, value);
+      StrategyParamSet p{id, {}, {}};
+      if (!p.key.assign(key) || !p.value.assign(value)) r.fail("a parameter too long: " + key);
+      core.apply(p);
+    }
+    cores.push_back(std::move(core));
+  }
   r.context("quoters");
   std::vector<MarketMaker> quoting = quoters;
   std::uint32_t quoter_count = 0;
@@ -213,6 +247,11 @@ std::optional<std::string> Engine::Impl::load_checkpoint(std::string_view bytes)
   book = std::move(books);
   signal = std::move(sig);
   quoters = std::move(quoting);
+  strategy_cores = std::move(cores);
+  strategy_sent = std::move(sent);
+  for (std::size_t i = 0; i < strategy_cores.size(); ++i) {
+    apply_params(StrategyId(static_cast<std::uint16_t>(i)), false);
+  }
   for (auto& l : loaded) {
     l.account->desk = std::move(l.desk);
     l.account->reconcile_deadline = l.reconcile_deadline;

@@ -28,6 +28,7 @@ namespace oms::actors {
 struct Reply {
   CommandAck ack;
   AccountViewPtr view;
+  StrategyViewPtr strategy;
   OrderStatus status = OrderStatus::kInitialized;
   std::uint64_t sequence = 0;
   std::string error;  // a question the shard could not answer
@@ -53,11 +54,12 @@ struct Reply {
 struct Input {
   enum class Kind : std::uint8_t {
     kCommand, kReport, kMarketData, kMark, kView, kAwait, kSnapshot, kRestart,
-    kReconcile
+    kReconcile, kStrategyView
   };
   Kind kind = Kind::kCommand;
   AccountId account;
   InstrumentId instrument;
+  StrategyId strategy;  // kStrategyView
   Decimal value;
   ClientOrderIdText client_order_id;
   std::variant<Command, VenueReport, Event> body;  // Event: market data
@@ -100,6 +102,16 @@ struct Engine::Impl {
         signal(options.arbitrage, std::max(options.books.size(), ins.size()), options.desk),
         pricing(ins), marks(ins.size()),
         marked(std::make_unique<std::atomic<bool>[]>(std::max<std::size_t>(1, ins.size()))) {
+    const std::size_t strategy_count = log.subjects().directory().strategies.size();
+    for (std::size_t i = 0; i < strategy_count; ++i) {
+      const StrategyId id(static_cast<std::uint16_t>(i));
+      strategy_cores.emplace_back(id);
+      strategy_slots.push_back(EngineStrategy{id, StrategyKind::kOther, false});
+    }
+    for (const EngineStrategy& st : options.strategies) {
+      if (st.id.valid() && st.id.index() < strategy_count) strategy_slots[st.id.index()] = st;
+    }
+    strategy_sent.assign(strategy_count, 0);
     for (const QuoterConfig& q : options.quoters) {
       const auto i = static_cast<std::uint32_t>(quoters.size());
       quoters.emplace_back(q);
@@ -140,10 +152,26 @@ struct Engine::Impl {
   void quote_tick(TimeNs now);
   void note_strategy_order(const Account& a, const Event& e);
   void drain_strategy_news();
-  void issue_quotes(std::vector<QuoteAction>& actions, EventId cause);
+  void issue_quotes(std::vector<QuoteAction>& actions, EventId cause, StrategyId strategy);
   void adopt_quotes();
   [[nodiscard]] QuoterContext quoter_context(const QuoterConfig& q) const;
   [[nodiscard]] bool strategy_active(StrategyId strategy, AccountId account) const;
+  // ---- engine_strategies.cpp: the lifecycle ----
+  void rebuild_strategies();  // from the STRATEGIES stream; an enabled one without a state runs
+  void strategy_command(const Command& cmd, const std::shared_ptr<Reply>& reply);
+  void follow_kill_switch(const KillSwitchTripped& k, const Envelope& cause);
+  void commit_strategy(StrategyId id, const Envelope& cause, std::vector<EventPayload> events,
+                       CommandAck* ack);
+  void strategy_moved(StrategyId id);  // quoters pull; a halted strategy's orders are cancelled
+  // The recorded parameters onto its quoters and pairs (requote false: a checkpoint's state).
+  void apply_params(StrategyId id, bool requote = true);
+  [[nodiscard]] std::optional<std::string> check_param(StrategyId id, std::string_view key,
+                                                       std::string_view value) const;
+  [[nodiscard]] StrategyViewPtr strategy_view(StrategyId id) const;
+  [[nodiscard]] bool strategy_running(StrategyId id) const {
+    return id.valid() && id.index() < strategy_cores.size() &&
+           strategy_cores[id.index()].state() == StrategyState::kRunning;
+  }
 
   // ---- engine_checkpoint.cpp ----
   [[nodiscard]] std::string save_checkpoint() const;
@@ -196,6 +224,9 @@ struct Engine::Impl {
   std::vector<std::vector<std::uint32_t>> quoters_of;  // by instrument: the quoters on it
   std::vector<bool> quoting_strategy;               // by strategy: has a quoter here
   std::deque<OrderNews> strategy_news;
+  std::vector<StrategyCore> strategy_cores;         // by StrategyId: lifecycle and parameters
+  std::vector<EngineStrategy> strategy_slots;        // by StrategyId
+  std::vector<std::uint64_t> strategy_sent;          // by StrategyId: orders and cancels sent
   bool strategy_busy = false;                       // a quoter's decision is being carried out
   TimeNs next_valuation = 0;
   std::atomic<std::uint64_t> restarts{0};

@@ -6,7 +6,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "oms/actors/strategy_actor.hpp"
 #include "oms/cores/order_events.hpp"
 #include "oms/messages/codec.hpp"
 #include "oms/persistence/stream_layout.hpp"
@@ -26,92 +25,6 @@ TimeNs wall_clock() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// The supervisor of the strategy actors (off the order path): restarts a failed one from its
-// events, routes strategy commands, and hands recorded kill switches to the strategies they
-// cover.
-struct SupervisorState {
-  std::map<StrategyId, StrategyActorConfig> configs;
-  std::map<StrategyId, StrategyActor> strategies;
-  std::map<caf::actor_addr, StrategyId> by_addr;
-  static inline const char* name = "supervisor";
-};
-using Self = Runtime::Supervisor::stateful_pointer<SupervisorState>;
-
-void start_strategy(Self self, StrategyId id) {
-  auto& st = self->state;
-  auto a = spawn_strategy_actor(self->system(), st.configs.at(id));
-  self->monitor(a);
-  st.by_addr[a.address()] = id;
-  st.strategies[id] = a;
-}
-
-Runtime::Supervisor::behavior_type supervisor(Self self,
-                                              std::map<StrategyId, StrategyActorConfig> configs) {
-  self->state.configs = std::move(configs);
-  for (const auto& [id, cfg] : self->state.configs) start_strategy(self, id);
-  self->set_down_handler([self](const caf::down_msg& dm) {
-    auto& st = self->state;
-    const auto s = st.by_addr.find(dm.source);
-    if (s == st.by_addr.end()) return;
-    const StrategyId id = s->second;
-    st.by_addr.erase(s);
-    st.strategies.erase(id);
-    if (dm.reason == caf::exit_reason::user_shutdown || dm.reason == caf::exit_reason::normal) {
-      return;
-    }
-    spdlog::error("strategy actor {} failed ({}); restarting it from its events", id.index(),
-                  caf::to_string(dm.reason));
-    start_strategy(self, id);
-  });
-  self->set_exit_handler([self](caf::exit_msg& msg) {
-    for (const auto& [id, a] : self->state.strategies)
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-    self->quit(msg.reason);
-  });
-  return {
-      [self](const Command& c, StrategyId sid) -> caf::result<CommandAck> {
-        const auto it = self->state.strategies.find(sid);
-        if (it == self->state.strategies.end()) {
-          return CommandAck{false, false, static_cast<std::uint16_t>(CommandCode::kNoSuchStrategy),
-                            "no strategy actor for strategy " + std::to_string(sid.index()), {}};
-        }
-        return self->delegate(it->second, c);
-      },
-      // A recorded kill switch: the strategies it covers change state.
-      [self](const Event& e) {
-        const auto* k = std::get_if<KillSwitchTripped>(&e.payload);
-        if (k == nullptr) return;
-        for (const auto& [sid, a] : self->state.strategies) {
-          if (k->scope == LimitScope::kGlobal ||
-              (k->scope == LimitScope::kStrategy && k->strategy == sid)) {
-            self->send(a, e);
-          }
-        }
-      },
-      [self](state_atom, StrategyId id) -> caf::result<StrategyViewPtr> {
-        const auto it = self->state.strategies.find(id);
-        if (it == self->state.strategies.end()) {
-          return caf::make_error(ActorErrc::kUnknownStrategy,
-                                 "strategy " + std::to_string(id.index()));
-        }
-        return self->delegate(it->second, state_atom::value);
-      },
-  };
-}
-
-// The strategy a strategy command (start, stop, parameter) is for; invalid for others.
-StrategyId strategy_of(const CommandPayload& p) {
-  return std::visit(
-      [](const auto& c) -> StrategyId {
-        if constexpr (requires { c.strategy; } && !requires { c.account; } &&
-                      !requires { c.scope; }) {
-          return c.strategy;
-        }
-        return StrategyId{};
-      },
-      p);
 }
 
 }  // namespace
@@ -138,16 +51,7 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
       });
   system_ = std::make_unique<caf::actor_system>(*config_);
 
-  std::map<StrategyId, StrategyActorConfig> strategy_configs;
-  for (std::size_t i = 0; i < directory.strategies.size(); ++i) {
-    const StrategyId id(static_cast<std::uint16_t>(i));
-    strategy_configs.emplace(id, StrategyActorConfig{id, directory.strategies.name(id), &log_,
-                                                     &store, options_.engine.clock});
-  }
-  supervisor_ = system_->spawn(supervisor, std::move(strategy_configs));
-
   EngineOptions eo = std::move(options_.engine);
-  eo.on_kill_switch = [sup = supervisor_](const Event& e) { caf::anon_send(sup, e); };
   std::vector<EngineAccount> engine_accounts;
   for (const auto& a : accounts_) {
     EngineAccount ea;
@@ -171,8 +75,6 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
 Runtime::~Runtime() {
   for (const auto& a : accounts_) a.session->stop();
   engine_.reset();
-  caf::anon_send_exit(supervisor_, caf::exit_reason::user_shutdown);
-  supervisor_ = nullptr;
   system_->await_all_actors_done();
   system_.reset();
 }
@@ -180,14 +82,7 @@ Runtime::~Runtime() {
 Result<CommandAck, std::string> Runtime::submit(const Command& command,
                                                 std::chrono::milliseconds timeout,
                                                 TimeNs received_ns) {
-  const StrategyId sid = strategy_of(command.payload);
-  if (!sid.valid()) return engine_->submit(command, timeout, received_ns);
-  caf::scoped_actor self{*system_};
-  Result<CommandAck, std::string> out = Unexpected(std::string("no answer"));
-  self->request(supervisor_, timeout, command, sid)
-      .receive([&](const CommandAck& ack) { out = ack; },
-               [&](const caf::error& e) { out = Unexpected(system_->render(e)); });
-  return out;
+  return engine_->submit(command, timeout, received_ns);
 }
 
 Result<AccountViewPtr, std::string> Runtime::view(AccountId account,
@@ -203,12 +98,7 @@ Result<OrderStatus, std::string> Runtime::await_answer(AccountId account,
 
 Result<StrategyViewPtr, std::string> Runtime::strategy(StrategyId id,
                                                       std::chrono::milliseconds timeout) {
-  caf::scoped_actor self{*system_};
-  Result<StrategyViewPtr, std::string> out = Unexpected(std::string("no answer"));
-  self->request(supervisor_, timeout, state_atom::value, id)
-      .receive([&](const StrategyViewPtr& v) { out = v; },
-               [&](const caf::error& e) { out = Unexpected(system_->render(e)); });
-  return out;
+  return engine_->strategy(id, timeout);
 }
 
 Result<std::vector<OrderCore>, std::string> Runtime::orders_of_day(AccountId account,

@@ -39,7 +39,8 @@ struct Shard {
   std::shared_ptr<testkit::ScriptedVenue> venue_a, venue_b;
   std::unique_ptr<Engine> engine;
 
-  explicit Shard(std::vector<ArbGroup> arbitrage = {}) {
+  explicit Shard(std::vector<ArbGroup> arbitrage = {}, std::vector<QuoterConfig> quoters = {},
+                 std::vector<EngineStrategy> strategies = {}) {
     spdlog::set_level(spdlog::level::warn);
     auto j = persistence::FileJournal::open(tmp.path() / "journal", layout);
     REQUIRE(j.ok());
@@ -51,7 +52,11 @@ struct Shard {
     o.ack_timeout = 200ms;
     o.books = {BookCoreConfig{InstrumentId(0), BookSequencing::kBinanceSpot},
                BookCoreConfig{InstrumentId(1), BookSequencing::kBinanceSpot}};
+    // The pairs' strategy runs (strategies.yaml's enabled); stopped, it would send nothing.
+    if (!arbitrage.empty()) o.strategies = {EngineStrategy{StrategyId(0), StrategyKind::kArbitrage, true}};
+    if (!strategies.empty()) o.strategies = std::move(strategies);
     o.arbitrage = std::move(arbitrage);
+    o.quoters = std::move(quoters);
     engine = std::make_unique<Engine>(
         std::move(o), table, *log, *journal, nullptr, std::make_shared<RiskCore>(2, 1, 2),
         std::vector<EngineAccount>{{AccountId(0), "acct-a", persistence::StreamLayout::account_stream(ExchangeId::kBinance, "acct-a"), venue_a, nullptr},
@@ -397,4 +402,99 @@ TEST_CASE("engine: records stored twice (a republish after the duplicate window)
   const AccountViewPtr after = r.view();
   same_state(*before, *after);  // fills once, balances and positions as before
   r.stop();
+}
+
+namespace {
+
+QuoterConfig quoter() {
+  QuoterConfig q;
+  q.strategy = StrategyId(0);
+  q.account = AccountId(0);
+  q.instrument = InstrumentId(0);
+  q.tick = d("0.01");
+  q.lot = d("0.001");
+  q.spread_bps = d("10");
+  q.quote_size = d("0.1");
+  q.levels = 1;
+  q.max_inventory = d("1");
+  q.requote_bps = d("2");
+  return q;
+}
+
+// Orders of strategy 0 on the account that are not terminal.
+std::size_t live_of_strategy(const AccountView& v) {
+  std::size_t n = 0;
+  for (const auto& o : v.orders) {
+    if (o.core.strategy() == StrategyId(0) && !is_terminal(o.core.status())) ++n;
+  }
+  return n;
+}
+
+Command strategy_cmd(std::uint64_t id, CommandPayload p) { return Command{Envelope{id, 0, 1, 1, 0, id}, std::move(p)}; }
+
+}  // namespace
+
+TEST_CASE("engine: a market maker quotes only while its strategy runs; stop pulls its quotes, a halt cancels its orders; parameters are checked") {
+  Shard s({}, {quoter()}, {EngineStrategy{StrategyId(0), StrategyKind::kMarketMaking, false}});
+  const auto view = [&] { return *s.engine->strategy(StrategyId(0), 5s); };
+  CHECK(view()->state == StrategyState::kStopped);  // not enabled in the config: stopped
+  s.engine->market_data(0, snapshot(0, 100, "100", "101"));
+  REQUIRE(s.eventually([&] { return s.engine->has_mark(InstrumentId(0)); }));
+  std::this_thread::sleep_for(150ms);  // a housekeeping tick passes: still nothing
+  CHECK(s.venue_a->orders_received() == 0);
+  REQUIRE(view()->quoters.size() == 1);
+  CHECK(view()->quoters[0].state == QuoterState::kInactive);
+
+  // Started: a bid and an ask, post-only, around the mid 100.5 (10 bp: 100.44 / 100.56).
+  REQUIRE(s.engine->submit(strategy_cmd(1, StartStrategy{StrategyId(0)}), 5s)->accepted);
+  REQUIRE(s.eventually([&] { return s.venue_a->orders_received() >= 2; }));
+  auto v = s.engine->view(AccountId(0), 5s);
+  REQUIRE(v.ok());
+  bool bid = false, ask = false;
+  for (const auto& o : (*v)->orders) {
+    CHECK(o.core.tif() == TimeInForce::kPostOnly);
+    if (o.core.side() == Side::kBuy && o.core.price() == d("100.44")) bid = true;
+    if (o.core.side() == Side::kSell && o.core.price() == d("100.56")) ask = true;
+  }
+  CHECK(bid);
+  CHECK(ask);
+  CHECK(view()->state == StrategyState::kRunning);
+  CHECK(view()->orders >= 2);
+
+  // Parameters: checked before they are recorded.
+  auto bad = s.engine->submit(strategy_cmd(2, SetStrategyParam{StrategyId(0), "spread_bps", "wide"}), 5s);
+  CHECK_FALSE(bad->accepted);
+  CHECK(bad->code == 8003);
+  CHECK(bad->message == "strategy 8003: parameter 'spread_bps': 'wide' is not bps above 0, at most 10000");
+  auto unknown = s.engine->submit(strategy_cmd(3, SetStrategyParam{StrategyId(0), "spread", "5"}), 5s);
+  CHECK_FALSE(unknown->accepted);
+  CHECK(unknown->message.starts_with("strategy 8003: unknown parameter 'spread' for market making"));
+  REQUIRE(s.engine->submit(strategy_cmd(4, SetStrategyParam{StrategyId(0), "spread_bps", "20"}), 5s)->accepted);
+  REQUIRE(view()->param("spread_bps") != nullptr);
+  CHECK(*view()->param("spread_bps") == "20");
+
+  // Stopped: the quotes are pulled.
+  REQUIRE(s.engine->submit(strategy_cmd(5, StopStrategy{StrategyId(0), {}}), 5s)->accepted);
+  CHECK(view()->state == StrategyState::kStopped);
+  REQUIRE(s.eventually([&] {
+    auto av = s.engine->view(AccountId(0), 5s);
+    return av.ok() && live_of_strategy(**av) == 0;
+  }));
+  const auto sent = s.venue_a->orders_received();
+  s.engine->market_data(0, snapshot(0, 101, "99", "100"));
+  std::this_thread::sleep_for(150ms);
+  CHECK(s.venue_a->orders_received() == sent);
+
+  // Running again at the new spread; then a kill switch on the strategy halts it and cancels
+  // every order it has.
+  REQUIRE(s.engine->submit(strategy_cmd(6, StartStrategy{StrategyId(0)}), 5s)->accepted);
+  REQUIRE(s.eventually([&] { return s.venue_a->orders_received() > sent; }));
+  TripKillSwitch trip{LimitScope::kStrategy, {}, StrategyId(0), KillSwitchState::kHalted, {}};
+  REQUIRE(s.engine->submit(strategy_cmd(7, trip), 5s)->accepted);
+  CHECK(view()->state == StrategyState::kHalted);
+  REQUIRE(s.eventually([&] {
+    auto av = s.engine->view(AccountId(0), 5s);
+    return av.ok() && live_of_strategy(**av) == 0;
+  }));
+  CHECK(s.engine->submit(strategy_cmd(8, StartStrategy{StrategyId(0)}), 5s)->code == 8001);
 }

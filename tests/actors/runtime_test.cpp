@@ -250,11 +250,11 @@ TEST_CASE("runtime: a strategy kill switch halts the strategy and the account's 
   constexpr std::uint64_t kSeed = 11;
   Desk d(kSeed);
   REQUIRE(d.rt->submit(Command{Envelope{1, 0, 0, 0, 0, 0}, StartStrategy{StrategyId(0)}}, 5s)->accepted);
-  CHECK((*d.rt->strategy(StrategyId(0), 5s))->state() == StrategyState::kRunning);
-  // A strategy no actor runs: the supervisor's error, by its code's name.
+  CHECK((*d.rt->strategy(StrategyId(0), 5s))->state == StrategyState::kRunning);
+  // A strategy the directory does not have: named.
   const auto none = d.rt->strategy(StrategyId(99), 5s);
   REQUIRE_FALSE(none.ok());
-  CHECK_MESSAGE(none.error() == "oms: unknown strategy (strategy 99)", none.error());
+  CHECK_MESSAGE(none.error() == "no strategy 99", none.error());
   TripKillSwitch trip{LimitScope::kStrategy, {}, StrategyId(0), KillSwitchState::kHalted, {}};
   (void)trip.reason.assign("desk head: stop it");
   auto ack = d.rt->submit(Command{Envelope{2, 0, 0, 0, 0, 0}, trip}, 5s);
@@ -262,7 +262,7 @@ TEST_CASE("runtime: a strategy kill switch halts the strategy and the account's 
   CHECK(ack->accepted);
   // The strategy follows the recorded kill switch.
   const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while ((*d.rt->strategy(StrategyId(0), 5s))->state() != StrategyState::kHalted) {
+  while ((*d.rt->strategy(StrategyId(0), 5s))->state != StrategyState::kHalted) {
     REQUIRE(std::chrono::steady_clock::now() < deadline);
     std::this_thread::sleep_for(5ms);
   }
@@ -277,7 +277,7 @@ TEST_CASE("runtime: a strategy kill switch halts the strategy and the account's 
   CHECK(start->code == 8001);
   REQUIRE(d.rt->submit(Command{Envelope{5, 0, 0, 0, 0, 0},
                                ResetKillSwitch{LimitScope::kStrategy, {}, StrategyId(0)}}, 5s)->accepted);
-  while ((*d.rt->strategy(StrategyId(0), 5s))->state() != StrategyState::kStopped) {
+  while ((*d.rt->strategy(StrategyId(0), 5s))->state != StrategyState::kStopped) {
     REQUIRE(std::chrono::steady_clock::now() < deadline);
     std::this_thread::sleep_for(5ms);
   }
@@ -321,7 +321,7 @@ TEST_CASE("runtime: kill switches and strategy states survive a restart of the r
                                                 {AccountId(0), ExchangeId::kBinance, d2.venue_a},
                                                 {AccountId(1), ExchangeId::kBinance, d2.venue_b}});
   const auto s = *d2.rt->strategy(StrategyId(0), 5s);
-  CHECK(s->state() == StrategyState::kRunning);
+  CHECK(s->state == StrategyState::kRunning);
   REQUIRE(s->param("min_edge") != nullptr);
   CHECK(*s->param("min_edge") == "0.25");
   auto order = d2.rt->submit(submit(4, "K-3", "1"), 5s);

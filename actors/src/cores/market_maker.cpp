@@ -78,11 +78,15 @@ bool resting(OrderStatus s) noexcept {
 
 }  // namespace
 
-MarketMaker::MarketMaker(QuoterConfig config) : config_(std::move(config)) {
+MarketMaker::MarketMaker(QuoterConfig config) { set_config(std::move(config)); }
+
+void MarketMaker::set_config(QuoterConfig config, bool requote) {
+  config_ = std::move(config);
   config_.levels = std::clamp<std::uint32_t>(config_.levels, 1, 32);
   if (config_.vol_samples == 0) config_.vol_samples = 1;
   if (config_.vol_interval <= 0) config_.vol_interval = kSecond;
   if (config_.shock_window < static_cast<TimeNs>(kBuckets)) config_.shock_window = kBuckets;
+  if (requote) dirty_ = true;
 }
 
 std::int64_t MarketMaker::sigma() const noexcept { return isqrt(variance_); }

@@ -229,6 +229,15 @@ actors::EngineOptions BuiltEngine::engine_options() const {
   o.books = books;
   o.arbitrage = arbitrage;
   o.quoters = quoters;
+  for (const auto& st : config.strategies.strategies) {
+    const auto id = directory.strategies.find(st.name);
+    if (!id) continue;
+    const auto kind = st.type == configs::StrategyType::kArbitrage ? actors::StrategyKind::kArbitrage
+                      : st.type == configs::StrategyType::kMarketMaking
+                          ? actors::StrategyKind::kMarketMaking
+                          : actors::StrategyKind::kOther;
+    o.strategies.push_back(actors::EngineStrategy{*id, kind, st.enabled});
+  }
   o.desk = setup.desk;
   o.setup = encode_setup(setup);
   return o;

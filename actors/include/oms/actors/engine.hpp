@@ -49,6 +49,7 @@
 #include "oms/cores/market_maker.hpp"
 #include "oms/cores/market_stages.hpp"
 #include "oms/cores/risk_core.hpp"
+#include "oms/cores/strategy_core.hpp"
 #include "oms/actors/stage.hpp"
 #include "oms/persistence/snapshot.hpp"
 
@@ -63,6 +64,43 @@ struct EngineAccount {
   std::shared_ptr<ExchangeSession> session;
   std::shared_ptr<spdlog::logger> logger;  // null: spdlog's default logger
 };
+
+// A strategy as the engine runs it: its lifecycle (StrategyCore: start, stop, parameters, kill
+// switches) lives on the shard, so every component of the strategy stage follows it in step.
+enum class StrategyKind : std::uint8_t { kOther, kArbitrage, kMarketMaking };
+struct EngineStrategy {
+  StrategyId id;
+  StrategyKind kind = StrategyKind::kOther;
+  bool enabled = false;  // strategies.yaml: running at start unless an operator's stop is recorded
+};
+
+// A strategy's state for operators (omsctl strategy list/show, the state board).
+struct QuoterView {
+  AccountId account;
+  InstrumentId instrument;
+  QuoterState state = QuoterState::kInactive;
+  Decimal fair, inventory;
+  std::size_t quotes = 0;
+  std::uint64_t actions = 0, pulls = 0;
+};
+struct StrategyView {
+  StrategyId id;
+  StrategyKind kind = StrategyKind::kOther;
+  StrategyState state = StrategyState::kStopped;
+  std::vector<std::pair<std::string, std::string>> params;  // as set, sorted by key
+  std::vector<QuoterView> quoters;
+  std::uint64_t orders = 0;  // orders and cancels the strategy stage sent for it since start
+  // Its PnL over every account run here, per quote asset (PositionCore's strategy legs).
+  std::vector<PnlFigures> pnl;
+  // The parameter's value as set; nullptr when it was never set.
+  [[nodiscard]] const std::string* param(std::string_view key) const {
+    for (const auto& [k, v] : params) {
+      if (k == key) return &v;
+    }
+    return nullptr;
+  }
+};
+using StrategyViewPtr = std::shared_ptr<const StrategyView>;
 
 struct EngineOptions {
   std::chrono::milliseconds ack_timeout{5000};
@@ -85,6 +123,8 @@ struct EngineOptions {
   // The strategy stage's market makers (market_maker.hpp), each quoting one instrument on one
   // account run here.
   std::vector<QuoterConfig> quoters;
+  // The directory's strategies (by id); one not listed is kOther, stopped until started.
+  std::vector<EngineStrategy> strategies;
   std::uint16_t desk = 1;  // this daemon's desk number in the client order ids it makes
   std::chrono::milliseconds valuation_interval{1000};
   std::string board_path;  // the state board the shard writes (board_publisher.hpp); empty: none
@@ -126,6 +166,10 @@ class Engine {
   [[nodiscard]] Result<CommandAck, std::string> submit(const Command& command,
                                                        std::chrono::milliseconds timeout,
                                                        TimeNs received_ns = 0);
+  // A strategy's lifecycle state, parameters, quoters and PnL. Errors: the timeout, no such
+  // strategy.
+  [[nodiscard]] Result<StrategyViewPtr, std::string> strategy(StrategyId id,
+                                                              std::chrono::milliseconds timeout);
   // A venue's report for the account; waits while the ring is full, never drops it.
   void report(AccountId account, const VenueReport& report);
   // Market data from a connector's feed (book snapshot/delta chunks in the order the book

@@ -1,11 +1,10 @@
 // Runtime: one daemon's trading core -- the engine shard (engine.hpp: every account's
-// OrderDesk, pre-trade risk, ack timers; the one order path) and, around it, the CAF actors off
-// the order path: a supervisor and one strategy actor per strategy. Over an EventLog, a store,
-// the intent log and snapshots. omsd composes it with real connectors; tests with a scripted
-// venue.
+// OrderDesk, pre-trade risk, ack timers, the strategies and their lifecycle; the one order
+// path) and, around it, the CAF actors off the order path. Over an EventLog, a store, the
+// intent log and snapshots. omsd composes it with real connectors; tests with a scripted venue.
 //
-// The sessions' reports go straight to the engine's rings. Strategy commands go to the strategy
-// actors; every other command -- orders, limits, kill switches -- to the engine.
+// The sessions' reports go straight to the engine's rings; every command -- orders, limits,
+// kill switches, strategy start / stop / parameters -- goes to the engine.
 #pragma once
 
 #include <chrono>
@@ -23,7 +22,7 @@
 #include "oms/connectors/exchange_session.hpp"
 #include "oms/cores/position_core.hpp"
 #include "oms/cores/risk_core.hpp"
-#include "oms/actors/strategy_actor.hpp"
+#include "oms/actors/types.hpp"
 
 namespace oms::actors {
 
@@ -36,8 +35,7 @@ struct RuntimeAccount {
 struct RuntimeOptions {
   std::size_t scheduler_threads = 2;  // CAF's default is 4 even on a 2-core machine
   // The engine's options (engine.hpp): settings, books, the strategy stage, recording; omsd
-  // takes them from its setup (BuiltEngine::engine_options). The runtime adds the kill-switch
-  // hook; a null clock is the wall clock (UTC ns), also the strategy actors'.
+  // takes them from its setup (BuiltEngine::engine_options); a null clock is the wall clock.
   EngineOptions engine;
   // The logger of an account's actors (omsd: a file per account); null or returning null:
   // spdlog's default logger.
@@ -47,7 +45,7 @@ struct RuntimeOptions {
 class Runtime {
  public:
   // Rebuilds every account (throws std::runtime_error naming what cannot be read), starts the
-  // engine, the strategy actors and the sessions, then reconciles live orders with the venues.
+  // engine and the sessions, then reconciles live orders with the venues.
   Runtime(RuntimeOptions options, const Directory& directory, const InstrumentTable& instruments,
           persistence::EventStore& store,
           persistence::IntentLog* intents, persistence::SnapshotStore* snapshots,
@@ -70,7 +68,7 @@ class Runtime {
   [[nodiscard]] Result<OrderStatus, std::string> await_answer(AccountId account,
                                                               const std::string& client_order_id,
                                                               std::chrono::milliseconds timeout);
-  // A strategy's lifecycle state and parameters (one actor per strategy of the Directory).
+  // A strategy's lifecycle state, parameters, quoters and PnL (the engine's).
   [[nodiscard]] Result<StrategyViewPtr, std::string> strategy(StrategyId id,
                                                               std::chrono::milliseconds timeout);
   // Every order of the account submitted on a UTC day (days since 1970-01-01), as its events in
@@ -99,12 +97,6 @@ class Runtime {
   [[nodiscard]] EventLog& log() noexcept { return log_; }
   [[nodiscard]] std::uint64_t account_restarts() const noexcept;
 
-  // The strategy actors' supervisor: a strategy command for one strategy -> its answer; a
-  // committed kill switch for the strategies it covers; one strategy's state.
-  using Supervisor = caf::typed_actor<caf::replies_to<Command, StrategyId>::with<CommandAck>,
-                                      caf::reacts_to<Event>,
-                                      caf::replies_to<state_atom, StrategyId>::with<StrategyViewPtr>>;
-
  private:
   RuntimeOptions options_;
   persistence::EventStore& store_;
@@ -112,7 +104,6 @@ class Runtime {
   std::vector<RuntimeAccount> accounts_;
   std::unique_ptr<caf::actor_system_config> config_;
   std::unique_ptr<caf::actor_system> system_;
-  Supervisor supervisor_;
   std::unique_ptr<Engine> engine_;
 };
 

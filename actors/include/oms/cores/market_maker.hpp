@@ -104,6 +104,9 @@ enum class QuoterState : std::uint8_t { kQuoting, kInactive, kShock, kStale, kLo
 class MarketMaker {
  public:
   explicit MarketMaker(QuoterConfig config);
+  // New parameters (an operator's change): the state stays; the next decision requotes
+  // (requote false: a checkpoint's configuration put back, nothing owed).
+  void set_config(QuoterConfig config, bool requote = true);
 
   // A new top of its instrument's book.
   void on_top(const TopOfBook& top, TimeNs now, const QuoterContext& ctx,

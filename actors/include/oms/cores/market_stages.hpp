@@ -91,6 +91,10 @@ class SignalStage {
   void observe_sequence(std::uint64_t sequence) noexcept {
     if (sequence > sequence_) sequence_ = sequence;
   }
+  // A group's new parameters (an operator's change); its legs stay.
+  void set_group(std::size_t index, ArbGroup group) {
+    if (index < groups_.size()) groups_[index] = std::move(group);
+  }
   // The client order id sequence every strategy of the stage draws from (the market makers too).
   [[nodiscard]] std::uint64_t* sequence() noexcept { return &sequence_; }
   // The stage's state (the engine's checkpoints): the tops, the id sequence, the cooldowns.
