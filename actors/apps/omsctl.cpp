@@ -53,6 +53,9 @@ commands:
              [--state halted|reducing_only] [--reason TEXT]
   reset      --scope global|account|strategy [--account A] [--strategy S]
   health
+  strategy list | show NAME | start NAME | stop NAME [--reason TEXT] | set NAME KEY=VALUE...
+             strategies' state, parameters, quoters and PnL; start / stop one; set parameters
+             (each checked by the daemon, recorded in order; the first refused ends it)
   top        [--board PATH] [--once]  live balances, positions, open orders and tops of book from
              omsd's state board (not the API): redraws on a terminal until q or Ctrl-C; one
              plain table with --once or when not a terminal. Default board: the one omsd keeps
@@ -65,6 +68,7 @@ struct UsageError : std::runtime_error {
 
 struct Args {
   std::string command;
+  std::vector<std::string> args;  // after the command (strategy's)
   std::map<std::string, std::string> values;
   std::set<std::string> switches;
 
@@ -86,8 +90,13 @@ Args parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg.rfind("--", 0) != 0) {
-      if (!a.command.empty()) throw UsageError("unexpected argument '" + arg + "'");
-      a.command = arg;
+      if (a.command.empty()) {
+        a.command = arg;
+      } else if (a.command == "strategy") {
+        a.args.push_back(arg);
+      } else {
+        throw UsageError("unexpected argument '" + arg + "'");
+      }
       continue;
     }
     std::string name = arg.substr(2);
@@ -247,6 +256,98 @@ int call(const Client& c, const Args& a, const Request& req, Call method) {
   return 0;
 }
 
+// ---- strategies ----------------------------------------------------------------------------------
+std::string pnl_text(const api::Strategy& s) {
+  std::string out;
+  for (const auto& p : s.pnl()) out += (out.empty() ? "" : ", ") + p.net() + " " + p.quote();
+  return out.empty() ? "0" : out;
+}
+
+void print_strategies(const api::StrategyList& list, bool detailed, std::ostream& out) {
+  if (!detailed) {
+    std::vector<std::vector<std::string>> rows{{"name", "type", "state", "orders", "quoters", "net_pnl"}};
+    for (const auto& s : list.strategies()) {
+      rows.push_back({s.name(), s.type(), s.state(), std::to_string(s.orders()),
+                      std::to_string(s.quoters_size()), pnl_text(s)});
+    }
+    std::vector<std::size_t> width(rows[0].size(), 0);
+    for (const auto& row : rows)
+      for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+    for (const auto& row : rows) {
+      std::string line;
+      for (std::size_t i = 0; i < row.size(); ++i) {
+        line += row[i];
+        if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+      }
+      out << line << "\n";
+    }
+    return;
+  }
+  for (const auto& s : list.strategies()) {
+    out << "strategy: " << s.name() << "\ntype: " << s.type() << "\nstate: " << s.state()
+        << "\norders: " << s.orders() << "\n";
+    out << "params:" << (s.params_size() == 0 ? " (as configured)" : "") << "\n";
+    for (const auto& p : s.params()) out << "  " << p.key() << "=" << p.value() << "\n";
+    for (const auto& p : s.pnl()) {
+      out << "pnl " << p.quote() << ": realized " << p.realized() << ", unrealized "
+          << p.unrealized() << ", fees " << p.fees() << ", net " << p.net() << "\n";
+    }
+    for (const auto& q : s.quoters()) {
+      out << "quoter " << q.account() << " " << q.instrument() << ": " << q.state() << ", fair "
+          << q.fair() << ", inventory " << q.inventory() << ", quotes " << q.quotes()
+          << ", actions " << q.actions() << ", pulls " << q.pulls() << "\n";
+    }
+  }
+}
+
+int strategy(const Client& c, const Args& a) {
+  if (a.args.empty()) throw UsageError("strategy: list, show, start, stop or set");
+  const std::string& what = a.args[0];
+  if (what == "list" || what == "show") {
+    api::StrategiesRequest r;
+    if (what == "show") {
+      if (a.args.size() != 2) throw UsageError("strategy show NAME");
+      r.set_name(a.args[1]);
+    } else if (a.args.size() != 1) {
+      throw UsageError("strategy list takes no name (strategy show NAME)");
+    }
+    grpc::ClientContext ctx;
+    c.prepare(ctx);
+    api::StrategyList reply;
+    const grpc::Status st = c.stub->ListStrategies(&ctx, r, &reply);
+    if (!st.ok()) {
+      std::cerr << "omsctl: " << code_name(st.error_code()) << ": " << st.error_message() << "\n";
+      return 1;
+    }
+    if (a.has("json")) print(reply, true);
+    else print_strategies(reply, what == "show", std::cout);
+    return 0;
+  }
+  if (what != "start" && what != "stop" && what != "set") {
+    throw UsageError("strategy: unknown action '" + what + "' (list, show, start, stop, set)");
+  }
+  if (a.args.size() < 2) throw UsageError("strategy " + what + " NAME");
+  api::StrategyControlRequest r;
+  r.set_name(a.args[1]);
+  r.set_action(what);
+  r.set_reason(a.get("reason"));
+  if (what == "set") {
+    if (a.args.size() < 3) throw UsageError("strategy set NAME KEY=VALUE...");
+    for (std::size_t i = 2; i < a.args.size(); ++i) {
+      const auto eq = a.args[i].find('=');
+      if (eq == std::string::npos || eq == 0) {
+        throw UsageError("strategy set: '" + a.args[i] + "' is not KEY=VALUE");
+      }
+      auto* p = r.add_params();
+      p->set_key(a.args[i].substr(0, eq));
+      p->set_value(a.args[i].substr(eq + 1));
+    }
+  } else if (a.args.size() != 2) {
+    throw UsageError("strategy " + what + " NAME (one name)");
+  }
+  return call<api::StrategyControlRequest, api::CommandReply>(c, a, r, &api::Oms::Stub::ControlStrategy);
+}
+
 int run(const Client& c, const Args& a) {
   const auto& cmd = a.command;
   if (cmd == "submit") {
@@ -325,6 +426,7 @@ int run(const Client& c, const Args& a) {
       return call<api::KillSwitchRequest, api::CommandReply>(c, a, r, &api::Oms::Stub::TripKillSwitch);
     return call<api::KillSwitchRequest, api::CommandReply>(c, a, r, &api::Oms::Stub::ResetKillSwitch);
   }
+  if (cmd == "strategy") return strategy(c, a);
   if (cmd == "health") {
     return call<api::HealthRequest, api::HealthReply>(c, a, api::HealthRequest{}, &api::Oms::Stub::Health);
   }

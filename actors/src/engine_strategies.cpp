@@ -357,17 +357,22 @@ StrategyViewPtr Engine::Impl::strategy_view(StrategyId id) const {
     v->quoters.push_back(QuoterView{m.config().account, m.config().instrument, m.state(), m.fair(),
                                     ctx.inventory, m.quotes(), m.actions(), m.pulls()});
   }
-  // Its PnL over the accounts, per quote asset.
+  // Its PnL over the accounts, per quote asset, at the engine's marks.
   std::map<std::string, PnlFigures> by_quote;
   for (const auto& a : accounts) {
     if (!a) continue;
-    for (const auto& f : a->desk->positions().strategy_pnl(id)) {
-      PnlFigures& t = by_quote[f.quote.str()];
-      t.quote = f.quote;
-      t.realized_e16 += f.realized_e16;
-      t.unrealized_e16 += f.unrealized_e16;
-      t.fees_e16 += f.fees_e16;
-      t.unmarked += f.unmarked;
+    for (const auto& leg : a->desk->positions().strategy_legs(a->cfg.id)) {
+      if (leg.strategy != id) continue;
+      const InstrumentAssets* inst = instruments.find(leg.instrument);
+      if (inst == nullptr) continue;
+      const AssetCode& quote = inst->market == Market::kSpot ? inst->quote : inst->settle;
+      PnlFigures& t = by_quote[quote.str()];
+      t.quote = quote;
+      t.realized_e16 += leg.position.realized_e16;
+      t.fees_e16 += leg.fees_e16;
+      const Decimal mark = leg.instrument.index() < marks.size() ? marks[leg.instrument.index()] : Decimal{};
+      if (mark.is_positive()) t.unrealized_e16 += leg.position.unrealized_e16(mark);
+      else if (!leg.position.size.is_zero()) ++t.unmarked;
     }
   }
   for (auto& [q, f] : by_quote) v->pnl.push_back(f);

@@ -244,6 +244,47 @@ TEST_CASE("validation: limits and kill switches check scope, permission and valu
   CHECK(f.core.trip(f.client(kAliceToken), k)->state == KillSwitchState::kHalted);
 }
 
+TEST_CASE("validation: strategy control -- start, stop with a reason, set in order; names, actions and permission checked") {
+  Fixture f;
+  api::v1::StrategyControlRequest r;
+  r.set_name("recovery");
+  r.set_action("start");
+  auto start = f.core.control(f.client(kOpsToken), r);
+  REQUIRE(start.ok());
+  REQUIRE(start->size() == 1);
+  CHECK(std::get<StartStrategy>(start->front()).strategy == StrategyId(0));
+  // A client limited to some accounts may not control a strategy (it trades on several).
+  CHECK(f.core.control(f.client(kAliceToken), r).error().status == ApiStatus::kPermissionDenied);
+  r.set_action("stop");
+  r.set_reason("end of day");
+  auto stop = f.core.control(f.client(kOpsToken), r);
+  REQUIRE(stop.ok());
+  CHECK(std::get<StopStrategy>(stop->front()).reason.view() == "end of day");
+  r.set_action("set");
+  r.clear_reason();
+  CHECK(f.core.control(f.client(kOpsToken), r).error().message == "params: set needs at least one key=value");
+  auto* p1 = r.add_params();
+  p1->set_key("spread_bps");
+  p1->set_value("4");
+  auto* p2 = r.add_params();
+  p2->set_key("levels");
+  p2->set_value("2");
+  auto set = f.core.control(f.client(kOpsToken), r);
+  REQUIRE(set.ok());
+  REQUIRE(set->size() == 2);
+  CHECK(std::get<SetStrategyParam>((*set)[1]).key.view() == "levels");
+  p2->set_key(std::string(40, 'k'));
+  CHECK(f.core.control(f.client(kOpsToken), r).error().message.starts_with("params[1].key: 'kkkk"));
+  r.set_action("pause");
+  CHECK(f.core.control(f.client(kOpsToken), r).error().message == "action: 'pause' is not start, stop or set");
+  r.set_name("nope");
+  CHECK(f.core.control(f.client(kOpsToken), r).error().message == "name: unknown strategy 'nope'");
+  api::v1::StrategiesRequest list;
+  CHECK(f.core.strategies(list)->size() == 1);
+  list.set_name("nope");
+  CHECK(f.core.strategies(list).error().message == "name: unknown strategy 'nope'");
+}
+
 TEST_CASE("command ids: strictly increasing and never below the wall clock") {
   Fixture f;
   const auto a = f.core.next_command_id(1'700'000'000'000'000'000);

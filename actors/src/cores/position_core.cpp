@@ -253,6 +253,11 @@ std::span<const PositionCore::Leg> PositionCore::net_legs(AccountId account) con
   return accounts_[account.index()].net;
 }
 
+std::span<const PositionCore::Leg> PositionCore::strategy_legs(AccountId account) const noexcept {
+  if (!account.valid() || account.index() >= accounts_.size()) return {};
+  return accounts_[account.index()].strategies;
+}
+
 const PositionCore::Leg* PositionCore::strategy_leg(AccountId account, StrategyId strategy,
                                                     InstrumentId instrument) const noexcept {
   if (!account.valid() || account.index() >= accounts_.size()) return nullptr;

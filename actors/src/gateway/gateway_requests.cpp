@@ -281,4 +281,63 @@ Result<ResetKillSwitch, ApiError> GatewayCore::reset(const ApiClient& client,
   return ResetKillSwitch{sc->scope, sc->account, sc->strategy};
 }
 
+Result<std::vector<CommandPayload>, ApiError> GatewayCore::control(
+    const ApiClient& client, const api::v1::StrategyControlRequest& r) const {
+  if (r.name().empty()) return invalid("name", "missing (the strategy's name)");
+  auto id = strategy("name", r.name());
+  if (!id) return Unexpected{id.error()};
+  if (!client.all_accounts) {
+    return Unexpected{ApiError{ApiStatus::kPermissionDenied,
+                               "client '" + client.name + "' may not control strategies (it needs "
+                               "every account: \"*\")"}};
+  }
+  std::vector<CommandPayload> out;
+  if (r.action() == "start" || r.action() == "stop") {
+    if (r.params_size() > 0) return invalid("params", "only with action set");
+    if (r.action() == "start") {
+      if (!r.reason().empty()) return invalid("reason", "only with action stop");
+      out.emplace_back(StartStrategy{*id});
+    } else {
+      StopStrategy stop{*id, {}};
+      if (!stop.reason.assign(r.reason()))
+        return invalid("reason", "longer than " + std::to_string(ReasonText::kCapacity) + " characters");
+      out.emplace_back(stop);
+    }
+    return out;
+  }
+  if (r.action() != "set") {
+    return invalid("action", quoted_value(r.action()) + " is not start, stop or set");
+  }
+  if (r.params_size() == 0) return invalid("params", "set needs at least one key=value");
+  for (int i = 0; i < r.params_size(); ++i) {
+    const auto& p = r.params(i);
+    const std::string field = "params[" + std::to_string(i) + "]";
+    SetStrategyParam set{*id, {}, {}};
+    if (p.key().empty()) return invalid(field + ".key", "missing");
+    if (!set.key.assign(p.key()))
+      return invalid(field + ".key", quoted_value(p.key()) + " is longer than " +
+                                         std::to_string(set.key.kCapacity) + " characters");
+    if (!set.value.assign(p.value()))
+      return invalid(field + ".value", quoted_value(p.value()) + " is longer than " +
+                                           std::to_string(set.value.kCapacity) + " characters");
+    out.emplace_back(set);
+  }
+  return out;
+}
+
+Result<std::vector<StrategyId>, ApiError> GatewayCore::strategies(
+    const api::v1::StrategiesRequest& r) const {
+  std::vector<StrategyId> out;
+  if (!r.name().empty()) {
+    auto id = strategy("name", r.name());
+    if (!id) return Unexpected{id.error()};
+    out.push_back(*id);
+    return out;
+  }
+  for (std::size_t i = 0; i < directory_.strategies.size(); ++i) {
+    out.push_back(StrategyId(static_cast<std::uint16_t>(i)));
+  }
+  return out;
+}
+
 }  // namespace oms::actors

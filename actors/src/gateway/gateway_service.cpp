@@ -375,4 +375,65 @@ grpc::Status OmsService::Health(grpc::ServerContext* ctx, const api::v1::HealthR
   });
 }
 
+grpc::Status OmsService::ListStrategies(grpc::ServerContext* ctx,
+                                        const api::v1::StrategiesRequest* req,
+                                        api::v1::StrategyList* reply) {
+  return guarded(ctx, "ListStrategies", [&](const ApiClient& /*c*/) -> std::optional<ApiError> {
+    auto ids = core_.strategies(*req);
+    if (!ids) return ids.error();
+    for (const StrategyId id : *ids) {
+      auto v = runtime_.strategy(id, timeout_);
+      if (!v) return ApiError{ApiStatus::kUnavailable, "runtime: " + v.error()};
+      const StrategyView& sv = **v;
+      auto* p = reply->add_strategies();
+      p->set_name(core_.strategy_name(id));
+      p->set_type(sv.kind == StrategyKind::kArbitrage      ? "arbitrage"
+                  : sv.kind == StrategyKind::kMarketMaking ? "market_making"
+                                                           : "other");
+      p->set_state(std::string(enum_name(sv.state)));
+      for (const auto& [k, val] : sv.params) {
+        auto* kv = p->add_params();
+        kv->set_key(k);
+        kv->set_value(val);
+      }
+      for (const auto& q : sv.quoters) {
+        auto* qp = p->add_quoters();
+        qp->set_account(core_.account_name(q.account));
+        qp->set_instrument(core_.instrument_name(q.instrument));
+        qp->set_state(std::string(to_string(q.state)));
+        qp->set_fair(dec(q.fair));
+        qp->set_inventory(dec(q.inventory));
+        qp->set_quotes(static_cast<std::uint32_t>(q.quotes));
+        qp->set_actions(q.actions);
+        qp->set_pulls(q.pulls);
+      }
+      for (const auto& f : sv.pnl) {
+        auto* pp = p->add_pnl();
+        pp->set_quote(f.quote.str());
+        pp->set_realized(dec_e16(f.realized_e16));
+        pp->set_unrealized(dec_e16(f.unrealized_e16));
+        pp->set_fees(dec_e16(f.fees_e16));
+        pp->set_net(dec_e16(f.net_e16()));
+      }
+      p->set_orders(sv.orders);
+    }
+    return std::nullopt;
+  });
+}
+
+grpc::Status OmsService::ControlStrategy(grpc::ServerContext* ctx,
+                                         const api::v1::StrategyControlRequest* req,
+                                         api::v1::CommandReply* reply) {
+  return guarded(ctx, "ControlStrategy", [&](const ApiClient& c) -> std::optional<ApiError> {
+    auto commands = core_.control(c, *req);
+    if (!commands) return commands.error();
+    // In order; the first refusal ends it (the reply is that refusal: nothing after it ran).
+    for (const auto& payload : *commands) {
+      if (auto e = run(core_.next_command_id(wall_clock_()), payload, reply)) return e;
+      if (!reply->accepted()) break;
+    }
+    return std::nullopt;
+  });
+}
+
 }  // namespace oms::actors::gateway_detail

@@ -46,6 +46,10 @@ class OmsService final : public api::v1::Oms::Service {
                               api::v1::CommandReply* reply) override;
   grpc::Status ResetKillSwitch(grpc::ServerContext* ctx, const api::v1::KillSwitchRequest* req,
                                api::v1::CommandReply* reply) override;
+  grpc::Status ListStrategies(grpc::ServerContext* ctx, const api::v1::StrategiesRequest* req,
+                              api::v1::StrategyList* reply) override;
+  grpc::Status ControlStrategy(grpc::ServerContext* ctx, const api::v1::StrategyControlRequest* req,
+                               api::v1::CommandReply* reply) override;
   grpc::Status Health(grpc::ServerContext* ctx, const api::v1::HealthRequest* req,
                       api::v1::HealthReply* reply) override;
 

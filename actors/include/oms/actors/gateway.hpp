@@ -114,6 +114,14 @@ class GatewayCore {
   [[nodiscard]] Result<ResetKillSwitch, ApiError> reset(const ApiClient& client,
                                                         const api::v1::KillSwitchRequest& r) const;
 
+  // A strategy control request -> its commands in order (start; stop; one SetStrategyParam per
+  // parameter). Strategies trade on several accounts: only clients with "*" may control them.
+  [[nodiscard]] Result<std::vector<CommandPayload>, ApiError> control(
+      const ApiClient& client, const api::v1::StrategyControlRequest& r) const;
+  // The strategies a list request names (every one for an empty name).
+  [[nodiscard]] Result<std::vector<StrategyId>, ApiError> strategies(
+      const api::v1::StrategiesRequest& r) const;
+
   // Names for replies.
   [[nodiscard]] std::string account_name(AccountId id) const;
   [[nodiscard]] std::string strategy_name(StrategyId id) const;

@@ -177,6 +177,8 @@ class PositionCore {
   [[nodiscard]] const Leg* net(AccountId account, InstrumentId instrument) const noexcept;
   // Every net position of an account, by instrument (empty when it never traded).
   [[nodiscard]] std::span<const Leg> net_legs(AccountId account) const noexcept;
+  // Every strategy's share of the account's positions, by (instrument, strategy).
+  [[nodiscard]] std::span<const Leg> strategy_legs(AccountId account) const noexcept;
   // A strategy's share of it (nullptr when the strategy never traded it on that account).
   [[nodiscard]] const Leg* strategy_leg(AccountId account, StrategyId strategy,
                                         InstrumentId instrument) const noexcept;
