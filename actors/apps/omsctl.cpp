@@ -265,10 +265,10 @@ std::string pnl_text(const api::Strategy& s) {
 
 void print_strategies(const api::StrategyList& list, bool detailed, std::ostream& out) {
   if (!detailed) {
-    std::vector<std::vector<std::string>> rows{{"name", "type", "state", "orders", "quoters", "net_pnl"}};
+    std::vector<std::vector<std::string>> rows{{"name", "type", "state", "orders", "pairs", "quoters", "net_pnl"}};
     for (const auto& s : list.strategies()) {
       rows.push_back({s.name(), s.type(), s.state(), std::to_string(s.orders()),
-                      std::to_string(s.quoters_size()), pnl_text(s)});
+                      std::to_string(s.pairs()), std::to_string(s.quoters_size()), pnl_text(s)});
     }
     std::vector<std::size_t> width(rows[0].size(), 0);
     for (const auto& row : rows)
@@ -285,7 +285,7 @@ void print_strategies(const api::StrategyList& list, bool detailed, std::ostream
   }
   for (const auto& s : list.strategies()) {
     out << "strategy: " << s.name() << "\ntype: " << s.type() << "\nstate: " << s.state()
-        << "\norders: " << s.orders() << "\n";
+        << "\norders: " << s.orders() << "\npairs: " << s.pairs() << "\n";
     out << "params:" << (s.params_size() == 0 ? " (as configured)" : "") << "\n";
     for (const auto& p : s.params()) out << "  " << p.key() << "=" << p.value() << "\n";
     for (const auto& p : s.pnl()) {

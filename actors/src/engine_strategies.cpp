@@ -351,6 +351,7 @@ StrategyViewPtr Engine::Impl::strategy_view(StrategyId id) const {
   v->state = strategy_cores[id.index()].state();
   v->params = strategy_cores[id.index()].params();
   v->orders = strategy_sent[id.index()];
+  for (const ArbGroup& g : options.arbitrage) v->pairs += g.strategy == id ? 1U : 0U;
   for (const MarketMaker& m : quoters) {
     if (m.config().strategy != id) continue;
     const QuoterContext ctx = quoter_context(m.config());

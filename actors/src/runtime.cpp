@@ -1,5 +1,7 @@
 #include "oms/actors/runtime.hpp"
 
+#include "oms/actors/orchestrator.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -11,13 +13,6 @@
 #include "oms/persistence/stream_layout.hpp"
 
 namespace oms::actors {
-
-std::string to_string(ActorErrc e) {
-  switch (e) {
-    case ActorErrc::kUnknownStrategy: return "unknown strategy";
-  }
-  return "unknown error";
-}
 
 namespace {
 
@@ -36,19 +31,10 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
     : options_(std::move(options)), store_(store), log_(store, intents, directory),
       accounts_(std::move(accounts)) {
   if (!options_.engine.clock) options_.engine.clock = wall_clock;
+  clock_ = options_.engine.clock;
   config_ = std::make_unique<caf::actor_system_config>();
   config_->set("scheduler.max-threads", options_.scheduler_threads);
   config_->set("logger.console", caf::atom("none"));
-  config_->add_error_category(
-      caf::atom("oms"), [](std::uint8_t code, caf::atom_value, const caf::message& context) {
-        std::string text = "oms: " + to_string(static_cast<ActorErrc>(code));
-        if (context.match_elements<std::string>()) {
-          text += " (" + context.get_as<std::string>(0) + ")";
-        } else if (!context.empty()) {
-          text += " " + caf::to_string(context);
-        }
-        return text;
-      });
   system_ = std::make_unique<caf::actor_system>(*config_);
 
   EngineOptions eo = std::move(options_.engine);
@@ -64,6 +50,15 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
   }
   engine_ = std::make_unique<Engine>(std::move(eo), instruments, log_, store, snapshots,
                                      std::move(risk), std::move(engine_accounts));
+  // The schedules: a strategy outside its window is stopped before any session runs; then the
+  // orchestrator follows the windows' edges.
+  if (!options_.schedules.empty()) {
+    std::vector<int> last;
+    EventId id = 0;
+    (void)run_schedules(*engine_, options_.schedules, last, clock_(), id);
+    orchestrator_ = spawn_orchestrator(*system_, *engine_, options_.schedules, std::move(last),
+                                       clock_, options_.schedule_tick);
+  }
   for (const auto& a : accounts_) {
     a.session->start([engine = engine_.get(), id = a.id](const VenueReport& r) {
       engine->report(id, r);
@@ -74,8 +69,12 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
 
 Runtime::~Runtime() {
   for (const auto& a : accounts_) a.session->stop();
-  engine_.reset();
+  if (orchestrator_) {
+    caf::anon_send_exit(orchestrator_, caf::exit_reason::user_shutdown);
+    orchestrator_ = nullptr;  // its thread ends once nothing holds it
+  }
   system_->await_all_actors_done();
+  engine_.reset();
   system_.reset();
 }
 

@@ -179,7 +179,7 @@ std::optional<ArbitragePair> read_pair(const YAML::Node& item, std::size_t index
 ArbitrageParams read_arbitrage(MapReader& m, const std::string& strategy, const References& refs,
                                Diagnostics& diag) {
   ArbitrageParams out;
-  m.allow_only({"type", "enabled", "pairs", "execution", "accounts"});
+  m.allow_only({"type", "enabled", "schedule", "pairs", "execution", "accounts"});
   const Field* accounts = m.require("accounts");
   if (accounts != nullptr) read_accounts_by_venue(*accounts, strategy, out, diag);
   const bool accounts_read = accounts != nullptr && accounts->value.IsMap();

@@ -233,7 +233,7 @@ std::vector<Instrument> read_instruments(MapReader& m, const std::string& strate
 MarketMakingParams read_market_making(MapReader& m, const std::string& strategy,
                                       const References& refs, Diagnostics& diag) {
   MarketMakingParams out;
-  m.allow_only({"type", "enabled", "instruments", "risk_limits"});
+  m.allow_only({"type", "enabled", "schedule", "instruments", "risk_limits"});
   out.instruments = read_instruments<QuotedInstrument>(
       m, strategy,
       [&](MapReader& im, Placement& p) { return read_quoted(im, strategy, refs, p, diag); }, diag);
@@ -245,7 +245,7 @@ MarketMakingParams read_market_making(MapReader& m, const std::string& strategy,
 TrendFollowingParams read_trend_following(MapReader& m, const std::string& strategy,
                                           const References& refs, Diagnostics& diag) {
   TrendFollowingParams out;
-  m.allow_only({"type", "enabled", "instruments"});
+  m.allow_only({"type", "enabled", "schedule", "instruments"});
   out.instruments = read_instruments<TrendInstrument>(
       m, strategy,
       [&](MapReader& im, Placement& p) { return read_trend(im, strategy, refs, p, diag); }, diag);

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -32,7 +33,7 @@ struct Desk {
   std::shared_ptr<oms::testkit::ScriptedVenue> venue_a, venue_b;
   std::unique_ptr<actors::Runtime> rt;
 
-  explicit Desk(std::uint64_t seed) {
+  explicit Desk(std::uint64_t seed, std::vector<actors::ScheduledStrategy> schedules = {}) {
     spdlog::set_level(spdlog::level::warn);
     auto j = persistence::FileJournal::open(tmp.path() / "journal", layout);
     REQUIRE(j.ok());
@@ -41,6 +42,8 @@ struct Desk {
     venue_b = std::make_shared<oms::testkit::ScriptedVenue>(seed, tmp.path() / "venue-b", AccountId(1));
     actors::RuntimeOptions o;
     o.engine.ack_timeout = 100ms;
+    o.schedules = std::move(schedules);
+    o.schedule_tick = 20ms;
     rt = std::make_unique<actors::Runtime>(o, directory, table, *journal, nullptr, &snapshots,
                                            std::make_shared<actors::RiskCore>(2, 1, 2),
                                            std::vector<actors::RuntimeAccount>{
@@ -398,4 +401,29 @@ TEST_CASE("runtime: an order risk refused is still there after the account rebui
   CHECK(o->core.status() == OrderStatus::kRejected);
   CHECK(after->torn_groups_skipped == 0);
   CHECK(after->events_rebuilt == before->events_committed);
+}
+
+TEST_CASE("runtime: the orchestrator follows a strategy's schedule -- stopped outside at start, started when the window opens, stopped when it closes; an operator's start between edges stands") {
+  auto inside = std::make_shared<std::atomic<bool>>(false);
+  Desk d(11, {{StrategyId(0), "recovery", [inside](TimeNs) { return inside->load(); }}});
+  const auto state = [&] { return (*d.rt->strategy(StrategyId(0), 5s))->state; };
+  const auto wait_state = [&](StrategyState want) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (state() != want) {
+      REQUIRE(std::chrono::steady_clock::now() < deadline);
+      std::this_thread::sleep_for(5ms);
+    }
+  };
+  CHECK(state() == StrategyState::kStopped);
+  // An operator starts it outside its window: it stands until the next edge.
+  REQUIRE(d.rt->submit(Command{Envelope{1, 0, 0, 0, 0, 0}, StartStrategy{StrategyId(0)}}, 5s)->accepted);
+  std::this_thread::sleep_for(100ms);
+  CHECK(state() == StrategyState::kRunning);
+  inside->store(true);  // the window opens: already running, nothing changes
+  std::this_thread::sleep_for(100ms);
+  CHECK(state() == StrategyState::kRunning);
+  inside->store(false);  // it closes: stopped
+  wait_state(StrategyState::kStopped);
+  inside->store(true);  // opens again: started
+  wait_state(StrategyState::kRunning);
 }

@@ -162,7 +162,7 @@ TEST_CASE("example strategies.yaml: four strategies, ids in file order, exact pa
   CHECK(mp.instruments[0].exchange == ExchangeId::kBinance);
   CHECK(mp.instruments[0].account == "binance_mm");
   CHECK(mp.instruments[0].spread_bps == dec("10"));
-  CHECK(mp.instruments[0].quote_size == dec("0.1"));
+  CHECK(mp.instruments[0].quote_size == dec("0.05"));
   CHECK(mp.instruments[0].max_inventory == dec("1"));
   CHECK(mp.instruments[0].refresh_rate == std::chrono::milliseconds(1000));
   CHECK(mp.instruments[1].refresh_rate == std::chrono::milliseconds(2000));

@@ -313,6 +313,51 @@ TEST_CASE("market making: the optional quoting keys, their defaults and their er
         "strategies.yaml:13:9: unknown key 'skew' in instrument 1 of strategy 'mm'");
 }
 
+TEST_CASE("schedules: UTC windows with days; in_schedule at their edges; errors named") {
+  const std::string mm(kMarketMaking);
+  const auto cfg = load_strategies_from_string(
+      replace_once(mm, "    enabled: true\n",
+                   "    enabled: true\n    schedule:\n      - {days: [mon, tue, wed, thu, fri], from: \"08:00\", to: \"17:30\"}\n"
+                   "      - {from: \"22:00\", to: \"24:00\"}\n"),
+      "strategies.yaml");
+  const auto& w = cfg.strategies.at(0).schedule;
+  REQUIRE(w.size() == 2);
+  CHECK(w[0] == ScheduleWindow{0x1f, 480, 1050});
+  CHECK(w[1] == ScheduleWindow{0x7f, 1320, 1440});
+  constexpr std::int64_t kMin = 60'000'000'000;
+  const std::int64_t thu = 1'723'075'200'000'000'000;  // 2024-08-08 00:00 UTC, a Thursday
+  CHECK_FALSE(in_schedule(w, thu + 479 * kMin));
+  CHECK(in_schedule(w, thu + 480 * kMin));
+  CHECK(in_schedule(w, thu + 1049 * kMin));
+  CHECK_FALSE(in_schedule(w, thu + 1050 * kMin));
+  CHECK(in_schedule(w, thu + 1439 * kMin));
+  const std::int64_t sat = thu + 2 * 1440 * kMin;
+  CHECK_FALSE(in_schedule(w, sat + 600 * kMin));  // weekdays only
+  CHECK(in_schedule(w, sat + 1380 * kMin));        // every day
+  CHECK(in_schedule({}, sat));                     // no schedule: always
+
+  CHECK(strategies_error(replace_once(mm, "    enabled: true\n",
+                                      "    enabled: true\n    schedule:\n      - {from: \"9:00\", to: \"17:00\"}\n")) ==
+        "strategies.yaml:6:16: 'from' in schedule window 1 of strategy 'mm' must be a UTC time HH:MM, got '9:00'");
+  CHECK(strategies_error(replace_once(mm, "    enabled: true\n",
+                                      "    enabled: true\n    schedule:\n      - {from: \"17:00\", to: \"09:00\"}\n")) ==
+        "strategies.yaml:6:29: 'to' in schedule window 1 of strategy 'mm' must be after from (17:00); a window across midnight is two windows");
+  CHECK(strategies_error(replace_once(mm, "    enabled: true\n",
+                                      "    enabled: true\n    schedule:\n      - {days: [monday], from: \"09:00\", to: \"17:00\"}\n")) ==
+        "strategies.yaml:6:17: 'days' in schedule window 1 of strategy 'mm' must list mon, tue, wed, thu, fri, sat, sun; got 'monday'");
+}
+
+TEST_CASE("quoting: two strategies may not quote one instrument with one account") {
+  std::string two(kMarketMaking);
+  two += "  mm2:\n    type: market_making\n    enabled: false\n    instruments:\n"
+         "      - {symbol: ETH/USDT, exchange: binance, account: binance_mm, spread_bps: 10, quote_size: 1, max_inventory: 2, refresh_rate: 1s}\n"
+         "      - {symbol: BTC/USDT, exchange: binance, account: binance_mm, spread_bps: 10, quote_size: 0.1, max_inventory: 1, refresh_rate: 1s}\n"
+         "    risk_limits: {max_daily_loss: 100, max_position_value: 1000, auto_stop_loss: 0.02}\n";
+  CHECK(strategies_error(two) ==
+        "strategies.yaml:19:9: instrument 2 of strategy 'mm2' quotes BTC/USDT on binance with account "
+        "'binance_mm', which strategy 'mm' quotes (instrument 1): one quoting strategy per account and instrument");
+}
+
 TEST_CASE("trend following: periods, sizes and leverage") {
   const auto cfg = load_strategies_from_string(kTrend, "strategies.yaml");
   const auto& p = std::get<TrendFollowingParams>(cfg.strategies.at(0).params);

@@ -109,8 +109,9 @@ TEST_CASE("paper stack: market making quotes the recorded BTCUSDT on venue-sim; 
   // A tight two-level ladder on binance_mm (the recording is minutes long), 600 USDT a quote.
   o.edit_configs = [](const std::filesystem::path& cfg) {
     replace_in_file(cfg / "strategies.yaml",
-                    "        spread_bps: 10            # 0.1 %\n        quote_size: 0.1           # BTC\n"
-                    "        max_inventory: 1.0        # BTC\n",
+                    "        spread_bps: 10            # 0.1 %: the full spread's floor (half each side)\n"
+                    "        quote_size: 0.05          # BTC per level (binance_mm's order notional limit: 5000)\n"
+                    "        max_inventory: 1.0        # BTC, either sign: the side that adds stops quoting there\n",
                     "        spread_bps: 2\n        quote_size: 0.01\n        max_inventory: 0.03\n"
                     "        levels: 2\n        max_actions_per_second: 10\n");
   };

@@ -246,10 +246,11 @@ configs::ConfigTexts market_making_configs() {
   const std::filesystem::path dir = OMS_SOURCE_DIR "/configs";
   configs::ConfigTexts t = configs::read_config_texts(dir);
   replace(t.strategies,
-          "        spread_bps: 10            # 0.1 %\n        quote_size: 0.1           # BTC\n"
-          "        max_inventory: 1.0        # BTC\n        refresh_rate: 1s\n",
+          "        spread_bps: 10            # 0.1 %: the full spread's floor (half each side)\n"
+          "        quote_size: 0.05          # BTC per level (binance_mm's order notional limit: 5000)\n"
+          "        max_inventory: 1.0        # BTC, either sign: the side that adds stops quoting there\n",
           "        spread_bps: 2\n        quote_size: 0.05\n        max_inventory: 0.12\n"
-          "        refresh_rate: 1s\n        levels: 2\n        skew_bps: 4\n"
+          "        levels: 2\n        skew_bps: 4\n"
           "        shock_move: 0.005\n        stale_after: 5s\n        max_actions_per_second: 10\n");
   return t;
 }

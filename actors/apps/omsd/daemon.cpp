@@ -358,6 +358,15 @@ void Daemon::start() {
   ro.engine.cpu = options_.cpus.engine.empty() ? -1 : options_.cpus.engine.front();
   ro.engine.wait = options_.engine_busy_poll ? actors::WaitMode::kBusyPoll
                                              : actors::WaitMode::kSpinThenPark;
+  for (const auto& st : built_->config.strategies.strategies) {
+    if (st.schedule.empty()) continue;
+    const auto id = built_->directory.strategies.find(st.name);
+    if (!id) continue;
+    ro.schedules.push_back({*id, st.name, [windows = st.schedule](TimeNs t) {
+                              return configs::in_schedule(windows, t);
+                            }});
+    spdlog::info("strategy {}: runs on its schedule ({} windows, UTC)", st.name, st.schedule.size());
+  }
   ro.engine.board_path = actors::default_board_path(options_.data_dir);  // omsctl top --data DIR reads it
   ro.account_logger = [this](AccountId id) {
     return account_logger(options_.data_dir, built_->directory.accounts.name(id));

@@ -176,8 +176,8 @@ void MarketMaker::pull_all(std::vector<QuoteAction>& out) {
 void MarketMaker::enter(QuoterState s, TimeNs /*now*/, std::vector<QuoteAction>& out) {
   if (s == state_) return;
   if (s != QuoterState::kQuoting) {
+    if (state_ == QuoterState::kQuoting) ++pulls_;  // quoting stopped: every quote pulled
     pull_all(out);
-    ++pulls_;
   } else {
     dirty_ = true;  // back to quoting: new quotes at once
   }

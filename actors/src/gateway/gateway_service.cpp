@@ -416,6 +416,7 @@ grpc::Status OmsService::ListStrategies(grpc::ServerContext* ctx,
         pp->set_net(dec_e16(f.net_e16()));
       }
       p->set_orders(sv.orders);
+      p->set_pairs(static_cast<std::uint32_t>(sv.pairs));
     }
     return std::nullopt;
   });

@@ -89,6 +89,7 @@ struct StrategyView {
   StrategyState state = StrategyState::kStopped;
   std::vector<std::pair<std::string, std::string>> params;  // as set, sorted by key
   std::vector<QuoterView> quoters;
+  std::size_t pairs = 0;     // its arbitrage pairs that trade here
   std::uint64_t orders = 0;  // orders and cancels the strategy stage sent for it since start
   // Its PnL over every account run here, per quote asset (PositionCore's strategy legs).
   std::vector<PnlFigures> pnl;

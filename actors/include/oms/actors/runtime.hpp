@@ -22,6 +22,7 @@
 #include "oms/connectors/exchange_session.hpp"
 #include "oms/cores/position_core.hpp"
 #include "oms/cores/risk_core.hpp"
+#include "oms/actors/orchestrator.hpp"
 #include "oms/actors/types.hpp"
 
 namespace oms::actors {
@@ -40,6 +41,9 @@ struct RuntimeOptions {
   // The logger of an account's actors (omsd: a file per account); null or returning null:
   // spdlog's default logger.
   std::function<std::shared_ptr<spdlog::logger>(AccountId)> account_logger;
+  // The strategies' schedules (orchestrator.hpp); empty: no orchestrator.
+  std::vector<ScheduledStrategy> schedules;
+  std::chrono::milliseconds schedule_tick{1000};
 };
 
 class Runtime {
@@ -104,6 +108,8 @@ class Runtime {
   std::vector<RuntimeAccount> accounts_;
   std::unique_ptr<caf::actor_system_config> config_;
   std::unique_ptr<caf::actor_system> system_;
+  caf::actor orchestrator_;
+  std::function<TimeNs()> clock_;  // the engine's
   std::unique_ptr<Engine> engine_;
 };
 

@@ -2,8 +2,6 @@
 // declares ids but still dispatches on RTTI; the block is here so the port to 0.18+ is a
 // matter of registering it), the atoms, and `inspect` for the messages that may one day cross
 // a process boundary (Event, Command, VenueReport: through the binary codec of messages/).
-// Types that only ever travel inside one process (snapshots of a core handed to a read-only
-// view) are marked CAF_ALLOW_UNSAFE_MESSAGE_TYPE beside their definition.
 #pragma once
 
 #include <array>
@@ -90,21 +88,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(oms_actors, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(oms_actors, (oms::Event))
   CAF_ADD_TYPE_ID(oms_actors, (oms::Command))
   CAF_ADD_TYPE_ID(oms_actors, (oms::VenueReport))
-  CAF_ADD_ATOM(oms_actors, oms::actors, state_atom, "state")
+  CAF_ADD_ATOM(oms_actors, oms::actors, tick_atom, "tick")
 CAF_END_TYPE_ID_BLOCK(oms_actors)
 
-namespace oms::actors {
 
-// Errors an actor answers a request with (as caf::error, category "oms"); a command's refusal
-// is a CommandAck with its code instead.
-enum class ActorErrc : std::uint8_t {
-  kUnknownStrategy = 1,  // no strategy actor runs for the strategy asked about
-};
-[[nodiscard]] std::string to_string(ActorErrc e);
-
-}  // namespace oms::actors
-
-CAF_ERROR_CODE_ENUM(oms::actors::ActorErrc, "oms")
-
-// Dense ids travel inside one process only (the supervisor's strategy routing).
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(oms::StrategyId)

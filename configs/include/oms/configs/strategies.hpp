@@ -132,11 +132,25 @@ struct TrendFollowingParams {
   std::vector<TrendInstrument> instruments;
 };
 
+// When a strategy may run (UTC): on the days in `days` (bit 0 Monday .. bit 6 Sunday), from
+// `from` up to (not including) `to`, minutes after midnight. A window across midnight is written
+// as two.
+struct ScheduleWindow {
+  std::uint8_t days = 0x7f;
+  int from_minute = 0, to_minute = 0;
+  friend bool operator==(const ScheduleWindow&, const ScheduleWindow&) = default;
+};
+// Inside any window of the schedule at `utc_ns`? (An empty schedule: always.)
+[[nodiscard]] bool in_schedule(const std::vector<ScheduleWindow>& schedule, std::int64_t utc_ns) noexcept;
+
 struct Strategy {
   StrategyId id{};  // dense, in file order
   std::string name;
   StrategyType type = StrategyType::kArbitrage;
   bool enabled = false;
+  // Optional: outside every window the strategy is stopped, inside it is started (at each
+  // window's edge, and when omsd starts); empty: no schedule.
+  std::vector<ScheduleWindow> schedule;
   std::variant<ArbitrageParams, MarketMakingParams, TrendFollowingParams> params;
 };
 
