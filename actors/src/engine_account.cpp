@@ -156,6 +156,35 @@ void Engine::Impl::rebuild(Account& a) {
                  "from seq {} ({} folded, {} torn groups waiting)",
                  a.cfg.name, a.snapshot_sequence, a.desk->order_count(), tail.size(), from,
                  a.events_rebuilt, a.torn_groups);
+  index_resting(a);  // our resting orders, for the self-trade check
+}
+
+Decimal Engine::Impl::sweep_price(InstrumentId instrument, Side side, Decimal quantity) const {
+  if (!instrument.valid() || instrument.index() >= options.books.size()) return {};
+  const BookCore& b = book.book(instrument);
+  if (b.state() != BookState::kLive) return {};
+  const BookSide opposite = side == Side::kBuy ? BookSide::kAsk : BookSide::kBid;
+  Int128 left = quantity.raw();
+  for (std::size_t i = 0, n = b.level_count(opposite); i < n; ++i) {
+    const PriceLevel l = b.level(opposite, i);
+    left -= l.quantity.raw();
+    if (left <= 0) return l.price;
+  }
+  return {};  // deeper than the book: it may reach anything
+}
+
+void Engine::Impl::index_resting(Account& a) {
+  self_trade.erase_account(a.cfg.id);
+  a.desk->for_each_live([&](const OrderCore& o) { note_resting(a, o); });
+}
+
+void Engine::Impl::note_resting(const Account& a, const OrderCore& o) {
+  // Limit orders rest at their price (in flight too); the rest never rest where we can see it.
+  if (!is_terminal(o.status()) && o.order_type() == OrderType::kLimit && o.price().is_positive()) {
+    self_trade.set(a.cfg.id, o.client_order_id().view(), o.instrument(), o.side(), o.price());
+  } else {
+    self_trade.erase(a.cfg.id, o.client_order_id().view());
+  }
 }
 
 void Engine::Impl::restart(Account& a) {
@@ -200,8 +229,31 @@ void Engine::Impl::account_command(Account& a, const Command& cmd,
     carry_out(a, a.desk->on_command(cmd, nullptr, now), reply);
     return;
   }
-  // 1. risk, inline: an order without its own reference price is banded against the mark.
   const auto& o = std::get<SubmitOrder>(cmd.payload);
+  // 0. never against ourselves: an order that can take (limit or market, not post-only) is
+  // refused when it reaches a resting order of ours, on any account.
+  const bool takes = (o.order_type == OrderType::kLimit || o.order_type == OrderType::kMarket) &&
+                     o.tif != TimeInForce::kPostOnly;
+  if (takes) {
+    // How far it can trade: a limit order to its price; a market order as far as its quantity
+    // walks the book now (zero when the book cannot say: it reaches everything).
+    const Decimal price = o.order_type == OrderType::kMarket ? sweep_price(o.instrument, o.side, o.quantity)
+                                                             : o.price;
+    if (const auto own = self_trade.crossing(o.instrument, o.side, price)) {
+      RiskDecision d;
+      d.code = RiskCode::kSelfTrade;
+      d.scope = LimitScope::kAccount;
+      d.scope_id = own->account.value;
+      d.value = own->price;
+      d.limit = price;
+      d.account = o.account;
+      d.strategy = o.strategy;
+      d.instrument = o.instrument;
+      carry_out(a, a.desk->on_command(cmd, &d, now), reply);
+      return;
+    }
+  }
+  // 1. risk, inline: an order without its own reference price is banded against the mark.
   const OrderRequest req{o.account, o.strategy,    o.instrument,          o.side,
                          o.price,   o.quantity,    o.reduce_only,         risk->mark(o.instrument)};
   const RiskDecision d = risk->check(req, now);
@@ -273,6 +325,10 @@ void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::share
     for (const Event& e : committed) {
       balances_moved = balances_moved || std::holds_alternative<BalanceUpdated>(e.payload);
       if (!quoters.empty()) note_strategy_order(a, e);
+      if (const auto cid = client_order_id_of(e.payload); !cid.empty()) {
+        if (const OrderCore* oc = a.desk->order(cid)) note_resting(a, *oc);
+        else self_trade.erase(a.cfg.id, cid);
+      }
       const auto id = client_order_id_of(e.payload);
       if (id.empty() || a.awaiting.empty()) continue;
       const auto status = a.desk->status(id);

@@ -257,6 +257,7 @@ std::optional<std::string> Engine::Impl::load_checkpoint(std::string_view bytes)
     l.account->reconcile_deadline = l.reconcile_deadline;
     l.account->held = std::move(l.held);
     l.account->awaiting.clear();
+    index_resting(*l.account);
   }
   log.reset_global_seq(global);
   return std::nullopt;

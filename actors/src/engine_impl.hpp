@@ -19,6 +19,7 @@
 #include "oms/actors/engine.hpp"
 #include "oms/actors/input_record.hpp"
 #include "oms/actors/producer_rings.hpp"
+#include "oms/cores/self_trade.hpp"
 #include "oms/cores/valuation.hpp"
 
 namespace oms::actors {
@@ -180,6 +181,10 @@ struct Engine::Impl {
   // ---- engine_account.cpp ----
   void rebuild(Account& a);  // throws std::runtime_error naming what cannot be read
   void restart(Account& a);
+  void index_resting(Account& a);  // the self-trade guard from the desk's live orders
+  // The worst price a market order of this quantity reaches in the book now; zero: unknown.
+  [[nodiscard]] Decimal sweep_price(InstrumentId instrument, Side side, Decimal quantity) const;
+  void note_resting(const Account& a, const OrderCore& o);
   void reconcile(Account& a);
   void account_command(Account& a, const Command& cmd, const std::shared_ptr<Reply>& reply);
   void on_report(Account& a, const VenueReport& report);
@@ -205,6 +210,7 @@ struct Engine::Impl {
   SignalStage signal;            // 0. the strategy stage (arbitrage signal)
   UsdtPricing pricing;           // valuation for the leverage cap
   std::vector<Decimal> marks;    // by instrument: the last mark given to risk
+  SelfTradeGuard self_trade;     // our resting orders, every account (derived from the desks)
   std::unique_ptr<std::atomic<bool>[]> marked;  // by instrument: has a mark (other threads read)
   BoardPublisher board;          // the state board: balances, positions, orders, tops
   SendOrigin origin;             // the input being handled: stamped on the orders it sends

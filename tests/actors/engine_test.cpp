@@ -498,3 +498,66 @@ TEST_CASE("engine: a market maker quotes only while its strategy runs; stop pull
   }));
   CHECK(s.engine->submit(strategy_cmd(8, StartStrategy{StrategyId(0)}), 5s)->code == 8001);
 }
+
+TEST_CASE("engine: no order of ours trades against another of ours -- a crossing buy or sell on any account is refused (2018) and journaled; post-only and non-crossing orders pass") {
+  Shard s;
+  // A resting sell at 101 on acct-a (an id the scripted venue leaves resting).
+  std::string rest;
+  for (int i = 0;; ++i) {
+    rest = "REST-" + std::to_string(i);
+    if (testkit::ScriptedVenue::fate_of(7, rest) == testkit::ScriptedVenue::Fate::kRest) break;
+  }
+  const auto order = [](AccountId account, const std::string& id, Side side, const char* price,
+                        OrderType type = OrderType::kLimit, TimeInForce tif = TimeInForce::kGtc) {
+    SubmitOrder o{};
+    o.account = account;
+    o.instrument = InstrumentId(0);
+    (void)o.client_order_id.assign(id);
+    o.side = side;
+    o.order_type = type;
+    o.tif = tif;
+    o.price = d(price);
+    o.quantity = d("0.01");
+    return o;
+  };
+  std::uint64_t next = 100;
+  const auto submit = [&](const SubmitOrder& o) {
+    ++next;
+    auto ack = s.engine->submit(Command{Envelope{next, 0, 1, 1, 0, next}, o}, 5s);
+    REQUIRE(ack.ok());
+    return *ack;
+  };
+  REQUIRE(submit(order(AccountId(0), rest, Side::kSell, "101")).accepted);
+  REQUIRE(s.eventually([&] {
+    auto v = s.engine->view(AccountId(0), 5s);
+    return v.ok() && (*v)->orders.size() == 1 && (*v)->orders[0].core.status() == OrderStatus::kAccepted;
+  }));
+  // acct-b's buy at 101.5 would take it: refused, with the reason, recorded as an order.
+  const auto crossing = submit(order(AccountId(1), "B-1", Side::kBuy, "101.5"));
+  CHECK_FALSE(crossing.accepted);
+  CHECK(crossing.code == 2018);
+  CHECK(crossing.message == "risk 2018: self-trade: the order at 101.5 would trade against our resting order at 101 (account 0)");
+  const auto market = submit(order(AccountId(1), "B-2", Side::kBuy, "0", OrderType::kMarket));
+  CHECK(market.code == 2018);
+  CHECK(market.message == "risk 2018: self-trade: the order at market would trade against our resting order at 101 (account 0)");
+  // Below our sell, or post-only (it cannot take): sent.
+  CHECK(submit(order(AccountId(1), "B-3", Side::kBuy, "100.5")).accepted);
+  CHECK(submit(order(AccountId(1), "B-4", Side::kBuy, "101.5", OrderType::kLimit, TimeInForce::kPostOnly)).accepted);
+  auto vb = s.engine->view(AccountId(1), 5s);
+  REQUIRE(vb.ok());
+  bool journaled = false;
+  for (const auto& o : (*vb)->orders) {
+    if (o.core.client_order_id().view() == "B-1") journaled = o.core.status() == OrderStatus::kRejected;
+  }
+  CHECK(journaled);
+  // Once our sell is cancelled, the same buy goes.
+  CancelOrder c{AccountId(0), InstrumentId(0), {}};
+  (void)c.client_order_id.assign(rest);
+  ++next;
+  REQUIRE(s.engine->submit(Command{Envelope{next, 0, 1, 1, 0, next}, c}, 5s)->accepted);
+  REQUIRE(s.eventually([&] {
+    auto v = s.engine->view(AccountId(0), 5s);
+    return v.ok() && (*v)->orders[0].core.status() == OrderStatus::kCanceled;
+  }));
+  CHECK(submit(order(AccountId(1), "B-5", Side::kBuy, "101.5")).accepted);
+}

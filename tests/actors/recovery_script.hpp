@@ -56,7 +56,11 @@ inline std::vector<Command> recovery_script(std::uint64_t seed, std::size_t n) {
       o.side = rng() % 2 == 0 ? Side::kBuy : Side::kSell;
       o.order_type = OrderType::kLimit;
       o.tif = TimeInForce::kGtc;
-      o.price = Decimal::from_raw(static_cast<std::int64_t>(100 + rng() % 50) * 100'000'000);
+      // Buys at 100..124, sells at 125..149: the script's orders never cross each other (the
+      // engine refuses an order that would trade against one of ours, and which one it refuses
+      // would then depend on when the scripted venue answered the resting one).
+      const auto step = static_cast<std::int64_t>(rng() % 50) / 2;
+      o.price = Decimal::from_raw((o.side == Side::kBuy ? 100 + step : 125 + step) * 100'000'000);
       o.quantity = Decimal::from_raw(static_cast<std::int64_t>(1 + rng() % 5) * 1'000'000);
       placed.push_back(o);
       c.payload = o;

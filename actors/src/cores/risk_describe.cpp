@@ -65,6 +65,12 @@ std::string describe(const RiskDecision& d, std::string_view quote) {
     case RiskCode::kConsecutiveLosses:
       out += " " + value + " >= limit " + limit;
       break;
+    case RiskCode::kSelfTrade:
+      // value: our resting order's price; limit: the new order's (0: a market order); the
+      // scope names the resting order's account.
+      out += ": the order at " + (d.limit.is_zero() ? std::string("market") : limit) +
+             " would trade against our resting order at " + value;
+      break;
     default: {
       std::string unit;
       switch (unit_of(d.code)) {

@@ -23,6 +23,7 @@ std::string_view to_string(RiskCode c) noexcept {
     case RiskCode::kUnknownId: return "unknown id";
     case RiskCode::kInvalidOrder: return "invalid order";
     case RiskCode::kNoReferencePrice: return "no reference price";
+    case RiskCode::kSelfTrade: return "self-trade";
   }
   return "unknown";
 }

@@ -203,7 +203,7 @@ std::string spot_execution_report(const sim::Venue& v, const sim::ExecutionRepor
   j.kb("m", r.maker).kb("M", false).kn("O", ms(r.order_time)).kv("Z", fixed8(r.cum_quote));
   j.kv("Y", fixed8(product(r.last_qty, r.last_price))).kv("Q", fixed8(r.quote_order_qty));
   if (working) j.kn("W", ms(r.order_time));
-  j.kv("V", "EXPIRE_MAKER").end_obj();
+  j.kv("V", to_string(r.stp)).end_obj();
   return j.take();
 }
 
@@ -233,7 +233,7 @@ std::string usdm_order_update(const sim::Venue& v, const sim::ExecutionReport& r
   j.kv("b", "0").kv("a", "0").kb("m", r.maker).kb("R", r.reduce_only);
   j.kv("wt", "CONTRACT_PRICE").kv("ot", type).kv("ps", position_side_str(r.position_side));
   j.kb("cp", false).kb("pP", false).kn("si", 0).kn("ss", 0).kv("rp", canon(r.realized_profit));
-  j.kv("V", "EXPIRE_MAKER").kv("pm", "NONE").kn("gtd", 0);
+  j.kv("V", to_string(r.stp)).kv("pm", "NONE").kn("gtd", 0);
   if (!r.expiry_reason.empty()) j.kv("er", r.expiry_reason);
   j.end_obj().end_obj();
   return j.take();
@@ -284,7 +284,7 @@ void spot_order_json(JsonOut& j, const sim::Venue& v, const sim::OrderView& o, b
     j.kb("isWorking", o.working);
   }
   j.kn("workingTime", o.working || query ? ms(o.time) : -1);
-  j.kv("selfTradePreventionMode", "EXPIRE_MAKER");
+  j.kv("selfTradePreventionMode", to_string(o.stp));
 }
 
 void usdm_order_json(JsonOut& j, const sim::Venue& v, const sim::OrderView& o) {
@@ -302,7 +302,7 @@ void usdm_order_json(JsonOut& j, const sim::Venue& v, const sim::OrderView& o) {
   j.kb("reduceOnly", o.reduce_only).kb("closePosition", false).kv("side", side_str(o.side));
   j.kv("positionSide", position_side_str(o.position_side)).kv("stopPrice", canon(o.stop_price));
   j.kv("workingType", "CONTRACT_PRICE").kb("priceProtect", false).kv("origType", type);
-  j.kv("priceMatch", "NONE").kv("selfTradePreventionMode", "EXPIRE_MAKER").kn("goodTillDate", 0);
+  j.kv("priceMatch", "NONE").kv("selfTradePreventionMode", to_string(o.stp)).kn("goodTillDate", 0);
   j.kn("time", ms(o.time)).kn("updateTime", ms(o.update_time));
 }
 

@@ -74,6 +74,14 @@ bool parse_new_order(const Front::Impl& f, Market m, const Params& p, sim::NewOr
     return err = Reply::missing("stopPrice"), false;
   }
   if (const auto* c = p.find("newClientOrderId")) o.client_order_id = *c;
+  if (const auto* stp = p.find("selfTradePreventionMode"); stp != nullptr && !stp->empty()) {
+    using S = sim::SimStp;
+    if (*stp == "NONE") o.stp = S::kNone;
+    else if (*stp == "EXPIRE_TAKER") o.stp = S::kExpireTaker;
+    else if (*stp == "EXPIRE_MAKER") o.stp = S::kExpireMaker;
+    else if (*stp == "EXPIRE_BOTH") o.stp = S::kExpireBoth;
+    else return err = Reply::error(400, -1130, "Data sent for parameter 'selfTradePreventionMode' is not valid."), false;
+  }
   if (const auto* r = p.find("reduceOnly")) o.reduce_only = *r == "true";
   if (const auto* ps = p.find("positionSide")) {
     if (*ps == "LONG") o.position_side = PositionSide::kLong;
@@ -136,7 +144,7 @@ void cancel_json(JsonOut& j, const sim::Venue& v, const sim::OrderView& o,
   j.kv("origQuoteOrderQty", fixed8(o.quote_order_qty));
   j.kv("cummulativeQuoteQty", fixed8(o.cum_quote)).kv("status", to_string(o.status));
   j.kv("timeInForce", to_string(o.tif)).kv("type", to_string(o.type, Market::kSpot));
-  j.kv("side", side_str(o.side)).kv("selfTradePreventionMode", "EXPIRE_MAKER");
+  j.kv("side", side_str(o.side)).kv("selfTradePreventionMode", to_string(o.stp));
 }
 
 std::string bips(Decimal rate) { return std::to_string(rate.raw() / 10'000); }

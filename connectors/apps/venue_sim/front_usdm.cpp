@@ -391,7 +391,7 @@ void algo_json(JsonOut& j, const sim::Venue& v, const sim::AlgoOrder& a) {
   j.kv("actualPrice", canon(a.avg_price)).kv("triggerPrice", canon(o.stop_price));
   j.kv("price", canon(o.price)).key("icebergQuantity").null();
   j.kv("tpTriggerPrice", "0").kv("tpPrice", "0").kv("slTriggerPrice", "0").kv("slPrice", "0");
-  j.kv("tpOrderType", "").kv("selfTradePreventionMode", "EXPIRE_MAKER");
+  j.kv("tpOrderType", "").kv("selfTradePreventionMode", to_string(o.stp));
   j.kv("workingType", a.mark_price_trigger ? "MARK_PRICE" : "CONTRACT_PRICE");
   j.kv("priceMatch", "NONE").kb("closePosition", a.close_position).kb("priceProtect", false);
   j.kb("reduceOnly", o.reduce_only).kn("createTime", ms(a.create_time));
@@ -414,7 +414,7 @@ void Front::Impl::send_algo_update(const sim::AlgoOrder& a, TimeNs now) {
   j.kv("ai", a.actual_order_id == 0 ? std::string() : std::to_string(a.actual_order_id));
   j.kv("ap", canon(a.avg_price)).kv("aq", canon(a.executed_qty));
   j.kv("act", a.actual_order_id == 0 ? "" : to_string(a.actual_type, Market::kUsdm));
-  j.kv("tp", canon(o.stop_price)).kv("p", canon(o.price)).kv("V", "EXPIRE_MAKER");
+  j.kv("tp", canon(o.stop_price)).kv("p", canon(o.price)).kv("V", to_string(o.stp));
   j.kv("wt", a.mark_price_trigger ? "MARK_PRICE" : "CONTRACT_PRICE").kv("pm", "NONE");
   j.kb("cp", a.close_position).kb("pP", false).kb("R", o.reduce_only);
   j.kn("tt", ms(a.trigger_time)).kn("gtd", 0);

@@ -7,6 +7,16 @@
 
 namespace oms::sim {
 
+const char* to_string(SimStp s) noexcept {
+  switch (s) {
+    case SimStp::kNone: return "NONE";
+    case SimStp::kExpireTaker: return "EXPIRE_TAKER";
+    case SimStp::kExpireMaker: return "EXPIRE_MAKER";
+    case SimStp::kExpireBoth: return "EXPIRE_BOTH";
+  }
+  return "EXPIRE_MAKER";
+}
+
 const char* to_string(SimOrderType t, Market m) noexcept {
   const bool fut = m != Market::kSpot;
   switch (t) {

@@ -67,7 +67,8 @@ struct SymbolBook {
 struct MatchStep {
   OrderSlot maker = kNoSlot;  // kNoSlot: background
   Decimal price, qty;
-  bool expire_maker = false;  // self-trade prevention
+  bool expire_maker = false;  // self-trade prevention: the maker expires
+  bool expire_taker = false;  // self-trade prevention: the taker expires here (the last step)
 };
 
 struct Venue::Impl {
@@ -125,7 +126,8 @@ struct Venue::Impl {
   // Fills `steps` (cleared first) with what the taker would do now; changes nothing else.
   void plan(const SimOrder& taker, Decimal max_qty, Decimal max_quote, std::vector<MatchStep>& steps,
             Decimal& filled_qty, Decimal& filled_quote) const;
-  void execute(OrderSlot taker, const std::vector<MatchStep>& steps, TimeNs now, Outbox& out);
+  // true: self-trade prevention expired the taker (its remaining quantity) at the last step
+  bool execute(OrderSlot taker, const std::vector<MatchStep>& steps, TimeNs now, Outbox& out);
   void finish_taker(OrderSlot taker, TimeNs now, Outbox& out);
   void rest(OrderSlot slot);
   void unrest(OrderSlot slot);

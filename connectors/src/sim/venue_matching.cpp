@@ -24,6 +24,7 @@ ExecutionReport Venue::Impl::report(const SimOrder& o, ExecType x, TimeNs now) c
   r.side = v.side;
   r.type = v.type;
   r.tif = v.tif;
+  r.stp = v.stp;
   r.price = v.price;
   r.quantity = v.quantity;
   r.stop_price = v.stop_price;
@@ -128,7 +129,7 @@ void Venue::Impl::plan(const SimOrder& taker, Decimal max_qty, Decimal max_quote
       q = min(q, affordable);
     }
     if (!q.is_positive()) return false;
-    steps.push_back(MatchStep{maker, price, q, false});
+    steps.push_back(MatchStep{maker, price, q, false, false});
     left -= q.raw();
     const Decimal quote = mul(price, q);
     filled_qty = add(filled_qty, q);
@@ -154,9 +155,16 @@ void Venue::Impl::plan(const SimOrder& taker, Decimal max_qty, Decimal max_quote
     if (!stop && has_rest && lv.price == price) {
       for (const OrderSlot slot : lv.orders) {
         const SimOrder& maker = orders[slot];
-        if (maker.v.account == taker.v.account) {  // STP EXPIRE_MAKER
-          steps.push_back(MatchStep{slot, price, Decimal(), true});
-          continue;
+        if (maker.v.account == taker.v.account && taker.v.stp != SimStp::kNone) {
+          // Self-trade prevention, by the taker's mode.
+          if (taker.v.stp == SimStp::kExpireMaker) {
+            steps.push_back(MatchStep{slot, price, Decimal(), true, false});
+            continue;
+          }
+          if (taker.v.stp == SimStp::kExpireBoth) steps.push_back(MatchStep{slot, price, Decimal(), true, false});
+          steps.push_back(MatchStep{slot, price, Decimal(), false, true});
+          stop = true;
+          break;
         }
         Decimal avail = maker.remaining();
         if (const Decimal cap = reduce_cap(maker); cap.raw() != kNoCap) avail = min(avail, cap);
@@ -202,8 +210,9 @@ void Venue::Impl::fill_maker(OrderSlot slot, Decimal price, Decimal qty, TimeNs 
   if (m.open() && reduce_cap(m).is_zero()) close(m, SimStatus::kExpired, ExecType::kExpired, now, out, "REDUCE_ONLY");
 }
 
-void Venue::Impl::execute(OrderSlot taker, const std::vector<MatchStep>& steps, TimeNs now, Outbox& out) {
+bool Venue::Impl::execute(OrderSlot taker, const std::vector<MatchStep>& steps, TimeNs now, Outbox& out) {
   for (const MatchStep& s : steps) {
+    if (s.expire_taker) return true;
     if (s.expire_maker) {
       SimOrder& m = orders[s.maker];
       if (!m.open()) continue;
@@ -242,6 +251,7 @@ void Venue::Impl::execute(OrderSlot taker, const std::vector<MatchStep>& steps, 
                                                      t.v.position_side});
     b.last = s.price;
   }
+  return false;
 }
 
 void Venue::Impl::run_taker(OrderSlot slot, TimeNs now, Outbox& out) {
@@ -284,10 +294,13 @@ void Venue::Impl::run_taker(OrderSlot slot, TimeNs now, Outbox& out) {
     }
   }
   if (by_quote) o.v.quantity = fq;  // Binance reports origQty = what the quote bought
-  execute(slot, steps, now, out);
+  const bool stp_expired = execute(slot, steps, now, out);
   steps_scratch = std::move(steps);
   SimOrder& t = orders[slot];  // execute may not reallocate, but stay safe
-  if (t.remaining().is_zero() && !t.v.quantity.is_zero()) {
+  if (stp_expired) {
+    close(t, futures() ? SimStatus::kExpired : SimStatus::kExpiredInMatch, ExecType::kExpired, now, out,
+          "STP_EXPIRE_TAKER");
+  } else if (t.remaining().is_zero() && !t.v.quantity.is_zero()) {
     set_status(t, SimStatus::kFilled);
   } else if (t.v.type == SimOrderType::kMarket || t.v.type == SimOrderType::kStopLoss ||
              t.v.type == SimOrderType::kTakeProfit || t.v.tif == SimTif::kIoc || t.v.tif == SimTif::kFok ||

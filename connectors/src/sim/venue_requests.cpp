@@ -121,6 +121,7 @@ Result<OrderView, VenueError> Venue::place(const NewOrder& n, TimeNs now, Outbox
   o.v.side = n.side;
   o.v.type = n.type;
   o.v.tif = has_limit(n.type) ? n.tif : SimTif::kGtc;
+  o.v.stp = n.stp;
   o.v.price = has_limit(n.type) ? n.price : Decimal();
   o.v.quantity = n.quantity;
   o.v.stop_price = is_stop(n.type) ? n.stop_price : Decimal();

@@ -216,6 +216,47 @@ TEST_CASE_TEMPLATE("self-trade prevention expires the resting order of the same 
   CHECK(taker->status == SimStatus::kNew);
 }
 
+TEST_CASE_TEMPLATE("self-trade prevention by the taker's mode: EXPIRE_TAKER keeps the resting order, EXPIRE_BOTH expires both, NONE trades", B, SIM_BOOKS) {
+  {
+    Spot t(B::kMake);
+    (void)t.v.deposit(t.a, "BTC", d("1"), 0, t.out);
+    auto maker = t.v.place(limit(t.a, Side::kSell, "1", "99.90"), 10, t.out);
+    REQUIRE(maker.ok());
+    t.out.clear();
+    NewOrder o = limit(t.a, Side::kBuy, "1", "99.90");
+    o.stp = SimStp::kExpireTaker;
+    auto taker = t.v.place(o, 11, t.out);
+    REQUIRE(taker.ok());
+    CHECK(t.kinds() == std::vector{ExecType::kNew, ExecType::kExpired});
+    CHECK(t.out.reports[1].order_id == taker->order_id);
+    CHECK(t.out.reports[1].status == SimStatus::kExpiredInMatch);
+    CHECK(t.out.reports[1].stp == SimStp::kExpireTaker);
+    CHECK(t.v.query(t.a, t.s, OrderRef{maker->order_id, {}})->status == SimStatus::kNew);  // still resting
+  }
+  {
+    Spot t(B::kMake);
+    (void)t.v.deposit(t.a, "BTC", d("1"), 0, t.out);
+    auto maker = t.v.place(limit(t.a, Side::kSell, "1", "99.90"), 10, t.out);
+    REQUIRE(maker.ok());
+    t.out.clear();
+    NewOrder o = limit(t.a, Side::kBuy, "1", "99.90");
+    o.stp = SimStp::kExpireBoth;
+    REQUIRE(t.v.place(o, 11, t.out).ok());
+    CHECK(t.kinds() == std::vector{ExecType::kNew, ExecType::kExpired, ExecType::kExpired});
+    CHECK(t.out.reports[1].order_id == maker->order_id);
+  }
+  {
+    Spot t(B::kMake);
+    (void)t.v.deposit(t.a, "BTC", d("1"), 0, t.out);
+    REQUIRE(t.v.place(limit(t.a, Side::kSell, "1", "99.90"), 10, t.out).ok());
+    t.out.clear();
+    NewOrder o = limit(t.a, Side::kBuy, "1", "99.90");
+    o.stp = SimStp::kNone;
+    REQUIRE(t.v.place(o, 11, t.out).ok());
+    CHECK(t.kinds() == std::vector{ExecType::kNew, ExecType::kTrade, ExecType::kTrade});  // it trades with itself
+  }
+}
+
 TEST_CASE_TEMPLATE("spot cancel-replace cancels then places", B, SIM_BOOKS) {
   Spot t(B::kMake);
   auto r = t.v.place(limit(t.a, Side::kBuy, "1", "90"), 10, t.out);

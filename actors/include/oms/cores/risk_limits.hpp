@@ -42,6 +42,7 @@ enum class RiskCode : std::uint16_t {
   kUnknownId = 2015,         // account, strategy or instrument beyond the sizes given
   kInvalidOrder = 2016,      // quantity <= 0, negative price, or no price at all
   kNoReferencePrice = 2017,  // a price band is set but the order carries no reference price
+  kSelfTrade = 2018,         // it would trade against a resting order of ours (SelfTradeGuard)
 };
 [[nodiscard]] std::string_view to_string(RiskCode c) noexcept;
 

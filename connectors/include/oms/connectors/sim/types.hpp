@@ -22,6 +22,10 @@ enum class SimOrderType : std::uint8_t {
   kTakeProfit, kTakeProfitLimit,         // spot TAKE_PROFIT(_LIMIT); futures *_MARKET / TAKE_PROFIT
 };
 enum class SimTif : std::uint8_t { kGtc, kIoc, kFok, kGtx };  // GTX: futures post-only
+// Self-trade prevention (selfTradePreventionMode), the taker's: what happens when it would match
+// a resting order of the same account. EXPIRE_MAKER is the venue's default.
+enum class SimStp : std::uint8_t { kNone, kExpireTaker, kExpireMaker, kExpireBoth };
+[[nodiscard]] const char* to_string(SimStp s) noexcept;  // "EXPIRE_MAKER"
 enum class ExecType : std::uint8_t { kNew, kCanceled, kReplaced, kRejected, kTrade, kExpired, kAmendment };
 enum class SimStatus : std::uint8_t {
   kNew, kPartiallyFilled, kFilled, kCanceled, kRejected, kExpired,
@@ -65,6 +69,7 @@ struct NewOrder {
   Decimal stop_price;        // stop kinds
   bool reduce_only = false;  // futures
   PositionSide position_side = PositionSide::kBoth;  // futures hedge mode: LONG / SHORT
+  SimStp stp = SimStp::kExpireMaker;
 };
 
 // One change of one order: everything executionReport (spot) and ORDER_TRADE_UPDATE
@@ -79,6 +84,7 @@ struct ExecutionReport {
   SimOrderType type = SimOrderType::kLimit;
   SimTif tif = SimTif::kGtc;
   Decimal price, quantity, stop_price, quote_order_qty;
+  SimStp stp = SimStp::kExpireMaker;  // "V"
   ExecType exec_type = ExecType::kNew;
   SimStatus status = SimStatus::kNew;
   int reject_code = 0;               // with kRejected
@@ -151,6 +157,7 @@ struct OrderView {
   SimStatus status = SimStatus::kNew;
   bool reduce_only = false;
   PositionSide position_side = PositionSide::kBoth;
+  SimStp stp = SimStp::kExpireMaker;
   TimeNs time = 0, update_time = 0;
   bool working = false;  // resting on the book (false while a stop waits for its trigger)
   friend bool operator==(const OrderView&, const OrderView&) = default;
