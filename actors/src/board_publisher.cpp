@@ -39,6 +39,7 @@ Result<Unit, BoardError> BoardPublisher::open(const std::string& path,
   layout.positions = n_accounts * n_instruments;
   layout.balances = n_accounts * limits.balances_per_account;
   layout.tops = n_instruments;
+  layout.strategies = limits.strategies;
   layout.open_orders = n_accounts * limits.open_orders_per_account;
   layout.accounts = max_id;
   layout.instruments = n_instruments;
@@ -52,6 +53,7 @@ Result<Unit, BoardError> BoardPublisher::open(const std::string& path,
   balances_.assign(layout.balances, {});
   orders_.assign(layout.open_orders, {});
   tops_.assign(layout.tops, {});
+  strategies_.assign(layout.strategies, {});
   orders_shown_.assign(n_accounts, 0);
   written_.assign(n_accounts, kNever);
   unwritten_.assign(n_accounts, 0);
@@ -190,6 +192,13 @@ void BoardPublisher::write_account(std::uint32_t k, const OrderDesk& desk,
     put(orders_, base + s, OpenOrderRecord{}, now);
   orders_shown_[k] = shown;
   set_hidden(orders_hidden_, orders_hidden_total_, BoardSection::kOpenOrders, k, hidden);
+}
+
+void BoardPublisher::strategy(std::uint32_t slot, StrategyStatusRecord r, TimeNs now) noexcept {
+  if (!board_ || slot >= strategies_.size()) return;
+  board_->set_heartbeat(now);
+  r.strategy = slot;
+  put(strategies_, slot, r, now);
 }
 
 void BoardPublisher::top(const TopOfBook& t, TimeNs now) noexcept {

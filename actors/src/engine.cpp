@@ -65,7 +65,9 @@ Engine::Engine(EngineOptions options, const InstrumentTable& instruments, EventL
   im.rebuild_strategies();
   std::vector<BoardAccount> on_board;
   for (const auto& cfg : accounts) on_board.push_back({cfg.id, cfg.name});
-  if (auto b = im.board.open(im.options.board_path, on_board, instruments); !b) {
+  BoardLimits board_limits;
+  board_limits.strategies = static_cast<std::uint32_t>(im.strategy_cores.size());
+  if (auto b = im.board.open(im.options.board_path, on_board, instruments, board_limits); !b) {
     spdlog::error("{}; the engine runs without a state board", b.error().message);
   }
   for (auto& cfg : accounts) {
@@ -502,6 +504,7 @@ void Engine::Impl::value_accounts() {
     if (a) (void)risk->set_equity(a->cfg.id, pricing.equity(a->desk->account(), marks));
     if (a) board.account(*a->desk, marks, step_now);  // PnL at the new marks
   }
+  publish_strategies();
 }
 
 void Engine::Impl::fire_timers(TimeNs now) {

@@ -169,6 +169,7 @@ struct Engine::Impl {
   [[nodiscard]] std::optional<std::string> check_param(StrategyId id, std::string_view key,
                                                        std::string_view value) const;
   [[nodiscard]] StrategyViewPtr strategy_view(StrategyId id) const;
+  void publish_strategies();  // each strategy's status on the state board (valuation)
   [[nodiscard]] bool strategy_running(StrategyId id) const {
     return id.valid() && id.index() < strategy_cores.size() &&
            strategy_cores[id.index()].state() == StrategyState::kRunning;

@@ -380,6 +380,34 @@ StrategyViewPtr Engine::Impl::strategy_view(StrategyId id) const {
   return v;
 }
 
+void Engine::Impl::publish_strategies() {
+  if (!board.enabled()) return;
+  for (std::size_t i = 0; i < strategy_cores.size(); ++i) {
+    const StrategyId id(static_cast<std::uint16_t>(i));
+    const auto v = strategy_view(id);
+    StrategyStatusRecord r;
+    r.state = static_cast<std::uint64_t>(v->state);
+    // The figures of its first quote asset (a strategy trades in one, as configured).
+    if (!v->pnl.empty()) {
+      Decimal realized, unrealized;
+      (void)round_e16(v->pnl.front().realized_e16, realized);
+      (void)round_e16(v->pnl.front().unrealized_e16, unrealized);
+      r.realized_pnl = realized.raw();
+      r.unrealized_pnl = unrealized.raw();
+    }
+    Int128 inventory = 0;
+    for (const auto& q : v->quoters) inventory += q.inventory.raw();
+    r.inventory = static_cast<std::int64_t>(inventory);
+    std::uint64_t open = 0;
+    for (const auto& a : accounts) {
+      if (!a) continue;
+      a->desk->for_each_live([&](const OrderCore& o) { open += o.strategy() == id ? 1U : 0U; });
+    }
+    r.orders_open = open;
+    board.strategy(static_cast<std::uint32_t>(i), r, step_now);
+  }
+}
+
 // ---- market making ----
 
 bool Engine::Impl::strategy_active(StrategyId strategy, AccountId account) const {

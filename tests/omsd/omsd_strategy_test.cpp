@@ -141,6 +141,23 @@ TEST_CASE("paper stack: market making quotes the recorded BTCUSDT on venue-sim; 
   }
   CHECK_MESSAGE(listed, table.out);
 
+  // omsctl top shows it from the state board (written at each valuation): running, orders open.
+  testkit::RunResult top;
+  const bool on_board = wait_until([&] {
+    top = s.omsctl({"top", "--once"});
+    std::istringstream lines(top.out);
+    std::string line;
+    bool strategies = false;
+    while (std::getline(lines, line)) {
+      strategies = strategies || line == "STRATEGIES";
+      std::istringstream cols(line);
+      std::string id, state;
+      cols >> id >> state;
+      if (strategies && id == "#2" && state == "running") return true;  // market_making's id
+    }
+    return false;
+  }, 10s);
+  CHECK_MESSAGE(on_board, top.out << top.err);
   // A bad parameter is refused naming it; good ones are recorded and shown.
   const auto bad = s.omsctl({"strategy", "set", "market_making", "spread_bps=wide"});
   CHECK(bad.code == 3);

@@ -42,6 +42,7 @@ struct BoardLimits {
   std::uint32_t balances_per_account = 32;      // assets x markets an account holds
   std::uint32_t open_orders_per_account = 128;  // shown per account; more are counted
   TimeNs account_interval = 20'000'000;         // an account is written at most this often
+  std::uint32_t strategies = 0;                 // strategy status slots (slot = StrategyId)
 };
 
 class BoardPublisher {
@@ -66,6 +67,8 @@ class BoardPublisher {
   void refresh(const OrderDesk& desk, std::span<const Decimal> marks, TimeNs now) noexcept;
   // The instrument's best bid and offer.
   void top(const TopOfBook& top, TimeNs now) noexcept;
+  // A strategy's status (slot = its id; r.time is set here); written when it changed.
+  void strategy(std::uint32_t slot, StrategyStatusRecord r, TimeNs now) noexcept;
 
  private:
   static constexpr std::uint32_t kNoSlot = 0xffffffff;
@@ -87,6 +90,7 @@ class BoardPublisher {
   std::vector<BalanceRecord> balances_;
   std::vector<OpenOrderRecord> orders_;
   std::vector<TopOfBookRecord> tops_;
+  std::vector<StrategyStatusRecord> strategies_;
   std::vector<std::uint32_t> orders_shown_;  // per account slot: open-order slots in use
   std::vector<TimeNs> written_;              // per account slot: when last written
   std::vector<std::uint8_t> unwritten_;      // per account slot: a change waits for refresh()
