@@ -158,6 +158,15 @@ TEST_CASE("paper stack: market making quotes the recorded BTCUSDT on venue-sim; 
     return false;
   }, 10s);
   CHECK_MESSAGE(on_board, top.out << top.err);
+  // /metrics: the strategy runs, its quoter quotes and has acted.
+  std::string metrics;
+  const bool measured = wait_until([&] {
+    metrics = s.http_get("/metrics").second;
+    return metrics.find("oms_strategy_running{strategy=\"market_making\",state=\"running\"} 1") != std::string::npos &&
+           metrics.find("oms_quoter_quoting{strategy=\"market_making\",account=\"binance_mm\",instrument=\"binance:spot:BTC/USDT\",state=\"quoting\"} 1") != std::string::npos;
+  }, 10s);
+  CHECK_MESSAGE(measured, metrics);
+  CHECK(metrics.find("oms_quoter_actions_total{strategy=\"market_making\",account=\"binance_mm\",instrument=\"binance:spot:BTC/USDT\"} 0\n") == std::string::npos);
   // A bad parameter is refused naming it; good ones are recorded and shown.
   const auto bad = s.omsctl({"strategy", "set", "market_making", "spread_bps=wide"});
   CHECK(bad.code == 3);
@@ -208,5 +217,12 @@ TEST_CASE("paper stack: market making quotes the recorded BTCUSDT on venue-sim; 
     CHECK(std::llabs(pos.raw()) <= 3'000'000);
   }
   MESSAGE("market making on venue-sim: " << orders.size() << " orders, " << fills.size() << " fills");
+  if (!fills.empty()) {  // its PnL in /metrics once it traded (refreshed every second)
+    CHECK(wait_until([&] {
+      return s.http_get("/metrics").second.find(
+                 "oms_strategy_pnl{strategy=\"market_making\",quote=\"USDT\",kind=\"net\"}") !=
+             std::string::npos;
+    }, 10s));
+  }
   CHECK(s.stop_omsd() == 0);
 }

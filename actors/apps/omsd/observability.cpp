@@ -129,6 +129,87 @@ void Observability::start() {
                                   static_cast<double>(daemon_.send_latency().count(kind)));
                        }
                      });
+  // Strategies: state, orders, PnL; each market maker's quoting state and counts.
+  const auto each_strategy = [this](observe::CollectorSink& s, const auto& emit) {
+    std::lock_guard lock(figures_mutex_);
+    for (const auto& v : strategies_) {
+      if (v) emit(s, daemon_.directory().strategies.name(v->id), *v);
+    }
+  };
+  metrics_.collector("oms_strategy_running", "1 while the strategy runs (0: stopped, reducing or halted)",
+                     observe::MetricType::kGauge, {"strategy", "state"},
+                     [each_strategy](observe::CollectorSink& s) {
+                       each_strategy(s, [](observe::CollectorSink& k, const std::string& name,
+                                           const actors::StrategyView& v) {
+                         k.sample({name, std::string(enum_name(v.state))},
+                                  v.state == StrategyState::kRunning ? 1.0 : 0.0);
+                       });
+                     });
+  metrics_.collector("oms_strategy_orders_total", "Orders and cancels the strategy stage sent since start",
+                     observe::MetricType::kCounter, {"strategy"},
+                     [each_strategy](observe::CollectorSink& s) {
+                       each_strategy(s, [](observe::CollectorSink& k, const std::string& name,
+                                           const actors::StrategyView& v) {
+                         k.sample({name}, static_cast<double>(v.orders));
+                       });
+                     });
+  metrics_.collector("oms_strategy_pnl", "The strategy's PnL over its accounts at the marks (quote asset)",
+                     observe::MetricType::kGauge, {"strategy", "quote", "kind"},
+                     [each_strategy](observe::CollectorSink& s) {
+                       each_strategy(s, [](observe::CollectorSink& k, const std::string& name,
+                                           const actors::StrategyView& v) {
+                         for (const auto& f : v.pnl) {
+                           const auto figure = [](Int128 e16) {
+                             Decimal d;
+                             return actors::round_e16(e16, d) ? static_cast<double>(d.raw()) / 1e8 : 0.0;
+                           };
+                           k.sample({name, f.quote.str(), "realized"}, figure(f.realized_e16));
+                           k.sample({name, f.quote.str(), "unrealized"}, figure(f.unrealized_e16));
+                           k.sample({name, f.quote.str(), "fees"}, figure(f.fees_e16));
+                           k.sample({name, f.quote.str(), "net"}, figure(f.net_e16()));
+                         }
+                       });
+                     });
+  const auto each_quoter = [this, each_strategy](observe::CollectorSink& s, const auto& emit) {
+    each_strategy(s, [&](observe::CollectorSink& k, const std::string& name, const actors::StrategyView& v) {
+      for (const auto& q : v.quoters) {
+        emit(k, std::vector<std::string>{name, daemon_.directory().accounts.name(q.account),
+                                         daemon_.directory().instruments.name(q.instrument)},
+             q);
+      }
+    });
+  };
+  metrics_.collector("oms_quoter_quoting", "1 while the market maker quotes (0: paused -- by state)",
+                     observe::MetricType::kGauge, {"strategy", "account", "instrument", "state"},
+                     [each_quoter](observe::CollectorSink& s) {
+                       each_quoter(s, [](observe::CollectorSink& k, std::vector<std::string> labels,
+                                         const actors::QuoterView& q) {
+                         labels.emplace_back(to_string(q.state));
+                         k.sample(std::span<const std::string>(labels),
+                                  q.state == actors::QuoterState::kQuoting ? 1.0 : 0.0);
+                       });
+                     });
+  for (const auto& [metric, help] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"oms_quoter_quotes", "Quotes resting or on their way"},
+           {"oms_quoter_inventory", "The strategy's position in the instrument on the account (base units)"},
+           {"oms_quoter_actions_total", "Places and cancels the market maker sent since start"},
+           {"oms_quoter_pulls_total", "Times the market maker pulled every quote (shock, stale, stop, loss stop)"}}) {
+    const bool counter = metric.ends_with("_total");
+    metrics_.collector(metric, help, counter ? observe::MetricType::kCounter : observe::MetricType::kGauge,
+                       {"strategy", "account", "instrument"},
+                       [each_quoter, metric](observe::CollectorSink& s) {
+                         each_quoter(s, [&metric](observe::CollectorSink& k, const std::vector<std::string>& labels,
+                                                  const actors::QuoterView& q) {
+                           double v = 0;
+                           if (metric == "oms_quoter_quotes") v = static_cast<double>(q.quotes);
+                           else if (metric == "oms_quoter_inventory") v = static_cast<double>(q.inventory.raw()) / 1e8;
+                           else if (metric == "oms_quoter_actions_total") v = static_cast<double>(q.actions);
+                           else v = static_cast<double>(q.pulls);
+                           k.sample(std::span<const std::string>(labels), v);
+                         });
+                       });
+  }
   net::HttpServerConfig cfg;
   cfg.bind_address = daemon_.options().http.host;
   cfg.port = daemon_.options().http.port;
@@ -211,8 +292,14 @@ void Observability::refresh() {
     h.set_open_orders(open);
     figures.emplace(a.name, std::move(f));
   }
+  std::vector<actors::StrategyViewPtr> strategies;
+  for (std::size_t i = 0; i < daemon_.directory().strategies.size(); ++i) {
+    auto v = daemon_.runtime().strategy(StrategyId(static_cast<std::uint16_t>(i)), 2s);
+    strategies.push_back(v ? *v : nullptr);
+  }
   std::lock_guard lock(figures_mutex_);
   figures_ = std::move(figures);
+  strategies_ = std::move(strategies);
 }
 
 }  // namespace oms::omsd
