@@ -155,7 +155,7 @@ struct Engine::Impl {
   void drain_strategy_news();
   void issue_quotes(std::vector<QuoteAction>& actions, EventId cause, StrategyId strategy);
   void adopt_quotes();
-  [[nodiscard]] QuoterContext quoter_context(const QuoterConfig& q) const;
+  [[nodiscard]] QuoterContext quoter_context(const QuoterConfig& q);
   [[nodiscard]] bool strategy_active(StrategyId strategy, AccountId account) const;
   // ---- engine_strategies.cpp: the lifecycle ----
   void rebuild_strategies();  // from the STRATEGIES stream; an enabled one without a state runs

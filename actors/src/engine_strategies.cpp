@@ -23,10 +23,13 @@ namespace {
 
 // A strategy command's id: from the order's client id and what is asked, so a decision made
 // again (a replay, a restart) is the same command.
-EventId command_id(std::string_view client_order_id, QuoteAction::Kind kind) {
+// A cancel's id also takes the step's time: a cancel sent again after the venue refused one is
+// a new command (the same id would be taken for the first one's duplicate).
+EventId command_id(std::string_view client_order_id, QuoteAction::Kind kind, TimeNs now) {
   std::uint64_t h = 1469598103934665603ULL;
   for (const char c : client_order_id) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-  return kind == QuoteAction::Kind::kPlace ? h : h ^ 0x9e3779b97f4a7c15ULL;
+  if (kind == QuoteAction::Kind::kPlace) return h;
+  return (h ^ 0x9e3779b97f4a7c15ULL) * 1099511628211ULL ^ static_cast<std::uint64_t>(now);
 }
 
 // ---- parameters ----
@@ -275,8 +278,8 @@ void Engine::Impl::strategy_moved(StrategyId id) {
       }
     });
     for (const CancelOrder& c : cancels) {
-      const Envelope env{command_id(c.client_order_id.view(), QuoteAction::Kind::kCancel), 0,
-                         step_now, step_now, 0, 0};
+      const Envelope env{command_id(c.client_order_id.view(), QuoteAction::Kind::kCancel, step_now),
+                         0, step_now, step_now, 0, 0};
       account_command(*a, Command{env, c}, nullptr);
     }
   }
@@ -354,9 +357,14 @@ StrategyViewPtr Engine::Impl::strategy_view(StrategyId id) const {
   for (const ArbGroup& g : options.arbitrage) v->pairs += g.strategy == id ? 1U : 0U;
   for (const MarketMaker& m : quoters) {
     if (m.config().strategy != id) continue;
-    const QuoterContext ctx = quoter_context(m.config());
+    Decimal inventory;
+    if (const Account* a = account(m.config().account)) {
+      if (const auto* leg = a->desk->positions().strategy_leg(m.config().account, id, m.config().instrument)) {
+        inventory = leg->position.size;
+      }
+    }
     v->quoters.push_back(QuoterView{m.config().account, m.config().instrument, m.state(), m.fair(),
-                                    ctx.inventory, m.quotes(), m.actions(), m.pulls()});
+                                    inventory, m.quotes(), m.actions(), m.pulls()});
   }
   // Its PnL over the accounts, per quote asset, at the engine's marks.
   std::map<std::string, PnlFigures> by_quote;
@@ -418,10 +426,10 @@ bool Engine::Impl::strategy_active(StrategyId strategy, AccountId account) const
          limits.kill_switch(LimitScope::kStrategy, static_cast<std::uint32_t>(strategy.index())) == KillSwitchState::kActive;
 }
 
-QuoterContext Engine::Impl::quoter_context(const QuoterConfig& q) const {
+QuoterContext Engine::Impl::quoter_context(const QuoterConfig& q) {
   QuoterContext c;
   c.desk = options.desk;
-  c.sequence = const_cast<SignalStage&>(signal).sequence();
+  c.sequence = signal.sequence();
   const Account* a = account(q.account);
   if (a == nullptr) {
     c.active = false;
@@ -447,7 +455,7 @@ void Engine::Impl::issue_quotes(std::vector<QuoteAction>& actions, EventId cause
                                             ? act.order.client_order_id
                                             : act.cancel.client_order_id;
     if (a == nullptr) continue;
-    const Envelope env{command_id(order_id.view(), act.kind), 0, now, now, cause, cause};
+    const Envelope env{command_id(order_id.view(), act.kind, now), 0, now, now, cause, cause};
     ++strategy_orders;
     if (strategy.valid() && strategy.index() < strategy_sent.size()) ++strategy_sent[strategy.index()];
     if (act.kind == QuoteAction::Kind::kPlace) {

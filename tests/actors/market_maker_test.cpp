@@ -363,3 +363,14 @@ TEST_CASE("refusals in a row hold new quotes back, longer after each") {
   }
   CHECK(f.mm.state() == QuoterState::kQuoting);
 }
+
+TEST_CASE("a cancel the venue refuses (the quote still rests) is decided again") {
+  Fixture f;
+  const auto placed = f.on_top("100.00", "100.02");
+  f.accept(placed);
+  const auto cancels = f.on_top("100.10", "100.12");
+  REQUIRE(cancels.size() == 4);
+  // The venue refused the first cancel: the order is back to accepted.
+  const auto again = f.order(placed[0].order.client_order_id, OrderStatus::kAccepted);
+  CHECK(quotes_of(again) == "X " + placed[0].order.client_order_id.str() + " ");
+}

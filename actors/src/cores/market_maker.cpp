@@ -281,6 +281,9 @@ bool MarketMaker::on_order(std::string_view client_order_id, OrderStatus status,
   } else if (resting(status) && it->phase == 0) {
     it->phase = 1;
     refusals_ = 0;
+  } else if (it->phase == 2 && status != OrderStatus::kPendingCancel && resting(status)) {
+    it->phase = 1;  // the venue refused the cancel (the order still rests): decided again
+    dirty_ = true;
   }
   if (!may_quote(now, ctx, out)) {
     pull_all(out);  // a quote that went live after the pull
