@@ -80,7 +80,9 @@ Command submit(std::uint64_t cmd_id, const std::string& clid, const char* qty, S
   o.instrument = InstrumentId(0);
   (void)o.client_order_id.assign(clid);
   o.side = side;
-  o.price = *Decimal::parse("100");
+  // Buys at 100, sells at 101: our own orders never cross (the engine would refuse a self-trade,
+  // and whether one rests still depends on when the scripted venue answered it).
+  o.price = *Decimal::parse(side == Side::kBuy ? "100" : "101");
   o.quantity = *Decimal::parse(qty);
   return Command{Envelope{cmd_id, 0, 0, 1'700'000'000'000'000'000, 0, 0}, o};
 }
