@@ -179,6 +179,21 @@ std::string field_text(const pb::Message& m, const pb::FieldDescriptor* f) {
   }
 }
 
+// Rows (the first is the header) as columns two spaces apart.
+void print_rows(const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
+  std::vector<std::size_t> width(rows[0].size(), 0);
+  for (const auto& row : rows)
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      line += row[c];
+      if (c + 1 < row.size()) line += std::string(width[c] - row[c].size() + 2, ' ');
+    }
+    out << line << "\n";
+  }
+}
+
 // A list reply (one repeated message field) as aligned columns; anything else as key: value.
 void print_table(const pb::Message& m, std::ostream& out) {
   const auto* d = m.GetDescriptor();
@@ -197,17 +212,7 @@ void print_table(const pb::Message& m, std::ostream& out) {
       rows.emplace_back();
       for (int c = 0; c < rd->field_count(); ++c) rows.back().push_back(field_text(row, rd->field(c)));
     }
-    std::vector<std::size_t> width(rows[0].size(), 0);
-    for (const auto& row : rows)
-      for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-    for (const auto& row : rows) {
-      std::string line;
-      for (std::size_t c = 0; c < row.size(); ++c) {
-        line += row[c];
-        if (c + 1 < row.size()) line += std::string(width[c] - row[c].size() + 2, ' ');
-      }
-      out << line << "\n";
-    }
+    print_rows(rows, out);
   }
 }
 
@@ -270,17 +275,7 @@ void print_strategies(const api::StrategyList& list, bool detailed, std::ostream
       rows.push_back({s.name(), s.type(), s.state(), std::to_string(s.orders()),
                       std::to_string(s.pairs()), std::to_string(s.quoters_size()), pnl_text(s)});
     }
-    std::vector<std::size_t> width(rows[0].size(), 0);
-    for (const auto& row : rows)
-      for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-    for (const auto& row : rows) {
-      std::string line;
-      for (std::size_t i = 0; i < row.size(); ++i) {
-        line += row[i];
-        if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
-      }
-      out << line << "\n";
-    }
+    print_rows(rows, out);
     return;
   }
   for (const auto& s : list.strategies()) {

@@ -161,15 +161,18 @@ bool MarketMaker::spend(TimeNs now) {
   return true;
 }
 
+void MarketMaker::cancel(Quote& q, std::vector<QuoteAction>& out) {
+  q.phase = 2;
+  QuoteAction a;
+  a.kind = QuoteAction::Kind::kCancel;
+  a.cancel = CancelOrder{config_.account, config_.instrument, q.id};
+  out.push_back(a);
+  ++actions_total_;
+}
+
 void MarketMaker::pull_all(std::vector<QuoteAction>& out) {
   for (Quote& q : quotes_) {
-    if (q.phase != 1) continue;  // sent: cancelled once live; cancel sent: under way
-    q.phase = 2;
-    QuoteAction a;
-    a.kind = QuoteAction::Kind::kCancel;
-    a.cancel = CancelOrder{config_.account, config_.instrument, q.id};
-    out.push_back(a);
-    ++actions_total_;
+    if (q.phase == 1) cancel(q, out);  // sent: cancelled once live; cancel sent: under way
   }
 }
 
@@ -326,12 +329,7 @@ void MarketMaker::requote(TimeNs now, const QuoterContext& ctx, std::vector<Quot
       dirty_ = true;
       return;
     }
-    q.phase = 2;
-    QuoteAction a;
-    a.kind = QuoteAction::Kind::kCancel;
-    a.cancel = CancelOrder{config_.account, config_.instrument, q.id};
-    out.push_back(a);
-    ++actions_total_;
+    cancel(q, out);
   }
   // 2. Place where a slot is empty.
   if (now < hold_until_) {

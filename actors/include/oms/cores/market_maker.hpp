@@ -151,6 +151,7 @@ class MarketMaker {
 
  private:
   void requote(TimeNs now, const QuoterContext& ctx, std::vector<QuoteAction>& out);
+  void cancel(Quote& q, std::vector<QuoteAction>& out);  // its cancel, out now
   void pull_all(std::vector<QuoteAction>& out);
   void enter(QuoterState s, TimeNs now, std::vector<QuoteAction>& out);
   // Sets state_ from the context and the clock; true when quoting is allowed.
