@@ -184,7 +184,9 @@ TEST_CASE("oms-replay: a paper day with a restart, replayed from JetStream, give
   }
   CHECK(report[0] == report[1]);
   const auto totals = nlohmann::json::parse(report[0]).at("totals");
-  INFO(totals.dump());
+  // INFO keeps a reference: the text must outlive the assertions it annotates.
+  const std::string totals_text = totals.dump();
+  INFO(totals_text);
   CHECK(totals.at("arbitrage_signals").get<std::uint64_t>() > 4);
   CHECK(totals.at("fills").get<std::uint64_t>() > 0);
 }

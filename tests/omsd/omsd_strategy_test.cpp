@@ -43,7 +43,9 @@ TEST_CASE("paper stack: a basis pair in strategies.yaml trades both legs through
   REQUIRE(orders.size() >= 8);
   std::map<std::string, int> by_instrument;
   for (const auto& order : orders) {
-    INFO(order.dump());
+    // INFO keeps a reference: the text must outlive the assertions it annotates.
+    const std::string order_text = order.dump();
+    INFO(order_text);
     CHECK(order.at("strategy") == "perp_arbitrage");
     CHECK(order.at("tif") == "ioc");
     CHECK(order.at("order_type") == "limit");

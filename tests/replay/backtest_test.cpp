@@ -97,7 +97,9 @@ TEST_CASE("backtest: the basis pair on the shared BTCUSDT day trades through the
   CHECK(r->fills.size() > 100);
   const auto report = nlohmann::json::parse(slurp(dir.path() / "a" / "report.json"));
   const auto& t = report.at("totals");
-  INFO(t.dump(2));
+  // INFO keeps a reference: the text must outlive the assertions it annotates.
+  const std::string totals_text = t.dump(2);
+  INFO(totals_text);
   // Every order is the strategy's, sent as pairs; the fills in fills.csv are the report's.
   CHECK(t.at("orders") == r->orders.size());
   CHECK(t.at("fills") == r->fills.size());
@@ -260,13 +262,13 @@ configs::ConfigTexts market_making_configs() {
 TEST_CASE("backtest: market making quotes both sides of the shared BTCUSDT spot days through the engine; inventory, order rate and PnL hold") {
   spdlog::set_level(spdlog::level::warn);
   testkit::TempDir dir{"backtest-mm"};
-  for (const char* day : {"20240808", "20240809"}) {
+  for (const std::string day : {"20240808", "20240809"}) {
     INFO(day);
     replay::BacktestOptions o;
     o.setup.config = market_making_configs();
     o.setup.instruments = btcusdt();
     o.setup.accounts = {{"binance_mm", ExchangeId::kBinance, {Market::kSpot}}};
-    auto df = replay::data_file(testkit::shared_data() / "hftbacktest" / (std::string("spot_btcusdt_") + day + ".gz"));
+    auto df = replay::data_file(testkit::shared_data() / "hftbacktest" / ("spot_btcusdt_" + day + ".gz"));
     REQUIRE(df.ok());
     o.data.push_back(*df);
     o.fees = std::pair{Decimal{}, Decimal{}};
@@ -277,7 +279,9 @@ TEST_CASE("backtest: market making quotes both sides of the shared BTCUSDT spot 
     REQUIRE(replay::write_report(*r, o, dir.path() / day / "a").ok());
     const auto report = nlohmann::json::parse(slurp(dir.path() / day / "a" / "report.json"));
     const auto& mm = report.at("strategies").at("market_making");
-    INFO(mm.dump(2));
+    // INFO keeps a reference: the text must outlive the assertions it annotates.
+    const std::string mm_text = mm.dump(2);
+    INFO(mm_text);
     CHECK(mm.at("type") == "market_making");
     CHECK(mm.at("orders").get<std::uint64_t>() > 50);
     CHECK(mm.at("fills").get<std::uint64_t>() > 20);
@@ -320,6 +324,8 @@ TEST_CASE("backtest: market making quotes both sides of the shared BTCUSDT spot 
     for (const char* f : {"report.json", "fills.csv", "equity.csv"}) {
       CHECK_MESSAGE(slurp(dir.path() / day / "a" / f) == slurp(dir.path() / day / "b" / f), f);
     }
-    MESSAGE(day << ": " << mm.dump());
+    const auto& totals = report.at("totals");
+    MESSAGE(day << ": " << mm.dump() << " sharpe " << totals.at("sharpe").get<std::string>()
+                << ", max drawdown " << totals.at("max_drawdown_usdt").get<std::string>() << " USDT");
   }
 }
