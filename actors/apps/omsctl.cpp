@@ -11,6 +11,7 @@
 // it finds the board of --data DIR the way omsd names it (default_board_path), or --board PATH.
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/json_util.h>
+#include <grpc/grpc.h>
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
@@ -430,7 +431,18 @@ int run(const Client& c, const Args& a) {
 
 }  // namespace
 
+// Holds gRPC initialised for the whole call and shuts it down synchronously at the end: the
+// channel's own shutdown is asynchronous (a cleanup thread that may still run, holding its
+// OpenSSL thread state, when the process exits).
+struct GrpcLifetime {
+  GrpcLifetime() { grpc_init(); }
+  ~GrpcLifetime() { grpc_shutdown_blocking(); }
+  GrpcLifetime(const GrpcLifetime&) = delete;
+  GrpcLifetime& operator=(const GrpcLifetime&) = delete;
+};
+
 int main(int argc, char** argv) {
+  const GrpcLifetime grpc_lifetime;
   try {
     const Args a = parse(argc, argv);
     const std::filesystem::path data = a.get("data", "./data");
