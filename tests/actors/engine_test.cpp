@@ -260,7 +260,7 @@ struct Restartable {
     o.instrument = InstrumentId(0);
     (void)o.client_order_id.assign("R" + std::to_string(n));
     o.side = n % 2 == 0 ? Side::kBuy : Side::kSell;
-    o.price = d("100");
+    o.price = d(o.side == Side::kBuy ? "100" : "101");  // ours never cross (no self-trade refusal)
     o.quantity = d(qty);
     auto ack = engine->submit(Command{Envelope{100 + n, 0, 1, 1, 0, 100 + n}, o}, 5s);
     REQUIRE(ack.ok());

@@ -358,6 +358,7 @@ TEST_CASE("gateway: health, balances and positions (per account and unified)") {
   REQUIRE(submit(*s, kOps, order(id), reply).ok());
   auto sell = order(id_with(oms::testkit::ScriptedVenue::Fate::kFill, 1000), "acct-b");
   sell.set_side("sell");
+  sell.set_price("101");  // above acct-a's buy: ours never cross (the engine refuses a self-trade)
   sell.set_quantity("0.25");
   REQUIRE(submit(*s, kOps, sell, reply).ok());
   (void)wait_status(*s, id, "filled");
