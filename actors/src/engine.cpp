@@ -415,7 +415,6 @@ void Engine::Impl::on_command(const Command& cmd, const std::shared_ptr<Reply>& 
     if (r->recorded) {
       if (const auto* k = std::get_if<KillSwitchTripped>(&r->recorded->payload)) {
         follow_kill_switch(*k, r->recorded->envelope);  // the strategies it covers change state
-        if (options.on_kill_switch) options.on_kill_switch(*r->recorded);
       }
     }
     reply->ack = std::move(r->ack);

@@ -181,7 +181,6 @@ Result<ReplayResult, std::string> replay_range(persistence::EventStore& recordin
     eo.record_inputs = false;
     eo.board_path.clear();
     eo.cpu = -1;
-    eo.on_kill_switch = nullptr;
     eo.clock = [clock] { return clock; };
     try {
       next->engine = std::make_unique<actors::Engine>(std::move(eo), *p.table, *next->log,

@@ -189,24 +189,31 @@ void Observability::start() {
                                   q.state == actors::QuoterState::kQuoting ? 1.0 : 0.0);
                        });
                      });
-  for (const auto& [metric, help] :
-       std::vector<std::pair<std::string, std::string>>{
-           {"oms_quoter_quotes", "Quotes resting or on their way"},
-           {"oms_quoter_inventory", "The strategy's position in the instrument on the account (base units)"},
-           {"oms_quoter_actions_total", "Places and cancels the market maker sent since start"},
-           {"oms_quoter_pulls_total", "Times the market maker pulled every quote (shock, stale, stop, loss stop)"}}) {
-    const bool counter = metric.ends_with("_total");
-    metrics_.collector(metric, help, counter ? observe::MetricType::kCounter : observe::MetricType::kGauge,
-                       {"strategy", "account", "instrument"},
-                       [each_quoter, metric](observe::CollectorSink& s) {
-                         each_quoter(s, [&metric](observe::CollectorSink& k, const std::vector<std::string>& labels,
-                                                  const actors::QuoterView& q) {
-                           double v = 0;
-                           if (metric == "oms_quoter_quotes") v = static_cast<double>(q.quotes);
-                           else if (metric == "oms_quoter_inventory") v = static_cast<double>(q.inventory.raw()) / 1e8;
-                           else if (metric == "oms_quoter_actions_total") v = static_cast<double>(q.actions);
-                           else v = static_cast<double>(q.pulls);
-                           k.sample(std::span<const std::string>(labels), v);
+  struct QuoterFigure {
+    const char* name;
+    const char* help;
+    observe::MetricType type;
+    double (*value)(const actors::QuoterView&);
+  };
+  for (const QuoterFigure& f : {
+           QuoterFigure{"oms_quoter_quotes", "Quotes resting or on their way", observe::MetricType::kGauge,
+                        [](const actors::QuoterView& q) { return static_cast<double>(q.quotes); }},
+           QuoterFigure{"oms_quoter_inventory",
+                        "The strategy's position in the instrument on the account (base units)",
+                        observe::MetricType::kGauge,
+                        [](const actors::QuoterView& q) { return static_cast<double>(q.inventory.raw()) / 1e8; }},
+           QuoterFigure{"oms_quoter_actions_total", "Places and cancels the market maker sent since start",
+                        observe::MetricType::kCounter,
+                        [](const actors::QuoterView& q) { return static_cast<double>(q.actions); }},
+           QuoterFigure{"oms_quoter_pulls_total",
+                        "Times the market maker pulled every quote (shock, stale, stop, loss stop)",
+                        observe::MetricType::kCounter,
+                        [](const actors::QuoterView& q) { return static_cast<double>(q.pulls); }}}) {
+    metrics_.collector(f.name, f.help, f.type, {"strategy", "account", "instrument"},
+                       [each_quoter, value = f.value](observe::CollectorSink& s) {
+                         each_quoter(s, [value](observe::CollectorSink& k, const std::vector<std::string>& labels,
+                                                const actors::QuoterView& q) {
+                           k.sample(std::span<const std::string>(labels), value(q));
                          });
                        });
   }

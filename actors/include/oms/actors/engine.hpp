@@ -115,8 +115,6 @@ struct EngineOptions {
   std::function<TimeNs()> clock;  // null: the wall clock (UTC ns)
   WaitMode wait = default_wait_mode();
   int cpu = -1;  // the shard thread's CPU; -1: unpinned
-  // A recorded kill switch (strategies follow it); called on the shard thread.
-  std::function<void(const Event&)> on_kill_switch;
   // Books: one per instrument id (index = id), its venue's sequencing rules. Empty: no depth.
   std::vector<BookCoreConfig> books;
   // The strategy stage's cross-venue arbitrage groups (their legs' accounts must run here).
