@@ -58,8 +58,8 @@ void bench_arb_detect(benchmark::State& state) {
   std::vector<ArbGroup> groups;
   for (std::uint32_t g = 0; g < kInstruments / 2; ++g) {
     ArbGroup a;
-    a.legs = {ArbLeg{InstrumentId(2 * g), AccountId(0), Decimal::from_raw(100'000), Decimal::from_raw(100'000)},
-              ArbLeg{InstrumentId(2 * g + 1), AccountId(1), Decimal::from_raw(50'000), Decimal::from_raw(1'000'000)}};
+    a.legs = {ArbLeg{InstrumentId(2 * g), AccountId(0), Decimal::from_raw(100'000), Decimal::from_raw(100'000), {}, {}, {}},
+              ArbLeg{InstrumentId(2 * g + 1), AccountId(1), Decimal::from_raw(50'000), Decimal::from_raw(1'000'000), {}, {}, {}}};
     a.strategy = StrategyId(0);
     a.min_edge_rate = Decimal::from_raw(10'000);  // 1 bp after fees
     a.max_notional = Decimal::from_raw(1'000 * Decimal::kOne);

@@ -293,6 +293,23 @@ void print_strategies(const api::StrategyList& list, bool detailed, std::ostream
           << q.fair() << ", inventory " << q.inventory() << ", quotes " << q.quotes()
           << ", actions " << q.actions() << ", pulls " << q.pulls() << "\n";
     }
+    if (s.has_sagas()) {
+      const auto& g = s.sagas();
+      out << "sagas: opened " << g.opened() << ", open " << g.open() << ", closed " << g.closed()
+          << " (hedged " << g.hedged() << "), missed " << g.missed() << ", unwound " << g.unwound()
+          << ", failed " << g.failed() << ", refused " << g.refused() << "\n";
+      out << "sagas pnl: " << g.pnl() << ", leg latency avg "
+          << (g.leg_latency_avg_us() > 0 ? std::to_string(g.leg_latency_avg_us()) + " us" : std::string("-"))
+          << ", slippage avg " << (g.slippage_avg().empty() ? std::string("-") : g.slippage_avg()) << "\n";
+      if (!g.last_refusal().empty()) out << "last refusal: " << g.last_refusal() << "\n";
+      for (const auto& o : g.open_sagas()) {
+        out << "saga " << o.saga() << " " << o.state() << ": buy " << o.buy() << ", sell " << o.sell()
+            << ", quantity " << o.quantity() << ", bought " << o.bought() << ", sold " << o.sold()
+            << (o.repair_order().empty() ? std::string() : ", repair " + o.repair_order() + " #" +
+                                                               std::to_string(o.attempts()))
+            << " -- " << o.reason() << "\n";
+      }
+    }
   }
 }
 

@@ -63,6 +63,7 @@ Engine::Engine(EngineOptions options, const InstrumentTable& instruments, EventL
   }
   restore_risk(*im.risk, im.log, im.store);
   im.rebuild_strategies();
+  im.rebuild_sagas();
   std::vector<BoardAccount> on_board;
   for (const auto& cfg : accounts) on_board.push_back({cfg.id, cfg.name});
   BoardLimits board_limits;
@@ -216,6 +217,11 @@ Result<AccountViewPtr, std::string> Engine::view(AccountId account,
 
 Result<StrategyViewPtr, std::string> Engine::strategy(StrategyId id,
                                                      std::chrono::milliseconds timeout) {
+  if (!impl_->options.run_shard) {
+    // Stepped inline (replay, backtests): the caller's thread is the shard's.
+    if (id.index() >= impl_->strategy_cores.size()) return Unexpected("no strategy " + std::to_string(id.index()));
+    return impl_->strategy_view(id);
+  }
   Input in;
   in.kind = Input::Kind::kStrategyView;
   in.strategy = id;
@@ -474,25 +480,9 @@ void Engine::Impl::on_market_data(const Event& e, TimeNs now) {
   const TopOfBook& top = tops[0];
   set_mark(top.instrument, mid_of(top.bid, top.ask));
   board.top(top, now);
-  // The strategy stage: orders it decides take the same path as the API's.
+  // The strategy stage: an arbitrage signal opens a saga, whose legs take the API's path.
   std::array<OrderIntent, SignalStage::kMaxOut> intents;
-  const std::size_t m = signal.on(top, now, intents);
-  for (std::size_t k = 0; k < m; ++k) {
-    const SubmitOrder& o = intents[k].order;
-    Account* a = account(o.account);
-    if (a == nullptr || a->desk->reconciling()) continue;  // a stale signal is not held
-    if (!strategy_running(o.strategy)) continue;  // stopped, halted or reducing: no new pair
-    ++strategy_sent[o.strategy.index()];
-    // The command's id derives from the order's client id: a decision made again after a
-    // restart is the same command.
-    std::uint64_t h = 1469598103934665603ULL;
-    for (const char c : o.client_order_id.view()) {
-      h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-    }
-    ++strategy_orders;
-    account_command(*a, Command{Envelope{h, 0, now, now, intents[k].cause, intents[k].cause}, o},
-                    nullptr);
-  }
+  if (signal.on(top, now, intents) == 2) open_saga(intents, now);
   if (!quoters.empty()) quote_top(top, now);
 }
 
@@ -535,6 +525,7 @@ void Engine::Impl::housekeeping(TimeNs now) {
     board.refresh(*a->desk, marks, now);  // what the board's interval held back
   }
   if (!quoters.empty()) quote_tick(now);
+  if (!sagas.empty()) saga_tick(now);
 }
 
 // ---- recorded steps and their replay ------------------------------------------------------

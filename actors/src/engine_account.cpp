@@ -222,14 +222,7 @@ void Engine::Impl::end_reconciliation(Account& a) {
 
 // ---- inputs ---------------------------------------------------------------------------------
 
-void Engine::Impl::account_command(Account& a, const Command& cmd,
-                                   const std::shared_ptr<Reply>& reply) {
-  const TimeNs now = step_now;
-  if (!a.desk->needs_risk(cmd)) {
-    carry_out(a, a.desk->on_command(cmd, nullptr, now), reply);
-    return;
-  }
-  const auto& o = std::get<SubmitOrder>(cmd.payload);
+RiskDecision Engine::Impl::pre_trade(const SubmitOrder& o) {
   // 0. never against ourselves: an order that can take (limit or market, not post-only) is
   // refused when it reaches a resting order of ours, on any account.
   const bool takes = (o.order_type == OrderType::kLimit || o.order_type == OrderType::kMarket) &&
@@ -249,17 +242,33 @@ void Engine::Impl::account_command(Account& a, const Command& cmd,
       d.account = o.account;
       d.strategy = o.strategy;
       d.instrument = o.instrument;
-      carry_out(a, a.desk->on_command(cmd, &d, now), reply);
-      return;
+      return d;
     }
   }
   // 1. risk, inline: an order without its own reference price is banded against the mark.
   const OrderRequest req{o.account, o.strategy,    o.instrument,          o.side,
                          o.price,   o.quantity,    o.reduce_only,         risk->mark(o.instrument)};
-  const RiskDecision d = risk->check(req, now);
-  if (d.passed()) risk->on_order_opened(o.account, o.strategy, o.instrument);
+  return risk->check(req, step_now);
+}
+
+void Engine::Impl::account_command(Account& a, const Command& cmd,
+                                   const std::shared_ptr<Reply>& reply) {
+  if (!a.desk->needs_risk(cmd)) {
+    carry_out(a, a.desk->on_command(cmd, nullptr, step_now), reply);
+    return;
+  }
+  const RiskDecision d = pre_trade(std::get<SubmitOrder>(cmd.payload));
+  decided_command(a, cmd, d, reply);
+}
+
+void Engine::Impl::decided_command(Account& a, const Command& cmd, const RiskDecision& d,
+                                   const std::shared_ptr<Reply>& reply) {
+  if (d.passed()) {
+    const auto& o = std::get<SubmitOrder>(cmd.payload);
+    risk->on_order_opened(o.account, o.strategy, o.instrument);
+  }
   // 2. the desk decides; 3.-6. carried out.
-  carry_out(a, a.desk->on_command(cmd, &d, now), reply);
+  carry_out(a, a.desk->on_command(cmd, &d, step_now), reply);
 }
 
 void Engine::Impl::on_report(Account& a, const VenueReport& report) {
@@ -324,7 +333,7 @@ void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::share
     bool balances_moved = false;
     for (const Event& e : committed) {
       balances_moved = balances_moved || std::holds_alternative<BalanceUpdated>(e.payload);
-      if (!quoters.empty()) note_strategy_order(a, e);
+      if (!quoters.empty() || !sagas.empty()) note_strategy_order(a, e);
       if (const auto cid = client_order_id_of(e.payload); !cid.empty()) {
         if (const OrderCore* oc = a.desk->order(cid)) note_resting(a, *oc);
         else self_trade.erase(a.cfg.id, cid);

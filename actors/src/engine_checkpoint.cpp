@@ -5,7 +5,7 @@
 // sequence, then sections -- engine (marks, counters, the timer heap as it lies in memory),
 // risk (what RiskCore counted; its limits and kill switches are the recorded risk events', read
 // again at load), books, signal, strategies (lifecycle, parameters), quoters (each market
-// maker), one per account (the desk's compacted and run-local state, the commands held for a
+// maker), sagas (the open arbitrage sagas), one per account (the desk's compacted and run-local state, the commands held for a
 // reconciliation, its deadline) -- and at the end their table (name, begin, end) and where it
 // starts, so two checkpoints can be told apart by section.
 #include <array>
@@ -20,7 +20,8 @@ namespace oms::actors {
 
 namespace {
 
-constexpr std::uint32_t kCheckpointVersion = 2;  // 2: the strategies and quoters sections
+// 2: the strategies and quoters sections; 3: the sagas section
+constexpr std::uint32_t kCheckpointVersion = 3;
 
 // The heap's array (std::priority_queue keeps it protected): saved as it lies, so that timers
 // due at the same time fire in the same order after a load.
@@ -96,6 +97,13 @@ std::string Engine::Impl::save_checkpoint() const {
   section("quoters", [&] {
     w.put(static_cast<std::uint32_t>(quoters.size()));
     for (const MarketMaker& m : quoters) m.save(w);
+  });
+  section("sagas", [&] {
+    w.put(static_cast<std::uint32_t>(sagas.size()));
+    for (const OpenSaga& os : sagas) {
+      w(os.group, os.check_desks);
+      os.saga.save(w);
+    }
   });
   for (const auto& a : accounts) {
     if (!a) continue;
@@ -189,6 +197,20 @@ std::optional<std::string> Engine::Impl::load_checkpoint(std::string_view bytes)
   for (MarketMaker& q : quoting) {
     if (r.ok()) q.load(r);
   }
+  r.context("sagas");
+  std::vector<OpenSaga> open;
+  std::uint32_t saga_count = 0;
+  r(saga_count);
+  for (std::uint32_t i = 0; i < saga_count && r.ok(); ++i) {
+    OpenSaga os{ArbSaga(ArbSagaStep{}, SagaLeg{}, SagaLeg{}, SagaPolicy{}), 0, false};
+    r(os.group, os.check_desks);
+    os.saga.load(r);
+    if (r.ok() && os.group >= options.arbitrage.size()) {
+      r.fail("a saga of group " + std::to_string(os.group) + ", " +
+             std::to_string(options.arbitrage.size()) + " configured");
+    }
+    open.push_back(std::move(os));
+  }
   struct Loaded {
     Account* account = nullptr;
     std::unique_ptr<OrderDesk> desk;
@@ -247,6 +269,9 @@ std::optional<std::string> Engine::Impl::load_checkpoint(std::string_view bytes)
   book = std::move(books);
   signal = std::move(sig);
   quoters = std::move(quoting);
+  sagas = std::move(open);
+  for (std::size_t g = 0; g < options.arbitrage.size(); ++g) signal.hold(g, false);
+  for (const OpenSaga& os : sagas) signal.hold(os.group, true);
   strategy_cores = std::move(cores);
   strategy_sent = std::move(sent);
   for (std::size_t i = 0; i < strategy_cores.size(); ++i) {

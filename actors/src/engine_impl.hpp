@@ -19,6 +19,7 @@
 #include "oms/actors/engine.hpp"
 #include "oms/actors/input_record.hpp"
 #include "oms/actors/producer_rings.hpp"
+#include "oms/cores/arb_saga.hpp"
 #include "oms/cores/self_trade.hpp"
 #include "oms/cores/valuation.hpp"
 
@@ -113,6 +114,11 @@ struct Engine::Impl {
       if (st.id.valid() && st.id.index() < strategy_count) strategy_slots[st.id.index()] = st;
     }
     strategy_sent.assign(strategy_count, 0);
+    saga_tally.assign(strategy_count, SagaTally{});
+    saga_strategy.assign(strategy_count, false);
+    for (const ArbGroup& g : options.arbitrage) {
+      if (g.strategy.valid() && g.strategy.index() < strategy_count) saga_strategy[g.strategy.index()] = true;
+    }
     for (const QuoterConfig& q : options.quoters) {
       const auto i = static_cast<std::uint32_t>(quoters.size());
       quoters.emplace_back(q);
@@ -148,6 +154,8 @@ struct Engine::Impl {
     AccountId account;
     ClientOrderIdText id;
     bool filled = false;
+    bool answer = false;  // the venue's word on it (an ack, a fill, an end), not our own step
+    StrategyId strategy;
   };
   void quote_top(const TopOfBook& top, TimeNs now);
   void quote_tick(TimeNs now);
@@ -175,6 +183,35 @@ struct Engine::Impl {
            strategy_cores[id.index()].state() == StrategyState::kRunning;
   }
 
+  // ---- engine_sagas.cpp: the arbitrage sagas (arb_saga.hpp) ----
+  struct OpenSaga {
+    ArbSaga saga;
+    std::uint32_t group = 0;    // the signal stage's group (held while the saga is open)
+    bool check_desks = false;   // resumed: its orders' ends are looked up at the next tick
+  };
+  // A strategy's sagas since the stream began (rebuilt at start): the figures of its views.
+  struct SagaTally {
+    std::uint64_t opened = 0, closed = 0, hedged = 0, missed = 0, unwound = 0, failed = 0;
+    std::uint64_t refused = 0;  // signals not opened: a leg refused before either went out
+    std::string last_refusal;
+    Int128 pnl_e16 = 0;         // the ended sagas' PnL
+    std::uint64_t acked = 0;    // sagas whose legs were both answered
+    TimeNs latency_sum = 0;     // legs out -> both answered
+    std::array<std::uint64_t, kLegLatencyBuckets> latency_buckets{};
+    std::uint64_t slipped = 0;  // sagas with a slippage figure
+    Int128 slippage_sum = 0;    // raw 1e-8 price units
+  };
+  void open_saga(std::span<const OrderIntent> legs, TimeNs now);
+  void saga_news(const OrderNews& n);
+  void saga_tick(TimeNs now);
+  void rebuild_sagas();  // from the STRATEGIES stream: the open ones resumed, the ended counted
+  void saga_stepped(std::size_t index, std::vector<QuoteAction>& actions, EventId cause);
+  void tally_end(const ArbSagaStep& s);
+  [[nodiscard]] SagaContext saga_context(const ArbSaga& s) const;
+  [[nodiscard]] SagaFill saga_fill(const OrderCore* o) const;
+  [[nodiscard]] bool commit_saga(const ArbSaga& s, EventId cause);
+  [[nodiscard]] SagaFiguresView saga_figures(StrategyId id) const;
+
   // ---- engine_checkpoint.cpp ----
   [[nodiscard]] std::string save_checkpoint() const;
   [[nodiscard]] std::optional<std::string> load_checkpoint(std::string_view bytes);
@@ -188,6 +225,11 @@ struct Engine::Impl {
   void note_resting(const Account& a, const OrderCore& o);
   void reconcile(Account& a);
   void account_command(Account& a, const Command& cmd, const std::shared_ptr<Reply>& reply);
+  // Before a new order: the self-trade check, then risk (which counts what passes against its
+  // rate limits); decided_command carries out an order so decided (risk counts it open).
+  [[nodiscard]] RiskDecision pre_trade(const SubmitOrder& o);
+  void decided_command(Account& a, const Command& cmd, const RiskDecision& d,
+                       const std::shared_ptr<Reply>& reply);
   void on_report(Account& a, const VenueReport& report);
   void on_timer(Account& a, const OrderTimer& timer);
   void carry_out(Account& a, const DeskDecision& d, const std::shared_ptr<Reply>& reply);
@@ -235,6 +277,9 @@ struct Engine::Impl {
   std::vector<EngineStrategy> strategy_slots;        // by StrategyId
   std::vector<std::uint64_t> strategy_sent;          // by StrategyId: orders and cancels sent
   bool strategy_busy = false;                       // a quoter's decision is being carried out
+  std::vector<OpenSaga> sagas;                      // the open sagas
+  std::vector<SagaTally> saga_tally;                // by StrategyId
+  std::vector<bool> saga_strategy;                  // by StrategyId: has arbitrage pairs here
   TimeNs next_valuation = 0;
   std::atomic<std::uint64_t> restarts{0};
   std::atomic<bool> running{false};

@@ -355,6 +355,7 @@ StrategyViewPtr Engine::Impl::strategy_view(StrategyId id) const {
   v->params = strategy_cores[id.index()].params();
   v->orders = strategy_sent[id.index()];
   for (const ArbGroup& g : options.arbitrage) v->pairs += g.strategy == id ? 1U : 0U;
+  v->sagas = saga_figures(id);
   for (const MarketMaker& m : quoters) {
     if (m.config().strategy != id) continue;
     Decimal inventory;
@@ -464,7 +465,9 @@ void Engine::Impl::issue_quotes(std::vector<QuoteAction>& actions, EventId cause
       account_command(*a, Command{env, act.cancel}, nullptr);
     }
     // A command the desk refused without a trace (no order made): the quoter hears it as ended.
-    if (!a->desk->status(order_id.view())) strategy_news.push_back(OrderNews{id, order_id, false});
+    if (!a->desk->status(order_id.view())) {
+      strategy_news.push_back(OrderNews{id, order_id, false, true, strategy});
+    }
   }
   actions.clear();
   if (outer) {
@@ -495,12 +498,22 @@ void Engine::Impl::note_strategy_order(const Account& a, const Event& e) {
   const std::string_view id = client_order_id_of(e.payload);
   if (id.empty()) return;
   const auto parsed = parse_client_order_id(id);
-  if (!parsed || parsed->desk != options.desk || !parsed->strategy.valid() ||
-      parsed->strategy.index() >= quoting_strategy.size() ||
-      !quoting_strategy[parsed->strategy.index()]) {
-    return;
-  }
-  OrderNews n{a.cfg.id, {}, std::holds_alternative<FillReceived>(e.payload)};
+  if (!parsed || parsed->desk != options.desk || !parsed->strategy.valid()) return;
+  const std::size_t k = parsed->strategy.index();
+  const bool quoting = k < quoting_strategy.size() && quoting_strategy[k];
+  const bool saga = k < saga_strategy.size() && saga_strategy[k] && !sagas.empty();
+  if (!quoting && !saga) return;
+  // The venue's word on the order (not a step of our own, nor a risk refusal's breach).
+  const bool answer = std::visit(
+      [](const auto& p) {
+        using T = std::decay_t<decltype(p)>;
+        return std::is_same_v<T, OrderAccepted> || std::is_same_v<T, OrderRejected> ||
+               std::is_same_v<T, FillReceived> || std::is_same_v<T, OrderPartiallyFilled> ||
+               std::is_same_v<T, OrderFilled> || std::is_same_v<T, OrderCanceled> ||
+               std::is_same_v<T, OrderExpired> || std::is_same_v<T, OrderStatusReconciled>;
+      },
+      e.payload);
+  OrderNews n{a.cfg.id, {}, std::holds_alternative<FillReceived>(e.payload), answer, parsed->strategy};
   (void)n.id.assign(id);
   strategy_news.push_back(n);
 }
@@ -512,6 +525,11 @@ void Engine::Impl::drain_strategy_news() {
   while (!strategy_news.empty()) {
     const OrderNews n = strategy_news.front();
     strategy_news.pop_front();
+    if (n.strategy.valid() && n.strategy.index() < saga_strategy.size() &&
+        saga_strategy[n.strategy.index()]) {
+      saga_news(n);
+      continue;
+    }
     const Account* a = account(n.account);
     if (a == nullptr) continue;
     const auto status = a->desk->status(n.id.view());

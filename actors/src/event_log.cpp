@@ -106,6 +106,9 @@ std::string SubjectMap::subject(const EventPayload& payload) const {
         } else if constexpr (std::is_same_v<T, StrategyParamSet>) {
           if (e.strategy.index() >= directory_.strategies.size()) return {};
           return strategies_subject(directory_.strategies.name(e.strategy), "param");
+        } else if constexpr (std::is_same_v<T, ArbSagaStep>) {
+          if (e.strategy.index() >= directory_.strategies.size()) return {};
+          return strategies_subject(directory_.strategies.name(e.strategy), "saga");
         } else if constexpr (std::is_same_v<T, RiskBreached>) {
           // A breach that refused an account's order is part of that order's group: it goes
           // with the order to the account's stream, so the group is complete where the

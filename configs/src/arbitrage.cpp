@@ -10,6 +10,8 @@ namespace {
 constexpr int kMaxRetry = 10;
 // min_profit_rate is a fraction of notional: 0 < rate < 1.
 constexpr DecimalRange kRateRange{Decimal{}, false, Decimal::from_raw(Decimal::kOne), false};
+// A repair limit's reach through the touch: 0 (at the touch) to 10 % (1000 bps).
+constexpr DecimalRange kBandRange{Decimal{}, true, Decimal::from_raw(1000 * Decimal::kOne), true};
 
 std::optional<ExecutionMode> parse_mode(std::string_view s) {
   if (s == "aggressive") return ExecutionMode::kAggressive;
@@ -22,7 +24,8 @@ ArbitrageExecution read_execution(const Field& f, const std::string& strategy, D
   ArbitrageExecution out;
   if (!expect_map(f, diag)) return out;
   MapReader m(f.value, " in execution of strategy '" + strategy + "'", f.key_mark(), diag);
-  m.allow_only({"mode", "timeout", "retry"});
+  m.allow_only({"mode", "timeout", "retry", "leg_risk", "repair_order", "repair_band_bps",
+                "leg_risk_time_limit", "max_book_age"});
   if (const Field* g = m.require("mode")) {
     if (const auto text = read_string(*g, diag)) {
       if (const auto mode = parse_mode(*text)) {
@@ -38,6 +41,26 @@ ArbitrageExecution read_execution(const Field& f, const std::string& strategy, D
   }
   if (const Field* g = m.require("retry"))
     out.retry = read_small_int(*g, diag, 0, kMaxRetry).value_or(0);
+  if (const Field* g = m.find("leg_risk")) {
+    if (const auto text = read_string(*g, diag)) {
+      if (*text == "hedge") out.leg_risk = LegRiskPolicy::kHedge;
+      else if (*text == "unwind") out.leg_risk = LegRiskPolicy::kUnwind;
+      else diag.error(g->value_mark(), g->label() + " must be hedge or unwind, got '" + *text + "'");
+    }
+  }
+  if (const Field* g = m.find("repair_order")) {
+    if (const auto text = read_string(*g, diag)) {
+      if (*text == "market") out.repair_market = true;
+      else if (*text != "limit")
+        diag.error(g->value_mark(), g->label() + " must be limit or market, got '" + *text + "'");
+    }
+  }
+  if (const Field* g = m.find("repair_band_bps"))
+    out.repair_band_bps = read_decimal(*g, diag, kBandRange).value_or(out.repair_band_bps);
+  if (const Field* g = m.find("leg_risk_time_limit"))
+    out.leg_risk_time_limit = read_duration(*g, diag).value_or(out.leg_risk_time_limit);
+  if (const Field* g = m.find("max_book_age"))
+    out.max_book_age = read_duration(*g, diag).value_or(out.max_book_age);
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <map>
 #include <queue>
 #include <stdexcept>
 #include <unordered_map>
@@ -357,6 +358,7 @@ class Driver {
   TimeNs feed_delay_ = 0, min_feed_delay_ = 0;
   bool feed_delay_known_ = false;
   std::unordered_map<std::string, std::size_t> order_index_;
+  std::map<std::pair<std::string, std::uint64_t>, std::size_t> saga_index_;  // (strategy, saga)
   std::vector<std::shared_ptr<Session>> sessions_;
   BacktestResult result_;
   std::vector<EventPayload> events_;
@@ -457,6 +459,23 @@ void Driver::query(AccountId account, InstrumentId ins, const ClientOrderIdText&
 // The engine's own order events: an order it decided (OrderSubmitted) and one risk or the desk
 // refused before it left (OrderRejected with our code, 2xxx/3xxx).
 void Driver::observe(const persistence::AppendRecord& rec) {
+  if (rec.subject.rfind("strategies.", 0) == 0 && rec.subject.ends_with(".saga")) {
+    auto e = decode_event_json(rec.payload, b_.directory);
+    const auto* st = e ? std::get_if<ArbSagaStep>(&e->payload) : nullptr;
+    if (st == nullptr) return;
+    const std::string strategy = b_.directory.strategies.name(st->strategy);
+    const auto [it, fresh] = saga_index_.try_emplace({strategy, st->saga}, result_.sagas.size());
+    if (fresh) result_.sagas.push_back(BacktestSaga{strategy, st->saga, {}, false, {}, {}, false, 0});
+    BacktestSaga& b = result_.sagas[it->second];
+    b.state = st->state;
+    b.hedged = b.hedged || !st->repair_order.empty() || st->state == SagaState::kHedging ||
+               st->state == SagaState::kUnwinding;
+    (void)actors::round_e16(actors::exact_e16(st->pnl), b.pnl);
+    b.slippage = st->slippage;
+    b.both_legs_filled = st->bought.is_positive() && st->sold.is_positive() && st->legs_ended == 3;
+    b.leg_latency = st->legs_acked != 0 ? st->legs_acked - st->started : 0;
+    return;
+  }
   if (rec.subject.rfind("orders.", 0) != 0) return;
   const bool submitted = rec.payload.find("\"type\":\"OrderSubmitted\"") != std::string::npos;
   const bool rejected = !submitted && rec.payload.find("\"type\":\"OrderRejected\"") != std::string::npos;
@@ -1014,6 +1033,13 @@ Result<BacktestResult, std::string> Driver::run(const std::function<void(const B
   result_.last_time = now_;
   result_.engine_events = log_->events_appended();
   result_.notes = b_.notes;
+  // Signals whose legs were refused before either left: no event tells them, the engine does.
+  for (std::size_t i = 0; i < b_.directory.strategies.size(); ++i) {
+    const StrategyId id(static_cast<std::uint16_t>(i));
+    const auto v = engine_->strategy(id, std::chrono::milliseconds(0));
+    if (!v || (*v)->kind != actors::StrategyKind::kArbitrage) continue;
+    result_.signals_refused[b_.directory.strategies.name(id)] = {(*v)->sagas.refused, (*v)->sagas.last_refusal};
+  }
   if (progress) {
     progress(BacktestProgress{read, read,
                               std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count()});

@@ -18,6 +18,12 @@
 //                   quantity for a sell: what a fill earned against the mid it traded at
 //   arbitrage       a signal is the orders one input made an arbitrage strategy send (both
 //                   legs); it succeeded when every leg filled completely
+//   sagas           each arbitrage saga as its last step left it: closed (the legs, or the
+//                   legs and a hedge, filled equally), missed (no leg filled), unwound, failed,
+//                   open (at the end); saga_success_rate = closed / sagas ended other than
+//                   missed; saga_pnl its PnL (fees in the quote asset included); leg latency
+//                   (legs out -> both answered) and slippage (detected minus filled spread per
+//                   unit) averaged over the sagas that have them
 //   max_inventory   per strategy: the largest absolute position its fills built in one
 //                   instrument (base units), in fill order
 #include <cmath>
@@ -286,6 +292,36 @@ static Result<Unit, std::string> write_report_files(const BacktestResult& r,
     return n;
   };
 
+  // Arbitrage sagas.
+  struct SagaStats {
+    std::uint64_t sagas = 0, open = 0, closed = 0, hedged = 0, missed = 0, unwound = 0, failed = 0;
+    Decimal pnl, slippage;
+    std::uint64_t slipped = 0, acked = 0;
+    TimeNs latency = 0;
+  };
+  std::map<std::string, SagaStats> sagas_by;
+  SagaStats sagas_all;
+  for (const auto& sg : r.sagas) {
+    for (SagaStats* s : {&sagas_all, &sagas_by[sg.strategy]}) {
+      ++s->sagas;
+      switch (sg.state) {
+        case SagaState::kClosed: ++s->closed; s->hedged += sg.hedged ? 1U : 0U; break;
+        case SagaState::kMissed: ++s->missed; break;
+        case SagaState::kUnwound: ++s->unwound; break;
+        case SagaState::kFailed: ++s->failed; break;
+        default: ++s->open; break;
+      }
+      s->pnl = add(s->pnl, sg.pnl);
+      if (sg.both_legs_filled) {
+        ++s->slipped;
+        s->slippage = add(s->slippage, sg.slippage);
+      }
+      if (sg.leg_latency > 0) {
+        ++s->acked;
+        s->latency += sg.leg_latency;
+      }
+    }
+  }
   // The PnL curve, drawdown and Sharpe.
   const auto curve = pnl_curve(r);
   double peak = 0, max_dd = 0;
@@ -307,6 +343,29 @@ static Result<Unit, std::string> write_report_files(const BacktestResult& r,
   const double sharpe = sd > 0 ? mean / sd * std::sqrt(365.0 * 24 * 3600) : 0;
 
   const auto ratio = [](std::uint64_t a, std::uint64_t b) { return b == 0 ? std::string("0") : fixed(static_cast<double>(a) / static_cast<double>(b), 6); };
+  const auto saga_json = [&](const SagaStats& s, const std::string& strategy) {
+    const std::uint64_t ended = s.closed + s.unwound + s.failed;  // missed: nothing traded
+    const std::uint64_t done = ended + s.missed;
+    std::uint64_t refused = 0;
+    std::string last_refusal;
+    for (const auto& [name, why] : r.signals_refused) {
+      if (!strategy.empty() && name != strategy) continue;
+      refused += why.first;
+      if (!why.second.empty()) last_refusal = why.second;
+    }
+    return ordered_json{
+        {"signals_refused", refused}, {"last_refusal", last_refusal},
+        {"sagas", s.sagas}, {"closed", s.closed}, {"closed_by_hedge", s.hedged},
+        {"missed", s.missed}, {"unwound", s.unwound}, {"failed", s.failed}, {"open", s.open},
+        {"saga_success_rate", ratio(s.closed, ended)},
+        {"saga_pnl", s.pnl.to_string()},
+        {"profit_per_saga", done == 0 ? std::string("0") : fixed(d(s.pnl) / static_cast<double>(done), 8)},
+        {"leg_latency_avg_us", s.acked == 0 ? std::string("0")
+                                            : fixed(static_cast<double>(s.latency) / 1e3 / static_cast<double>(s.acked), 1)},
+        {"slippage_avg", s.slipped == 0 ? std::string("0")
+                                        : fixed(d(s.slippage) / static_cast<double>(s.slipped), 8)}};
+  };
+
   ordered_json j;
   j["period"] = {{"from", utc(r.first_time)}, {"to", utc(r.last_time)},
                  {"seconds", fixed(static_cast<double>(r.last_time - r.first_time) / 1e9, 3)}};
@@ -344,6 +403,7 @@ static Result<Unit, std::string> write_report_files(const BacktestResult& r,
   totals["arbitrage_both_legs_filled"] = sig.second;
   totals["arbitrage_success_rate"] = ratio(sig.second, sig.first);
   j["totals"] = totals;
+  j["arbitrage_sagas"] = saga_json(sagas_all, "");
   ordered_json strategies = ordered_json::object();
   std::set<std::string> names;
   for (const auto& [k, v] : by_strategy) names.insert(k);
@@ -361,6 +421,9 @@ static Result<Unit, std::string> write_report_files(const BacktestResult& r,
                         {"max_inventory", max_inventory.count(name) ? max_inventory.at(name).to_string() : "0"},
                         {"arbitrage_signals", s.first}, {"arbitrage_both_legs_filled", s.second},
                         {"arbitrage_success_rate", ratio(s.second, s.first)}};
+    if (type_of.count(name) && type_of.at(name) == "arbitrage") {
+      strategies[name]["arbitrage_sagas"] = saga_json(sagas_by.count(name) ? sagas_by.at(name) : SagaStats{}, name);
+    }
   }
   j["strategies"] = strategies;
   ordered_json instruments = ordered_json::object();
@@ -446,6 +509,11 @@ static Result<Unit, std::string> write_report_files(const BacktestResult& r,
     h << "<tr><td class=\"k\">" << html_escape(k) << "</td><td>" << v["pnl_usdt"].get<std::string>() << "</td><td>"
       << v["orders"].dump() << "</td><td>" << v["fills"].dump() << "</td><td>" << v["fill_ratio"].get<std::string>()
       << "</td><td>" << v["arbitrage_success_rate"].get<std::string>() << "</td></tr>";
+  }
+  h << "</table>\n<h2>Arbitrage sagas</h2><table id=\"sagas\">";
+  for (const auto& [k, v] : j["arbitrage_sagas"].items()) {
+    h << "<tr><td class=\"k\">" << k << "</td><td id=\"saga-" << k << "\">"
+      << html_escape(v.is_string() ? v.get<std::string>() : v.dump()) << "</td></tr>";
   }
   h << "</table>\n<h2>Instruments</h2><table id=\"instruments\"><tr><th>instrument</th><th>pnl_usdt</th><th>fills</th><th>turnover_usdt</th><th>position_end</th></tr>";
   for (const auto& [k, v] : instruments.items()) {

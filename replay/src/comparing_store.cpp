@@ -9,13 +9,6 @@ namespace {
 using persistence::StoreError;
 using persistence::StoreErrorCode;
 
-// Records of a compared stream that the engine does not write: the strategy actors' states and
-// parameters in STRATEGIES (the engine writes strategies.risk.* there).
-bool foreign(std::string_view stream, std::string_view subject) {
-  return stream == persistence::StreamLayout::kStrategies &&
-         !persistence::subject_matches("strategies.risk.>", subject);
-}
-
 }  // namespace
 
 ComparingStore::ComparingStore(persistence::EventStore& recording, persistence::StreamLayout layout,
@@ -46,14 +39,13 @@ void ComparingStore::reposition(const std::map<std::string, std::uint64_t>& posi
   }
 }
 
-Result<const RecordView*, std::string> ComparingStore::next_recorded(const std::string& stream,
+// Every record of a compared stream is the engine's (STRATEGIES too: risk, the strategies'
+// lifecycle and parameters, the arbitrage sagas, all decided on the shard).
+Result<const RecordView*, std::string> ComparingStore::next_recorded(const std::string& /*stream*/,
                                                                       Compared& c) {
-  for (;;) {
-    auto p = c.cursor->peek();
-    if (!p) return Unexpected(p.error());
-    if (*p == nullptr || !foreign(stream, (*p)->subject)) return *p;
-    c.cursor->pop();
-  }
+  auto p = c.cursor->peek();
+  if (!p) return Unexpected(p.error());
+  return *p;
 }
 
 Result<std::string, StoreError> ComparingStore::stream_for(std::string_view subject) const {

@@ -90,7 +90,7 @@ BookSnapshot snapshot(std::uint32_t instrument, std::uint64_t id, const char* bi
 
 TEST_CASE("engine: a book's top is the instrument's mark; a crossing pair sends both legs down the order path") {
   ArbGroup g;
-  g.legs = {ArbLeg{InstrumentId(0), AccountId(0), d("0"), {}}, ArbLeg{InstrumentId(1), AccountId(1), d("0"), {}}};
+  g.legs = {ArbLeg{InstrumentId(0), AccountId(0), d("0"), {}, {}, {}, {}}, ArbLeg{InstrumentId(1), AccountId(1), d("0"), {}, {}, {}, {}}};
   g.strategy = StrategyId(0);
   g.min_edge = d("1");
   g.max_quantity = d("0.01");

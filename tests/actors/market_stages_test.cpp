@@ -35,9 +35,9 @@ Event delta(std::uint32_t instrument, std::uint64_t id, BookSide side, const cha
 }
 
 ArbGroup default_group() {
-  return ArbGroup{{ArbLeg{InstrumentId(0), AccountId(0), d("0.001"), {}},
-                   ArbLeg{InstrumentId(1), AccountId(1), d("0.001"), {}}},
-                  StrategyId(0), d("0.5"), d("0.75"), {}, {}, 0};
+  return ArbGroup{{ArbLeg{InstrumentId(0), AccountId(0), d("0.001"), {}, {}, {}, {}},
+                   ArbLeg{InstrumentId(1), AccountId(1), d("0.001"), {}, {}, {}, {}}},
+                  StrategyId(0), d("0.5"), d("0.75"), {}, {}, 0, 0, false, {}};
 }
 
 struct Fixture {
@@ -124,6 +124,51 @@ TEST_CASE("market stages: a rate edge, a notional cap, the coarser lot step and 
   f.now = 1'001;
   f.on(delta(1, 24, BookSide::kBid, "102.2", "1"));
   CHECK(f.intents.size() == 4);
+}
+
+TEST_CASE("market stages: no signal under a leg's minimum notional or quantity, on a stale book, or while held") {
+  {
+    ArbGroup g = default_group();
+    g.legs[1].min_notional = d("51.1");  // 0.5 x 102 = 51: the venue would refuse the sell
+    Fixture f(g);
+    f.on(snapshot(0, 10, "100", "101"));
+    f.on(snapshot(1, 20, "100.5", "103"));
+    f.on(delta(1, 21, BookSide::kBid, "102", "0.5"));
+    CHECK(f.intents.empty());
+  }
+  {
+    ArbGroup g = default_group();
+    g.legs[0].min_qty = d("0.6");
+    Fixture f(g);
+    f.on(snapshot(0, 10, "100", "101"));
+    f.on(snapshot(1, 20, "100.5", "103"));
+    f.on(delta(1, 21, BookSide::kBid, "102", "0.5"));
+    CHECK(f.intents.empty());
+  }
+  {
+    ArbGroup g = default_group();
+    g.max_book_age = 100;
+    Fixture f(g);
+    f.on(snapshot(0, 10, "100", "101"));
+    f.now = 200;  // venue 0's top is 199 ns old
+    f.on(snapshot(1, 20, "100.5", "103"));
+    f.on(delta(1, 21, BookSide::kBid, "102", "0.5"));
+    CHECK(f.intents.empty());
+    f.on(delta(0, 11, BookSide::kBid, "100", "1"));  // fresh again
+    CHECK(f.intents.size() == 2);
+  }
+  {
+    Fixture f;
+    f.signal.hold(0, true);
+    f.on(snapshot(0, 10, "100", "101"));
+    f.on(snapshot(1, 20, "100.5", "103"));
+    f.on(delta(1, 21, BookSide::kBid, "102", "0.5"));
+    CHECK(f.intents.empty());
+    f.signal.hold(0, false);
+    f.on(delta(1, 22, BookSide::kBid, "102", "0.6"));
+    REQUIRE(f.intents.size() == 2);
+    CHECK(f.intents[0].group == 0);
+  }
 }
 
 TEST_CASE("market stages: client order ids continue after the highest sequence already used") {

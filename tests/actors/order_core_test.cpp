@@ -297,6 +297,41 @@ TEST_CASE("avg price rounds half-even from the exact notional") {
   CHECK(tie.avg_price().to_string() == "1");
 }
 
+TEST_CASE("fees: summed in the first fee asset; another asset is told apart, the fill kept") {
+  const auto with_fee = [](std::string_view id, Decimal qty, Decimal fee, std::string_view asset) {
+    FillReceived f = fill(id, qty, "100"_d);
+    f.fee = fee;
+    (void)f.fee_asset.assign(asset);
+    return f;
+  };
+  OrderCore core = run({submit("1"_d), OrderSendRequested{{}, {}, kId}, accepted(),
+                        fill("z", "0.1"_d, "100"_d)});  // no fee: nothing named yet
+  CHECK(core.fee() == "0"_d);
+  CHECK(core.fee_asset().empty());
+  REQUIRE(core.apply(with_fee("a", "0.2"_d, "0.02"_d, "USDT")).ok());
+  REQUIRE(core.apply(with_fee("b", "0.3"_d, "0.03"_d, "USDT")).ok());
+  CHECK(core.fee() == "0.05"_d);
+  CHECK(core.fee_asset().view() == "USDT");
+  CHECK_FALSE(core.fee_other());
+  // A duplicate fill adds no fee.
+  REQUIRE(core.apply(with_fee("b", "0.3"_d, "0.03"_d, "USDT")).ok());
+  CHECK(core.fee() == "0.05"_d);
+  REQUIRE(core.apply(with_fee("c", "0.4"_d, "0.0001"_d, "BNB")).ok());
+  CHECK(core.cum_qty() == "1"_d);
+  CHECK(core.status() == S::kFilled);
+  CHECK(core.fee() == "0.05"_d);
+  CHECK(core.fee_other());
+  // The saved state holds them.
+  const Directory names;
+  actors::StateWriter w(names);
+  core.save(w);
+  actors::StateReader r(w.bytes(), names);
+  OrderCore loaded;
+  loaded.load(r);
+  REQUIRE(r.ok());
+  CHECK(loaded == core);
+}
+
 TEST_CASE("duplicate trade id is ignored and changes nothing") {
   OrderCore core =
       run({submit(), OrderSendRequested{{}, {}, kId}, accepted(), fill("t1", "0.4"_d, "100"_d)});

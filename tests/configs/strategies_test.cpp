@@ -71,6 +71,35 @@ TEST_CASE("the fixture arbitrage strategy loads with exact values") {
   CHECK(p.accounts[static_cast<std::size_t>(ExchangeId::kBybit)].empty());
 }
 
+TEST_CASE("leg risk: defaults, each key read exactly, bad values named with file:line:col") {
+  const auto defaults = arb_params(load_strategies_from_string(kStrategies, "strategies.yaml")).execution;
+  CHECK(defaults.leg_risk == LegRiskPolicy::kHedge);
+  CHECK_FALSE(defaults.repair_market);
+  CHECK(defaults.repair_band_bps == Decimal::parse("10").value());
+  CHECK(defaults.leg_risk_time_limit == std::chrono::milliseconds(10'000));
+  CHECK(defaults.max_book_age == std::chrono::milliseconds(1'000));
+  const std::string keys = "retry: 3, leg_risk: unwind, repair_order: market, repair_band_bps: 2.5, "
+                           "leg_risk_time_limit: 3s, max_book_age: 250ms";
+  const auto set = arb_params(load_strategies_from_string(arb_with("retry: 3", keys), "strategies.yaml")).execution;
+  CHECK(set.leg_risk == LegRiskPolicy::kUnwind);
+  CHECK(set.repair_market);
+  CHECK(set.repair_band_bps == Decimal::parse("2.5").value());
+  CHECK(set.leg_risk_time_limit == std::chrono::milliseconds(3'000));
+  CHECK(set.max_book_age == std::chrono::milliseconds(250));
+  CHECK(strategies_error(arb_with("retry: 3", "retry: 3, leg_risk: pray")) ==
+        "strategies.yaml:10:71: 'leg_risk' in execution of strategy 'arb' must be hedge or "
+        "unwind, got 'pray'");
+  CHECK(strategies_error(arb_with("retry: 3", "retry: 3, repair_order: stop")) ==
+        "strategies.yaml:10:75: 'repair_order' in execution of strategy 'arb' must be limit or "
+        "market, got 'stop'");
+  CHECK(strategies_error(arb_with("retry: 3", "retry: 3, repair_band_bps: 1001")) ==
+        "strategies.yaml:10:78: 'repair_band_bps' in execution of strategy 'arb' must be >= 0 "
+        "and <= 1000, got '1001'");
+  CHECK(strategies_error(arb_with("retry: 3", "retry: 3, max_book_age: 0s")).find(
+            "'max_book_age' in execution of strategy 'arb' must be a positive duration") !=
+        std::string::npos);
+}
+
 TEST_CASE("durations parse exactly with ms, s, m and h") {
   const auto timeout = [](std::string_view text) {
     const auto cfg = load_strategies_from_string(

@@ -115,7 +115,8 @@ TEST_CASE("oms-replay: a paper day with a restart, replayed from JetStream, give
   CHECK(events_and_hash(part.out) == events_and_hash(whole_run.out));
   CHECK(std::stoul(events_and_hash(part.out).first) > 0);
 
-  // What if binance_basis had a 50 USDT order limit: its first 100 USDT leg is refused.
+  // What if binance_basis had a 50 USDT order limit: its first pair (~185 USDT a leg) is refused
+  // before either leg leaves, so the saga the day opened is not opened.
   const auto tight = s.configs().parent_path() / "configs-tight";
   std::filesystem::create_directories(tight);
   for (const auto& f : std::filesystem::directory_iterator(s.configs())) {
@@ -129,8 +130,13 @@ TEST_CASE("oms-replay: a paper day with a restart, replayed from JetStream, give
       with({"--store", "jetstream", "--nats", s.nats().url(), "--config", tight.string()}), 120s);
   INFO("oms-replay (tighter limit): " << what_if.out << what_if.err);
   CHECK(what_if.code == 1);
-  CHECK(what_if.out.find("divergence in ACCOUNT_binance_binance_basis") != std::string::npos);
-  CHECK(what_if.out.find("\"strategy\":\"perp_arbitrage\"") != std::string::npos);
+  // The first event after the saga that did not open differs: the pair's own leg, or -- when
+  // the market maker acted in the same input -- its quote, one global sequence earlier than
+  // recorded (the saga's step and legs are missing before it).
+  const bool at_basis = what_if.out.find("divergence in ACCOUNT_binance_binance_basis") != std::string::npos &&
+                        what_if.out.find("\"strategy\":\"perp_arbitrage\"") != std::string::npos;
+  const bool at_mm = what_if.out.find("divergence in ACCOUNT_binance_binance_mm") != std::string::npos;
+  CHECK((at_basis || at_mm));
   CHECK(what_if.out.find("inputs that led to it") != std::string::npos);
 
   // The same records in a file journal (every stream copied in order): the same hash.

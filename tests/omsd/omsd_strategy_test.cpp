@@ -47,14 +47,30 @@ TEST_CASE("paper stack: a basis pair in strategies.yaml trades both legs through
     const std::string order_text = order.dump();
     INFO(order_text);
     CHECK(order.at("strategy") == "perp_arbitrage");
-    CHECK(order.at("tif") == "ioc");
+    CHECK(order.at("tif") == "ioc");  // aggressive legs, and any repair
     CHECK(order.at("order_type") == "limit");
-    // 100 USDT a leg at ~61,000: 0.001 BTC, the perpetual's lot step.
-    CHECK(order.at("quantity") == "0.001");
+    // 200 USDT a leg at ~61,800: 0.003 BTC at the perpetual's lot step (over its 100 USDT
+    // minimum notional); a repair trades at most that.
+    const Decimal qty = *Decimal::parse(order.at("quantity").get<std::string>());
+    CHECK(qty.is_positive());
+    CHECK(qty <= *Decimal::parse("0.003"));
     ++by_instrument[order.at("instrument")];
   }
-  // Both legs of every signal (a leg refused by risk would show as rejected, still counted).
-  CHECK(by_instrument["BTC/USDT"] == by_instrument["BTC/USDT:USDT"]);
+  // Every saga ended (the strategy stopped: its open sagas finish), each with both legs sent
+  // together; what repaired a leg is counted apart.
+  const auto shown = omsctl_json(s, {"strategy", "show", "perp_arbitrage"});
+  const std::string shown_text = shown.dump();
+  INFO(shown_text);
+  const auto& sagas = shown.at("strategies")[0].at("sagas");
+  const auto count = [&](const char* k) {
+    return sagas.contains(k) ? std::stoull(sagas.at(k).get<std::string>()) : 0ULL;  // uint64: a JSON string
+  };
+  CHECK(count("opened") >= 4);
+  CHECK(count("open") == 0);
+  CHECK(count("opened") == count("closed") + count("missed") + count("unwound") + count("failed"));
+  CHECK(by_instrument["BTC/USDT"] >= count("opened"));
+  CHECK(by_instrument["BTC/USDT:USDT"] >= count("opened"));
+  CHECK(orders.size() >= 2 * count("opened"));
   VenueView venue_spot(s.data(), s.venue_port(), "binance_basis", Market::kSpot);
   VenueView venue_usdm(s.data(), s.venue_port(), "binance_basis.usdm", Market::kUsdm);
   const auto spot_orders = venue_spot.orders();
@@ -62,16 +78,16 @@ TEST_CASE("paper stack: a basis pair in strategies.yaml trades both legs through
   CHECK(check_orders_agree(orders, "BTC/USDT", spot_orders) == spot_orders.size());
   CHECK(check_orders_agree(orders, "BTC/USDT:USDT", usdm_orders) == usdm_orders.size());
   CHECK(spot_orders.size() + usdm_orders.size() >= 8);
-  // Fills: the venue's trades, once each.
+  // Fills: the venue's trades, once each (a trade id is unique per instrument).
   std::set<std::string> ours;
   const auto fills = omsctl_json(s, {"fills", "--account", "binance_basis"});
   for (const auto& f : fills.at("fills")) {
     CHECK_MESSAGE(f.at("strategy") == "perp_arbitrage", f.dump());  // the order's strategy
-    CHECK(ours.insert(f.at("trade_id").get<std::string>()).second);
+    CHECK(ours.insert(f.at("instrument").get<std::string>() + " " + f.at("trade_id").get<std::string>()).second);
   }
   std::set<std::string> theirs;
-  for (const auto& f : venue_spot.fills()) theirs.insert(f.trade_id.str());
-  for (const auto& f : venue_usdm.fills()) theirs.insert(f.trade_id.str());
+  for (const auto& f : venue_spot.fills()) theirs.insert("BTC/USDT " + f.trade_id.str());
+  for (const auto& f : venue_usdm.fills()) theirs.insert("BTC/USDT:USDT " + f.trade_id.str());
   std::string diff;
   for (const auto& t : ours)
     if (!theirs.count(t)) diff += " omsd-only:" + t;

@@ -30,8 +30,9 @@ void use_basis_pair(const std::filesystem::path& configs) {
                   "      - symbol: BTC/USDT:USDT\n        exchanges: [binance, bybit]\n"
                   "        min_profit_rate: 0.0008\n        max_position: 20000\n",
                   "      - legs: [binance:BTC/USDT, binance:BTC/USDT:USDT]\n"
-                  "        min_profit_rate: 0.000001\n        max_position: 100\n");
+                  "        min_profit_rate: 0.000001\n        max_position: 200\n");
   replace_in_file(configs / "strategies.yaml", "      timeout: 2s\n", "      timeout: 250ms\n");
+  replace_in_file(configs / "strategies.yaml", "      mode: hybrid\n", "      mode: aggressive\n");
   replace_in_file(configs / "exchanges.yaml", "          taker_bps: 10\n", "          taker_bps: 0\n");
   replace_in_file(configs / "exchanges.yaml", "          taker_bps: 5\n", "          taker_bps: 0\n");
 }

@@ -121,13 +121,31 @@ TEST_CASE("backtest: the basis pair on the shared BTCUSDT day trades through the
   CHECK(dec(report.at("instruments").at("BTC/USDT").at("sold")).raw() > 0);
   CHECK(dec(report.at("instruments").at("BTC/USDT:USDT").at("bought")).raw() > 0);
   // Risk stops it: binance_basis's max_gross_exposure (60,000 USDT) is reached; the signals after
-  // that are decided and refused before they leave, and counted as such.
-  CHECK(t.at("orders_refused_by_risk").get<std::uint64_t>() > 100);
+  // that are refused before either leg leaves (both legs pass risk or neither goes), counted
+  // with the reason -- no leg ever leaves alone.
+  const auto& sagas = report.at("arbitrage_sagas");
+  const std::string sagas_text = sagas.dump(2);
+  INFO(sagas_text);
+  CHECK(sagas.at("signals_refused").get<std::uint64_t>() > 100);
+  CHECK(sagas.at("last_refusal").get<std::string>().find("gross exposure") != std::string::npos);
+  CHECK(t.at("orders_refused_by_risk") == 0);
   CHECK(t.at("orders_rejected_by_venue") == 0);
   std::size_t refused = 0;
   for (const auto& ord : r->orders) refused += ord.refused ? 1U : 0U;
   CHECK(t.at("orders_refused_by_risk") == refused);
-  CHECK(t.at("arbitrage_both_legs_filled").get<std::uint64_t>() < t.at("arbitrage_signals").get<std::uint64_t>());
+  // Every saga ended, each a signal; a saga's legs that filled unequally were repaired.
+  CHECK(sagas.at("sagas") == t.at("arbitrage_signals"));
+  CHECK(sagas.at("open") == 0);
+  CHECK(sagas.at("failed") == 0);
+  CHECK(sagas.at("closed").get<std::uint64_t>() + sagas.at("missed").get<std::uint64_t>() +
+            sagas.at("unwound").get<std::uint64_t>() ==
+        sagas.at("sagas").get<std::uint64_t>());
+  CHECK(sagas.at("closed").get<std::uint64_t>() >= t.at("arbitrage_both_legs_filled").get<std::uint64_t>());
+  CHECK(report.at("strategies").at("perp_arbitrage").at("arbitrage_sagas").at("sagas") == sagas.at("sagas"));
+  // The sagas' PnL is their fills' (both legs' spread net of fees): the report's own sum.
+  Decimal saga_pnl;
+  for (const auto& sg : r->sagas) saga_pnl = Decimal::from_raw(saga_pnl.raw() + sg.pnl.raw());
+  CHECK(dec(sagas.at("saga_pnl")) == saga_pnl);
   CHECK(dec(t.at("turnover_usdt")).raw() < Decimal::from_raw(61'000'00000000).raw());
   CHECK(dec(t.at("turnover_usdt")).raw() > Decimal::from_raw(55'000'00000000).raw());
   // The fills traded at recorded prices: every one within 0.5 % of the mid then.

@@ -39,7 +39,7 @@ persistence::StreamLayout layout() {
 
 ArbGroup crossing_group() {
   ArbGroup g;
-  g.legs = {ArbLeg{InstrumentId(0), AccountId(0), d("0"), {}}, ArbLeg{InstrumentId(1), AccountId(1), d("0"), {}}};
+  g.legs = {ArbLeg{InstrumentId(0), AccountId(0), d("0"), {}, {}, {}, {}}, ArbLeg{InstrumentId(1), AccountId(1), d("0"), {}, {}, {}, {}}};
   g.strategy = StrategyId(0);
   g.min_edge = d("1");
   g.max_quantity = d("0.01");

@@ -217,6 +217,76 @@ void Observability::start() {
                          });
                        });
   }
+  // Arbitrage sagas (leg risk): outcomes, open, refused, PnL, leg latency, slippage.
+  const auto each_arbitrage = [each_strategy](observe::CollectorSink& s, const auto& emit) {
+    each_strategy(s, [&](observe::CollectorSink& k, const std::string& name, const actors::StrategyView& v) {
+      if (v.kind == actors::StrategyKind::kArbitrage) emit(k, name, v.sagas);
+    });
+  };
+  metrics_.collector("oms_arb_sagas_total", "Arbitrage sagas ended, by outcome (closed_legs: the legs filled "
+                     "equally; closed_hedged: a hedge completed them)",
+                     observe::MetricType::kCounter, {"strategy", "outcome"},
+                     [each_arbitrage](observe::CollectorSink& s) {
+                       each_arbitrage(s, [](observe::CollectorSink& k, const std::string& name,
+                                            const actors::SagaFiguresView& g) {
+                         k.sample({name, "closed_legs"}, static_cast<double>(g.closed - g.hedged));
+                         k.sample({name, "closed_hedged"}, static_cast<double>(g.hedged));
+                         k.sample({name, "missed"}, static_cast<double>(g.missed));
+                         k.sample({name, "unwound"}, static_cast<double>(g.unwound));
+                         k.sample({name, "failed"}, static_cast<double>(g.failed));
+                       });
+                     });
+  struct SagaFigure {
+    const char* name;
+    const char* help;
+    observe::MetricType type;
+    double (*value)(const actors::SagaFiguresView&);
+  };
+  for (const SagaFigure& f : {
+           SagaFigure{"oms_arb_sagas_open", "Arbitrage sagas not ended yet", observe::MetricType::kGauge,
+                      [](const actors::SagaFiguresView& g) { return static_cast<double>(g.open); }},
+           SagaFigure{"oms_arb_signals_refused_total",
+                      "Arbitrage signals not opened: a leg refused (risk, self-trade, balances) before either went out",
+                      observe::MetricType::kCounter,
+                      [](const actors::SagaFiguresView& g) { return static_cast<double>(g.refused); }},
+           SagaFigure{"oms_arb_saga_pnl", "The ended sagas' PnL, fees in the quote asset included (quote asset)",
+                      observe::MetricType::kGauge,
+                      [](const actors::SagaFiguresView& g) { return static_cast<double>(g.pnl.raw()) / 1e8; }},
+           SagaFigure{"oms_arb_slippage_avg",
+                      "Detected minus filled spread per base unit, averaged over sagas whose legs both filled (price units)",
+                      observe::MetricType::kGauge,
+                      [](const actors::SagaFiguresView& g) {
+                        return g.slipped == 0 ? 0.0 : static_cast<double>(g.slippage_sum.raw()) / 1e8 /
+                                                          static_cast<double>(g.slipped);
+                      }},
+           SagaFigure{"oms_arb_leg_latency_seconds_sum", "Leg latency (legs out -> both answered), summed",
+                      observe::MetricType::kCounter,
+                      [](const actors::SagaFiguresView& g) { return static_cast<double>(g.latency_sum) / 1e9; }},
+           SagaFigure{"oms_arb_leg_latency_seconds_count", "Sagas whose legs were both answered",
+                      observe::MetricType::kCounter,
+                      [](const actors::SagaFiguresView& g) { return static_cast<double>(g.acked); }}}) {
+    metrics_.collector(f.name, f.help, f.type, {"strategy"},
+                       [each_arbitrage, value = f.value](observe::CollectorSink& s) {
+                         each_arbitrage(s, [value](observe::CollectorSink& k, const std::string& name,
+                                                   const actors::SagaFiguresView& g) { k.sample({name}, value(g)); });
+                       });
+  }
+  metrics_.collector("oms_arb_leg_latency_seconds_bucket",
+                     "Sagas whose leg latency was at most `le` seconds (cumulative, as a histogram's buckets)",
+                     observe::MetricType::kCounter, {"strategy", "le"},
+                     [each_arbitrage](observe::CollectorSink& s) {
+                       each_arbitrage(s, [](observe::CollectorSink& k, const std::string& name,
+                                            const actors::SagaFiguresView& g) {
+                         std::uint64_t cumulative = 0;
+                         for (std::size_t b = 0; b < actors::kLegLatencyBuckets; ++b) {
+                           cumulative += g.latency_buckets[b];
+                           const std::string le = b < actors::kLegLatencyBoundsUs.size()
+                                                      ? observe::format_value(static_cast<double>(actors::kLegLatencyBoundsUs[b]) / 1e6)
+                                                      : std::string("+Inf");
+                           k.sample({name, le}, static_cast<double>(cumulative));
+                         }
+                       });
+                     });
   net::HttpServerConfig cfg;
   cfg.bind_address = daemon_.options().http.host;
   cfg.port = daemon_.options().http.port;

@@ -63,7 +63,8 @@ SignalStage::SignalStage(std::vector<ArbGroup> groups, std::size_t instrument_co
       group_of_(instrument_count, -1),
       tops_(instrument_count),
       desk_(desk),
-      quiet_until_(groups_.size(), 0) {
+      quiet_until_(groups_.size(), 0),
+      held_(groups_.size(), false) {
   for (std::size_t g = 0; g < groups_.size(); ++g) {
     for (const auto& leg : groups_[g].legs) {
       if (leg.instrument.index() < group_of_.size()) {
@@ -116,9 +117,13 @@ std::size_t SignalStage::on(const TopOfBook& t, TimeNs now, std::span<OrderInten
     if (!need || *edge < *need) return 0;
   }
   const auto gi = static_cast<std::size_t>(g);
-  if (now < quiet_until_[gi]) return 0;
+  if (now < quiet_until_[gi] || held_[gi]) return 0;
   const TopOfBook& ask_top = tops_[buy_leg->instrument.index()];
   const TopOfBook& bid_top = tops_[sell_leg->instrument.index()];
+  if (group.max_book_age > 0 &&
+      (now - ask_top.time > group.max_book_age || now - bid_top.time > group.max_book_age)) {
+    return 0;  // a stale book: its price may be gone
+  }
   Decimal qty = std::min(ask_top.ask_qty, bid_top.bid_qty);
   if (group.max_quantity.is_positive()) qty = std::min(qty, group.max_quantity);
   if (group.max_notional.is_positive()) {
@@ -133,6 +138,14 @@ std::size_t SignalStage::on(const TopOfBook& t, TimeNs now, std::span<OrderInten
     qty = *rounded;
   }
   if (!qty.is_positive()) return 0;
+  // A leg the venue would refuse (under its minimum) is no signal: the other would go alone.
+  for (const auto& [leg, price] : {std::pair{buy_leg, ask_top.ask}, std::pair{sell_leg, bid_top.bid}}) {
+    if (leg->min_qty.is_positive() && qty < leg->min_qty) return 0;
+    if (leg->min_notional.is_positive()) {
+      const auto notional = qty.mul(price, Rounding::kDown);
+      if (!notional || *notional < leg->min_notional) return 0;
+    }
+  }
   ++signals_;
   quiet_until_[gi] = now + group.cooldown;
   const auto make = [&](const ArbLeg& leg, Side side, Decimal price) {
@@ -145,12 +158,13 @@ std::size_t SignalStage::on(const TopOfBook& t, TimeNs now, std::span<OrderInten
     if (id) o.client_order_id = *id;
     o.side = side;
     o.order_type = OrderType::kLimit;
-    o.tif = TimeInForce::kIoc;
+    o.tif = group.resting_legs ? TimeInForce::kGtc : TimeInForce::kIoc;
     o.price = price;
     o.quantity = qty;
     in.reference = price;
     in.cause = t.update_id;
     in.time = t.time;
+    in.group = static_cast<std::uint32_t>(gi);
     return in;
   };
   out[0] = make(*buy_leg, Side::kBuy, ask_top.ask);

@@ -243,6 +243,12 @@ Result<Applied, OrderError> OrderCore::on(const FillReceived& e) {
   notional_e16_ = notional;
   avg_price_ = Decimal::from_raw(static_cast<std::int64_t>(avg));
   trade_ids_.push_back(e.trade_id);
+  if (!e.fee.is_zero()) {
+    if (fee_asset_.empty()) fee_asset_ = e.fee_asset;
+    const auto sum = fee_.add(e.fee);
+    if (fee_asset_ == e.fee_asset && sum) fee_ = *sum;
+    else fee_other_ = true;  // the fill counts; its fee is told apart, never dropped silently
+  }
   return commit(kind, *next);
 }
 

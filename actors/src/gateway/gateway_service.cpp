@@ -229,6 +229,11 @@ grpc::Status OmsService::ListOrders(grpc::ServerContext* ctx, const api::v1::Acc
       p->set_leaves_qty(dec(o.leaves_qty()));
       p->set_avg_price(dec(o.avg_price()));
       p->set_status(std::string(enum_name(o.status())));
+      if (const auto& e = o.last_error()) {
+        p->set_error(std::to_string(e->code) +
+                     (e->venue_code != 0 ? "/" + std::to_string(e->venue_code) : std::string()) + " " +
+                     e->reason.str());
+      }
     }
     return std::nullopt;
   });
@@ -417,6 +422,39 @@ grpc::Status OmsService::ListStrategies(grpc::ServerContext* ctx,
       }
       p->set_orders(sv.orders);
       p->set_pairs(static_cast<std::uint32_t>(sv.pairs));
+      if (sv.kind == StrategyKind::kArbitrage) {
+        const SagaFiguresView& g = sv.sagas;
+        auto* f = p->mutable_sagas();
+        f->set_opened(g.opened);
+        f->set_open(g.open);
+        f->set_closed(g.closed);
+        f->set_hedged(g.hedged);
+        f->set_missed(g.missed);
+        f->set_unwound(g.unwound);
+        f->set_failed(g.failed);
+        f->set_refused(g.refused);
+        f->set_last_refusal(g.last_refusal);
+        f->set_pnl(dec(g.pnl));
+        if (g.acked > 0) f->set_leg_latency_avg_us(static_cast<std::uint64_t>(g.latency_sum / 1000) / g.acked);
+        if (g.slipped > 0) {
+          f->set_slippage_avg(dec(Decimal::from_raw(g.slippage_sum.raw() / static_cast<std::int64_t>(g.slipped))));
+        }
+        for (const ArbSagaStep& st : g.open_sagas) {
+          auto* o = f->add_open_sagas();
+          o->set_saga(st.saga);
+          o->set_state(std::string(enum_name(st.state)));
+          o->set_buy(core_.account_name(st.buy_account) + " " + core_.instrument_name(st.buy_instrument) +
+                     " " + st.buy_order.str());
+          o->set_sell(core_.account_name(st.sell_account) + " " +
+                      core_.instrument_name(st.sell_instrument) + " " + st.sell_order.str());
+          o->set_quantity(dec(st.quantity));
+          o->set_bought(dec(st.bought));
+          o->set_sold(dec(st.sold));
+          o->set_repair_order(st.repair_order.str());
+          o->set_attempts(st.attempts);
+          o->set_reason(st.reason.str());
+        }
+      }
     }
     return std::nullopt;
   });

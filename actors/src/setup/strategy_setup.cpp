@@ -12,6 +12,9 @@ std::vector<actors::ArbGroup> arbitrage_groups(
     const std::vector<std::pair<AccountId, Market>>& running, std::vector<std::string>& skipped) {
   std::vector<actors::ArbGroup> out;
   const auto bps = Decimal::from_raw(10'000 * Decimal::kOne);
+  const auto ns = [](std::chrono::milliseconds ms) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(ms).count();
+  };
   for (const auto& s : config.strategies.strategies) {
     const auto* params = std::get_if<configs::ArbitrageParams>(&s.params);
     if (params == nullptr || !s.enabled) continue;
@@ -30,6 +33,16 @@ std::vector<actors::ArbGroup> arbitrage_groups(
                        params->execution.timeout.count() > 0 ? params->execution.timeout
                                                              : std::chrono::milliseconds(1000))
                        .count();
+      const auto& run = params->execution;
+      g.max_book_age = ns(run.max_book_age);
+      g.resting_legs = run.mode != configs::ExecutionMode::kAggressive;
+      g.saga.leg_risk = run.leg_risk == configs::LegRiskPolicy::kHedge ? actors::LegRisk::kHedge
+                                                                       : actors::LegRisk::kUnwind;
+      g.saga.market = run.repair_market;
+      if (const auto band = run.repair_band_bps.div(bps, Rounding::kUp)) g.saga.band_rate = *band;
+      g.saga.retries = static_cast<std::uint32_t>(run.retry);
+      g.saga.order_timeout = ns(run.timeout);
+      g.saga.time_limit = ns(run.leg_risk_time_limit);
       std::string why;
       for (const auto& leg : pair.legs) {
         const std::string where =
@@ -62,7 +75,9 @@ std::vector<actors::ArbGroup> arbitrage_groups(
             if (const auto f = m->fees.taker_bps.div(bps, Rounding::kUp)) fee = *f;
           }
         }
-        g.legs.push_back(actors::ArbLeg{in->id, *account, fee, in->rules.step_size});
+        g.legs.push_back(actors::ArbLeg{in->id, *account, fee, in->rules.step_size,
+                                        in->rules.tick_size, in->rules.min_qty,
+                                        in->rules.min_notional});
       }
       if (why.empty() && g.legs.size() < 2) why = "fewer than two legs";
       if (!why.empty()) {

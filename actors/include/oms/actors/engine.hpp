@@ -29,6 +29,7 @@
 // snapshot and stream; the others go on.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -83,6 +84,25 @@ struct QuoterView {
   std::size_t quotes = 0;
   std::uint64_t actions = 0, pulls = 0;
 };
+// Leg latency (both legs out -> both answered) buckets' upper bounds, in microseconds; the last
+// bucket is everything above.
+inline constexpr std::size_t kLegLatencyBuckets = 12;
+inline constexpr std::array<std::int64_t, kLegLatencyBuckets - 1> kLegLatencyBoundsUs{
+    250, 500, 1'000, 2'000, 5'000, 10'000, 20'000, 50'000, 100'000, 250'000, 1'000'000};
+// A strategy's arbitrage sagas (arb_saga.hpp) since its stream began.
+struct SagaFiguresView {
+  std::uint64_t opened = 0, open = 0;
+  std::uint64_t closed = 0, hedged = 0, missed = 0, unwound = 0, failed = 0;  // hedged: of closed
+  std::uint64_t refused = 0;      // signals whose legs were refused before either went out
+  std::string last_refusal;
+  Decimal pnl;                    // the ended sagas' PnL (quote asset), rounded to 1e-8
+  std::uint64_t acked = 0;        // sagas whose legs were both answered
+  TimeNs latency_sum = 0;         // their leg latency, summed (ns)
+  std::array<std::uint64_t, kLegLatencyBuckets> latency_buckets{};
+  std::uint64_t slipped = 0;      // sagas with both legs filled some
+  Decimal slippage_sum;           // detected - filled spread per unit, summed (price units)
+  std::vector<ArbSagaStep> open_sagas;
+};
 struct StrategyView {
   StrategyId id;
   StrategyKind kind = StrategyKind::kOther;
@@ -90,6 +110,7 @@ struct StrategyView {
   std::vector<std::pair<std::string, std::string>> params;  // as set, sorted by key
   std::vector<QuoterView> quoters;
   std::size_t pairs = 0;     // its arbitrage pairs that trade here
+  SagaFiguresView sagas;     // its arbitrage sagas
   std::uint64_t orders = 0;  // orders and cancels the strategy stage sent for it since start
   // Its PnL over every account run here, per quote asset (PositionCore's strategy legs).
   std::vector<PnlFigures> pnl;

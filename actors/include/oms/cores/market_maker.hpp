@@ -49,6 +49,7 @@
 
 #include "oms/cores/market_stages.hpp"
 #include "oms/cores/state_codec.hpp"
+#include "oms/cores/strategy_action.hpp"
 #include "oms/messages/commands.hpp"
 #include "oms/messages/decimal.hpp"
 
@@ -89,13 +90,6 @@ struct QuoterContext {
   bool active = true;     // the strategy runs and its account's venue is up
   std::uint16_t desk = 1;
   std::uint64_t* sequence = nullptr;  // the strategy stage's client order id sequence
-};
-
-struct QuoteAction {
-  enum class Kind : std::uint8_t { kPlace, kCancel };
-  Kind kind = Kind::kPlace;
-  SubmitOrder order;   // kPlace: a post-only limit order
-  CancelOrder cancel;  // kCancel
 };
 
 enum class QuoterState : std::uint8_t { kQuoting, kInactive, kShock, kStale, kLossStop };

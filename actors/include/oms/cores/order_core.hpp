@@ -277,6 +277,11 @@ class OrderCore {
   // Exact sum of price * qty over the fills, scaled by 1e-16 (two Decimal scales): no rounding.
   [[nodiscard]] Int128 notional_e16() const noexcept { return notional_e16_; }
   [[nodiscard]] const std::vector<TradeId>& trade_ids() const noexcept { return trade_ids_; }
+  // The fees of its fills in the first fee asset seen (zero, empty before a fee); fee_other()
+  // when some fee is not in fee(): paid in another asset, or beyond Decimal's range.
+  [[nodiscard]] Decimal fee() const noexcept { return fee_; }
+  [[nodiscard]] const AssetCode& fee_asset() const noexcept { return fee_asset_; }
+  [[nodiscard]] bool fee_other() const noexcept { return fee_other_; }
   [[nodiscard]] const std::optional<OrderLastError>& last_error() const noexcept {
     return last_error_;
   }
@@ -298,7 +303,7 @@ class OrderCore {
     v(s.account_, s.strategy_, s.instrument_, s.client_order_id_, s.side_, s.order_type_, s.tif_,
       s.price_, s.quantity_, s.cum_qty_, s.venue_cum_qty_, s.leaves_qty_, s.avg_price_,
       s.notional_e16_, s.venue_order_id_, s.status_, s.prior_live_status_, s.trade_ids_,
-      s.last_error_);
+      s.last_error_, s.fee_, s.fee_asset_, s.fee_other_);
   }
   Result<Applied, OrderError> on(const OrderSubmitted& e);
   Result<Applied, OrderError> on(const OrderAccepted& e);
@@ -337,6 +342,9 @@ class OrderCore {
   Decimal price_, quantity_;
   Decimal cum_qty_, venue_cum_qty_, leaves_qty_, avg_price_;
   Int128 notional_e16_ = 0;
+  Decimal fee_;
+  AssetCode fee_asset_;
+  bool fee_other_ = false;
   VenueOrderId venue_order_id_;
   OrderStatus status_ = OrderStatus::kInitialized;
   // The live status a pending cancel/amend returns to when the venue refuses it.

@@ -255,8 +255,9 @@ class OrderDesk {
   // ---- compacted state (snapshots) ----
   // Everything the desk holds but the run-local bookkeeping (risk's open count, a
   // reconciliation in progress), as bytes (state_codec.hpp) under these names.
-  // 2: orders keep their ack timeouts; 3: and when they were submitted (the in-doubt time)
-  static constexpr std::uint32_t kStateVersion = 3;
+  // 2: orders keep their ack timeouts; 3: and when they were submitted (the in-doubt time);
+  // 4: and the fees of their fills
+  static constexpr std::uint32_t kStateVersion = 4;
   [[nodiscard]] std::string save(const Directory& names) const;
   void save(StateWriter& w) const;  // the same into a larger state
   // Replaces the state with a saved one (ids mapped by name onto `names`). On error -- naming

@@ -66,11 +66,20 @@ struct ArbitragePair {
 };
 
 enum class ExecutionMode : std::uint8_t { kAggressive, kPassive, kHybrid };
+// What a saga does when its legs filled unequally (leg risk): hedge trades the remainder on the
+// other leg's venue (completing the arbitrage), unwind reverses the excess on its own venue.
+enum class LegRiskPolicy : std::uint8_t { kHedge, kUnwind };
 
 struct ArbitrageExecution {
   ExecutionMode mode = ExecutionMode::kAggressive;
   std::chrono::milliseconds timeout{0};  // a leg not filled by then is cancelled
-  int retry = 0;                         // resubmissions of a failed leg
+  int retry = 0;                         // repair orders after the first (hedge, then unwind)
+  // Optional (defaults in brackets):
+  LegRiskPolicy leg_risk = LegRiskPolicy::kHedge;  // [hedge]
+  bool repair_market = false;                      // [limit] repair_order: limit | market
+  Decimal repair_band_bps = Decimal::from_raw(10 * Decimal::kOne);  // [10] a limit repair's reach through the touch
+  std::chrono::milliseconds leg_risk_time_limit{10'000};  // [10s] hedging, then unwinding
+  std::chrono::milliseconds max_book_age{1'000};  // [1s] no signal on a book older than this
 };
 
 struct ArbitrageParams {

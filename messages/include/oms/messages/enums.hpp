@@ -20,6 +20,14 @@ enum class Liquidity : std::uint8_t { kTaker, kMaker };
 enum class PositionSide : std::uint8_t { kBoth, kLong, kShort };  // one-way = kBoth
 enum class MarginType : std::uint8_t { kCross, kIsolated };
 enum class StrategyState : std::uint8_t { kStopped, kStarting, kRunning, kReducing, kHalted };
+// An arbitrage saga (leg risk): both legs out, then repairing an unequal fill (hedging on the
+// other leg's venue, or unwinding on the filled leg's own), then one of four ends: closed (the
+// legs, or the legs and a hedge, filled equally), missed (no leg filled), unwound (the excess
+// reversed), failed (gave up with a position left: an operator's).
+enum class SagaState : std::uint8_t {
+  kLegsOut, kHedging, kUnwinding, kClosed, kMissed, kUnwound, kFailed
+};
+[[nodiscard]] constexpr bool is_terminal(SagaState s) noexcept { return s >= SagaState::kClosed; }
 enum class LimitScope : std::uint8_t { kGlobal, kAccount, kStrategy, kInstrument };
 enum class KillSwitchState : std::uint8_t { kActive, kReducingOnly, kHalted };
 enum class BookSide : std::uint8_t { kBid, kAsk };
@@ -80,6 +88,10 @@ template <> struct EnumNames<MarginType> {
 template <> struct EnumNames<StrategyState> {
   static constexpr std::array<std::string_view, 5> kNames{"stopped", "starting", "running",
                                                           "reducing", "halted"};
+};
+template <> struct EnumNames<SagaState> {
+  static constexpr std::array<std::string_view, 7> kNames{
+      "legs_out", "hedging", "unwinding", "closed", "missed", "unwound", "failed"};
 };
 template <> struct EnumNames<LimitScope> {
   static constexpr std::array<std::string_view, 4> kNames{"global", "account", "strategy",

@@ -295,6 +295,50 @@ struct StrategyParamSet {
 };
 OMS_DESCRIBE(StrategyParamSet, strategy, key, value)
 
+// An exact amount at 1e-16 (a sum of price x quantity products), in two parts so each fits the
+// codecs: `units` at 1e-8, truncated toward zero, and `rest`, the remaining 1e-16 digits (same
+// sign, |rest| < 10^8). amount_e16 = units.raw() * 10^8 + rest.
+struct ExactAmount {
+  Decimal units;
+  std::int64_t rest = 0;
+  friend bool operator==(const ExactAmount&, const ExactAmount&) = default;
+};
+OMS_DESCRIBE(ExactAmount, units, rest)
+
+// A step of an arbitrage saga: the saga's whole state after the step (its last step is all a
+// restart needs). `saga` is its buy leg's client order sequence. Figures over the saga's ended
+// orders (legs and repairs): base units bought and sold, what they cost and brought in the
+// quote asset, the fees paid in the quote asset (`fees_other`: some fee in another asset, e.g.
+// BNB -- in the account's figures, not here). `pnl`: set at the end -- received - paid - fees,
+// a position left valued at the mark. `slippage`: the detected spread minus the legs' filled
+// spread, per base unit (price units; > 0 is worse than detected). `reason`: why this step.
+struct ArbSagaStep {
+  StrategyId strategy;
+  std::uint64_t saga = 0;
+  std::uint32_t number = 1;       // the step's number in its saga, from 1
+  SagaState state = SagaState::kLegsOut;
+  std::uint16_t attempts = 0;     // repair orders sent in this phase
+  std::uint8_t legs_ended = 0;    // bit 0: the buy leg ended, bit 1: the sell leg
+  std::int64_t started = 0;       // when the legs went out (engine clock, ns)
+  std::int64_t phase_started = 0; // when this phase began
+  std::int64_t legs_acked = 0;    // when both legs had the venue's first answer; 0: not yet
+  AccountId buy_account; InstrumentId buy_instrument; ClientOrderIdText buy_order;
+  AccountId sell_account; InstrumentId sell_instrument; ClientOrderIdText sell_order;
+  ClientOrderIdText repair_order;  // the repair order out; empty: none
+  Decimal quantity, buy_price, sell_price;
+  Decimal bought, sold;
+  ExactAmount paid, received, fees;
+  bool fees_other = false;
+  ExactAmount pnl;
+  Decimal slippage;
+  ReasonText reason;
+  friend bool operator==(const ArbSagaStep&, const ArbSagaStep&) = default;
+};
+OMS_DESCRIBE(ArbSagaStep, strategy, saga, number, state, attempts, legs_ended, started, phase_started,
+             legs_acked, buy_account, buy_instrument, buy_order, sell_account, sell_instrument,
+             sell_order, repair_order, quantity, buy_price, sell_price, bought, sold, paid,
+             received, fees, fees_other, pnl, slippage, reason)
+
 // ---- the order desk's own decisions (journaled, so a rebuild and a replay see them) ------------
 // The order was handed to the venue session (in the same group as its OrderSubmitted).
 struct OrderSendRequested {
@@ -350,7 +394,7 @@ using EventPayload =
                  PositionModeChanged, LeverageChanged, MarginTypeChanged, IsolatedMarginChanged,
                  OrderPositionSideSet, StrategyParamSet, RiskLimitSet, OrderSendRequested,
                  OrderCancelRequested, OrderAmendRequested, OrderCancelRejected,
-                 OrderAmendRejected, OrderAckTimedOut>;
+                 OrderAmendRejected, OrderAckTimedOut, ArbSagaStep>;
 
 struct Event {
   Envelope envelope;

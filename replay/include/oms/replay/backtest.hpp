@@ -113,6 +113,17 @@ struct BacktestOrder {
   bool refused = false;   // by risk or the desk: it never left
   bool rejected = false;  // by the venue
 };
+// An arbitrage saga as its last recorded step left it (ArbSagaStep).
+struct BacktestSaga {
+  std::string strategy;
+  std::uint64_t saga = 0;
+  SagaState state = SagaState::kLegsOut;
+  bool hedged = false;     // a repair order went out (closed by a hedge, or unwound)
+  Decimal pnl;             // its PnL (quote asset, fees in it included), rounded to 1e-8
+  Decimal slippage;        // detected minus filled spread per unit; valid when both legs filled
+  bool both_legs_filled = false;  // both legs filled some (the slippage counts)
+  TimeNs leg_latency = 0;  // legs out -> both answered; 0: not both answered
+};
 struct EquityPoint {
   TimeNs time = 0;
   Decimal equity;                     // USDT, every account and market at the marks
@@ -126,6 +137,10 @@ struct BacktestResult {
   std::uint64_t engine_events = 0;
   std::vector<BacktestOrder> orders;
   std::vector<BacktestFill> fills;
+  std::vector<BacktestSaga> sagas;  // in the order they opened
+  // By arbitrage strategy: signals not opened (a leg refused -- risk, self-trade, balances --
+  // before either went out) and the last reason.
+  std::map<std::string, std::pair<std::uint64_t, std::string>> signals_refused;
   std::vector<EquityPoint> equity;  // one a second of virtual time, and at the end
   TimeNs first_time = 0, last_time = 0;
   std::vector<std::string> notes;   // setup notes (limits not placed, pairs not run)
