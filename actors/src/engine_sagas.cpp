@@ -240,30 +240,37 @@ void Engine::Impl::saga_tick(TimeNs now) {
   const bool outer = !strategy_busy;
   strategy_busy = true;  // news of what the sagas send waits until every saga had its tick
   for (std::size_t i = 0; i < sagas.size();) {
-    OpenSaga& os = sagas[i];
-    std::vector<QuoteAction> actions;
-    bool stepped = false;
-    if (os.check_desks) {
-      // Resumed: an order of it that ended while the engine was down, or never left.
-      os.check_desks = false;
-      const ArbSagaStep st = os.saga.step();
+    if (sagas[i].check_desks) {
+      // Resumed: an order of it that ended while the engine was down, or never left -- each
+      // end its own step.
+      sagas[i].check_desks = false;
+      const ArbSagaStep st = sagas[i].saga.step();
+      const bool long_side = sagas[i].saga.imbalance() > 0;
+      const bool hedging = st.state == SagaState::kHedging;
       const std::pair<AccountId, ClientOrderIdText> orders[] = {
           {st.buy_account, st.buy_order}, {st.sell_account, st.sell_order},
-          {os.saga.imbalance() > 0 ? (st.state == SagaState::kHedging ? st.sell_account : st.buy_account)
-                                   : (st.state == SagaState::kHedging ? st.buy_account : st.sell_account),
-           st.repair_order}};
+          {long_side == hedging ? st.sell_account : st.buy_account, st.repair_order}};
+      bool gone = false;
       for (const auto& [acct, id] : orders) {
-        if (os.saga.terminal() || !os.saga.owns(id.view())) continue;
+        ArbSaga& saga = sagas[i].saga;
+        if (saga.terminal() || !saga.owns(id.view())) continue;
         const Account* a = account(acct);
         const OrderCore* o = a == nullptr ? nullptr : a->desk->order(id.view());
         if (!ended(o)) continue;
-        stepped = os.saga.on_end(id.view(), saga_fill(o), now, saga_context(os.saga), actions) || stepped;
-        if (stepped && !actions.empty()) break;  // its repair goes first; the rest next tick
+        std::vector<QuoteAction> acts;
+        if (!saga.on_end(id.view(), saga_fill(o), now, saga_context(saga), acts)) continue;
+        const std::size_t before = sagas.size();
+        saga_stepped(i, acts, 0);
+        if (sagas.size() < before) {
+          gone = true;
+          break;
+        }
       }
-      if (!os.saga.terminal() && !actions.empty()) os.check_desks = true;
+      if (gone) continue;  // ended: the next one moved into i
     }
-    if (!stepped) stepped = os.saga.on_tick(now, saga_context(os.saga), actions);
-    if (stepped) {
+    OpenSaga& os = sagas[i];
+    std::vector<QuoteAction> actions;
+    if (os.saga.on_tick(now, saga_context(os.saga), actions)) {
       const std::size_t before = sagas.size();
       saga_stepped(i, actions, 0);
       if (sagas.size() < before) continue;  // ended: the next one moved into i

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "oms/actors/engine.hpp"
+#include "oms/messages/client_order_id.hpp"
 #include "oms/persistence/file_journal.hpp"
 #include "oms/persistence/stream_layout.hpp"
 #include "recovery_script.hpp"
@@ -413,4 +414,90 @@ TEST_CASE("engine sagas: a saga open at a restart resumes from its steps; the si
   REQUIRE(steps.size() == 5);
   CHECK(steps[2].reason.view() == "repair waits for a price on its instrument");
   CHECK(s.venue_b->orders()[1].client_order_id == steps[3].repair_order);
+}
+
+TEST_CASE("engine sagas: stopped at each step with an order of it unanswered, a restart finishes every saga") {
+  // Each case holds the saga at one step (the venue silent on one order), stops the engine,
+  // starts it again on the same journal: the reconciliation brings the silent order's end
+  // (expired unfilled) and the resumed saga goes on to its end.
+  struct Case {
+    const char* name;
+    std::vector<A> a, b;    // the venues' scripts
+    const char* held;       // the step the engine stops at
+    const char* ends;       // every step, after the restart too
+  };
+  const Case cases[] = {
+      {"both legs out", {A::kSilent}, {A::kSilent}, "legs_out#1", "legs_out#1 legs_out#2 missed#3"},
+      {"one leg ended", {A::kFill}, {A::kSilent, A::kFill}, "legs_out#2",
+       "legs_out#1 legs_out#2 hedging#3 hedging#4 closed#5"},
+      {"a repair out", {A::kFill}, {A::kReject, A::kSilent, A::kFill}, "hedging#3",
+       "legs_out#1 legs_out#2 hedging#3 hedging#4 hedging#5 closed#6"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    Shard s(pair(LegRisk::kHedge, 2));
+    s.venue_a->script(InstrumentId(0), c.a);
+    s.venue_b->script(InstrumentId(1), c.b);
+    s.venue_a->silent_then(A::kReject);
+    s.venue_b->silent_then(A::kReject);
+    s.cross();
+    REQUIRE(s.eventually([&] {
+      const auto f = s.figures();
+      if (f.open != 1) return false;
+      const auto& st = f.open_sagas[0];
+      return std::string(enum_name(st.state)) + "#" + std::to_string(st.number) == c.held;
+    }));
+    s.stop();
+    s.start();
+    // The reconciliation ends the silent order; a repair then waits for the books.
+    REQUIRE(s.eventually([&] {
+      const auto f = s.figures();
+      return f.open == 0 || (f.open_sagas[0].state == SagaState::kHedging && f.open_sagas[0].repair_order.empty());
+    }));
+    if (s.figures().open == 1) s.cross(300);  // the books again: the repair goes
+    REQUIRE(s.eventually([&] { return s.figures().open == 0; }));
+    const auto steps = s.ended_steps();
+    const std::string text = detail(steps);
+    INFO(text);
+    CHECK(states(steps) == c.ends);
+    CHECK(s.figures().opened == 1);
+  }
+}
+
+TEST_CASE("engine sagas: a step recorded whose legs never reached the desks (a crash between) ends missed at the restart") {
+  Shard s(pair());
+  s.stop();
+  // The step as the engine records it before its legs; the crash came before the legs.
+  ArbSagaStep st;
+  st.strategy = StrategyId(0);
+  st.saga = 7;
+  st.buy_account = AccountId(0);
+  st.buy_instrument = InstrumentId(0);
+  (void)st.buy_order.assign(format_client_order_id(ClientOrderId{1, AccountId(0), StrategyId(0), 7})->view());
+  st.sell_account = AccountId(1);
+  st.sell_instrument = InstrumentId(1);
+  (void)st.sell_order.assign(format_client_order_id(ClientOrderId{1, AccountId(1), StrategyId(0), 8})->view());
+  st.quantity = d("0.5");
+  st.buy_price = d("100");
+  st.sell_price = d("105");
+  (void)st.reason.assign("legs out");
+  {
+    EventLog log(*s.journal, nullptr, s.directory);
+    const EventPayload group[] = {st};
+    REQUIRE(log.commit(Envelope{4242, 0, 1, 1, 0, 0}, group, 1).ok());
+    REQUIRE(s.journal->flush(5s).ok());
+  }
+  s.start();
+  REQUIRE(s.eventually([&] { return s.figures().missed == 1; }));
+  const auto steps = s.ended_steps();
+  CHECK(states(steps) == "legs_out#1 legs_out#2 missed#3");
+  CHECK(s.venue_a->orders().empty());  // nothing sent on its account
+  CHECK(s.venue_b->orders().empty());
+  // Their ids are never drawn again: a new signal's legs take later sequences.
+  s.cross(500);
+  REQUIRE(s.eventually([&] { return s.figures().closed == 1; }));
+  REQUIRE(s.venue_a->orders().size() == 1);
+  const auto next = parse_client_order_id(s.venue_a->orders()[0].client_order_id.view());
+  REQUIRE(next.has_value());
+  CHECK(next->sequence > 8);
 }
