@@ -353,7 +353,7 @@ class Driver {
   // The account of each venue key, per market (the venue's reports name keys).
   std::map<sim::ApiKeyId, AccountId> owner_[2];
   std::priority_queue<Due, std::vector<Due>, std::greater<>> queue_;
-  std::uint64_t scheduled_ = 0, step_ = 0, report_serial_ = 0;
+  std::uint64_t scheduled_ = 0, report_serial_ = 0;
   TimeNs now_ = 0, next_housekeeping_ = 0, next_valuation_ = 0;
   TimeNs feed_delay_ = 0, min_feed_delay_ = 0;
   bool feed_delay_known_ = false;
@@ -465,7 +465,10 @@ void Driver::observe(const persistence::AppendRecord& rec) {
     if (st == nullptr) return;
     const std::string strategy = b_.directory.strategies.name(st->strategy);
     const auto [it, fresh] = saga_index_.try_emplace({strategy, st->saga}, result_.sagas.size());
-    if (fresh) result_.sagas.push_back(BacktestSaga{strategy, st->saga, {}, false, {}, {}, false, 0});
+    if (fresh) {
+      result_.sagas.push_back(BacktestSaga{strategy, st->saga, {}, false, {}, {}, false, 0,
+                                           st->buy_order.str(), st->sell_order.str()});
+    }
     BacktestSaga& b = result_.sagas[it->second];
     b.state = st->state;
     b.hedged = b.hedged || !st->repair_order.empty() || st->state == SagaState::kHedging ||
@@ -489,7 +492,6 @@ void Driver::observe(const persistence::AppendRecord& rec) {
     bo.strategy = o->strategy.valid() ? b_.directory.strategies.name(o->strategy) : "";
     bo.instrument = listed_[o->instrument.index()].instrument->symbol.to_string();
     bo.client_order_id = o->client_order_id.str();
-    bo.signal = o->strategy.valid() ? step_ : 0;
     bo.quantity = o->quantity;
     order_index_[bo.client_order_id] = result_.orders.size();
     result_.orders.push_back(std::move(bo));
@@ -732,7 +734,6 @@ void Driver::feed(Market m, InstrumentId ins, Event& e, TimeNs ts) {
     rec.step = InputStep::kMarketData;
     rec.now = ts;
     rec.body = e;
-    ++step_;
     step(rec);
   };
   auto& sync = sync_[ins.index()];

@@ -16,8 +16,8 @@
 //   fill_ratio      orders with a fill / orders that reached the venue
 //   spread_capture  sum over fills of (mid - price) x quantity for a buy, (price - mid) x
 //                   quantity for a sell: what a fill earned against the mid it traded at
-//   arbitrage       a signal is the orders one input made an arbitrage strategy send (both
-//                   legs); it succeeded when every leg filled completely
+//   arbitrage       a signal is an arbitrage saga's two legs; it succeeded when both filled
+//                   completely
 //   sagas           each arbitrage saga as its last step left it: closed (the legs, or the
 //                   legs and a hedge, filled equally), missed (no leg filled), unwound, failed,
 //                   open (at the end); saga_success_rate = closed / sagas ended other than
@@ -269,14 +269,20 @@ static Result<Unit, std::string> write_report_files(const BacktestResult& r,
   };
   std::map<std::string, OrderStats> orders_by;
   OrderStats orders_all;
+  std::map<std::string, std::uint64_t> saga_of_leg;  // a leg's client order id -> its saga
+  for (std::size_t i = 0; i < r.sagas.size(); ++i) {
+    saga_of_leg[r.sagas[i].buy_order] = i + 1;
+    saga_of_leg[r.sagas[i].sell_order] = i + 1;
+  }
   for (const auto& o : r.orders) {
     for (OrderStats* s : {&orders_all, &orders_by[o.strategy.empty() ? "(api)" : o.strategy]}) {
       ++s->orders;
       s->filled += o.filled.is_zero() ? 0U : 1U;
       s->rejected += o.rejected ? 1U : 0U;
       s->refused += o.refused ? 1U : 0U;
-      if (o.signal != 0 && type_of.count(o.strategy) && type_of.at(o.strategy) == "arbitrage") {
-        auto& sig = s->signals[o.signal];
+      // A signal: an arbitrage saga's two legs (its repairs are not legs).
+      if (const auto leg = saga_of_leg.find(o.client_order_id); leg != saga_of_leg.end()) {
+        auto& sig = s->signals[leg->second];
         ++sig.first;
         sig.second += o.filled == o.quantity ? 1U : 0U;
       }

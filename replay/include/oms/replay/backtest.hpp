@@ -108,7 +108,6 @@ struct BacktestFill {
 struct BacktestOrder {
   TimeNs time = 0;
   std::string account, strategy, instrument, client_order_id;
-  std::uint64_t signal = 0;  // orders of one strategy decided by one input share it
   Decimal quantity, filled;
   bool refused = false;   // by risk or the desk: it never left
   bool rejected = false;  // by the venue
@@ -123,6 +122,7 @@ struct BacktestSaga {
   Decimal slippage;        // detected minus filled spread per unit; valid when both legs filled
   bool both_legs_filled = false;  // both legs filled some (the slippage counts)
   TimeNs leg_latency = 0;  // legs out -> both answered; 0: not both answered
+  std::string buy_order, sell_order;  // the legs' client order ids
 };
 struct EquityPoint {
   TimeNs time = 0;
