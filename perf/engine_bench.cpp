@@ -14,6 +14,17 @@
 //                      are of 16-record batch means (perf/latency.hpp). What recording adds to a
 //                      tick's path, beside tick_to_order's p50 (md_record_overhead_ratio's
 //                      denominator).
+//   strategies_tick_to_order
+//                      both strategies running on 10 instruments: five arbitrage pairs (each a
+//                      saga) and a market maker quoting every instrument (two levels a side).
+//                      A depth snapshot pushed on the shard's ring -> book -> top -> the saga's
+//                      pre-trade checks, its step committed, both legs through risk, the desk and
+//                      the commit -> the first leg handed to the session; the quoters decide on
+//                      the same top after it. Each tick crosses one pair (rotating), so every
+//                      timed tick opens a saga; the venue stand-in answers each leg at once
+//                      (expired unfilled: the saga ends missed and frees its pair), each quote
+//                      accepted, each cancel confirmed. Per-tick timestamps (pushed, first order
+//                      handed over: steady_clock on both threads), busy-polling shard.
 //   core_throughput    risk check + OrderDesk decide + apply of one new order on one core, no
 //                      commit (the decisions alone), then the fold of the venue's cancel of it
 //                      (so no account piles up open orders): orders/s over 200,000 orders.
@@ -256,6 +267,211 @@ void bench_engine_order_path(benchmark::State& state) {
   }
 }
 
+// The venue's stand-in for strategies_tick_to_order: the time of the first order after each
+// tick; every IOC expires unfilled, every other order is accepted, every cancel confirmed --
+// answered at once on the shard's thread (as reports), so sagas end and quoters requote.
+class AnsweringSession final : public ExchangeSession {
+ public:
+  AnsweringSession(actors::Engine** engine, AccountId account, std::vector<std::int64_t>* first)
+      : engine_(engine), account_(account), first_(first) {}
+  void start(ReportSink) override {}
+  void stop() override {}
+  void place(const OrderSubmitted& o, const SendOrigin& origin) override {
+    // The tick's own orders: its input carries the tick's number as its receive stamp.
+    const auto tick = tick_.load(std::memory_order_acquire);
+    if (origin.kind == SendOriginKind::kMarketData && tick > 0 &&
+        origin.received_ns == static_cast<TimeNs>(tick) && tick <= first_->size() &&
+        (*first_)[tick - 1] == 0) {
+      (*first_)[tick - 1] = steady_ns();
+      // release: the timestamp is written before the producer sees the tick answered.
+      answered_.store(tick, std::memory_order_release);
+    }
+    VenueOrderId vid;
+    (void)vid.assign("V" + std::to_string(++serial_));
+    report(OrderAccepted{o.account, o.instrument, o.client_order_id, vid});
+    if (o.tif == TimeInForce::kIoc) report(OrderExpired{o.account, o.instrument, o.client_order_id, {}});
+  }
+  void cancel(const CancelOrder& c) override {
+    report(OrderCanceled{c.account, c.instrument, c.client_order_id, {}});
+  }
+  void amend(const AmendOrder&) override {}
+  void query(AccountId, InstrumentId, const ClientOrderIdText&) override {}
+  // The producer: tick k (from 1) pushed; answered() == k once its first order was handed over.
+  void ticked(std::uint64_t k) { tick_.store(k, std::memory_order_release); }
+  [[nodiscard]] std::uint64_t answered() const { return answered_.load(std::memory_order_acquire); }
+  [[nodiscard]] std::uint64_t orders() const { return serial_; }
+
+ private:
+  void report(EventPayload p) {
+    (*engine_)->report(account_, VenueReport{(std::uint64_t{1} << 62U) | (std::uint64_t{account_.index()} << 48U) | ++report_id_, 1, p});
+  }
+  actors::Engine** engine_;
+  AccountId account_;
+  std::vector<std::int64_t>* first_;
+  std::atomic<std::uint64_t> tick_{0}, answered_{0};
+  std::uint64_t serial_ = 0, report_id_ = 0;
+};
+
+void bench_strategies_tick_to_order(benchmark::State& state) {
+  constexpr std::size_t kTicks = 5'000;
+  constexpr std::uint32_t kSymbols = 10;
+  spdlog::set_level(spdlog::level::err);  // stdout carries the benchmark's JSON
+  std::vector<Instrument> ins;
+  for (std::uint32_t i = 0; i < kSymbols; ++i) {
+    Instrument in;
+    in.id = InstrumentId(i);
+    in.venue_symbol = "SYM" + std::to_string(i / 2) + "USDT";
+    in.symbol.base = "SYM" + std::to_string(i / 2);
+    in.symbol.quote = "USDT";
+    in.market = i % 2 == 0 ? Market::kSpot : Market::kUsdm;  // a pair: spot and its perpetual
+    if (in.market == Market::kUsdm) in.symbol.settle = "USDT";
+    in.rules.tick_size = Decimal::from_raw(1'000'000);     // 0.01
+    in.rules.step_size = Decimal::from_raw(100'000);       // 0.001
+    ins.push_back(std::move(in));
+  }
+  auto table = actors::InstrumentTable::from(ins);
+  if (!table) std::abort();
+  Directory directory;
+  for (const char* a : {"arb-spot", "arb-usdm", "mm"}) (void)directory.accounts.intern(a);
+  (void)directory.strategies.intern("arbitrage");
+  (void)directory.strategies.intern("market_making");
+  for (const auto& i : ins) {
+    (void)directory.instruments.intern(std::string("binance:") + (i.market == Market::kSpot ? "spot:" : "usdm:") +
+                                       i.symbol.to_string());
+  }
+  NullStore store;
+  ShmIntentLog intents("strategies");
+  actors::EventLog log(store, intents.get(), directory);
+  std::vector<std::int64_t> first(kTicks, 0);
+  actors::Engine* engine_ptr = nullptr;
+  std::vector<std::shared_ptr<AnsweringSession>> sessions;
+  std::vector<actors::EngineAccount> accounts;
+  for (std::uint16_t a = 0; a < 3; ++a) {
+    sessions.push_back(std::make_shared<AnsweringSession>(&engine_ptr, AccountId(a), &first));
+    const std::string name(directory.accounts.name(AccountId(a)));
+    accounts.push_back({AccountId(a), name, persistence::StreamLayout::account_stream(ExchangeId::kBinance, name),
+                        sessions.back(), nullptr});
+  }
+  actors::EngineOptions o;
+  o.ack_timeout = std::chrono::minutes(10);
+  const bool two_cpus = std::thread::hardware_concurrency() >= 2;
+  o.wait = two_cpus ? actors::WaitMode::kBusyPoll : actors::WaitMode::kSpinThenPark;
+  o.cpu = two_cpus ? 1 : -1;
+  if (two_cpus) (void)actors::pin_current_thread(0);
+  o.strategies = {actors::EngineStrategy{StrategyId(0), actors::StrategyKind::kArbitrage, true},
+                  actors::EngineStrategy{StrategyId(1), actors::StrategyKind::kMarketMaking, true}};
+  for (std::uint32_t i = 0; i < kSymbols; ++i) {
+    o.books.push_back(BookCoreConfig{InstrumentId(i), BookSequencing::kBinanceSpot});
+    actors::QuoterConfig q;
+    q.strategy = StrategyId(1);
+    q.account = AccountId(2);
+    q.instrument = InstrumentId(i);
+    q.tick = ins[i].rules.tick_size;
+    q.lot = ins[i].rules.step_size;
+    q.spread_bps = units(20);
+    q.quote_size = Decimal::from_raw(1'000'000);  // 0.01
+    q.levels = 2;
+    q.level_step_bps = units(10);
+    q.max_inventory = units(1);
+    q.requote_bps = units(1);
+    o.quoters.push_back(q);
+  }
+  for (std::uint32_t g = 0; g < kSymbols / 2; ++g) {
+    actors::ArbGroup a;
+    a.legs = {actors::ArbLeg{InstrumentId(2 * g), AccountId(0), {}, Decimal::from_raw(100'000), Decimal::from_raw(1'000'000), {}, {}},
+              actors::ArbLeg{InstrumentId(2 * g + 1), AccountId(1), {}, Decimal::from_raw(100'000), Decimal::from_raw(1'000'000), {}, {}}};
+    a.strategy = StrategyId(0);
+    a.min_edge = Decimal::from_raw(1'000'000);  // 0.01
+    a.max_quantity = Decimal::from_raw(1'000'000);
+    a.cooldown = 0;
+    a.saga.band_rate = Decimal::from_raw(100'000);
+    o.arbitrage.push_back(a);
+  }
+  auto risk = std::make_shared<RiskCore>(3, 2, kSymbols);
+  {
+    actors::Engine engine(std::move(o), *table, log, store, nullptr, risk, std::move(accounts));
+    engine_ptr = &engine;
+    engine.reconcile();
+    for (std::uint16_t a = 0; a < 3; ++a) {
+      for (std::uint32_t i = 0; i <= kSymbols / 2; ++i) {
+        BalanceUpdated b{};
+        b.account = AccountId(a);
+        b.market = Market::kSpot;
+        (void)b.asset.assign(i == kSymbols / 2 ? std::string("USDT") : "SYM" + std::to_string(i));
+        b.free = units(1'000'000);
+        engine.report(AccountId(a), VenueReport{(std::uint64_t{a} << 20U) + i + 1, 1, b});
+        b.market = Market::kUsdm;
+        engine.report(AccountId(a), VenueReport{(std::uint64_t{a} << 20U) + 1000 + i, 1, b});
+      }
+    }
+    if (!engine.view(AccountId(2), std::chrono::seconds(30))) {
+      state.SkipWithError("funding not folded");
+      return;
+    }
+    // Every book live, quoted around 100.
+    std::uint64_t update = 1;
+    const auto book = [&](std::uint32_t i, std::int64_t bid_cents, std::int64_t ask_cents, TimeNs tag) {
+      BookSnapshot s{};
+      s.instrument = InstrumentId(i);
+      s.last_update_id = ++update;
+      (void)s.levels.push_back(BookLevel{BookSide::kBid, Decimal::from_raw(bid_cents * 1'000'000), units(5)});
+      (void)s.levels.push_back(BookLevel{BookSide::kAsk, Decimal::from_raw(ask_cents * 1'000'000), units(5)});
+      engine.market_data(0, s, tag);
+    };
+    for (std::uint32_t i = 0; i < kSymbols; ++i) book(i, 9'990, 10'000, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::vector<std::int64_t> pushed(kTicks, 0);
+    std::size_t k = 0;
+    for (auto _ : state) {
+      if (k == kTicks) break;
+      // Pair k % 5: the perpetual's bid moves above the spot ask (by 5 to 14 cents): a saga.
+      const std::uint32_t g = static_cast<std::uint32_t>(k % (kSymbols / 2));
+      const std::int64_t bid = 10'005 + static_cast<std::int64_t>(k % 10);
+      for (auto& sn : sessions) sn->ticked(k + 1);
+      pushed[k] = steady_ns();
+      book(2 * g + 1, bid, bid + 10, static_cast<TimeNs>(k + 1));
+      const auto deadline = steady_ns() + 1'000'000'000;
+      const auto answered = [&] {
+        for (const auto& sn : sessions) {
+          if (sn->answered() == k + 1) return true;
+        }
+        return false;
+      };
+      while (!answered()) {
+        if (steady_ns() > deadline) {
+          auto why = engine.strategy(StrategyId(0), std::chrono::seconds(5));
+          std::string text = "tick " + std::to_string(k) + " sent no order";
+          if (why) {
+            text += " (sagas open " + std::to_string((*why)->sagas.open) + ", refused " +
+                    std::to_string((*why)->sagas.refused) + ": " + (*why)->sagas.last_refusal + ")";
+          }
+          state.SkipWithError(text.c_str());
+          break;
+        }
+      }
+      if (!answered()) break;
+      // The legs' answers and the quoters' requotes settle before the next tick.
+      const auto settle = steady_ns() + 200'000;
+      while (steady_ns() < settle) {
+      }
+      ++k;
+    }
+    std::vector<std::int64_t> lat;
+    for (std::size_t i = 0; i < k; ++i) lat.push_back(first[i] - pushed[i]);
+    if (lat.size() == kTicks) {
+      state.counters["p50_ns"] = percentile(lat, 0.50);
+      state.counters["p99_ns"] = percentile(lat, 0.99);
+      state.counters["p999_ns"] = percentile(lat, 0.999);
+      std::uint64_t orders = 0;
+      for (const auto& sn : sessions) orders += sn->orders();
+      state.counters["orders"] = static_cast<double>(orders);
+    }
+    auto sv = engine.strategy(StrategyId(0), std::chrono::seconds(5));
+    if (sv) state.counters["sagas"] = static_cast<double>((*sv)->sagas.opened);
+    engine_ptr = nullptr;
+  }
+}
+
 void bench_core_throughput(benchmark::State& state) {
   std::mt19937 rng(kSeed);
   RiskCore risk(kAccounts, kStrategies, kInstruments);
@@ -349,5 +565,6 @@ void bench_md_record(benchmark::State& state) {
 BENCHMARK(bench_md_record)->Name("md_record");
 BENCHMARK(bench_engine_order_path)->Name("engine_order_path")->Iterations(20'000)->UseRealTime();
 BENCHMARK(bench_core_throughput)->Name("core_throughput")->Iterations(200'000);
+BENCHMARK(bench_strategies_tick_to_order)->Name("strategies_tick_to_order")->Iterations(5'000)->UseRealTime();
 
 BENCHMARK_MAIN();
