@@ -109,6 +109,11 @@ std::optional<std::string> set_quoter_param(QuoterConfig& q, std::string_view ke
   if (key == "max_position_value") return amount(q.max_position_value, true);
   if (key == "max_daily_loss") return amount(q.max_daily_loss, true);
   if (key == "vol_multiplier") return amount(q.vol_multiplier, true);
+  if (key == "auto_stop_loss") {
+    if (!d || d->is_negative() || !(*d < kOneWhole)) return bad(key, value, "a fraction from 0 to below 1");
+    q.stop_loss_rate = *d;
+    return std::nullopt;
+  }
   if (key == "shock_move") {
     if (!d || d->is_negative() || !(*d < kOneWhole)) return bad(key, value, "a fraction from 0 to below 1");
     q.shock_rate = *d;
@@ -132,7 +137,7 @@ std::optional<std::string> set_quoter_param(QuoterConfig& q, std::string_view ke
          "' for market making (spread_bps, quote_size, max_inventory, levels, level_step_bps, "
          "skew_bps, requote_bps, refresh_rate, fair, vol_multiplier, vol_interval, vol_samples, "
          "shock_move, shock_window, shock_pause, stale_after, max_daily_loss, "
-         "max_position_value, max_actions_per_second)";
+         "max_position_value, auto_stop_loss, max_actions_per_second)";
 }
 
 std::optional<std::string> set_pair_param(ArbGroup& g, std::string_view key, std::string_view value) {
@@ -439,6 +444,7 @@ QuoterContext Engine::Impl::quoter_context(const QuoterConfig& q) {
   if (const auto* leg = a->desk->positions().strategy_leg(q.account, q.strategy, q.instrument)) {
     c.inventory = leg->position.size;
     const Decimal mark = q.instrument.index() < marks.size() ? marks[q.instrument.index()] : Decimal{};
+    c.unrealized_e16 = mark.is_positive() ? leg->position.unrealized_e16(mark) : 0;
     c.pnl_e16 = leg->position.realized_e16 + leg->position.unrealized_e16(mark) - leg->fees_e16;
   }
   c.active = strategy_active(q.strategy, q.account) && !a->desk->reconciling();

@@ -282,6 +282,59 @@ TEST_CASE("the daily loss stop holds for the rest of the UTC day") {
   CHECK(f.mm.state() == QuoterState::kQuoting);
 }
 
+TEST_CASE("the auto stop loss pulls the quotes, closes the inventory at the touch, then pauses") {
+  auto c = config();
+  c.stop_loss_rate = d("0.02");  // 2 % of the inventory's value
+  c.shock_pause = 5000 * kMs;
+  c.requote_bps = d("1000");  // the quotes stay put while the price falls
+  Fixture f(c);
+  f.ctx.inventory = d("0.5");  // long 0.5, bought at 100
+  const auto placed = f.on_top("100.00", "100.02");
+  f.accept(placed);
+  // At 98.5 the loss is 0.75, 1.5 % of 49.25: under 2 %, still quoting.
+  f.ctx.unrealized_e16 = static_cast<Int128>(-75'000'000) * 100'000'000;
+  (void)f.on_top("98.49", "98.51");
+  CHECK(f.mm.state() == QuoterState::kQuoting);
+  // At 97.5: 1.25 of 48.75 = 2.56 %: every quote pulled, nothing else while they rest.
+  f.ctx.unrealized_e16 = static_cast<Int128>(-125'000'000) * 100'000'000;
+  const auto pulled = f.on_top("97.49", "97.51");
+  CHECK(f.mm.state() == QuoterState::kStopLoss);
+  std::size_t cancels = 0;
+  for (const auto& a : pulled) {
+    CHECK(a.kind == QuoteAction::Kind::kCancel);
+    cancels += a.kind == QuoteAction::Kind::kCancel ? 1U : 0U;
+  }
+  CHECK(cancels >= 2);
+  std::vector<QuoteAction> closing;
+  for (const auto& a : pulled) closing = f.order(a.cancel.client_order_id, OrderStatus::kCanceled);
+  // The last cancel confirmed: the inventory goes, IOC at the bid, not post-only.
+  REQUIRE(closing.size() == 1);
+  const SubmitOrder& o = closing[0].order;
+  CHECK(o.side == Side::kSell);
+  CHECK(o.quantity == d("0.5"));
+  CHECK(o.price == d("97.49"));
+  CHECK(o.tif == TimeInForce::kIoc);
+  CHECK(o.order_type == OrderType::kLimit);
+  // One closing order at a time.
+  CHECK(f.tick().empty());
+  // It fills 0.3 and expires: the next goes for the rest.
+  f.ctx.inventory = d("0.2");
+  const auto next = f.order(o.client_order_id, OrderStatus::kExpired, true);
+  REQUIRE(next.size() == 1);
+  CHECK(next[0].order.quantity == d("0.2"));
+  CHECK(f.mm.state() == QuoterState::kStopLoss);
+  // Flat: quoting resumes after the pause, not before.
+  f.ctx.inventory = Decimal{};
+  f.ctx.unrealized_e16 = 0;
+  CHECK(f.order(next[0].order.client_order_id, OrderStatus::kFilled, true).empty());
+  CHECK(f.mm.state() == QuoterState::kShock);
+  f.now += 4999 * kMs;
+  CHECK(f.tick().empty());
+  f.now += kMs;
+  CHECK(f.tick().size() == 4);
+  CHECK(f.mm.state() == QuoterState::kQuoting);
+}
+
 TEST_CASE("the action budget holds back what exceeds it until the next second") {
   auto c = config();
   c.max_actions_per_second = 3;

@@ -14,6 +14,7 @@ std::string_view to_string(QuoterState s) noexcept {
     case QuoterState::kShock: return "shock";
     case QuoterState::kStale: return "stale";
     case QuoterState::kLossStop: return "loss_stop";
+    case QuoterState::kStopLoss: return "stop_loss";
   }
   return "?";
 }
@@ -195,6 +196,7 @@ bool MarketMaker::may_quote(TimeNs now, const QuoterContext& ctx, std::vector<Qu
     if (state_ == QuoterState::kLossStop) state_ = QuoterState::kInactive;  // a new day
   }
   if (state_ == QuoterState::kLossStop) return false;
+  if (stop_loss(now, ctx, out)) return false;
   if (config_.max_daily_loss.is_positive() &&
       day_start_pnl_e16 - ctx.pnl_e16 > static_cast<Int128>(config_.max_daily_loss.raw()) * kOne) {
     enter(QuoterState::kLossStop, now, out);
@@ -214,6 +216,48 @@ bool MarketMaker::may_quote(TimeNs now, const QuoterContext& ctx, std::vector<Qu
     return false;
   }
   enter(QuoterState::kQuoting, now, out);
+  return true;
+}
+
+bool MarketMaker::stop_loss(TimeNs now, const QuoterContext& ctx, std::vector<QuoteAction>& out) {
+  if (state_ != QuoterState::kStopLoss) {
+    if (!config_.stop_loss_rate.is_positive() || ctx.inventory.is_zero() || !fair_.is_positive() ||
+        ctx.unrealized_e16 >= 0) {
+      return false;
+    }
+    // Loss > rate x |inventory| x fair (all at 1e-16, 1e-8 x 1e-8; the rate's 1e-8 once more).
+    const Int128 value_e16 = static_cast<Int128>(std::abs(ctx.inventory.raw())) * fair_.raw();
+    if (-ctx.unrealized_e16 <= value_e16 / kOne * config_.stop_loss_rate.raw()) return false;
+    enter(QuoterState::kStopLoss, now, out);
+  }
+  if (ctx.inventory.is_zero()) {
+    // Flat: quoting resumes after the pause.
+    state_ = QuoterState::kShock;
+    paused_until_ = now + config_.shock_pause;
+    dirty_ = true;
+    return true;
+  }
+  pull_all(out);
+  // One closing order at a time, once no quote of ours rests (it would trade against it).
+  if (!closing_.empty() || !quotes_.empty() || ctx.sequence == nullptr || !spend(now)) return true;
+  const Side side = ctx.inventory.is_positive() ? Side::kSell : Side::kBuy;
+  const Decimal price = side == Side::kSell ? top_.bid : top_.ask;
+  Decimal qty = Decimal::from_raw(std::abs(ctx.inventory.raw()));
+  if (config_.lot.is_positive()) {
+    const auto lots = qty.round_to(config_.lot, Rounding::kDown);
+    qty = lots ? *lots : Decimal{};
+  }
+  if (!price.is_positive() || !qty.is_positive()) return true;  // no touch yet, or dust
+  const auto id = format_client_order_id(
+      ClientOrderId{ctx.desk, config_.account, config_.strategy, ++*ctx.sequence});
+  if (!id) return true;
+  closing_ = *id;
+  QuoteAction a;
+  a.kind = QuoteAction::Kind::kPlace;
+  a.order = SubmitOrder{config_.account, config_.strategy, config_.instrument, *id, side,
+                        OrderType::kLimit, TimeInForce::kIoc, price, Decimal{}, qty, false};
+  out.push_back(a);
+  ++actions_total_;
   return true;
 }
 
@@ -263,6 +307,14 @@ void MarketMaker::on_top(const TopOfBook& top, TimeNs now, const QuoterContext& 
 
 bool MarketMaker::on_order(std::string_view client_order_id, OrderStatus status, bool filled,
                            TimeNs now, const QuoterContext& ctx, std::vector<QuoteAction>& out) {
+  if (!closing_.empty() && closing_.view() == client_order_id) {
+    // The stop loss's closing order: once it ended, the next (if still not flat) goes.
+    if (terminal(status)) {
+      closing_ = ClientOrderIdText{};
+      (void)may_quote(now, ctx, out);
+    }
+    return true;
+  }
   const auto it = std::find_if(quotes_.begin(), quotes_.end(),
                                [&](const Quote& q) { return q.id.view() == client_order_id; });
   if (it == quotes_.end()) return false;
@@ -380,7 +432,7 @@ void MarketMaker::save(StateWriter& w) const {
   w(paused_until_, day_, day_start_pnl_e16, budget_second_, budget_spent_,
     static_cast<std::uint32_t>(quotes_.size()));
   for (const Quote& q : quotes_) w(q.id, q.side, q.level, q.phase, q.price, q.quantity);
-  w(actions_total_, pulls_, refused_at_, refusals_, hold_until_);
+  w(actions_total_, pulls_, refused_at_, refusals_, hold_until_, closing_);
 }
 
 void MarketMaker::load(StateReader& r) {
@@ -397,7 +449,7 @@ void MarketMaker::load(StateReader& r) {
     r(q.id, q.side, q.level, q.phase, q.price, q.quantity);
     m.quotes_.push_back(q);
   }
-  r(m.actions_total_, m.pulls_, m.refused_at_, m.refusals_, m.hold_until_);
+  r(m.actions_total_, m.pulls_, m.refused_at_, m.refusals_, m.hold_until_, m.closing_);
   m.top_.instrument = config_.instrument;
   if (r.ok()) *this = std::move(m);
 }

@@ -150,6 +150,7 @@ std::vector<actors::QuoterConfig> quoters(
       c.shock_pause = ns(q.shock_pause);
       c.stale_after = ns(q.stale_after);
       c.max_daily_loss = params->risk_limits.max_daily_loss;
+      c.stop_loss_rate = params->risk_limits.auto_stop_loss;
       c.max_actions_per_second = static_cast<std::uint32_t>(q.max_actions_per_second);
       out.push_back(c);
     }

@@ -36,6 +36,10 @@
 //   inactive     the strategy is not running, its venue is down (the context says): until back
 //   loss stop    the strategy's PnL today (UTC day; at the marks, net of fees) fell by more
 //                than max_daily_loss: for the rest of the day
+//   stop loss    the inventory's loss at the mark exceeds stop_loss_rate of its value at the
+//                fair price (auto_stop_loss): once every quote is gone, the inventory is closed
+//                by IOC orders at the touch (one out at a time, again at each tick or end
+//                until flat), then quoting resumes after shock_pause
 // Inventory and PnL are the desk's (PositionCore's strategy leg: exact, journaled, rebuilt),
 // handed in with each decision.
 #pragma once
@@ -81,18 +85,20 @@ struct QuoterConfig {
   TimeNs stale_after = 0;  // zero: no staleness check
   Decimal max_daily_loss;  // quote units; zero: none
   std::uint32_t max_actions_per_second = 0;  // places + cancels; zero: no cap
+  Decimal stop_loss_rate;  // auto stop loss: fraction of the inventory's value; zero: none
 };
 
 // What the engine knows that the quoter needs, at each decision.
 struct QuoterContext {
   Decimal inventory;      // the strategy's position in the instrument on the account
   Int128 pnl_e16 = 0;     // its PnL at the mark, net of fees in the quote asset (1e-16)
+  Int128 unrealized_e16 = 0;  // the inventory's PnL at the mark against its entry (1e-16)
   bool active = true;     // the strategy runs and its account's venue is up
   std::uint16_t desk = 1;
   std::uint64_t* sequence = nullptr;  // the strategy stage's client order id sequence
 };
 
-enum class QuoterState : std::uint8_t { kQuoting, kInactive, kShock, kStale, kLossStop };
+enum class QuoterState : std::uint8_t { kQuoting, kInactive, kShock, kStale, kLossStop, kStopLoss };
 [[nodiscard]] std::string_view to_string(QuoterState s) noexcept;
 
 class MarketMaker {
@@ -155,6 +161,8 @@ class MarketMaker {
   [[nodiscard]] bool owed(TimeNs now) const;
   bool spend(TimeNs now);  // one action from this second's budget
   void sample(TimeNs now);
+  // Stop loss: true while it holds (entered now, or the inventory not flat yet).
+  bool stop_loss(TimeNs now, const QuoterContext& ctx, std::vector<QuoteAction>& out);
   [[nodiscard]] Decimal effective_max_inventory() const;
 
   QuoterConfig config_;
@@ -183,6 +191,8 @@ class MarketMaker {
   // By side (bid, ask): the fair price when the venue last refused a quote of that side; the
   // side is not quoted again at that fair price.
   std::array<Decimal, 2> refused_at_{};
+  // Stop loss: the closing order out (empty: none).
+  ClientOrderIdText closing_;
   std::uint32_t refusals_ = 0;  // refused quotes since one was last accepted
   TimeNs hold_until_ = 0;       // no new quote before (refusals in a row back off)
   std::uint64_t actions_total_ = 0, pulls_ = 0;
