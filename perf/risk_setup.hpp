@@ -90,8 +90,10 @@ inline std::vector<OrderRequest> orders(std::mt19937& rng) {
     o.instrument = oms::InstrumentId(instrument);
     o.side = rng() % 2 == 0 ? oms::Side::kBuy : oms::Side::kSell;
     o.reference = units(100 + instrument);
-    // Within +/-1% of the reference, in 0.01 ticks.
-    const auto ticks = static_cast<std::int64_t>(rng() % 201) - 100;
+    // Within 1 % of the reference in 0.01 ticks: buys below it, sells above it, so no order of
+    // the set trades against another (the engine refuses an order crossing one of ours).
+    const auto away = static_cast<std::int64_t>(1 + rng() % 100);
+    const auto ticks = o.side == oms::Side::kBuy ? -away : away;
     o.price = Decimal::from_raw(o.reference.raw() + ticks * (100 + instrument) * kOne / 10'000);
     o.quantity = Decimal::from_raw(static_cast<std::int64_t>(1 + rng() % 1000) * kOne / 100);
     out.push_back(o);
