@@ -48,6 +48,9 @@ TEST_CASE("paper stack: a basis pair in strategies.yaml trades both legs through
     INFO(order_text);
     CHECK(order.at("strategy") == "perp_arbitrage");
     CHECK(order.at("tif") == "ioc");  // aggressive legs, and any repair
+    // Within the venue's order-rate limits: none refused for them (HTTP 429: -1015, -1003).
+    CHECK(order.value("error", "").find("/-1015") == std::string::npos);
+    CHECK(order.value("error", "").find("/-1003") == std::string::npos);
     CHECK(order.at("order_type") == "limit");
     // 200 USDT a leg at ~61,800: 0.003 BTC at the perpetual's lot step (over its 100 USDT
     // minimum notional); a repair trades at most that.
@@ -220,6 +223,8 @@ TEST_CASE("paper stack: market making quotes the recorded BTCUSDT on venue-sim; 
   for (const auto& order : orders) {
     CHECK(order.at("strategy") == "market_making");
     CHECK(order.at("tif") == "post_only");
+    CHECK(order.value("error", "").find("/-1015") == std::string::npos);  // order-rate limits
+    CHECK(order.value("error", "").find("/-1003") == std::string::npos);
   }
   VenueView venue(s.data(), s.venue_port(), "binance_mm", Market::kSpot);
   const auto venue_orders = venue.orders();
