@@ -213,8 +213,9 @@ void Engine::Impl::tally_end(const ArbSagaStep& s) {
   switch (s.state) {
     case SagaState::kClosed:
       ++t.closed;
-      // Closed by a hedge: a repair order went out (the legs alone did not match).
-      if (s.bought != s.quantity || s.sold != s.quantity || s.attempts > 0) ++t.hedged;
+      // Closed by a hedge: a repair order of the hedging phase went out (the legs alone did not
+      // match; legs that filled equally, fully or not, closed it themselves).
+      if (s.attempts > 0) ++t.hedged;
       break;
     case SagaState::kMissed: ++t.missed; break;
     case SagaState::kUnwound: ++t.unwound; break;

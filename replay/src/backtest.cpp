@@ -471,8 +471,7 @@ void Driver::observe(const persistence::AppendRecord& rec) {
     }
     BacktestSaga& b = result_.sagas[it->second];
     b.state = st->state;
-    b.hedged = b.hedged || !st->repair_order.empty() || st->state == SagaState::kHedging ||
-               st->state == SagaState::kUnwinding;
+    b.hedged = st->state == SagaState::kClosed && st->attempts > 0;  // closed by a hedge
     (void)actors::round_e16(actors::exact_e16(st->pnl), b.pnl);
     b.slippage = st->slippage;
     b.both_legs_filled = st->bought.is_positive() && st->sold.is_positive() && st->legs_ended == 3;

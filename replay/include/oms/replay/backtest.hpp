@@ -117,7 +117,7 @@ struct BacktestSaga {
   std::string strategy;
   std::uint64_t saga = 0;
   SagaState state = SagaState::kLegsOut;
-  bool hedged = false;     // a repair order went out (closed by a hedge, or unwound)
+  bool hedged = false;     // closed by a hedge (a repair order of the hedging phase went out)
   Decimal pnl;             // its PnL (quote asset, fees in it included), rounded to 1e-8
   Decimal slippage;        // detected minus filled spread per unit; valid when both legs filled
   bool both_legs_filled = false;  // both legs filled some (the slippage counts)
