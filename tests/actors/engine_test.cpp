@@ -285,7 +285,20 @@ struct Restartable {
 
 void same_state(const AccountView& a, const AccountView& b) {
   REQUIRE(a.orders.size() == b.orders.size());
-  for (std::size_t i = 0; i < a.orders.size(); ++i) CHECK(a.orders[i].core == b.orders[i].core);
+  for (std::size_t i = 0; i < a.orders.size(); ++i) {
+    const auto& x = a.orders[i].core;
+    const auto& y = b.orders[i].core;
+    if (!(x == y)) {
+      // What differs, for a failure that does not come back when run again.
+      MESSAGE("order " << x.client_order_id().str() << " status " << enum_name(x.status()) << "/" << enum_name(y.status())
+              << " cum " << x.cum_qty().to_string() << "/" << y.cum_qty().to_string() << " vcum " << x.venue_cum_qty().to_string() << "/" << y.venue_cum_qty().to_string()
+              << " fee " << x.fee().to_string() << "/" << y.fee().to_string() << " asset " << x.fee_asset().str() << "/" << y.fee_asset().str()
+              << " other " << x.fee_other() << "/" << y.fee_other() << " trades " << x.trade_ids().size() << "/" << y.trade_ids().size()
+              << " leaves " << x.leaves_qty().to_string() << "/" << y.leaves_qty().to_string()
+              << " err " << x.last_error().has_value() << "/" << y.last_error().has_value());
+    }
+    CHECK(x == y);
+  }
   CHECK(a.balances == b.balances);
   CHECK(a.positions == b.positions);
   CHECK(a.recent_fills == b.recent_fills);
