@@ -69,6 +69,17 @@ struct Input {
   TimeNs received_ns = 0;  // wall clock when it entered the process (order-to-wire tracing)
 };
 
+// A strategy command's id: from the order's client id and what is asked, so a decision made
+// again (a replay, a restart) is the same command.
+// A cancel's id also takes the step's time: a cancel sent again after the venue refused one is
+// a new command (the same id would be taken for the first one's duplicate).
+inline EventId command_id(std::string_view client_order_id, QuoteAction::Kind kind, TimeNs now) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (const char c : client_order_id) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  if (kind == QuoteAction::Kind::kPlace) return h;
+  return (h ^ 0x9e3779b97f4a7c15ULL) * 1099511628211ULL ^ static_cast<std::uint64_t>(now);
+}
+
 struct EngineTimer {
   TimeNs due = 0;
   AccountId account;
@@ -207,7 +218,7 @@ struct Engine::Impl {
   void rebuild_sagas();  // from the STRATEGIES stream: the open ones resumed, the ended counted
   void saga_stepped(std::size_t index, std::vector<QuoteAction>& actions, EventId cause);
   void tally_end(const ArbSagaStep& s);
-  [[nodiscard]] SagaContext saga_context(const ArbSaga& s) const;
+  [[nodiscard]] SagaContext saga_context(const ArbSaga& s);
   [[nodiscard]] SagaFill saga_fill(const OrderCore* o) const;
   [[nodiscard]] bool commit_saga(const ArbSaga& s, EventId cause);
   [[nodiscard]] SagaFiguresView saga_figures(StrategyId id) const;

@@ -36,8 +36,6 @@ std::optional<SagaLeg> group_leg(const ArbGroup& g, InstrumentId instrument, Acc
   return std::nullopt;
 }
 
-std::string describe_refusal(const RiskDecision& d) { return describe(d); }
-
 // An order of a saga has ended for the saga once nothing more fills it and its fills are all
 // in: terminal, with no gap between the venue's cumulative quantity and the fills seen (an IOC's
 // REST answer says FILLED before the user-data stream brings the trade). An order the desk
@@ -48,10 +46,10 @@ bool ended(const OrderCore* o) {
 
 }  // namespace
 
-SagaContext Engine::Impl::saga_context(const ArbSaga& s) const {
+SagaContext Engine::Impl::saga_context(const ArbSaga& s) {
   SagaContext c;
   c.desk = options.desk;
-  c.sequence = const_cast<SignalStage&>(signal).sequence();
+  c.sequence = signal.sequence();
   const auto& st = s.step();
   if (st.buy_instrument.index() < marks.size()) {
     const TopOfBook& t = signal.top(st.buy_instrument);
@@ -142,9 +140,9 @@ void Engine::Impl::open_saga(std::span<const OrderIntent> legs, TimeNs now) {
   }
   // Self-trade and risk for both before either goes.
   const RiskDecision rb = pre_trade(buy);
-  if (!rb.passed()) return refuse("buy leg: " + describe_refusal(rb));
+  if (!rb.passed()) return refuse("buy leg: " + describe(rb));
   const RiskDecision rs = pre_trade(sell);
-  if (!rs.passed()) return refuse("sell leg: " + describe_refusal(rs));
+  if (!rs.passed()) return refuse("sell leg: " + describe(rs));
   const auto parsed = parse_client_order_id(buy.client_order_id.view());
   const auto buy_leg = group_leg(g, buy.instrument, buy.account);
   const auto sell_leg = group_leg(g, sell.instrument, sell.account);
@@ -158,13 +156,10 @@ void Engine::Impl::open_saga(std::span<const OrderIntent> legs, TimeNs now) {
   const bool outer = !strategy_busy;
   strategy_busy = true;  // news of the legs waits until both are out
   for (const auto& [o, d, a] : {std::tuple{buy, rb, ab}, std::tuple{sell, rs, as}}) {
-    // The command's id derives from the order's client id: a decision made again after a
-    // restart is the same command.
-    std::uint64_t h = 1469598103934665603ULL;
-    for (const char ch : o.client_order_id.view()) h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ULL;
+    const EventId id = command_id(o.client_order_id.view(), QuoteAction::Kind::kPlace, now);
     ++strategy_orders;
     ++strategy_sent[o.strategy.index()];
-    decided_command(*a, Command{Envelope{h, 0, now, now, cause, cause}, o}, d, nullptr);
+    decided_command(*a, Command{Envelope{id, 0, now, now, cause, cause}, o}, d, nullptr);
     // Refused without a trace (no order made): the saga hears it ended unfilled.
     if (!a->desk->status(o.client_order_id.view())) {
       strategy_news.push_back(OrderNews{o.account, o.client_order_id, false, true, o.strategy});

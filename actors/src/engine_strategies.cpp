@@ -21,17 +21,6 @@ namespace oms::actors {
 
 namespace {
 
-// A strategy command's id: from the order's client id and what is asked, so a decision made
-// again (a replay, a restart) is the same command.
-// A cancel's id also takes the step's time: a cancel sent again after the venue refused one is
-// a new command (the same id would be taken for the first one's duplicate).
-EventId command_id(std::string_view client_order_id, QuoteAction::Kind kind, TimeNs now) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (const char c : client_order_id) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-  if (kind == QuoteAction::Kind::kPlace) return h;
-  return (h ^ 0x9e3779b97f4a7c15ULL) * 1099511628211ULL ^ static_cast<std::uint64_t>(now);
-}
-
 // ---- parameters ----
 // Values as text: decimals ("0.05"), whole numbers, durations ("500ms", "2s", "1m", "1h"; "0":
 // none), fair = mid | micro. Each names the key and the value it cannot take.

@@ -11,6 +11,16 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// A metric read off one kind of view (a quoter's, a strategy's sagas): name, help, type and
+// how its value comes from the view (a rendering for Prometheus; nothing decides on it).
+template <class View>
+struct ViewFigure {
+  const char* name;
+  const char* help;
+  observe::MetricType type;
+  double (*value)(const View&);
+};
+
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -189,12 +199,7 @@ void Observability::start() {
                                   q.state == actors::QuoterState::kQuoting ? 1.0 : 0.0);
                        });
                      });
-  struct QuoterFigure {
-    const char* name;
-    const char* help;
-    observe::MetricType type;
-    double (*value)(const actors::QuoterView&);
-  };
+  using QuoterFigure = ViewFigure<actors::QuoterView>;
   for (const QuoterFigure& f : {
            QuoterFigure{"oms_quoter_quotes", "Quotes resting or on their way", observe::MetricType::kGauge,
                         [](const actors::QuoterView& q) { return static_cast<double>(q.quotes); }},
@@ -236,12 +241,7 @@ void Observability::start() {
                          k.sample({name, "failed"}, static_cast<double>(g.failed));
                        });
                      });
-  struct SagaFigure {
-    const char* name;
-    const char* help;
-    observe::MetricType type;
-    double (*value)(const actors::SagaFiguresView&);
-  };
+  using SagaFigure = ViewFigure<actors::SagaFiguresView>;
   for (const SagaFigure& f : {
            SagaFigure{"oms_arb_sagas_open", "Arbitrage sagas not ended yet", observe::MetricType::kGauge,
                       [](const actors::SagaFiguresView& g) { return static_cast<double>(g.open); }},
