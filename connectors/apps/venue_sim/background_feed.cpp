@@ -1,5 +1,5 @@
-// venue-sim background drivers: recorded-stream replay (through the Binance market-data parser)
-// and the seeded random walk.
+// venue-sim background drivers: recorded-stream replay (through the Binance market-data parser
+// and BookCore's sequence rules) and the seeded random walk.
 #include "background_feed.hpp"
 
 #include <zlib.h>
@@ -7,11 +7,13 @@
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <stdexcept>
 #include <thread>
 
 #include "oms/connectors/binance/market_data.hpp"
 #include "oms/connectors/sim/background.hpp"
+#include "oms/cores/book_core.hpp"
 
 namespace oms::venue_sim {
 
@@ -58,16 +60,85 @@ std::vector<sim::PriceQty> convert(const Levels& in) {
   return out;
 }
 
+std::vector<sim::PriceQty> side_of(const BookCore& book, BookSide side) {
+  std::vector<sim::PriceQty> out;
+  const std::size_t n = book.level_count(side);
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const PriceLevel l = book.level(side, i);
+    out.push_back({l.price, l.quantity});
+  }
+  return out;
+}
+
+// One recorded stream (market + symbol) kept in step with the venue's rules, as a client
+// keeps its local book: diffs before the snapshot wait for it, the snapshot then applies the
+// ones that connect and drops the older ones (a diff recorded before the snapshot may already
+// be in it, or may remove a level the snapshot still lists), later diffs must follow their
+// predecessor. Only what BookCore applied reaches the venue, so the venue's book is the
+// recorded venue's book: never a level the venue had removed, never crossed.
+class SequencedStream {
+ public:
+  SequencedStream(Front& front, Market m, std::string symbol)
+      : front_(front),
+        market_(m),
+        symbol_(std::move(symbol)),
+        book_(BookCoreConfig{InstrumentId{0}, m == Market::kSpot ? BookSequencing::kBinanceSpot
+                                                                 : BookSequencing::kBinanceFutures}) {}
+
+  void on_snapshot(const binance::DepthSnapshot& s, ReplayStats& st) {
+    binance::to_book_snapshots(s, book_.instrument(), snapshots_);
+    BookApplyResult r;
+    for (const auto& chunk : snapshots_) r = book_.apply(chunk);
+    ++st.snapshots;
+    if (r.status == BookApplyStatus::kApplied) {
+      // The book after the snapshot and the buffered diffs that follow it.
+      front_.on_snapshot(market_, symbol_, {side_of(book_, BookSide::kBid), side_of(book_, BookSide::kAsk)});
+    } else if (r.status == BookApplyStatus::kResyncNeeded) {
+      ++st.gaps;
+    }
+  }
+
+  void on_delta(const binance::DepthUpdate& d, ReplayStats& st) {
+    binance::to_book_deltas(d, book_.instrument(), deltas_);
+    BookApplyResult r;
+    for (const auto& chunk : deltas_) r = book_.apply(chunk);
+    switch (r.status) {
+      case BookApplyStatus::kApplied:
+        front_.on_delta(market_, symbol_, {convert(d.bids), convert(d.asks)});
+        ++st.deltas;
+        break;
+      case BookApplyStatus::kBuffered: ++st.buffered; break;
+      case BookApplyStatus::kStale: ++st.stale; break;
+      case BookApplyStatus::kResyncNeeded: ++st.gaps; break;
+      case BookApplyStatus::kChunkPending: ++st.errors; break;
+    }
+  }
+
+  [[nodiscard]] std::uint64_t update_id() const {
+    return book_.state() == BookState::kLive ? book_.last_update_id() : 0;
+  }
+
+ private:
+  Front& front_;
+  Market market_;
+  std::string symbol_;
+  BookCore book_;
+  std::vector<BookSnapshot> snapshots_;
+  std::vector<BookDelta> deltas_;
+};
+
 }  // namespace
 
 ReplayStats replay_files(Front& front, const std::vector<std::string>& files, double speed,
-                         const std::atomic<bool>& stop) {
+                         const std::atomic<bool>& stop, const ReplayObserver& observe) {
   ReplayStats st;
   binance::JsonParser parser;
   binance::MarketMessage msg;
   std::string line;
   std::int64_t first_ns = -1;
   const auto start = std::chrono::steady_clock::now();
+  std::map<std::pair<Market, std::string>, SequencedStream> books;
   for (const auto& file : files) {
     const std::string name = std::filesystem::path(file).filename().string();
     const auto us1 = name.find('_');
@@ -82,6 +153,8 @@ ReplayStats replay_files(Front& front, const std::vector<std::string>& files, do
     else throw std::runtime_error(file + ": market '" + market + "' is not spot or usdm");
     std::string symbol = name.substr(us1 + 1, us2 - us1 - 1);
     for (char& c : symbol) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    SequencedStream& book =
+        books.try_emplace({m, symbol}, front, m, symbol).first->second;
     GzLines lines(file);
     while (!stop.load() && lines.next(line)) {
       const auto space = line.find(' ');
@@ -103,18 +176,8 @@ ReplayStats replay_files(Front& front, const std::vector<std::string>& files, do
         continue;
       }
       switch (*r) {
-        case binance::MarketMessageKind::kDepthSnapshot: {
-          sim::BookSnapshotIn s{convert(msg.snapshot.bids), convert(msg.snapshot.asks)};
-          front.on_snapshot(m, symbol, s);
-          ++st.snapshots;
-          break;
-        }
-        case binance::MarketMessageKind::kDepthUpdate: {
-          sim::BookDeltaIn d{convert(msg.depth.bids), convert(msg.depth.asks)};
-          front.on_delta(m, symbol, d);
-          ++st.deltas;
-          break;
-        }
+        case binance::MarketMessageKind::kDepthSnapshot: book.on_snapshot(msg.snapshot, st); break;
+        case binance::MarketMessageKind::kDepthUpdate: book.on_delta(msg.depth, st); break;
         case binance::MarketMessageKind::kTrade: {
           front.on_trade(m, symbol, {msg.trade.price, msg.trade.quantity, msg.trade.buyer_is_maker});
           ++st.trades;
@@ -122,6 +185,7 @@ ReplayStats replay_files(Front& front, const std::vector<std::string>& files, do
         }
         default: ++st.skipped; break;
       }
+      if (observe) observe(m, symbol, msg, book.update_id());
     }
   }
   return st;

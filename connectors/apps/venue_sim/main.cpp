@@ -59,9 +59,11 @@ int main(int argc, char** argv) {
           try {
             const auto st = replay_files(front, files, o.speed, stop);
             std::fprintf(stderr,
-                         "venue-sim: replay of %s done: %zu snapshots, %zu deltas, %zu trades, "
-                         "%zu skipped, %zu errors\n",
-                         key.c_str(), st.snapshots, st.deltas, st.trades, st.skipped, st.errors);
+                         "venue-sim: replay of %s done: %zu snapshots, %zu deltas applied (%zu "
+                         "buffered for a snapshot, %zu stale, %zu gaps), %zu trades, %zu skipped, "
+                         "%zu errors\n",
+                         key.c_str(), st.snapshots, st.deltas, st.buffered, st.stale, st.gaps,
+                         st.trades, st.skipped, st.errors);
           } catch (const std::exception& e) {
             std::fprintf(stderr, "venue-sim: replay of %s: %s\n", key.c_str(), e.what());
           }

@@ -152,8 +152,6 @@ Result<Unit, VenueError> Venue::set_hedge_mode(ApiKeyId account, bool hedge) {
 }
 
 void Venue::on_snapshot(SymbolIndex symbol, const BookSnapshotIn& s, TimeNs now, Outbox& out) {
-  (void)now;
-  (void)out;
   SymbolBook& b = impl_->symbols[symbol];
   b.background.apply_snapshot(s);
   // Within the snapshot's price range an absent level is empty; beyond its deepest level
@@ -171,11 +169,10 @@ void Venue::on_snapshot(SymbolIndex symbol, const BookSnapshotIn& s, TimeNs now,
       for (const OrderSlot slot : lv.orders) impl_->orders[slot].queue_ahead = min(impl_->orders[slot].queue_ahead, avail);
     }
   }
+  impl_->cross_resting(symbol, now, out);
 }
 
 void Venue::on_delta(SymbolIndex symbol, const BookDeltaIn& d, TimeNs now, Outbox& out) {
-  (void)now;
-  (void)out;
   SymbolBook& b = impl_->symbols[symbol];
   b.background.apply_delta(d);
   // Cancels ahead of us: a level never holds more ahead of an order than it holds.
@@ -190,6 +187,7 @@ void Venue::on_delta(SymbolIndex symbol, const BookDeltaIn& d, TimeNs now, Outbo
       }
     }
   }
+  impl_->cross_resting(symbol, now, out);
 }
 
 void Venue::on_trade(SymbolIndex symbol, const TradePrintIn& t, TimeNs now, Outbox& out) {

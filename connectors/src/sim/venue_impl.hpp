@@ -140,6 +140,8 @@ struct Venue::Impl {
   // Every status change goes through here: it keeps the open-order counts.
   void set_status(SimOrder& o, SimStatus s);
   void fill_maker(OrderSlot slot, Decimal price, Decimal qty, TimeNs now, Outbox& out);
+  // Fills resting client orders the background book now crosses (after a snapshot or diff).
+  void cross_resting(SymbolIndex symbol, TimeNs now, Outbox& out);
   void close(SimOrder& o, SimStatus status, ExecType x, TimeNs now, Outbox& out,
              const char* reason);
 };

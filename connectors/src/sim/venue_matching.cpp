@@ -179,6 +179,59 @@ void Venue::Impl::plan(const SimOrder& taker, Decimal max_qty, Decimal max_quote
   }
 }
 
+void Venue::Impl::cross_resting(SymbolIndex symbol, TimeNs now, Outbox& out) {
+  // The background moved through a client's resting order (a recorded ask fell to or below
+  // our bid): on the venue that incoming liquidity would have traded with our order, so it
+  // does here -- our order fills as the maker at its own price, in time priority, and the
+  // background liquidity it took is consumed. The book served is then never crossed.
+  SymbolBook& b = symbols[symbol];
+  struct Fill {
+    OrderSlot slot;
+    Decimal price, qty;
+    Side bg_side;
+    Decimal bg_price;
+  };
+  std::vector<Fill> fills;
+  for (const Side side : {Side::kBuy, Side::kSell}) {
+    const Side opp = opposite(side);
+    const auto& bg = b.background.levels(opp);
+    auto bit = bg.begin();
+    Decimal bg_left;  // what is left at *bit after the fills so far
+    const auto next_bg = [&] {
+      while (bit != bg.end() && !bit->second.available().is_positive()) ++bit;
+      if (bit != bg.end()) bg_left = bit->second.available();
+    };
+    next_bg();
+    for (std::size_t r = 0; r < b.resting->level_count(side) && bit != bg.end(); ++r) {
+      const LevelView lv = b.resting->level(side, r);
+      if (!within(side, lv.price, BackgroundBook::price_of(opp, bit->first))) break;
+      for (const OrderSlot slot : lv.orders) {
+        const SimOrder& o = orders[slot];
+        Decimal want = o.remaining();
+        if (const Decimal cap = reduce_cap(o); cap.raw() != kNoCap) want = min(want, cap);
+        while (want.is_positive() && bit != bg.end() &&
+               within(side, lv.price, BackgroundBook::price_of(opp, bit->first))) {
+          const Decimal q = min(want, bg_left);
+          fills.push_back({slot, lv.price, q, opp, BackgroundBook::price_of(opp, bit->first)});
+          want = sub(want, q);
+          bg_left = sub(bg_left, q);
+          if (!bg_left.is_positive()) {
+            ++bit;
+            next_bg();
+          }
+        }
+      }
+    }
+  }
+  if (fills.empty()) return;
+  for (const Fill& f : fills) {
+    b.background.consume(f.bg_side, f.bg_price, f.qty);
+    if (orders[f.slot].open()) fill_maker(f.slot, f.price, f.qty, now, out);
+  }
+  trigger_stops(symbol, now, out);
+  flush_account_updates(now, out);
+}
+
 void Venue::Impl::fill_maker(OrderSlot slot, Decimal price, Decimal qty, TimeNs now, Outbox& out) {
   SimOrder& m = orders[slot];
   SymbolBook& b = symbols[m.v.symbol];

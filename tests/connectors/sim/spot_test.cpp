@@ -202,6 +202,49 @@ TEST_CASE_TEMPLATE("resting bid fills only after the recorded queue ahead of it 
   CHECK(t.out.reports[1].status == SimStatus::kFilled);
 }
 
+TEST_CASE_TEMPLATE("a background ask that falls through a resting bid trades with it: the bid fills as maker at its price, the book is never crossed", B, SIM_BOOKS) {
+  Spot t(B::kMake);
+  // Two resting bids of account a above the background's best bid (99.50).
+  REQUIRE(t.v.place(limit(t.a, Side::kBuy, "0.5", "99.80"), 10, t.out).ok());
+  REQUIRE(t.v.place(limit(t.a, Side::kBuy, "0.4", "99.70"), 11, t.out).ok());
+  t.out.clear();
+  // The recorded asks fall: 99.60 x 0.3 and 99.75 x 1 appear (100.00 is gone).
+  BookDeltaIn dlt;
+  dlt.asks = {{d("99.60"), d("0.3")}, {d("99.75"), d("1")}, {d("100.00"), d("0")}};
+  t.v.on_delta(t.s, dlt, 12, t.out);
+  // 99.80 takes 0.3 at 99.60's liquidity and 0.2 at 99.75's, both at its own price 99.80;
+  // 99.70 is not crossed by 99.75 and stays.
+  std::vector<ExecutionReport> trades;
+  for (const auto& r : t.out.reports) {
+    if (r.exec_type == ExecType::kTrade) trades.push_back(r);
+  }
+  REQUIRE(trades.size() == 2);
+  CHECK(trades[0].last_price == d("99.80"));
+  CHECK(trades[0].last_qty == d("0.3"));
+  CHECK(trades[0].maker);
+  CHECK(trades[1].last_price == d("99.80"));
+  CHECK(trades[1].last_qty == d("0.2"));
+  CHECK(trades[1].status == SimStatus::kFilled);
+  const BookTop top = t.v.top(t.s);
+  REQUIRE(top.bid);
+  REQUIRE(top.ask);
+  CHECK(top.bid->price == d("99.70"));
+  CHECK(top.ask->price == d("99.75"));
+  CHECK(top.ask->qty == d("0.8"));  // 0.2 of the recorded 1 was taken by our bid
+  CHECK(t.bal(t.a, "BTC").free == d("0.49975"));  // 0.5 less the maker fee 0.05 % in base
+  // The next diff brings the ask down to 99.70 for 2: the second bid fills in full.
+  t.out.clear();
+  BookDeltaIn dlt2;
+  dlt2.asks = {{d("99.70"), d("2")}};
+  t.v.on_delta(t.s, dlt2, 13, t.out);
+  REQUIRE(t.out.reports.size() >= 1);
+  CHECK(t.out.reports[0].last_qty == d("0.4"));
+  CHECK(t.out.reports[0].status == SimStatus::kFilled);
+  CHECK(t.v.top(t.s).ask->price == d("99.70"));
+  CHECK(t.v.top(t.s).ask->qty == d("1.6"));
+  CHECK(t.v.top(t.s).bid->price == d("99.50"));
+}
+
 TEST_CASE_TEMPLATE("self-trade prevention expires the resting order of the same account", B, SIM_BOOKS) {
   Spot t(B::kMake);
   (void)t.v.deposit(t.a, "BTC", d("1"), 0, t.out);
