@@ -1,4 +1,5 @@
-// ccxt unified method calls -> our Binance request builders (see oms_reqcheck_ccxt.hpp).
+// ccxt unified method calls -> our Binance request builders (see oms_reqcheck_ccxt.hpp), and
+// the ccxt input helpers the Bybit mapping shares.
 #include "oms_reqcheck_ccxt.hpp"
 
 #include <array>
@@ -10,25 +11,12 @@
 #include "oms/messages/symbols.hpp"
 
 namespace oms::reqcheck {
-namespace {
 
-namespace bn = oms::binance;
 using nlohmann::json;
 
-// ---- inputs -------------------------------------------------------------------------------
+// ---- ccxt inputs (shared with the Bybit mapping) --------------------------------------------
 
-// Lot and tick decimals of the markets in ccxt's static fixtures whose cases round (ccxt
-// applies amountToPrecision / priceToPrecision before sending; the OMS applies the venue's
-// exchangeInfo filters before building a command). Other inputs must be exact at 1e-8.
-struct Precision {
-  int amount, price;
-};
-const std::map<std::string, Precision, std::less<>> kPrecisions = {
-    {"BTC/USDT", {5, 2}}, {"LTC/USDT", {3, 2}}, {"LTC/USDT:USDT", {3, 2}}};
-
-// A JSON number or numeric string -> Decimal, truncated to `decimals` when given.
-Decimal number(const json& v, const std::string& field,
-               std::optional<int> decimals = std::nullopt) {
+Decimal number(const json& v, const std::string& field, std::optional<int> decimals) {
   std::string text;
   if (v.is_string()) {
     text = v.get<std::string>();
@@ -59,6 +47,58 @@ Decimal number(const json& v, const std::string& field,
   return *d;
 }
 
+std::string str(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>());
+  throw Fail{"expected a string or integer, got " + v.dump()};
+}
+
+std::uint64_t id_number(const json& v, const std::string& field) {
+  const std::string s = str(v);
+  std::uint64_t out = 0;
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+  if (r.ec != std::errc{} || r.ptr != s.data() + s.size())
+    throw Fail{field + ": not a numeric order id: " + s};
+  return out;
+}
+
+const json& Call::arg(std::size_t i) const {
+  static const json kNull;
+  return i < args.size() ? args[i] : kNull;
+}
+bool Call::has(std::size_t i) const { return i < args.size() && !args[i].is_null(); }
+json Call::params(std::size_t i) const { return has(i) && args[i].is_object() ? args[i] : json::object(); }
+
+void require_known(const json& params, std::initializer_list<const char*> known) {
+  for (const auto& [k, v] : params.items()) {
+    bool ok = false;
+    for (const char* n : known) ok = ok || k == n;
+    if (!ok) throw Fail{"params." + k + ": not mapped by oms-reqcheck"};
+  }
+}
+
+oms::Side side_of(const json& v) {
+  const std::string s = v.get<std::string>();
+  if (s == "buy") return oms::Side::kBuy;
+  if (s == "sell") return oms::Side::kSell;
+  throw Fail{"side: " + s};
+}
+
+namespace {
+
+namespace bn = oms::binance;
+
+// ---- inputs -------------------------------------------------------------------------------
+
+// Lot and tick decimals of the markets in ccxt's static fixtures whose cases round (ccxt
+// applies amountToPrecision / priceToPrecision before sending; the OMS applies the venue's
+// exchangeInfo filters before building a command). Other inputs must be exact at 1e-8.
+struct Precision {
+  int amount, price;
+};
+const std::map<std::string, Precision, std::less<>> kPrecisions = {
+    {"BTC/USDT", {5, 2}}, {"LTC/USDT", {3, 2}}, {"LTC/USDT:USDT", {3, 2}}};
+
 Instrument make_instrument(const std::string& canonical, Market m) {
   auto sym = oms::parse_canonical(canonical);
   if (!sym) throw Fail{"symbol " + canonical + ": " + sym.error().message};
@@ -78,43 +118,6 @@ Market market_of_symbol(const std::string& canonical) {
   if (sym->kind() == oms::ContractKind::kSpot) return Market::kSpot;
   if (sym->settle == sym->quote) return Market::kUsdm;
   throw Skip{"inverse (COIN-M) contract " + canonical};
-}
-
-std::string str(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>());
-  throw Fail{"expected a string or integer, got " + v.dump()};
-}
-
-std::uint64_t id_number(const json& v, const std::string& field) {
-  const std::string s = str(v);
-  std::uint64_t out = 0;
-  const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-  if (r.ec != std::errc{} || r.ptr != s.data() + s.size())
-    throw Fail{field + ": not a numeric order id: " + s};
-  return out;
-}
-
-// The ccxt call: positional arguments; the trailing object (if any) is `params`.
-struct Call {
-  const json& args;
-  const json& arg(std::size_t i) const {
-    static const json kNull;
-    return i < args.size() ? args[i] : kNull;
-  }
-  bool has(std::size_t i) const { return i < args.size() && !args[i].is_null(); }
-  json params(std::size_t i) const {
-    return has(i) && args[i].is_object() ? args[i] : json::object();
-  }
-};
-
-// The params keys a mapping understood; anything else is a FAIL (never silently ignored).
-void require_known(const json& params, std::initializer_list<const char*> known) {
-  for (const auto& [k, v] : params.items()) {
-    bool ok = false;
-    for (const char* n : known) ok = ok || k == n;
-    if (!ok) throw Fail{"params." + k + ": not mapped by oms-reqcheck"};
-  }
 }
 
 // Market for calls without a symbol: params type/subType/defaultType, else the file's default.
@@ -148,13 +151,6 @@ std::optional<int> amount_decimals(const std::string& sym) {
 std::optional<int> price_decimals(const std::string& sym) {
   const auto it = kPrecisions.find(sym);
   return it == kPrecisions.end() ? std::nullopt : std::optional<int>(it->second.price);
-}
-
-oms::Side side_of(const json& v) {
-  const std::string s = v.get<std::string>();
-  if (s == "buy") return oms::Side::kBuy;
-  if (s == "sell") return oms::Side::kSell;
-  throw Fail{"side: " + s};
 }
 
 struct OrderInput {

@@ -1,11 +1,15 @@
-// oms-reqcheck's ccxt side: a ccxt unified method call (Binance, spot and USD-M) mapped onto
-// our request builders the way ccxt maps it. See oms_reqcheck.cpp for the comparison rules.
+// oms-reqcheck's ccxt side: a ccxt unified method call mapped onto our request builders the
+// way ccxt maps it -- Binance (spot and USD-M) and Bybit v5 (spot and linear). See
+// oms_reqcheck.cpp for the comparison rules.
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "oms/connectors/binance/requests.hpp"
+#include "oms/connectors/bybit/requests.hpp"
 
 namespace oms::reqcheck {
 
@@ -17,10 +21,35 @@ struct Fail {
   std::string reason;
 };
 
+// ---- ccxt inputs ----------------------------------------------------------------------------
+// A JSON number or numeric string -> Decimal, truncated to `decimals` when given (ccxt's
+// amountToPrecision / priceToPrecision); otherwise it must be exact at 1e-8.
+[[nodiscard]] Decimal number(const nlohmann::json& v, const std::string& field,
+                             std::optional<int> decimals = std::nullopt);
+[[nodiscard]] std::string str(const nlohmann::json& v);  // a string or an integer, as text
+[[nodiscard]] std::uint64_t id_number(const nlohmann::json& v, const std::string& field);
+[[nodiscard]] Side side_of(const nlohmann::json& v);  // "buy" / "sell"
+// The params keys a mapping understood; anything else is a FAIL (never silently ignored).
+void require_known(const nlohmann::json& params, std::initializer_list<const char*> known);
+
+// The ccxt call: positional arguments; the trailing object (if any) is `params`.
+struct Call {
+  const nlohmann::json& args;
+  [[nodiscard]] const nlohmann::json& arg(std::size_t i) const;
+  [[nodiscard]] bool has(std::size_t i) const;
+  [[nodiscard]] nlohmann::json params(std::size_t i) const;
+};
+
 // method: ccxt's unified method name; input: its positional arguments; default_market: the
 // market of calls that name no symbol or type (binance: spot, binanceusdm: USD-M).
 [[nodiscard]] binance::RestRequest map_ccxt_call(const std::string& method,
                                                  const nlohmann::json& input,
                                                  Market default_market);
+
+// The same for ccxt's bybit class (unified account). options: the case's ccxt options
+// (defaultType ...). Inverse contracts and options are skipped as products we do not trade.
+[[nodiscard]] bybit::RestRequest map_bybit_call(const std::string& method,
+                                                const nlohmann::json& input,
+                                                const nlohmann::json& options);
 
 }  // namespace oms::reqcheck
