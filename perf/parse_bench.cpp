@@ -1,13 +1,20 @@
-// Binance parsing benchmarks (connectors/src/binance/parse_*.cpp):
+// Binance and Bybit parsing benchmarks (connectors/src/{binance,bybit}/parse_*.cpp):
 // - depth_parse: a small spot depthUpdate (2 bids, 2 asks, as the raw <symbol>@depth stream
 //   sends it) into DepthUpdate with exact Decimals, the parser object reused;
-//   baseline in the same run: nlohmann::json parsing the same text into a DOM (no decimals);
+//   baselines in the same run: nlohmann::json parsing the same text into a DOM (no decimals),
+//   and depth_parse_raw (below);
+// - bybit_depth_parse: a Bybit v5 orderbook delta (3 bids, 3 asks, the shape of the linear
+//   orderbook.50 stream) into OrderBookUpdate with exact Decimals, the parser object reused;
+// - bybit_depth_parse_raw / depth_parse_raw: the floor for the same text -- copied into a
+//   reused padded buffer as our parsers do, then simdjson ondemand walks it touching every
+//   key's and string's bytes and parsing every number; no decimals, nothing stored;
 // - execution_report_parse: a spot executionReport (TRADE, all fields);
 // - book_replay: oms-md's book on the shared spot BTCUSDT files (0808 + 0809, decompressed into
 //   memory first): every depth diff and the snapshot parsed, chunked and applied to BookCore;
 //   updates_per_s = depth updates applied per second.
 // p50/p99/p99.9 per message as in perf/latency.hpp.
 #include <benchmark/benchmark.h>
+#include <simdjson.h>
 #include <zlib.h>
 
 #include <chrono>
@@ -21,6 +28,7 @@
 #include "oms/cores/book_core.hpp"
 #include "oms/connectors/binance/market_data.hpp"
 #include "oms/connectors/binance/user_data.hpp"
+#include "oms/connectors/bybit/market_data.hpp"
 #include "testkit/paths.hpp"
 
 namespace {
@@ -29,6 +37,13 @@ constexpr std::string_view kDepth =
     R"({"e":"depthUpdate","E":1723161255208,"s":"BTCUSDT","U":50093239189,"u":50093239202,)"
     R"("b":[["61737.63000000","0.00000000"],["61837.63000000","3.78826000"]],)"
     R"("a":[["61837.64000000","1.54698000"],["61838.00000000","0.12000000"]]})";
+
+// Written for this benchmark in the shape of Bybit's linear orderbook deltas (values made up).
+constexpr std::string_view kBybitDepth =
+    R"({"topic":"orderbook.50.ETHUSDT","type":"delta","ts":1712000000123,"data":{"s":"ETHUSDT",)"
+    R"("b":[["3391.05","12.48"],["3390.80","0"],["3389.95","4.02"]],)"
+    R"("a":[["3391.06","0.75"],["3392.40","0"],["3393.10","21.6"]],)"
+    R"("u":4180551,"seq":221870064211},"cts":1712000000120})";
 
 constexpr std::string_view kExecutionReport =
     R"({"e":"executionReport","E":1709654401000,"s":"ETHUSDT","c":"x-TD67BGP9-T0000000000000",)"
@@ -48,6 +63,90 @@ void bench_depth_parse(benchmark::State& state) {
     benchmark::DoNotOptimize(msg.depth.last_update_id);
   });
 }
+
+void bench_bybit_depth_parse(benchmark::State& state) {
+  oms::bybit::JsonParser parser;
+  oms::bybit::MarketMessage msg;
+  oms::perf::run_timed(state, [&](std::size_t) {
+    auto r = oms::bybit::parse_market_data(parser, kBybitDepth, msg);
+    if (!r || msg.book.bids.size() != 3) std::abort();
+    benchmark::DoNotOptimize(msg.book.update_id);
+  });
+}
+
+// The raw walk: every key's and string's bytes summed, every number parsed.
+namespace od = simdjson::ondemand;
+std::uint64_t touch(std::string_view s) {
+  std::uint64_t sum = 0;
+  for (const char c : s) sum += static_cast<unsigned char>(c);
+  return sum;
+}
+std::uint64_t walk(od::value v);
+std::uint64_t walk(od::object obj) {
+  std::uint64_t sum = 0;
+  for (auto field : obj) {
+    std::string_view key;
+    od::value v;
+    if (field.unescaped_key().get(key) || field.value().get(v)) std::abort();
+    sum += touch(key) + walk(v);
+  }
+  return sum;
+}
+std::uint64_t walk(od::value v) {
+  od::json_type t;
+  if (v.type().get(t)) std::abort();
+  switch (t) {
+    case od::json_type::object: {
+      od::object obj;
+      if (v.get_object().get(obj)) std::abort();
+      return walk(obj);
+    }
+    case od::json_type::array: {
+      std::uint64_t sum = 0;
+      for (auto element : v.get_array()) {
+        od::value x;
+        if (std::move(element).get(x)) std::abort();
+        sum += walk(x);
+      }
+      return sum;
+    }
+    case od::json_type::string: {
+      std::string_view s;
+      if (v.get_string().get(s)) std::abort();
+      return touch(s);
+    }
+    case od::json_type::number: {
+      od::number n;
+      if (v.get_number().get(n)) std::abort();
+      if (n.is_uint64()) return n.get_uint64();
+      if (n.is_int64()) return static_cast<std::uint64_t>(n.get_int64());
+      return static_cast<std::uint64_t>(n.get_double());
+    }
+    case od::json_type::boolean: {
+      bool b = false;
+      if (v.get_bool().get(b)) std::abort();
+      return b ? 1 : 0;
+    }
+    case od::json_type::null: return 0;
+  }
+  return 0;
+}
+
+void run_raw(benchmark::State& state, std::string_view json) {
+  od::parser parser;
+  std::vector<char> buffer(json.size() + simdjson::SIMDJSON_PADDING);
+  oms::perf::run_timed(state, [&](std::size_t) {
+    std::copy(json.begin(), json.end(), buffer.begin());
+    od::document doc;
+    od::object obj;
+    if (parser.iterate(buffer.data(), json.size(), buffer.size()).get(doc) ||
+        doc.get_object().get(obj))
+      std::abort();
+    benchmark::DoNotOptimize(walk(obj));
+  });
+}
+void bench_bybit_depth_parse_raw(benchmark::State& state) { run_raw(state, kBybitDepth); }
+void bench_depth_parse_raw(benchmark::State& state) { run_raw(state, kDepth); }
 
 void bench_depth_parse_nlohmann(benchmark::State& state) {
   oms::perf::run_timed(state, [&](std::size_t) {
@@ -157,6 +256,9 @@ void bench_book_replay(benchmark::State& state) {
 
 BENCHMARK(bench_depth_parse)->Name("depth_parse");
 BENCHMARK(bench_depth_parse_nlohmann)->Name("depth_parse_nlohmann");
+BENCHMARK(bench_depth_parse_raw)->Name("depth_parse_raw");
+BENCHMARK(bench_bybit_depth_parse)->Name("bybit_depth_parse");
+BENCHMARK(bench_bybit_depth_parse_raw)->Name("bybit_depth_parse_raw");
 BENCHMARK(bench_execution_report_parse)->Name("execution_report_parse");
 BENCHMARK(bench_book_replay)->Name("book_replay")->Unit(benchmark::kMillisecond);
 BENCHMARK(bench_book_replay_parse_only)->Name("book_replay_parse_only")->Unit(benchmark::kMillisecond);

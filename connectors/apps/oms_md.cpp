@@ -1,6 +1,7 @@
 // oms-md: replays recorded Binance raw streams (hftbacktest format) through the live parser
 // and BookCore, prints the top of book after every applied depth update, and cross-checks the
-// book against the venue's own bookTicker.
+// book against the venue's own bookTicker. --venue bybit does the same for Bybit v5 captures
+// (oms_md_bybit.cpp).
 #include <zlib.h>
 
 #include <cstdio>
@@ -15,11 +16,14 @@
 
 #include "oms/cores/book_core.hpp"
 #include "oms/connectors/binance/market_data.hpp"
+#include "oms_md_bybit.hpp"
 
 namespace {
 
 constexpr const char* kHelp = R"(usage: oms-md [--fixed N] [--market spot|futures] FILE.gz [FILE.gz ...]
+       oms-md --venue bybit [--fixed N] FILE.jsonl.zst [FILE.jsonl.zst ...]
 
+--venue binance (the default):
 Replays recorded Binance raw streams (hftbacktest collector format: gzip, one
 "<recv_ns> <raw JSON>" per line: combined-stream depth diffs, bookTicker and trades,
 plus a bare REST depth snapshot line) through the same parser and BookCore as live.
@@ -39,9 +43,34 @@ stderr: diagnostics: snapshot buffering, gaps (expected/got ids, file:line), par
         update id u equals an applied depth update's u must show the same best bid/ask
         prices and quantities as the book after that update.
 
+--venue bybit:
+Replays Bybit v5 public WebSocket captures in cryptofeed's format 2 (zstd JSON lines: a
+header, then {"t":"connect","conn":..,"addr":"wss://stream.bybit.com/v5/public/linear"}
+naming each connection's market, {"t":"recv","conn":..,"data":"<message>"}, "send" and
+"http" records) through the same parser and BookCore as live. Several files given in order
+are one capture. One book per (market of the connection, symbol), fed every orderbook
+message: a snapshot replaces the book (also mid-stream, whatever its u; deltas held while
+the book waited for it are older and are discarded), a delta must have u == previous u + 1
+(BookCore's spot rule with U = u = the delta's u); anything else is a gap.
+
+stdout: CSV, no header, one row per applied orderbook message:
+          market,symbol,u,seq,best_bid,bid_qty,best_ask,ask_qty
+        decimals as for Binance (NORMALIZED, or --fixed N).
+stderr: diagnostics (gaps, parse errors, failed op replies), one summary line per book and
+        a total ("oms-md: bybit: ..."), with the tickers cross-check: a tickers message that
+        carries bid1Price/bid1Size/ask1Price/ask1Size and whose cs equals the seq of an
+        applied orderbook message of the same market and symbol must show exactly that
+        book's best bid/ask in every one of those fields it carries ("" = that side empty).
+        Tickers and books are pushed on their own ~100 ms clocks, so a ticker's cs usually
+        falls between two book messages: the book at that cs was never sent, and the books
+        just before and after may legitimately differ from it, so such tickers are counted
+        "not comparable" and never compared. (In the cryptofeed BYBIT capture of 2026-08-09
+        no linear ticker's cs equals an orderbook.200 seq.)
+
 options:
-  --market spot|futures  sequence rule (default: detected from the first diff: futures
-                         diffs carry "pu")
+  --venue binance|bybit  the recording's venue and format (default binance)
+  --market spot|futures  Binance only: sequence rule (default: detected from the first
+                         diff: futures diffs carry "pu")
   --fixed N              print decimals with N (0..8) fractional digits
   -h, --help             this text
 
@@ -52,6 +81,7 @@ exit status: 0 when every line parsed, no gap was seen and no cross-check mismat
 
 struct Options {
   std::vector<std::string> files;
+  bool bybit = false;  // --venue bybit
   std::optional<oms::BookSequencing> sequencing;
   int fixed = -1;
 };
@@ -325,6 +355,11 @@ Options parse_args(int argc, char** argv) {
     if (a == "-h" || a == "--help") {
       std::fputs(kHelp, stdout);
       std::exit(0);
+    } else if (a == "--venue" && i + 1 < argc) {
+      const std::string_view v = argv[++i];
+      if (v == "bybit") o.bybit = true;
+      else if (v != "binance")
+        throw std::invalid_argument("--venue: expected binance or bybit, got " + std::string(v));
     } else if (a == "--market" && i + 1 < argc) {
       const std::string_view m = argv[++i];
       if (m == "spot") o.sequencing = oms::BookSequencing::kBinanceSpot;
@@ -342,6 +377,7 @@ Options parse_args(int argc, char** argv) {
     }
   }
   if (o.files.empty()) throw std::invalid_argument("no input file");
+  if (o.bybit && o.sequencing) throw std::invalid_argument("--market: Binance only");
   return o;
 }
 
@@ -355,6 +391,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "oms-md: %s\n%s", e.what(), kHelp);
     return 64;
   }
+  if (options.bybit) return oms_md::run_bybit(options.files, options.fixed);
   Replay replay(options);
   std::string line;
   for (const auto& file : options.files) {
