@@ -73,6 +73,7 @@ std::string_view filter_text(OrderFilter f) noexcept {
 
 void add_history(RestRequest& r, const HistoryQuery& q) {
   if (!q.order_id.empty()) r.add("orderId", q.order_id);
+  if (!q.order_link_id.empty()) r.add("orderLinkId", q.order_link_id);
   if (!q.order_status.empty()) r.add("orderStatus", q.order_status);
   if (!q.exec_type.empty()) r.add("execType", q.exec_type);
   if (q.filter != OrderFilter::kDefault) r.add("orderFilter", filter_text(q.filter));

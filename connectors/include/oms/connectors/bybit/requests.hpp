@@ -65,6 +65,7 @@ struct HistoryQuery {
   std::uint32_t limit = 0;
   std::string_view cursor;        // nextPageCursor of the previous page
   std::string_view order_id;      // one order's history / executions
+  std::string_view order_link_id; // the same by our client order id
   std::string_view order_status;  // "Filled", "Cancelled", "Rejected", ... (order history)
   std::string_view exec_type;     // "Trade", "Funding", "BustTrade", ... (executions)
   OrderFilter filter = OrderFilter::kDefault;
