@@ -12,7 +12,9 @@ constexpr i128 kI64Min = std::numeric_limits<std::int64_t>::min();
 // Digits accumulated past this cannot produce a value that fits an int64 at any exponent
 // we accept; stop early instead of overflowing the 128-bit accumulator.
 constexpr i128 kAccumulatorLimit = i128{1} << 120;
-constexpr int kMaxExponent = 40;
+// The largest power of ten an i128 holds is 10^38 (10^39 > 2^127): a shift past it overflows
+// int64 anyway (or, downwards, leaves a remainder), so it is refused before pow10_128.
+constexpr int kMaxExponent = 38;
 
 constexpr i128 pow10_128(int n) {
   i128 p = 1;

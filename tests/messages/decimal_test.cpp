@@ -54,6 +54,14 @@ TEST_CASE("exponent notation is applied exactly, never rounded") {
   CHECK(err("1e-9") == DecimalError::kTooPrecise);
   CHECK(err("123e-10") == DecimalError::kTooPrecise);
   CHECK(err("1e11") == DecimalError::kOverflow);
+  // Exponents whose power of ten no longer fits 128 bits (found by fuzzing under UBSan): the
+  // same answers, without computing 10^39.
+  for (const char* big : {"1e31", "1e30", "1e40", "1e99", "5e-31", "1e-32", "1e-99"}) {
+    INFO(big);
+    CHECK((err(big) == DecimalError::kOverflow || err(big) == DecimalError::kTooPrecise));
+  }
+  CHECK(err("1e31") == DecimalError::kOverflow);
+  CHECK(err("1e-31") == DecimalError::kTooPrecise);
   CHECK(err("1e") == DecimalError::kSyntax);
   CHECK(err("1e+") == DecimalError::kSyntax);
   CHECK(err("1e5x") == DecimalError::kSyntax);
