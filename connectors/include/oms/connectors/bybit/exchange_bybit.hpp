@@ -1,0 +1,99 @@
+// Bybit v5 (unified trading account; spot and linear USDT perpetuals) behind the Exchange
+// interface.
+//
+// A BybitVenue is one venue + market (category spot or linear): its REST origin, its public
+// and private WebSocket origins, one HTTPS keep-alive pool, the server-time offset, the
+// instruments, and order lanes (a few threads running every account's order jobs, each
+// account's in the order given). It holds one Exchange per account: the unified account's key
+// trades both categories, one BybitVenue per category uses it.
+//
+//   time:        GET /v5/market/time at start() and every time_sync_interval; timestamps =
+//                local clock + offset; X-BAPI-RECV-WINDOW from the config.
+//   rate limits: the order endpoints are limited per account (UID) and endpoint; an account's
+//                orders pass a local bucket (orders_per_second) before they leave, and every
+//                answer's X-Bapi-Limit-Status / X-Bapi-Limit-Reset-Timestamp headers hold the
+//                account back until the reset when the venue says the budget is spent.
+//                retCode 10006 (too many visits) is a refusal: the order did not execute.
+//   orders:      create/amend/cancel acks say the venue took the request; the order's states
+//                and fills come from the private stream (order, execution topics). A refused
+//                create is OrderRejected (4403, the venue's retCode and text); a refused cancel
+//                or amend asks the venue for the order's state instead. A request that may have
+//                reached the venue (timeout, closed connection, 5xx) gives no report: the
+//                order's ack timeout queries it by orderLinkId.
+//   private:     /v5/private: auth (HMAC of "GET/realtime" + expires), then order, execution,
+//                wallet, position; ping every ws_ping_interval. After a reconnect the venue does
+//                not replay what it pushed: the executions and open orders since the drop are
+//                read by REST and reported (the stores keep each fact once).
+// No Asio/Beast in this header.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "oms/connectors/exchange.hpp"
+#include "oms/connectors/net/https_client.hpp"
+#include "oms/connectors/net/tls.hpp"
+#include "oms/connectors/secrets/secret_store.hpp"
+
+namespace oms::bybit {
+
+struct BybitAccountConfig {
+  AccountId account;
+  secrets::ApiCredentials credentials;  // api_key + api_secret (HMAC)
+  // The unified account has one wallet for both categories: one connection reports it (the
+  // spot one when the account trades spot), the other reports no balances -- equity is not
+  // counted twice.
+  bool report_wallet = true;
+};
+
+struct BybitConfig {
+  Market market = Market::kSpot;           // kSpot: category spot; kUsdm: category linear
+  net::Origin rest{"api.bybit.com", 443};
+  net::Origin stream{"stream.bybit.com", 443};  // /v5/public/{spot,linear} and /v5/private
+  net::TlsClientConfig tls;                     // ca_file: tests trust their own CA
+  std::uint32_t recv_window_ms = 5'000;
+  std::chrono::milliseconds request_timeout{10'000};
+  std::chrono::milliseconds time_sync_interval{10 * 60'000};
+  std::chrono::milliseconds ws_ping_interval{20'000};
+  std::size_t pool_size = 2;
+  std::uint32_t orders_per_second = 10;  // per account and category (Bybit's default UID limit)
+  std::vector<Instrument> instruments;   // ids from the caller's registry
+  std::vector<BybitAccountConfig> accounts;
+  bool private_stream = true;                      // false: REST only
+  std::function<void(std::string_view)> on_alert;  // auth refused, stream lost; never a secret
+};
+
+class BybitVenue {
+ public:
+  // Throws std::runtime_error (startup edge) when the CA file cannot be loaded or a key cannot
+  // be used for signing; the message names the account, never the key.
+  explicit BybitVenue(BybitConfig config);
+  ~BybitVenue();  // stop()
+  BybitVenue(const BybitVenue&) = delete;
+  BybitVenue& operator=(const BybitVenue&) = delete;
+
+  // Syncs the clock with the venue and starts the maintenance thread (time sync). Accounts are
+  // started one by one through account(i).start(sink).
+  [[nodiscard]] ExchangeResult<Unit> start();
+  void stop();
+
+  [[nodiscard]] std::size_t account_count() const noexcept;
+  [[nodiscard]] Exchange& account(std::size_t index);
+  [[nodiscard]] std::optional<std::size_t> account_index(AccountId account) const noexcept;
+  [[nodiscard]] ExchangeResult<std::int64_t> sync_time();
+  [[nodiscard]] std::int64_t time_offset_ms() const noexcept;
+
+  struct Shared;  // src/bybit/exchange_internal.hpp
+
+ private:
+  std::unique_ptr<Shared> shared_;
+};
+
+}  // namespace oms::bybit
