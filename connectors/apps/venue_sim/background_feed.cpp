@@ -191,13 +191,13 @@ ReplayStats replay_files(Front& front, const std::vector<std::string>& files, do
   return st;
 }
 
-void random_walk(Front& front, const Instrument& ins, Decimal start_mid, std::uint64_t seed,
+void random_walk(LiquiditySink& front, const Instrument& ins, Decimal start_mid, std::uint64_t seed,
                  std::chrono::milliseconds interval, const std::atomic<bool>& stop,
-                 std::size_t max_steps) {
+                 std::size_t max_steps, Decimal lot) {
   sim::RandomWalk::Config c;
   c.start_mid = start_mid;
   c.tick = ins.rules.tick_size;
-  c.lot = ins.rules.step_size;
+  c.lot = lot.is_zero() ? ins.rules.step_size : lot;
   c.seed = seed;
   sim::RandomWalk walk(c);
   auto next = std::chrono::steady_clock::now();

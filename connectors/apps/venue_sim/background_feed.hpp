@@ -39,10 +39,11 @@ using ReplayObserver = std::function<void(Market, std::string_view symbol,
 ReplayStats replay_files(Front& front, const std::vector<std::string>& files, double speed,
                          const std::atomic<bool>& stop, const ReplayObserver& observe = {});
 
-// One random-walk step per interval for `ins` (spot or USD-M), starting at start_mid, until
-// stop (or max_steps > 0 steps).
-void random_walk(Front& front, const Instrument& ins, Decimal start_mid, std::uint64_t seed,
+// One random-walk step per interval for `ins` (spot or USD-M / linear) into `sink` (Binance's
+// Front or BybitFront), starting at start_mid, until stop (or max_steps > 0 steps). Levels hold
+// 1..100 lots of `lot` (zero: the instrument's step size).
+void random_walk(LiquiditySink& sink, const Instrument& ins, Decimal start_mid, std::uint64_t seed,
                  std::chrono::milliseconds interval, const std::atomic<bool>& stop,
-                 std::size_t max_steps = 0);
+                 std::size_t max_steps = 0, Decimal lot = Decimal{});
 
 }  // namespace oms::venue_sim

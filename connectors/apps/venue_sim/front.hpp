@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "liquidity_sink.hpp"
 #include "oms/connectors/net/http.hpp"
 #include "oms/connectors/net/https_server.hpp"
 #include "oms/connectors/sim/venue.hpp"
@@ -107,10 +108,10 @@ struct FrontConfig {
   std::function<std::int64_t()> clock_ms;   // empty: the system clock
 };
 
-class Front {
+class Front : public LiquiditySink {
  public:
   explicit Front(FrontConfig cfg);  // throws std::invalid_argument on a bad config
-  ~Front();
+  ~Front() override;
   Front(const Front&) = delete;
   Front& operator=(const Front&) = delete;
 
@@ -127,9 +128,9 @@ class Front {
   net::DelayedResponse handle(const net::HttpRequest& req);
 
   // Background liquidity (the caller's thread; thread-safe).
-  void on_snapshot(Market m, std::string_view symbol, const sim::BookSnapshotIn& s);
-  void on_delta(Market m, std::string_view symbol, const sim::BookDeltaIn& d);
-  void on_trade(Market m, std::string_view symbol, const sim::TradePrintIn& t);
+  void on_snapshot(Market m, std::string_view symbol, const sim::BookSnapshotIn& s) override;
+  void on_delta(Market m, std::string_view symbol, const sim::BookDeltaIn& d) override;
+  void on_trade(Market m, std::string_view symbol, const sim::TradePrintIn& t) override;
 
   // The listen key of an account (stable for the process, derived from the seed).
   [[nodiscard]] std::string listen_key(std::string_view account_name) const;

@@ -195,6 +195,12 @@ struct Front::Impl {
   std::size_t account_index(Market m, sim::ApiKeyId id) const;
 };
 
+// The changes that turn the published side `pub` into `now` (both best first; a level that
+// left gets quantity 0), appended to `changes` in price order; `pub` becomes `now`
+// (front_streams.cpp; BybitFront's orderbook deltas use it too).
+void diff_side(std::vector<sim::PriceQty>&& now, Side side, std::vector<sim::PriceQty>& pub,
+               std::vector<sim::PriceQty>& changes);
+
 // JSON renderings (front_json.cpp).
 std::string spot_execution_report(const sim::Venue& v, const sim::ExecutionReport& r);
 std::string spot_account_position(const sim::AccountUpdate& u);

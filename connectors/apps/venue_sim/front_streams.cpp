@@ -24,9 +24,25 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// The changes that turn the published side `pub` into `now` (both best first): a level that
-// left (or fell out of the published depth) with quantity 0, a new or changed one with its
-// quantity, in price order best first. One linear walk over the two lists; `pub` becomes `now`.
+void levels(JsonOut& j, const std::vector<sim::PriceQty>& lv, bool spot) {
+  j.arr();
+  for (const auto& l : lv) {
+    j.arr().str(spot ? fixed8(l.price) : canon(l.price)).str(spot ? fixed8(l.qty) : canon(l.qty));
+    j.end_arr();
+  }
+  j.end_arr();
+}
+
+bool is_depth_stream(std::string_view stream, std::string_view sym_depth) {
+  if (stream.substr(0, sym_depth.size()) != sym_depth) return false;
+  const auto rest = stream.substr(sym_depth.size());
+  return rest.empty() || rest[0] == '@';
+}
+
+}  // namespace
+
+// A level that left (or fell out of the published depth) with quantity 0, a new or changed one
+// with its quantity, in price order best first: one linear walk over the two lists.
 void diff_side(std::vector<sim::PriceQty>&& now, Side side, std::vector<sim::PriceQty>& pub,
                std::vector<sim::PriceQty>& changes) {
   const auto better = [side](Decimal a, Decimal b) { return side == Side::kBuy ? a > b : a < b; };
@@ -44,23 +60,6 @@ void diff_side(std::vector<sim::PriceQty>&& now, Side side, std::vector<sim::Pri
   }
   pub = std::move(now);
 }
-
-void levels(JsonOut& j, const std::vector<sim::PriceQty>& lv, bool spot) {
-  j.arr();
-  for (const auto& l : lv) {
-    j.arr().str(spot ? fixed8(l.price) : canon(l.price)).str(spot ? fixed8(l.qty) : canon(l.qty));
-    j.end_arr();
-  }
-  j.end_arr();
-}
-
-bool is_depth_stream(std::string_view stream, std::string_view sym_depth) {
-  if (stream.substr(0, sym_depth.size()) != sym_depth) return false;
-  const auto rest = stream.substr(sym_depth.size());
-  return rest.empty() || rest[0] == '@';
-}
-
-}  // namespace
 
 std::size_t Front::Impl::account_index(Market m, sim::ApiKeyId id) const {
   for (std::size_t i = 0; i < accounts.size(); ++i) {

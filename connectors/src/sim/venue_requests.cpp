@@ -85,7 +85,6 @@ Result<OrderView, VenueError> Venue::place(const NewOrder& n, TimeNs now, Outbox
   Account& acct = m.accounts[n.account];
   // 1. Parameters the market does not take.
   if (fut && n.type == SimOrderType::kLimitMaker) return Unexpected{error(-1116, "Invalid orderType.")};
-  if (!fut && n.tif == SimTif::kGtx) return Unexpected{error(-1115, "Invalid timeInForce.")};
   if (!fut && n.reduce_only) return Unexpected{error(-1104, "Not all sent parameters were read; read '1' parameter(s) but was sent '2'.")};
   if (!n.quote_order_qty.is_zero() && (fut || n.type != SimOrderType::kMarket || !n.quantity.is_zero()))
     return Unexpected{error(-1106, "Parameter 'quoteOrderQty' sent when not required.")};
@@ -225,10 +224,12 @@ std::vector<OrderView> Venue::cancel_all(ApiKeyId account, SymbolIndex symbol, T
 // the amendment ... when the order is in partially filled status and the new quantity <=
 // executedQty; when the order is GTX and the new price will cause it to be executed
 // immediately."
+// Spot (Bybit's /v5/order/amend of a spot limit order; Binance's spot front never calls it):
+// the same rules, and the balance the order locks follows its new price and remaining
+// quantity (-2010 when the free balance cannot cover the increase; the order stays as it is).
 Result<OrderView, VenueError> Venue::modify(ApiKeyId account, SymbolIndex symbol, const OrderRef& ref, Side side,
                                             Decimal quantity, Decimal price, TimeNs now, Outbox& out) {
   Impl& m = *impl_;
-  if (!m.futures()) return Unexpected{error(-1100, "Illegal characters found in parameter 'method'.")};
   auto found = m.find(account, symbol, ref);
   if (!found.ok() || !m.orders[*found].open()) return Unexpected{error(-2013, "Order does not exist.")};
   const OrderSlot slot = *found;
@@ -242,7 +243,7 @@ Result<OrderView, VenueError> Venue::modify(ApiKeyId account, SymbolIndex symbol
     shape.quantity = quantity;
     FilterContext ctx;
     ctx.reference_price = m.mark(symbol);
-    if (auto e = check_filters(shape, m.symbols[symbol].ins, ctx, true)) return Unexpected{*e};
+    if (auto e = check_filters(shape, m.symbols[symbol].ins, ctx, m.futures())) return Unexpected{*e};
   }
   SimOrder& o = m.orders[slot];
   if (!o.v.executed_qty.is_zero() && quantity <= o.v.executed_qty) {
@@ -257,7 +258,15 @@ Result<OrderView, VenueError> Venue::modify(ApiKeyId account, SymbolIndex symbol
     m.flush_account_updates(now, out);
     return o.v;
   }
-  if (!o.v.reduce_only) {
+  const SymbolBook& b = m.symbols[symbol];
+  // Spot: what the order locks after the change (a buy's quote at its new price, a sell's base).
+  const Decimal spot_lock = side == Side::kBuy ? mul(price, sub(quantity, o.v.executed_qty), Rounding::kUp)
+                                               : sub(quantity, o.v.executed_qty);
+  if (!m.futures()) {
+    const Balance& bal = m.balance(account, side == Side::kBuy ? b.quote : b.base);
+    if (spot_lock > add(bal.free, o.locked))
+      return Unexpected{error(-2010, "Account has insufficient balance for requested action.")};
+  } else if (!o.v.reduce_only) {
     const Decimal need = m.order_margin(account, symbol, side, o.v.position_side, price,
                                         sub(quantity, o.v.executed_qty));
     if (need > add(m.available(account), o.locked)) return Unexpected{error(-2019, "Margin is insufficient.")};
@@ -266,7 +275,15 @@ Result<OrderView, VenueError> Venue::modify(ApiKeyId account, SymbolIndex symbol
   o.v.price = price;
   o.v.quantity = quantity;
   o.v.update_time = now;
-  m.relock(o);
+  if (!m.futures()) {
+    Balance& bal = m.balance(account, side == Side::kBuy ? b.quote : b.base);
+    bal.free = sub(bal.free, sub(spot_lock, o.locked));
+    bal.locked = add(bal.locked, sub(spot_lock, o.locked));
+    o.locked = spot_lock;
+    m.touch(account);
+  } else {
+    m.relock(o);
+  }
   out.reports.push_back(m.report(o, ExecType::kAmendment, now));
   m.run_taker(slot, now, out);  // rests at the back of its new price's queue, or trades
   m.flush_account_updates(now, out);

@@ -21,7 +21,7 @@ enum class SimOrderType : std::uint8_t {
   kStopLoss, kStopLossLimit,             // spot STOP_LOSS(_LIMIT); futures STOP_MARKET / STOP
   kTakeProfit, kTakeProfitLimit,         // spot TAKE_PROFIT(_LIMIT); futures *_MARKET / TAKE_PROFIT
 };
-enum class SimTif : std::uint8_t { kGtc, kIoc, kFok, kGtx };  // GTX: futures post-only
+enum class SimTif : std::uint8_t { kGtc, kIoc, kFok, kGtx };  // GTX: post-only, expires if it would cross
 // Self-trade prevention (selfTradePreventionMode), the taker's: what happens when it would match
 // a resting order of the same account. EXPIRE_MAKER is the venue's default.
 enum class SimStp : std::uint8_t { kNone, kExpireTaker, kExpireMaker, kExpireBoth };

@@ -33,6 +33,10 @@
 // expires when the position is gone, but two of one account's reduce-only orders matched by
 // one taker are each capped at the position before either fill; funding;
 // spot amend-keep-priority; cancelReplaceMode ALLOW_FAILURE.
+//
+// Post-only (GTX) is taken on both markets: an order that would take liquidity expires after
+// its NEW report (Binance USD-M GTX, Bybit PostOnly); Binance spot's front sends LIMIT_MAKER
+// instead, which place() refuses when it would cross.
 #pragma once
 
 #include <cstdint>
@@ -93,7 +97,8 @@ class Venue {
                                        TimeNs now, Outbox& out);
   // DELETE openOrders: cancels every open order of the account on symbol (oldest first).
   std::vector<OrderView> cancel_all(ApiKeyId account, SymbolIndex symbol, TimeNs now, Outbox& out);
-  // Futures PUT /fapi/v1/order: new price and quantity for an open LIMIT order.
+  // Futures PUT /fapi/v1/order (and Bybit's /v5/order/amend, spot and linear): new price and
+  // quantity for an open LIMIT order; it loses its queue position.
   Result<OrderView, VenueError> modify(ApiKeyId account, SymbolIndex symbol, const OrderRef& ref,
                                        Side side, Decimal quantity, Decimal price, TimeNs now,
                                        Outbox& out);
