@@ -20,7 +20,9 @@ namespace oms::venue_sim {
 namespace {
 
 constexpr const char* kUsage = R"(usage: venue-sim [options]
-Binance Spot (/api/v3) + USD-M (/fapi) compatible venue over TLS on loopback.
+Binance Spot (/api/v3) + USD-M (/fapi) compatible venue over TLS on loopback, and Bybit v5
+(REST under /v5, WebSockets /v5/public/spot, /v5/public/linear, /v5/private; spot and linear
+USDT perpetuals) on the same port when --bybit is given or a Bybit account exists.
   --listen HOST:PORT     default 127.0.0.1:9443; port 0 = any (the bound port is printed
                          on stdout as "listening 127.0.0.1:PORT")
   --cert FILE --key FILE server certificate chain and key (deploy/gen-certs makes them)
@@ -28,15 +30,26 @@ Binance Spot (/api/v3) + USD-M (/fapi) compatible venue over TLS on loopback.
                          "spot":{"symbols":[...]},
                          "usdm":{"symbols":[...]},"accounts":[{"name","market","api_key",
                          "api_secret","maker","taker","balances":{"USDT":"1000"}}],
-                         "rate_limits":{...}}
-  --paper-keys FILE      keys for the accounts (generated and written 0600 when FILE is absent)
-  --account NAME:MARKET  a paper account (market spot|usdm); default main:spot, futures:usdm
+                         "rate_limits":{...},
+                         "bybit":{"accounts":[{"name","api_key","api_secret","spot_maker",
+                         "spot_taker","linear_maker","linear_taker","balances":{"BTC":"1"},
+                         "linear_usdt":"100000"}]}}
+  --paper-keys FILE      keys for the accounts (generated and written 0600 when FILE is absent);
+                         an entry with "exchange":"bybit" is a Bybit unified account
+  --account NAME:MARKET  a paper account: spot|usdm (Binance) or bybit (a Bybit unified account,
+                         spot 100000 USDT, 1 BTC, 10 ETH and a linear wallet of 100000 USDT --
+                         venue-sim keeps the two apart, a real unified account shares one);
+                         default main:spot, futures:usdm
+  --bybit                serve Bybit v5 (BTCUSDT, ETHUSDT spot and linear); with --paper-keys
+                         and no Bybit account, one named "bybit" is added
   --replay FILE...       recorded raw streams (spot_/usdm_<symbol>_<date>.gz): the files of one
-                         market+symbol in the order given, different ones side by side
+                         market+symbol in the order given, different ones side by side (Binance
+                         books; Bybit's books always take the random walk)
   --speed X              replay speed (0 = as fast as possible; default 1)
-  --random-walk SEED     seeded random-walk background instead of a replay
+  --random-walk SEED     seeded random-walk background instead of a replay (Bybit's books walk
+                         with this seed too, or seed 1 without it)
   --walk-interval-ms N   random-walk step interval (default 100)
-  --seed N               seed for fault and latency draws and listen keys (default 1)
+  --seed N               seed for fault and latency draws, listen keys and Bybit ids (default 1)
   --faults SPEC          e.g. lost_ack=0.05,delay_ack=0.1,delay_ms=300,duplicate=0.02,
                          reorder=0.02,drop_ws=0.01,error_5xx=0.01,timeout=0.01,timeout_ms=2000,
                          late_exec=0.05,late_ms=1500,drop_new=0.01
@@ -44,6 +57,9 @@ Binance Spot (/api/v3) + USD-M (/fapi) compatible venue over TLS on loopback.
                          order is answered 503 -1007 "execution status unknown", unknown to
                          queries for late_ms, then executed; drop_new: a new order's
                          connection dropped, the order not executed)
+                         Bybit: error_5xx (HTTP 503, retCode 10016, not executed), lost_ack,
+                         delay_ack, timeout (order endpoints), drop_new (/v5/order/create),
+                         drop_ws, duplicate, reorder (/v5/private topics); not late_exec
   --latency MODEL        how long after a request executes its REST answer leaves, and how
                          long after they happen its user-data events leave (the request
                          itself executes on arrival; market-data streams are not delayed):
@@ -55,7 +71,10 @@ Binance Spot (/api/v3) + USD-M (/fapi) compatible venue over TLS on loopback.
                          one connection keeps its order. deploy/run: fixed_us=4000,jitter_us=4000
   --threads N            server I/O threads (default 2)
   --no-rate-limits       benchmarks only: the request-weight and order-count limits are
-                         lifted (never 429 or 418); the headers still report the usage
+                         lifted (never 429 or 418, never Bybit's 10006); the headers still
+                         report the usage
+Bybit's per-UID order limits (retCode 10006, X-Bapi-Limit* headers): create, cancel,
+cancel-all and batches 20/s on spot, 10/s on linear; amend 10/s (a batch counts its orders).
 )";
 
 Decimal dec(const nlohmann::json& j, const std::string& field) {
@@ -158,6 +177,29 @@ void load_config(const std::string& path, Options& o) {
         o.front.accounts.push_back(std::move(s));
       }
     }
+    if (j.contains("bybit")) {
+      o.bybit = true;
+      const auto& list = j["bybit"].value("accounts", nlohmann::json::array());
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        const auto& a = list[i];
+        const std::string f = path + ": bybit.accounts[" + std::to_string(i) + "]";
+        BybitAccountSpec s = default_bybit_account(a.value("name", ""), a.value("api_key", ""),
+                                                   a.value("api_secret", ""));
+        if (s.name.empty()) throw std::invalid_argument(f + ".name: missing");
+        if (a.contains("spot_maker")) s.spot_maker = dec(a["spot_maker"], f + ".spot_maker");
+        if (a.contains("spot_taker")) s.spot_taker = dec(a["spot_taker"], f + ".spot_taker");
+        if (a.contains("linear_maker")) s.linear_maker = dec(a["linear_maker"], f + ".linear_maker");
+        if (a.contains("linear_taker")) s.linear_taker = dec(a["linear_taker"], f + ".linear_taker");
+        if (a.contains("balances")) {
+          s.spot_balances.clear();
+          for (const auto& [coin, amount] : a["balances"].items()) {
+            s.spot_balances.emplace_back(coin, dec(amount, f + ".balances." + coin));
+          }
+        }
+        if (a.contains("linear_usdt")) s.linear_usdt = dec(a["linear_usdt"], f + ".linear_usdt");
+        o.bybit_front.accounts.push_back(std::move(s));
+      }
+    }
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(path + ": " + e.what());
   }
@@ -174,6 +216,8 @@ std::vector<std::pair<std::string, Decimal>> default_balances(Market m) {
 bool parse_options(int argc, char** argv, Options& o) {
   o.front.spot_instruments = default_instruments(Market::kSpot);
   o.front.usdm_instruments = default_instruments(Market::kUsdm);
+  o.bybit_front.spot_instruments = default_bybit_instruments(Market::kSpot);
+  o.bybit_front.linear_instruments = default_bybit_instruments(Market::kUsdm);
   auto need = [&](int& i, const char* flag) -> std::string {
     if (i + 1 >= argc) throw std::invalid_argument(std::string(flag) + ": missing value");
     return argv[++i];
@@ -193,7 +237,12 @@ bool parse_options(int argc, char** argv, Options& o) {
       const std::string v = need(i, "--account");
       const auto colon = v.find(':');
       if (colon == std::string::npos) throw std::invalid_argument("--account: expected NAME:MARKET");
-      o.paper_accounts.emplace_back(v.substr(0, colon), market_of(v.substr(colon + 1), "--account"));
+      if (v.substr(colon + 1) == "bybit") {
+        o.bybit_paper_accounts.push_back(v.substr(0, colon));
+        o.bybit = true;
+      } else {
+        o.paper_accounts.emplace_back(v.substr(0, colon), market_of(v.substr(colon + 1), "--account"));
+      }
     } else if (a == "--replay") {
       while (i + 1 < argc && std::string_view(argv[i + 1]).substr(0, 2) != "--") o.replay.push_back(argv[++i]);
       if (o.replay.empty()) throw std::invalid_argument("--replay: no file given");
@@ -210,6 +259,9 @@ bool parse_options(int argc, char** argv, Options& o) {
       auto& r = o.front.limits;
       r.spot_weight_1m = r.usdm_weight_1m = r.spot_orders_10s = r.spot_orders_1d =
           r.usdm_orders_10s = r.usdm_orders_1m = 1'000'000'000;
+      o.bybit_front.limits.lifted = true;
+    } else if (a == "--bybit") {
+      o.bybit = true;
     }
     else if (a == "--threads") o.threads = static_cast<unsigned>(std::strtoul(need(i, "--threads").c_str(), nullptr, 10));
     else throw std::invalid_argument("unknown option " + a + " (see --help)");
@@ -224,14 +276,19 @@ bool parse_options(int argc, char** argv, Options& o) {
 
 void apply_paper_keys(Options& o) {
   auto& accounts = o.front.accounts;
+  auto& bybit_accounts = o.bybit_front.accounts;
   for (const auto& [name, m] : o.paper_accounts) {
     AccountSpec s;
     s.name = name;
     s.market = m;
     accounts.push_back(s);
   }
-  if (o.paper_keys.empty()) return;
-  if (accounts.empty()) {
+  for (const auto& name : o.bybit_paper_accounts) bybit_accounts.push_back(default_bybit_account(name, "", ""));
+  if (o.paper_keys.empty()) {
+    if (!bybit_accounts.empty()) o.bybit = true;
+    return;
+  }
+  if (accounts.empty() && bybit_accounts.empty()) {
     for (const auto& [name, m] : {std::pair{"main", Market::kSpot}, std::pair{"futures", Market::kUsdm}}) {
       AccountSpec s;
       s.name = name;
@@ -246,6 +303,24 @@ void apply_paper_keys(Options& o) {
       throw std::invalid_argument("--paper-keys " + o.paper_keys + ": not a JSON object");
     }
     for (const auto& [name, v] : file.items()) {
+      const std::string exchange = v.value("exchange", "binance");
+      if (exchange == "bybit") {
+        bool bybit_found = false;
+        for (auto& a : bybit_accounts) {
+          if (a.name != name) continue;
+          bybit_found = true;
+          a.api_key = v.value("api_key", "");
+          a.api_secret = v.value("api_secret", "");
+        }
+        if (!bybit_found) {
+          bybit_accounts.push_back(default_bybit_account(name, v.value("api_key", ""), v.value("api_secret", "")));
+        }
+        continue;
+      }
+      if (exchange != "binance") {
+        throw std::invalid_argument("--paper-keys " + o.paper_keys + ": " + name + ".exchange: '" + exchange +
+                                    "' is not binance or bybit");
+      }
       bool found = false;
       for (auto& a : accounts) {
         if (a.name != name) continue;
@@ -263,6 +338,15 @@ void apply_paper_keys(Options& o) {
       }
     }
   }
+  if (o.bybit && bybit_accounts.empty()) bybit_accounts.push_back(default_bybit_account("bybit", "", ""));
+  for (const auto& b : bybit_accounts) {
+    for (const auto& a : accounts) {
+      if (a.name == b.name) {
+        throw std::invalid_argument("--paper-keys " + o.paper_keys + ": '" + a.name +
+                                    "' names a Binance and a Bybit account");
+      }
+    }
+  }
   bool changed = false;
   for (auto& a : accounts) {
     if (a.balances.empty()) a.balances = default_balances(a.market);
@@ -271,6 +355,14 @@ void apply_paper_keys(Options& o) {
     a.api_secret = secrets::random_key_text(64);
     file[a.name] = {{"api_key", a.api_key}, {"api_secret", a.api_secret},
                     {"market", a.market == Market::kSpot ? "spot" : "usdm"}};
+    changed = true;
+  }
+  for (auto& a : bybit_accounts) {
+    o.bybit = true;
+    if (!a.api_key.empty() && !a.api_secret.empty()) continue;
+    a.api_key = secrets::random_key_text(64);
+    a.api_secret = secrets::random_key_text(64);
+    file[a.name] = {{"api_key", a.api_key}, {"api_secret", a.api_secret}, {"exchange", "bybit"}};
     changed = true;
   }
   if (!changed) return;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "bybit_front.hpp"
 #include "front.hpp"
 
 namespace oms::venue_sim {
@@ -20,8 +21,14 @@ struct Options {
   std::uint32_t walk_interval_ms = 100;
   std::string paper_keys;
   std::vector<std::pair<std::string, Market>> paper_accounts;  // --account NAME:spot|usdm
+  std::vector<std::string> bybit_paper_accounts;               // --account NAME:bybit
   unsigned threads = 2;
   FrontConfig front;
+  // Bybit v5 under /v5: on with --bybit, a Bybit account (--account NAME:bybit, the config
+  // file's "bybit", a paper-keys entry with "exchange":"bybit"). Seed, faults and latency are
+  // the Binance front's (main copies them).
+  bool bybit = false;
+  BybitFrontConfig bybit_front;
 };
 
 // Parses argv (and the --config JSON file it names). Throws std::invalid_argument with a
@@ -30,7 +37,9 @@ bool parse_options(int argc, char** argv, Options& out);
 
 // --paper-keys FILE: loads FILE when it exists (keys kept across runs), else generates keys for
 // every account without one and writes FILE (0600) as
-// {"<account>": {"api_key": "...", "api_secret": "...", "market": "spot"|"usdm"}}.
+// {"<account>": {"api_key": "...", "api_secret": "...", "market": "spot"|"usdm"}} (Binance) or
+// {"<account>": {"api_key": "...", "api_secret": "...", "exchange": "bybit"}} (a Bybit unified
+// account: spot and linear). With --bybit and no Bybit account anywhere, one named "bybit" is added.
 void apply_paper_keys(Options& o);
 
 }  // namespace oms::venue_sim

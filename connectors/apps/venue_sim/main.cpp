@@ -1,12 +1,16 @@
-// venue-sim: a Binance Spot + USD-M compatible venue over TLS on loopback (see --help).
+// venue-sim: a Binance Spot + USD-M (and, on request, Bybit v5) compatible venue over TLS on
+// loopback (see --help).
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <cstdio>
 #include <iostream>
 #include <thread>
 
 #include "background_feed.hpp"
+#include "bybit_front.hpp"
 #include "config.hpp"
 #include "front.hpp"
 #include "oms/connectors/net/https_server.hpp"
@@ -29,18 +33,35 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   try {
     Front front(o.front);
+    // Bybit v5 on the same server: REST under /v5 goes to it, everything else to Binance's front.
+    std::unique_ptr<BybitFront> bybit;
+    if (o.bybit) {
+      BybitFrontConfig bc = o.bybit_front;
+      bc.seed = o.front.seed;
+      bc.faults = o.front.faults;
+      bc.latency = o.front.latency;
+      bybit = std::make_unique<BybitFront>(std::move(bc));
+    }
     oms::net::HttpsServerConfig sc;
     sc.bind_address = o.host;
     sc.port = o.port;
     sc.tls = {o.cert, o.key};
     sc.threads = o.threads;
-    oms::net::HttpsServer server(sc, [&front](const oms::net::HttpRequest& r) { return front.handle(r); });
+    oms::net::HttpsServer server(sc, [&front, &bybit](const oms::net::HttpRequest& r) {
+      if (bybit && BybitFront::serves(r.target)) return bybit->handle(r);
+      return front.handle(r);
+    });
     front.attach(server);
+    if (bybit) bybit->attach(server);
     server.start();
     std::printf("listening %s:%u\n", o.host.c_str(), static_cast<unsigned>(server.port()));
     std::fflush(stdout);
     std::fprintf(stderr, "venue-sim: latency %s (REST answers and user-data events)\n",
                  o.front.latency.describe().c_str());
+    if (bybit) {
+      std::fprintf(stderr, "venue-sim: Bybit v5 under /v5, %zu unified account(s), books on the random walk\n",
+                   o.bybit_front.accounts.size());
+    }
 
     std::atomic<bool> stop{false};
     std::vector<std::thread> feeders;
@@ -77,6 +98,22 @@ int main(int argc, char** argv) {
           const auto mid = *oms::Decimal::parse(btc ? "60000" : "3000");
           feeders.emplace_back([&front, ins, mid, seed, &o, &stop] {
             random_walk(front, ins, mid, seed, std::chrono::milliseconds(o.walk_interval_ms), stop);
+          });
+          ++seed;
+        }
+      }
+    }
+    if (bybit) {
+      // Bybit's books: the seeded random walk (its own seeds, after Binance's), levels of 1..100
+      // minimum order quantities.
+      std::uint64_t seed = o.walk_seed + 100;
+      for (const auto* list : {&o.bybit_front.spot_instruments, &o.bybit_front.linear_instruments}) {
+        for (const auto& ins : *list) {
+          const bool btc = ins.symbol.base == "BTC";
+          const auto mid = *oms::Decimal::parse(btc ? "60000" : "3000");
+          const auto lot = std::max(ins.rules.step_size, ins.rules.min_qty);
+          feeders.emplace_back([&bybit, ins, mid, seed, lot, &o, &stop] {
+            random_walk(*bybit, ins, mid, seed, std::chrono::milliseconds(o.walk_interval_ms), stop, 0, lot);
           });
           ++seed;
         }
