@@ -26,11 +26,14 @@ void BybitFront::Impl::ws_close(net::WsSession& s) { subs.erase(s.id()); }
 
 namespace {
 
+// {"success","ret_msg","conn_id","req_id","op"}: the public streams always carry req_id ("" when
+// the request had none), the private one only when it had one (v5 docs' examples).
 std::string op_reply(bool success, std::string_view ret_msg, const Sub& sub, const nlohmann::json& req_id,
                      std::string_view op) {
   JsonOut j;
   j.obj().kb("success", success).kv("ret_msg", ret_msg).kv("conn_id", sub.conn_id);
   if (!req_id.is_null()) j.key("req_id").raw(req_id.dump());
+  else if (sub.kind != Sub::Kind::kPrivate) j.kv("req_id", "");
   j.kv("op", op).end_obj();
   return j.take();
 }
@@ -85,7 +88,7 @@ void BybitFront::Impl::ws_text(net::WsSession& s, std::string_view text) {
   const nlohmann::json args = doc.contains("args") ? doc["args"] : nlohmann::json::array();
   if (op == "ping") {
     if (!priv) {
-      s.send(op_reply(true, "pong", sub, req_id.is_null() ? nlohmann::json("") : req_id, "ping"));
+      s.send(op_reply(true, "pong", sub, req_id, "ping"));
       return;
     }
     JsonOut j;

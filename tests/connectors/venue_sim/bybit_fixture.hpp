@@ -190,6 +190,7 @@ inline SubmitOrder order(Side side, const char* qty, const char* price, const ch
 struct Inbox {
   std::mutex m;
   std::vector<std::string> msgs;
+  std::atomic<int> drops{0};  // disconnects seen by the client
   void push(std::string_view s) {
     std::lock_guard lock(m);
     msgs.emplace_back(s);
@@ -242,6 +243,9 @@ struct BybitServer {
     auto inbox = std::make_shared<Inbox>();
     net::WssHandlers h;
     h.on_message = [inbox](std::string_view m) { inbox->push(m); };
+    h.on_disconnected = [inbox](const net::WssDisconnect& why) {
+      if (why.was_open) ++inbox->drops;
+    };
     sockets.push_back(std::make_unique<net::WssClient>(c, h));
     inboxes.push_back(inbox);
     sockets.back()->start();

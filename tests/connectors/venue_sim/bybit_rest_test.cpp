@@ -534,7 +534,7 @@ TEST_CASE("bybit public market data: instruments-info reads back as the venue's 
   CHECK(hourly.result()["list"][0][1] == "60200.00");  // newest first
 }
 
-TEST_CASE("bybit faults: error_5xx answers 503 10016 without executing; lost_ack executes and drops the answer") {
+TEST_CASE("bybit faults: error_5xx answers 503 10016 without executing; lost_ack executes and drops the answer; delay_ack waits") {
   auto cfg = BybitFixture::config(std::make_shared<std::atomic<std::int64_t>>(1'700'000'000'000));
   cfg.faults = parse_faults("error_5xx=1");
   {
@@ -543,6 +543,16 @@ TEST_CASE("bybit faults: error_5xx answers 503 10016 without executing; lost_ack
     const auto a = f.send(bb::new_order(lin, order(Side::kBuy, "0.01", "59000", "e-1")), f.alice);
     CHECK(a.status == 503);
     CHECK(a.code() == 10016);
+  }
+  cfg.faults = parse_faults("delay_ack=1,delay_ms=250");
+  {
+    BybitFixture f(cfg);
+    const auto& lin = f.reg.btc(Market::kUsdm);
+    const auto r = f.front->handle(f.render(bb::new_order(lin, order(Side::kBuy, "0.01", "59000", "w-1")), f.alice, f.now()));
+    CHECK(r.delay == std::chrono::milliseconds(250));  // the server's timer, on top of the latency model (zero)
+    CHECK(BybitFixture::answer_of(r).code() == 0);
+    // Queries are not order requests: no fault.
+    CHECK(f.front->handle(f.render(bb::wallet_balance(), f.alice, f.now())).delay == std::chrono::microseconds(0));
   }
   cfg.faults = parse_faults("lost_ack=1");
   BybitFixture f(cfg);

@@ -310,3 +310,24 @@ TEST_CASE("bybit private stream: auth (shared vector) and its refusals, then ord
   }
   CHECK(canceled);  // cancelType CancelByUser: canceled by us, not expired
 }
+
+TEST_CASE("bybit drop_ws fault: the private push drops the socket instead of sending; public streams are not touched") {
+  auto cfg = BybitFixture::config(nullptr, true);
+  cfg.faults = parse_faults("drop_ws=1");
+  BybitServer srv(cfg);
+  auto& f = srv.f;
+  auto& in = srv.open("/v5/private");
+  const std::int64_t expires = wall_ms() + 10'000;
+  auto mac = signing::HmacSha256::create(f.alice.secret);
+  std::string sig;
+  REQUIRE(mac->sign_hex("GET/realtime" + std::to_string(expires), sig).ok());
+  REQUIRE(srv.op(0, in, {{"op", "auth"}, {"args", {f.alice.key, expires, sig}}}, "auth")["success"] == true);
+  REQUIRE(srv.op(0, in, {{"op", "subscribe"}, {"args", {"order"}}}, "subscribe")["success"] == true);
+  auto& pub = srv.open("/v5/public/linear");
+  REQUIRE(srv.op(1, pub, {{"op", "subscribe"}, {"args", {"publicTrade.BTCUSDT"}}}, "subscribe")["success"] == true);
+  REQUIRE(f.send(bb::new_order(f.reg.btc(Market::kUsdm), order(Side::kBuy, "0.1", nullptr, "d-1", OrderType::kMarket)), f.alice).code() == 0);
+  CHECK(wait_for([&] { return in.drops.load() == 1; }));
+  CHECK(in.with("topic", "order").empty());
+  CHECK(wait_for([&] { return pub.with("topic", "publicTrade.BTCUSDT").size() == 1; }));
+  CHECK(pub.drops.load() == 0);
+}
