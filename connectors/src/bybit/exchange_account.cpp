@@ -233,8 +233,9 @@ void BybitAccount::do_place_batch(const SubmitBatch& b) {
     }
     items.push_back(BatchItem{in, o, {}});
   }
-  for (std::size_t start = 0; start < items.size(); start += max_batch(shared_.category())) {
-    const std::size_t n = std::min(max_batch(shared_.category()), items.size() - start);
+  const std::size_t per = max_batch(shared_.category(), BatchKind::kCreate);
+  for (std::size_t start = 0; start < items.size(); start += per) {
+    const std::size_t n = std::min(per, items.size() - start);
     const std::span<const BatchItem> part(items.data() + start, n);
     auto req = batch_create(part);
     if (!req) {
@@ -279,8 +280,9 @@ void BybitAccount::do_cancel_batch(const std::vector<CancelOrder>& cancels) {
     items.push_back(CancelItem{in, OrderRef{{}, c.client_order_id.view()}});
     of.push_back(&c);
   }
-  for (std::size_t start = 0; start < items.size(); start += max_batch(shared_.category())) {
-    const std::size_t n = std::min(max_batch(shared_.category()), items.size() - start);
+  const std::size_t per = max_batch(shared_.category(), BatchKind::kCancel);
+  for (std::size_t start = 0; start < items.size(); start += per) {
+    const std::size_t n = std::min(per, items.size() - start);
     auto req = batch_cancel(std::span<const CancelItem>(items.data() + start, n));
     if (!req) continue;
     auto body = body_of(send(*req, "batch cancel"), "batch cancel");

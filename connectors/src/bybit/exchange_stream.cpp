@@ -96,7 +96,9 @@ void BybitAccount::on_stream(std::string_view msg) {
         if (shared_.cfg.on_alert) shared_.cfg.on_alert("bybit account " + std::to_string(account_.value) + ": private stream auth refused: " + m.ret_msg);
         return;
       }
-      subscribe(*stream_, {"order", "execution", "wallet", "position"});
+      // Positions are the linear connection's (spot holds balances only).
+      if (shared_.cfg.market == Market::kSpot) subscribe(*stream_, {"order", "execution", "wallet"});
+      else subscribe(*stream_, {"order", "execution", "wallet", "position"});
       stream_authed_ = true;
       if (const std::int64_t down = stream_down_ms_.exchange(0); down != 0) {
         // What the venue pushed while we were away is not replayed: read it (a margin for

@@ -347,18 +347,16 @@ Result<PrivateKind, ParseError> parse_private(std::string_view json, const Accou
         out.skipped.push_back(at + ": category " + category + " is not traded here");
         continue;
       }
-      if (m != ctx.market && out.kind != PrivateKind::kPosition) {
-        // One unified account, one stream per market connection: the other one reads it.
-        out.skipped.push_back(at + ": category " + category + " belongs to the other market's connection");
+      if (m != ctx.market) {
+        // One unified account, one stream per market connection: the other one reads it
+        // (positions: the linear one).
+        out.skipped.push_back(at + ": category " + (category.empty() ? std::string("linear") : category) +
+                              " belongs to the other market's connection");
         continue;
       }
       if (out.kind == PrivateKind::kOrder) {
         out.events.push_back(order_event(it, m, ctx));
       } else if (out.kind == PrivateKind::kPosition) {
-        if (m != Market::kUsdm) {
-          out.skipped.push_back(at + ": a " + category + " position");
-          continue;
-        }
         VenueEvent ev;
         ev.venue_time = it.millis("updatedTime");
         ev.payload = position_of(it, ctx, false);

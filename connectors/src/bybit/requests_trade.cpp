@@ -96,9 +96,9 @@ Result<Category, RequestError> category_of(Market m) {
   return Unexpected{RequestError{"inverse contracts are not traded"}};
 }
 
-std::size_t max_batch(Category c) noexcept {
-  constexpr std::size_t kSpotBatch = 10, kLinearBatch = 20;
-  return c == Category::kSpot ? kSpotBatch : kLinearBatch;
+std::size_t max_batch(Category c, BatchKind k) noexcept {
+  constexpr std::size_t kSmall = 10, kLinearCreate = 20;
+  return c == Category::kLinear && k == BatchKind::kCreate ? kLinearCreate : kSmall;
 }
 
 namespace {
@@ -208,7 +208,7 @@ std::string item_json(const RestRequest& item) { return item.payload(); }
 
 // The batch's single category; an error when items mix categories or exceed the size.
 Result<Category, RequestError> batch_category(std::size_t n, const Instrument* const* ins,
-                                              std::string_view what) {
+                                              BatchKind kind, std::string_view what) {
   if (n == 0) return Unexpected{error(what, "items: at least one order")};
   std::optional<Category> c;
   for (std::size_t i = 0; i < n; ++i) {
@@ -218,8 +218,8 @@ Result<Category, RequestError> batch_category(std::size_t n, const Instrument* c
     if (c && *c != *ci) return Unexpected{error(what, "items: one category per batch")};
     c = *ci;
   }
-  if (n > max_batch(*c)) {
-    return Unexpected{error(what, "items: at most " + std::to_string(max_batch(*c)) + " orders on " +
+  if (n > max_batch(*c, kind)) {
+    return Unexpected{error(what, "items: at most " + std::to_string(max_batch(*c, kind)) + " orders on " +
                                       std::string(to_string(*c)))};
   }
   return *c;
@@ -296,7 +296,7 @@ Req cancel_all(const Instrument& in, OrderFilter filter) {
 Req batch_create(std::span<const BatchItem> items) {
   constexpr std::string_view kWhat = "batch_create";
   const auto ins = instruments_of(items);
-  auto c = batch_category(items.size(), ins.data(), kWhat);
+  auto c = batch_category(items.size(), ins.data(), BatchKind::kCreate, kWhat);
   if (!c) return Unexpected{c.error()};
   std::string list = "[";
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -318,7 +318,7 @@ Req batch_create(std::span<const BatchItem> items) {
 Req batch_amend(std::span<const AmendItem> items) {
   constexpr std::string_view kWhat = "batch_amend";
   const auto ins = instruments_of(items);
-  auto c = batch_category(items.size(), ins.data(), kWhat);
+  auto c = batch_category(items.size(), ins.data(), BatchKind::kAmend, kWhat);
   if (!c) return Unexpected{c.error()};
   std::string list = "[";
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -339,7 +339,7 @@ Req batch_amend(std::span<const AmendItem> items) {
 Req batch_cancel(std::span<const CancelItem> items) {
   constexpr std::string_view kWhat = "batch_cancel";
   const auto ins = instruments_of(items);
-  auto c = batch_category(items.size(), ins.data(), kWhat);
+  auto c = batch_category(items.size(), ins.data(), BatchKind::kCancel, kWhat);
   if (!c) return Unexpected{c.error()};
   std::string list = "[";
   for (std::size_t i = 0; i < items.size(); ++i) {

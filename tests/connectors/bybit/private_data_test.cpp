@@ -295,3 +295,12 @@ TEST_CASE("bybit REST acks, batch answers, refusals and malformed answers") {
   CHECK_FALSE(bad.error().refused);
   CHECK(bad.error().message == "orders.result.list[0].cumExecQty: missing");
 }
+
+TEST_CASE("bybit position topic: the spot connection of a unified account leaves positions to the linear one") {
+  Registry reg;
+  PrivateMessage m;
+  REQUIRE(parse_private(fixture("ws_account_position.json"), reg.context(Market::kSpot), m).ok());
+  CHECK(m.events.empty());
+  REQUIRE(m.skipped.size() == 1);
+  CHECK(m.skipped[0] == "position.data[0]: category linear belongs to the other market's connection");
+}

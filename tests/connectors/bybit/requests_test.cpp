@@ -200,6 +200,10 @@ TEST_CASE("bybit amend / cancel / cancel-all / batches") {
   CHECK(refusal(batch_create(mixed)) == "batch_create: items: one category per batch");
   std::vector<BatchItem> eleven(11, BatchItem{&spot, order(Side::kBuy, OrderType::kLimit, "0.1", "50"), {}});
   CHECK(refusal(batch_create(eleven)) == "batch_create: items: at most 10 orders on spot");
+  std::vector<BatchItem> twenty_one(21, BatchItem{&lin, order(Side::kBuy, OrderType::kLimit, "0.1", "50"), {}});
+  CHECK(refusal(batch_create(twenty_one)) == "batch_create: items: at most 20 orders on linear");
+  std::vector<AmendItem> eleven_amends(11, AmendItem{&lin, OrderRef{"x", {}}, Decimal(), d("51")});
+  CHECK(refusal(batch_amend(eleven_amends)) == "batch_amend: items: at most 10 orders on linear");
   const BatchItem bad[] = {{&spot, order(Side::kBuy, OrderType::kLimit, "0", "50"), {}}};
   CHECK(refusal(batch_create(bad)) == "batch_create items[0]: quantity: must be positive");
   const CancelItem cancels[] = {{&lin, OrderRef{"8caeea8c", {}}}, {&lin, OrderRef{{}, "oms-9"}}};

@@ -86,8 +86,8 @@ struct HistoryQuery {
 [[nodiscard]] Req cancel_order(const Instrument& in, const CancelOrder& c);
 // POST /v5/order/cancel-all: one symbol's open orders (stop orders only with kStop).
 [[nodiscard]] Req cancel_all(const Instrument& in, OrderFilter filter = OrderFilter::kDefault);
-// POST /v5/order/create-batch | amend-batch | cancel-batch: one category, up to 10 orders on
-// spot and 20 on linear, each answered on its own.
+// POST /v5/order/create-batch | amend-batch | cancel-batch: one category, each order answered on
+// its own; at most max_batch() orders a request.
 struct BatchItem {
   const Instrument* instrument = nullptr;
   SubmitOrder order;
@@ -105,7 +105,9 @@ struct CancelItem {
 [[nodiscard]] Req batch_create(std::span<const BatchItem> items);
 [[nodiscard]] Req batch_amend(std::span<const AmendItem> items);
 [[nodiscard]] Req batch_cancel(std::span<const CancelItem> items);
-[[nodiscard]] std::size_t max_batch(Category c) noexcept;  // 10 spot, 20 linear
+enum class BatchKind : std::uint8_t { kCreate, kAmend, kCancel };
+// create: 10 spot, 20 linear; amend and cancel: 10 (the smaller figure the v5 pages give).
+[[nodiscard]] std::size_t max_batch(Category c, BatchKind k) noexcept;
 // GET /v5/order/realtime: open orders (and those closed in the last minutes) of a category,
 // one symbol (in) and/or one order (ref); linear without a symbol asks by settleCoin USDT.
 [[nodiscard]] Req open_orders(Category c, const Instrument* in, const OrderRef& ref = {},
