@@ -79,7 +79,7 @@ std::vector<sim::PriceQty> side_of(const BookCore& book, BookSide side) {
 // recorded venue's book: never a level the venue had removed, never crossed.
 class SequencedStream {
  public:
-  SequencedStream(Front& front, Market m, std::string symbol)
+  SequencedStream(LiquiditySink& front, Market m, std::string symbol)
       : front_(front),
         market_(m),
         symbol_(std::move(symbol)),
@@ -120,7 +120,7 @@ class SequencedStream {
   }
 
  private:
-  Front& front_;
+  LiquiditySink& front_;
   Market market_;
   std::string symbol_;
   BookCore book_;
@@ -130,7 +130,7 @@ class SequencedStream {
 
 }  // namespace
 
-ReplayStats replay_files(Front& front, const std::vector<std::string>& files, double speed,
+ReplayStats replay_files(LiquiditySink& front, const std::vector<std::string>& files, double speed,
                          const std::atomic<bool>& stop, const ReplayObserver& observe) {
   ReplayStats st;
   binance::JsonParser parser;

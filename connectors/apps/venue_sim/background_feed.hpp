@@ -36,7 +36,7 @@ struct ReplayStats {
 using ReplayObserver = std::function<void(Market, std::string_view symbol,
                                            const binance::MarketMessage&,
                                            std::uint64_t book_update_id)>;
-ReplayStats replay_files(Front& front, const std::vector<std::string>& files, double speed,
+ReplayStats replay_files(LiquiditySink& front, const std::vector<std::string>& files, double speed,
                          const std::atomic<bool>& stop, const ReplayObserver& observe = {});
 
 // One random-walk step per interval for `ins` (spot or USD-M / linear) into `sink` (Binance's

@@ -44,7 +44,11 @@ USDT perpetuals) on the same port when --bybit is given or a Bybit account exist
                          and no Bybit account, one named "bybit" is added
   --replay FILE...       recorded raw streams (spot_/usdm_<symbol>_<date>.gz): the files of one
                          market+symbol in the order given, different ones side by side (Binance
-                         books; Bybit's books always take the random walk)
+                         books; with Bybit on, Bybit's spot / linear book of the same symbol
+                         follows the recorded one, shifted by --bybit-basis-bps; Bybit symbols
+                         not replayed take the random walk)
+  --bybit-basis-bps N    Bybit's followed books sit N basis points above (below, N < 0) the
+                         recorded ones, in whole ticks (default 0: the same prices)
   --speed X              replay speed (0 = as fast as possible; default 1)
   --random-walk SEED     seeded random-walk background instead of a replay (Bybit's books walk
                          with this seed too, or seed 1 without it)
@@ -262,6 +266,13 @@ bool parse_options(int argc, char** argv, Options& o) {
       o.bybit_front.limits.lifted = true;
     } else if (a == "--bybit") {
       o.bybit = true;
+    } else if (a == "--bybit-basis-bps") {
+      const std::string v = need(i, "--bybit-basis-bps");
+      char* end = nullptr;
+      const long long bps = std::strtoll(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || bps < -1000 || bps > 1000)
+        throw std::invalid_argument("--bybit-basis-bps: '" + v + "' is not a whole number in -1000..1000");
+      o.bybit_basis_bps = bps;
     }
     else if (a == "--threads") o.threads = static_cast<unsigned>(std::strtoul(need(i, "--threads").c_str(), nullptr, 10));
     else throw std::invalid_argument("unknown option " + a + " (see --help)");

@@ -29,6 +29,9 @@ struct Options {
   // the Binance front's (main copies them).
   bool bybit = false;
   BybitFrontConfig bybit_front;
+  // With --replay: Bybit's books of the replayed symbols follow the recorded ones, prices moved
+  // by this many basis points (whole ticks; follow_feed.hpp); the others take the random walk.
+  std::int64_t bybit_basis_bps = 0;
 };
 
 // Parses argv (and the --config JSON file it names). Throws std::invalid_argument with a

@@ -1,6 +1,7 @@
 // venue-sim: a Binance Spot + USD-M (and, on request, Bybit v5) compatible venue over TLS on
 // loopback (see --help).
 #include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <filesystem>
 #include <map>
@@ -12,6 +13,7 @@
 #include "background_feed.hpp"
 #include "bybit_front.hpp"
 #include "config.hpp"
+#include "follow_feed.hpp"
 #include "front.hpp"
 #include "oms/connectors/net/https_server.hpp"
 
@@ -58,13 +60,33 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     std::fprintf(stderr, "venue-sim: latency %s (REST answers and user-data events)\n",
                  o.front.latency.describe().c_str());
-    if (bybit) {
-      std::fprintf(stderr, "venue-sim: Bybit v5 under /v5, %zu unified account(s), books on the random walk\n",
-                   o.bybit_front.accounts.size());
-    }
-
     std::atomic<bool> stop{false};
     std::vector<std::thread> feeders;
+    // With a replay and Bybit on, Bybit's books of the replayed symbols follow the recording.
+    std::unique_ptr<FollowFeed> follow;
+    std::vector<std::pair<oms::Market, std::string>> followed;
+    if (bybit && !o.replay.empty()) {
+      std::vector<oms::Instrument> bybit_instruments = o.bybit_front.spot_instruments;
+      bybit_instruments.insert(bybit_instruments.end(), o.bybit_front.linear_instruments.begin(),
+                               o.bybit_front.linear_instruments.end());
+      follow = std::make_unique<FollowFeed>(front, *bybit, bybit_instruments, o.bybit_basis_bps);
+      for (const auto& f : o.replay) {
+        const auto name = std::filesystem::path(f).filename().string();
+        const auto a = name.find('_');
+        const auto b = a == std::string::npos ? a : name.find('_', a + 1);
+        if (b == std::string::npos) continue;
+        std::string sym = name.substr(a + 1, b - a - 1);
+        for (char& c : sym) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        followed.emplace_back(name.rfind("usdm_", 0) == 0 ? oms::Market::kUsdm : oms::Market::kSpot, sym);
+      }
+    }
+    if (bybit) {
+      std::fprintf(stderr, "venue-sim: Bybit v5 under /v5, %zu unified account(s); books %s\n",
+                   o.bybit_front.accounts.size(),
+                   follow ? ("of the replayed symbols follow the recording, basis " +
+                             std::to_string(o.bybit_basis_bps) + " bps; the others walk").c_str()
+                          : "on the random walk");
+    }
     if (!o.replay.empty()) {
       // One feeder per market and symbol (file name <market>_<symbol>_<date>.gz): the files of
       // one stream play in the order given, the streams side by side, each at its recorded
@@ -75,10 +97,11 @@ int main(int argc, char** argv) {
         const auto cut = name.rfind('_');
         streams[cut == std::string::npos ? name : name.substr(0, cut)].push_back(f);
       }
+      LiquiditySink& sink = follow ? static_cast<LiquiditySink&>(*follow) : front;
       for (auto& [key, files] : streams) {
-        feeders.emplace_back([&front, &o, &stop, key = key, files = files] {
+        feeders.emplace_back([&sink, &o, &stop, key = key, files = files] {
           try {
-            const auto st = replay_files(front, files, o.speed, stop);
+            const auto st = replay_files(sink, files, o.speed, stop);
             std::fprintf(stderr,
                          "venue-sim: replay of %s done: %zu snapshots, %zu deltas applied (%zu "
                          "buffered for a snapshot, %zu stale, %zu gaps), %zu trades, %zu skipped, "
@@ -104,11 +127,13 @@ int main(int argc, char** argv) {
       }
     }
     if (bybit) {
-      // Bybit's books: the seeded random walk (its own seeds, after Binance's), levels of 1..100
-      // minimum order quantities.
+      // Bybit's books not following a recording: the seeded random walk (its own seeds, after
+      // Binance's), levels of 1..100 minimum order quantities.
       std::uint64_t seed = o.walk_seed + 100;
       for (const auto* list : {&o.bybit_front.spot_instruments, &o.bybit_front.linear_instruments}) {
         for (const auto& ins : *list) {
+          if (std::find(followed.begin(), followed.end(), std::pair{ins.market, ins.venue_symbol}) != followed.end())
+            continue;  // follows the recording
           const bool btc = ins.symbol.base == "BTC";
           const auto mid = *oms::Decimal::parse(btc ? "60000" : "3000");
           const auto lot = std::max(ins.rules.step_size, ins.rules.min_qty);

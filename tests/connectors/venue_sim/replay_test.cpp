@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include "background_feed.hpp"
+#include "bybit_front.hpp"
+#include "follow_feed.hpp"
 #include "front_fixture.hpp"
 #include "testkit/paths.hpp"
 
@@ -138,4 +140,50 @@ TEST_CASE("replay: venue-sim's book follows the recorded venue's -- never crosse
     CHECK_MESSAGE(pin.mismatched == 0, pin.first_problem);
     CHECK(pin.compared >= c.min_compared);
   }
+}
+
+// With Bybit on, the replay also drives Bybit's book of the same symbol: the recorded levels
+// shifted by the basis (whole ticks), never crossed, its top the recorded top plus the shift.
+TEST_CASE("replay: Bybit's spot BTCUSDT follows the recorded Binance book, shifted by the basis in whole ticks") {
+  FrontConfig cfg = FrontFixture::default_config();
+  cfg.limits.spot_weight_1m = 4'000'000'000u;
+  Front front(cfg);
+  BybitFrontConfig bc;
+  bc.spot_instruments = default_bybit_instruments(Market::kSpot);
+  bc.linear_instruments = default_bybit_instruments(Market::kUsdm);
+  bc.accounts = {default_bybit_account("alice", "k", "s")};
+  bc.limits.lifted = true;
+  BybitFront bybit(bc);
+  std::vector<Instrument> both = bc.spot_instruments;
+  both.insert(both.end(), bc.linear_instruments.begin(), bc.linear_instruments.end());
+  FollowFeed follow(front, bybit, both, 10);  // 10 bps above
+  std::atomic<bool> stop{false};
+  const auto d = testkit::shared_data() / "hftbacktest";
+  std::size_t checked = 0, crossed = 0, off = 0;
+  std::string first_off;
+  replay_files(follow, {(d / "spot_btcusdt_20240808.gz").string()}, 0, stop,
+               [&](Market, std::string_view, const binance::MarketMessage&, std::uint64_t id) {
+                 if (id == 0 || checked > 400) return;
+                 const auto shift = follow.shift(Market::kSpot, "BTCUSDT");
+                 REQUIRE(shift);
+                 const auto bn = nlohmann::json::parse(front.handle({"GET", "/api/v3/ticker/bookTicker?symbol=BTCUSDT", {}, {}, 5'000ms}).response.body);
+                 const auto bb = nlohmann::json::parse(bybit.handle({"GET", "/v5/market/orderbook?category=spot&symbol=BTCUSDT&limit=1", {}, {}, 5'000ms}).response.body);
+                 const auto& res = bb.at("result");
+                 if (res.at("b").empty() || res.at("a").empty()) return;
+                 ++checked;
+                 const Decimal bid = *Decimal::parse(res["b"][0][0].get<std::string>());
+                 const Decimal ask = *Decimal::parse(res["a"][0][0].get<std::string>());
+                 if (bid >= ask) ++crossed;
+                 const Decimal want_bid = Decimal::from_raw(Decimal::parse(bn["bidPrice"].get<std::string>())->raw() + shift->raw());
+                 const Decimal want_ask = Decimal::from_raw(Decimal::parse(bn["askPrice"].get<std::string>())->raw() + shift->raw());
+                 if (bid != want_bid || ask != want_ask) {
+                   if (off++ == 0) first_off = "bybit " + bid.to_string() + "/" + ask.to_string() + " want " + want_bid.to_string() + "/" + want_ask.to_string();
+                 }
+               });
+  // 10 bps of ~61,837 is 61.84 USDT: 6184 ticks of 0.01.
+  REQUIRE(follow.shift(Market::kSpot, "BTCUSDT"));
+  CHECK(*follow.shift(Market::kSpot, "BTCUSDT") == *Decimal::parse("61.84"));
+  CHECK(checked > 400);
+  CHECK(crossed == 0);
+  CHECK_MESSAGE(off == 0, first_off);
 }
