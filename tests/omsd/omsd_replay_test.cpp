@@ -50,7 +50,8 @@ persistence::StreamLayout layout() {
                         "binance_basis"}) {
     refs.push_back({ExchangeId::kBinance, a});
   }
-  return persistence::StreamLayout(refs, {ExchangeId::kBinance});
+  for (const char* a : {"bybit_main", "bybit_arb"}) refs.push_back({ExchangeId::kBybit, a});
+  return persistence::StreamLayout(refs, {ExchangeId::kBinance, ExchangeId::kBybit});
 }
 
 }  // namespace

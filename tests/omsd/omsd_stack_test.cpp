@@ -25,12 +25,17 @@ TEST_CASE("paper stack: omsctl trades on venue-sim, omsd and the venue agree, he
   CHECK(hs == 200);
   const auto hj = nlohmann::json::parse(health);
   CHECK(hj.at("status") != "down");
-  CHECK(hj.at("accounts").size() == 5);
+  CHECK(hj.at("accounts").size() == 7);  // five Binance accounts, two Bybit unified accounts
   const auto [as, account] = s.http_get("/health/binance/binance_main");
   CHECK(as == 200);
   const auto aj = nlohmann::json::parse(account);
   CHECK(aj.at("session_connected") == true);
   CHECK(aj.at("open_orders") == 0);
+  // A Bybit unified account on venue-sim's Bybit front: its private stream authed, its session up.
+  const auto [bs, bybit_account] = s.http_get("/health/bybit/bybit_arb");
+  CHECK(bs == 200);
+  const auto bj = nlohmann::json::parse(bybit_account);
+  CHECK(bj.at("session_connected") == true);
   CHECK(s.http_get("/health/binance/nobody").first == 404);
 
   // A market buy fills; a limit buy below the market rests, then is canceled.

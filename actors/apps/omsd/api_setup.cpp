@@ -95,7 +95,7 @@ std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon, observe::Me
     if (const auto c = it->second.by_code.find(code); c != it->second.by_code.end()) c->second->inc();
   };
   std::vector<actors::GatewayAccount> accounts;
-  for (const auto& a : daemon.accounts()) accounts.push_back({a.id, ExchangeId::kBinance});
+  for (const auto& a : daemon.accounts()) accounts.push_back({a.id, a.exchange});
   return std::make_unique<actors::GatewayServer>(std::move(g), std::move(clients).value(),
                                                  daemon.runtime(), daemon.directory(),
                                                  daemon.instrument_table(), std::move(accounts));

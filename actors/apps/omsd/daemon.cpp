@@ -15,6 +15,8 @@
 
 #include "oms/actors/state_board.hpp"
 #include "oms/connectors/binance/exchange_info.hpp"
+#include "oms/connectors/bybit/instruments.hpp"
+#include "oms/connectors/bybit/requests.hpp"
 #include "oms/connectors/net/https_client.hpp"
 #include "oms/connectors/secrets/key_file_store.hpp"
 #include "oms/connectors/secrets/vault_store.hpp"
@@ -92,11 +94,23 @@ binance::BinanceVenue* Daemon::venue(Market m) const noexcept {
   return m == Market::kSpot ? spot_.get() : m == Market::kUsdm ? usdm_.get() : nullptr;
 }
 
+bybit::BybitVenue* Daemon::bybit_venue(Market m) const noexcept {
+  return m == Market::kSpot ? bybit_spot_.get() : m == Market::kUsdm ? bybit_linear_.get() : nullptr;
+}
+
+bool Daemon::trades(ExchangeId e, Market m) const {
+  return std::any_of(entries_.begin(), entries_.end(),
+                     [&](const PaperEntry& p) { return p.exchange == e && p.market == m; });
+}
+
 secrets::ApiCredentials Daemon::credentials(const PaperEntry& entry) {
   if (options_.mode == Mode::kPaper) {
     return load_paper_key(options_.data_dir / "paper-keys.json", entry);
   }
-  auto c = secrets_->get("binance", to_string(entry.market), secret_account(entry.account));
+  // Bybit: one unified account's key for both categories ("bybit_unified_<account>").
+  const bool bybit = entry.exchange == ExchangeId::kBybit;
+  auto c = secrets_->get(bybit ? "bybit" : "binance", bybit ? "unified" : to_string(entry.market),
+                         secret_account(entry.account));
   if (!c) {
     throw std::runtime_error("account " + entry.account + " (" +
                              std::string(to_string(entry.market)) + "): " + c.error().message);
@@ -108,9 +122,7 @@ std::vector<Instrument> Daemon::load_instruments() {
   // exchangeInfo of every market an account trades: the instruments and their rules.
   std::vector<Instrument> all;
   for (const Market m : {Market::kSpot, Market::kUsdm}) {
-    const bool used = std::any_of(entries_.begin(), entries_.end(),
-                                  [m](const PaperEntry& e) { return e.market == m; });
-    if (!used) continue;
+    if (!trades(ExchangeId::kBinance, m)) continue;
     net::Origin rest;
     if (options_.mode == Mode::kPaper) {
       rest = {options_.venue.host, options_.venue.port};
@@ -144,13 +156,64 @@ std::vector<Instrument> Daemon::load_instruments() {
     }
     for (auto& i : *parsed) all.push_back(std::move(i));
   }
+  // Bybit's after Binance's: the instrument ids of a Binance-only day stay as they were.
+  for (const Market m : {Market::kSpot, Market::kUsdm}) {
+    if (!trades(ExchangeId::kBybit, m)) continue;
+    for (auto& i : load_bybit_instruments(m)) all.push_back(std::move(i));
+  }
   return all;
+}
+
+std::vector<Instrument> Daemon::load_bybit_instruments(Market m) {
+  // instruments-info of the category, page by page (linear pages by 1000; spot answers at once).
+  net::Origin rest;
+  if (options_.mode == Mode::kPaper) {
+    rest = {options_.venue.host, options_.venue.port};
+  } else {
+    const auto* ex = config_.exchanges.find(ExchangeId::kBybit);
+    rest = origin_of(ex->markets[static_cast<std::size_t>(m)]->rest_url, 443,
+                     "exchanges.yaml bybit " + std::string(to_string(m)) + " rest_url");
+  }
+  net::HttpsClient client(rest, net::TlsClientConfig{options_.ca_file.string()});
+  const auto category = m == Market::kSpot ? bybit::Category::kSpot : bybit::Category::kLinear;
+  const std::string what = "bybit " + std::string(to_string(category)) + " instruments-info";
+  std::vector<Instrument> out;
+  std::string cursor;
+  for (int page = 0; page < 100; ++page) {
+    auto req = bybit::instruments_info(category, nullptr, cursor);
+    auto http = bybit::render(*req, bybit::Credentials{}, 0);
+    if (!http) throw std::runtime_error(what + ": " + http.error().message);
+    http->timeout = 10s;
+    Result<net::HttpResponse, net::HttpError> r = Unexpected{net::HttpError{}};
+    for (int attempt = 0; attempt < 20; ++attempt) {  // the venue may still be starting
+      r = client.request(*http);
+      if (r && r->status == 200) break;
+      std::this_thread::sleep_for(250ms);
+    }
+    if (!r) throw std::runtime_error(what + " on " + rest.host + ":" + std::to_string(rest.port) + ": " + r.error().message);
+    if (r->status != 200) throw std::runtime_error(what + ": HTTP " + std::to_string(r->status));
+    auto parsed = bybit::parse_instruments_info(r->body, m);
+    if (!parsed) throw std::runtime_error(what + ": " + parsed.error().message);
+    if (!parsed->skipped.empty()) {
+      spdlog::info("{}: {} instruments not mapped (first: {}: {})", what, parsed->skipped.size(),
+                   parsed->skipped.front().venue_symbol, parsed->skipped.front().reason);
+    }
+    for (auto& i : parsed->instruments) out.push_back(std::move(i));
+    if (parsed->next_page_cursor.empty() || parsed->next_page_cursor == cursor) break;
+    cursor = parsed->next_page_cursor;
+  }
+  return out;
 }
 
 void Daemon::open_store() {
   std::vector<persistence::StreamLayout::AccountRef> refs;
-  for (const auto& a : accounts_) refs.push_back({ExchangeId::kBinance, a.name});
-  const persistence::StreamLayout layout(refs, {ExchangeId::kBinance});
+  std::vector<ExchangeId> exchanges;
+  for (const auto& a : accounts_) {
+    refs.push_back({a.exchange, a.name});
+    if (std::find(exchanges.begin(), exchanges.end(), a.exchange) == exchanges.end()) exchanges.push_back(a.exchange);
+  }
+  std::sort(exchanges.begin(), exchanges.end());
+  const persistence::StreamLayout layout(refs, exchanges);
   if (options_.store == "file") {
     auto j = persistence::FileJournal::open(options_.data_dir / "journal", layout);
     if (!j) throw std::runtime_error("file journal: " + j.error().message);
@@ -179,7 +242,7 @@ void Daemon::start_venues() {
     binance::BinanceConfig c;
     c.market = m;
     for (const auto& e : entries_) {
-      if (e.market != m) continue;
+      if (e.market != m || e.exchange != ExchangeId::kBinance) continue;
       const auto id = built_->directory.accounts.find(e.account);
       c.accounts.push_back({*id, credentials(e)});
     }
@@ -212,7 +275,7 @@ void Daemon::start_venues() {
     }
     c.pool_size = options_.venue_connections;
     for (const auto& i : built_->instruments) {
-      if (i.market == m) c.instruments.push_back(i);
+      if (i.exchange == ExchangeId::kBinance && i.market == m) c.instruments.push_back(i);
     }
     c.latency = send_latency_;
     c.on_alert = [m](std::string_view text) {
@@ -225,15 +288,62 @@ void Daemon::start_venues() {
     spdlog::info("binance {}: connected, clock offset {} ms", to_string(m), venue->time_offset_ms());
     (m == Market::kSpot ? spot_ : usdm_) = std::move(venue);
   }
+  start_bybit_venues();
   for (auto& a : accounts_) {
     Exchange* spot = nullptr;
     Exchange* usdm = nullptr;
     for (const Market m : a.markets) {
-      auto* v = venue(m);
-      const auto index = v->account_index(a.id);
-      (m == Market::kSpot ? spot : usdm) = &v->account(*index);
+      Exchange* x = nullptr;
+      if (a.exchange == ExchangeId::kBybit) {
+        auto* v = bybit_venue(m);
+        x = &v->account(*v->account_index(a.id));
+      } else {
+        auto* v = venue(m);
+        x = &v->account(*v->account_index(a.id));
+      }
+      (m == Market::kSpot ? spot : usdm) = x;
     }
     a.session = std::make_shared<AccountSession>(a.name, markets_, spot, usdm);
+  }
+}
+
+void Daemon::start_bybit_venues() {
+  const auto* ex = config_.exchanges.find(ExchangeId::kBybit);
+  for (const Market m : {Market::kSpot, Market::kUsdm}) {
+    bybit::BybitConfig c;
+    c.market = m;
+    for (const auto& e : entries_) {
+      if (e.market != m || e.exchange != ExchangeId::kBybit) continue;
+      const auto id = built_->directory.accounts.find(e.account);
+      // One wallet per unified account: the spot connection reports it when the account
+      // trades spot, else the linear one.
+      const bool report_wallet = m == Market::kSpot || !std::any_of(entries_.begin(), entries_.end(), [&](const PaperEntry& o) {
+        return o.exchange == ExchangeId::kBybit && o.account == e.account && o.market == Market::kSpot;
+      });
+      c.accounts.push_back({*id, credentials(e), report_wallet});
+    }
+    if (c.accounts.empty()) continue;
+    if (options_.mode == Mode::kPaper) {
+      c.rest = {options_.venue.host, options_.venue.port};
+      c.stream = c.rest;  // venue-sim serves /v5 REST and the /v5 WebSockets on one origin
+    } else {
+      const auto& mc = *ex->markets[static_cast<std::size_t>(m)];
+      c.rest = origin_of(mc.rest_url, 443, "exchanges.yaml bybit rest_url");
+      c.stream = origin_of(mc.ws_url, 443, "exchanges.yaml bybit ws_url");
+    }
+    c.tls.ca_file = options_.ca_file.string();
+    if (ex != nullptr && ex->recv_window) c.recv_window_ms = static_cast<std::uint32_t>(ex->recv_window->count());
+    c.pool_size = options_.venue_connections;
+    for (const auto& i : built_->instruments) {
+      if (i.exchange == ExchangeId::kBybit && i.market == m) c.instruments.push_back(i);
+    }
+    c.on_alert = [m](std::string_view text) { spdlog::critical("bybit {}: {}", to_string(m), text); };
+    auto v = std::make_unique<bybit::BybitVenue>(std::move(c));
+    if (auto r = v->start(); !r) {
+      throw std::runtime_error("bybit " + std::string(to_string(m)) + ": " + r.error().message);
+    }
+    spdlog::info("bybit {}: connected, clock offset {} ms", to_string(m), v->time_offset_ms());
+    (m == Market::kSpot ? bybit_spot_ : bybit_linear_) = std::move(v);
   }
 }
 
@@ -248,23 +358,42 @@ void Daemon::start_market_data() {
     wanted.insert(std::string(to_string(i.exchange)) + ":" + std::string(to_string(i.market)) +
                   ":" + i.symbol.to_string());
   }
-  std::map<Market, std::size_t> per_market;
-  for (const auto& i : built_->instruments) ++per_market[i.market];
+  // Strategy legs name instruments too: their books feed the strategy stage.
+  for (const auto& st : config_.strategies.strategies) {
+    const auto* arb = std::get_if<configs::ArbitrageParams>(&st.params);
+    if (arb == nullptr || !st.enabled) continue;
+    for (const auto& pair : arb->pairs) {
+      for (const auto& leg : pair.legs) {
+        wanted.insert(std::string(to_string(leg.exchange)) + ":" + std::string(to_string(leg.market)) + ":" +
+                      leg.symbol.to_string());
+      }
+    }
+  }
+  std::map<std::pair<ExchangeId, Market>, std::size_t> per_market;
+  for (const auto& i : built_->instruments) ++per_market[{i.exchange, i.market}];
+  for (const ExchangeId x : {ExchangeId::kBinance, ExchangeId::kBybit})
   for (const Market m : {Market::kSpot, Market::kUsdm}) {
-    auto* v = venue(m);
-    if (v == nullptr || v->account_count() == 0) continue;
+    Exchange* first = nullptr;
+    if (x == ExchangeId::kBinance) {
+      auto* v = venue(m);
+      if (v != nullptr && v->account_count() > 0) first = &v->account(0);
+    } else {
+      auto* v = bybit_venue(m);
+      if (v != nullptr && v->account_count() > 0) first = &v->account(0);
+    }
+    if (first == nullptr) continue;
     std::vector<InstrumentId> ids;
     for (const auto& i : built_->instruments) {
-      if (i.market != m || !i.trading) continue;
-      if (per_market[m] <= 20 || wanted.count(instrument_name(i)) > 0) ids.push_back(i.id);
+      if (i.exchange != x || i.market != m || !i.trading) continue;
+      if (per_market[{x, m}] <= 20 || wanted.count(instrument_name(i)) > 0) ids.push_back(i.id);
     }
     if (ids.empty()) continue;
     MarketDataStreams streams;
     streams.depth = true;
     streams.book_ticker = true;
     streams.trades = true;  // recorded for replays and backtests (queue position from prints)
-    auto& stats = md_[m == Market::kSpot ? 0 : 1];
-    auto r = v->account(0).subscribe_market_data(
+    auto& stats = md_[x == ExchangeId::kBybit ? 1 : 0][m == Market::kSpot ? 0 : 1];
+    auto r = first->subscribe_market_data(
         ids, streams, [this, &stats](TimeNs venue_time, const EventPayload& e, TimeNs received) {
           stats.last_ns.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                   std::chrono::system_clock::now().time_since_epoch())
@@ -274,11 +403,11 @@ void Daemon::start_market_data() {
           if (runtime_) runtime_->market_data(venue_time, e, received);
         });
     if (!r) {
-      spdlog::error("binance {}: market data not subscribed: {}", to_string(m), r.error().message);
+      spdlog::error("{} {}: market data not subscribed: {}", to_string(x), to_string(m), r.error().message);
       continue;
     }
     md_instruments_.insert(md_instruments_.end(), ids.begin(), ids.end());
-    spdlog::info("binance {}: depth, best bid/offer and trades of {} instruments", to_string(m), ids.size());
+    spdlog::info("{} {}: depth, best bid/offer and trades of {} instruments", to_string(x), to_string(m), ids.size());
   }
 }
 
@@ -288,10 +417,10 @@ void Daemon::start() {
   entries_ = paper_entries(config_);
   if (entries_.empty()) {
     throw std::runtime_error(options_.config_dir.string() +
-                             ": no Binance account trades an enabled market (nothing to run)");
+                             ": no Binance or Bybit account trades an enabled market (nothing to run)");
   }
   for (const auto& a : config_.accounts.accounts) {
-    if (a.exchange != ExchangeId::kBinance) {
+    if (a.exchange != ExchangeId::kBinance && a.exchange != ExchangeId::kBybit) {
       spdlog::warn("account {} on {}: no connector for this exchange yet; not run", a.name,
                    to_string(a.exchange));
     }
@@ -319,7 +448,7 @@ void Daemon::start() {
     auto it = std::find_if(accounts_.begin(), accounts_.end(),
                            [&](const RunAccount& a) { return a.name == e.account; });
     if (it == accounts_.end()) {
-      accounts_.push_back({AccountId{}, e.account, {}, nullptr});
+      accounts_.push_back({AccountId{}, e.account, e.exchange, {}, nullptr});
       it = std::prev(accounts_.end());
     }
     it->markets.push_back(e.market);
@@ -331,7 +460,7 @@ void Daemon::start() {
   setup::EngineSetup es;
   es.config = configs::read_config_texts(options_.config_dir);
   es.instruments = load_instruments();
-  for (const auto& a : accounts_) es.accounts.push_back({a.name, ExchangeId::kBinance, a.markets});
+  for (const auto& a : accounts_) es.accounts.push_back({a.name, a.exchange, a.markets});
   es.ack_timeout = std::chrono::milliseconds(options_.ack_timeout_ms);
   es.in_doubt_ttl = std::chrono::seconds(options_.in_doubt_ttl_s);
   es.snapshot_every = options_.snapshot_every;
@@ -372,7 +501,7 @@ void Daemon::start() {
     return account_logger(options_.data_dir, built_->directory.accounts.name(id));
   };
   std::vector<actors::RuntimeAccount> run;
-  for (const auto& a : accounts_) run.push_back({a.id, ExchangeId::kBinance, a.session});
+  for (const auto& a : accounts_) run.push_back({a.id, a.exchange, a.session});
   runtime_ = std::make_unique<actors::Runtime>(ro, built_->directory, *built_->table, *store_,
                                                intents_.get(), snapshots_.get(), built_->risk,
                                                std::move(run));
@@ -431,7 +560,7 @@ void Daemon::start_daily_files() {
   }
   std::vector<actors::DailyAccount> accounts;
   for (const auto& a : accounts_) {
-    accounts.push_back({a.id, a.name, persistence::StreamLayout::account_stream(ExchangeId::kBinance, a.name)});
+    accounts.push_back({a.id, a.name, persistence::StreamLayout::account_stream(a.exchange, a.name)});
   }
   daily_writer_ = std::make_unique<actors::DailyWriter>(*store_, *daily_files_, built_->directory,
                                                         *built_->table, std::move(accounts));
@@ -470,6 +599,8 @@ void Daemon::stop_daily_files() {
 void Daemon::stop() {
   if (spot_) spot_->stop();  // market data and user-data streams first: no new reports
   if (usdm_) usdm_->stop();
+  if (bybit_spot_) bybit_spot_->stop();
+  if (bybit_linear_) bybit_linear_->stop();
   if (runtime_) {
     if (auto f = runtime_->flush(10s); !f) spdlog::error("store flush at stop: {}", f.error().message);
   }
@@ -477,6 +608,8 @@ void Daemon::stop() {
   if (runtime_) runtime_.reset();
   spot_.reset();
   usdm_.reset();
+  bybit_spot_.reset();
+  bybit_linear_.reset();
   started_ = false;
 }
 

@@ -2,8 +2,8 @@
 // the Directory (accounts and strategies from the configs, instruments from the venues'
 // exchangeInfo), the risk limits (risk.yaml), the event store (JetStream or the file journal),
 // the intent log (what the last run committed and the store never acknowledged goes first),
-// snapshots, one Binance connector per market with every account's keys, one session per
-// account (its spot and USD-M connections), the runtime (the engine and the strategy actors),
+// snapshots, one connector per venue and market (Binance spot / USD-M, Bybit spot / linear)
+// with every account's keys, one session per account (its spot and USD-M connections), the runtime (the engine and the strategy actors),
 // and market data (depth into the engine's books), and the daily files written from the store.
 // The gateway and the health server are built on top of it (main.cpp).
 #pragma once
@@ -26,6 +26,7 @@
 #include "oms/actors/runtime.hpp"
 #include "oms/configs/config.hpp"
 #include "oms/connectors/binance/exchange_binance.hpp"
+#include "oms/connectors/bybit/exchange_bybit.hpp"
 #include "oms/persistence/event_store.hpp"
 #include "oms/persistence/intent_log.hpp"
 #include "oms/persistence/snapshot.hpp"
@@ -43,6 +44,7 @@ namespace oms::omsd {
 struct RunAccount {
   AccountId id;
   std::string name;
+  ExchangeId exchange = ExchangeId::kBinance;
   std::vector<Market> markets;
   std::shared_ptr<AccountSession> session;
 };
@@ -76,8 +78,13 @@ class Daemon {
   [[nodiscard]] const std::vector<RunAccount>& accounts() const noexcept { return accounts_; }
   [[nodiscard]] persistence::EventStore& store() noexcept { return *store_; }
   [[nodiscard]] binance::BinanceVenue* venue(Market m) const noexcept;
+  [[nodiscard]] bybit::BybitVenue* bybit_venue(Market m) const noexcept;
+  // Binance's (the first venue's) market data of a market; market_data(exchange, m) any venue's.
   [[nodiscard]] const MarketDataStats& market_data(Market m) const noexcept {
-    return m == Market::kSpot ? md_[0] : md_[1];
+    return market_data(ExchangeId::kBinance, m);
+  }
+  [[nodiscard]] const MarketDataStats& market_data(ExchangeId e, Market m) const noexcept {
+    return md_[e == ExchangeId::kBybit ? 1 : 0][m == Market::kSpot ? 0 : 1];
   }
   [[nodiscard]] std::vector<InstrumentId> market_data_instruments() const { return md_instruments_; }
   // New orders' origin-to-socket latency (API requests, market data), recorded by the
@@ -89,6 +96,9 @@ class Daemon {
  private:
   // Every instrument of every market an account trades, as the venue lists it (no ids yet).
   [[nodiscard]] std::vector<Instrument> load_instruments();
+  [[nodiscard]] std::vector<Instrument> load_bybit_instruments(Market m);
+  void start_bybit_venues();
+  [[nodiscard]] bool trades(ExchangeId e, Market m) const;
   void open_store();
   void start_venues();
   void start_market_data();
@@ -106,6 +116,7 @@ class Daemon {
   std::unique_ptr<persistence::SnapshotStore> snapshots_;
   std::unique_ptr<secrets::SecretStore> secrets_;
   std::unique_ptr<binance::BinanceVenue> spot_, usdm_;
+  std::unique_ptr<bybit::BybitVenue> bybit_spot_, bybit_linear_;
   std::vector<RunAccount> accounts_;
   std::unique_ptr<actors::Runtime> runtime_;
   // The daily files (trades.jsonl, executions.jsonl, pnl.csv), written from the store once a
@@ -117,7 +128,7 @@ class Daemon {
   std::condition_variable daily_cv_;
   bool daily_stop_ = false;
   std::vector<InstrumentId> md_instruments_;
-  MarketDataStats md_[2];
+  MarketDataStats md_[2][2];  // [Binance, Bybit][spot, USD-M / linear]
   std::shared_ptr<SendLatency> send_latency_ = std::make_shared<SendLatency>();
   bool started_ = false;
 };

@@ -3,6 +3,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <set>
 #include <iostream>
 
 #include "daemon.hpp"
@@ -30,10 +31,13 @@ int main(int argc, char** argv) {
       if (options.init_paper_keys) {
         const auto file = options.data_dir / "paper-keys.json";
         const auto added = ensure_paper_keys(file, entries);
-        std::printf("%s: %zu entries (%zu new)\n", file.c_str(), entries.size(), added);
+        std::set<std::string> names;  // a Bybit account's markets share one entry
+        for (const auto& e : entries) names.insert(e.entry);
+        std::printf("%s: %zu entries (%zu new)\n", file.c_str(), names.size(), added);
       } else {
         for (const auto& e : entries) {
-          std::printf("account %s %s\n", e.account.c_str(), std::string(to_string(e.market)).c_str());
+          std::printf("account %s %s (%s)\n", e.account.c_str(), std::string(to_string(e.market)).c_str(),
+                      std::string(to_string(e.exchange)).c_str());
         }
         std::printf("config ok: %zu accounts, %zu strategies\n", config.accounts.accounts.size(),
                     config.strategies.ids.size());

@@ -37,6 +37,13 @@ std::string bucket_name(const binance::RateLimitRule& r) {
 
 }  // namespace
 
+std::string Observability::exchange_of(const std::string& account) const {
+  for (const auto& a : daemon_.accounts()) {
+    if (a.name == account) return std::string(to_string(a.exchange));
+  }
+  return "unknown";
+}
+
 Observability::Observability(Daemon& daemon)
     : daemon_(daemon), health_(now_ns, observe::HealthThresholds{}) {}
 
@@ -44,7 +51,7 @@ Observability::~Observability() { stop(); }
 
 void Observability::start() {
   for (const auto& a : daemon_.accounts()) {
-    account_health_.push_back(&health_.account("binance", a.name));
+    account_health_.push_back(&health_.account(std::string(to_string(a.exchange)), a.name));
   }
   health_.component("store", [this]() {
     const auto& log = daemon_.runtime().log();
@@ -63,14 +70,14 @@ void Observability::start() {
                        std::lock_guard lock(figures_mutex_);
                        for (const auto& [name, f] : figures_)
                          for (const auto& [status, n] : f.orders_by_status)
-                           s.sample({"binance", name, status}, static_cast<double>(n));
+                           s.sample({exchange_of(name), name, status}, static_cast<double>(n));
                      });
   metrics_.collector("oms_fills_total", "Fills folded into the accounts (unique trade ids)",
                      observe::MetricType::kCounter, {"exchange", "account"},
                      [this](observe::CollectorSink& s) {
                        std::lock_guard lock(figures_mutex_);
                        for (const auto& [name, f] : figures_)
-                         s.sample({"binance", name}, static_cast<double>(f.fills));
+                         s.sample({exchange_of(name), name}, static_cast<double>(f.fills));
                      });
   metrics_.collector("oms_order_rejects", "Rejected orders by reason code (2xxx risk, 7xxx account, else venue)",
                      observe::MetricType::kGauge, {"exchange", "account", "code"},
@@ -78,7 +85,7 @@ void Observability::start() {
                        std::lock_guard lock(figures_mutex_);
                        for (const auto& [name, f] : figures_)
                          for (const auto& [code, n] : f.rejects_by_code)
-                           s.sample({"binance", name, code}, static_cast<double>(n));
+                           s.sample({exchange_of(name), name, code}, static_cast<double>(n));
                      });
   metrics_.collector("oms_risk_rejects", "Orders refused by pre-trade risk (codes 2xxx)",
                      observe::MetricType::kGauge, {"exchange", "account"},
@@ -88,7 +95,7 @@ void Observability::start() {
                          std::uint64_t n = 0;
                          for (const auto& [code, k] : f.rejects_by_code)
                            if (code.size() == 4 && code[0] == '2') n += k;
-                         s.sample({"binance", name}, static_cast<double>(n));
+                         s.sample({exchange_of(name), name}, static_cast<double>(n));
                        }
                      });
   metrics_.collector("oms_events_committed_total", "Events committed by the account since start",
@@ -96,7 +103,7 @@ void Observability::start() {
                      [this](observe::CollectorSink& s) {
                        std::lock_guard lock(figures_mutex_);
                        for (const auto& [name, f] : figures_)
-                         s.sample({"binance", name}, static_cast<double>(f.events_committed));
+                         s.sample({exchange_of(name), name}, static_cast<double>(f.events_committed));
                      });
   metrics_.collector("oms_journal_lag_events", "Events handed to the store and not yet acknowledged",
                      observe::MetricType::kGauge, {}, [this](observe::CollectorSink& s) {
@@ -335,8 +342,11 @@ void Observability::refresh() {
     if (const auto t = stats.last_report_ns.load(); t > 0) h.mark_user_data_at(t);
     std::int64_t md = 0;
     for (const Market m : a.markets) {
-      md = std::max(md, daemon_.market_data(m).last_ns.load());
+      md = std::max(md, daemon_.market_data(a.exchange, m).last_ns.load());
       auto* venue = daemon_.venue(m);
+      // Binance's weight and order buckets; a Bybit account's budgets live in its connector
+      // (per-endpoint limits from the venue's headers) and are not listed here yet.
+      if (a.exchange != ExchangeId::kBinance || venue == nullptr) continue;
       const auto index = venue->account_index(a.id);
       for (const auto& rule : binance::default_rate_limits(m)) {
         const std::string name = std::string(to_string(m)) + "." + bucket_name(rule);

@@ -54,6 +54,7 @@ class Observability {
   std::vector<observe::AccountHealth*> account_health_;  // by daemon account index
   std::mutex figures_mutex_;
   std::map<std::string, AccountFigures> figures_;  // by account name
+  [[nodiscard]] std::string exchange_of(const std::string& account) const;  // the metrics' label
   std::vector<actors::StrategyViewPtr> strategies_;  // by StrategyId, at the last refresh
   std::mutex stop_mutex_;
   std::condition_variable stop_cv_;

@@ -26,10 +26,11 @@ nlohmann::json read_file(const std::filesystem::path& file) {
 std::vector<PaperEntry> paper_entries(const configs::Config& config) {
   std::vector<PaperEntry> out;
   for (const auto& a : config.accounts.accounts) {
-    if (a.exchange != ExchangeId::kBinance) continue;
+    if (a.exchange != ExchangeId::kBinance && a.exchange != ExchangeId::kBybit) continue;
     for (const Market m : {Market::kSpot, Market::kUsdm}) {
-      if (!a.trades(m) || !config.exchanges.trades(ExchangeId::kBinance, m)) continue;
-      out.push_back({m == Market::kSpot ? a.name : a.name + ".usdm", a.name, m});
+      if (!a.trades(m) || !config.exchanges.trades(a.exchange, m)) continue;
+      const bool usdm_entry = a.exchange == ExchangeId::kBinance && m == Market::kUsdm;
+      out.push_back({usdm_entry ? a.name + ".usdm" : a.name, a.name, m, a.exchange});
     }
   }
   return out;
@@ -42,8 +43,9 @@ std::size_t ensure_paper_keys(const std::filesystem::path& file,
   for (const auto& e : entries) {
     if (j.contains(e.entry)) continue;
     j[e.entry] = {{"api_key", secrets::random_key_text(64)},
-                  {"api_secret", secrets::random_key_text(64)},
-                  {"market", e.market == Market::kSpot ? "spot" : "usdm"}};
+                  {"api_secret", secrets::random_key_text(64)}};
+    if (e.exchange == ExchangeId::kBybit) j[e.entry]["exchange"] = "bybit";
+    else j[e.entry]["market"] = e.market == Market::kSpot ? "spot" : "usdm";
     ++added;
   }
   if (added == 0) return 0;
@@ -86,9 +88,15 @@ secrets::ApiCredentials load_paper_key(const std::filesystem::path& file, const 
     if (!buf) throw std::runtime_error(file.string() + ": " + entry.entry + "." + name + ": " + buf.error().message);
     return std::move(buf).value();
   };
-  const std::string want = entry.market == Market::kSpot ? "spot" : "usdm";
-  if (it->value("market", "spot") != want) {
-    throw std::runtime_error(file.string() + ": " + entry.entry + ".market: expected '" + want + "'");
+  if (entry.exchange == ExchangeId::kBybit) {
+    if (it->value("exchange", "") != "bybit") {
+      throw std::runtime_error(file.string() + ": " + entry.entry + ".exchange: expected 'bybit'");
+    }
+  } else {
+    const std::string want = entry.market == Market::kSpot ? "spot" : "usdm";
+    if (it->value("exchange", "binance") != "binance" || it->value("market", "spot") != want) {
+      throw std::runtime_error(file.string() + ": " + entry.entry + ".market: expected '" + want + "'");
+    }
   }
   secrets::ApiCredentials c;
   c.api_key = field("api_key");

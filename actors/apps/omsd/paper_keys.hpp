@@ -1,8 +1,11 @@
 // Paper mode's API keys: DATA/paper-keys.json, plain text (paper only), 0600, shared with
-// venue-sim (which registers an account per entry) and with any Binance client library:
-//   {"<entry>": {"api_key": "...", "api_secret": "...", "market": "spot" | "usdm"}}
-// One entry per configured Binance account and market it trades: the spot account is named
+// venue-sim (which registers an account per entry) and with any client library:
+//   {"<entry>": {"api_key": "...", "api_secret": "...", "market": "spot" | "usdm"}}   Binance
+//   {"<entry>": {"api_key": "...", "api_secret": "...", "exchange": "bybit"}}          Bybit
+// Binance: one entry per configured account and market it trades: the spot account is named
 // like the account ("binance_main"), the USD-M one gets ".usdm" ("binance_main.usdm").
+// Bybit: one entry per account, named like it -- a unified account's key trades spot and
+// linear alike (both markets' PaperEntry name the same entry).
 #pragma once
 
 #include <filesystem>
@@ -18,9 +21,10 @@ struct PaperEntry {
   std::string entry;    // the name in paper-keys.json
   std::string account;  // the configured account
   Market market = Market::kSpot;
+  ExchangeId exchange = ExchangeId::kBinance;
 };
 
-// Every Binance account x market the config trades (exchange and market enabled).
+// Every Binance and Bybit account x market the config trades (exchange and market enabled).
 [[nodiscard]] std::vector<PaperEntry> paper_entries(const configs::Config& config);
 
 // Adds random keys for the entries the file lacks (creating it 0600); keeps the others.

@@ -202,9 +202,11 @@ std::unique_ptr<BuiltEngine> build_engine(EngineSetup setup) {
   }
   b->books.reserve(b->instruments.size());
   for (const auto& i : b->instruments) {
-    b->books.push_back(BookCoreConfig{i.id, i.market == Market::kSpot
-                                                ? BookSequencing::kBinanceSpot
-                                                : BookSequencing::kBinanceFutures});
+    // Bybit's rule (u == previous u + 1, a snapshot's u then +1) is the spot rule once its
+    // connector numbers a delta U = u = its u (bybit/market_data.hpp).
+    const bool spot_rule = i.market == Market::kSpot || i.exchange == ExchangeId::kBybit;
+    b->books.push_back(BookCoreConfig{i.id, spot_rule ? BookSequencing::kBinanceSpot
+                                                      : BookSequencing::kBinanceFutures});
   }
   std::vector<std::pair<AccountId, Market>> running;
   for (const auto& a : setup.accounts) {
