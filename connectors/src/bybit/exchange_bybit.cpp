@@ -1,5 +1,6 @@
-// BybitVenue: the shared part of one venue + category -- HTTPS pool, server-time offset,
-// instruments, order lanes -- the one path every REST request takes, and report ids.
+// BybitVenue (exchange_bybit.hpp): the shared part of one venue + category -- HTTPS pool,
+// server-time offset, instruments, order lanes -- the one path every REST request takes, and
+// report ids.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
