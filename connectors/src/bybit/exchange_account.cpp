@@ -86,6 +86,17 @@ ExchangeResult<net::HttpResponse> BybitAccount::send(const RestRequest& req, std
 
 void BybitAccount::emit(const EventPayload& e, std::string_view venue_order_id, std::uint64_t time_key,
                         TimeNs venue_time) {
+  // An order that ended needs no template for amends any more.
+  std::visit(
+      [this](const auto& ev) {
+        using T = std::decay_t<decltype(ev)>;
+        if constexpr (std::is_same_v<T, OrderFilled> || std::is_same_v<T, OrderCanceled> ||
+                      std::is_same_v<T, OrderExpired> || std::is_same_v<T, OrderRejected>) {
+          std::lock_guard lk(orders_mutex_);
+          placed_.erase(std::string(ev.client_order_id.view()));
+        }
+      },
+      e);
   const ExchangeReport r{report_id(account_, market(), e, venue_order_id, time_key), venue_time, e};
   std::lock_guard lk(sink_mutex_);
   if (sink_) sink_(r);

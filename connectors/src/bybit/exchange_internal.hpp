@@ -208,7 +208,8 @@ class BybitAccount final : public Exchange {
   std::atomic<bool> running_{false};
 
   std::mutex orders_mutex_;
-  std::unordered_map<std::string, SubmitOrder> placed_;  // client id -> order (amend fills gaps)
+  // client id -> the order as placed (an amend's unchanged price or quantity); until it ends.
+  std::unordered_map<std::string, SubmitOrder> placed_;
 
   std::mutex stream_mutex_;  // stream_ itself (created by start(), reset by stop(), pinged)
   std::unique_ptr<net::WssClient> stream_;

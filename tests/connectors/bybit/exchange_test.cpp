@@ -424,7 +424,8 @@ TEST_CASE("bybit connector: a query of an order the venue never took answers rej
   });
   f.client->account(0).query(kBtc, cid_text("ghost"));
   REQUIRE(f.reports.wait(1));
-  const auto& st = as<OrderStatusReconciled>(f.reports.all().at(0));
+  const auto all = f.reports.all();  // a copy: the reference below must not outlive it
+  const auto& st = as<OrderStatusReconciled>(all.at(0));
   CHECK(st.status == OrderStatus::kRejected);
   CHECK(st.venue_order_id.empty());
   CHECK(st.client_order_id.view() == "ghost");
