@@ -18,31 +18,9 @@
 #include <type_traits>
 
 #include "exchange_internal.hpp"
+#include "oms/connectors/report_hash.hpp"
 
 namespace oms::binance {
-namespace {
-
-class Fnv {
- public:
-  void add(std::string_view s) noexcept {
-    for (char c : s) byte(static_cast<unsigned char>(c));
-    byte(0x1f);  // field separator: ("ab","c") != ("a","bc")
-  }
-  void add(std::uint64_t v) noexcept {
-    for (int i = 0; i < 8; ++i) byte(static_cast<unsigned char>(v >> (8 * i)));
-  }
-  void add(Decimal d) noexcept { add(static_cast<std::uint64_t>(d.raw())); }
-  [[nodiscard]] EventId value() const noexcept { return h_ == 0 ? 1 : h_; }  // 0 = "none"
-
- private:
-  void byte(unsigned char b) noexcept {
-    h_ ^= b;
-    h_ *= 0x100000001b3ULL;
-  }
-  std::uint64_t h_ = 0xcbf29ce484222325ULL;
-};
-
-}  // namespace
 
 std::string order_id_text(std::uint64_t id) {
   char buf[24];
@@ -52,7 +30,7 @@ std::string order_id_text(std::uint64_t id) {
 
 EventId report_id(AccountId account, Market market, const EventPayload& event,
                   std::uint64_t venue_order_id, std::uint64_t time_key) {
-  Fnv h;
+  ReportHash h;
   h.add("binance");
   h.add(std::uint64_t{account.value});
   h.add(std::uint64_t{static_cast<std::uint8_t>(market)});

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "exchange_internal.hpp"
+#include "oms/connectors/report_hash.hpp"
 
 namespace oms::bybit {
 
@@ -21,33 +22,10 @@ ExchangeError exchange_error(ExchangeErrorCode code, std::string message, std::i
   return ExchangeError{code, venue_code, std::move(message)};
 }
 
-namespace {
-
-class Fnv {
- public:
-  void add(std::string_view s) {
-    for (const char c : s) byte(static_cast<std::uint8_t>(c));
-    byte(0xff);  // separator: "ab"+"c" differs from "a"+"bc"
-  }
-  void add(std::uint64_t v) {
-    for (int i = 0; i < 8; ++i) byte(static_cast<std::uint8_t>(v >> (8 * i)));
-  }
-  void add(Decimal d) { add(static_cast<std::uint64_t>(d.raw())); }
-  [[nodiscard]] std::uint64_t value() const { return h_; }
-
- private:
-  void byte(std::uint8_t b) {
-    h_ ^= b;
-    h_ *= 0x100000001b3ULL;
-  }
-  std::uint64_t h_ = 0xcbf29ce484222325ULL;
-};
-
-}  // namespace
 
 EventId report_id(AccountId account, Market market, const EventPayload& event,
                   std::string_view venue_order_id, std::uint64_t time_key) {
-  Fnv h;
+  ReportHash h;
   h.add("bybit");
   h.add(std::uint64_t{account.value});
   h.add(std::uint64_t{static_cast<std::uint8_t>(market)});
@@ -253,26 +231,23 @@ ExchangeResult<net::HttpResponse> BybitVenue::Shared::send(const RestRequest& re
 }
 
 bool BybitVenue::Shared::admit_order(OrderBudget& budget, std::uint32_t orders) {
-  const double rate = std::max<std::uint32_t>(cfg.orders_per_second, 1);
+  constexpr TimeNs kSecond = 1'000'000'000;
+  const TimeNs interval = kSecond / std::max<std::uint32_t>(cfg.orders_per_second, 1);
+  const TimeNs burst = interval * std::max<std::uint32_t>(cfg.orders_per_second, 1);  // one second's worth
   const TimeNs deadline = wall_now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(cfg.request_timeout).count();
   for (;;) {
     TimeNs wait_until = 0;
     {
       std::lock_guard lk(budget.mutex);
       const TimeNs now = wall_now_ns();
-      if (budget.refilled_ns == 0) {
-        budget.tokens = rate;
-        budget.refilled_ns = now;
-      }
-      budget.tokens = std::min(rate, budget.tokens + static_cast<double>(now - budget.refilled_ns) * rate / 1e9);
-      budget.refilled_ns = now;
+      const TimeNs next = std::max(budget.theoretical_ns, now) + interval * static_cast<TimeNs>(orders);
       if (now < budget.venue_hold_until_ns) {
         wait_until = budget.venue_hold_until_ns;
-      } else if (budget.tokens >= static_cast<double>(orders)) {
-        budget.tokens -= static_cast<double>(orders);
+      } else if (next - now <= burst) {
+        budget.theoretical_ns = next;
         return true;
       } else {
-        wait_until = now + static_cast<TimeNs>((static_cast<double>(orders) - budget.tokens) * 1e9 / rate) + 1;
+        wait_until = next - burst;
       }
     }
     if (wait_until > deadline) return false;

@@ -69,12 +69,12 @@ class Lanes {
   std::vector<std::unique_ptr<Lane>> lanes_;
 };
 
-// An account's order budget: a local bucket of orders_per_second, and the venue's own word
-// (X-Bapi-Limit-Status 0 -> held until X-Bapi-Limit-Reset-Timestamp).
+// An account's order budget: orders_per_second as a cell-rate bucket (each order moves a
+// theoretical time on by 1/rate; up to one second's worth may be ahead of the clock), and the
+// venue's own word (X-Bapi-Limit-Status 0 -> held until X-Bapi-Limit-Reset-Timestamp).
 struct OrderBudget {
   std::mutex mutex;
-  double tokens = 0;
-  TimeNs refilled_ns = 0;
+  TimeNs theoretical_ns = 0;  // when the orders admitted so far would have been spaced out
   TimeNs venue_hold_until_ns = 0;
 };
 
