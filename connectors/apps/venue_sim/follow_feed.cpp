@@ -1,103 +1,162 @@
-// FollowFeed: the second venue's background as the first's, shifted by a basis (follow_feed.hpp).
+// FollowFeed: the followers' background as the first's, shifted by a basis (follow_feed.hpp).
 #include "follow_feed.hpp"
+
+#include <algorithm>
+#include <set>
 
 namespace oms::venue_sim {
 
 namespace {
 __extension__ typedef __int128 i128;  // a price times basis points: past int64 for large prices
+
+void apply(std::map<std::int64_t, std::int64_t>& side, const std::vector<sim::PriceQty>& levels) {
+  for (const auto& l : levels) {
+    if (l.qty.is_zero()) side.erase(l.price.raw());
+    else side[l.price.raw()] = l.qty.raw();
+  }
+}
 }  // namespace
 
-FollowFeed::FollowFeed(LiquiditySink& first, LiquiditySink& second,
-                       std::vector<Instrument> second_instruments, std::int64_t basis_bps)
-    : first_(first), second_(second), instruments_(std::move(second_instruments)), basis_bps_(basis_bps) {
-  for (const auto& in : instruments_) follows_[{in.market, in.venue_symbol}] = Follow{&in, std::nullopt};
+FollowFeed::FollowFeed(LiquiditySink& first, LiquiditySink& second, std::vector<Instrument> second_instruments,
+                       std::int64_t basis_bps)
+    : first_(first) {
+  add(second, std::move(second_instruments), basis_bps);
 }
 
-FollowFeed::Follow* FollowFeed::find(Market m, std::string_view symbol) {
-  const auto it = follows_.find(std::pair{m, std::string(symbol)});
-  return it == follows_.end() ? nullptr : &it->second;
+void FollowFeed::add(LiquiditySink& follower, std::vector<Instrument> instruments, std::int64_t basis_bps, Rename rename) {
+  std::lock_guard lk(mutex_);
+  auto f = std::make_unique<Follower>();
+  f->sink = &follower;
+  f->instruments = std::move(instruments);
+  f->basis_bps = basis_bps;
+  f->rename = std::move(rename);
+  for (const auto& in : f->instruments) f->follows[{in.market, in.venue_symbol}] = Follow{&in, std::nullopt, {}, {}};
+  followers_.push_back(std::move(f));
 }
 
-std::optional<sim::PriceQty> FollowFeed::map(const Follow& f, const sim::PriceQty& pq) const {
+FollowFeed::Follow* FollowFeed::find(Follower& f, Market m, std::string_view symbol, std::string& name) {
+  if (f.rename) {
+    const auto n = f.rename(m, symbol);
+    if (!n) return nullptr;
+    name = *n;
+  } else {
+    name = std::string(symbol);
+  }
+  const auto it = f.follows.find(std::pair{m, name});
+  return it == f.follows.end() ? nullptr : &it->second;
+}
+
+std::int64_t FollowFeed::tick_of(const Follow& f, std::int64_t price, Side side) {
+  const std::int64_t tick = f.instrument->rules.tick_size.raw();
+  return side == Side::kBuy ? price / tick : (price + tick - 1) / tick;  // bids down, asks up
+}
+
+sim::PriceQty FollowFeed::level(const Follow& f, std::int64_t t, Side side) {
   const std::int64_t tick = f.instrument->rules.tick_size.raw();
   const std::int64_t lot = f.instrument->rules.step_size.raw();
-  if (tick <= 0) return std::nullopt;
-  // The recorded price on the second venue's tick (nearest; both venues list these markets at
-  // the same or a finer tick, so distinct recorded levels stay distinct), then the basis.
-  const std::int64_t ticks = (pq.price.raw() + tick / 2) / tick + *f.shift_ticks;
-  if (ticks <= 0) return std::nullopt;
-  const std::int64_t qty = lot > 0 ? pq.qty.raw() / lot * lot : pq.qty.raw();
-  return sim::PriceQty{Decimal::from_raw(ticks * tick), Decimal::from_raw(qty)};
+  // The recorded prices on tick t: bids [t*tick, (t+1)*tick), asks ((t-1)*tick, t*tick].
+  const auto& book = side == Side::kBuy ? f.bids : f.asks;
+  const std::int64_t lo = side == Side::kBuy ? t * tick : (t - 1) * tick + 1;
+  const std::int64_t hi = side == Side::kBuy ? (t + 1) * tick - 1 : t * tick;
+  std::int64_t qty = 0;
+  for (auto it = book.lower_bound(lo); it != book.end() && it->first <= hi; ++it) qty += it->second;
+  if (lot > 0) qty = qty / lot * lot;
+  return sim::PriceQty{Decimal::from_raw((t + *f.shift_ticks) * tick), Decimal::from_raw(qty)};
 }
 
-std::vector<sim::PriceQty> FollowFeed::map(const Follow& f, const std::vector<sim::PriceQty>& in) const {
+std::vector<sim::PriceQty> FollowFeed::levels(const Follow& f, const std::vector<sim::PriceQty>& changed, Side side) {
+  std::set<std::int64_t> ticks;
+  for (const auto& l : changed) ticks.insert(tick_of(f, l.price.raw(), side));
   std::vector<sim::PriceQty> out;
-  out.reserve(in.size());
-  for (const auto& pq : in) {
-    if (auto m = map(f, pq)) out.push_back(*m);
+  for (const auto t : ticks) {
+    if (t + *f.shift_ticks <= 0) continue;
+    out.push_back(level(f, t, side));
   }
+  if (side == Side::kBuy) std::reverse(out.begin(), out.end());  // best first
   return out;
 }
 
 void FollowFeed::on_snapshot(Market m, std::string_view symbol, const sim::BookSnapshotIn& s) {
   first_.on_snapshot(m, symbol, s);
-  sim::BookSnapshotIn copy;
-  {
-    std::lock_guard lk(mutex_);
-    Follow* f = find(m, symbol);
-    if (f == nullptr) return;
-    if (!f->shift_ticks) {
-      const std::vector<sim::PriceQty>& side = !s.bids.empty() ? s.bids : s.asks;
-      if (side.empty()) return;  // nothing to take the basis from yet
-      const std::int64_t tick = f->instrument->rules.tick_size.raw();
-      // basis_bps of the best price, in whole ticks (nearest).
-      const i128 move = static_cast<i128>(side.front().price.raw()) * basis_bps_;
-      const i128 per_tick = static_cast<i128>(tick) * 10'000;
-      const i128 half = per_tick / 2;
-      f->shift_ticks = static_cast<std::int64_t>(move >= 0 ? (move + half) / per_tick : -((-move + half) / per_tick));
+  for (auto& fl : followers_) {
+    sim::BookSnapshotIn copy;
+    std::string name;
+    {
+      std::lock_guard lk(mutex_);
+      Follow* f = find(*fl, m, symbol, name);
+      if (f == nullptr || f->instrument->rules.tick_size.raw() <= 0) continue;
+      if (!f->shift_ticks) {
+        const std::vector<sim::PriceQty>& side = !s.bids.empty() ? s.bids : s.asks;
+        if (side.empty()) continue;  // nothing to take the basis from yet
+        const std::int64_t tick = f->instrument->rules.tick_size.raw();
+        // basis_bps of the best price, in whole ticks (nearest).
+        const i128 move = static_cast<i128>(side.front().price.raw()) * fl->basis_bps;
+        const i128 per_tick = static_cast<i128>(tick) * 10'000;
+        const i128 half = per_tick / 2;
+        f->shift_ticks = static_cast<std::int64_t>(move >= 0 ? (move + half) / per_tick : -((-move + half) / per_tick));
+      }
+      f->bids.clear();
+      f->asks.clear();
+      apply(f->bids, s.bids);
+      apply(f->asks, s.asks);
+      copy.bids = levels(*f, s.bids, Side::kBuy);
+      copy.asks = levels(*f, s.asks, Side::kSell);
+      // A level under a lot is absent from a snapshot.
+      std::erase_if(copy.bids, [](const sim::PriceQty& pq) { return pq.qty.is_zero(); });
+      std::erase_if(copy.asks, [](const sim::PriceQty& pq) { return pq.qty.is_zero(); });
     }
-    copy.bids = map(*f, s.bids);
-    copy.asks = map(*f, s.asks);
-    // A level under a lot is absent from a snapshot.
-    std::erase_if(copy.bids, [](const sim::PriceQty& pq) { return pq.qty.is_zero(); });
-    std::erase_if(copy.asks, [](const sim::PriceQty& pq) { return pq.qty.is_zero(); });
+    fl->sink->on_snapshot(m, name, copy);
   }
-  second_.on_snapshot(m, symbol, copy);
 }
 
 void FollowFeed::on_delta(Market m, std::string_view symbol, const sim::BookDeltaIn& d) {
   first_.on_delta(m, symbol, d);
-  sim::BookDeltaIn copy;
-  {
-    std::lock_guard lk(mutex_);
-    Follow* f = find(m, symbol);
-    if (f == nullptr || !f->shift_ticks) return;  // before its first snapshot: nothing to move
-    copy.bids = map(*f, d.bids);
-    copy.asks = map(*f, d.asks);
+  for (auto& fl : followers_) {
+    sim::BookDeltaIn copy;
+    std::string name;
+    {
+      std::lock_guard lk(mutex_);
+      Follow* f = find(*fl, m, symbol, name);
+      if (f == nullptr || !f->shift_ticks) continue;  // before its first snapshot: nothing to move
+      apply(f->bids, d.bids);
+      apply(f->asks, d.asks);
+      copy.bids = levels(*f, d.bids, Side::kBuy);
+      copy.asks = levels(*f, d.asks, Side::kSell);
+    }
+    fl->sink->on_delta(m, name, copy);
   }
-  second_.on_delta(m, symbol, copy);
 }
 
 void FollowFeed::on_trade(Market m, std::string_view symbol, const sim::TradePrintIn& t) {
   first_.on_trade(m, symbol, t);
-  sim::TradePrintIn copy = t;
-  {
-    std::lock_guard lk(mutex_);
-    Follow* f = find(m, symbol);
-    if (f == nullptr || !f->shift_ticks) return;
-    const auto pq = map(*f, sim::PriceQty{t.price, t.qty});
-    if (!pq || pq->qty.is_zero()) return;  // a print under a lot: the second venue had none
-    copy.price = pq->price;
-    copy.qty = pq->qty;
+  for (auto& fl : followers_) {
+    sim::TradePrintIn copy = t;
+    std::string name;
+    {
+      std::lock_guard lk(mutex_);
+      Follow* f = find(*fl, m, symbol, name);
+      if (f == nullptr || !f->shift_ticks) continue;
+      // A seller hitting the bid trades on the bid's tick, a buyer lifting the ask on the ask's.
+      const std::int64_t tick = f->instrument->rules.tick_size.raw();
+      const std::int64_t lot = f->instrument->rules.step_size.raw();
+      const std::int64_t ticks = tick_of(*f, t.price.raw(), t.buyer_is_maker ? Side::kBuy : Side::kSell) + *f->shift_ticks;
+      const std::int64_t qty = lot > 0 ? t.qty.raw() / lot * lot : t.qty.raw();
+      if (ticks <= 0 || qty == 0) continue;  // a print under a lot: the follower had none
+      copy.price = Decimal::from_raw(ticks * tick);
+      copy.qty = Decimal::from_raw(qty);
+    }
+    fl->sink->on_trade(m, name, copy);
   }
-  second_.on_trade(m, symbol, copy);
 }
 
 std::optional<Decimal> FollowFeed::shift(Market m, std::string_view symbol) const {
   std::lock_guard lk(mutex_);
-  const auto it = follows_.find(std::pair{m, std::string(symbol)});
-  if (it == follows_.end() || !it->second.shift_ticks) return std::nullopt;
-  return Decimal::from_raw(*it->second.shift_ticks * it->second.instrument->rules.tick_size.raw());
+  for (const auto& fl : followers_) {
+    const auto it = fl->follows.find(std::pair{m, std::string(symbol)});
+    if (it == fl->follows.end() || !it->second.shift_ticks) continue;
+    return Decimal::from_raw(*it->second.shift_ticks * it->second.instrument->rules.tick_size.raw());
+  }
+  return std::nullopt;
 }
 
 }  // namespace oms::venue_sim

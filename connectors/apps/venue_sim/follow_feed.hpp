@@ -5,14 +5,21 @@
 // a realistic spread between them (zero basis: the same book, no free edge).
 //
 // The basis is a whole number of the second venue's ticks, fixed per instrument at its first
-// snapshot (basis_bps of that snapshot's best price, rounded to the nearest tick): one recorded
-// level maps to one level, a delta to the same levels, so the followed book is exactly the
-// recorded one shifted. A quantity is rounded down to the lot; a level whose quantity rounds to
-// zero is published as absent (the second venue cannot hold less than a lot). Symbols the
-// second venue does not list go to the first only.
+// snapshot (basis_bps of that snapshot's best price, rounded to the nearest tick). A recorded
+// bid goes to the second venue's tick at or below it, an ask to the tick at or above it (so the
+// followed book never crosses when the second venue's tick is coarser, as OKX's BTC-USDT 0.1
+// against Binance's 0.01); the recorded levels falling on one tick are summed, and a delta
+// republishes the sums of the ticks it touched. On the same tick (Bybit) each recorded level is
+// one level: the followed book is exactly the recorded one shifted. A quantity is rounded down
+// to the lot; a level whose quantity rounds to zero is published as absent (the second venue
+// cannot hold less than a lot). A trade print goes to the tick of the side it hit. Symbols the
+// second venue does not list go to the first only. Several venues may follow one first (Bybit
+// and OKX), each with its basis and its own names for the recorded symbols.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -25,9 +32,18 @@ namespace oms::venue_sim {
 
 class FollowFeed final : public LiquiditySink {
  public:
-  // second_instruments: what the second venue lists (venue symbol, market, tick and lot).
+  // The recorded symbol ("BTCUSDT") as a follower names it ("BTC-USDT"); nullopt: not followed.
+  using Rename = std::function<std::optional<std::string>(Market, std::string_view)>;
+
+  // second_instruments: what the second venue lists (venue symbol, market, tick and lot); it
+  // names the recorded symbols as the first does.
   FollowFeed(LiquiditySink& first, LiquiditySink& second, std::vector<Instrument> second_instruments,
              std::int64_t basis_bps);
+  // Only the first: followers come with add().
+  explicit FollowFeed(LiquiditySink& first) : first_(first) {}
+  // One more venue following the first (before the feed runs): its instruments by its own
+  // names, the recorded symbols renamed by `rename` (empty: the same names).
+  void add(LiquiditySink& follower, std::vector<Instrument> instruments, std::int64_t basis_bps, Rename rename = {});
 
   void on_snapshot(Market m, std::string_view symbol, const sim::BookSnapshotIn& s) override;
   void on_delta(Market m, std::string_view symbol, const sim::BookDeltaIn& d) override;
@@ -40,17 +56,27 @@ class FollowFeed final : public LiquiditySink {
   struct Follow {
     const Instrument* instrument = nullptr;
     std::optional<std::int64_t> shift_ticks;
+    std::map<std::int64_t, std::int64_t> bids, asks;  // the recorded book: raw price -> raw quantity
   };
-  Follow* find(Market m, std::string_view symbol);
-  [[nodiscard]] std::optional<sim::PriceQty> map(const Follow& f, const sim::PriceQty& pq) const;
-  [[nodiscard]] std::vector<sim::PriceQty> map(const Follow& f, const std::vector<sim::PriceQty>& in) const;
+  struct Follower {
+    LiquiditySink* sink = nullptr;
+    std::vector<Instrument> instruments;
+    std::int64_t basis_bps = 0;
+    Rename rename;
+    std::map<std::pair<Market, std::string>, Follow, std::less<>> follows;  // by the follower's names
+  };
+  // The follower's name for a recorded symbol and its state; nullptr when it does not list it.
+  Follow* find(Follower& f, Market m, std::string_view symbol, std::string& name);
+  // The follower's tick (before the shift) of a recorded price on a side; its level's quantity
+  // (the recorded levels on that tick, summed, rounded down to the lot).
+  [[nodiscard]] static std::int64_t tick_of(const Follow& f, std::int64_t price, Side side);
+  [[nodiscard]] static sim::PriceQty level(const Follow& f, std::int64_t tick, Side side);
+  // The follower's levels of the ticks touched by `changed` (recorded prices), best first.
+  [[nodiscard]] static std::vector<sim::PriceQty> levels(const Follow& f, const std::vector<sim::PriceQty>& changed, Side side);
 
   LiquiditySink& first_;
-  LiquiditySink& second_;
-  std::vector<Instrument> instruments_;
-  std::int64_t basis_bps_;
+  std::vector<std::unique_ptr<Follower>> followers_;
   mutable std::mutex mutex_;
-  std::map<std::pair<Market, std::string>, Follow, std::less<>> follows_;
 };
 
 }  // namespace oms::venue_sim
