@@ -22,60 +22,26 @@
 #include "oms/connectors/bybit/requests.hpp"
 #include "oms/connectors/net/wss_client.hpp"
 #include "oms/connectors/signing.hpp"
+#include "../venue_common.hpp"
 
 namespace oms::bybit {
 
-[[nodiscard]] TimeNs wall_now_ns() noexcept;
-[[nodiscard]] ExchangeError exchange_error(ExchangeErrorCode code, std::string message,
-                                           std::int32_t venue_code = 0);
+using venue::exchange_error;
+using venue::Lanes;
+using venue::OrderBudget;
+using venue::wall_now_ns;
 
-// The report id of a venue fact: the same fact from REST and from the stream gets the same id.
-// time_key: the update time for balances and positions, the query serial for
-// OrderStatusReconciled.
-[[nodiscard]] EventId report_id(AccountId account, Market market, const EventPayload& event,
-                                std::string_view venue_order_id, std::uint64_t time_key);
+// The report id of a venue fact (venue_common.hpp), under Bybit's name.
+[[nodiscard]] inline EventId report_id(AccountId account, Market market, const EventPayload& event,
+                                       std::string_view venue_order_id, std::uint64_t time_key) {
+  return venue::report_id("bybit", account, market, event, venue_order_id, time_key);
+}
 
 // Keys of one account; the signer is not thread-safe: `mutex` guards it.
 struct AccountAuth {
   std::mutex mutex;
   secrets::SecureBuffer api_key;
   std::optional<signing::HmacSha256> signer;
-};
-
-// A few threads that run every account's jobs: account i's on lane i % lanes, in the order
-// given, so 200 accounts cost a handful of threads and one account's requests never overtake
-// each other. A job that waits for its account's budget holds its lane.
-class Lanes {
- public:
-  explicit Lanes(std::size_t lanes);
-  ~Lanes();
-  Lanes(const Lanes&) = delete;
-  Lanes& operator=(const Lanes&) = delete;
-  void post(std::size_t account_index, std::function<void()> job);
-  // Waits until every job posted for lanes so far has run (tests, stop()).
-  void drain();
-  void stop();
-
- private:
-  struct Lane {
-    std::mutex mutex;
-    std::condition_variable cv;
-    std::deque<std::function<void()>> jobs;
-    bool running = false;
-    bool stopping = false;
-    std::thread thread;
-  };
-  void run(Lane& lane);
-  std::vector<std::unique_ptr<Lane>> lanes_;
-};
-
-// An account's order budget: orders_per_second as a cell-rate bucket (each order moves a
-// theoretical time on by 1/rate; up to one second's worth may be ahead of the clock), and the
-// venue's own word (X-Bapi-Limit-Status 0 -> held until X-Bapi-Limit-Reset-Timestamp).
-struct OrderBudget {
-  std::mutex mutex;
-  TimeNs theoretical_ns = 0;  // when the orders admitted so far would have been spaced out
-  TimeNs venue_hold_until_ns = 0;
 };
 
 class MarketDataFeed;
@@ -116,10 +82,12 @@ struct BybitVenue::Shared {
   [[nodiscard]] bool admit_order(OrderBudget& budget, std::uint32_t orders);
 };
 
-// The body of a 2xx answer, or the ExchangeError its status says (5xx: the venue may have
-// executed it).
-[[nodiscard]] ExchangeResult<std::string> body_of(ExchangeResult<net::HttpResponse> r,
-                                                  std::string_view what);
+// The body of a 2xx answer, or the ExchangeError its status says (403: the IP's request rate
+// was exceeded; 5xx: the venue may have executed it).
+[[nodiscard]] inline ExchangeResult<std::string> body_of(ExchangeResult<net::HttpResponse> r,
+                                                         std::string_view what) {
+  return venue::body_of(std::move(r), what, 403);
+}
 // retCodes after which a request's outcome is unknown (the venue timed out or failed inside):
 // no report, the ack timeout asks.
 [[nodiscard]] bool outcome_unknown(std::int32_t ret_code) noexcept;

@@ -545,10 +545,4 @@ std::optional<BestBidOffer> to_best_bid_offer(const Ticker& state, InstrumentId 
                       state.bid1_size.value, state.ask1_price.value, state.ask1_size.value};
 }
 
-// ---- the parser object -----------------------------------------------------------------------
-JsonParser::JsonParser() : impl_(std::make_unique<Impl>()) {}
-JsonParser::~JsonParser() = default;
-JsonParser::JsonParser(JsonParser&&) noexcept = default;
-JsonParser& JsonParser::operator=(JsonParser&&) noexcept = default;
-
 }  // namespace oms::bybit

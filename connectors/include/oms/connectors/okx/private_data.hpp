@@ -1,0 +1,155 @@
+// OKX v5 account data as our events: the private WebSocket channels (orders, account,
+// positions, and the login / subscribe / error / pong replies) and the REST answers an account
+// connection reads (order acks and batch acks, one order, pending orders and order history,
+// fills, balance, positions, server time).
+//
+// OKX sends one `orders` message per change of an order, carrying the order's state and
+// cumulative figures AND, when it traded, that one fill (tradeId, fillSz, fillPx, fillFee):
+//   state live                  -> OrderAccepted (an amend's answer comes as live too, with
+//                                  amendResult; the connector records OrderAmended from its ack)
+//   state partially_filled      -> FillReceived (the fill) then OrderPartiallyFilled
+//   state filled                -> FillReceived then OrderFilled
+//   state canceled/mmp_canceled -> OrderCanceled when cancelSource is 1 (canceled by the user),
+//                                  else OrderExpired (IOC / FOK remainder, post-only would
+//                                  take, self-trade prevention, the venue's risk engine ...)
+// Fills: trade id = tradeId; quantity = fillSz x the contract value (SWAP sizes are in
+// contracts, spot in base units); fee = -fillFee in fillFeeCcy (OKX: negative = charged; ours:
+// positive = paid, a maker rebate is a negative fee); maker when execType is M.
+//   account:   per currency BalanceUpdated (free = availBal, else cashBal - frozenBal; locked =
+//              frozenBal).
+//   positions: PositionUpdated (net mode: pos signed; long/short legs positive), sizes x ctVal.
+// A fee or balance with more than 8 decimals (OKX sends up to 18: "100.52768569797846") cannot
+// be exact in today's Decimal (1e-8; the range change of issue 16 is pending): a fee is rounded
+// away from zero (never less than charged), a free balance toward zero (never more than held), a
+// locked one away from zero, and the message's `notes` say so for the connector to log. Anything else malformed is an error naming
+// the field; an instrument the caller does not know is skipped with its id.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "oms/connectors/json_parser.hpp"
+#include "oms/messages/events.hpp"
+#include "oms/messages/instrument.hpp"
+
+namespace oms::okx {
+
+using ParseError = venue::ParseError;
+
+// instId -> the instrument (the caller's registry) and its contract value (SWAP ctVal; 1 for
+// spot). instrument nullptr: not one of ours.
+struct InstrumentEntry {
+  const Instrument* instrument = nullptr;
+  Decimal contract_value = Decimal::from_raw(Decimal::kOne);
+};
+using InstrumentLookup = std::function<InstrumentEntry(std::string_view inst_id)>;
+
+struct AccountContext {
+  AccountId account;
+  // The connection's market (kSpot: instType SPOT; kUsdm: SWAP): what BalanceUpdated is
+  // recorded under; order items of the other instType are skipped (the other market's
+  // connection of the same unified account reads them).
+  Market market = Market::kSpot;
+  InstrumentLookup find;
+};
+
+// One venue fact as our event, with what identifies it at the venue (the connector derives the
+// report id from it: the same fact twice gives the same id).
+struct VenueEvent {
+  TimeNs venue_time = 0;
+  std::string venue_order_id;  // empty for balances and positions
+  EventPayload payload;
+};
+
+enum class PrivateKind : std::uint8_t {
+  kOrders, kAccount, kPositions,
+  kLogin,      // {"event":"login","code":"0"}
+  kSubscribe,  // {"event":"subscribe","arg":{...}}
+  kError,      // {"event":"error","code":"60012","msg":"..."}
+  kPong,       // the text "pong"
+  kOther,      // a well-formed message of a channel we do not read (channel-conn-count ...)
+};
+
+struct PrivateMessage {
+  PrivateKind kind = PrivateKind::kOther;
+  std::string code;     // login / error replies: the venue's code ("0" = success)
+  std::string msg;      // the venue's text (why login failed)
+  std::string channel;  // as received
+  std::vector<VenueEvent> events;
+  // Items we do not record (another instType, an unknown instrument, a currency that does not
+  // fit), each with where and why; and notes on what was adjusted (a fee rounded): for the log.
+  std::vector<std::string> skipped;
+  std::vector<std::string> notes;
+};
+
+// Parses one private WebSocket message (JSON, or the text "pong") into out (cleared first).
+[[nodiscard]] Result<PrivateKind, ParseError> parse_private(std::string_view message,
+                                                            const AccountContext& ctx,
+                                                            PrivateMessage& out);
+
+// ---- REST answers ---------------------------------------------------------------------------
+// The v5 envelope {"code":"0","msg":"","data":[...]}: code "0" is success; anything else is
+// the venue's refusal -- for order operations the item's sCode / sMsg when it names one.
+struct VenueRefusal {
+  std::int32_t code = 0;
+  std::string msg;
+};
+struct RestError {
+  bool refused = false;  // true: the venue refused (see refusal)
+  VenueRefusal refusal;
+  std::string message;  // names the field when !refused
+};
+
+// An answer whose data we do not read (set-leverage, set-position-mode): the envelope only.
+[[nodiscard]] Result<Unit, RestError> parse_envelope(std::string_view body);
+// /api/v5/public/time -> the venue's clock in milliseconds.
+[[nodiscard]] Result<std::int64_t, RestError> parse_server_time(std::string_view body);
+
+struct OrderAck {
+  std::string order_id;
+  std::string client_order_id;
+};
+// trade/order | cancel-order | amend-order: the one item's ids; its sCode != 0 is a refusal.
+[[nodiscard]] Result<OrderAck, RestError> parse_order_ack(std::string_view body);
+// batch-orders | cancel-batch-orders | amend-batch-orders: one answer per item, in order.
+struct BatchItemAnswer {
+  OrderAck ack;
+  VenueRefusal refusal;  // code 0: the item was done
+};
+[[nodiscard]] Result<std::vector<BatchItemAnswer>, RestError> parse_batch_ack(std::string_view body);
+
+// trade/order, orders-pending, orders-history(-archive) -> OrderStatusReconciled per order of
+// ours (others in skipped). last_order_id: the page's last ordId (OKX pages with after=ordId).
+struct OrdersPage {
+  std::vector<OrderStatusReconciled> orders;
+  std::vector<std::string> skipped;
+  std::string last_order_id;
+  std::size_t count = 0;  // items in the page, skipped included (a full page asks for more)
+};
+[[nodiscard]] Result<OrdersPage, RestError> parse_orders(std::string_view body,
+                                                         const AccountContext& ctx);
+// trade/fills, fills-history -> FillReceived. last_bill_id: the page's last billId.
+struct FillsPage {
+  std::vector<VenueEvent> events;
+  std::vector<std::string> skipped;
+  std::vector<std::string> notes;
+  std::string last_bill_id;
+  std::size_t count = 0;
+};
+[[nodiscard]] Result<FillsPage, RestError> parse_fills(std::string_view body,
+                                                       const AccountContext& ctx);
+// account/balance -> BalanceUpdated per currency (notes: figures rounded, as above).
+struct BalancesAnswer {
+  std::vector<BalanceUpdated> balances;
+  std::vector<std::string> notes;
+};
+[[nodiscard]] Result<BalancesAnswer, RestError> parse_balance(std::string_view body,
+                                                              const AccountContext& ctx);
+// account/positions -> PositionUpdated per position of ours (flat ones included: size 0).
+[[nodiscard]] Result<std::vector<PositionUpdated>, RestError> parse_positions(
+    std::string_view body, const AccountContext& ctx);
+
+}  // namespace oms::okx

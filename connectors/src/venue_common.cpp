@@ -1,0 +1,196 @@
+#include "venue_common.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+
+#include "oms/connectors/report_hash.hpp"
+
+namespace oms::venue {
+
+TimeNs wall_now_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ExchangeError exchange_error(ExchangeErrorCode code, std::string message, std::int32_t venue_code) {
+  return ExchangeError{code, venue_code, std::move(message)};
+}
+
+EventId report_id(std::string_view venue, AccountId account, Market market, const EventPayload& event,
+                  std::string_view venue_order_id, std::uint64_t time_key) {
+  ReportHash h;
+  h.add(venue);
+  h.add(std::uint64_t{account.value});
+  h.add(std::uint64_t{static_cast<std::uint8_t>(market)});
+  h.add(std::uint64_t{event.index()});
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, OrderAccepted> || std::is_same_v<T, OrderCanceled> ||
+                      std::is_same_v<T, OrderExpired>) {
+          h.add(venue_order_id);
+        } else if constexpr (std::is_same_v<T, OrderPartiallyFilled> || std::is_same_v<T, OrderFilled>) {
+          h.add(venue_order_id);
+          h.add(e.cum_qty);
+        } else if constexpr (std::is_same_v<T, OrderAmended>) {
+          h.add(venue_order_id);
+          h.add(e.price);
+          h.add(e.quantity);
+        } else if constexpr (std::is_same_v<T, OrderRejected>) {
+          h.add(e.client_order_id.view());
+        } else if constexpr (std::is_same_v<T, FillReceived>) {
+          h.add(std::uint64_t{e.instrument.value});
+          h.add(e.trade_id.view());
+        } else if constexpr (std::is_same_v<T, FundingPaid>) {
+          h.add(std::uint64_t{e.instrument.value});
+          h.add(e.amount);
+          h.add(time_key);
+        } else if constexpr (std::is_same_v<T, OrderStatusReconciled>) {
+          h.add(e.client_order_id.view());
+          h.add(e.venue_order_id.view());
+          h.add(std::uint64_t{static_cast<std::uint8_t>(e.status)});
+          h.add(e.cum_qty);
+          h.add(time_key);
+        } else if constexpr (std::is_same_v<T, BalanceUpdated>) {
+          h.add(e.asset.view());
+          h.add(e.free);
+          h.add(e.locked);
+          h.add(time_key);
+        } else if constexpr (std::is_same_v<T, PositionUpdated>) {
+          h.add(std::uint64_t{e.instrument.value});
+          h.add(std::uint64_t{static_cast<std::uint8_t>(e.position_side)});
+          h.add(e.size);
+          h.add(e.entry_price);
+          h.add(time_key);
+        } else {
+          h.add(venue_order_id);
+          h.add(time_key);
+        }
+      },
+      event);
+  return h.value();
+}
+
+// ---- lanes ----------------------------------------------------------------------------------
+
+Lanes::Lanes(std::size_t lanes, std::string name) : name_(std::move(name)) {
+  lanes_.reserve(std::max<std::size_t>(lanes, 1));
+  for (std::size_t i = 0; i < std::max<std::size_t>(lanes, 1); ++i) {
+    lanes_.push_back(std::make_unique<Lane>());
+    Lane& l = *lanes_.back();
+    l.thread = std::thread([this, &l] { run(l); });
+  }
+}
+
+Lanes::~Lanes() { stop(); }
+
+void Lanes::post(std::size_t account_index, std::function<void()> job) {
+  Lane& l = *lanes_[account_index % lanes_.size()];
+  {
+    std::lock_guard lk(l.mutex);
+    if (l.stopping) return;
+    l.jobs.push_back(std::move(job));
+  }
+  l.cv.notify_all();
+}
+
+void Lanes::drain() {
+  for (auto& lp : lanes_) {
+    std::unique_lock lk(lp->mutex);
+    lp->cv.wait(lk, [&] { return (lp->jobs.empty() && !lp->running) || lp->stopping; });
+  }
+}
+
+void Lanes::stop() {
+  for (auto& lp : lanes_) {
+    {
+      std::lock_guard lk(lp->mutex);
+      lp->stopping = true;
+      lp->jobs.clear();
+    }
+    lp->cv.notify_all();
+  }
+  for (auto& lp : lanes_) {
+    if (lp->thread.joinable()) lp->thread.join();
+  }
+}
+
+void Lanes::run(Lane& l) {
+  for (;;) {
+    std::function<void()> job;
+    {
+      std::unique_lock lk(l.mutex);
+      l.cv.wait(lk, [&] { return l.stopping || !l.jobs.empty(); });
+      if (l.stopping) return;
+      job = std::move(l.jobs.front());
+      l.jobs.pop_front();
+      l.running = true;
+    }
+    try {
+      job();
+    } catch (const std::exception& e) {
+      spdlog::error("{} lane: a job threw: {}", name_, e.what());
+    }
+    {
+      std::lock_guard lk(l.mutex);
+      l.running = false;
+    }
+    l.cv.notify_all();
+  }
+}
+
+// ---- budget and answers ---------------------------------------------------------------------
+
+bool admit(OrderBudget& budget, std::uint32_t orders_per_second, std::uint32_t orders, TimeNs deadline_ns,
+           StopSignal stop) {
+  constexpr TimeNs kSecond = 1'000'000'000;
+  const std::uint32_t rate = std::max<std::uint32_t>(orders_per_second, 1);
+  const TimeNs interval = kSecond / rate;
+  const TimeNs burst = interval * rate;  // one second's worth
+  for (;;) {
+    TimeNs wait_until = 0;
+    {
+      std::lock_guard lk(budget.mutex);
+      const TimeNs now = wall_now_ns();
+      const TimeNs next = std::max(budget.theoretical_ns, now) + interval * static_cast<TimeNs>(orders);
+      if (now < budget.venue_hold_until_ns) {
+        wait_until = budget.venue_hold_until_ns;
+      } else if (next - now <= burst) {
+        budget.theoretical_ns = next;
+        return true;
+      } else {
+        wait_until = next - burst;
+      }
+    }
+    if (wait_until > deadline_ns) return false;
+    std::unique_lock lk(stop.mutex);
+    const auto until = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(wait_until)));
+    if (stop.wake.wait_until(lk, until, [&stop] { return stop.stopping; })) return false;
+  }
+}
+
+std::optional<std::int64_t> header_int(const net::HttpResponse& r, std::string_view name) {
+  const std::string* v = r.header(name);
+  if (v == nullptr) return std::nullopt;
+  std::int64_t out = 0;
+  const auto res = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (res.ec != std::errc{} || res.ptr != v->data() + v->size()) return std::nullopt;
+  return out;
+}
+
+ExchangeResult<std::string> body_of(ExchangeResult<net::HttpResponse> r, std::string_view what,
+                                    unsigned rate_limit_status) {
+  if (!r) return Unexpected{std::move(r).error()};
+  const unsigned status = r->status;
+  if (status >= 200 && status < 300) return std::move(r->body);
+  const auto code = status == rate_limit_status ? ExchangeErrorCode::kRateLimited : ExchangeErrorCode::kHttpStatus;
+  return Unexpected{exchange_error(code, std::string(what) + ": HTTP " + std::to_string(status) + " " +
+                                             r->body.substr(0, 200))};
+}
+
+}  // namespace oms::venue
