@@ -17,14 +17,17 @@ using namespace oms::secrets;
 namespace {
 
 constexpr const char* kUsage = R"(usage: oms-keys --file FILE [--passphrase-file P] [--scrypt-log2n N (new files; default 15)] COMMAND
-  add NAME      [--api-key K] [--api-secret S] [--private-key-file PEM]   (creates FILE if missing)
-  rotate NAME   [--api-key K] [--api-secret S] [--private-key-file PEM]
+  add NAME      [--api-key K] [--api-secret S] [--private-key-file PEM] [--api-passphrase-file F]
+                (creates FILE if missing)
+  rotate NAME   [--api-key K] [--api-secret S] [--private-key-file PEM] [--api-passphrase-file F]
   remove NAME
   list          names and API-key fingerprints (never secrets)
 NAME is {exchange}_{market}_{account}, e.g. binance_spot_main.
 Secrets not given as flags are read from stdin: line 1 api_key, line 2 api_secret, then an
 optional PEM private key up to end of input. Prefer stdin: flags show up in `ps` and history.
-The passphrase comes from --passphrase-file (mode 0600) or $OMS_KEYFILE_PASSPHRASE.
+--api-passphrase-file: the API key's own passphrase (OKX keys have one), read from a file of
+mode 0600 (first line).
+The key file's passphrase comes from --passphrase-file (mode 0600) or $OMS_KEYFILE_PASSPHRASE.
 )";
 
 struct Usage {
@@ -32,7 +35,7 @@ struct Usage {
 };
 
 struct Args {
-  std::string file, passphrase_file, command, name, private_key_file;
+  std::string file, passphrase_file, command, name, private_key_file, api_passphrase_file;
   std::optional<std::string> api_key, api_secret;
   ScryptParams params;
 };
@@ -51,6 +54,7 @@ Args parse(int argc, char** argv) {
     else if (arg == "--api-key") a.api_key = value();
     else if (arg == "--api-secret") a.api_secret = value();
     else if (arg == "--private-key-file") a.private_key_file = value();
+    else if (arg == "--api-passphrase-file") a.api_passphrase_file = value();
     else if (arg == "--scrypt-log2n") {
       const std::string v = value();
       const int n = std::atoi(v.c_str());
@@ -110,6 +114,10 @@ ApiCredentials read_credentials(Args& a) {
     c.api_key = must(SecureBuffer::copy_of(key));
     c.api_secret = must(SecureBuffer::copy_of(secret));
     if (!pem.empty()) c.private_key = must(SecureBuffer::copy_of(pem));
+    if (!a.api_passphrase_file.empty()) {
+      // The same rules as the key file's passphrase file: 0600, first line.
+      c.passphrase = must(passphrase_from_file(a.api_passphrase_file));
+    }
   }
   for (std::string* s : {&in, &key, &secret, &pem}) wipe(*s);
   if (a.api_key) wipe(*a.api_key);
@@ -128,7 +136,8 @@ int run(Args& a) {
     for (const auto& name : must(store.list())) {
       const ApiCredentials c = must(store.get(name));
       std::cout << name << "  api_key " << fingerprint(c.api_key)
-                << "  private_key " << (c.private_key.empty() ? "no" : "yes") << '\n';
+                << "  private_key " << (c.private_key.empty() ? "no" : "yes")
+                << "  passphrase " << (c.passphrase.empty() ? "no" : "yes") << '\n';
     }
     return 0;
   }

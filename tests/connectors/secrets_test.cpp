@@ -188,6 +188,41 @@ TEST_CASE("key file round trip: put, get by parts and by name, list, 0600 on dis
   CHECK(missing.error().message == "key file " + path.string() + ": no secret named 'binance_spot_other'");
 }
 
+TEST_CASE("key file: an API key's passphrase (OKX) round trips; a version 1 file is read and rewritten as 2") {
+  testkit::TempDir dir;
+  const auto path = dir.path() / "keys.bin";
+  {
+    auto store = open_new(path);
+    ApiCredentials c = creds(kKey1, kSecret1);
+    c.passphrase = sb("TESTPASS-okx-1");
+    REQUIRE(store.put("okx_unified_main", std::move(c)).ok());
+    CHECK(bytes_of(path)[8] == 2);  // the version byte
+    CHECK(bytes_of(path).find("TESTPASS") == std::string::npos);
+  }
+  auto reopened = KeyFileStore::open(path, sb(kPassphrase));
+  REQUIRE(reopened.ok());
+  CHECK(reopened->get("okx_unified_main")->passphrase.view() == "TESTPASS-okx-1");
+
+  // tests/connectors/keyfile_v1.bin: written by the version 1 code (oms-keys, scrypt 2^10), one
+  // entry okx_spot_old = key-one / secret-one, passphrase "v1-test-passphrase".
+  const auto old = dir.path() / "v1.bin";
+  write_bytes(old, testkit::read_file(fs::path(OMS_TEST_SOURCE_DIR) / "keyfile_v1.bin"));
+  REQUIRE(bytes_of(old)[8] == 1);
+  auto v1 = KeyFileStore::open(old, sb("v1-test-passphrase"));
+  REQUIRE_MESSAGE(v1.ok(), (v1.ok() ? "" : v1.error().message));
+  auto e = v1->get("okx_spot_old");
+  REQUIRE(e.ok());
+  CHECK(e->api_key.view() == "key-one");
+  CHECK(e->api_secret.view() == "secret-one");
+  CHECK(e->passphrase.empty());
+  REQUIRE(v1->put("okx_spot_new", creds(kKey2, kSecret2)).ok());
+  CHECK(bytes_of(old)[8] == 2);
+  auto again = KeyFileStore::open(old, sb("v1-test-passphrase"));
+  REQUIRE(again.ok());
+  CHECK(again->get("okx_spot_old")->api_secret.view() == "secret-one");
+  CHECK(*again->list() == std::vector<std::string>{"okx_spot_new", "okx_spot_old"});
+}
+
 TEST_CASE("the default scrypt cost (N=2^15, r=8, p=1) is written to the header and round trips") {
   testkit::TempDir dir;
   const auto path = dir.path() / "keys.bin";
@@ -195,7 +230,7 @@ TEST_CASE("the default scrypt cost (N=2^15, r=8, p=1) is written to the header a
   REQUIRE(store.put("binance_spot_main", creds(kKey1, kSecret1)).ok());
   const std::string f = bytes_of(path);
   CHECK(f.substr(0, 8) == std::string("OMSKEYS\0", 8));
-  CHECK(f[8] == 1);   // version
+  CHECK(f[8] == 2);   // version (2: each entry carries a passphrase)
   CHECK(f[9] == 1);   // kdf scrypt
   CHECK(f[10] == 15); // log2 N
   CHECK(f[11] == 8);  // r
@@ -378,6 +413,20 @@ TEST_CASE("vault: get reads the latest version with the documented request") {
   CHECK(req.body.empty());
 }
 
+TEST_CASE("vault: an API key's passphrase is read from the passphrase field when present") {
+  testkit::VaultKv2 vault{std::string(kVaultToken)};
+  testkit::LoopbackHttpClient<testkit::VaultKv2> http{vault};
+  REQUIRE(vault.handle(vault_write("okx_unified_main", {{"api_key", kKey1}, {"api_secret", kSecret1},
+                                                        {"passphrase", "TESTPASS-okx-2"}})).status == 200);
+  VaultStore store(http, sb(kVaultToken));
+  auto c = store.get("okx", "unified", "main");
+  REQUIRE_MESSAGE(c.ok(), (c.ok() ? "" : c.error().message));
+  CHECK(c->passphrase.view() == "TESTPASS-okx-2");
+  VaultFixture f;
+  VaultStore plain(f.http, sb(kVaultToken));
+  CHECK(plain.get("binance", "spot", "main")->passphrase.empty());
+}
+
 TEST_CASE("vault: ?version=N reads an older version; a missing version or name is not found") {
   VaultFixture f;
   VaultStore store(f.http, sb(kVaultToken));
@@ -485,8 +534,8 @@ TEST_CASE("oms-keys add, list, rotate, remove never print a secret") {
   CHECK(r.status == 0);
   r = run(common + "list");
   CHECK(r.status == 0);
-  CHECK(r.output == "binance_spot_main  api_key " + fp1 + "  private_key yes\n" +
-                        "binance_usdm_main  api_key " + fp2 + "  private_key no\n");
+  CHECK(r.output == "binance_spot_main  api_key " + fp1 + "  private_key yes  passphrase no\n" +
+                        "binance_usdm_main  api_key " + fp2 + "  private_key no  passphrase no\n");
   r = run(common + "rotate binance_spot_main", in2.string());
   CHECK(r.status == 0);
   CHECK(r.output == "rotated binance_spot_main  api_key " + fp2 + "\n");
@@ -509,6 +558,29 @@ TEST_CASE("oms-keys add, list, rotate, remove never print a secret") {
   CHECK(r.output == "oms-keys: key file " + file +
                         ": authentication failed: wrong passphrase, or the file was modified (4604)\n");
   check_no_secret(r.output);
+}
+
+TEST_CASE("oms-keys add --api-passphrase-file stores the API key's passphrase (0600 file, first line)") {
+  testkit::TempDir dir;
+  const auto file = (dir.path() / "keys.bin").string();
+  const auto pass = dir.path() / "pass";
+  write_bytes(pass, std::string(kPassphrase) + "\n");
+  const auto api_pass = dir.path() / "api-pass";
+  write_bytes(api_pass, "TESTPASS-okx-3\nignored\n");
+  const auto in = dir.path() / "in";
+  write_bytes(in, std::string(kKey1) + "\n" + std::string(kSecret1) + "\n");
+  const std::string common = "--file " + file + " --passphrase-file " + pass.string() + " --scrypt-log2n 10 ";
+  auto r = run(common + "add okx_unified_main --api-passphrase-file " + api_pass.string(), in.string());
+  CHECK(r.status == 0);
+  r = run(common + "list");
+  CHECK(r.output == "okx_unified_main  api_key " + fingerprint(sb(kKey1)) + "  private_key no  passphrase yes\n");
+  CHECK(r.output.find("TESTPASS") == std::string::npos);
+  auto store = KeyFileStore::open(file, sb(kPassphrase));
+  REQUIRE(store.ok());
+  CHECK(store->get("okx_unified_main")->passphrase.view() == "TESTPASS-okx-3");
+  fs::permissions(api_pass, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+  r = run(common + "rotate okx_unified_main --api-passphrase-file " + api_pass.string(), in.string());
+  CHECK(r.status != 0);
 }
 
 TEST_CASE("random_key_text: n characters of [A-Za-z0-9], a new text every call") {

@@ -36,8 +36,8 @@ class Reader {
 Result<SecureBuffer, SecretError> encode_entries(const std::vector<KeyFileEntry>& entries) {
   std::size_t size = 4;
   for (const auto& e : entries)
-    size += 2 + e.name.size() + 12 + e.creds.api_key.size() + e.creds.api_secret.size() +
-            e.creds.private_key.size();
+    size += 2 + e.name.size() + 16 + e.creds.api_key.size() + e.creds.api_secret.size() +
+            e.creds.private_key.size() + e.creds.passphrase.size();
   auto buf = SecureBuffer::allocate(size);
   if (!buf) return buf;
   unsigned char* o = buf->data();
@@ -46,7 +46,7 @@ Result<SecureBuffer, SecretError> encode_entries(const std::vector<KeyFileEntry>
     put_be(o, e.name.size(), 2);
     std::memcpy(o, e.name.data(), e.name.size());
     o += e.name.size();
-    for (const SecureBuffer* f : {&e.creds.api_key, &e.creds.api_secret, &e.creds.private_key}) {
+    for (const SecureBuffer* f : {&e.creds.api_key, &e.creds.api_secret, &e.creds.private_key, &e.creds.passphrase}) {
       put_be(o, f->size(), 4);
       if (!f->empty()) std::memcpy(o, f->data(), f->size());
       o += f->size();
@@ -55,7 +55,8 @@ Result<SecureBuffer, SecretError> encode_entries(const std::vector<KeyFileEntry>
   return buf;
 }
 
-Result<std::vector<KeyFileEntry>, std::string> decode_entries(std::string_view plain) {
+Result<std::vector<KeyFileEntry>, std::string> decode_entries(std::string_view plain, std::uint8_t version) {
+  const int field_count = version >= 2 ? 4 : 3;
   Reader r(plain);
   std::uint64_t count = 0;
   if (!r.number(4, count)) return Unexpected(std::string("entry count: truncated"));
@@ -66,9 +67,9 @@ Result<std::vector<KeyFileEntry>, std::string> decode_entries(std::string_view p
     std::string_view v;
     if (!r.number(2, n) || !r.bytes(n, v)) return Unexpected(where + "name: truncated");
     KeyFileEntry e{std::string(v), {}};
-    const char* names[] = {"api_key", "api_secret", "private_key"};
-    SecureBuffer* fields[] = {&e.creds.api_key, &e.creds.api_secret, &e.creds.private_key};
-    for (int f = 0; f < 3; ++f) {
+    const char* names[] = {"api_key", "api_secret", "private_key", "passphrase"};
+    SecureBuffer* fields[] = {&e.creds.api_key, &e.creds.api_secret, &e.creds.private_key, &e.creds.passphrase};
+    for (int f = 0; f < field_count; ++f) {
       if (!r.number(4, n) || !r.bytes(n, v)) return Unexpected(where + names[f] + ": truncated");
       auto b = SecureBuffer::copy_of(v);
       if (!b) return Unexpected(std::move(b).error().message);
@@ -84,7 +85,7 @@ Result<ApiCredentials, SecretError> copy_credentials(const ApiCredentials& c) {
   ApiCredentials out;
   out.version = c.version;
   for (auto [from, to] : {std::pair{&c.api_key, &out.api_key}, std::pair{&c.api_secret, &out.api_secret},
-                          std::pair{&c.private_key, &out.private_key}}) {
+                          std::pair{&c.private_key, &out.private_key}, std::pair{&c.passphrase, &out.passphrase}}) {
     auto b = SecureBuffer::copy_of(from->view());
     if (!b) return Unexpected(std::move(b).error());
     *to = std::move(*b);

@@ -22,7 +22,8 @@ namespace {
 using Entry = detail::KeyFileEntry;
 
 constexpr std::string_view kMagic{"OMSKEYS\0", 8};
-constexpr std::uint8_t kVersion = 1;
+constexpr std::uint8_t kVersion = 2;      // written; 2 added each entry's passphrase
+constexpr std::uint8_t kOldestVersion = 1;  // read
 constexpr std::uint8_t kKdfScrypt = 1;
 constexpr std::size_t kSaltLen = 16;
 constexpr std::size_t kNonceLen = 12;  // GCM's native IV length
@@ -127,6 +128,7 @@ std::string header_bytes(const ScryptParams& sp, std::string_view salt, std::str
 }
 
 struct FileHeader {
+  std::uint8_t version = kVersion;
   ScryptParams params;
   std::string salt;
   std::string nonce;
@@ -138,11 +140,12 @@ Result<FileHeader, SecretError> parse_header(const std::filesystem::path& p, std
   if (f.size() < kHeaderLen + kTagLen)
     return Unexpected(err(SecretErrorCode::kCorrupt, p, "truncated (" + std::to_string(f.size()) + " bytes)"));
   const auto u8 = [&](std::size_t i) { return static_cast<std::uint8_t>(f[i]); };
-  if (u8(8) != kVersion)
+  if (u8(8) < kOldestVersion || u8(8) > kVersion)
     return Unexpected(err(SecretErrorCode::kCorrupt, p, "unsupported version " + std::to_string(u8(8))));
   if (u8(9) != kKdfScrypt)
     return Unexpected(err(SecretErrorCode::kCorrupt, p, "unsupported kdf " + std::to_string(u8(9))));
   FileHeader h;
+  h.version = u8(8);
   h.params = {u8(10), u8(11), u8(12)};
   if (h.params.log2_n < 1 || h.params.log2_n > kMaxScryptLog2N || h.params.r < 1 ||
       h.params.r > kMaxScryptR || h.params.p < 1 || h.params.p > kMaxScryptP)
@@ -260,7 +263,7 @@ Result<std::vector<Entry>, SecretError> KeyFileStore::load() {
     return Unexpected(err(SecretErrorCode::kAuthentication, path_,
                           "authentication failed: wrong passphrase, or the file was modified"));
   plain->truncate(ct_len);
-  auto entries = detail::decode_entries(plain->view());
+  auto entries = detail::decode_entries(plain->view(), h->version);
   if (!entries) return Unexpected(err(SecretErrorCode::kCorrupt, path_, entries.error()));
   return std::move(entries).value();
 }

@@ -90,7 +90,7 @@ Result<ApiCredentials, SecretError> VaultStore::get_version(std::string_view nam
     bool required;
   };
   for (const Field f : {Field{"api_key", &c.api_key, true}, Field{"api_secret", &c.api_secret, true},
-                        Field{"private_key", &c.private_key, false}}) {
+                        Field{"private_key", &c.private_key, false}, Field{"passphrase", &c.passphrase, false}}) {
     const auto it = inner_it->find(f.name);
     if (it == inner_it->end() || it->is_null()) {
       if (f.required) return bad(std::string("field data.data.") + f.name + ": missing");

@@ -1,11 +1,11 @@
 // A local key file: every credential in one AES-256-GCM blob under a key derived from a
 // passphrase with scrypt. File layout (all integers big-endian), header = AAD:
 //
-//   "OMSKEYS\0" | version u8 (=1) | kdf u8 (=1 scrypt) | log2 N u8 | r u8 | p u8 |
+//   "OMSKEYS\0" | version u8 (=2; 1 is read) | kdf u8 (=1 scrypt) | log2 N u8 | r u8 | p u8 |
 //   salt_len u8 (=16) | salt | nonce (12) | ciphertext | tag (16)
 //
-// Plaintext: count u32, then per entry: name (u16 len) api_key, api_secret, private_key
-// (u32 len each). Every write re-encrypts the whole file with a fresh random nonce and
+// Plaintext: count u32, then per entry: name (u16 len) api_key, api_secret, private_key,
+// passphrase (u32 len each; a version 1 file has no passphrase, read as empty). Every write re-encrypts the whole file with a fresh random nonce and
 // replaces it atomically (temp file 0600, fsync, rename, fsync dir). The file must be 0600
 // (or stricter): a group/world-readable file is refused.
 //

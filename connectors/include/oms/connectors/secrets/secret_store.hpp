@@ -16,6 +16,7 @@ struct ApiCredentials {
   SecureBuffer api_key;
   SecureBuffer api_secret;
   SecureBuffer private_key;  // PEM (Ed25519 / RSA keys); empty when the account uses HMAC
+  SecureBuffer passphrase;   // the API key's passphrase (OKX); empty for venues without one
   std::uint64_t version = 0; // Vault KV v2 version; 0 for the key file
 };
 

@@ -1,7 +1,7 @@
 // HashiCorp Vault KV v2 backend, over any oms::net::HttpClient (HTTPS in production).
 // Exactly Vault's documented API, so a real Vault works unchanged:
 //   GET  /v1/{mount}/data/{prefix}/{name}[?version=N]   header X-Vault-Token
-//        -> {"data":{"data":{"api_key":..,"api_secret":..,"private_key":..},
+//        -> {"data":{"data":{"api_key":..,"api_secret":..,"private_key":..,"passphrase":..},
 //                    "metadata":{"version":N,...}}}
 //   GET  /v1/{mount}/metadata/{prefix}?list=true        (Vault's documented form of LIST)
 //        -> {"data":{"keys":["binance_spot_main",...]}}
