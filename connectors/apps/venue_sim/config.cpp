@@ -35,10 +35,12 @@ USDT perpetuals) on the same port when --bybit is given or a Bybit account exist
                          "spot_taker","linear_maker","linear_taker","balances":{"BTC":"1"},
                          "linear_usdt":"100000"}]}}
   --paper-keys FILE      keys for the accounts (generated and written 0600 when FILE is absent);
-                         an entry with "exchange":"bybit" is a Bybit unified account
+                         an entry with "exchange":"bybit" is a Bybit unified account, one with
+                         "exchange":"okx" (and a "passphrase") an OKX unified account
   --account NAME:MARKET  a paper account: spot|usdm (Binance) or bybit (a Bybit unified account,
                          spot 100000 USDT, 1 BTC, 10 ETH and a linear wallet of 100000 USDT --
-                         venue-sim keeps the two apart, a real unified account shares one);
+                         venue-sim keeps the two apart, a real unified account shares one)
+                         or okx (an OKX unified account, the same balances, SPOT and SWAP);
                          default main:spot, futures:usdm
   --bybit                serve Bybit v5 (BTCUSDT, ETHUSDT spot and linear); with --paper-keys
                          and no Bybit account, one named "bybit" is added
@@ -79,6 +81,24 @@ USDT perpetuals) on the same port when --bybit is given or a Bybit account exist
                          report the usage
 Bybit's per-UID order limits (retCode 10006, X-Bapi-Limit* headers): create, cancel,
 cancel-all and batches 20/s on spot, 10/s on linear; amend 10/s (a batch counts its orders).
+OKX v5 (--okx, --account NAME:okx, a paper-keys entry "exchange":"okx" with a passphrase, or
+the config file's "okx":{"accounts":[{"name","api_key","api_secret","passphrase","spot_maker",
+"spot_taker","swap_maker","swap_taker","balances":{...},"swap_usdt"}]}): REST under /api/v5
+(OK-ACCESS-KEY / -SIGN / -TIMESTAMP / -PASSPHRASE; public/time, public/instruments,
+market/books, market/ticker(s), market/trades; trade/order, batch-orders, cancel-order,
+cancel-batch-orders, amend-order, amend-batch-orders, orders-pending, orders-history(-archive),
+fills(-history); account/balance, positions, set-leverage, set-position-mode, config,
+trade-fee; algo orders refused by name), WebSockets /ws/v5/public (books, books5, bbo-tbt,
+trades, tickers) and /ws/v5/private (login; orders, positions, account); BTC-USDT, ETH-USDT
+and BTC-USDT-SWAP, ETH-USDT-SWAP (sizes in contracts: ctVal 0.01 BTC, 0.1 ETH); a unified
+account starts with 100000 USDT, 1 BTC, 10 ETH (spot) and 100000 USDT (SWAP; venue-sim keeps
+the two apart, account/balance shows their sum). Rate limits per 2 s as OKX lists them (place,
+cancel, amend 60 per instrument; batches 300 orders per instrument; 50011, HTTP 429), lifted by
+--no-rate-limits; faults as Bybit's (error_5xx: HTTP 503 code 50001).
+  --okx                  serve OKX v5; with --paper-keys and no OKX account, one named "okx"
+  --okx-basis-bps N      with --replay: OKX's BTC-USDT / BTC-USDT-SWAP follow the recorded
+                         spot / USD-M BTCUSDT books N basis points above (below) them, in
+                         whole ticks (default 0); the other OKX instruments walk
 )";
 
 Decimal dec(const nlohmann::json& j, const std::string& field) {
@@ -204,6 +224,27 @@ void load_config(const std::string& path, Options& o) {
         o.bybit_front.accounts.push_back(std::move(s));
       }
     }
+    if (j.contains("okx")) {
+      o.okx = true;
+      const auto& list = j["okx"].value("accounts", nlohmann::json::array());
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        const auto& a = list[i];
+        const std::string f = path + ": okx.accounts[" + std::to_string(i) + "]";
+        OkxAccountSpec s = default_okx_account(a.value("name", ""), a.value("api_key", ""), a.value("api_secret", ""),
+                                               a.value("passphrase", ""));
+        if (s.name.empty()) throw std::invalid_argument(f + ".name: missing");
+        for (const auto& [key, slot] : {std::pair{"spot_maker", &s.spot_maker}, std::pair{"spot_taker", &s.spot_taker},
+                                        std::pair{"swap_maker", &s.swap_maker}, std::pair{"swap_taker", &s.swap_taker}}) {
+          if (a.contains(key)) *slot = dec(a[key], f + "." + key);
+        }
+        if (a.contains("balances")) {
+          s.spot_balances.clear();
+          for (const auto& [ccy, amount] : a["balances"].items()) s.spot_balances.emplace_back(ccy, dec(amount, f + ".balances." + ccy));
+        }
+        if (a.contains("swap_usdt")) s.swap_usdt = dec(a["swap_usdt"], f + ".swap_usdt");
+        o.okx_front.accounts.push_back(std::move(s));
+      }
+    }
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(path + ": " + e.what());
   }
@@ -222,6 +263,8 @@ bool parse_options(int argc, char** argv, Options& o) {
   o.front.usdm_instruments = default_instruments(Market::kUsdm);
   o.bybit_front.spot_instruments = default_bybit_instruments(Market::kSpot);
   o.bybit_front.linear_instruments = default_bybit_instruments(Market::kUsdm);
+  o.okx_front.spot_instruments = default_okx_instruments(Market::kSpot);
+  o.okx_front.swap_instruments = default_okx_instruments(Market::kUsdm);
   auto need = [&](int& i, const char* flag) -> std::string {
     if (i + 1 >= argc) throw std::invalid_argument(std::string(flag) + ": missing value");
     return argv[++i];
@@ -244,6 +287,9 @@ bool parse_options(int argc, char** argv, Options& o) {
       if (v.substr(colon + 1) == "bybit") {
         o.bybit_paper_accounts.push_back(v.substr(0, colon));
         o.bybit = true;
+      } else if (v.substr(colon + 1) == "okx") {
+        o.okx_paper_accounts.push_back(v.substr(0, colon));
+        o.okx = true;
       } else {
         o.paper_accounts.emplace_back(v.substr(0, colon), market_of(v.substr(colon + 1), "--account"));
       }
@@ -264,15 +310,18 @@ bool parse_options(int argc, char** argv, Options& o) {
       r.spot_weight_1m = r.usdm_weight_1m = r.spot_orders_10s = r.spot_orders_1d =
           r.usdm_orders_10s = r.usdm_orders_1m = 1'000'000'000;
       o.bybit_front.limits.lifted = true;
+      o.okx_front.limits.lifted = true;
     } else if (a == "--bybit") {
       o.bybit = true;
-    } else if (a == "--bybit-basis-bps") {
-      const std::string v = need(i, "--bybit-basis-bps");
+    } else if (a == "--okx") {
+      o.okx = true;
+    } else if (a == "--bybit-basis-bps" || a == "--okx-basis-bps") {
+      const std::string v = need(i, a.c_str());
       char* end = nullptr;
       const long long bps = std::strtoll(v.c_str(), &end, 10);
       if (v.empty() || *end != '\0' || bps < -1000 || bps > 1000)
-        throw std::invalid_argument("--bybit-basis-bps: '" + v + "' is not a whole number in -1000..1000");
-      o.bybit_basis_bps = bps;
+        throw std::invalid_argument(a + ": '" + v + "' is not a whole number in -1000..1000");
+      (a == "--okx-basis-bps" ? o.okx_basis_bps : o.bybit_basis_bps) = bps;
     }
     else if (a == "--threads") o.threads = static_cast<unsigned>(std::strtoul(need(i, "--threads").c_str(), nullptr, 10));
     else throw std::invalid_argument("unknown option " + a + " (see --help)");
@@ -288,6 +337,7 @@ bool parse_options(int argc, char** argv, Options& o) {
 void apply_paper_keys(Options& o) {
   auto& accounts = o.front.accounts;
   auto& bybit_accounts = o.bybit_front.accounts;
+  auto& okx_accounts = o.okx_front.accounts;
   for (const auto& [name, m] : o.paper_accounts) {
     AccountSpec s;
     s.name = name;
@@ -295,11 +345,13 @@ void apply_paper_keys(Options& o) {
     accounts.push_back(s);
   }
   for (const auto& name : o.bybit_paper_accounts) bybit_accounts.push_back(default_bybit_account(name, "", ""));
+  for (const auto& name : o.okx_paper_accounts) okx_accounts.push_back(default_okx_account(name, "", "", ""));
   if (o.paper_keys.empty()) {
     if (!bybit_accounts.empty()) o.bybit = true;
+    if (!okx_accounts.empty()) o.okx = true;
     return;
   }
-  if (accounts.empty() && bybit_accounts.empty()) {
+  if (accounts.empty() && bybit_accounts.empty() && okx_accounts.empty()) {
     for (const auto& [name, m] : {std::pair{"main", Market::kSpot}, std::pair{"futures", Market::kUsdm}}) {
       AccountSpec s;
       s.name = name;
@@ -328,9 +380,24 @@ void apply_paper_keys(Options& o) {
         }
         continue;
       }
+      if (exchange == "okx") {
+        bool okx_found = false;
+        for (auto& a : okx_accounts) {
+          if (a.name != name) continue;
+          okx_found = true;
+          a.api_key = v.value("api_key", "");
+          a.api_secret = v.value("api_secret", "");
+          a.passphrase = v.value("passphrase", "");
+        }
+        if (!okx_found) {
+          okx_accounts.push_back(default_okx_account(name, v.value("api_key", ""), v.value("api_secret", ""),
+                                                     v.value("passphrase", "")));
+        }
+        continue;
+      }
       if (exchange != "binance") {
         throw std::invalid_argument("--paper-keys " + o.paper_keys + ": " + name + ".exchange: '" + exchange +
-                                    "' is not binance or bybit");
+                                    "' is not binance, bybit or okx");
       }
       bool found = false;
       for (auto& a : accounts) {
@@ -350,12 +417,21 @@ void apply_paper_keys(Options& o) {
     }
   }
   if (o.bybit && bybit_accounts.empty()) bybit_accounts.push_back(default_bybit_account("bybit", "", ""));
+  if (o.okx && okx_accounts.empty()) okx_accounts.push_back(default_okx_account("okx", "", "", ""));
   for (const auto& b : bybit_accounts) {
     for (const auto& a : accounts) {
       if (a.name == b.name) {
         throw std::invalid_argument("--paper-keys " + o.paper_keys + ": '" + a.name +
                                     "' names a Binance and a Bybit account");
       }
+    }
+  }
+  for (const auto& k : okx_accounts) {
+    for (const auto& a : accounts) {
+      if (a.name == k.name) throw std::invalid_argument("--paper-keys " + o.paper_keys + ": '" + a.name + "' names a Binance and an OKX account");
+    }
+    for (const auto& b : bybit_accounts) {
+      if (b.name == k.name) throw std::invalid_argument("--paper-keys " + o.paper_keys + ": '" + b.name + "' names a Bybit and an OKX account");
     }
   }
   bool changed = false;
@@ -374,6 +450,17 @@ void apply_paper_keys(Options& o) {
     a.api_key = secrets::random_key_text(64);
     a.api_secret = secrets::random_key_text(64);
     file[a.name] = {{"api_key", a.api_key}, {"api_secret", a.api_secret}, {"exchange", "bybit"}};
+    changed = true;
+  }
+  for (auto& a : okx_accounts) {
+    o.okx = true;
+    if (!a.api_key.empty() && !a.api_secret.empty() && !a.passphrase.empty()) continue;
+    a.api_key = secrets::random_key_text(64);
+    a.api_secret = secrets::random_key_text(64);
+    // OKX passphrases are 8 to 32 characters chosen by the user; a paper key gets 24 random ones.
+    constexpr std::size_t kPassphraseLen = 24;
+    a.passphrase = secrets::random_key_text(kPassphraseLen);
+    file[a.name] = {{"api_key", a.api_key}, {"api_secret", a.api_secret}, {"passphrase", a.passphrase}, {"exchange", "okx"}};
     changed = true;
   }
   if (!changed) return;

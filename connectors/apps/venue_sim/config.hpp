@@ -7,6 +7,7 @@
 
 #include "bybit_front.hpp"
 #include "front.hpp"
+#include "okx_front.hpp"
 
 namespace oms::venue_sim {
 
@@ -22,6 +23,7 @@ struct Options {
   std::string paper_keys;
   std::vector<std::pair<std::string, Market>> paper_accounts;  // --account NAME:spot|usdm
   std::vector<std::string> bybit_paper_accounts;               // --account NAME:bybit
+  std::vector<std::string> okx_paper_accounts;                 // --account NAME:okx
   unsigned threads = 2;
   FrontConfig front;
   // Bybit v5 under /v5: on with --bybit, a Bybit account (--account NAME:bybit, the config
@@ -32,6 +34,13 @@ struct Options {
   // With --replay: Bybit's books of the replayed symbols follow the recorded ones, prices moved
   // by this many basis points (whole ticks; follow_feed.hpp); the others take the random walk.
   std::int64_t bybit_basis_bps = 0;
+  // OKX v5 under /api/v5: on with --okx, an OKX account (--account NAME:okx, the config file's
+  // "okx", a paper-keys entry with "exchange":"okx"). Seed, faults and latency as Bybit's.
+  bool okx = false;
+  OkxFrontConfig okx_front;
+  // With --replay: OKX's BTC-USDT / BTC-USDT-SWAP (every replayed symbol OKX lists) follow the
+  // recorded spot / USD-M books, moved by this many basis points.
+  std::int64_t okx_basis_bps = 0;
 };
 
 // Parses argv (and the --config JSON file it names). Throws std::invalid_argument with a
@@ -42,7 +51,10 @@ bool parse_options(int argc, char** argv, Options& out);
 // every account without one and writes FILE (0600) as
 // {"<account>": {"api_key": "...", "api_secret": "...", "market": "spot"|"usdm"}} (Binance) or
 // {"<account>": {"api_key": "...", "api_secret": "...", "exchange": "bybit"}} (a Bybit unified
-// account: spot and linear). With --bybit and no Bybit account anywhere, one named "bybit" is added.
+// account: spot and linear) or
+// {"<account>": {"api_key": "...", "api_secret": "...", "passphrase": "...", "exchange": "okx"}}
+// (an OKX unified account: SPOT and SWAP). With --bybit and no Bybit account anywhere, one
+// named "bybit" is added; with --okx and no OKX account, one named "okx".
 void apply_paper_keys(Options& o);
 
 }  // namespace oms::venue_sim

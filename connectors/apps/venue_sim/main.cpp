@@ -1,5 +1,5 @@
-// venue-sim: a Binance Spot + USD-M (and, on request, Bybit v5) compatible venue over TLS on
-// loopback (see --help).
+// venue-sim: a Binance Spot + USD-M (and, on request, Bybit v5 and OKX v5) compatible venue
+// over TLS on loopback (see --help).
 #include <algorithm>
 #include <cctype>
 #include <csignal>
@@ -15,6 +15,7 @@
 #include "config.hpp"
 #include "follow_feed.hpp"
 #include "front.hpp"
+#include "okx_front.hpp"
 #include "oms/connectors/net/https_server.hpp"
 
 int main(int argc, char** argv) {
@@ -44,17 +45,28 @@ int main(int argc, char** argv) {
       bc.latency = o.front.latency;
       bybit = std::make_unique<BybitFront>(std::move(bc));
     }
+    // OKX v5 likewise: REST under /api/v5.
+    std::unique_ptr<OkxFront> okx;
+    if (o.okx) {
+      OkxFrontConfig kc = o.okx_front;
+      kc.seed = o.front.seed;
+      kc.faults = o.front.faults;
+      kc.latency = o.front.latency;
+      okx = std::make_unique<OkxFront>(std::move(kc));
+    }
     oms::net::HttpsServerConfig sc;
     sc.bind_address = o.host;
     sc.port = o.port;
     sc.tls = {o.cert, o.key};
     sc.threads = o.threads;
-    oms::net::HttpsServer server(sc, [&front, &bybit](const oms::net::HttpRequest& r) {
+    oms::net::HttpsServer server(sc, [&front, &bybit, &okx](const oms::net::HttpRequest& r) {
       if (bybit && BybitFront::serves(r.target)) return bybit->handle(r);
+      if (okx && OkxFront::serves(r.target)) return okx->handle(r);
       return front.handle(r);
     });
     front.attach(server);
     if (bybit) bybit->attach(server);
+    if (okx) okx->attach(server);
     server.start();
     std::printf("listening %s:%u\n", o.host.c_str(), static_cast<unsigned>(server.port()));
     std::fflush(stdout);
@@ -62,14 +74,30 @@ int main(int argc, char** argv) {
                  o.front.latency.describe().c_str());
     std::atomic<bool> stop{false};
     std::vector<std::thread> feeders;
-    // With a replay and Bybit on, Bybit's books of the replayed symbols follow the recording.
+    // With a replay and Bybit or OKX on, their books of the replayed symbols follow the recording.
     std::unique_ptr<FollowFeed> follow;
-    std::vector<std::pair<oms::Market, std::string>> followed;
-    if (bybit && !o.replay.empty()) {
-      std::vector<oms::Instrument> bybit_instruments = o.bybit_front.spot_instruments;
-      bybit_instruments.insert(bybit_instruments.end(), o.bybit_front.linear_instruments.begin(),
-                               o.bybit_front.linear_instruments.end());
-      follow = std::make_unique<FollowFeed>(front, *bybit, bybit_instruments, o.bybit_basis_bps);
+    std::vector<std::pair<oms::Market, std::string>> followed;  // the recorded (market, symbol)s
+    if ((bybit || okx) && !o.replay.empty()) {
+      follow = std::make_unique<FollowFeed>(front);
+      if (bybit) {
+        std::vector<oms::Instrument> bybit_instruments = o.bybit_front.spot_instruments;
+        bybit_instruments.insert(bybit_instruments.end(), o.bybit_front.linear_instruments.begin(),
+                                 o.bybit_front.linear_instruments.end());
+        follow->add(*bybit, bybit_instruments, o.bybit_basis_bps);
+      }
+      if (okx) {
+        // Binance's BTCUSDT is OKX's BTC-USDT (spot) and BTC-USDT-SWAP (USD-M).
+        std::vector<oms::Instrument> okx_instruments = core_instruments(o.okx_front.spot_instruments);
+        for (const auto& i : core_instruments(o.okx_front.swap_instruments)) okx_instruments.push_back(i);
+        follow->add(*okx, okx_instruments, o.okx_basis_bps,
+                    [](oms::Market m, std::string_view sym) -> std::optional<std::string> {
+                      constexpr std::string_view kQuote = "USDT";
+                      if (sym.size() <= kQuote.size() || sym.substr(sym.size() - kQuote.size()) != kQuote) return std::nullopt;
+                      std::string name = std::string(sym.substr(0, sym.size() - kQuote.size())) + "-USDT";
+                      if (m == oms::Market::kUsdm) name += "-SWAP";
+                      return name;
+                    });
+      }
       for (const auto& f : o.replay) {
         const auto name = std::filesystem::path(f).filename().string();
         const auto a = name.find('_');
@@ -121,6 +149,31 @@ int main(int argc, char** argv) {
           const auto mid = *oms::Decimal::parse(btc ? "60000" : "3000");
           feeders.emplace_back([&front, ins, mid, seed, &o, &stop] {
             random_walk(front, ins, mid, seed, std::chrono::milliseconds(o.walk_interval_ms), stop);
+          });
+          ++seed;
+        }
+      }
+    }
+    if (okx) {
+      std::fprintf(stderr, "venue-sim: OKX v5 under /api/v5, %zu unified account(s); books %s\n",
+                   o.okx_front.accounts.size(),
+                   follow ? ("of the replayed symbols follow the recording, basis " +
+                             std::to_string(o.okx_basis_bps) + " bps; the others walk").c_str()
+                          : "on the random walk");
+      // OKX's books not following a recording: the seeded random walk (seeds after Bybit's),
+      // levels of 1..100 minimum sizes (in base units).
+      std::uint64_t seed = o.walk_seed + 200;
+      for (const auto* list : {&o.okx_front.spot_instruments, &o.okx_front.swap_instruments}) {
+        for (const auto& oi : *list) {
+          const auto& ins = oi.venue;
+          const std::string recorded = ins.symbol.base + ins.symbol.quote;
+          if (std::find(followed.begin(), followed.end(), std::pair{ins.market, recorded}) != followed.end())
+            continue;  // follows the recording
+          const bool btc = ins.symbol.base == "BTC";
+          const auto mid = *oms::Decimal::parse(btc ? "60000" : "3000");
+          const auto lot = std::max(ins.rules.step_size, ins.rules.min_qty);
+          feeders.emplace_back([&okx, ins, mid, seed, lot, &o, &stop] {
+            random_walk(*okx, ins, mid, seed, std::chrono::milliseconds(o.walk_interval_ms), stop, 0, lot);
           });
           ++seed;
         }
