@@ -1,7 +1,8 @@
 // oms-md: replays recorded Binance raw streams (hftbacktest format) through the live parser
 // and BookCore, prints the top of book after every applied depth update, and cross-checks the
 // book against the venue's own bookTicker. --venue bybit does the same for Bybit v5 captures
-// (oms_md_bybit.cpp).
+// (oms_md_bybit.cpp), --venue okx for OKX v5 captures with every book checksum verified
+// (oms_md_okx.cpp).
 #include <zlib.h>
 
 #include <cstdio>
@@ -17,11 +18,13 @@
 #include "oms/cores/book_core.hpp"
 #include "oms/connectors/binance/market_data.hpp"
 #include "oms_md_bybit.hpp"
+#include "oms_md_okx.hpp"
 
 namespace {
 
 constexpr const char* kHelp = R"(usage: oms-md [--fixed N] [--market spot|futures] FILE.gz [FILE.gz ...]
        oms-md --venue bybit [--fixed N] FILE.jsonl.zst [FILE.jsonl.zst ...]
+       oms-md --venue okx [--fixed N] FILE [FILE ...]
 
 --venue binance (the default):
 Replays recorded Binance raw streams (hftbacktest collector format: gzip, one
@@ -67,21 +70,43 @@ stderr: diagnostics (gaps, parse errors, failed op replies), one summary line pe
         "not comparable" and never compared. (In the cryptofeed BYBIT capture of 2026-08-09
         no linear ticker's cs equals an orderbook.200 seq.)
 
+--venue okx:
+Replays OKX v5 public WebSocket captures in cryptofeed's raw v1 text format ("<url> <-> <ts>"
+connect lines, "<url> <- <ts>: <sent>" lines, "<ts>: <received>" lines) through the same
+parser as live, one BookChecker and one BookCore per instId. Every books snapshot and update
+goes through the checker: the book kept as the venue's texts, the CRC32 checksum of its top 25
+levels compared with the message's, and the seqId chain (prevSeqId == the last seqId; an update
+with seqId == prevSeqId changes nothing and is only checked). Captures without seqId (OKX before
+it added them, e.g. the 2022 cryptofeed capture) get consecutive ids per instrument: the
+checksum is then the only integrity check. A checked message goes to BookCore (spot rule with
+U = prevSeqId + 1, u = seqId; a snapshot to a fresh book), whose best bid/ask must equal the
+checker's. After a mismatch or a gap the instrument's updates are refused until its next
+snapshot (live: resubscribe). Every instrument has contract value 1: derivative sizes stay in
+contracts. Tickers are counted, not compared: OKX pushes them on their own clock (in the 2022
+capture no ticker's bid/ask equals the book at the latest book message before it).
+
+stdout: CSV, no header, one row per applied book message:
+          instId,seqId,checksum,best_bid,bid_qty,best_ask,ask_qty
+        decimals as for Binance (NORMALIZED, or --fixed N).
+stderr: diagnostics (mismatches, gaps, parse errors, failed events), one summary line per
+        instrument and a total ("oms-md: okx: ...").
+
 options:
-  --venue binance|bybit  the recording's venue and format (default binance)
+  --venue binance|bybit|okx  the recording's venue and format (default binance)
   --market spot|futures  Binance only: sequence rule (default: detected from the first
                          diff: futures diffs carry "pu")
   --fixed N              print decimals with N (0..8) fractional digits
   -h, --help             this text
 
 exit status: 0 when every line parsed, no gap was seen and no cross-check mismatched;
-             1 on a cross-check mismatch; 2 on a gap or a parse error; 64 on bad usage;
+             1 on a cross-check mismatch (okx: a checksum mismatch); 2 on a gap or a parse error; 64 on bad usage;
              66 when a file cannot be read.
 )";
 
 struct Options {
   std::vector<std::string> files;
   bool bybit = false;  // --venue bybit
+  bool okx = false;    // --venue okx
   std::optional<oms::BookSequencing> sequencing;
   int fixed = -1;
 };
@@ -358,8 +383,10 @@ Options parse_args(int argc, char** argv) {
     } else if (a == "--venue" && i + 1 < argc) {
       const std::string_view v = argv[++i];
       if (v == "bybit") o.bybit = true;
+      else if (v == "okx") o.okx = true;
       else if (v != "binance")
-        throw std::invalid_argument("--venue: expected binance or bybit, got " + std::string(v));
+        throw std::invalid_argument("--venue: expected binance, bybit or okx, got " +
+                                    std::string(v));
     } else if (a == "--market" && i + 1 < argc) {
       const std::string_view m = argv[++i];
       if (m == "spot") o.sequencing = oms::BookSequencing::kBinanceSpot;
@@ -377,7 +404,7 @@ Options parse_args(int argc, char** argv) {
     }
   }
   if (o.files.empty()) throw std::invalid_argument("no input file");
-  if (o.bybit && o.sequencing) throw std::invalid_argument("--market: Binance only");
+  if ((o.bybit || o.okx) && o.sequencing) throw std::invalid_argument("--market: Binance only");
   return o;
 }
 
@@ -392,6 +419,7 @@ int main(int argc, char** argv) {
     return 64;
   }
   if (options.bybit) return oms_md::run_bybit(options.files, options.fixed);
+  if (options.okx) return oms_md::run_okx(options.files, options.fixed);
   Replay replay(options);
   std::string line;
   for (const auto& file : options.files) {
