@@ -1,6 +1,6 @@
 // oms-reqcheck FILE.json: runs ccxt's static request cases (shared/data/ccxt/request, schema
 // {exchange, skipKeys, options, methods: {name: [{description, method, url, input, output}]}})
-// through OUR Binance or Bybit request builders. Binance: and compares HTTP method (implied by ccxt's method),
+// through OUR Binance, Bybit or OKX request builders. Binance: and compares HTTP method (implied by ccxt's method),
 // parameter placement (query vs form body), path (host ignored) and parameters.
 //
 // Per case: ccxt's unified method + input are mapped the way ccxt maps them (its defaults:
@@ -28,6 +28,14 @@
 // send Full and 0: dropped on our side when ccxt has neither); ccxt pages the execution list
 // with `size`, which v5 calls `limit` (compared as limit). Inverse contracts and options are
 // skipped as products we do not trade.
+//
+// OKX v5 (exchange "okx"): as Bybit, and a batch body is a JSON array compared item by item.
+// ccxt's swap amounts are contracts (our commands count base units: the mapping multiplies by
+// ctVal and the builders divide back). Documented differences, not ours to copy: ccxt leaks
+// its option createMarketBuyOrderRequiresPrice into a market-sell-by-cost item (dropped from
+// ccxt's side); ccxt sends lever and timeOut as JSON numbers where the v5 reference types them
+// String (equal when the texts are); ccxt omits the instType that /public/mark-price requires
+// beside an instId (ours dropped when ccxt has none).
 #include <charconv>
 #include <fstream>
 #include <iostream>
@@ -39,6 +47,7 @@
 
 #include "oms/connectors/binance/requests.hpp"
 #include "oms/connectors/bybit/requests.hpp"
+#include "oms/connectors/okx/requests.hpp"
 #include "oms_reqcheck_ccxt.hpp"
 
 namespace {
@@ -311,6 +320,103 @@ Outcome run_bybit_case(const std::string& method, const json& tc, const std::set
   return {Outcome::kPass, std::string(bb::to_string(req.method)) + " " + path};
 }
 
+// ---- OKX v5 -------------------------------------------------------------------------------
+
+// ccxt's numbers where the v5 reference says String (lever, timeOut): equal when the texts are.
+void numbers_as_text(json& expected, const json& ours) {
+  if (!expected.is_object() || !ours.is_object()) return;
+  for (const char* k : {"lever", "timeOut"}) {
+    if (expected.contains(k) && expected[k].is_number() && ours.contains(k) && ours[k].is_string() &&
+        expected[k].dump() == ours[k].get<std::string>()) {
+      expected[k] = ours[k];
+    }
+  }
+}
+
+std::string okx_body_diff(const json& expected, const json& ours) {
+  if (expected.is_array() || ours.is_array()) {
+    if (!expected.is_array() || !ours.is_array()) return "body: expected " + expected.dump() + ", got " + ours.dump();
+    if (expected.size() != ours.size())
+      return "body: expected " + std::to_string(expected.size()) + " items, got " + std::to_string(ours.size());
+    std::string diff;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      const std::string d = json_diff(expected[i], ours[i]);
+      if (!d.empty()) diff += (diff.empty() ? "" : "; ") + ("[" + std::to_string(i) + "] " + d);
+    }
+    return diff;
+  }
+  return json_diff(expected, ours);
+}
+
+Outcome run_okx_case(const std::string& method, const json& tc, const std::set<std::string>& skip,
+                     oms::signing::HmacSha256& signer) {
+  namespace ok = oms::okx;
+  if (tc.value("disabled", false)) return {Outcome::kSkip, "disabled in ccxt"};
+  const std::string url = tc.at("url").get<std::string>();
+  const auto scheme = url.find("://");
+  const auto path_at = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  if (path_at == std::string::npos) return {Outcome::kFail, "url without a path: " + url};
+  const auto q = url.find('?', path_at);
+  const std::string path = url.substr(path_at, q == std::string::npos ? std::string::npos : q - path_at);
+  Params expected;
+  if (q != std::string::npos) parse_params(std::string_view(url).substr(q + 1), expected);
+  const bool has_body = tc.contains("output") && tc["output"].is_string();
+  json expected_body = json::object();
+  if (has_body) {
+    expected_body = json::parse(tc["output"].get<std::string>(), nullptr, false);
+    if (expected_body.is_discarded()) return {Outcome::kFail, "output: not JSON"};
+  }
+  ok::RestRequest req;
+  try {
+    req = oms::reqcheck::map_okx_call(method, tc.at("input"), tc.value("options", json::object()));
+  } catch (const Skip& s) {
+    return {Outcome::kSkip, s.reason};
+  } catch (const Fail& f) {
+    return {Outcome::kFail, f.reason};
+  } catch (const json::exception& e) {
+    return {Outcome::kFail, std::string("input: ") + e.what()};
+  }
+  constexpr std::int64_t kTimestamp = 1'700'000'000'000;
+  auto http = ok::render(req, ok::Credentials{"reqcheck-api-key", "reqcheck-passphrase", &signer, false}, kTimestamp);
+  if (!http) return {Outcome::kFail, "render: " + http.error().message};
+  const auto our_q = http->target.find('?');
+  const std::string our_path = http->target.substr(0, our_q);
+  Params ours;
+  if (our_q != std::string::npos) parse_params(std::string_view(http->target).substr(our_q + 1), ours);
+  json our_body = json::object();
+  if (!http->body.empty()) {
+    our_body = json::parse(http->body, nullptr, false);
+    if (our_body.is_discarded()) return {Outcome::kFail, "our body is not JSON: " + http->body};
+  }
+  for (auto it = expected.begin(); it != expected.end();)
+    it = skip.count(it->first) || it->second.empty() ? expected.erase(it) : std::next(it);
+  for (auto it = ours.begin(); it != ours.end();) it = skip.count(it->first) ? ours.erase(it) : std::next(it);
+  strip_keys(expected_body, skip);
+  strip_keys(our_body, skip);
+  if (method == "createMarketSellOrderWithCost" && expected_body.is_array()) {
+    for (auto& item : expected_body) {
+      if (item.is_object()) item.erase("createMarketBuyOrderRequiresPrice");
+    }
+  }
+  numbers_as_text(expected_body, our_body);
+  if (path == "/api/v5/public/mark-price" && expected.count("instId") == 1 && expected.count("instType") == 0)
+    ours.erase("instType");
+
+  std::string diff;
+  if (our_path != path) diff = "path: expected " + path + ", got " + our_path;
+  const std::string_view want = has_body ? "POST" : "GET";
+  if (ok::to_string(req.method) != want) {
+    diff += std::string(diff.empty() ? "" : "; ") + "method: expected " + std::string(want) + ", got " +
+            std::string(ok::to_string(req.method));
+  }
+  const std::string pdiff = compare(expected, ours, skip);
+  if (!pdiff.empty()) diff += (diff.empty() ? "" : "; ") + pdiff;
+  const std::string bdiff = okx_body_diff(expected_body, our_body);
+  if (!bdiff.empty()) diff += (diff.empty() ? "" : "; ") + bdiff;
+  if (!diff.empty()) return {Outcome::kFail, diff};
+  return {Outcome::kPass, std::string(ok::to_string(req.method)) + " " + path};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -328,9 +434,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string exchange = doc.value("exchange", "");
-  if (exchange != "binance" && exchange != "binanceusdm" && exchange != "bybit") {
+  if (exchange != "binance" && exchange != "binanceusdm" && exchange != "bybit" && exchange != "okx") {
     std::cerr << "oms-reqcheck: exchange '" << exchange
-              << "' has no request builders here (binance, binanceusdm, bybit)\n";
+              << "' has no request builders here (binance, binanceusdm, bybit, okx)\n";
     return 2;
   }
   std::set<std::string> skip;
@@ -348,7 +454,8 @@ int main(int argc, char** argv) {
     for (const auto& tc : cases) {
       const std::string desc = tc.value("description", "");
       const Outcome o = exchange == "bybit" ? run_bybit_case(method, tc, skip, *hmac)
-                                            : run_case(method, tc, default_market, skip, *signer);
+                        : exchange == "okx"   ? run_okx_case(method, tc, skip, *hmac)
+                                              : run_case(method, tc, default_market, skip, *signer);
       switch (o.kind) {
         case Outcome::kPass:
           ++passed;

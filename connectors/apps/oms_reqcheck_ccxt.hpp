@@ -1,5 +1,5 @@
 // oms-reqcheck's ccxt side: a ccxt unified method call mapped onto our request builders the
-// way ccxt maps it -- Binance (spot and USD-M) and Bybit v5 (spot and linear). See
+// way ccxt maps it -- Binance (spot and USD-M), Bybit v5 (spot and linear), OKX v5 (spot, swaps). See
 // oms_reqcheck.cpp for the comparison rules.
 #pragma once
 
@@ -10,6 +10,7 @@
 
 #include "oms/connectors/binance/requests.hpp"
 #include "oms/connectors/bybit/requests.hpp"
+#include "oms/connectors/okx/requests.hpp"
 
 namespace oms::reqcheck {
 
@@ -51,5 +52,11 @@ struct Call {
 [[nodiscard]] bybit::RestRequest map_bybit_call(const std::string& method,
                                                 const nlohmann::json& input,
                                                 const nlohmann::json& options);
+
+// The same for ccxt's okx class (spot and USDT swaps; swap amounts are contracts there).
+// Coin-margined swaps, deliveries, options and what we do not build (withdrawals, borrowing,
+// conversion, trading statistics, trailing stops) are skipped with the reason.
+[[nodiscard]] okx::RestRequest map_okx_call(const std::string& method, const nlohmann::json& input,
+                                            const nlohmann::json& options);
 
 }  // namespace oms::reqcheck

@@ -298,8 +298,8 @@ Req candles(const InstrumentSpec& in, std::string_view bar, std::uint32_t limit,
   bool known = false;
   for (const auto b : kBars) known = known || b == bar;
   if (!known) return Unexpected{error(kWhat, "bar: " + std::string(bar) + " is not an OKX bar (1m, 1H, 1D, 1Dutc ...)")};
-  const std::uint32_t max = history ? 100 : 300;
-  if (limit > max) return Unexpected{error(kWhat, "limit: at most " + std::to_string(max))};
+  constexpr std::uint32_t kMaxCandles = 300;  // candles and history-candles alike
+  if (limit > kMaxCandles) return Unexpected{error(kWhat, "limit: at most 300")};
   auto r = public_get(history ? "/api/v5/market/history-candles" : "/api/v5/market/candles", kWhat, &in);
   if (!r) return r;
   r->add("bar", bar);

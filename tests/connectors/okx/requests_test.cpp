@@ -407,7 +407,7 @@ TEST_CASE("okx account, funding and public builders: paths and exact fields") {
   CHECK(body(order_book(s, 5)) == "instId=BTC-USDT&sz=5");
   CHECK(body(candles(swap(), "1H", 100, true)) == "instId=BTC-USDT-SWAP&bar=1H&limit=100");
   CHECK(candles(swap(), "1H", 100, true)->path == "/api/v5/market/history-candles");
-  CHECK(refusal(candles(swap(), "1H", 300, true)) == "candles: limit: at most 100");
+  CHECK(refusal(candles(swap(), "1H", 301, true)) == "candles: limit: at most 300");
   CHECK(refusal(candles(s, "1h")) == "candles: bar: 1h is not an OKX bar (1m, 1H, 1D, 1Dutc ...)");
   CHECK(body(tickers(InstType::kSwap)) == "instType=SWAP");
   CHECK(body(funding_rate(nullptr)) == "instId=ANY");
