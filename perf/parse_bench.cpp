@@ -8,6 +8,13 @@
 // - bybit_depth_parse_raw / depth_parse_raw: the floor for the same text -- copied into a
 //   reused padded buffer as our parsers do, then simdjson ondemand walks it touching every
 //   key's and string's bytes and parsing every number; no decimals, nothing stored;
+// - okx_depth_parse: an OKX v5 books update (3 bids, 3 asks of a 400-level BTC-USDT book, with
+//   seqId / prevSeqId / checksum) parsed into OrderBookUpdate with exact Decimals, applied to the
+//   BookChecker and its checksum over the top 25 computed and compared -- the whole per-message
+//   cost of a verified OKX book. The update sets levels to what they already are, so every
+//   message does the same work; 1024 texts with consecutive seqIds are cycled, and at each wrap a
+//   small snapshot (the same book, 25 levels a side) resets the chain, inside the timing (~1/1024);
+// - okx_depth_parse_raw: the raw walk (below) over the same update text;
 // - execution_report_parse: a spot executionReport (TRADE, all fields);
 // - book_replay: oms-md's book on the shared spot BTCUSDT files (0808 + 0809, decompressed into
 //   memory first): every depth diff and the snapshot parsed, chunked and applied to BookCore;
@@ -29,6 +36,8 @@
 #include "oms/connectors/binance/market_data.hpp"
 #include "oms/connectors/binance/user_data.hpp"
 #include "oms/connectors/bybit/market_data.hpp"
+#include "oms/connectors/okx/book_checker.hpp"
+#include "oms/connectors/okx/market_data.hpp"
 #include "testkit/paths.hpp"
 
 namespace {
@@ -146,6 +155,93 @@ void run_raw(benchmark::State& state, std::string_view json) {
   });
 }
 void bench_bybit_depth_parse_raw(benchmark::State& state) { run_raw(state, kBybitDepth); }
+
+// ---- OKX: a books update through the parser and the BookChecker ----------------------------------
+// A BTC-USDT book of 400 levels a side in the shape of OKX's (prices 0.1 apart, 8-decimal sizes),
+// the update touching levels 0, 2 and 5 of each side with the sizes they have.
+struct OkxBench {
+  static constexpr std::size_t kLevels = 400, kTexts = 1024;
+  static constexpr std::int64_t kFirstSeq = 9'000'000'000;
+  std::vector<std::string> bid_px, bid_sz, ask_px, ask_sz;
+  std::string snapshot;            // the whole book, seqId kFirstSeq
+  std::string reset;               // the top 25 a side, seqId kFirstSeq: the chain restarts
+  std::vector<std::string> updates;  // prevSeqId kFirstSeq + i, seqId kFirstSeq + i + 1
+
+  OkxBench() {
+    for (std::size_t i = 0; i < kLevels; ++i) {
+      const auto tenth = static_cast<long>(i);
+      bid_px.push_back(std::to_string(30243 - tenth / 10) + "." + std::to_string(9 - tenth % 10));
+      ask_px.push_back(std::to_string(30244 + tenth / 10) + "." + std::to_string(tenth % 10));
+      bid_sz.push_back("0." + std::to_string(10000000 + (i * 7919) % 89999999));
+      ask_sz.push_back(std::to_string(i % 7) + "." + std::to_string(10000000 + (i * 104729) % 89999999));
+    }
+    snapshot = book_text("snapshot", kLevels, -1, kFirstSeq);
+    reset = book_text("snapshot", oms::okx::kChecksumDepth, -1, kFirstSeq);
+    const std::int32_t sum = checksum();
+    for (std::size_t k = 0; k < kTexts; ++k) {
+      const auto prev = kFirstSeq + static_cast<std::int64_t>(k);
+      updates.push_back(
+          R"({"arg":{"channel":"books","instId":"BTC-USDT"},"action":"update","data":[{"asks":[)" +
+          level(ask_px[0], ask_sz[0], 4) + "," + level(ask_px[2], ask_sz[2], 1) + "," +
+          level(ask_px[5], ask_sz[5], 2) + R"(],"bids":[)" + level(bid_px[0], bid_sz[0], 3) + "," +
+          level(bid_px[2], bid_sz[2], 1) + "," + level(bid_px[5], bid_sz[5], 6) +
+          R"(],"ts":"1652459225453","checksum":)" + std::to_string(sum) +
+          R"(,"prevSeqId":)" + std::to_string(prev) + R"(,"seqId":)" + std::to_string(prev + 1) +
+          "}]}");
+    }
+  }
+  static std::string level(const std::string& px, const std::string& sz, int orders) {
+    return "[\"" + px + "\",\"" + sz + "\",\"0\",\"" + std::to_string(orders) + "\"]";
+  }
+  std::string book_text(const char* action, std::size_t n, std::int64_t prev, std::int64_t seq) {
+    std::string asks, bids;
+    for (std::size_t i = 0; i < n; ++i) {
+      asks += (i ? "," : "") + level(ask_px[i], ask_sz[i], 1);
+      bids += (i ? "," : "") + level(bid_px[i], bid_sz[i], 1);
+    }
+    return std::string(R"({"arg":{"channel":"books","instId":"BTC-USDT"},"action":")") + action +
+           R"(","data":[{"asks":[)" + asks + R"(],"bids":[)" + bids +
+           R"(],"ts":"1652459225381","checksum":)" + std::to_string(checksum()) +
+           R"(,"prevSeqId":)" + std::to_string(prev) + R"(,"seqId":)" + std::to_string(seq) + "}]}";
+  }
+  std::int32_t checksum() const {
+    std::vector<oms::okx::TextLevel> b, a;
+    for (std::size_t i = 0; i < oms::okx::kChecksumDepth; ++i) {
+      b.push_back({bid_px[i], bid_sz[i]});
+      a.push_back({ask_px[i], ask_sz[i]});
+    }
+    return oms::okx::book_checksum(b, a);
+  }
+};
+const OkxBench& okx_bench() {
+  static const OkxBench kBench;
+  return kBench;
+}
+const oms::okx::InstrumentFinder kOkxFind =
+    [](std::string_view) -> std::optional<oms::okx::InstrumentRef> {
+  return oms::okx::InstrumentRef{oms::InstrumentId{1}};
+};
+
+void bench_okx_depth_parse(benchmark::State& state) {
+  const OkxBench& b = okx_bench();
+  oms::okx::JsonParser parser;
+  oms::okx::MarketMessage msg;
+  oms::okx::BookChecker checker;
+  const auto apply = [&](std::string_view text) {
+    auto r = oms::okx::parse_market_data(parser, text, kOkxFind, msg);
+    if (!r) std::abort();
+    const auto check = checker.apply(msg.book);
+    if (check.status != oms::okx::BookCheckStatus::kVerified || !check.compared) std::abort();
+    return check.sequence.seq_id;
+  };
+  (void)apply(b.snapshot);
+  oms::perf::run_timed(state, [&](std::size_t i) {
+    const std::size_t k = i % OkxBench::kTexts;
+    if (k == 0 && i > 0) (void)apply(b.reset);  // the chain restarts (see the header)
+    benchmark::DoNotOptimize(apply(b.updates[k]));
+  });
+}
+void bench_okx_depth_parse_raw(benchmark::State& state) { run_raw(state, okx_bench().updates[0]); }
 void bench_depth_parse_raw(benchmark::State& state) { run_raw(state, kDepth); }
 
 void bench_depth_parse_nlohmann(benchmark::State& state) {
@@ -259,6 +355,8 @@ BENCHMARK(bench_depth_parse_nlohmann)->Name("depth_parse_nlohmann");
 BENCHMARK(bench_depth_parse_raw)->Name("depth_parse_raw");
 BENCHMARK(bench_bybit_depth_parse)->Name("bybit_depth_parse");
 BENCHMARK(bench_bybit_depth_parse_raw)->Name("bybit_depth_parse_raw");
+BENCHMARK(bench_okx_depth_parse)->Name("okx_depth_parse");
+BENCHMARK(bench_okx_depth_parse_raw)->Name("okx_depth_parse_raw");
 BENCHMARK(bench_execution_report_parse)->Name("execution_report_parse");
 BENCHMARK(bench_book_replay)->Name("book_replay")->Unit(benchmark::kMillisecond);
 BENCHMARK(bench_book_replay_parse_only)->Name("book_replay_parse_only")->Unit(benchmark::kMillisecond);
