@@ -190,6 +190,18 @@ void order_events(const Item& it, const InstrumentEntry& ref, const AccountConte
       break;
   }
   out.events.push_back(std::move(ev));
+  // An amendment's outcome: done (the order's price and total size now), or failed -- after
+  // the venue had taken the request -- which the connector answers with a query.
+  const std::string amend = it.text("amendResult", false);
+  if (amend == "0") {
+    VenueEvent am;
+    am.venue_order_id = it.text("ordId");
+    am.venue_time = it.millis("uTime");
+    am.payload = OrderAmended{ctx.account, id, cid, it.decimal("px", false), base_qty(it.decimal("sz"), ref, it, "sz")};
+    out.events.push_back(std::move(am));
+  } else if (amend == "-1" || amend == "1") {
+    out.amend_failed.push_back(AmendFailure{id, cid});
+  }
 }
 
 // One currency's balance: free never more than the venue holds for us, locked never less.

@@ -143,6 +143,31 @@ TEST_CASE("orders channel: canceled by the user vs ended by the venue; a later f
   CHECK(bad.error().message == "orders.data[0].fillFee: missing for a later fill");
 }
 
+TEST_CASE("orders channel: an amendment done is OrderAmended (total size in base units); one failed is named") {
+  Registry reg;
+  const auto ctx = reg.context(Market::kUsdm);
+  const std::string base =
+      R"({"arg":{"channel":"orders","instType":"SWAP"},"data":[{"instType":"SWAP","instId":"BTC-USDT-SWAP",)"
+      R"("ordId":"77","clOrdId":"c77","side":"buy","sz":"3","px":"60100.5","accFillSz":"1","avgPx":"60000",)"
+      R"("uTime":"1700000000000","state":"partially_filled","fillSz":"0",)";
+  PrivateMessage msg;
+  REQUIRE(parse_private(base + R"("amendResult":"0"}]})", ctx, msg));
+  REQUIRE(msg.events.size() == 2);
+  const auto& am = as<OrderAmended>(msg.events[1]);
+  CHECK(am.client_order_id.view() == "c77");
+  CHECK(am.price == d("60100.5"));
+  CHECK(am.quantity == d("0.03"));  // 3 contracts x 0.01
+  CHECK(msg.events[1].venue_order_id == "77");
+  REQUIRE(parse_private(base + R"("amendResult":"-1"}]})", ctx, msg));
+  CHECK(msg.events.size() == 1);
+  REQUIRE(msg.amend_failed.size() == 1);
+  CHECK(msg.amend_failed[0].client_order_id.view() == "c77");
+  CHECK(msg.amend_failed[0].instrument == reg.id("BTC-USDT-SWAP"));
+  REQUIRE(parse_private(base + R"("amendResult":""}]})", ctx, msg));
+  CHECK(msg.events.size() == 1);
+  CHECK(msg.amend_failed.empty());
+}
+
 TEST_CASE("orders channel: unknown instruments and states") {
   Registry reg;
   PrivateMessage msg;

@@ -12,6 +12,9 @@
 //   state canceled/mmp_canceled -> OrderCanceled when cancelSource is 1 (canceled by the user),
 //                                  else OrderExpired (IOC / FOK remainder, post-only would
 //                                  take, self-trade prevention, the venue's risk engine ...)
+//   amendResult 0               -> OrderAmended (px, sz) after the state's event; -1 / 1 (the
+//                                  amendment failed after the venue took it; 1: and canceled
+//                                  the order) -> amend_failed, for the connector to query
 // Fills: trade id = tradeId; quantity = fillSz x the contract value (SWAP sizes are in
 // contracts, spot in base units); fee = -fillFee in fillFeeCcy (OKX: negative = charged; ours:
 // positive = paid, a maker rebate is a negative fee); maker when execType is M.
@@ -73,6 +76,11 @@ enum class PrivateKind : std::uint8_t {
   kOther,      // a well-formed message of a channel we do not read (channel-conn-count ...)
 };
 
+struct AmendFailure {
+  InstrumentId instrument;
+  ClientOrderIdText client_order_id;
+};
+
 struct PrivateMessage {
   PrivateKind kind = PrivateKind::kOther;
   std::string code;     // login / error replies: the venue's code ("0" = success)
@@ -83,6 +91,7 @@ struct PrivateMessage {
   // fit), each with where and why; and notes on what was adjusted (a fee rounded): for the log.
   std::vector<std::string> skipped;
   std::vector<std::string> notes;
+  std::vector<AmendFailure> amend_failed;
 };
 
 // Parses one private WebSocket message (JSON, or the text "pong") into out (cleared first).

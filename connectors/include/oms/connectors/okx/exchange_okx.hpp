@@ -1,0 +1,113 @@
+// OKX v5 (unified trading account; SPOT and USDT-margined SWAP) behind the Exchange interface.
+//
+// An OkxVenue is one venue + market (instType SPOT or SWAP): its REST origin, its public and
+// private WebSocket origins, one HTTPS keep-alive pool, the server-time offset, the instruments
+// with their contract values, and order lanes (a few threads running every account's order
+// jobs, each account's in the order given). It holds one Exchange per account: the unified
+// account's key trades both markets, one OkxVenue per market uses it.
+//
+//   time:        GET /api/v5/public/time at start() and every time_sync_interval; the signed
+//                OK-ACCESS-TIMESTAMP = local clock + offset (OKX refuses one 30 s off).
+//   sizes:       our quantities are base units everywhere; SWAP requests and answers are in
+//                contracts (x ctVal), converted exactly by the builders and the parsers.
+//   rate limits: an account's orders pass a local bucket (orders_per_second) before they
+//                leave; OKX's refusal 50011 / HTTP 429 (too many requests) is a refusal: the
+//                order did not execute.
+//   orders:      place / amend / cancel acks say the venue took the request (sCode 0); the
+//                order's states and fills come from the private `orders` channel. A refused
+//                place is OrderRejected (4403, the venue's sCode and sMsg); a refused cancel or
+//                amend asks the venue for the order's state instead. A request that may have
+//                reached the venue (timeout, closed connection, 5xx, code 50001 / 50004 /
+//                50013 "busy / timeout") gives no report: the order's ack timeout queries it
+//                by clOrdId.
+//   private:     /ws/v5/private: login (HMAC of ts + "GET/users/self/verify", with the key's
+//                passphrase), then orders (this market's instType), account (the connection
+//                that reports the wallet) and positions (SWAP); the text "ping" every
+//                ws_ping_interval. After a reconnect the venue does not replay what it pushed:
+//                the fills and orders since the drop are read by REST (the stores keep each
+//                fact once).
+//   public:      /ws/v5/public: books (400 levels; every snapshot and update's CRC32 checksum
+//                verified over the venue's own texts, a mismatch or a seqId gap subscribes the
+//                book again and is counted), bbo-tbt (best bid/offer), trades.
+// No Asio/Beast in this header.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "oms/connectors/exchange.hpp"
+#include "oms/connectors/net/https_client.hpp"
+#include "oms/connectors/net/tls.hpp"
+#include "oms/connectors/okx/instruments.hpp"
+#include "oms/connectors/secrets/secret_store.hpp"
+
+namespace oms::okx {
+
+struct OkxAccountConfig {
+  AccountId account;
+  secrets::ApiCredentials credentials;  // api_key + api_secret (HMAC) + passphrase
+  // The unified account has one wallet for both markets: one connection reports it (the spot
+  // one when the account trades spot), the other reports no balances -- equity is not counted
+  // twice.
+  bool report_wallet = true;
+};
+
+struct OkxConfig {
+  Market market = Market::kSpot;         // kSpot: instType SPOT; kUsdm: SWAP (USDT-margined)
+  net::Origin rest{"www.okx.com", 443};
+  net::Origin stream{"ws.okx.com", 8443};  // /ws/v5/public and /ws/v5/private
+  net::TlsClientConfig tls;                // ca_file: tests trust their own CA
+  bool simulated = false;                  // OKX demo trading (x-simulated-trading: 1)
+  std::chrono::milliseconds request_timeout{10'000};
+  std::chrono::milliseconds time_sync_interval{10 * 60'000};
+  std::chrono::milliseconds ws_ping_interval{20'000};  // OKX closes a socket silent for 30 s
+  std::size_t pool_size = 2;
+  std::uint32_t orders_per_second = 30;  // per account and market (OKX: 60 per 2 s per instrument)
+  // From public/instruments (instruments.hpp), ids from the caller's registry; contract values
+  // turn base quantities into contracts and back.
+  std::vector<OkxInstrument> instruments;
+  // Swaps: the margin mode (tdMode) orders are sent in until set_margin_type() changes it for an
+  // instrument (OKX chooses cross or isolated per order, not per account).
+  TradeMode swap_trade_mode = TradeMode::kCross;
+  std::vector<OkxAccountConfig> accounts;
+  bool private_stream = true;                      // false: REST only
+  std::function<void(std::string_view)> on_alert;  // login refused, stream lost; never a secret
+};
+
+class OkxVenue {
+ public:
+  // Throws std::runtime_error (startup edge) when the CA file cannot be loaded or a key cannot
+  // be used for signing (no passphrase, an RSA key); the message names the account, never the
+  // key.
+  explicit OkxVenue(OkxConfig config);
+  ~OkxVenue();  // stop()
+  OkxVenue(const OkxVenue&) = delete;
+  OkxVenue& operator=(const OkxVenue&) = delete;
+
+  // Syncs the clock with the venue and starts the maintenance thread (time sync, pings).
+  // Accounts are started one by one through account(i).start(sink).
+  [[nodiscard]] ExchangeResult<Unit> start();
+  void stop();
+
+  [[nodiscard]] std::size_t account_count() const noexcept;
+  [[nodiscard]] Exchange& account(std::size_t index);
+  [[nodiscard]] std::optional<std::size_t> account_index(AccountId account) const noexcept;
+  [[nodiscard]] ExchangeResult<std::int64_t> sync_time();
+  [[nodiscard]] std::int64_t time_offset_ms() const noexcept;
+  // Books subscribed again after a checksum mismatch or a seqId gap, since start.
+  [[nodiscard]] std::uint64_t book_resyncs() const noexcept;
+
+  struct Shared;  // src/okx/exchange_internal.hpp
+
+ private:
+  std::unique_ptr<Shared> shared_;
+};
+
+}  // namespace oms::okx
