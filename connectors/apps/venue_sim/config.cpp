@@ -88,9 +88,12 @@ the config file's "okx":{"accounts":[{"name","api_key","api_secret","passphrase"
 market/books, market/ticker(s), market/trades; trade/order, batch-orders, cancel-order,
 cancel-batch-orders, amend-order, amend-batch-orders, orders-pending, orders-history(-archive),
 fills(-history); account/balance, positions, set-leverage, set-position-mode, config,
-trade-fee; algo orders refused by name), WebSockets /ws/v5/public (books, books5, bbo-tbt,
-trades, tickers) and /ws/v5/private (login; orders, positions, account); BTC-USDT, ETH-USDT
-and BTC-USDT-SWAP, ETH-USDT-SWAP (sizes in contracts: ctVal 0.01 BTC, 0.1 ETH); a unified
+trade-fee; algo orders: order-algo conditional (one of TP / SL) and trigger, cancel-algos,
+order-algo, orders-algo-pending / -history -- other algo kinds, amend-algos, close-position,
+cancel-all-after refused by name), WebSockets /ws/v5/public (books, books5, bbo-tbt, trades,
+tickers), /ws/v5/private (login; orders, positions, account) and /ws/v5/business (login;
+orders-algo); BTC-USDT, ETH-USDT and BTC-USDT-SWAP, ETH-USDT-SWAP (sizes in contracts:
+ctVal 0.01 BTC, 0.1 ETH); a unified
 account starts with 100000 USDT, 1 BTC, 10 ETH (spot) and 100000 USDT (SWAP; venue-sim keeps
 the two apart, account/balance shows their sum). Rate limits per 2 s as OKX lists them (place,
 cancel, amend 60 per instrument; batches 300 orders per instrument; 50011, HTTP 429), lifted by

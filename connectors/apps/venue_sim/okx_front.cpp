@@ -18,7 +18,6 @@ unsigned http_status(int code) noexcept {
   switch (code) {
     case kUnavailable: return 503;
     case kRateLimit: return 429;
-    case kNotServed:
     case kEmpty:
     case kParam: return 400;
     case kExpired:
@@ -206,15 +205,16 @@ constexpr Endpoint kEndpoints[] = {
     {"POST", "/api/v5/account/set-position-mode", Sec::kSigned, Kind::kQuery, 5, false},
     {"GET", "/api/v5/account/config", Sec::kSigned, Kind::kQuery, 5, false},
     {"GET", "/api/v5/account/trade-fee", Sec::kSigned, Kind::kQuery, 5, false},
+    {"POST", "/api/v5/trade/order-algo", Sec::kSigned, Kind::kNewOrder, 20, true},
+    {"POST", "/api/v5/trade/cancel-algos", Sec::kSigned, Kind::kBatch, 20, true},
+    {"GET", "/api/v5/trade/order-algo", Sec::kSigned, Kind::kQuery, 20, false},
+    {"GET", "/api/v5/trade/orders-algo-pending", Sec::kSigned, Kind::kQuery, 20, false},
+    {"GET", "/api/v5/trade/orders-algo-history", Sec::kSigned, Kind::kQuery, 20, false},
 };
 
 // Endpoints venue-sim knows by name and refuses (a client sees what is missing, not a 404).
 constexpr std::pair<std::string_view, std::string_view> kRefused[] = {
-    {"/api/v5/trade/order-algo", "algo orders (conditional, oco, trigger, move_order_stop, twap)"},
-    {"/api/v5/trade/cancel-algos", "algo orders"},
-    {"/api/v5/trade/amend-algos", "algo orders"},
-    {"/api/v5/trade/orders-algo-pending", "algo orders"},
-    {"/api/v5/trade/orders-algo-history", "algo orders"},
+    {"/api/v5/trade/amend-algos", "amending algo orders (cancel and place again)"},
     {"/api/v5/trade/close-position", "close-position (send a reduceOnly market order)"},
     {"/api/v5/trade/cancel-all-after", "cancel-all-after"},
     {"/api/v5/account/position/margin-balance", "isolated margin adjustment"},
@@ -262,6 +262,7 @@ OkxFront::Impl::Impl(OkxFrontConfig c) : cfg(std::move(c)), rng(cfg.seed ^ 0x6f6
   constexpr std::uint64_t kTradeIdBase = 100'000'000;
   next_trade_id = kTradeIdBase + splitmix(s) % kTradeIdBase;
   next_pos_id = kOrdIdBase + splitmix(s) % kSpread;
+  next_algo_id = kOrdIdBase + splitmix(s) % kSpread;
   spot.market = Market::kSpot;
   swap.market = Market::kUsdm;
   spot.venue = std::make_unique<sim::Venue>(Market::kSpot);
@@ -342,14 +343,12 @@ std::pair<Category*, sim::SymbolIndex> OkxFront::Impl::instrument_of(const Args&
   return *r;
 }
 
-bool OkxFront::Impl::take_rate(Account& a, std::string_view path, std::string_view inst, std::uint32_t units) {
-  const Endpoint* e = nullptr;
-  for (const auto& x : kEndpoints) {
-    if (x.path == path) e = &x;
-  }
+bool OkxFront::Impl::take_rate(Account& a, std::string_view path, std::string_view inst, std::uint32_t units,
+                               std::string_view method) {
+  const Endpoint* e = endpoint_of(path, method);
   if (e == nullptr || e->per_2s == 0) return true;
   const std::int64_t now = now_ms();
-  std::string key(path);
+  std::string key = std::string(method) + " " + std::string(path);
   if (e->per_instrument) key += "|" + std::string(inst);
   auto& stamps = a.windows[key];
   while (!stamps.empty() && stamps.front() <= now - kWindowMs) stamps.pop_front();
@@ -422,16 +421,20 @@ OkxFront::Impl::Answer OkxFront::Impl::dispatch(const net::HttpRequest& req, boo
       return {};
     }
     if (path == "/api/v5/trade/batch-orders") return place(a, body, true);
+    if (path == "/api/v5/trade/cancel-algos") return cancel_algos(a, body);
     if (path == "/api/v5/trade/cancel-batch-orders") return cancel(a, body, true);
     return amend(a, body, true);
   }
   const Args p = req.method == "GET" ? Args::from_query(query) : Args(body);
-  if (!take_rate(a, path, p.json().value("instId", ""), 1)) refuse(kRateLimit, "Too Many Requests");
+  if (!take_rate(a, path, p.json().value("instId", ""), 1, req.method)) refuse(kRateLimit, "Too Many Requests");
   if (ep->kind == Kind::kNewOrder && draw(cfg.faults.drop_new)) {
     drop = true;  // a send lost on the way: nothing executed
     return {};
   }
   if (path == "/api/v5/trade/order") return req.method == "POST" ? place(a, body, false) : get_order(a, p);
+  if (path == "/api/v5/trade/order-algo") return req.method == "POST" ? place_algo(a, p) : get_algo(a, p);
+  if (path == "/api/v5/trade/orders-algo-pending") return algos(a, p, true);
+  if (path == "/api/v5/trade/orders-algo-history") return algos(a, p, false);
   if (path == "/api/v5/trade/cancel-order") return cancel(a, body, false);
   if (path == "/api/v5/trade/amend-order") return amend(a, body, false);
   if (path == "/api/v5/trade/orders-pending") return orders_pending(a, p);

@@ -17,13 +17,16 @@
 // (the clock gives timestamps and the 30 s OK-ACCESS-TIMESTAMP / login checks only).
 //
 // What venue-sim does not do (each refused with a code and a message naming it, never silently
-// accepted): algo orders (/trade/order-algo and the other algo endpoints: 50000-range "not
-// served" refusal, see okx_front.cpp), attached TP/SL (attachAlgoOrds), optimal_limit_ioc, mmp
-// and elp orders, spot margin (tdMode cross/isolated on SPOT), quick margin, expiry (expTime),
-// banAmend, pxUsd/pxVol. Where it differs from OKX (documented, not refused): isolated margin
-// is shown but accounted as cross (the core's rule); no funding, no liquidation (liqPx ""),
-// mark = index = the book's mid; public endpoints have no IP rate limit; an amended order loses
-// its queue position; the account channel pushes every currency held, not only those changed.
+// accepted): algo orders other than conditional (one of TP / SL) and trigger (oco,
+// move_order_stop, twap, iceberg, chase), amend-algos, close-position, cancel-all-after, attached
+// TP/SL (attachAlgoOrds), optimal_limit_ioc, mmp and elp orders, spot margin (tdMode cross /
+// isolated on SPOT), quick margin, banAmend, pxUsd / pxVol, triggers on the mark or index price,
+// transfers and the funding account (venue-sim answers 50030 naming what it does not serve).
+// Where it differs from OKX (documented, not refused): isolated margin is shown but accounted as
+// cross (the core's rule); no funding, no liquidation (liqPx ""), mark = index = the book's mid;
+// public endpoints have no IP rate limit; an amended order loses its queue position; the account
+// channel pushes every currency held, not only those changed; an algo order locks its assets
+// (SPOT) or margin (SWAP limit) while it waits; a parameter OKX would ignore is refused by name.
 #pragma once
 
 #include <chrono>

@@ -33,7 +33,7 @@ using bysim::splitmix;
 inline constexpr int kOk = 0;
 inline constexpr int kAllFailed = 1;      // order ops: every item failed (sCode per item)
 inline constexpr int kPartFailed = 2;     // batches: some items failed
-inline constexpr int kNotServed = 50000;    // 400; venue-sim: an endpoint it does not serve (named)
+inline constexpr int kNotServed = 50030;    // No permission to use this API; venue-sim: an endpoint it does not serve (named)
 inline constexpr int kUnavailable = 50001;  // 503 Service temporarily unavailable (error_5xx)
 inline constexpr int kRateLimit = 50011;    // 429 Rate limit reached
 inline constexpr int kEmpty = 50014;        // 400 Parameter {param0} can not be empty
@@ -55,8 +55,19 @@ inline constexpr int kDupClOrdId = 51016;   // Duplicated clOrdId
 inline constexpr int kMinSz = 51020;        // Your order should meet or exceed the minimum order amount
 inline constexpr int kLotSz = 51121;        // Order quantity must be a multiple of the lot size
 inline constexpr int kReduceOnly = 51169;   // no position in this direction to reduce or close
-inline constexpr int kCancelFailed = 51400;  // cancellation failed: filled, canceled or does not exist
-inline constexpr int kAmendFailed = 51503;   // modification failed: filled, canceled or does not exist
+inline constexpr int kNeedId = 51003;        // Either client order ID or order ID is required
+inline constexpr int kCountLimit = 51025;    // Order count exceeds the limit
+inline constexpr int kCancelFailed = 51400;  // Cancellation failed as the order does not exist
+inline constexpr int kCancelCanceled = 51401;  // ... as the order is already canceled
+inline constexpr int kCancelFilled = 51402;    // ... as the order is already completed
+inline constexpr int kAmendNeedPxSz = 51500;   // Either order price or amount is required
+inline constexpr int kAmendFailed = 51503;     // Order modification failed as the order does not exist
+inline constexpr int kAmendCanceled = 51509;   // Modification failed as the order has been canceled
+inline constexpr int kAmendFilled = 51510;     // Modification failed as the order has been completed
+inline constexpr int kTpHigh = 51277;  // TP trigger price can not be higher than the last price
+inline constexpr int kSlLow = 51278;   // SL trigger price can not be lower than the last price
+inline constexpr int kTpLow = 51279;   // TP trigger price can not be lower than the last price
+inline constexpr int kSlHigh = 51280;  // SL trigger price can not be higher than the last price
 inline constexpr int kNoOrder = 51603;       // Order does not exist
 inline constexpr int kSettings = 59000;      // Settings failed. Close open positions and orders first
 
@@ -158,6 +169,15 @@ struct OrderMeta {
   std::int64_t fill_time = 0;
   std::int64_t created_ms = 0, updated_ms = 0;
   int lever = 0;
+  // An algo order (trade/order-algo): the core's stop order until it triggers, then the order
+  // it places (ord_id given at the trigger).
+  std::uint64_t algo_id = 0;
+  std::string algo_cl, algo_type;  // algoClOrdId; "conditional" | "trigger"
+  std::string tp_trigger, tp_ord, sl_trigger, sl_ord, trigger_px, order_px;  // as OKX shows them
+  std::string algo_state;  // live | effective | canceled | order_failed
+  bool triggered = false;
+  std::int64_t trigger_ms = 0;
+  [[nodiscard]] bool waiting() const { return algo_id != 0 && !triggered; }
 };
 
 // An order as the core holds it, from a query (OrderView) or a report (ExecutionReport).
@@ -208,7 +228,7 @@ struct UnifiedAccount {
 };
 
 struct Sub {
-  enum class Kind : std::uint8_t { kPublic, kPrivate };
+  enum class Kind : std::uint8_t { kPublic, kPrivate, kBusiness };  // business: orders-algo
   std::shared_ptr<net::WsSession> session;
   Kind kind = Kind::kPublic;
   // channel key -> the arg object as subscribed (its text is echoed in pushes)
@@ -238,8 +258,10 @@ struct OkxFront::Impl {
   std::map<std::uint64_t, okxsim::Sub> subs;  // by session id
   std::map<okxsim::OrderKey, okxsim::OrderMeta> orders;
   std::map<std::uint64_t, okxsim::OrderKey> by_ord_id;
+  std::map<std::uint64_t, okxsim::OrderKey> by_algo_id;
+  std::set<okxsim::OrderKey> untriggered;  // algo orders waiting for their trigger
   std::uint64_t rng = 0, latency_rng = 0;
-  std::uint64_t next_ord_id = 0, next_bill_id = 0, next_trade_id = 0, next_pos_id = 0;
+  std::uint64_t next_ord_id = 0, next_bill_id = 0, next_trade_id = 0, next_pos_id = 0, next_algo_id = 0;
 
   explicit Impl(OkxFrontConfig c);
   Category& category(Market m) { return m == Market::kSpot ? spot : swap; }
@@ -263,7 +285,8 @@ struct OkxFront::Impl {
   };
   Answer dispatch(const net::HttpRequest& req, bool& order_request, bool& drop);
   // The endpoint's window (per user, and per instrument where OKX counts so); true when taken.
-  bool take_rate(Account& a, std::string_view path, std::string_view inst, std::uint32_t units);
+  bool take_rate(Account& a, std::string_view path, std::string_view inst, std::uint32_t units,
+                 std::string_view method = "POST");
 
   // okx_front_market.cpp
   Answer public_time();
@@ -284,6 +307,16 @@ struct OkxFront::Impl {
   std::string amend_one(Account& a, const Args& p);
   sim::OrderView find_order(const Account& a, const Category& c, sim::SymbolIndex s, const Args& p, int missing_code);
   [[noreturn]] void venue_refusal(const Category& c, sim::SymbolIndex s, const sim::VenueError& e);
+
+  // okx_front_algo.cpp: conditional (one of TP / SL) and trigger orders on the core's stops
+  Answer place_algo(Account& a, const Args& p);
+  Answer place_algo_one(Account& a, const Args& p);  // throws Refusal
+  Answer cancel_algos(Account& a, const nlohmann::json& body);
+  Answer get_algo(Account& a, const Args& p);
+  Answer algos(Account& a, const Args& p, bool pending);
+  void algo_json(JsonOut& j, const Category& c, const okxsim::OrderKey& k, const okxsim::OrderMeta& m);
+  // The algo order triggered: its order gets an ordId (flush).
+  void triggered(Category& c, const okxsim::OrderKey& k, okxsim::OrderMeta& m, std::int64_t now);
 
   // okx_front_queries.cpp
   Answer get_order(Account& a, const Args& p);

@@ -13,7 +13,8 @@
 //   -2010 duplicate client id ................. 51016 Duplicated clOrdId.
 //   -2022 reduce-only rejected ................ 51169 no position in this direction to reduce or close
 //   -4061 position side vs mode ............... 51000 Parameter posSide error
-//   -2011 / -2013 unknown order ............... 51400 (cancel) | 51503 (amend)
+//   -1013 MAX_NUM_ORDERS ...................... 51025 Order count exceeds the limit
+//   -2011 / -2013 unknown order ............... 51400 (cancel) | 51503 (amend); an ended one 51401 / 51402 | 51509 / 51510
 //   anything else ............................. 51000 quoting the venue's code and message
 // The size and price checks are made here first with OKX's codes (51121 lot, 51020 minSz,
 // 51203 maxLmtSz, 51202 maxMktSz, 51000 px off the tick); the core's own checks then pass.
@@ -74,6 +75,9 @@ void OkxFront::Impl::venue_refusal(const Category& c, sim::SymbolIndex s, const 
     case -2019: refuse(kBalance, "Order failed. Insufficient " + in.symbol.settle + " margin in account.");
     case -2022: refuse(kReduceOnly, "Order failed because you don't have any positions in this direction for this contract to reduce or close.");
     case -4061: param_error("posSide", "it does not match the position mode");
+    case -1013:
+      if (has("MAX_NUM_ORDERS")) refuse(kCountLimit, "Order count exceeds the limit. (" + std::to_string(in.rules.max_num_orders) + " pending orders an instrument)");
+      break;
     default: break;
   }
   refuse(kParam, "Parameter error: venue-sim refused the order: " + std::to_string(e.code) + " " + e.msg);
@@ -82,8 +86,8 @@ void OkxFront::Impl::venue_refusal(const Category& c, sim::SymbolIndex s, const 
 sim::OrderView OkxFront::Impl::find_order(const Account& a, const Category& c, sim::SymbolIndex s, const Args& p,
                                            int missing_code) {
   const sim::ApiKeyId id = venue_id(a, c);
-  const char* missing = missing_code == kCancelFailed ? "Order cancellation failed as the order has been filled, canceled or does not exist."
-                        : missing_code == kAmendFailed ? "Order modification failed as the order has been filled, canceled or does not exist."
+  const char* missing = missing_code == kCancelFailed ? "Cancellation failed as the order does not exist."
+                        : missing_code == kAmendFailed ? "Order modification failed as the order does not exist."
                                                        : "Order does not exist";
   if (const auto oid = p.text("ordId")) {
     std::uint64_t n = 0;
@@ -97,11 +101,26 @@ sim::OrderView OkxFront::Impl::find_order(const Account& a, const Category& c, s
   }
   if (const auto cl = p.text("clOrdId")) {
     auto v = c.venue->query(id, s, sim::OrderRef{0, *cl});
-    if (!v.ok() || !meta(c, s, v->order_id).cl_given) refuse(missing_code, missing);
+    if (!v.ok() || !meta(c, s, v->order_id).cl_given || meta(c, s, v->order_id).ord_id == 0) refuse(missing_code, missing);
     return *v;
   }
-  empty_param("ordId or clOrdId");
+  refuse(kNeedId, "Either client order ID or order ID is required.");
 }
+
+namespace {
+
+// Why an order that is no longer open cannot be canceled / amended, in OKX's words.
+[[noreturn]] void ended(const sim::OrderView& v, bool amend) {
+  const bool filled = v.status == sim::SimStatus::kFilled;
+  if (amend) {
+    if (filled) refuse(kAmendFilled, "Modification failed as the order has been completed.");
+    refuse(kAmendCanceled, "Modification failed as the order has been canceled.");
+  }
+  if (filled) refuse(kCancelFilled, "Cancellation failed as the order is already completed.");
+  refuse(kCancelCanceled, "Cancellation failed as the order is already canceled.");
+}
+
+}  // namespace
 
 std::string OkxFront::Impl::place_one(Account& a, const Args& p) {
   if (const auto& j = p.json(); j.contains("attachAlgoOrds") && j["attachAlgoOrds"].is_array() && !j["attachAlgoOrds"].empty())
@@ -256,14 +275,14 @@ std::string OkxFront::Impl::cancel_one(Account& a, const Args& p) {
   auto [cp, s] = instrument_of(p);
   Category& c = *cp;
   const sim::OrderView v = find_order(a, c, s, p, kCancelFailed);
-  if (!is_open(v.status)) refuse(kCancelFailed, "Order cancellation failed as the order has been filled, canceled or does not exist.");
+  if (!is_open(v.status)) ended(v, false);
   OrderMeta& m = meta(c, s, v.order_id);
   const std::uint64_t ord_id = m.ord_id;
   const std::string cl = m.cl_given ? v.client_order_id : std::string();
   sim::Outbox out;
   auto r = c.venue->cancel(venue_id(a, c), s, sim::OrderRef{v.order_id, {}}, now_ns(), out);
   flush(c, out);
-  if (!r.ok()) refuse(kCancelFailed, "Order cancellation failed as the order has been filled, canceled or does not exist.");
+  if (!r.ok()) refuse(kCancelFailed, "Cancellation failed as the order does not exist.");
   return item(cl, ord_id, "", false, now_ms(), kOk, "", nullptr);
 }
 
@@ -288,7 +307,7 @@ std::string OkxFront::Impl::amend_one(Account& a, const Args& p) {
   if (req_id.size() > kMaxClOrdId) param_error("reqId", "up to 32 characters");
   const bool cancel_on_fail = p.boolean("cxlOnFail").value_or(false);
   const sim::OrderView v = find_order(a, c, s, p, kAmendFailed);
-  if (!is_open(v.status)) refuse(kAmendFailed, "Order modification failed as the order has been filled, canceled or does not exist.");
+  if (!is_open(v.status)) ended(v, true);
   OrderMeta& m = meta(c, s, v.order_id);
   const std::uint64_t ord_id = m.ord_id;
   const std::string cl = m.cl_given ? v.client_order_id : std::string();
@@ -302,7 +321,7 @@ std::string OkxFront::Impl::amend_one(Account& a, const Args& p) {
     }
     refuse(code, std::move(msg));
   };
-  if (!new_sz && !new_px) fail(kEmpty, "Parameter newSz or newPx can not be empty.");
+  if (!new_sz && !new_px) fail(kAmendNeedPxSz, "Either order price or amount is required.");
   if (new_px && (!new_px->is_positive() || !new_px->is_multiple_of(oi.tick_sz)))
     fail(kParam, "Parameter newPx error (" + text(*new_px) + " is not a positive multiple of tickSz " + text(oi.tick_sz) + ")");
   const Decimal filled = to_okx(oi, v.executed_qty);
@@ -317,7 +336,7 @@ std::string OkxFront::Impl::amend_one(Account& a, const Args& p) {
   if (!r.ok()) {
     flush(c, out);
     const auto& e = r.error();
-    if (e.code == -2013 || e.code == -2011) fail(kAmendFailed, "Order modification failed as the order has been filled, canceled or does not exist.");
+    if (e.code == -2013 || e.code == -2011) fail(kAmendFailed, "Order modification failed as the order does not exist.");
     if (e.code == -4027) fail(kParam, "Parameter ordId error (venue-sim amends limit orders only)");
     if (e.code == -2010 || e.code == -2019) fail(kBalance, "Order modification failed. Insufficient balance. (" + e.msg + ")");
     fail(kParam, "Parameter error: venue-sim refused the amendment: " + std::to_string(e.code) + " " + e.msg);

@@ -87,7 +87,7 @@ void OkxFront::Impl::order_json(JsonOut& j, const Category& c, const OrderRow& r
   j.kv("category", "normal").kv("reduceOnly", m.reduce_only ? "true" : "false").kv("isTpLimit", "false");
   j.kv("cancelSource", is_open(r.status) || r.status == sim::SimStatus::kFilled ? std::string() : m.cancel_source);
   j.kv("cancelSourceReason", is_open(r.status) || r.status == sim::SimStatus::kFilled ? std::string() : m.cancel_reason);
-  j.kv("quickMgnType", "").kv("algoClOrdId", "").kv("algoId", "");
+  j.kv("quickMgnType", "").kv("algoClOrdId", m.algo_cl).kv("algoId", m.algo_id == 0 ? std::string() : std::to_string(m.algo_id));
   if (ws) {
     // The orders channel's own fields: this push's fill (fee of that fill, OKX's sign).
     j.kv("fillFee", this_fill ? neg(fill->commission) : "0").kv("fillFeeCcy", this_fill ? fill->commission_asset : "");

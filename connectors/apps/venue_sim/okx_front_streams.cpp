@@ -5,7 +5,8 @@
 //     in seconds within 30 s), then orders (instType SPOT / SWAP / ANY, instFamily, instId),
 //     positions and account (each with a snapshot at subscription); each venue call's reports
 //     become pushes (orders, then positions, then account), with the fault injector's
-//     duplicates, swaps and dropped sockets and one latency draw per push.
+//     duplicates, swaps and dropped sockets and one latency draw per push;
+//   /ws/v5/business: login, then orders-algo (an algo order placed, triggered, canceled).
 //   Both: "ping" text answered "pong"; subscribe / unsubscribe acks, error events (60012
 //   invalid request, 60018 unknown channel, 60011 not logged in, 60005 / 60024 / 60006 / 60007 /
 //   60009 login refusals).
@@ -63,9 +64,38 @@ void OkxFront::Impl::flush(Category& c, sim::Outbox& out) {
     touched.insert(r.symbol);
     Account& a = account_of(c.market, r.account);
     const auto ai = static_cast<std::size_t>(&a - accounts.data());
-    OrderMeta& m = orders[OrderKey{c.market, r.symbol, r.order_id}];
+    const OrderKey key{c.market, r.symbol, r.order_id};
+    OrderMeta& m = orders[key];
     const OkxInstrument& oi = c.instruments[r.symbol];
+    const auto& sym = oi.venue.symbol;
+    const std::string family = sym.base + "-" + sym.quote;
     m.updated_ms = now;
+    if (m.waiting()) {
+      // An algo order: its placement and a cancel before the trigger are orders-algo news only;
+      // any other report means it triggered (the core places the order at the trigger).
+      const bool failed = r.exec_type == sim::ExecType::kExpired && r.cum_qty.is_zero() &&
+                          (r.expiry_reason.find("BALANCE") != std::string::npos || r.expiry_reason.find("MARGIN") != std::string::npos);
+      if (r.exec_type == sim::ExecType::kCanceled && r.expiry_reason.empty()) {
+        m.algo_state = "canceled";
+        untriggered.erase(key);
+      } else if (failed) {
+        m.algo_state = "order_failed";
+        untriggered.erase(key);
+      } else if (r.exec_type != sim::ExecType::kNew) {
+        triggered(c, key, m, now);
+      }
+      JsonOut aj;
+      algo_json(aj, c, key, m);
+      pushes[ai].push_back(Item{"orders-algo", c.type(), oi.venue.venue_symbol, family, aj.take()});
+      if (!m.triggered) continue;
+      // The order the trigger placed: live first, as OKX pushes it.
+      OrderRow placed = row_of(r);
+      placed.status = sim::SimStatus::kNew;
+      placed.cum_qty = placed.cum_quote = Decimal{};
+      JsonOut lj;
+      order_json(lj, c, placed, m, nullptr, true);
+      pushes[ai].push_back(Item{"orders", c.type(), oi.venue.venue_symbol, family, lj.take()});
+    }
     if (r.exec_type == sim::ExecType::kCanceled || r.exec_type == sim::ExecType::kExpired) ended_by(m, r);
     if (r.exec_type == sim::ExecType::kTrade) {
       // Both sides of one match share OKX's tradeId; a taker's fill prints on the public tape.
@@ -112,8 +142,25 @@ void OkxFront::Impl::flush(Category& c, sim::Outbox& out) {
     }
     JsonOut j;
     order_json(j, c, row_of(r), m, &r, true);
-    const auto& sym = oi.venue.symbol;
-    pushes[ai].push_back(Item{"orders", c.type(), oi.venue.venue_symbol, sym.base + "-" + sym.quote, j.take()});
+    pushes[ai].push_back(Item{"orders", c.type(), oi.venue.venue_symbol, family, j.take()});
+  }
+  // Algo limit orders that triggered and rest on the book report nothing in the core.
+  for (auto it = untriggered.begin(); it != untriggered.end();) {
+    const OrderKey key = *it;
+    ++it;
+    if (key.market != c.market) continue;
+    OrderMeta& m = orders[key];
+    const auto v = c.venue->query(venue_id(accounts[m.account], c), key.symbol, sim::OrderRef{key.order_id, {}});
+    if (!v.ok() || !v->working) continue;
+    triggered(c, key, m, now);
+    touched.insert(key.symbol);
+    const OkxInstrument& oi = c.instruments[key.symbol];
+    const std::string family = oi.venue.symbol.base + "-" + oi.venue.symbol.quote;
+    JsonOut aj, oj;
+    algo_json(aj, c, key, m);
+    order_json(oj, c, row_of(*v), m, nullptr, true);
+    pushes[m.account].push_back(Item{"orders-algo", c.type(), oi.venue.venue_symbol, family, aj.take()});
+    pushes[m.account].push_back(Item{"orders", c.type(), oi.venue.venue_symbol, family, oj.take()});
   }
   for (const auto& u : out.account_updates) {
     Account& a = account_of(c.market, u.account);
@@ -137,8 +184,8 @@ void OkxFront::Impl::flush(Category& c, sim::Outbox& out) {
       st.updated_ms = now;
       JsonOut j;
       position_json(j, a, p);
-      const auto& sym = c.instruments[p.symbol].venue.symbol;
-      pushes[ai].push_back(Item{"positions", "SWAP", c.instruments[p.symbol].venue.venue_symbol, sym.base + "-" + sym.quote, j.take()});
+      const auto& psym = c.instruments[p.symbol].venue.symbol;
+      pushes[ai].push_back(Item{"positions", "SWAP", c.instruments[p.symbol].venue.venue_symbol, psym.base + "-" + psym.quote, j.take()});
     }
   }
   for (const auto& [k, fee] : flush_fee) accounts[k.first].positions[k.second].fee = dadd(accounts[k.first].positions[k.second].fee, fee);
@@ -194,7 +241,7 @@ void OkxFront::Impl::send_private(std::size_t account, std::vector<std::tuple<st
   const auto latency = cfg.latency.draw(latency_rng);  // one draw per push
   Account& a = accounts[account];
   for (auto& [id, sub] : subs) {
-    if (sub.kind != Sub::Kind::kPrivate || !sub.logged_in || sub.account != account) continue;
+    if (sub.kind == Sub::Kind::kPublic || !sub.logged_in || sub.account != account) continue;
     bool any = false;
     for (const auto& [channel, where, data] : wire) {
       for (const auto& [key, arg] : sub.channels) any = any || takes(arg, channel, where);
@@ -373,7 +420,7 @@ void OkxFront::Impl::ws_text(net::WsSession& s, std::string_view text_in) {
   const nlohmann::json id = doc.contains("id") ? doc["id"] : nlohmann::json();
   const std::string op = doc["op"].get<std::string>();
   const nlohmann::json args = doc.contains("args") ? doc["args"] : nlohmann::json();
-  const bool priv = sub.kind == Sub::Kind::kPrivate;
+  const bool priv = sub.kind != Sub::Kind::kPublic;  // private and business: login first
   if (op == "login") {
     if (!priv) return s.send(event("error", sub, id, nullptr, 60028, "The current operation is not supported by this URL. Please use the correct WebSocket URL for the operation."));
     if (sub.logged_in) return s.send(event("error", sub, id, nullptr, 60030, "The WebSocket endpoint does not allow multiple or repeated logins."));
@@ -440,7 +487,8 @@ void OkxFront::Impl::ws_text(net::WsSession& s, std::string_view text_in) {
       }
       key = ch + "|" + inst;
     } else {
-      if (ch != "orders" && ch != "positions" && ch != "account") {
+      const bool served = sub.kind == Sub::Kind::kBusiness ? ch == "orders-algo" : (ch == "orders" || ch == "positions" || ch == "account");
+      if (!served) {
         wrong();
         continue;
       }
@@ -479,7 +527,7 @@ void OkxFront::Impl::ws_text(net::WsSession& s, std::string_view text_in) {
         c.feeds[sym].ticker.clear();
         publish_ticker(c, sym);
       }
-    } else if (ch != "orders") {
+    } else if (ch == "positions" || ch == "account") {
       // positions and account: a snapshot at subscription.
       Account& a = accounts[sub.account];
       nlohmann::json echoed = arg;
@@ -507,7 +555,8 @@ void OkxFront::Impl::ws_text(net::WsSession& s, std::string_view text_in) {
 
 void OkxFront::attach(net::HttpsServer& server) {
   Impl* impl = impl_.get();
-  for (const auto& [path, kind] : {std::pair{"/ws/v5/public", Sub::Kind::kPublic}, std::pair{"/ws/v5/private", Sub::Kind::kPrivate}}) {
+  for (const auto& [path, kind] : {std::pair{"/ws/v5/public", Sub::Kind::kPublic}, std::pair{"/ws/v5/private", Sub::Kind::kPrivate},
+                                   std::pair{"/ws/v5/business", Sub::Kind::kBusiness}}) {
     net::WsHandler h;
     h.on_open = [impl, kind = kind](const std::shared_ptr<net::WsSession>& s) {
       std::lock_guard lock(impl->mu);

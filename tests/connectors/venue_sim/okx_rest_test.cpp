@@ -238,17 +238,26 @@ TEST_CASE("okx amend: newSz is the new total, newPx moves it; cancel; a second c
   CHECK(q.first().at("cancelSource") == "1");
   const auto c2 = f.post("/api/v5/trade/cancel-order", {{"instId", "BTC-USDT-SWAP"}, {"ordId", id}}, f.alice);
   CHECK(c2.code() == "1");
-  CHECK(c2.first().at("sCode") == "51400");
+  CHECK(c2.first().at("sCode") == "51401");  // already canceled
   const auto am2 = f.post("/api/v5/trade/amend-order", {{"instId", "BTC-USDT-SWAP"}, {"ordId", id}, {"newSz", "8"}}, f.alice);
-  CHECK(am2.first().at("sCode") == "51503");
+  CHECK(am2.first().at("sCode") == "51509");
+  // Neither newSz nor newPx; an order id never placed; neither id.
+  const auto live = f.post("/api/v5/trade/order", limit("BTC-USDT-SWAP", "buy", "5", "59000", "cross"), f.alice);
+  const std::string live_id = live.first().at("ordId");
+  CHECK(f.post("/api/v5/trade/amend-order", {{"instId", "BTC-USDT-SWAP"}, {"ordId", live_id}}, f.alice).first().at("sCode") == "51500");
+  CHECK(f.post("/api/v5/trade/amend-order", {{"instId", "BTC-USDT-SWAP"}, {"ordId", "1"}, {"newSz", "8"}}, f.alice).first().at("sCode") == "51503");
+  CHECK(f.post("/api/v5/trade/cancel-order", {{"instId", "BTC-USDT-SWAP"}, {"ordId", "1"}}, f.alice).first().at("sCode") == "51400");
+  CHECK(f.post("/api/v5/trade/cancel-order", {{"instId", "BTC-USDT-SWAP"}}, f.alice).first().at("sCode") == "51003");
+  f.post("/api/v5/trade/cancel-order", {{"instId", "BTC-USDT-SWAP"}, {"ordId", live_id}}, f.alice);
   const auto unknown = f.get("/api/v5/trade/order?instId=BTC-USDT-SWAP&ordId=123456789012345678", f.alice);
   CHECK(unknown.code() == "51603");
   CHECK(unknown.msg() == "Order does not exist");
   // Bob cannot see Alice's order.
   CHECK(f.get("/api/v5/trade/order?instId=BTC-USDT-SWAP&ordId=" + id, f.bob).code() == "51603");
   const auto hist = f.get("/api/v5/trade/orders-history?instType=SWAP&state=canceled", f.alice);
-  REQUIRE(hist.data().size() == 1);
-  CHECK(hist.first().at("ordId") == id);
+  REQUIRE(hist.data().size() == 2);
+  CHECK(hist.data()[0].at("ordId") == live_id);  // newest first
+  CHECK(hist.data()[1].at("ordId") == id);
 }
 
 TEST_CASE("okx batches: per-item sCode, code 2 when partly done, 20 orders at most; cancel-batch") {
@@ -355,12 +364,12 @@ TEST_CASE("okx rate limit lifted (benchmarks): never 50011") {
   for (int i = 0; i < 100; ++i) REQUIRE(f.post("/api/v5/trade/order", limit("BTC-USDT", "buy", "0.001", "50000"), f.alice).code() == "0");
 }
 
-TEST_CASE("okx: algo endpoints refused by name; unknown paths 404") {
+TEST_CASE("okx: what venue-sim does not serve is refused by name (50030); unknown paths 404") {
   OkxFixture f;
-  const auto algo = f.post("/api/v5/trade/order-algo", {{"instId", "BTC-USDT-SWAP"}, {"ordType", "conditional"}}, f.alice);
-  CHECK(algo.status == 400);
-  CHECK(algo.code() == "50000");
-  CHECK(algo.msg().find("algo orders") != std::string::npos);
+  const auto close = f.post("/api/v5/trade/close-position", {{"instId", "BTC-USDT-SWAP"}, {"mgnMode", "cross"}}, f.alice);
+  CHECK(close.status == 200);
+  CHECK(close.code() == "50030");
+  CHECK(close.msg().find("close-position") != std::string::npos);
   const auto none = f.get("/api/v5/account/bills", f.alice);
   CHECK(none.status == 404);
 }
