@@ -51,7 +51,8 @@ persistence::StreamLayout layout() {
     refs.push_back({ExchangeId::kBinance, a});
   }
   for (const char* a : {"bybit_main", "bybit_arb"}) refs.push_back({ExchangeId::kBybit, a});
-  return persistence::StreamLayout(refs, {ExchangeId::kBinance, ExchangeId::kBybit});
+  for (const char* a : {"okx_main", "okx_arb"}) refs.push_back({ExchangeId::kOkx, a});
+  return persistence::StreamLayout(refs, {ExchangeId::kBinance, ExchangeId::kBybit, ExchangeId::kOkx});
 }
 
 }  // namespace

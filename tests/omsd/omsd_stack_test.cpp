@@ -25,7 +25,7 @@ TEST_CASE("paper stack: omsctl trades on venue-sim, omsd and the venue agree, he
   CHECK(hs == 200);
   const auto hj = nlohmann::json::parse(health);
   CHECK(hj.at("status") != "down");
-  CHECK(hj.at("accounts").size() == 7);  // five Binance accounts, two Bybit unified accounts
+  CHECK(hj.at("accounts").size() == 9);  // five Binance accounts, two Bybit and two OKX unified accounts
   const auto [as, account] = s.http_get("/health/binance/binance_main");
   CHECK(as == 200);
   const auto aj = nlohmann::json::parse(account);
@@ -36,6 +36,10 @@ TEST_CASE("paper stack: omsctl trades on venue-sim, omsd and the venue agree, he
   CHECK(bs == 200);
   const auto bj = nlohmann::json::parse(bybit_account);
   CHECK(bj.at("session_connected") == true);
+  // An OKX unified account on venue-sim's OKX front: logged in with its passphrase, session up.
+  const auto [os, okx_account] = s.http_get("/health/okx/okx_arb");
+  CHECK(os == 200);
+  CHECK(nlohmann::json::parse(okx_account).at("session_connected") == true);
   CHECK(s.http_get("/health/binance/nobody").first == 404);
 
   // A market buy fills; a limit buy below the market rests, then is canceled.

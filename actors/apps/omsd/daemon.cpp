@@ -17,6 +17,9 @@
 #include "oms/connectors/binance/exchange_info.hpp"
 #include "oms/connectors/bybit/instruments.hpp"
 #include "oms/connectors/bybit/requests.hpp"
+#include "oms/connectors/okx/instruments.hpp"
+#include "oms/connectors/okx/requests.hpp"
+#include "oms/connectors/okx/rest_request.hpp"
 #include "oms/connectors/net/https_client.hpp"
 #include "oms/connectors/secrets/key_file_store.hpp"
 #include "oms/connectors/secrets/vault_store.hpp"
@@ -98,6 +101,10 @@ bybit::BybitVenue* Daemon::bybit_venue(Market m) const noexcept {
   return m == Market::kSpot ? bybit_spot_.get() : m == Market::kUsdm ? bybit_linear_.get() : nullptr;
 }
 
+okx::OkxVenue* Daemon::okx_venue(Market m) const noexcept {
+  return m == Market::kSpot ? okx_spot_.get() : m == Market::kUsdm ? okx_swap_.get() : nullptr;
+}
+
 bool Daemon::trades(ExchangeId e, Market m) const {
   return std::any_of(entries_.begin(), entries_.end(),
                      [&](const PaperEntry& p) { return p.exchange == e && p.market == m; });
@@ -107,9 +114,10 @@ secrets::ApiCredentials Daemon::credentials(const PaperEntry& entry) {
   if (options_.mode == Mode::kPaper) {
     return load_paper_key(options_.data_dir / "paper-keys.json", entry);
   }
-  // Bybit: one unified account's key for both categories ("bybit_unified_<account>").
-  const bool bybit = entry.exchange == ExchangeId::kBybit;
-  auto c = secrets_->get(bybit ? "bybit" : "binance", bybit ? "unified" : to_string(entry.market),
+  // Bybit and OKX: one unified account's key for both markets ("bybit_unified_<account>",
+  // "okx_unified_<account>", the OKX one with its passphrase).
+  const bool unified = entry.exchange == ExchangeId::kBybit || entry.exchange == ExchangeId::kOkx;
+  auto c = secrets_->get(to_string(entry.exchange), unified ? "unified" : to_string(entry.market),
                          secret_account(entry.account));
   if (!c) {
     throw std::runtime_error("account " + entry.account + " (" +
@@ -161,7 +169,53 @@ std::vector<Instrument> Daemon::load_instruments() {
     if (!trades(ExchangeId::kBybit, m)) continue;
     for (auto& i : load_bybit_instruments(m)) all.push_back(std::move(i));
   }
+  // OKX's after Bybit's, for the same reason.
+  for (const Market m : {Market::kSpot, Market::kUsdm}) {
+    if (!trades(ExchangeId::kOkx, m)) continue;
+    for (auto& i : load_okx_instruments(m)) all.push_back(std::move(i));
+  }
   return all;
+}
+
+std::vector<Instrument> Daemon::load_okx_instruments(Market m) {
+  // public/instruments of the instType (one answer: OKX does not page it).
+  net::Origin rest;
+  if (options_.mode == Mode::kPaper) {
+    rest = {options_.venue.host, options_.venue.port};
+  } else {
+    const auto* ex = config_.exchanges.find(ExchangeId::kOkx);
+    rest = origin_of(ex->markets[static_cast<std::size_t>(m)]->rest_url, 443,
+                     "exchanges.yaml okx " + std::string(to_string(m)) + " rest_url");
+  }
+  net::HttpsClient client(rest, net::TlsClientConfig{options_.ca_file.string()});
+  const auto type = m == Market::kSpot ? okx::InstType::kSpot : okx::InstType::kSwap;
+  const std::string what = "okx " + std::string(okx::to_string(type)) + " instruments";
+  auto req = okx::instruments(type);
+  if (!req) throw std::runtime_error(what + ": " + req.error().message);
+  auto http = okx::render(*req, okx::Credentials{}, 0);
+  if (!http) throw std::runtime_error(what + ": " + http.error().message);
+  http->timeout = 10s;
+  Result<net::HttpResponse, net::HttpError> r = Unexpected{net::HttpError{}};
+  for (int attempt = 0; attempt < 20; ++attempt) {  // the venue may still be starting
+    r = client.request(*http);
+    if (r && r->status == 200) break;
+    std::this_thread::sleep_for(250ms);
+  }
+  if (!r) throw std::runtime_error(what + " on " + rest.host + ":" + std::to_string(rest.port) + ": " + r.error().message);
+  if (r->status != 200) throw std::runtime_error(what + ": HTTP " + std::to_string(r->status));
+  auto parsed = okx::parse_instruments(r->body);
+  if (!parsed) throw std::runtime_error(what + ": " + parsed.error().message);
+  if (!parsed->skipped.empty()) {
+    spdlog::info("{}: {} instruments not mapped (first: {}: {})", what, parsed->skipped.size(),
+                 parsed->skipped.front().inst_id, parsed->skipped.front().reason);
+  }
+  std::vector<Instrument> out;
+  for (auto& i : parsed->instruments) {
+    if (i.instrument.market != m) continue;
+    out.push_back(i.instrument);
+    okx_instruments_.push_back(std::move(i));
+  }
+  return out;
 }
 
 std::vector<Instrument> Daemon::load_bybit_instruments(Market m) {
@@ -289,6 +343,7 @@ void Daemon::start_venues() {
     (m == Market::kSpot ? spot_ : usdm_) = std::move(venue);
   }
   start_bybit_venues();
+  start_okx_venues();
   for (auto& a : accounts_) {
     Exchange* spot = nullptr;
     Exchange* usdm = nullptr;
@@ -296,6 +351,9 @@ void Daemon::start_venues() {
       Exchange* x = nullptr;
       if (a.exchange == ExchangeId::kBybit) {
         auto* v = bybit_venue(m);
+        x = &v->account(*v->account_index(a.id));
+      } else if (a.exchange == ExchangeId::kOkx) {
+        auto* v = okx_venue(m);
         x = &v->account(*v->account_index(a.id));
       } else {
         auto* v = venue(m);
@@ -347,6 +405,54 @@ void Daemon::start_bybit_venues() {
   }
 }
 
+void Daemon::start_okx_venues() {
+  for (const Market m : {Market::kSpot, Market::kUsdm}) {
+    okx::OkxConfig c;
+    c.market = m;
+    for (const auto& e : entries_) {
+      if (e.market != m || e.exchange != ExchangeId::kOkx) continue;
+      const auto id = built_->directory.accounts.find(e.account);
+      // One wallet per unified account: the spot connection reports it when the account
+      // trades spot, else the swap one.
+      const bool report_wallet = m == Market::kSpot || !std::any_of(entries_.begin(), entries_.end(), [&](const PaperEntry& o) {
+        return o.exchange == ExchangeId::kOkx && o.account == e.account && o.market == Market::kSpot;
+      });
+      c.accounts.push_back({*id, credentials(e), report_wallet});
+    }
+    if (c.accounts.empty()) continue;
+    if (options_.mode == Mode::kPaper) {
+      c.rest = {options_.venue.host, options_.venue.port};
+      c.stream = c.rest;  // venue-sim serves /api/v5 and /ws/v5 on one origin
+    } else {
+      const auto* ex = config_.exchanges.find(ExchangeId::kOkx);
+      const auto& mc = *ex->markets[static_cast<std::size_t>(m)];
+      c.rest = origin_of(mc.rest_url, 443, "exchanges.yaml okx rest_url");
+      c.stream = origin_of(mc.ws_url, 8443, "exchanges.yaml okx ws_url");
+      c.simulated = ex->testnet;  // OKX's demo trading: the same hosts, x-simulated-trading: 1
+    }
+    c.tls.ca_file = options_.ca_file.string();
+    c.pool_size = options_.venue_connections;
+    // The instruments with their contract values, under the ids the registry gave them.
+    for (const auto& i : built_->instruments) {
+      if (i.exchange != ExchangeId::kOkx || i.market != m) continue;
+      for (const auto& listed : okx_instruments_) {
+        if (listed.instrument.market != m || listed.instrument.venue_symbol != i.venue_symbol) continue;
+        okx::OkxInstrument in = listed;
+        in.instrument = i;
+        c.instruments.push_back(std::move(in));
+        break;
+      }
+    }
+    c.on_alert = [m](std::string_view text) { spdlog::critical("okx {}: {}", to_string(m), text); };
+    auto v = std::make_unique<okx::OkxVenue>(std::move(c));
+    if (auto r = v->start(); !r) {
+      throw std::runtime_error("okx " + std::string(to_string(m)) + ": " + r.error().message);
+    }
+    spdlog::info("okx {}: connected, clock offset {} ms", to_string(m), v->time_offset_ms());
+    (m == Market::kSpot ? okx_spot_ : okx_swap_) = std::move(v);
+  }
+}
+
 void Daemon::start_market_data() {
   // The instruments the strategies and risk.yaml name, and every instrument of a market that
   // lists few (the simulator): depth into the engine's books (marks for risk, the strategy
@@ -371,14 +477,17 @@ void Daemon::start_market_data() {
   }
   std::map<std::pair<ExchangeId, Market>, std::size_t> per_market;
   for (const auto& i : built_->instruments) ++per_market[{i.exchange, i.market}];
-  for (const ExchangeId x : {ExchangeId::kBinance, ExchangeId::kBybit})
+  for (const ExchangeId x : {ExchangeId::kBinance, ExchangeId::kBybit, ExchangeId::kOkx})
   for (const Market m : {Market::kSpot, Market::kUsdm}) {
     Exchange* first = nullptr;
     if (x == ExchangeId::kBinance) {
       auto* v = venue(m);
       if (v != nullptr && v->account_count() > 0) first = &v->account(0);
-    } else {
+    } else if (x == ExchangeId::kBybit) {
       auto* v = bybit_venue(m);
+      if (v != nullptr && v->account_count() > 0) first = &v->account(0);
+    } else {
+      auto* v = okx_venue(m);
       if (v != nullptr && v->account_count() > 0) first = &v->account(0);
     }
     if (first == nullptr) continue;
@@ -392,7 +501,7 @@ void Daemon::start_market_data() {
     streams.depth = true;
     streams.book_ticker = true;
     streams.trades = true;  // recorded for replays and backtests (queue position from prints)
-    auto& stats = md_[x == ExchangeId::kBybit ? 1 : 0][m == Market::kSpot ? 0 : 1];
+    auto& stats = md_[md_index(x)][m == Market::kSpot ? 0 : 1];
     auto r = first->subscribe_market_data(
         ids, streams, [this, &stats](TimeNs venue_time, const EventPayload& e, TimeNs received) {
           stats.last_ns.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -417,10 +526,10 @@ void Daemon::start() {
   entries_ = paper_entries(config_);
   if (entries_.empty()) {
     throw std::runtime_error(options_.config_dir.string() +
-                             ": no Binance or Bybit account trades an enabled market (nothing to run)");
+                             ": no Binance, Bybit or OKX account trades an enabled market (nothing to run)");
   }
   for (const auto& a : config_.accounts.accounts) {
-    if (a.exchange != ExchangeId::kBinance && a.exchange != ExchangeId::kBybit) {
+    if (a.exchange != ExchangeId::kBinance && a.exchange != ExchangeId::kBybit && a.exchange != ExchangeId::kOkx) {
       spdlog::warn("account {} on {}: no connector for this exchange yet; not run", a.name,
                    to_string(a.exchange));
     }
@@ -601,6 +710,8 @@ void Daemon::stop() {
   if (usdm_) usdm_->stop();
   if (bybit_spot_) bybit_spot_->stop();
   if (bybit_linear_) bybit_linear_->stop();
+  if (okx_spot_) okx_spot_->stop();
+  if (okx_swap_) okx_swap_->stop();
   if (runtime_) {
     if (auto f = runtime_->flush(10s); !f) spdlog::error("store flush at stop: {}", f.error().message);
   }
@@ -610,6 +721,8 @@ void Daemon::stop() {
   usdm_.reset();
   bybit_spot_.reset();
   bybit_linear_.reset();
+  okx_spot_.reset();
+  okx_swap_.reset();
   started_ = false;
 }
 

@@ -27,6 +27,7 @@
 #include "oms/configs/config.hpp"
 #include "oms/connectors/binance/exchange_binance.hpp"
 #include "oms/connectors/bybit/exchange_bybit.hpp"
+#include "oms/connectors/okx/exchange_okx.hpp"
 #include "oms/persistence/event_store.hpp"
 #include "oms/persistence/intent_log.hpp"
 #include "oms/persistence/snapshot.hpp"
@@ -79,12 +80,13 @@ class Daemon {
   [[nodiscard]] persistence::EventStore& store() noexcept { return *store_; }
   [[nodiscard]] binance::BinanceVenue* venue(Market m) const noexcept;
   [[nodiscard]] bybit::BybitVenue* bybit_venue(Market m) const noexcept;
+  [[nodiscard]] okx::OkxVenue* okx_venue(Market m) const noexcept;
   // Binance's (the first venue's) market data of a market; market_data(exchange, m) any venue's.
   [[nodiscard]] const MarketDataStats& market_data(Market m) const noexcept {
     return market_data(ExchangeId::kBinance, m);
   }
   [[nodiscard]] const MarketDataStats& market_data(ExchangeId e, Market m) const noexcept {
-    return md_[e == ExchangeId::kBybit ? 1 : 0][m == Market::kSpot ? 0 : 1];
+    return md_[md_index(e)][m == Market::kSpot ? 0 : 1];
   }
   [[nodiscard]] std::vector<InstrumentId> market_data_instruments() const { return md_instruments_; }
   // New orders' origin-to-socket latency (API requests, market data), recorded by the
@@ -97,7 +99,13 @@ class Daemon {
   // Every instrument of every market an account trades, as the venue lists it (no ids yet).
   [[nodiscard]] std::vector<Instrument> load_instruments();
   [[nodiscard]] std::vector<Instrument> load_bybit_instruments(Market m);
+  // OKX's instruments with their contract values (kept for the connectors: swap sizes).
+  [[nodiscard]] std::vector<Instrument> load_okx_instruments(Market m);
   void start_bybit_venues();
+  void start_okx_venues();
+  [[nodiscard]] static std::size_t md_index(ExchangeId e) noexcept {
+    return e == ExchangeId::kBybit ? 1 : e == ExchangeId::kOkx ? 2 : 0;
+  }
   [[nodiscard]] bool trades(ExchangeId e, Market m) const;
   void open_store();
   void start_venues();
@@ -117,6 +125,8 @@ class Daemon {
   std::unique_ptr<secrets::SecretStore> secrets_;
   std::unique_ptr<binance::BinanceVenue> spot_, usdm_;
   std::unique_ptr<bybit::BybitVenue> bybit_spot_, bybit_linear_;
+  std::unique_ptr<okx::OkxVenue> okx_spot_, okx_swap_;
+  std::vector<okx::OkxInstrument> okx_instruments_;  // as listed (ids from built_ at start)
   std::vector<RunAccount> accounts_;
   std::unique_ptr<actors::Runtime> runtime_;
   // The daily files (trades.jsonl, executions.jsonl, pnl.csv), written from the store once a
@@ -128,7 +138,7 @@ class Daemon {
   std::condition_variable daily_cv_;
   bool daily_stop_ = false;
   std::vector<InstrumentId> md_instruments_;
-  MarketDataStats md_[2][2];  // [Binance, Bybit][spot, USD-M / linear]
+  MarketDataStats md_[3][2];  // [Binance, Bybit, OKX][spot, USD-M / linear / swap]
   std::shared_ptr<SendLatency> send_latency_ = std::make_shared<SendLatency>();
   bool started_ = false;
 };

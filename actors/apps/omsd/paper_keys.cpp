@@ -26,7 +26,7 @@ nlohmann::json read_file(const std::filesystem::path& file) {
 std::vector<PaperEntry> paper_entries(const configs::Config& config) {
   std::vector<PaperEntry> out;
   for (const auto& a : config.accounts.accounts) {
-    if (a.exchange != ExchangeId::kBinance && a.exchange != ExchangeId::kBybit) continue;
+    if (a.exchange != ExchangeId::kBinance && a.exchange != ExchangeId::kBybit && a.exchange != ExchangeId::kOkx) continue;
     for (const Market m : {Market::kSpot, Market::kUsdm}) {
       if (!a.trades(m) || !config.exchanges.trades(a.exchange, m)) continue;
       const bool usdm_entry = a.exchange == ExchangeId::kBinance && m == Market::kUsdm;
@@ -44,8 +44,14 @@ std::size_t ensure_paper_keys(const std::filesystem::path& file,
     if (j.contains(e.entry)) continue;
     j[e.entry] = {{"api_key", secrets::random_key_text(64)},
                   {"api_secret", secrets::random_key_text(64)}};
-    if (e.exchange == ExchangeId::kBybit) j[e.entry]["exchange"] = "bybit";
-    else j[e.entry]["market"] = e.market == Market::kSpot ? "spot" : "usdm";
+    if (e.exchange == ExchangeId::kBybit) {
+      j[e.entry]["exchange"] = "bybit";
+    } else if (e.exchange == ExchangeId::kOkx) {
+      j[e.entry]["exchange"] = "okx";
+      j[e.entry]["passphrase"] = secrets::random_key_text(16);  // OKX keys carry a passphrase
+    } else {
+      j[e.entry]["market"] = e.market == Market::kSpot ? "spot" : "usdm";
+    }
     ++added;
   }
   if (added == 0) return 0;
@@ -88,9 +94,10 @@ secrets::ApiCredentials load_paper_key(const std::filesystem::path& file, const 
     if (!buf) throw std::runtime_error(file.string() + ": " + entry.entry + "." + name + ": " + buf.error().message);
     return std::move(buf).value();
   };
-  if (entry.exchange == ExchangeId::kBybit) {
-    if (it->value("exchange", "") != "bybit") {
-      throw std::runtime_error(file.string() + ": " + entry.entry + ".exchange: expected 'bybit'");
+  if (entry.exchange == ExchangeId::kBybit || entry.exchange == ExchangeId::kOkx) {
+    const std::string want(to_string(entry.exchange));
+    if (it->value("exchange", "") != want) {
+      throw std::runtime_error(file.string() + ": " + entry.entry + ".exchange: expected '" + want + "'");
     }
   } else {
     const std::string want = entry.market == Market::kSpot ? "spot" : "usdm";
@@ -101,6 +108,7 @@ secrets::ApiCredentials load_paper_key(const std::filesystem::path& file, const 
   secrets::ApiCredentials c;
   c.api_key = field("api_key");
   c.api_secret = field("api_secret");
+  if (entry.exchange == ExchangeId::kOkx) c.passphrase = field("passphrase");
   return c;
 }
 

@@ -2,10 +2,12 @@
 // venue-sim (which registers an account per entry) and with any client library:
 //   {"<entry>": {"api_key": "...", "api_secret": "...", "market": "spot" | "usdm"}}   Binance
 //   {"<entry>": {"api_key": "...", "api_secret": "...", "exchange": "bybit"}}          Bybit
+//   {"<entry>": {"api_key": "...", "api_secret": "...", "passphrase": "...",
+//                "exchange": "okx"}}                                                OKX
 // Binance: one entry per configured account and market it trades: the spot account is named
 // like the account ("binance_main"), the USD-M one gets ".usdm" ("binance_main.usdm").
-// Bybit: one entry per account, named like it -- a unified account's key trades spot and
-// linear alike (both markets' PaperEntry name the same entry).
+// Bybit and OKX: one entry per account, named like it -- a unified account's key trades spot
+// and linear alike (both markets' PaperEntry name the same entry).
 #pragma once
 
 #include <filesystem>
@@ -24,7 +26,7 @@ struct PaperEntry {
   ExchangeId exchange = ExchangeId::kBinance;
 };
 
-// Every Binance and Bybit account x market the config trades (exchange and market enabled).
+// Every Binance, Bybit and OKX account x market the config trades (exchange and market enabled).
 [[nodiscard]] std::vector<PaperEntry> paper_entries(const configs::Config& config);
 
 // Adds random keys for the entries the file lacks (creating it 0600); keeps the others.

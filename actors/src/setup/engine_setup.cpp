@@ -204,7 +204,8 @@ std::unique_ptr<BuiltEngine> build_engine(EngineSetup setup) {
   for (const auto& i : b->instruments) {
     // Bybit's rule (u == previous u + 1, a snapshot's u then +1) is the spot rule once its
     // connector numbers a delta U = u = its u (bybit/market_data.hpp).
-    const bool spot_rule = i.market == Market::kSpot || i.exchange == ExchangeId::kBybit;
+    // Bybit's and OKX's books arrive numbered for the spot rule (market_data.hpp of each).
+    const bool spot_rule = i.market == Market::kSpot || i.exchange == ExchangeId::kBybit || i.exchange == ExchangeId::kOkx;
     b->books.push_back(BookCoreConfig{i.id, spot_rule ? BookSequencing::kBinanceSpot
                                                       : BookSequencing::kBinanceFutures});
   }

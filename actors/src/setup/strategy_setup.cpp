@@ -47,7 +47,7 @@ std::vector<actors::ArbGroup> arbitrage_groups(
       for (const auto& leg : pair.legs) {
         const std::string where =
             std::string(to_string(leg.exchange)) + ":" + leg.symbol.to_string();
-        if (leg.exchange != ExchangeId::kBinance && leg.exchange != ExchangeId::kBybit) {
+        if (leg.exchange != ExchangeId::kBinance && leg.exchange != ExchangeId::kBybit && leg.exchange != ExchangeId::kOkx) {
           why = "leg " + where + ": no connector for this exchange yet";
           break;
         }

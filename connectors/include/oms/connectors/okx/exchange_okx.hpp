@@ -20,6 +20,8 @@
 //                reached the venue (timeout, closed connection, 5xx, code 50001 / 50004 /
 //                50013 "busy / timeout") gives no report: the order's ack timeout queries it
 //                by clOrdId.
+//   not yet:     stop / take-profit kinds (OKX's algo orders, tracked on the business stream)
+//                are refused before they leave (4409, named), as are attached TP/SL.
 //   private:     /ws/v5/private: login (HMAC of ts + "GET/users/self/verify", with the key's
 //                passphrase), then orders (this market's instType), account (the connection
 //                that reports the wallet) and positions (SWAP); the text "ping" every
