@@ -1,6 +1,6 @@
 // oms-reqcheck FILE.json: runs ccxt's static request cases (shared/data/ccxt/request, schema
 // {exchange, skipKeys, options, methods: {name: [{description, method, url, input, output}]}})
-// through OUR Binance, Bybit or OKX request builders. Binance: and compares HTTP method (implied by ccxt's method),
+// through OUR Binance, Bybit, OKX or Upbit request builders. Binance: and compares HTTP method (implied by ccxt's method),
 // parameter placement (query vs form body), path (host ignored) and parameters.
 //
 // Per case: ccxt's unified method + input are mapped the way ccxt maps them (its defaults:
@@ -36,6 +36,10 @@
 // ccxt's side); ccxt sends lever and timeOut as JSON numbers where the v5 reference types them
 // String (equal when the texts are); ccxt omits the instType that /public/mark-price requires
 // beside an instId (ours dropped when ccxt has none).
+//
+// Upbit (exchange "upbit"): as OKX, with the HTTP method from ccxt's unified method (fetch* GET,
+// cancel* DELETE, create* / edit* POST); the JWT travels in a header and is not compared (its
+// rule is pinned by connectors_upbit_tests). ccxt's host (api. / sg-api.upbit.com) is ignored.
 #include <charconv>
 #include <fstream>
 #include <iostream>
@@ -48,6 +52,7 @@
 #include "oms/connectors/binance/requests.hpp"
 #include "oms/connectors/bybit/requests.hpp"
 #include "oms/connectors/okx/requests.hpp"
+#include "oms/connectors/upbit/requests.hpp"
 #include "oms_reqcheck_ccxt.hpp"
 
 namespace {
@@ -417,6 +422,76 @@ Outcome run_okx_case(const std::string& method, const json& tc, const std::set<s
   return {Outcome::kPass, std::string(ok::to_string(req.method)) + " " + path};
 }
 
+// ---- Upbit --------------------------------------------------------------------------------
+
+Outcome run_upbit_case(const std::string& method, const json& tc, const std::set<std::string>& skip) {
+  namespace ub = oms::upbit;
+  if (tc.value("disabled", false)) return {Outcome::kSkip, "disabled in ccxt"};
+  const std::string url = tc.at("url").get<std::string>();
+  const auto scheme = url.find("://");
+  const auto path_at = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  if (path_at == std::string::npos) return {Outcome::kFail, "url without a path: " + url};
+  const auto q = url.find('?', path_at);
+  const std::string path = url.substr(path_at, q == std::string::npos ? std::string::npos : q - path_at);
+  Params expected;
+  if (q != std::string::npos) parse_params(std::string_view(url).substr(q + 1), expected);
+  const bool has_body = tc.contains("output") && tc["output"].is_string();
+  json expected_body = json::object();
+  if (has_body) {
+    expected_body = json::parse(tc["output"].get<std::string>(), nullptr, false);
+    if (expected_body.is_discarded()) return {Outcome::kFail, "output: not JSON"};
+  }
+  ub::RestRequest req;
+  try {
+    req = oms::reqcheck::map_upbit_call(method, tc.at("input"), tc.value("options", json::object()));
+  } catch (const Skip& s) {
+    return {Outcome::kSkip, s.reason};
+  } catch (const Fail& f) {
+    return {Outcome::kFail, f.reason};
+  } catch (const json::exception& e) {
+    return {Outcome::kFail, std::string("input: ") + e.what()};
+  }
+  // Signatures are not compared; a throw-away key and a fixed nonce exercise the signed rendering.
+  static auto signer = ub::JwtSigner::create("oms-reqcheck-throwaway-secret");
+  if (!signer) return {Outcome::kFail, "signer: " + signer.error().message};
+  auto http = ub::render(req, ub::Credentials{"reqcheck-access-key", &*signer}, "00000000-0000-4000-8000-000000000000");
+  if (!http) return {Outcome::kFail, "render: " + http.error().message};
+  const auto our_q = http->target.find('?');
+  const std::string our_path = http->target.substr(0, our_q);
+  Params ours;
+  if (our_q != std::string::npos) parse_params(std::string_view(http->target).substr(our_q + 1), ours);
+  json our_body = json::object();
+  if (!http->body.empty()) {
+    our_body = json::parse(http->body, nullptr, false);
+    if (our_body.is_discarded()) return {Outcome::kFail, "our body is not JSON: " + http->body};
+  }
+  for (auto it = expected.begin(); it != expected.end();)
+    it = skip.count(it->first) || it->second.empty() ? expected.erase(it) : std::next(it);
+  for (auto it = ours.begin(); it != ours.end();) it = skip.count(it->first) ? ours.erase(it) : std::next(it);
+  strip_keys(expected_body, skip);
+  strip_keys(our_body, skip);
+
+  std::string diff;
+  if (our_path != path) diff = "path: expected " + path + ", got " + our_path;
+  const std::string_view want = method.rfind("fetch", 0) == 0    ? "GET"
+                                : method.rfind("cancel", 0) == 0 ? "DELETE"
+                                                                 : "POST";
+  if (ub::to_string(req.method) != want) {
+    diff += std::string(diff.empty() ? "" : "; ") + "method: expected " + std::string(want) + ", got " +
+            std::string(ub::to_string(req.method));
+  }
+  if (has_body != (req.method == ub::HttpMethod::kPost)) {
+    diff += std::string(diff.empty() ? "" : "; ") + "placement: expected parameters in the " +
+            (has_body ? "body" : "query");
+  }
+  const std::string pdiff = compare(expected, ours, skip);
+  if (!pdiff.empty()) diff += (diff.empty() ? "" : "; ") + pdiff;
+  const std::string bdiff = json_diff(expected_body, our_body);
+  if (!bdiff.empty()) diff += (diff.empty() ? "" : "; ") + bdiff;
+  if (!diff.empty()) return {Outcome::kFail, diff};
+  return {Outcome::kPass, std::string(ub::to_string(req.method)) + " " + path};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -434,9 +509,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string exchange = doc.value("exchange", "");
-  if (exchange != "binance" && exchange != "binanceusdm" && exchange != "bybit" && exchange != "okx") {
+  if (exchange != "binance" && exchange != "binanceusdm" && exchange != "bybit" && exchange != "okx" &&
+      exchange != "upbit") {
     std::cerr << "oms-reqcheck: exchange '" << exchange
-              << "' has no request builders here (binance, binanceusdm, bybit, okx)\n";
+              << "' has no request builders here (binance, binanceusdm, bybit, okx, upbit)\n";
     return 2;
   }
   std::set<std::string> skip;
@@ -455,6 +531,7 @@ int main(int argc, char** argv) {
       const std::string desc = tc.value("description", "");
       const Outcome o = exchange == "bybit" ? run_bybit_case(method, tc, skip, *hmac)
                         : exchange == "okx"   ? run_okx_case(method, tc, skip, *hmac)
+                        : exchange == "upbit" ? run_upbit_case(method, tc, skip)
                                               : run_case(method, tc, default_market, skip, *signer);
       switch (o.kind) {
         case Outcome::kPass:

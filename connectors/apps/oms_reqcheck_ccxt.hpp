@@ -11,6 +11,7 @@
 #include "oms/connectors/binance/requests.hpp"
 #include "oms/connectors/bybit/requests.hpp"
 #include "oms/connectors/okx/requests.hpp"
+#include "oms/connectors/upbit/requests.hpp"
 
 namespace oms::reqcheck {
 
@@ -58,5 +59,10 @@ struct Call {
 // conversion, trading statistics, trailing stops) are skipped with the reason.
 [[nodiscard]] okx::RestRequest map_okx_call(const std::string& method, const nlohmann::json& input,
                                             const nlohmann::json& options);
+
+// The same for ccxt's upbit class (spot; a market buy spends a quote amount). Withdrawals,
+// deposits and addresses are skipped with the reason.
+[[nodiscard]] upbit::RestRequest map_upbit_call(const std::string& method, const nlohmann::json& input,
+                                                const nlohmann::json& options);
 
 }  // namespace oms::reqcheck
