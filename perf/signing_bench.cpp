@@ -6,6 +6,10 @@
 //   sign_okx         SubmitOrder -> okx::new_order (a BTC-USDT-SWAP limit order, sz in
 //                    contracts) -> okx::render_into: the JSON body, the ISO timestamp and the
 //                    Base64 HMAC-SHA256 OK-ACCESS-SIGN, into a reused HttpRequest
+//   sign_jwt         SubmitOrder -> upbit::new_order (a KRW-BTC limit order with its identifier)
+//                    -> upbit::render_into: the JSON body, the unencoded query string, its SHA-512
+//                    query_hash, the claims and the HS512 JWT in "Authorization: Bearer", into a
+//                    reused HttpRequest (nonces drawn beforehand: new_nonce() is not timed)
 // Reports p50/p99/p99.9 per operation (latency.hpp); perf/run takes the mean (real_time).
 #include <benchmark/benchmark.h>
 #include <openssl/evp.h>
@@ -13,12 +17,14 @@
 
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "latency.hpp"
 #include "oms/connectors/binance/requests.hpp"
 #include "oms/connectors/binance/wire_encoder.hpp"
 #include "oms/connectors/okx/requests.hpp"
 #include "oms/connectors/signing.hpp"
+#include "oms/connectors/upbit/requests.hpp"
 
 namespace {
 
@@ -106,11 +112,35 @@ void bench_sign_okx(benchmark::State& state) {
   });
 }
 
+void bench_sign_jwt(benchmark::State& state) {
+  auto signer = oms::upbit::JwtSigner::create(kSecret);
+  if (!signer) std::abort();
+  oms::SubmitOrder o;
+  o.client_order_id = "C1000000000000000000001234";
+  o.side = oms::Side::kBuy;
+  o.order_type = oms::OrderType::kLimit;
+  o.quantity = oms::Decimal::parse("0.0125").value();
+  const oms::upbit::Credentials creds{"xr4Ye6RQzvZ5HL9mKtFcA2sWbN7pJdGu8EyTq3Vf", &signer.value()};
+  constexpr std::size_t kNonces = 1024;  // a new UUID per request, drawn before timing
+  std::vector<std::string> nonces;
+  nonces.reserve(kNonces);
+  for (std::size_t i = 0; i < kNonces; ++i) nonces.push_back(oms::upbit::new_nonce().value());
+  oms::net::HttpRequest out;
+  oms::perf::run_timed(state, [&](std::size_t i) {
+    // Vary the price by 1,000 KRW ticks so no two requests are identical.
+    o.price = oms::Decimal::from_raw((98'000'000 + static_cast<std::int64_t>(i & 1023) * 1'000) * oms::Decimal::kOne);
+    auto req = oms::upbit::new_order("KRW-BTC", o);
+    if (!req || !oms::upbit::render_into(*req, creds, nonces[i % kNonces], out).ok()) std::abort();
+    benchmark::DoNotOptimize(out.headers.data());
+  });
+}
+
 }  // namespace
 
 BENCHMARK(bench_sign_hmac)->Name("sign_hmac");
 BENCHMARK(bench_sign_hmac_oneshot)->Name("sign_hmac_oneshot");
 BENCHMARK(bench_order_encode)->Name("order_encode");
 BENCHMARK(bench_sign_okx)->Name("sign_okx");
+BENCHMARK(bench_sign_jwt)->Name("sign_jwt");
 
 BENCHMARK_MAIN();

@@ -185,6 +185,7 @@ std::string RestRequest::payload() const {
 
 void JwtSigner::MacFree::operator()(evp_mac_ctx_st* c) const noexcept { EVP_MAC_CTX_free(c); }
 void JwtSigner::MdFree::operator()(evp_md_ctx_st* c) const noexcept { EVP_MD_CTX_free(c); }
+void JwtSigner::DigestFree::operator()(evp_md_st* d) const noexcept { EVP_MD_free(d); }
 
 JwtSigner::JwtSigner(JwtSigner&&) noexcept = default;
 JwtSigner& JwtSigner::operator=(JwtSigner&&) noexcept = default;
@@ -197,8 +198,10 @@ Result<JwtSigner, RequestError> JwtSigner::create(std::string_view secret, JwtAl
   EVP_MAC_CTX* mctx = EVP_MAC_CTX_new(mac);
   EVP_MAC_free(mac);  // the context holds its own reference
   EVP_MD_CTX* dctx = EVP_MD_CTX_new();
-  JwtSigner s(mctx, dctx, alg);
-  if (mctx == nullptr || dctx == nullptr) return Unexpected{RequestError{"jwt: cannot allocate a context"}};
+  EVP_MD* sha512 = EVP_MD_fetch(nullptr, "SHA512", nullptr);
+  JwtSigner s(mctx, dctx, sha512, alg);
+  if (mctx == nullptr || dctx == nullptr || sha512 == nullptr)
+    return Unexpected{RequestError{"jwt: cannot set up HMAC / SHA-512 (OpenSSL)"}};
   char digest512[] = "SHA512";
   char digest256[] = "SHA256";
   const OSSL_PARAM params[] = {
@@ -213,7 +216,7 @@ Result<JwtSigner, RequestError> JwtSigner::create(std::string_view secret, JwtAl
 Result<Unit, RequestError> JwtSigner::append_sha512_hex(std::string_view text, std::string& out) {
   std::array<std::uint8_t, kSha512Len> d{};
   unsigned len = 0;
-  if (EVP_DigestInit_ex(md_.get(), EVP_sha512(), nullptr) != 1 ||
+  if (EVP_DigestInit_ex2(md_.get(), sha512_.get(), nullptr) != 1 ||
       EVP_DigestUpdate(md_.get(), text.data(), text.size()) != 1 ||
       EVP_DigestFinal_ex(md_.get(), d.data(), &len) != 1 || len != d.size()) {
     return Unexpected{RequestError{"query_hash: SHA-512 failed"}};

@@ -29,6 +29,7 @@
 
 struct evp_mac_ctx_st;
 struct evp_md_ctx_st;
+struct evp_md_st;
 
 namespace oms::upbit {
 
@@ -106,10 +107,15 @@ class JwtSigner {
   struct MdFree {
     void operator()(evp_md_ctx_st* c) const noexcept;
   };
-  JwtSigner(evp_mac_ctx_st* mac, evp_md_ctx_st* md, JwtAlgorithm alg) noexcept
-      : mac_(mac), md_(md), alg_(alg) {}
+  struct DigestFree {
+    void operator()(evp_md_st* d) const noexcept;
+  };
+  JwtSigner(evp_mac_ctx_st* mac, evp_md_ctx_st* md, evp_md_st* sha512, JwtAlgorithm alg) noexcept
+      : mac_(mac), md_(md), sha512_(sha512), alg_(alg) {}
   std::unique_ptr<evp_mac_ctx_st, MacFree> mac_;
   std::unique_ptr<evp_md_ctx_st, MdFree> md_;
+  // SHA-512 fetched once: EVP_sha512() would fetch the implementation again at every init.
+  std::unique_ptr<evp_md_st, DigestFree> sha512_;
   JwtAlgorithm alg_;
 };
 
