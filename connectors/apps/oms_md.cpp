@@ -2,7 +2,7 @@
 // and BookCore, prints the top of book after every applied depth update, and cross-checks the
 // book against the venue's own bookTicker. --venue bybit does the same for Bybit v5 captures
 // (oms_md_bybit.cpp), --venue okx for OKX v5 captures with every book checksum verified
-// (oms_md_okx.cpp).
+// (oms_md_okx.cpp), --venue upbit for Upbit captures (oms_md_upbit.cpp).
 #include <zlib.h>
 
 #include <cstdio>
@@ -19,12 +19,14 @@
 #include "oms/connectors/binance/market_data.hpp"
 #include "oms_md_bybit.hpp"
 #include "oms_md_okx.hpp"
+#include "oms_md_upbit.hpp"
 
 namespace {
 
 constexpr const char* kHelp = R"(usage: oms-md [--fixed N] [--market spot|futures] FILE.gz [FILE.gz ...]
        oms-md --venue bybit [--fixed N] FILE.jsonl.zst [FILE.jsonl.zst ...]
        oms-md --venue okx [--fixed N] FILE [FILE ...]
+       oms-md --venue upbit [--fixed N] FILE [FILE ...]
 
 --venue binance (the default):
 Replays recorded Binance raw streams (hftbacktest collector format: gzip, one
@@ -91,15 +93,31 @@ stdout: CSV, no header, one row per applied book message:
 stderr: diagnostics (mismatches, gaps, parse errors, failed events), one summary line per
         instrument and a total ("oms-md: okx: ...").
 
+--venue upbit:
+Replays Upbit public WebSocket captures in cryptofeed's raw v1 text format (as for okx; the
+received payloads written as Python bytes literals b'...', unescaped first) through the same
+parser as live (DEFAULT and SIMPLE field names), one BookCore per market. Every orderbook
+message is a whole top-N snapshot and replaces the market's book; its update id is the message
+timestamp, or the previous id + 1 where the timestamp did not advance (counted). BookCore's
+best bid / ask after each must equal the message's first unit. Trades are counted per market
+and taker side (ask_bid), with sequential ids that do not increase counted.
+
+stdout: CSV, no header, one row per applied orderbook message:
+          code,update_id,best_bid,bid_qty,best_ask,ask_qty
+        decimals as for Binance (NORMALIZED, or --fixed N).
+stderr: diagnostics (parse errors, venue errors, books BookCore refused), one summary line
+        per market and a total ("oms-md: upbit: ...").
+
 options:
-  --venue binance|bybit|okx  the recording's venue and format (default binance)
+  --venue binance|bybit|okx|upbit  the recording's venue and format (default binance)
   --market spot|futures  Binance only: sequence rule (default: detected from the first
                          diff: futures diffs carry "pu")
   --fixed N              print decimals with N (0..8) fractional digits
   -h, --help             this text
 
 exit status: 0 when every line parsed, no gap was seen and no cross-check mismatched;
-             1 on a cross-check mismatch (okx: a checksum mismatch); 2 on a gap or a parse error; 64 on bad usage;
+             1 on a cross-check mismatch (okx: a checksum mismatch; upbit: BookCore's top not the
+             message's); 2 on a gap or a parse error; 64 on bad usage;
              66 when a file cannot be read.
 )";
 
@@ -107,6 +125,7 @@ struct Options {
   std::vector<std::string> files;
   bool bybit = false;  // --venue bybit
   bool okx = false;    // --venue okx
+  bool upbit = false;  // --venue upbit
   std::optional<oms::BookSequencing> sequencing;
   int fixed = -1;
 };
@@ -384,8 +403,9 @@ Options parse_args(int argc, char** argv) {
       const std::string_view v = argv[++i];
       if (v == "bybit") o.bybit = true;
       else if (v == "okx") o.okx = true;
+      else if (v == "upbit") o.upbit = true;
       else if (v != "binance")
-        throw std::invalid_argument("--venue: expected binance, bybit or okx, got " +
+        throw std::invalid_argument("--venue: expected binance, bybit, okx or upbit, got " +
                                     std::string(v));
     } else if (a == "--market" && i + 1 < argc) {
       const std::string_view m = argv[++i];
@@ -404,7 +424,7 @@ Options parse_args(int argc, char** argv) {
     }
   }
   if (o.files.empty()) throw std::invalid_argument("no input file");
-  if ((o.bybit || o.okx) && o.sequencing) throw std::invalid_argument("--market: Binance only");
+  if ((o.bybit || o.okx || o.upbit) && o.sequencing) throw std::invalid_argument("--market: Binance only");
   return o;
 }
 
@@ -420,6 +440,7 @@ int main(int argc, char** argv) {
   }
   if (options.bybit) return oms_md::run_bybit(options.files, options.fixed);
   if (options.okx) return oms_md::run_okx(options.files, options.fixed);
+  if (options.upbit) return oms_md::run_upbit(options.files, options.fixed);
   Replay replay(options);
   std::string line;
   for (const auto& file : options.files) {
