@@ -20,14 +20,12 @@
 #include "oms_md_bybit.hpp"
 #include "oms_md_okx.hpp"
 #include "oms_md_upbit.hpp"
-#include "oms_md_upbit.hpp"
 
 namespace {
 
 constexpr const char* kHelp = R"(usage: oms-md [--fixed N] [--market spot|futures] FILE.gz [FILE.gz ...]
        oms-md --venue bybit [--fixed N] FILE.jsonl.zst [FILE.jsonl.zst ...]
        oms-md --venue okx [--fixed N] FILE [FILE ...]
-       oms-md --venue upbit [--fixed N] FILE [FILE ...]
        oms-md --venue upbit [--fixed N] FILE [FILE ...]
 
 --venue binance (the default):
@@ -127,7 +125,6 @@ struct Options {
   std::vector<std::string> files;
   bool bybit = false;  // --venue bybit
   bool okx = false;    // --venue okx
-  bool upbit = false;  // --venue upbit
   bool upbit = false;  // --venue upbit
   std::optional<oms::BookSequencing> sequencing;
   int fixed = -1;
@@ -443,7 +440,6 @@ int main(int argc, char** argv) {
   }
   if (options.bybit) return oms_md::run_bybit(options.files, options.fixed);
   if (options.okx) return oms_md::run_okx(options.files, options.fixed);
-  if (options.upbit) return oms_md::run_upbit(options.files, options.fixed);
   if (options.upbit) return oms_md::run_upbit(options.files, options.fixed);
   Replay replay(options);
   std::string line;
