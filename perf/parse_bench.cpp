@@ -15,6 +15,10 @@
 //   message does the same work; 1024 texts with consecutive seqIds are cycled, and at each wrap a
 //   small snapshot (the same book, 25 levels a side) resets the chain, inside the timing (~1/1024);
 // - okx_depth_parse_raw: the raw walk (below) over the same update text;
+// - upbit_orderbook_parse: an Upbit orderbook message (DEFAULT names, 15 units of KRW-BTC as
+//   the docs' example, compact as the venue sends it; every price and size a JSON number read
+//   exactly from its text) into upbit::Orderbook, the parser object reused;
+// - upbit_orderbook_parse_raw: the raw walk over the same text;
 // - execution_report_parse: a spot executionReport (TRADE, all fields);
 // - book_replay: oms-md's book on the shared spot BTCUSDT files (0808 + 0809, decompressed into
 //   memory first): every depth diff and the snapshot parsed, chunked and applied to BookCore;
@@ -38,6 +42,7 @@
 #include "oms/connectors/bybit/market_data.hpp"
 #include "oms/connectors/okx/book_checker.hpp"
 #include "oms/connectors/okx/market_data.hpp"
+#include "oms/connectors/upbit/market_data.hpp"
 #include "testkit/paths.hpp"
 
 namespace {
@@ -242,6 +247,40 @@ void bench_okx_depth_parse(benchmark::State& state) {
   });
 }
 void bench_okx_depth_parse_raw(benchmark::State& state) { run_raw(state, okx_bench().updates[0]); }
+
+// Upbit: the docs' 15-unit KRW-BTC orderbook (docs.upbit.com websocket-orderbook), compact.
+constexpr std::string_view kUpbitOrderbook =
+    R"({"type":"orderbook","code":"KRW-BTC","timestamp":1725930007672,"total_ask_size":450.3526,)"
+    R"("total_bid_size":63.3006,"orderbook_units":[)"
+    R"({"ask_price":478800,"bid_price":478300,"ask_size":4.3478,"bid_size":5.637},)"
+    R"({"ask_price":489700,"bid_price":477900,"ask_size":2.3642,"bid_size":0.9705},)"
+    R"({"ask_price":493100,"bid_price":471200,"ask_size":411.8686,"bid_size":3.9279},)"
+    R"({"ask_price":493300,"bid_price":471100,"ask_size":2.0241,"bid_size":1.4699},)"
+    R"({"ask_price":493700,"bid_price":471000,"ask_size":1.787,"bid_size":2.2573},)"
+    R"({"ask_price":493800,"bid_price":470700,"ask_size":3.9372,"bid_size":9.7805},)"
+    R"({"ask_price":494900,"bid_price":470400,"ask_size":5.756,"bid_size":0.8093},)"
+    R"({"ask_price":495300,"bid_price":470300,"ask_size":3.6418,"bid_size":4.6606},)"
+    R"({"ask_price":495700,"bid_price":470100,"ask_size":2.9617,"bid_size":5.4907},)"
+    R"({"ask_price":495800,"bid_price":469700,"ask_size":0.2349,"bid_size":2.3941},)"
+    R"({"ask_price":496100,"bid_price":469600,"ask_size":2.6019,"bid_size":4.5505},)"
+    R"({"ask_price":496800,"bid_price":469500,"ask_size":3.4651,"bid_size":5.4469},)"
+    R"({"ask_price":496900,"bid_price":469200,"ask_size":0.84,"bid_size":10.1685},)"
+    R"({"ask_price":497400,"bid_price":469100,"ask_size":2.1924,"bid_size":5.1646},)"
+    R"({"ask_price":497900,"bid_price":469000,"ask_size":2.3299,"bid_size":0.5723}],)"
+    R"("level":0,"stream_type":"REALTIME"})";
+const oms::upbit::InstrumentFinder kUpbitFind =
+    [](std::string_view) -> std::optional<oms::InstrumentId> { return oms::InstrumentId{1}; };
+
+void bench_upbit_orderbook_parse(benchmark::State& state) {
+  oms::upbit::JsonParser parser;
+  oms::upbit::MarketMessage msg;
+  oms::perf::run_timed(state, [&](std::size_t) {
+    auto r = oms::upbit::parse_market_data(parser, kUpbitOrderbook, kUpbitFind, msg);
+    if (!r || msg.orderbook.units.size() != 15) std::abort();
+    benchmark::DoNotOptimize(msg.orderbook.units.back().bid_size);
+  });
+}
+void bench_upbit_orderbook_parse_raw(benchmark::State& state) { run_raw(state, kUpbitOrderbook); }
 void bench_depth_parse_raw(benchmark::State& state) { run_raw(state, kDepth); }
 
 void bench_depth_parse_nlohmann(benchmark::State& state) {
@@ -357,6 +396,8 @@ BENCHMARK(bench_bybit_depth_parse)->Name("bybit_depth_parse");
 BENCHMARK(bench_bybit_depth_parse_raw)->Name("bybit_depth_parse_raw");
 BENCHMARK(bench_okx_depth_parse)->Name("okx_depth_parse");
 BENCHMARK(bench_okx_depth_parse_raw)->Name("okx_depth_parse_raw");
+BENCHMARK(bench_upbit_orderbook_parse)->Name("upbit_orderbook_parse");
+BENCHMARK(bench_upbit_orderbook_parse_raw)->Name("upbit_orderbook_parse_raw");
 BENCHMARK(bench_execution_report_parse)->Name("execution_report_parse");
 BENCHMARK(bench_book_replay)->Name("book_replay")->Unit(benchmark::kMillisecond);
 BENCHMARK(bench_book_replay_parse_only)->Name("book_replay_parse_only")->Unit(benchmark::kMillisecond);
