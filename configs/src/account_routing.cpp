@@ -1,5 +1,5 @@
 // account_routing in accounts.yaml: which account a strategy's orders go to by default,
-// balance rules between main and sub-accounts, and the rebalance schedule.
+// balance rules between main and sub-accounts, the rebalance schedule, and venue failover.
 #include <algorithm>
 
 #include "loaders.hpp"
@@ -110,13 +110,49 @@ Rebalance read_rebalance(const Field& f, Diagnostics& diag) {
   return out;
 }
 
+// failover: {account: [alternative, ...]}: each an account on another exchange, none twice.
+void read_failover(const Field& f, AccountsConfig& cfg, Diagnostics& diag) {
+  if (!expect_map(f, diag)) return;
+  MapReader m(f.value, " in account_routing.failover", f.key_mark(), diag);
+  for (const Field& route : m.fields()) {
+    const Account* from = cfg.find(route.key);
+    if (from == nullptr) {
+      diag.error(route.key_mark(), "account_routing.failover names account '" + route.key + "', which is not defined");
+      continue;
+    }
+    if (!expect_nonempty_sequence(route, diag)) continue;
+    FailoverRoute out{from->id, {}};
+    for (const YAML::Node& node : route.value) {
+      const auto name = read_item_string(node, "an account in " + route.label(), diag);
+      if (!name) continue;
+      const Account* to = cfg.find(*name);
+      if (to == nullptr) {
+        diag.error(node.Mark(), route.label() + " names account '" + *name + "', which is not defined");
+        continue;
+      }
+      if (to->exchange == from->exchange) {
+        diag.error(node.Mark(), route.label() + " names account '" + *name + "' on " +
+                                    std::string(to_string(to->exchange)) +
+                                    ", the same exchange as '" + from->name + "': a failover goes to another venue");
+        continue;
+      }
+      if (std::find(out.to.begin(), out.to.end(), to->id) != out.to.end()) {
+        diag.error(node.Mark(), route.label() + " lists '" + *name + "' twice");
+        continue;
+      }
+      out.to.push_back(to->id);
+    }
+    if (!out.to.empty()) cfg.routing.failover.push_back(std::move(out));
+  }
+}
+
 }  // namespace
 
 void read_account_routing(const Field& f, AccountsConfig& cfg, const References& refs,
                           Diagnostics& diag) {
   if (!expect_map(f, diag)) return;
   MapReader m(f.value, " in account_routing", f.key_mark(), diag);
-  m.allow_only({"default", "strategies", "balance_rules", "rebalance"});
+  m.allow_only({"default", "strategies", "balance_rules", "rebalance", "failover"});
   if (const Field* g = m.require("default")) {
     if (const Account* a = read_account_ref(*g, cfg, diag)) cfg.routing.default_account = a->id;
   }
@@ -124,6 +160,7 @@ void read_account_routing(const Field& f, AccountsConfig& cfg, const References&
   if (const Field* g = m.find("balance_rules"))
     cfg.routing.balance_rules = read_balance_rules(*g, cfg, diag);
   if (const Field* g = m.find("rebalance")) cfg.routing.rebalance = read_rebalance(*g, diag);
+  if (const Field* g = m.find("failover")) read_failover(*g, cfg, diag);
 }
 
 }  // namespace oms::configs::detail

@@ -346,6 +346,49 @@ TEST_CASE("balance rules and rebalance schedule are checked") {
   CHECK(cfg.routing.rebalance->time_utc == std::chrono::minutes(23 * 60 + 59));
 }
 
+// Three venues' accounts for the failover routes (lines 1-19), routing from line 20.
+constexpr std::string_view kThreeVenues = R"(accounts:
+  binance:
+    bn:
+      type: main
+      api_key_vault_path: binance_bn
+      spot_enabled: true
+      futures_enabled: false
+  bybit:
+    by:
+      type: main
+      api_key_vault_path: bybit_by
+      spot_enabled: true
+      futures_enabled: false
+  okx:
+    ok:
+      type: main
+      api_key_vault_path: okx_ok
+      spot_enabled: true
+      futures_enabled: false
+account_routing:
+  default: bn
+)";
+
+TEST_CASE("failover routes: each account's alternatives on other venues, in order; bad ones named") {
+  const auto cfg = load_accounts_from_string(std::string(kThreeVenues) + "  failover:\n    bn: [ok, by]\n    by: [bn]\n",
+                                             "accounts.yaml");
+  REQUIRE(cfg.routing.failover.size() == 2);
+  CHECK(cfg.routing.failover[0].account == cfg.find("bn")->id);
+  CHECK(cfg.routing.failover[0].to == std::vector<AccountId>{cfg.find("ok")->id, cfg.find("by")->id});
+  CHECK(cfg.routing.failover[1].to == std::vector<AccountId>{cfg.find("bn")->id});
+  CHECK(accounts_error(std::string(kThreeVenues) + "  failover:\n    bn: [nobody]\n") ==
+        "accounts.yaml:23:10: 'bn' in account_routing.failover names account 'nobody', which is not defined");
+  CHECK(accounts_error(std::string(kThreeVenues) + "  failover:\n    bn: [ok, ok]\n") ==
+        "accounts.yaml:23:14: 'bn' in account_routing.failover lists 'ok' twice");
+  CHECK(accounts_error(std::string(kThreeVenues) + "  failover:\n    ghost: [ok]\n") ==
+        "accounts.yaml:23:5: account_routing.failover names account 'ghost', which is not defined");
+  CHECK(accounts_error(std::string(kThreeVenues) + "  failover:\n    bn: [bn]\n") ==
+        "accounts.yaml:23:10: 'bn' in account_routing.failover names account 'bn' on binance, the same exchange as 'bn': "
+        "a failover goes to another venue");
+  CHECK(accounts_error(std::string(kThreeVenues) + "  failover:\n    bn: []\n").find("accounts.yaml:23:") == 0);
+}
+
 TEST_CASE("yaml syntax errors carry their position") {
   CHECK(accounts_error("accounts:\n  binance: [main\naccount_routing: {}\n") ==
         "accounts.yaml:3:16: yaml syntax: end of sequence flow not found");

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "actors/recovery_script.hpp"
 #include "oms/actors/gateway.hpp"
@@ -292,4 +293,76 @@ TEST_CASE("command ids: strictly increasing and never below the wall clock") {
   CHECK(f.core.next_command_id(1'700'000'000'000'000'000) == a + 1);
   CHECK(f.core.next_command_id(1'600'000'000'000'000'000) == a + 2);  // the clock stepped back
   CHECK(f.core.next_command_id(1'800'000'000'000'000'000) == 1'800'000'000'000'000'000ULL);
+}
+
+TEST_CASE("failover: an order for an account whose venue is down goes to the first alternative up that lists the instrument") {
+  // bn (binance), by (bybit), ok (okx); BTC/USDT on binance and okx, ETH/USDT on binance only.
+  Directory d;
+  for (const char* a : {"bn", "by", "ok"}) (void)d.accounts.intern(a);
+  (void)d.strategies.intern("recovery");
+  std::vector<Instrument> ins(3);
+  const std::pair<ExchangeId, const char*> listed[] = {{ExchangeId::kBinance, "BTC"}, {ExchangeId::kOkx, "BTC"},
+                                                       {ExchangeId::kBinance, "ETH"}};
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    ins[i].id = InstrumentId(i);
+    ins[i].exchange = listed[i].first;
+    ins[i].symbol.base = listed[i].second;
+    ins[i].symbol.quote = "USDT";
+    ins[i].venue_symbol = ins[i].symbol.base + "USDT";
+    (void)d.instruments.intern(std::string(to_string(ins[i].exchange)) + ":spot:" + ins[i].symbol.to_string());
+  }
+  const InstrumentTable table = *InstrumentTable::from(ins);
+  GatewayCore core(*parse_api_clients(tokens_json(R"(["bn","by"])"), "tokens.json", d), d, table,
+                   {{AccountId(0), ExchangeId::kBinance}, {AccountId(1), ExchangeId::kBybit}, {AccountId(2), ExchangeId::kOkx}},
+                   [] { return std::int64_t{0}; });
+  std::set<std::uint32_t> down;
+  core.set_failover({{AccountId(0), {AccountId(1), AccountId(2)}}},
+                    [&down](AccountId a, Market) { return down.count(a.value) == 0; });
+  const ApiClient& ops = **core.authenticate("Bearer " + kOpsToken);
+  const ApiClient& alice = **core.authenticate("Bearer " + kAliceToken);
+  api::v1::SubmitOrderRequest r;
+  r.set_account("bn");
+  r.set_instrument("BTC/USDT");
+  r.set_side("buy");
+  r.set_price("100");
+  r.set_quantity("1");
+  auto o = core.submit(ops, r, 42);
+  REQUIRE(o.ok());
+  // The venue up: nothing moves.
+  CHECK_FALSE(core.route(ops, *o, true, 42).has_value());
+  CHECK(o->account == AccountId(0));
+  // Binance down: bybit does not list BTC/USDT here, okx does -> okx, the generated id made
+  // again for the new account, the reason said.
+  down = {0};
+  const SubmitOrder before = *o;
+  const auto c = core.route(ops, *o, true, 42);
+  REQUIRE(c.has_value());
+  CHECK(c->from == AccountId(0));
+  CHECK(c->to == AccountId(2));
+  CHECK(c->reason == "bn: binance spot is down; routed to ok (failover)");
+  CHECK(o->account == AccountId(2));
+  CHECK(o->instrument == InstrumentId(1));
+  CHECK(o->client_order_id != before.client_order_id);
+  CHECK(parse_client_order_id(o->client_order_id.view())->account == AccountId(2));
+  CHECK(o->quantity == before.quantity);
+  CHECK(o->price == before.price);
+  // A client's own id is kept; a client that may not use the alternative is not routed to it.
+  SubmitOrder mine = before;
+  (void)mine.client_order_id.assign("MINE1");
+  REQUIRE(core.route(ops, mine, false, 43).has_value());
+  CHECK(mine.client_order_id.view() == "MINE1");
+  SubmitOrder theirs = before;
+  CHECK_FALSE(core.route(alice, theirs, true, 44).has_value());  // alice may not use ok
+  CHECK(theirs.account == AccountId(0));
+  // The alternative down too: unchanged (the order goes to its venue as asked).
+  down = {0, 2};
+  SubmitOrder stuck = before;
+  CHECK_FALSE(core.route(ops, stuck, true, 45).has_value());
+  CHECK(stuck == before);
+  // An instrument no alternative lists: unchanged.
+  down = {0};
+  r.set_instrument("ETH/USDT");
+  auto eth = core.submit(ops, r, 46);
+  REQUIRE(eth.ok());
+  CHECK_FALSE(core.route(ops, *eth, true, 46).has_value());
 }

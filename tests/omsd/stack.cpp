@@ -66,6 +66,7 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
 Stack::~Stack() {
   if (omsd_) omsd_->stop();
   if (venue_) venue_->stop();
+  if (own_venue_) own_venue_->stop();
   std::error_code ignored;  // omsd's state board of this data dir (it outlives omsd by design)
   std::filesystem::remove(actors::default_board_path(data()), ignored);
   // ... and its intent log (71 MB of /dev/shm, RAM, each: the tests must not pile them up).
@@ -85,6 +86,7 @@ void Stack::start_omsd() {
                                 "--ack-timeout-ms", "1000",
                                 "--record-inputs", "on"};  // the engine's recorder runs too
   args.insert(args.end(), options_.omsd_flags.begin(), options_.omsd_flags.end());
+  args.insert(args.end(), own_venue_flags_.begin(), own_venue_flags_.end());
   omsd_ = std::make_unique<testkit::ChildProcess>(args, omsd_log());
   omsd_->wait_for_line("omsd ready", 60s);
 }
@@ -106,6 +108,26 @@ pid_t Stack::omsd_pid() const { return omsd_ ? omsd_->pid() : 0; }
 
 void Stack::kill_venue() {
   if (venue_) venue_->kill();
+}
+
+int Stack::start_own_venue(const std::vector<std::string>& exchanges, const std::vector<std::string>& flags) {
+  std::vector<std::string> venue{VENUE_SIM_BIN, "--listen", "127.0.0.1:0", "--cert",
+                                 (data() / "tls" / "server.pem").string(), "--key",
+                                 (data() / "tls" / "server.key").string(), "--paper-keys",
+                                 (data() / "paper-keys.json").string()};
+  venue.insert(venue.end(), flags.begin(), flags.end());
+  own_venue_ = std::make_unique<testkit::ChildProcess>(venue, tmp_.path() / "own-venue.stderr");
+  const auto listening = own_venue_->wait_for_line("listening ", 30s);
+  const int port = std::stoi(listening.substr(listening.rfind(':') + 1));
+  for (const auto& x : exchanges) {
+    own_venue_flags_.push_back("--venue-of");
+    own_venue_flags_.push_back(x + "=127.0.0.1:" + std::to_string(port));
+  }
+  return port;
+}
+
+void Stack::kill_own_venue() {
+  if (own_venue_) own_venue_->kill();
 }
 
 void Stack::restart_nats() {

@@ -47,6 +47,10 @@ class Stack {
   [[nodiscard]] pid_t omsd_pid() const;  // 0 when not running
   void restart_nats();                // SIGKILL nats-server, start it again on the same store
   void kill_venue();                  // SIGKILL venue-sim
+  // A second venue-sim on the same paper keys and certificate, for the exchanges given
+  // (omsd started after this goes to it with --venue-of EXCHANGE=...): its port.
+  int start_own_venue(const std::vector<std::string>& exchanges, const std::vector<std::string>& flags);
+  void kill_own_venue();              // SIGKILL the second venue-sim
 
   [[nodiscard]] std::filesystem::path data() const { return tmp_.path() / "data"; }
   [[nodiscard]] std::filesystem::path configs() const { return tmp_.path() / "configs"; }
@@ -67,6 +71,8 @@ class Stack {
   testkit::TempDir tmp_{"omsd-stack"};
   std::unique_ptr<testkit::NatsServer> nats_;
   std::unique_ptr<testkit::ChildProcess> venue_;
+  std::unique_ptr<testkit::ChildProcess> own_venue_;
+  std::vector<std::string> own_venue_flags_;  // --venue-of flags for omsd
   std::unique_ptr<testkit::ChildProcess> omsd_;
   int grpc_port_ = 0, http_port_ = 0, venue_port_ = 0;
 };

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 #include <stdexcept>
 
 #include "daemon.hpp"
@@ -96,6 +97,26 @@ std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon, observe::Me
   };
   std::vector<actors::GatewayAccount> accounts;
   for (const auto& a : daemon.accounts()) accounts.push_back({a.id, a.exchange});
+  // Venue failover of API orders (accounts.yaml account_routing.failover): a venue is down for
+  // an account when its session failed or is not started, or the venue's user stream of that
+  // market is not connected -- what /health says.
+  for (const auto& f : daemon.config().accounts.routing.failover) g.failover.push_back({f.account, f.to});
+  if (!g.failover.empty()) {
+    g.venue_up = [&daemon](AccountId id, Market m) {
+      for (const auto& a : daemon.accounts()) {
+        if (a.id != id) continue;
+        const auto& stats = a.session->stats();
+        const Exchange* e = a.session->exchange(m);
+        return stats.started.load() && !stats.failed.load() && e != nullptr && e->user_stream_connected();
+      }
+      return false;  // an account omsd does not run is never up
+    };
+    auto* routed = &metrics.counter("oms_failover_orders_total", "API orders routed to another venue's account (failover)");
+    g.on_failover = [routed](const actors::FailoverChoice& c) {
+      routed->inc();
+      spdlog::critical("failover: {}", c.reason);
+    };
+  }
   return std::make_unique<actors::GatewayServer>(std::move(g), std::move(clients).value(),
                                                  daemon.runtime(), daemon.directory(),
                                                  daemon.instrument_table(), std::move(accounts));

@@ -133,7 +133,7 @@ std::vector<Instrument> Daemon::load_instruments() {
     if (!trades(ExchangeId::kBinance, m)) continue;
     net::Origin rest;
     if (options_.mode == Mode::kPaper) {
-      rest = {options_.venue.host, options_.venue.port};
+      rest = {options_.venue_for(ExchangeId::kBinance).host, options_.venue_for(ExchangeId::kBinance).port};
     } else {
       const auto* ex = config_.exchanges.find(ExchangeId::kBinance);
       rest = origin_of(ex->markets[static_cast<std::size_t>(m)]->rest_url, 443,
@@ -181,7 +181,7 @@ std::vector<Instrument> Daemon::load_okx_instruments(Market m) {
   // public/instruments of the instType (one answer: OKX does not page it).
   net::Origin rest;
   if (options_.mode == Mode::kPaper) {
-    rest = {options_.venue.host, options_.venue.port};
+    rest = {options_.venue_for(ExchangeId::kBybit).host, options_.venue_for(ExchangeId::kBybit).port};
   } else {
     const auto* ex = config_.exchanges.find(ExchangeId::kOkx);
     rest = origin_of(ex->markets[static_cast<std::size_t>(m)]->rest_url, 443,
@@ -222,7 +222,7 @@ std::vector<Instrument> Daemon::load_bybit_instruments(Market m) {
   // instruments-info of the category, page by page (linear pages by 1000; spot answers at once).
   net::Origin rest;
   if (options_.mode == Mode::kPaper) {
-    rest = {options_.venue.host, options_.venue.port};
+    rest = {options_.venue_for(ExchangeId::kOkx).host, options_.venue_for(ExchangeId::kOkx).port};
   } else {
     const auto* ex = config_.exchanges.find(ExchangeId::kBybit);
     rest = origin_of(ex->markets[static_cast<std::size_t>(m)]->rest_url, 443,
@@ -302,7 +302,7 @@ void Daemon::start_venues() {
     }
     if (c.accounts.empty()) continue;
     if (options_.mode == Mode::kPaper) {
-      c.rest = {options_.venue.host, options_.venue.port};
+      c.rest = {options_.venue_for(ExchangeId::kBinance).host, options_.venue_for(ExchangeId::kBinance).port};
       c.stream = c.rest;
       // venue-sim serves the USD-M streams (fstream.binance.com) under /fstream.
       if (m == Market::kUsdm) c.stream_path_prefix = "/fstream";
@@ -382,7 +382,7 @@ void Daemon::start_bybit_venues() {
     }
     if (c.accounts.empty()) continue;
     if (options_.mode == Mode::kPaper) {
-      c.rest = {options_.venue.host, options_.venue.port};
+      c.rest = {options_.venue_for(ExchangeId::kBybit).host, options_.venue_for(ExchangeId::kBybit).port};
       c.stream = c.rest;  // venue-sim serves /v5 REST and the /v5 WebSockets on one origin
     } else {
       const auto& mc = *ex->markets[static_cast<std::size_t>(m)];
@@ -421,7 +421,7 @@ void Daemon::start_okx_venues() {
     }
     if (c.accounts.empty()) continue;
     if (options_.mode == Mode::kPaper) {
-      c.rest = {options_.venue.host, options_.venue.port};
+      c.rest = {options_.venue_for(ExchangeId::kOkx).host, options_.venue_for(ExchangeId::kOkx).port};
       c.stream = c.rest;  // venue-sim serves /api/v5 and /ws/v5 on one origin
     } else {
       const auto* ex = config_.exchanges.find(ExchangeId::kOkx);

@@ -1,6 +1,7 @@
 #include "options.hpp"
 
 #include <cstdio>
+#include <optional>
 #include <stdexcept>
 
 namespace oms::omsd {
@@ -14,6 +15,9 @@ usage: omsd [flags]
   --mode paper|live     paper (default): Binance and Bybit accounts trade on venue-sim with
                         paper keys
   --venue HOST:PORT     paper mode: the simulator (default 127.0.0.1:9443)
+  --venue-of EXCHANGE=HOST:PORT
+                        paper mode: that exchange's own simulator (repeatable; the others
+                        use --venue), e.g. --venue-of bybit=127.0.0.1:9444
   --ca FILE             CA certificate the venue's TLS certificate must chain to
                         (paper default: DATA/tls/ca.pem; live default: the system store)
   --store jetstream|file  event store (default jetstream); file = DATA/journal
@@ -142,6 +146,13 @@ bool parse_options(int argc, char** argv, Options& o) {
       else if (m == "live") o.mode = Mode::kLive;
       else throw std::invalid_argument("--mode: '" + m + "' is not paper or live");
     } else if (a == "--venue") o.venue = parse_host_port(need(), a);
+    else if (a == "--venue-of") {
+      const std::string v = need();
+      const auto eq = v.find('=');
+      const auto ex = eq == std::string::npos ? std::nullopt : parse_exchange(v.substr(0, eq));
+      if (!ex) throw std::invalid_argument("--venue-of: '" + v + "' is not EXCHANGE=HOST:PORT (binance, bybit, okx, upbit)");
+      o.venue_of[*ex] = parse_host_port(v.substr(eq + 1), a);
+    }
     else if (a == "--ca") o.ca_file = need();
     else if (a == "--store") {
       o.store = need();

@@ -5,8 +5,11 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
+
+#include "oms/messages/ids.hpp"
 
 namespace oms::omsd {
 
@@ -36,6 +39,12 @@ struct Options {
   // Paper mode: the simulator (REST and streams of both markets on one TLS port) and the CA
   // that signed its certificate (default DATA/tls/ca.pem).
   HostPort venue{"127.0.0.1", 9443};
+  // Paper mode: an exchange served by a simulator of its own (--venue-of EXCHANGE=HOST:PORT).
+  std::map<ExchangeId, HostPort> venue_of;
+  [[nodiscard]] const HostPort& venue_for(ExchangeId e) const {
+    const auto it = venue_of.find(e);
+    return it == venue_of.end() ? venue : it->second;
+  }
   std::filesystem::path ca_file;
   // Live mode: where API keys come from: "keyfile:PATH" (passphrase from
   // $OMS_KEYFILE_PASSPHRASE or --passphrase-file) or "vault:https://HOST:PORT" (token from

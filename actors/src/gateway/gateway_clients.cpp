@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "oms/actors/gateway.hpp"
+#include "oms/messages/client_order_id.hpp"
 
 namespace oms::actors {
 
@@ -239,6 +240,41 @@ Result<InstrumentId, ApiError> GatewayCore::instrument(AccountId account, std::s
   std::string where = acct != accounts_.end() ? " on " + std::string(to_string(acct->exchange)) : "";
   return Unexpected{ApiError{ApiStatus::kInvalidArgument,
                              std::string(field) + ": unknown instrument " + quoted_value(symbol) + where}};
+}
+
+void GatewayCore::set_failover(std::vector<GatewayFailover> routes, VenueUp venue_up) {
+  failover_ = std::move(routes);
+  venue_up_ = std::move(venue_up);
+}
+
+std::optional<FailoverChoice> GatewayCore::route(const ApiClient& client, SubmitOrder& o, bool generated_id,
+                                                 std::uint64_t sequence) const {
+  if (!venue_up_) return std::nullopt;
+  const auto r = std::find_if(failover_.begin(), failover_.end(), [&](const GatewayFailover& f) { return f.from == o.account; });
+  if (r == failover_.end()) return std::nullopt;
+  const InstrumentAssets* inst = instruments_.find(o.instrument);
+  if (inst == nullptr || venue_up_(o.account, inst->market)) return std::nullopt;
+  const std::string down = account_name(o.account) + ": " + std::string(to_string(inst->exchange)) + " " +
+                           std::string(to_string(inst->market)) + " is down";
+  for (const AccountId to : r->to) {
+    if (!may_use(client, to) || !venue_up_(to, inst->market)) continue;
+    auto there = instrument(to, "instrument", inst->canonical);
+    if (!there) continue;  // that venue does not list it
+    const InstrumentAssets* other = instruments_.find(*there);
+    if (other == nullptr || other->market != inst->market) continue;
+    ClientOrderIdText id = o.client_order_id;
+    if (generated_id) {
+      const auto fresh = format_client_order_id(ClientOrderId{desk_, to, o.strategy, sequence});
+      if (!fresh) continue;
+      id = *fresh;
+    }
+    FailoverChoice c{o.account, to, down + "; routed to " + account_name(to) + " (failover)"};
+    o.account = to;
+    o.instrument = *there;
+    o.client_order_id = id;
+    return c;
+  }
+  return std::nullopt;
 }
 
 EventId GatewayCore::next_command_id(TimeNs wall_now) noexcept {

@@ -89,7 +89,9 @@ struct GatewayServer::Impl {
       : core(std::move(clients), directory, instruments, std::move(accounts),
              o.monotonic ? o.monotonic : steady_ns, o.desk),
         service(core, runtime, o.command_timeout, o.wall_clock ? o.wall_clock : system_ns,
-                o.on_call) {}
+                o.on_call, o.on_failover) {
+    if (o.venue_up) core.set_failover(o.failover, o.venue_up);
+  }
 };
 
 GatewayServer::GatewayServer(GatewayOptions options, std::vector<ApiClient> clients,

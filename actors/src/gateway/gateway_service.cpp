@@ -129,6 +129,12 @@ grpc::Status OmsService::SubmitOrder(grpc::ServerContext* ctx,
     const auto id = core_.next_command_id(wall_clock_());
     auto o = core_.submit(c, *req, id);
     if (!o) return o.error();
+    // Venue failover: the order may move to another venue's account (said in the reply).
+    if (const auto routed = core_.route(c, *o, req->client_order_id().empty(), id)) {
+      reply->set_routing(routed->reason);
+      if (on_failover_) on_failover_(*routed);
+    }
+    reply->set_account(core_.account_name(o->account));
     reply->set_client_order_id(o->client_order_id.str());
     if (auto error = run(id, *o, reply, received)) return error;
     if (req->wait_ack_ms() > 0 && reply->accepted() && !reply->duplicate()) {

@@ -17,12 +17,14 @@ class OmsService final : public api::v1::Oms::Service {
  public:
   OmsService(GatewayCore& core, Runtime& runtime, std::chrono::milliseconds timeout,
              std::function<TimeNs()> wall_clock,
-             std::function<void(std::string_view, int, std::int64_t)> on_call = nullptr)
+             std::function<void(std::string_view, int, std::int64_t)> on_call = nullptr,
+             std::function<void(const FailoverChoice&)> on_failover = nullptr)
       : core_(core),
         runtime_(runtime),
         timeout_(timeout),
         wall_clock_(std::move(wall_clock)),
-        on_call_(std::move(on_call)) {}
+        on_call_(std::move(on_call)),
+        on_failover_(std::move(on_failover)) {}
 
   grpc::Status SubmitOrder(grpc::ServerContext* ctx, const api::v1::SubmitOrderRequest* req,
                            api::v1::CommandReply* reply) override;
@@ -69,6 +71,7 @@ class OmsService final : public api::v1::Oms::Service {
   std::chrono::milliseconds timeout_;
   std::function<TimeNs()> wall_clock_;
   std::function<void(std::string_view, int, std::int64_t)> on_call_;
+  std::function<void(const FailoverChoice&)> on_failover_;
 };
 
 }  // namespace oms::actors::gateway_detail

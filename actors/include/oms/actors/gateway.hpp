@@ -70,6 +70,21 @@ struct GatewayAccount {
   ExchangeId exchange = ExchangeId::kBinance;
 };
 
+// Venue failover of API orders (accounts.yaml account_routing.failover): an order for `from`
+// whose venue is down goes to the first of `to` whose venue is up and that lists the same
+// instrument (canonical symbol and market).
+struct GatewayFailover {
+  AccountId from;
+  std::vector<AccountId> to;
+};
+// Whether an account's connection to a market is up now (its session started and its venue's
+// user stream connected): the daemon's health, read at the call.
+using VenueUp = std::function<bool(AccountId, Market)>;
+struct FailoverChoice {
+  AccountId from, to;
+  std::string reason;  // "bybit_main: bybit spot is down; routed to okx_main (failover)"
+};
+
 class GatewayCore {
  public:
   using Clock = std::function<std::int64_t()>;  // monotonic ns (token buckets)
@@ -92,6 +107,16 @@ class GatewayCore {
   // An instrument by canonical symbol on the account's venue, or by its directory name.
   [[nodiscard]] Result<InstrumentId, ApiError> instrument(AccountId account, std::string_view field,
                                                           std::string_view symbol) const;
+
+  // Failover routes and the venue status they consult (set once, before serving).
+  void set_failover(std::vector<GatewayFailover> routes, VenueUp venue_up);
+  // When o's account's connection to o's market is down and a route names an alternative
+  // that is up, that the client may use and that lists o's instrument: o moves there (account,
+  // instrument; a generated client order id is generated again for the new account, a
+  // client's own is kept). nullopt: o unchanged (no route, its venue up, or no alternative up
+  // -- the order then goes to its venue as asked, and fails there if it is still down).
+  [[nodiscard]] std::optional<FailoverChoice> route(const ApiClient& client, SubmitOrder& o,
+                                                    bool generated_id, std::uint64_t sequence) const;
 
   // Command ids: strictly increasing, at least the wall-clock ns, so they never repeat across
   // restarts of the daemon.
@@ -150,6 +175,8 @@ class GatewayCore {
   const Directory& directory_;
   const InstrumentTable& instruments_;
   std::vector<GatewayAccount> accounts_;
+  std::vector<GatewayFailover> failover_;
+  VenueUp venue_up_;
   Clock clock_;
   std::uint16_t desk_;
   std::mutex buckets_mutex_;
@@ -177,6 +204,11 @@ struct GatewayOptions {
   // Called after every RPC with its name ("SubmitOrder"), its gRPC status code (0 = OK) and
   // its duration in ns (metrics); on the RPC's thread; null: nothing.
   std::function<void(std::string_view rpc, int status, std::int64_t ns)> on_call;
+  // Venue failover of API orders (GatewayCore::route); venue_up null: no failover.
+  std::vector<GatewayFailover> failover;
+  VenueUp venue_up;
+  // Called when an order was routed away from its account's venue (an alert, a metric).
+  std::function<void(const FailoverChoice&)> on_failover;
 };
 
 // The gRPC server: TLS 1.3 only, the Oms service over the runtime. Throws std::runtime_error

@@ -21,6 +21,8 @@
 //     strategies: {arbitrage: binance_spot_arb}
 //     balance_rules: {min_main_balance: 100000, max_sub_balance: 50000}
 //     rebalance: {enabled: true, schedule: daily, time: "00:00 UTC"}
+//     failover:                       # optional: venue failover of API orders
+//       binance_main: [bybit_main, okx_main]
 //
 // Account names are unique across all exchanges: they appear without the exchange in
 // transfer subjects and file paths.
@@ -81,9 +83,18 @@ struct StrategyRoute {
   AccountId account{};
 };
 
+// Where an API order for `account` goes when the account's venue is down (its session not
+// connected): the first of `to` whose venue is up and lists the same instrument (canonical
+// symbol and market) as trading. Each alternative is on another exchange than `account`.
+struct FailoverRoute {
+  AccountId account{};
+  std::vector<AccountId> to;  // in order of preference
+};
+
 struct AccountRouting {
   AccountId default_account{};
   std::vector<StrategyRoute> strategies;  // file order
+  std::vector<FailoverRoute> failover;    // file order; one route per account
   std::optional<BalanceRules> balance_rules{};
   std::optional<Rebalance> rebalance{};
 };
