@@ -70,6 +70,40 @@ TEST_CASE("venue-sim binary: --account NAME:okx writes an okx paper key (with a 
   CHECK(c.stop() == 0);
 }
 
+TEST_CASE("venue-sim binary: an okx paper-keys entry written beforehand is loaded as it is (keys and passphrase kept)") {
+  testkit::TempDir tmp{"oms-venue-sim-okx-keys"};
+  const auto certs = testkit::make_tls_certs(tmp.path() / "certs");
+  const auto keys = (tmp.path() / "paper-keys.json").string();
+  {
+    std::ofstream out(keys);
+    out << R"({"desk2": {"api_key": "k-desk2", "api_secret": "s-desk2", "passphrase": "Pass-desk2", "exchange": "okx"}})";
+  }
+  ::chmod(keys.c_str(), 0600);
+  testkit::ChildProcess c({VENUE_SIM_BIN, "--listen", "127.0.0.1:0", "--cert", certs.cert.string(), "--key",
+                           certs.key.string(), "--paper-keys", keys, "--okx"},
+                          tmp.path() / "venue-sim.log");
+  const std::string first = c.wait_for_line("listening 127.0.0.1:");
+  const auto port = static_cast<std::uint16_t>(std::stoi(first.substr(20)));
+  std::ifstream in(keys);
+  const auto file = nlohmann::json::parse(in);
+  // --okx found its account in the file (no "okx" one added); no --account was given, so the
+  // Binance defaults main and futures are added as in any such run; desk2 is kept as written.
+  CHECK(file.size() == 3);
+  CHECK(file.contains("main"));
+  CHECK(file.contains("futures"));
+  CHECK(file["desk2"] == nlohmann::json{{"api_key", "k-desk2"}, {"api_secret", "s-desk2"}, {"passphrase", "Pass-desk2"}, {"exchange", "okx"}});
+  net::HttpsClient client({"127.0.0.1", port}, net::TlsClientConfig{certs.ca.string()});
+  OkxFixture signer;
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto r = client.request(signer.signed_request("GET", "/api/v5/account/config", "", Keys{"k-desk2", "s-desk2", "Pass-desk2"}, now_ms));
+  REQUIRE(r.ok());
+  INFO(r->body);
+  const auto cfg = nlohmann::json::parse(r->body);
+  CHECK(cfg["code"] == "0");
+  CHECK(cfg["data"][0]["label"] == "desk2");
+  CHECK(c.stop() == 0);
+}
+
 TEST_CASE("venue-sim --help says what OKX serves") {
   const auto r = testkit::run_process({VENUE_SIM_BIN, "--help"}, std::chrono::seconds(10));
   CHECK(r.code == 0);
