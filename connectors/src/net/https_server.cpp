@@ -57,11 +57,12 @@ class WsServerSession;
 class WsHandle final : public WsSession {
  public:
   WsHandle(std::shared_ptr<Shared> shared, std::weak_ptr<WsServerSession> session, std::uint64_t id,
-           std::string target)
+           std::string target, std::vector<std::pair<std::string, std::string>> headers)
       : shared_(std::move(shared)),
         session_(std::move(session)),
         id_(id),
-        target_(std::move(target)) {}
+        target_(std::move(target)),
+        headers_(std::move(headers)) {}
   void send(std::string text) override;
   void send_after(std::chrono::microseconds delay, std::string text) override;
   void ping(std::string payload) override;
@@ -69,6 +70,12 @@ class WsHandle final : public WsSession {
   void drop() override;
   [[nodiscard]] std::uint64_t id() const override { return id_; }
   [[nodiscard]] const std::string& target() const override { return target_; }
+  [[nodiscard]] const std::string* header(std::string_view name) const override {
+    for (const auto& [k, v] : headers_) {
+      if (beast::iequals(k, name)) return &v;
+    }
+    return nullptr;
+  }
 
  private:
   template <class F>
@@ -77,6 +84,7 @@ class WsHandle final : public WsSession {
   std::weak_ptr<WsServerSession> session_;
   std::uint64_t id_;
   std::string target_;
+  std::vector<std::pair<std::string, std::string>> headers_;  // the upgrade request's
 };
 
 class WsServerSession : public std::enable_shared_from_this<WsServerSession> {
@@ -91,8 +99,10 @@ class WsServerSession : public std::enable_shared_from_this<WsServerSession> {
 
   void accept(http::request<http::string_body> req) {
     std::string target(req.target());
+    std::vector<std::pair<std::string, std::string>> headers;
+    for (const auto& f : req) headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     handle_ = std::make_shared<WsHandle>(shared_, weak_from_this(), shared_->next_ws_id++,
-                                         std::move(target));
+                                         std::move(target), std::move(headers));
     beast::get_lowest_layer(ws_).expires_never();
     websocket::stream_base::timeout t{};
     t.handshake_timeout = shared_->cfg.handshake_timeout;

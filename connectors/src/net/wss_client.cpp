@@ -172,6 +172,12 @@ struct WssClient::Impl : std::enable_shared_from_this<WssClient::Impl> {
           raw->pong_timer.cancel();
           if (handlers.on_pong) handlers.on_pong(std::string_view(payload.data(), payload.size()));
         });
+    if (cfg.upgrade_headers) {
+      c->ws.set_option(websocket::stream_base::decorator(
+          [headers = cfg.upgrade_headers()](websocket::request_type& req) {
+            for (const auto& [name, value] : headers) req.set(name, value);
+          }));
+    }
     const std::string host = cfg.host + ":" + std::to_string(cfg.port);
     c->ws.async_handshake(host, cfg.target, [this, c](const error_code& e) {
       if (c->failed) return;

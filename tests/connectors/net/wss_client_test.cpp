@@ -115,6 +115,32 @@ TEST_CASE("wss echo: messages both ways, the open hook runs once, stop closes cl
   CHECK(padding_ok);
 }
 
+TEST_CASE("upgrade headers: asked at every connect, the server sees them on the session") {
+  WsFixture f;
+  Collector opens;
+  int asked = 0;
+  WssHandlers h;
+  h.on_open = [&](bool) { opens.push("open"); };
+  auto cfg = f.client_config();
+  cfg.upgrade_headers = [&asked] {
+    ++asked;
+    return std::vector<std::pair<std::string, std::string>>{{"Authorization", "Bearer token-" + std::to_string(asked)}};
+  };
+  WssClient client(cfg, h);
+  client.start();
+  REQUIRE(opens.wait_for_count(1));
+  REQUIRE(f.session(0) != nullptr);
+  const std::string* auth = f.session(0)->header("authorization");  // names are case-insensitive
+  REQUIRE(auth != nullptr);
+  CHECK(*auth == "Bearer token-1");
+  CHECK(f.session(0)->header("X-Absent") == nullptr);
+  f.session(0)->drop();  // a reconnect asks again: a fresh token
+  REQUIRE(opens.wait_for_count(2));
+  REQUIRE(wait_until([&] { return f.session(1) != nullptr; }));
+  CHECK(*f.session(1)->header("Authorization") == "Bearer token-2");
+  client.stop();
+}
+
 TEST_CASE("a server ping is answered with a pong carrying its payload") {
   WsFixture f;
   Collector opens;

@@ -58,6 +58,9 @@ class WsSession {
   virtual void drop() = 0;                     // abrupt: TCP reset, no close frame, no TLS alert
   [[nodiscard]] virtual std::uint64_t id() const = 0;           // 1, 2, ... per server
   [[nodiscard]] virtual const std::string& target() const = 0;  // upgrade target, with query
+  // A header of the upgrade request (name case-insensitive), or nullptr (Upbit's private
+  // stream authenticates there: "Authorization: Bearer <JWT>").
+  [[nodiscard]] virtual const std::string* header(std::string_view name) const = 0;
 };
 
 struct WsHandler {

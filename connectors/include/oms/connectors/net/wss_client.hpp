@@ -21,6 +21,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "oms/connectors/net/tls.hpp"
 
@@ -38,6 +40,9 @@ struct WssConfig {
   std::chrono::milliseconds backoff_max{30'000};
   std::uint64_t backoff_seed = 0x6f6d732d77737321ULL;  // inject for deterministic tests
   std::size_t max_message_bytes = 16U << 20;
+  // Extra headers of the upgrade request, asked at every connect (Upbit's private stream: a
+  // fresh "Authorization: Bearer <JWT>" each time); null: none.
+  std::function<std::vector<std::pair<std::string, std::string>>()> upgrade_headers;
 };
 
 struct WssDisconnect {
