@@ -16,6 +16,7 @@
 #include "oms/connectors/bybit/market_data.hpp"
 #include "oms/connectors/net/https_server.hpp"
 #include "oms/cores/book_core.hpp"
+#include "connectors/report_collector.hpp"
 #include "testkit/temp_dir.hpp"
 #include "testkit/tls_certs.hpp"
 
@@ -35,50 +36,7 @@ bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds bou
   return true;
 }
 
-class Reports {
- public:
-  ReportSink sink() {
-    return [this](const ExchangeReport& r) {
-      std::lock_guard lk(mutex_);
-      reports_.push_back(r);
-      cv_.notify_all();
-    };
-  }
-  template <class T>
-  std::optional<T> wait_for(std::string_view cid = {}, std::chrono::milliseconds bound = 5s) {
-    std::unique_lock lk(mutex_);
-    std::optional<T> got;
-    (void)cv_.wait_for(lk, bound, [&] {
-      for (const auto& r : reports_) {
-        if (const T* p = std::get_if<T>(&r.payload)) {
-          if constexpr (requires { p->client_order_id; }) {
-            if (!cid.empty() && p->client_order_id.view() != cid) continue;
-          }
-          got = *p;
-          return true;
-        }
-      }
-      return false;
-    });
-    return got;
-  }
-  template <class T>
-  [[nodiscard]] std::size_t count() const {
-    std::lock_guard lk(mutex_);
-    std::size_t n = 0;
-    for (const auto& r : reports_) n += std::holds_alternative<T>(r.payload) ? 1U : 0U;
-    return n;
-  }
-  [[nodiscard]] std::vector<ExchangeReport> all() const {
-    std::lock_guard lk(mutex_);
-    return reports_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::condition_variable cv_;
-  std::vector<ExchangeReport> reports_;
-};
+using Reports = testkit::ReportCollector;
 
 constexpr InstrumentId kSpotBtc(11), kLinearBtc(12);
 

@@ -22,6 +22,7 @@
 #include "oms/connectors/bybit/rest_request.hpp"
 #include "oms/connectors/net/https_server.hpp"
 #include "oms/connectors/signing.hpp"
+#include "connectors/report_collector.hpp"
 #include "testkit/temp_dir.hpp"
 #include "testkit/tls_certs.hpp"
 
@@ -244,29 +245,7 @@ class ScriptedBybit {
   net::HttpsServer server_;
 };
 
-class Reports {
- public:
-  ReportSink sink() {
-    return [this](const ExchangeReport& r) {
-      std::lock_guard lk(mutex_);
-      reports_.push_back(r);
-      cv_.notify_all();
-    };
-  }
-  bool wait(std::size_t n, std::chrono::milliseconds bound = 5s) {
-    std::unique_lock lk(mutex_);
-    return cv_.wait_for(lk, bound, [&] { return reports_.size() >= n; });
-  }
-  [[nodiscard]] std::vector<ExchangeReport> all() const {
-    std::lock_guard lk(mutex_);
-    return reports_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::condition_variable cv_;
-  std::vector<ExchangeReport> reports_;
-};
+using Reports = testkit::ReportCollector;
 
 template <class T>
 const T& as(const ExchangeReport& r) {
