@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <set>
+#include <stdexcept>
 
 namespace oms::venue_sim {
 
@@ -34,6 +35,35 @@ void FollowFeed::add(LiquiditySink& follower, std::vector<Instrument> instrument
   followers_.push_back(std::move(f));
 }
 
+void FollowFeed::add(LiquiditySink& follower, std::vector<Instrument> instruments, Conversion conversion, Rename rename) {
+  if (!conversion.multiplier.is_positive() || !conversion.tick_at)
+    throw std::invalid_argument("FollowFeed: a conversion needs a positive multiplier and a tick table");
+  std::lock_guard lk(mutex_);
+  auto f = std::make_unique<Follower>();
+  f->sink = &follower;
+  f->instruments = std::move(instruments);
+  f->rename = std::move(rename);
+  f->conversion = std::move(conversion);
+  for (const auto& in : f->instruments) {
+    f->follows[{in.market, in.venue_symbol}] = Follow{&in, std::nullopt, {}, {}, &*f->conversion};
+  }
+  followers_.push_back(std::move(f));
+}
+
+namespace {
+__extension__ typedef __int128 i128b;
+// The follower's price of a recorded one through a conversion: price x multiplier, to the tick at
+// that price (bids down, asks up).
+std::int64_t converted(const FollowFeed::Conversion& c, std::int64_t price, Side side) {
+  const i128b q = static_cast<i128b>(price) * c.multiplier.raw();  // scale 1e16
+  const auto at = Decimal::from_raw(static_cast<std::int64_t>(q / Decimal::kOne));
+  const std::int64_t tick = c.tick_at(at.is_positive() ? at : Decimal::from_raw(1)).raw();
+  const i128b unit = static_cast<i128b>(tick) * Decimal::kOne;
+  const i128b n = side == Side::kBuy ? q / unit : (q + unit - 1) / unit;
+  return static_cast<std::int64_t>(n * tick);
+}
+}  // namespace
+
 FollowFeed::Follow* FollowFeed::find(Follower& f, Market m, std::string_view symbol, std::string& name) {
   if (f.rename) {
     const auto n = f.rename(m, symbol);
@@ -47,6 +77,7 @@ FollowFeed::Follow* FollowFeed::find(Follower& f, Market m, std::string_view sym
 }
 
 std::int64_t FollowFeed::tick_of(const Follow& f, std::int64_t price, Side side) {
+  if (f.conversion != nullptr) return converted(*f.conversion, price, side);
   const std::int64_t tick = f.instrument->rules.tick_size.raw();
   return side == Side::kBuy ? price / tick : (price + tick - 1) / tick;  // bids down, asks up
 }
@@ -54,6 +85,21 @@ std::int64_t FollowFeed::tick_of(const Follow& f, std::int64_t price, Side side)
 sim::PriceQty FollowFeed::level(const Follow& f, std::int64_t t, Side side) {
   const std::int64_t tick = f.instrument->rules.tick_size.raw();
   const std::int64_t lot = f.instrument->rules.step_size.raw();
+  if (f.conversion != nullptr) {
+    // The recorded prices mapping to t lie within two of its ticks of t / multiplier (the map is
+    // monotonic); each is checked.
+    const auto& book = side == Side::kBuy ? f.bids : f.asks;
+    const i128b mult = f.conversion->multiplier.raw();
+    const i128b span = 2 * static_cast<i128b>(f.conversion->tick_at(Decimal::from_raw(t)).raw());
+    const auto lo = static_cast<std::int64_t>(std::max<i128b>(0, (t - span) * Decimal::kOne / mult - 1));
+    const auto hi = static_cast<std::int64_t>((t + span) * Decimal::kOne / mult + 1);
+    std::int64_t sum = 0;
+    for (auto it = book.lower_bound(lo); it != book.end() && it->first <= hi; ++it) {
+      if (converted(*f.conversion, it->first, side) == t) sum += it->second;
+    }
+    if (lot > 0) sum = sum / lot * lot;
+    return sim::PriceQty{Decimal::from_raw(t), Decimal::from_raw(sum)};
+  }
   // The recorded prices on tick t: bids [t*tick, (t+1)*tick), asks ((t-1)*tick, t*tick].
   const auto& book = side == Side::kBuy ? f.bids : f.asks;
   const std::int64_t lo = side == Side::kBuy ? t * tick : (t - 1) * tick + 1;
@@ -69,7 +115,7 @@ std::vector<sim::PriceQty> FollowFeed::levels(const Follow& f, const std::vector
   for (const auto& l : changed) ticks.insert(tick_of(f, l.price.raw(), side));
   std::vector<sim::PriceQty> out;
   for (const auto t : ticks) {
-    if (t + *f.shift_ticks <= 0) continue;
+    if (t + *f.shift_ticks <= 0) continue;  // (a conversion's shift is 0: t is the price)
     out.push_back(level(f, t, side));
   }
   if (side == Side::kBuy) std::reverse(out.begin(), out.end());  // best first
@@ -85,6 +131,7 @@ void FollowFeed::on_snapshot(Market m, std::string_view symbol, const sim::BookS
       std::lock_guard lk(mutex_);
       Follow* f = find(*fl, m, symbol, name);
       if (f == nullptr || f->instrument->rules.tick_size.raw() <= 0) continue;
+      if (!f->shift_ticks && f->conversion != nullptr) f->shift_ticks = 0;  // prices map through it
       if (!f->shift_ticks) {
         const std::vector<sim::PriceQty>& side = !s.bids.empty() ? s.bids : s.asks;
         if (side.empty()) continue;  // nothing to take the basis from yet
@@ -142,7 +189,7 @@ void FollowFeed::on_trade(Market m, std::string_view symbol, const sim::TradePri
       const std::int64_t ticks = tick_of(*f, t.price.raw(), t.buyer_is_maker ? Side::kBuy : Side::kSell) + *f->shift_ticks;
       const std::int64_t qty = lot > 0 ? t.qty.raw() / lot * lot : t.qty.raw();
       if (ticks <= 0 || qty == 0) continue;  // a print under a lot: the follower had none
-      copy.price = Decimal::from_raw(ticks * tick);
+      copy.price = Decimal::from_raw(f->conversion != nullptr ? ticks : ticks * tick);
       copy.qty = Decimal::from_raw(qty);
     }
     fl->sink->on_trade(m, name, copy);

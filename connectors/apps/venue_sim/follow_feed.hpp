@@ -15,6 +15,12 @@
 // cannot hold less than a lot). A trade print goes to the tick of the side it hit. Symbols the
 // second venue does not list go to the first only. Several venues may follow one first (Bybit
 // and OKX), each with its basis and its own names for the recorded symbols.
+//
+// A follower quoted in another currency (Upbit's KRW books of Binance's USDT ones) takes a
+// Conversion instead of a basis: each recorded price times the multiplier (KRW per USDT times
+// 1 + the premium), then to the follower's tick AT THAT PRICE (a band table: Upbit's KRW tick
+// is 1000 above 1,000,000 KRW, 500 below ...), bids down and asks up, the levels falling on one
+// price summed; quantities unchanged (rounded down to the lot).
 #pragma once
 
 #include <functional>
@@ -44,6 +50,12 @@ class FollowFeed final : public LiquiditySink {
   // One more venue following the first (before the feed runs): its instruments by its own
   // names, the recorded symbols renamed by `rename` (empty: the same names).
   void add(LiquiditySink& follower, std::vector<Instrument> instruments, std::int64_t basis_bps, Rename rename = {});
+  struct Conversion {
+    Decimal multiplier;                        // follower price = recorded price x multiplier
+    std::function<Decimal(Decimal)> tick_at;  // the follower's tick at a price (positive)
+  };
+  // A follower in another quote currency (see above).
+  void add(LiquiditySink& follower, std::vector<Instrument> instruments, Conversion conversion, Rename rename = {});
 
   void on_snapshot(Market m, std::string_view symbol, const sim::BookSnapshotIn& s) override;
   void on_delta(Market m, std::string_view symbol, const sim::BookDeltaIn& d) override;
@@ -55,20 +67,23 @@ class FollowFeed final : public LiquiditySink {
  private:
   struct Follow {
     const Instrument* instrument = nullptr;
-    std::optional<std::int64_t> shift_ticks;
+    std::optional<std::int64_t> shift_ticks;          // a Conversion's follower: 0 once started
     std::map<std::int64_t, std::int64_t> bids, asks;  // the recorded book: raw price -> raw quantity
+    const Conversion* conversion = nullptr;           // set: prices map through it (ticks are raw prices)
   };
   struct Follower {
     LiquiditySink* sink = nullptr;
     std::vector<Instrument> instruments;
     std::int64_t basis_bps = 0;
     Rename rename;
+    std::optional<Conversion> conversion;
     std::map<std::pair<Market, std::string>, Follow, std::less<>> follows;  // by the follower's names
   };
   // The follower's name for a recorded symbol and its state; nullptr when it does not list it.
   Follow* find(Follower& f, Market m, std::string_view symbol, std::string& name);
   // The follower's tick (before the shift) of a recorded price on a side; its level's quantity
-  // (the recorded levels on that tick, summed, rounded down to the lot).
+  // (the recorded levels on that tick, summed, rounded down to the lot). With a Conversion the
+  // "tick" is the follower's raw price itself.
   [[nodiscard]] static std::int64_t tick_of(const Follow& f, std::int64_t price, Side side);
   [[nodiscard]] static sim::PriceQty level(const Follow& f, std::int64_t tick, Side side);
   // The follower's levels of the ticks touched by `changed` (recorded prices), best first.
