@@ -102,6 +102,27 @@ cancel, amend 60 per instrument; batches 300 orders per instrument; 50011, HTTP 
   --okx-basis-bps N      with --replay: OKX's BTC-USDT / BTC-USDT-SWAP follow the recorded
                          spot / USD-M BTCUSDT books N basis points above (below) them, in
                          whole ticks (default 0); the other OKX instruments walk
+Upbit (--upbit, --account NAME:upbit, a paper-keys entry "exchange":"upbit" whose api_key is the
+access key and api_secret the secret key, or the config file's "upbit":{"accounts":[{"name",
+"access_key","secret_key","maker","taker","balances":{"KRW":"500000000"}}]}): REST under /v1
+(Authorization: Bearer <JWT>, HS256 or HS512 with access_key, nonce -- once per key -- and
+query_hash / query_hash_alg SHA512 of the unencoded query or POST fields; refusals as Upbit:
+jwt_verification, invalid_access_key, invalid_query_payload, nonce_used (401); market/all,
+orderbook, orderbook/instruments, ticker, trades/ticks; accounts, orders/chance, POST orders
+(limit with ioc / fok / post_only, price, market, best), orders/test, orders/cancel_and_new,
+GET / DELETE order, GET / DELETE orders/open, orders/closed, GET / DELETE orders/uuids; candles,
+ticker/all, deposits and withdrawals answer 404 naming them; Remaining-Req on every answer,
+429 past Upbit's groups: order 8/s, default 30/s, order-cancel-all 1 per 2 s, quotation 10/s),
+WebSockets /websocket/v1 (orderbook, trade, ticker; DEFAULT or SIMPLE; "PING" -> {"status":"UP"})
+and /websocket/v1/private (the JWT in the upgrade's Authorization header; myOrder, myAsset);
+KRW-BTC, KRW-ETH, KRW-USDT on Upbit's KRW tick bands, 5000 KRW minimum, 0.05 % fee in KRW; an
+account starts with 500000000 KRW, 1 BTC, 10 ETH, 10000 USDT. Faults as Bybit's (error_5xx:
+HTTP 500, drop_new: POST /v1/orders).
+  --upbit                serve Upbit; with --paper-keys and no Upbit account, one named "upbit"
+  --upbit-krw-per-usdt X with --replay: KRW-BTC follows the recorded spot BTCUSDT book at X KRW
+                         per USDT (default 1350), each price on its KRW tick (bids down, asks
+                         up); KRW-ETH, KRW-USDT walk
+  --upbit-premium-bps N  the kimchi premium: prices times (1 + N / 10000) on top (default 0)
 )";
 
 Decimal dec(const nlohmann::json& j, const std::string& field) {
@@ -248,6 +269,24 @@ void load_config(const std::string& path, Options& o) {
         o.okx_front.accounts.push_back(std::move(s));
       }
     }
+    if (j.contains("upbit")) {
+      o.upbit = true;
+      const auto& list = j["upbit"].value("accounts", nlohmann::json::array());
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        const auto& a = list[i];
+        const std::string f = path + ": upbit.accounts[" + std::to_string(i) + "]";
+        UpbitAccountSpec s = default_upbit_account(a.value("name", ""), a.value("access_key", a.value("api_key", "")),
+                                                   a.value("secret_key", a.value("api_secret", "")));
+        if (s.name.empty()) throw std::invalid_argument(f + ".name: missing");
+        if (a.contains("maker")) s.maker = dec(a["maker"], f + ".maker");
+        if (a.contains("taker")) s.taker = dec(a["taker"], f + ".taker");
+        if (a.contains("balances")) {
+          s.balances.clear();
+          for (const auto& [ccy, amount] : a["balances"].items()) s.balances.emplace_back(ccy, dec(amount, f + ".balances." + ccy));
+        }
+        o.upbit_front.accounts.push_back(std::move(s));
+      }
+    }
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(path + ": " + e.what());
   }
@@ -268,6 +307,7 @@ bool parse_options(int argc, char** argv, Options& o) {
   o.bybit_front.linear_instruments = default_bybit_instruments(Market::kUsdm);
   o.okx_front.spot_instruments = default_okx_instruments(Market::kSpot);
   o.okx_front.swap_instruments = default_okx_instruments(Market::kUsdm);
+  o.upbit_front.markets = default_upbit_markets();
   auto need = [&](int& i, const char* flag) -> std::string {
     if (i + 1 >= argc) throw std::invalid_argument(std::string(flag) + ": missing value");
     return argv[++i];
@@ -293,6 +333,9 @@ bool parse_options(int argc, char** argv, Options& o) {
       } else if (v.substr(colon + 1) == "okx") {
         o.okx_paper_accounts.push_back(v.substr(0, colon));
         o.okx = true;
+      } else if (v.substr(colon + 1) == "upbit") {
+        o.upbit_paper_accounts.push_back(v.substr(0, colon));
+        o.upbit = true;
       } else {
         o.paper_accounts.emplace_back(v.substr(0, colon), market_of(v.substr(colon + 1), "--account"));
       }
@@ -314,10 +357,25 @@ bool parse_options(int argc, char** argv, Options& o) {
           r.usdm_orders_10s = r.usdm_orders_1m = 1'000'000'000;
       o.bybit_front.limits.lifted = true;
       o.okx_front.limits.lifted = true;
+      o.upbit_front.limits.lifted = true;
     } else if (a == "--bybit") {
       o.bybit = true;
     } else if (a == "--okx") {
       o.okx = true;
+    } else if (a == "--upbit") {
+      o.upbit = true;
+    } else if (a == "--upbit-krw-per-usdt") {
+      const std::string v = need(i, "--upbit-krw-per-usdt");
+      const auto d = Decimal::parse(v);
+      if (!d.ok() || !d->is_positive()) throw std::invalid_argument("--upbit-krw-per-usdt: '" + v + "' is not a positive decimal");
+      o.upbit_krw_per_usdt = *d;
+    } else if (a == "--upbit-premium-bps") {
+      const std::string v = need(i, "--upbit-premium-bps");
+      char* end = nullptr;
+      const long long bps = std::strtoll(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || bps <= -10000 || bps > 10000)
+        throw std::invalid_argument("--upbit-premium-bps: '" + v + "' is not a whole number in -9999..10000");
+      o.upbit_premium_bps = bps;
     } else if (a == "--bybit-basis-bps" || a == "--okx-basis-bps") {
       const std::string v = need(i, a.c_str());
       char* end = nullptr;
@@ -341,6 +399,7 @@ void apply_paper_keys(Options& o) {
   auto& accounts = o.front.accounts;
   auto& bybit_accounts = o.bybit_front.accounts;
   auto& okx_accounts = o.okx_front.accounts;
+  auto& upbit_accounts = o.upbit_front.accounts;
   for (const auto& [name, m] : o.paper_accounts) {
     AccountSpec s;
     s.name = name;
@@ -349,12 +408,14 @@ void apply_paper_keys(Options& o) {
   }
   for (const auto& name : o.bybit_paper_accounts) bybit_accounts.push_back(default_bybit_account(name, "", ""));
   for (const auto& name : o.okx_paper_accounts) okx_accounts.push_back(default_okx_account(name, "", "", ""));
+  for (const auto& name : o.upbit_paper_accounts) upbit_accounts.push_back(default_upbit_account(name, "", ""));
   if (o.paper_keys.empty()) {
     if (!bybit_accounts.empty()) o.bybit = true;
     if (!okx_accounts.empty()) o.okx = true;
+    if (!upbit_accounts.empty()) o.upbit = true;
     return;
   }
-  if (accounts.empty() && bybit_accounts.empty() && okx_accounts.empty()) {
+  if (accounts.empty() && bybit_accounts.empty() && okx_accounts.empty() && upbit_accounts.empty()) {
     for (const auto& [name, m] : {std::pair{"main", Market::kSpot}, std::pair{"futures", Market::kUsdm}}) {
       AccountSpec s;
       s.name = name;
@@ -398,9 +459,20 @@ void apply_paper_keys(Options& o) {
         }
         continue;
       }
+      if (exchange == "upbit") {
+        bool upbit_found = false;
+        for (auto& a : upbit_accounts) {
+          if (a.name != name) continue;
+          upbit_found = true;
+          a.access_key = v.value("api_key", "");
+          a.secret_key = v.value("api_secret", "");
+        }
+        if (!upbit_found) upbit_accounts.push_back(default_upbit_account(name, v.value("api_key", ""), v.value("api_secret", "")));
+        continue;
+      }
       if (exchange != "binance") {
         throw std::invalid_argument("--paper-keys " + o.paper_keys + ": " + name + ".exchange: '" + exchange +
-                                    "' is not binance, bybit or okx");
+                                    "' is not binance, bybit, okx or upbit");
       }
       bool found = false;
       for (auto& a : accounts) {
@@ -421,6 +493,16 @@ void apply_paper_keys(Options& o) {
   }
   if (o.bybit && bybit_accounts.empty()) bybit_accounts.push_back(default_bybit_account("bybit", "", ""));
   if (o.okx && okx_accounts.empty()) okx_accounts.push_back(default_okx_account("okx", "", "", ""));
+  if (o.upbit && upbit_accounts.empty()) upbit_accounts.push_back(default_upbit_account("upbit", "", ""));
+  for (const auto& u : upbit_accounts) {
+    const auto clash = [&](const std::string& other, const char* exchange) {
+      if (other == u.name)
+        throw std::invalid_argument("--paper-keys " + o.paper_keys + ": '" + u.name + "' names a " + exchange + " and an Upbit account");
+    };
+    for (const auto& a : accounts) clash(a.name, "Binance");
+    for (const auto& b : bybit_accounts) clash(b.name, "Bybit");
+    for (const auto& k : okx_accounts) clash(k.name, "OKX");
+  }
   for (const auto& b : bybit_accounts) {
     for (const auto& a : accounts) {
       if (a.name == b.name) {
@@ -464,6 +546,16 @@ void apply_paper_keys(Options& o) {
     constexpr std::size_t kPassphraseLen = 24;
     a.passphrase = secrets::random_key_text(kPassphraseLen);
     file[a.name] = {{"api_key", a.api_key}, {"api_secret", a.api_secret}, {"passphrase", a.passphrase}, {"exchange", "okx"}};
+    changed = true;
+  }
+  for (auto& a : upbit_accounts) {
+    o.upbit = true;
+    if (!a.access_key.empty() && !a.secret_key.empty()) continue;
+    // Upbit's keys are 40-character texts; a paper key gets 40 random ones each.
+    constexpr std::size_t kUpbitKeyLen = 40;
+    a.access_key = secrets::random_key_text(kUpbitKeyLen);
+    a.secret_key = secrets::random_key_text(kUpbitKeyLen);
+    file[a.name] = {{"api_key", a.access_key}, {"api_secret", a.secret_key}, {"exchange", "upbit"}};
     changed = true;
   }
   if (!changed) return;

@@ -8,6 +8,7 @@
 #include "bybit_front.hpp"
 #include "front.hpp"
 #include "okx_front.hpp"
+#include "upbit_front.hpp"
 
 namespace oms::venue_sim {
 
@@ -24,6 +25,7 @@ struct Options {
   std::vector<std::pair<std::string, Market>> paper_accounts;  // --account NAME:spot|usdm
   std::vector<std::string> bybit_paper_accounts;               // --account NAME:bybit
   std::vector<std::string> okx_paper_accounts;                 // --account NAME:okx
+  std::vector<std::string> upbit_paper_accounts;               // --account NAME:upbit
   unsigned threads = 2;
   FrontConfig front;
   // Bybit v5 under /v5: on with --bybit, a Bybit account (--account NAME:bybit, the config
@@ -41,6 +43,14 @@ struct Options {
   // With --replay: OKX's BTC-USDT / BTC-USDT-SWAP (every replayed symbol OKX lists) follow the
   // recorded spot / USD-M books, moved by this many basis points.
   std::int64_t okx_basis_bps = 0;
+  // Upbit under /v1: on with --upbit, an Upbit account (--account NAME:upbit, the config file's
+  // "upbit", a paper-keys entry with "exchange":"upbit"). Seed, faults and latency as Bybit's.
+  bool upbit = false;
+  UpbitFrontConfig upbit_front;
+  // With --replay: KRW-BTC follows the recorded Binance BTCUSDT spot book at this many KRW per
+  // USDT, times (1 + upbit_premium_bps / 10000) (the "kimchi premium"), on Upbit's KRW ticks.
+  Decimal upbit_krw_per_usdt = Decimal::from_raw(1350 * Decimal::kOne);
+  std::int64_t upbit_premium_bps = 0;
 };
 
 // Parses argv (and the --config JSON file it names). Throws std::invalid_argument with a
@@ -53,8 +63,10 @@ bool parse_options(int argc, char** argv, Options& out);
 // {"<account>": {"api_key": "...", "api_secret": "...", "exchange": "bybit"}} (a Bybit unified
 // account: spot and linear) or
 // {"<account>": {"api_key": "...", "api_secret": "...", "passphrase": "...", "exchange": "okx"}}
-// (an OKX unified account: SPOT and SWAP). With --bybit and no Bybit account anywhere, one
-// named "bybit" is added; with --okx and no OKX account, one named "okx".
+// (an OKX unified account: SPOT and SWAP) or
+// {"<account>": {"api_key": "<access key>", "api_secret": "<secret key>", "exchange": "upbit"}}
+// (an Upbit account: KRW markets). With --bybit and no Bybit account anywhere, one named "bybit"
+// is added; with --okx and no OKX account, one named "okx"; with --upbit, one named "upbit".
 void apply_paper_keys(Options& o);
 
 }  // namespace oms::venue_sim

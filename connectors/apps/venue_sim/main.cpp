@@ -1,4 +1,4 @@
-// venue-sim: a Binance Spot + USD-M (and, on request, Bybit v5 and OKX v5) compatible venue
+// venue-sim: a Binance Spot + USD-M (and, on request, Bybit v5, OKX v5 and Upbit) compatible venue
 // over TLS on loopback (see --help).
 #include <algorithm>
 #include <cctype>
@@ -17,6 +17,8 @@
 #include "front.hpp"
 #include "okx_front.hpp"
 #include "oms/connectors/net/https_server.hpp"
+#include "oms/connectors/upbit/instruments.hpp"
+#include "upbit_front.hpp"
 
 int main(int argc, char** argv) {
   using namespace oms::venue_sim;
@@ -54,19 +56,30 @@ int main(int argc, char** argv) {
       kc.latency = o.front.latency;
       okx = std::make_unique<OkxFront>(std::move(kc));
     }
+    // Upbit likewise: REST under /v1.
+    std::unique_ptr<UpbitFront> upbit;
+    if (o.upbit) {
+      UpbitFrontConfig uc = o.upbit_front;
+      uc.seed = o.front.seed;
+      uc.faults = o.front.faults;
+      uc.latency = o.front.latency;
+      upbit = std::make_unique<UpbitFront>(std::move(uc));
+    }
     oms::net::HttpsServerConfig sc;
     sc.bind_address = o.host;
     sc.port = o.port;
     sc.tls = {o.cert, o.key};
     sc.threads = o.threads;
-    oms::net::HttpsServer server(sc, [&front, &bybit, &okx](const oms::net::HttpRequest& r) {
+    oms::net::HttpsServer server(sc, [&front, &bybit, &okx, &upbit](const oms::net::HttpRequest& r) {
       if (bybit && BybitFront::serves(r.target)) return bybit->handle(r);
       if (okx && OkxFront::serves(r.target)) return okx->handle(r);
+      if (upbit && UpbitFront::serves(r.target)) return upbit->handle(r);
       return front.handle(r);
     });
     front.attach(server);
     if (bybit) bybit->attach(server);
     if (okx) okx->attach(server);
+    if (upbit) upbit->attach(server);
     server.start();
     std::printf("listening %s:%u\n", o.host.c_str(), static_cast<unsigned>(server.port()));
     std::fflush(stdout);
@@ -77,7 +90,7 @@ int main(int argc, char** argv) {
     // With a replay and Bybit or OKX on, their books of the replayed symbols follow the recording.
     std::unique_ptr<FollowFeed> follow;
     std::vector<std::pair<oms::Market, std::string>> followed;  // the recorded (market, symbol)s
-    if ((bybit || okx) && !o.replay.empty()) {
+    if ((bybit || okx || upbit) && !o.replay.empty()) {
       follow = std::make_unique<FollowFeed>(front);
       if (bybit) {
         std::vector<oms::Instrument> bybit_instruments = o.bybit_front.spot_instruments;
@@ -96,6 +109,27 @@ int main(int argc, char** argv) {
                       std::string name = std::string(sym.substr(0, sym.size() - kQuote.size())) + "-USDT";
                       if (m == oms::Market::kUsdm) name += "-SWAP";
                       return name;
+                    });
+      }
+      if (upbit) {
+        // Binance's spot BTCUSDT is Upbit's KRW-BTC: prices x KRW per USDT x (1 + premium), on
+        // Upbit's KRW tick bands.
+        FollowFeed::Conversion conv;
+        constexpr std::int64_t kBpsRaw = oms::Decimal::kOne / 10'000;  // one basis point
+        const auto mult = o.upbit_krw_per_usdt.mul(oms::Decimal::from_raw(oms::Decimal::kOne + o.upbit_premium_bps * kBpsRaw),
+                                                    oms::Rounding::kHalfEven);
+        if (!mult.ok()) throw std::invalid_argument("--upbit-krw-per-usdt x premium: out of range");
+        conv.multiplier = *mult;
+        conv.tick_at = [](oms::Decimal price) {
+          const auto t = oms::upbit::tick_size("KRW", price);
+          return t.ok() ? *t : oms::Decimal::from_raw(1);
+        };
+        follow->add(*upbit, core_instruments(o.upbit_front.markets), conv,
+                    [](oms::Market m, std::string_view sym) -> std::optional<std::string> {
+                      constexpr std::string_view kQuote = "USDT";
+                      if (m != oms::Market::kSpot || sym.size() <= kQuote.size() || sym.substr(sym.size() - kQuote.size()) != kQuote)
+                        return std::nullopt;
+                      return "KRW-" + std::string(sym.substr(0, sym.size() - kQuote.size()));
                     });
       }
       for (const auto& f : o.replay) {
@@ -177,6 +211,30 @@ int main(int argc, char** argv) {
           });
           ++seed;
         }
+      }
+    }
+    if (upbit) {
+      std::fprintf(stderr, "venue-sim: Upbit under /v1, %zu account(s); books %s\n", o.upbit_front.accounts.size(),
+                   follow ? ("of the replayed spot symbols follow the recording at " + o.upbit_krw_per_usdt.to_string() +
+                             " KRW per USDT, premium " + std::to_string(o.upbit_premium_bps) + " bps; the others walk").c_str()
+                          : "on the random walk");
+      // Upbit's books not following a recording: the seeded random walk on the KRW band tick of
+      // the starting price (seeds after OKX's); levels of 1..100 lots.
+      std::uint64_t seed = o.walk_seed + 300;
+      for (const auto& um : o.upbit_front.markets) {
+        oms::Instrument ins = um.venue;
+        const std::string recorded = ins.symbol.base + "USDT";
+        if (std::find(followed.begin(), followed.end(), std::pair{oms::Market::kSpot, recorded}) != followed.end()) continue;
+        const bool btc = ins.symbol.base == "BTC", eth = ins.symbol.base == "ETH";
+        const auto mid = *oms::Decimal::parse(btc ? "81000000" : eth ? "4050000" : "1350");
+        const auto tick = oms::upbit::tick_size(ins.symbol.quote, mid);
+        if (!tick.ok()) continue;
+        ins.rules.tick_size = *tick;
+        const auto lot = *oms::Decimal::parse(btc ? "0.0001" : eth ? "0.001" : "1");
+        feeders.emplace_back([&upbit, ins, mid, seed, lot, &o, &stop] {
+          random_walk(*upbit, ins, mid, seed, std::chrono::milliseconds(o.walk_interval_ms), stop, 0, lot);
+        });
+        ++seed;
       }
     }
     if (bybit) {
