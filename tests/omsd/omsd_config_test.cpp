@@ -23,7 +23,7 @@ std::string read(const std::filesystem::path& p) {
 
 }  // namespace
 
-TEST_CASE("omsd --check-config: the example configs are valid and name the Binance, Bybit and OKX accounts it runs") {
+TEST_CASE("omsd --check-config: the example configs are valid and name the Binance, Bybit, OKX and Upbit accounts it runs") {
   const auto r = run_process({OMSD_BIN, "--config", OMS_SOURCE_DIR "/configs", "--check-config"}, 30s);
   CHECK(r.code == 0);
   CHECK(r.out.find("account binance_main spot (binance)\n") != std::string::npos);
@@ -33,7 +33,7 @@ TEST_CASE("omsd --check-config: the example configs are valid and name the Binan
   CHECK(r.out.find("account bybit_arb usdm (bybit)\n") != std::string::npos);
   CHECK(r.out.find("account okx_main spot (okx)\n") != std::string::npos);
   CHECK(r.out.find("account okx_arb spot (okx)\n") != std::string::npos);
-  CHECK(r.out.find(" (upbit)\n") == std::string::npos);  // no connector yet: not run
+  CHECK(r.out.find("account upbit_main spot (upbit)\n") != std::string::npos);
   CHECK(r.out.find("config ok: 10 accounts, 4 strategies") != std::string::npos);
 }
 

@@ -52,7 +52,8 @@ persistence::StreamLayout layout() {
   }
   for (const char* a : {"bybit_main", "bybit_arb"}) refs.push_back({ExchangeId::kBybit, a});
   for (const char* a : {"okx_main", "okx_arb"}) refs.push_back({ExchangeId::kOkx, a});
-  return persistence::StreamLayout(refs, {ExchangeId::kBinance, ExchangeId::kBybit, ExchangeId::kOkx});
+  refs.push_back({ExchangeId::kUpbit, "upbit_main"});
+  return persistence::StreamLayout(refs, {ExchangeId::kBinance, ExchangeId::kBybit, ExchangeId::kOkx, ExchangeId::kUpbit});
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ TEST_CASE("paper stack: omsctl trades on venue-sim, omsd and the venue agree, he
   CHECK(hs == 200);
   const auto hj = nlohmann::json::parse(health);
   CHECK(hj.at("status") != "down");
-  CHECK(hj.at("accounts").size() == 9);  // five Binance accounts, two Bybit and two OKX unified accounts
+  CHECK(hj.at("accounts").size() == 10);  // five Binance accounts, two Bybit and two OKX unified, one Upbit
   const auto [as, account] = s.http_get("/health/binance/binance_main");
   CHECK(as == 200);
   const auto aj = nlohmann::json::parse(account);
@@ -40,6 +40,10 @@ TEST_CASE("paper stack: omsctl trades on venue-sim, omsd and the venue agree, he
   const auto [os, okx_account] = s.http_get("/health/okx/okx_arb");
   CHECK(os == 200);
   CHECK(nlohmann::json::parse(okx_account).at("session_connected") == true);
+  // The Upbit account on venue-sim's Upbit front: its private stream authenticated on the upgrade.
+  const auto [us, upbit_account] = s.http_get("/health/upbit/upbit_main");
+  CHECK(us == 200);
+  CHECK(nlohmann::json::parse(upbit_account).at("session_connected") == true);
   CHECK(s.http_get("/health/binance/nobody").first == 404);
 
   // A market buy fills; a limit buy below the market rests, then is canceled.

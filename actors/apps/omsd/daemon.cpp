@@ -20,6 +20,9 @@
 #include "oms/connectors/okx/instruments.hpp"
 #include "oms/connectors/okx/requests.hpp"
 #include "oms/connectors/okx/rest_request.hpp"
+#include "oms/connectors/upbit/instruments.hpp"
+#include "oms/connectors/upbit/requests.hpp"
+#include "oms/connectors/upbit/rest_request.hpp"
 #include "oms/connectors/net/https_client.hpp"
 #include "oms/connectors/secrets/key_file_store.hpp"
 #include "oms/connectors/secrets/vault_store.hpp"
@@ -169,12 +172,59 @@ std::vector<Instrument> Daemon::load_instruments() {
     if (!trades(ExchangeId::kBybit, m)) continue;
     for (auto& i : load_bybit_instruments(m)) all.push_back(std::move(i));
   }
-  // OKX's after Bybit's, for the same reason.
+  // OKX's after Bybit's, Upbit's after OKX's, for the same reason.
   for (const Market m : {Market::kSpot, Market::kUsdm}) {
     if (!trades(ExchangeId::kOkx, m)) continue;
     for (auto& i : load_okx_instruments(m)) all.push_back(std::move(i));
   }
+  if (trades(ExchangeId::kUpbit, Market::kSpot)) {
+    for (auto& i : load_upbit_instruments()) all.push_back(std::move(i));
+  }
   return all;
+}
+
+std::vector<Instrument> Daemon::load_upbit_instruments() {
+  // /v1/market/all (with the warnings), then the listed markets' tick sizes.
+  net::Origin rest;
+  if (options_.mode == Mode::kPaper) {
+    rest = {options_.venue_for(ExchangeId::kUpbit).host, options_.venue_for(ExchangeId::kUpbit).port};
+  } else {
+    const auto* ex = config_.exchanges.find(ExchangeId::kUpbit);
+    rest = origin_of(ex->markets[static_cast<std::size_t>(Market::kSpot)]->rest_url, 443, "exchanges.yaml upbit spot rest_url");
+  }
+  net::HttpsClient client(rest, net::TlsClientConfig{options_.ca_file.string()});
+  const auto get = [&](const upbit::Req& req, const std::string& what) {
+    if (!req) throw std::runtime_error(what + ": " + req.error().message);
+    auto http = upbit::render(*req, upbit::Credentials{}, "");
+    if (!http) throw std::runtime_error(what + ": " + http.error().message);
+    http->timeout = 10s;
+    Result<net::HttpResponse, net::HttpError> r = Unexpected{net::HttpError{}};
+    for (int attempt = 0; attempt < 20; ++attempt) {  // the venue may still be starting
+      r = client.request(*http);
+      if (r && r->status == 200) break;
+      std::this_thread::sleep_for(250ms);
+    }
+    if (!r) throw std::runtime_error(what + " on " + rest.host + ":" + std::to_string(rest.port) + ": " + r.error().message);
+    if (r->status != 200) throw std::runtime_error(what + ": HTTP " + std::to_string(r->status));
+    return std::move(r->body);
+  };
+  const std::string all = get(upbit::market_all(true), "upbit markets");
+  auto listed = upbit::parse_markets(all);
+  if (!listed) throw std::runtime_error("upbit markets: " + listed.error().message);
+  // Tick sizes of the listed markets (the KRW and USDT ticks follow the price).
+  std::vector<std::string_view> codes;
+  for (const auto& i : listed->instruments) codes.push_back(i.instrument.venue_symbol);
+  std::string ticks;
+  if (!codes.empty()) ticks = get(upbit::orderbook_instruments(codes), "upbit tick sizes");
+  auto parsed = upbit::parse_markets(all, ticks);
+  if (!parsed) throw std::runtime_error("upbit markets: " + parsed.error().message);
+  if (!parsed->skipped.empty()) {
+    spdlog::info("upbit markets: {} not mapped (first: {}: {})", parsed->skipped.size(), parsed->skipped.front().market,
+                 parsed->skipped.front().reason);
+  }
+  std::vector<Instrument> out;
+  for (auto& i : parsed->instruments) out.push_back(std::move(i.instrument));
+  return out;
 }
 
 std::vector<Instrument> Daemon::load_okx_instruments(Market m) {
@@ -344,6 +394,7 @@ void Daemon::start_venues() {
   }
   start_bybit_venues();
   start_okx_venues();
+  start_upbit_venue();
   for (auto& a : accounts_) {
     Exchange* spot = nullptr;
     Exchange* usdm = nullptr;
@@ -355,6 +406,8 @@ void Daemon::start_venues() {
       } else if (a.exchange == ExchangeId::kOkx) {
         auto* v = okx_venue(m);
         x = &v->account(*v->account_index(a.id));
+      } else if (a.exchange == ExchangeId::kUpbit) {
+        x = &upbit_->account(*upbit_->account_index(a.id));
       } else {
         auto* v = venue(m);
         x = &v->account(*v->account_index(a.id));
@@ -453,6 +506,33 @@ void Daemon::start_okx_venues() {
   }
 }
 
+void Daemon::start_upbit_venue() {
+  upbit::UpbitConfig c;
+  for (const auto& e : entries_) {
+    if (e.exchange != ExchangeId::kUpbit) continue;
+    c.accounts.push_back({*built_->directory.accounts.find(e.account), credentials(e)});
+  }
+  if (c.accounts.empty()) return;
+  if (options_.mode == Mode::kPaper) {
+    c.rest = {options_.venue_for(ExchangeId::kUpbit).host, options_.venue_for(ExchangeId::kUpbit).port};
+    c.stream = c.rest;  // venue-sim serves /v1 and /websocket/v1 on one origin
+  } else {
+    const auto* ex = config_.exchanges.find(ExchangeId::kUpbit);
+    const auto& mc = *ex->markets[static_cast<std::size_t>(Market::kSpot)];
+    c.rest = origin_of(mc.rest_url, 443, "exchanges.yaml upbit rest_url");
+    c.stream = origin_of(mc.ws_url, 443, "exchanges.yaml upbit ws_url");
+  }
+  c.tls.ca_file = options_.ca_file.string();
+  c.pool_size = options_.venue_connections;
+  for (const auto& i : built_->instruments) {
+    if (i.exchange == ExchangeId::kUpbit) c.instruments.push_back(i);
+  }
+  c.on_alert = [](std::string_view text) { spdlog::critical("upbit: {}", text); };
+  upbit_ = std::make_unique<upbit::UpbitVenue>(std::move(c));
+  if (auto r = upbit_->start(); !r) throw std::runtime_error("upbit: " + r.error().message);
+  spdlog::info("upbit: {} accounts connected", upbit_->account_count());
+}
+
 void Daemon::start_market_data() {
   // The instruments the strategies and risk.yaml name, and every instrument of a market that
   // lists few (the simulator): depth into the engine's books (marks for risk, the strategy
@@ -477,7 +557,7 @@ void Daemon::start_market_data() {
   }
   std::map<std::pair<ExchangeId, Market>, std::size_t> per_market;
   for (const auto& i : built_->instruments) ++per_market[{i.exchange, i.market}];
-  for (const ExchangeId x : {ExchangeId::kBinance, ExchangeId::kBybit, ExchangeId::kOkx})
+  for (const ExchangeId x : {ExchangeId::kBinance, ExchangeId::kBybit, ExchangeId::kOkx, ExchangeId::kUpbit})
   for (const Market m : {Market::kSpot, Market::kUsdm}) {
     Exchange* first = nullptr;
     if (x == ExchangeId::kBinance) {
@@ -486,9 +566,11 @@ void Daemon::start_market_data() {
     } else if (x == ExchangeId::kBybit) {
       auto* v = bybit_venue(m);
       if (v != nullptr && v->account_count() > 0) first = &v->account(0);
-    } else {
+    } else if (x == ExchangeId::kOkx) {
       auto* v = okx_venue(m);
       if (v != nullptr && v->account_count() > 0) first = &v->account(0);
+    } else if (m == Market::kSpot && upbit_ && upbit_->account_count() > 0) {
+      first = &upbit_->account(0);
     }
     if (first == nullptr) continue;
     std::vector<InstrumentId> ids;
@@ -526,14 +608,9 @@ void Daemon::start() {
   entries_ = paper_entries(config_);
   if (entries_.empty()) {
     throw std::runtime_error(options_.config_dir.string() +
-                             ": no Binance, Bybit or OKX account trades an enabled market (nothing to run)");
+                             ": no account trades an enabled market (nothing to run)");
   }
-  for (const auto& a : config_.accounts.accounts) {
-    if (a.exchange != ExchangeId::kBinance && a.exchange != ExchangeId::kBybit && a.exchange != ExchangeId::kOkx) {
-      spdlog::warn("account {} on {}: no connector for this exchange yet; not run", a.name,
-                   to_string(a.exchange));
-    }
-  }
+
   if (options_.mode == Mode::kPaper) {
     if (const auto added = ensure_paper_keys(options_.data_dir / "paper-keys.json", entries_)) {
       spdlog::info("paper keys: {} new entries in {}", added,
@@ -712,6 +789,7 @@ void Daemon::stop() {
   if (bybit_linear_) bybit_linear_->stop();
   if (okx_spot_) okx_spot_->stop();
   if (okx_swap_) okx_swap_->stop();
+  if (upbit_) upbit_->stop();
   if (runtime_) {
     if (auto f = runtime_->flush(10s); !f) spdlog::error("store flush at stop: {}", f.error().message);
   }
@@ -723,6 +801,7 @@ void Daemon::stop() {
   bybit_linear_.reset();
   okx_spot_.reset();
   okx_swap_.reset();
+  upbit_.reset();
   started_ = false;
 }
 

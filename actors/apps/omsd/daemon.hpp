@@ -28,6 +28,7 @@
 #include "oms/connectors/binance/exchange_binance.hpp"
 #include "oms/connectors/bybit/exchange_bybit.hpp"
 #include "oms/connectors/okx/exchange_okx.hpp"
+#include "oms/connectors/upbit/exchange_upbit.hpp"
 #include "oms/persistence/event_store.hpp"
 #include "oms/persistence/intent_log.hpp"
 #include "oms/persistence/snapshot.hpp"
@@ -81,6 +82,7 @@ class Daemon {
   [[nodiscard]] binance::BinanceVenue* venue(Market m) const noexcept;
   [[nodiscard]] bybit::BybitVenue* bybit_venue(Market m) const noexcept;
   [[nodiscard]] okx::OkxVenue* okx_venue(Market m) const noexcept;
+  [[nodiscard]] upbit::UpbitVenue* upbit_venue() const noexcept { return upbit_.get(); }
   // Binance's (the first venue's) market data of a market; market_data(exchange, m) any venue's.
   [[nodiscard]] const MarketDataStats& market_data(Market m) const noexcept {
     return market_data(ExchangeId::kBinance, m);
@@ -101,10 +103,12 @@ class Daemon {
   [[nodiscard]] std::vector<Instrument> load_bybit_instruments(Market m);
   // OKX's instruments with their contract values (kept for the connectors: swap sizes).
   [[nodiscard]] std::vector<Instrument> load_okx_instruments(Market m);
+  [[nodiscard]] std::vector<Instrument> load_upbit_instruments();
+  void start_upbit_venue();
   void start_bybit_venues();
   void start_okx_venues();
   [[nodiscard]] static std::size_t md_index(ExchangeId e) noexcept {
-    return e == ExchangeId::kBybit ? 1 : e == ExchangeId::kOkx ? 2 : 0;
+    return e == ExchangeId::kBybit ? 1 : e == ExchangeId::kOkx ? 2 : e == ExchangeId::kUpbit ? 3 : 0;
   }
   [[nodiscard]] bool trades(ExchangeId e, Market m) const;
   void open_store();
@@ -126,6 +130,7 @@ class Daemon {
   std::unique_ptr<binance::BinanceVenue> spot_, usdm_;
   std::unique_ptr<bybit::BybitVenue> bybit_spot_, bybit_linear_;
   std::unique_ptr<okx::OkxVenue> okx_spot_, okx_swap_;
+  std::unique_ptr<upbit::UpbitVenue> upbit_;
   std::vector<okx::OkxInstrument> okx_instruments_;  // as listed (ids from built_ at start)
   std::vector<RunAccount> accounts_;
   std::unique_ptr<actors::Runtime> runtime_;
@@ -138,7 +143,7 @@ class Daemon {
   std::condition_variable daily_cv_;
   bool daily_stop_ = false;
   std::vector<InstrumentId> md_instruments_;
-  MarketDataStats md_[3][2];  // [Binance, Bybit, OKX][spot, USD-M / linear / swap]
+  MarketDataStats md_[4][2];  // [Binance, Bybit, OKX, Upbit][spot, USD-M / linear / swap]
   std::shared_ptr<SendLatency> send_latency_ = std::make_shared<SendLatency>();
   bool started_ = false;
 };

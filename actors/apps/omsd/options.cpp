@@ -12,8 +12,8 @@ constexpr const char* kUsage = R"(omsd: the crypto-oms daemon.
 usage: omsd [flags]
   --config DIR          config dir with exchanges/accounts/strategies/risk.yaml (default configs)
   --data DIR            data dir: journal, snapshots, logs, keys, TLS (default data)
-  --mode paper|live     paper (default): Binance and Bybit accounts trade on venue-sim with
-                        paper keys
+  --mode paper|live     paper (default): Binance, Bybit, OKX and Upbit accounts trade on
+                        venue-sim with paper keys
   --venue HOST:PORT     paper mode: the simulator (default 127.0.0.1:9443)
   --venue-of EXCHANGE=HOST:PORT
                         paper mode: that exchange's own simulator (repeatable; the others

@@ -26,7 +26,7 @@ nlohmann::json read_file(const std::filesystem::path& file) {
 std::vector<PaperEntry> paper_entries(const configs::Config& config) {
   std::vector<PaperEntry> out;
   for (const auto& a : config.accounts.accounts) {
-    if (a.exchange != ExchangeId::kBinance && a.exchange != ExchangeId::kBybit && a.exchange != ExchangeId::kOkx) continue;
+    // Every exchange with a connector: Binance, Bybit, OKX, Upbit.
     for (const Market m : {Market::kSpot, Market::kUsdm}) {
       if (!a.trades(m) || !config.exchanges.trades(a.exchange, m)) continue;
       const bool usdm_entry = a.exchange == ExchangeId::kBinance && m == Market::kUsdm;
@@ -49,6 +49,8 @@ std::size_t ensure_paper_keys(const std::filesystem::path& file,
     } else if (e.exchange == ExchangeId::kOkx) {
       j[e.entry]["exchange"] = "okx";
       j[e.entry]["passphrase"] = secrets::random_key_text(16);  // OKX keys carry a passphrase
+    } else if (e.exchange == ExchangeId::kUpbit) {
+      j[e.entry]["exchange"] = "upbit";  // api_key: the access key, api_secret: the secret key
     } else {
       j[e.entry]["market"] = e.market == Market::kSpot ? "spot" : "usdm";
     }
@@ -94,7 +96,7 @@ secrets::ApiCredentials load_paper_key(const std::filesystem::path& file, const 
     if (!buf) throw std::runtime_error(file.string() + ": " + entry.entry + "." + name + ": " + buf.error().message);
     return std::move(buf).value();
   };
-  if (entry.exchange == ExchangeId::kBybit || entry.exchange == ExchangeId::kOkx) {
+  if (entry.exchange != ExchangeId::kBinance) {
     const std::string want(to_string(entry.exchange));
     if (it->value("exchange", "") != want) {
       throw std::runtime_error(file.string() + ": " + entry.entry + ".exchange: expected '" + want + "'");

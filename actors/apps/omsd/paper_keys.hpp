@@ -4,10 +4,11 @@
 //   {"<entry>": {"api_key": "...", "api_secret": "...", "exchange": "bybit"}}          Bybit
 //   {"<entry>": {"api_key": "...", "api_secret": "...", "passphrase": "...",
 //                "exchange": "okx"}}                                                OKX
+//   {"<entry>": {"api_key": "...", "api_secret": "...", "exchange": "upbit"}}          Upbit
 // Binance: one entry per configured account and market it trades: the spot account is named
 // like the account ("binance_main"), the USD-M one gets ".usdm" ("binance_main.usdm").
 // Bybit and OKX: one entry per account, named like it -- a unified account's key trades spot
-// and linear alike (both markets' PaperEntry name the same entry).
+// and linear alike (both markets' PaperEntry name the same entry). Upbit: one per account (spot).
 #pragma once
 
 #include <filesystem>
@@ -26,7 +27,7 @@ struct PaperEntry {
   ExchangeId exchange = ExchangeId::kBinance;
 };
 
-// Every Binance, Bybit and OKX account x market the config trades (exchange and market enabled).
+// Every account x market the config trades (exchange and market enabled).
 [[nodiscard]] std::vector<PaperEntry> paper_entries(const configs::Config& config);
 
 // Adds random keys for the entries the file lacks (creating it 0600); keeps the others.

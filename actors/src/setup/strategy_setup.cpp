@@ -47,10 +47,6 @@ std::vector<actors::ArbGroup> arbitrage_groups(
       for (const auto& leg : pair.legs) {
         const std::string where =
             std::string(to_string(leg.exchange)) + ":" + leg.symbol.to_string();
-        if (leg.exchange != ExchangeId::kBinance && leg.exchange != ExchangeId::kBybit && leg.exchange != ExchangeId::kOkx) {
-          why = "leg " + where + ": no connector for this exchange yet";
-          break;
-        }
         const auto in = std::find_if(instruments.begin(), instruments.end(), [&](const Instrument& i) {
           return i.exchange == leg.exchange && i.market == leg.market && i.symbol == leg.symbol;
         });

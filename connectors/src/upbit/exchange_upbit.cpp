@@ -22,6 +22,7 @@ constexpr TimeNs kNsPerMs = 1'000'000;
 constexpr TimeNs kSecondNs = 1'000'000'000;
 constexpr TimeNs kClosedWindowNs = 7LL * 24 * 3'600 * kSecondNs;  // /v1/orders/closed: 7 days a query
 constexpr std::uint32_t kClosedLimit = 1000;
+constexpr TimeNs kHistoryNs = 13 * kClosedWindowNs;  // 91 days: how far back closed orders are walked
 
 // "group=order; min=1799; sec=0" -> the sec figure.
 std::optional<std::int64_t> remaining_per_second(const net::HttpResponse& r) {
@@ -420,10 +421,17 @@ ExchangeResult<std::vector<OrderStatusReconciled>> UpbitAccount::open_orders(Ins
 
 ExchangeResult<std::vector<OrderStatusReconciled>> UpbitAccount::closed_since(const Instrument* in, TimeNs since,
                                                                               std::string_view what) {
-  // Newest window first: [end - 7 d, end), end moving back to `since`.
+  // Newest window first: [end - 7 d, end), end moving back to `since` -- at most kHistoryNs
+  // back (the walk asks one request a week; an older start is said in the log).
   std::vector<OrderStatusReconciled> out;
   const std::string_view states[] = {"done", "cancel"};
-  for (TimeNs end = wall_now_ns() + kSecondNs; end > since; end -= kClosedWindowNs) {
+  const TimeNs now = wall_now_ns();
+  if (since < now - kHistoryNs) {
+    spdlog::info("upbit account {} {}: closed orders read from {} days back (asked from earlier)", account_.value, what,
+                 kHistoryNs / (24 * 3'600 * kSecondNs));
+    since = now - kHistoryNs;
+  }
+  for (TimeNs end = now + kSecondNs; end > since; end -= kClosedWindowNs) {
     ClosedOrdersQuery q;
     if (in != nullptr) q.market = in->venue_symbol;
     q.states = states;
