@@ -4,8 +4,11 @@
 // of the side they hit.
 #include <doctest/doctest.h>
 
+#include "background_feed.hpp"
 #include "follow_feed.hpp"
+#include "front_fixture.hpp"
 #include "oms/connectors/upbit/instruments.hpp"
+#include "testkit/paths.hpp"
 #include "upbit_fixture.hpp"
 
 using namespace oms;
@@ -99,4 +102,46 @@ TEST_CASE("follow: a KRW price crossing a tick band takes the band's tick (500 b
   using L = std::vector<std::pair<Decimal, Decimal>>;
   CHECK(side_of(units, "bid_price", "bid_size") == L{{d("999500"), d("1")}});
   CHECK(side_of(units, "ask_price", "ask_size") == L{{d("1000000"), d("2")}, {d("1001000"), d("1")}});
+}
+
+TEST_CASE("replay: KRW-BTC follows the recorded Binance BTCUSDT spot book at 1350 KRW x (1 + 100 bps), each top on its KRW tick, never crossed") {
+  FrontConfig cfg = test::FrontFixture::default_config();
+  cfg.limits.spot_weight_1m = 4'000'000'000u;
+  Front front(cfg);
+  UpbitFrontConfig uc;
+  uc.markets = default_upbit_markets();
+  uc.accounts = {default_upbit_account("alice", "k", "s")};
+  uc.limits.lifted = true;
+  UpbitFront upbit(uc);
+  FollowFeed follow(front);
+  const auto conv = krw("1350", 100);
+  REQUIRE(conv.multiplier == d("1363.5"));
+  follow.add(upbit, core_instruments(uc.markets), conv, upbit_name);
+  std::atomic<bool> stop{false};
+  std::size_t checked = 0, crossed = 0, off = 0;
+  std::string first_off;
+  const auto to_krw = [&](Decimal usdt, bool up) {
+    const Decimal q = *usdt.mul(conv.multiplier, Rounding::kExact);
+    const Decimal tick = *upbit::tick_size("KRW", q);
+    return *q.round_to(tick, up ? Rounding::kUp : Rounding::kDown);
+  };
+  replay_files(follow, {(testkit::shared_data() / "hftbacktest" / "spot_btcusdt_20240808.gz").string()}, 0, stop,
+               [&](Market, std::string_view, const binance::MarketMessage&, std::uint64_t id) {
+                 if (id == 0 || checked > 300) return;
+                 const auto bn = nlohmann::json::parse(
+                     front.handle({"GET", "/api/v3/ticker/bookTicker?symbol=BTCUSDT", {}, {}, std::chrono::milliseconds(5'000)}).response.body);
+                 const auto ub = nlohmann::json::parse(
+                     upbit.handle({"GET", "/v1/orderbook?markets=KRW-BTC&count=1", {}, {}, std::chrono::milliseconds(5'000)}).response.body);
+                 const auto& unit = ub.at(0).at("orderbook_units").at(0);
+                 const Decimal bid = dj(unit.at("bid_price")), ask = dj(unit.at("ask_price"));
+                 if (bid.is_zero() || ask.is_zero()) return;
+                 ++checked;
+                 if (bid >= ask) ++crossed;
+                 const Decimal want_bid = to_krw(dj(bn.at("bidPrice")), false), want_ask = to_krw(dj(bn.at("askPrice")), true);
+                 if ((bid != want_bid || ask != want_ask) && off++ == 0)
+                   first_off = "upbit " + bid.to_string() + "/" + ask.to_string() + " want " + want_bid.to_string() + "/" + want_ask.to_string();
+               });
+  CHECK(checked > 300);
+  CHECK(crossed == 0);
+  CHECK_MESSAGE(off == 0, first_off);
 }
