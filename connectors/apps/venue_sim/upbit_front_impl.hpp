@@ -224,6 +224,9 @@ struct UpbitFront::Impl {
                      std::vector<std::pair<std::string, std::string>>& out);  // (code, DEFAULT text) per push
   std::string my_order_json(const upsim::OrderMeta& m, const sim::ExecutionReport* fill, bool simple);
   std::string my_asset_json(const Account& a, const std::set<std::string, std::less<>>& currencies, bool simple);
+  // The private socket's upgrade: nullopt accepts it (its token's account kept for ws_open).
+  std::optional<net::HttpResponse> upgrade(const net::HttpRequest& req);
+  std::map<std::string, std::size_t, std::less<>> upgraded_tokens;  // Authorization -> account
   void ws_open(const std::shared_ptr<net::WsSession>& s, bool priv);
   void ws_close(net::WsSession& s);
   void ws_text(net::WsSession& s, std::string_view text);

@@ -8,11 +8,12 @@
 //     Errors as Upbit sends them: {"error":{"name":"NO_TICKET"|"NO_TYPE"|"NO_CODES"|
 //     "INVALID_PARAM"|"WRONG_FORMAT","message":..}}.
 //   /websocket/v1/private: the upgrade carries Authorization: Bearer <JWT> (access_key, nonce; no
-//     query_hash); then myOrder (wait, trade, done, cancel, prevented per change) and myAsset (the
-//     currencies a change touched). venue-sim's server cannot refuse an upgrade, so a bad token is
-//     answered {"error":{"name":"INVALID_AUTH",..}} and the socket closed.
+//     query_hash); a bad token is refused at the upgrade (HTTP 401 with the REST refusal's body:
+//     jwt_verification, invalid_access_key, nonce_used ...); then myOrder (wait, trade, done,
+//     cancel, prevented per change) and myAsset (the currencies a change touched).
 // Private pushes go through the fault injector (duplicate, reorder, drop_ws) and the latency model.
 #include <algorithm>
+#include <cctype>
 
 #include "upbit_front_impl.hpp"
 
@@ -333,24 +334,52 @@ void UpbitFront::Impl::ws_open(const std::shared_ptr<net::WsSession>& s, bool pr
   sub.session = s;
   sub.priv = priv;
   if (priv) {
-    // The upgrade's Authorization header: a JWT as for REST, without parameters.
-    net::HttpRequest req;
-    req.method = "GET";
-    req.target = s->target();
-    if (const std::string* auth = s->header("Authorization")) req.headers.emplace_back("Authorization", *auth);
-    try {
-      const Args none = Args::from_query("");
-      sub.account = static_cast<std::size_t>(&authenticate(req, none, "") - accounts.data());
-    } catch (const Refusal& r) {
-      s->send(ws_error("INVALID_AUTH", r.name + ": " + r.message));
-      s->close();
-      return;
+    // The upgrade's Authorization header was checked by upgrade() (the token's nonce is spent
+    // there): its account. Without that check (a server that does not call it), checked here.
+    const std::string* auth = s->header("Authorization");
+    const auto it = auth == nullptr ? upgraded_tokens.end() : upgraded_tokens.find(*auth);
+    if (it != upgraded_tokens.end()) {
+      sub.account = it->second;
+      upgraded_tokens.erase(it);
+    } else {
+      net::HttpRequest req;
+      req.method = "GET";
+      req.target = s->target();
+      if (auth != nullptr) req.headers.emplace_back("Authorization", *auth);
+      try {
+        sub.account = static_cast<std::size_t>(&authenticate(req, Args::from_query(""), "") - accounts.data());
+      } catch (const Refusal& r) {
+        s->send(ws_error("INVALID_AUTH", r.name + ": " + r.message));
+        s->close();
+        return;
+      }
     }
   }
   subs[s->id()] = std::move(sub);
 }
 
 void UpbitFront::Impl::ws_close(net::WsSession& s) { subs.erase(s.id()); }
+
+std::optional<net::HttpResponse> UpbitFront::Impl::upgrade(const net::HttpRequest& req) {
+  // Upbit authenticates the private socket on the upgrade: a bad token is an HTTP 401 with the
+  // REST refusal's body, no socket.
+  try {
+    const std::size_t account = static_cast<std::size_t>(&authenticate(req, Args::from_query(""), "") - accounts.data());
+    for (const auto& [k, v] : req.headers) {
+      if (k.size() == 13 && std::equal(k.begin(), k.end(), "authorization", [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) == b;
+          }))
+        upgraded_tokens[v] = account;
+    }
+    return std::nullopt;
+  } catch (const Refusal& r) {
+    net::HttpResponse resp;
+    resp.status = r.status;
+    resp.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+    resp.body = ws_error(r.name, r.message);
+    return resp;
+  }
+}
 
 void UpbitFront::Impl::ws_text(net::WsSession& s, std::string_view text_in) {
   const auto it = subs.find(s.id());
@@ -446,6 +475,12 @@ void UpbitFront::attach(net::HttpsServer& server) {
   Impl* impl = impl_.get();
   for (const auto& [path, priv] : {std::pair{"/websocket/v1", false}, std::pair{"/websocket/v1/private", true}}) {
     net::WsHandler h;
+    if (priv) {
+      h.on_upgrade = [impl](const net::HttpRequest& req) {
+        std::lock_guard lock(impl->mu);
+        return impl->upgrade(req);
+      };
+    }
     h.on_open = [impl, priv = priv](const std::shared_ptr<net::WsSession>& s) {
       std::lock_guard lock(impl->mu);
       impl->ws_open(s, priv);

@@ -303,6 +303,18 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       const std::string_view target(req.target().data(), req.target().size());
       const auto it = shared_->ws_handlers.find(target.substr(0, target.find('?')));
       if (it != shared_->ws_handlers.end()) {
+        if (it->second.on_upgrade) {
+          std::optional<HttpResponse> refusal;
+          try {
+            refusal = it->second.on_upgrade(detail::to_request(req));
+          } catch (const std::exception& e) {
+            refusal = HttpResponse{500, {}, std::string("upgrade handler failed: ") + e.what()};
+          }
+          if (refusal) {
+            answer(std::move(*refusal));
+            return;
+          }
+        }
         upgraded_ = true;
         auto ws = std::make_shared<WsServerSession>(std::move(stream_), shared_, it->second);
         ws->accept(parser_->release());

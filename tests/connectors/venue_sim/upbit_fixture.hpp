@@ -271,6 +271,40 @@ struct UpbitServer {
     return *inbox;
   }
   net::WssClient& socket(std::size_t i) { return *sockets.at(i); }
+
+  // A socket whose upgrade the server should refuse: the first failure's reason ("" if it opened
+  // or nothing happened within the bound).
+  std::string refused(const std::string& path, const std::string& authorization = {}) {
+    net::WssConfig c;
+    c.host = "127.0.0.1";
+    c.port = server->port();
+    c.target = path;
+    c.tls.ca_file = certs.ca.string();
+    c.backoff_initial = std::chrono::milliseconds(5'000);  // no second attempt within the test
+    if (!authorization.empty()) {
+      c.upgrade_headers = [authorization] {
+        return std::vector<std::pair<std::string, std::string>>{{"Authorization", authorization}};
+      };
+    }
+    auto reason = std::make_shared<std::string>();
+    auto mu = std::make_shared<std::mutex>();
+    net::WssHandlers h;
+    h.on_message = [](std::string_view) {};
+    h.on_disconnected = [reason, mu](const net::WssDisconnect& d) {
+      std::lock_guard lock(*mu);
+      if (reason->empty() && !d.was_open) *reason = d.reason;
+    };
+    net::WssClient client(c, h);
+    client.start();
+    wait_for([&] {
+      std::lock_guard lock(*mu);
+      return !reason->empty() || client.is_open();
+    });
+    const bool opened = client.is_open();
+    client.stop();
+    std::lock_guard lock(*mu);
+    return opened ? std::string() : *reason;
+  }
 };
 
 }  // namespace oms::venue_sim::upbit_test

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -64,6 +65,9 @@ class WsSession {
 };
 
 struct WsHandler {
+  // Before the upgrade is accepted (optional): a response refuses it, answered as plain HTTP
+  // (Upbit's private socket answers 401 to a bad token); nullopt accepts. Called on the I/O thread.
+  std::function<std::optional<HttpResponse>(const HttpRequest&)> on_upgrade;
   std::function<void(const std::shared_ptr<WsSession>&)> on_open;  // after the upgrade
   std::function<void(WsSession&, std::string_view text)> on_text;  // view valid during the call
   std::function<void(WsSession&, std::string_view payload)> on_pong;
