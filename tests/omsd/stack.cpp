@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <stdexcept>
 
@@ -94,6 +95,12 @@ void Stack::start_omsd() {
 int Stack::stop_omsd() {
   const int code = omsd_ ? omsd_->stop(30s) : -1;
   omsd_.reset();
+  if (code != 0) {
+    // A stop that did not end cleanly says why in omsd's own words: its stderr's last lines.
+    const std::string log = testkit::read_file(omsd_log());
+    const auto from = log.size() > 6000 ? log.size() - 6000 : 0;
+    std::fprintf(stderr, "omsd exited %d at SIGTERM; the end of its stderr:\n%s\n", code, log.c_str() + from);
+  }
   return code;
 }
 
