@@ -21,7 +21,7 @@ namespace oms::actors {
 namespace {
 
 // 2: the strategies and quoters sections; 3: the sagas section
-constexpr std::uint32_t kCheckpointVersion = 3;
+constexpr std::uint32_t kCheckpointVersion = 4;  // 4: risk keeps fills held for a quote rate
 
 // The heap's array (std::priority_queue keeps it protected): saved as it lies, so that timers
 // due at the same time fire in the same order after a load.

@@ -68,11 +68,12 @@ inline std::string status_of(const nlohmann::json& orders, const std::string& id
   return "<absent>";
 }
 
-// Polls omsctl orders (binance_main) until pred holds; fails the test after 30 s.
-inline nlohmann::json wait_orders(const Stack& s, const std::function<bool(const nlohmann::json&)>& pred) {
+// Polls omsctl orders (binance_main by default) until pred holds; fails the test after 30 s.
+inline nlohmann::json wait_orders(const Stack& s, const std::function<bool(const nlohmann::json&)>& pred,
+                                  const std::string& account = "binance_main") {
   nlohmann::json orders;
   const bool ok = wait_until([&] {
-    orders = omsctl_json(s, {"orders", "--account", "binance_main"}).at("orders");
+    orders = omsctl_json(s, {"orders", "--account", account}).at("orders");
     return pred(orders);
   }, 30s);
   REQUIRE_MESSAGE(ok, orders.dump());

@@ -555,6 +555,16 @@ void Daemon::start_market_data() {
       }
     }
   }
+  // The rate instruments that value other quotes in USDT for risk (USDT/KRW for Upbit's KRW
+  // market): any instrument may be ordered, so every rate in use is subscribed.
+  std::set<std::size_t> rates;
+  for (const auto& i : built_->instruments) {
+    const auto source = built_->risk->quote_source(i.id);
+    if (source.rate.valid()) rates.insert(source.rate.index());
+  }
+  for (const auto r : rates) {
+    if (r < built_->instruments.size()) wanted.insert(instrument_name(built_->instruments[r]));
+  }
   std::map<std::pair<ExchangeId, Market>, std::size_t> per_market;
   for (const auto& i : built_->instruments) ++per_market[{i.exchange, i.market}];
   for (const ExchangeId x : {ExchangeId::kBinance, ExchangeId::kBybit, ExchangeId::kOkx, ExchangeId::kUpbit})

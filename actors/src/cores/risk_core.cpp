@@ -3,7 +3,9 @@
 // Arithmetic: check() compares exact 128-bit products at scale 1e-16 against limit x 1e8, so
 // a passing order needs no division and no rounding; values are brought back to Decimal
 // (rounded away from zero) only to report a rejection. A result that would not fit a Decimal
-// rejects with kOverflow rather than wrap.
+// rejects with kOverflow rather than wrap. An instrument quoted in another currency than USDT
+// has its price converted first (to_usdt: one product and one quotient, rounded up for a check,
+// half-even for state); only that conversion divides.
 #include "oms/cores/risk_core.hpp"
 
 #include <algorithm>
@@ -63,7 +65,52 @@ RiskCore::RiskCore(std::size_t accounts, std::size_t strategies, std::size_t ins
       strategies_(strategies + 1),
       instrument_books_(instruments),
       cells_(accounts * instruments),
-      marks_(instruments, 0) {}
+      marks_(instruments, 0),
+      sources_(instruments),
+      priced_by_(instruments),
+      holders_(instruments, 0) {}
+
+bool RiskCore::set_quote_source(InstrumentId i, QuoteSource source) {
+  if (i.index() >= instruments_) return false;
+  const QuoteSource old = sources_[i.index()];
+  if (source.unpriced) source.rate = InstrumentId{};
+  if (source.rate.valid()) {
+    const std::size_t r = source.rate.index();
+    if (r >= instruments_) return false;
+    // One step only: the rate instrument is priced in USDT, or by itself (USDT/KRW's KRW).
+    if (r != i.index() && sources_[r].rate.valid() && sources_[r].rate.index() != r) return false;
+    // An instrument that prices others keeps a USDT quote, or prices itself.
+    for (const std::uint32_t j : priced_by_[i.index()]) {
+      if (j != i.index() && r != i.index()) return false;
+    }
+  }
+  if (old.rate.valid()) std::erase(priced_by_[old.rate.index()], static_cast<std::uint32_t>(i.index()));
+  sources_[i.index()] = source;
+  if (source.rate.valid()) priced_by_[source.rate.index()].push_back(static_cast<std::uint32_t>(i.index()));
+  if (held_.capacity() < kMaxHeldFills) held_.reserve(kMaxHeldFills);
+  return true;
+}
+
+bool RiskCore::to_usdt(std::size_t i, std::int64_t quote, Rounding r, std::int64_t& out) const noexcept {
+  const QuoteSource& s = sources_[i];
+  if (s.unpriced) return false;
+  if (!s.rate.valid()) {
+    out = quote;
+    return true;
+  }
+  const std::int64_t rate = marks_[s.rate.index()];
+  if (rate <= 0) return false;
+  // |quote| and rate are below 2^63: the product stays below 2^126.
+  Int128 v = 0;
+  if (s.inverse) {
+    (void)round_quotient(Int128{quote} * kOne, rate, r, v);
+  } else {
+    (void)round_quotient(Int128{quote} * rate, kOne, r, v);
+  }
+  if (!fits_raw(v)) return false;
+  out = static_cast<std::int64_t>(v);
+  return true;
+}
 
 RiskCore::Book* RiskCore::book(LimitScope scope, std::uint32_t id) noexcept {
   return const_cast<Book*>(std::as_const(*this).book(scope, id));
@@ -160,14 +207,24 @@ RiskDecision RiskCore::check(const OrderRequest& o, TimeNs now) noexcept {
     }
   }
 
-  // 4. order size.
-  const Int128 notional = Int128{price.raw()} * qty;  // scale 1e-16
+  // 4. order size, in USDT. No rate for the quote yet: an order that adds risk is refused; a
+  // reducing one passes the checks in USDT unvalued (an exit never waits for a rate feed).
+  const std::size_t ins = o.instrument.index();
+  const bool rated = has_rate(ins);
+  if (!rated && !reducing) {
+    return reject(RiskCode::kNoQuoteRate, LimitScope::kInstrument, o.instrument.value, price, {});
+  }
+  std::int64_t usdt_price = price.raw();
+  if (rated && !to_usdt(ins, price.raw(), Rounding::kUp, usdt_price)) {
+    return reject(RiskCode::kOverflow, LimitScope::kGlobal, 0, o.quantity, price);
+  }
+  const Int128 notional = Int128{usdt_price} * qty;  // scale 1e-16
   if (!fits16(notional)) {
     return reject(RiskCode::kOverflow, LimitScope::kGlobal, 0, o.quantity, price);
   }
   for (const ScopeRef& s : scopes) {
     const std::int64_t limit = s.limits->load(LimitKind::kOrderNotional);
-    if (notional > Int128{limit} * kOne) {
+    if (rated && notional > Int128{limit} * kOne) {
       return reject(RiskCode::kOrderNotional, s.scope, s.id, from16(notional),
                     Decimal::from_raw(limit));
     }
@@ -214,13 +271,17 @@ RiskDecision RiskCore::check(const OrderRequest& o, TimeNs now) noexcept {
     }
   }
 
-  // 7. exposure and leverage (global, account), valued at the mark.
-  const std::int64_t mark = marks_[o.instrument.index()] != 0 ? marks_[o.instrument.index()]
-                            : o.reference.is_positive()        ? o.reference.raw()
+  // 7. exposure and leverage (global, account), valued at the mark in USDT.
+  const std::int64_t native_mark = marks_[ins] != 0            ? marks_[ins]
+                                   : o.reference.is_positive() ? o.reference.raw()
                                                                : price.raw();
+  std::int64_t mark = native_mark;
+  if (rated && !to_usdt(ins, native_mark, Rounding::kHalfEven, mark)) {
+    return reject(RiskCode::kOverflow, LimitScope::kGlobal, 0, o.quantity, price);
+  }
   const Int128 old_cell = Int128{c.notional} * kOne;
   const Int128 new_cell = new_pos * mark;
-  for (std::size_t s = 0; s < 2; ++s) {
+  for (std::size_t s = 0; s < (rated ? 2U : 0U); ++s) {
     const Book& b = *books[s];
     const Int128 gross = Int128{b.gross} * kOne;
     const Int128 new_gross = gross - abs128(old_cell) + abs128(new_cell);
@@ -305,10 +366,27 @@ Result<Unit, RiskCode> RiskCore::on_fill(const RiskFill& f) noexcept {
   if (!f.quantity.is_positive() || !f.price.is_positive() || f.fee.is_negative()) {
     return Unexpected{RiskCode::kInvalidOrder};
   }
+  if (has_rate(f.instrument.index())) return apply_fill(f);
+  // Held (in order) until the rate comes; the reserve is taken at set_quote_source.
+  if (held_.size() >= kMaxHeldFills) {
+    halt(f.account);
+    return Unexpected{RiskCode::kNoQuoteRate};
+  }
+  held_.push_back(f);
+  return Unit{};
+}
+
+Result<Unit, RiskCode> RiskCore::apply_fill(const RiskFill& f) noexcept {
   const auto overflow = [this, &f]() noexcept {
     halt(f.account);
     return Unexpected{RiskCode::kOverflow};
   };
+  const std::size_t ins = f.instrument.index();
+  // The price and fee in USDT at this fill's rate (the fee rounded up: a cost never understated).
+  std::int64_t price = 0, fee = 0;
+  if (!to_usdt(ins, f.price.raw(), Rounding::kHalfEven, price) || !to_usdt(ins, f.fee.raw(), Rounding::kUp, fee)) {
+    return overflow();
+  }
   Cell& c = cell(f.account, f.instrument);
   Cell next = c;
   const std::int64_t q = f.side == Side::kBuy ? f.quantity.raw() : -f.quantity.raw();
@@ -316,7 +394,7 @@ Result<Unit, RiskCode> RiskCore::on_fill(const RiskFill& f) noexcept {
   bool closing = false;
   if (c.position == 0 || (c.position > 0) == (q > 0)) {
     std::int64_t added = 0;
-    if (!mul_raw(q, f.price.raw(), added)) return overflow();
+    if (!mul_raw(q, price, added)) return overflow();
     const Int128 pos = Int128{c.position} + q;
     const Int128 cost = Int128{c.cost} + added;
     if (!fits_raw(pos) || !fits_raw(cost)) return overflow();
@@ -329,8 +407,7 @@ Result<Unit, RiskCode> RiskCore::on_fill(const RiskFill& f) noexcept {
     Int128 closed_cost = 0;  // the share of the cost basis the closed quantity carried
     (void)round_quotient(Int128{c.cost} * closed, held, Rounding::kHalfEven, closed_cost);
     std::int64_t proceeds = 0;  // closed x price, signed like the position
-    if (!mul_raw(static_cast<std::int64_t>(c.position > 0 ? closed : -closed), f.price.raw(),
-                 proceeds)) {
+    if (!mul_raw(static_cast<std::int64_t>(c.position > 0 ? closed : -closed), price, proceeds)) {
       return overflow();
     }
     realized = Int128{proceeds} - closed_cost;
@@ -338,7 +415,7 @@ Result<Unit, RiskCode> RiskCore::on_fill(const RiskFill& f) noexcept {
     if (left > 0) {
       const std::int64_t signed_left = static_cast<std::int64_t>(q > 0 ? left : -left);
       std::int64_t cost = 0;
-      if (!mul_raw(signed_left, f.price.raw(), cost)) return overflow();
+      if (!mul_raw(signed_left, price, cost)) return overflow();
       next.position = signed_left;
       next.cost = cost;
     } else {
@@ -346,11 +423,14 @@ Result<Unit, RiskCode> RiskCore::on_fill(const RiskFill& f) noexcept {
       next.cost = static_cast<std::int64_t>(Int128{c.cost} - closed_cost);
     }
   }
-  realized -= f.fee.raw();
+  realized -= fee;
 
-  std::int64_t& mark = marks_[f.instrument.index()];
-  const std::int64_t valued_at = mark != 0 ? mark : f.price.raw();
-  if (!mul_raw(next.position, valued_at, next.notional)) return overflow();
+  std::int64_t& mark = marks_[ins];
+  const bool first_mark = mark == 0;
+  const std::int64_t valued_at = first_mark ? f.price.raw() : mark;  // its own quote
+  std::int64_t usdt_mark = price;
+  if (!first_mark && !to_usdt(ins, valued_at, Rounding::kHalfEven, usdt_mark)) return overflow();
+  if (!mul_raw(next.position, usdt_mark, next.notional)) return overflow();
 
   // Every book this fill moves, checked before anything changes.
   Book& account = accounts_[f.account.index()];
@@ -367,6 +447,8 @@ Result<Unit, RiskCode> RiskCore::on_fill(const RiskFill& f) noexcept {
   if (!fits_raw(strategy.realized + realized)) return overflow();
 
   mark = valued_at;
+  if (c.position == 0 && next.position != 0) ++holders_[ins];
+  if (c.position != 0 && next.position == 0) --holders_[ins];
   c = next;
   const bool loss = closing && realized < 0;
   const bool win = closing && realized > 0;
@@ -380,13 +462,18 @@ Result<Unit, RiskCode> RiskCore::on_fill(const RiskFill& f) noexcept {
     if (loss) ++b->consecutive_losses;
     if (win) b->consecutive_losses = 0;
   }
+  // A fill's price as the first mark of an instrument that prices others: their rate now.
+  if (first_mark && !priced_by_[ins].empty() && !on_rate(ins)) return Unexpected{RiskCode::kOverflow};
   return Unit{};
 }
 
 Result<Unit, RiskCode> RiskCore::revalue(AccountId a, InstrumentId i) noexcept {
   Cell& c = cell(a, i);
+  std::int64_t mark = 0;
+  if (!has_rate(i.index()) || marks_[i.index()] == 0) return Unit{};  // valued when both come
+  if (!to_usdt(i.index(), marks_[i.index()], Rounding::kHalfEven, mark)) return Unexpected{RiskCode::kOverflow};
   std::int64_t notional = 0;
-  if (!mul_raw(c.position, marks_[i.index()], notional)) return Unexpected{RiskCode::kOverflow};
+  if (!mul_raw(c.position, mark, notional)) return Unexpected{RiskCode::kOverflow};
   Book& account = accounts_[a.index()];
   const Int128 d_gross = abs128(notional) - abs128(c.notional);
   const Int128 d_net = Int128{notional} - c.notional;
@@ -410,7 +497,7 @@ Result<Unit, RiskCode> RiskCore::on_mark(InstrumentId i, Decimal price) noexcept
   if (!price.is_positive()) return Unexpected{RiskCode::kInvalidOrder};
   marks_[i.index()] = price.raw();
   bool ok = true;
-  for (std::size_t a = 0; a < accounts_.size(); ++a) {
+  for (std::size_t a = 0; a < accounts_.size() && holders_[i.index()] > 0; ++a) {
     const AccountId account(static_cast<AccountId::rep_type>(a));
     if (cell(account, i).position == 0) continue;
     if (!revalue(account, i)) {
@@ -418,8 +505,37 @@ Result<Unit, RiskCode> RiskCore::on_mark(InstrumentId i, Decimal price) noexcept
       ok = false;
     }
   }
+  if (!priced_by_[i.index()].empty()) ok = on_rate(i.index()) && ok;
   if (!ok) return Unexpected{RiskCode::kOverflow};
   return Unit{};
+}
+
+bool RiskCore::on_rate(std::size_t r) noexcept {
+  bool ok = true;
+  for (const std::uint32_t j : priced_by_[r]) {
+    if (j == r || holders_[j] == 0) continue;  // r's own cells: revalued by on_mark
+    const InstrumentId instrument(static_cast<InstrumentId::rep_type>(j));
+    for (std::size_t a = 0; a < accounts_.size(); ++a) {
+      const AccountId account(static_cast<AccountId::rep_type>(a));
+      if (cell(account, instrument).position == 0) continue;
+      if (!revalue(account, instrument)) {
+        halt(account);
+        ok = false;
+      }
+    }
+  }
+  // Held fills whose rate is known now, in the order they came (the rest keep theirs).
+  std::size_t kept = 0;
+  for (std::size_t k = 0; k < held_.size(); ++k) {
+    const RiskFill f = held_[k];
+    if (has_rate(f.instrument.index())) {
+      ok = static_cast<bool>(apply_fill(f)) && ok;  // apply_fill halts the account on an error
+    } else {
+      held_[kept++] = f;
+    }
+  }
+  held_.resize(kept);
+  return ok;
 }
 
 void RiskCore::on_order_opened(AccountId a, StrategyId s, InstrumentId i) noexcept {
@@ -526,6 +642,8 @@ void RiskCore::save(StateWriter& w) const {
   }
   for (const Cell& c : cells_) w(c.position, c.cost, c.notional);
   w(marks_);
+  w(static_cast<std::uint32_t>(held_.size()));
+  for (const RiskFill& f : held_) w(f.account, f.strategy, f.instrument, f.side, f.price, f.quantity, f.fee);
 }
 
 void RiskCore::load(StateReader& r) {
@@ -550,6 +668,16 @@ void RiskCore::load(StateReader& r) {
   std::vector<std::int64_t> marks;
   r(marks);
   if (r.ok() && marks.size() != marks_.size()) r.fail("risk: marks of another instrument count");
+  std::uint32_t held_count = 0;
+  r(held_count);
+  if (r.ok() && held_count > kMaxHeldFills) r.fail("risk: " + std::to_string(held_count) + " held fills");
+  std::vector<RiskFill> held(r.ok() ? held_count : 0);
+  for (RiskFill& f : held) r(f.account, f.strategy, f.instrument, f.side, f.price, f.quantity, f.fee);
+  for (const RiskFill& f : held) {
+    if (r.ok() && (f.account.index() >= accounts_.size() || f.instrument.index() >= instruments_)) {
+      r.fail("risk: a held fill of an account or instrument out of range");
+    }
+  }
   if (!r.ok()) return;
   global_ = global;
   accounts_ = std::move(a);
@@ -557,6 +685,12 @@ void RiskCore::load(StateReader& r) {
   instrument_books_ = std::move(i);
   cells_ = std::move(cells);
   marks_ = std::move(marks);
+  held_.clear();  // the reserve stays
+  held_.insert(held_.end(), held.begin(), held.end());
+  std::fill(holders_.begin(), holders_.end(), 0);
+  for (std::size_t k = 0; k < cells_.size(); ++k) {
+    if (cells_[k].position != 0) ++holders_[k % instruments_];
+  }
 }
 
 }  // namespace oms::actors

@@ -59,6 +59,11 @@ std::string describe(const RiskDecision& d, std::string_view quote) {
              std::to_string(d.instrument.value);
       break;
     case RiskCode::kNoReferencePrice: out += " for a price band of " + limit + " bps"; break;
+    case RiskCode::kNoQuoteRate:
+      // value: the order's price in its own quote; the limits are in USDT.
+      out += ": instrument " + std::to_string(d.instrument.value) + " at " + value +
+             " cannot be valued in USDT until its rate instrument has a mark";
+      break;
     case RiskCode::kOrderRate:
       out += " " + value + " tokens < 1 (limit " + limit + "/s)";
       break;

@@ -24,6 +24,7 @@ std::string_view to_string(RiskCode c) noexcept {
     case RiskCode::kInvalidOrder: return "invalid order";
     case RiskCode::kNoReferencePrice: return "no reference price";
     case RiskCode::kSelfTrade: return "self-trade";
+    case RiskCode::kNoQuoteRate: return "no USDT rate for the quote";
   }
   return "unknown";
 }

@@ -1,12 +1,59 @@
 #include "oms/cores/valuation.hpp"
 
+#include <map>
+
 namespace oms::actors {
 
-UsdtPricing::UsdtPricing(const InstrumentTable& instruments) {
+QuoteSource usdt_rate_of(const InstrumentTable& instruments, std::string_view asset, ExchangeId prefer) {
+  if (asset == "USDT") return {};
+  QuoteSource best{InstrumentId{}, false, true};
+  int best_score = -1;
   for (std::uint32_t i = 0; i < instruments.size(); ++i) {
-    const InstrumentAssets* a = instruments.find(InstrumentId(i));
-    if (a == nullptr || a->market != Market::kSpot || a->quote.view() != "USDT") continue;
-    priced_.push_back(Priced{a->base, InstrumentId(i)});
+    const InstrumentId id(static_cast<InstrumentId::rep_type>(i));
+    const InstrumentAssets* a = instruments.find(id);
+    if (a == nullptr || a->market != Market::kSpot) continue;
+    const bool direct = a->base.view() == asset && a->quote.view() == "USDT";
+    const bool inverse = a->base.view() == "USDT" && a->quote.view() == asset;
+    if (!direct && !inverse) continue;
+    const int score = (a->exchange == prefer ? 2 : 0) + (direct ? 1 : 0);
+    if (score > best_score) {
+      best_score = score;
+      best = QuoteSource{id, inverse, false};
+    }
+  }
+  return best;
+}
+
+std::vector<QuoteSource> quote_sources(const InstrumentTable& instruments, std::vector<std::string>* notes) {
+  std::vector<QuoteSource> out(instruments.size());
+  std::map<std::string, std::size_t, std::less<>> unpriced;  // quote -> instruments
+  for (std::uint32_t i = 0; i < instruments.size(); ++i) {
+    const InstrumentAssets* a = instruments.find(InstrumentId(static_cast<InstrumentId::rep_type>(i)));
+    if (a == nullptr || a->quote.view() == "USDT") continue;
+    out[i] = usdt_rate_of(instruments, a->quote.view(), a->exchange);
+    if (out[i].unpriced) ++unpriced[std::string(a->quote.view())];
+  }
+  if (notes != nullptr) {
+    for (const auto& [quote, n] : unpriced) {
+      notes->push_back("risk: no spot instrument prices " + quote + " in USDT (" + quote + "/USDT or USDT/" + quote +
+                       "): the " + std::to_string(n) + " instruments quoted in " + quote +
+                       " are not valued, and their orders that add risk are refused");
+    }
+  }
+  return out;
+}
+
+UsdtPricing::UsdtPricing(const InstrumentTable& instruments) {
+  std::map<std::string, bool, std::less<>> seen;
+  for (std::uint32_t i = 0; i < instruments.size(); ++i) {
+    const InstrumentAssets* a = instruments.find(InstrumentId(static_cast<InstrumentId::rep_type>(i)));
+    if (a == nullptr || a->market != Market::kSpot) continue;
+    for (const AssetCode& asset : {a->base, a->quote}) {
+      if (asset.view() == "USDT" || !seen.emplace(std::string(asset.view()), true).second) continue;
+      // The account's exchange is not known here: a direct pair anywhere before an inverse one.
+      const QuoteSource s = usdt_rate_of(instruments, asset.view(), a->exchange);
+      if (!s.unpriced && s.rate.valid()) priced_.push_back(Priced{asset, s.rate, s.inverse});
+    }
   }
 }
 
@@ -26,7 +73,7 @@ Decimal UsdtPricing::equity(const AccountCore& account, std::span<const Decimal>
       if (p == nullptr || p->instrument.index() >= marks.size()) continue;
       const Decimal mark = marks[p->instrument.index()];
       if (!mark.is_positive()) continue;
-      const auto product = total->mul(mark, Rounding::kDown);
+      const auto product = p->inverse ? total->div(mark, Rounding::kDown) : total->mul(mark, Rounding::kDown);
       if (!product) continue;
       value = *product;
     }

@@ -1,5 +1,7 @@
 #include "oms/setup/engine_setup.hpp"
 
+#include "oms/cores/valuation.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <stdexcept>
@@ -199,6 +201,17 @@ std::unique_ptr<BuiltEngine> build_engine(EngineSetup setup) {
       b->instruments.size());
   for (auto& p : apply_risk_config(b->config.risk, b->directory, b->risk->limits())) {
     b->notes.push_back(std::move(p));
+  }
+  // Limits are in USDT: each instrument quoted in another currency is valued through the spot
+  // instrument that prices its quote (Upbit's USDT/KRW for KRW); its market data is subscribed.
+  const auto sources = actors::quote_sources(*b->table, &b->notes);
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const InstrumentId id(static_cast<InstrumentId::rep_type>(i));
+    if (!sources[i].rate.valid() && !sources[i].unpriced) continue;
+    if (!b->risk->set_quote_source(id, sources[i])) {
+      throw std::runtime_error("setup: instrument " + instrument_name(b->instruments[i]) +
+                               ": its quote's rate instrument is itself priced through another");
+    }
   }
   b->books.reserve(b->instruments.size());
   for (const auto& i : b->instruments) {

@@ -14,6 +14,15 @@
 // loss limits, and pass position, exposure and leverage limits when those do not grow.
 // Exposure is valued at the last mark (on_mark), or at the order's reference price for an
 // instrument without a mark. Open orders do not count towards position or exposure.
+//
+// Every limit in money (order notional, exposure, daily loss, equity) is in USDT. An instrument
+// quoted in another currency (Upbit's BTC/KRW, a BTC-quoted ETH/BTC) names a QuoteSource: the
+// spot instrument whose mark converts its quote to USDT (USDT/KRW: divide by the mark; BTC/USDT:
+// multiply). Its prices are converted on the way in -- an order's price and the marks when
+// checked, a fill's price and fee when counted (cost basis and realized PnL in USDT at that
+// fill's rate) -- and its cells are revalued when the rate's mark moves. Until the rate
+// instrument has a mark an order that adds risk is refused (kNoQuoteRate; a reducing order
+// passes the USDT-valued checks unvalued), and a fill is held and counted when the rate comes.
 #pragma once
 
 #include <cstddef>
@@ -74,10 +83,29 @@ struct RiskFill {
   Decimal fee;       // in the quote currency, counted as a realized loss
 };
 
+// How an instrument's quote converts to USDT (see the header comment).
+struct QuoteSource {
+  InstrumentId rate;      // invalid: the quote is USDT itself (the default)
+  bool inverse = false;   // the rate instrument is USDT/QUOTE (divide by its mark), else QUOTE/USDT
+  bool unpriced = false;  // no instrument gives the quote a rate: never valued (fail closed)
+};
+
 class RiskCore {
  public:
   // strategies: the configured ones; a book for orders of no strategy is added (strategy_slot).
   RiskCore(std::size_t accounts, std::size_t strategies, std::size_t instruments);
+
+  // At setup, before trading (allocates): the instrument's quote is valued through `source`.
+  // False (nothing changes) for an id out of range, a rate instrument that is itself rated, or
+  // an instrument that prices others.
+  bool set_quote_source(InstrumentId instrument, QuoteSource source);
+  [[nodiscard]] QuoteSource quote_source(InstrumentId instrument) const noexcept {
+    return instrument.index() < sources_.size() ? sources_[instrument.index()] : QuoteSource{};
+  }
+  // Fills held until their instrument's quote has a rate (at most kMaxHeldFills; beyond that the
+  // fill's account is halted and the fill refused with kNoQuoteRate).
+  static constexpr std::size_t kMaxHeldFills = 4096;
+  [[nodiscard]] std::size_t held_fills() const noexcept { return held_.size(); }
 
   // Operators and the shell change limits and kill switches here, from any thread.
   [[nodiscard]] RiskLimitTable& limits() noexcept { return limits_; }
@@ -145,6 +173,16 @@ class RiskCore {
   }
   [[nodiscard]] Result<Unit, RiskCode> revalue(AccountId a, InstrumentId i) noexcept;
   void halt(AccountId a) noexcept;
+  // A quote amount (Decimal raw) of instrument i in USDT; false: no rate yet, or out of range.
+  [[nodiscard]] bool to_usdt(std::size_t i, std::int64_t quote, Rounding r, std::int64_t& out) const noexcept;
+  [[nodiscard]] bool has_rate(std::size_t i) const noexcept {
+    const QuoteSource& s = sources_[i];
+    return !s.unpriced && (!s.rate.valid() || marks_[s.rate.index()] != 0);
+  }
+  // The rate instrument r's mark moved: every cell of the instruments it prices revalued, and
+  // the held fills whose rate is known now counted.
+  [[nodiscard]] bool on_rate(std::size_t r) noexcept;
+  [[nodiscard]] Result<Unit, RiskCode> apply_fill(const RiskFill& fill) noexcept;
 
   RiskLimitTable limits_;
   std::size_t instruments_;
@@ -158,7 +196,11 @@ class RiskCore {
   }
   std::vector<Book> accounts_, strategies_, instrument_books_;
   std::vector<Cell> cells_;      // accounts x instruments
-  std::vector<std::int64_t> marks_;  // Decimal raw per instrument; 0 = none yet
+  std::vector<std::int64_t> marks_;  // Decimal raw per instrument (its own quote); 0 = none yet
+  std::vector<QuoteSource> sources_;             // per instrument
+  std::vector<std::vector<std::uint32_t>> priced_by_;  // per rate instrument: what it prices
+  std::vector<RiskFill> held_;                   // fills waiting for their quote's rate
+  std::vector<std::uint32_t> holders_;           // per instrument: accounts with a position
 };
 
 }  // namespace oms::actors

@@ -1,0 +1,61 @@
+// Upbit's KRW market through omsd's risk, whose money limits are in USDT (risk.yaml): an order
+// of BTC/KRW is valued through USDT/KRW's mark (venue-sim's Upbit front quotes 1350 KRW per
+// USDT plus its premium), so an order of a few hundred USDT passes the 250 000 USDT global order
+// notional that its KRW amount (hundreds of thousands) would break, and one of 5 BTC is refused
+// with the figure in USDT.
+#include <doctest/doctest.h>
+
+#include <sstream>
+
+#include "omsd_checks.hpp"
+
+using namespace oms;
+using namespace oms::omsd::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// BTC/KRW's bid from `omsctl top --once` (the engine's tops on the state board); zero: none yet.
+Decimal krw_bid(const Stack& s) {
+  const auto top = s.omsctl({"top", "--once"});
+  std::istringstream in(top.out);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream cols(line);
+    std::string venue, instrument, bid_qty, bid;
+    cols >> venue >> instrument >> bid_qty >> bid;
+    if (venue != "upbit" || instrument != "BTC/KRW") continue;
+    const auto d = Decimal::parse(bid);
+    if (d && d->is_positive()) return *d;
+  }
+  return {};
+}
+
+nlohmann::json submit_krw(const Stack& s, const std::string& id, const std::string& qty, Decimal price) {
+  return omsctl_json(s, {"submit", "--account", "upbit_main", "--instrument", "BTC/KRW", "--side", "buy", "--qty",
+                         qty, "--price", price.to_string(), "--id", id});
+}
+
+}  // namespace
+
+TEST_CASE("omsd: an Upbit BTC/KRW order is checked in USDT through USDT/KRW") {
+  Stack s;
+  s.start_omsd();
+  Decimal bid;
+  REQUIRE_MESSAGE(wait_until([&] { return (bid = krw_bid(s)).is_positive(); }, 30s),
+                  s.omsctl({"top", "--once"}).out);
+  // 0.005 BTC at the bid: 300 000 KRW and more (over 250 000 if counted as USDT), some 300 USDT.
+  auto r = submit_krw(s, "KRW-1", "0.005", bid);
+  CHECK_MESSAGE(r.at("accepted") == true, r.dump());
+  wait_orders(s, [](const nlohmann::json& o) {
+    const auto st = status_of(o, "KRW-1");
+    return st == "accepted" || st == "filled";
+  }, "upbit_main");
+  // 5 BTC at the bid: some 300 000 USDT, over the global 250 000.
+  r = submit_krw(s, "KRW-2", "5", bid);
+  CHECK_MESSAGE(r.at("accepted") == false, r.dump());
+  const std::string message = r.value("message", std::string());
+  CHECK_MESSAGE(message.find("risk 2003") != std::string::npos, message);
+  CHECK_MESSAGE(message.find("USDT > limit 250000 (global)") != std::string::npos, message);
+  (void)omsctl_json(s, {"cancel-all", "--account", "upbit_main", "--instrument", "BTC/KRW"});
+  CHECK(s.stop_omsd() == 0);
+}
