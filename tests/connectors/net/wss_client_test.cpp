@@ -129,7 +129,8 @@ TEST_CASE("upgrade headers: asked at every connect, the server sees them on the 
   WssClient client(cfg, h);
   client.start();
   REQUIRE(opens.wait_for_count(1));
-  REQUIRE(f.session(0) != nullptr);
+  // The client may see its upgrade answered before the server's side has listed the session.
+  REQUIRE(wait_until([&] { return f.session(0) != nullptr; }));
   const std::string* auth = f.session(0)->header("authorization");  // names are case-insensitive
   REQUIRE(auth != nullptr);
   CHECK(*auth == "Bearer token-1");
