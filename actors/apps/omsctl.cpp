@@ -54,6 +54,8 @@ commands:
              [--state halted|reducing_only] [--reason TEXT]
   reset      --scope global|account|strategy [--account A] [--strategy S]
   health
+  premiums   each fiat-quoted market's premium over Binance (Upbit's BTC/KRW at USDT/KRW
+             against Binance's BTC/USDT, in bps, from the engine's marks)
   strategy list | show NAME | start NAME | stop NAME [--reason TEXT] | set NAME KEY=VALUE...
              strategies' state, parameters, quoters and PnL; start / stop one; set parameters
              (each checked by the daemon, recorded in order; the first refused ends it)
@@ -442,6 +444,9 @@ int run(const Client& c, const Args& a) {
   if (cmd == "strategy") return strategy(c, a);
   if (cmd == "health") {
     return call<api::HealthRequest, api::HealthReply>(c, a, api::HealthRequest{}, &api::Oms::Stub::Health);
+  }
+  if (cmd == "premiums") {
+    return call<api::PremiumsRequest, api::PremiumList>(c, a, api::PremiumsRequest{}, &api::Oms::Stub::ListPremiums);
   }
   throw UsageError("unknown command '" + cmd + "'");
 }

@@ -230,6 +230,15 @@ Result<StrategyViewPtr, std::string> Engine::strategy(StrategyId id,
   return (*r)->strategy;
 }
 
+Result<std::vector<Decimal>, std::string> Engine::marks(std::chrono::milliseconds timeout) {
+  if (!impl_->options.run_shard) return impl_->marks;  // stepped inline: the caller is the shard
+  Input in;
+  in.kind = Input::Kind::kMarks;
+  auto r = ask(*impl_, std::move(in), timeout);
+  if (!r) return Unexpected(r.error());
+  return std::move((*r)->marks);
+}
+
 Result<OrderStatus, std::string> Engine::await_answer(AccountId account,
                                                       const std::string& client_order_id,
                                                       std::chrono::milliseconds timeout) {
@@ -382,6 +391,10 @@ void Engine::Impl::handle(Input& in) {
         } else {
           in.reply->strategy = strategy_view(in.strategy);
         }
+        in.reply->finish();
+        return;
+      case Input::Kind::kMarks:
+        in.reply->marks = marks;
         in.reply->finish();
         return;
       case Input::Kind::kReconcile:

@@ -31,6 +31,7 @@ struct Reply {
   CommandAck ack;
   AccountViewPtr view;
   StrategyViewPtr strategy;
+  std::vector<Decimal> marks;  // kMarks
   OrderStatus status = OrderStatus::kInitialized;
   std::uint64_t sequence = 0;
   std::string error;  // a question the shard could not answer
@@ -56,7 +57,7 @@ struct Reply {
 struct Input {
   enum class Kind : std::uint8_t {
     kCommand, kReport, kMarketData, kMark, kView, kAwait, kSnapshot, kRestart,
-    kReconcile, kStrategyView
+    kReconcile, kStrategyView, kMarks
   };
   Kind kind = Kind::kCommand;
   AccountId account;

@@ -95,6 +95,10 @@ Result<OrderStatus, std::string> Runtime::await_answer(AccountId account,
   return engine_->await_answer(account, client_order_id, timeout);
 }
 
+Result<std::vector<Decimal>, std::string> Runtime::marks(std::chrono::milliseconds timeout) {
+  return engine_->marks(timeout);
+}
+
 Result<StrategyViewPtr, std::string> Runtime::strategy(StrategyId id,
                                                       std::chrono::milliseconds timeout) {
   return engine_->strategy(id, timeout);

@@ -5,6 +5,7 @@
 // sources found from an instrument table; KRW balances in the account's equity.
 #include <doctest/doctest.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -246,4 +247,31 @@ TEST_CASE("quote_sources: KRW through Upbit's USDT/KRW, BTC through the same ven
   marks[3] = "60000"_d;
   marks[4] = "60000"_d;
   CHECK(pricing.equity(account, marks) == "1605"_d);
+}
+
+TEST_CASE("premium_pairs and premium_bps: Upbit's BTC/KRW over Binance's BTC/USDT at USDT/KRW") {
+  const std::vector<Instrument> v{
+      make(0, ExchangeId::kUpbit, "BTC", "KRW"),   make(1, ExchangeId::kUpbit, "USDT", "KRW"),
+      make(2, ExchangeId::kBinance, "BTC", "USDT"), make(3, ExchangeId::kUpbit, "ETH", "KRW"),
+      make(4, ExchangeId::kUpbit, "ETH", "BTC"),    make(5, ExchangeId::kUpbit, "BTC", "USDT"),
+      make(6, ExchangeId::kUpbit, "SOL", "KRW")};
+  const InstrumentTable table = InstrumentTable::from(v).value();
+  const auto pairs = premium_pairs(table, ExchangeId::kBinance);
+  // ETH/KRW has no Binance ETH/USDT here, SOL/KRW neither; ETH/BTC's quote is not priced by an
+  // inverse rate; USDT/KRW is the rate itself.
+  REQUIRE(pairs.size() == 1);
+  CHECK(pairs[0].local == InstrumentId{0});
+  CHECK(pairs[0].rate == InstrumentId{1});
+  CHECK(pairs[0].reference == InstrumentId{2});
+
+  // 82 620 000 KRW at 1350 KRW per USDT is 61 200 USDT: 2 % over 60 000.
+  CHECK(premium_bps("82620000"_d, "1350"_d, "60000"_d) == "200"_d);
+  CHECK(premium_bps("81000000"_d, "1350"_d, "60000"_d) == "0"_d);
+  // Under the reference: negative (a discount), exact to 1e-8 bps, half-even.
+  CHECK(premium_bps("80000000"_d, "1350"_d, "60000"_d) == "-123.45679012"_d);
+  CHECK_FALSE(premium_bps("0"_d, "1350"_d, "60000"_d).has_value());
+  CHECK_FALSE(premium_bps("80000000"_d, "0"_d, "60000"_d).has_value());
+  CHECK_FALSE(premium_bps("80000000"_d, "1350"_d, "0"_d).has_value());
+  CHECK_FALSE(premium_bps(Decimal::from_raw(std::numeric_limits<std::int64_t>::max()), "0.00000001"_d,
+                          "0.00000001"_d).has_value());
 }

@@ -2,11 +2,13 @@
 // of BTC/KRW is valued through USDT/KRW's mark (venue-sim's Upbit front quotes 1350 KRW per
 // USDT plus its premium), so an order of a few hundred USDT passes the 250 000 USDT global order
 // notional that its KRW amount (hundreds of thousands) would break, and one of 5 BTC is refused
-// with the figure in USDT.
+// with the figure in USDT. The premium of BTC/KRW over Binance's BTC/USDT is listed by
+// `omsctl premiums` and /metrics.
 #include <doctest/doctest.h>
 
 #include <sstream>
 
+#include "oms/cores/valuation.hpp"
 #include "omsd_checks.hpp"
 
 using namespace oms;
@@ -57,5 +59,29 @@ TEST_CASE("omsd: an Upbit BTC/KRW order is checked in USDT through USDT/KRW") {
   CHECK_MESSAGE(message.find("risk 2003") != std::string::npos, message);
   CHECK_MESSAGE(message.find("USDT > limit 250000 (global)") != std::string::npos, message);
   (void)omsctl_json(s, {"cancel-all", "--account", "upbit_main", "--instrument", "BTC/KRW"});
+
+  // The premium of Upbit's BTC/KRW over Binance's BTC/USDT at USDT/KRW, in the API and /metrics.
+  nlohmann::json premium;
+  REQUIRE_MESSAGE(wait_until([&] {
+    for (const auto& p : omsctl_json(s, {"premiums"}).value("premiums", nlohmann::json::array())) {
+      if (p.at("instrument") == "BTC/KRW" && !p.value("premium_bps", std::string()).empty()) premium = p;
+    }
+    return !premium.is_null();
+  }, 30s), premium.dump());
+  MESSAGE("BTC/KRW over Binance: " << premium.dump());
+  CHECK(premium.at("venue") == "upbit");
+  CHECK(premium.at("rate_instrument") == "USDT/KRW");
+  CHECK(premium.at("reference_venue") == "binance");
+  CHECK(premium.at("reference_instrument") == "BTC/USDT");
+  const auto num = [&](const char* key) { return Decimal::parse(premium.at(key).get<std::string>()).value(); };
+  const auto expected = actors::premium_bps(num("price"), num("rate"), num("reference_price"));
+  REQUIRE(expected.has_value());
+  CHECK(num("premium_bps") == *expected);
+  std::string metrics;
+  REQUIRE(wait_until([&] {
+    metrics = s.http_get("/metrics").second;
+    return metrics.find("oms_premium_bps{venue=\"upbit\",instrument=\"BTC/KRW\",rate_instrument=\"USDT/KRW\","
+                        "reference_instrument=\"BTC/USDT\"}") != std::string::npos;
+  }, 10s));
   CHECK(s.stop_omsd() == 0);
 }

@@ -79,7 +79,7 @@ std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon, observe::Me
   auto calls = std::make_shared<std::map<std::string, CallMetrics, std::less<>>>();
   for (const char* rpc : {"SubmitOrder", "AmendOrder", "CancelOrder", "CancelAll", "ListOrders",
                           "ListFills", "ListBalances", "ListPositions", "SetRiskLimit",
-                          "TripKillSwitch", "ResetKillSwitch", "Health"}) {
+                          "TripKillSwitch", "ResetKillSwitch", "Health", "ListPremiums"}) {
     auto& m = (*calls)[rpc];
     m.seconds = &metrics.histogram("oms_api_call_seconds", "gRPC API call duration, by RPC",
                                    observe::Histogram::latency_buckets(), {{"rpc", rpc}});

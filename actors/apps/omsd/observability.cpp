@@ -146,6 +146,26 @@ void Observability::start() {
                                   static_cast<double>(daemon_.send_latency().count(kind)));
                        }
                      });
+  // Premiums of fiat-quoted markets (Upbit's KRW) over Binance, from the engine's marks.
+  premiums_ = actors::premium_pairs(daemon_.instrument_table(), ExchangeId::kBinance);
+  metrics_.collector(
+      "oms_premium_bps",
+      "A fiat-quoted market's premium over Binance (Korea's kimchi premium for KRW): its mid in USDT at the "
+      "venue's USDT/QUOTE mid against Binance's BASE/USDT mid, in basis points",
+      observe::MetricType::kGauge, {"venue", "instrument", "rate_instrument", "reference_instrument"},
+      [this](observe::CollectorSink& s) {
+        std::lock_guard lock(figures_mutex_);
+        const auto& table = daemon_.instrument_table();
+        const auto mark = [&](InstrumentId id) { return id.index() < marks_.size() ? marks_[id.index()] : Decimal{}; };
+        for (const auto& p : premiums_) {
+          const auto bps = actors::premium_bps(mark(p.local), mark(p.rate), mark(p.reference));
+          const auto* local = table.find(p.local);
+          if (!bps || local == nullptr) continue;  // a mark missing: no sample
+          s.sample({std::string(to_string(local->exchange)), local->canonical, table.find(p.rate)->canonical,
+                    table.find(p.reference)->canonical},
+                   static_cast<double>(bps->raw()) / 1e8);
+        }
+      });
   // Strategies: state, orders, PnL; each market maker's quoting state and counts.
   const auto each_strategy = [this](observe::CollectorSink& s, const auto& emit) {
     std::lock_guard lock(figures_mutex_);
@@ -384,9 +404,15 @@ void Observability::refresh() {
     auto v = daemon_.runtime().strategy(StrategyId(static_cast<std::uint16_t>(i)), 2s);
     strategies.push_back(v ? *v : nullptr);
   }
+  std::vector<Decimal> marks;
+  if (!premiums_.empty()) {
+    auto m = daemon_.runtime().marks(2s);
+    if (m) marks = std::move(*m);
+  }
   std::lock_guard lock(figures_mutex_);
   figures_ = std::move(figures);
   strategies_ = std::move(strategies);
+  marks_ = std::move(marks);
 }
 
 }  // namespace oms::omsd

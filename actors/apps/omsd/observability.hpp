@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "oms/cores/valuation.hpp"
 #include "daemon.hpp"
 #include "oms/actors/observe/health_board.hpp"
 #include "oms/actors/observe/metrics.hpp"
@@ -56,6 +57,8 @@ class Observability {
   std::map<std::string, AccountFigures> figures_;  // by account name
   [[nodiscard]] std::string exchange_of(const std::string& account) const;  // the metrics' label
   std::vector<actors::StrategyViewPtr> strategies_;  // by StrategyId, at the last refresh
+  std::vector<Decimal> marks_;                       // by InstrumentId, at the last refresh
+  std::vector<actors::PremiumPair> premiums_;        // fiat-quoted markets over Binance
   std::mutex stop_mutex_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;

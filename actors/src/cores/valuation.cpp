@@ -1,5 +1,6 @@
 #include "oms/cores/valuation.hpp"
 
+#include <limits>
 #include <map>
 
 namespace oms::actors {
@@ -41,6 +42,47 @@ std::vector<QuoteSource> quote_sources(const InstrumentTable& instruments, std::
     }
   }
   return out;
+}
+
+std::vector<PremiumPair> premium_pairs(const InstrumentTable& instruments, ExchangeId reference) {
+  std::vector<PremiumPair> out;
+  for (std::uint32_t i = 0; i < instruments.size(); ++i) {
+    const InstrumentId id(static_cast<InstrumentId::rep_type>(i));
+    const InstrumentAssets* a = instruments.find(id);
+    if (a == nullptr || a->market != Market::kSpot || a->exchange == reference || a->quote.view() == "USDT" ||
+        a->base.view() == "USDT") {
+      continue;
+    }
+    const QuoteSource rate = usdt_rate_of(instruments, a->quote.view(), a->exchange);
+    if (rate.unpriced || !rate.inverse) continue;  // a fiat-like quote: USDT/QUOTE prices it
+    for (std::uint32_t j = 0; j < instruments.size(); ++j) {
+      const InstrumentId rid(static_cast<InstrumentId::rep_type>(j));
+      const InstrumentAssets* r = instruments.find(rid);
+      if (r == nullptr || r->exchange != reference || r->market != Market::kSpot || r->base != a->base ||
+          r->quote.view() != "USDT") {
+        continue;
+      }
+      out.push_back(PremiumPair{id, rate.rate, rid});
+      break;
+    }
+  }
+  return out;
+}
+
+std::optional<Decimal> premium_bps(Decimal local, Decimal rate, Decimal reference) noexcept {
+  if (!local.is_positive() || !rate.is_positive() || !reference.is_positive()) return std::nullopt;
+  // local / (rate x reference) at 1e-8 each: L x 1e8 / (R x F); in bps at 1e-8: x 1e12.
+  constexpr Int128 kScale = Int128{100'000'000} * 1'000'000'000'000;  // 1e8 x 1e12
+  const Int128 den = Int128{rate.raw()} * reference.raw();
+  // L x 1e20 stays within Int128 (1.7e38) for L up to 1e18 (a price of 1e10 per unit).
+  if (local.raw() > 1'000'000'000'000'000'000) return std::nullopt;
+  Int128 q = 0;
+  if (!round_quotient(Int128{local.raw()} * kScale, den, Rounding::kHalfEven, q)) return std::nullopt;
+  const Int128 bps = q - Int128{1'000'000'000'000};  // minus 1 (x 1e4 bps x 1e8)
+  if (bps > std::numeric_limits<std::int64_t>::max() || bps < std::numeric_limits<std::int64_t>::min()) {
+    return std::nullopt;
+  }
+  return Decimal::from_raw(static_cast<std::int64_t>(bps));
 }
 
 UsdtPricing::UsdtPricing(const InstrumentTable& instruments) {

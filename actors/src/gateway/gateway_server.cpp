@@ -91,6 +91,11 @@ struct GatewayServer::Impl {
         service(core, runtime, o.command_timeout, o.wall_clock ? o.wall_clock : system_ns,
                 o.on_call, o.on_failover) {
     if (o.venue_up) core.set_failover(o.failover, o.venue_up);
+    std::vector<ExchangeId> venue_of(instruments.size());
+    for (std::uint32_t i = 0; i < instruments.size(); ++i) {
+      if (const auto* a = instruments.find(InstrumentId(static_cast<InstrumentId::rep_type>(i)))) venue_of[i] = a->exchange;
+    }
+    service.set_premiums(premium_pairs(instruments, ExchangeId::kBinance), std::move(venue_of));
   }
 };
 

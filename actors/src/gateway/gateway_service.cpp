@@ -386,6 +386,33 @@ grpc::Status OmsService::Health(grpc::ServerContext* ctx, const api::v1::HealthR
   });
 }
 
+grpc::Status OmsService::ListPremiums(grpc::ServerContext* ctx, const api::v1::PremiumsRequest* /*req*/,
+                                      api::v1::PremiumList* reply) {
+  return guarded(ctx, "ListPremiums", [&](const ApiClient& /*c*/) -> std::optional<ApiError> {
+    if (premiums_.empty()) return std::nullopt;
+    auto marks = runtime_.marks(timeout_);
+    if (!marks) return ApiError{ApiStatus::kUnavailable, "runtime: " + marks.error()};
+    const auto mark = [&](InstrumentId id) { return id.index() < marks->size() ? (*marks)[id.index()] : Decimal{}; };
+    const auto text = [](Decimal d) { return d.is_positive() ? dec(d) : std::string(); };
+    const auto venue = [&](InstrumentId id) {
+      return id.index() < venue_of_.size() ? std::string(to_string(venue_of_[id.index()])) : std::string();
+    };
+    for (const PremiumPair& p : premiums_) {
+      auto* out = reply->add_premiums();
+      out->set_venue(venue(p.local));
+      out->set_instrument(core_.instrument_name(p.local));
+      out->set_rate_instrument(core_.instrument_name(p.rate));
+      out->set_reference_venue(venue(p.reference));
+      out->set_reference_instrument(core_.instrument_name(p.reference));
+      out->set_price(text(mark(p.local)));
+      out->set_rate(text(mark(p.rate)));
+      out->set_reference_price(text(mark(p.reference)));
+      if (const auto bps = premium_bps(mark(p.local), mark(p.rate), mark(p.reference))) out->set_premium_bps(dec(*bps));
+    }
+    return std::nullopt;
+  });
+}
+
 grpc::Status OmsService::ListStrategies(grpc::ServerContext* ctx,
                                         const api::v1::StrategiesRequest* req,
                                         api::v1::StrategyList* reply) {

@@ -9,6 +9,7 @@
 
 #include "oms/actors/gateway.hpp"
 #include "oms/actors/runtime.hpp"
+#include "oms/cores/valuation.hpp"
 #include "oms/api/v1/oms.grpc.pb.h"
 
 namespace oms::actors::gateway_detail {
@@ -54,6 +55,14 @@ class OmsService final : public api::v1::Oms::Service {
                                api::v1::CommandReply* reply) override;
   grpc::Status Health(grpc::ServerContext* ctx, const api::v1::HealthRequest* req,
                       api::v1::HealthReply* reply) override;
+  grpc::Status ListPremiums(grpc::ServerContext* ctx, const api::v1::PremiumsRequest* req,
+                            api::v1::PremiumList* reply) override;
+
+  // The markets ListPremiums reports (valuation.hpp premium_pairs), with the venue of each id.
+  void set_premiums(std::vector<PremiumPair> pairs, std::vector<ExchangeId> venue_of) {
+    premiums_ = std::move(pairs);
+    venue_of_ = std::move(venue_of);
+  }
 
  private:
   using Handler = std::function<std::optional<ApiError>(const ApiClient&)>;
@@ -72,6 +81,8 @@ class OmsService final : public api::v1::Oms::Service {
   std::function<TimeNs()> wall_clock_;
   std::function<void(std::string_view, int, std::int64_t)> on_call_;
   std::function<void(const FailoverChoice&)> on_failover_;
+  std::vector<PremiumPair> premiums_;
+  std::vector<ExchangeId> venue_of_;  // by instrument id
 };
 
 }  // namespace oms::actors::gateway_detail

@@ -190,6 +190,8 @@ class Engine {
   // strategy.
   [[nodiscard]] Result<StrategyViewPtr, std::string> strategy(StrategyId id,
                                                               std::chrono::milliseconds timeout);
+  // Every instrument's mark (by id; zero: none yet), as risk has them. Errors: the timeout.
+  [[nodiscard]] Result<std::vector<Decimal>, std::string> marks(std::chrono::milliseconds timeout);
   // A venue's report for the account; waits while the ring is full, never drops it.
   void report(AccountId account, const VenueReport& report);
   // Market data from a connector's feed (book snapshot/delta chunks in the order the book

@@ -3,6 +3,7 @@
 // Pure: the marks are an argument.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -23,6 +24,19 @@ namespace oms::actors {
 // no instrument prices (those instruments are unpriced: their orders that add risk are refused).
 [[nodiscard]] std::vector<QuoteSource> quote_sources(const InstrumentTable& instruments,
                                                      std::vector<std::string>* notes = nullptr);
+
+// A market quoted in a currency that a USDT/QUOTE instrument prices (Upbit's BTC/KRW through
+// USDT/KRW) beside the reference venue's BASE/USDT spot market: the premium of the local market
+// (Korea's "kimchi premium" for KRW) is how far its price, in USDT at the rate, is above the
+// reference's.
+struct PremiumPair {
+  InstrumentId local, rate, reference;
+};
+// Every such pair, by the local instrument's id; the rate on the local venue first.
+[[nodiscard]] std::vector<PremiumPair> premium_pairs(const InstrumentTable& instruments, ExchangeId reference);
+// (local / rate / reference - 1) x 10000, in basis points, half-even at 1e-8 bps. nullopt: a
+// price missing (not positive) or a figure out of range.
+[[nodiscard]] std::optional<Decimal> premium_bps(Decimal local, Decimal rate, Decimal reference) noexcept;
 
 // For each asset, the spot instrument that prices it in USDT; built once.
 class UsdtPricing {
