@@ -45,13 +45,28 @@ TEST_CASE("omsd: an Upbit BTC/KRW order is checked in USDT through USDT/KRW") {
   Decimal bid;
   REQUIRE_MESSAGE(wait_until([&] { return (bid = krw_bid(s)).is_positive(); }, 30s),
                   s.omsctl({"top", "--once"}).out);
-  // 0.005 BTC at the bid: 300 000 KRW and more (over 250 000 if counted as USDT), some 300 USDT.
-  auto r = submit_krw(s, "KRW-1", "0.005", bid);
+  // 0.005 BTC 1 % over the bid (on Upbit's 1000 KRW tick; it crosses and fills): 300 000 KRW
+  // and more (over 250 000 if counted as USDT), some 300 USDT.
+  constexpr std::int64_t kTick = 1000 * Decimal::kOne;
+  const Decimal over = Decimal::from_raw(bid.raw() / 100 * 101 / kTick * kTick);
+  auto r = submit_krw(s, "KRW-1", "0.005", over);
   CHECK_MESSAGE(r.at("accepted") == true, r.dump());
-  wait_orders(s, [](const nlohmann::json& o) {
-    const auto st = status_of(o, "KRW-1");
-    return st == "accepted" || st == "filled";
-  }, "upbit_main");
+  wait_orders(s, [](const nlohmann::json& o) { return status_of(o, "KRW-1") == "filled"; }, "upbit_main");
+  // The position in KRW, and in USDT through USDT/KRW: some 300 USDT, not 300 000.
+  nlohmann::json position;
+  REQUIRE_MESSAGE(wait_until([&] {
+    const auto positions = omsctl_json(s, {"positions", "--account", "upbit_main"});
+    for (const auto& p : positions.at("positions")) {
+      if (p.at("instrument") == "BTC/KRW" && !p.value("value_usdt", std::string()).empty()) position = p;
+    }
+    return !position.is_null();
+  }, 10s), omsctl_json(s, {"positions", "--account", "upbit_main"}).dump());
+  MESSAGE("BTC/KRW position: " << position.dump());
+  CHECK(position.at("quote") == "KRW");
+  CHECK(position.at("size") == "0.005");
+  const Decimal value = Decimal::parse(position.at("value_usdt").get<std::string>()).value();
+  CHECK(value.is_positive());
+  CHECK(value < Decimal::from_raw(5000 * Decimal::kOne));
   // 5 BTC at the bid: some 300 000 USDT, over the global 250 000.
   r = submit_krw(s, "KRW-2", "5", bid);
   CHECK_MESSAGE(r.at("accepted") == false, r.dump());

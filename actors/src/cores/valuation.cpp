@@ -44,6 +44,16 @@ std::vector<QuoteSource> quote_sources(const InstrumentTable& instruments, std::
   return out;
 }
 
+std::optional<Decimal> usdt_value(const QuoteSource& source, Decimal amount, std::span<const Decimal> marks) noexcept {
+  if (source.unpriced) return std::nullopt;
+  if (!source.rate.valid()) return amount;
+  if (source.rate.index() >= marks.size() || !marks[source.rate.index()].is_positive()) return std::nullopt;
+  const Decimal rate = marks[source.rate.index()];
+  const auto v = source.inverse ? amount.div(rate, Rounding::kHalfEven) : amount.mul(rate, Rounding::kHalfEven);
+  if (!v) return std::nullopt;
+  return *v;
+}
+
 std::vector<PremiumPair> premium_pairs(const InstrumentTable& instruments, ExchangeId reference) {
   std::vector<PremiumPair> out;
   for (std::uint32_t i = 0; i < instruments.size(); ++i) {

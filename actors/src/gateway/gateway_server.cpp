@@ -92,10 +92,15 @@ struct GatewayServer::Impl {
                 o.on_call, o.on_failover) {
     if (o.venue_up) core.set_failover(o.failover, o.venue_up);
     std::vector<ExchangeId> venue_of(instruments.size());
+    std::vector<std::string> quotes(instruments.size());
     for (std::uint32_t i = 0; i < instruments.size(); ++i) {
-      if (const auto* a = instruments.find(InstrumentId(static_cast<InstrumentId::rep_type>(i)))) venue_of[i] = a->exchange;
+      if (const auto* a = instruments.find(InstrumentId(static_cast<InstrumentId::rep_type>(i)))) {
+        venue_of[i] = a->exchange;
+        quotes[i] = a->quote.str();
+      }
     }
-    service.set_premiums(premium_pairs(instruments, ExchangeId::kBinance), std::move(venue_of));
+    service.set_valuation(premium_pairs(instruments, ExchangeId::kBinance), std::move(venue_of),
+                          quote_sources(instruments), std::move(quotes));
   }
 };
 

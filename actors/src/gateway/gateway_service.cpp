@@ -280,6 +280,31 @@ grpc::Status OmsService::ListPositions(grpc::ServerContext* ctx,
                                        const api::v1::PositionsRequest* req,
                                        api::v1::PositionList* reply) {
   return guarded(ctx, "ListPositions", [&](const ApiClient& c) -> std::optional<ApiError> {
+    // The USDT figures of a leg at the engine's marks (risk's valuation); nullopt: a mark missing.
+    auto marks = runtime_.marks(timeout_);
+    if (!marks) return ApiError{ApiStatus::kUnavailable, "runtime: " + marks.error()};
+    struct Usdt {
+      Decimal value, unrealized, realized;
+    };
+    const auto usdt = [&](const PositionCore::Leg& leg) -> std::optional<Usdt> {
+      const auto i = leg.instrument.index();
+      if (i >= sources_.size() || i >= marks->size() || !(*marks)[i].is_positive()) {
+        if (!leg.position.size.is_zero()) return std::nullopt;
+      }
+      const Decimal mark = i < marks->size() ? (*marks)[i] : Decimal{};
+      Decimal value, unrealized, realized;
+      if (!round_e16(product_e16(leg.position.size, mark), value) ||
+          !round_e16(leg.position.size.is_zero() ? Int128{0} : leg.position.unrealized_e16(mark), unrealized) ||
+          !round_e16(leg.position.realized_e16, realized)) {
+        return std::nullopt;
+      }
+      const QuoteSource source = i < sources_.size() ? sources_[i] : QuoteSource{{}, false, true};
+      const auto v = usdt_value(source, value, *marks), u = usdt_value(source, unrealized, *marks),
+                 r = usdt_value(source, realized, *marks);
+      if (!v || !u || !r) return std::nullopt;
+      return Usdt{*v, *u, *r};
+    };
+    const auto quote_of = [&](InstrumentId id) { return id.index() < quotes_.size() ? quotes_[id.index()] : std::string(); };
     if (!req->unified()) {
       auto a = core_.account(c, "account", req->account());
       if (!a) return a.error();
@@ -293,6 +318,12 @@ grpc::Status OmsService::ListPositions(grpc::ServerContext* ctx,
         p->set_entry_price(dec(leg.position.entry_price()));
         p->set_realized_pnl(dec_e16(leg.position.realized_e16));
         p->set_fees(dec_e16(leg.fees_e16));
+        p->set_quote(quote_of(leg.instrument));
+        if (const auto u = usdt(leg)) {
+          p->set_value_usdt(dec(u->value));
+          p->set_unrealized_pnl_usdt(dec(u->unrealized));
+          p->set_realized_pnl_usdt(dec(u->realized));
+        }
       }
       return std::nullopt;
     }
@@ -301,6 +332,9 @@ grpc::Status OmsService::ListPositions(grpc::ServerContext* ctx,
     struct Sum {
       Int128 size_e8 = 0, cost_e16 = 0, realized_e16 = 0, fees_e16 = 0;
       std::vector<std::string> accounts;
+      std::string quote;
+      bool valued = true;  // every leg had its USDT figures
+      Int128 value = 0, unrealized = 0, realized = 0;  // USDT, Decimal raw
     };
     std::map<std::string, Sum> sums;
     for (const auto a : core_.visible_accounts(c)) {
@@ -313,6 +347,14 @@ grpc::Status OmsService::ListPositions(grpc::ServerContext* ctx,
         s.realized_e16 += leg.position.realized_e16;
         s.fees_e16 += leg.fees_e16;
         s.accounts.push_back(core_.account_name(a));
+        s.quote = quote_of(leg.instrument);
+        if (const auto u = usdt(leg)) {
+          s.value += u->value.raw();
+          s.unrealized += u->unrealized.raw();
+          s.realized += u->realized.raw();
+        } else {
+          s.valued = false;
+        }
       }
     }
     for (const auto& [instrument, s] : sums) {
@@ -329,6 +371,15 @@ grpc::Status OmsService::ListPositions(grpc::ServerContext* ctx,
       p->set_realized_pnl(dec_e16(s.realized_e16));
       p->set_fees(dec_e16(s.fees_e16));
       for (const auto& name : s.accounts) p->add_accounts(name);
+      p->set_quote(s.quote);
+      const auto fits = [](Int128 v) {
+        return v <= std::numeric_limits<std::int64_t>::max() && v >= std::numeric_limits<std::int64_t>::min();
+      };
+      if (s.valued && fits(s.value) && fits(s.unrealized) && fits(s.realized)) {
+        p->set_value_usdt(dec(Decimal::from_raw(static_cast<std::int64_t>(s.value))));
+        p->set_unrealized_pnl_usdt(dec(Decimal::from_raw(static_cast<std::int64_t>(s.unrealized))));
+        p->set_realized_pnl_usdt(dec(Decimal::from_raw(static_cast<std::int64_t>(s.realized))));
+      }
     }
     return std::nullopt;
   });

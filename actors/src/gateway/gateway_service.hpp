@@ -58,10 +58,14 @@ class OmsService final : public api::v1::Oms::Service {
   grpc::Status ListPremiums(grpc::ServerContext* ctx, const api::v1::PremiumsRequest* req,
                             api::v1::PremiumList* reply) override;
 
-  // The markets ListPremiums reports (valuation.hpp premium_pairs), with the venue of each id.
-  void set_premiums(std::vector<PremiumPair> pairs, std::vector<ExchangeId> venue_of) {
+  // The markets ListPremiums reports (valuation.hpp premium_pairs), the venue of each id, and
+  // how each instrument's quote converts to USDT (quote_sources) for the positions' USDT figures.
+  void set_valuation(std::vector<PremiumPair> pairs, std::vector<ExchangeId> venue_of,
+                     std::vector<QuoteSource> sources, std::vector<std::string> quotes) {
     premiums_ = std::move(pairs);
     venue_of_ = std::move(venue_of);
+    sources_ = std::move(sources);
+    quotes_ = std::move(quotes);
   }
 
  private:
@@ -83,6 +87,8 @@ class OmsService final : public api::v1::Oms::Service {
   std::function<void(const FailoverChoice&)> on_failover_;
   std::vector<PremiumPair> premiums_;
   std::vector<ExchangeId> venue_of_;  // by instrument id
+  std::vector<QuoteSource> sources_;  // by instrument id
+  std::vector<std::string> quotes_;   // by instrument id
 };
 
 }  // namespace oms::actors::gateway_detail

@@ -25,6 +25,11 @@ namespace oms::actors {
 [[nodiscard]] std::vector<QuoteSource> quote_sources(const InstrumentTable& instruments,
                                                      std::vector<std::string>* notes = nullptr);
 
+// An amount in an instrument's quote (a position's value, a PnL) in USDT at the rate instrument's
+// mark (marks by id), half-even at 1e-8. nullopt: unpriced, no mark yet, or out of range.
+[[nodiscard]] std::optional<Decimal> usdt_value(const QuoteSource& source, Decimal amount,
+                                                std::span<const Decimal> marks) noexcept;
+
 // A market quoted in a currency that a USDT/QUOTE instrument prices (Upbit's BTC/KRW through
 // USDT/KRW) beside the reference venue's BASE/USDT spot market: the premium of the local market
 // (Korea's "kimchi premium" for KRW) is how far its price, in USDT at the rate, is above the
