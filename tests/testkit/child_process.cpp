@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <string_view>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -24,9 +25,20 @@ int exit_code(int status) {
   return -1;
 }
 
+// The inherited environment with `extra` (NAME=value each) in place of the inherited entries of
+// the same names: a variable set twice would read as its first occurrence.
 std::vector<char*> env_with(std::vector<std::string>& extra) {
   std::vector<char*> env;
-  for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
+  const auto overridden = [&extra](std::string_view entry) {
+    const auto eq = entry.find('=');
+    for (const auto& x : extra) {
+      if (eq != std::string_view::npos && x.size() > eq && x.compare(0, eq + 1, entry.substr(0, eq + 1)) == 0) return true;
+    }
+    return false;
+  };
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (!overridden(*e)) env.push_back(*e);
+  }
   for (auto& x : extra) env.push_back(x.data());
   env.push_back(nullptr);
   return env;

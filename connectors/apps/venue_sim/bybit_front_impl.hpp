@@ -395,6 +395,8 @@ struct BybitFront::Impl {
   Answer transfer(bysim::UtaAccount& a, const bysim::Args& p);
   Answer transfers(bysim::UtaAccount& a, const bysim::Args& p);
   Answer deposits(const bysim::Args& p);
+  Answer coin_info(const bysim::Args& p);
+  Answer api_key_info(const bysim::UtaAccount& a, std::size_t index);
 
   // bybit_front_json.cpp: renderings
   void order_json(JsonOut& j, const Category& c, const bysim::OrderRow& r,

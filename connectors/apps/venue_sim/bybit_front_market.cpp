@@ -131,6 +131,11 @@ BybitFront::Impl::Answer BybitFront::Impl::market_time() {
 
 BybitFront::Impl::Answer BybitFront::Impl::instruments_info(const Args& p) {
   p.only({"category", "symbol", "status", "baseCoin", "limit", "cursor"});
+  // Inverse contracts and options exist on Bybit; venue-sim lists none of them (an empty list,
+  // as a client loading every category expects), and trades neither.
+  if (const auto cat = p.text("category"); cat && (*cat == "inverse" || *cat == "option")) {
+    return {R"({"category":")" + *cat + R"(","list":[],"nextPageCursor":""})"};
+  }
   Category& c = category_of(p);
   const auto symbol = p.text("symbol");
   const auto status = p.text("status");

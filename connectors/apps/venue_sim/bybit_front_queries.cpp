@@ -3,6 +3,8 @@
 // transfers between the unified and the funding account.
 #include <algorithm>
 
+#include <set>
+
 #include "bybit_front_impl.hpp"
 
 namespace oms::venue_sim {
@@ -568,6 +570,55 @@ BybitFront::Impl::Answer BybitFront::Impl::deposits(const Args& p) {
   (void)cursor_of(p);
   // venue-sim has no on-chain deposits (starting balances come from its configuration).
   return {R"({"rows":[],"nextPageCursor":""})"};
+}
+
+// GET /v5/asset/coin/query-info: the coins the instruments trade, each on one chain named after
+// the coin; venue-sim has no deposits or withdrawals, so neither is open on any chain
+// (chainDeposit / chainWithdraw "0": what a client reads from a venue that suspended them).
+BybitFront::Impl::Answer BybitFront::Impl::coin_info(const Args& p) {
+  p.only({"coin"});
+  const auto only = p.text("coin");
+  std::set<std::string, std::less<>> coins;
+  for (const Category* c : {&spot, &linear}) {
+    for (sim::SymbolIndex s = 0; s < c->symbols.size(); ++s) {
+      const Instrument& ins = c->venue->instrument(s);
+      coins.insert(ins.symbol.base);
+      coins.insert(ins.symbol.quote);
+    }
+  }
+  JsonOut j;
+  j.obj().key("rows").arr();
+  for (const auto& coin : coins) {
+    if (only && *only != coin) continue;
+    j.obj().kv("name", coin).kv("coin", coin).kv("remainAmount", "0").key("chains").arr().obj();
+    j.kv("chainType", coin).kv("confirmation", "0").kv("withdrawFee", "0").kv("depositMin", "0");
+    j.kv("withdrawMin", "0").kv("chain", coin).kv("chainDeposit", "0").kv("chainWithdraw", "0");
+    j.kv("minAccuracy", "8").kv("withdrawPercentageFee", "0").kv("contractAddress", "").kv("safeConfirmNumber", "0");
+    j.end_obj().end_arr().end_obj();
+  }
+  j.end_arr().end_obj();
+  return {j.take()};
+}
+
+// GET /v5/user/query-api: the key's own information. venue-sim's keys are a master account's,
+// read-write, unified (UTA: "uta" 1), with trade and transfer permissions, no IP binding.
+BybitFront::Impl::Answer BybitFront::Impl::api_key_info(const UtaAccount& a, std::size_t index) {
+  constexpr std::size_t kFirstUid = 100'000'001;  // venue-sim's user ids: one per account, in order
+  const std::string uid = std::to_string(kFirstUid + index);
+  JsonOut j;
+  j.obj().kv("id", uid).kv("note", a.spec.name).kv("apiKey", a.spec.api_key).kn("readOnly", 0).kv("secret", "");
+  j.key("permissions").obj();
+  j.key("ContractTrade").arr().str("Order").str("Position").end_arr();
+  j.key("Spot").arr().str("SpotTrade").end_arr();
+  j.key("Wallet").arr().str("AccountTransfer").end_arr();
+  for (const char* none : {"Options", "Derivatives", "CopyTrading", "BlockTrade", "Exchange", "NFT", "Affiliate"}) {
+    j.key(none).arr().end_arr();
+  }
+  j.end_obj().key("ips").arr().str("*").end_arr().kn("type", 1).kn("deadlineDay", -1).kv("expiredAt", "");
+  j.kv("createdAt", "2024-01-01T00:00:00Z").kn("unified", 0).kn("uta", 1).kv("userID", uid).kn("inviterID", 0);
+  j.kv("vipLevel", "No VIP").kv("mktMakerLevel", "0").kn("affiliateID", 0).kv("rsaPublicKey", "");
+  j.kb("isMaster", true).kv("parentUid", "0").kv("kycLevel", "LEVEL_DEFAULT").kv("kycRegion", "").end_obj();
+  return {j.take()};
 }
 
 }  // namespace oms::venue_sim

@@ -37,7 +37,8 @@ std::string derive_listen_key(std::uint64_t seed, std::size_t index) {
   return k;
 }
 
-enum class Sec : std::uint8_t { kNone, kUserStream, kSigned };
+// kKey: the API key only (Binance's MARKET_DATA security type), no signature.
+enum class Sec : std::uint8_t { kNone, kUserStream, kSigned, kKey };
 struct Endpoint {
   Market market;
   std::string_view method, path;
@@ -66,6 +67,13 @@ constexpr Endpoint kEndpoints[] = {
     {Market::kSpot, "POST", "/api/v3/userDataStream", Sec::kUserStream, 2, 0},
     {Market::kSpot, "PUT", "/api/v3/userDataStream", Sec::kUserStream, 2, 0},
     {Market::kSpot, "DELETE", "/api/v3/userDataStream", Sec::kUserStream, 2, 0},
+    // SAPI, as a default client's loadMarkets asks (ccxt): the coins, and the margin pairs --
+    // venue-sim has no margin trading and no deposits or withdrawals, and says so (below).
+    {Market::kSpot, "GET", "/sapi/v1/capital/config/getall", Sec::kSigned, 10, 0},
+    {Market::kSpot, "GET", "/sapi/v1/margin/allPairs", Sec::kKey, 1, 0},
+    {Market::kSpot, "GET", "/sapi/v1/margin/isolated/allPairs", Sec::kSigned, 10, 0},
+    // COIN-M's exchangeInfo (public): venue-sim lists no coin-margined contract.
+    {Market::kUsdm, "GET", "/dapi/v1/exchangeInfo", Sec::kNone, 1, 0},
     {Market::kUsdm, "GET", "/fapi/v1/ping", Sec::kNone, 1, 0},
     {Market::kUsdm, "GET", "/fapi/v1/time", Sec::kNone, 1, 0},
     {Market::kUsdm, "GET", "/fapi/v1/exchangeInfo", Sec::kNone, 1, 0},
@@ -564,6 +572,7 @@ Reply Front::Impl::dispatch(const net::HttpRequest& req, bool& order_request, st
     }
     return Reply{200, "{}"};
   }
+  if (path.starts_with("/sapi/")) return sapi(path, params, *acct);
   if (acct == nullptr) return m == Market::kSpot ? spot_public(path, params) : usdm_public(path, params);
   return m == Market::kSpot ? spot_private(req.method, path, params, *acct)
                             : usdm_private(req.method, path, params, *acct);

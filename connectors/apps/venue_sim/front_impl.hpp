@@ -157,6 +157,7 @@ struct Front::Impl {
 
   // Endpoints (lock held). acct is null for public endpoints.
   Reply spot_public(std::string_view path, const Params& p);
+  Reply sapi(std::string_view path, const Params& p, Account& a);
   Reply spot_private(std::string_view method, std::string_view path, const Params& p,
                      Account& a);
   Reply usdm_public(std::string_view path, const Params& p);

@@ -3,6 +3,8 @@
 // instrument list.
 #include <algorithm>
 #include <cstdlib>
+#include <map>
+#include <set>
 #include <span>
 
 #include "front_impl.hpp"
@@ -254,8 +256,53 @@ Reply Front::Impl::usdm_public(std::string_view path, const Params& p) {
   if (path == "/fapi/v1/ping") return Reply{200, "{}"};
   if (path == "/fapi/v1/time") return Reply{200, "{\"serverTime\":" + std::to_string(now_ms()) + "}"};
   if (path == "/fapi/v1/exchangeInfo") return exchange_info(Market::kUsdm);
+  if (path == "/dapi/v1/exchangeInfo") {
+    // COIN-M: no contract listed (venue-sim serves Binance Spot and USD-M).
+    JsonOut j;
+    j.obj().kv("timezone", "UTC").kn("serverTime", now_ms());
+    rate_limits_json(j, cfg.limits, false);
+    j.key("exchangeFilters").arr().end_arr().key("symbols").arr().end_arr().end_obj();
+    return Reply{200, j.take()};
+  }
   if (path == "/fapi/v1/depth") return depth(Market::kUsdm, p);
   return book_ticker(Market::kUsdm, p);
+}
+
+Reply Front::Impl::sapi(std::string_view path, const Params& p, Account& a) {
+  (void)p;
+  // No margin trading on venue-sim: no cross or isolated margin pair (Binance answers an empty
+  // list to an account without margin pairs).
+  if (path == "/sapi/v1/margin/allPairs" || path == "/sapi/v1/margin/isolated/allPairs") return Reply{200, "[]"};
+  // /sapi/v1/capital/config/getall: every asset of the spot instruments with the account's
+  // free and locked amounts, each on one network named after it; deposits and withdrawals are
+  // not open anywhere (venue-sim's balances come from its configuration).
+  std::set<std::string, std::less<>> assets;
+  MarketState& st = state(Market::kSpot);
+  for (sim::SymbolIndex s = 0; s < st.symbols.size(); ++s) {
+    const Instrument& ins = st.venue->instrument(s);
+    assets.insert(ins.symbol.base);
+    assets.insert(ins.symbol.quote);
+  }
+  std::map<std::string, std::pair<Decimal, Decimal>, std::less<>> held;
+  for (const auto& b : st.venue->balances(a.id)) held[b.asset] = {b.free, b.locked};
+  JsonOut j;
+  j.arr();
+  for (const auto& asset : assets) {
+    const auto it = held.find(asset);
+    const Decimal free = it == held.end() ? Decimal{} : it->second.first;
+    const Decimal locked = it == held.end() ? Decimal{} : it->second.second;
+    j.obj().kv("coin", asset).kb("depositAllEnable", false).kb("withdrawAllEnable", false).kv("name", asset);
+    j.kv("free", fixed8(free)).kv("locked", fixed8(locked)).kv("freeze", "0").kv("withdrawing", "0");
+    j.kv("ipoing", "0").kv("ipoable", "0").kv("storage", "0").kb("isLegalMoney", false).kb("trading", true);
+    j.key("networkList").arr().obj().kv("network", asset).kv("coin", asset).kv("withdrawIntegerMultiple", "0.00000001");
+    j.kb("isDefault", true).kb("depositEnable", false).kb("withdrawEnable", false).kv("depositDesc", "");
+    j.kv("withdrawDesc", "").kv("specialTips", "").kv("name", asset).kb("resetAddressStatus", false);
+    j.kv("addressRegex", "").kv("memoRegex", "").kv("withdrawFee", "0").kv("withdrawMin", "0").kv("withdrawMax", "0");
+    j.kn("minConfirm", 1).kn("unLockConfirm", 0).kb("sameAddress", false).kn("estimatedArrivalTime", 0);
+    j.kb("busy", false).kv("contractAddressUrl", "").kv("contractAddress", "").end_obj().end_arr().end_obj();
+  }
+  j.end_arr();
+  return Reply{200, j.take()};
 }
 
 }  // namespace oms::venue_sim

@@ -205,6 +205,7 @@ constexpr Endpoint kEndpoints[] = {
     {"POST", "/api/v5/account/set-position-mode", Sec::kSigned, Kind::kQuery, 5, false},
     {"GET", "/api/v5/account/config", Sec::kSigned, Kind::kQuery, 5, false},
     {"GET", "/api/v5/account/trade-fee", Sec::kSigned, Kind::kQuery, 5, false},
+    {"GET", "/api/v5/asset/currencies", Sec::kSigned, Kind::kQuery, 6, false},
     {"POST", "/api/v5/trade/order-algo", Sec::kSigned, Kind::kNewOrder, 20, true},
     {"POST", "/api/v5/trade/cancel-algos", Sec::kSigned, Kind::kBatch, 20, true},
     {"GET", "/api/v5/trade/order-algo", Sec::kSigned, Kind::kQuery, 20, false},
@@ -445,6 +446,7 @@ OkxFront::Impl::Answer OkxFront::Impl::dispatch(const net::HttpRequest& req, boo
   if (path == "/api/v5/account/set-leverage") return set_leverage(a, p);
   if (path == "/api/v5/account/set-position-mode") return set_position_mode(a, p);
   if (path == "/api/v5/account/config") return account_config(a);
+  if (path == "/api/v5/asset/currencies") return currencies(p);
   return trade_fee(a, p);
 }
 

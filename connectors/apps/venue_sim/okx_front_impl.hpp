@@ -329,6 +329,7 @@ struct OkxFront::Impl {
   Answer set_position_mode(Account& a, const Args& p);
   Answer account_config(Account& a);
   Answer trade_fee(Account& a, const Args& p);
+  Answer currencies(const Args& p);
   // One order as the order endpoints and the orders channel show it (ws: the channel's extra
   // fields: fillFee, execType ...; fill: the report's trade, when it is one).
   void order_json(JsonOut& j, const Category& c, const okxsim::OrderRow& r, const okxsim::OrderMeta& m,

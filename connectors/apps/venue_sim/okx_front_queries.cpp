@@ -4,6 +4,7 @@
 // trade-fee) and the renderings the orders, account and positions channels share.
 #include <algorithm>
 #include <charconv>
+#include <set>
 
 #include "okx_front_impl.hpp"
 
@@ -398,6 +399,43 @@ OkxFront::Impl::Answer OkxFront::Impl::account_config(Account& a) {
   j.kv("ip", "").kv("perm", "read_only,trade").kv("liquidationGear", "-1").kb("enableSpotBorrow", false);
   j.kb("spotBorrowAutoRepay", false).kv("type", "0").kv("settleCcy", "USDT").key("settleCcyList").arr().str("USDT").end_arr();
   j.end_obj().end_arr();
+  return {kOk, "", j.take()};
+}
+
+// GET /api/v5/asset/currencies: the currencies the instruments trade, each on one chain named
+// as OKX names chains (CCY-network); venue-sim has no deposits or withdrawals, so none is open
+// (canDep / canWd false) -- what a client reads from a venue that has suspended them.
+OkxFront::Impl::Answer OkxFront::Impl::currencies(const Args& p) {
+  p.only({"ccy"});
+  std::set<std::string, std::less<>> listed;
+  for (const Category* c : {&spot, &swap}) {
+    for (const auto& oi : c->instruments) {
+      listed.insert(oi.venue.symbol.base);
+      listed.insert(oi.venue.symbol.quote);
+    }
+  }
+  std::set<std::string, std::less<>> asked;
+  if (const auto t = p.text("ccy")) {
+    std::string_view rest = *t;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      asked.emplace(rest.substr(0, comma));
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    }
+  }
+  JsonOut j;
+  j.arr();
+  for (const auto& ccy : listed) {
+    if (!asked.empty() && asked.count(ccy) == 0) continue;
+    j.obj().kv("ccy", ccy).kv("name", ccy).kv("logoLink", "").kv("chain", ccy + "-venue-sim").kv("ctAddr", "");
+    j.kb("canDep", false).kb("canWd", false).kb("canInternal", false).kv("depEstOpenTime", "").kv("wdEstOpenTime", "");
+    j.kv("minDep", "0").kv("minWd", "0").kv("maxWd", "0").kv("wdTickSz", "8").kv("wdQuota", "0").kv("usedWdQuota", "0");
+    j.kv("fee", "0").kv("minFee", "0").kv("maxFee", "0").kv("minFeeForCtAddr", "").kv("maxFeeForCtAddr", "");
+    j.kv("burningFeeRate", "").kb("mainNet", true).kb("needTag", false).kv("minDepArrivalConfirm", "0");
+    j.kv("minWdUnlockConfirm", "0").kv("depQuotaFixed", "").kv("usedDepQuotaFixed", "").kv("depQuoteDailyLayer2", "");
+    j.end_obj();
+  }
+  j.end_arr();
   return {kOk, "", j.take()};
 }
 
