@@ -10,6 +10,7 @@
 
 #include "oms/cores/valuation.hpp"
 #include "omsd_checks.hpp"
+#include "testkit/paths.hpp"
 
 using namespace oms;
 using namespace oms::omsd::test;
@@ -98,5 +99,20 @@ TEST_CASE("omsd: an Upbit BTC/KRW order is checked in USDT through USDT/KRW") {
     return metrics.find("oms_premium_bps{venue=\"upbit\",instrument=\"BTC/KRW\",rate_instrument=\"USDT/KRW\","
                         "reference_instrument=\"BTC/USDT\"}") != std::string::npos;
   }, 10s));
+  // Upbit's KRW market charges 5 bps; exchanges.yaml configures Upbit's 25 (its USDT and BTC
+  // markets'): the check at start names both, on /metrics and in the log.
+  REQUIRE(wait_until([&] {
+    metrics = s.http_get("/metrics").second;
+    return metrics.find("oms_fee_rate_bps{account=\"upbit_main\",instrument=\"BTC/KRW\",kind=\"taker\",source=\"venue\"}") !=
+           std::string::npos;
+  }, 10s));
+  CHECK(metrics.find("oms_fee_rate_bps{account=\"upbit_main\",instrument=\"BTC/KRW\",kind=\"taker\",source=\"venue\"} 5\n") !=
+        std::string::npos);
+  CHECK(metrics.find("oms_fee_rate_bps{account=\"upbit_main\",instrument=\"BTC/KRW\",kind=\"taker\",source=\"configured\"} 25\n") !=
+        std::string::npos);
   CHECK(s.stop_omsd() == 0);
+  const std::string log = testkit::read_file(s.data() / "log" / "omsd.log");
+  CHECK_MESSAGE(log.find("fees of upbit_main on BTC/KRW: venue maker 5 bps, taker 5 bps; configured (exchanges.yaml) "
+                         "maker 25 bps, taker 25 bps -- they differ") != std::string::npos,
+                log.substr(log.size() > 4000 ? log.size() - 4000 : 0));
 }

@@ -702,6 +702,9 @@ void Daemon::start() {
                                                intents_.get(), snapshots_.get(), built_->risk,
                                                std::move(run));
   start_on(options_.cpus.io, options_.cpu_plan, [this] { start_market_data(); });
+  // The venues' fee rates against exchanges.yaml's, off the start path (a slow venue delays
+  // nothing): logged, and on /metrics.
+  fee_thread_ = std::thread([this] { check_fees(); });
   // Market orders are valued, and limit orders banded, at the mark: wait (bounded) for the
   // first mark of every subscribed instrument before taking orders.
   const auto md_deadline = std::chrono::steady_clock::now() + 5s;
@@ -792,7 +795,57 @@ void Daemon::stop_daily_files() {
   daily_files_.reset();
 }
 
+void Daemon::check_fees() {
+  for (const auto& a : accounts_) {
+    for (const Market m : a.markets) {
+      if (fee_stop_.load()) return;
+      Exchange* x = a.session ? a.session->exchange(m) : nullptr;
+      if (x == nullptr) continue;
+      // One instrument per account and market: the first that market data runs for.
+      const Instrument* in = nullptr;
+      for (const auto id : md_instruments_) {
+        const Instrument& i = built_->instruments[id.index()];
+        if (i.exchange == a.exchange && i.market == m) {
+          in = &i;
+          break;
+        }
+      }
+      if (in == nullptr) continue;
+      FeeCheck c;
+      c.account = a.name;
+      c.instrument = in->symbol.to_string();
+      c.exchange = a.exchange;
+      c.market = m;
+      if (const auto* ex = config_.exchanges.find(a.exchange)) {
+        if (const auto& mc = ex->markets[static_cast<std::size_t>(m)]) c.configured = mc->fees;
+      }
+      auto r = x->fee_rates(in->id);
+      if (r) {
+        c.venue = *r;
+      } else {
+        c.error = r.error().message;
+      }
+      if (!c.venue) {
+        spdlog::warn("{}", describe(c));
+      } else if (c.differs()) {
+        spdlog::warn("{} -- they differ: the strategies price their edges with the configured fees", describe(c));
+      } else {
+        spdlog::info("{}", describe(c));
+      }
+      std::lock_guard lock(fee_mu_);
+      fee_checks_.push_back(std::move(c));
+    }
+  }
+}
+
+std::vector<FeeCheck> Daemon::fee_checks() const {
+  std::lock_guard lock(fee_mu_);
+  return fee_checks_;
+}
+
 void Daemon::stop() {
+  fee_stop_.store(true);
+  if (fee_thread_.joinable()) fee_thread_.join();  // it asks the venues: before they stop
   if (spot_) spot_->stop();  // market data and user-data streams first: no new reports
   if (usdm_) usdm_->stop();
   if (bybit_spot_) bybit_spot_->stop();

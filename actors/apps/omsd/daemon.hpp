@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "account_session.hpp"
+#include "fee_check.hpp"
 #include "oms/actors/daily_writer.hpp"
 #include "oms/persistence/daily_files.hpp"
 #include "oms/actors/runtime.hpp"
@@ -96,6 +97,9 @@ class Daemon {
   [[nodiscard]] const SendLatency& send_latency() const noexcept { return *send_latency_; }
   // The engine's view of accounts()[index] (null when it does not answer): health, metrics.
   [[nodiscard]] actors::AccountViewPtr view(std::size_t index) const;
+  // Each account's fees as its venue states them beside exchanges.yaml's (fee_check.hpp), as
+  // far as the check after start has come.
+  [[nodiscard]] std::vector<FeeCheck> fee_checks() const;
 
  private:
   // Every instrument of every market an account trades, as the venue lists it (no ids yet).
@@ -116,6 +120,7 @@ class Daemon {
   void start_market_data();
   void start_daily_files();
   void stop_daily_files();
+  void check_fees();  // on fee_thread_
   secrets::ApiCredentials credentials(const PaperEntry& entry);
 
   Options options_;
@@ -142,6 +147,10 @@ class Daemon {
   std::mutex daily_mu_;
   std::condition_variable daily_cv_;
   bool daily_stop_ = false;
+  std::thread fee_thread_;
+  std::atomic<bool> fee_stop_{false};
+  mutable std::mutex fee_mu_;
+  std::vector<FeeCheck> fee_checks_;
   std::vector<InstrumentId> md_instruments_;
   MarketDataStats md_[4][2];  // [Binance, Bybit, OKX, Upbit][spot, USD-M / linear / swap]
   std::shared_ptr<SendLatency> send_latency_ = std::make_shared<SendLatency>();

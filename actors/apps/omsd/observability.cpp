@@ -146,6 +146,21 @@ void Observability::start() {
                                   static_cast<double>(daemon_.send_latency().count(kind)));
                        }
                      });
+  // Each account's fees: its venue's word and exchanges.yaml's, in basis points.
+  metrics_.collector("oms_fee_rate_bps",
+                     "An account's fee rate on an instrument in basis points: as its venue states it (source venue) "
+                     "and as exchanges.yaml configures it (source configured); checked at start",
+                     observe::MetricType::kGauge, {"account", "instrument", "kind", "source"},
+                     [this](observe::CollectorSink& s) {
+                       for (const auto& c : daemon_.fee_checks()) {
+                         const auto bps = [](Decimal d) { return static_cast<double>(d.raw()) / 1e8; };
+                         s.sample({c.account, c.instrument, "maker", "configured"}, bps(c.configured.maker_bps));
+                         s.sample({c.account, c.instrument, "taker", "configured"}, bps(c.configured.taker_bps));
+                         if (!c.venue) continue;
+                         s.sample({c.account, c.instrument, "maker", "venue"}, bps(to_bps(c.venue->maker)));
+                         s.sample({c.account, c.instrument, "taker", "venue"}, bps(to_bps(c.venue->taker)));
+                       }
+                     });
   // Premiums of fiat-quoted markets (Upbit's KRW) over Binance, from the engine's marks.
   premiums_ = actors::premium_pairs(daemon_.instrument_table(), ExchangeId::kBinance);
   metrics_.collector(

@@ -158,6 +158,21 @@ Reply Front::Impl::spot_private(std::string_view method, std::string_view path, 
   Reply err;
   sim::Outbox out;
   JsonOut j;
+  if (path == "/api/v3/account/commission") {
+    // The account's rates on the symbol: venue-sim has no tax, special rate or BNB discount.
+    const auto sym = symbol_of(Market::kSpot, p, err);
+    if (!sym) return err;
+    j.obj().kv("symbol", v.instrument(*sym).venue_symbol).key("standardCommission").obj();
+    j.kv("maker", fixed8(a.spec.maker_rate)).kv("taker", fixed8(a.spec.taker_rate));
+    j.kv("buyer", fixed8(Decimal{})).kv("seller", fixed8(Decimal{})).end_obj();
+    for (const char* part : {"specialCommission", "taxCommission"}) {
+      j.key(part).obj().kv("maker", fixed8(Decimal{})).kv("taker", fixed8(Decimal{}));
+      j.kv("buyer", fixed8(Decimal{})).kv("seller", fixed8(Decimal{})).end_obj();
+    }
+    j.key("discount").obj().kb("enabledForAccount", false).kb("enabledForSymbol", false);
+    j.kv("discountAsset", "BNB").kv("discount", fixed8(Decimal{})).end_obj().end_obj();
+    return Reply{200, j.take()};
+  }
   if (path == "/api/v3/account") {
     j.obj().kn("makerCommission", std::stoll(bips(a.spec.maker_rate)));
     j.kn("takerCommission", std::stoll(bips(a.spec.taker_rate))).kn("buyerCommission", 0);

@@ -114,6 +114,13 @@ Reply Front::Impl::usdm_private(std::string_view method, std::string_view path, 
     if (s.ok()) upnl = *s;
   }
   const Decimal margin_balance = wallet.add(upnl).ok() ? *wallet.add(upnl) : wallet;
+  if (path == "/fapi/v1/commissionRate") {
+    const auto sym = symbol_of(Market::kUsdm, p, err);
+    if (!sym) return err;
+    j.obj().kv("symbol", v.instrument(*sym).venue_symbol).kv("makerCommissionRate", canon(a.spec.maker_rate));
+    j.kv("takerCommissionRate", canon(a.spec.taker_rate)).kv("rpiCommissionRate", canon(a.spec.maker_rate)).end_obj();
+    return Reply{200, j.take()};
+  }
   if (path == "/fapi/v2/balance") {
     j.arr().obj().kv("accountAlias", "SgsR").kv("asset", "USDT").kv("balance", canon(wallet));
     j.kv("crossWalletBalance", canon(wallet)).kv("crossUnPnl", canon(upnl));

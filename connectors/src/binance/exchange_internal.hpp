@@ -376,6 +376,7 @@ class BinanceSpot final : public BinanceAccount {
  public:
   using BinanceAccount::BinanceAccount;
   [[nodiscard]] ExchangeResult<std::vector<BalanceUpdated>> balances() override;
+  [[nodiscard]] ExchangeResult<FeeRates> fee_rates(InstrumentId instrument) override;
   [[nodiscard]] ExchangeResult<std::vector<PositionUpdated>> positions() override;
   [[nodiscard]] ExchangeResult<LeverageChanged> set_leverage(InstrumentId, std::uint16_t) override;
   [[nodiscard]] ExchangeResult<MarginTypeChanged> set_margin_type(InstrumentId,
@@ -412,6 +413,7 @@ class BinanceUsdm final : public BinanceAccount {
  public:
   using BinanceAccount::BinanceAccount;
   [[nodiscard]] ExchangeResult<std::vector<BalanceUpdated>> balances() override;
+  [[nodiscard]] ExchangeResult<FeeRates> fee_rates(InstrumentId instrument) override;
   [[nodiscard]] ExchangeResult<std::vector<PositionUpdated>> positions() override;
   [[nodiscard]] ExchangeResult<LeverageChanged> set_leverage(InstrumentId instrument,
                                                              std::uint16_t leverage) override;

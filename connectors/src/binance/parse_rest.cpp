@@ -232,6 +232,69 @@ Result<Unit, ParseError> parse_spot_account(JsonParser& parser, std::string_view
   return Unit{};
 }
 
+Result<Unit, ParseError> parse_spot_commission(JsonParser& parser, std::string_view json, CommissionRates& out) {
+  Ctx ctx("account/commission");
+  out = {};
+  od::document doc;
+  od::object o;
+  if (!open_root(ctx, parser, json, doc) || !root_object(ctx, doc, o)) return Failed{std::move(ctx).error()};
+  bool standard = false;
+  if (!for_each_field(ctx, o, "", [&](std::string_view k, od::value v) {
+        if (k != "standardCommission" && k != "specialCommission" && k != "taxCommission") return true;
+        standard = standard || k == "standardCommission";
+        const std::string where(k);
+        od::object part;
+        if (v.get_object().get(part) != simdjson::SUCCESS) {
+          ctx.fail(where, "not an object");
+          return false;
+        }
+        Decimal maker, taker;
+        std::uint64_t seen = 0;
+        if (!for_each_field(ctx, part, where, [&](std::string_view pk, od::value pv) {
+              const std::string n = where + "." + std::string(pk);
+              if (pk == "maker") return seen |= 1, ctx.dec(pv, n, maker);
+              if (pk == "taker") return seen |= 2, ctx.dec(pv, n, taker);
+              return true;
+            }))
+          return false;
+        constexpr std::string_view kNames[] = {"maker", "taker"};
+        if (!check_required(ctx, seen, kNames, where + ".")) return false;
+        const auto m = out.maker.add(maker);
+        const auto t = out.taker.add(taker);
+        if (!m || !t) {
+          ctx.fail(where, "the sum of the commissions is out of range");
+          return false;
+        }
+        out.maker = *m;
+        out.taker = *t;
+        return true;
+      }))
+    return Failed{std::move(ctx).error()};
+  if (!standard) {
+    ctx.missing("standardCommission");
+    return Failed{std::move(ctx).error()};
+  }
+  return Unit{};
+}
+
+Result<Unit, ParseError> parse_usdm_commission_rate(JsonParser& parser, std::string_view json, CommissionRates& out) {
+  Ctx ctx("commissionRate");
+  out = {};
+  od::document doc;
+  od::object o;
+  if (!open_root(ctx, parser, json, doc) || !root_object(ctx, doc, o)) return Failed{std::move(ctx).error()};
+  std::uint64_t seen = 0;
+  if (!for_each_field(ctx, o, "", [&](std::string_view k, od::value v) {
+        if (k == "makerCommissionRate") return seen |= 1, ctx.dec(v, "makerCommissionRate", out.maker);
+        if (k == "takerCommissionRate") return seen |= 2, ctx.dec(v, "takerCommissionRate", out.taker);
+        return true;
+      }))
+    return Failed{std::move(ctx).error()};
+  constexpr std::string_view kNames[] = {"makerCommissionRate", "takerCommissionRate"};
+  if (!check_required(ctx, seen, kNames, "")) return Failed{std::move(ctx).error()};
+  return Unit{};
+}
+
 namespace {
 bool futures_balance(Ctx& ctx, const std::string& where, od::object b, FuturesAssetBalance& out) {
   std::uint64_t seen = 0;

@@ -193,6 +193,13 @@ Req spot_account(bool omit_zero_balances) {
   return r;
 }
 
+Req spot_commission(const Instrument& in) {
+  if (auto c = check_instrument(in, Market::kSpot, "spot commission"); !c) return Unexpected{std::move(c).error()};
+  RestRequest r = make(HttpMethod::kGet, "/api/v3/account/commission", Security::kSigned, 20);
+  r.add("symbol", in.venue_symbol);
+  return r;
+}
+
 Req spot_listen_key(HttpMethod m, std::string_view listen_key) {
   if (m == HttpMethod::kGet)
     return Unexpected{error("spot listen key", "method: POST, PUT or DELETE")};

@@ -316,6 +316,13 @@ Req usdm_user_trades(const Instrument& in, const HistoryQuery& q) {
   return r;
 }
 
+Req usdm_commission_rate(const Instrument& in) {
+  if (auto c = check_instrument(in, Market::kUsdm, "usdm commission rate"); !c) return Unexpected{std::move(c).error()};
+  RestRequest r = make(HttpMethod::kGet, "/fapi/v1/commissionRate", Security::kSigned, 20);
+  r.add("symbol", in.venue_symbol);
+  return r;
+}
+
 Req usdm_balance() {
   return make(HttpMethod::kGet, "/fapi/v2/balance", Security::kSigned, 5);
 }

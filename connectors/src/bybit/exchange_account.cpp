@@ -458,6 +458,18 @@ ExchangeResult<std::vector<BalanceUpdated>> BybitAccount::balances() {
   return std::move(*b);
 }
 
+ExchangeResult<FeeRates> BybitAccount::fee_rates(InstrumentId instrument) {
+  const Instrument* in = shared_.instrument(instrument);
+  if (in == nullptr) return Unexpected{exchange_error(ExchangeErrorCode::kBadRequest, "fee rates: unknown instrument")};
+  auto req = fee_rate(*in);
+  if (!req) return Unexpected{exchange_error(ExchangeErrorCode::kBadRequest, "fee rates: " + req.error().message)};
+  auto body = body_of(send(*req, "fee rate"), "fee rate");
+  if (!body) return Unexpected{std::move(body).error()};
+  auto f = parse_fee_rate(*body);
+  if (!f) return Unexpected{rest_error(f.error(), "fee rate")};
+  return *f;
+}
+
 ExchangeResult<std::vector<PositionUpdated>> BybitAccount::positions() {
   if (shared_.cfg.market == Market::kSpot) return std::vector<PositionUpdated>{};  // spot holds balances only
   const auto ctx = context();

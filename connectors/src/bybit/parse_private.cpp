@@ -445,4 +445,19 @@ Result<std::vector<PositionUpdated>, RestError> parse_positions(std::string_view
   }
 }
 
+Result<FeeRates, RestError> parse_fee_rate(std::string_view body) {
+  Envelope env;
+  if (auto o = open(env, body, "fee-rate"); !o) return Unexpected{o.error()};
+  try {
+    const auto list = as_array(env.result, "list", "fee-rate.result");
+    for (element e : list) {
+      const Item item(as_object(e, "fee-rate.result.list[0]"), "fee-rate.result.list[0]");
+      return FeeRates{item.decimal("makerFeeRate"), item.decimal("takerFeeRate")};
+    }
+    throw Fail{"fee-rate.result.list: empty (no rate for the symbol)"};
+  } catch (const Fail& f) {
+    return Unexpected{rest_fail(f)};
+  }
+}
+
 }  // namespace oms::bybit

@@ -538,6 +538,22 @@ ExchangeResult<std::vector<BalanceUpdated>> OkxAccount::balances() {
   return std::move(b->balances);
 }
 
+ExchangeResult<FeeRates> OkxAccount::fee_rates(InstrumentId instrument) {
+  const OkxInstrument* in = shared_.instrument(instrument);
+  if (in == nullptr) return Unexpected{exchange_error(ExchangeErrorCode::kUnknownInstrument, "fee rates: instrument not configured")};
+  // instId narrows SPOT only (OKX: swaps' rates are by instrument family, USDT-margined ones in
+  // makerU / takerU).
+  const bool spot = shared_.cfg.market == Market::kSpot;
+  const InstrumentSpec spec = spec_of(*in);
+  auto req = okx::trade_fee(spot ? InstType::kSpot : InstType::kSwap, spot ? &spec : nullptr);
+  if (!req) return Unexpected{exchange_error(ExchangeErrorCode::kBadRequest, "fee rates: " + req.error().message)};
+  auto body = body_of(send(*req, "trade fee"), "trade fee");
+  if (!body) return Unexpected{std::move(body).error()};
+  auto f = parse_trade_fee(*body, !spot);
+  if (!f) return Unexpected{rest_error(f.error(), "trade fee")};
+  return *f;
+}
+
 ExchangeResult<std::vector<PositionUpdated>> OkxAccount::positions() {
   if (shared_.cfg.market == Market::kSpot) return std::vector<PositionUpdated>{};  // spot holds balances only
   auto body = body_of(send(*okx::positions(nullptr), "positions"), "positions");

@@ -489,6 +489,24 @@ Result<FillsPage, RestError> parse_fills(std::string_view body, const AccountCon
   }
 }
 
+Result<FeeRates, RestError> parse_trade_fee(std::string_view body, bool usdt_swap) {
+  Envelope env;
+  if (auto o = open(env, body, "trade-fee"); !o) return Unexpected{o.error()};
+  try {
+    for (element e : env.data) {
+      const Item item(as_object(e, "trade-fee.data[0]"), "trade-fee.data[0]");
+      const Decimal maker = item.decimal(usdt_swap ? "makerU" : "maker");
+      const Decimal taker = item.decimal(usdt_swap ? "takerU" : "taker");
+      const auto m = maker.neg(), t = taker.neg();
+      if (!m || !t) throw Fail{"trade-fee.data[0]: a rate out of range"};
+      return FeeRates{*m, *t};
+    }
+    throw Fail{"trade-fee.data: empty"};
+  } catch (const Fail& f) {
+    return Unexpected{rest_fail(f)};
+  }
+}
+
 Result<BalancesAnswer, RestError> parse_balance(std::string_view body, const AccountContext& ctx) {
   Envelope env;
   if (auto o = open(env, body, "balance"); !o) return Unexpected{o.error()};

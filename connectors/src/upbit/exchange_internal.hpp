@@ -114,6 +114,7 @@ class UpbitAccount final : public Exchange {
   [[nodiscard]] ExchangeResult<std::vector<FillReceived>> my_trades(InstrumentId instrument,
                                                                     TimeNs since) override;
   [[nodiscard]] ExchangeResult<std::vector<BalanceUpdated>> balances() override;
+  [[nodiscard]] ExchangeResult<FeeRates> fee_rates(InstrumentId instrument) override;
   [[nodiscard]] ExchangeResult<std::vector<PositionUpdated>> positions() override;
   [[nodiscard]] ExchangeResult<LeverageChanged> set_leverage(InstrumentId instrument,
                                                              std::uint16_t leverage) override;

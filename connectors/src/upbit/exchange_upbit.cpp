@@ -491,6 +491,18 @@ ExchangeResult<std::vector<BalanceUpdated>> UpbitAccount::balances() {
   return std::move(b->balances);
 }
 
+ExchangeResult<FeeRates> UpbitAccount::fee_rates(InstrumentId instrument) {
+  const Instrument* in = shared_.instrument(instrument);
+  if (in == nullptr) return Unexpected{exchange_error(ExchangeErrorCode::kUnknownInstrument, "fee rates: instrument not configured")};
+  auto req = order_chance(in->venue_symbol);
+  if (!req) return Unexpected{exchange_error(ExchangeErrorCode::kBadRequest, "fee rates: " + req.error().message)};
+  auto body = body_of(send(*req, "orders/chance"), "orders/chance");
+  if (!body) return Unexpected{std::move(body).error()};
+  auto f = parse_chance_fees(*body);
+  if (!f) return Unexpected{rest_error(f.error(), "orders/chance")};
+  return *f;
+}
+
 ExchangeResult<std::vector<PositionUpdated>> UpbitAccount::positions() {
   return std::vector<PositionUpdated>{};  // spot: balances only
 }

@@ -333,4 +333,19 @@ Result<BalancesAnswer, RestError> parse_accounts(std::string_view body, const Ac
   }
 }
 
+Result<FeeRates, RestError> parse_chance_fees(std::string_view body) {
+  Answer a;
+  if (auto o = open(a, body, "orders/chance"); !o) return Unexpected{o.error()};
+  try {
+    object root;
+    if (a.doc.get_object().get(root) != simdjson::SUCCESS) throw Fail{"orders/chance: expected an object"};
+    const Item it(root, "orders/chance");
+    const Decimal taker = it.decimal("bid_fee");
+    const Decimal maker = it.decimal("maker_bid_fee", false);
+    return FeeRates{maker.is_zero() ? taker : maker, taker};
+  } catch (const Fail& f) {
+    return Unexpected{rest_fail(f)};
+  }
+}
+
 }  // namespace oms::upbit

@@ -255,3 +255,31 @@ TEST_CASE("REST: error body, FULL order response with fills, futures order, bala
   CHECK(parse_account_trades(p, R"([{"symbol":"X","id":1,"orderId":2,"price":"1","qty":"1"}])", trades).error().message ==
         "myTrades.[0].isBuyer: missing");
 }
+
+TEST_CASE("commission: spot account/commission sums standard, special and tax; USD-M commissionRate; a missing part named") {
+  JsonParser p;
+  CommissionRates c;
+  // Binance's documented example (GET /api/v3/account/commission).
+  REQUIRE(parse_spot_commission(p, R"({"symbol":"BTCUSDT",
+      "standardCommission":{"maker":"0.00000010","taker":"0.00000020","buyer":"0.00000030","seller":"0.00000040"},
+      "specialCommission":{"maker":"0.01000000","taker":"0.02000000","buyer":"0.03000000","seller":"0.04000000"},
+      "taxCommission":{"maker":"0.00000112","taker":"0.00000114","buyer":"0.00000118","seller":"0.00000116"},
+      "discount":{"enabledForAccount":true,"enabledForSymbol":true,"discountAsset":"BNB","discount":"0.75000000"}})", c).ok());
+  CHECK(c.maker == Decimal::parse("0.01000122").value());
+  CHECK(c.taker == Decimal::parse("0.02000134").value());
+  // No special rate: standard + tax.
+  REQUIRE(parse_spot_commission(p, R"({"symbol":"BTCUSDT","standardCommission":{"maker":"0.001","taker":"0.001"},
+      "taxCommission":{"maker":"0","taker":"0"}})", c).ok());
+  CHECK(c.maker == Decimal::parse("0.001").value());
+  const auto missing = parse_spot_commission(p, R"({"symbol":"BTCUSDT","taxCommission":{"maker":"0","taker":"0"}})", c);
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().message.find("standardCommission") != std::string::npos);
+  const auto no_taker = parse_spot_commission(p, R"({"standardCommission":{"maker":"0.001"}})", c);
+  REQUIRE_FALSE(no_taker.ok());
+  CHECK(no_taker.error().message.find("standardCommission.taker") != std::string::npos);
+  REQUIRE(parse_usdm_commission_rate(p, R"({"symbol":"BTCUSDT","makerCommissionRate":"0.0002","takerCommissionRate":"0.0004","rpiCommissionRate":"0.00005"})", c).ok());
+  CHECK(c.maker == Decimal::parse("0.0002").value());
+  CHECK(c.taker == Decimal::parse("0.0004").value());
+  CHECK_FALSE(parse_usdm_commission_rate(p, R"({"symbol":"BTCUSDT","makerCommissionRate":"0.0002"})", c).ok());
+  CHECK_FALSE(parse_usdm_commission_rate(p, R"({"makerCommissionRate":"x","takerCommissionRate":"0.0004"})", c).ok());
+}

@@ -191,6 +191,21 @@ TEST_CASE("spot cancel-replace, queries and account") {
   CHECK(bn::spot_open_orders(&ltc)->weight == 6);
   CHECK(bn::spot_cancel_all(ltc)->method == bn::HttpMethod::kDelete);
   CHECK(bn::spot_account()->path == "/api/v3/account");
+  // The account's commission on a symbol: signed, weight 20 (spot) / 20 (USD-M).
+  auto com = bn::spot_commission(ltc);
+  REQUIRE(com.ok());
+  CHECK(com->path == "/api/v3/account/commission");
+  CHECK(com->encoded_params() == "symbol=LTCUSDT");
+  CHECK(com->weight == 20);
+  CHECK(com->security == bn::Security::kSigned);
+  const auto ltc_perp = instrument(Market::kUsdm, "LTCUSDT", "LTC", "USDT");
+  auto rate = bn::usdm_commission_rate(ltc_perp);
+  REQUIRE(rate.ok());
+  CHECK(rate->path == "/fapi/v1/commissionRate");
+  CHECK(rate->encoded_params() == "symbol=LTCUSDT");
+  CHECK(rate->weight == 20);
+  CHECK_FALSE(bn::usdm_commission_rate(ltc).ok());  // a spot instrument on the futures endpoint
+  CHECK_FALSE(bn::spot_commission(ltc_perp).ok());
 }
 
 TEST_CASE("USD-M orders: GTX post-only, hedge mode, conditional orders go to algoOrder") {

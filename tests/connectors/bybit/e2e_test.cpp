@@ -254,4 +254,20 @@ TEST_CASE("bybit e2e market data: the book the connector passes on rebuilds the 
   CHECK(book.level_count(BookSide::kBid) == 3);  // 60000, 59999, 59998
 }
 
+TEST_CASE("bybit e2e fee rates: /v5/account/fee-rate by category and symbol") {
+  {
+    E2e e(Market::kSpot);
+    const auto r = e.ex().fee_rates(kSpotBtc);
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+    CHECK(r->maker == d("0.001"));
+    CHECK(r->taker == d("0.001"));
+  }
+  E2e e(Market::kUsdm);
+  const auto r = e.ex().fee_rates(kLinearBtc);
+  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+  CHECK(r->maker == d("0.0002"));
+  CHECK(r->taker == d("0.00055"));
+  CHECK_FALSE(e.ex().fee_rates(InstrumentId(999)).ok());
+}
+
 }  // namespace oms::bybit

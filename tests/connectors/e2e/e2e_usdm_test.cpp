@@ -150,4 +150,21 @@ TEST_CASE("e2e usdm: with no user-data stream, a status query of a filled order 
   CHECK(fills[0].side == Side::kBuy);
 }
 
+TEST_CASE("e2e fee rates: the account's commission as the venue states it (spot account/commission, USD-M commissionRate)") {
+  {
+    E2e f(Market::kSpot);
+    const auto r = f.admin([&] { return f.ex().fee_rates(kSpotBtc); });
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+    CHECK(r->maker == d("0.0005"));  // alice's, as venue-sim's configuration gives them
+    CHECK(r->taker == d("0.001"));
+    const auto unknown = f.ex().fee_rates(InstrumentId(999));
+    REQUIRE_FALSE(unknown.ok());
+  }
+  E2e f(Market::kUsdm);
+  const auto r = f.admin([&] { return f.ex().fee_rates(kUsdmBtc); });
+  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+  CHECK(r->maker == d("0.0002"));
+  CHECK(r->taker == d("0.0004"));
+}
+
 }  // namespace oms::e2e

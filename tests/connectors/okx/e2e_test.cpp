@@ -301,4 +301,20 @@ TEST_CASE("okx e2e market data: every checksum verified; the book the connector 
   CHECK(e.venue->book_resyncs() == 0);           // every checksum and seqId held
 }
 
+TEST_CASE("okx e2e fee rates: trade-fee's sign turned (negative there = charged): SPOT by instrument, USDT swaps in makerU / takerU") {
+  {
+    E2e e(Market::kSpot);
+    const auto r = e.ex().fee_rates(kSpotBtc);
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+    CHECK(r->maker == d("0.0008"));
+    CHECK(r->taker == d("0.001"));
+  }
+  E2e e(Market::kUsdm);
+  const auto r = e.ex().fee_rates(kSwapBtc);
+  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+  CHECK(r->maker == d("0.0002"));
+  CHECK(r->taker == d("0.0005"));
+  CHECK_FALSE(e.ex().fee_rates(InstrumentId(999)).ok());
+}
+
 }  // namespace oms::okx

@@ -263,4 +263,13 @@ TEST_CASE("upbit e2e market data: each orderbook a whole snapshot the book equal
   CHECK(book.level_count(BookSide::kBid) == 3);  // 80,000,000, 79,999,000, 79,998,000
 }
 
+TEST_CASE("upbit e2e fee rates: orders/chance's maker_bid_fee and bid_fee") {
+  E2e e;
+  const auto r = e.ex().fee_rates(kKrwBtc);
+  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+  CHECK(r->maker == d("0.0005"));
+  CHECK(r->taker == d("0.0005"));
+  CHECK_FALSE(e.ex().fee_rates(InstrumentId(999)).ok());
+}
+
 }  // namespace oms::upbit

@@ -78,6 +78,12 @@ struct MarketDataStreams {
   bool trades = true;
 };
 
+// The account's fees on one instrument as the venue states them: fractions of the notional
+// (0.001 = 0.1 %); negative: a rebate.
+struct FeeRates {
+  Decimal maker, taker;
+};
+
 class Exchange {
  public:
   virtual ~Exchange() = default;
@@ -120,6 +126,8 @@ class Exchange {
                                                                      std::uint16_t leverage) = 0;
   [[nodiscard]] virtual ExchangeResult<MarginTypeChanged> set_margin_type(InstrumentId instrument,
                                                                           MarginType type) = 0;
+  // The account's fee rates on the instrument, asked of the venue (its fee tier, discounts).
+  [[nodiscard]] virtual ExchangeResult<FeeRates> fee_rates(InstrumentId instrument) = 0;
   // The venue's current rules; instruments the caller registered keep their ids.
   [[nodiscard]] virtual ExchangeResult<std::vector<Instrument>> exchange_rules() = 0;
 

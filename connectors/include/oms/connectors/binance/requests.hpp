@@ -75,6 +75,7 @@ using Req = Result<RestRequest, RequestError>;
 [[nodiscard]] Req spot_all_orders(const Instrument& in, const HistoryQuery& q = {});
 [[nodiscard]] Req spot_my_trades(const Instrument& in, const HistoryQuery& q = {});
 [[nodiscard]] Req spot_account(bool omit_zero_balances = false);
+[[nodiscard]] Req spot_commission(const Instrument& in);  // GET /api/v3/account/commission
 // listenKey: POST creates; PUT keeps alive and DELETE closes `listen_key`.
 [[nodiscard]] Req spot_listen_key(HttpMethod m, std::string_view listen_key = {});
 
@@ -118,6 +119,7 @@ struct ModifyItem {
 [[nodiscard]] Req usdm_all_orders(const Instrument& in, const HistoryQuery& q = {});
 [[nodiscard]] Req usdm_all_algo_orders(const Instrument& in, const HistoryQuery& q = {});
 [[nodiscard]] Req usdm_user_trades(const Instrument& in, const HistoryQuery& q = {});
+[[nodiscard]] Req usdm_commission_rate(const Instrument& in);  // GET /fapi/v1/commissionRate
 [[nodiscard]] Req usdm_balance();                 // GET /fapi/v2/balance
 [[nodiscard]] Req usdm_account(int version = 3);  // GET /fapi/v2|v3/account
 [[nodiscard]] Req usdm_position_risk(const Instrument* in,

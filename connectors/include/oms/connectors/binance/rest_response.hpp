@@ -67,6 +67,18 @@ struct OrderInfo {
                                                           std::string_view json,
                                                           std::vector<AssetBalance>& out);
 
+// The account's commission on one symbol, as fractions (0.001 = 0.1 %).
+struct CommissionRates {
+  Decimal maker, taker;
+};
+// GET /api/v3/account/commission: standardCommission + specialCommission (when present) +
+// taxCommission, maker and taker each (the BNB discount is not applied: rates in the quote).
+[[nodiscard]] Result<Unit, ParseError> parse_spot_commission(JsonParser& parser, std::string_view json,
+                                                             CommissionRates& out);
+// GET /fapi/v1/commissionRate: makerCommissionRate, takerCommissionRate.
+[[nodiscard]] Result<Unit, ParseError> parse_usdm_commission_rate(JsonParser& parser, std::string_view json,
+                                                                  CommissionRates& out);
+
 struct FuturesAssetBalance {
   AssetCode asset;
   Decimal wallet_balance;        // balance (v2/balance) / walletBalance (account)

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "oms/connectors/bybit/parse.hpp"
+#include "oms/connectors/exchange.hpp"
 #include "oms/messages/events.hpp"
 #include "oms/messages/instrument.hpp"
 
@@ -130,6 +131,8 @@ struct ExecutionsPage {
 // /v5/account/wallet-balance -> BalanceUpdated per coin.
 [[nodiscard]] Result<std::vector<BalanceUpdated>, RestError> parse_wallet_balance(
     std::string_view body, const AccountContext& ctx);
+// /v5/account/fee-rate (one symbol) -> its makerFeeRate and takerFeeRate.
+[[nodiscard]] Result<FeeRates, RestError> parse_fee_rate(std::string_view body);
 // /v5/position/list -> PositionUpdated per position (flat ones included: size 0).
 [[nodiscard]] Result<std::vector<PositionUpdated>, RestError> parse_positions(std::string_view body,
                                                                               const AccountContext& ctx);

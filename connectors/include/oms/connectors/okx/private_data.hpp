@@ -34,6 +34,7 @@
 #include <string_view>
 #include <vector>
 
+#include "oms/connectors/exchange.hpp"
 #include "oms/connectors/json_parser.hpp"
 #include "oms/messages/events.hpp"
 #include "oms/messages/instrument.hpp"
@@ -155,6 +156,9 @@ struct BalancesAnswer {
   std::vector<BalanceUpdated> balances;
   std::vector<std::string> notes;
 };
+// /api/v5/account/trade-fee -> the rates as fractions charged: OKX's sign is the other way
+// (negative = a commission charged), so -maker / -taker (SPOT), -makerU / -takerU (USDT swaps).
+[[nodiscard]] Result<FeeRates, RestError> parse_trade_fee(std::string_view body, bool usdt_swap);
 [[nodiscard]] Result<BalancesAnswer, RestError> parse_balance(std::string_view body,
                                                               const AccountContext& ctx);
 // account/positions -> PositionUpdated per position of ours (flat ones included: size 0).

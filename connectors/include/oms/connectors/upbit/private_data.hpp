@@ -39,6 +39,7 @@
 #include <string_view>
 #include <vector>
 
+#include "oms/connectors/exchange.hpp"
 #include "oms/connectors/json_parser.hpp"
 #include "oms/messages/events.hpp"
 #include "oms/messages/instrument.hpp"
@@ -131,6 +132,9 @@ struct OrdersPage {
 };
 [[nodiscard]] Result<OrdersPage, RestError> parse_orders(std::string_view body,
                                                          const AccountContext& ctx);
+// GET /v1/orders/chance -> the market's fees: maker_bid_fee (maker; bid_fee when absent) and
+// bid_fee (taker) -- Upbit charges the same on both sides.
+[[nodiscard]] Result<FeeRates, RestError> parse_chance_fees(std::string_view body);
 // GET /v1/accounts -> BalanceUpdated per currency.
 struct BalancesAnswer {
   std::vector<BalanceUpdated> balances;
