@@ -442,6 +442,21 @@ ExchangeResult<std::vector<OrderStatusReconciled>> BinanceAccount::all_orders(
   return out;
 }
 
+ExchangeResult<FeeRates> BinanceAccount::fee_rates(InstrumentId instrument) {
+  auto in = shared_.require(instrument, "fee rates");
+  if (!in) return Unexpected{std::move(in).error()};
+  const std::string what = futures() ? "commissionRate" : "account/commission";
+  auto req = futures() ? usdm_commission_rate(**in) : spot_commission(**in);
+  if (!req) return fail<FeeRates>(ExchangeErrorCode::kBadRequest, req.error().message);
+  auto r = send(*req, what);
+  if (!r) return Unexpected{std::move(r).error()};
+  JsonParser parser;
+  CommissionRates c;
+  const auto p = futures() ? parse_usdm_commission_rate(parser, r->body, c) : parse_spot_commission(parser, r->body, c);
+  if (!p) return fail<FeeRates>(ExchangeErrorCode::kBadResponse, what + ": " + p.error().message);
+  return FeeRates{c.maker, c.taker};
+}
+
 ExchangeResult<std::vector<FillReceived>> BinanceAccount::my_trades(InstrumentId instrument,
                                                                     TimeNs since) {
   auto in = shared_.require(instrument, "my trades");

@@ -253,6 +253,8 @@ class BinanceAccount : public Exchange {
       InstrumentId instrument, TimeNs since) override;
   [[nodiscard]] ExchangeResult<std::vector<FillReceived>> my_trades(InstrumentId instrument,
                                                                     TimeNs since) override;
+  // Spot: GET /api/v3/account/commission; USD-M: GET /fapi/v1/commissionRate.
+  [[nodiscard]] ExchangeResult<FeeRates> fee_rates(InstrumentId instrument) override;
   [[nodiscard]] ExchangeResult<std::vector<Instrument>> exchange_rules() override;
   [[nodiscard]] ExchangeResult<Unit> subscribe_market_data(
       std::span<const InstrumentId> instruments, MarketDataStreams streams,
@@ -376,7 +378,6 @@ class BinanceSpot final : public BinanceAccount {
  public:
   using BinanceAccount::BinanceAccount;
   [[nodiscard]] ExchangeResult<std::vector<BalanceUpdated>> balances() override;
-  [[nodiscard]] ExchangeResult<FeeRates> fee_rates(InstrumentId instrument) override;
   [[nodiscard]] ExchangeResult<std::vector<PositionUpdated>> positions() override;
   [[nodiscard]] ExchangeResult<LeverageChanged> set_leverage(InstrumentId, std::uint16_t) override;
   [[nodiscard]] ExchangeResult<MarginTypeChanged> set_margin_type(InstrumentId,
@@ -413,7 +414,6 @@ class BinanceUsdm final : public BinanceAccount {
  public:
   using BinanceAccount::BinanceAccount;
   [[nodiscard]] ExchangeResult<std::vector<BalanceUpdated>> balances() override;
-  [[nodiscard]] ExchangeResult<FeeRates> fee_rates(InstrumentId instrument) override;
   [[nodiscard]] ExchangeResult<std::vector<PositionUpdated>> positions() override;
   [[nodiscard]] ExchangeResult<LeverageChanged> set_leverage(InstrumentId instrument,
                                                              std::uint16_t leverage) override;

@@ -158,20 +158,6 @@ bool BinanceSpot::translate_update(const OrderUpdate& u, InstrumentId instrument
   return true;
 }
 
-ExchangeResult<FeeRates> BinanceSpot::fee_rates(InstrumentId instrument) {
-  auto in = shared_.require(instrument, "fee rates");
-  if (!in) return Unexpected{std::move(in).error()};
-  auto req = spot_commission(**in);
-  if (!req) return Unexpected{exchange_error(ExchangeErrorCode::kBadRequest, req.error().message)};
-  auto r = send(*req, "account/commission");
-  if (!r) return Unexpected{std::move(r).error()};
-  JsonParser parser;
-  CommissionRates c;
-  if (auto p = parse_spot_commission(parser, r->body, c); !p)
-    return Unexpected{exchange_error(ExchangeErrorCode::kBadResponse, "account/commission: " + p.error().message)};
-  return FeeRates{c.maker, c.taker};
-}
-
 ExchangeResult<std::vector<BalanceUpdated>> BinanceSpot::balances() {
   auto req = spot_account(false);
   if (!req) return Unexpected{exchange_error(ExchangeErrorCode::kBadRequest, req.error().message)};

@@ -156,20 +156,6 @@ void BinanceUsdm::do_cancel_batch(const std::vector<CancelOrder>& cancels) {
   }
 }
 
-ExchangeResult<FeeRates> BinanceUsdm::fee_rates(InstrumentId instrument) {
-  auto in = shared_.require(instrument, "fee rates");
-  if (!in) return Unexpected{std::move(in).error()};
-  auto req = usdm_commission_rate(**in);
-  if (!req) return Unexpected{exchange_error(ExchangeErrorCode::kBadRequest, req.error().message)};
-  auto r = send(*req, "commissionRate");
-  if (!r) return Unexpected{std::move(r).error()};
-  JsonParser parser;
-  CommissionRates c;
-  if (auto p = parse_usdm_commission_rate(parser, r->body, c); !p)
-    return Unexpected{exchange_error(ExchangeErrorCode::kBadResponse, "commissionRate: " + p.error().message)};
-  return FeeRates{c.maker, c.taker};
-}
-
 ExchangeResult<std::vector<BalanceUpdated>> BinanceUsdm::balances() {
   auto req = usdm_balance();
   if (!req) return Unexpected{exchange_error(ExchangeErrorCode::kBadRequest, req.error().message)};
