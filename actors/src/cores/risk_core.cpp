@@ -218,8 +218,8 @@ RiskDecision RiskCore::check(const OrderRequest& o, TimeNs now) noexcept {
   if (rated && !to_usdt(ins, price.raw(), Rounding::kUp, usdt_price)) {
     return reject(RiskCode::kOverflow, LimitScope::kGlobal, 0, o.quantity, price);
   }
-  const Int128 notional = Int128{usdt_price} * qty;  // scale 1e-16
-  if (!fits16(notional)) {
+  const Int128 notional = Int128{usdt_price} * qty;  // scale 1e-16 (unvalued without a rate)
+  if (rated && !fits16(notional)) {
     return reject(RiskCode::kOverflow, LimitScope::kGlobal, 0, o.quantity, price);
   }
   for (const ScopeRef& s : scopes) {
