@@ -174,6 +174,19 @@ bool admit(OrderBudget& budget, std::uint32_t orders_per_second, std::uint32_t o
   }
 }
 
+OrderBudgetUse use_of(OrderBudget& budget, std::uint32_t orders_per_second, TimeNs now) {
+  constexpr TimeNs kSecond = 1'000'000'000;
+  const std::uint32_t rate = std::max<std::uint32_t>(orders_per_second, 1);
+  const TimeNs interval = kSecond / rate;
+  std::lock_guard lk(budget.mutex);
+  OrderBudgetUse u;
+  u.limit = rate;
+  const TimeNs ahead = budget.theoretical_ns - now;
+  if (ahead > 0) u.used = static_cast<std::uint32_t>(std::min<TimeNs>((ahead + interval - 1) / interval, rate));
+  if (budget.venue_hold_until_ns > now) u.venue_hold_until_ms = budget.venue_hold_until_ns / 1'000'000;
+  return u;
+}
+
 std::optional<std::int64_t> header_int(const net::HttpResponse& r, std::string_view name) {
   const std::string* v = r.header(name);
   if (v == nullptr) return std::nullopt;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "oms/connectors/exchange.hpp"
+#include "oms/connectors/order_budget.hpp"
 #include "oms/connectors/net/http.hpp"
 
 namespace oms::venue {
@@ -79,6 +80,10 @@ struct StopSignal {
 // stopping, or the wait would pass the deadline.
 [[nodiscard]] bool admit(OrderBudget& budget, std::uint32_t orders_per_second, std::uint32_t orders,
                          TimeNs deadline_ns, StopSignal stop);
+
+// How much of the budget is in use at `now` (health): the orders the bucket holds ahead of the
+// clock, and the venue's hold.
+[[nodiscard]] OrderBudgetUse use_of(OrderBudget& budget, std::uint32_t orders_per_second, TimeNs now);
 
 // An integer header ("X-Bapi-Limit-Status: 0"), or nullopt when absent or not an integer.
 [[nodiscard]] std::optional<std::int64_t> header_int(const net::HttpResponse& r,

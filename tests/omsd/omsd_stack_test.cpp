@@ -36,14 +36,29 @@ TEST_CASE("paper stack: omsctl trades on venue-sim, omsd and the venue agree, he
   CHECK(bs == 200);
   const auto bj = nlohmann::json::parse(bybit_account);
   CHECK(bj.at("session_connected") == true);
+  // Its order budget per market, as the connector keeps it (Bybit: 10 orders a second).
+  const auto budget_of = [](const nlohmann::json& of, const std::string& name) {
+    for (const auto& r : of.at("rate_limits")) {
+      if (r.at("name") == name) return r;
+    }
+    return nlohmann::json();
+  };
+  const auto bybit_budget = budget_of(bj, "spot.ORDERS_1S");
+  REQUIRE_MESSAGE(!bybit_budget.is_null(), bj.dump());
+  CHECK(bybit_budget.at("limit") == 10);
+  CHECK(bybit_budget.at("used") == 0);
   // An OKX unified account on venue-sim's OKX front: logged in with its passphrase, session up.
   const auto [os, okx_account] = s.http_get("/health/okx/okx_arb");
   CHECK(os == 200);
-  CHECK(nlohmann::json::parse(okx_account).at("session_connected") == true);
+  const auto oj = nlohmann::json::parse(okx_account);
+  CHECK(oj.at("session_connected") == true);
+  CHECK_MESSAGE(!budget_of(oj, "spot.ORDERS_1S").is_null(), oj.dump());
   // The Upbit account on venue-sim's Upbit front: its private stream authenticated on the upgrade.
   const auto [us, upbit_account] = s.http_get("/health/upbit/upbit_main");
   CHECK(us == 200);
-  CHECK(nlohmann::json::parse(upbit_account).at("session_connected") == true);
+  const auto uj = nlohmann::json::parse(upbit_account);
+  CHECK(uj.at("session_connected") == true);
+  CHECK_MESSAGE(!budget_of(uj, "spot.ORDERS_1S").is_null(), uj.dump());
   CHECK(s.http_get("/health/binance/nobody").first == 404);
 
   // A market buy fills; a limit buy below the market rests, then is canceled.

@@ -379,8 +379,17 @@ void Observability::refresh() {
     for (const Market m : a.markets) {
       md = std::max(md, daemon_.market_data(a.exchange, m).last_ns.load());
       auto* venue = daemon_.venue(m);
-      // Binance's weight and order buckets; a Bybit account's budgets live in its connector
-      // (per-endpoint limits from the venue's headers) and are not listed here yet.
+      // Bybit, OKX and Upbit: the account's order budget (orders per second, held while the
+      // venue's limit headers say it is spent), per market.
+      std::optional<OrderBudgetUse> budget;
+      if (a.exchange == ExchangeId::kBybit && daemon_.bybit_venue(m) != nullptr) budget = daemon_.bybit_venue(m)->order_budget(a.id);
+      if (a.exchange == ExchangeId::kOkx && daemon_.okx_venue(m) != nullptr) budget = daemon_.okx_venue(m)->order_budget(a.id);
+      if (a.exchange == ExchangeId::kUpbit && daemon_.upbit_venue() != nullptr) budget = daemon_.upbit_venue()->order_budget(a.id);
+      if (budget) {
+        // Held by the venue: shown as spent until the hold ends.
+        const std::uint32_t used = budget->venue_hold_until_ms > 0 ? budget->limit : budget->used;
+        h.set_rate_limit(std::string(to_string(m)) + ".ORDERS_1S", used, budget->limit);
+      }
       if (a.exchange != ExchangeId::kBinance || venue == nullptr) continue;
       const auto index = venue->account_index(a.id);
       for (const auto& rule : binance::default_rate_limits(m)) {

@@ -124,6 +124,7 @@ class BybitAccount final : public Exchange {
                                                                     TimeNs since) override;
   [[nodiscard]] ExchangeResult<std::vector<BalanceUpdated>> balances() override;
   [[nodiscard]] ExchangeResult<FeeRates> fee_rates(InstrumentId instrument) override;
+  [[nodiscard]] OrderBudgetUse budget_use() { return venue::use_of(budget_, shared_.cfg.orders_per_second, wall_now_ns()); }
   [[nodiscard]] ExchangeResult<std::vector<PositionUpdated>> positions() override;
   [[nodiscard]] ExchangeResult<LeverageChanged> set_leverage(InstrumentId instrument,
                                                              std::uint16_t leverage) override;

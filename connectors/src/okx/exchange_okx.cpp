@@ -178,6 +178,12 @@ void OkxVenue::stop() {
 
 std::size_t OkxVenue::account_count() const noexcept { return shared_->accounts.size(); }
 Exchange& OkxVenue::account(std::size_t index) { return *shared_->accounts.at(index); }
+std::optional<OrderBudgetUse> OkxVenue::order_budget(AccountId account) const {
+  for (const auto& a : shared_->accounts) {
+    if (a->account() == account) return a->budget_use();
+  }
+  return std::nullopt;
+}
 std::optional<std::size_t> OkxVenue::account_index(AccountId account) const noexcept {
   for (std::size_t i = 0; i < shared_->accounts.size(); ++i) {
     if (shared_->accounts[i]->account() == account) return i;

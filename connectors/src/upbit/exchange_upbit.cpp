@@ -183,6 +183,12 @@ void UpbitVenue::stop() {
 
 std::size_t UpbitVenue::account_count() const noexcept { return shared_->accounts.size(); }
 Exchange& UpbitVenue::account(std::size_t index) { return *shared_->accounts.at(index); }
+std::optional<OrderBudgetUse> UpbitVenue::order_budget(AccountId account) const {
+  for (const auto& a : shared_->accounts) {
+    if (a->account() == account) return a->budget_use();
+  }
+  return std::nullopt;
+}
 std::optional<std::size_t> UpbitVenue::account_index(AccountId account) const noexcept {
   for (std::size_t i = 0; i < shared_->accounts.size(); ++i) {
     if (shared_->accounts[i]->account() == account) return i;

@@ -37,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "oms/connectors/order_budget.hpp"
 #include "oms/connectors/exchange.hpp"
 #include "oms/connectors/net/https_client.hpp"
 #include "oms/connectors/net/tls.hpp"
@@ -87,6 +88,8 @@ class BybitVenue {
   [[nodiscard]] std::size_t account_count() const noexcept;
   [[nodiscard]] Exchange& account(std::size_t index);
   [[nodiscard]] std::optional<std::size_t> account_index(AccountId account) const noexcept;
+  // The account's order budget now (health); nullopt: not an account of this venue.
+  [[nodiscard]] std::optional<OrderBudgetUse> order_budget(AccountId account) const;
   [[nodiscard]] ExchangeResult<std::int64_t> sync_time();
   [[nodiscard]] std::int64_t time_offset_ms() const noexcept;
 

@@ -42,6 +42,7 @@
 #include <string_view>
 #include <vector>
 
+#include "oms/connectors/order_budget.hpp"
 #include "oms/connectors/exchange.hpp"
 #include "oms/connectors/net/https_client.hpp"
 #include "oms/connectors/net/tls.hpp"
@@ -85,6 +86,8 @@ class UpbitVenue {
   [[nodiscard]] std::size_t account_count() const noexcept;
   [[nodiscard]] Exchange& account(std::size_t index);
   [[nodiscard]] std::optional<std::size_t> account_index(AccountId account) const noexcept;
+  // The account's order budget now (health); nullopt: not an account of this venue.
+  [[nodiscard]] std::optional<OrderBudgetUse> order_budget(AccountId account) const;
 
   struct Shared;  // src/upbit/exchange_internal.hpp
 
