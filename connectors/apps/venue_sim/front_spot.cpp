@@ -2,10 +2,13 @@
 // parameter parsing both markets share.
 #include <cstdlib>
 
+#include "front_history.hpp"
 #include "front_impl.hpp"
 #include "front_orders.hpp"
 
 namespace oms::venue_sim {
+
+constexpr std::int64_t kSpotWindowMs = 24 * 3'600'000;  // allOrders / myTrades: 24 hours at most
 
 namespace {
 std::int64_t ms(TimeNs t) { return t / 1'000'000; }
@@ -320,8 +323,16 @@ Reply Front::Impl::spot_private(std::string_view method, std::string_view path, 
     return Reply{200, j.take()};
   }
   if (path == "/api/v3/openOrders" || path == "/api/v3/allOrders") {
+    std::vector<sim::OrderView> list;
+    if (path == "/api/v3/openOrders") {
+      list = v.open_orders(a.id, *sym);
+    } else {
+      auto page = history_page(v.all_orders(a.id, *sym), p, HistoryRule{"orderId", kSpotWindowMs},
+                               [](const sim::OrderView& o) { return o.order_id; });
+      if (auto* e = std::get_if<Reply>(&page)) return *e;
+      list = std::get<std::vector<sim::OrderView>>(std::move(page));
+    }
     j.arr();
-    const auto list = path == "/api/v3/openOrders" ? v.open_orders(a.id, *sym) : v.all_orders(a.id, *sym);
     for (const auto& o : list) {
       j.obj();
       spot_order_json(j, v, o, true);
@@ -331,8 +342,11 @@ Reply Front::Impl::spot_private(std::string_view method, std::string_view path, 
     return Reply{200, j.take()};
   }
   if (path == "/api/v3/myTrades") {
+    auto page = history_page(v.my_trades(a.id, *sym), p, HistoryRule{"fromId", kSpotWindowMs, true},
+                             [](const sim::TradeView& t) { return t.trade_id; });
+    if (auto* e = std::get_if<Reply>(&page)) return *e;
     j.arr();
-    for (const auto& t : v.my_trades(a.id, *sym)) {
+    for (const auto& t : std::get<std::vector<sim::TradeView>>(page)) {
       j.obj().kv("symbol", spot_m.symbols[*sym]).kn("id", t.trade_id).kn("orderId", t.order_id);
       j.kn("orderListId", -1).kv("price", fixed8(t.price)).kv("qty", fixed8(t.qty));
       j.kv("quoteQty", fixed8(t.quote_qty)).kv("commission", fixed8(t.commission));

@@ -4,10 +4,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "front_history.hpp"
 #include "front_impl.hpp"
 #include "front_orders.hpp"
 
 namespace oms::venue_sim {
+
+constexpr std::int64_t kUsdmWindowMs = 7 * 24 * 3'600'000;  // allOrders / userTrades: 7 days at most
 
 namespace {
 
@@ -321,8 +324,16 @@ Reply Front::Impl::usdm_private(std::string_view method, std::string_view path, 
     return ok_msg("The operation of cancel all open order is done.");
   }
   if (path == "/fapi/v1/openOrders" || path == "/fapi/v1/allOrders") {
+    std::vector<sim::OrderView> list;
+    if (path == "/fapi/v1/openOrders") {
+      list = v.open_orders(a.id, *sym);
+    } else {
+      auto page = history_page(v.all_orders(a.id, *sym), p, HistoryRule{"orderId", kUsdmWindowMs},
+                               [](const sim::OrderView& o) { return o.order_id; });
+      if (auto* e = std::get_if<Reply>(&page)) return *e;
+      list = std::get<std::vector<sim::OrderView>>(std::move(page));
+    }
     j.arr();
-    const auto list = path == "/fapi/v1/openOrders" ? v.open_orders(a.id, *sym) : v.all_orders(a.id, *sym);
     for (const auto& o : list) {
       j.obj();
       usdm_order_json(j, v, o);
@@ -332,8 +343,11 @@ Reply Front::Impl::usdm_private(std::string_view method, std::string_view path, 
     return Reply{200, j.take()};
   }
   if (path == "/fapi/v1/userTrades") {
+    auto page = history_page(v.my_trades(a.id, *sym), p, HistoryRule{"fromId", kUsdmWindowMs, true},
+                             [](const sim::TradeView& t) { return t.trade_id; });
+    if (auto* e = std::get_if<Reply>(&page)) return *e;
     j.arr();
-    for (const auto& t : v.my_trades(a.id, *sym)) {
+    for (const auto& t : std::get<std::vector<sim::TradeView>>(page)) {
       j.obj().kb("buyer", t.side == Side::kBuy).kv("commission", canon(t.commission));
       j.kv("commissionAsset", t.commission_asset).kn("id", t.trade_id).kb("maker", t.maker);
       j.kn("orderId", t.order_id).kv("price", canon(t.price)).kv("qty", canon(t.qty));

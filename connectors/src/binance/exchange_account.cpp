@@ -2,6 +2,7 @@
 // reports, and the synchronous administrative calls shared by spot and USD-M.
 #include <spdlog/spdlog.h>
 
+#include <deque>
 #include <stdexcept>
 
 #include "exchange_internal.hpp"
@@ -420,25 +421,101 @@ ExchangeResult<std::vector<OrderStatusReconciled>> BinanceAccount::open_orders(
   return out;
 }
 
+namespace {
+std::uint64_t record_id(const OrderInfo& o) { return o.order_id; }
+std::uint64_t record_id(const AccountTrade& t) { return static_cast<std::uint64_t>(t.id); }
+}  // namespace
+
+template <class Record>
+ExchangeResult<std::vector<Record>> BinanceAccount::walk_history(TimeNs since, const PageFetch<Record>& fetch,
+                                                                 bool trades, std::string_view what) {
+  constexpr std::int64_t kDayMs = 86'400'000;
+  constexpr std::int64_t kMaxBackMs = 91 * kDayMs;
+  const std::int64_t window = futures() ? 7 * kDayMs : kDayMs;  // the venue's longest
+  const std::uint32_t limit = std::max<std::uint32_t>(shared_.cfg.history_page_limit, 1);
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count() +
+                           shared_.offset_ms.load();
+  std::int64_t start = since / 1'000'000;
+  if (start < now - kMaxBackMs) {
+    spdlog::warn("binance account {} {}: asked from {} ms, walked from {} ms (91 days back at most)", account_.value,
+                 what, start, now - kMaxBackMs);
+    start = now - kMaxBackMs;
+  }
+  // One page with no time first: spot answers the most recent records of all time, USD-M those of
+  // the last 7 days; a page that is not full then holds everything asked (the usual case: one
+  // request instead of a walk).
+  if (!futures() || start >= now - window) {
+    auto recent = fetch(HistoryQuery{0, 0, limit, 0, 0});
+    if (!recent) return Unexpected{std::move(recent).error()};
+    if (recent->size() < limit) {
+      std::vector<Record> out;
+      for (const auto& r : *recent) {
+        if (static_cast<std::int64_t>(r.time) >= start) out.push_back(r);
+      }
+      return out;
+    }
+  }
+  std::deque<std::pair<std::int64_t, std::int64_t>> windows;
+  for (std::int64_t s = start; s <= now; s += window) windows.emplace_back(s, std::min(s + window - 1, now));
+  std::vector<Record> out;
+  while (!windows.empty()) {
+    const auto [a, b] = windows.front();
+    windows.pop_front();
+    auto page = fetch(HistoryQuery{a, b, limit, 0, 0});
+    if (!page) return Unexpected{std::move(page).error()};
+    if (page->size() >= limit && b > a) {
+      // Full: more may lie in the window than one page holds; its halves, in order.
+      const std::int64_t mid = a + (b - a) / 2;
+      windows.emplace_front(mid + 1, b);
+      windows.emplace_front(a, mid);
+      continue;
+    }
+    bool full = page->size() >= limit;
+    out.insert(out.end(), page->begin(), page->end());
+    // A full page in one millisecond: on by id while the records stay in it.
+    while (full && !out.empty()) {
+      HistoryQuery q{0, 0, limit, 0, 0};
+      (trades ? q.from_id : q.order_id) = record_id(out.back()) + 1;
+      auto more = fetch(q);
+      if (!more) return Unexpected{std::move(more).error()};
+      full = more->size() >= limit;
+      for (const auto& r : *more) {
+        if (static_cast<std::int64_t>(r.time) != a) {
+          full = false;  // past the millisecond: the next window has it
+          break;
+        }
+        out.push_back(r);
+      }
+    }
+  }
+  return out;
+}
+
 ExchangeResult<std::vector<OrderStatusReconciled>> BinanceAccount::all_orders(
     InstrumentId instrument, TimeNs since) {
   auto in = shared_.require(instrument, "all orders");
   if (!in) return Unexpected{std::move(in).error()};
-  HistoryQuery q;
-  q.start_time_ms = since / 1'000'000;
-  auto req = all_orders_req(**in, q);
-  if (!req)
-    return fail<std::vector<OrderStatusReconciled>>(ExchangeErrorCode::kBadRequest,
-                                                    req.error().message);
-  auto r = send(*req, "all orders");
-  if (!r) return Unexpected{std::move(r).error()};
-  JsonParser parser;
-  std::vector<OrderInfo> orders;
-  if (auto p = parse_orders(parser, r->body, orders); !p)
-    return fail<std::vector<OrderStatusReconciled>>(ExchangeErrorCode::kBadResponse,
-                                                    "all orders: " + p.error().message);
+  const Instrument& ins = **in;
+  auto orders = walk_history<OrderInfo>(
+      since,
+      [&](const HistoryQuery& q) -> ExchangeResult<std::vector<OrderInfo>> {
+        auto req = all_orders_req(ins, q);
+        if (!req) return fail<std::vector<OrderInfo>>(ExchangeErrorCode::kBadRequest, req.error().message);
+        auto r = send(*req, "all orders");
+        if (!r) return Unexpected{std::move(r).error()};
+        JsonParser parser;
+        std::vector<OrderInfo> page;
+        if (auto p = parse_orders(parser, r->body, page); !p) {
+          return fail<std::vector<OrderInfo>>(ExchangeErrorCode::kBadResponse, "all orders: " + p.error().message);
+        }
+        return page;
+      },
+      false, "all orders");
+  if (!orders) return Unexpected{std::move(orders).error()};
   std::vector<OrderStatusReconciled> out;
-  for (const auto& o : orders) out.push_back(reconciled(o, account_, instrument, futures()));
+  for (const auto& o : *orders) out.push_back(reconciled(o, account_, instrument, futures()));
   return out;
 }
 
@@ -461,20 +538,25 @@ ExchangeResult<std::vector<FillReceived>> BinanceAccount::my_trades(InstrumentId
                                                                     TimeNs since) {
   auto in = shared_.require(instrument, "my trades");
   if (!in) return Unexpected{std::move(in).error()};
-  HistoryQuery q;
-  q.start_time_ms = since / 1'000'000;
-  auto req = trades_req(**in, q);
-  if (!req)
-    return fail<std::vector<FillReceived>>(ExchangeErrorCode::kBadRequest, req.error().message);
-  auto r = send(*req, "my trades");
-  if (!r) return Unexpected{std::move(r).error()};
-  JsonParser parser;
-  std::vector<AccountTrade> trades;
-  if (auto p = parse_account_trades(parser, r->body, trades); !p)
-    return fail<std::vector<FillReceived>>(ExchangeErrorCode::kBadResponse,
-                                           "my trades: " + p.error().message);
+  const Instrument& ins = **in;
+  auto trades = walk_history<AccountTrade>(
+      since,
+      [&](const HistoryQuery& q) -> ExchangeResult<std::vector<AccountTrade>> {
+        auto req = trades_req(ins, q);
+        if (!req) return fail<std::vector<AccountTrade>>(ExchangeErrorCode::kBadRequest, req.error().message);
+        auto r = send(*req, "my trades");
+        if (!r) return Unexpected{std::move(r).error()};
+        JsonParser parser;
+        std::vector<AccountTrade> page;
+        if (auto p = parse_account_trades(parser, r->body, page); !p) {
+          return fail<std::vector<AccountTrade>>(ExchangeErrorCode::kBadResponse, "my trades: " + p.error().message);
+        }
+        return page;
+      },
+      true, "my trades");
+  if (!trades) return Unexpected{std::move(trades).error()};
   std::vector<FillReceived> out;
-  for (const auto& t : trades) out.push_back(fill_of(t, account_, instrument));
+  for (const auto& t : *trades) out.push_back(fill_of(t, account_, instrument));
   return out;
 }
 

@@ -253,6 +253,14 @@ class BinanceAccount : public Exchange {
       InstrumentId instrument, TimeNs since) override;
   [[nodiscard]] ExchangeResult<std::vector<FillReceived>> my_trades(InstrumentId instrument,
                                                                     TimeNs since) override;
+  // The history windows (BinanceConfig::history_page_limit): fetch(query) answers one page of
+  // the venue's records (OrderInfo, AccountTrade: their id and time in ms); a full page in one
+  // millisecond goes on by id (orderId / fromId, no time) while the records stay in it.
+  template <class Record>
+  using PageFetch = std::function<ExchangeResult<std::vector<Record>>(const HistoryQuery&)>;
+  template <class Record>
+  [[nodiscard]] ExchangeResult<std::vector<Record>> walk_history(TimeNs since, const PageFetch<Record>& fetch,
+                                                                 bool trades, std::string_view what);
   // Spot: GET /api/v3/account/commission; USD-M: GET /fapi/v1/commissionRate.
   [[nodiscard]] ExchangeResult<FeeRates> fee_rates(InstrumentId instrument) override;
   [[nodiscard]] ExchangeResult<std::vector<Instrument>> exchange_rules() override;

@@ -249,4 +249,35 @@ TEST_CASE("e2e spot: the venue expires the listenKey; a new stream, and no fill 
   REQUIRE(f.reports.wait_for_event<FillReceived>("e2e-k2").has_value());
   CHECK(only<FillReceived>(unique_reports(f.reports.all())).size() == 2);
 }
+TEST_CASE("e2e history: all_orders and my_trades walk 24 h windows from `since` and split a full page's window (page limit 2)") {
+  E2e f(Market::kSpot, default_front_config(), [](binance::BinanceConfig& c) { c.history_page_limit = 2; });
+  auto& ex = f.ex();
+  // Five orders: three rest, two take the asks (fills for alice).
+  for (int i = 0; i < 3; ++i) ex.place(order(Market::kSpot, Side::kBuy, "0.1", "90.00", ("e2e-w" + std::to_string(i)).c_str()));
+  ex.place(order(Market::kSpot, Side::kBuy, "0.1", "100.50", "e2e-wt1"));
+  ex.place(order(Market::kSpot, Side::kBuy, "0.1", "100.50", "e2e-wt2"));
+  REQUIRE(f.reports.wait_for_event<OrderFilled>("e2e-wt2").has_value());
+  REQUIRE(f.reports.wait_for_event<OrderAccepted>("e2e-w2").has_value());
+  // Three days back: three windows of 24 h, the last one's page full and split until each holds
+  // what its half has.
+  const TimeNs since = (std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count() - 3 * 86'400'000LL) * 1'000'000;
+  auto all = f.admin([&] { return ex.all_orders(kSpotBtc, since); });
+  REQUIRE_MESSAGE(all.ok(), (all.ok() ? "" : all.error().message));
+  const auto venue_all = f.truth(binance::spot_all_orders(f.ins()));
+  REQUIRE(venue_all.size() == 5);
+  REQUIRE(all->size() == 5);  // a page holds 2: without the splits 2 would come back
+  for (std::size_t i = 0; i < all->size(); ++i) {
+    CHECK(all->at(i).venue_order_id.view() == std::to_string(venue_all[i]["orderId"].get<std::uint64_t>()));
+  }
+  auto trades = f.admin([&] { return ex.my_trades(kSpotBtc, since); });
+  REQUIRE(trades.ok());
+  const auto venue_trades = f.truth(binance::spot_my_trades(f.ins()));
+  REQUIRE(venue_trades.size() >= 2);
+  REQUIRE(trades->size() == venue_trades.size());
+  for (std::size_t i = 0; i < trades->size(); ++i) {
+    CHECK(trades->at(i).trade_id.view() == std::to_string(venue_trades[i]["id"].get<std::int64_t>()));
+  }
+}
+
 }  // namespace oms::e2e

@@ -197,3 +197,58 @@ TEST_CASE("rate limit: over the minute's weight gives 429 with Retry-After, cont
   CHECK(banned.status == 418);
   CHECK(body(banned)["code"] == -1003);
 }
+
+TEST_CASE("spot history: allOrders and myTrades page by orderId / fromId and limit, the most recent without; 24 h windows; fromId with a time refused") {
+  FrontFixture f;
+  const auto& ins = f.ins(Market::kSpot);
+  // Five buys resting far under the market (orders 1..5), then two that take the asks.
+  for (int i = 0; i < 5; ++i) {
+    const std::string price = "90.0" + std::to_string(i);
+    const std::string cid = "h" + std::to_string(i);
+    REQUIRE(f.send(binance::spot_new_order(ins, order(Side::kBuy, "0.1", price.c_str(), cid.c_str())), f.alice).status == 200);
+  }
+  REQUIRE(f.send(binance::spot_new_order(ins, order(Side::kBuy, "0.1", "100.50", "t1")), f.alice).status == 200);
+  REQUIRE(f.send(binance::spot_new_order(ins, order(Side::kBuy, "0.1", "100.50", "t2")), f.alice).status == 200);
+  const auto ids = [](const nlohmann::json& list, const char* key) {
+    std::vector<std::int64_t> out;
+    for (const auto& x : list) out.push_back(x.at(key).get<std::int64_t>());
+    return out;
+  };
+  const auto all = body(f.send(binance::spot_all_orders(ins), f.alice));
+  REQUIRE(all.size() == 7);
+  const auto first = all[0].at("orderId").get<std::int64_t>();
+  CHECK(ids(all, "orderId") == std::vector<std::int64_t>{first, first + 1, first + 2, first + 3, first + 4, first + 5, first + 6});
+  // limit without an id: the most recent, ascending.
+  auto two = body(f.send(binance::spot_all_orders(ins, binance::HistoryQuery{0, 0, 2, 0, 0}), f.alice));
+  CHECK(ids(two, "orderId") == std::vector<std::int64_t>{first + 5, first + 6});
+  // From an orderId up: the first `limit` from there.
+  auto req = binance::spot_all_orders(ins, binance::HistoryQuery{0, 0, 2, 0, 0});
+  REQUIRE(req.ok());
+  req->add("orderId", std::to_string(first + 1));
+  CHECK(ids(body(f.send(req, f.alice)), "orderId") == std::vector<std::int64_t>{first + 1, first + 2});
+  // Trades (at least one per taking buy): fromId pages them; limit 1 without it is the latest.
+  const auto trades = body(f.send(binance::spot_my_trades(ins), f.alice));
+  REQUIRE(trades.size() >= 2);
+  const auto tids = ids(trades, "id");
+  CHECK(ids(body(f.send(binance::spot_my_trades(ins, binance::HistoryQuery{0, 0, 1, 0, 0}), f.alice)), "id") ==
+        std::vector<std::int64_t>{tids.back()});
+  CHECK(ids(body(f.send(binance::spot_my_trades(ins, binance::HistoryQuery{0, 0, 0, static_cast<std::uint64_t>(tids[1]), 0}), f.alice)), "id") ==
+        std::vector<std::int64_t>(tids.begin() + 1, tids.end()));
+  // One order's trades.
+  auto of_order = binance::spot_my_trades(ins, binance::HistoryQuery{0, 0, 0, 0, static_cast<std::uint64_t>(first + 6)});
+  for (const auto& t : body(f.send(of_order, f.alice))) CHECK(t.at("orderId") == first + 6);
+  // A time window: everything from an hour ago, nothing from an hour on; more than 24 h
+  // between the bounds is refused, and so is fromId with a time.
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  CHECK(body(f.send(binance::spot_all_orders(ins, binance::HistoryQuery{now_ms - 3'600'000, 0, 0, 0, 0}), f.alice)).size() == 7);
+  CHECK(body(f.send(binance::spot_all_orders(ins, binance::HistoryQuery{now_ms + 3'600'000, 0, 0, 0, 0}), f.alice)).empty());
+  auto wide = f.send(binance::spot_all_orders(ins, binance::HistoryQuery{now_ms - 25 * 3'600'000, now_ms, 0, 0, 0}), f.alice);
+  CHECK(wide.status == 400);
+  CHECK(body(wide)["code"] == -1127);
+  auto combo = binance::spot_my_trades(ins, binance::HistoryQuery{now_ms - 3'600'000, 0, 0, 0, 0});
+  REQUIRE(combo.ok());
+  combo->add("fromId", std::to_string(tids[0]));
+  auto refused = f.send(combo, f.alice);
+  CHECK(refused.status == 400);
+  CHECK(body(refused)["code"] == -1128);
+}

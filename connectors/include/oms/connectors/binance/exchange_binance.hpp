@@ -56,6 +56,12 @@ struct BinanceConfig {
   std::chrono::milliseconds listen_key_keepalive{30 * 60'000};
   std::chrono::milliseconds ws_ping_interval{20'000};
   std::size_t pool_size = 2;
+  // all_orders / my_trades: one page of the most recent records when that holds all asked (not
+  // full; USD-M's covers 7 days), else a walk over [since, now] in the windows Binance accepts
+  // (24 hours on spot, 7 days on USD-M), at most 91 days back (older is said in the log),
+  // `history_page_limit` records a page (Binance's maximum); a full page's window is split in two
+  // and asked again, a full page in one millisecond goes on by id.
+  std::uint32_t history_page_limit = 1'000;
   std::vector<RateLimitRule> rate_limits;  // empty: default_rate_limits(market)
   RateLimitConfig rate_limit_config;
   std::vector<Instrument> instruments;  // ids from the caller's registry
