@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "connectors/report_collector.hpp"
 #include "front.hpp"
 #include "oms/connectors/binance/exchange_binance.hpp"
 #include "oms/connectors/binance/requests.hpp"
@@ -60,41 +61,15 @@ inline VenueOrderId vid(std::uint64_t id) {
   return t;
 }
 
-// Reports from the connector's threads.
-class Reports {
+// Reports from the connector's threads: the shared collector, under the names these tests use.
+class Reports : public testkit::ReportCollector {
  public:
-  ReportSink sink() {
-    return [this](const ExchangeReport& r) {
-      std::lock_guard lk(mutex_);
-      reports_.push_back(r);
-      cv_.notify_all();
-    };
-  }
-  bool wait(const std::function<bool(const std::vector<ExchangeReport>&)>& done,
-            std::chrono::milliseconds bound = 5s) {
-    std::unique_lock lk(mutex_);
-    return cv_.wait_for(lk, bound, [&] { return done(reports_); });
-  }
   // Waits for a report of type T (for client id c when given); returns the first.
   template <class T>
   std::optional<T> wait_for_event(std::string_view c = {}, std::chrono::milliseconds bound = 5s) {
-    std::optional<T> got;
-    (void)wait(
-        [&](const std::vector<ExchangeReport>& all) {
-          for (const auto& r : all) {
-            if (const T* p = std::get_if<T>(&r.payload)) {
-              if constexpr (requires { p->client_order_id; }) {
-                if (!c.empty() && p->client_order_id.view() != c) continue;
-              }
-              got = *p;
-              return true;
-            }
-          }
-          return false;
-        },
-        bound);
-    return got;
+    return wait_for<T>(c, bound);
   }
+  // Every report of type T so far (for client id c when given).
   template <class T>
   [[nodiscard]] std::vector<T> of(std::string_view c = {}) const {
     std::vector<T> out;
@@ -108,15 +83,6 @@ class Reports {
     }
     return out;
   }
-  [[nodiscard]] std::vector<ExchangeReport> all() const {
-    std::lock_guard lk(mutex_);
-    return reports_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::condition_variable cv_;
-  std::vector<ExchangeReport> reports_;
 };
 
 struct Keys {
