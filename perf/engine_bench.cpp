@@ -325,8 +325,8 @@ void bench_strategies_tick_to_order(benchmark::State& state) {
     in.symbol.quote = "USDT";
     in.market = i % 2 == 0 ? Market::kSpot : Market::kUsdm;  // a pair: spot and its perpetual
     if (in.market == Market::kUsdm) in.symbol.settle = "USDT";
-    in.rules.tick_size = Decimal::from_raw(1'000'000);     // 0.01
-    in.rules.step_size = Decimal::from_raw(100'000);       // 0.001
+    in.rules.tick_size = Decimal::from_raw(10'000'000);     // 0.01
+    in.rules.step_size = Decimal::from_raw(1'000'000);       // 0.001
     ins.push_back(std::move(in));
   }
   auto table = actors::InstrumentTable::from(ins);
@@ -369,7 +369,7 @@ void bench_strategies_tick_to_order(benchmark::State& state) {
     q.tick = ins[i].rules.tick_size;
     q.lot = ins[i].rules.step_size;
     q.spread_bps = units(20);
-    q.quote_size = Decimal::from_raw(1'000'000);  // 0.01
+    q.quote_size = Decimal::from_raw(10'000'000);  // 0.01
     q.levels = 2;
     q.level_step_bps = units(10);
     q.max_inventory = units(1);
@@ -378,13 +378,13 @@ void bench_strategies_tick_to_order(benchmark::State& state) {
   }
   for (std::uint32_t g = 0; g < kSymbols / 2; ++g) {
     actors::ArbGroup a;
-    a.legs = {actors::ArbLeg{InstrumentId(2 * g), AccountId(0), {}, Decimal::from_raw(100'000), Decimal::from_raw(1'000'000), {}, {}},
-              actors::ArbLeg{InstrumentId(2 * g + 1), AccountId(1), {}, Decimal::from_raw(100'000), Decimal::from_raw(1'000'000), {}, {}}};
+    a.legs = {actors::ArbLeg{InstrumentId(2 * g), AccountId(0), {}, Decimal::from_raw(1'000'000), Decimal::from_raw(10'000'000), {}, {}},
+              actors::ArbLeg{InstrumentId(2 * g + 1), AccountId(1), {}, Decimal::from_raw(1'000'000), Decimal::from_raw(10'000'000), {}, {}}};
     a.strategy = StrategyId(0);
-    a.min_edge = Decimal::from_raw(1'000'000);  // 0.01
-    a.max_quantity = Decimal::from_raw(1'000'000);
+    a.min_edge = Decimal::from_raw(10'000'000);  // 0.01
+    a.max_quantity = Decimal::from_raw(10'000'000);
     a.cooldown = 0;
-    a.saga.band_rate = Decimal::from_raw(100'000);
+    a.saga.band_rate = Decimal::from_raw(1'000'000);
     o.arbitrage.push_back(a);
   }
   auto risk = std::make_shared<RiskCore>(3, 2, kSymbols);
@@ -414,8 +414,8 @@ void bench_strategies_tick_to_order(benchmark::State& state) {
       BookSnapshot s{};
       s.instrument = InstrumentId(i);
       s.last_update_id = ++update;
-      (void)s.levels.push_back(BookLevel{BookSide::kBid, Decimal::from_raw(bid_cents * 1'000'000), units(5)});
-      (void)s.levels.push_back(BookLevel{BookSide::kAsk, Decimal::from_raw(ask_cents * 1'000'000), units(5)});
+      (void)s.levels.push_back(BookLevel{BookSide::kBid, Decimal::from_raw(Int128{bid_cents} * 10'000'000), units(5)});
+      (void)s.levels.push_back(BookLevel{BookSide::kAsk, Decimal::from_raw(Int128{ask_cents} * 10'000'000), units(5)});
       engine.market_data(0, s, tag);
     };
     for (std::uint32_t i = 0; i < kSymbols; ++i) book(i, 9'990, 10'000, 0);
@@ -543,8 +543,8 @@ void bench_md_record(benchmark::State& state) {
   d.first_update_id = d.last_update_id = 50093239189;
   for (int i = 0; i < 30; ++i) {
     (void)d.levels.push_back(BookLevel{i % 2 == 0 ? BookSide::kBid : BookSide::kAsk,
-                                       Decimal::from_raw((61000 + i) * 100'000'000LL),
-                                       Decimal::from_raw(i * 1'000'000LL)});
+                                       Decimal::from_raw(Int128{61000 + i} * Decimal::kOne),
+                                       Decimal::from_raw(Int128{i} * 10'000'000)});
   }
   actors::InputRecord r;
   r.step = actors::InputStep::kMarketData;

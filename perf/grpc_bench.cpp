@@ -90,9 +90,9 @@ struct Desk {
     r.set_side(buy ? "buy" : "sell");
     r.set_tif("ioc");
     // 0.5 % through the mid: crosses the simulated book, inside the desk's price bands.
-    const std::int64_t off = mid.raw() / 200;
-    const std::int64_t px = buy ? mid.raw() + off : mid.raw() - off;
-    r.set_price(oms::Decimal::from_raw(px - px % 1'000'000).to_string());
+    const oms::Int128 off = mid.raw() / 200;
+    const oms::Int128 px = buy ? mid.raw() + off : mid.raw() - off;
+    r.set_price(oms::Decimal::from_raw(px - px % 10'000'000).to_string());
     r.set_quantity("0.001");
     r.set_wait_ack_ms(5000);
     grpc::ClientContext ctx;

@@ -166,13 +166,13 @@ struct FilterCase {
 std::vector<FilterCase> filter_cases() {
   const oms::Decimal reference = dec("61837.63");
   constexpr std::int64_t kBandPercent = 4;
-  constexpr std::int64_t kMinQtyRaw = 7'000;         // 0.00007 BTC, about 4.3 USDT
-  constexpr std::int64_t kMaxQtyRaw = 50'000'000;    // 0.5 BTC
+  constexpr std::int64_t kMinQtyRaw = 70'000;        // 0.00007 BTC, about 4.3 USDT
+  constexpr std::int64_t kMaxQtyRaw = 500'000'000;   // 0.5 BTC
   constexpr std::uint32_t kMaxOpenOrders = 200;      // = MAX_NUM_ORDERS: a few reject
   std::mt19937_64 rng(kSeed);
-  const std::int64_t spread = reference.raw() * kBandPercent / 100;
-  std::uniform_int_distribution<std::int64_t> price(reference.raw() - spread,
-                                                    reference.raw() + spread);
+  const auto ref = static_cast<std::int64_t>(reference.raw());  // 6.2e13: an int64
+  const std::int64_t spread = ref * kBandPercent / 100;
+  std::uniform_int_distribution<std::int64_t> price(ref - spread, ref + spread);
   std::uniform_int_distribution<std::int64_t> qty(kMinQtyRaw, kMaxQtyRaw);
   std::vector<FilterCase> out;
   for (std::size_t i = 0; i < kInputCount; ++i) {

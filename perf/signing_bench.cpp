@@ -80,7 +80,7 @@ void bench_order_encode(benchmark::State& state) {
   oms::perf::run_timed(state, [&](std::size_t i) {
     // Vary the price tick so no two requests are identical.
     o.price =
-        oms::Decimal::from_raw(6'183'763'000'000 + static_cast<std::int64_t>(i & 1023) * 1'000'000);
+        oms::Decimal::from_raw(61'837'630'000'000 + static_cast<std::int64_t>(i & 1023) * 10'000'000);
     if (!encoder.encode(btc, o, creds, ++ts, out).ok()) std::abort();
     benchmark::DoNotOptimize(out.http.body.data());
   });
@@ -105,7 +105,7 @@ void bench_sign_okx(benchmark::State& state) {
   std::int64_t ts = 1'723'161'255'208;
   oms::perf::run_timed(state, [&](std::size_t i) {
     // Vary the price tick so no two requests are identical.
-    o.price = oms::Decimal::from_raw(6'183'760'000'000 + static_cast<std::int64_t>(i & 1023) * 10'000'000);
+    o.price = oms::Decimal::from_raw(61'837'600'000'000 + static_cast<std::int64_t>(i & 1023) * 100'000'000);
     auto req = oms::okx::new_order(swap, o);
     if (!req || !oms::okx::render_into(*req, creds, ++ts, out).ok()) std::abort();
     benchmark::DoNotOptimize(out.body.data());

@@ -108,7 +108,7 @@ std::unique_ptr<Venue> make_venue(oms::sim::BookFactory books) {
   oms::sim::Outbox out;
   for (int a = 0; a < 4; ++a) {
     const auto id = v->add_account({"k", Decimal::from_raw(kOne / 5000), Decimal::from_raw(kOne / 2500)});
-    (void)v->deposit(id, "USDT", Decimal::from_raw(10'000'000'000 * kOne / 100), 0, out);
+    (void)v->deposit(id, "USDT", Decimal::from_raw(oms::Int128{10'000'000'000} * kOne / 100), 0, out);
     (void)v->deposit(id, "BTC", Decimal::from_raw(1'000'000 * kOne), 0, out);
   }
   return v;

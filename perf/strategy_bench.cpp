@@ -32,7 +32,7 @@ using namespace oms::actors;
 constexpr std::string_view kSecret = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
 constexpr std::string_view kApiKey = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
 
-Decimal px(std::int64_t cents) { return Decimal::from_raw(cents * 1'000'000); }
+Decimal px(std::int64_t cents) { return Decimal::from_raw(Int128{cents} * 10'000'000); }
 
 // Per-event samples (ticks) -> p50/p99/p99.9 in ns.
 struct Samples {
@@ -58,10 +58,10 @@ void bench_arb_detect(benchmark::State& state) {
   std::vector<ArbGroup> groups;
   for (std::uint32_t g = 0; g < kInstruments / 2; ++g) {
     ArbGroup a;
-    a.legs = {ArbLeg{InstrumentId(2 * g), AccountId(0), Decimal::from_raw(100'000), Decimal::from_raw(100'000), {}, {}, {}},
-              ArbLeg{InstrumentId(2 * g + 1), AccountId(1), Decimal::from_raw(50'000), Decimal::from_raw(1'000'000), {}, {}, {}}};
+    a.legs = {ArbLeg{InstrumentId(2 * g), AccountId(0), Decimal::from_raw(1'000'000), Decimal::from_raw(1'000'000), {}, {}, {}},
+              ArbLeg{InstrumentId(2 * g + 1), AccountId(1), Decimal::from_raw(500'000), Decimal::from_raw(10'000'000), {}, {}, {}}};
     a.strategy = StrategyId(0);
-    a.min_edge_rate = Decimal::from_raw(10'000);  // 1 bp after fees
+    a.min_edge_rate = Decimal::from_raw(100'000);  // 1 bp after fees
     a.max_notional = Decimal::from_raw(1'000 * Decimal::kOne);
     groups.push_back(std::move(a));
   }
@@ -75,11 +75,11 @@ void bench_arb_detect(benchmark::State& state) {
     const std::uint32_t g = static_cast<std::uint32_t>(i++ % (kInstruments / 2));
     const std::int64_t base = 6'000'000 + static_cast<std::int64_t>(i % 97);  // cents: ~60,000
     // The cheap leg at base, untimed; then the rich leg 0.25 % above (fees: 15 bp): it crosses.
-    const TopOfBook cheap{InstrumentId(2 * g), ++update, px(base - 1), Decimal::from_raw(50'000'000),
-                          px(base), Decimal::from_raw(50'000'000), 0};
+    const TopOfBook cheap{InstrumentId(2 * g), ++update, px(base - 1), Decimal::from_raw(500'000'000),
+                          px(base), Decimal::from_raw(500'000'000), 0};
     (void)signal.on(cheap, static_cast<TimeNs>(update), out);
-    const TopOfBook rich{InstrumentId(2 * g + 1), ++update, px(base + 15000), Decimal::from_raw(50'000'000),
-                         px(base + 15001), Decimal::from_raw(50'000'000), 0};
+    const TopOfBook rich{InstrumentId(2 * g + 1), ++update, px(base + 15000), Decimal::from_raw(500'000'000),
+                         px(base + 15001), Decimal::from_raw(500'000'000), 0};
     const std::uint64_t t0 = perf::ticks();
     const std::size_t n = signal.on(rich, static_cast<TimeNs>(update), out);
     const std::uint64_t t1 = perf::ticks();
@@ -95,10 +95,10 @@ void bench_mm_quote(benchmark::State& state) {
   q.strategy = StrategyId(1);
   q.account = AccountId(0);
   q.instrument = InstrumentId(0);
-  q.tick = Decimal::from_raw(1'000'000);
-  q.lot = Decimal::from_raw(1'000);
+  q.tick = Decimal::from_raw(10'000'000);
+  q.lot = Decimal::from_raw(10'000);
   q.spread_bps = Decimal::from_raw(2 * Decimal::kOne);
-  q.quote_size = Decimal::from_raw(1'000'000);
+  q.quote_size = Decimal::from_raw(10'000'000);
   q.levels = 2;
   q.level_step_bps = Decimal::from_raw(Decimal::kOne);
   q.max_inventory = Decimal::from_raw(Decimal::kOne);
@@ -137,8 +137,8 @@ void bench_mm_quote(benchmark::State& state) {
     ctx.active = true;
     now += 1'000'000;
     const std::int64_t mid = 6'000'000 + static_cast<std::int64_t>(i++ % 211);
-    const TopOfBook top{InstrumentId(0), i, px(mid), Decimal::from_raw(30'000'000), px(mid + 1),
-                        Decimal::from_raw(20'000'000), now};
+    const TopOfBook top{InstrumentId(0), i, px(mid), Decimal::from_raw(300'000'000), px(mid + 1),
+                        Decimal::from_raw(200'000'000), now};
     actions.clear();
     const std::uint64_t t0 = perf::ticks();
     mm.on_top(top, now, ctx, actions);

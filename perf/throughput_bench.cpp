@@ -122,8 +122,8 @@ void omsd_throughput(benchmark::State& state) {
     // run (an IOC order counts as open until the venue's answer).
     oms::perf::lift_global_limits(*stub0, token,
                                   {"consecutive_losses", "daily_loss", "order_rate", "open_orders"});
-    const std::int64_t px_raw = mid.raw() - mid.raw() / 200;  // 50 bp: inside every band
-    const std::string price = oms::Decimal::from_raw(px_raw - px_raw % 1'000'000).to_string();
+    const oms::Int128 px_raw = mid.raw() - mid.raw() / 200;  // 50 bp: inside every band
+    const std::string price = oms::Decimal::from_raw(px_raw - px_raw % 10'000'000).to_string();
     Totals totals;
     std::atomic<bool> stop{false};
     const auto t0 = std::chrono::steady_clock::now();

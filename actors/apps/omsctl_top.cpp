@@ -38,8 +38,8 @@ std::int64_t now_ns() {
       .count();
 }
 
-std::string dec(std::int64_t raw) {
-  return Decimal::from_raw(raw).to_string();
+std::string dec(oms::actors::BoardDecimal d) {
+  return d.value().to_string();
 }
 
 // How long ago: 0.3s, 42.0s, 17m, 5h, 3d.
@@ -122,7 +122,7 @@ std::vector<std::string> frame(const StateBoard& b) {
             {}};
   for (std::uint32_t i = 0; i < b.count(BoardSection::kBalances); ++i) {
     const auto r = b.balance(i);
-    if (!r || (r->free == 0 && r->locked == 0)) continue;
+    if (!r || (r->free.is_zero() && r->locked.is_zero())) continue;
     bal.rows.push_back(
         {name(accounts, r->account), std::string(to_string(static_cast<Market>(r->market))),
          std::string(board_text(r->asset)), dec(r->free), dec(r->locked), age(r->time, now)});
@@ -137,7 +137,7 @@ std::vector<std::string> frame(const StateBoard& b) {
             {}};
   for (std::uint32_t i = 0; i < b.count(BoardSection::kPositions); ++i) {
     const auto r = b.position(i);
-    if (!r || (r->size == 0 && r->realized_pnl == 0)) continue;
+    if (!r || (r->size.is_zero() && r->realized_pnl.is_zero())) continue;
     pos.rows.push_back({name(accounts, r->account), name(instruments, r->instrument), dec(r->size),
                         dec(r->entry_price), dec(r->unrealized_pnl), dec(r->realized_pnl),
                         dec(r->fees)});
@@ -156,7 +156,7 @@ std::vector<std::string> frame(const StateBoard& b) {
     ord.rows.push_back({name(accounts, r->account), name(instruments, r->instrument),
                         std::string(board_text(r->client_order_id)),
                         std::string(enum_name(static_cast<Side>(r->side))),
-                        r->price == 0 ? "market" : dec(r->price), dec(r->quantity), dec(r->cum_qty),
+                        r->price.is_zero() ? "market" : dec(r->price), dec(r->quantity), dec(r->cum_qty),
                         std::string(enum_name(static_cast<OrderStatus>(r->status))),
                         age(r->time, now)});
   }

@@ -11,9 +11,10 @@ namespace {
 
 constexpr TimeNs kNever = std::numeric_limits<TimeNs>::min();  // an account not written yet
 
-std::int64_t rounded(Int128 e16) noexcept {
+BoardDecimal rounded(std::optional<Int128> e18) noexcept {
   Decimal d;
-  return round_e16(e16, d) ? d.raw() : 0;  // beyond a Decimal: shown as 0 rather than wrong
+  // Beyond a Decimal (or a product beyond 128 bits): shown as 0 rather than wrong.
+  return e18 && round_e18(*e18, d) ? BoardDecimal::of(d) : BoardDecimal{};
 }
 
 // Equal records but for `time` (the writer's stamp of when the figures last changed).
@@ -141,8 +142,8 @@ void BoardPublisher::write_account(std::uint32_t k, const OrderDesk& desk,
     BalanceRecord r;
     r.account = id.index();
     set_board_text(r.asset, from.asset.view());
-    r.free = from.free.raw();
-    r.locked = from.locked.raw();
+    r.free = BoardDecimal::of(from.free);
+    r.locked = BoardDecimal::of(from.locked);
     r.market = static_cast<std::uint64_t>(from.market);
     put(balances_, k * limits_.balances_per_account + b, r, now);
   }
@@ -157,11 +158,11 @@ void BoardPublisher::write_account(std::uint32_t k, const OrderDesk& desk,
     PositionRecord r;
     r.account = id.index();
     r.instrument = i;
-    r.size = leg.position.size.raw();
-    r.entry_price = leg.position.entry_price().raw();
-    r.unrealized_pnl = mark.is_positive() ? rounded(leg.position.unrealized_e16(mark)) : 0;
-    r.realized_pnl = rounded(leg.position.realized_e16);
-    r.fees = rounded(leg.fees_e16);
+    r.size = BoardDecimal::of(leg.position.size);
+    r.entry_price = BoardDecimal::of(leg.position.entry_price());
+    r.unrealized_pnl = mark.is_positive() ? rounded(leg.position.unrealized_e18(mark)) : BoardDecimal{};
+    r.realized_pnl = rounded(leg.position.realized_e18);
+    r.fees = rounded(leg.fees_e18);
     put(positions_, k * instruments_ + i, r, now);
   }
 
@@ -180,9 +181,9 @@ void BoardPublisher::write_account(std::uint32_t k, const OrderDesk& desk,
     r.account = id.index();
     r.instrument = o->instrument().index();
     set_board_text(r.client_order_id, o->client_order_id().view());
-    r.price = o->price().raw();
-    r.quantity = o->quantity().raw();
-    r.cum_qty = o->cum_qty().raw();
+    r.price = BoardDecimal::of(o->price());
+    r.quantity = BoardDecimal::of(o->quantity());
+    r.cum_qty = BoardDecimal::of(o->cum_qty());
     r.side = static_cast<std::uint32_t>(o->side());
     r.status = static_cast<std::uint32_t>(o->status());
     put(orders_, base + shown, r, now);
@@ -208,10 +209,10 @@ void BoardPublisher::top(const TopOfBook& t, TimeNs now) noexcept {
   if (!t.instrument.valid() || i >= instruments_) return;
   TopOfBookRecord r;
   r.instrument = i;
-  r.bid_price = t.bid.raw();
-  r.bid_qty = t.bid_qty.raw();
-  r.ask_price = t.ask.raw();
-  r.ask_qty = t.ask_qty.raw();
+  r.bid_price = BoardDecimal::of(t.bid);
+  r.bid_qty = BoardDecimal::of(t.bid_qty);
+  r.ask_price = BoardDecimal::of(t.ask);
+  r.ask_qty = BoardDecimal::of(t.ask_qty);
   r.update_id = tops_[i].update_id;  // a new update id alone is no change worth a write
   if (same_but_time(tops_[i], r)) return;
   r.update_id = t.update_id;

@@ -50,9 +50,9 @@ std::string day_text(std::int32_t day) {
   return buf;
 }
 
-std::string e16_text(Int128 v) {
+std::string e18_text(Int128 v) {
   Decimal d;
-  return round_e16(v, d) ? d.to_string() : std::string("overflow");
+  return round_e18(v, d) ? d.to_string() : std::string("overflow");
 }
 
 constexpr std::string_view kPnlHeader = "date,quote,fills,volume,fees,realized_pnl,net_pnl";
@@ -106,14 +106,14 @@ Result<Unit, std::string> DailyWriter::start(Account& a) {
 
 Int128 DailyWriter::realized(AccountId account, std::string_view quote) const {
   for (const auto& p : positions_.account_pnl(account)) {
-    if (p.quote.view() == quote) return p.realized_e16;
+    if (p.quote.view() == quote) return p.realized_e18;
   }
   return 0;
 }
 
 Int128 DailyWriter::fees(AccountId account, std::string_view quote) const {
   for (const auto& p : positions_.account_pnl(account)) {
-    if (p.quote.view() == quote) return p.fees_e16;
+    if (p.quote.view() == quote) return p.fees_e18;
   }
   return 0;
 }
@@ -132,8 +132,8 @@ Result<Unit, std::string> DailyWriter::on_fill(Account& a, std::uint64_t seq, co
                             : std::string(ins->settle.empty() ? ins->quote.view() : ins->settle.view());
   auto [it, fresh] = a.by_quote.try_emplace(quote);
   if (fresh) {
-    it->second.realized_start_e16 = realized(a.cfg.id, quote);
-    it->second.fees_start_e16 = fees(a.cfg.id, quote);
+    it->second.realized_start_e18 = realized(a.cfg.id, quote);
+    it->second.fees_start_e18 = fees(a.cfg.id, quote);
   }
   // The positions and the day see every fill once, also those already in the files.
   if (seq > a.folded) {
@@ -141,7 +141,11 @@ Result<Unit, std::string> DailyWriter::on_fill(Account& a, std::uint64_t seq, co
       return Unexpected(a.cfg.stream + " seq " + std::to_string(seq) + ": a fill the positions refuse");
     }
     ++it->second.fills;
-    it->second.volume_e16 += product_e16(fill.price, fill.quantity);
+    Int128 volume = 0;  // the positions took the fill: its product fits
+    if (!product_e18(fill.price, fill.quantity, volume) ||
+        __builtin_add_overflow(it->second.volume_e18, volume, &it->second.volume_e18)) {
+      return Unexpected(a.cfg.stream + " seq " + std::to_string(seq) + ": the day's volume is beyond 128 bits");
+    }
     a.folded = seq;
   }
   if (seq <= a.written) return Unit{};
@@ -174,11 +178,11 @@ Result<Unit, std::string> DailyWriter::close_day(Account& a) {
     }
     const std::string key = date + "," + quote + ",";
     if (existing.starts_with(key) || existing.find("\n" + key) != std::string::npos) continue;
-    const Int128 realized_day = realized(a.cfg.id, quote) - f.realized_start_e16;
-    const Int128 fees_day = fees(a.cfg.id, quote) - f.fees_start_e16;
-    const std::string row = key + std::to_string(f.fills) + "," + e16_text(f.volume_e16) + "," +
-                            e16_text(fees_day) + "," + e16_text(realized_day) + "," +
-                            e16_text(realized_day - fees_day);
+    const Int128 realized_day = realized(a.cfg.id, quote) - f.realized_start_e18;
+    const Int128 fees_day = fees(a.cfg.id, quote) - f.fees_start_e18;
+    const std::string row = key + std::to_string(f.fills) + "," + e18_text(f.volume_e18) + "," +
+                            e18_text(fees_day) + "," + e18_text(realized_day) + "," +
+                            e18_text(realized_day - fees_day);
     if (auto w = files_.append_pnl_row(a.cfg.name, at, kPnlHeader, row); !w) {
       return Unexpected(w.error().message);
     }

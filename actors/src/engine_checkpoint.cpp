@@ -21,7 +21,7 @@ namespace oms::actors {
 namespace {
 
 // 2: the strategies and quoters sections; 3: the sagas section
-constexpr std::uint32_t kCheckpointVersion = 4;  // 4: risk keeps fills held for a quote rate
+constexpr std::uint32_t kCheckpointVersion = 5;  // 5: Decimals are 128-bit at 1e-9 (4: held fills)
 
 // The heap's array (std::priority_queue keeps it protected): saved as it lies, so that timers
 // due at the same time fire in the same order after a load.

@@ -206,12 +206,12 @@ struct Engine::Impl {
     std::uint64_t opened = 0, closed = 0, hedged = 0, missed = 0, unwound = 0, failed = 0;
     std::uint64_t refused = 0;  // signals not opened: a leg refused before either went out
     std::string last_refusal;
-    Int128 pnl_e16 = 0;         // the ended sagas' PnL
+    Int128 pnl_e18 = 0;         // the ended sagas' PnL
     std::uint64_t acked = 0;    // sagas whose legs were both answered
     TimeNs latency_sum = 0;     // legs out -> both answered
     std::array<std::uint64_t, kLegLatencyBuckets> latency_buckets{};
     std::uint64_t slipped = 0;  // sagas with a slippage figure
-    Int128 slippage_sum = 0;    // raw 1e-8 price units
+    Int128 slippage_sum = 0;    // raw 1e-9 price units
   };
   void open_saga(std::span<const OrderIntent> legs, TimeNs now);
   void saga_news(const OrderNews& n);

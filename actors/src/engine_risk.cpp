@@ -24,13 +24,19 @@ std::uint32_t scope_id(LimitScope scope, AccountId a, StrategyId s, InstrumentId
 Result<std::int64_t, std::string> limit_raw(const RiskLimitSet& l) {
   if (l.unlimited) return kNoLimit;
   if (l.value < Decimal{}) return Unexpected{std::string("value: a limit cannot be negative")};
-  if (!limit_is_count(l.kind)) return l.value.raw();
-  const std::int64_t whole = l.value.raw() / Decimal::kOne;
+  if (!limit_is_count(l.kind)) {
+    if (l.value > kMaxLimit) {
+      return Unexpected{"value: " + l.value.to_string() + " beyond the largest limit " + kMaxLimit.to_string()};
+    }
+    return static_cast<std::int64_t>(l.value.raw());
+  }
+  const Int128 whole = l.value.raw() / Decimal::kOne;
   if (whole * Decimal::kOne != l.value.raw()) {
     return Unexpected{std::string("value: ") + std::string(enum_name(l.kind)) +
                       " is a count (a whole number)"};
   }
-  return whole;
+  if (whole >= kNoLimit) return Unexpected{"value: " + l.value.to_string() + " beyond the largest count"};
+  return static_cast<std::int64_t>(whole);
 }
 
 bool apply_limit(RiskLimitTable& limits, const RiskLimitSet& l) {

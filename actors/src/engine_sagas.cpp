@@ -70,7 +70,7 @@ SagaFill Engine::Impl::saga_fill(const OrderCore* o) const {
   SagaFill f;
   if (o == nullptr) return f;  // never left: nothing filled
   f.cum_qty = o->cum_qty();
-  f.notional_e16 = o->notional_e16();
+  f.notional_e18 = o->notional_e18();
   f.fee_other = o->fee_other();
   if (!o->fee().is_zero()) {
     const InstrumentAssets* in = instruments.find(o->instrument());
@@ -123,9 +123,9 @@ void Engine::Impl::open_saga(std::span<const OrderIntent> legs, TimeNs now) {
   if (!lockable(*ab, buy, buy.quantity) || !lockable(*as, sell, sell.quantity)) {
     const Decimal lot = std::max(group_leg(g, buy.instrument, buy.account).value_or(SagaLeg{}).lot,
                                  group_leg(g, sell.instrument, sell.account).value_or(SagaLeg{}).lot);
-    std::int64_t lo = 0, hi = lot.is_positive() ? buy.quantity.raw() / lot.raw() : 0;
+    Int128 lo = 0, hi = lot.is_positive() ? buy.quantity.raw() / lot.raw() : 0;
     while (lo < hi) {  // the largest n lots both can lock
-      const std::int64_t mid = lo + (hi - lo + 1) / 2;
+      const Int128 mid = lo + (hi - lo + 1) / 2;
       const Decimal q = Decimal::from_raw(mid * lot.raw());
       if (lockable(*ab, buy, q) && lockable(*as, sell, q)) lo = mid;
       else hi = mid - 1;
@@ -217,7 +217,10 @@ void Engine::Impl::tally_end(const ArbSagaStep& s) {
     case SagaState::kFailed: ++t.failed; break;
     default: return;
   }
-  t.pnl_e16 += exact_e16(s.pnl);
+  const auto pnl = exact_e18(s.pnl);
+  if (!pnl || __builtin_add_overflow(t.pnl_e18, *pnl, &t.pnl_e18)) {
+    spdlog::error("saga {} of strategy {}: its PnL is beyond 128 bits and not in the totals", s.saga, s.strategy.value);
+  }
   if (s.legs_acked != 0) {
     ++t.acked;
     const TimeNs latency = s.legs_acked - s.started;
@@ -346,7 +349,7 @@ SagaFiguresView Engine::Impl::saga_figures(StrategyId id) const {
   v.failed = t.failed;
   v.refused = t.refused;
   v.last_refusal = t.last_refusal;
-  (void)round_e16(t.pnl_e16, v.pnl);
+  (void)round_e18(t.pnl_e18, v.pnl);
   v.acked = t.acked;
   v.latency_sum = t.latency_sum;
   v.latency_buckets = t.latency_buckets;

@@ -372,11 +372,14 @@ StrategyViewPtr Engine::Impl::strategy_view(StrategyId id) const {
       const AssetCode& quote = inst->market == Market::kSpot ? inst->quote : inst->settle;
       PnlFigures& t = by_quote[quote.str()];
       t.quote = quote;
-      t.realized_e16 += leg.position.realized_e16;
-      t.fees_e16 += leg.fees_e16;
       const Decimal mark = leg.instrument.index() < marks.size() ? marks[leg.instrument.index()] : Decimal{};
-      if (mark.is_positive()) t.unrealized_e16 += leg.position.unrealized_e16(mark);
-      else if (!leg.position.size.is_zero()) ++t.unmarked;
+      const auto unrealized = mark.is_positive() ? leg.position.unrealized_e18(mark) : std::optional<Int128>(0);
+      if (!mark.is_positive() && !leg.position.size.is_zero()) ++t.unmarked;
+      if (!unrealized || __builtin_add_overflow(t.realized_e18, leg.position.realized_e18, &t.realized_e18) ||
+          __builtin_add_overflow(t.fees_e18, leg.fees_e18, &t.fees_e18) ||
+          __builtin_add_overflow(t.unrealized_e18, *unrealized, &t.unrealized_e18)) {
+        t.overflow = true;
+      }
     }
   }
   for (auto& [q, f] : by_quote) v->pnl.push_back(f);
@@ -391,16 +394,21 @@ void Engine::Impl::publish_strategies() {
     StrategyStatusRecord r;
     r.state = static_cast<std::uint64_t>(v->state);
     // The figures of its first quote asset (a strategy trades in one, as configured).
-    if (!v->pnl.empty()) {
+    if (!v->pnl.empty() && !v->pnl.front().overflow) {  // beyond range: shown as 0, not wrong
       Decimal realized, unrealized;
-      (void)round_e16(v->pnl.front().realized_e16, realized);
-      (void)round_e16(v->pnl.front().unrealized_e16, unrealized);
-      r.realized_pnl = realized.raw();
-      r.unrealized_pnl = unrealized.raw();
+      (void)round_e18(v->pnl.front().realized_e18, realized);
+      (void)round_e18(v->pnl.front().unrealized_e18, unrealized);
+      r.realized_pnl = BoardDecimal::of(realized);
+      r.unrealized_pnl = BoardDecimal::of(unrealized);
     }
-    Int128 inventory = 0;
-    for (const auto& q : v->quoters) inventory += q.inventory.raw();
-    r.inventory = static_cast<std::int64_t>(inventory);
+    Decimal inventory;
+    bool inventory_fits = true;
+    for (const auto& q : v->quoters) {
+      const auto sum = inventory.add(q.inventory);
+      inventory_fits = inventory_fits && sum.ok();
+      if (sum) inventory = *sum;
+    }
+    r.inventory = inventory_fits ? BoardDecimal::of(inventory) : BoardDecimal{};  // 0, not wrong
     std::uint64_t open = 0;
     for (const auto& a : accounts) {
       if (!a) continue;
@@ -430,13 +438,21 @@ QuoterContext Engine::Impl::quoter_context(const QuoterConfig& q) {
     c.active = false;
     return c;
   }
+  bool figures_fit = true;
   if (const auto* leg = a->desk->positions().strategy_leg(q.account, q.strategy, q.instrument)) {
     c.inventory = leg->position.size;
     const Decimal mark = q.instrument.index() < marks.size() ? marks[q.instrument.index()] : Decimal{};
-    c.unrealized_e16 = mark.is_positive() ? leg->position.unrealized_e16(mark) : 0;
-    c.pnl_e16 = leg->position.realized_e16 + leg->position.unrealized_e16(mark) - leg->fees_e16;
+    const auto unrealized = mark.is_positive() ? leg->position.unrealized_e18(mark) : std::optional<Int128>(0);
+    Int128 pnl = 0;
+    if (!unrealized || __builtin_add_overflow(leg->position.realized_e18, *unrealized, &pnl) ||
+        __builtin_sub_overflow(pnl, leg->fees_e18, &pnl)) {
+      figures_fit = false;  // figures out of range: the quoter stands aside rather than guess
+    } else {
+      c.unrealized_e18 = *unrealized;
+      c.pnl_e18 = pnl;
+    }
   }
-  c.active = strategy_active(q.strategy, q.account) && !a->desk->reconciling();
+  c.active = figures_fit && strategy_active(q.strategy, q.account) && !a->desk->reconciling();
   return c;
 }
 

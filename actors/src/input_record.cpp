@@ -9,8 +9,8 @@ namespace oms::actors {
 
 namespace {
 
-constexpr std::uint8_t kVersion = 3;
-constexpr std::size_t kFixed = 1 + 1 + 2 + 8 + 8 + 8 + 8 + 8 + 4 + 4 + 8 + 1;  // .. body kind
+constexpr std::uint8_t kVersion = 4;  // 4: Decimals are 128-bit at 1e-9
+constexpr std::size_t kFixed = 1 + 1 + 2 + 8 + 8 + 8 + 8 + 8 + 4 + 4 + 16 + 1;  // .. value, body kind
 // A message body (kinds 1, 2) starts with its full size (u16); its trailing zero bytes -- the
 // unused slots of a book chunk's levels, empty strings -- are not stored.
 constexpr std::size_t kBodySize = 2;
@@ -117,7 +117,7 @@ std::optional<std::string> decode_input_into(std::string_view payload, InputReco
   r.received_ns = get<TimeNs>(p);
   r.account = AccountId(static_cast<AccountId::rep_type>(get<std::uint32_t>(p)));
   r.instrument = InstrumentId(get<std::uint32_t>(p));
-  r.value = Decimal::from_raw(get<std::int64_t>(p));
+  r.value = Decimal::from_raw(get<Int128>(p));
   const auto kind = get<std::uint8_t>(p);
   const std::span<const std::byte> body(reinterpret_cast<const std::byte*>(p),
                                         payload.size() - kFixed);

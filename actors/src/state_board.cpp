@@ -15,7 +15,7 @@ namespace oms::actors {
 namespace {
 
 constexpr std::uint64_t kMagic = 0x4452414f42534d4fULL;  // "OMSBOARD"
-constexpr std::uint32_t kVersion = 2;  // 2: open orders, names, market of a balance, live words
+constexpr std::uint32_t kVersion = 3;  // 2: open orders, names, market of a balance, live words; 3: 128-bit Decimals
 constexpr std::size_t kHeaderBytes = 4096;
 constexpr std::size_t kSeqBytes = 8;
 // The live words (heartbeat, hidden counts) on their own cache lines, away from the header

@@ -9,6 +9,10 @@ namespace {
 constexpr DecimalRange kBandRange{Decimal{}, false, Decimal::from_raw(10'000 * Decimal::kOne),
                                   true};
 constexpr int kMaxInt = std::numeric_limits<int>::max();
+// The risk table keeps a limit as one int64 at 1e-9 (actors' kMaxLimit): 9,223,372,036.854775806
+// units or USDT at most; a larger limit is an error here, never cut.
+constexpr DecimalRange kLimitRange{Decimal{}, false,
+                                   Decimal::from_raw(std::numeric_limits<std::int64_t>::max() - 1), true};
 
 // One limit of RiskLimits: its key, its member and its bounds.
 struct LimitField {
@@ -23,10 +27,10 @@ struct LimitField {
 
 // clang-format off
 constexpr std::array<LimitField, kRiskLimitCount> kLimitFields{{
-  {"max_order_notional",     &RiskLimits::max_order_notional, nullptr, kPositive, 0, 0, false},
+  {"max_order_notional",     &RiskLimits::max_order_notional, nullptr, kLimitRange, 0, 0, false},
   {"max_order_qty",          &RiskLimits::max_order_qty,      nullptr, kPositive, 0, 0, true},
   {"max_position",           &RiskLimits::max_position,       nullptr, kPositive, 0, 0, true},
-  {"max_gross_exposure",     &RiskLimits::max_gross_exposure, nullptr, kPositive, 0, 0, false},
+  {"max_gross_exposure",     &RiskLimits::max_gross_exposure, nullptr, kLimitRange, 0, 0, false},
   {"max_net_exposure",       &RiskLimits::max_net_exposure,   nullptr, kPositive, 0, 0, false},
   {"max_leverage",           nullptr, &RiskLimits::max_leverage,           {}, 1, kMaxLeverage, false},
   {"price_band_bps",         &RiskLimits::price_band_bps,     nullptr, kBandRange, 0, 0, false},

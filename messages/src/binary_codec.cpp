@@ -35,7 +35,7 @@ constexpr std::size_t struct_size() {
 
 template <class F>
 constexpr std::size_t field_size() {
-  if constexpr (std::is_same_v<F, Decimal>) return sizeof(std::int64_t);
+  if constexpr (std::is_same_v<F, Decimal>) return sizeof(Int128);
   else if constexpr (is_dense_id<F>::value) return sizeof(typename F::rep_type);
   else if constexpr (std::is_enum_v<F> || std::is_same_v<F, bool>) return 1;
   else if constexpr (std::is_integral_v<F>) return sizeof(F);
@@ -98,7 +98,7 @@ struct Reader {
   template <class F>
   void get(F& f) noexcept {
     if constexpr (std::is_same_v<F, Decimal>) {
-      f = Decimal::from_raw(raw<std::int64_t>());
+      f = Decimal::from_raw(raw<Int128>());
     } else if constexpr (is_dense_id<F>::value) {
       f.value = raw<typename F::rep_type>();
     } else if constexpr (std::is_same_v<F, bool>) {

@@ -7,13 +7,11 @@ namespace oms {
 namespace {
 
 using i128 = Int128;
-constexpr i128 kI64Max = std::numeric_limits<std::int64_t>::max();
-constexpr i128 kI64Min = std::numeric_limits<std::int64_t>::min();
-// Digits accumulated past this cannot produce a value that fits an int64 at any exponent
-// we accept; stop early instead of overflowing the 128-bit accumulator.
-constexpr i128 kAccumulatorLimit = i128{1} << 120;
+using u128 = UInt128;
+constexpr i128 kI128Max = static_cast<i128>(~u128{0} >> 1);
+constexpr u128 kOneU = static_cast<u128>(Decimal::kOne);
 // The largest power of ten an i128 holds is 10^38 (10^39 > 2^127): a shift past it overflows
-// int64 anyway (or, downwards, leaves a remainder), so it is refused before pow10_128.
+// anyway (or, downwards, leaves a remainder), so it is refused before pow10_128.
 constexpr int kMaxExponent = 38;
 
 constexpr i128 pow10_128(int n) {
@@ -22,9 +20,51 @@ constexpr i128 pow10_128(int n) {
   return p;
 }
 
-Result<Decimal, DecimalError> fit(i128 v) noexcept {
-  if (v > kI64Max || v < kI64Min) return Unexpected{DecimalError::kOverflow};
-  return Decimal::from_raw(static_cast<std::int64_t>(v));
+constexpr u128 magnitude(i128 v) noexcept { return v < 0 ? u128{0} - static_cast<u128>(v) : static_cast<u128>(v); }
+
+// Whether a truncated quotient q (magnitude) with remainder rem over den moves one away from
+// zero under r; false with ok = false on kExact with a remainder.
+template <class U>
+bool rounds_away(U q, U rem, U den, bool negative, Rounding r, bool& ok) noexcept {
+  ok = true;
+  if (rem == 0) return false;
+  switch (r) {
+    case Rounding::kDown: return false;
+    case Rounding::kUp: return true;
+    case Rounding::kFloor: return negative;
+    case Rounding::kCeiling: return !negative;
+    case Rounding::kHalfEven: {
+      const U other = den - rem;  // rem < den: never wraps
+      return rem > other || (rem == other && (q & 1) != 0);
+    }
+    case Rounding::kExact: ok = false; return false;
+  }
+  return false;
+}
+
+// The signed value of a magnitude with a sign; false when it does not fit an i128.
+bool signed_of(u128 mag, bool negative, i128& out) noexcept {
+  if (negative) {
+    if (mag > static_cast<u128>(kI128Max) + 1) return false;
+    out = static_cast<i128>(u128{0} - mag);
+  } else {
+    if (mag > static_cast<u128>(kI128Max)) return false;
+    out = static_cast<i128>(mag);
+  }
+  return true;
+}
+
+// q (magnitude) rounded with rem / den, signed: kInexact or kOverflow on failure.
+Result<Decimal, DecimalError> finish(u128 q, u128 rem, u128 den, bool negative, Rounding r) noexcept {
+  bool ok = true;
+  if (rounds_away(q, rem, den, negative, r, ok)) {
+    if (q == ~u128{0}) return Unexpected{DecimalError::kOverflow};
+    ++q;
+  }
+  if (!ok) return Unexpected{DecimalError::kInexact};
+  i128 v;
+  if (!signed_of(q, negative, v)) return Unexpected{DecimalError::kOverflow};
+  return Decimal::from_raw(v);
 }
 
 }  // namespace
@@ -33,65 +73,61 @@ const char* to_string(DecimalError e) noexcept {
   switch (e) {
     case DecimalError::kEmpty: return "empty decimal";
     case DecimalError::kSyntax: return "not a decimal number";
-    case DecimalError::kTooPrecise: return "more than 8 fractional digits";
-    case DecimalError::kOverflow: return "decimal overflow (beyond +/-92233720368.54775807)";
+    case DecimalError::kTooPrecise: return "more than 9 fractional digits";
+    case DecimalError::kOverflow: return "decimal overflow (beyond +/-1.7e29)";
     case DecimalError::kDivisionByZero: return "division by zero";
     case DecimalError::kInexact: return "result is not exact";
   }
   return "unknown decimal error";
 }
 
-namespace {
-// The rounding step shared by the 64- and 128-bit paths: q is num/den truncated, rem its
-// remainder (same sign as num), den > 0.
-template <class I>
-bool round_truncated(I& q, I rem, I den, bool negative, Rounding r) noexcept {
-  if (rem == 0) return true;
-  switch (r) {
-    case Rounding::kDown: break;
-    case Rounding::kUp: q += negative ? -1 : 1; break;
-    case Rounding::kFloor:
-      if (negative) q -= 1;
-      break;
-    case Rounding::kCeiling:
-      if (!negative) q += 1;
-      break;
-    case Rounding::kHalfEven: {
-      // |rem| < den, so comparing |rem| with den - |rem| never overflows.
-      const I mag = rem < 0 ? -rem : rem;
-      const I other = den - mag;
-      if (mag > other || (mag == other && (q % 2 != 0))) q += negative ? -1 : 1;
-      break;
-    }
-    case Rounding::kExact: return false;
-  }
-  return true;
-}
-}  // namespace
-
 bool round_quotient(i128 num, i128 den, Rounding r, i128& out) noexcept {
-  if (den < 0) {
-    num = -num;
-    den = -den;
-  }
-  const bool negative = num < 0;
+  const bool negative = (num < 0) != (den < 0);
+  const u128 n = magnitude(num);
+  const u128 d = magnitude(den);
+  bool ok = true;
   // 128-bit division is a library call (~30 ns); most operands fit 64 bits.
-  if (num > kI64Min && num <= kI64Max && den <= kI64Max) {
-    const auto n = static_cast<std::int64_t>(num);
-    const auto d = static_cast<std::int64_t>(den);
-    std::int64_t q = n / d;
-    if (!round_truncated<std::int64_t>(q, n % d, d, negative, r)) return false;
-    out = q;
+  if ((n >> 64) == 0 && (d >> 64) == 0) {
+    const auto n64 = static_cast<std::uint64_t>(n);
+    const auto d64 = static_cast<std::uint64_t>(d);
+    std::uint64_t q = n64 / d64;
+    const bool away = rounds_away<std::uint64_t>(q, n64 % d64, d64, negative, r, ok);
+    if (!ok) return false;
+    const u128 mag = u128{q} + (away ? 1 : 0);
+    out = negative ? -static_cast<i128>(mag) : static_cast<i128>(mag);
     return true;
   }
-  i128 q = num / den;  // truncates toward zero
-  if (!round_truncated<i128>(q, num % den, den, negative, r)) return false;
-  out = q;
+  u128 q = n / d;
+  const bool away = rounds_away<u128>(q, n % d, d, negative, r, ok);
+  if (!ok) return false;
+  if (away) ++q;  // q <= 2^127 / 2 when a remainder exists (d >= 2): never wraps
+  out = negative ? static_cast<i128>(u128{0} - q) : static_cast<i128>(q);
+  return true;
+}
+
+bool mul_div(i128 num, i128 mul, i128 den, Rounding r, i128& out) noexcept {
+  if (den == 0) return false;
+  const bool negative = ((num < 0) != (mul < 0)) != (den < 0);
+  const u128 n = magnitude(num), m = magnitude(mul), d = magnitude(den);
+  u128 whole = 0, part = 0;
+  if (__builtin_mul_overflow(n / d, m, &whole) || __builtin_mul_overflow(n % d, m, &part) ||
+      __builtin_add_overflow(whole, part / d, &whole)) {
+    return false;
+  }
+  bool ok = true;
+  if (rounds_away(whole, part % d, d, negative, r, ok)) {
+    if (whole == ~u128{0}) return false;
+    ++whole;
+  }
+  if (!ok) return false;
+  i128 v = 0;
+  if (!signed_of(whole, negative, v)) return false;
+  out = v;
   return true;
 }
 
 Result<Decimal, DecimalError> Decimal::from_int(std::int64_t units) noexcept {
-  return fit(i128{units} * kOne);
+  return from_raw(i128{units} * kOne);
 }
 
 Result<Decimal, DecimalError> Decimal::parse(std::string_view s) noexcept {
@@ -102,7 +138,10 @@ Result<Decimal, DecimalError> Decimal::parse(std::string_view s) noexcept {
     negative = s[i] == '-';
     ++i;
   }
-  i128 acc = 0;           // all significant digits, as an integer
+  // All significant digits, as an integer magnitude up to lim (the most negative mantissa's
+  // magnitude is one more than the most positive).
+  const u128 lim = static_cast<u128>(kI128Max) + (negative ? 1 : 0);
+  u128 acc = 0;
   int frac_digits = 0;    // digits after the point that went into acc
   int digits = 0;
   bool seen_point = false;
@@ -112,13 +151,17 @@ Result<Decimal, DecimalError> Decimal::parse(std::string_view s) noexcept {
     if (c >= '0' && c <= '9') {
       ++digits;
       const int d = c - '0';
-      if (acc >= kAccumulatorLimit) {
-        // Beyond ~36 significant digits: a dropped non-zero digit would be lost.
-        if (d != 0) return Unexpected{seen_point ? DecimalError::kTooPrecise : DecimalError::kOverflow};
+      if (acc > (lim - static_cast<u128>(d)) / 10) {
+        // Beyond 38 significant digits: a dropped non-zero digit would be lost -- a value too
+        // large when the digit is within the 9 places we keep, too precise past them.
+        if (d != 0) {
+          const bool kept_place = !seen_point || frac_digits < kScale;
+          return Unexpected{kept_place ? DecimalError::kOverflow : DecimalError::kTooPrecise};
+        }
         if (!seen_point) ++dropped_int_digits;
         continue;
       }
-      acc = acc * 10 + d;
+      acc = acc * 10 + static_cast<u128>(d);
       if (seen_point) ++frac_digits;
     } else if (c == '.' && !seen_point) {
       seen_point = true;
@@ -149,31 +192,39 @@ Result<Decimal, DecimalError> Decimal::parse(std::string_view s) noexcept {
   if (acc == 0) return Decimal{};
   if (shift >= 0) {
     if (shift > kMaxExponent) return Unexpected{DecimalError::kOverflow};
-    const i128 p = pow10_128(shift);
-    if (acc > kI64Max / p + 1) return Unexpected{DecimalError::kOverflow};
-    acc *= p;
+    if (__builtin_mul_overflow(acc, static_cast<u128>(pow10_128(shift)), &acc) || acc > lim) {
+      return Unexpected{DecimalError::kOverflow};
+    }
   } else {
     if (-shift > kMaxExponent) return Unexpected{DecimalError::kTooPrecise};
-    const i128 p = pow10_128(-shift);
+    const auto p = static_cast<u128>(pow10_128(-shift));
     if (acc % p != 0) return Unexpected{DecimalError::kTooPrecise};
     acc /= p;
   }
-  return fit(negative ? -acc : acc);
+  i128 v = 0;
+  (void)signed_of(acc, negative, v);  // acc <= lim
+  return from_raw(v);
 }
 
 std::size_t Decimal::format(char* buf) const noexcept {
   char tmp[kMaxChars];
-  // Work on the magnitude as unsigned so INT64_MIN formats correctly.
-  std::uint64_t mag = m_ < 0 ? 0 - static_cast<std::uint64_t>(m_) : static_cast<std::uint64_t>(m_);
-  std::uint64_t int_part = mag / static_cast<std::uint64_t>(kOne);
-  std::uint64_t frac = mag % static_cast<std::uint64_t>(kOne);
+  // Work on the magnitude as unsigned so the most negative mantissa formats correctly.
+  const u128 mag = magnitude(m_);
+  u128 int_part = mag / kOneU;
+  auto frac = static_cast<std::uint64_t>(mag % kOneU);
   std::size_t n = 0;
   if (m_ < 0) buf[n++] = '-';
   std::size_t t = 0;
-  do {
-    tmp[t++] = static_cast<char>('0' + int_part % 10);
+  // Integer digits: 64-bit divisions while the part fits (128-bit ones are library calls).
+  while ((int_part >> 64) != 0) {
+    tmp[t++] = static_cast<char>('0' + static_cast<int>(int_part % 10));
     int_part /= 10;
-  } while (int_part != 0);
+  }
+  auto small = static_cast<std::uint64_t>(int_part);
+  do {
+    tmp[t++] = static_cast<char>('0' + small % 10);
+    small /= 10;
+  } while (small != 0);
   while (t > 0) buf[n++] = tmp[--t];
   if (frac != 0) {
     buf[n++] = '.';
@@ -196,7 +247,7 @@ std::string Decimal::to_string() const {
 }
 
 int Decimal::decimals() const noexcept {
-  std::int64_t frac = m_ % kOne;
+  auto frac = static_cast<std::uint64_t>(magnitude(m_) % kOneU);
   if (frac == 0) return 0;
   int d = kScale;
   while (frac % 10 == 0) {
@@ -221,40 +272,79 @@ Result<std::string, DecimalError> Decimal::to_fixed(int places) const {
 }
 
 Result<Decimal, DecimalError> Decimal::add(Decimal o) const noexcept {
-  std::int64_t r;
+  i128 r;
   if (__builtin_add_overflow(m_, o.m_, &r)) return Unexpected{DecimalError::kOverflow};
   return from_raw(r);
 }
 
 Result<Decimal, DecimalError> Decimal::sub(Decimal o) const noexcept {
-  std::int64_t r;
+  i128 r;
   if (__builtin_sub_overflow(m_, o.m_, &r)) return Unexpected{DecimalError::kOverflow};
   return from_raw(r);
 }
 
 Result<Decimal, DecimalError> Decimal::neg() const noexcept {
-  if (m_ == std::numeric_limits<std::int64_t>::min()) return Unexpected{DecimalError::kOverflow};
-  return from_raw(-m_);
+  i128 r;
+  if (__builtin_sub_overflow(i128{0}, m_, &r)) return Unexpected{DecimalError::kOverflow};
+  return from_raw(r);
 }
 
 Result<Decimal, DecimalError> Decimal::abs() const noexcept { return m_ < 0 ? neg() : *this; }
 
 Result<Decimal, DecimalError> Decimal::mul(Decimal o, Rounding r) const noexcept {
-  i128 q;
-  if (!round_quotient(i128{m_} * o.m_, kOne, r, q)) return Unexpected{DecimalError::kInexact};
-  return fit(q);
+  i128 p;
+  if (!__builtin_mul_overflow(m_, o.m_, &p)) {
+    i128 q;
+    if (!round_quotient(p, kOne, r, q)) return Unexpected{DecimalError::kInexact};
+    return from_raw(q);
+  }
+  // The product of the mantissas does not fit (|a x b| beyond 1.7e20): split both at the
+  // point, a = ah K + al, b = bh K + bl (K = 10^9), and a b / K = ah b + al bh + al bl / K,
+  // where only the last term has a fraction and al bl < 10^18.
+  const bool negative = (m_ < 0) != (o.m_ < 0);
+  const u128 a = magnitude(m_);
+  const u128 b = magnitude(o.m_);
+  const u128 ah = a / kOneU, al = a % kOneU;
+  const u128 bh = b / kOneU, bl = b % kOneU;
+  u128 whole, part;
+  if (__builtin_mul_overflow(ah, b, &whole) || __builtin_mul_overflow(al, bh, &part) ||
+      __builtin_add_overflow(whole, part, &whole)) {
+    return Unexpected{DecimalError::kOverflow};
+  }
+  const u128 low = al * bl;
+  if (__builtin_add_overflow(whole, low / kOneU, &whole)) return Unexpected{DecimalError::kOverflow};
+  return finish(whole, low % kOneU, kOneU, negative, r);
 }
 
 Result<Decimal, DecimalError> Decimal::div(Decimal o, Rounding r) const noexcept {
   if (o.m_ == 0) return Unexpected{DecimalError::kDivisionByZero};
-  i128 q;
-  if (!round_quotient(i128{m_} * kOne, o.m_, r, q)) return Unexpected{DecimalError::kInexact};
-  return fit(q);
+  i128 num;
+  if (!__builtin_mul_overflow(m_, i128{kOne}, &num)) {
+    i128 q;
+    if (!round_quotient(num, o.m_, r, q)) return Unexpected{DecimalError::kInexact};
+    return from_raw(q);
+  }
+  // The dividend is beyond 1.7e20: long division, the whole part first, then the 9 fractional
+  // digits one at a time (the remainder times ten stays in 128 bits unless the divisor is
+  // beyond 3.4e28, refused as overflow).
+  const bool negative = (m_ < 0) != (o.m_ < 0);
+  const u128 a = magnitude(m_);
+  const u128 b = magnitude(o.m_);
+  u128 q = a / b;
+  u128 rem = a % b;
+  for (int k = 0; k < kScale; ++k) {
+    if (__builtin_mul_overflow(q, u128{10}, &q) || __builtin_mul_overflow(rem, u128{10}, &rem)) {
+      return Unexpected{DecimalError::kOverflow};
+    }
+    q += rem / b;
+    rem %= b;
+  }
+  return finish(q, rem, b, negative, r);
 }
 
 Result<Decimal, DecimalError> Decimal::mul_int(std::int64_t n) const noexcept {
-  std::int64_t r;
-  if (__builtin_mul_overflow(m_, n, &r)) return Unexpected{DecimalError::kOverflow};
+  i128 r;
+  if (__builtin_mul_overflow(m_, i128{n}, &r)) return Unexpected{DecimalError::kOverflow};
   return from_raw(r);
 }
 
@@ -262,11 +352,17 @@ Result<Decimal, DecimalError> Decimal::round_to(Decimal step, Rounding r) const 
   if (step.m_ <= 0) return Unexpected{DecimalError::kDivisionByZero};
   i128 q;
   if (!round_quotient(m_, step.m_, r, q)) return Unexpected{DecimalError::kInexact};
-  return fit(q * step.m_);
+  i128 v;
+  if (__builtin_mul_overflow(q, step.m_, &v)) return Unexpected{DecimalError::kOverflow};
+  return from_raw(v);
 }
 
 bool Decimal::is_multiple_of(Decimal step) const noexcept {
-  return step.m_ > 0 && m_ % step.m_ == 0;
+  if (step.m_ <= 0) return false;
+  const u128 a = magnitude(m_);
+  const u128 s = magnitude(step.m_);
+  if ((a >> 64) == 0 && (s >> 64) == 0) return static_cast<std::uint64_t>(a) % static_cast<std::uint64_t>(s) == 0;
+  return a % s == 0;
 }
 
 namespace decimal_literals {

@@ -407,7 +407,7 @@ Decimal Driver::mid(InstrumentId ins) const {
 // An asset's USDT value: 1 for USDT, else the mid of its spot ASSET/USDT book (the USD-M one
 // when spot has none); zero when neither is listed.
 Decimal Driver::usdt_price(std::string_view asset) const {
-  if (asset == "USDT") return Decimal::from_raw(100'000'000);
+  if (asset == "USDT") return Decimal::from_raw(Decimal::kOne);
   for (const Market m : {Market::kSpot, Market::kUsdm}) {
     const auto it = by_symbol_.find({m, std::string(asset) + "USDT"});
     if (it != by_symbol_.end()) {
@@ -472,7 +472,7 @@ void Driver::observe(const persistence::AppendRecord& rec) {
     BacktestSaga& b = result_.sagas[it->second];
     b.state = st->state;
     b.hedged = st->state == SagaState::kClosed && st->attempts > 0;  // closed by a hedge
-    (void)actors::round_e16(actors::exact_e16(st->pnl), b.pnl);
+    if (const auto pnl = actors::exact_e18(st->pnl)) (void)actors::round_e18(*pnl, b.pnl);
     b.slippage = st->slippage;
     b.both_legs_filled = st->bought.is_positive() && st->sold.is_positive() && st->legs_ended == 3;
     b.leg_latency = st->legs_acked != 0 ? st->legs_acked - st->started : 0;
@@ -794,7 +794,7 @@ void Driver::sample_equity() {
   if (!any) return;
   EquityPoint p;
   p.time = now_;
-  std::int64_t equity = 0;
+  Int128 equity = 0;  // sums of a backtest's balances (far inside 128 bits)
   for (const auto& [k, key] : keys_) {
     if (k.second == Market::kSpot) {
       for (const auto& b : spot_.balances(key)) {
@@ -814,7 +814,7 @@ void Driver::sample_equity() {
     if (m.is_zero()) continue;
     const std::string name = i.symbol.to_string();
     p.mid[name] = m;
-    std::int64_t pos = 0;
+    Int128 pos = 0;
     for (const auto& [k, key] : keys_) {
       if (k.second != i.market) continue;
       if (i.market == Market::kUsdm) {
@@ -960,7 +960,7 @@ Result<BacktestResult, std::string> Driver::run(const std::function<void(const B
         ac.taker_rate = o_.fees->second;
       } else if (ex != nullptr && ex->markets[static_cast<std::size_t>(m)]) {
         const auto& f = ex->markets[static_cast<std::size_t>(m)]->fees;
-        const Decimal bps = Decimal::from_raw(10'000 * 100'000'000LL);
+        const Decimal bps = Decimal::from_raw(Int128{10'000} * Decimal::kOne);
         auto maker = f.maker_bps.div(bps, Rounding::kExact);
         auto taker = f.taker_bps.div(bps, Rounding::kExact);
         if (!maker || !taker) return Unexpected(std::string("exchanges.yaml binance fees: a bp rate finer than 1e-8"));

@@ -58,11 +58,11 @@ std::string fixed(double v, int decimals) {
   return s;
 }
 
-double d(Decimal x) { return static_cast<double>(x.raw()) / 1e8; }
+double d(Decimal x) { return static_cast<double>(x.raw()) / static_cast<double>(Decimal::kOne); }
 
 Decimal add(Decimal a, Decimal b) { return Decimal::from_raw(a.raw() + b.raw()); }
-// Products of prices and quantities in USDT stay far inside the 1e-8 fixed point's range
-// (9.2e10); one that does not fit would be a bug in the inputs: it aborts the report.
+// Products of prices and quantities in USDT stay far inside the 1e-9 fixed point's range
+// (1.7e29); one that does not fit would be a bug in the inputs: it aborts the report.
 Decimal mul(Decimal a, Decimal b) {
   auto r = a.mul(b, Rounding::kHalfEven);
   if (!r) throw std::overflow_error("report: " + a.to_string() + " x " + b.to_string() + " overflows");

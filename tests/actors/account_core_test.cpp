@@ -255,15 +255,15 @@ TEST_CASE(
   p = a.position(kBtcPerp);
   CHECK(p->leg(PositionSide::kBoth).position.size == "3"_d);
   CHECK(p->leg(PositionSide::kBoth).position.entry_price() == "103"_d);  // unchanged on reduce
-  CHECK(p->leg(PositionSide::kBoth).position.realized_e16 == Int128{7} * 10'000'000'000'000'000);
+  CHECK(p->leg(PositionSide::kBoth).position.realized_e18 == Int128{7} * 1'000'000'000'000'000'000);
   CHECK(free_of(a, kUsdt, Market::kUsdm) == "1006.96"_d);
   ok(a, ev(fill(13, kBtcPerp, Side::kSell, "5"_d, "90"_d)));  // closes 3 (-39), opens 2 short
   p = a.position(kBtcPerp);
   CHECK(p->leg(PositionSide::kBoth).position.size == "-2"_d);
   CHECK(p->leg(PositionSide::kBoth).position.entry_price() == "90"_d);  // reset on flip
   CHECK(free_of(a, kUsdt, Market::kUsdm) == "967.96"_d);
-  CHECK(a.unrealized_e16(kBtcPerp, PositionSide::kBoth, "80"_d) ==
-        Int128{20} * 10'000'000'000'000'000);
+  CHECK(a.unrealized_e18(kBtcPerp, PositionSide::kBoth, "80"_d) ==
+        Int128{20} * 1'000'000'000'000'000'000);
   ok(a, ev(FundingPaid{kAcct, kBtcPerp, kUsdt, "-1.5"_d}));
   CHECK(free_of(a, kUsdt, Market::kUsdm) == "966.46"_d);
   CHECK(a.position(kBtcPerp)->funding == "-1.5"_d);
@@ -278,23 +278,23 @@ TEST_CASE(
         AccountErrorCode::kOpenPositions);
 }
 
-TEST_CASE("futures reduce with an inexact average: the remaining cost keeps every 1e-16") {
+TEST_CASE("futures reduce with an inexact average: the remaining cost keeps every 1e-18") {
   AccountCore a(kAcct, table());
   ok(a, ev(bal(kUsdt, "1000"_d, {}, Market::kUsdm)));
   ok(a, ev(fill(20, kBtcPerp, Side::kBuy, "1"_d, "100"_d)));
   ok(a, ev(fill(21, kBtcPerp, Side::kBuy, "2"_d, "101"_d)));
   const NetPosition* p = &a.position(kBtcPerp)->leg(PositionSide::kBoth).position;
-  CHECK(p->entry_price() == "100.66666667"_d);
+  CHECK(p->entry_price() == "100.666666667"_d);
   ok(a, ev(fill(22, kBtcPerp, Side::kSell, "1"_d, "102"_d)));
   p = &a.position(kBtcPerp)->leg(PositionSide::kBoth).position;
-  // released = 302 / 3 rounded half-even at 1e-16 = 100.6666666666666667
-  CHECK(p->realized_e16 == Int128{13'333'333'333'333'333});
-  CHECK(p->cost_e16 == Int128{2'013'333'333'333'333'333});
-  CHECK(free_of(a, kUsdt, Market::kUsdm) == "1001.33333333"_d);
+  // released = 302 / 3 rounded half-even at 1e-18 = 100.666666666666666667
+  CHECK(p->realized_e18 == Int128{1'333'333'333'333'333'333});
+  CHECK(p->cost_e18 == Int128{201'333'333'333} * 1'000'000'000 + 333'333'333);
+  CHECK(free_of(a, kUsdt, Market::kUsdm) == "1001.333333333"_d);
   ok(a, ev(fill(23, kBtcPerp, Side::kSell, "2"_d, "102"_d)));
   p = &a.position(kBtcPerp)->leg(PositionSide::kBoth).position;
-  CHECK(p->realized_e16 == Int128{4} * 10'000'000'000'000'000);  // 306 - 302, exactly
-  CHECK(p->cost_e16 == 0);
+  CHECK(p->realized_e18 == Int128{4} * 1'000'000'000'000'000'000);  // 306 - 302, exactly
+  CHECK(p->cost_e18 == 0);
   CHECK(free_of(a, kUsdt, Market::kUsdm) == "1004"_d);  // no rounding residue
 }
 
@@ -371,7 +371,7 @@ TEST_CASE("transfer spot -> usdm: held in spot locked until completed; failure r
 namespace {
 
 Decimal rnd_dec(std::mt19937_64& g, std::int64_t lo, std::int64_t hi, std::int64_t unit) {
-  return Decimal::from_raw(std::uniform_int_distribution<std::int64_t>(lo, hi)(g) * unit);
+  return Decimal::from_raw(Int128{std::uniform_int_distribution<std::int64_t>(lo, hi)(g)} * unit);
 }
 
 }  // namespace
@@ -408,8 +408,8 @@ TEST_CASE("property: random spot sequences never go negative, locks add up, repl
         const Decimal left = Decimal::from_raw(o.quantity.raw() - o.filled.raw());
         if (what < 8 && left.is_positive()) {
           const Decimal q =
-              Decimal::from_raw(std::uniform_int_distribution<std::int64_t>(1, left.raw())(g));
-          const Decimal px = Decimal::from_raw(std::max<std::int64_t>(
+              Decimal::from_raw(std::uniform_int_distribution<std::int64_t>(1, static_cast<std::int64_t>(left.raw()))(g));
+          const Decimal px = Decimal::from_raw(std::max<Int128>(
               1, o.lock_price.raw() - std::uniform_int_distribution<std::int64_t>(-100, 1000)(g)));
           push(ev(fill(id, o.instrument, o.side, q,
                        o.side == Side::kBuy ? px : rnd_dec(g, 1, 20000, 1'000'000),
@@ -424,7 +424,7 @@ TEST_CASE("property: random spot sequences never go negative, locks add up, repl
       }
       // No venue override after the start: every locked figure is the sum of its orders' locks.
       for (const AssetCode& asset : assets) {
-        std::int64_t sum = 0;
+        Int128 sum = 0;
         for (const OrderLock& o : a.open_orders()) {
           const bool base_lock = o.side == Side::kSell;
           const AssetCode& la = base_lock ? (o.instrument == kBtcSpot ? kBtc : kBnb) : kUsdt;
@@ -447,8 +447,8 @@ TEST_CASE(
     AccountCore a(kAcct, table());
     std::vector<Event> events{ev(bal(kUsdt, "10000000"_d, {}, Market::kUsdm))};
     REQUIRE(a.apply(events[0]).ok());
-    Int128 cash_e16 = 0;
-    std::int64_t size = 0, fees = 0;
+    Int128 cash_e18 = 0;
+    Int128 size = 0, fees = 0;
     for (int step = 0; step < 30; ++step) {
       const Side side = (g() & 1) ? Side::kBuy : Side::kSell;
       const Decimal q = rnd_dec(g, 1, 5000, 100'000);          // 0.001 .. 5
@@ -457,17 +457,17 @@ TEST_CASE(
       const Event e = ev(fill(1000 + step, kBtcPerp, side, q, px, fee));
       events.push_back(e);
       REQUIRE(a.apply(e).ok());
-      const std::int64_t d = side == Side::kBuy ? q.raw() : -q.raw();
+      const Int128 d = side == Side::kBuy ? q.raw() : -q.raw();
       size += d;
-      cash_e16 -= Int128{d} * px.raw();
+      cash_e18 -= d * px.raw();
       fees += fee.raw();
     }
     const NetPosition& p = a.position(kBtcPerp)->leg(PositionSide::kBoth).position;
     REQUIRE(p.size.raw() == size);
     const Decimal mark = rnd_dec(g, 1, 9'000'000, 1'000'000);
-    REQUIRE(p.realized_e16 + p.unrealized_e16(mark) == cash_e16 + Int128{size} * mark.raw());
+    REQUIRE(p.realized_e18 + *p.unrealized_e18(mark) == cash_e18 + size * mark.raw());
     Decimal realized;
-    REQUIRE(round_e16(p.realized_e16, realized));
+    REQUIRE(round_e18(p.realized_e18, realized));
     REQUIRE(free_of(a, kUsdt, Market::kUsdm).raw() ==
             Decimal::from_int(10'000'000).value().raw() + realized.raw() - fees);
     REQUIRE(AccountCore::from_events(kAcct, table(), events) == a);
@@ -483,7 +483,7 @@ TEST_CASE("property: hedge-mode legs never cross zero and each keeps the cash-fl
         ev(bal(kUsdt, "10000000"_d, {}, Market::kUsdm)),
         ev(PositionModeChanged{kAcct, ExchangeId::kBinance, Market::kUsdm, true})};
     for (const Event& e : events) REQUIRE(a.apply(e).ok());
-    std::array<std::int64_t, 3> size{};
+    std::array<Int128, 3> size{};
     std::array<Int128, 3> cash{};
     auto push = [&](const Event& e) {
       events.push_back(e);
@@ -500,8 +500,8 @@ TEST_CASE("property: hedge-mode legs never cross zero and each keeps the cash-fl
       const AccountCore before = a;
       auto r = push(ev(fill(id, kBtcPerp, side, q, px)));
       const auto li = static_cast<std::size_t>(leg);
-      const std::int64_t d = side == Side::kBuy ? q.raw() : -q.raw();
-      const std::int64_t next = size[li] + d;
+      const Int128 d = side == Side::kBuy ? q.raw() : -q.raw();
+      const Int128 next = size[li] + d;
       if ((leg == PositionSide::kLong && next < 0) || (leg == PositionSide::kShort && next > 0)) {
         REQUIRE_FALSE(r.ok());
         REQUIRE(r.error().code == AccountErrorCode::kLegOverclose);
@@ -512,18 +512,18 @@ TEST_CASE("property: hedge-mode legs never cross zero and each keeps the cash-fl
       }
       REQUIRE(r.ok());
       size[li] = next;
-      cash[li] -= Int128{d} * px.raw();
+      cash[li] -= d * px.raw();
     }
     REQUIRE(a.open_orders().empty());
     const Decimal mark = rnd_dec(g, 1, 9'000'000, 1'000'000);
     const FuturesPosition* p = a.position(kBtcPerp);
     for (PositionSide leg : {PositionSide::kLong, PositionSide::kShort}) {
       const auto li = static_cast<std::size_t>(leg);
-      const std::int64_t sz = p ? p->leg(leg).position.size.raw() : 0;
+      const Int128 sz = p ? p->leg(leg).position.size.raw() : 0;
       REQUIRE(sz == size[li]);
       if (p)
-        REQUIRE(p->leg(leg).position.realized_e16 + p->leg(leg).position.unrealized_e16(mark) ==
-                cash[li] + Int128{sz} * mark.raw());
+        REQUIRE(p->leg(leg).position.realized_e18 + *p->leg(leg).position.unrealized_e18(mark) ==
+                cash[li] + sz * mark.raw());
     }
     REQUIRE(AccountCore::from_events(kAcct, table(), events) == a);
   }

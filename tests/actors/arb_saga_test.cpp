@@ -50,7 +50,7 @@ SubmitOrder leg(AccountId account, InstrumentId instrument, Side side, const cha
 SagaFill filled(const char* qty, const char* price = "0", const char* fee = "0") {
   SagaFill f;
   f.cum_qty = d(qty);
-  f.notional_e16 = static_cast<Int128>(d(qty).raw()) * d(price).raw();
+  f.notional_e18 = static_cast<Int128>(d(qty).raw()) * d(price).raw();
   f.fee_quote = d(fee);
   return f;
 }
@@ -93,7 +93,7 @@ struct Fixture {
     return saga.on_tick(now, ctx, out);
   }
   [[nodiscard]] std::string pnl() const {
-    return Decimal::from_raw(static_cast<std::int64_t>(exact_e16(saga.step().pnl) / 100'000'000))
+    return Decimal::from_raw(*exact_e18(saga.step().pnl) / Decimal::kOne)
         .to_string();
   }
 };
@@ -363,8 +363,14 @@ TEST_CASE("exact amounts split and join without loss, either sign") {
                          -Int128{987'654'321'987'654'321}}) {
     ExactAmount a;
     REQUIRE(to_exact(v, a));
-    CHECK((exact_e16(a) == v));
+    CHECK((exact_e18(a) == v));
   }
+  // Every Int128 splits and joins (units at 1e-9 hold any of them); a decoded amount whose units
+  // leave 128 bits once scaled is refused.
+  const Int128 max = static_cast<Int128>(~UInt128{0} >> 1);
   ExactAmount a;
-  CHECK_FALSE(to_exact(static_cast<Int128>(std::numeric_limits<std::int64_t>::max()) * 100'000'000 * 2, a));
+  REQUIRE(to_exact(max, a));
+  CHECK((exact_e18(a) == max));
+  a.units = Decimal::from_raw(max);
+  CHECK_FALSE(exact_e18(a).has_value());
 }

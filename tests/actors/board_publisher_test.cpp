@@ -147,11 +147,11 @@ TEST_CASE(
   CHECK(board_text(usdt->asset) == "USDT");
   CHECK(usdt->market == static_cast<std::uint64_t>(Market::kSpot));
   // 1000 - 10 (C1 locked) - 9 (C2 locked) - 0.01 fee; the fill spent 4 of C1's lock.
-  CHECK(usdt->free == dec("980.99").raw());
-  CHECK(usdt->locked == dec("15").raw());
+  CHECK(usdt->free.value() == dec("980.99"));
+  CHECK(usdt->locked.value() == dec("15"));
   CHECK(usdt->time == kT0 + kSecond);
   CHECK(board_text(b.balance(33)->asset) == "BTC");
-  CHECK(b.balance(33)->free == dec("0.04").raw());
+  CHECK(b.balance(33)->free.value() == dec("0.04"));
   CHECK_FALSE(b.balance(0).has_value());  // acct-a published nothing
 
   // Position: (account place 1) x 2 instruments + instrument 0.
@@ -159,11 +159,11 @@ TEST_CASE(
   REQUIRE(pos.has_value());
   CHECK(pos->account == 1);
   CHECK(pos->instrument == 0);
-  CHECK(pos->size == dec("0.04").raw());
-  CHECK(pos->entry_price == dec("100").raw());
-  CHECK(pos->unrealized_pnl == dec("0.4").raw());  // (110 - 100) x 0.04
-  CHECK(pos->realized_pnl == 0);
-  CHECK(pos->fees == dec("0.01").raw());
+  CHECK(pos->size.value() == dec("0.04"));
+  CHECK(pos->entry_price.value() == dec("100"));
+  CHECK(pos->unrealized_pnl.value() == dec("0.4"));  // (110 - 100) x 0.04
+  CHECK(pos->realized_pnl.is_zero());
+  CHECK(pos->fees.value() == dec("0.01"));
   CHECK_FALSE(b.position(3).has_value());  // never traded ETH
 
   // Open orders in submission order, from slot 128 (acct-b's share).
@@ -172,9 +172,9 @@ TEST_CASE(
   CHECK(board_text(c1->client_order_id) == "C1");
   CHECK(c1->status == static_cast<std::uint32_t>(OrderStatus::kPartiallyFilled));
   CHECK(c1->side == static_cast<std::uint32_t>(Side::kBuy));
-  CHECK(c1->price == dec("100").raw());
-  CHECK(c1->quantity == dec("0.1").raw());
-  CHECK(c1->cum_qty == dec("0.04").raw());
+  CHECK(c1->price.value() == dec("100"));
+  CHECK(c1->quantity.value() == dec("0.1"));
+  CHECK(c1->cum_qty.value() == dec("0.04"));
   const auto c2 = b.open_order(129);
   REQUIRE(c2.has_value());
   CHECK(board_text(c2->client_order_id) == "C2");
@@ -202,9 +202,9 @@ TEST_CASE(
   CHECK(board_text(b.open_order(3)->client_order_id) == "C3");
   CHECK(b.hidden(BoardSection::kOpenOrders) == 0);
   CHECK(b.position(0 * 2 + 0).has_value() == false);  // acct-a's slot
-  CHECK(b.position(1 * 2 + 0)->size == dec("0.1").raw());
+  CHECK(b.position(1 * 2 + 0)->size.value() == dec("0.1"));
   // The unrealized PnL waits for a mark.
-  CHECK(b.position(1 * 2 + 0)->unrealized_pnl == 0);
+  CHECK(b.position(1 * 2 + 0)->unrealized_pnl.is_zero());
 
   f.submit("C4", "0.1", "100");
   f.publisher.account(f.desk, {}, kT0 + kSecond);
@@ -240,8 +240,8 @@ TEST_CASE(
   CHECK(t->instrument == 1);
   CHECK(t->update_id == 41);
   CHECK(t->time == kT0);
-  CHECK(t->bid_price == dec("3000.1").raw());
-  CHECK(t->ask_qty == dec("1.5").raw());
+  CHECK(t->bid_price.value() == dec("3000.1"));
+  CHECK(t->ask_qty.value() == dec("1.5"));
   top.update_id = 43;
   top.time = kT0 + 2 * kSecond;
   top.ask_qty = dec("0.5");
@@ -249,7 +249,7 @@ TEST_CASE(
   t = b.top(1);
   CHECK(t->update_id == 43);
   CHECK(t->time == kT0 + 2 * kSecond);
-  CHECK(t->ask_qty == dec("0.5").raw());
+  CHECK(t->ask_qty.value() == dec("0.5"));
   CHECK_FALSE(b.top(0).has_value());
 }
 
@@ -265,11 +265,11 @@ TEST_CASE(
   f.submit("C1", "0.1", "100");
   f.publisher.account(f.desk, {}, kT0 + 5'000'000);  // 5 ms after the last write: held back
   CHECK_FALSE(b.open_order(128).has_value());
-  CHECK(b.balance(32)->locked == 0);
+  CHECK(b.balance(32)->locked.is_zero());
   CHECK(b.heartbeat() == kT0 + 5'000'000);
   f.publisher.refresh(f.desk, {}, kT0 + 100'000'000);  // the shard's housekeeping
   CHECK(board_text(b.open_order(128)->client_order_id) == "C1");
-  CHECK(b.balance(32)->locked == dec("10").raw());
+  CHECK(b.balance(32)->locked.value() == dec("10"));
   CHECK(b.balance(32)->time == kT0 + 100'000'000);
   f.submit("C2", "0.1", "100");
   f.publisher.account(f.desk, {}, kT0 + 120'000'001);  // the interval has passed: at once

@@ -452,18 +452,18 @@ TEST_CASE("consolidated: best buy and sell across venues with taker fees, rounde
   CHECK(**sell ==
         ConsolidatedQuote{"99.96996"_d, "100.05"_d, "3"_d, {ExchangeId::kOkx, Market::kSpot}, 1});
 
-  SUBCASE("rounding beyond 1e-8 goes against us") {
+  SUBCASE("rounding beyond 1e-9 goes against us") {
     BookCore odd(spot());
-    CHECK(odd.apply(snapshot(1, {bid("0.00000003", "1"), ask("0.00000003", "1")})) ==
+    CHECK(odd.apply(snapshot(1, {bid("0.000000003", "1"), ask("0.000000003", "1")})) ==
           result(BookApplyStatus::kApplied, BookIssue::kNone, 0, 0, true));
     BookCore a(spot()), bk(spot());
-    CHECK(a.apply(snapshot(1, {bid("0.00000003", "1")})) == kApplied);
-    CHECK(bk.apply(snapshot(1, {ask("0.00000003", "1")})) == kApplied);
+    CHECK(a.apply(snapshot(1, {bid("0.000000003", "1")})) == kApplied);
+    CHECK(bk.apply(snapshot(1, {ask("0.000000003", "1")})) == kApplied);
     ConsolidatedBook tiny;
     CHECK(tiny.add({}, a, "0.1"_d).ok());
     CHECK(tiny.add({}, bk, "0.1"_d).ok());
-    CHECK(tiny.best_sell()->value().effective_price == "0.00000002"_d);  // 2.7e-8 down
-    CHECK(tiny.best_buy()->value().effective_price == "0.00000004"_d);   // 3.3e-8 up
+    CHECK(tiny.best_sell()->value().effective_price == "0.000000002"_d);  // 2.7e-9 down
+    CHECK(tiny.best_buy()->value().effective_price == "0.000000004"_d);   // 3.3e-9 up
     ConsolidatedBook crossed_only;
     CHECK(crossed_only.add({}, odd, "0"_d).ok());
     CHECK_FALSE(crossed_only.best_buy()->has_value());  // a crossed book is not quoted

@@ -75,7 +75,7 @@ TEST_CASE("engine: the shard writes balances, tops of book and open orders on th
     return std::nullopt;
   };
   REQUIRE(eventually([&] { return balance_of("USDT").has_value(); }));
-  CHECK(balance_of("USDT")->free == d("1000000").raw());
+  CHECK(balance_of("USDT")->free.value() == d("1000000"));
 
   // A book's top.
   BookSnapshot snap{};
@@ -85,8 +85,8 @@ TEST_CASE("engine: the shard writes balances, tops of book and open orders on th
   (void)snap.levels.push_back(BookLevel{BookSide::kAsk, d("101"), d("2")});
   engine.market_data(0, snap);
   REQUIRE(eventually([&] { return board.top(0).has_value(); }));
-  CHECK(board.top(0)->bid_price == d("100").raw());
-  CHECK(board.top(0)->ask_qty == d("2").raw());
+  CHECK(board.top(0)->bid_price.value() == d("100"));
+  CHECK(board.top(0)->ask_qty.value() == d("2"));
 
   // An order that rests: on the board with its status, and its lock in the balance.
   SubmitOrder order{};
@@ -105,8 +105,8 @@ TEST_CASE("engine: the shard writes balances, tops of book and open orders on th
     return r && r->status == static_cast<std::uint32_t>(OrderStatus::kAccepted);
   }));
   CHECK(board_text(board.open_order(0)->client_order_id) == id);
-  CHECK(board.open_order(0)->quantity == d("0.5").raw());
-  CHECK(balance_of("USDT")->locked == d("50").raw());
+  CHECK(board.open_order(0)->quantity.value() == d("0.5"));
+  CHECK(balance_of("USDT")->locked.value() == d("50"));
   CHECK(board.heartbeat() > 0);
   venue->stop();
 }

@@ -167,7 +167,7 @@ TEST_CASE("volatility widens the spread beyond its floor") {
   (void)f.on_top("100.00", "100.02");
   f.now += 1000 * kMs;
   (void)f.on_top("100.99", "101.01");  // +0.99 % since the first sample
-  CHECK(f.mm.sigma() == 989'901);     // 0.99/100.01 in 1e-8 units, truncated
+  CHECK(f.mm.sigma() == 9'899'010);   // 0.99/100.01 in 1e-9 units, truncated
   // half = 2 x sigma = 1.979802 %: 101 x 0.98020198 = 99.0004 and 101 x 1.01979802 = 102.9996
   CHECK(levels_of(f.mm.desired(f.ctx)) == "B 0.1@99 S 0.1@103 ");
 }
@@ -267,14 +267,14 @@ TEST_CASE("the daily loss stop holds for the rest of the UTC day") {
   auto c = config();
   c.max_daily_loss = d("50");
   Fixture f(c);
-  f.ctx.pnl_e16 = static_cast<Int128>(20) * 10'000'000'000'000'000;  // +20 at the day's start
+  f.ctx.pnl_e18 = static_cast<Int128>(20) * 1'000'000'000'000'000'000;  // +20 at the day's start
   const auto placed = f.on_top("100.00", "100.02");
   f.accept(placed);
-  f.ctx.pnl_e16 = static_cast<Int128>(-31) * 10'000'000'000'000'000;  // -51 today
+  f.ctx.pnl_e18 = static_cast<Int128>(-31) * 1'000'000'000'000'000'000;  // -51 today
   CHECK(f.tick().size() == 4);
   CHECK(f.mm.state() == QuoterState::kLossStop);
   for (const auto& a : placed) CHECK(f.order(a.order.client_order_id, OrderStatus::kCanceled).empty());
-  f.ctx.pnl_e16 = 0;
+  f.ctx.pnl_e18 = 0;
   f.now += 3'600'000 * kMs;
   CHECK(f.on_top("100.00", "100.02").empty());
   f.now = kStart + 86'400'000 * kMs;  // the next day
@@ -292,11 +292,11 @@ TEST_CASE("the auto stop loss pulls the quotes, closes the inventory at the touc
   const auto placed = f.on_top("100.00", "100.02");
   f.accept(placed);
   // At 98.5 the loss is 0.75, 1.5 % of 49.25: under 2 %, still quoting.
-  f.ctx.unrealized_e16 = static_cast<Int128>(-75'000'000) * 100'000'000;
+  f.ctx.unrealized_e18 = static_cast<Int128>(-750'000'000) * 1'000'000'000;  // -0.75
   (void)f.on_top("98.49", "98.51");
   CHECK(f.mm.state() == QuoterState::kQuoting);
   // At 97.5: 1.25 of 48.75 = 2.56 %: every quote pulled, nothing else while they rest.
-  f.ctx.unrealized_e16 = static_cast<Int128>(-125'000'000) * 100'000'000;
+  f.ctx.unrealized_e18 = static_cast<Int128>(-1'250'000'000) * 1'000'000'000;  // -1.25
   const auto pulled = f.on_top("97.49", "97.51");
   CHECK(f.mm.state() == QuoterState::kStopLoss);
   std::size_t cancels = 0;
@@ -325,7 +325,7 @@ TEST_CASE("the auto stop loss pulls the quotes, closes the inventory at the touc
   CHECK(f.mm.state() == QuoterState::kStopLoss);
   // Flat: quoting resumes after the pause, not before.
   f.ctx.inventory = Decimal{};
-  f.ctx.unrealized_e16 = 0;
+  f.ctx.unrealized_e18 = 0;
   CHECK(f.order(next[0].order.client_order_id, OrderStatus::kFilled, true).empty());
   CHECK(f.mm.state() == QuoterState::kShock);
   f.now += 4999 * kMs;

@@ -275,7 +275,7 @@ TEST_CASE("submit, ack, partial fills, filled: exact cum and avg") {
   CHECK(core.leaves_qty() == "0"_d);
   // 0.3 * 61837.63 + 0.2 * 61837.64 = 18551.289 + 12367.528 = 30918.817; / 0.5 = 61837.634
   CHECK(core.avg_price().to_string() == "61837.634");
-  CHECK((core.notional_e16() == static_cast<Int128>(30918817) * 10'000'000'000'000));
+  CHECK((core.notional_e18() == static_cast<Int128>(30918817) * 1'000'000'000'000'000));
   CHECK(core.trade_ids().size() == 2);
 
   // The venue's own filled report agrees and changes nothing but its figure.
@@ -287,13 +287,13 @@ TEST_CASE("submit, ack, partial fills, filled: exact cum and avg") {
 TEST_CASE("avg price rounds half-even from the exact notional") {
   OrderCore core = run({submit("1"_d), OrderSendRequested{{}, {}, kId}, accepted(),
                         fill("a", "0.1"_d, "1"_d), fill("b", "0.2"_d, "2"_d)});
-  // 0.5 / 0.3 = 1.666666666... -> 1.66666667; the notional stays exact (0.5 at 1e-16).
-  CHECK(core.avg_price().to_string() == "1.66666667");
-  CHECK((core.notional_e16() == static_cast<Int128>(5) * 1'000'000'000'000'000));
-  // 0.00000001 @ 1 + 0.00000001 @ 1.00000001 = avg 1.000000005: a tie, rounds to even.
+  // 0.5 / 0.3 = 1.666666666... -> 1.666666667; the notional stays exact (0.5 at 1e-18).
+  CHECK(core.avg_price().to_string() == "1.666666667");
+  CHECK((core.notional_e18() == static_cast<Int128>(5) * 100'000'000'000'000'000));
+  // 0.000000001 @ 1 + 0.000000001 @ 1.000000001 = avg 1.0000000005: a tie, rounds to even.
   OrderCore tie =
-      run({submit("1"_d), OrderSendRequested{{}, {}, kId}, accepted(), fill("a", "0.00000001"_d, "1"_d),
-           fill("b", "0.00000001"_d, "1.00000001"_d)});
+      run({submit("1"_d), OrderSendRequested{{}, {}, kId}, accepted(), fill("a", "0.000000001"_d, "1"_d),
+           fill("b", "0.000000001"_d, "1.000000001"_d)});
   CHECK(tie.avg_price().to_string() == "1");
 }
 
@@ -583,8 +583,8 @@ OrderEvent random_event(std::mt19937_64& rng) {
     case 1:
     case 2: {
       const std::uint64_t t = pick(20);
-      const Decimal qty = Decimal::from_raw(static_cast<std::int64_t>(t % 5 + 1) * 5'000'000);
-      const Decimal price = Decimal::from_raw(10'000'000'000 + static_cast<std::int64_t>(t));
+      const Decimal qty = Decimal::from_raw(static_cast<Int128>(t % 5 + 1) * 50'000'000);  // 0.05 .. 0.25
+      const Decimal price = Decimal::from_raw(Int128{100'000'000'000} + static_cast<Int128>(t) * 10);
       return fill("t" + std::to_string(t), qty, price);
     }
     case 3:

@@ -1,6 +1,6 @@
 // Pins actors/src/position_core.cpp: the position arithmetic, PnL per account / strategy /
 // venue / unified view, and on seeded random fills the identities: size = sum of signed fills,
-// realized + unrealized = cash flow + marked size (exact at 1e-16), aggregations agree,
+// realized + unrealized = cash flow + marked size (exact at 1e-18), aggregations agree,
 // replay equals live.
 #include "oms/cores/position_core.hpp"
 
@@ -19,7 +19,7 @@ using namespace oms::actors;
 using namespace oms::decimal_literals;
 
 constexpr InstrumentId kBinBtc{0}, kOkxBtc{1}, kBinEthBtc{2}, kBinPerp{3};
-constexpr Int128 kE16 = Int128{10'000'000'000'000'000};
+constexpr Int128 kE18 = Int128{1'000'000'000'000'000'000};
 
 Instrument make(InstrumentId id, ExchangeId ex, Market m, std::string base, std::string quote,
                 std::string settle) {
@@ -92,17 +92,17 @@ TEST_CASE("net position vs strategy legs: netting inside the account, totals agr
   const PositionCore::Leg* net = pc.net(a, kBinBtc);
   REQUIRE(net != nullptr);
   CHECK(net->position.size == "0"_d);
-  CHECK(net->position.realized_e16 == 10 * kE16);
-  CHECK(net->fees_e16 == Int128{21} * kE16 / 100);
+  CHECK(net->position.realized_e18 == 10 * kE18);
+  CHECK(net->fees_e18 == Int128{21} * kE18 / 100);
   CHECK(pc.strategy_leg(a, s1, kBinBtc)->position.size == "1"_d);
   CHECK(pc.strategy_leg(a, s2, kBinBtc)->position.size == "-1"_d);
   pc.set_mark(kBinBtc, "105"_d);
   const auto p1 = pc.strategy_pnl(s1), p2 = pc.strategy_pnl(s2);
-  CHECK(line(p1, "USDT")->unrealized_e16 == 5 * kE16);
-  CHECK(line(p2, "USDT")->unrealized_e16 == 5 * kE16);
-  CHECK(line(p1, "USDT")->total_e16() + line(p2, "USDT")->total_e16() ==
-        line(pc.account_pnl(a), "USDT")->total_e16());
-  CHECK(line(pc.account_pnl(a), "USDT")->net_e16() == 10 * kE16 - Int128{21} * kE16 / 100);
+  CHECK(line(p1, "USDT")->unrealized_e18 == 5 * kE18);
+  CHECK(line(p2, "USDT")->unrealized_e18 == 5 * kE18);
+  CHECK(line(p1, "USDT")->total_e18() + line(p2, "USDT")->total_e18() ==
+        line(pc.account_pnl(a), "USDT")->total_e18());
+  CHECK(line(pc.account_pnl(a), "USDT")->net_e18() == 10 * kE18 - Int128{21} * kE18 / 100);
 }
 
 TEST_CASE("mark to market: long and short, entry weighted, unmarked positions are counted") {
@@ -114,10 +114,10 @@ TEST_CASE("mark to market: long and short, entry weighted, unmarked positions ar
   CHECK(pc.net(a, kBinPerp)->position.entry_price() == "101"_d);
   CHECK(pc.pnl(a, kBinPerp).unmarked == 1);
   pc.set_mark(kBinPerp, "99"_d);
-  CHECK(pc.pnl(a, kBinPerp).unrealized_e16 == 6 * kE16);  // -3 x 99 + 303
+  CHECK(pc.pnl(a, kBinPerp).unrealized_e18 == 6 * kE18);  // -3 x 99 + 303
   CHECK(pc.pnl(a, kBinPerp).unmarked == 0);
   REQUIRE(pc.on_fill(fill(a, s, kBinPerp, Side::kBuy, "1"_d, "98"_d)).ok());
-  CHECK(pc.pnl(a, kBinPerp).realized_e16 == 3 * kE16);
+  CHECK(pc.pnl(a, kBinPerp).realized_e18 == 3 * kE18);
   CHECK(pc.net(a, kBinPerp)->position.entry_price() == "101"_d);
 }
 
@@ -139,15 +139,15 @@ TEST_CASE("fees in another asset are listed apart; per venue and unified views")
   const auto bin = pc.venue_pnl(ExchangeId::kBinance);
   REQUIRE(bin.size() == 2);  // BTC (ETH/BTC) and USDT lines, sorted by asset
   CHECK(bin[0].quote == AssetCode("BTC"));
-  CHECK(bin[0].unrealized_e16 == kE16 / 100);
-  CHECK(bin[0].fees_e16 == Int128{5'000} * 100'000'000);
-  CHECK(bin[1].unrealized_e16 == 2 * kE16);
-  CHECK(line(pc.venue_pnl(ExchangeId::kOkx), "USDT")->unrealized_e16 == 2 * kE16);
+  CHECK(bin[0].unrealized_e18 == kE18 / 100);
+  CHECK(bin[0].fees_e18 == Int128{5'000} * 10'000'000'000);  // 0.00005 BTC
+  CHECK(bin[1].unrealized_e18 == 2 * kE18);
+  CHECK(line(pc.venue_pnl(ExchangeId::kOkx), "USDT")->unrealized_e18 == 2 * kE18);
   const auto u = pc.unified();
   REQUIRE(u.size() == 2);
   CHECK(u[0].canonical == "BTC/USDT");
-  CHECK(u[0].size_e8 == Int128{3} * Decimal::kOne);
-  CHECK(u[0].pnl.unrealized_e16 == 4 * kE16);
+  CHECK(u[0].size_e9 == Int128{3} * Decimal::kOne);
+  CHECK(u[0].pnl.unrealized_e18 == 4 * kE18);
   CHECK(u[1].canonical == "ETH/BTC");
 }
 
@@ -183,8 +183,8 @@ TEST_CASE("property: random fills over accounts, strategies, venues: identities 
   for (int seq = 0; seq < 1000; ++seq) {
     PositionCore pc(table(), 3);
     std::vector<Event> events;
-    // Expected per (account, instrument): signed size and cash flow (1e-16), fees in quote.
-    std::map<std::pair<int, std::uint32_t>, std::pair<std::int64_t, Int128>> expect;
+    // Expected per (account, instrument): signed size and cash flow (1e-18), fees in quote.
+    std::map<std::pair<int, std::uint32_t>, std::pair<Int128, Int128>> expect;
     std::map<std::string, Int128> fees_by_quote;
     for (int step = 0; step < 40; ++step) {
       const AccountId a{static_cast<std::uint16_t>(g() % 3)};
@@ -202,10 +202,10 @@ TEST_CASE("property: random fills over accounts, strategies, venues: identities 
       events.push_back(ev(f));
       REQUIRE(pc.on_fill(f).ok());
       auto& [size, cash] = expect[{a.value, i.value}];
-      const std::int64_t d = side == Side::kBuy ? q.raw() : -q.raw();
+      const Int128 d = side == Side::kBuy ? q.raw() : -q.raw();
       size += d;
-      cash -= Int128{d} * px.raw();
-      if (fee_quote) fees_by_quote[quote] += Int128{fee.raw()} * Decimal::kOne;
+      cash -= d * px.raw();
+      if (fee_quote) fees_by_quote[quote] += fee.raw() * Decimal::kOne;
     }
     // Every instrument marked: an unmarked open leg counts 0 (not -cost), so strategy legs
     // open under a flat account would break the strategy = account identity (by design).
@@ -219,17 +219,17 @@ TEST_CASE("property: random fills over accounts, strategies, venues: identities 
       REQUIRE(net != nullptr);
       REQUIRE(net->position.size.raw() == want.first);
       const Decimal m = pc.mark(i);
-      REQUIRE(net->position.realized_e16 + net->position.unrealized_e16(m) ==
-              want.second + Int128{want.first} * m.raw());
+      REQUIRE(net->position.realized_e18 + *net->position.unrealized_e18(m) ==
+              want.second + want.first * m.raw());
     }
     // Aggregates per quote: accounts = venues = strategies (total PnL) = unified.
     for (const std::string quote : {"USDT", "BTC"}) {
       PnlFigures acc{}, ven{}, str{}, uni{};
       auto add = [&](PnlFigures& to, const std::vector<PnlFigures>& v) {
         if (const PnlFigures* p = line(v, quote)) {
-          to.realized_e16 += p->realized_e16;
-          to.unrealized_e16 += p->unrealized_e16;
-          to.fees_e16 += p->fees_e16;
+          to.realized_e18 += p->realized_e18;
+          to.unrealized_e18 += p->unrealized_e18;
+          to.fees_e18 += p->fees_e18;
         }
       };
       for (std::uint16_t a = 0; a < 3; ++a) add(acc, pc.account_pnl(AccountId{a}));
@@ -238,13 +238,13 @@ TEST_CASE("property: random fills over accounts, strategies, venues: identities 
       for (std::uint16_t s = 0; s < 4; ++s) add(str, pc.strategy_pnl(StrategyId{s}));
       for (const UnifiedLine& l : pc.unified())
         if (l.pnl.quote.view() == quote) add(uni, {l.pnl});
-      REQUIRE(acc.total_e16() == ven.total_e16());
-      REQUIRE(acc.realized_e16 == ven.realized_e16);
-      REQUIRE(acc.total_e16() == uni.total_e16());
-      REQUIRE(acc.realized_e16 == uni.realized_e16);
-      REQUIRE(acc.total_e16() == str.total_e16());  // realized alone differs: netting
-      REQUIRE(acc.fees_e16 == fees_by_quote[quote]);
-      REQUIRE(str.fees_e16 == fees_by_quote[quote]);
+      REQUIRE(acc.total_e18() == ven.total_e18());
+      REQUIRE(acc.realized_e18 == ven.realized_e18);
+      REQUIRE(acc.total_e18() == uni.total_e18());
+      REQUIRE(acc.realized_e18 == uni.realized_e18);
+      REQUIRE(acc.total_e18() == str.total_e18());  // realized alone differs: netting
+      REQUIRE(acc.fees_e18 == fees_by_quote[quote]);
+      REQUIRE(str.fees_e18 == fees_by_quote[quote]);
     }
     PositionCore rebuilt = PositionCore::from_events(table(), 3, events);
     for (InstrumentId i : insts) rebuilt.set_mark(i, pc.mark(i));

@@ -65,8 +65,8 @@ nlohmann::json result_of(actors::Runtime& rt, const Directory& dir) {
       positions.push_back({{"account", a}, {"instrument", p.instrument.index()},
                            {"size", p.position.size.to_string()},
                            {"entry", p.position.entry_price().to_string()},
-                           {"realized_e16", i128(p.position.realized_e16)},
-                           {"fees_e16", i128(p.fees_e16)}});
+                           {"realized_e18", i128(p.position.realized_e18)},
+                           {"fees_e18", i128(p.fees_e18)}});
     }
   }
   return {{"orders", orders}, {"balances", balances}, {"positions", positions}};

@@ -60,8 +60,8 @@ inline std::vector<Command> recovery_script(std::uint64_t seed, std::size_t n) {
       // engine refuses an order that would trade against one of ours, and which one it refuses
       // would then depend on when the scripted venue answered the resting one).
       const auto step = static_cast<std::int64_t>(rng() % 50) / 2;
-      o.price = Decimal::from_raw((o.side == Side::kBuy ? 100 + step : 125 + step) * 100'000'000);
-      o.quantity = Decimal::from_raw(static_cast<std::int64_t>(1 + rng() % 5) * 1'000'000);
+      o.price = Decimal::from_raw((o.side == Side::kBuy ? 100 + step : 125 + step) * Decimal::kOne);
+      o.quantity = Decimal::from_raw(static_cast<Int128>(1 + rng() % 5) * 10'000'000);  // 0.01 .. 0.05
       placed.push_back(o);
       c.payload = o;
     }

@@ -162,12 +162,13 @@ TEST_CASE("leverage at global and account scope rejects 2008; no equity rejects"
     must(core.on_fill(fill(Side::kBuy, "100"_d, "10"_d)));
     REQUIRE(core.limits().set(scope, id_at(scope), LimitKind::kLeverage, "2"_d));
     CHECK(core.check(buy("10"_d), 0).passed());
-    require_reject(core.check(buy("10.00000001"_d), 0), RiskCode::kLeverage, scope, "2.00000001"_d,
+    // 2000.000001 / 1000, exact at 1e-9.
+    require_reject(core.check(buy("10.00000001"_d), 0), RiskCode::kLeverage, scope, "2.000000001"_d,
                    "2"_d);
     must(core.set_equity(kAcc, "0"_d));
     const RiskDecision d = core.check(buy("1"_d), 0);
     CHECK(d.code == RiskCode::kLeverage);
-    CHECK(d.value.raw() == std::numeric_limits<std::int64_t>::max());
+    CHECK(d.value.raw() == (Int128{1} << 120));  // no equity: shown as the largest amount kept
   }
 }
 
@@ -367,12 +368,18 @@ TEST_CASE("unknown ids, bad orders and overflow reject with their codes") {
   CHECK(core.check(buy("1"_d, "-1"_d), 0).code == RiskCode::kInvalidOrder);
   o = buy("1"_d, "0"_d);  // market order without a reference
   CHECK(core.check(o, 0).code == RiskCode::kInvalidOrder);
-  // 9e10 x 2 is beyond the Decimal range: reject, never wrap.
-  const RiskDecision d = core.check(buy("2"_d, "90000000000"_d), 0);
+  // 1e20 x 1e10 leaves a 128-bit product at 1e-18: reject, never wrap.
+  const RiskDecision d = core.check(buy("10000000000"_d, "100000000000000000000"_d), 0);
   CHECK(d.code == RiskCode::kOverflow);
-  CHECK(describe(d) == "risk 2014: overflow: quantity 2 at price 90000000000 (global)");
+  CHECK(describe(d) == "risk 2014: overflow: quantity 10000000000 at price 100000000000000000000 (global)");
+  // A quantity beyond the bound the core keeps (2^120 raw, 1.3e27 units) is refused before any sum.
+  CHECK(core.check(buy("2000000000000000000000000000"_d, "1"_d), 0).code == RiskCode::kOverflow);
+  // Within the range, far beyond int64: 10^13 units at 100 pass every unlimited check.
+  CHECK(core.check(buy("10000000000000"_d, "100"_d), 0).passed());
   // A fill whose cost overflows is refused, leaves the state, and halts the account.
-  CHECK(core.on_fill(fill(Side::kBuy, "90000000000"_d, "2"_d)).error() == RiskCode::kOverflow);
+  const auto refused = core.on_fill(fill(Side::kBuy, "100000000000000000000"_d, "10000000000"_d));
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error() == RiskCode::kOverflow);
   CHECK(core.position(kAcc, kInstr) == "0"_d);
   CHECK(core.limits().kill_switch(LimitScope::kAccount, kAcc.value) == KillSwitchState::kHalted);
 }

@@ -267,8 +267,10 @@ TEST_CASE("premium_pairs and premium_bps: Upbit's BTC/KRW over Binance's BTC/USD
   // 82 620 000 KRW at 1350 KRW per USDT is 61 200 USDT: 2 % over 60 000.
   CHECK(premium_bps("82620000"_d, "1350"_d, "60000"_d) == "200"_d);
   CHECK(premium_bps("81000000"_d, "1350"_d, "60000"_d) == "0"_d);
-  // Under the reference: negative (a discount), exact to 1e-8 bps, half-even.
-  CHECK(premium_bps("80000000"_d, "1350"_d, "60000"_d) == "-123.45679012"_d);
+  // Under the reference: negative (a discount), exact to 1e-9 bps, half-even.
+  CHECK(premium_bps("80000000"_d, "1350"_d, "60000"_d) == "-123.456790123"_d);
+  // A KRW price of 10^12 (a low-priced token's 10^13-unit notional's scale) stays exact.
+  CHECK(premium_bps("1234567890000"_d, "1250"_d, "987654312"_d) == "0"_d);
   CHECK_FALSE(premium_bps("0"_d, "1350"_d, "60000"_d).has_value());
   CHECK_FALSE(premium_bps("80000000"_d, "0"_d, "60000"_d).has_value());
   CHECK_FALSE(premium_bps("80000000"_d, "1350"_d, "0"_d).has_value());

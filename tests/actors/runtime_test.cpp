@@ -133,10 +133,10 @@ TEST_CASE("runtime: an order is placed, filled by the venue, and the account's b
   const auto* o = order(*v, id);
   CHECK(o->core.cum_qty() == *Decimal::parse("2"));
   CHECK(o->core.avg_price() == *Decimal::parse("100"));
-  // Bought 2 BTC at 100 in three fills (0.66666666 + 0.66666666 + 0.66666668), each charged
-  // qty/1000 USDT truncated to 1e-8 (0.00066666 x 3): 1,000,000 - 200 - 0.00199998.
+  // Bought 2 BTC at 100 in three fills (0.666666666 + 0.666666666 + 0.666666668), each charged
+  // qty/1000 USDT truncated to 1e-9 (0.000666666 x 3): 1,000,000 - 200 - 0.001999998.
   REQUIRE(o->core.trade_ids().size() == 3);
-  CHECK(balance(*v, "USDT")->free == *Decimal::parse("999799.99800002"));
+  CHECK(balance(*v, "USDT")->free == *Decimal::parse("999799.998000002"));
   CHECK(balance(*v, "USDT")->locked == Decimal{});
   CHECK(balance(*v, "BTC")->free == *Decimal::parse("102"));
   REQUIRE(v->positions.size() == 1);

@@ -23,13 +23,16 @@ struct BoardFile {
 // Every word of a record carries the same counter: a torn read shows two counters.
 PositionRecord position_of(std::uint64_t n) {
   const auto v = static_cast<std::int64_t>(n);
-  return {n, n, v, v, v, v, v, v};
+  const BoardDecimal w{n, n};  // both words of a Decimal too
+  return {n, n, w, w, w, w, v, w};
 }
 bool consistent(const PositionRecord& r) {
   const auto v = static_cast<std::int64_t>(r.account);
-  return r.instrument == r.account && r.size == v && r.entry_price == v && r.unrealized_pnl == v &&
-         r.realized_pnl == v && r.time == v && r.fees == v;
+  const BoardDecimal w{r.account, r.account};
+  return r.instrument == r.account && r.size == w && r.entry_price == w && r.unrealized_pnl == w &&
+         r.realized_pnl == w && r.time == v && r.fees == w;
 }
+BoardDecimal raw(std::int64_t v) { return BoardDecimal::of(oms::Decimal::from_raw(v)); }
 }  // namespace
 
 TEST_CASE("records written are read back; slots out of range and unwritten ones are empty") {
@@ -39,20 +42,23 @@ TEST_CASE("records written are read back; slots out of range and unwritten ones 
   CHECK_FALSE((*board)->position(0).has_value());
   CHECK((*board)->write(3, position_of(42)));
   CHECK_FALSE((*board)->write(4, position_of(1)));
-  TopOfBookRecord top{7, 50093239218, 6'183'763'000'000, 378'826'000, 6'183'764'000'000, 154'698'000, 1, 0};
+  TopOfBookRecord top{7, 50093239218, raw(61'837'630'000'000), raw(3'788'260'000), raw(61'837'640'000'000), raw(1'546'980'000), 1, 0};
   CHECK((*board)->write(2, top));
   BalanceRecord bal{};
   bal.account = 1;
   std::memcpy(bal.asset, "USDT", 4);
-  bal.free = 1'000'000'000;
+  bal.free = raw(10'000'000'000);
   CHECK((*board)->write(1, bal));
   CHECK_FALSE((*board)->write(1, StrategyStatusRecord{}));
 
   auto reader = StateBoard::open_read_only(f.path);
   REQUIRE(reader.ok());
   CHECK((*reader)->layout() == BoardLayout{4, 2, 3, 1});
-  CHECK((*reader)->position(3)->size == 42);
-  CHECK((*reader)->top(2)->bid_price == 6'183'763'000'000);
+  CHECK((*reader)->position(3)->size == BoardDecimal{42, 42});
+  CHECK((*reader)->top(2)->bid_price.value().to_string() == "61837.63");
+  CHECK((*reader)->balance(1)->free.value().to_string() == "10");
+  // A negative Decimal keeps its sign through the two words.
+  CHECK(BoardDecimal::of(oms::Decimal::from_raw(-5)).value() == oms::Decimal::from_raw(-5));
   CHECK(std::string((*reader)->balance(1)->asset) == "USDT");
   CHECK_FALSE((*reader)->position(9).has_value());
   CHECK_FALSE((*reader)->write(0, position_of(1)));  // read-only mapping
@@ -123,9 +129,9 @@ TEST_CASE("open orders and names round trip; the live words and the writer's pid
   o.account = 1;
   o.instrument = 3;
   set_board_text(o.client_order_id, "oms-1-7-000000000000000000000042x");  // 33 characters
-  o.price = 6'150'000'000'000;
-  o.quantity = 100'000;
-  o.cum_qty = 40'000;
+  o.price = raw(61'500'000'000'000);
+  o.quantity = raw(1'000'000);
+  o.cum_qty = raw(400'000);
   o.side = static_cast<std::uint32_t>(oms::Side::kSell);
   o.status = static_cast<std::uint32_t>(oms::OrderStatus::kPartiallyFilled);
   o.time = 1'700'000'000'000'000'000;
@@ -153,8 +159,8 @@ TEST_CASE("open orders and names round trip; the live words and the writer's pid
   const auto back = r.open_order(2);
   REQUIRE(back.has_value());
   CHECK(board_text(back->client_order_id) == "oms-1-7-000000000000000000000042x");
-  CHECK(back->price == 6'150'000'000'000);
-  CHECK(back->cum_qty == 40'000);
+  CHECK(back->price == raw(61'500'000'000'000));
+  CHECK(back->cum_qty == raw(400'000));
   CHECK(back->status == static_cast<std::uint32_t>(oms::OrderStatus::kPartiallyFilled));
   CHECK_FALSE(r.open_order(0).has_value());
   CHECK(board_text(r.account_name(1)->name) == "binance_main");
@@ -167,8 +173,8 @@ TEST_CASE("open orders and names round trip; the live words and the writer's pid
   CHECK(r.writer_pid() == ::getpid());
   // Sections do not overlap: the last slot of each one holds its own record.
   CHECK((*board)->write(0, position_of(9)));
-  CHECK((*board)->write(0, TopOfBookRecord{4, 1, 2, 3, 4, 5, 6, 0}));
-  CHECK(r.position(0)->size == 9);
+  CHECK((*board)->write(0, TopOfBookRecord{4, 1, raw(2), raw(3), raw(4), raw(5), 6, 0}));
+  CHECK(r.position(0)->size == BoardDecimal{9, 9});
   CHECK(r.top(0)->instrument == 4);
   CHECK(r.open_order(2)->instrument == 3);
   CHECK(board_text(r.instrument_name(3)->name) == "BTC/USDT:USDT");
@@ -193,7 +199,7 @@ TEST_CASE("a new board replaces the old one under its path: an old reader keeps 
   auto second = StateBoard::create(f.path, {1, 0, 0, 0});  // smaller: the old reader must not fault
   REQUIRE(second.ok());
   CHECK((*reader)->replaced());
-  CHECK((*reader)->position(1)->size == 7);
+  CHECK((*reader)->position(1)->size == BoardDecimal{7, 7});
   auto again = StateBoard::open_read_only(f.path);
   REQUIRE(again.ok());
   CHECK((*again)->layout() == BoardLayout{1, 0, 0, 0});

@@ -58,7 +58,7 @@ TEST_CASE("a minimal accounts.yaml loads with exact values") {
       with_main_key("      max_balance_usdt: 12345.00000001"), "accounts.yaml");
   REQUIRE(cfg.accounts.size() == 1);
   CHECK(cfg.accounts[0].max_balance_usdt == Decimal::parse("12345.00000001").value());
-  CHECK(cfg.accounts[0].max_balance_usdt->raw() == 1'234'500'000'001);
+  CHECK(cfg.accounts[0].max_balance_usdt->raw() == 12'345'000'000'010);
   CHECK(cfg.routing.default_account == AccountId(0));
   CHECK_FALSE(cfg.routing.balance_rules.has_value());
 }
@@ -123,9 +123,9 @@ TEST_CASE("decimals are parsed exactly from their text: 1.2.3 and 9 decimals are
   CHECK(accounts_error(with_main_key("      max_balance_usdt: 1.2.3")) ==
         "accounts.yaml:8:25: 'max_balance_usdt' in account 'main' must be a decimal, got '1.2.3' "
         "(not a decimal number)");
-  CHECK(accounts_error(with_main_key("      max_balance_usdt: 0.123456789")) ==
+  CHECK(accounts_error(with_main_key("      max_balance_usdt: 0.1234567891")) ==
         "accounts.yaml:8:25: 'max_balance_usdt' in account 'main' must be a decimal, got "
-        "'0.123456789' (more than 8 fractional digits)");
+        "'0.1234567891' (more than 9 fractional digits)");
 }
 
 TEST_CASE("missing required key is reported at the account") {

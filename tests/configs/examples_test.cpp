@@ -140,7 +140,7 @@ TEST_CASE("example strategies.yaml: four strategies, ids in file order, exact pa
   CHECK(ap.pairs[0].exchanges ==
         std::vector<ExchangeId>{ExchangeId::kBinance, ExchangeId::kUpbit, ExchangeId::kBybit});
   CHECK(ap.pairs[0].min_profit_rate == dec("0.001"));
-  CHECK(ap.pairs[0].min_profit_rate.raw() == 100'000);  // exactly 0.001, not a binary float
+  CHECK(ap.pairs[0].min_profit_rate.raw() == 1'000'000);  // exactly 0.001, not a binary float
   CHECK(ap.pairs[0].max_position == dec("10000"));
   CHECK(ap.pairs[1].min_profit_rate == dec("0.0015"));
   CHECK(ap.execution.mode == ExecutionMode::kAggressive);

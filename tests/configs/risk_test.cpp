@@ -39,7 +39,7 @@ TEST_CASE("limits at every level load exactly") {
   REQUIRE(cfg.strategies.size() == 1);
   CHECK(cfg.strategies[0].limits.order_rate_per_second == 5);
   REQUIRE(cfg.instruments.size() == 1);
-  CHECK(cfg.instruments[0].limits.max_order_qty->raw() == 1);
+  CHECK(cfg.instruments[0].limits.max_order_qty->raw() == 10);
   CHECK(cfg.instruments[0].market == Market::kSpot);
   CHECK(cfg.kill_switch.max_daily_loss == Decimal::parse("5000").value());
   CHECK(cfg.kill_switch.emergency_contacts.empty());

@@ -137,9 +137,9 @@ TEST_CASE("rates are decimals in (0, 1), parsed exactly") {
       "strategies.yaml:8:26: 'min_profit_rate' in pair 1 of strategy 'arb' must be a decimal, got "
       "'1.2.3' (not a decimal number)");
   CHECK(
-      strategies_error(arb_with("min_profit_rate: 0.001", "min_profit_rate: 0.123456789")) ==
+      strategies_error(arb_with("min_profit_rate: 0.001", "min_profit_rate: 0.1234567891")) ==
       "strategies.yaml:8:26: 'min_profit_rate' in pair 1 of strategy 'arb' must be a decimal, got "
-      "'0.123456789' (more than 8 fractional digits)");
+      "'0.1234567891' (more than 9 fractional digits)");
   CHECK(strategies_error(arb_with("min_profit_rate: 0.001", "min_profit_rate: 1")) ==
         "strategies.yaml:8:26: 'min_profit_rate' in pair 1 of strategy 'arb' must be > 0 and < 1, "
         "got '1'");
@@ -148,7 +148,7 @@ TEST_CASE("rates are decimals in (0, 1), parsed exactly") {
         "got '0'");
   const auto cfg = load_strategies_from_string(
       arb_with("min_profit_rate: 0.001", "min_profit_rate: 0.12345678"), "strategies.yaml");
-  CHECK(arb_params(cfg).pairs[0].min_profit_rate.raw() == 12'345'678);
+  CHECK(arb_params(cfg).pairs[0].min_profit_rate.raw() == 123'456'780);
 }
 
 TEST_CASE("negative position and out-of-range retry are rejected") {

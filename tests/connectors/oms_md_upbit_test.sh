@@ -67,10 +67,10 @@ run reordered 1 "$tmp/reordered"
 [[ "$(field 'top differences' "$summary")" == 1 ]] || fail "reordered: top differences"
 grep -q "reordered:$n: BTC-ITAM: BookCore's top differs" "$tmp/reordered.err" || fail "reordered: not reported"
 
-# 3. A size garbled in the same book (as 355682.34086512 -> 355682.340865125, 9 decimals): a parse
+# 3. A size garbled in the same book (as 355682.34086512 -> 355682.3408651255, 10 decimals): a parse
 #    error naming the unit and field (exit 2); the other 144 books still applied.
-sed "${n}s/\"as\":355682.34086512,/\"as\":355682.340865125,/" "$capture" >"$tmp/garbled"
+sed "${n}s/\"as\":355682.34086512,/\"as\":355682.3408651255,/" "$capture" >"$tmp/garbled"
 run garbled 2 "$tmp/garbled"
 [[ "$(field 'parse errors' "$summary")" == 1 && "$(field applied "$summary")" == 144 ]] || fail "garbled: counts"
-grep -q "garbled:$n: orderbook.obu\[0\].as: .*'355682.340865125'" "$tmp/garbled.err" || fail "garbled: error not named: $(grep garbled: "$tmp/garbled.err" | head -1)"
+grep -q "garbled:$n: orderbook.obu\[0\].as: .*'355682.3408651255'" "$tmp/garbled.err" || fail "garbled: error not named: $(grep garbled: "$tmp/garbled.err" | head -1)"
 echo "oms_md_upbit_test: OK"

@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Every instId known; a contract value other than 1 so the conversion runs too.
   static const oms::okx::InstrumentFinder find =
       [](std::string_view) -> std::optional<oms::okx::InstrumentRef> {
-    return oms::okx::InstrumentRef{oms::InstrumentId{1}, oms::Decimal::from_raw(1'000'000)};
+    return oms::okx::InstrumentRef{oms::InstrumentId{1}, oms::Decimal::from_raw(10'000'000)};
   };
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const auto r = oms::okx::parse_market_data(parser, text, find, msg);

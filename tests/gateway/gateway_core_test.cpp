@@ -196,7 +196,7 @@ TEST_CASE("validation: an order without client order id gets one in the project'
 TEST_CASE("validation: refusals name the field and what is wrong") {
   Fixture f;
   CHECK(submit_error(f, order("1.5.5")) == "price: '1.5.5' is not a decimal number");
-  CHECK(submit_error(f, order("100", "0.000000001")) == "quantity: '0.000000001' is more than 8 decimal places");
+  CHECK(submit_error(f, order("100", "0.0000000001")) == "quantity: '0.0000000001' is more than 9 decimal places");
   CHECK(submit_error(f, order("100", "0")) == "quantity: must be > 0, got 0");
   CHECK(submit_error(f, order("", "1")) == "price: missing");
   auto r = order();

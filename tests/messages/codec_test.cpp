@@ -153,8 +153,8 @@ TEST_CASE("JSON decoding errors name the message and the field") {
   fill.payload = FillReceived{};
   const std::string fj = *encode_json(fill, d);
   std::string bad = fj;
-  bad.replace(bad.find(R"("price":"0")"), 11, R"("price":"1.123456789")");
-  CHECK(err(bad) == "FillReceived.price: more than 8 fractional digits: '1.123456789'");
+  bad.replace(bad.find(R"("price":"0")"), 11, R"("price":"1.1234567891")");
+  CHECK(err(bad) == "FillReceived.price: more than 9 fractional digits: '1.1234567891'");
   bad = fj;
   bad.replace(bad.find(R"("price":"0")"), 11, R"("price":1.5)");
   CHECK(err(bad) == "FillReceived.price: expected a decimal string");

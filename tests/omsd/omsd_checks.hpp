@@ -100,7 +100,7 @@ inline nlohmann::json wait_quiet(const Stack& s, const std::string& account = "b
   return last;
 }
 
-inline Decimal tick(std::int64_t raw) { return Decimal::from_raw(raw - raw % 1'000'000); }
+inline Decimal tick(Int128 raw) { return Decimal::from_raw(raw - raw % 10'000'000); }  // to 0.01
 
 inline Decimal wait_mid(VenueView& venue) {
   Decimal mid;

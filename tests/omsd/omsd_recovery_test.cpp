@@ -79,7 +79,7 @@ TEST_CASE("recovery: omsd SIGKILLed at seeded points while orders flow ends equa
       } else {
         // -0.4 % .. +0.2 % of the mid on the order's side: some cross at once, some rest.
         const std::int64_t bps = static_cast<std::int64_t>(rng() % 61) - 40;
-        const std::int64_t off = mid.raw() / 10'000 * bps;
+        const Int128 off = mid.raw() / 10'000 * bps;
         const Decimal px = tick(buy ? mid.raw() + off : mid.raw() - off);
         args.insert(args.end(), {"--price", px.to_string()});
         resting.push_back(id);

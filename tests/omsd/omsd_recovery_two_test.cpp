@@ -53,9 +53,9 @@ actors::PositionCore::Leg replay(const std::vector<FillReceived>& fills, Market 
   return leg != nullptr ? *leg : actors::PositionCore::Leg{};
 }
 
-std::string e16(Int128 v) {
+std::string e18(Int128 v) {
   Decimal d;
-  REQUIRE(actors::round_e16(v, d));
+  REQUIRE(actors::round_e18(v, d));
   return d.to_string();
 }
 
@@ -90,8 +90,8 @@ void check_leg(const Stack& s, const Leg& leg, VenueView& venue) {
   }
   REQUIRE_MESSAGE(!ours_leg.is_null(), "no position for " << leg.instrument << " in " << positions.dump());
   CHECK(ours_leg.at("size") == expected.position.size.to_string());
-  CHECK(ours_leg.at("realized_pnl") == e16(expected.position.realized_e16));
-  CHECK(ours_leg.at("fees") == e16(expected.fees_e16));
+  CHECK(ours_leg.at("realized_pnl") == e18(expected.position.realized_e18));
+  CHECK(ours_leg.at("fees") == e18(expected.fees_e18));
   if (leg.market == Market::kUsdm) {
     CHECK(ours_leg.at("size") == venue.position().first.to_string());
   }
@@ -133,7 +133,7 @@ TEST_CASE("recovery: omsd SIGKILLed with orders in flight on two accounts and tw
       } else {
         // -0.3 % .. +0.2 % of the mid on the order's side: some cross at once, some rest.
         const std::int64_t bps = static_cast<std::int64_t>(rng() % 51) - 30;
-        const std::int64_t off = mid.raw() / 10'000 * bps;
+        const Int128 off = mid.raw() / 10'000 * bps;
         const Decimal px = tick(buy ? mid.raw() + off : mid.raw() - off);
         args.insert(args.end(), {"--price", px.to_string()});
         resting.emplace_back(l, id);

@@ -427,7 +427,7 @@ TEST_CASE("input records: every step and body round-trips; damage is named") {
   CHECK(decode_input(payload.substr(0, 10)).error().find("input record of 10 bytes") != std::string::npos);
   std::string bad = payload;
   bad[0] = 9;
-  CHECK(decode_input(bad).error() == "input record version 9 (this build reads 3)");
+  CHECK(decode_input(bad).error() == "input record version 9 (this build reads 4)");
   bad = payload;
   bad[1] = 99;
   CHECK(decode_input(bad).error() == "input record: unknown step 99");

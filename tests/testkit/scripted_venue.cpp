@@ -24,7 +24,7 @@ std::uint64_t hash(std::uint64_t seed, std::string_view s) {
   return h;
 }
 
-Decimal dec(std::int64_t raw) { return Decimal::from_raw(raw); }
+Decimal dec(Int128 raw) { return Decimal::from_raw(raw); }
 
 }  // namespace
 
@@ -42,16 +42,17 @@ ScriptedVenue::ScriptedVenue(std::uint64_t seed, std::filesystem::path state_fil
         OrderSubmitted o{};
         std::string id;
         unsigned account = 0, strategy = 0, instrument = 0, side = 0;
-        std::int64_t price = 0, qty = 0;
+        std::string price, qty;
         ls >> id >> account >> strategy >> instrument >> side >> price >> qty;
-        if (!ls) continue;  // a torn last line: the venue never finished receiving it
+        const auto p = Decimal::parse(price), q = Decimal::parse(qty);
+        if (!ls || !p || !q) continue;  // a torn last line: the venue never finished receiving it
         o.account = AccountId(static_cast<std::uint16_t>(account));
         o.strategy = StrategyId(static_cast<std::uint16_t>(strategy));
         o.instrument = InstrumentId(instrument);
         (void)o.client_order_id.assign(id);
         o.side = side == 0 ? Side::kBuy : Side::kSell;
-        o.price = dec(price);
-        o.quantity = dec(qty);
+        o.price = *p;
+        o.quantity = *q;
         do_place(o, true);
       } else if (kind == 'C') {
         std::string id;
@@ -97,7 +98,7 @@ void ScriptedVenue::start(ReportSink sink) {
                                                std::to_string(account_.index())) | 1U;
     r.venue_time = 1'690'000'000'000'000'000;
     BalanceUpdated b{account_, ExchangeId::kBinance, Market::kSpot, {},
-                     dec(amount * 100'000'000), {}};
+                     dec(Int128{amount} * Decimal::kOne), {}};
     (void)b.asset.assign(asset);
     r.payload = b;
     sink_(r);
@@ -135,21 +136,21 @@ void ScriptedVenue::do_place(const OrderSubmitted& order, bool replaying) {
   (void)vid.assign("V" + std::to_string(hash(seed_, id) % 1'000'000'000));
   emit(o, OrderAccepted{order.account, order.instrument, order.client_order_id, vid}, replaying);
   if (fate == Fate::kRest) return;
-  const std::int64_t qty = order.quantity.raw();
-  std::vector<std::int64_t> fills;
+  const Int128 qty = order.quantity.raw();
+  std::vector<Int128> fills;
   if (fate == Fate::kPartialRest) {
     fills.push_back(qty * 2 / 5);
   } else {
     const auto n = 1 + hash(seed_ + 1, id) % 3;
-    std::int64_t left = qty;
+    Int128 left = qty;
     for (std::uint64_t k = 1; k < n; ++k) {
-      const std::int64_t part = qty / static_cast<std::int64_t>(n);
+      const Int128 part = qty / static_cast<Int128>(n);
       fills.push_back(part);
       left -= part;
     }
     fills.push_back(left);
   }
-  std::int64_t cum = 0;
+  Int128 cum = 0;
   for (std::size_t k = 0; k < fills.size(); ++k) {
     if (fills[k] <= 0) continue;
     cum += fills[k];
@@ -184,7 +185,7 @@ void ScriptedVenue::do_cancel(const std::string& id, bool replaying) {
   const auto fate = fate_of(seed_, id);
   if (o.canceled || fate == Fate::kReject || fate == Fate::kFill) return;  // -2011: not open
   o.canceled = true;
-  const std::int64_t cum = fate == Fate::kPartialRest ? o.order.quantity.raw() * 2 / 5 : 0;
+  const Int128 cum = fate == Fate::kPartialRest ? o.order.quantity.raw() * 2 / 5 : 0;
   emit(o, OrderCanceled{o.order.account, o.order.instrument, o.order.client_order_id, dec(cum)},
        replaying);
 }
@@ -194,8 +195,8 @@ void ScriptedVenue::place(const OrderSubmitted& order, const SendOrigin&) {
   if (orders_.count(order.client_order_id.view()) != 0) return;
   record("P " + order.client_order_id.str() + " " + std::to_string(order.account.index()) + " " +
          std::to_string(order.strategy.index()) + " " + std::to_string(order.instrument.index()) +
-         " " + (order.side == Side::kBuy ? "0" : "1") + " " + std::to_string(order.price.raw()) +
-         " " + std::to_string(order.quantity.raw()));
+         " " + (order.side == Side::kBuy ? "0" : "1") + " " + order.price.to_string() +
+         " " + order.quantity.to_string());
   do_place(order, false);
 }
 
@@ -235,7 +236,7 @@ void ScriptedVenue::query(AccountId account, InstrumentId instrument,
   const auto& o = it->second;
   OrderStatusReconciled st{o.order.account, o.order.instrument, o.order.client_order_id, {},
                            OrderStatus::kAccepted, {}, {}};
-  std::int64_t cum = 0;
+  Int128 cum = 0;
   for (const auto& r : o.reports) {
     std::visit(
         [&](const auto& e) {

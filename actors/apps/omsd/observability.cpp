@@ -8,6 +8,9 @@
 
 namespace oms::omsd {
 namespace {
+// A Decimal as a Prometheus sample (metrics are the one place figures become doubles).
+double gauge(Decimal d) { return static_cast<double>(d.raw()) / static_cast<double>(Decimal::kOne); }
+
 
 using namespace std::chrono_literals;
 
@@ -153,7 +156,7 @@ void Observability::start() {
                      observe::MetricType::kGauge, {"account", "instrument", "kind", "source"},
                      [this](observe::CollectorSink& s) {
                        for (const auto& c : daemon_.fee_checks()) {
-                         const auto bps = [](Decimal d) { return static_cast<double>(d.raw()) / 1e8; };
+                         const auto bps = [](Decimal d) { return gauge(d); };
                          s.sample({c.account, c.instrument, "maker", "configured"}, bps(c.configured.maker_bps));
                          s.sample({c.account, c.instrument, "taker", "configured"}, bps(c.configured.taker_bps));
                          if (!c.venue) continue;
@@ -178,7 +181,7 @@ void Observability::start() {
           if (!bps || local == nullptr) continue;  // a mark missing: no sample
           s.sample({std::string(to_string(local->exchange)), local->canonical, table.find(p.rate)->canonical,
                     table.find(p.reference)->canonical},
-                   static_cast<double>(bps->raw()) / 1e8);
+                   gauge(*bps));
         }
       });
   // Strategies: state, orders, PnL; each market maker's quoting state and counts.
@@ -211,14 +214,14 @@ void Observability::start() {
                        each_strategy(s, [](observe::CollectorSink& k, const std::string& name,
                                            const actors::StrategyView& v) {
                          for (const auto& f : v.pnl) {
-                           const auto figure = [](Int128 e16) {
+                           const auto figure = [](Int128 e18) {
                              Decimal d;
-                             return actors::round_e16(e16, d) ? static_cast<double>(d.raw()) / 1e8 : 0.0;
+                             return actors::round_e18(e18, d) ? gauge(d) : 0.0;
                            };
-                           k.sample({name, f.quote.str(), "realized"}, figure(f.realized_e16));
-                           k.sample({name, f.quote.str(), "unrealized"}, figure(f.unrealized_e16));
-                           k.sample({name, f.quote.str(), "fees"}, figure(f.fees_e16));
-                           k.sample({name, f.quote.str(), "net"}, figure(f.net_e16()));
+                           k.sample({name, f.quote.str(), "realized"}, figure(f.realized_e18));
+                           k.sample({name, f.quote.str(), "unrealized"}, figure(f.unrealized_e18));
+                           k.sample({name, f.quote.str(), "fees"}, figure(f.fees_e18));
+                           k.sample({name, f.quote.str(), "net"}, figure(f.net_e18()));
                          }
                        });
                      });
@@ -248,7 +251,7 @@ void Observability::start() {
            QuoterFigure{"oms_quoter_inventory",
                         "The strategy's position in the instrument on the account (base units)",
                         observe::MetricType::kGauge,
-                        [](const actors::QuoterView& q) { return static_cast<double>(q.inventory.raw()) / 1e8; }},
+                        [](const actors::QuoterView& q) { return gauge(q.inventory); }},
            QuoterFigure{"oms_quoter_actions_total", "Places and cancels the market maker sent since start",
                         observe::MetricType::kCounter,
                         [](const actors::QuoterView& q) { return static_cast<double>(q.actions); }},
@@ -293,12 +296,12 @@ void Observability::start() {
                       [](const actors::SagaFiguresView& g) { return static_cast<double>(g.refused); }},
            SagaFigure{"oms_arb_saga_pnl", "The ended sagas' PnL, fees in the quote asset included (quote asset)",
                       observe::MetricType::kGauge,
-                      [](const actors::SagaFiguresView& g) { return static_cast<double>(g.pnl.raw()) / 1e8; }},
+                      [](const actors::SagaFiguresView& g) { return gauge(g.pnl); }},
            SagaFigure{"oms_arb_slippage_avg",
                       "Detected minus filled spread per base unit, averaged over sagas whose legs both filled (price units)",
                       observe::MetricType::kGauge,
                       [](const actors::SagaFiguresView& g) {
-                        return g.slipped == 0 ? 0.0 : static_cast<double>(g.slippage_sum.raw()) / 1e8 /
+                        return g.slipped == 0 ? 0.0 : gauge(g.slippage_sum) /
                                                           static_cast<double>(g.slipped);
                       }},
            SagaFigure{"oms_arb_leg_latency_seconds_sum", "Leg latency (legs out -> both answered), summed",

@@ -138,7 +138,7 @@ Result<AccountCore::Plan, AccountError> AccountCore::plan(std::span<const Delta>
   }
   for (std::size_t i = 0; i < p.n; ++i) {
     const Balance* b = balance(p.merged[i].market, p.merged[i].asset);
-    const std::int64_t f = b ? b->free.raw() : 0, l = b ? b->locked.raw() : 0;
+    const Int128 f = b ? b->free.raw() : 0, l = b ? b->locked.raw() : 0;
     if (__builtin_add_overflow(f, p.merged[i].free_raw, &p.free_after[i]) ||
         __builtin_add_overflow(l, p.merged[i].locked_raw, &p.locked_after[i]))
       return Unexpected{error(AccountErrorCode::kArithmetic, instrument)};
@@ -266,7 +266,7 @@ static Result<Decimal, AccountError> lock_share(const OrderLock& o, Decimal qty,
 // Releases `amount` of the order's lock, capped by what the balance has locked.
 static BalanceDelta release_delta(const Balance* b, Market m, const AssetCode& asset,
                                   Decimal amount) {
-  const std::int64_t r = std::min(amount.raw(), b ? b->locked.raw() : 0);
+  const Int128 r = std::min(amount.raw(), b ? b->locked.raw() : Int128{0});
   return BalanceDelta{m, asset, r, -r};
 }
 
@@ -317,7 +317,7 @@ Result<Unit, AccountError> AccountCore::on(const OrderAmended& e) {
       next.locked = open;
     }
     const AssetCode& asset = o->side == Side::kBuy ? inst->quote : inst->base;
-    const std::int64_t more = next.locked.raw() - o->locked.raw();
+    const Int128 more = next.locked.raw() - o->locked.raw();
     Delta d{Market::kSpot, asset, -more, more};
     if (more < 0)
       d = release_delta(balance(Market::kSpot, asset), Market::kSpot, asset,
@@ -366,7 +366,7 @@ Result<Unit, AccountError> AccountCore::on_spot_fill(const FillReceived& e,
 }
 
 bool AccountCore::fill_completes(const OrderLock& o, Decimal qty) noexcept {
-  std::int64_t filled = 0;
+  Int128 filled = 0;
   if (__builtin_add_overflow(o.filled.raw(), qty.raw(), &filled)) return true;  // beyond any qty
   return filled >= o.quantity.raw() || (o.terminal && filled >= o.venue_cum.raw());
 }

@@ -12,7 +12,7 @@ constexpr std::size_t leg_index(PositionSide s) noexcept {
 }
 
 bool rounded(Int128 v, Decimal& out) noexcept {
-  return round_e16(v, out);
+  return round_e18(v, out);
 }
 }  // namespace
 
@@ -30,10 +30,10 @@ FuturesPosition& AccountCore::position_slot(InstrumentId instrument) {
   return futures_.back();
 }
 
-Int128 AccountCore::unrealized_e16(InstrumentId instrument, PositionSide side,
-                                   Decimal mark) const noexcept {
+std::optional<Int128> AccountCore::unrealized_e18(InstrumentId instrument, PositionSide side,
+                                                  Decimal mark) const noexcept {
   const FuturesPosition* p = position(instrument);
-  return p ? p->leg(side).position.unrealized_e16(mark) : 0;
+  return p ? p->leg(side).position.unrealized_e18(mark) : Int128{0};
 }
 
 Result<Unit, AccountError> AccountCore::on_futures_fill(const FillReceived& e,
@@ -64,11 +64,11 @@ Result<Unit, AccountError> AccountCore::on_futures_fill(const FillReceived& e,
     err.need = e.quantity;
     return Unexpected{err};
   }
-  const Int128 realized_before = next.realized_e16;
+  const Int128 realized_before = next.realized_e18;
   Int128 realized_delta = 0;
   Decimal before, after;
   if (!apply_fill(next, e.side, e.quantity, e.price, realized_delta) ||
-      !rounded(realized_before, before) || !rounded(next.realized_e16, after))
+      !rounded(realized_before, before) || !rounded(next.realized_e18, after))
     return Unexpected{error(AccountErrorCode::kArithmetic, e.instrument)};
   bool done = false;
   if (o != nullptr) done = fill_completes(*o, e.quantity);
@@ -96,10 +96,12 @@ Result<Unit, AccountError> AccountCore::on(const PositionUpdated& e) {
   const Decimal ours = cur ? cur->leg(e.position_side).position.size : Decimal{};
   auto drift = size.sub(ours);
   if (!drift) return Unexpected{error(AccountErrorCode::kArithmetic, e.instrument)};
+  Int128 cost = 0;
+  if (!product_e18(size, e.entry_price, cost)) return Unexpected{error(AccountErrorCode::kArithmetic, e.instrument)};
   FuturesPosition& p = position_slot(e.instrument);
   FuturesLeg& leg = p.legs[leg_index(e.position_side)];
   leg.position.size = size;
-  leg.position.cost_e16 = product_e16(size, e.entry_price);  // our realized PnL stays ours
+  leg.position.cost_e18 = cost;  // our realized PnL stays ours
   leg.isolated_margin = e.isolated_margin;
   leg.venue_unrealized = e.unrealized_pnl;
   leg.venue_realized = e.realized_pnl;

@@ -10,16 +10,13 @@ namespace oms::actors {
 
 namespace {
 
-constexpr Int128 kE8 = 100'000'000;
+constexpr Int128 kOne = Decimal::kOne;  // ExactAmount's units -> 1e-18
 
 Int128 abs128(Int128 v) noexcept { return v < 0 ? -v : v; }
 
-// A Decimal from a raw 1e-8 integer; false when it does not fit.
+// A Decimal from a raw 1e-9 integer (every Int128 is one).
 bool to_decimal(Int128 raw, Decimal& out) noexcept {
-  if (raw > std::numeric_limits<std::int64_t>::max() || raw < std::numeric_limits<std::int64_t>::min()) {
-    return false;
-  }
-  out = Decimal::from_raw(static_cast<std::int64_t>(raw));
+  out = Decimal::from_raw(raw);
   return true;
 }
 
@@ -50,15 +47,17 @@ void say(ReasonText& r, std::string_view why) noexcept {
 
 }  // namespace
 
-Int128 exact_e16(const ExactAmount& a) noexcept {
-  return static_cast<Int128>(a.units.raw()) * kE8 + a.rest;
+std::optional<Int128> exact_e18(const ExactAmount& a) noexcept {
+  Int128 units = 0, out = 0;
+  if (__builtin_mul_overflow(a.units.raw(), kOne, &units) || __builtin_add_overflow(units, Int128{a.rest}, &out)) {
+    return std::nullopt;
+  }
+  return out;
 }
 
-bool to_exact(Int128 e16, ExactAmount& out) noexcept {
-  Decimal units;
-  if (!to_decimal(e16 / kE8, units)) return false;
-  out.units = units;
-  out.rest = static_cast<std::int64_t>(e16 % kE8);
+bool to_exact(Int128 e18, ExactAmount& out) noexcept {
+  out.units = Decimal::from_raw(e18 / kOne);
+  out.rest = static_cast<std::int64_t>(e18 % kOne);
   return true;
 }
 
@@ -126,8 +125,10 @@ bool ArbSaga::on_end(std::string_view id, const SagaFill& fill, TimeNs now, cons
   // Fold its figures.
   const auto add = [&](Decimal& qty, ExactAmount& value) {
     const auto q = qty.add(fill.cum_qty);
+    const auto before = exact_e18(value);
     ExactAmount v;
-    if (q && to_exact(exact_e16(value) + fill.notional_e16, v)) {
+    Int128 sum = 0;
+    if (q && before && !__builtin_add_overflow(*before, fill.notional_e18, &sum) && to_exact(sum, v)) {
       qty = *q;
       value = v;
       return true;
@@ -135,8 +136,11 @@ bool ArbSaga::on_end(std::string_view id, const SagaFill& fill, TimeNs now, cons
     return false;
   };
   ExactAmount fees;
+  const auto fees_before = exact_e18(s_.fees);
+  Int128 fee = 0, fees_after = 0;
   const bool folded = (side == Side::kBuy ? add(s_.bought, s_.paid) : add(s_.sold, s_.received)) &&
-                      to_exact(exact_e16(s_.fees) + static_cast<Int128>(fill.fee_quote.raw()) * kE8, fees);
+                      fees_before && !__builtin_mul_overflow(fill.fee_quote.raw(), kOne, &fee) &&
+                      !__builtin_add_overflow(*fees_before, fee, &fees_after) && to_exact(fees_after, fees);
   if (folded) s_.fees = fees;
   s_.fees_other = s_.fees_other || fill.fee_other;
   if (!folded) {
@@ -163,9 +167,10 @@ void ArbSaga::after_legs(TimeNs now, const SagaContext& c, std::vector<QuoteActi
   // Slippage: the detected spread minus the filled one, per base unit (both legs filled some).
   if (s_.bought.is_positive() && s_.sold.is_positive()) {
     Int128 buy_avg = 0, sell_avg = 0;
-    if (round_quotient(exact_e16(s_.paid), s_.bought.raw(), Rounding::kHalfEven, buy_avg) &&
-        round_quotient(exact_e16(s_.received), s_.sold.raw(), Rounding::kHalfEven, sell_avg)) {
-      const Int128 detected = static_cast<Int128>(s_.sell_price.raw()) - s_.buy_price.raw();
+    const auto paid = exact_e18(s_.paid), received = exact_e18(s_.received);
+    if (paid && received && round_quotient(*paid, s_.bought.raw(), Rounding::kHalfEven, buy_avg) &&
+        round_quotient(*received, s_.sold.raw(), Rounding::kHalfEven, sell_avg)) {
+      const Int128 detected = s_.sell_price.raw() - s_.buy_price.raw();
       Decimal slip;
       if (to_decimal(detected - (sell_avg - buy_avg), slip)) s_.slippage = slip;
     }
@@ -289,7 +294,10 @@ bool ArbSaga::repair(TimeNs now, const SagaContext& c, std::vector<QuoteAction>&
 void ArbSaga::finish(SagaState end, const SagaContext& c, std::string_view why) {
   s_.state = end;
   s_.repair_order = ClientOrderIdText{};
-  Int128 pnl = exact_e16(s_.received) - exact_e16(s_.paid) - exact_e16(s_.fees);
+  const auto received = exact_e18(s_.received), paid = exact_e18(s_.paid), fees = exact_e18(s_.fees);
+  Int128 pnl = 0;
+  bool pnl_fits = received && paid && fees && !__builtin_sub_overflow(*received, *paid, &pnl) &&
+                  !__builtin_sub_overflow(pnl, *fees, &pnl);
   std::string reason(why);
   const Int128 d = imbalance();
   if (d != 0) {
@@ -298,15 +306,17 @@ void ArbSaga::finish(SagaState end, const SagaContext& c, std::string_view why) 
     const Decimal bid = long_buy ? c.buy_bid : c.sell_bid;
     const Decimal ask = long_buy ? c.buy_ask : c.sell_ask;
     if (bid.is_positive() && ask.is_positive()) {
-      const Int128 mid = (static_cast<Int128>(bid.raw()) + ask.raw()) / 2;
-      pnl += d * mid;
+      const Int128 mid = bid.raw() / 2 + ask.raw() / 2 + (bid.raw() % 2 + ask.raw() % 2) / 2;
+      Int128 value = 0;
+      pnl_fits = pnl_fits && !__builtin_mul_overflow(d, mid, &value) && !__builtin_add_overflow(pnl, value, &pnl);
       reason += "; " + text(d) + " left, valued at the mid " + text(mid);
     } else {
       reason += "; " + text(d) + " left, not valued (no price)";
     }
   }
   ExactAmount p;
-  if (to_exact(pnl, p)) s_.pnl = p;
+  if (pnl_fits && to_exact(pnl, p)) s_.pnl = p;
+  if (!pnl_fits) reason += "; its PnL went beyond 128 bits (not counted)";
   say(s_.reason, reason);
 }
 

@@ -8,9 +8,9 @@ namespace {
 
 // The first of n ascending keys not below k (n when none), without a data-dependent branch: a
 // book's updates land at random depths, so a branching search mispredicts about every other step.
-std::size_t lower_bound_branchless(const std::int64_t* keys, std::size_t n, std::int64_t k) noexcept {
+std::size_t lower_bound_branchless(const Int128* keys, std::size_t n, Int128 k) noexcept {
   if (n == 0) return 0;
-  const std::int64_t* base = keys;
+  const Int128* base = keys;
   while (n > 1) {
     const std::size_t half = n / 2;
     base = base[half - 1] < k ? base + half : base;
@@ -45,7 +45,7 @@ void LevelSide::erase_block(std::size_t at) {
   blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(at));
 }
 
-std::size_t LevelSide::block_for(std::int64_t k) const noexcept {
+std::size_t LevelSide::block_for(Int128 k) const noexcept {
   // The top of book's block first: most changes land there.
   const std::size_t last = blocks_.size() - 1;
   if (k >= blocks_[last]->keys[0]) return last;
@@ -55,7 +55,7 @@ std::size_t LevelSide::block_for(std::int64_t k) const noexcept {
 }
 
 void LevelSide::set(Decimal price, Decimal quantity) {
-  const std::int64_t k = key(price);
+  const Int128 k = key(price);
   if (blocks_.empty()) {
     if (quantity.is_zero()) return;
     auto b = std::make_unique<Block>();

@@ -21,12 +21,16 @@ std::string_view to_string(QuoterState s) noexcept {
 
 namespace {
 
-constexpr std::int64_t kOne = 100'000'000;             // a fraction's 1 (Decimal mantissa)
+constexpr std::int64_t kOne = Decimal::kOne;  // a fraction's 1 (a Decimal's mantissa, 1e9)
+// Prices and quantities the quoter works with: at most 2^96 raw (7.9e19 units), so that one of
+// them times a fraction (below 2^31 x kOne) stays in an Int128. A book beyond it is not quoted.
+constexpr Int128 kMaxAmount = Int128{1} << 96;
+constexpr bool in_range(Decimal d) noexcept { return d.raw() > -kMaxAmount && d.raw() < kMaxAmount; }
 constexpr TimeNs kDay = 86'400'000'000'000;
 constexpr TimeNs kSecond = 1'000'000'000;
 
-// bps (a Decimal: 10 = 10 bp) as a fraction's mantissa (1 bp = 10,000).
-constexpr std::int64_t bps_fraction(Decimal bps) noexcept { return bps.raw() / 10'000; }
+// bps (a Decimal: 10 = 10 bp) as a fraction's mantissa (1 bp = 100,000).
+constexpr Int128 bps_fraction(Decimal bps) noexcept { return bps.raw() / 10'000; }
 
 // Integer division rounding toward -infinity or +infinity.
 constexpr Int128 div_floor(Int128 n, Int128 d) noexcept {
@@ -39,9 +43,9 @@ constexpr Int128 div_ceil(Int128 n, Int128 d) noexcept {
 }
 
 // price x (1 + fraction), rounded down or up to the price's mantissa.
-std::int64_t scaled(std::int64_t price, std::int64_t fraction, bool up) noexcept {
-  const Int128 n = static_cast<Int128>(price) * (kOne + fraction);
-  return static_cast<std::int64_t>(up ? div_ceil(n, kOne) : div_floor(n, kOne));
+Int128 scaled(Int128 price, Int128 fraction, bool up) noexcept {
+  const Int128 n = price * (kOne + fraction);  // price < 2^96, |fraction| < kOne
+  return up ? div_ceil(n, kOne) : div_floor(n, kOne);
 }
 
 std::int64_t isqrt(std::int64_t v) noexcept {
@@ -56,14 +60,16 @@ std::int64_t isqrt(std::int64_t v) noexcept {
 
 Decimal fair_of(const TopOfBook& t, FairPrice how) noexcept {
   if (!t.bid.is_positive() || !t.ask.is_positive() || !(t.bid < t.ask)) return {};
+  if (!in_range(t.ask) || !in_range(t.bid_qty) || !in_range(t.ask_qty)) return {};  // not quoted
   if (how == FairPrice::kMicro && t.bid_qty.is_positive() && t.ask_qty.is_positive()) {
-    const Int128 num = static_cast<Int128>(t.bid.raw()) * t.ask_qty.raw() +
-                       static_cast<Int128>(t.ask.raw()) * t.bid_qty.raw();
-    const Int128 den = static_cast<Int128>(t.bid_qty.raw()) + t.ask_qty.raw();
-    return Decimal::from_raw(static_cast<std::int64_t>(num / den));
+    Int128 a = 0, b = 0, num = 0;
+    if (!__builtin_mul_overflow(t.bid.raw(), t.ask_qty.raw(), &a) &&
+        !__builtin_mul_overflow(t.ask.raw(), t.bid_qty.raw(), &b) && !__builtin_add_overflow(a, b, &num)) {
+      return Decimal::from_raw(num / (t.bid_qty.raw() + t.ask_qty.raw()));
+    }
+    // Sizes too large for the weighted form: the mid below.
   }
-  return Decimal::from_raw(static_cast<std::int64_t>(
-      (static_cast<Int128>(t.bid.raw()) + t.ask.raw()) / 2));
+  return Decimal::from_raw((t.bid.raw() + t.ask.raw()) / 2);
 }
 
 bool terminal(OrderStatus s) noexcept {
@@ -106,31 +112,30 @@ std::vector<MarketMaker::Level> MarketMaker::desired(const QuoterContext& ctx) c
   if (!fair_.is_positive()) return out;
   const Decimal cap = effective_max_inventory();
   if (!cap.is_positive()) return out;
+  if (!in_range(cap) || !in_range(ctx.inventory) || !in_range(config_.quote_size) ||
+      !in_range(config_.skew_bps) || !in_range(config_.vol_multiplier) || !in_range(config_.tick)) {
+    return out;  // beyond the quoter's range (kMaxAmount): no quotes rather than wrong ones
+  }
   // The inventory as a fraction of the cap, within [-1, 1]; the center leans against it.
-  const auto q = static_cast<std::int64_t>(std::clamp<Int128>(
-      static_cast<Int128>(ctx.inventory.raw()) * kOne / cap.raw(), -kOne, kOne));
-  const auto shift = static_cast<std::int64_t>(
-      static_cast<Int128>(bps_fraction(config_.skew_bps)) * q / kOne);
-  const std::int64_t center = scaled(fair_.raw(), -shift, false);
-  const std::int64_t by_vol = static_cast<std::int64_t>(
-      static_cast<Int128>(config_.vol_multiplier.raw()) * sigma() / kOne);
-  const std::int64_t half = std::max(bps_fraction(config_.spread_bps) / 2, by_vol);
-  const std::int64_t step = bps_fraction(config_.level_step_bps);
-  const std::int64_t tick = config_.tick.raw();
+  const Int128 q = std::clamp<Int128>(ctx.inventory.raw() * kOne / cap.raw(), -kOne, kOne);
+  const Int128 shift = std::clamp<Int128>(bps_fraction(config_.skew_bps) * q / kOne, -kOne + 1, kOne - 1);
+  const Int128 center = scaled(fair_.raw(), -shift, false);
+  const Int128 by_vol = std::min<Int128>(config_.vol_multiplier.raw() * sigma() / kOne, kOne);
+  const Int128 half = std::max(bps_fraction(config_.spread_bps) / 2, by_vol);
+  const Int128 step = std::min<Int128>(bps_fraction(config_.level_step_bps), kOne);
+  const Int128 tick = config_.tick.raw();
   for (const Side side : {Side::kBuy, Side::kSell}) {
     const bool buy = side == Side::kBuy;
     // What this side may still add to the position: up to +cap for bids, -cap for asks.
     Int128 room = buy ? static_cast<Int128>(cap.raw()) - ctx.inventory.raw()
                       : static_cast<Int128>(cap.raw()) + ctx.inventory.raw();
     for (std::uint32_t i = 0; i < config_.levels; ++i) {
-      const std::int64_t off = half + step * static_cast<std::int64_t>(i);
+      const Int128 off = half + step * static_cast<Int128>(i);
       if (off >= kOne) break;
-      std::int64_t p = scaled(center, buy ? -off : off, !buy);
-      if (tick > 0) {
-        p = static_cast<std::int64_t>(buy ? div_floor(p, tick) * tick : div_ceil(p, tick) * tick);
-      }
+      Int128 p = scaled(center, buy ? -off : off, !buy);
+      if (tick > 0) p = buy ? div_floor(p, tick) * tick : div_ceil(p, tick) * tick;
       // Post-only: never at or through the other side.
-      const std::int64_t unit = tick > 0 ? tick : 1;
+      const Int128 unit = tick > 0 ? tick : 1;
       if (buy && top_.ask.is_positive() && p >= top_.ask.raw()) p = top_.ask.raw() - unit;
       if (!buy && top_.bid.is_positive() && p <= top_.bid.raw()) p = top_.bid.raw() + unit;
       if (p <= 0) break;
@@ -138,7 +143,7 @@ std::vector<MarketMaker::Level> MarketMaker::desired(const QuoterContext& ctx) c
       if (config_.lot.is_positive()) qty = qty / config_.lot.raw() * config_.lot.raw();
       if (qty <= 0 || qty < config_.min_qty.raw()) break;
       const Decimal price = Decimal::from_raw(p);
-      const Decimal quantity = Decimal::from_raw(static_cast<std::int64_t>(qty));
+      const Decimal quantity = Decimal::from_raw(qty);
       if (config_.min_notional.is_positive()) {
         const auto notional = price.mul(quantity, Rounding::kDown);
         if (!notional || *notional < config_.min_notional) break;
@@ -192,13 +197,15 @@ bool MarketMaker::may_quote(TimeNs now, const QuoterContext& ctx, std::vector<Qu
   const std::int64_t day = now / kDay;
   if (day != day_) {
     day_ = day;
-    day_start_pnl_e16 = ctx.pnl_e16;
+    day_start_pnl_e18 = ctx.pnl_e18;
     if (state_ == QuoterState::kLossStop) state_ = QuoterState::kInactive;  // a new day
   }
   if (state_ == QuoterState::kLossStop) return false;
   if (stop_loss(now, ctx, out)) return false;
+  Int128 day_loss = 0, max_loss = 0;
   if (config_.max_daily_loss.is_positive() &&
-      day_start_pnl_e16 - ctx.pnl_e16 > static_cast<Int128>(config_.max_daily_loss.raw()) * kOne) {
+      (__builtin_sub_overflow(day_start_pnl_e18, ctx.pnl_e18, &day_loss) ||
+       (!__builtin_mul_overflow(config_.max_daily_loss.raw(), Int128{kOne}, &max_loss) && day_loss > max_loss))) {
     enter(QuoterState::kLossStop, now, out);
     return false;
   }
@@ -222,12 +229,18 @@ bool MarketMaker::may_quote(TimeNs now, const QuoterContext& ctx, std::vector<Qu
 bool MarketMaker::stop_loss(TimeNs now, const QuoterContext& ctx, std::vector<QuoteAction>& out) {
   if (state_ != QuoterState::kStopLoss) {
     if (!config_.stop_loss_rate.is_positive() || ctx.inventory.is_zero() || !fair_.is_positive() ||
-        ctx.unrealized_e16 >= 0) {
+        ctx.unrealized_e18 >= 0) {
       return false;
     }
-    // Loss > rate x |inventory| x fair (all at 1e-16, 1e-8 x 1e-8; the rate's 1e-8 once more).
-    const Int128 value_e16 = static_cast<Int128>(std::abs(ctx.inventory.raw())) * fair_.raw();
-    if (-ctx.unrealized_e16 <= value_e16 / kOne * config_.stop_loss_rate.raw()) return false;
+    // Loss > rate x |inventory| x fair (all at 1e-18, 1e-9 x 1e-9; the rate's 1e-9 once more).
+    // A value or threshold beyond 128 bits: no loss this size can be shown, nothing to stop.
+    const Int128 size = ctx.inventory.raw() < 0 ? -ctx.inventory.raw() : ctx.inventory.raw();
+    Int128 value_e18 = 0, threshold = 0;
+    if (__builtin_mul_overflow(size, fair_.raw(), &value_e18) ||
+        __builtin_mul_overflow(value_e18 / kOne, config_.stop_loss_rate.raw(), &threshold) ||
+        -ctx.unrealized_e18 <= threshold) {
+      return false;
+    }
     enter(QuoterState::kStopLoss, now, out);
   }
   if (ctx.inventory.is_zero()) {
@@ -242,7 +255,7 @@ bool MarketMaker::stop_loss(TimeNs now, const QuoterContext& ctx, std::vector<Qu
   if (!closing_.empty() || !quotes_.empty() || ctx.sequence == nullptr || !spend(now)) return true;
   const Side side = ctx.inventory.is_positive() ? Side::kSell : Side::kBuy;
   const Decimal price = side == Side::kSell ? top_.bid : top_.ask;
-  Decimal qty = Decimal::from_raw(std::abs(ctx.inventory.raw()));
+  Decimal qty = Decimal::from_raw(ctx.inventory.raw() < 0 ? -ctx.inventory.raw() : ctx.inventory.raw());
   if (config_.lot.is_positive()) {
     const auto lots = qty.round_to(config_.lot, Rounding::kDown);
     qty = lots ? *lots : Decimal{};
@@ -268,9 +281,9 @@ void MarketMaker::sample(TimeNs now) {
     return;
   }
   if (now < next_sample_) return;
-  const auto r = static_cast<std::int64_t>(std::clamp<Int128>(
-      (static_cast<Int128>(fair_.raw()) - sample_fair_.raw()) * kOne / sample_fair_.raw(), -kOne,
-      kOne));
+  // fair_ and sample_fair_ are below kMaxAmount (fair_of), so the scaled move fits.
+  const auto r = static_cast<std::int64_t>(
+      std::clamp<Int128>((fair_.raw() - sample_fair_.raw()) * kOne / sample_fair_.raw(), -kOne, kOne));
   variance_ += (r * r - variance_) * 2 / (static_cast<std::int64_t>(config_.vol_samples) + 1);
   sample_fair_ = fair_;
   next_sample_ = now + config_.vol_interval;
@@ -298,7 +311,7 @@ void MarketMaker::on_top(const TopOfBook& top, TimeNs now, const QuoterContext& 
         if (x.low < low) low = x.low;
         if (high < x.high) high = x.high;
       }
-      const Int128 range = (static_cast<Int128>(high.raw()) - low.raw()) * kOne / low.raw();
+      const Int128 range = (high.raw() - low.raw()) * kOne / low.raw();  // fairs < kMaxAmount
       if (range > config_.shock_rate.raw()) paused_until_ = now + config_.shock_pause;
     }
   }
@@ -355,7 +368,7 @@ void MarketMaker::on_tick(TimeNs now, const QuoterContext& ctx, std::vector<Quot
 bool MarketMaker::owed(TimeNs now) const {
   if (dirty_ || !quoted_fair_.is_positive()) return true;
   if (now - last_requote_ < config_.refresh) return false;
-  Int128 move = static_cast<Int128>(fair_.raw()) - quoted_fair_.raw();
+  Int128 move = fair_.raw() - quoted_fair_.raw();  // fairs < kMaxAmount
   if (move < 0) move = -move;
   return move * kOne / quoted_fair_.raw() > bps_fraction(config_.requote_bps);
 }
@@ -429,7 +442,7 @@ void MarketMaker::save(StateWriter& w) const {
     top_.time, last_book_, fair_, quoted_fair_, last_requote_, dirty_, sample_fair_, next_sample_,
     variance_);
   for (const Bucket& b : buckets_) w(b.slot, b.low, b.high);
-  w(paused_until_, day_, day_start_pnl_e16, budget_second_, budget_spent_,
+  w(paused_until_, day_, day_start_pnl_e18, budget_second_, budget_spent_,
     static_cast<std::uint32_t>(quotes_.size()));
   for (const Quote& q : quotes_) w(q.id, q.side, q.level, q.phase, q.price, q.quantity);
   w(actions_total_, pulls_, refused_at_, refusals_, hold_until_, closing_);
@@ -442,7 +455,7 @@ void MarketMaker::load(StateReader& r) {
     m.sample_fair_, m.next_sample_, m.variance_);
   for (Bucket& b : m.buckets_) r(b.slot, b.low, b.high);
   std::uint32_t n = 0;
-  r(m.paused_until_, m.day_, m.day_start_pnl_e16, m.budget_second_, m.budget_spent_, n);
+  r(m.paused_until_, m.day_, m.day_start_pnl_e18, m.budget_second_, m.budget_spent_, n);
   if (n > 4096) r.fail("market maker: " + std::to_string(n) + " quotes");
   for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
     Quote q;

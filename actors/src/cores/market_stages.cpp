@@ -78,7 +78,7 @@ namespace {
 
 // price * (1 + fee) rounded up (buying costs at least this) or * (1 - fee) rounded down.
 std::optional<Decimal> with_fee(Decimal price, Decimal fee, bool buy) {
-  const auto one = Decimal::from_raw(100'000'000);
+  const auto one = Decimal::from_raw(Decimal::kOne);
   const auto factor = buy ? one.add(fee) : one.sub(fee);
   if (!factor) return std::nullopt;
   const auto r = price.mul(*factor, buy ? Rounding::kCeiling : Rounding::kFloor);

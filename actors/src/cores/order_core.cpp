@@ -229,9 +229,9 @@ Result<Applied, OrderError> OrderCore::on(const FillReceived& e) {
   const auto next = next_status(kind);
   if (!next) return Unexpected{next.error()};
 
-  // Exact notional at scale 1e-16: every term is <= quantity * price < 2^126 in total,
+  // Exact notional at scale 1e-18: every term is <= quantity * price < 2^126 in total,
   // because the quantities summed never exceed quantity_ (checked above), so no overflow.
-  const Int128 notional = notional_e16_ + static_cast<Int128>(e.price.raw()) * e.quantity.raw();
+  const Int128 notional = notional_e18_ + static_cast<Int128>(e.price.raw()) * e.quantity.raw();
   Int128 avg = 0;
   if (!round_quotient(notional, new_cum->raw(), kAvgPriceRounding, avg) ||
       avg > std::numeric_limits<std::int64_t>::max()) {
@@ -240,7 +240,7 @@ Result<Applied, OrderError> OrderCore::on(const FillReceived& e) {
     return Unexpected{err};
   }
   cum_qty_ = *new_cum;
-  notional_e16_ = notional;
+  notional_e18_ = notional;
   avg_price_ = Decimal::from_raw(static_cast<std::int64_t>(avg));
   trade_ids_.push_back(e.trade_id);
   if (!e.fee.is_zero()) {

@@ -11,20 +11,22 @@ namespace oms::actors {
 
 namespace {
 
-constexpr Int128 kE8 = Decimal::kOne;
+constexpr Int128 kOne = Decimal::kOne;
 
 bool add_checked(Int128 a, Int128 b, Int128& out) noexcept {
   return !__builtin_add_overflow(a, b, &out);
 }
+bool mul_checked(Int128 a, Int128 b, Int128& out) noexcept {
+  return !__builtin_mul_overflow(a, b, &out);
+}
 
-// cost x k / s rounded half-even, for 0 < k <= s (int64 mantissas) and |cost| < 2^127.
-bool cost_share(Int128 cost, std::int64_t k, std::int64_t s, Int128& out) noexcept {
+// cost x k / s rounded half-even, for 0 < k <= s.
+bool cost_share(Int128 cost, Int128 k, Int128 s, Int128& out) noexcept {
   const Int128 q = cost / s;
   const Int128 r = cost % s;  // |r| < s
-  Int128 whole = 0;
-  if (__builtin_mul_overflow(q, static_cast<Int128>(k), &whole)) return false;
-  Int128 part = 0;
-  if (!round_quotient(r * k, s, Rounding::kHalfEven, part)) return false;
+  Int128 whole = 0, rk = 0, part = 0;
+  if (!mul_checked(q, k, whole) || !mul_checked(r, k, rk)) return false;
+  if (!round_quotient(rk, s, Rounding::kHalfEven, part)) return false;
   return add_checked(whole, part, out);
 }
 
@@ -61,53 +63,55 @@ Result<InstrumentTable, std::string> InstrumentTable::from(
 }
 
 // ---- NetPosition ------------------------------------------------------------------------------
-bool round_e16(Int128 v, Decimal& out) noexcept {
+bool round_e18(Int128 v, Decimal& out) noexcept {
   Int128 q = 0;
-  if (!round_quotient(v, kE8, Rounding::kHalfEven, q)) return false;
-  if (q > std::numeric_limits<std::int64_t>::max() || q < std::numeric_limits<std::int64_t>::min())
-    return false;
-  out = Decimal::from_raw(static_cast<std::int64_t>(q));
+  if (!round_quotient(v, kOne, Rounding::kHalfEven, q)) return false;
+  out = Decimal::from_raw(q);  // |v| / 1e9 always fits
   return true;
 }
 
 Decimal NetPosition::entry_price() const noexcept {
   if (size.is_zero()) return {};
   Int128 q = 0;
-  (void)round_quotient(cost_e16, size.raw(), Rounding::kHalfEven, q);  // cost/size = avg x 1e8
-  return Decimal::from_raw(static_cast<std::int64_t>(q));
+  (void)round_quotient(cost_e18, size.raw(), Rounding::kHalfEven, q);  // cost/size = avg x 1e9
+  return Decimal::from_raw(q);
 }
 
-Int128 NetPosition::unrealized_e16(Decimal mark) const noexcept {
-  return product_e16(size, mark) - cost_e16;
+std::optional<Int128> NetPosition::unrealized_e18(Decimal mark) const noexcept {
+  Int128 value = 0, out = 0;
+  if (!product_e18(size, mark, value) || __builtin_sub_overflow(value, cost_e18, &out)) return std::nullopt;
+  return out;
 }
 
 bool apply_fill(NetPosition& p, Side side, Decimal qty, Decimal price,
-                Int128& realized_delta_e16) noexcept {
-  const std::int64_t d = side == Side::kBuy ? qty.raw() : -qty.raw();  // signed fill
-  const std::int64_t s = p.size.raw();
+                Int128& realized_delta_e18) noexcept {
+  // qty > 0, so -qty never overflows; s is a Decimal's mantissa (its negation checked).
+  const Int128 d = side == Side::kBuy ? qty.raw() : -qty.raw();  // signed fill
+  const Int128 s = p.size.raw();
   NetPosition next = p;
-  realized_delta_e16 = 0;
+  realized_delta_e18 = 0;
   if (s == 0 || (s > 0) == (d > 0)) {  // open or increase
-    std::int64_t ns = 0;
-    if (__builtin_add_overflow(s, d, &ns)) return false;
-    if (!add_checked(p.cost_e16, static_cast<Int128>(d) * price.raw(), next.cost_e16)) return false;
+    Int128 ns = 0, added = 0;
+    if (!add_checked(s, d, ns) || !mul_checked(d, price.raw(), added)) return false;
+    if (!add_checked(p.cost_e18, added, next.cost_e18)) return false;
     next.size = Decimal::from_raw(ns);
   } else {  // reduce, close or flip
-    const std::int64_t abs_s = s > 0 ? s : -s;
-    const std::int64_t k = std::min(qty.raw(), abs_s);
-    Int128 released = 0;
-    if (!cost_share(p.cost_e16, k, abs_s, released)) return false;
-    const Int128 proceeds = static_cast<Int128>(s > 0 ? k : -k) * price.raw();
-    realized_delta_e16 = proceeds - released;
-    if (!add_checked(p.realized_e16, realized_delta_e16, next.realized_e16)) return false;
-    const std::int64_t rest = qty.raw() - k;  // what flips
+    Int128 abs_s = s;
+    if (s < 0 && __builtin_sub_overflow(Int128{0}, s, &abs_s)) return false;
+    const Int128 k = std::min(qty.raw(), abs_s);
+    Int128 released = 0, proceeds = 0;
+    if (!cost_share(p.cost_e18, k, abs_s, released)) return false;
+    if (!mul_checked(s > 0 ? k : -k, price.raw(), proceeds)) return false;
+    if (__builtin_sub_overflow(proceeds, released, &realized_delta_e18)) return false;
+    if (!add_checked(p.realized_e18, realized_delta_e18, next.realized_e18)) return false;
+    const Int128 rest = qty.raw() - k;  // what flips
     if (rest == 0) {
       next.size = Decimal::from_raw(s > 0 ? s - k : s + k);
-      next.cost_e16 = p.cost_e16 - released;
+      next.cost_e18 = p.cost_e18 - released;
     } else {
-      const std::int64_t opened = d > 0 ? rest : -rest;
+      const Int128 opened = d > 0 ? rest : -rest;
       next.size = Decimal::from_raw(opened);
-      next.cost_e16 = static_cast<Int128>(opened) * price.raw();
+      if (!mul_checked(opened, price.raw(), next.cost_e18)) return false;
     }
   }
   p = next;
@@ -157,9 +161,8 @@ bool next_leg(const PositionCore::Leg* cur, const FillReceived& f, bool fee_in_q
   out = cur ? *cur : PositionCore::Leg{i, s, {}, 0};
   Int128 realized = 0;
   if (!apply_fill(out.position, f.side, f.quantity, f.price, realized)) return false;
-  if (fee_in_quote &&
-      !add_checked(out.fees_e16, product_e16(f.fee, Decimal::from_raw(Decimal::kOne)),
-                   out.fees_e16))
+  Int128 fee = 0;
+  if (fee_in_quote && (!mul_checked(f.fee.raw(), kOne, fee) || !add_checked(out.fees_e18, fee, out.fees_e18)))
     return false;
   return true;
 }
@@ -271,16 +274,24 @@ void PositionCore::add_figures(std::vector<PnlFigures>& out, const Leg& leg) con
   auto it =
       std::find_if(out.begin(), out.end(), [&](const PnlFigures& p) { return p.quote == quote; });
   if (it == out.end()) {
-    out.push_back(PnlFigures{quote, 0, 0, 0, 0});
+    out.push_back(PnlFigures{quote, 0, 0, 0, 0, false});
     it = out.end() - 1;
   }
-  it->realized_e16 += leg.position.realized_e16;
-  it->fees_e16 += leg.fees_e16;
+  if (!add_checked(it->realized_e18, leg.position.realized_e18, it->realized_e18) ||
+      !add_checked(it->fees_e18, leg.fees_e18, it->fees_e18)) {
+    it->overflow = true;
+  }
   const Decimal m = mark(leg.instrument);
   if (m.is_zero()) {
     if (!leg.position.size.is_zero()) ++it->unmarked;
-  } else {
-    it->unrealized_e16 += leg.position.unrealized_e16(m);
+  } else if (const auto unrealized = leg.position.unrealized_e18(m);
+             !unrealized || !add_checked(it->unrealized_e18, *unrealized, it->unrealized_e18)) {
+    it->overflow = true;
+  }
+  Int128 total = 0, net = 0;  // total_e18() and net_e18() must stay in range too
+  if (!add_checked(it->realized_e18, it->unrealized_e18, total) ||
+      __builtin_sub_overflow(total, it->fees_e18, &net)) {
+    it->overflow = true;
   }
 }
 
@@ -340,13 +351,21 @@ std::vector<UnifiedLine> PositionCore::unified() const {
       }
       std::vector<PnlFigures> one;
       add_figures(one, leg);
-      it->pnl.quote = one.front().quote;
-      it->pnl.realized_e16 += one.front().realized_e16;
-      it->pnl.unrealized_e16 += one.front().unrealized_e16;
-      it->pnl.fees_e16 += one.front().fees_e16;
-      it->pnl.unmarked += one.front().unmarked;
+      const PnlFigures& f = one.front();
+      it->pnl.quote = f.quote;
+      it->pnl.unmarked += f.unmarked;
       // Sizes of one canonical instrument across venues share units (base asset).
-      it->size_e8 += leg.position.size.raw();
+      if (f.overflow || !add_checked(it->pnl.realized_e18, f.realized_e18, it->pnl.realized_e18) ||
+          !add_checked(it->pnl.unrealized_e18, f.unrealized_e18, it->pnl.unrealized_e18) ||
+          !add_checked(it->pnl.fees_e18, f.fees_e18, it->pnl.fees_e18) ||
+          !add_checked(it->size_e9, leg.position.size.raw(), it->size_e9)) {
+        it->pnl.overflow = true;
+      }
+      Int128 total = 0, net = 0;
+      if (!add_checked(it->pnl.realized_e18, it->pnl.unrealized_e18, total) ||
+          __builtin_sub_overflow(total, it->pnl.fees_e18, &net)) {
+        it->pnl.overflow = true;
+      }
     }
   std::sort(out.begin(), out.end(),
             [](const UnifiedLine& a, const UnifiedLine& b) { return a.canonical < b.canonical; });

@@ -1,9 +1,10 @@
 // RiskCore: the pre-trade check and the hot-path state it reads (see the header).
 //
-// Arithmetic: check() compares exact 128-bit products at scale 1e-16 against limit x 1e8, so
-// a passing order needs no division and no rounding; values are brought back to Decimal
-// (rounded away from zero) only to report a rejection. A result that would not fit a Decimal
-// rejects with kOverflow rather than wrap. An instrument quoted in another currency than USDT
+// Arithmetic: amounts are Decimal raw (Int128 at 1e-9). check() compares exact 128-bit products
+// at scale 1e-18 against limit x 1e9, so a passing order needs no division and no rounding;
+// values are brought back to Decimal (rounded away from zero) only to report a rejection. Every
+// product is checked and every kept amount bounded (kMaxAmount): a result out of range rejects
+// with kOverflow rather than wrap. An instrument quoted in another currency than USDT
 // has its price converted first (to_usdt: one product and one quotient, rounded up for a check,
 // half-even for state); only that conversion divides.
 #include "oms/cores/risk_core.hpp"
@@ -17,8 +18,9 @@ namespace oms::actors {
 namespace {
 
 constexpr Int128 kOne = Decimal::kOne;
-constexpr Int128 kMaxRaw = std::numeric_limits<std::int64_t>::max();
-constexpr Int128 kMinRaw = std::numeric_limits<std::int64_t>::min();
+// The bound of every amount the core keeps (1.3e27 units or USDT at 1e-9): far beyond any
+// book, and small enough that a sum of a few of them never leaves an Int128.
+constexpr Int128 kMaxAmount = Int128{1} << 120;
 // Order-rate tokens are kept x 1e9 so that a refill of rate/s is rate units per nanosecond.
 constexpr std::int64_t kTokenUnit = 1'000'000'000;
 constexpr std::int64_t kNsPerSecond = 1'000'000'000;
@@ -26,29 +28,19 @@ constexpr std::int64_t kNsPerSecond = 1'000'000'000;
 constexpr std::int64_t kMaxRate = 1'000'000'000;
 constexpr Int128 kBpsPerUnit = 10'000;
 
+// Magnitudes of bounded amounts (|v| <= a few kMaxAmount), never the most negative Int128.
 constexpr Int128 abs128(Int128 v) noexcept { return v < 0 ? -v : v; }
-constexpr bool fits_raw(Int128 v) noexcept { return v >= kMinRaw && v <= kMaxRaw; }
-// A value at scale 1e-16 whose Decimal (1e-8) form fits.
-constexpr bool fits16(Int128 v) noexcept { return abs128(v) <= kMaxRaw * kOne; }
+constexpr bool fits_raw(Int128 v) noexcept { return v >= -kMaxAmount && v <= kMaxAmount; }
+// a x b, false when the product leaves an Int128.
+bool mul128(Int128 a, Int128 b, Int128& out) noexcept { return !__builtin_mul_overflow(a, b, &out); }
 
-Decimal clamp_raw(Int128 v) noexcept {
-  return Decimal::from_raw(static_cast<std::int64_t>(std::clamp(v, kMinRaw, kMaxRaw)));
-}
-// Scale 1e-16 -> Decimal, away from zero (a reported excess is never understated).
-Decimal from16(Int128 v) noexcept {
+// Scale 1e-18 -> Decimal, away from zero (a reported excess is never understated).
+Decimal from18(Int128 v) noexcept {
   Int128 out = 0;
   (void)round_quotient(v, kOne, Rounding::kUp, out);  // kUp never fails
-  return clamp_raw(out);
+  return Decimal::from_raw(out);
 }
-Decimal count(std::int64_t n) noexcept { return clamp_raw(Int128{n} * kOne); }
-// a x b at scale 1e-8, half-even (state kept as Decimal raw).
-bool mul_raw(std::int64_t a, std::int64_t b, std::int64_t& out) noexcept {
-  Int128 q = 0;
-  (void)round_quotient(Int128{a} * b, kOne, Rounding::kHalfEven, q);
-  if (!fits_raw(q)) return false;
-  out = static_cast<std::int64_t>(q);
-  return true;
-}
+Decimal count(std::int64_t n) noexcept { return Decimal::from_raw(Int128{n} * kOne); }
 
 struct ScopeRef {
   LimitScope scope;
@@ -91,25 +83,54 @@ bool RiskCore::set_quote_source(InstrumentId i, QuoteSource source) {
   return true;
 }
 
-bool RiskCore::to_usdt(std::size_t i, std::int64_t quote, Rounding r, std::int64_t& out) const noexcept {
+bool RiskCore::to_usdt(std::size_t i, Int128 quote, Rounding r, Int128& out) const noexcept {
   const QuoteSource& s = sources_[i];
   if (s.unpriced) return false;
   if (!s.rate.valid()) {
     out = quote;
     return true;
   }
-  const std::int64_t rate = marks_[s.rate.index()];
+  const Int128 rate = marks_[s.rate.index()];
   if (rate <= 0) return false;
-  // |quote| and rate are below 2^63: the product stays below 2^126.
+  Int128 p = 0, v = 0;
+  if (!mul128(quote, s.inverse ? kOne : rate, p)) return false;
+  (void)round_quotient(p, s.inverse ? rate : kOne, r, v);
+  if (!fits_raw(v)) return false;
+  out = v;
+  return true;
+}
+
+bool RiskCore::to_usdt18(std::size_t i, Int128 quote18, Rounding r, Int128& out) const noexcept {
+  const QuoteSource& s = sources_[i];
+  if (s.unpriced) return false;
+  if (!s.rate.valid()) {
+    out = quote18;
+    return true;
+  }
+  const Int128 rate = marks_[s.rate.index()];
+  if (rate <= 0) return false;
+  return s.inverse ? mul_div(quote18, kOne, rate, r, out) : mul_div(quote18, rate, kOne, r, out);
+}
+
+bool RiskCore::to_usdt_raw(std::size_t i, Int128 quote18, Rounding r, Int128& out) const noexcept {
+  const QuoteSource& s = sources_[i];
+  if (s.unpriced) return false;
   Int128 v = 0;
-  if (s.inverse) {
-    (void)round_quotient(Int128{quote} * kOne, rate, r, v);
+  if (!s.rate.valid()) {
+    if (!mul_div(quote18, 1, kOne, r, v)) return false;
   } else {
-    (void)round_quotient(Int128{quote} * rate, kOne, r, v);
+    const Int128 rate = marks_[s.rate.index()];
+    if (rate <= 0) return false;
+    if (!(s.inverse ? mul_div(quote18, 1, rate, r, v) : mul_div(quote18, rate, kOne * kOne, r, v))) return false;
   }
   if (!fits_raw(v)) return false;
-  out = static_cast<std::int64_t>(v);
+  out = v;
   return true;
+}
+
+bool RiskCore::value_raw(std::size_t i, Int128 qty, Int128 price, Int128& out) const noexcept {
+  Int128 q18 = 0;
+  return mul128(qty, price, q18) && to_usdt_raw(i, q18, Rounding::kHalfEven, out);
 }
 
 RiskCore::Book* RiskCore::book(LimitScope scope, std::uint32_t id) noexcept {
@@ -153,6 +174,10 @@ RiskDecision RiskCore::check(const OrderRequest& o, TimeNs now) noexcept {
   if (!o.quantity.is_positive() || o.price.is_negative() || !price.is_positive()) {
     return reject(RiskCode::kInvalidOrder, LimitScope::kGlobal, 0, o.quantity, price);
   }
+  // Amounts beyond the bound the core keeps: refused before any sum could leave an Int128.
+  if (!fits_raw(o.quantity.raw()) || !fits_raw(price.raw()) || !fits_raw(o.reference.raw())) {
+    return reject(RiskCode::kOverflow, LimitScope::kGlobal, 0, o.quantity, price);
+  }
   const std::array<ScopeRef, kScopeCount> scopes{{
       {LimitScope::kGlobal, 0, &limits_.at(LimitScope::kGlobal, 0)},
       {LimitScope::kAccount, o.account.value, &limits_.at(LimitScope::kAccount, o.account.value)},
@@ -178,12 +203,12 @@ RiskDecision RiskCore::check(const OrderRequest& o, TimeNs now) noexcept {
   for (std::size_t s = 0; s < 3; ++s) {
     if (scopes[s].limits->load_kill_switch() == KillSwitchState::kReducingOnly && !reducing) {
       return reject(RiskCode::kReducingOnly, scopes[s].scope, scopes[s].id, o.quantity,
-                    clamp_raw(abs128(pos)));
+                    Decimal::from_raw(abs128(pos)));
     }
   }
   if (o.reduce_only && !reducing) {
     return reject(RiskCode::kReducingOnly, LimitScope::kAccount, o.account.value, o.quantity,
-                  clamp_raw(abs128(pos)));
+                  Decimal::from_raw(abs128(pos)));
   }
 
   // 3. loss limits: only orders that add risk.
@@ -192,9 +217,9 @@ RiskDecision RiskCore::check(const OrderRequest& o, TimeNs now) noexcept {
       const std::int64_t limit = scopes[s].limits->load(LimitKind::kDailyLoss);
       if (limit == kNoLimit) continue;
       const Book& b = *books[s];
-      const Int128 loss = -(Int128{b.realized} + b.unrealized - b.unrealized_day0);
+      const Int128 loss = -(b.realized + b.unrealized - b.unrealized_day0);
       if (loss > limit) {
-        return reject(RiskCode::kDailyLoss, scopes[s].scope, scopes[s].id, clamp_raw(loss),
+        return reject(RiskCode::kDailyLoss, scopes[s].scope, scopes[s].id, Decimal::from_raw(loss),
                       Decimal::from_raw(limit));
       }
     }
@@ -214,31 +239,30 @@ RiskDecision RiskCore::check(const OrderRequest& o, TimeNs now) noexcept {
   if (!rated && !reducing) {
     return reject(RiskCode::kNoQuoteRate, LimitScope::kInstrument, o.instrument.value, price, {});
   }
-  std::int64_t usdt_price = price.raw();
-  if (rated && !to_usdt(ins, price.raw(), Rounding::kUp, usdt_price)) {
-    return reject(RiskCode::kOverflow, LimitScope::kGlobal, 0, o.quantity, price);
-  }
-  const Int128 notional = Int128{usdt_price} * qty;  // scale 1e-16 (unvalued without a rate)
-  if (rated && !fits16(notional)) {
+  // price x qty at 1e-18 in the quote, converted whole (unvalued without a rate): exact for a
+  // USDT quote, one rounding up otherwise.
+  Int128 notional = 0;
+  if (rated && (!mul128(price.raw(), qty, notional) ||
+                !to_usdt18(ins, notional, Rounding::kUp, notional))) {
     return reject(RiskCode::kOverflow, LimitScope::kGlobal, 0, o.quantity, price);
   }
   for (const ScopeRef& s : scopes) {
     const std::int64_t limit = s.limits->load(LimitKind::kOrderNotional);
-    if (rated && notional > Int128{limit} * kOne) {
-      return reject(RiskCode::kOrderNotional, s.scope, s.id, from16(notional),
+    if (rated && limit != kNoLimit && notional > Int128{limit} * kOne) {
+      return reject(RiskCode::kOrderNotional, s.scope, s.id, from18(notional),
                     Decimal::from_raw(limit));
     }
   }
   for (const ScopeRef& s : scopes) {
     const std::int64_t limit = s.limits->load(LimitKind::kOrderQuantity);
-    if (qty > limit) {
+    if (limit != kNoLimit && qty > limit) {
       return reject(RiskCode::kOrderQuantity, s.scope, s.id, o.quantity, Decimal::from_raw(limit));
     }
   }
 
   // 5. price band (limit orders): |price - reference| x 1e4 / reference > band bps.
   if (!o.price.is_zero()) {
-    const Int128 distance = abs128(Int128{o.price.raw()} - o.reference.raw());
+    const Int128 distance = abs128(o.price.raw() - o.reference.raw());  // both bounded
     for (const ScopeRef& s : scopes) {
       const std::int64_t limit = s.limits->load(LimitKind::kPriceBandBps);
       if (limit == kNoLimit) continue;
@@ -246,11 +270,18 @@ RiskDecision RiskCore::check(const OrderRequest& o, TimeNs now) noexcept {
         return reject(RiskCode::kNoReferencePrice, s.scope, s.id, o.reference,
                       Decimal::from_raw(limit));
       }
-      const Int128 scaled = distance * kBpsPerUnit * kOne;  // bps at 1e-8 x reference
-      if (scaled > Int128{limit} * o.reference.raw()) {
+      // bps at 1e-9 x reference; a distance too large to scale is beyond any band.
+      Int128 scaled = 0, band = 0;
+      const bool scaled_fits = mul128(distance, kBpsPerUnit * kOne, scaled);
+      const bool band_fits = mul128(Int128{limit}, o.reference.raw(), band);
+      if (!scaled_fits || (band_fits && scaled > band)) {
         Int128 bps = 0;
-        (void)round_quotient(scaled, o.reference.raw(), Rounding::kUp, bps);
-        return reject(RiskCode::kPriceBand, s.scope, s.id, clamp_raw(bps),
+        if (scaled_fits) {
+          (void)round_quotient(scaled, o.reference.raw(), Rounding::kUp, bps);
+        } else {
+          bps = kMaxAmount;
+        }
+        return reject(RiskCode::kPriceBand, s.scope, s.id, Decimal::from_raw(bps),
                       Decimal::from_raw(limit));
       }
     }
@@ -264,52 +295,55 @@ RiskDecision RiskCore::check(const OrderRequest& o, TimeNs now) noexcept {
   if (abs128(new_pos) > abs128(pos)) {
     for (const ScopeRef& s : scopes) {
       const std::int64_t limit = s.limits->load(LimitKind::kPosition);
-      if (abs128(new_pos) > limit) {
-        return reject(RiskCode::kPosition, s.scope, s.id, clamp_raw(abs128(new_pos)),
+      if (limit != kNoLimit && abs128(new_pos) > limit) {
+        return reject(RiskCode::kPosition, s.scope, s.id, Decimal::from_raw(abs128(new_pos)),
                       Decimal::from_raw(limit));
       }
     }
   }
 
   // 7. exposure and leverage (global, account), valued at the mark in USDT.
-  const std::int64_t native_mark = marks_[ins] != 0            ? marks_[ins]
-                                   : o.reference.is_positive() ? o.reference.raw()
-                                                               : price.raw();
-  std::int64_t mark = native_mark;
-  if (rated && !to_usdt(ins, native_mark, Rounding::kHalfEven, mark)) {
-    return reject(RiskCode::kOverflow, LimitScope::kGlobal, 0, o.quantity, price);
+  const Int128 native_mark = marks_[ins] != 0            ? marks_[ins]
+                             : o.reference.is_positive() ? o.reference.raw()
+                                                         : price.raw();
+  // Scale 1e-18: kept amounts (below kMaxAmount) times 1e9 can leave an Int128, so checked.
+  Int128 old_cell = 0, new_cell = 0;
+  if (rated && (!mul128(c.notional, kOne, old_cell) || !mul128(new_pos, native_mark, new_cell) ||
+                !to_usdt18(ins, new_cell, Rounding::kHalfEven, new_cell))) {
+    return reject(RiskCode::kOverflow, LimitScope::kAccount, o.account.value, o.quantity, {});
   }
-  const Int128 old_cell = Int128{c.notional} * kOne;
-  const Int128 new_cell = new_pos * mark;
   for (std::size_t s = 0; s < (rated ? 2U : 0U); ++s) {
     const Book& b = *books[s];
-    const Int128 gross = Int128{b.gross} * kOne;
-    const Int128 new_gross = gross - abs128(old_cell) + abs128(new_cell);
-    const Int128 net = Int128{b.net} * kOne;
-    const Int128 new_net = net - old_cell + new_cell;
-    if (!fits16(new_gross) || !fits16(new_net)) {
+    Int128 gross = 0, net = 0, new_gross = 0, new_net = 0;
+    if (!mul128(b.gross, kOne, gross) || !mul128(b.net, kOne, net) ||
+        __builtin_sub_overflow(gross, abs128(old_cell), &new_gross) ||
+        __builtin_add_overflow(new_gross, abs128(new_cell), &new_gross) ||
+        __builtin_sub_overflow(net, old_cell, &new_net) ||
+        __builtin_add_overflow(new_net, new_cell, &new_net)) {
       return reject(RiskCode::kOverflow, scopes[s].scope, scopes[s].id, o.quantity, {});
     }
     if (new_gross > gross) {
       const std::int64_t limit = scopes[s].limits->load(LimitKind::kGrossExposure);
-      if (new_gross > Int128{limit} * kOne) {
-        return reject(RiskCode::kGrossExposure, scopes[s].scope, scopes[s].id, from16(new_gross),
+      if (limit != kNoLimit && new_gross > Int128{limit} * kOne) {
+        return reject(RiskCode::kGrossExposure, scopes[s].scope, scopes[s].id, from18(new_gross),
                       Decimal::from_raw(limit));
       }
       const std::int64_t leverage = scopes[s].limits->load(LimitKind::kLeverage);
-      if (leverage != kNoLimit && new_gross > Int128{leverage} * b.equity) {
-        // Leverage x 1e8 = gross(1e-16) / equity(1e-8); no equity: shown as the maximum.
-        Int128 value = kMaxRaw;
+      Int128 allowed = 0;
+      if (leverage != kNoLimit &&
+          (!mul128(Int128{leverage}, b.equity, allowed) || new_gross > allowed)) {
+        // Leverage x 1e9 = gross(1e-18) / equity(1e-9); no equity: shown as the maximum.
+        Int128 value = kMaxAmount;
         if (b.equity > 0) (void)round_quotient(new_gross, b.equity, Rounding::kUp, value);
-        return reject(RiskCode::kLeverage, scopes[s].scope, scopes[s].id, clamp_raw(value),
+        return reject(RiskCode::kLeverage, scopes[s].scope, scopes[s].id, Decimal::from_raw(value),
                       Decimal::from_raw(leverage));
       }
     }
     if (abs128(new_net) > abs128(net)) {
       const std::int64_t limit = scopes[s].limits->load(LimitKind::kNetExposure);
-      if (abs128(new_net) > Int128{limit} * kOne) {
+      if (limit != kNoLimit && abs128(new_net) > Int128{limit} * kOne) {
         return reject(RiskCode::kNetExposure, scopes[s].scope, scopes[s].id,
-                      from16(abs128(new_net)), Decimal::from_raw(limit));
+                      from18(abs128(new_net)), Decimal::from_raw(limit));
       }
     }
   }
@@ -339,9 +373,10 @@ RiskDecision RiskCore::check(const OrderRequest& o, TimeNs now) noexcept {
       t = std::min(capacity, b.tokens + gap * rate);
     }
     if (t < kTokenUnit) {
-      // Tokens left, as a Decimal (1e-9 -> 1e-8, rounded down).
-      return reject(RiskCode::kOrderRate, scopes[s].scope, scopes[s].id,
-                    Decimal::from_raw(t / (kTokenUnit / Decimal::kOne)), count(limit));
+      // Tokens left, as a Decimal (a token unit is a Decimal's 1e-9).
+      static_assert(kTokenUnit == Decimal::kOne);
+      return reject(RiskCode::kOrderRate, scopes[s].scope, scopes[s].id, Decimal::from_raw(t),
+                    count(limit));
     }
     tokens[s] = t - kTokenUnit;
     limited[s] = true;
@@ -382,62 +417,61 @@ Result<Unit, RiskCode> RiskCore::apply_fill(const RiskFill& f) noexcept {
     return Unexpected{RiskCode::kOverflow};
   };
   const std::size_t ins = f.instrument.index();
-  // The price and fee in USDT at this fill's rate (the fee rounded up: a cost never understated).
-  std::int64_t price = 0, fee = 0;
-  if (!to_usdt(ins, f.price.raw(), Rounding::kHalfEven, price) || !to_usdt(ins, f.fee.raw(), Rounding::kUp, fee)) {
-    return overflow();
-  }
+  // Amounts in USDT at this fill's rate: qty x price converted whole (one rounding, half-even),
+  // the fee rounded up (a cost never understated).
+  const Int128 price = f.price.raw();
+  Int128 fee = 0;
+  if (!to_usdt(ins, f.fee.raw(), Rounding::kUp, fee)) return overflow();
+  if (!fits_raw(f.quantity.raw())) return overflow();
   Cell& c = cell(f.account, f.instrument);
   Cell next = c;
-  const std::int64_t q = f.side == Side::kBuy ? f.quantity.raw() : -f.quantity.raw();
+  const Int128 q = f.side == Side::kBuy ? f.quantity.raw() : -f.quantity.raw();
   Int128 realized = 0;
   bool closing = false;
   if (c.position == 0 || (c.position > 0) == (q > 0)) {
-    std::int64_t added = 0;
-    if (!mul_raw(q, price, added)) return overflow();
-    const Int128 pos = Int128{c.position} + q;
-    const Int128 cost = Int128{c.cost} + added;
+    Int128 added = 0;
+    if (!value_raw(ins, q, price, added)) return overflow();
+    const Int128 pos = c.position + q;
+    const Int128 cost = c.cost + added;
     if (!fits_raw(pos) || !fits_raw(cost)) return overflow();
-    next.position = static_cast<std::int64_t>(pos);
-    next.cost = static_cast<std::int64_t>(cost);
+    next.position = pos;
+    next.cost = cost;
   } else {
     closing = true;
     const Int128 held = abs128(c.position);
     const Int128 closed = std::min<Int128>(held, abs128(q));
     Int128 closed_cost = 0;  // the share of the cost basis the closed quantity carried
-    (void)round_quotient(Int128{c.cost} * closed, held, Rounding::kHalfEven, closed_cost);
-    std::int64_t proceeds = 0;  // closed x price, signed like the position
-    if (!mul_raw(static_cast<std::int64_t>(c.position > 0 ? closed : -closed), price, proceeds)) {
-      return overflow();
-    }
-    realized = Int128{proceeds} - closed_cost;
+    Int128 share = 0;
+    if (!mul128(c.cost, closed, share)) return overflow();
+    (void)round_quotient(share, held, Rounding::kHalfEven, closed_cost);
+    Int128 proceeds = 0;  // closed x price, signed like the position
+    if (!value_raw(ins, c.position > 0 ? closed : -closed, price, proceeds)) return overflow();
+    realized = proceeds - closed_cost;
     const Int128 left = abs128(q) - closed;  // beyond the position: a new one the other way
     if (left > 0) {
-      const std::int64_t signed_left = static_cast<std::int64_t>(q > 0 ? left : -left);
-      std::int64_t cost = 0;
-      if (!mul_raw(signed_left, price, cost)) return overflow();
+      const Int128 signed_left = q > 0 ? left : -left;
+      Int128 cost = 0;
+      if (!value_raw(ins, signed_left, price, cost)) return overflow();
       next.position = signed_left;
       next.cost = cost;
     } else {
-      next.position = static_cast<std::int64_t>(Int128{c.position} + q);
-      next.cost = static_cast<std::int64_t>(Int128{c.cost} - closed_cost);
+      next.position = c.position + q;
+      next.cost = c.cost - closed_cost;
     }
   }
   realized -= fee;
 
-  std::int64_t& mark = marks_[ins];
+  Int128& mark = marks_[ins];
   const bool first_mark = mark == 0;
-  const std::int64_t valued_at = first_mark ? f.price.raw() : mark;  // its own quote
-  std::int64_t usdt_mark = price;
-  if (!first_mark && !to_usdt(ins, valued_at, Rounding::kHalfEven, usdt_mark)) return overflow();
-  if (!mul_raw(next.position, usdt_mark, next.notional)) return overflow();
+  const Int128 valued_at = first_mark ? f.price.raw() : mark;  // its own quote
+  if (!value_raw(ins, next.position, valued_at, next.notional)) return overflow();
 
   // Every book this fill moves, checked before anything changes.
   Book& account = accounts_[f.account.index()];
   Book& strategy = strategies_[strategy_slot(f.strategy)];
   const Int128 d_gross = abs128(next.notional) - abs128(c.notional);
-  const Int128 d_net = Int128{next.notional} - c.notional;
-  const Int128 d_unrealized = (Int128{next.notional} - next.cost) - (Int128{c.notional} - c.cost);
+  const Int128 d_net = next.notional - c.notional;
+  const Int128 d_unrealized = (next.notional - next.cost) - (c.notional - c.cost);
   for (const Book* b : {&account, &global_}) {
     if (!fits_raw(b->gross + d_gross) || !fits_raw(b->net + d_net) ||
         !fits_raw(b->unrealized + d_unrealized) || !fits_raw(b->realized + realized)) {
@@ -453,12 +487,12 @@ Result<Unit, RiskCode> RiskCore::apply_fill(const RiskFill& f) noexcept {
   const bool loss = closing && realized < 0;
   const bool win = closing && realized > 0;
   for (Book* b : {&account, &global_}) {
-    b->gross = static_cast<std::int64_t>(b->gross + d_gross);
-    b->net = static_cast<std::int64_t>(b->net + d_net);
-    b->unrealized = static_cast<std::int64_t>(b->unrealized + d_unrealized);
+    b->gross += d_gross;
+    b->net += d_net;
+    b->unrealized += d_unrealized;
   }
   for (Book* b : {&account, &strategy, &global_}) {
-    b->realized = static_cast<std::int64_t>(b->realized + realized);
+    b->realized += realized;
     if (loss) ++b->consecutive_losses;
     if (win) b->consecutive_losses = 0;
   }
@@ -469,14 +503,12 @@ Result<Unit, RiskCode> RiskCore::apply_fill(const RiskFill& f) noexcept {
 
 Result<Unit, RiskCode> RiskCore::revalue(AccountId a, InstrumentId i) noexcept {
   Cell& c = cell(a, i);
-  std::int64_t mark = 0;
   if (!has_rate(i.index()) || marks_[i.index()] == 0) return Unit{};  // valued when both come
-  if (!to_usdt(i.index(), marks_[i.index()], Rounding::kHalfEven, mark)) return Unexpected{RiskCode::kOverflow};
-  std::int64_t notional = 0;
-  if (!mul_raw(c.position, mark, notional)) return Unexpected{RiskCode::kOverflow};
+  Int128 notional = 0;
+  if (!value_raw(i.index(), c.position, marks_[i.index()], notional)) return Unexpected{RiskCode::kOverflow};
   Book& account = accounts_[a.index()];
   const Int128 d_gross = abs128(notional) - abs128(c.notional);
-  const Int128 d_net = Int128{notional} - c.notional;
+  const Int128 d_net = notional - c.notional;
   for (const Book* b : {&account, &global_}) {
     if (!fits_raw(b->gross + d_gross) || !fits_raw(b->net + d_net) ||
         !fits_raw(b->unrealized + d_net)) {
@@ -484,9 +516,9 @@ Result<Unit, RiskCode> RiskCore::revalue(AccountId a, InstrumentId i) noexcept {
     }
   }
   for (Book* b : {&account, &global_}) {
-    b->gross = static_cast<std::int64_t>(b->gross + d_gross);
-    b->net = static_cast<std::int64_t>(b->net + d_net);
-    b->unrealized = static_cast<std::int64_t>(b->unrealized + d_net);  // cost unchanged
+    b->gross += d_gross;
+    b->net += d_net;
+    b->unrealized += d_net;  // cost unchanged
   }
   c.notional = notional;
   return Unit{};
@@ -495,6 +527,7 @@ Result<Unit, RiskCode> RiskCore::revalue(AccountId a, InstrumentId i) noexcept {
 Result<Unit, RiskCode> RiskCore::on_mark(InstrumentId i, Decimal price) noexcept {
   if (i.index() >= instruments_) return Unexpected{RiskCode::kUnknownId};
   if (!price.is_positive()) return Unexpected{RiskCode::kInvalidOrder};
+  if (!fits_raw(price.raw())) return Unexpected{RiskCode::kOverflow};
   marks_[i.index()] = price.raw();
   bool ok = true;
   for (std::size_t a = 0; a < accounts_.size() && holders_[i.index()] > 0; ++a) {
@@ -559,9 +592,10 @@ void RiskCore::on_order_closed(AccountId a, StrategyId s, InstrumentId i) noexce
 Result<Unit, RiskCode> RiskCore::set_equity(AccountId a, Decimal equity) noexcept {
   if (a.index() >= accounts_.size()) return Unexpected{RiskCode::kUnknownId};
   Book& b = accounts_[a.index()];
-  const Int128 total = Int128{global_.equity} - b.equity + equity.raw();
+  if (!fits_raw(equity.raw())) return Unexpected{RiskCode::kOverflow};
+  const Int128 total = global_.equity - b.equity + equity.raw();
   if (!fits_raw(total)) return Unexpected{RiskCode::kOverflow};
-  global_.equity = static_cast<std::int64_t>(total);
+  global_.equity = total;
   b.equity = equity.raw();
   return Unit{};
 }
@@ -602,7 +636,7 @@ Decimal RiskCore::net_exposure(LimitScope scope, std::uint32_t id) const noexcep
 Decimal RiskCore::daily_loss(LimitScope scope, std::uint32_t id) const noexcept {
   const Book* b = book(scope, id);
   if (b == nullptr) return {};
-  return clamp_raw(-(Int128{b->realized} + b->unrealized - b->unrealized_day0));
+  return Decimal::from_raw(-(b->realized + b->unrealized - b->unrealized_day0));
 }
 
 std::int64_t RiskCore::consecutive_losses(LimitScope scope, std::uint32_t id) const noexcept {
@@ -665,7 +699,7 @@ void RiskCore::load(StateReader& r) {
   }
   std::vector<Cell> cells(cells_.size());
   for (Cell& c : cells) r(c.position, c.cost, c.notional);
-  std::vector<std::int64_t> marks;
+  std::vector<Int128> marks;
   r(marks);
   if (r.ok() && marks.size() != marks_.size()) r.fail("risk: marks of another instrument count");
   std::uint32_t held_count = 0;

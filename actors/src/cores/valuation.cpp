@@ -81,18 +81,23 @@ std::vector<PremiumPair> premium_pairs(const InstrumentTable& instruments, Excha
 
 std::optional<Decimal> premium_bps(Decimal local, Decimal rate, Decimal reference) noexcept {
   if (!local.is_positive() || !rate.is_positive() || !reference.is_positive()) return std::nullopt;
-  // local / (rate x reference) at 1e-8 each: L x 1e8 / (R x F); in bps at 1e-8: x 1e12.
-  constexpr Int128 kScale = Int128{100'000'000} * 1'000'000'000'000;  // 1e8 x 1e12
-  const Int128 den = Int128{rate.raw()} * reference.raw();
-  // L x 1e20 stays within Int128 (1.7e38) for L up to 1e18 (a price of 1e10 per unit).
-  if (local.raw() > 1'000'000'000'000'000'000) return std::nullopt;
-  Int128 q = 0;
-  if (!round_quotient(Int128{local.raw()} * kScale, den, Rounding::kHalfEven, q)) return std::nullopt;
-  const Int128 bps = q - Int128{1'000'000'000'000};  // minus 1 (x 1e4 bps x 1e8)
-  if (bps > std::numeric_limits<std::int64_t>::max() || bps < std::numeric_limits<std::int64_t>::min()) {
+  // local / (rate x reference) with raws at 1e-9: L x 1e9 / (R x F); in bps at 1e-9: x 1e13,
+  // so q = L x 1e22 / (R x F). L x 1e22 leaves an Int128 for KRW prices, so the quotient is
+  // taken in two steps: L x 1e13 / D, then its remainder x 1e9 / D (each product checked).
+  constexpr Int128 kHead = 10'000'000'000'000;  // 1e13
+  constexpr Int128 kTail = Decimal::kOne;        // 1e9
+  Int128 den = 0, head = 0;
+  if (__builtin_mul_overflow(rate.raw(), reference.raw(), &den) ||
+      __builtin_mul_overflow(local.raw(), kHead, &head)) {
     return std::nullopt;
   }
-  return Decimal::from_raw(static_cast<std::int64_t>(bps));
+  Int128 whole = 0, rest = 0, part = 0;
+  if (__builtin_mul_overflow(head / den, kTail, &whole) ||
+      __builtin_mul_overflow(head % den, kTail, &rest)) {
+    return std::nullopt;
+  }
+  (void)round_quotient(rest, den, Rounding::kHalfEven, part);
+  return Decimal::from_raw(whole + part - kHead);  // minus 1 (x 1e4 bps x 1e9)
 }
 
 UsdtPricing::UsdtPricing(const InstrumentTable& instruments) {

@@ -74,7 +74,7 @@ Result<Decimal, ApiError> parse_decimal_field(std::string_view field, std::strin
   if (!d) {
     std::string why;
     switch (d.error()) {
-      case DecimalError::kTooPrecise: why = "more than 8 decimal places"; break;
+      case DecimalError::kTooPrecise: why = "more than 9 decimal places"; break;
       case DecimalError::kOverflow: why = "out of range"; break;
       default: why = "not a decimal number"; break;
     }

@@ -37,9 +37,9 @@ std::string bearer(const grpc::ServerContext& ctx) {
 
 std::string dec(Decimal d) { return d.to_string(); }
 
-std::string dec_e16(Int128 v) {
+std::string dec_e18(Int128 v) {
   Decimal d;
-  if (!round_e16(v, d)) return "overflow";
+  if (!round_e18(v, d)) return "overflow";
   return d.to_string();
 }
 
@@ -295,9 +295,12 @@ grpc::Status OmsService::ListPositions(grpc::ServerContext* ctx,
       }
       const Decimal mark = i < marks->size() ? (*marks)[i] : Decimal{};
       Decimal value, unrealized, realized;
-      if (!round_e16(product_e16(leg.position.size, mark), value) ||
-          !round_e16(leg.position.size.is_zero() ? Int128{0} : leg.position.unrealized_e16(mark), unrealized) ||
-          !round_e16(leg.position.realized_e16, realized)) {
+      Int128 value_e18 = 0;
+      const auto unrealized_e18 =
+          leg.position.size.is_zero() ? std::optional<Int128>(0) : leg.position.unrealized_e18(mark);
+      if (!product_e18(leg.position.size, mark, value_e18) || !round_e18(value_e18, value) ||
+          !unrealized_e18 || !round_e18(*unrealized_e18, unrealized) ||
+          !round_e18(leg.position.realized_e18, realized)) {
         return std::nullopt;
       }
       const QuoteSource source = i < sources_.size() ? sources_[i] : QuoteSource{{}, false, true};
@@ -318,8 +321,8 @@ grpc::Status OmsService::ListPositions(grpc::ServerContext* ctx,
         p->set_instrument(core_.instrument_name(leg.instrument));
         p->set_size(dec(leg.position.size));
         p->set_entry_price(dec(leg.position.entry_price()));
-        p->set_realized_pnl(dec_e16(leg.position.realized_e16));
-        p->set_fees(dec_e16(leg.fees_e16));
+        p->set_realized_pnl(dec_e18(leg.position.realized_e18));
+        p->set_fees(dec_e18(leg.fees_e18));
         p->set_quote(quote_of(leg.instrument));
         if (const auto u = usdt(leg)) {
           p->set_value_usdt(dec(u->value));
@@ -332,7 +335,7 @@ grpc::Status OmsService::ListPositions(grpc::ServerContext* ctx,
     // Unified: every visible account's net position, summed per canonical instrument (sizes
     // share base units across venues; cost and PnL share the quote).
     struct Sum {
-      Int128 size_e8 = 0, cost_e16 = 0, realized_e16 = 0, fees_e16 = 0;
+      Int128 size_e9 = 0, cost_e18 = 0, realized_e18 = 0, fees_e18 = 0;
       std::vector<std::string> accounts;
       std::string quote;
       bool valued = true;  // every leg had its USDT figures
@@ -344,10 +347,10 @@ grpc::Status OmsService::ListPositions(grpc::ServerContext* ctx,
       if (!v) return v.error();
       for (const auto& leg : (*v)->positions) {
         auto& s = sums[core_.instrument_name(leg.instrument)];
-        s.size_e8 += leg.position.size.raw();
-        s.cost_e16 += leg.position.cost_e16;
-        s.realized_e16 += leg.position.realized_e16;
-        s.fees_e16 += leg.fees_e16;
+        s.size_e9 += leg.position.size.raw();
+        s.cost_e18 += leg.position.cost_e18;
+        s.realized_e18 += leg.position.realized_e18;
+        s.fees_e18 += leg.fees_e18;
         s.accounts.push_back(core_.account_name(a));
         s.quote = quote_of(leg.instrument);
         if (const auto u = usdt(leg)) {
@@ -363,15 +366,15 @@ grpc::Status OmsService::ListPositions(grpc::ServerContext* ctx,
       auto* p = reply->add_positions();
       p->set_instrument(instrument);
       NetPosition net;
-      if (s.size_e8 > std::numeric_limits<std::int64_t>::max() ||
-          s.size_e8 < std::numeric_limits<std::int64_t>::min())
+      if (s.size_e9 > std::numeric_limits<std::int64_t>::max() ||
+          s.size_e9 < std::numeric_limits<std::int64_t>::min())
         return ApiError{ApiStatus::kUnavailable, "unified size of " + instrument + " overflows"};
-      net.size = Decimal::from_raw(static_cast<std::int64_t>(s.size_e8));
-      net.cost_e16 = s.cost_e16;
+      net.size = Decimal::from_raw(static_cast<std::int64_t>(s.size_e9));
+      net.cost_e18 = s.cost_e18;
       p->set_size(dec(net.size));
       p->set_entry_price(dec(net.entry_price()));
-      p->set_realized_pnl(dec_e16(s.realized_e16));
-      p->set_fees(dec_e16(s.fees_e16));
+      p->set_realized_pnl(dec_e18(s.realized_e18));
+      p->set_fees(dec_e18(s.fees_e18));
       for (const auto& name : s.accounts) p->add_accounts(name);
       p->set_quote(s.quote);
       const auto fits = [](Int128 v) {
@@ -501,10 +504,10 @@ grpc::Status OmsService::ListStrategies(grpc::ServerContext* ctx,
       for (const auto& f : sv.pnl) {
         auto* pp = p->add_pnl();
         pp->set_quote(f.quote.str());
-        pp->set_realized(dec_e16(f.realized_e16));
-        pp->set_unrealized(dec_e16(f.unrealized_e16));
-        pp->set_fees(dec_e16(f.fees_e16));
-        pp->set_net(dec_e16(f.net_e16()));
+        pp->set_realized(dec_e18(f.realized_e18));
+        pp->set_unrealized(dec_e18(f.unrealized_e18));
+        pp->set_fees(dec_e18(f.fees_e18));
+        pp->set_net(dec_e18(f.net_e18()));
       }
       p->set_orders(sv.orders);
       p->set_pairs(static_cast<std::uint32_t>(sv.pairs));

@@ -19,7 +19,13 @@ void apply(const configs::RiskLimits& l, LimitScope scope, std::uint32_t id, Ris
     }
   };
   const auto dec = [&](LimitKind k, const std::optional<Decimal>& v) {
-    if (v) set(k, v->raw());
+    if (!v) return;
+    if (*v > actors::kMaxLimit) {  // the config loader refuses these first
+      problems.push_back(where + ": " + std::string(enum_name(k)) + " " + v->to_string() +
+                         " beyond the largest limit " + actors::kMaxLimit.to_string());
+      return;
+    }
+    set(k, static_cast<std::int64_t>(v->raw()));
   };
   const auto count = [&](LimitKind k, const std::optional<int>& v) {
     if (v) set(k, *v);

@@ -51,8 +51,8 @@ struct BybitAccountSpec {
   std::string api_key, api_secret;
   // Bybit's non-VIP rates (bybit.com/en/help-center/article/Trading-Fee-Structure): spot
   // 0.1 % maker and taker, USDT perpetuals 0.02 % maker, 0.055 % taker.
-  Decimal spot_maker = Decimal::from_raw(100'000), spot_taker = Decimal::from_raw(100'000);
-  Decimal linear_maker = Decimal::from_raw(20'000), linear_taker = Decimal::from_raw(55'000);
+  Decimal spot_maker = Decimal::from_raw(1'000'000), spot_taker = Decimal::from_raw(1'000'000);
+  Decimal linear_maker = Decimal::from_raw(200'000), linear_taker = Decimal::from_raw(550'000);
   std::vector<std::pair<std::string, Decimal>> spot_balances;  // coin, amount
   Decimal linear_usdt;  // the linear venue's USDT wallet
 };

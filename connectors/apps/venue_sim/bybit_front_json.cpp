@@ -336,7 +336,7 @@ void BybitFront::Impl::wallet_json(JsonOut& j, const UtaAccount& a, const std::s
   // these totals are the unified account's view (spot coins count as collateral).
   const Decimal margin = dadd(total_wallet, upnl);
   const Decimal im = dadd(pos_im, order_im);
-  constexpr Decimal kRateStep = Decimal::from_raw(10'000);  // rates to 1e-4 as Bybit prints them
+  constexpr Decimal kRateStep = Decimal::from_raw(100'000);  // rates to 1e-4 as Bybit prints them
   j.obj().kv("accountType", "UNIFIED").kv("accountLTV", "");
   j.kv("accountIMRate", text(or_zero(ddiv(im, margin).round_to(kRateStep, Rounding::kHalfEven))));
   j.kv("accountMMRate", "0").kv("totalEquity", text(total_equity)).kv("totalWalletBalance", text(total_wallet));

@@ -245,7 +245,7 @@ std::vector<std::pair<std::string, std::string>> BybitFront::Impl::ticker_fields
   if (f.last_price && prev24 && prev24->is_positive()) {
     // Bybit prints the 24 h change as a ratio: 4 decimals on spot, 6 on linear.
     const int places = c.spot() ? 4 : 6;
-    const Decimal step = Decimal::from_raw(c.spot() ? 10'000 : 100);
+    const Decimal step = Decimal::from_raw(c.spot() ? 100'000 : 1'000);  // 1e-4 / 1e-6
     const Decimal ratio = ddiv(dsub(*f.last_price, *prev24), *prev24);
     pcnt = fixed(or_zero(ratio.round_to(step, Rounding::kHalfEven)), places);
   }

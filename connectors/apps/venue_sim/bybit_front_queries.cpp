@@ -299,9 +299,10 @@ BybitFront::Impl::Answer BybitFront::Impl::set_leverage(UtaAccount& a, const Arg
   if (*buy != *sell) params_error("buyLeverage, sellLeverage: must be equal (venue-sim keeps one leverage a symbol)");
   if (!buy->is_multiple_of(Decimal::from_raw(Decimal::kOne)))
     params_error("buyLeverage: venue-sim takes whole leverage, got " + text(*buy));
-  const std::int64_t lev = buy->raw() / Decimal::kOne;
-  if (lev < 1 || lev > kMaxLeverage)
-    refuse(kParamsError, "leverage invalid: " + std::to_string(lev) + " is not in [1, " + std::to_string(kMaxLeverage) + "]");
+  const Int128 whole = buy->raw() / Decimal::kOne;
+  if (whole < 1 || whole > kMaxLeverage)
+    refuse(kParamsError, "leverage invalid: " + text(*buy) + " is not in [1, " + std::to_string(kMaxLeverage) + "]");
+  const auto lev = static_cast<std::int64_t>(whole);
   if (c.venue->position(a.linear_id, s).leverage == lev) refuse(kLeverageNotModified, "Set leverage has not been modified.");
   if (auto r = c.venue->set_leverage(a.linear_id, s, static_cast<int>(lev)); !r.ok()) venue_refusal(c, r.error(), nullptr);
   a.settings_updated_ms = now_ms();

@@ -10,7 +10,7 @@ namespace oms::venue_sim {
 namespace {
 __extension__ typedef __int128 i128;  // a price times basis points: past int64 for large prices
 
-void apply(std::map<std::int64_t, std::int64_t>& side, const std::vector<sim::PriceQty>& levels) {
+void apply(std::map<Int128, Int128>& side, const std::vector<sim::PriceQty>& levels) {
   for (const auto& l : levels) {
     if (l.qty.is_zero()) side.erase(l.price.raw());
     else side[l.price.raw()] = l.qty.raw();
@@ -51,16 +51,15 @@ void FollowFeed::add(LiquiditySink& follower, std::vector<Instrument> instrument
 }
 
 namespace {
-__extension__ typedef __int128 i128b;
 // The follower's price of a recorded one through a conversion: price x multiplier, to the tick at
 // that price (bids down, asks up).
-std::int64_t converted(const FollowFeed::Conversion& c, std::int64_t price, Side side) {
-  const i128b q = static_cast<i128b>(price) * c.multiplier.raw();  // scale 1e16
-  const auto at = Decimal::from_raw(static_cast<std::int64_t>(q / Decimal::kOne));
-  const std::int64_t tick = c.tick_at(at.is_positive() ? at : Decimal::from_raw(1)).raw();
-  const i128b unit = static_cast<i128b>(tick) * Decimal::kOne;
-  const i128b n = side == Side::kBuy ? q / unit : (q + unit - 1) / unit;
-  return static_cast<std::int64_t>(n * tick);
+Int128 converted(const FollowFeed::Conversion& c, Int128 price, Side side) {
+  const Int128 q = price * c.multiplier.raw();  // scale 1e18
+  const auto at = Decimal::from_raw(static_cast<Int128>(q / Decimal::kOne));
+  const Int128 tick = c.tick_at(at.is_positive() ? at : Decimal::from_raw(1)).raw();
+  const Int128 unit = static_cast<Int128>(tick) * Decimal::kOne;
+  const Int128 n = side == Side::kBuy ? q / unit : (q + unit - 1) / unit;
+  return static_cast<Int128>(n * tick);
 }
 }  // namespace
 
@@ -76,24 +75,24 @@ FollowFeed::Follow* FollowFeed::find(Follower& f, Market m, std::string_view sym
   return it == f.follows.end() ? nullptr : &it->second;
 }
 
-std::int64_t FollowFeed::tick_of(const Follow& f, std::int64_t price, Side side) {
+Int128 FollowFeed::tick_of(const Follow& f, Int128 price, Side side) {
   if (f.conversion != nullptr) return converted(*f.conversion, price, side);
-  const std::int64_t tick = f.instrument->rules.tick_size.raw();
+  const Int128 tick = f.instrument->rules.tick_size.raw();
   return side == Side::kBuy ? price / tick : (price + tick - 1) / tick;  // bids down, asks up
 }
 
-sim::PriceQty FollowFeed::level(const Follow& f, std::int64_t t, Side side) {
-  const std::int64_t tick = f.instrument->rules.tick_size.raw();
-  const std::int64_t lot = f.instrument->rules.step_size.raw();
+sim::PriceQty FollowFeed::level(const Follow& f, Int128 t, Side side) {
+  const Int128 tick = f.instrument->rules.tick_size.raw();
+  const Int128 lot = f.instrument->rules.step_size.raw();
   if (f.conversion != nullptr) {
     // The recorded prices mapping to t lie within two of its ticks of t / multiplier (the map is
     // monotonic); each is checked.
     const auto& book = side == Side::kBuy ? f.bids : f.asks;
-    const i128b mult = f.conversion->multiplier.raw();
-    const i128b span = 2 * static_cast<i128b>(f.conversion->tick_at(Decimal::from_raw(t)).raw());
-    const auto lo = static_cast<std::int64_t>(std::max<i128b>(0, (t - span) * Decimal::kOne / mult - 1));
-    const auto hi = static_cast<std::int64_t>((t + span) * Decimal::kOne / mult + 1);
-    std::int64_t sum = 0;
+    const Int128 mult = f.conversion->multiplier.raw();
+    const Int128 span = 2 * static_cast<Int128>(f.conversion->tick_at(Decimal::from_raw(t)).raw());
+    const auto lo = static_cast<Int128>(std::max<Int128>(0, (t - span) * Decimal::kOne / mult - 1));
+    const auto hi = static_cast<Int128>((t + span) * Decimal::kOne / mult + 1);
+    Int128 sum = 0;
     for (auto it = book.lower_bound(lo); it != book.end() && it->first <= hi; ++it) {
       if (converted(*f.conversion, it->first, side) == t) sum += it->second;
     }
@@ -102,16 +101,16 @@ sim::PriceQty FollowFeed::level(const Follow& f, std::int64_t t, Side side) {
   }
   // The recorded prices on tick t: bids [t*tick, (t+1)*tick), asks ((t-1)*tick, t*tick].
   const auto& book = side == Side::kBuy ? f.bids : f.asks;
-  const std::int64_t lo = side == Side::kBuy ? t * tick : (t - 1) * tick + 1;
-  const std::int64_t hi = side == Side::kBuy ? (t + 1) * tick - 1 : t * tick;
-  std::int64_t qty = 0;
+  const Int128 lo = side == Side::kBuy ? t * tick : (t - 1) * tick + 1;
+  const Int128 hi = side == Side::kBuy ? (t + 1) * tick - 1 : t * tick;
+  Int128 qty = 0;
   for (auto it = book.lower_bound(lo); it != book.end() && it->first <= hi; ++it) qty += it->second;
   if (lot > 0) qty = qty / lot * lot;
   return sim::PriceQty{Decimal::from_raw((t + *f.shift_ticks) * tick), Decimal::from_raw(qty)};
 }
 
 std::vector<sim::PriceQty> FollowFeed::levels(const Follow& f, const std::vector<sim::PriceQty>& changed, Side side) {
-  std::set<std::int64_t> ticks;
+  std::set<Int128> ticks;
   for (const auto& l : changed) ticks.insert(tick_of(f, l.price.raw(), side));
   std::vector<sim::PriceQty> out;
   for (const auto t : ticks) {
@@ -135,12 +134,12 @@ void FollowFeed::on_snapshot(Market m, std::string_view symbol, const sim::BookS
       if (!f->shift_ticks) {
         const std::vector<sim::PriceQty>& side = !s.bids.empty() ? s.bids : s.asks;
         if (side.empty()) continue;  // nothing to take the basis from yet
-        const std::int64_t tick = f->instrument->rules.tick_size.raw();
+        const Int128 tick = f->instrument->rules.tick_size.raw();
         // basis_bps of the best price, in whole ticks (nearest).
         const i128 move = static_cast<i128>(side.front().price.raw()) * fl->basis_bps;
         const i128 per_tick = static_cast<i128>(tick) * 10'000;
         const i128 half = per_tick / 2;
-        f->shift_ticks = static_cast<std::int64_t>(move >= 0 ? (move + half) / per_tick : -((-move + half) / per_tick));
+        f->shift_ticks = static_cast<Int128>(move >= 0 ? (move + half) / per_tick : -((-move + half) / per_tick));
       }
       f->bids.clear();
       f->asks.clear();
@@ -184,10 +183,10 @@ void FollowFeed::on_trade(Market m, std::string_view symbol, const sim::TradePri
       Follow* f = find(*fl, m, symbol, name);
       if (f == nullptr || !f->shift_ticks) continue;
       // A seller hitting the bid trades on the bid's tick, a buyer lifting the ask on the ask's.
-      const std::int64_t tick = f->instrument->rules.tick_size.raw();
-      const std::int64_t lot = f->instrument->rules.step_size.raw();
-      const std::int64_t ticks = tick_of(*f, t.price.raw(), t.buyer_is_maker ? Side::kBuy : Side::kSell) + *f->shift_ticks;
-      const std::int64_t qty = lot > 0 ? t.qty.raw() / lot * lot : t.qty.raw();
+      const Int128 tick = f->instrument->rules.tick_size.raw();
+      const Int128 lot = f->instrument->rules.step_size.raw();
+      const Int128 ticks = tick_of(*f, t.price.raw(), t.buyer_is_maker ? Side::kBuy : Side::kSell) + *f->shift_ticks;
+      const Int128 qty = lot > 0 ? t.qty.raw() / lot * lot : t.qty.raw();
       if (ticks <= 0 || qty == 0) continue;  // a print under a lot: the follower had none
       copy.price = Decimal::from_raw(f->conversion != nullptr ? ticks : ticks * tick);
       copy.qty = Decimal::from_raw(qty);

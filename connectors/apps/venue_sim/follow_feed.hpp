@@ -67,8 +67,8 @@ class FollowFeed final : public LiquiditySink {
  private:
   struct Follow {
     const Instrument* instrument = nullptr;
-    std::optional<std::int64_t> shift_ticks;          // a Conversion's follower: 0 once started
-    std::map<std::int64_t, std::int64_t> bids, asks;  // the recorded book: raw price -> raw quantity
+    std::optional<Int128> shift_ticks;          // a Conversion's follower: 0 once started
+    std::map<Int128, Int128> bids, asks;  // the recorded book: raw price -> raw quantity
     const Conversion* conversion = nullptr;           // set: prices map through it (ticks are raw prices)
   };
   struct Follower {
@@ -84,8 +84,8 @@ class FollowFeed final : public LiquiditySink {
   // The follower's tick (before the shift) of a recorded price on a side; its level's quantity
   // (the recorded levels on that tick, summed, rounded down to the lot). With a Conversion the
   // "tick" is the follower's raw price itself.
-  [[nodiscard]] static std::int64_t tick_of(const Follow& f, std::int64_t price, Side side);
-  [[nodiscard]] static sim::PriceQty level(const Follow& f, std::int64_t tick, Side side);
+  [[nodiscard]] static Int128 tick_of(const Follow& f, Int128 price, Side side);
+  [[nodiscard]] static sim::PriceQty level(const Follow& f, Int128 tick, Side side);
   // The follower's levels of the ticks touched by `changed` (recorded prices), best first.
   [[nodiscard]] static std::vector<sim::PriceQty> levels(const Follow& f, const std::vector<sim::PriceQty>& changed, Side side);
 

@@ -32,8 +32,8 @@ struct AccountSpec {
   std::string name;
   Market market = Market::kSpot;
   std::string api_key, api_secret;
-  Decimal maker_rate = Decimal::from_raw(100'000);  // 0.001
-  Decimal taker_rate = Decimal::from_raw(100'000);
+  Decimal maker_rate = Decimal::from_raw(1'000'000);  // 0.001
+  Decimal taker_rate = Decimal::from_raw(1'000'000);
   std::vector<std::pair<std::string, Decimal>> balances;  // asset, amount (usdm: USDT only)
 };
 

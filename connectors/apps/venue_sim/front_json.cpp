@@ -84,13 +84,8 @@ JsonOut& JsonOut::raw(std::string_view json) {
 }
 
 std::string fixed8(Decimal d) {
-  const std::int64_t r = d.raw();
-  const std::uint64_t a = r < 0 ? 0ULL - static_cast<std::uint64_t>(r) : static_cast<std::uint64_t>(r);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%s%llu.%08llu", r < 0 ? "-" : "",
-                static_cast<unsigned long long>(a / 100'000'000ULL),
-                static_cast<unsigned long long>(a % 100'000'000ULL));
-  return buf;
+  if (auto f = d.to_fixed(8)) return *f;
+  return d.to_string();  // a 9th decimal Binance never prints: shown whole rather than cut
 }
 std::string canon(Decimal d) { return d.to_string(); }
 

@@ -15,16 +15,8 @@ namespace {
 
 Decimal dec(const char* s) { return *Decimal::parse(s); }
 
-int decimals_of(Decimal d) {
-  std::int64_t r = d.raw();
-  if (r == 0) return 8;
-  int n = 8;
-  while (n > 0 && r % 10 == 0) {
-    r /= 10;
-    --n;
-  }
-  return n;
-}
+// The fractional digits of d (Binance's precision fields); 8 for zero, as Binance prints it.
+int decimals_of(Decimal d) { return d.is_zero() ? 8 : d.decimals(); }
 
 void levels_json(JsonOut& j, std::span<const sim::PriceQty> lv, bool spot) {
   j.arr();

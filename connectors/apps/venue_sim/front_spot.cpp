@@ -150,7 +150,11 @@ void cancel_json(JsonOut& j, const sim::Venue& v, const sim::OrderView& o,
   j.kv("side", side_str(o.side)).kv("selfTradePreventionMode", to_string(o.stp));
 }
 
-std::string bips(Decimal rate) { return std::to_string(rate.raw() / 10'000); }
+// A rate (0.001) in Binance's commission units (1/10000: 10); the rates venue-sim is given are
+// whole units of them.
+std::string bips(Decimal rate) {
+  return std::to_string(static_cast<long long>(rate.raw() / (Decimal::kOne / 10'000)));
+}
 
 }  // namespace
 

@@ -57,8 +57,8 @@ struct OkxAccountSpec {
   std::string api_key, api_secret, passphrase;
   // OKX's regular-user (Lv1) rates (okx.com/fees): spot 0.08 % maker, 0.10 % taker; USDT
   // perpetuals 0.02 % maker, 0.05 % taker.
-  Decimal spot_maker = Decimal::from_raw(80'000), spot_taker = Decimal::from_raw(100'000);
-  Decimal swap_maker = Decimal::from_raw(20'000), swap_taker = Decimal::from_raw(50'000);
+  Decimal spot_maker = Decimal::from_raw(800'000), spot_taker = Decimal::from_raw(1'000'000);
+  Decimal swap_maker = Decimal::from_raw(200'000), swap_taker = Decimal::from_raw(500'000);
   std::vector<std::pair<std::string, Decimal>> spot_balances;  // ccy, amount
   Decimal swap_usdt;  // the SWAP venue's USDT wallet
 };

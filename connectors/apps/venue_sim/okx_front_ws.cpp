@@ -73,7 +73,7 @@ void OkxFront::Impl::ws_text(net::WsSession& s, std::string_view text_in) {
     // The timestamp is Unix seconds ("1704876947", decimals allowed).
     const auto sec = Decimal::parse(ts);
     if (!sec.ok()) return s.send(event("error", sub, id, nullptr, 60004, "Invalid timestamp"));
-    const std::int64_t at_s = sec->raw() / Decimal::kOne;
+    const Int128 at_s = sec->raw() / Decimal::kOne;
     const std::int64_t now_s = now_ms() / 1'000;
     if (at_s < now_s - kLoginWindowS || at_s > now_s + kLoginWindowS)
       return s.send(event("error", sub, id, nullptr, 60006, "Timestamp request expired"));

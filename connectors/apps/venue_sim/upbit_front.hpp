@@ -46,7 +46,7 @@
 
 namespace oms::venue_sim {
 
-// One Upbit market ("KRW-BTC": quote first). venue.rules: the core's (tick 1e-8: the band tick
+// One Upbit market ("KRW-BTC": quote first). venue.rules: the core's (tick 1e-9, volumes 1e-8: the band tick
 // is checked by the front); min_total: the quote market's minimum order amount.
 struct UpbitMarket {
   Instrument venue;  // venue_symbol = the market code
@@ -59,7 +59,7 @@ struct UpbitAccountSpec {
   std::string name;
   std::string access_key, secret_key;
   // Upbit's KRW market: 0.05 % (maker and taker alike).
-  Decimal maker = Decimal::from_raw(50'000), taker = Decimal::from_raw(50'000);
+  Decimal maker = Decimal::from_raw(500'000), taker = Decimal::from_raw(500'000);
   std::vector<std::pair<std::string, Decimal>> balances;  // currency, amount
   std::int64_t expires_ms = 0;  // 0: never (an API key's expiry; expired_access_key after it)
 };

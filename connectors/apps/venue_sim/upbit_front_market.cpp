@@ -12,12 +12,12 @@ using namespace upsim;
 
 namespace {
 
-__extension__ typedef __int128 i128;  // 24 h turnovers pass Decimal's range (KRW-BTC: 1e11 KRW)
+using i128 = Int128;  // 24 h turnovers summed as raws
 
 Decimal dec(const char* s) { return *Decimal::parse(s); }
 constexpr std::int64_t kDayMs = 24 * 60 * 60 * 1'000;
 
-// A sum of raw decimals (1e-8 units) as a JSON number's text.
+// A sum of raw decimals (1e-9 units) as a JSON number's text.
 std::string raw_text(i128 raw) {
   const bool neg = raw < 0;
   if (neg) raw = -raw;
@@ -26,7 +26,7 @@ std::string raw_text(i128 raw) {
   std::string s = (neg ? "-" : "") + std::to_string(whole);
   if (frac == 0) return s + ".0";
   std::string f = std::to_string(frac);
-  f.insert(0, 8 - f.size(), '0');
+  f.insert(0, static_cast<std::size_t>(Decimal::kScale) - f.size(), '0');
   while (!f.empty() && f.back() == '0') f.pop_back();
   return s + "." + f;
 }
@@ -82,8 +82,8 @@ UpbitMarket upbit_market(std::string_view code, std::string korean_name, std::st
   r.tick_size = Decimal::from_raw(1);
   r.min_price = Decimal::from_raw(1);
   r.max_price = dec("10000000000");
-  r.step_size = Decimal::from_raw(1);
-  r.min_qty = Decimal::from_raw(1);
+  r.step_size = dec("0.00000001");
+  r.min_qty = dec("0.00000001");
   r.max_qty = dec("1000000");
   r.market_max_qty = r.max_qty;
   r.max_num_orders = 500;

@@ -200,7 +200,9 @@ OrderMeta& UpbitFront::Impl::place_one(Account& a, sim::SymbolIndex s, Side side
     if (!best) validation("ord_type best: the book has no " + std::string(side == Side::kBuy ? "ask" : "bid") + " to take");
     o.type = sim::SimOrderType::kLimit;
     o.price = best->price;
-    o.quantity = side == Side::kBuy ? ddiv(*price, best->price, Rounding::kDown) : *volume;
+    // A bid's volume: what the total pays for, down to Upbit's 8 decimals.
+    const auto bought = ddiv(*price, best->price, Rounding::kDown).round_to(mk.venue.rules.step_size, Rounding::kDown);
+    o.quantity = side == Side::kBuy ? (bought.ok() ? *bought : Decimal{}) : *volume;
     o.tif = tif == "ioc" ? sim::SimTif::kIoc : sim::SimTif::kFok;
     if (!o.quantity.is_positive()) refuse(400, "under_min_total_bid", "price: buys nothing at the best ask " + text(best->price));
   }

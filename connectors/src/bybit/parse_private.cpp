@@ -177,7 +177,7 @@ PositionUpdated position_of(const Item& it, const AccountContext& ctx, bool rest
   p.entry_price = it.decimal(rest ? "avgPrice" : "entryPrice", false);
   const Decimal lev = it.decimal("leverage", false);
   if (!lev.is_zero()) {
-    const std::int64_t whole = lev.raw() / Decimal::kOne;
+    const Int128 whole = lev.raw() / Decimal::kOne;
     if (whole * Decimal::kOne != lev.raw() || whole > UINT16_MAX)
       throw Fail{it.where() + ".leverage: " + lev.to_string() + " is not a whole leverage we record"};
     p.leverage = static_cast<std::uint16_t>(whole);

@@ -127,7 +127,7 @@ Result<InstrumentsPage, InstrumentsError> parse_instruments(std::string_view bod
     in.symbol = std::move(symbol).value();
     in.trading = true;  // only live instruments get here
 
-    // A field we cannot hold in 1e-8 decimals (a tick finer than that) skips the instrument
+    // A field we cannot hold in 1e-9 decimals (a tick finer than that) skips the instrument
     // with the reason; a maximum beyond our range (maxLmtSz 100000000000) is no limit we could
     // reach, so it maps to zero ("not imposed"); anything else malformed is an error.
     std::string skip;
@@ -136,7 +136,7 @@ Result<InstrumentsPage, InstrumentsError> parse_instruments(std::string_view bod
       if (s[name].get_string().get(text) == simdjson::SUCCESS) {
         const auto d = Decimal::parse(text);
         if (!d && d.error() == DecimalError::kTooPrecise && skip.empty())
-          skip = std::string(name) + " '" + std::string(text) + "': finer than 1e-8";
+          skip = std::string(name) + " '" + std::string(text) + "': finer than 1e-9";
         if (!d && d.error() == DecimalError::kOverflow && is_max) return Decimal{};
       }
       return decimal(s, name);
@@ -145,7 +145,7 @@ Result<InstrumentsPage, InstrumentsError> parse_instruments(std::string_view bod
       auto r = v.mul(ct, Rounding::kExact);
       if (!r && r.error() == DecimalError::kOverflow && is_max) return Decimal{};
       if (!r && r.error() == DecimalError::kInexact && skip.empty())
-        skip = std::string(name) + " * ctVal: finer than 1e-8";
+        skip = std::string(name) + " * ctVal: finer than 1e-9";
       return in_base(v, ct, name);
     };
     Decimal ct_val = Decimal::from_raw(Decimal::kOne);

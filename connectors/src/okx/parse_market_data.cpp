@@ -1,6 +1,7 @@
 // OKX v5 public market data: one pass over the message's fields. "arg" (channel, instId) decides
 // how "data" is read; OKX sends arg first, and when it does not the data is read in a second
 // pass (the document rewound) once the channel is known.
+#include <iterator>
 #include <charconv>
 #include <initializer_list>
 #include <limits>
@@ -81,11 +82,11 @@ bool to_base(Ctx& ctx, Decimal contracts, Decimal contract_value, Name&& name, D
   return true;
 }
 
-// The venue's usual number, "30243.4" / "0.00087743": at most 8 fractional digits and a value
+// The venue's usual number, "30243.4" / "0.00087743": at most 9 fractional digits and a value
 // below 1e10, read straight into Decimal's mantissa. false for anything else (signs, exponents,
-// more digits, trailing zeros past the 8th): Decimal::parse then decides, exactly as before.
+// more digits, trailing zeros past the 9th): Decimal::parse then decides, exactly as before.
 bool plain_decimal(std::string_view s, Decimal& out) noexcept {
-  constexpr std::size_t kMaxIntDigits = 10;  // < 1e10: the mantissa stays below 1e18 < 2^63
+  constexpr std::size_t kMaxIntDigits = 10;  // < 1e10: the mantissa stays below 1e19 < 2^64
   std::uint64_t m = 0;
   std::size_t i = 0, int_digits = 0, frac_digits = 0;
   for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, ++int_digits)
@@ -98,8 +99,9 @@ bool plain_decimal(std::string_view s, Decimal& out) noexcept {
     if (i != s.size() || frac_digits == 0 || frac_digits > Decimal::kScale) return false;
   }
   constexpr std::uint64_t kPow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
-                                      100000000};
-  out = Decimal::from_raw(static_cast<std::int64_t>(m * kPow10[Decimal::kScale - frac_digits]));
+                                      100000000, 1000000000};
+  static_assert(std::size(kPow10) == Decimal::kScale + 1);
+  out = Decimal::from_raw(static_cast<Int128>(m * kPow10[Decimal::kScale - frac_digits]));
   return true;
 }
 

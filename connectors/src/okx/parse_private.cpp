@@ -55,7 +55,7 @@ Decimal base_qty(Decimal size, const InstrumentEntry& ref, const Item& it, std::
   return *q;
 }
 
-// A figure as the venue wrote it; more than 8 decimals (OKX sends up to 18 on balances, 12 on
+// A figure as the venue wrote it; more than 9 decimals (OKX sends up to 18 on balances, 12 on
 // fees) rounded -- away from zero (fees: never less than charged) or toward it (balances: never
 // more than held) -- with a note (see private_data.hpp); anything else malformed an error.
 Decimal rounded(const Item& it, std::string_view field, bool away_from_zero, std::vector<std::string>& notes,
@@ -76,7 +76,7 @@ Decimal rounded(const Item& it, std::string_view field, bool away_from_zero, std
   const bool rest_nonzero = text.find_first_not_of('0', keep) != std::string::npos;
   if (rest_nonzero && away_from_zero) value = Decimal::from_raw(value.raw() + (text.front() == '-' ? -1 : 1));
   notes.push_back(it.where() + "." + std::string(field) + ": '" + text + "' rounded to " + value.to_string() +
-                  " (more than 8 decimals)");
+                  " (more than 9 decimals)");
   return value;
 }
 Decimal fee_of(const Item& it, std::string_view field, std::vector<std::string>& notes) {
@@ -236,7 +236,7 @@ PositionUpdated position_of(const Item& it, const InstrumentEntry& ref, const Ac
   p.entry_price = it.decimal("avgPx", false);
   const Decimal lev = it.decimal("lever", false);
   if (!lev.is_zero()) {
-    const std::int64_t whole = lev.raw() / Decimal::kOne;
+    const Int128 whole = lev.raw() / Decimal::kOne;
     if (whole * Decimal::kOne != lev.raw() || whole > UINT16_MAX)
       throw Fail{it.where() + ".lever: " + lev.to_string() + " is not a whole leverage we record"};
     p.leverage = static_cast<std::uint16_t>(whole);

@@ -4,7 +4,7 @@ namespace oms::sim {
 
 void BackgroundBook::set(Side side, const PriceQty& pq) {
   auto& m = side == Side::kBuy ? bids_ : asks_;
-  const std::int64_t key = key_of(side, pq.price);
+  const Int128 key = key_of(side, pq.price);
   if (pq.qty.is_zero()) {
     m.erase(key);
   } else {
@@ -53,10 +53,10 @@ RandomWalk::Step RandomWalk::next() {
   const auto move = static_cast<std::int64_t>(draw() % 3) - 1;
   // The mid stays on a tick; best bid = mid - tick, best ask = mid + tick (two-tick spread),
   // and it never walks below depth + 1 ticks so every price stays positive.
-  if (mid_ticks_ + move > static_cast<std::int64_t>(cfg_.depth) + 1) mid_ticks_ += move;
-  const std::int64_t tick = cfg_.tick.raw();
+  if (mid_ticks_ + move > static_cast<Int128>(cfg_.depth) + 1) mid_ticks_ += move;
+  const Int128 tick = cfg_.tick.raw();
   const auto lots = [&] {
-    return Decimal::from_raw(static_cast<std::int64_t>(1 + draw() % cfg_.max_lots) * cfg_.lot.raw());
+    return Decimal::from_raw(static_cast<Int128>(1 + draw() % cfg_.max_lots) * cfg_.lot.raw());
   };
   st.book.bids.reserve(cfg_.depth);
   st.book.asks.reserve(cfg_.depth);

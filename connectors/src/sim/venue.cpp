@@ -196,7 +196,7 @@ void Venue::on_trade(SymbolIndex symbol, const TradePrintIn& t, TimeNs now, Outb
   b.last = t.price;
   // The side that was hit: a seller-initiated print (buyer is maker) hits bids.
   const Side hit = t.buyer_is_maker ? Side::kBuy : Side::kSell;
-  std::int64_t budget = t.qty.raw();
+  Int128 budget = t.qty.raw();
   std::vector<std::pair<OrderSlot, Decimal>> fills;
   for (std::size_t r = 0; r < b.resting->level_count(hit) && budget > 0; ++r) {
     const LevelView lv = b.resting->level(hit, r);
@@ -206,10 +206,10 @@ void Venue::on_trade(SymbolIndex symbol, const TradePrintIn& t, TimeNs now, Outb
     for (const OrderSlot slot : lv.orders) {
       SimOrder& o = m.orders[slot];
       if (through) o.queue_ahead = Decimal();
-      const std::int64_t eaten = std::min(o.queue_ahead.raw(), budget);
+      const Int128 eaten = std::min(o.queue_ahead.raw(), budget);
       o.queue_ahead = Decimal::from_raw(o.queue_ahead.raw() - eaten);
       budget -= eaten;
-      std::int64_t fill = std::min(o.remaining().raw(), budget);
+      Int128 fill = std::min(o.remaining().raw(), budget);
       if (const Decimal cap = m.reduce_cap(o); cap.raw() >= 0) fill = std::min(fill, cap.raw());
       if (fill > 0) fills.emplace_back(slot, Decimal::from_raw(fill));
       budget -= fill;

@@ -146,11 +146,12 @@ Decimal Venue::Impl::settle_fill(SimOrder& o, Decimal price, Decimal qty, bool m
   if (p.amount.is_zero() || p.amount.sign() == signed_qty.sign()) {
     const Decimal held = p.amount.abs().value();
     const Decimal total = add(held, qty);
-    // Weighted average in 128 bits: (held*entry + qty*price) / total, half-even at 1e-8.
-    const Int128 num = Int128{held.raw()} * p.entry.raw() + Int128{qty.raw()} * price.raw();
+    // Weighted average: (held*entry + qty*price) / total, half-even at 1e-9 (amounts within an
+    // instrument's filters: the products stay in 128 bits).
+    const Int128 num = held.raw() * p.entry.raw() + qty.raw() * price.raw();
     Int128 avg = 0;
-    round_quotient(num, Int128{total.raw()}, Rounding::kHalfEven, avg);
-    p.entry = Decimal::from_raw(static_cast<std::int64_t>(avg));
+    round_quotient(num, total.raw(), Rounding::kHalfEven, avg);
+    p.entry = Decimal::from_raw(avg);
     p.amount = add(p.amount, signed_qty);
   } else {
     const Decimal held = p.amount.abs().value();

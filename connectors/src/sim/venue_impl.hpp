@@ -1,6 +1,8 @@
 // The venue's state, shared by its .cpp files (orders, matching, accounts, queries).
 #pragma once
 
+#include <stdexcept>
+
 #include <map>
 #include <memory>
 #include <string>
@@ -148,27 +150,15 @@ struct Venue::Impl {
 
 // Helpers on Decimal for amounts that cannot overflow once an order passed its filters
 // (a price and a quantity inside the instrument's limits; balances a test or config set).
-// a * b at 1e-8. Fast path without 128-bit division for the common case (non-negative, b
-// below 2^63 / 1e8, i.e. a quantity under ~92 units, and the modes the venue uses); the
-// general case goes through Decimal::mul.
+// a * b rounded once to 1e-8: the venues venue-sim plays print amounts (quote, commission,
+// PnL) with 8 decimals, whatever finer scale our Decimal keeps.
+inline constexpr Int128 kVenueUnit = Decimal::kOne / 100'000'000;  // 1e-8 in raws
 inline Decimal mul(Decimal a, Decimal b, Rounding r = Rounding::kHalfEven) {
-  constexpr std::int64_t kOne = Decimal::kOne;
-  constexpr std::int64_t kMaxFast = INT64_MAX / kOne;
-  const std::int64_t x = a.raw(), y = b.raw();
-  std::int64_t hi = 0;
-  if (x >= 0 && y >= 0 && y <= kMaxFast && (r == Rounding::kHalfEven || r == Rounding::kUp) &&
-      !__builtin_mul_overflow(x / kOne, y, &hi)) {
-    const std::int64_t lo = (x % kOne) * y;  // < 1e8 * kMaxFast: fits
-    std::int64_t q = lo / kOne;
-    const std::int64_t rem = lo % kOne;
-    if (rem != 0) {
-      if (r == Rounding::kUp) ++q;
-      else if (rem * 2 > kOne || (rem * 2 == kOne && (((hi + q) & 1) != 0))) ++q;
-    }
-    std::int64_t out = 0;
-    if (!__builtin_add_overflow(hi, q, &out)) return Decimal::from_raw(out);
+  Int128 q = 0;
+  if (!mul_div(a.raw(), b.raw(), Int128{Decimal::kOne} * kVenueUnit, r, q)) {
+    throw std::overflow_error("venue-sim: " + a.to_string() + " x " + b.to_string() + " beyond the range");
   }
-  return a.mul(b, r).value();
+  return Decimal::from_raw(q * kVenueUnit);
 }
 inline Decimal add(Decimal a, Decimal b) { return Decimal::from_raw(a.raw() + b.raw()); }
 inline Decimal sub(Decimal a, Decimal b) { return Decimal::from_raw(a.raw() - b.raw()); }

@@ -115,7 +115,7 @@ void Venue::Impl::plan(const SimOrder& taker, Decimal max_qty, Decimal max_quote
   auto bit = bg.begin();
   std::size_t rank = 0;
   const std::size_t nlev = b.resting->level_count(opp);
-  std::int64_t left = max_qty.raw();
+  Int128 left = max_qty.raw();
   Decimal quote_left = max_quote;
   filled_qty = Decimal();
   filled_quote = Decimal();

@@ -38,7 +38,7 @@ std::optional<Decimal> round_text(std::string_view text, Rounding mode, bool& ro
     if (exponent > kMaxShift || exponent < -kMaxShift) return std::nullopt;
     point += exponent;
   }
-  // Integer part and the first 8 fractional digits, then what is cut.
+  // Integer part and the first 9 fractional digits, then what is cut.
   const auto digit = [&](long at) { return at >= 0 && at < static_cast<long>(digits.size()) ? digits[static_cast<std::size_t>(at)] : '0'; };
   std::string kept = negative ? "-" : "";
   for (long at = 0; at < point; ++at) kept.push_back(digit(at));

@@ -1,4 +1,4 @@
-// Upbit's figures past Decimal's 8 decimals (private to connectors/src/upbit): fees, balances and
+// Upbit's figures past Decimal's 9 decimals (private to connectors/src/upbit): fees, balances and
 // average prices arrive as doubles or strings with up to 20 decimals ("22.467660028283017",
 // "1386929.37231066771348207123", "1.2E-9"); they are rounded the safe way for each (see
 // private_data.hpp), exactly from the text. ISO times of the REST answers into nanoseconds.
@@ -14,7 +14,7 @@
 
 namespace oms::upbit::detail {
 
-// text (a decimal, "-0.5", "9.9E-7") rounded to 1e-8 with mode (kUp: away from zero, kDown:
+// text (a decimal, "-0.5", "9.9E-7") rounded to 1e-9 with mode (kUp: away from zero, kDown:
 // toward zero, kHalfEven); rounded = whether digits were cut that were not zeros. nullopt when
 // text is not a decimal or does not fit.
 std::optional<Decimal> round_text(std::string_view text, Rounding mode, bool& rounded);

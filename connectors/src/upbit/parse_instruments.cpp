@@ -11,8 +11,10 @@
 namespace oms::upbit {
 namespace {
 
-// Prices and ticks as Decimal mantissas (1e-8 units).
+// Prices and ticks as Decimal mantissas (1e-9 units); Upbit's finest tick and volume step is
+// 1e-8 (kE8 mantissas).
 constexpr std::int64_t kOne = Decimal::kOne;
+constexpr std::int64_t kE8 = kOne / 100'000'000;
 
 struct Band {
   std::int64_t from;  // the band's lowest price (inclusive), raw
@@ -28,31 +30,31 @@ constexpr std::array<Band, 15> kKrwBands{{
   {   10'000 * kOne,    10 * kOne},
   {    5'000 * kOne,     5 * kOne},
   {      100 * kOne,         kOne},
-  {       10 * kOne, 10'000'000},   // 0.1
-  {            kOne,  1'000'000},   // 0.01
-  {      10'000'000,    100'000},   // >= 0.1: 0.001
-  {       1'000'000,     10'000},   // >= 0.01: 0.0001
-  {         100'000,      1'000},   // >= 0.001: 0.00001
-  {          10'000,        100},   // >= 0.0001: 0.000001
-  {           1'000,         10},   // >= 0.00001: 0.0000001
-  {               0,          1},   // below: 0.00000001
+  {       10 * kOne,     kOne / 10},       // 0.1
+  {            kOne,    kOne / 100},       // 0.01
+  {       kOne / 10,   kOne / 1'000},      // >= 0.1: 0.001
+  {      kOne / 100,  kOne / 10'000},      // >= 0.01: 0.0001
+  {    kOne / 1'000, kOne / 100'000},      // >= 0.001: 0.00001
+  {   kOne / 10'000,       100 * kE8},     // >= 0.0001: 0.000001
+  {  kOne / 100'000,        10 * kE8},     // >= 0.00001: 0.0000001
+  {               0,             kE8},     // below: 0.00000001
 }};
 constexpr std::array<Band, 7> kUsdtBands{{
-  {10 * kOne,  1'000'000},  // 0.01
-  {     kOne,    100'000},  // 0.001
-  {10'000'000,    10'000},  // >= 0.1: 0.0001
-  { 1'000'000,     1'000},  // >= 0.01: 0.00001
-  {   100'000,       100},  // >= 0.001: 0.000001
-  {    10'000,        10},  // >= 0.0001: 0.0000001
-  {         0,         1},  // below: 0.00000001
+  {10 * kOne,     kOne / 100},    // 0.01
+  {     kOne,   kOne / 1'000},    // 0.001
+  {kOne / 10,  kOne / 10'000},    // >= 0.1: 0.0001
+  {kOne / 100, kOne / 100'000},   // >= 0.01: 0.00001
+  {kOne / 1'000,    100 * kE8},   // >= 0.001: 0.000001
+  {kOne / 10'000,    10 * kE8},   // >= 0.0001: 0.0000001
+  {         0,            kE8},   // below: 0.00000001
 }};
 // clang-format on
-constexpr std::int64_t kBtcTick = 1;                 // 0.00000001 BTC at every price
+constexpr std::int64_t kBtcTick = kE8;               // 0.00000001 BTC at every price
 constexpr std::int64_t kKrwMinOrder = 5'000 * kOne;  // 5,000 KRW
-constexpr std::int64_t kBtcMinOrder = 5'000;         // 0.00005 BTC
+constexpr std::int64_t kBtcMinOrder = 5'000 * kE8;   // 0.00005 BTC
 constexpr std::int64_t kUsdtMinOrder = kOne / 2;     // 0.5 USDT
 constexpr std::int64_t kBtcMaxOrder = 10 * kOne;     // 10 BTC a BTC-market order (2025-05-19)
-constexpr std::int64_t kVolumeStep = 1;              // volumes have 8 decimals
+constexpr std::int64_t kVolumeStep = kE8;            // volumes have 8 decimals
 
 template <std::size_t N>
 Decimal band_tick(const std::array<Band, N>& bands, Decimal price) {
@@ -97,7 +99,7 @@ Result<std::unordered_map<std::string, Decimal>, std::string> parse_ticks(std::s
       return Unexpected{at + " (" + market + ").tick_size: missing or not a string"};
     const auto tick = Decimal::parse(text);
     if (!tick || !tick->is_positive())
-      return Unexpected{at + " (" + market + ").tick_size: '" + std::string(text) + "' is not a positive decimal at 1e-8"};
+      return Unexpected{at + " (" + market + ").tick_size: '" + std::string(text) + "' is not a positive decimal at 1e-9"};
     out[market] = *tick;
   }
   return out;

@@ -192,7 +192,7 @@ class Builder {
     out = *d;
     if (cut)
       out_.notes.push_back(std::string(ctx_.kind()) + "." + std::string(name) + ": '" + std::string(t) +
-                           "' rounded to " + out.to_string() + " (more than 8 decimals)");
+                           "' rounded to " + out.to_string() + " (more than 9 decimals)");
     return true;
   }
   bool millis(F f, TimeNs& out) {

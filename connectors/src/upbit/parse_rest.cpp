@@ -56,7 +56,7 @@ Decimal rounded(const Item& it, std::string_view field, Rounding mode, std::vect
   if (!d) throw Fail{it.where() + "." + std::string(field) + ": not a decimal that fits '" + text + "'"};
   if (cut)
     notes.push_back(it.where() + "." + std::string(field) + ": '" + text + "' rounded to " + d->to_string() +
-                    " (more than 8 decimals)");
+                    " (more than 9 decimals)");
   return *d;
 }
 
@@ -265,12 +265,13 @@ Result<OrderAnswer, RestError> parse_order(std::string_view body, const AccountC
       if (i + 1 == trades.size() || !funds_total.is_positive()) {
         f.fee = i + 1 == trades.size() ? fee_left : Decimal{};
       } else {
-        // paid x funds / total funds, in 128 bits (the product passes Decimal's range).
-        Int128 share = 0;
-        if (!round_quotient(static_cast<Int128>(paid.raw()) * t.funds.raw(), funds_total.raw(),
-                            Rounding::kHalfEven, share))
-          throw Fail{"order.paid_fee: cannot split over the trades"};
-        f.fee = Decimal::from_raw(static_cast<std::int64_t>(share));  // <= paid: fits
+        // paid x funds / total funds: one exact product (checked), one rounding; the share is
+        // below paid.
+        Int128 product = 0, share = 0;
+        if (__builtin_mul_overflow(paid.raw(), t.funds.raw(), &product) ||
+            !round_quotient(product, funds_total.raw(), Rounding::kHalfEven, share))
+          throw Fail{"order.paid_fee: cannot split over the trades (beyond 128 bits)"};
+        f.fee = Decimal::from_raw(share);
       }
       fee_left = sub(fee_left, f.fee, "order.paid_fee");
       if (!f.fee_asset.assign(quote) || f.fee_asset.empty()) throw Fail{"order.market: no quote currency"};

@@ -116,12 +116,12 @@ TEST_CASE("every filter example of the Binance docs is understood") {
 }
 
 TEST_CASE("a malformed filter value is an error naming symbol, filter and field") {
-  const auto body = std::string(R"({"symbols":[{"symbol":"ETHBTC","status":"TRADING","baseAsset":"ETH","quoteAsset":"BTC","filters":[{"filterType":"PRICE_FILTER","minPrice":"0.00000100","maxPrice":"922327.00000000","tickSize":"0.000000001"}]}]})");
+  const auto body = std::string(R"({"symbols":[{"symbol":"ETHBTC","status":"TRADING","baseAsset":"ETH","quoteAsset":"BTC","filters":[{"filterType":"PRICE_FILTER","minPrice":"0.00000100","maxPrice":"922327.00000000","tickSize":"0.0000000001"}]}]})");
   const auto r = binance::parse_exchange_info(body, Market::kSpot);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message ==
-        "exchangeInfo: symbols[0] (ETHBTC).filters[0] PRICE_FILTER.tickSize: more than 8 "
-        "fractional digits: '0.000000001'");
+        "exchangeInfo: symbols[0] (ETHBTC).filters[0] PRICE_FILTER.tickSize: more than 9 "
+        "fractional digits: '0.0000000001'");
   const auto missing = binance::parse_exchange_info(
       R"({"symbols":[{"symbol":"ETHBTC","status":"TRADING","baseAsset":"ETH","quoteAsset":"BTC","filters":[{"filterType":"LOT_SIZE","minQty":"1","maxQty":"2"}]}]})",
       Market::kSpot);

@@ -164,7 +164,7 @@ TEST_CASE("usdm user data: ORDER_TRADE_UPDATE fill and ACCOUNT_UPDATE position a
   CHECK(as<BalanceUpdated>(rep[2]).free == "122624.12345678"_d);
   const auto& pos = as<PositionUpdated>(rep[3]);
   CHECK(pos.instrument == kBtc);
-  CHECK(pos.size == Decimal::from_raw(-1'000'000));
+  CHECK(pos.size == Decimal::from_raw(-10'000'000));
   CHECK(pos.entry_price == "30000.5"_d);
 }
 

@@ -448,8 +448,8 @@ TEST_CASE("orderbook errors name the field") {
         "orderbook.ts: expected an unsigned integer");
   CHECK(error_of(with(kDelta, R"(["65093.10","0"])", R"(["65093.1O","0"])")) ==
         "orderbook.data.b[1][0]: not a decimal number '65093.1O'");
-  CHECK(error_of(with(kDelta, R"(["65116.60","0"])", R"(["65116.60","0.000000001"])")) ==
-        "orderbook.data.a[0][1]: more than 8 fractional digits '0.000000001'");
+  CHECK(error_of(with(kDelta, R"(["65116.60","0"])", R"(["65116.60","0.0000000001"])")) ==
+        "orderbook.data.a[0][1]: more than 9 fractional digits '0.0000000001'");
   CHECK(error_of(with(kDelta, R"(["65116.60","0"])", R"(["65116.60",true])")) ==
         "orderbook.data.a[0][1]: expected a decimal string");
   CHECK(error_of(with(kDelta, R"(["65116.60","0"])", R"(["65116.60"])")) ==

@@ -56,10 +56,10 @@ void run(Market m) {
   const Keys other = spot ? kBobKeys : kMakerKeys;
   auto step = [&](int n) {
     const auto k = next(4);
-    const std::int64_t tick = spot ? 1'000'000 : 10'000'000;  // 0.01 / 0.1
-    const std::int64_t mid = spot ? 9'975'000'000 : 6'000'000'000'000;
+    const std::int64_t tick = spot ? 10'000'000 : 100'000'000;  // 0.01 / 0.1
+    const std::int64_t mid = spot ? 99'750'000'000 : 60'000'000'000'000;
     const Decimal price = Decimal::from_raw(mid + (static_cast<std::int64_t>(next(21)) - 10) * tick);
-    const Decimal qty = Decimal::from_raw(static_cast<std::int64_t>(1 + next(20)) * 10'000'000);
+    const Decimal qty = Decimal::from_raw(static_cast<std::int64_t>(1 + next(20)) * 100'000'000);
     if (k < 2) {
       sim::BookDeltaIn dl;
       const bool bid = price.raw() < mid;

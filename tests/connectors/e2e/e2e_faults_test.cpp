@@ -226,9 +226,9 @@ struct Driver {
   // Spot: cents (99.50 ...). USD-M: the same shape around 60000 (bid 59970, ask 60000, our
   // resting bids 59971..59999).
   Decimal price(std::int64_t cents) {
-    if (f.market == Market::kSpot) return Decimal::from_raw(cents * 1'000'000);
+    if (f.market == Market::kSpot) return Decimal::from_raw(Int128{cents} * 10'000'000);
     const std::int64_t usd = cents == 10000 ? 60000 : cents == 9950 ? 59970 : 59971 + (cents - 9960);
-    return Decimal::from_raw(usd * 100'000'000);
+    return Decimal::from_raw(Int128{usd} * Decimal::kOne);
   }
   SubmitOrder make(Side side, const char* qty, std::int64_t cents, std::string_view c) {
     SubmitOrder o = order(f.market, side, qty, "1", c);
@@ -252,7 +252,7 @@ struct Driver {
           o.price = price(9950);
         } else {  // rests between the background bid and ask
           o.price = price(9960 + static_cast<std::int64_t>(next(30)));
-          o.quantity = Decimal::from_raw(static_cast<std::int64_t>(6 + next(10)) * 1'000'000);
+          o.quantity = Decimal::from_raw(static_cast<Int128>(6 + next(10)) * 10'000'000);
         }
         placed.push_back(c);
         f.ex().place(o);
@@ -266,7 +266,7 @@ struct Driver {
         f.ex().amend(AmendOrder{f.ex().account(), f.ins().id, cid(c),
                                 price(9960 + static_cast<std::int64_t>(next(30))),
                                 Decimal::from_raw(static_cast<std::int64_t>(6 + next(10)) *
-                                                  1'000'000)});
+                                                  10'000'000)});
         await(c, from);
       } else {  // bob sells into our resting bids: fills we learn from the stream only
         SubmitOrder o = make(Side::kSell, "0.03", 9960, "bob");

@@ -51,7 +51,7 @@ TEST_CASE("e2e usdm: leverage, isolated margin, a fill opens a position equal to
   CHECK(fills[1].quantity == d("0.5"));
   CHECK(fills[1].fee == d("12.00002"));
   CHECK(only<OrderFilled>(rep, "e2e-f1") ==
-        std::vector<OrderFilled>{{kFut, kUsdmBtc, cid("e2e-f1"), d("1.5"), d("60000.03333333")}});
+        std::vector<OrderFilled>{{kFut, kUsdmBtc, cid("e2e-f1"), d("1.5"), d("60000.033333333")}});
 
   auto pos = f.admin([&] { return ex.positions(); });
   REQUIRE(pos.ok());

@@ -59,13 +59,14 @@ TEST_CASE("okx instruments (cryptofeed 2022): SPOT -> kSpot, tick / lot / min / 
   REQUIRE(cap.size() == 25);
   REQUIRE(cap[0].first == "https://www.okx.com/api/v5/public/instruments?instType=SPOT");
   const auto page = parse(cap[0].second);
-  // 513 listed: 480 mapped, 33 with a tick finer than 1e-8 (SHIB-USDT's 0.000000001 ...) skipped.
-  CHECK(page.instruments.size() == 480);
-  CHECK(page.skipped.size() == 33);
-  CHECK(reasons(page) == std::map<std::string, int>{{"tickSz '0.000000001': finer than 1e-8", 19},
-                                                    {"tickSz '0.0000000001': finer than 1e-8", 5},
-                                                    {"tickSz '0.00000000001': finer than 1e-8", 4},
-                                                    {"tickSz '0.000000000001': finer than 1e-8", 5}});
+  // 513 listed: 499 mapped (SHIB-USDT's 0.000000001 tick among them since the Decimal range
+  // change), 14 with a tick finer than 1e-9 skipped.
+  CHECK(page.instruments.size() == 499);
+  CHECK(page.skipped.size() == 14);
+  CHECK(reasons(page) == std::map<std::string, int>{{"tickSz '0.0000000001': finer than 1e-9", 5},
+                                                    {"tickSz '0.00000000001': finer than 1e-9", 4},
+                                                    {"tickSz '0.000000000001': finer than 1e-9", 5}});
+
   const auto& btc = find(page, "BTC-USDT");
   CHECK(btc.instrument.exchange == ExchangeId::kOkx);
   CHECK(btc.instrument.market == Market::kSpot);
@@ -83,7 +84,7 @@ TEST_CASE("okx instruments (cryptofeed 2022): SPOT -> kSpot, tick / lot / min / 
   CHECK(eth_btc.instrument.rules.tick_size == d("0.00001"));
   CHECK(eth_btc.instrument.rules.step_size == d("0.000001"));
   CHECK(eth_btc.instrument.rules.min_qty == d("0.001"));
-  CHECK(eth_btc.instrument.rules.max_qty.is_zero());  // 999999999999: beyond our range, no limit
+  CHECK(eth_btc.instrument.rules.max_qty == d("999999999999"));  // within range since 1e-9 x 2^127
   const InstrumentSpec spec = btc.spec(TradeMode::kCash);
   CHECK(spec.inst_id == "BTC-USDT");
   CHECK(spec.lot_size == d("0.00000001"));
@@ -93,11 +94,12 @@ TEST_CASE("okx instruments (cryptofeed 2022): linear SWAP -> kUsdm in base units
   const auto cap = okx_capture();
   REQUIRE(cap[1].first == "https://www.okx.com/api/v5/public/instruments?instType=SWAP");
   const auto page = parse(cap[1].second);
-  // 166 listed: 126 linear (120 mapped, 6 with a 1e-9 tick), 40 coin-margined.
-  CHECK(page.instruments.size() == 120);
+  // 166 listed: 126 linear (124 mapped -- those with a 1e-9 tick among them --, 2 finer), 40
+  // coin-margined.
+  CHECK(page.instruments.size() == 124);
   const auto r = reasons(page);
   CHECK(r.at("SWAP ctType inverse: coin-margined swaps are not traded") == 40);
-  CHECK(page.skipped.size() == 46);
+  CHECK(page.skipped.size() == 42);
   const auto& btc = find(page, "BTC-USDT-SWAP");
   CHECK(btc.instrument.market == Market::kUsdm);
   CHECK(btc.instrument.symbol.to_string() == "BTC/USDT:USDT");
@@ -117,7 +119,7 @@ TEST_CASE("okx instruments (cryptofeed 2022): linear SWAP -> kUsdm in base units
   const auto& shib = find(page, "SHIB-USDT-SWAP");
   CHECK(shib.contract_value == d("1000000"));
   CHECK(shib.instrument.rules.step_size == d("1000000"));
-  CHECK(shib.instrument.rules.max_qty.is_zero());  // 1e11 contracts x 1e6: no reachable limit
+  CHECK(shib.instrument.rules.max_qty == d("100000000000000000"));  // 1e11 contracts x 1e6
   const InstrumentSpec spec = btc.spec(TradeMode::kCross, true);
   CHECK(spec.inst_type == InstType::kSwap);
   CHECK(spec.contract_value == d("0.01"));
@@ -167,7 +169,7 @@ TEST_CASE("okx instruments (nautilus fixtures): current listings -- lotSz 0.01 c
   CHECK(usdt.instrument.rules.tick_size == d("0.0001"));
   CHECK(usdt.instrument.rules.step_size == d("0.0001"));
   CHECK(usdt.instrument.rules.min_qty == d("1"));
-  CHECK(usdt.instrument.rules.max_qty.is_zero());  // 99999999999999
+  CHECK(usdt.instrument.rules.max_qty == d("99999999999999"));
   CHECK(find(spot, "BTC-USD").instrument.rules.max_qty == d("9999999999"));
 }
 

@@ -414,17 +414,17 @@ TEST_CASE("swap sizes: contracts times the contract value, exactly; the checksum
   CHECK(snaps[0].levels.begin()[0] == BookLevel{BookSide::kBid, d("29999.9"), d("0.005")});
   CHECK(snaps[0].levels.begin()[1] == BookLevel{BookSide::kAsk, d("30000.1"), d("0.12")});
 
-  // A product finer than 1e-8 is refused, not rounded.
+  // A product finer than 1e-9 is refused, not rounded.
   const InstrumentFinder tiny = [](std::string_view) -> std::optional<InstrumentRef> {
-    return InstrumentRef{kBtcSwap, d("0.00000001")};
+    return InstrumentRef{kBtcSwap, d("0.000000001")};
   };
   CHECK(error_of(text, tiny) ==
-        "books.data[0].bids[0][1]: 0.5 contracts x ctVal 0.00000001: " +
+        "books.data[0].bids[0][1]: 0.5 contracts x ctVal 0.000000001: " +
             std::string(to_string(DecimalError::kInexact)));
 }
 
 TEST_CASE("level numbers: every form Decimal reads, the same value (fast path or not)") {
-  for (const char* text : {"0", "7", "30243.4", "0.00087743", "0.00000001", "9999999999.99999999",
+  for (const char* text : {"0", "7", "30243.4", "0.00087743", "0.00000001", "0.000000001", "9999999999.99999999", "9999999999.999999999",
                            "10000000000", "92233720368.54775807", "1.500000000", "007.50", "1e3",
                            "2.5E-2", ".5", "5."}) {
     CAPTURE(text);
@@ -435,9 +435,9 @@ TEST_CASE("level numbers: every form Decimal reads, the same value (fast path or
     CHECK(m.book.bids[0].price == *Decimal::parse(text));
     CHECK(m.book.bids[0].price_text.view() == text);
   }
-  CHECK(error_of(books("snapshot", "", R"(["0.000000001","1","0","1"])", 0, -1, 1)) ==
+  CHECK(error_of(books("snapshot", "", R"(["0.0000000001","1","0","1"])", 0, -1, 1)) ==
         "books.data[0].bids[0][0]: " + std::string(to_string(DecimalError::kTooPrecise)) +
-            " '0.000000001'");
+            " '0.0000000001'");
   CHECK(error_of(books("snapshot", "", R"(["-","1","0","1"])", 0, -1, 1)) ==
         "books.data[0].bids[0][0]: " + std::string(to_string(DecimalError::kSyntax)) + " '-'");
 }

@@ -1,27 +1,31 @@
-// Queries, cancel-all, hedge mode, and the venue's fast decimal product.
+// Queries, cancel-all, hedge mode, and the venue's decimal product (8 decimals, as the venues).
 #include <doctest/doctest.h>
 
-#include "../../../connectors/src/sim/venue_impl.hpp"  // the private mul() fast path it pins
+#include "../../../connectors/src/sim/venue_impl.hpp"  // the private mul() it pins
 #include "sim_fixture.hpp"
 
 using namespace oms;
 using namespace oms::sim;
 using namespace oms::sim::testing;
 
-TEST_CASE("venue mul() equals Decimal::mul for kHalfEven and kUp on random operands") {
+TEST_CASE("venue mul() is the exact product rounded once to 1e-8, half-even or up") {
   std::uint64_t rng = 99;
   for (int k = 0; k < 200'000; ++k) {
-    const auto x = static_cast<std::int64_t>(mix(rng) % 10'000'000'000'000ULL);  // up to 100k
-    const auto y = static_cast<std::int64_t>(mix(rng) % (k % 2 == 0 ? 100'000'000'000ULL : 1'000'000ULL));
-    for (const Rounding r : {Rounding::kHalfEven, Rounding::kUp}) {
-      const auto want = Decimal::from_raw(x).mul(Decimal::from_raw(y), r);
-      REQUIRE(want.ok());
-      REQUIRE(mul(Decimal::from_raw(x), Decimal::from_raw(y), r) == want.value());
-    }
+    const auto x = static_cast<std::int64_t>(mix(rng) % 100'000'000'000'000ULL);  // up to 100k
+    const auto y = static_cast<std::int64_t>(mix(rng) % (k % 2 == 0 ? 1'000'000'000'000ULL : 10'000'000ULL));
+    // The product at 1e-18, cut at 1e-8: whole units of 1e-8 and the rest over 1e10.
+    const Int128 p = Int128{x} * y;
+    const Int128 unit = 10'000'000'000;
+    const Int128 q = p / unit, rest = p % unit;
+    const Int128 half_even = rest > unit / 2 || (rest == unit / 2 && q % 2 != 0) ? q + 1 : q;
+    const Int128 up = rest != 0 ? q + 1 : q;
+    REQUIRE(mul(Decimal::from_raw(x), Decimal::from_raw(y), Rounding::kHalfEven) == Decimal::from_raw(half_even * 10));
+    REQUIRE(mul(Decimal::from_raw(x), Decimal::from_raw(y), Rounding::kUp) == Decimal::from_raw(up * 10));
   }
   CHECK(mul(d("0.5"), d("0.00000001")) == d("0"));           // 0.5e-8 ties to even 0
   CHECK(mul(d("1.5"), d("0.00000001")) == d("0.00000002"));  // 1.5e-8 ties to even 2e-8
   CHECK(mul(d("0.5"), d("0.00000001"), Rounding::kUp) == d("0.00000001"));
+  CHECK(mul(d("0.000000001"), d("1")) == d("0"));            // a 9th decimal: not the venue's
 }
 
 TEST_CASE("queries: by orderId and clientOrderId, open orders, all orders, my trades, cancel all") {

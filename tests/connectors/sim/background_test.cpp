@@ -14,8 +14,8 @@ using namespace oms::sim;
 TEST_CASE("background book: random snapshots, deltas and takes agree with a map, best first") {
   std::mt19937_64 rng(20261205);
   BackgroundBook book;
-  std::map<std::int64_t, BackgroundBook::Level> ref[2];  // by key: best first
-  const auto price = [&](std::int64_t ticks) { return Decimal::from_raw(ticks * 1'000'000); };
+  std::map<oms::Int128, BackgroundBook::Level> ref[2];  // by key: best first
+  const auto price = [&](std::int64_t ticks) { return Decimal::from_raw(Int128{ticks} * 10'000'000); };
   for (int round = 0; round < 2000; ++round) {
     const auto what = rng() % 20;
     if (what == 0) {
@@ -56,7 +56,7 @@ TEST_CASE("background book: random snapshots, deltas and takes agree with a map,
     } else {
       const Side side = rng() % 2 == 0 ? Side::kBuy : Side::kSell;
       const std::int64_t t = 1000 + static_cast<std::int64_t>(rng() % 400);
-      const auto q = Decimal::from_raw(50'000);
+      const auto q = Decimal::from_raw(500'000);
       book.consume(side, price(t), q);
       auto& r = ref[side == Side::kBuy ? 0 : 1];
       const auto it = r.find(BackgroundBook::key_of(side, price(t)));

@@ -91,8 +91,8 @@ inline FlowResult run_flow(Venue& v, std::uint64_t seed, std::size_t steps, bool
     const auto a = static_cast<ApiKeyId>(r % kAccounts);
     const Side side = (r >> 8) % 2 == 0 ? Side::kBuy : Side::kSell;
     const auto ticks = static_cast<std::int64_t>((r >> 16) % 41) - 20;  // +/- 20 ticks from the mid
-    const Decimal price = Decimal::from_raw(walk.mid().raw() + ticks * 1'000'000);
-    const Decimal qty = Decimal::from_raw(static_cast<std::int64_t>(1 + (r >> 24) % 50) * 100'000);
+    const Decimal price = Decimal::from_raw(walk.mid().raw() + ticks * 10'000'000);  // 0.01
+    const Decimal qty = Decimal::from_raw(static_cast<std::int64_t>(1 + (r >> 24) % 50) * 1'000'000);  // 0.001
     const unsigned kind = static_cast<unsigned>((r >> 32) % 10);
     if (kind < 2 && !ids.empty()) {
       const std::int64_t id = ids[(r >> 40) % ids.size()];

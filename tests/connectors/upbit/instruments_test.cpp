@@ -180,7 +180,7 @@ TEST_CASE("malformed answers: errors name the item and the field") {
   CHECK(parse_markets(R"([{"market":"KRW-BTC"}])", R"([{"market":"KRW-BTC","tick_size":1000}])").error().message ==
         "orderbook/instruments: [0] (KRW-BTC).tick_size: missing or not a string");
   CHECK(parse_markets(R"([{"market":"KRW-BTC"}])", R"([{"market":"KRW-BTC","tick_size":"0"}])").error().message ==
-        "orderbook/instruments: [0] (KRW-BTC).tick_size: '0' is not a positive decimal at 1e-8");
-  CHECK(parse_markets(R"([{"market":"KRW-BTC"}])", R"([{"market":"KRW-BTC","tick_size":"0.000000001"}])").error().message ==
-        "orderbook/instruments: [0] (KRW-BTC).tick_size: '0.000000001' is not a positive decimal at 1e-8");
+        "orderbook/instruments: [0] (KRW-BTC).tick_size: '0' is not a positive decimal at 1e-9");
+  CHECK(parse_markets(R"([{"market":"KRW-BTC"}])", R"([{"market":"KRW-BTC","tick_size":"0.0000000001"}])").error().message ==
+        "orderbook/instruments: [0] (KRW-BTC).tick_size: '0.0000000001' is not a positive decimal at 1e-9");
 }

@@ -109,7 +109,7 @@ TEST_CASE("myOrder trade (the docs' example, both formats): the fill then partia
     CHECK(fill.side == Side::kBuy);
     CHECK(fill.price == d("0.001453"));
     CHECK(fill.quantity == d("30925891.29839369"));
-    CHECK(fill.fee == d("22.46766003"));  // 22.467660028283017 rounded up: never less than charged
+    CHECK(fill.fee == d("22.467660029"));  // 22.467660028283017 rounded up: never less than charged
     CHECK(fill.fee_asset.view() == "KRW");
     CHECK(fill.liquidity == Liquidity::kMaker);
     const auto& part = std::get<OrderPartiallyFilled>(m.events[1].payload);
@@ -119,7 +119,7 @@ TEST_CASE("myOrder trade (the docs' example, both formats): the fill then partia
     CHECK(part.avg_price == d("0.00145372"));
     REQUIRE(m.notes.size() == 1);
     const std::string fee_name = json == kDocsMyOrder ? "trade_fee" : "tf";
-    CHECK(m.notes[0] == "myOrder." + fee_name + ": '22.467660028283017' rounded to 22.46766003 (more than 8 decimals)");
+    CHECK(m.notes[0] == "myOrder." + fee_name + ": '22.467660028283017' rounded to 22.467660029 (more than 9 decimals)");
   }
 }
 
@@ -155,7 +155,7 @@ TEST_CASE("myOrder trade that completes the order: the fill only (done follows)"
   CHECK(std::get<OrderPartiallyFilled>(p.events[1].payload).leaves_qty == Decimal{});
   // Before trade_fee was sent: the first trade's fee is the order's paid_fee.
   const auto old = parsed(with(kDocsMyOrder, R"("trade_fee": 22.467660028283017,)", ""), PrivateKind::kMyOrder);
-  CHECK(std::get<FillReceived>(old.events[0].payload).fee == d("22.46766003"));
+  CHECK(std::get<FillReceived>(old.events[0].payload).fee == d("22.467660029"));
 }
 
 TEST_CASE("myOrder of a market that is not ours is skipped with the reason") {
@@ -172,16 +172,16 @@ TEST_CASE("myAsset (the docs' example): free rounded down, locked up, both noted
   CHECK(m.events[0].venue_time == 1710146517259 * kMs);  // asset_timestamp
   const auto& b = std::get<BalanceUpdated>(m.events[0].payload);
   CHECK(b == BalanceUpdated{AccountId{5}, ExchangeId::kUpbit, Market::kSpot, AssetCode("KRW"),
-                            d("1386929.37231066"), d("10329.67012749")});
+                            d("1386929.372310667"), d("10329.67012749")});
   REQUIRE(m.notes.size() == 2);
-  CHECK(m.notes[0] == "myAsset.assets[0].balance: '1386929.37231066771348207123' rounded to 1386929.37231066 (more than 8 decimals)");
+  CHECK(m.notes[0] == "myAsset.assets[0].balance: '1386929.37231066771348207123' rounded to 1386929.372310667 (more than 9 decimals)");
   // SIMPLE names, two currencies, exponent form.
   const auto s = parsed(R"({"ty":"myAsset","astuid":"x","ast":[{"cu":"KRW","b":5000.5,"l":0},)"
                         R"({"cu":"BTC","b":1.2E-7,"l":1.0E-9}],"asttms":1,"tms":2,"st":"REALTIME"})",
                         PrivateKind::kMyAsset);
   REQUIRE(s.events.size() == 2);
   CHECK(std::get<BalanceUpdated>(s.events[1].payload).free == d("0.00000012"));
-  CHECK(std::get<BalanceUpdated>(s.events[1].payload).locked == d("0.00000001"));  // 1e-9 up
+  CHECK(std::get<BalanceUpdated>(s.events[1].payload).locked == d("0.000000001"));  // 1e-9: exact
 }
 
 TEST_CASE("private status and error messages") {
@@ -196,7 +196,7 @@ TEST_CASE("private errors name the field as sent") {
         "myOrder.state: 'filled' is not wait, watch, trade, done, cancel or prevented");
   CHECK(error_of(with(kSimpleMyOrder, R"("tuid": "68315169-fba4-4175-ade3-aff14a616657",)", "")) == "myOrder.tuid: missing");
   CHECK(error_of(with(kDocsMyOrder, R"("price": 0.001453)", R"("price": 0.0014531234)")) ==
-        "myOrder.price: more than 8 fractional digits '0.0014531234'");
+        "myOrder.price: more than 9 fractional digits '0.0014531234'");
   CHECK(error_of(with(kDocsMyOrder, R"("ask_bid": "BID")", R"("ask_bid": "BUY")")) ==
         "myOrder.ask_bid: expected ASK or BID, got 'BUY'");
   CHECK(error_of(with(kDocsMyOrder, R"("trade_timestamp": 1710751590421)", R"("trade_timestamp": "soon")")) ==
@@ -293,19 +293,19 @@ TEST_CASE("REST order lists, cancel states, accounts") {
   CHECK(page->orders[0].status == OrderStatus::kPartiallyFilled);
   CHECK(page->orders[0].avg_price == d("100"));
   CHECK(page->orders[1].status == OrderStatus::kExpired);  // a market buy's rest: the venue's
-  CHECK(page->orders[1].avg_price == d("71428428.57142857"));  // 4999.99 / 0.00007, rounded
+  CHECK(page->orders[1].avg_price == d("71428428.571428571"));  // 4999.99 / 0.00007, rounded
   REQUIRE(page->skipped.size() == 1);
   CHECK(page->skipped[0] == "orders[2]: market KRW-XRP is not a configured instrument");
 
   // GET /v1/accounts as documented.
   const auto acc = parse_accounts(
       R"([{"currency":"KRW","balance":"1000000.0","locked":"0.0","avg_buy_price":"0","avg_buy_price_modified":false,"unit_currency":"KRW"},)"
-      R"({"currency":"BTC","balance":"2.0","locked":"0.123456789","avg_buy_price":"101000","avg_buy_price_modified":false,"unit_currency":"KRW"}])",
+      R"({"currency":"BTC","balance":"2.0","locked":"0.1234567891","avg_buy_price":"101000","avg_buy_price_modified":false,"unit_currency":"KRW"}])",
       kCtx);
   REQUIRE(acc.ok());
   REQUIRE(acc->balances.size() == 2);
   CHECK(acc->balances[0] == BalanceUpdated{AccountId{5}, ExchangeId::kUpbit, Market::kSpot, AssetCode("KRW"), d("1000000"), Decimal{}});
-  CHECK(acc->balances[1].locked == d("0.12345679"));  // up: never less than held
+  CHECK(acc->balances[1].locked == d("0.12345679"));  // 0.1234567891 up: never less than held
   CHECK(acc->notes.size() == 1);
   CHECK(parse_accounts(R"([{"currency":"KRW","balance":"x","locked":"0"}])", kCtx).error().message ==
         "accounts[0].balance: not a decimal that fits 'x'");

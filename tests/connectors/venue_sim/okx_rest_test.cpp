@@ -193,7 +193,7 @@ TEST_CASE("okx swap: sizes in contracts, a short position, its PnL and fees, clo
   REQUIRE(pos.data().size() == 1);
   CHECK(pos.first().at("pos") == "-150");
   CHECK(pos.first().at("posSide") == "net");
-  CHECK(pos.first().at("avgPx") == "59998.66666667");
+  CHECK(pos.first().at("avgPx") == "59998.666666667");
   CHECK(pos.first().at("fee") == "-44.999");
   CHECK(pos.first().at("mgnMode") == "cross");
   // Closing 150 contracts with a reduceOnly buy; more than the position is refused.

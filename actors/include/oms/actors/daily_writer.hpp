@@ -58,8 +58,8 @@ class DailyWriter {
  private:
   struct DayFigures {
     std::uint64_t fills = 0;
-    Int128 volume_e16 = 0;
-    Int128 realized_start_e16 = 0, fees_start_e16 = 0;  // the account's totals when the day began
+    Int128 volume_e18 = 0;
+    Int128 realized_start_e18 = 0, fees_start_e18 = 0;  // the account's totals when the day began
   };
   struct Account {
     DailyAccount cfg;

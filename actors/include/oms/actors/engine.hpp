@@ -95,7 +95,7 @@ struct SagaFiguresView {
   std::uint64_t closed = 0, hedged = 0, missed = 0, unwound = 0, failed = 0;  // hedged: of closed
   std::uint64_t refused = 0;      // signals whose legs were refused before either went out
   std::string last_refusal;
-  Decimal pnl;                    // the ended sagas' PnL (quote asset), rounded to 1e-8
+  Decimal pnl;                    // the ended sagas' PnL (quote asset), rounded to 1e-9
   std::uint64_t acked = 0;        // sagas whose legs were both answered
   TimeNs latency_sum = 0;         // their leg latency, summed (ns)
   std::array<std::uint64_t, kLegLatencyBuckets> latency_buckets{};

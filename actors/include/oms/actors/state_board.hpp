@@ -41,31 +41,47 @@
 
 namespace oms::actors {
 
+// A Decimal in a record: its 128-bit raw value as two words (records are 8-byte aligned words,
+// an Int128 field would align them to 16 and pad).
+struct BoardDecimal {
+  std::uint64_t lo = 0;
+  std::uint64_t hi = 0;
+  [[nodiscard]] static BoardDecimal of(Decimal d) noexcept {
+    const auto u = static_cast<UInt128>(d.raw());
+    return BoardDecimal{static_cast<std::uint64_t>(u), static_cast<std::uint64_t>(u >> 64)};
+  }
+  [[nodiscard]] Decimal value() const noexcept {
+    return Decimal::from_raw(static_cast<Int128>((static_cast<UInt128>(hi) << 64) | lo));
+  }
+  [[nodiscard]] bool is_zero() const noexcept { return lo == 0 && hi == 0; }
+  friend bool operator==(const BoardDecimal&, const BoardDecimal&) = default;
+};
+
 // Records: trivially copyable, whole 8-byte words, with no padding (static_asserts in the .cpp).
 // Text fields are NUL-padded (a full field has no NUL: read them with board_text()).
 struct PositionRecord {
   std::uint64_t account = 0, instrument = 0;
-  std::int64_t size = 0, entry_price = 0, unrealized_pnl = 0, realized_pnl = 0;  // Decimal raw
+  BoardDecimal size, entry_price, unrealized_pnl, realized_pnl;
   std::int64_t time = 0;
-  std::int64_t fees = 0;  // Decimal raw: fees paid in the instrument's quote (settle) asset
+  BoardDecimal fees;  // fees paid in the instrument's quote (settle) asset
 };
 struct BalanceRecord {
   std::uint64_t account = 0;
   char asset[16] = {};
-  std::int64_t free = 0, locked = 0;  // Decimal raw
+  BoardDecimal free, locked;
   std::int64_t time = 0;
   std::uint64_t market = 0;  // Market
   std::uint64_t reserved = 0;
 };
 struct TopOfBookRecord {
   std::uint64_t instrument = 0, update_id = 0;
-  std::int64_t bid_price = 0, bid_qty = 0, ask_price = 0, ask_qty = 0;  // Decimal raw
+  BoardDecimal bid_price, bid_qty, ask_price, ask_qty;
   std::int64_t time = 0;
   std::uint64_t reserved = 0;
 };
 struct StrategyStatusRecord {
   std::uint64_t strategy = 0, state = 0;  // StrategyState
-  std::int64_t realized_pnl = 0, unrealized_pnl = 0, inventory = 0;  // Decimal raw
+  BoardDecimal realized_pnl, unrealized_pnl, inventory;
   std::int64_t time = 0;
   std::uint64_t orders_open = 0, reserved = 0;
 };
@@ -74,7 +90,7 @@ struct StrategyStatusRecord {
 struct OpenOrderRecord {
   std::uint64_t account = 0, instrument = 0;
   char client_order_id[40] = {};  // ClientOrderIdText: at most 36 characters
-  std::int64_t price = 0, quantity = 0, cum_qty = 0;  // Decimal raw; price 0: a market order
+  BoardDecimal price, quantity, cum_qty;  // price 0: a market order
   std::uint32_t side = 0, status = 0;                 // Side, OrderStatus
   std::int64_t time = 0;
 };

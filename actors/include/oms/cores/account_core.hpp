@@ -4,7 +4,7 @@
 // an error changes nothing. from_events() replays a recorded list (failed events fail again).
 //
 // Spot wallet (balances per (market, asset): free and locked)
-// - OrderSubmitted locks: a buy locks price x qty of the quote (rounded up to 1e-8); a sell
+// - OrderSubmitted locks: a buy locks price x qty of the quote (rounded up to 1e-9); a sell
 //   locks qty of the base. Market buy rule: it locks price x qty when the order carries a
 //   price (the caller's protection / reference price), else nothing, and its fills then
 //   spend free quote directly. Futures orders lock nothing (order margin is not modelled: the
@@ -138,12 +138,12 @@ struct PendingTransfer {
 };
 OMS_DESCRIBE(PendingTransfer, transfer_id, outgoing, incoming, from_market, to_market, asset, amount)
 
-// A pending change of one balance, in mantissas (1e-8); AccountCore checks a set of them
+// A pending change of one balance, in mantissas (1e-9); AccountCore checks a set of them
 // before it commits any.
 struct BalanceDelta {
   Market market = Market::kSpot;
   AssetCode asset;
-  std::int64_t free_raw = 0, locked_raw = 0;
+  Int128 free_raw = 0, locked_raw = 0;
 };
 
 class AccountCore {
@@ -170,8 +170,8 @@ class AccountCore {
   [[nodiscard]] std::span<const OrderLock> open_orders() const noexcept { return orders_; }
   [[nodiscard]] const FuturesPosition* position(InstrumentId instrument) const noexcept;
   [[nodiscard]] std::span<const FuturesPosition> positions() const noexcept { return futures_; }
-  // size x mark - cost of one leg, exact at 1e-16 (0 when there is no such position).
-  [[nodiscard]] Int128 unrealized_e16(InstrumentId instrument, PositionSide side,
+  // size x mark - cost of one leg, exact at 1e-18 (0 when there is no such position).
+  [[nodiscard]] std::optional<Int128> unrealized_e18(InstrumentId instrument, PositionSide side,
                                       Decimal mark) const noexcept;
 
   // Same state (the instrument table it reads is not compared).
@@ -195,7 +195,7 @@ class AccountCore {
   // A checked set of balance changes: the merged deltas and the figures they lead to.
   struct Plan {
     std::array<Delta, kMaxDeltas> merged{};
-    std::array<std::int64_t, kMaxDeltas> free_after{}, locked_after{};
+    std::array<Int128, kMaxDeltas> free_after{}, locked_after{};
     std::size_t n = 0;
   };
   struct SubmitPlan {

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -64,14 +65,15 @@ struct SagaContext {
 // An ended order's figures (from the desk's OrderCore).
 struct SagaFill {
   Decimal cum_qty;
-  Int128 notional_e16 = 0;  // exact sum of price x quantity
+  Int128 notional_e18 = 0;  // exact sum of price x quantity
   Decimal fee_quote;        // fees paid in the instrument's quote (settle) asset
   bool fee_other = false;   // some fee in another asset
 };
 
-// ExactAmount <-> the 1e-16 integer; false when the amount does not fit (|units| > int64).
-[[nodiscard]] Int128 exact_e16(const ExactAmount& a) noexcept;
-[[nodiscard]] bool to_exact(Int128 e16, ExactAmount& out) noexcept;
+// ExactAmount <-> the 1e-18 integer; false when the amount does not fit (|units| > int64).
+// nullopt when the amount leaves an Int128 (a decoded amount out of range).
+[[nodiscard]] std::optional<Int128> exact_e18(const ExactAmount& a) noexcept;
+[[nodiscard]] bool to_exact(Int128 e18, ExactAmount& out) noexcept;
 
 class ArbSaga {
  public:

@@ -70,27 +70,28 @@ class LevelSide {
   friend bool operator==(const LevelSide& a, const LevelSide& b);
 
  private:
-  static constexpr std::int64_t kNoKey = INT64_MAX;
+  // Keys are the prices' Int128 raw values (a negated price never overflows: |raw| < 2^127).
+  static constexpr Int128 kNoKey = static_cast<Int128>(~UInt128{0} >> 1);
   struct Block {
     Block() { keys.fill(kNoKey); }
     std::uint32_t count = 0;
     // Ascending; the unused slots hold kNoKey, so a search runs over the whole array without
     // a branch on the count.
-    std::array<std::int64_t, kBlock> keys;
+    std::array<Int128, kBlock> keys;
     std::array<Decimal, kBlock> quantities;
   };
-  [[nodiscard]] std::int64_t key(Decimal price) const noexcept { return bids_ ? price.raw() : -price.raw(); }
+  [[nodiscard]] Int128 key(Decimal price) const noexcept { return bids_ ? price.raw() : -price.raw(); }
   [[nodiscard]] PriceLevel level(const Block& b, std::uint32_t i) const noexcept {
     return PriceLevel{Decimal::from_raw(bids_ ? b.keys[i] : -b.keys[i]), b.quantities[i]};
   }
-  [[nodiscard]] std::size_t block_for(std::int64_t k) const noexcept;
+  [[nodiscard]] std::size_t block_for(Int128 k) const noexcept;
   void erase_at(std::size_t block, std::uint32_t pos);
   void insert_block(std::size_t at, std::unique_ptr<Block> b);
   void erase_block(std::size_t at);
 
   bool bids_;
   std::vector<std::unique_ptr<Block>> blocks_;  // book order; none empty
-  std::vector<std::int64_t> lasts_;             // each block's last (highest) key
+  std::vector<Int128> lasts_;                   // each block's last (highest) key
   std::size_t size_ = 0;
 };
 

@@ -4,8 +4,8 @@
 // which of its orders it is waiting on (the desk owns every order). Its decisions are commands
 // (new post-only quotes, cancels) that take the API's path: risk, desk, journal, venue.
 //
-// The quotes (all in exact integers; a "fraction" is a Decimal's mantissa: 1e-8 units, so
-// 1 bp = 10,000):
+// The quotes (all in exact integers; a "fraction" is a Decimal's mantissa: 1e-9 units, so
+// 1 bp = 100,000):
 //   fair      the mid, or the micro-price (bid x ask_qty + ask x bid_qty) / (bid_qty + ask_qty)
 //   sigma     EWMA (span vol_samples) of the squared fair-price return between samples taken
 //             every vol_interval; sigma is its integer square root
@@ -91,8 +91,8 @@ struct QuoterConfig {
 // What the engine knows that the quoter needs, at each decision.
 struct QuoterContext {
   Decimal inventory;      // the strategy's position in the instrument on the account
-  Int128 pnl_e16 = 0;     // its PnL at the mark, net of fees in the quote asset (1e-16)
-  Int128 unrealized_e16 = 0;  // the inventory's PnL at the mark against its entry (1e-16)
+  Int128 pnl_e18 = 0;     // its PnL at the mark, net of fees in the quote asset (1e-18)
+  Int128 unrealized_e18 = 0;  // the inventory's PnL at the mark against its entry (1e-18)
   bool active = true;     // the strategy runs and its account's venue is up
   std::uint16_t desk = 1;
   std::uint64_t* sequence = nullptr;  // the strategy stage's client order id sequence
@@ -129,7 +129,7 @@ class MarketMaker {
   [[nodiscard]] const QuoterConfig& config() const noexcept { return config_; }
   [[nodiscard]] QuoterState state() const noexcept { return state_; }
   [[nodiscard]] Decimal fair() const noexcept { return fair_; }
-  // sigma as a fraction (1e-8 units) per vol_interval.
+  // sigma as a fraction (1e-9 units) per vol_interval.
   [[nodiscard]] std::int64_t sigma() const noexcept;
   [[nodiscard]] std::size_t quotes() const noexcept { return quotes_.size(); }
   [[nodiscard]] std::uint64_t actions() const noexcept { return actions_total_; }
@@ -172,7 +172,7 @@ class MarketMaker {
   Decimal fair_, quoted_fair_;
   TimeNs last_requote_ = 0;
   bool dirty_ = true;  // a requote is owed
-  // Volatility: the last sample, the EWMA of squared returns (fraction^2, 1e-16 units).
+  // Volatility: the last sample, the EWMA of squared returns (fraction^2, 1e-18 units).
   Decimal sample_fair_;
   TimeNs next_sample_ = 0;
   std::int64_t variance_ = 0;
@@ -183,7 +183,7 @@ class MarketMaker {
   TimeNs paused_until_ = 0;
   // Loss stop: the UTC day and the PnL when it began.
   std::int64_t day_ = -1;
-  Int128 day_start_pnl_e16 = 0;
+  Int128 day_start_pnl_e18 = 0;
   // The action budget: this second and what it spent.
   std::int64_t budget_second_ = -1;
   std::uint32_t budget_spent_ = 0;

@@ -272,10 +272,10 @@ class OrderCore {
   [[nodiscard]] Decimal leaves_qty() const noexcept { return leaves_qty_; }
   // How far the venue's reports run ahead of the fills seen (0 when in step).
   [[nodiscard]] Decimal fill_gap() const noexcept;
-  // notional / cum_qty rounded half-even to 1e-8; 0 before the first fill.
+  // notional / cum_qty rounded half-even to 1e-9; 0 before the first fill.
   [[nodiscard]] Decimal avg_price() const noexcept { return avg_price_; }
-  // Exact sum of price * qty over the fills, scaled by 1e-16 (two Decimal scales): no rounding.
-  [[nodiscard]] Int128 notional_e16() const noexcept { return notional_e16_; }
+  // Exact sum of price * qty over the fills, scaled by 1e-18 (two Decimal scales): no rounding.
+  [[nodiscard]] Int128 notional_e18() const noexcept { return notional_e18_; }
   [[nodiscard]] const std::vector<TradeId>& trade_ids() const noexcept { return trade_ids_; }
   // The fees of its fills in the first fee asset seen (zero, empty before a fee); fee_other()
   // when some fee is not in fee(): paid in another asset, or beyond Decimal's range.
@@ -302,7 +302,7 @@ class OrderCore {
   static void state(Self& s, V&& v) {
     v(s.account_, s.strategy_, s.instrument_, s.client_order_id_, s.side_, s.order_type_, s.tif_,
       s.price_, s.quantity_, s.cum_qty_, s.venue_cum_qty_, s.leaves_qty_, s.avg_price_,
-      s.notional_e16_, s.venue_order_id_, s.status_, s.prior_live_status_, s.trade_ids_,
+      s.notional_e18_, s.venue_order_id_, s.status_, s.prior_live_status_, s.trade_ids_,
       s.last_error_, s.fee_, s.fee_asset_, s.fee_other_);
   }
   Result<Applied, OrderError> on(const OrderSubmitted& e);
@@ -341,7 +341,7 @@ class OrderCore {
   TimeInForce tif_ = TimeInForce::kGtc;
   Decimal price_, quantity_;
   Decimal cum_qty_, venue_cum_qty_, leaves_qty_, avg_price_;
-  Int128 notional_e16_ = 0;
+  Int128 notional_e18_ = 0;
   Decimal fee_;
   AssetCode fee_asset_;
   bool fee_other_ = false;

@@ -256,8 +256,8 @@ class OrderDesk {
   // Everything the desk holds but the run-local bookkeeping (risk's open count, a
   // reconciliation in progress), as bytes (state_codec.hpp) under these names.
   // 2: orders keep their ack timeouts; 3: and when they were submitted (the in-doubt time);
-  // 4: and the fees of their fills
-  static constexpr std::uint32_t kStateVersion = 4;
+  // 4: and the fees of their fills; 5: Decimals are 128-bit at 1e-9
+  static constexpr std::uint32_t kStateVersion = 5;
   [[nodiscard]] std::string save(const Directory& names) const;
   void save(StateWriter& w) const;  // the same into a larger state
   // Replaces the state with a saved one (ids mapped by name onto `names`). On error -- naming

@@ -7,24 +7,26 @@
 //
 // Exactness and rounding (the one place PnL is rounded is when a figure is shown):
 // - A position keeps its signed size (Decimal) and its signed cost: the exact sum of
-//   size x price of the open part at scale 1e-16 (Int128; two Decimal scales, no rounding).
+//   size x price of the open part at scale 1e-18 (Int128; two Decimal scales, no rounding).
 // - Increasing adds qty x price to the cost. Reducing by k of |size| releases the share
-//   cost x k / |size| of the cost, rounded half-even at 1e-16 (the only rounding), and the
+//   cost x k / |size| of the cost, rounded half-even at 1e-18 (the only rounding), and the
 //   realized PnL is sign(size) x k x price - released. The remaining cost is cost - released,
-//   so no cost is ever lost or doubled: rounding moves 1e-16 between realized and unrealized
+//   so no cost is ever lost or doubled: rounding moves 1e-18 between realized and unrealized
 //   but never changes their sum.
 // - A fill beyond the size flips: the whole position closes, the rest opens at the fill price
-//   (entry reset). Entry price = cost / size, rounded half-even to 1e-8 (display only).
-// - Unrealized PnL at mark m = size x m - cost (exact, 1e-16).
+//   (entry reset). Entry price = cost / size, rounded half-even to 1e-9 (display only).
+// - Unrealized PnL at mark m = size x m - cost (exact, 1e-18).
 // Identity (pinned by the property tests), for any fill sequence on one position:
 //   realized + unrealized(m) == sum over fills of (-signed_qty x price) + size x m
-// exactly at 1e-16, where signed_qty is +qty for a buy and -qty for a sell. Fees are kept
+// exactly at 1e-18, where signed_qty is +qty for a buy and -qty for a sell. Fees are kept
 // apart (per asset); net PnL in the quote asset = realized + unrealized - fees in quote.
-// Products: price and qty are int64 mantissas (< 2^63), so a product is < 2^126 and a cost
-// share is computed as (cost / s) x k + (cost % s) x k / s, whose terms stay < 2^127.
+// Products: price and qty are 128-bit mantissas, so every product is checked (product_e18: a
+// quantity times a price up to 1.7e20 fits; beyond it the fill is refused with kArithmetic,
+// never wrapped), and a cost share is (cost / s) x k + (cost % s) x k / s, each term checked.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -72,28 +74,28 @@ class InstrumentTable {
 // ---- position arithmetic (shared with AccountCore) --------------------------------------------
 struct NetPosition {
   Decimal size;             // signed: > 0 long, < 0 short
-  Int128 cost_e16 = 0;      // signed exact cost of the open part, scale 1e-16
-  Int128 realized_e16 = 0;  // cumulative realized PnL, scale 1e-16
+  Int128 cost_e18 = 0;      // signed exact cost of the open part, scale 1e-18
+  Int128 realized_e18 = 0;  // cumulative realized PnL, scale 1e-18
 
-  // cost / size rounded half-even to 1e-8; zero when flat.
+  // cost / size rounded half-even to 1e-9; zero when flat.
   [[nodiscard]] Decimal entry_price() const noexcept;
-  // size x mark - cost, exact at 1e-16.
-  [[nodiscard]] Int128 unrealized_e16(Decimal mark) const noexcept;
+  // size x mark - cost, exact at 1e-18; nullopt when it leaves an Int128.
+  [[nodiscard]] std::optional<Int128> unrealized_e18(Decimal mark) const noexcept;
   friend bool operator==(const NetPosition&, const NetPosition&) = default;
 };
-OMS_DESCRIBE(NetPosition, size, cost_e16, realized_e16)
+OMS_DESCRIBE(NetPosition, size, cost_e18, realized_e18)
 
-// Exact products at scale 1e-16.
-[[nodiscard]] constexpr Int128 product_e16(Decimal a, Decimal b) noexcept {
-  return static_cast<Int128>(a.raw()) * static_cast<Int128>(b.raw());
+// Exact products at scale 1e-18; false when the product leaves an Int128 (|a x b| > 1.7e20).
+[[nodiscard]] inline bool product_e18(Decimal a, Decimal b, Int128& out) noexcept {
+  return !__builtin_mul_overflow(a.raw(), b.raw(), &out);
 }
-// A 1e-16 figure rounded half-even to a Decimal; false on overflow.
-[[nodiscard]] bool round_e16(Int128 v, Decimal& out) noexcept;
+// A 1e-18 figure rounded half-even to a Decimal; false on overflow.
+[[nodiscard]] bool round_e18(Int128 v, Decimal& out) noexcept;
 
 // Folds one fill (qty > 0, price > 0) into p. Returns false (p unchanged) when a figure
-// would overflow. realized_delta_e16 receives the PnL this fill realized.
+// would overflow. realized_delta_e18 receives the PnL this fill realized.
 [[nodiscard]] bool apply_fill(NetPosition& p, Side side, Decimal qty, Decimal price,
-                              Int128& realized_delta_e16) noexcept;
+                              Int128& realized_delta_e18) noexcept;
 
 // ---- errors -----------------------------------------------------------------------------------
 // Position errors, range 71xx (the account/position range is 7xxx; AccountCore uses 70xx).
@@ -117,23 +119,24 @@ struct PositionError {
 [[nodiscard]] std::string to_string(const PositionError& e);
 
 // ---- PnL figures --------------------------------------------------------------------------------
-// Sums at 1e-16, in one quote asset (sums never mix assets). Fees are the fees paid in the
+// Sums at 1e-18, in one quote asset (sums never mix assets). Fees are the fees paid in the
 // quote asset itself; fees in other assets (BNB) are listed apart (PositionCore::other_fees).
 struct PnlFigures {
   AssetCode quote;
-  Int128 realized_e16 = 0;
-  Int128 unrealized_e16 = 0;
-  Int128 fees_e16 = 0;
+  Int128 realized_e18 = 0;
+  Int128 unrealized_e18 = 0;
+  Int128 fees_e18 = 0;
   std::uint32_t unmarked = 0;  // open positions without a mark (counted with unrealized 0)
-  [[nodiscard]] Int128 total_e16() const noexcept { return realized_e16 + unrealized_e16; }
-  [[nodiscard]] Int128 net_e16() const noexcept { return total_e16() - fees_e16; }
+  bool overflow = false;       // a sum or product left an Int128: the figures are not shown
+  [[nodiscard]] Int128 total_e18() const noexcept { return realized_e18 + unrealized_e18; }
+  [[nodiscard]] Int128 net_e18() const noexcept { return total_e18() - fees_e18; }
   friend bool operator==(const PnlFigures&, const PnlFigures&) = default;
 };
 
 // One line of the unified view: every account's position in one canonical instrument.
 struct UnifiedLine {
   std::string canonical;
-  Int128 size_e8 = 0;  // sum of the accounts' sizes (Decimal mantissas; Int128: cannot overflow)
+  Int128 size_e9 = 0;  // sum of the accounts' sizes (Decimal mantissas, checked)
   PnlFigures pnl;
   friend bool operator==(const UnifiedLine&, const UnifiedLine&) = default;
 };
@@ -153,7 +156,7 @@ class PositionCore {
     InstrumentId instrument;
     StrategyId strategy;  // invalid for the account's net position
     NetPosition position;
-    Int128 fees_e16 = 0;  // fees paid in the instrument's quote (settle) asset
+    Int128 fees_e18 = 0;  // fees paid in the instrument's quote (settle) asset
     friend bool operator==(const Leg&, const Leg&) = default;
   };
 
@@ -216,7 +219,7 @@ class PositionCore {
   std::vector<AccountBook> accounts_;  // dense by AccountId
   std::vector<Decimal> marks_;         // dense by InstrumentId
 };
-OMS_DESCRIBE(PositionCore::Leg, instrument, strategy, position, fees_e16)
+OMS_DESCRIBE(PositionCore::Leg, instrument, strategy, position, fees_e18)
 
 
 }  // namespace oms::actors

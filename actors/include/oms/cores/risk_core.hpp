@@ -150,15 +150,17 @@ class RiskCore {
 
  private:
   // One account x instrument cell.
+  // Amounts are Decimal raw (1e-9), each kept within +/-kMaxAmount (risk_core.cpp) so that a
+  // few of them add without overflow; products are checked.
   struct Cell {
-    std::int64_t position = 0;  // Decimal raw, signed
-    std::int64_t cost = 0;      // Decimal raw: position x average entry price
-    std::int64_t notional = 0;  // Decimal raw: position x mark
+    Int128 position = 0;  // signed
+    Int128 cost = 0;      // position x average entry price (USDT)
+    Int128 notional = 0;  // position x mark (USDT)
   };
   // Per scope entry (global, each account, strategy, instrument).
   struct Book {
-    std::int64_t gross = 0, net = 0, equity = 0;                   // global, account
-    std::int64_t realized = 0, unrealized = 0, unrealized_day0 = 0;  // Decimal raw
+    Int128 gross = 0, net = 0, equity = 0;                   // global, account
+    Int128 realized = 0, unrealized = 0, unrealized_day0 = 0;
     std::int64_t consecutive_losses = 0;
     std::int64_t open_orders = 0;
     std::int64_t tokens = 0;        // order-rate tokens x 1e9
@@ -174,7 +176,14 @@ class RiskCore {
   [[nodiscard]] Result<Unit, RiskCode> revalue(AccountId a, InstrumentId i) noexcept;
   void halt(AccountId a) noexcept;
   // A quote amount (Decimal raw) of instrument i in USDT; false: no rate yet, or out of range.
-  [[nodiscard]] bool to_usdt(std::size_t i, std::int64_t quote, Rounding r, std::int64_t& out) const noexcept;
+  [[nodiscard]] bool to_usdt(std::size_t i, Int128 quote, Rounding r, Int128& out) const noexcept;
+  // A product of two raws (quote amount at 1e-18) in USDT, with one rounding: at 1e-18 (to18) or
+  // as a Decimal raw (to_usdt_raw). A large quantity times a price is converted whole, never a
+  // rounded unit price times the quantity.
+  [[nodiscard]] bool to_usdt18(std::size_t i, Int128 quote18, Rounding r, Int128& out) const noexcept;
+  [[nodiscard]] bool to_usdt_raw(std::size_t i, Int128 quote18, Rounding r, Int128& out) const noexcept;
+  // qty x price (raws, the instrument's quote) in USDT as a Decimal raw, half-even, bounded.
+  [[nodiscard]] bool value_raw(std::size_t i, Int128 qty, Int128 price, Int128& out) const noexcept;
   [[nodiscard]] bool has_rate(std::size_t i) const noexcept {
     const QuoteSource& s = sources_[i];
     return !s.unpriced && (!s.rate.valid() || marks_[s.rate.index()] != 0);
@@ -196,7 +205,7 @@ class RiskCore {
   }
   std::vector<Book> accounts_, strategies_, instrument_books_;
   std::vector<Cell> cells_;      // accounts x instruments
-  std::vector<std::int64_t> marks_;  // Decimal raw per instrument (its own quote); 0 = none yet
+  std::vector<Int128> marks_;    // Decimal raw per instrument (its own quote); 0 = none yet
   std::vector<QuoteSource> sources_;             // per instrument
   std::vector<std::vector<std::uint32_t>> priced_by_;  // per rate instrument: what it prices
   std::vector<RiskFill> held_;                   // fills waiting for their quote's rate

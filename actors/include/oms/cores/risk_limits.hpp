@@ -52,8 +52,10 @@ using oms::LimitKind;
 inline constexpr std::size_t kLimitKindCount = 11;
 inline constexpr std::size_t kScopeCount = 4;
 
-// No limit. The largest int64, so "value > limit" is false without a branch.
+// No limit: the largest int64. Amounts go beyond it (128-bit Decimals), so the checks test for it.
 inline constexpr std::int64_t kNoLimit = std::numeric_limits<std::int64_t>::max();
+// The largest limit one can set, as a Decimal: the int64 below kNoLimit at 1e-9.
+inline constexpr Decimal kMaxLimit = Decimal::from_raw(kNoLimit - 1);
 
 // Which scope a kind applies at. Position state exists per account x instrument, exposure
 // and equity per account (and their sums), realized PnL per strategy but not per instrument.
@@ -89,9 +91,12 @@ class RiskLimitTable {
   // is out of range, or the value is negative. id is ignored for kGlobal.
   [[nodiscard]] bool set(LimitScope scope, std::uint32_t id, LimitKind kind,
                          std::int64_t raw) noexcept;
+  // A limit is one int64 of Decimal raw (1e-9), so at most kMaxLimit (9,223,372,036.85 units
+  // or USDT); a larger value is refused (false), never cut. Amounts themselves go further.
   [[nodiscard]] bool set(LimitScope scope, std::uint32_t id, LimitKind kind,
                          Decimal value) noexcept {
-    return set(scope, id, kind, value.raw());
+    if (value.raw() > kNoLimit - 1 || value.raw() < 0) return false;
+    return set(scope, id, kind, static_cast<std::int64_t>(value.raw()));
   }
   [[nodiscard]] bool clear(LimitScope scope, std::uint32_t id, LimitKind kind) noexcept {
     return set(scope, id, kind, kNoLimit);

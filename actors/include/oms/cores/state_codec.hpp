@@ -109,7 +109,7 @@ class StateReader {
   template <class F>
   void get(F& f) {
     if constexpr (std::is_same_v<F, Decimal>) {
-      f = Decimal::from_raw(raw<std::int64_t>());
+      f = Decimal::from_raw(raw<Int128>());
     } else if constexpr (std::is_same_v<F, Int128> || std::is_same_v<F, UInt128>) {
       f = raw<F>();
     } else if constexpr (codec::is_dense_id<F>::value) {

@@ -26,7 +26,7 @@ namespace oms::actors {
                                                      std::vector<std::string>* notes = nullptr);
 
 // An amount in an instrument's quote (a position's value, a PnL) in USDT at the rate instrument's
-// mark (marks by id), half-even at 1e-8. nullopt: unpriced, no mark yet, or out of range.
+// mark (marks by id), half-even at 1e-9. nullopt: unpriced, no mark yet, or out of range.
 [[nodiscard]] std::optional<Decimal> usdt_value(const QuoteSource& source, Decimal amount,
                                                 std::span<const Decimal> marks) noexcept;
 
@@ -39,7 +39,7 @@ struct PremiumPair {
 };
 // Every such pair, by the local instrument's id; the rate on the local venue first.
 [[nodiscard]] std::vector<PremiumPair> premium_pairs(const InstrumentTable& instruments, ExchangeId reference);
-// (local / rate / reference - 1) x 10000, in basis points, half-even at 1e-8 bps. nullopt: a
+// (local / rate / reference - 1) x 10000, in basis points, half-even at 1e-9 bps. nullopt: a
 // price missing (not positive) or a figure out of range.
 [[nodiscard]] std::optional<Decimal> premium_bps(Decimal local, Decimal rate, Decimal reference) noexcept;
 

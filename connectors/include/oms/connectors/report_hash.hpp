@@ -20,7 +20,12 @@ class ReportHash {
   void add(std::uint64_t v) noexcept {
     for (int i = 0; i < 8; ++i) byte(static_cast<unsigned char>(v >> (8 * i)));
   }
-  void add(Decimal d) noexcept { add(static_cast<std::uint64_t>(d.raw())); }
+  // The mantissa's low word, and its high word when there is one (a value beyond 2^64 raw).
+  void add(Decimal d) noexcept {
+    const auto u = static_cast<UInt128>(d.raw());
+    add(static_cast<std::uint64_t>(u));
+    if (const auto hi = static_cast<std::uint64_t>(u >> 64); hi != 0 && hi != ~std::uint64_t{0}) add(hi);
+  }
   [[nodiscard]] EventId value() const noexcept { return h_ == 0 ? 1 : h_; }  // 0 = "none"
 
  private:

@@ -1,14 +1,25 @@
 // Decimal: an exact fixed-point number for prices, quantities, balances, fees and PnL.
 //
-// Representation: a signed 64-bit mantissa scaled by 10^-8 (kScale = 8).
-// Why 1e-8: it is Binance's own internal representation (its exchangeInfo limits such as
-// maxQty "92141578.00000000" are int64 / 1e8) and every price, quantity and balance the
-// venues we trade publish fits: range +/- 92,233,720,368.54775807, resolution 0.00000001.
-// A finer scale would shrink the range (1e-9 -> 9.2e9, too small for KRW notionals).
+// Representation: a signed 128-bit mantissa scaled by 10^-9 (kScale = 9).
+// Why: the venues we trade need more than Binance's int64 at 1e-8 held. An Upbit KRW balance
+// reaches 10^12 won, a low-priced token trades in 10^13 units, the KRW notional of such an order
+// is another few digits on top, and some ticks are 1e-9 -- an int64 at 1e-8 (+/-9.2e10) holds
+// none of the first three and cannot write the last. A per-asset or per-instrument scale would
+// make every product and comparison depend on context carried beside the number; one wider
+// mantissa keeps a Decimal self-contained and its arithmetic branch-free on the common path.
+//   - Range +/-170,141,183,460,469,231,731,687,303,715.884105727 (1.7e29), resolution 1e-9.
+//   - The product of two business values (a quantity times a price, a notional times a rate)
+//     is exact in an Int128 at 1e-18 while it stays below 1.7e20, so the cores' cost bases and
+//     notionals (products of two mantissas) need no wider type; every such product is checked
+//     (__builtin_mul_overflow) and beyond it an error, never a wrap. Decimal::mul and div
+//     themselves are exact over the whole range (a split product / long division on the rare
+//     path where the intermediate does not fit).
+//   - Amounts with digits beyond the 9th (OKX reports some balances to 1e-18) do not parse
+//     (kTooPrecise); the connectors round those the safe way and say so.
 // Anything that does not fit is an error, never a silent rounding or wraparound.
 //
 // All arithmetic is checked: overflow returns DecimalError::kOverflow. Products and
-// quotients go through 128-bit intermediates and take an explicit rounding mode.
+// quotients take an explicit rounding mode.
 #pragma once
 
 #include <compare>
@@ -29,8 +40,8 @@ __extension__ typedef unsigned __int128 UInt128;
 enum class DecimalError : std::uint16_t {
   kEmpty = 1001,            // empty string
   kSyntax = 1002,           // not a decimal number
-  kTooPrecise = 1003,       // more than 8 significant fractional digits
-  kOverflow = 1004,         // magnitude beyond int64 at scale 1e-8
+  kTooPrecise = 1003,       // more than 9 significant fractional digits
+  kOverflow = 1004,         // magnitude beyond Int128 at scale 1e-9
   kDivisionByZero = 1005,
   kInexact = 1006,          // rounding mode kExact and the result is not exact
 };
@@ -48,25 +59,27 @@ enum class Rounding : std::uint8_t {
 
 class Decimal {
  public:
-  static constexpr int kScale = 8;
-  static constexpr std::int64_t kOne = 100'000'000;  // 10^kScale
-  static constexpr std::size_t kMaxChars = 22;       // "-92233720368.54775808" + NUL
+  static constexpr int kScale = 9;
+  static constexpr std::int64_t kOne = 1'000'000'000;  // 10^kScale
+  // "-170141183460469231731687303715.884105728" + NUL
+  static constexpr std::size_t kMaxChars = 42;
 
   constexpr Decimal() noexcept = default;
-  [[nodiscard]] static constexpr Decimal from_raw(std::int64_t mantissa) noexcept {
+  // The mantissa in units of 1e-9.
+  [[nodiscard]] static constexpr Decimal from_raw(Int128 mantissa) noexcept {
     Decimal d;
     d.m_ = mantissa;
     return d;
   }
-  // An integer number of units; error kOverflow beyond +/-92,233,720,368.
+  // An integer number of units (every int64 fits).
   [[nodiscard]] static Result<Decimal, DecimalError> from_int(std::int64_t units) noexcept;
 
-  // Parses "61837.63000000", "-0.5", "1", ".5", "5.", "+1.25", "1e-8", "1.5E+3".
-  // Exact or error: fractional digits beyond the 8th must be zeros (kTooPrecise otherwise),
+  // Parses "61837.63000000", "-0.5", "1", ".5", "5.", "+1.25", "1e-9", "1.5E+3".
+  // Exact or error: fractional digits beyond the 9th must be zeros (kTooPrecise otherwise),
   // exponents are applied exactly. No leading/trailing spaces, no hex, no "inf"/"nan".
   [[nodiscard]] static Result<Decimal, DecimalError> parse(std::string_view text) noexcept;
 
-  [[nodiscard]] constexpr std::int64_t raw() const noexcept { return m_; }
+  [[nodiscard]] constexpr Int128 raw() const noexcept { return m_; }
   [[nodiscard]] constexpr bool is_zero() const noexcept { return m_ == 0; }
   [[nodiscard]] constexpr bool is_negative() const noexcept { return m_ < 0; }
   [[nodiscard]] constexpr bool is_positive() const noexcept { return m_ > 0; }
@@ -76,19 +89,19 @@ class Decimal {
   [[nodiscard]] std::string to_string() const;
   // Writes the canonical text into buf (at least kMaxChars bytes); returns its length.
   std::size_t format(char* buf) const noexcept;
-  // Fixed number of fractional digits (0..8) as venues print them ("61837.63000000");
+  // Fixed number of fractional digits (0..9) as venues print them ("61837.63000000");
   // digits that would be cut must be zeros, else kInexact (round first with round_to).
   [[nodiscard]] Result<std::string, DecimalError> to_fixed(int decimals) const;
-  // Number of fractional digits of the canonical form (0..8): "0.001" -> 3.
+  // Number of fractional digits of the canonical form (0..9): "0.001" -> 3.
   [[nodiscard]] int decimals() const noexcept;
 
   [[nodiscard]] Result<Decimal, DecimalError> add(Decimal o) const noexcept;
   [[nodiscard]] Result<Decimal, DecimalError> sub(Decimal o) const noexcept;
   [[nodiscard]] Result<Decimal, DecimalError> neg() const noexcept;
   [[nodiscard]] Result<Decimal, DecimalError> abs() const noexcept;
-  // this * o, rounded to 1e-8 with the mode given (exact products need no rounding).
+  // this * o, rounded to 1e-9 with the mode given (exact products need no rounding).
   [[nodiscard]] Result<Decimal, DecimalError> mul(Decimal o, Rounding r) const noexcept;
-  // this / o, rounded to 1e-8 with the mode given.
+  // this / o, rounded to 1e-9 with the mode given.
   [[nodiscard]] Result<Decimal, DecimalError> div(Decimal o, Rounding r) const noexcept;
   // this * n for an integer n (e.g. contracts).
   [[nodiscard]] Result<Decimal, DecimalError> mul_int(std::int64_t n) const noexcept;
@@ -101,12 +114,18 @@ class Decimal {
   friend constexpr bool operator==(Decimal, Decimal) noexcept = default;
 
  private:
-  std::int64_t m_ = 0;
+  Int128 m_ = 0;
 };
 
-// Rounds the 128-bit quotient num/den (den > 0 or < 0) to an integer with the mode given.
-// Returns false (leaving out untouched) on kExact with a remainder.
+// Rounds the 128-bit quotient num/den (den != 0, either sign) to an integer with the mode
+// given. Returns false (leaving out untouched) on kExact with a remainder.
 bool round_quotient(Int128 num, Int128 den, Rounding r, Int128& out) noexcept;
+
+// num x mul / den with one rounding (the mode given), exact while the remainder times mul and the
+// result fit an Int128 -- the quotient is taken first, so num x mul itself may be far beyond it
+// (a notional at 1e-18 converted by a rate). False on overflow, a zero den, or kExact with a
+// remainder (out untouched).
+bool mul_div(Int128 num, Int128 mul, Int128 den, Rounding r, Int128& out) noexcept;
 
 namespace decimal_literals {
 // 1.5_d style literals for tests and constants; ill-formed text is a compile-time error

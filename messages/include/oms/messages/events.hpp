@@ -295,9 +295,9 @@ struct StrategyParamSet {
 };
 OMS_DESCRIBE(StrategyParamSet, strategy, key, value)
 
-// An exact amount at 1e-16 (a sum of price x quantity products), in two parts so each fits the
-// codecs: `units` at 1e-8, truncated toward zero, and `rest`, the remaining 1e-16 digits (same
-// sign, |rest| < 10^8). amount_e16 = units.raw() * 10^8 + rest.
+// An exact amount at 1e-18 (a sum of price x quantity products), in two parts so each fits the
+// codecs: `units` at 1e-9, truncated toward zero, and `rest`, the remaining 1e-18 digits (same
+// sign, |rest| < 10^9). amount_e18 = units.raw() * 10^9 + rest.
 struct ExactAmount {
   Decimal units;
   std::int64_t rest = 0;

@@ -78,9 +78,9 @@ struct BacktestOptions {
   // Fees per market (maker, taker as rates: 0.001 = 10 bp); absent: exchanges.yaml's.
   std::optional<std::pair<Decimal, Decimal>> fees;
   // Deposited into every account at the start, per market: spot assets, USD-M the settle asset.
-  std::vector<std::pair<std::string, Decimal>> spot_deposit{{"USDT", Decimal::from_raw(100'000'00000000)},
-                                                           {"BTC", Decimal::from_raw(2'00000000)}};
-  Decimal usdm_deposit = Decimal::from_raw(100'000'00000000);  // USDT
+  std::vector<std::pair<std::string, Decimal>> spot_deposit{{"USDT", Decimal::from_raw(Int128{100'000} * Decimal::kOne)},
+                                                           {"BTC", Decimal::from_raw(Int128{2} * Decimal::kOne)}};
+  Decimal usdm_deposit = Decimal::from_raw(Int128{100'000} * Decimal::kOne);  // USDT
   std::filesystem::path journal;  // where the engine's events go (a file journal)
   // Where each data file's conversion into our recording format is kept (md_cache.hpp).
   std::filesystem::path cache;
@@ -118,7 +118,7 @@ struct BacktestSaga {
   std::uint64_t saga = 0;
   SagaState state = SagaState::kLegsOut;
   bool hedged = false;     // closed by a hedge (a repair order of the hedging phase went out)
-  Decimal pnl;             // its PnL (quote asset, fees in it included), rounded to 1e-8
+  Decimal pnl;             // its PnL (quote asset, fees in it included), rounded to 1e-9
   Decimal slippage;        // detected minus filled spread per unit; valid when both legs filled
   bool both_legs_filled = false;  // both legs filled some (the slippage counts)
   TimeNs leg_latency = 0;  // legs out -> both answered; 0: not both answered

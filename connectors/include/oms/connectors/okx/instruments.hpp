@@ -8,7 +8,7 @@
 // maxMktSz is not mapped: OKX counts it in the quote currency (USDT), not in base units; the
 // venue enforces it. state "live" is trading. A maximum beyond our Decimal range (maxLmtSz
 // 100000000000) is no limit an order could reach: zero ("not imposed"). A size or tick finer
-// than our 1e-8 skips the instrument with the reason.
+// than our 1e-9 skips the instrument with the reason.
 //
 // Mapped: SPOT -> Market::kSpot, linear SWAP -> Market::kUsdm. Skipped with the reason (never
 // silently): FUTURES, OPTION, MARGIN, coin-margined (inverse) swaps, and states other than live.

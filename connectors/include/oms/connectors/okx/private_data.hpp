@@ -21,8 +21,8 @@
 //   account:   per currency BalanceUpdated (free = availBal, else cashBal - frozenBal; locked =
 //              frozenBal).
 //   positions: PositionUpdated (net mode: pos signed; long/short legs positive), sizes x ctVal.
-// A fee or balance with more than 8 decimals (OKX sends up to 18: "100.52768569797846") cannot
-// be exact in today's Decimal (1e-8; the range change of issue 16 is pending): a fee is rounded
+// A fee or balance with more than 9 decimals (OKX sends up to 18: "100.5276856979784612") cannot
+// be exact in a Decimal (1e-9): a fee is rounded
 // away from zero (never less than charged), a free balance toward zero (never more than held), a
 // locked one away from zero, and the message's `notes` say so for the connector to log. Anything else malformed is an error naming
 // the field; an instrument the caller does not know is skipped with its id.

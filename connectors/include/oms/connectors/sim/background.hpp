@@ -21,7 +21,7 @@ class BackgroundBook {
     [[nodiscard]] Decimal available() const { return Decimal::from_raw(qty.raw() - consumed.raw()); }
   };
   // Keyed best-first on both sides: asks by price, bids by -price.
-  using Side_ = std::map<std::int64_t, Level>;
+  using Side_ = std::map<Int128, Level>;
 
   void apply_snapshot(const BookSnapshotIn& s);
   void apply_delta(const BookDeltaIn& d);
@@ -29,10 +29,10 @@ class BackgroundBook {
   // Available quantity at price (zero when absent).
   [[nodiscard]] Decimal available(Side side, Decimal price) const;
   [[nodiscard]] const Side_& levels(Side side) const { return side == Side::kBuy ? bids_ : asks_; }
-  [[nodiscard]] static Decimal price_of(Side side, std::int64_t key) {
+  [[nodiscard]] static Decimal price_of(Side side, Int128 key) {
     return Decimal::from_raw(side == Side::kBuy ? -key : key);
   }
-  [[nodiscard]] static std::int64_t key_of(Side side, Decimal price) {
+  [[nodiscard]] static Int128 key_of(Side side, Decimal price) {
     return side == Side::kBuy ? -price.raw() : price.raw();
   }
 
@@ -66,7 +66,7 @@ class RandomWalk {
 
  private:
   Config cfg_;
-  std::int64_t mid_ticks_;
+  Int128 mid_ticks_;
   std::uint64_t s_;  // splitmix64 state
   std::uint64_t draw();
 };

@@ -65,7 +65,7 @@ struct MarketsPage {
 // market_all: the /v1/market/all answer (with or without is_details). instruments: the
 // /v1/orderbook/instruments answer, or empty. A malformed item is an error naming its index and
 // field; an instruments entry for a market the list does not have is ignored; a tick_size that
-// is not a positive decimal at 1e-8 is an error.
+// is not a positive decimal at 1e-9 is an error.
 [[nodiscard]] Result<MarketsPage, InstrumentsError> parse_markets(std::string_view market_all,
                                                                   std::string_view instruments = {});
 

@@ -130,7 +130,7 @@ struct MarketMessage {
 };
 
 // Parses one text frame. find is called once (orderbook, trade, ticker). Errors name the field
-// with the name the message used: "orderbook.obu[3].as: more than 8 decimals '0.123456789'",
+// with the name the message used: "orderbook.obu[3].as: more than 9 fractional digits '0.1234567891'",
 // "trade.code: unknown instrument 'KRW-DOGE'", "orderbook.tms: missing". On error out must not
 // be used.
 [[nodiscard]] Result<MarketMessageKind, ParseError> parse_market_data(JsonParser& parser,
