@@ -168,7 +168,7 @@ double percentile(std::vector<std::int64_t> v, double q) {
 }
 
 // Every account funded (USDT and each base), so the desk's balance check passes; the sum of
-// the accounts' equity stays inside risk's global figure (int64 at 1e-8: ~92 billion).
+// the accounts' equity stays inside risk's global figure (bounded at 2^120 raw, far beyond).
 void fund(actors::Engine& engine) {
   for (std::uint16_t a = 0; a < kAccounts; ++a) {
     for (std::uint32_t i = 0; i <= kInstruments; ++i) {

@@ -32,7 +32,7 @@ Decimal number(const json& v, const std::string& field, std::optional<int> decim
   }
   if (text.find_first_of("eE") != std::string::npos) {
     auto d = Decimal::parse(text);
-    if (!d) throw Fail{field + ": " + text + " is not exact at 1e-8"};
+    if (!d) throw Fail{field + ": " + text + " is not exact at 1e-9"};
     text = d->to_string();
   }
   if (decimals) {
@@ -43,7 +43,7 @@ Decimal number(const json& v, const std::string& field, std::optional<int> decim
     }
   }
   auto d = Decimal::parse(text);
-  if (!d) throw Fail{field + ": " + text + " is not exact at 1e-8"};
+  if (!d) throw Fail{field + ": " + text + " is not exact at 1e-9"};
   return *d;
 }
 
@@ -92,7 +92,7 @@ namespace bn = oms::binance;
 
 // Lot and tick decimals of the markets in ccxt's static fixtures whose cases round (ccxt
 // applies amountToPrecision / priceToPrecision before sending; the OMS applies the venue's
-// exchangeInfo filters before building a command). Other inputs must be exact at 1e-8.
+// exchangeInfo filters before building a command). Other inputs must be exact at 1e-9.
 struct Precision {
   int amount, price;
 };

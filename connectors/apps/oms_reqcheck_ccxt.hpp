@@ -25,7 +25,7 @@ struct Fail {
 
 // ---- ccxt inputs ----------------------------------------------------------------------------
 // A JSON number or numeric string -> Decimal, truncated to `decimals` when given (ccxt's
-// amountToPrecision / priceToPrecision); otherwise it must be exact at 1e-8.
+// amountToPrecision / priceToPrecision); otherwise it must be exact at 1e-9.
 [[nodiscard]] Decimal number(const nlohmann::json& v, const std::string& field,
                              std::optional<int> decimals = std::nullopt);
 [[nodiscard]] std::string str(const nlohmann::json& v);  // a string or an integer, as text

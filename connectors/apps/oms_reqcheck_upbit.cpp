@@ -62,7 +62,7 @@ Decimal market_buy_cost(const json& amount, const json& price, const json& p) {
   if (p.value("createMarketBuyOrderRequiresPrice", true)) {
     if (amount.is_null() || price.is_null()) throw Fail{"market buy: ccxt needs amount and price to compute the cost"};
     auto c = number(amount, "amount").mul(number(price, "price"), Rounding::kExact);
-    if (!c) throw Fail{"amount x price: not exact at 1e-8"};
+    if (!c) throw Fail{"amount x price: not exact at 1e-9"};
     return *c;
   }
   return number(amount, "amount");

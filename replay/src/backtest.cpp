@@ -963,7 +963,7 @@ Result<BacktestResult, std::string> Driver::run(const std::function<void(const B
         const Decimal bps = Decimal::from_raw(Int128{10'000} * Decimal::kOne);
         auto maker = f.maker_bps.div(bps, Rounding::kExact);
         auto taker = f.taker_bps.div(bps, Rounding::kExact);
-        if (!maker || !taker) return Unexpected(std::string("exchanges.yaml binance fees: a bp rate finer than 1e-8"));
+        if (!maker || !taker) return Unexpected(std::string("exchanges.yaml binance fees: a bp rate finer than 1e-9"));
         ac.maker_rate = *maker;
         ac.taker_rate = *taker;
       }

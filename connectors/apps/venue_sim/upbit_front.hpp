@@ -115,7 +115,7 @@ class UpbitFront : public LiquiditySink {
 std::vector<UpbitMarket> default_upbit_markets();
 // One market: code "QUOTE-BASE" with the quote market's minimum (upbit::min_order_amount).
 UpbitMarket upbit_market(std::string_view code, std::string korean_name = {}, std::string english_name = {});
-// The core's instruments of a list (FollowFeed, the random walk); tick 1e-8.
+// The core's instruments of a list (FollowFeed, the random walk); tick 1e-9.
 std::vector<Instrument> core_instruments(const std::vector<UpbitMarket>& list);
 
 // A paper account: 500,000,000 KRW, 1 BTC, 10 ETH, 10000 USDT.

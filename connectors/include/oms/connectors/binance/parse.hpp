@@ -8,7 +8,7 @@
 // an output are not kept (text is copied into FixedStrings), so an output outlives the parse.
 //
 // Errors: malformed JSON, a missing required field, a wrong type, a decimal that does not
-// fit 1e-8 / int64, a text longer than its field: ParseError naming the message kind and the
+// fit a Decimal (1e-9, 1.7e29), a text longer than its field: ParseError naming the message kind and the
 // field ("depthUpdate.U: missing"). On error the output struct is unspecified and must not be
 // used; nothing else changes. Unknown fields are ignored.
 #pragma once
