@@ -65,7 +65,7 @@ const std::vector<std::string>& binance_numbers() {
     constexpr std::uint64_t kPow10[] = {1, 10, 100, 1'000, 10'000, 100'000, 1'000'000,
                                         10'000'000, 100'000'000};
     constexpr int kMaxIntDigits = 8;
-    constexpr int kScale = oms::Decimal::kScale;
+    constexpr int kScale = 8;  // Binance's fractional digits (Decimal keeps 9)
     while (out.size() < kInputCount) {
       const auto int_digits = static_cast<std::size_t>(rng() % (kMaxIntDigits + 1));
       const auto decimals = static_cast<std::size_t>(rng() % (kScale + 1));

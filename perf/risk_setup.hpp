@@ -26,7 +26,7 @@ inline constexpr std::int64_t kOne = Decimal::kOne;
 // 10 us between orders: 100k orders/s, the seed's order rate.
 inline constexpr oms::TimeNs kOrderGapNs = 10'000;
 
-inline Decimal units(std::int64_t n) { return Decimal::from_raw(n * kOne); }
+inline Decimal units(std::int64_t n) { return Decimal::from_raw(Int128{n} * kOne); }
 
 // Loose enough that the rotating orders always pass, tight enough that none is "no limit".
 inline void set_limits(RiskCore& core) {
@@ -42,8 +42,9 @@ inline void set_limits(RiskCore& core) {
         ok = ok && l.set(scope, id, LimitKind::kPosition, units(1'000'000));
       }
       if (scope == LimitScope::kGlobal || scope == LimitScope::kAccount) {
-        ok = ok && l.set(scope, id, LimitKind::kGrossExposure, units(10'000'000'000));
-        ok = ok && l.set(scope, id, LimitKind::kNetExposure, units(10'000'000'000));
+        // A limit is at most ~9.2e9 (one int64 at 1e-9): 5e9 USDT, loose for these books.
+        ok = ok && l.set(scope, id, LimitKind::kGrossExposure, units(5'000'000'000));
+        ok = ok && l.set(scope, id, LimitKind::kNetExposure, units(5'000'000'000));
         ok = ok && l.set(scope, id, LimitKind::kLeverage, units(100));
       }
       if (scope != LimitScope::kInstrument) {

@@ -1,5 +1,6 @@
 #include "oms/messages/decimal.hpp"
 
+#include <array>
 #include <cstdlib>
 #include <limits>
 
@@ -10,15 +11,22 @@ using i128 = Int128;
 using u128 = UInt128;
 constexpr i128 kI128Max = static_cast<i128>(~u128{0} >> 1);
 constexpr u128 kOneU = static_cast<u128>(Decimal::kOne);
+constexpr u128 kSafeAcc = (static_cast<u128>(kI128Max) - 9) / 10;
 // The largest power of ten an i128 holds is 10^38 (10^39 > 2^127): a shift past it overflows
 // anyway (or, downwards, leaves a remainder), so it is refused before pow10_128.
 constexpr int kMaxExponent = 38;
 
-constexpr i128 pow10_128(int n) {
+// 10^0 .. 10^38, looked up (a parse scales by one of them).
+constexpr std::array<i128, kMaxExponent + 1> kPow10 = [] {
+  std::array<i128, kMaxExponent + 1> t{};
   i128 p = 1;
-  for (int i = 0; i < n; ++i) p *= 10;
-  return p;
-}
+  for (auto& v : t) {
+    v = p;
+    if (&v != &t.back()) p *= 10;
+  }
+  return t;
+}();
+constexpr i128 pow10_128(int n) { return kPow10[static_cast<std::size_t>(n)]; }
 
 constexpr u128 magnitude(i128 v) noexcept { return v < 0 ? u128{0} - static_cast<u128>(v) : static_cast<u128>(v); }
 
@@ -151,7 +159,9 @@ Result<Decimal, DecimalError> Decimal::parse(std::string_view s) noexcept {
     if (c >= '0' && c <= '9') {
       ++digits;
       const int d = c - '0';
-      if (acc > (lim - static_cast<u128>(d)) / 10) {
+      // acc x 10 + d stays at or below kI128Max while acc <= kSafeAcc (a constant: no division
+      // on the common path); past it the exact bound lim decides.
+      if (acc > kSafeAcc && acc > (lim - static_cast<u128>(d)) / 10) {
         // Beyond 38 significant digits: a dropped non-zero digit would be lost -- a value too
         // large when the digit is within the 9 places we keep, too precise past them.
         if (d != 0) {
