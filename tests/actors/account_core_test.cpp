@@ -3,6 +3,8 @@
 // sequences, the fold invariants (no negative balance, locks add up, replay equals live,
 // realized + unrealized equals the cash flow).
 #include "oms/cores/account_core.hpp"
+#include "oms/cores/position_core.hpp"
+#include "oms/cores/risk_core.hpp"
 
 #include <doctest/doctest.h>
 
@@ -11,6 +13,8 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#include "testkit/printers.hpp"
 
 namespace {
 
@@ -528,4 +532,105 @@ TEST_CASE("property: hedge-mode legs never cross zero and each keeps the cash-fl
     REQUIRE(AccountCore::from_events(kAcct, table(), events) == a);
   }
   CHECK(overclosed > 100);  // the sequences do try to cross zero
+}
+
+// ---- issue 16's Decimal range through the cores that keep the figures ------------------------
+// A KRW balance of 10^12 won, an order of 10^13 units of a low-priced KRW token, its KRW notional
+// and its value in USDT, a 1e-9 tick: exact in the account, position and risk cores; a product
+// beyond 128 bits an error there, never a wrap.
+namespace {
+
+constexpr InstrumentId kTokenKrw{0}, kUsdtKrw{1};
+const AssetCode kKrw = "KRW", kToken = "XYZ";
+
+const InstrumentTable& krw_table() {
+  static const InstrumentTable t = [] {
+    std::vector<Instrument> v{make(kTokenKrw, ExchangeId::kUpbit, Market::kSpot, "XYZ", "KRW", ""),
+                              make(kUsdtKrw, ExchangeId::kUpbit, Market::kSpot, "USDT", "KRW", "")};
+    return InstrumentTable::from(v).value();
+  }();
+  return t;
+}
+
+const Decimal kUnits = "10000000000000"_d;     // 10^13 XYZ
+const Decimal kPrice = "0.123456789"_d;       // KRW, on a 1e-9 tick
+const Decimal kNotional = "1234567890000"_d;  // 10^13 x 0.123456789 KRW, exact
+const Decimal kWon = "1000000000000.5"_d;     // 10^12 KRW and a half
+
+}  // namespace
+
+TEST_CASE("range: a 10^12 KRW balance locks and pays a 10^13-unit order exactly") {
+  REQUIRE(*kUnits.mul(kPrice, Rounding::kExact) == kNotional);
+  AccountCore a(kAcct, krw_table());
+  ok(a, ev(BalanceUpdated{kAcct, ExchangeId::kUpbit, Market::kSpot, kKrw, "2000000000000.5"_d, {}}));
+  ok(a, ev(submit(1, kTokenKrw, Side::kBuy, kUnits, kPrice)));
+  CHECK(locked_of(a, kKrw) == kNotional);
+  CHECK(free_of(a, kKrw) == "765432110000.5"_d);
+  // Filled a tick better (1 234 567 880 000 KRW paid), a fee with every one of 9 decimals.
+  ok(a, ev(fill(1, kTokenKrw, Side::kBuy, kUnits, "0.123456788"_d, "617283940.123456789"_d, kKrw)));
+  CHECK(locked_of(a, kKrw).is_zero());
+  // 2 000 000 000 000.5 - 1 234 567 880 000 - 617 283 940.123456789
+  CHECK(free_of(a, kKrw) == "764814836060.376543211"_d);
+  CHECK(free_of(a, kToken) == kUnits);
+  // A balance of 10^12 won does not pay an order of 10^13 at 0.123456789: refused, unchanged.
+  AccountCore b(kAcct, krw_table());
+  ok(b, ev(BalanceUpdated{kAcct, ExchangeId::kUpbit, Market::kSpot, kKrw, kWon, {}}));
+  const AccountCore before = b;
+  auto r = b.apply(ev(submit(2, kTokenKrw, Side::kBuy, kUnits, kPrice)));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == AccountErrorCode::kInsufficientBalance);
+  CHECK(r.error().have == kWon);
+  CHECK(r.error().need == kNotional);
+  CHECK(b == before);
+}
+
+TEST_CASE("range: positions and PnL of 10^13 units at a 1e-9 price are exact at 1e-18") {
+  PositionCore pc(krw_table(), 2);
+  REQUIRE(pc.on_fill(fill(1, kTokenKrw, Side::kBuy, kUnits, kPrice, {}, kKrw)));
+  REQUIRE(pc.on_fill(fill(2, kTokenKrw, Side::kSell, "4000000000000"_d, "0.12345679"_d, {}, kKrw)));
+  const auto* leg = pc.net(kAcct, kTokenKrw);
+  REQUIRE(leg != nullptr);
+  CHECK(leg->position.size == "6000000000000"_d);
+  // Realized: 4e12 x (0.123456790 - 0.123456789) = 4000 KRW exactly.
+  CHECK(leg->position.realized_e18 == Int128{4'000} * 1'000'000'000'000'000'000);
+  CHECK(leg->position.entry_price() == kPrice);
+  pc.set_mark(kTokenKrw, "0.2"_d);
+  // Unrealized: 6e12 x (0.2 - 0.123456789) = 459 259 266 000 KRW.
+  CHECK(pc.pnl(kAcct, kTokenKrw).unrealized_e18 == Int128{459'259'266'000} * 1'000'000'000'000'000'000);
+  CHECK_FALSE(pc.pnl(kAcct, kTokenKrw).overflow);
+  // A product beyond 128 bits (1e15 units at a price of 1e15): refused, the leg unchanged.
+  const NetPosition kept = leg->position;
+  CHECK_FALSE(pc.on_fill(fill(3, kTokenKrw, Side::kBuy, "1000000000000000"_d, "1000000000000000"_d, {}, kKrw)));
+  CHECK(pc.net(kAcct, kTokenKrw)->position == kept);
+}
+
+TEST_CASE("range: risk values a 10^13-unit KRW order in USDT exactly and refuses one 1e-9 over") {
+  RiskCore core(2, 1, 2);
+  REQUIRE(core.set_quote_source(kTokenKrw, QuoteSource{kUsdtKrw, true}));
+  REQUIRE(core.set_quote_source(kUsdtKrw, QuoteSource{kUsdtKrw, true}));
+  REQUIRE(core.on_mark(kUsdtKrw, "1250"_d));
+  OrderRequest o;
+  o.account = kAcct;
+  o.strategy = StrategyId{0};
+  o.instrument = kTokenKrw;
+  o.side = Side::kBuy;
+  o.price = kPrice;
+  o.reference = kPrice;
+  o.quantity = kUnits;
+  // 1 234 567 890 000 KRW / 1250 = 987 654 312 USDT: the notional converted whole, not a unit
+  // price rounded to 1e-9 USDT times 10^13 (that would be 987 660 000).
+  REQUIRE(core.limits().set(LimitScope::kGlobal, 0, LimitKind::kOrderNotional, "987654312"_d));
+  CHECK(core.check(o, 0).passed());
+  REQUIRE(core.limits().set(LimitScope::kGlobal, 0, LimitKind::kOrderNotional, "987654311.999999999"_d));
+  const RiskDecision d = core.check(o, 0);
+  CHECK(d.code == RiskCode::kOrderNotional);
+  CHECK(d.value == "987654312"_d);
+  // A quantity limit is one int64 at 1e-9: 10^13 is beyond what it holds (kMaxLimit), so it is
+  // refused where it is set rather than cut; unlimited, the order passes.
+  CHECK(kUnits > kMaxLimit);
+  CHECK_FALSE(core.limits().set(LimitScope::kGlobal, 0, LimitKind::kOrderQuantity, kUnits));
+  REQUIRE(core.limits().set(LimitScope::kGlobal, 0, LimitKind::kOrderNotional, "1000000000"_d));
+  REQUIRE(core.on_fill(RiskFill{kAcct, StrategyId{0}, kTokenKrw, Side::kBuy, kPrice, kUnits, {}}));
+  CHECK(core.position(kAcct, kTokenKrw) == kUnits);
+  CHECK(core.gross_exposure(LimitScope::kAccount, kAcct.value) == "987654312"_d);
 }

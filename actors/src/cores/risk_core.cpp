@@ -4,9 +4,9 @@
 // at scale 1e-18 against limit x 1e9, so a passing order needs no division and no rounding;
 // values are brought back to Decimal (rounded away from zero) only to report a rejection. Every
 // product is checked and every kept amount bounded (kMaxAmount): a result out of range rejects
-// with kOverflow rather than wrap. An instrument quoted in another currency than USDT
-// has its price converted first (to_usdt: one product and one quotient, rounded up for a check,
-// half-even for state); only that conversion divides.
+// with kOverflow rather than wrap. An instrument quoted in another currency than USDT has its
+// amounts converted whole (to_usdt18 / to_usdt_raw: quantity x price at 1e-18, then one quotient
+// by the rate, rounded up for a check, half-even for state); only that conversion divides.
 #include "oms/cores/risk_core.hpp"
 
 #include <algorithm>
@@ -80,23 +80,6 @@ bool RiskCore::set_quote_source(InstrumentId i, QuoteSource source) {
   sources_[i.index()] = source;
   if (source.rate.valid()) priced_by_[source.rate.index()].push_back(static_cast<std::uint32_t>(i.index()));
   if (held_.capacity() < kMaxHeldFills) held_.reserve(kMaxHeldFills);
-  return true;
-}
-
-bool RiskCore::to_usdt(std::size_t i, Int128 quote, Rounding r, Int128& out) const noexcept {
-  const QuoteSource& s = sources_[i];
-  if (s.unpriced) return false;
-  if (!s.rate.valid()) {
-    out = quote;
-    return true;
-  }
-  const Int128 rate = marks_[s.rate.index()];
-  if (rate <= 0) return false;
-  Int128 p = 0, v = 0;
-  if (!mul128(quote, s.inverse ? kOne : rate, p)) return false;
-  (void)round_quotient(p, s.inverse ? rate : kOne, r, v);
-  if (!fits_raw(v)) return false;
-  out = v;
   return true;
 }
 
@@ -420,8 +403,8 @@ Result<Unit, RiskCode> RiskCore::apply_fill(const RiskFill& f) noexcept {
   // Amounts in USDT at this fill's rate: qty x price converted whole (one rounding, half-even),
   // the fee rounded up (a cost never understated).
   const Int128 price = f.price.raw();
-  Int128 fee = 0;
-  if (!to_usdt(ins, f.fee.raw(), Rounding::kUp, fee)) return overflow();
+  Int128 fee18 = 0, fee = 0;
+  if (!mul128(f.fee.raw(), kOne, fee18) || !to_usdt_raw(ins, fee18, Rounding::kUp, fee)) return overflow();
   if (!fits_raw(f.quantity.raw())) return overflow();
   Cell& c = cell(f.account, f.instrument);
   Cell next = c;

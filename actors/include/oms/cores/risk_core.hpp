@@ -175,11 +175,9 @@ class RiskCore {
   }
   [[nodiscard]] Result<Unit, RiskCode> revalue(AccountId a, InstrumentId i) noexcept;
   void halt(AccountId a) noexcept;
-  // A quote amount (Decimal raw) of instrument i in USDT; false: no rate yet, or out of range.
-  [[nodiscard]] bool to_usdt(std::size_t i, Int128 quote, Rounding r, Int128& out) const noexcept;
   // A product of two raws (quote amount at 1e-18) in USDT, with one rounding: at 1e-18 (to18) or
   // as a Decimal raw (to_usdt_raw). A large quantity times a price is converted whole, never a
-  // rounded unit price times the quantity.
+  // rounded unit price times the quantity. False: no rate yet, or out of range.
   [[nodiscard]] bool to_usdt18(std::size_t i, Int128 quote18, Rounding r, Int128& out) const noexcept;
   [[nodiscard]] bool to_usdt_raw(std::size_t i, Int128 quote18, Rounding r, Int128& out) const noexcept;
   // qty x price (raws, the instrument's quote) in USDT as a Decimal raw, half-even, bounded.
