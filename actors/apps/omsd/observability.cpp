@@ -214,6 +214,7 @@ void Observability::start() {
                        each_strategy(s, [](observe::CollectorSink& k, const std::string& name,
                                            const actors::StrategyView& v) {
                          for (const auto& f : v.pnl) {
+                           if (f.overflow) continue;  // beyond 128 bits: no sample rather than a wrong one
                            const auto figure = [](Int128 e18) {
                              Decimal d;
                              return actors::round_e18(e18, d) ? gauge(d) : 0.0;

@@ -504,6 +504,12 @@ grpc::Status OmsService::ListStrategies(grpc::ServerContext* ctx,
       for (const auto& f : sv.pnl) {
         auto* pp = p->add_pnl();
         pp->set_quote(f.quote.str());
+        if (f.overflow) {  // a sum beyond 128 bits: said, never a wrapped figure
+          for (auto* field : {pp->mutable_realized(), pp->mutable_unrealized(), pp->mutable_fees(), pp->mutable_net()}) {
+            *field = "overflow";
+          }
+          continue;
+        }
         pp->set_realized(dec_e18(f.realized_e18));
         pp->set_unrealized(dec_e18(f.unrealized_e18));
         pp->set_fees(dec_e18(f.fees_e18));
