@@ -8,7 +8,6 @@
 namespace oms::venue_sim {
 
 namespace {
-__extension__ typedef __int128 i128;  // a price times basis points: past int64 for large prices
 
 void apply(std::map<Int128, Int128>& side, const std::vector<sim::PriceQty>& levels) {
   for (const auto& l : levels) {
@@ -55,11 +54,11 @@ namespace {
 // that price (bids down, asks up).
 Int128 converted(const FollowFeed::Conversion& c, Int128 price, Side side) {
   const Int128 q = price * c.multiplier.raw();  // scale 1e18
-  const auto at = Decimal::from_raw(static_cast<Int128>(q / Decimal::kOne));
+  const auto at = Decimal::from_raw(q / Decimal::kOne);
   const Int128 tick = c.tick_at(at.is_positive() ? at : Decimal::from_raw(1)).raw();
-  const Int128 unit = static_cast<Int128>(tick) * Decimal::kOne;
+  const Int128 unit = tick * Decimal::kOne;
   const Int128 n = side == Side::kBuy ? q / unit : (q + unit - 1) / unit;
-  return static_cast<Int128>(n * tick);
+  return n * tick;
 }
 }  // namespace
 
@@ -89,9 +88,9 @@ sim::PriceQty FollowFeed::level(const Follow& f, Int128 t, Side side) {
     // monotonic); each is checked.
     const auto& book = side == Side::kBuy ? f.bids : f.asks;
     const Int128 mult = f.conversion->multiplier.raw();
-    const Int128 span = 2 * static_cast<Int128>(f.conversion->tick_at(Decimal::from_raw(t)).raw());
-    const auto lo = static_cast<Int128>(std::max<Int128>(0, (t - span) * Decimal::kOne / mult - 1));
-    const auto hi = static_cast<Int128>((t + span) * Decimal::kOne / mult + 1);
+    const Int128 span = 2 * f.conversion->tick_at(Decimal::from_raw(t)).raw();
+    const Int128 lo = std::max<Int128>(0, (t - span) * Decimal::kOne / mult - 1);
+    const Int128 hi = (t + span) * Decimal::kOne / mult + 1;
     Int128 sum = 0;
     for (auto it = book.lower_bound(lo); it != book.end() && it->first <= hi; ++it) {
       if (converted(*f.conversion, it->first, side) == t) sum += it->second;
@@ -136,10 +135,10 @@ void FollowFeed::on_snapshot(Market m, std::string_view symbol, const sim::BookS
         if (side.empty()) continue;  // nothing to take the basis from yet
         const Int128 tick = f->instrument->rules.tick_size.raw();
         // basis_bps of the best price, in whole ticks (nearest).
-        const i128 move = static_cast<i128>(side.front().price.raw()) * fl->basis_bps;
-        const i128 per_tick = static_cast<i128>(tick) * 10'000;
-        const i128 half = per_tick / 2;
-        f->shift_ticks = static_cast<Int128>(move >= 0 ? (move + half) / per_tick : -((-move + half) / per_tick));
+        const Int128 move = side.front().price.raw() * fl->basis_bps;
+        const Int128 per_tick = tick * 10'000;
+        const Int128 half = per_tick / 2;
+        f->shift_ticks = move >= 0 ? (move + half) / per_tick : -((-move + half) / per_tick);
       }
       f->bids.clear();
       f->asks.clear();

@@ -11,9 +11,9 @@
 //   - The product of two business values (a quantity times a price, a notional times a rate)
 //     is exact in an Int128 at 1e-18 while it stays below 1.7e20, so the cores' cost bases and
 //     notionals (products of two mantissas) need no wider type; every such product is checked
-//     (__builtin_mul_overflow) and beyond it an error, never a wrap. Decimal::mul and div
-//     themselves are exact over the whole range (a split product / long division on the rare
-//     path where the intermediate does not fit).
+//     (__builtin_mul_overflow) and beyond it an error, never a wrap. Decimal::mul is exact over
+//     the whole range (a split product where the intermediate does not fit); div too (a long
+//     division) but for a dividend past 1.7e20 over a divisor past 3.4e28: kOverflow.
 //   - Amounts with digits beyond the 9th (OKX reports some balances to 1e-18) do not parse
 //     (kTooPrecise); the connectors round those the safe way and say so.
 // Anything that does not fit is an error, never a silent rounding or wraparound.
