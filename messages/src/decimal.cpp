@@ -1,6 +1,9 @@
 #include "oms/messages/decimal.hpp"
 
+#include <algorithm>
 #include <array>
+#include <bit>
+#include <cstring>
 #include <cstdlib>
 #include <limits>
 
@@ -75,6 +78,69 @@ Result<Decimal, DecimalError> finish(u128 q, u128 rem, u128 den, bool negative, 
   return Decimal::from_raw(v);
 }
 
+// The venues' usual text -- an optional sign, at most 19 digits, at most one point, nothing
+// else ("61737.63000000") -- read in 64 bits (19 digits always fit), eight digits at a time
+// where they run, then scaled once. Anything else (an exponent, a 20th digit, digits past the
+// 9th place that are not zeros, a syntax error) returns false and goes the general way, which
+// decides the answer; the two agree on every text (decimal_test).
+bool all_digits(std::uint64_t chunk) noexcept {
+  // Each byte 0x30..0x39: its high nibble is 3, and adding 6 does not carry out of the nibble.
+  return (chunk & 0xF0F0F0F0F0F0F0F0ULL) == 0x3030303030303030ULL &&
+         ((chunk + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) == 0x3030303030303030ULL;
+}
+std::uint64_t eight_digits(std::uint64_t chunk) noexcept {  // little-endian: first char lowest
+  chunk -= 0x3030303030303030ULL;
+  chunk = (chunk * 10) + (chunk >> 8);  // pairs
+  return (((chunk & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))) +
+          (((chunk >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >> 32;
+}
+bool parse_common(std::string_view s, i128& out) noexcept {
+  static_assert(std::endian::native == std::endian::little);
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  const bool negative = s[0] == '-';
+  if (negative || s[0] == '+') i = 1;
+  std::uint64_t acc = 0;
+  int digits = 0;
+  int frac = -1;  // digits after the point; -1 before it
+  while (i < n) {
+    if (n - i >= 8 && digits <= 11) {
+      std::uint64_t chunk = 0;
+      std::memcpy(&chunk, s.data() + i, 8);
+      if (all_digits(chunk)) {
+        acc = acc * 100'000'000ULL + eight_digits(chunk);
+        digits += 8;
+        if (frac >= 0) frac += 8;
+        i += 8;
+        continue;
+      }
+    }
+    const char c = s[i++];
+    if (c >= '0' && c <= '9') {
+      if (digits == 19) return false;
+      acc = acc * 10 + static_cast<std::uint64_t>(c - '0');
+      ++digits;
+      if (frac >= 0) ++frac;
+    } else if (c == '.' && frac < 0) {
+      frac = 0;
+    } else {
+      return false;
+    }
+  }
+  if (digits == 0) return false;
+  const int shift = Decimal::kScale - std::max(frac, 0);
+  u128 mag = acc;
+  if (shift >= 0) {
+    mag *= static_cast<u128>(pow10_128(shift));  // < 10^19 x 10^9: fits
+  } else {
+    const auto p = static_cast<std::uint64_t>(pow10_128(-shift));  // at most 10^10
+    if (acc % p != 0) return false;
+    mag = acc / p;
+  }
+  out = negative ? -static_cast<i128>(mag) : static_cast<i128>(mag);
+  return true;
+}
+
 }  // namespace
 
 const char* to_string(DecimalError e) noexcept {
@@ -140,6 +206,7 @@ Result<Decimal, DecimalError> Decimal::from_int(std::int64_t units) noexcept {
 
 Result<Decimal, DecimalError> Decimal::parse(std::string_view s) noexcept {
   if (s.empty()) return Unexpected{DecimalError::kEmpty};
+  if (i128 v = 0; parse_common(s, v)) return from_raw(v);
   std::size_t i = 0;
   bool negative = false;
   if (s[i] == '+' || s[i] == '-') {

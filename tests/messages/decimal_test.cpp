@@ -144,6 +144,50 @@ TEST_CASE("format then parse gives the same value for random mantissas") {
   }
 }
 
+// parse() reads the venues' usual text (a sign, up to 19 digits, a point) in 64 bits, eight
+// digits at a time; anything else goes the general way. Text with "e0" appended has the same
+// value and is always read the general way, so the two must agree on every string -- value or
+// error -- whatever its shape: digits runs across the eight-digit chunks, 19 / 20 digits, too
+// many fractional digits, stray signs, points and letters.
+TEST_CASE("the 64-bit path of parse agrees with the general one on every text") {
+  std::mt19937_64 rng(7);
+  const std::string alphabet = "0123456789";
+  const std::string noise = ".+-x 0";
+  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  for (int i = 0; i < 300'000; ++i) {
+    std::string s;
+    if (pick(4) == 0) s += pick(2) == 0 ? '-' : '+';
+    const std::size_t digits = pick(24);
+    const std::size_t point = pick(digits + 2);  // digits + 1: no point
+    for (std::size_t k = 0; k < digits; ++k) {
+      if (k == point) s += '.';
+      s += pick(3) == 0 ? '0' : alphabet[pick(10)];
+    }
+    if (point == digits) s += '.';
+    if (pick(10) == 0) s.insert(pick(s.size() + 1), 1, noise[pick(noise.size())]);
+    if (s.empty()) continue;  // kEmpty, while "e0" alone is kSyntax
+    const auto fast = Decimal::parse(s);
+    const auto general = Decimal::parse(s + "e0");
+    INFO(s);
+    REQUIRE(fast.ok() == general.ok());
+    if (fast.ok()) {
+      REQUIRE(*fast == *general);
+    } else {
+      REQUIRE(fast.error() == general.error());
+    }
+  }
+  // The edges by hand: 19 digits in 64 bits, the 20th sends it the general way.
+  CHECK(d("9999999999.999999999") == raw(static_cast<Int128>(9'999'999'999'999'999'999ULL)));
+  CHECK(d("99999999999.999999999").to_string() == "99999999999.999999999");
+  CHECK(d("-0.0000000010000000000") == raw(-1));
+  CHECK(err("0.00000000100000000001") == DecimalError::kTooPrecise);
+  CHECK(err("1.0000000001") == DecimalError::kTooPrecise);
+  CHECK(d("12345678.12345678") == raw(static_cast<Int128>(12'345'678'123'456'780LL)));
+  CHECK(err("1234567.8.1") == DecimalError::kSyntax);
+  CHECK(err("-") == DecimalError::kSyntax);
+  CHECK(err(".") == DecimalError::kSyntax);
+}
+
 TEST_CASE("addition and subtraction are checked") {
   CHECK(*d("0.1").add(d("0.2")) == d("0.3"));
   CHECK(*d("0.1").sub(d("0.3")) == d("-0.2"));
