@@ -1,6 +1,9 @@
 // Binance and Bybit parsing benchmarks (connectors/src/{binance,bybit}/parse_*.cpp):
 // - depth_parse: a small spot depthUpdate (2 bids, 2 asks, as the raw <symbol>@depth stream
-//   sends it) into DepthUpdate with exact Decimals, the parser object reused;
+//   sends it) into DepthUpdate with exact Decimals, the parser object reused -- parse_market_data
+//   as the connector calls it, which takes the depthUpdate scan (connectors/src/binance/
+//   depth_scan.hpp: one pass over the bytes, no simdjson document, so it can go under the raw
+//   walk below);
 //   baselines in the same run: nlohmann::json parsing the same text into a DOM (no decimals),
 //   and depth_parse_raw (below);
 // - bybit_depth_parse: a Bybit v5 orderbook delta (3 bids, 3 asks, the shape of the linear

@@ -1,9 +1,9 @@
 #include "oms/messages/decimal.hpp"
 
+#include "oms/messages/digits.hpp"
+
 #include <algorithm>
 #include <array>
-#include <bit>
-#include <cstring>
 #include <cstdlib>
 #include <limits>
 
@@ -78,38 +78,22 @@ Result<Decimal, DecimalError> finish(u128 q, u128 rem, u128 den, bool negative, 
   return Decimal::from_raw(v);
 }
 
-// The venues' usual text -- an optional sign, at most 19 digits, at most one point, nothing
-// else ("61737.63000000") -- read in 64 bits (19 digits always fit), eight digits at a time
-// where they run, then scaled once. Anything else (an exponent, a 20th digit, digits past the
-// 9th place that are not zeros, a syntax error) returns false and goes the general way, which
-// decides the answer; the two agree on every text (decimal_test).
-bool all_digits(std::uint64_t chunk) noexcept {
-  // Each byte 0x30..0x39: its high nibble is 3, and adding 6 does not carry out of the nibble.
-  return (chunk & 0xF0F0F0F0F0F0F0F0ULL) == 0x3030303030303030ULL &&
-         ((chunk + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) == 0x3030303030303030ULL;
-}
-std::uint64_t eight_digits(std::uint64_t chunk) noexcept {  // little-endian: first char lowest
-  chunk -= 0x3030303030303030ULL;
-  chunk = (chunk * 10) + (chunk >> 8);  // pairs
-  return (((chunk & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))) +
-          (((chunk >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >> 32;
-}
+// The two agree on every text (decimal_test): this one reads in 64 bits, eight digits at a time
+// where they run, and scales once.
 bool parse_common(std::string_view s, i128& out) noexcept {
-  static_assert(std::endian::native == std::endian::little);
   const std::size_t n = s.size();
   std::size_t i = 0;
   const bool negative = s[0] == '-';
   if (negative || s[0] == '+') i = 1;
   std::uint64_t acc = 0;
-  int digits = 0;
+  int count = 0;  // digits read
   int frac = -1;  // digits after the point; -1 before it
   while (i < n) {
-    if (n - i >= 8 && digits <= 11) {
-      std::uint64_t chunk = 0;
-      std::memcpy(&chunk, s.data() + i, 8);
-      if (all_digits(chunk)) {
-        acc = acc * 100'000'000ULL + eight_digits(chunk);
-        digits += 8;
+    if (n - i >= 8 && count <= 11) {
+      const std::uint64_t chunk = digits::load8(s.data() + i);
+      if (digits::all_digits(chunk)) {
+        acc = acc * 100'000'000ULL + digits::eight_digits(chunk);
+        count += 8;
         if (frac >= 0) frac += 8;
         i += 8;
         continue;
@@ -117,9 +101,9 @@ bool parse_common(std::string_view s, i128& out) noexcept {
     }
     const char c = s[i++];
     if (c >= '0' && c <= '9') {
-      if (digits == 19) return false;
+      if (count == 19) return false;
       acc = acc * 10 + static_cast<std::uint64_t>(c - '0');
-      ++digits;
+      ++count;
       if (frac >= 0) ++frac;
     } else if (c == '.' && frac < 0) {
       frac = 0;
@@ -127,7 +111,7 @@ bool parse_common(std::string_view s, i128& out) noexcept {
       return false;
     }
   }
-  if (digits == 0) return false;
+  if (count == 0) return false;
   const int shift = Decimal::kScale - std::max(frac, 0);
   u128 mag = acc;
   if (shift >= 0) {
@@ -142,6 +126,10 @@ bool parse_common(std::string_view s, i128& out) noexcept {
 }
 
 }  // namespace
+
+bool digits::parse_plain_decimal(std::string_view text, Int128& mantissa) noexcept {
+  return !text.empty() && parse_common(text, mantissa);
+}
 
 const char* to_string(DecimalError e) noexcept {
   switch (e) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "oms/connectors/binance/market_data.hpp"
+#include "depth_scan.hpp"
 #include "parse_detail.hpp"
 
 namespace oms::binance {
@@ -176,17 +177,29 @@ const char* to_string(MarketMessageKind k) noexcept {
 
 Result<MarketMessageKind, ParseError> parse_market_data(JsonParser& parser, std::string_view json,
                                                         MarketMessage& out) {
-  Ctx ctx("market data");
+  if (detail::scan_depth_update(json, out)) return MarketMessageKind::kDepthUpdate;
+  return detail::read_market_data(parser, json, out);
+}
+
+void detail::reset_message(MarketMessage& out) {
   out.stream = {};
   out.event = {};
   out.depth.bids.clear();
   out.depth.asks.clear();
   out.depth.has_prev_update_id = false;
+  out.depth.prev_update_id = 0;
   out.depth.transaction_time = 0;
   out.snapshot.bids.clear();
   out.snapshot.asks.clear();
   out.snapshot.event_time = out.snapshot.transaction_time = 0;
   out.trade.first_trade_id = out.trade.last_trade_id = 0;
+}
+
+Result<MarketMessageKind, ParseError> detail::read_market_data(JsonParser& parser,
+                                                               std::string_view json,
+                                                               MarketMessage& out) {
+  Ctx ctx("market data");
+  reset_message(out);
 
   od::document doc;
   if (auto e = parser.impl().load(json, doc)) {
