@@ -77,6 +77,23 @@ void require_known(const json& params, std::initializer_list<const char*> known)
   }
 }
 
+// ccxt's names for "the conditional (algo) orders": trigger, stop, conditional -- each a bool.
+// The other params must be among `known`.
+bool trigger_param(const json& params, std::initializer_list<const char*> known = {}) {
+  bool trigger = false;
+  for (const auto& [k, v] : params.items()) {
+    if (k == "trigger" || k == "stop" || k == "conditional") {
+      if (!v.is_boolean()) throw Fail{"params." + k + ": expected true or false"};
+      trigger = trigger || v.get<bool>();
+      continue;
+    }
+    bool ok = false;
+    for (const char* n : known) ok = ok || k == n;
+    if (!ok) throw Fail{"params." + k + ": not mapped by oms-reqcheck"};
+  }
+  return trigger;
+}
+
 oms::Side side_of(const json& v) {
   const std::string s = v.get<std::string>();
   if (s == "buy") return oms::Side::kBuy;
@@ -398,8 +415,7 @@ bn::RestRequest map_ccxt_call(const std::string& method, const json& input, Mark
       method == "fetchOpenOrder") {
     const Instrument in = inst_at(1);
     const json p = c.params(2);
-    require_known(p, {"trigger", "stop"});
-    const bool trigger = p.value("trigger", false) || p.value("stop", false);
+    const bool trigger = trigger_param(p);
     bn::OrderRef ref;
     const std::string id = str(c.arg(0));
     if (method.find("ClientOrderId") != std::string::npos)
@@ -433,8 +449,10 @@ bn::RestRequest map_ccxt_call(const std::string& method, const json& input, Mark
   }
   if (method == "cancelAllOrders") {
     const Instrument in = inst_at(0);
-    require_known(c.params(1), {});
-    return unwrap(spot(in) ? bn::spot_cancel_all(in) : bn::usdm_cancel_all(in));
+    const bool trigger = trigger_param(c.params(1));
+    // Spot has no separate conditional orders: ccxt drops the flag there, as the venue does.
+    if (spot(in)) return unwrap(bn::spot_cancel_all(in));
+    return unwrap(trigger ? bn::usdm_cancel_all_algo(in) : bn::usdm_cancel_all(in));
   }
   if (method == "fetchBalance") {
     const json p = c.params(0);
@@ -454,16 +472,24 @@ bn::RestRequest map_ccxt_call(const std::string& method, const json& input, Mark
       method == "fetchCanceledAndClosedOrders") {
     const Instrument in = inst_at(0);
     const json p = c.params(3);
-    require_known(p, {"trigger", "stop"});
-    const bool trigger = p.value("trigger", false) || p.value("stop", false);
+    const bool trigger = trigger_param(p);
     const bn::HistoryQuery q = history(c, 1, 2);
     if (spot(in)) return unwrap(bn::spot_all_orders(in, q));
     return unwrap(trigger ? bn::usdm_all_algo_orders(in, q) : bn::usdm_all_orders(in, q));
   }
   if (method == "fetchOpenOrders") {
+    // since and limit are not sent for spot and USD-M (the venue lists every open order).
+    const json p = c.params(3);
+    if (!c.has(0)) {  // every symbol: weight 40 (USD-M) / 80 (spot)
+      const bool trigger = trigger_param(p, {"type", "subType"});
+      if (market_from_params(p, ctx.default_market) == Market::kSpot)
+        return unwrap(bn::spot_open_orders(nullptr));
+      return unwrap(trigger ? bn::usdm_open_algo_orders(nullptr) : bn::usdm_open_orders(nullptr));
+    }
+    const bool trigger = trigger_param(p);
     const Instrument in = inst_at(0);
-    require_known(c.params(3), {});
-    return unwrap(spot(in) ? bn::spot_open_orders(&in) : bn::usdm_open_orders(&in));
+    if (spot(in)) return unwrap(bn::spot_open_orders(&in));
+    return unwrap(trigger ? bn::usdm_open_algo_orders(&in) : bn::usdm_open_orders(&in));
   }
   if (method == "fetchPositions") {
     const json p = c.params(1);

@@ -95,6 +95,7 @@ constexpr Endpoint kEndpoints[] = {
     {Market::kUsdm, "DELETE", "/fapi/v1/algoOrder", Sec::kSigned, 1, 0},
     {Market::kUsdm, "GET", "/fapi/v1/algoOrder", Sec::kSigned, 1, 0},
     {Market::kUsdm, "GET", "/fapi/v1/openAlgoOrders", Sec::kSigned, 1, 0},
+    {Market::kUsdm, "DELETE", "/fapi/v1/algoOpenOrders", Sec::kSigned, 1, 0},
     {Market::kUsdm, "GET", "/fapi/v1/allAlgoOrders", Sec::kSigned, 5, 0},
     {Market::kUsdm, "GET", "/fapi/v1/userTrades", Sec::kSigned, 5, 0},
     {Market::kUsdm, "POST", "/fapi/v1/leverage", Sec::kSigned, 1, 0},

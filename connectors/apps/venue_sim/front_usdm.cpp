@@ -468,6 +468,11 @@ Reply Front::Impl::usdm_algo_endpoint(std::string_view method, std::string_view 
     j.end_arr();
     return Reply{200, j.take()};
   }
+  if (path == "/fapi/v1/algoOpenOrders") {  // DELETE: Cancel All Algo Open Orders
+    if (!sym) return Reply::missing("symbol");
+    for (const auto& o : usdm_algo.cancel_all(a.id, *sym, now)) send_algo_update(o, now);
+    return ok_msg("The operation of cancel all open order is done.");
+  }
   if (path != "/fapi/v1/algoOrder")
     return Reply::error(404, -1000, "Unknown path " + std::string(path));
   if (method == "POST") {

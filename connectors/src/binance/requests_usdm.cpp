@@ -174,6 +174,10 @@ Req usdm_cancel_algo_order(const Instrument& in, const OrderRef& ref) {
 Req usdm_cancel_all(const Instrument& in) {
   return symbol_request(in, HttpMethod::kDelete, "/fapi/v1/allOpenOrders", 1, "usdm cancel all");
 }
+Req usdm_cancel_all_algo(const Instrument& in) {
+  return symbol_request(in, HttpMethod::kDelete, "/fapi/v1/algoOpenOrders", 1,
+                        "usdm cancel all algo");
+}
 
 Req usdm_modify_order(const Instrument& in, const OrderRef& ref, Side side, Decimal quantity,
                       Decimal price) {

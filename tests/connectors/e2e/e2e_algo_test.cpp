@@ -253,4 +253,50 @@ TEST_CASE(
   f.venue->stop();
 }
 
+
+TEST_CASE(
+    "e2e algo: DELETE algoOpenOrders cancels every open conditional order of the symbol and no "
+    "plain order; the connector reports each as canceled from ALGO_UPDATE") {
+  E2e f(Market::kUsdm);
+  auto& ex = f.ex();
+  ex.place(conditional(Side::kSell, "0.01", nullptr, "59000", "e2e-ca-sl", OrderType::kStopLoss));
+  ex.place(
+      conditional(Side::kSell, "0.01", "61000", "60900", "e2e-ca-tp", OrderType::kTakeProfitLimit));
+  ex.place(order(Market::kUsdm, Side::kBuy, "0.01", "50000", "e2e-ca-limit", OrderType::kLimit));
+  for (const char* c : {"e2e-ca-sl", "e2e-ca-tp", "e2e-ca-limit"})
+    REQUIRE(f.reports.wait_for_event<OrderAccepted>(c).has_value());
+  const Instrument in = f.ins();
+  REQUIRE(f.truth(binance::usdm_open_algo_orders(&in)).size() == 2);
+
+  // The sweep as ccxt's cancelAllOrders(symbol, {trigger: true}) sends it.
+  const auto req = binance::usdm_cancel_all_algo(in);
+  REQUIRE(req.ok());
+  CHECK(req->path == "/fapi/v1/algoOpenOrders");
+  const auto answer = raw(f, req);
+  CHECK(answer.status == 200);
+  const auto body = nlohmann::json::parse(answer.body);
+  CHECK(body["code"] == 200);
+  CHECK(body["msg"] == "The operation of cancel all open order is done.");
+
+  for (const char* c : {"e2e-ca-sl", "e2e-ca-tp"}) {
+    const auto canceled = f.reports.wait_for_event<OrderCanceled>(c);
+    REQUIRE_MESSAGE(canceled.has_value(), c);
+    CHECK(*canceled == OrderCanceled{kFut, kUsdmBtc, cid(c), Decimal{}});
+    CHECK(algo_truth(f, c)["algoStatus"] == "CANCELED");
+  }
+  CHECK(f.truth(binance::usdm_open_algo_orders(&in)).empty());
+  // The plain order is the matching engine's, which the algo sweep does not reach.
+  const auto open = f.truth(binance::usdm_open_orders(&in));
+  REQUIRE(open.size() == 1);
+  CHECK(open[0]["clientOrderId"] == "e2e-ca-limit");
+  CHECK(only<OrderCanceled>(f.reports.all(), "e2e-ca-limit").empty());
+  // Nothing open: the sweep still answers 200, as the venue does.
+  CHECK(raw(f, binance::usdm_cancel_all_algo(in)).status == 200);
+  // Without a symbol: the venue's -1102.
+  binance::Req no_symbol = binance::usdm_cancel_all_algo(in);
+  REQUIRE(no_symbol.ok());
+  no_symbol->params.clear();
+  CHECK(raw(f, no_symbol).status == 400);
+}
+
 }  // namespace oms::e2e

@@ -89,6 +89,9 @@ using Req = Result<RestRequest, RequestError>;
 [[nodiscard]] Req usdm_cancel_algo_order(const Instrument& in,
                                          const OrderRef& ref);  // algoId / clientAlgoId
 [[nodiscard]] Req usdm_cancel_all(const Instrument& in);        // DELETE /fapi/v1/allOpenOrders
+// DELETE /fapi/v1/algoOpenOrders: every open conditional (algo) order of the symbol, which
+// allOpenOrders no longer reaches.
+[[nodiscard]] Req usdm_cancel_all_algo(const Instrument& in);
 // PUT /fapi/v1/order: new price and quantity of an open LIMIT order (side is required).
 [[nodiscard]] Req usdm_modify_order(const Instrument& in, const OrderRef& ref, Side side,
                                     Decimal quantity, Decimal price);

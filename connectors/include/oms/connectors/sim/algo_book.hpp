@@ -137,6 +137,19 @@ class AlgoBook {
     return *a;
   }
 
+  // DELETE algoOpenOrders: every open algo order of the account on the symbol, canceled (none
+  // open is no error, as on the venue).
+  std::vector<AlgoOrder> cancel_all(ApiKeyId account, SymbolIndex symbol, TimeNs now) {
+    std::vector<AlgoOrder> out;
+    for (auto& o : orders_) {
+      if (o.order.account != account || o.order.symbol != symbol || !o.is_open()) continue;
+      o.status = AlgoStatus::kCanceled;
+      o.update_time = now;
+      out.push_back(o);
+    }
+    return out;
+  }
+
   [[nodiscard]] Result<AlgoOrder, VenueError> query(ApiKeyId account, const AlgoRef& ref) const {
     for (auto it = orders_.rbegin(); it != orders_.rend(); ++it) {
       if (matches(*it, account, ref)) return *it;
