@@ -79,6 +79,7 @@ class Item {
     throw Fail{where_ + field_name(field) + ": expected an integer"};
   }
   [[nodiscard]] const std::string& where() const { return where_; }
+  [[nodiscard]] object fields() const { return o_; }  // for a field that is not a scalar
 
  private:
   static std::string field_name(std::string_view f) { return "." + std::string(f); }

@@ -104,8 +104,11 @@ class OkxAccount final : public Exchange {
   [[nodiscard]] ExchangeId exchange() const noexcept override { return ExchangeId::kOkx; }
   [[nodiscard]] Market market() const noexcept override { return shared_.cfg.market; }
   [[nodiscard]] AccountId account() const noexcept override { return account_; }
+  // Both sockets logged in: /ws/v5/private (orders, account, positions) and /ws/v5/business
+  // (orders-algo).
   [[nodiscard]] bool user_stream_connected() const noexcept override {
-    return !shared_.cfg.private_stream || stream_logged_in_.load(std::memory_order_relaxed);
+    return !shared_.cfg.private_stream || (stream_logged_in_.load(std::memory_order_relaxed) &&
+                                           business_logged_in_.load(std::memory_order_relaxed));
   }
 
   [[nodiscard]] ExchangeResult<Unit> start(ReportSink sink) override;
@@ -138,7 +141,7 @@ class OkxAccount final : public Exchange {
       std::span<const InstrumentId> instruments, MarketDataStreams streams,
       MarketDataSink sink) override;
 
-  void heartbeat();  // "ping" on the private stream (maintenance thread)
+  void heartbeat();  // "ping" on the private and business streams (maintenance thread)
 
  private:
   void enqueue(std::function<void()> job);
@@ -174,9 +177,44 @@ class OkxAccount final : public Exchange {
                                                                    std::string_view what);
 
   // private stream
+  [[nodiscard]] std::string login_op(std::string_view stream);  // "" when it cannot be signed
   void open_stream();
   void on_stream(std::string_view msg);
   void catch_up(std::int64_t since_ms);
+  // business stream (orders-algo)
+  void open_business();
+  void on_business(std::string_view msg);
+
+  // ---- algo orders (exchange_algo.cpp) ----
+  // A stop / take-profit order is an OKX algo order (order-algo, conditional): ours under its
+  // algoClOrdId (= our client order id), tracked by algoId until it triggers, then by the ordId
+  // of the order OKX placed at the trigger.
+  struct AlgoOrder {
+    std::string algo_id;
+    std::string ord_id;  // the order placed at the trigger; empty before
+  };
+  [[nodiscard]] std::optional<AlgoOrder> algo_of(std::string_view cid);
+  // Records the algo order of cid (an ord_id given: its order placed at the trigger). Only a
+  // client id already known is updated unless `add` (an ended one is not brought back).
+  void remember_algo(std::string_view cid, std::string_view algo_id, std::string_view ord_id, bool add);
+  // The venue's own word on an algo order we do not track (a restart): GET order-algo by
+  // algoClOrdId; nullopt when the venue does not know one.
+  [[nodiscard]] std::optional<AlgoOrder> find_algo(const ClientOrderIdText& cid);
+  // GET order-algo for cid (by its algoId when known): the item; nullopt with `unknown` set
+  // when the venue knows no such algo order (51603), unset when there was no usable answer.
+  [[nodiscard]] std::optional<AlgoOrderItem> fetch_algo(const ClientOrderIdText& cid, bool& unknown);
+  void do_place_algo(const OkxInstrument& in, const SubmitOrder& o);
+  void do_cancel_algo(const OkxInstrument& in, const CancelOrder& c, const AlgoOrder& a);
+  // Reports the algo order's state (its order's, with the fills, once triggered); false only
+  // when the venue does not know it (51603): no usable answer is true (the caller's timer asks).
+  [[nodiscard]] bool query_algo(const OkxInstrument& in, const ClientOrderIdText& cid, std::uint64_t serial);
+  void on_algo(const AlgoOrderItem& a);  // an orders-algo item (stream, catch-up)
+  void catch_up_algos();                 // after the business stream came back
+  [[nodiscard]] ExchangeResult<std::vector<OrderStatusReconciled>> open_algo_orders(const OkxInstrument* in);
+  // A fill without a client order id (trade/fills of an order placed by an algo order): the id
+  // of the algo order that placed it, when known.
+  void own_fill(VenueEvent& e);
+  void emit_algo(const EventPayload& e, std::string_view algo_id, std::uint64_t time_key, TimeNs venue_time);
 
   OkxVenue::Shared& shared_;
   std::size_t index_;
@@ -193,6 +231,9 @@ class OkxAccount final : public Exchange {
   std::mutex orders_mutex_;
   // client id -> the order as placed (an amend's unchanged price or quantity); until it ends.
   std::unordered_map<std::string, SubmitOrder> placed_;
+  // client id -> its algo order, until the order ends; the ordId placed at a trigger -> client id.
+  std::unordered_map<std::string, AlgoOrder> algos_;
+  std::unordered_map<std::string, std::string> algo_children_;
   // instrument -> the swap margin mode set by set_margin_type (else the config's).
   std::unordered_map<std::uint32_t, TradeMode> trade_modes_;
 
@@ -200,6 +241,9 @@ class OkxAccount final : public Exchange {
   std::unique_ptr<net::WssClient> stream_;
   std::atomic<bool> stream_logged_in_{false};
   std::atomic<std::int64_t> stream_down_ms_{0};  // venue ms of the first drop since the last login
+  std::unique_ptr<net::WssClient> business_;     // guarded as stream_ (stream_mutex_)
+  std::atomic<bool> business_logged_in_{false};
+  std::atomic<bool> business_dropped_{false};    // lost since the last login: catch up
 };
 
 // ---- public market data -------------------------------------------------------------------

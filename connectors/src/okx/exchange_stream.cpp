@@ -1,5 +1,6 @@
 // OKX v5 WebSockets: an account's private stream (login, subscriptions, events, catch-up after
-// a reconnect) and the public market-data feed (books checked by their checksum).
+// a reconnect), its business stream (orders-algo) and the public market-data feed (books
+// checked by their checksum).
 #include <spdlog/spdlog.h>
 
 #include "exchange_internal.hpp"
@@ -50,26 +51,26 @@ void send_in_parts(net::WssClient& ws, std::string_view op, const std::vector<st
 
 // ---- private stream -----------------------------------------------------------------------
 
+std::string OkxAccount::login_op(std::string_view stream) {
+  std::lock_guard lk(auth_.mutex);
+  if (!auth_.signer) return {};
+  Credentials creds;
+  creds.api_key = auth_.api_key.view();
+  creds.passphrase = auth_.passphrase.view();
+  creds.signer = &*auth_.signer;
+  auto l = ws_login(creds, shared_.timestamp_ms() / 1'000);
+  if (!l) {
+    spdlog::error("okx account {}: {} stream login: {}", account_.value, stream, l.error().message);
+    return {};
+  }
+  return std::move(*l);
+}
+
 void OkxAccount::open_stream() {
   net::WssHandlers h;
   h.on_open = [this](bool reconnect) {
     (void)reconnect;
-    std::string login;
-    {
-      std::lock_guard lk(auth_.mutex);
-      if (!auth_.signer) return;
-      Credentials creds;
-      creds.api_key = auth_.api_key.view();
-      creds.passphrase = auth_.passphrase.view();
-      creds.signer = &*auth_.signer;
-      auto l = ws_login(creds, shared_.timestamp_ms() / 1'000);
-      if (!l) {
-        spdlog::error("okx account {}: private stream login: {}", account_.value, l.error().message);
-        return;
-      }
-      login = std::move(*l);
-    }
-    (void)stream_->send(std::move(login));
+    if (std::string login = login_op("private"); !login.empty()) (void)stream_->send(std::move(login));
   };
   h.on_message = [this](std::string_view msg) { on_stream(msg); };
   h.on_disconnected = [this](const net::WssDisconnect& d) {
@@ -85,9 +86,66 @@ void OkxAccount::open_stream() {
   stream_->start();
 }
 
+void OkxAccount::open_business() {
+  net::WssHandlers h;
+  h.on_open = [this](bool) {
+    if (std::string login = login_op("business"); !login.empty()) (void)business_->send(std::move(login));
+  };
+  h.on_message = [this](std::string_view msg) { on_business(msg); };
+  h.on_disconnected = [this](const net::WssDisconnect& d) {
+    if (business_logged_in_.exchange(false)) {
+      business_dropped_ = true;
+      spdlog::warn("okx account {}: business stream lost: {} (retry in {} ms)", account_.value, d.reason,
+                   d.retry_in.count());
+    }
+  };
+  std::lock_guard lk(stream_mutex_);
+  business_ = std::make_unique<net::WssClient>(wss_config(shared_.cfg, "/ws/v5/business"), std::move(h), shared_.streams.get());
+  business_->start();
+}
+
+void OkxAccount::on_business(std::string_view msg) {
+  PrivateMessage m;
+  auto r = parse_private(msg, context(), m);
+  if (!r) {
+    spdlog::warn("okx account {}: business stream: {}", account_.value, r.error().message);
+    return;
+  }
+  log_notes(m.notes, m.skipped);
+  switch (m.kind) {
+    case PrivateKind::kLogin:
+      if (m.code != "0") {
+        spdlog::error("okx account {}: business stream login refused: {} {}", account_.value, m.code, m.msg);
+        if (shared_.cfg.on_alert) {
+          shared_.cfg.on_alert("okx account " + std::to_string(account_.value) + ": business stream login refused: " +
+                               m.code + " " + m.msg);
+        }
+        return;
+      }
+      send_in_parts(*business_, "subscribe", {channel_arg("orders-algo", "instType", to_string(shared_.inst_type()))});
+      business_logged_in_ = true;
+      // What orders-algo pushed while we were away is not replayed: read each algo order again.
+      if (business_dropped_.exchange(false)) enqueue([this] { catch_up_algos(); });
+      return;
+    case PrivateKind::kError:
+      spdlog::error("okx account {}: business stream error {}: {}", account_.value, m.code, m.msg);
+      if (!business_logged_in_.load() && shared_.cfg.on_alert) {
+        shared_.cfg.on_alert("okx account " + std::to_string(account_.value) + ": business stream login refused: " +
+                             m.code + " " + m.msg);
+      }
+      return;
+    case PrivateKind::kOrdersAlgo:
+      for (const auto& a : m.algos) on_algo(a);
+      return;
+    default:
+      return;  // subscribe acks, pong, channels we do not read
+  }
+}
+
 void OkxAccount::heartbeat() {
   std::lock_guard lk(stream_mutex_);
   if (stream_ && stream_->is_open()) (void)stream_->send("ping");
+  if (business_ && business_->is_open()) (void)business_->send("ping");
 }
 
 void OkxAccount::on_stream(std::string_view msg) {
@@ -139,7 +197,17 @@ void OkxAccount::on_stream(std::string_view msg) {
       break;
   }
   if (m.kind == PrivateKind::kAccount && !report_wallet_) return;  // the other connection reports it
-  for (const auto& e : m.events) emit(e);
+  for (const auto& e : m.events) {
+    if (const auto* acc = std::get_if<OrderAccepted>(&e.payload)) {
+      // The order an algo order placed at its trigger: ours already (the algo's OrderAccepted);
+      // its ordId is where a cancel goes now.
+      if (algo_of(acc->client_order_id.view())) {
+        remember_algo(acc->client_order_id.view(), {}, e.venue_order_id, false);
+        continue;
+      }
+    }
+    emit(e);
+  }
   for (const auto& f : m.amend_failed) {
     spdlog::warn("okx account {}: amendment of {} failed at the venue; asking its state", account_.value,
                  f.client_order_id.view());
@@ -151,13 +219,19 @@ void OkxAccount::catch_up(std::int64_t since_ms) {
   if (!running_) return;
   // One request family for every instrument of the market (paged): fills, then the orders'
   // history, then what is open now.
+  // The orders are read first: an order an algo order placed names its client id there
+  // (algoClOrdId), its fills do not.
   const TimeNs since = since_ms * 1'000'000;
+  auto orders = orders_since(nullptr, since, "catch-up orders");
+  if (orders) {
+    for (const auto& o : *orders) remember_algo(o.client_order_id.view(), {}, o.venue_order_id.view(), false);
+  }
   if (auto events = fills_since(nullptr, since, "catch-up fills")) {
     for (const auto& e : *events) emit(e);
   } else {
     spdlog::warn("okx account {} catch-up: {}", account_.value, events.error().message);
   }
-  if (auto orders = orders_since(nullptr, since, "catch-up orders")) {
+  if (orders) {
     const std::uint64_t serial = ++query_serial_;
     for (const auto& o : *orders) emit(o, o.venue_order_id.view(), serial, wall_now_ns());
   } else {

@@ -3,8 +3,7 @@
 
 #include <optional>
 
-#include "../json_dom.hpp"
-#include "oms/connectors/okx/private_data.hpp"
+#include "parse_internal.hpp"
 
 namespace oms::okx {
 namespace {
@@ -34,9 +33,17 @@ Side side_of(const Item& it) {
   throw Fail{it.where() + ".side: '" + s + "' is not buy or sell"};
 }
 
+// clOrdId; an order an algo order placed at its trigger has none and carries the algo's
+// algoClOrdId instead: ours under that id (private_data.hpp).
 ClientOrderIdText client_id(const Item& it) {
   ClientOrderIdText id;
-  if (!id.assign(it.text("clOrdId", false))) throw Fail{it.where() + ".clOrdId: longer than a client order id"};
+  std::string cl = it.text("clOrdId", false);
+  const char* field = ".clOrdId";
+  if (cl.empty()) {
+    cl = it.text("algoClOrdId", false);
+    field = ".algoClOrdId";
+  }
+  if (!id.assign(cl)) throw Fail{it.where() + field + ": longer than a client order id"};
   return id;
 }
 
@@ -96,10 +103,10 @@ OrderStatus status_of(const std::string& s, const Item& it) {
   throw Fail{it.where() + ".state: '" + s + "' is not a v5 order state"};
 }
 
-// The instrument of an item of ours; nullopt (with the reason in skipped) for another instType
-// than the connection's, or an instrument the caller does not know.
-std::optional<InstrumentEntry> instrument_of(const Item& it, const AccountContext& ctx, std::vector<std::string>& skipped,
-                                           bool check_market = true) {
+}  // namespace
+
+std::optional<InstrumentEntry> detail::instrument_of(const Item& it, const AccountContext& ctx,
+                                                   std::vector<std::string>& skipped, bool check_market) {
   const std::string type = it.text("instType", false);
   Market m = ctx.market;
   if (!type.empty() && !market_of(type, m)) {
@@ -119,6 +126,10 @@ std::optional<InstrumentEntry> instrument_of(const Item& it, const AccountContex
   if (!ref.contract_value.is_positive()) throw Fail{it.where() + ".instId: " + inst + " has no contract value"};
   return ref;
 }
+
+namespace {
+
+using detail::instrument_of;
 
 // The fill an orders item carries (fillSz > 0), or nullopt.
 std::optional<VenueEvent> fill_of(const Item& it, const InstrumentEntry& ref, const AccountContext& ctx,
@@ -251,22 +262,15 @@ PositionUpdated position_of(const Item& it, const InstrumentEntry& ref, const Ac
 
 // ---- REST envelope ---------------------------------------------------------------------------
 
-struct Envelope {
-  simdjson::dom::parser parser;
-  simdjson::padded_string padded;
-  element doc;
-  array data;
-};
-
 std::int32_t code_number(std::string_view code) {
   std::int32_t n = 0;
   const auto r = std::from_chars(code.data(), code.data() + code.size(), n);
   return r.ec == std::errc{} && r.ptr == code.data() + code.size() ? n : -1;
 }
 
-// The envelope's data array; RestError on a refusal (the first item's sCode when the venue
-// names one: "All operations failed" says less than the item) or a malformed body.
-Result<Unit, RestError> open(Envelope& env, std::string_view body, std::string_view what) {
+}  // namespace
+
+Result<Unit, RestError> detail::open(Envelope& env, std::string_view body, std::string_view what) {
   env.padded = simdjson::padded_string(body);
   if (auto e = env.parser.parse(env.padded).get(env.doc); e != simdjson::SUCCESS)
     return Unexpected{RestError{false, {}, std::string(what) + ": malformed JSON: " + simdjson::error_message(e)}};
@@ -294,13 +298,20 @@ Result<Unit, RestError> open(Envelope& env, std::string_view body, std::string_v
   return Unit{};
 }
 
-RestError rest_fail(const Fail& f) { return RestError{false, {}, f.message}; }
+RestError detail::rest_fail(const Fail& f) { return RestError{false, {}, f.message}; }
 
-VenueRefusal item_refusal(const Item& it) {
+VenueRefusal detail::item_refusal(const Item& it) {
   const std::string code = it.text("sCode", false);
   if (code.empty() || code == "0") return {};
   return VenueRefusal{code_number(code), it.text("sMsg", false)};
 }
+
+namespace {
+
+using detail::Envelope;
+using detail::item_refusal;
+using detail::open;
+using detail::rest_fail;
 
 OrderStatusReconciled reconciled_of(const Item& it, const InstrumentEntry& ref, const AccountContext& ctx) {
   OrderStatusReconciled r;
@@ -343,6 +354,7 @@ Result<PrivateKind, ParseError> parse_private(std::string_view message, const Ac
     if (out.channel == "orders") out.kind = PrivateKind::kOrders;
     else if (out.channel == "account") out.kind = PrivateKind::kAccount;
     else if (out.channel == "positions") out.kind = PrivateKind::kPositions;
+    else if (out.channel == "orders-algo") out.kind = PrivateKind::kOrdersAlgo;
     else return out.kind = PrivateKind::kOther;
     std::size_t i = 0;
     for (element e : as_array(root, "data", out.channel)) {
@@ -361,6 +373,8 @@ Result<PrivateKind, ParseError> parse_private(std::string_view message, const Ac
       if (!ref) continue;
       if (out.kind == PrivateKind::kOrders) {
         order_events(it, *ref, ctx, out);
+      } else if (out.kind == PrivateKind::kOrdersAlgo) {
+        out.algos.push_back(detail::algo_item(it, *ref));
       } else {
         VenueEvent ev;
         ev.venue_time = it.millis("uTime");

@@ -109,6 +109,20 @@ Req order_details(const InstrumentSpec& in, const OrderRef& ref) {
   return r;
 }
 
+Req algo_order_details(const AlgoRef& ref) {
+  constexpr std::string_view kWhat = "algo_order_details";
+  if (ref.algo_id.empty() == ref.algo_cl_ord_id.empty())
+    return Unexpected{error(kWhat, "order: name it by algo_id or by algo_cl_ord_id (one of them)")};
+  RestRequest r = make(HttpMethod::kGet, "/api/v5/trade/order-algo", Security::kSigned);
+  if (!ref.algo_id.empty()) {
+    r.add("algoId", ref.algo_id);
+  } else {
+    if (!valid_client_id(ref.algo_cl_ord_id)) return Unexpected{error(kWhat, "algo_cl_ord_id: 1 to 32 letters and digits")};
+    r.add("algoClOrdId", ref.algo_cl_ord_id);
+  }
+  return r;
+}
+
 Req orders_pending(const ListQuery& q) { return list_get("/api/v5/trade/orders-pending", q, "orders_pending", false); }
 Req orders_history(const ListQuery& q) { return list_get("/api/v5/trade/orders-history", q, "orders_history", true); }
 Req orders_history_archive(const ListQuery& q) {

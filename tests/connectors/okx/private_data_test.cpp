@@ -255,3 +255,139 @@ TEST_CASE("positions, balance, orders and fills answers") {
   REQUIRE(time);
   CHECK(*time == 1597026383085);
 }
+
+namespace {
+
+// An orders-algo / order-algo item of a conditional SL on BTC-USDT-SWAP in the given state
+// (extra: its failCode field instead of "").
+std::string algo_item(const char* state, const char* ord_id, const char* extra = "") {
+  return std::string(R"({"instType":"SWAP","instId":"BTC-USDT-SWAP","ordId":")") + ord_id +
+         R"(","ordIdList":[],"algoId":"7001","clOrdId":"","algoClOrdId":"stop1","sz":"3","ordType":"conditional",)"
+         R"("side":"sell","state":")" + state + R"(","slTriggerPx":"59000","slOrdPx":"-1",)" +
+         (*extra != '\0' ? extra : R"("failCode":"",)") +
+         R"("cTime":"1700000000000","uTime":"1700000001000"})";
+}
+
+std::string algo_push(const std::string& item) {
+  return R"({"arg":{"channel":"orders-algo","instType":"SWAP","uid":"1"},"data":[)" + item + "]}";
+}
+
+}  // namespace
+
+TEST_CASE("orders-algo channel: live is the algo's OrderAccepted under its algoClOrdId; canceled, order_failed, effective") {
+  Registry reg;
+  const auto ctx = reg.context(Market::kUsdm);
+  PrivateMessage msg;
+  const auto kind = parse_private(algo_push(algo_item("live", "")), ctx, msg);
+  REQUIRE_MESSAGE(kind, (kind ? "" : kind.error().message));
+  CHECK(*kind == PrivateKind::kOrdersAlgo);
+  CHECK(msg.events.empty());
+  REQUIRE(msg.algos.size() == 1);
+  const AlgoOrderItem& a = msg.algos[0];
+  CHECK(a.instrument == reg.id("BTC-USDT-SWAP"));
+  CHECK(a.client_order_id.view() == "stop1");
+  CHECK(a.algo_id == "7001");
+  CHECK(a.ord_id.empty());
+  CHECK(a.state == AlgoState::kLive);
+  CHECK(a.venue_time == 1700000001000LL * 1'000'000);
+  const auto live = algo_event(a, AccountId{7});
+  REQUIRE(live);
+  const auto& acc = std::get<OrderAccepted>(*live);
+  CHECK(acc.account == AccountId{7});
+  CHECK(acc.client_order_id.view() == "stop1");
+  CHECK(acc.venue_order_id.view() == "7001");  // the algo's own id until the order ends
+
+  REQUIRE(parse_private(algo_push(algo_item("canceled", "")), ctx, msg));
+  const auto canceled = algo_event(msg.algos.at(0), AccountId{7});
+  REQUIRE(canceled);
+  CHECK(std::get<OrderCanceled>(*canceled).cum_qty.is_zero());
+  // The order at the trigger failed: the venue ended ours, nothing traded.
+  REQUIRE(parse_private(algo_push(algo_item("order_failed", "", R"("failCode":"51008",)")), ctx, msg));
+  CHECK(msg.algos.at(0).state == AlgoState::kFailed);
+  CHECK(msg.algos.at(0).fail_code == "51008");
+  CHECK(std::holds_alternative<OrderExpired>(*algo_event(msg.algos.at(0), AccountId{7})));
+  // Triggered: the order placed (ordId) reports for itself; no event of the algo's.
+  REQUIRE(parse_private(algo_push(algo_item("effective", "8123")), ctx, msg));
+  CHECK(msg.algos.at(0).state == AlgoState::kEffective);
+  CHECK(msg.algos.at(0).ord_id == "8123");
+  CHECK_FALSE(algo_event(msg.algos.at(0), AccountId{7}));
+  // ordId empty (OKX retires it): the first of ordIdList.
+  std::string listed = algo_item("effective", "");
+  listed.replace(listed.find(R"("ordIdList":[])"), 14, R"("ordIdList":["8124"])");
+  REQUIRE(parse_private(algo_push(listed), ctx, msg));
+  CHECK(msg.algos.at(0).ord_id == "8124");
+  // pause (other algo kinds): no event.
+  REQUIRE(parse_private(algo_push(algo_item("pause", "")), ctx, msg));
+  CHECK(msg.algos.at(0).state == AlgoState::kOther);
+  CHECK_FALSE(algo_event(msg.algos.at(0), AccountId{7}));
+}
+
+TEST_CASE("orders-algo: the other market's and unknown instruments skipped; a malformed item names its field") {
+  Registry reg;
+  PrivateMessage msg;
+  REQUIRE(parse_private(algo_push(algo_item("live", "")), reg.context(Market::kSpot), msg));
+  CHECK(msg.algos.empty());
+  REQUIRE(msg.skipped.size() == 1);
+  CHECK(msg.skipped[0].find("other market") != std::string::npos);
+  std::string no_id = algo_item("live", "");
+  no_id.replace(no_id.find(R"("algoId":"7001")"), 15, R"("algoId":"")");
+  const auto bad = parse_private(algo_push(no_id), reg.context(Market::kUsdm), msg);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message == "orders-algo.data[0].algoId: empty");
+  std::string long_cl = algo_item("live", "");
+  long_cl.replace(long_cl.find("stop1"), 5, std::string(40, 'x'));
+  const auto too_long = parse_private(algo_push(long_cl), reg.context(Market::kUsdm), msg);
+  REQUIRE_FALSE(too_long);
+  CHECK(too_long.error().message == "orders-algo.data[0].algoClOrdId: longer than a client order id");
+}
+
+TEST_CASE("orders channel: the order an algo order placed carries no clOrdId -- its fill is ours under the algoClOrdId") {
+  Registry reg;
+  PrivateMessage msg;
+  const std::string m =
+      R"({"arg":{"channel":"orders","instType":"SWAP"},"data":[{"instType":"SWAP","instId":"BTC-USDT-SWAP",)"
+      R"("ordId":"8123","clOrdId":"","algoClOrdId":"stop1","algoId":"7001","side":"sell","sz":"3","accFillSz":"3",)"
+      R"("avgPx":"58990","state":"filled","fillSz":"3","fillPx":"58990","tradeId":"55","fillFee":"-0.1",)"
+      R"("fillFeeCcy":"USDT","execType":"T","fillTime":"1700000002000","uTime":"1700000002000","tgtCcy":""}]})";
+  REQUIRE(parse_private(m, reg.context(Market::kUsdm), msg));
+  REQUIRE(msg.events.size() == 2);
+  const auto& fill = as<FillReceived>(msg.events[0]);
+  CHECK(fill.client_order_id.view() == "stop1");
+  CHECK(fill.quantity == d("0.03"));
+  CHECK(msg.events[0].venue_order_id == "8123");
+  CHECK(as<OrderFilled>(msg.events[1]).client_order_id.view() == "stop1");
+}
+
+TEST_CASE("algo REST answers: order-algo / orders-algo-pending pages, order-algo and cancel-algos acks") {
+  Registry reg;
+  const auto page = parse_algo_orders(
+      R"({"code":"0","msg":"","data":[)" + algo_item("live", "") + "," + algo_item("effective", "8123") + "]}",
+      reg.context(Market::kUsdm));
+  REQUIRE_MESSAGE(page, (page ? "" : page.error().message));
+  CHECK(page->count == 2);
+  REQUIRE(page->algos.size() == 2);
+  CHECK(page->algos[1].ord_id == "8123");
+  CHECK(page->last_algo_id == "7001");
+  const auto missing = parse_algo_orders(R"({"code":"51603","msg":"Order does not exist","data":[]})", reg.context(Market::kUsdm));
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().refusal.code == 51603);
+
+  const auto placed = parse_algo_acks(
+      R"({"code":"0","msg":"","data":[{"algoId":"7001","clOrdId":"","algoClOrdId":"stop1","sCode":"0","sMsg":""}]})");
+  REQUIRE(placed);
+  REQUIRE(placed->size() == 1);
+  CHECK((*placed)[0].algo_id == "7001");
+  CHECK((*placed)[0].algo_client_id == "stop1");
+  // One item refused: the item's sCode is the refusal.
+  const auto refused = parse_algo_acks(
+      R"({"code":"1","msg":"All operations failed","data":[{"algoId":"","algoClOrdId":"stop1","sCode":"51278","sMsg":"SL trigger price can not be lower than the last price."}]})");
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().refusal.code == 51278);
+  const auto cancels = parse_algo_acks(
+      R"({"code":"2","msg":"","data":[{"algoId":"1","algoClOrdId":"","sCode":"0","sMsg":""},{"algoId":"2","algoClOrdId":"","sCode":"51401","sMsg":"canceled"}]})");
+  REQUIRE(cancels);
+  CHECK((*cancels)[1].refusal.code == 51401);
+  const auto no_id = parse_algo_acks(R"({"code":"0","msg":"","data":[{"algoId":"","sCode":"0","sMsg":""}]})");
+  REQUIRE_FALSE(no_id);
+  CHECK(no_id.error().message == "algo.data[0].algoId: empty for an accepted item");
+}

@@ -373,6 +373,15 @@ TEST_CASE("okx queries: order, pending, history with paging, fills, algo lists")
   a.inst_type = InstType::kSwap;
   CHECK(body(algo_orders_history(AlgoOrdType::kTrigger, a)) == "instType=SWAP&instId=BTC-USDT-SWAP&ordType=trigger&state=effective");
   CHECK(refusal(algo_orders_history(AlgoOrdType::kTrigger, a, "123")) == "algo_orders_history: state / algo_id: exactly one");
+  // One algo order, live or ended: by algoId or by algoClOrdId, never both.
+  const auto one = algo_order_details(AlgoRef{"590920768125526016", {}});
+  REQUIRE(one);
+  CHECK(one->method == HttpMethod::kGet);
+  CHECK(one->path == "/api/v5/trade/order-algo");
+  CHECK(body(one) == "algoId=590920768125526016");
+  CHECK(body(algo_order_details(AlgoRef{{}, "stop7"})) == "algoClOrdId=stop7");
+  CHECK(refusal(algo_order_details(AlgoRef{})) == "algo_order_details: order: name it by algo_id or by algo_cl_ord_id (one of them)");
+  CHECK(refusal(algo_order_details(AlgoRef{{}, "stop-7"})) == "algo_order_details: algo_cl_ord_id: 1 to 32 letters and digits");
 }
 
 TEST_CASE("okx account, funding and public builders: paths and exact fields") {

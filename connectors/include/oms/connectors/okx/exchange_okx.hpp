@@ -20,14 +20,33 @@
 //                reached the venue (timeout, closed connection, 5xx, code 50001 / 50004 /
 //                50013 "busy / timeout") gives no report: the order's ack timeout queries it
 //                by clOrdId.
-//   not yet:     stop / take-profit kinds (OKX's algo orders, tracked on the business stream)
-//                are refused before they leave (4409, named), as are attached TP/SL.
+//   algo orders: a stop / take-profit kind is an OKX algo order (POST trade/order-algo,
+//                ordType conditional: slTriggerPx for a stop, tpTriggerPx for a take-profit,
+//                "-1" or the limit price), algoClOrdId = our client order id. Its own states
+//                come from the business stream's orders-algo channel (and GET order-algo):
+//                live -> OrderAccepted (venue order id = algoId), canceled -> OrderCanceled,
+//                order_failed -> OrderExpired; effective (triggered) has no event of its own:
+//                the order OKX placed (its ordId; clOrdId "", algoClOrdId ours) reports its
+//                fills and end on the orders channel under OUR client order id, its own "live"
+//                not repeated. Cancel: cancel-algos by algoId before the trigger, cancel-order
+//                by that ordId after; query: GET order-algo, then the placed order and its
+//                fills; open orders: orders-pending and orders-algo-pending (conditional). An
+//                id the connector does not know as an algo order (a restart) is looked up by
+//                algoClOrdId when the plain order endpoint does not know it. Amending one
+//                before its trigger (amend-algos) is refused (OrderAmendRejected 4409, named);
+//                after it, its order is amended by ordId. OKX has no batch endpoint for algo
+//                orders: a batch's stop / take-profit orders are placed one by one, in order,
+//                after its plain orders went (each is answered on its own either way).
+//                Attached TP/SL (attachAlgoOrds) are not sent.
 //   private:     /ws/v5/private: login (HMAC of ts + "GET/users/self/verify", with the key's
 //                passphrase), then orders (this market's instType), account (the connection
 //                that reports the wallet) and positions (SWAP); the text "ping" every
 //                ws_ping_interval. After a reconnect the venue does not replay what it pushed:
 //                the fills and orders since the drop are read by REST (the stores keep each
 //                fact once).
+//   business:    /ws/v5/business: the same login, then orders-algo (this market's instType);
+//                after a reconnect each algo order still tracked is read again (order-algo).
+//                user_stream_connected(): both sockets logged in.
 //   public:      /ws/v5/public: books (400 levels; every snapshot and update's CRC32 checksum
 //                verified over the venue's own texts, a mismatch or a seqId gap subscribes the
 //                book again and is counted), bbo-tbt (best bid/offer), trades.
@@ -65,7 +84,7 @@ struct OkxAccountConfig {
 struct OkxConfig {
   Market market = Market::kSpot;         // kSpot: instType SPOT; kUsdm: SWAP (USDT-margined)
   net::Origin rest{"www.okx.com", 443};
-  net::Origin stream{"ws.okx.com", 8443};  // /ws/v5/public and /ws/v5/private
+  net::Origin stream{"ws.okx.com", 8443};  // /ws/v5/public, /ws/v5/private and /ws/v5/business
   net::TlsClientConfig tls;                // ca_file: tests trust their own CA
   bool simulated = false;                  // OKX demo trading (x-simulated-trading: 1)
   std::chrono::milliseconds request_timeout{10'000};

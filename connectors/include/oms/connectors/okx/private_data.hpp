@@ -26,10 +26,19 @@
 // away from zero (never less than charged), a free balance toward zero (never more than held), a
 // locked one away from zero, and the message's `notes` say so for the connector to log. Anything else malformed is an error naming
 // the field; an instrument the caller does not know is skipped with its id.
+//
+// Algo orders (stop / take-profit: OKX's conditional and trigger orders) are ours under their
+// algoClOrdId. One waits as state live without an ordId; when the price reaches its trigger OKX
+// places its order (state effective, the ordId) and that order's items on the orders channel
+// and in the order queries carry clOrdId "" and the algo's algoClOrdId: the client order id is
+// clOrdId, else algoClOrdId, so the order is one of ours from acceptance to its fills. The
+// orders-algo channel (on /ws/v5/business) and the algo queries give AlgoOrderItem; its own
+// event is algo_event()'s. trade/fills items carry neither: the connector names their order.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +79,7 @@ struct VenueEvent {
 
 enum class PrivateKind : std::uint8_t {
   kOrders, kAccount, kPositions,
+  kOrdersAlgo,  // the business stream's orders-algo channel
   kLogin,      // {"event":"login","code":"0"}
   kSubscribe,  // {"event":"subscribe","arg":{...}}
   kError,      // {"event":"error","code":"60012","msg":"..."}
@@ -82,6 +92,31 @@ struct AmendFailure {
   ClientOrderIdText client_order_id;
 };
 
+// OKX's algo order states: live (waiting for its trigger), effective (its order placed; also
+// partially_effective), canceled, order_failed (the order at the trigger failed; also
+// partially_failed); pause and any other word: kOther (no event).
+enum class AlgoState : std::uint8_t { kLive, kEffective, kCanceled, kFailed, kOther };
+
+// One algo order of ours as the venue reports it.
+struct AlgoOrderItem {
+  InstrumentId instrument;
+  ClientOrderIdText client_order_id;  // algoClOrdId (clOrdId, its former name, when empty)
+  std::string algo_id;
+  std::string ord_id;  // the order placed at the trigger; empty before
+  AlgoState state = AlgoState::kOther;
+  std::string state_text;  // as received
+  std::string fail_code;   // failCode when the order at the trigger failed
+  TimeNs venue_time = 0;   // uTime
+};
+
+// The algo order's own event (account = ours):
+//   live         -> OrderAccepted (venue order id = algoId)
+//   canceled     -> OrderCanceled (cum 0: nothing traded before the trigger)
+//   order_failed -> OrderExpired (cum 0: the venue ended it; the order at the trigger failed)
+//   effective    -> none: the order placed reports, under the same client order id
+//   other        -> none
+[[nodiscard]] std::optional<EventPayload> algo_event(const AlgoOrderItem& a, AccountId account);
+
 struct PrivateMessage {
   PrivateKind kind = PrivateKind::kOther;
   std::string code;     // login / error replies: the venue's code ("0" = success)
@@ -93,6 +128,7 @@ struct PrivateMessage {
   std::vector<std::string> skipped;
   std::vector<std::string> notes;
   std::vector<AmendFailure> amend_failed;
+  std::vector<AlgoOrderItem> algos;  // kOrdersAlgo
 };
 
 // Parses one private WebSocket message (JSON, or the text "pong") into out (cleared first).
@@ -141,6 +177,25 @@ struct OrdersPage {
 };
 [[nodiscard]] Result<OrdersPage, RestError> parse_orders(std::string_view body,
                                                          const AccountContext& ctx);
+// order-algo (one item), orders-algo-pending, orders-algo-history -> the algo orders of ours
+// (others in skipped). last_algo_id: the page's last algoId (paged with after=algoId).
+struct AlgoOrdersPage {
+  std::vector<AlgoOrderItem> algos;
+  std::vector<std::string> skipped;
+  std::string last_algo_id;
+  std::size_t count = 0;
+};
+[[nodiscard]] Result<AlgoOrdersPage, RestError> parse_algo_orders(std::string_view body,
+                                                                  const AccountContext& ctx);
+// POST order-algo (one item) | cancel-algos (one per item): each item's algoId, algoClOrdId and
+// sCode; an accepted order-algo item without an algoId is an error.
+struct AlgoAck {
+  std::string algo_id;
+  std::string algo_client_id;
+  VenueRefusal refusal;  // code 0: done
+};
+[[nodiscard]] Result<std::vector<AlgoAck>, RestError> parse_algo_acks(std::string_view body);
+
 // trade/fills, fills-history -> FillReceived. last_bill_id: the page's last billId.
 struct FillsPage {
   std::vector<VenueEvent> events;

@@ -149,6 +149,8 @@ struct AlgoCancelItem {
 // ---- Order and fill queries ---------------------------------------------------------------
 // GET /api/v5/trade/order: one order by ordId or clOrdId.
 [[nodiscard]] Req order_details(const InstrumentSpec& in, const OrderRef& ref);
+// GET /api/v5/trade/order-algo: one algo order by algoId or algoClOrdId (live or ended).
+[[nodiscard]] Req algo_order_details(const AlgoRef& ref);
 // Filters and paging of the list queries; unset / empty / zero = not sent. Pages: `after`
 // asks for older records than that id (ordId / billId / algoId), `before` newer.
 struct ListQuery {
