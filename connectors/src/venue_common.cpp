@@ -25,7 +25,7 @@ std::int64_t history_start_ms(std::string_view venue, AccountId account, std::st
   const std::int64_t asked = since / 1'000'000;
   const std::int64_t oldest = now_ms - keep_ms;
   if (asked >= oldest) return asked;
-  spdlog::warn("{} account {} {}: asked from {} ms, read from {} ms ({} days back: the venue keeps no older)", venue,
+  spdlog::warn("{} account {} {}: asked from {} ms, read from {} ms ({} days back at most)", venue,
                account.value, what, asked, oldest, keep_ms / 86'400'000);
   return oldest;
 }

@@ -4,13 +4,13 @@
 // The truth is read from the front in-process with signed requests, apart from the connector.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
-#include <set>
-#include <atomic>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "bybit_front.hpp"
