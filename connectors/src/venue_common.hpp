@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "oms/connectors/exchange.hpp"
@@ -141,11 +142,12 @@ class Pacer {
 // Every record of [start_ms, now_ms]: windows of span_ms at most (the longest end - start the
 // venue takes), oldest first, each asked of fetch(HistoryWindow) -> ExchangeResult<WindowPage<R>>;
 // a full page's window is split in two and its halves asked in turn (oldest first), so a page
-// limit never drops a record. A full page within one millisecond can be split no further: an
-// error naming the window (kBadResponse), never a page's worth passed off as all.
-template <class R, class Fetch>
+// limit never drops a record. A full page within one millisecond can be split no further: it goes
+// to full_ms(window, page) -> ExchangeResult<std::vector<R>>, which reads the rest of that
+// millisecond another way (Binance: on by id) and answers all of it.
+template <class R, class Fetch, class FullMs>
 [[nodiscard]] ExchangeResult<std::vector<R>> walk_windows(std::int64_t start_ms, std::int64_t now_ms,
-                                                          std::int64_t span_ms, std::string_view what, Fetch&& fetch) {
+                                                          std::int64_t span_ms, Fetch&& fetch, FullMs&& full_ms) {
   std::deque<HistoryWindow> todo;
   const std::int64_t span = std::max<std::int64_t>(span_ms, 1);
   for (std::int64_t s = start_ms; s <= now_ms; s += span) todo.push_back({s, std::min(s + span - 1, now_ms)});
@@ -155,20 +157,34 @@ template <class R, class Fetch>
     todo.pop_front();
     ExchangeResult<WindowPage<R>> page = fetch(w);
     if (!page) return Unexpected{std::move(page).error()};
-    if (page->full) {
-      if (w.end_ms <= w.start_ms) {
-        return Unexpected{exchange_error(ExchangeErrorCode::kBadResponse,
-                                         std::string(what) + ": a full page within the one millisecond " +
-                                             std::to_string(w.start_ms) + " (no cursor to read the rest)")};
-      }
+    if (page->full && w.end_ms > w.start_ms) {
       const std::int64_t mid = w.start_ms + (w.end_ms - w.start_ms) / 2;
       todo.push_front({mid + 1, w.end_ms});
       todo.push_front({w.start_ms, mid});
       continue;
     }
+    if (page->full) {
+      ExchangeResult<std::vector<R>> all = full_ms(w, std::move(page->records));
+      if (!all) return Unexpected{std::move(all).error()};
+      for (auto& r : *all) out.push_back(std::move(r));
+      continue;
+    }
     for (auto& r : page->records) out.push_back(std::move(r));
   }
   return out;
+}
+
+// The same for a venue with no other way into one millisecond: a full page there is an error
+// naming the window (kBadResponse), never a page's worth passed off as all.
+template <class R, class Fetch>
+[[nodiscard]] ExchangeResult<std::vector<R>> walk_windows(std::int64_t start_ms, std::int64_t now_ms,
+                                                          std::int64_t span_ms, std::string_view what, Fetch&& fetch) {
+  return walk_windows<R>(start_ms, now_ms, span_ms, std::forward<Fetch>(fetch),
+                         [what](HistoryWindow w, std::vector<R>) -> ExchangeResult<std::vector<R>> {
+                           return Unexpected{exchange_error(ExchangeErrorCode::kBadResponse,
+                                                            std::string(what) + ": a full page within the one millisecond " +
+                                                                std::to_string(w.start_ms) + " (no cursor to read the rest)")};
+                         });
 }
 
 }  // namespace oms::venue
