@@ -20,6 +20,16 @@ ExchangeError exchange_error(ExchangeErrorCode code, std::string message, std::i
   return ExchangeError{code, venue_code, std::move(message)};
 }
 
+std::int64_t history_start_ms(std::string_view venue, AccountId account, std::string_view what, TimeNs since,
+                              std::int64_t now_ms, std::int64_t keep_ms) {
+  const std::int64_t asked = since / 1'000'000;
+  const std::int64_t oldest = now_ms - keep_ms;
+  if (asked >= oldest) return asked;
+  spdlog::warn("{} account {} {}: asked from {} ms, read from {} ms ({} days back at most)", venue,
+               account.value, what, asked, oldest, keep_ms / 86'400'000);
+  return oldest;
+}
+
 EventId report_id(std::string_view venue, AccountId account, Market market, const EventPayload& event,
                   std::string_view venue_order_id, std::uint64_t time_key) {
   ReportHash h;

@@ -1,8 +1,10 @@
 // The plumbing the venue connectors after Binance's share (private to connectors/src): the
 // clock, errors, report ids, order lanes, the per-account order budget, answers' status and
-// headers. A venue's own rules (its paths, signatures, codes) stay in its folder.
+// headers, the walk over a venue's history windows. A venue's own rules (its paths, signatures, codes) stay in its folder.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -13,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "oms/connectors/exchange.hpp"
@@ -95,5 +98,93 @@ struct StopSignal {
 [[nodiscard]] ExchangeResult<std::string> body_of(ExchangeResult<net::HttpResponse> r,
                                                   std::string_view what,
                                                   unsigned rate_limit_status);
+
+// ---- history walks (all_orders / my_trades from a `since`) -------------------------------------
+
+// A history query's time window in ms, both ends included.
+struct HistoryWindow {
+  std::int64_t start_ms = 0;
+  std::int64_t end_ms = 0;
+};
+
+// One window's answer: its records and whether they filled the page, so that the window may
+// hold more than it gave (a venue with no cursor past a page: Upbit's closed orders). A fetch
+// that follows the venue's cursor to the window's end answers full = false.
+template <class R>
+struct WindowPage {
+  std::vector<R> records;
+  bool full = false;
+};
+
+// A walk's requests spaced at least `gap` apart (under the endpoint's per-account rate, so a
+// long walk is not refused halfway): wait() before each request; the first goes at once.
+class Pacer {
+ public:
+  explicit Pacer(std::chrono::milliseconds gap) : gap_(gap) {}
+  void wait() {
+    const auto now = std::chrono::steady_clock::now();
+    if (started_ && now < next_) std::this_thread::sleep_until(next_);
+    started_ = true;
+    next_ = std::max(now, next_) + gap_;
+  }
+
+ private:
+  std::chrono::milliseconds gap_;
+  std::chrono::steady_clock::time_point next_{};
+  bool started_ = false;
+};
+
+// Where a walk from `since` starts: since, or the oldest the venue keeps (keep_ms before now_ms)
+// when since is older -- that cut said in the log (venue, account, what, both times).
+[[nodiscard]] std::int64_t history_start_ms(std::string_view venue, AccountId account, std::string_view what,
+                                            TimeNs since, std::int64_t now_ms, std::int64_t keep_ms);
+
+// Every record of [start_ms, now_ms]: windows of span_ms at most (the longest end - start the
+// venue takes), oldest first, each asked of fetch(HistoryWindow) -> ExchangeResult<WindowPage<R>>;
+// a full page's window is split in two and its halves asked in turn (oldest first), so a page
+// limit never drops a record. A full page within one millisecond can be split no further: it goes
+// to full_ms(window, page) -> ExchangeResult<std::vector<R>>, which reads the rest of that
+// millisecond another way (Binance: on by id) and answers all of it.
+template <class R, class Fetch, class FullMs>
+[[nodiscard]] ExchangeResult<std::vector<R>> walk_windows(std::int64_t start_ms, std::int64_t now_ms,
+                                                          std::int64_t span_ms, Fetch&& fetch, FullMs&& full_ms) {
+  std::deque<HistoryWindow> todo;
+  const std::int64_t span = std::max<std::int64_t>(span_ms, 1);
+  for (std::int64_t s = start_ms; s <= now_ms; s += span) todo.push_back({s, std::min(s + span - 1, now_ms)});
+  std::vector<R> out;
+  while (!todo.empty()) {
+    const HistoryWindow w = todo.front();
+    todo.pop_front();
+    ExchangeResult<WindowPage<R>> page = fetch(w);
+    if (!page) return Unexpected{std::move(page).error()};
+    if (page->full && w.end_ms > w.start_ms) {
+      const std::int64_t mid = w.start_ms + (w.end_ms - w.start_ms) / 2;
+      todo.push_front({mid + 1, w.end_ms});
+      todo.push_front({w.start_ms, mid});
+      continue;
+    }
+    if (page->full) {
+      ExchangeResult<std::vector<R>> all = full_ms(w, std::move(page->records));
+      if (!all) return Unexpected{std::move(all).error()};
+      for (auto& r : *all) out.push_back(std::move(r));
+      continue;
+    }
+    for (auto& r : page->records) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+// The same for a venue with no other way into one millisecond: a full page there is an error
+// naming the window (kBadResponse), never a page's worth passed off as all.
+template <class R, class Fetch>
+[[nodiscard]] ExchangeResult<std::vector<R>> walk_windows(std::int64_t start_ms, std::int64_t now_ms,
+                                                          std::int64_t span_ms, std::string_view what, Fetch&& fetch) {
+  return walk_windows<R>(start_ms, now_ms, span_ms, std::forward<Fetch>(fetch),
+                         [what](HistoryWindow w, std::vector<R>) -> ExchangeResult<std::vector<R>> {
+                           return Unexpected{exchange_error(ExchangeErrorCode::kBadResponse,
+                                                            std::string(what) + ": a full page within the one millisecond " +
+                                                                std::to_string(w.start_ms) + " (no cursor to read the rest)")};
+                         });
+}
 
 }  // namespace oms::venue

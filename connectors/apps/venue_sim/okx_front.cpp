@@ -439,8 +439,10 @@ OkxFront::Impl::Answer OkxFront::Impl::dispatch(const net::HttpRequest& req, boo
   if (path == "/api/v5/trade/cancel-order") return cancel(a, body, false);
   if (path == "/api/v5/trade/amend-order") return amend(a, body, false);
   if (path == "/api/v5/trade/orders-pending") return orders_pending(a, p);
-  if (path == "/api/v5/trade/orders-history" || path == "/api/v5/trade/orders-history-archive") return orders_history(a, p);
-  if (path == "/api/v5/trade/fills" || path == "/api/v5/trade/fills-history") return fills(a, p);
+  if (path == "/api/v5/trade/orders-history" || path == "/api/v5/trade/orders-history-archive") {
+    return orders_history(a, p, path == "/api/v5/trade/orders-history-archive");
+  }
+  if (path == "/api/v5/trade/fills" || path == "/api/v5/trade/fills-history") return fills(a, p, path == "/api/v5/trade/fills-history");
   if (path == "/api/v5/account/balance") return balance(a, p);
   if (path == "/api/v5/account/positions") return positions(a, p);
   if (path == "/api/v5/account/set-leverage") return set_leverage(a, p);

@@ -321,8 +321,10 @@ struct OkxFront::Impl {
   // okx_front_queries.cpp
   Answer get_order(Account& a, const Args& p);
   Answer orders_pending(Account& a, const Args& p);
-  Answer orders_history(Account& a, const Args& p);
-  Answer fills(Account& a, const Args& p);
+  // archive: orders-history-archive (3 months) rather than orders-history (7 days).
+  Answer orders_history(Account& a, const Args& p, bool archive);
+  // history: fills-history (3 months) rather than trade/fills (3 days).
+  Answer fills(Account& a, const Args& p, bool history);
   Answer balance(Account& a, const Args& p);
   Answer positions(Account& a, const Args& p);
   Answer set_leverage(Account& a, const Args& p);

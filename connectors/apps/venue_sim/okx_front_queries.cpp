@@ -1,5 +1,6 @@
 // venue-sim's OKX front: order queries (trade/order, orders-pending, orders-history(-archive),
-// fills(-history), newest first with OKX's after / before / limit paging by ordId or billId),
+// fills(-history), newest first with OKX's after / before / limit paging by ordId or billId,
+// each history endpoint keeping its own span: 7 days / 3 months, 3 days / 3 months),
 // the unified account (account/balance, positions, set-leverage, set-position-mode, config,
 // trade-fee) and the renderings the orders, account and positions channels share.
 #include <algorithm>
@@ -15,6 +16,13 @@ using namespace okxsim;
 namespace {
 
 constexpr std::int64_t kMaxLimit = 100;  // "Number of results per request. The maximum is 100"
+// What each history endpoint keeps (OKX's docs): orders-history the orders placed or completed in
+// the last 7 days, orders-history-archive in the last 3 months; trade/fills the last 3 days,
+// fills-history the last 3 months. Older records are simply not there (no error).
+constexpr std::int64_t kDayMs = 86'400'000;
+constexpr std::int64_t kOrdersRecentMs = 7 * kDayMs;
+constexpr std::int64_t kFillsRecentMs = 3 * kDayMs;
+constexpr std::int64_t kArchiveMs = 90 * kDayMs;
 
 bool is_open(sim::SimStatus s) { return s == sim::SimStatus::kNew || s == sim::SimStatus::kPartiallyFilled; }
 
@@ -119,7 +127,9 @@ struct OrderFilter {
 
 }  // namespace
 
-static OkxFront::Impl::Answer list_orders(OkxFront::Impl& im, UnifiedAccount& a, const Args& p, bool pending) {
+// pending: orders-pending; else the history, keeping the last keep_ms (placed or completed in it).
+static OkxFront::Impl::Answer list_orders(OkxFront::Impl& im, UnifiedAccount& a, const Args& p, bool pending,
+                                          std::int64_t keep_ms = 0) {
   if (pending) {
     p.only({"instType", "uly", "instFamily", "instId", "ordType", "state", "after", "before", "limit"});
   } else {
@@ -142,6 +152,7 @@ static OkxFront::Impl::Answer list_orders(OkxFront::Impl& im, UnifiedAccount& a,
   const auto after = id_param(p, "after"), before = id_param(p, "before");
   const auto begin = p.integer("begin"), end = p.integer("end");
   const std::size_t limit = limit_of(p);
+  const std::int64_t oldest = im.now_ms() - keep_ms;
   const auto ai = static_cast<std::size_t>(&a - im.accounts.data());
   JsonOut j;
   j.arr();
@@ -157,8 +168,11 @@ static OkxFront::Impl::Answer list_orders(OkxFront::Impl& im, UnifiedAccount& a,
     if (f.inst_id && *f.inst_id != in.venue_symbol) continue;
     if (f.family && *f.family != in.symbol.base + "-" + in.symbol.quote) continue;
     if (f.ord_type && *f.ord_type != m.ord_type) continue;
-    if (begin && m.updated_ms < *begin) continue;
-    if (end && m.updated_ms > *end) continue;
+    // begin / end filter the creation time (cTime); the history keeps what was placed or
+    // completed within its span.
+    if (begin && m.created_ms < *begin) continue;
+    if (end && m.created_ms > *end) continue;
+    if (!pending && std::max(m.created_ms, m.updated_ms) < oldest) continue;
     const auto v = c.venue->query(im.venue_id(a, c), k.symbol, sim::OrderRef{k.order_id, {}});
     if (!v.ok() || is_open(v->status) != pending) continue;
     if (f.state && *f.state != state_text(v->status)) continue;
@@ -170,9 +184,11 @@ static OkxFront::Impl::Answer list_orders(OkxFront::Impl& im, UnifiedAccount& a,
 }
 
 OkxFront::Impl::Answer OkxFront::Impl::orders_pending(Account& a, const Args& p) { return list_orders(*this, a, p, true); }
-OkxFront::Impl::Answer OkxFront::Impl::orders_history(Account& a, const Args& p) { return list_orders(*this, a, p, false); }
+OkxFront::Impl::Answer OkxFront::Impl::orders_history(Account& a, const Args& p, bool archive) {
+  return list_orders(*this, a, p, false, archive ? kArchiveMs : kOrdersRecentMs);
+}
 
-OkxFront::Impl::Answer OkxFront::Impl::fills(Account& a, const Args& p) {
+OkxFront::Impl::Answer OkxFront::Impl::fills(Account& a, const Args& p, bool history) {
   p.only({"instType", "uly", "instFamily", "instId", "ordId", "subType", "after", "before", "begin", "end", "limit"});
   const auto type = p.text("instType");
   const auto inst = p.text("instId");
@@ -181,6 +197,7 @@ OkxFront::Impl::Answer OkxFront::Impl::fills(Account& a, const Args& p) {
   const auto after = id_param(p, "after"), before = id_param(p, "before");
   const auto begin = p.integer("begin"), end = p.integer("end");
   const std::size_t limit = limit_of(p);
+  const std::int64_t oldest = now_ms() - (history ? kArchiveMs : kFillsRecentMs);
   JsonOut j;
   j.arr();
   std::size_t n = 0;
@@ -194,6 +211,7 @@ OkxFront::Impl::Answer OkxFront::Impl::fills(Account& a, const Args& p) {
     if (family && *family != oi.venue.symbol.base + "-" + oi.venue.symbol.quote) continue;
     if (ord && *ord != f.ord_id) continue;
     if ((begin && f.ts < *begin) || (end && f.ts > *end)) continue;
+    if (f.ts < oldest) continue;  // not kept by this endpoint
     j.obj().kv("instType", c.type()).kv("instId", oi.venue.venue_symbol).kv("tradeId", f.trade_id);
     j.kv("ordId", std::to_string(f.ord_id)).kv("clOrdId", f.cl_ord_id).kv("billId", std::to_string(f.bill_id));
     j.kv("subType", f.side == Side::kBuy ? "1" : "2").kv("tag", f.tag).kv("fillPx", text(f.px));

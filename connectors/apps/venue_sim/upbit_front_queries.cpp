@@ -50,10 +50,8 @@ static UpbitFront::Impl::Answer list(UpbitFront::Impl& im, UpbitFront::Impl::Acc
     if (m.account != ai) continue;
     if (q.market && *q.market != m.symbol) continue;
     if (!q.states.empty() && !q.states.count(m.state == "prevented" ? "cancel" : m.state)) continue;
-    if (q.start != 0 || q.end != 0) {
-      const std::int64_t t = m.state == "wait" ? m.created_ms : m.done_ms;
-      if (t < q.start || t > q.end) continue;
-    }
+    // start_time / end_time select by the order's creation time ("주문 생성시각 기준").
+    if ((q.start != 0 || q.end != 0) && (m.created_ms < q.start || m.created_ms > q.end)) continue;
     if (skipped < (q.page - 1) * q.limit) {
       ++skipped;
       continue;
@@ -132,8 +130,9 @@ UpbitFront::Impl::Answer UpbitFront::Impl::closed_orders(Account& a, const Args&
   if (limit < 1 || limit > 1000) validation("limit: 1 to 1000");
   q.limit = static_cast<std::size_t>(limit);
   q.asc = asc_of(p);
-  // The window: at most 7 days; only an end: the 7 days before it; only a start: 7 days from it;
-  // neither: the last 7 days.
+  // The window (orders created in it): at most 7 days; only an end: the 7 days before it; only a
+  // start: 7 days from it; neither: the last 7 days. At most `limit` of it (newest first unless
+  // order_by asc), no cursor: a window holding more must be asked in parts.
   std::int64_t start = time_param(p, "start_time"), end = time_param(p, "end_time");
   if (start == 0 && end == 0) end = now_ms();
   if (start == 0) start = end - kWeekMs;

@@ -2,10 +2,10 @@
 // reports, and the synchronous administrative calls shared by spot and USD-M.
 #include <spdlog/spdlog.h>
 
-#include <deque>
 #include <stdexcept>
 
 #include "exchange_internal.hpp"
+#include "../venue_common.hpp"
 #include "oms/connectors/binance/exchange_info.hpp"
 
 namespace oms::binance {
@@ -437,12 +437,7 @@ ExchangeResult<std::vector<Record>> BinanceAccount::walk_history(TimeNs since, c
                                std::chrono::system_clock::now().time_since_epoch())
                                .count() +
                            shared_.offset_ms.load();
-  std::int64_t start = since / 1'000'000;
-  if (start < now - kMaxBackMs) {
-    spdlog::warn("binance account {} {}: asked from {} ms, walked from {} ms (91 days back at most)", account_.value,
-                 what, start, now - kMaxBackMs);
-    start = now - kMaxBackMs;
-  }
+  const std::int64_t start = venue::history_start_ms("binance", account_, what, since, now, kMaxBackMs);
   // One page with no time first: spot answers the most recent records of all time, USD-M those of
   // the last 7 days; a page that is not full then holds everything asked (the usual case: one
   // request instead of a walk).
@@ -457,40 +452,34 @@ ExchangeResult<std::vector<Record>> BinanceAccount::walk_history(TimeNs since, c
       return out;
     }
   }
-  std::deque<std::pair<std::int64_t, std::int64_t>> windows;
-  for (std::int64_t s = start; s <= now; s += window) windows.emplace_back(s, std::min(s + window - 1, now));
-  std::vector<Record> out;
-  while (!windows.empty()) {
-    const auto [a, b] = windows.front();
-    windows.pop_front();
-    auto page = fetch(HistoryQuery{a, b, limit, 0, 0});
-    if (!page) return Unexpected{std::move(page).error()};
-    if (page->size() >= limit && b > a) {
-      // Full: more may lie in the window than one page holds; its halves, in order.
-      const std::int64_t mid = a + (b - a) / 2;
-      windows.emplace_front(mid + 1, b);
-      windows.emplace_front(a, mid);
-      continue;
-    }
-    bool full = page->size() >= limit;
-    out.insert(out.end(), page->begin(), page->end());
-    // A full page in one millisecond: on by id while the records stay in it.
-    while (full && !out.empty()) {
-      HistoryQuery q{0, 0, limit, 0, 0};
-      (trades ? q.from_id : q.order_id) = record_id(out.back()) + 1;
-      auto more = fetch(q);
-      if (!more) return Unexpected{std::move(more).error()};
-      full = more->size() >= limit;
-      for (const auto& r : *more) {
-        if (static_cast<std::int64_t>(r.time) != a) {
-          full = false;  // past the millisecond: the next window has it
-          break;
+  // The walk (venue_common): the venue's windows, a full page's window split in two.
+  return venue::walk_windows<Record>(
+      start, now, window,
+      [&](venue::HistoryWindow w) -> ExchangeResult<venue::WindowPage<Record>> {
+        auto page = fetch(HistoryQuery{w.start_ms, w.end_ms, limit, 0, 0});
+        if (!page) return Unexpected{std::move(page).error()};
+        const bool full = page->size() >= limit;
+        return venue::WindowPage<Record>{std::move(*page), full};
+      },
+      [&](venue::HistoryWindow w, std::vector<Record> page) -> ExchangeResult<std::vector<Record>> {
+        // A full page in one millisecond: on by id while the records stay in it.
+        bool full = true;
+        while (full && !page.empty()) {
+          HistoryQuery q{0, 0, limit, 0, 0};
+          (trades ? q.from_id : q.order_id) = record_id(page.back()) + 1;
+          auto more = fetch(q);
+          if (!more) return Unexpected{std::move(more).error()};
+          full = more->size() >= limit;
+          for (const auto& r : *more) {
+            if (static_cast<std::int64_t>(r.time) != w.start_ms) {
+              full = false;  // past the millisecond: the next window has it
+              break;
+            }
+            page.push_back(r);
+          }
         }
-        out.push_back(r);
-      }
-    }
-  }
-  return out;
+        return page;
+      });
 }
 
 ExchangeResult<std::vector<OrderStatusReconciled>> BinanceAccount::all_orders(

@@ -133,6 +133,10 @@ bool outcome_unknown(std::int32_t ret_code) noexcept {
 // ---- BybitVenue -------------------------------------------------------------------------------
 
 BybitVenue::BybitVenue(BybitConfig config) : shared_(std::make_unique<Shared>(std::move(config))) {
+  if (shared_->cfg.history_page_limit < 1 || shared_->cfg.history_page_limit > 50) {
+    throw std::runtime_error("bybit config history_page_limit: " + std::to_string(shared_->cfg.history_page_limit) +
+                             " is not in [1, 50] (/v5/order/history's page)");
+  }
   for (std::size_t i = 0; i < shared_->cfg.accounts.size(); ++i) {
     shared_->accounts.push_back(std::make_unique<BybitAccount>(*shared_, i, std::move(shared_->cfg.accounts[i])));
   }

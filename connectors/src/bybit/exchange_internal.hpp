@@ -159,6 +159,13 @@ class BybitAccount final : public Exchange {
       const std::function<Req(std::string_view cursor)>& build,
       const std::function<Result<std::pair<std::vector<T>, std::string>, RestError>(std::string_view)>& parse,
       std::string_view what);
+  // all_orders / my_trades: [since, now] in Bybit's 7-day windows (at most 2 years back), each
+  // window's pages by cursor; build(query) the request of one page.
+  template <class T>
+  [[nodiscard]] ExchangeResult<std::vector<T>> history(
+      TimeNs since, const std::function<Req(const HistoryQuery&)>& build,
+      const std::function<Result<std::pair<std::vector<T>, std::string>, RestError>(std::string_view)>& parse,
+      std::string_view what);
 
   // private stream
   void open_stream();

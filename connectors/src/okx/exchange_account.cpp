@@ -2,6 +2,8 @@
 // synchronous administration calls, and the reports it emits.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include <stdexcept>
 
 #include "exchange_internal.hpp"
@@ -20,8 +22,15 @@ constexpr std::string_view kAlgoAmendRefused =
     "okx: a stop / take-profit order cannot be amended before its trigger here (amend-algos is not used); cancel it and place a new one";
 constexpr std::uint32_t kPageLimit = 100;  // OKX's maximum for the list queries
 constexpr TimeNs kNsPerMs = 1'000'000;
-constexpr TimeNs kFillsWindowNs = 3LL * 24 * 3'600 * 1'000'000'000;   // trade/fills: 3 days
-constexpr TimeNs kOrdersWindowNs = 7LL * 24 * 3'600 * 1'000'000'000;  // orders-history: 7 days
+// What each history endpoint keeps: trade/orders-history the orders of the last 7 days (placed
+// or completed in them), orders-history-archive of the last 3 months; trade/fills the fills of
+// the last 3 days, fills-history of the last 3 months. A since within a minute of the short
+// one's edge takes the long one (an order placed just after since is surely in it).
+constexpr std::int64_t kDayMs = 86'400'000;
+constexpr std::int64_t kOrdersRecentMs = 7 * kDayMs;
+constexpr std::int64_t kFillsRecentMs = 3 * kDayMs;
+constexpr std::int64_t kArchiveMs = 90 * kDayMs;
+constexpr std::int64_t kEdgeMs = 60'000;
 
 ExchangeError rest_error(const RestError& e, std::string_view what) {
   if (e.refused) {
@@ -513,48 +522,65 @@ ExchangeResult<std::vector<OrderStatusReconciled>> OkxAccount::open_orders(Instr
 
 ExchangeResult<std::vector<OrderStatusReconciled>> OkxAccount::orders_since(const OkxInstrument* in, TimeNs since,
                                                                             std::string_view what) {
+  // One walk by `after` (older than the page's last ordId) from the newest down to begin = since,
+  // on the endpoint that keeps since: orders-history for the last 7 days, else the archive (3
+  // months at most; an older since said in the log). begin / end take any span there.
   const std::optional<InstrumentSpec> spec = in != nullptr ? std::optional(spec_of(*in)) : std::nullopt;
-  const bool archive = wall_now_ns() - since > kOrdersWindowNs;
+  const std::int64_t now = shared_.timestamp_ms();
+  const std::int64_t begin = venue::history_start_ms("okx", account_, what, since, now, kArchiveMs);
+  const bool archive = begin < now - kOrdersRecentMs + kEdgeMs;
+  const std::uint32_t limit = shared_.cfg.history_page_limit;
+  // orders-history 40 requests per 2 s, the archive 20: a little under.
+  venue::Pacer pace(std::chrono::milliseconds(archive ? 110 : 55));
   const auto ctx = context();
   return pages<OrderStatusReconciled>(
       [&](std::string_view after) {
         ListQuery q;
         q.inst_type = shared_.inst_type();
         q.instrument = spec ? &*spec : nullptr;
-        q.begin_ms = since / kNsPerMs;
+        q.begin_ms = begin;
         q.after = after;
-        q.limit = kPageLimit;
+        q.limit = limit;
+        pace.wait();
         return archive ? orders_history_archive(q) : orders_history(q);
       },
       [&](std::string_view body) -> Result<std::pair<std::vector<OrderStatusReconciled>, std::string>, RestError> {
         auto p = parse_orders(body, ctx);
         if (!p) return Unexpected{p.error()};
         log_notes({}, p->skipped);
-        return std::pair{std::move(p->orders), p->count < kPageLimit ? std::string() : std::move(p->last_order_id)};
+        return std::pair{std::move(p->orders), p->count < limit ? std::string() : std::move(p->last_order_id)};
       },
       what);
 }
 
 ExchangeResult<std::vector<VenueEvent>> OkxAccount::fills_since(const OkxInstrument* in, TimeNs since,
                                                                 std::string_view what) {
+  // As orders_since: trade/fills for the last 3 days, else fills-history (3 months at most), by
+  // `after` = the page's last billId.
   const std::optional<InstrumentSpec> spec = in != nullptr ? std::optional(spec_of(*in)) : std::nullopt;
-  const bool history = wall_now_ns() - since > kFillsWindowNs;
+  const std::int64_t now = shared_.timestamp_ms();
+  const std::int64_t begin = venue::history_start_ms("okx", account_, what, since, now, kArchiveMs);
+  const bool history = begin < now - kFillsRecentMs + kEdgeMs;
+  const std::uint32_t limit = shared_.cfg.history_page_limit;
+  // trade/fills 60 requests per 2 s, fills-history 10: a little under.
+  venue::Pacer pace(std::chrono::milliseconds(history ? 220 : 40));
   const auto ctx = context();
   auto events = pages<VenueEvent>(
       [&](std::string_view after) {
         ListQuery q;
         q.inst_type = shared_.inst_type();
         q.instrument = spec ? &*spec : nullptr;
-        q.begin_ms = since / kNsPerMs;
+        q.begin_ms = begin;
         q.after = after;
-        q.limit = kPageLimit;
+        q.limit = limit;
+        pace.wait();
         return history ? fills_history(q) : fills(q);
       },
       [&](std::string_view body) -> Result<std::pair<std::vector<VenueEvent>, std::string>, RestError> {
         auto p = parse_fills(body, ctx);
         if (!p) return Unexpected{p.error()};
         log_notes(p->notes, p->skipped);
-        return std::pair{std::move(p->events), p->count < kPageLimit ? std::string() : std::move(p->last_bill_id)};
+        return std::pair{std::move(p->events), p->count < limit ? std::string() : std::move(p->last_bill_id)};
       },
       what);
   if (events) {
@@ -566,7 +592,20 @@ ExchangeResult<std::vector<VenueEvent>> OkxAccount::fills_since(const OkxInstrum
 ExchangeResult<std::vector<OrderStatusReconciled>> OkxAccount::all_orders(InstrumentId instrument, TimeNs since) {
   const OkxInstrument* in = shared_.instrument(instrument);
   if (in == nullptr) return Unexpected{exchange_error(ExchangeErrorCode::kUnknownInstrument, "all orders: instrument not configured")};
-  return orders_since(in, since, "all orders");
+  // The history lists completed orders: the open ones first, then the history -- read later, so
+  // an order completed between the two is taken from it.
+  auto open = open_orders(instrument);
+  if (!open) return Unexpected{std::move(open).error()};
+  auto closed = orders_since(in, since, "all orders");
+  if (!closed) return closed;
+  std::vector<OrderStatusReconciled> out;
+  for (auto& o : *open) {
+    const bool later = std::any_of(closed->begin(), closed->end(),
+                                   [&](const OrderStatusReconciled& c) { return c.venue_order_id == o.venue_order_id; });
+    if (!later) out.push_back(std::move(o));
+  }
+  for (auto& o : *closed) out.push_back(std::move(o));
+  return out;
 }
 
 ExchangeResult<std::vector<FillReceived>> OkxAccount::my_trades(InstrumentId instrument, TimeNs since) {

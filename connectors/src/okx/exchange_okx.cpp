@@ -143,6 +143,10 @@ void OkxVenue::Shared::maintenance_loop() {
 // ---- OkxVenue -------------------------------------------------------------------------------
 
 OkxVenue::OkxVenue(OkxConfig config) : shared_(std::make_unique<Shared>(std::move(config))) {
+  if (shared_->cfg.history_page_limit < 1 || shared_->cfg.history_page_limit > 100) {
+    throw std::runtime_error("okx config history_page_limit: " + std::to_string(shared_->cfg.history_page_limit) +
+                             " is not in [1, 100] (the history queries' limit)");
+  }
   for (std::size_t i = 0; i < shared_->cfg.accounts.size(); ++i) {
     shared_->accounts.push_back(std::make_unique<OkxAccount>(*shared_, i, std::move(shared_->cfg.accounts[i])));
   }

@@ -142,10 +142,12 @@ class UpbitAccount final : public Exchange {
   void emit(const VenueEvent& e);
   void log_notes(const std::vector<std::string>& notes, const std::vector<std::string>& skipped);
   [[nodiscard]] AccountContext context() const;
-  // Closed orders since (7-day windows back to `since`, newest first), every market or one.
-  [[nodiscard]] ExchangeResult<std::vector<OrderStatusReconciled>> closed_since(const Instrument* in,
-                                                                               TimeNs since,
-                                                                               std::string_view what);
+  // all_orders / my_trades: the open orders and the closed ones from since (closed_since: the walk
+  // over /v1/orders/closed's 7-day windows, a full page's window split); pace spaces the requests.
+  [[nodiscard]] ExchangeResult<std::vector<OrderStatusReconciled>> closed_since(const Instrument* in, TimeNs since,
+                                                                              std::string_view what, venue::Pacer& pace);
+  [[nodiscard]] ExchangeResult<std::vector<OrderStatusReconciled>> orders_since(InstrumentId instrument, TimeNs since,
+                                                                              std::string_view what, venue::Pacer& pace);
   // One order with its trades (GET /v1/order by uuid): the fills as the stream reports them.
   [[nodiscard]] ExchangeResult<OrderAnswer> order_with_trades(std::string_view uuid, std::string_view what);
 

@@ -101,7 +101,8 @@ void UpbitAccount::on_stream(std::string_view msg) {
 void UpbitAccount::catch_up(std::int64_t since_ms) {
   if (!running_) return;
   const TimeNs since = since_ms * kNsPerMs;
-  auto closed = closed_since(nullptr, since, "catch-up orders");
+  venue::Pacer pace(std::chrono::milliseconds(40));  // 25 a second, under the default group's 30
+  auto closed = closed_since(nullptr, since, "catch-up orders", pace);
   if (!closed) {
     spdlog::warn("upbit account {} catch-up: {}", account_.value, closed.error().message);
     return;

@@ -20,9 +20,10 @@ constexpr std::uint16_t kUnsupportedCode = static_cast<std::uint16_t>(ExchangeEr
 constexpr unsigned kTooManyRequests = 429;
 constexpr TimeNs kNsPerMs = 1'000'000;
 constexpr TimeNs kSecondNs = 1'000'000'000;
-constexpr TimeNs kClosedWindowNs = 7LL * 24 * 3'600 * kSecondNs;  // /v1/orders/closed: 7 days a query
-constexpr std::uint32_t kClosedLimit = 1000;
-constexpr TimeNs kHistoryNs = 13 * kClosedWindowNs;  // 91 days: how far back closed orders are walked
+constexpr std::int64_t kClosedWindowMs = 7LL * 24 * 3'600'000;  // /v1/orders/closed: 7 days a query
+constexpr std::int64_t kHistoryMs = 13 * kClosedWindowMs;  // 91 days: how far back closed orders are walked
+// A history walk's requests 40 ms apart: 25 a second, under the default group's 30.
+constexpr std::chrono::milliseconds kHistoryGap{40};
 
 // "group=order; min=1799; sec=0" -> the sec figure.
 std::optional<std::int64_t> remaining_per_second(const net::HttpResponse& r) {
@@ -149,6 +150,10 @@ void UpbitVenue::Shared::maintenance_loop() {
 // ---- UpbitVenue -------------------------------------------------------------------------------
 
 UpbitVenue::UpbitVenue(UpbitConfig config) : shared_(std::make_unique<Shared>(std::move(config))) {
+  if (shared_->cfg.history_page_limit < 1 || shared_->cfg.history_page_limit > 1000) {
+    throw std::runtime_error("upbit config history_page_limit: " + std::to_string(shared_->cfg.history_page_limit) +
+                             " is not in [1, 1000] (/v1/orders/closed's limit)");
+  }
   for (std::size_t i = 0; i < shared_->cfg.accounts.size(); ++i) {
     shared_->accounts.push_back(std::make_unique<UpbitAccount>(*shared_, i, std::move(shared_->cfg.accounts[i])));
   }
@@ -426,58 +431,71 @@ ExchangeResult<std::vector<OrderStatusReconciled>> UpbitAccount::open_orders(Ins
 }
 
 ExchangeResult<std::vector<OrderStatusReconciled>> UpbitAccount::closed_since(const Instrument* in, TimeNs since,
-                                                                              std::string_view what) {
-  // Newest window first: [end - 7 d, end), end moving back to `since` -- at most kHistoryNs
-  // back (the walk asks one request a week; an older start is said in the log).
-  std::vector<OrderStatusReconciled> out;
+                                                                              std::string_view what, venue::Pacer& pace) {
+  // /v1/orders/closed answers one window of at most 7 days (by the orders' creation time) and
+  // at most `limit` orders of it, newest first, with no cursor: the walk asks [since, now] a
+  // week at a time (one request when since is within the week), a full page's window split in
+  // two until each half fits a page; at most kHistoryMs back (an older since said in the log).
   const std::string_view states[] = {"done", "cancel"};
-  const TimeNs now = wall_now_ns();
-  if (since < now - kHistoryNs) {
-    spdlog::info("upbit account {} {}: closed orders read from {} days back (asked from earlier)", account_.value, what,
-                 kHistoryNs / (24 * 3'600 * kSecondNs));
-    since = now - kHistoryNs;
+  const std::int64_t now = wall_now_ns() / kNsPerMs;
+  const std::int64_t start = venue::history_start_ms("upbit", account_, what, since, now, kHistoryMs);
+  const std::uint32_t limit = shared_.cfg.history_page_limit;
+  return venue::walk_windows<OrderStatusReconciled>(
+      start, now, kClosedWindowMs, what,
+      [&](venue::HistoryWindow w) -> ExchangeResult<venue::WindowPage<OrderStatusReconciled>> {
+        ClosedOrdersQuery q;
+        if (in != nullptr) q.market = in->venue_symbol;
+        q.states = states;
+        q.start_ms = w.start_ms;
+        q.end_ms = w.end_ms;
+        q.limit = limit;
+        auto req = closed_orders(q);
+        if (!req) return Unexpected{exchange_error(ExchangeErrorCode::kBadRequest, std::string(what) + ": " + req.error().message)};
+        pace.wait();
+        auto body = body_of(send(*req, what), what);
+        if (!body) return Unexpected{std::move(body).error()};
+        auto p = parse_orders(*body, context());
+        if (!p) return Unexpected{rest_error(p.error(), what)};
+        log_notes(p->notes, p->skipped);
+        return venue::WindowPage<OrderStatusReconciled>{std::move(p->orders), p->count >= limit};
+      });
+}
+
+ExchangeResult<std::vector<OrderStatusReconciled>> UpbitAccount::orders_since(InstrumentId instrument, TimeNs since,
+                                                                              std::string_view what, venue::Pacer& pace) {
+  const Instrument* in = shared_.instrument(instrument);
+  if (in == nullptr) return Unexpected{exchange_error(ExchangeErrorCode::kUnknownInstrument, std::string(what) + ": instrument not configured")};
+  // The open orders first, then the closed -- read later, so an order closed between the two is
+  // taken from them (and one closed in between is never missed).
+  pace.wait();
+  auto open = open_orders(instrument);
+  if (!open) return Unexpected{std::move(open).error()};
+  auto closed = closed_since(in, since, what, pace);
+  if (!closed) return closed;
+  std::vector<OrderStatusReconciled> out;
+  for (auto& o : *open) {
+    const bool later = std::any_of(closed->begin(), closed->end(),
+                                   [&](const OrderStatusReconciled& c) { return c.venue_order_id == o.venue_order_id; });
+    if (!later) out.push_back(std::move(o));
   }
-  for (TimeNs end = now + kSecondNs; end > since; end -= kClosedWindowNs) {
-    ClosedOrdersQuery q;
-    if (in != nullptr) q.market = in->venue_symbol;
-    q.states = states;
-    q.start_ms = std::max(since, end - kClosedWindowNs) / kNsPerMs;
-    q.end_ms = end / kNsPerMs;
-    q.limit = kClosedLimit;
-    auto req = closed_orders(q);
-    if (!req) return Unexpected{exchange_error(ExchangeErrorCode::kBadRequest, std::string(what) + ": " + req.error().message)};
-    auto body = body_of(send(*req, what), what);
-    if (!body) return Unexpected{std::move(body).error()};
-    auto p = parse_orders(*body, context());
-    if (!p) return Unexpected{rest_error(p.error(), what)};
-    log_notes(p->notes, p->skipped);
-    if (p->count >= kClosedLimit) {
-      spdlog::warn("upbit account {} {}: {} orders in one 7-day window (the query's maximum); older ones of that window not read",
-                   account_.value, what, p->count);
-    }
-    for (auto& o : p->orders) out.push_back(o);
-  }
+  for (auto& o : *closed) out.push_back(std::move(o));
   return out;
 }
 
 ExchangeResult<std::vector<OrderStatusReconciled>> UpbitAccount::all_orders(InstrumentId instrument, TimeNs since) {
-  const Instrument* in = shared_.instrument(instrument);
-  if (in == nullptr) return Unexpected{exchange_error(ExchangeErrorCode::kUnknownInstrument, "all orders: instrument not configured")};
-  auto closed = closed_since(in, since, "all orders");
-  if (!closed) return closed;
-  auto open = open_orders(instrument);
-  if (!open) return Unexpected{std::move(open).error()};
-  for (auto& o : *open) closed->push_back(o);
-  return closed;
+  venue::Pacer pace(kHistoryGap);
+  return orders_since(instrument, since, "all orders", pace);
 }
 
 ExchangeResult<std::vector<FillReceived>> UpbitAccount::my_trades(InstrumentId instrument, TimeNs since) {
   // Upbit lists no account trades of their own: each order's trades come with the order.
-  auto orders = all_orders(instrument, since);
+  venue::Pacer pace(kHistoryGap);
+  auto orders = orders_since(instrument, since, "my trades", pace);
   if (!orders) return Unexpected{std::move(orders).error()};
   std::vector<FillReceived> out;
   for (const auto& o : *orders) {
     if (!o.cum_qty.is_positive()) continue;
+    pace.wait();
     auto a = order_with_trades(o.venue_order_id.view(), "my trades");
     if (!a) return Unexpected{std::move(a).error()};
     log_notes(a->notes, {});

@@ -4,11 +4,13 @@
 // The truth is read from the front in-process with signed requests, apart from the connector.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "bybit_front.hpp"
@@ -49,12 +51,15 @@ struct E2e {
   Reports reports;
   Market market;
 
-  explicit E2e(Market m) : market(m) {
+  explicit E2e(Market m, const std::function<void(venue_sim::BybitFrontConfig&)>& front_edit = {},
+               const std::function<void(BybitConfig&)>& edit = {})
+      : market(m) {
     venue_sim::BybitFrontConfig fc;
     fc.spot_instruments = venue_sim::default_bybit_instruments(Market::kSpot);
     fc.linear_instruments = venue_sim::default_bybit_instruments(Market::kUsdm);
     fc.accounts = {venue_sim::default_bybit_account("alice", "alice-key", "alice-secret")};
     fc.seed = 5;
+    if (front_edit) front_edit(fc);
     front = std::make_unique<venue_sim::BybitFront>(std::move(fc));
     net::HttpsServerConfig sc;
     sc.tls = {certs.cert.string(), certs.key.string()};
@@ -83,6 +88,7 @@ struct E2e {
     a.credentials.api_key = secrets::SecureBuffer::copy_of("alice-key").value();
     a.credentials.api_secret = secrets::SecureBuffer::copy_of("alice-secret").value();
     c.accounts.push_back(std::move(a));
+    if (edit) edit(c);
     venue = std::make_unique<BybitVenue>(std::move(c));
     REQUIRE(venue->start().ok());
     REQUIRE(ex().start(reports.sink()).ok());
@@ -268,6 +274,64 @@ TEST_CASE("bybit e2e fee rates: /v5/account/fee-rate by category and symbol") {
   CHECK(r->maker == d("0.0002"));
   CHECK(r->taker == d("0.00055"));
   CHECK_FALSE(e.ex().fee_rates(InstrumentId(999)).ok());
+}
+
+TEST_CASE("bybit e2e history: all_orders and my_trades from 20 days back walk 7-day windows, a page of 2 followed by cursor -- every order and trade") {
+  // venue-sim's clock 20 days back, then 10, then now; at each, four buys: two rest and are
+  // cancelled, one takes the ask, one rests (open). Before the walk, a startTime alone gave
+  // [since, since + 7 d] of the history -- the first three -- and no open order.
+  constexpr std::int64_t kDayMs = 86'400'000;
+  std::atomic<std::int64_t> shift{-20 * kDayMs};
+  const auto wall_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  };
+  E2e e(
+      Market::kSpot, [&](venue_sim::BybitFrontConfig& fc) { fc.clock_ms = [&] { return wall_ms() + shift.load(); }; },
+      [](BybitConfig& c) { c.history_page_limit = 2; });
+  std::set<std::string> cids;
+  for (const std::int64_t days : {-20, -10, 0}) {
+    shift = days * kDayMs;
+    REQUIRE(e.venue->sync_time().ok());  // the connector signs with the venue's time
+    const std::string at = "h" + std::to_string(-days) + "-";
+    for (int i = 0; i < 4; ++i) {
+      e.ex().place(e.order(at + std::to_string(i), Side::kBuy, OrderType::kLimit, "0.01", i == 2 ? "60001" : "59000"));
+      REQUIRE(e.reports.wait_for<OrderAccepted>(at + std::to_string(i)));
+      cids.insert(at + std::to_string(i));
+    }
+    REQUIRE(e.reports.wait_for<OrderFilled>(at + "2"));
+    for (int i = 0; i < 2; ++i) {
+      CancelOrder c;
+      c.account = AccountId(3);
+      c.instrument = kSpotBtc;
+      c.client_order_id = cid_text(at + std::to_string(i));
+      e.ex().cancel(c);
+      REQUIRE(e.reports.wait_for<OrderCanceled>(at + std::to_string(i)));
+    }
+  }
+  const auto cids_of = [](const auto& list) {
+    std::multiset<std::string> out;
+    for (const auto& x : list) out.insert(std::string(x.client_order_id.view()));
+    return out;
+  };
+  const TimeNs since = (wall_ms() - 21 * kDayMs) * 1'000'000;
+  const auto all = e.ex().all_orders(kSpotBtc, since);
+  REQUIRE_MESSAGE(all.ok(), (all.ok() ? "" : all.error().message));
+  CHECK(cids_of(*all) == std::multiset<std::string>(cids.begin(), cids.end()));  // each once
+  const auto trades = e.ex().my_trades(kSpotBtc, since);
+  REQUIRE_MESSAGE(trades.ok(), (trades.ok() ? "" : trades.error().message));
+  CHECK(cids_of(*trades) == std::multiset<std::string>{"h20-2", "h10-2", "h0-2"});
+  // From 5 days back: one window -- its three closed orders -- and the open ones whatever their age.
+  const auto recent = e.ex().all_orders(kSpotBtc, (wall_ms() - 5 * kDayMs) * 1'000'000);
+  REQUIRE(recent.ok());
+  CHECK(cids_of(*recent) == std::multiset<std::string>{"h0-0", "h0-1", "h0-2", "h0-3", "h10-3", "h20-3"});
+}
+
+TEST_CASE("bybit config: a history page outside [1, 50] is refused naming the field") {
+  for (const std::uint32_t limit : {0U, 51U}) {
+    BybitConfig c;
+    c.history_page_limit = limit;
+    CHECK_THROWS_WITH_AS(BybitVenue{std::move(c)}, doctest::Contains("history_page_limit"), std::runtime_error);
+  }
 }
 
 }  // namespace oms::bybit

@@ -190,7 +190,7 @@ TEST_CASE("okx e2e algo: a batch with a stop order places it one by one after th
 TEST_CASE("okx e2e algo: every push drops its socket -- the business stream reconnects, and the trigger's fill still arrives under our id") {
   venue_sim::FaultSpec faults;
   faults.drop_ws = 1.0;  // each private / business push drops the socket it was meant for
-  E2e e(Market::kUsdm, "Alice-pass-1", faults);
+  E2e e(Market::kUsdm, "Alice-pass-1", [&](venue_sim::OkxFrontConfig& fc) { fc.faults = faults; });
   REQUIRE(wait_until([&] { return e.ex().user_stream_connected(); }));
   print(e, "60000");
   e.ex().place(stop(e, "rc1", Side::kBuy, OrderType::kStopLoss, "0.05", "60005"));

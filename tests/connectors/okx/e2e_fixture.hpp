@@ -7,10 +7,12 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "okx_front.hpp"
@@ -49,13 +51,16 @@ struct E2e {
   Reports reports;
   Market market;
 
-  explicit E2e(Market m, std::string passphrase = "Alice-pass-1", venue_sim::FaultSpec faults = {}) : market(m) {
+  explicit E2e(Market m, std::string passphrase = "Alice-pass-1",
+               const std::function<void(venue_sim::OkxFrontConfig&)>& front_edit = {},
+               const std::function<void(OkxConfig&)>& edit = {})
+      : market(m) {
     venue_sim::OkxFrontConfig fc;
     fc.spot_instruments = venue_sim::default_okx_instruments(Market::kSpot);
     fc.swap_instruments = venue_sim::default_okx_instruments(Market::kUsdm);
     fc.accounts = {venue_sim::default_okx_account("alice", "alice-key", "alice-secret", "Alice-pass-1")};
     fc.seed = 5;
-    fc.faults = faults;
+    if (front_edit) front_edit(fc);
     front = std::make_unique<venue_sim::OkxFront>(std::move(fc));
     net::HttpsServerConfig sc;
     sc.tls = {certs.cert.string(), certs.key.string()};
@@ -98,6 +103,7 @@ struct E2e {
       std::lock_guard lk(alerts_mutex);
       alerts.emplace_back(text);
     };
+    if (edit) edit(c);
     venue = std::make_unique<OkxVenue>(std::move(c));
     REQUIRE(venue->start().ok());
     REQUIRE(ex().start(reports.sink()).ok());

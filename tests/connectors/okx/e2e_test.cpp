@@ -189,4 +189,71 @@ TEST_CASE("okx e2e fee rates: trade-fee's sign turned (negative there = charged)
   CHECK_FALSE(e.ex().fee_rates(InstrumentId(999)).ok());
 }
 
+TEST_CASE("okx e2e history: all_orders and my_trades from 20 days back take the archive and fills-history, a page of 2 followed by after -- every order and trade") {
+  // venue-sim's clock 20 days back, then 10, then now, an hour on for each order; at each, four
+  // buys: two rest and are cancelled, one takes the ask, one rests (open). orders-history keeps
+  // 7 days and trade/fills 3: a walk on them would lose the first eight orders and two fills.
+  constexpr std::int64_t kDayMs = 86'400'000, kHourMs = 3'600'000;
+  std::atomic<std::int64_t> shift{-20 * kDayMs};
+  const auto wall_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  };
+  E2e e(
+      Market::kSpot, "Alice-pass-1",
+      [&](venue_sim::OkxFrontConfig& fc) { fc.clock_ms = [&] { return wall_ms() + shift.load(); }; },
+      [](OkxConfig& c) { c.history_page_limit = 2; });
+  REQUIRE(wait_until([&] { return e.ex().user_stream_connected(); }));  // the fills come by the stream
+  std::multiset<std::string> cids;
+  for (const std::int64_t days : {-20, -10, 0}) {
+    const std::string at = "h" + std::to_string(-days) + "x";
+    for (int i = 0; i < 4; ++i) {
+      shift = days * kDayMs - (4 - i) * kHourMs;
+      REQUIRE(e.venue->sync_time().ok());  // the connector signs with the venue's time
+      const std::string cid = at + std::to_string(i);
+      e.ex().place(e.order(cid, Side::kBuy, OrderType::kLimit, "0.01", i == 2 ? "60001" : "59000"));
+      REQUIRE(e.reports.wait_for<OrderAccepted>(cid));
+      cids.insert(cid);
+    }
+    REQUIRE(e.reports.wait_for<OrderFilled>(at + "2"));
+    for (int i = 0; i < 2; ++i) {
+      CancelOrder c;
+      c.account = AccountId(3);
+      c.instrument = kSpotBtc;
+      c.client_order_id = cid_text(at + std::to_string(i));
+      e.ex().cancel(c);
+      REQUIRE(e.reports.wait_for<OrderCanceled>(at + std::to_string(i)));
+    }
+  }
+  shift = 0;
+  REQUIRE(e.venue->sync_time().ok());
+  const auto cids_of = [](const auto& list) {
+    std::multiset<std::string> out;
+    for (const auto& x : list) out.insert(std::string(x.client_order_id.view()));
+    return out;
+  };
+  const TimeNs since = (wall_ms() - 21 * kDayMs) * 1'000'000;
+  const auto all = e.ex().all_orders(kSpotBtc, since);
+  REQUIRE_MESSAGE(all.ok(), (all.ok() ? "" : all.error().message));
+  CHECK(cids_of(*all) == cids);  // each once
+  const auto trades = e.ex().my_trades(kSpotBtc, since);
+  REQUIRE_MESSAGE(trades.ok(), (trades.ok() ? "" : trades.error().message));
+  CHECK(cids_of(*trades) == std::multiset<std::string>{"h20x2", "h10x2", "h0x2"});
+  // From 5 days back: orders-history, its three closed orders, and the open ones whatever their
+  // age; from 2 days back, trade/fills: the last fill.
+  const auto recent = e.ex().all_orders(kSpotBtc, (wall_ms() - 5 * kDayMs) * 1'000'000);
+  REQUIRE(recent.ok());
+  CHECK(cids_of(*recent) == std::multiset<std::string>{"h0x0", "h0x1", "h0x2", "h0x3", "h10x3", "h20x3"});
+  const auto recent_trades = e.ex().my_trades(kSpotBtc, (wall_ms() - 2 * kDayMs) * 1'000'000);
+  REQUIRE(recent_trades.ok());
+  CHECK(cids_of(*recent_trades) == std::multiset<std::string>{"h0x2"});
+}
+
+TEST_CASE("okx config: a history page outside [1, 100] is refused naming the field") {
+  for (const std::uint32_t limit : {0U, 101U}) {
+    OkxConfig c;
+    c.history_page_limit = limit;
+    CHECK_THROWS_WITH_AS(OkxVenue{std::move(c)}, doctest::Contains("history_page_limit"), std::runtime_error);
+  }
+}
+
 }  // namespace oms::okx

@@ -6,9 +6,11 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "connectors/report_collector.hpp"
@@ -50,11 +52,14 @@ struct E2e {
   std::unique_ptr<UpbitVenue> venue;
   Reports reports;
 
-  explicit E2e(std::string secret = "alice-upbit-secret") {
+  explicit E2e(std::string secret = "alice-upbit-secret",
+               const std::function<void(venue_sim::UpbitFrontConfig&)>& front_edit = {},
+               const std::function<void(UpbitConfig&)>& edit = {}) {
     venue_sim::UpbitFrontConfig fc;
     fc.markets = venue_sim::default_upbit_markets();
     fc.accounts = {venue_sim::default_upbit_account("alice", "alice-upbit-access", "alice-upbit-secret")};
     fc.seed = 5;
+    if (front_edit) front_edit(fc);
     front = std::make_unique<venue_sim::UpbitFront>(std::move(fc));
     net::HttpsServerConfig sc;
     sc.tls = {certs.cert.string(), certs.key.string()};
@@ -92,6 +97,7 @@ struct E2e {
       std::lock_guard lk(alerts_mutex);
       alerts.emplace_back(text);
     };
+    if (edit) edit(c);
     venue = std::make_unique<UpbitVenue>(std::move(c));
     REQUIRE(venue->start().ok());
     REQUIRE(ex().start(reports.sink()).ok());
@@ -270,6 +276,67 @@ TEST_CASE("upbit e2e fee rates: orders/chance's maker_bid_fee and bid_fee") {
   CHECK(r->maker == d("0.0005"));
   CHECK(r->taker == d("0.0005"));
   CHECK_FALSE(e.ex().fee_rates(InstrumentId(999)).ok());
+}
+
+TEST_CASE("upbit e2e history: all_orders and my_trades from 20 days back walk 7-day windows and split a full page's window (page limit 2) -- every order and trade") {
+  // venue-sim's clock 20 days back, then 10, then now, an hour on for each order; at each, four
+  // bids: two rest and are cancelled, one takes the ask (IOC), one rests (open). Before the
+  // split, a window of three closed orders and a page of two lost the oldest (a warning only).
+  constexpr std::int64_t kDayMs = 86'400'000, kHourMs = 3'600'000;
+  std::atomic<std::int64_t> shift{-20 * kDayMs};
+  const auto wall_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  };
+  E2e e(
+      "alice-upbit-secret", [&](venue_sim::UpbitFrontConfig& fc) { fc.clock_ms = [&] { return wall_ms() + shift.load(); }; },
+      [](UpbitConfig& c) { c.history_page_limit = 2; });
+  REQUIRE(wait_until([&] { return e.ex().user_stream_connected(); }));  // the fills come by the stream
+  std::multiset<std::string> cids;
+  for (const std::int64_t days : {-20, -10, 0}) {
+    const std::string at = "h" + std::to_string(-days) + "-";
+    for (int i = 0; i < 4; ++i) {
+      shift = days * kDayMs - (4 - i) * kHourMs;
+      const std::string cid = at + std::to_string(i);
+      e.ex().place(i == 2 ? E2e::order(cid, Side::kBuy, OrderType::kLimit, "0.01", "80001000", TimeInForce::kIoc)
+                          : E2e::order(cid, Side::kBuy, OrderType::kLimit, "0.01", "79000000"));
+      REQUIRE(e.reports.wait_for<OrderAccepted>(cid));
+      cids.insert(cid);
+    }
+    REQUIRE(e.reports.wait_for<OrderFilled>(at + "2"));
+    for (int i = 0; i < 2; ++i) {
+      CancelOrder c;
+      c.account = AccountId(3);
+      c.instrument = kKrwBtc;
+      c.client_order_id = cid_text(at + std::to_string(i));
+      e.ex().cancel(c);
+      REQUIRE(e.reports.wait_for<OrderCanceled>(at + std::to_string(i)));
+    }
+  }
+  shift = 0;
+  const auto cids_of = [](const auto& list) {
+    std::multiset<std::string> out;
+    for (const auto& x : list) out.insert(std::string(x.client_order_id.view()));
+    return out;
+  };
+  const TimeNs since = (wall_ms() - 21 * kDayMs) * 1'000'000;
+  const auto all = e.ex().all_orders(kKrwBtc, since);
+  REQUIRE_MESSAGE(all.ok(), (all.ok() ? "" : all.error().message));
+  CHECK(cids_of(*all) == cids);  // each once
+  const auto trades = e.ex().my_trades(kKrwBtc, since);
+  REQUIRE_MESSAGE(trades.ok(), (trades.ok() ? "" : trades.error().message));
+  CHECK(cids_of(*trades) == std::multiset<std::string>{"h20-2", "h10-2", "h0-2"});
+  // From 5 days back: one window's three closed orders, and the open ones whatever their age.
+  const auto recent = e.ex().all_orders(kKrwBtc, (wall_ms() - 5 * kDayMs) * 1'000'000);
+  REQUIRE(recent.ok());
+  CHECK(cids_of(*recent) == std::multiset<std::string>{"h0-0", "h0-1", "h0-2", "h0-3", "h10-3", "h20-3"});
+}
+
+TEST_CASE("upbit config: a history page outside [1, 1000] is refused naming the field") {
+  for (const std::uint32_t limit : {0U, 1001U}) {
+    UpbitConfig c;
+    c.history_page_limit = limit;
+    CHECK_THROWS_WITH_AS(UpbitVenue{std::move(c)}, doctest::Contains("history_page_limit"), std::runtime_error);
+  }
 }
 
 }  // namespace oms::upbit

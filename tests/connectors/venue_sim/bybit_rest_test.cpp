@@ -563,3 +563,62 @@ TEST_CASE("bybit faults: error_5xx answers 503 10016 without executing; lost_ack
   REQUIRE(open.size() == 1);
   CHECK(open[0].client_order_id.view() == "l-1");
 }
+
+TEST_CASE("bybit history: order/history and execution/list take startTime / endTime at most 7 days apart (10001 past it), a startTime alone its 7 days, neither the last 7; limit 1..50 / 1..100, cursor pages") {
+  BybitFixture f;
+  const auto& btc = f.reg.btc(Market::kSpot);
+  constexpr std::int64_t kDayMs = 86'400'000;
+  const std::int64_t t0 = f.now();
+  // Three orders cancelled and one filled at t0, the same ten days later; then ten more days.
+  for (int week = 0; week < 2; ++week) {
+    for (int i = 0; i < 3; ++i) {
+      const std::string cid = "w" + std::to_string(week) + "-" + std::to_string(i);
+      ok(f.send(bb::new_order(btc, order(Side::kBuy, "0.01", "59000", cid.c_str())), f.alice));
+      ok(f.send(bb::cancel_order(btc, bb::OrderRef{{}, cid}), f.alice));
+    }
+    const std::string taker = "w" + std::to_string(week) + "-t";
+    ok(f.send(bb::new_order(btc, order(Side::kBuy, "0.01", "60001", taker.c_str())), f.alice));
+    f.advance(10 * kDayMs);
+  }
+  const auto history = [&](std::int64_t start, std::int64_t end, std::uint32_t limit = 0, std::string_view cursor = {}) {
+    bb::HistoryQuery q;
+    q.start_time_ms = start;
+    q.end_time_ms = end;
+    q.limit = limit;
+    q.cursor = cursor;
+    return f.send(bb::order_history(bb::Category::kSpot, &btc, q), f.alice);
+  };
+  const auto list_size = [](const Answer& a) { return a.result()["list"].size(); };
+  // A startTime alone: [start, start + 7 d] -- the first four, none of ten days later.
+  CHECK(list_size(ok(history(t0 - 1, 0))) == 4);
+  // Neither: the last 7 days (the clock is 20 days on): nothing.
+  CHECK(list_size(ok(history(0, 0))) == 0);
+  // An endTime alone: its 7 days before.
+  CHECK(list_size(ok(history(0, t0 + 10 * kDayMs + 1'000))) == 4);
+  // Both, 7 days apart exactly: taken; a millisecond more: 10001.
+  CHECK(list_size(ok(history(t0 + 5 * kDayMs, t0 + 12 * kDayMs))) == 4);
+  const auto wide = history(t0 - 1, t0 + 7 * kDayMs);
+  CHECK(wide.code() == 10001);
+  CHECK(wide.json["retMsg"].get<std::string>().find("7 days") != std::string::npos);
+  // Limit: the default 20, 1..50; a page of 3 and its cursor.
+  CHECK(history(t0 - 1, t0 + kDayMs, 51).code() == 10001);
+  const auto first = ok(history(t0 - 1, t0 + kDayMs, 3));
+  CHECK(list_size(first) == 3);
+  const std::string next = first.result()["nextPageCursor"].get<std::string>();
+  REQUIRE(!next.empty());
+  const auto second = ok(history(t0 - 1, t0 + kDayMs, 3, next));
+  CHECK(list_size(second) == 1);
+  CHECK(second.result()["nextPageCursor"].get<std::string>().empty());
+  // Executions: the same window rule, limit 1..100.
+  const auto execs = [&](std::int64_t start, std::int64_t end, std::uint32_t limit = 0) {
+    bb::HistoryQuery q;
+    q.start_time_ms = start;
+    q.end_time_ms = end;
+    q.limit = limit;
+    return f.send(bb::executions(bb::Category::kSpot, &btc, q), f.alice);
+  };
+  CHECK(list_size(ok(execs(t0 - 1, 0, 100))) == 1);
+  CHECK(list_size(ok(execs(0, 0))) == 0);
+  CHECK(execs(t0 - 1, t0 + 8 * kDayMs).code() == 10001);
+  CHECK(execs(t0 - 1, 0, 101).code() == 10001);
+}

@@ -373,3 +373,57 @@ TEST_CASE("okx: what venue-sim does not serve is refused by name (50030); unknow
   const auto none = f.get("/api/v5/account/bills", f.alice);
   CHECK(none.status == 404);
 }
+
+TEST_CASE("okx history: orders-history keeps 7 days, the archive 3 months, trade/fills 3 days, fills-history 3 months; begin by cTime; after pages by ordId; limit 1..100 (51000)") {
+  OkxFixture f;
+  constexpr std::int64_t kDayMs = 86'400'000;
+  // Day 0: a resting buy cancelled and a taking one; the same on day 10 and day 95; then day 100.
+  const auto day = [&](const std::string& tag) {
+    const auto r = f.post("/api/v5/trade/order",
+                          {{"instId", "BTC-USDT"}, {"tdMode", "cash"}, {"side", "buy"}, {"ordType", "limit"}, {"px", "59000"}, {"sz", "0.01"}, {"clOrdId", tag + "r"}},
+                          f.alice);
+    REQUIRE(r.code() == "0");
+    REQUIRE(f.post("/api/v5/trade/cancel-order", {{"instId", "BTC-USDT"}, {"clOrdId", tag + "r"}}, f.alice).code() == "0");
+    REQUIRE(f.post("/api/v5/trade/order",
+                   {{"instId", "BTC-USDT"}, {"tdMode", "cash"}, {"side", "buy"}, {"ordType", "limit"}, {"px", "60001"}, {"sz", "0.01"}, {"clOrdId", tag + "t"}},
+                   f.alice)
+                .code() == "0");
+  };
+  const std::int64_t t0 = f.now();
+  day("d0");
+  f.advance(10 * kDayMs);
+  day("d10");
+  f.advance(85 * kDayMs);
+  day("d95");
+  f.advance(5 * kDayMs);
+  const auto cl = [](const Answer& a) {
+    INFO(a.body);
+    std::vector<std::string> out;
+    for (const auto& o : a.data()) out.push_back(o.at("clOrdId").get<std::string>());
+    return out;
+  };
+  // orders-history: the last 7 days -- day 95's two (newest first); the archive: 3 months back
+  // from day 100 -- days 10 and 95; day 0's are in neither (no error: simply not kept).
+  CHECK(cl(f.get("/api/v5/trade/orders-history?instType=SPOT", f.alice)) == std::vector<std::string>{"d95t", "d95r"});
+  CHECK(cl(f.get("/api/v5/trade/orders-history-archive?instType=SPOT", f.alice)) ==
+        std::vector<std::string>{"d95t", "d95r", "d10t", "d10r"});
+  CHECK(cl(f.get("/api/v5/trade/orders-history-archive?instType=SPOT&begin=" + std::to_string(t0 - 1), f.alice)).size() == 4);
+  // begin / end by cTime.
+  CHECK(cl(f.get("/api/v5/trade/orders-history-archive?instType=SPOT&end=" + std::to_string(t0 + 50 * kDayMs), f.alice)) ==
+        std::vector<std::string>{"d10t", "d10r"});
+  // A page of one and after = its ordId: the next older.
+  const auto one = f.get("/api/v5/trade/orders-history-archive?instType=SPOT&limit=1", f.alice);
+  REQUIRE(cl(one) == std::vector<std::string>{"d95t"});
+  const std::string after = one.first().at("ordId");
+  CHECK(cl(f.get("/api/v5/trade/orders-history-archive?instType=SPOT&limit=2&after=" + after, f.alice)) ==
+        std::vector<std::string>{"d95r", "d10t"});
+  // Fills: trade/fills none (the last is 5 days old), fills-history days 10 and 95.
+  CHECK(f.get("/api/v5/trade/fills?instType=SPOT", f.alice).data().empty());
+  CHECK(cl(f.get("/api/v5/trade/fills-history?instType=SPOT", f.alice)) == std::vector<std::string>{"d95t", "d10t"});
+  // limit 1..100.
+  for (const char* path : {"orders-history", "orders-history-archive", "fills", "fills-history"}) {
+    const auto over = f.get(std::string("/api/v5/trade/") + path + "?instType=SPOT&limit=101", f.alice);
+    CHECK(over.code() == "51000");
+    CHECK(f.get(std::string("/api/v5/trade/") + path + "?instType=SPOT&limit=0", f.alice).code() == "51000");
+  }
+}

@@ -439,3 +439,46 @@ TEST_CASE("upbit quotation: market/all, orderbook, orderbook/instruments, trades
   CHECK(dj(ticks.json[0].at("trade_price")) == d("81001000"));
   CHECK(f.get_public("/v1/candles/minutes/1?market=KRW-BTC").status == 404);
 }
+
+TEST_CASE("upbit orders/closed: a window of orders created in it, 7 days at most (validation_error past it), a start alone its 7 days, neither the last 7; limit 1..1000 of the newest, no cursor") {
+  UpbitFixture f;
+  constexpr std::int64_t kDayMs = 86'400'000;
+  const auto place_and_cancel = [&](const std::string& id) {
+    auto b = limit("KRW-BTC", "bid", "70000000", "0.001");
+    b["identifier"] = id;
+    REQUIRE(f.order(f.alice, b).status == 201);
+    REQUIRE(f.del("/v1/order", "identifier=" + id, f.alice).status == 200);
+  };
+  const std::int64_t t0 = f.clock->load();
+  place_and_cancel("c-1");
+  place_and_cancel("c-2");
+  place_and_cancel("c-3");
+  f.advance(10 * kDayMs);
+  const std::int64_t t1 = f.clock->load();
+  place_and_cancel("c-4");
+  f.advance(kDayMs);
+  const auto ids = [](const Answer& a) {
+    std::vector<std::string> out;
+    for (const auto& o : a.json) out.push_back(o.value("identifier", ""));
+    return out;
+  };
+  const auto closed = [&](const std::string& q) { return f.get("/v1/orders/closed", q, f.alice); };
+  // Neither bound: the last 7 days (c-4 only).
+  CHECK(ids(closed("states[]=cancel")) == std::vector<std::string>{"c-4"});
+  // A start alone: its 7 days, newest first.
+  CHECK(ids(closed("start_time=" + std::to_string(t0))) == std::vector<std::string>{"c-3", "c-2", "c-1"});
+  // An end alone: the 7 days before it.
+  CHECK(ids(closed("end_time=" + std::to_string(t1 + 1'000))) == std::vector<std::string>{"c-4"});
+  // By creation time: c-1..c-3 were created at t0, before this window.
+  CHECK(ids(closed("start_time=" + std::to_string(t0 + 5 * kDayMs) + "&end_time=" + std::to_string(t0 + 12 * kDayMs))) ==
+        std::vector<std::string>{"c-4"});
+  // More than 7 days between the bounds: refused.
+  const auto wide = closed("start_time=" + std::to_string(t0) + "&end_time=" + std::to_string(t0 + 7 * kDayMs + 1));
+  CHECK(wide.status == 400);
+  CHECK(wide.error() == "validation_error");
+  // limit: 1..1000; the newest `limit` of the window, nothing to page on.
+  CHECK(closed("limit=1001").error() == "validation_error");
+  CHECK(closed("limit=0").error() == "validation_error");
+  CHECK(ids(closed("start_time=" + std::to_string(t0) + "&limit=2")) == std::vector<std::string>{"c-3", "c-2"});
+  CHECK(ids(closed("start_time=" + std::to_string(t0) + "&limit=2&order_by=asc")) == std::vector<std::string>{"c-1", "c-2"});
+}

@@ -65,6 +65,12 @@ struct BybitConfig {
   std::chrono::milliseconds ws_ping_interval{20'000};
   std::size_t pool_size = 2;
   std::uint32_t orders_per_second = 10;  // per account and category (Bybit's default UID limit)
+  // all_orders / my_trades: [since, now] in the windows Bybit takes (startTime / endTime at most
+  // 7 days apart: one request, its cursor pages aside, when since is within the last week), at
+  // most 2 years back (what a unified account's history keeps; an older since is said in the
+  // log); `history_page_limit` records a page -- 1 to 50 (order history's maximum; executions
+  // take up to 100, asked with this too), else the constructor throws naming the field.
+  std::uint32_t history_page_limit = 50;
   std::vector<Instrument> instruments;   // ids from the caller's registry
   std::vector<BybitAccountConfig> accounts;
   bool private_stream = true;                      // false: REST only

@@ -92,6 +92,12 @@ struct OkxConfig {
   std::chrono::milliseconds ws_ping_interval{20'000};  // OKX closes a socket silent for 30 s
   std::size_t pool_size = 2;
   std::uint32_t orders_per_second = 30;  // per account and market (OKX: 60 per 2 s per instrument)
+  // all_orders / my_trades (and the catch-up after a private reconnect): one walk by `after` from
+  // the newest down to since, on the endpoint that keeps since -- trade/orders-history (7 days)
+  // or orders-history-archive (3 months), trade/fills (3 days) or fills-history (3 months); at
+  // most 3 months back (an older since is said in the log); `history_page_limit` records a page,
+  // 1 to 100 (OKX's maximum; else the constructor throws naming the field).
+  std::uint32_t history_page_limit = 100;
   // From public/instruments (instruments.hpp), ids from the caller's registry; contract values
   // turn base quantities into contracts and back.
   std::vector<OkxInstrument> instruments;

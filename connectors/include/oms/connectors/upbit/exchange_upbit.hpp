@@ -63,6 +63,12 @@ struct UpbitConfig {
   std::chrono::milliseconds ws_ping_interval{30'000};  // Upbit closes a socket idle for 120 s
   std::size_t pool_size = 2;
   std::uint32_t orders_per_second = 8;  // per account (Upbit's order group)
+  // all_orders / my_trades: the open orders, and the closed ones of [since, now] in the windows
+  // /v1/orders/closed takes (7 days at most: one request when since is within the week), at most
+  // 91 days back (an older since is said in the log); `history_page_limit` orders a page, 1 to
+  // 1000 (Upbit's maximum; else the constructor throws naming the field) -- a full page's window
+  // is split in two and asked again, never cut to its newest page.
+  std::uint32_t history_page_limit = 1'000;
   std::vector<Instrument> instruments;  // ids from the caller's registry; venue_symbol "KRW-BTC"
   std::vector<UpbitAccountConfig> accounts;
   bool private_stream = true;                      // false: REST only
