@@ -129,6 +129,35 @@ std::optional<std::string> set_quoter_param(QuoterConfig& q, std::string_view ke
          "max_position_value, auto_stop_loss, max_actions_per_second)";
 }
 
+// "fee.<exchange>:<symbol>" -- a leg's taker fee in bps, as strategies.yaml names the leg
+// ("fee.upbit:BTC/USDT", "fee.binance:BTC/USDT:USDT"); omsd sets it from the venue's stated
+// rate for the leg's account. The leg of an instrument, by its directory name
+// "<exchange>:<market>:<symbol>" without the market.
+constexpr std::string_view kFeePrefix = "fee.";
+std::string leg_name(std::string_view directory_name) {
+  const auto first = directory_name.find(':');
+  const auto second = first == std::string_view::npos ? first : directory_name.find(':', first + 1);
+  if (second == std::string_view::npos) return std::string(directory_name);
+  return std::string(directory_name.substr(0, first + 1)) + std::string(directory_name.substr(second + 1));
+}
+
+// The taker fee of the group's legs named `leg`: the rate bps / 10000, rounded up (the edge
+// never counts on a smaller fee than stated). `matched`: some leg of the group is that one.
+std::optional<std::string> set_leg_fee(ArbGroup& g, std::string_view key, std::string_view value,
+                                       const Directory& directory, bool& matched) {
+  const auto d = decimal_of(value);
+  if (!d || d->is_negative() || kTenThousand < *d) return bad(key, value, "bps from 0 to 10000");
+  const auto rate = d->div(kTenThousand, Rounding::kUp);
+  if (!rate) return bad(key, value, "bps from 0 to 10000");
+  const std::string_view leg = key.substr(kFeePrefix.size());
+  for (ArbLeg& l : g.legs) {
+    if (leg_name(directory.instruments.name(l.instrument)) != leg) continue;
+    l.taker_fee = *rate;
+    matched = true;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> set_pair_param(ArbGroup& g, std::string_view key, std::string_view value) {
   const auto d = decimal_of(value);
   if (key == "min_profit_rate") {
@@ -148,7 +177,7 @@ std::optional<std::string> set_pair_param(ArbGroup& g, std::string_view key, std
     return std::nullopt;
   }
   return "unknown parameter '" + std::string(key) +
-         "' for arbitrage (min_profit_rate, max_position, timeout)";
+         "' for arbitrage (min_profit_rate, max_position, timeout, fee.<exchange>:<symbol>)";
 }
 
 }  // namespace
@@ -190,8 +219,28 @@ std::optional<std::string> Engine::Impl::check_param(StrategyId id, std::string_
       return set_quoter_param(probe, key, value);
     }
     case StrategyKind::kArbitrage: {
-      ArbGroup probe;
-      return set_pair_param(probe, key, value);
+      if (!key.starts_with(kFeePrefix)) {
+        ArbGroup probe;
+        return set_pair_param(probe, key, value);
+      }
+      // A leg's fee: some pair of this strategy must trade that leg here.
+      const Directory& directory = log.subjects().directory();
+      bool matched = false;
+      std::string legs;
+      for (const auto& group : options.arbitrage) {
+        if (group.strategy != id) continue;
+        ArbGroup probe = group;
+        if (auto e = set_leg_fee(probe, key, value, directory, matched)) return e;
+        for (const auto& l : group.legs) {
+          legs += (legs.empty() ? "" : ", ") + leg_name(directory.instruments.name(l.instrument));
+        }
+      }
+      if (!matched) {
+        return "parameter '" + std::string(key) + "': no leg of this strategy trades " +
+               std::string(key.substr(kFeePrefix.size())) + " here (legs: " +
+               (legs.empty() ? std::string("none") : legs) + ")";
+      }
+      return std::nullopt;
     }
     case StrategyKind::kOther: return std::nullopt;  // nothing in this engine reads them
   }
@@ -214,6 +263,13 @@ void Engine::Impl::apply_params(StrategyId id, bool requote) {
     if (options.arbitrage[g].strategy != id) continue;
     ArbGroup group = options.arbitrage[g];
     for (const auto& [k, v] : params) {
+      if (std::string_view(k).starts_with(kFeePrefix)) {  // legs of other pairs: not this group's
+        bool matched = false;
+        if (auto e = set_leg_fee(group, k, v, log.subjects().directory(), matched)) {
+          spdlog::warn("strategy {}: recorded {}", log.subjects().directory().strategies.name(id), *e);
+        }
+        continue;
+      }
       if (auto e = set_pair_param(group, k, v)) {
         spdlog::warn("strategy {}: recorded {}", log.subjects().directory().strategies.name(id), *e);
       }

@@ -117,6 +117,48 @@ TEST_CASE("engine: a book's top is the instrument's mark; a crossing pair sends 
   CHECK((*vb)->orders[0].core.price() == d("105"));
 }
 
+TEST_CASE("engine: an arbitrage leg's taker fee is a parameter (fee.<exchange>:<symbol>), checked, and the signal prices with it") {
+  ArbGroup g;
+  g.legs = {ArbLeg{InstrumentId(0), AccountId(0), d("0"), {}, {}, {}, {}}, ArbLeg{InstrumentId(1), AccountId(1), d("0"), {}, {}, {}, {}}};
+  g.strategy = StrategyId(0);
+  g.min_edge = d("1");
+  g.max_quantity = d("0.01");
+  Shard s({g});
+  const auto set = [&](std::uint64_t id, std::string_view key, std::string_view value) {
+    SetStrategyParam p{StrategyId(0), {}, {}};
+    REQUIRE(p.key.assign(key));
+    REQUIRE(p.value.assign(value));
+    auto r = s.engine->submit(Command{Envelope{id, 0, 1, 1, 0, id}, p}, 5s);
+    REQUIRE(r.ok());
+    return *r;
+  };
+  const auto other = set(1, "fee.okx:BTC/USDT", "5");
+  CHECK_FALSE(other.accepted);
+  CHECK(other.code == 8003);
+  CHECK(other.message == "strategy 8003: parameter 'fee.okx:BTC/USDT': no leg of this strategy trades okx:BTC/USDT "
+                         "here (legs: binance:BTC/USDT, binance:ETH/USDT)");
+  const auto negative = set(2, "fee.binance:BTC/USDT", "-1");
+  CHECK_FALSE(negative.accepted);
+  CHECK(negative.message == "strategy 8003: parameter 'fee.binance:BTC/USDT': '-1' is not bps from 0 to 10000");
+  CHECK_FALSE(set(3, "fee.binance:BTC/USDT", "10001").accepted);
+
+  // 100 bps on the cheap leg: buying at 101 costs 102.01 against the rich bid 102.5 -- an edge
+  // of 0.49, under the 1 asked for. Without the fee it is 1.5: a signal.
+  REQUIRE(set(4, "fee.binance:BTC/USDT", "100").accepted);
+  const auto view = *s.engine->strategy(StrategyId(0), 5s);
+  REQUIRE(view->param("fee.binance:BTC/USDT") != nullptr);
+  CHECK(*view->param("fee.binance:BTC/USDT") == "100");
+  s.engine->market_data(0, snapshot(0, 100, "100", "101"));
+  s.engine->market_data(0, snapshot(1, 200, "102.5", "103"));
+  REQUIRE(s.eventually([&] { return s.engine->has_mark(InstrumentId(1)); }));
+  std::this_thread::sleep_for(150ms);
+  CHECK(s.venue_a->orders_received() == 0);
+  CHECK(s.venue_b->orders_received() == 0);
+  REQUIRE(set(5, "fee.binance:BTC/USDT", "0").accepted);
+  s.engine->market_data(0, snapshot(1, 201, "102.5", "103"));
+  REQUIRE(s.eventually([&] { return s.venue_a->orders_received() == 1 && s.venue_b->orders_received() == 1; }));
+}
+
 TEST_CASE("engine: a command for an account it does not run is refused, naming the account") {
   Shard s;
   SubmitOrder o{};

@@ -110,8 +110,23 @@ TEST_CASE("omsd: an Upbit BTC/KRW order is checked in USDT through USDT/KRW") {
         std::string::npos);
   CHECK(metrics.find("oms_fee_rate_bps{account=\"upbit_main\",instrument=\"BTC/KRW\",kind=\"taker\",source=\"configured\"} 25\n") !=
         std::string::npos);
+  // The arbitrage legs price with the venue's rates: venue-sim's Binance USD-M charges
+  // binance_basis 10 bps where exchanges.yaml says 5, so perp_arbitrage's Binance leg is set to
+  // 10 through the engine (a journaled parameter), as the log says.
+  std::string fee;
+  REQUIRE_MESSAGE(wait_until([&] {
+    const auto shown = omsctl_json(s, {"strategy", "show", "perp_arbitrage"});
+    for (const auto& p : shown.at("strategies")[0].value("params", nlohmann::json::array())) {
+      if (p.value("key", "") == "fee.binance:BTC/USDT:USDT") fee = p.value("value", "");
+    }
+    return !fee.empty();
+  }, 20s), omsctl_json(s, {"strategy", "show", "perp_arbitrage"}).dump());
+  CHECK(fee == "10");
   CHECK(s.stop_omsd() == 0);
   const std::string log = testkit::read_file(s.data() / "log" / "omsd.log");
+  CHECK_MESSAGE(log.find("strategy perp_arbitrage: leg binance:BTC/USDT:USDT now prices with 10 bps, as binance "
+                         "states for binance_basis (was 5 bps; fee.binance:BTC/USDT:USDT=10)") != std::string::npos,
+                log.substr(log.size() > 4000 ? log.size() - 4000 : 0));
   CHECK_MESSAGE(log.find("fees of upbit_main on BTC/KRW: venue maker 5 bps, taker 5 bps; configured (exchanges.yaml) "
                          "maker 25 bps, taker 25 bps -- they differ") != std::string::npos,
                 log.substr(log.size() > 4000 ? log.size() - 4000 : 0));

@@ -65,6 +65,7 @@ TEST_CASE("oms-replay: a paper day with a restart, replayed from JetStream, give
   REQUIRE_MESSAGE(std::filesystem::exists(usdm), usdm.string());
   StackOptions o;
   o.venue_flags = {"--replay", spot.string(), usdm.string(), "--speed", "1"};
+  o.venue_config = basis_pair_venue_config();
   o.omsd_flags = {"--checkpoint-every", "1"};  // the engine's state every second
   Stack s(o);
   use_basis_pair(s.configs());

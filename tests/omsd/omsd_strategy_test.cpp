@@ -22,6 +22,7 @@ TEST_CASE("paper stack: a basis pair in strategies.yaml trades both legs through
   REQUIRE_MESSAGE(std::filesystem::exists(usdm), usdm.string());
   StackOptions o;
   o.venue_flags = {"--replay", spot.string(), usdm.string(), "--speed", "1"};
+  o.venue_config = basis_pair_venue_config();
   Stack s(o);
   const auto cfg = s.configs();
   // perp_arbitrage: the basis pair, no fees, the smallest profit rate: it fires whenever the

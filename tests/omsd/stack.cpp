@@ -38,6 +38,11 @@ void use_basis_pair(const std::filesystem::path& configs) {
   replace_in_file(configs / "exchanges.yaml", "          taker_bps: 5\n", "          taker_bps: 0\n");
 }
 
+std::string basis_pair_venue_config() {
+  return R"({"accounts": [{"name": "binance_basis", "market": "spot", "maker": "0", "taker": "0"},)"
+         R"( {"name": "binance_basis.usdm", "market": "usdm", "maker": "0", "taker": "0"}]})";
+}
+
 Stack::Stack(StackOptions options) : options_(std::move(options)) {
   std::filesystem::create_directories(data());
   std::filesystem::copy(OMS_SOURCE_DIR "/configs", configs(),
@@ -56,6 +61,11 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
                                  (data() / "tls" / "server.pem").string(), "--key",
                                  (data() / "tls" / "server.key").string(), "--paper-keys",
                                  (data() / "paper-keys.json").string()};
+  if (!options_.venue_config.empty()) {
+    const auto file = data() / "venue-sim.json";
+    std::ofstream(file) << options_.venue_config;
+    venue.insert(venue.end(), {"--config", file.string()});
+  }
   venue.insert(venue.end(), options_.venue_flags.begin(), options_.venue_flags.end());
   venue_ = std::make_unique<testkit::ChildProcess>(venue, venue_log());
   const auto listening = venue_->wait_for_line("listening ", 30s);

@@ -24,6 +24,9 @@ struct StackOptions {
   // Runs on the copied configs dir before the paper keys are made and venue-sim starts (more
   // accounts, other limits).
   std::function<void(const std::filesystem::path&)> edit_configs;
+  // venue-sim's JSON config (--config), written beside the paper keys: accounts' fee rates and
+  // the like (the paper keys fill in their keys by name).
+  std::string venue_config;
 };
 
 // Replaces the first `from` in the file with `to`; throws naming the file when it is absent.
@@ -34,6 +37,9 @@ void replace_in_file(const std::filesystem::path& file, const std::string& from,
 // (`legs: [binance:BTC/USDT, binance:BTC/USDT:USDT]`) that fires whenever the two books cross:
 // no taker fees, the smallest profit rate, 100 USDT a leg, at most once per 250 ms.
 void use_basis_pair(const std::filesystem::path& configs);
+// venue-sim's config for it: binance_basis pays no fees at the venue either (omsd prices the
+// legs with the venue's rates, which would otherwise be venue-sim's 10 bps).
+std::string basis_pair_venue_config();
 
 class Stack {
  public:

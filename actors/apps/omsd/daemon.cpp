@@ -9,6 +9,7 @@
 #include <chrono>
 #include <ctime>
 #include <functional>
+#include <map>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -828,12 +829,78 @@ void Daemon::check_fees() {
       if (!c.venue) {
         spdlog::warn("{}", describe(c));
       } else if (c.differs()) {
-        spdlog::warn("{} -- they differ: the strategies price their edges with the configured fees", describe(c));
+        spdlog::warn("{} -- they differ: the arbitrage legs on it price with the venue's", describe(c));
       } else {
         spdlog::info("{}", describe(c));
       }
       std::lock_guard lock(fee_mu_);
       fee_checks_.push_back(std::move(c));
+    }
+  }
+  set_leg_fees();
+}
+
+void Daemon::set_leg_fees() {
+  // Each (account, instrument) is asked once; each (strategy, leg) set once.
+  std::map<std::pair<std::uint32_t, std::uint32_t>, ExchangeResult<FeeRates>> asked;
+  std::set<std::pair<std::uint16_t, std::string>> done;
+  std::uint64_t sequence = 0;
+  for (const auto& group : built_->arbitrage) {
+    const std::string strategy(built_->directory.strategies.name(group.strategy));
+    for (const auto& leg : group.legs) {
+      if (fee_stop_.load()) return;
+      const Instrument& in = built_->instruments[leg.instrument.index()];
+      const std::string where = std::string(to_string(in.exchange)) + ":" + in.symbol.to_string();
+      const std::string key = leg_fee_key(in.exchange, in.symbol.to_string());
+      if (key.empty()) {
+        spdlog::warn("strategy {}: leg {}: its fee parameter would be over 31 characters; it prices "
+                     "with exchanges.yaml's fee", strategy, where);
+        continue;
+      }
+      if (!done.emplace(group.strategy.value, key).second) continue;
+      const auto account = std::find_if(accounts_.begin(), accounts_.end(),
+                                        [&](const RunAccount& a) { return a.id == leg.account; });
+      Exchange* x = account != accounts_.end() && account->session ? account->session->exchange(in.market) : nullptr;
+      if (x == nullptr) continue;
+      auto it = asked.find({leg.account.value, leg.instrument.value});
+      if (it == asked.end()) it = asked.emplace(std::pair{leg.account.value, leg.instrument.value}, x->fee_rates(in.id)).first;
+      Decimal current;  // what the leg prices with: the parameter as set, else exchanges.yaml's
+      if (const auto* ex = config_.exchanges.find(in.exchange)) {
+        if (const auto& m = ex->markets[static_cast<std::size_t>(in.market)]) current = m->fees.taker_bps;
+      }
+      auto view = runtime_->strategy(group.strategy, 5s);
+      if (view && *view) {
+        if (const std::string* set = (*view)->param(key)) {
+          if (const auto d = Decimal::parse(*set)) current = *d;
+        }
+      }
+      if (!it->second) {
+        spdlog::warn("strategy {}: leg {}: {} did not state its fee ({}); the leg prices with {} bps",
+                     strategy, where, account->name, it->second.error().message, current.to_string());
+        continue;
+      }
+      const Decimal venue = to_bps(it->second->taker);
+      if (venue == current) {
+        spdlog::info("strategy {}: leg {} prices with {} bps, as {} states for {}", strategy, where,
+                     current.to_string(), to_string(in.exchange), account->name);
+        continue;
+      }
+      SetStrategyParam set{group.strategy, {}, {}};
+      (void)set.key.assign(key);
+      if (!set.value.assign(venue.to_string())) continue;  // 63 characters hold any rate in bps
+      // Ids with the top bit set: apart from the gateway's (nanoseconds since 1970, below 2^63).
+      const TimeNs now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+      const EventId id = (EventId{1} << 63U) | (static_cast<EventId>(now) + sequence++);
+      const auto ack = runtime_->submit(Command{Envelope{id, 0, now, now, 0, id}, set}, 5s);
+      if (!ack || !ack->accepted) {
+        spdlog::error("strategy {}: leg {}: the venue's fee of {} bps not set: {}", strategy, where,
+                      venue.to_string(), ack ? ack->message : ack.error());
+        continue;
+      }
+      spdlog::warn("strategy {}: leg {} now prices with {} bps, as {} states for {} (was {} bps; "
+                   "{}={})", strategy, where, venue.to_string(), to_string(in.exchange),
+                   account->name, current.to_string(), key, venue.to_string());
     }
   }
 }

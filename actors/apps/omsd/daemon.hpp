@@ -121,6 +121,8 @@ class Daemon {
   void start_daily_files();
   void stop_daily_files();
   void check_fees();  // on fee_thread_
+  // The arbitrage legs' taker fees from their venues (fee_check.hpp), after check_fees.
+  void set_leg_fees();
   secrets::ApiCredentials credentials(const PaperEntry& entry);
 
   Options options_;

@@ -27,4 +27,10 @@ std::string describe(const FeeCheck& c) {
   return out;
 }
 
+std::string leg_fee_key(ExchangeId exchange, std::string_view symbol) {
+  std::string key = "fee." + std::string(to_string(exchange)) + ":" + std::string(symbol);
+  if (key.size() > decltype(SetStrategyParam::key)::kCapacity) return {};
+  return key;
+}
+
 }  // namespace oms::omsd
