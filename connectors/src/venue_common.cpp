@@ -20,6 +20,19 @@ ExchangeError exchange_error(ExchangeErrorCode code, std::string message, std::i
   return ExchangeError{code, venue_code, std::move(message)};
 }
 
+std::vector<OrderStatusReconciled> open_then_closed(std::vector<OrderStatusReconciled> open,
+                                                   std::vector<OrderStatusReconciled> closed) {
+  std::vector<OrderStatusReconciled> out;
+  out.reserve(open.size() + closed.size());
+  for (auto& o : open) {
+    const bool later = std::any_of(closed.begin(), closed.end(),
+                                   [&](const OrderStatusReconciled& c) { return c.venue_order_id == o.venue_order_id; });
+    if (!later) out.push_back(std::move(o));
+  }
+  for (auto& o : closed) out.push_back(std::move(o));
+  return out;
+}
+
 std::int64_t history_start_ms(std::string_view venue, AccountId account, std::string_view what, TimeNs since,
                               std::int64_t now_ms, std::int64_t keep_ms) {
   const std::int64_t asked = since / 1'000'000;

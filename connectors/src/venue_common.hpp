@@ -187,4 +187,9 @@ template <class R, class Fetch>
                          });
 }
 
+// An account's orders from `open` (read first) and `closed` (the venue's history, read after):
+// an order in both -- completed between the two reads -- is taken from the history.
+[[nodiscard]] std::vector<OrderStatusReconciled> open_then_closed(std::vector<OrderStatusReconciled> open,
+                                                                  std::vector<OrderStatusReconciled> closed);
+
 }  // namespace oms::venue

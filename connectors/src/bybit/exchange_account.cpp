@@ -454,14 +454,7 @@ ExchangeResult<std::vector<OrderStatusReconciled>> BybitAccount::all_orders(Inst
       },
       "all orders");
   if (!closed) return closed;
-  std::vector<OrderStatusReconciled> out;
-  for (auto& o : *open) {
-    const bool later = std::any_of(closed->begin(), closed->end(),
-                                   [&](const OrderStatusReconciled& c) { return c.venue_order_id == o.venue_order_id; });
-    if (!later) out.push_back(std::move(o));
-  }
-  for (auto& o : *closed) out.push_back(std::move(o));
-  return out;
+  return venue::open_then_closed(std::move(*open), std::move(*closed));
 }
 
 ExchangeResult<std::vector<FillReceived>> BybitAccount::my_trades(InstrumentId instrument, TimeNs since) {

@@ -184,24 +184,24 @@ void OkxAccount::do_place(const SubmitOrder& o) {
   auto req = new_order(spec_of(*in), o);
   if (!req) return reject(o.instrument, o.client_order_id, kBadRequestCode, 0, req.error().message);
   auto body = body_of(send(*req, "new order"), "new order");
-  if (!body) {
-    const ExchangeError& e = body.error();
-    if (e.code == ExchangeErrorCode::kRateLimited) return reject(o.instrument, o.client_order_id, kRateLimitedCode, e.venue_code, e.message);
-    if (e.code == ExchangeErrorCode::kVenueRejected) return reject(o.instrument, o.client_order_id, kVenueRejected, e.venue_code, e.message);
-    spdlog::warn("okx account {} new order {}: {}", account_.value, o.client_order_id.view(), body.error().message);
-    return;  // may have reached the venue: the ack timeout asks
-  }
+  if (!body) return new_order_failed(o, body.error(), "new order");
   auto ack = parse_order_ack(*body);
-  if (!ack) {
-    const RestError& e = ack.error();
-    if (e.refused && !outcome_unknown(e.refusal.code)) {
-      const std::uint16_t code = rate_limited(e.refusal.code) ? kRateLimitedCode : kVenueRejected;
-      return reject(o.instrument, o.client_order_id, code, e.refusal.code, e.refusal.msg);
-    }
-    spdlog::warn("okx account {} new order {}: {}", account_.value, o.client_order_id.view(), e.message);
-    return;
-  }
+  if (!ack) return new_order_failed(o, ack.error(), "new order");
   accepted(o.instrument, o.client_order_id, ack->order_id);
+}
+
+void OkxAccount::new_order_failed(const SubmitOrder& o, const ExchangeError& e, std::string_view what) {
+  if (e.code == ExchangeErrorCode::kRateLimited) return reject(o.instrument, o.client_order_id, kRateLimitedCode, e.venue_code, e.message);
+  if (e.code == ExchangeErrorCode::kVenueRejected) return reject(o.instrument, o.client_order_id, kVenueRejected, e.venue_code, e.message);
+  spdlog::warn("okx account {} {} {}: {}", account_.value, what, o.client_order_id.view(), e.message);
+}
+
+void OkxAccount::new_order_failed(const SubmitOrder& o, const RestError& e, std::string_view what) {
+  if (e.refused && !outcome_unknown(e.refusal.code)) {
+    const std::uint16_t code = rate_limited(e.refusal.code) ? kRateLimitedCode : kVenueRejected;
+    return reject(o.instrument, o.client_order_id, code, e.refusal.code, e.refusal.msg);
+  }
+  spdlog::warn("okx account {} {} {}: {}", account_.value, what, o.client_order_id.view(), e.message);
 }
 
 void OkxAccount::cancel(const CancelOrder& c) {
@@ -598,14 +598,7 @@ ExchangeResult<std::vector<OrderStatusReconciled>> OkxAccount::all_orders(Instru
   if (!open) return Unexpected{std::move(open).error()};
   auto closed = orders_since(in, since, "all orders");
   if (!closed) return closed;
-  std::vector<OrderStatusReconciled> out;
-  for (auto& o : *open) {
-    const bool later = std::any_of(closed->begin(), closed->end(),
-                                   [&](const OrderStatusReconciled& c) { return c.venue_order_id == o.venue_order_id; });
-    if (!later) out.push_back(std::move(o));
-  }
-  for (auto& o : *closed) out.push_back(std::move(o));
-  return out;
+  return venue::open_then_closed(std::move(*open), std::move(*closed));
 }
 
 ExchangeResult<std::vector<FillReceived>> OkxAccount::my_trades(InstrumentId instrument, TimeNs since) {

@@ -61,23 +61,9 @@ void OkxAccount::do_place_algo(const OkxInstrument& in, const SubmitOrder& o) {
   // Known as an algo order before it leaves: the stream's news of it may come before the answer.
   remember_algo(o.client_order_id.view(), {}, {}, true);
   auto body = body_of(send(*req, "new algo order"), "new algo order");
-  if (!body) {
-    const ExchangeError& e = body.error();
-    if (e.code == ExchangeErrorCode::kRateLimited) return reject(o.instrument, o.client_order_id, kRateLimitedCode, e.venue_code, e.message);
-    if (e.code == ExchangeErrorCode::kVenueRejected) return reject(o.instrument, o.client_order_id, kVenueRejected, e.venue_code, e.message);
-    spdlog::warn("okx account {} new algo order {}: {}", account_.value, o.client_order_id.view(), e.message);
-    return;  // may have reached the venue: the ack timeout asks
-  }
+  if (!body) return new_order_failed(o, body.error(), "new algo order");
   auto acks = parse_algo_acks(*body);
-  if (!acks) {
-    const RestError& e = acks.error();
-    if (e.refused && !outcome_unknown(e.refusal.code)) {
-      const std::uint16_t code = rate_limited(e.refusal.code) ? kRateLimitedCode : kVenueRejected;
-      return reject(o.instrument, o.client_order_id, code, e.refusal.code, e.refusal.msg);
-    }
-    spdlog::warn("okx account {} new algo order {}: {}", account_.value, o.client_order_id.view(), e.message);
-    return;
-  }
+  if (!acks) return new_order_failed(o, acks.error(), "new algo order");
   const AlgoAck& a = acks->front();
   VenueOrderId v;
   if (!v.assign(a.algo_id)) {

@@ -157,6 +157,11 @@ class OkxAccount final : public Exchange {
   void reject(InstrumentId instrument, const ClientOrderIdText& cid, std::uint16_t code,
               std::int32_t venue_code, std::string_view reason);
   void accepted(InstrumentId instrument, const ClientOrderIdText& cid, std::string_view order_id);
+  // A new order's send (plain or algo: `what`) that brought no ack: a refusal rejects it (a rate
+  // limit or the venue's code); anything else may have reached the venue -- logged, and the ack
+  // timeout asks.
+  void new_order_failed(const SubmitOrder& o, const ExchangeError& e, std::string_view what);
+  void new_order_failed(const SubmitOrder& o, const RestError& e, std::string_view what);
   void emit(const EventPayload& e, std::string_view venue_order_id, std::uint64_t time_key,
             TimeNs venue_time);
   void emit(const VenueEvent& e);
