@@ -86,15 +86,21 @@ BookSnapshot snapshot(std::uint32_t instrument, std::uint64_t id, const char* bi
   return s;
 }
 
-}  // namespace
-
-TEST_CASE("engine: a book's top is the instrument's mark; a crossing pair sends both legs down the order path") {
+// A pair over instrument 0 (account 0) and instrument 1 (account 1) as if two venues: no
+// fees, an edge of 1 asked for, 0.01 a leg.
+ArbGroup two_venue_pair() {
   ArbGroup g;
   g.legs = {ArbLeg{InstrumentId(0), AccountId(0), d("0"), {}, {}, {}, {}}, ArbLeg{InstrumentId(1), AccountId(1), d("0"), {}, {}, {}, {}}};
   g.strategy = StrategyId(0);
   g.min_edge = d("1");
   g.max_quantity = d("0.01");
-  Shard s({g});
+  return g;
+}
+
+}  // namespace
+
+TEST_CASE("engine: a book's top is the instrument's mark; a crossing pair sends both legs down the order path") {
+  Shard s({two_venue_pair()});
   CHECK_FALSE(s.engine->has_mark(InstrumentId(0)));
   s.engine->market_data(0, snapshot(0, 100, "100", "101"));
   REQUIRE(s.eventually([&] { return s.engine->has_mark(InstrumentId(0)); }));
@@ -118,12 +124,7 @@ TEST_CASE("engine: a book's top is the instrument's mark; a crossing pair sends 
 }
 
 TEST_CASE("engine: an arbitrage leg's taker fee is a parameter (fee.<exchange>:<symbol>), checked, and the signal prices with it") {
-  ArbGroup g;
-  g.legs = {ArbLeg{InstrumentId(0), AccountId(0), d("0"), {}, {}, {}, {}}, ArbLeg{InstrumentId(1), AccountId(1), d("0"), {}, {}, {}, {}}};
-  g.strategy = StrategyId(0);
-  g.min_edge = d("1");
-  g.max_quantity = d("0.01");
-  Shard s({g});
+  Shard s({two_venue_pair()});
   const auto set = [&](std::uint64_t id, std::string_view key, std::string_view value) {
     SetStrategyParam p{StrategyId(0), {}, {}};
     REQUIRE(p.key.assign(key));
