@@ -7,6 +7,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 namespace oms::actors {
 
@@ -53,6 +54,21 @@ std::string day_text(std::int32_t day) {
 std::string e18_text(Int128 v) {
   Decimal d;
   return round_e18(v, d) ? d.to_string() : std::string("overflow");
+}
+// The same for a day's figure: "overflow" where it could not be had (a - b left 128 bits, or the
+// positions' own sums did), never a wrapped number.
+std::string e18_text(std::optional<Int128> v) { return v ? e18_text(*v) : std::string("overflow"); }
+std::optional<Int128> minus(std::optional<Int128> a, std::optional<Int128> b) {
+  Int128 r = 0;
+  if (!a || !b || __builtin_sub_overflow(*a, *b, &r)) return std::nullopt;
+  return r;
+}
+// Whether the account's figures in `quote` left 128 bits somewhere (PnlFigures::overflow).
+bool overflowed(const PositionCore& positions, AccountId account, std::string_view quote) {
+  for (const auto& p : positions.account_pnl(account)) {
+    if (p.quote.view() == quote) return p.overflow;
+  }
+  return false;
 }
 
 constexpr std::string_view kPnlHeader = "date,quote,fills,volume,fees,realized_pnl,net_pnl";
@@ -178,11 +194,14 @@ Result<Unit, std::string> DailyWriter::close_day(Account& a) {
     }
     const std::string key = date + "," + quote + ",";
     if (existing.starts_with(key) || existing.find("\n" + key) != std::string::npos) continue;
-    const Int128 realized_day = realized(a.cfg.id, quote) - f.realized_start_e18;
-    const Int128 fees_day = fees(a.cfg.id, quote) - f.fees_start_e18;
+    std::optional<Int128> realized_day, fees_day;
+    if (!overflowed(positions_, a.cfg.id, quote)) {
+      realized_day = minus(realized(a.cfg.id, quote), f.realized_start_e18);
+      fees_day = minus(fees(a.cfg.id, quote), f.fees_start_e18);
+    }
     const std::string row = key + std::to_string(f.fills) + "," + e18_text(f.volume_e18) + "," +
                             e18_text(fees_day) + "," + e18_text(realized_day) + "," +
-                            e18_text(realized_day - fees_day);
+                            e18_text(minus(realized_day, fees_day));
     if (auto w = files_.append_pnl_row(a.cfg.name, at, kPnlHeader, row); !w) {
       return Unexpected(w.error().message);
     }
