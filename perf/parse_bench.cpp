@@ -17,6 +17,9 @@
 //   cost of a verified OKX book. The update sets levels to what they already are, so every
 //   message does the same work; 1024 texts with consecutive seqIds are cycled, and at each wrap a
 //   small snapshot (the same book, 25 levels a side) resets the chain, inside the timing (~1/1024);
+// - okx_depth_parse_only / okx_book_checksum: okx_depth_parse's two shares, for information --
+//   the same update texts parsed with no checker, and BookChecker::checksum over the 400-level
+//   book's top 25 (the text of 50 levels built and its CRC32 folded) on its own;
 // - okx_depth_parse_raw: the raw walk (below) over the same update text;
 // - upbit_orderbook_parse: an Upbit orderbook message (DEFAULT names, 15 units of KRW-BTC as
 //   the docs' example, compact as the venue sends it; every price and size a JSON number read
@@ -249,6 +252,25 @@ void bench_okx_depth_parse(benchmark::State& state) {
     benchmark::DoNotOptimize(apply(b.updates[k]));
   });
 }
+void bench_okx_depth_parse_only(benchmark::State& state) {
+  const OkxBench& b = okx_bench();
+  oms::okx::JsonParser parser;
+  oms::okx::MarketMessage msg;
+  oms::perf::run_timed(state, [&](std::size_t i) {
+    auto r = oms::okx::parse_market_data(parser, b.updates[i % OkxBench::kTexts], kOkxFind, msg);
+    if (!r) std::abort();
+    benchmark::DoNotOptimize(msg.book.seq_id);
+  });
+}
+void bench_okx_book_checksum(benchmark::State& state) {
+  oms::okx::JsonParser parser;
+  oms::okx::MarketMessage msg;
+  oms::okx::BookChecker checker;
+  if (!oms::okx::parse_market_data(parser, okx_bench().snapshot, kOkxFind, msg) ||
+      checker.apply(msg.book).status != oms::okx::BookCheckStatus::kVerified)
+    std::abort();
+  oms::perf::run_timed(state, [&](std::size_t) { benchmark::DoNotOptimize(checker.checksum()); });
+}
 void bench_okx_depth_parse_raw(benchmark::State& state) { run_raw(state, okx_bench().updates[0]); }
 
 // Upbit: the docs' 15-unit KRW-BTC orderbook (docs.upbit.com websocket-orderbook), compact.
@@ -398,6 +420,8 @@ BENCHMARK(bench_depth_parse_raw)->Name("depth_parse_raw");
 BENCHMARK(bench_bybit_depth_parse)->Name("bybit_depth_parse");
 BENCHMARK(bench_bybit_depth_parse_raw)->Name("bybit_depth_parse_raw");
 BENCHMARK(bench_okx_depth_parse)->Name("okx_depth_parse");
+BENCHMARK(bench_okx_depth_parse_only)->Name("okx_depth_parse_only");
+BENCHMARK(bench_okx_book_checksum)->Name("okx_book_checksum");
 BENCHMARK(bench_okx_depth_parse_raw)->Name("okx_depth_parse_raw");
 BENCHMARK(bench_upbit_orderbook_parse)->Name("upbit_orderbook_parse");
 BENCHMARK(bench_upbit_orderbook_parse_raw)->Name("upbit_orderbook_parse_raw");
