@@ -54,8 +54,15 @@ class Scanner {
     return false;
   }
 
-  // An object key and its colon.
-  bool key(std::string_view& out) { return str(out) && lit(':'); }
+  // An object key and its colon; a one-letter key ("E":) read at once.
+  bool key(std::string_view& out) {
+    if (end_ - p_ >= 4 && p_[0] == '"' && p_[2] == '"' && p_[3] == ':') {
+      out = std::string_view(p_ + 1, 1);  // an escape or control byte here is no key we know
+      p_ += 4;
+      return true;
+    }
+    return str(out) && lit(':');
+  }
 
   // An unsigned integer as JSON writes one: no sign, no leading zero, no fraction or exponent,
   // at most 2^64 - 1.
@@ -76,19 +83,29 @@ class Scanner {
       p_ += 8;
     }
     for (; p_ != end_ && *p_ >= '0' && *p_ <= '9'; ++p_, ++count) {
-      if (__builtin_mul_overflow(v, 10u, &v) ||
-          __builtin_add_overflow(v, static_cast<std::uint64_t>(*p_ - '0'), &v))
+      const auto digit = static_cast<std::uint64_t>(*p_ - '0');
+      if (count < 19) {  // 19 digits always fit
+        v = v * 10 + digit;
+      } else if (__builtin_mul_overflow(v, 10u, &v) || __builtin_add_overflow(v, digit, &v)) {
         return false;
+      }
     }
     out = v;
     return p_ == end_ || !is_number_char(*p_);
   }
 
-  // A decimal string: the text up to the next quote, which the decimal readers then take whole
-  // or refuse (an escape, a control byte or anything else in it is not decimal syntax).
+  // A decimal string: read in place up to its closing quote in the usual case; otherwise the
+  // text up to the next quote, which Decimal::parse then takes whole or refuses (an escape, a
+  // control byte or anything else in it is not decimal syntax).
   bool decimal(Decimal& out) {
     if (!lit('"')) return false;
     const char* begin = p_;
+    Int128 m = 0;
+    if (const char* stop = digits::scan_plain_decimal(p_, end_, m); stop != nullptr && stop != end_ && *stop == '"') {
+      out = Decimal::from_raw(m);
+      p_ = stop + 1;
+      return true;
+    }
     while (end_ - p_ >= 8) {
       const unsigned k = digits::first_byte(digits::load8(p_), '"');
       p_ += k;
@@ -96,13 +113,8 @@ class Scanner {
     }
     while (p_ != end_ && *p_ != '"') ++p_;
     if (p_ == end_) return false;
-    const std::string_view text(begin, static_cast<std::size_t>(p_ - begin));
+    const auto d = Decimal::parse(std::string_view(begin, static_cast<std::size_t>(p_ - begin)));
     ++p_;
-    if (Int128 m = 0; digits::parse_plain_decimal(text, m)) {
-      out = Decimal::from_raw(m);
-      return true;
-    }
-    const auto d = Decimal::parse(text);  // "1e-3" and the like
     if (!d) return false;
     out = *d;
     return true;

@@ -61,5 +61,9 @@ constexpr unsigned first_byte(std::uint64_t word, char c) noexcept {
 // anything else (an exponent, a 20th digit, a non-zero digit past the 9th place, a syntax
 // error): Decimal::parse then decides (it tries this first itself).
 [[nodiscard]] bool parse_plain_decimal(std::string_view text, Int128& mantissa) noexcept;
+// The same reading of the longest such prefix of [p, end): where it stopped (the first other
+// character, or end) with the mantissa, or nullptr when it cannot take it (no digit, a 20th
+// digit, a non-zero digit past the 9th place). A scanner that expects a quote there checks it.
+[[nodiscard]] const char* scan_plain_decimal(const char* p, const char* end, Int128& mantissa) noexcept;
 
 }  // namespace oms::digits
