@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "../json_detail.hpp"
+#include "book_scan.hpp"
 #include "oms/connectors/okx/market_data.hpp"
 
 namespace oms::okx {
@@ -508,6 +509,15 @@ const char* to_string(MarketMessageKind k) noexcept {
 Result<MarketMessageKind, ParseError> parse_market_data(JsonParser& parser, std::string_view text,
                                                         const InstrumentFinder& find,
                                                         MarketMessage& out) {
+  if (detail::scan_book(text, find, out)) return MarketMessageKind::kBook;
+  return detail::read_market_data(parser, text, find, out);
+}
+
+void detail::reset_message(MarketMessage& out) { reset(out); }
+
+Result<MarketMessageKind, ParseError> detail::read_market_data(JsonParser& parser, std::string_view text,
+                                                               const InstrumentFinder& find,
+                                                               MarketMessage& out) {
   reset(out);
   if (text == "pong") {  // the answer to our "ping": not JSON
     out.kind = MarketMessageKind::kPong;

@@ -10,6 +10,7 @@
 #include <random>
 #include <string>
 
+#include "../../../connectors/src/okx/book_scan.hpp"  // the two readers it pins
 #include "oms/connectors/okx/book_checker.hpp"
 #include "oms/connectors/okx/market_data.hpp"
 #include "oms/cores/book_core.hpp"
@@ -624,4 +625,117 @@ TEST_CASE("malformed input: the error names the field; the checker is not touche
   CHECK(c.checksum() == one);
   CHECK(c.level(BookSide::kAsk, 0).price == "101");
   CHECK(c.live());
+}
+
+// ---- the books fast path ------------------------------------------------------------------------
+namespace {
+bool same_book(const MarketMessage& a, const MarketMessage& b) {
+  const auto& x = a.book;
+  const auto& y = b.book;
+  return a.kind == b.kind && a.channel.view() == b.channel.view() &&
+         a.event.channel.view() == b.event.channel.view() &&
+         a.event.inst_id.view() == b.event.inst_id.view() && a.event.event.view() == b.event.event.view() &&
+         x.channel == y.channel && x.inst_id.view() == y.inst_id.view() && x.instrument == y.instrument &&
+         x.snapshot == y.snapshot && x.ts == y.ts && x.checksum == y.checksum && x.seq_id == y.seq_id &&
+         x.prev_seq_id == y.prev_seq_id && x.bids == y.bids && x.asks == y.asks && a.trades.empty() &&
+         b.trades.empty();
+}
+// The scan and the general reader on one text: a taken scan agrees. Whether it was taken.
+bool scan_agrees(JsonParser& p, const std::string& text, const InstrumentFinder& find) {
+  MarketMessage fast, general;
+  const bool taken = detail::scan_book(text, find, fast);
+  const auto r = detail::read_market_data(p, text, find, general);
+  if (taken) {
+    INFO(text);
+    REQUIRE(r.ok());
+    REQUIRE(*r == MarketMessageKind::kBook);
+    REQUIRE(same_book(fast, general));
+  }
+  return taken;
+}
+}  // namespace
+
+TEST_CASE("books scan: takes every recorded books push and agrees with the general reader; mutations never disagree") {
+  JsonParser p;
+  std::size_t books_pushes = 0, taken = 0;
+  std::vector<std::string> samples;
+  for (const auto& payload : capture()) {
+    MarketMessage general;
+    const auto r = detail::read_market_data(p, payload, kAny, general);
+    REQUIRE_MESSAGE(r.ok(), payload.substr(0, 200));
+    const bool is_books = *r == MarketMessageKind::kBook && general.book.channel == BookChannel::kBooks;
+    books_pushes += is_books ? 1 : 0;
+    if (scan_agrees(p, payload, kAny)) ++taken;
+    if (is_books && payload.size() < 4000) samples.push_back(payload);
+  }
+  MESSAGE("books pushes in the capture: ", books_pushes, ", taken by the scan: ", taken);
+  CHECK(books_pushes > 100);
+  CHECK(taken == books_pushes);
+  // The current protocol (seqId / prevSeqId) and a swap (sizes x ctVal 0.01), as built here.
+  const std::string spot = books("update", R"(["30243.5","1.2112","0","6"],["30244","0","0","0"])",
+                                 R"(["30243.4","0.5","0","2"])", -652563973, 41, 42);
+  samples.push_back(spot);
+  samples.push_back(with(spot, "BTC-USDT", "BTC-USDT-SWAP"));
+  REQUIRE(scan_agrees(p, spot, kFind));
+  REQUIRE(scan_agrees(p, samples.back(), kFind));
+  {
+    MarketMessage m;
+    REQUIRE(detail::scan_book(samples.back(), kFind, m));
+    CHECK(m.book.asks.front().quantity == d("0.012112"));  // 1.2112 contracts of 0.01 BTC
+    CHECK(m.book.asks.front().size_text == "1.2112");
+    CHECK(m.book.seq_id == 42);
+    CHECK(m.book.prev_seq_id == 41);
+  }
+  REQUIRE(samples.size() > 50);
+  std::mt19937_64 rng(23);
+  const std::string specials = "{}[]\",:0123456789.-+eE \\\x01\xc3x";
+  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  std::size_t tried = 0, mutated_taken = 0;
+  for (std::size_t i = 0; i < samples.size(); i += 1 + samples.size() / 120) {
+    for (int m = 0; m < 250; ++m) {
+      std::string s = samples[i];
+      const int edits = 1 + static_cast<int>(pick(3));
+      for (int k = 0; k < edits && !s.empty(); ++k) {
+        const std::size_t at = pick(s.size());
+        switch (pick(4)) {
+          case 0: s[at] = specials[pick(specials.size())]; break;
+          case 1: s.erase(at, 1 + pick(3)); break;
+          case 2: s.insert(at, 1, specials[pick(specials.size())]); break;
+          default: s.insert(at, s.substr(pick(s.size()), 1 + pick(12))); break;
+        }
+      }
+      ++tried;
+      if (scan_agrees(p, s, kFind)) ++mutated_taken;
+    }
+  }
+  MESSAGE("mutations ", tried, " taken by the scan ", mutated_taken);
+  CHECK(mutated_taken > 0);
+  CHECK(mutated_taken < tried);
+}
+
+TEST_CASE("books scan: what it does not take, the general reader reads or names") {
+  JsonParser p;
+  const std::string base = books("snapshot", R"(["30243.5","1.2","0","6"])", R"(["30243.4","0.5","0","2"])", 7, -1, 5);
+  MarketMessage m;
+  REQUIRE(detail::scan_book(base, kFind, m));
+  CHECK(m.book.snapshot);
+  CHECK(m.book.prev_seq_id == -1);
+  for (const std::string& text : {
+           with(base, R"({"arg")", R"({ "arg")"),                      // whitespace
+           with(base, R"("ts":"1700000000000")", R"("ts":1700000000000)"),  // ts as a number
+           with(base, R"("checksum":7)", R"("checksum":7,"x":1)"),       // an unknown key
+           with(base, R"("data")", R"("extra":0,"data")"),               // an unknown top key
+       }) {
+    INFO(text);
+    CHECK_FALSE(detail::scan_book(text, kFind, m));
+    const auto r = parse_market_data(p, text, kFind, m);
+    REQUIRE_MESSAGE(r.ok(), r.error().message);
+    CHECK(*r == MarketMessageKind::kBook);
+    CHECK(m.book.asks.front().price == d("30243.5"));
+  }
+  CHECK_FALSE(detail::scan_book(with(base, "BTC-USDT", "DOGE-USDT"), kFind, m));
+  CHECK(error_of(with(base, "BTC-USDT", "DOGE-USDT")) == "books.arg.instId: unknown instrument 'DOGE-USDT'");
+  CHECK(error_of(with(base, R"("1.2")", R"("1.2x")")).find("asks[0][1]") != std::string::npos);
+  CHECK_FALSE(detail::scan_book(with(base, R"("30243.5")", "30243.5"), kFind, m));
+  CHECK(error_of(with(base, R"("30243.5")", "30243.5")) == "books.data[0].asks[0][0]: expected a string");
 }
