@@ -12,7 +12,8 @@
 //   reused padded buffer as our parsers do, then simdjson ondemand walks it touching every
 //   key's and string's bytes and parsing every number; no decimals, nothing stored;
 // - okx_depth_parse: an OKX v5 books update (3 bids, 3 asks of a 400-level BTC-USDT book, with
-//   seqId / prevSeqId / checksum) parsed into OrderBookUpdate with exact Decimals, applied to the
+//   seqId / prevSeqId / checksum) parsed into OrderBookUpdate with exact Decimals (the books scan,
+//   connectors/src/okx/book_scan.hpp, as parse_market_data takes it), applied to the
 //   BookChecker and its checksum over the top 25 computed and compared -- the whole per-message
 //   cost of a verified OKX book. The update sets levels to what they already are, so every
 //   message does the same work; 1024 texts with consecutive seqIds are cycled, and at each wrap a
