@@ -497,4 +497,20 @@ ExchangeResult<std::vector<OrderStatusReconciled>> BinanceUsdm::open_orders(
   return out;
 }
 
+ExchangeResult<std::uint32_t> BinanceUsdm::cancel_all(InstrumentId instrument) {
+  auto in = shared_.require(instrument, "cancel all");
+  if (!in) return Unexpected{std::move(in).error()};
+  // Both answers are {"code":200,"msg":"The operation of cancel all open order is done."}:
+  // what was open is asked first (an order filled in between is counted as canceled).
+  auto open = open_orders(instrument);
+  if (!open) return Unexpected{std::move(open).error()};
+  auto req = usdm_cancel_all(**in);
+  if (!req) return Unexpected{exchange_error(ExchangeErrorCode::kBadRequest, req.error().message)};
+  if (auto r = send(*req, "cancel all (DELETE allOpenOrders)"); !r) return Unexpected{std::move(r).error()};
+  auto algo = usdm_cancel_all_algo(**in);
+  if (!algo) return Unexpected{exchange_error(ExchangeErrorCode::kBadRequest, algo.error().message)};
+  if (auto r = send(*algo, "cancel all (DELETE algoOpenOrders)"); !r) return Unexpected{std::move(r).error()};
+  return static_cast<std::uint32_t>(open->size());
+}
+
 }  // namespace oms::binance

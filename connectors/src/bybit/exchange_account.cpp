@@ -503,6 +503,33 @@ ExchangeResult<FeeRates> BybitAccount::fee_rates(InstrumentId instrument) {
   return *f;
 }
 
+ExchangeResult<std::uint32_t> BybitAccount::cancel_all(InstrumentId instrument) {
+  const Instrument* in = shared_.instrument(instrument);
+  if (in == nullptr)
+    return Unexpected{exchange_error(ExchangeErrorCode::kUnknownInstrument, "cancel all: instrument not configured")};
+  // Linear: "cancel all kinds of orders" without orderFilter, at most 500 a call.
+  constexpr std::size_t kLinearMaxPerCall = 500;
+  constexpr int kMaxLinearCalls = 20;  // 10000 orders: past Bybit's 500 open orders a symbol
+  const bool spot = in->market == Market::kSpot;
+  const std::vector<OrderFilter> filters =
+      spot ? std::vector<OrderFilter>{OrderFilter::kOrder, OrderFilter::kStop, OrderFilter::kTpsl}
+           : std::vector<OrderFilter>{OrderFilter::kDefault};
+  std::uint32_t canceled = 0;
+  for (const OrderFilter f : filters) {
+    for (int call = 0; call < (spot ? 1 : kMaxLinearCalls); ++call) {
+      auto req = bybit::cancel_all(*in, f);
+      if (!req) return Unexpected{exchange_error(ExchangeErrorCode::kBadRequest, "cancel all: " + req.error().message)};
+      auto body = body_of(send(*req, "cancel all"), "cancel all");
+      if (!body) return Unexpected{std::move(body).error()};
+      auto list = parse_cancel_all(*body);
+      if (!list) return Unexpected{rest_error(list.error(), "cancel all")};
+      canceled += static_cast<std::uint32_t>(list->size());
+      if (list->size() < kLinearMaxPerCall) break;
+    }
+  }
+  return canceled;
+}
+
 ExchangeResult<std::vector<PositionUpdated>> BybitAccount::positions() {
   if (shared_.cfg.market == Market::kSpot) return std::vector<PositionUpdated>{};  // spot holds balances only
   const auto ctx = context();
