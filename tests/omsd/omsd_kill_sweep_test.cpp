@@ -69,7 +69,7 @@ TEST_CASE("kill switch sweep: omsctl kill --scope account cancels at the venue a
 
   // The log: per account and instrument, how many the venue canceled; the metric counts them.
   CHECK(eventually([&] {
-    return read_file(s.omsd_log()).find("kill sweep: account binance_main binance BTCUSDT: the venue canceled 1 open order(s)") !=
+    return read_file(s.omsd_log()).find("kill sweep: account binance_main binance spot BTCUSDT: the venue canceled 1 open order(s)") !=
            std::string::npos;
   }));
   const std::string metrics = s.http_get("/metrics").second;
@@ -84,5 +84,34 @@ TEST_CASE("kill switch sweep: omsctl kill --scope account cancels at the venue a
   std::this_thread::sleep_for(500ms);
   CHECK(s.http_get("/metrics").second.find("oms_kill_sweeps_total 1") != std::string::npos);
 
+  CHECK(s.stop_omsd() == 0);
+}
+
+TEST_CASE("kill switch sweep: a global trip sweeps every account omsd runs, on every venue, without an error") {
+  Stack s;
+  s.start_omsd();
+  VenueView main_view(s.data(), s.venue_port(), "binance_main");
+  REQUIRE(eventually([&] { return main_view.mid().is_positive(); }));
+  main_view.place_limit("behind-omsd-3", Side::kBuy, "0.001", resting_bid(main_view));
+
+  const auto k = s.omsctl({"kill", "--scope", "global", "--reason", "sweep everything"});
+  REQUIRE_MESSAGE(k.code == 0, (k.out + k.err));
+  CHECK(eventually([&] { return main_view.open_orders().empty(); }));
+  // Every account's sweep ends with its summary line (Upbit's batch cancels are paced 2 s apart).
+  const auto accounts = nlohmann::json::parse(s.http_get("/health").second).at("accounts");
+  REQUIRE(accounts.size() == 10);
+  for (const auto& a : accounts) {
+    const std::string name = a.at("account");
+    CHECK_MESSAGE(eventually([&] {
+                    return read_file(s.omsd_log()).find("kill sweep: account " + name + ": ") != std::string::npos;
+                  }, 60s),
+                  name);
+  }
+  const std::string metrics = s.http_get("/metrics").second;
+  for (const auto& a : accounts) {
+    const std::string name = a.at("account");
+    CHECK_MESSAGE(metrics.find("oms_kill_sweep_errors_total{account=\"" + name + "\"} 0") != std::string::npos, name);
+  }
+  CHECK(metrics.find("oms_kill_sweeps_total 1") != std::string::npos);
   CHECK(s.stop_omsd() == 0);
 }

@@ -81,14 +81,16 @@ void KillSweep::sweep(const TripKillSwitch& trip) {
         auto r = x->cancel_all(id);
         if (!r) {
           c.errors->inc();
-          spdlog::error("kill sweep: account {} {} {}: {} (venue code {})", a.name, to_string(a.exchange),
-                        in.venue_symbol, r.error().message, r.error().venue_code);
+          spdlog::error("kill sweep: account {} {} {} {}: {} (venue code {})", a.name, to_string(a.exchange),
+                        to_string(m), in.venue_symbol, r.error().message, r.error().venue_code);
           continue;
         }
         total += *r;
         c.orders->inc(*r);
-        spdlog::warn("kill sweep: account {} {} {}: the venue canceled {} open order(s)", a.name,
-                     to_string(a.exchange), in.venue_symbol, *r);
+        // An order the venue took off is news (the engine may not have known it); none is routine.
+        spdlog::log(*r > 0 ? spdlog::level::warn : spdlog::level::info,
+                    "kill sweep: account {} {} {} {}: the venue canceled {} open order(s)", a.name,
+                    to_string(a.exchange), to_string(m), in.venue_symbol, *r);
       }
     }
     spdlog::warn("kill sweep: account {}: {} order(s) canceled at the venue", a.name, total);
