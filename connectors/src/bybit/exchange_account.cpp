@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "exchange_internal.hpp"
+#include "requests_common.hpp"
 
 namespace oms::bybit {
 
@@ -512,20 +513,41 @@ ExchangeResult<std::uint32_t> BybitAccount::cancel_all(InstrumentId instrument) 
   constexpr int kMaxLinearCalls = 20;  // 10000 orders: past Bybit's 500 open orders a symbol
   const bool spot = in->market == Market::kSpot;
   const std::vector<OrderFilter> filters =
-      spot ? std::vector<OrderFilter>{OrderFilter::kOrder, OrderFilter::kStop, OrderFilter::kTpsl}
+      spot ? std::vector<OrderFilter>{OrderFilter::kOrder, OrderFilter::kStop, OrderFilter::kTpsl, OrderFilter::kOco,
+                                      OrderFilter::kBidirectionalTpsl}
            : std::vector<OrderFilter>{OrderFilter::kDefault};
   std::uint32_t canceled = 0;
+  std::optional<ExchangeError> first;  // every filter is tried; the first failure is answered
+  std::string failures;
+  const auto failed = [&](ExchangeError e) {
+    failures += (failures.empty() ? "" : "; ") + e.message;
+    if (!first) first = std::move(e);
+  };
   for (const OrderFilter f : filters) {
+    const std::string what = spot ? "cancel all (" + std::string(detail::filter_text(f)) + ")" : "cancel all";
     for (int call = 0; call < (spot ? 1 : kMaxLinearCalls); ++call) {
       auto req = bybit::cancel_all(*in, f);
-      if (!req) return Unexpected{exchange_error(ExchangeErrorCode::kBadRequest, "cancel all: " + req.error().message)};
-      auto body = body_of(send(*req, "cancel all"), "cancel all");
-      if (!body) return Unexpected{std::move(body).error()};
+      if (!req) {
+        failed(exchange_error(ExchangeErrorCode::kBadRequest, what + ": " + req.error().message));
+        break;
+      }
+      auto body = body_of(send(*req, what), what);
+      if (!body) {
+        failed(std::move(body).error());
+        break;
+      }
       auto list = parse_cancel_all(*body);
-      if (!list) return Unexpected{rest_error(list.error(), "cancel all")};
+      if (!list) {
+        failed(rest_error(list.error(), what));
+        break;
+      }
       canceled += static_cast<std::uint32_t>(list->size());
       if (list->size() < kLinearMaxPerCall) break;
     }
+  }
+  if (first) {
+    first->message = "cancel all " + in->venue_symbol + ": " + std::to_string(canceled) + " canceled; failed: " + failures;
+    return Unexpected{std::move(*first)};
   }
   return canceled;
 }

@@ -31,12 +31,19 @@ ExchangeError list_error(const RestError& e, std::string_view what) {
 // The sweep's tally: canceled, and the refusals that are not an order ending meanwhile.
 struct Tally {
   std::uint32_t canceled = 0;
-  std::vector<std::string> refused;  // "id: code msg"
-  void item(std::string_view id, std::int32_t code, std::string_view msg) {
-    if (code == 0) {
+  std::vector<std::string> refused;  // "id: code msg", or a list / batch call that failed
+  ExchangeErrorCode code = ExchangeErrorCode::kVenueRejected;  // the first failed call's, else a refusal
+  bool failed_call = false;
+  void call_failed(const ExchangeError& e) {
+    if (!failed_call) code = e.code;
+    failed_call = true;
+    refused.push_back(e.message);
+  }
+  void item(std::string_view id, std::int32_t s_code, std::string_view msg) {
+    if (s_code == 0) {
       ++canceled;
-    } else if (!ended_meanwhile(code)) {
-      refused.push_back(std::string(id) + ": " + std::to_string(code) + " " + std::string(msg));
+    } else if (!ended_meanwhile(s_code)) {
+      refused.push_back(std::string(id) + ": " + std::to_string(s_code) + " " + std::string(msg));
     }
   }
 };
@@ -70,17 +77,29 @@ ExchangeResult<std::uint32_t> OkxAccount::cancel_all(InstrumentId instrument) {
           return std::pair{std::move(out), p->count < kPageLimit ? std::string() : std::move(p->last_algo_id)};
         },
         what);
-    if (!ids) return Unexpected{std::move(ids).error()};
+    if (!ids) {  // the sweep goes on: the plain orders are the ones that trade now
+      tally.call_failed(ids.error());
+      continue;
+    }
     for (std::size_t start = 0; start < ids->size(); start += max_algo_cancel()) {
       const std::size_t n = std::min(max_algo_cancel(), ids->size() - start);
       std::vector<AlgoCancelItem> items;
       for (std::size_t i = 0; i < n; ++i) items.push_back(AlgoCancelItem{&spec, AlgoRef{(*ids)[start + i], {}}});
       auto req = okx::cancel_algos(std::span<const AlgoCancelItem>(items));
-      if (!req) return Unexpected{exchange_error(ExchangeErrorCode::kBadRequest, "cancel all: " + req.error().message)};
+      if (!req) {
+        tally.call_failed(exchange_error(ExchangeErrorCode::kBadRequest, "cancel-algos: " + req.error().message));
+        continue;
+      }
       auto body = body_of(send(*req, "cancel all: cancel-algos"), "cancel all: cancel-algos");
-      if (!body) return Unexpected{std::move(body).error()};
+      if (!body) {
+        tally.call_failed(body.error());
+        continue;
+      }
       auto acks = parse_algo_acks(*body);
-      if (!acks) return Unexpected{list_error(acks.error(), "cancel all: cancel-algos")};
+      if (!acks) {
+        tally.call_failed(list_error(acks.error(), "cancel-algos"));
+        continue;
+      }
       for (std::size_t i = 0; i < acks->size(); ++i) {
         const auto& a = (*acks)[i];
         tally.item(a.algo_id.empty() && i < n ? (*ids)[start + i] : a.algo_id, a.refusal.code, a.refusal.msg);
@@ -106,17 +125,26 @@ ExchangeResult<std::uint32_t> OkxAccount::cancel_all(InstrumentId instrument) {
         return std::pair{std::move(out), p->count < kPageLimit ? std::string() : std::move(p->last_order_id)};
       },
       "cancel all: orders-pending");
-  if (!ids) return Unexpected{std::move(ids).error()};
-  for (std::size_t start = 0; start < ids->size(); start += max_batch()) {
+  if (!ids) tally.call_failed(ids.error());
+  for (std::size_t start = 0; ids && start < ids->size(); start += max_batch()) {
     const std::size_t n = std::min(max_batch(), ids->size() - start);
     std::vector<CancelItem> items;
     for (std::size_t i = 0; i < n; ++i) items.push_back(CancelItem{&spec, OrderRef{(*ids)[start + i], {}}});
     auto req = okx::cancel_batch(std::span<const CancelItem>(items));
-    if (!req) return Unexpected{exchange_error(ExchangeErrorCode::kBadRequest, "cancel all: " + req.error().message)};
+    if (!req) {
+      tally.call_failed(exchange_error(ExchangeErrorCode::kBadRequest, "cancel-batch-orders: " + req.error().message));
+      continue;
+    }
     auto body = body_of(send(*req, "cancel all: cancel-batch-orders"), "cancel all: cancel-batch-orders");
-    if (!body) return Unexpected{std::move(body).error()};
+    if (!body) {
+      tally.call_failed(body.error());
+      continue;
+    }
     auto answers = parse_batch_ack(*body);
-    if (!answers) return Unexpected{list_error(answers.error(), "cancel all: cancel-batch-orders")};
+    if (!answers) {
+      tally.call_failed(list_error(answers.error(), "cancel-batch-orders"));
+      continue;
+    }
     for (std::size_t i = 0; i < answers->size(); ++i) {
       const auto& a = (*answers)[i];
       tally.item(a.ack.order_id.empty() && i < n ? (*ids)[start + i] : a.ack.order_id, a.refusal.code, a.refusal.msg);
@@ -126,9 +154,9 @@ ExchangeResult<std::uint32_t> OkxAccount::cancel_all(InstrumentId instrument) {
   if (!tally.refused.empty()) {
     std::string list;
     for (const auto& r : tally.refused) list += (list.empty() ? "" : "; ") + r;
-    return Unexpected{exchange_error(ExchangeErrorCode::kVenueRejected,
+    return Unexpected{exchange_error(tally.code,
                                      "cancel all " + in->instrument.venue_symbol + ": " + std::to_string(tally.canceled) +
-                                         " canceled, the venue refused " + std::to_string(tally.refused.size()) + ": " + list)};
+                                         " canceled; " + std::to_string(tally.refused.size()) + " failed: " + list)};
   }
   return tally.canceled;
 }
