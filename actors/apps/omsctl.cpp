@@ -51,7 +51,9 @@ commands:
   set-limit  --scope global|account|strategy|instrument --kind K (--value V | --unlimited)
              [--account A] [--strategy S] [--instrument SYM]
   kill       --scope global|account|strategy [--account A] [--strategy S]
-             [--state halted|reducing_only] [--reason TEXT]
+             [--state halted|reducing_only] [--reason TEXT]  (halted, global or account scope:
+             omsd then also cancels at the venues every open order of the accounts covered,
+             ones it does not know included, on each instrument it has market data for)
   reset      --scope global|account|strategy [--account A] [--strategy S]
   health
   premiums   each fiat-quoted market's premium over Binance (Upbit's BTC/KRW at USDT/KRW

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -55,6 +56,13 @@ struct Desk {
   oms::testkit::TlsCerts certs;
   std::unique_ptr<actors::GatewayServer> gateway;
   std::string address;
+  // The tripped kill switches the gateway handed on (GatewayOptions::on_kill_switch).
+  std::mutex trips_mutex;
+  std::vector<TripKillSwitch> trips;
+  std::vector<TripKillSwitch> tripped() {
+    std::lock_guard lock(trips_mutex);
+    return trips;
+  }
 
   Desk() {
     spdlog::set_level(spdlog::level::warn);
@@ -79,6 +87,10 @@ struct Desk {
     g.address = "127.0.0.1:0";
     g.cert = certs.cert;
     g.key = certs.key;
+    g.on_kill_switch = [this](const TripKillSwitch& t) {
+      std::lock_guard lock(trips_mutex);
+      trips.push_back(t);
+    };
     gateway = std::make_unique<actors::GatewayServer>(
         g, *actors::parse_api_clients(tokens, "tokens.json", directory), *rt, directory, table,
         std::vector<actors::GatewayAccount>{{AccountId(0), ExchangeId::kBinance},
@@ -576,4 +588,33 @@ TEST_CASE("gateway: wait_ack_ms returns once the venue answered (accepted, rejec
   apiv1::CommandReply reply;
   REQUIRE(submit(*s, kAlice, order(id), reply).ok());
   CHECK((reply.status() == "pending_submit" || reply.status() == "submitted"));
+}
+
+TEST_CASE("gateway: a kill switch trip the engine accepts is handed on (on_kill_switch, omsd's venue sweep); a refused one is not") {
+  Desk d;
+  auto s = d.stub();
+  apiv1::KillSwitchRequest other;
+  other.set_scope("account");
+  other.set_account("acct-b");  // not alice's
+  {
+    grpc::ClientContext ctx;
+    prepare(ctx, kAlice);
+    apiv1::CommandReply reply;
+    CHECK(s->TripKillSwitch(&ctx, other, &reply).error_code() == grpc::StatusCode::PERMISSION_DENIED);
+  }
+  CHECK(d.tripped().empty());
+  apiv1::KillSwitchRequest k;
+  k.set_scope("account");
+  k.set_account("acct-a");
+  k.set_reason("sweep");
+  CHECK(command(*s, kAlice, &apiv1::Oms::Stub::TripKillSwitch, k).accepted());
+  const auto t = d.tripped();
+  REQUIRE(t.size() == 1);
+  CHECK(t[0].scope == LimitScope::kAccount);
+  CHECK(t[0].account == AccountId(0));
+  CHECK(t[0].state == KillSwitchState::kHalted);
+  CHECK(t[0].reason.view() == "sweep");
+  // A reset is no trip.
+  CHECK(command(*s, kAlice, &apiv1::Oms::Stub::ResetKillSwitch, k).accepted());
+  CHECK(d.tripped().size() == 1);
 }

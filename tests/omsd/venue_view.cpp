@@ -6,6 +6,9 @@
 #include <stdexcept>
 
 #include "oms/connectors/binance/exchange_info.hpp"
+#include "oms/connectors/binance/requests.hpp"
+#include "oms/connectors/binance/rest_request.hpp"
+#include "oms/connectors/signing.hpp"
 #include "oms/connectors/net/https_client.hpp"
 #include "oms/messages/describe.hpp"
 
@@ -46,6 +49,11 @@ VenueView::VenueView(const std::filesystem::path& data_dir, int venue_port, cons
     if (i.venue_symbol == "BTCUSDT") btc_ = i.id;
   }
   c.instruments = *instruments;
+  for (const auto& i : *instruments) {
+    if (i.id == btc_) btc_instrument_ = i;
+  }
+  api_key_ = k.at("api_key").get<std::string>();
+  api_secret_ = k.at("api_secret").get<std::string>();
   binance::BinanceAccountConfig a;
   a.account = AccountId(0);
   a.credentials.api_key = std::move(secrets::SecureBuffer::copy_of(k.at("api_key").get<std::string>())).value();
@@ -66,6 +74,43 @@ std::map<std::string, VenueOrder> VenueView::orders() {
   for (const auto& o : *r) {
     out[o.client_order_id.str()] = {std::string(enum_name(o.status)), o.cum_qty.to_string()};
   }
+  return out;
+}
+
+void VenueView::place_limit(const std::string& client_order_id, Side side, const std::string& qty,
+                            const std::string& price) {
+  SubmitOrder o;
+  o.instrument = btc_;
+  o.side = side;
+  o.order_type = OrderType::kLimit;
+  o.tif = TimeInForce::kGtc;
+  o.quantity = *Decimal::parse(qty);
+  o.price = *Decimal::parse(price);
+  (void)o.client_order_id.assign(client_order_id);
+  auto req = market_ == Market::kSpot ? binance::spot_new_order(btc_instrument_, o)
+                                      : binance::usdm_new_order(btc_instrument_, o);
+  if (!req) throw std::runtime_error("place_limit: " + req.error().message);
+  auto signer = signing::BinanceSigner::hmac(api_secret_);
+  if (!signer) throw std::runtime_error("place_limit: signer");
+  binance::Credentials cr{api_key_, &*signer, 5'000};
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  auto http = binance::render(*req, cr, now_ms);
+  if (!http) throw std::runtime_error("place_limit: " + http.error().message);
+  http->timeout = 10s;
+  net::HttpsClient client({"127.0.0.1", static_cast<std::uint16_t>(port_)}, net::TlsClientConfig{ca_});
+  auto r = client.request(*http);
+  if (!r) throw std::runtime_error("place_limit: " + r.error().message);
+  if (r->status != 200) throw std::runtime_error("place_limit: HTTP " + std::to_string(r->status) + " " + r->body);
+}
+
+std::vector<std::string> VenueView::open_orders() {
+  auto r = venue_->account(0).open_orders(btc_);
+  if (!r) throw std::runtime_error("openOrders: " + r.error().message);
+  std::vector<std::string> out;
+  for (const auto& o : *r) out.push_back(o.client_order_id.str());
+  std::sort(out.begin(), out.end());
   return out;
 }
 

@@ -39,6 +39,12 @@ class VenueView {
   [[nodiscard]] std::pair<Decimal, Decimal> position();
   // The trades as fills, in the venue's trade id order (for PnL), with their sides.
   [[nodiscard]] std::vector<FillReceived> fills();
+  // A GTC limit order on BTCUSDT placed with the account's key straight at the venue (POST
+  // order, signed here): one omsd never heard of. Throws with the venue's answer when refused.
+  void place_limit(const std::string& client_order_id, Side side, const std::string& qty,
+                   const std::string& price);
+  // The client order ids of the account's open BTCUSDT orders, as the venue lists them.
+  [[nodiscard]] std::vector<std::string> open_orders();
 
  private:
   std::unique_ptr<binance::BinanceVenue> venue_;
@@ -46,6 +52,8 @@ class VenueView {
   Market market_;
   int port_;
   std::string ca_;
+  std::string api_key_, api_secret_;
+  Instrument btc_instrument_;
 };
 
 }  // namespace oms::omsd::test

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "daemon.hpp"
+#include "kill_sweep.hpp"
 
 namespace oms::omsd {
 namespace {
@@ -56,7 +57,8 @@ bool ensure_api_tokens(const std::filesystem::path& data_dir) {
   return true;
 }
 
-std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon, observe::Metrics& metrics) {
+std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon, observe::Metrics& metrics,
+                                                     KillSweep* sweep) {
   const auto& o = daemon.options();
   const auto tokens = o.data_dir / "api" / "tokens.json";
   auto clients = actors::load_api_clients(tokens, daemon.directory());
@@ -117,6 +119,9 @@ std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon, observe::Me
       spdlog::critical("failover: {}", c.reason);
     };
   }
+  // A kill switch tripped to halted: every open order at the venues of the accounts its scope
+  // covers is canceled too, off this thread (kill_sweep.hpp).
+  if (sweep != nullptr) g.on_kill_switch = [sweep](const TripKillSwitch& t) { sweep->on_trip(t); };
   return std::make_unique<actors::GatewayServer>(std::move(g), std::move(clients).value(),
                                                  daemon.runtime(), daemon.directory(),
                                                  daemon.instrument_table(), std::move(accounts));

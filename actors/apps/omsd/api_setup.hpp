@@ -14,6 +14,7 @@
 namespace oms::omsd {
 
 class Daemon;
+class KillSweep;
 
 // Creates the tokens file and omsctl's token when the tokens file is missing; returns true when
 // it did. Throws std::runtime_error naming the file.
@@ -22,6 +23,8 @@ bool ensure_api_tokens(const std::filesystem::path& data_dir);
 // Starts the gateway on the daemon's --grpc address; throws std::runtime_error naming the file
 // or the address. Every call is counted and timed in `metrics` (oms_api_calls_total by rpc and
 // gRPC code, oms_api_call_seconds by rpc).
-std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon, observe::Metrics& metrics);
+// A tripped kill switch the engine accepted goes to `sweep` (kill_sweep.hpp; null: none).
+std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon, observe::Metrics& metrics,
+                                                     KillSweep* sweep);
 
 }  // namespace oms::omsd

@@ -8,6 +8,7 @@
 
 #include "daemon.hpp"
 #include "api_setup.hpp"
+#include "kill_sweep.hpp"
 #include "logging.hpp"
 #include "observability.hpp"
 #include "oms/configs/config_error.hpp"
@@ -98,15 +99,18 @@ int main(int argc, char** argv) {
   }
   spdlog::info("health and metrics on http://{}/health, /metrics", options.http.str());
   std::unique_ptr<oms::actors::GatewayServer> gateway;
+  // Before the gateway (it queues the sweeps) and stopped after it, before the connectors.
+  KillSweep sweep(daemon, observability.metrics());
   try {
     if (ensure_api_tokens(options.data_dir)) {
       spdlog::info("API clients: created {} and omsctl's token {}",
                    (options.data_dir / "api" / "tokens.json").string(),
                    (options.data_dir / "api" / "omsctl.token").string());
     }
-    gateway = start_gateway(daemon, observability.metrics());
+    gateway = start_gateway(daemon, observability.metrics(), &sweep);
   } catch (const std::exception& e) {
     spdlog::critical("not starting: gRPC API on {}: {}", options.grpc.str(), e.what());
+    sweep.stop();
     observability.stop();
     daemon.stop();
     return 1;
@@ -121,6 +125,7 @@ int main(int argc, char** argv) {
   spdlog::info("signal {}: stopping", sig);
   gateway->shutdown();
   gateway.reset();
+  sweep.stop();  // the sweeps already asked for run to their end first
   observability.stop();
   daemon.stop();
   spdlog::info("stopped");

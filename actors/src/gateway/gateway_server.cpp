@@ -89,7 +89,7 @@ struct GatewayServer::Impl {
       : core(std::move(clients), directory, instruments, std::move(accounts),
              o.monotonic ? o.monotonic : steady_ns, o.desk),
         service(core, runtime, o.command_timeout, o.wall_clock ? o.wall_clock : system_ns,
-                o.on_call, o.on_failover) {
+                o.on_call, o.on_failover, o.on_kill_switch) {
     if (o.venue_up) core.set_failover(o.failover, o.venue_up);
     std::vector<ExchangeId> venue_of(instruments.size());
     std::vector<std::string> quotes(instruments.size());

@@ -406,7 +406,11 @@ grpc::Status OmsService::TripKillSwitch(grpc::ServerContext* ctx,
   return guarded(ctx, "TripKillSwitch", [&](const ApiClient& c) -> std::optional<ApiError> {
     auto t = core_.trip(c, *req);
     if (!t) return t.error();
-    return run(core_.next_command_id(wall_clock_()), *t, reply);
+    if (auto error = run(core_.next_command_id(wall_clock_()), *t, reply)) return error;
+    // Accepted (a duplicate too: the sweep is idempotent and the first call may have timed
+    // out before it was asked for): what the engine does not know is swept at the venues.
+    if (reply->accepted() && on_kill_switch_) on_kill_switch_(*t);
+    return std::nullopt;
   });
 }
 

@@ -19,13 +19,15 @@ class OmsService final : public api::v1::Oms::Service {
   OmsService(GatewayCore& core, Runtime& runtime, std::chrono::milliseconds timeout,
              std::function<TimeNs()> wall_clock,
              std::function<void(std::string_view, int, std::int64_t)> on_call = nullptr,
-             std::function<void(const FailoverChoice&)> on_failover = nullptr)
+             std::function<void(const FailoverChoice&)> on_failover = nullptr,
+             std::function<void(const oms::TripKillSwitch&)> on_kill_switch = nullptr)
       : core_(core),
         runtime_(runtime),
         timeout_(timeout),
         wall_clock_(std::move(wall_clock)),
         on_call_(std::move(on_call)),
-        on_failover_(std::move(on_failover)) {}
+        on_failover_(std::move(on_failover)),
+        on_kill_switch_(std::move(on_kill_switch)) {}
 
   grpc::Status SubmitOrder(grpc::ServerContext* ctx, const api::v1::SubmitOrderRequest* req,
                            api::v1::CommandReply* reply) override;
@@ -85,6 +87,7 @@ class OmsService final : public api::v1::Oms::Service {
   std::function<TimeNs()> wall_clock_;
   std::function<void(std::string_view, int, std::int64_t)> on_call_;
   std::function<void(const FailoverChoice&)> on_failover_;
+  std::function<void(const oms::TripKillSwitch&)> on_kill_switch_;
   std::vector<PremiumPair> premiums_;
   std::vector<ExchangeId> venue_of_;  // by instrument id
   std::vector<QuoteSource> sources_;  // by instrument id

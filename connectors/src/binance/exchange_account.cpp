@@ -523,6 +523,24 @@ ExchangeResult<FeeRates> BinanceAccount::fee_rates(InstrumentId instrument) {
   return FeeRates{c.maker, c.taker};
 }
 
+ExchangeResult<std::uint32_t> BinanceAccount::cancel_all(InstrumentId instrument) {
+  auto in = shared_.require(instrument, "cancel all");
+  if (!in) return Unexpected{std::move(in).error()};
+  auto req = spot_cancel_all(**in);
+  if (!req) return fail<std::uint32_t>(ExchangeErrorCode::kBadRequest, req.error().message);
+  auto r = send(*req, "cancel all (DELETE openOrders)");
+  if (!r) {
+    // -2011 "Unknown order sent.": the symbol has no open order.
+    if (r.error().venue_code == -2011) return std::uint32_t{0};
+    return Unexpected{std::move(r).error()};
+  }
+  JsonParser parser;
+  std::vector<OrderInfo> canceled;  // the orders, and the order lists' orderReports
+  if (auto p = parse_orders(parser, r->body, canceled); !p)
+    return fail<std::uint32_t>(ExchangeErrorCode::kBadResponse, "cancel all: " + p.error().message);
+  return static_cast<std::uint32_t>(canceled.size());
+}
+
 ExchangeResult<std::vector<FillReceived>> BinanceAccount::my_trades(InstrumentId instrument,
                                                                     TimeNs since) {
   auto in = shared_.require(instrument, "my trades");

@@ -263,6 +263,9 @@ class BinanceAccount : public Exchange {
                                                                  bool trades, std::string_view what);
   // Spot: GET /api/v3/account/commission; USD-M: GET /fapi/v1/commissionRate.
   [[nodiscard]] ExchangeResult<FeeRates> fee_rates(InstrumentId instrument) override;
+  // Spot: DELETE /api/v3/openOrders (the canceled orders and order lists' reports counted;
+  // -2011, nothing open: 0). USD-M: see BinanceUsdm.
+  [[nodiscard]] ExchangeResult<std::uint32_t> cancel_all(InstrumentId instrument) override;
   [[nodiscard]] ExchangeResult<std::vector<Instrument>> exchange_rules() override;
   [[nodiscard]] ExchangeResult<Unit> subscribe_market_data(
       std::span<const InstrumentId> instruments, MarketDataStreams streams,
@@ -451,6 +454,9 @@ class BinanceUsdm final : public BinanceAccount {
   // Open orders of the matching engine and, after them, the open algo orders.
   [[nodiscard]] ExchangeResult<std::vector<OrderStatusReconciled>> open_orders(
       InstrumentId instrument) override;
+  // DELETE /fapi/v1/allOpenOrders, then DELETE /fapi/v1/algoOpenOrders (conditional orders).
+  // The venue answers only "done": the count is of the orders open_orders listed just before.
+  [[nodiscard]] ExchangeResult<std::uint32_t> cancel_all(InstrumentId instrument) override;
 
  private:
   // Client ids known to be algo orders (placed as one, or seen in an algo answer / event) and

@@ -497,4 +497,36 @@ ExchangeResult<std::vector<OrderStatusReconciled>> BinanceUsdm::open_orders(
   return out;
 }
 
+ExchangeResult<std::uint32_t> BinanceUsdm::cancel_all(InstrumentId instrument) {
+  auto in = shared_.require(instrument, "cancel all");
+  if (!in) return Unexpected{std::move(in).error()};
+  // Both answers are {"code":200,"msg":"The operation of cancel all open order is done."}:
+  // what was open is asked first (an order filled in between is counted as canceled).
+  // Both cancels are sent whatever the list or the other answered (a kill switch's sweep must not
+  // stop at the first refusal); the first failure is answered, naming every one.
+  auto open = open_orders(instrument);
+  std::optional<ExchangeError> first;
+  std::string failures;
+  const auto failed = [&](ExchangeError e) {
+    failures += (failures.empty() ? "" : "; ") + e.message;
+    if (!first) first = std::move(e);
+  };
+  if (!open) failed(std::move(open).error());
+  if (auto req = usdm_cancel_all(**in); !req) {
+    failed(exchange_error(ExchangeErrorCode::kBadRequest, req.error().message));
+  } else if (auto r = send(*req, "cancel all (DELETE allOpenOrders)"); !r) {
+    failed(std::move(r).error());
+  }
+  if (auto algo = usdm_cancel_all_algo(**in); !algo) {
+    failed(exchange_error(ExchangeErrorCode::kBadRequest, algo.error().message));
+  } else if (auto r = send(*algo, "cancel all (DELETE algoOpenOrders)"); !r) {
+    failed(std::move(r).error());
+  }
+  if (first) {
+    first->message = "cancel all " + (*in)->venue_symbol + ": " + failures;
+    return Unexpected{std::move(*first)};
+  }
+  return static_cast<std::uint32_t>(open->size());
+}
+
 }  // namespace oms::binance

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "exchange_internal.hpp"
+#include "requests_common.hpp"
 
 namespace oms::bybit {
 
@@ -494,6 +495,54 @@ ExchangeResult<FeeRates> BybitAccount::fee_rates(InstrumentId instrument) {
   auto f = parse_fee_rate(*body);
   if (!f) return Unexpected{rest_error(f.error(), "fee rate")};
   return *f;
+}
+
+ExchangeResult<std::uint32_t> BybitAccount::cancel_all(InstrumentId instrument) {
+  const Instrument* in = shared_.instrument(instrument);
+  if (in == nullptr)
+    return Unexpected{exchange_error(ExchangeErrorCode::kUnknownInstrument, "cancel all: instrument not configured")};
+  // Linear: "cancel all kinds of orders" without orderFilter, at most 500 a call.
+  constexpr std::size_t kLinearMaxPerCall = 500;
+  constexpr int kMaxLinearCalls = 20;  // 10000 orders: past Bybit's 500 open orders a symbol
+  const bool spot = in->market == Market::kSpot;
+  const std::vector<OrderFilter> filters =
+      spot ? std::vector<OrderFilter>{OrderFilter::kOrder, OrderFilter::kStop, OrderFilter::kTpsl, OrderFilter::kOco,
+                                      OrderFilter::kBidirectionalTpsl}
+           : std::vector<OrderFilter>{OrderFilter::kDefault};
+  std::uint32_t canceled = 0;
+  std::optional<ExchangeError> first;  // every filter is tried; the first failure is answered
+  std::string failures;
+  const auto failed = [&](ExchangeError e) {
+    failures += (failures.empty() ? "" : "; ") + e.message;
+    if (!first) first = std::move(e);
+  };
+  for (const OrderFilter f : filters) {
+    const std::string what = spot ? "cancel all (" + std::string(detail::filter_text(f)) + ")" : "cancel all";
+    for (int call = 0; call < (spot ? 1 : kMaxLinearCalls); ++call) {
+      auto req = bybit::cancel_all(*in, f);
+      if (!req) {
+        failed(exchange_error(ExchangeErrorCode::kBadRequest, what + ": " + req.error().message));
+        break;
+      }
+      auto body = body_of(send(*req, what), what);
+      if (!body) {
+        failed(std::move(body).error());
+        break;
+      }
+      auto list = parse_cancel_all(*body);
+      if (!list) {
+        failed(rest_error(list.error(), what));
+        break;
+      }
+      canceled += static_cast<std::uint32_t>(list->size());
+      if (list->size() < kLinearMaxPerCall) break;
+    }
+  }
+  if (first) {
+    first->message = "cancel all " + in->venue_symbol + ": " + std::to_string(canceled) + " canceled; failed: " + failures;
+    return Unexpected{std::move(*first)};
+  }
+  return canceled;
 }
 
 ExchangeResult<std::vector<PositionUpdated>> BybitAccount::positions() {

@@ -124,6 +124,10 @@ class BybitAccount final : public Exchange {
                                                                     TimeNs since) override;
   [[nodiscard]] ExchangeResult<std::vector<BalanceUpdated>> balances() override;
   [[nodiscard]] ExchangeResult<FeeRates> fee_rates(InstrumentId instrument) override;
+  // POST /v5/order/cancel-all on the symbol: linear one call for every kind (conditional
+  // orders too; again while the venue's 500 a call come back full); spot once per orderFilter
+  // (Order, StopOrder, tpslOrder, OcoOrder, BidirectionalTpslOrder: spot's default is Order only). The count: the venue's lists.
+  [[nodiscard]] ExchangeResult<std::uint32_t> cancel_all(InstrumentId instrument) override;
   [[nodiscard]] OrderBudgetUse budget_use() { return venue::use_of(budget_, shared_.cfg.orders_per_second, wall_now_ns()); }
   [[nodiscard]] ExchangeResult<std::vector<PositionUpdated>> positions() override;
   [[nodiscard]] ExchangeResult<LeverageChanged> set_leverage(InstrumentId instrument,

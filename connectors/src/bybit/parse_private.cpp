@@ -322,6 +322,26 @@ Result<OrderAck, RestError> parse_order_ack(std::string_view body) {
   }
 }
 
+Result<std::vector<OrderAck>, RestError> parse_cancel_all(std::string_view body) {
+  Envelope env;
+  if (auto o = open(env, body, "cancel-all"); !o) return Unexpected{o.error()};
+  try {
+    std::vector<OrderAck> out;
+    std::size_t i = 0;
+    for (element e : as_array(env.result, "list", "cancel-all.result")) {
+      const std::string where = "cancel-all.result.list[" + std::to_string(i++) + "]";
+      const Item it(as_object(e, where), where);
+      out.push_back(OrderAck{it.text("orderId"), it.text("orderLinkId", false)});
+    }
+    const Item r(env.result, "cancel-all.result");
+    if (const std::string ok = r.text("success", false); !ok.empty() && ok != "1")
+      throw Fail{"cancel-all.result.success: '" + ok + "' (the venue says it failed)"};
+    return out;
+  } catch (const Fail& f) {
+    return Unexpected{rest_fail(f)};
+  }
+}
+
 Result<std::vector<BatchItemAnswer>, RestError> parse_batch_ack(std::string_view body) {
   Envelope env;
   if (auto o = open(env, body, "batch"); !o) return Unexpected{o.error()};

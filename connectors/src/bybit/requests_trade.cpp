@@ -66,6 +66,8 @@ std::string_view filter_text(OrderFilter f) noexcept {
     case OrderFilter::kOrder: return "Order";
     case OrderFilter::kTpsl: return "tpslOrder";
     case OrderFilter::kStop: return "StopOrder";
+    case OrderFilter::kOco: return "OcoOrder";
+    case OrderFilter::kBidirectionalTpsl: return "BidirectionalTpslOrder";
     case OrderFilter::kDefault: break;
   }
   return {};
@@ -287,8 +289,9 @@ Req cancel_order(const Instrument& in, const CancelOrder& c) {
 Req cancel_all(const Instrument& in, OrderFilter filter) {
   auto r = symbol_post(in, "/v5/order/cancel-all", "cancel_all");
   if (!r) return r;
-  if (filter == OrderFilter::kTpsl && in.market != Market::kSpot)
-    return Unexpected{error("cancel_all", "filter: tpslOrder is a spot filter")};
+  if (filter != OrderFilter::kDefault && filter != OrderFilter::kOrder && filter != OrderFilter::kStop &&
+      in.market != Market::kSpot)
+    return Unexpected{error("cancel_all", "filter: " + std::string(detail::filter_text(filter)) + " is a spot filter (linear: Order or StopOrder)")};
   if (filter != OrderFilter::kDefault) r->add("orderFilter", detail::filter_text(filter));
   return r;
 }

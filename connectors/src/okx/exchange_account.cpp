@@ -483,7 +483,11 @@ ExchangeResult<std::vector<T>> OkxAccount::pages(
   }
   return Unexpected{exchange_error(ExchangeErrorCode::kBadResponse, std::string(what) + ": more than 1000 pages")};
 }
-// open_algo_orders (exchange_algo.cpp) pages too.
+// open_algo_orders (exchange_algo.cpp) and cancel_all (exchange_sweep.cpp: ids) page too.
+template ExchangeResult<std::vector<std::string>> OkxAccount::pages<std::string>(
+    const std::function<Req(std::string_view)>&,
+    const std::function<Result<std::pair<std::vector<std::string>, std::string>, RestError>(std::string_view)>&,
+    std::string_view);
 template ExchangeResult<std::vector<OrderStatusReconciled>> OkxAccount::pages<OrderStatusReconciled>(
     const std::function<Req(std::string_view)>&,
     const std::function<Result<std::pair<std::vector<OrderStatusReconciled>, std::string>, RestError>(std::string_view)>&,

@@ -115,6 +115,11 @@ class UpbitAccount final : public Exchange {
                                                                     TimeNs since) override;
   [[nodiscard]] ExchangeResult<std::vector<BalanceUpdated>> balances() override;
   [[nodiscard]] ExchangeResult<FeeRates> fee_rates(InstrumentId instrument) override;
+  // DELETE /v1/orders/open on the market (pairs, count 300: again while full); the count:
+  // the venue's success list. Upbit allows one such call per 2 s an account: calls are paced
+  // (they wait, stop-aware). Orders the venue could not cancel (its failed list): an error
+  // naming them and how many it did cancel.
+  [[nodiscard]] ExchangeResult<std::uint32_t> cancel_all(InstrumentId instrument) override;
   [[nodiscard]] OrderBudgetUse budget_use() { return venue::use_of(budget_, shared_.cfg.orders_per_second, wall_now_ns()); }
   [[nodiscard]] ExchangeResult<std::vector<PositionUpdated>> positions() override;
   [[nodiscard]] ExchangeResult<LeverageChanged> set_leverage(InstrumentId instrument,
@@ -166,6 +171,9 @@ class UpbitAccount final : public Exchange {
   std::mutex sink_mutex_;
   ReportSink sink_;
   std::atomic<bool> running_{false};
+
+  std::mutex cancel_all_mutex_;  // one batch cancel at a time; guards next_cancel_all_
+  std::chrono::steady_clock::time_point next_cancel_all_{};
 
   std::mutex stream_mutex_;  // stream_ itself (created by start(), reset by stop(), pinged)
   std::unique_ptr<net::WssClient> stream_;

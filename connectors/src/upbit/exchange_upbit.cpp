@@ -520,6 +520,45 @@ ExchangeResult<FeeRates> UpbitAccount::fee_rates(InstrumentId instrument) {
   return *f;
 }
 
+ExchangeResult<std::uint32_t> UpbitAccount::cancel_all(InstrumentId instrument) {
+  const Instrument* in = shared_.instrument(instrument);
+  if (in == nullptr) return Unexpected{exchange_error(ExchangeErrorCode::kUnknownInstrument, "cancel all: instrument not configured")};
+  // "order-cancel-all": one request per 2 s an account (Upbit's rate limits); count: at most 300.
+  constexpr auto kCancelAllGap = std::chrono::milliseconds(2'050);  // 2 s and a margin for clocks
+  constexpr std::size_t kMaxPerCall = 300;
+  constexpr int kMaxCalls = 20;
+  std::lock_guard serial(cancel_all_mutex_);
+  std::uint32_t canceled = 0;
+  for (int call = 0; call < kMaxCalls; ++call) {
+    {
+      std::unique_lock lk(shared_.mutex);
+      if (shared_.wake.wait_until(lk, next_cancel_all_, [this] { return shared_.stopping; })) {
+        return Unexpected{exchange_error(ExchangeErrorCode::kNotStarted, "cancel all: the connector is stopping (" +
+                                                                              std::to_string(canceled) + " canceled)")};
+      }
+    }
+    auto req = upbit::cancel_all(in->venue_symbol);
+    if (!req) return Unexpected{exchange_error(ExchangeErrorCode::kBadRequest, "cancel all: " + req.error().message)};
+    auto sent = send(*req, "orders/open (batch cancel)");
+    next_cancel_all_ = std::chrono::steady_clock::now() + kCancelAllGap;
+    auto body = body_of(std::move(sent), "orders/open (batch cancel)");
+    if (!body) return Unexpected{std::move(body).error()};
+    auto a = parse_batch_cancel(*body);
+    if (!a) return Unexpected{rest_error(a.error(), "orders/open (batch cancel)")};
+    canceled += static_cast<std::uint32_t>(a->canceled.size());
+    if (!a->failed.empty()) {
+      std::string list;
+      for (const auto& f : a->failed) list += (list.empty() ? "" : ", ") + f.uuid + " (" + f.state + ")";
+      return Unexpected{exchange_error(ExchangeErrorCode::kVenueRejected,
+                                       "cancel all " + in->venue_symbol + ": the venue canceled " +
+                                           std::to_string(canceled) + " and could not cancel " +
+                                           std::to_string(a->failed.size()) + ": " + list)};
+    }
+    if (a->canceled.size() < kMaxPerCall) break;
+  }
+  return canceled;
+}
+
 ExchangeResult<std::vector<PositionUpdated>> UpbitAccount::positions() {
   return std::vector<PositionUpdated>{};  // spot: balances only
 }

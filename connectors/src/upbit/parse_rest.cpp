@@ -13,6 +13,7 @@ namespace oms::upbit {
 namespace {
 
 using venue::dom::array;
+using venue::dom::as_array;
 using venue::dom::as_object;
 using venue::dom::element;
 using venue::dom::Fail;
@@ -225,6 +226,43 @@ Result<OrderAck, RestError> parse_order_ack(std::string_view body) {
     OrderAck ack{it.text("uuid"), it.text("identifier", false), it.text("state"), it.text("market")};
     if (ack.uuid.empty()) throw Fail{"order.uuid: empty"};
     return ack;
+  } catch (const Fail& f) {
+    return Unexpected{rest_fail(f)};
+  }
+}
+
+Result<BatchCancelAnswer, RestError> parse_batch_cancel(std::string_view body) {
+  Answer a;
+  if (auto o = open(a, body, "batch cancel"); !o) return Unexpected{o.error()};
+  try {
+    const object root = as_object(a.doc, "batch cancel");
+    BatchCancelAnswer out;
+    for (const char* part : {"success", "failed"}) {
+      const bool failed = std::string_view(part) == "failed";
+      element e;
+      if (root[part].get(e) != simdjson::SUCCESS) {
+        if (failed) continue;  // nothing failed
+        throw Fail{std::string("batch cancel.") + part + ": missing"};
+      }
+      const std::string where = std::string("batch cancel.") + part;
+      const object o = as_object(e, where);
+      std::size_t i = 0;
+      auto& list = failed ? out.failed : out.canceled;
+      for (element item : as_array(o, "orders", where)) {
+        const std::string at = where + ".orders[" + std::to_string(i++) + "]";
+        const Item it(as_object(item, at), at);
+        OrderAck ack{it.text("uuid"), it.text("identifier", false), {}, it.text("market", false)};
+        if (failed) {
+          const std::string code = it.text("error_code", false), msg = it.text("error_message", false);
+          ack.state = code.empty() ? msg : msg.empty() ? code : code + " " + msg;
+        }
+        list.push_back(std::move(ack));
+      }
+      const std::int64_t count = Item(o, where).integer("count", -1);
+      if (count >= 0 && static_cast<std::size_t>(count) != list.size())
+        throw Fail{where + ".count: " + std::to_string(count) + " but " + std::to_string(list.size()) + " orders"};
+    }
+    return out;
   } catch (const Fail& f) {
     return Unexpected{rest_fail(f)};
   }

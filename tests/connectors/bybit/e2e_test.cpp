@@ -4,6 +4,7 @@
 // The truth is read from the front in-process with signed requests, apart from the connector.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -16,6 +17,9 @@
 #include "bybit_front.hpp"
 #include "oms/connectors/bybit/exchange_bybit.hpp"
 #include "oms/connectors/bybit/market_data.hpp"
+#include "oms/connectors/bybit/requests.hpp"
+#include "oms/connectors/bybit/rest_request.hpp"
+#include "oms/connectors/signing.hpp"
 #include "oms/connectors/net/https_server.hpp"
 #include "oms/cores/book_core.hpp"
 #include "connectors/report_collector.hpp"
@@ -332,6 +336,92 @@ TEST_CASE("bybit config: a history page outside [1, 50] is refused naming the fi
     c.history_page_limit = limit;
     CHECK_THROWS_WITH_AS(BybitVenue{std::move(c)}, doctest::Contains("history_page_limit"), std::runtime_error);
   }
+}
+
+}  // namespace oms::bybit
+
+namespace oms::bybit {
+namespace {
+
+// A signed request straight into the front with alice's key: another session, or the truth.
+nlohmann::json raw(E2e& e, const Req& req) {
+  REQUIRE(req.ok());
+  auto signer = signing::HmacSha256::create("alice-secret");
+  REQUIRE(signer.ok());
+  Credentials cr{"alice-key", &*signer, 5'000};
+  auto http = render(*req, cr, e.front->now_ms());
+  REQUIRE(http.ok());
+  const auto r = e.front->handle(*http).response;
+  REQUIRE(r.status == 200);
+  auto j = nlohmann::json::parse(r.body);
+  REQUIRE(j["retCode"] == 0);
+  return j;
+}
+
+// The venue's own open-orders answer (GET /v5/order/realtime on the symbol): the link ids of
+// the orders still open or waiting for their trigger.
+std::vector<std::string> venue_open(E2e& e) {
+  Instrument in = venue_sim::default_bybit_instruments(e.market).at(0);
+  const Category c = e.market == Market::kSpot ? Category::kSpot : Category::kLinear;
+  std::vector<std::string> out;
+  for (const OrderFilter f : e.market == Market::kSpot
+                                 ? std::vector<OrderFilter>{OrderFilter::kOrder, OrderFilter::kStop}
+                                 : std::vector<OrderFilter>{OrderFilter::kDefault}) {
+    const auto answer = raw(e, open_orders(c, &in, {}, f));
+    for (const auto& o : answer["result"]["list"]) {
+      const std::string st = o["orderStatus"];
+      if (st == "New" || st == "PartiallyFilled" || st == "Untriggered") out.push_back(o["orderLinkId"]);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+void sweep_case(Market m) {
+  E2e e(m);
+  const char* qty = "0.01";
+  e.ex().place(e.order("sw-1", Side::kBuy, OrderType::kLimit, qty, "59000"));
+  e.ex().place(e.order("sw-2", Side::kSell, OrderType::kLimit, qty, "61000"));
+  SubmitOrder stop = e.order("sw-3", Side::kSell, OrderType::kStopLossLimit, qty, "58000");
+  stop.stop_price = d("58100");
+  e.ex().place(stop);
+  for (const char* c : {"sw-1", "sw-2", "sw-3"}) REQUIRE(e.reports.wait_for<OrderAccepted>(c));
+  // Another session with the same key, the connector unaware.
+  Instrument in = venue_sim::default_bybit_instruments(m).at(0);
+  SubmitOrder other = e.order("other-session-1", Side::kBuy, OrderType::kLimit, qty, "58500");
+  (void)raw(e, new_order(in, other));
+  const auto before = venue_open(e);
+  std::string listed;
+  for (const auto& x : before) listed += x + " ";
+  INFO("open at the venue: " << listed);
+  REQUIRE(before == std::vector<std::string>{"other-session-1", "sw-1", "sw-2", "sw-3"});
+
+  const auto n = e.ex().cancel_all(e.id());
+  REQUIRE(n.ok());
+  CHECK(*n == 4);
+  CHECK(venue_open(e).empty());
+  for (const char* c : {"sw-1", "sw-2", "sw-3"}) {
+    const auto canceled = e.reports.wait_for<OrderCanceled>(c);
+    REQUIRE(canceled);
+    CHECK(canceled->cum_qty.is_zero());
+  }
+  const auto again = e.ex().cancel_all(e.id());
+  REQUIRE(again.ok());
+  CHECK(*again == 0);
+  const auto unknown = e.ex().cancel_all(InstrumentId{77});
+  REQUIRE_FALSE(unknown.ok());
+  CHECK(unknown.error().code == ExchangeErrorCode::kUnknownInstrument);
+}
+
+}  // namespace
+
+TEST_CASE("bybit e2e spot sweep: cancel_all takes off ours, a StopOrder and one placed behind our back; again: 0") {
+  sweep_case(Market::kSpot);
+}
+
+TEST_CASE("bybit e2e linear sweep: one cancel-all takes off ours, a conditional and one placed behind our back; again: 0") {
+  sweep_case(Market::kUsdm);
 }
 
 }  // namespace oms::bybit

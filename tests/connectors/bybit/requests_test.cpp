@@ -188,6 +188,10 @@ TEST_CASE("bybit amend / cancel / cancel-all / batches") {
   CHECK(body(cancel_order(lin, OrderRef{{}, "oms-7"})) == R"({"category":"linear","symbol":"LTCUSDT","orderLinkId":"oms-7"})");
   CHECK(refusal(cancel_order(lin, OrderRef{{}, "oms-7"}, OrderFilter::kStop)).find("filter: a spot field") != std::string::npos);
   CHECK(body(cancel_all(lin, OrderFilter::kStop)) == R"({"category":"linear","symbol":"LTCUSDT","orderFilter":"StopOrder"})");
+  CHECK(body(cancel_all(spot, OrderFilter::kOco)).find(R"("orderFilter":"OcoOrder")") != std::string::npos);
+  CHECK(body(cancel_all(spot, OrderFilter::kBidirectionalTpsl)).find(R"("orderFilter":"BidirectionalTpslOrder")") != std::string::npos);
+  CHECK(refusal(cancel_all(lin, OrderFilter::kTpsl)).find("filter: tpslOrder is a spot filter") != std::string::npos);
+  CHECK(refusal(cancel_all(lin, OrderFilter::kOco)).find("filter: OcoOrder is a spot filter") != std::string::npos);
 
   const BatchItem two[] = {{&spot, order(Side::kBuy, OrderType::kLimit, "0.1", "50"), {}},
                            {&spot, order(Side::kSell, OrderType::kLimit, "0.11", "70"), {}}};

@@ -6,6 +6,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
+#include <nlohmann/json.hpp>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -337,6 +339,67 @@ TEST_CASE("upbit config: a history page outside [1, 1000] is refused naming the 
     c.history_page_limit = limit;
     CHECK_THROWS_WITH_AS(UpbitVenue{std::move(c)}, doctest::Contains("history_page_limit"), std::runtime_error);
   }
+}
+
+namespace {
+
+// A signed request straight into the front with alice's key: another session, or the truth.
+nlohmann::json raw(E2e& e, const Req& req) {
+  REQUIRE(req.ok());
+  auto signer = JwtSigner::create("alice-upbit-secret");
+  REQUIRE(signer.ok());
+  auto nonce = new_nonce();
+  REQUIRE(nonce.ok());
+  auto http = render(*req, Credentials{"alice-upbit-access", &*signer}, *nonce);
+  REQUIRE(http.ok());
+  const auto r = e.front->handle(*http).response;
+  INFO(r.body);
+  REQUIRE((r.status == 200 || r.status == 201));
+  return nlohmann::json::parse(r.body);
+}
+
+// The venue's own open-orders answer on KRW-BTC (wait and watch): the identifiers.
+std::vector<std::string> venue_open(E2e& e) {
+  OpenOrdersQuery q;
+  q.market = "KRW-BTC";
+  const std::array<std::string_view, 2> states{"wait", "watch"};
+  q.states = states;
+  const auto answer = raw(e, open_orders(q));
+  std::vector<std::string> out;
+  for (const auto& o : answer) out.push_back(o.value("identifier", std::string("(no identifier) ") + o.value("uuid", "")));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("upbit e2e sweep: cancel_all (DELETE /v1/orders/open) takes off ours and one placed behind our back; again: 0, paced") {
+  E2e e;
+  REQUIRE(wait_until([&] { return e.ex().user_stream_connected(); }));
+  e.ex().place(E2e::order("sw1", Side::kBuy, OrderType::kLimit, "0.01", "79000000"));
+  e.ex().place(E2e::order("sw2", Side::kSell, OrderType::kLimit, "0.01", "81000000"));
+  for (const char* c : {"sw1", "sw2"}) REQUIRE(e.reports.wait_for<OrderAccepted>(c));
+  (void)raw(e, new_order("KRW-BTC", E2e::order("other-session-1", Side::kBuy, OrderType::kLimit, "0.01", "78000000")));
+  REQUIRE(venue_open(e) == std::vector<std::string>{"other-session-1", "sw1", "sw2"});
+
+  const auto n = e.ex().cancel_all(kKrwBtc);
+  REQUIRE_MESSAGE(n.ok(), (n.ok() ? "" : n.error().message));
+  CHECK(*n == 3);
+  CHECK(venue_open(e).empty());
+  for (const char* c : {"sw1", "sw2"}) {
+    const auto canceled = e.reports.wait_for<OrderCanceled>(c);
+    REQUIRE(canceled);
+    CHECK(canceled->cum_qty.is_zero());
+  }
+  // Upbit allows one batch cancel per 2 s: the second waits its turn instead of a 429.
+  const auto started = std::chrono::steady_clock::now();
+  const auto again = e.ex().cancel_all(kKrwBtc);
+  REQUIRE_MESSAGE(again.ok(), (again.ok() ? "" : again.error().message));
+  CHECK(*again == 0);
+  CHECK(std::chrono::steady_clock::now() - started >= 1500ms);
+  const auto unknown = e.ex().cancel_all(InstrumentId{77});
+  REQUIRE_FALSE(unknown.ok());
+  CHECK(unknown.error().code == ExchangeErrorCode::kUnknownInstrument);
 }
 
 }  // namespace oms::upbit

@@ -209,6 +209,9 @@ struct GatewayOptions {
   VenueUp venue_up;
   // Called when an order was routed away from its account's venue (an alert, a metric).
   std::function<void(const FailoverChoice&)> on_failover;
+  // Called when the engine accepted a TripKillSwitch (omsd: the venue sweep, kill_sweep.hpp);
+  // on the RPC's thread, so it must not block on a venue; null: nothing.
+  std::function<void(const TripKillSwitch&)> on_kill_switch;
 };
 
 // The gRPC server: TLS 1.3 only, the Oms service over the runtime. Throws std::runtime_error

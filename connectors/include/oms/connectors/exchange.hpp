@@ -126,6 +126,14 @@ class Exchange {
                                                                      std::uint16_t leverage) = 0;
   [[nodiscard]] virtual ExchangeResult<MarginTypeChanged> set_margin_type(InstrumentId instrument,
                                                                           MarginType type) = 0;
+  // Cancels, AT THE VENUE, every open order of the account on the instrument: ours or not
+  // (an order whose ack was lost, one placed by another session with the same key), conditional
+  // / algo orders included. Returns how many the venue says it canceled where its answer says
+  // so, else how many it listed open just before (each connector says which); nothing open is
+  // 0, not an error. The cancellations' reports flow through the sink as for any cancel. Every
+  // part of a sweep is tried even when one fails; an error then names each failure (and how many
+  // were canceled where the connector knows), its code the first failure's.
+  [[nodiscard]] virtual ExchangeResult<std::uint32_t> cancel_all(InstrumentId instrument) = 0;
   // The account's fee rates on the instrument, asked of the venue (its fee tier, discounts).
   [[nodiscard]] virtual ExchangeResult<FeeRates> fee_rates(InstrumentId instrument) = 0;
   // The venue's current rules; instruments the caller registered keep their ids.

@@ -112,6 +112,8 @@ struct BatchItemAnswer {
   VenueRefusal refusal;  // ret_code 0: the item was done
 };
 [[nodiscard]] Result<std::vector<BatchItemAnswer>, RestError> parse_batch_ack(std::string_view body);
+// /v5/order/cancel-all: the orders it canceled (result.list; "success" "1").
+[[nodiscard]] Result<std::vector<OrderAck>, RestError> parse_cancel_all(std::string_view body);
 
 // /v5/order/realtime and /v5/order/history -> OrderStatusReconciled per order.
 struct OrdersPage {

@@ -55,8 +55,9 @@ struct OrderRef {
 };
 
 // Which kind of order a cancel or query names on spot (orderFilter): plain orders, TP/SL
-// orders or conditional (stop) orders. Linear orders of every kind share one book.
-enum class OrderFilter : std::uint8_t { kDefault, kOrder, kTpsl, kStop };
+// orders, conditional (stop) orders, OCO and bidirectional TP/SL orders. Linear orders of every
+// kind share one book (cancel-all there takes Order or StopOrder, none: every kind).
+enum class OrderFilter : std::uint8_t { kDefault, kOrder, kTpsl, kStop, kOco, kBidirectionalTpsl };
 
 // Time window, page and filters of the history queries; zero / empty = not sent.
 struct HistoryQuery {

@@ -114,6 +114,14 @@ struct OrderAck {
 };
 [[nodiscard]] Result<OrderAck, RestError> parse_order_ack(std::string_view body);
 
+// DELETE /v1/orders/open | /v1/orders/uuids: the cancellations the venue took
+// ({"success":{"count","orders":[{uuid, market, identifier}]}, "failed":{... "error_code"}}).
+struct BatchCancelAnswer {
+  std::vector<OrderAck> canceled;  // state left empty
+  std::vector<OrderAck> failed;    // state: the venue's reason (error_code / error_message)
+};
+[[nodiscard]] Result<BatchCancelAnswer, RestError> parse_batch_cancel(std::string_view body);
+
 // GET /v1/order: the order and its trades.
 struct OrderAnswer {
   OrderStatusReconciled order;
