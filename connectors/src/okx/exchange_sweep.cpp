@@ -5,6 +5,9 @@
 // Every order of the account on the instrument, ours or not: ids are the venue's (algoId, ordId).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <variant>
+
 #include "exchange_internal.hpp"
 
 namespace oms::okx {
@@ -56,6 +59,26 @@ ExchangeResult<std::uint32_t> OkxAccount::cancel_all(InstrumentId instrument) {
   const InstrumentSpec spec = spec_of(*in);
   const auto ctx = context();
   Tally tally;
+  // ids in requests of at most `max`: request(start, n) builds one, answered(body, start, n)
+  // tallies its items; a call that fails is tallied and the next one sent.
+  const auto cancel_batches = [&](const std::vector<std::string>& ids, std::size_t max, std::string_view call,
+                                  auto&& request, auto&& answered) {
+    const std::string what = "cancel all: " + std::string(call);
+    for (std::size_t start = 0; start < ids.size(); start += max) {
+      const std::size_t n = std::min(max, ids.size() - start);
+      auto req = request(start, n);
+      if (!req) {
+        tally.call_failed(exchange_error(ExchangeErrorCode::kBadRequest, std::string(call) + ": " + req.error().message));
+        continue;
+      }
+      auto body = body_of(send(*req, what), what);
+      if (!body) {
+        tally.call_failed(body.error());
+        continue;
+      }
+      if (auto r = answered(*body, start, n); !r) tally.call_failed(list_error(r.error(), call));
+    }
+  };
 
   // 1. Algo orders waiting for their trigger, each type listed on its own.
   for (const AlgoOrdType t : {AlgoOrdType::kConditional, AlgoOrdType::kOco, AlgoOrdType::kTrigger, AlgoOrdType::kMoveOrderStop}) {
@@ -81,30 +104,21 @@ ExchangeResult<std::uint32_t> OkxAccount::cancel_all(InstrumentId instrument) {
       tally.call_failed(ids.error());
       continue;
     }
-    for (std::size_t start = 0; start < ids->size(); start += max_algo_cancel()) {
-      const std::size_t n = std::min(max_algo_cancel(), ids->size() - start);
-      std::vector<AlgoCancelItem> items;
-      for (std::size_t i = 0; i < n; ++i) items.push_back(AlgoCancelItem{&spec, AlgoRef{(*ids)[start + i], {}}});
-      auto req = okx::cancel_algos(std::span<const AlgoCancelItem>(items));
-      if (!req) {
-        tally.call_failed(exchange_error(ExchangeErrorCode::kBadRequest, "cancel-algos: " + req.error().message));
-        continue;
-      }
-      auto body = body_of(send(*req, "cancel all: cancel-algos"), "cancel all: cancel-algos");
-      if (!body) {
-        tally.call_failed(body.error());
-        continue;
-      }
-      auto acks = parse_algo_acks(*body);
-      if (!acks) {
-        tally.call_failed(list_error(acks.error(), "cancel-algos"));
-        continue;
-      }
-      for (std::size_t i = 0; i < acks->size(); ++i) {
-        const auto& a = (*acks)[i];
-        tally.item(a.algo_id.empty() && i < n ? (*ids)[start + i] : a.algo_id, a.refusal.code, a.refusal.msg);
-      }
-    }
+    cancel_batches(*ids, max_algo_cancel(), "cancel-algos",
+                   [&](std::size_t start, std::size_t n) {
+                     std::vector<AlgoCancelItem> items;
+                     for (std::size_t i = 0; i < n; ++i) items.push_back(AlgoCancelItem{&spec, AlgoRef{(*ids)[start + i], {}}});
+                     return okx::cancel_algos(std::span<const AlgoCancelItem>(items));
+                   },
+                   [&](std::string_view body, std::size_t start, std::size_t n) -> Result<std::monostate, RestError> {
+                     auto acks = parse_algo_acks(body);
+                     if (!acks) return Unexpected{acks.error()};
+                     for (std::size_t i = 0; i < acks->size(); ++i) {
+                       const auto& a = (*acks)[i];
+                       tally.item(a.algo_id.empty() && i < n ? (*ids)[start + i] : a.algo_id, a.refusal.code, a.refusal.msg);
+                     }
+                     return std::monostate{};
+                   });
   }
 
   // 2. Plain orders (those placed by a trigger included).
@@ -126,29 +140,22 @@ ExchangeResult<std::uint32_t> OkxAccount::cancel_all(InstrumentId instrument) {
       },
       "cancel all: orders-pending");
   if (!ids) tally.call_failed(ids.error());
-  for (std::size_t start = 0; ids && start < ids->size(); start += max_batch()) {
-    const std::size_t n = std::min(max_batch(), ids->size() - start);
-    std::vector<CancelItem> items;
-    for (std::size_t i = 0; i < n; ++i) items.push_back(CancelItem{&spec, OrderRef{(*ids)[start + i], {}}});
-    auto req = okx::cancel_batch(std::span<const CancelItem>(items));
-    if (!req) {
-      tally.call_failed(exchange_error(ExchangeErrorCode::kBadRequest, "cancel-batch-orders: " + req.error().message));
-      continue;
-    }
-    auto body = body_of(send(*req, "cancel all: cancel-batch-orders"), "cancel all: cancel-batch-orders");
-    if (!body) {
-      tally.call_failed(body.error());
-      continue;
-    }
-    auto answers = parse_batch_ack(*body);
-    if (!answers) {
-      tally.call_failed(list_error(answers.error(), "cancel-batch-orders"));
-      continue;
-    }
-    for (std::size_t i = 0; i < answers->size(); ++i) {
-      const auto& a = (*answers)[i];
-      tally.item(a.ack.order_id.empty() && i < n ? (*ids)[start + i] : a.ack.order_id, a.refusal.code, a.refusal.msg);
-    }
+  if (ids) {
+    cancel_batches(*ids, max_batch(), "cancel-batch-orders",
+                   [&](std::size_t start, std::size_t n) {
+                     std::vector<CancelItem> items;
+                     for (std::size_t i = 0; i < n; ++i) items.push_back(CancelItem{&spec, OrderRef{(*ids)[start + i], {}}});
+                     return okx::cancel_batch(std::span<const CancelItem>(items));
+                   },
+                   [&](std::string_view body, std::size_t start, std::size_t n) -> Result<std::monostate, RestError> {
+                     auto answers = parse_batch_ack(body);
+                     if (!answers) return Unexpected{answers.error()};
+                     for (std::size_t i = 0; i < answers->size(); ++i) {
+                       const auto& a = (*answers)[i];
+                       tally.item(a.ack.order_id.empty() && i < n ? (*ids)[start + i] : a.ack.order_id, a.refusal.code, a.refusal.msg);
+                     }
+                     return std::monostate{};
+                   });
   }
 
   if (!tally.refused.empty()) {

@@ -12,6 +12,7 @@
 
 #include "../../../connectors/src/binance/depth_scan.hpp"  // the two readers it pins
 #include "oms/connectors/binance/market_data.hpp"
+#include "testkit/mutate.hpp"
 #include "testkit/paths.hpp"
 
 namespace {
@@ -93,8 +94,6 @@ TEST_CASE("the depthUpdate scan takes every recorded diff and agrees with the ge
 TEST_CASE("the scan never takes a mutated text the general reader reads otherwise") {
   oms::binance::JsonParser parser;
   std::mt19937_64 rng(11);
-  const std::string specials = "{}[]\",:0123456789.-+eE \\\x01\xc3x";
-  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
   std::vector<std::string> samples;
   for (const char* name : {"spot_btcusdt_20240808.gz", "usdm_btcusdt_20240808.gz",
                            "cm_btcusd_perp_20240808.gz"}) {
@@ -111,17 +110,7 @@ TEST_CASE("the scan never takes a mutated text the general reader reads otherwis
   std::size_t taken = 0, tried = 0;
   for (const auto& base : samples) {
     for (int m = 0; m < 300; ++m) {
-      std::string s = base;
-      const int edits = 1 + static_cast<int>(pick(3));
-      for (int k = 0; k < edits && !s.empty(); ++k) {
-        const std::size_t at = pick(s.size());
-        switch (pick(4)) {
-          case 0: s[at] = specials[pick(specials.size())]; break;
-          case 1: s.erase(at, 1 + pick(3)); break;
-          case 2: s.insert(at, 1, specials[pick(specials.size())]); break;
-          default: s.insert(at, s.substr(pick(s.size()), 1 + pick(12))); break;
-        }
-      }
+      const std::string s = oms::testkit::mutate(base, rng);
       ++tried;
       if (check_agree(parser, s)) ++taken;
     }

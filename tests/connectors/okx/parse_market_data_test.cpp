@@ -14,6 +14,7 @@
 #include "oms/connectors/okx/book_checker.hpp"
 #include "oms/connectors/okx/market_data.hpp"
 #include "oms/cores/book_core.hpp"
+#include "testkit/mutate.hpp"
 #include "testkit/paths.hpp"
 
 using namespace oms;
@@ -688,22 +689,10 @@ TEST_CASE("books scan: takes every recorded books push and agrees with the gener
   }
   REQUIRE(samples.size() > 50);
   std::mt19937_64 rng(23);
-  const std::string specials = "{}[]\",:0123456789.-+eE \\\x01\xc3x";
-  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
   std::size_t tried = 0, mutated_taken = 0;
   for (std::size_t i = 0; i < samples.size(); i += 1 + samples.size() / 120) {
     for (int m = 0; m < 250; ++m) {
-      std::string s = samples[i];
-      const int edits = 1 + static_cast<int>(pick(3));
-      for (int k = 0; k < edits && !s.empty(); ++k) {
-        const std::size_t at = pick(s.size());
-        switch (pick(4)) {
-          case 0: s[at] = specials[pick(specials.size())]; break;
-          case 1: s.erase(at, 1 + pick(3)); break;
-          case 2: s.insert(at, 1, specials[pick(specials.size())]); break;
-          default: s.insert(at, s.substr(pick(s.size()), 1 + pick(12))); break;
-        }
-      }
+      const std::string s = testkit::mutate(samples[i], rng);
       ++tried;
       if (scan_agrees(p, s, kFind)) ++mutated_taken;
     }
