@@ -5,13 +5,9 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <cmath>
-#include <cstdio>
-#include <fstream>
-#include <sstream>
-#include <thread>
 
 #include "omsd_checks.hpp"
+#include "testkit/paths.hpp"
 
 using namespace oms;
 using namespace oms::omsd::test;
@@ -19,28 +15,17 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A price 5 % under the mid, on the 0.01 tick: rests, inside the percent-price band.
+// A price 5 % under the mid, down to the 0.01 tick: rests, inside the percent-price band.
 std::string resting_bid(VenueView& v) {
-  const double mid = std::stod(v.mid().to_string());
-  char text[32];
-  std::snprintf(text, sizeof text, "%.2f", std::floor(mid * 95.0) / 100.0);
-  return text;
-}
-
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  const auto price = v.mid().mul(*Decimal::parse("0.95"), Rounding::kDown);
+  REQUIRE(price.ok());
+  const auto on_tick = price->round_to(*Decimal::parse("0.01"), Rounding::kDown);
+  REQUIRE(on_tick.ok());
+  return on_tick->to_string();
 }
 
 bool eventually(const std::function<bool()>& done, std::chrono::milliseconds bound = 15s) {
-  const auto deadline = std::chrono::steady_clock::now() + bound;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(100ms);
-  }
-  return true;
+  return wait_until(done, bound);
 }
 
 }  // namespace
@@ -69,7 +54,7 @@ TEST_CASE("kill switch sweep: omsctl kill --scope account cancels at the venue a
 
   // The log: per account and instrument, how many the venue canceled; the metric counts them.
   CHECK(eventually([&] {
-    return read_file(s.omsd_log()).find("kill sweep: account binance_main binance spot BTCUSDT: the venue canceled 1 open order(s)") !=
+    return testkit::read_file(s.omsd_log()).find("kill sweep: account binance_main binance spot BTCUSDT: the venue canceled 1 open order(s)") !=
            std::string::npos;
   }));
   const std::string metrics = s.http_get("/metrics").second;
@@ -103,7 +88,7 @@ TEST_CASE("kill switch sweep: a global trip sweeps every account omsd runs, on e
   for (const auto& a : accounts) {
     const std::string name = a.at("account");
     CHECK_MESSAGE(eventually([&] {
-                    return read_file(s.omsd_log()).find("kill sweep: account " + name + ": ") != std::string::npos;
+                    return testkit::read_file(s.omsd_log()).find("kill sweep: account " + name + ": ") != std::string::npos;
                   }, 60s),
                   name);
   }
