@@ -5,9 +5,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -71,5 +74,18 @@ class ReportCollector {
   std::condition_variable cv_;
   std::vector<ExchangeReport> reports_;
 };
+
+// The history tests' helpers: the wall clock in ms (venue-sim's clock is shifted from it), and
+// the client order ids of a list of orders or fills, each as often as it appears.
+inline std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+template <class List>
+std::multiset<std::string> client_ids(const List& list) {
+  std::multiset<std::string> out;
+  for (const auto& x : list) out.insert(std::string(x.client_order_id.view()));
+  return out;
+}
 
 }  // namespace oms::testkit

@@ -195,9 +195,7 @@ TEST_CASE("okx e2e history: all_orders and my_trades from 20 days back take the 
   // 7 days and trade/fills 3: a walk on them would lose the first eight orders and two fills.
   constexpr std::int64_t kDayMs = 86'400'000, kHourMs = 3'600'000;
   std::atomic<std::int64_t> shift{-20 * kDayMs};
-  const auto wall_ms = [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  };
+  using testkit::wall_ms;
   E2e e(
       Market::kSpot, "Alice-pass-1",
       [&](venue_sim::OkxFrontConfig& fc) { fc.clock_ms = [&] { return wall_ms() + shift.load(); }; },
@@ -226,26 +224,21 @@ TEST_CASE("okx e2e history: all_orders and my_trades from 20 days back take the 
   }
   shift = 0;
   REQUIRE(e.venue->sync_time().ok());
-  const auto cids_of = [](const auto& list) {
-    std::multiset<std::string> out;
-    for (const auto& x : list) out.insert(std::string(x.client_order_id.view()));
-    return out;
-  };
   const TimeNs since = (wall_ms() - 21 * kDayMs) * 1'000'000;
   const auto all = e.ex().all_orders(kSpotBtc, since);
   REQUIRE_MESSAGE(all.ok(), (all.ok() ? "" : all.error().message));
-  CHECK(cids_of(*all) == cids);  // each once
+  CHECK(testkit::client_ids(*all) == cids);  // each once
   const auto trades = e.ex().my_trades(kSpotBtc, since);
   REQUIRE_MESSAGE(trades.ok(), (trades.ok() ? "" : trades.error().message));
-  CHECK(cids_of(*trades) == std::multiset<std::string>{"h20x2", "h10x2", "h0x2"});
+  CHECK(testkit::client_ids(*trades) == std::multiset<std::string>{"h20x2", "h10x2", "h0x2"});
   // From 5 days back: orders-history, its three closed orders, and the open ones whatever their
   // age; from 2 days back, trade/fills: the last fill.
   const auto recent = e.ex().all_orders(kSpotBtc, (wall_ms() - 5 * kDayMs) * 1'000'000);
   REQUIRE(recent.ok());
-  CHECK(cids_of(*recent) == std::multiset<std::string>{"h0x0", "h0x1", "h0x2", "h0x3", "h10x3", "h20x3"});
+  CHECK(testkit::client_ids(*recent) == std::multiset<std::string>{"h0x0", "h0x1", "h0x2", "h0x3", "h10x3", "h20x3"});
   const auto recent_trades = e.ex().my_trades(kSpotBtc, (wall_ms() - 2 * kDayMs) * 1'000'000);
   REQUIRE(recent_trades.ok());
-  CHECK(cids_of(*recent_trades) == std::multiset<std::string>{"h0x2"});
+  CHECK(testkit::client_ids(*recent_trades) == std::multiset<std::string>{"h0x2"});
 }
 
 TEST_CASE("okx config: a history page outside [1, 100] is refused naming the field") {

@@ -286,9 +286,7 @@ TEST_CASE("upbit e2e history: all_orders and my_trades from 20 days back walk 7-
   // split, a window of three closed orders and a page of two lost the oldest (a warning only).
   constexpr std::int64_t kDayMs = 86'400'000, kHourMs = 3'600'000;
   std::atomic<std::int64_t> shift{-20 * kDayMs};
-  const auto wall_ms = [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  };
+  using testkit::wall_ms;
   E2e e(
       "alice-upbit-secret", [&](venue_sim::UpbitFrontConfig& fc) { fc.clock_ms = [&] { return wall_ms() + shift.load(); }; },
       [](UpbitConfig& c) { c.history_page_limit = 2; });
@@ -315,22 +313,17 @@ TEST_CASE("upbit e2e history: all_orders and my_trades from 20 days back walk 7-
     }
   }
   shift = 0;
-  const auto cids_of = [](const auto& list) {
-    std::multiset<std::string> out;
-    for (const auto& x : list) out.insert(std::string(x.client_order_id.view()));
-    return out;
-  };
   const TimeNs since = (wall_ms() - 21 * kDayMs) * 1'000'000;
   const auto all = e.ex().all_orders(kKrwBtc, since);
   REQUIRE_MESSAGE(all.ok(), (all.ok() ? "" : all.error().message));
-  CHECK(cids_of(*all) == cids);  // each once
+  CHECK(testkit::client_ids(*all) == cids);  // each once
   const auto trades = e.ex().my_trades(kKrwBtc, since);
   REQUIRE_MESSAGE(trades.ok(), (trades.ok() ? "" : trades.error().message));
-  CHECK(cids_of(*trades) == std::multiset<std::string>{"h20-2", "h10-2", "h0-2"});
+  CHECK(testkit::client_ids(*trades) == std::multiset<std::string>{"h20-2", "h10-2", "h0-2"});
   // From 5 days back: one window's three closed orders, and the open ones whatever their age.
   const auto recent = e.ex().all_orders(kKrwBtc, (wall_ms() - 5 * kDayMs) * 1'000'000);
   REQUIRE(recent.ok());
-  CHECK(cids_of(*recent) == std::multiset<std::string>{"h0-0", "h0-1", "h0-2", "h0-3", "h10-3", "h20-3"});
+  CHECK(testkit::client_ids(*recent) == std::multiset<std::string>{"h0-0", "h0-1", "h0-2", "h0-3", "h10-3", "h20-3"});
 }
 
 TEST_CASE("upbit config: a history page outside [1, 1000] is refused naming the field") {
