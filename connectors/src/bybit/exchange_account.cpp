@@ -74,6 +74,7 @@ void BybitAccount::stop() {
     stream_.reset();
   }
   stream_authed_ = false;
+  stream_subscribed_ = false;
 }
 
 void BybitAccount::enqueue(std::function<void()> job) { shared_.lanes->post(index_, std::move(job)); }

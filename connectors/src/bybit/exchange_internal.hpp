@@ -102,7 +102,7 @@ class BybitAccount final : public Exchange {
   [[nodiscard]] Market market() const noexcept override { return shared_.cfg.market; }
   [[nodiscard]] AccountId account() const noexcept override { return account_; }
   [[nodiscard]] bool user_stream_connected() const noexcept override {
-    return !shared_.cfg.private_stream || stream_authed_.load(std::memory_order_relaxed);
+    return !shared_.cfg.private_stream || stream_subscribed_.load(std::memory_order_relaxed);
   }
 
   [[nodiscard]] ExchangeResult<Unit> start(ReportSink sink) override;
@@ -195,6 +195,9 @@ class BybitAccount final : public Exchange {
   std::mutex stream_mutex_;  // stream_ itself (created by start(), reset by stop(), pinged)
   std::unique_ptr<net::WssClient> stream_;
   std::atomic<bool> stream_authed_{false};
+  // The venue acknowledged the private topics: only from here are the account's events pushed,
+  // so only from here is the stream connected (an order filled before would lose its events).
+  std::atomic<bool> stream_subscribed_{false};
   std::atomic<std::int64_t> stream_down_ms_{0};  // venue ms of the first drop since the last auth
 };
 

@@ -64,6 +64,7 @@ void BybitAccount::open_stream() {
   };
   h.on_message = [this](std::string_view msg) { on_stream(msg); };
   h.on_disconnected = [this](const net::WssDisconnect& d) {
+    stream_subscribed_ = false;
     if (stream_authed_.exchange(false)) {
       std::int64_t expected = 0;
       (void)stream_down_ms_.compare_exchange_strong(expected, shared_.timestamp_ms());
@@ -108,7 +109,11 @@ void BybitAccount::on_stream(std::string_view msg) {
       }
       return;
     case PrivateKind::kSubscribe:
-      if (!m.success) spdlog::error("bybit account {}: private subscribe refused: {}", account_.value, m.ret_msg);
+      if (!m.success) {
+        spdlog::error("bybit account {}: private subscribe refused: {}", account_.value, m.ret_msg);
+        return;
+      }
+      stream_subscribed_ = true;
       return;
     case PrivateKind::kPong:
     case PrivateKind::kOther:
