@@ -103,6 +103,8 @@ void OkxAccount::stop() {
   }
   stream_logged_in_ = false;
   business_logged_in_ = false;
+  orders_subscribed_ = false;
+  algos_subscribed_ = false;
 }
 
 void OkxAccount::enqueue(std::function<void()> job) { shared_.lanes->post(index_, std::move(job)); }

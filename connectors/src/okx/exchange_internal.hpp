@@ -107,8 +107,8 @@ class OkxAccount final : public Exchange {
   // Both sockets logged in: /ws/v5/private (orders, account, positions) and /ws/v5/business
   // (orders-algo).
   [[nodiscard]] bool user_stream_connected() const noexcept override {
-    return !shared_.cfg.private_stream || (stream_logged_in_.load(std::memory_order_relaxed) &&
-                                           business_logged_in_.load(std::memory_order_relaxed));
+    return !shared_.cfg.private_stream || (orders_subscribed_.load(std::memory_order_relaxed) &&
+                                           algos_subscribed_.load(std::memory_order_relaxed));
   }
 
   [[nodiscard]] ExchangeResult<Unit> start(ReportSink sink) override;
@@ -256,6 +256,11 @@ class OkxAccount final : public Exchange {
   std::unique_ptr<net::WssClient> business_;     // guarded as stream_ (stream_mutex_)
   std::atomic<bool> business_logged_in_{false};
   std::atomic<bool> business_dropped_{false};    // lost since the last login: catch up
+  // The venue acknowledged the orders (private) and orders-algo (business) channels: only from
+  // here are the account's order events pushed, so only from here is the user stream connected
+  // (an order filled between the login and the ack would lose its events).
+  std::atomic<bool> orders_subscribed_{false};
+  std::atomic<bool> algos_subscribed_{false};
 };
 
 // ---- public market data -------------------------------------------------------------------

@@ -74,6 +74,7 @@ void OkxAccount::open_stream() {
   };
   h.on_message = [this](std::string_view msg) { on_stream(msg); };
   h.on_disconnected = [this](const net::WssDisconnect& d) {
+    orders_subscribed_ = false;
     if (stream_logged_in_.exchange(false)) {
       std::int64_t expected = 0;
       (void)stream_down_ms_.compare_exchange_strong(expected, shared_.timestamp_ms());
@@ -93,6 +94,7 @@ void OkxAccount::open_business() {
   };
   h.on_message = [this](std::string_view msg) { on_business(msg); };
   h.on_disconnected = [this](const net::WssDisconnect& d) {
+    algos_subscribed_ = false;
     if (business_logged_in_.exchange(false)) {
       business_dropped_ = true;
       spdlog::warn("okx account {}: business stream lost: {} (retry in {} ms)", account_.value, d.reason,
@@ -134,11 +136,14 @@ void OkxAccount::on_business(std::string_view msg) {
                              m.code + " " + m.msg);
       }
       return;
+    case PrivateKind::kSubscribe:
+      if (m.channel == "orders-algo") algos_subscribed_ = true;
+      return;
     case PrivateKind::kOrdersAlgo:
       for (const auto& a : m.algos) on_algo(a);
       return;
     default:
-      return;  // subscribe acks, pong, channels we do not read
+      return;  // pong, channels we do not read
   }
 }
 
@@ -190,6 +195,8 @@ void OkxAccount::on_stream(std::string_view msg) {
       }
       return;
     case PrivateKind::kSubscribe:
+      if (m.channel == "orders") orders_subscribed_ = true;
+      return;
     case PrivateKind::kPong:
     case PrivateKind::kOther:
       return;

@@ -342,9 +342,14 @@ Result<PrivateKind, ParseError> parse_private(std::string_view message, const Ac
       out.code = reply.text("code", false);
       out.msg = reply.text("msg", false);
       if (event == "login") out.kind = PrivateKind::kLogin;
-      else if (event == "subscribe" || event == "unsubscribe") out.kind = PrivateKind::kSubscribe;
+      else if (event == "subscribe") out.kind = PrivateKind::kSubscribe;
       else if (event == "error") out.kind = PrivateKind::kError;
-      else out.kind = PrivateKind::kOther;
+      else out.kind = PrivateKind::kOther;  // unsubscribe, notice, channel-conn-count ...
+      // A subscribe ack names the channel it subscribed: the stream is live for it from here.
+      if (object ack; root["arg"].get_object().get(ack) == simdjson::SUCCESS) {
+        std::string_view channel;
+        if (ack["channel"].get_string().get(channel) == simdjson::SUCCESS) out.channel = channel;
+      }
       return out.kind;
     }
     object arg;

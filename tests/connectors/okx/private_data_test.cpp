@@ -391,3 +391,28 @@ TEST_CASE("algo REST answers: order-algo / orders-algo-pending pages, order-algo
   REQUIRE_FALSE(no_id);
   CHECK(no_id.error().message == "algo.data[0].algoId: empty for an accepted item");
 }
+
+TEST_CASE("stream events: login, a subscribe ack names its channel, unsubscribe and errors are not acks") {
+  Registry reg;
+  PrivateMessage msg;
+  const auto ctx = reg.context(Market::kSpot);
+  REQUIRE(parse_private(R"({"event":"login","code":"0","msg":"","connId":"a4d3ae55"})", ctx, msg));
+  CHECK(msg.kind == PrivateKind::kLogin);
+  CHECK(msg.code == "0");
+  CHECK(msg.channel.empty());
+  REQUIRE(parse_private(R"({"event":"subscribe","arg":{"channel":"orders","instType":"SPOT"},"connId":"a4d3ae55"})",
+                        ctx, msg));
+  CHECK(msg.kind == PrivateKind::kSubscribe);
+  CHECK(msg.channel == "orders");
+  REQUIRE(parse_private(R"({"event":"subscribe","arg":{"channel":"orders-algo","instType":"SWAP"},"connId":"b"})",
+                        ctx, msg));
+  CHECK(msg.kind == PrivateKind::kSubscribe);
+  CHECK(msg.channel == "orders-algo");
+  REQUIRE(parse_private(R"({"event":"unsubscribe","arg":{"channel":"orders","instType":"SPOT"},"connId":"b"})",
+                        ctx, msg));
+  CHECK(msg.kind == PrivateKind::kOther);
+  REQUIRE(parse_private(R"({"event":"error","code":"60012","msg":"Invalid request","connId":"b"})", ctx, msg));
+  CHECK(msg.kind == PrivateKind::kError);
+  CHECK(msg.code == "60012");
+  CHECK(msg.channel.empty());
+}

@@ -121,7 +121,7 @@ struct PrivateMessage {
   PrivateKind kind = PrivateKind::kOther;
   std::string code;     // login / error replies: the venue's code ("0" = success)
   std::string msg;      // the venue's text (why login failed)
-  std::string channel;  // as received
+  std::string channel;  // as received (kSubscribe: the channel the venue acknowledged)
   std::vector<VenueEvent> events;
   // Items we do not record (another instType, an unknown instrument, a currency that does not
   // fit), each with where and why; and notes on what was adjusted (a fee rounded): for the log.
