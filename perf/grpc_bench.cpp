@@ -36,6 +36,7 @@ struct Desk {
   std::unique_ptr<oms::omsd::test::Stack> stack;
   std::unique_ptr<api::Oms::Stub> stub;
   std::string token;
+  std::unique_ptr<oms::omsd::test::VenueView> venue;
   oms::Decimal mid;
   std::uint64_t next = 0;
 
@@ -50,12 +51,19 @@ struct Desk {
     oms::omsd::test::StackOptions o;
     o.venue_flags = {"--random-walk", "5", "--walk-interval-ms", "100"};
     o.omsd_flags = {"--log-level", "warn"};
+    // No market making: its resting quotes on BTC/USDT would be crossed by the benchmark's
+    // IOC orders, which the desk's self-trade prevention (rightly) refuses.
+    o.edit_configs = [](const std::filesystem::path& configs) {
+      oms::omsd::test::replace_in_file(configs / "strategies.yaml",
+                                       "    type: market_making\n    enabled: true\n",
+                                       "    type: market_making\n    enabled: false\n");
+    };
     stack = std::make_unique<oms::omsd::test::Stack>(o);
     stack->start_omsd();
     sched_setaffinity(0, sizeof mine, &mine);
-    oms::omsd::test::VenueView venue(stack->data(), stack->venue_port(), "binance_main");
+    venue = std::make_unique<oms::omsd::test::VenueView>(stack->data(), stack->venue_port(), "binance_main");
     for (int i = 0; i < 200 && !mid.is_positive(); ++i) {
-      mid = venue.mid();
+      mid = venue->mid();
       std::this_thread::sleep_for(50ms);
     }
     grpc::SslCredentialsOptions tls;
@@ -81,6 +89,10 @@ struct Desk {
   double round_trip() {
     const std::size_t k = (next / 2) % kAccounts.size();
     std::this_thread::sleep_until(last_sent[k] + 110ms);
+    // The book walks on: each IOC is priced off the mid of the moment, so it crosses and fills
+    // at once. An IOC left unfilled stays open at the desk until the venue's expiry arrives, and
+    // the next order of the other side would then be refused as a self-trade.
+    if (const auto now_mid = venue->mid(); now_mid.is_positive()) mid = now_mid;
     last_sent[k] = std::chrono::steady_clock::now();
     const bool buy = (next % 2) == 0;
     api::SubmitOrderRequest r;
