@@ -175,10 +175,7 @@ void omsd_throughput(benchmark::State& state) {
     std::vector<oms::persistence::StreamLayout::AccountRef> names;
     for (int i = 0; i < kAccounts; ++i) names.push_back({oms::ExchangeId::kBinance, account_name(i)});
     const oms::persistence::StreamLayout layout(names, {oms::ExchangeId::kBinance});
-    oms::persistence::JetStreamOptions jo;
-    jo.servers = {stack.nats().url()};
-    jo.connection_name = "throughput-bench";
-    auto store = oms::persistence::JetStreamStore::open(layout, jo);
+    auto store = oms::persistence::JetStreamStore::open(layout, stack.nats_options("throughput-bench"));
     if (!store) throw std::runtime_error("JetStream: " + store.error().message);
     std::uint64_t events = 0;
     const auto deadline = std::chrono::steady_clock::now() + 120s;

@@ -101,6 +101,16 @@ Result<Unit, StoreError> JetStreamStore::Impl::connect() {
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(o, -1);  // forever: the daemon must not stop
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(o, kReconnectWaitMs);
   if (s == NATS_OK) s = natsOptions_SetReconnectBufSize(o, kReconnectBufBytes);
+  if (s == NATS_OK && !options.user.empty())
+    s = natsOptions_SetUserInfo(o, options.user.c_str(), options.password.c_str());
+  if (s == NATS_OK && !options.tls_ca.empty()) {
+    s = natsOptions_SetSecure(o, true);
+    if (s == NATS_OK) s = natsOptions_LoadCATrustedCertificates(o, options.tls_ca.c_str());
+    if (s != NATS_OK) {
+      natsOptions_Destroy(o);
+      return store_error(StoreErrorCode::kUnavailable, "NATS TLS CA " + options.tls_ca + ": " + nats_error(s));
+    }
+  }
   if (s == NATS_OK) s = natsConnection_Connect(&nc, o);
   natsOptions_Destroy(o);
   if (s != NATS_OK) {

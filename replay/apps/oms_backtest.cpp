@@ -14,6 +14,7 @@
 #include "oms/configs/config.hpp"
 #include "oms/persistence/file_journal.hpp"
 #include "oms/persistence/jetstream_store.hpp"
+#include "oms/persistence/nats_auth.hpp"
 #include "oms/replay/recording.hpp"
 #include "oms/setup/engine_setup.hpp"
 #include "oms/connectors/binance/exchange_info.hpp"
@@ -51,6 +52,7 @@ usage: oms-backtest --config DIR --exchange-info spot=FILE[,usdm=FILE] --data FI
                         trades, so a resting order fills only when the recorded book reaches it
   --nats URL, --journal DIR, --desk N   where the recording is (default nats://127.0.0.1:4222,
                         desk 1)
+  --nats-auth FILE, --nats-ca FILE      NATS user/password file and the server's CA, as omsd's
   --day YYYY-MM-DD      the recorded UTC day (--from/--to narrow it)
   --config DIR          with --recording: default the first run's recorded configs
   --from T, --to T      the part to run: receive time as YYYY-MM-DDTHH:MM:SS[Z] or ns
@@ -109,6 +111,7 @@ int main(int argc, char** argv) {
   std::string config_dir, out_dir, from, to, latency = "zero", fees, accounts_arg;
   std::vector<std::string> data, exchange_info;
   std::string deposit_spot, deposit_usdm, cache, recording, nats = "nats://127.0.0.1:4222", journal_dir, day;
+  std::string nats_auth, nats_ca;
   std::uint16_t desk = 1;
   bool quiet = false;
   for (int i = 1; i < argc; ++i) {
@@ -133,6 +136,8 @@ int main(int argc, char** argv) {
     else if (k == "--cache") cache = need();
     else if (k == "--recording") recording = need();
     else if (k == "--nats") nats = need();
+    else if (k == "--nats-auth") nats_auth = need();
+    else if (k == "--nats-ca") nats_ca = need();
     else if (k == "--journal") journal_dir = need();
     else if (k == "--day") day = need();
     else if (k == "--desk") {
@@ -184,6 +189,8 @@ int main(int argc, char** argv) {
       persistence::JetStreamOptions jo;
       jo.servers = {nats};
       jo.connection_name = "oms-backtest";
+      if (auto access = persistence::apply_nats_access(jo, nats_auth, nats_ca); !access)
+        usage_error("--nats-auth/--nats-ca: " + access.error());
       auto j = persistence::JetStreamStore::open(layout, jo);
       if (!j) usage_error("JetStream at " + nats + ": " + j.error().message);
       store = std::move(j).value();

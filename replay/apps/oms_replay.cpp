@@ -15,6 +15,7 @@
 
 #include "oms/persistence/file_journal.hpp"
 #include "oms/persistence/jetstream_store.hpp"
+#include "oms/persistence/nats_auth.hpp"
 #include "oms/replay/day_replay.hpp"
 #include "oms/replay/progress.hpp"
 #include "oms/setup/engine_setup.hpp"
@@ -30,7 +31,10 @@ usage: oms-replay --store jetstream|file [--nats URL | --journal DIR] --day YYYY
                   [--config DIR] [--quiet]
 
   --store jetstream|file  where omsd recorded the day (its --store)
-  --nats URL              the NATS server of --store jetstream (default nats://127.0.0.1:4222)
+  --nats URL              the NATS server of --store jetstream (default nats://127.0.0.1:4222;
+                          tls://HOST:PORT: TLS)
+  --nats-auth FILE        NATS user and password file, as omsd's (deploy/run: DATA/run/nats-auth.json)
+  --nats-ca FILE          CA the NATS server's TLS certificate must chain to (as omsd's)
   --journal DIR           the file journal of --store file (omsd's DATA/journal; omsd must not
                           be running on it: the journal is locked by its writer)
   --day YYYY-MM-DD        the UTC day
@@ -80,6 +84,7 @@ std::optional<TimeNs> parse_time(const std::string& s, std::int64_t day_start) {
 
 struct Args {
   std::string store, nats = "nats://127.0.0.1:4222", journal, day, from, to, config;
+  std::string nats_auth, nats_ca;
   std::vector<std::string> accounts;
   std::uint16_t desk = 1;
   bool quiet = false;
@@ -104,6 +109,8 @@ Args parse_args(int argc, char** argv) {
       std::exit(0);
     } else if (k == "--store") a.store = need();
     else if (k == "--nats") a.nats = need();
+    else if (k == "--nats-auth") a.nats_auth = need();
+    else if (k == "--nats-ca") a.nats_ca = need();
     else if (k == "--journal") a.journal = need();
     else if (k == "--day") a.day = need();
     else if (k == "--from") a.from = need();
@@ -160,6 +167,8 @@ Result<std::unique_ptr<persistence::EventStore>, std::string> open_store(
   persistence::JetStreamOptions o;
   o.servers = {a.nats};
   o.connection_name = "oms-replay";
+  if (auto access = persistence::apply_nats_access(o, a.nats_auth, a.nats_ca); !access)
+    return Unexpected("--nats-auth/--nats-ca: " + access.error());
   auto j = persistence::JetStreamStore::open(layout, o);
   if (!j) return Unexpected("JetStream at " + a.nats + ": " + j.error().message);
   return std::unique_ptr<persistence::EventStore>(std::move(j).value());

@@ -56,10 +56,7 @@ bool trade_through_the_fault(Stack& s, VenueView& venue, const std::string& tag)
 // each as {"seq":N,"event":<stored>}, in stream order.
 void check_trades_file(Stack& s) {
   const persistence::StreamLayout layout({{ExchangeId::kBinance, "binance_main"}}, {ExchangeId::kBinance});
-  persistence::JetStreamOptions o;
-  o.servers = {s.nats().url()};
-  o.connection_name = "omsd-faults-test";
-  auto store = persistence::JetStreamStore::open(layout, o);
+  auto store = persistence::JetStreamStore::open(layout, s.nats_options("omsd-faults-test"));
   REQUIRE_MESSAGE(store.ok(), store.error().message);
   std::string want;
   auto n = (*store)->read(persistence::ReadRequest{"ACCOUNT_binance_binance_main", 1, 0, ""},
@@ -139,9 +136,7 @@ TEST_CASE("faults: an order the crash kept from the venue is not sent after a re
   CHECK(s.stop_omsd() == 0);
   // The reason is in the account's stream.
   const persistence::StreamLayout layout({{ExchangeId::kBinance, "binance_main"}}, {ExchangeId::kBinance});
-  persistence::JetStreamOptions jo;
-  jo.servers = {s.nats().url()};
-  auto store = persistence::JetStreamStore::open(layout, jo);
+  auto store = persistence::JetStreamStore::open(layout, s.nats_options("omsd-faults-test"));
   REQUIRE_MESSAGE(store.ok(), store.error().message);
   std::string rejection;
   REQUIRE((*store)->read(persistence::ReadRequest{"ACCOUNT_binance_binance_main", 1, 0, ""},

@@ -19,12 +19,9 @@ using namespace std::chrono_literals;
 namespace {
 
 // Every record of binance_main's stream: no event id twice, no trade id twice.
-std::size_t check_stream_once(testkit::NatsServer& nats) {
+std::size_t check_stream_once(const Stack& s) {
   const persistence::StreamLayout layout({{ExchangeId::kBinance, "binance_main"}}, {ExchangeId::kBinance});
-  persistence::JetStreamOptions o;
-  o.servers = {nats.url()};
-  o.connection_name = "omsd-recovery-test";
-  auto store = persistence::JetStreamStore::open(layout, o);
+  auto store = persistence::JetStreamStore::open(layout, s.nats_options("omsd-recovery-test"));
   REQUIRE_MESSAGE(store.ok(), store.error().message);
   std::set<EventId> ids;
   std::set<std::string> trades;
@@ -108,7 +105,7 @@ TEST_CASE("recovery: omsd SIGKILLed at seeded points while orders flow ends equa
   }
   CHECK(s.stop_omsd() == 0);
   // JetStream: every event once, every fill once, as many fills as the venue's trades.
-  CHECK(check_stream_once(s.nats()) == venue.trades().size());
+  CHECK(check_stream_once(s) == venue.trades().size());
 }
 
 TEST_CASE("recovery: nats-server SIGKILLed and restarted under omsd; it keeps trading, nothing lost") {
@@ -133,7 +130,7 @@ TEST_CASE("recovery: nats-server SIGKILLed and restarted under omsd; it keeps tr
   CHECK_MESSAGE(r.at("accepted") == true, r.dump());
   check_agree(s, venue);
   CHECK(s.stop_omsd() == 0);
-  CHECK(check_stream_once(s.nats()) == venue.trades().size());
+  CHECK(check_stream_once(s) == venue.trades().size());
 }
 
 TEST_CASE("recovery: an order whose ack was lost at the kill is found again by its client order id") {

@@ -174,9 +174,10 @@ TEST_CASE("recovery: omsd SIGKILLed with orders in flight on two accounts and tw
   gmtime_r(&now, &tm);
   char day[16];
   std::strftime(day, sizeof day, "%Y-%m-%d", &tm);
-  const auto replay = testkit::run_process({OMS_REPLAY_BIN, "--store", "jetstream", "--nats",
-                                            s.nats().url(), "--day", day, "--quiet"},
-                                           120s);
+  std::vector<std::string> argv{OMS_REPLAY_BIN, "--store", "jetstream", "--day", day, "--quiet"};
+  const auto nats = s.nats_flags();
+  argv.insert(argv.end(), nats.begin(), nats.end());
+  const auto replay = testkit::run_process(argv, 120s);
   INFO("oms-replay: " << replay.out << replay.err);
   CHECK(replay.code == 0);
   CHECK(replay.out.find("events ") != std::string::npos);

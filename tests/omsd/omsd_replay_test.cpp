@@ -5,6 +5,7 @@
 // risk limit in the replay's configs diverges at the first order it changes; the same records
 // in a file journal give the same hash.
 #include <doctest/doctest.h>
+#include <algorithm>
 
 #include <fstream>
 #include <iterator>
@@ -91,9 +92,13 @@ TEST_CASE("oms-replay: a paper day with a restart, replayed from JetStream, give
   auto with = [&](std::vector<std::string> extra) {
     auto argv = base;
     argv.insert(argv.end(), extra.begin(), extra.end());
+    if (std::find(extra.begin(), extra.end(), "jetstream") != extra.end()) {
+      const auto nats = s.nats_flags();  // the URL, the user's file, the CA
+      argv.insert(argv.end(), nats.begin(), nats.end());
+    }
     return argv;
   };
-  const auto js = testkit::run_process(with({"--store", "jetstream", "--nats", s.nats().url()}), 120s);
+  const auto js = testkit::run_process(with({"--store", "jetstream"}), 120s);
   INFO("oms-replay (jetstream): " << js.out << js.err);
   REQUIRE(js.code == 0);
   const auto [events, hash] = events_and_hash(js.out);
@@ -106,13 +111,13 @@ TEST_CASE("oms-replay: a paper day with a restart, replayed from JetStream, give
 
   // From the middle of the second run: from its last checkpoint before, the same as from the
   // run's start.
-  const auto part = testkit::run_process(with({"--store", "jetstream", "--nats", s.nats().url(), "--from", mid}), 120s);
+  const auto part = testkit::run_process(with({"--store", "jetstream", "--from", mid}), 120s);
   INFO("oms-replay --from " << mid << ": " << part.out << part.err);
   REQUIRE(part.code == 0);
   CHECK(part.out.find("started at the checkpoint of ") != std::string::npos);
   CHECK(part.out.find("runs 1,") != std::string::npos);
   const auto whole_run = testkit::run_process(
-      with({"--store", "jetstream", "--nats", s.nats().url(), "--from", mid, "--from-run-start"}), 120s);
+      with({"--store", "jetstream", "--from", mid, "--from-run-start"}), 120s);
   INFO("oms-replay --from " << mid << " --from-run-start: " << whole_run.out << whole_run.err);
   REQUIRE(whole_run.code == 0);
   CHECK(whole_run.out.find("started at the checkpoint") == std::string::npos);
@@ -131,7 +136,7 @@ TEST_CASE("oms-replay: a paper day with a restart, replayed from JetStream, give
   replace_in_file(tight / "risk.yaml", "  binance_basis:\n    max_order_notional: 20000",
                   "  binance_basis:\n    max_order_notional: 50");
   const auto what_if = testkit::run_process(
-      with({"--store", "jetstream", "--nats", s.nats().url(), "--config", tight.string()}), 120s);
+      with({"--store", "jetstream", "--config", tight.string()}), 120s);
   INFO("oms-replay (tighter limit): " << what_if.out << what_if.err);
   CHECK(what_if.code == 1);
   // The first event after the saga that did not open differs: the pair's own leg, or -- when
@@ -147,9 +152,7 @@ TEST_CASE("oms-replay: a paper day with a restart, replayed from JetStream, give
   const auto journal_dir = s.data().parent_path() / "journal-copy";
   {
     const auto lay = layout();
-    persistence::JetStreamOptions jo;
-    jo.servers = {s.nats().url()};
-    auto from = persistence::JetStreamStore::open(lay, jo);
+    auto from = persistence::JetStreamStore::open(lay, s.nats_options("omsd-replay-test"));
     REQUIRE_MESSAGE(from.ok(), from.error().message);
     auto to = persistence::FileJournal::open(journal_dir, lay);
     REQUIRE_MESSAGE(to.ok(), to.error().message);
@@ -182,11 +185,12 @@ TEST_CASE("oms-replay: a paper day with a restart, replayed from JetStream, give
   const auto tmp = s.data().parent_path();
   std::vector<std::string> report;
   for (const char* out : {"bt1", "bt2"}) {
-    const auto bt = testkit::run_process(
-        {OMS_BACKTEST_BIN, "--recording", "jetstream", "--nats", s.nats().url(), "--day", day,
-         "--config", s.configs().string(), "--out", (tmp / out).string(), "--cache",
-         (tmp / "bt-cache").string(), "--quiet"},
-        120s);
+    std::vector<std::string> argv{OMS_BACKTEST_BIN, "--recording", "jetstream", "--day", day,
+                                  "--config", s.configs().string(), "--out", (tmp / out).string(),
+                                  "--cache", (tmp / "bt-cache").string(), "--quiet"};
+    const auto nats = s.nats_flags();
+    argv.insert(argv.end(), nats.begin(), nats.end());
+    const auto bt = testkit::run_process(argv, 120s);
     INFO("oms-backtest --recording: " << bt.out << bt.err);
     REQUIRE(bt.code == 0);
     std::ifstream in(tmp / out / "report.json");

@@ -131,6 +131,40 @@ TEST_CASE("health: when the venue goes away the accounts are down and /health an
   CHECK(a.at("status") == "down");
 }
 
+TEST_CASE("NATS access: nats-server requires omsd's user over TLS; omsd without it, or with a credentials file others can read, refuses to start naming why") {
+  Stack s;  // nats-server as deploy/run starts it (the stack's omsd runs with nats_flags())
+  const auto omsd = [&](std::vector<std::string> nats) {
+    std::vector<std::string> argv{OMSD_BIN, "--config", s.configs().string(), "--data", s.data().string(),
+                                  "--mode", "paper", "--venue", "127.0.0.1:" + std::to_string(s.venue_port()),
+                                  "--grpc", "127.0.0.1:" + std::to_string(s.grpc_port()),
+                                  "--http", "127.0.0.1:" + std::to_string(s.http_port())};
+    argv.insert(argv.end(), nats.begin(), nats.end());
+    return testkit::run_process(argv, 30s);
+  };
+  const std::string url = s.nats().url();
+  const std::string ca = (s.data() / "tls" / "ca.pem").string();
+  auto r = omsd({"--nats", url, "--nats-ca", ca});  // no user
+  CHECK(r.code != 0);
+  CHECK_MESSAGE(r.err.find("Authorization Violation") != std::string::npos, r.err);
+  r = omsd({"--nats", url, "--nats-auth", s.nats_auth_file().string()});  // no CA: unverified server
+  CHECK(r.code != 0);
+  CHECK_MESSAGE(r.err.find("unable to get local issuer certificate") != std::string::npos, r.err);
+  std::filesystem::permissions(s.nats_auth_file(), std::filesystem::perms::group_read,
+                               std::filesystem::perm_options::add);
+  r = omsd(s.nats_flags());
+  CHECK(r.code != 0);
+  CHECK_MESSAGE(r.err.find(s.nats_auth_file().string() + ": mode 0640, must be 0600") != std::string::npos, r.err);
+  // The file made private again: omsd starts and trades (the other tests run this way).
+  std::filesystem::permissions(s.nats_auth_file(), std::filesystem::perms::group_read,
+                               std::filesystem::perm_options::remove);
+  s.start_omsd();
+  const auto placed = omsctl_json(s, {"submit", "--account", "binance_main", "--instrument", "BTC/USDT", "--side",
+                                      "buy", "--type", "market", "--qty", "0.001", "--id", "NATS-1"});
+  CHECK(placed.at("accepted") == true);
+  wait_orders(s, [](const nlohmann::json& orders) { return status_of(orders, "NATS-1") == "filled"; });
+  CHECK(s.stop_omsd() == 0);
+}
+
 TEST_CASE("closed orders leave omsd's memory after --closed-order-retention; their ids stay refused, positions keep them, across a restart") {
   StackOptions o;
   o.omsd_flags = {"--closed-order-retention", "1"};

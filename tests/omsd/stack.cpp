@@ -11,6 +11,7 @@
 
 #include "oms/actors/state_board.hpp"
 #include "oms/persistence/intent_log.hpp"
+#include "oms/persistence/nats_auth.hpp"
 #include "testkit/paths.hpp"
 
 namespace oms::omsd::test {
@@ -50,7 +51,19 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   if (options_.edit_configs) options_.edit_configs(configs());
   auto certs = testkit::run_process({OMS_SOURCE_DIR "/deploy/gen-certs", (data() / "tls").string()}, 60s);
   if (certs.code != 0) throw std::runtime_error("gen-certs: " + certs.err);
+  // As deploy/run: the one NATS user omsd is, its password in a 0600 file, TLS with the
+  // certificates of gen-certs.
   testkit::NatsServer::Options no;
+  no.user = "omsd";
+  no.password = "a6f0c3e9d2b5417e8c0f6a3d";
+  no.tls_cert = data() / "tls" / "server.pem";
+  no.tls_key = data() / "tls" / "server.key";
+  no.tls_ca = data() / "tls" / "ca.pem";
+  std::filesystem::create_directories(data() / "run");
+  {
+    std::ofstream(nats_auth_file()) << R"({"user": ")" << no.user << R"(", "password": ")" << no.password << "\"}\n";
+  }
+  std::filesystem::permissions(nats_auth_file(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   nats_ = std::make_unique<testkit::NatsServer>(tmp_.path() / "nats", no);
   nats_->start();
   nats_->wait_jetstream_ready();
@@ -90,12 +103,13 @@ void Stack::start_omsd() {
                                 "--data", data().string(),
                                 "--mode", "paper",
                                 "--store", options_.store,
-                                "--nats", nats_->url(),
                                 "--venue", "127.0.0.1:" + std::to_string(venue_port_),
                                 "--grpc", "127.0.0.1:" + std::to_string(grpc_port_),
                                 "--http", "127.0.0.1:" + std::to_string(http_port_),
                                 "--ack-timeout-ms", "1000",
                                 "--record-inputs", "on"};  // the engine's recorder runs too
+  const auto nats = nats_flags();
+  args.insert(args.end(), nats.begin(), nats.end());
   args.insert(args.end(), options_.omsd_flags.begin(), options_.omsd_flags.end());
   args.insert(args.end(), own_venue_flags_.begin(), own_venue_flags_.end());
   omsd_ = std::make_unique<testkit::ChildProcess>(args, omsd_log());
@@ -145,6 +159,20 @@ int Stack::start_own_venue(const std::vector<std::string>& exchanges, const std:
 
 void Stack::kill_own_venue() {
   if (own_venue_) own_venue_->kill();
+}
+
+std::vector<std::string> Stack::nats_flags() const {
+  return {"--nats", nats_->url(), "--nats-auth", nats_auth_file().string(), "--nats-ca",
+          (data() / "tls" / "ca.pem").string()};
+}
+
+persistence::JetStreamOptions Stack::nats_options(std::string connection_name) const {
+  persistence::JetStreamOptions o;
+  o.servers = {nats_->url()};
+  o.connection_name = std::move(connection_name);
+  auto access = persistence::apply_nats_access(o, nats_auth_file(), data() / "tls" / "ca.pem");
+  if (!access) throw std::runtime_error(access.error());
+  return o;
 }
 
 void Stack::restart_nats() {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "oms/persistence/jetstream_store.hpp"
 #include "testkit/child_process.hpp"
 #include "testkit/nats_server.hpp"
 #include "testkit/temp_dir.hpp"
@@ -60,12 +61,18 @@ class Stack {
 
   [[nodiscard]] std::filesystem::path data() const { return tmp_.path() / "data"; }
   [[nodiscard]] std::filesystem::path configs() const { return tmp_.path() / "configs"; }
+  [[nodiscard]] std::filesystem::path nats_auth_file() const { return data() / "run" / "nats-auth.json"; }
   [[nodiscard]] int grpc_port() const noexcept { return grpc_port_; }
   [[nodiscard]] int http_port() const noexcept { return http_port_; }
   [[nodiscard]] int venue_port() const noexcept { return venue_port_; }
   [[nodiscard]] std::filesystem::path omsd_log() const { return tmp_.path() / "omsd.stderr"; }
   [[nodiscard]] std::filesystem::path venue_log() const { return tmp_.path() / "venue.stderr"; }
   [[nodiscard]] testkit::NatsServer& nats() { return *nats_; }
+  // nats-server requires a user over TLS, as deploy/run starts it: omsd, oms-replay and
+  // oms-backtest get these flags (--nats URL --nats-auth FILE --nats-ca FILE), a test's own
+  // store these options.
+  [[nodiscard]] std::vector<std::string> nats_flags() const;
+  [[nodiscard]] persistence::JetStreamOptions nats_options(std::string connection_name) const;
   // omsctl with the stack's address, CA and token; bounded.
   testkit::RunResult omsctl(std::vector<std::string> args,
                             std::chrono::milliseconds bound = std::chrono::seconds(30)) const;

@@ -69,7 +69,9 @@ NatsServer::~NatsServer() {
   if (pid_ > 0) kill();
 }
 
-std::string NatsServer::url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
+std::string NatsServer::url() const {
+  return (options_.tls_cert.empty() ? "nats://127.0.0.1:" : "tls://127.0.0.1:") + std::to_string(port_);
+}
 
 void NatsServer::write_config() const {
   std::ofstream out(dir_ / "nats.conf");
@@ -98,6 +100,14 @@ void NatsServer::write_config() const {
   out << "listen: 127.0.0.1:" << port_ << "\n"
       << "server_name: " << options_.server_name << "\n"
       << "jetstream {\n  store_dir: \"" << (dir_ / "js").string() << "\"\n}\n";
+  if (!options_.user.empty()) {
+    out << "authorization {\n  users = [\n    {user: \"" << options_.user << "\", password: \""
+        << options_.password << "\"}\n  ]\n}\n";
+  }
+  if (!options_.tls_cert.empty()) {
+    out << "tls {\n  cert_file: \"" << options_.tls_cert.string() << "\"\n  key_file: \""
+        << options_.tls_key.string() << "\"\n  timeout: 2\n}\n";
+  }
   if (!options_.cluster_name.empty()) {
     out << "cluster {\n  name: " << options_.cluster_name << "\n  listen: 127.0.0.1:"
         << options_.cluster_port << "\n  routes: [\n";
@@ -156,7 +166,18 @@ void NatsServer::wait_jetstream_ready(int timeout_ms) const {
     jsCtx* js = nullptr;
     jsAccountInfo* info = nullptr;
     jsErrCode err = static_cast<jsErrCode>(0);
-    natsStatus s = natsConnection_ConnectTo(&nc, url().c_str());
+    natsOptions* o = nullptr;
+    natsStatus s = natsOptions_Create(&o);
+    const std::string u = url();
+    if (s == NATS_OK) s = natsOptions_SetURL(o, u.c_str());
+    if (s == NATS_OK && !options_.user.empty())
+      s = natsOptions_SetUserInfo(o, options_.user.c_str(), options_.password.c_str());
+    if (s == NATS_OK && !options_.tls_cert.empty()) {
+      s = natsOptions_SetSecure(o, true);
+      if (s == NATS_OK) s = natsOptions_LoadCATrustedCertificates(o, options_.tls_ca.c_str());
+    }
+    if (s == NATS_OK) s = natsConnection_Connect(&nc, o);
+    if (o != nullptr) natsOptions_Destroy(o);
     if (s == NATS_OK) s = natsConnection_JetStream(&js, nc, nullptr);
     if (s == NATS_OK) s = js_GetAccountInfo(&info, js, nullptr, &err);
     if (info != nullptr) jsAccountInfo_Destroy(info);

@@ -26,6 +26,11 @@ class NatsServer {
     // A config to start from (deploy/nats/*.conf): its listen, route and store_dir
     // settings are rewritten to this server's ports and directory; empty: generated.
     std::filesystem::path config_template;
+    // Generated configs only: clients must present this user and password (nats-server's
+    // authorization block; no other user exists), and the server speaks TLS only with this
+    // certificate and key (tls_ca: the CA clients verify it with, for wait_jetstream_ready).
+    std::string user, password;
+    std::filesystem::path tls_cert, tls_key, tls_ca;
   };
 
   // Prepares a server storing JetStream data in dir; start() runs it.
@@ -44,6 +49,7 @@ class NatsServer {
   void stop();   // SIGTERM and reap (clean shutdown)
   [[nodiscard]] bool running() const { return pid_ > 0; }
   [[nodiscard]] int port() const { return port_; }
+  // nats://127.0.0.1:PORT, or tls://... when the server speaks TLS.
   [[nodiscard]] std::string url() const;
 
  private:

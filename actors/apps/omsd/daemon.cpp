@@ -29,6 +29,7 @@
 #include "oms/connectors/secrets/vault_store.hpp"
 #include "oms/persistence/file_journal.hpp"
 #include "oms/persistence/jetstream_store.hpp"
+#include "oms/persistence/nats_auth.hpp"
 #include "oms/persistence/stream_layout.hpp"
 #include "logging.hpp"
 
@@ -326,6 +327,9 @@ void Daemon::open_store() {
   } else {
     persistence::JetStreamOptions o;
     o.servers = {options_.nats_url};
+    if (auto access = persistence::apply_nats_access(o, options_.nats_auth, options_.nats_ca); !access) {
+      throw std::runtime_error("--nats-auth/--nats-ca: " + access.error());
+    }
     auto j = persistence::JetStreamStore::open(layout, o);
     if (!j) throw std::runtime_error("JetStream at " + options_.nats_url + ": " + j.error().message);
     store_ = std::move(j).value();

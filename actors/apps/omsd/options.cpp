@@ -21,7 +21,11 @@ usage: omsd [flags]
   --ca FILE             CA certificate the venue's TLS certificate must chain to
                         (paper default: DATA/tls/ca.pem; live default: the system store)
   --store jetstream|file  event store (default jetstream); file = DATA/journal
-  --nats URL            NATS server (default nats://127.0.0.1:4222)
+  --nats URL            NATS server (default nats://127.0.0.1:4222; tls://HOST:PORT: TLS)
+  --nats-auth FILE      NATS user and password, {"user":..,"password":..} (0600);
+                        deploy/run writes DATA/run/nats-auth.json; default: none sent
+  --nats-ca FILE        CA the NATS server's TLS certificate must chain to (TLS then
+                        required); default: none (plain TCP for nats:// URLs)
   --grpc HOST:PORT      gRPC API, TLS 1.3 (default 127.0.0.1:50051)
   --http HOST:PORT      /health, /metrics (default 127.0.0.1:8081)
   --secrets SPEC        live mode: keyfile:PATH or vault:https://HOST:PORT
@@ -160,6 +164,8 @@ bool parse_options(int argc, char** argv, Options& o) {
         throw std::invalid_argument("--store: '" + o.store + "' is not jetstream or file");
       }
     } else if (a == "--nats") o.nats_url = need();
+    else if (a == "--nats-auth") o.nats_auth = need();
+    else if (a == "--nats-ca") o.nats_ca = need();
     else if (a == "--grpc") o.grpc = parse_host_port(need(), a);
     else if (a == "--http") o.http = parse_host_port(need(), a);
     else if (a == "--secrets") o.secrets = need();

@@ -34,6 +34,8 @@ struct Options {
   Mode mode = Mode::kPaper;
   std::string store = "jetstream";  // jetstream | file (the file journal under DATA/journal)
   std::string nats_url = "nats://127.0.0.1:4222";
+  std::filesystem::path nats_auth;  // NATS user and password file (nats_auth.hpp); empty: none
+  std::filesystem::path nats_ca;    // the NATS server's CA (TLS); empty: plain TCP
   HostPort grpc{"127.0.0.1", 50051};
   HostPort http{"127.0.0.1", 8081};
   // Paper mode: the simulator (REST and streams of both markets on one TLS port) and the CA

@@ -34,6 +34,12 @@ namespace oms::persistence {
 struct JetStreamOptions {
   std::vector<std::string> servers{"nats://127.0.0.1:4222"};
   std::string connection_name = "omsd";
+  // The server's user and password (nats_auth.hpp reads them from a 0600 file); empty user:
+  // none sent. tls_ca: the CA the server's certificate must chain to -- the connection is then
+  // TLS and verified (a tls:// server URL asks for TLS too); empty: the system's trust store
+  // for tls:// URLs, plain TCP for nats:// ones.
+  std::string user, password;
+  std::string tls_ca;
   int replicas = 1;  // 1 or 3
   std::chrono::hours max_age{24 * 30};
   std::chrono::milliseconds duplicate_window{std::chrono::minutes(20)};
