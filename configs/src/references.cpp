@@ -52,8 +52,10 @@ bool expect_document_map(const YAML::Node& doc, Diagnostics& diag) {
 std::vector<std::string> strategy_names(const YAML::Node& doc) {
   std::vector<std::string> names;
   if (!doc.IsMap()) return names;
+  // A missing key gives an invalid node, whose type yaml-cpp answers with an exception: ask
+  // whether it is defined first (the strategies file's own check names what is missing).
   const YAML::Node strategies = doc["strategies"];
-  if (!strategies.IsMap()) return names;
+  if (!strategies.IsDefined() || !strategies.IsMap()) return names;
   for (const auto& kv : strategies) {
     if (kv.first.IsScalar()) names.push_back(kv.first.Scalar());
   }

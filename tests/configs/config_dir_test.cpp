@@ -131,6 +131,18 @@ TEST_CASE("an account naming a strategy that does not exist") {
         "strategies.yaml");
 }
 
+TEST_CASE("a strategies file without its strategies key is refused by name, not by the YAML library") {
+  // Found by fuzz_configs: the accounts' cross-check asked an absent key's node for its type,
+  // and yaml-cpp threw InvalidNode (no file, no line) instead of the loader's ConfigError.
+  ConfigTexts t = fixture_texts();
+  t.strategies = "  binance:\n";
+  const std::string error = config_error(t);
+  CHECK(error ==
+        "accounts.yaml:14:17: account 'arb' names strategy 'arb', which is not defined in strategies.yaml\n"
+        "strategies.yaml:1:3: unknown key 'binance' at top level\n"
+        "strategies.yaml:1:3: missing required key 'strategies' at top level");
+}
+
 TEST_CASE("a strategy using an account dedicated to another strategy") {
   ConfigTexts t = fixture_texts();
   t.strategies +=
