@@ -164,6 +164,43 @@ TEST_CASE("rate limit: burst tokens, then one per 1/rate seconds, never above th
   CHECK(f.core.admit(f.client(kOpsToken)));  // buckets are per client
 }
 
+TEST_CASE("reload: replaced clients -- a removed token is refused, a new one served, a kept client keeps its bucket; a call in flight keeps its client") {
+  Fixture f;
+  const auto in_flight = *f.core.authenticate("Bearer " + kAliceToken);  // a call that began before
+  const auto& alice = f.client(kAliceToken);  // 2/s, burst 3
+  for (int i = 0; i < 3; ++i) CHECK(f.core.admit(alice));
+  CHECK_FALSE(f.core.admit(alice));
+  const std::string carol_token = "fedcba9876543210fedcba9876543210";
+  // alice kept (same name, same token), ops removed, carol new.
+  f.core.replace_clients(*parse_api_clients(
+      R"({"clients":[{"name":"alice","token":")" + kAliceToken +
+          R"(","accounts":["acct-a"],"rate_per_s":2,"burst":3},{"name":"carol","token":")" + carol_token +
+          R"(","accounts":["*"],"rate_per_s":1,"burst":1}]})",
+      "tokens.json", f.directory));
+  const auto ops = f.core.authenticate("Bearer " + kOpsToken);
+  REQUIRE_FALSE(ops.ok());
+  CHECK(ops.error().status == ApiStatus::kUnauthenticated);
+  const auto carol = f.core.authenticate("Bearer " + carol_token);
+  REQUIRE(carol.ok());
+  CHECK((*carol)->name == "carol");
+  CHECK(f.core.admit(**carol));
+  CHECK_FALSE(f.core.admit(**carol));
+  CHECK_FALSE(f.core.admit(**f.core.authenticate("Bearer " + kAliceToken)));  // no refill by a reload
+  CHECK(in_flight->name == "alice");  // the old set lives while a call holds it
+  CHECK(in_flight->burst == 3);
+}
+
+TEST_CASE("unauthenticated calls: a host gets a burst of refusals, then RESOURCE_EXHAUSTED until its bucket refills; hosts apart") {
+  Fixture f;
+  for (std::uint32_t i = 0; i < GatewayCore::kUnauthenticatedBurst; ++i)
+    CHECK(f.core.admit_unauthenticated("ipv4:10.0.0.7"));
+  CHECK_FALSE(f.core.admit_unauthenticated("ipv4:10.0.0.7"));
+  CHECK(f.core.admit_unauthenticated("ipv4:10.0.0.8"));
+  f.now_ns += 1'000'000'000 / GatewayCore::kUnauthenticatedPerSecond;  // one token back
+  CHECK(f.core.admit_unauthenticated("ipv4:10.0.0.7"));
+  CHECK_FALSE(f.core.admit_unauthenticated("ipv4:10.0.0.7"));
+}
+
 TEST_CASE("validation: a submit becomes the command it describes") {
   Fixture f;
   auto s = f.core.submit(f.client(kOpsToken), order("61837.63", "0.5"), 7);

@@ -6,10 +6,13 @@
 
 #include <nlohmann/json.hpp>
 #include <chrono>
+#include <csignal>
+#include <fstream>
 #include <cstdio>
 #include <thread>
 
 #include "omsd_checks.hpp"
+#include "testkit/paths.hpp"
 
 using namespace oms;
 using namespace oms::omsd::test;
@@ -162,6 +165,57 @@ TEST_CASE("NATS access: nats-server requires omsd's user over TLS; omsd without 
                                       "buy", "--type", "market", "--qty", "0.001", "--id", "NATS-1"});
   CHECK(placed.at("accepted") == true);
   wait_orders(s, [](const nlohmann::json& orders) { return status_of(orders, "NATS-1") == "filled"; });
+  CHECK(s.stop_omsd() == 0);
+}
+
+TEST_CASE("API tokens: SIGHUP reloads tokens.json -- a removed token is refused, a new one served, an unreadable file keeps the clients; unauthenticated callers are throttled and logged without their token") {
+  Stack s;
+  s.start_omsd();
+  REQUIRE(s.omsctl({"balances", "--account", "binance_main"}).code == 0);
+  const auto tokens = s.data() / "api" / "tokens.json";
+  const auto write_private = [](const std::filesystem::path& p, const std::string& text) {
+    std::ofstream(p) << text;
+    std::filesystem::permissions(p, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  };
+  // omsctl's client revoked, a new desk client added.
+  const std::string desk_token = "5b1f0e8c2a7d4e3f9b6c1a0d8e7f2c4b";
+  write_private(tokens, R"({"clients":[{"name":"desk2","token":")" + desk_token +
+                            R"(","accounts":["binance_main"],"rate_per_s":50,"burst":100}]})");
+  const auto desk_file = s.data() / "api" / "desk2.token";
+  write_private(desk_file, desk_token + "\n");
+  REQUIRE(::kill(s.omsd_pid(), SIGHUP) == 0);
+  testkit::RunResult old_client;
+  REQUIRE(wait_until([&] {
+    old_client = s.omsctl({"balances", "--account", "binance_main"});
+    return old_client.code != 0;
+  }, 10s));
+  CHECK_MESSAGE(old_client.err.find("UNAUTHENTICATED") != std::string::npos, old_client.err);
+  const auto desk = s.omsctl({"--token-file", desk_file.string(), "balances", "--account", "binance_main"});
+  CHECK_MESSAGE(desk.code == 0, desk.err);
+  // A tokens file others may read is refused at the reload: desk2 stays served.
+  std::filesystem::permissions(tokens, std::filesystem::perms::others_read, std::filesystem::perm_options::add);
+  REQUIRE(::kill(s.omsd_pid(), SIGHUP) == 0);
+  REQUIRE(wait_until([&] {
+    return testkit::read_file(s.omsd_log()).find("SIGHUP: API clients not reloaded") != std::string::npos;
+  }, 10s));
+  CHECK(s.omsctl({"--token-file", desk_file.string(), "balances", "--account", "binance_main"}).code == 0);
+  // A caller guessing tokens: a burst is answered UNAUTHENTICATED, then RESOURCE_EXHAUSTED.
+  const auto guess = s.data() / "api" / "guess.token";
+  write_private(guess, "00000000000000000000000000000000\n");
+  int unauthenticated = 0, exhausted = 0;
+  for (int i = 0; i < 30; ++i) {
+    const auto r = s.omsctl({"--token-file", guess.string(), "balances", "--account", "binance_main"});
+    if (r.err.find("UNAUTHENTICATED") != std::string::npos) ++unauthenticated;
+    if (r.err.find("RESOURCE_EXHAUSTED") != std::string::npos) ++exhausted;
+  }
+  CHECK(unauthenticated >= 20);
+  CHECK(exhausted >= 1);
+  CHECK(unauthenticated + exhausted == 30);
+  const std::string log = testkit::read_file(s.omsd_log());
+  CHECK(log.find("unauthenticated calls a second") != std::string::npos);
+  CHECK(log.find("from ipv4:127.0.0.1") != std::string::npos);
+  CHECK(log.find("00000000000000000000000000000000") == std::string::npos);  // never the token
+  CHECK(log.find(desk_token) == std::string::npos);
   CHECK(s.stop_omsd() == 0);
 }
 

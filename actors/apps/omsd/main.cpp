@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);  // reloads the API's tokens file (revocation without a restart)
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -121,7 +122,20 @@ int main(int argc, char** argv) {
   std::printf("omsd ready\n");
   std::fflush(stdout);
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  for (;;) {
+    sigwait(&stop_signals, &sig);
+    if (sig != SIGHUP) break;
+    // The tokens file again: from the next call on, removed tokens are refused and new ones
+    // served; a file that does not read keeps the clients as they were.
+    const auto tokens = options.data_dir / "api" / "tokens.json";
+    auto clients = oms::actors::load_api_clients(tokens, daemon.directory());
+    if (!clients) {
+      spdlog::error("SIGHUP: API clients not reloaded, the previous ones stay: {}", clients.error());
+      continue;
+    }
+    spdlog::warn("SIGHUP: API clients reloaded from {} ({} clients)", tokens.string(), clients->size());
+    gateway->replace_clients(std::move(clients).value());
+  }
   spdlog::info("signal {}: stopping", sig);
   gateway->shutdown();
   gateway.reset();

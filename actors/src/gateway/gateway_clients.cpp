@@ -141,21 +141,15 @@ Result<std::vector<ApiClient>, std::string> load_api_clients(const std::filesyst
 GatewayCore::GatewayCore(std::vector<ApiClient> clients, const Directory& directory,
                          const InstrumentTable& instruments, std::vector<GatewayAccount> accounts,
                          Clock clock, std::uint16_t desk)
-    : clients_(std::move(clients)),
+    : clients_(std::make_shared<const std::vector<ApiClient>>(std::move(clients))),
       directory_(directory),
       instruments_(instruments),
       accounts_(std::move(accounts)),
       clock_(std::move(clock)),
-      desk_(desk),
-      buckets_(clients_.size()) {
-  const auto now = clock_();
-  for (std::size_t i = 0; i < clients_.size(); ++i) {
-    buckets_[i].tokens_e9 = static_cast<std::int64_t>(clients_[i].burst) * 1'000'000'000;
-    buckets_[i].last_ns = now;
-  }
-}
+      desk_(desk) {}
 
-Result<const ApiClient*, ApiError> GatewayCore::authenticate(std::string_view authorization) const {
+Result<std::shared_ptr<const ApiClient>, ApiError> GatewayCore::authenticate(
+    std::string_view authorization) const {
   constexpr std::string_view kBearer = "Bearer ";
   if (authorization.empty())
     return Unexpected{ApiError{ApiStatus::kUnauthenticated, "missing authorization metadata"}};
@@ -163,31 +157,68 @@ Result<const ApiClient*, ApiError> GatewayCore::authenticate(std::string_view au
     return Unexpected{ApiError{ApiStatus::kUnauthenticated,
                                "authorization: expected \"Bearer <token>\""}};
   const auto token = authorization.substr(kBearer.size());
+  std::shared_ptr<const std::vector<ApiClient>> clients;
+  {
+    const std::lock_guard lock(clients_mutex_);
+    clients = clients_;
+  }
   const ApiClient* found = nullptr;
-  for (const auto& c : clients_)  // every token compared: no early exit
+  for (const auto& c : *clients)  // every token compared: no early exit
     if (same_token(c.token, token)) found = &c;
   if (found == nullptr)
     return Unexpected{ApiError{ApiStatus::kUnauthenticated, "authorization: unknown token"}};
-  return found;
+  return std::shared_ptr<const ApiClient>(clients, found);  // shares the set's lifetime
 }
 
-bool GatewayCore::admit(const ApiClient& client) {
-  const auto i = static_cast<std::size_t>(&client - clients_.data());
-  if (i >= clients_.size()) return false;
+void GatewayCore::replace_clients(std::vector<ApiClient> clients) {
+  auto next = std::make_shared<const std::vector<ApiClient>>(std::move(clients));
+  {
+    const std::lock_guard lock(buckets_mutex_);
+    std::erase_if(buckets_, [&](const auto& b) {
+      return std::none_of(next->begin(), next->end(), [&](const ApiClient& c) { return c.name == b.first; });
+    });
+  }
+  const std::lock_guard lock(clients_mutex_);
+  clients_ = std::move(next);
+}
+
+namespace {
+
+// One token from a bucket of `rate` per second holding at most `burst` (a new bucket is full).
+bool take_token(std::map<std::string, GatewayCore::Bucket, std::less<>>& buckets, std::string_view key,
+                std::uint32_t rate, std::uint32_t burst, std::int64_t now) {
   constexpr std::int64_t kOne = 1'000'000'000;
-  const std::lock_guard lock(buckets_mutex_);
-  auto& b = buckets_[i];
-  const auto now = clock_();
-  const std::int64_t capacity = static_cast<std::int64_t>(client.burst) * kOne;
+  const std::int64_t capacity = static_cast<std::int64_t>(burst) * kOne;
+  auto it = buckets.find(key);
+  if (it == buckets.end()) it = buckets.emplace(std::string(key), GatewayCore::Bucket{capacity, now}).first;
+  auto& b = it->second;
   // Refill: rate tokens per second = rate x 1e9 token-units per 1e9 ns = rate units per ns.
   // Elapsed is capped at what fills the bucket, so the product cannot overflow.
-  const std::int64_t full_after = capacity / static_cast<std::int64_t>(client.rate_per_s) + 1;
+  const std::int64_t full_after = capacity / static_cast<std::int64_t>(std::max<std::uint32_t>(rate, 1)) + 1;
   const std::int64_t elapsed = std::clamp<std::int64_t>(now - b.last_ns, 0, full_after);
-  b.tokens_e9 = std::min(capacity, b.tokens_e9 + elapsed * static_cast<std::int64_t>(client.rate_per_s));
+  b.tokens_e9 = std::min(capacity, b.tokens_e9 + elapsed * static_cast<std::int64_t>(rate));
   b.last_ns = std::max(b.last_ns, now);
   if (b.tokens_e9 < kOne) return false;
   b.tokens_e9 -= kOne;
   return true;
+}
+
+}  // namespace
+
+bool GatewayCore::admit(const ApiClient& client) {
+  const auto now = clock_();
+  const std::lock_guard lock(buckets_mutex_);
+  return take_token(buckets_, client.name, client.rate_per_s, client.burst, now);
+}
+
+bool GatewayCore::admit_unauthenticated(std::string_view host) {
+  const auto now = clock_();
+  const std::lock_guard lock(buckets_mutex_);
+  // Bounded: a flood from ever new addresses must not grow the map without end.
+  constexpr std::size_t kMaxHosts = 4096;
+  if (unauthenticated_.size() >= kMaxHosts && unauthenticated_.find(host) == unauthenticated_.end())
+    unauthenticated_.clear();
+  return take_token(unauthenticated_, host, kUnauthenticatedPerSecond, kUnauthenticatedBurst, now);
 }
 
 bool GatewayCore::may_use(const ApiClient& client, AccountId account) const {

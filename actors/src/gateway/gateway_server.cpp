@@ -127,6 +127,10 @@ GatewayServer::GatewayServer(GatewayOptions options, std::vector<ApiClient> clie
 
 GatewayServer::~GatewayServer() { shutdown(); }
 
+void GatewayServer::replace_clients(std::vector<ApiClient> clients) {
+  impl_->core.replace_clients(std::move(clients));
+}
+
 int GatewayServer::port() const noexcept { return impl_->port; }
 
 void GatewayServer::shutdown(std::chrono::milliseconds deadline) {

@@ -63,6 +63,38 @@ void copy_fills(const AccountView& v, const GatewayCore& core, api::v1::FillList
 
 }  // namespace
 
+std::string peer_host(std::string_view peer) {
+  // gRPC names peers "ipv4:127.0.0.1:5432", "ipv6:[::1]:5432", "unix:/path": the port goes.
+  if (const auto colon = peer.rfind(':'); colon != std::string_view::npos && colon > 5 &&
+                                          (peer.starts_with("ipv4:") || peer.starts_with("ipv6:"))) {
+    peer = peer.substr(0, colon);
+  }
+  std::string host;
+  for (const char ch : peer.substr(0, 64)) host += (ch > ' ' && ch < 0x7f) ? ch : '?';
+  return host;
+}
+
+bool LogThrottle::allow(const std::string& key, std::chrono::steady_clock::time_point now) {
+  const std::lock_guard lock(mutex_);
+  auto& e = entries_[key];
+  if (entries_.size() > 4096) {  // bounded (a flood from ever new addresses)
+    entries_.clear();
+    return true;
+  }
+  if (e.last != std::chrono::steady_clock::time_point{} && now - e.last < std::chrono::seconds(1)) {
+    ++e.suppressed;
+    return false;
+  }
+  e.last = now;
+  return true;
+}
+
+std::uint64_t LogThrottle::take_suppressed(const std::string& key) {
+  const std::lock_guard lock(mutex_);
+  const auto it = entries_.find(key);
+  return it == entries_.end() ? 0 : std::exchange(it->second.suppressed, 0);
+}
+
 grpc::Status OmsService::guarded(grpc::ServerContext* ctx, std::string_view rpc,
                                  const Handler& handler) {
   if (!on_call_) return checked(ctx, rpc, handler);
@@ -77,7 +109,20 @@ grpc::Status OmsService::guarded(grpc::ServerContext* ctx, std::string_view rpc,
 grpc::Status OmsService::checked(grpc::ServerContext* ctx, std::string_view rpc,
                                  const Handler& handler) {
   auto client = core_.authenticate(bearer(*ctx));
-  if (!client) return {code_of(client.error().status), client.error().message};
+  if (!client) {
+    // Logged with the caller's address, never the token it sent; a host that keeps trying is
+    // answered RESOURCE_EXHAUSTED (and logged once a second) until its bucket refills.
+    const std::string host = peer_host(ctx->peer());
+    if (!core_.admit_unauthenticated(host)) {
+      if (unauthenticated_log_.allow(host, std::chrono::steady_clock::now()))
+        spdlog::warn("gateway: {} from {}: refused, over {} unauthenticated calls a second ({} refused since the last line)",
+                     rpc, host, GatewayCore::kUnauthenticatedPerSecond, unauthenticated_log_.take_suppressed(host));
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+              "too many unauthenticated calls from " + host + "; try again later"};
+    }
+    spdlog::warn("gateway: {} from {}: {}", rpc, host, client.error().message);
+    return {code_of(client.error().status), client.error().message};
+  }
   const ApiClient& c = **client;
   if (!core_.admit(c)) {
     return {grpc::StatusCode::RESOURCE_EXHAUSTED,

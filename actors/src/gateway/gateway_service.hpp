@@ -5,6 +5,9 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
+#include <mutex>
+#include <string>
 #include <optional>
 
 #include "oms/actors/gateway.hpp"
@@ -13,6 +16,24 @@
 #include "oms/api/v1/oms.grpc.pb.h"
 
 namespace oms::actors::gateway_detail {
+
+// The host of a gRPC peer ("ipv4:127.0.0.1:5432" -> "ipv4:127.0.0.1"), printable and short.
+[[nodiscard]] std::string peer_host(std::string_view peer);
+
+// At most one log line a second per key; counts what it held back.
+class LogThrottle {
+ public:
+  [[nodiscard]] bool allow(const std::string& key, std::chrono::steady_clock::time_point now);
+  [[nodiscard]] std::uint64_t take_suppressed(const std::string& key);
+
+ private:
+  struct Entry {
+    std::chrono::steady_clock::time_point last{};
+    std::uint64_t suppressed = 0;
+  };
+  std::mutex mutex_;
+  std::map<std::string, Entry> entries_;
+};
 
 class OmsService final : public api::v1::Oms::Service {
  public:
@@ -92,6 +113,7 @@ class OmsService final : public api::v1::Oms::Service {
   std::vector<ExchangeId> venue_of_;  // by instrument id
   std::vector<QuoteSource> sources_;  // by instrument id
   std::vector<std::string> quotes_;   // by instrument id
+  LogThrottle unauthenticated_log_;
 };
 
 }  // namespace oms::actors::gateway_detail

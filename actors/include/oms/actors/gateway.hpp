@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -94,10 +95,27 @@ class GatewayCore {
               const InstrumentTable& instruments, std::vector<GatewayAccount> accounts,
               Clock clock, std::uint16_t desk = 0);
 
-  // The client whose token the metadata value "Bearer <token>" carries.
-  [[nodiscard]] Result<const ApiClient*, ApiError> authenticate(std::string_view authorization) const;
+  // The client whose token the metadata value "Bearer <token>" carries; the pointer keeps the
+  // client as it was when the call began, whatever replace_clients does meanwhile.
+  [[nodiscard]] Result<std::shared_ptr<const ApiClient>, ApiError> authenticate(
+      std::string_view authorization) const;
   // Takes one token from the client's bucket; false when it is empty.
   [[nodiscard]] bool admit(const ApiClient& client);
+  // The tokens file read again (omsd: on SIGHUP): calls from now on authenticate against these
+  // clients -- a removed token is refused at its next call, a new one served; a client kept by
+  // name keeps its bucket (a reload does not refill it).
+  void replace_clients(std::vector<ApiClient> clients);
+  // A call that failed to authenticate, from host (the peer's address without its port): true
+  // while the host is under kUnauthenticatedPerSecond (burst kUnauthenticatedBurst); false once
+  // it is over -- the call is then answered RESOURCE_EXHAUSTED before anything else.
+  [[nodiscard]] bool admit_unauthenticated(std::string_view host);
+  static constexpr std::uint32_t kUnauthenticatedPerSecond = 5;
+  static constexpr std::uint32_t kUnauthenticatedBurst = 20;
+  // A token bucket (admit, admit_unauthenticated).
+  struct Bucket {
+    std::int64_t tokens_e9 = 0;  // tokens x 1e9
+    std::int64_t last_ns = 0;
+  };
   // The account by name, if the client may use it (kInvalidArgument: unknown name, naming the
   // field; kPermissionDenied: not the client's).
   [[nodiscard]] Result<AccountId, ApiError> account(const ApiClient& client, std::string_view field,
@@ -155,10 +173,6 @@ class GatewayCore {
   [[nodiscard]] const InstrumentTable& instruments() const noexcept { return instruments_; }
 
  private:
-  struct Bucket {
-    std::int64_t tokens_e9 = 0;  // tokens x 1e9
-    std::int64_t last_ns = 0;
-  };
   struct Scope {
     LimitScope scope = LimitScope::kGlobal;
     AccountId account;
@@ -171,7 +185,8 @@ class GatewayCore {
   [[nodiscard]] Result<StrategyId, ApiError> strategy(std::string_view field,
                                                       std::string_view name) const;
 
-  std::vector<ApiClient> clients_;
+  mutable std::mutex clients_mutex_;
+  std::shared_ptr<const std::vector<ApiClient>> clients_;  // replaced whole (replace_clients)
   const Directory& directory_;
   const InstrumentTable& instruments_;
   std::vector<GatewayAccount> accounts_;
@@ -180,7 +195,8 @@ class GatewayCore {
   Clock clock_;
   std::uint16_t desk_;
   std::mutex buckets_mutex_;
-  std::vector<Bucket> buckets_;  // by client index
+  std::map<std::string, Bucket, std::less<>> buckets_;             // by client name
+  std::map<std::string, Bucket, std::less<>> unauthenticated_;     // by peer host
   std::atomic<EventId> last_command_id_{0};
 };
 
@@ -226,6 +242,8 @@ class GatewayServer {
   GatewayServer& operator=(const GatewayServer&) = delete;
 
   [[nodiscard]] int port() const noexcept;
+  // The tokens file read again (GatewayCore::replace_clients): from the next call on.
+  void replace_clients(std::vector<ApiClient> clients);
   // Stops accepting calls and waits (bounded by deadline) for the running ones.
   void shutdown(std::chrono::milliseconds deadline = std::chrono::milliseconds(2000));
 
