@@ -11,6 +11,7 @@
 #include "oms/persistence/jetstream_store.hpp"
 #include "oms/persistence/stream_layout.hpp"
 #include "omsd_checks.hpp"
+#include "testkit/paths.hpp"
 
 using namespace oms;
 using namespace oms::omsd::test;
@@ -150,4 +151,65 @@ TEST_CASE("faults: an order the crash kept from the venue is not sent after a re
   INFO(rejection);
   CHECK(rejection.find("\"code\":3013") != std::string::npos);
   CHECK(rejection.find("not resent after a restart: the venue never had it") != std::string::npos);
+}
+
+TEST_CASE("faults: the venue bans the IP (418) -- orders for it are refused with the ban and its end, nothing is sent meanwhile, trading resumes by itself when it ends") {
+  StackOptions o;
+  // The third new order is answered 418 and bans the market's IP for 4 s.
+  o.venue_flags = {"--random-walk", "17", "--walk-interval-ms", "50", "--seed", "9",
+                   "--faults", "ban_after=3,ban_s=4"};
+  o.edit_configs = [](const std::filesystem::path& configs) {
+    // No strategy sends orders of its own: the orders counted are the test's.
+    std::string text = testkit::read_file(configs / "strategies.yaml");
+    for (std::size_t at; (at = text.find("enabled: true")) != std::string::npos;) text.replace(at, 13, "enabled: false");
+    std::ofstream(configs / "strategies.yaml") << text;
+  };
+  Stack s(o);
+  s.start_omsd();
+  VenueView venue(s.data(), s.venue_port(), "binance_main");
+  const Decimal mid = wait_mid(venue);
+  const std::string below = tick(mid.raw() - mid.raw() / 200).to_string();  // rests 0.5 % under
+  const auto error_of = [](const nlohmann::json& orders, const std::string& id) -> std::string {
+    for (const auto& order : orders)
+      if (order.at("client_order_id") == id) return order.at("error");
+    return "<absent>";
+  };
+  for (const char* id : {"BAN-1", "BAN-2", "BAN-3", "BAN-4"}) {
+    const auto r = submit(s, id, "buy", "0.001", below);
+    REQUIRE_MESSAGE(r.at("accepted") == true, r.dump());
+    // Each answered before the next: BAN-3 meets the ban, BAN-4 comes while it lasts.
+    wait_orders(s, [&](const nlohmann::json& list) {
+      const auto st = status_of(list, id);
+      return st == "accepted" || st == "rejected";
+    });
+  }
+  const auto banned = wait_orders(s, [](const nlohmann::json&) { return true; });
+  CHECK(status_of(banned, "BAN-1") == "accepted");
+  CHECK(status_of(banned, "BAN-2") == "accepted");
+  // The order the venue answered 418: rejected with the venue's words and the ban's end ...
+  CHECK(status_of(banned, "BAN-3") == "rejected");
+  CHECK_MESSAGE(error_of(banned, "BAN-3").find("HTTP 418") != std::string::npos, error_of(banned, "BAN-3"));
+  CHECK(error_of(banned, "BAN-3").find("banned until") != std::string::npos);
+  // ... and the next one never sent: refused naming the ban and when it frees.
+  CHECK(status_of(banned, "BAN-4") == "rejected");
+  CHECK_MESSAGE(error_of(banned, "BAN-4").find("not sent, 418 ban") != std::string::npos, error_of(banned, "BAN-4"));
+  CHECK(error_of(banned, "BAN-4").find("frees at") != std::string::npos);
+  // /health says why while the ban lasts.
+  std::string health;
+  CHECK(wait_until([&] {
+    health = s.http_get("/health/binance/binance_main").second;
+    return health.find("banned this IP (HTTP 418)") != std::string::npos;
+  }, 5s));
+  CHECK_MESSAGE(nlohmann::json::parse(health).at("status") == "degraded", health);
+  // The ban ends (4 s): orders go out again, nothing for an operator to do.
+  std::this_thread::sleep_for(4s);
+  const auto r5 = submit(s, "BAN-5", "buy", "0.001", below);
+  REQUIRE_MESSAGE(r5.at("accepted") == true, r5.dump());
+  wait_orders(s, [](const nlohmann::json& list) { return status_of(list, "BAN-5") == "accepted"; });
+  // (asked after the ban: venue-sim bans every client of the address, this test's too)
+  const auto at_venue = venue.orders();
+  CHECK(at_venue.size() == 3);
+  CHECK(at_venue.count("BAN-3") == 0);
+  CHECK(at_venue.count("BAN-4") == 0);
+  CHECK(s.stop_omsd() == 0);
 }

@@ -395,6 +395,14 @@ void Observability::refresh() {
         h.set_rate_limit(std::string(to_string(m)) + ".ORDERS_1S", used, budget->limit);
       }
       if (a.exchange != ExchangeId::kBinance || venue == nullptr) continue;
+      // A 418 ban: every order of the market is refused (naming the ban's end) until it ends.
+      const TimeNs now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+      if (const TimeNs until = venue->banned_until_ns(); until > now) {
+        h.set_error("binance " + std::string(to_string(m)) + ": the venue banned this IP (HTTP 418) until " +
+                    std::to_string(until / 1'000'000) + " ms (in " + std::to_string((until - now) / 1'000'000) +
+                    " ms); orders are refused until then");
+      }
       const auto index = venue->account_index(a.id);
       for (const auto& rule : binance::default_rate_limits(m)) {
         const std::string name = std::string(to_string(m)) + "." + bucket_name(rule);

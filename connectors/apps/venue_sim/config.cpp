@@ -58,11 +58,12 @@ USDT perpetuals) on the same port when --bybit is given or a Bybit account exist
   --seed N               seed for fault and latency draws, listen keys and Bybit ids (default 1)
   --faults SPEC          e.g. lost_ack=0.05,delay_ack=0.1,delay_ms=300,duplicate=0.02,
                          reorder=0.02,drop_ws=0.01,error_5xx=0.01,timeout=0.01,timeout_ms=2000,
-                         late_exec=0.05,late_ms=1500,drop_new=0.01
+                         late_exec=0.05,late_ms=1500,drop_new=0.01,ban_after=20,ban_s=5
                          (delay_ack and timeout wait on top of --latency; late_exec: a new
                          order is answered 503 -1007 "execution status unknown", unknown to
                          queries for late_ms, then executed; drop_new: a new order's
-                         connection dropped, the order not executed)
+                         connection dropped, the order not executed; ban_after: the N-th new
+                         order is answered 418 and the market's IP banned for ban_s seconds)
                          Bybit: error_5xx (HTTP 503, retCode 10016, not executed), lost_ack,
                          delay_ack, timeout (order endpoints), drop_new (/v5/order/create),
                          drop_ws, duplicate, reorder (/v5/private topics); not late_exec

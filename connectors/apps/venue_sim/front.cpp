@@ -198,6 +198,8 @@ FaultSpec parse_faults(std::string_view spec) {
     else if (key == "late_ms") f.late_ms = static_cast<std::uint32_t>(x);
     else if (key == "delay_ms") f.delay_ms = static_cast<std::uint32_t>(x);
     else if (key == "timeout_ms") f.timeout_ms = static_cast<std::uint32_t>(x);
+    else if (key == "ban_after") f.ban_after = static_cast<std::uint32_t>(x);
+    else if (key == "ban_s") f.ban_s = static_cast<std::uint32_t>(x);
     else throw std::invalid_argument("--faults: unknown key '" + key + "'");
   }
   return f;
@@ -450,6 +452,10 @@ Reply Front::Impl::dispatch(const net::HttpRequest& req, bool& order_request, st
     bucket.weight_window = window;
     bucket.weight_used = 0;
     bucket.refused_429 = 0;
+  }
+  if (cfg.faults.ban_after > 0 && req.method == "POST" &&
+      (path == "/api/v3/order" || path == "/fapi/v1/order") && ++new_orders_seen == cfg.faults.ban_after) {
+    bucket.banned_until_ms = now + std::int64_t{cfg.faults.ban_s} * 1000;
   }
   if (bucket.banned_until_ms > now) {
     headers.emplace_back("Retry-After", std::to_string((bucket.banned_until_ms - now + 999) / 1000));

@@ -53,12 +53,18 @@ struct FaultSpec {
   // per new order (POST order): drop the connection without executing it (the client cannot
   // tell whether it was: a send lost on the way)
   double drop_new = 0;
+  // The ban_after-th new order (POST order, either market) is answered 418 and bans that
+  // market's "IP" for ban_s seconds (Retry-After), as Binance bans for reasons a client cannot
+  // see (another process on the same address): every request of the market is then 418 until
+  // the ban ends. 0: never. Counted, not drawn.
+  std::uint32_t ban_after = 0;
+  std::uint32_t ban_s = 5;
   std::uint32_t delay_ms = 200;
   std::uint32_t timeout_ms = 2'000;
   std::uint32_t late_ms = 1'500;
   [[nodiscard]] bool any() const {
     return drop_ws > 0 || lost_ack > 0 || delay_ack > 0 || duplicate > 0 || reorder > 0 ||
-           error_5xx > 0 || timeout > 0 || late_exec > 0 || drop_new > 0;
+           error_5xx > 0 || timeout > 0 || late_exec > 0 || drop_new > 0 || ban_after > 0;
   }
 };
 // "lost_ack=0.1,delay_ack=0.05,delay_ms=300,..."; throws std::invalid_argument naming the key.

@@ -121,6 +121,7 @@ struct Front::Impl {
   MarketState spot_m, usdm_m;
   std::vector<Account> accounts;
   Account ip_spot, ip_usdm;  // the per-IP weight buckets (loopback: one client IP)
+  std::uint64_t new_orders_seen = 0;  // POST order requests, both markets (the ban_after fault)
   std::map<std::string, std::size_t, std::less<>> by_key;
   std::map<std::uint64_t, Subscriber> subs;  // by session id
   std::uint64_t rng = 0;                     // fault draws (splitmix64)

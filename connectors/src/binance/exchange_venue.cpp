@@ -360,6 +360,11 @@ std::int64_t BinanceVenue::time_offset_ms() const noexcept {
   return shared_->offset_ms.load(std::memory_order_relaxed);
 }
 
+TimeNs BinanceVenue::banned_until_ns() const {
+  std::lock_guard lk(shared_->limiter_mutex);
+  return shared_->limiter.banned_until();
+}
+
 std::uint32_t BinanceVenue::used(RateLimitType type, std::string_view suffix,
                                  std::size_t account_index) const {
   std::lock_guard lk(shared_->limiter_mutex);

@@ -113,6 +113,8 @@ class RateLimiter {
   [[nodiscard]] std::uint32_t used(RateLimitType type, std::string_view suffix,
                                    std::size_t account, TimeNs now) const;
   [[nodiscard]] std::size_t accounts() const noexcept { return accounts_.size(); }
+  // The end of the venue's 418 ban of this IP (0: never banned; in the past: over).
+  [[nodiscard]] TimeNs banned_until() const noexcept { return banned_until_; }
 
  private:
   struct Bucket {

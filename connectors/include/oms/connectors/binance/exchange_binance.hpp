@@ -100,6 +100,8 @@ class BinanceVenue {
   // The budget used in the current window (tests, metrics): see RateLimiter::used.
   [[nodiscard]] std::uint32_t used(RateLimitType type, std::string_view suffix,
                                    std::size_t account_index) const;
+  // When the venue's 418 ban of this connection's IP ends (0: none seen; health).
+  [[nodiscard]] TimeNs banned_until_ns() const;
 
   struct Shared;  // src/binance/exchange_internal.hpp
 
