@@ -360,6 +360,11 @@ std::int64_t BinanceVenue::time_offset_ms() const noexcept {
   return shared_->offset_ms.load(std::memory_order_relaxed);
 }
 
+std::uint32_t BinanceVenue::orders_left(std::size_t account_index) const {
+  std::lock_guard lk(shared_->limiter_mutex);
+  return shared_->limiter.orders_left(account_index, wall_now_ns());
+}
+
 std::uint32_t BinanceVenue::used(RateLimitType type, std::string_view suffix,
                                  std::size_t account_index) const {
   std::lock_guard lk(shared_->limiter_mutex);

@@ -100,6 +100,8 @@ class BinanceVenue {
   // The budget used in the current window (tests, metrics): see RateLimiter::used.
   [[nodiscard]] std::uint32_t used(RateLimitType type, std::string_view suffix,
                                    std::size_t account_index) const;
+  // The orders the account's order buckets let pass now (RateLimiter::orders_left).
+  [[nodiscard]] std::uint32_t orders_left(std::size_t account_index) const;
 
   struct Shared;  // src/binance/exchange_internal.hpp
 
