@@ -84,38 +84,42 @@ TEST_CASE("routing: a burst of 3x one account's 10-second order limit through on
     ++by_account[account];
     sent.emplace_back(account, r.at("client_order_id"));
   }
-  CHECK(by_account == std::map<std::string, int>{{"mm_a", kLimit}, {"mm_b", kLimit}, {"mm_c", kLimit}});
+  std::string spread;
+  for (const auto& [account, n] : by_account) spread += account + "=" + std::to_string(n) + " ";
+  // Spread: each account took at least what omsd lets one account send in a window (90 % of the
+  // venue's limit); a burst crossing a window boundary may put one or two more on one of them.
+  CHECK_MESSAGE(by_account.size() == 3, spread);
+  for (const auto& [account, n] : by_account) CHECK_MESSAGE(n >= kLimit * 9 / 10, spread);
   // Every order filled: none refused by the venue (a 429 rejects the order, naming it).
   for (const auto& [account, id] : sent) {
+    nlohmann::json last;
     CHECK_MESSAGE(wait_until([&] {
       const auto orders = omsctl_json(s, {"orders", "--account", account}).value("orders", nlohmann::json::array());
+      for (const auto& x : orders) if (x.value("client_order_id", "") == id) last = x;
       return status_of(orders, id) == "filled";
-    }, 20s), account << " " << id);
+    }, 20s), account << " " << id << " " << last.dump());
   }
   const auto orders = omsctl_json(s, {"orders", "--main", "binance_main"}).value("orders", nlohmann::json::array());
   for (const auto& order : orders) CHECK_MESSAGE(order.value("error", "").find("429") == std::string::npos, order.dump());
 }
 
-TEST_CASE("omsctl balances, orders and fills without --account: every account, filters, totals in USDT") {
+TEST_CASE("across accounts: omsctl balances / orders / fills without --account list every account; filters by exchange / main / instrument; totals in USDT") {
   StackOptions o;
-  o.venue_flags = {};  // no random walk: the marks stay put between the calls compared
+  // The random walk steps every 3 s: the balances are read between two equal reads of the marks.
+  o.venue_flags = {"--random-walk", "7", "--walk-interval-ms", "3000"};
   Stack s(o);
   s.start_omsd();
   const std::vector<std::string> accounts{"binance_main", "binance_spot_arb", "binance_futures_trend", "binance_mm",
                                           "binance_basis", "bybit_main", "bybit_arb", "okx_main", "okx_arb",
                                           "upbit_main"};
   // The marks the USDT values use: Binance's BTC/USDT and Upbit's USDT/KRW (ListPremiums).
-  Decimal btc_usdt, usdt_krw;
-  REQUIRE(wait_until([&] {
-    const auto p = omsctl_json(s, {"premiums"}).value("premiums", nlohmann::json::array());
-    for (const auto& x : p) {
-      if (x.value("instrument", "") != "BTC/KRW" || x.value("rate", "").empty() || x.value("reference_price", "").empty()) continue;
-      btc_usdt = dec(x.at("reference_price"));
-      usdt_krw = dec(x.at("rate"));
-      return true;
+  const auto marks = [&]() -> std::pair<std::string, std::string> {
+    for (const auto& x : omsctl_json(s, {"premiums"}).value("premiums", nlohmann::json::array())) {
+      if (x.value("instrument", "") == "BTC/KRW") return {x.value("reference_price", ""), x.value("rate", "")};
     }
-    return false;
-  }, 30s));
+    return {};
+  };
+  REQUIRE(wait_until([&] { return !marks().first.empty() && !marks().second.empty(); }, 30s));
 
   // Every account's balances, one account at a time (the rows the cross-account view must hold).
   std::multiset<std::string> expected_rows;
@@ -133,7 +137,14 @@ TEST_CASE("omsctl balances, orders and fills without --account: every account, f
     return true;
   }, 30s));
 
-  const auto all = omsctl_json(s, {"balances"});
+  nlohmann::json all;
+  std::pair<std::string, std::string> before;
+  REQUIRE(wait_until([&] {
+    before = marks();
+    all = omsctl_json(s, {"balances"});
+    return marks() == before;
+  }, 30s));
+  const Decimal btc_usdt = dec(before.first), usdt_krw = dec(before.second);
   std::multiset<std::string> rows;
   std::map<std::string, Decimal> free, locked, value;
   std::set<std::string> unvalued;
@@ -224,5 +235,5 @@ TEST_CASE("omsctl balances, orders and fills without --account: every account, f
   CHECK(accounts_in(omsctl_json(s, {"fills", "--main", "okx_main"}), "fills") == std::set<std::string>{"okx_arb"});
   CHECK(accounts_in(omsctl_json(s, {"fills", "--instrument", "BTC/USDT", "--exchange", "binance"}), "fills") ==
         std::set<std::string>{"binance_main"});
-  CHECK(omsctl_json(s, {"fills", "--instrument", "BTC/USDT", "--exchange", "upbit"}).value("fills", nlohmann::json::array()).empty());
+  CHECK(omsctl_json(s, {"fills", "--instrument", "BTC/KRW"}).value("fills", nlohmann::json::array()).empty());
 }
