@@ -139,7 +139,6 @@ std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon, observe::Me
         case ExchangeId::kUpbit:
           if (daemon.upbit_venue() != nullptr) budget = daemon.upbit_venue()->order_budget(id);
           break;
-        default: break;
       }
       if (!budget || budget->venue_hold_until_ms > 0) return budget ? std::optional<std::uint32_t>(0) : std::nullopt;
       return budget->used >= budget->limit ? 0U : budget->limit - budget->used;
