@@ -49,7 +49,10 @@ TEST_CASE("routing: a burst of 3x one account's 10-second order limit through on
     replace_in_file(configs / "exchanges.yaml", "          orders_per_10s: 100\n",
                     "          orders_per_10s: " + std::to_string(kLimit) + "\n");
   };
-  o.venue_config = R"({"rate_limits": {"spot_orders_10s": )" + std::to_string(kLimit) + "}}";
+  // mm_a holds ten times the others' USDT: were the budgets not consulted, the free balance would
+  // send the whole burst there.
+  o.venue_config = R"({"rate_limits": {"spot_orders_10s": )" + std::to_string(kLimit) +
+                   R"(}, "accounts": [{"name": "mm_a", "market": "spot", "balances": {"USDT": "1000000", "BTC": "1"}}]})";
   Stack s(o);
   s.start_omsd();
 
@@ -70,6 +73,13 @@ TEST_CASE("routing: a burst of 3x one account's 10-second order limit through on
   CHECK(bad.err.find("INVALID_ARGUMENT: account: missing, and no routing rule gives an account that client") !=
         std::string::npos);
 
+  REQUIRE(wait_until([&] {
+    for (const auto& b : omsctl_json(s, {"balances", "--account", "mm_a"}).value("balances", nlohmann::json::array())) {
+      if (b.at("asset") == "USDT" && b.at("free") == "1000000") return true;
+    }
+    return false;
+  }, 20s));
+
   // The burst: 3 x the limit, one strategy, no account named.
   std::map<std::string, int> by_account;
   std::vector<std::pair<std::string, std::string>> sent;  // account, client order id
@@ -81,6 +91,8 @@ TEST_CASE("routing: a burst of 3x one account's 10-second order limit through on
     const std::string routing = r.value("routing", "");
     CHECK_MESSAGE(routing.rfind("strategy market_making -> " + account + " (routing rule; of 3 eligible accounts", 0) == 0,
                   routing);
+    // The budgets equal at first: the most free USDT (mm_a's) decides the first order.
+    if (i == 0) CHECK(account == "mm_a");
     ++by_account[account];
     sent.emplace_back(account, r.at("client_order_id"));
   }
