@@ -38,16 +38,21 @@ constexpr const char* kUsage = R"(usage: omsctl [global flags] COMMAND [flags]
 global: --address HOST:PORT (127.0.0.1:50051)  --ca FILE  --token-file FILE  --data DIR (./data)
         --json  --timeout-ms N (10000)
 commands:
-  submit     --account A --instrument SYM --side buy|sell --qty Q [--price P] [--type T]
+  submit     [--account A] --instrument SYM --side buy|sell --qty Q [--price P] [--type T]
              [--tif T] [--stop-price P] [--strategy S] [--id CLIENT_ORDER_ID] [--reduce-only]
-             [--wait-ack-ms N]  (wait up to N ms for the venue's answer)
+             [--wait-ack-ms N]  (wait up to N ms for the venue's answer; without --account,
+             accounts.yaml account_routing chooses: the reply's routing says how)
   amend      --account A --instrument SYM --id ID [--price P] [--qty Q]
   cancel     --account A --instrument SYM --id ID
   cancel-all --account A [--instrument SYM]
-  orders     --account A [--day YYYY-MM-DD]  (the orders in memory; with --day every order
+  orders     [--account A] [--day YYYY-MM-DD]  (the orders in memory; with --day every order
              submitted that UTC day, from the store, closed ones that left memory included)
-  fills | balances  --account A
-  positions  --account A | --unified
+  fills | balances  [--account A]
+  positions  [--account A] [--unified]
+             orders, fills, balances, positions without --account: every account the client
+             may see, narrowed by [--exchange E] [--main A] (a main account and its subs)
+             [--instrument SYM]; balances then also total each asset, valued in USDT at the
+             engine's marks
   set-limit  --scope global|account|strategy|instrument --kind K (--value V | --unlimited)
              [--account A] [--strategy S] [--instrument SYM]
   kill       --scope global|account|strategy [--account A] [--strategy S]
@@ -88,7 +93,8 @@ const std::set<std::string> kSwitches = {"json", "unified", "unlimited", "reduce
 const std::set<std::string> kValues = {
     "address", "ca", "token-file", "data", "timeout-ms", "account", "instrument", "side", "qty",
     "price", "stop-price", "type", "tif", "strategy", "id", "scope", "kind", "value", "state",
-    "reason", "wait-ack-ms", "board", "day"};
+    "reason", "wait-ack-ms", "board", "day",
+    "exchange", "main"};
 
 Args parse(int argc, char** argv) {
   Args a;
@@ -410,6 +416,9 @@ int run(const Client& c, const Args& a) {
   if (cmd == "orders" || cmd == "fills" || cmd == "balances") {
     api::AccountRequest r;
     r.set_account(a.get("account"));
+    r.set_exchange(a.get("exchange"));
+    r.set_main(a.get("main"));
+    r.set_instrument(a.get("instrument"));
     if (cmd == "orders") r.set_day(a.get("day"));
     if (cmd == "orders") return call<api::AccountRequest, api::OrderList>(c, a, r, &api::Oms::Stub::ListOrders);
     if (cmd == "fills") return call<api::AccountRequest, api::FillList>(c, a, r, &api::Oms::Stub::ListFills);
@@ -419,6 +428,9 @@ int run(const Client& c, const Args& a) {
     api::PositionsRequest r;
     r.set_account(a.get("account"));
     r.set_unified(a.has("unified"));
+    r.set_exchange(a.get("exchange"));
+    r.set_main(a.get("main"));
+    r.set_instrument(a.get("instrument"));
     return call<api::PositionsRequest, api::PositionList>(c, a, r, &api::Oms::Stub::ListPositions);
   }
   if (cmd == "set-limit") {

@@ -1,5 +1,6 @@
 // account_routing in accounts.yaml: which account a strategy's orders go to by default,
-// balance rules between main and sub-accounts, the rebalance schedule, and venue failover.
+// which accounts an instrument's orders go to, balance rules between main and sub-accounts,
+// the rebalance schedule, and venue failover.
 #include <algorithm>
 
 #include "loaders.hpp"
@@ -34,6 +35,64 @@ const Account* read_account_ref(const Field& f, const AccountsConfig& cfg, Diagn
   return a;
 }
 
+// The main account an account belongs to (itself for a main account).
+AccountId main_of(const Account& a) { return a.type == AccountType::kSub ? a.parent : a.id; }
+
+// A route's value: one account name or a non-empty list of them, all on one exchange under one
+// main account, none twice. `fits` records an error and returns false for an account the
+// route may not name. Empty on errors.
+template <class Fits>
+std::vector<AccountId> read_route_accounts(const Field& route, const AccountsConfig& cfg, Diagnostics& diag,
+                                           const Fits& fits) {
+  std::vector<AccountId> out;
+  if (route.value.IsScalar()) {
+    const Account* a = read_account_ref(route, cfg, diag);
+    if (a != nullptr && fits(*a, route.value_mark())) out.push_back(a->id);
+    return out;
+  }
+  if (!route.value.IsSequence()) {
+    diag.error(route.value_mark(), route.label() + " must be an account name or a list of them");
+    return out;
+  }
+  if (!expect_nonempty_sequence(route, diag)) return out;
+  bool ok = true;
+  for (const YAML::Node& node : route.value) {
+    const auto name = read_item_string(node, "an account in " + route.label(), diag);
+    if (!name) {
+      ok = false;
+      continue;
+    }
+    const Account* a = cfg.find(*name);
+    if (a == nullptr) {
+      diag.error(node.Mark(), route.label() + " names account '" + *name + "', which is not defined");
+      ok = false;
+      continue;
+    }
+    if (!fits(*a, node.Mark())) {
+      ok = false;
+      continue;
+    }
+    if (std::find(out.begin(), out.end(), a->id) != out.end()) {
+      diag.error(node.Mark(), route.label() + " lists '" + *name + "' twice");
+      ok = false;
+      continue;
+    }
+    if (!out.empty()) {
+      const Account& first = cfg.at(out.front());
+      if (a->exchange != first.exchange || main_of(*a) != main_of(first)) {
+        diag.error(node.Mark(), route.label() + " lists '" + *name + "' beside '" + first.name +
+                                    "': the accounts of a route are sub-accounts of one main account "
+                                    "(or that main account)");
+        ok = false;
+        continue;
+      }
+    }
+    out.push_back(a->id);
+  }
+  if (!ok) out.clear();
+  return out;
+}
+
 void read_routes(const Field& f, AccountsConfig& cfg, const References& refs, Diagnostics& diag) {
   if (!expect_map(f, diag)) return;
   MapReader m(f.value, " in account_routing.strategies", f.key_mark(), diag);
@@ -44,14 +103,44 @@ void read_routes(const Field& f, AccountsConfig& cfg, const References& refs, Di
       diag.error(route.key_mark(), "account_routing.strategies names strategy '" + route.key +
                                        "', which is not defined in strategies.yaml");
     }
-    const Account* a = read_account_ref(route, cfg, diag);
-    if (a == nullptr) continue;
-    if (!a->strategy.empty() && a->strategy != route.key) {
-      diag.error(route.value_mark(), route.label() + " names account '" + a->name +
-                                         "', which is dedicated to strategy '" + a->strategy + "'");
+    const auto fits = [&](const Account& a, const YAML::Mark& at) {
+      if (a.strategy.empty() || a.strategy == route.key) return true;
+      diag.error(at, route.label() + " names account '" + a.name + "', which is dedicated to strategy '" +
+                         a.strategy + "'");
+      return false;
+    };
+    auto accounts = read_route_accounts(route, cfg, diag, fits);
+    if (!accounts.empty()) cfg.routing.strategies.push_back(StrategyRoute{route.key, std::move(accounts)});
+  }
+}
+
+// instruments: {"exchange:market:SYMBOL": account or [accounts]}: accounts on that exchange
+// that trade that market.
+void read_instrument_routes(const Field& f, AccountsConfig& cfg, const References& refs, Diagnostics& diag) {
+  if (!expect_map(f, diag)) return;
+  MapReader m(f.value, " in account_routing.instruments", f.key_mark(), diag);
+  for (const Field& route : m.fields()) {
+    const auto first = route.key.find(':');
+    const auto second = first == std::string::npos ? std::string::npos : route.key.find(':', first + 1);
+    const auto exchange = first == std::string::npos ? std::nullopt : parse_exchange(route.key.substr(0, first));
+    const auto market = second == std::string::npos ? std::nullopt
+                                                    : parse_market(route.key.substr(first + 1, second - first - 1));
+    if (!exchange || !market || second + 1 >= route.key.size()) {
+      diag.error(route.key_mark(), "account_routing.instruments names '" + route.key +
+                                       "': expected exchange:market:SYMBOL (binance:usdm:BTC/USDT:USDT)");
       continue;
     }
-    cfg.routing.strategies.push_back(StrategyRoute{route.key, a->id});
+    check_market_enabled(refs, *exchange, *market, route.key_mark(), "instrument '" + route.key + "'", diag);
+    const auto fits = [&](const Account& a, const YAML::Mark& at) {
+      if (a.exchange == *exchange && a.trades(*market)) return true;
+      diag.error(at, route.label() + " names account '" + a.name + "', which does not trade " +
+                         std::string(to_string(*exchange)) + " " + std::string(to_string(*market)));
+      return false;
+    };
+    auto accounts = read_route_accounts(route, cfg, diag, fits);
+    if (!accounts.empty()) {
+      cfg.routing.instruments.push_back(InstrumentRoute{route.key, *exchange, *market, std::move(accounts)});
+    }
   }
 }
 
@@ -152,11 +241,12 @@ void read_account_routing(const Field& f, AccountsConfig& cfg, const References&
                           Diagnostics& diag) {
   if (!expect_map(f, diag)) return;
   MapReader m(f.value, " in account_routing", f.key_mark(), diag);
-  m.allow_only({"default", "strategies", "balance_rules", "rebalance", "failover"});
+  m.allow_only({"default", "strategies", "instruments", "balance_rules", "rebalance", "failover"});
   if (const Field* g = m.require("default")) {
     if (const Account* a = read_account_ref(*g, cfg, diag)) cfg.routing.default_account = a->id;
   }
   if (const Field* g = m.find("strategies")) read_routes(*g, cfg, refs, diag);
+  if (const Field* g = m.find("instruments")) read_instrument_routes(*g, cfg, refs, diag);
   if (const Field* g = m.find("balance_rules"))
     cfg.routing.balance_rules = read_balance_rules(*g, cfg, diag);
   if (const Field* g = m.find("rebalance")) cfg.routing.rebalance = read_rebalance(*g, diag);

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <limits>
 #include <charconv>
 
 namespace oms::binance {
@@ -142,6 +143,16 @@ TimeNs RateLimiter::orders_free_at(std::size_t account, std::uint32_t orders, Ti
     until = std::max(until, next);
   }
   return until;
+}
+
+std::uint32_t RateLimiter::orders_left(std::size_t account, TimeNs now) const {
+  if (account >= accounts_.size() || now < banned_until_ || now < blocked_until_) return 0;
+  std::uint32_t left = std::numeric_limits<std::uint32_t>::max();
+  for (const Bucket& b : accounts_[account]) {
+    const std::uint32_t used = window_of(now, b.rule.interval_ms) == b.window_start ? b.used : 0;
+    left = std::min(left, used >= b.margined_limit ? 0U : b.margined_limit - used);
+  }
+  return left;
 }
 
 Admission RateLimiter::admit(std::size_t account, RequestCost cost, TimeNs now) {

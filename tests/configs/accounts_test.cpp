@@ -402,5 +402,90 @@ TEST_CASE("an empty document and a scalar document are rejected") {
         "accounts.yaml:1:1: missing required key 'account_routing' at top level");
 }
 
+// Two Binance main accounts with subs, and an OKX account (lines 1-33), routing from line 34 (its rules from line 35).
+constexpr std::string_view kRouteAccounts = R"(accounts:
+  binance:
+    bn:
+      type: main
+      api_key_vault_path: binance_bn
+      spot_enabled: true
+      futures_enabled: true
+    mm1:
+      type: sub
+      parent: bn
+      api_key_vault_path: binance_mm1
+      spot_enabled: true
+      futures_enabled: false
+    mm2:
+      type: sub
+      parent: bn
+      api_key_vault_path: binance_mm2
+      spot_enabled: true
+      futures_enabled: false
+      strategy: market_making
+    bn2:
+      type: main
+      api_key_vault_path: binance_bn2
+      spot_enabled: true
+      futures_enabled: false
+  okx:
+    ok:
+      type: main
+      api_key_vault_path: okx_ok
+      spot_enabled: true
+      futures_enabled: false
+account_routing:
+  default: bn
+)";
+
+TEST_CASE("strategy routes: one account or a list of one main account's accounts; bad lists named") {
+  const auto cfg = load_accounts_from_string(
+      std::string(kRouteAccounts) + "  strategies:\n    market_making: [mm1, mm2, bn]\n    arb: ok\n",
+      "accounts.yaml");
+  REQUIRE(cfg.routing.strategies.size() == 2);
+  CHECK(cfg.routing.strategies[0].strategy == "market_making");
+  CHECK(cfg.routing.strategies[0].accounts ==
+        std::vector<AccountId>{cfg.find("mm1")->id, cfg.find("mm2")->id, cfg.find("bn")->id});
+  CHECK(cfg.routing.strategies[1].accounts == std::vector<AccountId>{cfg.find("ok")->id});
+  CHECK(accounts_error(std::string(kRouteAccounts) + "  strategies:\n    market_making: [mm1, bn2]\n") ==
+        "accounts.yaml:35:26: 'market_making' in account_routing.strategies lists 'bn2' beside 'mm1': the "
+        "accounts of a route are sub-accounts of one main account (or that main account)");
+  CHECK(accounts_error(std::string(kRouteAccounts) + "  strategies:\n    market_making: [mm1, ok]\n") ==
+        "accounts.yaml:35:26: 'market_making' in account_routing.strategies lists 'ok' beside 'mm1': the "
+        "accounts of a route are sub-accounts of one main account (or that main account)");
+  CHECK(accounts_error(std::string(kRouteAccounts) + "  strategies:\n    arb: [mm1, mm2]\n") ==
+        "accounts.yaml:35:16: 'arb' in account_routing.strategies names account 'mm2', which is dedicated to "
+        "strategy 'market_making'");
+  CHECK(accounts_error(std::string(kRouteAccounts) + "  strategies:\n    arb: [mm1, mm1]\n") ==
+        "accounts.yaml:35:16: 'arb' in account_routing.strategies lists 'mm1' twice");
+  CHECK(accounts_error(std::string(kRouteAccounts) + "  strategies:\n    arb: [mm1, ghost]\n") ==
+        "accounts.yaml:35:16: 'arb' in account_routing.strategies names account 'ghost', which is not defined");
+  CHECK(accounts_error(std::string(kRouteAccounts) + "  strategies:\n    arb: {a: mm1}\n") ==
+        "accounts.yaml:35:10: 'arb' in account_routing.strategies must be an account name or a list of them");
+}
+
+TEST_CASE("instrument routes: exchange:market:SYMBOL to accounts that trade it; bad ones named") {
+  const auto cfg = load_accounts_from_string(
+      std::string(kRouteAccounts) +
+          "  instruments:\n    \"binance:usdm:BTC/USDT:USDT\": bn\n    \"binance:spot:ETH/USDT\": [mm1, mm2]\n",
+      "accounts.yaml");
+  REQUIRE(cfg.routing.instruments.size() == 2);
+  CHECK(cfg.routing.instruments[0].instrument == "binance:usdm:BTC/USDT:USDT");
+  CHECK(cfg.routing.instruments[0].exchange == ExchangeId::kBinance);
+  CHECK(cfg.routing.instruments[0].market == Market::kUsdm);
+  CHECK(cfg.routing.instruments[0].accounts == std::vector<AccountId>{cfg.find("bn")->id});
+  CHECK(cfg.routing.instruments[1].market == Market::kSpot);
+  CHECK(cfg.routing.instruments[1].accounts == std::vector<AccountId>{cfg.find("mm1")->id, cfg.find("mm2")->id});
+  CHECK(accounts_error(std::string(kRouteAccounts) + "  instruments:\n    \"binance:usdm:BTC/USDT:USDT\": mm1\n") ==
+        "accounts.yaml:35:35: 'binance:usdm:BTC/USDT:USDT' in account_routing.instruments names account 'mm1', "
+        "which does not trade binance usdm");
+  CHECK(accounts_error(std::string(kRouteAccounts) + "  instruments:\n    \"okx:spot:BTC/USDT\": [mm1]\n") ==
+        "accounts.yaml:35:27: 'okx:spot:BTC/USDT' in account_routing.instruments names account 'mm1', "
+        "which does not trade okx spot");
+  CHECK(accounts_error(std::string(kRouteAccounts) + "  instruments:\n    BTC/USDT: bn\n") ==
+        "accounts.yaml:35:5: account_routing.instruments names 'BTC/USDT': expected exchange:market:SYMBOL "
+        "(binance:usdm:BTC/USDT:USDT)");
+}
+
 }  // namespace
 }  // namespace oms::configs

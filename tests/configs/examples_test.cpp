@@ -107,9 +107,12 @@ TEST_CASE("example account_routing: default, routes, balance rules and a daily r
   CHECK(r.default_account == acc.find("binance_main")->id);
   REQUIRE(r.strategies.size() == 4);
   CHECK(r.strategies[0].strategy == "arbitrage");
-  CHECK(r.strategies[0].account == acc.find("binance_spot_arb")->id);
+  CHECK(r.strategies[0].accounts == std::vector<AccountId>{acc.find("binance_spot_arb")->id});
   CHECK(r.strategies[3].strategy == "market_making");
-  CHECK(r.strategies[3].account == acc.find("binance_mm")->id);
+  CHECK(r.strategies[3].accounts == std::vector<AccountId>{acc.find("binance_mm")->id});
+  REQUIRE(r.instruments.size() == 1);
+  CHECK(r.instruments[0].instrument == "binance:usdm:BTC/USDT:USDT");
+  CHECK(r.instruments[0].accounts == std::vector<AccountId>{acc.find("binance_basis")->id});
   REQUIRE(r.balance_rules.has_value());
   CHECK(r.balance_rules->min_main_balance == dec("100000"));
   CHECK(r.balance_rules->max_sub_balance == dec("50000"));

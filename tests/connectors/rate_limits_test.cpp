@@ -218,3 +218,16 @@ TEST_CASE("the safety margin is configurable") {
   CHECK(a.kind == AdmitKind::kWaitUntil);
   CHECK(a.limit == 3000);
 }
+
+TEST_CASE("orders_left: the least of the account's order buckets' margined room, per account; none during a 429 backoff") {
+  RateLimiter rl(spot_rules(), 2);
+  CHECK(rl.orders_left(0, kMinute0) == 90);  // 90 % of 100 in 10 s (the day's 180000 is wider)
+  for (int i = 0; i < 30; ++i) REQUIRE(rl.admit(0, {1, 1}, kMinute0 + ms(i)).kind == AdmitKind::kAdmitted);
+  CHECK(rl.orders_left(0, kMinute0 + ms(100)) == 60);
+  CHECK(rl.orders_left(1, kMinute0 + ms(100)) == 90);
+  CHECK(rl.orders_left(0, kMinute0 + ms(10'000)) == 90);  // the 10 s window rolled over
+  CHECK(rl.orders_left(2, kMinute0) == 0);               // no such account
+  (void)rl.on_response(1, hdr("Retry-After", "3"), 429, kMinute0 + ms(10'000));
+  CHECK(rl.orders_left(1, kMinute0 + ms(11'000)) == 0);
+  CHECK(rl.orders_left(1, kMinute0 + ms(13'000)) == 90);
+}

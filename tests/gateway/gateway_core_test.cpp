@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <set>
 
 #include "actors/recovery_script.hpp"
@@ -402,4 +404,136 @@ TEST_CASE("failover: an order for an account whose venue is down goes to the fir
   auto eth = core.submit(ops, r, 46);
   REQUIRE(eth.ok());
   CHECK_FALSE(core.route(ops, *eth, true, 46).has_value());
+}
+
+namespace {
+
+// bn (Binance main) with subs mm1 and mm2 (spot only), and ok (OKX); BTC/USDT on both venues,
+// ETH/USDT on Binance.
+struct RoutingDesk {
+  Directory d;
+  InstrumentTable table;
+  std::unique_ptr<GatewayCore> core;
+  std::map<std::uint32_t, std::uint32_t> left;  // account -> orders left
+  std::map<std::uint32_t, Decimal> free;        // account -> free balance
+
+  RoutingDesk() {
+    for (const char* a : {"bn", "mm1", "mm2", "ok"}) (void)d.accounts.intern(a);
+    (void)d.strategies.intern("recovery");
+    (void)d.strategies.intern("mm");
+    std::vector<Instrument> ins(3);
+    const std::pair<ExchangeId, const char*> listed[] = {{ExchangeId::kBinance, "BTC"}, {ExchangeId::kOkx, "BTC"},
+                                                         {ExchangeId::kBinance, "ETH"}};
+    for (std::uint32_t i = 0; i < 3; ++i) {
+      ins[i].id = InstrumentId(i);
+      ins[i].exchange = listed[i].first;
+      ins[i].symbol.base = listed[i].second;
+      ins[i].symbol.quote = "USDT";
+      ins[i].venue_symbol = ins[i].symbol.base + "USDT";
+      (void)d.instruments.intern(std::string(to_string(ins[i].exchange)) + ":spot:" + ins[i].symbol.to_string());
+    }
+    table = *InstrumentTable::from(ins);
+    const std::vector<Market> spot{Market::kSpot};
+    core = std::make_unique<GatewayCore>(
+        *parse_api_clients(tokens_json(R"(["bn","mm2","ok"])"), "tokens.json", d), d, table,
+        std::vector<GatewayAccount>{{AccountId(0), ExchangeId::kBinance, {}, AccountId(0)},
+                                    {AccountId(1), ExchangeId::kBinance, spot, AccountId(0)},
+                                    {AccountId(2), ExchangeId::kBinance, spot, AccountId(0)},
+                                    {AccountId(3), ExchangeId::kOkx, spot, AccountId(3)}},
+        [] { return std::int64_t{0}; });
+    RouteRules rules;
+    rules.default_account = AccountId(0);
+    rules.strategies.push_back({StrategyId(1), {AccountId(1), AccountId(2)}});
+    rules.instruments.push_back({InstrumentId(1), {AccountId(3)}});
+    core->set_routing(rules, [this](AccountId a, Market) -> std::optional<std::uint32_t> { return left[a.value]; });
+  }
+  FreeBalance balances() {
+    return [this](AccountId a, Market, std::string_view asset) { return asset == "USDT" ? free[a.value] : Decimal{}; };
+  }
+};
+
+api::v1::SubmitOrderRequest unrouted(const char* strategy, const char* instrument) {
+  api::v1::SubmitOrderRequest r;
+  r.set_strategy(strategy);
+  r.set_instrument(instrument);
+  r.set_side("buy");
+  r.set_quantity("1");
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("route_account: the strategy's route by budget then free balance; the instrument's; the default; the reason said") {
+  RoutingDesk k;
+  const ApiClient& ops = **k.core->authenticate("Bearer " + kOpsToken);
+  const ApiClient& alice = **k.core->authenticate("Bearer " + kAliceToken);
+  k.left = {{0, 50}, {1, 4}, {2, 9}, {3, 50}};
+  k.free = {{1, *Decimal::parse("500")}, {2, *Decimal::parse("20")}};
+  auto r = k.core->route_account(ops, unrouted("mm", "BTC/USDT"), k.balances());
+  REQUIRE(r.ok());
+  CHECK(r->choice.account == AccountId(2));
+  CHECK(r->choice.instrument == InstrumentId(0));
+  CHECK(r->reason == "strategy mm -> mm2 (routing rule; of 2 eligible accounts the most order budget left (9), then free balance (20))");
+  k.left[1] = 9;  // a tie on budget: the free balance decides
+  r = k.core->route_account(ops, unrouted("mm", "BTC/USDT"), k.balances());
+  REQUIRE(r.ok());
+  CHECK(r->choice.account == AccountId(1));
+  // alice may not use mm1: mm2 is the route's only eligible account.
+  r = k.core->route_account(alice, unrouted("mm", "BTC/USDT"), k.balances());
+  REQUIRE(r.ok());
+  CHECK(r->reason == "strategy mm -> mm2 (routing rule)");
+  // No route for the strategy: OKX's BTC/USDT by its instrument route (a directory name), else
+  // the default account.
+  r = k.core->route_account(ops, unrouted("recovery", "okx:spot:BTC/USDT"), k.balances());
+  REQUIRE(r.ok());
+  CHECK(r->reason == "instrument okx:spot:BTC/USDT -> ok (routing rule)");
+  r = k.core->route_account(ops, unrouted("", "ETH/USDT"), k.balances());
+  REQUIRE(r.ok());
+  CHECK(r->choice.account == AccountId(0));
+  CHECK(r->reason == "default account bn");
+  // Nothing eligible; an unknown strategy.
+  r = k.core->route_account(ops, unrouted("", "XRP/USDT"), k.balances());
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message ==
+        "account: missing, and no routing rule gives an account that client 'ops' may use and that trades 'XRP/USDT'");
+  r = k.core->route_account(ops, unrouted("nope", "BTC/USDT"), k.balances());
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message == "strategy: unknown strategy 'nope'");
+}
+
+TEST_CASE("list_scope: every visible account, or by exchange, main account and instrument; bad filters named") {
+  RoutingDesk k;
+  const ApiClient& ops = **k.core->authenticate("Bearer " + kOpsToken);
+  const ApiClient& alice = **k.core->authenticate("Bearer " + kAliceToken);
+  const auto accounts = [&](const ApiClient& c, const char* account, const char* exchange, const char* main,
+                            const char* instrument) {
+    auto s = k.core->list_scope(c, account, exchange, main, instrument);
+    REQUIRE(s.ok());
+    return s->accounts;
+  };
+  using V = std::vector<AccountId>;
+  CHECK(accounts(ops, "", "", "", "") == V{AccountId(0), AccountId(1), AccountId(2), AccountId(3)});
+  CHECK(accounts(alice, "", "", "", "") == V{AccountId(0), AccountId(2), AccountId(3)});
+  CHECK(accounts(ops, "", "okx", "", "") == V{AccountId(3)});
+  CHECK(accounts(ops, "", "", "bn", "") == V{AccountId(0), AccountId(1), AccountId(2)});
+  CHECK(accounts(ops, "mm1", "", "", "") == V{AccountId(1)});
+  CHECK(accounts(ops, "", "", "", "ETH/USDT") == V{AccountId(0), AccountId(1), AccountId(2)});
+  auto s = k.core->list_scope(ops, "", "", "", "BTC/USDT");
+  REQUIRE(s.ok());
+  CHECK(s->instruments == std::vector<InstrumentId>{InstrumentId(0), InstrumentId(1)});
+  CHECK(s->covers(InstrumentId(1)));
+  CHECK_FALSE(s->covers(InstrumentId(2)));
+  s = k.core->list_scope(ops, "", "okx", "", "BTC/USDT");
+  REQUIRE(s.ok());
+  CHECK(s->instruments == std::vector<InstrumentId>{InstrumentId(1)});
+  const auto error = [&](const char* account, const char* exchange, const char* main, const char* instrument) {
+    auto e = k.core->list_scope(ops, account, exchange, main, instrument);
+    REQUIRE_FALSE(e.ok());
+    return e.error().message;
+  };
+  CHECK(error("", "kraken", "", "") == "exchange: 'kraken' is not one of binance|bybit|okx|upbit");
+  CHECK(error("", "", "mm1", "") == "main: 'mm1' is a sub-account (of 'bn')");
+  CHECK(error("", "", "ghost", "") == "main: unknown account 'ghost'");
+  CHECK(error("", "okx", "", "ETH/USDT") == "instrument: unknown instrument 'ETH/USDT' on okx");
+  CHECK(error("ghost", "", "", "") == "account: unknown account 'ghost'");
 }

@@ -98,7 +98,53 @@ std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon, observe::Me
     if (const auto c = it->second.by_code.find(code); c != it->second.by_code.end()) c->second->inc();
   };
   std::vector<actors::GatewayAccount> accounts;
-  for (const auto& a : daemon.accounts()) accounts.push_back({a.id, a.exchange});
+  const auto& configured = daemon.config().accounts;
+  for (const auto& a : daemon.accounts()) {
+    const auto& c = configured.at(a.id);
+    accounts.push_back({a.id, a.exchange, a.markets, c.type == configs::AccountType::kSub ? c.parent : c.id});
+  }
+  // Account routing of API orders that name no account (accounts.yaml account_routing): the
+  // rules by id, and each account's order budget left as its connector keeps it (Binance: the
+  // ORDERS buckets; Bybit, OKX, Upbit: orders per second, none while the venue holds it).
+  const auto& routing = configured.routing;
+  g.routing.default_account = routing.default_account;
+  for (const auto& r : routing.strategies) {
+    if (const auto id = daemon.directory().strategies.find(r.strategy)) g.routing.strategies.push_back({*id, r.accounts});
+  }
+  for (const auto& r : routing.instruments) {
+    const auto id = daemon.directory().instruments.find(r.instrument);
+    if (!id || daemon.instrument_table().find(*id) == nullptr) {
+      spdlog::warn("account_routing.instruments: {} is not listed by its venue; its route is not used", r.instrument);
+      continue;
+    }
+    g.routing.instruments.push_back({*id, r.accounts});
+  }
+  g.orders_left = [&daemon](AccountId id, Market m) -> std::optional<std::uint32_t> {
+    for (const auto& a : daemon.accounts()) {
+      if (a.id != id) continue;
+      std::optional<OrderBudgetUse> budget;
+      switch (a.exchange) {
+        case ExchangeId::kBinance: {
+          auto* venue = daemon.venue(m);
+          const auto index = venue != nullptr ? venue->account_index(id) : std::nullopt;
+          if (!index) return std::nullopt;
+          return venue->orders_left(*index);
+        }
+        case ExchangeId::kBybit:
+          if (daemon.bybit_venue(m) != nullptr) budget = daemon.bybit_venue(m)->order_budget(id);
+          break;
+        case ExchangeId::kOkx:
+          if (daemon.okx_venue(m) != nullptr) budget = daemon.okx_venue(m)->order_budget(id);
+          break;
+        case ExchangeId::kUpbit:
+          if (daemon.upbit_venue() != nullptr) budget = daemon.upbit_venue()->order_budget(id);
+          break;
+      }
+      if (!budget || budget->venue_hold_until_ms > 0) return budget ? std::optional<std::uint32_t>(0) : std::nullopt;
+      return budget->used >= budget->limit ? 0U : budget->limit - budget->used;
+    }
+    return std::nullopt;
+  };
   // Venue failover of API orders (accounts.yaml account_routing.failover): a venue is down for
   // an account when its session failed or is not started, or the venue's user stream of that
   // market is not connected -- what /health says.

@@ -44,8 +44,10 @@ std::string dec_e18(Int128 v) {
 }
 
 // ListFills: AccountView::recent_fills (the account's last fills, oldest first).
-void copy_fills(const AccountView& v, const GatewayCore& core, api::v1::FillList* out) {
+void copy_fills(const AccountView& v, const GatewayCore& core, const GatewayCore::ListScope& scope,
+                api::v1::FillList* out) {
   for (const auto& f : v.recent_fills) {
+    if (!scope.covers(f.instrument)) continue;
     auto* p = out->add_fills();
     p->set_account(core.account_name(f.account));
     p->set_strategy(core.strategy_name(f.strategy));
@@ -172,13 +174,33 @@ grpc::Status OmsService::SubmitOrder(grpc::ServerContext* ctx,
                               .count();
   return guarded(ctx, "SubmitOrder", [&](const ApiClient& c) -> std::optional<ApiError> {
     const auto id = core_.next_command_id(wall_clock_());
-    auto o = core_.submit(c, *req, id);
+    // No account named: the routing rules choose one (said in the reply); the command names it,
+    // so the engine's recorded input does not depend on the figures of the moment.
+    std::optional<api::v1::SubmitOrderRequest> routed_req;
+    std::string routing;
+    if (req->account().empty() && core_.routes()) {
+      const FreeBalance free = [this](AccountId a, Market m, std::string_view asset) {
+        auto v = view(a);
+        if (!v) return Decimal{};
+        for (const auto& b : (*v)->balances)
+          if (b.market == m && b.asset.view() == asset) return b.free;
+        return Decimal{};
+      };
+      auto chosen = core_.route_account(c, *req, free);
+      if (!chosen) return chosen.error();
+      routed_req = *req;
+      routed_req->set_account(core_.account_name(chosen->choice.account));
+      routed_req->set_instrument(core_.directory().instruments.name(chosen->choice.instrument));
+      routing = chosen->reason;
+    }
+    auto o = core_.submit(c, routed_req ? *routed_req : *req, id);
     if (!o) return o.error();
     // Venue failover: the order may move to another venue's account (said in the reply).
     if (const auto routed = core_.route(c, *o, req->client_order_id().empty(), id)) {
-      reply->set_routing(routed->reason);
+      routing = routing.empty() ? routed->reason : routing + "; " + routed->reason;
       if (on_failover_) on_failover_(*routed);
     }
+    reply->set_routing(routing);
     reply->set_account(core_.account_name(o->account));
     reply->set_client_order_id(o->client_order_id.str());
     if (auto error = run(id, *o, reply, received)) return error;
@@ -242,48 +264,55 @@ std::optional<std::int32_t> parse_utc_day(const std::string& text) {
 grpc::Status OmsService::ListOrders(grpc::ServerContext* ctx, const api::v1::AccountRequest* req,
                                     api::v1::OrderList* reply) {
   return guarded(ctx, "ListOrders", [&](const ApiClient& c) -> std::optional<ApiError> {
-    auto a = core_.account(c, "account", req->account());
-    if (!a) return a.error();
-    std::vector<OrderCore> from_store;
-    AccountViewPtr v;
+    auto scope = core_.list_scope(c, req->account(), req->exchange(), req->main(), req->instrument());
+    if (!scope) return scope.error();
+    std::optional<std::int32_t> day;
     if (!req->day().empty()) {
-      const auto day = parse_utc_day(req->day());
+      day = parse_utc_day(req->day());
       if (!day) return ApiError{ApiStatus::kInvalidArgument, "day: " + quoted_value(req->day()) + " is not a date YYYY-MM-DD"};
-      auto orders = runtime_.orders_of_day(*a, *day);
-      if (!orders) return ApiError{ApiStatus::kUnavailable, "day: " + orders.error()};
-      from_store = std::move(orders).value();
-    } else {
-      auto view_now = view(*a);
-      if (!view_now) return view_now.error();
-      v = std::move(view_now).value();
     }
-    std::vector<const OrderCore*> cores;
-    if (v) {
-      for (const auto& ov : v->orders) cores.push_back(&ov.core);
-    } else {
-      for (const auto& o : from_store) cores.push_back(&o);
-    }
-    for (const OrderCore* core : cores) {
-      const auto& o = *core;
-      auto* p = reply->add_orders();
-      p->set_account(req->account());
-      p->set_strategy(core_.strategy_name(o.strategy()));
-      p->set_instrument(core_.instrument_name(o.instrument()));
-      p->set_client_order_id(o.client_order_id().str());
-      p->set_venue_order_id(o.venue_order_id().str());
-      p->set_side(std::string(enum_name(o.side())));
-      p->set_order_type(std::string(enum_name(o.order_type())));
-      p->set_tif(std::string(enum_name(o.tif())));
-      p->set_price(dec(o.price()));
-      p->set_quantity(dec(o.quantity()));
-      p->set_cum_qty(dec(o.cum_qty()));
-      p->set_leaves_qty(dec(o.leaves_qty()));
-      p->set_avg_price(dec(o.avg_price()));
-      p->set_status(std::string(enum_name(o.status())));
-      if (const auto& e = o.last_error()) {
-        p->set_error(std::to_string(e->code) +
-                     (e->venue_code != 0 ? "/" + std::to_string(e->venue_code) : std::string()) + " " +
-                     e->reason.str());
+    for (const AccountId a : scope->accounts) {
+      std::vector<OrderCore> from_store;
+      AccountViewPtr v;
+      if (day) {
+        auto orders = runtime_.orders_of_day(a, *day);
+        if (!orders) return ApiError{ApiStatus::kUnavailable, "day: " + orders.error()};
+        from_store = std::move(orders).value();
+      } else {
+        auto view_now = view(a);
+        if (!view_now) return view_now.error();
+        v = std::move(view_now).value();
+      }
+      std::vector<const OrderCore*> cores;
+      if (v) {
+        for (const auto& ov : v->orders) cores.push_back(&ov.core);
+      } else {
+        for (const auto& o : from_store) cores.push_back(&o);
+      }
+      const std::string account = core_.account_name(a);
+      for (const OrderCore* core : cores) {
+        const auto& o = *core;
+        if (!scope->covers(o.instrument())) continue;
+        auto* p = reply->add_orders();
+        p->set_account(account);
+        p->set_strategy(core_.strategy_name(o.strategy()));
+        p->set_instrument(core_.instrument_name(o.instrument()));
+        p->set_client_order_id(o.client_order_id().str());
+        p->set_venue_order_id(o.venue_order_id().str());
+        p->set_side(std::string(enum_name(o.side())));
+        p->set_order_type(std::string(enum_name(o.order_type())));
+        p->set_tif(std::string(enum_name(o.tif())));
+        p->set_price(dec(o.price()));
+        p->set_quantity(dec(o.quantity()));
+        p->set_cum_qty(dec(o.cum_qty()));
+        p->set_leaves_qty(dec(o.leaves_qty()));
+        p->set_avg_price(dec(o.avg_price()));
+        p->set_status(std::string(enum_name(o.status())));
+        if (const auto& e = o.last_error()) {
+          p->set_error(std::to_string(e->code) +
+                       (e->venue_code != 0 ? "/" + std::to_string(e->venue_code) : std::string()) + " " +
+                       e->reason.str());
+        }
       }
     }
     return std::nullopt;
@@ -293,11 +322,13 @@ grpc::Status OmsService::ListOrders(grpc::ServerContext* ctx, const api::v1::Acc
 grpc::Status OmsService::ListFills(grpc::ServerContext* ctx, const api::v1::AccountRequest* req,
                                    api::v1::FillList* reply) {
   return guarded(ctx, "ListFills", [&](const ApiClient& c) -> std::optional<ApiError> {
-    auto a = core_.account(c, "account", req->account());
-    if (!a) return a.error();
-    auto v = view(*a);
-    if (!v) return v.error();
-    copy_fills(**v, core_, reply);
+    auto scope = core_.list_scope(c, req->account(), req->exchange(), req->main(), req->instrument());
+    if (!scope) return scope.error();
+    for (const AccountId a : scope->accounts) {
+      auto v = view(a);
+      if (!v) return v.error();
+      copy_fills(**v, core_, *scope, reply);
+    }
     return std::nullopt;
   });
 }
@@ -305,18 +336,79 @@ grpc::Status OmsService::ListFills(grpc::ServerContext* ctx, const api::v1::Acco
 grpc::Status OmsService::ListBalances(grpc::ServerContext* ctx, const api::v1::AccountRequest* req,
                                       api::v1::BalanceList* reply) {
   return guarded(ctx, "ListBalances", [&](const ApiClient& c) -> std::optional<ApiError> {
-    auto a = core_.account(c, "account", req->account());
-    if (!a) return a.error();
-    auto v = view(*a);
-    if (!v) return v.error();
-    for (const auto& b : (*v)->balances) {
-      auto* p = reply->add_balances();
-      p->set_account(req->account());
-      p->set_market(std::string(to_string(b.market)));
-      p->set_asset(b.asset.str());
-      p->set_free(dec(b.free));
-      p->set_locked(dec(b.locked));
+    auto scope = core_.list_scope(c, req->account(), req->exchange(), req->main(), req->instrument());
+    if (!scope) return scope.error();
+    // Values at the engine's marks (the engine not answering leaves them empty).
+    std::vector<Decimal> marks;
+    if (auto m = runtime_.marks(timeout_)) marks = std::move(*m);
+    const InstrumentTable& table = core_.instruments();
+    // With an instrument filter: the balances of its assets on its market.
+    const auto listed = [&](ExchangeId venue, Market market, const AssetCode& asset) {
+      if (scope->instruments.empty()) return true;
+      return std::any_of(scope->instruments.begin(), scope->instruments.end(), [&](InstrumentId id) {
+        const InstrumentAssets* i = table.find(id);
+        return i != nullptr && i->exchange == venue && i->market == market &&
+               (i->base == asset || i->quote == asset || i->settle == asset);
+      });
+    };
+    struct Total {
+      Int128 free = 0, locked = 0, value = 0;  // Decimal raws
+      bool valued = true;
+      std::vector<std::string> accounts;
+    };
+    std::map<std::string, Total> totals;
+    for (const AccountId a : scope->accounts) {
+      const GatewayAccount* acct = core_.served(a);
+      auto v = view(a);
+      if (!v) return v.error();
+      const std::string account = core_.account_name(a);
+      for (const auto& b : (*v)->balances) {
+        if (!listed(acct->exchange, b.market, b.asset)) continue;
+        auto* p = reply->add_balances();
+        p->set_account(account);
+        p->set_market(std::string(to_string(b.market)));
+        p->set_asset(b.asset.str());
+        p->set_free(dec(b.free));
+        p->set_locked(dec(b.locked));
+        auto& t = totals[b.asset.str()];
+        t.free += b.free.raw();
+        t.locked += b.locked.raw();
+        if (t.accounts.empty() || t.accounts.back() != account) t.accounts.push_back(account);
+        // risk's valuation: the asset's USDT rate on the account's venue first (USDT/KRW for KRW).
+        const auto sum = b.free.add(b.locked);
+        const auto value = sum ? usdt_value(usdt_rate_of(table, b.asset.view(), acct->exchange), *sum, marks)
+                               : std::nullopt;
+        if (value) {
+          p->set_value_usdt(dec(*value));
+          t.value += value->raw();
+        } else {
+          t.valued = false;
+        }
+      }
     }
+    const auto fits = [](Int128 v) {
+      return v <= std::numeric_limits<std::int64_t>::max() && v >= std::numeric_limits<std::int64_t>::min();
+    };
+    const auto text = [](Int128 raw) { return dec(Decimal::from_raw(static_cast<std::int64_t>(raw))); };
+    Int128 all = 0;
+    for (const auto& [asset, t] : totals) {
+      auto* p = reply->add_totals();
+      p->set_asset(asset);
+      if (!fits(t.free) || !fits(t.locked) || !fits(t.value)) {
+        return ApiError{ApiStatus::kUnavailable, "the total of " + asset + " overflows"};
+      }
+      p->set_free(text(t.free));
+      p->set_locked(text(t.locked));
+      for (const auto& name : t.accounts) p->add_accounts(name);
+      if (t.valued) {
+        p->set_value_usdt(text(t.value));
+        all += t.value;
+      } else {
+        reply->add_unvalued(asset);
+      }
+    }
+    if (!fits(all)) return ApiError{ApiStatus::kUnavailable, "the USDT total overflows"};
+    reply->set_total_usdt(text(all));
     return std::nullopt;
   });
 }
@@ -355,24 +447,28 @@ grpc::Status OmsService::ListPositions(grpc::ServerContext* ctx,
       return Usdt{*v, *u, *r};
     };
     const auto quote_of = [&](InstrumentId id) { return id.index() < quotes_.size() ? quotes_[id.index()] : std::string(); };
+    auto scope = core_.list_scope(c, req->unified() ? std::string_view() : std::string_view(req->account()),
+                                  req->exchange(), req->main(), req->instrument());
+    if (!scope) return scope.error();
     if (!req->unified()) {
-      auto a = core_.account(c, "account", req->account());
-      if (!a) return a.error();
-      auto v = view(*a);
-      if (!v) return v.error();
-      for (const auto& leg : (*v)->positions) {
-        auto* p = reply->add_positions();
-        p->set_account(req->account());
-        p->set_instrument(core_.instrument_name(leg.instrument));
-        p->set_size(dec(leg.position.size));
-        p->set_entry_price(dec(leg.position.entry_price()));
-        p->set_realized_pnl(dec_e18(leg.position.realized_e18));
-        p->set_fees(dec_e18(leg.fees_e18));
-        p->set_quote(quote_of(leg.instrument));
-        if (const auto u = usdt(leg)) {
-          p->set_value_usdt(dec(u->value));
-          p->set_unrealized_pnl_usdt(dec(u->unrealized));
-          p->set_realized_pnl_usdt(dec(u->realized));
+      for (const AccountId a : scope->accounts) {
+        auto v = view(a);
+        if (!v) return v.error();
+        for (const auto& leg : (*v)->positions) {
+          if (!scope->covers(leg.instrument)) continue;
+          auto* p = reply->add_positions();
+          p->set_account(core_.account_name(a));
+          p->set_instrument(core_.instrument_name(leg.instrument));
+          p->set_size(dec(leg.position.size));
+          p->set_entry_price(dec(leg.position.entry_price()));
+          p->set_realized_pnl(dec_e18(leg.position.realized_e18));
+          p->set_fees(dec_e18(leg.fees_e18));
+          p->set_quote(quote_of(leg.instrument));
+          if (const auto u = usdt(leg)) {
+            p->set_value_usdt(dec(u->value));
+            p->set_unrealized_pnl_usdt(dec(u->unrealized));
+            p->set_realized_pnl_usdt(dec(u->realized));
+          }
         }
       }
       return std::nullopt;
@@ -387,10 +483,11 @@ grpc::Status OmsService::ListPositions(grpc::ServerContext* ctx,
       Int128 value = 0, unrealized = 0, realized = 0;  // USDT, Decimal raw
     };
     std::map<std::string, Sum> sums;
-    for (const auto a : core_.visible_accounts(c)) {
+    for (const auto a : scope->accounts) {
       auto v = view(a);
       if (!v) return v.error();
       for (const auto& leg : (*v)->positions) {
+        if (!scope->covers(leg.instrument)) continue;
         auto& s = sums[core_.instrument_name(leg.instrument)];
         s.size_e9 += leg.position.size.raw();
         s.cost_e18 += leg.position.cost_e18;

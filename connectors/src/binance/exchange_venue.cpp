@@ -142,8 +142,11 @@ ExchangeResult<net::HttpResponse> BinanceVenue::Shared::send_signed(std::size_t 
                                                                     std::string_view what) {
   auto waited = admit(account_index, order.request, what);
   if (!waited) return Unexpected{std::move(waited).error()};
-  if (*waited) {
-    // Signed before the wait: a fresh timestamp keeps it inside recvWindow.
+  // Signed before a wait -- its own, or in the account's lane behind an order that waited for
+  // the budget (the omsd routing burst test saw those rejected -1021 after a 10 s window's
+  // wait) --: a fresh timestamp keeps it inside recvWindow.
+  constexpr std::int64_t kStaleSignatureMs = 1000;
+  if (*waited || timestamp_ms() - order.timestamp_ms > kStaleSignatureMs) {
     std::lock_guard lk(auth.mutex);
     auto r = WireEncoder::resign(credentials(&auth), timestamp_ms(), order);
     if (!r)
@@ -363,6 +366,11 @@ std::int64_t BinanceVenue::time_offset_ms() const noexcept {
 TimeNs BinanceVenue::banned_until_ns() const {
   std::lock_guard lk(shared_->limiter_mutex);
   return shared_->limiter.banned_until();
+}
+
+std::uint32_t BinanceVenue::orders_left(std::size_t account_index) const {
+  std::lock_guard lk(shared_->limiter_mutex);
+  return shared_->limiter.orders_left(account_index, wall_now_ns());
 }
 
 std::uint32_t BinanceVenue::used(RateLimitType type, std::string_view suffix,

@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "oms/cores/account_router.hpp"
 #include "oms/cores/position_core.hpp"
 #include "oms/api/v1/oms.pb.h"
 #include "oms/messages/codec.hpp"
@@ -67,8 +68,12 @@ struct ApiError {
 
 // An account the gateway serves, with its venue (instrument symbols resolve on it).
 struct GatewayAccount {
+  GatewayAccount(AccountId account, ExchangeId venue, std::vector<Market> traded = {}, AccountId main_account = {})
+      : id(account), exchange(venue), markets(std::move(traded)), main(main_account) {}
   AccountId id;
   ExchangeId exchange = ExchangeId::kBinance;
+  std::vector<Market> markets;  // the markets it trades; empty: every market
+  AccountId main;               // its main account (itself for a main account); invalid: unknown
 };
 
 // Venue failover of API orders (accounts.yaml account_routing.failover): an order for `from`
@@ -84,6 +89,17 @@ using VenueUp = std::function<bool(AccountId, Market)>;
 struct FailoverChoice {
   AccountId from, to;
   std::string reason;  // "bybit_main: bybit spot is down; routed to okx_main (failover)"
+};
+
+// Account routing (accounts.yaml account_routing, cores/account_router.hpp): the order budget an
+// account has left on a market now (the connectors' rate-limit buckets), read at the call;
+// nullopt: not known (counted as none left).
+using OrdersLeft = std::function<std::optional<std::uint32_t>(AccountId, Market)>;
+// An account's free balance of an asset on a market now (the engine's view), read at the call.
+using FreeBalance = std::function<Decimal(AccountId, Market, std::string_view asset)>;
+struct RoutedAccount {
+  RouteChoice choice;
+  std::string reason;  // "strategy market_making -> binance_mm (routing rule)", "default account"
 };
 
 class GatewayCore {
@@ -135,6 +151,32 @@ class GatewayCore {
   // -- the order then goes to its venue as asked, and fails there if it is still down).
   [[nodiscard]] std::optional<FailoverChoice> route(const ApiClient& client, SubmitOrder& o,
                                                     bool generated_id, std::uint64_t sequence) const;
+
+  // Routing rules for orders that name no account, and the budgets they consult (set once,
+  // before serving).
+  void set_routing(RouteRules rules, OrdersLeft orders_left);
+  [[nodiscard]] bool routes() const noexcept { return !routing_.empty(); }
+  // The account an order that names none goes to (choose_account over the accounts the client
+  // may use that trade the order's instrument). kInvalidArgument "account: missing ..." when no
+  // routing is set or no rule gives one.
+  [[nodiscard]] Result<RoutedAccount, ApiError> route_account(const ApiClient& client,
+                                                              const api::v1::SubmitOrderRequest& r,
+                                                              const FreeBalance& free) const;
+  // What a list request covers (ListOrders, ListFills, ListBalances, ListPositions): the named
+  // account, or every account the client may see, narrowed by exchange (a venue's name), main
+  // (a main account and its subs) and instrument (a canonical symbol on every venue that lists
+  // it -- on `exchange` only when given -- or exchange:market:SYMBOL: the accounts of its
+  // venues). kInvalidArgument names the field.
+  struct ListScope {
+    std::vector<AccountId> accounts;        // in the gateway's account order
+    std::vector<InstrumentId> instruments;  // empty: no instrument filter
+    [[nodiscard]] bool covers(InstrumentId id) const;
+  };
+  [[nodiscard]] Result<ListScope, ApiError> list_scope(const ApiClient& client, std::string_view account,
+                                                       std::string_view exchange, std::string_view main,
+                                                       std::string_view instrument) const;
+  // An account the gateway serves, or nullptr.
+  [[nodiscard]] const GatewayAccount* served(AccountId id) const;
 
   // Command ids: strictly increasing, at least the wall-clock ns, so they never repeat across
   // restarts of the daemon.
@@ -192,6 +234,8 @@ class GatewayCore {
   std::vector<GatewayAccount> accounts_;
   std::vector<GatewayFailover> failover_;
   VenueUp venue_up_;
+  RouteRules routing_;
+  OrdersLeft orders_left_;
   Clock clock_;
   std::uint16_t desk_;
   std::mutex buckets_mutex_;
@@ -225,6 +269,10 @@ struct GatewayOptions {
   VenueUp venue_up;
   // Called when an order was routed away from its account's venue (an alert, a metric).
   std::function<void(const FailoverChoice&)> on_failover;
+  // Account routing of orders that name no account (GatewayCore::route_account); empty rules:
+  // an order must name its account.
+  RouteRules routing;
+  OrdersLeft orders_left;
   // Called when the engine accepted a TripKillSwitch (omsd: the venue sweep, kill_sweep.hpp);
   // on the RPC's thread, so it must not block on a venue; null: nothing.
   std::function<void(const TripKillSwitch&)> on_kill_switch;

@@ -18,7 +18,8 @@
 //         max_balance_usdt: 10000       # optional
 //   account_routing:
 //     default: binance_main
-//     strategies: {arbitrage: binance_spot_arb}
+//     strategies: {arbitrage: binance_spot_arb, market_making: [binance_mm, binance_mm2]}
+//     instruments: {"binance:usdm:BTC/USDT:USDT": binance_basis}   # optional
 //     balance_rules: {min_main_balance: 100000, max_sub_balance: 50000}
 //     rebalance: {enabled: true, schedule: daily, time: "00:00 UTC"}
 //     failover:                       # optional: venue failover of API orders
@@ -78,9 +79,21 @@ struct Rebalance {
   std::chrono::minutes time_utc{0};  // minutes after 00:00 UTC; daily schedule only
 };
 
+// Where an API order that names no account goes (the gateway resolves it): the order's
+// strategy's route, else the route of its instrument, else the default account. A route of
+// several accounts (sub-accounts of one main account, or that main account, on one exchange)
+// picks, among those the client may use and that trade the instrument's market, the one with
+// the most order budget left, then the most free balance of the asset the order spends.
 struct StrategyRoute {
   std::string strategy;
-  AccountId account{};
+  std::vector<AccountId> accounts;  // at least one; in order of preference on a tie
+};
+
+struct InstrumentRoute {
+  std::string instrument;  // "exchange:market:SYMBOL" ("binance:usdm:BTC/USDT:USDT")
+  ExchangeId exchange = ExchangeId::kBinance;
+  Market market = Market::kSpot;
+  std::vector<AccountId> accounts;  // as StrategyRoute's: each on `exchange`, trading `market`
 };
 
 // Where an API order for `account` goes when the account's venue is down (its session not
@@ -94,6 +107,7 @@ struct FailoverRoute {
 struct AccountRouting {
   AccountId default_account{};
   std::vector<StrategyRoute> strategies;  // file order
+  std::vector<InstrumentRoute> instruments;  // file order
   std::vector<FailoverRoute> failover;    // file order; one route per account
   std::optional<BalanceRules> balance_rules{};
   std::optional<Rebalance> rebalance{};

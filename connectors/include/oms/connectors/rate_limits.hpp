@@ -103,6 +103,11 @@ class RateLimiter {
   // IP-wide buckets are not looked at. Changes nothing.
   [[nodiscard]] TimeNs orders_free_at(std::size_t account, std::uint32_t orders, TimeNs now) const;
 
+  // How many orders the account's own order buckets would let pass now: the least of each
+  // bucket's margined limit minus its use in the current window (account routing). 0 for an
+  // unknown account or while a 429 backoff or 418 ban is in force.
+  [[nodiscard]] std::uint32_t orders_left(std::size_t account, TimeNs now) const;
+
   // Folds a response in. The venue's header numbers win over our estimate. A malformed
   // header is reported and its numbers ignored, but a 429/418 status is always honoured.
   ResponseOutcome on_response(std::size_t account, const std::vector<net::Header>& headers,

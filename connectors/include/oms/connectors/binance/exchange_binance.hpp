@@ -102,6 +102,8 @@ class BinanceVenue {
                                    std::size_t account_index) const;
   // When the venue's 418 ban of this connection's IP ends (0: none seen; health).
   [[nodiscard]] TimeNs banned_until_ns() const;
+  // The orders the account's order buckets let pass now (RateLimiter::orders_left).
+  [[nodiscard]] std::uint32_t orders_left(std::size_t account_index) const;
 
   struct Shared;  // src/binance/exchange_internal.hpp
 
