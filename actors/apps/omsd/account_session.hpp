@@ -35,6 +35,9 @@ class AccountSession final : public ExchangeSession {
   void start(ReportSink sink) override;
   void stop() override;
   void place(const OrderSubmitted& order, const SendOrigin& origin) override;
+  // The orders of each market (in their order) as that connection's batch: Binance USD-M's
+  // batchOrders, spot one request each (the connectors' place_batch).
+  void place_batch(std::span<const OrderSubmitted> orders, const SendOrigin& origin) override;
   void cancel(const CancelOrder& cancel) override;
   void amend(const AmendOrder& amend) override;
   void query(AccountId account, InstrumentId instrument,
