@@ -284,7 +284,12 @@ void Engine::Impl::batch_command(Account& a, const Command& cmd,
   acks.reserve(batch.orders.size());
   std::size_t accepted = 0;
   // Each order as a command of its own: risk inline, the desk's events, its own commit; what
-  // it would send is held back here.
+  // it would send is held back here (until the end of this scope, however it ends: a throw
+  // restarts the account, and its orders not sent are asked for by their ack timers).
+  struct Collecting {
+    std::vector<OrderSubmitted>*& to;
+    ~Collecting() { to = nullptr; }
+  } collecting{batch_sends};
   batch_sends = &sends;
   for (const Command& one : batch_commands(cmd)) {
     const auto& o = std::get<SubmitOrder>(one.payload);
@@ -299,7 +304,7 @@ void Engine::Impl::batch_command(Account& a, const Command& cmd,
     if (answer->ack.accepted) ++accepted;
     acks.push_back(std::move(answer->ack));
   }
-  batch_sends = nullptr;
+  batch_sends = nullptr;  // what follows sends
   // 6. what the desk sent leaves together: one venue batch (one order: a plain place).
   if (a.cfg.session && !sends.empty()) {
     if (sends.size() == 1) a.cfg.session->place(sends.front(), origin);

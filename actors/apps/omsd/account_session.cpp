@@ -1,5 +1,7 @@
 #include "account_session.hpp"
 
+#include "oms/cores/batch.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -136,8 +138,13 @@ void AccountSession::place_batch(std::span<const OrderSubmitted> orders, const S
                                                   o.price, o.stop_price, o.quantity, o.reduce_only});
   }
   for (const auto& [e, batch] : by_market) {
-    if (batch.orders.size() == 1) e->place(batch.orders.items[0], origin);
-    else e->place_batch(batch);
+    // No batch endpoint (Binance spot, Upbit): singles, each down the connector's own path (its
+    // order lanes side by side, the order-to-wire trace); one order is a single too.
+    if (batch.orders.size() == 1 || actors::venue_batch_limit(e->exchange(), e->market()) <= 1) {
+      for (const SubmitOrder& o : batch.orders) e->place(o, origin);
+    } else {
+      e->place_batch(batch);
+    }
   }
 }
 
