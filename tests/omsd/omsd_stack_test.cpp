@@ -208,9 +208,10 @@ TEST_CASE("paper stack: omsctl batch -- 7 USD-M orders leave as two native batch
   VenueView usdm(s.data(), s.venue_port(), "binance_main.usdm", Market::kUsdm);
   VenueView spot(s.data(), s.venue_port(), "binance_main");
 
-  // USD-M: 7 limit buys 1 % under the mid, each over the venue's 100 USDT minimum notional.
+  // USD-M: 7 limit buys 0.5 % under the mid (inside risk's 100 bps band), each over the
+  // venue's 100 USDT minimum notional.
   const Decimal fmid = wait_mid(usdm);
-  const Decimal fbid = tick(fmid.raw() - fmid.raw() / 100);
+  const Decimal fbid = tick(fmid.raw() - fmid.raw() / 200);
   const Int128 lot_notional = fbid.raw() / 1000;  // of 0.001 BTC, at 1e-9
   const Decimal fqty = Decimal::from_raw((Int128{150'000'000'000} / lot_notional + 1) * 1'000'000);
   std::vector<std::string> args{"batch", "--account", "binance_main", "--wait-ack-ms", "10000"};
@@ -242,7 +243,7 @@ TEST_CASE("paper stack: omsctl batch -- 7 USD-M orders leave as two native batch
 
   // Spot has no batch endpoint: the same call's orders go one request each.
   const Decimal smid = wait_mid(spot);
-  const Decimal sbid = tick(smid.raw() - smid.raw() / 100);
+  const Decimal sbid = tick(smid.raw() - smid.raw() / 200);
   const auto file = s.data() / "spot-batch.jsonl";
   {
     std::ofstream out(file);
