@@ -192,12 +192,11 @@ grpc::Status OmsService::SubmitBatch(grpc::ServerContext* ctx,
       // One deadline for the whole batch: each accepted order waits what is left of it.
       const auto deadline = std::chrono::steady_clock::now() +
                             std::chrono::milliseconds(std::min<std::uint32_t>(req->wait_ack_ms(), 60'000));
+      const AccountId account = batches->front().account;
       for (auto& e : *reply->mutable_orders()) {
         if (!e.accepted() || e.duplicate()) continue;
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        auto account = core_.account(c, "account", req->account());
-        if (!account) break;
-        auto status = runtime_.await_answer(*account, e.client_order_id(), std::max(left, std::chrono::milliseconds(1)));
+        auto status = runtime_.await_answer(account, e.client_order_id(), std::max(left, std::chrono::milliseconds(1)));
         if (status) e.set_status(std::string(enum_name(*status)));
       }
     }
