@@ -42,6 +42,14 @@ commands:
              [--tif T] [--stop-price P] [--strategy S] [--id CLIENT_ORDER_ID] [--reduce-only]
              [--wait-ack-ms N]  (wait up to N ms for the venue's answer; without --account,
              accounts.yaml account_routing chooses: the reply's routing says how)
+  batch      --account A (--file FILE.jsonl | --file - | --order 'side=buy,instrument=SYM,
+             price=P,qty=Q' ...) [--wait-ack-ms N]  orders of one account sent together: each
+             answered on its own (a row per order, in order), each command's accepted orders
+             one venue batch where the venue has one, singles otherwise. --order repeats; its
+             keys are SubmitOrderRequest's fields (instrument side order_type tif price
+             stop_price quantity client_order_id strategy reduce_only; also qty type id). A
+             file holds one JSON object of those fields a line ({"instrument":"BTC/USDT",
+             "side":"buy","price":"100","quantity":"0.01"}; decimals as strings)
   amend      --account A --instrument SYM --id ID [--price P] [--qty Q]
   cancel     --account A --instrument SYM --id ID
   cancel-all --account A [--instrument SYM]
@@ -81,6 +89,7 @@ struct Args {
   std::vector<std::string> args;  // after the command (strategy's)
   std::map<std::string, std::string> values;
   std::set<std::string> switches;
+  std::vector<std::string> orders;  // --order, repeated (batch)
 
   [[nodiscard]] std::string get(const std::string& name, const std::string& fallback = {}) const {
     const auto it = values.find(name);
@@ -94,7 +103,7 @@ const std::set<std::string> kValues = {
     "address", "ca", "token-file", "data", "timeout-ms", "account", "instrument", "side", "qty",
     "price", "stop-price", "type", "tif", "strategy", "id", "scope", "kind", "value", "state",
     "reason", "wait-ack-ms", "board", "day",
-    "exchange", "main"};
+    "exchange", "main", "file", "order"};
 
 Args parse(int argc, char** argv) {
   Args a;
@@ -123,7 +132,8 @@ Args parse(int argc, char** argv) {
         if (i + 1 >= argc) throw UsageError("--" + name + " needs a value");
         value = argv[++i];
       }
-      a.values[name] = *value;
+      if (name == "order") a.orders.push_back(*value);
+      else a.values[name] = *value;
     } else {
       throw UsageError("unknown flag --" + name);
     }
@@ -269,7 +279,82 @@ int call(const Client& c, const Args& a, const Request& req, Call method) {
       return 3;
     }
   }
+  if constexpr (std::is_same_v<Reply, api::BatchReply>) {
+    if (reply.accepted() != static_cast<std::uint32_t>(reply.orders_size())) {
+      std::cerr << "omsctl: refused: " << (static_cast<std::uint32_t>(reply.orders_size()) - reply.accepted())
+                << " of " << reply.orders_size() << " orders\n";
+      return 3;
+    }
+  }
   return 0;
+}
+
+// ---- batches -------------------------------------------------------------------------------------
+// One batch entry from "key=value,key=value": SubmitOrderRequest's fields by name, or submit's
+// flag names (qty, type, id, stop-price, reduce-only). where: "--order 2" for errors.
+api::SubmitOrderRequest order_entry(const std::string& text, const std::string& where) {
+  static const std::map<std::string, std::string> kAliases = {
+      {"qty", "quantity"}, {"type", "order_type"}, {"id", "client_order_id"},
+      {"stop-price", "stop_price"}, {"reduce-only", "reduce_only"}};
+  api::SubmitOrderRequest r;
+  const auto* d = r.GetDescriptor();
+  const auto* refl = r.GetReflection();
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    item = trim(item);
+    if (item.empty()) continue;
+    const auto eq = item.find('=');
+    if (eq == std::string::npos) throw UsageError(where + ": '" + item + "' is not key=value");
+    std::string key = trim(item.substr(0, eq));
+    const std::string value = trim(item.substr(eq + 1));
+    if (const auto alias = kAliases.find(key); alias != kAliases.end()) key = alias->second;
+    const auto* f = d->FindFieldByName(key);
+    if (f == nullptr || key == "account" || key == "wait_ack_ms") {
+      throw UsageError(where + ": unknown key '" + key + "'");
+    }
+    if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_BOOL) {
+      if (value != "true" && value != "false") throw UsageError(where + ": " + key + ": expected true or false");
+      refl->SetBool(&r, f, value == "true");
+    } else {
+      refl->SetString(&r, f, value);
+    }
+  }
+  return r;
+}
+
+int batch(const Client& c, const Args& a) {
+  api::SubmitBatchRequest r;
+  r.set_account(a.get("account"));
+  const bool has_file = a.values.count("file") != 0;
+  if (has_file == !a.orders.empty()) throw UsageError("batch: give --file FILE or --order ... (one of them)");
+  for (std::size_t i = 0; i < a.orders.size(); ++i) {
+    *r.add_orders() = order_entry(a.orders[i], "--order " + std::to_string(i + 1));
+  }
+  if (has_file) {
+    const std::string file = a.get("file");
+    std::string text;
+    if (file == "-") {
+      std::stringstream all;
+      all << std::cin.rdbuf();
+      text = all.str();
+    } else {
+      text = read_file(file, "orders file");
+    }
+    std::stringstream lines(text);
+    std::string line;
+    for (int n = 1; std::getline(lines, line); ++n) {
+      if (trim(line).empty()) continue;
+      api::SubmitOrderRequest o;
+      const auto st = pb::util::JsonStringToMessage(line, &o);
+      if (!st.ok()) throw UsageError(file + ":" + std::to_string(n) + ": " + std::string(st.message()));
+      *r.add_orders() = std::move(o);
+    }
+  }
+  if (a.values.count("wait-ack-ms") != 0) {
+    r.set_wait_ack_ms(static_cast<std::uint32_t>(std::stoul(a.get("wait-ack-ms"))));
+  }
+  return call<api::SubmitBatchRequest, api::BatchReply>(c, a, r, &api::Oms::Stub::SubmitBatch);
 }
 
 // ---- strategies ----------------------------------------------------------------------------------
@@ -391,6 +476,7 @@ int run(const Client& c, const Args& a) {
     }
     return call<api::SubmitOrderRequest, api::CommandReply>(c, a, r, &api::Oms::Stub::SubmitOrder);
   }
+  if (cmd == "batch") return batch(c, a);
   if (cmd == "amend") {
     api::AmendOrderRequest r;
     r.set_account(a.get("account"));

@@ -173,6 +173,30 @@ Result<CommandAck, std::string> Engine::submit(const Command& command,
   return reply->ack;
 }
 
+Result<std::vector<CommandAck>, std::string> Engine::submit_batch(const Command& batch,
+                                                                 std::chrono::milliseconds timeout,
+                                                                 TimeNs received_ns) {
+  const auto* b = std::get_if<SubmitBatch>(&batch.payload);
+  if (b == nullptr) return Unexpected(std::string("not a SubmitBatch"));
+  Input in;
+  in.kind = Input::Kind::kCommand;
+  in.received_ns = received_ns;
+  in.body = batch;
+  if (!impl_->running.load(std::memory_order_acquire)) return Unexpected(std::string("engine stopped"));
+  auto reply = std::make_shared<Reply>();
+  in.reply = reply;
+  if (!impl_->push(std::move(in))) {
+    const CommandAck busy{false, false, static_cast<std::uint16_t>(CommandCode::kEngineBusy),
+                          "engine busy: its input ring is full; nothing was done", {}};
+    return std::vector<CommandAck>(b->orders.size(), busy);
+  }
+  if (!reply->wait(timeout)) return Unexpected(std::string("no answer within the timeout"));
+  if (reply->batch.size() != b->orders.size()) {
+    return std::vector<CommandAck>(b->orders.size(), reply->ack);  // refused as a whole
+  }
+  return std::move(reply->batch);
+}
+
 void Engine::report(AccountId account, const VenueReport& report) {
   Input in;
   in.kind = Input::Kind::kReport;

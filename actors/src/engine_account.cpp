@@ -9,6 +9,7 @@
 #include "engine_impl.hpp"
 #include "oms/cores/event_group.hpp"
 #include "oms/cores/order_events.hpp"
+#include "oms/cores/batch.hpp"
 
 namespace oms::actors {
 
@@ -253,6 +254,10 @@ RiskDecision Engine::Impl::pre_trade(const SubmitOrder& o) {
 
 void Engine::Impl::account_command(Account& a, const Command& cmd,
                                    const std::shared_ptr<Reply>& reply) {
+  if (std::holds_alternative<SubmitBatch>(cmd.payload)) {
+    batch_command(a, cmd, reply);
+    return;
+  }
   if (!a.desk->needs_risk(cmd)) {
     carry_out(a, a.desk->on_command(cmd, nullptr, step_now), reply);
     return;
@@ -269,6 +274,50 @@ void Engine::Impl::decided_command(Account& a, const Command& cmd, const RiskDec
   }
   // 2. the desk decides; 3.-6. carried out.
   carry_out(a, a.desk->on_command(cmd, &d, step_now), reply);
+}
+
+void Engine::Impl::batch_command(Account& a, const Command& cmd,
+                                 const std::shared_ptr<Reply>& reply) {
+  const auto& batch = std::get<SubmitBatch>(cmd.payload);
+  std::vector<OrderSubmitted> sends;
+  std::vector<CommandAck> acks;
+  acks.reserve(batch.orders.size());
+  std::size_t accepted = 0;
+  // Each order as a command of its own: risk inline, the desk's events, its own commit; what
+  // it would send is held back here (until the end of this scope, however it ends: a throw
+  // restarts the account, and its orders not sent are asked for by their ack timers).
+  struct Collecting {
+    std::vector<OrderSubmitted>*& to;
+    ~Collecting() { to = nullptr; }
+  } collecting{batch_sends};
+  batch_sends = &sends;
+  for (const Command& one : batch_commands(cmd)) {
+    const auto& o = std::get<SubmitOrder>(one.payload);
+    if (o.account != a.cfg.id) {
+      acks.push_back(refused(static_cast<std::uint16_t>(CommandCode::kBatchOtherAccount),
+                             "order names account " + std::to_string(o.account.index()) +
+                                 ", the batch account " + std::to_string(a.cfg.id.index())));
+      continue;
+    }
+    auto answer = std::make_shared<Reply>();
+    account_command(a, one, answer);
+    if (answer->ack.accepted) ++accepted;
+    acks.push_back(std::move(answer->ack));
+  }
+  batch_sends = nullptr;  // what follows sends
+  // 6. what the desk sent leaves together: one venue batch (one order: a plain place).
+  if (a.cfg.session && !sends.empty()) {
+    if (sends.size() == 1) a.cfg.session->place(sends.front(), origin);
+    else a.cfg.session->place_batch(sends, origin);
+  }
+  if (reply) {
+    reply->ack = CommandAck{true, false, 0,
+                            std::to_string(accepted) + " of " + std::to_string(acks.size()) +
+                                " orders accepted",
+                            {}};
+    reply->batch = std::move(acks);
+    reply->finish();
+  }
 }
 
 void Engine::Impl::on_report(Account& a, const VenueReport& report) {
@@ -352,7 +401,11 @@ void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::share
     // The venue's balances moved: the leverage cap sees the new equity at once.
     if (balances_moved) (void)risk->set_equity(a.cfg.id, pricing.equity(a.desk->account(), marks));
     if (a.cfg.session) {
-      for (const VenueRequest& r : g.requests) send(*a.cfg.session, r, origin);
+      for (const VenueRequest& r : g.requests) {
+        const auto* sub = std::get_if<OrderSubmitted>(&r);
+        if (sub != nullptr && batch_sends != nullptr) batch_sends->push_back(*sub);
+        else send(*a.cfg.session, r, origin);
+      }
     }
     for (const RiskNote& n : fx.risk) note_risk(n);
     for (const OrderTimer& t : fx.timers) timers.push(EngineTimer{t.due, a.cfg.id, t});

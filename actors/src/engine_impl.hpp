@@ -29,6 +29,7 @@ namespace oms::actors {
 // gave up leaves it to the shard.
 struct Reply {
   CommandAck ack;
+  std::vector<CommandAck> batch;  // a SubmitBatch: each order's answer, in the batch's order
   AccountViewPtr view;
   StrategyViewPtr strategy;
   std::vector<Decimal> marks;  // kMarks
@@ -242,6 +243,9 @@ struct Engine::Impl {
   [[nodiscard]] RiskDecision pre_trade(const SubmitOrder& o);
   void decided_command(Account& a, const Command& cmd, const RiskDecision& d,
                        const std::shared_ptr<Reply>& reply);
+  // A SubmitBatch: each order the one order path (batch_commands), then the orders accepted
+  // leave as one venue batch (ExchangeSession::place_batch); reply->batch the orders' answers.
+  void batch_command(Account& a, const Command& cmd, const std::shared_ptr<Reply>& reply);
   void on_report(Account& a, const VenueReport& report);
   void on_timer(Account& a, const OrderTimer& timer);
   void carry_out(Account& a, const DeskDecision& d, const std::shared_ptr<Reply>& reply);
@@ -269,6 +273,9 @@ struct Engine::Impl {
   std::unique_ptr<std::atomic<bool>[]> marked;  // by instrument: has a mark (other threads read)
   BoardPublisher board;          // the state board: balances, positions, orders, tops
   SendOrigin origin;             // the input being handled: stamped on the orders it sends
+  // Set while a batch's orders run: the orders they send are collected here, then leave as
+  // one venue batch (batch_command).
+  std::vector<OrderSubmitted>* batch_sends = nullptr;
   // The names snapshots are written with, for the snapshot store's thread (fixed at start).
   std::shared_ptr<const Directory> directory_copy =
       std::make_shared<const Directory>(log.subjects().directory());

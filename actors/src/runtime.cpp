@@ -84,6 +84,11 @@ Result<CommandAck, std::string> Runtime::submit(const Command& command,
   return engine_->submit(command, timeout, received_ns);
 }
 
+Result<std::vector<CommandAck>, std::string> Runtime::submit_batch(
+    const Command& batch, std::chrono::milliseconds timeout, TimeNs received_ns) {
+  return engine_->submit_batch(batch, timeout, received_ns);
+}
+
 Result<AccountViewPtr, std::string> Runtime::view(AccountId account,
                                                   std::chrono::milliseconds timeout) {
   return engine_->view(account, timeout);

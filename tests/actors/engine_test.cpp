@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "oms/cores/batch.hpp"
 #include "oms/cores/event_group.hpp"
 #include "oms/messages/codec.hpp"
 #include "oms/persistence/file_journal.hpp"
@@ -616,4 +617,126 @@ TEST_CASE("engine: no order of ours trades against another of ours -- a crossing
     return v.ok() && (*v)->orders[0].core.status() == OrderStatus::kCanceled;
   }));
   CHECK(submit(order(AccountId(1), "B-5", Side::kBuy, "101.5")).accepted);
+}
+
+namespace {
+
+// A client order id the scripted venue (seed 7) answers with this fate.
+std::string id_with_fate(const std::string& prefix, testkit::ScriptedVenue::Fate fate, int& next) {
+  for (;; ++next) {
+    std::string id = prefix + std::to_string(next);
+    if (testkit::ScriptedVenue::fate_of(7, id) == fate) {
+      ++next;
+      return id;
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("engine: a batch of 7 on a venue of 5 goes as 2 venue batches; each order runs the one order path -- one refused by risk, one rejected by the venue, the rest accepted, each answered on its own") {
+  using Fate = testkit::ScriptedVenue::Fate;
+  Shard s;
+  // Orders over 5 BTC are refused by risk (account scope).
+  REQUIRE(s.engine->submit(Command{Envelope{50, 0, 1, 1, 0, 50},
+                                   SetRiskLimit{LimitScope::kAccount, AccountId(0), {}, {},
+                                                LimitKind::kOrderQuantity, d("5"), false}},
+                           5s)->accepted);
+  int n = 0;
+  std::vector<SubmitOrder> orders;
+  for (int i = 0; i < 7; ++i) {
+    SubmitOrder o{};
+    o.account = AccountId(0);
+    o.instrument = InstrumentId(0);
+    const Fate fate = i == 4 ? Fate::kReject : Fate::kRest;
+    (void)o.client_order_id.assign(id_with_fate("BAT-", fate, n));
+    o.side = Side::kBuy;
+    o.price = d("100");  // buys only: none crosses another (no self-trade refusal)
+    o.quantity = d(i == 2 ? "6" : "0.01");
+    orders.push_back(o);
+  }
+  const auto batches = split_batch(AccountId(0), orders, batch_command_size(ExchangeId::kBinance, Market::kUsdm));
+  REQUIRE(batches.size() == 2);
+  CHECK(batches[0].orders.size() == 5);
+  CHECK(batches[1].orders.size() == 2);
+
+  std::vector<CommandAck> acks;
+  for (std::size_t b = 0; b < batches.size(); ++b) {
+    const EventId id = 900 + b;
+    auto r = s.engine->submit_batch(Command{Envelope{id, 0, 1, 1, 0, id}, batches[b]}, 5s);
+    REQUIRE(r.ok());
+    REQUIRE(r->size() == batches[b].orders.size());
+    acks.insert(acks.end(), r->begin(), r->end());
+  }
+  // Each order answered on its own, in the request's order.
+  REQUIRE(acks.size() == 7);
+  for (std::size_t i = 0; i < acks.size(); ++i) {
+    INFO("order " << i << ": " << acks[i].message);
+    if (i == 2) {
+      CHECK_FALSE(acks[i].accepted);
+      CHECK(acks[i].code == static_cast<std::uint16_t>(RiskCode::kOrderQuantity));
+      CHECK(acks[i].status == OrderStatus::kRejected);
+    } else {
+      CHECK(acks[i].accepted);
+      CHECK_FALSE(acks[i].duplicate);
+      CHECK(acks[i].status == OrderStatus::kSubmitted);
+    }
+  }
+  // The accepted orders left as one venue batch per command: 4 (risk kept one back), then 2.
+  const auto sent = s.venue_a->batches();
+  REQUIRE(sent.size() == 2);
+  CHECK(sent[0] == std::vector<std::string>{orders[0].client_order_id.str(), orders[1].client_order_id.str(),
+                                            orders[3].client_order_id.str(), orders[4].client_order_id.str()});
+  CHECK(sent[1] == std::vector<std::string>{orders[5].client_order_id.str(), orders[6].client_order_id.str()});
+  // The venue's answers come back per order: the rejected element rejects that order only.
+  REQUIRE(s.eventually([&] {
+    auto v = s.engine->view(AccountId(0), 5s);
+    if (!v.ok() || (*v)->orders.size() != 7) return false;
+    for (const auto& o : (*v)->orders) {
+      if (awaits_venue(o.core.status())) return false;
+    }
+    return true;
+  }));
+  auto v = s.engine->view(AccountId(0), 5s);
+  REQUIRE(v.ok());
+  for (std::size_t i = 0; i < orders.size(); ++i) {
+    const auto id = orders[i].client_order_id.str();
+    const auto it = std::find_if((*v)->orders.begin(), (*v)->orders.end(),
+                                 [&](const OrderView& o) { return o.core.client_order_id().str() == id; });
+    REQUIRE(it != (*v)->orders.end());
+    INFO("order " << i << " " << id);
+    CHECK(it->core.status() == (i == 2 || i == 4 ? OrderStatus::kRejected : OrderStatus::kAccepted));
+  }
+  // The same batch again (a client's retry): every order a duplicate, nothing sent again.
+  auto again = s.engine->submit_batch(Command{Envelope{900, 0, 1, 1, 0, 900}, batches[0]}, 5s);
+  REQUIRE(again.ok());
+  REQUIRE(again->size() == 5);
+  for (const auto& a : *again) CHECK(a.duplicate);
+  CHECK(s.venue_a->batches().size() == 2);
+  CHECK(s.venue_a->orders_received() == 6);
+}
+
+TEST_CASE("engine: a batch order naming another account than the batch's is refused on its own (3014); the others go") {
+  Shard s;
+  int n = 0;
+  SubmitBatch b{AccountId(0), {}};
+  for (int i = 0; i < 3; ++i) {
+    SubmitOrder o{};
+    o.account = AccountId(i == 1 ? 1 : 0);
+    o.instrument = InstrumentId(0);
+    (void)o.client_order_id.assign(id_with_fate("OTH-", testkit::ScriptedVenue::Fate::kRest, n));
+    o.price = d("100");
+    o.quantity = d("0.01");
+    REQUIRE(b.orders.push_back(o));
+  }
+  auto r = s.engine->submit_batch(Command{Envelope{77, 0, 1, 1, 0, 77}, b}, 5s);
+  REQUIRE(r.ok());
+  REQUIRE(r->size() == 3);
+  CHECK((*r)[0].accepted);
+  CHECK_FALSE((*r)[1].accepted);
+  CHECK((*r)[1].code == static_cast<std::uint16_t>(CommandCode::kBatchOtherAccount));
+  CHECK((*r)[2].accepted);
+  REQUIRE(s.venue_a->batches().size() == 1);
+  CHECK(s.venue_a->batches()[0].size() == 2);
+  CHECK(s.venue_b->orders_received() == 0);
 }

@@ -12,6 +12,7 @@
 
 #include "actors/recovery_script.hpp"
 #include "oms/actors/gateway.hpp"
+#include "oms/cores/batch.hpp"
 #include "oms/messages/client_order_id.hpp"
 
 using namespace oms;
@@ -536,4 +537,114 @@ TEST_CASE("list_scope: every visible account, or by exchange, main account and i
   CHECK(error("", "", "ghost", "") == "main: unknown account 'ghost'");
   CHECK(error("", "okx", "", "ETH/USDT") == "instrument: unknown instrument 'ETH/USDT' on okx");
   CHECK(error("ghost", "", "", "") == "account: unknown account 'ghost'");
+}
+
+namespace {
+
+api::v1::SubmitBatchRequest batch_of(std::size_t n) {
+  api::v1::SubmitBatchRequest r;
+  r.set_account("acct-a");
+  for (std::size_t i = 0; i < n; ++i) {
+    auto o = order("100", "0.01");
+    o.clear_account();
+    o.set_client_order_id("B-" + std::to_string(i));
+    *r.add_orders() = o;
+  }
+  return r;
+}
+
+std::vector<std::uint64_t> sequences(std::size_t n) {
+  std::vector<std::uint64_t> s(n);
+  for (std::size_t i = 0; i < n; ++i) s[i] = 1000 + i;
+  return s;
+}
+
+std::string batch_error(Fixture& f, const api::v1::SubmitBatchRequest& r,
+                        ApiStatus status = ApiStatus::kInvalidArgument, const std::string& token = kOpsToken) {
+  const auto seq = sequences(static_cast<std::size_t>(r.orders_size()));
+  auto b = f.core.batch(f.client(token), r, seq);
+  REQUIRE_FALSE(b.ok());
+  CHECK(b.error().status == status);
+  return b.error().message;
+}
+
+}  // namespace
+
+TEST_CASE("validation: a batch of 12 becomes commands of 5, 5 and 2, in the request's order; generated ids each their own") {
+  Fixture f;
+  auto r = batch_of(12);
+  r.mutable_orders(3)->clear_client_order_id();
+  r.mutable_orders(7)->clear_client_order_id();
+  const auto seq = sequences(12);
+  auto b = f.core.batch(f.client(kOpsToken), r, seq);
+  REQUIRE(b.ok());
+  REQUIRE(b->size() == 3);
+  CHECK((*b)[0].orders.size() == 5);
+  CHECK((*b)[1].orders.size() == 5);
+  CHECK((*b)[2].orders.size() == 2);
+  std::vector<std::string> ids;
+  for (const auto& c : *b) {
+    CHECK(c.account == AccountId(0));
+    for (const auto& o : c.orders) {
+      CHECK(o.account == AccountId(0));
+      CHECK(o.price == *Decimal::parse("100"));
+      ids.push_back(o.client_order_id.str());
+    }
+  }
+  REQUIRE(ids.size() == 12);
+  CHECK(ids[0] == "B-0");
+  CHECK(ids[11] == "B-11");
+  CHECK(*parse_client_order_id(ids[3]) == ClientOrderId{0, AccountId(0), StrategyId(0), 1003});
+  CHECK(*parse_client_order_id(ids[7]) == ClientOrderId{0, AccountId(0), StrategyId(0), 1007});
+}
+
+TEST_CASE("validation: batch refusals name the entry and the field") {
+  Fixture f;
+  auto r = batch_of(5);
+  r.mutable_orders(3)->set_price("1.5.5");
+  CHECK(batch_error(f, r) == "orders[3].price: '1.5.5' is not a decimal number");
+  r = batch_of(5);
+  r.mutable_orders(1)->set_instrument("DOGE/USDT");
+  CHECK(batch_error(f, r) == "orders[1].instrument: unknown instrument 'DOGE/USDT' on binance");
+  r = batch_of(5);
+  r.mutable_orders(4)->set_side("long");
+  CHECK(batch_error(f, r) == "orders[4].side: 'long' is not one of buy|sell");
+  r = batch_of(5);
+  r.mutable_orders(2)->set_client_order_id("B-0");
+  CHECK(batch_error(f, r) == "orders[2].client_order_id: 'B-0' repeats orders[0]'s");
+  r = batch_of(5);
+  r.mutable_orders(2)->set_account("acct-b");
+  CHECK(batch_error(f, r) == "orders[2].account: 'acct-b' is not the batch's account 'acct-a'");
+  r = batch_of(5);
+  r.mutable_orders(0)->set_account("acct-a");  // its own account named again: fine
+  CHECK(f.core.batch(f.client(kOpsToken), r, sequences(5)).ok());
+  r.mutable_orders(0)->set_wait_ack_ms(100);
+  CHECK(batch_error(f, r) == "orders[0].wait_ack_ms: set it on the batch");
+  CHECK(batch_error(f, batch_of(0)) == "orders: empty");
+  CHECK(batch_error(f, batch_of(kMaxBatchRequestOrders + 1)) == "orders: 101 orders, at most 100");
+  r = batch_of(2);
+  r.set_account("nope");
+  CHECK(batch_error(f, r) == "account: unknown account 'nope'");
+  r = batch_of(2);
+  r.set_account("acct-b");
+  CHECK(batch_error(f, r, ApiStatus::kPermissionDenied, kAliceToken) ==
+        "client 'alice' may not use account 'acct-b'");
+}
+
+TEST_CASE("batches: the venues' batch sizes; a command holds at most 5 orders") {
+  CHECK(venue_batch_limit(ExchangeId::kBinance, Market::kUsdm) == 5);
+  CHECK(venue_batch_limit(ExchangeId::kBinance, Market::kSpot) == 1);
+  CHECK(venue_batch_limit(ExchangeId::kBybit, Market::kSpot) == 10);
+  CHECK(venue_batch_limit(ExchangeId::kBybit, Market::kUsdm) == 20);
+  CHECK(venue_batch_limit(ExchangeId::kOkx, Market::kSpot) == 20);
+  CHECK(venue_batch_limit(ExchangeId::kUpbit, Market::kSpot) == 1);
+  CHECK(batch_command_size(ExchangeId::kBinance, Market::kUsdm) == 5);
+  CHECK(batch_command_size(ExchangeId::kOkx, Market::kUsdm) == kMaxBatchOrders);
+  CHECK(batch_command_size(ExchangeId::kUpbit, Market::kSpot) == kMaxBatchOrders);
+  std::vector<SubmitOrder> seven(7);
+  const auto three = split_batch(AccountId(2), seven, 3);
+  REQUIRE(three.size() == 3);
+  CHECK(three[2].orders.size() == 1);
+  CHECK(three[0].account == AccountId(2));
+  CHECK(split_batch(AccountId(2), seven, 50).size() == 2);  // never above the command's 5
 }

@@ -618,3 +618,94 @@ TEST_CASE("gateway: a kill switch trip the engine accepts is handed on (on_kill_
   CHECK(command(*s, kAlice, &apiv1::Oms::Stub::ResetKillSwitch, k).accepted());
   CHECK(d.tripped().size() == 1);
 }
+
+TEST_CASE("gateway: SubmitBatch answers each order in the request's order; 7 orders leave as venue batches of 5 and 2; a venue rejection rejects that order only") {
+  using Fate = oms::testkit::ScriptedVenue::Fate;
+  Desk d;
+  auto s = d.stub();
+  apiv1::SubmitBatchRequest r;
+  r.set_account("acct-a");
+  std::vector<std::string> ids;
+  for (int i = 0, from = 0; i < 7; ++i) {
+    const auto id = id_with(i == 4 ? Fate::kReject : Fate::kRest, from);
+    from = std::stoi(id.substr(2)) + 1;
+    ids.push_back(id);
+    auto o = order(id);
+    o.clear_account();
+    o.set_quantity("0.01");
+    *r.add_orders() = o;
+  }
+  r.set_wait_ack_ms(5000);
+  grpc::ClientContext ctx;
+  prepare(ctx, kAlice);
+  apiv1::BatchReply reply;
+  const auto st = s->SubmitBatch(&ctx, r, &reply);
+  REQUIRE_MESSAGE(st.ok(), st.error_message());
+  CHECK(reply.commands() == 2);
+  CHECK(reply.accepted() == 7);
+  REQUIRE(reply.orders_size() == 7);
+  for (int i = 0; i < 7; ++i) {
+    const auto& e = reply.orders(i);
+    INFO("entry " << i << ": " << e.message());
+    CHECK(e.client_order_id() == ids[static_cast<std::size_t>(i)]);
+    CHECK(e.account() == "acct-a");
+    CHECK(e.accepted());
+    CHECK(e.command_id() == reply.orders(i < 5 ? 0 : 5).command_id());
+    CHECK(e.status() == (i == 4 ? "rejected" : "accepted"));
+  }
+  CHECK(reply.orders(0).command_id() != reply.orders(5).command_id());
+  const auto batches = d.venue_a->batches();
+  REQUIRE(batches.size() == 2);
+  CHECK(batches[0] == std::vector<std::string>(ids.begin(), ids.begin() + 5));
+  CHECK(batches[1] == std::vector<std::string>(ids.begin() + 5, ids.end()));
+  (void)wait_status(*s, ids[4], "rejected");
+  (void)wait_status(*s, ids[6], "accepted");
+
+  // Bad input refuses the call, naming the entry; nothing is sent.
+  r.mutable_orders(2)->set_price("abc");
+  grpc::ClientContext bad_ctx;
+  prepare(bad_ctx, kAlice);
+  apiv1::BatchReply bad;
+  const auto refused = s->SubmitBatch(&bad_ctx, r, &bad);
+  CHECK(refused.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(refused.error_message() == "orders[2].price: 'abc' is not a decimal number");
+  CHECK(d.venue_a->batches().size() == 2);
+}
+
+TEST_CASE("omsctl: batch --order ... and --file (JSON lines, - for stdin) print each order's answer; a bad line names the file and line") {
+  using Fate = oms::testkit::ScriptedVenue::Fate;
+  Desk d;
+  const auto a = id_with(Fate::kRest);
+  const auto b = id_with(Fate::kRest, std::stoi(a.substr(2)) + 1);
+  const auto out = omsctl(d, kAlice, "--json batch --account acct-a --order 'side=buy,instrument=BTC/USDT,price=100,qty=0.01,id=" + a +
+                                         "' --order 'side=sell,instrument=BTC/USDT,price=105,quantity=0.02,client_order_id=" + b + "'");
+  REQUIRE_MESSAGE(out.exit_code == 0, out.err);
+  const auto reply = nlohmann::json::parse(out.out);
+  REQUIRE(reply["orders"].size() == 2);
+  CHECK(reply["orders"][0]["client_order_id"] == a);
+  CHECK(reply["orders"][1]["client_order_id"] == b);
+  CHECK(reply["orders"][1]["accepted"] == true);
+  CHECK(reply["accepted"] == 2);
+  REQUIRE(d.venue_a->batches().size() == 1);
+  CHECK(d.venue_a->batches()[0] == std::vector<std::string>{a, b});
+
+  const auto file = d.tmp.path() / "orders.jsonl";
+  const auto c = id_with(Fate::kRest, std::stoi(b.substr(2)) + 1);
+  std::ofstream(file) << R"({"instrument":"ETH/USDT","side":"buy","price":"10","quantity":"0.5","client_order_id":")" << c << "\"}\n\n"
+                      << R"({"instrument":"ETH/USDT","side":"buy","price":"10","quantity":"900000000","client_order_id":"TOO-BIG"})" << "\n";
+  const auto from_file = omsctl(d, kAlice, "batch --account acct-a --file " + file.string());
+  CHECK(from_file.exit_code == 3);  // one refused (the account cannot pay for it)
+  CHECK(from_file.out.find(c) != std::string::npos);
+  CHECK(from_file.out.find("TOO-BIG") != std::string::npos);
+  CHECK(from_file.err == "omsctl: refused: 1 of 2 orders\n");
+
+  const auto stdin_file = d.tmp.path() / "bad.jsonl";
+  std::ofstream(stdin_file) << R"({"instrument":"ETH/USDT","side":"buy","price":"10","quantity":"1"})" << "\n"
+                            << R"({"instrument":"ETH/USDT","price":10})" << "\n";
+  const auto bad = omsctl(d, kAlice, "batch --account acct-a --file - < " + stdin_file.string());
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.rfind("omsctl: -:2: ", 0) == 0);
+  const auto neither = omsctl(d, kAlice, "batch --account acct-a");
+  CHECK(neither.exit_code == 2);
+  CHECK(neither.err.rfind("omsctl: batch: give --file FILE or --order ... (one of them)\n", 0) == 0);
+}

@@ -273,3 +273,85 @@ TEST_CASE("closed orders leave omsd's memory after --closed-order-retention; the
   CHECK(positions_now() == positions);
   CHECK(venue.orders().at("RET-1").status == "filled");
 }
+
+namespace {
+
+// Lines of venue-sim's --log-orders for the account's requests to the path.
+std::size_t order_requests(const Stack& s, const std::string& account, const std::string& path) {
+  const std::string log = testkit::read_file(s.venue_log());
+  const std::string line = "venue-sim: binance " + account + " POST " + path + "\n";
+  std::size_t n = 0;
+  for (auto at = log.find(line); at != std::string::npos; at = log.find(line, at + line.size())) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("paper stack: omsctl batch -- 7 USD-M orders leave as two native batchOrders requests (5 + 2), 3 spot orders as single orders; each answered on its own; omsd and the venue agree") {
+  StackOptions o;
+  o.venue_flags.push_back("--log-orders");
+  Stack s(o);
+  s.start_omsd();
+  VenueView usdm(s.data(), s.venue_port(), "binance_main.usdm", Market::kUsdm);
+  VenueView spot(s.data(), s.venue_port(), "binance_main");
+
+  // USD-M: 7 limit buys 0.5 % under the mid (inside risk's 100 bps band), each over the
+  // venue's 100 USDT minimum notional.
+  const Decimal fmid = wait_mid(usdm);
+  const Decimal fbid = tick(fmid.raw() - fmid.raw() / 200);
+  const Int128 lot_notional = fbid.raw() / 1000;  // of 0.001 BTC, at 1e-9
+  const Decimal fqty = Decimal::from_raw((Int128{150'000'000'000} / lot_notional + 1) * 1'000'000);
+  std::vector<std::string> args{"batch", "--account", "binance_main", "--wait-ack-ms", "10000"};
+  for (int i = 0; i < 7; ++i) {
+    args.push_back("--order");
+    args.push_back("instrument=BTC/USDT:USDT,side=buy,price=" + fbid.to_string() + ",qty=" + fqty.to_string() +
+                   ",id=BATCH-F" + std::to_string(i));
+  }
+  const auto reply = omsctl_json(s, args);
+  INFO(reply.dump());
+  CHECK(reply.at("commands") == 2);
+  CHECK(reply.at("accepted") == 7);
+  REQUIRE(reply.at("orders").size() == 7);
+  for (int i = 0; i < 7; ++i) {
+    const auto& e = reply.at("orders").at(static_cast<std::size_t>(i));
+    CHECK(e.at("client_order_id") == "BATCH-F" + std::to_string(i));
+    CHECK(e.at("accepted") == true);
+    CHECK(e.at("status") == "accepted");  // the venue's answer (--wait-ack-ms)
+  }
+  // venue-sim took them as two batchOrders requests, none as a single order.
+  CHECK(order_requests(s, "binance_main.usdm", "/fapi/v1/batchOrders") == 2);
+  CHECK(order_requests(s, "binance_main.usdm", "/fapi/v1/order") == 0);
+  const auto venue_futures = usdm.orders();
+  for (int i = 0; i < 7; ++i) {
+    const auto it = venue_futures.find("BATCH-F" + std::to_string(i));
+    REQUIRE_MESSAGE(it != venue_futures.end(), "BATCH-F" << i);
+    CHECK(it->second.status == "accepted");
+  }
+
+  // Spot has no batch endpoint: the same call's orders go one request each.
+  const Decimal smid = wait_mid(spot);
+  const Decimal sbid = tick(smid.raw() - smid.raw() / 200);
+  const auto file = s.data() / "spot-batch.jsonl";
+  {
+    std::ofstream out(file);
+    for (int i = 0; i < 3; ++i) {
+      out << R"({"instrument":"BTC/USDT","side":"buy","price":")" << sbid.to_string()
+          << R"(","quantity":"0.001","client_order_id":"BATCH-S)" << i << "\"}\n";
+    }
+  }
+  const auto spot_reply = omsctl_json(s, {"batch", "--account", "binance_main", "--file", file.string(),
+                                          "--wait-ack-ms", "10000"});
+  INFO(spot_reply.dump());
+  CHECK(spot_reply.at("commands") == 1);
+  REQUIRE(spot_reply.at("orders").size() == 3);
+  for (int i = 0; i < 3; ++i) {
+    const auto& e = spot_reply.at("orders").at(static_cast<std::size_t>(i));
+    CHECK(e.at("client_order_id") == "BATCH-S" + std::to_string(i));
+    CHECK(e.at("status") == "accepted");
+  }
+  CHECK(order_requests(s, "binance_main", "/api/v3/order") == 3);
+  const auto orders = wait_quiet(s);
+  for (int i = 0; i < 3; ++i) CHECK(status_of(orders, "BATCH-S" + std::to_string(i)) == "accepted");
+  for (int i = 0; i < 7; ++i) CHECK(status_of(orders, "BATCH-F" + std::to_string(i)) == "accepted");
+  check_agree(s, spot);
+}

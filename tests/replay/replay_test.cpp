@@ -104,6 +104,25 @@ void live_run(persistence::EventStore& journal, const Directory& directory, cons
     if (i == 30) engine->market_data(0, snapshot(0, 101 + seed, "110", "111"));
     auto ack = engine->submit(script[i], 5s);
     REQUIRE(ack.ok());
+    if (i == 10) {  // a batch: its orders each down the one order path, one venue batch
+      SubmitBatch b{AccountId(0), {}};
+      for (int k = 0; k < 3; ++k) {
+        SubmitOrder so{};
+        so.account = AccountId(0);
+        so.instrument = InstrumentId(0);
+        (void)so.client_order_id.assign("RB" + std::to_string(seed) + "-" + std::to_string(k));
+        so.side = k == 1 ? Side::kSell : Side::kBuy;
+        so.price = d(k == 1 ? "112" : "99");
+        so.quantity = d(k == 2 ? "1000000" : "0.01");  // the last refused (balance or risk)
+        REQUIRE(b.orders.push_back(so));
+      }
+      const EventId id = 50'000 + seed;
+      auto acks = engine->submit_batch(Command{Envelope{id, 0, 0, 0, 0, id}, b}, 5s);
+      REQUIRE(acks.ok());
+      REQUIRE(acks->size() == 3);
+      CHECK((*acks)[0].accepted);
+      CHECK_FALSE((*acks)[2].accepted);
+    }
   }
   // Quiet: every order answered (the lost ones by their status queries).
   REQUIRE(testkit::eventually([&] {
@@ -218,7 +237,7 @@ TEST_CASE("replay: two recorded runs of the engine, replayed inline from the sto
   CHECK(runs.size() == 2);
   CHECK(steps[InputStep::kStart] == 2);
   CHECK(steps[InputStep::kMarketData] == 5);  // 3 in the first run, 2 in the second
-  CHECK(steps[InputStep::kCommand] == 70);
+  CHECK(steps[InputStep::kCommand] == 72);  // 40 + 30 orders, a batch in each run
   CHECK(steps[InputStep::kReport] > 40);
   CHECK(steps[InputStep::kTimers] > 0);
   CHECK(steps[InputStep::kHousekeeping] > 0);

@@ -200,6 +200,20 @@ void ScriptedVenue::place(const OrderSubmitted& order, const SendOrigin&) {
   do_place(order, false);
 }
 
+void ScriptedVenue::place_batch(std::span<const OrderSubmitted> orders, const SendOrigin& origin) {
+  {
+    const std::lock_guard lock(mutex_);
+    auto& ids = batches_.emplace_back();
+    for (const OrderSubmitted& o : orders) ids.push_back(o.client_order_id.str());
+  }
+  for (const OrderSubmitted& o : orders) place(o, origin);
+}
+
+std::vector<std::vector<std::string>> ScriptedVenue::batches() const {
+  const std::lock_guard lock(mutex_);
+  return batches_;
+}
+
 void ScriptedVenue::cancel(const CancelOrder& cancel) {
   const std::lock_guard lock(mutex_);
   const std::string id = cancel.client_order_id.str();

@@ -33,6 +33,8 @@ class ScriptedVenue final : public ExchangeSession {
   void start(ReportSink sink) override;
   void stop() override;
   void place(const OrderSubmitted& order, const SendOrigin& origin) override;
+  // One venue batch: noted (batches()), then each order placed as place() does.
+  void place_batch(std::span<const OrderSubmitted> orders, const SendOrigin& origin) override;
   void cancel(const CancelOrder& cancel) override;
   void amend(const AmendOrder& amend) override;
   void query(AccountId account, InstrumentId instrument,
@@ -42,6 +44,8 @@ class ScriptedVenue final : public ExchangeSession {
   [[nodiscard]] static Fate fate_of(std::uint64_t seed, std::string_view client_order_id);
 
   [[nodiscard]] std::size_t orders_received() const;
+  // The batches received (place_batch), each its orders' client order ids in order.
+  [[nodiscard]] std::vector<std::vector<std::string>> batches() const;
   // From now on, the answers to new orders are lost on the way (the venue has the orders; a
   // status query gets them): the lost-ack case.
   void lose_answers(bool lose);
@@ -65,6 +69,7 @@ class ScriptedVenue final : public ExchangeSession {
   mutable std::mutex mutex_;
   ReportSink sink_;
   std::map<std::string, VenueOrder, std::less<>> orders_;
+  std::vector<std::vector<std::string>> batches_;
   std::uint64_t query_serial_ = static_cast<std::uint64_t>(
       std::chrono::system_clock::now().time_since_epoch().count());
 };

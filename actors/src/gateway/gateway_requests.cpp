@@ -1,8 +1,10 @@
 // GatewayCore, part 2: API requests -> commands. Every refusal names the field and what is
 // wrong with it; nothing is rounded or guessed.
 #include <algorithm>
+#include <map>
 
 #include "oms/actors/gateway.hpp"
+#include "oms/cores/batch.hpp"
 #include "oms/messages/client_order_id.hpp"
 
 namespace oms::actors {
@@ -140,6 +142,50 @@ Result<SubmitOrder, ApiError> GatewayCore::submit(const ApiClient& client,
     o.client_order_id = *id;
   }
   return o;
+}
+
+Result<std::vector<SubmitBatch>, ApiError> GatewayCore::batch(
+    const ApiClient& client, const api::v1::SubmitBatchRequest& r,
+    std::span<const std::uint64_t> sequences) const {
+  auto account = this->account(client, "account", r.account());
+  if (!account) return Unexpected{account.error()};
+  const auto n = static_cast<std::size_t>(r.orders_size());
+  if (n == 0) return invalid("orders", "empty");
+  if (n > kMaxBatchRequestOrders) {
+    return invalid("orders", std::to_string(n) + " orders, at most " +
+                                 std::to_string(kMaxBatchRequestOrders));
+  }
+  if (sequences.size() < n) return invalid("orders", "no sequence for each order");
+  const auto acct = std::find_if(accounts_.begin(), accounts_.end(),
+                                 [&](const GatewayAccount& a) { return a.id == *account; });
+  const ExchangeId exchange = acct != accounts_.end() ? acct->exchange : ExchangeId::kBinance;
+  std::vector<SubmitOrder> orders;
+  orders.reserve(n);
+  std::map<std::string, std::size_t, std::less<>> given;  // client order id -> entry
+  std::size_t per = kMaxBatchOrders;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string entry = "orders[" + std::to_string(i) + "]";
+    const auto& e = r.orders(static_cast<int>(i));
+    if (!e.account().empty() && e.account() != r.account()) {
+      return invalid(entry + ".account", quoted_value(e.account()) + " is not the batch's account " +
+                                             quoted_value(r.account()));
+    }
+    if (e.wait_ack_ms() != 0) return invalid(entry + ".wait_ack_ms", "set it on the batch");
+    api::v1::SubmitOrderRequest one = e;
+    one.set_account(r.account());
+    auto o = submit(client, one, sequences[i]);
+    if (!o) return Unexpected{ApiError{o.error().status, entry + "." + o.error().message}};
+    const auto [it, fresh] = given.emplace(o->client_order_id.str(), i);
+    if (!fresh) {
+      return invalid(entry + ".client_order_id", quoted_value(o->client_order_id.view()) + " repeats orders[" +
+                                                     std::to_string(it->second) + "]'s");
+    }
+    if (const InstrumentAssets* inst = instruments_.find(o->instrument)) {
+      per = std::min(per, batch_command_size(exchange, inst->market));
+    }
+    orders.push_back(*o);
+  }
+  return split_batch(*account, orders, per);
 }
 
 Result<AmendOrder, ApiError> GatewayCore::amend(const ApiClient& client,

@@ -214,6 +214,63 @@ grpc::Status OmsService::SubmitOrder(grpc::ServerContext* ctx,
   });
 }
 
+grpc::Status OmsService::SubmitBatch(grpc::ServerContext* ctx,
+                                     const api::v1::SubmitBatchRequest* req,
+                                     api::v1::BatchReply* reply) {
+  const TimeNs received = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+  return guarded(ctx, "SubmitBatch", [&](const ApiClient& c) -> std::optional<ApiError> {
+    // One generated-id sequence per entry (the core refuses more than kMaxBatchRequestOrders
+    // before it reads them).
+    const auto n = std::min<std::size_t>(static_cast<std::size_t>(req->orders_size()), kMaxBatchRequestOrders);
+    std::vector<std::uint64_t> sequences(n);
+    for (auto& s : sequences) s = core_.next_command_id(wall_clock_());
+    auto batches = core_.batch(c, *req, sequences);
+    if (!batches) return batches.error();
+    reply->set_commands(static_cast<std::uint32_t>(batches->size()));
+    // Each command in turn: the engine takes one in microseconds and its orders leave for the
+    // venue at once, so the next command's batch is on the wire beside it.
+    std::uint32_t accepted = 0;
+    for (const oms::SubmitBatch& b : *batches) {
+      const EventId id = core_.next_command_id(wall_clock_());
+      const TimeNs now = wall_clock_();
+      auto acks = runtime_.submit_batch(Command{Envelope{id, 0, now, now, 0, id}, b}, timeout_, received);
+      for (std::size_t i = 0; i < b.orders.size(); ++i) {
+        auto* e = reply->add_orders();
+        e->set_account(core_.account_name(b.account));
+        e->set_client_order_id(b.orders.items[i].client_order_id.str());
+        e->set_command_id(id);
+        if (!acks) {  // timed out or stopped: the command may still run (ListOrders tells)
+          e->set_message("runtime: " + acks.error());
+          continue;
+        }
+        const CommandAck& a = (*acks)[i];
+        e->set_accepted(a.accepted);
+        e->set_duplicate(a.duplicate);
+        e->set_code(a.code);
+        e->set_message(a.message);
+        e->set_status(std::string(enum_name(a.status)));
+        if (a.accepted) ++accepted;
+      }
+    }
+    reply->set_accepted(accepted);
+    if (req->wait_ack_ms() > 0) {
+      // One deadline for the whole batch: each accepted order waits what is left of it.
+      const auto deadline = std::chrono::steady_clock::now() +
+                            std::chrono::milliseconds(std::min<std::uint32_t>(req->wait_ack_ms(), 60'000));
+      const AccountId account = batches->front().account;
+      for (auto& e : *reply->mutable_orders()) {
+        if (!e.accepted() || e.duplicate()) continue;
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto status = runtime_.await_answer(account, e.client_order_id(), std::max(left, std::chrono::milliseconds(1)));
+        if (status) e.set_status(std::string(enum_name(*status)));
+      }
+    }
+    return std::nullopt;
+  });
+}
+
 grpc::Status OmsService::AmendOrder(grpc::ServerContext* ctx, const api::v1::AmendOrderRequest* req,
                                     api::v1::CommandReply* reply) {
   return guarded(ctx, "AmendOrder", [&](const ApiClient& c) -> std::optional<ApiError> {

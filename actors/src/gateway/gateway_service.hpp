@@ -52,6 +52,8 @@ class OmsService final : public api::v1::Oms::Service {
 
   grpc::Status SubmitOrder(grpc::ServerContext* ctx, const api::v1::SubmitOrderRequest* req,
                            api::v1::CommandReply* reply) override;
+  grpc::Status SubmitBatch(grpc::ServerContext* ctx, const api::v1::SubmitBatchRequest* req,
+                           api::v1::BatchReply* reply) override;
   grpc::Status AmendOrder(grpc::ServerContext* ctx, const api::v1::AmendOrderRequest* req,
                           api::v1::CommandReply* reply) override;
   grpc::Status CancelOrder(grpc::ServerContext* ctx, const api::v1::CancelOrderRequest* req,

@@ -77,6 +77,8 @@ USDT perpetuals) on the same port when --bybit is given or a Bybit account exist
                          waits are timers: no I/O thread sleeps, other connections go on;
                          one connection keeps its order. deploy/run: fixed_us=4000,jitter_us=4000
   --threads N            server I/O threads (default 2)
+  --log-orders           a line on stderr per Binance request that places orders (account,
+                         method, path): which endpoint carried them, e.g. USD-M batchOrders
   --no-rate-limits       benchmarks only: the request-weight and order-count limits are
                          lifted (never 429 or 418, never Bybit's 10006); the headers still
                          report the usage
@@ -352,6 +354,7 @@ bool parse_options(int argc, char** argv, Options& o) {
     } else if (a == "--seed") o.front.seed = std::strtoull(need(i, "--seed").c_str(), nullptr, 10);
     else if (a == "--faults") o.front.faults = parse_faults(need(i, "--faults"));
     else if (a == "--latency") o.front.latency = parse_latency(need(i, "--latency"));
+    else if (a == "--log-orders") o.front.log_order_requests = true;
     else if (a == "--no-rate-limits") {
       auto& r = o.front.limits;
       r.spot_weight_1m = r.usdm_weight_1m = r.spot_orders_10s = r.spot_orders_1d =

@@ -1,6 +1,7 @@
 // venue-sim front: construction, request dispatch, API-key / timestamp / signature checks,
 // rate limits (X-MBX-USED-WEIGHT-1M, X-MBX-ORDER-COUNT-*, 429 + Retry-After, 418) and the
 // seeded fault injector around order requests.
+#include <cstdio>
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
@@ -515,6 +516,10 @@ Reply Front::Impl::dispatch(const net::HttpRequest& req, bool& order_request, st
   if (ep->orders > 0) {
     order_request = true;
     Account& a = *acct;
+    if (cfg.log_order_requests) {
+      std::fprintf(stderr, "venue-sim: binance %s %s %.*s\n", a.spec.name.c_str(), req.method.c_str(),
+                   static_cast<int>(path.size()), path.data());
+    }
     // late_exec: counted against the limits as sent, executed later (below).
     const bool single_new = req.method == "POST" && (path == "/api/v3/order" || path == "/fapi/v1/order");
     auto roll = [&](std::int64_t& w, std::uint32_t& n, std::int64_t cur) {

@@ -112,6 +112,9 @@ struct FrontConfig {
   RateLimits limits;
   std::size_t stream_depth_levels = 1'000;  // levels per side diffed into depth updates
   std::function<std::int64_t()> clock_ms;   // empty: the system clock
+  // A line on stderr per request that places orders (single, batch, order list): the account,
+  // method and path -- which endpoint carried an order (venue-sim --log-orders).
+  bool log_order_requests = false;
 };
 
 class Front : public LiquiditySink {

@@ -186,6 +186,11 @@ class Engine {
   [[nodiscard]] Result<CommandAck, std::string> submit(const Command& command,
                                                        std::chrono::milliseconds timeout,
                                                        TimeNs received_ns = 0);
+  // A SubmitBatch: each order's answer, in the batch's order (each order the command's own
+  // answer when the batch as a whole was refused: no such account, the engine busy, the store).
+  // Errors as submit().
+  [[nodiscard]] Result<std::vector<CommandAck>, std::string> submit_batch(
+      const Command& batch, std::chrono::milliseconds timeout, TimeNs received_ns = 0);
   // A strategy's lifecycle state, parameters, quoters and PnL. Errors: the timeout, no such
   // strategy.
   [[nodiscard]] Result<StrategyViewPtr, std::string> strategy(StrategyId id,

@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -186,6 +187,13 @@ class GatewayCore {
   [[nodiscard]] Result<SubmitOrder, ApiError> submit(const ApiClient& client,
                                                      const api::v1::SubmitOrderRequest& r,
                                                      std::uint64_t sequence) const;
+  // A batch request -> its orders as SubmitBatch commands in order, each at most
+  // batch_command_size() of the account's venue and the orders' markets (cores/batch.hpp).
+  // sequences[i] numbers orders[i]'s generated client order id (one per entry). Errors name
+  // the entry ("orders[3].price: ..."); the batch's account is checked first ("account: ...").
+  [[nodiscard]] Result<std::vector<SubmitBatch>, ApiError> batch(
+      const ApiClient& client, const api::v1::SubmitBatchRequest& r,
+      std::span<const std::uint64_t> sequences) const;
   [[nodiscard]] Result<AmendOrder, ApiError> amend(const ApiClient& client,
                                                    const api::v1::AmendOrderRequest& r) const;
   [[nodiscard]] Result<CancelOrder, ApiError> cancel(const ApiClient& client,
@@ -243,6 +251,10 @@ class GatewayCore {
   std::map<std::string, Bucket, std::less<>> unauthenticated_;     // by peer host
   std::atomic<EventId> last_command_id_{0};
 };
+
+// The most orders one SubmitBatch call carries: 20 commands of 5 -- its reply (an entry per
+// order) stays small, and the call holds its gRPC thread only while the engine takes them.
+inline constexpr std::size_t kMaxBatchRequestOrders = 100;
 
 // Text helpers the core's validation uses (exposed for tests and omsctl).
 // A client's value as an error shows it: quoted, at most 64 bytes of it, then "... (N bytes)"

@@ -64,6 +64,9 @@ class Runtime {
   [[nodiscard]] Result<CommandAck, std::string> submit(const Command& command,
                                                        std::chrono::milliseconds timeout,
                                                        TimeNs received_ns = 0);
+  // A SubmitBatch: each order's answer in the batch's order (Engine::submit_batch).
+  [[nodiscard]] Result<std::vector<CommandAck>, std::string> submit_batch(
+      const Command& batch, std::chrono::milliseconds timeout, TimeNs received_ns = 0);
   [[nodiscard]] Result<AccountViewPtr, std::string> view(AccountId account,
                                                          std::chrono::milliseconds timeout);
   // Waits until the venue (or risk, or the ack timer) has answered the order -- its status has

@@ -58,6 +58,7 @@ enum class CommandCode : std::uint16_t {
   kOrderRetired = 3012,           // the order closed and left memory (retention): in the store
   kResendTooLate = 3013,          // lost in a crash before it left, found past its time to live:
                                   // not sent now (an OrderRejected's code)
+  kBatchOtherAccount = 3014,      // a batch's order names another account than the batch
   kNoSuchStrategy = 8002,         // no running strategy has that id
 };
 

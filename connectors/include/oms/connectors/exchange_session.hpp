@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <span>
 
 #include "oms/connectors/send_latency.hpp"
 #include "oms/messages/commands.hpp"
@@ -30,6 +31,14 @@ class ExchangeSession {
 
   // origin: where the order came from (the engine's input), for the order-to-wire latency.
   virtual void place(const OrderSubmitted& order, const SendOrigin& origin) = 0;
+  // Orders of one account the engine accepted together (a SubmitBatch, at most
+  // kMaxBatchOrders): one venue batch where the venue has one (Binance USD-M batchOrders, Bybit
+  // create-batch, OKX batch-orders), else one request each, in order. Each order is answered on
+  // its own, as a placed one is: an element the venue rejects rejects that order only. This
+  // default sends them one by one.
+  virtual void place_batch(std::span<const OrderSubmitted> orders, const SendOrigin& origin) {
+    for (const OrderSubmitted& o : orders) place(o, origin);
+  }
   virtual void cancel(const CancelOrder& cancel) = 0;
   virtual void amend(const AmendOrder& amend) = 0;
   // Answered by an OrderStatusReconciled report (status kRejected when the venue does not
