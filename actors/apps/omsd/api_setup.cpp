@@ -79,9 +79,10 @@ std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon, observe::Me
     std::map<int, observe::Counter*> by_code;
   };
   auto calls = std::make_shared<std::map<std::string, CallMetrics, std::less<>>>();
-  for (const char* rpc : {"SubmitOrder", "AmendOrder", "CancelOrder", "CancelAll", "ListOrders",
-                          "ListFills", "ListBalances", "ListPositions", "SetRiskLimit",
-                          "TripKillSwitch", "ResetKillSwitch", "Health", "ListPremiums"}) {
+  for (const char* rpc : {"SubmitOrder", "SubmitBatch", "AmendOrder", "CancelOrder", "CancelAll",
+                          "ListOrders", "ListFills", "ListBalances", "ListPositions", "SetRiskLimit",
+                          "TripKillSwitch", "ResetKillSwitch", "Health", "ListStrategies",
+                          "ControlStrategy", "ListPremiums"}) {
     auto& m = (*calls)[rpc];
     m.seconds = &metrics.histogram("oms_api_call_seconds", "gRPC API call duration, by RPC",
                                    observe::Histogram::latency_buckets(), {{"rpc", rpc}});
