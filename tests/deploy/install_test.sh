@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# deploy/install into a temp prefix (--dry-run: no user, no chown, no systemctl), then:
+# the files are where the README says with their modes, the binaries are the built ones, the
+# installed configs pass omsd --check-config (also under the kernel's memory-deny-write-execute,
+# what MemoryDenyWriteExecute=yes asks), `systemd-analyze verify` passes on each installed unit
+# with no warning, omsd.service's CPUAffinity is the union of omsd.env's --cpu-plan, and a
+# unit with a typo (unknown key, bad value, missing binary, misspelled dependency) fails the
+# same check. A real install refuses a non-root user.
+#
+#   tests/deploy/install_test.sh SOURCE_DIR BIN_DIR
+set -uo pipefail
+src="${1:?source dir}"
+bin="${2:?bin dir}"
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pass() { echo "ok: $*"; }
+
+[[ -x "$bin/omsd" && -x "$bin/venue-sim" ]] || { echo "FAIL: build omsd and venue-sim first ($bin)"; exit 1; }
+command -v systemd-analyze >/dev/null || { echo "FAIL: systemd-analyze is not installed"; exit 1; }
+tmp="$(mktemp -d /tmp/oms-install-test.XXXXXX)"
+chmod 0755 "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+
+# verify UNIT_FILE: systemd-analyze verify, with the other installed units on the unit path;
+# any output (an unknown key, a value it ignores) counts as a failure too: systemd only warns.
+verify() {
+  local dir out rc
+  dir="$(dirname "$1")"
+  out="$(SYSTEMD_UNIT_PATH="$dir:" systemd-analyze verify --man=no "$1" 2>&1)"
+  rc=$?
+  if ((rc != 0)) || [[ -n "$out" ]]; then
+    echo "$out" | sed 's/^/    /'
+    return 1
+  fi
+  return 0
+}
+
+# --- refusals ---
+if ((EUID == 0)); then
+  out="$(setpriv --reuid=65534 --regid=65534 --clear-groups bash "$src/deploy/install" --bin "$bin" 2>&1)"
+else
+  out="$(bash "$src/deploy/install" --bin "$bin" 2>&1)"
+fi
+rc=$?
+if ((rc != 0)) && [[ "$out" == *"a real install needs root"* ]]; then pass "a real install refuses a non-root user"
+else fail "non-root real install: rc $rc: $out"; fi
+out="$(bash "$src/deploy/install" --dry-run --bin "$bin" 2>&1)"; rc=$?
+if ((rc != 0)) && [[ "$out" == *"--prefix"* ]]; then pass "--dry-run without --prefix is refused"
+else fail "--dry-run without --prefix: rc $rc: $out"; fi
+out="$(bash "$src/deploy/install" --dry-run --prefix "$tmp/bad" --bin "$bin" --cpu-plan engine=1-2 2>&1)"; rc=$?
+if ((rc != 0)) && [[ "$out" == *"engine takes one CPU"* ]]; then pass "a bad --cpu-plan is refused with omsd's reason"
+else fail "--cpu-plan engine=1-2: rc $rc: $out"; fi
+
+# --- a dry-run install ---
+p="$tmp/root"
+if ! bash "$src/deploy/install" --dry-run --prefix "$p" --bin "$bin" >"$tmp/install.log" 2>&1; then
+  cat "$tmp/install.log"; fail "deploy/install --dry-run --prefix $p"; exit 1
+fi
+pass "deploy/install --dry-run --prefix laid the files out"
+units="$p/etc/systemd/system"
+for f in opt/crypto-oms/bin/omsd opt/crypto-oms/bin/venue-sim etc/crypto-oms/omsd.env \
+         etc/crypto-oms/nats.conf etc/crypto-oms/configs/accounts.yaml etc/crypto-oms/configs/risk.yaml \
+         etc/crypto-oms/configs/exchanges.yaml etc/crypto-oms/configs/strategies.yaml \
+         var/lib/crypto-oms/tls/ca.pem var/lib/crypto-oms/tls/server.pem var/lib/crypto-oms/run/nats-auth.json \
+         etc/systemd/system/omsd.service etc/systemd/system/oms-nats.service \
+         etc/systemd/system/oms-venue-sim.service etc/logrotate.d/crypto-oms; do
+  [[ -f "$p/$f" ]] || fail "$f not installed"
+done
+[[ -d "$p/var/lib/crypto-oms/jetstream" && -d "$p/var/log/crypto-oms" ]] || fail "data or log dir missing"
+[[ "$(stat -c %a "$p/etc/crypto-oms/nats.conf")" == 640 ]] || fail "nats.conf is not 0640"
+[[ "$(stat -c %a "$p/var/lib/crypto-oms/run/nats-auth.json")" == 600 ]] || fail "nats-auth.json is not 0600"
+cmp -s "$bin/omsd" "$p/opt/crypto-oms/bin/omsd" || fail "installed omsd differs from $bin/omsd"
+if grep -rn '@[A-Z_]*@' "$units" "$p/etc/crypto-oms" "$p/etc/logrotate.d" >/dev/null; then
+  fail "a placeholder was left: $(grep -rn '@[A-Z_]*@' "$units" "$p/etc/crypto-oms" "$p/etc/logrotate.d")"
+fi
+password="$(sed -n 's/.*"password": *"\([0-9a-f]*\)".*/\1/p' "$p/var/lib/crypto-oms/run/nats-auth.json")"
+grep -q "password: \"$password\"" "$p/etc/crypto-oms/nats.conf" || fail "nats.conf does not hold nats-auth.json's password"
+grep -q "store_dir: \"$p/var/lib/crypto-oms/jetstream\"" "$p/etc/crypto-oms/nats.conf" || fail "nats.conf: store_dir"
+grep -q "log_file: \"$p/var/log/crypto-oms/nats-server.log\"" "$p/etc/crypto-oms/nats.conf" || fail "nats.conf: log_file"
+for log in nats-server.log venue-sim.log; do
+  grep -q "^$p/var/log/crypto-oms/$log {" "$p/etc/logrotate.d/crypto-oms" || fail "logrotate does not cover $log"
+done
+[[ -z "$(grep -v '^ *#' "$p/etc/logrotate.d/crypto-oms" | grep 'omsd.log\|/accounts/')" ]] ||
+  fail "logrotate covers omsd's self-rotated logs"
+
+# The installed configs are valid, and omsd gets through them with W+X mappings refused.
+envval() { sed -n "s/^$1=//p" "$p/etc/crypto-oms/omsd.env"; }  # systemd's reading: the rest of the line
+OMS_CONFIG="$(envval OMS_CONFIG)" OMS_DATA="$(envval OMS_DATA)" OMS_CPU_PLAN="$(envval OMS_CPU_PLAN)"
+out="$("$p/opt/crypto-oms/bin/omsd" --config "$OMS_CONFIG" --data "$OMS_DATA" --cpu-plan "$OMS_CPU_PLAN" --check-config 2>&1)" ||
+  fail "omsd --check-config on the installed configs: $out"
+mdwe='import ctypes, os, sys
+if ctypes.CDLL(None, use_errno=True).prctl(65, 1, 0, 0, 0) != 0: sys.exit("PR_SET_MDWE refused")
+os.execv(sys.argv[1], sys.argv[1:])'
+out="$(python3 -c "$mdwe" "$p/opt/crypto-oms/bin/omsd" --config "$OMS_CONFIG" --data "$OMS_DATA" --check-config 2>&1)" &&
+  [[ "$out" == *"config ok"* ]] && pass "omsd --check-config under memory-deny-write-execute" ||
+  fail "omsd under PR_SET_MDWE: $out"
+
+# --- systemd-analyze verify on every installed unit ---
+for u in "$units"/*.service; do
+  if verify "$u"; then pass "systemd-analyze verify $(basename "$u")"; else fail "systemd-analyze verify $u"; fi
+  exe="$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$u")"
+  [[ -x "$exe" ]] || fail "$(basename "$u"): ExecStart $exe is not an executable"
+done
+grep -q '^Requires=oms-nats.service' "$units/omsd.service" && grep -q '^After=.*oms-nats.service' "$units/omsd.service" ||
+  fail "omsd.service is not ordered after oms-nats.service"
+for key in NoNewPrivileges=yes ProtectSystem=strict "ReadWritePaths=$p/var/lib/crypto-oms" PrivateTmp=yes \
+           MemoryDenyWriteExecute=yes LimitCORE=0 LimitMEMLOCK= Restart=on-failure "EnvironmentFile=$p/etc/crypto-oms/omsd.env"; do
+  grep -q "^$key" "$units/omsd.service" || fail "omsd.service has no $key"
+done
+
+# --- the CPU plan agrees with CPUAffinity ---
+expand() {  # "engine=3,io=1-2,daemon=0" or "0 1-2" -> sorted CPUs, one line
+  local role item lo hi c
+  for item in $(echo "$1" | tr ', ' '\n\n'); do
+    item="${item#*=}"; lo="${item%%-*}"; hi="${item#*-}"
+    for ((c = lo; c <= hi; c++)); do echo "$c"; done
+  done | sort -n -u | tr '\n' ' '
+}
+check_plan() {  # check_plan PREFIX
+  local env="$1/etc/crypto-oms/omsd.env" unit="$1/etc/systemd/system/omsd.service" plan other
+  plan="$(sed -n 's/^OMS_CPU_PLAN=//p' "$env")"
+  other="$(sed -n 's/^OMS_OTHER_CPUS=//p' "$env")"
+  [[ "$(expand "$plan")" == "$(expand "$(sed -n 's/^CPUAffinity=//p' "$unit")")" ]] ||
+    { fail "omsd.service CPUAffinity $(sed -n 's/^CPUAffinity=//p' "$unit") is not plan $plan's CPUs"; return; }
+  [[ "$(expand "$plan")" == "$(expand "$(sed -n 's/^AllowedCPUs=//p' "$unit")")" ]] ||
+    { fail "omsd.service AllowedCPUs is not plan $plan's CPUs"; return; }
+  for u in oms-nats oms-venue-sim; do
+    [[ "$(expand "$other")" == "$(expand "$(sed -n 's/^CPUAffinity=//p' "$1/etc/systemd/system/$u.service")")" ]] ||
+      { fail "$u.service CPUAffinity is not OMS_OTHER_CPUS $other"; return; }
+  done
+  pass "CPU plan $plan: omsd.service CPUAffinity $(expand "$plan"); nats-server, venue-sim $(expand "$other")"
+}
+check_plan "$p"
+p4="$tmp/root4"
+if bash "$src/deploy/install" --dry-run --prefix "$p4" --bin "$bin" --cpu-plan engine=3,io=2,daemon=0-1 \
+     --other-cpus 0-1 >"$tmp/install4.log" 2>&1; then
+  check_plan "$p4"
+  grep -q '^OMS_CPU_PLAN=engine=3,io=2,daemon=0-1$' "$p4/etc/crypto-oms/omsd.env" || fail "--cpu-plan not in omsd.env"
+  grep -q '^CPUAffinity=0 1 2 3$' "$p4/etc/systemd/system/omsd.service" || fail "CPUAffinity for engine=3,io=2,daemon=0-1"
+  for u in "$p4"/etc/systemd/system/*.service; do verify "$u" || fail "systemd-analyze verify $u (4-CPU plan)"; done
+else
+  cat "$tmp/install4.log"; fail "deploy/install --cpu-plan engine=3,io=2,daemon=0-1"
+fi
+
+# --- the check fails on a unit with a typo ---
+bad="$tmp/bad-units"
+typo() {  # typo NAME SED-EXPR
+  rm -rf "$bad"; mkdir -p "$bad"; cp "$units"/*.service "$bad/"
+  sed -i "$2" "$bad/omsd.service"
+  cmp -s "$units/omsd.service" "$bad/omsd.service" && { fail "typo '$1' changed nothing"; return; }
+  if verify "$bad/omsd.service" >/dev/null; then fail "systemd-analyze verify passed omsd.service with $1"
+  else pass "omsd.service with $1 fails the check"; fi
+}
+typo "an unknown key (Restrat=)" 's/^Restart=/Restrat=/'
+typo "a bad value (NoNewPrivileges=yse)" 's/^NoNewPrivileges=yes/NoNewPrivileges=yse/'
+typo "a missing binary (bin/omds)" 's|bin/omsd --config|bin/omds --config|'
+typo "a misspelled dependency (oms-natz)" 's/^Requires=oms-nats.service/Requires=oms-natz.service/'
+
+if ((failures)); then echo "$failures check(s) failed"; exit 1; fi
+echo "all install checks passed"
