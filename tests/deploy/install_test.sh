@@ -63,7 +63,8 @@ for f in opt/crypto-oms/bin/omsd opt/crypto-oms/bin/venue-sim etc/crypto-oms/oms
          etc/crypto-oms/configs/exchanges.yaml etc/crypto-oms/configs/strategies.yaml \
          var/lib/crypto-oms/tls/ca.pem var/lib/crypto-oms/tls/server.pem var/lib/crypto-oms/run/nats-auth.json \
          etc/systemd/system/omsd.service etc/systemd/system/oms-nats.service \
-         etc/systemd/system/oms-venue-sim.service etc/logrotate.d/crypto-oms; do
+         etc/systemd/system/oms-venue-sim.service etc/logrotate.d/crypto-oms \
+         opt/crypto-oms/share/monitoring/omsd-alerts.yml opt/crypto-oms/share/monitoring/omsd-dashboard.json; do
   [[ -f "$p/$f" ]] || fail "$f not installed"
 done
 [[ -d "$p/var/lib/crypto-oms/jetstream" && -d "$p/var/log/crypto-oms" ]] || fail "data or log dir missing"
