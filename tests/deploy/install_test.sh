@@ -117,30 +117,47 @@ expand() {  # "engine=3,io=1-2,daemon=0" or "0 1-2" -> sorted CPUs, one line
     for ((c = lo; c <= hi; c++)); do echo "$c"; done
   done | sort -n -u | tr '\n' ' '
 }
-check_plan() {  # check_plan PREFIX
-  local env="$1/etc/crypto-oms/omsd.env" unit="$1/etc/systemd/system/omsd.service" plan other
+check_plan() {  # check_plan PREFIX: 0 when omsd.env's plan and the units' CPUs agree, else says why
+  local env="$1/etc/crypto-oms/omsd.env" unit="$1/etc/systemd/system/omsd.service" plan other u
   plan="$(sed -n 's/^OMS_CPU_PLAN=//p' "$env")"
   other="$(sed -n 's/^OMS_OTHER_CPUS=//p' "$env")"
   [[ "$(expand "$plan")" == "$(expand "$(sed -n 's/^CPUAffinity=//p' "$unit")")" ]] ||
-    { fail "omsd.service CPUAffinity $(sed -n 's/^CPUAffinity=//p' "$unit") is not plan $plan's CPUs"; return; }
+    { echo "omsd.service CPUAffinity $(sed -n 's/^CPUAffinity=//p' "$unit") is not plan $plan's CPUs"; return 1; }
   [[ "$(expand "$plan")" == "$(expand "$(sed -n 's/^AllowedCPUs=//p' "$unit")")" ]] ||
-    { fail "omsd.service AllowedCPUs is not plan $plan's CPUs"; return; }
+    { echo "omsd.service AllowedCPUs is not plan $plan's CPUs"; return 1; }
   for u in oms-nats oms-venue-sim; do
     [[ "$(expand "$other")" == "$(expand "$(sed -n 's/^CPUAffinity=//p' "$1/etc/systemd/system/$u.service")")" ]] ||
-      { fail "$u.service CPUAffinity is not OMS_OTHER_CPUS $other"; return; }
+      { echo "$u.service CPUAffinity is not OMS_OTHER_CPUS $other"; return 1; }
   done
-  pass "CPU plan $plan: omsd.service CPUAffinity $(expand "$plan"); nats-server, venue-sim $(expand "$other")"
+  echo "CPU plan $plan: omsd.service CPUAffinity $(expand "$plan"); nats-server, venue-sim $(expand "$other")"
 }
-check_plan "$p"
+if out="$(check_plan "$p")"; then pass "$out"; else fail "$out"; fi
 p4="$tmp/root4"
 if bash "$src/deploy/install" --dry-run --prefix "$p4" --bin "$bin" --cpu-plan engine=3,io=2,daemon=0-1 \
      --other-cpus 0-1 >"$tmp/install4.log" 2>&1; then
-  check_plan "$p4"
+  if out="$(check_plan "$p4")"; then pass "$out"; else fail "$out"; fi
   grep -q '^OMS_CPU_PLAN=engine=3,io=2,daemon=0-1$' "$p4/etc/crypto-oms/omsd.env" || fail "--cpu-plan not in omsd.env"
   grep -q '^CPUAffinity=0 1 2 3$' "$p4/etc/systemd/system/omsd.service" || fail "CPUAffinity for engine=3,io=2,daemon=0-1"
   for u in "$p4"/etc/systemd/system/*.service; do verify "$u" || fail "systemd-analyze verify $u (4-CPU plan)"; done
 else
   cat "$tmp/install4.log"; fail "deploy/install --cpu-plan engine=3,io=2,daemon=0-1"
+fi
+
+# --- the plan check fails when a unit's CPUs and the plan differ ---
+sed -i 's/^CPUAffinity=0 1 2 3$/CPUAffinity=0 1 2/' "$p4/etc/systemd/system/omsd.service"
+if out="$(check_plan "$p4")"; then fail "plan check passed CPUAffinity=0 1 2 for engine=3,io=2,daemon=0-1"
+else pass "plan check fails on CPUAffinity=0 1 2 for engine=3,io=2,daemon=0-1 ($out)"; fi
+
+# --- a second install keeps what the operator changed and the NATS password ---
+sed -i 's/^OMS_LOG_LEVEL=info$/OMS_LOG_LEVEL=debug/' "$p/etc/crypto-oms/omsd.env"
+echo "# edited" >>"$p/etc/crypto-oms/configs/risk.yaml"
+if bash "$src/deploy/install" --dry-run --prefix "$p" --bin "$bin" >"$tmp/install2.log" 2>&1; then
+  grep -q '^OMS_LOG_LEVEL=debug$' "$p/etc/crypto-oms/omsd.env" || fail "a second install overwrote omsd.env"
+  tail -1 "$p/etc/crypto-oms/configs/risk.yaml" | grep -q '^# edited$' || fail "a second install overwrote risk.yaml"
+  grep -q "password: \"$password\"" "$p/etc/crypto-oms/nats.conf" || fail "a second install changed the NATS password"
+  pass "a second install keeps omsd.env, the configs and the NATS password"
+else
+  cat "$tmp/install2.log"; fail "second deploy/install --dry-run"
 fi
 
 # --- the check fails on a unit with a typo ---
