@@ -5,7 +5,9 @@
 # what MemoryDenyWriteExecute=yes asks), `systemd-analyze verify` passes on each installed unit
 # with no warning, omsd.service's CPUAffinity is the union of omsd.env's --cpu-plan, and a
 # unit with a typo (unknown key, bad value, missing binary, misspelled dependency) fails the
-# same check. A real install refuses a non-root user.
+# same check. The installed units, run without systemd as they say (start_units.py), bring up
+# nats-server, venue-sim and omsd with omsd's engine on the plan's CPU. A real install refuses a
+# non-root user.
 #
 #   tests/deploy/install_test.sh SOURCE_DIR BIN_DIR
 set -uo pipefail
@@ -158,6 +160,23 @@ if bash "$src/deploy/install" --dry-run --prefix "$p" --bin "$bin" >"$tmp/instal
   pass "a second install keeps omsd.env, the configs and the NATS password"
 else
   cat "$tmp/install2.log"; fail "second deploy/install --dry-run"
+fi
+
+# --- the installed stack starts as its units say (without systemd: tests/deploy/start_units.py) ---
+read -r np gp hp vp < <(python3 -c 'import socket
+ss = [socket.socket() for _ in range(4)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in ss])')
+p5="$tmp/root5"
+if bash "$src/deploy/install" --dry-run --prefix "$p5" --bin "$bin" --nats-port "$np" --grpc-port "$gp" \
+     --http-port "$hp" --venue-port "$vp" >"$tmp/install5.log" 2>&1; then
+  if python3 "$(dirname "$0")/start_units.py" "$p5"; then pass "the installed units start nats-server, venue-sim and omsd"
+  else
+    fail "the installed units did not run the stack"
+    tail -n 20 "$p5"/var/log/crypto-oms/*.log "$p5"/*.out "$p5"/var/lib/crypto-oms/log/omsd.log 2>/dev/null
+  fi
+else
+  cat "$tmp/install5.log"; fail "deploy/install with ports"
 fi
 
 # --- the check fails on a unit with a typo ---
