@@ -5,13 +5,16 @@
 // sample) -- with a histogram's or summary's _bucket/_sum/_count series. The stack runs with
 // the kernel's memory-deny-write-execute set on this process (PR_SET_MDWE, inherited by every
 // child): what omsd.service's MemoryDenyWriteExecute=yes asks of omsd, nats-server and
-// venue-sim. A misspelled metric in a copy of either file is reported (the check can fail).
+// venue-sim. A label matcher must name a label the metric's samples carry (when the scrape has
+// samples of it), and brackets must balance (promtool is not installed: no full PromQL parse).
+// A misspelled metric or label in a copy of either file is reported (the check can fail).
 #include <doctest/doctest.h>
 #include <sys/prctl.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -45,29 +48,46 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-// Series names a scrape can have: every announced family, and a histogram's or summary's
-// _bucket/_sum/_count (Prometheus keeps those as names of their own).
-std::set<std::string> exported_names(const std::string& body) {
-  std::set<std::string> out;
+// What a scrape shows: the series names it can have -- every announced family, and a
+// histogram's or summary's _bucket/_sum/_count (Prometheus keeps those as names of their own)
+// -- and, for the names with samples, the label names seen on them.
+struct Exported {
+  std::set<std::string> names;
+  std::map<std::string, std::set<std::string>> labels;
+};
+
+Exported exported_names(const std::string& body) {
+  Exported out;
   std::istringstream in(body);
+  static const std::regex kLabel(R"(([A-Za-z_][A-Za-z0-9_]*)=")");
   for (std::string line; std::getline(in, line);) {
     if (line.rfind("# TYPE ", 0) == 0) {
       std::istringstream w(line.substr(7));
       std::string name, type;
       w >> name >> type;
-      out.insert(name);
+      out.names.insert(name);
       if (type == "histogram" || type == "summary") {
-        out.insert(name + "_sum");
-        out.insert(name + "_count");
-        if (type == "histogram") out.insert(name + "_bucket");
+        out.names.insert(name + "_sum");
+        out.names.insert(name + "_count");
+        if (type == "histogram") out.names.insert(name + "_bucket");
       }
     } else if (!line.empty() && line[0] != '#') {
       const auto end = line.find_first_of("{ ");
-      out.insert(line.substr(0, end));
+      const std::string name = line.substr(0, end);
+      out.names.insert(name);
+      auto& labels = out.labels[name];
+      if (end != std::string::npos && line[end] == '{') {
+        const std::string inside = line.substr(end + 1, line.rfind('}') - end - 1);
+        for (std::sregex_iterator it(inside.begin(), inside.end(), kLabel), stop; it != stop; ++it)
+          labels.insert((*it)[1].str());
+      }
     }
   }
-  // Prometheus itself makes `up` for every scraped target (0 when the scrape failed).
-  out.insert("up");
+  // Prometheus itself makes `up` for every scraped target (0 when the scrape failed), and adds
+  // job and instance to every series it stores.
+  out.names.insert("up");
+  out.labels["up"] = {};
+  for (auto& [name, labels] : out.labels) labels.insert({"job", "instance"});
   return out;
 }
 
@@ -77,14 +97,19 @@ bool ident_char(char c) { return ident_start(c) || std::isdigit(static_cast<unsi
 // The metric names a PromQL expression selects: identifiers outside strings, label matchers
 // and ranges that are not a function or aggregation (followed by '(' or named below), not a
 // keyword, not a label list after by/without/on/ignoring/group_left/group_right.
-std::vector<std::string> metric_names(const std::string& expr) {
+struct Selector {
+  std::string name;
+  std::vector<std::string> labels;  // the label names its matchers use
+};
+
+std::vector<Selector> selectors(const std::string& expr) {
   static const std::set<std::string> kAggregations{"sum",    "min",    "max",         "avg",
                                                    "group",  "stddev", "stdvar",      "count",
                                                    "count_values", "bottomk", "topk", "quantile"};
   static const std::set<std::string> kLabelLists{"by", "without", "on", "ignoring", "group_left",
                                                  "group_right"};
   static const std::set<std::string> kKeywords{"and", "or", "unless", "bool", "offset", "inf", "nan"};
-  std::vector<std::string> out;
+  std::vector<Selector> out;
   std::size_t i = 0;
   const auto skip_string = [&](char q) {
     for (++i; i < expr.size() && expr[i] != q; ++i)
@@ -128,7 +153,23 @@ std::vector<std::string> metric_names(const std::string& expr) {
         while (i < expr.size() && std::isspace(static_cast<unsigned char>(expr[i])) != 0) ++i;
         while (i < expr.size() && (ident_char(expr[i]) || expr[i] == '-')) ++i;
       } else if (!call && kAggregations.count(word) == 0 && kKeywords.count(word) == 0) {
-        out.push_back(word);
+        Selector sel{word, {}};
+        if (j < expr.size() && expr[j] == '{') {  // label matchers: name op "value", ...
+          i = j + 1;
+          while (i < expr.size() && expr[i] != '}') {
+            if (ident_start(expr[i])) {
+              const auto l = i;
+              while (i < expr.size() && ident_char(expr[i])) ++i;
+              sel.labels.push_back(expr.substr(l, i - l));
+            } else if (expr[i] == '"' || expr[i] == '\'' || expr[i] == '`') {
+              skip_string(expr[i]);
+            } else {
+              ++i;
+            }
+          }
+          ++i;
+        }
+        out.push_back(std::move(sel));
       }
     } else {
       ++i;
@@ -137,16 +178,54 @@ std::vector<std::string> metric_names(const std::string& expr) {
   return out;
 }
 
-void check_names(const std::string& where, const std::string& expr, const std::set<std::string>& exported,
+std::vector<std::string> metric_names(const std::string& expr) {
+  std::vector<std::string> out;
+  for (const auto& s : selectors(expr)) out.push_back(s.name);
+  return out;
+}
+
+// Brackets balanced outside strings (promtool is not installed here: a cheap syntax check).
+bool balanced(const std::string& expr) {
+  std::string open;
+  for (std::size_t i = 0; i < expr.size(); ++i) {
+    const char c = expr[i];
+    if (c == '"' || c == '\'' || c == '`') {
+      for (++i; i < expr.size() && expr[i] != c; ++i)
+        if (expr[i] == '\\' && c != '`') ++i;
+      if (i >= expr.size()) return false;
+    } else if (c == '(' || c == '[' || c == '{') {
+      open.push_back(c);
+    } else if (c == ')' || c == ']' || c == '}') {
+      const char want = c == ')' ? '(' : c == ']' ? '[' : '{';
+      if (open.empty() || open.back() != want) return false;
+      open.pop_back();
+    }
+  }
+  return open.empty();
+}
+
+void check_names(const std::string& where, const std::string& expr, const Exported& exported,
                  std::vector<std::string>& problems) {
-  const auto names = metric_names(expr);
-  if (names.empty()) problems.push_back(where + ": selects no metric: " + expr);
-  for (const auto& n : names)
-    if (exported.count(n) == 0) problems.push_back(where + ": " + n + " is not a metric omsd exports");
+  if (!balanced(expr)) problems.push_back(where + ": unbalanced brackets or quotes: " + expr);
+  const auto found = selectors(expr);
+  if (found.empty()) problems.push_back(where + ": selects no metric: " + expr);
+  for (const auto& sel : found) {
+    if (exported.names.count(sel.name) == 0) {
+      problems.push_back(where + ": " + sel.name + " is not a metric omsd exports");
+      continue;
+    }
+    // A label the metric's samples do not have matches nothing (=) or everything (!=): only
+    // checkable when the scrape had samples of it, and a bucket has `le` besides.
+    const auto seen = exported.labels.find(sel.name);
+    if (seen == exported.labels.end()) continue;
+    for (const auto& l : sel.labels)
+      if (seen->second.count(l) == 0 && l != "__name__")
+        problems.push_back(where + ": " + sel.name + " has no label '" + l + "'");
+  }
 }
 
 // Every problem in a Prometheus rule file (empty: none).
-std::vector<std::string> check_rules(const YAML::Node& doc, const std::set<std::string>& exported) {
+std::vector<std::string> check_rules(const YAML::Node& doc, const Exported& exported) {
   std::vector<std::string> problems;
   static const std::regex kDuration("^[0-9]+(ms|s|m|h|d)$");
   static const std::regex kAlertName("^[A-Z][A-Za-z0-9]+$");
@@ -187,7 +266,7 @@ std::vector<std::string> check_rules(const YAML::Node& doc, const std::set<std::
   return problems;
 }
 
-void check_panels(const nlohmann::json& panels, const std::set<std::string>& exported,
+void check_panels(const nlohmann::json& panels, const Exported& exported,
                   std::vector<std::string>& problems, std::set<int>& ids) {
   for (const auto& p : panels) {
     const std::string title = p.value("title", "");
@@ -212,7 +291,7 @@ void check_panels(const nlohmann::json& panels, const std::set<std::string>& exp
   }
 }
 
-std::vector<std::string> check_dashboard(const nlohmann::json& d, const std::set<std::string>& exported) {
+std::vector<std::string> check_dashboard(const nlohmann::json& d, const Exported& exported) {
   std::vector<std::string> problems;
   if (d.value("title", "").empty()) problems.push_back("dashboard without a title");
   if (d.value("uid", "").empty()) problems.push_back("dashboard without a uid");
@@ -274,12 +353,19 @@ TEST_CASE("the PromQL reader finds the metric names and nothing else") {
                      "offset 5m and c == bool 1") == std::vector<std::string>{"a_bucket", "b", "c"});
   CHECK(metric_names("max_over_time(oms_x{job=\"}\"}[1h:5m])") == std::vector<std::string>{"oms_x"});
   CHECK(metric_names("sum(x) by (le)") == std::vector<std::string>{"x"});
+  const auto sel = selectors("rate(a{code!~\"2...\", account = \"x,y\"}[5m]) / b");
+  REQUIRE(sel.size() == 2);
+  CHECK(sel[0].labels == std::vector<std::string>{"code", "account"});
+  CHECK(sel[1].labels.empty());
+  CHECK(balanced("sum(rate(a{b=\")\"}[5m]))"));
+  CHECK_FALSE(balanced("sum(rate(a[5m])"));
+  CHECK_FALSE(balanced("a{b=\"c}"));
 }
 
 TEST_CASE("omsd runs under memory-deny-write-execute and exports the metrics the rules and the dashboard use") {
   const auto exported = exported_names(live_metrics());
   INFO(live_metrics());
-  REQUIRE(exported.count("oms_health_status") == 1);
+  REQUIRE(exported.names.count("oms_health_status") == 1);
 
   const auto rules = YAML::LoadFile(kMonitoring + "/omsd-alerts.yml");
   const auto rule_problems = check_rules(rules, exported);
@@ -290,7 +376,7 @@ TEST_CASE("omsd runs under memory-deny-write-execute and exports the metrics the
   CHECK_MESSAGE(dashboard_problems.empty(), joined(dashboard_problems));
 }
 
-TEST_CASE("a misspelled metric, a missing severity or a panel without targets is reported") {
+TEST_CASE("a misspelled metric or label, a missing severity or a panel without targets is reported") {
   const auto exported = exported_names(live_metrics());
 
   auto rules = YAML::LoadFile(kMonitoring + "/omsd-alerts.yml");
@@ -302,6 +388,12 @@ TEST_CASE("a misspelled metric, a missing severity or a panel without targets is
   rule["expr"] = std::regex_replace(expr, std::regex("\\b" + names.front() + "\\b"), wrong);
   auto problems = joined(check_rules(rules, exported));
   CHECK_MESSAGE(problems.find(wrong + " is not a metric omsd exports") != std::string::npos, problems);
+
+  // A label the metric does not have: oms_health_status{acount="x"}.
+  rules = YAML::LoadFile(kMonitoring + "/omsd-alerts.yml");
+  rules["groups"][0]["rules"][1]["expr"] = "oms_health_status{acount=\"binance_main\"} == 2";
+  problems = joined(check_rules(rules, exported));
+  CHECK_MESSAGE(problems.find("oms_health_status has no label 'acount'") != std::string::npos, problems);
 
   rules = YAML::LoadFile(kMonitoring + "/omsd-alerts.yml");
   rules["groups"][0]["rules"][0]["labels"].remove("severity");
