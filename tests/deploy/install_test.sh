@@ -94,9 +94,12 @@ out="$("$p/opt/crypto-oms/bin/omsd" --config "$OMS_CONFIG" --data "$OMS_DATA" --
 mdwe='import ctypes, os, sys
 if ctypes.CDLL(None, use_errno=True).prctl(65, 1, 0, 0, 0) != 0: sys.exit("PR_SET_MDWE refused")
 os.execv(sys.argv[1], sys.argv[1:])'
-out="$(python3 -c "$mdwe" "$p/opt/crypto-oms/bin/omsd" --config "$OMS_CONFIG" --data "$OMS_DATA" --check-config 2>&1)" &&
-  [[ "$out" == *"config ok"* ]] && pass "omsd --check-config under memory-deny-write-execute" ||
+if out="$(python3 -c "$mdwe" "$p/opt/crypto-oms/bin/omsd" --config "$OMS_CONFIG" --data "$OMS_DATA" --check-config 2>&1)" &&
+   [[ "$out" == *"config ok"* ]]; then
+  pass "omsd --check-config under memory-deny-write-execute"
+else
   fail "omsd under PR_SET_MDWE: $out"
+fi
 
 # --- systemd-analyze verify on every installed unit ---
 for u in "$units"/*.service; do
@@ -104,8 +107,10 @@ for u in "$units"/*.service; do
   exe="$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$u")"
   [[ -x "$exe" ]] || fail "$(basename "$u"): ExecStart $exe is not an executable"
 done
-grep -q '^Requires=oms-nats.service' "$units/omsd.service" && grep -q '^After=.*oms-nats.service' "$units/omsd.service" ||
+if ! grep -q '^Requires=oms-nats.service' "$units/omsd.service" ||
+   ! grep -q '^After=.*oms-nats.service' "$units/omsd.service"; then
   fail "omsd.service is not ordered after oms-nats.service"
+fi
 for key in NoNewPrivileges=yes ProtectSystem=strict "ReadWritePaths=$p/var/lib/crypto-oms" PrivateTmp=yes \
            MemoryDenyWriteExecute=yes LimitCORE=0 LimitMEMLOCK= Restart=on-failure "EnvironmentFile=$p/etc/crypto-oms/omsd.env"; do
   grep -q "^$key" "$units/omsd.service" || fail "omsd.service has no $key"
@@ -113,7 +118,7 @@ done
 
 # --- the CPU plan agrees with CPUAffinity ---
 expand() {  # "engine=3,io=1-2,daemon=0" or "0 1-2" -> sorted CPUs, one line
-  local role item lo hi c
+  local item lo hi c
   for item in $(echo "$1" | tr ', ' '\n\n'); do
     item="${item#*=}"; lo="${item%%-*}"; hi="${item#*-}"
     for ((c = lo; c <= hi; c++)); do echo "$c"; done
