@@ -46,6 +46,7 @@
 #include "oms/actors/event_log.hpp"
 #include "oms/actors/input_record.hpp"
 #include "oms/connectors/exchange_session.hpp"
+#include "oms/cores/exec_algo.hpp"
 #include "oms/cores/order_desk.hpp"
 #include "oms/cores/market_maker.hpp"
 #include "oms/cores/market_stages.hpp"
@@ -140,6 +141,9 @@ struct EngineOptions {
   std::vector<BookCoreConfig> books;
   // The strategy stage's cross-venue arbitrage groups (their legs' accounts must run here).
   std::vector<ArbGroup> arbitrage;
+  // The rules execution algos round their children to (exec_algo.hpp), by instrument id; an
+  // instrument not listed has none.
+  std::vector<AlgoRules> algo_rules;
   // The strategy stage's market makers (market_maker.hpp), each quoting one instrument on one
   // account run here.
   std::vector<QuoterConfig> quoters;
@@ -190,6 +194,9 @@ class Engine {
   // strategy.
   [[nodiscard]] Result<StrategyViewPtr, std::string> strategy(StrategyId id,
                                                               std::chrono::milliseconds timeout);
+  // The execution algos: every open one and the last ended ones, as their last steps say.
+  // Errors: the timeout.
+  [[nodiscard]] Result<std::vector<AlgoStep>, std::string> algos(std::chrono::milliseconds timeout);
   // Every instrument's mark (by id; zero: none yet), as risk has them. Errors: the timeout.
   [[nodiscard]] Result<std::vector<Decimal>, std::string> marks(std::chrono::milliseconds timeout);
   // A venue's report for the account; waits while the ring is full, never drops it.
