@@ -15,7 +15,9 @@
 //            6. answer    the caller's reply slot, from the resulting state
 //
 // Ack timers live in the shard's timer heap and come back to the desk as timer inputs; the desk
-// never reads a clock. Operators' risk commands (limits, kill switches) run on the shard too;
+// never reads a clock. Execution algos (exec_algo.hpp, engine_algos.cpp) are parent orders of the
+// strategy stage: their slices fire in the same timer steps and their children take the path
+// above like every strategy order. Operators' risk commands (limits, kill switches) run on the shard too;
 // every second the shard values each account at its marks (risk's leverage cap).
 // The shard writes the state board (board_publisher.hpp) after an account's state or an
 // instrument's top of book changed (an account at most every 20 ms: the housekeeping writes

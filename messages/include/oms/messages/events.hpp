@@ -391,8 +391,10 @@ OMS_DESCRIBE(OrderAckTimedOut, account, instrument, client_order_id)
 // ---- execution algos (appended, issue 17) ---------------------------------------------------
 // A step of an execution algo (a parent order, exec_algo.hpp): its whole state after the step
 // (the last step is all a restart needs), recorded in STRATEGIES. The parameters are
-// SubmitAlgo's (curve: the weights it runs with, VWAP). `slice`: the slices sent so far;
-// `target`: what the schedule wanted done through them; `sent`: the children's quantities;
+// SubmitAlgo's (curve: the weights it runs with, VWAP). `slice`: the slices handled so far
+// (a child sent or the slice skipped);
+// `target`: what the schedule wanted done through them; `sent`: the children's quantities
+// (children risk or the desk refused included);
 // `filled` / `notional`: their fills (avg = notional / filled); `child`: the child order out
 // (empty: none) with its quantity and what of it filled; `volume`: the traded volume seen since
 // the last slice (participation cap). `reason`: why this step.
