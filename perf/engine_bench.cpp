@@ -28,6 +28,14 @@
 //   core_throughput    risk check + OrderDesk decide + apply of one new order on one core, no
 //                      commit (the decisions alone), then the fold of the venue's cancel of it
 //                      (so no account piles up open orders): orders/s over 200,000 orders.
+//   algo_slice         an execution algo's slice (exec_algo.hpp): a TWAP of 5,000 slices a virtual
+//                      second apart on one account; the producer moves the engine's clock to the
+//                      next slice's time -> the shard's timer step fires it -> the algo decides the
+//                      child, its step committed, the child through risk, the desk and the commit
+//                      -> handed to the session. The venue stand-in expires each IOC child at once
+//                      (on the shard's thread, as a report); the producer waits for the algo to
+//                      hear it before the next slice. Per-slice timestamps (clock moved, child
+//                      handed over: steady_clock on both threads), busy-polling shard.
 // Orders rotate over a seeded random set, as in risk_bench (risk_setup.hpp).
 #include <benchmark/benchmark.h>
 #include <spdlog/spdlog.h>
@@ -472,6 +480,132 @@ void bench_strategies_tick_to_order(benchmark::State& state) {
   }
 }
 
+// The venue's stand-in for algo_slice: when each child was handed over; each IOC expires at once.
+class SliceSession final : public ExchangeSession {
+ public:
+  SliceSession(actors::Engine** engine, std::vector<std::int64_t>* handed) : engine_(engine), handed_(handed) {}
+  void start(ReportSink) override {}
+  void stop() override {}
+  void place(const OrderSubmitted& o, const SendOrigin&) override {
+    const auto n = count_.load(std::memory_order_relaxed);
+    if (n < handed_->size()) (*handed_)[n] = steady_ns();
+    // release: the timestamp is written before the producer sees the count.
+    count_.store(n + 1, std::memory_order_release);
+    VenueOrderId vid;
+    (void)vid.assign("V" + std::to_string(n));
+    report(OrderAccepted{o.account, o.instrument, o.client_order_id, vid});
+    report(OrderExpired{o.account, o.instrument, o.client_order_id, {}});
+  }
+  void cancel(const CancelOrder&) override {}
+  void amend(const AmendOrder&) override {}
+  void query(AccountId, InstrumentId, const ClientOrderIdText&) override {}
+  [[nodiscard]] std::uint64_t count() const noexcept { return count_.load(std::memory_order_acquire); }
+
+ private:
+  void report(EventPayload p) {
+    (*engine_)->report(AccountId(0), VenueReport{(std::uint64_t{1} << 62U) | ++report_id_, 1, p});
+  }
+  actors::Engine** engine_;
+  std::vector<std::int64_t>* handed_;
+  std::atomic<std::uint64_t> count_{0};
+  std::uint64_t report_id_ = 0;
+};
+
+void bench_algo_slice(benchmark::State& state) {
+  constexpr std::uint32_t kSlices = 5'000;
+  constexpr TimeNs kT0 = 1'723'075'200'000'000'000;
+  constexpr TimeNs kSecond = 1'000'000'000;
+  spdlog::set_level(spdlog::level::err);  // stdout carries the benchmark's JSON
+  Instrument in;
+  in.id = InstrumentId(0);
+  in.venue_symbol = "SYM0USDT";
+  in.symbol.base = "SYM0";
+  in.symbol.quote = "USDT";
+  in.rules.tick_size = Decimal::from_raw(10'000'000);  // 0.01
+  in.rules.step_size = Decimal::from_raw(1'000'000);   // 0.001
+  const std::vector<Instrument> ins{in};
+  auto table = actors::InstrumentTable::from(ins);
+  if (!table) std::abort();
+  Directory directory;
+  (void)directory.accounts.intern("algo");
+  (void)directory.strategies.intern("execution");
+  (void)directory.instruments.intern("binance:spot:SYM0/USDT");
+  NullStore store;
+  ShmIntentLog intents("algo");
+  actors::EventLog log(store, intents.get(), directory);
+  std::vector<std::int64_t> handed(kSlices, 0);
+  actors::Engine* engine_ptr = nullptr;
+  auto session = std::make_shared<SliceSession>(&engine_ptr, &handed);
+  auto clock = std::make_shared<std::atomic<TimeNs>>(kT0 - kSecond);
+  actors::EngineOptions o;
+  o.ack_timeout = std::chrono::hours(24 * 30);  // no ack timer fires during the run
+  o.clock = [clock] { return clock->load(std::memory_order_acquire); };
+  const bool two_cpus = std::thread::hardware_concurrency() >= 2;
+  o.wait = two_cpus ? actors::WaitMode::kBusyPoll : actors::WaitMode::kSpinThenPark;
+  o.cpu = two_cpus ? 1 : -1;
+  if (two_cpus) (void)actors::pin_current_thread(0);
+  o.algo_rules = {actors::AlgoRules{in.rules.tick_size, in.rules.step_size, {}, {}}};
+  auto risk = std::make_shared<RiskCore>(1, 1, 1);
+  {
+    actors::Engine engine(std::move(o), *table, log, store, nullptr, risk,
+                          {{AccountId(0), "algo", persistence::StreamLayout::account_stream(ExchangeId::kBinance, "algo"),
+                            session, nullptr}});
+    engine_ptr = &engine;
+    engine.reconcile();
+    BalanceUpdated b{};
+    b.account = AccountId(0);
+    (void)b.asset.assign("USDT");
+    b.free = units(100'000'000);
+    engine.report(AccountId(0), VenueReport{1, 1, b});
+    SubmitAlgo a;
+    a.account = AccountId(0);
+    a.strategy = StrategyId(0);
+    a.instrument = InstrumentId(0);
+    a.algo = 1;
+    a.side = Side::kBuy;
+    a.quantity = Decimal::from_raw(Int128{kSlices} * 1'000'000);  // a lot a slice
+    a.limit_price = units(100);
+    a.start = kT0;
+    a.end = kT0 + kSlices * kSecond;
+    a.slices = kSlices;
+    const auto ack = engine.submit(Command{Envelope{7, 0, kT0, kT0, 0, 7}, a}, std::chrono::seconds(5));
+    if (!ack || !ack->accepted) {
+      state.SkipWithError(("algo not accepted: " + (ack ? ack->message : ack.error())).c_str());
+      return;
+    }
+    // The algo has heard its child's end (no child out) and waits for its next slice.
+    const auto idle = [&] {
+      const auto v = engine.algos(std::chrono::seconds(5));
+      return v && !v->empty() && v->front().child.empty();
+    };
+    std::vector<std::int64_t> pushed(kSlices, 0);
+    std::size_t k = 0;
+    for (auto _ : state) {
+      if (k == kSlices) break;
+      pushed[k] = steady_ns();
+      clock->store(kT0 + static_cast<TimeNs>(k) * kSecond, std::memory_order_release);
+      const auto deadline = steady_ns() + 1'000'000'000;
+      while (session->count() <= k && steady_ns() < deadline) {
+      }
+      if (session->count() <= k) {
+        state.SkipWithError(("slice " + std::to_string(k) + " sent no child").c_str());
+        break;
+      }
+      while (!idle() && steady_ns() < deadline) {
+      }
+      ++k;
+    }
+    std::vector<std::int64_t> lat;
+    for (std::size_t i = 0; i < k; ++i) lat.push_back(handed[i] - pushed[i]);
+    if (lat.size() == kSlices) {
+      state.counters["p50_ns"] = percentile(lat, 0.50);
+      state.counters["p99_ns"] = percentile(lat, 0.99);
+      state.counters["p999_ns"] = percentile(lat, 0.999);
+    }
+    engine_ptr = nullptr;
+  }
+}
+
 void bench_core_throughput(benchmark::State& state) {
   std::mt19937 rng(kSeed);
   RiskCore risk(kAccounts, kStrategies, kInstruments);
@@ -566,5 +700,6 @@ BENCHMARK(bench_md_record)->Name("md_record");
 BENCHMARK(bench_engine_order_path)->Name("engine_order_path")->Iterations(20'000)->UseRealTime();
 BENCHMARK(bench_core_throughput)->Name("core_throughput")->Iterations(200'000);
 BENCHMARK(bench_strategies_tick_to_order)->Name("strategies_tick_to_order")->Iterations(5'000)->UseRealTime();
+BENCHMARK(bench_algo_slice)->Name("algo_slice")->Iterations(5'000)->UseRealTime();
 
 BENCHMARK_MAIN();

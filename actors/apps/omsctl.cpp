@@ -14,6 +14,7 @@
 #include <grpc/grpc.h>
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -74,6 +75,15 @@ commands:
   strategy list | show NAME | start NAME | stop NAME [--reason TEXT] | set NAME KEY=VALUE...
              strategies' state, parameters, quoters and PnL; start / stop one; set parameters
              (each checked by the daemon, recorded in order; the first refused ends it)
+  algo submit --account A --strategy S --instrument SYM --side buy|sell --qty Q --kind twap|vwap
+             --slices N (--end-ns T | --duration-s N) [--start-ns T] [--price LIMIT]
+             [--participation X] [--catch-up X] [--curve W1,W2,...] [--algo-id N]
+             an execution algo: Q in N IOC slices over [start (now), end], never through LIMIT,
+             a slice at most X (0.1 = 10 %) of the volume traded since the last, at most
+             --catch-up times its own quantity when behind; vwap weights its slices by --curve
+             (equal buckets over the window) or, without one, by the volume recorded at those
+             times of day
+  algo list [--account A] | show ID | cancel ID | pause ID | resume ID (--account A)
   top        [--board PATH] [--once]  live balances, positions, open orders and tops of book from
              omsd's state board (not the API): redraws on a terminal until q or Ctrl-C; one
              plain table with --once or when not a terminal. Default board: the one omsd keeps
@@ -103,7 +113,8 @@ const std::set<std::string> kValues = {
     "address", "ca", "token-file", "data", "timeout-ms", "account", "instrument", "side", "qty",
     "price", "stop-price", "type", "tif", "strategy", "id", "scope", "kind", "value", "state",
     "reason", "wait-ack-ms", "board", "day",
-    "exchange", "main", "file", "order"};
+    "exchange", "main", "file", "order",
+    "slices", "start-ns", "end-ns", "duration-s", "participation", "catch-up", "curve", "algo-id"};
 
 Args parse(int argc, char** argv) {
   Args a;
@@ -112,7 +123,7 @@ Args parse(int argc, char** argv) {
     if (arg.rfind("--", 0) != 0) {
       if (a.command.empty()) {
         a.command = arg;
-      } else if (a.command == "strategy") {
+      } else if (a.command == "strategy" || a.command == "algo") {
         a.args.push_back(arg);
       } else {
         throw UsageError("unexpected argument '" + arg + "'");
@@ -456,6 +467,88 @@ int strategy(const Client& c, const Args& a) {
   return call<api::StrategyControlRequest, api::CommandReply>(c, a, r, &api::Oms::Stub::ControlStrategy);
 }
 
+std::uint64_t whole(const std::string& flag, const std::string& text) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
+    throw UsageError(flag + ": '" + text + "' is not a whole number");
+  }
+  return std::stoull(text);
+}
+
+int algo(const Client& c, const Args& a) {
+  if (a.args.empty()) throw UsageError("algo: submit, list, show, cancel, pause or resume");
+  const std::string& what = a.args[0];
+  if (what == "submit") {
+    if (a.args.size() != 1) throw UsageError("algo submit takes flags only");
+    api::SubmitAlgoRequest r;
+    r.set_account(a.get("account"));
+    r.set_strategy(a.get("strategy"));
+    r.set_instrument(a.get("instrument"));
+    r.set_kind(a.get("kind"));
+    r.set_side(a.get("side"));
+    r.set_quantity(a.get("qty"));
+    r.set_limit_price(a.get("price"));
+    r.set_participation(a.get("participation"));
+    r.set_catch_up(a.get("catch-up"));
+    r.set_slices(static_cast<std::uint32_t>(whole("--slices", a.get("slices"))));
+    const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    const std::int64_t start = a.values.count("start-ns") != 0
+                                   ? static_cast<std::int64_t>(whole("--start-ns", a.get("start-ns"))) : now;
+    r.set_start_ns(start);
+    if (a.values.count("end-ns") != 0) {
+      r.set_end_ns(static_cast<std::int64_t>(whole("--end-ns", a.get("end-ns"))));
+    } else if (a.values.count("duration-s") != 0) {
+      r.set_end_ns(start + static_cast<std::int64_t>(whole("--duration-s", a.get("duration-s"))) * 1'000'000'000);
+    } else {
+      throw UsageError("algo submit: --end-ns T or --duration-s N");
+    }
+    const std::string curve = a.get("curve");
+    for (std::size_t at = 0; !curve.empty() && at <= curve.size();) {
+      const auto comma = std::min(curve.find(',', at), curve.size());
+      r.add_curve(static_cast<std::uint32_t>(whole("--curve", curve.substr(at, comma - at))));
+      at = comma + 1;
+    }
+    if (a.values.count("algo-id") != 0) r.set_algo(whole("--algo-id", a.get("algo-id")));
+    return call<api::SubmitAlgoRequest, api::CommandReply>(c, a, r, &api::Oms::Stub::SubmitAlgo);
+  }
+  if (what == "list" || what == "show") {
+    if (what == "show" && a.args.size() != 2) throw UsageError("algo show ID");
+    if (what == "list" && a.args.size() != 1) throw UsageError("algo list takes no id (algo show ID)");
+    api::AlgosRequest r;
+    r.set_account(a.get("account"));
+    grpc::ClientContext ctx;
+    c.prepare(ctx);
+    api::AlgoList reply;
+    const grpc::Status st = c.stub->ListAlgos(&ctx, r, &reply);
+    if (!st.ok()) {
+      std::cerr << "omsctl: " << code_name(st.error_code()) << ": " << st.error_message() << "\n";
+      return 1;
+    }
+    if (what == "show") {
+      const std::uint64_t id = whole("algo show", a.args[1]);
+      for (const auto& al : reply.algos()) {
+        if (al.algo() != id) continue;
+        if (a.has("json")) print(al, true);
+        else print_table(al, std::cout);
+        return 0;
+      }
+      std::cerr << "omsctl: no algo " << id << "\n";
+      return 3;
+    }
+    print(reply, a.has("json"));
+    return 0;
+  }
+  if (what != "cancel" && what != "pause" && what != "resume") {
+    throw UsageError("algo: unknown action '" + what + "' (submit, list, show, cancel, pause, resume)");
+  }
+  if (a.args.size() != 2) throw UsageError("algo " + what + " ID --account A");
+  api::AlgoControlRequest r;
+  r.set_account(a.get("account"));
+  r.set_algo(whole("algo " + what, a.args[1]));
+  r.set_action(what);
+  return call<api::AlgoControlRequest, api::CommandReply>(c, a, r, &api::Oms::Stub::ControlAlgo);
+}
+
 int run(const Client& c, const Args& a) {
   const auto& cmd = a.command;
   if (cmd == "submit") {
@@ -542,6 +635,7 @@ int run(const Client& c, const Args& a) {
     return call<api::KillSwitchRequest, api::CommandReply>(c, a, r, &api::Oms::Stub::ResetKillSwitch);
   }
   if (cmd == "strategy") return strategy(c, a);
+  if (cmd == "algo") return algo(c, a);
   if (cmd == "health") {
     return call<api::HealthRequest, api::HealthReply>(c, a, api::HealthRequest{}, &api::Oms::Stub::Health);
   }

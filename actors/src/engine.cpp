@@ -82,6 +82,8 @@ Engine::Engine(EngineOptions options, const InstrumentTable& instruments, EventL
     im.accounts[index] = std::move(a);
   }
   im.adopt_quotes();  // a previous run's quotes still resting: cancelled at the first requote
+  // After the desks: the algos' children ids continue the strategy stage's sequence.
+  im.rebuild_algos();
   if (im.options.record_inputs) im.record_start(positions);
   if (!im.options.run_shard) return;  // step() runs the steps
   im.running.store(true, std::memory_order_release);
@@ -263,6 +265,15 @@ Result<std::vector<Decimal>, std::string> Engine::marks(std::chrono::millisecond
   return std::move((*r)->marks);
 }
 
+Result<std::vector<AlgoStep>, std::string> Engine::algos(std::chrono::milliseconds timeout) {
+  if (!impl_->options.run_shard) return impl_->algo_views();  // stepped inline
+  Input in;
+  in.kind = Input::Kind::kAlgos;
+  auto r = ask(*impl_, std::move(in), timeout);
+  if (!r) return Unexpected(r.error());
+  return std::move((*r)->algos);
+}
+
 Result<OrderStatus, std::string> Engine::await_answer(AccountId account,
                                                       const std::string& client_order_id,
                                                       std::chrono::milliseconds timeout) {
@@ -318,7 +329,7 @@ void Engine::Impl::run(const std::stop_token& stop) {
         kDrainBudget);
     const TimeNs now = options.clock();
     step_now = now;
-    if (!timers.empty() && timers.top().due <= now) {
+    if ((!timers.empty() && timers.top().due <= now) || algo_wake <= now) {
       record_step(InputStep::kTimers);
       fire_timers(now);
     }
@@ -338,6 +349,7 @@ void Engine::Impl::run(const std::stop_token& stop) {
       // housekeeping or valuation is due; at most kParkAtMost (the clock may be a test's).
       TimeNs due = std::min(next_housekeeping, next_valuation);
       if (!timers.empty()) due = std::min(due, timers.top().due);
+      due = std::min(due, algo_wake);
       const auto wait = std::clamp<TimeNs>(due - now, 0, kParkAtMost);
       parker.park(std::chrono::nanoseconds(wait), [this] { return rings.waiting() > 0; });
     }
@@ -421,6 +433,10 @@ void Engine::Impl::handle(Input& in) {
         in.reply->marks = marks;
         in.reply->finish();
         return;
+      case Input::Kind::kAlgos:
+        in.reply->algos = algo_views();
+        in.reply->finish();
+        return;
       case Input::Kind::kReconcile:
         for (auto& acc : accounts) {
           if (acc) reconcile(*acc);
@@ -452,6 +468,10 @@ void Engine::Impl::on_command(const Command& cmd, const std::shared_ptr<Reply>& 
       std::holds_alternative<StopStrategy>(cmd.payload) ||
       std::holds_alternative<SetStrategyParam>(cmd.payload)) {
     strategy_command(cmd, reply);
+    return;
+  }
+  if (std::holds_alternative<SubmitAlgo>(cmd.payload) || std::holds_alternative<ControlAlgo>(cmd.payload)) {
+    algo_command(cmd, reply);
     return;
   }
   if (auto r = run_risk_command(*risk, &log, cmd, now)) {
@@ -503,6 +523,7 @@ Decimal mid_of(Decimal bid, Decimal ask) {
 void Engine::Impl::on_market_data(const Event& e, TimeNs now) {
   std::array<TopOfBook, 1> tops;
   std::size_t n = book.on(e, now, tops);
+  if (const auto* t = std::get_if<TradePrinted>(&e.payload)) algo_trade(*t, now);
   if (n == 0) {
     const auto* bbo = std::get_if<BestBidOffer>(&e.payload);
     if (bbo == nullptr) return;
@@ -540,6 +561,7 @@ void Engine::Impl::fire_timers(TimeNs now) {
     timers.pop();
     if (Account* a = account(t.account)) on_timer(*a, t.timer);
   }
+  algo_timers(now);
 }
 
 void Engine::Impl::housekeeping(TimeNs now) {

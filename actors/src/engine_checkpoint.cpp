@@ -21,7 +21,8 @@ namespace oms::actors {
 namespace {
 
 // 2: the strategies and quoters sections; 3: the sagas section
-constexpr std::uint32_t kCheckpointVersion = 5;  // 5: Decimals are 128-bit at 1e-9 (4: held fills)
+// 6: the algos section
+constexpr std::uint32_t kCheckpointVersion = 6;  // 5: Decimals are 128-bit at 1e-9 (4: held fills)
 
 // The heap's array (std::priority_queue keeps it protected): saved as it lies, so that timers
 // due at the same time fire in the same order after a load.
@@ -104,6 +105,17 @@ std::string Engine::Impl::save_checkpoint() const {
       w(os.group, os.check_desks);
       os.saga.save(w);
     }
+  });
+  section("algos", [&] {
+    w.put(static_cast<std::uint32_t>(algos.size()));
+    for (const OpenAlgo& oa : algos) {
+      w.put(oa.check_desk);
+      oa.algo.save(w);
+    }
+    w(ended_algos, algo_wake);
+    // The trade profiles: the instruments traded so far, each minute's volume and day.
+    w.put(static_cast<std::uint32_t>(trade_profiles.size()));
+    for (const TradeProfile& p : trade_profiles) w(p.volume, p.day);
   });
   for (const auto& a : accounts) {
     if (!a) continue;
@@ -211,6 +223,26 @@ std::optional<std::string> Engine::Impl::load_checkpoint(std::string_view bytes)
     }
     open.push_back(std::move(os));
   }
+  r.context("algos");
+  std::vector<OpenAlgo> open_algos;
+  std::uint32_t algo_count = 0;
+  r(algo_count);
+  for (std::uint32_t i = 0; i < algo_count && r.ok(); ++i) {
+    OpenAlgo oa{ExecAlgo(AlgoStep{}, AlgoRules{}), false};
+    r(oa.check_desk);
+    oa.algo.load(r);
+    open_algos.push_back(std::move(oa));
+  }
+  std::deque<AlgoStep> ended;
+  TimeNs wake = 0;
+  r(ended, wake);
+  std::vector<TradeProfile> profiles(r.ok() ? r.count() : 0);
+  for (TradeProfile& p : profiles) {
+    r(p.volume, p.day);
+    if (r.ok() && (p.volume.size() != kMinutesPerDay || p.day.size() != kMinutesPerDay)) {
+      r.fail("a trade profile of " + std::to_string(p.volume.size()) + " minutes");
+    }
+  }
   struct Loaded {
     Account* account = nullptr;
     std::unique_ptr<OrderDesk> desk;
@@ -270,6 +302,10 @@ std::optional<std::string> Engine::Impl::load_checkpoint(std::string_view bytes)
   signal = std::move(sig);
   quoters = std::move(quoting);
   sagas = std::move(open);
+  algos = std::move(open_algos);
+  ended_algos = std::move(ended);
+  algo_wake = wake;
+  trade_profiles = std::move(profiles);
   for (std::size_t g = 0; g < options.arbitrage.size(); ++g) signal.hold(g, false);
   for (const OpenSaga& os : sagas) signal.hold(os.group, true);
   strategy_cores = std::move(cores);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,6 +21,7 @@
 #include "oms/actors/input_record.hpp"
 #include "oms/actors/producer_rings.hpp"
 #include "oms/cores/arb_saga.hpp"
+#include "oms/cores/exec_algo.hpp"
 #include "oms/cores/self_trade.hpp"
 #include "oms/cores/valuation.hpp"
 
@@ -33,6 +35,7 @@ struct Reply {
   AccountViewPtr view;
   StrategyViewPtr strategy;
   std::vector<Decimal> marks;  // kMarks
+  std::vector<AlgoStep> algos;  // kAlgos
   OrderStatus status = OrderStatus::kInitialized;
   std::uint64_t sequence = 0;
   std::string error;  // a question the shard could not answer
@@ -58,7 +61,7 @@ struct Reply {
 struct Input {
   enum class Kind : std::uint8_t {
     kCommand, kReport, kMarketData, kMark, kView, kAwait, kSnapshot, kRestart,
-    kReconcile, kStrategyView, kMarks
+    kReconcile, kStrategyView, kMarks, kAlgos
   };
   Kind kind = Kind::kCommand;
   AccountId account;
@@ -225,6 +228,34 @@ struct Engine::Impl {
   [[nodiscard]] bool commit_saga(const ArbSaga& s, EventId cause);
   [[nodiscard]] SagaFiguresView saga_figures(StrategyId id) const;
 
+  // ---- engine_algos.cpp: execution algos (exec_algo.hpp) ----
+  struct OpenAlgo {
+    ExecAlgo algo;
+    bool check_desk = false;  // resumed: its child's end is looked up at the next timer step
+  };
+  // Per instrument: the volume traded in each minute of the day, on the day it was last traded
+  // (a VWAP without a curve weighs its slices by it).
+  struct TradeProfile {
+    std::vector<Int128> volume = std::vector<Int128>(kMinutesPerDay, 0);  // raw 1e-9
+    std::vector<std::int64_t> day = std::vector<std::int64_t>(kMinutesPerDay, -1);
+  };
+  static constexpr std::size_t kMinutesPerDay = 1440;
+  static constexpr std::size_t kEndedAlgosKept = 64;  // the last ended algos shown to operators
+  void algo_command(const Command& cmd, const std::shared_ptr<Reply>& reply);
+  void algo_trade(const TradePrinted& t, TimeNs now);
+  void algo_timers(TimeNs now);  // the slices due (a timer step)
+  [[nodiscard]] bool algo_news(const OrderNews& n);  // false: not an algo's child
+  [[nodiscard]] bool algo_child(std::string_view client_order_id) const;
+  void algo_stepped(std::size_t index, std::vector<QuoteAction>& actions, EventId cause);
+  void rebuild_algos();  // from the STRATEGIES stream: the open ones resumed
+  void reschedule_algos();  // algo_wake from the algos' next slices
+  [[nodiscard]] AlgoContext algo_context(const ExecAlgo& a);
+  [[nodiscard]] AlgoRules algo_rules(InstrumentId instrument) const;
+  [[nodiscard]] bool commit_algo(const AlgoStep& s, EventId cause);
+  [[nodiscard]] std::optional<VolumeCurveWeights> recorded_curve(InstrumentId instrument, TimeNs start,
+                                                                 TimeNs end) const;
+  [[nodiscard]] std::vector<AlgoStep> algo_views() const;
+
   // ---- engine_checkpoint.cpp ----
   [[nodiscard]] std::string save_checkpoint() const;
   [[nodiscard]] std::optional<std::string> load_checkpoint(std::string_view bytes);
@@ -299,6 +330,10 @@ struct Engine::Impl {
   std::vector<OpenSaga> sagas;                      // the open sagas
   std::vector<SagaTally> saga_tally;                // by StrategyId
   std::vector<bool> saga_strategy;                  // by StrategyId: has arbitrage pairs here
+  std::vector<OpenAlgo> algos;                      // the open execution algos
+  std::deque<AlgoStep> ended_algos;                 // the last kEndedAlgosKept that ended
+  std::vector<TradeProfile> trade_profiles;         // by instrument (sized at its first trade)
+  TimeNs algo_wake = std::numeric_limits<TimeNs>::max();  // the earliest slice due
   TimeNs next_valuation = 0;
   std::atomic<std::uint64_t> restarts{0};
   std::atomic<bool> running{false};

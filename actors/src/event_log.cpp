@@ -106,6 +106,11 @@ std::string SubjectMap::subject(const EventPayload& payload) const {
         } else if constexpr (std::is_same_v<T, StrategyParamSet>) {
           if (e.strategy.index() >= directory_.strategies.size()) return {};
           return strategies_subject(directory_.strategies.name(e.strategy), "param");
+        } else if constexpr (std::is_same_v<T, AlgoStep>) {
+          // An execution algo's steps, with its strategy's (a manual algo's: "manual").
+          if (!e.strategy.valid()) return strategies_subject("manual", "algo");
+          if (e.strategy.index() >= directory_.strategies.size()) return {};
+          return strategies_subject(directory_.strategies.name(e.strategy), "algo");
         } else if constexpr (std::is_same_v<T, ArbSagaStep>) {
           if (e.strategy.index() >= directory_.strategies.size()) return {};
           return strategies_subject(directory_.strategies.name(e.strategy), "saga");

@@ -109,6 +109,10 @@ Result<StrategyViewPtr, std::string> Runtime::strategy(StrategyId id,
   return engine_->strategy(id, timeout);
 }
 
+Result<std::vector<AlgoStep>, std::string> Runtime::algos(std::chrono::milliseconds timeout) {
+  return engine_->algos(timeout);
+}
+
 Result<std::vector<OrderCore>, std::string> Runtime::orders_of_day(AccountId account,
                                                                    std::int32_t day) {
   const RuntimeAccount* ra = nullptr;

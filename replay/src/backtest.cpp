@@ -296,6 +296,18 @@ class Driver {
   }
 
   void step(const InputRecord& r) { engine_->step(r); }
+  // options.commands due by t, each at its own time.
+  void run_commands(TimeNs t) {
+    while (next_command_ < o_.commands.size() && o_.commands[next_command_].envelope.event_time <= t) {
+      const Command& c = o_.commands[next_command_++];
+      advance_time(std::max(now_, c.envelope.event_time));
+      InputRecord r;
+      r.step = InputStep::kCommand;
+      r.now = now_;
+      r.body = c;
+      step(r);
+    }
+  }
   void advance_time(TimeNs t);
   void step_plain(InputStep s) {
     InputRecord r;
@@ -355,6 +367,7 @@ class Driver {
   std::priority_queue<Due, std::vector<Due>, std::greater<>> queue_;
   std::uint64_t scheduled_ = 0, report_serial_ = 0;
   TimeNs now_ = 0, next_housekeeping_ = 0, next_valuation_ = 0;
+  std::size_t next_command_ = 0;  // options.commands run so far
   TimeNs feed_delay_ = 0, min_feed_delay_ = 0;
   bool feed_delay_known_ = false;
   std::unordered_map<std::string, std::size_t> order_index_;
@@ -773,6 +786,7 @@ void Driver::feed(Market m, InstrumentId ins, Event& e, TimeNs ts) {
     // Another participant's trade: resting orders at its price fill by queue position.
     v.on_trade(l.symbol, {t->price, t->quantity, t->aggressor == Side::kSell}, ts, out);
     outbox_reports(out, m, ts);
+    engine_md();  // the traded volume: execution algos' participation caps and VWAP profiles
   }
   // A message is what the venue sent once: a depth diff or snapshot counts once, not per chunk.
   const bool continued = std::visit([](const auto& p) {
@@ -1013,6 +1027,7 @@ Result<BacktestResult, std::string> Driver::run(const std::function<void(const B
     if (o_.to != 0 && ts > o_.to) break;
     ++read;
     if (ts >= now_) {
+      run_commands(ts);
       advance_time(ts);
       feed(best->at.first, best->at.second, std::get<Event>(best->rec.body), ts);
       last = ts;
@@ -1028,6 +1043,11 @@ Result<BacktestResult, std::string> Driver::run(const std::function<void(const B
   }
   // Answers still on their way, then the last valuation.
   advance_time(last + kDrain);
+  for (; next_command_ < o_.commands.size(); ++next_command_) {
+    result_.commands_not_run.push_back("command " + std::to_string(o_.commands[next_command_].envelope.id) +
+                                       ": after the data's end, not run");
+  }
+  if (auto algos = engine_->algos(std::chrono::milliseconds(0))) result_.algos = std::move(algos).value();
   sample_equity();
   result_.first_time = start;
   result_.last_time = now_;

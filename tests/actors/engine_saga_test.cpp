@@ -8,6 +8,9 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
+#include <optional>
+#include <thread>
 #include <map>
 #include <mutex>
 #include <string>
@@ -179,9 +182,10 @@ struct Shard {
   std::shared_ptr<IocVenue> venue_b = std::make_shared<IocVenue>(AccountId(1));
   std::unique_ptr<Engine> engine;
   ArbGroup group;
+  std::function<TimeNs()> clock;  // null: the wall clock
   std::shared_ptr<RiskCore> risk = std::make_shared<RiskCore>(2, 1, 2);
 
-  explicit Shard(ArbGroup g) : group(std::move(g)) {
+  explicit Shard(ArbGroup g, std::function<TimeNs()> c = {}) : group(std::move(g)), clock(std::move(c)) {
     spdlog::set_level(spdlog::level::warn);
     auto j = persistence::FileJournal::open(tmp.path() / "journal", layout);
     REQUIRE(j.ok());
@@ -196,6 +200,9 @@ struct Shard {
                BookCoreConfig{InstrumentId(1), BookSequencing::kBinanceSpot}};
     o.strategies = {EngineStrategy{StrategyId(0), StrategyKind::kArbitrage, true}};
     o.arbitrage = {group};
+    o.clock = clock;
+    o.algo_rules = {AlgoRules{d("0.01"), d("0.001"), d("0.001"), d("0.1")},
+                    AlgoRules{d("0.01"), d("0.001"), d("0.001"), d("0.1")}};
     engine = std::make_unique<Engine>(
         std::move(o), table, *log, *journal, nullptr, risk,
         std::vector<EngineAccount>{{AccountId(0), "acct-a", persistence::StreamLayout::account_stream(ExchangeId::kBinance, "acct-a"), venue_a, nullptr},
@@ -500,4 +507,209 @@ TEST_CASE("engine sagas: a step recorded whose legs never reached the desks (a c
   const auto next = parse_client_order_id(s.venue_a->orders()[0].client_order_id.view());
   REQUIRE(next.has_value());
   CHECK(next->sequence > 8);
+}
+
+// ---- execution algos on the shard ------------------------------------------------------------
+// A TWAP on instrument 0 (acct-a) under a test clock: its slices fire in the shard's timer steps,
+// its children take the order path to the venue, its steps are recorded in STRATEGIES; the
+// engine restarted between two slices resumes it from its last step and sends no slice twice.
+namespace {
+
+struct TestClock {
+  std::shared_ptr<std::atomic<TimeNs>> now = std::make_shared<std::atomic<TimeNs>>(0);
+  std::function<TimeNs()> fn() const {
+    return [n = now] { return n->load(std::memory_order_acquire); };
+  }
+  void set(TimeNs t) const { now->store(t, std::memory_order_release); }
+};
+
+constexpr TimeNs kT0 = 1'723'075'200'000'000'000;  // 2024-08-08 00:00 UTC
+constexpr TimeNs kSecond = 1'000'000'000;
+
+Command algo_cmd(EventId id, CommandPayload p) { return Command{Envelope{id, 0, kT0, kT0, 0, id}, p}; }
+
+SubmitAlgo twap_buy() {
+  SubmitAlgo c;
+  c.account = AccountId(0);
+  c.strategy = StrategyId(0);
+  c.instrument = InstrumentId(0);
+  c.algo = 42;
+  c.kind = AlgoKind::kTwap;
+  c.side = Side::kBuy;
+  c.quantity = d("0.010");
+  c.start = kT0;
+  c.end = kT0 + 3 * kSecond;
+  c.slices = 3;
+  return c;
+}
+
+std::vector<AlgoStep> algo_steps(Shard& s) {
+  std::vector<AlgoStep> out;
+  (void)s.journal->flush(5s);
+  read_events(*s.journal,
+              persistence::ReadRequest{std::string(persistence::StreamLayout::kStrategies), 1, 0,
+                                       "strategies.recovery.algo"},
+              s.directory, [&](const Event& e) {
+                if (const auto* a = std::get_if<AlgoStep>(&e.payload)) out.push_back(*a);
+              });
+  return out;
+}
+
+std::optional<AlgoStep> algo(Shard& s, std::uint64_t id) {
+  auto v = s.engine->algos(5s);
+  REQUIRE(v.ok());
+  for (const AlgoStep& a : *v) {
+    if (a.algo == id) return a;
+  }
+  return std::nullopt;
+}
+
+ArbGroup quiet_pair() {
+  ArbGroup g = pair();
+  g.min_edge = d("1000000");  // never a signal
+  return g;
+}
+
+}  // namespace
+
+TEST_CASE("engine algos: a twap's slices on timer steps, children through the order path, a restart resumes it without a second slice") {
+  TestClock clock;
+  clock.set(kT0);
+  Shard s(quiet_pair(), clock.fn());
+  s.engine->market_data(kT0, Shard::snapshot(0, 100, "99", "100"));
+  auto ack = s.engine->submit(algo_cmd(9001, twap_buy()), 5s);
+  REQUIRE(ack.ok());
+  CHECK(ack->accepted);
+  // Slice 1 at the start: 0.003 at the ask, IOC; the venue fills it.
+  REQUIRE(s.eventually([&] {
+    const auto a = algo(s, 42);
+    return a && a->filled == d("0.003") && a->child.empty();
+  }));
+  REQUIRE(s.venue_a->orders().size() == 1);
+  CHECK(s.venue_a->orders()[0].quantity == d("0.003"));
+  CHECK(s.venue_a->orders()[0].price == d("100"));
+  CHECK(s.venue_a->orders()[0].tif == TimeInForce::kIoc);
+  CHECK(s.venue_a->orders()[0].strategy == StrategyId(0));
+  // Slice 2 a second later.
+  clock.set(kT0 + kSecond);
+  REQUIRE(s.eventually([&] {
+    const auto a = algo(s, 42);
+    return a && a->filled == d("0.006") && a->child.empty();
+  }));
+  REQUIRE(s.venue_a->orders().size() == 2);
+  CHECK(s.venue_a->orders()[1].quantity == d("0.003"));
+  // Down between slices 2 and 3; up again still before slice 3: nothing is sent again.
+  s.stop();
+  clock.set(kT0 + kSecond + kSecond / 2);
+  s.start();
+  s.engine->market_data(kT0, Shard::snapshot(0, 200, "99", "100"));  // the book again
+  const auto resumed = algo(s, 42);
+  REQUIRE(resumed.has_value());
+  CHECK(resumed->state == AlgoState::kRunning);
+  CHECK(resumed->slice == 2);
+  CHECK(resumed->filled == d("0.006"));
+  std::this_thread::sleep_for(50ms);
+  CHECK(s.venue_a->orders().size() == 2);
+  clock.set(kT0 + 2 * kSecond);
+  REQUIRE(s.eventually([&] {
+    const auto a = algo(s, 42);
+    return a && a->state == AlgoState::kCompleted;
+  }));
+  REQUIRE(s.venue_a->orders().size() == 3);
+  CHECK(s.venue_a->orders()[2].quantity == d("0.004"));
+  // Each child a new client order id.
+  CHECK(s.venue_a->orders()[2].client_order_id != s.venue_a->orders()[1].client_order_id);
+  const auto last = algo(s, 42);
+  CHECK(last->filled == d("0.010"));
+  CHECK(last->children == 3);
+  // The steps, in STRATEGIES: submitted, each slice and each child's end, numbered from 1.
+  const auto steps = algo_steps(s);
+  REQUIRE(steps.size() == 7);
+  for (std::size_t i = 0; i < steps.size(); ++i) CHECK(steps[i].number == i + 1);
+  CHECK(steps[0].reason.str() == "submitted");
+  CHECK(steps[1].reason.str() == "slice 1/3: 0.003 at 100");
+  CHECK(steps[5].reason.str() == "slice 3/3: 0.004 at 100");
+  CHECK(steps[6].state == AlgoState::kCompleted);
+}
+
+TEST_CASE("engine algos: pause holds the slices, resume sends what is due, cancel ends it; errors named") {
+  TestClock clock;
+  clock.set(kT0);
+  Shard s(quiet_pair(), clock.fn());
+  s.engine->market_data(kT0, Shard::snapshot(0, 100, "99", "100"));
+  SubmitAlgo c = twap_buy();
+  c.catch_up = d("2");
+  REQUIRE(s.engine->submit(algo_cmd(9001, c), 5s)->accepted);
+  REQUIRE(s.eventually([&] { return algo(s, 42)->filled == d("0.003"); }));
+  auto ack = s.engine->submit(algo_cmd(9002, ControlAlgo{AccountId(0), 42, AlgoAction::kPause}), 5s);
+  REQUIRE(ack.ok());
+  CHECK(ack->accepted);
+  clock.set(kT0 + 3 * kSecond / 2);
+  std::this_thread::sleep_for(50ms);
+  CHECK(s.venue_a->orders().size() == 1);
+  CHECK(algo(s, 42)->state == AlgoState::kPaused);
+  REQUIRE(s.engine->submit(algo_cmd(9003, ControlAlgo{AccountId(0), 42, AlgoAction::kResume}), 5s)->accepted);
+  REQUIRE(s.eventually([&] { return algo(s, 42)->filled == d("0.006"); }));
+  REQUIRE(s.venue_a->orders().size() == 2);
+  REQUIRE(s.engine->submit(algo_cmd(9004, ControlAlgo{AccountId(0), 42, AlgoAction::kCancel}), 5s)->accepted);
+  CHECK(algo(s, 42)->state == AlgoState::kCanceled);
+  auto again = s.engine->submit(algo_cmd(9005, ControlAlgo{AccountId(0), 42, AlgoAction::kResume}), 5s);
+  REQUIRE(again.ok());
+  CHECK_FALSE(again->accepted);
+  CHECK(again->message == "algo 42 has ended (canceled)");
+  auto none = s.engine->submit(algo_cmd(9006, ControlAlgo{AccountId(0), 7, AlgoAction::kPause}), 5s);
+  CHECK(none->message == "no algo 7 of this account");
+  SubmitAlgo bad = twap_buy();
+  bad.algo = 43;
+  bad.quantity = d("0.0105");
+  auto refused = s.engine->submit(algo_cmd(9007, bad), 5s);
+  CHECK_FALSE(refused->accepted);
+  CHECK(refused->message == "quantity: 0.0105 is not a multiple of the lot step 0.001");
+  clock.set(kT0 + 3 * kSecond);
+  std::this_thread::sleep_for(50ms);
+  CHECK(s.venue_a->orders().size() == 2);
+}
+
+TEST_CASE("engine algos: a vwap without a curve weighs its slices by the volume recorded at the same minutes of the day") {
+  TestClock clock;
+  constexpr TimeNs kMinute = 60 * kSecond;
+  constexpr TimeNs kDay = 1440 * kMinute;
+  clock.set(kT0);
+  Shard s(quiet_pair(), clock.fn());
+  SubmitAlgo v = twap_buy();
+  v.kind = AlgoKind::kVwap;
+  v.start = kT0 + kDay;
+  v.end = kT0 + kDay + 2 * kMinute;
+  v.slices = 2;
+  // Nothing recorded yet: refused, naming the curve.
+  auto none = s.engine->submit(algo_cmd(9101, v), 5s);
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->accepted);
+  CHECK(none->message == "curve: none given and no trades recorded at the window's times of day");
+  // A day earlier: 1 traded in minute 0, 3 in minute 1 (and 5 in minute 3, outside the window).
+  const auto trade = [&](TimeNs at, const char* qty, const char* id) {
+    clock.set(at);
+    TradePrinted t{};
+    t.instrument = InstrumentId(0);
+    (void)t.trade_id.assign(id);
+    t.price = d("100");
+    t.quantity = d(qty);
+    s.engine->market_data(at, t);
+    REQUIRE(s.engine->algos(5s).ok());  // the same ring: the trade is in once this answers
+  };
+  trade(kT0 + 30 * kSecond, "0.4", "t1");
+  trade(kT0 + 40 * kSecond, "0.6", "t2");
+  trade(kT0 + kMinute + 30 * kSecond, "3", "t3");
+  trade(kT0 + 3 * kMinute, "5", "t4");
+  clock.set(kT0 + kDay - kSecond);
+  v.algo = 44;
+  auto ack = s.engine->submit(algo_cmd(9102, v), 5s);
+  REQUIRE(ack.ok());
+  CHECK(ack->accepted);
+  const auto a = algo(s, 44);
+  REQUIRE(a.has_value());
+  REQUIRE(a->curve.count == 2);
+  CHECK(a->curve.items[0] == 333'333);  // 1 of the busiest bucket's 3, scaled to 1,000,000
+  CHECK(a->curve.items[1] == 1'000'000);
+  CHECK(ExecAlgo(*a, AlgoRules{d("0.01"), d("0.001"), {}, {}}).target_through(0) == d("0.002"));  // 0.010 x 1/4
 }

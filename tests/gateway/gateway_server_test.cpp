@@ -708,4 +708,46 @@ TEST_CASE("omsctl: batch --order ... and --file (JSON lines, - for stdin) print 
   const auto neither = omsctl(d, kAlice, "batch --account acct-a");
   CHECK(neither.exit_code == 2);
   CHECK(neither.err.rfind("omsctl: batch: give --file FILE or --order ... (one of them)\n", 0) == 0);
+
+TEST_CASE("omsctl: algo submit, list, show, pause, resume and cancel through the gateway; errors name the field") {
+  Desk d;
+  const std::string submit = "algo submit --account acct-a --strategy recovery --instrument BTC/USDT --side buy "
+                             "--qty 1 --price 100 --slices 4 --duration-s 3600 --algo-id 77 --kind ";
+  const auto bad = omsctl(d, kOps, submit + "tvap");
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err == "omsctl: INVALID_ARGUMENT: kind: 'tvap' is not one of twap | vwap\n");
+  const auto no_end = omsctl(d, kOps, "algo submit --account acct-a --kind twap --slices 2");
+  CHECK(no_end.exit_code == 2);
+  const auto sub = omsctl(d, kOps, "--json " + submit + "twap");
+  REQUIRE_MESSAGE(sub.exit_code == 0, sub.err);
+  CHECK(nlohmann::json::parse(sub.out)["accepted"] == true);
+  // Its first slice went at the start (now): one child, at the limit (no book here).
+  const auto list = omsctl(d, kOps, "--json algo list --account acct-a");
+  REQUIRE_MESSAGE(list.exit_code == 0, list.err);
+  const auto algos = nlohmann::json::parse(list.out)["algos"];
+  REQUIRE(algos.size() == 1);
+  CHECK(algos[0]["algo"] == "77");
+  CHECK(algos[0]["kind"] == "twap");
+  CHECK(algos[0]["state"] == "running");
+  CHECK(algos[0]["quantity"] == "1");
+  CHECK(algos[0]["limit_price"] == "100");
+  CHECK(algos[0]["slices"] == 4);
+  CHECK(algos[0]["slices_sent"] == 1);
+  CHECK(algos[0]["children"] == 1);
+  CHECK(algos[0]["sent"] == "0.25");  // the slice's own quarter (its child may have ended by now)
+  const auto pause = omsctl(d, kOps, "--json algo pause 77 --account acct-a");
+  REQUIRE_MESSAGE(pause.exit_code == 0, pause.err);
+  const auto shown = omsctl(d, kOps, "--json algo show 77");
+  REQUIRE_MESSAGE(shown.exit_code == 0, shown.err);
+  CHECK(nlohmann::json::parse(shown.out)["state"] == "paused");
+  CHECK(omsctl(d, kOps, "algo resume 77 --account acct-a").exit_code == 0);
+  CHECK(omsctl(d, kOps, "algo cancel 77 --account acct-a").exit_code == 0);
+  CHECK(nlohmann::json::parse(omsctl(d, kOps, "--json algo show 77").out)["state"] == "canceled");
+  // Refused: the daemon's reply is printed, exit 3.
+  const auto again = omsctl(d, kOps, "--json algo resume 77 --account acct-a");
+  CHECK(again.exit_code == 3);
+  CHECK(nlohmann::json::parse(again.out)["accepted"] == false);
+  const auto table = omsctl(d, kOps, "algo list");
+  CHECK(table.exit_code == 0);
+  CHECK(table.out.rfind("algo", 0) == 0);
 }

@@ -477,3 +477,81 @@ TEST_CASE("progress: a bar, the count, the rate and the time left on a terminal;
   CHECK(replay::utc_text(1723161253937085768, 9) == "2024-08-08T23:54:13.937085768Z");
   CHECK(replay::utc_text(1723161253000000000, 0) == "2024-08-08T23:54:13Z");
 }
+
+TEST_CASE("replay: an execution algo's slices, recorded as timer steps, replay event for event; its state is in the checkpoints") {
+  spdlog::set_level(spdlog::level::warn);
+  testkit::TempDir dir{"replay-algo"};
+  auto j = persistence::FileJournal::open(dir.path() / "journal", layout());
+  REQUIRE(j.ok());
+  auto journal = std::move(j).value();
+  const Directory directory = testkit::recovery_directory();
+  const InstrumentTable table = *InstrumentTable::from(testkit::recovery_instruments());
+  {
+    EventLog log(*journal, nullptr, directory);
+    auto venue_a = std::make_shared<testkit::ScriptedVenue>(7, std::filesystem::path{}, AccountId(0));
+    auto venue_b = std::make_shared<testkit::ScriptedVenue>(7, std::filesystem::path{}, AccountId(1));
+    EngineOptions o = options();
+    o.record_inputs = true;
+    o.checkpoint_interval = 40ms;
+    auto acc = accounts();
+    acc[0].session = venue_a;
+    acc[1].session = venue_b;
+    auto engine = std::make_unique<Engine>(std::move(o), table, log, *journal, nullptr,
+                                           std::make_shared<RiskCore>(2, 1, 2), std::move(acc));
+    venue_a->start([&](const VenueReport& r) { engine->report(AccountId(0), r); });
+    venue_b->start([&](const VenueReport& r) { engine->report(AccountId(1), r); });
+    engine->reconcile();
+    engine->market_data(0, snapshot(0, 100, "100", "101"));
+    const TimeNs now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::system_clock::now().time_since_epoch()).count();
+    SubmitAlgo a;
+    a.account = AccountId(0);
+    a.strategy = StrategyId(0);
+    a.instrument = InstrumentId(0);
+    a.algo = 5;
+    a.side = Side::kBuy;
+    a.quantity = d("0.04");
+    a.start = now;
+    a.end = now + 400'000'000;
+    a.slices = 4;
+    a.catch_up = d("2");
+    auto ack = engine->submit(Command{Envelope{77, 0, now, now, 0, 77}, a}, 5s);
+    REQUIRE(ack.ok());
+    REQUIRE(ack->accepted);
+    std::this_thread::sleep_for(600ms);  // every slice's time passes
+    const auto algos = engine->algos(5s);
+    REQUIRE(algos.ok());
+    REQUIRE(algos->size() == 1);
+    CHECK(algos->front().slice >= 2);
+    venue_a->stop();
+    venue_b->stop();
+    engine.reset();
+    REQUIRE(log.flush(5s).ok());
+  }
+  // The algo's steps in STRATEGIES: more than its submission.
+  std::size_t algo_steps = 0;
+  (void)journal->flush(5s);
+  read_events(*journal, persistence::ReadRequest{"STRATEGIES", 1, 0, "strategies.recovery.algo"}, directory,
+              [&](const Event& e) { algo_steps += std::holds_alternative<AlgoStep>(e.payload) ? 1U : 0U; });
+  CHECK(algo_steps >= 3);
+  std::size_t timer_steps = 0, checkpoints = 0;
+  persistence::ReadRequest r;
+  r.stream = "INPUTS";
+  REQUIRE(journal->read(r, [&](const persistence::StoredRecord& rec) {
+    auto in = decode_input(rec.payload);
+    REQUIRE(in.ok());
+    timer_steps += in->step == InputStep::kTimers ? 1U : 0U;
+    checkpoints += in->step == InputStep::kCheckpoint ? 1U : 0U;
+    return true;
+  }).ok());
+  CHECK(timer_steps >= 3);
+  CHECK(checkpoints >= 4);
+  auto result = replay::replay_range(*journal, whole_range(), factory());
+  REQUIRE_MESSAGE(result.ok(), result.error());
+  INFO(result->divergence.value_or(""));
+  CHECK_FALSE(result->divergence);
+  CHECK(result->checkpoints_checked == checkpoints);
+  // Every event compared: the accounts' (the children) and the algo's steps in STRATEGIES.
+  CHECK(result->events == *journal->last_sequence("ACCOUNT_binance_acct-a") +
+                              *journal->last_sequence("ACCOUNT_binance_acct-b") + algo_steps);
+}

@@ -82,6 +82,13 @@ class OmsService final : public api::v1::Oms::Service {
                       api::v1::HealthReply* reply) override;
   grpc::Status ListPremiums(grpc::ServerContext* ctx, const api::v1::PremiumsRequest* req,
                             api::v1::PremiumList* reply) override;
+  // gateway_algos.cpp
+  grpc::Status SubmitAlgo(grpc::ServerContext* ctx, const api::v1::SubmitAlgoRequest* req,
+                          api::v1::CommandReply* reply) override;
+  grpc::Status ListAlgos(grpc::ServerContext* ctx, const api::v1::AlgosRequest* req,
+                         api::v1::AlgoList* reply) override;
+  grpc::Status ControlAlgo(grpc::ServerContext* ctx, const api::v1::AlgoControlRequest* req,
+                           api::v1::CommandReply* reply) override;
 
   // The markets ListPremiums reports (valuation.hpp premium_pairs), the venue of each id, and
   // how each instrument's quote converts to USDT (quote_sources) for the positions' USDT figures.

@@ -245,6 +245,12 @@ actors::EngineOptions BuiltEngine::engine_options() const {
   o.books = books;
   o.arbitrage = arbitrage;
   o.quoters = quoters;
+  for (const auto& i : instruments) {
+    const auto k = i.id.index();
+    if (o.algo_rules.size() <= k) o.algo_rules.resize(k + 1);
+    o.algo_rules[k] = actors::AlgoRules{i.rules.tick_size, i.rules.step_size, i.rules.min_qty,
+                                        i.rules.min_notional};
+  }
   for (const auto& st : config.strategies.strategies) {
     const auto id = directory.strategies.find(st.name);
     if (!id) continue;

@@ -15,7 +15,9 @@
 //            6. answer    the caller's reply slot, from the resulting state
 //
 // Ack timers live in the shard's timer heap and come back to the desk as timer inputs; the desk
-// never reads a clock. Operators' risk commands (limits, kill switches) run on the shard too;
+// never reads a clock. Execution algos (exec_algo.hpp, engine_algos.cpp) are parent orders of the
+// strategy stage: their slices fire in the same timer steps and their children take the path
+// above like every strategy order. Operators' risk commands (limits, kill switches) run on the shard too;
 // every second the shard values each account at its marks (risk's leverage cap).
 // The shard writes the state board (board_publisher.hpp) after an account's state or an
 // instrument's top of book changed (an account at most every 20 ms: the housekeeping writes
@@ -46,6 +48,7 @@
 #include "oms/actors/event_log.hpp"
 #include "oms/actors/input_record.hpp"
 #include "oms/connectors/exchange_session.hpp"
+#include "oms/cores/exec_algo.hpp"
 #include "oms/cores/order_desk.hpp"
 #include "oms/cores/market_maker.hpp"
 #include "oms/cores/market_stages.hpp"
@@ -140,6 +143,9 @@ struct EngineOptions {
   std::vector<BookCoreConfig> books;
   // The strategy stage's cross-venue arbitrage groups (their legs' accounts must run here).
   std::vector<ArbGroup> arbitrage;
+  // The rules execution algos round their children to (exec_algo.hpp), by instrument id; an
+  // instrument not listed has none.
+  std::vector<AlgoRules> algo_rules;
   // The strategy stage's market makers (market_maker.hpp), each quoting one instrument on one
   // account run here.
   std::vector<QuoterConfig> quoters;
@@ -195,6 +201,9 @@ class Engine {
   // strategy.
   [[nodiscard]] Result<StrategyViewPtr, std::string> strategy(StrategyId id,
                                                               std::chrono::milliseconds timeout);
+  // The execution algos: every open one and the last ended ones, as their last steps say.
+  // Errors: the timeout.
+  [[nodiscard]] Result<std::vector<AlgoStep>, std::string> algos(std::chrono::milliseconds timeout);
   // Every instrument's mark (by id; zero: none yet), as risk has them. Errors: the timeout.
   [[nodiscard]] Result<std::vector<Decimal>, std::string> marks(std::chrono::milliseconds timeout);
   // A venue's report for the account; waits while the ring is full, never drops it.

@@ -215,6 +215,14 @@ class GatewayCore {
   [[nodiscard]] Result<std::vector<StrategyId>, ApiError> strategies(
       const api::v1::StrategiesRequest& r) const;
 
+  // Execution algos (gateway_algos.cpp): a submit request -> SubmitAlgo (start 0: wall_now);
+  // a control request -> ControlAlgo. Errors name the field.
+  [[nodiscard]] Result<SubmitAlgo, ApiError> submit_algo(const ApiClient& client,
+                                                         const api::v1::SubmitAlgoRequest& r,
+                                                         TimeNs wall_now) const;
+  [[nodiscard]] Result<ControlAlgo, ApiError> control_algo(const ApiClient& client,
+                                                           const api::v1::AlgoControlRequest& r) const;
+
   // Names for replies.
   [[nodiscard]] std::string account_name(AccountId id) const;
   [[nodiscard]] std::string strategy_name(StrategyId id) const;

@@ -116,11 +116,44 @@ struct SetRiskLimit {
 };
 OMS_DESCRIBE(SetRiskLimit, scope, account, strategy, instrument, kind, value, unlimited)
 
+// A configured volume curve (VWAP): relative weights of equal buckets over [start, end].
+inline constexpr std::size_t kMaxCurveBuckets = 24;
+using VolumeCurve = CountedArray<std::uint32_t, kMaxCurveBuckets>;
+
+// An execution algo (a parent order, exec_algo.hpp): `quantity` of `instrument` bought or sold
+// in `slices` child orders over [start, end] (ns, the engine clock). TWAP: equal slices; VWAP:
+// slices weighted by `curve`, or, when it is empty, by the traded volume the engine recorded at
+// the slices' times of day. limit_price: never buy above / sell below (zero: none).
+// participation: a slice at most this fraction of the volume traded since the last one (zero:
+// no cap). catch_up: a slice at most this many times its scheduled quantity when earlier slices
+// fell short (zero: no catch-up -- what a slice did not fill stays behind until the end).
+// algo: its id (zero: the command's envelope id).
+struct SubmitAlgo {
+  AccountId account; StrategyId strategy; InstrumentId instrument;
+  std::uint64_t algo = 0;
+  AlgoKind kind = AlgoKind::kTwap; Side side = Side::kBuy;
+  Decimal quantity, limit_price, participation, catch_up;
+  std::int64_t start = 0, end = 0;
+  std::uint32_t slices = 1;
+  VolumeCurve curve;
+  friend bool operator==(const SubmitAlgo&, const SubmitAlgo&) = default;
+};
+OMS_DESCRIBE(SubmitAlgo, account, strategy, instrument, algo, kind, side, quantity, limit_price,
+             participation, catch_up, start, end, slices, curve)
+
+// Cancels (its open child too), pauses or resumes an execution algo of the account.
+struct ControlAlgo {
+  AccountId account; std::uint64_t algo = 0;
+  AlgoAction action = AlgoAction::kCancel;
+  friend bool operator==(const ControlAlgo&, const ControlAlgo&) = default;
+};
+OMS_DESCRIBE(ControlAlgo, account, algo, action)
+
 // Every command; the index is the wire kind (append only).
 using CommandPayload =
     std::variant<SubmitOrder, AmendOrder, CancelOrder, CancelAllOrders, SubmitBatch,
                  RequestTransfer, StartStrategy, StopStrategy, SetStrategyParam, TripKillSwitch,
-                 ResetKillSwitch, SetRiskLimit>;
+                 ResetKillSwitch, SetRiskLimit, SubmitAlgo, ControlAlgo>;
 
 struct Command {
   Envelope envelope;

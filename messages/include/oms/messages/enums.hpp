@@ -28,6 +28,14 @@ enum class SagaState : std::uint8_t {
   kLegsOut, kHedging, kUnwinding, kClosed, kMissed, kUnwound, kFailed
 };
 [[nodiscard]] constexpr bool is_terminal(SagaState s) noexcept { return s >= SagaState::kClosed; }
+// An execution algo (a parent order, exec_algo.hpp): how its quantity is spread over time, and
+// where it is -- running, paused by an operator, or one of three ends: completed (all filled),
+// canceled (by an operator, its children cancelled), failed (its end time passed unfilled, or
+// a child could not be placed).
+enum class AlgoKind : std::uint8_t { kTwap, kVwap };
+enum class AlgoState : std::uint8_t { kRunning, kPaused, kCompleted, kCanceled, kFailed };
+[[nodiscard]] constexpr bool is_terminal(AlgoState s) noexcept { return s >= AlgoState::kCompleted; }
+enum class AlgoAction : std::uint8_t { kCancel, kPause, kResume };
 enum class LimitScope : std::uint8_t { kGlobal, kAccount, kStrategy, kInstrument };
 enum class KillSwitchState : std::uint8_t { kActive, kReducingOnly, kHalted };
 enum class BookSide : std::uint8_t { kBid, kAsk };
@@ -92,6 +100,16 @@ template <> struct EnumNames<StrategyState> {
 template <> struct EnumNames<SagaState> {
   static constexpr std::array<std::string_view, 7> kNames{
       "legs_out", "hedging", "unwinding", "closed", "missed", "unwound", "failed"};
+};
+template <> struct EnumNames<AlgoKind> {
+  static constexpr std::array<std::string_view, 2> kNames{"twap", "vwap"};
+};
+template <> struct EnumNames<AlgoState> {
+  static constexpr std::array<std::string_view, 5> kNames{"running", "paused", "completed",
+                                                          "canceled", "failed"};
+};
+template <> struct EnumNames<AlgoAction> {
+  static constexpr std::array<std::string_view, 3> kNames{"cancel", "pause", "resume"};
 };
 template <> struct EnumNames<LimitScope> {
   static constexpr std::array<std::string_view, 4> kNames{"global", "account", "strategy",

@@ -16,6 +16,10 @@
 
 namespace oms {
 
+// VWAP weights (the same as commands.hpp's VolumeCurve; events do not include commands).
+inline constexpr std::size_t kMaxCurveWeights = 24;
+using VolumeCurveWeights = CountedArray<std::uint32_t, kMaxCurveWeights>;
+
 // ---- orders ------------------------------------------------------------------------------
 struct OrderSubmitted {
   AccountId account; StrategyId strategy; InstrumentId instrument;
@@ -384,6 +388,37 @@ struct OrderAckTimedOut {
 };
 OMS_DESCRIBE(OrderAckTimedOut, account, instrument, client_order_id)
 
+// ---- execution algos (appended, issue 17) ---------------------------------------------------
+// A step of an execution algo (a parent order, exec_algo.hpp): its whole state after the step
+// (the last step is all a restart needs), recorded in STRATEGIES. The parameters are
+// SubmitAlgo's (curve: the weights it runs with, VWAP). `slice`: the slices handled so far
+// (a child sent or the slice skipped);
+// `target`: what the schedule wanted done through them; `sent`: the children's quantities
+// (children risk or the desk refused included);
+// `filled` / `notional`: their fills (avg = notional / filled); `child`: the child order out
+// (empty: none) with its quantity and what of it filled; `volume`: the traded volume seen since
+// the last slice (participation cap). `reason`: why this step.
+struct AlgoStep {
+  AccountId account; StrategyId strategy; InstrumentId instrument;
+  std::uint64_t algo = 0;
+  std::uint32_t number = 1;
+  AlgoKind kind = AlgoKind::kTwap; AlgoState state = AlgoState::kRunning; Side side = Side::kBuy;
+  Decimal quantity, limit_price, participation, catch_up;
+  std::int64_t start = 0, end = 0;
+  std::uint32_t slices = 1, slice = 0;
+  VolumeCurveWeights curve;
+  Decimal target, sent, filled;
+  ExactAmount notional;
+  ClientOrderIdText child;
+  Decimal child_qty, child_filled, volume;
+  std::uint32_t children = 0;  // child orders sent so far (the next child's sequence part)
+  ReasonText reason;
+  friend bool operator==(const AlgoStep&, const AlgoStep&) = default;
+};
+OMS_DESCRIBE(AlgoStep, account, strategy, instrument, algo, number, kind, state, side, quantity,
+             limit_price, participation, catch_up, start, end, slices, slice, curve, target, sent,
+             filled, notional, child, child_qty, child_filled, volume, children, reason)
+
 // Every event. The index is the event's wire kind: append only, never reorder.
 using EventPayload =
     std::variant<OrderSubmitted, OrderAccepted, OrderRejected, OrderPartiallyFilled, OrderFilled,
@@ -394,7 +429,7 @@ using EventPayload =
                  PositionModeChanged, LeverageChanged, MarginTypeChanged, IsolatedMarginChanged,
                  OrderPositionSideSet, StrategyParamSet, RiskLimitSet, OrderSendRequested,
                  OrderCancelRequested, OrderAmendRequested, OrderCancelRejected,
-                 OrderAmendRejected, OrderAckTimedOut, ArbSagaStep>;
+                 OrderAmendRejected, OrderAckTimedOut, ArbSagaStep, AlgoStep>;
 
 struct Event {
   Envelope envelope;

@@ -25,7 +25,9 @@
 #include <string>
 #include <vector>
 
+#include "oms/messages/commands.hpp"
 #include "oms/messages/decimal.hpp"
+#include "oms/messages/events.hpp"
 #include "oms/messages/envelope.hpp"
 #include "oms/messages/instrument.hpp"
 #include "oms/messages/result.hpp"
@@ -84,6 +86,9 @@ struct BacktestOptions {
   std::filesystem::path journal;  // where the engine's events go (a file journal)
   // Where each data file's conversion into our recording format is kept (md_cache.hpp).
   std::filesystem::path cache;
+  // Commands run on the engine at their envelope's event time (in this order): e.g. execution
+  // algos (SubmitAlgo, ControlAlgo) worked over the recorded data.
+  std::vector<Command> commands;
 };
 
 struct BacktestProgress {
@@ -138,6 +143,8 @@ struct BacktestResult {
   std::vector<BacktestOrder> orders;
   std::vector<BacktestFill> fills;
   std::vector<BacktestSaga> sagas;  // in the order they opened
+  std::vector<AlgoStep> algos;      // each execution algo's last step (open ones first)
+  std::vector<std::string> commands_not_run;  // options.commands after the data's end
   // By arbitrage strategy: signals not opened (a leg refused -- risk, self-trade, balances --
   // before either went out) and the last reason.
   std::map<std::string, std::pair<std::uint64_t, std::string>> signals_refused;
