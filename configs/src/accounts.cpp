@@ -76,7 +76,8 @@ class AccountsReader {
     const std::string what = "account '" + entry.key + "'";
     MapReader m(entry.value, " in " + what, entry.key_mark(), diag_);
     m.allow_only({"type", "parent", "api_key_vault_path", "spot_enabled", "futures_enabled",
-                  "strategy", "max_balance_usdt", "max_leverage", "max_position_usdt"});
+                  "strategy", "max_balance_usdt", "max_leverage", "max_position_usdt",
+                  "email"});
 
     bool type_known = false;
     if (const Field* f = m.require("type")) {
@@ -121,6 +122,7 @@ class AccountsReader {
     }
     if (const Field* f = m.find("max_position_usdt"))
       a.max_position_usdt = read_decimal(*f, diag_, kPositive);
+    if (const Field* f = m.find("email")) read_email(*f, a, type_known);
 
     const auto id = out_.ids.intern(a.name);
     if (!id) {
@@ -148,6 +150,29 @@ class AccountsReader {
       diag_.error(futures->value_mark(), "account '" + a.name + "' has futures_enabled true, but " +
                                              venue +
                                              " has no futures market enabled in exchanges.yaml");
+    }
+  }
+
+  // A sub-account's email: one '@' between two non-empty parts, no space, unique.
+  void read_email(const Field& f, Account& a, bool type_known) {
+    if (type_known && a.type == AccountType::kMain) {
+      diag_.error(f.key_mark(), "main account '" + a.name +
+                                    "' cannot have an email: transfers name sub-accounts only");
+      return;
+    }
+    a.email = read_string(f, diag_).value_or("");
+    const auto at = a.email.find('@');
+    if (at == std::string::npos || at == 0 || at + 1 == a.email.size() ||
+        a.email.find('@', at + 1) != std::string::npos ||
+        a.email.find_first_of(" \t") != std::string::npos) {
+      diag_.error(f.value_mark(), f.label() + " must be an email (name@domain), got '" + a.email + "'");
+      return;
+    }
+    for (const Account& other : out_.accounts) {
+      if (other.email == a.email) {
+        diag_.error(f.value_mark(), "email '" + a.email + "' of account '" + a.name +
+                                        "' is already the email of account '" + other.name + "'");
+      }
     }
   }
 

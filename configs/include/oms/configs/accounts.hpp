@@ -16,6 +16,7 @@
 //         futures_enabled: false
 //         strategy: arbitrage           # optional
 //         max_balance_usdt: 10000       # optional
+//         email: spot-arb@desk.example  # optional: a sub-account's email (transfers)
 //   account_routing:
 //     default: binance_main
 //     strategies: {arbitrage: binance_spot_arb}
@@ -60,6 +61,10 @@ struct Account {
   std::optional<Decimal> max_balance_usdt{};
   std::optional<int> max_leverage{};  // 1..kMaxLeverage; futures accounts only
   std::optional<Decimal> max_position_usdt{};
+  // A sub-account's login email: how its main account's API names it in transfers (Binance
+  // /sapi/v1/sub-account/universalTransfer fromEmail / toEmail). Empty: none configured (no
+  // transfer to or from it between accounts).
+  std::string email{};
 
   // Whether this account may trade the market (spot, or a futures market).
   [[nodiscard]] bool trades(Market m) const noexcept;
