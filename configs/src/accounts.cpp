@@ -16,6 +16,7 @@ struct AccountSource {
   std::string parent;  // as written; empty for a main account
   YAML::Mark parent_value;
   YAML::Mark vault_path_value;
+  YAML::Mark target_ratio_value{};  // where target_ratio was written (when it was)
 };
 
 class AccountsReader {
@@ -31,6 +32,7 @@ class AccountsReader {
       for (const Field& group : groups.fields()) read_group(group);
     }
     resolve_parents();
+    check_target_ratios();
     check_vault_paths();
     if (const Field* routing = top.require("account_routing")) {
       read_account_routing(*routing, out_, refs_, diag_);
@@ -77,7 +79,7 @@ class AccountsReader {
     MapReader m(entry.value, " in " + what, entry.key_mark(), diag_);
     m.allow_only({"type", "parent", "api_key_vault_path", "spot_enabled", "futures_enabled",
                   "strategy", "max_balance_usdt", "max_leverage", "max_position_usdt",
-                  "email"});
+                  "email", "target_ratio"});
 
     bool type_known = false;
     if (const Field* f = m.require("type")) {
@@ -123,6 +125,15 @@ class AccountsReader {
     if (const Field* f = m.find("max_position_usdt"))
       a.max_position_usdt = read_decimal(*f, diag_, kPositive);
     if (const Field* f = m.find("email")) read_email(*f, a, type_known);
+    if (const Field* f = m.find("target_ratio")) {
+      if (type_known && a.type == AccountType::kMain) {
+        diag_.error(f->key_mark(), "main account '" + a.name +
+                                       "' cannot have a target_ratio: it holds what its sub-accounts do not");
+      } else {
+        a.target_ratio = read_decimal(*f, diag_, DecimalRange{Decimal{}, false, Decimal::from_raw(1'000'000'000), true});
+        src.target_ratio_value = f->value_mark();
+      }
+    }
 
     const auto id = out_.ids.intern(a.name);
     if (!id) {
@@ -183,6 +194,25 @@ class AccountsReader {
     if (std::find(names.begin(), names.end(), a.strategy) == names.end()) {
       diag_.error(f.value_mark(), "account '" + a.name + "' names strategy '" + a.strategy +
                                       "', which is not defined in strategies.yaml");
+    }
+  }
+
+  // The target ratios of one main account's sub-accounts sum to at most 1: the one that takes
+  // the sum above 1 is named where it is written.
+  void check_target_ratios() {
+    std::unordered_map<std::uint16_t, Decimal> sum_per_main;
+    for (const Account& a : out_.accounts) {
+      if (!a.target_ratio || !a.parent.valid()) continue;
+      Decimal& sum = sum_per_main[a.parent.value];
+      auto next = sum.add(*a.target_ratio);
+      if (!next || *next > Decimal::from_raw(1'000'000'000)) {
+        diag_.error(sources_[a.id.index()].target_ratio_value,
+                    "target_ratio of sub-account '" + a.name + "' takes the ratios under '" +
+                        out_.at(a.parent).name + "' to " + (next ? next->to_string() : "beyond range") +
+                        ", above 1");
+        continue;
+      }
+      sum = *next;
     }
   }
 

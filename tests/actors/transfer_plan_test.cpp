@@ -105,3 +105,34 @@ TEST_CASE("plan_transfer: refusals name the accounts") {
   nobody.to_account = AccountId(200);
   CHECK(plan_transfer(c, nobody).error() == "transfer: to_account is not a configured account");
 }
+
+TEST_CASE("rebalance_input: accounts.yaml's caps, ratios and rules feed plan_rebalance") {
+  const std::string yaml = std::string(kAccounts).replace(
+                               std::string(kAccounts).find("      email: arb@desk.example\n"),
+                               std::string("      email: arb@desk.example\n").size(),
+                               "      email: arb@desk.example\n      target_ratio: 0.25\n"
+                               "      max_balance_usdt: 300\n") +
+                           "  balance_rules:\n    min_main_balance: 100\n    max_sub_balance: 1000\n";
+  const auto c = configs::load_accounts_from_string(yaml, "accounts.yaml");
+  const AccountId main = c.find("main")->id, arb = c.find("arb")->id, trend = c.find("trend")->id,
+                  quiet = c.find("quiet")->id;
+  std::vector<Decimal> free(c.accounts.size());
+  free[main.index()] = Decimal::parse("1500").value();
+  free[trend.index()] = Decimal::parse("1200").value();  // above max_sub_balance 1000
+  free[quiet.index()] = Decimal::parse("100").value();
+  const auto in = oms::transfers::rebalance_input(c, ExchangeId::kBinance, free);
+  REQUIRE(in.accounts.size() == 5);  // the Binance accounts only
+  CHECK(in.rules.min_main_balance == Decimal::parse("100").value());
+  CHECK(in.accounts[1].id == arb);
+  CHECK(in.accounts[1].cap == Decimal::parse("300").value());  // its own limit is smaller
+  CHECK(in.accounts[1].target_ratio == Decimal::parse("0.25").value());
+  CHECK(in.accounts[2].cap == Decimal::parse("1000").value());
+  CHECK_FALSE(in.accounts[0].cap.has_value());
+  auto plan = oms::actors::plan_rebalance(in.accounts, in.rules);
+  REQUIRE(plan.ok());
+  // trend's 200 over its cap goes up; arb wants 25 % of 2800 = 700, capped at 300: topped up.
+  CHECK(plan->transfers == std::vector<oms::actors::PlannedTransfer>{
+                               {trend, main, Decimal::parse("200").value()},
+                               {main, arb, Decimal::parse("300").value()}});
+  CHECK(plan->refused.empty());
+}

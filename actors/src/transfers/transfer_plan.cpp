@@ -52,4 +52,25 @@ Result<TransferPlan, std::string> plan_transfer(const configs::AccountsConfig& a
   return TransferPlan{actors::TransferRoute::kSubAccount, root_of(from), *fe, *te};
 }
 
+RebalanceInput rebalance_input(const configs::AccountsConfig& accounts, ExchangeId exchange,
+                               std::span<const Decimal> free_by_account) {
+  RebalanceInput in;
+  const auto& rules = accounts.routing.balance_rules;
+  if (rules) in.rules.min_main_balance = rules->min_main_balance;
+  for (const configs::Account& a : accounts.accounts) {
+    if (a.exchange != exchange) continue;
+    actors::RebalanceAccount r;
+    r.id = a.id;
+    r.main = root_of(a);
+    r.free = a.id.index() < free_by_account.size() ? free_by_account[a.id.index()] : Decimal{};
+    if (a.type == configs::AccountType::kSub) {
+      if (rules && rules->max_sub_balance.is_positive()) r.cap = rules->max_sub_balance;
+      if (a.max_balance_usdt && (!r.cap || *a.max_balance_usdt < *r.cap)) r.cap = a.max_balance_usdt;
+      r.target_ratio = a.target_ratio;
+    }
+    in.accounts.push_back(r);
+  }
+  return in;
+}
+
 }  // namespace oms::transfers

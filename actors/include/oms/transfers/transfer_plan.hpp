@@ -9,9 +9,12 @@
 // cannot move (COIN-M).
 #pragma once
 
+#include <span>
 #include <string>
+#include <vector>
 
 #include "oms/configs/accounts.hpp"
+#include "oms/cores/rebalance_planner.hpp"
 #include "oms/cores/transfer_saga.hpp"
 #include "oms/messages/result.hpp"
 
@@ -26,5 +29,17 @@ struct TransferPlan {
 
 [[nodiscard]] Result<TransferPlan, std::string> plan_transfer(const configs::AccountsConfig& accounts,
                                                               const TransferRequested& request);
+
+// The rebalancing planner's input from accounts.yaml: every account of `exchange` with its free
+// balance of the asset (free_by_account[id]; missing: zero), a sub-account's cap the smaller of
+// balance_rules.max_sub_balance and its max_balance_usdt, its target_ratio; and the rules
+// (min_main_balance; zero without balance_rules).
+struct RebalanceInput {
+  std::vector<actors::RebalanceAccount> accounts;
+  actors::RebalanceRules rules;
+};
+[[nodiscard]] RebalanceInput rebalance_input(const configs::AccountsConfig& accounts,
+                                             ExchangeId exchange,
+                                             std::span<const Decimal> free_by_account);
 
 }  // namespace oms::transfers
