@@ -9,6 +9,8 @@
 #include <fstream>
 #include <optional>
 
+#include "oms/persistence/stream_layout.hpp"
+
 namespace oms::actors {
 
 namespace {
@@ -250,6 +252,77 @@ Result<Unit, std::string> DailyWriter::catch_up(TimeNs now) {
       if (auto c = close_day(a); !c) return c;
     }
   }
+  return catch_up_transfers();
+}
+
+// transfers.jsonl: the TRANSFERS stream's steps, each in the month of its event time.
+Result<Unit, std::string> DailyWriter::catch_up_transfers() {
+  const std::string stream(persistence::StreamLayout::kTransfers);
+  if (!transfers_started_) {
+    transfers_started_ = true;
+    // The last step already written: the last line of the newest month's file.
+    const fs::path top = files_.path_for(persistence::DailyKind::kTransfers, {}, 0)
+                             .parent_path().parent_path().parent_path();
+    std::error_code ec;
+    std::vector<fs::path> months;
+    if (fs::exists(top, ec)) {
+      for (const auto& y : fs::directory_iterator(top, ec)) {
+        if (!y.is_directory()) continue;
+        for (const auto& m : fs::directory_iterator(y.path(), ec)) {
+          if (m.is_directory()) months.push_back(m.path());
+        }
+      }
+    }
+    std::sort(months.rbegin(), months.rend());
+    for (const auto& m : months) {
+      for (const char* name : {"transfers.jsonl", "transfers.jsonl.gz"}) {
+        const std::string text = read_text(m / name);
+        std::size_t end = text.size();
+        while (end > 0 && text[end - 1] == '\n') --end;
+        if (end == 0) continue;
+        const std::size_t begin = text.rfind('\n', end - 1);
+        const std::size_t from = begin == std::string::npos ? 0 : begin + 1;
+        transfers_last_line_ = std::max(transfers_last_line_,
+                                        seq_of(std::string_view(text.data() + from, end - from)));
+      }
+      if (transfers_last_line_ != 0) break;
+    }
+  }
+  auto last = store_.last_sequence(stream);
+  if (!last) return Unexpected(last.error().message);
+  if (*last <= transfers_read_) return Unit{};
+  persistence::ReadRequest r;
+  r.stream = stream;
+  r.from_sequence = transfers_read_ + 1;
+  r.to_sequence = *last;
+  std::string failure;
+  auto n = store_.read(r, [&](const persistence::StoredRecord& rec) {
+    const bool step = rec.payload.find("\"type\":\"TransferRequested\"") != std::string_view::npos ||
+                      rec.payload.find("\"type\":\"TransferCompleted\"") != std::string_view::npos ||
+                      rec.payload.find("\"type\":\"TransferFailed\"") != std::string_view::npos;
+    if (!step || rec.sequence <= transfers_last_line_) {
+      transfers_read_ = rec.sequence;
+      return true;
+    }
+    auto e = decode_event_json(rec.payload, directory_);
+    if (!e) {
+      failure = stream + " seq " + std::to_string(rec.sequence) + ": " + e.error().message;
+      return false;
+    }
+    const TimeNs t = e->envelope.event_time != 0 ? e->envelope.event_time : e->envelope.init_time;
+    std::string line = "{\"seq\":" + std::to_string(rec.sequence) + ",\"event\":";
+    line += rec.payload;
+    line += '}';
+    if (auto w = files_.append_transfer(t, line); !w) {
+      failure = w.error().message;
+      return false;
+    }
+    transfers_read_ = transfers_last_line_ = rec.sequence;
+    ++transfers_written_;
+    return true;
+  });
+  if (!n) return Unexpected(stream + ": " + n.error().message);
+  if (!failure.empty()) return Unexpected(failure);
   return Unit{};
 }
 

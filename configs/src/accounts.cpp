@@ -16,6 +16,7 @@ struct AccountSource {
   std::string parent;  // as written; empty for a main account
   YAML::Mark parent_value;
   YAML::Mark vault_path_value;
+  YAML::Mark target_ratio_value{};  // where target_ratio was written (when it was)
 };
 
 class AccountsReader {
@@ -31,6 +32,7 @@ class AccountsReader {
       for (const Field& group : groups.fields()) read_group(group);
     }
     resolve_parents();
+    check_target_ratios();
     check_vault_paths();
     if (const Field* routing = top.require("account_routing")) {
       read_account_routing(*routing, out_, refs_, diag_);
@@ -76,7 +78,8 @@ class AccountsReader {
     const std::string what = "account '" + entry.key + "'";
     MapReader m(entry.value, " in " + what, entry.key_mark(), diag_);
     m.allow_only({"type", "parent", "api_key_vault_path", "spot_enabled", "futures_enabled",
-                  "strategy", "max_balance_usdt", "max_leverage", "max_position_usdt"});
+                  "strategy", "max_balance_usdt", "max_leverage", "max_position_usdt",
+                  "email", "target_ratio"});
 
     bool type_known = false;
     if (const Field* f = m.require("type")) {
@@ -121,6 +124,16 @@ class AccountsReader {
     }
     if (const Field* f = m.find("max_position_usdt"))
       a.max_position_usdt = read_decimal(*f, diag_, kPositive);
+    if (const Field* f = m.find("email")) read_email(*f, a, type_known);
+    if (const Field* f = m.find("target_ratio")) {
+      if (type_known && a.type == AccountType::kMain) {
+        diag_.error(f->key_mark(), "main account '" + a.name +
+                                       "' cannot have a target_ratio: it holds what its sub-accounts do not");
+      } else {
+        a.target_ratio = read_decimal(*f, diag_, DecimalRange{Decimal{}, false, Decimal::from_raw(1'000'000'000), true});
+        src.target_ratio_value = f->value_mark();
+      }
+    }
 
     const auto id = out_.ids.intern(a.name);
     if (!id) {
@@ -151,6 +164,29 @@ class AccountsReader {
     }
   }
 
+  // A sub-account's email: one '@' between two non-empty parts, no space, unique.
+  void read_email(const Field& f, Account& a, bool type_known) {
+    if (type_known && a.type == AccountType::kMain) {
+      diag_.error(f.key_mark(), "main account '" + a.name +
+                                    "' cannot have an email: transfers name sub-accounts only");
+      return;
+    }
+    a.email = read_string(f, diag_).value_or("");
+    const auto at = a.email.find('@');
+    if (at == std::string::npos || at == 0 || at + 1 == a.email.size() ||
+        a.email.find('@', at + 1) != std::string::npos ||
+        a.email.find_first_of(" \t") != std::string::npos) {
+      diag_.error(f.value_mark(), f.label() + " must be an email (name@domain), got '" + a.email + "'");
+      return;
+    }
+    for (const Account& other : out_.accounts) {
+      if (other.email == a.email) {
+        diag_.error(f.value_mark(), "email '" + a.email + "' of account '" + a.name +
+                                        "' is already the email of account '" + other.name + "'");
+      }
+    }
+  }
+
   void read_strategy_name(const Field& f, Account& a) {
     a.strategy = read_string(f, diag_).value_or("");
     if (a.strategy.empty() || refs_.strategy_names == nullptr) return;
@@ -158,6 +194,25 @@ class AccountsReader {
     if (std::find(names.begin(), names.end(), a.strategy) == names.end()) {
       diag_.error(f.value_mark(), "account '" + a.name + "' names strategy '" + a.strategy +
                                       "', which is not defined in strategies.yaml");
+    }
+  }
+
+  // The target ratios of one main account's sub-accounts sum to at most 1: the one that takes
+  // the sum above 1 is named where it is written.
+  void check_target_ratios() {
+    std::unordered_map<std::uint16_t, Decimal> sum_per_main;
+    for (const Account& a : out_.accounts) {
+      if (!a.target_ratio || !a.parent.valid()) continue;
+      Decimal& sum = sum_per_main[a.parent.value];
+      auto next = sum.add(*a.target_ratio);
+      if (!next || *next > Decimal::from_raw(1'000'000'000)) {
+        diag_.error(sources_[a.id.index()].target_ratio_value,
+                    "target_ratio of sub-account '" + a.name + "' takes the ratios under '" +
+                        out_.at(a.parent).name + "' to " + (next ? next->to_string() : "beyond range") +
+                        ", above 1");
+        continue;
+      }
+      sum = *next;
     }
   }
 

@@ -173,3 +173,66 @@ TEST_CASE("daily writer: fills into their days' trades and executions files, a p
     CHECK(lines_of(read_file(s.dir.path() / "data/logs/2024/08/10/acct-a/trades.jsonl")).size() == 1);
   }
 }
+
+TEST_CASE("daily writer: the TRANSFERS stream's steps into the month's transfers.jsonl, nothing twice after a restart") {
+  Setup s;
+  const auto append = [&](TimeNs t, const EventPayload& p) {
+    const Event e{Envelope{s.id += 16, s.id, t, t + 1000, 0, 0}, p};
+    auto json = encode_json(e, s.directory);
+    REQUIRE(json.ok());
+    const std::string subject = SubjectMap(s.directory).subject(p);
+    REQUIRE(subject.starts_with("transfers."));
+    s.journal->append(persistence::AppendRecord{subject, *json, e.envelope.id, t},
+                      [](const Result<std::uint64_t, persistence::StoreError>& r) { REQUIRE(r.ok()); });
+    REQUIRE(s.journal->flush(std::chrono::seconds(5)).ok());
+  };
+  TransferRequested req{};
+  req.transfer_id = 1;
+  req.from_account = AccountId(0);
+  req.to_account = AccountId(1);
+  req.asset = "USDT";
+  req.amount = d("250.5");
+  TransferCompleted done{};
+  done.transfer_id = 1;
+  (void)done.venue_transfer_id.assign("13526853623");
+  append(kDay1 + 1'000, req);
+  append(kDay1 + 2'000, done);
+  req.transfer_id = 2;
+  TransferFailed failed{};
+  failed.transfer_id = 2;
+  failed.venue_code = -5013;
+  append(kDay1 + 3'000, req);
+
+  persistence::DailyFiles files(s.dir.path() / "data");
+  const auto path = s.dir.path() / "data/transfers/2024/08/transfers.jsonl";
+  std::vector<std::string> stored;
+  const auto read_stored = [&] {
+    stored.clear();
+    persistence::ReadRequest r;
+    r.stream = std::string(persistence::StreamLayout::kTransfers);
+    REQUIRE(s.journal->read(r, [&](const persistence::StoredRecord& rec) {
+      stored.push_back("{\"seq\":" + std::to_string(rec.sequence) + ",\"event\":" + std::string(rec.payload) + "}");
+      return true;
+    }).ok());
+  };
+  {
+    DailyWriter w(*s.journal, files, s.directory, s.table, {{AccountId(0), "acct-a", s.stream}});
+    REQUIRE(w.catch_up(kDay1 + 10'000).ok());
+    CHECK(w.transfers_written() == 3);
+  }
+  read_stored();
+  REQUIRE(stored.size() == 3);
+  CHECK(lines_of(read_file(path)) == stored);
+  CHECK(stored[0].find("\"type\":\"TransferRequested\"") != std::string::npos);
+  CHECK(stored[1].find("13526853623") != std::string::npos);
+
+  // Started again: nothing twice; the failed outcome that came since goes on.
+  append(kDay1 + 4'000, failed);
+  DailyWriter again(*s.journal, files, s.directory, s.table, {{AccountId(0), "acct-a", s.stream}});
+  REQUIRE(again.catch_up(kDay1 + 10'000).ok());
+  CHECK(again.transfers_written() == 1);
+  read_stored();
+  REQUIRE(stored.size() == 4);
+  CHECK(lines_of(read_file(path)) == stored);
+  CHECK(stored[3].find("\"type\":\"TransferFailed\"") != std::string::npos);
+}

@@ -489,3 +489,58 @@ TEST_CASE("instrument routes: exchange:market:SYMBOL to accounts that trade it; 
 
 }  // namespace
 }  // namespace oms::configs
+
+namespace oms::configs {
+
+TEST_CASE("a sub-account's email loads; a main account's, a malformed one and a repeated one are refused") {
+  const std::string sub_email = replace_once(std::string(kMainAndSub), "      futures_enabled: false\n",
+                                             "      futures_enabled: false\n      email: arb-3@desk.example\n");
+  const auto cfg = load_accounts_from_string(sub_email, "accounts.yaml");
+  REQUIRE(cfg.accounts.size() == 2);
+  CHECK(cfg.accounts[0].email.empty());
+  CHECK(cfg.accounts[1].email == "arb-3@desk.example");
+  CHECK(accounts_error(with_main_key("      email: main@desk.example")) ==
+        "accounts.yaml:8:7: main account 'main' cannot have an email: transfers name sub-accounts only");
+  CHECK(accounts_error(replace_once(sub_email, "arb-3@desk.example", "arb-3.desk.example")) ==
+        "accounts.yaml:14:14: 'email' in account 'arb-3' must be an email (name@domain), got "
+        "'arb-3.desk.example'");
+  CHECK(accounts_error(replace_once(sub_email, "arb-3@desk.example", "a@b@c")) ==
+        "accounts.yaml:14:14: 'email' in account 'arb-3' must be an email (name@domain), got 'a@b@c'");
+  const std::string twice = replace_once(
+      sub_email, "account_routing:\n",
+      "    arb-4:\n      type: sub\n      parent: main\n      api_key_vault_path: binance_arb4\n"
+      "      spot_enabled: true\n      futures_enabled: false\n      email: arb-3@desk.example\n"
+      "account_routing:\n");
+  CHECK(accounts_error(twice) ==
+        "accounts.yaml:21:14: email 'arb-3@desk.example' of account 'arb-4' is already the email "
+        "of account 'arb-3'");
+}
+
+}  // namespace oms::configs
+
+namespace oms::configs {
+
+TEST_CASE("target_ratio: a sub-account's share in (0, 1]; a main account's is refused; a family's sum at most 1") {
+  const std::string with_ratio = replace_once(std::string(kMainAndSub), "      futures_enabled: false\n",
+                                              "      futures_enabled: false\n      target_ratio: 0.4\n");
+  CHECK(load_accounts_from_string(with_ratio, "accounts.yaml").accounts[1].target_ratio ==
+        Decimal::parse("0.4").value());
+  CHECK_FALSE(load_accounts_from_string(kMainAndSub, "accounts.yaml").accounts[1].target_ratio.has_value());
+  CHECK(accounts_error(replace_once(with_ratio, "target_ratio: 0.4", "target_ratio: 1.5")) ==
+        "accounts.yaml:14:21: 'target_ratio' in account 'arb-3' must be > 0 and <= 1, got '1.5'");
+  CHECK(accounts_error(replace_once(with_ratio, "target_ratio: 0.4", "target_ratio: 0")) ==
+        "accounts.yaml:14:21: 'target_ratio' in account 'arb-3' must be > 0 and <= 1, got '0'");
+  CHECK(accounts_error(with_main_key("      target_ratio: 0.5")) ==
+        "accounts.yaml:8:7: main account 'main' cannot have a target_ratio: it holds what its "
+        "sub-accounts do not");
+  const std::string two = replace_once(
+      with_ratio, "account_routing:\n",
+      "    arb-4:\n      type: sub\n      parent: main\n      api_key_vault_path: binance_arb4\n"
+      "      spot_enabled: true\n      futures_enabled: false\n      target_ratio: 0.7\n"
+      "account_routing:\n");
+  CHECK(accounts_error(two) ==
+        "accounts.yaml:21:21: target_ratio of sub-account 'arb-4' takes the ratios under 'main' to "
+        "1.1, above 1");
+}
+
+}  // namespace oms::configs

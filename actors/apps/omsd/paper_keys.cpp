@@ -30,7 +30,7 @@ std::vector<PaperEntry> paper_entries(const configs::Config& config) {
     for (const Market m : {Market::kSpot, Market::kUsdm}) {
       if (!a.trades(m) || !config.exchanges.trades(a.exchange, m)) continue;
       const bool usdm_entry = a.exchange == ExchangeId::kBinance && m == Market::kUsdm;
-      out.push_back({usdm_entry ? a.name + ".usdm" : a.name, a.name, m, a.exchange});
+      out.push_back({usdm_entry ? a.name + ".usdm" : a.name, a.name, m, a.exchange, a.email});
     }
   }
   return out;
@@ -40,8 +40,17 @@ std::size_t ensure_paper_keys(const std::filesystem::path& file,
                               const std::vector<PaperEntry>& entries) {
   nlohmann::json j = read_file(file);
   std::size_t added = 0;
+  bool emails_changed = false;
   for (const auto& e : entries) {
-    if (j.contains(e.entry)) continue;
+    // A Binance sub-account's email reaches venue-sim (its /sapi sub-account transfers name it).
+    if (j.contains(e.entry)) {
+      if (e.exchange == ExchangeId::kBinance && !e.email.empty() &&
+          j[e.entry].value("email", "") != e.email) {
+        j[e.entry]["email"] = e.email;
+        emails_changed = true;
+      }
+      continue;
+    }
     j[e.entry] = {{"api_key", secrets::random_key_text(64)},
                   {"api_secret", secrets::random_key_text(64)}};
     if (e.exchange == ExchangeId::kBybit) {
@@ -53,10 +62,11 @@ std::size_t ensure_paper_keys(const std::filesystem::path& file,
       j[e.entry]["exchange"] = "upbit";  // api_key: the access key, api_secret: the secret key
     } else {
       j[e.entry]["market"] = e.market == Market::kSpot ? "spot" : "usdm";
+      if (!e.email.empty()) j[e.entry]["email"] = e.email;
     }
     ++added;
   }
-  if (added == 0) return 0;
+  if (added == 0 && !emails_changed) return 0;
   std::filesystem::create_directories(file.parent_path().empty() ? "." : file.parent_path());
   const std::string tmp = file.string() + ".tmp";
   // 0600 from creation: the keys are never readable by others, not even briefly.

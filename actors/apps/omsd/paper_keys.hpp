@@ -25,13 +25,15 @@ struct PaperEntry {
   std::string account;  // the configured account
   Market market = Market::kSpot;
   ExchangeId exchange = ExchangeId::kBinance;
+  std::string email{};  // a Binance sub-account's (accounts.yaml): venue-sim's name for it
 };
 
 // Every account x market the config trades (exchange and market enabled).
 [[nodiscard]] std::vector<PaperEntry> paper_entries(const configs::Config& config);
 
-// Adds random keys for the entries the file lacks (creating it 0600); keeps the others.
-// Returns how many entries were added. Throws std::runtime_error naming the file.
+// Adds random keys for the entries the file lacks (creating it 0600); keeps the others, with a
+// Binance sub-account's email set or brought up to date (venue-sim reads it). Returns how many
+// entries were added. Throws std::runtime_error naming the file.
 std::size_t ensure_paper_keys(const std::filesystem::path& file,
                               const std::vector<PaperEntry>& entries);
 

@@ -29,7 +29,8 @@ USDT perpetuals) on the same port when --bybit is given or a Bybit account exist
   --config FILE          JSON: {"listen","cert","key","seed","faults","latency",
                          "spot":{"symbols":[...]},
                          "usdm":{"symbols":[...]},"accounts":[{"name","market","api_key",
-                         "api_secret","maker","taker","balances":{"USDT":"1000"}}],
+                         "api_secret","maker","taker","balances":{"USDT":"1000"},
+                         "email" (a sub-account's, for /sapi/v1/sub-account transfers)}],
                          "rate_limits":{...},
                          "bybit":{"accounts":[{"name","api_key","api_secret","spot_maker",
                          "spot_taker","linear_maker","linear_taker","balances":{"BTC":"1"},
@@ -218,6 +219,7 @@ void load_config(const std::string& path, Options& o) {
         s.market = market_of(a.value("market", "spot"), f + ".market");
         s.api_key = a.value("api_key", "");
         s.api_secret = a.value("api_secret", "");
+        s.email = a.value("email", "");
         if (a.contains("maker")) s.maker_rate = dec(a["maker"], f + ".maker");
         if (a.contains("taker")) s.taker_rate = dec(a["taker"], f + ".taker");
         if (a.contains("balances")) {
@@ -484,6 +486,7 @@ void apply_paper_keys(Options& o) {
         found = true;
         a.api_key = v.value("api_key", "");
         a.api_secret = v.value("api_secret", "");
+        if (a.email.empty()) a.email = v.value("email", "");
       }
       if (!found) {
         AccountSpec s;
@@ -491,6 +494,7 @@ void apply_paper_keys(Options& o) {
         s.market = market_of(v.value("market", "spot"), o.paper_keys + ": " + name + ".market");
         s.api_key = v.value("api_key", "");
         s.api_secret = v.value("api_secret", "");
+        s.email = v.value("email", "");
         accounts.push_back(s);
       }
     }

@@ -74,6 +74,11 @@ constexpr Endpoint kEndpoints[] = {
     {Market::kSpot, "GET", "/sapi/v1/capital/config/getall", Sec::kSigned, 10, 0},
     {Market::kSpot, "GET", "/sapi/v1/margin/allPairs", Sec::kKey, 1, 0},
     {Market::kSpot, "GET", "/sapi/v1/margin/isolated/allPairs", Sec::kSigned, 10, 0},
+    // Wallet transfers (front_transfers.cpp); the docs' IP weights (the UID ones not modelled).
+    {Market::kSpot, "POST", "/sapi/v1/asset/transfer", Sec::kSigned, 1, 0},
+    {Market::kSpot, "GET", "/sapi/v1/asset/transfer", Sec::kSigned, 1, 0},
+    {Market::kSpot, "POST", "/sapi/v1/sub-account/universalTransfer", Sec::kSigned, 1, 0},
+    {Market::kSpot, "GET", "/sapi/v1/sub-account/universalTransfer", Sec::kSigned, 1, 0},
     // COIN-M's exchangeInfo (public): venue-sim lists no coin-margined contract.
     {Market::kUsdm, "GET", "/dapi/v1/exchangeInfo", Sec::kNone, 1, 0},
     {Market::kUsdm, "GET", "/fapi/v1/ping", Sec::kNone, 1, 0},
@@ -434,7 +439,9 @@ Reply Front::Impl::dispatch(const net::HttpRequest& req, bool& order_request, st
     const std::string* key = header(req, "X-MBX-APIKEY");
     if (key == nullptr || key->empty()) return Reply::error(401, -2014, "API-key format invalid.");
     const auto it = by_key.find(*key);
-    if (it == by_key.end() || accounts[it->second].spec.market != m) {
+    // /sapi is the account's, not a market's: a USD-M-only account's key reaches it too.
+    if (it == by_key.end() ||
+        (accounts[it->second].spec.market != m && !path.starts_with("/sapi/"))) {
       return Reply::error(401, -2015, "Invalid API-key, IP, or permissions for action.");
     }
     acct = &accounts[it->second];
@@ -586,6 +593,8 @@ Reply Front::Impl::dispatch(const net::HttpRequest& req, bool& order_request, st
     }
     return Reply{200, "{}"};
   }
+  if (path == "/sapi/v1/asset/transfer" || path == "/sapi/v1/sub-account/universalTransfer")
+    return transfers_endpoint(req.method, path, params, *acct);
   if (path.starts_with("/sapi/")) return sapi(path, params, *acct);
   if (acct == nullptr) return m == Market::kSpot ? spot_public(path, params) : usdm_public(path, params);
   return m == Market::kSpot ? spot_private(req.method, path, params, *acct)

@@ -35,6 +35,9 @@ struct AccountSpec {
   Decimal maker_rate = Decimal::from_raw(1'000'000);  // 0.001
   Decimal taker_rate = Decimal::from_raw(1'000'000);
   std::vector<std::pair<std::string, Decimal>> balances;  // asset, amount (usdm: USDT only)
+  // A sub-account's email: how /sapi/v1/sub-account/universalTransfer names it (either of the
+  // account's two wallets may carry it); empty: not addressable by email.
+  std::string email{};
 };
 
 // Probabilities in [0, 1]; each draw comes from one splitmix64 stream seeded by `seed`.

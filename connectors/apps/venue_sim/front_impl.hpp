@@ -91,6 +91,16 @@ struct Account {
   bool hedge = false;  // USD-M dualSidePosition
 };
 
+// A booked transfer, as the query endpoints list it.
+struct VenueTransfer {
+  std::uint64_t tran_id = 0;
+  bool sub_account = false;  // /sapi/v1/sub-account/universalTransfer
+  std::string caller;        // the Binance account (base name) that asked
+  std::string client_tran_id, type, from_email, to_email, from_type, to_type, asset;
+  Decimal amount;
+  std::int64_t time_ms = 0;
+};
+
 struct Subscriber {
   std::shared_ptr<net::WsSession> session;
   std::set<std::string> streams;  // "btcusdt@depth@100ms" ...
@@ -128,6 +138,8 @@ struct Front::Impl {
   std::uint64_t latency_rng = 0;             // latency draws (splitmix64), a stream of its own
   sim::AlgoBook usdm_algo;                   // USD-M Algo Service (conditional orders)
   bool algo_running = false;                 // algo_trigger is on the stack
+  std::vector<VenueTransfer> transfers;      // booked, oldest first
+  std::uint64_t next_tran_id = 13'526'853'623;
 
   explicit Impl(FrontConfig c);
   ~Impl();
@@ -159,6 +171,14 @@ struct Front::Impl {
   // Endpoints (lock held). acct is null for public endpoints.
   Reply spot_public(std::string_view path, const Params& p);
   Reply sapi(std::string_view path, const Params& p, Account& a);
+  // /sapi/v1/asset/transfer and /sapi/v1/sub-account/universalTransfer (front_transfers.cpp).
+  Reply transfers_endpoint(std::string_view method, std::string_view path, const Params& p,
+                           Account& a);
+  // The account index of one Binance account's wallet (spot: NAME, USD-M: NAME.usdm).
+  [[nodiscard]] std::optional<std::size_t> wallet_of(std::string_view base, Market m) const;
+  // Moves the amount between two wallets and tells both user-data streams; status 200 with an
+  // empty body when done, else the venue's error (nothing moved).
+  Reply move_between(std::size_t from, std::size_t to, const std::string& asset, Decimal amount);
   Reply spot_private(std::string_view method, std::string_view path, const Params& p,
                      Account& a);
   Reply usdm_public(std::string_view path, const Params& p);
@@ -208,7 +228,9 @@ std::string spot_execution_report(const sim::Venue& v, const sim::ExecutionRepor
 std::string spot_account_position(const sim::AccountUpdate& u);
 std::string usdm_order_update(const sim::Venue& v, const sim::ExecutionReport& r);
 std::string usdm_trade_lite(const sim::Venue& v, const sim::ExecutionReport& r);
-std::string usdm_account_update(const sim::Venue& v, const sim::AccountUpdate& u);
+// reason: the "m" of the update (ORDER; DEPOSIT / WITHDRAW for a transfer).
+std::string usdm_account_update(const sim::Venue& v, const sim::AccountUpdate& u,
+                                std::string_view reason = "ORDER");
 void spot_order_json(JsonOut& j, const sim::Venue& v, const sim::OrderView& o, bool query);
 void usdm_order_json(JsonOut& j, const sim::Venue& v, const sim::OrderView& o);
 [[nodiscard]] const char* side_str(Side s) noexcept;

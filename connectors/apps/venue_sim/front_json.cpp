@@ -244,10 +244,11 @@ std::string usdm_trade_lite(const sim::Venue& v, const sim::ExecutionReport& r) 
   return j.take();
 }
 
-std::string usdm_account_update(const sim::Venue& v, const sim::AccountUpdate& u) {
+std::string usdm_account_update(const sim::Venue& v, const sim::AccountUpdate& u,
+                                std::string_view reason) {
   JsonOut j;
   j.obj().kv("e", "ACCOUNT_UPDATE").kn("T", ms(u.event_time)).kn("E", ms(u.event_time));
-  j.key("a").obj().kv("m", "ORDER").key("B").arr();
+  j.key("a").obj().kv("m", reason).key("B").arr();
   for (const auto& b : u.balances) {
     j.obj().kv("a", b.asset).kv("wb", canon(b.free)).kv("cw", canon(b.free)).kv("bc", "0");
     j.end_obj();

@@ -274,6 +274,13 @@ class BinanceAccount : public Exchange {
   // Maintenance thread: keepalive when due, a new key + stream when lost.
   void maintain_user_stream(std::chrono::steady_clock::time_point now);
 
+  // One signed REST call on this account's key, admitted and checked like every other (the
+  // /sapi transfers: exchange_transfers.cpp).
+  [[nodiscard]] ExchangeResult<net::HttpResponse> rest(const RestRequest& req,
+                                                       std::string_view what) {
+    return send(req, what);
+  }
+
  protected:
   // ---- market hooks ----
   [[nodiscard]] Req new_order_req(const Instrument& in, const SubmitOrder& o) const {

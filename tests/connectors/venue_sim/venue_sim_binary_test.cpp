@@ -153,3 +153,53 @@ TEST_CASE("venue-sim binary: an unknown flag is refused with exit 2 naming it") 
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 2);
 }
+
+TEST_CASE("venue-sim binary: paper keys as omsd writes them name a sub-account by its email; transfers move it") {
+  testkit::TempDir tmp{"oms-venue-sim-bin"};
+  const auto certs = testkit::make_tls_certs(tmp.path() / "certs");
+  const auto keys = tmp.path() / "paper-keys.json";
+  {
+    // The shape of omsd --init-paper-keys: NAME (spot), NAME.usdm, a sub-account's email.
+    nlohmann::json j;
+    j["main"] = {{"api_key", "main-key"}, {"api_secret", "main-secret"}, {"market", "spot"}};
+    j["main.usdm"] = {{"api_key", "mainu-key"}, {"api_secret", "mainu-secret"}, {"market", "usdm"}};
+    j["arb"] = {{"api_key", "arb-key"}, {"api_secret", "arb-secret"}, {"market", "spot"},
+                {"email", "arb@desk.example"}};
+    std::ofstream(keys) << j.dump();
+    std::filesystem::permissions(keys, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::replace);
+  }
+  Child c({VENUE_SIM_BIN, "--listen", "127.0.0.1:0", "--cert", certs.cert.string(), "--key",
+           certs.key.string(), "--paper-keys", keys.string()},
+          (tmp.path() / "venue-sim.log").string());
+  const std::string first = c.line();
+  REQUIRE(first.rfind("listening 127.0.0.1:", 0) == 0);
+  const auto port = static_cast<std::uint16_t>(std::stoi(first.substr(20)));
+  net::HttpsClient client({"127.0.0.1", port}, net::TlsClientConfig{certs.ca.string()});
+  const auto call = [&](const binance::Req& req, const char* key, const char* secret) {
+    auto signer = signing::BinanceSigner::hmac(secret);
+    binance::Credentials cr{key, &*signer, 5'000};
+    auto r = client.request(*binance::render(*req, cr, wall_ms()));
+    REQUIRE(r.ok());
+    return *r;
+  };
+  const auto usdt = [&](const char* key, const char* secret) {
+    const auto acct = nlohmann::json::parse(call(binance::spot_account(), key, secret).body);
+    for (const auto& b : acct["balances"]) {
+      if (b["asset"] == "USDT") return b["free"].get<std::string>();
+    }
+    return std::string();
+  };
+  const std::string arb_before = usdt("arb-key", "arb-secret");
+  auto moved = call(binance::sub_account_transfer({.to_email = "arb@desk.example",
+                                                   .asset = "USDT",
+                                                   .amount = d("1234.5"),
+                                                   .client_tran_id = "oms1"}),
+                    "main-key", "main-secret");
+  CHECK(moved.status == 200);
+  CHECK(d(usdt("arb-key", "arb-secret").c_str()) == *d(arb_before.c_str()).add(d("1234.5")));
+  auto to_futures = call(binance::asset_transfer({Market::kSpot, Market::kUsdm, "USDT", d("10")}),
+                         "main-key", "main-secret");
+  CHECK(to_futures.status == 200);
+  CHECK(c.stop() == 0);
+}

@@ -18,7 +18,11 @@
 // line and the account's may repeat that strategy line). A day's pnl row is written once the
 // day is over (a fill of a later day, or the clock past it), unless its month's file has it.
 //
-// Transfers (transfers.jsonl) have no source yet: no transfer is made (an open issue).
+//   transfers/YYYY/MM/transfers.jsonl              every step of every transfer saga in the
+//                                                  TRANSFERS stream (TransferRequested /
+//                                                  Completed / Failed): {"seq":N,"event":...},
+//                                                  in the month of its event time; a step at or
+//                                                  below the newest file's last line is there
 #pragma once
 
 #include <cstdint>
@@ -54,6 +58,7 @@ class DailyWriter {
 
   [[nodiscard]] std::uint64_t trades_written() const noexcept { return trades_written_; }
   [[nodiscard]] std::uint64_t rows_written() const noexcept { return rows_written_; }
+  [[nodiscard]] std::uint64_t transfers_written() const noexcept { return transfers_written_; }
 
  private:
   struct DayFigures {
@@ -75,6 +80,7 @@ class DailyWriter {
   Result<Unit, std::string> on_fill(Account& a, std::uint64_t seq, const Event& e,
                                     std::string_view payload);
   Result<Unit, std::string> close_day(Account& a);
+  Result<Unit, std::string> catch_up_transfers();
   [[nodiscard]] Int128 realized(AccountId account, std::string_view quote) const;
   [[nodiscard]] Int128 fees(AccountId account, std::string_view quote) const;
 
@@ -85,6 +91,8 @@ class DailyWriter {
   PositionCore positions_;
   std::vector<Account> accounts_;
   std::uint64_t trades_written_ = 0, rows_written_ = 0;
+  bool transfers_started_ = false;
+  std::uint64_t transfers_read_ = 0, transfers_last_line_ = 0, transfers_written_ = 0;
 };
 
 }  // namespace oms::actors

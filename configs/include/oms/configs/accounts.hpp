@@ -16,6 +16,8 @@
 //         futures_enabled: false
 //         strategy: arbitrage           # optional
 //         max_balance_usdt: 10000       # optional
+//         email: spot-arb@desk.example  # optional: a sub-account's email (transfers)
+//         target_ratio: 0.2             # optional: its share of the family's balance (rebalance)
 //   account_routing:
 //     default: binance_main
 //     strategies: {arbitrage: binance_spot_arb, market_making: [binance_mm, binance_mm2]}
@@ -61,6 +63,13 @@ struct Account {
   std::optional<Decimal> max_balance_usdt{};
   std::optional<int> max_leverage{};  // 1..kMaxLeverage; futures accounts only
   std::optional<Decimal> max_position_usdt{};
+  // A sub-account's login email: how its main account's API names it in transfers (Binance
+  // /sapi/v1/sub-account/universalTransfer fromEmail / toEmail). Empty: none configured (no
+  // transfer to or from it between accounts).
+  std::string email{};
+  // A sub-account's share of its main account's family's free balance, (0, 1], that the
+  // rebalancing planner aims for (the ratios under one main account sum to at most 1).
+  std::optional<Decimal> target_ratio{};
 
   // Whether this account may trade the market (spot, or a futures market).
   [[nodiscard]] bool trades(Market m) const noexcept;

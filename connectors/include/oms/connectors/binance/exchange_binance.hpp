@@ -29,6 +29,8 @@
 #include <string_view>
 #include <vector>
 
+#include "oms/connectors/binance/requests.hpp"
+#include "oms/connectors/binance/rest_response.hpp"
 #include "oms/connectors/exchange.hpp"
 #include "oms/connectors/net/https_client.hpp"
 #include "oms/connectors/net/tls.hpp"
@@ -104,6 +106,19 @@ class BinanceVenue {
   [[nodiscard]] TimeNs banned_until_ns() const;
   // The orders the account's order buckets let pass now (RateLimiter::orders_left).
   [[nodiscard]] std::uint32_t orders_left(std::size_t account_index) const;
+
+  // ---- wallet transfers (/sapi, on the spot origin; signed with account(index)'s key) --------
+  // Synchronous, on the caller's thread (never an order lane). Errors as every call's:
+  // kVenueRejected with the venue's code (-4111: clientTranId already used), kMaybeSent when
+  // the answer was lost (ask with the history calls before sending again).
+  [[nodiscard]] ExchangeResult<TransferRecord> wallet_transfer(std::size_t index,
+                                                               const WalletTransfer& t);
+  [[nodiscard]] ExchangeResult<TransferRecord> sub_account_transfer(std::size_t index,
+                                                                    const SubAccountTransfer& t);
+  [[nodiscard]] ExchangeResult<std::vector<TransferRecord>> wallet_transfer_history(
+      std::size_t index, Market from, Market to, const HistoryQuery& q = {});
+  [[nodiscard]] ExchangeResult<std::vector<TransferRecord>> sub_account_transfer_history(
+      std::size_t index, const SubAccountTransferQuery& q);
 
   struct Shared;  // src/binance/exchange_internal.hpp
 

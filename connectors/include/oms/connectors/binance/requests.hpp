@@ -153,4 +153,45 @@ enum class KlinePrice : std::uint8_t { kTrade, kMark, kIndex };
 [[nodiscard]] Req agg_trades(const Instrument& in, const HistoryQuery& q = {});
 [[nodiscard]] Req usdm_premium_index(const Instrument* in);  // mark price + funding rate
 
+// ---- Wallet and sub-account transfers (/sapi) ------------------------------------------------
+// Binance's account types for a transfer's ends: spot and USD-M futures (the two markets the
+// connector trades). COIN-M, margin and funding wallets are not modelled.
+// POST /sapi/v1/asset/transfer ("user universal transfer"): between the spot and USD-M wallets
+// of the account the key belongs to; type MAIN_UMFUTURE or UMFUTURE_MAIN. The venue takes no
+// client id here: after a restart the outcome is looked up with asset_transfer_history.
+// Weight: 900 in the UID bucket (the venue docs); 1 counted here against the IP bucket.
+struct WalletTransfer {
+  Market from = Market::kSpot, to = Market::kUsdm;
+  std::string_view asset{};
+  Decimal amount{};
+};
+[[nodiscard]] Req asset_transfer(const WalletTransfer& t);
+// GET /sapi/v1/asset/transfer: the transfers of one type (from -> to), newest first; q's
+// start/end time and limit (sent as size, at most 100) narrow it.
+[[nodiscard]] Req asset_transfer_history(Market from, Market to, const HistoryQuery& q = {});
+// "MAIN_UMFUTURE" / "UMFUTURE_MAIN"; empty for any other pair.
+[[nodiscard]] std::string_view wallet_transfer_type(Market from, Market to) noexcept;
+
+// POST /sapi/v1/sub-account/universalTransfer (master key): master <-> sub and sub <-> sub,
+// each end SPOT or USDT_FUTURE. An empty email is the master account; at least one of the
+// two is a sub-account. client_tran_id is the venue's idempotency key (it refuses a repeat).
+struct SubAccountTransfer {
+  std::string_view from_email{}, to_email{};  // empty: the master account
+  Market from_market = Market::kSpot, to_market = Market::kSpot;
+  std::string_view asset{};
+  Decimal amount{};
+  std::string_view client_tran_id{};
+};
+[[nodiscard]] Req sub_account_transfer(const SubAccountTransfer& t);
+// GET /sapi/v1/sub-account/universalTransfer: by clientTranId (then nothing else is needed),
+// or by one side's email (not both) and the time window of q.
+struct SubAccountTransferQuery {
+  std::string_view client_tran_id{};
+  std::string_view from_email{}, to_email{};
+  HistoryQuery window{};
+};
+[[nodiscard]] Req sub_account_transfer_history(const SubAccountTransferQuery& q);
+// "SPOT" / "USDT_FUTURE"; empty for another market.
+[[nodiscard]] std::string_view sub_account_type(Market m) noexcept;
+
 }  // namespace oms::binance

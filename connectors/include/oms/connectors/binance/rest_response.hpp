@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "oms/connectors/binance/market_data.hpp"
@@ -123,5 +124,33 @@ struct AccountTrade {
 [[nodiscard]] Result<Unit, ParseError> parse_depth_snapshot(JsonParser& parser,
                                                             std::string_view json,
                                                             MarketMessage& scratch);
+
+// ---- transfers (/sapi) -------------------------------------------------------------------------
+// How a venue transfer ended, as far as the venue says.
+enum class TransferState : std::uint8_t { kPending, kSucceeded, kFailed };
+// One transfer: the POST answers ({"tranId":..} and, for sub-account transfers,
+// "clientTranId") fill tran_id / client_tran_id only (has_details false); the query rows fill
+// the rest.
+struct TransferRecord {
+  std::uint64_t tran_id = 0;        // tranId
+  std::string client_tran_id;       // clientTranId (sub-account transfers)
+  bool has_details = false;         // status present
+  TransferState state = TransferState::kPending;
+  FixedString<15> venue_status;     // PENDING / CONFIRMED / FAILED; PROCESS / SUCCESS / FAILURE
+  AssetCode asset;                  // asset
+  Decimal amount;                   // amount
+  FixedString<31> type;             // type (asset transfer: MAIN_UMFUTURE, ...)
+  FixedString<15> from_account_type, to_account_type;  // sub-account: SPOT / USDT_FUTURE
+  std::string from_email, to_email; // sub-account
+  std::uint64_t time = 0;           // timestamp / createTimeStamp
+};
+// POST /sapi/v1/asset/transfer and /sapi/v1/sub-account/universalTransfer: tranId required.
+[[nodiscard]] Result<Unit, ParseError> parse_transfer_ack(JsonParser& parser, std::string_view json,
+                                                          TransferRecord& out);
+// GET /sapi/v1/asset/transfer ({"total":n,"rows":[...]}, rows absent when none) and GET
+// /sapi/v1/sub-account/universalTransfer ({"result":[...],"totalCount":n}).
+[[nodiscard]] Result<Unit, ParseError> parse_transfer_records(JsonParser& parser,
+                                                              std::string_view json,
+                                                              std::vector<TransferRecord>& out);
 
 }  // namespace oms::binance

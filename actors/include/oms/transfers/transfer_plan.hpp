@@ -1,0 +1,45 @@
+// How a requested transfer goes on its venue, from accounts.yaml (pure).
+//
+// Binance: one account's own spot <-> USD-M wallets: the user universal transfer
+// (MAIN_UMFUTURE / UMFUTURE_MAIN) signed by that account. Two accounts under one main account
+// (main <-> sub, sub <-> sub): the sub-account universal transfer signed by the main account,
+// each sub-account named by its configured email, the main account by none. Anything else is
+// refused, naming the accounts: other venues (planned), transfers between exchanges or between
+// main accounts (withdrawals, not made), a sub-account without an email, a market the venue
+// cannot move (COIN-M).
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "oms/configs/accounts.hpp"
+#include "oms/cores/rebalance_planner.hpp"
+#include "oms/cores/transfer_saga.hpp"
+#include "oms/messages/result.hpp"
+
+namespace oms::transfers {
+
+struct TransferPlan {
+  actors::TransferRoute route = actors::TransferRoute::kSubAccount;
+  AccountId signer{};                 // whose API key sends it
+  std::string from_email, to_email;   // kSubAccount: empty for the main account
+  friend bool operator==(const TransferPlan&, const TransferPlan&) = default;
+};
+
+[[nodiscard]] Result<TransferPlan, std::string> plan_transfer(const configs::AccountsConfig& accounts,
+                                                              const TransferRequested& request);
+
+// The rebalancing planner's input from accounts.yaml: every account of `exchange` with its free
+// balance of the asset (free_by_account[id]; missing: zero), a sub-account's cap the smaller of
+// balance_rules.max_sub_balance and its max_balance_usdt, its target_ratio; and the rules
+// (min_main_balance; zero without balance_rules).
+struct RebalanceInput {
+  std::vector<actors::RebalanceAccount> accounts;
+  actors::RebalanceRules rules;
+};
+[[nodiscard]] RebalanceInput rebalance_input(const configs::AccountsConfig& accounts,
+                                             ExchangeId exchange,
+                                             std::span<const Decimal> free_by_account);
+
+}  // namespace oms::transfers

@@ -1,0 +1,76 @@
+// plan_transfer: see transfer_plan.hpp.
+#include "oms/transfers/transfer_plan.hpp"
+
+namespace oms::transfers {
+namespace {
+
+bool movable(Market m) { return m == Market::kSpot || m == Market::kUsdm; }
+
+// The main account an account belongs to (itself when it is one).
+AccountId root_of(const configs::Account& a) {
+  return a.type == configs::AccountType::kMain ? a.id : a.parent;
+}
+
+}  // namespace
+
+Result<TransferPlan, std::string> plan_transfer(const configs::AccountsConfig& accounts,
+                                                const TransferRequested& r) {
+  using Fail = Unexpected<std::string>;
+  const auto valid = [&](AccountId id) { return id.valid() && id.index() < accounts.accounts.size(); };
+  if (!valid(r.from_account)) return Fail{"transfer: from_account is not a configured account"};
+  if (!valid(r.to_account)) return Fail{"transfer: to_account is not a configured account"};
+  const configs::Account& from = accounts.at(r.from_account);
+  const configs::Account& to = accounts.at(r.to_account);
+  const std::string names = "'" + from.name + "' -> '" + to.name + "'";
+  if (!r.amount.is_positive()) return Fail{"transfer " + names + ": amount must be positive"};
+  if (r.asset.empty()) return Fail{"transfer " + names + ": asset is required"};
+  if (!movable(r.from_market) || !movable(r.to_market))
+    return Fail{"transfer " + names + ": only spot and usdm wallets are moved"};
+  if (from.exchange != to.exchange)
+    return Fail{"transfer " + names + ": the accounts are on " + std::string(to_string(from.exchange)) +
+                " and " + std::string(to_string(to.exchange)) + " (a withdrawal, not made)"};
+  if (from.exchange != ExchangeId::kBinance)
+    return Fail{"transfer " + names + ": " + std::string(to_string(from.exchange)) +
+                " transfers are planned; Binance's are made"};
+  if (from.id == to.id) {
+    if (r.from_market == r.to_market)
+      return Fail{"transfer " + names + ": the same account and market at both ends"};
+    return TransferPlan{actors::TransferRoute::kWallet, from.id, {}, {}};
+  }
+  if (root_of(from) != root_of(to))
+    return Fail{"transfer " + names + ": not under one main account (a withdrawal, not made)"};
+  const auto email_of = [&](const configs::Account& a) -> Result<std::string, std::string> {
+    if (a.type == configs::AccountType::kMain) return std::string{};
+    if (a.email.empty())
+      return Fail{"transfer " + names + ": sub-account '" + a.name + "' has no email in accounts.yaml"};
+    return a.email;
+  };
+  auto fe = email_of(from);
+  if (!fe) return Fail{fe.error()};
+  auto te = email_of(to);
+  if (!te) return Fail{te.error()};
+  return TransferPlan{actors::TransferRoute::kSubAccount, root_of(from), *fe, *te};
+}
+
+RebalanceInput rebalance_input(const configs::AccountsConfig& accounts, ExchangeId exchange,
+                               std::span<const Decimal> free_by_account) {
+  RebalanceInput in;
+  const auto& rules = accounts.routing.balance_rules;
+  if (rules) in.rules.min_main_balance = rules->min_main_balance;
+  for (const configs::Account& a : accounts.accounts) {
+    if (a.exchange != exchange) continue;
+    actors::RebalanceAccount r;
+    r.id = a.id;
+    r.main = root_of(a);
+    r.free = a.id.index() < free_by_account.size() ? free_by_account[a.id.index()] : Decimal{};
+    if (a.type == configs::AccountType::kSub) {
+      if (rules && rules->max_sub_balance.is_positive()) r.cap = rules->max_sub_balance;
+      if (a.max_balance_usdt && (!r.cap || *a.max_balance_usdt < *r.cap)) r.cap = a.max_balance_usdt;
+      r.target_ratio = a.target_ratio;
+    }
+    in.accounts.push_back(r);
+  }
+  return in;
+}
+
+}  // namespace oms::transfers

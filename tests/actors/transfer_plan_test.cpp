@@ -1,0 +1,138 @@
+// Pins actors/src/transfers/transfer_plan.cpp: which Binance endpoint, key and emails each
+// transfer takes, from accounts.yaml; every refusal names the accounts.
+#include "oms/transfers/transfer_plan.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace oms;
+using oms::actors::TransferRoute;
+using oms::transfers::plan_transfer;
+using oms::transfers::TransferPlan;
+
+namespace {
+
+constexpr std::string_view kAccounts = R"(accounts:
+  binance:
+    main:
+      type: main
+      api_key_vault_path: binance_main
+      spot_enabled: true
+      futures_enabled: true
+    arb:
+      type: sub
+      parent: main
+      api_key_vault_path: binance_arb
+      spot_enabled: true
+      futures_enabled: false
+      email: arb@desk.example
+    trend:
+      type: sub
+      parent: main
+      api_key_vault_path: binance_trend
+      spot_enabled: false
+      futures_enabled: true
+      email: trend@desk.example
+    quiet:
+      type: sub
+      parent: main
+      api_key_vault_path: binance_quiet
+      spot_enabled: true
+      futures_enabled: false
+    other_main:
+      type: main
+      api_key_vault_path: binance_other
+      spot_enabled: true
+      futures_enabled: false
+  bybit:
+    bybit_main:
+      type: main
+      api_key_vault_path: bybit_main
+      spot_enabled: true
+      futures_enabled: true
+account_routing:
+  default: main
+)";
+
+TransferRequested req(const configs::AccountsConfig& c, const char* from, const char* to,
+                      Market fm = Market::kSpot, Market tm = Market::kSpot) {
+  TransferRequested r;
+  r.transfer_id = 1;
+  r.from_account = c.find(from)->id;
+  r.to_account = c.find(to)->id;
+  r.from_market = fm;
+  r.to_market = tm;
+  r.asset = "USDT";
+  r.amount = Decimal::parse("100").value();
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("plan_transfer: own wallets, main <-> sub, sub <-> sub") {
+  const auto c = configs::load_accounts_from_string(kAccounts, "accounts.yaml");
+  const AccountId main = c.find("main")->id;
+  CHECK(plan_transfer(c, req(c, "main", "main", Market::kSpot, Market::kUsdm)).value() ==
+        TransferPlan{TransferRoute::kWallet, main, "", ""});
+  CHECK(plan_transfer(c, req(c, "main", "arb")).value() ==
+        TransferPlan{TransferRoute::kSubAccount, main, "", "arb@desk.example"});
+  CHECK(plan_transfer(c, req(c, "trend", "main", Market::kUsdm, Market::kSpot)).value() ==
+        TransferPlan{TransferRoute::kSubAccount, main, "trend@desk.example", ""});
+  CHECK(plan_transfer(c, req(c, "arb", "trend", Market::kSpot, Market::kUsdm)).value() ==
+        TransferPlan{TransferRoute::kSubAccount, main, "arb@desk.example", "trend@desk.example"});
+  // A sub-account's own spot -> futures: its wallets, its own key.
+  CHECK(plan_transfer(c, req(c, "trend", "trend", Market::kUsdm, Market::kSpot)).value() ==
+        TransferPlan{TransferRoute::kWallet, c.find("trend")->id, "", ""});
+}
+
+TEST_CASE("plan_transfer: refusals name the accounts") {
+  const auto c = configs::load_accounts_from_string(kAccounts, "accounts.yaml");
+  CHECK(plan_transfer(c, req(c, "main", "quiet")).error() ==
+        "transfer 'main' -> 'quiet': sub-account 'quiet' has no email in accounts.yaml");
+  CHECK(plan_transfer(c, req(c, "main", "other_main")).error() ==
+        "transfer 'main' -> 'other_main': not under one main account (a withdrawal, not made)");
+  CHECK(plan_transfer(c, req(c, "main", "bybit_main")).error() ==
+        "transfer 'main' -> 'bybit_main': the accounts are on binance and bybit (a withdrawal, not made)");
+  CHECK(plan_transfer(c, req(c, "bybit_main", "bybit_main", Market::kSpot, Market::kUsdm)).error() ==
+        "transfer 'bybit_main' -> 'bybit_main': bybit transfers are planned; Binance's are made");
+  CHECK(plan_transfer(c, req(c, "main", "main")).error() ==
+        "transfer 'main' -> 'main': the same account and market at both ends");
+  CHECK(plan_transfer(c, req(c, "main", "main", Market::kSpot, Market::kCoinm)).error() ==
+        "transfer 'main' -> 'main': only spot and usdm wallets are moved");
+  auto zero = req(c, "main", "arb");
+  zero.amount = Decimal{};
+  CHECK(plan_transfer(c, zero).error() == "transfer 'main' -> 'arb': amount must be positive");
+  auto nobody = req(c, "main", "arb");
+  nobody.to_account = AccountId(200);
+  CHECK(plan_transfer(c, nobody).error() == "transfer: to_account is not a configured account");
+}
+
+TEST_CASE("rebalance_input: accounts.yaml's caps, ratios and rules feed plan_rebalance") {
+  const std::string yaml = std::string(kAccounts).replace(
+                               std::string(kAccounts).find("      email: arb@desk.example\n"),
+                               std::string("      email: arb@desk.example\n").size(),
+                               "      email: arb@desk.example\n      target_ratio: 0.25\n"
+                               "      max_balance_usdt: 300\n") +
+                           "  balance_rules:\n    min_main_balance: 100\n    max_sub_balance: 1000\n";
+  const auto c = configs::load_accounts_from_string(yaml, "accounts.yaml");
+  const AccountId main = c.find("main")->id, arb = c.find("arb")->id, trend = c.find("trend")->id,
+                  quiet = c.find("quiet")->id;
+  std::vector<Decimal> free(c.accounts.size());
+  free[main.index()] = Decimal::parse("1500").value();
+  free[trend.index()] = Decimal::parse("1200").value();  // above max_sub_balance 1000
+  free[quiet.index()] = Decimal::parse("100").value();
+  const auto in = oms::transfers::rebalance_input(c, ExchangeId::kBinance, free);
+  REQUIRE(in.accounts.size() == 5);  // the Binance accounts only
+  CHECK(in.rules.min_main_balance == Decimal::parse("100").value());
+  CHECK(in.accounts[1].id == arb);
+  CHECK(in.accounts[1].cap == Decimal::parse("300").value());  // its own limit is smaller
+  CHECK(in.accounts[1].target_ratio == Decimal::parse("0.25").value());
+  CHECK(in.accounts[2].cap == Decimal::parse("1000").value());
+  CHECK_FALSE(in.accounts[0].cap.has_value());
+  auto plan = oms::actors::plan_rebalance(in.accounts, in.rules);
+  REQUIRE(plan.ok());
+  // trend's 200 over its cap goes up; arb wants 25 % of 2800 = 700, capped at 300: topped up.
+  CHECK(plan->transfers == std::vector<oms::actors::PlannedTransfer>{
+                               {trend, main, Decimal::parse("200").value()},
+                               {main, arb, Decimal::parse("300").value()}});
+  CHECK(plan->refused.empty());
+}
