@@ -59,6 +59,7 @@ enum class CommandCode : std::uint16_t {
   kResendTooLate = 3013,          // lost in a crash before it left, found past its time to live:
                                   // not sent now (an OrderRejected's code)
   kBatchOtherAccount = 3014,      // a batch's order names another account than the batch
+  // 3015, 3016: a transfer the venue refused / found nowhere after every send (transfer_saga.hpp)
   kNoSuchStrategy = 8002,         // no running strategy has that id
 };
 

@@ -83,9 +83,10 @@ struct VenueTransferRow {
   TransferQueryResult::Outcome outcome = TransferQueryResult::Outcome::kSucceeded;
 };
 
-// Error codes of transfers (the order range, 3xxx: 3010 is "transfers refused").
-inline constexpr std::uint16_t kTransferRejectedByVenue = 3011;
-inline constexpr std::uint16_t kTransferSendsExhausted = 3012;
+// Error codes of transfers, in the 3xxx range of order_desk.hpp's CommandCode (3009..3014 are
+// taken there; kept apart from them).
+inline constexpr std::uint16_t kTransferRejectedByVenue = 3015;
+inline constexpr std::uint16_t kTransferSendsExhausted = 3016;
 
 class TransferSaga {
  public:
