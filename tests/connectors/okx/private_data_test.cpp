@@ -288,7 +288,7 @@ TEST_CASE("orders-algo channel: live is the algo's OrderAccepted under its algoC
   CHECK(a.client_order_id.view() == "stop1");
   CHECK(a.algo_id == "7001");
   CHECK(a.ord_id.empty());
-  CHECK(a.state == AlgoState::kLive);
+  CHECK(a.state == okx::AlgoState::kLive);
   CHECK(a.venue_time == 1700000001000LL * 1'000'000);
   const auto live = algo_event(a, AccountId{7});
   REQUIRE(live);
@@ -303,12 +303,12 @@ TEST_CASE("orders-algo channel: live is the algo's OrderAccepted under its algoC
   CHECK(std::get<OrderCanceled>(*canceled).cum_qty.is_zero());
   // The order at the trigger failed: the venue ended ours, nothing traded.
   REQUIRE(parse_private(algo_push(algo_item("order_failed", "", R"("failCode":"51008",)")), ctx, msg));
-  CHECK(msg.algos.at(0).state == AlgoState::kFailed);
+  CHECK(msg.algos.at(0).state == okx::AlgoState::kFailed);
   CHECK(msg.algos.at(0).fail_code == "51008");
   CHECK(std::holds_alternative<OrderExpired>(*algo_event(msg.algos.at(0), AccountId{7})));
   // Triggered: the order placed (ordId) reports for itself; no event of the algo's.
   REQUIRE(parse_private(algo_push(algo_item("effective", "8123")), ctx, msg));
-  CHECK(msg.algos.at(0).state == AlgoState::kEffective);
+  CHECK(msg.algos.at(0).state == okx::AlgoState::kEffective);
   CHECK(msg.algos.at(0).ord_id == "8123");
   CHECK_FALSE(algo_event(msg.algos.at(0), AccountId{7}));
   // ordId empty (OKX retires it): the first of ordIdList.
@@ -318,7 +318,7 @@ TEST_CASE("orders-algo channel: live is the algo's OrderAccepted under its algoC
   CHECK(msg.algos.at(0).ord_id == "8124");
   // pause (other algo kinds): no event.
   REQUIRE(parse_private(algo_push(algo_item("pause", "")), ctx, msg));
-  CHECK(msg.algos.at(0).state == AlgoState::kOther);
+  CHECK(msg.algos.at(0).state == okx::AlgoState::kOther);
   CHECK_FALSE(algo_event(msg.algos.at(0), AccountId{7}));
 }
 

@@ -238,7 +238,7 @@ TEST_CASE("okx algo orders: stop / take-profit kinds go to order-algo (condition
   CHECK(body(new_order(btc, tp)) ==
         R"({"instId":"BTC-USDT-SWAP","tdMode":"cross","side":"sell","ordType":"conditional","sz":"2","tpTriggerPx":"40000","tpOrdPx":"41000","tpTriggerPxType":"last","algoClOrdId":"C1tp"})");
   OrderExtras trig;
-  trig.algo = AlgoKind::kTrigger;
+  trig.algo = okx::AlgoKind::kTrigger;
   trig.trigger_price_type = TriggerPriceType::kMark;
   trig.stop_loss = d("29000");
   CHECK(body(new_order(btc, order(Side::kBuy, OrderType::kStopLossLimit, "0.01", "31000", "30500"), trig)) ==
