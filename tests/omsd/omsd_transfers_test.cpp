@@ -29,6 +29,9 @@ Decimal d(const std::string& text) {
   return *v;
 }
 
+Decimal plus(Decimal a, const std::string& b) { return Decimal::from_raw(a.raw() + d(b).raw()); }
+Decimal minus(Decimal a, const std::string& b) { return Decimal::from_raw(a.raw() - d(b).raw()); }
+
 Decimal venue_usdt(VenueView& v) {
   const auto b = v.balances();
   const auto it = b.find("USDT");
@@ -81,9 +84,7 @@ TEST_CASE("transfers through omsd: omsctl transfer moves the venue's balances on
   VenueView main_spot(s.data(), s.venue_port(), "binance_main");
   VenueView main_usdm(s.data(), s.venue_port(), "binance_main.usdm", Market::kUsdm);
   VenueView arb(s.data(), s.venue_port(), "binance_spot_arb");
-  VenueView mm(s.data(), s.venue_port(), "binance_mm");
-  const Decimal main0 = venue_usdt(main_spot), usdm0 = venue_usdt(main_usdm), arb0 = venue_usdt(arb),
-                mm0 = venue_usdt(mm);
+  const Decimal main0 = venue_usdt(main_spot), usdm0 = venue_usdt(main_usdm), arb0 = venue_usdt(arb);
   REQUIRE(main0.is_positive());
 
   // main -> sub, then one account's spot -> USD-M.
@@ -99,17 +100,17 @@ TEST_CASE("transfers through omsd: omsctl transfer moves the venue's balances on
   CHECK(again["transfer"]["venue_transfer_id"] == t1["transfer"]["venue_transfer_id"]);
 
   // The venue moved each once.
-  CHECK(venue_usdt(main_spot) == main0 - d("1500"));
-  CHECK(venue_usdt(arb) == arb0 + d("1200"));
-  CHECK(venue_usdt(main_usdm) == usdm0 + d("300"));
+  CHECK(venue_usdt(main_spot) == minus(main0, "1500"));
+  CHECK(venue_usdt(arb) == plus(arb0, "1200"));
+  CHECK(venue_usdt(main_usdm) == plus(usdm0, "300"));
   // omsd's balances: the venue's (moved once, by the user-data stream), for each side.
   CHECK(wait_until([&] { return omsd_usdt(s, "binance_main", "spot") == venue_usdt(main_spot); }, 15s));
   CHECK(wait_until([&] { return omsd_usdt(s, "binance_spot_arb", "spot") == venue_usdt(arb); }, 15s));
   CHECK(wait_until([&] { return omsd_usdt(s, "binance_main", "usdm") == venue_usdt(main_usdm); }, 15s));
   // ... and they stay there (nothing folds the transfer a second time).
   std::this_thread::sleep_for(1s);
-  CHECK(omsd_usdt(s, "binance_main", "spot") == main0 - d("1500"));
-  CHECK(omsd_usdt(s, "binance_spot_arb", "spot") == arb0 + d("1200"));
+  CHECK(omsd_usdt(s, "binance_main", "spot") == minus(main0, "1500"));
+  CHECK(omsd_usdt(s, "binance_spot_arb", "spot") == plus(arb0, "1200"));
 
   // Bad input names the field; a pair the venue cannot move is refused by name.
   const auto bad = s.omsctl(transfer_args("binance_main", "binance_spot_arb", "-5", "103"));
@@ -131,7 +132,7 @@ TEST_CASE("transfers through omsd: omsctl transfer moves the venue's balances on
   REQUIRE_MESSAGE(plan.code == 0, plan.err);
   INFO(plan.out);
   CHECK(plan.out.find("dry_run: true") != std::string::npos);
-  const std::string arb_excess = (arb0 + d("1200") - d("10000")).to_string();
+  const std::string arb_excess = minus(plus(arb0, "1200"), "10000").to_string();
   CHECK(plan.out.find("binance_spot_arb  binance_main") != std::string::npos);
   CHECK(plan.out.find(arb_excess) != std::string::npos);
 
@@ -139,7 +140,7 @@ TEST_CASE("transfers through omsd: omsctl transfer moves the venue's balances on
   // oms777, sent before the crash), 778 it never got.
   s.kill_omsd();
   auto key = main_key(s);
-  auto booked = key->sub_account_transfer(0, {.from_email = "", .to_email = "mm@desk.example",
+  auto booked = key->sub_account_transfer(0, {.from_email = "", .to_email = "spot-arb@desk.example",
                                               .from_market = Market::kSpot, .to_market = Market::kSpot,
                                               .asset = "USDT", .amount = d("50"), .client_tran_id = "oms777"});
   REQUIRE(booked.ok());
@@ -149,7 +150,7 @@ TEST_CASE("transfers through omsd: omsctl transfer moves the venue's balances on
     REQUIRE(store.ok());
     Directory dir;
     (void)dir.accounts.intern("binance_main");
-    (void)dir.accounts.intern("binance_mm");
+    (void)dir.accounts.intern("binance_spot_arb");
     const TimeNs now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                            std::chrono::system_clock::now().time_since_epoch()).count();
     for (const std::uint64_t id : {777U, 778U}) {
@@ -165,7 +166,7 @@ TEST_CASE("transfers through omsd: omsctl transfer moves the venue's balances on
       auto text = encode_json(e, dir);
       REQUIRE(text.ok());
       bool stored = false;
-      (*store)->append({"transfers.binance_main.binance_mm", *text, e.envelope.id, now},
+      (*store)->append({"transfers.binance_main.binance_spot_arb", *text, e.envelope.id, now},
                        [&](const auto& res) { stored = res.ok(); });
       REQUIRE((*store)->flush(10s).ok());
       REQUIRE(stored);
@@ -178,12 +179,15 @@ TEST_CASE("transfers through omsd: omsctl transfer moves the venue's balances on
     for (const auto& t : l["transfers"]) done += t["status"] == "completed" ? 1 : 0;
     return done == 4;
   }, 20s));
-  // 50 once (found at the venue, not sent again) + 70 once (the venue had none: sent once).
-  CHECK(venue_usdt(mm) == mm0 + d("120"));
-  auto rows = key->sub_account_transfer_history(0, {.client_tran_id = "oms777"});
-  REQUIRE(rows.ok());
-  CHECK(rows->size() == 1);
-  CHECK(wait_until([&] { return omsd_usdt(s, "binance_mm", "spot") == venue_usdt(mm); }, 15s));
+  // 50 once (found at the venue, not sent again) + 70 once (the venue had none: sent once):
+  // binance_spot_arb holds 1200 + 120 more than at the start.
+  CHECK(venue_usdt(arb) == plus(arb0, "1320"));
+  for (const char* id : {"oms777", "oms778"}) {
+    auto rows = key->sub_account_transfer_history(0, {.client_tran_id = id});
+    REQUIRE(rows.ok());
+    CHECK_MESSAGE(rows->size() == 1, id);
+  }
+  CHECK(wait_until([&] { return omsd_usdt(s, "binance_spot_arb", "spot") == venue_usdt(arb); }, 15s));
   CHECK(testkit::read_file(s.omsd_log()).find("transfer 777: resumed after a restart: completed (sends by this run so far: 0)") !=
         std::string::npos);
   const auto listed = omsctl_json(s, {"transfers"});
