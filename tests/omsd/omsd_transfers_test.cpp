@@ -1,12 +1,12 @@
 // Transfers through omsd, end to end: omsctl transfer (main -> sub, spot -> usdm) runs the saga in
 // omsd's transfer service against venue-sim's /sapi endpoints; the venue's balances move once
 // and omsd's balances (from the venue's user-data stream only -- the transfer events are not
-// folded into the engine) come to equal the venue's; the TRANSFERS stream holds each step once
-// and transfers.jsonl has them; the same id again is a duplicate; bad input names its field;
-// rebalance --dry-run prints the plan. Then omsd is SIGKILLed and two transfers are left recorded
-// without an outcome -- one the venue had already booked (by its clientTranId), one it never got
-// -- and the restarted omsd resumes both: the booked one is found, not sent again; the other is
-// sent once.
+// folded into the engine) come to equal the venue's; the same id again is a duplicate; bad input
+// names its field; rebalance --dry-run prints the plan. Then omsd is SIGKILLed and two transfers
+// are left recorded without an outcome -- one the venue had already booked (by its clientTranId),
+// one it never got -- and the restarted omsd resumes both: the booked one is found, not sent
+// again; the other is sent once. The TRANSFERS stream and transfers.jsonl hold every step once;
+// rebalance --run carries the plan out.
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -222,5 +222,19 @@ TEST_CASE("transfers through omsd: omsctl transfer moves the venue's balances on
     while (std::getline(in, line)) ++n;
     return n == 8;
   }, 10s));
+
+  // rebalance --run: one transfer per planned one; binance_spot_arb's excess goes up, leaving it
+  // its cap at the venue.
+  const auto run = omsctl_json(s, {"rebalance", "--run"});
+  CHECK(run["dry_run"] == false);
+  bool arb_up = false;
+  for (const auto& t : run["transfers"]) {
+    if (t["from_account"] != "binance_spot_arb") continue;
+    arb_up = true;
+    CHECK(t["status"] == "completed");
+    CHECK(t["to_account"] == "binance_main");
+  }
+  CHECK(arb_up);
+  CHECK(venue_usdt(arb) == d("10000"));
   CHECK(s.stop_omsd() == 0);
 }
