@@ -84,6 +84,15 @@ commands:
              (equal buckets over the window) or, without one, by the volume recorded at those
              times of day
   algo list [--account A] | show ID | cancel ID | pause ID | resume ID (--account A)
+  transfer   --from A --to B --asset ASSET --amount X [--from-market spot|usdm]
+             [--to-market spot|usdm] [--id N] [--wait-ms N]  a Binance transfer (main <-> sub,
+             sub <-> sub, one account's spot <-> usdm), run by omsd's transfer service and
+             recorded in the TRANSFERS stream; waits up to N ms (10000) for its outcome. --id:
+             your id (a whole number; the same id twice is answered with the first's transfer)
+  transfers  [--limit N]  the recent transfers, newest first, with their status
+  rebalance  --dry-run | --run  the rebalancing plan (USDT, spot, free balances, accounts.yaml
+             target_ratio and balance_rules) from omsd's balances now; --run starts one
+             transfer per planned one
   top        [--board PATH] [--once]  live balances, positions, open orders and tops of book from
              omsd's state board (not the API): redraws on a terminal until q or Ctrl-C; one
              plain table with --once or when not a terminal. Default board: the one omsd keeps
@@ -108,13 +117,14 @@ struct Args {
   [[nodiscard]] bool has(const std::string& name) const { return switches.count(name) != 0; }
 };
 
-const std::set<std::string> kSwitches = {"json", "unified", "unlimited", "reduce-only", "once"};
+const std::set<std::string> kSwitches = {"json", "unified", "unlimited", "reduce-only", "once", "dry-run", "run"};
 const std::set<std::string> kValues = {
     "address", "ca", "token-file", "data", "timeout-ms", "account", "instrument", "side", "qty",
     "price", "stop-price", "type", "tif", "strategy", "id", "scope", "kind", "value", "state",
     "reason", "wait-ack-ms", "board", "day",
     "exchange", "main", "file", "order",
-    "slices", "start-ns", "end-ns", "duration-s", "participation", "catch-up", "curve", "algo-id"};
+    "slices", "start-ns", "end-ns", "duration-s", "participation", "catch-up", "curve", "algo-id",
+    "from", "to", "asset", "amount", "from-market", "to-market", "wait-ms", "limit"};
 
 Args parse(int argc, char** argv) {
   Args a;
@@ -207,6 +217,8 @@ std::string field_text(const pb::Message& m, const pb::FieldDescriptor* f) {
     case pb::FieldDescriptor::CPPTYPE_BOOL: return r->GetBool(m, f) ? "true" : "false";
     case pb::FieldDescriptor::CPPTYPE_UINT32: return std::to_string(r->GetUInt32(m, f));
     case pb::FieldDescriptor::CPPTYPE_UINT64: return std::to_string(r->GetUInt64(m, f));
+    case pb::FieldDescriptor::CPPTYPE_INT32: return std::to_string(r->GetInt32(m, f));
+    case pb::FieldDescriptor::CPPTYPE_INT64: return std::to_string(r->GetInt64(m, f));
     default: return "?";
   }
 }
@@ -636,6 +648,50 @@ int run(const Client& c, const Args& a) {
   }
   if (cmd == "strategy") return strategy(c, a);
   if (cmd == "algo") return algo(c, a);
+  if (cmd == "transfer") {
+    api::TransferRequest r;
+    r.set_from_account(a.get("from"));
+    r.set_to_account(a.get("to"));
+    r.set_from_market(a.get("from-market"));
+    r.set_to_market(a.get("to-market"));
+    r.set_asset(a.get("asset"));
+    r.set_amount(a.get("amount"));
+    if (a.values.count("id") != 0) r.set_transfer_id(whole("--id", a.get("id")));
+    if (a.values.count("wait-ms") != 0) r.set_wait_ms(static_cast<std::uint32_t>(whole("--wait-ms", a.get("wait-ms"))));
+    grpc::ClientContext ctx;
+    c.prepare(ctx);
+    // The call waits for the outcome (wait_ms, 10000 unset): the deadline leaves it that long.
+    const auto wait = std::chrono::milliseconds(r.wait_ms() == 0 ? 10'000 : r.wait_ms());
+    ctx.set_deadline(std::chrono::system_clock::now() + std::max(c.timeout, wait + std::chrono::milliseconds(5'000)));
+    api::TransferReply reply;
+    const grpc::Status st = c.stub->RequestTransfer(&ctx, r, &reply);
+    if (!st.ok()) {
+      std::cerr << "omsctl: " << code_name(st.error_code()) << ": " << st.error_message() << "\n";
+      return 1;
+    }
+    if (a.has("json")) {
+      print(reply, true);
+    } else {
+      print_table(reply.transfer(), std::cout);
+      std::cout << "duplicate: " << (reply.duplicate() ? "true" : "false") << "\n";
+    }
+    if (reply.transfer().status() == "failed") {
+      std::cerr << "omsctl: transfer failed: " << reply.transfer().code() << ": " << reply.transfer().reason() << "\n";
+      return 3;
+    }
+    return 0;
+  }
+  if (cmd == "transfers") {
+    api::TransfersRequest r;
+    if (a.values.count("limit") != 0) r.set_limit(static_cast<std::uint32_t>(whole("--limit", a.get("limit"))));
+    return call<api::TransfersRequest, api::TransferList>(c, a, r, &api::Oms::Stub::ListTransfers);
+  }
+  if (cmd == "rebalance") {
+    if (a.has("dry-run") == a.has("run")) throw UsageError("rebalance: --dry-run or --run (one of them)");
+    api::RebalanceRequest r;
+    r.set_dry_run(a.has("dry-run"));
+    return call<api::RebalanceRequest, api::RebalanceReply>(c, a, r, &api::Oms::Stub::Rebalance);
+  }
   if (cmd == "health") {
     return call<api::HealthRequest, api::HealthReply>(c, a, api::HealthRequest{}, &api::Oms::Stub::Health);
   }

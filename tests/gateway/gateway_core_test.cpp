@@ -648,3 +648,56 @@ TEST_CASE("batches: the venues' batch sizes; a command holds at most 5 orders") 
   CHECK(three[0].account == AccountId(2));
   CHECK(split_batch(AccountId(2), seven, 50).size() == 2);  // never above the command's 5
 }
+
+TEST_CASE("validation: a transfer request -- both accounts the client's, wallets spot|usdm, asset, a positive amount; its id or the generated one") {
+  Fixture f;
+  api::v1::TransferRequest r;
+  r.set_from_account("acct-a");
+  r.set_to_account("acct-b");
+  r.set_asset("USDT");
+  r.set_amount("12.5");
+  const auto& ops = f.client(kOpsToken);
+  auto t = f.core.transfer(ops, r, 99);
+  REQUIRE(t.ok());
+  CHECK(t->from_account == AccountId(0));
+  CHECK(t->to_account == AccountId(1));
+  CHECK(t->from_market == Market::kSpot);
+  CHECK(t->to_market == Market::kSpot);
+  CHECK(t->asset.view() == "USDT");
+  CHECK(t->amount == *Decimal::parse("12.5"));
+  CHECK(t->transfer_id == 99);
+  r.set_transfer_id(7);
+  CHECK(f.core.transfer(ops, r, 99)->transfer_id == 7);
+
+  // alice may use acct-a only: a transfer to acct-b is not hers to make.
+  auto denied = f.core.transfer(f.client(kAliceToken), r, 99);
+  REQUIRE_FALSE(denied.ok());
+  CHECK(denied.error().status == ApiStatus::kPermissionDenied);
+
+  const auto error_of = [&](const api::v1::TransferRequest& bad) {
+    auto e = f.core.transfer(ops, bad, 99);
+    REQUIRE_FALSE(e.ok());
+    CHECK(e.error().status == ApiStatus::kInvalidArgument);
+    return e.error().message;
+  };
+  auto b = r;
+  b.set_to_market("coinm");
+  CHECK(error_of(b) == "to_market: 'coinm' is not one of spot | usdm");
+  b = r;
+  b.set_amount("0");
+  CHECK(error_of(b).rfind("amount: must be > 0", 0) == 0);
+  b = r;
+  b.set_amount("x");
+  CHECK(error_of(b).rfind("amount: ", 0) == 0);
+  b = r;
+  b.set_asset("");
+  CHECK(error_of(b) == "asset: missing");
+  b = r;
+  b.set_to_account("acct-a");
+  CHECK(error_of(b) == "to_market: the same account and wallet at both ends");
+  b.set_to_market("usdm");
+  CHECK(f.core.transfer(ops, b, 99).ok());  // one account's spot -> USD-M
+  b = r;
+  b.set_from_account("nope");
+  CHECK(error_of(b) == "from_account: unknown account 'nope'");
+}

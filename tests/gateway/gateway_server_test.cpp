@@ -708,6 +708,7 @@ TEST_CASE("omsctl: batch --order ... and --file (JSON lines, - for stdin) print 
   const auto neither = omsctl(d, kAlice, "batch --account acct-a");
   CHECK(neither.exit_code == 2);
   CHECK(neither.err.rfind("omsctl: batch: give --file FILE or --order ... (one of them)\n", 0) == 0);
+}
 
 TEST_CASE("omsctl: algo submit, list, show, pause, resume and cancel through the gateway; errors name the field") {
   Desk d;

@@ -58,7 +58,7 @@ bool ensure_api_tokens(const std::filesystem::path& data_dir) {
 }
 
 std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon, observe::Metrics& metrics,
-                                                     KillSweep* sweep) {
+                                                     KillSweep* sweep, actors::TransferDesk* transfers) {
   const auto& o = daemon.options();
   const auto tokens = o.data_dir / "api" / "tokens.json";
   auto clients = actors::load_api_clients(tokens, daemon.directory());
@@ -82,7 +82,8 @@ std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon, observe::Me
   for (const char* rpc : {"SubmitOrder", "SubmitBatch", "AmendOrder", "CancelOrder", "CancelAll",
                           "ListOrders", "ListFills", "ListBalances", "ListPositions", "SetRiskLimit",
                           "TripKillSwitch", "ResetKillSwitch", "Health", "ListStrategies",
-                          "ControlStrategy", "ListPremiums"}) {
+                          "ControlStrategy", "ListPremiums", "RequestTransfer", "ListTransfers",
+                          "Rebalance"}) {
     auto& m = (*calls)[rpc];
     m.seconds = &metrics.histogram("oms_api_call_seconds", "gRPC API call duration, by RPC",
                                    observe::Histogram::latency_buckets(), {{"rpc", rpc}});
@@ -169,6 +170,7 @@ std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon, observe::Me
   // A kill switch tripped to halted: every open order at the venues of the accounts its scope
   // covers is canceled too, off this thread (kill_sweep.hpp).
   if (sweep != nullptr) g.on_kill_switch = [sweep](const TripKillSwitch& t) { sweep->on_trip(t); };
+  g.transfers = transfers;
   return std::make_unique<actors::GatewayServer>(std::move(g), std::move(clients).value(),
                                                  daemon.runtime(), daemon.directory(),
                                                  daemon.instrument_table(), std::move(accounts));

@@ -23,8 +23,10 @@ bool ensure_api_tokens(const std::filesystem::path& data_dir);
 // Starts the gateway on the daemon's --grpc address; throws std::runtime_error naming the file
 // or the address. Every call is counted and timed in `metrics` (oms_api_calls_total by rpc and
 // gRPC code, oms_api_call_seconds by rpc).
-// A tripped kill switch the engine accepted goes to `sweep` (kill_sweep.hpp; null: none).
+// A tripped kill switch the engine accepted goes to `sweep` (kill_sweep.hpp; null: none);
+// RequestTransfer, ListTransfers and Rebalance to `transfers` (transfer_service.hpp; null:
+// UNAVAILABLE).
 std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon, observe::Metrics& metrics,
-                                                     KillSweep* sweep);
+                                                     KillSweep* sweep, actors::TransferDesk* transfers);
 
 }  // namespace oms::omsd

@@ -15,6 +15,7 @@
 #include "oms/connectors/secrets/secure_buffer.hpp"
 #include "options.hpp"
 #include "paper_keys.hpp"
+#include "transfer_service.hpp"
 
 int main(int argc, char** argv) {
   using namespace oms::omsd;
@@ -102,15 +103,28 @@ int main(int argc, char** argv) {
   std::unique_ptr<oms::actors::GatewayServer> gateway;
   // Before the gateway (it queues the sweeps) and stopped after it, before the connectors.
   KillSweep sweep(daemon, observability.metrics());
+  // The transfer sagas (transfer_service.hpp): the TRANSFERS stream read, unfinished transfers
+  // resumed on its thread; before the gateway (it takes the requests), stopped after it.
+  std::unique_ptr<TransferService> transfers;
+  try {
+    transfers = std::make_unique<TransferService>(daemon, observability.metrics());
+  } catch (const std::exception& e) {
+    spdlog::critical("not starting: transfers: {}", e.what());
+    sweep.stop();
+    observability.stop();
+    daemon.stop();
+    return 1;
+  }
   try {
     if (ensure_api_tokens(options.data_dir)) {
       spdlog::info("API clients: created {} and omsctl's token {}",
                    (options.data_dir / "api" / "tokens.json").string(),
                    (options.data_dir / "api" / "omsctl.token").string());
     }
-    gateway = start_gateway(daemon, observability.metrics(), &sweep);
+    gateway = start_gateway(daemon, observability.metrics(), &sweep, transfers.get());
   } catch (const std::exception& e) {
     spdlog::critical("not starting: gRPC API on {}: {}", options.grpc.str(), e.what());
+    transfers->stop();
     sweep.stop();
     observability.stop();
     daemon.stop();
@@ -139,6 +153,7 @@ int main(int argc, char** argv) {
   spdlog::info("signal {}: stopping", sig);
   gateway->shutdown();
   gateway.reset();
+  transfers->stop();  // the step under way ends; unfinished transfers resume at the next start
   sweep.stop();  // the sweeps already asked for run to their end first
   observability.stop();
   daemon.stop();

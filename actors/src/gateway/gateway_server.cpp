@@ -91,6 +91,7 @@ struct GatewayServer::Impl {
         service(core, runtime, o.command_timeout, o.wall_clock ? o.wall_clock : system_ns,
                 o.on_call, o.on_failover, o.on_kill_switch) {
     if (o.venue_up) core.set_failover(o.failover, o.venue_up);
+    service.set_transfers(o.transfers);
     if (!o.routing.empty()) core.set_routing(o.routing, o.orders_left);
     std::vector<ExchangeId> venue_of(instruments.size());
     std::vector<std::string> quotes(instruments.size());

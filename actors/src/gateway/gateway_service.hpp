@@ -89,6 +89,14 @@ class OmsService final : public api::v1::Oms::Service {
                          api::v1::AlgoList* reply) override;
   grpc::Status ControlAlgo(grpc::ServerContext* ctx, const api::v1::AlgoControlRequest* req,
                            api::v1::CommandReply* reply) override;
+  // gateway_transfers.cpp
+  grpc::Status RequestTransfer(grpc::ServerContext* ctx, const api::v1::TransferRequest* req,
+                               api::v1::TransferReply* reply) override;
+  grpc::Status ListTransfers(grpc::ServerContext* ctx, const api::v1::TransfersRequest* req,
+                             api::v1::TransferList* reply) override;
+  grpc::Status Rebalance(grpc::ServerContext* ctx, const api::v1::RebalanceRequest* req,
+                         api::v1::RebalanceReply* reply) override;
+  void set_transfers(TransferDesk* transfers) { transfers_ = transfers; }
 
   // The markets ListPremiums reports (valuation.hpp premium_pairs), the venue of each id, and
   // how each instrument's quote converts to USDT (quote_sources) for the positions' USDT figures.
@@ -123,6 +131,7 @@ class OmsService final : public api::v1::Oms::Service {
   std::vector<QuoteSource> sources_;  // by instrument id
   std::vector<std::string> quotes_;   // by instrument id
   LogThrottle unauthenticated_log_;
+  TransferDesk* transfers_ = nullptr;
 };
 
 }  // namespace oms::actors::gateway_detail

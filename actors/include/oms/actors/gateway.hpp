@@ -26,6 +26,7 @@
 
 #include "oms/cores/account_router.hpp"
 #include "oms/cores/position_core.hpp"
+#include "oms/cores/rebalance_planner.hpp"
 #include "oms/api/v1/oms.pb.h"
 #include "oms/messages/codec.hpp"
 #include "oms/messages/commands.hpp"
@@ -101,6 +102,30 @@ using FreeBalance = std::function<Decimal(AccountId, Market, std::string_view as
 struct RoutedAccount {
   RouteChoice choice;
   std::string reason;  // "strategy market_making -> binance_mm (routing rule)", "default account"
+};
+
+// Transfers (omsd's transfer service, around the engine: actors/apps/omsd/transfer_service.hpp).
+struct TransferInfo {
+  TransferRequested request;
+  std::string status;  // requested | submitted | unknown | completed | failed
+  std::string venue_transfer_id;
+  std::uint16_t code = 0;
+  std::int32_t venue_code = 0;
+  std::string reason;
+  std::int64_t requested_ms = 0;
+  bool duplicate = false;  // request(): the id was known, this is the first request's transfer
+};
+class TransferDesk {
+ public:
+  virtual ~TransferDesk() = default;
+  // A new transfer is recorded and run (the call waits at most `wait` for its outcome); an id
+  // already known answers that transfer (duplicate). A refusal is "field: what is wrong".
+  [[nodiscard]] virtual Result<TransferInfo, std::string> request(const TransferRequested& r,
+                                                                  std::chrono::milliseconds wait) = 0;
+  // The most recent transfers, newest first.
+  [[nodiscard]] virtual std::vector<TransferInfo> recent(std::size_t limit) const = 0;
+  // The rebalancing plan from the balances now; a refusal names why.
+  [[nodiscard]] virtual Result<RebalancePlan, std::string> plan_rebalance() = 0;
 };
 
 class GatewayCore {
@@ -222,6 +247,11 @@ class GatewayCore {
                                                          TimeNs wall_now) const;
   [[nodiscard]] Result<ControlAlgo, ApiError> control_algo(const ApiClient& client,
                                                            const api::v1::AlgoControlRequest& r) const;
+  // A transfer request (gateway_transfers.cpp) -> the transfer (transfer_id 0: `generated`).
+  // Errors name the field; an account the client may not use is kPermissionDenied.
+  [[nodiscard]] Result<TransferRequested, ApiError> transfer(const ApiClient& client,
+                                                             const api::v1::TransferRequest& r,
+                                                             std::uint64_t generated) const;
 
   // Names for replies.
   [[nodiscard]] std::string account_name(AccountId id) const;
@@ -296,6 +326,8 @@ struct GatewayOptions {
   // Called when the engine accepted a TripKillSwitch (omsd: the venue sweep, kill_sweep.hpp);
   // on the RPC's thread, so it must not block on a venue; null: nothing.
   std::function<void(const TripKillSwitch&)> on_kill_switch;
+  // RequestTransfer, ListTransfers, Rebalance (omsd's transfer service); null: UNAVAILABLE.
+  TransferDesk* transfers = nullptr;
 };
 
 // The gRPC server: TLS 1.3 only, the Oms service over the runtime. Throws std::runtime_error

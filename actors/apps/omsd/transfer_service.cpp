@@ -1,0 +1,308 @@
+#include "transfer_service.hpp"
+
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+#include "daemon.hpp"
+#include "oms/cores/event_group.hpp"
+#include "oms/persistence/stream_layout.hpp"
+#include "oms/transfers/transfer_plan.hpp"
+
+namespace oms::omsd {
+
+using namespace std::chrono_literals;
+using actors::TransferInfo;
+using actors::TransferSagaState;
+
+namespace {
+
+TimeNs wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The cause of a transfer's step (0: its request, 1: its outcome): the same every time, so the
+// step's event id is too and the store keeps one copy of it.
+EventId step_cause(std::uint64_t transfer_id, std::uint64_t step) {
+  return (actors::group_key(transfer_id ^ 0x5452414E53464552ULL) << 1U) | step;
+}
+
+std::uint64_t transfer_of(const EventPayload& p) {
+  return std::visit(
+      [](const auto& e) -> std::uint64_t {
+        if constexpr (requires { e.transfer_id; }) return e.transfer_id;
+        return 0;
+      },
+      p);
+}
+
+std::string status_of(TransferSagaState s) {
+  switch (s) {
+    case TransferSagaState::kRequested: return "requested";
+    case TransferSagaState::kSubmitted: return "submitted";
+    case TransferSagaState::kUnknown: return "unknown";
+    case TransferSagaState::kCompleted: return "completed";
+    case TransferSagaState::kFailed: return "failed";
+  }
+  return "unknown";
+}
+
+// A recorded step into the transfer's status.
+void apply_step(TransferInfo& t, const EventPayload& p) {
+  if (std::holds_alternative<TransferRequested>(p)) {
+    t.status = "requested";
+  } else if (const auto* c = std::get_if<TransferCompleted>(&p)) {
+    t.status = "completed";
+    t.venue_transfer_id = std::string(c->venue_transfer_id.view());
+  } else if (const auto* f = std::get_if<TransferFailed>(&p)) {
+    t.status = "failed";
+    t.code = f->code;
+    t.venue_code = f->venue_code;
+    t.reason = std::string(f->reason.view());
+  }
+}
+
+bool ended(const TransferInfo& t) { return t.status == "completed" || t.status == "failed"; }
+
+}  // namespace
+
+TransferService::TransferService(Daemon& daemon, observe::Metrics& metrics) : daemon_(daemon) {
+  completed_ = &metrics.counter("oms_transfers_completed_total", "wallet and sub-account transfers completed");
+  failed_ = &metrics.counter("oms_transfers_failed_total", "wallet and sub-account transfers failed");
+  if (auto* spot = daemon_.venue(Market::kSpot)) {
+    runner_ = std::make_unique<transfers::BinanceTransferRunner>(
+        *spot, [this](const EventPayload& step) { return persist(step); });
+  }
+  // What the TRANSFERS stream holds: every transfer known by id, the unfinished ones resumed.
+  std::vector<Event> events;
+  actors::read_events(daemon_.store(),
+                      persistence::ReadRequest{std::string(persistence::StreamLayout::kTransfers), 1, 0, {}},
+                      daemon_.directory(), [&](const Event& e) { events.push_back(e); });
+  for (auto& recorded : actors::recorded_transfers(events)) {
+    Entry e;
+    e.info.request = recorded.request;
+    e.info.requested_ms = recorded.requested_ms;
+    for (const Event& step : recorded.events) apply_step(e.info, step.payload);
+    const std::uint64_t id = recorded.request.transfer_id;
+    if (e.info.status == "completed") claimed_.push_back(e.info.venue_transfer_id);
+    if (!recorded.finished()) {
+      e.info.status = "unknown";
+      auto ends = ends_of(recorded.request);
+      if (ends && runner_) {
+        e.ends = *ends;
+        e.runnable = true;
+        resume_.push_back(std::move(recorded));
+      } else {
+        e.info.reason = ends ? "no Binance spot venue in this daemon" : ends.error();
+        spdlog::error("transfer {}: recorded without an outcome and cannot be resumed here: {}", id, e.info.reason);
+      }
+    }
+    entries_.emplace(id, std::move(e));
+    order_.push_back(id);
+  }
+  spdlog::info("transfers: {} recorded, {} unfinished resumed first", order_.size(), resume_.size());
+  thread_ = std::thread([this] { run(); });
+}
+
+TransferService::~TransferService() { stop(); }
+
+void TransferService::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  work_cv_.notify_all();
+  done_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+Result<transfers::BinanceTransferEnds, std::string> TransferService::ends_of(const TransferRequested& r) const {
+  auto plan = transfers::plan_transfer(daemon_.config().accounts, r);
+  if (!plan) return Unexpected<std::string>{"to_account: " + plan.error()};
+  auto* spot = daemon_.venue(Market::kSpot);
+  const auto index = spot != nullptr ? spot->account_index(plan->signer) : std::nullopt;
+  if (!index) {
+    return Unexpected<std::string>{"from_account: '" + daemon_.directory().accounts.name(plan->signer) +
+                                   "' signs this transfer and has no Binance spot key in this daemon"};
+  }
+  return transfers::BinanceTransferEnds{plan->route, *index, plan->from_email, plan->to_email};
+}
+
+Result<TransferInfo, std::string> TransferService::request(const TransferRequested& r,
+                                                           std::chrono::milliseconds wait) {
+  std::unique_lock lock(mu_);
+  if (const auto it = entries_.find(r.transfer_id); it != entries_.end()) {
+    TransferInfo first = it->second.info;
+    first.duplicate = true;
+    return first;
+  }
+  if (stop_) return Unexpected<std::string>{"transfer: omsd is stopping"};
+  if (!runner_) return Unexpected<std::string>{"from_account: this daemon runs no Binance spot account (transfers are Binance's)"};
+  auto ends = ends_of(r);
+  if (!ends) return Unexpected<std::string>{ends.error()};
+  Entry e;
+  e.info.request = r;
+  e.info.status = "requested";
+  e.info.requested_ms = wall_ns() / 1'000'000;
+  e.ends = *ends;
+  e.runnable = true;
+  entries_.emplace(r.transfer_id, std::move(e));
+  order_.push_back(r.transfer_id);
+  queue_.push_back(r.transfer_id);
+  work_cv_.notify_all();
+  const TransferInfo& t = entries_.at(r.transfer_id).info;
+  done_cv_.wait_for(lock, wait, [&] { return stop_ || ended(t) || t.status == "unknown"; });
+  return t;
+}
+
+std::vector<TransferInfo> TransferService::recent(std::size_t limit) const {
+  std::lock_guard lock(mu_);
+  std::vector<TransferInfo> out;
+  for (auto it = order_.rbegin(); it != order_.rend() && out.size() < limit; ++it) out.push_back(entries_.at(*it).info);
+  return out;
+}
+
+Result<actors::RebalancePlan, std::string> TransferService::plan_rebalance() {
+  const auto& configured = daemon_.config().accounts;
+  std::vector<Decimal> free(configured.accounts.size());
+  for (const auto& a : daemon_.accounts()) {
+    if (a.exchange != ExchangeId::kBinance) continue;
+    auto v = daemon_.runtime().view(a.id, 2s);
+    if (!v || !*v) return Unexpected<std::string>{"account " + a.name + ": the engine did not answer"};
+    for (const auto& b : (*v)->balances) {
+      if (b.market == Market::kSpot && b.asset.view() == "USDT" && a.id.index() < free.size()) free[a.id.index()] = b.free;
+    }
+  }
+  const auto in = transfers::rebalance_input(configured, ExchangeId::kBinance, free);
+  auto plan = actors::plan_rebalance(in.accounts, in.rules);
+  if (!plan) return Unexpected<std::string>{plan.error()};
+  return std::move(plan).value();
+}
+
+bool TransferService::persist(const EventPayload& step) {
+  // Recorded before anything after it is done: the intent log at commit (it survives a crash
+  // of omsd and is published again at the next start), then the store.
+  const std::uint64_t id = transfer_of(step);
+  const TimeNs now = wall_ns();
+  const Envelope cause{step_cause(id, std::holds_alternative<TransferRequested>(step) ? 0 : 1), 0, now, now, 0, 0};
+  auto committed = daemon_.runtime().log().commit(cause, {&step, 1}, now, now);
+  if (!committed) {
+    spdlog::error("transfer {}: step not recorded, nothing more is done for it now: {}", id,
+                  committed.error().store.message);
+    std::lock_guard lock(mu_);
+    last_store_error_ = committed.error().store.message;
+    return false;
+  }
+  if (auto f = daemon_.runtime().log().flush(5s); !f) {
+    spdlog::warn("transfer {}: step in the intent log, the store has not acknowledged it yet: {}", id, f.error().message);
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = entries_.find(id); it != entries_.end()) apply_step(it->second.info, step);
+  }
+  if (std::holds_alternative<TransferCompleted>(step)) completed_->inc();
+  if (std::holds_alternative<TransferFailed>(step)) failed_->inc();
+  done_cv_.notify_all();
+  return true;
+}
+
+void TransferService::fail_unrecorded(std::uint64_t id, const std::string& why) {
+  std::lock_guard lock(mu_);
+  auto& t = entries_.at(id).info;
+  t.status = "failed";
+  t.code = kTransferNotRecorded;
+  t.reason = "not recorded, not sent: " + why;
+}
+
+void TransferService::settle(std::uint64_t id) {
+  {
+    std::lock_guard lock(mu_);
+    Entry& e = entries_.at(id);
+    const TransferSagaState s = e.saga->state();
+    if (s == TransferSagaState::kUnknown) {
+      e.info.status = "unknown";
+    } else if (s == TransferSagaState::kRequested && e.info.status == "requested") {
+      // The request itself was not recorded: nothing was sent.
+    } else if (!ended(e.info)) {
+      e.info.status = status_of(s);
+    }
+  }
+  done_cv_.notify_all();
+}
+
+void TransferService::run() {
+  pthread_setname_np(pthread_self(), "oms-transfers");
+  // The transfers a crash left without an outcome: the venue is asked first (never sent twice).
+  for (const auto& recorded : resume_) {
+    const std::uint64_t id = recorded.request.transfer_id;
+    transfers::BinanceTransferEnds ends;
+    {
+      std::lock_guard lock(mu_);
+      if (stop_) return;
+      ends = entries_.at(id).ends;
+    }
+    auto saga = runner_->resume(recorded, ends, claimed_);
+    if (!saga) continue;
+    spdlog::warn("transfer {}: resumed after a restart: {} (sends by this run so far: {})", id,
+                 to_string(saga->state()), runner_->sends());
+    {
+      std::lock_guard lock(mu_);
+      entries_.at(id).saga = std::move(saga);
+    }
+    settle(id);
+  }
+  std::unique_lock lock(mu_);
+  for (;;) {
+    work_cv_.wait_for(lock, kRetry, [this] { return stop_ || !queue_.empty(); });
+    if (stop_) return;
+    std::vector<std::uint64_t> fresh(queue_.begin(), queue_.end());
+    queue_.clear();
+    std::vector<std::uint64_t> asking;
+    for (const auto& [id, e] : entries_) {
+      if (e.saga && e.saga->state() == TransferSagaState::kUnknown) asking.push_back(id);
+    }
+    lock.unlock();
+    for (const std::uint64_t id : fresh) {
+      Entry* e = nullptr;  // map nodes stay put; only this thread touches a saga
+      TransferRequested r;
+      {
+        std::lock_guard l(mu_);
+        e = &entries_.at(id);
+        r = e->info.request;
+        last_store_error_.clear();
+      }
+      auto saga = runner_->start(r, e->ends, wall_ns() / 1'000'000);
+      const bool unrecorded = saga.state() == TransferSagaState::kRequested;
+      std::string store_error;
+      {
+        std::lock_guard l(mu_);
+        store_error = last_store_error_;
+        e->saga = std::move(saga);
+      }
+      if (unrecorded) {
+        fail_unrecorded(id, store_error.empty() ? std::string("the store refused it") : store_error);
+        done_cv_.notify_all();
+        continue;
+      }
+      settle(id);
+      spdlog::info("transfer {}: {}", id, to_string(e->saga->state()));
+    }
+    for (const std::uint64_t id : asking) {
+      Entry* e = nullptr;
+      {
+        std::lock_guard l(mu_);
+        e = &entries_.at(id);
+      }
+      runner_->retry(*e->saga, e->ends);
+      settle(id);
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace oms::omsd

@@ -1,0 +1,94 @@
+// TransferService: omsd's transfer sagas, an actor around the engine (DESIGN.md), off the order
+// path -- a thread of its own, as KillSweep. The gateway hands it transfer requests
+// (RequestTransfer, Rebalance); it checks each against accounts.yaml (plan_transfer: Binance
+// main <-> sub, sub <-> sub, one account's spot <-> USD-M), runs it with BinanceTransferRunner
+// on the signing account's key, and records every step -- TransferRequested before anything is
+// sent, then TransferCompleted / TransferFailed -- in the TRANSFERS stream through the runtime's
+// EventLog (intent log, then the store; the event ids derive from the transfer id and the step,
+// so a step recorded again is dropped by the store) and waits for the store before the next.
+//
+// At start it reads the TRANSFERS stream: every transfer it holds is known by id (the same id
+// requested again is a duplicate, answered with the first's status), and every one without an
+// outcome is resumed first -- the venue is asked about it before anything is sent, so nothing
+// goes twice. A transfer the venue has pending, or that a query could not settle, is asked
+// about again every kRetry.
+//
+// Balances: the transfer events are NOT folded into the engine's accounts (the engine rebuilds
+// from the account streams, never TRANSFERS). The venue's user-data stream reports each side's
+// new balance (balanceUpdate / outboundAccountPosition, ACCOUNT_UPDATE) as for any other change,
+// so every transfer moves the engine's balances once, by the venue's numbers.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "oms/actors/gateway.hpp"
+#include "oms/actors/observe/metrics.hpp"
+#include "oms/transfers/binance_transfers.hpp"
+
+namespace oms::omsd {
+
+class Daemon;
+
+// A transfer's step that could not be recorded (nothing sent after it).
+inline constexpr std::uint16_t kTransferNotRecorded = 3013;
+
+class TransferService final : public actors::TransferDesk {
+ public:
+  static constexpr std::chrono::seconds kRetry{2};
+
+  // Reads the TRANSFERS stream (throws std::runtime_error naming what cannot be read), then
+  // starts the thread, which resumes the unfinished transfers before any new one.
+  TransferService(Daemon& daemon, observe::Metrics& metrics);
+  ~TransferService() override;
+  TransferService(const TransferService&) = delete;
+  TransferService& operator=(const TransferService&) = delete;
+
+  [[nodiscard]] Result<actors::TransferInfo, std::string> request(const TransferRequested& r,
+                                                                  std::chrono::milliseconds wait) override;
+  [[nodiscard]] std::vector<actors::TransferInfo> recent(std::size_t limit) const override;
+  [[nodiscard]] Result<actors::RebalancePlan, std::string> plan_rebalance() override;
+
+  // Finishes the step under way, then joins the thread (before the connectors stop). Transfers
+  // left unfinished are resumed at the next start.
+  void stop();
+
+ private:
+  struct Entry {
+    actors::TransferInfo info;
+    transfers::BinanceTransferEnds ends;
+    bool runnable = false;  // ends found (a resumed transfer's plan may no longer hold)
+    std::optional<actors::TransferSaga> saga;
+  };
+  void run();
+  [[nodiscard]] Result<transfers::BinanceTransferEnds, std::string> ends_of(const TransferRequested& r) const;
+  [[nodiscard]] bool persist(const EventPayload& step);
+  void settle(std::uint64_t id);  // the saga's state into the entry (mu_ not held)
+  void fail_unrecorded(std::uint64_t id, const std::string& why);
+
+  Daemon& daemon_;
+  std::unique_ptr<transfers::BinanceTransferRunner> runner_;  // null: no Binance spot venue
+  observe::Counter* completed_ = nullptr;
+  observe::Counter* failed_ = nullptr;
+  observe::Counter* sends_ = nullptr;
+  std::vector<std::string> claimed_;          // venue ids of the completed own-wallet transfers
+  std::vector<actors::RecordedTransfer> resume_;  // unfinished at start: asked about first
+
+  mutable std::mutex mu_;
+  std::condition_variable work_cv_;  // the thread: a new transfer, or stopping
+  std::condition_variable done_cv_;  // request(): a transfer's status changed
+  std::map<std::uint64_t, Entry> entries_;    // guarded by mu_
+  std::vector<std::uint64_t> order_;          // ids, oldest first; guarded by mu_
+  std::deque<std::uint64_t> queue_;           // new ones to start; guarded by mu_
+  std::string last_store_error_;              // guarded by mu_
+  bool stop_ = false;                         // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace oms::omsd
