@@ -41,17 +41,6 @@ std::uint64_t transfer_of(const EventPayload& p) {
       p);
 }
 
-std::string status_of(TransferSagaState s) {
-  switch (s) {
-    case TransferSagaState::kRequested: return "requested";
-    case TransferSagaState::kSubmitted: return "submitted";
-    case TransferSagaState::kUnknown: return "unknown";
-    case TransferSagaState::kCompleted: return "completed";
-    case TransferSagaState::kFailed: return "failed";
-  }
-  return "unknown";
-}
-
 // A recorded step into the transfer's status.
 void apply_step(TransferInfo& t, const EventPayload& p) {
   if (std::holds_alternative<TransferRequested>(p)) {
@@ -229,7 +218,7 @@ void TransferService::settle(std::uint64_t id) {
     } else if (s == TransferSagaState::kRequested && e.info.status == "requested") {
       // The request itself was not recorded: nothing was sent.
     } else if (!ended(e.info)) {
-      e.info.status = status_of(s);
+      e.info.status = std::string(to_string(s));
     }
   }
   done_cv_.notify_all();
