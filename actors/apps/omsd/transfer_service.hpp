@@ -36,8 +36,9 @@ namespace oms::omsd {
 
 class Daemon;
 
-// A transfer's step that could not be recorded (nothing sent after it).
-inline constexpr std::uint16_t kTransferNotRecorded = 3013;
+// A transfer's step that could not be recorded (nothing sent after it); in the 3xxx range of
+// order_desk.hpp's CommandCode (3009..3014), after transfer_saga.hpp's 3015 and 3016.
+inline constexpr std::uint16_t kTransferNotRecorded = 3017;
 
 class TransferService final : public actors::TransferDesk {
  public:
