@@ -335,7 +335,8 @@ simdjson::dom::element parse(std::string_view text, simdjson::error_code& ec) {
   thread_local std::vector<char> buffer;
   if (buffer.size() < text.size() + simdjson::SIMDJSON_PADDING)
     buffer.resize(text.size() + simdjson::SIMDJSON_PADDING);
-  std::memcpy(buffer.data(), text.data(), text.size());
+  // (an empty text may have no data at all: memcpy's source must not be null)
+  if (!text.empty()) std::memcpy(buffer.data(), text.data(), text.size());
   Element root;
   ec = parser.parse(buffer.data(), text.size(), /*realloc_if_needed=*/false).get(root);
   return root;
