@@ -288,6 +288,33 @@ TEST_CASE("gateway: no token or a wrong one is UNAUTHENTICATED; another client's
   CHECK(d.venue_b->orders_received() == 0);
 }
 
+TEST_CASE("gateway: a caller guessing tokens gets UNAUTHENTICATED, then RESOURCE_EXHAUSTED past its host's burst; logged with its address, never the token") {
+  Desk d;
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  spdlog::default_logger()->sinks().push_back(sink);
+  auto s = d.stub();
+  apiv1::CommandReply reply;
+  const std::string guess(32, 'e');
+  int unauthenticated = 0, exhausted = 0;
+  // Back to back in one process: far faster than the 5 a second the host's bucket refills.
+  for (int i = 0; i < 40; ++i) {
+    const auto code = submit(*s, guess, order("G-1"), reply).error_code();
+    if (code == grpc::StatusCode::UNAUTHENTICATED) ++unauthenticated;
+    if (code == grpc::StatusCode::RESOURCE_EXHAUSTED) ++exhausted;
+  }
+  spdlog::default_logger()->flush();
+  spdlog::default_logger()->sinks().pop_back();
+  CHECK(unauthenticated >= static_cast<int>(actors::GatewayCore::kUnauthenticatedBurst));
+  CHECK(unauthenticated < 40);
+  CHECK(exhausted >= 1);
+  CHECK(unauthenticated + exhausted == 40);
+  CHECK(log.str().find("unauthenticated calls a second") != std::string::npos);
+  CHECK(log.str().find("from ipv4:127.0.0.1") != std::string::npos);
+  CHECK(log.str().find(guess) == std::string::npos);
+  CHECK(d.venue_a->orders_received() == 0);
+}
+
 TEST_CASE("gateway: INVALID_ARGUMENT names the field (bad decimal, unknown instrument)") {
   Desk d;
   auto s = d.stub();

@@ -199,21 +199,17 @@ TEST_CASE("API tokens: SIGHUP reloads tokens.json -- a removed token is refused,
     return testkit::read_file(s.omsd_log()).find("SIGHUP: API clients not reloaded") != std::string::npos;
   }, 10s));
   CHECK(s.omsctl({"--token-file", desk_file.string(), "balances", "--account", "binance_main"}).code == 0);
-  // A caller guessing tokens: a burst is answered UNAUTHENTICATED, then RESOURCE_EXHAUSTED.
+  // A caller guessing tokens: answered UNAUTHENTICATED, logged with its address, never its
+  // token (the per-host throttle past the burst is tested in gateway_tests, whose client calls
+  // back to back: one omsctl process per call here is slower than the bucket refills under asan).
   const auto guess = s.data() / "api" / "guess.token";
   write_private(guess, "00000000000000000000000000000000\n");
-  int unauthenticated = 0, exhausted = 0;
-  for (int i = 0; i < 30; ++i) {
+  for (int i = 0; i < 3; ++i) {
     const auto r = s.omsctl({"--token-file", guess.string(), "balances", "--account", "binance_main"});
-    if (r.err.find("UNAUTHENTICATED") != std::string::npos) ++unauthenticated;
-    if (r.err.find("RESOURCE_EXHAUSTED") != std::string::npos) ++exhausted;
+    CHECK_MESSAGE(r.err.find("UNAUTHENTICATED") != std::string::npos, r.err);
   }
-  CHECK(unauthenticated >= 20);
-  CHECK(exhausted >= 1);
-  CHECK(unauthenticated + exhausted == 30);
   const std::string log = testkit::read_file(s.omsd_log());
-  CHECK(log.find("unauthenticated calls a second") != std::string::npos);
-  CHECK(log.find("from ipv4:127.0.0.1") != std::string::npos);
+  CHECK(log.find("from ipv4:127.0.0.1: authorization: unknown token") != std::string::npos);
   CHECK(log.find("00000000000000000000000000000000") == std::string::npos);  // never the token
   CHECK(log.find(desk_token) == std::string::npos);
   CHECK(s.stop_omsd() == 0);
