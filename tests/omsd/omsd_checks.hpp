@@ -100,7 +100,8 @@ inline nlohmann::json wait_quiet(const Stack& s, const std::string& account = "b
   return last;
 }
 
-inline Decimal tick(Int128 raw) { return Decimal::from_raw(raw - raw % 10'000'000); }  // to 0.01
+// Down to the price step (at 1e-9): 0.01 by default (Binance spot BTCUSDT); USD-M BTCUSDT steps 0.1.
+inline Decimal tick(Int128 raw, Int128 step = 10'000'000) { return Decimal::from_raw(raw - raw % step); }
 
 inline Decimal wait_mid(VenueView& venue) {
   Decimal mid;

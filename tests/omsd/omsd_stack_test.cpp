@@ -294,7 +294,7 @@ TEST_CASE("paper stack: omsctl batch -- 7 USD-M orders leave as two native batch
   // USD-M: 7 limit buys 0.5 % under the mid (inside risk's 100 bps band), each over the
   // venue's 100 USDT minimum notional.
   const Decimal fmid = wait_mid(usdm);
-  const Decimal fbid = tick(fmid.raw() - fmid.raw() / 200);
+  const Decimal fbid = tick(fmid.raw() - fmid.raw() / 200, 100'000'000);  // USD-M's 0.1 step
   const Int128 lot_notional = fbid.raw() / 1000;  // of 0.001 BTC, at 1e-9
   const Decimal fqty = Decimal::from_raw((Int128{150'000'000'000} / lot_notional + 1) * 1'000'000);
   std::vector<std::string> args{"batch", "--account", "binance_main", "--wait-ack-ms", "10000"};
