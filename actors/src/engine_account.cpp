@@ -224,7 +224,11 @@ void Engine::Impl::end_reconciliation(Account& a) {
 // ---- inputs ---------------------------------------------------------------------------------
 
 RiskDecision Engine::Impl::pre_trade(const SubmitOrder& o) {
-  // 0. never against ourselves: an order that can take (limit or market, not post-only) is
+  // 0. the venue's rules, as the venue reads them (nothing rounded): an order that would be
+  // refused there is refused here, with the filter's reason, and never spends the account's
+  // order budget.
+  if (auto broken = venue_rule(o)) return *broken;
+  // never against ourselves: an order that can take (limit or market, not post-only) is
   // refused when it reaches a resting order of ours, on any account.
   const bool takes = (o.order_type == OrderType::kLimit || o.order_type == OrderType::kMarket) &&
                      o.tif != TimeInForce::kPostOnly;
@@ -250,6 +254,38 @@ RiskDecision Engine::Impl::pre_trade(const SubmitOrder& o) {
   const OrderRequest req{o.account, o.strategy,    o.instrument,          o.side,
                          o.price,   o.quantity,    o.reduce_only,         risk->mark(o.instrument)};
   return risk->check(req, step_now);
+}
+
+std::optional<RiskDecision> Engine::Impl::venue_rule(const SubmitOrder& o) const {
+  const auto k = o.instrument.index();
+  if (!o.instrument.valid() || k >= options.venue_rules.size()) return std::nullopt;
+  const Instrument& instrument = options.venue_rules[k];
+  if (!instrument.id.valid()) return std::nullopt;
+  const OrderShape shape{o.side, o.order_type, o.price, o.stop_price, o.quantity};
+  FilterContext ctx;  // no band (risk bands against the mark), no open-order counts
+  // A market order's notional is valued at the mark.
+  if (!has_limit_price(o.order_type)) {
+    if (const Decimal mark = risk->mark(o.instrument); mark.is_positive()) ctx.reference_price = mark;
+  }
+  const auto r = check_filters(shape, instrument, ctx);
+  if (r.ok()) return std::nullopt;
+  // Binance USD-M (as the other derivatives venues): a reduce-only order is exempt from the
+  // minimum notional.
+  if (r.error().code == FilterCode::kNotionalBelowMin && o.reduce_only &&
+      instrument.market != Market::kSpot) {
+    return std::nullopt;
+  }
+  RiskDecision d;
+  d.code = RiskCode::kVenueRule;
+  d.scope = LimitScope::kInstrument;
+  d.scope_id = static_cast<std::uint32_t>(k);
+  d.rule = r.error().code;
+  d.value = r.error().value;
+  d.limit = r.error().limit;
+  d.account = o.account;
+  d.strategy = o.strategy;
+  d.instrument = o.instrument;
+  return d;
 }
 
 void Engine::Impl::account_command(Account& a, const Command& cmd,

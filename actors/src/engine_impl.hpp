@@ -272,6 +272,8 @@ struct Engine::Impl {
   // Before a new order: the self-trade check, then risk (which counts what passes against its
   // rate limits); decided_command carries out an order so decided (risk counts it open).
   [[nodiscard]] RiskDecision pre_trade(const SubmitOrder& o);
+  // The venue's rule the order breaks (EngineOptions::venue_rules), if any.
+  [[nodiscard]] std::optional<RiskDecision> venue_rule(const SubmitOrder& o) const;
   void decided_command(Account& a, const Command& cmd, const RiskDecision& d,
                        const std::shared_ptr<Reply>& reply);
   // A SubmitBatch: each order the one order path (batch_commands), then the orders accepted

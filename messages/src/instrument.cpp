@@ -24,6 +24,8 @@ const char* filter_text(FilterCode c) {
     case FilterCode::kTooManyAlgoOrders: return "MAX_NUM_ALGO_ORDERS: open algo orders would exceed";
     case FilterCode::kArithmetic: return "ARITHMETIC: overflow computing";
     case FilterCode::kMissingPrice: return "ORDER: price required for this order type, got";
+    case FilterCode::kPriceOffTick: return "PRICE_FILTER: price is not a multiple of tickSize:";
+    case FilterCode::kQuantityOffStep: return "LOT_SIZE: quantity is not a multiple of stepSize:";
   }
   return "?";
 }
@@ -40,6 +42,8 @@ const char* relation(FilterCode c) {
     case FilterCode::kPriceAboveBand:
     case FilterCode::kTooManyOrders:
     case FilterCode::kTooManyAlgoOrders: return " > ";
+    case FilterCode::kPriceOffTick:
+    case FilterCode::kQuantityOffStep: return " / ";
     default: return " vs ";
   }
 }
@@ -169,6 +173,23 @@ Result<OrderShape, FilterReject> apply_filters(const OrderShape& order, const In
         Decimal::from_raw(static_cast<std::int64_t>(ctx.open_algo_orders + 1) * Decimal::kOne),
         Decimal::from_raw(static_cast<std::int64_t>(r.max_num_algo_orders) * Decimal::kOne));
   return out;
+}
+
+Result<Unit, FilterReject> check_filters(const OrderShape& order, const Instrument& inst,
+                                         const FilterContext& ctx) noexcept {
+  auto legal = apply_filters(order, inst, ctx);
+  if (!legal) return Unexpected{legal.error()};
+  const InstrumentRules& r = inst.rules;
+  if (legal->price != (has_limit_price(order.type) ? order.price : Decimal{}))
+    return reject(FilterCode::kPriceOffTick, order.price, r.tick_size);
+  if (legal->stop_price != (has_stop_price(order.type) ? order.stop_price : Decimal{}))
+    return reject(FilterCode::kPriceOffTick, order.stop_price, r.tick_size);
+  if (legal->quantity != order.quantity) {
+    const bool market = !has_limit_price(order.type) && r.market_step_size.is_positive();
+    return reject(FilterCode::kQuantityOffStep, order.quantity,
+                  market ? r.market_step_size : r.step_size);
+  }
+  return Unit{};
 }
 
 }  // namespace oms

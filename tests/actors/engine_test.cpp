@@ -41,7 +41,7 @@ struct Shard {
   std::unique_ptr<Engine> engine;
 
   explicit Shard(std::vector<ArbGroup> arbitrage = {}, std::vector<QuoterConfig> quoters = {},
-                 std::vector<EngineStrategy> strategies = {}) {
+                 std::vector<EngineStrategy> strategies = {}, std::vector<Instrument> venue_rules = {}) {
     spdlog::set_level(spdlog::level::warn);
     auto j = persistence::FileJournal::open(tmp.path() / "journal", layout);
     REQUIRE(j.ok());
@@ -58,6 +58,7 @@ struct Shard {
     if (!strategies.empty()) o.strategies = std::move(strategies);
     o.arbitrage = std::move(arbitrage);
     o.quoters = std::move(quoters);
+    o.venue_rules = std::move(venue_rules);
     engine = std::make_unique<Engine>(
         std::move(o), table, *log, *journal, nullptr, std::make_shared<RiskCore>(2, 1, 2),
         std::vector<EngineAccount>{{AccountId(0), "acct-a", persistence::StreamLayout::account_stream(ExchangeId::kBinance, "acct-a"), venue_a, nullptr},
@@ -739,4 +740,60 @@ TEST_CASE("engine: a batch order naming another account than the batch's is refu
   REQUIRE(s.venue_a->batches().size() == 1);
   CHECK(s.venue_a->batches()[0].size() == 2);
   CHECK(s.venue_b->orders_received() == 0);
+}
+
+TEST_CASE("engine: an order the venue's rules refuse (tick, step, notional) is refused before it leaves, naming the filter; none reaches the venue, each is journaled") {
+  Instrument rules;
+  rules.id = InstrumentId(0);
+  rules.market = Market::kSpot;
+  rules.rules.tick_size = d("0.1");
+  rules.rules.step_size = d("0.001");
+  rules.rules.min_qty = d("0.001");
+  rules.rules.min_notional = d("5");
+  Shard s({}, {}, {}, {rules});
+  std::uint64_t next = 100;
+  const auto submit = [&](const std::string& id, const char* price, const char* qty) {
+    SubmitOrder o{};
+    o.account = AccountId(0);
+    o.instrument = InstrumentId(0);
+    (void)o.client_order_id.assign(id);
+    o.side = Side::kBuy;
+    o.price = d(price);
+    o.quantity = d(qty);
+    ++next;
+    auto ack = s.engine->submit(Command{Envelope{next, 0, 1, 1, 0, next}, o}, 5s);
+    REQUIRE(ack.ok());
+    return *ack;
+  };
+  const auto tick = submit("V-1", "100.05", "0.1");
+  CHECK_FALSE(tick.accepted);
+  CHECK(tick.code == 2020);
+  CHECK(tick.message ==
+        "risk 2020: venue rule 3116 PRICE_FILTER: price is not a multiple of tickSize: 100.05 / 0.1 (instrument 0)");
+  CHECK(submit("V-2", "100.1", "0.1005").message ==
+        "risk 2020: venue rule 3117 LOT_SIZE: quantity is not a multiple of stepSize: 0.1005 / 0.001 (instrument 0)");
+  CHECK(submit("V-3", "100", "0.049").message ==
+        "risk 2020: venue rule 3108 MIN_NOTIONAL: notional below minNotional: 4.9 < 5 (instrument 0)");
+  CHECK(s.venue_a->orders_received() == 0);
+  // On the tick and the step, over the minimum: sent.
+  CHECK(submit("V-4", "100.1", "0.05").accepted);
+  CHECK(s.eventually([&] { return s.venue_a->orders_received() == 1; }));
+  // An instrument without rules (instrument 1) is not checked here.
+  SubmitOrder other{};
+  other.account = AccountId(0);
+  other.instrument = InstrumentId(1);
+  (void)other.client_order_id.assign("V-5");
+  other.side = Side::kBuy;
+  other.price = d("100.05");
+  other.quantity = d("0.1005");
+  ++next;
+  CHECK(s.engine->submit(Command{Envelope{next, 0, 1, 1, 0, next}, other}, 5s)->accepted);
+  auto v = s.engine->view(AccountId(0), 5s);
+  REQUIRE(v.ok());
+  int rejected = 0;  // the three refused ones, journaled as rejected orders
+  for (const auto& o : (*v)->orders) {
+    const auto id = o.core.client_order_id().view();
+    if ((id == "V-1" || id == "V-2" || id == "V-3") && o.core.status() == OrderStatus::kRejected) ++rejected;
+  }
+  CHECK(rejected == 3);
 }

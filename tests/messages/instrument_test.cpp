@@ -144,3 +144,44 @@ TEST_CASE("an instrument that is not trading refuses every order") {
   CHECK(apply_filters(limit(Side::kBuy, "1", "1"), inst, {}).error().describe() ==
         "3101 STATUS: instrument is not trading");
 }
+
+TEST_CASE("check_filters: the venue's view -- what apply_filters would round is the rejection") {
+  const auto inst = btcusdt();
+  const auto why = [&](const OrderShape& o) {
+    const auto r = check_filters(o, inst, {});
+    REQUIRE_FALSE(r.ok());
+    return r.error().describe();
+  };
+  CHECK(check_filters(limit(Side::kBuy, "61837.63", "0.12345"), inst, {}).ok());
+  CHECK(why(limit(Side::kBuy, "61837.639", "0.1")) ==
+        "3116 PRICE_FILTER: price is not a multiple of tickSize: 61837.639 / 0.01");
+  CHECK(why(limit(Side::kSell, "61837.631", "0.1")) ==
+        "3116 PRICE_FILTER: price is not a multiple of tickSize: 61837.631 / 0.01");
+  CHECK(why(limit(Side::kBuy, "61837.63", "0.123456")) ==
+        "3117 LOT_SIZE: quantity is not a multiple of stepSize: 0.123456 / 0.00001");
+  // A range check still comes first, and names the filter it breaks.
+  CHECK(why(limit(Side::kBuy, "61837.63", "9001")) == "3107 LOT_SIZE: quantity above maxQty: 9001 > 9000");
+  // A stop's trigger is a price too.
+  OrderShape s;
+  s.side = Side::kSell;
+  s.type = OrderType::kStopLossLimit;
+  s.price = d("59000.01");
+  s.stop_price = d("59100.009");
+  s.quantity = d("0.1");
+  CHECK(why(s) == "3116 PRICE_FILTER: price is not a multiple of tickSize: 59100.009 / 0.01");
+  s.stop_price = d("59100.01");
+  CHECK(check_filters(s, inst, {}).ok());
+  // A market order: no price to check (one sent along is not the venue's business), its step
+  // is MARKET_LOT_SIZE's where the venue sets one.
+  auto futures = inst;
+  futures.rules.market_step_size = d("0.001");
+  OrderShape m;
+  m.side = Side::kBuy;
+  m.type = OrderType::kMarket;
+  m.price = d("123.456");
+  m.quantity = d("0.0015");
+  CHECK(check_filters(m, futures, {}).error().describe() ==
+        "3117 LOT_SIZE: quantity is not a multiple of stepSize: 0.0015 / 0.001");
+  m.quantity = d("0.002");
+  CHECK(check_filters(m, futures, {}).ok());
+}

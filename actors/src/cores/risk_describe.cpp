@@ -70,6 +70,10 @@ std::string describe(const RiskDecision& d, std::string_view quote) {
     case RiskCode::kConsecutiveLosses:
       out += " " + value + " >= limit " + limit;
       break;
+    case RiskCode::kVenueRule:
+      // "risk 2020: venue rule 3116 PRICE_FILTER: price is not a multiple of tickSize: ..."
+      out += " " + FilterReject{d.rule, d.value, d.limit}.describe();
+      break;
     case RiskCode::kSelfTrade:
       // value: our resting order's price; limit: the new order's (0: a market order); the
       // scope names the resting order's account.

@@ -25,6 +25,7 @@ std::string_view to_string(RiskCode c) noexcept {
     case RiskCode::kNoReferencePrice: return "no reference price";
     case RiskCode::kSelfTrade: return "self-trade";
     case RiskCode::kNoQuoteRate: return "no USDT rate for the quote";
+    case RiskCode::kVenueRule: return "venue rule";
   }
   return "unknown";
 }

@@ -250,6 +250,13 @@ actors::EngineOptions BuiltEngine::engine_options() const {
     if (o.algo_rules.size() <= k) o.algo_rules.resize(k + 1);
     o.algo_rules[k] = actors::AlgoRules{i.rules.tick_size, i.rules.step_size, i.rules.min_qty,
                                         i.rules.min_notional};
+    if (o.venue_rules.size() <= k) o.venue_rules.resize(k + 1);
+    o.venue_rules[k] = i;
+    // Upbit's KRW markets step their prices by a table of price levels: the tick read at start
+    // holds only near the price of that moment, so the venue alone judges those prices.
+    if (i.exchange == ExchangeId::kUpbit && i.symbol.quote == "KRW") {
+      o.venue_rules[k].rules.tick_size = Decimal{};
+    }
   }
   for (const auto& st : config.strategies.strategies) {
     const auto id = directory.strategies.find(st.name);

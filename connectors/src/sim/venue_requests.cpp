@@ -7,7 +7,8 @@
 namespace oms::sim {
 namespace {
 
-// apply_filters rounds; the venue does not: any rounding is the filter's rejection.
+// The venue rounds nothing (check_filters): a price off the tick or a quantity off the step is
+// the filter's rejection.
 std::optional<VenueError> check_filters(const NewOrder& o, const Instrument& ins, const FilterContext& ctx, bool futures) {
   const bool market = o.type == SimOrderType::kMarket || o.type == SimOrderType::kStopLoss ||
                       o.type == SimOrderType::kTakeProfit;
@@ -29,15 +30,17 @@ std::optional<VenueError> check_filters(const NewOrder& o, const Instrument& ins
   shape.price = has_limit(o.type) ? o.price : Decimal();
   shape.stop_price = is_stop(o.type) ? o.stop_price : Decimal();
   shape.quantity = o.quantity;
-  auto r = apply_filters(shape, ins, ctx);
+  auto r = check_filters(shape, ins, ctx);
   if (!r.ok()) {
     switch (r.error().code) {
       case FilterCode::kNotTrading: return error(-1013, "Market is closed.");
       case FilterCode::kNonPositiveQuantity: return error(-1013, "Invalid quantity.");
       case FilterCode::kNonPositivePrice: return error(-1013, "Invalid price.");
       case FilterCode::kMissingPrice: return error(-1102, "Mandatory parameter 'price' was not sent, was empty/null, or malformed.");
-      case FilterCode::kPriceBelowMin: case FilterCode::kPriceAboveMax: return error(-1013, "Filter failure: PRICE_FILTER");
-      case FilterCode::kQuantityBelowMin: case FilterCode::kQuantityAboveMax: return error(-1013, lot);
+      case FilterCode::kPriceBelowMin: case FilterCode::kPriceAboveMax: case FilterCode::kPriceOffTick:
+        return error(-1013, "Filter failure: PRICE_FILTER");
+      case FilterCode::kQuantityBelowMin: case FilterCode::kQuantityAboveMax: case FilterCode::kQuantityOffStep:
+        return error(-1013, lot);
       case FilterCode::kNotionalBelowMin: case FilterCode::kNotionalAboveMax:
         return futures ? error(-4164, "Order's notional must be no smaller than " + ins.rules.min_notional.to_string() + " (unless you choose reduce only).")
                        : error(-1013, "Filter failure: NOTIONAL");
@@ -48,9 +51,6 @@ std::optional<VenueError> check_filters(const NewOrder& o, const Instrument& ins
       case FilterCode::kArithmetic: return error(-1013, "Filter failure: NOTIONAL");
     }
   }
-  const OrderShape& s = r.value();
-  if (s.price != shape.price || s.stop_price != shape.stop_price) return error(-1013, "Filter failure: PRICE_FILTER");
-  if (s.quantity != shape.quantity) return error(-1013, lot);
   return std::nullopt;
 }
 

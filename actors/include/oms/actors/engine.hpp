@@ -146,6 +146,10 @@ struct EngineOptions {
   // The rules execution algos round their children to (exec_algo.hpp), by instrument id; an
   // instrument not listed has none.
   std::vector<AlgoRules> algo_rules;
+  // The venues' trading rules (tick, step, quantity and notional ranges, status) an order must
+  // meet as it is -- nothing is rounded -- before risk looks at it, by instrument id (an entry
+  // whose id is invalid, or none: the instrument's orders are not checked here).
+  std::vector<Instrument> venue_rules;
   // The strategy stage's market makers (market_maker.hpp), each quoting one instrument on one
   // account run here.
   std::vector<QuoterConfig> quoters;

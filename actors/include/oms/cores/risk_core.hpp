@@ -64,6 +64,9 @@ struct RiskDecision {
   AccountId account;
   StrategyId strategy;
   InstrumentId instrument;
+  // kVenueRule: the venue's filter the order breaks (FilterCode, 31xx); value and limit are the
+  // filter's (FilterReject).
+  FilterCode rule{};
 
   [[nodiscard]] bool passed() const noexcept { return code == RiskCode::kPassed; }
 };

@@ -44,6 +44,7 @@ enum class RiskCode : std::uint16_t {
   kNoReferencePrice = 2017,  // a price band is set but the order carries no reference price
   kSelfTrade = 2018,         // it would trade against a resting order of ours (SelfTradeGuard)
   kNoQuoteRate = 2019,       // the instrument's quote has no USDT rate yet (RiskCore::QuoteSource)
+  kVenueRule = 2020,         // breaks the venue's trading rules (RiskDecision::rule says which)
 };
 [[nodiscard]] std::string_view to_string(RiskCode c) noexcept;
 

@@ -100,6 +100,8 @@ enum class FilterCode : std::uint16_t {
   kTooManyAlgoOrders = 3113,  // MAX_NUM_ALGO_ORDERS
   kArithmetic = 3114,         // a product overflowed
   kMissingPrice = 3115,       // a limit order without a price, or a stop without a trigger
+  kPriceOffTick = 3116,       // PRICE_FILTER tickSize: the price is not a multiple of the tick
+  kQuantityOffStep = 3117,    // LOT_SIZE stepSize: the quantity is not a multiple of the step
 };
 
 // The exact reason: which filter, the value it saw and the limit it broke.
@@ -118,5 +120,13 @@ struct FilterReject {
 [[nodiscard]] Result<OrderShape, FilterReject> apply_filters(const OrderShape& order,
                                                             const Instrument& instrument,
                                                             const FilterContext& ctx) noexcept;
+
+// The venue's view: nothing is rounded. The order passes as it is, or the first filter it
+// breaks is returned -- a price apply_filters would move is kPriceOffTick (value: the price,
+// limit: the tick), a quantity it would move kQuantityOffStep (value: the quantity, limit: the
+// step in force: MARKET_LOT_SIZE's for a market order where the venue sets one).
+[[nodiscard]] Result<Unit, FilterReject> check_filters(const OrderShape& order,
+                                                       const Instrument& instrument,
+                                                       const FilterContext& ctx) noexcept;
 
 }  // namespace oms
