@@ -306,6 +306,23 @@ std::uint64_t Engine::account_restarts() const noexcept {
 
 bool Engine::runs(AccountId account) const noexcept { return impl_->account(account) != nullptr; }
 
+namespace {
+std::int64_t steady_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+std::size_t Engine::inputs_waiting() const noexcept { return impl_->rings.waiting(); }
+
+std::chrono::nanoseconds Engine::loop_lag() const noexcept {
+  if (impl_->rings.waiting() == 0) return std::chrono::nanoseconds{0};
+  const std::int64_t beat = impl_->loop_beat.load(std::memory_order_relaxed);
+  const std::int64_t now = steady_ns();
+  return std::chrono::nanoseconds{beat == 0 || now < beat ? 0 : now - beat};
+}
+
 // ---- the shard ------------------------------------------------------------------------------
 
 Engine::Impl::Account* Engine::Impl::account(AccountId id) const {
@@ -329,6 +346,8 @@ void Engine::Impl::run(const std::stop_token& stop) {
         kDrainBudget);
     const TimeNs now = options.clock();
     step_now = now;
+    // relaxed: a metric's reading; nothing is published through it.
+    loop_beat.store(steady_ns(), std::memory_order_relaxed);
     if ((!timers.empty() && timers.top().due <= now) || algo_wake <= now) {
       record_step(InputStep::kTimers);
       fire_timers(now);

@@ -338,6 +338,8 @@ struct Engine::Impl {
   TimeNs algo_wake = std::numeric_limits<TimeNs>::max();  // the earliest slice due
   TimeNs next_valuation = 0;
   std::atomic<std::uint64_t> restarts{0};
+  // The steady clock when the shard's loop last came round (Engine::loop_lag).
+  std::atomic<std::int64_t> loop_beat{0};
   std::atomic<bool> running{false};
   TimeNs next_housekeeping = 0;
   TimeNs next_checkpoint = 0;  // recording: when the next checkpoint record is due

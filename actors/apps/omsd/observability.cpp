@@ -113,6 +113,18 @@ void Observability::start() {
                        s.sample(std::span<const std::string>{},
                                 static_cast<double>(daemon_.runtime().log().store_lag()));
                      });
+  metrics_.collector("oms_engine_ring_depth", "Inputs waiting in the engine shard's rings (commands, venue reports, market data)",
+                     observe::MetricType::kGauge, {}, [this](observe::CollectorSink& s) {
+                       s.sample(std::span<const std::string>{},
+                                static_cast<double>(daemon_.runtime().engine().inputs_waiting()));
+                     });
+  metrics_.collector("oms_engine_loop_lag_seconds",
+                     "How long inputs have waited for the engine shard: 0 when none waits, else the time since "
+                     "its loop last came round (a shard stuck on one input, or starved of its CPU)",
+                     observe::MetricType::kGauge, {}, [this](observe::CollectorSink& s) {
+                       const auto lag = daemon_.runtime().engine().loop_lag();
+                       s.sample(std::span<const std::string>{}, static_cast<double>(lag.count()) / 1e9);
+                     });
   metrics_.collector("oms_store_failures_total", "Store appends that failed (republished from the intent log)",
                      observe::MetricType::kCounter, {}, [this](observe::CollectorSink& s) {
                        s.sample(std::span<const std::string>{},

@@ -257,6 +257,11 @@ class Engine {
   [[nodiscard]] std::uint64_t run_id() const noexcept;
   [[nodiscard]] std::uint64_t account_restarts() const noexcept;
   [[nodiscard]] bool runs(AccountId account) const noexcept;
+  // For metrics, from any thread. Inputs waiting in the shard's rings now (approximate), and
+  // how long they have waited for the shard: zero when none waits, else the time since its
+  // loop last came round (a shard stuck on one input, or starved of its CPU, shows here).
+  [[nodiscard]] std::size_t inputs_waiting() const noexcept;
+  [[nodiscard]] std::chrono::nanoseconds loop_lag() const noexcept;
 
   struct Impl;
 

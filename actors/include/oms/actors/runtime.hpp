@@ -107,6 +107,8 @@ class Runtime {
 
   [[nodiscard]] EventLog& log() noexcept { return log_; }
   [[nodiscard]] std::uint64_t account_restarts() const noexcept;
+  // The engine's (Engine::inputs_waiting, Engine::loop_lag): for metrics.
+  [[nodiscard]] const Engine& engine() const noexcept { return *engine_; }
 
  private:
   RuntimeOptions options_;
