@@ -190,3 +190,59 @@ TEST_CASE("outage: nats-server stopped for 3x the publish retry window under ord
   check_agree(s, venue);
   CHECK(s.stop_omsd() == 0);
 }
+
+TEST_CASE("outage: a slow venue fills an account's request queue -- orders past the bound are rejected unsent naming the account and the bound, the rest go out, omsd agrees with the venue") {
+  StackOptions o = outage_stack();
+  // Every REST answer leaves venue-sim 400 ms late; one connection (one order lane) per market,
+  // and binance_main may have two requests queued on it.
+  o.venue_flags = {"--random-walk", "23", "--walk-interval-ms", "50", "--seed", "17",
+                   "--latency", "fixed_us=400000"};
+  o.omsd_flags = {"--venue-connections", "1", "--venue-queue", "2"};
+  Stack s(o);
+  s.start_omsd();
+  VenueView venue(s.data(), s.venue_port(), "binance_main");
+  const Decimal mid = wait_mid(venue);
+  const std::string below = tick(mid.raw() - mid.raw() / 200).to_string();  // rests 0.5 % under
+  std::vector<std::string> ids;
+  for (int i = 1; i <= 12; ++i) {
+    ids.push_back("Q-" + std::to_string(i));
+    const auto r = submit(s, ids.back(), "buy", "0.001", below);
+    REQUIRE_MESSAGE(r.at("accepted") == true, r.dump());  // taken by omsd; the lane decides
+  }
+  const auto settled = wait_orders(s, [&](const nlohmann::json& list) {
+    for (const auto& id : ids) {
+      const auto st = status_of(list, id);
+      if (st != "accepted" && st != "rejected") return false;
+    }
+    return true;
+  });
+  std::size_t rejected = 0, resting = 0;
+  for (const auto& order : settled) {
+    const std::string id = order.at("client_order_id");
+    if (order.at("status") == "rejected") {
+      ++rejected;
+      const std::string error = order.at("error");
+      CHECK_MESSAGE(error.find("not sent: account binance_main's request queue is full (2 requests") !=
+                        std::string::npos, error);
+    } else if (order.at("status") == "accepted") {
+      ++resting;
+    }
+  }
+  MESSAGE(resting << " orders went out, " << rejected << " rejected at the bound");
+  CHECK(rejected > 0);
+  CHECK(resting >= 3);  // the one written at once, and the two queued behind it at least
+  // The venue has exactly the ones that went out; cancel them and compare everything.
+  CHECK(venue.orders().size() == resting);
+  for (const auto& order : settled) {
+    if (order.at("status") != "accepted") continue;
+    (void)omsctl_json(s, {"cancel", "--account", "binance_main", "--instrument", "BTC/USDT", "--id",
+                          order.at("client_order_id").get<std::string>()});
+  }
+  wait_orders(s, [](const nlohmann::json& list) {
+    for (const auto& order : list)
+      if (order.at("status") == "accepted" || order.at("status") == "pending_cancel") return false;
+    return true;
+  });
+  check_agree(s, venue);
+  CHECK(s.stop_omsd() == 0);
+}

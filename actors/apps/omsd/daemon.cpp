@@ -358,9 +358,10 @@ void Daemon::start_venues() {
     for (const auto& e : entries_) {
       if (e.market != m || e.exchange != ExchangeId::kBinance) continue;
       const auto id = built_->directory.accounts.find(e.account);
-      c.accounts.push_back({*id, credentials(e)});
+      c.accounts.push_back({*id, credentials(e), e.account});
     }
     if (c.accounts.empty()) continue;
+    c.max_queued_requests = options_.venue_queue;
     if (options_.mode == Mode::kPaper) {
       c.rest = {options_.venue_for(ExchangeId::kBinance).host, options_.venue_for(ExchangeId::kBinance).port};
       c.stream = c.rest;

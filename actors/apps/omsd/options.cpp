@@ -50,6 +50,10 @@ usage: omsd [flags]
   --venue-connections N  HTTPS keep-alive connections per venue market, each with the
                         order lane (a thread) that runs its share of the accounts' orders
                         (default 4)
+  --venue-queue N       Binance: requests an account may have queued for its order lane
+                        (default 256); past it a new order is rejected unsent (code 3161, the
+                        account and the bound named) and a status query is skipped (the ack
+                        timer asks again, later each time); cancels and amends always queue
   --record-inputs on|off  the engine's every step -- market data on its md.* subject (the
                         exchange's MD_ stream), commands, venue reports, timers on inputs.* (the
                         INPUTS stream), each with its clock, and at start the setup it was built
@@ -197,7 +201,10 @@ bool parse_options(int argc, char** argv, Options& o) {
         throw std::invalid_argument("--threads: must be 1..64");
       }
     } else if (a == "--ack-timeout-ms") o.ack_timeout_ms = number(need(), a);
-    else if (a == "--store-ack-timeout-ms") {
+    else if (a == "--venue-queue") {
+      o.venue_queue = number(need(), a);
+      if (o.venue_queue == 0) throw std::invalid_argument(a + ": at least 1");
+    } else if (a == "--store-ack-timeout-ms") {
       o.store_ack_timeout = std::chrono::milliseconds(number(need(), a));
       if (o.store_ack_timeout.count() == 0) throw std::invalid_argument(a + ": at least 1 ms");
     } else if (a == "--store-retry-ms") {
