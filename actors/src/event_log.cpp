@@ -45,6 +45,15 @@ bool split_instrument(std::string_view name, ExchangeId& ex, Market& m, Canonica
   return true;
 }
 
+// The intent log takes one consumer at a time, and a store answers from more than one thread
+// (JetStream: acks on the client's thread, give-ups on its retry loop). One lock for every log:
+// there is one per daemon, and this is the publisher's side, not the hot path.
+void mark_done(persistence::IntentLog& log, std::uint64_t intent_seq) {
+  static std::mutex consumer;
+  const std::lock_guard lock(consumer);
+  log.mark_done(intent_seq);
+}
+
 // The store gave up for now (down, behind, a full disk): worth handing the record over again.
 bool transient_failure(StoreErrorCode code) {
   return code == StoreErrorCode::kTimeout || code == StoreErrorCode::kBackpressure ||
@@ -280,7 +289,7 @@ void EventLog::on_answer(const Result<std::uint64_t, StoreError>& r,
     awaiting_resend_.fetch_sub(1, std::memory_order_relaxed);
   }
   if (r) {
-    if (intents_ != nullptr && intent_seq != 0) intents_->mark_done(intent_seq);
+    if (intents_ != nullptr && intent_seq != 0) mark_done(*intents_, intent_seq);
     return;
   }
   store_failures_.fetch_add(1, std::memory_order_relaxed);
@@ -309,7 +318,7 @@ void EventLog::on_answer(const Result<std::uint64_t, StoreError>& r,
     // Refused for good: kept, it would hold every later entry's space in the intent log.
     spdlog::error("journal: the store refused msg {} for good: {}; its intent-log entry is released",
                   record != nullptr ? record->msg_id : 0, r.error().message);
-    if (intents_ != nullptr && intent_seq != 0) intents_->mark_done(intent_seq);
+    if (intents_ != nullptr && intent_seq != 0) mark_done(*intents_, intent_seq);
   }
 }
 

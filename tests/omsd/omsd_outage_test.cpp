@@ -2,7 +2,7 @@
 // Stack's nats-server (TLS, a user) is SIGSTOPped -- its connections stay open, nothing is
 // answered -- for more than three retry windows while market orders are sent and filled at
 // venue-sim. The windows are scaled with omsd's flags: an ack is awaited 300 ms, a record is
-// retried for 1.5 s, then the journal publisher hands it over again; the intent log is 256 KiB.
+// retried for 1.5 s, then the journal publisher hands it over again; the intent log is 512 KiB.
 // Checked: every order sent during the outage is answered and its fill kept; once the intent log
 // passes its new-order limit orders are refused with code 3160 and the reason; /health's store
 // component is degraded saying why; after SIGCONT publishing catches up with no one acting
@@ -27,7 +27,7 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr auto kRetryWindow = 1500ms;
-constexpr std::uint64_t kIntentLogKib = 256;
+constexpr std::uint64_t kIntentLogKib = 512;
 
 StackOptions outage_stack() {
   StackOptions o;
@@ -77,7 +77,8 @@ void collect_trade_ids(const nlohmann::json& j, std::map<std::string, int>& out)
 StoreCount count_store(const Stack& s) {
   const persistence::StreamLayout layout({{ExchangeId::kBinance, "binance_main"}}, {ExchangeId::kBinance});
   auto options = s.nats_options("omsd-outage-test");
-  options.duplicate_window = std::chrono::seconds(120);  // omsd's (the streams keep it)
+  options.duplicate_window = std::chrono::seconds(120);  // omsd's (the streams keep it) ...
+  options.retry_deadline = kRetryWindow;                 // ... which must outlast this
   auto store = persistence::JetStreamStore::open(layout, options);
   REQUIRE_MESSAGE(store.ok(), store.error().message);
   StoreCount out;
