@@ -298,6 +298,20 @@ void Engine::Impl::account_command(Account& a, const Command& cmd,
     carry_out(a, a.desk->on_command(cmd, nullptr, step_now), reply);
     return;
   }
+  // The store is down or far behind: the rest of the intent log is kept for the events of the
+  // orders already out (their fills, cancels), so a new one is refused here, nothing committed.
+  if (auto why = log.new_orders_refusal(); !why.empty()) {
+    ++a.store_refusals;
+    if (a.store_refusals == 1 || a.store_refusals % 1000 == 0) {
+      logger(a).warn("account {}: new orders refused ({} so far): {}", a.cfg.name, a.store_refusals, why);
+    }
+    if (reply) {
+      reply->ack = refused(static_cast<std::uint16_t>(CommandCode::kStoreBacklog),
+                           "order not taken: " + why);
+      reply->finish();
+    }
+    return;
+  }
   const RiskDecision d = pre_trade(std::get<SubmitOrder>(cmd.payload));
   decided_command(a, cmd, d, reply);
 }

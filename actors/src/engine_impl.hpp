@@ -103,6 +103,7 @@ struct Engine::Impl {
     // A snapshot queued on the store's thread and not written yet (the next one waits for it).
     std::shared_ptr<std::atomic<bool>> snapshot_in_flight = std::make_shared<std::atomic<bool>>(false);
     std::uint64_t duplicate_inputs = 0, unmatched_reports = 0;
+    std::uint64_t store_refusals = 0;  // new orders refused: the intent log past its limit
     std::uint64_t events_committed = 0, events_rebuilt = 0, torn_groups = 0;
     std::uint64_t events_since_snapshot = 0, snapshot_sequence = 0;
     std::uint64_t orders_retired = 0;  // closed orders that left memory since start

@@ -3,10 +3,14 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <iterator>
+#include <memory>
 #include <stdexcept>
 #include <string_view>
 #include <type_traits>
 #include <variant>
+
+#include <spdlog/spdlog.h>
 
 #include "oms/cores/event_group.hpp"
 #include "oms/messages/subjects.hpp"
@@ -39,6 +43,21 @@ bool split_instrument(std::string_view name, ExchangeId& ex, Market& m, Canonica
   m = *mk;
   s = std::move(sym).value();
   return true;
+}
+
+// The intent log takes one consumer at a time, and a store answers from more than one thread
+// (JetStream: acks on the client's thread, give-ups on its retry loop). One lock for every log:
+// there is one per daemon, and this is the publisher's side, not the hot path.
+void mark_done(persistence::IntentLog& log, std::uint64_t intent_seq) {
+  static std::mutex consumer;
+  const std::lock_guard lock(consumer);
+  log.mark_done(intent_seq);
+}
+
+// The store gave up for now (down, behind, a full disk): worth handing the record over again.
+bool transient_failure(StoreErrorCode code) {
+  return code == StoreErrorCode::kTimeout || code == StoreErrorCode::kBackpressure ||
+         code == StoreErrorCode::kUnavailable || code == StoreErrorCode::kIo;
 }
 
 CommitError commit_error(StoreErrorCode code, std::string message, std::size_t committed = 0) {
@@ -207,8 +226,11 @@ void EventLog::publish_loop() {
   std::vector<Queued> batch;
   std::unique_lock lock(mutex_);
   int idle = 0;
+  const auto resend_ready = [this] {
+    return !resend_.empty() && std::chrono::steady_clock::now() >= resend_due_;
+  };
   for (;;) {
-    if (queue_.empty() && !stopping_) {
+    if (queue_.empty() && !stopping_ && !resend_ready()) {
       if (idle >= kIdleRounds) {
         work_.wait_for(lock, kIdlePoll, [this] { return stopping_ || !queue_.empty(); });
       } else {
@@ -216,31 +238,109 @@ void EventLog::publish_loop() {
         if (queue_.empty()) ++idle;
       }
     }
-    if (queue_.empty()) {
-      if (stopping_) return;  // everything was handed over
+    const bool resending = resend_ready();
+    if (queue_.empty() && !resending) {
+      // Everything was handed over (what awaits a resend stays in the intent log: the next
+      // start publishes it).
+      if (stopping_) return;
       continue;
     }
     idle = 0;
-    batch.swap(queue_);
+    // What the store gave up on goes first (older than anything queued), in intent-seq order.
+    if (resending) batch.swap(resend_);
+    const std::size_t fresh = queue_.size();
+    const std::size_t again = batch.size();
+    std::move(queue_.begin(), queue_.end(), std::back_inserter(batch));
+    queue_.clear();
     lock.unlock();
-    for (Queued& q : batch) {
-      store_.append(std::move(q.record),
-                    [this, intent_seq = q.intent_seq](const Result<std::uint64_t, StoreError>& r) {
-                      answered_.fetch_add(1, std::memory_order_relaxed);
-                      if (!r) {
-                        store_failures_.fetch_add(1, std::memory_order_relaxed);
-                        return;  // stays pending in the intent log: published again at start
-                      }
-                      if (intents_ != nullptr && intent_seq != 0) intents_->mark_done(intent_seq);
-                    });
+    if (again > 0) {
+      resends_.fetch_add(again, std::memory_order_relaxed);
+      appended_.fetch_add(again, std::memory_order_relaxed);  // in flight again
     }
-    const std::size_t n = batch.size();
+    for (Queued& q : batch) hand(std::move(q.record), q.intent_seq, q.resent);
     batch.clear();
     if (batch.capacity() > 4096) std::vector<Queued>().swap(batch);  // a backlog's memory goes
     lock.lock();
-    handed_ += n;
+    handed_ += fresh;
     room_.notify_all();
   }
+}
+
+void EventLog::hand(persistence::AppendRecord record, std::uint64_t intent_seq, bool resent) {
+  if (publish_ == Publish::kInline) {
+    store_.append(std::move(record), [this, intent_seq](const Result<std::uint64_t, StoreError>& r) {
+      on_answer(r, nullptr, intent_seq, false);
+    });
+    return;
+  }
+  // A copy for a resend, should the store give up on it (this thread, off the hot path).
+  auto copy = std::make_shared<persistence::AppendRecord>(record);
+  store_.append(std::move(record),
+                [this, intent_seq, resent, copy = std::move(copy)](const Result<std::uint64_t, StoreError>& r) {
+                  on_answer(r, copy.get(), intent_seq, resent);
+                });
+}
+
+void EventLog::on_answer(const Result<std::uint64_t, StoreError>& r,
+                         persistence::AppendRecord* record, std::uint64_t intent_seq, bool resent) {
+  answered_.fetch_add(1, std::memory_order_relaxed);
+  // Answered for good (stored, refused, the store closed): no longer awaiting a resend.
+  if (resent && (r || !transient_failure(r.error().code))) {
+    awaiting_resend_.fetch_sub(1, std::memory_order_relaxed);
+  }
+  if (r) {
+    if (intents_ != nullptr && intent_seq != 0) mark_done(*intents_, intent_seq);
+    return;
+  }
+  store_failures_.fetch_add(1, std::memory_order_relaxed);
+  const StoreErrorCode code = r.error().code;
+  if (code == StoreErrorCode::kClosed) return;  // stays pending in the intent log: the next start
+  const bool transient = transient_failure(code);
+  if (transient && record != nullptr) {
+    bool first = false;
+    {
+      const std::lock_guard lock(mutex_);
+      first = resend_.empty();
+      const auto at = std::upper_bound(resend_.begin(), resend_.end(), intent_seq,
+                                       [](std::uint64_t s, const Queued& q) { return s < q.intent_seq; });
+      resend_.insert(at, Queued{std::move(*record), intent_seq, true});
+      resend_due_ = std::chrono::steady_clock::now() + kResendDelay;
+      if (!resent) awaiting_resend_.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (first) {
+      spdlog::warn("journal: the store gave up on an append ({}); it is handed over again every {} ms "
+                   "until acknowledged, kept in the intent log meanwhile",
+                   r.error().message, kResendDelay.count());
+    }
+    return;
+  }
+  if (!transient) {
+    // Refused for good: kept, it would hold every later entry's space in the intent log.
+    spdlog::error("journal: the store refused msg {} for good: {}; its intent-log entry is released",
+                  record != nullptr ? record->msg_id : 0, r.error().message);
+    if (intents_ != nullptr && intent_seq != 0) mark_done(*intents_, intent_seq);
+  }
+}
+
+std::string EventLog::refusal_locked() {
+  if (intents_ == nullptr) return {};
+  const std::uint32_t fill = intents_->fill_permille();
+  if (fill < kNewWorkLimitPermille) return {};
+  return "intent log " + std::to_string(fill / 10) + "% full (new orders stop at " +
+         std::to_string(kNewWorkLimitPermille / 10) + "%): the store has not acknowledged " +
+         std::to_string(store_lag()) + " events (it gave up on " +
+         std::to_string(awaiting_resend_.load(std::memory_order_relaxed)) +
+         " of them within its retry window: handed over again)";
+}
+
+std::string EventLog::new_orders_refusal() {
+  const std::lock_guard lock(mutex_);
+  return refusal_locked();
+}
+
+std::uint32_t EventLog::intent_fill_permille() {
+  const std::lock_guard lock(mutex_);
+  return intents_ != nullptr ? intents_->fill_permille() : 0;
 }
 
 void EventLog::observe_global_seq(std::uint64_t seq) noexcept {
@@ -260,14 +360,7 @@ void EventLog::enqueue(persistence::AppendRecord record, std::uint64_t intent_se
     queue_.push_back(Queued{std::move(record), intent_seq});
     return;
   }
-  store_.append(std::move(record), [this, intent_seq](const Result<std::uint64_t, StoreError>& r) {
-    answered_.fetch_add(1, std::memory_order_relaxed);
-    if (!r) {
-      store_failures_.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    if (intents_ != nullptr && intent_seq != 0) intents_->mark_done(intent_seq);
-  });
+  hand(std::move(record), intent_seq, false);
   ++handed_;
 }
 
@@ -278,6 +371,10 @@ Result<Unit, StoreError> EventLog::record_input(std::string subject, std::string
   }
   std::unique_lock lock(mutex_);
   room_.wait(lock, [this] { return queue_.size() < kMaxQueued; });
+  // Past the limit the rest of the intent log is kept for the events of orders already out.
+  if (auto why = refusal_locked(); !why.empty()) {
+    return Unexpected{StoreError{StoreErrorCode::kBackpressure, "not recorded: " + why}};
+  }
   std::uint64_t intent_seq = 0;
   if (intents_ != nullptr) {
     auto seq = intents_->append(subject, payload, msg_id, time);
@@ -369,16 +466,26 @@ Result<Unit, StoreError> EventLog::flush(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     const std::uint64_t target = queued_;
     work_.notify_one();  // not a poll's wait away
-    if (!room_.wait_until(lock, deadline, [&] { return handed_ >= target; })) {
+    if (!room_.wait_until(lock, deadline, [&] { return handed_ >= target && resend_.empty(); })) {
       return Unexpected{StoreError{StoreErrorCode::kTimeout,
-                                   "journal publisher: " + std::to_string(target - handed_) +
-                                       " committed records not handed to the store within " +
+                                   "journal publisher: " +
+                                       std::to_string(target > handed_ ? target - handed_ : 0) +
+                                       " committed records not handed to the store, " +
+                                       std::to_string(resend_.size()) +
+                                       " awaiting a resend, after " +
                                        std::to_string(timeout.count()) + " ms"}};
     }
   }
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());
-  return store_.flush(std::max(left, std::chrono::milliseconds(0)));
+  auto flushed = store_.flush(std::max(left, std::chrono::milliseconds(0)));
+  if (!flushed) return flushed;
+  if (const auto again = awaiting_resend(); again > 0) {
+    return Unexpected{StoreError{StoreErrorCode::kTimeout,
+                                 "journal publisher: the store gave up on " + std::to_string(again) +
+                                     " records (awaiting a resend)"}};
+  }
+  return flushed;
 }
 
 }  // namespace oms::actors

@@ -442,6 +442,18 @@ Result<std::uint64_t, StoreError> IntentLog::append(std::string_view subject,
   return next_seq_++;
 }
 
+std::uint32_t IntentLog::fill_permille() noexcept {
+  FileHeader* hdr = file_header(header_);
+  // acquire/relaxed as in append(): the consumer's release store of tail_pos.
+  cached_tail_pos_ = word_at(&hdr->tail_pos).load(std::memory_order_acquire);
+  cached_tail_seq_ = word_at(&hdr->tail_seq).load(std::memory_order_relaxed);
+  const std::uint64_t bytes = head_pos_ - cached_tail_pos_;
+  const std::uint64_t entries = next_seq_ - cached_tail_seq_;
+  const std::uint64_t by_bytes = bytes * 1000 / capacity_;
+  const std::uint64_t by_entries = entries * 1000 / max_entries_;
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(1000, std::max(by_bytes, by_entries)));
+}
+
 void IntentLog::mark_done(std::uint64_t intent_seq) noexcept {
   if (intent_seq < tail_seq_ || intent_seq - tail_seq_ >= max_entries_) return;
   // relaxed: read by this thread in reclaim(), and after a crash by open() in a later process

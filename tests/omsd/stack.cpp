@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <csignal>
+
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
@@ -88,6 +90,7 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
 }
 
 Stack::~Stack() {
+  if (nats_paused_) resume_nats();  // a stopped server would never take its SIGTERM
   if (omsd_) omsd_->stop();
   if (venue_) venue_->stop();
   if (own_venue_) own_venue_->stop();
@@ -173,6 +176,16 @@ persistence::JetStreamOptions Stack::nats_options(std::string connection_name) c
   auto access = persistence::apply_nats_access(o, nats_auth_file(), data() / "tls" / "ca.pem");
   if (!access) throw std::runtime_error(access.error());
   return o;
+}
+
+void Stack::pause_nats() {
+  if (::kill(nats_->pid(), SIGSTOP) != 0) throw std::runtime_error("SIGSTOP nats-server failed");
+  nats_paused_ = true;
+}
+
+void Stack::resume_nats() {
+  if (::kill(nats_->pid(), SIGCONT) != 0) throw std::runtime_error("SIGCONT nats-server failed");
+  nats_paused_ = false;
 }
 
 void Stack::restart_nats() {

@@ -53,6 +53,10 @@ class Stack {
   [[nodiscard]] bool omsd_running();
   [[nodiscard]] pid_t omsd_pid() const;  // 0 when not running
   void restart_nats();                // SIGKILL nats-server, start it again on the same store
+  // SIGSTOP / SIGCONT nats-server: its connections stay open and nothing is answered (a hung
+  // store, not a closed one). The destructor resumes a paused server before stopping it.
+  void pause_nats();
+  void resume_nats();
   void kill_venue();                  // SIGKILL venue-sim
   // A second venue-sim on the same paper keys and certificate, for the exchanges given
   // (omsd started after this goes to it with --venue-of EXCHANGE=...): its port.
@@ -88,6 +92,7 @@ class Stack {
   std::vector<std::string> own_venue_flags_;  // --venue-of flags for omsd
   std::unique_ptr<testkit::ChildProcess> omsd_;
   int grpc_port_ = 0, http_port_ = 0, venue_port_ = 0;
+  bool nats_paused_ = false;
 };
 
 }  // namespace oms::omsd::test

@@ -212,6 +212,27 @@ TEST_CASE("space is reclaimed only once every earlier entry is done") {
   CHECK(fill(*log, kFixedRecords + 1, fixed_entry) == kFixedRecords);
 }
 
+TEST_CASE("fill_permille: the share not reclaimed, of the bytes or of the entries, whichever is fuller") {
+  ShmFile file;
+  {
+    auto log = open_log(file.path(), {kSmallRing, 1024});
+    CHECK(log->fill_permille() == 0);
+    for (std::uint64_t s = 1; s <= kFixedRecords / 4; ++s) REQUIRE(append(*log, fixed_entry(s)).ok());
+    CHECK(log->fill_permille() == 250);  // a quarter of the bytes (an eighth of the entries)
+    for (std::uint64_t s = kFixedRecords / 4 + 1; s <= kFixedRecords; ++s) REQUIRE(append(*log, fixed_entry(s)).ok());
+    CHECK(log->fill_permille() == 1000);
+    // Done but behind a not-done first entry: still counted (the space is not reusable yet).
+    for (std::uint64_t s = 2; s <= kFixedRecords; ++s) log->mark_done(s);
+    CHECK(log->fill_permille() == 1000);
+    log->mark_done(1);
+    CHECK(log->fill_permille() == 0);
+  }
+  ShmFile other;
+  auto log = open_log(other.path(), {kSmallRing, 64});  // entries run out first
+  for (std::uint64_t s = 1; s <= 48; ++s) REQUIRE(append(*log, fixed_entry(s)).ok());
+  CHECK(log->fill_permille() == 750);
+}
+
 TEST_CASE("max_entries bounds the entries not reclaimed even when bytes remain") {
   ShmFile file;
   auto log = open_log(file.path(), {kSmallRing, 8});

@@ -48,6 +48,7 @@ class NatsServer {
   void kill();   // SIGKILL and reap
   void stop();   // SIGTERM and reap (clean shutdown)
   [[nodiscard]] bool running() const { return pid_ > 0; }
+  [[nodiscard]] pid_t pid() const { return pid_; }  // -1 when not running
   [[nodiscard]] int port() const { return port_; }
   // nats://127.0.0.1:PORT, or tls://... when the server speaks TLS.
   [[nodiscard]] std::string url() const;

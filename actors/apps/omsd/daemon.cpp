@@ -327,6 +327,9 @@ void Daemon::open_store() {
   } else {
     persistence::JetStreamOptions o;
     o.servers = {options_.nats_url};
+    o.ack_timeout = options_.store_ack_timeout;
+    o.retry_deadline = options_.store_retry_window;
+    o.duplicate_window = options_.store_duplicate_window;
     if (auto access = persistence::apply_nats_access(o, options_.nats_auth, options_.nats_ca); !access) {
       throw std::runtime_error("--nats-auth/--nats-ca: " + access.error());
     }
@@ -334,8 +337,10 @@ void Daemon::open_store() {
     if (!j) throw std::runtime_error("JetStream at " + options_.nats_url + ": " + j.error().message);
     store_ = std::move(j).value();
   }
+  persistence::IntentLogOptions intent_options;
+  intent_options.capacity_bytes = options_.intent_log_kib << 10;
   auto intents = persistence::IntentLog::open(
-      persistence::data_dir_intent_log_path(options_.data_dir));
+      persistence::data_dir_intent_log_path(options_.data_dir), intent_options);
   if (!intents) throw std::runtime_error("intent log: " + intents.error().message);
   intents_ = std::move(intents).value();
   // What the last run committed and the store never acknowledged goes first.
@@ -353,9 +358,10 @@ void Daemon::start_venues() {
     for (const auto& e : entries_) {
       if (e.market != m || e.exchange != ExchangeId::kBinance) continue;
       const auto id = built_->directory.accounts.find(e.account);
-      c.accounts.push_back({*id, credentials(e)});
+      c.accounts.push_back({*id, credentials(e), e.account});
     }
     if (c.accounts.empty()) continue;
+    c.max_queued_requests = options_.venue_queue;
     if (options_.mode == Mode::kPaper) {
       c.rest = {options_.venue_for(ExchangeId::kBinance).host, options_.venue_for(ExchangeId::kBinance).port};
       c.stream = c.rest;

@@ -60,11 +60,20 @@ void Observability::start() {
     const auto& log = daemon_.runtime().log();
     const auto lag = log.store_lag();
     const auto failures = log.store_failures();
+    const auto again = log.awaiting_resend();
+    auto refusal = daemon_.runtime().log().new_orders_refusal();
     observe::ComponentHealth c;
     c.detail = daemon_.options().store + ": " + std::to_string(lag) + " events in flight, " +
                std::to_string(failures) + " append failures since start";
-    // Failures stay in the intent log and are published again; a long queue is degraded.
-    c.status = lag > 10'000 ? observe::HealthStatus::kDegraded : observe::HealthStatus::kOk;
+    // Failures stay in the intent log and are handed to the store again; a long queue, records
+    // the store gave up on, and an intent log past its new-order limit are degraded.
+    if (again > 0) {
+      c.detail += "; the store gave up on " + std::to_string(again) +
+                  " appends (not acknowledged within the retry window): handed over again until it answers";
+    }
+    if (!refusal.empty()) c.detail += "; new orders refused: " + refusal;
+    c.status = lag > 10'000 || again > 0 || !refusal.empty() ? observe::HealthStatus::kDegraded
+                                                              : observe::HealthStatus::kOk;
     return c;
   });
   observe::export_health_metrics(metrics_, health_);

@@ -50,6 +50,10 @@ usage: omsd [flags]
   --venue-connections N  HTTPS keep-alive connections per venue market, each with the
                         order lane (a thread) that runs its share of the accounts' orders
                         (default 4)
+  --venue-queue N       Binance: requests an account may have queued for its order lane
+                        (default 256); past it a new order is rejected unsent (code 3161, the
+                        account and the bound named) and a status query is skipped (the ack
+                        timer asks again, later each time); cancels and amends always queue
   --record-inputs on|off  the engine's every step -- market data on its md.* subject (the
                         exchange's MD_ stream), commands, venue reports, timers on inputs.* (the
                         INPUTS stream), each with its clock, and at start the setup it was built
@@ -61,6 +65,18 @@ usage: omsd [flags]
                         oms-replay --from starts at the last one before it instead of the run's
                         start, and a replay through one checks its state against it (default
                         900; 0: none)
+  --store-ack-timeout-ms N  JetStream: a record the store has not acknowledged in N ms is
+                        published again with the same msg id (default 2000)
+  --store-retry-ms N    JetStream: ... for N ms (default 300000); after that the journal
+                        publisher hands it to the store once more, and so on until the store
+                        answers -- the record waits in the intent log meanwhile
+  --store-dup-window-s S  JetStream streams' duplicate window (default 1200); must be longer
+                        than --store-retry-ms
+  --intent-log-kib N    the intent log's ring in /dev/shm, KiB: a power of two, >= 64
+                        (default 65536). While the store is down it fills; past 3/4 new
+                        orders are refused (code 3160, the reason on /health) and inputs are
+                        no longer recorded, the rest kept for the events of orders already
+                        out (fills, cancels). An existing log of another size is refused.
   --log-level LEVEL     trace|debug|info|warn|error (default info)
   --init-paper-keys     write DATA/paper-keys.json for the configured accounts and exit
   --check-config        validate the configs, print what would run, and exit
@@ -185,6 +201,23 @@ bool parse_options(int argc, char** argv, Options& o) {
         throw std::invalid_argument("--threads: must be 1..64");
       }
     } else if (a == "--ack-timeout-ms") o.ack_timeout_ms = number(need(), a);
+    else if (a == "--venue-queue") {
+      o.venue_queue = number(need(), a);
+      if (o.venue_queue == 0) throw std::invalid_argument(a + ": at least 1");
+    } else if (a == "--store-ack-timeout-ms") {
+      o.store_ack_timeout = std::chrono::milliseconds(number(need(), a));
+      if (o.store_ack_timeout.count() == 0) throw std::invalid_argument(a + ": at least 1 ms");
+    } else if (a == "--store-retry-ms") {
+      o.store_retry_window = std::chrono::milliseconds(number(need(), a));
+      if (o.store_retry_window.count() == 0) throw std::invalid_argument(a + ": at least 1 ms");
+    } else if (a == "--store-dup-window-s") {
+      o.store_duplicate_window = std::chrono::seconds(number(need(), a));
+    } else if (a == "--intent-log-kib") {
+      o.intent_log_kib = number(need(), a);
+      if (o.intent_log_kib < 64 || (o.intent_log_kib & (o.intent_log_kib - 1)) != 0 ||
+          o.intent_log_kib > (std::uint64_t{4} << 20))
+        throw std::invalid_argument(a + ": a power of two from 64 to 4194304 KiB");
+    }
     else if (a == "--in-doubt-ttl") {
       o.in_doubt_ttl_s = number(need(), a);
       if (o.in_doubt_ttl_s > 86'400) throw std::invalid_argument("--in-doubt-ttl: at most 86400 seconds");

@@ -66,6 +66,15 @@ struct Options {
   std::chrono::seconds checkpoint_every{900};  // a checkpoint record this often (0: none)
   bool record_inputs = true;  // the engine's steps into the store (--record-inputs off: not)
   std::size_t venue_connections = 4;  // HTTPS keep-alive connections per venue market
+  std::size_t venue_queue = 256;  // Binance: requests an account may have queued for its lane
+  // JetStream publishing: a record unacknowledged store_ack_timeout is published again (same
+  // msg id), until store_retry_window; then the journal publisher hands it over once more
+  // (the intent log keeps it meanwhile). The duplicate window must be longer than the retry
+  // window.
+  std::chrono::milliseconds store_ack_timeout{2'000};
+  std::chrono::milliseconds store_retry_window{std::chrono::minutes(5)};
+  std::chrono::seconds store_duplicate_window{std::chrono::minutes(20)};
+  std::uint64_t intent_log_kib = 64 * 1024;  // the intent log's ring: a power of two, >= 64
   bool init_paper_keys = false;  // write DATA/paper-keys.json for the configured accounts, exit
   bool check_config = false;     // load and validate the configs, print a summary, exit
 };

@@ -12,7 +12,8 @@ namespace oms::binance {
 
 BinanceAccount::BinanceAccount(BinanceVenue::Shared& shared, std::size_t index,
                                BinanceAccountConfig cfg)
-    : shared_(shared), index_(index), account_(cfg.account), encoder_(shared.cfg.market) {
+    : shared_(shared), index_(index), account_(cfg.account), encoder_(shared.cfg.market),
+      name_(cfg.name.empty() ? std::to_string(cfg.account.value) : cfg.name) {
   auth_.api_key = std::move(cfg.credentials.api_key);
   const std::string who = "binance account " + std::to_string(account_.value);
   if (!cfg.credentials.private_key.empty()) {
@@ -62,25 +63,64 @@ void BinanceAccount::stop() {
     std::unique_lock lk(queue_mutex_);
     running_ = false;
     jobs_.clear();
+    refused_.clear();
     queue_cv_.wait(lk, [this] { return !busy_; });
   }
   std::lock_guard lk(sink_mutex_);
   sink_ = nullptr;
 }
 
-void BinanceAccount::enqueue(std::function<void()> job, std::uint32_t orders) {
+bool BinanceAccount::enqueue(std::function<void()> job, std::uint32_t orders, JobKind kind) {
   bool schedule = false;
   {
     std::lock_guard lk(queue_mutex_);
     if (!running_) {
       spdlog::warn("binance account {}: not started, request dropped", account_.value);
-      return;
+      return true;
+    }
+    if (kind != JobKind::kOther && jobs_.size() >= shared_.cfg.max_queued_requests) {
+      if (kind == JobKind::kQuery && (queries_skipped_++ % 1000) == 0) {
+        spdlog::warn("binance account {}: request queue full ({} queued, the bound): a status query "
+                     "skipped ({} so far; the ack timer asks again)",
+                     name_, jobs_.size(), queries_skipped_);
+      }
+      return false;
     }
     jobs_.push_back(Job{std::move(job), orders});
     schedule = !scheduled_;
     scheduled_ = true;
   }
   if (schedule) shared_.lanes->schedule(*this);
+  return true;
+}
+
+void BinanceAccount::refuse_queued(InstrumentId instrument, const ClientOrderIdText& cid) {
+  bool schedule = false;
+  {
+    std::lock_guard lk(queue_mutex_);
+    if (!running_) return;
+    refused_.emplace_back(instrument, cid);
+    if (refused_.size() > 1) return;  // the job that rejects them is queued already
+    // At the front: the rejection does not wait behind the requests that filled the queue.
+    jobs_.push_front(Job{[this] { reject_refused(); }, 0});
+    schedule = !scheduled_;
+    scheduled_ = true;
+  }
+  if (schedule) shared_.lanes->schedule(*this);
+}
+
+void BinanceAccount::reject_refused() {
+  std::vector<std::pair<InstrumentId, ClientOrderIdText>> refused;
+  {
+    std::lock_guard lk(queue_mutex_);
+    refused.swap(refused_);
+  }
+  if (refused.empty()) return;
+  spdlog::warn("binance account {}: {} new orders rejected unsent, the request queue full ({} requests)",
+               name_, refused.size(), shared_.cfg.max_queued_requests);
+  const std::string why = "not sent: account " + name_ + "'s request queue is full (" +
+                          std::to_string(shared_.cfg.max_queued_requests) + " requests, the bound)";
+  for (const auto& [instrument, cid] : refused) reject(instrument, cid, kQueueFullCode, 0, why);
 }
 
 void BinanceAccount::place(const SubmitOrder& order, const SendOrigin& origin) {
@@ -89,7 +129,9 @@ void BinanceAccount::place(const SubmitOrder& order, const SendOrigin& origin) {
   // lane (a report from the caller's own thread could wait on the caller's own ring).
   const Instrument* in = shared_.instrument(order.instrument);
   if (in == nullptr || !encodes_on_caller(order)) {
-    enqueue([this, order] { do_place(order); }, 1);
+    if (!enqueue([this, order] { do_place(order); }, 1, JobKind::kOrder)) {
+      refuse_queued(order.instrument, order.client_order_id);
+    }
     return;
   }
   auto encoded = std::make_shared<EncodedOrder>();
@@ -107,7 +149,9 @@ void BinanceAccount::place(const SubmitOrder& order, const SendOrigin& origin) {
   }
   encoded->handed_ns = origin.kind == SendOriginKind::kNone ? 0 : wall_now_ns();
   if (write_now(order, *encoded, origin)) return;
-  enqueue([this, order, encoded, origin] { do_send(order, *encoded, origin); }, 1);
+  if (!enqueue([this, order, encoded, origin] { do_send(order, *encoded, origin); }, 1, JobKind::kOrder)) {
+    refuse_queued(order.instrument, order.client_order_id);
+  }
 }
 
 bool BinanceAccount::write_now(const SubmitOrder& order, EncodedOrder& encoded,
@@ -165,14 +209,18 @@ void BinanceAccount::amend(const AmendOrder& a) {
   enqueue([this, a] { do_amend(a); }, 1);
 }
 void BinanceAccount::place_batch(const SubmitBatch& b) {
-  enqueue([this, b] { do_place_batch(b); }, static_cast<std::uint32_t>(b.orders.size()));
+  if (!enqueue([this, b] { do_place_batch(b); }, static_cast<std::uint32_t>(b.orders.size()),
+               JobKind::kOrder)) {
+    for (const SubmitOrder& o : b.orders) refuse_queued(o.instrument, o.client_order_id);
+  }
 }
 void BinanceAccount::cancel_batch(std::span<const CancelOrder> cancels) {
   enqueue(
       [this, c = std::vector<CancelOrder>(cancels.begin(), cancels.end())] { do_cancel_batch(c); });
 }
 void BinanceAccount::query(InstrumentId instrument, const ClientOrderIdText& cid) {
-  enqueue([this, instrument, cid] { do_query(instrument, cid); });
+  // A full queue skips it: nothing is lost, the engine's ack timer asks again (later each time).
+  (void)enqueue([this, instrument, cid] { do_query(instrument, cid); }, 0, JobKind::kQuery);
 }
 
 ExchangeResult<net::HttpResponse> BinanceAccount::send(const RestRequest& req,

@@ -223,6 +223,9 @@ void order_info_events(const OrderInfo& o, AccountId account, InstrumentId instr
                                                      const ClientOrderIdText& cid);
 [[nodiscard]] std::string order_id_text(std::uint64_t id);
 
+// An order rejected unsent because its account's request queue was full (omsd's 3160-3179).
+inline constexpr std::uint16_t kQueueFullCode = 3161;
+
 // ---- one account ------------------------------------------------------------------------------
 class BinanceAccount : public Exchange {
  public:
@@ -351,8 +354,14 @@ class BinanceAccount : public Exchange {
 
  private:
   // Queues a job for the account's order lane; `orders`: the orders it places (the lane holds the
-  // account aside while its own order budget is spent).
-  void enqueue(std::function<void()> job, std::uint32_t orders = 0);
+  // account aside while its own order budget is spent). kOrder and kQuery jobs count against
+  // max_queued_requests: false when the queue is full (nothing queued).
+  enum class JobKind : std::uint8_t { kOrder, kQuery, kOther };
+  bool enqueue(std::function<void()> job, std::uint32_t orders = 0, JobKind kind = JobKind::kOther);
+  // A new order the full queue refused: rejected (code kQueueFullCode) by a job at the queue's
+  // front, not from the caller's thread (the engine's: its report would wait on its own ring).
+  void refuse_queued(InstrumentId instrument, const ClientOrderIdText& cid);
+  void reject_refused();  // the order lane
   void on_user_data(std::string_view msg);
   [[nodiscard]] ExchangeResult<std::string> create_listen_key();
   [[nodiscard]] ExchangeResult<Unit> open_user_stream();
@@ -372,6 +381,9 @@ class BinanceAccount : public Exchange {
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;  // a job ended (stop() waits for the one running)
   std::deque<Job> jobs_;
+  std::string name_;  // for messages
+  std::vector<std::pair<InstrumentId, ClientOrderIdText>> refused_;  // guarded by queue_mutex_
+  std::uint64_t queries_skipped_ = 0;                               // guarded by queue_mutex_
   bool running_ = false;    // guarded by queue_mutex_
   bool scheduled_ = false;  // on its lane (ready, held aside or running); guarded by queue_mutex_
   bool busy_ = false;       // a job of this account is running; guarded by queue_mutex_

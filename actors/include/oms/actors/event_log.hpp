@@ -8,7 +8,16 @@
 //      the log's own -- takes the committed records off a bounded queue and hands them to the
 //      store in commit order; each acknowledged append marks its intent-log entry done. The
 //      committing thread (the engine's shard) never waits on the store's client unless the
-//      queue is full (backpressure: kMaxQueued records).
+//      queue is full (backpressure: kMaxQueued records). An append the store gives up on (its
+//      retry window passed with the server down, or too many in flight) is handed over again,
+//      in intent-seq order before newer records, until the store acknowledges it: the intent
+//      log entry stays until then, and publishing catches up by itself when the store returns
+//      (the same msg id: the store's duplicate window keeps a record that did arrive stored
+//      once). A record the store refuses for good (a bad subject, a refused message) is logged
+//      with its msg id and the reason and marked done, so it cannot wedge the intent log.
+//   4. admission: past kNewWorkLimitPermille of the intent log, new orders are refused
+//      (new_orders_refusal()) and inputs are no longer recorded, keeping the rest for the
+//      events of orders already out -- their fills, cancels and rejections.
 // The caller folds the returned events into its core only after commit() succeeded, so the
 // state never runs ahead of the intent log.
 //
@@ -91,6 +100,17 @@ class EventLog {
 
   // Records committed and not yet handed to the store at most; commit() waits for room.
   static constexpr std::size_t kMaxQueued = 65'536;
+  // The intent log's fill (per mille) from which new orders are refused and inputs are not
+  // recorded.
+  static constexpr std::uint32_t kNewWorkLimitPermille = 750;
+  // A record the store gave up on is handed to it again after this.
+  static constexpr std::chrono::milliseconds kResendDelay{500};
+
+  // Empty while new orders are admitted; else why not, for the refusal and /health: the
+  // intent log's fill, the records the store has not acknowledged and those awaiting a resend.
+  [[nodiscard]] std::string new_orders_refusal();
+  // The intent log's fill in per mille (0 without one).
+  [[nodiscard]] std::uint32_t intent_fill_permille();
 
   // Commits the events `cause` led to (at most kMaxGroupEvents). now = init time of the new
   // events; event_time = the venue's time (0: the cause's init time, else now). The store
@@ -130,6 +150,14 @@ class EventLog {
     const auto appended = appended_.load(std::memory_order_relaxed);
     return appended > answered ? appended - answered : 0;
   }
+  // Records the store gave up on (its retry window passed) and has not acknowledged since --
+  // waiting for their resend or handed over again --, and how many resends since start.
+  [[nodiscard]] std::uint64_t awaiting_resend() const noexcept {
+    return awaiting_resend_.load(std::memory_order_relaxed);
+  }
+  [[nodiscard]] std::uint64_t resends() const noexcept {
+    return resends_.load(std::memory_order_relaxed);
+  }
   [[nodiscard]] std::uint64_t events_appended() const noexcept {
     return appended_.load(std::memory_order_relaxed);
   }
@@ -150,12 +178,24 @@ class EventLog {
   struct Queued {
     persistence::AppendRecord record;
     std::uint64_t intent_seq = 0;
+    bool resent = false;  // the store gave up on it before (counted in awaiting_resend_)
   };
   void publish_loop();
+  // Publisher thread (or kInline's committer): hands one record to the store; its answer marks
+  // the intent-log entry done, or puts the record on resend_ (kThread) when the store gave up.
+  void hand(persistence::AppendRecord record, std::uint64_t intent_seq, bool resent);
+  void on_answer(const Result<std::uint64_t, persistence::StoreError>& r,
+                 persistence::AppendRecord* record, std::uint64_t intent_seq, bool resent);
+  // Not recorded past kNewWorkLimitPermille (mutex_ held): the reason, else empty.
+  std::string refusal_locked();
   // Queues one record (mutex_ held); kInline hands it to the store at once.
   void enqueue(persistence::AppendRecord record, std::uint64_t intent_seq);
   Publish publish_;
   std::vector<Queued> queue_;       // guarded by mutex_
+  std::vector<Queued> resend_;      // the store gave up on these; by intent seq; guarded by mutex_
+  std::chrono::steady_clock::time_point resend_due_{};  // guarded by mutex_
+  std::atomic<std::uint64_t> awaiting_resend_{0};       // given up, not acknowledged since
+  std::atomic<std::uint64_t> resends_{0};
   std::uint64_t queued_ = 0;        // records ever queued; guarded by mutex_
   std::uint64_t handed_ = 0;        // records ever handed to the store; guarded by mutex_
   bool stopping_ = false;           // guarded by mutex_

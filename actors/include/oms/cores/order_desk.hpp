@@ -60,6 +60,8 @@ enum class CommandCode : std::uint16_t {
                                   // not sent now (an OrderRejected's code)
   kBatchOtherAccount = 3014,      // a batch's order names another account than the batch
   // 3015, 3016: a transfer the venue refused / found nowhere after every send (transfer_saga.hpp)
+  kStoreBacklog = 3160,           // the intent log is past its new-order limit (the store is
+                                  // down or behind): nothing done, the reason says how full
   kNoSuchStrategy = 8002,         // no running strategy has that id
 };
 

@@ -107,6 +107,12 @@ class IntentLog {
                                                          std::string_view payload, EventId msg_id,
                                                          TimeNs time) noexcept;
 
+  // Producer thread: how full the ring is, in per mille -- of its bytes or of its entries,
+  // whichever is fuller -- counting every entry not yet reclaimed (not done, or behind one that
+  // is not). Reads the consumer's tail (one acquire load): for admission decisions, not for
+  // every append.
+  [[nodiscard]] std::uint32_t fill_permille() noexcept;
+
   // Consumer thread: the store has acknowledged intent_seq. Its space is reclaimed once every
   // earlier entry is done too. A seq already reclaimed, or beyond the max_entries window, is
   // ignored. Precondition: append returned intent_seq (marking a seq not yet appended would

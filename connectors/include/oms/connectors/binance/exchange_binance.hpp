@@ -42,6 +42,7 @@ namespace oms::binance {
 struct BinanceAccountConfig {
   AccountId account;
   secrets::ApiCredentials credentials;  // api_key + api_secret (HMAC) or private_key (PEM)
+  std::string name;  // the account's name, for messages (empty: its id)
 };
 
 struct BinanceConfig {
@@ -58,6 +59,10 @@ struct BinanceConfig {
   std::chrono::milliseconds listen_key_keepalive{30 * 60'000};
   std::chrono::milliseconds ws_ping_interval{20'000};
   std::size_t pool_size = 2;
+  // Requests an account may have queued for its order lane: past it a new order (or a batch) is
+  // rejected unsent (code 3161, naming the account and the bound) and a status query is skipped
+  // (the engine's ack timer asks again, later); cancels and amends are always queued.
+  std::size_t max_queued_requests = 256;
   // all_orders / my_trades: one page of the most recent records when that holds all asked (not
   // full; USD-M's covers 7 days), else a walk over [since, now] in the windows Binance accepts
   // (24 hours on spot, 7 days on USD-M), at most 91 days back (older is said in the log),
