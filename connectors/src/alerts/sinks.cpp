@@ -35,24 +35,25 @@ Result<std::string, AlertError> post_json(net::HttpsClient& client, const std::s
 
 class SlackSink final : public AlertSink {
  public:
-  SlackSink(HttpsUrl url, std::string webhook_url, std::string channel, const net::TlsClientConfig& tls)
+  SlackSink(HttpsUrl url, std::string webhook_url, std::vector<std::string> channels, const net::TlsClientConfig& tls)
       : url_(std::move(url)),
         secrets_{std::move(webhook_url), url_.path},
-        channel_(std::move(channel)),
+        channels_(std::move(channels)),
         client_(net::Origin{url_.host, url_.port}, tls) {}
   [[nodiscard]] std::string_view name() const noexcept override { return "slack"; }
   Result<Unit, AlertError> send(const AlertMessage& m) override {
-    nlohmann::json body{{"text", m.body()}};
-    if (!channel_.empty()) body["channel"] = channel_;
-    auto r = post_json(client_, "slack webhook at " + url_.host, url_.path, body, secrets_);
-    if (!r) return Unexpected<AlertError>{std::move(r.error())};
+    for (const auto& channel : channels_) {
+      const nlohmann::json body{{"channel", channel}, {"text", m.body()}};
+      auto r = post_json(client_, "slack webhook at " + url_.host, url_.path, body, secrets_);
+      if (!r) return Unexpected<AlertError>{std::move(r.error())};
+    }
     return Unit{};
   }
 
  private:
   HttpsUrl url_;
   std::vector<std::string> secrets_;
-  std::string channel_;
+  std::vector<std::string> channels_;
   net::HttpsClient client_;
 };
 
@@ -151,13 +152,14 @@ Result<HttpsUrl, AlertError> parse_https_url(std::string_view url) {
   return out;
 }
 
-Result<std::unique_ptr<AlertSink>, AlertError> make_slack_sink(std::string webhook_url, std::string channel,
+Result<std::unique_ptr<AlertSink>, AlertError> make_slack_sink(std::string webhook_url,
+                                                               std::vector<std::string> channels,
                                                                const net::TlsClientConfig& tls) {
   auto url = parse_https_url(webhook_url);
   if (!url) return fail(url.error().code, "slack webhook_url: " + url.error().message);
   try {
     return std::unique_ptr<AlertSink>(
-        std::make_unique<SlackSink>(std::move(*url), std::move(webhook_url), std::move(channel), tls));
+        std::make_unique<SlackSink>(std::move(*url), std::move(webhook_url), std::move(channels), tls));
   } catch (const std::exception& e) {  // the CA file
     return fail(AlertErrorCode::kTransport, std::string("slack: ") + e.what());
   }

@@ -121,7 +121,7 @@ TEST_CASE("message text names the counts") {
 TEST_CASE_FIXTURE(Fixture, "slack: the webhook gets a POST of {channel, text} at its own path") {
   Endpoint ep(certs);
   const std::string url = ep.origin() + "/services/T0001/B0002/XXXXSECRETXXXX";
-  auto sink = make_slack_sink(url, "#trading-alerts", trust);
+  auto sink = make_slack_sink(url, {"#trading-alerts"}, trust);
   REQUIRE(sink.ok());
   CHECK((*sink)->name() == "slack");
   REQUIRE((*sink)->send(message("k", "kill switch tripped: global", "reason: drill")).ok());
@@ -144,7 +144,7 @@ TEST_CASE_FIXTURE(Fixture, "slack: a refusal and an unreachable webhook name nei
     r.body = "invalid_token";
     return r;
   });
-  auto sink = make_slack_sink(ep.origin() + "/services/T0001/B0002/XXXXSECRETXXXX", "#a", trust);
+  auto sink = make_slack_sink(ep.origin() + "/services/T0001/B0002/XXXXSECRETXXXX", {"#a"}, trust);
   REQUIRE(sink.ok());
   auto r = (*sink)->send(message("k", "t"));
   REQUIRE_FALSE(r.ok());
@@ -152,7 +152,7 @@ TEST_CASE_FIXTURE(Fixture, "slack: a refusal and an unreachable webhook name nei
   CHECK(r.error().message == "slack webhook at 127.0.0.1: HTTP 403: invalid_token");
   // Nothing listens: the transport's error (which names the request's path) is redacted.
   const std::string dead = "https://127.0.0.1:1/services/T0001/B0002/XXXXSECRETXXXX";
-  auto down = make_slack_sink(dead, "#a", trust);
+  auto down = make_slack_sink(dead, {"#a"}, trust);
   REQUIRE(down.ok());
   auto e = (*down)->send(message("k", "t"));
   REQUIRE_FALSE(e.ok());
@@ -160,7 +160,7 @@ TEST_CASE_FIXTURE(Fixture, "slack: a refusal and an unreachable webhook name nei
   INFO(e.error().message);
   CHECK(e.error().message.find("XXXXSECRET") == std::string::npos);
   CHECK(e.error().message.find("B0002") == std::string::npos);
-  auto bad = make_slack_sink("http://hooks.slack.com/services/XXXXSECRET", "#a", trust);
+  auto bad = make_slack_sink("http://hooks.slack.com/services/XXXXSECRET", {"#a"}, trust);
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().message == "slack webhook_url: the URL does not start with https://");
 }
@@ -348,7 +348,7 @@ TEST_CASE("service: a full queue drops its oldest, counts and logs it, and post 
 
 TEST_CASE_FIXTURE(Fixture, "service: three of one key make one slack POST; the next window's says 2 were held back") {
   Endpoint ep(certs);
-  auto slack = make_slack_sink(ep.origin() + "/services/T/B/S", "#desk", trust);
+  auto slack = make_slack_sink(ep.origin() + "/services/T/B/S", {"#desk"}, trust);
   REQUIRE(slack.ok());
   std::vector<std::unique_ptr<AlertSink>> sinks;
   sinks.push_back(std::move(*slack));

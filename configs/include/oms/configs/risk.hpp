@@ -17,7 +17,7 @@
 //                          {telegram: "-1001234567890"}]
 //   alerts:                               # how the contacts are reached (optional block)
 //     dedup_window: 5m                    # one alert key sent once per window
-//     max_per_minute: 20                  # per sink; past it alerts wait their turn (counted)
+//     max_per_minute: 20                  # per sink; past it held back, counted in the next one
 //     queue: 256                          # alerts waiting to be sent; full: the oldest dropped
 //     ca_file: /etc/oms/alerts-ca.pem     # optional: trust this CA instead of the system's
 //     slack: {webhook_url: env:OMS_SLACK_WEBHOOK_URL}

@@ -52,10 +52,10 @@ struct HttpsUrl {
 };
 [[nodiscard]] Result<HttpsUrl, AlertError> parse_https_url(std::string_view url);
 
-// Slack: `webhook_url` is the secret; `channel` the contact's "#channel" (legacy webhooks post
-// there; an app's webhook posts to its own channel).
+// Slack: `webhook_url` is the secret; one message per contact "#channel" (legacy webhooks post
+// there; an app's webhook posts to its own channel whatever it is told).
 [[nodiscard]] Result<std::unique_ptr<AlertSink>, AlertError> make_slack_sink(
-    std::string webhook_url, std::string channel, const net::TlsClientConfig& tls);
+    std::string webhook_url, std::vector<std::string> channels, const net::TlsClientConfig& tls);
 
 // Telegram: one message per chat. `api_url` is https://HOST[:PORT] (https://api.telegram.org).
 [[nodiscard]] Result<std::unique_ptr<AlertSink>, AlertError> make_telegram_sink(

@@ -1,0 +1,138 @@
+// Alerts end to end: omsd with risk.yaml's alerts block pointed at a loopback HTTPS endpoint (the
+// Slack webhook, its secret URL in omsd's environment) and a loopback SMTP server with STARTTLS
+// (the password in the environment); `omsctl kill` makes a Slack-shaped POST naming the scope and
+// the reason, and an e-mail; the same trip again within the window is held back and counted;
+// /metrics counts per sink; no secret reaches omsd's log.
+#include <doctest/doctest.h>
+#include <stdlib.h>
+
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "omsd_checks.hpp"
+#include "oms/connectors/net/https_server.hpp"
+#include "testkit/paths.hpp"
+#include "testkit/smtp_server.hpp"
+#include "testkit/tls_certs.hpp"
+
+using namespace oms;
+using namespace oms::omsd::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kWebhookPath = "/services/T0ALERT/B0ALERT/WEBHOOKSECRET123";
+constexpr const char* kSmtpPassword = "smtp-PASSWORD-456";
+
+// The Slack POSTs about kill switches (an account that lost its stream would alert too).
+struct Recorder {
+  std::mutex mu;
+  std::vector<net::HttpRequest> requests;
+  std::vector<net::HttpRequest> copy() {
+    std::lock_guard lock(mu);
+    std::vector<net::HttpRequest> kills;
+    for (const auto& r : requests) {
+      const auto j = nlohmann::json::parse(r.body, nullptr, false);
+      if (j.is_object() && j.value("text", "").starts_with("[omsd] kill switch")) kills.push_back(r);
+    }
+    return kills;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("alerts: omsctl kill posts a Slack message with the scope and reason and mails the desk; a repeat is held back and counted") {
+  testkit::TempDir tmp{"omsd-alerts"};
+  const auto certs = testkit::make_tls_certs(tmp.path() / "certs");
+  Recorder rec;
+  net::HttpsServerConfig hc;
+  hc.tls = {certs.cert.string(), certs.key.string()};
+  net::HttpsServer slack(hc, [&](const net::HttpRequest& r) {
+    {
+      std::lock_guard lock(rec.mu);
+      rec.requests.push_back(r);
+    }
+    net::HttpResponse ok;
+    ok.status = 200;
+    ok.body = "ok";
+    return ok;
+  });
+  slack.start();
+  testkit::SmtpServerOptions so{certs};
+  so.user = "oms-alerts";
+  so.password = kSmtpPassword;
+  testkit::SmtpTestServer smtp(so);
+  const std::string webhook = "https://127.0.0.1:" + std::to_string(slack.port()) + kWebhookPath;
+  REQUIRE(::setenv("OMS_SLACK_WEBHOOK_URL", webhook.c_str(), 1) == 0);
+  REQUIRE(::setenv("OMS_SMTP_PASSWORD", kSmtpPassword, 1) == 0);
+
+  StackOptions o;
+  o.edit_configs = [&](const std::filesystem::path& configs) {
+    const auto risk = configs / "risk.yaml";
+    replace_in_file(risk, "  queue: 256\n", "  queue: 256\n  ca_file: " + certs.ca.string() + "\n");
+    replace_in_file(risk, "    host: smtp.example.com\n", "    host: 127.0.0.1\n");
+    replace_in_file(risk, "    port: 587\n", "    port: " + std::to_string(smtp.port()) + "\n");
+  };
+  Stack s(o);
+  s.start_omsd();
+  ::unsetenv("OMS_SLACK_WEBHOOK_URL");
+  ::unsetenv("OMS_SMTP_PASSWORD");
+  CHECK(testkit::read_file(s.omsd_log()).find("alerts: slack, email") != std::string::npos);
+
+  const auto k = s.omsctl({"kill", "--scope", "account", "--account", "binance_main", "--reason", "alert drill"});
+  REQUIRE_MESSAGE(k.code == 0, (k.out + k.err));
+  REQUIRE(wait_until([&] { return !rec.copy().empty(); }, 15s));
+  const auto first = rec.copy().at(0);
+  CHECK(first.method == "POST");
+  CHECK(first.target == kWebhookPath);
+  const auto body = nlohmann::json::parse(first.body);
+  CHECK(body["channel"] == "#trading-alerts");
+  CHECK(body["text"] ==
+        "[omsd] kill switch tripped: account binance_main -> halted\n"
+        "scope: account binance_main\nstate: halted\nreason: alert drill\n"
+        "reset only by an operator: omsctl reset --scope account");
+  // The e-mail: to the desk's address, over STARTTLS with the password from the environment.
+  REQUIRE(wait_until([&] {
+    const auto ss = smtp.sessions();
+    return !ss.empty() && !ss.back().data.empty();
+  }, 15s));
+  const auto mail = smtp.sessions().back();
+  CHECK(mail.rcpt_to == std::vector<std::string>{"<trader@example.com>"});
+  CHECK(mail.mail_from == "<oms-alerts@example.com>");
+  CHECK(mail.data.find("Subject: [omsd] kill switch tripped: account binance_main -> halted\n") != std::string::npos);
+  CHECK(std::find(mail.commands.begin(), mail.commands.end(), "[tls] AUTH PLAIN user=oms-alerts ok") !=
+        mail.commands.end());
+
+  // The same trip within the 5-minute window: held back by both sinks, counted.
+  const auto again = s.omsctl({"kill", "--scope", "account", "--account", "binance_main", "--reason", "again"});
+  REQUIRE_MESSAGE(again.code == 0, (again.out + again.err));
+  CHECK(wait_until([&] {
+    return s.http_get("/metrics").second.find("oms_alerts_suppressed_total{sink=\"slack\"} 1") != std::string::npos;
+  }, 10s));
+  const std::string metrics = s.http_get("/metrics").second;
+  CHECK(metrics.find("oms_alerts_sent_total{sink=\"slack\"} 1") != std::string::npos);
+  CHECK(metrics.find("oms_alerts_sent_total{sink=\"email\"} 1") != std::string::npos);
+  CHECK(metrics.find("oms_alerts_suppressed_total{sink=\"email\"} 1") != std::string::npos);
+  CHECK(metrics.find("oms_alerts_failed_total{sink=\"slack\"} 0") != std::string::npos);
+  CHECK(metrics.find("oms_alerts_dropped_total 0") != std::string::npos);
+  CHECK(rec.copy().size() == 1);
+
+  CHECK(s.stop_omsd() == 0);
+  const std::string log = testkit::read_file(s.omsd_log());
+  CHECK(log.find("WEBHOOKSECRET123") == std::string::npos);
+  CHECK(log.find(kSmtpPassword) == std::string::npos);
+  CHECK(log.find("alert sent to slack: kill switch tripped: account binance_main -> halted") != std::string::npos);
+}
+
+TEST_CASE("alerts: paper mode runs without a sink whose secret is not set, and says which") {
+  ::unsetenv("OMS_SLACK_WEBHOOK_URL");
+  ::unsetenv("OMS_SMTP_PASSWORD");
+  Stack s;
+  s.start_omsd();
+  const std::string log = testkit::read_file(s.omsd_log());
+  CHECK(log.find("alerts.slack: env:OMS_SLACK_WEBHOOK_URL: the variable is not set; paper mode runs without this sink") !=
+        std::string::npos);
+  CHECK(log.find("alerts.smtp: env:OMS_SMTP_PASSWORD: the variable is not set; paper mode runs without this sink") !=
+        std::string::npos);
+  CHECK(s.stop_omsd() == 0);
+}
