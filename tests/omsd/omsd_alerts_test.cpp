@@ -136,3 +136,63 @@ TEST_CASE("alerts: paper mode runs without a sink whose secret is not set, and s
         std::string::npos);
   CHECK(s.stop_omsd() == 0);
 }
+
+TEST_CASE("alerts: live mode refuses to start when a sink's secret does not read, naming it, before it connects") {
+  ::unsetenv("OMS_SLACK_WEBHOOK_URL");
+  testkit::TempDir tmp{"omsd-alerts-live"};
+  const auto r = testkit::run_process(
+      {OMSD_BIN, "--config", OMS_SOURCE_DIR "/configs", "--data", (tmp.path() / "data").string(), "--mode", "live",
+       "--secrets", "keyfile:" + (tmp.path() / "no-such-keyfile").string()},
+      30s, {"OMS_SMTP_PASSWORD=set-but-unused"});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("not starting: alerts.slack: env:OMS_SLACK_WEBHOOK_URL: the variable is not set") != std::string::npos);
+  CHECK(r.err.find("alerts.smtp") == std::string::npos);  // its password is set
+  CHECK(r.err.find("keyfile") == std::string::npos);     // refused before the keys were opened
+  CHECK(r.err.find("set-but-unused") == std::string::npos);
+}
+
+TEST_CASE("alerts: an account whose venue went away is alerted once it stays down 5 s") {
+  testkit::TempDir tmp{"omsd-alerts-down"};
+  const auto certs = testkit::make_tls_certs(tmp.path() / "certs");
+  std::mutex mu;
+  std::vector<std::string> texts;
+  net::HttpsServerConfig hc;
+  hc.tls = {certs.cert.string(), certs.key.string()};
+  net::HttpsServer slack(hc, [&](const net::HttpRequest& r) {
+    {
+      std::lock_guard lock(mu);
+      texts.push_back(nlohmann::json::parse(r.body, nullptr, false).value("text", ""));
+    }
+    net::HttpResponse ok;
+    ok.status = 200;
+    return ok;
+  });
+  slack.start();
+  const std::string webhook = "https://127.0.0.1:" + std::to_string(slack.port()) + kWebhookPath;
+  REQUIRE(::setenv("OMS_SLACK_WEBHOOK_URL", webhook.c_str(), 1) == 0);
+  ::unsetenv("OMS_SMTP_PASSWORD");
+  StackOptions o;
+  o.edit_configs = [&](const std::filesystem::path& configs) {
+    replace_in_file(configs / "risk.yaml", "  queue: 256\n", "  queue: 256\n  ca_file: " + certs.ca.string() + "\n");
+  };
+  Stack s(o);
+  s.start_omsd();
+  ::unsetenv("OMS_SLACK_WEBHOOK_URL");
+  std::this_thread::sleep_for(2s);
+  {
+    std::lock_guard lock(mu);
+    CHECK(texts.empty());  // all up: nothing to say
+  }
+  s.kill_venue();
+  const auto down_alert = [&] {
+    std::lock_guard lock(mu);
+    for (const auto& t : texts) {
+      if (t.starts_with("[omsd] account down: binance_main (binance)\n")) return true;
+    }
+    return false;
+  };
+  CHECK(wait_until(down_alert, 20s));
+  std::lock_guard lock(mu);
+  INFO(texts.size());
+  for (const auto& t : texts) CHECK(t.starts_with("[omsd] account down: "));
+}

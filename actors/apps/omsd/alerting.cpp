@@ -46,7 +46,28 @@ Result<std::string, std::string> read_secret(const configs::SecretRef& ref, cons
   return value;
 }
 
+bool has_contact(const configs::RiskConfig& risk, configs::ContactKind kind) {
+  for (const auto& c : risk.kill_switch.emergency_contacts) {
+    if (c.kind == kind) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+std::vector<std::string> unreadable_alert_secrets(const configs::RiskConfig& risk,
+                                                  const std::filesystem::path& data_dir) {
+  std::vector<std::string> out;
+  if (!risk.alerts) return out;
+  const auto& a = *risk.alerts;
+  const auto check = [&](const char* sink, const configs::SecretRef& ref) {
+    if (auto v = read_secret(ref, data_dir); !v) out.push_back("alerts." + std::string(sink) + ": " + v.error());
+  };
+  if (a.slack && has_contact(risk, configs::ContactKind::kSlack)) check("slack", a.slack->webhook_url);
+  if (a.telegram && has_contact(risk, configs::ContactKind::kTelegram)) check("telegram", a.telegram->bot_token);
+  if (a.smtp && a.smtp->password && has_contact(risk, configs::ContactKind::kEmail)) check("smtp", *a.smtp->password);
+  return out;
+}
 
 Alerting::Alerting(Daemon& daemon, observe::Metrics& metrics) : daemon_(daemon) {
   const auto& risk = daemon.config().risk;

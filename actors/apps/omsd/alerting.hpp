@@ -15,6 +15,8 @@
 #pragma once
 
 #include <condition_variable>
+#include <filesystem>
+#include <string>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,12 +24,19 @@
 #include <vector>
 
 #include "oms/actors/observe/metrics.hpp"
+#include "oms/configs/risk.hpp"
 #include "oms/connectors/alerts/alert_service.hpp"
 #include "oms/messages/commands.hpp"
 
 namespace oms::omsd {
 
 class Daemon;
+
+// The secrets risk.yaml's alerts block names (for sinks that have contacts) that do not read,
+// each as "alerts.slack: env:NAME: the variable is not set" (never a value). Live mode checks
+// them before it connects to anything.
+[[nodiscard]] std::vector<std::string> unreadable_alert_secrets(const configs::RiskConfig& risk,
+                                                                const std::filesystem::path& data_dir);
 
 class Alerting {
  public:

@@ -82,6 +82,17 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  // Live mode: the alert sinks' secrets read, or no start (before anything connects).
+  if (options.mode == Mode::kLive) {
+    try {
+      const auto config = oms::configs::load_config_dir(options.config_dir);
+      const auto missing = unreadable_alert_secrets(config.risk, options.data_dir);
+      for (const auto& m : missing) spdlog::critical("not starting: {}", m);
+      if (!missing.empty()) return 2;
+    } catch (const std::exception&) {
+      // an invalid config: daemon.start() below reports every problem
+    }
+  }
   Daemon daemon(options);
   try {
     daemon.start();
