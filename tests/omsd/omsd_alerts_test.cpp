@@ -196,3 +196,44 @@ TEST_CASE("alerts: an account whose venue went away is alerted once it stays dow
   INFO(texts.size());
   for (const auto& t : texts) CHECK(t.starts_with("[omsd] account down: "));
 }
+
+TEST_CASE("alerts: the store (nats-server) going away is alerted once appends fail") {
+  testkit::TempDir tmp{"omsd-alerts-store"};
+  const auto certs = testkit::make_tls_certs(tmp.path() / "certs");
+  std::mutex mu;
+  std::vector<std::string> texts;
+  net::HttpsServerConfig hc;
+  hc.tls = {certs.cert.string(), certs.key.string()};
+  net::HttpsServer slack(hc, [&](const net::HttpRequest& r) {
+    {
+      std::lock_guard lock(mu);
+      texts.push_back(nlohmann::json::parse(r.body, nullptr, false).value("text", ""));
+    }
+    net::HttpResponse ok;
+    ok.status = 200;
+    return ok;
+  });
+  slack.start();
+  const std::string webhook = "https://127.0.0.1:" + std::to_string(slack.port()) + kWebhookPath;
+  REQUIRE(::setenv("OMS_SLACK_WEBHOOK_URL", webhook.c_str(), 1) == 0);
+  ::unsetenv("OMS_SMTP_PASSWORD");
+  StackOptions o;
+  o.edit_configs = [&](const std::filesystem::path& configs) {
+    replace_in_file(configs / "risk.yaml", "  queue: 256\n", "  queue: 256\n  ca_file: " + certs.ca.string() + "\n");
+  };
+  Stack s(o);
+  s.start_omsd();
+  ::unsetenv("OMS_SLACK_WEBHOOK_URL");
+  s.nats().kill();  // the market data omsd records go on arriving: their appends fail
+  const auto store_alert = [&] {
+    std::lock_guard lock(mu);
+    for (const auto& t : texts) {
+      if (t.starts_with("[omsd] store outage: jetstream\n")) return true;
+    }
+    return false;
+  };
+  CHECK(wait_until(store_alert, 30s));
+  s.nats().start();
+  s.nats().wait_jetstream_ready();
+  CHECK(s.stop_omsd() == 0);
+}

@@ -5,7 +5,9 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <span>
 #include <sstream>
+#include <tuple>
 
 #include "daemon.hpp"
 

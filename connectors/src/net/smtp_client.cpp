@@ -9,6 +9,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
+#include <cctype>
 #include <ctime>
 #include <istream>
 #include <optional>
@@ -52,7 +53,7 @@ struct Reply {
 
 class Dialogue {
  public:
-  Dialogue(const SmtpConfig& cfg)
+  explicit Dialogue(const SmtpConfig& cfg)
       : cfg_(cfg),
         where_("smtp " + cfg.host + ":" + std::to_string(cfg.port)),
         ctx_(detail::make_client_context(cfg.tls)),
