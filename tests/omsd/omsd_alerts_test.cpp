@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 #include <stdlib.h>
 
+#include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -151,89 +152,115 @@ TEST_CASE("alerts: live mode refuses to start when a sink's secret does not read
   CHECK(r.err.find("set-but-unused") == std::string::npos);
 }
 
+// A loopback Slack incoming webhook: the texts posted to it, in order.
+class SlackHook {
+ public:
+  explicit SlackHook(const testkit::TlsCerts& certs)
+      : server_(config(certs), [this](const net::HttpRequest& r) {
+          {
+            std::lock_guard lock(mu_);
+            texts_.push_back(nlohmann::json::parse(r.body, nullptr, false).value("text", ""));
+          }
+          net::HttpResponse ok;
+          ok.status = 200;
+          ok.body = "ok";
+          return ok;
+        }) {
+    server_.start();
+  }
+  [[nodiscard]] std::string url() const { return "https://127.0.0.1:" + std::to_string(server_.port()) + kWebhookPath; }
+  [[nodiscard]] std::vector<std::string> texts() {
+    std::lock_guard lock(mu_);
+    return texts_;
+  }
+  [[nodiscard]] bool saw(const std::string& prefix) {
+    for (const auto& t : texts()) {
+      if (t.starts_with(prefix)) return true;
+    }
+    return false;
+  }
+
+ private:
+  static net::HttpsServerConfig config(const testkit::TlsCerts& certs) {
+    net::HttpsServerConfig c;
+    c.tls = {certs.cert.string(), certs.key.string()};
+    return c;
+  }
+  std::mutex mu_;
+  std::vector<std::string> texts_;
+  net::HttpsServer server_;
+};
+
+// The stack's options for alerts to `hook` only (the SMTP password unset: paper runs without
+// e-mail); omsd takes the webhook from the environment at its start.
+StackOptions slack_only(const SlackHook& hook, const testkit::TlsCerts& certs, StackOptions o = {}) {
+  REQUIRE(::setenv("OMS_SLACK_WEBHOOK_URL", hook.url().c_str(), 1) == 0);
+  ::unsetenv("OMS_SMTP_PASSWORD");
+  auto edit = std::move(o.edit_configs);
+  o.edit_configs = [edit, ca = certs.ca](const std::filesystem::path& configs) {
+    replace_in_file(configs / "risk.yaml", "  queue: 256\n", "  queue: 256\n  ca_file: " + ca.string() + "\n");
+    if (edit) edit(configs);
+  };
+  return o;
+}
+
 TEST_CASE("alerts: an account whose venue went away is alerted once it stays down 5 s") {
   testkit::TempDir tmp{"omsd-alerts-down"};
   const auto certs = testkit::make_tls_certs(tmp.path() / "certs");
-  std::mutex mu;
-  std::vector<std::string> texts;
-  net::HttpsServerConfig hc;
-  hc.tls = {certs.cert.string(), certs.key.string()};
-  net::HttpsServer slack(hc, [&](const net::HttpRequest& r) {
-    {
-      std::lock_guard lock(mu);
-      texts.push_back(nlohmann::json::parse(r.body, nullptr, false).value("text", ""));
-    }
-    net::HttpResponse ok;
-    ok.status = 200;
-    return ok;
-  });
-  slack.start();
-  const std::string webhook = "https://127.0.0.1:" + std::to_string(slack.port()) + kWebhookPath;
-  REQUIRE(::setenv("OMS_SLACK_WEBHOOK_URL", webhook.c_str(), 1) == 0);
-  ::unsetenv("OMS_SMTP_PASSWORD");
-  StackOptions o;
-  o.edit_configs = [&](const std::filesystem::path& configs) {
-    replace_in_file(configs / "risk.yaml", "  queue: 256\n", "  queue: 256\n  ca_file: " + certs.ca.string() + "\n");
-  };
-  Stack s(o);
+  SlackHook hook(certs);
+  Stack s(slack_only(hook, certs));
   s.start_omsd();
   ::unsetenv("OMS_SLACK_WEBHOOK_URL");
   std::this_thread::sleep_for(2s);
-  {
-    std::lock_guard lock(mu);
-    CHECK(texts.empty());  // all up: nothing to say
-  }
+  CHECK(hook.texts().empty());  // all up: nothing to say
   s.kill_venue();
-  const auto down_alert = [&] {
-    std::lock_guard lock(mu);
-    for (const auto& t : texts) {
-      if (t.starts_with("[omsd] account down: binance_main (binance)\n")) return true;
-    }
-    return false;
-  };
-  CHECK(wait_until(down_alert, 20s));
-  std::lock_guard lock(mu);
-  INFO(texts.size());
-  for (const auto& t : texts) CHECK(t.starts_with("[omsd] account down: "));
+  CHECK(wait_until([&] { return hook.saw("[omsd] account down: binance_main (binance)\n"); }, 20s));
+  for (const auto& t : hook.texts()) CHECK(t.starts_with("[omsd] account down: "));
 }
 
 TEST_CASE("alerts: the store (nats-server) going away is alerted once appends fail") {
   testkit::TempDir tmp{"omsd-alerts-store"};
   const auto certs = testkit::make_tls_certs(tmp.path() / "certs");
-  std::mutex mu;
-  std::vector<std::string> texts;
-  net::HttpsServerConfig hc;
-  hc.tls = {certs.cert.string(), certs.key.string()};
-  net::HttpsServer slack(hc, [&](const net::HttpRequest& r) {
-    {
-      std::lock_guard lock(mu);
-      texts.push_back(nlohmann::json::parse(r.body, nullptr, false).value("text", ""));
-    }
-    net::HttpResponse ok;
-    ok.status = 200;
-    return ok;
-  });
-  slack.start();
-  const std::string webhook = "https://127.0.0.1:" + std::to_string(slack.port()) + kWebhookPath;
-  REQUIRE(::setenv("OMS_SLACK_WEBHOOK_URL", webhook.c_str(), 1) == 0);
-  ::unsetenv("OMS_SMTP_PASSWORD");
-  StackOptions o;
-  o.edit_configs = [&](const std::filesystem::path& configs) {
-    replace_in_file(configs / "risk.yaml", "  queue: 256\n", "  queue: 256\n  ca_file: " + certs.ca.string() + "\n");
-  };
-  Stack s(o);
+  SlackHook hook(certs);
+  Stack s(slack_only(hook, certs));
   s.start_omsd();
   ::unsetenv("OMS_SLACK_WEBHOOK_URL");
   s.nats().kill();  // the market data omsd records go on arriving: their appends fail
-  const auto store_alert = [&] {
-    std::lock_guard lock(mu);
-    for (const auto& t : texts) {
-      if (t.starts_with("[omsd] store outage: jetstream\n")) return true;
-    }
-    return false;
-  };
-  CHECK(wait_until(store_alert, 30s));
+  CHECK(wait_until([&] { return hook.saw("[omsd] store outage: jetstream\n"); }, 30s));
   s.nats().start();
   s.nats().wait_jetstream_ready();
+  CHECK(s.stop_omsd() == 0);
+}
+
+TEST_CASE("alerts: a venue ban (HTTP 418) is alerted with the market") {
+  testkit::TempDir tmp{"omsd-alerts-ban"};
+  const auto certs = testkit::make_tls_certs(tmp.path() / "certs");
+  SlackHook hook(certs);
+  StackOptions o;
+  // The third new order is answered 418 and bans the market's IP for 4 s.
+  o.venue_flags = {"--random-walk", "17", "--walk-interval-ms", "50", "--seed", "9", "--faults", "ban_after=3,ban_s=4"};
+  o.edit_configs = [](const std::filesystem::path& configs) {
+    // No strategy sends orders of its own: the orders counted are the test's.
+    std::string text = testkit::read_file(configs / "strategies.yaml");
+    for (std::size_t at; (at = text.find("enabled: true")) != std::string::npos;) text.replace(at, 13, "enabled: false");
+    std::ofstream(configs / "strategies.yaml") << text;
+  };
+  Stack s(slack_only(hook, certs, std::move(o)));
+  s.start_omsd();
+  ::unsetenv("OMS_SLACK_WEBHOOK_URL");
+  VenueView venue(s.data(), s.venue_port(), "binance_main");
+  const Decimal mid = wait_mid(venue);
+  const std::string below = tick(mid.raw() - mid.raw() / 200).to_string();  // rests 0.5 % under
+  for (const char* id : {"BAN-1", "BAN-2", "BAN-3"}) {
+    const auto r = submit(s, id, "buy", "0.001", below);
+    REQUIRE_MESSAGE(r.at("accepted") == true, r.dump());
+    wait_orders(s, [&](const nlohmann::json& list) {
+      const auto st = status_of(list, id);
+      return st == "accepted" || st == "rejected";
+    });
+  }
+  CHECK(wait_until([&] { return hook.saw("[omsd] venue ban: binance spot (HTTP 418)\nthe venue banned this IP for "); },
+                   10s));
+  INFO(hook.texts().size());
   CHECK(s.stop_omsd() == 0);
 }
