@@ -46,6 +46,7 @@ void AlertService::post(Alert alert) noexcept {
 void AlertService::stop() {
   {
     std::lock_guard lock(mu_);
+    if (!stop_) drain_until_ = std::chrono::steady_clock::now() + options_.stop_drain;
     stop_ = true;
   }
   cv_.notify_all();
@@ -68,6 +69,15 @@ void AlertService::run() {
     if (queue_.empty()) {
       if (stop_) return;
       continue;
+    }
+    if (stop_ && std::chrono::steady_clock::now() >= drain_until_) {
+      const auto n = queue_.size();
+      queue_.clear();
+      dropped_.fetch_add(n, std::memory_order_relaxed);
+      lock.unlock();
+      options_.log(true, "alerts: stopping: " + std::to_string(n) + " alert(s) not sent within " +
+                             std::to_string(options_.stop_drain.count()) + " ms, dropped");
+      return;
     }
     Alert a = std::move(queue_.front());
     queue_.pop_front();

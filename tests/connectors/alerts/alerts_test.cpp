@@ -346,6 +346,39 @@ TEST_CASE("service: a full queue drops its oldest, counts and logs it, and post 
   CHECK(logs[0].starts_with("alerts: queue full (2): dropped the "));
 }
 
+// A sink that takes 200 ms per message (a slow service).
+class SlowSink final : public AlertSink {
+ public:
+  std::string_view name() const noexcept override { return "slow"; }
+  Result<Unit, AlertError> send(const AlertMessage&) override {
+    std::this_thread::sleep_for(200ms);
+    return Unit{};
+  }
+};
+
+TEST_CASE("service: stop sends what is queued for at most stop_drain, then drops the rest, counted") {
+  std::vector<std::unique_ptr<AlertSink>> sinks;
+  sinks.push_back(std::make_unique<SlowSink>());
+  AlertServiceOptions o;
+  o.max_per_minute = 100;
+  o.stop_drain = 500ms;
+  std::atomic<int> drop_logs{0};
+  o.log = [&](bool warn, const std::string& text) {
+    if (warn && text.starts_with("alerts: stopping: ")) ++drop_logs;
+  };
+  AlertService service(std::move(sinks), o);
+  for (int i = 0; i < 20; ++i) service.post(Alert{AlertKind::kAccountDown, "k" + std::to_string(i), "t", "", 0});
+  const auto t0 = std::chrono::steady_clock::now();
+  service.stop();
+  const auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(took < 1500ms);  // not 20 x 200 ms
+  const auto sent = service.counters()[0]->sent.load();
+  CHECK(sent >= 2);
+  CHECK(sent <= 5);
+  CHECK(sent + service.dropped() == 20);
+  CHECK(drop_logs == 1);
+}
+
 TEST_CASE_FIXTURE(Fixture, "service: three of one key make one slack POST; the next window's says 2 were held back") {
   Endpoint ep(certs);
   auto slack = make_slack_sink(ep.origin() + "/services/T/B/S", {"#desk"}, trust);

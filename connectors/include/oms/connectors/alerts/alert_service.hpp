@@ -29,6 +29,9 @@ struct AlertServiceOptions {
   std::function<TimeNs()> clock;  // the time decisions are taken at (default: system clock)
   // A log line (level, text): warn for a failed send, a drop; info for a sent alert.
   std::function<void(bool warn, const std::string&)> log;
+  // stop() sends what is queued for at most this long; what is left then is dropped (counted,
+  // logged): a sink that does not answer must not hold a daemon's shutdown for queue x timeout.
+  std::chrono::milliseconds stop_drain{10'000};
 };
 
 struct SinkCounters {
@@ -47,7 +50,7 @@ class AlertService {
 
   // Queues an alert for every sink; never waits for a send. Thread-safe.
   void post(Alert alert) noexcept;
-  // Sends what is queued, then joins the thread. Idempotent.
+  // Sends what is queued (for at most options.stop_drain), then joins the thread. Idempotent.
   void stop();
 
   [[nodiscard]] const std::vector<std::unique_ptr<SinkCounters>>& counters() const noexcept { return counters_; }
@@ -69,6 +72,7 @@ class AlertService {
   std::deque<Alert> queue_;             // guarded by mu_
   std::uint64_t drops_unlogged_ = 0;    // guarded by mu_
   bool stop_ = false;                   // guarded by mu_
+  std::chrono::steady_clock::time_point drain_until_;  // guarded by mu_, set by stop()
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<std::uint64_t> posted_{0};
   std::atomic<std::uint64_t> handled_{0};
