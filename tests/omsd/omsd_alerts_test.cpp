@@ -10,8 +10,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "omsd_checks.hpp"
 #include "oms/connectors/net/https_server.hpp"
+#include "omsd_checks.hpp"
 #include "testkit/paths.hpp"
 #include "testkit/smtp_server.hpp"
 #include "testkit/tls_certs.hpp"
@@ -34,7 +34,8 @@ struct Recorder {
     std::vector<net::HttpRequest> kills;
     for (const auto& r : requests) {
       const auto j = nlohmann::json::parse(r.body, nullptr, false);
-      if (j.is_object() && j.value("text", "").starts_with("[omsd] kill switch")) kills.push_back(r);
+      if (j.is_object() && j.value("text", "").starts_with("[omsd] kill switch"))
+        kills.push_back(r);
     }
     return kills;
   }
@@ -42,7 +43,9 @@ struct Recorder {
 
 }  // namespace
 
-TEST_CASE("alerts: omsctl kill posts a Slack message with the scope and reason and mails the desk; a repeat is held back and counted") {
+TEST_CASE(
+    "alerts: omsctl kill posts a Slack message with the scope and reason and mails the desk; a "
+    "repeat is held back and counted") {
   testkit::TempDir tmp{"omsd-alerts"};
   const auto certs = testkit::make_tls_certs(tmp.path() / "certs");
   Recorder rec;
@@ -80,7 +83,8 @@ TEST_CASE("alerts: omsctl kill posts a Slack message with the scope and reason a
   ::unsetenv("OMS_SMTP_PASSWORD");
   CHECK(testkit::read_file(s.omsd_log()).find("alerts: slack, email") != std::string::npos);
 
-  const auto k = s.omsctl({"kill", "--scope", "account", "--account", "binance_main", "--reason", "alert drill"});
+  const auto k = s.omsctl(
+      {"kill", "--scope", "account", "--account", "binance_main", "--reason", "alert drill"});
   REQUIRE_MESSAGE(k.code == 0, (k.out + k.err));
   REQUIRE(wait_until([&] { return !rec.copy().empty(); }, 15s));
   const auto first = rec.copy().at(0);
@@ -93,23 +97,31 @@ TEST_CASE("alerts: omsctl kill posts a Slack message with the scope and reason a
         "scope: account binance_main\nstate: halted\nreason: alert drill\n"
         "reset only by an operator: omsctl reset --scope account");
   // The e-mail: to the desk's address, over STARTTLS with the password from the environment.
-  REQUIRE(wait_until([&] {
-    const auto ss = smtp.sessions();
-    return !ss.empty() && !ss.back().data.empty();
-  }, 15s));
+  REQUIRE(wait_until(
+      [&] {
+        const auto ss = smtp.sessions();
+        return !ss.empty() && !ss.back().data.empty();
+      },
+      15s));
   const auto mail = smtp.sessions().back();
   CHECK(mail.rcpt_to == std::vector<std::string>{"<trader@example.com>"});
   CHECK(mail.mail_from == "<oms-alerts@example.com>");
-  CHECK(mail.data.find("Subject: [omsd] kill switch tripped: account binance_main -> halted\n") != std::string::npos);
-  CHECK(std::find(mail.commands.begin(), mail.commands.end(), "[tls] AUTH PLAIN user=oms-alerts ok") !=
-        mail.commands.end());
+  CHECK(mail.data.find("Subject: [omsd] kill switch tripped: account binance_main -> halted\n") !=
+        std::string::npos);
+  CHECK(std::find(mail.commands.begin(), mail.commands.end(),
+                  "[tls] AUTH PLAIN user=oms-alerts ok") != mail.commands.end());
 
   // The same trip within the 5-minute window: held back by both sinks, counted.
-  const auto again = s.omsctl({"kill", "--scope", "account", "--account", "binance_main", "--reason", "again"});
+  const auto again =
+      s.omsctl({"kill", "--scope", "account", "--account", "binance_main", "--reason", "again"});
   REQUIRE_MESSAGE(again.code == 0, (again.out + again.err));
-  CHECK(wait_until([&] {
-    return s.http_get("/metrics").second.find("oms_alerts_suppressed_total{sink=\"slack\"} 1") != std::string::npos;
-  }, 10s));
+  CHECK(wait_until(
+      [&] {
+        return s.http_get("/metrics")
+                   .second.find("oms_alerts_suppressed_total{sink=\"slack\"} 1") !=
+               std::string::npos;
+      },
+      10s));
   const std::string metrics = s.http_get("/metrics").second;
   CHECK(metrics.find("oms_alerts_sent_total{sink=\"slack\"} 1") != std::string::npos);
   CHECK(metrics.find("oms_alerts_sent_total{sink=\"email\"} 1") != std::string::npos);
@@ -122,7 +134,8 @@ TEST_CASE("alerts: omsctl kill posts a Slack message with the scope and reason a
   const std::string log = testkit::read_file(s.omsd_log());
   CHECK(log.find("WEBHOOKSECRET123") == std::string::npos);
   CHECK(log.find(kSmtpPassword) == std::string::npos);
-  CHECK(log.find("alert sent to slack: kill switch tripped: account binance_main -> halted") != std::string::npos);
+  CHECK(log.find("alert sent to slack: kill switch tripped: account binance_main -> halted") !=
+        std::string::npos);
 }
 
 TEST_CASE("alerts: paper mode runs without a sink whose secret is not set, and says which") {
@@ -131,24 +144,28 @@ TEST_CASE("alerts: paper mode runs without a sink whose secret is not set, and s
   Stack s;
   s.start_omsd();
   const std::string log = testkit::read_file(s.omsd_log());
-  CHECK(log.find("alerts.slack: env:OMS_SLACK_WEBHOOK_URL: the variable is not set; paper mode runs without this sink") !=
-        std::string::npos);
-  CHECK(log.find("alerts.smtp: env:OMS_SMTP_PASSWORD: the variable is not set; paper mode runs without this sink") !=
-        std::string::npos);
+  CHECK(log.find("alerts.slack: env:OMS_SLACK_WEBHOOK_URL: the variable is not set; paper mode "
+                 "runs without this sink") != std::string::npos);
+  CHECK(log.find("alerts.smtp: env:OMS_SMTP_PASSWORD: the variable is not set; paper mode runs "
+                 "without this sink") != std::string::npos);
   CHECK(s.stop_omsd() == 0);
 }
 
-TEST_CASE("alerts: live mode refuses to start when a sink's secret does not read, naming it, before it connects") {
+TEST_CASE(
+    "alerts: live mode refuses to start when a sink's secret does not read, naming it, before it "
+    "connects") {
   ::unsetenv("OMS_SLACK_WEBHOOK_URL");
   testkit::TempDir tmp{"omsd-alerts-live"};
   const auto r = testkit::run_process(
-      {OMSD_BIN, "--config", OMS_SOURCE_DIR "/configs", "--data", (tmp.path() / "data").string(), "--mode", "live",
-       "--secrets", "keyfile:" + (tmp.path() / "no-such-keyfile").string()},
+      {OMSD_BIN, "--config", OMS_SOURCE_DIR "/configs", "--data", (tmp.path() / "data").string(),
+       "--mode", "live", "--secrets", "keyfile:" + (tmp.path() / "no-such-keyfile").string()},
       30s, {"OMS_SMTP_PASSWORD=set-but-unused"});
   CHECK(r.code == 2);
-  CHECK(r.err.find("not starting: alerts.slack: env:OMS_SLACK_WEBHOOK_URL: the variable is not set") != std::string::npos);
+  CHECK(r.err.find(
+            "not starting: alerts.slack: env:OMS_SLACK_WEBHOOK_URL: the variable is not set") !=
+        std::string::npos);
   CHECK(r.err.find("alerts.smtp") == std::string::npos);  // its password is set
-  CHECK(r.err.find("keyfile") == std::string::npos);     // refused before the keys were opened
+  CHECK(r.err.find("keyfile") == std::string::npos);      // refused before the keys were opened
   CHECK(r.err.find("set-but-unused") == std::string::npos);
 }
 
@@ -168,7 +185,9 @@ class SlackHook {
         }) {
     server_.start();
   }
-  [[nodiscard]] std::string url() const { return "https://127.0.0.1:" + std::to_string(server_.port()) + kWebhookPath; }
+  [[nodiscard]] std::string url() const {
+    return "https://127.0.0.1:" + std::to_string(server_.port()) + kWebhookPath;
+  }
   [[nodiscard]] std::vector<std::string> texts() {
     std::lock_guard lock(mu_);
     return texts_;
@@ -193,12 +212,14 @@ class SlackHook {
 
 // The stack's options for alerts to `hook` only (the SMTP password unset: paper runs without
 // e-mail); omsd takes the webhook from the environment at its start.
-StackOptions slack_only(const SlackHook& hook, const testkit::TlsCerts& certs, StackOptions o = {}) {
+StackOptions slack_only(const SlackHook& hook, const testkit::TlsCerts& certs,
+                        StackOptions o = {}) {
   REQUIRE(::setenv("OMS_SLACK_WEBHOOK_URL", hook.url().c_str(), 1) == 0);
   ::unsetenv("OMS_SMTP_PASSWORD");
   auto edit = std::move(o.edit_configs);
   o.edit_configs = [edit, ca = certs.ca](const std::filesystem::path& configs) {
-    replace_in_file(configs / "risk.yaml", "  queue: 256\n", "  queue: 256\n  ca_file: " + ca.string() + "\n");
+    replace_in_file(configs / "risk.yaml", "  queue: 256\n",
+                    "  queue: 256\n  ca_file: " + ca.string() + "\n");
     if (edit) edit(configs);
   };
   return o;
@@ -238,11 +259,13 @@ TEST_CASE("alerts: a venue ban (HTTP 418) is alerted with the market") {
   SlackHook hook(certs);
   StackOptions o;
   // The third new order is answered 418 and bans the market's IP for 4 s.
-  o.venue_flags = {"--random-walk", "17", "--walk-interval-ms", "50", "--seed", "9", "--faults", "ban_after=3,ban_s=4"};
+  o.venue_flags = {"--random-walk", "17", "--walk-interval-ms", "50",
+                   "--seed",        "9",  "--faults",           "ban_after=3,ban_s=4"};
   o.edit_configs = [](const std::filesystem::path& configs) {
     // No strategy sends orders of its own: the orders counted are the test's.
     std::string text = testkit::read_file(configs / "strategies.yaml");
-    for (std::size_t at; (at = text.find("enabled: true")) != std::string::npos;) text.replace(at, 13, "enabled: false");
+    for (std::size_t at; (at = text.find("enabled: true")) != std::string::npos;)
+      text.replace(at, 13, "enabled: false");
     std::ofstream(configs / "strategies.yaml") << text;
   };
   Stack s(slack_only(hook, certs, std::move(o)));
@@ -259,8 +282,11 @@ TEST_CASE("alerts: a venue ban (HTTP 418) is alerted with the market") {
       return st == "accepted" || st == "rejected";
     });
   }
-  CHECK(wait_until([&] { return hook.saw("[omsd] venue ban: binance spot (HTTP 418)\nthe venue banned this IP for "); },
-                   10s));
+  CHECK(wait_until(
+      [&] {
+        return hook.saw("[omsd] venue ban: binance spot (HTTP 418)\nthe venue banned this IP for ");
+      },
+      10s));
   INFO(hook.texts().size());
   CHECK(s.stop_omsd() == 0);
 }

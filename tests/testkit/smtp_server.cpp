@@ -3,7 +3,6 @@
 #include <openssl/evp.h>
 
 #include <atomic>
-#include <functional>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -12,6 +11,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
+#include <functional>
 #include <istream>
 
 namespace oms::testkit {
@@ -24,7 +24,8 @@ namespace {
 std::string unbase64(const std::string& in) {
   std::string out(3 * in.size() / 4 + 3, '\0');
   const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+                                reinterpret_cast<const unsigned char*>(in.data()),
+                                static_cast<int>(in.size()));
   if (n < 0) return {};
   std::size_t len = static_cast<std::size_t>(n);
   // EVP_DecodeBlock counts the padding's zero bytes.
@@ -84,12 +85,16 @@ struct SmtpTestServer::Impl {
       if (!l.empty() && l.back() == '\r') l.pop_back();
       return l;
     };
-    const auto log = [&](const std::string& c) { record([&](SmtpSession& x) { x.commands.push_back((tls ? "[tls] " : "") + c); }); };
-    const auto check_auth = [&](const std::string& user, const std::string& pass, const std::string& mech) {
+    const auto log = [&](const std::string& c) {
+      record([&](SmtpSession& x) { x.commands.push_back((tls ? "[tls] " : "") + c); });
+    };
+    const auto check_auth = [&](const std::string& user, const std::string& pass,
+                                const std::string& mech) {
       const bool ok = user == options.user && pass == options.password;
       log("AUTH " + mech + " user=" + user + (ok ? " ok" : " bad"));
       authed = ok;
-      send(ok ? "235 2.7.0 Authentication successful\r\n" : "535 5.7.8 Authentication credentials invalid\r\n");
+      send(ok ? "235 2.7.0 Authentication successful\r\n"
+              : "535 5.7.8 Authentication credentials invalid\r\n");
     };
     send("220 localhost ESMTP oms-test\r\n");
     for (;;) {
@@ -223,7 +228,9 @@ SmtpTestServer::~SmtpTestServer() {
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
-std::uint16_t SmtpTestServer::port() const noexcept { return impl_->port; }
+std::uint16_t SmtpTestServer::port() const noexcept {
+  return impl_->port;
+}
 
 std::vector<SmtpSession> SmtpTestServer::sessions() const {
   std::lock_guard lock(impl_->mu);

@@ -19,23 +19,30 @@ constexpr std::int64_t kDownGraceNs = 5'000'000'000;  // a reconnect takes about
 constexpr std::int64_t kStoreLagAlert = 10'000;       // what /health calls degraded
 
 std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
 // The secret's value, or why not (naming the reference, never the value).
-Result<std::string, std::string> read_secret(const configs::SecretRef& ref, const std::filesystem::path& data_dir) {
+Result<std::string, std::string> read_secret(const configs::SecretRef& ref,
+                                             const std::filesystem::path& data_dir) {
   std::string value;
   if (ref.source == configs::SecretRef::Source::kEnv) {
     const char* v = std::getenv(ref.name.c_str());
-    if (v == nullptr || *v == '\0') return Unexpected<std::string>{ref.str() + ": the variable is not set"};
+    if (v == nullptr || *v == '\0')
+      return Unexpected<std::string>{ref.str() + ": the variable is not set"};
     value = v;
   } else {
-    const std::filesystem::path p = std::filesystem::path(ref.name).is_absolute() ? std::filesystem::path(ref.name) : data_dir / ref.name;
+    const std::filesystem::path p = std::filesystem::path(ref.name).is_absolute()
+                                        ? std::filesystem::path(ref.name)
+                                        : data_dir / ref.name;
     struct stat st {};
-    if (::stat(p.c_str(), &st) != 0) return Unexpected<std::string>{ref.str() + ": cannot read " + p.string()};
+    if (::stat(p.c_str(), &st) != 0)
+      return Unexpected<std::string>{ref.str() + ": cannot read " + p.string()};
     if ((st.st_mode & 077) != 0) {
-      return Unexpected<std::string>{ref.str() + ": " + p.string() + " must be mode 0600 (it holds a secret)"};
+      return Unexpected<std::string>{ref.str() + ": " + p.string() +
+                                     " must be mode 0600 (it holds a secret)"};
     }
     std::ifstream in(p);
     std::stringstream ss;
@@ -43,7 +50,8 @@ Result<std::string, std::string> read_secret(const configs::SecretRef& ref, cons
     if (!in) return Unexpected<std::string>{ref.str() + ": cannot read " + p.string()};
     value = ss.str();
   }
-  while (!value.empty() && (value.back() == '\n' || value.back() == '\r' || value.back() == ' ')) value.pop_back();
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r' || value.back() == ' '))
+    value.pop_back();
   if (value.empty()) return Unexpected<std::string>{ref.str() + ": empty"};
   return value;
 }
@@ -63,11 +71,15 @@ std::vector<std::string> unreadable_alert_secrets(const configs::RiskConfig& ris
   if (!risk.alerts) return out;
   const auto& a = *risk.alerts;
   const auto check = [&](const char* sink, const configs::SecretRef& ref) {
-    if (auto v = read_secret(ref, data_dir); !v) out.push_back("alerts." + std::string(sink) + ": " + v.error());
+    if (auto v = read_secret(ref, data_dir); !v)
+      out.push_back("alerts." + std::string(sink) + ": " + v.error());
   };
-  if (a.slack && has_contact(risk, configs::ContactKind::kSlack)) check("slack", a.slack->webhook_url);
-  if (a.telegram && has_contact(risk, configs::ContactKind::kTelegram)) check("telegram", a.telegram->bot_token);
-  if (a.smtp && a.smtp->password && has_contact(risk, configs::ContactKind::kEmail)) check("smtp", *a.smtp->password);
+  if (a.slack && has_contact(risk, configs::ContactKind::kSlack))
+    check("slack", a.slack->webhook_url);
+  if (a.telegram && has_contact(risk, configs::ContactKind::kTelegram))
+    check("telegram", a.telegram->bot_token);
+  if (a.smtp && a.smtp->password && has_contact(risk, configs::ContactKind::kEmail))
+    check("smtp", *a.smtp->password);
   return out;
 }
 
@@ -75,7 +87,8 @@ Alerting::Alerting(Daemon& daemon, observe::Metrics& metrics) : daemon_(daemon) 
   const auto& risk = daemon.config().risk;
   if (!risk.alerts) {
     if (!risk.kill_switch.emergency_contacts.empty()) {
-      spdlog::warn("alerts: risk.yaml lists emergency contacts but has no alerts block: no alert is sent");
+      spdlog::warn(
+          "alerts: risk.yaml lists emergency contacts but has no alerts block: no alert is sent");
     }
     return;
   }
@@ -108,7 +121,9 @@ Alerting::Alerting(Daemon& daemon, observe::Metrics& metrics) : daemon_(daemon) 
     auto token = read_secret(cfg.telegram->bot_token, daemon.options().data_dir);
     if (!token) {
       off("telegram", token.error());
-    } else if (auto s = alerts::make_telegram_sink(cfg.telegram->api_url, std::move(*token), chats, tls); !s) {
+    } else if (auto s =
+                   alerts::make_telegram_sink(cfg.telegram->api_url, std::move(*token), chats, tls);
+               !s) {
       off("telegram", s.error().message);
     } else {
       sinks.push_back(std::move(*s));
@@ -151,29 +166,34 @@ Alerting::Alerting(Daemon& daemon, observe::Metrics& metrics) : daemon_(daemon) 
   };
   service_ = std::make_unique<alerts::AlertService>(std::move(sinks), std::move(o));
   spdlog::info("alerts: {} (dedup window {} s, at most {} a minute per sink)", names,
-               std::chrono::duration_cast<std::chrono::seconds>(cfg.dedup_window).count(), cfg.max_per_minute);
+               std::chrono::duration_cast<std::chrono::seconds>(cfg.dedup_window).count(),
+               cfg.max_per_minute);
   using Figure = std::uint64_t (*)(const alerts::SinkCounters&);
-  for (const auto& [name, help, figure] : {
-           std::tuple<const char*, const char*, Figure>{
-               "oms_alerts_sent_total", "Alert messages a sink delivered",
-               [](const alerts::SinkCounters& c) { return c.sent.load(); }},
-           {"oms_alerts_failed_total", "Alert messages a sink could not deliver (logged)",
-            [](const alerts::SinkCounters& c) { return c.failed.load(); }},
-           {"oms_alerts_suppressed_total",
-            "Alerts a sink held back: the same key within the dedup window, or over the rate limit",
-            [](const alerts::SinkCounters& c) { return c.suppressed.load(); }}}) {
+  for (const auto& [name, help, figure] :
+       {std::tuple<const char*, const char*, Figure>{
+            "oms_alerts_sent_total", "Alert messages a sink delivered",
+            [](const alerts::SinkCounters& c) { return c.sent.load(); }},
+        {"oms_alerts_failed_total", "Alert messages a sink could not deliver (logged)",
+         [](const alerts::SinkCounters& c) { return c.failed.load(); }},
+        {"oms_alerts_suppressed_total",
+         "Alerts a sink held back: the same key within the dedup window, or over the rate limit",
+         [](const alerts::SinkCounters& c) { return c.suppressed.load(); }}}) {
     metrics.collector(name, help, observe::MetricType::kCounter, {"sink"},
                       [this, f = figure](observe::CollectorSink& s) {
-                        for (const auto& c : service_->counters()) s.sample({c->name}, static_cast<double>(f(*c)));
+                        for (const auto& c : service_->counters())
+                          s.sample({c->name}, static_cast<double>(f(*c)));
                       });
   }
-  metrics.collector("oms_alerts_dropped_total", "Alerts dropped from a full queue (the oldest first)",
-                    observe::MetricType::kCounter, {}, [this](observe::CollectorSink& s) {
-                      s.sample(std::span<const std::string>{}, static_cast<double>(service_->dropped()));
-                    });
+  metrics.collector(
+      "oms_alerts_dropped_total", "Alerts dropped from a full queue (the oldest first)",
+      observe::MetricType::kCounter, {}, [this](observe::CollectorSink& s) {
+        s.sample(std::span<const std::string>{}, static_cast<double>(service_->dropped()));
+      });
 }
 
-Alerting::~Alerting() { stop(); }
+Alerting::~Alerting() {
+  stop();
+}
 
 void Alerting::post(alerts::AlertKind kind, std::string key, std::string title, std::string text) {
   if (!service_) return;
@@ -187,8 +207,8 @@ void Alerting::on_kill_switch(const TripKillSwitch& t) {
   if (t.scope == LimitScope::kStrategy) scope += " " + dir.strategies.name(t.strategy);
   post(alerts::AlertKind::kKillSwitch, "kill " + scope,
        "kill switch tripped: " + scope + " -> " + std::string(enum_name(t.state)),
-       "scope: " + scope + "\nstate: " + std::string(enum_name(t.state)) + "\nreason: " +
-           (t.reason.view().empty() ? std::string("(none given)") : t.reason.str()) +
+       "scope: " + scope + "\nstate: " + std::string(enum_name(t.state)) +
+           "\nreason: " + (t.reason.view().empty() ? std::string("(none given)") : t.reason.str()) +
            "\nreset only by an operator: omsctl reset --scope " + std::string(enum_name(t.scope)));
 }
 
@@ -256,7 +276,8 @@ void Alerting::watch() {
     if (down_since_ns_[i] == 0) down_since_ns_[i] = now;
     if (!down_alerted_[i] && now - down_since_ns_[i] >= kDownGraceNs) {
       down_alerted_[i] = true;
-      std::string detail = stats.failed.load() ? "its session failed" : "a user data stream is disconnected";
+      std::string detail =
+          stats.failed.load() ? "its session failed" : "a user data stream is disconnected";
       post(alerts::AlertKind::kAccountDown, "down " + a.name,
            "account down: " + a.name + " (" + std::string(to_string(a.exchange)) + ")",
            detail + " for " + std::to_string((now - down_since_ns_[i]) / 1'000'000'000) +
@@ -285,8 +306,10 @@ void Alerting::watch() {
     if (!first && failed > it->second) {
       const std::string name = strategies.name(id);
       post(alerts::AlertKind::kSagaNeedsHuman, "saga " + name, "arbitrage saga failed: " + name,
-           std::to_string(failed - it->second) + " saga(s) of " + name + " ended failed (" + std::to_string(failed) +
-               " since start): a leg may be left open -- check `omsctl positions` and flatten by hand");
+           std::to_string(failed - it->second) + " saga(s) of " + name + " ended failed (" +
+               std::to_string(failed) +
+               " since start): a leg may be left open -- check `omsctl positions` and flatten by "
+               "hand");
     }
     it->second = failed;
   }

@@ -16,10 +16,10 @@
 
 #include <condition_variable>
 #include <filesystem>
-#include <string>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -35,8 +35,8 @@ class Daemon;
 // The secrets risk.yaml's alerts block names (for sinks that have contacts) that do not read,
 // each as "alerts.slack: env:NAME: the variable is not set" (never a value). Live mode checks
 // them before it connects to anything.
-[[nodiscard]] std::vector<std::string> unreadable_alert_secrets(const configs::RiskConfig& risk,
-                                                                const std::filesystem::path& data_dir);
+[[nodiscard]] std::vector<std::string> unreadable_alert_secrets(
+    const configs::RiskConfig& risk, const std::filesystem::path& data_dir);
 
 class Alerting {
  public:
@@ -62,8 +62,8 @@ class Alerting {
   Daemon& daemon_;
   std::unique_ptr<alerts::AlertService> service_;
   // The watcher's memory (its thread only).
-  bool banned_[2] = {false, false};                  // Binance spot, USD-M
-  std::vector<std::int64_t> down_since_ns_;          // by account index; 0: up
+  bool banned_[2] = {false, false};          // Binance spot, USD-M
+  std::vector<std::int64_t> down_since_ns_;  // by account index; 0: up
   std::vector<bool> down_alerted_;
   std::uint64_t store_failures_ = 0;
   std::map<std::uint16_t, std::uint64_t> saga_failed_;  // by strategy id

@@ -8,25 +8,34 @@ constexpr TimeNs kMinute = 60'000'000'000;
 
 std::string_view to_string(AlertKind k) noexcept {
   switch (k) {
-    case AlertKind::kKillSwitch: return "kill_switch";
-    case AlertKind::kVenueBan: return "venue_ban";
-    case AlertKind::kAccountDown: return "account_down";
-    case AlertKind::kStoreOutage: return "store_outage";
-    case AlertKind::kSagaNeedsHuman: return "saga_needs_human";
+    case AlertKind::kKillSwitch:
+      return "kill_switch";
+    case AlertKind::kVenueBan:
+      return "venue_ban";
+    case AlertKind::kAccountDown:
+      return "account_down";
+    case AlertKind::kStoreOutage:
+      return "store_outage";
+    case AlertKind::kSagaNeedsHuman:
+      return "saga_needs_human";
   }
   return "unknown";
 }
 
-std::string AlertMessage::subject() const { return "[omsd] " + alert.title; }
+std::string AlertMessage::subject() const {
+  return "[omsd] " + alert.title;
+}
 
 std::string AlertMessage::body() const {
   std::string out = subject();
   if (!alert.text.empty()) out += "\n" + alert.text;
   if (same_key_suppressed > 0) {
-    out += "\n(" + std::to_string(same_key_suppressed) + " more like this since the last message, not sent)";
+    out += "\n(" + std::to_string(same_key_suppressed) +
+           " more like this since the last message, not sent)";
   }
   if (rate_suppressed > 0) {
-    out += "\n(" + std::to_string(rate_suppressed) + " other alerts held back by the rate limit, not sent)";
+    out += "\n(" + std::to_string(rate_suppressed) +
+           " other alerts held back by the rate limit, not sent)";
   }
   return out;
 }

@@ -4,12 +4,14 @@ namespace oms::alerts {
 
 namespace {
 TimeNs system_now() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 }  // namespace
 
-AlertService::AlertService(std::vector<std::unique_ptr<AlertSink>> sinks, AlertServiceOptions options)
+AlertService::AlertService(std::vector<std::unique_ptr<AlertSink>> sinks,
+                           AlertServiceOptions options)
     : sinks_(std::move(sinks)), options_(std::move(options)) {
   if (!options_.clock) options_.clock = system_now;
   if (!options_.log) options_.log = [](bool, const std::string&) {};
@@ -22,7 +24,9 @@ AlertService::AlertService(std::vector<std::unique_ptr<AlertSink>> sinks, AlertS
   thread_ = std::thread([this] { run(); });
 }
 
-AlertService::~AlertService() { stop(); }
+AlertService::~AlertService() {
+  stop();
+}
 
 void AlertService::post(Alert alert) noexcept {
   try {
@@ -61,9 +65,9 @@ void AlertService::run() {
       const auto n = drops_unlogged_;
       drops_unlogged_ = 0;
       lock.unlock();
-      options_.log(true, "alerts: queue full (" + std::to_string(options_.queue) + "): dropped the " +
-                             std::to_string(n) + " oldest alert(s), " + std::to_string(dropped()) +
-                             " since start");
+      options_.log(true, "alerts: queue full (" + std::to_string(options_.queue) +
+                             "): dropped the " + std::to_string(n) + " oldest alert(s), " +
+                             std::to_string(dropped()) + " since start");
       lock.lock();
     }
     if (queue_.empty()) {
@@ -106,8 +110,8 @@ void AlertService::handle(const Alert& a) {
       policies_[i].not_delivered(a.key, d);
       c.failed.fetch_add(1, std::memory_order_relaxed);
       options_.log(true, "alert not sent to " + c.name + " (" +
-                             std::to_string(static_cast<unsigned>(r.error().code)) + "): " + r.error().message +
-                             "; alert was: " + a.title);
+                             std::to_string(static_cast<unsigned>(r.error().code)) +
+                             "): " + r.error().message + "; alert was: " + a.title);
     }
   }
 }

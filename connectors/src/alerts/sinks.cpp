@@ -35,7 +35,8 @@ Result<std::string, AlertError> post_json(net::HttpsClient& client, const std::s
 
 class SlackSink final : public AlertSink {
  public:
-  SlackSink(HttpsUrl url, std::string webhook_url, std::vector<std::string> channels, const net::TlsClientConfig& tls)
+  SlackSink(HttpsUrl url, std::string webhook_url, std::vector<std::string> channels,
+            const net::TlsClientConfig& tls)
       : url_(std::move(url)),
         secrets_{std::move(webhook_url), url_.path},
         channels_(std::move(channels)),
@@ -59,7 +60,8 @@ class SlackSink final : public AlertSink {
 
 class TelegramSink final : public AlertSink {
  public:
-  TelegramSink(HttpsUrl api, std::string token, std::vector<std::string> chats, const net::TlsClientConfig& tls)
+  TelegramSink(HttpsUrl api, std::string token, std::vector<std::string> chats,
+               const net::TlsClientConfig& tls)
       : api_(std::move(api)),
         path_("/bot" + token + "/sendMessage"),
         secrets_{std::move(token)},
@@ -74,7 +76,8 @@ class TelegramSink final : public AlertSink {
       // {"ok":true,"result":{...}}; a refusal is {"ok":false,"error_code":..,"description":..}
       const auto j = nlohmann::json::parse(*r, nullptr, false);
       if (!j.is_object() || !j.contains("ok") || j["ok"] != true) {
-        return fail(AlertErrorCode::kRejected, what + ": " + redact(r->substr(0, kMaxEchoedBody), secrets_));
+        return fail(AlertErrorCode::kRejected,
+                    what + ": " + redact(r->substr(0, kMaxEchoedBody), secrets_));
       }
     }
     return Unit{};
@@ -98,8 +101,8 @@ class EmailSink final : public AlertSink {
     auto r = net::send_mail(smtp_, msg);
     if (!r) {
       return fail(AlertErrorCode::kTransport,
-                  "email (" + std::to_string(static_cast<unsigned>(r.error().code)) + "): " +
-                      redact(r.error().message, {smtp_.password}));
+                  "email (" + std::to_string(static_cast<unsigned>(r.error().code)) +
+                      "): " + redact(r.error().message, {smtp_.password}));
     }
     return Unit{};
   }
@@ -124,7 +127,8 @@ std::string redact(std::string text, const std::vector<std::string>& secrets) {
 
 Result<HttpsUrl, AlertError> parse_https_url(std::string_view url) {
   constexpr std::string_view kScheme = "https://";
-  if (!url.starts_with(kScheme)) return fail(AlertErrorCode::kBadSecret, "the URL does not start with https://");
+  if (!url.starts_with(kScheme))
+    return fail(AlertErrorCode::kBadSecret, "the URL does not start with https://");
   url.remove_prefix(kScheme.size());
   const auto slash = url.find('/');
   const std::string_view authority = url.substr(0, slash);
@@ -141,13 +145,16 @@ Result<HttpsUrl, AlertError> parse_https_url(std::string_view url) {
     const auto port = authority.substr(colon + 1);
     unsigned v = 0;
     for (const char c : port) {
-      if (c < '0' || c > '9' || v > 65535) return fail(AlertErrorCode::kBadSecret, "the URL's port is not a number");
+      if (c < '0' || c > '9' || v > 65535)
+        return fail(AlertErrorCode::kBadSecret, "the URL's port is not a number");
       v = v * 10 + static_cast<unsigned>(c - '0');
     }
-    if (port.empty() || v == 0 || v > 65535) return fail(AlertErrorCode::kBadSecret, "the URL's port is out of range");
+    if (port.empty() || v == 0 || v > 65535)
+      return fail(AlertErrorCode::kBadSecret, "the URL's port is out of range");
     out.port = static_cast<std::uint16_t>(v);
   }
-  if (out.host.size() > 2 && out.host.front() == '[') out.host = out.host.substr(1, out.host.size() - 2);
+  if (out.host.size() > 2 && out.host.front() == '[')
+    out.host = out.host.substr(1, out.host.size() - 2);
   if (out.host.empty()) return fail(AlertErrorCode::kBadSecret, "the URL has no usable host");
   return out;
 }
@@ -158,30 +165,33 @@ Result<std::unique_ptr<AlertSink>, AlertError> make_slack_sink(std::string webho
   auto url = parse_https_url(webhook_url);
   if (!url) return fail(url.error().code, "slack webhook_url: " + url.error().message);
   try {
-    return std::unique_ptr<AlertSink>(
-        std::make_unique<SlackSink>(std::move(*url), std::move(webhook_url), std::move(channels), tls));
+    return std::unique_ptr<AlertSink>(std::make_unique<SlackSink>(
+        std::move(*url), std::move(webhook_url), std::move(channels), tls));
   } catch (const std::exception& e) {  // the CA file
     return fail(AlertErrorCode::kTransport, std::string("slack: ") + e.what());
   }
 }
 
-Result<std::unique_ptr<AlertSink>, AlertError> make_telegram_sink(std::string api_url, std::string bot_token,
+Result<std::unique_ptr<AlertSink>, AlertError> make_telegram_sink(std::string api_url,
+                                                                  std::string bot_token,
                                                                   std::vector<std::string> chats,
                                                                   const net::TlsClientConfig& tls) {
   auto url = parse_https_url(api_url);
   if (!url) return fail(url.error().code, "telegram api_url: " + url.error().message);
   if (bot_token.empty() || bot_token.find_first_of("/?# \r\n") != std::string::npos) {
-    return fail(AlertErrorCode::kBadSecret, "telegram bot_token: not a bot token (empty, or holds / ? # or spaces)");
+    return fail(AlertErrorCode::kBadSecret,
+                "telegram bot_token: not a bot token (empty, or holds / ? # or spaces)");
   }
   try {
-    return std::unique_ptr<AlertSink>(
-        std::make_unique<TelegramSink>(std::move(*url), std::move(bot_token), std::move(chats), tls));
+    return std::unique_ptr<AlertSink>(std::make_unique<TelegramSink>(
+        std::move(*url), std::move(bot_token), std::move(chats), tls));
   } catch (const std::exception& e) {
     return fail(AlertErrorCode::kTransport, std::string("telegram: ") + e.what());
   }
 }
 
-std::unique_ptr<AlertSink> make_email_sink(net::SmtpConfig smtp, std::string from, std::vector<std::string> to) {
+std::unique_ptr<AlertSink> make_email_sink(net::SmtpConfig smtp, std::string from,
+                                           std::vector<std::string> to) {
   return std::make_unique<EmailSink>(std::move(smtp), std::move(from), std::move(to));
 }
 

@@ -66,9 +66,11 @@ class Dialogue {
     auto ehlo = command("EHLO " + one_line(cfg_.helo_name), "EHLO", 250);
     if (!ehlo) return Unexpected<SmtpError>{std::move(ehlo.error())};
     if (!offers(*ehlo, "STARTTLS")) {
-      return fail(SmtpErrorCode::kNoStartTls, "the server does not offer STARTTLS; nothing sent in the clear");
+      return fail(SmtpErrorCode::kNoStartTls,
+                  "the server does not offer STARTTLS; nothing sent in the clear");
     }
-    if (auto r = command("STARTTLS", "STARTTLS", 220); !r) return Unexpected<SmtpError>{std::move(r.error())};
+    if (auto r = command("STARTTLS", "STARTTLS", 220); !r)
+      return Unexpected<SmtpError>{std::move(r.error())};
     if (auto r = handshake(); !r) return r;
     tls_ = true;
     ehlo = command("EHLO " + one_line(cfg_.helo_name), "EHLO after STARTTLS", 250);
@@ -80,10 +82,12 @@ class Dialogue {
       return Unexpected<SmtpError>{std::move(r.error())};
     }
     for (const auto& to : msg.to) {
-      auto r = command("RCPT TO:<" + one_line(to) + ">", "RCPT TO <" + one_line(to) + ">", 250, 251);
+      auto r =
+          command("RCPT TO:<" + one_line(to) + ">", "RCPT TO <" + one_line(to) + ">", 250, 251);
       if (!r) return Unexpected<SmtpError>{std::move(r.error())};
     }
-    if (auto r = command("DATA", "DATA", 354); !r) return Unexpected<SmtpError>{std::move(r.error())};
+    if (auto r = command("DATA", "DATA", 354); !r)
+      return Unexpected<SmtpError>{std::move(r.error())};
     if (auto r = write(smtp_data(msg, rfc5322_date())); !r) return r;
     if (auto r = expect("end of DATA", 250); !r) return r;
     (void)command("QUIT", "QUIT", 221);  // the message is accepted already
@@ -147,7 +151,8 @@ class Dialogue {
     if (!wait(done)) return fail(SmtpErrorCode::kTimeout, "TLS handshake timed out");
     if (ec) {
       return Unexpected<SmtpError>{SmtpError{
-          SmtpErrorCode::kTls, detail::describe_tls_failure(stream_.native_handle(), where_ + ": STARTTLS handshake")}};
+          SmtpErrorCode::kTls,
+          detail::describe_tls_failure(stream_.native_handle(), where_ + ": STARTTLS handshake")}};
     }
     return Unit{};
   }
@@ -181,7 +186,8 @@ class Dialogue {
     } else {
       asio::async_read_until(stream_.next_layer(), in_, "\r\n", handler);
     }
-    if (!wait(done)) return fail(SmtpErrorCode::kTimeout, "timed out waiting for the server's reply");
+    if (!wait(done))
+      return fail(SmtpErrorCode::kTimeout, "timed out waiting for the server's reply");
     if (ec) return fail(SmtpErrorCode::kConnect, "read: " + ec.message());
     std::istream is(&in_);
     std::string line;
@@ -197,12 +203,15 @@ class Dialogue {
       auto line = read_line();
       if (!line) return Unexpected<SmtpError>{std::move(line.error())};
       const std::string& l = *line;
-      if (l.size() < 3 || l[0] < '2' || l[0] > '5' || !std::isdigit(static_cast<unsigned char>(l[1])) ||
-          !std::isdigit(static_cast<unsigned char>(l[2])) || (l.size() > 3 && l[3] != ' ' && l[3] != '-')) {
+      if (l.size() < 3 || l[0] < '2' || l[0] > '5' ||
+          !std::isdigit(static_cast<unsigned char>(l[1])) ||
+          !std::isdigit(static_cast<unsigned char>(l[2])) ||
+          (l.size() > 3 && l[3] != ' ' && l[3] != '-')) {
         return fail(SmtpErrorCode::kProtocol, "not an SMTP reply: '" + l.substr(0, 64) + "'");
       }
       const int code = std::stoi(l.substr(0, 3));
-      if (r.code != 0 && code != r.code) return fail(SmtpErrorCode::kProtocol, "reply code changed mid-reply");
+      if (r.code != 0 && code != r.code)
+        return fail(SmtpErrorCode::kProtocol, "reply code changed mid-reply");
       r.code = code;
       r.lines.push_back(l.size() > 4 ? l.substr(4) : std::string());
       if (l.size() == 3 || l[3] == ' ') return r;
@@ -218,19 +227,22 @@ class Dialogue {
 
   // Sends `line`; the reply must be `ok` (or `also_ok`). `what` names the command in errors (the
   // AUTH lines carry credentials and are never named by their text).
-  Result<Reply, SmtpError> command(const std::string& line, const std::string& what, int ok, int also_ok = 0,
+  Result<Reply, SmtpError> command(const std::string& line, const std::string& what, int ok,
+                                   int also_ok = 0,
                                    SmtpErrorCode refused = SmtpErrorCode::kRefused) {
     if (auto w = write(line + "\r\n"); !w) return Unexpected<SmtpError>{std::move(w.error())};
     auto r = read_reply();
     if (!r) return r;
-    if (r->code != ok && (also_ok == 0 || r->code != also_ok)) return fail(refused, what + ": " + r->text());
+    if (r->code != ok && (also_ok == 0 || r->code != also_ok))
+      return fail(refused, what + ": " + r->text());
     return r;
   }
 
   static bool offers(const Reply& ehlo, std::string_view keyword) {
     for (const auto& l : ehlo.lines) {
       std::string upper;
-      for (const char c : l) upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+      for (const char c : l)
+        upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
       if (upper == keyword || upper.starts_with(std::string(keyword) + " ")) return true;
     }
     return false;
@@ -240,7 +252,8 @@ class Dialogue {
   static bool offers_auth(const Reply& ehlo, std::string_view mech) {
     for (const auto& l : ehlo.lines) {
       std::string upper;
-      for (const char c : l) upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+      for (const char c : l)
+        upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
       if (!upper.starts_with("AUTH ") && !upper.starts_with("AUTH=")) continue;
       std::size_t pos = 5;
       while (pos < upper.size()) {
@@ -255,8 +268,10 @@ class Dialogue {
 
   Result<Unit, SmtpError> authenticate(const Reply& ehlo) {
     if (offers_auth(ehlo, "PLAIN")) {
-      const std::string token = base64(std::string(1, '\0') + cfg_.user + std::string(1, '\0') + cfg_.password);
-      auto r = command("AUTH PLAIN " + token, "AUTH PLAIN (user " + cfg_.user + ")", 235, 0, SmtpErrorCode::kAuth);
+      const std::string token =
+          base64(std::string(1, '\0') + cfg_.user + std::string(1, '\0') + cfg_.password);
+      auto r = command("AUTH PLAIN " + token, "AUTH PLAIN (user " + cfg_.user + ")", 235, 0,
+                       SmtpErrorCode::kAuth);
       if (!r) return Unexpected<SmtpError>{std::move(r.error())};
       return Unit{};
     }
@@ -264,17 +279,20 @@ class Dialogue {
       if (auto r = command("AUTH LOGIN", "AUTH LOGIN", 334, 0, SmtpErrorCode::kAuth); !r) {
         return Unexpected<SmtpError>{std::move(r.error())};
       }
-      if (auto r = command(base64(cfg_.user), "AUTH LOGIN user " + cfg_.user, 334, 0, SmtpErrorCode::kAuth); !r) {
+      if (auto r = command(base64(cfg_.user), "AUTH LOGIN user " + cfg_.user, 334, 0,
+                           SmtpErrorCode::kAuth);
+          !r) {
         return Unexpected<SmtpError>{std::move(r.error())};
       }
-      if (auto r = command(base64(cfg_.password), "AUTH LOGIN password (user " + cfg_.user + ")", 235, 0,
-                           SmtpErrorCode::kAuth);
+      if (auto r = command(base64(cfg_.password), "AUTH LOGIN password (user " + cfg_.user + ")",
+                           235, 0, SmtpErrorCode::kAuth);
           !r) {
         return Unexpected<SmtpError>{std::move(r.error())};
       }
       return Unit{};
     }
-    return fail(SmtpErrorCode::kAuth, "the server offers neither AUTH PLAIN nor AUTH LOGIN after STARTTLS");
+    return fail(SmtpErrorCode::kAuth,
+                "the server offers neither AUTH PLAIN nor AUTH LOGIN after STARTTLS");
   }
 
   static std::string rfc5322_date() {
@@ -331,7 +349,8 @@ Result<Unit, SmtpError> send_mail(const SmtpConfig& cfg, const SmtpMessage& msg)
     Dialogue d(cfg);
     return d.run(msg);
   } catch (const std::exception& e) {  // the CA file did not load
-    return Unexpected<SmtpError>{SmtpError{SmtpErrorCode::kTls, "smtp " + cfg.host + ": " + e.what()}};
+    return Unexpected<SmtpError>{
+        SmtpError{SmtpErrorCode::kTls, "smtp " + cfg.host + ": " + e.what()}};
   }
 }
 

@@ -4,9 +4,8 @@
 // secret (webhook path, bot token, SMTP password) reaches an error text.
 #include <doctest/doctest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "oms/connectors/alerts/alert_service.hpp"
 #include "oms/connectors/net/https_server.hpp"
@@ -25,8 +24,7 @@ constexpr TimeNs kSecond = 1'000'000'000;
 struct Endpoint {
   explicit Endpoint(const testkit::TlsCerts& certs,
                     std::function<net::HttpResponse(const net::HttpRequest&)> answer = nullptr)
-      : answer_(std::move(answer)),
-        server_(config(certs), [this](const net::HttpRequest& r) {
+      : answer_(std::move(answer)), server_(config(certs), [this](const net::HttpRequest& r) {
           {
             std::lock_guard lock(mu_);
             requests_.push_back(r);
@@ -63,7 +61,8 @@ struct Fixture {
 };
 
 AlertMessage message(std::string key, std::string title, std::string text = {}) {
-  return AlertMessage{Alert{AlertKind::kKillSwitch, std::move(key), std::move(title), std::move(text), 0}, 0, 0};
+  return AlertMessage{
+      Alert{AlertKind::kKillSwitch, std::move(key), std::move(title), std::move(text), 0}, 0, 0};
 }
 
 TEST_CASE("policy: one key once per window, the held-back count in the next message") {
@@ -114,7 +113,8 @@ TEST_CASE("message text names the counts") {
   m.rate_suppressed = 2;
   CHECK(m.subject() == "[omsd] kill switch tripped: global");
   CHECK(m.body() ==
-        "[omsd] kill switch tripped: global\nreason: drill\n(3 more like this since the last message, not "
+        "[omsd] kill switch tripped: global\nreason: drill\n(3 more like this since the last "
+        "message, not "
         "sent)\n(2 other alerts held back by the rate limit, not sent)");
 }
 
@@ -134,10 +134,13 @@ TEST_CASE_FIXTURE(Fixture, "slack: the webhook gets a POST of {channel, text} at
   REQUIRE(ct != nullptr);
   CHECK(*ct == "application/json; charset=utf-8");
   CHECK(nlohmann::json::parse(reqs[0].body) ==
-        nlohmann::json{{"channel", "#trading-alerts"}, {"text", "[omsd] kill switch tripped: global\nreason: drill"}});
+        nlohmann::json{{"channel", "#trading-alerts"},
+                       {"text", "[omsd] kill switch tripped: global\nreason: drill"}});
 }
 
-TEST_CASE_FIXTURE(Fixture, "slack: a refusal and an unreachable webhook name neither the URL's path nor its secret") {
+TEST_CASE_FIXTURE(
+    Fixture,
+    "slack: a refusal and an unreachable webhook name neither the URL's path nor its secret") {
   Endpoint ep(certs, [](const net::HttpRequest&) {
     net::HttpResponse r;
     r.status = 403;
@@ -165,7 +168,9 @@ TEST_CASE_FIXTURE(Fixture, "slack: a refusal and an unreachable webhook name nei
   CHECK(bad.error().message == "slack webhook_url: the URL does not start with https://");
 }
 
-TEST_CASE_FIXTURE(Fixture, "telegram: POST /bot<token>/sendMessage of {chat_id, text} per chat; ok:false is a failure") {
+TEST_CASE_FIXTURE(
+    Fixture,
+    "telegram: POST /bot<token>/sendMessage of {chat_id, text} per chat; ok:false is a failure") {
   const std::string token = "123456:AAH-secretTOKENvalue";
   std::atomic<int> mode{0};  // 0 ok, 1 refuse, 2 drop the connection unanswered
   Endpoint ep(certs, [&](const net::HttpRequest&) {
@@ -215,36 +220,44 @@ net::SmtpConfig smtp_config(const Fixture& f, std::uint16_t port) {
   return c;
 }
 
-TEST_CASE_FIXTURE(Fixture, "smtp: EHLO, STARTTLS, EHLO, AUTH PLAIN, MAIL, RCPT per address, DATA dot-stuffed, QUIT") {
+TEST_CASE_FIXTURE(
+    Fixture,
+    "smtp: EHLO, STARTTLS, EHLO, AUTH PLAIN, MAIL, RCPT per address, DATA dot-stuffed, QUIT") {
   testkit::SmtpTestServer server({certs});
-  net::SmtpMessage msg{"oms@example.com", {"desk@example.com", "risk@example.com"}, "[omsd] kill switch tripped",
+  net::SmtpMessage msg{"oms@example.com",
+                       {"desk@example.com", "risk@example.com"},
+                       "[omsd] kill switch tripped",
                        "line one\n.starts with a dot\n..two dots\n.\nlast"};
   auto r = net::send_mail(smtp_config(*this, server.port()), msg);
   if (!r) FAIL(r.error().message);
   const auto sessions = server.sessions();
   REQUIRE(sessions.size() == 1);
   const auto& s = sessions[0];
-  CHECK(s.commands == std::vector<std::string>{"EHLO omsd", "STARTTLS", "[tls] EHLO omsd",
-                                               "[tls] AUTH PLAIN user=alerts ok",
-                                               "[tls] MAIL FROM:<oms@example.com>",
-                                               "[tls] RCPT TO:<desk@example.com>",
-                                               "[tls] RCPT TO:<risk@example.com>", "[tls] DATA", "[tls] QUIT"});
+  CHECK(s.commands == std::vector<std::string>{
+                          "EHLO omsd", "STARTTLS", "[tls] EHLO omsd",
+                          "[tls] AUTH PLAIN user=alerts ok", "[tls] MAIL FROM:<oms@example.com>",
+                          "[tls] RCPT TO:<desk@example.com>", "[tls] RCPT TO:<risk@example.com>",
+                          "[tls] DATA", "[tls] QUIT"});
   CHECK(s.mail_from == "<oms@example.com>");
   CHECK(s.rcpt_to == std::vector<std::string>{"<desk@example.com>", "<risk@example.com>"});
   // The body's dotted lines went out doubled and came back as written.
   const auto body_at = s.raw_data.find("\r\n\r\n");
   REQUIRE(body_at != std::string::npos);
-  CHECK(s.raw_data.substr(body_at + 4) == "line one\r\n..starts with a dot\r\n...two dots\r\n..\r\nlast\r\n");
-  CHECK(s.data.substr(s.data.find("\n\n") + 2) == "line one\n.starts with a dot\n..two dots\n.\nlast\n");
-  CHECK(s.data.starts_with("From: <oms@example.com>\nTo: <desk@example.com>, <risk@example.com>\n"
-                           "Subject: [omsd] kill switch tripped\nDate: "));
+  CHECK(s.raw_data.substr(body_at + 4) ==
+        "line one\r\n..starts with a dot\r\n...two dots\r\n..\r\nlast\r\n");
+  CHECK(s.data.substr(s.data.find("\n\n") + 2) ==
+        "line one\n.starts with a dot\n..two dots\n.\nlast\n");
+  CHECK(
+      s.data.starts_with("From: <oms@example.com>\nTo: <desk@example.com>, <risk@example.com>\n"
+                         "Subject: [omsd] kill switch tripped\nDate: "));
 }
 
 TEST_CASE_FIXTURE(Fixture, "smtp: AUTH LOGIN when only LOGIN is offered") {
   testkit::SmtpServerOptions o{certs};
   o.auth_mechanisms = {"LOGIN"};
   testkit::SmtpTestServer server(o);
-  auto r = net::send_mail(smtp_config(*this, server.port()), {"oms@example.com", {"a@example.com"}, "s", "b"});
+  auto r = net::send_mail(smtp_config(*this, server.port()),
+                          {"oms@example.com", {"a@example.com"}, "s", "b"});
   if (!r) FAIL(r.error().message);
   const auto s = server.sessions().at(0);
   REQUIRE(s.commands.size() >= 4);
@@ -255,7 +268,8 @@ TEST_CASE_FIXTURE(Fixture, "smtp: no STARTTLS offered -- nothing sent in the cle
   testkit::SmtpServerOptions o{certs};
   o.offer_starttls = false;
   testkit::SmtpTestServer server(o);
-  auto r = net::send_mail(smtp_config(*this, server.port()), {"oms@example.com", {"a@example.com"}, "s", "b"});
+  auto r = net::send_mail(smtp_config(*this, server.port()),
+                          {"oms@example.com", {"a@example.com"}, "s", "b"});
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().code == net::SmtpErrorCode::kNoStartTls);
   CHECK(r.error().message == "smtp 127.0.0.1:" + std::to_string(server.port()) +
@@ -270,15 +284,17 @@ TEST_CASE_FIXTURE(Fixture, "smtp: a wrong password is refused and never named") 
   auto r = net::send_mail(cfg, {"oms@example.com", {"a@example.com"}, "s", "b"});
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().code == net::SmtpErrorCode::kAuth);
-  CHECK(r.error().message == "smtp 127.0.0.1:" + std::to_string(server.port()) +
-                                 ": AUTH PLAIN (user alerts): 535 5.7.8 Authentication credentials invalid");
+  CHECK(r.error().message ==
+        "smtp 127.0.0.1:" + std::to_string(server.port()) +
+            ": AUTH PLAIN (user alerts): 535 5.7.8 Authentication credentials invalid");
   CHECK(server.sessions().at(0).commands.back() == "[tls] AUTH PLAIN user=alerts bad");
 }
 
 TEST_CASE_FIXTURE(Fixture, "smtp: a server certificate the CA did not sign fails the handshake") {
   testkit::TlsCerts other = testkit::make_tls_certs(tmp.path() / "other");
   testkit::SmtpTestServer server({other});
-  auto r = net::send_mail(smtp_config(*this, server.port()), {"oms@example.com", {"a@example.com"}, "s", "b"});
+  auto r = net::send_mail(smtp_config(*this, server.port()),
+                          {"oms@example.com", {"a@example.com"}, "s", "b"});
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().code == net::SmtpErrorCode::kTls);
   CHECK(server.sessions().at(0).commands == std::vector<std::string>{"EHLO omsd", "STARTTLS"});
@@ -334,9 +350,11 @@ TEST_CASE("service: a full queue drops its oldest, counts and logs it, and post 
   service.post(Alert{AlertKind::kStoreOutage, "a0", "a0", "", 0});
   REQUIRE(sink->wait_sending(1));  // the drain thread holds a0 in the sink
   const auto t0 = std::chrono::steady_clock::now();
-  for (int i = 1; i <= 5; ++i) service.post(Alert{AlertKind::kStoreOutage, "a" + std::to_string(i), "a" + std::to_string(i), "", 0});
+  for (int i = 1; i <= 5; ++i)
+    service.post(
+        Alert{AlertKind::kStoreOutage, "a" + std::to_string(i), "a" + std::to_string(i), "", 0});
   CHECK(std::chrono::steady_clock::now() - t0 < 100ms);  // the sink is stuck; post did not wait
-  CHECK(service.dropped() == 3);  // a1, a2, a3 dropped; a4, a5 kept
+  CHECK(service.dropped() == 3);                         // a1, a2, a3 dropped; a4, a5 kept
   sink->open();
   service.stop();
   CHECK(sink->titles() == std::vector<std::string>{"a0", "a4", "a5"});
@@ -356,7 +374,8 @@ class SlowSink final : public AlertSink {
   }
 };
 
-TEST_CASE("service: stop sends what is queued for at most stop_drain, then drops the rest, counted") {
+TEST_CASE(
+    "service: stop sends what is queued for at most stop_drain, then drops the rest, counted") {
   std::vector<std::unique_ptr<AlertSink>> sinks;
   sinks.push_back(std::make_unique<SlowSink>());
   AlertServiceOptions o;
@@ -367,7 +386,8 @@ TEST_CASE("service: stop sends what is queued for at most stop_drain, then drops
     if (warn && text.starts_with("alerts: stopping: ")) ++drop_logs;
   };
   AlertService service(std::move(sinks), o);
-  for (int i = 0; i < 20; ++i) service.post(Alert{AlertKind::kAccountDown, "k" + std::to_string(i), "t", "", 0});
+  for (int i = 0; i < 20; ++i)
+    service.post(Alert{AlertKind::kAccountDown, "k" + std::to_string(i), "t", "", 0});
   const auto t0 = std::chrono::steady_clock::now();
   service.stop();
   const auto took = std::chrono::steady_clock::now() - t0;
@@ -379,7 +399,9 @@ TEST_CASE("service: stop sends what is queued for at most stop_drain, then drops
   CHECK(drop_logs == 1);
 }
 
-TEST_CASE_FIXTURE(Fixture, "service: three of one key make one slack POST; the next window's says 2 were held back") {
+TEST_CASE_FIXTURE(
+    Fixture,
+    "service: three of one key make one slack POST; the next window's says 2 were held back") {
   Endpoint ep(certs);
   auto slack = make_slack_sink(ep.origin() + "/services/T/B/S", {"#desk"}, trust);
   REQUIRE(slack.ok());
@@ -390,7 +412,8 @@ TEST_CASE_FIXTURE(Fixture, "service: three of one key make one slack POST; the n
   o.dedup_window = std::chrono::seconds(300);
   o.clock = [&] { return now.load(); };
   AlertService service(std::move(sinks), o);
-  for (int i = 0; i < 3; ++i) service.post(Alert{AlertKind::kVenueBan, "ban binance spot", "venue ban: binance spot", "", 0});
+  for (int i = 0; i < 3; ++i)
+    service.post(Alert{AlertKind::kVenueBan, "ban binance spot", "venue ban: binance spot", "", 0});
   const auto wait_handled = [&](std::uint64_t n) {
     for (int i = 0; i < 500 && service.handled() < n; ++i) std::this_thread::sleep_for(10ms);
     return service.handled() >= n;

@@ -53,11 +53,19 @@ class AlertService {
   // Sends what is queued (for at most options.stop_drain), then joins the thread. Idempotent.
   void stop();
 
-  [[nodiscard]] const std::vector<std::unique_ptr<SinkCounters>>& counters() const noexcept { return counters_; }
-  [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
-  [[nodiscard]] std::uint64_t posted() const noexcept { return posted_.load(std::memory_order_relaxed); }
+  [[nodiscard]] const std::vector<std::unique_ptr<SinkCounters>>& counters() const noexcept {
+    return counters_;
+  }
+  [[nodiscard]] std::uint64_t dropped() const noexcept {
+    return dropped_.load(std::memory_order_relaxed);
+  }
+  [[nodiscard]] std::uint64_t posted() const noexcept {
+    return posted_.load(std::memory_order_relaxed);
+  }
   // Alerts every sink has decided on (sent, failed or suppressed): tests wait on it.
-  [[nodiscard]] std::uint64_t handled() const noexcept { return handled_.load(std::memory_order_acquire); }
+  [[nodiscard]] std::uint64_t handled() const noexcept {
+    return handled_.load(std::memory_order_acquire);
+  }
 
  private:
   void run();
@@ -69,9 +77,9 @@ class AlertService {
   AlertServiceOptions options_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Alert> queue_;             // guarded by mu_
-  std::uint64_t drops_unlogged_ = 0;    // guarded by mu_
-  bool stop_ = false;                   // guarded by mu_
+  std::deque<Alert> queue_;                            // guarded by mu_
+  std::uint64_t drops_unlogged_ = 0;                   // guarded by mu_
+  bool stop_ = false;                                  // guarded by mu_
   std::chrono::steady_clock::time_point drain_until_;  // guarded by mu_, set by stop()
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<std::uint64_t> posted_{0};
