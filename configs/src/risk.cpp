@@ -113,15 +113,31 @@ void read_instruments(const Field& f, const LimitsSource& global,
   }
 }
 
+// A Telegram chat: a numeric id (groups and channels are negative) or @channelusername.
+bool is_telegram_chat(std::string_view t) {
+  const auto all = [](std::string_view s, auto pred) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), pred);
+  };
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (!t.empty() && t.front() == '@') {
+    return t.size() >= 2 && all(t.substr(1), [](char c) {
+             return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_';
+           });
+  }
+  if (!t.empty() && t.front() == '-') t.remove_prefix(1);
+  return all(t, digit);
+}
+
 std::optional<EmergencyContact> read_contact(const YAML::Node& item, std::size_t index,
                                              Diagnostics& diag) {
   const std::string name =
       "contact " + std::to_string(index) + " in kill_switch.emergency_contacts";
   if (!expect_item_map(item, name, diag)) return std::nullopt;
   MapReader m(item, " in " + name, item.Mark(), diag);
-  m.allow_only({"slack", "email", "pagerduty"});
+  m.allow_only({"slack", "email", "pagerduty", "telegram"});
   if (m.fields().size() != 1) {
-    diag.error(item.Mark(), name + " must have exactly one of slack, email, pagerduty");
+    diag.error(item.Mark(), name + " must have exactly one of slack, email, pagerduty, telegram");
     return std::nullopt;
   }
   const Field& f = m.fields().front();
@@ -143,6 +159,13 @@ std::optional<EmergencyContact> read_contact(const YAML::Node& item, std::size_t
     }
   } else if (f.key == "pagerduty") {
     c.kind = ContactKind::kPagerDuty;
+  } else if (f.key == "telegram") {
+    c.kind = ContactKind::kTelegram;
+    if (!is_telegram_chat(*target)) {
+      diag.error(f.value_mark(), f.label() +
+                                     " must be a chat id like -1001234567890 or a channel like "
+                                     "@desk_alerts, got '" + *target + "'");
+    }
   } else {
     return std::nullopt;  // reported by allow_only
   }
@@ -178,13 +201,158 @@ KillSwitchConfig read_kill_switch(const Field& f, Diagnostics& diag) {
   return out;
 }
 
+// env:NAME or file:PATH. The value itself is never echoed: a pasted secret stays out of the
+// error message (and so out of logs).
+std::optional<SecretRef> read_secret_ref(const Field& f, Diagnostics& diag) {
+  if (!f.value.IsScalar() || f.value.Scalar().empty()) {
+    diag.error(f.value_mark(), f.label() + " must be env:NAME or file:PATH, got " + describe(f.value));
+    return std::nullopt;
+  }
+  const std::string& text = f.value.Scalar();
+  SecretRef out;
+  const auto name_char = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  };
+  if (text.starts_with("env:") && text.size() > 4 &&
+      std::all_of(text.begin() + 4, text.end(), name_char) && !(text[4] >= '0' && text[4] <= '9')) {
+    out.source = SecretRef::Source::kEnv;
+    out.name = text.substr(4);
+    return out;
+  }
+  if (text.starts_with("file:") && text.size() > 5) {
+    out.source = SecretRef::Source::kFile;
+    out.name = text.substr(5);
+    return out;
+  }
+  diag.error(f.value_mark(), f.label() +
+                                 " must be env:NAME or file:PATH (the secret itself never goes in "
+                                 "a config file; the value given is not shown)");
+  return std::nullopt;
+}
+
+// https://HOST[:PORT] with no path: where the Telegram Bot API is served.
+bool is_https_origin(std::string_view url) {
+  if (!url.starts_with("https://")) return false;
+  url.remove_prefix(8);
+  if (url.ends_with('/')) url.remove_suffix(1);
+  return !url.empty() && url.find_first_of("/?#@ ") == std::string_view::npos;
+}
+
+AlertsConfig read_alerts(const Field& f, Diagnostics& diag) {
+  AlertsConfig out;
+  if (!expect_map(f, diag)) return out;
+  MapReader m(f.value, " in alerts", f.key_mark(), diag);
+  m.allow_only({"dedup_window", "max_per_minute", "queue", "ca_file", "slack", "telegram", "smtp"});
+  if (const Field* g = m.find("dedup_window")) {
+    out.dedup_window = read_duration(*g, diag).value_or(out.dedup_window);
+  }
+  if (const Field* g = m.find("max_per_minute")) {
+    out.max_per_minute = read_small_int(*g, diag, 1, 600).value_or(out.max_per_minute);
+  }
+  if (const Field* g = m.find("queue")) out.queue = read_small_int(*g, diag, 1, 65536).value_or(out.queue);
+  if (const Field* g = m.find("ca_file")) out.ca_file = read_string(*g, diag).value_or("");
+  if (const Field* g = m.find("slack"); g != nullptr && expect_map(*g, diag)) {
+    MapReader s(g->value, " in alerts.slack", g->key_mark(), diag);
+    s.allow_only({"webhook_url"});
+    SlackAlerts slack;
+    if (const Field* h = s.require("webhook_url")) {
+      if (auto r = read_secret_ref(*h, diag)) slack.webhook_url = std::move(*r);
+    }
+    out.slack = std::move(slack);
+  }
+  if (const Field* g = m.find("telegram"); g != nullptr && expect_map(*g, diag)) {
+    MapReader t(g->value, " in alerts.telegram", g->key_mark(), diag);
+    t.allow_only({"bot_token", "api_url"});
+    TelegramAlerts tg;
+    if (const Field* h = t.require("bot_token")) {
+      if (auto r = read_secret_ref(*h, diag)) tg.bot_token = std::move(*r);
+    }
+    if (const Field* h = t.find("api_url")) {
+      const auto url = read_string(*h, diag);
+      if (url && !is_https_origin(*url)) {
+        diag.error(h->value_mark(), h->label() + " must be https://HOST[:PORT], got '" + *url + "'");
+      } else if (url) {
+        tg.api_url = url->ends_with('/') ? url->substr(0, url->size() - 1) : *url;
+      }
+    }
+    out.telegram = std::move(tg);
+  }
+  if (const Field* g = m.find("smtp"); g != nullptr && expect_map(*g, diag)) {
+    MapReader t(g->value, " in alerts.smtp", g->key_mark(), diag);
+    t.allow_only({"host", "port", "user", "password", "from"});
+    SmtpAlerts smtp;
+    if (const Field* h = t.require("host")) smtp.host = read_string(*h, diag).value_or("");
+    if (const Field* h = t.find("port")) {
+      smtp.port = static_cast<std::uint16_t>(read_small_int(*h, diag, 1, 65535).value_or(587));
+    }
+    const Field* user = t.find("user");
+    if (user != nullptr) smtp.user = read_string(*user, diag).value_or("");
+    if (const Field* h = t.find("password")) {
+      smtp.password = read_secret_ref(*h, diag);
+      if (user == nullptr) diag.error(h->key_mark(), h->label() + " is given without 'user'");
+    } else if (user != nullptr) {
+      diag.error(user->key_mark(), user->label() + " is given without 'password'");
+    }
+    if (const Field* h = t.require("from")) {
+      smtp.from = read_string(*h, diag).value_or("");
+      const auto at = smtp.from.find('@');
+      if (!smtp.from.empty() && (at == std::string::npos || at == 0 || at + 1 == smtp.from.size())) {
+        diag.error(h->value_mark(), h->label() + " must be an e-mail address, got '" + smtp.from + "'");
+      }
+    }
+    out.smtp = std::move(smtp);
+  }
+  return out;
+}
+
+// With an alerts block every contact must have its sink, and every sink a contact.
+void check_contacts_reachable(const Field& alerts_field, const YAML::Node& contacts,
+                              const RiskConfig& cfg, Diagnostics& diag) {
+  const auto& a = *cfg.alerts;
+  std::size_t index = 0;
+  bool slack = false, telegram = false, email = false;
+  for (const auto& c : cfg.kill_switch.emergency_contacts) {
+    const YAML::Node item = contacts.IsSequence() && index < contacts.size() ? contacts[index] : YAML::Node();
+    const YAML::Mark at = item.IsDefined() ? item.Mark() : alerts_field.key_mark();
+    ++index;
+    const std::string name = "contact " + std::to_string(index) + " in kill_switch.emergency_contacts";
+    switch (c.kind) {
+      case ContactKind::kSlack:
+        slack = true;
+        if (!a.slack) diag.error(at, name + " is a slack channel, but alerts has no slack block");
+        break;
+      case ContactKind::kTelegram:
+        telegram = true;
+        if (!a.telegram) diag.error(at, name + " is a telegram chat, but alerts has no telegram block");
+        break;
+      case ContactKind::kEmail:
+        email = true;
+        if (!a.smtp) diag.error(at, name + " is an e-mail address, but alerts has no smtp block");
+        break;
+      case ContactKind::kPagerDuty:
+        diag.error(at, name + " is pagerduty, which omsd does not send to (planned); alerts go to "
+                              "slack, telegram and email");
+        break;
+    }
+  }
+  const auto unused = [&](bool used, std::string_view sink, std::string_view kind) {
+    if (!used) {
+      diag.error(alerts_field.key_mark(), "alerts." + std::string(sink) + " has no " + std::string(kind) +
+                                              " contact in kill_switch.emergency_contacts");
+    }
+  };
+  if (a.slack) unused(slack, "slack", "slack");
+  if (a.telegram) unused(telegram, "telegram", "telegram");
+  if (a.smtp) unused(email, "smtp", "email");
+}
+
 }  // namespace
 
 RiskConfig read_risk(const YAML::Node& doc, const References& refs, Diagnostics& diag) {
   RiskConfig out;
   if (!expect_document_map(doc, diag)) return out;
   MapReader top(doc, " at top level", doc.Mark(), diag);
-  top.allow_only({"global", "accounts", "strategies", "instruments", "kill_switch"});
+  top.allow_only({"global", "accounts", "strategies", "instruments", "kill_switch", "alerts"});
   LimitsSource global;
   global.path = "global";
   if (const Field* f = top.require("global"); f != nullptr && expect_map(*f, diag)) {
@@ -214,7 +382,14 @@ RiskConfig read_risk(const YAML::Node& doc, const References& refs, Diagnostics&
   if (const Field* f = top.find("instruments")) {
     read_instruments(*f, global, account_sources, refs, out, diag);
   }
-  if (const Field* f = top.require("kill_switch")) out.kill_switch = read_kill_switch(*f, diag);
+  const Field* kill_switch = top.require("kill_switch");
+  if (kill_switch != nullptr) out.kill_switch = read_kill_switch(*kill_switch, diag);
+  if (const Field* f = top.find("alerts")) {
+    out.alerts = read_alerts(*f, diag);
+    YAML::Node contacts;
+    if (kill_switch != nullptr && kill_switch->value.IsMap()) contacts = kill_switch->value["emergency_contacts"];
+    if (!diag.has_errors()) check_contacts_reachable(*f, contacts, out, diag);
+  }
   return out;
 }
 

@@ -221,6 +221,23 @@ TEST_CASE("example risk.yaml: the limit hierarchy and the kill switch") {
   CHECK(k.emergency_contacts[0].target == "#trading-alerts");
   CHECK(k.emergency_contacts[1].kind == ContactKind::kEmail);
   CHECK(k.emergency_contacts[1].target == "trader@example.com");
+
+  // How they are reached: the secrets named, never written.
+  REQUIRE(r.alerts.has_value());
+  const AlertsConfig& a = *r.alerts;
+  CHECK(a.dedup_window == std::chrono::minutes(5));
+  CHECK(a.max_per_minute == 20);
+  CHECK(a.queue == 256);
+  CHECK(a.ca_file.empty());
+  REQUIRE(a.slack.has_value());
+  CHECK(a.slack->webhook_url.str() == "env:OMS_SLACK_WEBHOOK_URL");
+  CHECK_FALSE(a.telegram.has_value());
+  REQUIRE(a.smtp.has_value());
+  CHECK(a.smtp->host == "smtp.example.com");
+  CHECK(a.smtp->port == 587);
+  CHECK(a.smtp->user == "oms-alerts");
+  CHECK(a.smtp->password->str() == "env:OMS_SMTP_PASSWORD");
+  CHECK(a.smtp->from == "oms-alerts@example.com");
 }
 
 }  // namespace

@@ -112,11 +112,103 @@ TEST_CASE("kill switch contacts and required keys") {
       "risk.yaml:11:15: 'email' in contact 2 in kill_switch.emergency_contacts must be an e-mail "
       "address, got 'trader.example.com'\n"
       "risk.yaml:12:7: contact 3 in kill_switch.emergency_contacts must have exactly one of slack, "
-      "email, pagerduty");
+      "email, pagerduty, telegram");
   CHECK(risk_error(replace_once(std::string(kRisk), "  flatten_positions: false\n", "")) ==
         "risk.yaml:3:1: missing required key 'flatten_positions' in kill_switch");
   CHECK(risk_error("global: {}\n") ==
         "risk.yaml:1:1: missing required key 'kill_switch' at top level");
+}
+
+// kRisk with contacts and an alerts block (the contacts from line 9, alerts after them).
+std::string risk_alerts(std::string_view contacts, std::string_view alerts) {
+  return std::string(kRisk) + "  emergency_contacts:\n" + std::string(contacts) + "alerts:\n" +
+         std::string(alerts);
+}
+
+TEST_CASE("alerts: every sink and its secrets load exactly") {
+  const auto cfg = load_risk_from_string(
+      risk_alerts("    - slack: \"#desk\"\n"
+                  "    - telegram: \"-1001234567890\"\n"
+                  "    - email: desk@example.com\n",
+                  "  dedup_window: 2m\n"
+                  "  max_per_minute: 7\n"
+                  "  queue: 16\n"
+                  "  ca_file: /tmp/ca.pem\n"
+                  "  slack: {webhook_url: env:OMS_SLACK_WEBHOOK_URL}\n"
+                  "  telegram: {bot_token: file:secrets/tg.token, api_url: \"https://127.0.0.1:8443/\"}\n"
+                  "  smtp: {host: smtp.example.com, port: 2525, user: oms, password: env:SMTP_PW, "
+                  "from: oms@example.com}\n"),
+      "risk.yaml");
+  REQUIRE(cfg.kill_switch.emergency_contacts.size() == 3);
+  CHECK(cfg.kill_switch.emergency_contacts[1].kind == ContactKind::kTelegram);
+  CHECK(cfg.kill_switch.emergency_contacts[1].target == "-1001234567890");
+  REQUIRE(cfg.alerts.has_value());
+  const AlertsConfig& a = *cfg.alerts;
+  CHECK(a.dedup_window == std::chrono::minutes(2));
+  CHECK(a.max_per_minute == 7);
+  CHECK(a.queue == 16);
+  CHECK(a.ca_file == "/tmp/ca.pem");
+  REQUIRE(a.slack.has_value());
+  CHECK(a.slack->webhook_url.source == SecretRef::Source::kEnv);
+  CHECK(a.slack->webhook_url.str() == "env:OMS_SLACK_WEBHOOK_URL");
+  REQUIRE(a.telegram.has_value());
+  CHECK(a.telegram->bot_token.str() == "file:secrets/tg.token");
+  CHECK(a.telegram->api_url == "https://127.0.0.1:8443");
+  REQUIRE(a.smtp.has_value());
+  CHECK(a.smtp->host == "smtp.example.com");
+  CHECK(a.smtp->port == 2525);
+  CHECK(a.smtp->user == "oms");
+  CHECK(a.smtp->password->str() == "env:SMTP_PW");
+  CHECK(a.smtp->from == "oms@example.com");
+  // Without the block: no alerts, the contacts listed only.
+  CHECK_FALSE(load_risk_from_string(kRisk, "risk.yaml").alerts.has_value());
+}
+
+TEST_CASE("alerts: a secret written in the file is refused without echoing it") {
+  const std::string err = risk_error(risk_alerts(
+      "    - slack: \"#desk\"\n",
+      "  slack: {webhook_url: \"https://hooks.slack.com/services/T000/B000/XXXXSECRET\"}\n"));
+  CHECK(err ==
+        "risk.yaml:12:24: 'webhook_url' in alerts.slack must be env:NAME or file:PATH (the secret "
+        "itself never goes in a config file; the value given is not shown)");
+  CHECK(err.find("XXXXSECRET") == std::string::npos);
+  CHECK(risk_error(risk_alerts("    - telegram: \"@desk\"\n",
+                               "  telegram: {bot_token: \"env:1BAD\"}\n")) ==
+        "risk.yaml:12:25: 'bot_token' in alerts.telegram must be env:NAME or file:PATH (the secret "
+        "itself never goes in a config file; the value given is not shown)");
+}
+
+TEST_CASE("alerts: bad values are named with file:line:col") {
+  CHECK(risk_error(risk_alerts("    - telegram: desk\n"
+                               "    - email: a@b.c\n",
+                               "  dedup_window: 5\n"
+                               "  max_per_minute: 0\n"
+                               "  telegram: {bot_token: env:T, api_url: \"http://api.telegram.org\"}\n"
+                               "  smtp: {host: h, user: u, from: nobody}\n"
+                               "  pager: {}\n")) ==
+        "risk.yaml:10:17: 'telegram' in contact 1 in kill_switch.emergency_contacts must be a chat "
+        "id like -1001234567890 or a channel like @desk_alerts, got 'desk'\n"
+        "risk.yaml:17:3: unknown key 'pager' in alerts\n"
+        "risk.yaml:13:17: 'dedup_window' in alerts must be a positive duration such as 500ms, 1s, 2m or 1h, got '5'\n"
+        "risk.yaml:14:19: 'max_per_minute' in alerts must be >= 1 and <= 600, got '0'\n"
+        "risk.yaml:15:41: 'api_url' in alerts.telegram must be https://HOST[:PORT], got "
+        "'http://api.telegram.org'\n"
+        "risk.yaml:16:19: 'user' in alerts.smtp is given without 'password'\n"
+        "risk.yaml:16:34: 'from' in alerts.smtp must be an e-mail address, got 'nobody'");
+}
+
+TEST_CASE("alerts: every contact needs its sink and every sink a contact") {
+  CHECK(risk_error(risk_alerts("    - slack: \"#desk\"\n"
+                               "    - email: a@b.c\n"
+                               "    - pagerduty: R0UT1NGK3Y\n",
+                               "  telegram: {bot_token: env:T}\n")) ==
+        "risk.yaml:10:7: contact 1 in kill_switch.emergency_contacts is a slack channel, but alerts "
+        "has no slack block\n"
+        "risk.yaml:11:7: contact 2 in kill_switch.emergency_contacts is an e-mail address, but "
+        "alerts has no smtp block\n"
+        "risk.yaml:12:7: contact 3 in kill_switch.emergency_contacts is pagerduty, which omsd does "
+        "not send to (planned); alerts go to slack, telegram and email\n"
+        "risk.yaml:13:1: alerts.telegram has no telegram contact in kill_switch.emergency_contacts");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "daemon.hpp"
+#include "alerting.hpp"
 #include "kill_sweep.hpp"
 
 namespace oms::omsd {
@@ -58,7 +59,8 @@ bool ensure_api_tokens(const std::filesystem::path& data_dir) {
 }
 
 std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon, observe::Metrics& metrics,
-                                                     KillSweep* sweep, actors::TransferDesk* transfers) {
+                                                     KillSweep* sweep, actors::TransferDesk* transfers,
+                                                     Alerting* alerting) {
   const auto& o = daemon.options();
   const auto tokens = o.data_dir / "api" / "tokens.json";
   auto clients = actors::load_api_clients(tokens, daemon.directory());
@@ -169,7 +171,13 @@ std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon, observe::Me
   }
   // A kill switch tripped to halted: every open order at the venues of the accounts its scope
   // covers is canceled too, off this thread (kill_sweep.hpp).
-  if (sweep != nullptr) g.on_kill_switch = [sweep](const TripKillSwitch& t) { sweep->on_trip(t); };
+  // And the emergency contacts hear of it (alerting.hpp: queued, sent off this thread).
+  if (sweep != nullptr || alerting != nullptr) {
+    g.on_kill_switch = [sweep, alerting](const TripKillSwitch& t) {
+      if (sweep != nullptr) sweep->on_trip(t);
+      if (alerting != nullptr) alerting->on_kill_switch(t);
+    };
+  }
   g.transfers = transfers;
   return std::make_unique<actors::GatewayServer>(std::move(g), std::move(clients).value(),
                                                  daemon.runtime(), daemon.directory(),

@@ -15,6 +15,7 @@ namespace oms::omsd {
 
 class Daemon;
 class KillSweep;
+class Alerting;
 
 // Creates the tokens file and omsctl's token when the tokens file is missing; returns true when
 // it did. Throws std::runtime_error naming the file.
@@ -25,8 +26,9 @@ bool ensure_api_tokens(const std::filesystem::path& data_dir);
 // gRPC code, oms_api_call_seconds by rpc).
 // A tripped kill switch the engine accepted goes to `sweep` (kill_sweep.hpp; null: none);
 // RequestTransfer, ListTransfers and Rebalance to `transfers` (transfer_service.hpp; null:
-// UNAVAILABLE).
+// UNAVAILABLE); the trip is also posted to `alerting` (alerting.hpp; null: none).
 std::unique_ptr<actors::GatewayServer> start_gateway(Daemon& daemon, observe::Metrics& metrics,
-                                                     KillSweep* sweep, actors::TransferDesk* transfers);
+                                                     KillSweep* sweep, actors::TransferDesk* transfers,
+                                                     Alerting* alerting = nullptr);
 
 }  // namespace oms::omsd

@@ -8,6 +8,7 @@
 
 #include "daemon.hpp"
 #include "api_setup.hpp"
+#include "alerting.hpp"
 #include "kill_sweep.hpp"
 #include "logging.hpp"
 #include "observability.hpp"
@@ -81,6 +82,17 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  // Live mode: the alert sinks' secrets read, or no start (before anything connects).
+  if (options.mode == Mode::kLive) {
+    try {
+      const auto config = oms::configs::load_config_dir(options.config_dir);
+      const auto missing = unreadable_alert_secrets(config.risk, options.data_dir);
+      for (const auto& m : missing) spdlog::critical("not starting: {}", m);
+      if (!missing.empty()) return 2;
+    } catch (const std::exception&) {
+      // an invalid config: daemon.start() below reports every problem
+    }
+  }
   Daemon daemon(options);
   try {
     daemon.start();
@@ -101,6 +113,18 @@ int main(int argc, char** argv) {
   }
   spdlog::info("health and metrics on http://{}/health, /metrics", options.http.str());
   std::unique_ptr<oms::actors::GatewayServer> gateway;
+  // The emergency contacts (alerting.hpp): before the gateway (it posts the kill switch trips),
+  // stopped after it; live mode refuses to start on a secret that does not read.
+  std::unique_ptr<Alerting> alerting;
+  try {
+    alerting = std::make_unique<Alerting>(daemon, observability.metrics());
+    alerting->start();
+  } catch (const std::exception& e) {
+    spdlog::critical("not starting: {}", e.what());
+    observability.stop();
+    daemon.stop();
+    return 1;
+  }
   // Before the gateway (it queues the sweeps) and stopped after it, before the connectors.
   KillSweep sweep(daemon, observability.metrics());
   // The transfer sagas (transfer_service.hpp): the TRANSFERS stream read, unfinished transfers
@@ -111,6 +135,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     spdlog::critical("not starting: transfers: {}", e.what());
     sweep.stop();
+    alerting->stop();
     observability.stop();
     daemon.stop();
     return 1;
@@ -121,11 +146,12 @@ int main(int argc, char** argv) {
                    (options.data_dir / "api" / "tokens.json").string(),
                    (options.data_dir / "api" / "omsctl.token").string());
     }
-    gateway = start_gateway(daemon, observability.metrics(), &sweep, transfers.get());
+    gateway = start_gateway(daemon, observability.metrics(), &sweep, transfers.get(), alerting.get());
   } catch (const std::exception& e) {
     spdlog::critical("not starting: gRPC API on {}: {}", options.grpc.str(), e.what());
     transfers->stop();
     sweep.stop();
+    alerting->stop();
     observability.stop();
     daemon.stop();
     return 1;
@@ -155,6 +181,7 @@ int main(int argc, char** argv) {
   gateway.reset();
   transfers->stop();  // the step under way ends; unfinished transfers resume at the next start
   sweep.stop();  // the sweeps already asked for run to their end first
+  alerting->stop();  // what is queued is sent first
   observability.stop();
   daemon.stop();
   spdlog::info("stopped");

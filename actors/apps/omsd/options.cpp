@@ -83,6 +83,11 @@ usage: omsd [flags]
 
 Live state (balances, positions, open orders, tops of book) is on a shared-memory state board,
 /dev/shm/oms-board-omsd-<hash of the data dir>.board; `omsctl top --data DIR` shows it.
+
+Alerts (risk.yaml `alerts:` -- Slack webhook, Telegram bot, SMTP with STARTTLS) read their
+secrets at start from what the file names: env:NAME (this process's environment) or file:PATH
+(0600, relative to --data); live mode refuses to start when one does not read, paper mode runs
+without that sink (logged).
 )";
 
 std::uint64_t number(const std::string& text, const std::string& flag) {

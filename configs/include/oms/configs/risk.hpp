@@ -13,11 +13,27 @@
 //     max_consecutive_losses: 10
 //     cancel_open_orders: true
 //     flatten_positions: false
-//     emergency_contacts: [{slack: "#trading-alerts"}, {email: trader@example.com}]
+//     emergency_contacts: [{slack: "#trading-alerts"}, {email: trader@example.com},
+//                          {telegram: "-1001234567890"}]
+//   alerts:                               # how the contacts are reached (optional block)
+//     dedup_window: 5m                    # one alert key sent once per window
+//     max_per_minute: 20                  # per sink; past it held back, counted in the next one
+//     queue: 256                          # alerts waiting to be sent; full: the oldest dropped
+//     ca_file: /etc/oms/alerts-ca.pem     # optional: trust this CA instead of the system's
+//     slack: {webhook_url: env:OMS_SLACK_WEBHOOK_URL}
+//     telegram: {bot_token: file:secrets/telegram-bot-token, api_url: https://api.telegram.org}
+//     smtp: {host: smtp.example.com, port: 587, user: oms-alerts,
+//            password: env:OMS_SMTP_PASSWORD, from: oms@example.com}
+//
+// Secrets (the webhook URL, the bot token, the SMTP password) are never written in the file:
+// `env:NAME` (an environment variable of omsd) or `file:PATH` (a file of mode 0600, relative
+// to omsd's --data dir), read by omsd at start.
 //
 // Notionals, exposures and losses are in USDT; quantities and positions in base units.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,11 +73,51 @@ struct InstrumentRiskLimits {
   RiskLimits limits{};
 };
 
-enum class ContactKind : std::uint8_t { kSlack, kEmail, kPagerDuty };
+enum class ContactKind : std::uint8_t { kSlack, kEmail, kPagerDuty, kTelegram };
 
 struct EmergencyContact {
   ContactKind kind = ContactKind::kSlack;
-  std::string target;  // "#channel", "desk@example.com", a PagerDuty routing key
+  // "#channel", "desk@example.com", a PagerDuty routing key, a Telegram chat id ("-100123...")
+  // or "@channelusername"
+  std::string target;
+};
+
+// Where a secret comes from: the config names it, never holds it.
+struct SecretRef {
+  enum class Source : std::uint8_t { kEnv, kFile };
+  Source source = Source::kEnv;
+  std::string name;  // the variable's name, or the file's path (relative: under --data)
+  // "env:NAME" / "file:PATH": how logs and errors name it.
+  [[nodiscard]] std::string str() const { return (source == Source::kEnv ? "env:" : "file:") + name; }
+};
+
+struct SlackAlerts {
+  SecretRef webhook_url;  // https://hooks.slack.com/services/T.../B.../... (a secret)
+};
+
+struct TelegramAlerts {
+  SecretRef bot_token;
+  std::string api_url = "https://api.telegram.org";  // https://HOST[:PORT], no path
+};
+
+// E-mail over SMTP submission with STARTTLS (always; a server without it is refused).
+struct SmtpAlerts {
+  std::string host;
+  std::uint16_t port = 587;
+  std::string user;                   // empty: no AUTH
+  std::optional<SecretRef> password;  // required with user
+  std::string from;
+};
+
+// How the emergency contacts are reached, and how often.
+struct AlertsConfig {
+  std::chrono::milliseconds dedup_window{std::chrono::minutes(5)};
+  int max_per_minute = 20;
+  int queue = 256;
+  std::string ca_file;  // empty: the system trust store
+  std::optional<SlackAlerts> slack;
+  std::optional<TelegramAlerts> telegram;
+  std::optional<SmtpAlerts> smtp;
 };
 
 // Trips for the whole daemon: stops new orders, then does what the flags say.
@@ -80,6 +136,7 @@ struct RiskConfig {
   std::vector<NamedRiskLimits> strategies;  // file order
   std::vector<InstrumentRiskLimits> instruments;
   KillSwitchConfig kill_switch{};
+  std::optional<AlertsConfig> alerts;  // absent: no alerts are sent (the contacts are listed only)
 };
 
 // Parses and validates risk.yaml text on its own (account, strategy and exchange names are
