@@ -24,7 +24,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string kStream = "ACCOUNT_binance_main";
+const std::string kStream = "ACCOUNT_binance_binance_main";
 const std::string kSubject = "orders.binance.binance_main.spot.BTCUSDT";
 
 // A plain nats.c connection to the stack's server: with omsd's user (read from its
@@ -80,7 +80,7 @@ nlohmann::json account_health(const Stack& s) {
 
 // A limit buy far under the market on an account: accepted when the account trades.
 nlohmann::json resting_buy(const Stack& s, const std::string& account, const std::string& id, const Decimal& mid) {
-  const Decimal below = tick(mid.raw() - mid.raw() / 20);  // 5 % under the mid
+  const Decimal below = tick(mid.raw() - mid.raw() / 200);  // 0.5 % under the mid (inside the 1 % band)
   return omsctl_json(s, {"submit", "--account", account, "--instrument", "BTC/USDT", "--side", "buy", "--qty",
                          "0.001", "--type", "limit", "--price", below.to_string(), "--id", id});
 }
