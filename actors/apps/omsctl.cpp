@@ -93,6 +93,11 @@ commands:
   rebalance  --dry-run | --run  the rebalancing plan (USDT, spot, free balances, accounts.yaml
              target_ratio and balance_rules) from omsd's balances now; --run starts one
              transfer per planned one
+  records show --stream S --seq N | quarantine --stream S --seq N [--reason TEXT]
+             one stored record of an account stream (ACCOUNT_{exchange}_{account}) and what a
+             rebuild thinks of it; quarantine stores a record that every later rebuild reads as
+             "pass over sequence N" (only a record a rebuild refuses: one that does not decode,
+             does not belong on its subject or fails its MAC), then the account is rebuilt
   top        [--board PATH] [--once]  live balances, positions, open orders and tops of book from
              omsd's state board (not the API): redraws on a terminal until q or Ctrl-C; one
              plain table with --once or when not a terminal. Default board: the one omsd keeps
@@ -124,7 +129,8 @@ const std::set<std::string> kValues = {
     "reason", "wait-ack-ms", "board", "day",
     "exchange", "main", "file", "order",
     "slices", "start-ns", "end-ns", "duration-s", "participation", "catch-up", "curve", "algo-id",
-    "from", "to", "asset", "amount", "from-market", "to-market", "wait-ms", "limit"};
+    "from", "to", "asset", "amount", "from-market", "to-market", "wait-ms", "limit",
+    "stream", "seq"};
 
 Args parse(int argc, char** argv) {
   Args a;
@@ -133,7 +139,7 @@ Args parse(int argc, char** argv) {
     if (arg.rfind("--", 0) != 0) {
       if (a.command.empty()) {
         a.command = arg;
-      } else if (a.command == "strategy" || a.command == "algo") {
+      } else if (a.command == "strategy" || a.command == "algo" || a.command == "records") {
         a.args.push_back(arg);
       } else {
         throw UsageError("unexpected argument '" + arg + "'");
@@ -691,6 +697,24 @@ int run(const Client& c, const Args& a) {
     api::RebalanceRequest r;
     r.set_dry_run(a.has("dry-run"));
     return call<api::RebalanceRequest, api::RebalanceReply>(c, a, r, &api::Oms::Stub::Rebalance);
+  }
+  if (cmd == "records") {
+    const std::string what = a.args.empty() ? std::string() : a.args[0];
+    if (a.args.size() != 1 || (what != "show" && what != "quarantine")) {
+      throw UsageError("records: show or quarantine (--stream S --seq N)");
+    }
+    if (a.values.count("seq") == 0) throw UsageError("records " + what + ": --seq N missing");
+    if (what == "show") {
+      api::RecordRequest r;
+      r.set_stream(a.get("stream"));
+      r.set_sequence(whole("--seq", a.get("seq")));
+      return call<api::RecordRequest, api::RecordReply>(c, a, r, &api::Oms::Stub::ShowRecord);
+    }
+    api::QuarantineRequest r;
+    r.set_stream(a.get("stream"));
+    r.set_sequence(whole("--seq", a.get("seq")));
+    r.set_reason(a.get("reason"));
+    return call<api::QuarantineRequest, api::RecordReply>(c, a, r, &api::Oms::Stub::QuarantineRecord);
   }
   if (cmd == "health") {
     return call<api::HealthRequest, api::HealthReply>(c, a, api::HealthRequest{}, &api::Oms::Stub::Health);

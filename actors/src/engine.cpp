@@ -76,11 +76,13 @@ Engine::Engine(EngineOptions options, const InstrumentTable& instruments, EventL
     if (im.accounts.size() <= index) im.accounts.resize(index + 1);
     auto a = std::make_unique<Impl::Account>();
     a->cfg = std::move(cfg);
-    im.rebuild(*a);
+    // A stored record that may not be folded refuses this account only (issue 13).
+    (void)im.try_rebuild(*a);
     // The strategy stage's client order ids continue after every one already used.
     im.signal.observe_sequence(a->desk->last_strategy_sequence(im.options.desk));
     im.accounts[index] = std::move(a);
   }
+  im.publish_refusals();
   im.adopt_quotes();  // a previous run's quotes still resting: cancelled at the first requote
   // After the desks: the algos' children ids continue the strategy stage's sequence.
   im.rebuild_algos();
@@ -323,6 +325,11 @@ std::chrono::nanoseconds Engine::loop_lag() const noexcept {
   return std::chrono::nanoseconds{beat == 0 || now < beat ? 0 : now - beat};
 }
 
+std::vector<AccountRefusal> Engine::refusals() const {
+  const std::lock_guard lock(impl_->refusals_mutex);
+  return impl_->refusals_copy;
+}
+
 // ---- the shard ------------------------------------------------------------------------------
 
 Engine::Impl::Account* Engine::Impl::account(AccountId id) const {
@@ -402,6 +409,15 @@ void Engine::Impl::handle(Input& in) {
                         std::get<VenueReport>(in.body).report_id, in.account.index());
           return;
         }
+        if (a->refused) {
+          // Left at the venue: the reconciliation after a good rebuild asks for its orders.
+          if (a->reports_while_refused++ == 0) {
+            logger(*a).warn("account {}: venue reports are not folded while it is refused; the "
+                            "reconciliation after it rebuilds asks the venue again",
+                            a->cfg.name);
+          }
+          return;
+        }
         on_report(*a, std::get<VenueReport>(in.body));
         return;
       case Input::Kind::kMarketData:
@@ -431,13 +447,20 @@ void Engine::Impl::handle(Input& in) {
       }
       case Input::Kind::kSnapshot:
         if (a == nullptr) return unknown();
+        if (a->refused) {
+          in.reply->error = a->refused->message();
+          in.reply->finish();
+          return;
+        }
         write_snapshot(*a, true);
         in.reply->sequence = a->snapshot_sequence;
         in.reply->finish();
         return;
       case Input::Kind::kRestart:
         if (a == nullptr) return unknown();
+        a->failures = 0;  // an operator asks: the bound starts again
         restart(*a);
+        if (a->refused) in.reply->error = a->refused->message();
         in.reply->finish();
         return;
       case Input::Kind::kStrategyView:
@@ -458,26 +481,20 @@ void Engine::Impl::handle(Input& in) {
         return;
       case Input::Kind::kReconcile:
         for (auto& acc : accounts) {
-          if (acc) reconcile(*acc);
+          if (acc && !acc->refused) reconcile(*acc);
         }
         return;
     }
   } catch (const std::exception& e) {
     // A bug or unreadable stored data while handling one account's input: that account
     // starts again from what was committed; the others go on.
-    spdlog::error("engine: {} of account {} failed: {}; restarting the account from its events",
+    spdlog::error("engine: {} of account {} failed: {}; the account restarts from its events",
                   static_cast<int>(in.kind), in.account.index(), e.what());
     if (in.reply) {
       in.reply->error = std::string("engine: ") + e.what();
       in.reply->finish();
     }
-    if (a != nullptr) {
-      try {
-        restart(*a);
-      } catch (const std::exception& again) {
-        spdlog::critical("engine: account {} cannot be rebuilt: {}", in.account.index(), again.what());
-      }
-    }
+    if (a != nullptr) schedule_restart(*a, e.what());  // after a back-off, bounded
   }
 }
 
@@ -511,6 +528,7 @@ void Engine::Impl::on_command(const Command& cmd, const std::shared_ptr<Reply>& 
     reply->finish();
     return;
   }
+
   if (a->desk->reconciling()) {
     a->held.emplace_back(cmd, reply);  // after the venue's answers
     return;
@@ -567,6 +585,7 @@ void Engine::Impl::value_accounts() {
   next_valuation = step_now + std::chrono::duration_cast<std::chrono::nanoseconds>(
                                   options.valuation_interval).count();
   for (const auto& a : accounts) {
+    if (a && a->refused) continue;  // not known: its last equity stands
     if (a) (void)risk->set_equity(a->cfg.id, pricing.equity(a->desk->account(), marks));
     if (a) board.account(*a->desk, marks, step_now);  // PnL at the new marks
   }
@@ -591,6 +610,10 @@ void Engine::Impl::housekeeping(TimeNs now) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(options.closed_order_retention).count();
   for (auto& a : accounts) {
     if (!a) continue;
+    if (a->refused) {
+      if (a->retry_at != 0 && now >= a->retry_at) restart(*a);  // the back-off passed
+      continue;  // nothing of it is snapshotted (its state is not known)
+    }
     a->orders_retired += a->desk->retire_closed(now, retention);
     if (a->desk->reconciling() && now >= a->reconcile_deadline) {
       logger(*a).warn("account {}: {} reconciliation queries unanswered; trading resumes, the "

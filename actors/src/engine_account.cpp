@@ -22,6 +22,12 @@ constexpr std::chrono::milliseconds kFlushBeforeSnapshot{50};
 constexpr TimeNs kSnapshotRetry = 30'000'000'000;
 // After a rebuild, new commands wait for the venue's answers at most this many ack timeouts.
 constexpr int kReconcileWaitAckTimeouts = 10;
+// An account that fails (its rebuild, or the handling of its inputs) is tried again after a
+// back-off that doubles from kFirstRetry; after kMaxAccountFailures failures in a row -- none
+// kFailureWindow apart -- it is refused until an operator restarts it.
+constexpr std::uint32_t kMaxAccountFailures = 5;
+constexpr TimeNs kFirstRetry = 200'000'000;
+constexpr TimeNs kFailureWindow = 60'000'000'000;
 
 CommandAck refused(std::uint16_t code, std::string message) {
   return CommandAck{false, false, code, std::move(message), {}};
@@ -112,8 +118,11 @@ void Engine::Impl::rebuild(Account& a) {
     }
   }
   std::vector<Event> tail;
+  // Every record must decode, belong on its subject and carry its MAC (record_integrity.hpp);
+  // the quarantined ones are passed over. A BadRecord names the stream, sequence and reason.
   read_events(store, persistence::ReadRequest{a.cfg.stream, from, 0, {}}, directory,
-              [&](const Event& e) { tail.push_back(e); }, /*contiguous=*/true);
+              [&](const Event& e) { tail.push_back(e); }, /*contiguous=*/true,
+              RecordChecks{&log.subjects(), log.mac()});
   // A record stored twice (republished after JetStream's duplicate window, or a file journal's
   // replay after a crash) is folded once: the first record of each event id counts, the group
   // counts see each event once (a doubled event must not make a torn group look complete).
@@ -188,6 +197,73 @@ void Engine::Impl::note_resting(const Account& a, const OrderCore& o) {
   }
 }
 
+bool Engine::Impl::try_rebuild(Account& a) {
+  try {
+    rebuild(a);
+  } catch (const BadRecord& e) {
+    refuse(a, e.stream, e.sequence, e.reason, /*retry=*/false, e.quarantinable);  // the same next time
+    return false;
+  } catch (const std::exception& e) {
+    refuse(a, a.cfg.stream, 0, e.what(), /*retry=*/true);  // the store: it may come back
+    return false;
+  }
+  if (a.refused) {
+    logger(a).warn("account {}: rebuilt; it trades again ({})", a.cfg.name, a.refused->message());
+    a.refused.reset();
+    publish_refusals();
+  }
+  a.retry_at = 0;
+  return true;
+}
+
+void Engine::Impl::refuse(Account& a, std::string stream, std::uint64_t sequence, std::string reason,
+                          bool retry, bool quarantinable) {
+  a.desk = make_desk(a);  // nothing half rebuilt stays: views show an empty account
+  a.awaiting.clear();
+  ++a.failures;
+  const bool again = retry && a.failures < kMaxAccountFailures;
+  a.retry_at = again ? step_now + (kFirstRetry << (a.failures - 1)) : 0;
+  AccountRefusal r{a.cfg.id, a.cfg.name, std::move(stream), sequence, std::move(reason), a.failures, again};
+  const bool same = a.refused && a.refused->stream == r.stream && a.refused->sequence == r.sequence &&
+                    a.refused->reason == r.reason;
+  if (!same) {
+    // One error, with what to do about it.
+    std::string hint;
+    if (r.sequence != 0 && !quarantinable) {
+      hint = "; the stream lost records: restore them, then restart omsd";
+    } else if (r.sequence != 0) {
+      hint = "; look at it with `omsctl records show --stream " + r.stream + " --seq " +
+             std::to_string(r.sequence) + "`, quarantine it with `omsctl records quarantine --stream " +
+             r.stream + " --seq " + std::to_string(r.sequence) + " --reason ...` (the account then rebuilds)";
+    } else if (again) {
+      hint = "; tried again in " + std::to_string((a.retry_at - step_now) / 1'000'000) + " ms (attempt " +
+             std::to_string(a.failures) + " of " + std::to_string(kMaxAccountFailures) + ")";
+    } else {
+      hint = "; given up after " + std::to_string(a.failures) + " attempts: mend the cause, then restart omsd";
+    }
+    logger(a).error("{}{}", r.message(), hint);  // omsd: the account's log shares the daemon's sinks
+  } else if (!again && a.refused->retrying) {
+    logger(a).error("{}; given up after {} attempts", r.message(), a.failures);
+  }
+  a.refused = std::move(r);
+  publish_refusals();
+}
+
+void Engine::Impl::publish_refusals() {
+  std::vector<AccountRefusal> now;
+  for (const auto& acc : accounts) {
+    if (acc && acc->refused) now.push_back(*acc->refused);
+  }
+  const std::lock_guard lock(refusals_mutex);
+  refusals_copy = std::move(now);
+}
+
+void Engine::Impl::schedule_restart(Account& a, const std::string& why) {
+  if (a.last_failure != 0 && step_now - a.last_failure > kFailureWindow) a.failures = 0;
+  a.last_failure = step_now;
+  refuse(a, a.cfg.stream, 0, "handling an input failed: " + why, /*retry=*/true);
+}
+
 void Engine::Impl::restart(Account& a) {
   // Every committed event must be in the store before it is read back.
   if (auto f = log.flush(std::chrono::seconds(30)); !f) {
@@ -199,7 +275,8 @@ void Engine::Impl::restart(Account& a) {
     reply->finish();
   }
   a.awaiting.clear();
-  rebuild(a);
+  if (!try_rebuild(a)) return;
+  signal.observe_sequence(a.desk->last_strategy_sequence(options.desk));
   restarts.fetch_add(1, std::memory_order_relaxed);
   reconcile(a);
 }
@@ -290,6 +367,16 @@ std::optional<RiskDecision> Engine::Impl::venue_rule(const SubmitOrder& o) const
 
 void Engine::Impl::account_command(Account& a, const Command& cmd,
                                    const std::shared_ptr<Reply>& reply) {
+  if (a.refused) {  // an API command, a strategy's order, a held one: nothing is done
+    const CommandAck no{false, false, static_cast<std::uint16_t>(EngineCode::kAccountRefused),
+                        a.refused->message() + "; nothing was done", {}};
+    if (reply) {
+      reply->ack = no;
+      if (const auto* b = std::get_if<SubmitBatch>(&cmd.payload)) reply->batch.assign(b->orders.size(), no);
+      reply->finish();
+    }
+    return;
+  }
   if (std::holds_alternative<SubmitBatch>(cmd.payload)) {
     batch_command(a, cmd, reply);
     return;

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <string>
 #include <thread>
@@ -112,6 +113,15 @@ struct Engine::Impl {
     TimeNs reconcile_deadline = 0;  // commands wait for the reconciliation until then
     std::multimap<std::string, std::shared_ptr<Reply>, std::less<>> awaiting;
     std::deque<std::pair<Command, std::shared_ptr<Reply>>> held;
+    // Refused (issue 13): its state could not be rebuilt (a stored record that may not be folded,
+    // the store down, repeated failures). Its desk is empty; commands are refused naming why,
+    // nothing is snapshotted or valued, the venue's reports wait at the venue (the
+    // reconciliation after a good rebuild asks for them).
+    std::optional<AccountRefusal> refused;
+    std::uint32_t failures = 0;  // rebuilds and automatic restarts since the last good rebuild
+    TimeNs retry_at = 0;         // an automatic retry is due then (0: none)
+    TimeNs last_failure = 0;     // of its handling (automatic restarts)
+    std::uint64_t reports_while_refused = 0;  // left at the venue (reconciliation asks again)
   };
 
   Impl(EngineOptions o, const InstrumentTable& ins, EventLog& l, persistence::EventStore& s,
@@ -263,6 +273,15 @@ struct Engine::Impl {
 
   // ---- engine_account.cpp ----
   void rebuild(Account& a);  // throws std::runtime_error naming what cannot be read
+  // rebuild() that never throws: a failure refuses the account (refuse) and says false.
+  bool try_rebuild(Account& a);
+  // The account stops trading with one error naming the stream, sequence and reason; a failure
+  // that may pass (retry) is tried again after a back-off, at most kMaxAccountFailures times.
+  void refuse(Account& a, std::string stream, std::uint64_t sequence, std::string reason, bool retry,
+              bool quarantinable = false);
+  void publish_refusals();  // the refusals as other threads read them (Engine::refusals)
+  // An automatic restart (a failure inside the account's handling): after a back-off, bounded.
+  void schedule_restart(Account& a, const std::string& why);
   void restart(Account& a);
   void index_resting(Account& a);  // the self-trade guard from the desk's live orders
   // The worst price a market order of this quantity reaches in the book now; zero: unknown.
@@ -296,6 +315,8 @@ struct Engine::Impl {
   persistence::SnapshotStore* snapshots;
   std::shared_ptr<RiskCore> risk;
   std::vector<std::unique_ptr<Account>> accounts;  // by AccountId index; null: not run here
+  mutable std::mutex refusals_mutex;
+  std::vector<AccountRefusal> refusals_copy;  // guarded by refusals_mutex (publish_refusals)
   std::priority_queue<EngineTimer, std::vector<EngineTimer>, std::greater<>> timers;
   ProducerRings<Input, kRing> rings;
   Parker parker;                 // where the shard sleeps when no input comes (stage.hpp)

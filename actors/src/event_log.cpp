@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <iterator>
 #include <memory>
+#include <optional>
+#include <set>
 #include <stdexcept>
 #include <string_view>
 #include <type_traits>
@@ -172,35 +174,99 @@ std::string SubjectMap::subject(const EventPayload& payload) const {
       payload);
 }
 
+std::optional<std::string> record_problem(const persistence::StoredRecord& r, std::string_view stream,
+                                          const Directory& directory, const RecordChecks& checks,
+                                          std::optional<Event>& event) {
+  event.reset();
+  auto e = decode_event_json(r.payload, directory);
+  if (!e) return "does not decode as an event: " + e.error().message;
+  if (checks.mac != nullptr) {
+    if (auto why = checks.mac->verify(stream, r.sequence, r.subject, r.payload)) return why;
+  }
+  event = std::move(e).value();
+  if (checks.subjects != nullptr) {
+    const auto own = checks.subjects->subject(event->payload);
+    if (own != r.subject) {
+      return std::string("a ") + std::string(message_name(*event)) + " does not belong on subject '" +
+             std::string(r.subject) + "' (its subject is '" + own + "')";
+    }
+  }
+  return std::nullopt;
+}
+
 void read_events(persistence::EventStore& store, const persistence::ReadRequest& request,
                  const Directory& directory, const std::function<void(const Event&)>& visit,
-                 bool contiguous) {
-  std::string error;
+                 bool contiguous, const RecordChecks& checks) {
+  std::uint64_t hole_at = 0, hole_end = 0;
   std::uint64_t expect = request.from_sequence;
+  std::uint64_t last_read = 0;
+  // From the first record that may not be folded on, the records are held (visit is not called:
+  // the caller would be half rebuilt) while the read goes on to the quarantines, which always
+  // come after the record they name. A held record without an event is a bad one.
+  struct Held {
+    std::uint64_t sequence = 0;
+    std::optional<Event> event;
+    std::string why;
+  };
+  std::vector<Held> held;
+  std::set<std::uint64_t> quarantined;
+  const auto mac_problem = [&](const persistence::StoredRecord& r) -> std::optional<std::string> {
+    if (checks.mac == nullptr) return std::nullopt;
+    return checks.mac->verify(request.stream, r.sequence, r.subject, r.payload);
+  };
   auto read = store.read(request, [&](const persistence::StoredRecord& r) {
     if (contiguous && r.sequence != expect) {
-      error = request.stream + ": sequences " + std::to_string(expect) + ".." +
-              std::to_string(r.sequence - 1) +
-              " are missing (a hole in the stream)";
+      hole_at = expect;  // not a record: nothing to quarantine
+      hole_end = r.sequence - 1;
       return false;
     }
     ++expect;
-    auto e = decode_event_json(r.payload, directory);
-    if (!e) {
-      error = request.stream + " seq " + std::to_string(r.sequence) + ": " + e.error().message;
-      return false;
+    last_read = r.sequence;
+    if (persistence::is_quarantine_subject(r.subject)) {
+      if (mac_problem(r)) return true;  // a forged quarantine quarantines nothing
+      if (const auto q = persistence::decode_quarantine(persistence::strip_mac(r.payload))) {
+        if (q->sequence < r.sequence) quarantined.insert(q->sequence);
+      }
+      return true;
     }
-    visit(*e);
+    std::optional<Event> event;
+    std::optional<std::string> why = record_problem(r, request.stream, directory, checks, event);
+    if (why) {
+      held.push_back(Held{r.sequence, std::nullopt, std::move(*why)});
+    } else if (!held.empty()) {
+      held.push_back(Held{r.sequence, std::move(event), {}});
+    } else {
+      visit(*event);
+    }
     return true;
   });
   if (!read) throw std::runtime_error(read.error().message);
-  if (!error.empty()) throw std::runtime_error(error);
+  if (hole_at != 0) {
+    BadRecord hole(request.stream, hole_at, "sequences " + std::to_string(hole_at) + ".." +
+                                                std::to_string(hole_end) + " are missing (a hole in the stream)");
+    hole.quarantinable = false;
+    throw hole;
+  }
+  if (held.empty()) return;
+  // A bounded read: a quarantine after its end still counts.
+  if (request.to_sequence != 0) {
+    auto later = persistence::quarantined_sequences(store, request.stream, last_read + 1, checks.mac);
+    if (!later) throw std::runtime_error(later.error().message);
+    quarantined.insert(later->begin(), later->end());
+  }
+  for (const Held& h : held) {
+    if (!h.event && quarantined.count(h.sequence) == 0) throw BadRecord(request.stream, h.sequence, h.why);
+  }
+  for (const Held& h : held) {
+    if (h.event) visit(*h.event);  // the bad ones are quarantined
+  }
 }
 
 EventLog::EventLog(persistence::EventStore& store, persistence::IntentLog* intents,
-                   const Directory& directory, Publish publish)
+                   const Directory& directory, Publish publish,
+                   std::shared_ptr<const persistence::RecordMac> mac)
     : store_(store), intents_(intents), directory_(directory), subjects_(directory),
-      publish_(publish) {
+      mac_(std::move(mac)), publish_(publish) {
   if (publish_ == Publish::kThread) publisher_ = std::thread([this] { publish_loop(); });
 }
 
@@ -434,6 +500,7 @@ Result<std::vector<Event>, CommitError> EventLog::commit(const Envelope& cause,
     }
     auto json = encode_json(ev, directory_);
     if (!json) return Unexpected(commit_error(StoreErrorCode::kInvalid, json.error().message));
+    if (mac_) json = mac_->sign(subject, *json);
     encoded.push_back({std::move(subject), std::move(json).value()});
     events.push_back(ev);
   }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <map>
 
 #include <spdlog/spdlog.h>
@@ -28,7 +29,8 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
                  const InstrumentTable& instruments, persistence::EventStore& store,
                  persistence::IntentLog* intents, persistence::SnapshotStore* snapshots,
                  std::shared_ptr<RiskCore> risk, std::vector<RuntimeAccount> accounts)
-    : options_(std::move(options)), store_(store), log_(store, intents, directory),
+    : options_(std::move(options)), store_(store),
+      log_(store, intents, directory, Publish::kThread, options_.mac),
       accounts_(std::move(accounts)) {
   if (!options_.engine.clock) options_.engine.clock = wall_clock;
   clock_ = options_.engine.clock;
@@ -44,6 +46,7 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
     ea.id = a.id;
     ea.name = directory.accounts.name(a.id);
     ea.stream = persistence::StreamLayout::account_stream(a.exchange, ea.name);
+    account_streams_.push_back(ea.stream);
     ea.session = a.session;
     if (options_.account_logger) ea.logger = options_.account_logger(a.id);
     engine_accounts.push_back(std::move(ea));
@@ -141,6 +144,7 @@ Result<std::vector<OrderCore>, std::string> Runtime::orders_of_day(AccountId acc
   std::string error;
   auto read = store_.read(persistence::ReadRequest{stream, from, 0, {}},
                           [&](const persistence::StoredRecord& r) {
+                            if (persistence::is_quarantine_subject(r.subject)) return true;
                             auto e = decode_event_json(r.payload, directory);
                             if (!e) {
                               error = stream + " seq " + std::to_string(r.sequence) + ": " +
@@ -197,5 +201,129 @@ Result<Unit, persistence::StoreError> Runtime::flush(std::chrono::milliseconds t
 }
 
 std::uint64_t Runtime::account_restarts() const noexcept { return engine_->account_restarts(); }
+
+// ---- operators: stored records (issue 13) -------------------------------------------------
+
+std::optional<AccountId> Runtime::account_of_stream(std::string_view stream) const {
+  for (std::size_t i = 0; i < account_streams_.size(); ++i) {
+    if (account_streams_[i] == stream) return accounts_[i].id;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// Shows a payload as text: at most kShown bytes, bytes outside printable ASCII as \xNN.
+constexpr std::size_t kShown = 4096;
+std::string printable(std::string_view payload) {
+  std::string out;
+  for (std::size_t i = 0; i < payload.size() && i < kShown; ++i) {
+    const auto c = static_cast<unsigned char>(payload[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      constexpr std::string_view kHex = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0x0f];
+    }
+  }
+  if (payload.size() > kShown) out += "...";
+  return out;
+}
+
+}  // namespace
+
+Result<RecordReport, RecordError> Runtime::show_record(std::string_view stream, std::uint64_t sequence) {
+  const auto account = account_of_stream(stream);
+  if (!account) return Unexpected{RecordError{true, "no account stream '" + std::string(stream) + "' here"}};
+  if (sequence == 0) return Unexpected{RecordError{false, "sequence: missing (from 1)"}};
+  RecordReport out;
+  out.stream = stream;
+  out.sequence = sequence;
+  out.account = log_.subjects().directory().accounts.name(*account);
+  bool found = false;
+  const RecordChecks checks{&log_.subjects(), log_.mac()};
+  auto read = store_.read(persistence::ReadRequest{std::string(stream), sequence, sequence, {}},
+                          [&](const persistence::StoredRecord& r) {
+                            if (r.sequence != sequence) return false;
+                            found = true;
+                            out.subject = r.subject;
+                            out.payload = printable(r.payload);
+                            if (persistence::is_quarantine_subject(r.subject)) {
+                              out.problem = "a quarantine record (passed over by every reader)";
+                              return false;
+                            }
+                            std::optional<Event> event;
+                            if (auto why = record_problem(r, stream, log_.subjects().directory(), checks, event)) {
+                              out.problem = std::move(*why);
+                            }
+                            return false;
+                          });
+  if (!read) return Unexpected{RecordError{false, read.error().message}};
+  if (!found) {
+    return Unexpected{RecordError{true, std::string(stream) + " has no record at sequence " + std::to_string(sequence)}};
+  }
+  auto q = persistence::quarantined_sequences(store_, stream, sequence + 1, log_.mac());
+  if (!q) return Unexpected{RecordError{false, q.error().message}};
+  out.quarantined = q->count(sequence) != 0;
+  out.account_status = "ok";
+  for (const auto& r : engine_->refusals()) {
+    if (r.account == *account) out.account_status = r.message();
+  }
+  return out;
+}
+
+Result<RecordReport, RecordError> Runtime::quarantine_record(std::string_view stream, std::uint64_t sequence,
+                                                             const std::string& reason, const std::string& by,
+                                                             std::chrono::milliseconds timeout) {
+  auto shown = show_record(stream, sequence);
+  if (!shown) return shown;
+  RecordReport out = std::move(shown).value();
+  const auto account = *account_of_stream(stream);
+  if (out.problem.empty()) {
+    return Unexpected{RecordError{false, std::string(stream) + " seq " + std::to_string(sequence) +
+                                             " is a valid event of the account: only a record a rebuild "
+                                             "refuses can be quarantined"}};
+  }
+  if (persistence::is_quarantine_subject(out.subject)) {
+    return Unexpected{RecordError{false, std::string(stream) + " seq " + std::to_string(sequence) +
+                                             " is itself a quarantine record"}};
+  }
+  if (!out.quarantined) {
+    persistence::Quarantine q;
+    q.sequence = sequence;
+    q.reason = reason.empty() ? out.problem : reason + " (the rebuild said: " + out.problem + ")";
+    q.by = by;
+    q.time = clock_();
+    persistence::AppendRecord rec;
+    rec.subject = persistence::quarantine_subject(stream, sequence);
+    rec.payload = persistence::encode_quarantine(q);
+    if (log_.mac() != nullptr) rec.payload = log_.mac()->sign(rec.subject, rec.payload);
+    rec.msg_id = persistence::quarantine_msg_id(stream, sequence);
+    rec.time = q.time;
+    auto done = std::make_shared<std::promise<Result<std::uint64_t, persistence::StoreError>>>();
+    auto answer = done->get_future();
+    store_.append(std::move(rec), [done](const Result<std::uint64_t, persistence::StoreError>& r) {
+      done->set_value(r);
+    });
+    if (answer.wait_for(timeout) != std::future_status::ready) {
+      return Unexpected{RecordError{false, "the store did not store the quarantine within the timeout"}};
+    }
+    const auto stored = answer.get();
+    if (!stored) return Unexpected{RecordError{false, "storing the quarantine: " + stored.error().message}};
+    spdlog::warn("{} seq {} quarantined by {} (stored at seq {}): {}", stream, sequence, by, *stored, q.reason);
+    out.quarantined = true;
+  }
+  // The account rebuilds without it (or says what else stops it).
+  auto restarted = engine_->restart_account(account, timeout);
+  out.account_status = "ok";
+  for (const auto& r : engine_->refusals()) {
+    if (r.account == account) out.account_status = r.message();
+  }
+  out.message = restarted ? "quarantined; the account rebuilt and trades"
+                          : "quarantined; the account is still refused: " + restarted.error();
+  return out;
+}
 
 }  // namespace oms::actors

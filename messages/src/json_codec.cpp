@@ -187,6 +187,13 @@ class Reader {
     simdjson::dom::object obj;
     if (j.get_object().get(obj) != simdjson::SUCCESS) return set_error("expected an object");
     std::size_t expected = top_level ? 2 : 0;  // "type" and "envelope" are read by the caller
+    // A stored event's integrity check (persistence/record_integrity.hpp), verified by the
+    // store's readers, not here: a string at the top level, passed over.
+    Element mac;
+    if (top_level && obj.at_key("mac").get(mac) == simdjson::SUCCESS) {
+      if (!mac.is_string()) return set_error("mac: expected a string");
+      ++expected;
+    }
     describe(f, [&](std::string_view name, auto& field) {
       if (failed_) return;
       ++expected;
@@ -203,7 +210,7 @@ class Reader {
     // More keys than fields: name the first unknown or repeated one.
     std::size_t index = 0;
     for (auto [key, value] : obj) {
-      bool known = top_level && (key == "type" || key == "envelope");
+      bool known = top_level && (key == "type" || key == "envelope" || key == "mac");
       describe(f, [&, k = key](std::string_view name, const auto&) { known = known || name == k; });
       if (!known) return set_error("unknown field '" + std::string(key) + "'");
       std::size_t earlier = 0;

@@ -348,6 +348,23 @@ void Daemon::open_store() {
   if (!replayed) throw std::runtime_error("intent log replay: " + replayed.error().message);
   if (*replayed > 0) spdlog::warn("intent log: {} events the store had not acknowledged re-published", *replayed);
   snapshots_ = std::make_unique<persistence::SnapshotStore>(options_.data_dir);
+  // The key every event is signed with and every account rebuild checks (record_integrity.hpp);
+  // made at the first start, after the intent log's records went out: what the store holds now
+  // was written unsigned and stays readable.
+  std::vector<std::string> streams;
+  for (const auto& spec : layout.streams()) {
+    if (spec.name != persistence::StreamLayout::kInputs && spec.name.rfind("MD_", 0) != 0) {
+      streams.push_back(spec.name);
+    }
+  }
+  const auto key_file = options_.data_dir / "store-mac.key";
+  const bool existed = std::filesystem::exists(key_file);
+  mac_ = persistence::RecordMac::open_or_create(key_file, *store_, streams);
+  if (!existed) {
+    spdlog::info("store: created {} (0600), the key of the stored events' MACs; the records stored "
+                 "before it are read without one",
+                 key_file.string());
+  }
 }
 
 void Daemon::start_venues() {
@@ -704,6 +721,7 @@ void Daemon::start() {
     spdlog::info("strategy {}: runs on its schedule ({} windows, UTC)", st.name, st.schedule.size());
   }
   ro.engine.board_path = actors::default_board_path(options_.data_dir);  // omsctl top --data DIR reads it
+  ro.mac = mac_;
   ro.account_logger = [this](AccountId id) {
     return account_logger(options_.data_dir, built_->directory.accounts.name(id));
   };

@@ -32,6 +32,7 @@
 #include "oms/connectors/upbit/exchange_upbit.hpp"
 #include "oms/persistence/event_store.hpp"
 #include "oms/persistence/intent_log.hpp"
+#include "oms/persistence/record_integrity.hpp"
 #include "oms/persistence/snapshot.hpp"
 #include "oms/setup/engine_setup.hpp"
 #include "options.hpp"
@@ -133,6 +134,7 @@ class Daemon {
   std::unique_ptr<persistence::EventStore> store_;
   std::unique_ptr<persistence::IntentLog> intents_;
   std::unique_ptr<persistence::SnapshotStore> snapshots_;
+  std::shared_ptr<const persistence::RecordMac> mac_;  // the stored events' MAC key
   std::unique_ptr<secrets::SecretStore> secrets_;
   std::unique_ptr<binance::BinanceVenue> spot_, usdm_;
   std::unique_ptr<bybit::BybitVenue> bybit_spot_, bybit_linear_;

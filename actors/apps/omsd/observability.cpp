@@ -389,9 +389,15 @@ void Observability::run() {
 void Observability::refresh() {
   const auto& accounts = daemon_.accounts();
   std::map<std::string, AccountFigures> figures;
+  const auto refusals = daemon_.runtime().refusals();
   for (std::size_t i = 0; i < accounts.size(); ++i) {
     const auto& a = accounts[i];
     auto& h = *account_health_[i];
+    std::optional<std::string> refused;
+    for (const auto& r : refusals) {
+      if (r.account == a.id) refused = r.message();
+    }
+    h.set_refused(refused);
     const auto& stats = a.session->stats();
     bool streams_up = true;
     for (const Market m : a.markets) {

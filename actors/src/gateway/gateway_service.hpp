@@ -96,6 +96,11 @@ class OmsService final : public api::v1::Oms::Service {
                              api::v1::TransferList* reply) override;
   grpc::Status Rebalance(grpc::ServerContext* ctx, const api::v1::RebalanceRequest* req,
                          api::v1::RebalanceReply* reply) override;
+  // gateway_records.cpp
+  grpc::Status ShowRecord(grpc::ServerContext* ctx, const api::v1::RecordRequest* req,
+                          api::v1::RecordReply* reply) override;
+  grpc::Status QuarantineRecord(grpc::ServerContext* ctx, const api::v1::QuarantineRequest* req,
+                                api::v1::RecordReply* reply) override;
   void set_transfers(TransferDesk* transfers) { transfers_ = transfers; }
 
   // The markets ListPremiums reports (valuation.hpp premium_pairs), the venue of each id, and

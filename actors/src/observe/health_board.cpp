@@ -77,6 +77,7 @@ AccountHealth::Snapshot AccountHealth::snapshot() const {
   s.rate_limits = rate_limits_;
   s.last_error = last_error_;
   s.last_error_ns = last_error_ns_;
+  s.refused = refused_;
   return s;
 }
 
@@ -120,13 +121,23 @@ void HealthBoard::component(std::string name, ComponentCheck check) {
   components_.emplace_back(std::move(name), std::move(check));
 }
 
+void AccountHealth::set_refused(std::optional<std::string> reason) {
+  std::lock_guard lock(mutex_);
+  refused_ = std::move(reason);
+}
+
 AccountStatus HealthBoard::evaluate(const AccountHealth::Snapshot& s) const {
   AccountStatus out;
+  if (s.refused) {  // it takes no order, whatever its session says
+    out.status = HealthStatus::kDown;
+    out.reasons.push_back(*s.refused);
+  }
   if (!s.connected) {
     out.status = HealthStatus::kDown;
     out.reasons.emplace_back("session disconnected");
     return out;
   }
+  if (s.refused) return out;
   const auto now = now_ns_();
   auto stale = [&](std::string_view stream, std::int64_t last_ns, std::chrono::milliseconds limit) {
     if (limit.count() <= 0) return;
@@ -164,6 +175,7 @@ Json account_object(const AccountHealth& a, const AccountHealth::Snapshot& s,
   j["status"] = to_string(st.status);
   j["reasons"] = st.reasons;
   j["session_connected"] = s.connected;
+  j["refused"] = s.refused ? Json(*s.refused) : Json(nullptr);
   j["last_market_data_age_ms"] =
       s.last_market_data_ns != 0 ? Json(age_ms(now, s.last_market_data_ns)) : Json(nullptr);
   j["last_user_data_age_ms"] =

@@ -28,7 +28,12 @@
 // After a rebuild (start, or an operator's restart of one account) the desk reconciles its live
 // orders with the venue; commands for that account wait until the answers are in (bounded).
 // A failure inside an account's handling (an exception, a bug) restarts that account from its
-// snapshot and stream; the others go on.
+// snapshot and stream after a back-off; the others go on. An account that cannot be rebuilt
+// (a stored record that does not decode, does not belong on its subject or fails its MAC; the
+// store down; more than kMaxAccountFailures failures in a row) is refused (AccountRefusal):
+// one error names the stream, sequence and reason, its commands are refused (3140), the
+// others trade on. A store error is retried after a back-off, a bad record waits for an
+// operator (quarantine, record_integrity.hpp, then restart_account).
 #pragma once
 
 #include <array>
@@ -60,6 +65,28 @@
 namespace oms::actors {
 
 using AccountViewPtr = std::shared_ptr<const AccountView>;
+
+// The engine's own refusals (issue 13), range 3140-3159.
+enum class EngineCode : std::uint16_t {
+  kAccountRefused = 3140,  // the account could not be rebuilt: it takes no command until it is
+};
+
+// An account the engine refuses to run (its state could not be rebuilt): which record of which
+// stream, and why; an operator looks at the record (omsctl records show) and quarantines it or
+// mends the store, then restarts the account.
+struct AccountRefusal {
+  AccountId account;
+  std::string name;
+  std::string stream;
+  std::uint64_t sequence = 0;  // the record that may not be folded; 0: not a record's fault
+  std::string reason;
+  std::uint32_t attempts = 0;  // failed rebuilds since the last good one
+  bool retrying = false;       // an automatic retry is scheduled (store errors, bounded)
+  [[nodiscard]] std::string message() const {
+    return "account " + name + " refused: " + stream +
+           (sequence != 0 ? " seq " + std::to_string(sequence) : std::string()) + ": " + reason;
+  }
+};
 
 struct EngineAccount {
   AccountId id;
@@ -262,6 +289,8 @@ class Engine {
   // loop last came round (a shard stuck on one input, or starved of its CPU, shows here).
   [[nodiscard]] std::size_t inputs_waiting() const noexcept;
   [[nodiscard]] std::chrono::nanoseconds loop_lag() const noexcept;
+  // The accounts refused now (any thread; health, the gateway).
+  [[nodiscard]] std::vector<AccountRefusal> refusals() const;
 
   struct Impl;
 

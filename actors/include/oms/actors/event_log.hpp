@@ -29,8 +29,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <memory>
+#include <stdexcept>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
@@ -41,6 +44,7 @@
 #include "oms/messages/result.hpp"
 #include "oms/persistence/event_store.hpp"
 #include "oms/persistence/intent_log.hpp"
+#include "oms/persistence/record_integrity.hpp"
 
 namespace oms::actors {
 
@@ -66,14 +70,41 @@ class SubjectMap {
   std::vector<InstrumentRef> instruments_;
 };
 
+// A stored record a reader may not fold: it does not decode, sits on a subject its event does
+// not belong to, or fails its MAC (record_integrity.hpp). Names the stream, sequence, reason.
+struct BadRecord : std::runtime_error {
+  BadRecord(std::string stream_, std::uint64_t sequence_, std::string reason_)
+      : std::runtime_error(stream_ + " seq " + std::to_string(sequence_) + ": " + reason_),
+        stream(std::move(stream_)), sequence(sequence_), reason(std::move(reason_)) {}
+  std::string stream;
+  std::uint64_t sequence = 0;
+  std::string reason;
+  bool quarantinable = true;  // false: no record is there (a hole)
+};
+
+// What read_events checks beyond decoding (the account rebuild asks for both).
+struct RecordChecks {
+  const SubjectMap* subjects = nullptr;          // the record's subject must be its event's own
+  const persistence::RecordMac* mac = nullptr;   // the record's MAC (record_integrity.hpp)
+};
+
+// Why a reader may not fold a stored record of `stream` (nothing: it may); event holds the
+// decoded event when it decodes.
+[[nodiscard]] std::optional<std::string> record_problem(const persistence::StoredRecord& record,
+                                                        std::string_view stream,
+                                                        const Directory& directory,
+                                                        const RecordChecks& checks,
+                                                        std::optional<Event>& event);
+
 // Reads a stream's events (from the request's sequence, with its subject filter) and hands each
-// to visit, in stream order. Throws std::runtime_error naming the stream and sequence of a
-// record that does not decode, or the store's error: an actor is never half rebuilt. With
-// `contiguous` (an unfiltered read) every sequence from the first asked for must be there: a hole
-// throws, naming the stream and the missing sequences.
+// to visit, in stream order. Quarantine records are passed over, and so is every record an
+// operator quarantined (record_integrity.hpp). Throws BadRecord for the first other record that
+// does not decode or fails a check, or std::runtime_error with the store's error: an actor is
+// never half rebuilt. With `contiguous` (an unfiltered read) every sequence from the first asked
+// for must be there: a hole throws BadRecord at the first missing sequence, naming the range.
 void read_events(persistence::EventStore& store, const persistence::ReadRequest& request,
                  const Directory& directory, const std::function<void(const Event&)>& visit,
-                 bool contiguous = false);
+                 bool contiguous = false, const RecordChecks& checks = {});
 
 struct CommitError {
   persistence::StoreError store;  // the layer that refused, naming stream or path
@@ -91,8 +122,11 @@ class EventLog {
  public:
   // intents may be null (backtests, tests of the store alone): then the store is the first
   // durable layer and a daemon crash loses what it had not acknowledged.
+  // mac: every event committed is signed with it (record_integrity.hpp); null: unsigned
+  // (replay, backtests, tests).
   EventLog(persistence::EventStore& store, persistence::IntentLog* intents,
-           const Directory& directory, Publish publish = Publish::kThread);
+           const Directory& directory, Publish publish = Publish::kThread,
+           std::shared_ptr<const persistence::RecordMac> mac = nullptr);
   // Hands every queued record to the store, then stops the publisher.
   ~EventLog();
   EventLog(const EventLog&) = delete;
@@ -162,12 +196,14 @@ class EventLog {
     return appended_.load(std::memory_order_relaxed);
   }
   [[nodiscard]] const SubjectMap& subjects() const noexcept { return subjects_; }
+  [[nodiscard]] const persistence::RecordMac* mac() const noexcept { return mac_.get(); }
 
  private:
   persistence::EventStore& store_;
   persistence::IntentLog* intents_;
   const Directory& directory_;
   SubjectMap subjects_;
+  std::shared_ptr<const persistence::RecordMac> mac_;
   mutable std::mutex mutex_;
   std::uint64_t global_seq_ = 0;  // guarded by mutex_
   std::atomic<std::uint64_t> store_failures_{0};

@@ -33,6 +33,23 @@ struct RuntimeAccount {
   std::shared_ptr<ExchangeSession> session;
 };
 
+// A stored record of an account stream as an operator sees it (Runtime::show_record).
+struct RecordReport {
+  std::string stream;
+  std::uint64_t sequence = 0;
+  std::string account;
+  std::string subject;
+  std::string payload;
+  std::string problem;        // why a rebuild refuses it; empty: it folds
+  bool quarantined = false;
+  std::string account_status;  // "ok" or the account's refusal
+  std::string message;         // quarantine_record: what was done
+};
+struct RecordError {
+  bool not_found = false;  // no such stream of ours or sequence; else a refused request
+  std::string message;
+};
+
 struct RuntimeOptions {
   std::size_t scheduler_threads = 2;  // CAF's default is 4 even on a 2-core machine
   // The engine's options (engine.hpp): settings, books, the strategy stage, recording; omsd
@@ -44,6 +61,9 @@ struct RuntimeOptions {
   // The strategies' schedules (orchestrator.hpp); empty: no orchestrator.
   std::vector<ScheduledStrategy> schedules;
   std::chrono::milliseconds schedule_tick{1000};
+  // Signs every committed event and checks the account streams' records at rebuild
+  // (record_integrity.hpp); null: unsigned and unchecked.
+  std::shared_ptr<const persistence::RecordMac> mac;
 };
 
 class Runtime {
@@ -105,6 +125,20 @@ class Runtime {
   // Waits until the store holds every committed event.
   [[nodiscard]] Result<Unit, persistence::StoreError> flush(std::chrono::milliseconds timeout);
 
+  // The accounts the engine refuses to run (their state could not be rebuilt).
+  [[nodiscard]] std::vector<AccountRefusal> refusals() const { return engine_->refusals(); }
+  // The account whose stream this is (none: not one of ours).
+  [[nodiscard]] std::optional<AccountId> account_of_stream(std::string_view stream) const;
+  // One record of an account stream, with what a rebuild thinks of it. Read off the engine.
+  [[nodiscard]] Result<RecordReport, RecordError> show_record(std::string_view stream, std::uint64_t sequence);
+  // Stores a quarantine of that record (signed, in the same stream; record_integrity.hpp), then
+  // restarts the account. Refused for a record that folds (a valid event is never dropped).
+  [[nodiscard]] Result<RecordReport, RecordError> quarantine_record(std::string_view stream,
+                                                                    std::uint64_t sequence,
+                                                                    const std::string& reason,
+                                                                    const std::string& by,
+                                                                    std::chrono::milliseconds timeout);
+
   [[nodiscard]] EventLog& log() noexcept { return log_; }
   [[nodiscard]] std::uint64_t account_restarts() const noexcept;
   // The engine's (Engine::inputs_waiting, Engine::loop_lag): for metrics.
@@ -115,6 +149,7 @@ class Runtime {
   persistence::EventStore& store_;
   EventLog log_;
   std::vector<RuntimeAccount> accounts_;
+  std::vector<std::string> account_streams_;  // by accounts_ index
   std::unique_ptr<caf::actor_system_config> config_;
   std::unique_ptr<caf::actor_system> system_;
   caf::actor orchestrator_;

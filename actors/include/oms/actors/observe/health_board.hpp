@@ -74,6 +74,9 @@ class AccountHealth {
   void set_rate_limit(std::string_view name, std::int64_t used, std::int64_t limit);
   void set_error(std::string message);  // stamped with the board's clock
   void clear_error();
+  // The engine refuses the account (its state could not be rebuilt): down, with this reason,
+  // until cleared (nullopt).
+  void set_refused(std::optional<std::string> reason);
 
   [[nodiscard]] const std::string& exchange() const noexcept { return exchange_; }
   [[nodiscard]] const std::string& account() const noexcept { return account_; }
@@ -88,6 +91,7 @@ class AccountHealth {
     std::vector<RateLimitUsage> rate_limits;
     std::optional<std::string> last_error;
     std::int64_t last_error_ns = 0;
+    std::optional<std::string> refused;
   };
   [[nodiscard]] Snapshot snapshot() const;
 
@@ -104,6 +108,7 @@ class AccountHealth {
   std::vector<RateLimitUsage> rate_limits_;
   std::optional<std::string> last_error_;
   std::int64_t last_error_ns_ = 0;
+  std::optional<std::string> refused_;
 };
 
 struct ComponentHealth {
