@@ -39,7 +39,8 @@ Decimal venue_net(VenueView& v) {
 }
 
 std::string position_size(const Stack& s, const std::string& instrument) {
-  for (const auto& p : omsctl_json(s, {"positions", "--account", "binance_main"}).at("positions")) {
+  const auto all = omsctl_json(s, {"positions", "--account", "binance_main"});
+  for (const auto& p : all.at("positions")) {
     if (p.at("instrument") == instrument) return p.at("size");
   }
   return "0";
@@ -76,7 +77,7 @@ TEST_CASE("external orders: another client's orders on binance_main spot show in
   const auto day = omsctl_json(s, {"orders", "--account", "binance_main", "--day", utc_now_text("%Y-%m-%d")});
   CHECK_MESSAGE(external_with_status(day.at("orders"), "ext-take-1", "filled"), day.dump());
   // Risk counted the external fill: our own 0.001 more would pass 0.0015.
-  const auto refused = submit(s, "OURS-1", "buy", "0.001", bid);
+  const auto refused = submit(s, "OURS-1", "buy", "0.001", tick(mid.raw() - mid.raw() / 200).to_string());
   CHECK_MESSAGE(refused.at("accepted") == false, refused.dump());
   CHECK_MESSAGE(refused.value("message", std::string()).find("position") != std::string::npos, refused.dump());
 
@@ -147,7 +148,8 @@ TEST_CASE("external orders: another client's USD-M orders on binance_main show a
   const auto trades = usdm.fills();
   REQUIRE(trades.size() >= 1);
   std::size_t seen = 0;
-  for (const auto& f : omsctl_json(s, {"fills", "--account", "binance_main"}).at("fills")) {
+  const auto fills = omsctl_json(s, {"fills", "--account", "binance_main"});
+  for (const auto& f : fills.at("fills")) {
     if (f.at("instrument") != "BTC/USDT:USDT") continue;
     ++seen;
     CHECK(f.at("client_order_id") == "ext-f-take");
