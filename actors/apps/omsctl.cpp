@@ -52,10 +52,13 @@ commands:
              file holds one JSON object of those fields a line ({"instrument":"BTC/USDT",
              "side":"buy","price":"100","quantity":"0.01"}; decimals as strings)
   amend      --account A --instrument SYM --id ID [--price P] [--qty Q]
-  cancel     --account A --instrument SYM --id ID
+  cancel     --account A --instrument SYM (--id ID | --venue-id VENUE_ORDER_ID)
+             (an external order -- placed on the account by another client -- is canceled
+             only this way: omsd never cancels it on its own)
   cancel-all --account A [--instrument SYM]
   orders     [--account A] [--day YYYY-MM-DD]  (the orders in memory; with --day every order
-             submitted that UTC day, from the store, closed ones that left memory included)
+             submitted that UTC day, from the store, closed ones that left memory included;
+             external: true for an order another client placed on the account)
   fills | balances  [--account A]
   positions  [--account A] [--unified]
              orders, fills, balances, positions without --account: every account the client
@@ -127,7 +130,7 @@ const std::set<std::string> kValues = {
     "address", "ca", "token-file", "data", "timeout-ms", "account", "instrument", "side", "qty",
     "price", "stop-price", "type", "tif", "strategy", "id", "scope", "kind", "value", "state",
     "reason", "wait-ack-ms", "board", "day",
-    "exchange", "main", "file", "order",
+    "exchange", "main", "file", "order", "venue-id",
     "slices", "start-ns", "end-ns", "duration-s", "participation", "catch-up", "curve", "algo-id",
     "from", "to", "asset", "amount", "from-market", "to-market", "wait-ms", "limit",
     "stream", "seq"};
@@ -602,6 +605,7 @@ int run(const Client& c, const Args& a) {
     r.set_account(a.get("account"));
     r.set_instrument(a.get("instrument"));
     r.set_client_order_id(a.get("id"));
+    r.set_venue_order_id(a.get("venue-id"));
     return call<api::CancelOrderRequest, api::CommandReply>(c, a, r, &api::Oms::Stub::CancelOrder);
   }
   if (cmd == "cancel-all") {

@@ -475,7 +475,8 @@ void Engine::Impl::on_report(Account& a, const VenueReport& report) {
       logger(a).warn("account {}: {}", a.cfg.name, d.detail);
       break;
     case ReportNote::kRefusedByOrder: logger(a).warn("account {}: {}", a.cfg.name, d.detail); break;
-    case ReportNote::kInDoubt: logger(a).info("account {}: {}", a.cfg.name, d.detail); break;
+    case ReportNote::kInDoubt:
+    case ReportNote::kExternal: logger(a).info("account {}: {}", a.cfg.name, d.detail); break;
     case ReportNote::kIgnored:
     case ReportNote::kNone: break;
   }

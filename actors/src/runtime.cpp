@@ -140,7 +140,7 @@ Result<std::vector<OrderCore>, std::string> Runtime::orders_of_day(AccountId acc
   std::map<std::string, OrderCore, std::less<>> orders;
   if (from == 0) return std::vector<OrderCore>{};
   // An order's later events may fall on a later day: the stream is read on from the day's
-  // start, but only orders submitted within the day are listed.
+  // start, but only orders submitted (or found, external ones) within the day are listed.
   std::string error;
   auto read = store_.read(persistence::ReadRequest{stream, from, 0, {}},
                           [&](const persistence::StoredRecord& r) {
@@ -156,7 +156,11 @@ Result<std::vector<OrderCore>, std::string> Runtime::orders_of_day(AccountId acc
                             auto it = orders.find(id);
                             if (it == orders.end()) {
                               const bool in_day = to == 0 || r.sequence <= to;
-                              if (!in_day || !std::holds_alternative<OrderSubmitted>(e->payload)) {
+                              // Ours from OrderSubmitted, another client's (external) from
+                              // ExternalOrderFound.
+                              const bool first = std::holds_alternative<OrderSubmitted>(e->payload) ||
+                                                 std::holds_alternative<ExternalOrderFound>(e->payload);
+                              if (!in_day || !first) {
                                 return true;
                               }
                               it = orders.emplace(std::string(id), OrderCore{}).first;

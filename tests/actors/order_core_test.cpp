@@ -669,3 +669,47 @@ TEST_CASE("property: cum_qty is the sum of unique fills, never above quantity; t
 }
 
 }  // namespace
+
+TEST_CASE("external order: found at the venue it enters accepted with its venue id, of no strategy, marked external; only as an order's first event; a bad quantity is refused and changes nothing") {
+  ExternalOrderFound e;
+  e.client_order_id = kId;
+  e.venue_order_id = "8389765432";
+  e.side = Side::kSell;
+  e.order_type = OrderType::kLimit;
+  e.tif = TimeInForce::kIoc;
+  e.price = "101"_d;
+  e.quantity = "2"_d;
+  OrderCore o;
+  const auto r = o.apply(e);
+  REQUIRE(r);
+  CHECK(r->from == OrderStatus::kInitialized);
+  CHECK(r->to == OrderStatus::kAccepted);
+  CHECK(o.external());
+  CHECK(o.status() == OrderStatus::kAccepted);
+  CHECK(o.venue_order_id().view() == "8389765432");
+  CHECK_FALSE(o.strategy().valid());
+  CHECK(o.side() == Side::kSell);
+  CHECK(o.tif() == TimeInForce::kIoc);
+  CHECK(o.price() == "101"_d);
+  CHECK(o.leaves_qty() == "2"_d);
+  // Its fills move it as any order's.
+  FillReceived f = fill("t1", "0.5"_d, "101"_d);
+  f.side = Side::kSell;
+  REQUIRE(o.apply(f));
+  CHECK(o.status() == OrderStatus::kPartiallyFilled);
+  CHECK(o.cum_qty() == "0.5"_d);
+  // Found again, or found for an order of ours: refused, nothing changes.
+  const OrderCore before = o;
+  CHECK_FALSE(o.apply(e));
+  CHECK(o == before);
+  OrderCore ours;
+  REQUIRE(ours.apply(submit()));
+  CHECK_FALSE(ours.apply(e));
+  CHECK_FALSE(ours.external());
+  // No quantity: refused, the core stays initial.
+  e.quantity = Decimal{};
+  OrderCore none;
+  CHECK_FALSE(none.apply(e));
+  CHECK(none.status() == OrderStatus::kInitialized);
+  CHECK_FALSE(none.external());
+}

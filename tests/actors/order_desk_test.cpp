@@ -787,3 +787,118 @@ TEST_CASE("recent groups: the flat window answers as a plain ring and set would,
     }
   }
 }
+
+// ---- external orders (issue 13) ----------------------------------------------------------------
+namespace {
+
+VenueReport external(EventId report, const char* clid, const char* venue_id, const char* qty = "0.2",
+                     const char* price = "100") {
+  ExternalOrderFound e{};
+  e.account = AccountId(0);
+  e.instrument = InstrumentId(0);
+  (void)e.client_order_id.assign(clid);
+  (void)e.venue_order_id.assign(venue_id);
+  e.side = Side::kBuy;
+  e.price = dec(price);
+  e.quantity = dec(qty);
+  return VenueReport{report, kT0, e};
+}
+
+}  // namespace
+
+TEST_CASE("order desk: an order another client placed is recorded as external from its description; its fill moves balances, positions and risk") {
+  Fixture f;
+  f.fund("1000");
+  // Without the description a report of an unknown id stays unmatched (nothing committed).
+  CHECK(f.desk.on_report(accepted(900, "ext-1"), kT0).note == ReportNote::kUnmatched);
+  const DeskDecision d = f.desk.on_report(external(901, "ext-1", "V9"), kT0);
+  CHECK(d.note == ReportNote::kExternal);
+  CHECK(d.detail.find("ext-1") != std::string::npos);
+  REQUIRE(d.groups.size() == 1);
+  CHECK(d.groups[0].requests.empty());
+  CHECK(d.groups[0].risk.empty());
+  const DeskEffects fx = f.run(d);
+  CHECK(fx.timers.empty());  // nothing of ours awaits the venue
+  const OrderCore* o = f.desk.order("ext-1");
+  REQUIRE(o != nullptr);
+  CHECK(o->external());
+  CHECK(o->status() == OrderStatus::kAccepted);
+  CHECK(o->venue_order_id().view() == "V9");
+  CHECK_FALSE(o->strategy().valid());
+  CHECK(o->quantity() == dec("0.2"));
+  // It locks what the venue locks for it.
+  CHECK(f.desk.account().balance(Market::kSpot, AssetCode("USDT"))->locked == dec("20"));
+  // The same description again (the stream and a catch-up): nothing.
+  CHECK(f.desk.on_report(external(901, "ext-1", "V9"), kT0).note == ReportNote::kDuplicate);
+  const DeskDecision again = f.desk.on_report(external(902, "ext-1", "V9"), kT0);
+  CHECK(again.groups.empty());
+  // Its fill: the order, the balances, the position and risk move as for one of ours.
+  const DeskDecision fd = f.desk.on_report(fill(903, "ext-1", "t1", "0.05"), kT0);
+  REQUIRE(fd.groups.size() == 1);
+  const DeskEffects ffx = f.run(fd);
+  CHECK(f.desk.status("ext-1") == OrderStatus::kPartiallyFilled);
+  CHECK(f.desk.order("ext-1")->cum_qty() == dec("0.05"));
+  CHECK(f.desk.account().balance(Market::kSpot, AssetCode("BTC"))->free == dec("0.05"));
+  CHECK(f.desk.account().balance(Market::kSpot, AssetCode("USDT"))->locked == dec("15"));
+  REQUIRE(ffx.risk.size() == 1);
+  CHECK(ffx.risk[0].kind == RiskNote::Kind::kFill);
+  CHECK(ffx.risk[0].fill.quantity == dec("0.05"));
+  const AccountView v = f.desk.view();
+  REQUIRE(v.positions.size() == 1);
+  CHECK(v.positions[0].position.size == dec("0.05"));
+  // A description of one of our own orders records nothing.
+  f.run(f.desk.on_command(submit(10, "C1"), &kPass, kT0));
+  const DeskDecision own = f.desk.on_report(external(904, "C1", "V1"), kT0);
+  CHECK(own.groups.empty());
+  CHECK(own.note == ReportNote::kNone);
+  CHECK_FALSE(f.desk.order("C1")->external());
+}
+
+TEST_CASE("order desk: cancel-all leaves external orders alone; a cancel naming one goes to the venue; an id in omsd's own form is never taken for external") {
+  Fixture f;
+  f.fund("1000");
+  f.run(f.desk.on_report(external(901, "ext-1", "V9"), kT0));
+  f.run(f.desk.on_command(submit(10, "C1"), &kPass, kT0));
+  CancelAllOrders all{};
+  all.account = AccountId(0);
+  const DeskDecision d = f.desk.on_command(Command{Envelope{20, 0, kT0, kT0, 0, 20}, all}, nullptr, kT0);
+  REQUIRE(d.groups.size() == 1);
+  CHECK(as<OrderCancelRequested>(d.groups[0].events[0]).client_order_id.view() == "C1");
+  // The operator's cancel of the external order.
+  const DeskDecision c = f.desk.on_command(cancel(21, "ext-1"), nullptr, kT0);
+  REQUIRE(c.groups.size() == 1);
+  REQUIRE(c.groups[0].requests.size() == 1);
+  CHECK(std::get<CancelOrder>(c.groups[0].requests[0]).client_order_id.view() == "ext-1");
+  f.run(c);
+  CHECK(f.desk.status("ext-1") == OrderStatus::kPendingCancel);
+  OrderCanceled done{};
+  done.account = AccountId(0);
+  done.instrument = InstrumentId(0);
+  (void)done.client_order_id.assign("ext-1");
+  f.run(f.desk.on_report(VenueReport{905, kT0, done}, kT0));
+  CHECK(f.desk.status("ext-1") == OrderStatus::kCanceled);
+  CHECK(f.desk.account().balance(Market::kSpot, AssetCode("USDT"))->locked == dec("10"));  // C1's
+  // omsd's own form for this account: a late listing of an order of ours, not another client's.
+  const auto ours = format_client_order_id(ClientOrderId{3, AccountId(0), StrategyId(1), 99});
+  REQUIRE(ours.has_value());
+  const DeskDecision late = f.desk.on_report(external(906, ours->str().c_str(), "V7"), kT0);
+  CHECK(late.groups.empty());
+  CHECK(late.note == ReportNote::kUnmatched);
+}
+
+TEST_CASE("order desk: external orders rebuild and load the same (their origin is in the events)") {
+  Fixture live;
+  live.fund("1000");
+  live.run(live.desk.on_report(external(901, "ext-1", "V9"), kT0));
+  live.run(live.desk.on_report(fill(903, "ext-1", "t1", "0.05"), kT0));
+  Fixture rebuilt;
+  for (const Event& e : live.journal) (void)rebuilt.desk.apply(e);
+  CHECK(rebuilt.desk == live.desk);
+  REQUIRE(rebuilt.desk.order("ext-1") != nullptr);
+  CHECK(rebuilt.desk.order("ext-1")->external());
+  const Directory names = names_of({"binance:spot:BTC/USDT"});
+  Fixture loaded;
+  REQUIRE_FALSE(loaded.desk.load(live.desk.save(names), names).has_value());
+  CHECK(loaded.desk == live.desk);
+  CHECK(loaded.desk.order("ext-1")->external());
+}

@@ -45,7 +45,8 @@ constexpr std::array<OrderEventKind, std::variant_size_v<OrderEvent>> kNominalKi
     OrderEventKind::kCanceled,        OrderEventKind::kCancelRejected,
     OrderEventKind::kAmendRequested,  OrderEventKind::kAmended,
     OrderEventKind::kAmendRejected,   OrderEventKind::kExpired,
-    OrderEventKind::kAckTimedOut,     OrderEventKind::kAccepted};
+    OrderEventKind::kAckTimedOut,     OrderEventKind::kAccepted,
+    OrderEventKind::kAccepted};
 
 }  // namespace
 
@@ -373,6 +374,26 @@ Result<Applied, OrderError> OrderCore::on(const OrderAckTimedOut&) {
   const auto next = next_status(OrderEventKind::kAckTimedOut);
   if (!next) return Unexpected{next.error()};
   return commit(OrderEventKind::kAckTimedOut, *next);
+}
+
+// Another client's order, found open (or already further) at the venue: it enters as our own
+// would after submit, send and ack -- the same checks, in one step -- and stays marked external.
+Result<Applied, OrderError> OrderCore::on(const ExternalOrderFound& e) {
+  if (status_ != OrderStatus::kInitialized) {
+    return Unexpected{error(OrderErrorCode::kInvalidTransition, OrderEventKind::kSubmitted, cum_qty_)};
+  }
+  OrderCore trial = *this;
+  const OrderSubmitted sub{e.account, StrategyId{}, e.instrument, e.client_order_id, e.side,
+                           e.order_type, e.tif, e.price, e.stop_price, e.quantity, e.reduce_only};
+  if (auto r = trial.on(sub); !r) return Unexpected{r.error()};
+  if (auto r = trial.on(OrderSendRequested{e.account, e.instrument, e.client_order_id}); !r) {
+    return Unexpected{r.error()};
+  }
+  auto accepted = trial.on(OrderAccepted{e.account, e.instrument, e.client_order_id, e.venue_order_id});
+  if (!accepted) return Unexpected{accepted.error()};
+  trial.external_ = true;
+  *this = std::move(trial);
+  return Applied{OrderEventKind::kAccepted, OrderStatus::kInitialized, status_, std::nullopt};
 }
 
 }  // namespace oms

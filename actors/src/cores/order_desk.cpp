@@ -69,6 +69,12 @@ EventId derived_cause(Salt salt, std::uint64_t a, std::uint64_t b) noexcept {
   return group_key(a ^ (b * 0x9E3779B97F4A7C15ULL) ^ (static_cast<std::uint64_t>(salt) << 56U)) + 1;
 }
 
+// What an external order would have been as ours (AccountCore's lock, a view's figures).
+OrderSubmitted submitted_of(const ExternalOrderFound& e) {
+  return OrderSubmitted{e.account,  StrategyId{}, e.instrument, e.client_order_id, e.side, e.order_type,
+                        e.tif,      e.price,      e.stop_price, e.quantity,        e.reduce_only};
+}
+
 OrderQuery query_of(const OrderCore& o) {
   return OrderQuery{o.account(), o.instrument(), o.client_order_id()};
 }
@@ -112,6 +118,7 @@ DeskDecision OrderDesk::on_command(const Command& command, const RiskDecision* r
     std::size_t n = 0;
     for (const auto& [id, o] : orders_) {
       if (is_terminal(o.core.status())) continue;
+      if (o.core.external()) continue;  // another client's: only a cancel naming it
       if (all->instrument.valid() && o.core.instrument() != all->instrument) continue;
       Envelope cause = command.envelope;
       cause.id = derived_cause(Salt::kCancelAll, command.envelope.id, id_hash(id));
@@ -267,6 +274,9 @@ DeskDecision OrderDesk::on_report(const VenueReport& report, TimeNs now,
     return d;
   }
   const Order* found = find(id);
+  if (const auto* ext = std::get_if<ExternalOrderFound>(&report.payload)) {
+    return on_external(*ext, std::move(g), found != nullptr || retired(id));
+  }
   if (found == nullptr && retired(id)) {
     d.note = ReportNote::kIgnored;  // a late copy of a report of an order already closed
     d.detail = "report for " + retired_text(id);
@@ -369,6 +379,34 @@ DeskDecision OrderDesk::on_report(const VenueReport& report, TimeNs now,
   return d;
 }
 
+DeskDecision OrderDesk::on_external(const ExternalOrderFound& e, DeskGroup g, bool known) const {
+  DeskDecision d;
+  if (known) return d;  // the venue's description of an order of ours: nothing to record
+  const std::string_view id = e.client_order_id.view();
+  if (const auto parsed = parse_client_order_id(id); parsed && parsed->account == config_.account) {
+    // omsd's own form for this account: an order of ours that left memory long ago (a late
+    // catch-up), never another client's.
+    d.note = ReportNote::kUnmatched;
+    d.detail = "venue lists order '" + std::string(id) + "' in omsd's own id form, no longer on the desk";
+    return d;
+  }
+  OrderCore trial;
+  if (auto r = trial.apply(e); !r) {
+    d.note = ReportNote::kRefusedByOrder;
+    d.detail = "external order '" + std::string(id) + "' not taken: " + to_string(r.error());
+    return d;
+  }
+  d.note = ReportNote::kExternal;
+  d.detail = "external order '" + std::string(id) + "' (venue order " + e.venue_order_id.str() + "): " +
+             std::string(enum_name(e.side)) + " " + e.quantity.to_string() + " " +
+             std::string(enum_name(e.order_type)) +
+             (e.price.is_positive() ? " at " + e.price.to_string() : std::string()) +
+             ", placed by another client; omsd never cancels or amends it on its own";
+  g.answered = e.client_order_id;
+  d.groups.push_back(std::move(g));
+  return d;
+}
+
 DeskDecision OrderDesk::on_timer(const OrderTimer& timer, TimeNs /*now*/) const {
   DeskDecision d;
   const Order* found = find(timer.client_order_id.view());
@@ -423,7 +461,12 @@ DeskDecision OrderDesk::on_reconcile(TimeNs /*now*/) const {
 
 OrderDesk::Order* OrderDesk::fold(const Event& e, std::optional<AccountError>& refusal) {
   recent_.insert(group_of(e.envelope.id));
-  if (auto r = account_.apply(e); !r) {
+  const auto* external = std::get_if<ExternalOrderFound>(&e.payload);
+  // An external order locks what our own would (AccountCore); the venue's balance updates
+  // stay authoritative.
+  const Event as_account_event =
+      external == nullptr ? Event{} : Event{e.envelope, submitted_of(*external)};
+  if (auto r = account_.apply(external == nullptr ? e : as_account_event); !r) {
     ++account_refusals_;
     refusal = r.error();
   }
@@ -442,6 +485,10 @@ OrderDesk::Order* OrderDesk::fold(const Event& e, std::optional<AccountError>& r
   }
   Order& o = *found;
   if (o.events == 0) o.first_seq = e.envelope.global_seq;
+  if (external != nullptr) {
+    o.submitted = submitted_of(*external);
+    o.submitted_at = e.envelope.init_time;
+  }
   if (const auto* sub = std::get_if<OrderSubmitted>(&e.payload)) {
     o.submitted = *sub;
     o.submitted_at = e.envelope.init_time;

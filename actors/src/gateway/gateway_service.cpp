@@ -286,6 +286,34 @@ grpc::Status OmsService::CancelOrder(grpc::ServerContext* ctx,
                                      api::v1::CommandReply* reply) {
   return guarded(ctx, "CancelOrder", [&](const ApiClient& c) -> std::optional<ApiError> {
     auto x = core_.cancel(c, *req);
+    if (!x && req->client_order_id().empty() && !req->venue_order_id().empty()) {
+      // By the venue's order id (an external order is known to its owner by that): the order
+      // on the account's desk with that id, then as by client order id.
+      const std::string& vid = req->venue_order_id();
+      if (vid.size() > VenueOrderId::kCapacity) {
+        return ApiError{ApiStatus::kInvalidArgument,
+                        "venue_order_id: longer than " + std::to_string(VenueOrderId::kCapacity) + " characters"};
+      }
+      api::v1::CancelOrderRequest named = *req;
+      named.set_client_order_id("-");  // checks account and instrument first
+      auto checked = core_.cancel(c, named);
+      if (!checked) return checked.error();
+      auto v = view(checked->account);
+      if (!v) return v.error();
+      const OrderCore* hit = nullptr;
+      for (const auto& ov : (*v)->orders) {
+        if (ov.core.venue_order_id().view() == vid && ov.core.instrument() == checked->instrument) hit = &ov.core;
+      }
+      if (hit == nullptr) {
+        return ApiError{ApiStatus::kInvalidArgument,
+                        "venue_order_id: no order " + vid + " of that instrument on the account"};
+      }
+      checked->client_order_id = hit->client_order_id();
+      x = std::move(checked);
+    } else if (!req->client_order_id().empty() && !req->venue_order_id().empty()) {
+      return ApiError{ApiStatus::kInvalidArgument,
+                      "venue_order_id: give client_order_id or venue_order_id, not both"};
+    }
     if (!x) return x.error();
     reply->set_client_order_id(x->client_order_id.str());
     return run(core_.next_command_id(wall_clock_()), *x, reply);
@@ -365,6 +393,7 @@ grpc::Status OmsService::ListOrders(grpc::ServerContext* ctx, const api::v1::Acc
         p->set_leaves_qty(dec(o.leaves_qty()));
         p->set_avg_price(dec(o.avg_price()));
         p->set_status(std::string(enum_name(o.status())));
+        p->set_external(o.external());
         if (const auto& e = o.last_error()) {
           p->set_error(std::to_string(e->code) +
                        (e->venue_code != 0 ? "/" + std::to_string(e->venue_code) : std::string()) + " " +

@@ -42,6 +42,12 @@ ExchangeResult<Unit> BinanceAccount::start(ReportSink sink) {
     running_ = true;
   }
   if (shared_.cfg.user_data_stream) {
+    if (shared_.cfg.start_catch_up.count() > 0) {
+      // Once the stream is open, what happened while we were away is asked for: orders another
+      // client placed (external orders), fills of ours (catch_up).
+      stream_down_ms_.store(wall_now_ns() / 1'000'000 + shared_.offset_ms.load() -
+                            shared_.cfg.start_catch_up.count());
+    }
     if (auto r = open_user_stream(); !r) {
       stop();
       return r;

@@ -222,6 +222,14 @@ void order_info_events(const OrderInfo& o, AccountId account, InstrumentId instr
 [[nodiscard]] OrderStatusReconciled unknown_to_venue(AccountId account, InstrumentId instrument,
                                                      const ClientOrderIdText& cid);
 [[nodiscard]] std::string order_id_text(std::uint64_t id);
+// The venue's description of an order (ExternalOrderFound): the order desk records it for an
+// order another client placed. Types and time in force in our terms (LIMIT_MAKER and GTX are
+// post-only limits; USD-M STOP / STOP_MARKET are stop-loss limit / market, TAKE_PROFIT(_MARKET)
+// take-profit ones; anything else -- a trailing stop -- reads as a stop-loss market order).
+[[nodiscard]] ExternalOrderFound external_of(const OrderUpdate& u, AccountId account,
+                                             InstrumentId instrument, const ClientOrderIdText& cid);
+[[nodiscard]] ExternalOrderFound external_of(const OrderInfo& o, AccountId account,
+                                             InstrumentId instrument);
 
 // An order rejected unsent because its account's request queue was full (omsd's 3160-3179).
 inline constexpr std::uint16_t kQueueFullCode = 3161;
@@ -368,6 +376,9 @@ class BinanceAccount : public Exchange {
   // After a user-data reconnect: the venue does not replay what it pushed while we were away,
   // so the fills (by orderId -> client id) and order states since `since_ms` are asked by REST
   // and emitted; the fills carry the stream's report ids (the store keeps each once).
+  // The open orders are asked too (an order another client placed before the window), and each
+  // order goes out as its description (ExternalOrderFound), its fills, then its status. At start
+  // (cfg.start_catch_up) the same runs once the stream is up.
   void catch_up(std::int64_t since_ms);
   void mark_stream_down();  // the first drop (or key expiry) since the stream was last open
 

@@ -10,6 +10,7 @@
 //   Amended             orderId + new price + new quantity
 //   Rejected            client order id (a rejected order has no orderId)
 //   Balance / Position  asset or instrument + the venue's update time
+//   ExternalOrderFound  orderId
 //   StatusReconciled    client order id + the answer + our query serial (each query is its own
 //                       message, so the desk's second query is never swallowed; the
 //                       serial starts at the clock's ns, so a restart never reuses one)
@@ -54,6 +55,8 @@ EventId report_id(AccountId account, Market market, const EventPayload& event,
         } else if constexpr (std::is_same_v<T, FillReceived>) {
           h.add(std::uint64_t{e.instrument.value});
           h.add(e.trade_id.view());
+        } else if constexpr (std::is_same_v<T, ExternalOrderFound>) {
+          h.add(venue_order_id);  // one per order, whichever source describes it
         } else if constexpr (std::is_same_v<T, OrderStatusReconciled>) {
           h.add(e.client_order_id.view());
           h.add(e.venue_order_id.view());
@@ -170,6 +173,62 @@ void order_info_events(const OrderInfo& o, AccountId account, InstrumentId instr
     default:
       break;
   }
+}
+
+namespace {
+
+void order_kind_of(std::string_view type, std::string_view tif, ExternalOrderFound& e) {
+  e.tif = tif == "IOC"   ? TimeInForce::kIoc
+          : tif == "FOK" ? TimeInForce::kFok
+          : tif == "GTX" ? TimeInForce::kPostOnly
+                         : TimeInForce::kGtc;
+  if (type == "LIMIT" || type == "LIMIT_MAKER") {
+    e.order_type = OrderType::kLimit;
+    if (type == "LIMIT_MAKER") e.tif = TimeInForce::kPostOnly;
+  } else if (type == "MARKET") {
+    e.order_type = OrderType::kMarket;
+  } else if (type == "STOP_LOSS_LIMIT" || type == "STOP") {
+    e.order_type = OrderType::kStopLossLimit;
+  } else if (type == "TAKE_PROFIT_LIMIT" || type == "TAKE_PROFIT") {
+    e.order_type = OrderType::kTakeProfitLimit;
+  } else if (type == "TAKE_PROFIT_MARKET") {
+    e.order_type = OrderType::kTakeProfit;
+  } else {
+    e.order_type = OrderType::kStopLoss;  // STOP_LOSS, STOP_MARKET, TRAILING_STOP_MARKET
+  }
+}
+
+}  // namespace
+
+ExternalOrderFound external_of(const OrderUpdate& u, AccountId account, InstrumentId instrument,
+                               const ClientOrderIdText& cid) {
+  ExternalOrderFound e;
+  e.account = account;
+  e.instrument = instrument;
+  e.client_order_id = cid;
+  (void)e.venue_order_id.assign(order_id_text(u.order_id));
+  e.side = u.side;
+  order_kind_of(u.order_type.view(), u.time_in_force.view(), e);
+  e.price = u.price;
+  e.stop_price = u.stop_price;
+  e.quantity = u.quantity;
+  e.reduce_only = u.reduce_only;
+  return e;
+}
+
+ExternalOrderFound external_of(const OrderInfo& o, AccountId account, InstrumentId instrument) {
+  ExternalOrderFound e;
+  e.account = account;
+  e.instrument = instrument;
+  e.client_order_id = o.client_order_id;
+  (void)e.venue_order_id.assign(order_id_text(o.order_id));
+  e.side = o.side;
+  order_kind_of(o.order_type.view(), o.time_in_force.view(), e);
+  e.price = o.price;
+  e.stop_price = o.stop_price;
+  e.quantity = o.orig_qty;
+  e.reduce_only = o.reduce_only;
+  return e;
 }
 
 OrderStatusReconciled reconciled(const OrderInfo& o, AccountId account, InstrumentId instrument,

@@ -135,21 +135,53 @@ void BinanceAccount::catch_up(std::int64_t since_ms) {
       spdlog::warn("binance account {}: user-data catch-up: bad response", account_.value);
       continue;
     }
-    std::vector<EventPayload> ev;
-    for (const auto& t : trades) {
-      const auto o = std::find_if(orders.begin(), orders.end(),
-                                  [&](const OrderInfo& x) { return x.order_id == t.order_id; });
-      if (o == orders.end()) continue;  // an order older than the window: not ours to report
-      FillReceived f = fill_of(t, account_, instrument);
-      f.client_order_id = o->client_order_id;
-      ev.emplace_back(f);
-      emit(ev, t.order_id, 0, ms_to_ns(t.time));
+    // Open orders placed before the window (another client's, found at start) join the list.
+    if (auto open_req = open_orders_req(&in)) {
+      auto r_open = send(*open_req, "catch-up open orders");
+      std::vector<OrderInfo> open;
+      if (!r_open || !parse_orders(parser, r_open->body, open)) {
+        spdlog::warn("binance account {}: user-data catch-up: open orders: {}", account_.value,
+                     !r_open ? r_open.error().message : std::string("bad response"));
+      }
+      for (auto& o : open) {
+        const bool listed = std::any_of(orders.begin(), orders.end(),
+                                        [&](const OrderInfo& x) { return x.order_id == o.order_id; });
+        if (!listed) orders.push_back(std::move(o));
+      }
     }
+    // Per order: its description (the desk records it only for another client's order), its
+    // fills, then its status.
+    std::vector<EventPayload> ev;
     for (const auto& o : orders) {
+      if (o.status != OrderStatus::kRejected) ev.emplace_back(external_of(o, account_, instrument));
+      for (const auto& t : trades) {
+        if (t.order_id != o.order_id) continue;
+        FillReceived f = fill_of(t, account_, instrument);
+        f.client_order_id = o.client_order_id;
+        ev.emplace_back(f);
+      }
+      emit(ev, o.order_id, 0, ms_to_ns(o.time));
       ev.emplace_back(reconciled(o, account_, instrument, futures()));
       emit(ev, o.order_id, ++query_serial_, ms_to_ns(o.time));
     }
   }
+  // The venue's balances (and USD-M positions) after the fills above: figures fetched before
+  // them (at start) already held those fills, and the venue's word must come last.
+  const TimeNs now = wall_now_ns();
+  std::vector<EventPayload> ev;
+  if (auto b = balances()) {
+    for (const auto& x : *b) ev.emplace_back(x);
+  } else {
+    spdlog::warn("binance account {}: user-data catch-up: balances: {}", account_.value, b.error().message);
+  }
+  if (futures()) {
+    if (auto p = positions()) {
+      for (const auto& x : *p) ev.emplace_back(x);
+    } else {
+      spdlog::warn("binance account {}: user-data catch-up: positions: {}", account_.value, p.error().message);
+    }
+  }
+  emit(ev, 0, ++query_serial_, now);
 }
 
 void BinanceAccount::maintain_user_stream(std::chrono::steady_clock::time_point now) {
@@ -207,6 +239,16 @@ void BinanceAccount::on_user_data(std::string_view msg) {
         spdlog::warn("binance account {}: {}", account_.value, r.error().message);
         stream_events_.clear();
         return;
+      } else if (!stream_events_.empty() && u.execution_type != ExecutionType::kRejected) {
+        // The order's description first: the desk records it when the order is another
+        // client's (an external order), before the update it describes.
+        ClientOrderIdText cid;
+        std::visit(
+            [&](const auto& e) {
+              if constexpr (requires { e.client_order_id; }) cid = e.client_order_id;
+            },
+            stream_events_.front());
+        stream_events_.insert(stream_events_.begin(), external_of(u, account_, *in, cid));
       }
       const std::uint64_t t = u.transaction_time != 0 ? u.transaction_time : u.event_time;
       emit(stream_events_, u.order_id, 0, ms_to_ns(t));

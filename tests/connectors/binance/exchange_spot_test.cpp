@@ -141,6 +141,23 @@ TEST_CASE(
   CHECK(all[5].report_id == all[2].report_id);
   CHECK(all[0].report_id != all[1].report_id);
   CHECK(all[1].report_id != all[2].report_id);
+  // Each stream update is preceded by the order's description (the order desk records it for
+  // another client's order): the venue's figures, one report id per order.
+  const auto desc = f.reports.descriptions();
+  REQUIRE(desc.size() == 2);
+  const auto& e = as<ExternalOrderFound>(desc[0]);
+  CHECK(e.account == AccountId(3));
+  CHECK(e.instrument == kBtc);
+  CHECK(e.client_order_id.view() == "C1000300000000000000000a1");
+  CHECK(e.venue_order_id.view() == "28");
+  CHECK(e.side == Side::kBuy);
+  CHECK(e.order_type == OrderType::kLimit);
+  CHECK(e.tif == TimeInForce::kGtc);
+  CHECK(e.price == "61837.63"_d);
+  CHECK(e.quantity == "0.002"_d);
+  CHECK(as<ExternalOrderFound>(desc[1]) == e);
+  CHECK(desc[1].report_id == desc[0].report_id);
+  CHECK(desc[0].report_id != all[3].report_id);
 
   // The headers replaced our estimates.
   CHECK(f.client->used(RateLimitType::kRequestWeight, "1M", 0) == 3);

@@ -146,6 +146,7 @@ class TestVenue {
     c.stream = {"127.0.0.1", server_.port()};
     c.tls.ca_file = certs_.ca.string();
     c.request_timeout = 2s;
+    c.start_catch_up = 0ms;  // the tests script each request; the catch-up is e2e's and omsd's
     Instrument in;
     in.id = InstrumentId(7);
     in.market = market;
@@ -218,15 +219,25 @@ class TestVenue {
   net::HttpsServer server_;
 };
 
-// Reports from the connector's threads.
+// Reports from the connector's threads. The orders' descriptions (ExternalOrderFound, sent
+// before each order update for the order desk to tell another client's orders from ours) are
+// kept apart: all() is the order's own reports, descriptions() those.
 class Reports {
  public:
   ReportSink sink() {
     return [this](const ExchangeReport& r) {
       std::lock_guard lk(mutex_);
-      reports_.push_back(r);
+      if (std::holds_alternative<ExternalOrderFound>(r.payload)) {
+        descriptions_.push_back(r);
+      } else {
+        reports_.push_back(r);
+      }
       cv_.notify_all();
     };
+  }
+  [[nodiscard]] std::vector<ExchangeReport> descriptions() const {
+    std::lock_guard lk(mutex_);
+    return descriptions_;
   }
   bool wait(std::size_t n, std::chrono::milliseconds bound = 5s) {
     std::unique_lock lk(mutex_);
@@ -245,6 +256,7 @@ class Reports {
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<ExchangeReport> reports_;
+  std::vector<ExchangeReport> descriptions_;
 };
 
 }  // namespace oms::binance::test

@@ -21,6 +21,9 @@
 //   report runs ahead of the fills, fill_gap() says how much is missing (the shell fetches the
 //   trades); stale reports never move the status backwards (terminal states absorb them).
 // - Either source beyond the order quantity is an overfill: raised (kOverfill), never absorbed.
+// - An order another client placed on the account enters with ExternalOrderFound (as if
+//   submitted, sent and acked in one step, of no strategy) and is marked external(); from then
+//   on the venue's reports move it like any other.
 #pragma once
 
 #include <cstdint>
@@ -188,7 +191,8 @@ using OrderEvent =
     std::variant<OrderSubmitted, OrderSendRequested, OrderAccepted, OrderRejected,
                  OrderPartiallyFilled, OrderFilled, FillReceived, OrderCancelRequested,
                  OrderCanceled, OrderCancelRejected, OrderAmendRequested, OrderAmended,
-                 OrderAmendRejected, OrderExpired, OrderAckTimedOut, OrderStatusReconciled>;
+                 OrderAmendRejected, OrderExpired, OrderAckTimedOut, OrderStatusReconciled,
+                 ExternalOrderFound>;
 
 // ---- results ----------------------------------------------------------------------------------
 // Order errors, range 3xxx.
@@ -285,6 +289,9 @@ class OrderCore {
   [[nodiscard]] const std::optional<OrderLastError>& last_error() const noexcept {
     return last_error_;
   }
+  // Placed by another client on the account (ExternalOrderFound): omsd never cancels or amends
+  // it on its own.
+  [[nodiscard]] bool external() const noexcept { return external_; }
 
   friend bool operator==(const OrderCore&, const OrderCore&) = default;
 
@@ -303,7 +310,7 @@ class OrderCore {
     v(s.account_, s.strategy_, s.instrument_, s.client_order_id_, s.side_, s.order_type_, s.tif_,
       s.price_, s.quantity_, s.cum_qty_, s.venue_cum_qty_, s.leaves_qty_, s.avg_price_,
       s.notional_e18_, s.venue_order_id_, s.status_, s.prior_live_status_, s.trade_ids_,
-      s.last_error_, s.fee_, s.fee_asset_, s.fee_other_);
+      s.last_error_, s.fee_, s.fee_asset_, s.fee_other_, s.external_);
   }
   Result<Applied, OrderError> on(const OrderSubmitted& e);
   Result<Applied, OrderError> on(const OrderAccepted& e);
@@ -321,6 +328,7 @@ class OrderCore {
   Result<Applied, OrderError> on(const OrderCancelRejected& e);
   Result<Applied, OrderError> on(const OrderAmendRejected& e);
   Result<Applied, OrderError> on(const OrderAckTimedOut& e);
+  Result<Applied, OrderError> on(const ExternalOrderFound& e);
 
   // The table's answer with kPriorLiveStatus resolved; an error for an invalid pair.
   [[nodiscard]] Result<OrderStatus, OrderError> next_status(OrderEventKind k) const;
@@ -345,6 +353,7 @@ class OrderCore {
   Decimal fee_;
   AssetCode fee_asset_;
   bool fee_other_ = false;
+  bool external_ = false;  // ExternalOrderFound: another client's order
   VenueOrderId venue_order_id_;
   OrderStatus status_ = OrderStatus::kInitialized;
   // The live status a pending cancel/amend returns to when the venue refuses it.

@@ -15,6 +15,13 @@
 // runs ahead of the journal; a group the store refused is not applied and the command's answer
 // becomes the store's refusal.
 //
+// External orders: an order another client placed on the account reaches the desk as its
+// description (ExternalOrderFound, sent by the connector before the order's updates); the desk
+// records it when it does not know the client order id (never for an id in omsd's own form for
+// this account), and the order then lives here like one of ours, marked external (OrderCore::
+// external): fills, balances, positions and risk count it; cancel-all passes it over; only a
+// cancel or amend naming it touches it.
+//
 // Timers are inputs: a group that leaves an order waiting for the venue (sent, cancel or amend
 // requested, unknown) makes apply() ask for that order's ack timer at `now + ack_timeout`, named
 // by the order's generation (it moves with every event of the order); on_timer() of a timer
@@ -152,6 +159,7 @@ enum class ReportNote : std::uint8_t {
   kIgnored,         // a duplicate fill, or a stale report a terminal state absorbs
   kInDoubt,         // the venue does not know an order it never answered, younger than its
                     // time to live: not committed, asked again later (detail says which)
+  kExternal,        // committed: an order another client placed on the account (detail)
 };
 
 struct DeskDecision {
@@ -191,7 +199,8 @@ class OrderDesk {
   // Does this command need a pre-trade risk decision (a SubmitOrder of a new client order id)?
   [[nodiscard]] bool needs_risk(const Command& command) const;
   // SubmitOrder (with risk's decision; ignored for a duplicate), CancelOrder, AmendOrder,
-  // CancelAllOrders. Anything else is refused with 3009.
+  // CancelAllOrders (of omsd's own orders: an external order is canceled only by a CancelOrder
+  // naming it). Anything else is refused with 3009.
   [[nodiscard]] DeskDecision on_command(const Command& command, const RiskDecision* risk,
                                         TimeNs now) const;
   // resend_risk: the fresh risk check of an order this report makes the desk resend
@@ -260,8 +269,9 @@ class OrderDesk {
   // Everything the desk holds but the run-local bookkeeping (risk's open count, a
   // reconciliation in progress), as bytes (state_codec.hpp) under these names.
   // 2: orders keep their ack timeouts; 3: and when they were submitted (the in-doubt time);
-  // 4: and the fees of their fills; 5: Decimals are 128-bit at 1e-9
-  static constexpr std::uint32_t kStateVersion = 5;
+  // 4: and the fees of their fills; 5: Decimals are 128-bit at 1e-9; 6: orders say whether
+  // they are external (OrderCore::external)
+  static constexpr std::uint32_t kStateVersion = 6;
   [[nodiscard]] std::string save(const Directory& names) const;
   void save(StateWriter& w) const;  // the same into a larger state
   // Replaces the state with a saved one (ids mapped by name onto `names`). On error -- naming
@@ -303,6 +313,9 @@ class OrderDesk {
   [[nodiscard]] std::optional<DeskGroup> order_request(const Envelope& cause,
                                                        const CommandPayload& request,
                                                        CommandAck& ack) const;
+  // ExternalOrderFound: recorded when the desk does not know the order (known: it does, or it
+  // retired it); g carries the report's cause.
+  [[nodiscard]] DeskDecision on_external(const ExternalOrderFound& e, DeskGroup g, bool known) const;
   // Folds one event into the cores and the order; the order it names, if any.
   Order* fold(const Event& e, std::optional<AccountError>& refusal);
   // The order with this client order id, or null: a hash lookup (index_).

@@ -419,6 +419,24 @@ OMS_DESCRIBE(AlgoStep, account, strategy, instrument, algo, number, kind, state,
              limit_price, participation, catch_up, start, end, slices, slice, curve, target, sent,
              filled, notional, child, child_qty, child_filled, volume, children, reason)
 
+// ---- external orders (appended, issue 13) -----------------------------------------------------
+// An order on the account that another client placed (not omsd: a second program on the same
+// key, the venue's web page), as the venue describes it: a user-data update, or the orders a
+// catch-up or the start lists. The connector sends it before the order's other reports; the order
+// desk records it only for a client order id it does not have -- the order then lives on the desk
+// as an external order (status, fills, fees, positions, balances, risk), which omsd never cancels
+// or amends on its own (an operator's cancel goes through).
+struct ExternalOrderFound {
+  AccountId account; InstrumentId instrument; ClientOrderIdText client_order_id;
+  VenueOrderId venue_order_id;
+  Side side = Side::kBuy; OrderType order_type = OrderType::kLimit; TimeInForce tif = TimeInForce::kGtc;
+  Decimal price, stop_price, quantity;
+  bool reduce_only = false;
+  friend bool operator==(const ExternalOrderFound&, const ExternalOrderFound&) = default;
+};
+OMS_DESCRIBE(ExternalOrderFound, account, instrument, client_order_id, venue_order_id, side,
+             order_type, tif, price, stop_price, quantity, reduce_only)
+
 // Every event. The index is the event's wire kind: append only, never reorder.
 using EventPayload =
     std::variant<OrderSubmitted, OrderAccepted, OrderRejected, OrderPartiallyFilled, OrderFilled,
@@ -429,7 +447,8 @@ using EventPayload =
                  PositionModeChanged, LeverageChanged, MarginTypeChanged, IsolatedMarginChanged,
                  OrderPositionSideSet, StrategyParamSet, RiskLimitSet, OrderSendRequested,
                  OrderCancelRequested, OrderAmendRequested, OrderCancelRejected,
-                 OrderAmendRejected, OrderAckTimedOut, ArbSagaStep, AlgoStep>;
+                 OrderAmendRejected, OrderAckTimedOut, ArbSagaStep, AlgoStep,
+                 ExternalOrderFound>;
 
 struct Event {
   Envelope envelope;

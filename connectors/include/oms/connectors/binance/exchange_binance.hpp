@@ -57,6 +57,10 @@ struct BinanceConfig {
   std::chrono::milliseconds request_timeout{10'000};
   std::chrono::milliseconds time_sync_interval{10 * 60'000};
   std::chrono::milliseconds listen_key_keepalive{30 * 60'000};
+  // At start, once the user-data stream is open: the account's open orders, and its orders and
+  // trades of this last stretch, are asked for and reported (an order another client placed
+  // while omsd was down becomes an external order; a fill of ours missed is kept). Zero: not.
+  std::chrono::milliseconds start_catch_up{60 * 60'000};
   std::chrono::milliseconds ws_ping_interval{20'000};
   std::size_t pool_size = 2;
   // Requests an account may have queued for its order lane: past it a new order (or a batch) is
