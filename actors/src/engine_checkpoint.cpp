@@ -298,6 +298,7 @@ std::optional<std::string> Engine::Impl::load_checkpoint(std::string_view bytes)
     risk->load(back);
   }
   restore_risk(*risk, log, store);
+  kill_sync_states();
   book = std::move(books);
   signal = std::move(sig);
   quoters = std::move(quoting);

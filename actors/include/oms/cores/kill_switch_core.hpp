@@ -3,7 +3,7 @@
 // carried them; no clock, no I/O. The shell carries out what it decides.
 //
 // Trips, per scope (global, each account, each strategy), each with its own threshold:
-//   3100 daily loss          daily loss (RiskCore::daily_loss, fees in) > max_daily_loss
+//   3100 daily loss          daily loss (RiskCore::daily_loss) > max_daily_loss
 //   3101 consecutive losses  closing fills at a loss in a row >= max_consecutive_losses
 //   3102 drawdown            the day's peak PnL (from 0 at the day's start) - PnL now > max_drawdown
 //   3103 reject rate         the max_rejects-th venue reject within reject_window (global, account)

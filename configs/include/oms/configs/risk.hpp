@@ -72,7 +72,7 @@ struct EmergencyContact {
 
 // What trips one scope's kill switch by itself; an absent threshold never trips.
 struct KillSwitchTrips {
-  std::optional<Decimal> max_daily_loss{};       // USDT, fees in
+  std::optional<Decimal> max_daily_loss{};       // USDT
   std::optional<int> max_consecutive_losses{};
   std::optional<Decimal> max_drawdown{};         // USDT below the day's peak PnL
   std::optional<int> max_rejects{};              // venue rejects within reject_window_seconds
