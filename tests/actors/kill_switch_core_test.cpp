@@ -230,3 +230,44 @@ TEST_CASE("kill switch core: several conditions at once -- daily loss is reporte
   REQUIRE(out.size() == 2);
   CHECK(out[0].reason == TripReason::kConsecutiveLosses);
 }
+
+TEST_CASE("kill switch core: a checkpoint continues with the same decisions (peak, suppression, reject window, trips)") {
+  auto r = rules();
+  r.accounts[0].max_drawdown = "10"_d;
+  r.accounts[0].max_daily_loss = "100"_d;
+  r.accounts[1].max_rejects = 2;
+  r.accounts[1].reject_window = 10 * kSec;
+  KillSwitchCore k(r, 2, 1);
+  std::vector<KillSwitchStep> out;
+  k.on_figures(LimitScope::kAccount, 0, loss("-50"), 1 * kSec, out);   // peak 50
+  k.on_figures(LimitScope::kAccount, 0, loss("101"), 2 * kSec, out);   // trips (daily loss)
+  k.on_state(LimitScope::kAccount, 0, KillSwitchState::kActive);       // reset: loss suppressed
+  k.on_reject(AccountId(1), 3 * kSec, out);                            // one in the window
+  Directory names;
+  StateWriter w(names);
+  k.save(w);
+  KillSwitchCore back(r, 2, 1);
+  StateReader rd(w.bytes(), names);
+  back.load(rd);
+  REQUIRE(rd.ok());
+  StateWriter w2(names);
+  back.save(w2);
+  CHECK(w.bytes() == w2.bytes());
+  CHECK(back.peak(LimitScope::kAccount, 0) == "50"_d);
+  CHECK(back.trips(TripReason::kDailyLoss) == 1);
+  std::vector<KillSwitchStep> a, b;
+  for (auto* core : {&k, &back}) {
+    auto& o = core == &k ? a : b;
+    core->on_figures(LimitScope::kAccount, 0, loss("102"), 4 * kSec, o);  // suppressed: nothing
+    core->on_reject(AccountId(1), 5 * kSec, o);                          // the second: trips
+  }
+  CHECK(a == b);
+  REQUIRE(a.size() == 2);
+  CHECK(a[0].reason == TripReason::kRejectRate);
+  // Another size is refused, nothing changed.
+  KillSwitchCore other(r, 3, 1);
+  StateReader rd2(w.bytes(), names);
+  other.load(rd2);
+  CHECK_FALSE(rd2.ok());
+  CHECK(other.peak(LimitScope::kAccount, 0) == Decimal{});
+}

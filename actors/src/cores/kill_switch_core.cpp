@@ -190,6 +190,41 @@ void KillSwitchCore::on_state(LimitScope s, std::uint32_t id, KillSwitchState st
   sc->state = state;
 }
 
+void KillSwitchCore::save(StateWriter& w) const {
+  w(static_cast<std::uint32_t>(accounts_.size()), static_cast<std::uint32_t>(strategies_.size()));
+  const auto put = [&w](const Scope& sc) { w(sc.state, sc.peak, sc.over, sc.suppressed, sc.rejects, sc.banned_until); };
+  put(global_);
+  for (const auto* v : {&accounts_, &strategies_}) {
+    for (const Scope& sc : *v) put(sc);
+  }
+  for (const std::uint64_t n : trips_) w.put(n);
+}
+
+void KillSwitchCore::load(StateReader& r) {
+  std::uint32_t accounts = 0, strategies = 0;
+  r(accounts, strategies);
+  if (r.ok() && (accounts != accounts_.size() || strategies != strategies_.size())) {
+    r.fail("kill switch of " + std::to_string(accounts) + " accounts and " + std::to_string(strategies) +
+           " strategies saved; this one has " + std::to_string(accounts_.size()) + " and " +
+           std::to_string(strategies_.size()));
+    return;
+  }
+  const auto get = [&r](Scope& sc) { r(sc.state, sc.peak, sc.over, sc.suppressed, sc.rejects, sc.banned_until); };
+  Scope global;
+  get(global);
+  std::vector<Scope> a(accounts_.size()), s(strategies_.size());
+  for (auto* v : {&a, &s}) {
+    for (Scope& sc : *v) get(sc);
+  }
+  std::uint64_t trips[kTripReasonCount] = {};
+  for (std::uint64_t& n : trips) r(n);
+  if (!r.ok()) return;
+  global_ = std::move(global);
+  accounts_ = std::move(a);
+  strategies_ = std::move(s);
+  for (std::size_t i = 0; i < kTripReasonCount; ++i) trips_[i] = trips[i];
+}
+
 void KillSwitchCore::roll_day() {
   global_.peak = Decimal{};
   for (auto* v : {&accounts_, &strategies_}) {

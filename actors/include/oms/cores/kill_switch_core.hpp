@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "oms/cores/state_codec.hpp"
 #include "oms/messages/decimal.hpp"
 #include "oms/messages/enums.hpp"
 #include "oms/messages/envelope.hpp"
@@ -117,6 +118,11 @@ class KillSwitchCore {
   [[nodiscard]] std::uint64_t trips(TripReason r) const noexcept { return trips_[reason_index(r)]; }
   // The day's peak PnL of a scope (drawdown's reference).
   [[nodiscard]] Decimal peak(LimitScope scope, std::uint32_t id) const noexcept;
+
+  // What the core has counted (the engine's checkpoints): every scope's state, peak, conditions,
+  // reject window and ban, and the trips. load() needs the same sizes; on an error nothing changes.
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
 
  private:
   struct Scope {
