@@ -62,6 +62,7 @@ Engine::Engine(EngineOptions options, const InstrumentTable& instruments, EventL
     }
   }
   restore_risk(*im.risk, im.log, im.store);
+  im.kill_sync_states();
   im.rebuild_strategies();
   im.rebuild_sagas();
   std::vector<BoardAccount> on_board;
@@ -226,6 +227,14 @@ bool Engine::has_mark(InstrumentId instrument) const noexcept {
   return instrument.valid() && instrument.index() < impl_->instruments.size() &&
          // acquire: pairs with the release in set_mark(); only the flag is read here.
          impl_->marked[instrument.index()].load(std::memory_order_acquire);
+}
+
+bool Engine::venue_banned(AccountId account, TimeNs until) {
+  Input in;
+  in.kind = Input::Kind::kVenueBan;
+  in.account = account;
+  in.value = Decimal::from_raw(until);  // the ban's end in ns, carried as the raw value
+  return impl_->push(std::move(in));
 }
 
 void Engine::mark(InstrumentId instrument, Decimal price) {
@@ -426,6 +435,9 @@ void Engine::Impl::handle(Input& in) {
       case Input::Kind::kMark:
         set_mark(in.instrument, in.value);
         return;
+      case Input::Kind::kVenueBan:
+        kill_venue_ban(in.account, static_cast<TimeNs>(in.value.raw()));
+        return;
       case Input::Kind::kView:
         if (a == nullptr) return unknown();
         in.reply->view = make_view(*a);
@@ -514,6 +526,7 @@ void Engine::Impl::on_command(const Command& cmd, const std::shared_ptr<Reply>& 
     if (r->recorded) {
       if (const auto* k = std::get_if<KillSwitchTripped>(&r->recorded->payload)) {
         follow_kill_switch(*k, r->recorded->envelope);  // the strategies it covers change state
+        kill_sync_states();  // an operator's trip or reset: the automatic switch follows it
       }
     }
     reply->ack = std::move(r->ack);
@@ -545,6 +558,7 @@ void Engine::Impl::set_mark(InstrumentId instrument, Decimal price) {
   (void)risk->on_mark(instrument, price);
   // release: the mark is in risk before another thread sees the flag.
   marked[instrument.index()].store(true, std::memory_order_release);
+  kill_watch_marks();  // unrealized PnL moved: a loss or drawdown may trip
 }
 
 namespace {
@@ -745,6 +759,7 @@ void Engine::Impl::record(const Input& in) {
     case Input::Kind::kMark: r.step = InputStep::kMark; break;
     case Input::Kind::kRestart: r.step = InputStep::kRestart; break;
     case Input::Kind::kReconcile: r.step = InputStep::kReconcile; break;
+    case Input::Kind::kVenueBan: r.step = InputStep::kVenueBan; break;
     default: return;  // questions change nothing
   }
   emit(r);
@@ -793,6 +808,7 @@ void Engine::step(const InputRecord& r) {
       in.reply = std::make_shared<Reply>();
       break;
     case InputStep::kReconcile: in.kind = Input::Kind::kReconcile; break;
+    case InputStep::kVenueBan: in.kind = Input::Kind::kVenueBan; break;
   }
   im.origin = {};
   im.handle(in);

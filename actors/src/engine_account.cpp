@@ -455,6 +455,7 @@ void Engine::Impl::batch_command(Account& a, const Command& cmd,
     reply->batch = std::move(acks);
     reply->finish();
   }
+  kill_drain();  // held while the batch collected its sends
 }
 
 void Engine::Impl::on_report(Account& a, const VenueReport& report) {
@@ -493,8 +494,10 @@ void Engine::Impl::on_timer(Account& a, const OrderTimer& timer) {
 void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::shared_ptr<Reply>& reply) {
   const TimeNs now = step_now;
   const auto note_risk = [this](const RiskNote& n) {
-    if (n.kind == RiskNote::Kind::kFill) (void)risk->on_fill(n.fill);
-    else if (n.kind == RiskNote::Kind::kOrderOpened) risk->on_order_opened(n.account, n.strategy, n.instrument);
+    if (n.kind == RiskNote::Kind::kFill) {
+      (void)risk->on_fill(n.fill);
+      kill_watch_fill(n.fill.account, n.fill.strategy);  // the books it moved, to the kill switch
+    } else if (n.kind == RiskNote::Kind::kOrderOpened) risk->on_order_opened(n.account, n.strategy, n.instrument);
     else risk->on_order_closed(n.account, n.strategy, n.instrument);
   };
   for (const DeskGroup& g : d.groups) {
@@ -520,6 +523,10 @@ void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::share
     bool balances_moved = false;
     for (const Event& e : committed) {
       balances_moved = balances_moved || std::holds_alternative<BalanceUpdated>(e.payload);
+      // A venue's refusal (4xxx, not our own risk or desk's): the kill switch's reject rate.
+      if (const auto* rej = std::get_if<OrderRejected>(&e.payload); rej != nullptr && rej->code >= 4000 && rej->code < 5000) {
+        kill.on_reject(a.cfg.id, now, kill_steps);
+      }
       if (!quoters.empty() || !sagas.empty() || !algos.empty()) note_strategy_order(a, e);
       if (const auto cid = client_order_id_of(e.payload); !cid.empty()) {
         if (const OrderCore* oc = a.desk->order(cid)) note_resting(a, *oc);
@@ -558,6 +565,7 @@ void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::share
     write_snapshot(a, false);
   }
   if (!strategy_news.empty()) drain_strategy_news();  // the quoters hear of their orders
+  kill_drain();  // a trip this decision caused: its steps, once the decision is done
 }
 
 // ---- snapshots and views --------------------------------------------------------------------

@@ -22,7 +22,7 @@ namespace {
 
 // 2: the strategies and quoters sections; 3: the sagas section
 // 6: the algos section
-constexpr std::uint32_t kCheckpointVersion = 6;  // 5: Decimals are 128-bit at 1e-9 (4: held fills)
+constexpr std::uint32_t kCheckpointVersion = 7;  // 7: the kill switch (6 ...; 5: Decimals are 128-bit at 1e-9, 4: held fills)
 
 // The heap's array (std::priority_queue keeps it protected): saved as it lies, so that timers
 // due at the same time fire in the same order after a load.
@@ -117,6 +117,7 @@ std::string Engine::Impl::save_checkpoint() const {
     w.put(static_cast<std::uint32_t>(trade_profiles.size()));
     for (const TradeProfile& p : trade_profiles) w(p.volume, p.day);
   });
+  section("kill", [&] { kill.save(w); });
   for (const auto& a : accounts) {
     if (!a) continue;
     section("account " + a->cfg.name, [&] {
@@ -243,6 +244,9 @@ std::optional<std::string> Engine::Impl::load_checkpoint(std::string_view bytes)
       r.fail("a trade profile of " + std::to_string(p.volume.size()) + " minutes");
     }
   }
+  r.context("kill");
+  KillSwitchCore kill_copy = kill;
+  kill_copy.load(r);
   struct Loaded {
     Account* account = nullptr;
     std::unique_ptr<OrderDesk> desk;
@@ -297,7 +301,9 @@ std::optional<std::string> Engine::Impl::load_checkpoint(std::string_view bytes)
     StateReader back(again.bytes(), names);
     risk->load(back);
   }
+  kill = std::move(kill_copy);
   restore_risk(*risk, log, store);
+  kill_sync_states();
   book = std::move(books);
   signal = std::move(sig);
   quoters = std::move(quoting);

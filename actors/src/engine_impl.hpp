@@ -62,7 +62,7 @@ struct Reply {
 struct Input {
   enum class Kind : std::uint8_t {
     kCommand, kReport, kMarketData, kMark, kView, kAwait, kSnapshot, kRestart,
-    kReconcile, kStrategyView, kMarks, kAlgos
+    kReconcile, kStrategyView, kMarks, kAlgos, kVenueBan
   };
   Kind kind = Kind::kCommand;
   AccountId account;
@@ -267,6 +267,18 @@ struct Engine::Impl {
                                                                  TimeNs end) const;
   [[nodiscard]] std::vector<AlgoStep> algo_views() const;
 
+  // ---- engine_kill.cpp: the automatic kill switch (kill_switch_core.hpp) ----
+  // A fill moved these books: their figures to the core.
+  void kill_watch_fill(AccountId account, StrategyId strategy);
+  void kill_watch_marks();  // a mark moved: the global and every account's figures
+  void kill_venue_ban(AccountId account, TimeNs until);
+  // The core's decisions carried out, in order (not inside another's: the outermost runs them).
+  void kill_drain();
+  void kill_step(const KillSwitchStep& s);
+  void kill_cancel(const KillSwitchStep& s, EventId cause);
+  void kill_flatten(const KillSwitchStep& s, EventId cause);
+  void kill_sync_states();  // the switches as restored or set by an operator, to the core
+
   // ---- engine_checkpoint.cpp ----
   [[nodiscard]] std::string save_checkpoint() const;
   [[nodiscard]] std::optional<std::string> load_checkpoint(std::string_view bytes);
@@ -358,6 +370,11 @@ struct Engine::Impl {
   std::deque<AlgoStep> ended_algos;                 // the last kEndedAlgosKept that ended
   std::vector<TradeProfile> trade_profiles;         // by instrument (sized at its first trade)
   TimeNs algo_wake = std::numeric_limits<TimeNs>::max();  // the earliest slice due
+  KillSwitchCore kill{options.kill_switch, risk->limits().accounts(),
+                      log.subjects().directory().strategies.size()};
+  std::vector<KillSwitchStep> kill_steps;  // decided, not carried out yet
+  bool kill_busy = false;                  // kill_drain is running
+  std::array<std::atomic<std::uint64_t>, kTripReasonCount> kill_trips{};  // by reason (metrics)
   TimeNs next_valuation = 0;
   std::atomic<std::uint64_t> restarts{0};
   // The steady clock when the shard's loop last came round (Engine::loop_lag).

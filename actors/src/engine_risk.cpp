@@ -109,6 +109,11 @@ RiskCommandResult set_kill_switch(RiskCore& risk, EventLog* log, const Envelope&
 
 }  // namespace
 
+RiskCommandResult record_kill_switch(RiskCore& risk, EventLog* log, const Envelope& envelope,
+                                     const KillSwitchTripped& k, TimeNs now) {
+  return set_kill_switch(risk, log, envelope, k, now);
+}
+
 std::optional<RiskCommandResult> run_risk_command(RiskCore& risk, EventLog* log,
                                                   const Command& command, TimeNs now) {
   if (const auto* set = std::get_if<SetRiskLimit>(&command.payload)) {

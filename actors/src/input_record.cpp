@@ -51,6 +51,7 @@ std::string_view to_string(InputStep step) noexcept {
     case InputStep::kValuation: return "valuation";
     case InputStep::kStart: return "start";
     case InputStep::kCheckpoint: return "checkpoint";
+    case InputStep::kVenueBan: return "venue_ban";
   }
   return "unknown";
 }
@@ -105,7 +106,7 @@ std::optional<std::string> decode_input_into(std::string_view payload, InputReco
            std::to_string(kVersion) + ")";
   }
   const auto step = get<std::uint8_t>(p);
-  if (step < 1 || step > static_cast<std::uint8_t>(InputStep::kCheckpoint)) {
+  if (step < 1 || step > static_cast<std::uint8_t>(InputStep::kVenueBan)) {
     return "input record: unknown step " + std::to_string(step);
   }
   r.step = static_cast<InputStep>(step);

@@ -172,12 +172,64 @@ std::optional<EmergencyContact> read_contact(const YAML::Node& item, std::size_t
   return c;
 }
 
-KillSwitchConfig read_kill_switch(const Field& f, Diagnostics& diag) {
+// max_rejects and reject_window_seconds come together.
+void read_reject_rate(const MapReader& m, std::string_view where, std::optional<int>& max_rejects,
+                      std::optional<int>& window, Diagnostics& diag) {
+  const Field* r = m.find("max_rejects");
+  const Field* w = m.find("reject_window_seconds");
+  if (r != nullptr) max_rejects = read_small_int(*r, diag, 1, kMaxInt);
+  if (w != nullptr) window = read_small_int(*w, diag, 1, 86400);
+  if ((r == nullptr) != (w == nullptr)) {
+    const Field& given = r != nullptr ? *r : *w;
+    diag.error(given.key_mark(), "'" + given.key + "' in " + std::string(where) + " needs '" +
+                                     (r != nullptr ? "reject_window_seconds" : "max_rejects") +
+                                     "' beside it");
+  }
+}
+
+// kill_switch.accounts / kill_switch.strategies: each name's own thresholds.
+void read_named_trips(const Field& f, std::string_view kind, std::string_view file,
+                      const std::function<bool(const std::string&)>& defined, bool accounts,
+                      std::vector<NamedKillSwitchTrips>& out, Diagnostics& diag) {
+  if (!expect_map(f, diag)) return;
+  MapReader levels(f.value, " in kill_switch." + f.key, f.key_mark(), diag);
+  for (const Field& level : levels.fields()) {
+    if (!defined(level.key)) {
+      diag.error(level.key_mark(), "kill switch for " + std::string(kind) + " '" + level.key +
+                                       "', which is not defined in " + std::string(file));
+    }
+    if (!expect_map(level, diag)) continue;
+    const std::string where = "kill_switch." + f.key + "." + level.key;
+    MapReader m(level.value, " in " + where, level.key_mark(), diag);
+    if (accounts) {
+      m.allow_only({"max_daily_loss", "max_consecutive_losses", "max_drawdown", "max_rejects",
+                    "reject_window_seconds", "venue_ban"});
+    } else {
+      m.allow_only({"max_daily_loss", "max_consecutive_losses", "max_drawdown"});
+    }
+    NamedKillSwitchTrips n;
+    n.name = level.key;
+    if (const Field* g = m.find("max_daily_loss")) n.trips.max_daily_loss = read_decimal(*g, diag, kPositive);
+    if (const Field* g = m.find("max_consecutive_losses")) {
+      n.trips.max_consecutive_losses = read_small_int(*g, diag, 1, kMaxInt);
+    }
+    if (const Field* g = m.find("max_drawdown")) n.trips.max_drawdown = read_decimal(*g, diag, kPositive);
+    if (accounts) {
+      read_reject_rate(m, where, n.trips.max_rejects, n.trips.reject_window_seconds, diag);
+      if (const Field* g = m.find("venue_ban")) n.trips.venue_ban = read_bool(*g, diag).value_or(false);
+    }
+    out.push_back(std::move(n));
+  }
+}
+
+KillSwitchConfig read_kill_switch(const Field& f, const References& refs, Diagnostics& diag) {
   KillSwitchConfig out;
   if (!expect_map(f, diag)) return out;
   MapReader m(f.value, " in kill_switch", f.key_mark(), diag);
-  m.allow_only({"enabled", "max_daily_loss", "max_consecutive_losses", "cancel_open_orders",
-                "flatten_positions", "emergency_contacts"});
+  m.allow_only({"enabled", "max_daily_loss", "max_consecutive_losses", "max_drawdown",
+                "max_rejects", "reject_window_seconds", "venue_ban", "cancel_open_orders",
+                "flatten_positions", "flatten_band_bps", "accounts", "strategies",
+                "emergency_contacts"});
   if (const Field* g = m.require("enabled")) out.enabled = read_bool(*g, diag).value_or(true);
   if (const Field* g = m.require("max_daily_loss")) {
     out.max_daily_loss = read_decimal(*g, diag, kPositive).value_or(Decimal{});
@@ -190,6 +242,27 @@ KillSwitchConfig read_kill_switch(const Field& f, Diagnostics& diag) {
   }
   if (const Field* g = m.require("flatten_positions")) {
     out.flatten_positions = read_bool(*g, diag).value_or(false);
+  }
+  if (const Field* g = m.find("max_drawdown")) out.max_drawdown = read_decimal(*g, diag, kPositive);
+  read_reject_rate(m, "kill_switch", out.max_rejects, out.reject_window_seconds, diag);
+  if (const Field* g = m.find("venue_ban")) out.venue_ban = read_bool(*g, diag).value_or(false);
+  if (const Field* g = m.find("flatten_band_bps")) {
+    out.flatten_band_bps = read_decimal(*g, diag, kPositive);
+    if (!out.flatten_positions) {
+      diag.error(g->key_mark(), "'flatten_band_bps' in kill_switch needs flatten_positions: true");
+    }
+  }
+  if (const Field* g = m.find("accounts")) {
+    read_named_trips(
+        *g, "account", "accounts.yaml",
+        [&](const std::string& name) { return refs.accounts == nullptr || refs.accounts->find(name); },
+        true, out.accounts, diag);
+  }
+  if (const Field* g = m.find("strategies")) {
+    read_named_trips(
+        *g, "strategy", "strategies.yaml",
+        [&](const std::string& name) { return refs.strategies == nullptr || refs.strategies->find(name); },
+        false, out.strategies, diag);
   }
   if (const Field* g = m.find("emergency_contacts"); g != nullptr && expect_sequence(*g, diag)) {
     std::size_t index = 0;
@@ -383,7 +456,7 @@ RiskConfig read_risk(const YAML::Node& doc, const References& refs, Diagnostics&
     read_instruments(*f, global, account_sources, refs, out, diag);
   }
   const Field* kill_switch = top.require("kill_switch");
-  if (kill_switch != nullptr) out.kill_switch = read_kill_switch(*kill_switch, diag);
+  if (kill_switch != nullptr) out.kill_switch = read_kill_switch(*kill_switch, refs, diag);
   if (const Field* f = top.find("alerts")) {
     out.alerts = read_alerts(*f, diag);
     YAML::Node contacts;

@@ -175,6 +175,14 @@ TEST_CASE("risk limits for accounts, strategies and instruments that do not exis
       "exchanges.yaml");
 }
 
+TEST_CASE("kill switch thresholds for accounts and strategies that do not exist") {
+  ConfigTexts t = fixture_texts();
+  t.risk += "  accounts:\n    ghost: {max_daily_loss: 5}\n  strategies:\n    phantom: {max_drawdown: 5}\n";
+  CHECK(config_error(t) ==
+        "risk.yaml:10:5: kill switch for account 'ghost', which is not defined in accounts.yaml\n"
+        "risk.yaml:12:5: kill switch for strategy 'phantom', which is not defined in strategies.yaml");
+}
+
 TEST_CASE("errors of all files are reported together, file by file") {
   ConfigTexts t = fixture_texts();
   t.exchanges = replace_once(t.exchanges, "fees: {maker_bps: 10, taker_bps: 10}",

@@ -211,5 +211,58 @@ TEST_CASE("alerts: every contact needs its sink and every sink a contact") {
         "risk.yaml:13:1: alerts.telegram has no telegram contact in kill_switch.emergency_contacts");
 }
 
+TEST_CASE("kill switch trips: drawdown, reject rate, venue ban, flatten band and per-scope thresholds load exactly") {
+  const auto cfg = load_risk_from_string(
+      replace_once(std::string(kRisk), "flatten_positions: false", "flatten_positions: true") +
+          "  max_drawdown: 2500.5\n"
+          "  max_rejects: 20\n"
+          "  reject_window_seconds: 60\n"
+          "  venue_ban: true\n"
+          "  flatten_band_bps: 50\n"
+          "  accounts:\n"
+          "    arb: {max_daily_loss: 800, max_consecutive_losses: 4, max_rejects: 5, reject_window_seconds: 10, venue_ban: false}\n"
+          "  strategies:\n"
+          "    mm: {max_drawdown: 300}\n",
+      "risk.yaml");
+  const KillSwitchConfig& k = cfg.kill_switch;
+  CHECK(k.max_drawdown == Decimal::parse("2500.5").value());
+  CHECK(k.max_rejects == 20);
+  CHECK(k.reject_window_seconds == 60);
+  CHECK(k.venue_ban);
+  CHECK(k.flatten_band_bps == Decimal::parse("50").value());
+  REQUIRE(k.accounts.size() == 1);
+  CHECK(k.accounts[0].name == "arb");
+  CHECK(k.accounts[0].trips.max_daily_loss == Decimal::parse("800").value());
+  CHECK(k.accounts[0].trips.max_consecutive_losses == 4);
+  CHECK(k.accounts[0].trips.max_rejects == 5);
+  CHECK(k.accounts[0].trips.reject_window_seconds == 10);
+  CHECK_FALSE(k.accounts[0].trips.max_drawdown.has_value());
+  REQUIRE(k.strategies.size() == 1);
+  CHECK(k.strategies[0].trips.max_drawdown == Decimal::parse("300").value());
+  // Absent: none.
+  const auto plain = load_risk_from_string(kRisk, "risk.yaml");
+  CHECK_FALSE(plain.kill_switch.max_drawdown.has_value());
+  CHECK_FALSE(plain.kill_switch.max_rejects.has_value());
+  CHECK_FALSE(plain.kill_switch.venue_ban);
+  CHECK(plain.kill_switch.accounts.empty());
+}
+
+TEST_CASE("kill switch trips: errors name file, line and column") {
+  CHECK(risk_error(std::string(kRisk) + "  max_drawdown: 0\n") ==
+        "risk.yaml:9:17: 'max_drawdown' in kill_switch must be > 0, got '0'");
+  CHECK(risk_error(std::string(kRisk) + "  max_rejects: 3\n") ==
+        "risk.yaml:9:3: 'max_rejects' in kill_switch needs 'reject_window_seconds' beside it");
+  CHECK(risk_error(std::string(kRisk) + "  max_rejects: 3\n  reject_window_seconds: 0\n") ==
+        "risk.yaml:10:26: 'reject_window_seconds' in kill_switch must be >= 1 and <= 86400, got '0'");
+  CHECK(risk_error(std::string(kRisk) + "  flatten_band_bps: 20\n") ==
+        "risk.yaml:9:3: 'flatten_band_bps' in kill_switch needs flatten_positions: true");
+  CHECK(risk_error(std::string(kRisk) + "  accounts:\n    arb: {venue_ban: maybe}\n") ==
+        "risk.yaml:10:22: 'venue_ban' in kill_switch.accounts.arb must be true or false, got 'maybe'");
+  CHECK(risk_error(std::string(kRisk) + "  strategies:\n    mm: {max_rejects: 3}\n") ==
+        "risk.yaml:10:10: unknown key 'max_rejects' in kill_switch.strategies.mm");
+  CHECK(risk_error(std::string(kRisk) + "  accounts:\n    arb: {reject_window_seconds: 5}\n") ==
+        "risk.yaml:10:11: 'reject_window_seconds' in kill_switch.accounts.arb needs 'max_rejects' beside it");
+}
+
 }  // namespace
 }  // namespace oms::configs

@@ -46,8 +46,9 @@ ArbGroup crossing_group() {
   return g;
 }
 
-EngineOptions options() {
+EngineOptions options(const KillSwitchRules& kill = {}) {
   EngineOptions o;
+  o.kill_switch = kill;
   o.ack_timeout = 200ms;
   o.books = {BookCoreConfig{InstrumentId(0), BookSequencing::kBinanceSpot},
              BookCoreConfig{InstrumentId(1), BookSequencing::kBinanceSpot}};
@@ -74,11 +75,11 @@ BookSnapshot snapshot(std::uint32_t instrument, std::uint64_t id, const char* bi
 // orders and cancels, a lost answer (the ack timer fires, the desk asks the venue), more books.
 // base (non-zero): the engine's clock starts there and runs at the wall clock's pace.
 void live_run(persistence::EventStore& journal, const Directory& directory, const InstrumentTable& table,
-              std::uint64_t seed, std::size_t orders, TimeNs base = 0) {
+              std::uint64_t seed, std::size_t orders, TimeNs base = 0, const KillSwitchRules& kill = {}) {
   EventLog log(journal, nullptr, directory);
   auto venue_a = std::make_shared<testkit::ScriptedVenue>(7, std::filesystem::path{}, AccountId(0));
   auto venue_b = std::make_shared<testkit::ScriptedVenue>(7, std::filesystem::path{}, AccountId(1));
-  EngineOptions o = options();
+  EngineOptions o = options(kill);
   o.record_inputs = true;
   o.checkpoint_interval = 40ms;  // several in a run
   if (base != 0) {
@@ -153,8 +154,8 @@ struct Parts {
 
 // The test's engine, from its start record's setup; `tighten` changes a risk limit; `revalue`
 // the valuation interval (a state no event shows: only a checkpoint can tell).
-replay::EngineFactory factory(bool tighten = false, bool revalue = false) {
-  return [tighten, revalue](const std::string& setup) -> Result<replay::EngineParts, std::string> {
+replay::EngineFactory factory(bool tighten = false, bool revalue = false, const KillSwitchRules& kill = {}) {
+  return [tighten, revalue, kill](const std::string& setup) -> Result<replay::EngineParts, std::string> {
     if (setup != kSetup) return Unexpected("unknown setup '" + setup + "'");
     auto owner = std::make_shared<Parts>();
     replay::EngineParts p;
@@ -162,7 +163,7 @@ replay::EngineFactory factory(bool tighten = false, bool revalue = false) {
     p.table = &owner->table;
     p.risk = std::make_shared<RiskCore>(2, 1, 2);
     if (tighten) REQUIRE(p.risk->limits().set(LimitScope::kAccount, 0, LimitKind::kOrderQuantity, d("0.02")));
-    p.options = options();
+    p.options = options(kill);
     if (revalue) p.options.valuation_interval = 999ms;
     p.accounts = accounts();
     p.layout = layout();
@@ -554,4 +555,40 @@ TEST_CASE("replay: an execution algo's slices, recorded as timer steps, replay e
   // Every event compared: the accounts' (the children) and the algo's steps in STRATEGIES.
   CHECK(result->events == *journal->last_sequence("ACCOUNT_binance_acct-a") +
                               *journal->last_sequence("ACCOUNT_binance_acct-b") + algo_steps);
+}
+
+TEST_CASE("replay: a run whose venue rejects trip acct-a's kill switch by itself replays the trip, its cancels and the refusals after it event for event") {
+  spdlog::set_level(spdlog::level::err);
+  testkit::TempDir dir{"replay-kill"};
+  auto j = persistence::FileJournal::open(dir.path() / "journal", layout());
+  REQUIRE(j.ok());
+  auto journal = std::move(j).value();
+  const Directory directory = testkit::recovery_directory();
+  const InstrumentTable table = *InstrumentTable::from(testkit::recovery_instruments());
+  KillSwitchRules kill;
+  kill.enabled = true;
+  kill.accounts.resize(2);
+  kill.accounts[0].max_rejects = 2;
+  kill.accounts[0].reject_window = 3'600'000'000'000;
+  live_run(*journal, directory, table, 21, 40, 0, kill);
+  // The run tripped: the switch recorded in the STRATEGIES stream.
+  std::size_t trips = 0;
+  read_events(*journal, persistence::ReadRequest{"STRATEGIES", 1, 0, "strategies.risk.>"}, directory,
+              [&](const Event& e) {
+                if (const auto* k = std::get_if<KillSwitchTripped>(&e.payload)) {
+                  ++trips;
+                  CHECK(k->account == AccountId(0));
+                  CHECK(std::string(k->reason.view()) == "auto 3223 reject_rate: 2 >= 2 (account 0)");
+                }
+              });
+  REQUIRE(trips == 1);
+  auto result = replay::replay_range(*journal, whole_range(), factory(false, false, kill));
+  REQUIRE_MESSAGE(result.ok(), result.error());
+  INFO(result->divergence.value_or(""));
+  CHECK_FALSE(result->divergence);
+  CHECK(result->checkpoints_checked > 0);
+  // Without the kill switch the same inputs give other events: the trip is in what is compared.
+  auto without = replay::replay_range(*journal, whole_range(), factory());
+  REQUIRE(without.ok());
+  CHECK(without->divergence);
 }

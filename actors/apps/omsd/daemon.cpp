@@ -706,6 +706,10 @@ void Daemon::start() {
   actors::RuntimeOptions ro;
   ro.scheduler_threads = options_.scheduler_threads;
   ro.engine = built_->engine_options();
+  ro.engine.on_kill_switch = [this](const KillSwitchTripped& k) {
+    const std::lock_guard lock(kill_listener_mu_);
+    if (kill_listener_) kill_listener_(k);
+  };
   ro.engine.record_inputs = options_.record_inputs;
   ro.engine.checkpoint_interval = options_.checkpoint_every;
   ro.engine.cpu = options_.cpus.engine.empty() ? -1 : options_.cpus.engine.front();
@@ -763,6 +767,11 @@ void Daemon::start() {
   started_ = true;
   spdlog::info("omsd: {} accounts, {} instruments, store {}, state board {}", accounts_.size(),
                built_->instruments.size(), options_.store, ro.engine.board_path);
+}
+
+void Daemon::set_kill_switch_listener(std::function<void(const KillSwitchTripped&)> listener) {
+  const std::lock_guard lock(kill_listener_mu_);
+  kill_listener_ = std::move(listener);
 }
 
 actors::AccountViewPtr Daemon::view(std::size_t index) const {

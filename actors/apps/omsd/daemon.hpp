@@ -12,6 +12,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -101,6 +102,9 @@ class Daemon {
   // Each account's fees as its venue states them beside exchanges.yaml's (fee_check.hpp), as
   // far as the check after start has come.
   [[nodiscard]] std::vector<FeeCheck> fee_checks() const;
+  // Who hears the engine's automatic kill-switch trips (main: the venue sweep); null: nobody.
+  // Called on the engine's shard: must not block.
+  void set_kill_switch_listener(std::function<void(const KillSwitchTripped&)> listener);
 
  private:
   // Every instrument of every market an account trades, as the venue lists it (no ids yet).
@@ -149,6 +153,8 @@ class Daemon {
   std::unique_ptr<actors::DailyWriter> daily_writer_;
   std::thread daily_thread_;
   std::mutex daily_mu_;
+  std::mutex kill_listener_mu_;
+  std::function<void(const KillSwitchTripped&)> kill_listener_;  // guarded by kill_listener_mu_
   std::condition_variable daily_cv_;
   bool daily_stop_ = false;
   std::thread fee_thread_;

@@ -127,6 +127,10 @@ int main(int argc, char** argv) {
   }
   // Before the gateway (it queues the sweeps) and stopped after it, before the connectors.
   KillSweep sweep(daemon, observability.metrics());
+  // The engine's automatic trips sweep the venues as an operator's do.
+  daemon.set_kill_switch_listener([&sweep](const oms::KillSwitchTripped& k) {
+    sweep.on_trip(oms::TripKillSwitch{k.scope, k.account, k.strategy, k.state, k.reason});
+  });
   // The transfer sagas (transfer_service.hpp): the TRANSFERS stream read, unfinished transfers
   // resumed on its thread; before the gateway (it takes the requests), stopped after it.
   std::unique_ptr<TransferService> transfers;
@@ -134,6 +138,7 @@ int main(int argc, char** argv) {
     transfers = std::make_unique<TransferService>(daemon, observability.metrics());
   } catch (const std::exception& e) {
     spdlog::critical("not starting: transfers: {}", e.what());
+    daemon.set_kill_switch_listener(nullptr);
     sweep.stop();
     alerting->stop();
     observability.stop();
@@ -150,6 +155,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     spdlog::critical("not starting: gRPC API on {}: {}", options.grpc.str(), e.what());
     transfers->stop();
+    daemon.set_kill_switch_listener(nullptr);
     sweep.stop();
     alerting->stop();
     observability.stop();
@@ -180,6 +186,7 @@ int main(int argc, char** argv) {
   gateway->shutdown();
   gateway.reset();
   transfers->stop();  // the step under way ends; unfinished transfers resume at the next start
+  daemon.set_kill_switch_listener(nullptr);  // before the sweep ends: no trip queued after
   sweep.stop();  // the sweeps already asked for run to their end first
   alerting->stop();  // what is queued is sent first
   observability.stop();

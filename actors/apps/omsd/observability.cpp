@@ -354,6 +354,36 @@ void Observability::start() {
                          }
                        });
                      });
+  // Kill switches: each scope's state (risk's table, read from any thread) and the automatic
+  // trips by reason.
+  metrics_.collector(
+      "oms_kill_switch_state", "Kill switch per scope: 0 active, 1 reducing only, 2 halted",
+      observe::MetricType::kGauge, {"scope", "id"}, [this](observe::CollectorSink& s) {
+        const auto risk = daemon_.risk();
+        const auto& limits = risk->limits();
+        const auto state = [](KillSwitchState k) { return static_cast<double>(static_cast<int>(k)); };
+        s.sample({"global", "global"}, state(limits.kill_switch(LimitScope::kGlobal, 0)));
+        const Directory& dir = daemon_.directory();
+        for (std::size_t i = 0; i < dir.accounts.size(); ++i) {
+          const AccountId id(static_cast<AccountId::rep_type>(i));
+          s.sample({"account", dir.accounts.name(id)},
+                   state(limits.kill_switch(LimitScope::kAccount, static_cast<std::uint32_t>(i))));
+        }
+        for (std::size_t i = 0; i < dir.strategies.size(); ++i) {
+          const StrategyId id(static_cast<StrategyId::rep_type>(i));
+          s.sample({"strategy", dir.strategies.name(id)},
+                   state(limits.kill_switch(LimitScope::kStrategy, static_cast<std::uint32_t>(i))));
+        }
+      });
+  metrics_.collector("oms_kill_switch_trips_total", "Automatic kill-switch trips since start, by reason",
+                     observe::MetricType::kCounter, {"reason"}, [this](observe::CollectorSink& s) {
+                       for (const auto r : {actors::TripReason::kDailyLoss, actors::TripReason::kConsecutiveLosses,
+                                            actors::TripReason::kDrawdown, actors::TripReason::kRejectRate,
+                                            actors::TripReason::kVenueBan}) {
+                         s.sample({std::string(actors::to_string(r))},
+                                  static_cast<double>(daemon_.runtime().kill_switch_trips(r)));
+                       }
+                     });
   net::HttpServerConfig cfg;
   cfg.bind_address = daemon_.options().http.host;
   cfg.port = daemon_.options().http.port;
@@ -426,6 +456,8 @@ void Observability::refresh() {
       const TimeNs now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                              std::chrono::system_clock::now().time_since_epoch()).count();
       if (const TimeNs until = venue->banned_until_ns(); until > now) {
+        // The kill switch hears it (a recorded input; it trips once per new or longer ban).
+        (void)daemon_.runtime().venue_banned(a.id, until);
         h.set_error("binance " + std::string(to_string(m)) + ": the venue banned this IP (HTTP 418) until " +
                     std::to_string(until / 1'000'000) + " ms (in " + std::to_string((until - now) / 1'000'000) +
                     " ms); orders are refused until then");

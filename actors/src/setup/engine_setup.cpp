@@ -235,6 +235,40 @@ std::unique_ptr<BuiltEngine> build_engine(EngineSetup setup) {
   return b;
 }
 
+namespace {
+
+actors::TripThresholds thresholds(const configs::KillSwitchTrips& t) {
+  actors::TripThresholds out;
+  out.max_daily_loss = t.max_daily_loss;
+  if (t.max_consecutive_losses) out.max_consecutive_losses = *t.max_consecutive_losses;
+  out.max_drawdown = t.max_drawdown;
+  if (t.max_rejects) out.max_rejects = *t.max_rejects;
+  out.reject_window = TimeNs{t.reject_window_seconds.value_or(0)} * 1'000'000'000;
+  out.venue_ban = t.venue_ban;
+  return out;
+}
+
+}  // namespace
+
+actors::KillSwitchRules kill_switch_rules(const configs::KillSwitchConfig& k, const Directory& directory) {
+  actors::KillSwitchRules r;
+  r.enabled = k.enabled;
+  r.cancel_open_orders = k.cancel_open_orders;
+  r.flatten_positions = k.flatten_positions;
+  r.flatten_band_bps = k.flatten_band_bps;
+  r.global = thresholds(configs::KillSwitchTrips{k.max_daily_loss, k.max_consecutive_losses, k.max_drawdown,
+                                                 k.max_rejects, k.reject_window_seconds, k.venue_ban});
+  r.accounts.resize(directory.accounts.size());
+  r.strategies.resize(directory.strategies.size());
+  for (const auto& a : k.accounts) {
+    if (const auto id = directory.accounts.find(a.name)) r.accounts[id->index()] = thresholds(a.trips);
+  }
+  for (const auto& st : k.strategies) {
+    if (const auto id = directory.strategies.find(st.name)) r.strategies[id->index()] = thresholds(st.trips);
+  }
+  return r;
+}
+
 actors::EngineOptions BuiltEngine::engine_options() const {
   actors::EngineOptions o;
   o.ack_timeout = setup.ack_timeout;
@@ -269,6 +303,7 @@ actors::EngineOptions BuiltEngine::engine_options() const {
   }
   o.desk = setup.desk;
   o.setup = encode_setup(setup);
+  o.kill_switch = kill_switch_rules(config.risk.kill_switch, directory);
   return o;
 }
 

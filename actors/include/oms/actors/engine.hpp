@@ -19,6 +19,10 @@
 // strategy stage: their slices fire in the same timer steps and their children take the path
 // above like every strategy order. Operators' risk commands (limits, kill switches) run on the shard too;
 // every second the shard values each account at its marks (risk's leverage cap).
+// The automatic kill switch (KillSwitchCore, engine_kill.cpp) is decided on the shard from the
+// same inputs: after a fill, a mark, a venue reject or a venue's ban of an account, the scopes
+// they moved are looked at; a trip is recorded (KillSwitchTripped), then the scope's open orders
+// are cancelled and, where configured, its positions flattened, down the one order path.
 // The shard writes the state board (board_publisher.hpp) after an account's state or an
 // instrument's top of book changed (an account at most every 20 ms: the housekeeping writes
 // what that held back), and each account again at every valuation (PnL at the marks).
@@ -54,6 +58,7 @@
 #include "oms/actors/input_record.hpp"
 #include "oms/connectors/exchange_session.hpp"
 #include "oms/cores/exec_algo.hpp"
+#include "oms/cores/kill_switch_core.hpp"
 #include "oms/cores/order_desk.hpp"
 #include "oms/cores/market_maker.hpp"
 #include "oms/cores/market_stages.hpp"
@@ -197,6 +202,11 @@ struct EngineOptions {
   // false: no shard thread -- the engine runs only what step() feeds it (sessions may be null:
   // nothing is sent).
   bool run_shard = true;
+  // The automatic kill switch (risk.yaml kill_switch:); disabled by default.
+  KillSwitchRules kill_switch;
+  // Called on the shard after an automatic trip was recorded (omsd: the venue sweep of a
+  // HALTED account or global trip). Must not block.
+  std::function<void(const KillSwitchTripped&)> on_kill_switch;
 };
 
 class Engine {
@@ -247,6 +257,11 @@ class Engine {
   // The instrument's mark (risk: exposure, price bands of orders without a reference), when no
   // book of this engine gives it.
   void mark(InstrumentId instrument, Decimal price);
+  // The venue banned the account's connection until `until` (ns, the venue's clock): the
+  // kill switch's venue_ban trip, once per new or longer ban. Recorded. False: the ring is full.
+  bool venue_banned(AccountId account, TimeNs until);
+  // Automatic kill-switch trips since start, by reason (any thread).
+  [[nodiscard]] std::uint64_t kill_switch_trips(TripReason reason) const noexcept;
   // True once the instrument has a mark (from its book, best bid/offer or mark()).
   [[nodiscard]] bool has_mark(InstrumentId instrument) const noexcept;
 

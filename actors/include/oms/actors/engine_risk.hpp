@@ -23,6 +23,11 @@ struct RiskCommandResult {
 [[nodiscard]] std::optional<RiskCommandResult> run_risk_command(RiskCore& risk, EventLog* log,
                                                                 const Command& command, TimeNs now);
 
+// A kill switch set to k.state and recorded (the automatic trips); on a store refusal put back.
+[[nodiscard]] RiskCommandResult record_kill_switch(RiskCore& risk, EventLog* log,
+                                                   const Envelope& envelope,
+                                                   const KillSwitchTripped& k, TimeNs now);
+
 // Applies the recorded limits and kill switches of the STRATEGIES stream (start). Throws
 // std::runtime_error naming the stream and sequence of a record that cannot be read.
 void restore_risk(RiskCore& risk, EventLog& log, persistence::EventStore& store);

@@ -16,6 +16,8 @@
 //   timers       the ack timers due at `now` fired                       -
 //   housekeeping reconciliation deadlines, closed orders leaving memory   -
 //   valuation    accounts valued at the marks (risk's equity)            -
+//   venue_ban    a venue banned an account's connection (kill switch)     account, value raw =
+//                                                                        the ban's end (ns)
 //   checkpoint   the engine's whole state between two steps (Engine::checkpoint), every
 //                checkpoint interval: a replay of a range inside the run starts from the last
 //                one before it, and a replay that runs through one checks its own state
@@ -62,6 +64,7 @@ enum class InputStep : std::uint8_t {
   kValuation = 9,
   kStart = 10,
   kCheckpoint = 11,
+  kVenueBan = 12,
 };
 
 [[nodiscard]] std::string_view to_string(InputStep step) noexcept;

@@ -122,6 +122,12 @@ class Runtime {
   // received_ns: when its message was read off the socket (0: not traced).
   void market_data(TimeNs venue_time, const EventPayload& event, TimeNs received_ns = 0);
   [[nodiscard]] bool has_mark(InstrumentId instrument) const noexcept;
+  // A venue's ban of the account's connection, to the kill switch (Engine::venue_banned).
+  bool venue_banned(AccountId account, TimeNs until) { return engine_->venue_banned(account, until); }
+  // Automatic kill-switch trips since start, by reason.
+  [[nodiscard]] std::uint64_t kill_switch_trips(TripReason reason) const noexcept {
+    return engine_->kill_switch_trips(reason);
+  }
   // Waits until the store holds every committed event.
   [[nodiscard]] Result<Unit, persistence::StoreError> flush(std::chrono::milliseconds timeout);
 

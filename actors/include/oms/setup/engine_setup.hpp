@@ -73,6 +73,11 @@ struct BuiltEngine {
   [[nodiscard]] persistence::StreamLayout stream_layout() const;
 };
 
+// risk.yaml's kill_switch: as the engine's automatic trips (names to ids; an unknown name is
+// left out -- the config load has refused it already).
+[[nodiscard]] actors::KillSwitchRules kill_switch_rules(const configs::KillSwitchConfig& k,
+                                                        const Directory& directory);
+
 // Throws configs::ConfigError (the config texts) or std::runtime_error naming the instrument or
 // account that does not fit.
 [[nodiscard]] std::unique_ptr<BuiltEngine> build_engine(EngineSetup setup);

@@ -11,8 +11,14 @@
 //     enabled: true
 //     max_daily_loss: 5000
 //     max_consecutive_losses: 10
+//     max_drawdown: 3000                                  # optional
+//     max_rejects: 20, reject_window_seconds: 60          # optional, together
+//     venue_ban: true                                     # optional
 //     cancel_open_orders: true
 //     flatten_positions: false
+//     flatten_band_bps: 50                                # optional
+//     accounts: {binance_mm: {max_daily_loss: 800, max_rejects: 10, reject_window_seconds: 60}}
+//     strategies: {arbitrage: {max_consecutive_losses: 5}}
 //     emergency_contacts: [{slack: "#trading-alerts"}, {email: trader@example.com},
 //                          {telegram: "-1001234567890"}]
 //   alerts:                               # how the contacts are reached (optional block)
@@ -120,13 +126,37 @@ struct AlertsConfig {
   std::optional<SmtpAlerts> smtp;
 };
 
-// Trips for the whole daemon: stops new orders, then does what the flags say.
+// What trips one scope's kill switch by itself; an absent threshold never trips.
+struct KillSwitchTrips {
+  std::optional<Decimal> max_daily_loss{};       // USDT
+  std::optional<int> max_consecutive_losses{};
+  std::optional<Decimal> max_drawdown{};         // USDT below the day's peak PnL
+  std::optional<int> max_rejects{};              // venue rejects within reject_window_seconds
+  std::optional<int> reject_window_seconds{};    // set with max_rejects
+  bool venue_ban = false;                        // a venue's ban of the account's connection
+};
+
+struct NamedKillSwitchTrips {
+  std::string name;  // an account or strategy
+  KillSwitchTrips trips{};
+};
+
+// Trips by itself (the engine, from its recorded inputs): stops new orders, then does what the
+// flags say. The top-level thresholds are the global scope's (every account together; a
+// venue_ban there applies to every account); accounts: and strategies: give their own scopes'.
 struct KillSwitchConfig {
   bool enabled = true;
   Decimal max_daily_loss{};
   int max_consecutive_losses = 0;
+  std::optional<Decimal> max_drawdown{};
+  std::optional<int> max_rejects{};
+  std::optional<int> reject_window_seconds{};
+  bool venue_ban = false;
   bool cancel_open_orders = true;
   bool flatten_positions = false;
+  std::optional<Decimal> flatten_band_bps{};  // flatten with limit orders this far past the mark
+  std::vector<NamedKillSwitchTrips> accounts;    // file order
+  std::vector<NamedKillSwitchTrips> strategies;  // file order (no reject rate or venue ban)
   std::vector<EmergencyContact> emergency_contacts;
 };
 
