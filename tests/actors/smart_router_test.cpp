@@ -161,19 +161,20 @@ TEST_CASE("accounts on one venue: budget, balance and risk caps, in the router's
   SorPlan plan;
   REQUIRE(plan_split(buy("2"), venues, plan));
   REQUIRE(plan.children.size() == 2);
-  // Listed order in the plan; the walk served account 3 first (more free balance, same budget).
-  const SorChild& s = plan.children[0];
+  // The walk served account 3 first (more free balance, same budget): it goes first.
+  const SorChild& c = plan.children[0];
+  CHECK(c.account == AccountId(3));
+  CHECK(c.quantity == d("0.8"));  // its max quantity
+  CHECK(c.notional_e18 == e18("40003"));
+  CHECK(c.limit_price == d("50010"));  // the venue's limit, the same for both children
+  CHECK(c.levels == 2);
+  const SorChild& s = plan.children[1];
   CHECK(s.account == AccountId(2));
   // 30000 / (50010 x 1.001) = 0.599280743 -> the lot: 0.5992.
   CHECK(s.quantity == d("0.5992"));
   CHECK(s.limit_price == d("50010"));
   CHECK(s.notional_e18 == e18("29965.992"));
   CHECK(s.cost == d("29995.957992"));
-  const SorChild& c = plan.children[1];
-  CHECK(c.account == AccountId(3));
-  CHECK(c.quantity == d("0.8"));  // its max quantity
-  CHECK(c.notional_e18 == e18("40003"));
-  CHECK(c.levels == 2);
   CHECK(plan.planned == d("1.3992"));
   CHECK(plan.left == d("0.6008"));
 

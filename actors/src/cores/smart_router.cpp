@@ -40,7 +40,7 @@ struct AccountRun {
   std::uint8_t index = 0;  // in SorVenue::accounts
   bool full = false;       // a cap is reached: it takes nothing deeper
   bool excluded = false;   // dropped under the venue's minimum (later passes)
-  Int128 qty = 0, notional_e18 = 0, worst = 0, limit = 0;
+  Int128 qty = 0, notional_e18 = 0;
   std::uint16_t levels = 0;
 };
 
@@ -48,6 +48,7 @@ struct VenueRun {
   std::size_t next = 0;  // the level after the head
   bool done = false;
   Int128 price = 0, effective = 0, left = 0;  // the head level
+  Int128 limit = 0, worst = 0;                // the children's limit and deepest level so far
   Int128 buy_factor = 0, sell_factor = 0;     // 1 + fee, 1 - fee
   std::size_t accounts = 0;
   std::array<AccountRun, kMaxSorAccounts> acc{};
@@ -105,6 +106,16 @@ bool load_head(VenueRun& r, const SorVenue& v, const SorParent& p) noexcept {
   return true;
 }
 
+// Every child of the venue goes at the venue's limit (so the order in which the venue gets
+// them does not matter): the accounts that already took must fit under a deeper one.
+bool limit_fits(const VenueRun& r, const SorVenue& v, Int128 limit, Side side) noexcept {
+  for (std::size_t k = 0; k < r.accounts; ++k) {
+    const AccountRun& a = r.acc[k];
+    if (a.qty > 0 && account_cap(v.accounts[a.index], r, limit, side) < a.qty) return false;
+  }
+  return true;
+}
+
 bool better(const VenueRun& a, const VenueRun& b, Side side) noexcept {
   return side == Side::kBuy ? a.effective < b.effective : a.effective > b.effective;
 }
@@ -116,11 +127,12 @@ bool walk(const SorParent& p, std::span<const SorVenue> venues, std::span<VenueR
     VenueRun& r = runs[i];
     r.next = 0;
     r.done = r.accounts == 0;
+    r.limit = r.worst = 0;
     for (std::size_t k = 0; k < r.accounts; ++k) {
       AccountRun& a = r.acc[k];
       const SorAccount& sa = venues[i].accounts[a.index];
       a.full = a.excluded || sa.orders_left == 0;
-      a.qty = a.notional_e18 = a.worst = a.limit = 0;
+      a.qty = a.notional_e18 = 0;
       a.levels = 0;
     }
     if (!r.done && !load_head(r, venues[i], p)) return false;
@@ -135,6 +147,10 @@ bool walk(const SorParent& p, std::span<const SorVenue> venues, std::span<VenueR
     VenueRun& r = runs[best];
     const SorVenue& v = venues[best];
     const Int128 limit = child_limit(r.price, p, v.rules.tick);
+    if (limit != r.limit && !limit_fits(r, v, limit, p.side)) {
+      r.done = true;  // deeper, an account's child already out would break a cap
+      continue;
+    }
     bool any_open = false;
     for (std::size_t k = 0; k < r.accounts && r.left > 0 && remaining > 0; ++k) {
       AccountRun& a = r.acc[k];
@@ -153,8 +169,8 @@ bool walk(const SorParent& p, std::span<const SorVenue> venues, std::span<VenueR
         return false;
       }
       a.qty += x;
-      a.worst = r.price;
-      a.limit = limit;
+      r.worst = r.price;
+      r.limit = limit;
       ++a.levels;
       r.left -= x;
       remaining -= x;
@@ -241,7 +257,7 @@ Result<Unit, SorRefusal> plan_split(const SorParent& parent, std::span<const Sor
         Int128 at_limit = 0;
         const bool small_qty = rules.min_qty.is_positive() && a.qty < rules.min_qty.raw();
         const bool small_notional = rules.min_notional.is_positive() &&
-                                    (!mul_div(a.qty, a.limit, kOne, Rounding::kFloor, at_limit) ||
+                                    (!mul_div(a.qty, runs[i].limit, kOne, Rounding::kFloor, at_limit) ||
                                      at_limit < rules.min_notional.raw());
         if (small_qty || small_notional) {
           a.excluded = true;
@@ -254,11 +270,9 @@ Result<Unit, SorRefusal> plan_split(const SorParent& parent, std::span<const Sor
   for (std::size_t i = 0; i < venues.size(); ++i) {
     const SorVenue& v = venues[i];
     const VenueRun& r = runs[i];
-    // Children in the order the venue lists its accounts.
-    std::array<const AccountRun*, kMaxSorAccounts> by_listing{};
-    for (std::size_t k = 0; k < r.accounts; ++k) by_listing[r.acc[k].index] = &r.acc[k];
+    // Children in the order the walk served the venue's accounts (the router's order).
     for (std::size_t k = 0; k < r.accounts; ++k) {
-      const AccountRun& a = *by_listing[k];
+      const AccountRun& a = r.acc[k];
       if (a.qty <= 0) continue;
       const SorAccount& sa = v.accounts[a.index];
       SorChild c;
@@ -266,8 +280,8 @@ Result<Unit, SorRefusal> plan_split(const SorParent& parent, std::span<const Sor
       c.account = sa.account;
       c.instrument = sa.instrument;
       c.quantity = Decimal::from_raw(a.qty);
-      c.limit_price = Decimal::from_raw(a.limit);
-      c.worst_price = Decimal::from_raw(a.worst);
+      c.limit_price = Decimal::from_raw(r.limit);
+      c.worst_price = Decimal::from_raw(r.worst);
       c.notional_e18 = a.notional_e18;
       const bool buy = parent.side == Side::kBuy;
       Int128 cost = 0;

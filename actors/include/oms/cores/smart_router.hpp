@@ -19,22 +19,26 @@
 //   4. An account's child is one order: an account with no order budget left takes nothing, and
 //      its child is capped by the risk limits for one order (max quantity; max notional at the
 //      child's limit price) and by its free balance (buy: quote for quantity x limit x (1 + fee),
-//      rounded against us; sell: the base asset). The caps are at the child's limit price, which
-//      only grows (buy) as the walk goes deeper, so what an account took stays within them.
+//      rounded against us; sell: the base asset). Every child on a venue goes at the venue's
+//      limit (below), so the order in which the venue gets them does not change what they fill
+//      together; the caps are checked at that limit, and a deeper level whose limit would break
+//      the cap of an account that already took ends the venue's walk.
 //   5. Children are floored to the venue's lot as they grow; a child under the venue's minimum
 //      quantity or minimum notional (at its limit price) is dropped and the walk runs again
 //      without that account (at most once per account), so its levels go to the others.
 // What is left when every level within the limit is taken or capped is `left` (not routed).
 //
 // The slippage bound (documented, tested against venue-sim): each child is an IOC limit order
-// at its deepest planned level's price moved by `urgency_bps` against the parent (buy up, sell
-// down), to the venue's tick away from the book, never through the parent's limit. The venue
-// fills it at that price or better, so:
+// at its venue's deepest planned level's price ("worst") moved by `urgency_bps` against the
+// parent (buy up, sell down), to the venue's tick away from the book, never through the
+// parent's limit. The venue fills it at that price or better, so:
 //   buy:  every child's average fill price <= its limit <= worst x (1 + urgency_bps / 10^4) + tick
 //   sell: every child's average fill price >= its limit >= worst x (1 - urgency_bps / 10^4) - tick
-// With urgency 0 a child's limit is its deepest level's price: on an unchanged book the fills
-// are the plan's, level by level; on a book that moved, a child fills less (never worse).
-// Urgency buys fill probability against a book that moves between the plan and the fill.
+// With urgency 0 the limit is the worst level's price: on an unchanged book each venue's
+// children fill exactly the plan's levels (the children in the plan's order: each its own
+// planned levels; in another order: the same levels between them), so the parent's quantity and
+// notional are the plan's; on a book that moved, children fill less (never worse). Urgency
+// buys fill probability against a book that moves between the plan and the fill.
 #pragma once
 
 #include <cstddef>
@@ -109,16 +113,17 @@ struct SorChild {
   AccountId account;
   InstrumentId instrument;
   Decimal quantity;
-  Decimal limit_price;     // the IOC's price (the slippage bound)
-  Decimal worst_price;     // its deepest planned level
-  Int128 notional_e18 = 0;  // planned: sum of level price x quantity, exact (scale 10^-18)
+  Decimal limit_price;     // the IOC's price (the slippage bound; the same for a venue's children)
+  Decimal worst_price;     // the venue's deepest planned level
+  Int128 notional_e18 = 0;  // planned: sum of level price x quantity, exact (scale 10^-18), when
+                            // the venue gets the children in the plan's order
   Decimal cost;            // planned notional with the taker fee, rounded against us
   std::uint16_t levels = 0;  // levels it takes from
   friend bool operator==(const SorChild&, const SorChild&) = default;
 };
 
 struct SorPlan {
-  std::vector<SorChild> children;  // in the order of venues, then of the venue's accounts
+  std::vector<SorChild> children;  // by venue, each venue's in the order to send them
   Decimal planned;                 // sum of the children's quantities
   Decimal left;                    // the parent's quantity not routed
   Int128 notional_e18 = 0;         // sum of the children's notionals
