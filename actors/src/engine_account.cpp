@@ -382,7 +382,7 @@ void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::share
     bool balances_moved = false;
     for (const Event& e : committed) {
       balances_moved = balances_moved || std::holds_alternative<BalanceUpdated>(e.payload);
-      if (!quoters.empty() || !sagas.empty() || !algos.empty()) note_strategy_order(a, e);
+      if (!quoters.empty() || !sagas.empty() || !algos.empty() || !sors.empty()) note_strategy_order(a, e);
       if (const auto cid = client_order_id_of(e.payload); !cid.empty()) {
         if (const OrderCore* oc = a.desk->order(cid)) note_resting(a, *oc);
         else self_trade.erase(a.cfg.id, cid);

@@ -45,6 +45,7 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
     ea.name = directory.accounts.name(a.id);
     ea.stream = persistence::StreamLayout::account_stream(a.exchange, ea.name);
     ea.session = a.session;
+    ea.exchange = a.exchange;
     if (options_.account_logger) ea.logger = options_.account_logger(a.id);
     engine_accounts.push_back(std::move(ea));
   }

@@ -119,6 +119,19 @@ struct TwoVenues {
   std::uint16_t first(const QuoteAction& q) const { return q.order.account.index() < kFirstB ? kFirstA : kFirstB; }
 };
 
+// The command a parent comes from (the plan's parent fields; the owner and its instrument).
+SubmitSor command_of(const SorParent& p, std::uint16_t strategy = 5) {
+  SubmitSor c;
+  c.account = AccountId(1);
+  c.strategy = StrategyId(strategy);
+  c.instrument = InstrumentId(101);
+  c.side = p.side;
+  c.quantity = p.quantity;
+  c.limit_price = p.limit_price;
+  c.urgency_bps = p.urgency_bps;
+  return c;
+}
+
 }  // namespace
 
 TEST_CASE("two venue-sim books: the fills are the plan's, level by level, on an unchanged book") {
@@ -132,7 +145,7 @@ TEST_CASE("two venue-sim books: the fills are the plan's, level by level, on an 
   REQUIRE(plan.children.size() == 3);
   std::uint64_t sequence = 0;
   std::vector<QuoteAction> orders;
-  SmartOrder parent_order = SmartOrder::start(1, StrategyId(0), parent, plan, 0, &sequence, orders).value();
+  SmartOrder parent_order = SmartOrder::start(command_of(parent, 0), 1, plan, 0, &sequence, orders).value();
   REQUIRE(orders.size() == plan.children.size());
   for (std::size_t i = 0; i < orders.size(); ++i) {
     Decimal commission;
@@ -167,7 +180,7 @@ TEST_CASE("two venue-sim books: a book that moved fills within the slippage boun
                        1, t.b.out);
     std::uint64_t sequence = 0;
     std::vector<QuoteAction> orders;
-    SmartOrder parent_order = SmartOrder::start(1, StrategyId(0), parent, plan, 0, &sequence, orders).value();
+    SmartOrder parent_order = SmartOrder::start(command_of(parent, 0), 1, plan, 0, &sequence, orders).value();
     Int128 bound_e18 = 0;
     for (std::size_t i = 0; i < orders.size(); ++i) {
       Decimal commission;
@@ -207,7 +220,7 @@ TEST_CASE("two venue-sim books: children of one venue sent in reverse order fill
   REQUIRE(plan.children[1].venue == plan.children[2].venue);  // Bybit's two accounts
   std::uint64_t sequence = 0;
   std::vector<QuoteAction> orders;
-  SmartOrder parent_order = SmartOrder::start(1, StrategyId(0), parent, plan, 0, &sequence, orders).value();
+  SmartOrder parent_order = SmartOrder::start(command_of(parent, 0), 1, plan, 0, &sequence, orders).value();
   for (const std::size_t i : {std::size_t{0}, std::size_t{2}, std::size_t{1}}) {
     Decimal commission;
     const SorChildFill fill = t.of(orders[i]).send(orders[i], t.first(orders[i]), commission);
@@ -217,7 +230,7 @@ TEST_CASE("two venue-sim books: children of one venue sent in reverse order fill
   }
   // The second Bybit child took the better levels first: per child the notionals moved between
   // them, the parent's are the plan's.
-  CHECK(parent_order.children()[2].notional_e18 != plan.children[2].notional_e18);
+  CHECK(parent_order.child_notional_e18(2) != plan.children[2].notional_e18);
   CHECK(parent_order.status() == AlgoState::kCompleted);
   CHECK(parent_order.cum_qty() == d("3"));
   CHECK(parent_order.notional_e18() == plan.notional_e18);

@@ -60,6 +60,19 @@ struct ThreeVenues {
                                venue(ExchangeId::kOkx, c, "0", acc_c)};
 };
 
+// The command a parent comes from (the plan's parent fields; the owner and its instrument).
+SubmitSor command_of(const SorParent& p, std::uint16_t strategy = 5) {
+  SubmitSor c;
+  c.account = AccountId(1);
+  c.strategy = StrategyId(strategy);
+  c.instrument = InstrumentId(101);
+  c.side = p.side;
+  c.quantity = p.quantity;
+  c.limit_price = p.limit_price;
+  c.urgency_bps = p.urgency_bps;
+  return c;
+}
+
 }  // namespace
 
 TEST_CASE("the split follows the fee-inclusive merged book across three venues") {
@@ -275,7 +288,7 @@ TEST_CASE("the parent: IOC children, cum qty and average price from their ends, 
   REQUIRE(plan_split(buy("4"), t.venues, plan));
   std::uint64_t sequence = 100;
   std::vector<QuoteAction> out;
-  auto made = SmartOrder::start(7, StrategyId(5), buy("4"), plan, 3, &sequence, out);
+  auto made = SmartOrder::start(command_of(buy("4"), 5), 7, plan, 3, &sequence, out);
   REQUIRE(made);
   SmartOrder o = std::move(made).value();
   REQUIRE(out.size() == 3);
@@ -296,6 +309,8 @@ TEST_CASE("the parent: IOC children, cum qty and average price from their ends, 
     CHECK(id->strategy == StrategyId(5));
   }
   CHECK(o.status() == AlgoState::kRunning);
+  CHECK(o.step().number == 1);
+  CHECK(o.step().reason.view() == "split: 3 children, planned 4 at avg 100.06125, left 0");
   CHECK(o.on_child_end(out[0].order.client_order_id.view(), SorChildFill{d("1.5"), e18("150.05")}));
   CHECK(!o.on_child_end(out[0].order.client_order_id.view(), SorChildFill{d("1.5"), e18("150.05")}));
   CHECK(o.on_child_end(out[1].order.client_order_id.view(), SorChildFill{d("1.5"), e18("150.075")}));
@@ -308,10 +323,25 @@ TEST_CASE("the parent: IOC children, cum qty and average price from their ends, 
   CHECK(o.avg_price() == d("100.050882352"));
   CHECK(o.status() == AlgoState::kFailed);
   CHECK(o.done());
+  // Its state is its step: what a restart resumes from, deciding as the one that ran.
+  const SorStep& st = o.step();
+  CHECK(st.parent == 7);
+  CHECK(st.number == 4);  // the split, three ends
+  CHECK(st.planned == d("4"));
+  CHECK(st.filled == d("3.4"));
+  REQUIRE(st.children.count == 3);
+  CHECK(st.children.items[2].filled == d("0.4"));
+  CHECK(st.children.items[2].ended);
+  CHECK(st.children.items[2].limit_price == d("100.12"));
+  CHECK(st.reason.view() == std::string("child ") + std::string(out[2].order.client_order_id.view()) +
+                                " ended: 0.4 of 1 filled");
+  const SmartOrder resumed(st);
+  CHECK(resumed.done());
+  CHECK(resumed.avg_price() == d("100.050882352"));
 
   // All filled: completed.
   out.clear();
-  SmartOrder full = SmartOrder::start(8, StrategyId(5), buy("4"), plan, 3, &sequence, out).value();
+  SmartOrder full = SmartOrder::start(command_of(buy("4"), 5), 8, plan, 3, &sequence, out).value();
   for (std::size_t i = 0; i < 3; ++i) {
     CHECK(full.on_child_end(out[i].order.client_order_id.view(),
                             SorChildFill{plan.children[i].quantity, plan.children[i].notional_e18}));
@@ -326,7 +356,7 @@ TEST_CASE("cancel parent cancels every child still out; their fills still count"
   REQUIRE(plan_split(buy("4"), t.venues, plan));
   std::uint64_t sequence = 0;
   std::vector<QuoteAction> placed;
-  SmartOrder o = SmartOrder::start(9, StrategyId(5), buy("4"), plan, 0, &sequence, placed).value();
+  SmartOrder o = SmartOrder::start(command_of(buy("4"), 5), 9, plan, 0, &sequence, placed).value();
   CHECK(o.on_child_end(placed[1].order.client_order_id.view(), SorChildFill{d("1.5"), e18("150.075")}));
   std::vector<QuoteAction> cancels;
   REQUIRE(o.cancel(cancels));
@@ -348,4 +378,46 @@ TEST_CASE("cancel parent cancels every child still out; their fills still count"
   CHECK(o.status() == AlgoState::kCanceled);
   CHECK(o.cum_qty() == d("2.5"));
   CHECK(o.avg_price() == d("100.03"));  // 250.075 / 2.5
+}
+
+TEST_CASE("a parent resumed from its step cancels the children still out") {
+  ThreeVenues t;
+  SorPlan plan;
+  REQUIRE(plan_split(buy("4"), t.venues, plan));
+  std::uint64_t sequence = 0;
+  std::vector<QuoteAction> placed;
+  SmartOrder o = SmartOrder::start(command_of(buy("4")), 9, plan, 0, &sequence, placed).value();
+  CHECK(o.on_child_end(placed[0].order.client_order_id.view(), SorChildFill{d("1.5"), e18("150.05")}));
+  SmartOrder resumed(o.step());
+  CHECK(resumed.owns(placed[1].order.client_order_id.view()));
+  CHECK(!resumed.owns(placed[0].order.client_order_id.view()));
+  std::vector<QuoteAction> cancels;
+  REQUIRE(resumed.cancel(cancels));
+  REQUIRE(cancels.size() == 2);
+  CHECK(cancels[0].cancel.client_order_id == placed[1].order.client_order_id);
+  CHECK(cancels[1].cancel.client_order_id == placed[2].order.client_order_id);
+  CHECK(resumed.step().number == 3);
+  CHECK(resumed.step().reason.view() == "canceled: 2 children out cancelled");
+}
+
+TEST_CASE("max_children: an account that took nothing takes nothing once the cap is reached") {
+  ThreeVenues t;
+  SorPlan plan;
+  SorParent p = buy("4");
+  p.max_children = 2;
+  REQUIRE(plan_split(p, t.venues, plan));
+  // A and B as before; OKX's 100.12 would open a third child: A's 100.10 level goes instead.
+  REQUIRE(plan.children.size() == 2);
+  CHECK(plan.children[0].quantity == d("2.5"));
+  CHECK(plan.children[1].quantity == d("1.5"));
+  CHECK(plan.left == d("0"));
+  // A plan beyond what a step holds is refused by the parent.
+  SorPlan big = plan;
+  big.children.resize(kMaxSorChildren + 1, plan.children[0]);
+  std::uint64_t sequence = 0;
+  std::vector<QuoteAction> out;
+  const auto r = SmartOrder::start(command_of(buy("4")), 1, big, 0, &sequence, out);
+  REQUIRE(!r);
+  CHECK(r.error().code == SorError::kTooManyChildren);
+  CHECK(out.empty());
 }

@@ -1,59 +1,107 @@
 // SmartOrder: a smart-routed parent order and its children (smart_router.hpp).
+#include <algorithm>
+#include <limits>
+
+#include "oms/cores/arb_saga.hpp"
 #include "oms/cores/smart_router.hpp"
 #include "oms/messages/client_order_id.hpp"
 
 namespace oms::actors {
 
-Result<SmartOrder, SorRefusal> SmartOrder::start(std::uint64_t id, StrategyId strategy,
-                                                 const SorParent& parent, const SorPlan& plan,
-                                                 std::uint16_t desk, std::uint64_t* sequence,
+namespace {
+
+std::string text(Decimal d) { return d.to_string(); }
+
+}  // namespace
+
+SorParent sor_parent(const SubmitSor& c) noexcept {
+  return SorParent{c.side, c.quantity, c.limit_price, c.urgency_bps,
+                   static_cast<std::uint16_t>(kMaxSorChildren)};
+}
+
+Result<SmartOrder, SorRefusal> SmartOrder::start(const SubmitSor& c, std::uint64_t id,
+                                                 const SorPlan& plan, std::uint16_t desk,
+                                                 std::uint64_t* sequence,
                                                  std::vector<QuoteAction>& out) {
   if (plan.children.empty()) {
     return Unexpected{SorRefusal{SorError::kNothingRoutable, "the plan has no child"}};
   }
+  if (plan.children.size() > kMaxSorChildren) {
+    return Unexpected{SorRefusal{SorError::kTooManyChildren,
+                                 "the plan has " + std::to_string(plan.children.size()) +
+                                     " children, a parent at most " + std::to_string(kMaxSorChildren)}};
+  }
   SmartOrder o;
-  o.id_ = id;
-  o.parent_ = parent;
-  o.children_.reserve(plan.children.size());
+  SorStep& s = o.s_;
+  s.account = c.account;
+  s.strategy = c.strategy;
+  s.instrument = c.instrument;
+  s.parent = id;
+  s.number = 1;
+  s.state = AlgoState::kRunning;
+  s.side = c.side;
+  s.quantity = c.quantity;
+  s.limit_price = c.limit_price;
+  s.urgency_bps = c.urgency_bps;
+  s.planned = plan.planned;
   const std::size_t first = out.size();
-  for (const SorChild& c : plan.children) {
-    const auto text = format_client_order_id(ClientOrderId{desk, c.account, strategy, ++*sequence});
-    if (!text) {
+  for (const SorChild& ch : plan.children) {
+    const auto coid = format_client_order_id(ClientOrderId{desk, ch.account, c.strategy, ++*sequence});
+    if (!coid) {
       out.resize(first);
       return Unexpected{SorRefusal{SorError::kBadChildId, "desk: " + std::to_string(desk) +
                                                               " is above " + std::to_string(kMaxDesk)}};
     }
-    SorChildState s;
-    s.plan = c;
-    s.client_order_id = *text;
-    o.children_.push_back(s);
+    SorChildStep st;
+    st.account = ch.account;
+    st.instrument = ch.instrument;
+    st.client_order_id = *coid;
+    st.quantity = ch.quantity;
+    st.limit_price = ch.limit_price;
+    s.children.items[s.children.count++] = st;
     QuoteAction a;
     a.kind = QuoteAction::Kind::kPlace;
-    a.order = SubmitOrder{c.account,    strategy,           c.instrument, *text,   parent.side,
-                          OrderType::kLimit, TimeInForce::kIoc, c.limit_price, Decimal{}, c.quantity,
+    a.order = SubmitOrder{ch.account,        c.strategy,         ch.instrument,  *coid,     c.side,
+                          OrderType::kLimit, TimeInForce::kIoc, ch.limit_price, Decimal{}, ch.quantity,
                           false};
     out.push_back(a);
   }
-  o.out_ = o.children_.size();
+  (void)s.reason.assign("split: " + std::to_string(plan.children.size()) + " children, planned " +
+                        text(plan.planned) + " at avg " + text(plan.avg_price()) + ", left " +
+                        text(plan.left));
   return o;
 }
 
 bool SmartOrder::owns(std::string_view client_order_id) const noexcept {
-  for (const SorChildState& c : children_) {
+  for (std::size_t i = 0; i < s_.children.count; ++i) {
+    const SorChildStep& c = s_.children.items[i];
     if (!c.ended && c.client_order_id.view() == client_order_id) return true;
   }
   return false;
 }
 
+bool SmartOrder::done() const noexcept {
+  if (!is_terminal(s_.state)) return false;
+  for (std::size_t i = 0; i < s_.children.count; ++i) {
+    if (!s_.children.items[i].ended) return false;
+  }
+  return true;
+}
+
+Int128 SmartOrder::notional_e18() const noexcept { return exact_e18(s_.notional).value_or(0); }
+
 bool SmartOrder::on_child_end(std::string_view client_order_id, const SorChildFill& fill) {
-  for (SorChildState& c : children_) {
+  for (std::size_t i = 0; i < s_.children.count; ++i) {
+    SorChildStep& c = s_.children.items[i];
     if (c.ended || c.client_order_id.view() != client_order_id) continue;
     c.ended = true;
     c.filled = fill.cum_qty;
-    c.notional_e18 = fill.notional_e18;
-    filled_ = Decimal::from_raw(filled_.raw() + fill.cum_qty.raw());
-    notional_e18_ += fill.notional_e18;
-    --out_;
+    child_notional_[i] = fill.notional_e18;
+    s_.filled = Decimal::from_raw(s_.filled.raw() + fill.cum_qty.raw());
+    (void)to_exact(notional_e18() + fill.notional_e18, s_.notional);
+    ++s_.number;
+    (void)s_.reason.assign("child " + std::string(client_order_id) + " ended: " + text(fill.cum_qty) +
+                           " of " + text(c.quantity) + " filled");
     settle();
     return true;
   }
@@ -61,30 +109,38 @@ bool SmartOrder::on_child_end(std::string_view client_order_id, const SorChildFi
 }
 
 Result<Unit, SorRefusal> SmartOrder::cancel(std::vector<QuoteAction>& out) {
-  if (is_terminal(status_)) {
-    return Unexpected{SorRefusal{SorError::kNotRunning, "parent " + std::to_string(id_) + " has ended (" +
-                                                            std::string(enum_name(status_)) + ")"}};
+  if (is_terminal(s_.state)) {
+    return Unexpected{SorRefusal{SorError::kNotRunning, "parent " + std::to_string(s_.parent) +
+                                                            " has ended (" +
+                                                            std::string(enum_name(s_.state)) + ")"}};
   }
-  status_ = AlgoState::kCanceled;
-  for (SorChildState& c : children_) {
-    if (c.ended || c.cancel_asked) continue;
-    c.cancel_asked = true;
+  s_.state = AlgoState::kCanceled;
+  ++s_.number;
+  std::size_t cancels = 0;
+  for (std::size_t i = 0; i < s_.children.count; ++i) {
+    const SorChildStep& c = s_.children.items[i];
+    if (c.ended) continue;
     QuoteAction a;
     a.kind = QuoteAction::Kind::kCancel;
-    a.cancel = CancelOrder{c.plan.account, c.plan.instrument, c.client_order_id};
+    a.cancel = CancelOrder{c.account, c.instrument, c.client_order_id};
     out.push_back(a);
+    ++cancels;
   }
+  (void)s_.reason.assign("canceled: " + std::to_string(cancels) + " children out cancelled");
   return Unit{};
 }
 
 void SmartOrder::settle() {
-  if (out_ != 0 || is_terminal(status_)) return;
-  status_ = filled_ >= parent_.quantity ? AlgoState::kCompleted : AlgoState::kFailed;
+  if (is_terminal(s_.state)) return;
+  for (std::size_t i = 0; i < s_.children.count; ++i) {
+    if (!s_.children.items[i].ended) return;
+  }
+  s_.state = s_.filled >= s_.quantity ? AlgoState::kCompleted : AlgoState::kFailed;
 }
 
 Decimal SmartOrder::avg_price() const noexcept {
-  if (!filled_.is_positive()) return {};
-  return Decimal::from_raw(notional_e18_ / filled_.raw());
+  if (!s_.filled.is_positive()) return {};
+  return Decimal::from_raw(notional_e18() / s_.filled.raw());
 }
 
 }  // namespace oms::actors

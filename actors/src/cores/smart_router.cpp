@@ -123,6 +123,8 @@ bool better(const VenueRun& a, const VenueRun& b, Side side) noexcept {
 // One walk over the merged book; false on an overflow.
 bool walk(const SorParent& p, std::span<const SorVenue> venues, std::span<VenueRun> runs) {
   Int128 remaining = p.quantity.raw();
+  std::size_t children = 0;  // accounts that took something
+  const std::size_t max_children = p.max_children == 0 ? std::numeric_limits<std::size_t>::max() : p.max_children;
   for (std::size_t i = 0; i < venues.size(); ++i) {
     VenueRun& r = runs[i];
     r.next = 0;
@@ -154,7 +156,7 @@ bool walk(const SorParent& p, std::span<const SorVenue> venues, std::span<VenueR
     bool any_open = false;
     for (std::size_t k = 0; k < r.accounts && r.left > 0 && remaining > 0; ++k) {
       AccountRun& a = r.acc[k];
-      if (a.full) continue;
+      if (a.full || (a.qty == 0 && children >= max_children)) continue;
       const Int128 room = account_cap(v.accounts[a.index], r, limit, p.side) - a.qty;
       if (room <= 0) {
         a.full = true;
@@ -168,6 +170,7 @@ bool walk(const SorParent& p, std::span<const SorVenue> venues, std::span<VenueR
       if (__builtin_mul_overflow(r.price, x, &n) || __builtin_add_overflow(a.notional_e18, n, &a.notional_e18)) {
         return false;
       }
+      if (a.qty == 0) ++children;
       a.qty += x;
       r.worst = r.price;
       r.limit = limit;

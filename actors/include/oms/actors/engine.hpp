@@ -67,6 +67,7 @@ struct EngineAccount {
   std::string stream;  // ACCOUNT_{exchange}_{name}
   std::shared_ptr<ExchangeSession> session;
   std::shared_ptr<spdlog::logger> logger;  // null: spdlog's default logger
+  ExchangeId exchange = ExchangeId::kBinance;  // its venue: the books smart routing may take for it
 };
 
 // A strategy as the engine runs it: its lifecycle (StrategyCore: start, stop, parameters, kill
@@ -146,6 +147,9 @@ struct EngineOptions {
   // The rules execution algos round their children to (exec_algo.hpp), by instrument id; an
   // instrument not listed has none.
   std::vector<AlgoRules> algo_rules;
+  // By instrument: its venue's taker fee rate (exchanges.yaml taker_bps / 10^4; missing: zero),
+  // which smart order routing nets from the venue's prices.
+  std::vector<Decimal> taker_fees;
   // The strategy stage's market makers (market_maker.hpp), each quoting one instrument on one
   // account run here.
   std::vector<QuoterConfig> quoters;

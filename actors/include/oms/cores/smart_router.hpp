@@ -41,6 +41,7 @@
 // buys fill probability against a book that moves between the plan and the fill.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -52,7 +53,9 @@
 #include "oms/cores/exec_algo.hpp"
 #include "oms/cores/level_side.hpp"
 #include "oms/cores/strategy_action.hpp"
+#include "oms/messages/commands.hpp"
 #include "oms/messages/decimal.hpp"
+#include "oms/messages/events.hpp"
 #include "oms/messages/enums.hpp"
 #include "oms/messages/ids.hpp"
 #include "oms/messages/result.hpp"
@@ -70,6 +73,9 @@ enum class SorError : std::uint16_t {
   kOverflow = 3206,       // a figure beyond the Decimal range
   kNotRunning = 3207,     // a cancel of a parent that has ended
   kBadChildId = 3208,     // a child's client order id could not be formed (desk > kMaxDesk)
+  kTooManyChildren = 3209,  // a plan of more children than a SorStep holds
+  kNoSuchParent = 3210,   // a cancel of a parent this engine does not run
+  kNoVenue = 3211,        // no venue of the engine lists the instrument's pair with a usable book
 };
 
 inline constexpr std::size_t kMaxSorVenues = 8;
@@ -105,6 +111,8 @@ struct SorParent {
   Decimal quantity;
   Decimal limit_price;           // zero: none
   std::uint32_t urgency_bps = 0;  // how far a child's limit may go past its deepest level
+  std::uint16_t max_children = 0;  // at most this many children (zero: no cap); an account
+                                   // that has taken nothing takes nothing once it is reached
 };
 
 // One child of the plan: an IOC limit order of `account` on venue `venue` (index in venues).
@@ -147,55 +155,48 @@ struct SorChildFill {
   Int128 notional_e18 = 0;  // exact sum of fill price x quantity
 };
 
-struct SorChildState {
-  SorChild plan;
-  ClientOrderIdText client_order_id;
-  bool ended = false;
-  bool cancel_asked = false;
-  Decimal filled;
-  Int128 notional_e18 = 0;
-};
+// The plan's parent from its command (max_children: what a SorStep holds).
+[[nodiscard]] SorParent sor_parent(const SubmitSor& c) noexcept;
 
-// A parent order worked through the children of one plan. Status: running while a child is
-// out; completed when the children filled the whole quantity; canceled after cancel() (the
-// children's fills still count); failed when they ended short (an IOC that met a book that
-// moved, a child the desk or risk refused, a quantity the plan left).
+// A parent order worked through the children of one plan; its state is a SorStep (the last
+// recorded step is all a restart needs). Status: running while a child is out; completed when
+// the children filled the whole quantity; canceled after cancel() (the children's fills still
+// count); failed when they ended short (an IOC that met a book that moved, a child the desk or
+// risk refused, a quantity the plan left).
 class SmartOrder {
  public:
-  // The children as IOC limit orders (QuoteAction kPlace, ids drawn from ++*sequence) into out.
-  [[nodiscard]] static Result<SmartOrder, SorRefusal> start(std::uint64_t id, StrategyId strategy,
-                                                            const SorParent& parent,
+  // The children as IOC limit orders (QuoteAction kPlace, ids drawn from ++*sequence) into out;
+  // its first step. Refused (nothing in out): a plan with no child or more than kMaxSorChildren.
+  [[nodiscard]] static Result<SmartOrder, SorRefusal> start(const SubmitSor& c, std::uint64_t id,
                                                             const SorPlan& plan, std::uint16_t desk,
                                                             std::uint64_t* sequence,
                                                             std::vector<QuoteAction>& out);
+  // A parent resumed from its last recorded step.
+  explicit SmartOrder(const SorStep& last) : s_(last) {}
 
-  // A child ended: its fills folded. False for an id that is not a child out.
+  // A child ended: its fills folded, a new step. False for an id that is not a child out.
   bool on_child_end(std::string_view client_order_id, const SorChildFill& fill);
   // Cancel parent: a cancel for every child still out (into out); the parent ends canceled.
   [[nodiscard]] Result<Unit, SorRefusal> cancel(std::vector<QuoteAction>& out);
 
-  [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
-  [[nodiscard]] AlgoState status() const noexcept { return status_; }
-  [[nodiscard]] bool done() const noexcept { return is_terminal(status_) && out_ == 0; }
-  [[nodiscard]] Decimal quantity() const noexcept { return parent_.quantity; }
-  [[nodiscard]] Decimal cum_qty() const noexcept { return filled_; }
-  [[nodiscard]] Int128 notional_e18() const noexcept { return notional_e18_; }
+  [[nodiscard]] const SorStep& step() const noexcept { return s_; }
+  [[nodiscard]] std::uint64_t id() const noexcept { return s_.parent; }
+  [[nodiscard]] AlgoState status() const noexcept { return s_.state; }
+  [[nodiscard]] bool done() const noexcept;  // ended and no child out
+  [[nodiscard]] Decimal cum_qty() const noexcept { return s_.filled; }
+  [[nodiscard]] Int128 notional_e18() const noexcept;
   // Average fill price over the children's fills (rounded down); zero before a fill.
   [[nodiscard]] Decimal avg_price() const noexcept;
-  [[nodiscard]] std::span<const SorChildState> children() const noexcept { return children_; }
-  [[nodiscard]] bool owns(std::string_view client_order_id) const noexcept;
+  [[nodiscard]] bool owns(std::string_view client_order_id) const noexcept;  // a child out
+  // A child's fill notional (run-local: zero for a child that ended before a restart).
+  [[nodiscard]] Int128 child_notional_e18(std::size_t i) const noexcept { return child_notional_[i]; }
 
  private:
   SmartOrder() = default;
   void settle();  // the status once no child is out
 
-  std::uint64_t id_ = 0;
-  SorParent parent_;
-  AlgoState status_ = AlgoState::kRunning;
-  std::vector<SorChildState> children_;
-  std::size_t out_ = 0;  // children not ended
-  Decimal filled_;
-  Int128 notional_e18_ = 0;
+  SorStep s_;
+  std::array<Int128, kMaxSorChildren> child_notional_{};
 };
 
 }  // namespace oms::actors
