@@ -186,7 +186,14 @@ void bench_sor_split(benchmark::State& state) {
                               AlgoRules{px(1), Decimal::from_raw(100'000), {}, *Decimal::parse("5")},
                               accounts[v]});
   }
-  const SorParent parent{Side::kBuy, *Decimal::parse("20"), {}, 5};
+  SubmitSor command;
+  command.account = AccountId(0);
+  command.strategy = StrategyId(0);
+  command.instrument = InstrumentId(0);
+  command.side = Side::kBuy;
+  command.quantity = *Decimal::parse("20");
+  command.urgency_bps = 5;
+  const SorParent parent = sor_parent(command);
   SorPlan plan;
   plan.children.reserve(kVenues * 2);
   std::vector<QuoteAction> actions;
@@ -212,7 +219,7 @@ void bench_sor_split(benchmark::State& state) {
     actions.clear();
     const std::uint64_t t0 = perf::ticks();
     if (!plan_split(parent, venues, plan)) std::abort();
-    auto order = SmartOrder::start(i, StrategyId(0), parent, plan, 0, &sequence, actions);
+    auto order = SmartOrder::start(command, i, plan, 0, &sequence, actions);
     const std::uint64_t t1 = perf::ticks();
     if (!order || actions.empty()) std::abort();
     children += actions.size();
