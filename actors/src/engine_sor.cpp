@@ -150,7 +150,8 @@ void Engine::Impl::sor_command(const Command& cmd, const std::shared_ptr<Reply>&
   sors.push_back(OpenSor{std::move(made).value(), false});
   spdlog::info("sor parent {}: {} {} {} over {} venues: {}", id, enum_name(c.side), c.quantity.to_string(),
                home->canonical, n, sors.back().order.step().reason.view());
-  answer(CommandAck{true, false, 0, "parent " + std::to_string(id), {}});
+  answer(CommandAck{true, false, 0,
+                    "parent " + std::to_string(id) + ": " + std::string(sors.back().order.step().reason.view()), {}});
   issue_quotes(actions, cmd.envelope.id, c.strategy);
 }
 

@@ -846,7 +846,7 @@ TEST_CASE("engine sor: a parent split over two venues' books net of fees; childr
   auto ack = s.engine->submit(algo_cmd(9101, sor_buy("3")), 5s);
   REQUIRE(ack.ok());
   CHECK(ack->accepted);
-  CHECK(ack->message == "parent 77");
+  CHECK(ack->message == "parent 77: split: 2 children, planned 3 at avg 100.041666666, left 0");
   // Fee-inclusive: A 100 (100.1), B 100.05 (100.100025), A 100.1 (100.2001), B 100.2 (100.2501).
   const bool completed = testkit::eventually([&] {
     const auto l = s.last();
