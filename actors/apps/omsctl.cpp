@@ -87,6 +87,13 @@ commands:
              (equal buckets over the window) or, without one, by the volume recorded at those
              times of day
   algo list [--account A] | show ID | cancel ID | pause ID | resume ID (--account A)
+  sor submit --account A --strategy S --instrument SYM --side buy|sell --qty Q [--price LIMIT]
+             [--urgency-bps N] [--accounts A1,A2,...] [--parent-id N]
+             a smart-routed parent: Q split at once across the venues listing SYM's pair and
+             the accounts given (default: every account you may use), from their books net of
+             taker fees, balances, order budgets and risk limits, as IOC children at most N bp
+             (0..1000, default 0) past each venue's deepest planned level, never through LIMIT
+  sor cancel ID --account A   cancels the parent's children still out
   transfer   --from A --to B --asset ASSET --amount X [--from-market spot|usdm]
              [--to-market spot|usdm] [--id N] [--wait-ms N]  a Binance transfer (main <-> sub,
              sub <-> sub, one account's spot <-> usdm), run by omsd's transfer service and
@@ -133,7 +140,7 @@ const std::set<std::string> kValues = {
     "exchange", "main", "file", "order", "venue-id",
     "slices", "start-ns", "end-ns", "duration-s", "participation", "catch-up", "curve", "algo-id",
     "from", "to", "asset", "amount", "from-market", "to-market", "wait-ms", "limit",
-    "stream", "seq"};
+    "stream", "seq", "urgency-bps", "accounts", "parent-id"};
 
 Args parse(int argc, char** argv) {
   Args a;
@@ -142,7 +149,8 @@ Args parse(int argc, char** argv) {
     if (arg.rfind("--", 0) != 0) {
       if (a.command.empty()) {
         a.command = arg;
-      } else if (a.command == "strategy" || a.command == "algo" || a.command == "records") {
+      } else if (a.command == "strategy" || a.command == "algo" || a.command == "records" ||
+                 a.command == "sor") {
         a.args.push_back(arg);
       } else {
         throw UsageError("unexpected argument '" + arg + "'");
@@ -570,6 +578,38 @@ int algo(const Client& c, const Args& a) {
   return call<api::AlgoControlRequest, api::CommandReply>(c, a, r, &api::Oms::Stub::ControlAlgo);
 }
 
+int sor(const Client& c, const Args& a) {
+  if (a.args.empty()) throw UsageError("sor: submit or cancel");
+  if (a.args[0] == "submit") {
+    if (a.args.size() != 1) throw UsageError("sor submit takes flags only");
+    api::SubmitSorRequest r;
+    r.set_account(a.get("account"));
+    r.set_strategy(a.get("strategy"));
+    r.set_instrument(a.get("instrument"));
+    r.set_side(a.get("side"));
+    r.set_quantity(a.get("qty"));
+    r.set_limit_price(a.get("price"));
+    if (a.values.count("urgency-bps") != 0) {
+      r.set_urgency_bps(static_cast<std::uint32_t>(whole("--urgency-bps", a.get("urgency-bps"))));
+    }
+    const std::string accounts = a.get("accounts");
+    for (std::size_t at = 0; !accounts.empty() && at <= accounts.size();) {
+      const auto comma = std::min(accounts.find(',', at), accounts.size());
+      r.add_accounts(accounts.substr(at, comma - at));
+      at = comma + 1;
+    }
+    if (a.values.count("parent-id") != 0) r.set_parent(whole("--parent-id", a.get("parent-id")));
+    return call<api::SubmitSorRequest, api::CommandReply>(c, a, r, &api::Oms::Stub::SubmitSor);
+  }
+  if (a.args[0] != "cancel") throw UsageError("sor: unknown action '" + a.args[0] + "' (submit, cancel)");
+  if (a.args.size() != 2) throw UsageError("sor cancel ID --account A");
+  api::AlgoControlRequest r;
+  r.set_account(a.get("account"));
+  r.set_algo(whole("sor cancel", a.args[1]));
+  r.set_action("cancel");
+  return call<api::AlgoControlRequest, api::CommandReply>(c, a, r, &api::Oms::Stub::ControlAlgo);
+}
+
 int run(const Client& c, const Args& a) {
   const auto& cmd = a.command;
   if (cmd == "submit") {
@@ -658,6 +698,7 @@ int run(const Client& c, const Args& a) {
   }
   if (cmd == "strategy") return strategy(c, a);
   if (cmd == "algo") return algo(c, a);
+  if (cmd == "sor") return sor(c, a);
   if (cmd == "transfer") {
     api::TransferRequest r;
     r.set_from_account(a.get("from"));

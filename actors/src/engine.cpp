@@ -87,6 +87,7 @@ Engine::Engine(EngineOptions options, const InstrumentTable& instruments, EventL
   im.adopt_quotes();  // a previous run's quotes still resting: cancelled at the first requote
   // After the desks: the algos' children ids continue the strategy stage's sequence.
   im.rebuild_algos();
+  im.rebuild_sors();
   if (im.options.record_inputs) im.record_start(positions);
   if (!im.options.run_shard) return;  // step() runs the steps
   im.running.store(true, std::memory_order_release);
@@ -522,6 +523,10 @@ void Engine::Impl::on_command(const Command& cmd, const std::shared_ptr<Reply>& 
     algo_command(cmd, reply);
     return;
   }
+  if (std::holds_alternative<SubmitSor>(cmd.payload)) {
+    sor_command(cmd, reply);
+    return;
+  }
   if (auto r = run_risk_command(*risk, &log, cmd, now)) {
     if (r->recorded) {
       if (const auto* k = std::get_if<KillSwitchTripped>(&r->recorded->payload)) {
@@ -614,6 +619,7 @@ void Engine::Impl::fire_timers(TimeNs now) {
     if (Account* a = account(t.account)) on_timer(*a, t.timer);
   }
   algo_timers(now);
+  sor_resumed(now);
 }
 
 void Engine::Impl::housekeeping(TimeNs now) {

@@ -527,7 +527,7 @@ void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::share
       if (const auto* rej = std::get_if<OrderRejected>(&e.payload); rej != nullptr && rej->code >= 4000 && rej->code < 5000) {
         kill.on_reject(a.cfg.id, now, kill_steps);
       }
-      if (!quoters.empty() || !sagas.empty() || !algos.empty()) note_strategy_order(a, e);
+      if (!quoters.empty() || !sagas.empty() || !algos.empty() || !sors.empty()) note_strategy_order(a, e);
       if (const auto cid = client_order_id_of(e.payload); !cid.empty()) {
         if (const OrderCore* oc = a.desk->order(cid)) note_resting(a, *oc);
         else self_trade.erase(a.cfg.id, cid);

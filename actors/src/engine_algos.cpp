@@ -107,6 +107,7 @@ void Engine::Impl::algo_command(const Command& cmd, const std::shared_ptr<Reply>
       reschedule_algos();
       return;
     }
+    if (sor_control(*c, cause, reply)) return;  // a smart-routed parent's id
     for (const AlgoStep& s : ended_algos) {
       if (s.algo == c->algo && s.account == c->account) {
         return answer(refused(CommandCode::kNotAnAccountCommand,

@@ -22,7 +22,7 @@ namespace {
 
 // 2: the strategies and quoters sections; 3: the sagas section
 // 6: the algos section
-constexpr std::uint32_t kCheckpointVersion = 7;  // 7: the kill switch (6 ...; 5: Decimals are 128-bit at 1e-9, 4: held fills)
+constexpr std::uint32_t kCheckpointVersion = 8;  // 8: the kill switch, smart-routed parents (7: one of them; 5: Decimals are 128-bit at 1e-9, 4: held fills)
 
 // The heap's array (std::priority_queue keeps it protected): saved as it lies, so that timers
 // due at the same time fire in the same order after a load.
@@ -118,6 +118,12 @@ std::string Engine::Impl::save_checkpoint() const {
     for (const TradeProfile& p : trade_profiles) w(p.volume, p.day);
   });
   section("kill", [&] { kill.save(w); });
+  section("sors", [&] {
+    // Each open smart-routed parent is its last step (a child's own notional is run-local).
+    w.put(static_cast<std::uint32_t>(sors.size()));
+    for (const OpenSor& os : sors) w(os.check_desk, os.order.step());
+    w(ended_sors, sor_check);
+  });
   for (const auto& a : accounts) {
     if (!a) continue;
     section("account " + a->cfg.name, [&] {
@@ -247,6 +253,19 @@ std::optional<std::string> Engine::Impl::load_checkpoint(std::string_view bytes)
   r.context("kill");
   KillSwitchCore kill_copy = kill;
   kill_copy.load(r);
+  r.context("sors");
+  std::vector<OpenSor> open_sors;
+  std::uint32_t sor_count = 0;
+  r(sor_count);
+  for (std::uint32_t i = 0; i < sor_count && r.ok(); ++i) {
+    bool check = false;
+    SorStep st;
+    r(check, st);
+    open_sors.push_back(OpenSor{SmartOrder(st), check});
+  }
+  std::deque<SorStep> sors_ended;
+  bool sors_check = false;
+  r(sors_ended, sors_check);
   struct Loaded {
     Account* account = nullptr;
     std::unique_ptr<OrderDesk> desk;
@@ -312,6 +331,9 @@ std::optional<std::string> Engine::Impl::load_checkpoint(std::string_view bytes)
   ended_algos = std::move(ended);
   algo_wake = wake;
   trade_profiles = std::move(profiles);
+  sors = std::move(open_sors);
+  ended_sors = std::move(sors_ended);
+  sor_check = sors_check;
   for (std::size_t g = 0; g < options.arbitrage.size(); ++g) signal.hold(g, false);
   for (const OpenSaga& os : sagas) signal.hold(os.group, true);
   strategy_cores = std::move(cores);

@@ -24,6 +24,7 @@
 #include "oms/cores/arb_saga.hpp"
 #include "oms/cores/exec_algo.hpp"
 #include "oms/cores/self_trade.hpp"
+#include "oms/cores/smart_router.hpp"
 #include "oms/cores/valuation.hpp"
 
 namespace oms::actors {
@@ -278,6 +279,21 @@ struct Engine::Impl {
   void kill_cancel(const KillSwitchStep& s, EventId cause);
   void kill_flatten(const KillSwitchStep& s, EventId cause);
   void kill_sync_states();  // the switches as restored or set by an operator, to the core
+  // ---- engine_sor.cpp: smart-routed parent orders (smart_router.hpp) ----
+  struct OpenSor {
+    SmartOrder order;
+    bool check_desk = false;  // resumed: its children's ends are looked up at the next step
+  };
+  static constexpr std::size_t kSorDepth = 50;  // levels of each venue's book the split reads
+  void sor_command(const Command& cmd, const std::shared_ptr<Reply>& reply);
+  // ControlAlgo naming a parent: cancel parent -> cancel children. False: no such parent.
+  [[nodiscard]] bool sor_control(const ControlAlgo& c, EventId cause, const std::shared_ptr<Reply>& reply);
+  [[nodiscard]] bool sor_news(const OrderNews& n);  // false: not a parent's child
+  [[nodiscard]] bool sor_child(std::string_view client_order_id) const;
+  void sor_stepped(std::size_t index, std::vector<QuoteAction>& actions, EventId cause);
+  void sor_resumed(TimeNs now);  // resumed parents: children that ended while down
+  void rebuild_sors();
+  [[nodiscard]] bool commit_sor(const SorStep& s, EventId cause);
 
   // ---- engine_checkpoint.cpp ----
   [[nodiscard]] std::string save_checkpoint() const;
@@ -368,6 +384,9 @@ struct Engine::Impl {
   std::vector<bool> saga_strategy;                  // by StrategyId: has arbitrage pairs here
   std::vector<OpenAlgo> algos;                      // the open execution algos
   std::deque<AlgoStep> ended_algos;                 // the last kEndedAlgosKept that ended
+  std::vector<OpenSor> sors;                        // the open smart-routed parents
+  std::deque<SorStep> ended_sors;                   // the last kEndedAlgosKept that ended
+  bool sor_check = false;                           // a resumed parent waits for its desk check
   std::vector<TradeProfile> trade_profiles;         // by instrument (sized at its first trade)
   TimeNs algo_wake = std::numeric_limits<TimeNs>::max();  // the earliest slice due
   KillSwitchCore kill{options.kill_switch, risk->limits().accounts(),

@@ -569,7 +569,7 @@ void Engine::Impl::note_strategy_order(const Account& a, const Event& e) {
   const std::size_t k = parsed->strategy.index();
   const bool quoting = k < quoting_strategy.size() && quoting_strategy[k];
   const bool saga = k < saga_strategy.size() && saga_strategy[k] && !sagas.empty();
-  if (!quoting && !saga && !algo_child(id)) return;
+  if (!quoting && !saga && !algo_child(id) && !sor_child(id)) return;
   // The venue's word on the order (not a step of our own, nor a risk refusal's breach).
   const bool answer = std::visit(
       [](const auto& p) {
@@ -593,6 +593,7 @@ void Engine::Impl::drain_strategy_news() {
     const OrderNews n = strategy_news.front();
     strategy_news.pop_front();
     if (algo_news(n)) continue;  // an execution algo's child
+    if (sor_news(n)) continue;   // a smart-routed parent's child
     if (n.strategy.valid() && n.strategy.index() < saga_strategy.size() &&
         saga_strategy[n.strategy.index()]) {
       saga_news(n);

@@ -132,6 +132,11 @@ std::string SubjectMap::subject(const EventPayload& payload) const {
           if (!e.strategy.valid()) return strategies_subject("manual", "algo");
           if (e.strategy.index() >= directory_.strategies.size()) return {};
           return strategies_subject(directory_.strategies.name(e.strategy), "algo");
+        } else if constexpr (std::is_same_v<T, SorStep>) {
+          // A smart-routed parent's steps, with its strategy's (a manual parent's: "manual").
+          if (!e.strategy.valid()) return strategies_subject("manual", "sor");
+          if (e.strategy.index() >= directory_.strategies.size()) return {};
+          return strategies_subject(directory_.strategies.name(e.strategy), "sor");
         } else if constexpr (std::is_same_v<T, ArbSagaStep>) {
           if (e.strategy.index() >= directory_.strategies.size()) return {};
           return strategies_subject(directory_.strategies.name(e.strategy), "saga");

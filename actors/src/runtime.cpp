@@ -48,6 +48,7 @@ Runtime::Runtime(RuntimeOptions options, const Directory& directory,
     ea.stream = persistence::StreamLayout::account_stream(a.exchange, ea.name);
     account_streams_.push_back(ea.stream);
     ea.session = a.session;
+    ea.exchange = a.exchange;
     if (options_.account_logger) ea.logger = options_.account_logger(a.id);
     engine_accounts.push_back(std::move(ea));
   }

@@ -2,7 +2,8 @@
 // are scripted per order): the saga's steps recorded in STRATEGIES before its orders, both legs
 // filled -> closed; a leg the venue rejects -> hedged on the other venue; a hedge that misses
 // -> unwound; a leg refused before either leaves -> nothing sent; and a saga resumed after a
-// restart from its recorded steps, its leg's end found by the reconciliation.
+// restart from its recorded steps, its leg's end found by the reconciliation. Execution algos'
+// and smart-routed parents' children on the same path.
 #include <doctest/doctest.h>
 #include <spdlog/spdlog.h>
 
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "oms/actors/engine.hpp"
+#include "oms/cores/smart_router.hpp"
 #include "oms/messages/client_order_id.hpp"
 #include "oms/persistence/file_journal.hpp"
 #include "oms/persistence/stream_layout.hpp"
@@ -40,7 +42,8 @@ class IocVenue final : public ExchangeSession {
   // kStatusFirst: filled, the order's status told before its trade (an IOC's REST answer says
   // FILLED before the user-data stream brings the fill).
   enum class Answer : std::uint8_t { kFill, kReject, kPart, kSilent, kStatusFirst };
-  explicit IocVenue(AccountId account) : account_(account) {}
+  explicit IocVenue(AccountId account, ExchangeId exchange = ExchangeId::kBinance)
+      : account_(account), exchange_(exchange) {}
 
   void script(InstrumentId instrument, std::vector<Answer> answers) {
     const std::lock_guard lock(mutex_);
@@ -60,7 +63,7 @@ class IocVenue final : public ExchangeSession {
     sink_ = std::move(sink);
     for (const auto& [asset, amount] : {std::pair{"USDT", "1000000"}, std::pair{"BTC", "100"},
                                         std::pair{"ETH", "1000"}}) {
-      BalanceUpdated b{account_, ExchangeId::kBinance, Market::kSpot, {}, d(amount), {}};
+      BalanceUpdated b{account_, exchange_, Market::kSpot, {}, d(amount), {}};
       (void)b.asset.assign(asset);
       sink_(VenueReport{next_id(std::string("deposit") + asset), 1, b});
     }
@@ -81,7 +84,20 @@ class IocVenue final : public ExchangeSession {
     }
     answer(o, a);
   }
-  void cancel(const CancelOrder&) override {}
+  // A cancel of an order it kept silent: canceled, nothing filled.
+  void cancel(const CancelOrder& c) override {
+    const std::lock_guard lock(mutex_);
+    cancels_.push_back(c);
+    const auto it = silent_.find(c.client_order_id.str());
+    if (it == silent_.end() || !sink_) return;
+    silent_.erase(it);
+    sink_(VenueReport{next_id(c.client_order_id.str() + "cxl"), 6,
+                      OrderCanceled{c.account, c.instrument, c.client_order_id, {}}});
+  }
+  std::vector<CancelOrder> cancels() const {
+    const std::lock_guard lock(mutex_);
+    return cancels_;
+  }
   void amend(const AmendOrder&) override {}
   void query(AccountId, InstrumentId, const ClientOrderIdText& id) override {
     const std::lock_guard lock(mutex_);
@@ -145,6 +161,8 @@ class IocVenue final : public ExchangeSession {
   }
 
   AccountId account_;
+  ExchangeId exchange_;
+  std::vector<CancelOrder> cancels_;
   mutable std::mutex mutex_;
   ReportSink sink_;
   std::map<std::size_t, std::deque<Answer>> script_;
@@ -712,4 +730,202 @@ TEST_CASE("engine algos: a vwap without a curve weighs its slices by the volume 
   CHECK(a->curve.items[0] == 333'333);  // 1 of the busiest bucket's 3, scaled to 1,000,000
   CHECK(a->curve.items[1] == 1'000'000);
   CHECK(ExecAlgo(*a, AlgoRules{d("0.01"), d("0.001"), {}, {}}).target_through(0) == d("0.002"));  // 0.010 x 1/4
+}
+
+// ---- smart order routing ----------------------------------------------------------------------
+
+namespace {
+
+// BTC/USDT on two venues: instrument 0 on Binance (acct-a, taker 10 bp), instrument 1 on Bybit
+// (acct-b, taker 5 bp), each with a book of two ask levels that the fees interleave.
+struct SorShard {
+  testkit::TempDir tmp{"engine-sor"};
+  Directory directory = [] {
+    Directory d;
+    (void)d.accounts.intern("acct-a");
+    (void)d.accounts.intern("acct-b");
+    (void)d.strategies.intern("recovery");
+    (void)d.instruments.intern("binance:spot:BTC/USDT");
+    (void)d.instruments.intern("bybit:spot:BTC/USDT");
+    return d;
+  }();
+  persistence::StreamLayout layout{{{ExchangeId::kBinance, "acct-a"}, {ExchangeId::kBybit, "acct-b"}}, {}};
+  std::unique_ptr<persistence::FileJournal> journal;
+  InstrumentTable table = *InstrumentTable::from([] {
+    std::vector<Instrument> out(2);
+    for (std::uint32_t i = 0; i < 2; ++i) {
+      out[i].id = InstrumentId(i);
+      out[i].exchange = i == 0 ? ExchangeId::kBinance : ExchangeId::kBybit;
+      out[i].symbol.base = "BTC";
+      out[i].symbol.quote = "USDT";
+      out[i].venue_symbol = "BTCUSDT";
+    }
+    return out;
+  }());
+  std::unique_ptr<EventLog> log;
+  std::shared_ptr<IocVenue> venue_a = std::make_shared<IocVenue>(AccountId(0), ExchangeId::kBinance);
+  std::shared_ptr<IocVenue> venue_b = std::make_shared<IocVenue>(AccountId(1), ExchangeId::kBybit);
+  std::shared_ptr<RiskCore> risk = std::make_shared<RiskCore>(2, 1, 2);
+  std::unique_ptr<Engine> engine;
+
+  SorShard() {
+    spdlog::set_level(spdlog::level::warn);
+    auto j = persistence::FileJournal::open(tmp.path() / "journal", layout);
+    REQUIRE(j.ok());
+    journal = std::move(j).value();
+    log = std::make_unique<EventLog>(*journal, nullptr, directory);
+    EngineOptions o;
+    o.ack_timeout = 200ms;
+    o.books = {BookCoreConfig{InstrumentId(0), BookSequencing::kBinanceSpot},
+               BookCoreConfig{InstrumentId(1), BookSequencing::kBinanceSpot}};
+    o.strategies = {EngineStrategy{StrategyId(0), StrategyKind::kOther, true}};
+    o.algo_rules = {AlgoRules{d("0.01"), d("0.001"), d("0.001"), d("5")},
+                    AlgoRules{d("0.01"), d("0.001"), d("0.001"), d("5")}};
+    o.taker_fees = {d("0.001"), d("0.0005")};
+    std::vector<EngineAccount> accounts{
+        {AccountId(0), "acct-a", persistence::StreamLayout::account_stream(ExchangeId::kBinance, "acct-a"), venue_a, nullptr},
+        {AccountId(1), "acct-b", persistence::StreamLayout::account_stream(ExchangeId::kBybit, "acct-b"), venue_b, nullptr}};
+    accounts[1].exchange = ExchangeId::kBybit;
+    engine = std::make_unique<Engine>(std::move(o), table, *log, *journal, nullptr, risk, std::move(accounts));
+    venue_a->start([this](const VenueReport& r) { engine->report(AccountId(0), r); });
+    venue_b->start([this](const VenueReport& r) { engine->report(AccountId(1), r); });
+    engine->reconcile();
+    engine->market_data(0, book(0, {{"100", "1"}, {"100.1", "2"}}));
+    engine->market_data(0, book(1, {{"100.05", "1.5"}, {"100.2", "5"}}));
+  }
+  ~SorShard() {
+    venue_a->stop();
+    venue_b->stop();
+    engine.reset();
+    log.reset();
+  }
+  static BookSnapshot book(std::uint32_t instrument, std::initializer_list<std::pair<const char*, const char*>> asks) {
+    BookSnapshot s{};
+    s.instrument = InstrumentId(instrument);
+    s.last_update_id = 100;
+    (void)s.levels.push_back(BookLevel{BookSide::kBid, d("99"), d("10")});
+    for (const auto& [p, q] : asks) (void)s.levels.push_back(BookLevel{BookSide::kAsk, d(p), d(q)});
+    return s;
+  }
+  [[nodiscard]] std::vector<SorStep> steps() {
+    std::vector<SorStep> out;
+    (void)journal->flush(5s);
+    read_events(*journal,
+                persistence::ReadRequest{std::string(persistence::StreamLayout::kStrategies), 1, 0,
+                                         "strategies.recovery.sor"},
+                directory, [&](const Event& e) {
+                  if (const auto* st = std::get_if<SorStep>(&e.payload)) out.push_back(*st);
+                });
+    return out;
+  }
+  [[nodiscard]] std::optional<SorStep> last() {
+    const auto v = steps();
+    if (v.empty()) return std::nullopt;
+    return v.back();
+  }
+};
+
+SubmitSor sor_buy(const char* qty, const char* limit = "0") {
+  SubmitSor c;
+  c.account = AccountId(0);
+  c.strategy = StrategyId(0);
+  c.instrument = InstrumentId(0);
+  c.parent = 77;
+  c.side = Side::kBuy;
+  c.quantity = d(qty);
+  c.limit_price = d(limit);
+  (void)c.accounts.push_back(SorBudget{AccountId(0), 10});
+  (void)c.accounts.push_back(SorBudget{AccountId(1), 10});
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("engine sor: a parent split over two venues' books net of fees; children filled -> completed, avg from them") {
+  SorShard s;
+  auto ack = s.engine->submit(algo_cmd(9101, sor_buy("3")), 5s);
+  REQUIRE(ack.ok());
+  CHECK(ack->accepted);
+  CHECK(ack->message == "parent 77: split: 2 children, planned 3 at avg 100.041666666, left 0");
+  // Fee-inclusive: A 100 (100.1), B 100.05 (100.100025), A 100.1 (100.2001), B 100.2 (100.2501).
+  const bool completed = testkit::eventually([&] {
+    const auto l = s.last();
+    return l && l->state == AlgoState::kCompleted;
+  });
+  REQUIRE(completed);
+  REQUIRE(s.venue_a->orders().size() == 1);
+  REQUIRE(s.venue_b->orders().size() == 1);
+  const OrderSubmitted a = s.venue_a->orders()[0];
+  const OrderSubmitted b = s.venue_b->orders()[0];
+  CHECK(a.quantity == d("1.5"));
+  CHECK(a.price == d("100.1"));
+  CHECK(a.tif == TimeInForce::kIoc);
+  CHECK(a.instrument == InstrumentId(0));
+  CHECK(b.quantity == d("1.5"));
+  CHECK(b.price == d("100.05"));
+  CHECK(b.instrument == InstrumentId(1));
+  CHECK(b.account == AccountId(1));
+  const auto steps = s.steps();
+  REQUIRE(steps.size() == 3);  // the split, two ends
+  CHECK(steps[0].number == 1);
+  CHECK(steps[0].state == AlgoState::kRunning);
+  CHECK(steps[0].planned == d("3"));
+  CHECK(steps[0].reason.str() == "split: 2 children, planned 3 at avg 100.041666666, left 0");
+  REQUIRE(steps[0].children.count == 2);
+  CHECK(steps[0].children.items[0].client_order_id == a.client_order_id);
+  CHECK(steps[0].children.items[1].client_order_id == b.client_order_id);
+  const SorStep& done = steps.back();
+  CHECK(done.number == 3);
+  CHECK(done.filled == d("3"));
+  // The scripted venue fills at the child's limit: 1.5 x 100.1 + 1.5 x 100.05 = 300.225.
+  const SmartOrder parent(done);
+  CHECK(parent.avg_price() == d("100.075"));
+  CHECK(done.children.items[0].ended);
+  CHECK(done.children.items[1].filled == d("1.5"));
+}
+
+TEST_CASE("engine sor: cancel parent cancels the children out; refusals carry 32xx codes") {
+  SorShard s;
+  s.venue_a->script(InstrumentId(0), {IocVenue::Answer::kSilent});
+  s.venue_b->script(InstrumentId(1), {IocVenue::Answer::kSilent});
+  REQUIRE(s.engine->submit(algo_cmd(9101, sor_buy("3")), 5s)->accepted);
+  REQUIRE(testkit::eventually([&] {
+    return s.venue_a->orders().size() == 1 && s.venue_b->orders().size() == 1;
+  }));
+  auto ack = s.engine->submit(algo_cmd(9102, ControlAlgo{AccountId(0), 77, AlgoAction::kCancel}), 5s);
+  REQUIRE(ack.ok());
+  CHECK(ack->accepted);
+  REQUIRE(testkit::eventually([&] {
+    const auto l = s.last();
+    return l && l->state == AlgoState::kCanceled && l->children.items[0].ended && l->children.items[1].ended;
+  }));
+  REQUIRE(s.venue_a->cancels().size() == 1);
+  REQUIRE(s.venue_b->cancels().size() == 1);
+  CHECK(s.venue_a->cancels()[0].client_order_id == s.venue_a->orders()[0].client_order_id);
+  CHECK(s.venue_b->cancels()[0].client_order_id == s.venue_b->orders()[0].client_order_id);
+  const auto steps = s.steps();
+  REQUIRE(steps.size() == 4);
+  CHECK(steps[1].reason.str() == "canceled: 2 children out cancelled");
+  CHECK(steps.back().filled == d("0"));
+  // Again: it has ended.
+  ack = s.engine->submit(algo_cmd(9103, ControlAlgo{AccountId(0), 77, AlgoAction::kCancel}), 5s);
+  CHECK(!ack->accepted);
+  CHECK(ack->code == 3207);
+  // The same parent id again: a retry, nothing new.
+  ack = s.engine->submit(algo_cmd(9104, sor_buy("3")), 5s);
+  CHECK(ack->duplicate);
+  // A limit under every ask: nothing to route.
+  SubmitSor low = sor_buy("1", "99.5");
+  low.parent = 78;
+  ack = s.engine->submit(algo_cmd(9105, low), 5s);
+  CHECK(!ack->accepted);
+  CHECK(ack->code == 3205);
+  // No account of the parent's on any venue.
+  SubmitSor none = sor_buy("1");
+  none.parent = 79;
+  none.accounts = {};
+  ack = s.engine->submit(algo_cmd(9106, none), 5s);
+  CHECK(!ack->accepted);
+  CHECK(ack->code == 3211);
+  CHECK(s.venue_a->orders().size() == 1);
 }

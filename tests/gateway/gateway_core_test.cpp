@@ -701,3 +701,66 @@ TEST_CASE("validation: a transfer request -- both accounts the client's, wallets
   b.set_from_account("nope");
   CHECK(error_of(b) == "from_account: unknown account 'nope'");
 }
+
+TEST_CASE("validation: a smart-routed parent -- the accounts it may use with their budgets; errors name the field") {
+  Fixture f;
+  api::v1::SubmitSorRequest r;
+  r.set_account("acct-a");
+  r.set_strategy("recovery");
+  r.set_instrument("BTC/USDT");
+  r.set_side("buy");
+  r.set_quantity("0.5");
+  r.set_limit_price("101");
+  r.set_urgency_bps(20);
+  r.set_parent(501);
+  // No accounts named: every account the client may use; no budget known yet: 1 (one child).
+  auto c = f.core.submit_sor(f.client(kOpsToken), r);
+  REQUIRE(c.ok());
+  CHECK(c->account == AccountId(0));
+  CHECK(c->strategy == StrategyId(0));
+  CHECK(c->instrument == InstrumentId(0));
+  CHECK(c->side == Side::kBuy);
+  CHECK(c->quantity == *Decimal::parse("0.5"));
+  CHECK(c->limit_price == *Decimal::parse("101"));
+  CHECK(c->urgency_bps == 20);
+  CHECK(c->parent == 501);
+  REQUIRE(c->accounts.count == 2);
+  CHECK(c->accounts.items[0].account == AccountId(0));
+  CHECK(c->accounts.items[0].orders_left == 1);
+  CHECK(c->accounts.items[1].account == AccountId(1));
+  // alice may use acct-a only.
+  c = f.core.submit_sor(f.client(kAliceToken), r);
+  REQUIRE(c.ok());
+  REQUIRE(c->accounts.count == 1);
+  CHECK(c->accounts.items[0].account == AccountId(0));
+  // Named accounts, with the router's budgets.
+  f.core.set_routing({}, [](AccountId a, Market) -> std::optional<std::uint32_t> { return a.value == 1 ? 7U : 3U; });
+  r.add_accounts("acct-b");
+  r.add_accounts("acct-a");
+  c = f.core.submit_sor(f.client(kOpsToken), r);
+  REQUIRE(c.ok());
+  REQUIRE(c->accounts.count == 2);
+  CHECK(c->accounts.items[0].account == AccountId(1));
+  CHECK(c->accounts.items[0].orders_left == 7);
+  CHECK(c->accounts.items[1].orders_left == 3);
+  // Refusals.
+  r.set_urgency_bps(1001);
+  auto bad = f.core.submit_sor(f.client(kOpsToken), r);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message == "urgency_bps: 1001 is above 1000");
+  r.set_urgency_bps(0);
+  r.set_quantity("0");
+  bad = f.core.submit_sor(f.client(kOpsToken), r);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message == "quantity: '0' is not a positive decimal");
+  r.set_quantity("1");
+  bad = f.core.submit_sor(f.client(kAliceToken), r);  // acct-b is not alice's
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().status == ApiStatus::kPermissionDenied);
+  CHECK(bad.error().message == "client 'alice' may not use account 'acct-b'");
+  r.clear_accounts();
+  r.set_strategy("");
+  bad = f.core.submit_sor(f.client(kOpsToken), r);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message == "strategy: missing (a parent's children carry its strategy)");
+}

@@ -1,9 +1,13 @@
 // The gateway's execution-algo calls: SubmitAlgo and ControlAlgo requests -> commands (each
-// field checked, errors naming it), ListAlgos from the engine's algos (open and recently ended).
+// field checked, errors naming it), ListAlgos from the engine's algos (open and recently ended);
+// SubmitSor -> a smart-routed parent (its cancel: ControlAlgo).
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "gateway_service.hpp"
 #include "oms/cores/exec_algo.hpp"
+#include "oms/cores/smart_router.hpp"
 
 namespace oms::actors {
 
@@ -95,7 +99,71 @@ Result<ControlAlgo, ApiError> GatewayCore::control_algo(const ApiClient& client,
   return c;
 }
 
+Result<SubmitSor, ApiError> GatewayCore::submit_sor(const ApiClient& client,
+                                                    const api::v1::SubmitSorRequest& r) const {
+  SubmitSor c;
+  auto account = this->account(client, "account", r.account());
+  if (!account) return Unexpected{account.error()};
+  c.account = *account;
+  if (r.strategy().empty()) return bad("strategy", "missing (a parent's children carry its strategy)");
+  auto strat = strategy("strategy", r.strategy());
+  if (!strat) return Unexpected{strat.error()};
+  c.strategy = *strat;
+  auto inst = instrument(c.account, "instrument", r.instrument());
+  if (!inst) return Unexpected{inst.error()};
+  c.instrument = *inst;
+  auto side = named<Side>("side", r.side());
+  if (!side) return Unexpected{side.error()};
+  c.side = *side;
+  auto qty = Decimal::parse(r.quantity());
+  if (!qty || !qty->is_positive()) return bad("quantity", "'" + r.quantity() + "' is not a positive decimal");
+  c.quantity = *qty;
+  auto limit = optional_decimal("limit_price", r.limit_price());
+  if (!limit) return Unexpected{limit.error()};
+  c.limit_price = *limit;
+  if (r.urgency_bps() > kMaxUrgencyBps) {
+    return bad("urgency_bps", std::to_string(r.urgency_bps()) + " is above " + std::to_string(kMaxUrgencyBps));
+  }
+  c.urgency_bps = r.urgency_bps();
+  c.parent = r.parent();
+  std::vector<AccountId> ids;
+  if (r.accounts().empty()) {
+    for (const AccountId a : visible_accounts(client)) {
+      if (may_use(client, a) && served(a) != nullptr) ids.push_back(a);
+    }
+  } else {
+    for (const std::string& name : r.accounts()) {
+      auto a = this->account(client, "accounts", name);
+      if (!a) return Unexpected{a.error()};
+      if (std::find(ids.begin(), ids.end(), *a) == ids.end()) ids.push_back(*a);
+    }
+  }
+  if (ids.size() > kMaxSorParentAccounts) {
+    return bad("accounts", std::to_string(ids.size()) + " accounts, a parent at most " +
+                               std::to_string(kMaxSorParentAccounts));
+  }
+  const InstrumentAssets* home = instruments_.find(c.instrument);
+  const Market market = home == nullptr ? Market::kSpot : home->market;
+  for (const AccountId a : ids) {
+    // Unknown budget (no bucket reported yet): 1 -- a child is one order.
+    const std::uint32_t left = orders_left_ ? orders_left_(a, market).value_or(1) : 1;
+    (void)c.accounts.push_back(SorBudget{a, left});
+  }
+  return c;
+}
+
 namespace gateway_detail {
+
+grpc::Status OmsService::SubmitSor(grpc::ServerContext* ctx, const api::v1::SubmitSorRequest* req,
+                                   api::v1::CommandReply* reply) {
+  return guarded(ctx, "SubmitSor", [&](const ApiClient& c) -> std::optional<ApiError> {
+    const auto id = core_.next_command_id(wall_clock_());
+    auto cmd = core_.submit_sor(c, *req);
+    if (!cmd) return cmd.error();
+    reply->set_account(core_.account_name(cmd->account));
+    return run(id, *cmd, reply);
+  });
+}
 
 grpc::Status OmsService::SubmitAlgo(grpc::ServerContext* ctx, const api::v1::SubmitAlgoRequest* req,
                                     api::v1::CommandReply* reply) {

@@ -92,7 +92,8 @@ struct GatewayServer::Impl {
                 o.on_call, o.on_failover, o.on_kill_switch) {
     if (o.venue_up) core.set_failover(o.failover, o.venue_up);
     service.set_transfers(o.transfers);
-    if (!o.routing.empty()) core.set_routing(o.routing, o.orders_left);
+    // The order budgets serve the routing rules and smart order routing alike.
+    core.set_routing(o.routing, o.orders_left);
     std::vector<ExchangeId> venue_of(instruments.size());
     std::vector<std::string> quotes(instruments.size());
     for (std::uint32_t i = 0; i < instruments.size(); ++i) {

@@ -89,6 +89,8 @@ class OmsService final : public api::v1::Oms::Service {
                          api::v1::AlgoList* reply) override;
   grpc::Status ControlAlgo(grpc::ServerContext* ctx, const api::v1::AlgoControlRequest* req,
                            api::v1::CommandReply* reply) override;
+  grpc::Status SubmitSor(grpc::ServerContext* ctx, const api::v1::SubmitSorRequest* req,
+                         api::v1::CommandReply* reply) override;
   // gateway_transfers.cpp
   grpc::Status RequestTransfer(grpc::ServerContext* ctx, const api::v1::TransferRequest* req,
                                api::v1::TransferReply* reply) override;

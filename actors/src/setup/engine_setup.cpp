@@ -291,6 +291,15 @@ actors::EngineOptions BuiltEngine::engine_options() const {
     if (i.exchange == ExchangeId::kUpbit && i.symbol.quote == "KRW") {
       o.venue_rules[k].rules.tick_size = Decimal{};
     }
+    if (o.taker_fees.size() <= k) o.taker_fees.resize(k + 1);
+    if (const auto* ex = config.exchanges.find(i.exchange)) {
+      if (const auto& m = ex->markets[static_cast<std::size_t>(i.market)]) {
+        // Rounded up: the router never counts on a smaller fee than configured.
+        if (const auto f = m->fees.taker_bps.div(Decimal::from_raw(Int128{10'000} * Decimal::kOne), Rounding::kUp)) {
+          o.taker_fees[k] = *f;
+        }
+      }
+    }
   }
   for (const auto& st : config.strategies.strategies) {
     const auto id = directory.strategies.find(st.name);
@@ -314,6 +323,7 @@ std::vector<actors::EngineAccount> BuiltEngine::engine_accounts() const {
     a.id = account_ids[i];
     a.name = setup.accounts[i].name;
     a.stream = persistence::StreamLayout::account_stream(setup.accounts[i].exchange, a.name);
+    a.exchange = setup.accounts[i].exchange;
     out.push_back(std::move(a));
   }
   return out;

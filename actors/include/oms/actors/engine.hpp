@@ -99,6 +99,7 @@ struct EngineAccount {
   std::string stream;  // ACCOUNT_{exchange}_{name}
   std::shared_ptr<ExchangeSession> session;
   std::shared_ptr<spdlog::logger> logger;  // null: spdlog's default logger
+  ExchangeId exchange = ExchangeId::kBinance;  // its venue: the books smart routing may take for it
 };
 
 // A strategy as the engine runs it: its lifecycle (StrategyCore: start, stop, parameters, kill
@@ -182,6 +183,9 @@ struct EngineOptions {
   // meet as it is -- nothing is rounded -- before risk looks at it, by instrument id (an entry
   // whose id is invalid, or none: the instrument's orders are not checked here).
   std::vector<Instrument> venue_rules;
+  // By instrument: its venue's taker fee rate (exchanges.yaml taker_bps / 10^4; missing: zero),
+  // which smart order routing nets from the venue's prices.
+  std::vector<Decimal> taker_fees;
   // The strategy stage's market makers (market_maker.hpp), each quoting one instrument on one
   // account run here.
   std::vector<QuoterConfig> quoters;

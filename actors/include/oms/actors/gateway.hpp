@@ -247,6 +247,10 @@ class GatewayCore {
                                                          TimeNs wall_now) const;
   [[nodiscard]] Result<ControlAlgo, ApiError> control_algo(const ApiClient& client,
                                                            const api::v1::AlgoControlRequest& r) const;
+  // Smart order routing (gateway_algos.cpp): a request -> SubmitSor, each account it may use
+  // with its order budget now (the routing's figures; unknown: 1, a child is one order).
+  [[nodiscard]] Result<SubmitSor, ApiError> submit_sor(const ApiClient& client,
+                                                       const api::v1::SubmitSorRequest& r) const;
   // A transfer request (gateway_transfers.cpp) -> the transfer (transfer_id 0: `generated`).
   // Errors name the field; an account the client may not use is kPermissionDenied.
   [[nodiscard]] Result<TransferRequested, ApiError> transfer(const ApiClient& client,

@@ -149,11 +149,41 @@ struct ControlAlgo {
 };
 OMS_DESCRIBE(ControlAlgo, account, algo, action)
 
+// ---- smart order routing (appended, issue 17) ----------------------------------------------
+// An account a smart-routed parent may use, with its order budget left when the parent was
+// submitted: the connectors' rate-limit buckets are not engine state, so the budget travels in
+// the command and a replay decides the same split.
+inline constexpr std::size_t kMaxSorParentAccounts = 16;
+struct SorBudget {
+  AccountId account;
+  std::uint32_t orders_left = 0;
+  friend bool operator==(const SorBudget&, const SorBudget&) = default;
+};
+OMS_DESCRIBE(SorBudget, account, orders_left)
+using SorBudgets = CountedArray<SorBudget, kMaxSorParentAccounts>;
+
+// A smart-routed parent order (smart_router.hpp): `quantity` of `instrument`'s pair, split
+// across the venues of the engine that list the pair in the same market and the `accounts`
+// that trade there, as IOC children. urgency_bps: how far past its venue's deepest planned
+// level a child's limit may go. `account` owns the parent (its steps are recorded under it);
+// parent: its id (zero: the command's envelope id). Cancel: ControlAlgo kCancel with the id.
+struct SubmitSor {
+  AccountId account; StrategyId strategy; InstrumentId instrument;
+  std::uint64_t parent = 0;
+  Side side = Side::kBuy;
+  Decimal quantity, limit_price;
+  std::uint32_t urgency_bps = 0;
+  SorBudgets accounts;
+  friend bool operator==(const SubmitSor&, const SubmitSor&) = default;
+};
+OMS_DESCRIBE(SubmitSor, account, strategy, instrument, parent, side, quantity, limit_price,
+             urgency_bps, accounts)
+
 // Every command; the index is the wire kind (append only).
 using CommandPayload =
     std::variant<SubmitOrder, AmendOrder, CancelOrder, CancelAllOrders, SubmitBatch,
                  RequestTransfer, StartStrategy, StopStrategy, SetStrategyParam, TripKillSwitch,
-                 ResetKillSwitch, SetRiskLimit, SubmitAlgo, ControlAlgo>;
+                 ResetKillSwitch, SetRiskLimit, SubmitAlgo, ControlAlgo, SubmitSor>;
 
 struct Command {
   Envelope envelope;

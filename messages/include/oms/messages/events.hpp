@@ -436,6 +436,37 @@ struct ExternalOrderFound {
 };
 OMS_DESCRIBE(ExternalOrderFound, account, instrument, client_order_id, venue_order_id, side,
              order_type, tif, price, stop_price, quantity, reduce_only)
+// ---- smart order routing (appended, issue 17) ----------------------------------------------
+// A smart-routed parent's step (smart_router.hpp): its whole state after the step, recorded in
+// STRATEGIES. `planned`: what the split routed; `filled` / `notional`: its children's fills
+// (avg = notional / filled); each child: its order, its IOC limit, what it filled when it
+// ended. `reason`: why this step.
+inline constexpr std::size_t kMaxSorChildren = 6;  // the binary codec's 1,024 bytes an event
+struct SorChildStep {
+  AccountId account; InstrumentId instrument;
+  ClientOrderIdText client_order_id;
+  Decimal quantity, limit_price, filled;
+  bool ended = false;
+  friend bool operator==(const SorChildStep&, const SorChildStep&) = default;
+};
+OMS_DESCRIBE(SorChildStep, account, instrument, client_order_id, quantity, limit_price, filled, ended)
+using SorChildSteps = CountedArray<SorChildStep, kMaxSorChildren>;
+
+struct SorStep {
+  AccountId account; StrategyId strategy; InstrumentId instrument;
+  std::uint64_t parent = 0;
+  std::uint32_t number = 1;
+  AlgoState state = AlgoState::kRunning; Side side = Side::kBuy;
+  Decimal quantity, limit_price;
+  std::uint32_t urgency_bps = 0;
+  Decimal planned, filled;
+  ExactAmount notional;
+  SorChildSteps children;
+  ReasonText reason;
+  friend bool operator==(const SorStep&, const SorStep&) = default;
+};
+OMS_DESCRIBE(SorStep, account, strategy, instrument, parent, number, state, side, quantity,
+             limit_price, urgency_bps, planned, filled, notional, children, reason)
 
 // Every event. The index is the event's wire kind: append only, never reorder.
 using EventPayload =
@@ -448,7 +479,7 @@ using EventPayload =
                  OrderPositionSideSet, StrategyParamSet, RiskLimitSet, OrderSendRequested,
                  OrderCancelRequested, OrderAmendRequested, OrderCancelRejected,
                  OrderAmendRejected, OrderAckTimedOut, ArbSagaStep, AlgoStep,
-                 ExternalOrderFound>;
+                 ExternalOrderFound, SorStep>;
 
 struct Event {
   Envelope envelope;
