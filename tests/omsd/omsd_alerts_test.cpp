@@ -253,7 +253,7 @@ TEST_CASE("alerts: the store (nats-server) going away is alerted once appends fa
   CHECK(s.stop_omsd() == 0);
 }
 
-TEST_CASE("alerts: a venue ban (HTTP 418) is alerted with the market") {
+TEST_CASE("alerts: a venue ban (HTTP 418) is alerted with the market, and the kill switch it trips by itself (venue_ban) with its reason") {
   testkit::TempDir tmp{"omsd-alerts-ban"};
   const auto certs = testkit::make_tls_certs(tmp.path() / "certs");
   SlackHook hook(certs);
@@ -267,6 +267,9 @@ TEST_CASE("alerts: a venue ban (HTTP 418) is alerted with the market") {
     for (std::size_t at; (at = text.find("enabled: true")) != std::string::npos;)
       text.replace(at, 13, "enabled: false");
     std::ofstream(configs / "strategies.yaml") << text;
+    // The ban trips the accounts on the venue by themselves (the engine's automatic kill switch).
+    replace_in_file(configs / "risk.yaml", "  flatten_positions: false\n",
+                    "  flatten_positions: false\n  venue_ban: true\n");
   };
   Stack s(slack_only(hook, certs, std::move(o)));
   s.start_omsd();
@@ -285,6 +288,13 @@ TEST_CASE("alerts: a venue ban (HTTP 418) is alerted with the market") {
   CHECK(wait_until(
       [&] {
         return hook.saw("[omsd] venue ban: binance spot (HTTP 418)\nthe venue banned this IP for ");
+      },
+      10s));
+  // The automatic trip reaches the contacts as an operator's does, with the engine's reason.
+  CHECK(wait_until(
+      [&] {
+        return hook.saw("[omsd] kill switch tripped: account binance_main -> halted\nscope: account "
+                        "binance_main\nstate: halted\nreason: auto 3224 venue_ban: banned until ");
       },
       10s));
   INFO(hook.texts().size());

@@ -1,6 +1,7 @@
 // Alerting: risk.yaml's emergency contacts reached through the alert sinks (oms_alerts) when
 // something needs a human:
-//   - a kill switch tripped through the API (the gateway tells us, after the engine accepted it);
+//   - a kill switch tripped, through the API (the gateway tells us, after the engine accepted it)
+//     or by itself (the engine's automatic trips: daily loss, drawdown, reject rate, ...);
 //   - a venue ban (Binance's HTTP 418: every order of the market refused until it ends);
 //   - an account down: its session failed or a user stream of it is disconnected, for 5 s on end;
 //   - the store failing: an append failed (the intent log publishes it again) or more than
@@ -46,7 +47,8 @@ class Alerting {
   Alerting(const Alerting&) = delete;
   Alerting& operator=(const Alerting&) = delete;
 
-  // The gateway's thread, after the engine accepted a trip: posts, never waits on a sink.
+  // The gateway's thread, after the engine accepted a trip, or the shard after an automatic trip
+  // was recorded: posts, never waits on a sink.
   void on_kill_switch(const TripKillSwitch& trip);
   // Starts the watcher (no-op without sinks).
   void start();

@@ -127,9 +127,12 @@ int main(int argc, char** argv) {
   }
   // Before the gateway (it queues the sweeps) and stopped after it, before the connectors.
   KillSweep sweep(daemon, observability.metrics());
-  // The engine's automatic trips sweep the venues as an operator's do.
-  daemon.set_kill_switch_listener([&sweep](const oms::KillSwitchTripped& k) {
-    sweep.on_trip(oms::TripKillSwitch{k.scope, k.account, k.strategy, k.state, k.reason});
+  // The engine's automatic trips sweep the venues as an operator's do, and reach the emergency
+  // contacts (queued: the shard never waits on a sink).
+  daemon.set_kill_switch_listener([&sweep, &alerting](const oms::KillSwitchTripped& k) {
+    const oms::TripKillSwitch trip{k.scope, k.account, k.strategy, k.state, k.reason};
+    sweep.on_trip(trip);
+    alerting->on_kill_switch(trip);
   });
   // The transfer sagas (transfer_service.hpp): the TRANSFERS stream read, unfinished transfers
   // resumed on its thread; before the gateway (it takes the requests), stopped after it.
