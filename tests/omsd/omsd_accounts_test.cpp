@@ -62,7 +62,8 @@ TEST_CASE("routing: a burst of 3x one account's 10-second order limit through on
   CHECK_MESSAGE(r.at("accepted") == true, r.dump());
   CHECK(r.value("account", "") == "binance_main");
   CHECK(r.value("routing", "") == "default account binance_main");
-  r = omsctl_json(s, {"submit", "--instrument", "binance:usdm:BTC/USDT:USDT", "--side", "buy", "--qty", "0.001",
+  // 0.002 BTC: USD-M's BTCUSDT takes no order under 100 USDT of notional (MIN_NOTIONAL).
+  r = omsctl_json(s, {"submit", "--instrument", "binance:usdm:BTC/USDT:USDT", "--side", "buy", "--qty", "0.002",
                       "--type", "market", "--wait-ack-ms", "3000"});
   CHECK_MESSAGE(r.at("accepted") == true, r.dump());
   CHECK(r.value("account", "") == "binance_basis");

@@ -51,7 +51,18 @@ TEST_CASE("recovery: omsd SIGKILLed at seeded points while orders flow ends equa
   constexpr std::uint64_t kSeed = 20261126;
   constexpr int kSteps = 36;
   std::mt19937_64 rng(kSeed);
-  Stack s;
+  // Five starts within a few seconds: each spends ~1,500 of Binance spot's 6,000 request weight a
+  // minute (four 5,000-level depth snapshots at 250, the user-data catch-up of every account,
+  // the reconciliation's queries), so the fourth start found the IP's budget spent and its
+  // reconciliation waited a minute for it -- the test's pace, not what it is about. The IP's
+  // weight is ten times Binance's here, at venue-sim and in exchanges.yaml alike.
+  StackOptions o;
+  o.venue_config = R"({"rate_limits": {"spot_weight_1m": 60000}})";
+  o.edit_configs = [](const std::filesystem::path& configs) {
+    replace_in_file(configs / "exchanges.yaml", "          weight_per_minute: 6000\n",
+                    "          weight_per_minute: 60000\n");
+  };
+  Stack s(o);
   s.start_omsd();
   VenueView venue(s.data(), s.venue_port(), "binance_main");
   std::set<int> kills;

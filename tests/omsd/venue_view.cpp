@@ -49,6 +49,8 @@ VenueView::VenueView(const std::filesystem::path& data_dir, int venue_port, cons
     if (i.venue_symbol == "BTCUSDT") btc_ = i.id;
   }
   c.instruments = *instruments;
+  // The limits the venue publishes (a test may raise venue-sim's), not Binance's defaults.
+  if (auto limits = binance::parse_rate_limits(info); limits && !limits->empty()) c.rate_limits = std::move(*limits);
   for (const auto& i : *instruments) {
     if (i.id == btc_) btc_instrument_ = i;
   }
