@@ -40,32 +40,53 @@ Result<Decimal, ApiError> optional_decimal(std::string_view field, std::string_v
 
 }  // namespace
 
+Result<GatewayCore::ParentFields, ApiError> GatewayCore::parent_fields(
+    const ApiClient& client, std::string_view account, std::string_view strategy_text,
+    std::string_view instrument_text, std::string_view side, std::string_view quantity,
+    std::string_view limit_price, std::string_view whose) const {
+  ParentFields p;
+  auto a = this->account(client, "account", account);
+  if (!a) return Unexpected{a.error()};
+  p.account = *a;
+  if (strategy_text.empty()) {
+    return bad("strategy", "missing (" + std::string(whose) + " children carry its strategy)");
+  }
+  auto strat = strategy("strategy", strategy_text);
+  if (!strat) return Unexpected{strat.error()};
+  p.strategy = *strat;
+  auto inst = instrument(p.account, "instrument", instrument_text);
+  if (!inst) return Unexpected{inst.error()};
+  p.instrument = *inst;
+  auto s = named<Side>("side", side);
+  if (!s) return Unexpected{s.error()};
+  p.side = *s;
+  auto qty = Decimal::parse(quantity);
+  if (!qty || !qty->is_positive()) {
+    return bad("quantity", "'" + std::string(quantity) + "' is not a positive decimal");
+  }
+  p.quantity = *qty;
+  auto limit = optional_decimal("limit_price", limit_price);
+  if (!limit) return Unexpected{limit.error()};
+  p.limit_price = *limit;
+  return p;
+}
+
 Result<SubmitAlgo, ApiError> GatewayCore::submit_algo(const ApiClient& client,
                                                       const api::v1::SubmitAlgoRequest& r,
                                                       TimeNs wall_now) const {
   SubmitAlgo c;
-  auto account = this->account(client, "account", r.account());
-  if (!account) return Unexpected{account.error()};
-  c.account = *account;
-  if (r.strategy().empty()) return bad("strategy", "missing (an algo's children carry its strategy)");
-  auto strat = strategy("strategy", r.strategy());
-  if (!strat) return Unexpected{strat.error()};
-  c.strategy = *strat;
-  auto inst = instrument(c.account, "instrument", r.instrument());
-  if (!inst) return Unexpected{inst.error()};
-  c.instrument = *inst;
+  auto f = parent_fields(client, r.account(), r.strategy(), r.instrument(), r.side(), r.quantity(),
+                         r.limit_price(), "an algo's");
+  if (!f) return Unexpected{f.error()};
+  c.account = f->account;
+  c.strategy = f->strategy;
+  c.instrument = f->instrument;
   auto kind = named<AlgoKind>("kind", r.kind());
   if (!kind) return Unexpected{kind.error()};
   c.kind = *kind;
-  auto side = named<Side>("side", r.side());
-  if (!side) return Unexpected{side.error()};
-  c.side = *side;
-  auto qty = Decimal::parse(r.quantity());
-  if (!qty || !qty->is_positive()) return bad("quantity", "'" + r.quantity() + "' is not a positive decimal");
-  c.quantity = *qty;
-  auto limit = optional_decimal("limit_price", r.limit_price());
-  if (!limit) return Unexpected{limit.error()};
-  c.limit_price = *limit;
+  c.side = f->side;
+  c.quantity = f->quantity;
+  c.limit_price = f->limit_price;
   auto part = optional_decimal("participation", r.participation());
   if (!part) return Unexpected{part.error()};
   c.participation = *part;
@@ -102,25 +123,15 @@ Result<ControlAlgo, ApiError> GatewayCore::control_algo(const ApiClient& client,
 Result<SubmitSor, ApiError> GatewayCore::submit_sor(const ApiClient& client,
                                                     const api::v1::SubmitSorRequest& r) const {
   SubmitSor c;
-  auto account = this->account(client, "account", r.account());
-  if (!account) return Unexpected{account.error()};
-  c.account = *account;
-  if (r.strategy().empty()) return bad("strategy", "missing (a parent's children carry its strategy)");
-  auto strat = strategy("strategy", r.strategy());
-  if (!strat) return Unexpected{strat.error()};
-  c.strategy = *strat;
-  auto inst = instrument(c.account, "instrument", r.instrument());
-  if (!inst) return Unexpected{inst.error()};
-  c.instrument = *inst;
-  auto side = named<Side>("side", r.side());
-  if (!side) return Unexpected{side.error()};
-  c.side = *side;
-  auto qty = Decimal::parse(r.quantity());
-  if (!qty || !qty->is_positive()) return bad("quantity", "'" + r.quantity() + "' is not a positive decimal");
-  c.quantity = *qty;
-  auto limit = optional_decimal("limit_price", r.limit_price());
-  if (!limit) return Unexpected{limit.error()};
-  c.limit_price = *limit;
+  auto f = parent_fields(client, r.account(), r.strategy(), r.instrument(), r.side(), r.quantity(),
+                         r.limit_price(), "a parent's");
+  if (!f) return Unexpected{f.error()};
+  c.account = f->account;
+  c.strategy = f->strategy;
+  c.instrument = f->instrument;
+  c.side = f->side;
+  c.quantity = f->quantity;
+  c.limit_price = f->limit_price;
   if (r.urgency_bps() > kMaxUrgencyBps) {
     return bad("urgency_bps", std::to_string(r.urgency_bps()) + " is above " + std::to_string(kMaxUrgencyBps));
   }

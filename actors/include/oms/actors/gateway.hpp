@@ -276,6 +276,19 @@ class GatewayCore {
                                               bool instrument_allowed) const;
   [[nodiscard]] Result<StrategyId, ApiError> strategy(std::string_view field,
                                                       std::string_view name) const;
+  // What every parent order (an execution algo, a smart-routed parent) names, each field
+  // checked (gateway_algos.cpp); `whose` words the missing strategy ("an algo's").
+  struct ParentFields {
+    AccountId account;
+    StrategyId strategy;
+    InstrumentId instrument;
+    Side side = Side::kBuy;
+    Decimal quantity, limit_price;
+  };
+  [[nodiscard]] Result<ParentFields, ApiError> parent_fields(
+      const ApiClient& client, std::string_view account, std::string_view strategy,
+      std::string_view instrument, std::string_view side, std::string_view quantity,
+      std::string_view limit_price, std::string_view whose) const;
 
   mutable std::mutex clients_mutex_;
   std::shared_ptr<const std::vector<ApiClient>> clients_;  // replaced whole (replace_clients)
