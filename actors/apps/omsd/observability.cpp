@@ -388,6 +388,9 @@ void Observability::start() {
   net::HttpServerConfig cfg;
   cfg.bind_address = daemon_.options().http.host;
   cfg.port = daemon_.options().http.port;
+  // Two I/O threads: a dashboard update (the API's lists, read off the engine like an RPC) on
+  // one does not hold /health and /metrics behind it.
+  cfg.threads = 2;
   server_ = std::make_unique<observe::ObservabilityServer>(cfg, metrics_, health_);
   server_->set_stream_duration(std::chrono::seconds(daemon_.options().dashboard_stream_s));
   server_->set_dashboard([this](std::string_view authorization) { return dashboard(authorization); });
