@@ -53,7 +53,8 @@ Answer get(int port, const std::string& path, const std::string& headers) {
   timeval tv{10, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + headers + "\r\n";
+  const std::string req =
+      "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + headers + "\r\n";
   REQUIRE(::write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size()));
   std::string resp;
   char buf[8192];
@@ -69,8 +70,9 @@ Answer get(int port, const std::string& path, const std::string& headers) {
 }
 
 bool open_status(const std::string& st) {
-  return st == "pending_submit" || st == "submitted" || st == "accepted" || st == "partially_filled" ||
-         st == "pending_cancel" || st == "pending_amend" || st == "amended" || st == "unknown";
+  return st == "pending_submit" || st == "submitted" || st == "accepted" ||
+         st == "partially_filled" || st == "pending_cancel" || st == "pending_amend" ||
+         st == "amended" || st == "unknown";
 }
 
 // What the page shows for a field: the text, "-" for an empty or absent one.
@@ -82,7 +84,8 @@ std::string shown(const nlohmann::json& j, const char* key) {
 }
 std::string joined(const nlohmann::json& j, const char* key) {
   std::string out;
-  for (const auto& v : j.value(key, nlohmann::json::array())) out += (out.empty() ? "" : ", ") + v.get<std::string>();
+  for (const auto& v : j.value(key, nlohmann::json::array()))
+    out += (out.empty() ? "" : ", ") + v.get<std::string>();
   return out.empty() ? "-" : out;
 }
 std::string row(const std::vector<std::string>& cells) {
@@ -93,7 +96,9 @@ std::string row(const std::vector<std::string>& cells) {
 
 }  // namespace
 
-TEST_CASE("dashboard: 401 without a token; its JSON equals omsctl's; Chromium shows the same values, pushed by server-sent events; a screenshot") {
+TEST_CASE(
+    "dashboard: 401 without a token; its JSON equals omsctl's; Chromium shows the same values, "
+    "pushed by server-sent events; a screenshot") {
   StackOptions o;
   o.venue_flags = {"--random-walk", "7", "--walk-interval-ms", "500"};
   o.omsd_flags = {"--dashboard-stream", "2"};
@@ -103,12 +108,17 @@ TEST_CASE("dashboard: 401 without a token; its JSON equals omsctl's; Chromium sh
   const Decimal mid = wait_mid(venue);
   // The engine's marks are in (a market order is priced at its mark): binance_main's BTC is valued.
   nlohmann::json held;
-  REQUIRE_MESSAGE(wait_until([&] {
-    held = omsctl_json(s, {"balances", "--account", "binance_main"});
-    for (const auto& b : held.at("balances"))
-      if (b.at("asset") == "BTC" && !b.value("value_usdt", std::string()).empty()) return true;
-    return false;
-  }, 30s), held.dump());
+  REQUIRE_MESSAGE(
+      wait_until(
+          [&] {
+            held = omsctl_json(s, {"balances", "--account", "binance_main"});
+            for (const auto& b : held.at("balances"))
+              if (b.at("asset") == "BTC" && !b.value("value_usdt", std::string()).empty())
+                return true;
+            return false;
+          },
+          30s),
+      held.dump());
   auto r = submit(s, "DASH-BUY", "buy", "0.002", "", "market");
   REQUIRE_MESSAGE(r.at("accepted") == true, r.dump());
   const Decimal below = tick(mid.raw() - mid.raw() / 200);  // rests 0.5 % under, inside the bands
@@ -122,8 +132,10 @@ TEST_CASE("dashboard: 401 without a token; its JSON equals omsctl's; Chromium sh
   // Unauthenticated: 401 with a JSON error; /health and /metrics stay as they are.
   const auto none = get(s.http_port(), "/api/dashboard", "");
   CHECK(none.status == 401);
-  CHECK(nlohmann::json::parse(none.body) == nlohmann::json{{"error", "missing authorization metadata"}});
-  const auto wrong = get(s.http_port(), "/api/dashboard/events", "Authorization: Bearer " + std::string(64, 'a') + "\r\n");
+  CHECK(nlohmann::json::parse(none.body) ==
+        nlohmann::json{{"error", "missing authorization metadata"}});
+  const auto wrong = get(s.http_port(), "/api/dashboard/events",
+                         "Authorization: Bearer " + std::string(64, 'a') + "\r\n");
   CHECK(wrong.status == 401);
   CHECK(nlohmann::json::parse(wrong.body).at("error") == "authorization: unknown token");
   CHECK(s.http_get("/health").first == 200);
@@ -138,24 +150,28 @@ TEST_CASE("dashboard: 401 without a token; its JSON equals omsctl's; Chromium sh
   // The endpoint's JSON: what omsctl prints, field for field (taken until one pass agrees: an
   // omsctl call and the dashboard's are different instants).
   nlohmann::json dash, positions, unified, balances, orders, strategies;
-  const bool agree = wait_until([&] {
-    const auto a = get(s.http_port(), "/api/dashboard", "Authorization: Bearer " + token + "\r\n");
-    if (a.status != 200) return false;
-    dash = nlohmann::json::parse(a.body);
-    positions = omsctl_json(s, {"positions"});
-    unified = omsctl_json(s, {"positions", "--unified"});
-    balances = omsctl_json(s, {"balances"});
-    orders = omsctl_json(s, {"orders"});
-    strategies = omsctl_json(s, {"strategy", "list"});
-    nlohmann::json open = nlohmann::json::array();
-    for (const auto& x : orders.at("orders"))
-      if (open_status(x.at("status"))) open.push_back(x);
-    return dash.at("positions") == positions && dash.at("unified") == unified && dash.at("balances") == balances &&
-           dash.at("orders").at("orders") == open && dash.at("strategies") == strategies;
-  }, 30s);
+  const bool agree = wait_until(
+      [&] {
+        const auto a =
+            get(s.http_port(), "/api/dashboard", "Authorization: Bearer " + token + "\r\n");
+        if (a.status != 200) return false;
+        dash = nlohmann::json::parse(a.body);
+        positions = omsctl_json(s, {"positions"});
+        unified = omsctl_json(s, {"positions", "--unified"});
+        balances = omsctl_json(s, {"balances"});
+        orders = omsctl_json(s, {"orders"});
+        strategies = omsctl_json(s, {"strategy", "list"});
+        nlohmann::json open = nlohmann::json::array();
+        for (const auto& x : orders.at("orders"))
+          if (open_status(x.at("status"))) open.push_back(x);
+        return dash.at("positions") == positions && dash.at("unified") == unified &&
+               dash.at("balances") == balances && dash.at("orders").at("orders") == open &&
+               dash.at("strategies") == strategies;
+      },
+      30s);
   REQUIRE_MESSAGE(agree, "dashboard: " << dash.dump() << "\nomsctl positions: " << positions.dump()
-                                       << "\nbalances: " << balances.dump() << "\norders: " << orders.dump()
-                                       << "\nstrategies: " << strategies.dump());
+                                       << "\nbalances: " << balances.dump() << "\norders: "
+                                       << orders.dump() << "\nstrategies: " << strategies.dump());
   CHECK(dash.at("client") == "omsctl");
   CHECK(dash.at("health").at("status").is_string());
   CHECK(dash.at("health").at("accounts").size() ==
@@ -166,11 +182,14 @@ TEST_CASE("dashboard: 401 without a token; its JSON equals omsctl's; Chromium sh
   CHECK_FALSE(dash.at("positions").at("positions").empty());
   CHECK_FALSE(dash.at("balances").at("balances").empty());
   // The chart's ring: a sample a second, the newest valued (the marks are there).
-  REQUIRE(wait_until([&] {
-    const auto a = get(s.http_port(), "/api/dashboard", "Authorization: Bearer " + token + "\r\n");
-    dash = nlohmann::json::parse(a.body);
-    return dash.at("pnl").at("points").size() >= 3;
-  }, 20s));
+  REQUIRE(wait_until(
+      [&] {
+        const auto a =
+            get(s.http_port(), "/api/dashboard", "Authorization: Bearer " + token + "\r\n");
+        dash = nlohmann::json::parse(a.body);
+        return dash.at("pnl").at("points").size() >= 3;
+      },
+      20s));
   CHECK(dash.at("pnl").at("interval_ms") == 1000);
   const auto& last = dash.at("pnl").at("points").back();
   REQUIRE_MESSAGE(last.at(1).is_string(), dash.at("pnl").dump());
@@ -180,7 +199,8 @@ TEST_CASE("dashboard: 401 without a token; its JSON equals omsctl's; Chromium sh
   // endpoint's JSON, until the stream's 2 s are up and the server ends it.
   {
     const auto t0 = std::chrono::steady_clock::now();
-    const auto stream = get(s.http_port(), "/api/dashboard/events", "Authorization: Bearer " + token + "\r\n");
+    const auto stream =
+        get(s.http_port(), "/api/dashboard/events", "Authorization: Bearer " + token + "\r\n");
     const auto took = std::chrono::steady_clock::now() - t0;
     CHECK(stream.status == 200);
     CHECK(took >= 1s);
@@ -189,7 +209,8 @@ TEST_CASE("dashboard: 401 without a token; its JSON equals omsctl's; Chromium sh
     for (std::size_t at = stream.body.find("event: snapshot\ndata: "); at != std::string::npos;
          at = stream.body.find("event: snapshot\ndata: ", at + 1)) {
       const auto from = at + std::string("event: snapshot\ndata: ").size();
-      const auto j = nlohmann::json::parse(stream.body.substr(from, stream.body.find("\n\n", from) - from));
+      const auto j =
+          nlohmann::json::parse(stream.body.substr(from, stream.body.find("\n\n", from) - from));
       CHECK(j.at("positions") == positions);
       CHECK(j.at("balances") == balances);
       ++events;
@@ -200,8 +221,10 @@ TEST_CASE("dashboard: 401 without a token; its JSON equals omsctl's; Chromium sh
   // The page in headless Chromium: the token in the fragment (the page moves it to
   // sessionStorage and takes it off the address).
   const std::string url = "http://127.0.0.1:" + std::to_string(s.http_port()) + "/#token=" + token;
-  const auto dom = testkit::run_process({"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                                         "--virtual-time-budget=5000", "--dump-dom", url}, 120s);
+  const auto dom =
+      testkit::run_process({"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                            "--virtual-time-budget=5000", "--dump-dom", url},
+                           120s);
   REQUIRE_MESSAGE(dom.code == 0, "chromium (deploy/setup installs it): " << dom.err);
   const std::string page = std::regex_replace(dom.out, std::regex(R"( class="[^"]*")"), "");
   INFO(page);
@@ -210,36 +233,39 @@ TEST_CASE("dashboard: 401 without a token; its JSON equals omsctl's; Chromium sh
   REQUIRE(std::regex_search(page, m, std::regex(R"(<span id="updates">(\d+)</span>)")));
   CHECK(std::stoi(m[1]) >= 1);  // the tables come from the event stream
   for (const auto& p : positions.at("positions")) {
-    const auto want = row({shown(p, "account"), shown(p, "instrument"), shown(p, "size"), shown(p, "entry_price"),
-                           shown(p, "realized_pnl"), shown(p, "fees"), shown(p, "quote"), shown(p, "value_usdt"),
-                           shown(p, "unrealized_pnl_usdt"), shown(p, "realized_pnl_usdt")});
+    const auto want =
+        row({shown(p, "account"), shown(p, "instrument"), shown(p, "size"), shown(p, "entry_price"),
+             shown(p, "realized_pnl"), shown(p, "fees"), shown(p, "quote"), shown(p, "value_usdt"),
+             shown(p, "unrealized_pnl_usdt"), shown(p, "realized_pnl_usdt")});
     CHECK_MESSAGE(page.find(want) != std::string::npos, want);
   }
   for (const auto& p : unified.at("positions")) {
-    const auto want = row({shown(p, "instrument"), shown(p, "size"), shown(p, "entry_price"), shown(p, "realized_pnl"),
-                           shown(p, "fees"), joined(p, "accounts"), shown(p, "value_usdt"),
-                           shown(p, "unrealized_pnl_usdt"), shown(p, "realized_pnl_usdt")});
+    const auto want = row({shown(p, "instrument"), shown(p, "size"), shown(p, "entry_price"),
+                           shown(p, "realized_pnl"), shown(p, "fees"), joined(p, "accounts"),
+                           shown(p, "value_usdt"), shown(p, "unrealized_pnl_usdt"),
+                           shown(p, "realized_pnl_usdt")});
     CHECK_MESSAGE(page.find(want) != std::string::npos, want);
   }
   for (const auto& b : balances.at("balances")) {
-    const auto want = row({shown(b, "account"), shown(b, "market"), shown(b, "asset"), shown(b, "free"),
-                           shown(b, "locked"), shown(b, "value_usdt")});
+    const auto want = row({shown(b, "account"), shown(b, "market"), shown(b, "asset"),
+                           shown(b, "free"), shown(b, "locked"), shown(b, "value_usdt")});
     CHECK_MESSAGE(page.find(want) != std::string::npos, want);
   }
   for (const auto& t : balances.at("totals")) {
-    const auto want = row({shown(t, "asset"), shown(t, "free"), shown(t, "locked"), shown(t, "value_usdt"),
-                           joined(t, "accounts")});
+    const auto want = row({shown(t, "asset"), shown(t, "free"), shown(t, "locked"),
+                           shown(t, "value_usdt"), joined(t, "accounts")});
     CHECK_MESSAGE(page.find(want) != std::string::npos, want);
   }
-  CHECK(page.find("<span id=\"total-usdt\">" + balances.at("total_usdt").get<std::string>()) != std::string::npos);
+  CHECK(page.find("<span id=\"total-usdt\">" + balances.at("total_usdt").get<std::string>()) !=
+        std::string::npos);
   std::size_t open_rows = 0;
   for (const auto& x : orders.at("orders")) {
     if (!open_status(x.at("status"))) continue;
     ++open_rows;
     const auto want = row({shown(x, "account"), shown(x, "strategy"), shown(x, "instrument"),
-                           shown(x, "client_order_id"), shown(x, "side"), shown(x, "order_type"), shown(x, "tif"),
-                           shown(x, "price"), shown(x, "quantity"), shown(x, "cum_qty"), shown(x, "leaves_qty"),
-                           shown(x, "status")});
+                           shown(x, "client_order_id"), shown(x, "side"), shown(x, "order_type"),
+                           shown(x, "tif"), shown(x, "price"), shown(x, "quantity"),
+                           shown(x, "cum_qty"), shown(x, "leaves_qty"), shown(x, "status")});
     CHECK_MESSAGE(page.find(want) != std::string::npos, want);
   }
   CHECK(open_rows == dash.at("orders").at("orders").size());
@@ -248,9 +274,9 @@ TEST_CASE("dashboard: 401 without a token; its JSON equals omsctl's; Chromium sh
   for (const auto& st : strategies.at("strategies")) {
     const auto pnl = st.value("pnl", nlohmann::json::array());
     for (const auto& p : pnl.empty() ? nlohmann::json::array({nlohmann::json::object()}) : pnl) {
-      const auto want = row({shown(st, "name"), shown(st, "type"), shown(st, "state"), shown(st, "orders"),
-                             shown(p, "quote"), shown(p, "net"), shown(p, "realized"), shown(p, "unrealized"),
-                             shown(p, "fees")});
+      const auto want = row({shown(st, "name"), shown(st, "type"), shown(st, "state"),
+                             shown(st, "orders"), shown(p, "quote"), shown(p, "net"),
+                             shown(p, "realized"), shown(p, "unrealized"), shown(p, "fees")});
       CHECK_MESSAGE(page.find(want) != std::string::npos, want);
     }
   }
@@ -267,9 +293,11 @@ TEST_CASE("dashboard: 401 without a token; its JSON equals omsctl's; Chromium sh
 
   // A screenshot: a PNG, not an empty one.
   const auto png = s.data() / "dashboard.png";
-  const auto shot = testkit::run_process({"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                                          "--window-size=1200,1600", "--virtual-time-budget=2500",
-                                          "--screenshot=" + png.string(), url}, 120s);
+  const auto shot =
+      testkit::run_process({"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                            "--window-size=1200,1600", "--virtual-time-budget=2500",
+                            "--screenshot=" + png.string(), url},
+                           120s);
   REQUIRE_MESSAGE(shot.code == 0, shot.err);
   REQUIRE(std::filesystem::exists(png));
   const std::string bytes = testkit::read_file(png);

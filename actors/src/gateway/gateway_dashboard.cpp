@@ -2,9 +2,8 @@
 // their replies printed as omsctl --json prints them.
 #include <google/protobuf/util/json_util.h>
 
-#include <nlohmann/json.hpp>
-
 #include <array>
+#include <nlohmann/json.hpp>
 #include <string_view>
 
 #include "gateway_service.hpp"
@@ -24,9 +23,10 @@ std::string json_of(const google::protobuf::Message& m) {
 
 // An order still working at its venue (or not yet known not to be): the health board's count.
 bool open_status(std::string_view status) {
-  constexpr std::array kOpen{OrderStatus::kPendingSubmit, OrderStatus::kSubmitted, OrderStatus::kAccepted,
-                             OrderStatus::kPartiallyFilled, OrderStatus::kPendingCancel,
-                             OrderStatus::kPendingAmend, OrderStatus::kAmended, OrderStatus::kUnknown};
+  constexpr std::array kOpen{OrderStatus::kPendingSubmit, OrderStatus::kSubmitted,
+                             OrderStatus::kAccepted,      OrderStatus::kPartiallyFilled,
+                             OrderStatus::kPendingCancel, OrderStatus::kPendingAmend,
+                             OrderStatus::kAmended,       OrderStatus::kUnknown};
   for (const auto s : kOpen) {
     if (enum_name(s) == status) return true;
   }
@@ -40,9 +40,10 @@ Result<std::string, ApiError> OmsService::dashboard(std::string_view authorizati
   if (!client) return Unexpected{client.error()};
   const ApiClient& c = **client;
   if (!core_.admit(c)) {
-    return Unexpected{ApiError{ApiStatus::kResourceExhausted,
-                               "client '" + c.name + "' is over its rate limit (" + std::to_string(c.rate_per_s) +
-                                   "/s, burst " + std::to_string(c.burst) + ")"}};
+    return Unexpected{
+        ApiError{ApiStatus::kResourceExhausted, "client '" + c.name + "' is over its rate limit (" +
+                                                    std::to_string(c.rate_per_s) + "/s, burst " +
+                                                    std::to_string(c.burst) + ")"}};
   }
   api::v1::PositionsRequest positions_req, unified_req;
   unified_req.set_unified(true);

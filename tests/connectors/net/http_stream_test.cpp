@@ -43,7 +43,8 @@ class Raw {
     fd_ = -1;
   }
   void send(const std::string& bytes) {
-    REQUIRE(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
+    REQUIRE(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(bytes.size()));
   }
   // Everything until the server closes (or the 5 s receive timeout: then timed_out).
   std::string read_all() {
@@ -120,6 +121,10 @@ TEST_CASE("HttpStream: header without a length, the producer's chunks in order, 
   CHECK(all.substr(end + 4) == "data: 1\n\ndata: 3\n\ndata: 4\n\n");
   CHECK(calls.load() == 5);
   CHECK(took >= 80ms);  // four waits of 20 ms between the five calls
+  // The session goes (and its count with it) just after the close the client saw.
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (server.open_streams() != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
   CHECK(server.open_streams() == 0);
 }
 
@@ -151,7 +156,8 @@ TEST_CASE("HttpStream: ordinary requests are served while a stream runs; a peer 
   }
   streamer.reset();  // the peer goes away
   const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (server.open_streams() != 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  while (server.open_streams() != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
   CHECK(server.open_streams() == 0);
   const int after = calls.load();
   std::this_thread::sleep_for(100ms);
