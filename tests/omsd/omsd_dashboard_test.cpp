@@ -2,15 +2,15 @@
 // resting limit order placed through omsctl at venue-sim; then
 //  - /api/dashboard without a token, or with an unknown one, is 401 with a JSON error, while
 //    /health stays open;
-//  - with omsctl's token its JSON carries exactly what omsctl --json prints for positions
-//    (per account and unified), balances, the open orders and the strategies;
+//  - headless Chromium driven over the DevTools protocol opens the page with the token in the
+//    address's fragment (the page moves it to sessionStorage and off the address): it shows the
+//    resting order; an order placed then appears in the same page load, pushed by the event
+//    stream (no reload);
+//  - with omsctl's token the endpoint's JSON carries exactly what omsctl --json prints for
+//    positions (per account and unified), balances, the open orders and the strategies;
 //  - /api/dashboard/events streams that JSON as server-sent events, one a second, and ends;
-//  - headless Chromium loads the page with the token in the address's fragment, and the DOM's
-//    tables (filled from the event stream) show those values -- rows built from omsctl's JSON --
-//    with the PnL chart drawn; a screenshot is a non-empty PNG. (--virtual-time-budget does not
-//    wait on a streaming response's body, so Chromium dumps the page after the first event:
-//    that the page takes the later events is not shown by this test; the stream's later events
-//    are checked at the HTTP level above.)
+//  - Chromium's --dump-dom of the page: its tables show those values -- rows built from
+//    omsctl's JSON -- with the PnL chart drawn; a screenshot is a non-empty PNG.
 // Once the orders are placed venue-sim is stopped (SIGKILL): no market data comes any more, the
 // engine's marks stand still, so the USDT values of omsctl's calls and the dashboard's are the
 // same figures (the health table then shows the venue down; it is checked by its rows only).
@@ -28,6 +28,7 @@
 #include <string>
 #include <thread>
 
+#include "devtools_page.hpp"
 #include "omsd_checks.hpp"
 #include "testkit/paths.hpp"
 
@@ -140,12 +141,42 @@ TEST_CASE(
   CHECK(nlohmann::json::parse(wrong.body).at("error") == "authorization: unknown token");
   CHECK(s.http_get("/health").first == 200);
   CHECK(s.http_get("/metrics").first == 200);
-  s.kill_venue();  // the marks stand still from here on
-  std::this_thread::sleep_for(1s);
-
   std::string token = testkit::read_file(s.data() / "api" / "omsctl.token");
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
   REQUIRE(token.size() >= 32);
+  const std::string url = "http://127.0.0.1:" + std::to_string(s.http_port()) + "/#token=" + token;
+
+  // Live, in real time (Chromium over the DevTools protocol): the page shows DASH-REST; an
+  // order placed afterwards appears in the same page, without a reload, pushed by the stream.
+  {
+    DevToolsPage page(url);
+    const auto shows = [&](const std::string& id) {
+      return page
+          .evaluate(
+              "!!document.getElementById('orders') && "
+              "document.getElementById('orders').textContent.includes('" +
+              id + "')")
+          .get<bool>();
+    };
+    const auto updates = [&] {
+      return std::stoi(
+          page.evaluate("document.getElementById('updates').textContent").get<std::string>());
+    };
+    REQUIRE(wait_until([&] { return shows("DASH-REST"); }, 20s));
+    CHECK_FALSE(shows("DASH-LIVE"));
+    (void)page.evaluate("window.sameLoad = 1");
+    const int before = updates();
+    r = submit(s, "DASH-LIVE", "buy", "0.001", below.to_string());
+    REQUIRE_MESSAGE(r.at("accepted") == true, r.dump());
+    CHECK(wait_until([&] { return shows("DASH-LIVE"); }, 20s));
+    CHECK(updates() > before);
+    CHECK(page.evaluate("window.sameLoad === 1").get<bool>());  // no reload in between
+    CHECK(page.evaluate("location.hash") == "");                // the token left the address...
+    CHECK(page.evaluate("sessionStorage.getItem('oms.dashboard.token')") == token);  // ...for here
+  }
+  (void)wait_quiet(s);
+  s.kill_venue();  // the marks stand still from here on
+  std::this_thread::sleep_for(1s);
 
   // The endpoint's JSON: what omsctl prints, field for field (taken until one pass agrees: an
   // omsctl call and the dashboard's are different instants).
@@ -220,7 +251,6 @@ TEST_CASE(
 
   // The page in headless Chromium: the token in the fragment (the page moves it to
   // sessionStorage and takes it off the address).
-  const std::string url = "http://127.0.0.1:" + std::to_string(s.http_port()) + "/#token=" + token;
   const auto dom =
       testkit::run_process({"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
                             "--virtual-time-budget=5000", "--dump-dom", url},
@@ -270,6 +300,7 @@ TEST_CASE(
   }
   CHECK(open_rows == dash.at("orders").at("orders").size());
   CHECK(page.find("<td>DASH-REST</td>") != std::string::npos);
+  CHECK(page.find("<td>DASH-LIVE</td>") != std::string::npos);
   CHECK(page.find("<td>DASH-BUY</td>") == std::string::npos);  // filled: not an open order
   for (const auto& st : strategies.at("strategies")) {
     const auto pnl = st.value("pnl", nlohmann::json::array());
