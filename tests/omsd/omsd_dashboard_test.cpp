@@ -212,6 +212,13 @@ TEST_CASE(
   CHECK(status_of(dash.at("orders").at("orders"), "DASH-BUY") == "<absent>");
   CHECK_FALSE(dash.at("positions").at("positions").empty());
   CHECK_FALSE(dash.at("balances").at("balances").empty());
+  {  // A figure for the record: one snapshot's size and time, 9 accounts.
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto a = get(s.http_port(), "/api/dashboard", "Authorization: Bearer " + token + "\r\n");
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - t0);
+    MESSAGE("/api/dashboard: " << a.body.size() << " bytes in " << us.count() << " us");
+  }
   // The chart's ring: a sample a second, the newest valued (the marks are there).
   REQUIRE(wait_until(
       [&] {
