@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <utility>
 #include <cctype>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -86,6 +89,13 @@ class Client {
     r.body = buf_.substr(0, length);
     buf_.erase(0, length);
     return r;
+  }
+
+  // What is left until the server closes (or the receive timeout).
+  std::string read_rest() {
+    while (fill()) {
+    }
+    return std::exchange(buf_, std::string());
   }
 
   // True when the server closed the connection (EOF) within the receive timeout.
@@ -185,10 +195,109 @@ TEST_CASE("observability routes: /metrics, /health, one account, unknown account
   REQUIRE(r);
   CHECK(r->status == 200);
   CHECK(r->headers["content-type"] == "text/html; charset=utf-8");
-  CHECK(r->body.find("fetch('/health'") != std::string::npos);
-  CHECK(r->body.find("setInterval(poll, 2000)") != std::string::npos);
-  CHECK(r->body.find("http://") == std::string::npos);  // no external assets
+  CHECK(r->headers["content-security-policy"].rfind("default-src 'none';", 0) == 0);
+  CHECK(r->body.find("fetch('/api/dashboard/events'") != std::string::npos);
+  CHECK(r->body.find(".innerHTML") == std::string::npos);
+  // No external assets: the one URL is the SVG namespace.
   CHECK(r->body.find("https://") == std::string::npos);
+  const auto svg_ns = r->body.find("http://www.w3.org/2000/svg");
+  REQUIRE(svg_ns != std::string::npos);
+  CHECK(r->body.find("http://", svg_ns + 1) == std::string::npos);
+  CHECK(r->body.find("http://") == svg_ns);
+  CHECK(r->body.find(" src=") == std::string::npos);
+  CHECK(r->body.find("<link") == std::string::npos);
+}
+
+// A source as omsd's: token "good" sees its data; "revoked" is refused from its second call on.
+struct DashFixture : ObsFixture {
+  std::atomic<int> calls{0};
+  std::atomic<int> revoked_calls{0};
+  DashFixture() {
+    server.set_dashboard([this](std::string_view authorization) -> DashboardAnswer {
+      ++calls;
+      if (authorization == "Bearer good") return {200, R"({"client":"ops","orders":{"orders":[]}})"};
+      if (authorization == "Bearer revoked" && revoked_calls++ == 0) return {200, R"({"client":"gone"})"};
+      if (authorization.empty()) return {401, "missing authorization: send 'authorization: Bearer <token>'"};
+      return {401, "unknown token"};
+    });
+  }
+};
+
+TEST_CASE("/api/dashboard: 401 JSON without a token, the source's JSON with health for a good one") {
+  DashFixture f;
+  Client c(f.server.port());
+  c.send(get("/api/dashboard"));
+  auto r = c.read_reply();
+  REQUIRE(r);
+  CHECK(r->status == 401);
+  CHECK(r->headers["content-type"] == "application/json");
+  CHECK(r->headers["www-authenticate"] == "Bearer");
+  CHECK(r->body == R"({"error":"missing authorization: send 'authorization: Bearer <token>'"})");
+
+  c.send(get("/api/dashboard/events", "GET", "Authorization: Bearer nope\r\n"));
+  r = c.read_reply();
+  REQUIRE(r);
+  CHECK(r->status == 401);
+  CHECK(r->body == R"({"error":"unknown token"})");
+
+  c.send(get("/api/dashboard?x=1", "GET", "authorization: Bearer good\r\n"));
+  r = c.read_reply();
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->headers["cache-control"] == "no-store");
+  const auto j = nlohmann::json::parse(r->body);
+  CHECK(r->body.rfind(R"({"health":{)", 0) == 0);
+  CHECK(j["health"]["status"] == "ok");
+  CHECK(j["health"]["accounts"][0]["account"] == "main");
+  CHECK(j["client"] == "ops");
+  CHECK(j["orders"]["orders"].empty());
+
+  // /health and /metrics stay open.
+  c.send(get("/health"));
+  r = c.read_reply();
+  REQUIRE(r);
+  CHECK(r->status == 200);
+}
+
+TEST_CASE("/api/dashboard without a source is 503") {
+  ObsFixture f;
+  Client c(f.server.port());
+  c.send(get("/api/dashboard", "GET", "Authorization: Bearer good\r\n"));
+  const auto r = c.read_reply();
+  REQUIRE(r);
+  CHECK(r->status == 503);
+  CHECK(r->body == R"x({"error":"the dashboard is not ready (the API is starting)"})x");
+}
+
+TEST_CASE("/api/dashboard/events: snapshots a second until the stream's time is up; a revoked token ends it") {
+  DashFixture f;
+  f.server.set_stream_duration(1500ms);
+  {
+    Client c(f.server.port());
+    const auto t0 = std::chrono::steady_clock::now();
+    c.send(get("/api/dashboard/events", "GET", "Authorization: Bearer good\r\n"));
+    const auto all = c.read_rest();
+    const auto took = std::chrono::steady_clock::now() - t0;
+    const auto end = all.find("\r\n\r\n");
+    REQUIRE(end != std::string::npos);
+    const auto head = all.substr(0, end);
+    CHECK(head.rfind("HTTP/1.1 200 OK", 0) == 0);
+    CHECK(head.find("Content-Type: text/event-stream") != std::string::npos);
+    CHECK(head.find("Connection: close") != std::string::npos);
+    const std::string one = "retry: 1000\nevent: snapshot\ndata: " + std::string(R"({"health":)") +
+                            f.board.overall_json().json + R"(,"client":"ops","orders":{"orders":[]}})" + "\n\n";
+    CHECK(all.substr(end + 4) == one + one);  // at 0 and 1 s; at 2 s the 1.5 s are up
+    CHECK(took >= 1000ms);
+    CHECK(took < 4000ms);
+  }
+  {
+    Client c(f.server.port());
+    c.send(get("/api/dashboard/events", "GET", "Authorization: Bearer revoked\r\n"));
+    const auto all = c.read_rest();
+    const auto body = all.substr(all.find("\r\n\r\n") + 4);
+    CHECK(body.find(R"("client":"gone")") != std::string::npos);
+    CHECK(body.substr(body.find("event: error")) == "event: error\ndata: {\"error\":\"unknown token\",\"status\":401}\n\n");
+  }
 }
 
 TEST_CASE("/health answers 503 when an account session is down") {

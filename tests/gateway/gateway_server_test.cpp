@@ -779,3 +779,51 @@ TEST_CASE("omsctl: algo submit, list, show, pause, resume and cancel through the
   CHECK(table.exit_code == 0);
   CHECK(table.out.rfind("algo", 0) == 0);
 }
+
+TEST_CASE("gateway: dashboard() is the client's lists as omsctl --json prints them, open orders only; no token or a wrong one is refused") {
+  Desk d;
+  auto s = d.stub();
+  const auto resting = id_with(oms::testkit::ScriptedVenue::Fate::kRest);
+  const auto filled = id_with(oms::testkit::ScriptedVenue::Fate::kFill, 1000);
+  const auto other = id_with(oms::testkit::ScriptedVenue::Fate::kRest, 2000);
+  apiv1::CommandReply reply;
+  REQUIRE(submit(*s, kOps, order(resting), reply).ok());
+  REQUIRE(submit(*s, kOps, order(filled), reply).ok());
+  REQUIRE(submit(*s, kOps, order(other, "acct-b"), reply).ok());
+  (void)wait_status(*s, resting, "accepted");
+  (void)wait_status(*s, filled, "filled");
+
+  const auto none = d.gateway->dashboard("");
+  REQUIRE_FALSE(none.ok());
+  CHECK(none.error().status == actors::ApiStatus::kUnauthenticated);
+  CHECK(none.error().message == "missing authorization metadata");
+  const auto wrong = d.gateway->dashboard("Bearer " + std::string(32, 'f'));
+  REQUIRE_FALSE(wrong.ok());
+  CHECK(wrong.error().message == "authorization: unknown token");
+
+  // alice sees acct-a only: its open order, not the filled one, not acct-b's.
+  const auto dash = d.gateway->dashboard("Bearer " + kAlice);
+  REQUIRE(dash.ok());
+  const auto j = nlohmann::json::parse(*dash);
+  CHECK(j.at("client") == "alice");
+  const auto json_of = [&](const std::string& args) {
+    const auto r = omsctl(d, kAlice, "--json " + args);
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    return nlohmann::json::parse(r.out);
+  };
+  CHECK(j.at("positions") == json_of("positions"));
+  CHECK(j.at("unified") == json_of("positions --unified"));
+  CHECK(j.at("balances") == json_of("balances"));
+  CHECK(j.at("strategies") == json_of("strategy list"));
+  const auto orders = json_of("orders");
+  CHECK(orders.at("orders").size() == 2);
+  REQUIRE(j.at("orders").at("orders").size() == 1);
+  CHECK(j.at("orders").at("orders")[0] == [&] {
+    for (const auto& o : orders.at("orders"))
+      if (o.at("client_order_id") == resting) return o;
+    return nlohmann::json();
+  }());
+  CHECK(j.at("positions").at("positions").size() == 1);
+  CHECK(j.at("positions").at("positions")[0].at("account") == "acct-a");
+  CHECK(j.dump().find("acct-b") == std::string::npos);
+}

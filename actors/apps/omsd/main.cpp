@@ -166,6 +166,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   spdlog::info("gRPC API (TLS 1.3) on {}", options.grpc.str());
+  observability.attach_gateway(gateway.get());  // the dashboard reads what the API lists
   spdlog::info("omsd ready: mode {}, data {}, logs {}", options.mode == Mode::kPaper ? "paper" : "live",
                options.data_dir.string(), (options.data_dir / "log").string());
   std::printf("omsd ready\n");
@@ -186,6 +187,7 @@ int main(int argc, char** argv) {
     gateway->replace_clients(std::move(clients).value());
   }
   spdlog::info("signal {}: stopping", sig);
+  observability.attach_gateway(nullptr);  // the dashboard answers 503 from here on
   gateway->shutdown();
   gateway.reset();
   transfers->stop();  // the step under way ends; unfinished transfers resume at the next start

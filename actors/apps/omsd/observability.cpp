@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "oms/actors/gateway.hpp"
 #include "oms/actors/observe/health_metrics.hpp"
 
 namespace oms::omsd {
@@ -387,7 +388,12 @@ void Observability::start() {
   net::HttpServerConfig cfg;
   cfg.bind_address = daemon_.options().http.host;
   cfg.port = daemon_.options().http.port;
+  // Two I/O threads: a dashboard update (the API's lists, read off the engine like an RPC) on
+  // one does not hold /health and /metrics behind it.
+  cfg.threads = 2;
   server_ = std::make_unique<observe::ObservabilityServer>(cfg, metrics_, health_);
+  server_->set_stream_duration(std::chrono::seconds(daemon_.options().dashboard_stream_s));
+  server_->set_dashboard([this](std::string_view authorization) { return dashboard(authorization); });
   refresh();
   server_->start();
   thread_ = std::thread([this] { run(); });
@@ -401,6 +407,44 @@ void Observability::stop() {
   stop_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (server_) server_->stop();
+}
+
+void Observability::attach_gateway(actors::GatewayServer* gateway) {
+  std::lock_guard lock(gateway_mutex_);
+  gateway_ = gateway;
+}
+
+observe::DashboardAnswer Observability::dashboard(std::string_view authorization) {
+  std::string body;
+  {
+    std::lock_guard lock(gateway_mutex_);
+    if (gateway_ == nullptr) return {503, "the dashboard is not ready (the gRPC API is not serving)"};
+    auto r = gateway_->dashboard(authorization);
+    if (!r) {
+      const auto& e = r.error();
+      const unsigned status = e.status == actors::ApiStatus::kUnauthenticated     ? 401
+                              : e.status == actors::ApiStatus::kPermissionDenied  ? 403
+                              : e.status == actors::ApiStatus::kResourceExhausted ? 429
+                              : e.status == actors::ApiStatus::kInvalidArgument   ? 400
+                                                                                  : 503;
+      return {status, e.message};
+    }
+    body = std::move(r).value();
+  }
+  // The chart: {"interval_ms":1000,"points":[[wall ms,"PnL"|null],..]}.
+  std::string pnl = R"(,"pnl":{"interval_ms":1000,"points":[)";
+  {
+    std::lock_guard lock(pnl_mutex_);
+    bool first = true;
+    for (const auto& [ms, value] : pnl_) {
+      if (!first) pnl += ',';
+      first = false;
+      pnl += '[' + std::to_string(ms) + ',' + (value ? '"' + value->to_string() + '"' : std::string("null")) + ']';
+    }
+  }
+  pnl += "]}";
+  body.insert(body.size() - 1, pnl);
+  return {200, std::move(body)};
 }
 
 void Observability::run() {
@@ -503,6 +547,19 @@ void Observability::refresh() {
   if (!premiums_.empty()) {
     auto m = daemon_.runtime().marks(2s);
     if (m) marks = std::move(*m);
+  }
+  // The chart's sample, read as ListPositions --unified reads the engine's views.
+  {
+    std::optional<std::optional<Decimal>> sample;
+    {
+      std::lock_guard gate(gateway_mutex_);
+      if (gateway_ != nullptr) sample = gateway_->unified_pnl_usdt();
+    }
+    if (sample) {
+      std::lock_guard pnl(pnl_mutex_);
+      pnl_.emplace_back(now_ns() / 1'000'000, *sample);
+      while (pnl_.size() > kPnlPoints) pnl_.pop_front();
+    }
   }
   std::lock_guard lock(figures_mutex_);
   figures_ = std::move(figures);

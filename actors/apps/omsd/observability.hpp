@@ -7,6 +7,10 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
+#include <optional>
+#include <string_view>
+#include <utility>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,6 +24,10 @@
 #include "oms/actors/observe/metrics.hpp"
 #include "oms/actors/observe/observability_server.hpp"
 
+namespace oms::actors {
+class GatewayServer;
+}
+
 namespace oms::omsd {
 
 class Observability {
@@ -32,6 +40,14 @@ class Observability {
   // Binds the HTTP server (throws naming address:port) and starts the refresh thread.
   void start();
   void stop();
+
+  // The dashboard's data from the gateway (its dashboard() and the unified PnL sampled once a
+  // second into the chart's ring); null detaches it (before the gateway goes): the dashboard
+  // then answers 503.
+  void attach_gateway(actors::GatewayServer* gateway);
+  // The chart's samples: (wall ms, unified PnL in USDT or nullopt when not valued), oldest first,
+  // at most kPnlPoints (an hour at one a second).
+  static constexpr std::size_t kPnlPoints = 3600;
 
   [[nodiscard]] observe::Metrics& metrics() noexcept { return metrics_; }
   [[nodiscard]] observe::HealthBoard& health() noexcept { return health_; }
@@ -59,6 +75,11 @@ class Observability {
   std::vector<actors::StrategyViewPtr> strategies_;  // by StrategyId, at the last refresh
   std::vector<Decimal> marks_;                       // by InstrumentId, at the last refresh
   std::vector<actors::PremiumPair> premiums_;        // fiat-quoted markets over Binance
+  [[nodiscard]] observe::DashboardAnswer dashboard(std::string_view authorization);
+  std::mutex gateway_mutex_;  // held around every use of gateway_ (detach waits for them)
+  actors::GatewayServer* gateway_ = nullptr;
+  std::mutex pnl_mutex_;
+  std::deque<std::pair<std::int64_t, std::optional<Decimal>>> pnl_;
   std::mutex stop_mutex_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;

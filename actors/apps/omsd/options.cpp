@@ -27,7 +27,9 @@ usage: omsd [flags]
   --nats-ca FILE        CA the NATS server's TLS certificate must chain to (TLS then
                         required); default: none (plain TCP for nats:// URLs)
   --grpc HOST:PORT      gRPC API, TLS 1.3 (default 127.0.0.1:50051)
-  --http HOST:PORT      /health, /metrics (default 127.0.0.1:8081)
+  --http HOST:PORT      /health, /metrics and the dashboard at / (default 127.0.0.1:8081)
+  --dashboard-stream S  one dashboard event stream lasts S seconds, then the page opens the
+                        next (default 60; 1 to 3600)
   --secrets SPEC        live mode: keyfile:PATH or vault:https://HOST:PORT
   --passphrase-file F   key file passphrase (0600); default $OMS_KEYFILE_PASSPHRASE
   --cpu-plan PLAN       pins each role: engine=CPU (the engine shard thread), io=CPUS
@@ -222,6 +224,11 @@ bool parse_options(int argc, char** argv, Options& o) {
       if (o.intent_log_kib < 64 || (o.intent_log_kib & (o.intent_log_kib - 1)) != 0 ||
           o.intent_log_kib > (std::uint64_t{4} << 20))
         throw std::invalid_argument(a + ": a power of two from 64 to 4194304 KiB");
+    }
+    else if (a == "--dashboard-stream") {
+      o.dashboard_stream_s = number(need(), a);
+      if (o.dashboard_stream_s < 1 || o.dashboard_stream_s > 3600)
+        throw std::invalid_argument("--dashboard-stream: 1 to 3600 seconds");
     }
     else if (a == "--in-doubt-ttl") {
       o.in_doubt_ttl_s = number(need(), a);

@@ -38,6 +38,7 @@ struct Options {
   std::filesystem::path nats_ca;    // the NATS server's CA (TLS); empty: plain TCP
   HostPort grpc{"127.0.0.1", 50051};
   HostPort http{"127.0.0.1", 8081};
+  std::uint64_t dashboard_stream_s = 60;  // one dashboard event stream's length
   // Paper mode: the simulator (REST and streams of both markets on one TLS port) and the CA
   // that signed its certificate (default DATA/tls/ca.pem).
   HostPort venue{"127.0.0.1", 9443};

@@ -107,6 +107,14 @@ struct GatewayServer::Impl {
   }
 };
 
+Result<std::string, ApiError> GatewayServer::dashboard(std::string_view authorization) {
+  return impl_->service.dashboard(authorization);
+}
+
+std::optional<Decimal> GatewayServer::unified_pnl_usdt() {
+  return impl_->service.unified_pnl_usdt();
+}
+
 GatewayServer::GatewayServer(GatewayOptions options, std::vector<ApiClient> clients,
                              Runtime& runtime, const Directory& directory,
                              const InstrumentTable& instruments,

@@ -105,6 +105,20 @@ class OmsService final : public api::v1::Oms::Service {
                                 api::v1::RecordReply* reply) override;
   void set_transfers(TransferDesk* transfers) { transfers_ = transfers; }
 
+  // The bodies of ListOrders, ListBalances, ListPositions and ListStrategies for an
+  // authenticated client (the RPCs and the dashboard share them).
+  std::optional<ApiError> list_orders(const ApiClient& c, const api::v1::AccountRequest* req,
+                                      api::v1::OrderList* reply);
+  std::optional<ApiError> list_balances(const ApiClient& c, const api::v1::AccountRequest* req,
+                                        api::v1::BalanceList* reply);
+  std::optional<ApiError> list_positions(const ApiClient& c, const api::v1::PositionsRequest* req,
+                                         api::v1::PositionList* reply);
+  std::optional<ApiError> list_strategies(const ApiClient& c, const api::v1::StrategiesRequest* req,
+                                          api::v1::StrategyList* reply);
+  // GatewayServer::dashboard and unified_pnl_usdt (gateway_dashboard.cpp).
+  Result<std::string, ApiError> dashboard(std::string_view authorization);
+  std::optional<Decimal> unified_pnl_usdt();
+
   // The markets ListPremiums reports (valuation.hpp premium_pairs), the venue of each id, and
   // how each instrument's quote converts to USDT (quote_sources) for the positions' USDT figures.
   void set_valuation(std::vector<PremiumPair> pairs, std::vector<ExchangeId> venue_of,

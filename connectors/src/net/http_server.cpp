@@ -5,6 +5,8 @@
 #include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
@@ -35,7 +37,9 @@ constexpr std::size_t kLingerBytes = 1U << 20;
 struct Shared {
   HttpServerConfig cfg;
   HttpServerHandler handler;
+  HttpStreamHandler streams;  // may be empty
   std::atomic<std::uint64_t> accepted{0};
+  std::atomic<std::uint64_t> open_streams{0};
   std::atomic<std::uint64_t> served{0};
 };
 
@@ -57,10 +61,34 @@ HttpResponse call_handler(const Shared& shared, const HttpRequest& in) {
   }
 }
 
+// The stream handler's answer; an exception is a 500 response instead.
+std::optional<HttpStream> call_streams(const Shared& shared, const HttpRequest& in,
+                                       std::optional<HttpResponse>& failed) {
+  if (!shared.streams) return std::nullopt;
+  try {
+    auto s = shared.streams(in);
+    if (s && (s->status < 100 || s->status > 999 || !s->next)) {
+      failed = HttpResponse{500, {{"Content-Type", "text/plain"}},
+                            "stream handler failed: invalid status or no producer\n"};
+      return std::nullopt;
+    }
+    return s;
+  } catch (const std::exception& e) {
+    failed = HttpResponse{500, {{"Content-Type", "text/plain"}},
+                          std::string("stream handler failed: ") + e.what() + "\n"};
+  } catch (...) {
+    failed = HttpResponse{500, {{"Content-Type", "text/plain"}}, "stream handler failed: unknown exception\n"};
+  }
+  return std::nullopt;
+}
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, std::shared_ptr<Shared> shared)
-      : stream_(std::move(socket)), shared_(std::move(shared)) {}
+      : stream_(std::move(socket)), shared_(std::move(shared)), timer_(stream_.get_executor()) {}
+  ~Session() {
+    if (streaming_) --shared_->open_streams;
+  }
 
   void run() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
@@ -110,7 +138,12 @@ class Session : public std::enable_shared_from_this<Session> {
                          {{"Allow", "GET, HEAD"}, {"Content-Type", "text/plain"}},
                          "method " + in.method + " not allowed (GET, HEAD)\n"};
     } else {
-      out = call_handler(*shared_, in);
+      std::optional<HttpResponse> failed;
+      if (auto s = call_streams(*shared_, in, failed)) {
+        start_stream(std::move(*s), req.version(), head);
+        return;
+      }
+      out = failed ? std::move(*failed) : call_handler(*shared_, in);
     }
     const bool keep_alive = req.keep_alive();
     const unsigned version = req.version();
@@ -154,6 +187,73 @@ class Session : public std::enable_shared_from_this<Session> {
             self->close();
           }
         });
+  }
+
+  // An HttpStream: the header (Connection: close, no length), then next() until it ends.
+  void start_stream(HttpStream s, unsigned version, bool head) {
+    streaming_ = true;
+    ++shared_->open_streams;
+    auto res = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(s.status), version);
+    for (const auto& [name, value] : s.headers) {
+      const auto field = http::string_to_field(name);
+      if (field == http::field::content_length || field == http::field::transfer_encoding ||
+          field == http::field::connection)
+        continue;
+      res->insert(name, value);
+    }
+    res->keep_alive(false);
+    stream_spec_ = std::move(s);
+    auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
+    stream_.expires_after(stream_spec_.write_timeout);
+    http::async_write_header(stream_, *sr,
+                             [self = shared_from_this(), res, sr, head](const error_code& ec, std::size_t) {
+                               if (ec || head) {
+                                 if (!ec) ++self->shared_->served;
+                                 self->close();
+                                 return;
+                               }
+                               ++self->shared_->served;
+                               self->stream_next();
+                             });
+  }
+
+  void stream_next() {
+    std::optional<std::string> chunk;
+    try {
+      chunk = stream_spec_.next();
+    } catch (...) {
+      chunk.reset();  // a producer that throws ends its stream
+    }
+    if (!chunk) {
+      close();
+      return;
+    }
+    if (chunk->empty()) {
+      stream_wait();
+      return;
+    }
+    auto data = std::make_shared<std::string>(std::move(*chunk));
+    stream_.expires_after(stream_spec_.write_timeout);
+    asio::async_write(stream_, asio::buffer(*data),
+                      [self = shared_from_this(), data](const error_code& ec, std::size_t) {
+                        if (ec) {
+                          self->close();
+                          return;
+                        }
+                        self->stream_wait();
+                      });
+  }
+
+  void stream_wait() {
+    stream_.expires_never();
+    timer_.expires_after(stream_spec_.interval);
+    timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+      if (ec) {
+        self->close();
+        return;
+      }
+      self->stream_next();
+    });
   }
 
   // Answers `status` with Connection: close, then drains what the peer still sends (bounded)
@@ -203,6 +303,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::array<char, 4096> drain_buf_{};
   std::size_t drained_ = 0;
+  asio::steady_timer timer_;
+  HttpStream stream_spec_;
+  bool streaming_ = false;
 };
 
 }  // namespace
@@ -237,6 +340,11 @@ HttpServer::HttpServer(HttpServerConfig cfg, HttpServerHandler handler)
   impl_->shared->handler = std::move(handler);
 }
 
+HttpServer::HttpServer(HttpServerConfig cfg, HttpServerHandler handler, HttpStreamHandler streams)
+    : HttpServer(std::move(cfg), std::move(handler)) {
+  impl_->shared->streams = std::move(streams);
+}
+
 HttpServer::~HttpServer() {
   stop();
 }
@@ -269,6 +377,9 @@ std::uint64_t HttpServer::accepted_connections() const noexcept {
 }
 std::uint64_t HttpServer::requests_served() const noexcept {
   return impl_->shared->served.load(std::memory_order_relaxed);
+}
+std::uint64_t HttpServer::open_streams() const noexcept {
+  return impl_->shared->open_streams.load(std::memory_order_relaxed);
 }
 
 }  // namespace oms::net

@@ -359,6 +359,19 @@ class GatewayServer {
   GatewayServer& operator=(const GatewayServer&) = delete;
 
   [[nodiscard]] int port() const noexcept;
+  // omsd's dashboard (the ObservabilityServer's /api/dashboard): for the client whose token
+  // `authorization` ("Bearer <hex>") carries, what ListPositions (per account and unified),
+  // ListBalances, ListOrders (open orders only) and ListStrategies answer it, each as omsctl's
+  // --json prints the reply, in one object:
+  //   {"client":"omsctl","positions":{..},"unified":{..},"balances":{..},"orders":{..},
+  //    "strategies":{..}}
+  // Authenticated and rate-limited like one RPC (an unknown token: kUnauthenticated; an empty
+  // bucket: kResourceExhausted); the views are the engine's, read as the RPCs read them.
+  [[nodiscard]] Result<std::string, ApiError> dashboard(std::string_view authorization);
+  // The unified PnL now, in USDT at the engine's marks: over every account's positions, realized
+  // plus unrealized as ListPositions --unified values them (fees are in the realized figure's
+  // asset, not subtracted here). nullopt: a leg without a mark, or the engine not answering.
+  [[nodiscard]] std::optional<Decimal> unified_pnl_usdt();
   // The tokens file read again (GatewayCore::replace_clients): from the next call on.
   void replace_clients(std::vector<ApiClient> clients);
   // Stops accepting calls and waits (bounded by deadline) for the running ones.

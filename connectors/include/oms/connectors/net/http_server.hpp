@@ -1,6 +1,7 @@
 // A small plain-HTTP/1.1 server for local observability endpoints (/health, /metrics): no TLS,
 // so bind it to loopback (the default), like a Prometheus exporter. GET and HEAD only; other
-// methods get 405 without reaching the handler. No Asio/Beast here (pimpl).
+// methods get 405 without reaching the handler. Long-lived responses (HttpStream: server-sent
+// events) are served beside the ordinary ones. No Asio/Beast here (pimpl).
 //
 // Threads: the handler runs on the server's I/O threads (HttpServerConfig::threads) and may run
 // concurrently for different connections; one connection's requests are served one at a time.
@@ -11,7 +12,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "oms/connectors/net/http.hpp"
 
@@ -35,9 +38,29 @@ struct HttpServerConfig {
 // Content-Length is set by the server. An exception becomes a 500 naming what() in the body.
 using HttpServerHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+// A long-lived response (server-sent events and the like): the server writes the status line and
+// headers (no Content-Length; Connection: close, so the body ends when the connection does), then
+// calls next() on the connection's strand, at once and then every `interval` after each write
+// completes; a string is written as it is (an empty one writes nothing), nullopt ends the
+// response and closes the connection. A peer that goes away ends it at the next write; a write
+// that does not complete within `write_timeout` (a reader that stopped reading) closes it too.
+// next() runs on an I/O thread: it must be quick (it holds that thread). HEAD gets the headers
+// only, and next() is never called.
+struct HttpStream {
+  unsigned status = 200;
+  std::vector<Header> headers;
+  std::chrono::milliseconds interval{1000};
+  std::chrono::milliseconds write_timeout{10'000};
+  std::function<std::optional<std::string>()> next;
+};
+// Asked first for every GET/HEAD request: a stream for those it streams, nullopt for the rest
+// (they go to the HttpServerHandler). An exception becomes a 500 like the handler's.
+using HttpStreamHandler = std::function<std::optional<HttpStream>(const HttpRequest&)>;
+
 class HttpServer {
  public:
   HttpServer(HttpServerConfig cfg, HttpServerHandler handler);
+  HttpServer(HttpServerConfig cfg, HttpServerHandler handler, HttpStreamHandler streams);
   ~HttpServer();  // stop()
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -50,6 +73,7 @@ class HttpServer {
   [[nodiscard]] std::uint16_t port() const noexcept;  // the bound port (after start)
   [[nodiscard]] std::uint64_t accepted_connections() const noexcept;  // TCP accepts so far
   [[nodiscard]] std::uint64_t requests_served() const noexcept;       // responses written
+  [[nodiscard]] std::uint64_t open_streams() const noexcept;          // HttpStreams running now
 
  private:
   struct Impl;

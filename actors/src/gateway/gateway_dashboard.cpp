@@ -1,0 +1,99 @@
+// The dashboard's data (GatewayServer::dashboard, unified_pnl_usdt): the list RPCs' own bodies,
+// their replies printed as omsctl --json prints them.
+#include <google/protobuf/util/json_util.h>
+
+#include <array>
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "gateway_service.hpp"
+
+namespace oms::actors {
+namespace gateway_detail {
+namespace {
+
+std::string json_of(const google::protobuf::Message& m) {
+  google::protobuf::util::JsonPrintOptions o;  // omsctl's print(): the same options
+  o.always_print_primitive_fields = true;
+  o.preserve_proto_field_names = true;
+  std::string text;
+  (void)google::protobuf::util::MessageToJsonString(m, &text, o);
+  return text;
+}
+
+// An order still working at its venue (or not yet known not to be): the health board's count.
+bool open_status(std::string_view status) {
+  constexpr std::array kOpen{OrderStatus::kPendingSubmit, OrderStatus::kSubmitted,
+                             OrderStatus::kAccepted,      OrderStatus::kPartiallyFilled,
+                             OrderStatus::kPendingCancel, OrderStatus::kPendingAmend,
+                             OrderStatus::kAmended,       OrderStatus::kUnknown};
+  for (const auto s : kOpen) {
+    if (enum_name(s) == status) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<std::string, ApiError> OmsService::dashboard(std::string_view authorization) {
+  auto client = core_.authenticate(authorization);
+  if (!client) return Unexpected{client.error()};
+  const ApiClient& c = **client;
+  if (!core_.admit(c)) {
+    return Unexpected{
+        ApiError{ApiStatus::kResourceExhausted, "client '" + c.name + "' is over its rate limit (" +
+                                                    std::to_string(c.rate_per_s) + "/s, burst " +
+                                                    std::to_string(c.burst) + ")"}};
+  }
+  api::v1::PositionsRequest positions_req, unified_req;
+  unified_req.set_unified(true);
+  api::v1::AccountRequest all;
+  api::v1::StrategiesRequest strategies_req;
+  api::v1::PositionList positions, unified;
+  api::v1::BalanceList balances;
+  api::v1::OrderList orders, open;
+  api::v1::StrategyList strategies;
+  if (auto e = list_positions(c, &positions_req, &positions)) return Unexpected{*e};
+  if (auto e = list_positions(c, &unified_req, &unified)) return Unexpected{*e};
+  if (auto e = list_balances(c, &all, &balances)) return Unexpected{*e};
+  if (auto e = list_orders(c, &all, &orders)) return Unexpected{*e};
+  if (auto e = list_strategies(c, &strategies_req, &strategies)) return Unexpected{*e};
+  for (const auto& o : orders.orders()) {
+    if (open_status(o.status())) *open.add_orders() = o;
+  }
+  std::string out = R"({"client":)";
+  out += nlohmann::json(c.name).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  out += R"(,"positions":)" + json_of(positions);
+  out += R"(,"unified":)" + json_of(unified);
+  out += R"(,"balances":)" + json_of(balances);
+  out += R"(,"orders":)" + json_of(open);
+  out += R"(,"strategies":)" + json_of(strategies);
+  out += "}";
+  return out;
+}
+
+std::optional<Decimal> OmsService::unified_pnl_usdt() {
+  ApiClient everyone;
+  everyone.name = "dashboard chart";
+  everyone.all_accounts = true;
+  api::v1::PositionsRequest req;
+  req.set_unified(true);
+  api::v1::PositionList unified;
+  if (list_positions(everyone, &req, &unified)) return std::nullopt;
+  Decimal sum;
+  for (const auto& p : unified.positions()) {
+    if (p.realized_pnl_usdt().empty() || p.unrealized_pnl_usdt().empty()) return std::nullopt;
+    for (const auto* text : {&p.realized_pnl_usdt(), &p.unrealized_pnl_usdt()}) {
+      const auto d = Decimal::parse(*text);
+      if (!d) return std::nullopt;
+      const auto s = sum.add(*d);
+      if (!s) return std::nullopt;
+      sum = *s;
+    }
+  }
+  return sum;
+}
+
+}  // namespace gateway_detail
+
+}  // namespace oms::actors
