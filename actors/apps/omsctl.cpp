@@ -93,6 +93,8 @@ commands:
              the accounts given (default: every account you may use), from their books net of
              taker fees, balances, order budgets and risk limits, as IOC children at most N bp
              (0..1000, default 0) past each venue's deepest planned level, never through LIMIT
+  sor list [--account A] | show ID   the parents (open, then the last ended): state, planned,
+             filled, avg price, the children (account:client order id)
   sor cancel ID --account A   cancels the parent's children still out
   transfer   --from A --to B --asset ASSET --amount X [--from-market spot|usdm]
              [--to-market spot|usdm] [--id N] [--wait-ms N]  a Binance transfer (main <-> sub,
@@ -579,7 +581,40 @@ int algo(const Client& c, const Args& a) {
 }
 
 int sor(const Client& c, const Args& a) {
-  if (a.args.empty()) throw UsageError("sor: submit or cancel");
+  if (a.args.empty()) throw UsageError("sor: submit, list, show or cancel");
+  if (a.args[0] == "list" || a.args[0] == "show") {
+    // The parents are the engine's algos of kind "sor" (ListAlgos).
+    const bool show = a.args[0] == "show";
+    if (show && a.args.size() != 2) throw UsageError("sor show ID");
+    if (!show && a.args.size() != 1) throw UsageError("sor list takes no id (sor show ID)");
+    const std::uint64_t id = show ? whole("sor show", a.args[1]) : 0;
+    api::AlgosRequest r;
+    r.set_account(a.get("account"));
+    grpc::ClientContext ctx;
+    c.prepare(ctx);
+    api::AlgoList reply;
+    const grpc::Status st = c.stub->ListAlgos(&ctx, r, &reply);
+    if (!st.ok()) {
+      std::cerr << "omsctl: " << code_name(st.error_code()) << ": " << st.error_message() << "\n";
+      return 1;
+    }
+    api::AlgoList parents;
+    for (const auto& al : reply.algos()) {
+      if (al.kind() != "sor") continue;
+      if (show && al.algo() == id) {
+        if (a.has("json")) print(al, true);
+        else print_table(al, std::cout);
+        return 0;
+      }
+      *parents.add_algos() = al;
+    }
+    if (show) {
+      std::cerr << "omsctl: no sor parent " << id << "\n";
+      return 3;
+    }
+    print(parents, a.has("json"));
+    return 0;
+  }
   if (a.args[0] == "submit") {
     if (a.args.size() != 1) throw UsageError("sor submit takes flags only");
     api::SubmitSorRequest r;
@@ -601,7 +636,7 @@ int sor(const Client& c, const Args& a) {
     if (a.values.count("parent-id") != 0) r.set_parent(whole("--parent-id", a.get("parent-id")));
     return call<api::SubmitSorRequest, api::CommandReply>(c, a, r, &api::Oms::Stub::SubmitSor);
   }
-  if (a.args[0] != "cancel") throw UsageError("sor: unknown action '" + a.args[0] + "' (submit, cancel)");
+  if (a.args[0] != "cancel") throw UsageError("sor: unknown action '" + a.args[0] + "' (submit, list, show, cancel)");
   if (a.args.size() != 2) throw UsageError("sor cancel ID --account A");
   api::AlgoControlRequest r;
   r.set_account(a.get("account"));

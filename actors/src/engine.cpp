@@ -286,6 +286,15 @@ Result<std::vector<AlgoStep>, std::string> Engine::algos(std::chrono::millisecon
   return std::move((*r)->algos);
 }
 
+Result<std::vector<SorStep>, std::string> Engine::sors(std::chrono::milliseconds timeout) {
+  if (!impl_->options.run_shard) return impl_->sor_views();  // stepped inline
+  Input in;
+  in.kind = Input::Kind::kAlgos;
+  auto r = ask(*impl_, std::move(in), timeout);
+  if (!r) return Unexpected(r.error());
+  return std::move((*r)->sors);
+}
+
 Result<OrderStatus, std::string> Engine::await_answer(AccountId account,
                                                       const std::string& client_order_id,
                                                       std::chrono::milliseconds timeout) {
@@ -490,6 +499,7 @@ void Engine::Impl::handle(Input& in) {
         return;
       case Input::Kind::kAlgos:
         in.reply->algos = algo_views();
+        in.reply->sors = sor_views();
         in.reply->finish();
         return;
       case Input::Kind::kReconcile:

@@ -38,6 +38,7 @@ struct Reply {
   StrategyViewPtr strategy;
   std::vector<Decimal> marks;  // kMarks
   std::vector<AlgoStep> algos;  // kAlgos
+  std::vector<SorStep> sors;    // kAlgos: the smart-routed parents
   OrderStatus status = OrderStatus::kInitialized;
   std::uint64_t sequence = 0;
   std::string error;  // a question the shard could not answer
@@ -267,6 +268,7 @@ struct Engine::Impl {
   [[nodiscard]] std::optional<VolumeCurveWeights> recorded_curve(InstrumentId instrument, TimeNs start,
                                                                  TimeNs end) const;
   [[nodiscard]] std::vector<AlgoStep> algo_views() const;
+  [[nodiscard]] std::vector<SorStep> sor_views() const;  // open parents, then the last ended
 
   // ---- engine_kill.cpp: the automatic kill switch (kill_switch_core.hpp) ----
   // A fill moved these books: their figures to the core.

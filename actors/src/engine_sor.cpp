@@ -227,6 +227,13 @@ void Engine::Impl::sor_stepped(std::size_t index, std::vector<QuoteAction>& acti
   if (!actions.empty()) issue_quotes(actions, cause, strategy);
 }
 
+std::vector<SorStep> Engine::Impl::sor_views() const {
+  std::vector<SorStep> out;
+  for (const OpenSor& os : sors) out.push_back(os.order.step());
+  out.insert(out.end(), ended_sors.begin(), ended_sors.end());
+  return out;
+}
+
 // ---- restart ----------------------------------------------------------------------------------
 
 void Engine::Impl::sor_resumed(TimeNs) {

@@ -117,6 +117,10 @@ Result<std::vector<AlgoStep>, std::string> Runtime::algos(std::chrono::milliseco
   return engine_->algos(timeout);
 }
 
+Result<std::vector<SorStep>, std::string> Runtime::sors(std::chrono::milliseconds timeout) {
+  return engine_->sors(timeout);
+}
+
 Result<std::vector<OrderCore>, std::string> Runtime::orders_of_day(AccountId account,
                                                                    std::int32_t day) {
   const RuntimeAccount* ra = nullptr;

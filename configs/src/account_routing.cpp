@@ -172,12 +172,38 @@ Rebalance read_rebalance(const Field& f, Diagnostics& diag) {
   Rebalance out;
   if (!expect_map(f, diag)) return out;
   MapReader m(f.value, " in account_routing.rebalance", f.key_mark(), diag);
-  m.allow_only({"enabled", "schedule", "time"});
+  m.allow_only({"enabled", "schedule", "time", "interval"});
   if (const Field* g = m.require("enabled")) out.enabled = read_bool(*g, diag).value_or(false);
   const Field* schedule = m.require("schedule");
   const auto text = schedule != nullptr ? read_string(*schedule, diag) : std::nullopt;
   if (!text) return out;
-  if (*text == "hourly") {
+  if (*text != "every") {
+    if (const Field* g = m.find("interval")) {
+      diag.error(g->key_mark(), g->label() + " applies to an 'every' schedule only");
+    }
+  }
+  if (*text == "every") {
+    out.schedule = RebalanceSchedule::kEvery;
+    if (const Field* g = m.find("time")) {
+      diag.error(g->key_mark(), g->label() + " applies to a daily schedule only");
+    }
+    const Field* g = m.require("interval");
+    const auto interval = g != nullptr ? read_string(*g, diag) : std::nullopt;
+    if (!interval) return out;
+    // N followed by s, m or h; 5 s .. 7 days.
+    std::uint64_t n = 0;
+    std::size_t i = 0;
+    for (; i < interval->size() && (*interval)[i] >= '0' && (*interval)[i] <= '9' && n < 1'000'000'000; ++i) {
+      n = n * 10 + static_cast<std::uint64_t>((*interval)[i] - '0');
+    }
+    const std::string unit = interval->substr(i);
+    const std::uint64_t scale = unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : 0;
+    if (i == 0 || scale == 0 || n * scale < 5 || n * scale > 7 * 86400) {
+      diag.error(g->value_mark(), g->label() + " must be N s|m|h between 5s and 168h, got '" + *interval + "'");
+      return out;
+    }
+    out.interval = std::chrono::seconds(static_cast<std::int64_t>(n * scale));
+  } else if (*text == "hourly") {
     out.schedule = RebalanceSchedule::kHourly;
     if (const Field* g = m.find("time")) {
       diag.error(g->key_mark(), g->label() + " applies to a daily schedule only");
@@ -194,7 +220,7 @@ Rebalance read_rebalance(const Field& f, Diagnostics& diag) {
     }
   } else {
     diag.error(schedule->value_mark(),
-               schedule->label() + " must be hourly or daily, got '" + *text + "'");
+               schedule->label() + " must be hourly, daily or every, got '" + *text + "'");
   }
   return out;
 }

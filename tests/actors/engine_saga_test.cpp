@@ -882,6 +882,11 @@ TEST_CASE("engine sor: a parent split over two venues' books net of fees; childr
   CHECK(parent.avg_price() == d("100.075"));
   CHECK(done.children.items[0].ended);
   CHECK(done.children.items[1].filled == d("1.5"));
+  // The list view (ListAlgos' parents): the ended parent as its last step.
+  const auto views = s.engine->sors(5s);
+  REQUIRE(views.ok());
+  REQUIRE(views->size() == 1);
+  CHECK(views->front() == done);
 }
 
 TEST_CASE("engine sor: cancel parent cancels the children out; refusals carry 32xx codes") {
@@ -892,6 +897,14 @@ TEST_CASE("engine sor: cancel parent cancels the children out; refusals carry 32
   REQUIRE(testkit::eventually([&] {
     return s.venue_a->orders().size() == 1 && s.venue_b->orders().size() == 1;
   }));
+  // The list view while it runs: its first step, both children out.
+  auto running = s.engine->sors(5s);
+  REQUIRE(running.ok());
+  REQUIRE(running->size() == 1);
+  CHECK(running->front().state == AlgoState::kRunning);
+  CHECK(running->front().parent == 77);
+  CHECK(running->front().children.count == 2);
+  CHECK(!running->front().children.items[0].ended);
   auto ack = s.engine->submit(algo_cmd(9102, ControlAlgo{AccountId(0), 77, AlgoAction::kCancel}), 5s);
   REQUIRE(ack.ok());
   CHECK(ack->accepted);
@@ -907,6 +920,10 @@ TEST_CASE("engine sor: cancel parent cancels the children out; refusals carry 32
   REQUIRE(steps.size() == 4);
   CHECK(steps[1].reason.str() == "canceled: 2 children out cancelled");
   CHECK(steps.back().filled == d("0"));
+  const auto ended = s.engine->sors(5s);
+  REQUIRE(ended.ok());
+  REQUIRE(ended->size() == 1);
+  CHECK(ended->front() == steps.back());
   // Again: it has ended.
   ack = s.engine->submit(algo_cmd(9103, ControlAlgo{AccountId(0), 77, AlgoAction::kCancel}), 5s);
   CHECK(!ack->accepted);

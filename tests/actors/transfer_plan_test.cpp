@@ -136,3 +136,67 @@ TEST_CASE("rebalance_input: accounts.yaml's caps, ratios and rules feed plan_reb
                                {main, arb, Decimal::parse("300").value()}});
   CHECK(plan->refused.empty());
 }
+
+TEST_CASE("check_rebalance_transfer: the receiver's max_balance_usdt (free + locked), a main sender's min_main_balance, the sender's free balance; each named") {
+  using oms::transfers::check_rebalance_transfer;
+  using oms::transfers::RebalanceHolding;
+  std::string yaml(kAccounts);
+  yaml.replace(yaml.find("      futures_enabled: true\n    arb:"), std::string("      futures_enabled: true\n").size(),
+               "      futures_enabled: true\n      max_balance_usdt: 2000\n");
+  yaml.replace(yaml.find("      email: arb@desk.example\n"), std::string("      email: arb@desk.example\n").size(),
+               "      email: arb@desk.example\n      max_balance_usdt: 500\n");
+  yaml += "  balance_rules:\n    min_main_balance: 1000\n    max_sub_balance: 100000\n";
+  const auto c = configs::load_accounts_from_string(yaml, "accounts.yaml");
+  const AccountId main = c.find("main")->id, arb = c.find("arb")->id, quiet = c.find("quiet")->id;
+  const auto d = [](const char* t) { return Decimal::parse(t).value(); };
+  std::vector<RebalanceHolding> h(c.accounts.size());
+  h[main.index()] = {d("1600"), d("200")};
+  h[arb.index()] = {d("300"), d("100")};
+  h[quiet.index()] = {d("50"), d("0")};
+  // Within every limit.
+  CHECK_FALSE(check_rebalance_transfer(c, {main, arb, d("100")}, h).has_value());  // arb 500, main keeps 1500
+  // arb would hold 300 + 100 locked + 101 = 501 > 500.
+  auto r = check_rebalance_transfer(c, {main, arb, d("101")}, h);
+  REQUIRE(r.has_value());
+  CHECK(r->code == 3240);
+  CHECK(r->reason == "max_balance_usdt: 'arb' would hold 501 USDT, above its 500");
+  // main keeps 1600 - 601 = 999 < 1000 (quiet has no limit of its own).
+  r = check_rebalance_transfer(c, {main, quiet, d("601")}, h);
+  REQUIRE(r.has_value());
+  CHECK(r->code == 3241);
+  CHECK(r->reason == "min_main_balance: 'main' would keep 999 USDT free, under 1000");
+  // Up to main: its own max_balance_usdt 2000 counts (1600 + 200 + 250 = 2050).
+  h[arb.index()] = {d("300"), d("0")};
+  h[main.index()] = {d("1600"), d("200")};
+  r = check_rebalance_transfer(c, {arb, main, d("250")}, h);
+  REQUIRE(r.has_value());
+  CHECK(r->code == 3240);
+  CHECK(r->reason == "max_balance_usdt: 'main' would hold 2050 USDT, above its 2000");
+  CHECK_FALSE(check_rebalance_transfer(c, {arb, main, d("200")}, h).has_value());
+  // More than the sender has free.
+  r = check_rebalance_transfer(c, {quiet, main, d("60")}, h);
+  REQUIRE(r.has_value());
+  CHECK(r->code == 3242);
+  CHECK(r->reason == "free balance: 'quiet' has 50 USDT free, the transfer moves 60");
+}
+
+TEST_CASE("next_rebalance: hourly at the top of the hour, daily at its time, every k x interval from the start") {
+  using oms::transfers::next_rebalance;
+  constexpr TimeNs s = 1'000'000'000, h = 3600 * s, day = 24 * h;
+  const TimeNs monday = 20'000 * day;  // 00:00 UTC
+  configs::Rebalance r;
+  r.schedule = configs::RebalanceSchedule::kHourly;
+  CHECK(next_rebalance(r, 0, monday + 10 * h + 5 * s) == monday + 11 * h);
+  CHECK(next_rebalance(r, 0, monday + 11 * h) == monday + 12 * h);  // exactly on it: the next
+  r.schedule = configs::RebalanceSchedule::kDaily;
+  r.time_utc = std::chrono::minutes(90);  // 01:30
+  CHECK(next_rebalance(r, 0, monday + h) == monday + 90 * 60 * s);
+  CHECK(next_rebalance(r, 0, monday + 2 * h) == monday + day + 90 * 60 * s);
+  r.schedule = configs::RebalanceSchedule::kEvery;
+  r.interval = std::chrono::seconds(30);
+  const TimeNs started = monday + 7 * s;
+  CHECK(next_rebalance(r, started, started) == started + 30 * s);
+  CHECK(next_rebalance(r, started, started + 29 * s) == started + 30 * s);
+  CHECK(next_rebalance(r, started, started + 30 * s) == started + 60 * s);
+  CHECK(next_rebalance(r, started, started + 95 * s) == started + 120 * s);
+}

@@ -346,6 +346,28 @@ TEST_CASE("balance rules and rebalance schedule are checked") {
   CHECK(cfg.routing.rebalance->time_utc == std::chrono::minutes(23 * 60 + 59));
 }
 
+TEST_CASE("rebalance schedule every: an interval of N s|m|h, 5 s .. 168 h, named when wrong") {
+  const auto every = [](const std::string& rest) {
+    return std::string(kOneMain) + "  rebalance: {enabled: true, schedule: every" + rest + "}\n";
+  };
+  const auto cfg = load_accounts_from_string(every(", interval: 30s"), "accounts.yaml");
+  REQUIRE(cfg.routing.rebalance.has_value());
+  CHECK(cfg.routing.rebalance->schedule == RebalanceSchedule::kEvery);
+  CHECK(cfg.routing.rebalance->interval == std::chrono::seconds(30));
+  CHECK(load_accounts_from_string(every(", interval: 2h"), "accounts.yaml").routing.rebalance->interval ==
+        std::chrono::seconds(7200));
+  CHECK(accounts_error(every("")).find("'interval' in account_routing.rebalance") != std::string::npos);
+  for (const char* bad : {"4s", "169h", "30", "s", "10d", "-5s"}) {
+    INFO(bad);
+    CHECK(accounts_error(every(std::string(", interval: \"") + bad + "\"")).find("must be N s|m|h between 5s and 168h, got '" + std::string(bad) + "'") != std::string::npos);
+  }
+  CHECK(accounts_error(every(", interval: 30s, time: \"00:00 UTC\"")).find("'time' in account_routing.rebalance applies to a daily schedule only") != std::string::npos);
+  CHECK(accounts_error(std::string(kOneMain) + "  rebalance: {enabled: true, schedule: hourly, interval: 30s}\n")
+            .find("'interval' in account_routing.rebalance applies to an 'every' schedule only") != std::string::npos);
+  CHECK(accounts_error(std::string(kOneMain) + "  rebalance: {enabled: true, schedule: weekly}\n")
+            .find("must be hourly, daily or every, got 'weekly'") != std::string::npos);
+}
+
 // Three venues' accounts for the failover routes (lines 1-19), routing from line 20.
 constexpr std::string_view kThreeVenues = R"(accounts:
   binance:

@@ -96,6 +96,8 @@ TransferService::TransferService(Daemon& daemon, observe::Metrics& metrics) : da
   }
   spdlog::info("transfers: {} recorded, {} unfinished resumed first", order_.size(), resume_.size());
   thread_ = std::thread([this] { run(); });
+  const auto& rebalance = daemon_.config().accounts.routing.rebalance;
+  if (rebalance && rebalance->enabled && runner_) scheduler_ = std::thread([this] { schedule(); });
 }
 
 TransferService::~TransferService() { stop(); }
@@ -107,7 +109,125 @@ void TransferService::stop() {
   }
   work_cv_.notify_all();
   done_cv_.notify_all();
+  schedule_cv_.notify_all();
+  if (scheduler_.joinable()) scheduler_.join();
   if (thread_.joinable()) thread_.join();
+}
+
+std::uint64_t TransferService::new_transfer_id() {
+  // Wall-clock ns as the gateway's command ids, never one already held.
+  std::lock_guard lock(mu_);
+  auto id = static_cast<std::uint64_t>(wall_ns());
+  while (entries_.count(id) != 0) ++id;
+  return id;
+}
+
+void TransferService::refuse(const TransferRequested& r, std::uint16_t code, const std::string& reason) {
+  {
+    std::lock_guard lock(mu_);
+    Entry e;
+    e.info.request = r;
+    e.info.status = "requested";
+    e.info.requested_ms = wall_ns() / 1'000'000;
+    entries_.emplace(r.transfer_id, std::move(e));
+    order_.push_back(r.transfer_id);
+  }
+  TransferFailed f;
+  f.transfer_id = r.transfer_id;
+  f.code = code;
+  (void)f.reason.assign(reason.substr(0, ReasonText::kCapacity));
+  if (!persist(r) || !persist(f)) {
+    fail_unrecorded(r.transfer_id, "the store refused the refusal's record");
+  }
+  std::lock_guard lock(mu_);
+  // The entry says the reason in full (the recorded one is cut to ReasonText's size).
+  auto& t = entries_.at(r.transfer_id).info;
+  t.status = "failed";
+  t.code = code;
+  t.reason = reason;
+}
+
+TransferService::RebalanceRun TransferService::run_rebalance() {
+  RebalanceRun out;
+  auto plan = plan_rebalance();
+  if (!plan) {
+    spdlog::error("scheduled rebalance: not run: {}", plan.error());
+    return out;
+  }
+  for (const auto& r : plan->refused) {
+    spdlog::warn("scheduled rebalance: the plan leaves {} USDT {} -> {}: {}", r.amount.to_string(),
+                 daemon_.directory().accounts.name(r.from), daemon_.directory().accounts.name(r.to), r.reason);
+  }
+  // The balances of the moment (spot USDT, free and locked), moved by each transfer done.
+  const auto& configured = daemon_.config().accounts;
+  std::vector<transfers::RebalanceHolding> held(configured.accounts.size());
+  for (const auto& a : daemon_.accounts()) {
+    if (a.exchange != ExchangeId::kBinance) continue;
+    auto v = daemon_.runtime().view(a.id, 2s);
+    if (!v || !*v) {
+      spdlog::error("scheduled rebalance: not run: account {}: the engine did not answer", a.name);
+      return out;
+    }
+    for (const auto& b : (*v)->balances) {
+      if (b.market == Market::kSpot && b.asset.view() == "USDT" && a.id.index() < held.size()) {
+        held[a.id.index()] = {b.free, b.locked};
+      }
+    }
+  }
+  for (const actors::PlannedTransfer& p : plan->transfers) {
+    ++out.planned;
+    TransferRequested r;
+    r.transfer_id = new_transfer_id();
+    r.from_account = p.from;
+    r.to_account = p.to;
+    (void)r.asset.assign("USDT");
+    r.amount = p.amount;
+    const std::string what = daemon_.directory().accounts.name(p.from) + " -> " +
+                             daemon_.directory().accounts.name(p.to) + " " + p.amount.to_string() + " USDT";
+    if (const auto refusal = transfers::check_rebalance_transfer(configured, p, held)) {
+      refuse(r, refusal->code, refusal->reason);
+      ++out.refused;
+      spdlog::warn("scheduled rebalance: transfer {} {} refused ({}): {}", r.transfer_id, what, refusal->code,
+                   refusal->reason);
+      continue;
+    }
+    auto done = request(r, 15s);
+    const std::string status = done ? done->status : "failed";
+    spdlog::info("scheduled rebalance: transfer {} {}: {}{}", r.transfer_id, what, status,
+                 done ? (done->reason.empty() ? "" : ": " + done->reason) : ": " + done.error());
+    if (done && done->status == "completed") {
+      ++out.completed;
+      auto& from = held[p.from.index()];
+      auto& to = held[p.to.index()];
+      if (const auto f = from.free.sub(p.amount)) from.free = *f;
+      if (const auto t = to.free.add(p.amount)) to.free = *t;
+    } else {
+      ++out.failed;
+    }
+  }
+  return out;
+}
+
+void TransferService::schedule() {
+  pthread_setname_np(pthread_self(), "oms-rebalance");
+  const configs::Rebalance rule = *daemon_.config().accounts.routing.rebalance;
+  const TimeNs started = wall_ns();
+  std::unique_lock lock(mu_);
+  for (;;) {
+    const TimeNs due = transfers::next_rebalance(rule, started, wall_ns());
+    spdlog::info("scheduled rebalance: next at {} ns (UTC)", due);
+    // The wall clock decides (a daily run at its UTC time): waits in steps of at most 1 s.
+    while (!stop_ && wall_ns() < due) {
+      const auto left = std::chrono::nanoseconds(due - wall_ns());
+      schedule_cv_.wait_for(lock, std::min<std::chrono::nanoseconds>(left, 1s));
+    }
+    if (stop_) return;
+    lock.unlock();
+    const RebalanceRun r = run_rebalance();
+    spdlog::info("scheduled rebalance: {} planned, {} completed, {} refused, {} failed", r.planned, r.completed,
+                 r.refused, r.failed);
+    lock.lock();
+  }
 }
 
 Result<transfers::BinanceTransferEnds, std::string> TransferService::ends_of(const TransferRequested& r) const {

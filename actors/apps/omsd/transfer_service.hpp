@@ -13,6 +13,16 @@
 // goes twice. A transfer the venue has pending, or that a query could not settle, is asked
 // about again every kRetry.
 //
+// The scheduled rebalance (accounts.yaml account_routing.rebalance, enabled): a thread of its
+// own wakes at each run (next_rebalance: hourly, daily at its time, every interval from the
+// start), plans as `omsctl rebalance --run` does (plan_rebalance on the engine's free spot USDT
+// of the Binance accounts) and runs the planned transfers one after the other, each checked
+// first against accounts.yaml's limits on the balances of the moment, updated by the transfers
+// already done in the run (check_rebalance_transfer: the receiver's max_balance_usdt on free +
+// locked, a main sender's min_main_balance); one that would break a limit is refused before
+// anything is sent, recorded in TRANSFERS as requested then failed with its code (3240-3242)
+// and the reason naming the limit, as `omsctl transfers` lists it.
+//
 // Balances: the transfer events are NOT folded into the engine's accounts (the engine rebuilds
 // from the account streams, never TRANSFERS). The venue's user-data stream reports each side's
 // new balance (balanceUpdate / outboundAccountPosition, ACCOUNT_UPDATE) as for any other change,
@@ -56,9 +66,15 @@ class TransferService final : public actors::TransferDesk {
   [[nodiscard]] std::vector<actors::TransferInfo> recent(std::size_t limit) const override;
   [[nodiscard]] Result<actors::RebalancePlan, std::string> plan_rebalance() override;
 
-  // Finishes the step under way, then joins the thread (before the connectors stop). Transfers
+  // Finishes the step under way, then joins the threads (before the connectors stop). Transfers
   // left unfinished are resumed at the next start.
   void stop();
+
+  // One scheduled rebalance now (the scheduler's run): what it did, for the log.
+  struct RebalanceRun {
+    std::size_t planned = 0, completed = 0, refused = 0, failed = 0;
+  };
+  RebalanceRun run_rebalance();
 
  private:
   struct Entry {
@@ -72,6 +88,11 @@ class TransferService final : public actors::TransferDesk {
   [[nodiscard]] bool persist(const EventPayload& step);
   void settle(std::uint64_t id);  // the saga's state into the entry (mu_ not held)
   void fail_unrecorded(std::uint64_t id, const std::string& why);
+  // A transfer refused before anything was sent: requested, then failed (code, reason), both
+  // recorded; listed as failed.
+  void refuse(const TransferRequested& r, std::uint16_t code, const std::string& reason);
+  void schedule();  // the scheduler thread
+  [[nodiscard]] std::uint64_t new_transfer_id();
 
   Daemon& daemon_;
   std::unique_ptr<transfers::BinanceTransferRunner> runner_;  // null: no Binance spot venue
@@ -90,6 +111,8 @@ class TransferService final : public actors::TransferDesk {
   std::string last_store_error_;              // guarded by mu_
   bool stop_ = false;                         // guarded by mu_
   std::thread thread_;
+  std::condition_variable schedule_cv_;       // the scheduler: stopping
+  std::thread scheduler_;                     // runs when account_routing.rebalance is enabled
 };
 
 }  // namespace oms::omsd

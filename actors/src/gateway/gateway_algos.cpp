@@ -234,6 +234,37 @@ grpc::Status OmsService::ListAlgos(grpc::ServerContext* ctx, const api::v1::Algo
       a->set_children(s.children);
       a->set_reason(s.reason.str());
     }
+    // The smart-routed parents, as algos of kind "sor": target and sent are the planned
+    // quantity, participation the urgency in bps, child every child (account:client order id,
+    // comma-separated, the plan's order), children how many.
+    auto sors = runtime_.sors(timeout_);
+    if (!sors) return ApiError{ApiStatus::kUnavailable, "runtime: " + sors.error()};
+    for (const SorStep& s : *sors) {
+      if (only ? s.account != *only : !core_.may_use(c, s.account)) continue;
+      auto* a = reply->add_algos();
+      a->set_algo(s.parent);
+      a->set_account(core_.account_name(s.account));
+      a->set_strategy(core_.strategy_name(s.strategy));
+      a->set_instrument(core_.instrument_name(s.instrument));
+      a->set_kind("sor");
+      a->set_side(std::string(enum_name(s.side)));
+      a->set_state(std::string(enum_name(s.state)));
+      a->set_quantity(s.quantity.to_string());
+      a->set_limit_price(s.limit_price.to_string());
+      a->set_participation(std::to_string(s.urgency_bps));
+      a->set_target(s.planned.to_string());
+      a->set_sent(s.planned.to_string());
+      a->set_filled(s.filled.to_string());
+      a->set_avg_price(SmartOrder(s).avg_price().to_string());
+      std::string children;
+      for (std::size_t k = 0; k < s.children.count; ++k) {
+        const SorChildStep& ch = s.children.items[k];
+        children += (k == 0 ? "" : ",") + core_.account_name(ch.account) + ":" + ch.client_order_id.str();
+      }
+      a->set_child(children);
+      a->set_children(static_cast<std::uint32_t>(s.children.count));
+      a->set_reason(s.reason.str());
+    }
     return std::nullopt;
   });
 }

@@ -1,6 +1,8 @@
 // plan_transfer: see transfer_plan.hpp.
 #include "oms/transfers/transfer_plan.hpp"
 
+#include <algorithm>
+
 namespace oms::transfers {
 namespace {
 
@@ -71,6 +73,68 @@ RebalanceInput rebalance_input(const configs::AccountsConfig& accounts, Exchange
     in.accounts.push_back(r);
   }
   return in;
+}
+
+TimeNs next_rebalance(const configs::Rebalance& r, TimeNs started, TimeNs now) {
+  constexpr TimeNs kSecond = 1'000'000'000;
+  constexpr TimeNs kHour = 3600 * kSecond, kDay = 24 * kHour;
+  switch (r.schedule) {
+    case configs::RebalanceSchedule::kHourly:
+      return (now / kHour + 1) * kHour;
+    case configs::RebalanceSchedule::kDaily: {
+      const TimeNs at = static_cast<TimeNs>(r.time_utc.count()) * 60 * kSecond;
+      const TimeNs today = (now / kDay) * kDay + at;
+      return today > now ? today : today + kDay;
+    }
+    case configs::RebalanceSchedule::kEvery: {
+      const TimeNs step = std::max<TimeNs>(static_cast<TimeNs>(r.interval.count()) * kSecond, kSecond);
+      if (now < started) return started + step;
+      return started + ((now - started) / step + 1) * step;
+    }
+  }
+  return now + kDay;
+}
+
+std::optional<RebalanceRefusal> check_rebalance_transfer(const configs::AccountsConfig& accounts,
+                                                         const actors::PlannedTransfer& t,
+                                                         std::span<const RebalanceHolding> holdings) {
+  const auto held = [&](AccountId a) {
+    return a.index() < holdings.size() ? holdings[a.index()] : RebalanceHolding{};
+  };
+  const auto account = [&](AccountId a) -> const configs::Account* {
+    return a.index() < accounts.accounts.size() ? &accounts.accounts[a.index()] : nullptr;
+  };
+  const auto name = [&](AccountId a) {
+    const configs::Account* acc = account(a);
+    return acc == nullptr ? "#" + std::to_string(a.index()) : acc->name;
+  };
+  const RebalanceHolding from = held(t.from), to = held(t.to);
+  if (from.free < t.amount) {
+    return RebalanceRefusal{kRebalanceShortFree, "free balance: '" + name(t.from) + "' has " + from.free.to_string() +
+                                                     " USDT free, the transfer moves " + t.amount.to_string()};
+  }
+  if (const configs::Account* receiver = account(t.to); receiver != nullptr && receiver->max_balance_usdt) {
+    const auto held_now = to.free.add(to.locked);
+    const auto after = held_now ? held_now->add(t.amount) : held_now;
+    if (!after || *after > *receiver->max_balance_usdt) {
+      return RebalanceRefusal{kRebalanceOverMaxBalance,
+                              "max_balance_usdt: '" + receiver->name + "' would hold " +
+                                  (after ? after->to_string() : std::string("beyond range")) + " USDT, above its " +
+                                  receiver->max_balance_usdt->to_string()};
+    }
+  }
+  const configs::Account* sender = account(t.from);
+  const auto& rules = accounts.routing.balance_rules;
+  if (sender != nullptr && sender->type == configs::AccountType::kMain && rules) {
+    const auto left = from.free.sub(t.amount);
+    if (!left || *left < rules->min_main_balance) {
+      return RebalanceRefusal{kRebalanceUnderMainMin,
+                              "min_main_balance: '" + sender->name + "' would keep " +
+                                  (left ? left->to_string() : std::string("beyond range")) + " USDT free, under " +
+                                  rules->min_main_balance.to_string()};
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace oms::transfers

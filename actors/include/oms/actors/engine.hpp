@@ -249,6 +249,9 @@ class Engine {
   // The execution algos: every open one and the last ended ones, as their last steps say.
   // Errors: the timeout.
   [[nodiscard]] Result<std::vector<AlgoStep>, std::string> algos(std::chrono::milliseconds timeout);
+  // The smart-routed parents: every open one, then the last ended ones, as their last steps
+  // say. Errors: the timeout.
+  [[nodiscard]] Result<std::vector<SorStep>, std::string> sors(std::chrono::milliseconds timeout);
   // Every instrument's mark (by id; zero: none yet), as risk has them. Errors: the timeout.
   [[nodiscard]] Result<std::vector<Decimal>, std::string> marks(std::chrono::milliseconds timeout);
   // A venue's report for the account; waits while the ring is full, never drops it.

@@ -100,6 +100,8 @@ class Runtime {
                                                               std::chrono::milliseconds timeout);
   // The execution algos, open and recently ended (the engine's).
   [[nodiscard]] Result<std::vector<AlgoStep>, std::string> algos(std::chrono::milliseconds timeout);
+  // The smart-routed parents, open and recently ended (the engine's).
+  [[nodiscard]] Result<std::vector<SorStep>, std::string> sors(std::chrono::milliseconds timeout);
   // Every instrument's mark (by id; zero: none yet), the engine's.
   [[nodiscard]] Result<std::vector<Decimal>, std::string> marks(std::chrono::milliseconds timeout);
   // Every order of the account submitted on a UTC day (days since 1970-01-01), as its events in

@@ -9,6 +9,7 @@
 // cannot move (COIN-M).
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -41,5 +42,29 @@ struct RebalanceInput {
 [[nodiscard]] RebalanceInput rebalance_input(const configs::AccountsConfig& accounts,
                                              ExchangeId exchange,
                                              std::span<const Decimal> free_by_account);
+
+// The scheduled rebalance (accounts.yaml account_routing.rebalance), pure:
+// When the next run is due after `now` (UTC ns; `started`: omsd's start): hourly at the next
+// top of the hour, daily at the next time_utc, every at started + k x interval (the first after
+// now). A run exactly at `now` is not "after": the next one is.
+[[nodiscard]] TimeNs next_rebalance(const configs::Rebalance& r, TimeNs started, TimeNs now);
+
+// Refused before anything is sent: a planned transfer that would break a limit of accounts.yaml
+// on the balances of the moment (USDT of the spot wallet, free + locked: a limit is on what the
+// account holds). Error codes 3240-3259.
+inline constexpr std::uint16_t kRebalanceOverMaxBalance = 3240;  // the receiver's max_balance_usdt
+inline constexpr std::uint16_t kRebalanceUnderMainMin = 3241;    // a main sender under min_main_balance
+inline constexpr std::uint16_t kRebalanceShortFree = 3242;        // the sender's free balance is short
+struct RebalanceHolding {
+  Decimal free, locked;
+};
+struct RebalanceRefusal {
+  std::uint16_t code = 0;
+  std::string reason;  // names the limit, the account and the figures
+};
+// Empty: the transfer keeps every limit. holdings: by account id (missing: zero).
+[[nodiscard]] std::optional<RebalanceRefusal> check_rebalance_transfer(
+    const configs::AccountsConfig& accounts, const actors::PlannedTransfer& t,
+    std::span<const RebalanceHolding> holdings);
 
 }  // namespace oms::transfers

@@ -80,12 +80,14 @@ struct BalanceRules {
   Decimal max_sub_balance{};   // USDT cap on any sub-account
 };
 
-enum class RebalanceSchedule : std::uint8_t { kHourly, kDaily };
+// kEvery: every `interval` from omsd's start (schedule: every, interval: 30s | 15m | 2h).
+enum class RebalanceSchedule : std::uint8_t { kHourly, kDaily, kEvery };
 
 struct Rebalance {
   bool enabled = false;
   RebalanceSchedule schedule = RebalanceSchedule::kDaily;
   std::chrono::minutes time_utc{0};  // minutes after 00:00 UTC; daily schedule only
+  std::chrono::seconds interval{0};  // schedule every only: 5 s .. 7 days
 };
 
 // Where an API order that names no account goes (the gateway resolves it): the order's

@@ -1,0 +1,121 @@
+// The scheduled rebalance end to end (issue 17): accounts.yaml's account_routing.rebalance set to
+// `schedule: every, interval: 10s`, and binance_main given max_balance_usdt 265000. venue-sim's
+// paper accounts start with 100000 USDT spot each, so the plan (balance_rules: sub caps 50000
+// and each sub's max_balance_usdt) sends the subs' excesses up to binance_main, by sub id:
+// binance_spot_arb 90000 (cap 10000), binance_mm 80000 (cap 20000), binance_basis 70000 (cap
+// 30000). omsd runs it on its own at the first tick: 90000 up (main holds 190000), then 80000
+// would make main hold 270000 > 265000 -- refused before anything is sent, recorded as a failed
+// transfer with code 3240 and the reason naming binance_main's max_balance_usdt --, then 70000
+// (260000). The venue's balances moved for the two done only; omsd's equal the venue's; the
+// refusal is in TRANSFERS (listed again after a restart).
+#include <doctest/doctest.h>
+
+#include "omsd_checks.hpp"
+#include "testkit/paths.hpp"
+
+using namespace oms;
+using namespace oms::omsd::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+Decimal d(const std::string& text) {
+  auto v = Decimal::parse(text);
+  REQUIRE(v.ok());
+  return *v;
+}
+
+Decimal venue_usdt(VenueView& v) {
+  const auto b = v.balances();
+  const auto it = b.find("USDT");
+  return it == b.end() ? Decimal{} : d(it->second.first);
+}
+
+Decimal omsd_usdt(const Stack& s, const std::string& account) {
+  const auto j = omsctl_json(s, {"balances", "--account", account});
+  for (const auto& b : j["balances"]) {
+    if (b["market"] == "spot" && b["asset"] == "USDT") return d(b["free"].get<std::string>());
+  }
+  return d("-1");
+}
+
+const nlohmann::json* find_transfer(const nlohmann::json& list, const std::string& from, const std::string& amount) {
+  for (const auto& t : list)
+    if (t.value("from_account", "") == from && t.value("amount", "") == amount) return &t;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("scheduled rebalance: omsd runs account_routing.rebalance on its schedule through the transfer service; a transfer that would break binance_main's max_balance_usdt is refused (3240), recorded, never sent") {
+  StackOptions o;
+  o.edit_configs = [](const std::filesystem::path& configs) {
+    replace_in_file(configs / "accounts.yaml", "    schedule: daily\n    time: \"00:00 UTC\"\n",
+                    "    schedule: every\n    interval: 10s\n");
+    replace_in_file(configs / "accounts.yaml", "      type: main\n      api_key_vault_path: binance_main\n",
+                    "      type: main\n      api_key_vault_path: binance_main\n      max_balance_usdt: 265000\n");
+    // The strategies stopped: the market maker trades binance_mm's USDT, the arbitrage pairs
+    // binance_spot_arb's and binance_basis'; the figures below are the paper accounts' own.
+    for (int i = 0; i < 3; ++i) replace_in_file(configs / "strategies.yaml", "    enabled: true\n", "    enabled: false\n");
+  };
+  Stack s(o);
+  s.start_omsd();
+  VenueView main(s.data(), s.venue_port(), "binance_main");
+  VenueView arb(s.data(), s.venue_port(), "binance_spot_arb");
+  VenueView mm(s.data(), s.venue_port(), "binance_mm");
+  VenueView basis(s.data(), s.venue_port(), "binance_basis");
+  CHECK(venue_usdt(main) == d("100000"));
+  CHECK(venue_usdt(mm) == d("100000"));
+
+  // No operator command: the schedule's first run (10 s after the start) does it.
+  nlohmann::json list;
+  const bool ran = wait_until([&] {
+    list = omsctl_json(s, {"transfers"}).value("transfers", nlohmann::json::array());
+    const auto* a = find_transfer(list, "binance_spot_arb", "90000");
+    const auto* m = find_transfer(list, "binance_mm", "80000");
+    const auto* b = find_transfer(list, "binance_basis", "70000");
+    return a != nullptr && m != nullptr && b != nullptr && a->value("status", "") == "completed" &&
+           b->value("status", "") == "completed";
+  }, 60s);
+  REQUIRE_MESSAGE(ran, list.dump());
+  const auto* refused = find_transfer(list, "binance_mm", "80000");
+  CHECK(refused->value("to_account", "") == "binance_main");
+  CHECK(refused->value("status", "") == "failed");
+  CHECK(refused->value("code", 0) == 3240);
+  CHECK(refused->value("reason", "") == "max_balance_usdt: 'binance_main' would hold 270000 USDT, above its 265000");
+  CHECK(refused->value("venue_transfer_id", "") == "");
+
+  // The venue moved the two done, once each; binance_mm's 100000 never left.
+  CHECK(venue_usdt(main) == d("260000"));
+  CHECK(venue_usdt(arb) == d("10000"));
+  CHECK(venue_usdt(basis) == d("30000"));
+  CHECK(venue_usdt(mm) == d("100000"));
+  // omsd's balances are the venue's.
+  for (const auto& [name, view] : std::initializer_list<std::pair<const char*, VenueView*>>{
+           {"binance_main", &main}, {"binance_spot_arb", &arb}, {"binance_mm", &mm}, {"binance_basis", &basis}}) {
+    CHECK_MESSAGE(wait_until([&] { return omsd_usdt(s, name) == venue_usdt(*view); }, 15s), name);
+  }
+  // The next runs plan binance_mm's excess again and refuse it again (the limit still holds):
+  // nothing more moves.
+  std::this_thread::sleep_for(12s);
+  CHECK(venue_usdt(main) == d("260000"));
+  CHECK(venue_usdt(mm) == d("100000"));
+  const std::string log = testkit::read_file(s.omsd_log());
+  CHECK(log.find("scheduled rebalance: 3 planned, 2 completed, 1 refused, 0 failed") != std::string::npos);
+  CHECK(log.find("scheduled rebalance: 1 planned, 0 completed, 1 refused, 0 failed") != std::string::npos);
+
+  // Recorded: after a restart omsd lists the refusal from TRANSFERS, with its code and reason.
+  const std::uint64_t refused_id = std::stoull(refused->value("transfer_id", "0"));
+  REQUIRE(s.stop_omsd() == 0);
+  s.start_omsd();
+  const auto after = omsctl_json(s, {"transfers"}).value("transfers", nlohmann::json::array());
+  bool found = false;
+  for (const auto& t : after) {
+    if (std::stoull(t.value("transfer_id", "0")) != refused_id) continue;
+    found = true;
+    CHECK(t.value("status", "") == "failed");
+    CHECK(t.value("code", 0) == 3240);
+    CHECK(t.value("reason", "") == "max_balance_usdt: 'binance_main' would hold 270000 USDT, above its 265000");
+  }
+  CHECK_MESSAGE(found, after.dump());
+}
