@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <chrono>
 #include <csignal>
-#include <fstream>
 #include <cstdio>
+#include <fstream>
 #include <thread>
 
 #include "omsd_checks.hpp"
@@ -124,6 +124,28 @@ TEST_CASE("health: when the venue goes away the accounts are down and /health an
   Stack s(o);
   s.start_omsd();
   REQUIRE(s.http_get("/health").first == 200);
+  // Every thread of omsd but the main one blocks the stop signals, so SIGTERM reaches the main
+  // thread's sigwait and the shutdown runs: a thread started before the mask (the log's flusher once was) would take it by its
+  // default action and end omsd on the spot.
+  const auto task_dir = std::filesystem::path("/proc") / std::to_string(s.omsd_pid()) / "task";
+  int threads = 0;
+  for (const auto& t : std::filesystem::directory_iterator(task_dir)) {
+    std::ifstream status(t.path() / "status");
+    std::string line, name;
+    std::uint64_t blocked = 0;
+    while (std::getline(status, line)) {
+      if (line.rfind("Name:", 0) == 0) name = line.substr(6);
+      if (line.rfind("SigBlk:", 0) == 0) blocked = std::stoull(line.substr(7), nullptr, 16);
+    }
+    ++threads;
+    // The main thread waits in sigwait, which unblocks the signals it waits for while it waits.
+    if (t.path().filename() == std::to_string(s.omsd_pid())) continue;
+    for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
+      CHECK_MESSAGE((blocked >> (sig - 1) & 1U) == 1U, "thread " << t.path().filename().string() << " ("
+                                                                   << name << ") does not block signal " << sig);
+    }
+  }
+  CHECK(threads > 10);
   s.kill_venue();
   std::pair<int, std::string> h;
   REQUIRE_MESSAGE(wait_until([&] { h = s.http_get("/health"); return h.first == 503; }, 20s), h.second);

@@ -54,6 +54,25 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  // Before any thread starts -- the log's flusher is the first -- since every thread inherits
+  // the main thread's signal mask and CPUs:
+  // 1. Stop signals are taken by sigwait only. A thread that did not block them (the flusher
+  //    did, once) could take a SIGTERM and end omsd by its default action, no shutdown run.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);  // reloads the API's tokens file (revocation without a restart)
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  // 2. The CPU plan (the connections' threads and the engine shard take their own CPUs as they
+  //    start).
+  if (!options.cpus.daemon.empty()) {
+    if (auto e = oms::omsd::pin_this_thread(options.cpus.daemon)) {
+      std::fprintf(stderr, "omsd: --cpu-plan %s: %s\n", options.cpu_plan.c_str(), e->c_str());
+      return 2;
+    }
+  }
   try {
     setup_logging(options.data_dir, options.log_level);
   } catch (const std::exception& e) {
@@ -64,23 +83,7 @@ int main(int argc, char** argv) {
   if (auto h = oms::secrets::harden_process(); !h) {
     spdlog::warn("process hardening: {}", h.error().message);
   }
-  // The CPU plan, before any thread starts: every thread inherits the main thread's mask.
-  // (The connections' threads and the engine shard take their own CPUs as they start.)
-  if (!options.cpus.daemon.empty()) {
-    if (auto e = oms::omsd::pin_this_thread(options.cpus.daemon)) {
-      spdlog::critical("--cpu-plan {}: {}", options.cpu_plan, *e);
-      return 2;
-    }
-  }
   if (!options.cpu_plan.empty()) spdlog::info("CPU plan: {}", options.cpu_plan);
-  // Stop signals are taken by sigwait only (blocked before any thread starts).
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGHUP);  // reloads the API's tokens file (revocation without a restart)
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
 
   // Live mode: the alert sinks' secrets read, or no start (before anything connects).
   if (options.mode == Mode::kLive) {
