@@ -59,6 +59,7 @@ TEST_CASE("spot depth: diffs before the snapshot, the snapshot, live diffs, a ga
   venue.script([&](const Recorded& r) {
     CHECK(r.path == "/api/v3/depth");
     CHECK(r.param("symbol") == "BTCUSDT");
+    CHECK(r.param("limit") == "1000");  // weight 50; 5,000 levels would cost 250
     if (depth_calls++ == 0) {
       // Hold the first snapshot until the diffs that precede it were passed on.
       REQUIRE(wait_until([&] { return release.load(); }));
