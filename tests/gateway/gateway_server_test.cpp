@@ -801,9 +801,14 @@ TEST_CASE("gateway: dashboard() is the client's lists as omsctl --json prints th
   REQUIRE_FALSE(wrong.ok());
   CHECK(wrong.error().message == "authorization: unknown token");
 
-  // alice sees acct-a only: its open order, not the filled one, not acct-b's.
-  const auto dash = d.gateway->dashboard("Bearer " + kAlice);
+  // alice sees acct-a only: its open order, not the filled one, not acct-b's -- and not the
+  // unified PnL chart, which covers every account; ops ("*") sees every account.
+  bool sees_all = true;
+  const auto dash = d.gateway->dashboard("Bearer " + kAlice, &sees_all);
   REQUIRE(dash.ok());
+  CHECK_FALSE(sees_all);
+  REQUIRE(d.gateway->dashboard("Bearer " + kOps, &sees_all).ok());
+  CHECK(sees_all);
   const auto j = nlohmann::json::parse(*dash);
   CHECK(j.at("client") == "alice");
   const auto json_of = [&](const std::string& args) {

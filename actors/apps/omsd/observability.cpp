@@ -416,10 +416,11 @@ void Observability::attach_gateway(actors::GatewayServer* gateway) {
 
 observe::DashboardAnswer Observability::dashboard(std::string_view authorization) {
   std::string body;
+  bool sees_all = false;
   {
     std::lock_guard lock(gateway_mutex_);
     if (gateway_ == nullptr) return {503, "the dashboard is not ready (the gRPC API is not serving)"};
-    auto r = gateway_->dashboard(authorization);
+    auto r = gateway_->dashboard(authorization, &sees_all);
     if (!r) {
       const auto& e = r.error();
       const unsigned status = e.status == actors::ApiStatus::kUnauthenticated     ? 401
@@ -431,7 +432,14 @@ observe::DashboardAnswer Observability::dashboard(std::string_view authorization
     }
     body = std::move(r).value();
   }
-  // The chart: {"interval_ms":1000,"points":[[wall ms,"PnL"|null],..]}.
+  // The chart: {"interval_ms":1000,"points":[[wall ms,"PnL"|null],..]}. It sums every account:
+  // a client restricted to some accounts gets no points and the reason instead.
+  if (!sees_all) {
+    body.insert(body.size() - 1,
+                R"(,"pnl":{"interval_ms":1000,"points":[],"withheld":"the unified PnL covers every )"
+                R"(account; this client sees only its own"})");
+    return {200, std::move(body)};
+  }
   std::string pnl = R"(,"pnl":{"interval_ms":1000,"points":[)";
   {
     std::lock_guard lock(pnl_mutex_);

@@ -35,10 +35,12 @@ bool open_status(std::string_view status) {
 
 }  // namespace
 
-Result<std::string, ApiError> OmsService::dashboard(std::string_view authorization) {
+Result<std::string, ApiError> OmsService::dashboard(std::string_view authorization,
+                                                    bool* sees_every_account) {
   auto client = core_.authenticate(authorization);
   if (!client) return Unexpected{client.error()};
   const ApiClient& c = **client;
+  if (sees_every_account != nullptr) *sees_every_account = c.all_accounts;
   if (!core_.admit(c)) {
     return Unexpected{
         ApiError{ApiStatus::kResourceExhausted, "client '" + c.name + "' is over its rate limit (" +

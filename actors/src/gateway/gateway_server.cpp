@@ -107,8 +107,9 @@ struct GatewayServer::Impl {
   }
 };
 
-Result<std::string, ApiError> GatewayServer::dashboard(std::string_view authorization) {
-  return impl_->service.dashboard(authorization);
+Result<std::string, ApiError> GatewayServer::dashboard(std::string_view authorization,
+                                                       bool* sees_every_account) {
+  return impl_->service.dashboard(authorization, sees_every_account);
 }
 
 std::optional<Decimal> GatewayServer::unified_pnl_usdt() {

@@ -165,7 +165,8 @@ function render(d) {
   });
   const pts = d.pnl ? d.pnl.points : [];
   const last = pts.length ? pts[pts.length - 1][1] : null;
-  $('pnl-now').textContent = last === null ? 'not valued (a mark is missing)' : last;
+  $('pnl-now').textContent = d.pnl && d.pnl.withheld ? d.pnl.withheld
+                           : last === null ? 'not valued (a mark is missing)' : last;
   chart(pts);
   $('updated').textContent = 'updated ' + new Date().toISOString();
   $('updates').textContent = String(++updates);

@@ -367,7 +367,10 @@ class GatewayServer {
   //    "strategies":{..}}
   // Authenticated and rate-limited like one RPC (an unknown token: kUnauthenticated; an empty
   // bucket: kResourceExhausted); the views are the engine's, read as the RPCs read them.
-  [[nodiscard]] Result<std::string, ApiError> dashboard(std::string_view authorization);
+  // sees_every_account (optional): whether the client may see every account -- the unified
+  // PnL chart covers them all, so it is shown only to such a client.
+  [[nodiscard]] Result<std::string, ApiError> dashboard(std::string_view authorization,
+                                                        bool* sees_every_account = nullptr);
   // The unified PnL now, in USDT at the engine's marks: over every account's positions, realized
   // plus unrealized as ListPositions --unified values them (fees are in the realized figure's
   // asset, not subtracted here). nullopt: a leg without a mark, or the engine not answering.
