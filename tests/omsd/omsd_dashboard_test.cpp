@@ -24,7 +24,6 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <string>
 #include <thread>
 
@@ -37,6 +36,26 @@ using namespace oms::omsd::test;
 using namespace std::chrono_literals;
 
 namespace {
+
+// The text between the first `open` and the `close` after it; empty when either is missing.
+std::string between(const std::string& text, const std::string& open, const std::string& close) {
+  const auto from = text.find(open);
+  if (from == std::string::npos) return {};
+  const auto start = from + open.size();
+  const auto end = text.find(close, start);
+  return end == std::string::npos ? std::string() : text.substr(start, end - start);
+}
+
+// The DOM without its class attributes (` class="..."`), so rows compare by their text.
+std::string without_classes(std::string dom) {
+  const std::string attr = " class=\"";
+  for (std::size_t at; (at = dom.find(attr)) != std::string::npos;) {
+    const auto end = dom.find('"', at + attr.size());
+    if (end == std::string::npos) break;
+    dom.erase(at, end + 1 - at);
+  }
+  return dom;
+}
 
 struct Answer {
   int status = 0;
@@ -263,12 +282,13 @@ TEST_CASE(
                             "--virtual-time-budget=5000", "--dump-dom", url},
                            120s);
   REQUIRE_MESSAGE(dom.code == 0, "chromium (deploy/setup installs it): " << dom.err);
-  const std::string page = std::regex_replace(dom.out, std::regex(R"( class="[^"]*")"), "");
+  const std::string page = without_classes(dom.out);
   INFO(page);
   CHECK(page.find("<span id=\"client\">omsctl</span>") != std::string::npos);
-  std::smatch m;
-  REQUIRE(std::regex_search(page, m, std::regex(R"(<span id="updates">(\d+)</span>)")));
-  CHECK(std::stoi(m[1]) >= 1);  // the tables come from the event stream
+  const std::string updates = between(page, "<span id=\"updates\">", "</span>");
+  REQUIRE(!updates.empty());
+  REQUIRE(updates.find_first_not_of("0123456789") == std::string::npos);
+  CHECK(std::stoi(updates) >= 1);  // the tables come from the event stream
   for (const auto& p : positions.at("positions")) {
     const auto want =
         row({shown(p, "account"), shown(p, "instrument"), shown(p, "size"), shown(p, "entry_price"),
@@ -325,8 +345,11 @@ TEST_CASE(
     CHECK_MESSAGE(page.find(want) != std::string::npos, want);
   }
   // The chart: a drawn series.
-  REQUIRE(std::regex_search(page, m, std::regex(R"re(<polyline[^>]*points="([^"]+)")re")));
-  CHECK(std::string(m[1]).find(',') != std::string::npos);
+  const auto polyline = page.find("<polyline");
+  REQUIRE(polyline != std::string::npos);
+  const std::string points = between(page.substr(polyline, page.find('>', polyline) - polyline), "points=\"", "\"");
+  REQUIRE(!points.empty());
+  CHECK(points.find(',') != std::string::npos);
   CHECK(page.find("<span id=\"pnl-now\">not valued") == std::string::npos);
 
   // A screenshot: a PNG, not an empty one.
