@@ -505,6 +505,41 @@ std::uint64_t whole(const std::string& flag, const std::string& text) {
   return std::stoull(text);
 }
 
+// `algo|sor list` and `algo|sor show ID`: the engine's algos (ListAlgos), only the smart-routed
+// parents (kind "sor") when sor_only; show prints the one with the id (exit 3 when none).
+int list_algos(const Client& c, const Args& a, const std::string& cmd, bool sor_only) {
+  const bool show = a.args[0] == "show";
+  if (show && a.args.size() != 2) throw UsageError(cmd + " show ID");
+  if (!show && a.args.size() != 1) throw UsageError(cmd + " list takes no id (" + cmd + " show ID)");
+  const std::uint64_t id = show ? whole(cmd + " show", a.args[1]) : 0;
+  api::AlgosRequest r;
+  r.set_account(a.get("account"));
+  grpc::ClientContext ctx;
+  c.prepare(ctx);
+  api::AlgoList reply;
+  const grpc::Status st = c.stub->ListAlgos(&ctx, r, &reply);
+  if (!st.ok()) {
+    std::cerr << "omsctl: " << code_name(st.error_code()) << ": " << st.error_message() << "\n";
+    return 1;
+  }
+  api::AlgoList kept;
+  for (const auto& al : reply.algos()) {
+    if (sor_only && al.kind() != "sor") continue;
+    if (!show) {
+      *kept.add_algos() = al;
+    } else if (al.algo() == id) {
+      if (a.has("json")) print(al, true);
+      else print_table(al, std::cout);
+      return 0;
+    }
+  }
+  if (show) {
+    std::cerr << "omsctl: no " << (sor_only ? "sor parent " : "algo ") << id << "\n";
+    return 3;
+  }
+  print(kept, a.has("json"));
+  return 0;
+}
 int algo(const Client& c, const Args& a) {
   if (a.args.empty()) throw UsageError("algo: submit, list, show, cancel, pause or resume");
   const std::string& what = a.args[0];
@@ -542,33 +577,7 @@ int algo(const Client& c, const Args& a) {
     if (a.values.count("algo-id") != 0) r.set_algo(whole("--algo-id", a.get("algo-id")));
     return call<api::SubmitAlgoRequest, api::CommandReply>(c, a, r, &api::Oms::Stub::SubmitAlgo);
   }
-  if (what == "list" || what == "show") {
-    if (what == "show" && a.args.size() != 2) throw UsageError("algo show ID");
-    if (what == "list" && a.args.size() != 1) throw UsageError("algo list takes no id (algo show ID)");
-    api::AlgosRequest r;
-    r.set_account(a.get("account"));
-    grpc::ClientContext ctx;
-    c.prepare(ctx);
-    api::AlgoList reply;
-    const grpc::Status st = c.stub->ListAlgos(&ctx, r, &reply);
-    if (!st.ok()) {
-      std::cerr << "omsctl: " << code_name(st.error_code()) << ": " << st.error_message() << "\n";
-      return 1;
-    }
-    if (what == "show") {
-      const std::uint64_t id = whole("algo show", a.args[1]);
-      for (const auto& al : reply.algos()) {
-        if (al.algo() != id) continue;
-        if (a.has("json")) print(al, true);
-        else print_table(al, std::cout);
-        return 0;
-      }
-      std::cerr << "omsctl: no algo " << id << "\n";
-      return 3;
-    }
-    print(reply, a.has("json"));
-    return 0;
-  }
+  if (what == "list" || what == "show") return list_algos(c, a, "algo", false);
   if (what != "cancel" && what != "pause" && what != "resume") {
     throw UsageError("algo: unknown action '" + what + "' (submit, list, show, cancel, pause, resume)");
   }
@@ -582,39 +591,8 @@ int algo(const Client& c, const Args& a) {
 
 int sor(const Client& c, const Args& a) {
   if (a.args.empty()) throw UsageError("sor: submit, list, show or cancel");
-  if (a.args[0] == "list" || a.args[0] == "show") {
-    // The parents are the engine's algos of kind "sor" (ListAlgos).
-    const bool show = a.args[0] == "show";
-    if (show && a.args.size() != 2) throw UsageError("sor show ID");
-    if (!show && a.args.size() != 1) throw UsageError("sor list takes no id (sor show ID)");
-    const std::uint64_t id = show ? whole("sor show", a.args[1]) : 0;
-    api::AlgosRequest r;
-    r.set_account(a.get("account"));
-    grpc::ClientContext ctx;
-    c.prepare(ctx);
-    api::AlgoList reply;
-    const grpc::Status st = c.stub->ListAlgos(&ctx, r, &reply);
-    if (!st.ok()) {
-      std::cerr << "omsctl: " << code_name(st.error_code()) << ": " << st.error_message() << "\n";
-      return 1;
-    }
-    api::AlgoList parents;
-    for (const auto& al : reply.algos()) {
-      if (al.kind() != "sor") continue;
-      if (show && al.algo() == id) {
-        if (a.has("json")) print(al, true);
-        else print_table(al, std::cout);
-        return 0;
-      }
-      *parents.add_algos() = al;
-    }
-    if (show) {
-      std::cerr << "omsctl: no sor parent " << id << "\n";
-      return 3;
-    }
-    print(parents, a.has("json"));
-    return 0;
-  }
+  // The parents are the engine's algos of kind "sor" (ListAlgos).
+  if (a.args[0] == "list" || a.args[0] == "show") return list_algos(c, a, "sor", true);
   if (a.args[0] == "submit") {
     if (a.args.size() != 1) throw UsageError("sor submit takes flags only");
     api::SubmitSorRequest r;

@@ -11,9 +11,11 @@
 
 #include "oms/connectors/sim/venue.hpp"
 #include "oms/cores/smart_router.hpp"
+#include "sor_command.hpp"
 
 using namespace oms;
 using namespace oms::actors;
+using oms::actors::test::command_of;
 
 namespace {
 
@@ -118,19 +120,6 @@ struct TwoVenues {
   SimVenue& of(const QuoteAction& q) { return q.order.account.index() < kFirstB ? a : b; }
   std::uint16_t first(const QuoteAction& q) const { return q.order.account.index() < kFirstB ? kFirstA : kFirstB; }
 };
-
-// The command a parent comes from (the plan's parent fields; the owner and its instrument).
-SubmitSor command_of(const SorParent& p, std::uint16_t strategy = 5) {
-  SubmitSor c;
-  c.account = AccountId(1);
-  c.strategy = StrategyId(strategy);
-  c.instrument = InstrumentId(101);
-  c.side = p.side;
-  c.quantity = p.quantity;
-  c.limit_price = p.limit_price;
-  c.urgency_bps = p.urgency_bps;
-  return c;
-}
 
 }  // namespace
 

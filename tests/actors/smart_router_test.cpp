@@ -11,9 +11,11 @@
 #include <vector>
 
 #include "oms/messages/client_order_id.hpp"
+#include "sor_command.hpp"
 
 using namespace oms;
 using namespace oms::actors;
+using oms::actors::test::command_of;
 
 namespace {
 
@@ -59,19 +61,6 @@ struct ThreeVenues {
                                venue(ExchangeId::kBybit, b, "0.0005", acc_b),
                                venue(ExchangeId::kOkx, c, "0", acc_c)};
 };
-
-// The command a parent comes from (the plan's parent fields; the owner and its instrument).
-SubmitSor command_of(const SorParent& p, std::uint16_t strategy = 5) {
-  SubmitSor c;
-  c.account = AccountId(1);
-  c.strategy = StrategyId(strategy);
-  c.instrument = InstrumentId(101);
-  c.side = p.side;
-  c.quantity = p.quantity;
-  c.limit_price = p.limit_price;
-  c.urgency_bps = p.urgency_bps;
-  return c;
-}
 
 }  // namespace
 
