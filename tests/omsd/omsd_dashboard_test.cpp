@@ -288,7 +288,8 @@ TEST_CASE(
   const std::string updates = between(page, "<span id=\"updates\">", "</span>");
   REQUIRE(!updates.empty());
   REQUIRE(updates.find_first_not_of("0123456789") == std::string::npos);
-  CHECK(std::stoi(updates) >= 1);  // the tables come from the event stream
+  // Drawn: the page's first snapshot, then the event stream's (live updates: the DevTools check).
+  CHECK(std::stoi(updates) >= 1);
   for (const auto& p : positions.at("positions")) {
     const auto want =
         row({shown(p, "account"), shown(p, "instrument"), shown(p, "size"), shown(p, "entry_price"),

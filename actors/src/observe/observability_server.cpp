@@ -203,13 +203,19 @@ function event(text) {
   }
   return true;
 }
-// The snapshots come as server-sent events over fetch() (EventSource cannot send the
+// The first view is one snapshot (/api/dashboard: drawn at once, whatever the stream's pace);
+// then the snapshots come as server-sent events over fetch() (EventSource cannot send the
 // Authorization header); the server ends a stream after a while and the page opens the next.
+let drawn = false;
 async function connect() {
   const tok = token();
   if (!tok) { showLogin(''); return; }
   $('login').hidden = true;
   try {
+    if (!drawn) {
+      const s = await fetch('/api/dashboard', {headers: {Authorization: 'Bearer ' + tok}, cache: 'no-store'});
+      if (s.ok) { render(await s.json()); drawn = true; }
+    }
     const r = await fetch('/api/dashboard/events', {headers: {Authorization: 'Bearer ' + tok}, cache: 'no-store'});
     if (r.status === 401) {
       const e = await r.json().catch(() => ({error: r.statusText}));

@@ -234,11 +234,30 @@ ExchangeResult<net::HttpResponse> BinanceAccount::send(const RestRequest& req,
   return check(shared_.send(index_, req, &auth_, what), what);
 }
 
+std::uint64_t BinanceAccount::account_figures() {
+  std::lock_guard lk(sink_mutex_);
+  return account_figures_;
+}
+
+bool BinanceAccount::emit_figures_if_current(const std::vector<EventPayload>& events, std::uint64_t seen,
+                                             std::uint64_t time_key, TimeNs venue_time) {
+  std::lock_guard lk(sink_mutex_);
+  if (account_figures_ != seen) return false;
+  for (const auto& e : events) {
+    if (!sink_) break;
+    sink_(ExchangeReport{report_id(account_, market(), e, 0, time_key), venue_time, e});
+  }
+  return true;
+}
+
 void BinanceAccount::emit(std::vector<EventPayload>& events, std::uint64_t venue_order_id,
                           std::uint64_t time_key, TimeNs venue_time) {
   {
     std::lock_guard lk(sink_mutex_);
     for (const auto& e : events) {
+      if (std::holds_alternative<BalanceUpdated>(e) || std::holds_alternative<PositionUpdated>(e)) {
+        ++account_figures_;
+      }
       if (!sink_) break;
       sink_(ExchangeReport{report_id(account_, market(), e, venue_order_id, time_key), venue_time,
                            e});

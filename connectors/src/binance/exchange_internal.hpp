@@ -340,6 +340,12 @@ class BinanceAccount : public Exchange {
               std::int32_t venue_code, std::string_view reason);
   void emit(std::vector<EventPayload>& events, std::uint64_t venue_order_id, std::uint64_t time_key,
             TimeNs venue_time);
+  // The balances and positions a query fetched, passed on only when no balance or position was
+  // passed on since `seen` (account_figures()) -- one that was (the stream's) is newer than the
+  // query's, which must not overwrite it. False: not passed on.
+  [[nodiscard]] bool emit_figures_if_current(const std::vector<EventPayload>& events, std::uint64_t seen,
+                                             std::uint64_t time_key, TimeNs venue_time);
+  [[nodiscard]] std::uint64_t account_figures();
   // The order as placed (side, type, tif) for amends; from the cache, else a query.
   [[nodiscard]] std::optional<SubmitOrder> order_template(const Instrument& in,
                                                           const ClientOrderIdText& cid);
@@ -384,6 +390,7 @@ class BinanceAccount : public Exchange {
 
   std::mutex sink_mutex_;
   ReportSink sink_;
+  std::uint64_t account_figures_ = 0;  // balances and positions passed on (under sink_mutex_)
   friend class OrderLanes;
   struct Job {
     std::function<void()> run;

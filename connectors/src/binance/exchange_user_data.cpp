@@ -166,22 +166,29 @@ void BinanceAccount::catch_up(std::int64_t since_ms) {
     }
   }
   // The venue's balances (and USD-M positions) after the fills above: figures fetched before
-  // them (at start) already held those fills, and the venue's word must come last.
-  const TimeNs now = wall_now_ns();
-  std::vector<EventPayload> ev;
-  if (auto b = balances()) {
-    for (const auto& x : *b) ev.emplace_back(x);
-  } else {
-    spdlog::warn("binance account {}: user-data catch-up: balances: {}", account_.value, b.error().message);
-  }
-  if (futures()) {
-    if (auto p = positions()) {
-      for (const auto& x : *p) ev.emplace_back(x);
+  // them (at start) already held those fills, and the venue's word must come last -- unless the
+  // stream passed on newer figures while these were asked for (a fill's ACCOUNT_UPDATE): then
+  // they are asked again, and after three tries the stream's stand.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const std::uint64_t seen = account_figures();
+    const TimeNs now = wall_now_ns();
+    std::vector<EventPayload> ev;
+    if (auto b = balances()) {
+      for (const auto& x : *b) ev.emplace_back(x);
     } else {
-      spdlog::warn("binance account {}: user-data catch-up: positions: {}", account_.value, p.error().message);
+      spdlog::warn("binance account {}: user-data catch-up: balances: {}", account_.value, b.error().message);
     }
+    if (futures()) {
+      if (auto p = positions()) {
+        for (const auto& x : *p) ev.emplace_back(x);
+      } else {
+        spdlog::warn("binance account {}: user-data catch-up: positions: {}", account_.value, p.error().message);
+      }
+    }
+    if (emit_figures_if_current(ev, seen, ++query_serial_, now)) return;
   }
-  emit(ev, 0, ++query_serial_, now);
+  spdlog::info("binance account {}: user-data catch-up: the stream's balances and positions kept (newer than "
+               "three queries')", account_.value);
 }
 
 void BinanceAccount::maintain_user_stream(std::chrono::steady_clock::time_point now) {
