@@ -340,7 +340,8 @@ TEST_CASE(
     }
   }
   // Health per venue and account, as /health has it.
-  for (const auto& a : nlohmann::json::parse(s.http_get("/health").second).at("accounts")) {
+  const auto health = nlohmann::json::parse(s.http_get("/health").second);  // kept: the loop reads into it
+  for (const auto& a : health.at("accounts")) {
     const auto want = "<tr><td>" + a.at("exchange").get<std::string>() + "</td><td>" +
                       a.at("account").get<std::string>() + "</td>";
     CHECK_MESSAGE(page.find(want) != std::string::npos, want);
