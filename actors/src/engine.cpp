@@ -645,6 +645,7 @@ void Engine::Impl::housekeeping(TimeNs now) {
       continue;  // nothing of it is snapshotted (its state is not known)
     }
     a->orders_retired += a->desk->retire_closed(now, retention);
+    if (a->desk->reconciling()) refuse_held_too_long(*a, now);
     if (a->desk->reconciling() && now >= a->reconcile_deadline) {
       logger(*a).warn("account {}: {} reconciliation queries unanswered; trading resumes, the "
                       "orders' own timers keep asking",

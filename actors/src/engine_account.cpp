@@ -290,6 +290,29 @@ void Engine::Impl::reconcile(Account& a) {
   if (!a.desk->reconciling()) end_reconciliation(a);
 }
 
+void Engine::Impl::refuse_held_too_long(Account& a, TimeNs now) {
+  constexpr TimeNs kLimit = std::chrono::duration_cast<std::chrono::nanoseconds>(kHeldCommandLimit).count();
+  for (auto it = a.held.begin(); it != a.held.end();) {
+    const TimeNs received = it->first.envelope.init_time;
+    // A command without a receipt time (none comes from the gateway so) waits for the end.
+    if (received == 0 || now - received < kLimit) {
+      ++it;
+      continue;
+    }
+    const std::string why = "account " + a.cfg.name + " is reconciling with the venue (" +
+                            std::to_string(a.desk->reconciling_count()) +
+                            " status queries unanswered; the venue's request budget may be spent): "
+                            "held " + std::to_string((now - received) / 1'000'000) +
+                            " ms, nothing done; send it again when the account has reconciled";
+    logger(a).warn("command {} refused: {}", it->first.envelope.id, why);
+    if (it->second) {
+      it->second->ack = CommandAck{false, false, static_cast<std::uint16_t>(CommandCode::kHeldTooLong), why, {}};
+      it->second->finish();
+    }
+    it = a.held.erase(it);
+  }
+}
+
 void Engine::Impl::end_reconciliation(Account& a) {
   while (!a.held.empty() && !a.desk->reconciling()) {
     auto [cmd, reply] = std::move(a.held.front());

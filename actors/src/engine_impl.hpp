@@ -333,6 +333,8 @@ struct Engine::Impl {
   void on_timer(Account& a, const OrderTimer& timer);
   void carry_out(Account& a, const DeskDecision& d, const std::shared_ptr<Reply>& reply);
   void end_reconciliation(Account& a);
+  // Held commands received kHeldCommandLimit or more before now: refused, answered, dropped.
+  void refuse_held_too_long(Account& a, TimeNs now);
   void write_snapshot(Account& a, bool wait);
   [[nodiscard]] std::unique_ptr<OrderDesk> make_desk(const Account& a) const;
   [[nodiscard]] AccountViewPtr make_view(const Account& a) const;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "oms/cores/batch.hpp"
@@ -42,7 +43,8 @@ struct Shard {
   std::unique_ptr<Engine> engine;
 
   explicit Shard(std::vector<ArbGroup> arbitrage = {}, std::vector<QuoterConfig> quoters = {},
-                 std::vector<EngineStrategy> strategies = {}, std::vector<Instrument> venue_rules = {}) {
+                 std::vector<EngineStrategy> strategies = {}, std::vector<Instrument> venue_rules = {},
+                 const std::function<void(EngineOptions&)>& tune = {}) {
     spdlog::set_level(spdlog::level::warn);
     auto j = persistence::FileJournal::open(tmp.path() / "journal", layout);
     REQUIRE(j.ok());
@@ -60,6 +62,7 @@ struct Shard {
     o.arbitrage = std::move(arbitrage);
     o.quoters = std::move(quoters);
     o.venue_rules = std::move(venue_rules);
+    if (tune) tune(o);
     engine = std::make_unique<Engine>(
         std::move(o), table, *log, *journal, nullptr, std::make_shared<RiskCore>(2, 1, 2),
         std::vector<EngineAccount>{{AccountId(0), "acct-a", persistence::StreamLayout::account_stream(ExchangeId::kBinance, "acct-a"), venue_a, nullptr},
@@ -985,4 +988,65 @@ TEST_CASE("engine: an order the venue's rules refuse (tick, step, notional) is r
     if ((id == "V-1" || id == "V-2" || id == "V-3") && o.core.status() == OrderStatus::kRejected) ++rejected;
   }
   CHECK(rejected == 3);
+}
+
+TEST_CASE("engine: a command held while its account reconciles is refused at the hold limit (3162), nothing sent; one held less long runs when the venue answers") {
+  // The ack timeout far above the hold limit: the reconciliation is not given up before it.
+  Shard s({}, {}, {}, {}, [](EngineOptions& o) { o.ack_timeout = 2s; });
+  const auto wall_ns = [] {
+    return static_cast<TimeNs>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+  };
+  const auto order = [](const char* id) {
+    SubmitOrder o{};
+    o.account = AccountId(0);
+    o.instrument = InstrumentId(0);
+    (void)o.client_order_id.assign(id);
+    o.side = Side::kBuy;
+    o.order_type = OrderType::kLimit;
+    o.price = d("100");
+    o.quantity = d("0.01");
+    return o;
+  };
+  REQUIRE(s.eventually([&] {
+    auto v = s.engine->view(AccountId(0), 5s);
+    return v.ok() && !(*v)->balances.empty();
+  }));
+  // An order whose answers are lost, then a restart: its status is asked, and the venue (its
+  // request budget spent) does not answer -- the account reconciles.
+  s.venue_a->lose_answers(true);
+  s.venue_a->hold_queries(true);
+  auto first = s.engine->submit(Command{Envelope{101, 0, wall_ns(), wall_ns(), 0, 101}, order("HOLD-1")}, 5s);
+  REQUIRE(first.ok());
+  REQUIRE(first->accepted);
+  REQUIRE(s.engine->restart_account(AccountId(0), 5s).ok());
+  REQUIRE(s.eventually([&] { return s.venue_a->queries_held() > 0; }));
+
+  const auto t0 = std::chrono::steady_clock::now();
+  auto held = s.engine->submit(Command{Envelope{102, 0, wall_ns(), wall_ns(), 0, 102}, order("HOLD-2")}, 5s);
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  REQUIRE(held.ok());  // answered before the caller's 5 s
+  CHECK_FALSE(held->accepted);
+  CHECK(held->code == static_cast<std::uint16_t>(CommandCode::kHeldTooLong));
+  CHECK(held->message.find("acct-a is reconciling") != std::string::npos);
+  CHECK(waited >= kHeldCommandLimit);
+  CHECK(waited < kHeldCommandLimit + 1s);
+  CHECK(s.venue_a->orders_received() == 1);  // HOLD-2 never left
+  auto v = s.engine->view(AccountId(0), 5s);
+  REQUIRE(v.ok());
+  CHECK(std::none_of((*v)->orders.begin(), (*v)->orders.end(),
+                     [](const OrderView& o) { return o.core.client_order_id().view() == "HOLD-2"; }));
+
+  // Held a moment, then the venue answers: the reconciliation ends and the command runs.
+  s.venue_a->lose_answers(false);
+  std::thread answer([&] {
+    std::this_thread::sleep_for(500ms);
+    s.venue_a->hold_queries(false);
+  });
+  auto later = s.engine->submit(Command{Envelope{103, 0, wall_ns(), wall_ns(), 0, 103}, order("HOLD-3")}, 5s);
+  answer.join();
+  REQUIRE(later.ok());
+  CHECK(later->accepted);
+  CHECK(s.venue_a->orders_received() == 2);
 }

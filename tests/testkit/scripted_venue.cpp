@@ -232,6 +232,17 @@ void ScriptedVenue::query(AccountId account, InstrumentId instrument,
                           const ClientOrderIdText& client_order_id) {
   const std::lock_guard lock(mutex_);
   if (!sink_) return;
+  if (hold_queries_) {
+    held_queries_.push_back(Query{account, instrument, client_order_id});
+    return;
+  }
+  answer_query(Query{account, instrument, client_order_id});
+}
+
+void ScriptedVenue::answer_query(const Query& q) {
+  const AccountId account = q.account;
+  const InstrumentId instrument = q.instrument;
+  const ClientOrderIdText& client_order_id = q.client_order_id;
   const auto it = orders_.find(client_order_id.view());
   if (it == orders_.end()) {
     VenueReport r;
@@ -281,6 +292,19 @@ void ScriptedVenue::query(AccountId account, InstrumentId instrument,
 void ScriptedVenue::lose_answers(bool lose) {
   const std::lock_guard lock(mutex_);
   lose_answers_ = lose;
+}
+
+void ScriptedVenue::hold_queries(bool hold) {
+  const std::lock_guard lock(mutex_);
+  hold_queries_ = hold;
+  if (hold || !sink_) return;
+  for (const Query& q : held_queries_) answer_query(q);
+  held_queries_.clear();
+}
+
+std::size_t ScriptedVenue::queries_held() const {
+  const std::lock_guard lock(mutex_);
+  return held_queries_.size();
 }
 
 std::size_t ScriptedVenue::orders_received() const {

@@ -49,8 +49,18 @@ class ScriptedVenue final : public ExchangeSession {
   // From now on, the answers to new orders are lost on the way (the venue has the orders; a
   // status query gets them): the lost-ack case.
   void lose_answers(bool lose);
+  // While true, status queries are kept unanswered (a venue whose request budget is spent);
+  // set false, the kept ones are answered, in order.
+  void hold_queries(bool hold);
+  [[nodiscard]] std::size_t queries_held() const;
 
  private:
+  struct Query {
+    AccountId account;
+    InstrumentId instrument;
+    ClientOrderIdText client_order_id;
+  };
+  void answer_query(const Query& q);  // mutex_ held
   struct VenueOrder {
     OrderSubmitted order;
     bool canceled = false;
@@ -64,6 +74,8 @@ class ScriptedVenue final : public ExchangeSession {
   std::uint64_t seed_;
   AccountId account_;
   bool lose_answers_ = false;
+  bool hold_queries_ = false;
+  std::vector<Query> held_queries_;
   std::filesystem::path state_file_;
   int fd_ = -1;
   mutable std::mutex mutex_;

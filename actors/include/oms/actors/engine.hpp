@@ -160,6 +160,13 @@ struct StrategyView {
 };
 using StrategyViewPtr = std::shared_ptr<const StrategyView>;
 
+// A command for an account that is reconciling with the venue (after a start or a restart) waits
+// for the venue's answers, at most this long after it was received (its envelope's init_time, on
+// the engine's clock): then it is refused (CommandCode::kHeldTooLong) and nothing of it is done.
+// Under the gateway's command timeout (5 s), so that every caller hears why; a constant, not an
+// option, so that a replay decides as the recorded run did.
+inline constexpr std::chrono::milliseconds kHeldCommandLimit{3000};
+
 struct EngineOptions {
   std::chrono::milliseconds ack_timeout{5000};
   // An unanswered order the venue does not know stays in doubt this long (OrderDeskConfig).

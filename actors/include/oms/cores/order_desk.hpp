@@ -69,6 +69,9 @@ enum class CommandCode : std::uint16_t {
   // 3015, 3016: a transfer the venue refused / found nowhere after every send (transfer_saga.hpp)
   kStoreBacklog = 3160,           // the intent log is past its new-order limit (the store is
                                   // down or behind): nothing done, the reason says how full
+  // 3161: an account's venue request queue is full (exchange_session.hpp)
+  kHeldTooLong = 3162,            // held while its account reconciled with the venue, which had
+                                  // not answered within kHeldCommandLimit: nothing done
   kNoSuchStrategy = 8002,         // no running strategy has that id
 };
 
