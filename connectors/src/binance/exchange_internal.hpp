@@ -321,6 +321,14 @@ class BinanceAccount : public Exchange {
     (void)event;
     (void)msg;
   }
+  // The venue order id our events give an order of the venue's order history (allOrders), when
+  // not its own orderId. USD-M: a triggered algo order is named by its algo order's id, as the
+  // algo's acceptance and every query name it.
+  [[nodiscard]] virtual std::optional<std::uint64_t> history_alias(const OrderInfo&) { return std::nullopt; }
+  // Before a catch-up reads an instrument's order history: what the market needs to name its
+  // rows (USD-M: the algo orders of the window, so that a triggered one is known by its algo id
+  // even to a connector that never placed it). False: not learned (the catch-up goes on).
+  virtual bool learn_history(const Instrument&, const HistoryQuery&) { return true; }
 
   // ---- helpers for the markets (order lane thread) ----
   [[nodiscard]] ExchangeResult<net::HttpResponse> send(const RestRequest& req,
@@ -499,12 +507,16 @@ class BinanceUsdm final : public BinanceAccount {
   // Client ids known to be algo orders (placed as one, or seen in an algo answer / event) and
   // the matching-engine orderIds of triggered algo orders: their NEW is not a second accept.
   // Lane and stream threads: algo_mutex_.
-  void remember_algo(std::string_view cid, std::uint64_t actual_order_id = 0);
+  void remember_algo(std::string_view cid, std::uint64_t actual_order_id = 0, std::uint64_t algo_id = 0);
   [[nodiscard]] bool is_algo(std::string_view cid);
+  [[nodiscard]] std::optional<std::uint64_t> history_alias(const OrderInfo& o) override;
+  bool learn_history(const Instrument& in, const HistoryQuery& q) override;
   void handle_algo_body(std::string_view body, InstrumentId instrument, std::string_view what);
   std::mutex algo_mutex_;
   std::unordered_set<std::string> algo_cids_;
   std::unordered_set<std::uint64_t> algo_actual_ids_;
+  std::unordered_map<std::string, std::uint64_t> algo_ids_;  // client id -> algoId, when seen
+  std::unordered_map<std::uint64_t, std::uint64_t> algo_of_actual_;  // triggered orderId -> algoId
   // A batch answer (an array of orders and error bodies) item by item.
   void handle_batch_body(std::string_view body, std::span<const InstrumentId> instruments,
                          std::span<const ClientOrderIdText> cids, bool cancels);

@@ -267,10 +267,48 @@ using algo::get_u64;
 using algo::Json;
 using algo::parse_algo;
 
-void BinanceUsdm::remember_algo(std::string_view cid, std::uint64_t actual_order_id) {
+void BinanceUsdm::remember_algo(std::string_view cid, std::uint64_t actual_order_id, std::uint64_t algo_id) {
   std::lock_guard lk(algo_mutex_);
   algo_cids_.emplace(cid);
   if (actual_order_id != 0) algo_actual_ids_.insert(actual_order_id);
+  if (algo_id != 0) algo_ids_[std::string(cid)] = algo_id;
+  if (algo_id != 0 && actual_order_id != 0) algo_of_actual_[actual_order_id] = algo_id;
+}
+
+bool BinanceUsdm::learn_history(const Instrument& in, const HistoryQuery& q) {
+  auto req = usdm_all_algo_orders(in, q);
+  if (!req) return false;
+  auto r = send(*req, "catch-up all algo orders");
+  if (!r) {
+    spdlog::warn("binance account {}: user-data catch-up: all algo orders: {}", account_.value,
+                 r.error().message);
+    return false;
+  }
+  const auto j = Json::parse(r->body, nullptr, false);
+  if (!j.is_array()) {
+    spdlog::warn("binance account {}: user-data catch-up: all algo orders: not a JSON array",
+                 account_.value);
+    return false;
+  }
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    auto a = parse_algo(j[i], false);
+    if (!a) {
+      spdlog::warn("binance account {}: user-data catch-up: all algo orders [{}].{}", account_.value, i,
+                   a.error());
+      continue;
+    }
+    remember_algo(a->client_algo_id.view(), a->actual_order_id, a->algo_id);
+  }
+  return true;
+}
+
+std::optional<std::uint64_t> BinanceUsdm::history_alias(const OrderInfo& o) {
+  std::lock_guard lk(algo_mutex_);
+  // By the triggered order's own id first (whatever client id the venue gave it), then by ours.
+  if (const auto by_id = algo_of_actual_.find(o.order_id); by_id != algo_of_actual_.end()) return by_id->second;
+  const auto it = algo_ids_.find(std::string(o.client_order_id.view()));
+  if (it == algo_ids_.end()) return std::nullopt;
+  return it->second;
 }
 
 bool BinanceUsdm::is_algo(std::string_view cid) {
@@ -285,7 +323,7 @@ void BinanceUsdm::handle_algo_body(std::string_view body, InstrumentId instrumen
     spdlog::warn("binance account {} {}: {}", account_.value, what, a.error());
     return;  // unknown outcome: the ack timeout queries
   }
-  remember_algo(a->client_algo_id.view(), a->actual_order_id);
+  remember_algo(a->client_algo_id.view(), a->actual_order_id, a->algo_id);
   std::vector<EventPayload> events;
   std::uint64_t key = 0;
   algo_events(*a, account_, instrument, events, key);
@@ -339,7 +377,7 @@ void BinanceUsdm::do_cancel(const CancelOrder& c) {
                      err.empty() ? "not a JSON object" : err);
         return do_query(c.instrument, c.client_order_id);
       }
-      remember_algo(c.client_order_id.view());
+      remember_algo(c.client_order_id.view(), 0, algo_id);
       std::vector<EventPayload> ev{
           OrderCanceled{account_, c.instrument, c.client_order_id, Decimal{}}};
       return emit(ev, algo_key(algo_id), 0, wall_now_ns());
@@ -386,7 +424,7 @@ void BinanceUsdm::do_query(InstrumentId instrument, const ClientOrderIdText& cid
       spdlog::warn("binance account {} query algo order: {}", account_.value, a.error());
       return;
     }
-    remember_algo(cid.view(), a->actual_order_id);
+    remember_algo(cid.view(), a->actual_order_id, a->algo_id);
     OrderStatusReconciled s;
     s.account = account_;
     s.instrument = instrument;
@@ -458,7 +496,7 @@ void BinanceUsdm::on_other_event(std::string_view event, std::string_view msg) {
                  a->symbol);
     return;
   }
-  remember_algo(a->client_algo_id.view(), a->actual_order_id);
+  remember_algo(a->client_algo_id.view(), a->actual_order_id, a->algo_id);
   std::vector<EventPayload> events;
   std::uint64_t key = 0;
   algo_events(*a, account_, *instrument, events, key);
@@ -485,7 +523,7 @@ ExchangeResult<std::vector<OrderStatusReconciled>> BinanceUsdm::open_orders(
       return Unexpected{
           exchange_error(ExchangeErrorCode::kBadResponse,
                          "open algo orders [" + std::to_string(i) + "]." + a.error())};
-    remember_algo(a->client_algo_id.view(), a->actual_order_id);
+    remember_algo(a->client_algo_id.view(), a->actual_order_id, a->algo_id);
     OrderStatusReconciled s;
     s.account = account_;
     s.instrument = shared_.lookup(a->symbol).value_or(InstrumentId{});

@@ -120,6 +120,7 @@ void BinanceAccount::catch_up(std::int64_t since_ms) {
     auto orders_req = all_orders_req(in, q);
     auto trades_req_ = trades_req(in, q);
     if (!orders_req || !trades_req_) continue;
+    (void)learn_history(in, q);
     auto ro = send(*orders_req, "catch-up all orders");
     auto rt = send(*trades_req_, "catch-up trades");
     if (!ro || !rt) {
@@ -161,7 +162,9 @@ void BinanceAccount::catch_up(std::int64_t since_ms) {
         ev.emplace_back(f);
       }
       emit(ev, o.order_id, 0, ms_to_ns(o.time));
-      ev.emplace_back(reconciled(o, account_, instrument, futures()));
+      OrderStatusReconciled st = reconciled(o, account_, instrument, futures());
+      if (const auto alias = history_alias(o)) (void)st.venue_order_id.assign(order_id_text(*alias));
+      ev.emplace_back(st);
       emit(ev, o.order_id, ++query_serial_, ms_to_ns(o.time));
     }
   }

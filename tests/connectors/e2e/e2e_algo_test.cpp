@@ -255,6 +255,44 @@ TEST_CASE(
 
 
 TEST_CASE(
+    "e2e algo: a conditional order triggered and filled while no connector ran is named by its "
+    "algo id in a fresh connector's start catch-up, its fill reported once") {
+  Reports after;  // outlives the fixture's venue
+  E2e f(Market::kUsdm);
+  f.ex().place(conditional(Side::kBuy, "0.01", nullptr, "61000", "e2e-cu1", OrderType::kStopLoss));
+  const auto acc = f.reports.wait_for_event<OrderAccepted>("e2e-cu1");
+  REQUIRE(acc.has_value());
+  const std::string algo_id(acc->venue_order_id.view());
+
+  // Down: the print triggers it; the triggered market order fills in the matching engine.
+  f.venue->stop();
+  print(f, "61000");
+  const auto a = algo_truth(f, "e2e-cu1");
+  REQUIRE(a["algoStatus"] == "FINISHED");
+  const std::string actual = a["actualOrderId"].get<std::string>();
+  REQUIRE(!actual.empty());
+  REQUIRE(actual != algo_id);
+
+  // A fresh connector (it never placed the order): the catch-up walks the window's history.
+  f.venue = std::make_unique<binance::BinanceVenue>(f.client_config());
+  REQUIRE(f.venue->start().ok());
+  REQUIRE(f.ex().start(after.sink()).ok());
+  REQUIRE(after.wait([](const auto& all) {
+    for (const auto& s : only<OrderStatusReconciled>(all, "e2e-cu1"))
+      if (s.status == OrderStatus::kFilled) return true;
+    return false;
+  }));
+  for (const auto& s : only<OrderStatusReconciled>(after.all(), "e2e-cu1")) {
+    CHECK(s.venue_order_id.view() == algo_id);  // never the triggered order's own id
+  }
+  const auto fills = only<FillReceived>(unique_reports(after.all()), "e2e-cu1");
+  REQUIRE(fills.size() == 1);
+  CHECK(fills[0].quantity == d("0.01"));
+  CHECK(fills[0].price == d("60000"));
+  f.venue->stop();
+}
+
+TEST_CASE(
     "e2e algo: DELETE algoOpenOrders cancels every open conditional order of the symbol and no "
     "plain order; the connector reports each as canceled from ALGO_UPDATE") {
   E2e f(Market::kUsdm);
