@@ -8,6 +8,7 @@
 #include <csignal>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 
@@ -199,7 +200,11 @@ testkit::RunResult Stack::omsctl(std::vector<std::string> args, std::chrono::mil
                                 "127.0.0.1:" + std::to_string(grpc_port_), "--data",
                                 data().string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return testkit::run_process(argv, bound);
+  // omsctl.lsan.supp says why (asan builds; the release build ignores it).
+  std::string lsan = "LSAN_OPTIONS=";
+  if (const char* given = std::getenv("LSAN_OPTIONS"); given != nullptr && *given != 0) lsan += std::string(given) + ":";
+  lsan += "suppressions=" + (testkit::source_dir() / "tests" / "omsd" / "omsctl.lsan.supp").string();
+  return testkit::run_process(argv, bound, {lsan});
 }
 
 std::pair<int, std::string> Stack::http_get(const std::string& path) const {
