@@ -105,6 +105,20 @@ TEST_CASE("paper stack: omsctl trades on venue-sim, omsd and the venue agree, he
     CHECK(p50 > 0);
     CHECK(p50 < 1e9);
   }
+  // Each order's time to the venue's first answer, per account: both of binance_main's, none of
+  // another account's; the buckets cumulative up to +Inf = the count.
+  CHECK(metrics.find("oms_order_ack_seconds_count{account=\"binance_main\"} 2") != std::string::npos);
+  CHECK(metrics.find("oms_order_ack_seconds_count{account=\"bybit_arb\"} 0") != std::string::npos);
+  CHECK(metrics.find("oms_order_ack_seconds_bucket{account=\"binance_main\",le=\"+Inf\"} 2") != std::string::npos);
+  CHECK(metrics.find("oms_order_ack_seconds_bucket{account=\"binance_main\",le=\"1e-06\"} 0") != std::string::npos);
+  {
+    const std::string key = "oms_order_ack_seconds_sum{account=\"binance_main\"} ";
+    const auto at = metrics.find(key);
+    REQUIRE(at != std::string::npos);
+    const double sum = std::stod(metrics.substr(at + key.size()));
+    CHECK(sum > 0);
+    CHECK(sum < 10);
+  }
 
   // A clean stop, a second start: the orders come back from the stored events.
   CHECK(s.stop_omsd() == 0);

@@ -9,6 +9,47 @@
 
 namespace oms::omsd {
 
+namespace {
+
+TimeNs wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::uint64_t cid_key(std::string_view cid) noexcept {
+  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
+  for (const char c : cid) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return h | 1U;  // never 0 (an empty slot)
+}
+
+}  // namespace
+
+AckLatency::AckLatency()
+    : slots_(std::make_unique<Slot[]>(kSlots)), histogram_(observe::Histogram::latency_buckets()) {}
+
+void AckLatency::sent(std::string_view client_order_id, TimeNs at) noexcept {
+  const std::uint64_t key = cid_key(client_order_id);
+  Slot& s = slots_[key & (kSlots - 1)];
+  s.key.store(0, std::memory_order_relaxed);  // a reader never pairs the new time with the old key
+  s.at.store(at, std::memory_order_relaxed);
+  s.key.store(key, std::memory_order_release);  // release: the time is in before the key
+}
+
+bool AckLatency::answered(std::string_view client_order_id, TimeNs at) noexcept {
+  std::uint64_t key = cid_key(client_order_id);
+  Slot& s = slots_[key & (kSlots - 1)];
+  if (s.key.load(std::memory_order_acquire) != key) return false;
+  const TimeNs sent_at = s.at.load(std::memory_order_relaxed);
+  // One report of each order claims it (the REST answer and the stream's event race).
+  if (!s.key.compare_exchange_strong(key, 0, std::memory_order_acq_rel)) return false;
+  histogram_.observe_ns(std::max<TimeNs>(0, at - sent_at));
+  return true;
+}
+
 AccountSession::AccountSession(std::string name, std::shared_ptr<const std::vector<Market>> markets,
                                Exchange* spot, Exchange* usdm)
     : name_(std::move(name)), markets_(std::move(markets)), spot_(spot), usdm_(usdm) {}
@@ -22,11 +63,13 @@ void AccountSession::start(ReportSink sink) {
   for (Exchange* e : {spot_, usdm_}) {
     if (e == nullptr) continue;
     auto r = e->start([this, shared_sink](const ExchangeReport& rep) {
-      stats_.last_report_ns.store(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(
-              std::chrono::system_clock::now().time_since_epoch())
-              .count(),
-          std::memory_order_relaxed);
+      const TimeNs now = wall_ns();
+      stats_.last_report_ns.store(now, std::memory_order_relaxed);
+      std::visit(
+          [&](const auto& p) {
+            if constexpr (requires { p.client_order_id.view(); }) (void)ack_.answered(p.client_order_id.view(), now);
+          },
+          rep.payload);
       stats_.reports.fetch_add(1, std::memory_order_relaxed);
       (*shared_sink)(VenueReport{rep.report_id, rep.venue_time, rep.payload});
     });
@@ -116,6 +159,7 @@ Exchange* AccountSession::route(InstrumentId instrument, const char* what) const
 
 void AccountSession::place(const OrderSubmitted& o, const SendOrigin& origin) {
   if (Exchange* e = route(o.instrument, "order")) {
+    ack_.sent(o.client_order_id.view(), wall_ns());
     e->place(SubmitOrder{o.account, o.strategy, o.instrument, o.client_order_id, o.side,
                          o.order_type, o.tif, o.price, o.stop_price, o.quantity, o.reduce_only},
              origin);
@@ -127,6 +171,7 @@ void AccountSession::place_batch(std::span<const OrderSubmitted> orders, const S
   for (const OrderSubmitted& o : orders) {
     Exchange* e = route(o.instrument, "order");
     if (e == nullptr) continue;  // logged; its ack timer queries it
+    ack_.sent(o.client_order_id.view(), wall_ns());
     auto it = std::find_if(by_market.begin(), by_market.end(),
                            [e](const auto& b) { return b.first == e; });
     if (it == by_market.end()) {

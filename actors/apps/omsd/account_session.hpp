@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "oms/actors/observe/metrics.hpp"
 #include "oms/connectors/exchange_session.hpp"
 #include "oms/connectors/exchange.hpp"
 
@@ -23,6 +24,30 @@ struct SessionStats {
   std::atomic<bool> started{false};
   std::atomic<bool> failed{false};  // a market's start() failed (see last_error)
   std::string last_error;           // written before `failed` is set; read after
+};
+
+// New orders' first answer, per account: from the engine handing an order to the session to the
+// first venue report that names it (the REST acknowledgement, a rejection, a fill or an expiry --
+// whichever the connector passes on first). /metrics: oms_order_ack_seconds{account}.
+// Wait-free on both sides (the shard's place(), the venue threads' reports): a direct-mapped table
+// of kSlots orders awaiting their answer, keyed by a hash of the client order id; an order whose
+// slot a later order took (more than kSlots out at once, or a collision) is not sampled.
+class AckLatency {
+ public:
+  static constexpr std::size_t kSlots = 4096;
+  AckLatency();
+  void sent(std::string_view client_order_id, TimeNs at) noexcept;
+  // The first report of an order sent here observes its latency (true); any other, nothing.
+  bool answered(std::string_view client_order_id, TimeNs at) noexcept;
+  [[nodiscard]] const observe::Histogram& histogram() const noexcept { return histogram_; }
+
+ private:
+  struct Slot {
+    std::atomic<std::uint64_t> key{0};
+    std::atomic<TimeNs> at{0};
+  };
+  std::unique_ptr<Slot[]> slots_;
+  observe::Histogram histogram_;
 };
 
 class AccountSession final : public ExchangeSession {
@@ -45,6 +70,7 @@ class AccountSession final : public ExchangeSession {
              const ClientOrderIdText& client_order_id) override;
 
   [[nodiscard]] const SessionStats& stats() const noexcept { return stats_; }
+  [[nodiscard]] const AckLatency& ack_latency() const noexcept { return ack_; }
   [[nodiscard]] Exchange* exchange(Market m) const noexcept;
 
  private:
@@ -58,6 +84,7 @@ class AccountSession final : public ExchangeSession {
   Exchange* spot_;
   Exchange* usdm_;
   SessionStats stats_;
+  AckLatency ack_;
 };
 
 }  // namespace oms::omsd

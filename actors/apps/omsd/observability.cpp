@@ -163,6 +163,38 @@ void Observability::start() {
           }
         });
   }
+  // Per account: a new order handed to its venue connection -> the venue's first word about it
+  // (AccountSession's AckLatency), as a histogram's three families.
+  metrics_.collector("oms_order_ack_seconds_bucket",
+                     "New orders of the account answered by the venue (acknowledged, rejected or filled) within "
+                     "`le` seconds of the engine handing them to the venue connection (cumulative, as a histogram's buckets)",
+                     observe::MetricType::kCounter, {"account", "le"}, [this](observe::CollectorSink& s) {
+                       for (const auto& a : daemon_.accounts()) {
+                         if (!a.session) continue;
+                         const auto& h = a.session->ack_latency().histogram();
+                         const auto counts = h.cumulative_counts();
+                         for (std::size_t b = 0; b < counts.size(); ++b) {
+                           const std::string le = b < h.upper_bounds().size()
+                                                      ? observe::format_value(h.upper_bounds()[b])
+                                                      : std::string("+Inf");
+                           s.sample({a.name, le}, static_cast<double>(counts[b]));
+                         }
+                       }
+                     });
+  metrics_.collector("oms_order_ack_seconds_sum", "New orders' time to the venue's first answer, summed (seconds)",
+                     observe::MetricType::kCounter, {"account"}, [this](observe::CollectorSink& s) {
+                       for (const auto& a : daemon_.accounts()) {
+                         if (a.session) s.sample({a.name}, a.session->ack_latency().histogram().sum());
+                       }
+                     });
+  metrics_.collector("oms_order_ack_seconds_count", "New orders answered by the venue (timed)",
+                     observe::MetricType::kCounter, {"account"}, [this](observe::CollectorSink& s) {
+                       for (const auto& a : daemon_.accounts()) {
+                         if (a.session) {
+                           s.sample({a.name}, static_cast<double>(a.session->ack_latency().histogram().count()));
+                         }
+                       }
+                     });
   metrics_.collector("oms_order_to_wire_count", "New orders traced to the wire since start, by origin",
                      observe::MetricType::kCounter, {"origin"}, [this](observe::CollectorSink& s) {
                        for (const auto kind : {SendOriginKind::kApi, SendOriginKind::kMarketData,
