@@ -70,6 +70,17 @@ std::int64_t steady_ns() {
       .count();
 }
 
+// As omsd's CPU plan does (--cpu-plan engine=1,daemon=0): the calling thread -- the producer --
+// on CPU 0 before any other thread starts, so that every thread but the shard's (the journal's
+// publisher included) inherits CPU 0 and the shard has CPU 1 to itself. Unpinned, the
+// publisher's 200 us polls preempted the busy-polling shard (the tail figures' stalls).
+// Whether there are two CPUs (else the shard spins then parks beside the producer).
+bool pin_like_the_cpu_plan() {
+  const bool two_cpus = std::thread::hardware_concurrency() >= 2;
+  if (two_cpus) (void)actors::pin_current_thread(0);
+  return two_cpus;
+}
+
 std::vector<Instrument> instruments() {
   std::vector<Instrument> out;
   for (std::uint32_t i = 0; i < kInstruments; ++i) {
@@ -207,6 +218,7 @@ void bench_engine_order_path(benchmark::State& state) {
   for (const auto& i : ins) (void)directory.instruments.intern("binance:spot:" + i.symbol.to_string());
   NullStore store;
   ShmIntentLog intents("engine");
+  const bool two_cpus = pin_like_the_cpu_plan();
   actors::EventLog log(store, intents.get(), directory);
 
   std::vector<std::int64_t> handed(kOrdersTimed, 0);
@@ -222,10 +234,8 @@ void bench_engine_order_path(benchmark::State& state) {
   o.ack_timeout = std::chrono::minutes(10);  // no timer fires during the run
   // The shard busy-polls on its own CPU and the producer spins on another (perf/run pins the
   // process to one CPU: both spinning there would measure the scheduler's time slices).
-  const bool two_cpus = std::thread::hardware_concurrency() >= 2;
   o.wait = two_cpus ? actors::WaitMode::kBusyPoll : actors::WaitMode::kSpinThenPark;
   o.cpu = two_cpus ? 1 : -1;
-  if (two_cpus) (void)actors::pin_current_thread(0);
   {
     actors::Engine engine(std::move(o), *table, log, store, nullptr, risk, std::move(accounts));
     engine.reconcile();
@@ -349,6 +359,7 @@ void bench_strategies_tick_to_order(benchmark::State& state) {
   }
   NullStore store;
   ShmIntentLog intents("strategies");
+  const bool two_cpus = pin_like_the_cpu_plan();
   actors::EventLog log(store, intents.get(), directory);
   std::vector<std::int64_t> first(kTicks, 0);
   actors::Engine* engine_ptr = nullptr;
@@ -362,10 +373,8 @@ void bench_strategies_tick_to_order(benchmark::State& state) {
   }
   actors::EngineOptions o;
   o.ack_timeout = std::chrono::minutes(10);
-  const bool two_cpus = std::thread::hardware_concurrency() >= 2;
   o.wait = two_cpus ? actors::WaitMode::kBusyPoll : actors::WaitMode::kSpinThenPark;
   o.cpu = two_cpus ? 1 : -1;
-  if (two_cpus) (void)actors::pin_current_thread(0);
   o.strategies = {actors::EngineStrategy{StrategyId(0), actors::StrategyKind::kArbitrage, true},
                   actors::EngineStrategy{StrategyId(1), actors::StrategyKind::kMarketMaking, true}};
   for (std::uint32_t i = 0; i < kSymbols; ++i) {
@@ -532,6 +541,7 @@ void bench_algo_slice(benchmark::State& state) {
   (void)directory.instruments.intern("binance:spot:SYM0/USDT");
   NullStore store;
   ShmIntentLog intents("algo");
+  const bool two_cpus = pin_like_the_cpu_plan();
   actors::EventLog log(store, intents.get(), directory);
   std::vector<std::int64_t> handed(kSlices, 0);
   actors::Engine* engine_ptr = nullptr;
@@ -540,10 +550,8 @@ void bench_algo_slice(benchmark::State& state) {
   actors::EngineOptions o;
   o.ack_timeout = std::chrono::hours(24 * 30);  // no ack timer fires during the run
   o.clock = [clock] { return clock->load(std::memory_order_acquire); };
-  const bool two_cpus = std::thread::hardware_concurrency() >= 2;
   o.wait = two_cpus ? actors::WaitMode::kBusyPoll : actors::WaitMode::kSpinThenPark;
   o.cpu = two_cpus ? 1 : -1;
-  if (two_cpus) (void)actors::pin_current_thread(0);
   o.algo_rules = {actors::AlgoRules{in.rules.tick_size, in.rules.step_size, {}, {}}};
   auto risk = std::make_shared<RiskCore>(1, 1, 1);
   {
