@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
+#include <mutex>
 #include <string>
 
 #include "oms/actors/observe/observability_server.hpp"
@@ -212,8 +213,18 @@ TEST_CASE("observability routes: /metrics, /health, one account, unknown account
 struct DashFixture : ObsFixture {
   std::atomic<int> calls{0};
   std::atomic<int> revoked_calls{0};
+  std::mutex peer_mutex;
+  std::string last_peer;  // the caller's address the server passed on (its socket's peer)
+  std::string peer() {
+    const std::lock_guard lock(peer_mutex);
+    return last_peer;
+  }
   DashFixture() {
-    server.set_dashboard([this](std::string_view authorization) -> DashboardAnswer {
+    server.set_dashboard([this](std::string_view authorization, std::string_view peer) -> DashboardAnswer {
+      {
+        const std::lock_guard lock(peer_mutex);
+        last_peer = std::string(peer);
+      }
       ++calls;
       if (authorization == "Bearer good") return {200, R"({"client":"ops","orders":{"orders":[]}})"};
       if (authorization == "Bearer revoked" && revoked_calls++ == 0) return {200, R"({"client":"gone"})"};
@@ -233,6 +244,7 @@ TEST_CASE("/api/dashboard: 401 JSON without a token, the source's JSON with heal
   CHECK(r->headers["content-type"] == "application/json");
   CHECK(r->headers["www-authenticate"] == "Bearer");
   CHECK(r->body == R"({"error":"missing authorization: send 'authorization: Bearer <token>'"})");
+  CHECK(f.peer() == "127.0.0.1");  // the source hears who asked (per-address throttling)
 
   c.send(get("/api/dashboard/events", "GET", "Authorization: Bearer nope\r\n"));
   r = c.read_reply();

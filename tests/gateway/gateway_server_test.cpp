@@ -800,6 +800,23 @@ TEST_CASE("gateway: dashboard() is the client's lists as omsctl --json prints th
   const auto wrong = d.gateway->dashboard("Bearer " + std::string(32, 'f'));
   REQUIRE_FALSE(wrong.ok());
   CHECK(wrong.error().message == "authorization: unknown token");
+  // An address that keeps sending bad tokens is throttled as the RPCs' callers are: past its
+  // burst, refused for the rate (naming the address); another address is still answered.
+  int throttled = 0;
+  for (std::uint32_t i = 0; i < actors::GatewayCore::kUnauthenticatedBurst + 5; ++i) {
+    const auto r = d.gateway->dashboard("Bearer " + std::string(32, 'e'), nullptr, "10.9.8.7");
+    REQUIRE_FALSE(r.ok());
+    if (r.error().status == actors::ApiStatus::kResourceExhausted) {
+      ++throttled;
+      CHECK(r.error().message == "too many unauthenticated calls from 10.9.8.7; try again later");
+    }
+  }
+  CHECK(throttled >= 4);
+  const auto elsewhere = d.gateway->dashboard("Bearer " + std::string(32, 'e'), nullptr, "10.9.8.6");
+  REQUIRE_FALSE(elsewhere.ok());
+  CHECK(elsewhere.error().status == actors::ApiStatus::kUnauthenticated);
+  // A good token from the throttled address is served (the bucket holds only refusals).
+  CHECK(d.gateway->dashboard("Bearer " + kOps, nullptr, "10.9.8.7").ok());
 
   // alice sees acct-a only: its open order, not the filled one, not acct-b's -- and not the
   // unified PnL chart, which covers every account; ops ("*") sees every account.

@@ -425,7 +425,8 @@ void Observability::start() {
   cfg.threads = 2;
   server_ = std::make_unique<observe::ObservabilityServer>(cfg, metrics_, health_);
   server_->set_stream_duration(std::chrono::seconds(daemon_.options().dashboard_stream_s));
-  server_->set_dashboard([this](std::string_view authorization) { return dashboard(authorization); });
+  server_->set_dashboard(
+      [this](std::string_view authorization, std::string_view peer) { return dashboard(authorization, peer); });
   refresh();
   server_->start();
   thread_ = std::thread([this] { run(); });
@@ -446,13 +447,13 @@ void Observability::attach_gateway(actors::GatewayServer* gateway) {
   gateway_ = gateway;
 }
 
-observe::DashboardAnswer Observability::dashboard(std::string_view authorization) {
+observe::DashboardAnswer Observability::dashboard(std::string_view authorization, std::string_view peer) {
   std::string body;
   bool sees_all = false;
   {
     std::lock_guard lock(gateway_mutex_);
     if (gateway_ == nullptr) return {503, "the dashboard is not ready (the gRPC API is not serving)"};
-    auto r = gateway_->dashboard(authorization, &sees_all);
+    auto r = gateway_->dashboard(authorization, &sees_all, peer);
     if (!r) {
       const auto& e = r.error();
       const unsigned status = e.status == actors::ApiStatus::kUnauthenticated     ? 401

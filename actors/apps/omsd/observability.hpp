@@ -75,7 +75,7 @@ class Observability {
   std::vector<actors::StrategyViewPtr> strategies_;  // by StrategyId, at the last refresh
   std::vector<Decimal> marks_;                       // by InstrumentId, at the last refresh
   std::vector<actors::PremiumPair> premiums_;        // fiat-quoted markets over Binance
-  [[nodiscard]] observe::DashboardAnswer dashboard(std::string_view authorization);
+  [[nodiscard]] observe::DashboardAnswer dashboard(std::string_view authorization, std::string_view peer);
   std::mutex gateway_mutex_;  // held around every use of gateway_ (detach waits for them)
   actors::GatewayServer* gateway_ = nullptr;
   std::mutex pnl_mutex_;

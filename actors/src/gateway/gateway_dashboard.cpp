@@ -3,10 +3,13 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <array>
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
 #include "gateway_service.hpp"
+
+#include <spdlog/spdlog.h>
 
 namespace oms::actors {
 namespace gateway_detail {
@@ -36,9 +39,22 @@ bool open_status(std::string_view status) {
 }  // namespace
 
 Result<std::string, ApiError> OmsService::dashboard(std::string_view authorization,
-                                                    bool* sees_every_account) {
+                                                    bool* sees_every_account, std::string_view peer) {
   auto client = core_.authenticate(authorization);
-  if (!client) return Unexpected{client.error()};
+  if (!client) {
+    // As an RPC's refusal: logged with the caller's address, never the token; an address that
+    // keeps trying is answered kResourceExhausted (and logged once a second) until its bucket refills.
+    const std::string host = peer.empty() ? std::string("unknown") : std::string(peer);
+    if (!core_.admit_unauthenticated(host)) {
+      if (unauthenticated_log_.allow(host, std::chrono::steady_clock::now()))
+        spdlog::warn("gateway: dashboard from {}: refused, over {} unauthenticated calls a second ({} refused since the last line)",
+                     host, GatewayCore::kUnauthenticatedPerSecond, unauthenticated_log_.take_suppressed(host));
+      return Unexpected{ApiError{ApiStatus::kResourceExhausted,
+                                 "too many unauthenticated calls from " + host + "; try again later"}};
+    }
+    spdlog::warn("gateway: dashboard from {}: {}", host, client.error().message);
+    return Unexpected{client.error()};
+  }
   const ApiClient& c = **client;
   if (sees_every_account != nullptr) *sees_every_account = c.all_accounts;
   if (!core_.admit(c)) {

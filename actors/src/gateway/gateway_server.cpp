@@ -108,8 +108,8 @@ struct GatewayServer::Impl {
 };
 
 Result<std::string, ApiError> GatewayServer::dashboard(std::string_view authorization,
-                                                       bool* sees_every_account) {
-  return impl_->service.dashboard(authorization, sees_every_account);
+                                                       bool* sees_every_account, std::string_view peer) {
+  return impl_->service.dashboard(authorization, sees_every_account, peer);
 }
 
 std::optional<Decimal> GatewayServer::unified_pnl_usdt() {

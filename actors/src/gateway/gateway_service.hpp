@@ -116,7 +116,8 @@ class OmsService final : public api::v1::Oms::Service {
   std::optional<ApiError> list_strategies(const ApiClient& c, const api::v1::StrategiesRequest* req,
                                           api::v1::StrategyList* reply);
   // GatewayServer::dashboard and unified_pnl_usdt (gateway_dashboard.cpp).
-  Result<std::string, ApiError> dashboard(std::string_view authorization, bool* sees_every_account);
+  Result<std::string, ApiError> dashboard(std::string_view authorization, bool* sees_every_account,
+                                          std::string_view peer);
   std::optional<Decimal> unified_pnl_usdt();
 
   // The markets ListPremiums reports (valuation.hpp premium_pairs), the venue of each id, and

@@ -309,7 +309,7 @@ net::HttpResponse ObservabilityServer::dashboard_response(const net::HttpRequest
                                                           const DashboardSource& source,
                                                           const HealthBoard& health) {
   if (!source) return json_error(503, "the dashboard is not ready (the API is starting)");
-  const auto answer = source(authorization_of(req));
+  const auto answer = source(authorization_of(req), req.peer);
   if (answer.status != 200) return json_error(answer.status, answer.body, answer.status == 401);
   return json_response(200, with_health(answer.body, health));
 }
@@ -387,17 +387,17 @@ std::optional<net::HttpStream> ObservabilityServer::stream(const net::HttpReques
   auto src = source();
   if (!src) return std::nullopt;
   std::string authorization(authorization_of(req));
-  auto first = src(authorization);
+  auto first = src(authorization, req.peer);
   if (first.status != 200) return std::nullopt;
   net::HttpStream s;
   s.headers = {{"Content-Type", "text/event-stream"}, {"Cache-Control", "no-store"}};
   s.interval = std::chrono::milliseconds(1000);
   const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(stream_ms_.load());
-  s.next = [this, src = std::move(src), authorization = std::move(authorization), end,
+  s.next = [this, src = std::move(src), authorization = std::move(authorization), peer = req.peer, end,
             pending = std::optional<DashboardAnswer>(std::move(first)), done = false]() mutable
       -> std::optional<std::string> {
     if (done || (!pending && std::chrono::steady_clock::now() >= end)) return std::nullopt;
-    DashboardAnswer a = pending ? std::move(*pending) : src(authorization);
+    DashboardAnswer a = pending ? std::move(*pending) : src(authorization, peer);
     pending.reset();
     if (a.status != 200) {
       done = true;

@@ -130,6 +130,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void serve() {
     auto& req = parser_->get();
     HttpRequest in = detail::to_request(req);
+    error_code peer_ec;
+    const auto remote = stream_.socket().remote_endpoint(peer_ec);
+    if (!peer_ec) in.peer = remote.address().to_string();
 
     const bool head = req.method() == http::verb::head;
     HttpResponse out;

@@ -368,9 +368,12 @@ class GatewayServer {
   // Authenticated and rate-limited like one RPC (an unknown token: kUnauthenticated; an empty
   // bucket: kResourceExhausted); the views are the engine's, read as the RPCs read them.
   // sees_every_account (optional): whether the client may see every account -- the unified
-  // PnL chart covers them all, so it is shown only to such a client.
+  // PnL chart covers them all, so it is shown only to such a client. peer: the caller's IP
+  // address; a refused token is logged with it (never the token) and an address past the
+  // unauthenticated calls' bucket is answered kResourceExhausted, as for the RPCs.
   [[nodiscard]] Result<std::string, ApiError> dashboard(std::string_view authorization,
-                                                        bool* sees_every_account = nullptr);
+                                                        bool* sees_every_account = nullptr,
+                                                        std::string_view peer = {});
   // The unified PnL now, in USDT at the engine's marks: over every account's positions, realized
   // plus unrealized as ListPositions --unified values them (fees are in the realized figure's
   // asset, not subtracted here). nullopt: a leg without a mark, or the engine not answering.

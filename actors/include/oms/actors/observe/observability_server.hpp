@@ -37,7 +37,8 @@ struct DashboardAnswer {
   unsigned status = 200;
   std::string body;  // 200: a JSON object; otherwise the error message
 };
-using DashboardSource = std::function<DashboardAnswer(std::string_view authorization)>;
+// peer: the client's IP address (unauthenticated callers are throttled per address).
+using DashboardSource = std::function<DashboardAnswer(std::string_view authorization, std::string_view peer)>;
 
 class ObservabilityServer {
  public:

@@ -25,6 +25,9 @@ struct HttpRequest {
   // When set: the client stores the wall clock (UTC ns) here right before the request's first
   // byte is handed to the socket (a connection is open and usable by then). Latency tracing.
   std::int64_t* handed_to_socket_ns = nullptr;
+  // Server side: the client's IP address as the server's socket sees it ("127.0.0.1"); the
+  // client side leaves it empty.
+  std::string peer{};
 };
 
 struct HttpResponse {
