@@ -245,3 +245,37 @@ TEST_CASE("Bybit and OKX transfers through omsd: main -> sub and back move venue
   }
   CHECK(s.stop_omsd() == 0);
 }
+
+TEST_CASE("Bybit and OKX transfers through omsd when venue-sim loses every answer: asked before any resend, booked once") {
+  // lost_ack=1: every transfer POST is carried out and its answer dropped (the connection
+  // closes), as a venue that booked it and never said so.
+  StackOptions o;
+  o.venue_flags = {"--random-walk", "7", "--walk-interval-ms", "50", "--faults", "lost_ack=1"};
+  Stack s(o);
+  s.start_omsd();
+  auto by_main = bybit_key(s, "bybit_main");
+  auto by_arb = bybit_key(s, "bybit_arb");
+  auto ok_main = okx_key(s, "okx_main");
+  auto ok_arb = okx_key(s, "okx_arb");
+  const Decimal ba0 = venue_usdt(*by_arb), oa0 = venue_usdt(*ok_arb);
+
+  const auto b = omsctl_json(s, transfer_args("bybit_main", "bybit_arb", "500", "401"));
+  CHECK(b["transfer"]["status"] == "completed");
+  const auto o1 = omsctl_json(s, transfer_args("okx_main", "okx_arb", "600", "402"));
+  CHECK(o1["transfer"]["status"] == "completed");
+  CHECK(venue_usdt(*by_arb) == plus(ba0, "500"));
+  CHECK(venue_usdt(*ok_arb) == plus(oa0, "600"));
+  auto by_rows = by_main->universal_transfer_history(0, transfers::bybit_transfer_uuid(401));
+  REQUIRE(by_rows.ok());
+  CHECK(by_rows->size() == 1);
+  auto ok_rows = ok_main->transfer_state(0, "oms402", okx::TransferType::kMasterToSub);
+  REQUIRE(ok_rows.ok());
+  CHECK(ok_rows->size() == 1);
+  // The answers were lost: omsd asked the venue instead of sending again.
+  const std::string log = testkit::read_file(s.omsd_log());
+  CHECK(log.find("transfer 401: outcome not known from the send (universal transfer: ") != std::string::npos);
+  CHECK(log.find("transfer 402: outcome not known from the send (funds transfer: ") != std::string::npos);
+  CHECK(wait_until([&] { return omsd_usdt(s, "bybit_arb") == venue_usdt(*by_arb); }, 15s));
+  CHECK(wait_until([&] { return omsd_usdt(s, "okx_arb") == venue_usdt(*ok_arb); }, 15s));
+  CHECK(s.stop_omsd() == 0);
+}

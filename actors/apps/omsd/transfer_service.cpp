@@ -80,6 +80,9 @@ TransferService::TransferService(Daemon& daemon, observe::Metrics& metrics) : da
         }
       },
       [this](const EventPayload& step) { return persist(step); });
+  runner_->on_unknown([](std::uint64_t id, std::string_view why) {
+    spdlog::warn("transfer {}: outcome not known from the send ({}): asking the venue before anything is sent again", id, why);
+  });
   // What the TRANSFERS stream holds: every transfer known by id, the unfinished ones resumed.
   std::vector<Event> events;
   actors::read_events(daemon_.store(),

@@ -53,6 +53,11 @@ void TransferRunner::drive(TransferSaga& saga, const TransferEnds& ends, std::ve
         }
         r.venue_id = venue_id;
         r.reason = reason;
+        if (note_ && (r.outcome == TransferSendResult::Outcome::kUnknown ||
+                      r.outcome == TransferSendResult::Outcome::kDuplicate)) {
+          note_(saga.request().transfer_id,
+                reason.empty() ? std::string_view("the venue took it; its outcome is asked") : std::string_view(reason));
+        }
         saga.on_send(r, next);
         break;
       }

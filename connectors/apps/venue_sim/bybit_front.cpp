@@ -419,7 +419,10 @@ BybitFront::Impl::Answer BybitFront::Impl::dispatch(const net::HttpRequest& req,
   if (path == "/v5/account/set-margin-mode") return set_margin_mode(a, p);
   if (path == "/v5/asset/transfer/inter-transfer") return transfer(a, p);
   if (path == "/v5/asset/transfer/query-inter-transfer-list") return transfers(a, p);
-  if (path == "/v5/asset/transfer/universal-transfer") return universal_transfer(a, p);
+  if (path == "/v5/asset/transfer/universal-transfer") {
+    order_request = true;  // moves money as an order does: its answer may be lost, late or time out
+    return universal_transfer(a, p);
+  }
   if (path == "/v5/asset/transfer/query-universal-transfer-list") return universal_transfers(a, p);
   if (path == "/v5/asset/coin/query-info") return coin_info(p);
   if (path == "/v5/user/query-api") return api_key_info(a, it->second);

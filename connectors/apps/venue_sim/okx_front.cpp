@@ -450,7 +450,10 @@ OkxFront::Impl::Answer OkxFront::Impl::dispatch(const net::HttpRequest& req, boo
   if (path == "/api/v5/account/set-position-mode") return set_position_mode(a, p);
   if (path == "/api/v5/account/config") return account_config(a);
   if (path == "/api/v5/asset/currencies") return currencies(p);
-  if (path == "/api/v5/asset/transfer") return funds_transfer(a, p);
+  if (path == "/api/v5/asset/transfer") {
+    order_request = true;  // moves money as an order does: its answer may be lost, late or time out
+    return funds_transfer(a, p);
+  }
   if (path == "/api/v5/asset/transfer-state") return funds_transfer_state(a, p);
   return trade_fee(a, p);
 }

@@ -12,6 +12,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "oms/cores/transfer_saga.hpp"
@@ -62,6 +63,9 @@ class TransferRunner {
 
   // Sends made by this runner (tests, metrics).
   [[nodiscard]] std::size_t sends() const noexcept { return sends_; }
+  // Told of a send whose outcome is unknown (no answer, a 5xx, an unreadable one) or that the
+  // venue refused as a duplicate, before the venue is asked: the transfer id and the reason.
+  void on_unknown(std::function<void(std::uint64_t, std::string_view)> note) { note_ = std::move(note); }
 
  private:
   void drive(actors::TransferSaga& saga, const TransferEnds& ends, std::vector<actors::TransferAction> actions);
@@ -70,6 +74,7 @@ class TransferRunner {
   Persist persist_;
   std::vector<std::string> claimed_;
   std::size_t sends_ = 0;
+  std::function<void(std::uint64_t, std::string_view)> note_;
 };
 
 }  // namespace oms::transfers
