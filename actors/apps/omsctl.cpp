@@ -97,12 +97,13 @@ commands:
              filled, avg price, the children (account:client order id)
   sor cancel ID --account A   cancels the parent's children still out
   transfer   --from A --to B --asset ASSET --amount X [--from-market spot|usdm]
-             [--to-market spot|usdm] [--id N] [--wait-ms N]  a Binance transfer (main <-> sub,
-             sub <-> sub, one account's spot <-> usdm), run by omsd's transfer service and
+             [--to-market spot|usdm] [--id N] [--wait-ms N]  a transfer: Binance main <-> sub,
+             sub <-> sub, one account's spot <-> usdm; Bybit main <-> sub, sub <-> sub; OKX
+             main <-> sub (accounts.yaml: email / member_id / sub_account), run by omsd's transfer service and
              recorded in the TRANSFERS stream; waits up to N ms (10000) for its outcome. --id:
              your id (a whole number; the same id twice is answered with the first's transfer)
   transfers  [--limit N]  the recent transfers, newest first, with their status
-  rebalance  --dry-run | --run  the rebalancing plan (USDT, spot, free balances, accounts.yaml
+  rebalance  --dry-run | --run  the rebalancing plan of the Binance accounts (USDT, spot, free balances, accounts.yaml
              target_ratio and balance_rules) from omsd's balances now; --run starts one
              transfer per planned one
   records show --stream S --seq N | quarantine --stream S --seq N [--reason TEXT]

@@ -79,7 +79,7 @@ class AccountsReader {
     MapReader m(entry.value, " in " + what, entry.key_mark(), diag_);
     m.allow_only({"type", "parent", "api_key_vault_path", "spot_enabled", "futures_enabled",
                   "strategy", "max_balance_usdt", "max_leverage", "max_position_usdt",
-                  "email", "target_ratio"});
+                  "email", "target_ratio", "member_id", "sub_account"});
 
     bool type_known = false;
     if (const Field* f = m.require("type")) {
@@ -125,6 +125,8 @@ class AccountsReader {
     if (const Field* f = m.find("max_position_usdt"))
       a.max_position_usdt = read_decimal(*f, diag_, kPositive);
     if (const Field* f = m.find("email")) read_email(*f, a, type_known);
+    if (const Field* f = m.find("member_id")) read_member_id(*f, a);
+    if (const Field* f = m.find("sub_account")) read_sub_account(*f, a, type_known);
     if (const Field* f = m.find("target_ratio")) {
       if (type_known && a.type == AccountType::kMain) {
         diag_.error(f->key_mark(), "main account '" + a.name +
@@ -185,6 +187,62 @@ class AccountsReader {
                                         "' is already the email of account '" + other.name + "'");
       }
     }
+  }
+
+  // A Bybit account's UID: 1 to 19 digits, not zero, unique among the Bybit accounts.
+  void read_member_id(const Field& f, Account& a) {
+    if (a.exchange != ExchangeId::kBybit) {
+      diag_.error(f.key_mark(), "account '" + a.name + "' is on " + std::string(to_string(a.exchange)) +
+                                    ": member_id (a Bybit UID) is for bybit accounts only");
+      return;
+    }
+    const std::string text = read_string(f, diag_).value_or("");
+    std::uint64_t v = 0;
+    const bool digits = !text.empty() && text.size() <= 19 &&
+                        text.find_first_not_of("0123456789") == std::string::npos;
+    if (digits) v = std::stoull(text);
+    if (!digits || v == 0) {
+      diag_.error(f.value_mark(), f.label() + " must be a Bybit UID (a positive integer), got '" + text + "'");
+      return;
+    }
+    for (const Account& other : out_.accounts) {
+      if (other.exchange == ExchangeId::kBybit && other.member_id == v) {
+        diag_.error(f.value_mark(), "member_id " + text + " of account '" + a.name +
+                                        "' is already the member_id of account '" + other.name + "'");
+        return;
+      }
+    }
+    a.member_id = v;
+  }
+
+  // An OKX sub-account's name (subAcct): letters and digits, 1 to 32, unique among the OKX ones.
+  void read_sub_account(const Field& f, Account& a, bool type_known) {
+    if (a.exchange != ExchangeId::kOkx) {
+      diag_.error(f.key_mark(), "account '" + a.name + "' is on " + std::string(to_string(a.exchange)) +
+                                    ": sub_account (an OKX sub-account name) is for okx sub-accounts only");
+      return;
+    }
+    if (type_known && a.type == AccountType::kMain) {
+      diag_.error(f.key_mark(), "main account '" + a.name + "' cannot have a sub_account: transfers name sub-accounts only");
+      return;
+    }
+    const std::string text = read_string(f, diag_).value_or("");
+    const bool ok = !text.empty() && text.size() <= 32 &&
+                    std::all_of(text.begin(), text.end(), [](char c) {
+                      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+                    });
+    if (!ok) {
+      diag_.error(f.value_mark(), f.label() + " must be an OKX sub-account name (1 to 32 letters and digits), got '" + text + "'");
+      return;
+    }
+    for (const Account& other : out_.accounts) {
+      if (other.exchange == ExchangeId::kOkx && other.sub_account == text) {
+        diag_.error(f.value_mark(), "sub_account '" + text + "' of account '" + a.name +
+                                        "' is already the sub_account of account '" + other.name + "'");
+        return;
+      }
+    }
+    a.sub_account = text;
   }
 
   void read_strategy_name(const Field& f, Account& a) {

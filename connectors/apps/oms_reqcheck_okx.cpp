@@ -359,7 +359,8 @@ ok::RestRequest map_okx_call(const std::string& method, const json& input, const
   if (method == "fetchTransfer") return unwrap(ok::transfer_state(str(c.arg(0))));
   if (method == "transfer") {
     return unwrap(ok::transfer(ok::Transfer{c.arg(0).get<std::string>(), number(c.arg(1), "amount"),
-                                            account_of(c.arg(2).get<std::string>()), account_of(c.arg(3).get<std::string>()), {}}));
+                                            account_of(c.arg(2).get<std::string>()), account_of(c.arg(3).get<std::string>()), {},
+                                            ok::TransferType::kWithinAccount, {}}));
   }
   if (method == "addMargin" || method == "reduceMargin") {
     (void)make_spec(sym_at(0));

@@ -1,6 +1,7 @@
 // Pins actors/src/transfers/transfer_plan.cpp: which Binance endpoint, key and emails each
 // transfer takes, from accounts.yaml; every refusal names the accounts.
 #include "oms/transfers/transfer_plan.hpp"
+#include "oms/transfers/venue_wallets.hpp"
 
 #include <doctest/doctest.h>
 
@@ -72,16 +73,16 @@ TEST_CASE("plan_transfer: own wallets, main <-> sub, sub <-> sub") {
   const auto c = configs::load_accounts_from_string(kAccounts, "accounts.yaml");
   const AccountId main = c.find("main")->id;
   CHECK(plan_transfer(c, req(c, "main", "main", Market::kSpot, Market::kUsdm)).value() ==
-        TransferPlan{TransferRoute::kWallet, main, "", ""});
+        TransferPlan{TransferRoute::kWallet, main, "", "", ExchangeId::kBinance, {}});
   CHECK(plan_transfer(c, req(c, "main", "arb")).value() ==
-        TransferPlan{TransferRoute::kSubAccount, main, "", "arb@desk.example"});
+        TransferPlan{TransferRoute::kSubAccount, main, "", "arb@desk.example", ExchangeId::kBinance, {}});
   CHECK(plan_transfer(c, req(c, "trend", "main", Market::kUsdm, Market::kSpot)).value() ==
-        TransferPlan{TransferRoute::kSubAccount, main, "trend@desk.example", ""});
+        TransferPlan{TransferRoute::kSubAccount, main, "trend@desk.example", "", ExchangeId::kBinance, {}});
   CHECK(plan_transfer(c, req(c, "arb", "trend", Market::kSpot, Market::kUsdm)).value() ==
-        TransferPlan{TransferRoute::kSubAccount, main, "arb@desk.example", "trend@desk.example"});
+        TransferPlan{TransferRoute::kSubAccount, main, "arb@desk.example", "trend@desk.example", ExchangeId::kBinance, {}});
   // A sub-account's own spot -> futures: its wallets, its own key.
   CHECK(plan_transfer(c, req(c, "trend", "trend", Market::kUsdm, Market::kSpot)).value() ==
-        TransferPlan{TransferRoute::kWallet, c.find("trend")->id, "", ""});
+        TransferPlan{TransferRoute::kWallet, c.find("trend")->id, "", "", ExchangeId::kBinance, {}});
 }
 
 TEST_CASE("plan_transfer: refusals name the accounts") {
@@ -93,7 +94,8 @@ TEST_CASE("plan_transfer: refusals name the accounts") {
   CHECK(plan_transfer(c, req(c, "main", "bybit_main")).error() ==
         "transfer 'main' -> 'bybit_main': the accounts are on binance and bybit (a withdrawal, not made)");
   CHECK(plan_transfer(c, req(c, "bybit_main", "bybit_main", Market::kSpot, Market::kUsdm)).error() ==
-        "transfer 'bybit_main' -> 'bybit_main': bybit transfers are planned; Binance's are made");
+        "transfer 'bybit_main' -> 'bybit_main': bybit's unified account holds spot and usdm in one wallet "
+        "(nothing to move)");
   CHECK(plan_transfer(c, req(c, "main", "main")).error() ==
         "transfer 'main' -> 'main': the same account and market at both ends");
   CHECK(plan_transfer(c, req(c, "main", "main", Market::kSpot, Market::kCoinm)).error() ==
@@ -199,4 +201,136 @@ TEST_CASE("next_rebalance: hourly at the top of the hour, daily at its time, eve
   CHECK(next_rebalance(r, started, started + 29 * s) == started + 30 * s);
   CHECK(next_rebalance(r, started, started + 30 * s) == started + 60 * s);
   CHECK(next_rebalance(r, started, started + 95 * s) == started + 120 * s);
+}
+
+namespace {
+
+constexpr std::string_view kVenueAccounts = R"(accounts:
+  binance:
+    bn_main:
+      type: main
+      api_key_vault_path: binance_main
+      spot_enabled: true
+      futures_enabled: false
+  bybit:
+    by_main:
+      type: main
+      api_key_vault_path: bybit_main
+      spot_enabled: true
+      futures_enabled: true
+      member_id: 592334
+    by_sub:
+      type: sub
+      parent: by_main
+      api_key_vault_path: bybit_sub
+      spot_enabled: true
+      futures_enabled: true
+      member_id: 691355
+    by_sub2:
+      type: sub
+      parent: by_main
+      api_key_vault_path: bybit_sub2
+      spot_enabled: true
+      futures_enabled: false
+      member_id: 691356
+    by_bare:
+      type: sub
+      parent: by_main
+      api_key_vault_path: bybit_bare
+      spot_enabled: true
+      futures_enabled: false
+  okx:
+    ok_main:
+      type: main
+      api_key_vault_path: okx_main
+      spot_enabled: true
+      futures_enabled: true
+    ok_sub:
+      type: sub
+      parent: ok_main
+      api_key_vault_path: okx_sub
+      spot_enabled: true
+      futures_enabled: true
+      sub_account: desk01
+    ok_sub2:
+      type: sub
+      parent: ok_main
+      api_key_vault_path: okx_sub2
+      spot_enabled: true
+      futures_enabled: false
+      sub_account: desk02
+    ok_bare:
+      type: sub
+      parent: ok_main
+      api_key_vault_path: okx_bare
+      spot_enabled: true
+      futures_enabled: false
+  upbit:
+    up_main:
+      type: main
+      api_key_vault_path: upbit_main
+      spot_enabled: true
+      futures_enabled: false
+account_routing:
+  default: bn_main
+)";
+
+}  // namespace
+
+TEST_CASE("plan_transfer: Bybit main <-> sub and sub <-> sub by UID, signed by the main; OKX main <-> sub (types 1, 2)") {
+  const auto c = configs::load_accounts_from_string(kVenueAccounts, "accounts.yaml");
+  const AccountId by_main = c.find("by_main")->id, ok_main = c.find("ok_main")->id;
+  transfers::VenueEnds v;
+  v.from_member = 592334;
+  v.to_member = 691355;
+  v.from_wallet = "UNIFIED";
+  v.to_wallet = "UNIFIED";
+  CHECK(plan_transfer(c, req(c, "by_main", "by_sub")).value() ==
+        TransferPlan{TransferRoute::kSubAccount, by_main, "", "", ExchangeId::kBybit, v});
+  v.from_member = 691356;
+  CHECK(plan_transfer(c, req(c, "by_sub2", "by_sub", Market::kSpot, Market::kUsdm)).value() ==
+        TransferPlan{TransferRoute::kSubAccount, by_main, "", "", ExchangeId::kBybit, v});
+  transfers::VenueEnds o;
+  o.sub_account = "desk01";
+  o.to_sub = true;
+  o.from_wallet = "18";
+  o.to_wallet = "18";
+  CHECK(plan_transfer(c, req(c, "ok_main", "ok_sub")).value() ==
+        TransferPlan{TransferRoute::kSubAccount, ok_main, "", "", ExchangeId::kOkx, o});
+  o.to_sub = false;
+  CHECK(plan_transfer(c, req(c, "ok_sub", "ok_main", Market::kUsdm, Market::kSpot)).value() ==
+        TransferPlan{TransferRoute::kSubAccount, ok_main, "", "", ExchangeId::kOkx, o});
+}
+
+TEST_CASE("plan_transfer: Bybit / OKX refusals name the accounts and the missing field") {
+  const auto c = configs::load_accounts_from_string(kVenueAccounts, "accounts.yaml");
+  CHECK(plan_transfer(c, req(c, "by_main", "by_bare")).error() ==
+        "transfer 'by_main' -> 'by_bare': bybit account 'by_bare' has no member_id (its UID) in accounts.yaml");
+  CHECK(plan_transfer(c, req(c, "ok_main", "ok_bare")).error() ==
+        "transfer 'ok_main' -> 'ok_bare': okx sub-account 'ok_bare' has no sub_account (its OKX name) in accounts.yaml");
+  CHECK(plan_transfer(c, req(c, "ok_sub", "ok_sub2")).error() ==
+        "transfer 'ok_sub' -> 'ok_sub2': okx moves sub <-> sub only on the sub-account's own key (type 4, not made): "
+        "go through the main account");
+  CHECK(plan_transfer(c, req(c, "ok_sub", "ok_sub", Market::kSpot, Market::kUsdm)).error() ==
+        "transfer 'ok_sub' -> 'ok_sub': okx's unified account holds spot and usdm in one wallet (nothing to move)");
+  CHECK(plan_transfer(c, req(c, "by_main", "ok_main")).error() ==
+        "transfer 'by_main' -> 'ok_main': the accounts are on bybit and okx (a withdrawal, not made)");
+  CHECK(plan_transfer(c, req(c, "ok_sub", "bn_main")).error() ==
+        "transfer 'ok_sub' -> 'bn_main': the accounts are on okx and binance (a withdrawal, not made)");
+  CHECK(plan_transfer(c, req(c, "up_main", "up_main", Market::kSpot, Market::kUsdm)).error() ==
+        "transfer 'up_main' -> 'up_main': upbit has no transfers between wallets or sub-accounts here (Binance, "
+        "Bybit and OKX have)");
+  CHECK(plan_transfer(c, req(c, "by_main", "by_sub", Market::kSpot, Market::kCoinm)).error() ==
+        "transfer 'by_main' -> 'by_sub': only spot and usdm wallets are moved");
+}
+
+TEST_CASE("venue wallet words and Bybit's transferId, in one place") {
+  CHECK(transfers::wallet_name(ExchangeId::kBinance, Market::kSpot) == "SPOT");
+  CHECK(transfers::wallet_name(ExchangeId::kBinance, Market::kUsdm) == "USDT_FUTURE");
+  CHECK(transfers::wallet_name(ExchangeId::kBybit, Market::kUsdm) == "UNIFIED");
+  CHECK(transfers::wallet_name(ExchangeId::kOkx, Market::kSpot) == "18");
+  CHECK_FALSE(transfers::wallet_name(ExchangeId::kOkx, Market::kCoinm).has_value());
+  CHECK_FALSE(transfers::wallet_name(ExchangeId::kUpbit, Market::kSpot).has_value());
+  CHECK(transfers::bybit_transfer_uuid(0x0123456789abcdefULL) == "6f6d7300-0123-4456-8789-abcdef000000");
+  CHECK(transfers::bybit_transfer_uuid(1) == "6f6d7300-0000-4000-8000-000001000000");
 }

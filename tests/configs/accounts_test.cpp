@@ -566,3 +566,41 @@ TEST_CASE("target_ratio: a sub-account's share in (0, 1]; a main account's is re
 }
 
 }  // namespace oms::configs
+
+namespace oms::configs {
+
+TEST_CASE("member_id (a Bybit UID) and sub_account (an OKX sub-account name) load; misplaced, malformed, repeated ones are refused") {
+  std::string bybit = replace_once(std::string(kMainAndSub), "  binance:\n", "  bybit:\n");
+  bybit = replace_once(bybit, "      futures_enabled: true\n", "      futures_enabled: true\n      member_id: 592334\n");
+  bybit = replace_once(bybit, "      futures_enabled: false\n", "      futures_enabled: false\n      member_id: 691355\n");
+  const auto by = load_accounts_from_string(bybit, "accounts.yaml");
+  REQUIRE(by.accounts.size() == 2);
+  CHECK(by.accounts[0].member_id == 592334);
+  CHECK(by.accounts[1].member_id == 691355);
+  CHECK(accounts_error(replace_once(bybit, "member_id: 691355", "member_id: 592334")) ==
+        "accounts.yaml:15:18: member_id 592334 of account 'arb-3' is already the member_id of account 'main'");
+  CHECK(accounts_error(replace_once(bybit, "member_id: 691355", "member_id: 12a")) ==
+        "accounts.yaml:15:18: 'member_id' in account 'arb-3' must be a Bybit UID (a positive integer), got '12a'");
+  CHECK(accounts_error(replace_once(bybit, "member_id: 691355", "member_id: 0")) ==
+        "accounts.yaml:15:18: 'member_id' in account 'arb-3' must be a Bybit UID (a positive integer), got '0'");
+  CHECK(accounts_error(with_main_key("      member_id: 5")) ==
+        "accounts.yaml:8:7: account 'main' is on binance: member_id (a Bybit UID) is for bybit accounts only");
+
+  std::string okx = replace_once(std::string(kMainAndSub), "  binance:\n", "  okx:\n");
+  okx = replace_once(okx, "      futures_enabled: false\n", "      futures_enabled: false\n      sub_account: arbdesk3\n");
+  const auto ok = load_accounts_from_string(okx, "accounts.yaml");
+  REQUIRE(ok.accounts.size() == 2);
+  CHECK(ok.accounts[0].sub_account.empty());
+  CHECK(ok.accounts[1].sub_account == "arbdesk3");
+  CHECK(accounts_error(replace_once(okx, "sub_account: arbdesk3", "sub_account: arb-desk")) ==
+        "accounts.yaml:14:20: 'sub_account' in account 'arb-3' must be an OKX sub-account name (1 to 32 letters and "
+        "digits), got 'arb-desk'");
+  CHECK(accounts_error(replace_once(okx, "      futures_enabled: true\n",
+                                    "      futures_enabled: true\n      sub_account: m1\n")) ==
+        "accounts.yaml:8:7: main account 'main' cannot have a sub_account: transfers name sub-accounts only");
+  CHECK(accounts_error(with_main_key("      sub_account: m1")) ==
+        "accounts.yaml:8:7: account 'main' is on binance: sub_account (an OKX sub-account name) is for okx "
+        "sub-accounts only");
+}
+
+}  // namespace oms::configs

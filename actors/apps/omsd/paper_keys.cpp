@@ -30,7 +30,11 @@ std::vector<PaperEntry> paper_entries(const configs::Config& config) {
     for (const Market m : {Market::kSpot, Market::kUsdm}) {
       if (!a.trades(m) || !config.exchanges.trades(a.exchange, m)) continue;
       const bool usdm_entry = a.exchange == ExchangeId::kBinance && m == Market::kUsdm;
-      out.push_back({usdm_entry ? a.name + ".usdm" : a.name, a.name, m, a.exchange, a.email});
+      PaperEntry e{usdm_entry ? a.name + ".usdm" : a.name, a.name, m, a.exchange, a.email};
+      e.member_id = a.member_id;
+      if (a.type == configs::AccountType::kSub) e.parent = config.accounts.at(a.parent).name;
+      e.sub_account = a.sub_account;
+      out.push_back(std::move(e));
     }
   }
   return out;
@@ -41,9 +45,32 @@ std::size_t ensure_paper_keys(const std::filesystem::path& file,
   nlohmann::json j = read_file(file);
   std::size_t added = 0;
   bool emails_changed = false;
+  // A Bybit / OKX account's family reaches venue-sim (its universal / funds transfers move
+  // within it): set, or brought up to date.
+  const auto family = [&](const PaperEntry& e) {
+    if (e.exchange != ExchangeId::kBybit && e.exchange != ExchangeId::kOkx) return;
+    auto& v = j[e.entry];
+    const auto set = [&](const char* key, const nlohmann::json& want, bool present) {
+      if (!present) {
+        if (v.contains(key)) {
+          v.erase(key);
+          emails_changed = true;
+        }
+        return;
+      }
+      if (!v.contains(key) || v[key] != want) {
+        v[key] = want;
+        emails_changed = true;
+      }
+    };
+    set("parent", e.parent, !e.parent.empty());
+    if (e.exchange == ExchangeId::kBybit) set("member_id", e.member_id, e.member_id != 0);
+    if (e.exchange == ExchangeId::kOkx) set("sub_account", e.sub_account, !e.sub_account.empty());
+  };
   for (const auto& e : entries) {
     // A Binance sub-account's email reaches venue-sim (its /sapi sub-account transfers name it).
     if (j.contains(e.entry)) {
+      family(e);
       if (e.exchange == ExchangeId::kBinance && !e.email.empty() &&
           j[e.entry].value("email", "") != e.email) {
         j[e.entry]["email"] = e.email;
@@ -64,6 +91,7 @@ std::size_t ensure_paper_keys(const std::filesystem::path& file,
       j[e.entry]["market"] = e.market == Market::kSpot ? "spot" : "usdm";
       if (!e.email.empty()) j[e.entry]["email"] = e.email;
     }
+    family(e);
     ++added;
   }
   if (added == 0 && !emails_changed) return 0;

@@ -26,6 +26,11 @@ struct PaperEntry {
   Market market = Market::kSpot;
   ExchangeId exchange = ExchangeId::kBinance;
   std::string email{};  // a Binance sub-account's (accounts.yaml): venue-sim's name for it
+  // Bybit / OKX families (accounts.yaml), for venue-sim's transfers between them: a Bybit
+  // account's UID, a sub-account's main account name, an OKX sub-account's name.
+  std::uint64_t member_id = 0;
+  std::string parent{};
+  std::string sub_account{};
 };
 
 // Every account x market the config trades (exchange and market enabled).

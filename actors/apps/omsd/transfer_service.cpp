@@ -63,10 +63,26 @@ bool ended(const TransferInfo& t) { return t.status == "completed" || t.status =
 TransferService::TransferService(Daemon& daemon, observe::Metrics& metrics) : daemon_(daemon) {
   completed_ = &metrics.counter("oms_transfers_completed_total", "wallet and sub-account transfers completed");
   failed_ = &metrics.counter("oms_transfers_failed_total", "wallet and sub-account transfers failed");
-  if (auto* spot = daemon_.venue(Market::kSpot)) {
-    runner_ = std::make_unique<transfers::BinanceTransferRunner>(
-        *spot, [this](const EventPayload& step) { return persist(step); });
+  if (auto* spot = daemon_.venue(Market::kSpot)) binance_ = std::make_unique<transfers::BinanceTransfers>(*spot);
+  if (daemon_.bybit_venue(Market::kSpot) != nullptr || daemon_.bybit_venue(Market::kUsdm) != nullptr) {
+    bybit_ = std::make_unique<transfers::BybitTransfers>(daemon_.bybit_venue(Market::kSpot), daemon_.bybit_venue(Market::kUsdm));
   }
+  if (daemon_.okx_venue(Market::kSpot) != nullptr || daemon_.okx_venue(Market::kUsdm) != nullptr) {
+    okx_ = std::make_unique<transfers::OkxTransfers>(daemon_.okx_venue(Market::kSpot), daemon_.okx_venue(Market::kUsdm));
+  }
+  runner_ = std::make_unique<transfers::TransferRunner>(
+      [this](ExchangeId e) -> transfers::TransferVenue* {
+        switch (e) {
+          case ExchangeId::kBinance: return binance_.get();
+          case ExchangeId::kBybit: return bybit_.get();
+          case ExchangeId::kOkx: return okx_.get();
+          default: return nullptr;
+        }
+      },
+      [this](const EventPayload& step) { return persist(step); });
+  runner_->on_unknown([](std::uint64_t id, std::string_view why) {
+    spdlog::warn("transfer {}: outcome not known from the send ({}): asking the venue before anything is sent again", id, why);
+  });
   // What the TRANSFERS stream holds: every transfer known by id, the unfinished ones resumed.
   std::vector<Event> events;
   actors::read_events(daemon_.store(),
@@ -82,12 +98,12 @@ TransferService::TransferService(Daemon& daemon, observe::Metrics& metrics) : da
     if (!recorded.finished()) {
       e.info.status = "unknown";
       auto ends = ends_of(recorded.request);
-      if (ends && runner_) {
+      if (ends) {
         e.ends = *ends;
         e.runnable = true;
         resume_.push_back(std::move(recorded));
       } else {
-        e.info.reason = ends ? "no Binance spot venue in this daemon" : ends.error();
+        e.info.reason = ends.error();
         spdlog::error("transfer {}: recorded without an outcome and cannot be resumed here: {}", id, e.info.reason);
       }
     }
@@ -97,7 +113,7 @@ TransferService::TransferService(Daemon& daemon, observe::Metrics& metrics) : da
   spdlog::info("transfers: {} recorded, {} unfinished resumed first", order_.size(), resume_.size());
   thread_ = std::thread([this] { run(); });
   const auto& rebalance = daemon_.config().accounts.routing.rebalance;
-  if (rebalance && rebalance->enabled && runner_) scheduler_ = std::thread([this] { schedule(); });
+  if (rebalance && rebalance->enabled && binance_) scheduler_ = std::thread([this] { schedule(); });
 }
 
 TransferService::~TransferService() { stop(); }
@@ -230,16 +246,52 @@ void TransferService::schedule() {
   }
 }
 
-Result<transfers::BinanceTransferEnds, std::string> TransferService::ends_of(const TransferRequested& r) const {
+Result<transfers::TransferEnds, std::string> TransferService::ends_of(const TransferRequested& r) const {
   auto plan = transfers::plan_transfer(daemon_.config().accounts, r);
   if (!plan) return Unexpected<std::string>{"to_account: " + plan.error()};
-  auto* spot = daemon_.venue(Market::kSpot);
-  const auto index = spot != nullptr ? spot->account_index(plan->signer) : std::nullopt;
-  if (!index) {
-    return Unexpected<std::string>{"from_account: '" + daemon_.directory().accounts.name(plan->signer) +
-                                   "' signs this transfer and has no Binance spot key in this daemon"};
+  const std::string signer = daemon_.directory().accounts.name(plan->signer);
+  const std::string venue(to_string(plan->exchange));
+  transfers::TransferEnds ends;
+  ends.plan = *plan;
+  // The connector (spot first, else USD-M) that holds the signing key.
+  const auto find = [&](auto* spot, auto* usdm) -> bool {
+    for (auto [m, v] : {std::pair{Market::kSpot, spot}, std::pair{Market::kUsdm, usdm}}) {
+      if (v == nullptr) continue;
+      if (const auto index = v->account_index(plan->signer)) {
+        ends.signer = *index;
+        ends.signer_market = m;
+        return true;
+      }
+    }
+    return false;
+  };
+  bool found = false;
+  switch (plan->exchange) {
+    case ExchangeId::kBinance: {
+      auto* spot = daemon_.venue(Market::kSpot);
+      const auto index = spot != nullptr ? spot->account_index(plan->signer) : std::nullopt;
+      if (index) {
+        ends.signer = *index;
+        found = true;
+      }
+      if (!found)
+        return Unexpected<std::string>{"from_account: '" + signer +
+                                       "' signs this transfer and has no Binance spot key in this daemon"};
+      break;
+    }
+    case ExchangeId::kBybit:
+      found = find(daemon_.bybit_venue(Market::kSpot), daemon_.bybit_venue(Market::kUsdm));
+      break;
+    case ExchangeId::kOkx:
+      found = find(daemon_.okx_venue(Market::kSpot), daemon_.okx_venue(Market::kUsdm));
+      break;
+    default:
+      break;
   }
-  return transfers::BinanceTransferEnds{plan->route, *index, plan->from_email, plan->to_email};
+  if (!found)
+    return Unexpected<std::string>{"from_account: '" + signer + "' signs this transfer and has no " + venue +
+                                   " key in this daemon"};
+  return ends;
 }
 
 Result<TransferInfo, std::string> TransferService::request(const TransferRequested& r,
@@ -251,7 +303,6 @@ Result<TransferInfo, std::string> TransferService::request(const TransferRequest
     return first;
   }
   if (stop_) return Unexpected<std::string>{"transfer: omsd is stopping"};
-  if (!runner_) return Unexpected<std::string>{"from_account: this daemon runs no Binance spot account (transfers are Binance's)"};
   auto ends = ends_of(r);
   if (!ends) return Unexpected<std::string>{ends.error()};
   Entry e;
@@ -349,7 +400,7 @@ void TransferService::run() {
   // The transfers a crash left without an outcome: the venue is asked first (never sent twice).
   for (const auto& recorded : resume_) {
     const std::uint64_t id = recorded.request.transfer_id;
-    transfers::BinanceTransferEnds ends;
+    transfers::TransferEnds ends;
     {
       std::lock_guard lock(mu_);
       if (stop_) return;

@@ -1,8 +1,9 @@
 // TransferService: omsd's transfer sagas, an actor around the engine (DESIGN.md), off the order
 // path -- a thread of its own, as KillSweep. The gateway hands it transfer requests
 // (RequestTransfer, Rebalance); it checks each against accounts.yaml (plan_transfer: Binance
-// main <-> sub, sub <-> sub, one account's spot <-> USD-M), runs it with BinanceTransferRunner
-// on the signing account's key, and records every step -- TransferRequested before anything is
+// main <-> sub, sub <-> sub, one account's spot <-> USD-M; Bybit main <-> sub, sub <-> sub;
+// OKX main <-> sub), runs it with TransferRunner on the venue of the transfer (BinanceTransfers,
+// BybitTransfers, OkxTransfers) on the signing main account's key, and records every step -- TransferRequested before anything is
 // sent, then TransferCompleted / TransferFailed -- in the TRANSFERS stream through the runtime's
 // EventLog (intent log, then the store; the event ids derive from the transfer id and the step,
 // so a step recorded again is dropped by the store) and waits for the store before the next.
@@ -41,6 +42,7 @@
 #include "oms/actors/gateway.hpp"
 #include "oms/actors/observe/metrics.hpp"
 #include "oms/transfers/binance_transfers.hpp"
+#include "oms/transfers/bybit_transfers.hpp"
 
 namespace oms::omsd {
 
@@ -79,12 +81,12 @@ class TransferService final : public actors::TransferDesk {
  private:
   struct Entry {
     actors::TransferInfo info;
-    transfers::BinanceTransferEnds ends;
+    transfers::TransferEnds ends;
     bool runnable = false;  // ends found (a resumed transfer's plan may no longer hold)
     std::optional<actors::TransferSaga> saga;
   };
   void run();
-  [[nodiscard]] Result<transfers::BinanceTransferEnds, std::string> ends_of(const TransferRequested& r) const;
+  [[nodiscard]] Result<transfers::TransferEnds, std::string> ends_of(const TransferRequested& r) const;
   [[nodiscard]] bool persist(const EventPayload& step);
   void settle(std::uint64_t id);  // the saga's state into the entry (mu_ not held)
   void fail_unrecorded(std::uint64_t id, const std::string& why);
@@ -95,7 +97,10 @@ class TransferService final : public actors::TransferDesk {
   [[nodiscard]] std::uint64_t new_transfer_id();
 
   Daemon& daemon_;
-  std::unique_ptr<transfers::BinanceTransferRunner> runner_;  // null: no Binance spot venue
+  std::unique_ptr<transfers::BinanceTransfers> binance_;  // null: no Binance spot venue
+  std::unique_ptr<transfers::BybitTransfers> bybit_;      // null: no Bybit venue
+  std::unique_ptr<transfers::OkxTransfers> okx_;          // null: no OKX venue
+  std::unique_ptr<transfers::TransferRunner> runner_;
   observe::Counter* completed_ = nullptr;
   observe::Counter* failed_ = nullptr;
   observe::Counter* sends_ = nullptr;

@@ -1,4 +1,4 @@
-// BinanceTransferRunner: see binance_transfers.hpp.
+// BinanceTransfers: see binance_transfers.hpp.
 #include "oms/transfers/binance_transfers.hpp"
 
 namespace oms::transfers {
@@ -25,74 +25,15 @@ TransferQueryResult::Outcome outcome_of(binance::TransferState s) {
 
 }  // namespace
 
-TransferSaga BinanceTransferRunner::start(const TransferRequested& request,
-                                          const BinanceTransferEnds& ends, std::int64_t now_ms) {
-  std::vector<TransferAction> actions;
-  TransferSaga saga(request, ends.route, now_ms, actions);
-  drive(saga, ends, std::move(actions));
-  return saga;
-}
-
-std::optional<TransferSaga> BinanceTransferRunner::resume(const actors::RecordedTransfer& recorded,
-                                                          const BinanceTransferEnds& ends,
-                                                          std::vector<std::string> claimed) {
-  claimed_ = std::move(claimed);
-  std::vector<TransferAction> actions;
-  auto saga = TransferSaga::resume(recorded.events, ends.route, actions);
-  if (saga) drive(*saga, ends, std::move(actions));
-  return saga;
-}
-
-void BinanceTransferRunner::retry(TransferSaga& saga, const BinanceTransferEnds& ends) {
-  if (saga.state() != actors::TransferSagaState::kUnknown) return;
-  drive(saga, ends, {TransferAction{TransferAction::Kind::kQuery, {}}});
-}
-
-void BinanceTransferRunner::drive(TransferSaga& saga, const BinanceTransferEnds& ends,
-                                  std::vector<TransferAction> actions) {
-  // Each action in order; the answers' actions after them. A step not recorded stops it all.
-  for (std::size_t i = 0; i < actions.size(); ++i) {
-    const TransferAction a = actions[i];
-    std::vector<TransferAction> next;
-    switch (a.kind) {
-      case TransferAction::Kind::kPersist:
-        if (!persist_(a.event)) return;
-        if (const auto* c = std::get_if<TransferCompleted>(&a.event))
-          claimed_.emplace_back(c->venue_transfer_id.view());
-        break;
-      case TransferAction::Kind::kSend: {
-        std::string venue_id, reason;
-        auto r = send(saga, ends, venue_id, reason);
-        r.venue_id = venue_id;
-        r.reason = reason;
-        saga.on_send(r, next);
-        break;
-      }
-      case TransferAction::Kind::kQuery: {
-        std::string venue_id;
-        auto r = query(saga, ends, venue_id);
-        r.venue_id = venue_id;
-        saga.on_query(r, next);
-        break;
-      }
-      case TransferAction::Kind::kQueryLater:
-        return;  // the caller retries later
-    }
-    actions.insert(actions.end(), next.begin(), next.end());
-  }
-}
-
-TransferSendResult BinanceTransferRunner::send(const TransferSaga& saga,
-                                               const BinanceTransferEnds& ends,
-                                               std::string& venue_id, std::string& reason) {
+TransferSendResult BinanceTransfers::send(const TransferSaga& saga, const TransferEnds& ends,
+                                          std::string& venue_id, std::string& reason) {
   const TransferRequested& r = saga.request();
   const std::string client_id = saga.client_tran_id();
-  ++sends_;
   ExchangeResult<binance::TransferRecord> ack =
-      ends.route == TransferRoute::kWallet
+      ends.plan.route == TransferRoute::kWallet
           ? spot_.wallet_transfer(ends.signer, {r.from_market, r.to_market, r.asset.view(), r.amount})
-          : spot_.sub_account_transfer(ends.signer, {.from_email = ends.from_email,
-                                                     .to_email = ends.to_email,
+          : spot_.sub_account_transfer(ends.signer, {.from_email = ends.plan.from_email,
+                                                     .to_email = ends.plan.to_email,
                                                      .from_market = r.from_market,
                                                      .to_market = r.to_market,
                                                      .asset = r.asset.view(),
@@ -124,12 +65,11 @@ TransferSendResult BinanceTransferRunner::send(const TransferSaga& saga,
   return out;
 }
 
-TransferQueryResult BinanceTransferRunner::query(const TransferSaga& saga,
-                                                 const BinanceTransferEnds& ends,
-                                                 std::string& venue_id) {
+TransferQueryResult BinanceTransfers::query(const TransferSaga& saga, const TransferEnds& ends,
+                                            std::span<const std::string> claimed, std::string& venue_id) {
   const TransferRequested& r = saga.request();
   TransferQueryResult out;
-  if (ends.route == TransferRoute::kSubAccount) {
+  if (ends.plan.route == TransferRoute::kSubAccount) {
     const std::string client_id = saga.client_tran_id();
     auto rows = spot_.sub_account_transfer_history(ends.signer, {.client_tran_id = client_id});
     if (!rows) return out;  // kUnanswered
@@ -153,7 +93,7 @@ TransferQueryResult BinanceTransferRunner::query(const TransferSaga& saga,
     candidates.push_back({std::to_string(row.tran_id), row.asset, row.amount,
                           static_cast<std::int64_t>(row.time), outcome_of(row.state)});
   }
-  const actors::VenueTransferRow* m = actors::match_history(candidates, saga, claimed_);
+  const actors::VenueTransferRow* m = actors::match_history(candidates, saga, claimed);
   if (m == nullptr) {
     out.outcome = TransferQueryResult::Outcome::kNotFound;
     return out;

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "oms/transfers/venue_wallets.hpp"
+
 namespace oms::transfers {
 namespace {
 
@@ -31,16 +33,47 @@ Result<TransferPlan, std::string> plan_transfer(const configs::AccountsConfig& a
   if (from.exchange != to.exchange)
     return Fail{"transfer " + names + ": the accounts are on " + std::string(to_string(from.exchange)) +
                 " and " + std::string(to_string(to.exchange)) + " (a withdrawal, not made)"};
-  if (from.exchange != ExchangeId::kBinance)
-    return Fail{"transfer " + names + ": " + std::string(to_string(from.exchange)) +
-                " transfers are planned; Binance's are made"};
+  const ExchangeId ex = from.exchange;
+  const std::string venue(to_string(ex));
+  if (ex != ExchangeId::kBinance && ex != ExchangeId::kBybit && ex != ExchangeId::kOkx)
+    return Fail{"transfer " + names + ": " + venue + " has no transfers between wallets or sub-accounts here "
+                "(Binance, Bybit and OKX have)"};
   if (from.id == to.id) {
     if (r.from_market == r.to_market)
       return Fail{"transfer " + names + ": the same account and market at both ends"};
-    return TransferPlan{actors::TransferRoute::kWallet, from.id, {}, {}};
+    if (one_trading_wallet(ex))
+      return Fail{"transfer " + names + ": " + venue + "'s unified account holds spot and usdm in one wallet "
+                  "(nothing to move)"};
+    return TransferPlan{actors::TransferRoute::kWallet, from.id, {}, {}, ex, {}};
   }
   if (root_of(from) != root_of(to))
     return Fail{"transfer " + names + ": not under one main account (a withdrawal, not made)"};
+  if (ex == ExchangeId::kBybit) {
+    for (const configs::Account* a : {&from, &to}) {
+      if (a->member_id == 0)
+        return Fail{"transfer " + names + ": bybit account '" + a->name + "' has no member_id (its UID) in accounts.yaml"};
+    }
+    VenueEnds v;
+    v.from_member = from.member_id;
+    v.to_member = to.member_id;
+    v.from_wallet = std::string(*wallet_name(ex, r.from_market));
+    v.to_wallet = std::string(*wallet_name(ex, r.to_market));
+    return TransferPlan{actors::TransferRoute::kSubAccount, root_of(from), {}, {}, ex, std::move(v)};
+  }
+  if (ex == ExchangeId::kOkx) {
+    if (from.type == configs::AccountType::kSub && to.type == configs::AccountType::kSub)
+      return Fail{"transfer " + names + ": okx moves sub <-> sub only on the sub-account's own key (type 4, not "
+                  "made): go through the main account"};
+    const configs::Account& sub = from.type == configs::AccountType::kSub ? from : to;
+    if (sub.sub_account.empty())
+      return Fail{"transfer " + names + ": okx sub-account '" + sub.name + "' has no sub_account (its OKX name) in accounts.yaml"};
+    VenueEnds v;
+    v.sub_account = sub.sub_account;
+    v.to_sub = &sub == &to;
+    v.from_wallet = std::string(*wallet_name(ex, r.from_market));
+    v.to_wallet = std::string(*wallet_name(ex, r.to_market));
+    return TransferPlan{actors::TransferRoute::kSubAccount, root_of(from), {}, {}, ex, std::move(v)};
+  }
   const auto email_of = [&](const configs::Account& a) -> Result<std::string, std::string> {
     if (a.type == configs::AccountType::kMain) return std::string{};
     if (a.email.empty())
@@ -51,7 +84,7 @@ Result<TransferPlan, std::string> plan_transfer(const configs::AccountsConfig& a
   if (!fe) return Fail{fe.error()};
   auto te = email_of(to);
   if (!te) return Fail{te.error()};
-  return TransferPlan{actors::TransferRoute::kSubAccount, root_of(from), *fe, *te};
+  return TransferPlan{actors::TransferRoute::kSubAccount, root_of(from), *fe, *te, ex, {}};
 }
 
 RebalanceInput rebalance_input(const configs::AccountsConfig& accounts, ExchangeId exchange,

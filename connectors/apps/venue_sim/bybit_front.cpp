@@ -158,6 +158,8 @@ constexpr Endpoint kEndpoints[] = {
     {"POST", "/v5/account/set-margin-mode", Sec::kSigned, Kind::kQuery, 10, 10, kSecond},
     {"POST", "/v5/asset/transfer/inter-transfer", Sec::kSigned, Kind::kQuery, 60, 60, kMinute},
     {"GET", "/v5/asset/transfer/query-inter-transfer-list", Sec::kSigned, Kind::kQuery, 60, 60, kMinute},
+    {"POST", "/v5/asset/transfer/universal-transfer", Sec::kSigned, Kind::kQuery, 5, 5, kSecond},
+    {"GET", "/v5/asset/transfer/query-universal-transfer-list", Sec::kSigned, Kind::kQuery, 5, 5, kSecond},
     {"GET", "/v5/asset/deposit/query-record", Sec::kSigned, Kind::kQuery, 100, 100, kMinute},
     {"GET", "/v5/asset/coin/query-info", Sec::kSigned, Kind::kQuery, 300, 300, kMinute},
     {"GET", "/v5/user/query-api", Sec::kSigned, Kind::kQuery, 10, 10, kSecond},
@@ -417,6 +419,11 @@ BybitFront::Impl::Answer BybitFront::Impl::dispatch(const net::HttpRequest& req,
   if (path == "/v5/account/set-margin-mode") return set_margin_mode(a, p);
   if (path == "/v5/asset/transfer/inter-transfer") return transfer(a, p);
   if (path == "/v5/asset/transfer/query-inter-transfer-list") return transfers(a, p);
+  if (path == "/v5/asset/transfer/universal-transfer") {
+    order_request = true;  // moves money as an order does: its answer may be lost, late or time out
+    return universal_transfer(a, p);
+  }
+  if (path == "/v5/asset/transfer/query-universal-transfer-list") return universal_transfers(a, p);
   if (path == "/v5/asset/coin/query-info") return coin_info(p);
   if (path == "/v5/user/query-api") return api_key_info(a, it->second);
   return deposits(p);

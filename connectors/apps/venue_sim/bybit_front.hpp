@@ -55,6 +55,10 @@ struct BybitAccountSpec {
   Decimal linear_maker = Decimal::from_raw(200'000), linear_taker = Decimal::from_raw(550'000);
   std::vector<std::pair<std::string, Decimal>> spot_balances;  // coin, amount
   Decimal linear_usdt;  // the linear venue's USDT wallet
+  // The account's UID (0: venue-sim's own, 100000001 + its index) and, for a sub-account, its
+  // master's name (empty: a master): universal transfers move between the UIDs of one master.
+  std::uint64_t member_id = 0;
+  std::string parent;
 };
 
 // Per-UID order-endpoint limits (requests a rolling second, per endpoint and category; a batch

@@ -223,6 +223,14 @@ struct TransferRow {
   std::int64_t time_ms = 0;
 };
 
+// One universal transfer between two UIDs (bybit_front_transfers.cpp).
+struct UniTransfer {
+  std::string transfer_id, coin, from_type, to_type;
+  Decimal amount;
+  std::uint64_t from_uid = 0, to_uid = 0;
+  std::int64_t time_ms = 0;
+};
+
 struct PositionTimes {
   std::int64_t created_ms = 0;  // the first time a position opened on the symbol
   std::int64_t updated_ms = 0;
@@ -397,6 +405,14 @@ struct BybitFront::Impl {
   Answer deposits(const bysim::Args& p);
   Answer coin_info(const bysim::Args& p);
   Answer api_key_info(const bysim::UtaAccount& a, std::size_t index);
+
+  // bybit_front_transfers.cpp: universal transfers between the UIDs of one master
+  std::vector<bysim::UniTransfer> universal;  // oldest first
+  [[nodiscard]] std::uint64_t uid_of(std::size_t index) const;     // spec.member_id, else 100000001 + index
+  [[nodiscard]] std::size_t master_of(std::size_t index) const;    // itself when a master
+  [[nodiscard]] std::optional<std::size_t> member(std::uint64_t uid) const;
+  Answer universal_transfer(bysim::UtaAccount& a, const bysim::Args& p);
+  Answer universal_transfers(bysim::UtaAccount& a, const bysim::Args& p);
 
   // bybit_front_json.cpp: renderings
   void order_json(JsonOut& j, const Category& c, const bysim::OrderRow& r,

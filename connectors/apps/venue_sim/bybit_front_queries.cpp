@@ -601,11 +601,11 @@ BybitFront::Impl::Answer BybitFront::Impl::coin_info(const Args& p) {
   return {j.take()};
 }
 
-// GET /v5/user/query-api: the key's own information. venue-sim's keys are a master account's,
-// read-write, unified (UTA: "uta" 1), with trade and transfer permissions, no IP binding.
+// GET /v5/user/query-api: the key's own information (isMaster / parentUid: the account's
+// family, from its spec's parent). venue-sim's keys are read-write, unified (UTA: "uta" 1), with trade and transfer permissions, no IP binding.
 BybitFront::Impl::Answer BybitFront::Impl::api_key_info(const UtaAccount& a, std::size_t index) {
-  constexpr std::size_t kFirstUid = 100'000'001;  // venue-sim's user ids: one per account, in order
-  const std::string uid = std::to_string(kFirstUid + index);
+  const std::string uid = std::to_string(uid_of(index));
+  const std::size_t master = master_of(index);
   JsonOut j;
   j.obj().kv("id", uid).kv("note", a.spec.name).kv("apiKey", a.spec.api_key).kn("readOnly", 0).kv("secret", "");
   j.key("permissions").obj();
@@ -618,7 +618,7 @@ BybitFront::Impl::Answer BybitFront::Impl::api_key_info(const UtaAccount& a, std
   j.end_obj().key("ips").arr().str("*").end_arr().kn("type", 1).kn("deadlineDay", -1).kv("expiredAt", "");
   j.kv("createdAt", "2024-01-01T00:00:00Z").kn("unified", 0).kn("uta", 1).kv("userID", uid).kn("inviterID", 0);
   j.kv("vipLevel", "No VIP").kv("mktMakerLevel", "0").kn("affiliateID", 0).kv("rsaPublicKey", "");
-  j.kb("isMaster", true).kv("parentUid", "0").kv("kycLevel", "LEVEL_DEFAULT").kv("kycRegion", "").end_obj();
+  j.kb("isMaster", master == index).kv("parentUid", master == index ? std::string("0") : std::to_string(uid_of(master))).kv("kycLevel", "LEVEL_DEFAULT").kv("kycRegion", "").end_obj();
   return {j.take()};
 }
 

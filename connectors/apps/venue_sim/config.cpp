@@ -37,7 +37,10 @@ USDT perpetuals) on the same port when --bybit is given or a Bybit account exist
                          "linear_usdt":"100000"}]}}
   --paper-keys FILE      keys for the accounts (generated and written 0600 when FILE is absent);
                          an entry with "exchange":"bybit" is a Bybit unified account, one with
-                         "exchange":"okx" (and a "passphrase") an OKX unified account
+                         "exchange":"okx" (and a "passphrase") an OKX unified account; a Bybit
+                         entry's "member_id" (its UID) and "parent" (its master's name), an OKX
+                         entry's "parent" and "sub_account" (its subAcct name) shape the
+                         master/sub families that transfers move within
   --account NAME:MARKET  a paper account: spot|usdm (Binance) or bybit (a Bybit unified account,
                          spot 100000 USDT, 1 BTC, 10 ETH and a linear wallet of 100000 USDT --
                          venue-sim keeps the two apart, a real unified account shares one)
@@ -250,6 +253,8 @@ void load_config(const std::string& path, Options& o) {
           }
         }
         if (a.contains("linear_usdt")) s.linear_usdt = dec(a["linear_usdt"], f + ".linear_usdt");
+        s.member_id = a.value("member_id", std::uint64_t{0});
+        s.parent = a.value("parent", "");
         o.bybit_front.accounts.push_back(std::move(s));
       }
     }
@@ -271,6 +276,8 @@ void load_config(const std::string& path, Options& o) {
           for (const auto& [ccy, amount] : a["balances"].items()) s.spot_balances.emplace_back(ccy, dec(amount, f + ".balances." + ccy));
         }
         if (a.contains("swap_usdt")) s.swap_usdt = dec(a["swap_usdt"], f + ".swap_usdt");
+        s.parent = a.value("parent", "");
+        s.sub_account = a.value("sub_account", "");
         o.okx_front.accounts.push_back(std::move(s));
       }
     }
@@ -444,9 +451,13 @@ void apply_paper_keys(Options& o) {
           bybit_found = true;
           a.api_key = v.value("api_key", "");
           a.api_secret = v.value("api_secret", "");
+          if (a.member_id == 0) a.member_id = v.value("member_id", std::uint64_t{0});
+          if (a.parent.empty()) a.parent = v.value("parent", "");
         }
         if (!bybit_found) {
           bybit_accounts.push_back(default_bybit_account(name, v.value("api_key", ""), v.value("api_secret", "")));
+          bybit_accounts.back().member_id = v.value("member_id", std::uint64_t{0});
+          bybit_accounts.back().parent = v.value("parent", "");
         }
         continue;
       }
@@ -458,10 +469,14 @@ void apply_paper_keys(Options& o) {
           a.api_key = v.value("api_key", "");
           a.api_secret = v.value("api_secret", "");
           a.passphrase = v.value("passphrase", "");
+          if (a.parent.empty()) a.parent = v.value("parent", "");
+          if (a.sub_account.empty()) a.sub_account = v.value("sub_account", "");
         }
         if (!okx_found) {
           okx_accounts.push_back(default_okx_account(name, v.value("api_key", ""), v.value("api_secret", ""),
                                                      v.value("passphrase", "")));
+          okx_accounts.back().parent = v.value("parent", "");
+          okx_accounts.back().sub_account = v.value("sub_account", "");
         }
         continue;
       }

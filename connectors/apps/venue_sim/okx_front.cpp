@@ -206,6 +206,8 @@ constexpr Endpoint kEndpoints[] = {
     {"GET", "/api/v5/account/config", Sec::kSigned, Kind::kQuery, 5, false},
     {"GET", "/api/v5/account/trade-fee", Sec::kSigned, Kind::kQuery, 5, false},
     {"GET", "/api/v5/asset/currencies", Sec::kSigned, Kind::kQuery, 6, false},
+    {"POST", "/api/v5/asset/transfer", Sec::kSigned, Kind::kQuery, 4, false},        // 2 a second
+    {"GET", "/api/v5/asset/transfer-state", Sec::kSigned, Kind::kQuery, 20, false},  // 10 a second
     {"POST", "/api/v5/trade/order-algo", Sec::kSigned, Kind::kNewOrder, 20, true},
     {"POST", "/api/v5/trade/cancel-algos", Sec::kSigned, Kind::kBatch, 20, true},
     {"GET", "/api/v5/trade/order-algo", Sec::kSigned, Kind::kQuery, 20, false},
@@ -219,7 +221,6 @@ constexpr std::pair<std::string_view, std::string_view> kRefused[] = {
     {"/api/v5/trade/close-position", "close-position (send a reduceOnly market order)"},
     {"/api/v5/trade/cancel-all-after", "cancel-all-after"},
     {"/api/v5/account/position/margin-balance", "isolated margin adjustment"},
-    {"/api/v5/asset/transfer", "transfers (one unified account per key)"},
     {"/api/v5/asset/balances", "the funding account"},
 };
 
@@ -449,6 +450,11 @@ OkxFront::Impl::Answer OkxFront::Impl::dispatch(const net::HttpRequest& req, boo
   if (path == "/api/v5/account/set-position-mode") return set_position_mode(a, p);
   if (path == "/api/v5/account/config") return account_config(a);
   if (path == "/api/v5/asset/currencies") return currencies(p);
+  if (path == "/api/v5/asset/transfer") {
+    order_request = true;  // moves money as an order does: its answer may be lost, late or time out
+    return funds_transfer(a, p);
+  }
+  if (path == "/api/v5/asset/transfer-state") return funds_transfer_state(a, p);
   return trade_fee(a, p);
 }
 

@@ -61,6 +61,10 @@ struct OkxAccountSpec {
   Decimal swap_maker = Decimal::from_raw(200'000), swap_taker = Decimal::from_raw(500'000);
   std::vector<std::pair<std::string, Decimal>> spot_balances;  // ccy, amount
   Decimal swap_usdt;  // the SWAP venue's USDT wallet
+  // A sub-account's master's name (empty: a master) and its name as transfers give it (subAcct;
+  // empty: the account's name): funds transfers types 1 / 2 move between a master and its subs.
+  std::string parent;
+  std::string sub_account;
 };
 
 // OKX's per-endpoint limits are a table in okx_front.cpp (requests per 2 s, per user, and per

@@ -225,6 +225,14 @@ struct UnifiedAccount {
   std::map<std::pair<sim::SymbolIndex, int>, PositionState> positions;  // (symbol, posSide 0 net 1 long 2 short)
   std::map<std::pair<sim::SymbolIndex, std::string>, int, std::less<>> lever;  // (symbol, mgnMode)
   std::int64_t balance_utime = 0;
+  std::map<std::string, Decimal, std::less<>> fund;  // the funding account ("6"): transfers only
+};
+
+// One funds transfer (okx_front_transfers.cpp).
+struct FundsTransfer {
+  std::string trans_id, client_id, ccy, from, to, type, sub_acct;
+  Decimal amt;
+  std::size_t caller = 0;  // the account whose key sent it
 };
 
 struct Sub {
@@ -284,6 +292,15 @@ struct OkxFront::Impl {
     std::string data = "[]";
   };
   Answer dispatch(const net::HttpRequest& req, bool& order_request, bool& drop);
+
+  // okx_front_transfers.cpp: funds transfers (types 0, 1, 2) and their state
+  std::vector<okxsim::FundsTransfer> funds;  // oldest first
+  std::uint64_t next_trans_id = 754'147;
+  [[nodiscard]] std::size_t okx_master_of(std::size_t index) const;  // itself when a master
+  [[nodiscard]] std::string sub_name(std::size_t index) const;       // spec.sub_account, else its name
+  Decimal& sa_fund(std::size_t index, const std::string& ccy) { return accounts[index].fund[ccy]; }
+  Answer funds_transfer(Account& a, const Args& p);
+  Answer funds_transfer_state(Account& a, const Args& p);
   // The endpoint's window (per user, and per instrument where OKX counts so); true when taken.
   bool take_rate(Account& a, std::string_view path, std::string_view inst, std::uint32_t units,
                  std::string_view method = "POST");

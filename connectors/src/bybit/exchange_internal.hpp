@@ -140,6 +140,10 @@ class BybitAccount final : public Exchange {
       MarketDataSink sink) override;
 
   void heartbeat();  // {"op":"ping"} on the private stream (maintenance thread)
+  // A signed administration call on the account's key (transfers): the 2xx body.
+  [[nodiscard]] ExchangeResult<std::string> call(const RestRequest& req, std::string_view what) {
+    return body_of(send(req, what), what);
+  }
 
  private:
   void enqueue(std::function<void()> job);

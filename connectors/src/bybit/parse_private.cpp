@@ -480,4 +480,58 @@ Result<FeeRates, RestError> parse_fee_rate(std::string_view body) {
   }
 }
 
+namespace {
+
+TransferStatus transfer_status_of(const std::string& s, const std::string& where) {
+  if (s == "SUCCESS") return TransferStatus::kSuccess;
+  if (s == "PENDING" || s == "STATUS_UNKNOWN") return TransferStatus::kPending;
+  if (s == "FAILED") return TransferStatus::kFailed;
+  throw Fail{where + ".status: '" + s + "' is not SUCCESS, PENDING, FAILED or STATUS_UNKNOWN"};
+}
+
+}  // namespace
+
+Result<TransferAck, RestError> parse_transfer_ack(std::string_view body) {
+  Envelope env;
+  if (auto o = open(env, body, "transfer"); !o) return Unexpected{o.error()};
+  try {
+    const Item it(env.result, "transfer.result");
+    TransferAck ack;
+    ack.transfer_id = it.text("transferId");
+    if (ack.transfer_id.empty()) throw Fail{"transfer.result.transferId: empty"};
+    if (const std::string s = it.text("status", false); !s.empty()) ack.status = transfer_status_of(s, "transfer.result");
+    return ack;
+  } catch (const Fail& f) {
+    return Unexpected{rest_fail(f)};
+  }
+}
+
+Result<TransfersPage, RestError> parse_transfers(std::string_view body) {
+  Envelope env;
+  if (auto o = open(env, body, "transfers"); !o) return Unexpected{o.error()};
+  try {
+    TransfersPage page;
+    std::size_t i = 0;
+    for (element e : as_array(env.result, "list", "transfers.result")) {
+      const std::string where = "transfers.result.list[" + std::to_string(i++) + "]";
+      const Item it(as_object(e, where), where);
+      TransferRow row;
+      row.transfer_id = it.text("transferId");
+      row.coin = it.text("coin");
+      row.amount = it.decimal("amount");
+      row.from_member_id = it.text("fromMemberId", false);
+      row.to_member_id = it.text("toMemberId", false);
+      row.from_account_type = it.text("fromAccountType");
+      row.to_account_type = it.text("toAccountType");
+      row.time_ms = it.millis("timestamp") / 1'000'000;
+      row.status = transfer_status_of(it.text("status"), where);
+      page.rows.push_back(std::move(row));
+    }
+    page.next_page_cursor = cursor_of(env.result);
+    return page;
+  } catch (const Fail& f) {
+    return Unexpected{rest_fail(f)};
+  }
+}
+
 }  // namespace oms::bybit

@@ -142,6 +142,69 @@ Req inter_transfers(std::string_view coin, const HistoryQuery& q) {
   return r;
 }
 
+bool valid_uuid(std::string_view id) noexcept {
+  if (id.size() != 36) return false;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    const char c = id[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+namespace {
+
+bool known_account_type(std::string_view t) {
+  static constexpr std::string_view kTypes[] = {"UNIFIED", "CONTRACT", "SPOT", "INVESTMENT", "OPTION", "FUND"};
+  for (const auto k : kTypes) {
+    if (k == t) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Req universal_transfer(const UniversalTransfer& t) {
+  constexpr std::string_view kWhat = "universal_transfer";
+  if (!valid_uuid(t.transfer_id))
+    return Unexpected{error(kWhat, "transfer_id: a UUID (8-4-4-4-12 hex digits), the venue's idempotency key")};
+  if (t.coin.empty()) return Unexpected{error(kWhat, "coin: required")};
+  if (!t.amount.is_positive()) return Unexpected{error(kWhat, "amount: must be positive")};
+  if (t.from_member_id == 0 || t.to_member_id == 0)
+    return Unexpected{error(kWhat, "from_member_id / to_member_id: required (the UIDs)")};
+  if (t.from_member_id == t.to_member_id)
+    return Unexpected{error(kWhat, "to_member_id: the same UID as from_member_id (inter_transfer moves within one UID)")};
+  for (const auto& [field, v] : {std::pair{"from_account_type", t.from_account_type}, std::pair{"to_account_type", t.to_account_type}}) {
+    if (!known_account_type(v))
+      return Unexpected{error(kWhat, std::string(field) + ": '" + std::string(v) +
+                                         "' is not one of UNIFIED CONTRACT SPOT INVESTMENT OPTION FUND")};
+  }
+  RestRequest r = make(HttpMethod::kPost, "/v5/asset/transfer/universal-transfer", Security::kSigned);
+  r.add("transferId", t.transfer_id);
+  r.add("coin", t.coin);
+  r.add("amount", t.amount);
+  r.add_int("fromMemberId", static_cast<std::int64_t>(t.from_member_id));
+  r.add_int("toMemberId", static_cast<std::int64_t>(t.to_member_id));
+  r.add("fromAccountType", t.from_account_type);
+  r.add("toAccountType", t.to_account_type);
+  return r;
+}
+
+Req universal_transfers(std::string_view transfer_id, std::string_view coin, const HistoryQuery& q) {
+  constexpr std::string_view kWhat = "universal_transfers";
+  if (!transfer_id.empty() && !valid_uuid(transfer_id))
+    return Unexpected{error(kWhat, "transfer_id: a UUID (8-4-4-4-12 hex digits)")};
+  if (q.limit > 50) return Unexpected{error(kWhat, "limit: 1 to 50")};
+  RestRequest r = make(HttpMethod::kGet, "/v5/asset/transfer/query-universal-transfer-list", Security::kSigned);
+  if (!transfer_id.empty()) r.add("transferId", transfer_id);
+  if (!coin.empty()) r.add("coin", coin);
+  detail::add_history(r, q);
+  return r;
+}
+
 Req deposit_records(std::string_view coin, const HistoryQuery& q) {
   RestRequest r = make(HttpMethod::kGet, "/v5/asset/deposit/query-record", Security::kSigned);
   if (!coin.empty()) r.add("coin", coin);

@@ -149,6 +149,11 @@ class OkxAccount final : public Exchange {
       MarketDataSink sink) override;
 
   void heartbeat();  // "ping" on the private and business streams (maintenance thread)
+  // A signed administration call on the account's key (transfers): the body (OKX's refusals
+  // with a 4xx status kept, see body_of).
+  [[nodiscard]] ExchangeResult<std::string> call(const RestRequest& req, std::string_view what) {
+    return body_of(send(req, what), what);
+  }
 
  private:
   void enqueue(std::function<void()> job);

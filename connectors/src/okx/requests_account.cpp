@@ -234,25 +234,32 @@ Req transfer(const Transfer& t) {
   constexpr std::string_view kWhat = "transfer";
   if (t.currency.empty()) return Unexpected{error(kWhat, "currency: required")};
   if (!t.amount.is_positive()) return Unexpected{error(kWhat, "amount: must be positive")};
-  if (t.from == t.to) return Unexpected{error(kWhat, "to: the same account as from")};
+  const bool within = t.type == TransferType::kWithinAccount;
+  if (within && t.from == t.to) return Unexpected{error(kWhat, "to: the same account as from")};
+  if (within && !t.sub_account.empty())
+    return Unexpected{error(kWhat, "sub_account: only a master <-> sub-account transfer (type 1 or 2) names one")};
+  if (!within && t.sub_account.empty())
+    return Unexpected{error(kWhat, "sub_account: required by a master <-> sub-account transfer (type 1 or 2)")};
   if (!t.client_id.empty() && !detail::alphanumeric(t.client_id, 32))
     return Unexpected{error(kWhat, "client_id: 1 to 32 letters and digits")};
   RestRequest r = make(HttpMethod::kPost, "/api/v5/asset/transfer", Security::kSigned);
   r.add("ccy", t.currency);
   r.add("amt", t.amount);
-  r.add("type", "0");  // within the account (master or sub-account's own)
+  r.add("type", std::to_string(static_cast<int>(t.type)));
   r.add("from", std::to_string(static_cast<int>(t.from)));
   r.add("to", std::to_string(static_cast<int>(t.to)));
+  if (!t.sub_account.empty()) r.add("subAcct", t.sub_account);
   if (!t.client_id.empty()) r.add("clientId", t.client_id);
   return r;
 }
 
-Req transfer_state(std::string_view trans_id, std::string_view client_id) {
+Req transfer_state(std::string_view trans_id, std::string_view client_id, std::optional<TransferType> type) {
   if (trans_id.empty() == client_id.empty())
     return Unexpected{error("transfer_state", "trans_id / client_id: exactly one")};
   RestRequest r = make(HttpMethod::kGet, "/api/v5/asset/transfer-state", Security::kSigned);
   if (!trans_id.empty()) r.add("transId", trans_id);
   else r.add("clientId", client_id);
+  if (type) r.add("type", std::to_string(static_cast<int>(*type)));
   return r;
 }
 

@@ -405,9 +405,11 @@ TEST_CASE("okx account, funding and public builders: paths and exact fields") {
   bq.sub_type = "160";
   CHECK(body(bills(bq)) == "instType=SPOT&ccy=USDT&mgnMode=isolated&subType=160");
   CHECK(bills_archive(bq)->path == "/api/v5/account/bills-archive");
-  CHECK(body(transfer(Transfer{"USDT", d("1.5"), AccountType::kTrading, AccountType::kFunding, "t1"})) ==
+  CHECK(body(transfer(Transfer{"USDT", d("1.5"), AccountType::kTrading, AccountType::kFunding, "t1",
+                                  TransferType::kWithinAccount, {}})) ==
         R"({"ccy":"USDT","amt":"1.5","type":"0","from":"18","to":"6","clientId":"t1"})");
-  CHECK(refusal(transfer(Transfer{"USDT", d("1"), AccountType::kFunding, AccountType::kFunding, {}})) ==
+  CHECK(refusal(transfer(Transfer{"USDT", d("1"), AccountType::kFunding, AccountType::kFunding, {},
+                                     TransferType::kWithinAccount, {}})) ==
         "transfer: to: the same account as from");
   CHECK(body(transfer_state("0")) == "transId=0");
   CHECK(body(cancel_all_after(10)) == R"({"timeOut":"10"})");

@@ -3,10 +3,18 @@
 // Binance: one account's own spot <-> USD-M wallets: the user universal transfer
 // (MAIN_UMFUTURE / UMFUTURE_MAIN) signed by that account. Two accounts under one main account
 // (main <-> sub, sub <-> sub): the sub-account universal transfer signed by the main account,
-// each sub-account named by its configured email, the main account by none. Anything else is
-// refused, naming the accounts: other venues (planned), transfers between exchanges or between
-// main accounts (withdrawals, not made), a sub-account without an email, a market the venue
-// cannot move (COIN-M).
+// each sub-account named by its configured email, the main account by none.
+// Bybit: two accounts under one main account (main <-> sub, sub <-> sub): the universal
+// transfer signed by the main account, each end named by its configured member_id (UID),
+// unified trading wallet to unified trading wallet.
+// OKX: main <-> sub: the funds transfer type 1 (main -> sub) or 2 (sub -> main) signed by the
+// main account, the sub-account named by its configured sub_account, trading wallet ("18") to
+// trading wallet. (Sub <-> sub takes the sub-account's own key on OKX: not made.)
+// Bybit and OKX hold an account's spot and USD-M in one wallet: nothing to move between them.
+// Anything else is refused, naming the accounts: transfers between exchanges or between main
+// accounts (withdrawals, not made), an end without its email / member_id / sub_account, a
+// market the venue cannot move (COIN-M), Upbit (no sub-accounts).
+// The venues' wallet words: venue_wallets.hpp.
 #pragma once
 
 #include <optional>
@@ -21,10 +29,21 @@
 
 namespace oms::transfers {
 
+// The Bybit / OKX parts of a plan (empty on Binance).
+struct VenueEnds {
+  std::uint64_t from_member = 0, to_member = 0;  // Bybit: the UIDs (fromMemberId / toMemberId)
+  std::string sub_account;                       // OKX: the sub-account end's name (subAcct)
+  bool to_sub = false;                           // OKX: type 1 (main -> sub); false: type 2
+  std::string from_wallet, to_wallet;            // the venue's words (venue_wallets.hpp)
+  friend bool operator==(const VenueEnds&, const VenueEnds&) = default;
+};
+
 struct TransferPlan {
   actors::TransferRoute route = actors::TransferRoute::kSubAccount;
   AccountId signer{};                 // whose API key sends it
-  std::string from_email, to_email;   // kSubAccount: empty for the main account
+  std::string from_email, to_email;   // Binance kSubAccount: empty for the main account
+  ExchangeId exchange = ExchangeId::kBinance;
+  VenueEnds venue{};                  // Bybit / OKX
   friend bool operator==(const TransferPlan&, const TransferPlan&) = default;
 };
 

@@ -67,6 +67,12 @@ struct Account {
   // /sapi/v1/sub-account/universalTransfer fromEmail / toEmail). Empty: none configured (no
   // transfer to or from it between accounts).
   std::string email{};
+  // Bybit: the account's UID (main or sub): how universal transfers name each end
+  // (fromMemberId / toMemberId). 0: none configured (no transfer between it and another account).
+  std::uint64_t member_id = 0;
+  // OKX: a sub-account's name (subAcct): how its main account's transfers name it (types 1 and
+  // 2). Empty: none configured.
+  std::string sub_account{};
   // A sub-account's share of its main account's family's free balance, (0, 1], that the
   // rebalancing planner aims for (the ratios under one main account sum to at most 1).
   std::optional<Decimal> target_ratio{};

@@ -42,6 +42,8 @@
 #include "oms/connectors/net/https_client.hpp"
 #include "oms/connectors/net/tls.hpp"
 #include "oms/connectors/secrets/secret_store.hpp"
+#include "oms/connectors/bybit/private_data.hpp"
+#include "oms/connectors/bybit/requests.hpp"
 
 namespace oms::bybit {
 
@@ -98,6 +100,16 @@ class BybitVenue {
   [[nodiscard]] std::optional<OrderBudgetUse> order_budget(AccountId account) const;
   [[nodiscard]] ExchangeResult<std::int64_t> sync_time();
   [[nodiscard]] std::int64_t time_offset_ms() const noexcept;
+
+  // ---- transfers between UIDs of one master (/v5/asset; signed with account(index)'s key, the
+  // master's) ----------------------------------------------------------------------------------
+  // A refusal is kVenueRejected with the retCode (131214: the transferId was used: booked
+  // before); retCode 10000 / 10016, a 5xx or a lost answer: kMaybeSent / kHttpStatus (it may
+  // have been booked: ask universal_transfer_history).
+  [[nodiscard]] ExchangeResult<TransferAck> universal_transfer(std::size_t index, const UniversalTransfer& t);
+  // The transfer by its transferId (no row: the venue has none).
+  [[nodiscard]] ExchangeResult<std::vector<TransferRow>> universal_transfer_history(std::size_t index,
+                                                                                    std::string_view transfer_id);
 
   struct Shared;  // src/bybit/exchange_internal.hpp
 

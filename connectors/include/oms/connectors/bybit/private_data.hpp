@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -138,5 +139,32 @@ struct ExecutionsPage {
 // /v5/position/list -> PositionUpdated per position (flat ones included: size 0).
 [[nodiscard]] Result<std::vector<PositionUpdated>, RestError> parse_positions(std::string_view body,
                                                                               const AccountContext& ctx);
+
+// ---- transfers (/v5/asset/transfer) ---------------------------------------------------------
+// A transfer's status as Bybit words it: SUCCESS, PENDING, FAILED (STATUS_UNKNOWN, which the
+// venue may answer while it books, reads as kPending: ask again).
+enum class TransferStatus : std::uint8_t { kSuccess, kPending, kFailed };
+// inter-transfer | universal-transfer: result {"transferId", "status"}. status: nullopt when
+// the answer has none (older answers: the transfer was booked; ask the list to be sure).
+struct TransferAck {
+  std::string transfer_id;
+  std::optional<TransferStatus> status;
+};
+[[nodiscard]] Result<TransferAck, RestError> parse_transfer_ack(std::string_view body);
+// query-inter-transfer-list | query-universal-transfer-list: result.list rows (member ids
+// empty on the inter-transfer list), newest first as the venue sends them.
+struct TransferRow {
+  std::string transfer_id, coin;
+  Decimal amount;
+  std::string from_member_id, to_member_id;
+  std::string from_account_type, to_account_type;
+  std::int64_t time_ms = 0;
+  TransferStatus status = TransferStatus::kPending;
+};
+struct TransfersPage {
+  std::vector<TransferRow> rows;
+  std::string next_page_cursor;
+};
+[[nodiscard]] Result<TransfersPage, RestError> parse_transfers(std::string_view body);
 
 }  // namespace oms::bybit

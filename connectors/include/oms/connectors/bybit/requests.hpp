@@ -151,6 +151,25 @@ struct Transfer {
 };
 [[nodiscard]] Req inter_transfer(const Transfer& t);  // POST /v5/asset/transfer/inter-transfer
 [[nodiscard]] Req inter_transfers(std::string_view coin, const HistoryQuery& q = {});
+// Between two UIDs of one master account (main <-> sub, sub <-> sub), signed by the master's
+// key: POST /v5/asset/transfer/universal-transfer. transferId: a UUID (8-4-4-4-12 hex), the
+// venue's idempotency key (a repeat is refused 131214 "TransferId exist", nothing moves);
+// fromMemberId / toMemberId: the UIDs, JSON numbers, never equal; account types: UNIFIED,
+// CONTRACT, SPOT, INVESTMENT, OPTION, FUND.
+struct UniversalTransfer {
+  std::string_view transfer_id;
+  std::string_view coin;
+  Decimal amount;
+  std::uint64_t from_member_id = 0, to_member_id = 0;
+  std::string_view from_account_type, to_account_type;
+};
+[[nodiscard]] Req universal_transfer(const UniversalTransfer& t);
+// GET /v5/asset/transfer/query-universal-transfer-list: one transfer by its transferId (empty:
+// the window of q, at most 7 days; limit 1..50).
+[[nodiscard]] Req universal_transfers(std::string_view transfer_id, std::string_view coin = {},
+                                      const HistoryQuery& q = {});
+// A UUID text Bybit takes as transferId: 36 characters, hex digits and '-' at 8, 13, 18, 23.
+[[nodiscard]] bool valid_uuid(std::string_view id) noexcept;
 [[nodiscard]] Req deposit_records(std::string_view coin, const HistoryQuery& q = {});
 
 // ---- Public market data (/v5/market) ------------------------------------------------------

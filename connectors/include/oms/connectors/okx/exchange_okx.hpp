@@ -69,6 +69,8 @@
 #include "oms/connectors/net/tls.hpp"
 #include "oms/connectors/okx/instruments.hpp"
 #include "oms/connectors/secrets/secret_store.hpp"
+#include "oms/connectors/okx/private_data.hpp"
+#include "oms/connectors/okx/requests.hpp"
 
 namespace oms::okx {
 
@@ -133,6 +135,15 @@ class OkxVenue {
   [[nodiscard]] std::int64_t time_offset_ms() const noexcept;
   // Books subscribed again after a checksum mismatch or a seqId gap, since start.
   [[nodiscard]] std::uint64_t book_resyncs() const noexcept;
+
+  // ---- funds transfers (/api/v5/asset; signed with account(index)'s key: the master's for
+  // types 1 and 2) ------------------------------------------------------------------------------
+  // A refusal is kVenueRejected with OKX's code; a code whose outcome is unknown, a 5xx or a
+  // lost answer: kMaybeSent / kHttpStatus (it may have been booked: ask transfer_state).
+  [[nodiscard]] ExchangeResult<TransferAck> transfer(std::size_t index, const Transfer& t);
+  // The transfer by its clientId (no row: the venue has none).
+  [[nodiscard]] ExchangeResult<std::vector<TransferStateRow>> transfer_state(
+      std::size_t index, std::string_view client_id, std::optional<TransferType> type);
 
   struct Shared;  // src/okx/exchange_internal.hpp
 

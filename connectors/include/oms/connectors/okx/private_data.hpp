@@ -220,4 +220,22 @@ struct BalancesAnswer {
 [[nodiscard]] Result<std::vector<PositionUpdated>, RestError> parse_positions(
     std::string_view body, const AccountContext& ctx);
 
+// ---- funds transfers (/api/v5/asset/transfer, transfer-state) --------------------------------
+// POST transfer -> data[0] {"transId", "clientId", "ccy", "amt", "from", "to"}: the venue took it
+// (its outcome: transfer-state).
+struct TransferAck {
+  std::string trans_id, client_id;
+};
+[[nodiscard]] Result<TransferAck, RestError> parse_transfer_ack(std::string_view body);
+// transfer-state -> its rows (none: the venue has no such transfer). state: success, pending,
+// failed (OKX's words).
+enum class TransferState : std::uint8_t { kSuccess, kPending, kFailed };
+struct TransferStateRow {
+  std::string trans_id, client_id, currency;
+  Decimal amount;
+  std::string from, to, type, sub_account;  // as sent: "6" / "18", "0" / "1" / "2"
+  TransferState state = TransferState::kPending;
+};
+[[nodiscard]] Result<std::vector<TransferStateRow>, RestError> parse_transfer_state(std::string_view body);
+
 }  // namespace oms::okx

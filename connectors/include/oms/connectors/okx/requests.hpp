@@ -205,14 +205,23 @@ struct BillsQuery {
 
 // ---- Funding account and transfers (/api/v5/asset) -----------------------------------------
 enum class AccountType : std::uint8_t { kFunding = 6, kTrading = 18 };
+// POST /api/v5/asset/transfer's type: 0 within the account (the key's own), 1 master ->
+// sub-account, 2 sub-account -> master (1 and 2 signed by the master's key, subAcct naming
+// the sub-account). The sub-account's own-key types (3, 4) are not made here.
+enum class TransferType : std::uint8_t { kWithinAccount = 0, kMasterToSub = 1, kSubToMaster = 2 };
 struct Transfer {
   std::string_view currency;
   Decimal amount;
   AccountType from = AccountType::kTrading, to = AccountType::kFunding;
   std::string_view client_id;  // clientId: 1..32 alphanumerics, the transfer's idempotency key
+  TransferType type = TransferType::kWithinAccount;
+  std::string_view sub_account;  // subAcct: required by types 1 and 2, refused by type 0
 };
-[[nodiscard]] Req transfer(const Transfer& t);  // POST transfer (within the account, type 0)
-[[nodiscard]] Req transfer_state(std::string_view trans_id, std::string_view client_id = {});
+[[nodiscard]] Req transfer(const Transfer& t);  // POST /api/v5/asset/transfer
+// GET /api/v5/asset/transfer-state by transId or clientId (exactly one); `type` (types 1 and 2:
+// the master's query of a master <-> sub transfer) is sent when given.
+[[nodiscard]] Req transfer_state(std::string_view trans_id, std::string_view client_id = {},
+                                 std::optional<TransferType> type = std::nullopt);
 [[nodiscard]] Req asset_balances(std::string_view currencies = {});  // the funding account
 [[nodiscard]] Req asset_bills(const BillsQuery& q = {});             // the funding account's ledger
 [[nodiscard]] Req currencies();
