@@ -10,6 +10,7 @@
 #include "oms/cores/event_group.hpp"
 #include "oms/cores/order_events.hpp"
 #include "oms/cores/batch.hpp"
+#include "oms/persistence/failpoint.hpp"
 
 namespace oms::actors {
 
@@ -158,6 +159,7 @@ void Engine::Impl::rebuild(Account& a) {
                      message_name(e), to_string(*refusal));
     }
     ++a.events_rebuilt;
+    OMS_FAILPOINT(kRebuildMidFold);
   }
   a.torn_groups = torn.size();
   log.observe_global_seq(max_global);
@@ -284,6 +286,7 @@ void Engine::Impl::restart(Account& a) {
 void Engine::Impl::reconcile(Account& a) {
   const TimeNs now = step_now;
   carry_out(a, a.desk->on_reconcile(now), nullptr);
+  OMS_FAILPOINT(kReconcileQueried);
   a.reconcile_deadline =
       now + std::chrono::duration_cast<std::chrono::nanoseconds>(options.ack_timeout).count() *
                 kReconcileWaitAckTimeouts;
@@ -482,6 +485,7 @@ void Engine::Impl::batch_command(Account& a, const Command& cmd,
 }
 
 void Engine::Impl::on_report(Account& a, const VenueReport& report) {
+  OMS_FAILPOINT_IF(a.desk->reconciling(), kReconcileAnswer);
   // An order lost in a crash before it left, to be sent now: risk looks at it again first,
   // at today's marks (the desk records a refusal as it would a new order's).
   std::optional<RiskDecision> resend;
@@ -570,9 +574,11 @@ void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::share
     if (balances_moved) (void)risk->set_equity(a.cfg.id, pricing.equity(a.desk->account(), marks));
     if (a.cfg.session) {
       for (const VenueRequest& r : g.requests) {
+        OMS_FAILPOINT(kOrderAfterIntentLog);
         const auto* sub = std::get_if<OrderSubmitted>(&r);
         if (sub != nullptr && batch_sends != nullptr) batch_sends->push_back(*sub);
         else send(*a.cfg.session, r, origin);
+        OMS_FAILPOINT_IF(log.store_lag() > 0, kOrderAfterSend);  // the store's ack not come yet
       }
     }
     for (const RiskNote& n : fx.risk) note_risk(n);

@@ -16,6 +16,7 @@
 
 #include "oms/cores/event_group.hpp"
 #include "oms/messages/subjects.hpp"
+#include "oms/persistence/failpoint.hpp"
 
 namespace oms::actors {
 
@@ -360,6 +361,7 @@ void EventLog::on_answer(const Result<std::uint64_t, StoreError>& r,
     awaiting_resend_.fetch_sub(1, std::memory_order_relaxed);
   }
   if (r) {
+    OMS_FAILPOINT(kJournalStoreAck);
     if (intents_ != nullptr && intent_seq != 0) mark_done(*intents_, intent_seq);
     return;
   }

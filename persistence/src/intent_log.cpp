@@ -1,4 +1,5 @@
 #include "oms/persistence/intent_log.hpp"
+#include "oms/persistence/failpoint.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -535,6 +536,7 @@ Result<std::uint64_t, StoreError> replay_pending(IntentLog& log, EventStore& sto
                  });
   }
   auto flushed = store.flush(timeout);
+  OMS_FAILPOINT(kIntentLogReplayed);
 
   std::vector<std::optional<Result<std::uint64_t, StoreError>>> results;
   {

@@ -30,6 +30,7 @@
 
 #include "file_util.hpp"
 #include "oms/persistence/crc32c.hpp"
+#include "oms/persistence/failpoint.hpp"
 #include "oms/messages/subjects.hpp"
 
 namespace oms::persistence {
@@ -449,9 +450,11 @@ Result<SnapshotWrite, StoreError> SnapshotStore::write(std::string_view account,
     return Unexpected{std::move(e)};
   };
   if (auto w = write_all(fd.get(), header, temp_path); !w) return fail(std::move(w).error());
+  OMS_FAILPOINT(kSnapshotMidWrite);
   if (auto w = write_all(fd.get(), state, temp_path); !w) return fail(std::move(w).error());
   if (::fsync(fd.get()) != 0) return fail(io_error(temp_path, "fsync", errno));
   if (::close(fd.release()) != 0) return fail(io_error(temp_path, "close", errno));
+  OMS_FAILPOINT(kSnapshotBeforeRename);
   if (::renameat(dir_fd.get(), temp_name.c_str(), dir_fd.get(), name.c_str()) != 0) {
     return fail(io_error(path, "rename", errno));
   }

@@ -10,11 +10,15 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "oms/cores/position_core.hpp"
+#include "oms/persistence/jetstream_store.hpp"
+#include "oms/persistence/stream_layout.hpp"
 #include "stack.hpp"
 #include "venue_view.hpp"
 
@@ -200,6 +204,150 @@ inline void check_no_secrets(const Stack& s) {
       const std::string secret = k.at(field);
       for (const auto& text : logs) CHECK_MESSAGE(text.find(secret) == std::string::npos, name);
     }
+  }
+}
+
+// ---- two accounts, two markets: positions and PnL; the store's records ----------------------
+
+// One account's instrument as omsd and the venue name it.
+struct Leg {
+  std::string account, entry, instrument;  // entry: paper-keys.json's (VenueView)
+  Market market;
+};
+
+// binance_main and binance_basis, each on spot BTC/USDT and USD-M BTC/USDT:USDT.
+inline const std::vector<Leg>& two_account_legs() {
+  static const std::vector<Leg> all{
+      {"binance_main", "binance_main", "BTC/USDT", Market::kSpot},
+      {"binance_main", "binance_main.usdm", "BTC/USDT:USDT", Market::kUsdm},
+      {"binance_basis", "binance_basis", "BTC/USDT", Market::kSpot},
+      {"binance_basis", "binance_basis.usdm", "BTC/USDT:USDT", Market::kUsdm}};
+  return all;
+}
+
+// The venue's trades folded into a PositionCore, in the venue's trade order.
+inline actors::PositionCore::Leg replay_fills(const std::vector<FillReceived>& fills, Market market) {
+  std::vector<Instrument> ins(1);
+  ins[0].id = InstrumentId(0);
+  ins[0].market = market;
+  ins[0].symbol.base = "BTC";
+  ins[0].symbol.quote = "USDT";
+  if (market == Market::kUsdm) ins[0].symbol.settle = "USDT";
+  ins[0].venue_symbol = "BTCUSDT";
+  const auto table = *actors::InstrumentTable::from(ins);
+  actors::PositionCore core(table, 1);
+  for (FillReceived f : fills) {
+    f.account = AccountId(0);
+    f.instrument = InstrumentId(0);
+    REQUIRE(core.on_fill(f).ok());
+  }
+  const auto* leg = core.net(AccountId(0), InstrumentId(0));
+  return leg != nullptr ? *leg : actors::PositionCore::Leg{};
+}
+
+inline std::string e18_text(Int128 v) {
+  Decimal d;
+  REQUIRE(actors::round_e18(v, d));
+  return d.to_string();
+}
+
+// One leg, omsd against the venue: orders (no ghost on either side), fills (the same trades,
+// once each), the position's size, realized PnL and fees as the venue's trades give them when
+// folded in the venue's own trade order (USD-M: the size is the venue's position too).
+inline void check_leg(const Stack& s, const Leg& leg, VenueView& venue) {
+  INFO(leg.account << " " << leg.instrument);
+  const auto orders = wait_quiet(s, leg.account);
+  const auto venue_orders = venue.orders();
+  CHECK(check_orders_agree(orders, leg.instrument, venue_orders) == venue_orders.size());
+  const auto venue_fills = venue.fills();
+  std::set<std::string> venue_trades;
+  for (const auto& f : venue_fills) venue_trades.insert(f.trade_id.str());
+  std::set<std::string> our_trades;
+  const auto fills = omsctl_json(s, {"fills", "--account", leg.account});
+  for (const auto& f : fills.at("fills")) {
+    if (f.at("instrument") != leg.instrument) continue;
+    CHECK_MESSAGE(our_trades.insert(f.at("trade_id")).second, f.dump());
+  }
+  CHECK_MESSAGE(our_trades == venue_trades,
+                "omsd " << our_trades.size() << " trades, the venue " << venue_trades.size());
+  const auto expected = replay_fills(venue_fills, leg.market);
+  nlohmann::json ours_leg;
+  const auto positions = omsctl_json(s, {"positions", "--account", leg.account});
+  for (const auto& p : positions.at("positions")) {
+    if (p.at("instrument") == leg.instrument) ours_leg = p;
+  }
+  if (venue_fills.empty()) {
+    CHECK((ours_leg.is_null() || ours_leg.at("size") == "0"));
+    return;
+  }
+  REQUIRE_MESSAGE(!ours_leg.is_null(), "no position for " << leg.instrument << " in " << positions.dump());
+  CHECK(ours_leg.at("size") == expected.position.size.to_string());
+  CHECK(ours_leg.at("realized_pnl") == e18_text(expected.position.realized_e18));
+  CHECK(ours_leg.at("fees") == e18_text(expected.fees_e18));
+  if (leg.market == Market::kUsdm) {
+    CHECK(ours_leg.at("size") == venue.position().first.to_string());
+  }
+}
+
+// A spot account's balances, free and locked per asset, equal the venue's.
+inline void check_spot_balances(const Stack& s, const std::string& account, VenueView& venue) {
+  const auto balances = omsctl_json(s, {"balances", "--account", account}).at("balances");
+  for (const auto& [asset, fl] : venue.balances()) {
+    bool found = false;
+    for (const auto& b : balances) {
+      if (b.at("market") != "spot" || b.at("asset") != asset) continue;
+      found = true;
+      CHECK_MESSAGE(b.at("free") == fl.first, account << " " << asset);
+      CHECK_MESSAGE(b.at("locked") == fl.second, account << " " << asset);
+    }
+    CHECK_MESSAGE(found, account << " " << asset);
+  }
+}
+
+// Every stream of the accounts' layout read from the store: its records, how many event ids
+// were stored more than once, and each account's fills by "instrument/trade id" with how often
+// each was stored.
+struct StoreCount {
+  std::map<std::string, std::size_t> records, duplicate_ids;
+  std::map<std::string, std::map<std::string, int>> trade_ids;  // by account
+};
+
+// options: the store as omsd opened it (the duplicate window the streams keep, a retry
+// deadline it must outlast); nats_options() with omsd's defaults unless the test changed them.
+inline StoreCount count_store(const std::vector<std::string>& accounts,
+                              persistence::JetStreamOptions options) {
+  std::vector<persistence::StreamLayout::AccountRef> refs;
+  for (const auto& a : accounts) refs.push_back({ExchangeId::kBinance, a});
+  const persistence::StreamLayout layout(refs, {ExchangeId::kBinance});
+  auto store = persistence::JetStreamStore::open(layout, options);
+  REQUIRE_MESSAGE(store.ok(), store.error().message);
+  StoreCount out;
+  for (const auto& spec : layout.streams()) {
+    std::string account;
+    for (const auto& a : accounts) {
+      if (spec.name == persistence::StreamLayout::account_stream(ExchangeId::kBinance, a)) account = a;
+    }
+    std::set<EventId> ids;
+    auto n = (*store)->read(persistence::ReadRequest{spec.name, 1, 0, ""}, [&](const persistence::StoredRecord& r) {
+      if (!ids.insert(r.msg_id).second) ++out.duplicate_ids[spec.name];
+      if (!account.empty() && r.payload.find("\"type\":\"FillReceived\"") != std::string_view::npos) {
+        const auto j = nlohmann::json::parse(r.payload);
+        ++out.trade_ids[account][j.at("instrument").get<std::string>() + "/" + j.at("trade_id").get<std::string>()];
+      }
+      return true;
+    });
+    REQUIRE_MESSAGE(n.ok(), spec.name << ": " << n.error().message);
+    out.records[spec.name] = *n;
+  }
+  return out;
+}
+
+// The store holds every event once: no event id twice in any stream of the accounts, every
+// fill's trade once.
+inline void check_store_once(const StoreCount& stored) {
+  for (const auto& [stream, dup] : stored.duplicate_ids) CHECK_MESSAGE(dup == 0, stream);
+  for (const auto& [account, trades] : stored.trade_ids) {
+    for (const auto& [trade, times] : trades) CHECK_MESSAGE(times == 1, account << " " << trade);
   }
 }
 

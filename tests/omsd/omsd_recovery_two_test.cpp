@@ -10,7 +10,6 @@
 #include <random>
 #include <set>
 
-#include "oms/cores/position_core.hpp"
 #include "omsd_checks.hpp"
 
 using namespace oms;
@@ -19,83 +18,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Leg {
-  std::string account, entry, instrument;
-  Market market;
-};
-
-const std::vector<Leg>& legs() {
-  static const std::vector<Leg> all{
-      {"binance_main", "binance_main", "BTC/USDT", Market::kSpot},
-      {"binance_main", "binance_main.usdm", "BTC/USDT:USDT", Market::kUsdm},
-      {"binance_basis", "binance_basis", "BTC/USDT", Market::kSpot},
-      {"binance_basis", "binance_basis.usdm", "BTC/USDT:USDT", Market::kUsdm}};
-  return all;
-}
-
-// The venue's trades folded into a PositionCore, in the venue's trade order.
-actors::PositionCore::Leg replay(const std::vector<FillReceived>& fills, Market market) {
-  std::vector<Instrument> ins(1);
-  ins[0].id = InstrumentId(0);
-  ins[0].market = market;
-  ins[0].symbol.base = "BTC";
-  ins[0].symbol.quote = "USDT";
-  if (market == Market::kUsdm) ins[0].symbol.settle = "USDT";
-  ins[0].venue_symbol = "BTCUSDT";
-  const auto table = *actors::InstrumentTable::from(ins);
-  actors::PositionCore core(table, 1);
-  for (FillReceived f : fills) {
-    f.account = AccountId(0);
-    f.instrument = InstrumentId(0);
-    REQUIRE(core.on_fill(f).ok());
-  }
-  const auto* leg = core.net(AccountId(0), InstrumentId(0));
-  return leg != nullptr ? *leg : actors::PositionCore::Leg{};
-}
-
-std::string e18(Int128 v) {
-  Decimal d;
-  REQUIRE(actors::round_e18(v, d));
-  return d.to_string();
-}
-
-void check_leg(const Stack& s, const Leg& leg, VenueView& venue) {
-  INFO(leg.account << " " << leg.instrument);
-  const auto orders = wait_quiet(s, leg.account);
-  const auto venue_orders = venue.orders();
-  // No ghost on either side.
-  CHECK(check_orders_agree(orders, leg.instrument, venue_orders) == venue_orders.size());
-  // Fills: the same trades, once each.
-  const auto venue_fills = venue.fills();
-  std::set<std::string> venue_trades;
-  for (const auto& f : venue_fills) venue_trades.insert(f.trade_id.str());
-  std::set<std::string> our_trades;
-  const auto fills = omsctl_json(s, {"fills", "--account", leg.account});
-  for (const auto& f : fills.at("fills")) {
-    if (f.at("instrument") != leg.instrument) continue;
-    CHECK_MESSAGE(our_trades.insert(f.at("trade_id")).second, f.dump());
-  }
-  CHECK_MESSAGE(our_trades == venue_trades,
-                "omsd " << our_trades.size() << " trades, the venue " << venue_trades.size());
-  // Positions and PnL.
-  const auto expected = replay(venue_fills, leg.market);
-  nlohmann::json ours_leg;
-  const auto positions = omsctl_json(s, {"positions", "--account", leg.account});
-  for (const auto& p : positions.at("positions")) {
-    if (p.at("instrument") == leg.instrument) ours_leg = p;
-  }
-  if (venue_fills.empty()) {
-    CHECK((ours_leg.is_null() || ours_leg.at("size") == "0"));
-    return;
-  }
-  REQUIRE_MESSAGE(!ours_leg.is_null(), "no position for " << leg.instrument << " in " << positions.dump());
-  CHECK(ours_leg.at("size") == expected.position.size.to_string());
-  CHECK(ours_leg.at("realized_pnl") == e18(expected.position.realized_e18));
-  CHECK(ours_leg.at("fees") == e18(expected.fees_e18));
-  if (leg.market == Market::kUsdm) {
-    CHECK(ours_leg.at("size") == venue.position().first.to_string());
-  }
-}
+const std::vector<Leg>& legs() { return two_account_legs(); }
 
 }  // namespace
 
@@ -152,20 +75,7 @@ TEST_CASE("recovery: omsd SIGKILLed with orders in flight on two accounts and tw
   }
   for (std::size_t l = 0; l < legs().size(); ++l) check_leg(s, legs()[l], *venues[l]);
   // Spot balances, free and locked.
-  for (std::size_t l : {std::size_t{0}, std::size_t{2}}) {
-    const auto balances =
-        omsctl_json(s, {"balances", "--account", legs()[l].account}).at("balances");
-    for (const auto& [asset, fl] : venues[l]->balances()) {
-      bool found = false;
-      for (const auto& b : balances) {
-        if (b.at("market") != "spot" || b.at("asset") != asset) continue;
-        found = true;
-        CHECK_MESSAGE(b.at("free") == fl.first, legs()[l].account << " " << asset);
-        CHECK_MESSAGE(b.at("locked") == fl.second, legs()[l].account << " " << asset);
-      }
-      CHECK_MESSAGE(found, legs()[l].account << " " << asset);
-    }
-  }
+  for (std::size_t l : {std::size_t{0}, std::size_t{2}}) check_spot_balances(s, legs()[l].account, *venues[l]);
   CHECK(s.stop_omsd() == 0);
   // Every run -- the killed ones too: their inputs were in the intent log with their events --
   // replays from JetStream to the same events, byte for byte.

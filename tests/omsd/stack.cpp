@@ -101,7 +101,14 @@ Stack::~Stack() {
   std::filesystem::remove(persistence::data_dir_intent_log_path(data()), ignored);
 }
 
-void Stack::start_omsd() {
+void Stack::start_omsd(std::vector<std::string> env) {
+  if (!launch_omsd(std::move(env), 60s)) {
+    throw std::runtime_error("omsd did not say \"omsd ready\"; stderr tail:\n" +
+                             (omsd_ ? omsd_->stderr_tail() : std::string()));
+  }
+}
+
+bool Stack::launch_omsd(std::vector<std::string> env, std::chrono::milliseconds bound) {
   std::vector<std::string> args{OMSD_BIN,
                                 "--config", configs().string(),
                                 "--data", data().string(),
@@ -116,8 +123,20 @@ void Stack::start_omsd() {
   args.insert(args.end(), nats.begin(), nats.end());
   args.insert(args.end(), options_.omsd_flags.begin(), options_.omsd_flags.end());
   args.insert(args.end(), own_venue_flags_.begin(), own_venue_flags_.end());
-  omsd_ = std::make_unique<testkit::ChildProcess>(args, omsd_log());
-  omsd_->wait_for_line("omsd ready", 60s);
+  omsd_ = std::make_unique<testkit::ChildProcess>(args, omsd_log(), std::move(env));
+  try {
+    omsd_->wait_for_line("omsd ready", bound);
+  } catch (const std::runtime_error&) {
+    return false;  // ended before it, or the bound passed
+  }
+  return true;
+}
+
+int Stack::wait_omsd_exit(std::chrono::milliseconds bound) {
+  if (!omsd_) return -1;
+  const int code = omsd_->wait(bound);
+  if (code != -1) omsd_.reset();
+  return code;
 }
 
 int Stack::stop_omsd() {

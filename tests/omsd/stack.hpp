@@ -47,7 +47,14 @@ class Stack {
   explicit Stack(StackOptions options = {});
   ~Stack();
 
-  void start_omsd();                  // waits for "omsd ready"
+  // env: NAME=VALUE entries over the inherited environment (OMS_FAILPOINTS arms kill points).
+  void start_omsd(std::vector<std::string> env = {});  // waits for "omsd ready"
+  // Starts omsd and returns: whether it said "omsd ready" within the bound (false: it ended
+  // first, or the bound passed).
+  [[nodiscard]] bool launch_omsd(std::vector<std::string> env, std::chrono::milliseconds bound);
+  // Waits for omsd's end within the bound: its exit code (128 + signal: 137 for SIGKILL), or -1
+  // when it still runs.
+  int wait_omsd_exit(std::chrono::milliseconds bound);
   int stop_omsd();                    // SIGTERM; the exit code
   void kill_omsd();                   // SIGKILL
   [[nodiscard]] bool omsd_running();

@@ -14,6 +14,7 @@
 #include "observability.hpp"
 #include "oms/configs/config_error.hpp"
 #include "oms/connectors/secrets/secure_buffer.hpp"
+#include "oms/persistence/failpoint.hpp"
 #include "options.hpp"
 #include "paper_keys.hpp"
 #include "transfer_service.hpp"
@@ -25,6 +26,13 @@ int main(int argc, char** argv) {
     if (!parse_options(argc, argv, options)) return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "omsd: %s\n", e.what());
+    return 2;
+  }
+  // The kill points a test armed (failpoint.hpp), before any thread starts; a bad value refuses
+  // the start.
+  std::string failpoints_armed;
+  if (auto bad = oms::failpoints::arm_from_env(failpoints_armed)) {
+    std::fprintf(stderr, "omsd: not starting: %s\n", bad->c_str());
     return 2;
   }
   if (options.check_config || options.init_paper_keys) {
@@ -84,6 +92,7 @@ int main(int argc, char** argv) {
     spdlog::warn("process hardening: {}", h.error().message);
   }
   if (!options.cpu_plan.empty()) spdlog::info("CPU plan: {}", options.cpu_plan);
+  if (!failpoints_armed.empty()) spdlog::warn("failpoints armed ({}): {}", oms::failpoints::kVariable, failpoints_armed);
 
   // Live mode: the alert sinks' secrets read, or no start (before anything connects).
   if (options.mode == Mode::kLive) {
