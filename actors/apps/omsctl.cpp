@@ -103,8 +103,7 @@ commands:
              recorded in the TRANSFERS stream; waits up to N ms (10000) for its outcome. --id:
              your id (a whole number; the same id twice is answered with the first's transfer)
   transfers  [--limit N]  the recent transfers, newest first, with their status
-  rebalance  --dry-run | --run  the rebalancing plan of the Binance, Bybit and OKX accounts (USDT in the trading
-             wallet -- Binance spot --, free balances, accounts.yaml
+  rebalance  --dry-run | --run  the rebalancing plan of the Binance accounts (USDT, spot, free balances, accounts.yaml
              target_ratio and balance_rules) from omsd's balances now; --run starts one
              transfer per planned one
   records show --stream S --seq N | quarantine --stream S --seq N [--reason TEXT]

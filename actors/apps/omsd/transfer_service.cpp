@@ -11,7 +11,6 @@
 #include "oms/cores/event_group.hpp"
 #include "oms/persistence/stream_layout.hpp"
 #include "oms/transfers/transfer_plan.hpp"
-#include "oms/transfers/venue_wallets.hpp"
 
 namespace oms::omsd {
 
@@ -114,7 +113,7 @@ TransferService::TransferService(Daemon& daemon, observe::Metrics& metrics) : da
   spdlog::info("transfers: {} recorded, {} unfinished resumed first", order_.size(), resume_.size());
   thread_ = std::thread([this] { run(); });
   const auto& rebalance = daemon_.config().accounts.routing.rebalance;
-  if (rebalance && rebalance->enabled && (binance_ || bybit_ || okx_)) scheduler_ = std::thread([this] { schedule(); });
+  if (rebalance && rebalance->enabled && binance_) scheduler_ = std::thread([this] { schedule(); });
 }
 
 TransferService::~TransferService() { stop(); }
@@ -175,15 +174,22 @@ TransferService::RebalanceRun TransferService::run_rebalance() {
     spdlog::warn("scheduled rebalance: the plan leaves {} USDT {} -> {}: {}", r.amount.to_string(),
                  daemon_.directory().accounts.name(r.from), daemon_.directory().accounts.name(r.to), r.reason);
   }
-  // The balances of the moment (the trading wallet's USDT, free and locked), moved by each
-  // transfer done.
+  // The balances of the moment (spot USDT, free and locked), moved by each transfer done.
   const auto& configured = daemon_.config().accounts;
-  auto holdings = usdt_holdings();
-  if (!holdings) {
-    spdlog::error("scheduled rebalance: not run: {}", holdings.error());
-    return out;
+  std::vector<transfers::RebalanceHolding> held(configured.accounts.size());
+  for (const auto& a : daemon_.accounts()) {
+    if (a.exchange != ExchangeId::kBinance) continue;
+    auto v = daemon_.runtime().view(a.id, 2s);
+    if (!v || !*v) {
+      spdlog::error("scheduled rebalance: not run: account {}: the engine did not answer", a.name);
+      return out;
+    }
+    for (const auto& b : (*v)->balances) {
+      if (b.market == Market::kSpot && b.asset.view() == "USDT" && a.id.index() < held.size()) {
+        held[a.id.index()] = {b.free, b.locked};
+      }
+    }
   }
-  std::vector<transfers::RebalanceHolding>& held = *holdings;
   for (const actors::PlannedTransfer& p : plan->transfers) {
     ++out.planned;
     TransferRequested r;
@@ -321,53 +327,21 @@ std::vector<TransferInfo> TransferService::recent(std::size_t limit) const {
   return out;
 }
 
-bool TransferService::transfers_on(ExchangeId e) const noexcept {
-  switch (e) {
-    case ExchangeId::kBinance: return binance_ != nullptr;
-    case ExchangeId::kBybit: return bybit_ != nullptr;
-    case ExchangeId::kOkx: return okx_ != nullptr;
-    default: return false;
-  }
-}
-
-Result<std::vector<transfers::RebalanceHolding>, std::string> TransferService::usdt_holdings() const {
-  std::vector<transfers::RebalanceHolding> held(daemon_.config().accounts.accounts.size());
-  for (const auto& a : daemon_.accounts()) {
-    if (!transfers_on(a.exchange) || a.id.index() >= held.size()) continue;
-    auto v = daemon_.runtime().view(a.id, 2s);
-    if (!v || !*v) return Unexpected<std::string>{"account " + a.name + ": the engine did not answer"};
-    // The wallet transfers move: Binance's spot wallet; Bybit's and OKX's one trading wallet
-    // (reported under the market of the connection that reports it).
-    const bool one_wallet = transfers::one_trading_wallet(a.exchange);
-    for (const auto& b : (*v)->balances) {
-      if (b.asset.view() == "USDT" && (one_wallet || b.market == Market::kSpot)) {
-        held[a.id.index()] = {b.free, b.locked};
-        break;
-      }
-    }
-  }
-  return held;
-}
-
 Result<actors::RebalancePlan, std::string> TransferService::plan_rebalance() {
   const auto& configured = daemon_.config().accounts;
-  auto holdings = usdt_holdings();
-  if (!holdings) return Unexpected<std::string>{holdings.error()};
-  std::vector<Decimal> free;
-  free.reserve(holdings->size());
-  for (const auto& h : *holdings) free.push_back(h.free);
-  // Each venue's families on their own (a transfer never crosses venues), in venue order.
-  actors::RebalancePlan out;
-  for (const ExchangeId e : {ExchangeId::kBinance, ExchangeId::kBybit, ExchangeId::kOkx}) {
-    if (!transfers_on(e)) continue;
-    const auto in = transfers::rebalance_input(configured, e, free);
-    if (in.accounts.empty()) continue;
-    auto plan = actors::plan_rebalance(in.accounts, in.rules);
-    if (!plan) return Unexpected<std::string>{std::string(to_string(e)) + ": " + plan.error()};
-    out.transfers.insert(out.transfers.end(), plan->transfers.begin(), plan->transfers.end());
-    out.refused.insert(out.refused.end(), plan->refused.begin(), plan->refused.end());
+  std::vector<Decimal> free(configured.accounts.size());
+  for (const auto& a : daemon_.accounts()) {
+    if (a.exchange != ExchangeId::kBinance) continue;
+    auto v = daemon_.runtime().view(a.id, 2s);
+    if (!v || !*v) return Unexpected<std::string>{"account " + a.name + ": the engine did not answer"};
+    for (const auto& b : (*v)->balances) {
+      if (b.market == Market::kSpot && b.asset.view() == "USDT" && a.id.index() < free.size()) free[a.id.index()] = b.free;
+    }
   }
-  return out;
+  const auto in = transfers::rebalance_input(configured, ExchangeId::kBinance, free);
+  auto plan = actors::plan_rebalance(in.accounts, in.rules);
+  if (!plan) return Unexpected<std::string>{plan.error()};
+  return std::move(plan).value();
 }
 
 bool TransferService::persist(const EventPayload& step) {

@@ -16,9 +16,8 @@
 //
 // The scheduled rebalance (accounts.yaml account_routing.rebalance, enabled): a thread of its
 // own wakes at each run (next_rebalance: hourly, daily at its time, every interval from the
-// start), plans as `omsctl rebalance --run` does (plan_rebalance on the engine's free USDT in the
-// wallet transfers move -- Binance spot, Bybit's and OKX's trading wallet -- each venue's families
-// on their own) and runs the planned transfers one after the other, each checked
+// start), plans as `omsctl rebalance --run` does (plan_rebalance on the engine's free spot USDT
+// of the Binance accounts) and runs the planned transfers one after the other, each checked
 // first against accounts.yaml's limits on the balances of the moment, updated by the transfers
 // already done in the run (check_rebalance_transfer: the receiver's max_balance_usdt on free +
 // locked, a main sender's min_main_balance); one that would break a limit is refused before
@@ -95,11 +94,6 @@ class TransferService final : public actors::TransferDesk {
   // recorded; listed as failed.
   void refuse(const TransferRequested& r, std::uint16_t code, const std::string& reason);
   void schedule();  // the scheduler thread
-  // Whether this daemon runs transfers on the venue (its connectors are up).
-  [[nodiscard]] bool transfers_on(ExchangeId e) const noexcept;
-  // Each account's USDT in the wallet transfers move (free, locked), by account index, for the
-  // venues transfers run on (others: zero); an error when the engine does not answer.
-  [[nodiscard]] Result<std::vector<transfers::RebalanceHolding>, std::string> usdt_holdings() const;
   [[nodiscard]] std::uint64_t new_transfer_id();
 
   Daemon& daemon_;
