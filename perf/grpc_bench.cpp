@@ -57,6 +57,7 @@ struct Desk {
       oms::omsd::test::replace_in_file(configs / "strategies.yaml",
                                        "    type: market_making\n    enabled: true\n",
                                        "    type: market_making\n    enabled: false\n");
+      oms::omsd::test::no_auto_kill_switch(configs);
     };
     stack = std::make_unique<oms::omsd::test::Stack>(o);
     stack->start_omsd();

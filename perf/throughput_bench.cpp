@@ -70,6 +70,7 @@ void edit_configs(const std::filesystem::path& cfg) {
   replace_all(cfg / "exchanges.yaml", "weight_per_minute: 6000", "weight_per_minute: 100000000");
   replace_all(cfg / "exchanges.yaml", "orders_per_10s: 100\n", "orders_per_10s: 100000000\n");
   replace_all(cfg / "exchanges.yaml", "orders_per_day: 200000", "orders_per_day: 1000000000");
+  oms::omsd::test::no_auto_kill_switch(cfg);
 }
 
 struct Totals {

@@ -48,6 +48,7 @@ Traced run_stack(const std::filesystem::path& spot, const std::filesystem::path&
   }
   oms::omsd::test::Stack stack(o);
   oms::omsd::test::use_basis_pair(stack.configs());
+  oms::omsd::test::no_auto_kill_switch(stack.configs());
   stack.start_omsd();
   std::this_thread::sleep_for(std::chrono::seconds(seconds));
   const auto m = stack.http_get("/metrics").second;

@@ -30,6 +30,10 @@ void replace_in_file(const std::filesystem::path& file, const std::string& from,
   std::ofstream(file) << text;
 }
 
+void no_auto_kill_switch(const std::filesystem::path& configs) {
+  replace_in_file(configs / "risk.yaml", "kill_switch:\n  enabled: true\n", "kill_switch:\n  enabled: false\n");
+}
+
 void use_basis_pair(const std::filesystem::path& configs) {
   replace_in_file(configs / "strategies.yaml",
                   "      - symbol: BTC/USDT:USDT\n        exchanges: [binance, bybit]\n"

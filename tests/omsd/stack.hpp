@@ -38,6 +38,10 @@ void replace_in_file(const std::filesystem::path& file, const std::string& from,
 // (`legs: [binance:BTC/USDT, binance:BTC/USDT:USDT]`) that fires whenever the two books cross:
 // no taker fees, the smallest profit rate, 100 USDT a leg, at most once per 250 ms.
 void use_basis_pair(const std::filesystem::path& configs);
+// risk.yaml's automatic kill switch off (kill_switch.enabled: false): for the benchmarks, whose
+// round trips cross the spread and so close at a loss each time -- the example's thresholds
+// (10 losing closes in a row) would halt them; latency, not policy, is what they measure.
+void no_auto_kill_switch(const std::filesystem::path& configs);
 // venue-sim's config for it: binance_basis pays no fees at the venue either (omsd prices the
 // legs with the venue's rates, which would otherwise be venue-sim's 10 bps).
 std::string basis_pair_venue_config();
