@@ -1,9 +1,10 @@
 #include "oms/persistence/record_integrity.hpp"
 
 #include <fcntl.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -87,7 +88,20 @@ void write_key_file(const fs::path& file, const std::string& text) {
 }  // namespace
 
 RecordMac::RecordMac(std::string key, std::map<std::string, std::uint64_t, std::less<>> unsigned_through)
-    : key_(std::move(key)), unsigned_through_(std::move(unsigned_through)) {}
+    : key_(std::move(key)), unsigned_through_(std::move(unsigned_through)) {
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (mac == nullptr) throw std::runtime_error("record MAC: OpenSSL has no HMAC");
+  keyed_.reset(EVP_MAC_CTX_new(mac), EVP_MAC_CTX_free);
+  EVP_MAC_free(mac);  // the context holds its own reference
+  if (!keyed_) throw std::runtime_error("record MAC: cannot allocate a MAC context");
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_END};
+  if (EVP_MAC_init(keyed_.get(), reinterpret_cast<const unsigned char*>(key_.data()), key_.size(),
+                   params) != 1) {
+    throw std::runtime_error("record MAC: cannot key HMAC-SHA256");
+  }
+}
 
 std::shared_ptr<const RecordMac> RecordMac::open_or_create(const fs::path& file, EventStore& store,
                                                            const std::vector<std::string>& streams) {
@@ -152,16 +166,17 @@ std::shared_ptr<const RecordMac> RecordMac::open_or_create(const fs::path& file,
 
 std::string RecordMac::mac_hex(std::string_view subject, std::string_view head) const {
   // Over subject NUL head "}": a record moved to another subject no longer verifies.
-  std::string text;
-  text.reserve(subject.size() + head.size() + 2);
-  text.append(subject);
-  text += '\0';
-  text.append(head);
-  text += '}';
+  const std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> c(EVP_MAC_CTX_dup(keyed_.get()),
+                                                                    EVP_MAC_CTX_free);
+  const auto update = [&](std::string_view part) {
+    return EVP_MAC_update(c.get(), reinterpret_cast<const unsigned char*>(part.data()), part.size()) == 1;
+  };
   unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-       reinterpret_cast<const unsigned char*>(text.data()), text.size(), out, &n);
+  std::size_t n = 0;
+  if (!c || !update(subject) || !update(std::string_view("\0", 1)) || !update(head) || !update("}") ||
+      EVP_MAC_final(c.get(), out, &n, sizeof out) != 1) {
+    throw std::runtime_error("record MAC: HMAC-SHA256 failed");
+  }
   return to_hex(out, n);
 }
 
