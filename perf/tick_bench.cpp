@@ -13,6 +13,8 @@
 // engine's part (up to the signed order handed to the venue connection's queue).
 // md_record_overhead: the CPU plan's p50 with the engine's inputs recorded (omsd's default)
 // over the p50 of a stack with --record-inputs off, run back to back in one iteration.
+// tick_to_order_cpu_plan_cold: the CPU plan with the shard's keep-warm off (--keep-warm 0), the
+// in-run baseline of what keep-warm (omsd's default) gains.
 #include <benchmark/benchmark.h>
 #include <sched.h>
 
@@ -38,10 +40,14 @@ struct Traced {
 
 // One stack for `seconds` of recorded market data; the strategy orders' traces at the end.
 Traced run_stack(const std::filesystem::path& spot, const std::filesystem::path& usdm,
-                 bool planned, bool record, int seconds) {
+                 bool planned, bool record, bool warm, int seconds) {
   oms::omsd::test::StackOptions o;
   o.venue_flags = {"--replay", spot.string(), usdm.string(), "--speed", "1"};
+  // The pair's account pays no fees at the venue either: omsd prices the legs with the rates
+  // the venue states, and venue-sim's default 10 bps a leg would keep the signal quiet.
+  o.venue_config = oms::omsd::test::basis_pair_venue_config();
   o.omsd_flags = {"--log-level", "warn", "--record-inputs", record ? "on" : "off"};
+  if (!warm) o.omsd_flags.insert(o.omsd_flags.end(), {"--keep-warm", "0"});
   if (planned) {
     o.omsd_flags.insert(o.omsd_flags.end(),
                         {"--cpu-plan", "engine=1,io=0,daemon=0", "--engine-wait", "busy"});
@@ -66,7 +72,7 @@ Traced run_stack(const std::filesystem::path& spot, const std::filesystem::path&
 
 // Arg 0: seconds per stack; Arg 1: the CPU plan (below); Arg 2: 1 = md_record_overhead (a stack
 // with --record-inputs off, then one with it on -- the default every other figure runs -- in
-// the same iteration: the ratio of their p50s).
+// the same iteration: the ratio of their p50s); Arg 3: 1 = the shard's keep-warm off.
 void tick_to_order(benchmark::State& state) {
   const std::filesystem::path shared = OMS_DEFAULT_SHARED_DATA "/hftbacktest";
   const auto spot = shared / "spot_btcusdt_20240808.gz";
@@ -80,6 +86,7 @@ void tick_to_order(benchmark::State& state) {
   // (Arg 1); or every process on every CPU with the shard spinning then parking (Arg 0).
   const bool planned = state.range(1) == 1;
   const bool overhead = state.range(2) == 1;
+  const bool warm = state.range(3) == 0;
   cpu_set_t mine, all;
   CPU_ZERO(&all);
   sched_getaffinity(0, sizeof mine, &mine);
@@ -90,8 +97,8 @@ void tick_to_order(benchmark::State& state) {
   try {
     for (auto _ : state) {
       const int seconds = static_cast<int>(state.range(0));
-      if (overhead) off = run_stack(spot, usdm, planned, false, seconds);
-      t = run_stack(spot, usdm, planned, true, seconds);
+      if (overhead) off = run_stack(spot, usdm, planned, false, warm, seconds);
+      t = run_stack(spot, usdm, planned, true, warm, seconds);
     }
   } catch (const std::exception& e) {
     sched_setaffinity(0, sizeof mine, &mine);
@@ -117,16 +124,21 @@ void tick_to_order(benchmark::State& state) {
   }
 }
 // One iteration: 30 s of recorded market data (perf/run repeats it 5 times, a stack each).
-BENCHMARK(tick_to_order)->Args({30, 0, 0})->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK(tick_to_order)->Args({30, 0, 0, 0})->Iterations(1)->Unit(benchmark::kSecond);
 BENCHMARK(tick_to_order)
     ->Name("tick_to_order_cpu_plan")
-    ->Args({30, 1, 0})
+    ->Args({30, 1, 0, 0})
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond);
+BENCHMARK(tick_to_order)
+    ->Name("tick_to_order_cpu_plan_cold")
+    ->Args({30, 1, 0, 1})
     ->Iterations(1)
     ->Unit(benchmark::kSecond);
 // Recording's cost on the hot path: the CPU plan (the quietest p50 on this box), 20 s each way.
 BENCHMARK(tick_to_order)
     ->Name("md_record_overhead")
-    ->Args({20, 1, 1})
+    ->Args({20, 1, 1, 0})
     ->Iterations(1)
     ->Unit(benchmark::kSecond);
 

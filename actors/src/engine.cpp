@@ -389,6 +389,8 @@ void Engine::Impl::run(const std::stop_token& stop) {
     if (recording && next_checkpoint != 0 && now >= next_checkpoint) record_checkpoint();
     if (n > 0) {
       idle.reset();
+    } else if (options.keep_warm.count() > 0 && now >= next_warm) {
+      keep_warm(now);  // spinning anyway: the order path stays in the caches
     } else if (!idle.spin()) {
       // Parked until an input comes (its producer wakes the shard) or the next timer,
       // housekeeping or valuation is due; at most kParkAtMost (the clock may be a test's).
@@ -630,6 +632,20 @@ void Engine::Impl::fire_timers(TimeNs now) {
   }
   algo_timers(now);
   sor_resumed(now);
+}
+
+void Engine::Impl::note_sent(const VenueRequest& request) {
+  if (options.keep_warm.count() == 0) return;
+  if (const auto* sub = std::get_if<OrderSubmitted>(&request)) warm_order = WarmOrder{*sub};
+}
+
+void Engine::Impl::keep_warm(TimeNs now) {
+  next_warm = now + std::chrono::duration_cast<std::chrono::nanoseconds>(options.keep_warm).count();
+  if (warm_saga) log.rehearse(*warm_saga);
+  if (!warm_order) return;
+  log.rehearse(warm_order->order);
+  const Account* a = account(warm_order->order.account);
+  if (a != nullptr && a->cfg.session) a->cfg.session->rehearse(warm_order->order);
 }
 
 void Engine::Impl::housekeeping(TimeNs now) {

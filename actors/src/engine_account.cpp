@@ -578,6 +578,7 @@ void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::share
         const auto* sub = std::get_if<OrderSubmitted>(&r);
         if (sub != nullptr && batch_sends != nullptr) batch_sends->push_back(*sub);
         else send(*a.cfg.session, r, origin);
+        note_sent(r);
         OMS_FAILPOINT_IF(log.store_lag() > 0, kOrderAfterSend);  // the store's ack not come yet
       }
     }

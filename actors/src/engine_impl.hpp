@@ -165,6 +165,7 @@ struct Engine::Impl {
   void on_command(const Command& cmd, const std::shared_ptr<Reply>& reply);
   void fire_timers(TimeNs now);
   void housekeeping(TimeNs now);
+  void note_sent(const VenueRequest& request);  // keep-warm: the order to rehearse next
   void on_market_data(const Event& e, TimeNs now);
   void set_mark(InstrumentId instrument, Decimal price);
   void value_accounts();
@@ -405,6 +406,14 @@ struct Engine::Impl {
   std::atomic<bool> running{false};
   TimeNs next_housekeeping = 0;
   TimeNs next_checkpoint = 0;  // recording: when the next checkpoint record is due
+  // Keep-warm (EngineOptions::keep_warm): what it rehearses, and when next.
+  struct WarmOrder {
+    OrderSubmitted order;
+  };
+  std::optional<WarmOrder> warm_order;
+  std::optional<ArbSagaStep> warm_saga;
+  TimeNs next_warm = 0;
+  void keep_warm(TimeNs now);
   std::jthread thread;
 };
 

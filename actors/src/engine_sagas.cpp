@@ -83,6 +83,7 @@ SagaFill Engine::Impl::saga_fill(const OrderCore* o) const {
 
 bool Engine::Impl::commit_saga(const ArbSaga& s, EventId cause) {
   const ArbSagaStep& st = s.step();
+  if (options.keep_warm.count() > 0) warm_saga = st;
   const EventPayload group[] = {st};
   auto c = log.commit(Envelope{step_id(st), 0, step_now, step_now, cause, cause}, group, step_now);
   if (!c) {

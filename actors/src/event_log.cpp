@@ -534,6 +534,19 @@ Result<std::vector<Event>, CommitError> EventLog::commit(const Envelope& cause,
   return events;
 }
 
+void EventLog::rehearse(const EventPayload& payload) {
+  // No lock: the subjects, the directory and the MAC's key are fixed at construction.
+  Event ev{};
+  ev.envelope.id = 1;
+  ev.payload = payload;
+  const std::string subject = subjects_.subject(ev.payload);
+  if (subject.empty()) return;
+  auto json = encode_json(ev, directory_);
+  if (!json) return;
+  if (mac_) json = mac_->sign(subject, *json);
+  rehearsed_bytes_.fetch_add(json->size(), std::memory_order_relaxed);
+}
+
 Result<Unit, StoreError> EventLog::flush(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   if (publish_ == Publish::kThread) {

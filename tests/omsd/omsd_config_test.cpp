@@ -92,4 +92,10 @@ TEST_CASE("omsd --cpu-plan: a malformed plan is refused naming the flag") {
   r = run_process({OMSD_BIN, "--engine-wait", "spin"}, 10s);
   CHECK(r.code == 2);
   CHECK(r.err.find("--engine-wait: 'spin': expected park or busy") != std::string::npos);
+  r = run_process({OMSD_BIN, "--keep-warm", "2000000"}, 10s);
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--keep-warm: must be 0..1000000 (microseconds)") != std::string::npos);
+  r = run_process({OMSD_BIN, "--keep-warm", "soon"}, 10s);
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--keep-warm") != std::string::npos);
 }

@@ -166,6 +166,15 @@ void AccountSession::place(const OrderSubmitted& o, const SendOrigin& origin) {
   }
 }
 
+void AccountSession::rehearse(const OrderSubmitted& o) {
+  // Quietly: an instrument it cannot route is logged when an order for it is placed.
+  if (!o.instrument.valid() || o.instrument.index() >= markets_->size()) return;
+  if (Exchange* e = exchange((*markets_)[o.instrument.index()])) {
+    e->rehearse(SubmitOrder{o.account, o.strategy, o.instrument, o.client_order_id, o.side,
+                            o.order_type, o.tif, o.price, o.stop_price, o.quantity, o.reduce_only});
+  }
+}
+
 void AccountSession::place_batch(std::span<const OrderSubmitted> orders, const SendOrigin& origin) {
   std::vector<std::pair<Exchange*, SubmitBatch>> by_market;
   for (const OrderSubmitted& o : orders) {

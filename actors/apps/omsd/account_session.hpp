@@ -60,6 +60,7 @@ class AccountSession final : public ExchangeSession {
   void start(ReportSink sink) override;
   void stop() override;
   void place(const OrderSubmitted& order, const SendOrigin& origin) override;
+  void rehearse(const OrderSubmitted& order) override;
   // The orders of each market connection (in their order) as its venue's batch (Binance USD-M
   // batchOrders, Bybit create-batch, OKX batch-orders: the connectors' place_batch); a venue
   // without one (Binance spot, Upbit) gets them as single orders.

@@ -715,6 +715,7 @@ void Daemon::start() {
   ro.engine.cpu = options_.cpus.engine.empty() ? -1 : options_.cpus.engine.front();
   ro.engine.wait = options_.engine_busy_poll ? actors::WaitMode::kBusyPoll
                                              : actors::WaitMode::kSpinThenPark;
+  ro.engine.keep_warm = std::chrono::microseconds(options_.keep_warm_us);
   for (const auto& st : built_->config.strategies.strategies) {
     if (st.schedule.empty()) continue;
     const auto id = built_->directory.strategies.find(st.name);

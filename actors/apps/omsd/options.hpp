@@ -58,6 +58,7 @@ struct Options {
   std::string cpu_plan;
   CpuPlan cpus;
   bool engine_busy_poll = false;  // --engine-wait busy: the shard never parks
+  std::uint64_t keep_warm_us = 1'000;  // --keep-warm: the shard's order-path rehearsal (0: off)
   std::size_t scheduler_threads = 2;
   std::string log_level = "info";
   std::uint64_t ack_timeout_ms = 5'000;

@@ -160,6 +160,17 @@ void BinanceAccount::place(const SubmitOrder& order, const SendOrigin& origin) {
   }
 }
 
+void BinanceAccount::rehearse(const SubmitOrder& order) {
+  // What place() builds and signs on the caller's thread, into a scratch order kept for the
+  // next rehearsal (its buffers stay allocated): the encoder's and the signer's code and data
+  // stay in the shard's caches between orders. Nothing is sent or remembered.
+  const Instrument* in = shared_.instrument(order.instrument);
+  if (in == nullptr || !encodes_on_caller(order)) return;
+  if (!rehearsal_) rehearsal_ = std::make_unique<EncodedOrder>();
+  std::lock_guard lk(auth_.mutex);
+  (void)encoder_.encode(*in, order, shared_.credentials(&auth_), shared_.timestamp_ms(), *rehearsal_);
+}
+
 bool BinanceAccount::write_now(const SubmitOrder& order, EncodedOrder& encoded,
                                const SendOrigin& origin) {
   // Only on an idle lane (the response is read next) for an account with nothing queued or

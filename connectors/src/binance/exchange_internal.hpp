@@ -252,6 +252,7 @@ class BinanceAccount : public Exchange {
 
   using Exchange::place;
   void place(const SubmitOrder& order, const SendOrigin& origin) override;
+  void rehearse(const SubmitOrder& order) override;
   void cancel(const CancelOrder& cancel) override;
   void amend(const AmendOrder& amend) override;
   void place_batch(const SubmitBatch& batch) override;
@@ -370,6 +371,7 @@ class BinanceAccount : public Exchange {
   AccountId account_;
   AccountAuth auth_;
   WireEncoder encoder_;
+  std::unique_ptr<EncodedOrder> rehearsal_;  // rehearse()'s scratch (the shard's thread only)
   // Each query answer is its own venue message: its report id includes this serial, seeded from
   // the clock so a restarted process never reuses one (a reused id would be dropped as a dup).
   std::atomic<std::uint64_t> query_serial_{static_cast<std::uint64_t>(wall_now_ns())};

@@ -156,6 +156,10 @@ class EventLog {
       const Envelope& cause, std::span<const EventPayload> payloads, TimeNs now,
       TimeNs event_time = 0);
 
+  // Encodes and signs payload as commit() would, into scratch: nothing committed, queued or
+  // numbered (the engine's keep-warm rehearses the codec and the MAC between orders).
+  void rehearse(const EventPayload& payload);
+
   // A recorded engine input (input_record.hpp), already encoded: the intent log, then the
   // store, in commit order with the events. Errors: kBackpressure (intent log full), kInvalid.
   [[nodiscard]] Result<Unit, persistence::StoreError> record_input(std::string subject,
@@ -207,6 +211,7 @@ class EventLog {
   mutable std::mutex mutex_;
   std::uint64_t global_seq_ = 0;  // guarded by mutex_
   std::atomic<std::uint64_t> store_failures_{0};
+  std::atomic<std::uint64_t> rehearsed_bytes_{0};  // rehearse()'s output, kept (not optimised away)
   std::atomic<std::uint64_t> appended_{0};  // committed for the store (queued or handed)
   std::atomic<std::uint64_t> answered_{0};  // its callback ran (acknowledged or failed)
 

@@ -105,6 +105,10 @@ class Exchange {
   // they reach the socket (send_latency.hpp).
   virtual void place(const SubmitOrder& order, const SendOrigin& origin) = 0;
   void place(const SubmitOrder& order) { place(order, SendOrigin{}); }
+  // Keeps the order path warm (the engine's keep-warm, EngineOptions::keep_warm): builds and
+  // signs the request place() would, into scratch, and sends nothing, changes nothing. The
+  // default does nothing (a connector that builds its requests on its own threads).
+  virtual void rehearse(const SubmitOrder& /*order*/) {}
   virtual void cancel(const CancelOrder& cancel) = 0;
   virtual void amend(const AmendOrder& amend) = 0;  // spot: cancel-replace; futures: modify
   virtual void place_batch(const SubmitBatch& batch) = 0;

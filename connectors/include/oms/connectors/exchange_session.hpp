@@ -41,6 +41,9 @@ class ExchangeSession {
   }
   virtual void cancel(const CancelOrder& cancel) = 0;
   virtual void amend(const AmendOrder& amend) = 0;
+  // The engine's keep-warm (EngineOptions::keep_warm): what place() would build and sign for
+  // this order, into scratch -- nothing sent, nothing changed. The default does nothing.
+  virtual void rehearse(const OrderSubmitted& /*order*/) {}
   // Answered by an OrderStatusReconciled report (status kRejected when the venue does not
   // know the client order id).
   virtual void query(AccountId account, InstrumentId instrument,
