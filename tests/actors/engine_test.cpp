@@ -129,6 +129,41 @@ TEST_CASE("engine: a book's top is the instrument's mark; a crossing pair sends 
   CHECK((*vb)->orders[0].core.price() == d("105"));
 }
 
+TEST_CASE("engine: keep-warm rehearses the last order while the shard idles -- nothing sent, committed or recorded; off, never") {
+  for (const bool warm : {true, false}) {
+    CAPTURE(warm);
+    Shard s({two_venue_pair()}, {}, {}, {}, [&](EngineOptions& o) {
+      o.keep_warm = warm ? std::chrono::microseconds(200) : std::chrono::microseconds(0);
+    });
+    s.engine->market_data(0, snapshot(0, 100, "100", "101"));
+    s.engine->market_data(0, snapshot(1, 200, "105", "106"));
+    REQUIRE(s.eventually([&] { return s.venue_a->orders_received() == 1 && s.venue_b->orders_received() == 1; }));
+    auto va = s.engine->view(AccountId(0), 5s);
+    REQUIRE(va.ok());
+    REQUIRE((*va)->orders.size() == 1);
+    const std::string buy_id((*va)->orders[0].core.client_order_id().view());
+    if (!warm) {
+      std::this_thread::sleep_for(50ms);
+      CHECK(s.venue_a->rehearsals() == 0);
+      CHECK(s.venue_b->rehearsals() == 0);
+      continue;
+    }
+    // The last order the shard sent (the sell leg) is rehearsed on its account's session.
+    REQUIRE(s.eventually([&] { return s.venue_b->rehearsals() >= 3; }));
+    const std::uint64_t appended = s.log->events_appended();
+    const std::size_t seen = s.venue_b->rehearsals();
+    REQUIRE(s.eventually([&] { return s.venue_b->rehearsals() >= seen + 20; }));
+    CHECK(s.log->events_appended() == appended);
+    CHECK(s.venue_a->orders_received() == 1);
+    CHECK(s.venue_b->orders_received() == 1);
+    auto vb = s.engine->view(AccountId(1), 5s);
+    REQUIRE(vb.ok());
+    REQUIRE((*vb)->orders.size() == 1);
+    CHECK(s.venue_b->last_rehearsed() == std::string((*vb)->orders[0].core.client_order_id().view()));
+    CHECK(buy_id != s.venue_b->last_rehearsed());
+  }
+}
+
 TEST_CASE("engine: an arbitrage leg's taker fee is a parameter (fee.<exchange>:<symbol>), checked, and the signal prices with it") {
   Shard s({two_venue_pair()});
   const auto set = [&](std::uint64_t id, std::string_view key, std::string_view value) {

@@ -307,6 +307,22 @@ std::size_t ScriptedVenue::queries_held() const {
   return held_queries_.size();
 }
 
+void ScriptedVenue::rehearse(const OrderSubmitted& order) {
+  std::lock_guard lk(mutex_);
+  ++rehearsals_;
+  last_rehearsed_ = order.client_order_id.str();
+}
+
+std::size_t ScriptedVenue::rehearsals() const {
+  std::lock_guard lk(mutex_);
+  return rehearsals_;
+}
+
+std::string ScriptedVenue::last_rehearsed() const {
+  std::lock_guard lk(mutex_);
+  return last_rehearsed_;
+}
+
 std::size_t ScriptedVenue::orders_received() const {
   const std::lock_guard lock(mutex_);
   return orders_.size();

@@ -44,6 +44,10 @@ class ScriptedVenue final : public ExchangeSession {
   [[nodiscard]] static Fate fate_of(std::uint64_t seed, std::string_view client_order_id);
 
   [[nodiscard]] std::size_t orders_received() const;
+  // The engine's keep-warm rehearsals (nothing sent): how many, and the last order's id.
+  void rehearse(const OrderSubmitted& order) override;
+  [[nodiscard]] std::size_t rehearsals() const;
+  [[nodiscard]] std::string last_rehearsed() const;
   // The batches received (place_batch), each its orders' client order ids in order.
   [[nodiscard]] std::vector<std::vector<std::string>> batches() const;
   // From now on, the answers to new orders are lost on the way (the venue has the orders; a
@@ -79,6 +83,8 @@ class ScriptedVenue final : public ExchangeSession {
   std::filesystem::path state_file_;
   int fd_ = -1;
   mutable std::mutex mutex_;
+  std::size_t rehearsals_ = 0;
+  std::string last_rehearsed_;
   ReportSink sink_;
   std::map<std::string, VenueOrder, std::less<>> orders_;
   std::vector<std::vector<std::string>> batches_;
