@@ -253,6 +253,13 @@ Result<AccountViewPtr, std::string> Engine::view(AccountId account,
   return (*r)->view;
 }
 
+Result<AccountViewPtr, std::string> Engine::summary(AccountId account,
+                                                    std::chrono::milliseconds timeout) {
+  auto r = ask(*impl_, question(Input::Kind::kSummary, account), timeout);
+  if (!r) return Unexpected(r.error());
+  return (*r)->view;
+}
+
 Result<StrategyViewPtr, std::string> Engine::strategy(StrategyId id,
                                                      std::chrono::milliseconds timeout) {
   if (!impl_->options.run_shard) {
@@ -451,8 +458,9 @@ void Engine::Impl::handle(Input& in) {
         kill_venue_ban(in.account, static_cast<TimeNs>(in.value.raw()));
         return;
       case Input::Kind::kView:
+      case Input::Kind::kSummary:
         if (a == nullptr) return unknown();
-        in.reply->view = make_view(*a);
+        in.reply->view = make_view(*a, in.kind == Input::Kind::kSummary);
         in.reply->finish();
         return;
       case Input::Kind::kAwait: {

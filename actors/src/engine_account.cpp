@@ -648,8 +648,8 @@ void Engine::Impl::write_snapshot(Account& a, bool wait) {
   a.events_since_snapshot = 0;
 }
 
-AccountViewPtr Engine::Impl::make_view(const Account& a) const {
-  auto v = std::make_shared<AccountView>(a.desk->view());
+AccountViewPtr Engine::Impl::make_view(const Account& a, bool summary) const {
+  auto v = std::make_shared<AccountView>(summary ? a.desk->summary() : a.desk->view());
   v->duplicate_inputs = a.duplicate_inputs;
   v->events_committed = a.events_committed;
   v->events_rebuilt = a.events_rebuilt;

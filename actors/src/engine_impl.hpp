@@ -64,7 +64,7 @@ struct Reply {
 struct Input {
   enum class Kind : std::uint8_t {
     kCommand, kReport, kMarketData, kMark, kView, kAwait, kSnapshot, kRestart,
-    kReconcile, kStrategyView, kMarks, kAlgos, kVenueBan
+    kReconcile, kStrategyView, kMarks, kAlgos, kVenueBan, kSummary
   };
   Kind kind = Kind::kCommand;
   AccountId account;
@@ -343,7 +343,7 @@ struct Engine::Impl {
   void refuse_held_too_long(Account& a, TimeNs now);
   void write_snapshot(Account& a, bool wait);
   [[nodiscard]] std::unique_ptr<OrderDesk> make_desk(const Account& a) const;
-  [[nodiscard]] AccountViewPtr make_view(const Account& a) const;
+  [[nodiscard]] AccountViewPtr make_view(const Account& a, bool summary = false) const;
   [[nodiscard]] spdlog::logger& logger(const Account& a) const;
 
   EngineOptions options;

@@ -98,6 +98,11 @@ Result<AccountViewPtr, std::string> Runtime::view(AccountId account,
   return engine_->view(account, timeout);
 }
 
+Result<AccountViewPtr, std::string> Runtime::summary(AccountId account,
+                                                     std::chrono::milliseconds timeout) {
+  return engine_->summary(account, timeout);
+}
+
 Result<OrderStatus, std::string> Runtime::await_answer(AccountId account,
                                                       const std::string& client_order_id,
                                                       std::chrono::milliseconds timeout) {

@@ -935,6 +935,26 @@ TEST_CASE("engine: a batch of 7 on a venue of 5 goes as 2 venue batches; each or
     INFO("order " << i << " " << id);
     CHECK(it->core.status() == (i == 2 || i == 4 ? OrderStatus::kRejected : OrderStatus::kAccepted));
   }
+  // The health page's summary counts the same orders without copying them: 5 accepted (open),
+  // 2 rejected -- one by risk, one by the venue -- each under its own code.
+  auto sum = s.engine->summary(AccountId(0), 5s);
+  REQUIRE(sum.ok());
+  CHECK((*sum)->summary);
+  CHECK((*sum)->orders.empty());
+  CHECK((*sum)->recent_fills.empty());
+  CHECK((*sum)->balances == (*v)->balances);
+  CHECK((*sum)->events_committed == (*v)->events_committed);
+  OrderTally counted;
+  for (const auto& o : (*v)->orders) {
+    ++counted.by_status[o.core.status()];
+    counted.fills += o.core.trade_ids().size();
+    if (o.core.status() == OrderStatus::kRejected) ++counted.rejects_by_code[o.core.last_error()->code];
+    if (!is_terminal(o.core.status())) ++counted.open;
+  }
+  CHECK((*sum)->tally == counted);
+  CHECK((*sum)->tally.open == 5);
+  CHECK((*sum)->tally.by_status.at(OrderStatus::kRejected) == 2);
+  CHECK((*sum)->tally.rejects_by_code.size() == 2);
   // The same batch again (a client's retry): every order a duplicate, nothing sent again.
   auto again = s.engine->submit_batch(Command{Envelope{900, 0, 1, 1, 0, 900}, batches[0]}, 5s);
   REQUIRE(again.ok());

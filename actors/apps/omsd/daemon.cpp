@@ -775,9 +775,9 @@ void Daemon::set_kill_switch_listener(std::function<void(const KillSwitchTripped
   kill_listener_ = std::move(listener);
 }
 
-actors::AccountViewPtr Daemon::view(std::size_t index) const {
+actors::AccountViewPtr Daemon::summary(std::size_t index) const {
   if (!runtime_ || index >= accounts_.size()) return nullptr;
-  auto v = runtime_->view(accounts_[index].id, 2s);
+  auto v = runtime_->summary(accounts_[index].id, 2s);
   return v ? *v : nullptr;
 }
 

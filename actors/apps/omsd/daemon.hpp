@@ -97,8 +97,8 @@ class Daemon {
   // New orders' origin-to-socket latency (API requests, market data), recorded by the
   // connectors at the socket write: metrics.
   [[nodiscard]] const SendLatency& send_latency() const noexcept { return *send_latency_; }
-  // The engine's view of accounts()[index] (null when it does not answer): health, metrics.
-  [[nodiscard]] actors::AccountViewPtr view(std::size_t index) const;
+  // The account's summary (Engine::summary: no orders or fills copied); null when not answered.
+  [[nodiscard]] actors::AccountViewPtr summary(std::size_t index) const;
   // Each account's fees as its venue states them beside exchanges.yaml's (fee_check.hpp), as
   // far as the check after start has come.
   [[nodiscard]] std::vector<FeeCheck> fee_checks() const;

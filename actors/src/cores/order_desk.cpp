@@ -642,6 +642,34 @@ AccountView OrderDesk::view() const {
   return v;
 }
 
+AccountView OrderDesk::summary() const {
+  AccountView v;
+  v.account = config_.account;
+  v.name = config_.name;
+  v.summary = true;
+  for (const auto& [id, o] : orders_) {
+    const OrderStatus st = o.core.status();
+    ++v.tally.by_status[st];
+    v.tally.fills += o.core.trade_ids().size();
+    if (st == OrderStatus::kRejected && o.core.last_error()) ++v.tally.rejects_by_code[o.core.last_error()->code];
+    switch (st) {
+      case OrderStatus::kAccepted: case OrderStatus::kPartiallyFilled: case OrderStatus::kPendingCancel:
+      case OrderStatus::kPendingAmend: case OrderStatus::kAmended: case OrderStatus::kSubmitted:
+      case OrderStatus::kPendingSubmit: case OrderStatus::kUnknown:
+        ++v.tally.open;
+        break;
+      default: break;
+    }
+  }
+  v.balances.assign(account_.balances().begin(), account_.balances().end());
+  v.futures.assign(account_.positions().begin(), account_.positions().end());
+  for (std::uint32_t i = 0; i < config_.instruments->size(); ++i) {
+    if (const auto* leg = positions_.net(config_.account, InstrumentId(i))) v.positions.push_back(*leg);
+  }
+  v.account_refusals = account_refusals_;
+  return v;
+}
+
 std::uint64_t OrderDesk::last_strategy_sequence(std::uint16_t desk) const {
   const auto it = strategy_sequences_.find(desk);
   return it == strategy_sequences_.end() ? 0 : it->second;

@@ -289,6 +289,10 @@ class Engine {
   // ---- questions ----
   [[nodiscard]] Result<AccountViewPtr, std::string> view(AccountId account,
                                                          std::chrono::milliseconds timeout);
+  // The account's view without its orders and recent fills, their counts instead
+  // (OrderDesk::summary): for a refresh of every account, cheap on the shard.
+  [[nodiscard]] Result<AccountViewPtr, std::string> summary(AccountId account,
+                                                            std::chrono::milliseconds timeout);
   // The order's status once the venue (or risk, or the ack timer) answered it.
   [[nodiscard]] Result<OrderStatus, std::string> await_answer(AccountId account,
                                                               const std::string& client_order_id,

@@ -89,6 +89,8 @@ class Runtime {
       const Command& batch, std::chrono::milliseconds timeout, TimeNs received_ns = 0);
   [[nodiscard]] Result<AccountViewPtr, std::string> view(AccountId account,
                                                          std::chrono::milliseconds timeout);
+  [[nodiscard]] Result<AccountViewPtr, std::string> summary(AccountId account,
+                                                            std::chrono::milliseconds timeout);
   // Waits until the venue (or risk, or the ack timer) has answered the order -- its status has
   // left pending_submit / submitted -- and returns that status; at once when it already has.
   // Errors: the timeout, an unknown account or client order id.
