@@ -20,12 +20,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-Decimal dec(const std::string& s) {
-  const auto d = Decimal::parse(s);
-  REQUIRE_MESSAGE(d.ok(), "not a decimal: '" << s << "'");
-  return *d;
-}
-
 Decimal sum(Decimal a, Decimal b) {
   const auto s = a.add(b);
   REQUIRE(s.ok());

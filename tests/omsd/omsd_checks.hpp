@@ -104,6 +104,23 @@ inline nlohmann::json wait_quiet(const Stack& s, const std::string& account = "b
   return last;
 }
 
+// A decimal from its text (a test's literal, omsd's or venue-sim's JSON); fails the test when it
+// does not parse.
+inline Decimal dec(const std::string& text) {
+  const auto v = Decimal::parse(text);
+  REQUIRE_MESSAGE(v.ok(), "not a decimal: '" << text << "'");
+  return *v;
+}
+inline Decimal plus(Decimal a, const std::string& b) { return Decimal::from_raw(a.raw() + dec(b).raw()); }
+inline Decimal minus(Decimal a, const std::string& b) { return Decimal::from_raw(a.raw() - dec(b).raw()); }
+
+// venue-sim's free USDT of the account it views (zero when it holds none).
+inline Decimal venue_usdt(VenueView& v) {
+  const auto b = v.balances();
+  const auto it = b.find("USDT");
+  return it == b.end() ? Decimal{} : dec(it->second.first);
+}
+
 // Down to the price step (at 1e-9): 0.01 by default (Binance spot BTCUSDT); USD-M BTCUSDT steps 0.1.
 inline Decimal tick(Int128 raw, Int128 step = 10'000'000) { return Decimal::from_raw(raw - raw % step); }
 

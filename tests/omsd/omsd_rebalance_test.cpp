@@ -19,24 +19,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-Decimal d(const std::string& text) {
-  auto v = Decimal::parse(text);
-  REQUIRE(v.ok());
-  return *v;
-}
-
-Decimal venue_usdt(VenueView& v) {
-  const auto b = v.balances();
-  const auto it = b.find("USDT");
-  return it == b.end() ? Decimal{} : d(it->second.first);
-}
-
 Decimal omsd_usdt(const Stack& s, const std::string& account) {
   const auto j = omsctl_json(s, {"balances", "--account", account});
   for (const auto& b : j["balances"]) {
-    if (b["market"] == "spot" && b["asset"] == "USDT") return d(b["free"].get<std::string>());
+    if (b["market"] == "spot" && b["asset"] == "USDT") return dec(b["free"].get<std::string>());
   }
-  return d("-1");
+  return dec("-1");
 }
 
 const nlohmann::json* find_transfer(const nlohmann::json& list, const std::string& from, const std::string& amount) {
@@ -64,8 +52,8 @@ TEST_CASE("scheduled rebalance: omsd runs account_routing.rebalance on its sched
   VenueView arb(s.data(), s.venue_port(), "binance_spot_arb");
   VenueView mm(s.data(), s.venue_port(), "binance_mm");
   VenueView basis(s.data(), s.venue_port(), "binance_basis");
-  CHECK(venue_usdt(main) == d("100000"));
-  CHECK(venue_usdt(mm) == d("100000"));
+  CHECK(venue_usdt(main) == dec("100000"));
+  CHECK(venue_usdt(mm) == dec("100000"));
 
   // No operator command: the schedule's first run (10 s after the start) does it.
   nlohmann::json list;
@@ -86,10 +74,10 @@ TEST_CASE("scheduled rebalance: omsd runs account_routing.rebalance on its sched
   CHECK(refused->value("venue_transfer_id", "") == "");
 
   // The venue moved the two done, once each; binance_mm's 100000 never left.
-  CHECK(venue_usdt(main) == d("260000"));
-  CHECK(venue_usdt(arb) == d("10000"));
-  CHECK(venue_usdt(basis) == d("30000"));
-  CHECK(venue_usdt(mm) == d("100000"));
+  CHECK(venue_usdt(main) == dec("260000"));
+  CHECK(venue_usdt(arb) == dec("10000"));
+  CHECK(venue_usdt(basis) == dec("30000"));
+  CHECK(venue_usdt(mm) == dec("100000"));
   // omsd's balances are the venue's.
   for (const auto& [name, view] : std::initializer_list<std::pair<const char*, VenueView*>>{
            {"binance_main", &main}, {"binance_spot_arb", &arb}, {"binance_mm", &mm}, {"binance_basis", &basis}}) {
@@ -98,8 +86,8 @@ TEST_CASE("scheduled rebalance: omsd runs account_routing.rebalance on its sched
   // The next runs plan binance_mm's excess again and refuse it again (the limit still holds):
   // nothing more moves.
   std::this_thread::sleep_for(12s);
-  CHECK(venue_usdt(main) == d("260000"));
-  CHECK(venue_usdt(mm) == d("100000"));
+  CHECK(venue_usdt(main) == dec("260000"));
+  CHECK(venue_usdt(mm) == dec("100000"));
   const std::string log = testkit::read_file(s.omsd_log());
   CHECK(log.find("scheduled rebalance: 3 planned, 2 completed, 1 refused, 0 failed") != std::string::npos);
   CHECK(log.find("scheduled rebalance: 1 planned, 0 completed, 1 refused, 0 failed") != std::string::npos);

@@ -33,11 +33,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-Decimal dec(const std::string& s) {
-  const auto d = Decimal::parse(s);
-  REQUIRE_MESSAGE(d.ok(), s);
-  return *d;
-}
 // The configs' strategies stopped: the arbitrage pairs (binance_spot_arb / bybit_arb) and the
 // market maker (binance_mm) would otherwise trade the same venue-sim books the test reads.
 void no_strategies(const std::filesystem::path& configs) {

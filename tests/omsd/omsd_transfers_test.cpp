@@ -23,28 +23,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
-Decimal d(const std::string& text) {
-  auto v = Decimal::parse(text);
-  REQUIRE(v.ok());
-  return *v;
-}
-
-Decimal plus(Decimal a, const std::string& b) { return Decimal::from_raw(a.raw() + d(b).raw()); }
-Decimal minus(Decimal a, const std::string& b) { return Decimal::from_raw(a.raw() - d(b).raw()); }
-
-Decimal venue_usdt(VenueView& v) {
-  const auto b = v.balances();
-  const auto it = b.find("USDT");
-  return it == b.end() ? Decimal{} : d(it->second.first);
-}
-
 // omsd's free USDT of an account's market (ListBalances), or -1 when it has none.
 Decimal omsd_usdt(const Stack& s, const std::string& account, const std::string& market) {
   const auto j = omsctl_json(s, {"balances", "--account", account});
   for (const auto& b : j["balances"]) {
-    if (b["market"] == market && b["asset"] == "USDT") return d(b["free"].get<std::string>());
+    if (b["market"] == market && b["asset"] == "USDT") return dec(b["free"].get<std::string>());
   }
-  return d("-1");
+  return dec("-1");
 }
 
 std::vector<std::string> transfer_args(const std::string& from, const std::string& to, const std::string& amount,
@@ -142,7 +127,7 @@ TEST_CASE("transfers through omsd: omsctl transfer moves the venue's balances on
   auto key = main_key(s);
   auto booked = key->sub_account_transfer(0, {.from_email = "", .to_email = "spot-arb@desk.example",
                                               .from_market = Market::kSpot, .to_market = Market::kSpot,
-                                              .asset = "USDT", .amount = d("50"), .client_tran_id = "oms777"});
+                                              .asset = "USDT", .amount = dec("50"), .client_tran_id = "oms777"});
   REQUIRE(booked.ok());
   {
     const persistence::StreamLayout layout({{ExchangeId::kBinance, "binance_main"}}, {ExchangeId::kBinance});
@@ -161,7 +146,7 @@ TEST_CASE("transfers through omsd: omsctl transfer moves the venue's balances on
       r.from_account = AccountId(0);
       r.to_account = AccountId(1);
       r.asset = "USDT";
-      r.amount = id == 777 ? d("50") : d("70");
+      r.amount = id == 777 ? dec("50") : dec("70");
       e.payload = r;
       auto text = encode_json(e, dir);
       REQUIRE(text.ok());
@@ -235,6 +220,6 @@ TEST_CASE("transfers through omsd: omsctl transfer moves the venue's balances on
     CHECK(t["to_account"] == "binance_main");
   }
   CHECK(arb_up);
-  CHECK(venue_usdt(arb) == d("10000"));
+  CHECK(venue_usdt(arb) == dec("10000"));
   CHECK(s.stop_omsd() == 0);
 }

@@ -26,14 +26,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-Decimal d(const std::string& text) {
-  auto v = Decimal::parse(text);
-  REQUIRE(v.ok());
-  return *v;
-}
-Decimal plus(Decimal a, const std::string& b) { return Decimal::from_raw(a.raw() + d(b).raw()); }
-Decimal minus(Decimal a, const std::string& b) { return Decimal::from_raw(a.raw() - d(b).raw()); }
-
 nlohmann::json paper_key(const Stack& s, const std::string& entry) {
   std::ifstream in(s.data() / "paper-keys.json");
   return nlohmann::json::parse(in).at(entry);
@@ -79,9 +71,10 @@ std::unique_ptr<okx::OkxVenue> okx_key(const Stack& s, const std::string& entry)
   return v;
 }
 
-// The free USDT venue-sim holds for the key's account (its wallet / balance endpoint).
+// The free USDT venue-sim holds for the key's account, read through the venue's connector (its
+// wallet / balance endpoint).
 template <class V>
-Decimal venue_usdt(V& v) {
+Decimal connector_usdt(V& v) {
   auto b = v.account(0).balances();
   REQUIRE_MESSAGE(b.ok(), (b.ok() ? std::string() : b.error().message));
   for (const auto& x : *b) {
@@ -94,9 +87,9 @@ Decimal venue_usdt(V& v) {
 Decimal omsd_usdt(const Stack& s, const std::string& account) {
   const auto j = omsctl_json(s, {"balances", "--account", account});
   for (const auto& b : j["balances"]) {
-    if (b["market"] == "spot" && b["asset"] == "USDT") return d(b["free"].get<std::string>());
+    if (b["market"] == "spot" && b["asset"] == "USDT") return dec(b["free"].get<std::string>());
   }
-  return d("-1");
+  return dec("-1");
 }
 
 std::vector<std::string> transfer_args(const std::string& from, const std::string& to, const std::string& amount,
@@ -124,7 +117,7 @@ void record_request(const Stack& s, const std::string& from, const std::string& 
   r.from_account = AccountId(0);
   r.to_account = AccountId(1);
   r.asset = "USDT";
-  r.amount = d(amount);
+  r.amount = dec(amount);
   e.payload = r;
   auto text = encode_json(e, dir);
   REQUIRE(text.ok());
@@ -143,8 +136,8 @@ TEST_CASE("Bybit and OKX transfers through omsd: main -> sub and back move venue
   auto by_arb = bybit_key(s, "bybit_arb");
   auto ok_main = okx_key(s, "okx_main");
   auto ok_arb = okx_key(s, "okx_arb");
-  const Decimal bm0 = venue_usdt(*by_main), ba0 = venue_usdt(*by_arb);
-  const Decimal om0 = venue_usdt(*ok_main), oa0 = venue_usdt(*ok_arb);
+  const Decimal bm0 = connector_usdt(*by_main), ba0 = connector_usdt(*by_arb);
+  const Decimal om0 = connector_usdt(*ok_main), oa0 = connector_usdt(*ok_arb);
   REQUIRE(bm0.is_positive());
   REQUIRE(om0.is_positive());
 
@@ -154,22 +147,22 @@ TEST_CASE("Bybit and OKX transfers through omsd: main -> sub and back move venue
   CHECK(b1["transfer"]["venue_transfer_id"] == transfers::bybit_transfer_uuid(201));
   const auto b2 = omsctl_json(s, transfer_args("bybit_arb", "bybit_main", "400", "202"));
   CHECK(b2["transfer"]["status"] == "completed");
-  CHECK(venue_usdt(*by_main) == plus(minus(bm0, "1500"), "400"));
-  CHECK(venue_usdt(*by_arb) == minus(plus(ba0, "1500"), "400"));
+  CHECK(connector_usdt(*by_main) == plus(minus(bm0, "1500"), "400"));
+  CHECK(connector_usdt(*by_arb) == minus(plus(ba0, "1500"), "400"));
   // OKX: main -> sub 700 (type 1), sub -> main 250 (type 2).
   const auto o1 = omsctl_json(s, transfer_args("okx_main", "okx_arb", "700", "301"));
   CHECK(o1["transfer"]["status"] == "completed");
   CHECK_FALSE(o1["transfer"]["venue_transfer_id"].get<std::string>().empty());
   const auto o2 = omsctl_json(s, transfer_args("okx_arb", "okx_main", "250", "302"));
   CHECK(o2["transfer"]["status"] == "completed");
-  CHECK(venue_usdt(*ok_main) == plus(minus(om0, "700"), "250"));
-  CHECK(venue_usdt(*ok_arb) == minus(plus(oa0, "700"), "250"));
+  CHECK(connector_usdt(*ok_main) == plus(minus(om0, "700"), "250"));
+  CHECK(connector_usdt(*ok_arb) == minus(plus(oa0, "700"), "250"));
 
   // omsd's balances: venue-sim's (moved once, by the private streams).
-  CHECK(wait_until([&] { return omsd_usdt(s, "bybit_main") == venue_usdt(*by_main); }, 15s));
-  CHECK(wait_until([&] { return omsd_usdt(s, "bybit_arb") == venue_usdt(*by_arb); }, 15s));
-  CHECK(wait_until([&] { return omsd_usdt(s, "okx_main") == venue_usdt(*ok_main); }, 15s));
-  CHECK(wait_until([&] { return omsd_usdt(s, "okx_arb") == venue_usdt(*ok_arb); }, 15s));
+  CHECK(wait_until([&] { return omsd_usdt(s, "bybit_main") == connector_usdt(*by_main); }, 15s));
+  CHECK(wait_until([&] { return omsd_usdt(s, "bybit_arb") == connector_usdt(*by_arb); }, 15s));
+  CHECK(wait_until([&] { return omsd_usdt(s, "okx_main") == connector_usdt(*ok_main); }, 15s));
+  CHECK(wait_until([&] { return omsd_usdt(s, "okx_arb") == connector_usdt(*ok_arb); }, 15s));
 
   // Refused by name: OKX sub <-> sub is not made, cross-venue is a withdrawal.
   const auto cross = s.omsctl(transfer_args("bybit_main", "okx_main", "5", "203"));
@@ -185,10 +178,10 @@ TEST_CASE("Bybit and OKX transfers through omsd: main -> sub and back move venue
   // booked (clientId oms887), 888 never sent.
   s.kill_omsd();
   const std::string uuid777 = transfers::bybit_transfer_uuid(777);
-  bybit::UniversalTransfer bt{uuid777, "USDT", d("60"), 100000101, 100000102, "UNIFIED", "UNIFIED"};
+  bybit::UniversalTransfer bt{uuid777, "USDT", dec("60"), 100000101, 100000102, "UNIFIED", "UNIFIED"};
   const auto booked_bybit = by_main->universal_transfer(0, bt);
   REQUIRE_MESSAGE(booked_bybit.ok(), (booked_bybit.ok() ? std::string() : booked_bybit.error().message));
-  okx::Transfer ot{"USDT", d("80"), okx::AccountType::kTrading, okx::AccountType::kTrading, "oms887",
+  okx::Transfer ot{"USDT", dec("80"), okx::AccountType::kTrading, okx::AccountType::kTrading, "oms887",
                    okx::TransferType::kMasterToSub, "okxarb"};
   const auto booked_okx = ok_main->transfer(0, ot);
   REQUIRE_MESSAGE(booked_okx.ok(), (booked_okx.ok() ? std::string() : booked_okx.error().message));
@@ -204,8 +197,8 @@ TEST_CASE("Bybit and OKX transfers through omsd: main -> sub and back move venue
     return done == 8;
   }, 20s));
   // Each once: the booked ones found at the venue, the others sent once.
-  CHECK(venue_usdt(*by_arb) == plus(minus(plus(ba0, "1500"), "400"), "130"));
-  CHECK(venue_usdt(*ok_arb) == plus(minus(plus(oa0, "700"), "250"), "170"));
+  CHECK(connector_usdt(*by_arb) == plus(minus(plus(ba0, "1500"), "400"), "130"));
+  CHECK(connector_usdt(*ok_arb) == plus(minus(plus(oa0, "700"), "250"), "170"));
   for (const std::uint64_t id : {777U, 778U}) {
     auto rows = by_main->universal_transfer_history(0, transfers::bybit_transfer_uuid(id));
     REQUIRE(rows.ok());
@@ -222,8 +215,8 @@ TEST_CASE("Bybit and OKX transfers through omsd: main -> sub and back move venue
   CHECK(log.find("transfer 778: resumed after a restart: completed (sends by this run so far: 1)") != std::string::npos);
   CHECK(log.find("transfer 887: resumed after a restart: completed (sends by this run so far: 1)") != std::string::npos);
   CHECK(log.find("transfer 888: resumed after a restart: completed (sends by this run so far: 2)") != std::string::npos);
-  CHECK(wait_until([&] { return omsd_usdt(s, "bybit_arb") == venue_usdt(*by_arb); }, 15s));
-  CHECK(wait_until([&] { return omsd_usdt(s, "okx_arb") == venue_usdt(*ok_arb); }, 15s));
+  CHECK(wait_until([&] { return omsd_usdt(s, "bybit_arb") == connector_usdt(*by_arb); }, 15s));
+  CHECK(wait_until([&] { return omsd_usdt(s, "okx_arb") == connector_usdt(*ok_arb); }, 15s));
 
   // TRANSFERS: each transfer's request and outcome, once each.
   {
@@ -257,14 +250,14 @@ TEST_CASE("Bybit and OKX transfers through omsd when venue-sim loses every answe
   auto by_arb = bybit_key(s, "bybit_arb");
   auto ok_main = okx_key(s, "okx_main");
   auto ok_arb = okx_key(s, "okx_arb");
-  const Decimal ba0 = venue_usdt(*by_arb), oa0 = venue_usdt(*ok_arb);
+  const Decimal ba0 = connector_usdt(*by_arb), oa0 = connector_usdt(*ok_arb);
 
   const auto b = omsctl_json(s, transfer_args("bybit_main", "bybit_arb", "500", "401"));
   CHECK(b["transfer"]["status"] == "completed");
   const auto o1 = omsctl_json(s, transfer_args("okx_main", "okx_arb", "600", "402"));
   CHECK(o1["transfer"]["status"] == "completed");
-  CHECK(venue_usdt(*by_arb) == plus(ba0, "500"));
-  CHECK(venue_usdt(*ok_arb) == plus(oa0, "600"));
+  CHECK(connector_usdt(*by_arb) == plus(ba0, "500"));
+  CHECK(connector_usdt(*ok_arb) == plus(oa0, "600"));
   auto by_rows = by_main->universal_transfer_history(0, transfers::bybit_transfer_uuid(401));
   REQUIRE(by_rows.ok());
   CHECK(by_rows->size() == 1);
@@ -275,7 +268,7 @@ TEST_CASE("Bybit and OKX transfers through omsd when venue-sim loses every answe
   const std::string log = testkit::read_file(s.omsd_log());
   CHECK(log.find("transfer 401: outcome not known from the send (universal transfer: ") != std::string::npos);
   CHECK(log.find("transfer 402: outcome not known from the send (funds transfer: ") != std::string::npos);
-  CHECK(wait_until([&] { return omsd_usdt(s, "bybit_arb") == venue_usdt(*by_arb); }, 15s));
-  CHECK(wait_until([&] { return omsd_usdt(s, "okx_arb") == venue_usdt(*ok_arb); }, 15s));
+  CHECK(wait_until([&] { return omsd_usdt(s, "bybit_arb") == connector_usdt(*by_arb); }, 15s));
+  CHECK(wait_until([&] { return omsd_usdt(s, "okx_arb") == connector_usdt(*ok_arb); }, 15s));
   CHECK(s.stop_omsd() == 0);
 }
