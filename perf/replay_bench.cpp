@@ -7,7 +7,8 @@
 // per second of wall time (the figure's "events": the recording's records).
 // - replay_file: from the file journal;
 // - replay_jetstream: the same records copied into JetStream (a nats-server on a free loopback
-//   port, started by the benchmark), read back in chunks of ordered consumers.
+//   port, started by the benchmark), read back by one push consumer per stream, ahead of the
+//   engine (StreamCursor).
 // - backtest: oms-backtest's run of the shared capture (below).
 #include <benchmark/benchmark.h>
 #include <spdlog/spdlog.h>

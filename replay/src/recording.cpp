@@ -1,51 +1,145 @@
 #include "oms/replay/recording.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 
 namespace oms::replay {
 
+struct StreamCursor::Ahead {
+  persistence::EventStore& store;
+  std::string stream, filter;
+  std::uint64_t next, to;
+  std::size_t chunk;
+
+  std::mutex mu;
+  std::condition_variable changed;             // either side waits on it
+  std::deque<std::unique_ptr<Chunk>> ready;    // handed over, in stream order
+  std::vector<std::unique_ptr<Chunk>> spare;   // given back by the reader, for reuse
+  bool done = false;                           // the pass ended: the end, or `error`
+  std::optional<std::string> error;
+  bool stop = false;                           // the cursor goes away
+  std::thread thread;
+
+  Ahead(persistence::EventStore& s, std::string st, std::string f, std::uint64_t from, std::uint64_t t,
+        std::size_t c)
+      : store(s), stream(std::move(st)), filter(std::move(f)), next(from), to(t), chunk(c) {}
+
+  std::unique_ptr<Chunk> fresh() {
+    std::lock_guard lock(mu);
+    if (spare.empty()) return std::make_unique<Chunk>();
+    auto c = std::move(spare.back());
+    spare.pop_back();
+    return c;
+  }
+
+  // Hands c over (its views set now that its text stops growing) once fewer than kAhead wait,
+  // and puts an empty chunk in its place; false when the cursor goes away.
+  bool hand(std::unique_ptr<Chunk>& c) {
+    for (std::size_t i = 0; i < c->records.size(); ++i) {
+      const auto [subject, payload] = c->at[i];
+      const std::size_t end_of = i + 1 < c->records.size() ? c->at[i + 1].first : c->text.size();
+      c->records[i].subject = std::string_view(c->text).substr(subject, payload - subject);
+      c->records[i].payload = std::string_view(c->text).substr(payload, end_of - payload);
+    }
+    {
+      std::unique_lock lock(mu);
+      changed.wait(lock, [&] { return ready.size() < kAhead || stop; });
+      if (stop) return false;
+      ready.push_back(std::move(c));
+    }
+    changed.notify_all();
+    c = fresh();
+    return true;
+  }
+
+  void run() {
+    pthread_setname_np(pthread_self(), "oms-read-ahead");
+    auto c = fresh();
+    std::optional<std::string> failure;
+    bool stopped = false;
+    for (;;) {
+      auto last = store.last_sequence(stream);
+      if (!last) {
+        failure = last.error().message;
+        break;
+      }
+      const std::uint64_t end = to == 0 ? *last : std::min(to, *last);
+      if (next > end) break;
+      persistence::ReadRequest r;
+      r.stream = stream;
+      r.from_sequence = next;
+      r.to_sequence = end;
+      r.subject_filter = filter;
+      auto n = store.read(r, [&](const persistence::StoredRecord& s) {
+        c->at.emplace_back(c->text.size(), c->text.size() + s.subject.size());
+        c->text.append(s.subject);
+        c->text.append(s.payload);
+        c->records.push_back(RecordView{s.sequence, {}, {}, s.msg_id, s.time});
+        if (c->records.size() >= chunk && !hand(c)) stopped = true;
+        return !stopped;
+      });
+      if (stopped) return;
+      if (!n) {
+        failure = n.error().message;
+        break;
+      }
+      next = end + 1;
+      if (to != 0 && end == to) break;
+    }
+    if (!c->records.empty() && !hand(c)) return;
+    {
+      std::lock_guard lock(mu);
+      done = true;
+      error = std::move(failure);
+    }
+    changed.notify_all();
+  }
+};
+
 StreamCursor::StreamCursor(persistence::EventStore& store, std::string stream, std::string filter,
                            std::uint64_t from, std::uint64_t to, std::size_t chunk)
-    : store_(store), stream_(std::move(stream)), filter_(std::move(filter)),
-      next_(std::max<std::uint64_t>(from, 1)), to_(to), chunk_(std::max<std::size_t>(chunk, 1)) {}
+    : stream_(stream),
+      ahead_(std::make_unique<Ahead>(store, std::move(stream), std::move(filter), std::max<std::uint64_t>(from, 1),
+                                     to, std::max<std::size_t>(chunk, 1))) {
+  ahead_->thread = std::thread([a = ahead_.get()] { a->run(); });
+}
+
+StreamCursor::~StreamCursor() {
+  {
+    std::lock_guard lock(ahead_->mu);
+    ahead_->stop = true;
+  }
+  ahead_->changed.notify_all();
+  ahead_->thread.join();
+}
 
 Result<const RecordView*, std::string> StreamCursor::peek() {
-  while (pos_ == records_.size() && !exhausted_) {
-    auto last = store_.last_sequence(stream_);
-    if (!last) return Unexpected(last.error().message);
-    const std::uint64_t end = to_ == 0 ? *last : std::min(to_, *last);
-    if (next_ > end) {
-      exhausted_ = true;
-      break;
+  while (chunk_ == nullptr || pos_ == chunk_->records.size()) {
+    if (ended_) return static_cast<const RecordView*>(nullptr);
+    Ahead& a = *ahead_;
+    std::unique_lock lock(a.mu);
+    if (chunk_ != nullptr) {
+      chunk_->clear();
+      a.spare.push_back(std::move(chunk_));
     }
-    persistence::ReadRequest r;
-    r.stream = stream_;
-    r.from_sequence = next_;
-    r.to_sequence = std::min<std::uint64_t>(end, next_ + chunk_ - 1);
-    r.subject_filter = filter_;
-    text_.clear();
-    records_.clear();
-    at_.clear();
-    pos_ = 0;
-    auto n = store_.read(r, [&](const persistence::StoredRecord& s) {
-      at_.emplace_back(text_.size(), text_.size() + s.subject.size());
-      text_.append(s.subject);
-      text_.append(s.payload);
-      records_.push_back(RecordView{s.sequence, {}, {}, s.msg_id, s.time});
-      return true;
-    });
-    if (!n) return Unexpected(n.error().message);
-    // The views, once the text stopped growing.
-    for (std::size_t i = 0; i < records_.size(); ++i) {
-      const auto [subject, payload] = at_[i];
-      const std::size_t end_of = i + 1 < records_.size() ? at_[i + 1].first : text_.size();
-      records_[i].subject = std::string_view(text_).substr(subject, payload - subject);
-      records_[i].payload = std::string_view(text_).substr(payload, end_of - payload);
+    a.changed.wait(lock, [&] { return !a.ready.empty() || a.done; });
+    if (!a.ready.empty()) {
+      chunk_ = std::move(a.ready.front());
+      a.ready.pop_front();
+      pos_ = 0;
+      lock.unlock();
+      a.changed.notify_all();
+      continue;
     }
-    next_ = r.to_sequence + 1;
+    if (a.error) return Unexpected(*a.error);
+    ended_ = true;
   }
-  if (pos_ == records_.size()) return static_cast<const RecordView*>(nullptr);
-  return &records_[pos_];
+  return &chunk_->records[pos_];
 }
 
 Result<std::uint64_t, std::string> first_sequence_from_day(persistence::EventStore& store,

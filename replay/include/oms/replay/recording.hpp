@@ -1,14 +1,14 @@
 // Reading a recording back: the engine's input records (actors/input_record.hpp) from the
 // INPUTS stream and the exchanges' MD_ streams, merged into the order the shard ran them.
 //
-// Each stream is read forward in chunks by stream sequence (JetStream: one ordered consumer per
-// chunk; the file journal: its segments), from the first sequence of a UTC day in our own day
+// Each stream is read forward by stream sequence, ahead of the merge (StreamCursor), from the first sequence of a UTC day in our own day
 // index -- never by start time, which JetStream may skip. The merge takes, among the streams'
 // next records of the desk, the lowest (run, seq): runs follow each other in time, and within
 // a run every record is numbered from 1, so a record missing from every stream is a hole the
 // reader names (run and numbers), never a silent gap.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <utility>
@@ -42,33 +42,48 @@ struct RecordView {
   }
 };
 
-// A stream read forward in chunks.
+// A stream read forward, ahead of its reader: a thread of the cursor's own reads the stream in
+// one pass (JetStream: one push consumer with flow control over the whole range, not a consumer
+// per chunk; the file journal: its segments) and hands the records over in chunks of `chunk`,
+// at most kAhead chunks ahead of the reader, so reading the store overlaps with what the reader
+// does with the records (a replay's engine) and the memory held stays bounded. The records come
+// in stream order, exactly as one synchronous read would give them.
 class StreamCursor {
  public:
-  // Records in [from, to] (to 0: through the last at each refill) matching filter (NATS
-  // wildcards; empty: all).
+  static constexpr std::size_t kAhead = 2;
+  // Records in [from, to] (to 0: through the last, asked again when the pass reaches it, so
+  // records appended while reading are read too) matching filter (NATS wildcards; empty: all).
   StreamCursor(persistence::EventStore& store, std::string stream, std::string filter,
-               std::uint64_t from, std::uint64_t to = 0, std::size_t chunk = 16384);
+               std::uint64_t from, std::uint64_t to = 0, std::size_t chunk = 4096);
+  ~StreamCursor();
+  StreamCursor(const StreamCursor&) = delete;
+  StreamCursor& operator=(const StreamCursor&) = delete;
   // The next record, or null at the end (valid until the next peek after a pop). Errors: the
-  // store's (naming the stream).
+  // store's (naming the stream), after the records read before it.
   [[nodiscard]] Result<const RecordView*, std::string> peek();
   void pop() { ++pos_; }
   [[nodiscard]] const std::string& stream() const noexcept { return stream_; }
-  // The sequence the next refill starts at.
-  [[nodiscard]] std::uint64_t next_sequence() const noexcept { return next_; }
+
+  // A chunk: every record's subject and payload one after the other in one text (no allocation
+  // per record once it has grown), the records' views into it.
+  struct Chunk {
+    std::string text;
+    std::vector<RecordView> records;
+    std::vector<std::pair<std::size_t, std::size_t>> at;  // subject's, payload's offset in text
+    void clear() {
+      text.clear();
+      records.clear();
+      at.clear();
+    }
+  };
 
  private:
-  persistence::EventStore& store_;
-  std::string stream_, filter_;
-  std::uint64_t next_, to_;
-  std::size_t chunk_;
-  bool exhausted_ = false;
-  // A chunk: every record's subject and payload one after the other in one text (no allocation
-  // per record once it has grown), the records' views into it, pos_ the next one.
-  std::string text_;
-  std::vector<RecordView> records_;
-  std::vector<std::pair<std::size_t, std::size_t>> at_;  // subject's, payload's offset in text_
+  struct Ahead;  // the reading thread and the chunks it handed over
+  std::string stream_;
+  std::unique_ptr<Ahead> ahead_;
+  std::unique_ptr<Chunk> chunk_;  // the one being read; null before the first
   std::size_t pos_ = 0;
+  bool ended_ = false;
 };
 
 // The first sequence of a stream holding records of `day` or later (1 when the index has no
