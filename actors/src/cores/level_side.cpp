@@ -157,6 +157,14 @@ bool LevelSide::assign(std::span<const PriceLevel> levels) {
   return true;
 }
 
+Decimal LevelSide::quantity_at(Decimal price) const noexcept {
+  if (blocks_.empty()) return Decimal();
+  const Int128 k = key(price);
+  const Block& b = *blocks_[block_for(k)];
+  const auto pos = lower_bound_branchless(b.keys.data(), kBlock, k);
+  return pos < b.count && b.keys[pos] == k ? b.quantities[pos] : Decimal();
+}
+
 PriceLevel LevelSide::from_best(std::size_t i) const noexcept {
   for (auto it = blocks_.rbegin(); it != blocks_.rend(); ++it) {
     const Block& b = **it;

@@ -3,18 +3,15 @@
 namespace oms::sim {
 
 void BackgroundBook::set(Side side, const PriceQty& pq) {
-  auto& m = side == Side::kBuy ? bids_ : asks_;
-  const Int128 key = key_of(side, pq.price);
-  if (pq.qty.is_zero()) {
-    m.erase(key);
-  } else {
-    m[key] = Level{pq.qty, Decimal()};
-  }
+  (side == Side::kBuy ? bids_ : asks_).set(pq.price, pq.qty);
+  // A level published again replaces what our orders took from it.
+  if (auto& c = consumed_[side == Side::kBuy ? 0 : 1]; !c.empty()) c.erase(pq.price.raw());
 }
 
 void BackgroundBook::apply_snapshot(const BookSnapshotIn& s) {
   bids_.clear();
   asks_.clear();
+  for (auto& c : consumed_) c.clear();
   for (const auto& pq : s.bids) set(Side::kBuy, pq);
   for (const auto& pq : s.asks) set(Side::kSell, pq);
 }
@@ -25,16 +22,17 @@ void BackgroundBook::apply_delta(const BookDeltaIn& d) {
 }
 
 void BackgroundBook::consume(Side side, Decimal price, Decimal qty) {
-  auto& m = side == Side::kBuy ? bids_ : asks_;
-  auto it = m.find(key_of(side, price));
-  if (it == m.end()) return;
-  it->second.consumed = Decimal::from_raw(it->second.consumed.raw() + qty.raw());
+  if (of(side).quantity_at(price).is_zero()) return;  // no such level
+  auto& c = consumed_[side == Side::kBuy ? 0 : 1][price.raw()];
+  c = Decimal::from_raw(c.raw() + qty.raw());
 }
 
 Decimal BackgroundBook::available(Side side, Decimal price) const {
-  const auto& m = levels(side);
-  auto it = m.find(key_of(side, price));
-  return it == m.end() ? Decimal() : it->second.available();
+  const Decimal q = of(side).quantity_at(price);
+  if (q.is_zero()) return Decimal();
+  const auto& c = taken(side);
+  const auto it = c.find(price.raw());
+  return it == c.end() ? q : Decimal::from_raw(q.raw() - it->second.raw());
 }
 
 RandomWalk::RandomWalk(const Config& c)

@@ -293,20 +293,15 @@ std::vector<PriceQty> Venue::depth(SymbolIndex symbol, Side side, std::size_t le
   // One merge walk over two lists that are both best-first (background levels by key, resting
   // levels by rank): O(levels), no sort. A price in both lists is one level, summed.
   const SymbolBook& b = impl_->symbols.at(symbol);
-  const auto& bg = b.background.levels(side);
+  auto bg = b.background.walk(side);
   const std::size_t rest_count = b.resting->level_count(side);
-  auto bit = bg.begin();
   std::size_t rank = 0;
-  const auto skip_empty = [&] {
-    while (bit != bg.end() && !bit->second.available().is_positive()) ++bit;
-  };
   std::vector<PriceQty> merged;
-  merged.reserve(std::min(levels, bg.size() + rest_count));
-  for (skip_empty(); merged.size() < levels && (bit != bg.end() || rank < rest_count);
-       skip_empty()) {
-    const bool has_bg = bit != bg.end();
+  merged.reserve(std::min(levels, b.background.level_count(side) + rest_count));
+  for (bg.skip_empty(); merged.size() < levels && (!bg.done() || rank < rest_count); bg.skip_empty()) {
+    const bool has_bg = !bg.done();
     const bool has_rest = rank < rest_count;
-    const Decimal bgp = has_bg ? BackgroundBook::price_of(side, bit->first) : Decimal();
+    const Decimal bgp = has_bg ? bg.price() : Decimal();
     const LevelView lv = has_rest ? b.resting->level(side, rank) : LevelView{};
     // The better of the two heads; both when they are at one price.
     const bool take_bg = has_bg && (!has_rest || bgp == lv.price ||
@@ -314,8 +309,8 @@ std::vector<PriceQty> Venue::depth(SymbolIndex symbol, Side side, std::size_t le
     const bool take_rest = has_rest && (!take_bg || bgp == lv.price);
     PriceQty level{take_bg ? bgp : lv.price, Decimal()};
     if (take_bg) {
-      level.qty = bit->second.available();
-      ++bit;
+      level.qty = bg.available();
+      bg.next();
     }
     if (take_rest) {
       for (const OrderSlot slot : lv.orders)
@@ -336,13 +331,7 @@ BookTop Venue::top(SymbolIndex symbol) const {
 
 std::optional<Decimal> Venue::Impl::mark(SymbolIndex s) const {
   const SymbolBook& b = symbols[s];
-  std::optional<Decimal> bid, ask;
-  for (const auto& [key, level] : b.background.levels(Side::kBuy)) {
-    if (level.available().is_positive()) { bid = BackgroundBook::price_of(Side::kBuy, key); break; }
-  }
-  for (const auto& [key, level] : b.background.levels(Side::kSell)) {
-    if (level.available().is_positive()) { ask = BackgroundBook::price_of(Side::kSell, key); break; }
-  }
+  std::optional<Decimal> bid = b.background.best(Side::kBuy), ask = b.background.best(Side::kSell);
   if (b.resting->level_count(Side::kBuy) > 0) {
     const Decimal p = b.resting->level(Side::kBuy, 0).price;
     if (!bid || p > *bid) bid = p;

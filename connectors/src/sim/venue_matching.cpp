@@ -95,11 +95,7 @@ Decimal Venue::Impl::reduce_cap(const SimOrder& o) const {
 bool Venue::Impl::crosses(const SimOrder& o) const {
   const SymbolBook& b = symbols[o.v.symbol];
   const Side opp = opposite(o.v.side);
-  for (const auto& [key, level] : b.background.levels(opp)) {
-    if (!level.available().is_positive()) continue;
-    if (within(o.v.side, o.v.price, BackgroundBook::price_of(opp, key))) return true;
-    break;
-  }
+  if (const auto best = b.background.best(opp); best && within(o.v.side, o.v.price, *best)) return true;
   return b.resting->level_count(opp) > 0 && within(o.v.side, o.v.price, b.resting->level(opp, 0).price);
 }
 
@@ -111,8 +107,7 @@ void Venue::Impl::plan(const SimOrder& taker, Decimal max_qty, Decimal max_quote
   const bool limited = has_limit(taker.v.type);
   const bool by_quote = max_quote.raw() != kNoCap;
   const Decimal step = b.ins.rules.market_step_size.is_zero() ? b.ins.rules.step_size : b.ins.rules.market_step_size;
-  const auto& bg = b.background.levels(opp);
-  auto bit = bg.begin();
+  auto bg = b.background.walk(opp);
   std::size_t rank = 0;
   const std::size_t nlev = b.resting->level_count(opp);
   Int128 left = max_qty.raw();
@@ -138,19 +133,19 @@ void Venue::Impl::plan(const SimOrder& taker, Decimal max_qty, Decimal max_quote
     return left > 0;
   };
   while (left > 0 && !stop) {
-    while (bit != bg.end() && !bit->second.available().is_positive()) ++bit;
-    const bool has_bg = bit != bg.end();
+    bg.skip_empty();
+    const bool has_bg = !bg.done();
     const bool has_rest = rank < nlev;
     if (!has_bg && !has_rest) break;
-    const Decimal bgp = has_bg ? BackgroundBook::price_of(opp, bit->first) : Decimal();
+    const Decimal bgp = has_bg ? bg.price() : Decimal();
     const LevelView lv = has_rest ? b.resting->level(opp, rank) : LevelView{};
     Decimal price;
     if (has_bg && has_rest) price = better(opp, lv.price, bgp) ? lv.price : bgp;
     else price = has_bg ? bgp : lv.price;
     if (limited && !within(taker.v.side, taker.v.price, price)) break;
     if (has_bg && bgp == price) {  // the background is ahead of clients at one price
-      if (!take(price, bit->second.available(), kNoSlot)) stop = true;
-      ++bit;
+      if (!take(price, bg.available(), kNoSlot)) stop = true;
+      bg.next();
     }
     if (!stop && has_rest && lv.price == price) {
       for (const OrderSlot slot : lv.orders) {
@@ -194,29 +189,27 @@ void Venue::Impl::cross_resting(SymbolIndex symbol, TimeNs now, Outbox& out) {
   std::vector<Fill> fills;
   for (const Side side : {Side::kBuy, Side::kSell}) {
     const Side opp = opposite(side);
-    const auto& bg = b.background.levels(opp);
-    auto bit = bg.begin();
-    Decimal bg_left;  // what is left at *bit after the fills so far
+    auto bg = b.background.walk(opp);
+    Decimal bg_left;  // what is left at bg's level after the fills so far
     const auto next_bg = [&] {
-      while (bit != bg.end() && !bit->second.available().is_positive()) ++bit;
-      if (bit != bg.end()) bg_left = bit->second.available();
+      bg.skip_empty();
+      if (!bg.done()) bg_left = bg.available();
     };
     next_bg();
-    for (std::size_t r = 0; r < b.resting->level_count(side) && bit != bg.end(); ++r) {
+    for (std::size_t r = 0; r < b.resting->level_count(side) && !bg.done(); ++r) {
       const LevelView lv = b.resting->level(side, r);
-      if (!within(side, lv.price, BackgroundBook::price_of(opp, bit->first))) break;
+      if (!within(side, lv.price, bg.price())) break;
       for (const OrderSlot slot : lv.orders) {
         const SimOrder& o = orders[slot];
         Decimal want = o.remaining();
         if (const Decimal cap = reduce_cap(o); cap.raw() != kNoCap) want = min(want, cap);
-        while (want.is_positive() && bit != bg.end() &&
-               within(side, lv.price, BackgroundBook::price_of(opp, bit->first))) {
+        while (want.is_positive() && !bg.done() && within(side, lv.price, bg.price())) {
           const Decimal q = min(want, bg_left);
-          fills.push_back({slot, lv.price, q, opp, BackgroundBook::price_of(opp, bit->first)});
+          fills.push_back({slot, lv.price, q, opp, bg.price()});
           want = sub(want, q);
           bg_left = sub(bg_left, q);
           if (!bg_left.is_positive()) {
-            ++bit;
+            bg.next();
             next_bg();
           }
         }

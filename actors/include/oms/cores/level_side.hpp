@@ -60,6 +60,37 @@ class LevelSide {
   [[nodiscard]] PriceLevel from_best(std::size_t i) const noexcept;
   // Copies up to out.size() levels, best first; returns how many.
   std::size_t copy_best_first(std::span<PriceLevel> out) const noexcept;
+  // The quantity at price (zero when the side has no level there).
+  [[nodiscard]] Decimal quantity_at(Decimal price) const noexcept;
+  // A walk over the levels best first; valid while the side is not changed.
+  class BestFirst {
+   public:
+    [[nodiscard]] bool done() const noexcept { return block_ == kDone; }
+    [[nodiscard]] PriceLevel level() const noexcept { return side_->level(*side_->blocks_[block_], pos_); }
+    void next() noexcept {
+      if (pos_ > 0) {
+        --pos_;
+      } else if (block_ == 0) {
+        block_ = kDone;
+      } else {
+        --block_;
+        pos_ = side_->blocks_[block_]->count - 1;
+      }
+    }
+
+   private:
+    friend class LevelSide;
+    static constexpr std::size_t kDone = SIZE_MAX;
+    explicit BestFirst(const LevelSide& s) noexcept : side_(&s) {
+      if (s.blocks_.empty()) return;
+      block_ = s.blocks_.size() - 1;
+      pos_ = s.blocks_.back()->count - 1;
+    }
+    const LevelSide* side_;
+    std::size_t block_ = kDone;
+    std::uint32_t pos_ = 0;
+  };
+  [[nodiscard]] BestFirst best_first() const noexcept { return BestFirst(*this); }
   // Every level, worst first.
   template <class F>
   void for_each(F&& f) const {

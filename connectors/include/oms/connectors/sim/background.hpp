@@ -4,41 +4,72 @@
 // naming the price replaces both the quantity and what we consumed).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <vector>
 
 #include "oms/connectors/sim/types.hpp"
+#include "oms/cores/level_side.hpp"
 
 namespace oms::sim {
 
 class BackgroundBook {
  public:
-  struct Level {
-    Decimal qty;       // as the venue last published it
-    Decimal consumed;  // taken by our orders since
-    [[nodiscard]] Decimal available() const { return Decimal::from_raw(qty.raw() - consumed.raw()); }
-  };
-  // Keyed best-first on both sides: asks by price, bids by -price.
-  using Side_ = std::map<Int128, Level>;
-
   void apply_snapshot(const BookSnapshotIn& s);
   void apply_delta(const BookDeltaIn& d);
   void consume(Side side, Decimal price, Decimal qty);
   // Available quantity at price (zero when absent).
   [[nodiscard]] Decimal available(Side side, Decimal price) const;
-  [[nodiscard]] const Side_& levels(Side side) const { return side == Side::kBuy ? bids_ : asks_; }
-  [[nodiscard]] static Decimal price_of(Side side, Int128 key) {
-    return Decimal::from_raw(side == Side::kBuy ? -key : key);
-  }
-  [[nodiscard]] static Int128 key_of(Side side, Decimal price) {
-    return side == Side::kBuy ? -price.raw() : price.raw();
+  [[nodiscard]] std::size_t level_count(Side side) const { return of(side).size(); }
+
+  // A side's levels best first, each with its published quantity and what is available of it
+  // (that quantity less what our orders took since); valid while the book is not changed.
+  class Walk {
+   public:
+    [[nodiscard]] bool done() const noexcept { return at_.done(); }
+    [[nodiscard]] Decimal price() const noexcept { return at_.level().price; }
+    [[nodiscard]] Decimal quantity() const noexcept { return at_.level().quantity; }
+    [[nodiscard]] Decimal consumed() const {
+      if (consumed_->empty()) return Decimal();
+      const auto it = consumed_->find(at_.level().price.raw());
+      return it == consumed_->end() ? Decimal() : it->second;
+    }
+    [[nodiscard]] Decimal available() const { return Decimal::from_raw(quantity().raw() - consumed().raw()); }
+    void next() noexcept { at_.next(); }
+    // Moves on to the first level with something available (or the end).
+    void skip_empty() {
+      while (!done() && !available().is_positive()) next();
+    }
+
+   private:
+    friend class BackgroundBook;
+    Walk(const LevelSide& side, const std::map<Int128, Decimal>& consumed)
+        : at_(side.best_first()), consumed_(&consumed) {}
+    LevelSide::BestFirst at_;
+    const std::map<Int128, Decimal>* consumed_;
+  };
+  [[nodiscard]] Walk walk(Side side) const { return Walk(of(side), taken(side)); }
+  // The best price with something available (none: the side holds nothing).
+  [[nodiscard]] std::optional<Decimal> best(Side side) const {
+    Walk w = walk(side);
+    w.skip_empty();
+    return w.done() ? std::nullopt : std::optional(w.price());
   }
 
  private:
+  [[nodiscard]] const LevelSide& of(Side side) const { return side == Side::kBuy ? bids_ : asks_; }
+  [[nodiscard]] const std::map<Int128, Decimal>& taken(Side side) const {
+    return consumed_[side == Side::kBuy ? 0 : 1];
+  }
   void set(Side side, const PriceQty& pq);
-  Side_ bids_, asks_;
+  // The levels as the venue published them: deep levels change as often as the top, so a
+  // blocked sorted side (cores/level_side.hpp), not a node per level.
+  LevelSide bids_{true}, asks_{false};
+  // What our orders took, by price's raw value, per side (bids, asks): only the few levels our
+  // orders reached, until the venue publishes them again.
+  std::map<Int128, Decimal> consumed_[2];
 };
 
 // A seeded random walk of the background book: each step moves the mid by -1, 0 or +1 tick,
