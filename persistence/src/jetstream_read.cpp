@@ -88,12 +88,13 @@ bool delivery_info(natsMsg* msg, std::uint64_t& stream_seq, std::uint64_t& pendi
   return parse(tokens[seq_at], stream_seq) && parse(tokens[pending_at], pending);
 }
 
-bool to_record(natsMsg* msg, std::string_view stream, StoredRecord& r, std::uint64_t& pending) {
+// ids false: msg_id and time left 0 (ReadRequest::ids).
+bool to_record(natsMsg* msg, std::string_view stream, StoredRecord& r, std::uint64_t& pending, bool ids = true) {
   if (!delivery_info(msg, r.sequence, pending)) return false;
   r.stream = stream;
   r.subject = natsMsg_GetSubject(msg);
   r.payload = std::string_view(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
-  id_and_time(msg, r.msg_id, r.time);
+  if (ids) id_and_time(msg, r.msg_id, r.time);
   return true;
 }
 
@@ -284,7 +285,7 @@ Result<std::uint64_t, StoreError> JetStreamStore::Impl::scan(const ReadRequest& 
     }
     StoredRecord r;
     std::uint64_t left = 0;
-    const bool ok = to_record(msg, request.stream, r, left);
+    const bool ok = to_record(msg, request.stream, r, left, request.ids);
     bool go_on = ok && r.sequence <= to;
     if (go_on) {
       ++visited;

@@ -877,7 +877,7 @@ Result<BacktestResult, std::string> Driver::run(const std::function<void(const B
     Source s;
     s.name = f.path.string();
     s.journal = std::move(j).value();
-    s.cursor = std::make_unique<StreamCursor>(*s.journal, "MD_binance", "", 1);
+    s.cursor = std::make_unique<StreamCursor>(*s.journal, "MD_binance", "", 1, 0, 4096, StreamCursor::Ids::kNotNeeded);
     const std::pair<Market, InstrumentId> at{f.market, it->second};
     s.place = [at](const InputRecord&) { return std::optional(at); };
     if (auto last = s.journal->last_sequence("MD_binance")) total += *last;
@@ -889,7 +889,8 @@ Result<BacktestResult, std::string> Driver::run(const std::function<void(const B
     if (!first) return Unexpected(first.error());
     Source s;
     s.name = rec.md_stream;
-    s.cursor = std::make_unique<StreamCursor>(*rec.store, rec.md_stream, "", *first);
+    s.cursor = std::make_unique<StreamCursor>(*rec.store, rec.md_stream, "", *first, 0, 4096,
+                                              StreamCursor::Ids::kNotNeeded);
     // (run, the run's instrument id) -> ours, through each run's recorded instrument names.
     std::map<std::uint64_t, std::vector<std::optional<std::pair<Market, InstrumentId>>>> by_run;
     for (const auto& [run, instruments] : rec.runs) {

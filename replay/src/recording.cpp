@@ -15,6 +15,7 @@ struct StreamCursor::Ahead {
   std::string stream, filter;
   std::uint64_t next, to;
   std::size_t chunk;
+  bool ids;
 
   std::mutex mu;
   std::condition_variable changed;             // either side waits on it
@@ -26,8 +27,8 @@ struct StreamCursor::Ahead {
   std::thread thread;
 
   Ahead(persistence::EventStore& s, std::string st, std::string f, std::uint64_t from, std::uint64_t t,
-        std::size_t c)
-      : store(s), stream(std::move(st)), filter(std::move(f)), next(from), to(t), chunk(c) {}
+        std::size_t c, bool i)
+      : store(s), stream(std::move(st)), filter(std::move(f)), next(from), to(t), chunk(c), ids(i) {}
 
   std::unique_ptr<Chunk> fresh() {
     std::lock_guard lock(mu);
@@ -75,6 +76,7 @@ struct StreamCursor::Ahead {
       r.from_sequence = next;
       r.to_sequence = end;
       r.subject_filter = filter;
+      r.ids = ids;
       auto n = store.read(r, [&](const persistence::StoredRecord& s) {
         c->at.emplace_back(c->text.size(), c->text.size() + s.subject.size());
         c->text.append(s.subject);
@@ -102,10 +104,10 @@ struct StreamCursor::Ahead {
 };
 
 StreamCursor::StreamCursor(persistence::EventStore& store, std::string stream, std::string filter,
-                           std::uint64_t from, std::uint64_t to, std::size_t chunk)
+                           std::uint64_t from, std::uint64_t to, std::size_t chunk, Ids ids)
     : stream_(stream),
       ahead_(std::make_unique<Ahead>(store, std::move(stream), std::move(filter), std::max<std::uint64_t>(from, 1),
-                                     to, std::max<std::size_t>(chunk, 1))) {
+                                     to, std::max<std::size_t>(chunk, 1), ids == Ids::kWanted)) {
   ahead_->thread = std::thread([a = ahead_.get()] { a->run(); });
 }
 
@@ -170,7 +172,9 @@ Result<std::unique_ptr<InputReader>, std::string> InputReader::open(
     auto last = store.last_sequence(stream);
     if (!last) return Unexpected(last.error().message);
     if (*last >= *first) r->estimated_total_ += *last - *first + 1;
-    r->heads_.push_back(Head{std::make_unique<StreamCursor>(store, stream, filter, *first), {}, 0, false});
+    r->heads_.push_back(Head{std::make_unique<StreamCursor>(store, stream, filter, *first, 0, 4096,
+                                                            StreamCursor::Ids::kNotNeeded),
+                             {}, 0, false});
   }
   return r;
 }
@@ -194,7 +198,9 @@ Result<std::unique_ptr<InputReader>, std::string> InputReader::open_after(
     auto last = store.last_sequence(stream);
     if (!last) return Unexpected(last.error().message);
     if (*last >= starts[i]) r->estimated_total_ += *last - starts[i] + 1;
-    r->heads_.push_back(Head{std::make_unique<StreamCursor>(store, stream, filter, starts[i]), {}, 0, false});
+    r->heads_.push_back(Head{std::make_unique<StreamCursor>(store, stream, filter, starts[i], 0, 4096,
+                                                            StreamCursor::Ids::kNotNeeded),
+                             {}, 0, false});
   }
   return r;
 }

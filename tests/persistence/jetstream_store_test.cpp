@@ -145,6 +145,23 @@ TEST_CASE("100k appended events read back exactly, contiguous, with a day index 
     REQUIRE(back.payloads[i] == sent[i].payload);  // one publisher: stream order = append order
     REQUIRE(back.times[i] == sent[i].time);
   }
+  // Read without ids (ReadRequest::ids = false): the same records, no msg id or time parsed.
+  {
+    ReadRequest req{stream, 1, 0, {}};
+    req.ids = false;
+    std::size_t n = 0, with_ids = 0;
+    const auto read = (*store)->read(req, [&](const StoredRecord& r) {
+      REQUIRE(r.sequence == n + 1);
+      REQUIRE(r.payload == sent[n].payload);
+      if (r.msg_id != 0 || r.time != 0) ++with_ids;
+      ++n;
+      return true;
+    });
+    REQUIRE(read.ok());
+    CHECK(n == kCount);
+    CHECK(with_ids == 0);
+    CHECK(back.ids.count(0) == 0);  // the read with ids had every one
+  }
   // A range, and a subject filter.
   const auto middle = read_all(**store, stream, 50'001, 50'100);
   CHECK(middle.sequences.front() == 50'001);

@@ -73,6 +73,10 @@ struct ReadRequest {
   std::uint64_t from_sequence = 1;
   std::uint64_t to_sequence = 0;  // inclusive; 0 = through the last record at call time
   std::string subject_filter;     // NATS wildcards (* one token, > the rest); empty = all
+  // False: the reader needs neither msg_id nor time, which a store may then leave 0 (JetStream:
+  // the Nats-Msg-Id header is not parsed -- nats.c builds a header map for it, a tenth of a
+  // read's client-side cost).
+  bool ids = true;
 };
 
 // A live subscription; destroying it stops the callbacks (and waits for one in progress).

@@ -51,10 +51,13 @@ struct RecordView {
 class StreamCursor {
  public:
   static constexpr std::size_t kAhead = 2;
+  // Whether the reader looks at the records' msg_id and time (kNotNeeded: they may be 0, and
+  // JetStream is read faster; persistence::ReadRequest::ids).
+  enum class Ids { kWanted, kNotNeeded };
   // Records in [from, to] (to 0: through the last, asked again when the pass reaches it, so
   // records appended while reading are read too) matching filter (NATS wildcards; empty: all).
   StreamCursor(persistence::EventStore& store, std::string stream, std::string filter,
-               std::uint64_t from, std::uint64_t to = 0, std::size_t chunk = 4096);
+               std::uint64_t from, std::uint64_t to = 0, std::size_t chunk = 4096, Ids ids = Ids::kWanted);
   ~StreamCursor();
   StreamCursor(const StreamCursor&) = delete;
   StreamCursor& operator=(const StreamCursor&) = delete;
