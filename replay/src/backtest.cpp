@@ -336,7 +336,8 @@ class Driver {
   void outbox_reports(sim::Outbox& out, Market m, TimeNs t);
   void rejected(const Request& r, InstrumentId ins, const sim::VenueError& e, TimeNs t);
   void query(AccountId account, InstrumentId ins, const ClientOrderIdText& cid, TimeNs t);
-  void feed(Market m, InstrumentId ins, Event& e, TimeNs ts);
+  // rec: the source's decoded record (an Event), handed to the engine as is.
+  void feed(Market m, InstrumentId ins, InputRecord& rec, TimeNs ts);
   [[nodiscard]] Decimal mid(InstrumentId ins) const;
   [[nodiscard]] Decimal usdt_price(std::string_view asset) const;
   void sample_equity();  // skipped until every instrument has a mid
@@ -354,6 +355,7 @@ class Driver {
   std::map<std::pair<std::uint16_t, Market>, sim::ApiKeyId> keys_;
   // The venue feed's book sync per instrument: the snapshot being assembled from its chunks,
   // the last applied update id, whether the current diff's chunks apply.
+  sim::BookDeltaIn delta_in_;  // a diff's levels for the venue (reused: no allocation per diff)
   struct Sync {
     sim::BookSnapshotIn snapshot;
     std::uint64_t synced = 0;
@@ -734,7 +736,8 @@ void Driver::outbox_reports(sim::Outbox& out, Market m, TimeNs t) {
 
 // One recorded message at ts (a converted record, md_cache.hpp): the venue's background first
 // (the venue moved before we heard of it), then the engine.
-void Driver::feed(Market m, InstrumentId ins, Event& e, TimeNs ts) {
+void Driver::feed(Market m, InstrumentId ins, InputRecord& rec, TimeNs ts) {
+  Event& e = std::get<Event>(rec.body);
   const auto& l = listed_[ins.index()];
   auto& v = venue(m);
   std::visit([ins](auto& p) {
@@ -742,10 +745,15 @@ void Driver::feed(Market m, InstrumentId ins, Event& e, TimeNs ts) {
   }, e.payload);
   sim::Outbox out;
   const auto engine_md = [&] {
-    InputRecord rec;
+    // The source's record itself, as a fresh market-data input (the message, ~1 KB, not copied).
     rec.step = InputStep::kMarketData;
+    rec.desk = InputRecord{}.desk;
+    rec.run = rec.seq = rec.global_seq = 0;
     rec.now = ts;
-    rec.body = e;
+    rec.received_ns = 0;
+    rec.account = {};
+    rec.instrument = {};
+    rec.value = {};
     step(rec);
   };
   auto& sync = sync_[ins.index()];
@@ -770,7 +778,9 @@ void Driver::feed(Market m, InstrumentId ins, Event& e, TimeNs ts) {
     // A diff after the snapshot (its first chunk decides; the rest of the diff follows it).
     if (d->chunk == 0) sync.applying = sync.live && d->last_update_id > sync.synced;
     if (sync.applying) {
-      sim::BookDeltaIn in;
+      sim::BookDeltaIn& in = delta_in_;
+      in.bids.clear();
+      in.asks.clear();
       for (std::size_t i = 0; i < d->levels.count; ++i) {
         const auto& lv = d->levels.items[i];
         (lv.side == BookSide::kBid ? in.bids : in.asks).push_back({lv.price, lv.quantity});
@@ -1030,7 +1040,7 @@ Result<BacktestResult, std::string> Driver::run(const std::function<void(const B
     if (ts >= now_) {
       run_commands(ts);
       advance_time(ts);
-      feed(best->at.first, best->at.second, std::get<Event>(best->rec.body), ts);
+      feed(best->at.first, best->at.second, best->rec, ts);
       last = ts;
     }
     if (auto a = advance(*best); !a) return Unexpected(a.error());
