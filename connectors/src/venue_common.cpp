@@ -210,6 +210,30 @@ OrderBudgetUse use_of(OrderBudget& budget, std::uint32_t orders_per_second, Time
   return u;
 }
 
+std::optional<ExchangeError> IpBan::refuse(std::string_view what, TimeNs now) const {
+  const TimeNs until = until_ns();
+  if (now >= until) return std::nullopt;
+  return exchange_error(ExchangeErrorCode::kRateLimited,
+                        std::string(what) + ": not sent, " + venue_ + "'s IP ban (HTTP " + std::to_string(status_) +
+                            ") frees at " + std::to_string(until / 1'000'000) + " ms (in " +
+                            std::to_string((until - now) / 1'000'000) + " ms)");
+}
+
+bool IpBan::note(const net::HttpResponse& r, TimeNs now) {
+  if (r.status != status_) return false;
+  TimeNs length = std::chrono::duration_cast<std::chrono::nanoseconds>(fallback_).count();
+  if (const auto after = header_int(r, "Retry-After"); after && *after > 0) length = *after * 1'000'000'000;
+  const TimeNs until = now + length;
+  TimeNs was = until_.load(std::memory_order_acquire);
+  while (was < until && !until_.compare_exchange_weak(was, until, std::memory_order_acq_rel)) {
+  }
+  if (was >= until) return false;  // an answer of a ban already known to last as long
+  const bool began = was <= now;
+  spdlog::error("{}: HTTP {}, the venue banned this IP until {} ms (in {} ms): nothing is sent until then",
+                venue_, status_, until / 1'000'000, length / 1'000'000);
+  return began;
+}
+
 std::optional<std::int64_t> header_int(const net::HttpResponse& r, std::string_view name) {
   const std::string* v = r.header(name);
   if (v == nullptr) return std::nullopt;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -87,6 +88,31 @@ struct StopSignal {
 // How much of the budget is in use at `now` (health): the orders the bucket holds ahead of the
 // clock, and the venue's hold.
 [[nodiscard]] OrderBudgetUse use_of(OrderBudget& budget, std::uint32_t orders_per_second, TimeNs now);
+
+// The venue's ban of this connector's IP (Bybit: HTTP 403 "access too frequent"; Upbit: HTTP
+// 418). Every request sent while it lasts would lengthen it -- or make it permanent -- so until
+// it ends nothing is sent: each request is refused here, naming the ban and its end. Its length:
+// the answer's Retry-After (seconds) when the venue gives one, else the venue's documented
+// default (`fallback`).
+class IpBan {
+ public:
+  IpBan(std::string venue, unsigned status, std::chrono::milliseconds fallback)
+      : venue_(std::move(venue)), status_(status), fallback_(fallback) {}
+  // Before a request: the refusal while the ban lasts (kRateLimited), else nullopt.
+  [[nodiscard]] std::optional<ExchangeError> refuse(std::string_view what, TimeNs now) const;
+  // After an answer: the ban status starts (or lengthens) the ban. True when a ban began with
+  // this answer (the caller alerts once).
+  bool note(const net::HttpResponse& r, TimeNs now);
+  // Its end (0: never banned; in the past: over).
+  [[nodiscard]] TimeNs until_ns() const noexcept { return until_.load(std::memory_order_acquire); }
+  [[nodiscard]] unsigned status() const noexcept { return status_; }
+
+ private:
+  std::string venue_;
+  unsigned status_;
+  std::chrono::milliseconds fallback_;
+  std::atomic<TimeNs> until_{0};
+};
 
 // An integer header ("X-Bapi-Limit-Status: 0"), or nullopt when absent or not an integer.
 [[nodiscard]] std::optional<std::int64_t> header_int(const net::HttpResponse& r,

@@ -436,6 +436,23 @@ bool BybitFront::serves(std::string_view target) noexcept { return target.rfind(
 
 std::int64_t BybitFront::now_ms() const { return impl_->now_ms(); }
 
+bool BybitFront::Impl::ip_banned(const net::HttpRequest& req, std::int64_t now) {
+  constexpr std::int64_t kWindowMs = 5'000;
+  if (cfg.faults.ban_after > 0 && req.method == "POST" && req.target.starts_with("/v5/order/create") &&
+      ++new_orders_seen == cfg.faults.ban_after) {
+    banned_until_ms = now + std::int64_t{cfg.faults.ban_s} * 1000;
+  }
+  if (banned_until_ms > now) return true;
+  if (cfg.limits.lifted) return false;
+  while (!ip_window.empty() && ip_window.front() <= now - kWindowMs) ip_window.pop_front();
+  ip_window.push_back(now);
+  if (ip_window.size() > cfg.limits.ip_requests_per_5s) {
+    banned_until_ms = now + std::int64_t{cfg.limits.ip_ban_s} * 1000;
+    return true;
+  }
+  return false;
+}
+
 net::DelayedResponse BybitFront::handle(const net::HttpRequest& req) {
   std::vector<net::Header> headers;
   bool order_request = false, drop = false;
@@ -445,6 +462,14 @@ net::DelayedResponse BybitFront::handle(const net::HttpRequest& req) {
   std::chrono::microseconds latency{0};
   {
     std::lock_guard lock(impl_->mu);
+    if (impl_->ip_banned(req, impl_->now_ms())) {
+      // Bybit's IP ban: a bare 403 (no retCode envelope, no Retry-After) until it ends.
+      net::HttpResponse resp;
+      resp.status = 403;
+      resp.headers.emplace_back("Content-Type", "text/plain");
+      resp.body = "403 Forbidden: access too frequent";
+      return {std::move(resp), impl_->cfg.latency.draw(impl_->latency_rng)};
+    }
     try {
       const auto a = impl_->dispatch(req, headers, order_request, drop);
       body = envelope(kOk, "OK", a.result, a.ext, impl_->now_ms());

@@ -70,6 +70,11 @@ struct BybitRateLimits {
   std::uint32_t spot_orders_per_s = 20;
   std::uint32_t linear_orders_per_s = 10;
   std::uint32_t amend_per_s = 10;
+  // The IP limit: 600 requests (all endpoints, public too) in any 5 s; past it every request of
+  // the IP is answered HTTP 403 "access too frequent" for ip_ban_s (Bybit: "usually 30 minutes";
+  // no Retry-After). Not enforced when lifted.
+  std::uint32_t ip_requests_per_5s = 600;
+  std::uint32_t ip_ban_s = 1800;
   bool lifted = false;
 };
 
@@ -78,7 +83,8 @@ struct BybitFrontConfig {
   std::vector<BybitAccountSpec> accounts;
   std::uint64_t seed = 1;
   // Applied to Bybit: error_5xx (HTTP 503, retCode 10016, nothing executed), lost_ack, delay_ack,
-  // timeout, drop_new (order endpoints), drop_ws, duplicate, reorder (private topics).
+  // timeout, drop_new (order endpoints), drop_ws, duplicate, reorder (private topics), ban_after /
+  // ban_s (the ban_after-th POST /v5/order/create bans the IP: HTTP 403 for ban_s seconds).
   // late_exec is not applied (Bybit has no "execution status unknown" answer venue-sim models).
   FaultSpec faults;
   LatencyModel latency;

@@ -320,6 +320,13 @@ struct BybitFront::Impl {
   std::uint64_t rng = 0;          // fault draws (splitmix64)
   std::uint64_t latency_rng = 0;  // latency draws, a stream of its own
   std::uint64_t salt = 0;         // order / execution id salt
+  // The IP limit (every client of venue-sim is one IP): the requests of the last 5 s, and the
+  // ban (HTTP 403) exceeding it -- or the faults' ban_after-th new order -- starts.
+  std::deque<std::int64_t> ip_window;
+  std::int64_t banned_until_ms = 0;
+  std::uint32_t new_orders_seen = 0;
+  // True (and the ban's length in ban_ms) when this request meets or starts an IP ban.
+  [[nodiscard]] bool ip_banned(const net::HttpRequest& req, std::int64_t now);
   std::uint64_t pushes = 0;       // private message ids
 
   explicit Impl(BybitFrontConfig c);

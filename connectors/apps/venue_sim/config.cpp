@@ -70,7 +70,9 @@ USDT perpetuals) on the same port when --bybit is given or a Bybit account exist
                          order is answered 418 and the market's IP banned for ban_s seconds)
                          Bybit: error_5xx (HTTP 503, retCode 10016, not executed), lost_ack,
                          delay_ack, timeout (order endpoints), drop_new (/v5/order/create),
-                         drop_ws, duplicate, reorder (/v5/private topics); not late_exec
+                         drop_ws, duplicate, reorder (/v5/private topics), ban_after
+                         (the N-th /v5/order/create bans the IP: HTTP 403 to every request
+                         for ban_s seconds, no Retry-After); not late_exec
   --latency MODEL        how long after a request executes its REST answer leaves, and how
                          long after they happen its user-data events leave (the request
                          itself executes on arrival; market-data streams are not delayed):
@@ -84,10 +86,11 @@ USDT perpetuals) on the same port when --bybit is given or a Bybit account exist
   --log-orders           a line on stderr per Binance request that places orders (account,
                          method, path): which endpoint carried them, e.g. USD-M batchOrders
   --no-rate-limits       benchmarks only: the request-weight and order-count limits are
-                         lifted (never 429 or 418, never Bybit's 10006); the headers still
+                         lifted (never 429 or 418, never Bybit's 10006 or 403); the headers still
                          report the usage
 Bybit's per-UID order limits (retCode 10006, X-Bapi-Limit* headers): create, cancel,
 cancel-all and batches 20/s on spot, 10/s on linear; amend 10/s (a batch counts its orders).
+Bybit's IP limit: 600 requests in any 5 s, past it HTTP 403 to every request for 30 min.
 OKX v5 (--okx, --account NAME:okx, a paper-keys entry "exchange":"okx" with a passphrase, or
 the config file's "okx":{"accounts":[{"name","api_key","api_secret","passphrase","spot_maker",
 "spot_taker","swap_maker","swap_taker","balances":{...},"swap_usdt"}]}): REST under /api/v5

@@ -14,7 +14,9 @@ namespace oms::bybit {
 // ---- shared ---------------------------------------------------------------------------------
 
 BybitVenue::Shared::Shared(BybitConfig c)
-    : cfg(std::move(c)), pool(cfg.rest, cfg.tls, std::max<std::size_t>(cfg.pool_size, 1)) {
+    : cfg(std::move(c)),
+      ban("bybit " + std::string(to_string(cfg.market)), 403, cfg.ip_ban_fallback),
+      pool(cfg.rest, cfg.tls, std::max<std::size_t>(cfg.pool_size, 1)) {
   for (const auto& in : cfg.instruments) {
     by_id.emplace(in.id.value, in);
     by_symbol.emplace(in.venue_symbol, in.id);
@@ -57,6 +59,8 @@ ExchangeResult<net::HttpResponse> BybitVenue::Shared::send(const RestRequest& re
     }
   }
   http.timeout = cfg.request_timeout;
+  // Banned: nothing leaves (a request now would lengthen the ban).
+  if (auto refused = ban.refuse(what, wall_now_ns())) return Unexpected{std::move(*refused)};
   auto lease = pool.lease(cfg.request_timeout);
   if (!lease) {
     return Unexpected{exchange_error(ExchangeErrorCode::kTransport, std::string(what) + ": not sent, no free connection")};
@@ -69,6 +73,15 @@ ExchangeResult<net::HttpResponse> BybitVenue::Shared::send(const RestRequest& re
     return Unexpected{exchange_error(maybe ? ExchangeErrorCode::kMaybeSent : ExchangeErrorCode::kTransport,
                                      std::string(what) + (maybe ? ": may have reached the venue, " : ": not sent, ") +
                                          res.error().message)};
+  }
+  if (res->status == ban.status()) {
+    if (ban.note(*res, wall_now_ns()) && cfg.on_alert) {
+      cfg.on_alert("HTTP 403 IP ban on " + cfg.rest.host + " until " + std::to_string(ban.until_ns() / 1'000'000) + " ms");
+    }
+    return Unexpected{exchange_error(ExchangeErrorCode::kRateLimited,
+                                     std::string(what) + ": HTTP 403 " + res->body.substr(0, 200) +
+                                         "; the venue banned this IP until " + std::to_string(ban.until_ns() / 1'000'000) +
+                                         " ms: nothing is sent until then")};
   }
   // The venue's word on the account's budget for this endpoint: spent -> held until the reset.
   if (budget != nullptr) {
@@ -172,6 +185,8 @@ void BybitVenue::stop() {
 
 std::size_t BybitVenue::account_count() const noexcept { return shared_->accounts.size(); }
 Exchange& BybitVenue::account(std::size_t index) { return *shared_->accounts.at(index); }
+TimeNs BybitVenue::banned_until_ns() const noexcept { return shared_->ban.until_ns(); }
+
 std::optional<OrderBudgetUse> BybitVenue::order_budget(AccountId account) const {
   for (const auto& a : shared_->accounts) {
     if (a->account() == account) return a->budget_use();

@@ -51,6 +51,7 @@ struct BybitVenue::Shared {
   explicit Shared(BybitConfig c);
 
   BybitConfig cfg;
+  venue::IpBan ban;  // HTTP 403
   net::HttpsPool pool;
   std::atomic<std::int64_t> offset_ms{0};
   std::unordered_map<std::uint32_t, Instrument> by_id;

@@ -418,3 +418,75 @@ TEST_CASE("bybit e2e linear sweep: one cancel-all takes off ours, a conditional 
 }
 
 }  // namespace oms::bybit
+
+namespace oms::bybit {
+namespace {
+
+std::string reason_text(const OrderRejected& r) { return std::string(r.reason.view()); }
+TimeNs wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+TEST_CASE("bybit e2e IP ban: the order answered HTTP 403 is refused naming the ban; nothing is sent while it lasts (orders, queries), one alert; it lifts by itself") {
+  std::mutex alerts_mu;
+  std::vector<std::string> alerts;
+  // The venue bans the IP at the second new order for 2 s and, as Bybit, says no Retry-After:
+  // the connector holds off for its fallback (here 2.5 s; Bybit's: 10 minutes).
+  E2e e(Market::kSpot, [](venue_sim::BybitFrontConfig& fc) {
+    fc.faults.ban_after = 2;
+    fc.faults.ban_s = 2;
+  }, [&](BybitConfig& c) {
+    c.ip_ban_fallback = 2500ms;
+    c.on_alert = [&](std::string_view text) {
+      std::lock_guard lock(alerts_mu);
+      alerts.emplace_back(text);
+    };
+  });
+  e.ex().place(e.order("ban-1", Side::kBuy, OrderType::kLimit, "0.001", "59000"));
+  REQUIRE(e.reports.wait_for<OrderAccepted>("ban-1"));
+  CHECK(e.venue->banned_until_ns() == 0);
+
+  const auto before = wall_ns();
+  e.ex().place(e.order("ban-2", Side::kBuy, OrderType::kLimit, "0.001", "59000"));
+  const auto answered = e.reports.wait_for<OrderRejected>("ban-2");
+  REQUIRE(answered);
+  CHECK(answered->code == 4404);
+  CHECK_MESSAGE(reason_text(*answered).find("HTTP 403") != std::string::npos, reason_text(*answered));
+  CHECK(reason_text(*answered).find("banned this IP until") != std::string::npos);
+  const TimeNs until = e.venue->banned_until_ns();
+  CHECK(until >= before + 2'500'000'000);
+  CHECK(until <= wall_ns() + 2'500'000'000);
+
+  // While it lasts: an order and a query are refused here, never sent.
+  e.ex().place(e.order("ban-3", Side::kBuy, OrderType::kLimit, "0.001", "59000"));
+  const auto refused = e.reports.wait_for<OrderRejected>("ban-3");
+  REQUIRE(refused);
+  CHECK(refused->code == 4404);
+  CHECK_MESSAGE(reason_text(*refused).find("not sent, bybit spot's IP ban (HTTP 403) frees at") != std::string::npos,
+                reason_text(*refused));
+  const auto open_during = e.ex().open_orders(e.id());
+  REQUIRE_FALSE(open_during.ok());
+  CHECK(open_during.error().code == ExchangeErrorCode::kRateLimited);
+  CHECK(open_during.error().message.find("not sent") != std::string::npos);
+  {
+    std::lock_guard lock(alerts_mu);
+    REQUIRE(alerts.size() == 1);
+    CHECK(alerts[0].find("HTTP 403 IP ban") != std::string::npos);
+  }
+
+  // It ends: orders go out again, nothing to do. The venue holds ban-1 and ban-4 only.
+  std::this_thread::sleep_until(std::chrono::system_clock::time_point(std::chrono::nanoseconds(until)) + 50ms);
+  e.ex().place(e.order("ban-4", Side::kBuy, OrderType::kLimit, "0.001", "59000"));
+  REQUIRE(e.reports.wait_for<OrderAccepted>("ban-4"));
+  const auto open = e.ex().open_orders(e.id());
+  REQUIRE(open.ok());
+  std::set<std::string> ids;
+  for (const auto& o : *open) ids.insert(std::string(o.client_order_id.view()));
+  CHECK(ids == std::set<std::string>{"ban-1", "ban-4"});
+  std::lock_guard lock(alerts_mu);
+  CHECK(alerts.size() == 1);
+}
+
+}  // namespace oms::bybit

@@ -76,7 +76,11 @@ struct BybitConfig {
   std::vector<Instrument> instruments;   // ids from the caller's registry
   std::vector<BybitAccountConfig> accounts;
   bool private_stream = true;                      // false: REST only
-  std::function<void(std::string_view)> on_alert;  // auth refused, stream lost; never a secret
+  // An IP ban (HTTP 403, "access too frequent": the IP's 600 requests in 5 s exceeded) lasts
+  // this long when the answer names no Retry-After -- Bybit says to stop every request for at
+  // least 10 minutes; nothing is sent meanwhile (every request is refused, naming the ban's end).
+  std::chrono::milliseconds ip_ban_fallback{10 * 60'000};
+  std::function<void(std::string_view)> on_alert;  // auth refused, stream lost, IP ban; never a secret
 };
 
 class BybitVenue {
@@ -98,6 +102,8 @@ class BybitVenue {
   [[nodiscard]] std::optional<std::size_t> account_index(AccountId account) const noexcept;
   // The account's order budget now (health); nullopt: not an account of this venue.
   [[nodiscard]] std::optional<OrderBudgetUse> order_budget(AccountId account) const;
+  // When the venue's ban of this connection's IP (HTTP 403) ends (0: none seen; health).
+  [[nodiscard]] TimeNs banned_until_ns() const noexcept;
   [[nodiscard]] ExchangeResult<std::int64_t> sync_time();
   [[nodiscard]] std::int64_t time_offset_ms() const noexcept;
 
