@@ -122,12 +122,13 @@ orderbook, orderbook/instruments, ticker, trades/ticks; accounts, orders/chance,
 (limit with ioc / fok / post_only, price, market, best), orders/test, orders/cancel_and_new,
 GET / DELETE order, GET / DELETE orders/open, orders/closed, GET / DELETE orders/uuids; candles,
 ticker/all, deposits and withdrawals answer 404 naming them; Remaining-Req on every answer,
-429 past Upbit's groups: order 8/s, default 30/s, order-cancel-all 1 per 2 s, quotation 10/s),
+429 past Upbit's groups: order 8/s, default 30/s, order-cancel-all 1 per 2 s, quotation 10/s;
+more than 10 429s within 10 s block every request with HTTP 418 for 60 s),
 WebSockets /websocket/v1 (orderbook, trade, ticker; DEFAULT or SIMPLE; "PING" -> {"status":"UP"})
 and /websocket/v1/private (the JWT in the upgrade's Authorization header; myOrder, myAsset);
 KRW-BTC, KRW-ETH, KRW-USDT on Upbit's KRW tick bands, 5000 KRW minimum, 0.05 % fee in KRW; an
 account starts with 500000000 KRW, 1 BTC, 10 ETH, 10000 USDT. Faults as Bybit's (error_5xx:
-HTTP 500, drop_new: POST /v1/orders).
+HTTP 500, drop_new: POST /v1/orders, ban_after: the N-th POST /v1/orders blocks with 418).
   --upbit                serve Upbit; with --paper-keys and no Upbit account, one named "upbit"
   --upbit-krw-per-usdt X with --replay: KRW-BTC follows the recorded spot BTCUSDT book at X KRW
                          per USDT (default 1350), each price on its KRW tick (bids down, asks

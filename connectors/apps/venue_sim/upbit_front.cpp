@@ -483,13 +483,35 @@ net::DelayedResponse UpbitFront::handle(const net::HttpRequest& req) {
   std::chrono::microseconds latency{0};
   {
     std::lock_guard lock(impl_->mu);
-    try {
-      auto a = impl_->dispatch(req, order_request, drop, remaining);
-      status = a.status;
-      body = std::move(a.body);
-    } catch (const Refusal& r) {
-      status = r.status;
-      body = error_body(r.name, r.message);
+    const std::int64_t now = impl_->now_ms();
+    auto& im = *impl_;
+    if (im.cfg.faults.ban_after > 0 && req.method == "POST" && req.target == "/v1/orders" &&
+        ++im.new_orders_seen == im.cfg.faults.ban_after) {
+      im.blocked_until_ms = now + std::int64_t{im.cfg.faults.ban_s} * 1000;
+    }
+    if (im.blocked_until_ms > now) {
+      status = 418;
+      body = error_body("too_many_requests", "Too many requests after 429: blocked for " +
+                                                 std::to_string((im.blocked_until_ms - now + 999) / 1000) +
+                                                 " seconds. (venue-sim)");
+    } else {
+      try {
+        auto a = impl_->dispatch(req, order_request, drop, remaining);
+        status = a.status;
+        body = std::move(a.body);
+      } catch (const Refusal& r) {
+        status = r.status;
+        body = error_body(r.name, r.message);
+      }
+      if (status == 429 && !im.cfg.limits.lifted) {
+        constexpr std::int64_t kWindowMs = 10'000;
+        while (!im.refused_429.empty() && im.refused_429.front() <= now - kWindowMs) im.refused_429.pop_front();
+        im.refused_429.push_back(now);
+        if (im.refused_429.size() > im.cfg.limits.block_after_429s) {
+          im.blocked_until_ms = now + std::int64_t{im.cfg.limits.block_s} * 1000;
+          im.refused_429.clear();
+        }
+      }
     }
     if (order_request && status < 500 && !drop) {
       const auto& f = impl_->cfg.faults;

@@ -68,6 +68,11 @@ struct UpbitAccountSpec {
 // batch cancel (order-cancel-all) 1 per 2 s, the other exchange calls (default) 30 per second;
 // quotation groups 10 per second. `lifted`: benchmarks only, never 429.
 struct UpbitRateLimits {
+  // Requests refused 429 that go on: past block_after_429s of them within 10 s, every request
+  // is answered HTTP 418 (Upbit's temporary block of the IP or account) for block_s, the block's
+  // length said in the error message. Not enforced when lifted.
+  std::uint32_t block_after_429s = 10;
+  std::uint32_t block_s = 60;
   bool lifted = false;
 };
 
@@ -76,7 +81,8 @@ struct UpbitFrontConfig {
   std::vector<UpbitAccountSpec> accounts;
   std::uint64_t seed = 1;
   // Applied to Upbit: error_5xx (HTTP 500, nothing executed), lost_ack, delay_ack, timeout (order
-  // endpoints), drop_new (POST /v1/orders), drop_ws, duplicate, reorder (myOrder / myAsset).
+  // endpoints), drop_new (POST /v1/orders), drop_ws, duplicate, reorder (myOrder / myAsset),
+  // ban_after / ban_s (the ban_after-th POST /v1/orders blocks: HTTP 418 for ban_s seconds).
   FaultSpec faults;
   LatencyModel latency;
   UpbitRateLimits limits;

@@ -139,6 +139,11 @@ struct UpbitFront::Impl {
 
   UpbitFrontConfig cfg;
   mutable std::mutex mu;
+  // The block (HTTP 418) that requests going on after 429s -- or the faults' ban_after-th new
+  // order -- start: its end, the 429s of the last 10 s, the new orders seen.
+  std::int64_t blocked_until_ms = 0;
+  std::deque<std::int64_t> refused_429;
+  std::uint32_t new_orders_seen = 0;
   std::unique_ptr<sim::Venue> venue;
   std::vector<UpbitMarket> markets;
   std::vector<upsim::Feed> feeds;

@@ -79,9 +79,9 @@ ExchangeResult<net::HttpResponse> BybitVenue::Shared::send(const RestRequest& re
       cfg.on_alert("HTTP 403 IP ban on " + cfg.rest.host + " until " + std::to_string(ban.until_ns() / 1'000'000) + " ms");
     }
     return Unexpected{exchange_error(ExchangeErrorCode::kRateLimited,
-                                     std::string(what) + ": HTTP 403 " + res->body.substr(0, 200) +
-                                         "; the venue banned this IP until " + std::to_string(ban.until_ns() / 1'000'000) +
-                                         " ms: nothing is sent until then")};
+                                     std::string(what) + ": HTTP 403, the venue banned this IP until " +
+                                         std::to_string(ban.until_ns() / 1'000'000) + " ms (nothing is sent until then): " +
+                                         res->body.substr(0, 200))};
   }
   // The venue's word on the account's budget for this endpoint: spent -> held until the reset.
   if (budget != nullptr) {

@@ -57,6 +57,7 @@ struct UpbitVenue::Shared {
   explicit Shared(UpbitConfig c);
 
   UpbitConfig cfg;
+  venue::IpBan ban;  // HTTP 418
   net::HttpsPool pool;
   std::unordered_map<std::uint32_t, Instrument> by_id;
   std::unordered_map<std::string, InstrumentId> by_code;

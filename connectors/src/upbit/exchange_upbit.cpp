@@ -65,7 +65,9 @@ ExchangeResult<std::string> body_of(ExchangeResult<net::HttpResponse> r, std::st
 // ---- shared -----------------------------------------------------------------------------------
 
 UpbitVenue::Shared::Shared(UpbitConfig c)
-    : cfg(std::move(c)), pool(cfg.rest, cfg.tls, std::max<std::size_t>(cfg.pool_size, 1)) {
+    : cfg(std::move(c)),
+      ban("upbit", 418, cfg.ip_ban_fallback),
+      pool(cfg.rest, cfg.tls, std::max<std::size_t>(cfg.pool_size, 1)) {
   for (const auto& in : cfg.instruments) {
     by_id.emplace(in.id.value, in);
     by_code.emplace(in.venue_symbol, in.id);
@@ -105,6 +107,8 @@ ExchangeResult<net::HttpResponse> UpbitVenue::Shared::send(const RestRequest& re
     }
   }
   http.timeout = cfg.request_timeout;
+  // Blocked: nothing leaves (a request now would lengthen the block).
+  if (auto refused = ban.refuse(what, wall_now_ns())) return Unexpected{std::move(*refused)};
   auto lease = pool.lease(cfg.request_timeout);
   if (!lease) {
     return Unexpected{exchange_error(ExchangeErrorCode::kTransport, std::string(what) + ": not sent, no free connection")};
@@ -117,6 +121,15 @@ ExchangeResult<net::HttpResponse> UpbitVenue::Shared::send(const RestRequest& re
     return Unexpected{exchange_error(maybe ? ExchangeErrorCode::kMaybeSent : ExchangeErrorCode::kTransport,
                                      std::string(what) + (maybe ? ": may have reached the venue, " : ": not sent, ") +
                                          res.error().message)};
+  }
+  if (res->status == ban.status()) {
+    if (ban.note(*res, wall_now_ns()) && cfg.on_alert) {
+      cfg.on_alert("HTTP 418 block on " + cfg.rest.host + " until " + std::to_string(ban.until_ns() / 1'000'000) + " ms");
+    }
+    return Unexpected{exchange_error(ExchangeErrorCode::kRateLimited,
+                                     std::string(what) + ": HTTP 418, the venue blocked this connection until " +
+                                         std::to_string(ban.until_ns() / 1'000'000) + " ms (nothing is sent until then): " +
+                                         res->body.substr(0, 200))};
   }
   // The venue's word on the group's budget: none left this second -> held to the next one.
   if (budget != nullptr) {
@@ -188,6 +201,8 @@ void UpbitVenue::stop() {
 
 std::size_t UpbitVenue::account_count() const noexcept { return shared_->accounts.size(); }
 Exchange& UpbitVenue::account(std::size_t index) { return *shared_->accounts.at(index); }
+TimeNs UpbitVenue::banned_until_ns() const noexcept { return shared_->ban.until_ns(); }
+
 std::optional<OrderBudgetUse> UpbitVenue::order_budget(AccountId account) const {
   for (const auto& a : shared_->accounts) {
     if (a->account() == account) return a->budget_use();

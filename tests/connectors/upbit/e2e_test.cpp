@@ -395,4 +395,49 @@ TEST_CASE("upbit e2e sweep: cancel_all (DELETE /v1/orders/open) takes off ours a
   CHECK(unknown.error().code == ExchangeErrorCode::kUnknownInstrument);
 }
 
+
+TEST_CASE("upbit e2e block: the order answered HTTP 418 is refused naming the block; nothing is sent while it lasts, one alert; it lifts by itself") {
+  // The venue blocks at the second new order for 2 s, its length only in the message: the
+  // connector holds off for its fallback (here 2.5 s).
+  E2e e("alice-upbit-secret", [](venue_sim::UpbitFrontConfig& fc) {
+    fc.faults.ban_after = 2;
+    fc.faults.ban_s = 2;
+  }, [](UpbitConfig& c) { c.ip_ban_fallback = 2500ms; });
+  REQUIRE(wait_until([&] { return e.ex().user_stream_connected(); }));
+  const auto reason = [](const OrderRejected& r) { return std::string(r.reason.view()); };
+  e.ex().place(E2e::order("blk-1", Side::kBuy, OrderType::kLimit, "0.001", "79000000"));
+  REQUIRE(e.reports.wait_for<OrderAccepted>("blk-1"));
+  CHECK(e.venue->banned_until_ns() == 0);
+  e.ex().place(E2e::order("blk-2", Side::kBuy, OrderType::kLimit, "0.001", "79000000"));
+  const auto answered = e.reports.wait_for<OrderRejected>("blk-2");
+  REQUIRE(answered);
+  CHECK(answered->code == static_cast<std::uint16_t>(ExchangeErrorCode::kRateLimited));
+  CHECK_MESSAGE(reason(*answered).find("HTTP 418") != std::string::npos, reason(*answered));
+  CHECK(reason(*answered).find("blocked this connection until") != std::string::npos);
+  const TimeNs until = e.venue->banned_until_ns();
+  CHECK(until > 0);
+  e.ex().place(E2e::order("blk-3", Side::kBuy, OrderType::kLimit, "0.001", "79000000"));
+  const auto refused = e.reports.wait_for<OrderRejected>("blk-3");
+  REQUIRE(refused);
+  CHECK_MESSAGE(reason(*refused).find("not sent, upbit's IP ban (HTTP 418) frees at") != std::string::npos, reason(*refused));
+  const auto open_during = e.ex().open_orders(kKrwBtc);
+  REQUIRE_FALSE(open_during.ok());
+  CHECK(open_during.error().code == ExchangeErrorCode::kRateLimited);
+  {
+    std::lock_guard lk(e.alerts_mutex);
+    REQUIRE(e.alerts.size() == 1);
+    CHECK(e.alerts[0].find("HTTP 418 block") != std::string::npos);
+  }
+  std::this_thread::sleep_until(std::chrono::system_clock::time_point(std::chrono::nanoseconds(until)) + 50ms);
+  e.ex().place(E2e::order("blk-4", Side::kBuy, OrderType::kLimit, "0.001", "79000000"));
+  REQUIRE(e.reports.wait_for<OrderAccepted>("blk-4"));
+  const auto open = e.ex().open_orders(kKrwBtc);
+  REQUIRE_MESSAGE(open.ok(), (open.ok() ? "" : open.error().message));
+  std::set<std::string> ids;
+  for (const auto& o : *open) ids.insert(std::string(o.client_order_id.view()));
+  CHECK(ids == std::set<std::string>{"blk-1", "blk-4"});
+  std::lock_guard lk(e.alerts_mutex);
+  CHECK(e.alerts.size() == 1);
+}
+
 }  // namespace oms::upbit

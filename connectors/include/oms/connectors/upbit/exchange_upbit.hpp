@@ -72,7 +72,11 @@ struct UpbitConfig {
   std::vector<Instrument> instruments;  // ids from the caller's registry; venue_symbol "KRW-BTC"
   std::vector<UpbitAccountConfig> accounts;
   bool private_stream = true;                      // false: REST only
-  std::function<void(std::string_view)> on_alert;  // stream refused, never a secret
+  // A block (HTTP 418: requests went on after 429s; Upbit blocks the IP or the account for a
+  // time it says, longer when it happens again) lasts this long when the answer names no
+  // Retry-After; nothing is sent meanwhile (every request is refused, naming the block's end).
+  std::chrono::milliseconds ip_ban_fallback{5 * 60'000};
+  std::function<void(std::string_view)> on_alert;  // stream refused, a 418 block; never a secret
 };
 
 class UpbitVenue {
@@ -94,6 +98,8 @@ class UpbitVenue {
   [[nodiscard]] std::optional<std::size_t> account_index(AccountId account) const noexcept;
   // The account's order budget now (health); nullopt: not an account of this venue.
   [[nodiscard]] std::optional<OrderBudgetUse> order_budget(AccountId account) const;
+  // When the venue's block of this connection (HTTP 418) ends (0: none seen; health).
+  [[nodiscard]] TimeNs banned_until_ns() const noexcept;
 
   struct Shared;  // src/upbit/exchange_internal.hpp
 
