@@ -11,6 +11,7 @@ namespace {
 
 // Binance caps recvWindow at 60 s; no venue accepts more.
 constexpr int kMaxRecvWindowMs = 60'000;
+constexpr int kMaxIpBanS = 86'400;
 // A fee above 1 % of notional is a typo (bps written as percent), not a tariff.
 constexpr Decimal kMaxFeeBps = Decimal::from_raw(100 * Decimal::kOne);
 constexpr DecimalRange kMakerFeeRange{Decimal::from_raw(-100 * Decimal::kOne), true, kMaxFeeBps,
@@ -89,13 +90,16 @@ std::optional<ExchangeConfig> read_venue(const Field& f, Diagnostics& diag) {
   out.id = *id;
   const std::string path = "exchanges." + f.key;
   MapReader m(f.value, " in " + path, f.key_mark(), diag);
-  m.allow_only({"enabled", "testnet", "recv_window_ms", "markets"});
+  m.allow_only({"enabled", "testnet", "recv_window_ms", "ip_ban_s", "markets"});
   if (const Field* g = m.require("enabled")) out.enabled = read_bool(*g, diag).value_or(false);
   if (const Field* g = m.require("testnet")) out.testnet = read_bool(*g, diag).value_or(false);
   if (const Field* g = m.find("recv_window_ms")) {
     if (const auto ms = read_small_int(*g, diag, 1, kMaxRecvWindowMs)) {
       out.recv_window = std::chrono::milliseconds(*ms);
     }
+  }
+  if (const Field* g = m.find("ip_ban_s")) {
+    if (const auto s = read_small_int(*g, diag, 1, kMaxIpBanS)) out.ip_ban = std::chrono::seconds(*s);
   }
   const Field* markets = m.require("markets");
   if (markets == nullptr || !expect_map(*markets, diag)) return out;

@@ -55,6 +55,18 @@ TEST_CASE("a maker rebate, a daily order cap and a recv window load") {
   CHECK(cfg.find(ExchangeId::kBinance)->recv_window == std::chrono::milliseconds(5000));
 }
 
+TEST_CASE("an IP ban's length when the venue names none: ip_ban_s, 1 s to a day") {
+  const auto cfg = load_exchanges_from_string(
+      replace_once(fixture_with("  okx:", "  okx:"), "  binance:\n    enabled: true\n",
+                   "  binance:\n    enabled: true\n    ip_ban_s: 120\n"),
+      "exchanges.yaml");
+  CHECK(cfg.find(ExchangeId::kBinance)->ip_ban == std::chrono::seconds(120));
+  CHECK_FALSE(cfg.find(ExchangeId::kOkx)->ip_ban.has_value());
+  CHECK(exchanges_error(fixture_with("  binance:\n    enabled: true\n",
+                                     "  binance:\n    enabled: true\n    ip_ban_s: 0\n")) ==
+        "exchanges.yaml:4:15: 'ip_ban_s' in exchanges.binance must be >= 1 and <= 86400, got '0'");
+}
+
 TEST_CASE("unknown exchange and unknown market") {
   CHECK(exchanges_error(fixture_with("  okx:", "  kraken:")) ==
         "exchanges.yaml:18:3: unknown exchange 'kraken' (known: binance, bybit, okx, upbit)");

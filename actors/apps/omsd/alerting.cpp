@@ -245,19 +245,20 @@ void Alerting::run() {
 
 void Alerting::watch() {
   const std::int64_t now = now_ns();
-  // 1. Venue bans (Binance's 418), on the edge into the ban.
-  for (const Market m : {Market::kSpot, Market::kUsdm}) {
-    const std::size_t i = m == Market::kSpot ? 0 : 1;
-    auto* venue = daemon_.venue(m);
-    const TimeNs until = venue != nullptr ? venue->banned_until_ns() : 0;
-    const bool banned = until > now;
-    if (banned && !banned_[i]) {
-      const std::string what = "binance " + std::string(to_string(m));
-      post(alerts::AlertKind::kVenueBan, "ban " + what, "venue ban: " + what + " (HTTP 418)",
-           "the venue banned this IP for " + std::to_string((until - now) / 1'000'000'000) +
-               " s; every order of the market is refused until then");
+  // 1. Venue IP bans (Binance's 418, Bybit's 403, Upbit's 418), on the edge into the ban.
+  std::size_t slot = 0;
+  for (const ExchangeId ex : kBanVenues) {
+    for (const Market m : {Market::kSpot, Market::kUsdm}) {
+      const auto ban = daemon_.venue_ban(ex, m);
+      const bool banned = ban.until_ns > now;
+      if (banned && !banned_[slot]) {
+        const std::string what = std::string(to_string(ex)) + " " + std::string(to_string(m));
+        post(alerts::AlertKind::kVenueBan, "ban " + what, "venue ban: " + what + " (HTTP " + std::to_string(ban.status) + ")",
+             "the venue banned this IP for " + std::to_string((ban.until_ns - now) / 1'000'000'000) +
+                 " s; every order of the market is refused until then");
+      }
+      banned_[slot++] = banned;
     }
-    banned_[i] = banned;
   }
   // 2. Accounts down (what /health shows as disconnected), for kDownGraceNs on end.
   const auto& accounts = daemon_.accounts();

@@ -17,6 +17,7 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -64,7 +65,9 @@ class Alerting {
   Daemon& daemon_;
   std::unique_ptr<alerts::AlertService> service_;
   // The watcher's memory (its thread only).
-  bool banned_[2] = {false, false};          // Binance spot, USD-M
+  // The venues whose IP bans are watched; banned_: each one's spot, then USD-M (linear).
+  static constexpr ExchangeId kBanVenues[] = {ExchangeId::kBinance, ExchangeId::kBybit, ExchangeId::kUpbit};
+  bool banned_[std::size(kBanVenues) * 2] = {};
   std::vector<std::int64_t> down_since_ns_;  // by account index; 0: up
   std::vector<bool> down_alerted_;
   std::uint64_t store_failures_ = 0;

@@ -102,6 +102,22 @@ binance::BinanceVenue* Daemon::venue(Market m) const noexcept {
   return m == Market::kSpot ? spot_.get() : m == Market::kUsdm ? usdm_.get() : nullptr;
 }
 
+Daemon::VenueBan Daemon::venue_ban(ExchangeId exchange, Market m) const noexcept {
+  switch (exchange) {
+    case ExchangeId::kBinance:
+      if (const auto* v = venue(m)) return {v->banned_until_ns(), 418};
+      break;
+    case ExchangeId::kBybit:
+      if (const auto* v = bybit_venue(m)) return {v->banned_until_ns(), 403};
+      break;
+    case ExchangeId::kUpbit:
+      if (m == Market::kSpot && upbit_ != nullptr) return {upbit_->banned_until_ns(), 418};
+      break;
+    default: break;  // OKX answers 429 (a rate limit, held by the account's budget), no IP ban
+  }
+  return {};
+}
+
 bybit::BybitVenue* Daemon::bybit_venue(Market m) const noexcept {
   return m == Market::kSpot ? bybit_spot_.get() : m == Market::kUsdm ? bybit_linear_.get() : nullptr;
 }
@@ -391,6 +407,7 @@ void Daemon::start_venues() {
     }
     c.tls.ca_file = options_.ca_file.string();
     if (ex->recv_window) c.recv_window_ms = static_cast<std::uint32_t>(ex->recv_window->count());
+    if (ex->ip_ban) c.rate_limit_config.default_ban_ms = ex->ip_ban->count() * 1000;
     // The budgets the connector keeps every request under: exchanges.yaml's (the venue's own
     // numbers replace the estimates from its response headers).
     c.rate_limits = binance::default_rate_limits(m);
@@ -472,6 +489,7 @@ void Daemon::start_bybit_venues() {
     }
     c.tls.ca_file = options_.ca_file.string();
     if (ex != nullptr && ex->recv_window) c.recv_window_ms = static_cast<std::uint32_t>(ex->recv_window->count());
+    if (ex != nullptr && ex->ip_ban) c.ip_ban_fallback = *ex->ip_ban;
     c.pool_size = options_.venue_connections;
     for (const auto& i : built_->instruments) {
       if (i.exchange == ExchangeId::kBybit && i.market == m) c.instruments.push_back(i);
@@ -551,6 +569,7 @@ void Daemon::start_upbit_venue() {
     c.stream = origin_of(mc.ws_url, 443, "exchanges.yaml upbit ws_url");
   }
   c.tls.ca_file = options_.ca_file.string();
+  if (const auto* ex = config_.exchanges.find(ExchangeId::kUpbit); ex != nullptr && ex->ip_ban) c.ip_ban_fallback = *ex->ip_ban;
   c.pool_size = options_.venue_connections;
   for (const auto& i : built_->instruments) {
     if (i.exchange == ExchangeId::kUpbit) c.instruments.push_back(i);

@@ -86,6 +86,13 @@ class Daemon {
   [[nodiscard]] bybit::BybitVenue* bybit_venue(Market m) const noexcept;
   [[nodiscard]] okx::OkxVenue* okx_venue(Market m) const noexcept;
   [[nodiscard]] upbit::UpbitVenue* upbit_venue() const noexcept { return upbit_.get(); }
+  // A venue's ban of this daemon's IP on a market (Binance: HTTP 418, Bybit: 403, Upbit: 418):
+  // its end (0: none seen; in the past: over) and the status that said it.
+  struct VenueBan {
+    TimeNs until_ns = 0;
+    unsigned status = 0;
+  };
+  [[nodiscard]] VenueBan venue_ban(ExchangeId exchange, Market m) const noexcept;
   // Binance's (the first venue's) market data of a market; market_data(exchange, m) any venue's.
   [[nodiscard]] const MarketDataStats& market_data(Market m) const noexcept {
     return market_data(ExchangeId::kBinance, m);

@@ -536,17 +536,19 @@ void Observability::refresh() {
         const std::uint32_t used = budget->venue_hold_until_ms > 0 ? budget->limit : budget->used;
         h.set_rate_limit(std::string(to_string(m)) + ".ORDERS_1S", used, budget->limit);
       }
-      if (a.exchange != ExchangeId::kBinance || venue == nullptr) continue;
-      // A 418 ban: every order of the market is refused (naming the ban's end) until it ends.
+      // A venue's IP ban (Binance 418, Bybit 403, Upbit 418): every order of the market is
+      // refused (naming the ban's end) until it ends.
       const TimeNs now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                              std::chrono::system_clock::now().time_since_epoch()).count();
-      if (const TimeNs until = venue->banned_until_ns(); until > now) {
+      if (const auto ban = daemon_.venue_ban(a.exchange, m); ban.until_ns > now) {
         // The kill switch hears it (a recorded input; it trips once per new or longer ban).
-        (void)daemon_.runtime().venue_banned(a.id, until);
-        h.set_error("binance " + std::string(to_string(m)) + ": the venue banned this IP (HTTP 418) until " +
-                    std::to_string(until / 1'000'000) + " ms (in " + std::to_string((until - now) / 1'000'000) +
+        (void)daemon_.runtime().venue_banned(a.id, ban.until_ns);
+        h.set_error(std::string(to_string(a.exchange)) + " " + std::string(to_string(m)) +
+                    ": the venue banned this IP (HTTP " + std::to_string(ban.status) + ") until " +
+                    std::to_string(ban.until_ns / 1'000'000) + " ms (in " + std::to_string((ban.until_ns - now) / 1'000'000) +
                     " ms); orders are refused until then");
       }
+      if (a.exchange != ExchangeId::kBinance || venue == nullptr) continue;
       const auto index = venue->account_index(a.id);
       for (const auto& rule : binance::default_rate_limits(m)) {
         const std::string name = std::string(to_string(m)) + "." + bucket_name(rule);

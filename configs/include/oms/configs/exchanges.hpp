@@ -6,6 +6,9 @@
 //       enabled: true
 //       testnet: false
 //       recv_window_ms: 5000          # optional; Binance and Bybit sign it into requests
+//       ip_ban_s: 600                 # optional; how long the venue's IP ban (Binance 418,
+//                                     # Bybit 403, Upbit 418) holds every request when its answer
+//                                     # names no end (defaults: Binance 3600, Bybit 600, Upbit 300)
 //       markets:
 //         spot:
 //           enabled: true
@@ -53,6 +56,7 @@ struct ExchangeConfig {
   bool enabled = false;
   bool testnet = false;  // the URLs point at the venue's testnet (no real funds)
   std::optional<std::chrono::milliseconds> recv_window{};
+  std::optional<std::chrono::seconds> ip_ban{};  // ip_ban_s; none: the connector's default
   std::array<std::optional<MarketConfig>, kMarketCount> markets{};
 
   // The market is listed and enabled (the exchange itself may still be disabled).
