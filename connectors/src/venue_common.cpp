@@ -234,6 +234,20 @@ bool IpBan::note(const net::HttpResponse& r, TimeNs now) {
   return began;
 }
 
+std::optional<ExchangeError> IpBan::answered(const net::HttpResponse& r, std::string_view what, TimeNs now,
+                                             const std::function<void(std::string_view)>& alert,
+                                             std::string_view host) {
+  if (r.status != status_) return std::nullopt;
+  if (note(r, now) && alert) {
+    alert("HTTP " + std::to_string(status_) + ": the venue " + done_ + " (" + std::string(host) + ") until " +
+          std::to_string(until_ns() / 1'000'000) + " ms");
+  }
+  return exchange_error(ExchangeErrorCode::kRateLimited,
+                        std::string(what) + ": HTTP " + std::to_string(status_) + ", the venue " + done_ + " until " +
+                            std::to_string(until_ns() / 1'000'000) + " ms (nothing is sent until then): " +
+                            r.body.substr(0, 200));
+}
+
 std::optional<std::int64_t> header_int(const net::HttpResponse& r, std::string_view name) {
   const std::string* v = r.header(name);
   if (v == nullptr) return std::nullopt;

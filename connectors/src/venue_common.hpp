@@ -96,13 +96,20 @@ struct StopSignal {
 // default (`fallback`).
 class IpBan {
  public:
-  IpBan(std::string venue, unsigned status, std::chrono::milliseconds fallback)
-      : venue_(std::move(venue)), status_(status), fallback_(fallback) {}
+  // done: what the venue did, in the answer's error ("banned this IP", "blocked this connection").
+  IpBan(std::string venue, unsigned status, std::chrono::milliseconds fallback, std::string done = "banned this IP")
+      : venue_(std::move(venue)), status_(status), fallback_(fallback), done_(std::move(done)) {}
   // Before a request: the refusal while the ban lasts (kRateLimited), else nullopt.
   [[nodiscard]] std::optional<ExchangeError> refuse(std::string_view what, TimeNs now) const;
   // After an answer: the ban status starts (or lengthens) the ban. True when a ban began with
   // this answer (the caller alerts once).
   bool note(const net::HttpResponse& r, TimeNs now);
+  // After an answer: nullopt when it is not the ban status; else the ban noted, `alert` told
+  // (naming host) when it began, and the request's error (kRateLimited: the ban's end, then the
+  // venue's words).
+  [[nodiscard]] std::optional<ExchangeError> answered(const net::HttpResponse& r, std::string_view what, TimeNs now,
+                                                      const std::function<void(std::string_view)>& alert,
+                                                      std::string_view host);
   // Its end (0: never banned; in the past: over).
   [[nodiscard]] TimeNs until_ns() const noexcept { return until_.load(std::memory_order_acquire); }
   [[nodiscard]] unsigned status() const noexcept { return status_; }
@@ -111,6 +118,7 @@ class IpBan {
   std::string venue_;
   unsigned status_;
   std::chrono::milliseconds fallback_;
+  std::string done_;
   std::atomic<TimeNs> until_{0};
 };
 

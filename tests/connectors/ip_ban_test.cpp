@@ -3,6 +3,9 @@
 // fallback, lengthened never shortened, a refusal naming its end while it lasts.
 #include <doctest/doctest.h>
 
+#include <string>
+#include <vector>
+
 #include "venue_common.hpp"
 
 using namespace oms;
@@ -48,4 +51,24 @@ TEST_CASE("IP ban: the ban status starts it for Retry-After or the fallback; oth
   // A new ban after the first ended: a new alert; Retry-After in seconds.
   CHECK(ban.note(answer(403, "5"), kT0 + 2000 * kSecond));
   CHECK(ban.until_ns() == kT0 + 2005 * kSecond);
+}
+
+TEST_CASE("IP ban: an answer of the ban status is the request's error, naming the ban's end then the venue's words; the alert once per ban") {
+  venue::IpBan ban("upbit", 418, 300s, "blocked this connection");
+  std::vector<std::string> alerts;
+  const auto alert = [&](std::string_view text) { alerts.emplace_back(text); };
+  CHECK_FALSE(ban.answered(answer(200), "new order", kT0, alert, "api.upbit.com"));
+  auto r = answer(418);
+  r.body = R"({"error":{"name":"too_many_requests","message":"blocked"}})";
+  const auto e = ban.answered(r, "new order", kT0, alert, "api.upbit.com");
+  REQUIRE(e);
+  CHECK(e->code == ExchangeErrorCode::kRateLimited);
+  CHECK(e->message == "new order: HTTP 418, the venue blocked this connection until " +
+                          std::to_string((kT0 + 300 * kSecond) / 1'000'000) +
+                          R"( ms (nothing is sent until then): {"error":{"name":"too_many_requests","message":"blocked"}})");
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0] == "HTTP 418: the venue blocked this connection (api.upbit.com) until " +
+                         std::to_string((kT0 + 300 * kSecond) / 1'000'000) + " ms");
+  CHECK(ban.answered(r, "query", kT0 + kSecond, alert, "api.upbit.com"));  // in flight before: no second alert
+  CHECK(alerts.size() == 1);
 }

@@ -20,6 +20,20 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// A stack whose venue bans the IP at the third new order (each venue counts its own) for 4 s,
+// and no strategy sends orders of its own: the orders counted are the test's.
+StackOptions banning_venue() {
+  StackOptions o;
+  o.venue_flags = {"--random-walk", "17", "--walk-interval-ms", "50", "--seed", "9",
+                   "--faults", "ban_after=3,ban_s=4"};
+  o.edit_configs = [](const std::filesystem::path& configs) {
+    std::string text = testkit::read_file(configs / "strategies.yaml");
+    for (std::size_t at; (at = text.find("enabled: true")) != std::string::npos;) text.replace(at, 13, "enabled: false");
+    std::ofstream(configs / "strategies.yaml") << text;
+  };
+  return o;
+}
+
 StackOptions late_venue(std::vector<std::string> omsd_flags) {
   StackOptions o;
   o.venue_flags = {"--random-walk", "11", "--walk-interval-ms", "50", "--seed", "5",
@@ -155,17 +169,8 @@ TEST_CASE("faults: an order the crash kept from the venue is not sent after a re
 }
 
 TEST_CASE("faults: the venue bans the IP (418) -- orders for it are refused with the ban and its end, nothing is sent meanwhile, trading resumes by itself when it ends") {
-  StackOptions o;
   // The third new order is answered 418 and bans the market's IP for 4 s.
-  o.venue_flags = {"--random-walk", "17", "--walk-interval-ms", "50", "--seed", "9",
-                   "--faults", "ban_after=3,ban_s=4"};
-  o.edit_configs = [](const std::filesystem::path& configs) {
-    // No strategy sends orders of its own: the orders counted are the test's.
-    std::string text = testkit::read_file(configs / "strategies.yaml");
-    for (std::size_t at; (at = text.find("enabled: true")) != std::string::npos;) text.replace(at, 13, "enabled: false");
-    std::ofstream(configs / "strategies.yaml") << text;
-  };
-  Stack s(o);
+  Stack s(banning_venue());
   s.start_omsd();
   VenueView venue(s.data(), s.venue_port(), "binance_main");
   const Decimal mid = wait_mid(venue);
@@ -216,14 +221,10 @@ TEST_CASE("faults: the venue bans the IP (418) -- orders for it are refused with
 }
 
 TEST_CASE("faults: Bybit bans the IP (HTTP 403, no end named) -- orders for it are refused naming the ban and its end (exchanges.yaml ip_ban_s), /health says why, trading resumes by itself") {
-  StackOptions o;
   // The third Bybit order (POST /v5/order/create) is answered 403 and bans venue-sim's IP for 4 s.
-  o.venue_flags = {"--random-walk", "17", "--walk-interval-ms", "50", "--seed", "9",
-                   "--faults", "ban_after=3,ban_s=4"};
-  o.edit_configs = [](const std::filesystem::path& configs) {
-    std::string text = testkit::read_file(configs / "strategies.yaml");
-    for (std::size_t at; (at = text.find("enabled: true")) != std::string::npos;) text.replace(at, 13, "enabled: false");
-    std::ofstream(configs / "strategies.yaml") << text;
+  StackOptions o = banning_venue();
+  o.edit_configs = [no_strategies = o.edit_configs](const std::filesystem::path& configs) {
+    no_strategies(configs);
     // Bybit names no end: omsd holds off ip_ban_s (its default, 600 s, is past the test).
     std::string ex = testkit::read_file(configs / "exchanges.yaml");
     const std::string from = "  bybit:\n    enabled: true\n";

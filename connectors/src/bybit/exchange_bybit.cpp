@@ -74,15 +74,7 @@ ExchangeResult<net::HttpResponse> BybitVenue::Shared::send(const RestRequest& re
                                      std::string(what) + (maybe ? ": may have reached the venue, " : ": not sent, ") +
                                          res.error().message)};
   }
-  if (res->status == ban.status()) {
-    if (ban.note(*res, wall_now_ns()) && cfg.on_alert) {
-      cfg.on_alert("HTTP 403 IP ban on " + cfg.rest.host + " until " + std::to_string(ban.until_ns() / 1'000'000) + " ms");
-    }
-    return Unexpected{exchange_error(ExchangeErrorCode::kRateLimited,
-                                     std::string(what) + ": HTTP 403, the venue banned this IP until " +
-                                         std::to_string(ban.until_ns() / 1'000'000) + " ms (nothing is sent until then): " +
-                                         res->body.substr(0, 200))};
-  }
+  if (auto banned = ban.answered(*res, what, wall_now_ns(), cfg.on_alert, cfg.rest.host)) return Unexpected{std::move(*banned)};
   // The venue's word on the account's budget for this endpoint: spent -> held until the reset.
   if (budget != nullptr) {
     const auto status = venue::header_int(*res, "X-Bapi-Limit-Status");

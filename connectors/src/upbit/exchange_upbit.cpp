@@ -66,7 +66,7 @@ ExchangeResult<std::string> body_of(ExchangeResult<net::HttpResponse> r, std::st
 
 UpbitVenue::Shared::Shared(UpbitConfig c)
     : cfg(std::move(c)),
-      ban("upbit", 418, cfg.ip_ban_fallback),
+      ban("upbit", 418, cfg.ip_ban_fallback, "blocked this connection"),
       pool(cfg.rest, cfg.tls, std::max<std::size_t>(cfg.pool_size, 1)) {
   for (const auto& in : cfg.instruments) {
     by_id.emplace(in.id.value, in);
@@ -122,15 +122,7 @@ ExchangeResult<net::HttpResponse> UpbitVenue::Shared::send(const RestRequest& re
                                      std::string(what) + (maybe ? ": may have reached the venue, " : ": not sent, ") +
                                          res.error().message)};
   }
-  if (res->status == ban.status()) {
-    if (ban.note(*res, wall_now_ns()) && cfg.on_alert) {
-      cfg.on_alert("HTTP 418 block on " + cfg.rest.host + " until " + std::to_string(ban.until_ns() / 1'000'000) + " ms");
-    }
-    return Unexpected{exchange_error(ExchangeErrorCode::kRateLimited,
-                                     std::string(what) + ": HTTP 418, the venue blocked this connection until " +
-                                         std::to_string(ban.until_ns() / 1'000'000) + " ms (nothing is sent until then): " +
-                                         res->body.substr(0, 200))};
-  }
+  if (auto banned = ban.answered(*res, what, wall_now_ns(), cfg.on_alert, cfg.rest.host)) return Unexpected{std::move(*banned)};
   // The venue's word on the group's budget: none left this second -> held to the next one.
   if (budget != nullptr) {
     if (const auto sec = remaining_per_second(*res); sec && *sec <= 0) {

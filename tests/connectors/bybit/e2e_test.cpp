@@ -473,7 +473,7 @@ TEST_CASE("bybit e2e IP ban: the order answered HTTP 403 is refused naming the b
   {
     std::lock_guard lock(alerts_mu);
     REQUIRE(alerts.size() == 1);
-    CHECK(alerts[0].find("HTTP 403 IP ban") != std::string::npos);
+    CHECK(alerts[0].find("HTTP 403: the venue banned this IP (127.0.0.1) until") != std::string::npos);
   }
 
   // It ends: orders go out again, nothing to do. The venue holds ban-1 and ban-4 only.

@@ -426,7 +426,7 @@ TEST_CASE("upbit e2e block: the order answered HTTP 418 is refused naming the bl
   {
     std::lock_guard lk(e.alerts_mutex);
     REQUIRE(e.alerts.size() == 1);
-    CHECK(e.alerts[0].find("HTTP 418 block") != std::string::npos);
+    CHECK(e.alerts[0].find("HTTP 418: the venue blocked this connection (127.0.0.1) until") != std::string::npos);
   }
   std::this_thread::sleep_until(std::chrono::system_clock::time_point(std::chrono::nanoseconds(until)) + 50ms);
   e.ex().place(E2e::order("blk-4", Side::kBuy, OrderType::kLimit, "0.001", "79000000"));
