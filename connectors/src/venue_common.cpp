@@ -222,7 +222,11 @@ std::optional<ExchangeError> IpBan::refuse(std::string_view what, TimeNs now) co
 bool IpBan::note(const net::HttpResponse& r, TimeNs now) {
   if (r.status != status_) return false;
   TimeNs length = std::chrono::duration_cast<std::chrono::nanoseconds>(fallback_).count();
-  if (const auto after = header_int(r, "Retry-After"); after && *after > 0) length = *after * 1'000'000'000;
+  // Retry-After in seconds, up to a week (a larger value is read as a week, never wrapped).
+  constexpr std::int64_t kLongestS = 7 * 24 * 3600;
+  if (const auto after = header_int(r, "Retry-After"); after && *after > 0) {
+    length = std::min(*after, kLongestS) * 1'000'000'000;
+  }
   const TimeNs until = now + length;
   TimeNs was = until_.load(std::memory_order_acquire);
   while (was < until && !until_.compare_exchange_weak(was, until, std::memory_order_acq_rel)) {

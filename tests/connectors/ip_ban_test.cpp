@@ -51,6 +51,10 @@ TEST_CASE("IP ban: the ban status starts it for Retry-After or the fallback; oth
   // A new ban after the first ended: a new alert; Retry-After in seconds.
   CHECK(ban.note(answer(403, "5"), kT0 + 2000 * kSecond));
   CHECK(ban.until_ns() == kT0 + 2005 * kSecond);
+  // A Retry-After past a week is read as a week (never wrapped into the past).
+  venue::IpBan other("upbit", 418, 300s);
+  CHECK(other.note(answer(418, "99999999999999"), kT0));
+  CHECK(other.until_ns() == kT0 + 7 * 24 * 3600 * kSecond);
 }
 
 TEST_CASE("IP ban: an answer of the ban status is the request's error, naming the ban's end then the venue's words; the alert once per ban") {

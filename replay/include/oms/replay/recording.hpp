@@ -1,11 +1,11 @@
 // Reading a recording back: the engine's input records (actors/input_record.hpp) from the
 // INPUTS stream and the exchanges' MD_ streams, merged into the order the shard ran them.
 //
-// Each stream is read forward by stream sequence, ahead of the merge (StreamCursor), from the first sequence of a UTC day in our own day
-// index -- never by start time, which JetStream may skip. The merge takes, among the streams'
-// next records of the desk, the lowest (run, seq): runs follow each other in time, and within
-// a run every record is numbered from 1, so a record missing from every stream is a hole the
-// reader names (run and numbers), never a silent gap.
+// Each stream is read forward by stream sequence, ahead of the merge (StreamCursor), from the
+// first sequence of a UTC day in our own day index -- never by start time, which JetStream may
+// skip. The merge takes, among the streams' next records of the desk, the lowest (run, seq): runs
+// follow each other in time, and within a run every record is numbered from 1, so a record
+// missing from every stream is a hole the reader names (run and numbers), never a silent gap.
 #pragma once
 
 #include <cstddef>
@@ -67,6 +67,7 @@ class StreamCursor {
   void pop() { ++pos_; }
   [[nodiscard]] const std::string& stream() const noexcept { return stream_; }
 
+ private:
   // A chunk: every record's subject and payload one after the other in one text (no allocation
   // per record once it has grown), the records' views into it.
   struct Chunk {
@@ -79,8 +80,6 @@ class StreamCursor {
       at.clear();
     }
   };
-
- private:
   struct Ahead;  // the reading thread and the chunks it handed over
   std::string stream_;
   std::unique_ptr<Ahead> ahead_;
