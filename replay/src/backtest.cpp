@@ -736,6 +736,9 @@ void Driver::outbox_reports(sim::Outbox& out, Market m, TimeNs t) {
 
 // One recorded message at ts (a converted record, md_cache.hpp): the venue's background first
 // (the venue moved before we heard of it), then the engine.
+// A fresh record's desk, read once (not a whole InputRecord built per message).
+const std::uint16_t kFreshDesk = InputRecord{}.desk;
+
 void Driver::feed(Market m, InstrumentId ins, InputRecord& rec, TimeNs ts) {
   Event& e = std::get<Event>(rec.body);
   const auto& l = listed_[ins.index()];
@@ -747,7 +750,7 @@ void Driver::feed(Market m, InstrumentId ins, InputRecord& rec, TimeNs ts) {
   const auto engine_md = [&] {
     // The source's record itself, as a fresh market-data input (the message, ~1 KB, not copied).
     rec.step = InputStep::kMarketData;
-    rec.desk = InputRecord{}.desk;
+    rec.desk = kFreshDesk;
     rec.run = rec.seq = rec.global_seq = 0;
     rec.now = ts;
     rec.received_ns = 0;
