@@ -102,7 +102,16 @@ Engine::~Engine() {
 
 // ---- inputs ---------------------------------------------------------------------------------
 
+namespace {
+// The engine whose shard runs on this thread (null on every other thread).
+thread_local const Engine::Impl* t_shard = nullptr;
+}  // namespace
+
 bool Engine::Impl::push(Input&& in) {
+  if (t_shard == this) {
+    own_inputs.push_back(std::move(in));
+    return true;
+  }
   if (!rings.try_push(std::move(in))) return false;
   parker.notify();  // a wake-up only when the shard parks
   return true;
@@ -367,16 +376,24 @@ void Engine::Impl::run(const std::stop_token& stop) {
   if (options.cpu >= 0) {
     if (auto e = pin_current_thread(options.cpu)) spdlog::warn("engine shard: {}; runs unpinned", *e);
   }
+  t_shard = this;
   IdleStrategy idle(options.wait);
+  const auto run_input = [this](Input& in) {
+    step_now = options.clock();
+    record(in);
+    handle(in);
+    in.reply.reset();  // the slot keeps no caller's reply alive
+  };
   while (!stop.stop_requested()) {
-    const std::size_t n = rings.drain(
-        [this](Input& in) {
-          step_now = options.clock();
-          record(in);
-          handle(in);
-          in.reply.reset();  // the slot keeps no caller's reply alive
-        },
-        kDrainBudget);
+    // What the shard's own steps pushed (the last round's): the ones there now, in order;
+    // those they push in turn wait for the next round.
+    std::size_t n = 0;
+    for (std::size_t k = own_inputs.size(); k > 0; --k, ++n) {
+      Input in = std::move(own_inputs.front());
+      own_inputs.pop_front();
+      run_input(in);
+    }
+    n += rings.drain(run_input, kDrainBudget);
     const TimeNs now = options.clock();
     step_now = now;
     // relaxed: a metric's reading; nothing is published through it.
@@ -394,7 +411,7 @@ void Engine::Impl::run(const std::stop_token& stop) {
       value_accounts();
     }
     if (recording && next_checkpoint != 0 && now >= next_checkpoint) record_checkpoint();
-    if (n > 0) {
+    if (n > 0 || !own_inputs.empty()) {
       idle.reset();
     } else if (options.keep_warm.count() > 0 && now >= next_warm) {
       keep_warm(now);  // spinning anyway: the order path stays in the caches

@@ -165,7 +165,10 @@ struct Engine::Impl {
 
   // ---- engine.cpp ----
   void run(const std::stop_token& stop);
-  bool push(Input&& in);  // false: the ring is full (or the calling thread has none)
+  // false: the ring is full (or the calling thread has none). On the shard's own thread (a
+  // session that answers synchronously from inside a step) the input goes to `own_inputs`
+  // instead: never refused, never waited for -- the shard would wait for itself.
+  bool push(Input&& in);
   void handle(Input& in);
   void on_command(const Command& cmd, const std::shared_ptr<Reply>& reply);
   void fire_timers(TimeNs now);
@@ -357,6 +360,11 @@ struct Engine::Impl {
   std::vector<AccountRefusal> refusals_copy;  // guarded by refusals_mutex (publish_refusals)
   std::priority_queue<EngineTimer, std::vector<EngineTimer>, std::greater<>> timers;
   ProducerRings<Input, kRing> rings;
+  // Inputs the shard pushed to itself while it ran a step (a scripted or simulated venue that
+  // answers on the caller's thread: a restart's status queries answered at once, hundreds of
+  // reports in one step). Unbounded -- bounded by what one step makes -- and run at the next
+  // loop round, before the rings. Only the shard's thread touches it.
+  std::deque<Input> own_inputs;
   Parker parker;                 // where the shard sleeps when no input comes (stage.hpp)
   BookStage book;                // 0. books
   SignalStage signal;            // 0. the strategy stage (arbitrage signal)

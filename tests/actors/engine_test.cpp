@@ -1105,3 +1105,56 @@ TEST_CASE("engine: a command held while its account reconciles is refused at the
   CHECK(later->accepted);
   CHECK(s.venue_a->orders_received() == 2);
 }
+
+TEST_CASE("engine: a session that answers on the shard's own thread (reports pushed from inside a step) never wedges the shard, however many -- a restart asks about 300 live orders at once") {
+  Shard s;
+  REQUIRE(s.eventually([&] {
+    auto v = s.engine->view(AccountId(0), 5s);
+    return v.ok() && !(*v)->balances.empty();
+  }));
+  // 300 orders the scripted venue rests: a status query is answered at once, on the caller's
+  // thread (the shard's), with each of the order's reports and its status -- far more than a
+  // producer ring holds, all pushed before the shard's step ends.
+  std::vector<std::string> resting;
+  for (int i = 0; resting.size() < 300; ++i) {
+    std::string id = "REST-" + std::to_string(i);
+    if (testkit::ScriptedVenue::fate_of(7, id) == testkit::ScriptedVenue::Fate::kRest) resting.push_back(id);
+  }
+  std::uint64_t command_id = 5000;
+  for (const auto& id : resting) {
+    SubmitOrder o{};
+    o.account = AccountId(0);
+    o.instrument = InstrumentId(0);
+    (void)o.client_order_id.assign(id);
+    o.side = Side::kBuy;
+    o.order_type = OrderType::kLimit;
+    o.price = d("100");
+    o.quantity = d("0.01");
+    ++command_id;
+    auto ack = s.engine->submit(Command{Envelope{command_id, 0, 0, 0, 0, command_id}, o}, 5s);
+    REQUIRE(ack.ok());
+    REQUIRE(ack->accepted);
+  }
+  const auto live = [&] {
+    auto v = s.engine->view(AccountId(0), 5s);
+    REQUIRE(v.ok());
+    return std::count_if((*v)->orders.begin(), (*v)->orders.end(),
+                         [](const OrderView& o) { return o.core.status() == OrderStatus::kAccepted; });
+  };
+  REQUIRE(s.eventually([&] { return live() == 300; }));
+
+  REQUIRE(s.engine->restart_account(AccountId(0), 5s).ok());
+  CHECK(live() == 300);
+  // The shard still answers, and the account trades.
+  SubmitOrder more{};
+  more.account = AccountId(0);
+  more.instrument = InstrumentId(0);
+  (void)more.client_order_id.assign("AFTER-RESTART");
+  more.side = Side::kBuy;
+  more.order_type = OrderType::kLimit;
+  more.price = d("100");
+  more.quantity = d("0.01");
+  auto ack = s.engine->submit(Command{Envelope{9999, 0, 0, 0, 0, 9999}, more}, 5s);
+  REQUIRE(ack.ok());
+  CHECK(ack->accepted);
+}
