@@ -388,10 +388,11 @@ void Engine::Impl::run(const std::stop_token& stop) {
     // What the shard's own steps pushed (the last round's): the ones there now, in order;
     // those they push in turn wait for the next round.
     std::size_t n = 0;
-    for (std::size_t k = own_inputs.size(); k > 0; --k, ++n) {
-      Input in = std::move(own_inputs.front());
-      own_inputs.pop_front();
-      run_input(in);
+    if (!own_inputs.empty()) {
+      own_running.swap(own_inputs);
+      for (Input& in : own_running) run_input(in);
+      n = own_running.size();
+      own_running.clear();
     }
     n += rings.drain(run_input, kDrainBudget);
     const TimeNs now = options.clock();

@@ -363,8 +363,10 @@ struct Engine::Impl {
   // Inputs the shard pushed to itself while it ran a step (a scripted or simulated venue that
   // answers on the caller's thread: a restart's status queries answered at once, hundreds of
   // reports in one step). Unbounded -- bounded by what one step makes -- and run at the next
-  // loop round, before the rings. Only the shard's thread touches it.
-  std::deque<Input> own_inputs;
+  // loop round, before the rings. Only the shard's thread touches them; `own_running` is the
+  // round's batch (two vectors swapped: their capacity stays, no allocation per input).
+  std::vector<Input> own_inputs;
+  std::vector<Input> own_running;
   Parker parker;                 // where the shard sleeps when no input comes (stage.hpp)
   BookStage book;                // 0. books
   SignalStage signal;            // 0. the strategy stage (arbitrage signal)
