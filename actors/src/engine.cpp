@@ -343,13 +343,6 @@ std::uint64_t Engine::account_restarts() const noexcept {
 
 bool Engine::runs(AccountId account) const noexcept { return impl_->account(account) != nullptr; }
 
-namespace {
-std::int64_t steady_ns() noexcept {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-}  // namespace
 
 std::size_t Engine::inputs_waiting() const noexcept { return impl_->rings.waiting(); }
 

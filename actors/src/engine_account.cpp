@@ -623,23 +623,30 @@ void Engine::Impl::write_snapshot(Account& a, bool wait) {
   // The desk's compacted state, encoded here (the state it covers is this step's); the file is
   // written beside the shard. A failed write leaves the previous snapshot: the next start reads
   // more of the stream.
+  const std::int64_t began = steady_ns();
   std::string state = snapshot_state(log.last_global_seq(), a.desk->save(*directory_copy));
+  const std::int64_t encoded = steady_ns() - began;
   if (wait) {
     auto w = snapshots->write(a.cfg.name, a.cfg.stream, *last, now, state);
     if (!w) {
       logger(a).warn("account {}: snapshot failed: {}", a.cfg.name, w.error().message);
       return;
     }
+    if (options.on_snapshot) options.on_snapshot(encoded, steady_ns() - began);
   } else {
     // One at a time per account: the next waits for this one's file (the states never pile up
     // behind a slow disk).
     a.snapshot_in_flight->store(true);
     snapshots->write_async(
         a.cfg.name, a.cfg.stream, *last, now, std::move(state),
-        [name = a.cfg.name, log = a.cfg.logger, in_flight = a.snapshot_in_flight](
+        [name = a.cfg.name, log = a.cfg.logger, in_flight = a.snapshot_in_flight,
+         timed = options.on_snapshot, began, encoded](
             const Result<persistence::SnapshotWrite, persistence::StoreError>& w) {
           in_flight->store(false);
-          if (w) return;
+          if (w) {
+            if (timed) timed(encoded, steady_ns() - began);
+            return;
+          }
           (log ? *log : *spdlog::default_logger_raw())
               .warn("account {}: snapshot failed: {}", name, w.error().message);
         });

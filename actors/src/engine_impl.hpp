@@ -4,6 +4,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <limits>
@@ -28,6 +29,13 @@
 #include "oms/cores/valuation.hpp"
 
 namespace oms::actors {
+
+// The steady clock in ns (loop beats and timings; never an input's time).
+inline std::int64_t steady_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 // Where the shard answers a caller who waits (a gateway thread, a test). Shared: a caller that
 // gave up leaves it to the shard.

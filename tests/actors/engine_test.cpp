@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <fstream>
 #include <functional>
+#include <mutex>
 #include <thread>
 
 #include "oms/cores/batch.hpp"
@@ -306,6 +307,9 @@ struct Restartable {
   std::unique_ptr<HoleyStore> holey;
   std::unique_ptr<Engine> engine;
   std::shared_ptr<const persistence::RecordMac> mac;  // null: events unsigned, records unchecked
+  // Each snapshot's times as EngineOptions::on_snapshot gives them: encode ns, total ns.
+  std::mutex timed_mutex;
+  std::vector<std::pair<std::int64_t, std::int64_t>> timed;
 
   void start(std::uint64_t hole = 0) {
     spdlog::set_level(spdlog::level::err);
@@ -318,6 +322,10 @@ struct Restartable {
     venue = std::make_shared<testkit::ScriptedVenue>(7, tmp.path() / "venue.state", AccountId(0));
     EngineOptions o;
     o.ack_timeout = 200ms;
+    o.on_snapshot = [this](std::int64_t encode_ns, std::int64_t total_ns) {
+      const std::lock_guard lock(timed_mutex);
+      timed.emplace_back(encode_ns, total_ns);
+    };
     engine = std::make_unique<Engine>(
         std::move(o), table, *log, *holey, snapshots.get(),
         std::make_shared<RiskCore>(2, 1, 2),
@@ -414,6 +422,16 @@ TEST_CASE("engine: a restart loads the newest snapshot and folds only the stream
   r.stop();
   const auto files = snapshot_files(r.tmp.path() / "data");
   REQUIRE(files.size() == 2);
+  {
+    // Each snapshot written was timed once: its state's encoding within the whole.
+    const std::lock_guard lock(r.timed_mutex);
+    REQUIRE(r.timed.size() == 2);
+    for (const auto& [encode_ns, total_ns] : r.timed) {
+      CHECK(encode_ns > 0);
+      CHECK(total_ns >= encode_ns);
+    }
+    r.timed.clear();
+  }
 
   SUBCASE("the newest snapshot") {
     r.start();

@@ -729,6 +729,10 @@ void Daemon::start() {
     const std::lock_guard lock(kill_listener_mu_);
     if (kill_listener_) kill_listener_(k);
   };
+  ro.engine.on_snapshot = [this](std::int64_t encode_ns, std::int64_t total_ns) {
+    snapshot_encode_.observe_ns(encode_ns);
+    snapshot_total_.observe_ns(total_ns);
+  };
   ro.engine.record_inputs = options_.record_inputs;
   ro.engine.checkpoint_interval = options_.checkpoint_every;
   ro.engine.cpu = options_.cpus.engine.empty() ? -1 : options_.cpus.engine.front();
@@ -787,6 +791,15 @@ void Daemon::start() {
   started_ = true;
   spdlog::info("omsd: {} accounts, {} instruments, store {}, state board {}", accounts_.size(),
                built_->instruments.size(), options_.store, ro.engine.board_path);
+}
+
+std::vector<double> Daemon::snapshot_bounds() {
+  std::vector<double> bounds;
+  for (double decade = 1e-4; decade < 10.0; decade *= 10.0) {
+    for (const double m : {1.0, 1.5, 2.0, 3.0, 5.0, 7.0}) bounds.push_back(decade * m);
+  }
+  bounds.push_back(10.0);
+  return bounds;
 }
 
 void Daemon::set_kill_switch_listener(std::function<void(const KillSwitchTripped&)> listener) {

@@ -24,6 +24,7 @@
 #include "account_session.hpp"
 #include "fee_check.hpp"
 #include "oms/actors/daily_writer.hpp"
+#include "oms/actors/observe/metrics.hpp"
 #include "oms/persistence/daily_files.hpp"
 #include "oms/actors/runtime.hpp"
 #include "oms/configs/config.hpp"
@@ -93,6 +94,12 @@ class Daemon {
     unsigned status = 0;
   };
   [[nodiscard]] VenueBan venue_ban(ExchangeId exchange, Market m) const noexcept;
+  // Account snapshots' times since start (EngineOptions::on_snapshot, /metrics
+  // oms_snapshot_seconds): the state's encoding on the shard, and the whole snapshot.
+  [[nodiscard]] const observe::Histogram& snapshot_encode_times() const noexcept { return snapshot_encode_; }
+  [[nodiscard]] const observe::Histogram& snapshot_times() const noexcept { return snapshot_total_; }
+  // Their bounds: 100 us to 10 s, 1, 1.5, 2, 3, 5, 7 a decade.
+  [[nodiscard]] static std::vector<double> snapshot_bounds();
   // Binance's (the first venue's) market data of a market; market_data(exchange, m) any venue's.
   [[nodiscard]] const MarketDataStats& market_data(Market m) const noexcept {
     return market_data(ExchangeId::kBinance, m);
@@ -153,6 +160,9 @@ class Daemon {
   std::unique_ptr<upbit::UpbitVenue> upbit_;
   std::vector<okx::OkxInstrument> okx_instruments_;  // as listed (ids from built_ at start)
   std::vector<RunAccount> accounts_;
+  // Before runtime_: the engine's snapshot writer observes into them until it is gone.
+  observe::Histogram snapshot_encode_{snapshot_bounds()};
+  observe::Histogram snapshot_total_{snapshot_bounds()};
   std::unique_ptr<actors::Runtime> runtime_;
   // The daily files (trades.jsonl, executions.jsonl, pnl.csv), written from the store once a
   // second by a thread of their own (daily_writer.hpp).

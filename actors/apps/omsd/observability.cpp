@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <chrono>
 
 #include "oms/actors/gateway.hpp"
@@ -194,6 +195,35 @@ void Observability::start() {
                            s.sample({a.name}, static_cast<double>(a.session->ack_latency().histogram().count()));
                          }
                        }
+                     });
+  // The account snapshots' times, as a histogram's three families: part="encode" (the state
+  // encoded on the engine's shard) and part="total" (encoded, then the file written).
+  const auto snapshot_parts = [this] {
+    return std::array<std::pair<const char*, const observe::Histogram*>, 2>{
+        {{"encode", &daemon_.snapshot_encode_times()}, {"total", &daemon_.snapshot_times()}}};
+  };
+  metrics_.collector("oms_snapshot_seconds_bucket",
+                     "Account snapshots taken within `le` seconds; part: encode (the state encoded on the engine's "
+                     "shard) or total (encoded, then its file written: temp, fsync, rename) (cumulative, as a "
+                     "histogram's buckets)",
+                     observe::MetricType::kCounter, {"part", "le"}, [snapshot_parts](observe::CollectorSink& s) {
+                       for (const auto& [part, h] : snapshot_parts()) {
+                         const auto counts = h->cumulative_counts();
+                         for (std::size_t b = 0; b < counts.size(); ++b) {
+                           const std::string le = b < h->upper_bounds().size()
+                                                      ? observe::format_value(h->upper_bounds()[b])
+                                                      : std::string("+Inf");
+                           s.sample({part, le}, static_cast<double>(counts[b]));
+                         }
+                       }
+                     });
+  metrics_.collector("oms_snapshot_seconds_sum", "Account snapshots' times, summed (seconds)",
+                     observe::MetricType::kCounter, {"part"}, [snapshot_parts](observe::CollectorSink& s) {
+                       for (const auto& [part, h] : snapshot_parts()) s.sample({part}, h->sum());
+                     });
+  metrics_.collector("oms_snapshot_seconds_count", "Account snapshots written (timed)",
+                     observe::MetricType::kCounter, {"part"}, [snapshot_parts](observe::CollectorSink& s) {
+                       for (const auto& [part, h] : snapshot_parts()) s.sample({part}, static_cast<double>(h->count()));
                      });
   metrics_.collector("oms_order_to_wire_count", "New orders traced to the wire since start, by origin",
                      observe::MetricType::kCounter, {"origin"}, [this](observe::CollectorSink& s) {
