@@ -26,6 +26,7 @@
 #include "oms/persistence/jetstream_store.hpp"
 #include "oms/persistence/stream_layout.hpp"
 #include "api_client.hpp"
+#include "bench_accounts.hpp"
 #include "stack.hpp"
 #include "testkit/paths.hpp"
 #include "venue_view.hpp"
@@ -35,43 +36,9 @@ namespace {
 namespace api = oms::api::v1;
 using namespace std::chrono_literals;
 
-constexpr int kAccounts = 200;
+constexpr int kAccounts = oms::perf::kBenchAccounts;
 constexpr int kThreads = 32;
-
-
-void replace_all(const std::filesystem::path& p, const std::string& from, const std::string& to) {
-  std::string text = oms::testkit::read_file(p);
-  std::size_t at = 0, n = 0;
-  while ((at = text.find(from, at)) != std::string::npos) {
-    text.replace(at, from.size(), to);
-    at += to.size();
-    ++n;
-  }
-  if (n == 0) throw std::runtime_error(p.string() + ": no '" + from + "'");
-  std::ofstream(p) << text;
-}
-
-std::string account_name(int i) {
-  if (i == 0) return "bench_main";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "bench_%03d", i);
-  return buf;
-}
-
-void edit_configs(const std::filesystem::path& cfg) {
-  std::string accounts = "  binance:\n";
-  for (int i = 0; i < kAccounts; ++i) {
-    accounts += "    " + account_name(i) + ":\n      type: " + (i == 0 ? "main" : "sub") + "\n";
-    if (i > 0) accounts += "      parent: bench_main\n";
-    accounts += "      api_key_vault_path: " + account_name(i) +
-                "\n      spot_enabled: true\n      futures_enabled: false\n\n";
-  }
-  replace_all(cfg / "accounts.yaml", "  binance:\n", accounts);
-  replace_all(cfg / "exchanges.yaml", "weight_per_minute: 6000", "weight_per_minute: 100000000");
-  replace_all(cfg / "exchanges.yaml", "orders_per_10s: 100\n", "orders_per_10s: 100000000\n");
-  replace_all(cfg / "exchanges.yaml", "orders_per_day: 200000", "orders_per_day: 1000000000");
-  oms::omsd::test::no_auto_kill_switch(cfg);
-}
+using oms::perf::bench_account;
 
 struct Totals {
   std::atomic<std::uint64_t> accepted{0}, refused{0}, errors{0};
@@ -91,15 +58,10 @@ void omsd_throughput(benchmark::State& state) {
     o.venue_flags = {"--random-walk", "3", "--walk-interval-ms", "100", "--no-rate-limits",
                      "--threads", "2"};
     o.omsd_flags = {"--log-level", "warn", "--venue-connections", "8"};
-    o.edit_configs = edit_configs;
+    o.edit_configs = oms::perf::bench_accounts_configs;
     oms::omsd::test::Stack stack(o);
     const std::string token(64, 'b');
-    std::filesystem::create_directories(stack.data() / "api");
-    std::ofstream(stack.data() / "api" / "tokens.json")
-        << R"({"clients":[{"name":"bench","token":")" << token
-        << R"(","accounts":["*"],"rate_per_s":1000000,"burst":1000000}]})";
-    std::filesystem::permissions(stack.data() / "api" / "tokens.json",
-                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    oms::perf::write_bench_token(stack, token);
     stack.start_omsd();
     oms::omsd::test::VenueView venue(stack.data(), stack.venue_port(), "bench_main");
     oms::Decimal mid;
@@ -108,16 +70,7 @@ void omsd_throughput(benchmark::State& state) {
       std::this_thread::sleep_for(50ms);
     }
     if (!mid.is_positive()) throw std::runtime_error("venue-sim has no BTCUSDT mid");
-    grpc::SslCredentialsOptions tls;
-    tls.pem_root_certs = oms::testkit::read_file(stack.data() / "tls" / "ca.pem");
-    grpc::ChannelArguments args;
-    args.SetInt("grpc.use_local_subchannel_pool", 1);
-    std::vector<std::shared_ptr<grpc::Channel>> channels;
-    for (int c = 0; c < 4; ++c) {
-      args.SetInt("bench.channel", c);  // distinct channels: distinct HTTP/2 connections
-      channels.push_back(grpc::CreateCustomChannel(
-          "127.0.0.1:" + std::to_string(stack.grpc_port()), grpc::SslCredentials(tls), args));
-    }
+    const auto channels = oms::perf::bench_channels(stack, 4);
     auto stub0 = api::Oms::NewStub(channels[0]);
     // The desk's order rate, open-order and loss limits are policy, not capacity: lifted for the
     // run (an IOC order counts as open until the venue's answer).
@@ -135,7 +88,7 @@ void omsd_throughput(benchmark::State& state) {
           auto stub = api::Oms::NewStub(channels[static_cast<std::size_t>(t) % channels.size()]);
           for (std::uint64_t n = 0; !stop.load(std::memory_order_relaxed); ++n) {
             api::SubmitOrderRequest r;
-            r.set_account(account_name(static_cast<int>((n * kThreads + static_cast<std::uint64_t>(t)) % kAccounts)));
+            r.set_account(bench_account(static_cast<int>((n * kThreads + static_cast<std::uint64_t>(t)) % kAccounts)));
             r.set_instrument("BTC/USDT");
             r.set_client_order_id("T" + std::to_string(t) + "-" + std::to_string(n));
             r.set_side("buy");
@@ -164,17 +117,9 @@ void omsd_throughput(benchmark::State& state) {
       std::fprintf(stderr, "throughput_bench: first refusal: %s\n", totals.first_refusal.c_str());
     }
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    // omsd's memory now, then every event in JetStream.
-    double rss_kb = 0;
-    {
-      std::ifstream st("/proc/" + std::to_string(stack.omsd_pid()) + "/status");
-      std::string line;
-      while (std::getline(st, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) rss_kb = std::stod(line.substr(6));
-      }
-    }
+    const double rss_mb = oms::perf::omsd_rss_mb(stack);  // omsd's memory now, then every event in JetStream
     std::vector<oms::persistence::StreamLayout::AccountRef> names;
-    for (int i = 0; i < kAccounts; ++i) names.push_back({oms::ExchangeId::kBinance, account_name(i)});
+    for (int i = 0; i < kAccounts; ++i) names.push_back({oms::ExchangeId::kBinance, bench_account(i)});
     const oms::persistence::StreamLayout layout(names, {oms::ExchangeId::kBinance});
     auto store = oms::persistence::JetStreamStore::open(layout, stack.nats_options("throughput-bench"));
     if (!store) throw std::runtime_error("JetStream: " + store.error().message);
@@ -184,7 +129,7 @@ void omsd_throughput(benchmark::State& state) {
       std::uint64_t now_events = 0;
       for (int i = 0; i < kAccounts; ++i) {
         auto last = (*store)->last_sequence(
-            oms::persistence::StreamLayout::account_stream(oms::ExchangeId::kBinance, account_name(i)));
+            oms::persistence::StreamLayout::account_stream(oms::ExchangeId::kBinance, bench_account(i)));
         if (last) now_events += *last;
       }
       if (now_events == events || std::chrono::steady_clock::now() > deadline) break;
@@ -195,7 +140,7 @@ void omsd_throughput(benchmark::State& state) {
     state.counters["orders_per_s"] = accepted / wall;
     state.counters["events_in_jetstream"] = static_cast<double>(events);
     state.counters["events_per_order"] = accepted > 0 ? static_cast<double>(events) / accepted : 0;
-    state.counters["rss_mb"] = rss_kb / 1024.0;
+    state.counters["rss_mb"] = rss_mb;
     state.counters["refused"] = static_cast<double>(totals.refused.load());
     state.counters["errors"] = static_cast<double>(totals.errors.load());
     if (static_cast<double>(events) < 4 * accepted) {
