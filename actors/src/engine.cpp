@@ -688,9 +688,10 @@ void Engine::Impl::housekeeping(TimeNs now) {
       a->desk->abandon_reconciliation();
       end_reconciliation(*a);
     }
-    if (now - a->last_snapshot >= interval && now >= a->snapshot_retry_at) write_snapshot(*a, false);
+    if (now - a->last_snapshot >= interval && now >= a->snapshot_retry_at) snapshot_due(*a);
     board.refresh(*a->desk, marks, now);  // what the board's interval held back
   }
+  write_due_snapshots();
   if (!quoters.empty()) quote_tick(now);
   if (!sagas.empty()) saga_tick(now);
 }

@@ -125,6 +125,10 @@ struct Engine::Impl {
     std::uint64_t orders_retired = 0;  // closed orders that left memory since start
     TimeNs last_snapshot = 0;
     TimeNs snapshot_retry_at = 0;   // a deferred snapshot is not tried again before
+    bool snapshot_due = false;      // in snapshots_due, written at a housekeeping round
+    // A stream sequence every record at or below which is folded into the desk: where the
+    // rebuild's read ended (a snapshot names at least this; see write_snapshot).
+    std::uint64_t stream_floor = 0;
     TimeNs reconcile_deadline = 0;  // commands wait for the reconciliation until then
     std::multimap<std::string, std::shared_ptr<Reply>, std::less<>> awaiting;
     std::deque<std::pair<Command, std::shared_ptr<Reply>>> held;
@@ -353,6 +357,11 @@ struct Engine::Impl {
   // Held commands received kHeldCommandLimit or more before now: refused, answered, dropped.
   void refuse_held_too_long(Account& a, TimeNs now);
   void write_snapshot(Account& a, bool wait);
+  // A snapshot is due (its events or its age): queued for the next housekeeping rounds, which
+  // write what kSnapshotBudget of each round allows -- 200 accounts due at once (the same
+  // flow, the same hour) are spread over rounds instead of stalling the order path for all.
+  void snapshot_due(Account& a);
+  void write_due_snapshots();
   [[nodiscard]] std::unique_ptr<OrderDesk> make_desk(const Account& a) const;
   [[nodiscard]] AccountViewPtr make_view(const Account& a, bool summary = false) const;
   [[nodiscard]] spdlog::logger& logger(const Account& a) const;
@@ -364,6 +373,10 @@ struct Engine::Impl {
   persistence::SnapshotStore* snapshots;
   std::shared_ptr<RiskCore> risk;
   std::vector<std::unique_ptr<Account>> accounts;  // by AccountId index; null: not run here
+  std::deque<AccountId> snapshots_due;  // in the order they fell due (snapshot_due)
+  // Snapshots handed to the store's writer and not written yet, every account's (the writer's
+  // callbacks count them down): write_due_snapshots hands no more while kSnapshotsWriting are.
+  std::shared_ptr<std::atomic<int>> snapshots_writing = std::make_shared<std::atomic<int>>(0);
   mutable std::mutex refusals_mutex;
   std::vector<AccountRefusal> refusals_copy;  // guarded by refusals_mutex (publish_refusals)
   std::priority_queue<EngineTimer, std::vector<EngineTimer>, std::greater<>> timers;

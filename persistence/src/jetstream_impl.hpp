@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <map>
+#include <unordered_map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -94,6 +95,8 @@ struct JetStreamStore::Impl {
   mutable std::mutex mu;
   std::condition_variable changed;  // a pending record completed, or closing
   std::map<std::uint64_t, Pending> pending;
+  // By stream: the highest sequence an append was acknowledged at (known_last_sequence).
+  std::unordered_map<std::string, std::uint64_t> acked_last;
   std::uint64_t next_token = 1;
   bool closing = false;
   bool ack_sub_complete = false;

@@ -320,6 +320,8 @@ void JetStreamStore::Impl::handle_ack(natsMsg* msg) {
     } else {
       const std::uint64_t seq = json_number(body, "seq");
       result = seq;
+      auto& known = acked_last[it->second.stream];
+      known = std::max(known, seq);
       note_day(it->second.stream, utc_day(it->second.record.time), seq);
     }
   }
@@ -431,6 +433,14 @@ Result<std::unique_ptr<Subscription>, StoreError> JetStreamStore::tail(const Rea
 }
 Result<std::uint64_t, StoreError> JetStreamStore::last_sequence(std::string_view stream) {
   return impl_->last_sequence(stream);
+}
+Result<std::uint64_t, StoreError> JetStreamStore::known_last_sequence(std::string_view stream) {
+  if (impl_->layout.find(stream) == nullptr) {
+    return store_error(StoreErrorCode::kUnknownStream, "no stream '" + std::string(stream) + "'");
+  }
+  std::lock_guard lock(impl_->mu);
+  const auto it = impl_->acked_last.find(std::string(stream));
+  return it == impl_->acked_last.end() ? std::uint64_t{0} : it->second;
 }
 Result<std::vector<DayStart>, StoreError> JetStreamStore::day_index(std::string_view stream) {
   return impl_->day_index(stream);

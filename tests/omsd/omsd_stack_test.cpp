@@ -121,7 +121,7 @@ TEST_CASE("paper stack: omsctl trades on venue-sim, omsd and the venue agree, he
   }
 
   // The account snapshots' times (none due yet this early; the families are there from start).
-  CHECK(metrics.find("oms_snapshot_seconds_bucket{part=\"encode\",le=\"0.0001\"}") != std::string::npos);
+  CHECK(metrics.find("oms_snapshot_seconds_bucket{part=\"shard\",le=\"0.0001\"}") != std::string::npos);
   CHECK(metrics.find("oms_snapshot_seconds_bucket{part=\"total\",le=\"+Inf\"}") != std::string::npos);
   CHECK(metrics.find("oms_snapshot_seconds_count{part=\"total\"}") != std::string::npos);
 

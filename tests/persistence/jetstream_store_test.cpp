@@ -199,6 +199,35 @@ TEST_CASE("appending the same event id twice stores it once and returns its sequ
   for (std::uint64_t i = 0; i < 10; ++i) CHECK(done.seq_of[1'000'100 + i] == done.seq_of[1'000'000 + i]);
 }
 
+TEST_CASE("known_last_sequence: what the appends' acks said, asked of no one -- 0 before the first, the stream's last once all are acked; another client's records not known") {
+  testkit::TempDir dir("oms-js");
+  testkit::NatsServer server(dir.path() / "n1");
+  server.start();
+  server.wait_jetstream_ready();
+  auto store = JetStreamStore::open(layout(), options_for({server.url()}));
+  REQUIRE(store.ok());
+  const std::string stream = "ACCOUNT_binance_main";
+  CHECK(*(*store)->known_last_sequence(stream) == 0);
+  Completions done;
+  for (std::uint64_t i = 0; i < 25; ++i) (*store)->append(record(i, kMidnight), done.callback(2'000'000 + i));
+  REQUIRE(done.wait_for(25, 10s));
+  CHECK(done.failed == 0);
+  CHECK(*(*store)->known_last_sequence(stream) == 25);
+  CHECK(*(*store)->last_sequence(stream) == 25);
+  // A second client appends 5 more: the stream moved on, the first client's knowledge did not.
+  auto other = JetStreamStore::open(layout(), options_for({server.url()}));
+  REQUIRE(other.ok());
+  Completions more;
+  for (std::uint64_t i = 25; i < 30; ++i) (*other)->append(record(i, kMidnight), more.callback(2'000'000 + i));
+  REQUIRE(more.wait_for(5, 10s));
+  CHECK(*(*store)->last_sequence(stream) == 30);
+  CHECK(*(*store)->known_last_sequence(stream) == 25);
+  CHECK(*(*other)->known_last_sequence(stream) == 30);
+  const auto unknown = (*store)->known_last_sequence("ACCOUNT_nobody");
+  REQUIRE_FALSE(unknown.ok());
+  CHECK(unknown.error().code == StoreErrorCode::kUnknownStream);
+}
+
 TEST_CASE("nats-server killed with SIGKILL while publishing: every event stored exactly once") {
   testkit::TempDir dir("oms-js");
   testkit::NatsServer server(dir.path() / "n1");

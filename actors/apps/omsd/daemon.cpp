@@ -729,8 +729,8 @@ void Daemon::start() {
     const std::lock_guard lock(kill_listener_mu_);
     if (kill_listener_) kill_listener_(k);
   };
-  ro.engine.on_snapshot = [this](std::int64_t encode_ns, std::int64_t total_ns) {
-    snapshot_encode_.observe_ns(encode_ns);
+  ro.engine.on_snapshot = [this](std::int64_t shard_ns, std::int64_t total_ns) {
+    snapshot_shard_.observe_ns(shard_ns);
     snapshot_total_.observe_ns(total_ns);
   };
   ro.engine.record_inputs = options_.record_inputs;

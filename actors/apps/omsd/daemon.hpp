@@ -95,8 +95,8 @@ class Daemon {
   };
   [[nodiscard]] VenueBan venue_ban(ExchangeId exchange, Market m) const noexcept;
   // Account snapshots' times since start (EngineOptions::on_snapshot, /metrics
-  // oms_snapshot_seconds): the state's encoding on the shard, and the whole snapshot.
-  [[nodiscard]] const observe::Histogram& snapshot_encode_times() const noexcept { return snapshot_encode_; }
+  // oms_snapshot_seconds): what each held the engine's shard, and the whole snapshot.
+  [[nodiscard]] const observe::Histogram& snapshot_shard_times() const noexcept { return snapshot_shard_; }
   [[nodiscard]] const observe::Histogram& snapshot_times() const noexcept { return snapshot_total_; }
   // Their bounds: 100 us to 10 s, 1, 1.5, 2, 3, 5, 7 a decade.
   [[nodiscard]] static std::vector<double> snapshot_bounds();
@@ -161,7 +161,7 @@ class Daemon {
   std::vector<okx::OkxInstrument> okx_instruments_;  // as listed (ids from built_ at start)
   std::vector<RunAccount> accounts_;
   // Before runtime_: the engine's snapshot writer observes into them until it is gone.
-  observe::Histogram snapshot_encode_{snapshot_bounds()};
+  observe::Histogram snapshot_shard_{snapshot_bounds()};
   observe::Histogram snapshot_total_{snapshot_bounds()};
   std::unique_ptr<actors::Runtime> runtime_;
   // The daily files (trades.jsonl, executions.jsonl, pnl.csv), written from the store once a

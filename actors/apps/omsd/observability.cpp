@@ -196,16 +196,17 @@ void Observability::start() {
                          }
                        }
                      });
-  // The account snapshots' times, as a histogram's three families: part="encode" (the state
-  // encoded on the engine's shard) and part="total" (encoded, then the file written).
+  // The account snapshots' times, as a histogram's three families: part="shard" (what each held
+  // the engine's shard: the store flushed, its sequence asked, the state encoded) and
+  // part="total" (that, then the file written).
   const auto snapshot_parts = [this] {
     return std::array<std::pair<const char*, const observe::Histogram*>, 2>{
-        {{"encode", &daemon_.snapshot_encode_times()}, {"total", &daemon_.snapshot_times()}}};
+        {{"shard", &daemon_.snapshot_shard_times()}, {"total", &daemon_.snapshot_times()}}};
   };
   metrics_.collector("oms_snapshot_seconds_bucket",
-                     "Account snapshots taken within `le` seconds; part: encode (the state encoded on the engine's "
-                     "shard) or total (encoded, then its file written: temp, fsync, rename) (cumulative, as a "
-                     "histogram's buckets)",
+                     "Account snapshots taken within `le` seconds; part: shard (the time it held the engine's "
+                     "shard: the store flushed, the stream's sequence asked, the state encoded) or total (that, "
+                     "then its file written: temp, fsync, rename) (cumulative, as a histogram's buckets)",
                      observe::MetricType::kCounter, {"part", "le"}, [snapshot_parts](observe::CollectorSink& s) {
                        for (const auto& [part, h] : snapshot_parts()) {
                          const auto counts = h->cumulative_counts();

@@ -225,11 +225,12 @@ struct EngineOptions {
   // Called on the shard after an automatic trip was recorded (omsd: the venue sweep of a
   // HALTED account or global trip). Must not block.
   std::function<void(const KillSwitchTripped&)> on_kill_switch;
-  // Called for each account snapshot written: the steady-clock ns its state took to encode on
-  // the shard, and the whole snapshot's -- encode, then the file written (temp, fsync, rename),
-  // on the snapshot store's writer thread (or on the shard for a snapshot asked to wait). Called
-  // on that thread; must not block. Not called for a snapshot that failed.
-  std::function<void(std::int64_t encode_ns, std::int64_t total_ns)> on_snapshot;
+  // Called for each account snapshot written: the steady-clock ns it held the shard (the store
+  // flushed, the stream's last sequence asked, the state encoded), and the whole snapshot's --
+  // that, then the file written (temp, fsync, rename) on the snapshot store's writer thread (or
+  // on the shard for a snapshot asked to wait). Called on that thread; must not block. Not
+  // called for a snapshot that failed.
+  std::function<void(std::int64_t shard_ns, std::int64_t total_ns)> on_snapshot;
 };
 
 class Engine {

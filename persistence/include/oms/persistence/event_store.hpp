@@ -115,6 +115,15 @@ class EventStore {
   // The last sequence of a stream; 0 when it is empty.
   [[nodiscard]] virtual Result<std::uint64_t, StoreError> last_sequence(std::string_view stream) = 0;
 
+  // The stream's last sequence as far as this client knows without asking anyone: every record
+  // at or below it is stored, and was appended before this call. A lower bound of
+  // last_sequence() that costs no request (JetStream: the highest sequence its appends were
+  // acknowledged at since it opened, 0 before the first) -- what a snapshot taken on the order
+  // path names. By default last_sequence() (a store that answers it locally).
+  [[nodiscard]] virtual Result<std::uint64_t, StoreError> known_last_sequence(std::string_view stream) {
+    return last_sequence(stream);
+  }
+
   // The first sequence of each UTC day present in the stream, in day order.
   [[nodiscard]] virtual Result<std::vector<DayStart>, StoreError> day_index(std::string_view stream) = 0;
 };

@@ -69,6 +69,8 @@ class JetStreamStore final : public EventStore {
   [[nodiscard]] Result<std::unique_ptr<Subscription>, StoreError> tail(const ReadRequest& request,
                                                                       RecordVisitor visit) override;
   [[nodiscard]] Result<std::uint64_t, StoreError> last_sequence(std::string_view stream) override;
+  // The highest sequence an append of this store was acknowledged at in the stream (no request).
+  [[nodiscard]] Result<std::uint64_t, StoreError> known_last_sequence(std::string_view stream) override;
   [[nodiscard]] Result<std::vector<DayStart>, StoreError> day_index(std::string_view stream) override;
 
   // Records published and not yet acknowledged (for metrics: journal lag).
