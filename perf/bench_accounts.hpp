@@ -6,16 +6,21 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "api_client.hpp"
+#include "oms/messages/decimal.hpp"
 #include "stack.hpp"
 #include "testkit/paths.hpp"
+#include "venue_view.hpp"
 
 namespace oms::perf {
 
@@ -81,6 +86,34 @@ inline std::vector<std::shared_ptr<grpc::Channel>> bench_channels(const omsd::te
                                                  grpc::SslCredentials(tls), args));
   }
   return channels;
+}
+
+// venue-sim for these benchmarks: a random walk of the replayed book, its limits lifted.
+inline std::vector<std::string> bench_venue_flags() {
+  return {"--random-walk", "3", "--walk-interval-ms", "100", "--no-rate-limits", "--threads", "2"};
+}
+
+// An IOC limit buy's price for the running stack: 0.5 % under venue-sim's BTCUSDT mid, on its
+// tick (inside every band; never crossing: each order is accepted, then expires). Throws when
+// venue-sim shows no mid within 10 s.
+inline std::string price_under_mid(const omsd::test::Stack& stack) {
+  using namespace std::chrono_literals;
+  omsd::test::VenueView venue(stack.data(), stack.venue_port(), "bench_main");
+  Decimal mid;
+  for (int i = 0; i < 200 && !mid.is_positive(); ++i) {
+    mid = venue.mid();
+    std::this_thread::sleep_for(50ms);
+  }
+  if (!mid.is_positive()) throw std::runtime_error("venue-sim has no BTCUSDT mid");
+  const Int128 px_raw = mid.raw() - mid.raw() / 200;
+  return Decimal::from_raw(px_raw - px_raw % 10'000'000).to_string();
+}
+
+// The desk's order rate, open-order and loss limits are policy, not capacity: lifted for a
+// benchmark's run (an IOC order counts as open until the venue's answer).
+inline void lift_bench_limits(const std::shared_ptr<grpc::Channel>& channel, const std::string& token) {
+  auto stub = api::v1::Oms::NewStub(channel);
+  lift_global_limits(*stub, token, {"consecutive_losses", "daily_loss", "order_rate", "open_orders"});
 }
 
 // omsd's resident memory now (VmRSS), in MB; 0 when it cannot be read.

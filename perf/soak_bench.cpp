@@ -36,11 +36,9 @@
 #include <thread>
 #include <vector>
 
-#include "api_client.hpp"
 #include "bench_accounts.hpp"
 #include "oms/api/v1/oms.grpc.pb.h"
 #include "stack.hpp"
-#include "venue_view.hpp"
 
 namespace {
 
@@ -108,8 +106,7 @@ void omsd_soak(benchmark::State& state) {
   sched_setaffinity(0, sizeof all, &all);  // the stack and the clients get every CPU
   try {
     oms::omsd::test::StackOptions o;
-    o.venue_flags = {"--random-walk", "3", "--walk-interval-ms", "100", "--no-rate-limits",
-                     "--threads", "2"};
+    o.venue_flags = oms::perf::bench_venue_flags();
     const auto retention_s = std::max<std::int64_t>(1, 300 * hour_s / 3600);
     o.omsd_flags = {"--log-level", "warn", "--venue-connections", "8", "--closed-order-retention",
                     std::to_string(retention_s)};
@@ -118,19 +115,9 @@ void omsd_soak(benchmark::State& state) {
     const std::string token(64, '5');
     oms::perf::write_bench_token(stack, token);
     stack.start_omsd();
-    oms::omsd::test::VenueView venue(stack.data(), stack.venue_port(), "bench_main");
-    oms::Decimal mid;
-    for (int i = 0; i < 200 && !mid.is_positive(); ++i) {
-      mid = venue.mid();
-      std::this_thread::sleep_for(50ms);
-    }
-    if (!mid.is_positive()) throw std::runtime_error("venue-sim has no BTCUSDT mid");
+    const std::string price = oms::perf::price_under_mid(stack);
     const auto channels = oms::perf::bench_channels(stack, 4);
-    auto stub0 = api::Oms::NewStub(channels[0]);
-    oms::perf::lift_global_limits(*stub0, token,
-                                  {"consecutive_losses", "daily_loss", "order_rate", "open_orders"});
-    const oms::Int128 px_raw = mid.raw() - mid.raw() / 200;  // 50 bp under: inside every band
-    const std::string price = oms::Decimal::from_raw(px_raw - px_raw % 10'000'000).to_string();
+    oms::perf::lift_bench_limits(channels[0], token);
 
     std::atomic<std::uint64_t> refused{0}, errors{0};
     std::mutex first_mutex;

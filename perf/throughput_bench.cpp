@@ -25,11 +25,9 @@
 #include "oms/api/v1/oms.grpc.pb.h"
 #include "oms/persistence/jetstream_store.hpp"
 #include "oms/persistence/stream_layout.hpp"
-#include "api_client.hpp"
 #include "bench_accounts.hpp"
 #include "stack.hpp"
 #include "testkit/paths.hpp"
-#include "venue_view.hpp"
 
 namespace {
 
@@ -55,29 +53,16 @@ void omsd_throughput(benchmark::State& state) {
   sched_setaffinity(0, sizeof all, &all);  // the stack and the clients get every CPU
   try {
     oms::omsd::test::StackOptions o;
-    o.venue_flags = {"--random-walk", "3", "--walk-interval-ms", "100", "--no-rate-limits",
-                     "--threads", "2"};
+    o.venue_flags = oms::perf::bench_venue_flags();
     o.omsd_flags = {"--log-level", "warn", "--venue-connections", "8"};
     o.edit_configs = oms::perf::bench_accounts_configs;
     oms::omsd::test::Stack stack(o);
     const std::string token(64, 'b');
     oms::perf::write_bench_token(stack, token);
     stack.start_omsd();
-    oms::omsd::test::VenueView venue(stack.data(), stack.venue_port(), "bench_main");
-    oms::Decimal mid;
-    for (int i = 0; i < 200 && !mid.is_positive(); ++i) {
-      mid = venue.mid();
-      std::this_thread::sleep_for(50ms);
-    }
-    if (!mid.is_positive()) throw std::runtime_error("venue-sim has no BTCUSDT mid");
+    const std::string price = oms::perf::price_under_mid(stack);
     const auto channels = oms::perf::bench_channels(stack, 4);
-    auto stub0 = api::Oms::NewStub(channels[0]);
-    // The desk's order rate, open-order and loss limits are policy, not capacity: lifted for the
-    // run (an IOC order counts as open until the venue's answer).
-    oms::perf::lift_global_limits(*stub0, token,
-                                  {"consecutive_losses", "daily_loss", "order_rate", "open_orders"});
-    const oms::Int128 px_raw = mid.raw() - mid.raw() / 200;  // 50 bp: inside every band
-    const std::string price = oms::Decimal::from_raw(px_raw - px_raw % 10'000'000).to_string();
+    oms::perf::lift_bench_limits(channels[0], token);
     Totals totals;
     std::atomic<bool> stop{false};
     const auto t0 = std::chrono::steady_clock::now();
