@@ -343,7 +343,6 @@ std::uint64_t Engine::account_restarts() const noexcept {
 
 bool Engine::runs(AccountId account) const noexcept { return impl_->account(account) != nullptr; }
 
-
 std::size_t Engine::inputs_waiting() const noexcept { return impl_->rings.waiting(); }
 
 std::chrono::nanoseconds Engine::loop_lag() const noexcept {

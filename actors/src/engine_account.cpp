@@ -16,9 +16,8 @@ namespace oms::actors {
 
 namespace {
 
-// A snapshot waits on the shard for the store to hold everything committed: at most this long
-// (JetStream answers in ~0.1 ms); a store that does not answer in time (down, slow) defers the
-// snapshot by kSnapshotRetry rather than stalling every account's orders.
+// A snapshot asked for and waited on flushes the store first; a store that does not take
+// everything in 5 s (down, slow) defers the account's snapshots by this much.
 constexpr TimeNs kSnapshotRetry = 30'000'000'000;
 // After a rebuild, new commands wait for the venue's answers at most this many ack timeouts.
 constexpr int kReconcileWaitAckTimeouts = 10;

@@ -8,10 +8,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <map>
-#include <unordered_map>
 #include <mutex>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <thread>
 
 #include "oms/persistence/jetstream_store.hpp"
