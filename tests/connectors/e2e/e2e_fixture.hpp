@@ -152,6 +152,14 @@ struct E2e {
     venue = std::make_unique<binance::BinanceVenue>(std::move(bc));
     REQUIRE(venue->start().ok());
     REQUIRE(ex().start(reports.sink()).ok());
+    // The user-data stream open before a test acts: venue-sim does not replay what it sent
+    // while no stream listened (under load the TLS handshake can take longer than a test's
+    // first orders and sweep -- an algo order's cancel went unheard once in CI).
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!ex().user_stream_connected() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(5ms);
+    }
+    REQUIRE(ex().user_stream_connected());
   }
   ~E2e() {
     if (venue) venue->stop();
