@@ -995,6 +995,9 @@ void Daemon::stop() {
   }
   stop_daily_files();
   if (runtime_) runtime_.reset();
+  // The snapshots the engine queued are written (their callbacks observe into this daemon's
+  // histograms) before anything they touch goes.
+  if (snapshots_) snapshots_->drain();
   spot_.reset();
   usdm_.reset();
   bybit_spot_.reset();

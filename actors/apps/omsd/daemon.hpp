@@ -151,6 +151,10 @@ class Daemon {
   std::shared_ptr<const std::vector<Market>> markets_;
   std::unique_ptr<persistence::EventStore> store_;
   std::unique_ptr<persistence::IntentLog> intents_;
+  // Before snapshots_ and runtime_: the snapshot store's writer thread observes into them (the
+  // engine's on_snapshot) until its last queued write is done.
+  observe::Histogram snapshot_shard_{snapshot_bounds()};
+  observe::Histogram snapshot_total_{snapshot_bounds()};
   std::unique_ptr<persistence::SnapshotStore> snapshots_;
   std::shared_ptr<const persistence::RecordMac> mac_;  // the stored events' MAC key
   std::unique_ptr<secrets::SecretStore> secrets_;
@@ -160,9 +164,6 @@ class Daemon {
   std::unique_ptr<upbit::UpbitVenue> upbit_;
   std::vector<okx::OkxInstrument> okx_instruments_;  // as listed (ids from built_ at start)
   std::vector<RunAccount> accounts_;
-  // Before runtime_: the engine's snapshot writer observes into them until it is gone.
-  observe::Histogram snapshot_shard_{snapshot_bounds()};
-  observe::Histogram snapshot_total_{snapshot_bounds()};
   std::unique_ptr<actors::Runtime> runtime_;
   // The daily files (trades.jsonl, executions.jsonl, pnl.csv), written from the store once a
   // second by a thread of their own (daily_writer.hpp).
