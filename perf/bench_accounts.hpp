@@ -5,6 +5,7 @@
 #pragma once
 
 #include <grpcpp/grpcpp.h>
+#include <sched.h>
 
 #include <chrono>
 #include <cstdio>
@@ -87,6 +88,25 @@ inline std::vector<std::shared_ptr<grpc::Channel>> bench_channels(const omsd::te
   }
   return channels;
 }
+
+// While it lives, the calling thread may run on every CPU (perf/run pins a benchmark to one; the
+// stack's processes, started from it, and the clients get them all); its CPUs come back at the end.
+class AllCpus {
+ public:
+  AllCpus() {
+    cpu_set_t all;
+    CPU_ZERO(&all);
+    sched_getaffinity(0, sizeof mine_, &mine_);
+    for (std::size_t c = 0; c < CPU_SETSIZE; ++c) CPU_SET(c, &all);
+    sched_setaffinity(0, sizeof all, &all);
+  }
+  ~AllCpus() { sched_setaffinity(0, sizeof mine_, &mine_); }
+  AllCpus(const AllCpus&) = delete;
+  AllCpus& operator=(const AllCpus&) = delete;
+
+ private:
+  cpu_set_t mine_{};
+};
 
 // venue-sim for these benchmarks: a random walk of the replayed book, its limits lifted.
 inline std::vector<std::string> bench_venue_flags() {

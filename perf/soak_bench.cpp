@@ -23,7 +23,6 @@
 // refused, errors.
 #include <benchmark/benchmark.h>
 #include <grpcpp/grpcpp.h>
-#include <sched.h>
 
 #include <algorithm>
 #include <atomic>
@@ -99,11 +98,7 @@ void omsd_soak(benchmark::State& state) {
   // OMS_SOAK_HOUR_S: a longer (or shorter) hour than the registered one.
   const char* env = std::getenv("OMS_SOAK_HOUR_S");
   const std::int64_t hour_s = env != nullptr && std::atoll(env) > 0 ? std::atoll(env) : state.range(0);
-  cpu_set_t mine, all;
-  CPU_ZERO(&all);
-  sched_getaffinity(0, sizeof mine, &mine);
-  for (std::size_t c = 0; c < CPU_SETSIZE; ++c) CPU_SET(c, &all);
-  sched_setaffinity(0, sizeof all, &all);  // the stack and the clients get every CPU
+  const oms::perf::AllCpus cpus;  // the stack and the clients get every CPU
   try {
     oms::omsd::test::StackOptions o;
     o.venue_flags = oms::perf::bench_venue_flags();
@@ -223,7 +218,6 @@ void omsd_soak(benchmark::State& state) {
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
   }
-  sched_setaffinity(0, sizeof mine, &mine);
 }
 // One run (perf/run takes it as it is): 24 hours of 12 s.
 BENCHMARK(omsd_soak)->Arg(12)->Iterations(1)->Repetitions(1)->Unit(benchmark::kSecond);

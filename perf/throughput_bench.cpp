@@ -12,7 +12,6 @@
 // rss_mb (omsd's VmRSS at the end), refused (orders omsd refused: risk, busy), errors (RPC errors).
 #include <benchmark/benchmark.h>
 #include <grpcpp/grpcpp.h>
-#include <sched.h>
 
 #include <atomic>
 #include <cstdio>
@@ -46,11 +45,7 @@ struct Totals {
 
 void omsd_throughput(benchmark::State& state) {
   const auto seconds = state.range(0);
-  cpu_set_t mine, all;
-  CPU_ZERO(&all);
-  sched_getaffinity(0, sizeof mine, &mine);
-  for (std::size_t c = 0; c < CPU_SETSIZE; ++c) CPU_SET(c, &all);
-  sched_setaffinity(0, sizeof all, &all);  // the stack and the clients get every CPU
+  const oms::perf::AllCpus cpus;  // the stack and the clients get every CPU
   try {
     oms::omsd::test::StackOptions o;
     o.venue_flags = oms::perf::bench_venue_flags();
@@ -135,7 +130,6 @@ void omsd_throughput(benchmark::State& state) {
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
   }
-  sched_setaffinity(0, sizeof mine, &mine);
 }
 // One run of 60 s (perf/run takes it as it is: a repetition would cost another minute).
 BENCHMARK(omsd_throughput)->Arg(60)->Iterations(1)->Repetitions(1)->Unit(benchmark::kSecond);
