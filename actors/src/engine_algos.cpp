@@ -304,6 +304,7 @@ void Engine::Impl::rebuild_algos() {
   std::map<std::pair<std::uint32_t, std::uint64_t>, AlgoStep> last;  // (account, algo) -> last step
   for (std::size_t i = 0; i < strategy_cores.size(); ++i) {
     const StrategyId id(static_cast<std::uint16_t>(i));
+    if (strategy_slots[i].elsewhere) continue;  // another daemon's
     read_events(store,
                 persistence::ReadRequest{std::string(persistence::StreamLayout::kStrategies), 1, 0,
                                          "strategies." + escape_token(directory.strategies.name(id)) + ".algo"},

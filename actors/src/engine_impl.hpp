@@ -150,6 +150,7 @@ struct Engine::Impl {
         signal(options.arbitrage, std::max(options.books.size(), ins.size()), options.desk),
         pricing(ins), marks(ins.size()),
         marked(std::make_unique<std::atomic<bool>[]>(std::max<std::size_t>(1, ins.size()))) {
+    log.set_desk(options.desk);  // its risk and manual records carry it (SubjectMap::set_desk)
     const std::size_t strategy_count = log.subjects().directory().strategies.size();
     for (std::size_t i = 0; i < strategy_count; ++i) {
       const StrategyId id(static_cast<std::uint16_t>(i));

@@ -9,8 +9,6 @@ namespace oms::actors {
 
 namespace {
 
-constexpr std::string_view kRiskSubjects = "strategies.risk.>";
-
 std::uint32_t scope_id(LimitScope scope, AccountId a, StrategyId s, InstrumentId i = {}) {
   switch (scope) {
     case LimitScope::kAccount: return static_cast<std::uint32_t>(a.index());
@@ -136,7 +134,7 @@ void restore_risk(RiskCore& risk, EventLog& log, persistence::EventStore& store)
   const Directory& directory = log.subjects().directory();
   read_events(store,
               persistence::ReadRequest{std::string(persistence::StreamLayout::kStrategies), 1, 0,
-                                       std::string(kRiskSubjects)},
+                                       SubjectMap::desk_filter("risk", log.subjects().desk())},
               directory, [&](const Event& e) {
                 if (const auto* k = std::get_if<KillSwitchTripped>(&e.payload)) {
                   (void)risk.limits().set_kill_switch(

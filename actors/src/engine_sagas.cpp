@@ -289,6 +289,7 @@ void Engine::Impl::rebuild_sagas() {
   const Directory& directory = log.subjects().directory();
   for (std::size_t i = 0; i < saga_strategy.size(); ++i) {
     const StrategyId id(static_cast<std::uint16_t>(i));
+    if (strategy_slots[i].elsewhere) continue;  // another daemon's
     // Every strategy's recorded sagas (one whose pairs are no longer configured included).
     std::map<std::uint64_t, ArbSagaStep> last;
     read_events(store,

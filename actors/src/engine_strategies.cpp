@@ -188,6 +188,7 @@ void Engine::Impl::rebuild_strategies() {
   const Directory& directory = log.subjects().directory();
   for (std::size_t i = 0; i < strategy_cores.size(); ++i) {
     const StrategyId id(static_cast<std::uint16_t>(i));
+    if (strategy_slots[i].elsewhere) continue;  // another daemon's: its records are its own
     StrategyCore& core = strategy_cores[i];
     bool stated = false;
     read_events(store,
@@ -352,6 +353,12 @@ void Engine::Impl::strategy_command(const Command& cmd, const std::shared_ptr<Re
     return answer(CommandAck{false, false, static_cast<std::uint16_t>(CommandCode::kNoSuchStrategy),
                              "no strategy " + std::to_string(id.index()), {}});
   }
+  if (strategy_slots[id.index()].elsewhere) {
+    return answer(CommandAck{false, false, static_cast<std::uint16_t>(CommandCode::kNoSuchStrategy),
+                             "strategy " + log.subjects().directory().strategies.name(id) +
+                                 " runs on another daemon of the desk (its accounts are not run here)",
+                             {}});
+  }
   if (const auto* p = std::get_if<SetStrategyParam>(&cmd.payload); p != nullptr && !p->key.empty()) {
     if (auto e = check_param(id, p->key.view(), p->value.view())) {
       return answer(CommandAck{false, false,
@@ -375,6 +382,7 @@ void Engine::Impl::follow_kill_switch(const KillSwitchTripped& k, const Envelope
     if (k.scope != LimitScope::kGlobal && !(k.scope == LimitScope::kStrategy && k.strategy == id)) {
       continue;
     }
+    if (strategy_slots[i].elsewhere) continue;  // its daemon follows its own switches
     auto d = strategy_cores[i].decide(k);
     if (!d) {
       spdlog::warn("strategy {}: kill switch not applied: {}",

@@ -1,5 +1,7 @@
 #include "oms/actors/event_log.hpp"
 
+#include <cstdlib>
+
 #include <pthread.h>
 
 #include <algorithm>
@@ -82,6 +84,31 @@ SubjectMap::SubjectMap(const Directory& directory) : directory_(directory) {
   }
 }
 
+std::string SubjectMap::desk_subject(std::string_view area, std::string_view action) const {
+  if (desk_ == 1) return strategies_subject(area, action);
+  return strategies_subject(area, "d" + std::to_string(desk_)) + "." + escape_token(action);
+}
+
+std::string SubjectMap::desk_filter(std::string_view area, std::uint16_t desk) {
+  if (desk == 1) return "strategies." + escape_token(area) + ".*";
+  return strategies_subject(area, "d" + std::to_string(desk)) + ".*";
+}
+
+bool SubjectMap::other_desks(std::string_view subject, std::uint16_t desk) {
+  for (const std::string_view area : {std::string_view("strategies.risk."), std::string_view("strategies.manual.")}) {
+    if (!subject.starts_with(area)) continue;
+    const std::string_view rest = subject.substr(area.size());
+    const auto dot = rest.find('.');
+    // Desk 1's are one token more (the action); another desk's are "d<N>.<action>".
+    const std::uint16_t written_by =
+        dot == std::string_view::npos
+            ? 1
+            : static_cast<std::uint16_t>(std::strtoul(std::string(rest.substr(1, dot - 1)).c_str(), nullptr, 10));
+    return written_by != desk;
+  }
+  return false;
+}
+
 std::string SubjectMap::subject(const EventPayload& payload) const {
   const auto account_name = [&](AccountId a) -> const std::string* {
     return a.index() < directory_.accounts.size() ? &directory_.accounts.name(a) : nullptr;
@@ -130,12 +157,12 @@ std::string SubjectMap::subject(const EventPayload& payload) const {
           return strategies_subject(directory_.strategies.name(e.strategy), "param");
         } else if constexpr (std::is_same_v<T, AlgoStep>) {
           // An execution algo's steps, with its strategy's (a manual algo's: "manual").
-          if (!e.strategy.valid()) return strategies_subject("manual", "algo");
+          if (!e.strategy.valid()) return desk_subject("manual", "algo");
           if (e.strategy.index() >= directory_.strategies.size()) return {};
           return strategies_subject(directory_.strategies.name(e.strategy), "algo");
         } else if constexpr (std::is_same_v<T, SorStep>) {
           // A smart-routed parent's steps, with its strategy's (a manual parent's: "manual").
-          if (!e.strategy.valid()) return strategies_subject("manual", "sor");
+          if (!e.strategy.valid()) return desk_subject("manual", "sor");
           if (e.strategy.index() >= directory_.strategies.size()) return {};
           return strategies_subject(directory_.strategies.name(e.strategy), "sor");
         } else if constexpr (std::is_same_v<T, ArbSagaStep>) {
@@ -150,11 +177,11 @@ std::string SubjectMap::subject(const EventPayload& payload) const {
           if (acct != nullptr && ins != nullptr) {
             return orders_subject(ins->exchange, *acct, ins->market, ins->symbol);
           }
-          return strategies_subject("risk", "breached");
+          return desk_subject("risk", "breached");
         } else if constexpr (std::is_same_v<T, KillSwitchTripped>) {
-          return strategies_subject("risk", "kill_switch");
+          return desk_subject("risk", "kill_switch");
         } else if constexpr (std::is_same_v<T, RiskLimitSet>) {
-          return strategies_subject("risk", "limit");
+          return desk_subject("risk", "limit");
         } else if constexpr (std::is_same_v<T, BookSnapshot> || std::is_same_v<T, BookDelta>) {
           const auto* ins = instrument(e.instrument);
           if (ins == nullptr) return {};

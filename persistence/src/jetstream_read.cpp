@@ -13,6 +13,7 @@ namespace {
 // How long API calls are retried while a cluster elects a new leader after losing a node
 // (seconds in a quiet cluster; more on a loaded 2-core host).
 constexpr std::chrono::seconds kLeaderElectionGrace{30};
+constexpr std::chrono::milliseconds kCreateWait{1500};  // one consumer creation's answer
 
 // Reads "<msg_id>@<time>" from the Nats-Msg-Id header (see jetstream_impl.hpp).
 void id_and_time(natsMsg* msg, EventId& id, TimeNs& time) {
@@ -125,8 +126,14 @@ struct PushConsumer {
     // also while a cluster peer is down (an R3 consumer would wait for its placement).
     cc.Replicas = 1;
     cc.MemoryStorage = true;
+    // One attempt waits kCreateWait, not the context's 5 s: with a cluster peer down, nats-server
+    // 2.9 can still place the consumer on it and never answer -- the caller tries again, and the
+    // next placement is another peer's (a restart with a node down read each stream 5-10 s).
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.Wait = kCreateWait.count();
     jsConsumerInfo* ci = nullptr;
-    const natsStatus s = js_AddConsumer(&ci, js, stream.c_str(), &cc, nullptr, &err);
+    const natsStatus s = js_AddConsumer(&ci, js, stream.c_str(), &cc, &jo, &err);
     if (ci != nullptr) {
       pending = ci->NumPending + ci->Delivered.Consumer;
       name = ci->Name;
@@ -173,18 +180,32 @@ class JetStreamSubscription final : public Subscription {
     retire_subscription(nc_, sub_);
   }
   StoreErrorCode start(const ReadRequest& request, std::string& why) {
-    // Subscribe first so nothing the consumer pushes is missed.
-    consumer_.deliver = new_inbox();
-    natsStatus s = natsConnection_Subscribe(&sub_, nc_, consumer_.deliver.c_str(), &on_msg, this);
-    if (s == NATS_OK) s = natsSubscription_SetPendingLimits(sub_, -1, -1);  // flow control bounds it
-    if (s == NATS_OK) s = natsSubscription_SetOnCompleteCB(sub_, &on_complete, this);
-    jsErrCode err = static_cast<jsErrCode>(0);
-    if (s == NATS_OK) s = consumer_.create(js_, stream_, request, /*headers_only=*/false, err);
-    if (s != NATS_OK) {
-      why = nats_error(s, err);
-      return StoreErrorCode::kUnavailable;
+    // As scan(): the consumer's creation tried again while a cluster elects leaders, each
+    // attempt on an inbox of its own (the abandoned one torn down after its last callback).
+    const auto give_up = Clock::now() + kLeaderElectionGrace;
+    for (;;) {
+      // Subscribe first so nothing the consumer pushes is missed.
+      consumer_.deliver = new_inbox();
+      natsStatus s = natsConnection_Subscribe(&sub_, nc_, consumer_.deliver.c_str(), &on_msg, this);
+      if (s == NATS_OK) s = natsSubscription_SetPendingLimits(sub_, -1, -1);  // flow control bounds it
+      if (s == NATS_OK) s = natsSubscription_SetOnCompleteCB(sub_, &on_complete, this);
+      jsErrCode err = static_cast<jsErrCode>(0);
+      if (s == NATS_OK) s = consumer_.create(js_, stream_, request, /*headers_only=*/false, err);
+      if (s == NATS_OK) return StoreErrorCode{};
+      if ((s != NATS_TIMEOUT && s != NATS_NO_RESPONDERS) || Clock::now() > give_up || sub_ == nullptr) {
+        why = nats_error(s, err);
+        return StoreErrorCode::kUnavailable;
+      }
+      natsSubscription_Unsubscribe(sub_);
+      {
+        std::unique_lock lock(mu_);
+        completed_.wait_for(lock, std::chrono::seconds(10), [&] { return complete_; });
+        complete_ = false;
+      }
+      retire_subscription(nc_, sub_);
+      sub_ = nullptr;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    return StoreErrorCode{};
   }
 
  private:
@@ -193,7 +214,11 @@ class JetStreamSubscription final : public Subscription {
     if (!handle_control(nc, msg)) {
       StoredRecord r;
       std::uint64_t pending = 0;
-      if (!self->stopped_ && to_record(msg, self->stream_, r, pending) && !self->visit_(r)) self->stopped_ = true;
+      // Each record once, in order: one an abandoned attempt's consumer pushed is not again.
+      if (!self->stopped_ && to_record(msg, self->stream_, r, pending) && r.sequence > self->last_) {
+        self->last_ = r.sequence;
+        if (!self->visit_(r)) self->stopped_ = true;
+      }
     }
     natsMsg_Destroy(msg);
   }
@@ -211,6 +236,7 @@ class JetStreamSubscription final : public Subscription {
   PushConsumer consumer_;
   natsSubscription* sub_ = nullptr;
   bool stopped_ = false;  // touched only by the delivery thread
+  std::uint64_t last_ = 0;  // the last sequence visited (delivery thread)
   std::mutex mu_;
   std::condition_variable completed_;
   bool complete_ = false;
@@ -246,20 +272,25 @@ Result<std::uint64_t, StoreError> JetStreamStore::Impl::scan(const ReadRequest& 
 
   // Subscribe to the delivery inbox before the consumer exists, so nothing is missed.
   PushConsumer consumer;
-  consumer.deliver = new_inbox();
   natsSubscription* sub = nullptr;
   jsErrCode err = static_cast<jsErrCode>(0);
-  natsStatus s = natsConnection_SubscribeSync(&sub, nc, consumer.deliver.c_str());
-  if (s == NATS_OK) s = natsSubscription_SetPendingLimits(sub, -1, -1);  // flow control bounds it
+  natsStatus s = NATS_OK;
   ReadRequest from_request = request;
   from_request.from_sequence = from;
   // A cluster electing a stream leader (a node just died) answers late or not at all for a
-  // few seconds: retry creating the consumer for kLeaderElectionGrace.
+  // few seconds: retry creating the consumer for kLeaderElectionGrace. Each attempt has an
+  // inbox of its own: a consumer whose creation was answered too late pushes where nobody
+  // listens any more.
   const auto give_up = Clock::now() + kLeaderElectionGrace;
-  while (s == NATS_OK) {
+  for (;;) {
+    consumer.deliver = new_inbox();
+    s = natsConnection_SubscribeSync(&sub, nc, consumer.deliver.c_str());
+    if (s == NATS_OK) s = natsSubscription_SetPendingLimits(sub, -1, -1);  // flow control bounds it
+    if (s != NATS_OK) break;
     s = consumer.create(js, request.stream, from_request, headers_only, err);
     if ((s != NATS_TIMEOUT && s != NATS_NO_RESPONDERS) || Clock::now() > give_up) break;
-    s = NATS_OK;
+    retire_subscription(nc, sub);
+    sub = nullptr;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   if (s != NATS_OK) {

@@ -179,9 +179,15 @@ Result<Unit, StoreError> JetStreamStore::Impl::provision_stream(const StreamSpec
   } else if (have->Retention != js_LimitsPolicy) {
     conflict = "retention is not limits";
   }
+  // Replicas are the stream's from its creation: a reader or a daemon given another
+  // --nats-replicas never moves a cluster's R3 stream to R1 (or back); an operator does that.
+  if (have->Replicas != cfg.Replicas) {
+    spdlog::warn("jetstream: stream {} has {} replicas, kept ({} asked: only for streams created)",
+                 spec.name, have->Replicas, cfg.Replicas);
+    cfg.Replicas = have->Replicas;
+  }
   const bool update = conflict.empty() && (have->MaxAge != cfg.MaxAge ||
-                                           have->Duplicates != cfg.Duplicates ||
-                                           have->Replicas != cfg.Replicas);
+                                           have->Duplicates != cfg.Duplicates);
   jsStreamInfo_Destroy(si);
   if (!conflict.empty())
     return store_error(StoreErrorCode::kConflict, "stream " + spec.name + " exists with other settings: " +
@@ -192,7 +198,7 @@ Result<Unit, StoreError> JetStreamStore::Impl::provision_stream(const StreamSpec
     if (updated != nullptr) jsStreamInfo_Destroy(updated);
     if (s != NATS_OK)
       return store_error(StoreErrorCode::kConflict, "update stream " + spec.name + ": " + nats_error(s, err));
-    spdlog::warn("jetstream: stream {}: max age / duplicate window / replicas updated to ours",
+    spdlog::warn("jetstream: stream {}: max age / duplicate window updated to ours",
                  spec.name);
   }
   return Unit{};

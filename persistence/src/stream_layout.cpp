@@ -56,6 +56,7 @@ StreamLayout::StreamLayout(const std::vector<AccountRef>& accounts,
   streams_.push_back({std::string(kTransfers), {"transfers.>"}});
   streams_.push_back({std::string(kStrategies), {"strategies.>"}});
   streams_.push_back({std::string(kInputs), {"inputs.>"}});
+  streams_.push_back({std::string(kControl), {"control.>"}});
   for (const auto ex : md_exchanges) {
     const std::string name(to_string(ex));
     if (!md_streams_.emplace(name, md_stream(ex)).second) continue;
@@ -79,6 +80,7 @@ Result<std::string, StoreError> StreamLayout::stream_for(std::string_view subjec
   if (t[0] == "transfers") return std::string(kTransfers);
   if (t[0] == "strategies") return std::string(kStrategies);
   if (t[0] == "inputs") return std::string(kInputs);
+  if (t[0] == "control") return std::string(kControl);
   if (t[0] == "md") {
     const auto it = md_streams_.find(std::string(t[1]));
     if (it == md_streams_.end()) return unknown();

@@ -31,8 +31,8 @@ usage: oms-replay --store jetstream|file [--nats URL | --journal DIR] --day YYYY
                   [--config DIR] [--quiet]
 
   --store jetstream|file  where omsd recorded the day (its --store)
-  --nats URL              the NATS server of --store jetstream (default nats://127.0.0.1:4222;
-                          tls://HOST:PORT: TLS)
+  --nats URL[,URL..]      the NATS server of --store jetstream, or a cluster's servers
+                          (default nats://127.0.0.1:4222; tls://HOST:PORT: TLS)
   --nats-auth FILE        NATS user and password file, as omsd's (deploy/run: DATA/run/nats-auth.json)
   --nats-ca FILE          CA the NATS server's TLS certificate must chain to (as omsd's)
   --journal DIR           the file journal of --store file (omsd's DATA/journal; omsd must not
@@ -165,7 +165,12 @@ Result<std::unique_ptr<persistence::EventStore>, std::string> open_store(
     return std::unique_ptr<persistence::EventStore>(std::move(j).value());
   }
   persistence::JetStreamOptions o;
-  o.servers = {a.nats};
+  o.servers.clear();
+  for (std::size_t at = 0; at <= a.nats.size();) {  // a cluster's URLs, comma-separated
+    const auto comma = std::min(a.nats.find(',', at), a.nats.size());
+    if (comma > at) o.servers.push_back(a.nats.substr(at, comma - at));
+    at = comma + 1;
+  }
   o.connection_name = "oms-replay";
   if (auto access = persistence::apply_nats_access(o, a.nats_auth, a.nats_ca); !access)
     return Unexpected("--nats-auth/--nats-ca: " + access.error());

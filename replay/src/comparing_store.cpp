@@ -42,12 +42,16 @@ void ComparingStore::reposition(const std::map<std::string, std::uint64_t>& posi
 }
 
 // Every record of a compared stream is the engine's (STRATEGIES too: risk, the strategies'
-// lifecycle and parameters, the arbitrage sagas, all decided on the shard).
+// lifecycle and parameters, the arbitrage sagas, all decided on the shard) -- but another
+// daemon's on a stream the desk's daemons share.
 Result<const RecordView*, std::string> ComparingStore::next_recorded(const std::string& /*stream*/,
                                                                       Compared& c) {
-  auto p = c.cursor->peek();
-  if (!p) return Unexpected(p.error());
-  return *p;
+  for (;;) {
+    auto p = c.cursor->peek();
+    if (!p) return Unexpected(p.error());
+    if (*p == nullptr || !foreign || !foreign((*p)->subject)) return *p;
+    c.cursor->pop();
+  }
 }
 
 Result<std::string, StoreError> ComparingStore::stream_for(std::string_view subject) const {

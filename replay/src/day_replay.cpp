@@ -4,13 +4,16 @@
 
 #include <nlohmann/json.hpp>
 
-#include <chrono>
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <set>
 #include <stdexcept>
 
 #include "oms/configs/config.hpp"
+#include "oms/actors/event_log.hpp"
 #include "oms/messages/codec.hpp"
+#include "oms/messages/subjects.hpp"
 #include "oms/replay/comparing_store.hpp"
 #include "oms/replay/progress.hpp"
 #include "oms/setup/engine_setup.hpp"
@@ -158,6 +161,17 @@ Result<ReplayResult, std::string> replay_range(persistence::EventStore& recordin
     if (const auto it = start.positions.find(strategies); it != start.positions.end()) compared.insert(*it);
     if (options.accounts.empty()) counted_streams.insert(strategies);
     next->store = std::make_unique<ComparingStore>(recording, p.layout, std::move(compared));
+    // Daemons sharing a NATS cluster share STRATEGIES: another desk's risk and manual records,
+    // and the records of strategies another daemon runs, are not this engine's.
+    std::vector<std::string> elsewhere;
+    for (const auto& st : p.options.strategies) {
+      if (st.elsewhere) elsewhere.push_back("strategies." + escape_token(p.directory->strategies.name(st.id)) + ".");
+    }
+    next->store->foreign = [desk = p.options.desk, elsewhere](std::string_view subject) {
+      if (actors::SubjectMap::other_desks(subject, desk)) return true;
+      return std::any_of(elsewhere.begin(), elsewhere.end(),
+                         [&](const std::string& prefix) { return subject.starts_with(prefix); });
+    };
     next->store->on_match = [&result, &sha, &counted, &options, counted_streams,
                              layout = &next->parts.layout](const persistence::AppendRecord& rec) {
       if (!options.accounts.empty()) {

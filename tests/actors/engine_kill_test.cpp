@@ -40,9 +40,11 @@ struct KillShard {
   std::vector<KillSwitchTripped> heard;  // on_kill_switch (the shard's thread; read after waits)
   std::mutex heard_mutex;
 
-  explicit KillShard(KillSwitchRules rules) {
+  // desk, strategies: EngineOptions'; dir: where the journal is (default: a temp dir of its own).
+  explicit KillShard(KillSwitchRules rules, std::uint16_t desk = 1, std::vector<EngineStrategy> strategies = {},
+                     const std::filesystem::path& dir = {}) {
     spdlog::set_level(spdlog::level::err);
-    auto j = persistence::FileJournal::open(tmp.path() / "journal", layout);
+    auto j = persistence::FileJournal::open((dir.empty() ? tmp.path() : dir) / "journal", layout);
     REQUIRE(j.ok());
     journal = std::move(j).value();
     log = std::make_unique<EventLog>(*journal, nullptr, directory);
@@ -51,6 +53,8 @@ struct KillShard {
     EngineOptions o;
     o.ack_timeout = 2000ms;
     o.kill_switch = std::move(rules);
+    o.desk = desk;
+    o.strategies = std::move(strategies);
     o.on_kill_switch = [this](const KillSwitchTripped& k) {
       const std::lock_guard lock(heard_mutex);
       heard.push_back(k);
@@ -281,4 +285,65 @@ TEST_CASE("engine kill switch: drawdown from the day's peak with flatten_positio
   CommandAck refused;
   s.order(AccountId(0), Fate::kRest, Side::kBuy, "90", "0.01", &refused);
   CHECK(refused.code == 2002);
+}
+
+TEST_CASE("engine kill switch: daemons sharing a store each keep their own risk records -- desk 2 writes strategies.risk.d2.*, restores only those, and leaves another daemon's strategy alone") {
+  testkit::TempDir shared{"engine-desks"};
+  // The strategy "recovery" runs on the other daemon (its accounts are not this engine's).
+  const std::vector<EngineStrategy> elsewhere{EngineStrategy{StrategyId(0), StrategyKind::kOther, true, true}};
+  {
+    KillShard a(KillSwitchRules{}, 2, elsewhere, shared.path());
+    TripKillSwitch trip{LimitScope::kGlobal, {}, {}, KillSwitchState::kHalted, {}};
+    (void)trip.reason.assign("operator");
+    CHECK(a.command(trip).accepted);
+    CHECK(a.state(LimitScope::kGlobal, 0) == KillSwitchState::kHalted);
+    // Its commands are refused, naming where it runs.
+    const auto start = a.command(StartStrategy{StrategyId(0)});
+    CHECK_FALSE(start.accepted);
+    CHECK(start.code == static_cast<std::uint16_t>(CommandCode::kNoSuchStrategy));
+    CHECK_MESSAGE(start.message == "strategy recovery runs on another daemon of the desk (its accounts are not run here)",
+                  start.message);
+    REQUIRE(a.log->flush(5s).ok());
+    std::vector<std::string> subjects;
+    REQUIRE(a.journal->read(persistence::ReadRequest{"STRATEGIES", 1, 0, {}}, [&](const persistence::StoredRecord& r) {
+      subjects.emplace_back(r.subject);
+      return true;
+    }).ok());
+    // The trip, on desk 2's subject; nothing of the other daemon's strategy (no state change).
+    CHECK(subjects == std::vector<std::string>{"strategies.risk.d2.kill_switch"});
+  }
+  // Desk 1 (the other daemon) halts acct-b and keeps its global switch active, on its subjects.
+  {
+    auto j = persistence::FileJournal::open(shared.path() / "journal",
+                                            persistence::StreamLayout{{{ExchangeId::kBinance, "acct-a"}, {ExchangeId::kBinance, "acct-b"}}, {}});
+    REQUIRE(j.ok());
+    const Directory directory = testkit::recovery_directory();
+    EventLog other(**j, nullptr, directory);
+    KillSwitchTripped acct{LimitScope::kAccount, AccountId(1), {}, KillSwitchState::kHalted, {}};
+    KillSwitchTripped global{LimitScope::kGlobal, {}, {}, KillSwitchState::kActive, {}};
+    const EventPayload first[] = {acct};
+    const EventPayload second[] = {global};
+    REQUIRE(other.commit(Envelope{91, 0, 5, 5, 0, 91}, first, 5).ok());
+    REQUIRE(other.commit(Envelope{92, 0, 6, 6, 0, 92}, second, 6).ok());
+    REQUIRE(other.flush(5s).ok());
+  }
+  {
+    KillShard b(KillSwitchRules{}, 2, elsewhere, shared.path());  // desk 2 again: its own only
+    CHECK(b.state(LimitScope::kGlobal, 0) == KillSwitchState::kHalted);
+    CHECK(b.state(LimitScope::kAccount, 1) == KillSwitchState::kActive);
+  }
+  {
+    KillShard c(KillSwitchRules{}, 1, {}, shared.path());  // desk 1: its own only
+    CHECK(c.state(LimitScope::kGlobal, 0) == KillSwitchState::kActive);
+    CHECK(c.state(LimitScope::kAccount, 1) == KillSwitchState::kHalted);
+  }
+  // The subjects' desk, as a replay tells them apart.
+  CHECK(SubjectMap::other_desks("strategies.risk.d2.kill_switch", 1));
+  CHECK_FALSE(SubjectMap::other_desks("strategies.risk.d2.kill_switch", 2));
+  CHECK(SubjectMap::other_desks("strategies.risk.kill_switch", 2));
+  CHECK_FALSE(SubjectMap::other_desks("strategies.risk.kill_switch", 1));
+  CHECK(SubjectMap::other_desks("strategies.manual.d7.algo", 1));
+  CHECK_FALSE(SubjectMap::other_desks("strategies.arbitrage.saga", 2));
+  CHECK(SubjectMap::desk_filter("risk", 1) == "strategies.risk.*");
+  CHECK(SubjectMap::desk_filter("risk", 12) == "strategies.risk.d12.*");
 }

@@ -128,3 +128,54 @@ TEST_CASE("engine setup: built twice, the same engine -- ids, limits, books, pai
   CHECK(accounts[0].stream == "ACCOUNT_binance_binance_main");
   CHECK(accounts[1].session == nullptr);
 }
+
+TEST_CASE("engine setup: daemons sharing a desk -- another daemon's strategies are marked elsewhere, a strategy split between two daemons is refused") {
+  // The example configs: market_making trades binance_mm only; arbitrage trades
+  // binance_spot_arb, upbit_main, bybit_arb and okx_arb; perp_arbitrage binance_basis and
+  // bybit_arb; trend_following binance_futures_trend.
+  auto s = sample();
+  s.other_accounts = {"binance_mm", "binance_spot_arb", "upbit_main", "bybit_arb", "okx_arb", "binance_basis"};
+  const auto json = setup::encode_setup(s);
+  const auto back = setup::decode_setup(json);
+  REQUIRE_MESSAGE(back.ok(), back.error());
+  CHECK(back->other_accounts == s.other_accounts);
+  CHECK(setup::encode_setup(*back) == json);
+  const auto b = setup::build_engine(s);
+  const auto o = b->engine_options();
+  const auto elsewhere = [&](const char* name) {
+    const auto id = b->directory.strategies.find(name);
+    REQUIRE(id.has_value());
+    for (const auto& st : o.strategies) {
+      if (st.id == *id) return st.elsewhere;
+    }
+    FAIL("no such strategy in the options: " << name);
+    return false;
+  };
+  CHECK(elsewhere("market_making"));
+  CHECK(elsewhere("arbitrage"));
+  CHECK(elsewhere("perp_arbitrage"));
+  CHECK_FALSE(elsewhere("trend_following"));
+  // A setup that runs every account marks nothing elsewhere (and records no other accounts).
+  const auto all = setup::build_engine(sample())->engine_options();
+  for (const auto& st : all.strategies) CHECK_FALSE(st.elsewhere);
+  CHECK(nlohmann::json::parse(setup::encode_setup(sample())).contains("other_accounts") == false);
+
+  // arbitrage trades bybit_arb beside three accounts run here: one daemon must run them all.
+  s.other_accounts = {"bybit_arb"};
+  try {
+    (void)setup::build_engine(s);
+    FAIL("a strategy split between two daemons was built");
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    CHECK_MESSAGE(what.starts_with("strategy 'arbitrage' trades binance_spot_arb, "), what);
+    CHECK_MESSAGE(what.find(" (run here) and bybit_arb (left to another daemon by --accounts): a strategy's "
+                            "accounts run on one daemon") != std::string::npos, what);
+  }
+  s.other_accounts = {"no_such_account"};
+  try {
+    (void)setup::build_engine(s);
+    FAIL("an unknown other account was taken");
+  } catch (const std::runtime_error& e) {
+    CHECK(std::string(e.what()) == "setup.other_accounts: 'no_such_account' is not in accounts.yaml");
+  }
+}

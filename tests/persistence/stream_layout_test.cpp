@@ -22,8 +22,9 @@ TEST_CASE("every subject finds its stream, and unknown ones are named") {
   const StreamLayout layout({{ExchangeId::kBinance, "main"}, {ExchangeId::kBinance, "sub.arb"},
                              {ExchangeId::kOkx, "okx_arb"}},
                             {ExchangeId::kBinance});
-  CHECK(layout.streams().size() == 7);
+  CHECK(layout.streams().size() == 8);
   CHECK(*layout.stream_for("inputs.1.command") == "INPUTS");
+  CHECK(*layout.stream_for("control.kill.2") == "CONTROL");
   CHECK(*layout.stream_for("orders.binance.main.spot.BTC-USDT") == "ACCOUNT_binance_main");
   CHECK(*layout.stream_for("trades.binance.sub~2Earb.usdm.BTC-USDT_USDT") == "ACCOUNT_binance_sub~2Earb");
   CHECK(*layout.stream_for("positions.okx.okx_arb.usdm") == "ACCOUNT_okx_okx_arb");

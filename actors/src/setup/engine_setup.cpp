@@ -4,7 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <stdexcept>
+#include <type_traits>
+#include <variant>
 
 #include "oms/setup/risk_setup.hpp"
 #include "oms/setup/strategy_setup.hpp"
@@ -104,6 +107,7 @@ std::string encode_setup(const EngineSetup& s) {
     accounts.push_back({{"name", a.name}, {"exchange", to_string(a.exchange)}, {"markets", markets}});
   }
   j["accounts"] = std::move(accounts);
+  if (!s.other_accounts.empty()) j["other_accounts"] = s.other_accounts;
   j["engine"] = {{"ack_timeout_ms", s.ack_timeout.count()},
                  {"in_doubt_ttl_ms", s.in_doubt_ttl.count()},
                  {"snapshot_every", s.snapshot_every},
@@ -159,6 +163,10 @@ Result<EngineSetup, std::string> decode_setup(std::string_view text) {
       }
       s.accounts.push_back(std::move(a));
     }
+    // Recorded since omsd --accounts: a run recorded before it ran every account.
+    if (j.contains("other_accounts")) {
+      s.other_accounts = field<std::vector<std::string>>(j, "other_accounts", "setup");
+    }
     const json& e = j.at("engine");
     s.ack_timeout = std::chrono::milliseconds(field<std::int64_t>(e, "ack_timeout_ms", "setup.engine"));
     // Recorded since the in-doubt rule: a run recorded before it had none (0).
@@ -177,9 +185,48 @@ Result<EngineSetup, std::string> decode_setup(std::string_view text) {
   }
 }
 
+std::vector<std::string> strategy_accounts(const configs::Strategy& strategy) {
+  std::vector<std::string> out;
+  const auto add = [&](const std::string& name) {
+    if (!name.empty() && std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  };
+  std::visit(
+      [&](const auto& p) {
+        using T = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<T, configs::ArbitrageParams>) {
+          for (const auto& a : p.accounts) add(a);
+        } else {
+          for (const auto& i : p.instruments) add(i.account);
+        }
+      },
+      strategy.params);
+  return out;
+}
+
 std::unique_ptr<BuiltEngine> build_engine(EngineSetup setup) {
   auto b = std::make_unique<BuiltEngine>();
   b->config = configs::load_config_from_strings(setup.config);
+  // Daemons sharing a desk split the accounts; a strategy's accounts stay on one of them (its
+  // legs, inventory and sagas are decided on one shard).
+  for (const auto& other : setup.other_accounts) {
+    if (b->config.accounts.find(other) == nullptr) {
+      throw std::runtime_error("setup.other_accounts: '" + other + "' is not in accounts.yaml");
+    }
+  }
+  for (const auto& st : b->config.strategies.strategies) {
+    std::string here, there;
+    for (const auto& n : strategy_accounts(st)) {
+      const bool other = std::find(setup.other_accounts.begin(), setup.other_accounts.end(), n) !=
+                         setup.other_accounts.end();
+      auto& list = other ? there : here;
+      list += (list.empty() ? "" : ", ") + n;
+    }
+    if (!here.empty() && !there.empty()) {
+      throw std::runtime_error("strategy '" + st.name + "' trades " + here + " (run here) and " + there +
+                               " (left to another daemon by --accounts): a strategy's accounts run "
+                               "on one daemon");
+    }
+  }
   // Ids as omsd has always given them: accounts and strategies in config order, then the
   // instruments in the venues' order.
   for (const auto& a : b->config.accounts.accounts) (void)b->directory.accounts.intern(a.name);
@@ -308,7 +355,13 @@ actors::EngineOptions BuiltEngine::engine_options() const {
                       : st.type == configs::StrategyType::kMarketMaking
                           ? actors::StrategyKind::kMarketMaking
                           : actors::StrategyKind::kOther;
-    o.strategies.push_back(actors::EngineStrategy{*id, kind, st.enabled});
+    actors::EngineStrategy es{*id, kind, st.enabled};
+    const auto names = strategy_accounts(st);
+    es.elsewhere = !names.empty() && std::all_of(names.begin(), names.end(), [&](const std::string& n) {
+      return std::find(setup.other_accounts.begin(), setup.other_accounts.end(), n) !=
+             setup.other_accounts.end();
+    });
+    o.strategies.push_back(es);
   }
   o.desk = setup.desk;
   o.setup = encode_setup(setup);

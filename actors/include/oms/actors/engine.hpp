@@ -109,6 +109,9 @@ struct EngineStrategy {
   StrategyId id;
   StrategyKind kind = StrategyKind::kOther;
   bool enabled = false;  // strategies.yaml: running at start unless an operator's stop is recorded
+  // Another daemon of the desk runs it (its accounts are not this engine's, omsd --accounts):
+  // never rebuilt, decided on or recorded here; its commands are refused.
+  bool elsewhere = false;
 };
 
 // A strategy's state for operators (omsctl strategy list/show, the state board).

@@ -28,7 +28,8 @@ struct RiskCommandResult {
                                                    const Envelope& envelope,
                                                    const KillSwitchTripped& k, TimeNs now);
 
-// Applies the recorded limits and kill switches of the STRATEGIES stream (start). Throws
+// Applies the recorded limits and kill switches of the STRATEGIES stream (start), the log's desk's
+// only (SubjectMap::set_desk: another daemon's are its own). Throws
 // std::runtime_error naming the stream and sequence of a record that cannot be read.
 void restore_risk(RiskCore& risk, EventLog& log, persistence::EventStore& store);
 

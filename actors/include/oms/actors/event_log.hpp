@@ -60,14 +60,28 @@ class SubjectMap {
   [[nodiscard]] std::string subject(const EventPayload& payload) const;
   [[nodiscard]] const Directory& directory() const noexcept { return directory_; }
 
+  // The desk whose engine writes (omsd --desk). The STRATEGIES stream's records that are not
+  // one strategy's -- risk limits and kill switches (strategies.risk.*), manual algos and SOR
+  // parents (strategies.manual.*) -- carry it when it is not 1, so daemons sharing a NATS
+  // cluster each rebuild and replay their own: desk 1 keeps the subjects it always had
+  // (strategies.risk.kill_switch), desk 2 writes strategies.risk.d2.kill_switch.
+  void set_desk(std::uint16_t desk) noexcept { desk_ = desk; }
+  [[nodiscard]] std::uint16_t desk() const noexcept { return desk_; }
+  // The subject filter of one desk's records of an area ("risk", "manual").
+  [[nodiscard]] static std::string desk_filter(std::string_view area, std::uint16_t desk);
+  // Whether a STRATEGIES subject is a risk or manual record of a desk other than `desk`.
+  [[nodiscard]] static bool other_desks(std::string_view subject, std::uint16_t desk);
+
  private:
   struct InstrumentRef {
     ExchangeId exchange;
     Market market;
     CanonicalSymbol symbol;
   };
+  [[nodiscard]] std::string desk_subject(std::string_view area, std::string_view action) const;
   const Directory& directory_;
   std::vector<InstrumentRef> instruments_;
+  std::uint16_t desk_ = 1;
 };
 
 // A stored record a reader may not fold: it does not decode, sits on a subject its event does
@@ -200,6 +214,8 @@ class EventLog {
     return appended_.load(std::memory_order_relaxed);
   }
   [[nodiscard]] const SubjectMap& subjects() const noexcept { return subjects_; }
+  // The engine's desk (SubjectMap::set_desk): set once, before the first commit.
+  void set_desk(std::uint16_t desk) noexcept { subjects_.set_desk(desk); }
   [[nodiscard]] const persistence::RecordMac* mac() const noexcept { return mac_.get(); }
 
  private:

@@ -34,6 +34,10 @@ struct EngineSetup {
   configs::ConfigTexts config;
   std::vector<Instrument> instruments;  // as listed by the venues; ids are their positions
   std::vector<SetupAccount> accounts;   // the accounts this daemon runs, in config order
+  // Configured accounts other daemons of the desk run (omsd --accounts left them out), in
+  // config order: a strategy trading only these is theirs (EngineStrategy::elsewhere); one
+  // trading some of these and some of this daemon's is refused (build_engine).
+  std::vector<std::string> other_accounts;
   std::uint16_t desk = 1;
   std::chrono::milliseconds ack_timeout{5000};
   std::chrono::milliseconds in_doubt_ttl{0};  // EngineOptions::in_doubt_ttl
@@ -78,8 +82,12 @@ struct BuiltEngine {
 [[nodiscard]] actors::KillSwitchRules kill_switch_rules(const configs::KillSwitchConfig& k,
                                                         const Directory& directory);
 
+// The configured accounts a strategy trades (its arbitrage accounts, its quoted and trend
+// instruments' accounts), each once, in the order the config names them.
+[[nodiscard]] std::vector<std::string> strategy_accounts(const configs::Strategy& strategy);
+
 // Throws configs::ConfigError (the config texts) or std::runtime_error naming the instrument or
-// account that does not fit.
+// account that does not fit, or the strategy whose accounts two daemons would share.
 [[nodiscard]] std::unique_ptr<BuiltEngine> build_engine(EngineSetup setup);
 
 }  // namespace oms::setup

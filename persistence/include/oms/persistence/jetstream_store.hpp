@@ -2,7 +2,8 @@
 //
 // Streams are provisioned at open from the StreamLayout: created when missing, verified when
 // present (an existing stream whose subjects or storage differ is a kConflict error, never
-// changed silently; max age and duplicate window are updated to ours, logged).
+// changed silently; max age and duplicate window are updated to ours, logged; replicas stay as
+// the stream was created, logged when ours differ).
 //
 // Publishing is ours, not nats.c's async-publish machinery, so that timeouts and retries are
 // explicit: each record is published with Nats-Msg-Id = its msg_id and a reply subject on
@@ -40,7 +41,7 @@ struct JetStreamOptions {
   // for tls:// URLs, plain TCP for nats:// ones.
   std::string user, password;
   std::string tls_ca;
-  int replicas = 1;  // 1 or 3
+  int replicas = 1;  // 1 or 3: of the streams this store creates
   std::chrono::hours max_age{24 * 30};
   std::chrono::milliseconds duplicate_window{std::chrono::minutes(20)};
   std::size_t max_in_flight = 8192;

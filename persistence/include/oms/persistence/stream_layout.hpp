@@ -4,6 +4,8 @@
 //   STRATEGIES                    strategies.>
 //   INPUTS                        inputs.{desk}.{step}: the engine's recorded inputs other than
 //                                 market data (actors/input_record.hpp), for replay
+//   CONTROL                       control.>: what daemons sharing a NATS cluster tell each
+//                                 other (control.kill.{desk}: the global kill switch)
 //   MD_{exchange}                 md.{exchange}.>
 // The same layout names the JetStream streams and the file journal's stream directories.
 #pragma once
@@ -32,8 +34,8 @@ class StreamLayout {
     std::string account;  // the configured name
   };
 
-  // One stream per account, TRANSFERS, STRATEGIES, INPUTS, and one market-data stream per
-  // exchange.
+  // One stream per account, TRANSFERS, STRATEGIES, INPUTS, CONTROL, and one market-data stream
+  // per exchange.
   StreamLayout(const std::vector<AccountRef>& accounts, const std::vector<ExchangeId>& md_exchanges);
 
   [[nodiscard]] const std::vector<StreamSpec>& streams() const noexcept { return streams_; }
@@ -46,6 +48,7 @@ class StreamLayout {
   static constexpr std::string_view kTransfers = "TRANSFERS";
   static constexpr std::string_view kStrategies = "STRATEGIES";
   static constexpr std::string_view kInputs = "INPUTS";
+  static constexpr std::string_view kControl = "CONTROL";
 
  private:
   std::vector<StreamSpec> streams_;

@@ -5,9 +5,8 @@
 // recording up to what has been matched so far -- exactly what the live engine had stored by
 // then -- so the replay needs no copy of the store.
 //
-// Streams compared: the run's account streams and, in STRATEGIES, the engine's own risk events
-// (strategies.risk.*); the strategy actors' records there are not the engine's and are passed
-// over. An event whose id the stream already holds is answered with that record's sequence, as
+// Streams compared: the run's account streams and STRATEGIES (the engine's risk events and its
+// strategies' records; what another daemon of the desk wrote there is passed over: foreign). An event whose id the stream already holds is answered with that record's sequence, as
 // the live store's deduplication answered it. The first difference stops the comparison
 // (mismatch() says what and where).
 #pragma once
@@ -39,6 +38,9 @@ class ComparingStore final : public persistence::EventStore {
 
   // Called with each matched record (the replay's hash and count).
   std::function<void(const persistence::AppendRecord&)> on_match;
+  // Records of a compared stream another engine wrote (a daemon sharing the NATS cluster:
+  // another desk's risk records, a strategy another daemon runs), by subject: passed over.
+  std::function<bool(std::string_view subject)> foreign;
 
   [[nodiscard]] const std::optional<Mismatch>& mismatch() const noexcept { return mismatch_; }
   [[nodiscard]] std::string error() const { return error_; }
