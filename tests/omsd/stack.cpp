@@ -60,6 +60,10 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   if (certs.code != 0) throw std::runtime_error("gen-certs: " + certs.err);
   // As deploy/run: the one NATS user omsd is, its password in a 0600 file, TLS with the
   // certificates of gen-certs.
+  if (options_.nats_cluster) {
+    cluster_ = std::make_unique<testkit::NatsCluster>(tmp_.path() / "nats");
+    cluster_->start();
+  }
   testkit::NatsServer::Options no;
   no.user = "omsd";
   no.password = "a6f0c3e9d2b5417e8c0f6a3d";
@@ -71,9 +75,11 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
     std::ofstream(nats_auth_file()) << R"({"user": ")" << no.user << R"(", "password": ")" << no.password << "\"}\n";
   }
   std::filesystem::permissions(nats_auth_file(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-  nats_ = std::make_unique<testkit::NatsServer>(tmp_.path() / "nats", no);
-  nats_->start();
-  nats_->wait_jetstream_ready();
+  if (!cluster_) {
+    nats_ = std::make_unique<testkit::NatsServer>(tmp_.path() / "nats", no);
+    nats_->start();
+    nats_->wait_jetstream_ready();
+  }
   auto keys = testkit::run_process({OMSD_BIN, "--config", configs().string(), "--data",
                                     data().string(), "--init-paper-keys"}, 30s);
   if (keys.code != 0) throw std::runtime_error("omsd --init-paper-keys: " + keys.err);
@@ -97,6 +103,12 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
 Stack::~Stack() {
   if (nats_paused_) resume_nats();  // a stopped server would never take its SIGTERM
   if (omsd_) omsd_->stop();
+  for (auto& p : peers_) {
+    if (p.omsd) p.omsd->stop();
+    std::error_code ignored;
+    std::filesystem::remove(actors::default_board_path(p.data), ignored);
+    std::filesystem::remove(persistence::data_dir_intent_log_path(p.data), ignored);
+  }
   if (venue_) venue_->stop();
   if (own_venue_) own_venue_->stop();
   std::error_code ignored;  // omsd's state board of this data dir (it outlives omsd by design)
@@ -189,14 +201,87 @@ void Stack::kill_own_venue() {
 }
 
 std::vector<std::string> Stack::nats_flags() const {
+  if (cluster_) {
+    std::string urls;
+    for (const auto& u : cluster_->urls()) urls += (urls.empty() ? "" : ",") + u;
+    return {"--nats", urls};
+  }
   return {"--nats", nats_->url(), "--nats-auth", nats_auth_file().string(), "--nats-ca",
           (data() / "tls" / "ca.pem").string()};
 }
 
+std::size_t Stack::start_peer(std::vector<std::string> flags) {
+  Peer p;
+  p.data = tmp_.path() / ("peer" + std::to_string(peers_.size() + 1)) / "data";
+  std::filesystem::create_directories(p.data);
+  std::filesystem::copy(data() / "tls", p.data / "tls", std::filesystem::copy_options::recursive);
+  std::filesystem::copy_file(data() / "paper-keys.json", p.data / "paper-keys.json");
+  p.grpc_port = testkit::free_port();
+  p.http_port = testkit::free_port();
+  p.flags = std::move(flags);
+  peers_.push_back(std::move(p));
+  restart_peer(peers_.size() - 1);
+  return peers_.size() - 1;
+}
+
+void Stack::restart_peer(std::size_t peer) {
+  auto& p = peers_.at(peer);
+  std::vector<std::string> args{OMSD_BIN,
+                                "--config", configs().string(),
+                                "--data", p.data.string(),
+                                "--mode", "paper",
+                                "--store", options_.store,
+                                "--venue", "127.0.0.1:" + std::to_string(venue_port_),
+                                "--grpc", "127.0.0.1:" + std::to_string(p.grpc_port),
+                                "--http", "127.0.0.1:" + std::to_string(p.http_port),
+                                "--ack-timeout-ms", "1000",
+                                "--record-inputs", "on"};
+  const auto nats = nats_flags();
+  args.insert(args.end(), nats.begin(), nats.end());
+  args.insert(args.end(), p.flags.begin(), p.flags.end());
+  p.omsd = std::make_unique<testkit::ChildProcess>(args, peer_log(peer));
+  try {
+    p.omsd->wait_for_line("omsd ready", 60s);
+  } catch (const std::runtime_error&) {
+    throw std::runtime_error("peer omsd did not say \"omsd ready\"; stderr tail:\n" + p.omsd->stderr_tail());
+  }
+}
+
+std::filesystem::path Stack::peer_log(std::size_t peer) const {
+  return peers_.at(peer).data.parent_path() / "omsd.stderr";
+}
+
+int Stack::stop_peer(std::size_t peer) {
+  auto& p = peers_.at(peer);
+  const int code = p.omsd ? p.omsd->stop(30s) : -1;
+  p.omsd.reset();
+  return code;
+}
+
+std::filesystem::path Stack::peer_data(std::size_t peer) const { return peers_.at(peer).data; }
+
+int Stack::peer_grpc_port(std::size_t peer) const { return peers_.at(peer).grpc_port; }
+
+testkit::RunResult Stack::peer_omsctl(std::size_t peer, std::vector<std::string> args,
+                                      std::chrono::milliseconds bound) const {
+  const auto& p = peers_.at(peer);
+  std::vector<std::string> argv{OMSCTL_BIN, "--address", "127.0.0.1:" + std::to_string(p.grpc_port),
+                                "--data", p.data.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::string lsan = "LSAN_OPTIONS=";
+  if (const char* given = std::getenv("LSAN_OPTIONS"); given != nullptr && *given != 0) lsan += std::string(given) + ":";
+  lsan += "suppressions=" + (testkit::source_dir() / "tests" / "omsd" / "omsctl.lsan.supp").string();
+  return testkit::run_process(argv, bound, {lsan});
+}
+
 persistence::JetStreamOptions Stack::nats_options(std::string connection_name) const {
   persistence::JetStreamOptions o;
-  o.servers = {nats_->url()};
   o.connection_name = std::move(connection_name);
+  if (cluster_) {
+    o.servers = cluster_->urls();
+    return o;
+  }
+  o.servers = {nats_->url()};
   auto access = persistence::apply_nats_access(o, nats_auth_file(), data() / "tls" / "ca.pem");
   if (!access) throw std::runtime_error(access.error());
   return o;

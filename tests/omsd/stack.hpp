@@ -28,6 +28,9 @@ struct StackOptions {
   // venue-sim's JSON config (--config), written beside the paper keys: accounts' fee rates and
   // the like (the paper keys fill in their keys by name).
   std::string venue_config;
+  // A 3-node JetStream cluster (deploy/nats/cluster-n*.conf: no TLS, no user) in place of the
+  // one TLS server; omsd gets every node's URL.
+  bool nats_cluster = false;
 };
 
 // Replaces the first `from` in the file with `to`; throws naming the file when it is absent.
@@ -83,6 +86,19 @@ class Stack {
   [[nodiscard]] std::filesystem::path omsd_log() const { return tmp_.path() / "omsd.stderr"; }
   [[nodiscard]] std::filesystem::path venue_log() const { return tmp_.path() / "venue.stderr"; }
   [[nodiscard]] testkit::NatsServer& nats() { return *nats_; }
+  [[nodiscard]] testkit::NatsCluster& nats_cluster() { return *cluster_; }
+
+  // Another omsd of the desk (its own --desk and --accounts in flags) on the same NATS,
+  // venue-sim and paper keys, with a data dir of its own (the TLS files and paper keys copied)
+  // and its own ports; waits for "omsd ready". Its index for the calls below.
+  std::size_t start_peer(std::vector<std::string> flags);
+  void restart_peer(std::size_t peer);  // stopped before: the same data dir, ports and flags
+  int stop_peer(std::size_t peer);      // SIGTERM; the exit code
+  [[nodiscard]] std::filesystem::path peer_log(std::size_t peer) const;  // its stderr
+  [[nodiscard]] std::filesystem::path peer_data(std::size_t peer) const;
+  [[nodiscard]] int peer_grpc_port(std::size_t peer) const;
+  testkit::RunResult peer_omsctl(std::size_t peer, std::vector<std::string> args,
+                                 std::chrono::milliseconds bound = std::chrono::seconds(30)) const;
   // nats-server requires a user over TLS, as deploy/run starts it: omsd, oms-replay and
   // oms-backtest get these flags (--nats URL --nats-auth FILE --nats-ca FILE), a test's own
   // store these options.
@@ -98,6 +114,14 @@ class Stack {
   StackOptions options_;
   testkit::TempDir tmp_{"omsd-stack"};
   std::unique_ptr<testkit::NatsServer> nats_;
+  std::unique_ptr<testkit::NatsCluster> cluster_;
+  struct Peer {
+    std::filesystem::path data;
+    int grpc_port = 0, http_port = 0;
+    std::vector<std::string> flags;
+    std::unique_ptr<testkit::ChildProcess> omsd;
+  };
+  std::vector<Peer> peers_;
   std::unique_ptr<testkit::ChildProcess> venue_;
   std::unique_ptr<testkit::ChildProcess> own_venue_;
   std::vector<std::string> own_venue_flags_;  // --venue-of flags for omsd

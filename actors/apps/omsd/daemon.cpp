@@ -342,7 +342,8 @@ void Daemon::open_store() {
     store_ = std::move(j).value();
   } else {
     persistence::JetStreamOptions o;
-    o.servers = {options_.nats_url};
+    o.servers = options_.nats_servers;
+    o.replicas = options_.nats_replicas;
     o.ack_timeout = options_.store_ack_timeout;
     o.retry_deadline = options_.store_retry_window;
     o.duplicate_window = options_.store_duplicate_window;
@@ -369,7 +370,8 @@ void Daemon::open_store() {
   // was written unsigned and stays readable.
   std::vector<std::string> streams;
   for (const auto& spec : layout.streams()) {
-    if (spec.name != persistence::StreamLayout::kInputs && spec.name.rfind("MD_", 0) != 0) {
+    if (spec.name != persistence::StreamLayout::kInputs && spec.name != persistence::StreamLayout::kControl &&
+        spec.name.rfind("MD_", 0) != 0) {
       streams.push_back(spec.name);
     }
   }
@@ -687,6 +689,29 @@ void Daemon::start() {
       throw std::runtime_error("--secrets " + spec + ": only keyfile:PATH is wired in omsd yet");
     }
   }
+  // --accounts: this daemon runs those accounts; the others are another daemon's of the desk.
+  std::vector<std::string> others;
+  if (!options_.accounts.empty()) {
+    for (const auto& name : options_.accounts) {
+      if (config_.accounts.find(name) == nullptr) {
+        throw std::runtime_error("--accounts: '" + name + "' is not an account of " +
+                                 (options_.config_dir / "accounts.yaml").string());
+      }
+      if (std::none_of(entries_.begin(), entries_.end(), [&](const PaperEntry& e) { return e.account == name; })) {
+        throw std::runtime_error("--accounts: '" + name + "' trades no enabled market (" +
+                                 (options_.config_dir / "accounts.yaml").string() + ")");
+      }
+    }
+    const auto owned = [&](const std::string& n) {
+      return std::find(options_.accounts.begin(), options_.accounts.end(), n) != options_.accounts.end();
+    };
+    std::erase_if(entries_, [&](const PaperEntry& e) { return !owned(e.account); });
+    for (const auto& a : config_.accounts.accounts) {
+      if (!owned(a.name)) others.push_back(a.name);
+    }
+    spdlog::info("desk {}: this daemon runs {} of the {} configured accounts", options_.desk,
+                 options_.accounts.size(), config_.accounts.accounts.size());
+  }
   for (const auto& e : entries_) {
     auto it = std::find_if(accounts_.begin(), accounts_.end(),
                            [&](const RunAccount& a) { return a.name == e.account; });
@@ -708,6 +733,8 @@ void Daemon::start() {
   es.in_doubt_ttl = std::chrono::seconds(options_.in_doubt_ttl_s);
   es.snapshot_every = options_.snapshot_every;
   es.closed_order_retention = options_.closed_order_retention;
+  es.desk = options_.desk;
+  es.other_accounts = std::move(others);
   built_ = setup::build_engine(std::move(es));
   for (std::size_t i = 0; i < accounts_.size(); ++i) accounts_[i].id = built_->account_ids[i];
   auto markets = std::make_shared<std::vector<Market>>(built_->instruments.size());
@@ -743,6 +770,10 @@ void Daemon::start() {
     if (st.schedule.empty()) continue;
     const auto id = built_->directory.strategies.find(st.name);
     if (!id) continue;
+    if (std::any_of(ro.engine.strategies.begin(), ro.engine.strategies.end(),
+                    [&](const actors::EngineStrategy& e) { return e.id == *id && e.elsewhere; })) {
+      continue;  // its daemon keeps its schedule
+    }
     ro.schedules.push_back({*id, st.name, [windows = st.schedule](TimeNs t) {
                               return configs::in_schedule(windows, t);
                             }});

@@ -9,6 +9,7 @@
 #include "daemon.hpp"
 #include "api_setup.hpp"
 #include "alerting.hpp"
+#include "kill_bridge.hpp"
 #include "kill_sweep.hpp"
 #include "logging.hpp"
 #include "observability.hpp"
@@ -146,6 +147,23 @@ int main(int argc, char** argv) {
     sweep.on_trip(trip);
     alerting->on_kill_switch(trip);
   });
+  // The global kill switch shared with the desk's other daemons (kill_bridge.hpp): a trip
+  // another daemon sends runs here what an operator's does.
+  KillBridge bridge(daemon, [&sweep, &alerting](const oms::TripKillSwitch& trip) {
+    sweep.on_trip(trip);
+    alerting->on_kill_switch(trip);
+  });
+  try {
+    bridge.start();
+  } catch (const std::exception& e) {
+    spdlog::critical("not starting: {}", e.what());
+    daemon.set_kill_switch_listener(nullptr);
+    sweep.stop();
+    alerting->stop();
+    observability.stop();
+    daemon.stop();
+    return 1;
+  }
   // The transfer sagas (transfer_service.hpp): the TRANSFERS stream read, unfinished transfers
   // resumed on its thread; before the gateway (it takes the requests), stopped after it.
   std::unique_ptr<TransferService> transfers;
@@ -153,6 +171,7 @@ int main(int argc, char** argv) {
     transfers = std::make_unique<TransferService>(daemon, observability.metrics());
   } catch (const std::exception& e) {
     spdlog::critical("not starting: transfers: {}", e.what());
+    bridge.stop();
     daemon.set_kill_switch_listener(nullptr);
     sweep.stop();
     alerting->stop();
@@ -170,6 +189,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     spdlog::critical("not starting: gRPC API on {}: {}", options.grpc.str(), e.what());
     transfers->stop();
+    bridge.stop();
     daemon.set_kill_switch_listener(nullptr);
     sweep.stop();
     alerting->stop();
@@ -203,6 +223,7 @@ int main(int argc, char** argv) {
   gateway->shutdown();
   gateway.reset();
   transfers->stop();  // the step under way ends; unfinished transfers resume at the next start
+  bridge.stop();      // no other daemon's trip applied from here on
   daemon.set_kill_switch_listener(nullptr);  // before the sweep ends: no trip queued after
   sweep.stop();  // the sweeps already asked for run to their end first
   alerting->stop();  // what is queued is sent first

@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <stdexcept>
@@ -21,7 +22,16 @@ usage: omsd [flags]
   --ca FILE             CA certificate the venue's TLS certificate must chain to
                         (paper default: DATA/tls/ca.pem; live default: the system store)
   --store jetstream|file  event store (default jetstream); file = DATA/journal
-  --nats URL            NATS server (default nats://127.0.0.1:4222; tls://HOST:PORT: TLS)
+  --nats URL[,URL..]    NATS server, or a cluster's servers (default nats://127.0.0.1:4222;
+                        tls://HOST:PORT: TLS); the client fails over between them
+  --nats-replicas N     replicas of the streams omsd creates: 1 (default) or 3 (a 3-node
+                        JetStream cluster: a node may fail with nothing lost); an existing
+                        stream keeps the replicas it was created with
+  --desk N              this daemon's desk number, 1..1295 (default 1): in its client order
+                        ids, its recorded inputs (inputs.N.*) and its risk records; each
+                        daemon on one NATS cluster needs its own
+  --accounts A[,A..]    run only these configured accounts (default: all); daemons on one
+                        cluster split the accounts between them, with the same configs
   --nats-auth FILE      NATS user and password, {"user":..,"password":..} (0600);
                         deploy/run writes DATA/run/nats-auth.json; default: none sent
   --nats-ca FILE        CA the NATS server's TLS certificate must chain to (TLS then
@@ -149,6 +159,22 @@ CpuPlan parse_cpu_plan(const std::string& plan) {
   return out;
 }
 
+std::vector<std::string> split_list(const std::string& text, const std::string& what) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  for (;;) {
+    const auto comma = text.find(',', at);
+    const std::string item = text.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    if (item.empty()) throw std::invalid_argument(what + ": an empty item in '" + text + "'");
+    if (std::find(out.begin(), out.end(), item) != out.end()) {
+      throw std::invalid_argument(what + ": '" + item + "' given twice");
+    }
+    out.push_back(item);
+    if (comma == std::string::npos) return out;
+    at = comma + 1;
+  }
+}
+
 HostPort parse_host_port(const std::string& text, const std::string& what) {
   const auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0) {
@@ -191,7 +217,20 @@ bool parse_options(int argc, char** argv, Options& o) {
       if (o.store != "jetstream" && o.store != "file") {
         throw std::invalid_argument("--store: '" + o.store + "' is not jetstream or file");
       }
-    } else if (a == "--nats") o.nats_url = need();
+    } else if (a == "--nats") {
+      o.nats_url = need();
+      o.nats_servers = split_list(o.nats_url, a);
+    } else if (a == "--nats-replicas") {
+      const auto n = number(need(), a);
+      if (n != 1 && n != 3) throw std::invalid_argument("--nats-replicas: must be 1 or 3");
+      o.nats_replicas = static_cast<int>(n);
+    } else if (a == "--desk") {
+      const auto n = number(need(), a);
+      if (n < 1 || n > 1295) throw std::invalid_argument("--desk: must be 1..1295");
+      o.desk = static_cast<std::uint16_t>(n);
+    } else if (a == "--accounts") {
+      o.accounts = split_list(need(), a);
+    }
     else if (a == "--nats-auth") o.nats_auth = need();
     else if (a == "--nats-ca") o.nats_ca = need();
     else if (a == "--grpc") o.grpc = parse_host_port(need(), a);

@@ -33,7 +33,14 @@ struct Options {
   std::filesystem::path data_dir = "data";
   Mode mode = Mode::kPaper;
   std::string store = "jetstream";  // jetstream | file (the file journal under DATA/journal)
-  std::string nats_url = "nats://127.0.0.1:4222";
+  std::string nats_url = "nats://127.0.0.1:4222";  // --nats as given (messages)
+  std::vector<std::string> nats_servers{"nats://127.0.0.1:4222"};  // its URLs, comma-separated
+  int nats_replicas = 1;  // the streams' replicas when omsd creates them: 1, or 3 on a cluster
+  // Past one machine: several daemons on one NATS cluster, each running a subset of the
+  // configured accounts (--accounts; empty: every account) under its own desk number (--desk,
+  // in client order ids, its recorded inputs and its risk records).
+  std::uint16_t desk = 1;
+  std::vector<std::string> accounts;
   std::filesystem::path nats_auth;  // NATS user and password file (nats_auth.hpp); empty: none
   std::filesystem::path nats_ca;    // the NATS server's CA (TLS); empty: plain TCP
   HostPort grpc{"127.0.0.1", 50051};
@@ -87,6 +94,9 @@ bool parse_options(int argc, char** argv, Options& out);
 // "engine=1,io=0,daemon=0-1,3" -> the roles' CPUs; throws std::invalid_argument naming the
 // flag (an unknown role, a bad range, more than one CPU for the engine).
 CpuPlan parse_cpu_plan(const std::string& plan);
+
+// "a,b,c" -> {a, b, c}; throws std::invalid_argument naming `what` on an empty or repeated item.
+std::vector<std::string> split_list(const std::string& text, const std::string& what);
 
 // "127.0.0.1:50051" -> HostPort; throws std::invalid_argument naming `what`.
 HostPort parse_host_port(const std::string& text, const std::string& what);

@@ -84,11 +84,26 @@ TransferService::TransferService(Daemon& daemon, observe::Metrics& metrics) : da
     spdlog::warn("transfer {}: outcome not known from the send ({}): asking the venue before anything is sent again", id, why);
   });
   // What the TRANSFERS stream holds: every transfer known by id, the unfinished ones resumed.
+  // Daemons sharing a NATS cluster (omsd --accounts) share the stream: a transfer signed by an
+  // account another daemon runs is that daemon's to list and resume.
+  const auto& run_here = daemon_.options().accounts;
+  const auto another_daemons = [&](const TransferRequested& r) {
+    if (run_here.empty()) return false;
+    auto plan = transfers::plan_transfer(daemon_.config().accounts, r);
+    if (!plan) return false;
+    const auto& signer = daemon_.directory().accounts.name(plan->signer);
+    return std::find(run_here.begin(), run_here.end(), signer) == run_here.end();
+  };
+  std::size_t elsewhere = 0;
   std::vector<Event> events;
   actors::read_events(daemon_.store(),
                       persistence::ReadRequest{std::string(persistence::StreamLayout::kTransfers), 1, 0, {}},
                       daemon_.directory(), [&](const Event& e) { events.push_back(e); });
   for (auto& recorded : actors::recorded_transfers(events)) {
+    if (another_daemons(recorded.request)) {
+      ++elsewhere;
+      continue;
+    }
     Entry e;
     e.info.request = recorded.request;
     e.info.requested_ms = recorded.requested_ms;
@@ -110,10 +125,23 @@ TransferService::TransferService(Daemon& daemon, observe::Metrics& metrics) : da
     entries_.emplace(id, std::move(e));
     order_.push_back(id);
   }
-  spdlog::info("transfers: {} recorded, {} unfinished resumed first", order_.size(), resume_.size());
+  spdlog::info("transfers: {} recorded, {} unfinished resumed first{}", order_.size(), resume_.size(),
+               elsewhere == 0 ? std::string() : ", " + std::to_string(elsewhere) + " signed by other daemons' accounts left to them");
   thread_ = std::thread([this] { run(); });
   const auto& rebalance = daemon_.config().accounts.routing.rebalance;
-  if (rebalance && rebalance->enabled && binance_) scheduler_ = std::thread([this] { schedule(); });
+  // The plan weighs every Binance account's free balance: only a daemon that runs them all
+  // can make it (another daemon's accounts would count as empty).
+  bool whole_family = true;
+  for (const auto& a : daemon_.config().accounts.accounts) {
+    if (a.exchange == ExchangeId::kBinance && !run_here.empty() &&
+        std::find(run_here.begin(), run_here.end(), a.name) == run_here.end()) {
+      whole_family = false;
+    }
+  }
+  if (rebalance && rebalance->enabled && binance_ && !whole_family) {
+    spdlog::info("rebalance: not scheduled here -- it needs every Binance account, and --accounts left some to another daemon");
+  }
+  if (rebalance && rebalance->enabled && binance_ && whole_family) scheduler_ = std::thread([this] { schedule(); });
 }
 
 TransferService::~TransferService() { stop(); }
