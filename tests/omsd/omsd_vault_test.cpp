@@ -8,7 +8,11 @@
 // order after the rotation lands on that account at venue-sim, with no omsd restart.
 #include <doctest/doctest.h>
 
+#include <stdlib.h>
+
+#include <algorithm>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "oms/connectors/net/https_server.hpp"
@@ -33,9 +37,10 @@ constexpr const char* kVaultPath = "oms/binance_main";
 constexpr const char* kRotatedKey = "RotatedKeyB1nanceSpot0000000000000000000000000000000000000000002";
 constexpr const char* kRotatedSecret = "RotatedSecretB1nanceSpot000000000000000000000000000000000000002";
 
-// One Binance spot account, no strategies, risk limits without an alerts block (live mode would
-// refuse an alert secret that does not read), the venue's URLs set once venue-sim listens.
-void write_configs(const std::filesystem::path& dir) {
+// One Binance spot account, no strategies, risk limits (with `alerts`: the emergency contacts'
+// block and a Slack sink whose webhook URL is $OMS_SLACK_WEBHOOK_URL -- live mode refuses an
+// alert secret that does not read), the venue's URLs set once venue-sim listens.
+void write_configs(const std::filesystem::path& dir, const std::string& alerts_ca = "") {
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "accounts.yaml") << "accounts:\n  binance:\n    binance_main:\n      type: main\n"
                                           "      api_key_vault_path: " << kVaultPath << "\n"
@@ -49,6 +54,11 @@ void write_configs(const std::filesystem::path& dir) {
                                       "kill_switch:\n  enabled: false\n  max_daily_loss: 5000\n"
                                       "  max_consecutive_losses: 10\n  cancel_open_orders: true\n"
                                       "  flatten_positions: false\n";
+  if (!alerts_ca.empty()) {
+    std::ofstream(dir / "risk.yaml", std::ios::app)
+        << "  emergency_contacts:\n    - slack: \"#desk\"\nalerts:\n  dedup_window: 1s\n  ca_file: " << alerts_ca
+        << "\n  slack:\n    webhook_url: env:OMS_SLACK_WEBHOOK_URL\n";
+  }
   std::string ex = testkit::read_file(std::filesystem::path(OMS_SOURCE_DIR) / "configs" / "exchanges.yaml");
   const auto set = [&](const std::string& from, const std::string& to) {
     const auto at = ex.find(from);
@@ -102,11 +112,12 @@ struct LiveStack {
   std::unique_ptr<Stack> stack;
   std::string main_key, main_secret;  // binance_main's key at venue-sim = Vault's version 1
 
-  LiveStack(VaultServer& v, std::vector<std::string> vault_flags) : vault(v), venue_ca(v.tmp.path() / "venue-ca.pem") {
+  LiveStack(VaultServer& v, std::vector<std::string> vault_flags, std::string alerts_ca = "")
+      : vault(v), venue_ca(v.tmp.path() / "venue-ca.pem") {
     StackOptions o;
     o.store = "file";
-    o.edit_configs = [](const std::filesystem::path& configs) {
-      write_configs(configs);
+    o.edit_configs = [alerts_ca](const std::filesystem::path& configs) {
+      write_configs(configs, alerts_ca);
       // venue-sim's second account, whose key Vault's next version will hold (0600, as omsd
       // --init-paper-keys keeps the entries it finds).
       write_private(configs.parent_path() / "data" / "paper-keys.json",
@@ -155,7 +166,22 @@ testkit::RunResult refused_start(const std::filesystem::path& root, std::vector<
 TEST_CASE("vault: omsd live signs with the key Vault holds, renews its token at 2/3 of the TTL, "
           "and a new version is used by the next order without a restart") {
   VaultServer vault;
-  LiveStack live(vault, {"--vault-token-file", vault.token_file(kOmsdToken).string()});
+  // The desk's Slack: a loopback HTTPS endpoint (the Vault server's certificate) that records.
+  std::mutex slack_mu;
+  std::vector<std::string> slack_texts;
+  net::HttpsServer slack{net::HttpsServerConfig{"127.0.0.1", 0, {vault.certs.cert.string(), vault.certs.key.string()}},
+                         [&](const net::HttpRequest& r) {
+                           const auto j = nlohmann::json::parse(r.body, nullptr, false);
+                           if (j.is_object()) {
+                             const std::lock_guard lock(slack_mu);
+                             slack_texts.push_back(j.value("text", ""));
+                           }
+                           return net::HttpResponse{200, {}, "ok"};
+                         }};
+  slack.start();
+  const std::string webhook = "https://127.0.0.1:" + std::to_string(slack.port()) + "/services/T0VAULT/B0VAULT/HOOK";
+  REQUIRE(::setenv("OMS_SLACK_WEBHOOK_URL", webhook.c_str(), 1) == 0);
+  LiveStack live(vault, {"--vault-token-file", vault.token_file(kOmsdToken).string()}, vault.certs.ca.string());
   Stack& s = *live.stack;
   vault.engine.add_token(kOmsdToken, 3s);  // renewed at ~2 s, each time for 3 s again
   s.start_omsd();
@@ -185,11 +211,26 @@ TEST_CASE("vault: omsd live signs with the key Vault holds, renews its token at 
   CHECK_FALSE(venue_has(main_view, "VAULT-2"));
   CHECK(s.omsd_running());
 
-  // A failed renewal (the token revoked) is logged and the loaded key stays in use.
+  // A failed renewal (the token revoked) is logged and alerted, and the loaded key stays in use.
   vault.engine.revoke(kOmsdToken);
   REQUIRE(wait_until([&] {
     return testkit::read_file(s.omsd_log()).find("vault: token renewal (POST") != std::string::npos;
   }, 15s));
+  const bool alerted = wait_until([&] {
+    const std::lock_guard lock(slack_mu);
+    return std::any_of(slack_texts.begin(), slack_texts.end(), [](const std::string& t) {
+      // What failed, as logged: the 403, or (a renewal later) the TTL's end it led to.
+      return t.starts_with("[omsd] vault: token renewal failed") &&
+             (t.find("renew-self): HTTP 403 (the token expired or was revoked)") != std::string::npos ||
+              t.find("the token's TTL has run out") != std::string::npos);
+    });
+  }, 15s);
+  {
+    const std::lock_guard lock(slack_mu);
+    std::string texts;
+    for (const auto& t : slack_texts) texts += t + "\n---\n";
+    REQUIRE_MESSAGE(alerted, "Slack got:\n" << texts);
+  }
   place_resting(s, "VAULT-3", mid);
   REQUIRE(wait_until([&] { return venue_has(rotated_view, "VAULT-3"); }, 10s));
   CHECK(s.omsd_running());

@@ -324,12 +324,12 @@ void Alerting::watch() {
     const std::uint64_t reads = v->stats().read_failures.load();
     if (renewals > vault_renewal_failures_) {
       post(alerts::AlertKind::kSecrets, "vault renewal", "vault: token renewal failed",
-           v->last_error() + "\nthe API keys already loaded stay in use; once the token expires no key "
+           v->last_renewal_error() + "\nthe API keys already loaded stay in use; once the token expires no key "
                              "rotation is picked up until a new token is given (restart)");
     }
     if (reads > vault_read_failures_) {
       post(alerts::AlertKind::kSecrets, "vault read", "vault: an account's keys did not read",
-           v->last_error() + "\nthe keys already loaded stay in use");
+           v->last_read_error() + "\nthe keys already loaded stay in use");
     }
     vault_renewal_failures_ = renewals;
     vault_read_failures_ = reads;

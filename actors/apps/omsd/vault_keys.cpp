@@ -247,14 +247,14 @@ bool VaultKeys::renew_self() {
   auto r = http_->request(req);
   cleanse(req.headers.front().second);
   if (!r) {
-    failed("vault: token renewal (POST " + where_ + "/v1/auth/token/renew-self): " + r.error().message);
+    failed(Failure::kRenewal, "vault: token renewal (POST " + where_ + "/v1/auth/token/renew-self): " + r.error().message);
     return false;
   }
   json doc = json::parse(r->body, nullptr, false);
   cleanse(r->body);
   if (r->status != 200) {
     cleanse(doc);
-    failed("vault: token renewal (POST " + where_ + "/v1/auth/token/renew-self): HTTP " + std::to_string(r->status) +
+    failed(Failure::kRenewal, "vault: token renewal (POST " + where_ + "/v1/auth/token/renew-self): HTTP " + std::to_string(r->status) +
            (r->status == 403 ? " (the token expired or was revoked)" : ""));
     return false;
   }
@@ -268,7 +268,7 @@ bool VaultKeys::renew_self() {
   }
   cleanse(doc);
   if (lease <= 0) {
-    failed("vault: token renewal: the answer has no auth.lease_duration");
+    failed(Failure::kRenewal, "vault: token renewal: the answer has no auth.lease_duration");
     return false;
   }
   ttl_ = std::chrono::seconds(lease);
@@ -279,15 +279,20 @@ bool VaultKeys::renew_self() {
   return true;
 }
 
-void VaultKeys::failed(std::string text) {
+void VaultKeys::failed(Failure kind, std::string text) {
   spdlog::error("{}", text);
   const std::lock_guard lock(mu_);
-  last_error_ = std::move(text);
+  (kind == Failure::kRenewal ? last_renewal_error_ : last_read_error_) = std::move(text);
 }
 
-std::string VaultKeys::last_error() const {
+std::string VaultKeys::last_renewal_error() const {
   const std::lock_guard lock(mu_);
-  return last_error_;
+  return last_renewal_error_;
+}
+
+std::string VaultKeys::last_read_error() const {
+  const std::lock_guard lock(mu_);
+  return last_read_error_;
 }
 
 secrets::ApiCredentials VaultKeys::credentials(const std::string& account) const {
@@ -323,7 +328,7 @@ void VaultKeys::refresh() {
     auto c = store.get_path(path);
     if (!c) {
       stats_.read_failures.fetch_add(1);
-      failed("vault: account " + name + ": reading api_key_vault_path '" + path + "' again failed, its keys in use stay: " +
+      failed(Failure::kRead, "vault: account " + name + ": reading api_key_vault_path '" + path + "' again failed, its keys in use stay: " +
              c.error().message);
       continue;
     }
@@ -381,14 +386,14 @@ void VaultKeys::run() {
       bool ok = renewable_ && renew_self();
       if (!ok) {
         stats_.renewal_failures.fetch_add(1);
-        if (!renewable_) failed("vault: the token is not renewable any more");
+        if (!renewable_) failed(Failure::kRenewal, "vault: the token is not renewable any more");
         if (!role_id_.empty()) {
           try {
             login();  // AppRole: a new token
             stats_.logins.fetch_add(1);
             ok = true;
           } catch (const std::exception& e) {
-            failed(std::string("vault: after the failed renewal: ") + e.what());
+            failed(Failure::kRenewal, std::string("vault: after the failed renewal: ") + e.what());
           }
         }
       }
@@ -397,7 +402,7 @@ void VaultKeys::run() {
       } else if (role_id_.empty() && ttl_.count() > 0 &&
                  now >= ttl_at_ + std::chrono::duration_cast<Clock::duration>(ttl_)) {
         // A token past its TTL never renews again: said once; the loaded keys stay in use.
-        failed("vault: the token's TTL has run out: no more renewals, and no key rotation is read "
+        failed(Failure::kRenewal, "vault: the token's TTL has run out: no more renewals, and no key rotation is read "
                "until omsd is restarted with a valid token; the keys loaded stay in use");
         next_renew = Clock::time_point::max();
       } else {
@@ -410,7 +415,7 @@ void VaultKeys::run() {
       try {
         refresh();
       } catch (const std::exception& e) {
-        failed(std::string("vault: refresh: ") + e.what());
+        failed(Failure::kRead, std::string("vault: refresh: ") + e.what());
       }
       next_refresh = Clock::now() + options_.refresh;
     }

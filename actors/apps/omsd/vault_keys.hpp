@@ -95,8 +95,10 @@ class VaultKeys {
     std::atomic<std::int64_t> token_ttl_s{0};        // the token's TTL at the last lookup/renewal (0: none)
   };
   [[nodiscard]] const Stats& stats() const noexcept { return stats_; }
-  // The last renewal or read failure, as logged (never a secret); empty when none.
-  [[nodiscard]] std::string last_error() const;
+  // The last renewal (or login) failure and the last read failure, as logged (never a secret);
+  // empty when none.
+  [[nodiscard]] std::string last_renewal_error() const;
+  [[nodiscard]] std::string last_read_error() const;
 
  private:
   struct Held {
@@ -108,7 +110,8 @@ class VaultKeys {
   [[nodiscard]] bool renew_self();  // false: logged
   void refresh();
   void run();
-  void failed(std::string text);  // logged, kept as last_error
+  enum class Failure : std::uint8_t { kRenewal, kRead };
+  void failed(Failure kind, std::string text);  // logged, kept as the kind's last error
 
   VaultOptions options_;
   std::string where_;  // "https://HOST:PORT"
@@ -118,9 +121,9 @@ class VaultKeys {
   std::chrono::seconds ttl_{0};
   bool renewable_ = false;
   std::chrono::steady_clock::time_point ttl_at_{};  // when ttl_ was stated
-  mutable std::mutex mu_;  // held_, last_error_
+  mutable std::mutex mu_;  // held_, the last errors
   std::vector<Held> held_;
-  std::string last_error_;
+  std::string last_renewal_error_, last_read_error_;
   Stats stats_;
   std::mutex run_mu_;  // stop_, on_rotate_
   OnRotate on_rotate_;
