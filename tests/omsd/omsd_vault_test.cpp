@@ -210,6 +210,13 @@ TEST_CASE("vault: omsd live signs with the key Vault holds, renews its token at 
   REQUIRE(wait_until([&] { return venue_has(rotated_view, "VAULT-2"); }, 10s));
   CHECK_FALSE(venue_has(main_view, "VAULT-2"));
   CHECK(s.omsd_running());
+  {
+    const auto [status, metrics] = s.http_get("/metrics");
+    CHECK(status == 200);
+    CHECK_MESSAGE(metrics.find("oms_vault_events_total{event=\"rotation\"} 1\n") != std::string::npos, metrics);
+    CHECK(metrics.find("oms_vault_events_total{event=\"renewal_failure\"} 0\n") != std::string::npos);
+    CHECK(metrics.find("oms_vault_token_ttl_seconds ") != std::string::npos);
+  }
 
   // A failed renewal (the token revoked) is logged and alerted, and the loaded key stays in use.
   vault.engine.revoke(kOmsdToken);
