@@ -259,7 +259,7 @@ TEST_CASE("vault: omsd live signs with the key Vault holds, renews its token at 
 }
 
 TEST_CASE("vault: AppRole -- omsd logs in with role_id and secret_id, trades with the key it read, "
-          "renews the login's token") {
+          "renews the login's token, and logs in again when the token is revoked") {
   VaultServer vault;
   vault.engine.set_approle("omsd-role-0c9e", "omsd-secret-id-5d2b7a", 3s);
   const auto approle = vault.tmp.path() / "approle.json";
@@ -273,6 +273,17 @@ TEST_CASE("vault: AppRole -- omsd logs in with role_id and secret_id, trades wit
   REQUIRE(wait_until([&] { return venue_has(main_view, "ROLE-1"); }, 10s));
   REQUIRE(wait_until([&] { return vault.engine.renewals() >= 1; }, 15s));
   CHECK(vault.engine.logins() == 1);  // renewed, not logged in again
+  // The login's token revoked: the next renewal fails and omsd logs in again with its AppRole;
+  // with the new token it reads the next version and the next order uses it.
+  vault.engine.revoke_logins();
+  REQUIRE(wait_until([&] { return vault.engine.logins() >= 2; }, 15s));
+  REQUIRE(vault.engine.write_secret(kVaultPath, secret_json(kRotatedKey, kRotatedSecret)) == 2);
+  REQUIRE(wait_until([&] {
+    return testkit::read_file(s.omsd_log()).find("signs with version 2") != std::string::npos;
+  }, 15s));
+  VenueView rotated_view(s.data(), s.venue_port(), "binance_rotated");
+  place_resting(s, "ROLE-2", wait_mid(main_view));
+  REQUIRE(wait_until([&] { return venue_has(rotated_view, "ROLE-2"); }, 10s));
   CHECK(s.stop_omsd() == 0);
   const std::string all = testkit::read_file(s.omsd_log());
   CHECK(all.find("omsd-secret-id-5d2b7a") == std::string::npos);

@@ -47,6 +47,11 @@ void VaultKv2::revoke(const std::string& token) {
   tokens_.erase(token);
 }
 
+void VaultKv2::revoke_logins() {
+  const std::lock_guard lock(mu_);
+  std::erase_if(tokens_, [](const auto& t) { return t.first.starts_with("hvs.approle-login-"); });
+}
+
 void VaultKv2::set_approle(std::string role_id, std::string secret_id, std::chrono::seconds token_ttl) {
   const std::lock_guard lock(mu_);
   role_id_ = std::move(role_id);

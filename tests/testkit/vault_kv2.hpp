@@ -44,6 +44,8 @@ class VaultKv2 {
   void add_token(std::string token, std::chrono::seconds ttl, bool renewable = true);
   // Ends a token now (every request with it is 403 from here on, renew-self included).
   void revoke(const std::string& token);
+  // Ends every token an AppRole login issued (the client does not learn them otherwise).
+  void revoke_logins();
   // The AppRole (role_id, secret_id) whose login issues a renewable token with `token_ttl`.
   void set_approle(std::string role_id, std::string secret_id, std::chrono::seconds token_ttl);
   // Writes a new version of the secret at path (as POST /v1/{mount}/data/{path} would): its
