@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "oms/connectors/net/https_client.hpp"
 #include "oms/connectors/net/https_server.hpp"
@@ -79,4 +80,63 @@ TEST_CASE("vault over HTTPS: a bad token is refused (403) and the error quotes n
   CHECK(r.error().code == secrets::SecretErrorCode::kPermission);
   CHECK(r.error().message.find(kSecret1) == std::string::npos);
   CHECK(r.error().message.find("hvs.") == std::string::npos);
+}
+
+TEST_CASE("vault over HTTPS: get_path reads an account's api_key_vault_path under the mount; a bad path is refused unsent") {
+  VaultOverHttps v;
+  net::HttpRequest w = write("unused", kKey1, kSecret1);
+  w.target = "/v1/secret/data/oms/desk-1/binance_main";
+  REQUIRE(v.client->request(w)->status == 200);
+  secrets::VaultStore store(*v.client, sb(kToken));
+  auto c = store.get_path("oms/desk-1/binance_main");
+  REQUIRE_MESSAGE(c.ok(), (c.ok() ? "" : c.error().message));
+  CHECK(c->api_key.view() == kKey1);
+  CHECK(c->version == 1);
+  const auto missing = store.get_path("oms/desk-1/nobody");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().code == secrets::SecretErrorCode::kNotFound);
+  CHECK(missing.error().message.find("secret/oms/desk-1/nobody: 404 not found") != std::string::npos);
+  const auto opened = v.client->connections_opened();
+  for (const char* bad : {"", "/lead", "trail/", "a//b", "a/../b", "./a", "a b", "a?version=1"}) {
+    const auto r = store.get_path(bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == secrets::SecretErrorCode::kBadName);
+  }
+  CHECK(v.client->connections_opened() == opened);  // nothing sent for them
+}
+
+TEST_CASE("vault test server: AppRole login, lookup-self and renew-self as Vault documents them; a token past its TTL is refused") {
+  VaultOverHttps v;
+  v.engine.set_approle("role-1", "secret-id-1", std::chrono::seconds(1));
+  const auto post = [&](std::string target, std::string body, std::string token = "") {
+    net::HttpRequest r;
+    r.method = "POST";
+    r.target = std::move(target);
+    r.body = std::move(body);
+    if (!token.empty()) r.headers.emplace_back("X-Vault-Token", token);
+    return *v.client->request(r);
+  };
+  CHECK(post("/v1/auth/approle/login", R"({"role_id":"role-1","secret_id":"wrong"})").status == 400);
+  const auto login = post("/v1/auth/approle/login", R"({"role_id":"role-1","secret_id":"secret-id-1"})");
+  REQUIRE(login.status == 200);
+  const auto auth = nlohmann::json::parse(login.body).at("auth");
+  const std::string token = auth.at("client_token");
+  CHECK(auth.at("lease_duration") == 1);
+  CHECK(auth.at("renewable") == true);
+  net::HttpRequest lookup;
+  lookup.method = "GET";
+  lookup.target = "/v1/auth/token/lookup-self";
+  lookup.headers.emplace_back("X-Vault-Token", token);
+  const auto looked = *v.client->request(lookup);
+  REQUIRE(looked.status == 200);
+  CHECK(nlohmann::json::parse(looked.body).at("data").at("renewable") == true);
+  const auto renewed = post("/v1/auth/token/renew-self", R"({"increment":"2s"})", token);
+  REQUIRE(renewed.status == 200);
+  CHECK(nlohmann::json::parse(renewed.body).at("auth").at("lease_duration") == 2);
+  CHECK(v.engine.renewals() == 1);
+  // The root token does not renew (no TTL); a token past its TTL is 403 everywhere.
+  CHECK(post("/v1/auth/token/renew-self", "{}", std::string(kToken)).status == 400);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  CHECK(v.client->request(lookup)->status == 403);
+  CHECK(post("/v1/auth/token/renew-self", "{}", token).status == 403);
 }

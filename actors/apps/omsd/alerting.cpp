@@ -217,6 +217,10 @@ void Alerting::start() {
   down_since_ns_.assign(daemon_.accounts().size(), 0);
   down_alerted_.assign(daemon_.accounts().size(), false);
   store_failures_ = daemon_.runtime().log().store_failures();
+  if (const auto* v = daemon_.vault_keys()) {
+    vault_renewal_failures_ = v->stats().renewal_failures.load();
+    vault_read_failures_ = v->stats().read_failures.load();
+  }
   thread_ = std::thread([this] { run(); });
 }
 
@@ -313,6 +317,22 @@ void Alerting::watch() {
                "hand");
     }
     it->second = failed;
+  }
+  // 5. Vault (live mode): a failed token renewal or key read since the last look.
+  if (const auto* v = daemon_.vault_keys()) {
+    const std::uint64_t renewals = v->stats().renewal_failures.load();
+    const std::uint64_t reads = v->stats().read_failures.load();
+    if (renewals > vault_renewal_failures_) {
+      post(alerts::AlertKind::kSecrets, "vault renewal", "vault: token renewal failed",
+           v->last_renewal_error() + "\nthe API keys already loaded stay in use; once the token expires no key "
+                             "rotation is picked up until a new token is given (restart)");
+    }
+    if (reads > vault_read_failures_) {
+      post(alerts::AlertKind::kSecrets, "vault read", "vault: an account's keys did not read",
+           v->last_read_error() + "\nthe keys already loaded stay in use");
+    }
+    vault_renewal_failures_ = renewals;
+    vault_read_failures_ = reads;
   }
 }
 

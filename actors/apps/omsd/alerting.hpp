@@ -6,7 +6,9 @@
 //   - an account down: its session failed or a user stream of it is disconnected, for 5 s on end;
 //   - the store failing: an append failed (the intent log publishes it again) or more than
 //     10,000 events wait for the store's acknowledgement;
-//   - an arbitrage saga ended failed (a leg may be left open).
+//   - an arbitrage saga ended failed (a leg may be left open);
+//   - live mode with Vault: a token renewal or a periodic key read failed (the keys already
+//     loaded stay in use).
 // The watcher reads what /health reads, once a second, on a thread of its own; alerts are
 // posted into the AlertService's bounded queue and sent by its thread: neither the engine nor a
 // venue connection ever waits on a sink. Secrets (env:NAME / file:PATH of risk.yaml) are read
@@ -72,6 +74,7 @@ class Alerting {
   std::vector<bool> down_alerted_;
   std::uint64_t store_failures_ = 0;
   std::map<std::uint16_t, std::uint64_t> saga_failed_;  // by strategy id
+  std::uint64_t vault_renewal_failures_ = 0, vault_read_failures_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

@@ -135,6 +135,7 @@ secrets::ApiCredentials Daemon::credentials(const PaperEntry& entry) {
   if (options_.mode == Mode::kPaper) {
     return load_paper_key(options_.data_dir / "paper-keys.json", entry);
   }
+  if (vault_) return vault_->credentials(entry.account);  // one secret per account, every market
   // Bybit and OKX: one unified account's key for both markets ("bybit_unified_<account>",
   // "okx_unified_<account>", the OKX one with its passphrase).
   const bool unified = entry.exchange == ExchangeId::kBybit || entry.exchange == ExchangeId::kOkx;
@@ -685,8 +686,21 @@ void Daemon::start() {
       auto store = secrets::KeyFileStore::open(spec.substr(8), std::move(pass).value());
       if (!store) throw std::runtime_error("key file " + spec.substr(8) + ": " + store.error().message);
       secrets_ = std::make_unique<secrets::KeyFileStore>(std::move(store).value());
+    } else if (spec.rfind("vault:", 0) == 0) {
+      std::vector<VaultAccount> read;
+      for (const auto& e : entries_) {
+        if (std::any_of(read.begin(), read.end(), [&](const VaultAccount& v) { return v.name == e.account; })) continue;
+        const auto it = std::find_if(config_.accounts.accounts.begin(), config_.accounts.accounts.end(),
+                                     [&](const configs::Account& a) { return a.name == e.account; });
+        read.push_back({e.account, it == config_.accounts.accounts.end() ? std::string() : it->api_key_vault_path});
+      }
+      vault_ = std::make_unique<VaultKeys>(
+          VaultOptions{spec.substr(6), options_.vault_token_file, options_.vault_approle_file, options_.vault_ca,
+                       options_.vault_mount, std::chrono::seconds(options_.vault_refresh_s)},
+          std::move(read));
+      vault_->start();  // the token's renewal from now on
     } else {
-      throw std::runtime_error("--secrets " + spec + ": only keyfile:PATH is wired in omsd yet");
+      throw std::runtime_error("--secrets " + spec + ": expected keyfile:PATH or vault:https://HOST:PORT");
     }
   }
   // --accounts: this daemon runs those accounts; the others are another daemon's of the desk.
@@ -749,6 +763,9 @@ void Daemon::start() {
   }
   open_store();
   start_on(options_.cpus.io, options_.cpu_plan, [this] { start_venues(); });
+  if (vault_) {
+    vault_->set_on_rotate([this](const std::string& account, const secrets::ApiCredentials& c) { rotate_keys(account, c); });
+  }
   actors::RuntimeOptions ro;
   ro.scheduler_threads = options_.scheduler_threads;
   ro.engine = built_->engine_options();
@@ -1011,7 +1028,35 @@ std::vector<FeeCheck> Daemon::fee_checks() const {
   return fee_checks_;
 }
 
+void Daemon::rotate_keys(const std::string& account, const secrets::ApiCredentials& c) {
+  const auto id = built_->directory.accounts.find(account);
+  if (!id) return;
+  for (const auto& e : entries_) {
+    if (e.account != account) continue;
+    std::optional<std::string> error = std::string("no connection");
+    const auto swap = [&](auto* v) {
+      if (v == nullptr) return;
+      if (const auto i = v->account_index(*id)) error = v->replace_credentials(*i, copy_credentials(c));
+    };
+    switch (e.exchange) {
+      case ExchangeId::kBinance: swap(venue(e.market)); break;
+      case ExchangeId::kBybit: swap(bybit_venue(e.market)); break;
+      case ExchangeId::kOkx: swap(okx_venue(e.market)); break;
+      case ExchangeId::kUpbit: swap(upbit_.get()); break;
+      default: break;
+    }
+    if (error) {
+      spdlog::error("vault: account {} ({}): version {} not installed, the old key stays: {}", account,
+                    to_string(e.market), c.version, *error);
+    } else {
+      spdlog::warn("vault: account {} ({}): signs with version {} (key {}) from now on", account,
+                   to_string(e.market), c.version, secrets::fingerprint(c.api_key));
+    }
+  }
+}
+
 void Daemon::stop() {
+  if (vault_) vault_->stop();  // no key swapped into a connection that stops
   fee_stop_.store(true);
   if (fee_thread_.joinable()) fee_thread_.join();  // it asks the venues: before they stop
   if (spot_) spot_->stop();  // market data and user-data streams first: no new reports

@@ -39,6 +39,7 @@
 #include "oms/setup/engine_setup.hpp"
 #include "options.hpp"
 #include "paper_keys.hpp"
+#include "vault_keys.hpp"
 
 namespace oms::omsd {
 
@@ -119,6 +120,8 @@ class Daemon {
   // Who hears the engine's automatic kill-switch trips (main: the venue sweep); null: nobody.
   // Called on the engine's shard: must not block.
   void set_kill_switch_listener(std::function<void(const KillSwitchTripped&)> listener);
+  // Live mode with --secrets vault:...: the keys' renewals, reads and rotations; null otherwise.
+  [[nodiscard]] const VaultKeys* vault_keys() const noexcept { return vault_.get(); }
 
  private:
   // Every instrument of every market an account trades, as the venue lists it (no ids yet).
@@ -143,6 +146,9 @@ class Daemon {
   // The arbitrage legs' taker fees from their venues (fee_check.hpp), after check_fees.
   void set_leg_fees();
   secrets::ApiCredentials credentials(const PaperEntry& entry);
+  // A new version of the account's keys from Vault, into each of its connections (the keys'
+  // thread).
+  void rotate_keys(const std::string& account, const secrets::ApiCredentials& c);
 
   Options options_;
   configs::Config config_;
@@ -158,6 +164,7 @@ class Daemon {
   std::unique_ptr<persistence::SnapshotStore> snapshots_;
   std::shared_ptr<const persistence::RecordMac> mac_;  // the stored events' MAC key
   std::unique_ptr<secrets::SecretStore> secrets_;
+  std::unique_ptr<VaultKeys> vault_;  // --secrets vault:...
   std::unique_ptr<binance::BinanceVenue> spot_, usdm_;
   std::unique_ptr<bybit::BybitVenue> bybit_spot_, bybit_linear_;
   std::unique_ptr<okx::OkxVenue> okx_spot_, okx_swap_;

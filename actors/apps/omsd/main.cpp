@@ -112,6 +112,9 @@ int main(int argc, char** argv) {
   } catch (const oms::configs::ConfigError& e) {
     spdlog::critical("invalid config, not starting:\n{}", e.what());
     return 2;
+  } catch (const SecretsRefused& e) {
+    spdlog::critical("not starting: {}", e.what());  // names the account and path, never a secret
+    return 2;
   } catch (const std::exception& e) {
     spdlog::critical("not starting: {}", e.what());
     return 1;

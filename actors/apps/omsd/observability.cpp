@@ -234,6 +234,27 @@ void Observability::start() {
                                   static_cast<double>(daemon_.send_latency().count(kind)));
                        }
                      });
+  // Live mode on Vault: the keys' thread (vault_keys.hpp).
+  if (const VaultKeys* vault = daemon_.vault_keys()) {
+    metrics_.collector("oms_vault_events_total",
+                       "Vault since start: token renewals (renewal), failed renewals (renewal_failure), AppRole "
+                       "logins after the first (login), rounds of key reads (refresh), key reads that failed "
+                       "(read_failure), new key versions installed (rotation)",
+                       observe::MetricType::kCounter, {"event"}, [vault](observe::CollectorSink& s) {
+                         const auto& st = vault->stats();
+                         s.sample({"renewal"}, static_cast<double>(st.renewals.load()));
+                         s.sample({"renewal_failure"}, static_cast<double>(st.renewal_failures.load()));
+                         s.sample({"login"}, static_cast<double>(st.logins.load()));
+                         s.sample({"refresh"}, static_cast<double>(st.refreshes.load()));
+                         s.sample({"read_failure"}, static_cast<double>(st.read_failures.load()));
+                         s.sample({"rotation"}, static_cast<double>(st.rotations.load()));
+                       });
+    metrics_.collector("oms_vault_token_ttl_seconds",
+                       "The Vault token's TTL as Vault stated it at the last lookup, login or renewal (0: none)",
+                       observe::MetricType::kGauge, {}, [vault](observe::CollectorSink& s) {
+                         s.sample(std::span<const std::string>{}, static_cast<double>(vault->stats().token_ttl_s.load()));
+                       });
+  }
   // Each account's fees: its venue's word and exchanges.yaml's, in basis points.
   metrics_.collector("oms_fee_rate_bps",
                      "An account's fee rate on an instrument in basis points: as its venue states it (source venue) "

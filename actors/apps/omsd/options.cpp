@@ -40,8 +40,23 @@ usage: omsd [flags]
   --http HOST:PORT      /health, /metrics and the dashboard at / (default 127.0.0.1:8081)
   --dashboard-stream S  one dashboard event stream lasts S seconds, then the page opens the
                         next (default 60; 1 to 3600)
-  --secrets SPEC        live mode: keyfile:PATH or vault:https://HOST:PORT
+  --secrets SPEC        live mode: keyfile:PATH or vault:https://HOST:PORT (HashiCorp Vault
+                        KV v2: each account's key at its api_key_vault_path, read as
+                        GET /v1/MOUNT/data/PATH; fields api_key, api_secret, and private_key,
+                        passphrase where the venue needs them)
   --passphrase-file F   key file passphrase (0600); default $OMS_KEYFILE_PASSPHRASE
+  --vault-token-file F  Vault token, on the file's first line (0600); default $VAULT_TOKEN
+                        (removed from omsd's environment once read)
+  --vault-approle-file F  instead of a token: AppRole login (POST /v1/auth/approle/login) with
+                        {"role_id":..,"secret_id":..} of this file (0600); logged in again
+                        when the token can no longer be renewed
+  --vault-ca FILE       CA Vault's TLS certificate must chain to (default: the system store)
+  --vault-mount NAME    the KV v2 secrets engine's mount (default secret)
+  --vault-refresh-s S   each account's secret read again every S seconds; a new version's
+                        key signs that account's requests from then on, no restart
+                        (default 60; 1 to 86400). The token is renewed (renew-self) at 2/3
+                        of its TTL; a failed renewal or read is logged and alerted, the keys
+                        already loaded stay in use.
   --cpu-plan PLAN       pins each role: engine=CPU (the engine shard thread), io=CPUS
                         (the venue connections' threads), daemon=CPUS (every other
                         thread); e.g. engine=1,io=0,daemon=0; default none
@@ -237,6 +252,14 @@ bool parse_options(int argc, char** argv, Options& o) {
     else if (a == "--http") o.http = parse_host_port(need(), a);
     else if (a == "--secrets") o.secrets = need();
     else if (a == "--passphrase-file") o.passphrase_file = need();
+    else if (a == "--vault-token-file") o.vault_token_file = need();
+    else if (a == "--vault-approle-file") o.vault_approle_file = need();
+    else if (a == "--vault-ca") o.vault_ca = need();
+    else if (a == "--vault-mount") o.vault_mount = need();
+    else if (a == "--vault-refresh-s") {
+      o.vault_refresh_s = number(need(), a);
+      if (o.vault_refresh_s < 1 || o.vault_refresh_s > 86'400) throw std::invalid_argument(a + ": 1 to 86400 seconds");
+    }
     else if (a == "--cpu-plan") {
       o.cpu_plan = need();
       o.cpus = parse_cpu_plan(o.cpu_plan);

@@ -57,10 +57,15 @@ struct Options {
   }
   std::filesystem::path ca_file;
   // Live mode: where API keys come from: "keyfile:PATH" (passphrase from
-  // $OMS_KEYFILE_PASSPHRASE or --passphrase-file) or "vault:https://HOST:PORT" (token from
-  // $VAULT_TOKEN).
+  // $OMS_KEYFILE_PASSPHRASE or --passphrase-file) or "vault:https://HOST:PORT" (vault_keys.hpp:
+  // the token from --vault-token-file or $VAULT_TOKEN, or an AppRole login).
   std::string secrets;
   std::filesystem::path passphrase_file;
+  std::filesystem::path vault_token_file;    // 0600, the token on its first line
+  std::filesystem::path vault_approle_file;  // 0600, {"role_id":..,"secret_id":..}
+  std::filesystem::path vault_ca;            // Vault's CA; empty: the system store
+  std::string vault_mount = "secret";        // the KV v2 engine's mount
+  std::uint64_t vault_refresh_s = 60;        // each account's secret read again this often
   // CPU plan: "engine=1,io=0,daemon=0" (CpuPlan); empty: no pinning.
   std::string cpu_plan;
   CpuPlan cpus;

@@ -18,6 +18,8 @@ std::string_view to_string(AlertKind k) noexcept {
       return "store_outage";
     case AlertKind::kSagaNeedsHuman:
       return "saga_needs_human";
+    case AlertKind::kSecrets:
+      return "secrets";
   }
   return "unknown";
 }

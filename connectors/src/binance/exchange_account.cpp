@@ -14,17 +14,27 @@ BinanceAccount::BinanceAccount(BinanceVenue::Shared& shared, std::size_t index,
                                BinanceAccountConfig cfg)
     : shared_(shared), index_(index), account_(cfg.account), encoder_(shared.cfg.market),
       name_(cfg.name.empty() ? std::to_string(cfg.account.value) : cfg.name) {
-  auth_.api_key = std::move(cfg.credentials.api_key);
+  set_credentials(std::move(cfg.credentials));
+}
+
+void BinanceAccount::set_credentials(secrets::ApiCredentials c) {
   const std::string who = "binance account " + std::to_string(account_.value);
-  if (!cfg.credentials.private_key.empty()) {
-    auto s = signing::BinanceSigner::pem(cfg.credentials.private_key.view());
+  std::optional<signing::BinanceSigner> signer;
+  if (!c.private_key.empty()) {
+    auto s = signing::BinanceSigner::pem(c.private_key.view());
     if (!s) throw std::runtime_error(who + ": private key: " + s.error().message);
-    auth_.signer.emplace(std::move(s).value());
-  } else if (!cfg.credentials.api_secret.empty()) {
-    auto s = signing::BinanceSigner::hmac(cfg.credentials.api_secret.view());
+    signer.emplace(std::move(s).value());
+  } else if (!c.api_secret.empty()) {
+    auto s = signing::BinanceSigner::hmac(c.api_secret.view());
     if (!s) throw std::runtime_error(who + ": api secret: " + s.error().message);
-    auth_.signer.emplace(std::move(s).value());
+    signer.emplace(std::move(s).value());
   }
+  {
+    std::lock_guard lk(auth_.mutex);
+    std::swap(auth_.api_key, c.api_key);
+    std::swap(auth_.signer, signer);
+  }
+  // c and signer hold the old key and signer now: released (and the key wiped) here, unlocked.
 }
 
 BinanceAccount::~BinanceAccount() {

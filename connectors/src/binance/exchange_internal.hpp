@@ -238,6 +238,10 @@ inline constexpr std::uint16_t kQueueFullCode = 3161;
 class BinanceAccount : public Exchange {
  public:
   BinanceAccount(BinanceVenue::Shared& shared, std::size_t index, BinanceAccountConfig cfg);
+  // Key rotation: the signer is built from c first, then key and signer are swapped under
+  // auth_.mutex (a request being signed finishes with the old ones); the old key's buffer is
+  // wiped when released. Throws std::runtime_error naming the account, never the key.
+  void set_credentials(secrets::ApiCredentials c);
   ~BinanceAccount() override;
 
   [[nodiscard]] ExchangeId exchange() const noexcept override { return ExchangeId::kBinance; }

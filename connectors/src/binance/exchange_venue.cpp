@@ -349,6 +349,16 @@ Exchange& BinanceVenue::account(std::size_t index) {
   return *shared_->accounts.at(index);
 }
 
+std::optional<std::string> BinanceVenue::replace_credentials(std::size_t index,
+                                                             secrets::ApiCredentials credentials) {
+  try {
+    shared_->accounts.at(index)->set_credentials(std::move(credentials));
+  } catch (const std::exception& e) {
+    return std::string(e.what());
+  }
+  return std::nullopt;
+}
+
 std::optional<std::size_t> BinanceVenue::account_index(AccountId account) const noexcept {
   for (std::size_t i = 0; i < shared_->accounts.size(); ++i)
     if (shared_->accounts[i]->account() == account) return i;

@@ -34,17 +34,24 @@ ExchangeError rest_error(const RestError& e, std::string_view what) {
 
 BybitAccount::BybitAccount(BybitVenue::Shared& shared, std::size_t index, BybitAccountConfig cfg)
     : shared_(shared), index_(index), account_(cfg.account), report_wallet_(cfg.report_wallet) {
-  auth_.api_key = std::move(cfg.credentials.api_key);
-  if (!cfg.credentials.private_key.empty()) {
+  set_credentials(std::move(cfg.credentials));
+}
+
+void BybitAccount::set_credentials(secrets::ApiCredentials c) {
+  if (!c.private_key.empty()) {
     throw std::runtime_error("bybit account " + std::to_string(account_.value) +
                              ": RSA keys are not supported here; use an HMAC key");
   }
-  if (!cfg.credentials.api_secret.empty()) {
-    auto s = signing::HmacSha256::create(cfg.credentials.api_secret.view());
+  std::optional<signing::HmacSha256> signer;
+  if (!c.api_secret.empty()) {
+    auto s = signing::HmacSha256::create(c.api_secret.view());
     if (!s) throw std::runtime_error("bybit account " + std::to_string(account_.value) + ": api secret: " + s.error().message);
-    auth_.signer.emplace(std::move(s).value());
+    signer.emplace(std::move(s).value());
   }
-}
+  std::lock_guard lk(auth_.mutex);
+  std::swap(auth_.api_key, c.api_key);
+  std::swap(auth_.signer, signer);
+}  // the old key (now in c) and signer released here, the key wiped
 
 BybitAccount::~BybitAccount() { stop(); }
 

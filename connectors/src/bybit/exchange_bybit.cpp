@@ -177,6 +177,15 @@ void BybitVenue::stop() {
 
 std::size_t BybitVenue::account_count() const noexcept { return shared_->accounts.size(); }
 Exchange& BybitVenue::account(std::size_t index) { return *shared_->accounts.at(index); }
+
+std::optional<std::string> BybitVenue::replace_credentials(std::size_t index, secrets::ApiCredentials credentials) {
+  try {
+    shared_->accounts.at(index)->set_credentials(std::move(credentials));
+  } catch (const std::exception& e) {
+    return std::string(e.what());
+  }
+  return std::nullopt;
+}
 TimeNs BybitVenue::banned_until_ns() const noexcept { return shared_->ban.until_ns(); }
 
 std::optional<OrderBudgetUse> BybitVenue::order_budget(AccountId account) const {

@@ -97,6 +97,9 @@ struct BybitVenue::Shared {
 class BybitAccount final : public Exchange {
  public:
   BybitAccount(BybitVenue::Shared& shared, std::size_t index, BybitAccountConfig cfg);
+  // Key rotation: the signer is built first, then swapped in under auth_.mutex; the old key's
+  // buffer is wiped when released. Throws std::runtime_error naming the account, never the key.
+  void set_credentials(secrets::ApiCredentials c);
   ~BybitAccount() override;
 
   [[nodiscard]] ExchangeId exchange() const noexcept override { return ExchangeId::kBybit; }

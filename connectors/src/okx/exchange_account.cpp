@@ -45,17 +45,24 @@ ExchangeError rest_error(const RestError& e, std::string_view what) {
 
 OkxAccount::OkxAccount(OkxVenue::Shared& shared, std::size_t index, OkxAccountConfig cfg)
     : shared_(shared), index_(index), account_(cfg.account), report_wallet_(cfg.report_wallet) {
-  const std::string who = "okx account " + std::to_string(account_.value);
-  if (!cfg.credentials.private_key.empty()) throw std::runtime_error(who + ": RSA keys are not supported here; use an HMAC key");
-  auth_.api_key = std::move(cfg.credentials.api_key);
-  auth_.passphrase = std::move(cfg.credentials.passphrase);
-  if (!cfg.credentials.api_secret.empty()) {
-    if (auth_.passphrase.empty()) throw std::runtime_error(who + ": the API key has no passphrase (OKX keys need one)");
-    auto s = signing::HmacSha256::create(cfg.credentials.api_secret.view());
-    if (!s) throw std::runtime_error(who + ": api secret: " + s.error().message);
-    auth_.signer.emplace(std::move(s).value());
-  }
+  set_credentials(std::move(cfg.credentials));
 }
+
+void OkxAccount::set_credentials(secrets::ApiCredentials c) {
+  const std::string who = "okx account " + std::to_string(account_.value);
+  if (!c.private_key.empty()) throw std::runtime_error(who + ": RSA keys are not supported here; use an HMAC key");
+  std::optional<signing::HmacSha256> signer;
+  if (!c.api_secret.empty()) {
+    if (c.passphrase.empty()) throw std::runtime_error(who + ": the API key has no passphrase (OKX keys need one)");
+    auto s = signing::HmacSha256::create(c.api_secret.view());
+    if (!s) throw std::runtime_error(who + ": api secret: " + s.error().message);
+    signer.emplace(std::move(s).value());
+  }
+  std::lock_guard lk(auth_.mutex);
+  std::swap(auth_.api_key, c.api_key);
+  std::swap(auth_.passphrase, c.passphrase);
+  std::swap(auth_.signer, signer);
+}  // the old key and passphrase (now in c) and signer released here, wiped
 
 OkxAccount::~OkxAccount() { stop(); }
 

@@ -99,6 +99,9 @@ struct OkxVenue::Shared {
 class OkxAccount final : public Exchange {
  public:
   OkxAccount(OkxVenue::Shared& shared, std::size_t index, OkxAccountConfig cfg);
+  // Key rotation: the signer is built first, then swapped in under auth_.mutex; the old key's
+  // buffer is wiped when released. Throws std::runtime_error naming the account, never the key.
+  void set_credentials(secrets::ApiCredentials c);
   ~OkxAccount() override;
 
   [[nodiscard]] ExchangeId exchange() const noexcept override { return ExchangeId::kOkx; }

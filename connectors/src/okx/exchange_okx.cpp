@@ -182,6 +182,15 @@ void OkxVenue::stop() {
 
 std::size_t OkxVenue::account_count() const noexcept { return shared_->accounts.size(); }
 Exchange& OkxVenue::account(std::size_t index) { return *shared_->accounts.at(index); }
+
+std::optional<std::string> OkxVenue::replace_credentials(std::size_t index, secrets::ApiCredentials credentials) {
+  try {
+    shared_->accounts.at(index)->set_credentials(std::move(credentials));
+  } catch (const std::exception& e) {
+    return std::string(e.what());
+  }
+  return std::nullopt;
+}
 std::optional<OrderBudgetUse> OkxVenue::order_budget(AccountId account) const {
   for (const auto& a : shared_->accounts) {
     if (a->account() == account) return a->budget_use();

@@ -59,7 +59,32 @@ Result<ApiCredentials, SecretError> VaultStore::get(std::string_view exchange, s
 Result<ApiCredentials, SecretError> VaultStore::get_version(std::string_view name,
                                                             std::optional<std::uint64_t> version) {
   if (auto ok = check_secret_name(name); !ok) return Unexpected(std::move(ok).error());
-  const std::string path = config_.prefix + "/" + std::string(name);
+  return read(config_.prefix + "/" + std::string(name), version);
+}
+
+Result<ApiCredentials, SecretError> VaultStore::get_path(std::string_view path,
+                                                         std::optional<std::uint64_t> version) {
+  const auto bad_path = [&](std::string why) {
+    return Unexpected(vault_error(SecretErrorCode::kBadName, "path '" + std::string(path) + "': " + std::move(why)));
+  };
+  if (path.empty()) return bad_path("empty");
+  std::size_t begin = 0;
+  while (begin <= path.size()) {
+    const auto slash = path.find('/', begin);
+    const auto seg = path.substr(begin, slash == std::string_view::npos ? std::string_view::npos : slash - begin);
+    if (seg.empty() || seg == "." || seg == "..") return bad_path("an empty, '.' or '..' segment");
+    for (const char c : seg) {
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                      c == '_' || c == '-';
+      if (!ok) return bad_path("only [A-Za-z0-9._-] segments joined by '/'");
+    }
+    if (slash == std::string_view::npos) break;
+    begin = slash + 1;
+  }
+  return read(std::string(path), version);
+}
+
+Result<ApiCredentials, SecretError> VaultStore::read(const std::string& path, std::optional<std::uint64_t> version) {
   std::string target = "/v1/" + config_.mount + "/data/" + path;
   if (version) target += "?version=" + std::to_string(*version);
   const std::string what = "secret " + config_.mount + "/" + path + (version ? " version " + std::to_string(*version) : "");

@@ -88,6 +88,9 @@ struct UpbitVenue::Shared {
 class UpbitAccount final : public Exchange {
  public:
   UpbitAccount(UpbitVenue::Shared& shared, std::size_t index, UpbitAccountConfig cfg);
+  // Key rotation: the signer is built first, then swapped in under auth_.mutex; the old key's
+  // buffer is wiped when released. Throws std::runtime_error naming the account, never the key.
+  void set_credentials(secrets::ApiCredentials c);
   ~UpbitAccount() override;
 
   [[nodiscard]] ExchangeId exchange() const noexcept override { return ExchangeId::kUpbit; }

@@ -193,6 +193,15 @@ void UpbitVenue::stop() {
 
 std::size_t UpbitVenue::account_count() const noexcept { return shared_->accounts.size(); }
 Exchange& UpbitVenue::account(std::size_t index) { return *shared_->accounts.at(index); }
+
+std::optional<std::string> UpbitVenue::replace_credentials(std::size_t index, secrets::ApiCredentials credentials) {
+  try {
+    shared_->accounts.at(index)->set_credentials(std::move(credentials));
+  } catch (const std::exception& e) {
+    return std::string(e.what());
+  }
+  return std::nullopt;
+}
 TimeNs UpbitVenue::banned_until_ns() const noexcept { return shared_->ban.until_ns(); }
 
 std::optional<OrderBudgetUse> UpbitVenue::order_budget(AccountId account) const {
@@ -212,15 +221,22 @@ std::optional<std::size_t> UpbitVenue::account_index(AccountId account) const no
 
 UpbitAccount::UpbitAccount(UpbitVenue::Shared& shared, std::size_t index, UpbitAccountConfig cfg)
     : shared_(shared), index_(index), account_(cfg.account) {
-  const std::string who = "upbit account " + std::to_string(account_.value);
-  if (!cfg.credentials.private_key.empty()) throw std::runtime_error(who + ": Upbit keys are HMAC secrets, not PEM keys");
-  auth_.access_key = std::move(cfg.credentials.api_key);
-  if (!cfg.credentials.api_secret.empty()) {
-    auto s = JwtSigner::create(cfg.credentials.api_secret.view());
-    if (!s) throw std::runtime_error(who + ": secret key: " + s.error().message);
-    auth_.signer.emplace(std::move(s).value());
-  }
+  set_credentials(std::move(cfg.credentials));
 }
+
+void UpbitAccount::set_credentials(secrets::ApiCredentials c) {
+  const std::string who = "upbit account " + std::to_string(account_.value);
+  if (!c.private_key.empty()) throw std::runtime_error(who + ": Upbit keys are HMAC secrets, not PEM keys");
+  std::optional<JwtSigner> signer;
+  if (!c.api_secret.empty()) {
+    auto s = JwtSigner::create(c.api_secret.view());
+    if (!s) throw std::runtime_error(who + ": secret key: " + s.error().message);
+    signer.emplace(std::move(s).value());
+  }
+  std::lock_guard lk(auth_.mutex);
+  std::swap(auth_.access_key, c.api_key);
+  std::swap(auth_.signer, signer);
+}  // the old access key (now in c) and signer released here, the key wiped
 
 UpbitAccount::~UpbitAccount() { stop(); }
 

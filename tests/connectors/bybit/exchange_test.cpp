@@ -521,4 +521,46 @@ TEST_CASE("bybit connector: the public feed -- topics, snapshot and deltas as bo
   CHECK(json::parse(sent[2]) == json::parse(R"({"op":"subscribe","args":["orderbook.50.BTCUSDT"]})"));
 }
 
+
+TEST_CASE("bybit connector: replace_credentials (key rotation) -- the next request and the next private login use the new key; a key that cannot sign is refused and the old one stays") {
+  Fixture f;
+  f.venue.script([](const Recorded& r) {
+    if (r.path == "/v5/order/create") return answer(200, ok(R"({"orderId":"f1","orderLinkId":"c-1"})"));
+    return answer(404, refused(10001, "unexpected"));
+  });
+  REQUIRE(wait_until([&] { return f.venue.authed(); }));
+  f.client->account(0).place(limit_buy("c-1"));
+  REQUIRE(f.venue.wait_requests("/v5/order/create", 1));
+  CHECK(f.venue.requests("/v5/order/create").at(0).api_key == "key-main");
+
+  secrets::ApiCredentials pem;
+  pem.api_key = secrets::SecureBuffer::copy_of("key-pem").value();
+  pem.private_key = secrets::SecureBuffer::copy_of("-----BEGIN PRIVATE KEY-----").value();
+  const auto refused_key = f.client->replace_credentials(0, std::move(pem));
+  REQUIRE(refused_key.has_value());
+  CHECK(refused_key->find("RSA keys are not supported") != std::string::npos);
+  f.client->account(0).place(limit_buy("c-2"));
+  REQUIRE(f.venue.wait_requests("/v5/order/create", 2));
+  CHECK(f.venue.requests("/v5/order/create").at(1).api_key == "key-main");
+
+  secrets::ApiCredentials rotated;
+  rotated.api_key = secrets::SecureBuffer::copy_of("key-arb").value();
+  rotated.api_secret = secrets::SecureBuffer::copy_of(kSecrets.at("key-arb")).value();
+  CHECK_FALSE(f.client->replace_credentials(0, std::move(rotated)).has_value());
+  f.client->account(0).place(limit_buy("c-3"));
+  REQUIRE(f.venue.wait_requests("/v5/order/create", 3));
+  const auto third = f.venue.requests("/v5/order/create").at(2);
+  CHECK(third.api_key == "key-arb");
+  CHECK(third.signature_ok);  // signed with the new secret
+  // The private stream's next login (after a drop) authenticates with the new key.
+  f.venue.drop_private();
+  REQUIRE(wait_until([&] { return f.venue.authed(); }, 10s));
+  const auto sent = f.venue.private_sent();
+  std::string last_auth;
+  for (const auto& m : sent) {
+    if (m.find("\"op\":\"auth\"") != std::string::npos) last_auth = m;
+  }
+  CHECK(last_auth.find("\"key-arb\"") != std::string::npos);
+}
+
 }  // namespace oms::bybit

@@ -249,4 +249,31 @@ TEST_CASE("okx config: a history page outside [1, 100] is refused naming the fie
   }
 }
 
+
+TEST_CASE("okx e2e: replace_credentials (key rotation) -- the next request signs with the key rotated in: a wrong passphrase's 50105 ends with the right one, and comes back with a wrong one") {
+  E2e e(Market::kSpot, "wrong-pass");
+  auto b = e.ex().balances();
+  REQUIRE_FALSE(b.ok());
+  CHECK(b.error().venue_code == 50105);
+  const auto creds = [](const char* passphrase) {
+    secrets::ApiCredentials c;
+    c.api_key = secrets::SecureBuffer::copy_of("alice-key").value();
+    c.api_secret = secrets::SecureBuffer::copy_of("alice-secret").value();
+    if (*passphrase != 0) c.passphrase = secrets::SecureBuffer::copy_of(passphrase).value();
+    return c;
+  };
+  CHECK_FALSE(e.venue->replace_credentials(0, creds("Alice-pass-1")).has_value());
+  b = e.ex().balances();
+  CHECK_MESSAGE(b.ok(), (b.ok() ? "" : b.error().message));
+  // A key OKX could not use (no passphrase) is refused; the one in use stays.
+  const auto refused = e.venue->replace_credentials(0, creds(""));
+  REQUIRE(refused.has_value());
+  CHECK(refused->find("no passphrase") != std::string::npos);
+  CHECK(e.ex().balances().ok());
+  CHECK_FALSE(e.venue->replace_credentials(0, creds("another-wrong-pass")).has_value());
+  b = e.ex().balances();
+  REQUIRE_FALSE(b.ok());
+  CHECK(b.error().venue_code == 50105);
+}
+
 }  // namespace oms::okx

@@ -440,4 +440,25 @@ TEST_CASE("upbit e2e block: the order answered HTTP 418 is refused naming the bl
   CHECK(e.alerts.size() == 1);
 }
 
+
+TEST_CASE("upbit e2e: replace_credentials (key rotation) -- the next request signs with the key rotated in: jwt_verification ends with the right secret, and comes back with a wrong one") {
+  E2e e("not-the-secret");
+  auto b = e.ex().balances();
+  REQUIRE_FALSE(b.ok());
+  CHECK(b.error().message.find("jwt_verification") != std::string::npos);
+  const auto creds = [](const char* secret) {
+    secrets::ApiCredentials c;
+    c.api_key = secrets::SecureBuffer::copy_of("alice-upbit-access").value();
+    c.api_secret = secrets::SecureBuffer::copy_of(secret).value();
+    return c;
+  };
+  CHECK_FALSE(e.venue->replace_credentials(0, creds("alice-upbit-secret")).has_value());
+  b = e.ex().balances();
+  CHECK_MESSAGE(b.ok(), (b.ok() ? "" : b.error().message));
+  CHECK_FALSE(e.venue->replace_credentials(0, creds("another-wrong-secret")).has_value());
+  b = e.ex().balances();
+  REQUIRE_FALSE(b.ok());
+  CHECK(b.error().message.find("jwt_verification") != std::string::npos);
+}
+
 }  // namespace oms::upbit

@@ -21,6 +21,7 @@ enum class AlertKind : std::uint8_t {
   kAccountDown,     // an account's venue connection failed or its user stream is down
   kStoreOutage,     // the event store (NATS JetStream) refuses or lags
   kSagaNeedsHuman,  // an arbitrage saga ended failed (a leg may be left open)
+  kSecrets,         // the secret store failed: a Vault token renewal or a key read
 };
 [[nodiscard]] std::string_view to_string(AlertKind k) noexcept;
 

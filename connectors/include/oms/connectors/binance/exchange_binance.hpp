@@ -104,6 +104,11 @@ class BinanceVenue {
   [[nodiscard]] std::size_t account_count() const noexcept;
   [[nodiscard]] Exchange& account(std::size_t index);
   [[nodiscard]] std::optional<std::size_t> account_index(AccountId account) const noexcept;
+  // Key rotation: account(index) signs every request from now on with `credentials` (thread-safe
+  // against the order lanes, the streams and the engine's shard signing; the old key's buffer is
+  // wiped). An error text naming the account when the key cannot sign (the old one stays).
+  [[nodiscard]] std::optional<std::string> replace_credentials(std::size_t index,
+                                                               secrets::ApiCredentials credentials);
 
   // GET time now; the offset (venue - local, ms) used for every timestamp from now on.
   [[nodiscard]] ExchangeResult<std::int64_t> sync_time();

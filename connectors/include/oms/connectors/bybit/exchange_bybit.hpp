@@ -100,6 +100,11 @@ class BybitVenue {
   [[nodiscard]] std::size_t account_count() const noexcept;
   [[nodiscard]] Exchange& account(std::size_t index);
   [[nodiscard]] std::optional<std::size_t> account_index(AccountId account) const noexcept;
+  // Key rotation: account(index) signs every request from now on with `credentials` (thread-safe
+  // against the order lanes and the streams; the old key's buffer is wiped). An error text
+  // naming the account when the key cannot sign (the old one stays).
+  [[nodiscard]] std::optional<std::string> replace_credentials(std::size_t index,
+                                                               secrets::ApiCredentials credentials);
   // The account's order budget now (health); nullopt: not an account of this venue.
   [[nodiscard]] std::optional<OrderBudgetUse> order_budget(AccountId account) const;
   // When the venue's ban of this connection's IP (HTTP 403) ends (0: none seen; health).

@@ -129,6 +129,11 @@ class OkxVenue {
   [[nodiscard]] std::size_t account_count() const noexcept;
   [[nodiscard]] Exchange& account(std::size_t index);
   [[nodiscard]] std::optional<std::size_t> account_index(AccountId account) const noexcept;
+  // Key rotation: account(index) signs every request from now on with `credentials` (thread-safe
+  // against the order lanes and the streams; the old key's buffer is wiped). An error text
+  // naming the account when the key cannot sign (the old one stays).
+  [[nodiscard]] std::optional<std::string> replace_credentials(std::size_t index,
+                                                               secrets::ApiCredentials credentials);
   // The account's order budget now (health); nullopt: not an account of this venue.
   [[nodiscard]] std::optional<OrderBudgetUse> order_budget(AccountId account) const;
   [[nodiscard]] ExchangeResult<std::int64_t> sync_time();

@@ -33,9 +33,15 @@ class VaultStore final : public SecretStore {
   Result<ApiCredentials, SecretError> get_version(std::string_view name,
                                                   std::optional<std::uint64_t> version);
   Result<std::vector<std::string>, SecretError> list() override;
+  // The secret at `path` under the mount, the prefix not applied (GET /v1/{mount}/data/{path}):
+  // an account's api_key_vault_path. path: segments of [A-Za-z0-9._-] joined by '/' (no empty,
+  // "." or ".." segment; kBadName otherwise). Errors name "{mount}/{path}", never a value.
+  Result<ApiCredentials, SecretError> get_path(std::string_view path,
+                                               std::optional<std::uint64_t> version = std::nullopt);
 
  private:
   Result<net::HttpResponse, SecretError> call(std::string target, std::string_view what);
+  Result<ApiCredentials, SecretError> read(const std::string& path, std::optional<std::uint64_t> version);
   net::HttpClient* http_;
   SecureBuffer token_;
   VaultConfig config_;
