@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "oms/actors/state_board.hpp"
+#include "oms/messages/decimal.hpp"
 #include "oms/api/v1/oms.grpc.pb.h"
 #include "omsctl_top.hpp"
 
@@ -38,6 +39,11 @@ namespace {
 constexpr const char* kUsage = R"(usage: omsctl [global flags] COMMAND [flags]
 global: --address HOST:PORT (127.0.0.1:50051)  --ca FILE  --token-file FILE  --data DIR (./data)
         --json  --timeout-ms N (10000)
+        several daemons of one desk (omsd --accounts): --address A,B --data DA,DB (each daemon's
+        data dir, in the same order: its token and CA) -- orders, fills, balances and positions
+        then list every daemon's accounts in one reply; positions --unified sums each
+        instrument over all of them (size, cost, PnL, fees; the entry price from the daemons'
+        entries at 1e-9); any other command speaks to one daemon
 commands:
   submit     [--account A] --instrument SYM --side buy|sell --qty Q [--price P] [--type T]
              [--tif T] [--stop-price P] [--strategy S] [--id CLIENT_ORDER_ID] [--reduce-only]
@@ -330,6 +336,107 @@ int call(const Client& c, const Args& a, const Request& req, Call method) {
     }
   }
   return 0;
+}
+
+// ---- several daemons -------------------------------------------------------------------------------
+// A list asked of every daemon (omsd --accounts shares a desk's accounts out): each daemon's rows
+// in address order; merge folds one daemon's reply into the whole.
+template <class Request, class Reply, class Call, class Merge>
+int call_all(const std::vector<Client>& cs, const std::vector<std::string>& addresses, const Args& a,
+             const Request& req, Call method, Merge merge) {
+  Reply whole;
+  for (std::size_t i = 0; i < cs.size(); ++i) {
+    grpc::ClientContext ctx;
+    cs[i].prepare(ctx);
+    Reply reply;
+    const grpc::Status s = ((*cs[i].stub).*method)(&ctx, req, &reply);
+    if (!s.ok()) {
+      std::cerr << "omsctl: " << addresses[i] << ": " << code_name(s.error_code()) << ": " << s.error_message() << "\n";
+      return 1;
+    }
+    merge(whole, reply);
+  }
+  print(whole, a.has("json"));
+  return 0;
+}
+
+// A decimal of a reply; throws naming the field (a daemon's reply is never guessed at).
+oms::Decimal reply_decimal(const std::string& text, const std::string& what) {
+  if (text.empty()) return {};
+  auto d = oms::Decimal::parse(text);
+  if (!d) throw std::runtime_error(what + ": '" + text + "' is not a decimal");
+  return *d;
+}
+
+// Unified positions summed over daemons: per instrument the sizes, costs (size x entry), PnL and
+// fees add up; the USDT figures only when every daemon had them.
+void add_unified(api::PositionList& whole, const api::PositionList& part) {
+  for (const auto& p : part.positions()) {
+    api::Position* into = nullptr;
+    for (auto& w : *whole.mutable_positions()) {
+      if (w.instrument() == p.instrument()) into = &w;
+    }
+    if (into == nullptr) {
+      *whole.add_positions() = p;
+      continue;
+    }
+    const auto sum = [&](const std::string& a, const std::string& b, const char* field) {
+      const auto x = reply_decimal(a, std::string(field) + " of " + p.instrument());
+      const auto y = reply_decimal(b, std::string(field) + " of " + p.instrument());
+      return oms::Decimal::from_raw(x.raw() + y.raw()).to_string();
+    };
+    const auto size_a = reply_decimal(into->size(), "size of " + p.instrument());
+    const auto size_b = reply_decimal(p.size(), "size of " + p.instrument());
+    // As the daemons' own: cost / size, half-even at 1e-9 (NetPosition::entry_price), the cost
+    // from each daemon's entry price; none when flat.
+    const oms::Int128 size = oms::Int128{size_a.raw()} + size_b.raw();
+    const oms::Int128 cost = oms::Int128{size_a.raw()} * reply_decimal(into->entry_price(), "entry_price").raw() +
+                             oms::Int128{size_b.raw()} * reply_decimal(p.entry_price(), "entry_price").raw();
+    oms::Int128 entry = 0;
+    if (size != 0 && !oms::round_quotient(cost, size, oms::Rounding::kHalfEven, entry)) {
+      throw std::runtime_error("entry price of " + p.instrument() + ": out of range");
+    }
+    into->set_entry_price(oms::Decimal::from_raw(entry).to_string());
+    into->set_size(oms::Decimal::from_raw(size).to_string());
+    into->set_realized_pnl(sum(into->realized_pnl(), p.realized_pnl(), "realized_pnl"));
+    into->set_fees(sum(into->fees(), p.fees(), "fees"));
+    for (const auto& name : p.accounts()) into->add_accounts(name);
+    const bool valued = !into->value_usdt().empty() && !p.value_usdt().empty();
+    into->set_value_usdt(valued ? sum(into->value_usdt(), p.value_usdt(), "value_usdt") : "");
+    into->set_unrealized_pnl_usdt(valued ? sum(into->unrealized_pnl_usdt(), p.unrealized_pnl_usdt(), "unrealized_pnl_usdt") : "");
+    into->set_realized_pnl_usdt(valued ? sum(into->realized_pnl_usdt(), p.realized_pnl_usdt(), "realized_pnl_usdt") : "");
+  }
+}
+
+// orders, fills, balances, positions over several daemons; other commands are one daemon's.
+int run_all(const std::vector<Client>& cs, const std::vector<std::string>& addresses, const Args& a) {
+  const auto& cmd = a.command;
+  const auto concat = [](auto& whole, const auto& part) { whole.MergeFrom(part); };
+  if (cmd == "orders" || cmd == "fills" || cmd == "balances") {
+    api::AccountRequest r;
+    r.set_account(a.get("account"));
+    r.set_exchange(a.get("exchange"));
+    r.set_main(a.get("main"));
+    r.set_instrument(a.get("instrument"));
+    if (cmd == "orders") r.set_day(a.get("day"));
+    if (cmd == "orders") return call_all<api::AccountRequest, api::OrderList>(cs, addresses, a, r, &api::Oms::Stub::ListOrders, concat);
+    if (cmd == "fills") return call_all<api::AccountRequest, api::FillList>(cs, addresses, a, r, &api::Oms::Stub::ListFills, concat);
+    return call_all<api::AccountRequest, api::BalanceList>(cs, addresses, a, r, &api::Oms::Stub::ListBalances, concat);
+  }
+  if (cmd == "positions") {
+    api::PositionsRequest r;
+    r.set_account(a.get("account"));
+    r.set_unified(a.has("unified"));
+    r.set_exchange(a.get("exchange"));
+    r.set_main(a.get("main"));
+    r.set_instrument(a.get("instrument"));
+    if (!a.has("unified")) {
+      return call_all<api::PositionsRequest, api::PositionList>(cs, addresses, a, r, &api::Oms::Stub::ListPositions, concat);
+    }
+    return call_all<api::PositionsRequest, api::PositionList>(cs, addresses, a, r, &api::Oms::Stub::ListPositions, add_unified);
+  }
+  throw UsageError(cmd + ": speaks to one daemon (--address names " + std::to_string(addresses.size()) +
+                   "); several daemons answer orders, fills, balances and positions");
 }
 
 // ---- batches -------------------------------------------------------------------------------------
@@ -784,8 +891,6 @@ int run(const Client& c, const Args& a) {
   throw UsageError("unknown command '" + cmd + "'");
 }
 
-}  // namespace
-
 // Holds gRPC initialised for the whole call and shuts it down synchronously at the end: the
 // channel's own shutdown is asynchronous (a cleanup thread that may still run, holding its
 // OpenSSL thread state, when the process exits).
@@ -796,6 +901,33 @@ struct GrpcLifetime {
   GrpcLifetime& operator=(const GrpcLifetime&) = delete;
 };
 
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  for (;;) {
+    const auto comma = text.find(',', at);
+    out.push_back(text.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+    if (out.back().empty()) throw UsageError("an empty item in '" + text + "'");
+    if (comma == std::string::npos) return out;
+    at = comma + 1;
+  }
+}
+
+// One daemon of several: its token and CA from its data dir.
+Client connect(const std::string& address, const std::filesystem::path& data, const Args& a) {
+  Client c;
+  const auto token_file = data / "api" / "omsctl.token";
+  c.token = trim(read_file(token_file, "token file"));
+  if (c.token.empty()) throw UsageError("token file " + token_file.string() + " is empty");
+  c.timeout = std::chrono::milliseconds(std::stoll(a.get("timeout-ms", "10000")));
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = read_file(data / "tls" / "ca.pem", "CA file");
+  c.stub = api::Oms::NewStub(grpc::CreateChannel(address, grpc::SslCredentials(tls)));
+  return c;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   const GrpcLifetime grpc_lifetime;
   try {
@@ -803,6 +935,16 @@ int main(int argc, char** argv) {
     const std::filesystem::path data = a.get("data", "./data");
     if (a.command == "top") {  // the board only: no token, no connection to the daemon
       return oms::omsctl::run_top({a.get("board", oms::actors::default_board_path(data)), a.has("once")});
+    }
+    if (const auto addresses = split_commas(a.get("address", "127.0.0.1:50051")); addresses.size() > 1) {
+      const auto datas = split_commas(a.get("data", "./data"));
+      if (datas.size() != addresses.size()) {
+        throw UsageError("--address names " + std::to_string(addresses.size()) + " daemons: --data names each one's data dir (" +
+                         std::to_string(datas.size()) + " given)");
+      }
+      std::vector<Client> cs;
+      for (std::size_t i = 0; i < addresses.size(); ++i) cs.push_back(connect(addresses[i], datas[i], a));
+      return run_all(cs, addresses, a);
     }
     const auto ca = a.values.count("ca") != 0 ? std::filesystem::path(a.get("ca")) : data / "tls" / "ca.pem";
     const auto token_file = a.values.count("token-file") != 0 ? std::filesystem::path(a.get("token-file"))

@@ -151,6 +151,43 @@ TEST_CASE("cluster: two omsd of one desk on one NATS cluster -- each trades its 
   REQUIRE(at_a({"reset", "--scope", "global"}).code == 0);
   CHECK(wait_until([&] { return market(at_b, "binance_mm", "B-F" + std::to_string(std::rand()), "sell").at("accepted") == true; }, 10s));
   std::this_thread::sleep_for(500ms);  // the last fills in
+
+  // One view over both daemons: omsctl --address A,B --data DA,DB lists both daemons' accounts;
+  // positions --unified sums each instrument over them.
+  const auto both = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv{OMSCTL_BIN, "--json", "--address",
+                                  "127.0.0.1:" + std::to_string(s.grpc_port()) + ",127.0.0.1:" + std::to_string(s.peer_grpc_port(b)),
+                                  "--data", s.data().string() + "," + s.peer_data(b).string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::string lsan = "LSAN_OPTIONS=";
+    if (const char* given = std::getenv("LSAN_OPTIONS"); given != nullptr && *given != 0) lsan += std::string(given) + ":";
+    lsan += "suppressions=" + (testkit::source_dir() / "tests" / "omsd" / "omsctl.lsan.supp").string();
+    return json_of(testkit::run_process(argv, 30s, {lsan}));
+  };
+  const auto unified_btc = [](const nlohmann::json& list) {
+    for (const auto& p : list.value("positions", nlohmann::json::array())) {
+      if (p.at("instrument") == "BTC/USDT") return p;
+    }
+    return nlohmann::json();
+  };
+  const auto mine_a = unified_btc(json_of(at_a({"--json", "positions", "--unified"})));
+  const auto mine_b = unified_btc(json_of(at_b({"--json", "positions", "--unified"})));
+  const auto all = unified_btc(both({"positions", "--unified"}));
+  REQUIRE_MESSAGE(!all.is_null(), "no unified BTC/USDT over both daemons");
+  REQUIRE(!mine_a.is_null());
+  REQUIRE(!mine_b.is_null());
+  CHECK(dec(all.at("size")) == Decimal::from_raw(dec(mine_a.at("size")).raw() + dec(mine_b.at("size")).raw()));
+  CHECK(dec(all.at("fees")) == Decimal::from_raw(dec(mine_a.at("fees")).raw() + dec(mine_b.at("fees")).raw()));
+  std::set<std::string> accounts;
+  for (const auto& name : all.at("accounts")) accounts.insert(name.get<std::string>());
+  CHECK(accounts == std::set<std::string>{"binance_main", "binance_mm"});
+  const auto orders = both({"orders"}).at("orders");
+  const auto count = [](const nlohmann::json& list) { return list.value("orders", nlohmann::json::array()).size(); };
+  CHECK(orders.size() == count(json_of(at_a({"--json", "orders"}))) + count(json_of(at_b({"--json", "orders"}))));
+  const auto refused_both = testkit::run_process({OMSCTL_BIN, "--address", "127.0.0.1:1,127.0.0.1:2", "--data", "x", "orders"}, 30s);
+  CHECK(refused_both.code == 2);
+  CHECK(refused_both.err.find("--address names 2 daemons: --data names each one's data dir (1 given)") != std::string::npos);
+
   CHECK(s.stop_peer(b) == 0);
   CHECK(s.stop_omsd() == 0);
 

@@ -671,6 +671,30 @@ void Daemon::start() {
                              ": no account trades an enabled market (nothing to run)");
   }
 
+  // --accounts: this daemon runs those accounts; the others are another daemon's of the desk
+  // (their keys are neither made nor read here).
+  std::vector<std::string> others;
+  if (!options_.accounts.empty()) {
+    for (const auto& name : options_.accounts) {
+      if (config_.accounts.find(name) == nullptr) {
+        throw std::runtime_error("--accounts: '" + name + "' is not an account of " +
+                                 (options_.config_dir / "accounts.yaml").string());
+      }
+      if (std::none_of(entries_.begin(), entries_.end(), [&](const PaperEntry& e) { return e.account == name; })) {
+        throw std::runtime_error("--accounts: '" + name + "' trades no enabled market (" +
+                                 (options_.config_dir / "accounts.yaml").string() + ")");
+      }
+    }
+    const auto owned = [&](const std::string& n) {
+      return std::find(options_.accounts.begin(), options_.accounts.end(), n) != options_.accounts.end();
+    };
+    std::erase_if(entries_, [&](const PaperEntry& e) { return !owned(e.account); });
+    for (const auto& a : config_.accounts.accounts) {
+      if (!owned(a.name)) others.push_back(a.name);
+    }
+    spdlog::info("desk {}: this daemon runs {} of the {} configured accounts", options_.desk,
+                 options_.accounts.size(), config_.accounts.accounts.size());
+  }
   if (options_.mode == Mode::kPaper) {
     if (const auto added = ensure_paper_keys(options_.data_dir / "paper-keys.json", entries_)) {
       spdlog::info("paper keys: {} new entries in {}", added,
@@ -702,29 +726,6 @@ void Daemon::start() {
     } else {
       throw std::runtime_error("--secrets " + spec + ": expected keyfile:PATH or vault:https://HOST:PORT");
     }
-  }
-  // --accounts: this daemon runs those accounts; the others are another daemon's of the desk.
-  std::vector<std::string> others;
-  if (!options_.accounts.empty()) {
-    for (const auto& name : options_.accounts) {
-      if (config_.accounts.find(name) == nullptr) {
-        throw std::runtime_error("--accounts: '" + name + "' is not an account of " +
-                                 (options_.config_dir / "accounts.yaml").string());
-      }
-      if (std::none_of(entries_.begin(), entries_.end(), [&](const PaperEntry& e) { return e.account == name; })) {
-        throw std::runtime_error("--accounts: '" + name + "' trades no enabled market (" +
-                                 (options_.config_dir / "accounts.yaml").string() + ")");
-      }
-    }
-    const auto owned = [&](const std::string& n) {
-      return std::find(options_.accounts.begin(), options_.accounts.end(), n) != options_.accounts.end();
-    };
-    std::erase_if(entries_, [&](const PaperEntry& e) { return !owned(e.account); });
-    for (const auto& a : config_.accounts.accounts) {
-      if (!owned(a.name)) others.push_back(a.name);
-    }
-    spdlog::info("desk {}: this daemon runs {} of the {} configured accounts", options_.desk,
-                 options_.accounts.size(), config_.accounts.accounts.size());
   }
   for (const auto& e : entries_) {
     auto it = std::find_if(accounts_.begin(), accounts_.end(),
