@@ -338,6 +338,27 @@ int call(const Client& c, const Args& a, const Request& req, Call method) {
   return 0;
 }
 
+// The list requests' flags (orders, fills, balances; positions).
+api::AccountRequest account_request(const Args& a) {
+  api::AccountRequest r;
+  r.set_account(a.get("account"));
+  r.set_exchange(a.get("exchange"));
+  r.set_main(a.get("main"));
+  r.set_instrument(a.get("instrument"));
+  if (a.command == "orders") r.set_day(a.get("day"));
+  return r;
+}
+
+api::PositionsRequest positions_request(const Args& a) {
+  api::PositionsRequest r;
+  r.set_account(a.get("account"));
+  r.set_unified(a.has("unified"));
+  r.set_exchange(a.get("exchange"));
+  r.set_main(a.get("main"));
+  r.set_instrument(a.get("instrument"));
+  return r;
+}
+
 // ---- several daemons -------------------------------------------------------------------------------
 // A list asked of every daemon (omsd --accounts shares a desk's accounts out): each daemon's rows
 // in address order; merge folds one daemon's reply into the whole.
@@ -413,23 +434,13 @@ int run_all(const std::vector<Client>& cs, const std::vector<std::string>& addre
   const auto& cmd = a.command;
   const auto concat = [](auto& whole, const auto& part) { whole.MergeFrom(part); };
   if (cmd == "orders" || cmd == "fills" || cmd == "balances") {
-    api::AccountRequest r;
-    r.set_account(a.get("account"));
-    r.set_exchange(a.get("exchange"));
-    r.set_main(a.get("main"));
-    r.set_instrument(a.get("instrument"));
-    if (cmd == "orders") r.set_day(a.get("day"));
+    const auto r = account_request(a);
     if (cmd == "orders") return call_all<api::AccountRequest, api::OrderList>(cs, addresses, a, r, &api::Oms::Stub::ListOrders, concat);
     if (cmd == "fills") return call_all<api::AccountRequest, api::FillList>(cs, addresses, a, r, &api::Oms::Stub::ListFills, concat);
     return call_all<api::AccountRequest, api::BalanceList>(cs, addresses, a, r, &api::Oms::Stub::ListBalances, concat);
   }
   if (cmd == "positions") {
-    api::PositionsRequest r;
-    r.set_account(a.get("account"));
-    r.set_unified(a.has("unified"));
-    r.set_exchange(a.get("exchange"));
-    r.set_main(a.get("main"));
-    r.set_instrument(a.get("instrument"));
+    const auto r = positions_request(a);
     if (!a.has("unified")) {
       return call_all<api::PositionsRequest, api::PositionList>(cs, addresses, a, r, &api::Oms::Stub::ListPositions, concat);
     }
@@ -776,23 +787,13 @@ int run(const Client& c, const Args& a) {
     return call<api::CancelAllRequest, api::CommandReply>(c, a, r, &api::Oms::Stub::CancelAll);
   }
   if (cmd == "orders" || cmd == "fills" || cmd == "balances") {
-    api::AccountRequest r;
-    r.set_account(a.get("account"));
-    r.set_exchange(a.get("exchange"));
-    r.set_main(a.get("main"));
-    r.set_instrument(a.get("instrument"));
-    if (cmd == "orders") r.set_day(a.get("day"));
+    const auto r = account_request(a);
     if (cmd == "orders") return call<api::AccountRequest, api::OrderList>(c, a, r, &api::Oms::Stub::ListOrders);
     if (cmd == "fills") return call<api::AccountRequest, api::FillList>(c, a, r, &api::Oms::Stub::ListFills);
     return call<api::AccountRequest, api::BalanceList>(c, a, r, &api::Oms::Stub::ListBalances);
   }
   if (cmd == "positions") {
-    api::PositionsRequest r;
-    r.set_account(a.get("account"));
-    r.set_unified(a.has("unified"));
-    r.set_exchange(a.get("exchange"));
-    r.set_main(a.get("main"));
-    r.set_instrument(a.get("instrument"));
+    const auto r = positions_request(a);
     return call<api::PositionsRequest, api::PositionList>(c, a, r, &api::Oms::Stub::ListPositions);
   }
   if (cmd == "set-limit") {

@@ -179,3 +179,23 @@ TEST_CASE("engine setup: daemons sharing a desk -- another daemon's strategies a
     CHECK(std::string(e.what()) == "setup.other_accounts: 'no_such_account' is not in accounts.yaml");
   }
 }
+
+TEST_CASE("engine setup: accounts.yaml's max_position_usdt and max_leverage apply where tighter than risk.yaml's") {
+  const auto b = setup::build_engine(sample());
+  const auto limit = [&](const char* account, LimitKind kind) {
+    const auto id = b->directory.accounts.find(account);
+    REQUIRE(id.has_value());
+    return b->risk->limits().get(LimitScope::kAccount, static_cast<std::uint32_t>(id->index()), kind);
+  };
+  // binance_basis: accounts.yaml 30000 USDT and 3x; risk.yaml 60000 and 3x.
+  CHECK(limit("binance_basis", LimitKind::kGrossExposure) == d("30000").raw());
+  CHECK(limit("binance_basis", LimitKind::kLeverage) == d("3").raw());
+  // binance_futures_trend: accounts.yaml 50000 and 10x; risk.yaml 50000 and 5x (tighter, kept).
+  CHECK(limit("binance_futures_trend", LimitKind::kGrossExposure) == d("50000").raw());
+  CHECK(limit("binance_futures_trend", LimitKind::kLeverage) == d("5").raw());
+  // bybit_arb: accounts.yaml 3x; risk.yaml names no limit of its own.
+  CHECK(limit("bybit_arb", LimitKind::kLeverage) == d("3").raw());
+  CHECK(limit("bybit_arb", LimitKind::kGrossExposure) == actors::kNoLimit);
+  // binance_mm: neither file bounds its gross exposure.
+  CHECK(limit("binance_mm", LimitKind::kGrossExposure) == actors::kNoLimit);
+}

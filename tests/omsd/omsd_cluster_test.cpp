@@ -4,7 +4,6 @@
 // (kill_bridge.hpp), each daemon's day replayed on its own from the shared streams.
 #include <doctest/doctest.h>
 
-#include <fstream>
 
 #include "omsd_checks.hpp"
 #include "testkit/paths.hpp"
@@ -15,24 +14,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// No strategy sends orders of its own (the orders are the test's), and the market orders'
-// losing closes never trip the consecutive-loss limits (not what these tests are about).
-void quiet_configs(const std::filesystem::path& configs) {
-  std::string text = testkit::read_file(configs / "strategies.yaml");
-  for (std::size_t at; (at = text.find("enabled: true")) != std::string::npos;) text.replace(at, 13, "enabled: false");
-  std::ofstream(configs / "strategies.yaml") << text;
-  replace_in_file(configs / "risk.yaml", "  max_daily_loss: 5000\n  max_consecutive_losses: 10\n",
-                  "  max_daily_loss: 5000\n  max_consecutive_losses: 100000\n");
-  replace_in_file(configs / "risk.yaml", "  max_daily_loss: 4000\n  max_consecutive_losses: 20\n",
-                  "  max_daily_loss: 4000\n  max_consecutive_losses: 100000\n");
-}
-
 StackOptions cluster_stack(std::vector<std::string> omsd_flags) {
   StackOptions o;
   o.nats_cluster = true;
   o.venue_flags = {"--random-walk", "19", "--walk-interval-ms", "50", "--seed", "29"};
   o.omsd_flags = std::move(omsd_flags);
-  o.edit_configs = quiet_configs;
+  o.edit_configs = test_orders_only;
   return o;
 }
 

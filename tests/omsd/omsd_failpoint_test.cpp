@@ -39,16 +39,7 @@ StackOptions kill_point_stack(std::uint64_t snapshot_every, std::string venue_se
   o.venue_config = R"({"rate_limits": {"spot_weight_1m": 60000, "usdm_weight_1m": 24000}})";
   o.omsd_flags = {"--snapshot-every", std::to_string(snapshot_every)};
   o.edit_configs = [](const std::filesystem::path& configs) {
-    // The orders are the test's: no strategy sends its own.
-    std::string text = testkit::read_file(configs / "strategies.yaml");
-    for (std::size_t at; (at = text.find("enabled: true")) != std::string::npos;) text.replace(at, 13, "enabled: false");
-    std::ofstream(configs / "strategies.yaml") << text;
-    // Market buys and sells in turn pay the spread: losing closes the consecutive-loss limits
-    // would stop (not what this test is about).
-    replace_in_file(configs / "risk.yaml", "  max_daily_loss: 5000\n  max_consecutive_losses: 10\n",
-                    "  max_daily_loss: 5000\n  max_consecutive_losses: 100000\n");
-    replace_in_file(configs / "risk.yaml", "  max_daily_loss: 4000\n  max_consecutive_losses: 20\n",
-                    "  max_daily_loss: 4000\n  max_consecutive_losses: 100000\n");
+    test_orders_only(configs);  // market buys and sells in turn: no strategy, no loss limit in the way
     replace_in_file(configs / "exchanges.yaml", "          weight_per_minute: 6000\n",
                     "          weight_per_minute: 60000\n");
     replace_in_file(configs / "exchanges.yaml", "          weight_per_minute: 2400\n",

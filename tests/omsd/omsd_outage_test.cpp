@@ -37,20 +37,11 @@ StackOptions outage_stack() {
                   "--store-dup-window-s", "120",
                   "--intent-log-kib", std::to_string(kIntentLogKib),
                   "--snapshot-every", "1000000"};  // the restart rebuilds from the events
-  o.edit_configs = [](const std::filesystem::path& configs) {
-    // No strategy sends orders of its own: the orders are the test's.
-    std::string text = testkit::read_file(configs / "strategies.yaml");
-    for (std::size_t at; (at = text.find("enabled: true")) != std::string::npos;) text.replace(at, 13, "enabled: false");
-    std::ofstream(configs / "strategies.yaml") << text;
-    // The test's market buys and sells in turn pay the spread: each sell is a losing close, and
-    // the example's max_consecutive_losses would stop the flow long before the intent log fills:
-    // the kill switch's (10) trips the global scope, the pre-trade limit's (20) rejects new orders
-    // (risk 2013). Neither is what this test is about.
-    replace_in_file(configs / "risk.yaml", "  max_daily_loss: 5000\n  max_consecutive_losses: 10\n",
-                    "  max_daily_loss: 5000\n  max_consecutive_losses: 100000\n");
-    replace_in_file(configs / "risk.yaml", "  max_daily_loss: 4000\n  max_consecutive_losses: 20\n",
-                    "  max_daily_loss: 4000\n  max_consecutive_losses: 100000\n");
-  };
+  // The test's market buys and sells in turn pay the spread: each sell is a losing close, and
+  // the example's max_consecutive_losses would stop the flow long before the intent log fills
+  // (the kill switch's trips the global scope, the pre-trade limit's rejects new orders, risk
+  // 2013). Neither is what this test is about.
+  o.edit_configs = test_orders_only;
   return o;
 }
 

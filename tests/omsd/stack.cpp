@@ -34,6 +34,16 @@ void no_auto_kill_switch(const std::filesystem::path& configs) {
   replace_in_file(configs / "risk.yaml", "kill_switch:\n  enabled: true\n", "kill_switch:\n  enabled: false\n");
 }
 
+void test_orders_only(const std::filesystem::path& configs) {
+  std::string text = testkit::read_file(configs / "strategies.yaml");
+  for (std::size_t at; (at = text.find("enabled: true")) != std::string::npos;) text.replace(at, 13, "enabled: false");
+  std::ofstream(configs / "strategies.yaml") << text;
+  replace_in_file(configs / "risk.yaml", "  max_daily_loss: 5000\n  max_consecutive_losses: 10\n",
+                  "  max_daily_loss: 5000\n  max_consecutive_losses: 100000\n");
+  replace_in_file(configs / "risk.yaml", "  max_daily_loss: 4000\n  max_consecutive_losses: 20\n",
+                  "  max_daily_loss: 4000\n  max_consecutive_losses: 100000\n");
+}
+
 void use_basis_pair(const std::filesystem::path& configs) {
   replace_in_file(configs / "strategies.yaml",
                   "      - symbol: BTC/USDT:USDT\n        exchanges: [binance, bybit]\n"

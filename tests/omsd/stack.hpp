@@ -45,6 +45,10 @@ void use_basis_pair(const std::filesystem::path& configs);
 // round trips cross the spread and so close at a loss each time -- the example's thresholds
 // (10 losing closes in a row) would halt them; latency, not policy, is what they measure.
 void no_auto_kill_switch(const std::filesystem::path& configs);
+// The orders are the test's: every strategy disabled (strategies.yaml), and the example's
+// consecutive-loss limits (risk.yaml: the kill switch's 10, the pre-trade limit's 20) lifted to
+// 100000 -- market buys and sells in turn pay the spread, each sell a losing close.
+void test_orders_only(const std::filesystem::path& configs);
 // venue-sim's config for it: binance_basis pays no fees at the venue either (omsd prices the
 // legs with the venue's rates, which would otherwise be venue-sim's 10 bps).
 std::string basis_pair_venue_config();

@@ -249,6 +249,28 @@ std::unique_ptr<BuiltEngine> build_engine(EngineSetup setup) {
   for (auto& p : apply_risk_config(b->config.risk, b->directory, b->risk->limits())) {
     b->notes.push_back(std::move(p));
   }
+  // accounts.yaml's own limits, where tighter than risk.yaml's: max_position_usdt bounds the
+  // account's gross exposure (its positions valued in USDT at the marks), max_leverage its
+  // leverage (gross exposure over equity).
+  for (const auto& a : b->config.accounts.accounts) {
+    const auto id = b->directory.accounts.find(a.name);
+    if (!id) continue;
+    auto& limits = b->risk->limits();
+    const auto scope_id = static_cast<std::uint32_t>(id->index());
+    const auto tighter = [&](LimitKind kind, std::int64_t raw) {
+      const auto have = limits.get(LimitScope::kAccount, scope_id, kind);
+      if (raw < have) (void)limits.set(LimitScope::kAccount, scope_id, kind, raw);
+    };
+    if (a.max_position_usdt) {
+      if (*a.max_position_usdt > actors::kMaxLimit) {
+        b->notes.push_back("accounts.yaml " + a.name + ".max_position_usdt: beyond the largest limit " +
+                           actors::kMaxLimit.to_string() + " (not placed)");
+      } else {
+        tighter(LimitKind::kGrossExposure, static_cast<std::int64_t>(a.max_position_usdt->raw()));
+      }
+    }
+    if (a.max_leverage) tighter(LimitKind::kLeverage, std::int64_t{*a.max_leverage} * Decimal::kOne);
+  }
   // Limits are in USDT: each instrument quoted in another currency is valued through the spot
   // instrument that prices its quote (Upbit's USDT/KRW for KRW); its market data is subscribed.
   const auto sources = actors::quote_sources(*b->table, &b->notes);
