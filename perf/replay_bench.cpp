@@ -300,6 +300,8 @@ void backtest(benchmark::State& state) {
   edit(o.setup.config.strategies, "      timeout: 2s\n", "      timeout: 250ms\n");
   edit(o.setup.config.exchanges, "          taker_bps: 10\n", "          taker_bps: 0\n");
   edit(o.setup.config.exchanges, "          taker_bps: 5\n", "          taker_bps: 0\n");
+  // As the test: binance_basis may hold risk.yaml's 60,000 USDT gross.
+  edit(o.setup.config.accounts, "      max_position_usdt: 30000\n", "      max_position_usdt: 60000\n");
   for (const auto& [file, m] : {std::pair{"BINANCE_spot_exchangeInfo_20211012.json", Market::kSpot},
                                std::pair{"BINANCE_FUTURES_usdm_exchangeInfo_20210722.json", Market::kUsdm}}) {
     std::ifstream in(cf / file, std::ios::binary);

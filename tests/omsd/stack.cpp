@@ -54,6 +54,9 @@ void use_basis_pair(const std::filesystem::path& configs) {
   replace_in_file(configs / "strategies.yaml", "      mode: hybrid\n", "      mode: aggressive\n");
   replace_in_file(configs / "exchanges.yaml", "          taker_bps: 10\n", "          taker_bps: 0\n");
   replace_in_file(configs / "exchanges.yaml", "          taker_bps: 5\n", "          taker_bps: 0\n");
+  // binance_basis may hold risk.yaml's 60,000 USDT gross (accounts.yaml's max_position_usdt,
+  // 30,000, raised to it), as before accounts.yaml's limits applied.
+  replace_in_file(configs / "accounts.yaml", "      max_position_usdt: 30000\n", "      max_position_usdt: 60000\n");
 }
 
 std::string basis_pair_venue_config() {

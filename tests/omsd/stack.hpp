@@ -39,7 +39,8 @@ void replace_in_file(const std::filesystem::path& file, const std::string& from,
 
 // The configs dir's perp_arbitrage strategy becomes a spot/USD-M basis pair on binance_basis
 // (`legs: [binance:BTC/USDT, binance:BTC/USDT:USDT]`) that fires whenever the two books cross:
-// no taker fees, the smallest profit rate, 100 USDT a leg, at most once per 250 ms.
+// no taker fees, the smallest profit rate, 100 USDT a leg, at most once per 250 ms; binance_basis
+// may hold 60,000 USDT gross (risk.yaml's; accounts.yaml's max_position_usdt raised to it).
 void use_basis_pair(const std::filesystem::path& configs);
 // risk.yaml's automatic kill switch off (kill_switch.enabled: false): for the benchmarks, whose
 // round trips cross the spread and so close at a loss each time -- the example's thresholds

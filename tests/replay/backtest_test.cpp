@@ -47,6 +47,9 @@ configs::ConfigTexts basis_configs() {
   replace(t.strategies, "      timeout: 2s\n", "      timeout: 250ms\n");
   replace(t.exchanges, "          taker_bps: 10\n", "          taker_bps: 0\n");
   replace(t.exchanges, "          taker_bps: 5\n", "          taker_bps: 0\n");
+  // binance_basis's gross exposure: risk.yaml's 60,000 USDT (accounts.yaml's max_position_usdt,
+  // 30,000, raised to it: the day trades until risk.yaml's limit stops it).
+  replace(t.accounts, "      max_position_usdt: 30000\n", "      max_position_usdt: 60000\n");
   return t;
 }
 
