@@ -12,6 +12,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "oms/connectors/secrets/cleanse.hpp"
 #include "oms/connectors/secrets/vault_store.hpp"
 
 namespace oms::omsd {
@@ -19,18 +20,7 @@ namespace {
 
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-void cleanse(std::string& s) {
-  if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
-}
-
-void cleanse(json& j) {
-  if (j.is_string()) {
-    cleanse(j.get_ref<std::string&>());
-  } else if (j.is_structured()) {
-    for (auto& v : j) cleanse(v);
-  }
-}
+using secrets::cleanse;
 
 secrets::SecureBuffer secure(std::string_view text, const std::string& what) {
   auto b = secrets::SecureBuffer::copy_of(text);

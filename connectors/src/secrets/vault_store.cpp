@@ -1,27 +1,30 @@
 #include "oms/connectors/secrets/vault_store.hpp"
 
+#include "oms/connectors/secrets/cleanse.hpp"
+
 #include <openssl/crypto.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace oms::secrets {
-namespace {
 
-using nlohmann::json;
-
-void cleanse(std::string& s) {
+void cleanse(std::string& s) noexcept {
   if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
 }
 
 // Overwrites every string in a parsed document before it is freed.
-void cleanse(json& j) {
+void cleanse(nlohmann::json& j) noexcept {
   if (j.is_string()) {
     cleanse(j.get_ref<std::string&>());
   } else if (j.is_structured()) {
     for (auto& v : j) cleanse(v);
   }
 }
+
+namespace {
+
+using nlohmann::json;
 
 SecretError vault_error(SecretErrorCode c, std::string what) { return {c, "vault: " + std::move(what)}; }
 
