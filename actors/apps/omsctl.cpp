@@ -914,15 +914,15 @@ std::vector<std::string> split_commas(const std::string& text) {
   }
 }
 
-// One daemon of several: its token and CA from its data dir.
-Client connect(const std::string& address, const std::filesystem::path& data, const Args& a) {
+// A client of one daemon: its token and the CA its certificate chains to.
+Client connect(const std::string& address, const std::filesystem::path& ca,
+               const std::filesystem::path& token_file, std::chrono::milliseconds timeout) {
   Client c;
-  const auto token_file = data / "api" / "omsctl.token";
   c.token = trim(read_file(token_file, "token file"));
   if (c.token.empty()) throw UsageError("token file " + token_file.string() + " is empty");
-  c.timeout = std::chrono::milliseconds(std::stoll(a.get("timeout-ms", "10000")));
+  c.timeout = timeout;
   grpc::SslCredentialsOptions tls;
-  tls.pem_root_certs = read_file(data / "tls" / "ca.pem", "CA file");
+  tls.pem_root_certs = read_file(ca, "CA file");
   c.stub = api::Oms::NewStub(grpc::CreateChannel(address, grpc::SslCredentials(tls)));
   return c;
 }
@@ -937,22 +937,6 @@ int main(int argc, char** argv) {
     if (a.command == "top") {  // the board only: no token, no connection to the daemon
       return oms::omsctl::run_top({a.get("board", oms::actors::default_board_path(data)), a.has("once")});
     }
-    if (const auto addresses = split_commas(a.get("address", "127.0.0.1:50051")); addresses.size() > 1) {
-      const auto datas = split_commas(a.get("data", "./data"));
-      if (datas.size() != addresses.size()) {
-        throw UsageError("--address names " + std::to_string(addresses.size()) + " daemons: --data names each one's data dir (" +
-                         std::to_string(datas.size()) + " given)");
-      }
-      std::vector<Client> cs;
-      for (std::size_t i = 0; i < addresses.size(); ++i) cs.push_back(connect(addresses[i], datas[i], a));
-      return run_all(cs, addresses, a);
-    }
-    const auto ca = a.values.count("ca") != 0 ? std::filesystem::path(a.get("ca")) : data / "tls" / "ca.pem";
-    const auto token_file = a.values.count("token-file") != 0 ? std::filesystem::path(a.get("token-file"))
-                                                              : data / "api" / "omsctl.token";
-    Client c;
-    c.token = trim(read_file(token_file, "token file"));
-    if (c.token.empty()) throw UsageError("token file " + token_file.string() + " is empty");
     const auto timeout_text = a.get("timeout-ms", "10000");
     std::size_t used = 0;
     long long ms = 0;
@@ -962,11 +946,25 @@ int main(int argc, char** argv) {
       used = 0;
     }
     if (used != timeout_text.size() || ms <= 0) throw UsageError("--timeout-ms: expected a positive whole number");
-    c.timeout = std::chrono::milliseconds(ms);
-    grpc::SslCredentialsOptions tls;
-    tls.pem_root_certs = read_file(ca, "CA file");
-    c.stub = api::Oms::NewStub(grpc::CreateChannel(a.get("address", "127.0.0.1:50051"),
-                                                   grpc::SslCredentials(tls)));
+    const std::chrono::milliseconds timeout(ms);
+    if (const auto addresses = split_commas(a.get("address", "127.0.0.1:50051")); addresses.size() > 1) {
+      // Each daemon's token and CA from its own data dir.
+      const auto datas = split_commas(a.get("data", "./data"));
+      if (datas.size() != addresses.size()) {
+        throw UsageError("--address names " + std::to_string(addresses.size()) + " daemons: --data names each one's data dir (" +
+                         std::to_string(datas.size()) + " given)");
+      }
+      std::vector<Client> cs;
+      for (std::size_t i = 0; i < addresses.size(); ++i) {
+        const std::filesystem::path d = datas[i];
+        cs.push_back(connect(addresses[i], d / "tls" / "ca.pem", d / "api" / "omsctl.token", timeout));
+      }
+      return run_all(cs, addresses, a);
+    }
+    const auto ca = a.values.count("ca") != 0 ? std::filesystem::path(a.get("ca")) : data / "tls" / "ca.pem";
+    const auto token_file = a.values.count("token-file") != 0 ? std::filesystem::path(a.get("token-file"))
+                                                              : data / "api" / "omsctl.token";
+    const Client c = connect(a.get("address", "127.0.0.1:50051"), ca, token_file, timeout);
     return run(c, a);
   } catch (const UsageError& e) {
     std::cerr << "omsctl: " << e.what() << "\n" << kUsage;

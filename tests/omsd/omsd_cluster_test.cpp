@@ -146,10 +146,7 @@ TEST_CASE("cluster: two omsd of one desk on one NATS cluster -- each trades its 
                                   "127.0.0.1:" + std::to_string(s.grpc_port()) + ",127.0.0.1:" + std::to_string(s.peer_grpc_port(b)),
                                   "--data", s.data().string() + "," + s.peer_data(b).string()};
     argv.insert(argv.end(), args.begin(), args.end());
-    std::string lsan = "LSAN_OPTIONS=";
-    if (const char* given = std::getenv("LSAN_OPTIONS"); given != nullptr && *given != 0) lsan += std::string(given) + ":";
-    lsan += "suppressions=" + (testkit::source_dir() / "tests" / "omsd" / "omsctl.lsan.supp").string();
-    return json_of(testkit::run_process(argv, 30s, {lsan}));
+    return json_of(run_omsctl(std::move(argv), 30s));
   };
   const auto unified_btc = [](const nlohmann::json& list) {
     for (const auto& p : list.value("positions", nlohmann::json::array())) {

@@ -21,6 +21,14 @@ namespace oms::omsd::test {
 
 using namespace std::chrono_literals;
 
+testkit::RunResult run_omsctl(std::vector<std::string> argv, std::chrono::milliseconds bound) {
+  // omsctl.lsan.supp says why (asan builds; the release build ignores it).
+  std::string lsan = "LSAN_OPTIONS=";
+  if (const char* given = std::getenv("LSAN_OPTIONS"); given != nullptr && *given != 0) lsan += std::string(given) + ":";
+  lsan += "suppressions=" + (testkit::source_dir() / "tests" / "omsd" / "omsctl.lsan.supp").string();
+  return testkit::run_process(std::move(argv), bound, {lsan});
+}
+
 void replace_in_file(const std::filesystem::path& file, const std::string& from,
                      const std::string& to) {
   std::string text = testkit::read_file(file);
@@ -137,19 +145,24 @@ void Stack::start_omsd(std::vector<std::string> env) {
   }
 }
 
-bool Stack::launch_omsd(std::vector<std::string> env, std::chrono::milliseconds bound) {
+std::vector<std::string> Stack::omsd_args(const std::filesystem::path& data_dir, int grpc, int http) const {
   std::vector<std::string> args{OMSD_BIN,
                                 "--config", configs().string(),
-                                "--data", data().string(),
+                                "--data", data_dir.string(),
                                 "--mode", "paper",
                                 "--store", options_.store,
                                 "--venue", "127.0.0.1:" + std::to_string(venue_port_),
-                                "--grpc", "127.0.0.1:" + std::to_string(grpc_port_),
-                                "--http", "127.0.0.1:" + std::to_string(http_port_),
+                                "--grpc", "127.0.0.1:" + std::to_string(grpc),
+                                "--http", "127.0.0.1:" + std::to_string(http),
                                 "--ack-timeout-ms", "1000",
                                 "--record-inputs", "on"};  // the engine's recorder runs too
   const auto nats = nats_flags();
   args.insert(args.end(), nats.begin(), nats.end());
+  return args;
+}
+
+bool Stack::launch_omsd(std::vector<std::string> env, std::chrono::milliseconds bound) {
+  auto args = omsd_args(data(), grpc_port_, http_port_);
   args.insert(args.end(), options_.omsd_flags.begin(), options_.omsd_flags.end());
   args.insert(args.end(), own_venue_flags_.begin(), own_venue_flags_.end());
   omsd_ = std::make_unique<testkit::ChildProcess>(args, omsd_log(), std::move(env));
@@ -239,18 +252,7 @@ std::size_t Stack::start_peer(std::vector<std::string> flags) {
 
 void Stack::restart_peer(std::size_t peer) {
   auto& p = peers_.at(peer);
-  std::vector<std::string> args{OMSD_BIN,
-                                "--config", configs().string(),
-                                "--data", p.data.string(),
-                                "--mode", "paper",
-                                "--store", options_.store,
-                                "--venue", "127.0.0.1:" + std::to_string(venue_port_),
-                                "--grpc", "127.0.0.1:" + std::to_string(p.grpc_port),
-                                "--http", "127.0.0.1:" + std::to_string(p.http_port),
-                                "--ack-timeout-ms", "1000",
-                                "--record-inputs", "on"};
-  const auto nats = nats_flags();
-  args.insert(args.end(), nats.begin(), nats.end());
+  auto args = omsd_args(p.data, p.grpc_port, p.http_port);
   args.insert(args.end(), p.flags.begin(), p.flags.end());
   p.omsd = std::make_unique<testkit::ChildProcess>(args, peer_log(peer));
   try {
@@ -281,10 +283,7 @@ testkit::RunResult Stack::peer_omsctl(std::size_t peer, std::vector<std::string>
   std::vector<std::string> argv{OMSCTL_BIN, "--address", "127.0.0.1:" + std::to_string(p.grpc_port),
                                 "--data", p.data.string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  std::string lsan = "LSAN_OPTIONS=";
-  if (const char* given = std::getenv("LSAN_OPTIONS"); given != nullptr && *given != 0) lsan += std::string(given) + ":";
-  lsan += "suppressions=" + (testkit::source_dir() / "tests" / "omsd" / "omsctl.lsan.supp").string();
-  return testkit::run_process(argv, bound, {lsan});
+  return run_omsctl(std::move(argv), bound);
 }
 
 persistence::JetStreamOptions Stack::nats_options(std::string connection_name) const {
@@ -321,11 +320,7 @@ testkit::RunResult Stack::omsctl(std::vector<std::string> args, std::chrono::mil
                                 "127.0.0.1:" + std::to_string(grpc_port_), "--data",
                                 data().string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  // omsctl.lsan.supp says why (asan builds; the release build ignores it).
-  std::string lsan = "LSAN_OPTIONS=";
-  if (const char* given = std::getenv("LSAN_OPTIONS"); given != nullptr && *given != 0) lsan += std::string(given) + ":";
-  lsan += "suppressions=" + (testkit::source_dir() / "tests" / "omsd" / "omsctl.lsan.supp").string();
-  return testkit::run_process(argv, bound, {lsan});
+  return run_omsctl(std::move(argv), bound);
 }
 
 std::pair<int, std::string> Stack::http_get(const std::string& path) const {

@@ -33,6 +33,9 @@ struct StackOptions {
   bool nats_cluster = false;
 };
 
+// omsctl's argv (OMSCTL_BIN first) run with the LSan suppressions of its gRPC teardown; bounded.
+testkit::RunResult run_omsctl(std::vector<std::string> argv, std::chrono::milliseconds bound);
+
 // Replaces the first `from` in the file with `to`; throws naming the file when it is absent.
 void replace_in_file(const std::filesystem::path& file, const std::string& from,
                      const std::string& to);
@@ -116,6 +119,8 @@ class Stack {
   [[nodiscard]] std::pair<int, std::string> http_get(const std::string& path) const;
 
  private:
+  // omsd's flags of this stack for a data dir and its ports (the NATS flags included).
+  [[nodiscard]] std::vector<std::string> omsd_args(const std::filesystem::path& data_dir, int grpc, int http) const;
   StackOptions options_;
   testkit::TempDir tmp_{"omsd-stack"};
   std::unique_ptr<testkit::NatsServer> nats_;

@@ -124,16 +124,6 @@ void KillBridge::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::uint64_t KillBridge::published() const {
-  std::lock_guard lock(mu_);
-  return published_;
-}
-
-std::uint64_t KillBridge::applied() const {
-  std::lock_guard lock(mu_);
-  return applied_;
-}
-
 void KillBridge::on_record(const persistence::StoredRecord& r) {
   auto k = decode_kill_record(r.payload);
   if (!k) {
@@ -196,10 +186,6 @@ bool KillBridge::apply(const KillRecord& r, std::uint64_t sequence) {
   }
   spdlog::critical("kill bridge: global kill switch {} -> {} here, as desk {} set it (CONTROL seq {}): {}",
                    enum_name(here), enum_name(r.state), r.desk, sequence, reason);
-  {
-    std::lock_guard lock(mu_);
-    ++applied_;
-  }
   if (r.state != KillSwitchState::kActive && on_remote_trip_) on_remote_trip_(trip);
   return true;
 }
@@ -235,8 +221,6 @@ void KillBridge::publish(KillSwitchState state) {
   }
   known_ = state;
   spdlog::warn("kill bridge: global kill switch {} published to the desk's other daemons", enum_name(state));
-  std::lock_guard count(mu_);
-  ++published_;
 }
 
 }  // namespace oms::omsd

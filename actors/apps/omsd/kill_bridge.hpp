@@ -56,10 +56,6 @@ class KillBridge {
   void start();
   void stop();
 
-  // For tests and metrics: records published, and states applied from other daemons.
-  [[nodiscard]] std::uint64_t published() const;
-  [[nodiscard]] std::uint64_t applied() const;
-
  private:
   void run();
   void on_record(const persistence::StoredRecord& r);
@@ -71,7 +67,7 @@ class KillBridge {
   std::function<void(const TripKillSwitch&)> on_remote_trip_;
   std::unique_ptr<persistence::Subscription> tail_;
   std::thread thread_;
-  mutable std::mutex mu_;
+  std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
   std::deque<std::pair<KillRecord, std::uint64_t>> inbox_;  // other desks' records, in order
@@ -80,7 +76,6 @@ class KillBridge {
   // state another daemon sent that the engine has not taken yet (tried again each round).
   KillSwitchState known_ = KillSwitchState::kActive;
   std::optional<std::pair<KillRecord, std::uint64_t>> target_;
-  std::uint64_t published_ = 0, applied_ = 0;  // guarded by mu_
 };
 
 }  // namespace oms::omsd
