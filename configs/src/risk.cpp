@@ -222,6 +222,32 @@ void read_named_trips(const Field& f, std::string_view kind, std::string_view fi
   }
 }
 
+// trading_day: {time_zone: NAME, start_hour: H}: both required in the block.
+TradingDaySpec read_trading_day(const Field& f, Diagnostics& diag) {
+  TradingDaySpec out;
+  if (!expect_map(f, diag)) return out;
+  MapReader m(f.value, " in trading_day", f.key_mark(), diag);
+  m.allow_only({"time_zone", "start_hour"});
+  bool read = true;
+  const Field* zone = m.require("time_zone");
+  if (zone != nullptr) {
+    auto z = read_string(*zone, diag);
+    if (z) out.time_zone = *z;
+    read = read && z.has_value();
+  }
+  const Field* hour = m.require("start_hour");
+  if (hour != nullptr) {
+    auto h = read_small_int(*hour, diag, 0, 23);
+    if (h) out.start_hour = *h;
+    read = read && h.has_value();
+  }
+  if (zone != nullptr && hour != nullptr && read) {
+    std::string why;
+    if (!TradingDayCalendar::make(out, &why)) diag.error(zone->value_mark(), "trading_day: " + why);
+  }
+  return out;
+}
+
 KillSwitchConfig read_kill_switch(const Field& f, const References& refs, Diagnostics& diag) {
   KillSwitchConfig out;
   if (!expect_map(f, diag)) return out;
@@ -425,7 +451,7 @@ RiskConfig read_risk(const YAML::Node& doc, const References& refs, Diagnostics&
   RiskConfig out;
   if (!expect_document_map(doc, diag)) return out;
   MapReader top(doc, " at top level", doc.Mark(), diag);
-  top.allow_only({"global", "accounts", "strategies", "instruments", "kill_switch", "alerts"});
+  top.allow_only({"global", "accounts", "strategies", "instruments", "trading_day", "kill_switch", "alerts"});
   LimitsSource global;
   global.path = "global";
   if (const Field* f = top.require("global"); f != nullptr && expect_map(*f, diag)) {
@@ -455,6 +481,7 @@ RiskConfig read_risk(const YAML::Node& doc, const References& refs, Diagnostics&
   if (const Field* f = top.find("instruments")) {
     read_instruments(*f, global, account_sources, refs, out, diag);
   }
+  if (const Field* f = top.find("trading_day")) out.trading_day = read_trading_day(*f, diag);
   const Field* kill_switch = top.require("kill_switch");
   if (kill_switch != nullptr) out.kill_switch = read_kill_switch(*kill_switch, refs, diag);
   if (const Field* f = top.find("alerts")) {

@@ -1,6 +1,7 @@
 // risk.yaml on its own: limit ranges, the hierarchy rule and the kill switch.
 #include "oms/configs/risk.hpp"
 
+#include <date/date.h>
 #include <doctest/doctest.h>
 
 #include "fixtures.hpp"
@@ -79,6 +80,74 @@ TEST_CASE("limit values out of range") {
   CHECK(risk_error(replace_once(std::string(kRisk), "max_order_notional: 100000",
                                 "max_order_notionl: 100000")) ==
         "risk.yaml:2:3: unknown key 'max_order_notionl' in global");
+}
+
+TEST_CASE("trading_day: a zone of the system's tzdata and a start hour; absent, UTC at 00:00") {
+  CHECK(load_risk_from_string(kRisk, "risk.yaml").trading_day == TradingDaySpec{"UTC", 0});
+  const RiskConfig seoul =
+      load_risk_from_string(risk_with("trading_day: {time_zone: Asia/Seoul, start_hour: 9}\n"), "risk.yaml");
+  CHECK(seoul.trading_day == TradingDaySpec{"Asia/Seoul", 9});
+  CHECK(risk_error(risk_with("trading_day: {time_zone: Mars/Olympus, start_hour: 9}\n")) ==
+        "risk.yaml:3:26: trading_day: time zone 'Mars/Olympus' is not in the system's tzdata "
+        "(/usr/share/zoneinfo)");
+  CHECK(risk_error(risk_with("trading_day: {time_zone: UTC, start_hour: 24}\n")) ==
+        "risk.yaml:3:43: 'start_hour' in trading_day must be >= 0 and <= 23, got '24'");
+  CHECK(risk_error(risk_with("trading_day: {time_zone: UTC}\n")) ==
+        "risk.yaml:3:1: missing required key 'start_hour' in trading_day");
+  CHECK(risk_error(risk_with("trading_day: {time_zone: UTC, start_hour: 0, hour: 1}\n")) ==
+        "risk.yaml:3:46: unknown key 'hour' in trading_day");
+}
+
+namespace {
+TimeNs utc(int y, unsigned m, unsigned d, int h, int min = 0) {
+  const std::int64_t days = date::sys_days(date::year(y) / date::month(m) / date::day(d)).time_since_epoch().count();
+  return ((days * 24 + h) * 60 + min) * 60'000'000'000LL;
+}
+std::int32_t day_number(int y, unsigned m, unsigned d) {
+  return static_cast<std::int32_t>(date::sys_days(date::year(y) / date::month(m) / date::day(d)).time_since_epoch().count());
+}
+}  // namespace
+
+TEST_CASE("trading day calendar: UTC midnight, an hour in UTC, Seoul 09:00, and New York across both DST changes") {
+  const TradingDayCalendar utc0;
+  CHECK(utc0.day_of(utc(2024, 8, 8, 0)) == TradingDay{day_number(2024, 8, 8), utc(2024, 8, 8, 0), utc(2024, 8, 9, 0)});
+  CHECK(utc0.day_of(utc(2024, 8, 8, 23, 59)).day == day_number(2024, 8, 8));
+  CHECK(utc0.day_of(utc(1969, 12, 31, 12)).day == -1);
+
+  const auto utc22 = TradingDayCalendar::make({"UTC", 22});
+  REQUIRE(utc22);
+  CHECK(utc22->day_of(utc(2024, 8, 8, 21, 59)) == TradingDay{day_number(2024, 8, 7), utc(2024, 8, 7, 22), utc(2024, 8, 8, 22)});
+  CHECK(utc22->day_of(utc(2024, 8, 8, 22)).day == day_number(2024, 8, 8));
+
+  // Seoul is UTC+9 all year: its 09:00 is 00:00 UTC.
+  const auto seoul = TradingDayCalendar::make({"Asia/Seoul", 9});
+  REQUIRE(seoul);
+  CHECK(seoul->day_of(utc(2024, 8, 8, 0)) == TradingDay{day_number(2024, 8, 8), utc(2024, 8, 8, 0), utc(2024, 8, 9, 0)});
+  CHECK(seoul->day_of(utc(2024, 8, 7, 23, 59)).day == day_number(2024, 8, 7));
+  CHECK(seoul->describe() == "Asia/Seoul 09:00");
+
+  // New York 17:00: 21:00 UTC in summer (EDT), 22:00 UTC in winter (EST). Clocks fall back on
+  // Sunday 2024-11-03 at 02:00: the day that starts on Saturday 11-02 at 17:00 EDT ends on Sunday
+  // at 17:00 EST, 25 hours later.
+  const auto ny = TradingDayCalendar::make({"America/New_York", 17});
+  REQUIRE(ny);
+  CHECK(ny->day_of(utc(2024, 8, 8, 21)) == TradingDay{day_number(2024, 8, 8), utc(2024, 8, 8, 21), utc(2024, 8, 9, 21)});
+  CHECK(ny->day_of(utc(2024, 8, 8, 20, 59)).day == day_number(2024, 8, 7));
+  CHECK(ny->day_of(utc(2024, 11, 2, 22)) == TradingDay{day_number(2024, 11, 2), utc(2024, 11, 2, 21), utc(2024, 11, 3, 22)});
+  CHECK(ny->day_of(utc(2024, 11, 3, 22)).day == day_number(2024, 11, 3));
+  // Spring forward (2025-03-09 02:00 EST -> 03:00 EDT): 17:00 exists; the day of 03-08 is 23 h.
+  CHECK(ny->day_of(utc(2025, 3, 9, 12)) == TradingDay{day_number(2025, 3, 8), utc(2025, 3, 8, 22), utc(2025, 3, 9, 21)});
+
+  // An hour inside the spring-forward gap (02:00 on 2025-03-09 does not exist): that day starts
+  // when the clocks jump (07:00 UTC).
+  const auto ny2 = TradingDayCalendar::make({"America/New_York", 2});
+  REQUIRE(ny2);
+  CHECK(ny2->day_of(utc(2025, 3, 9, 7)) == TradingDay{day_number(2025, 3, 9), utc(2025, 3, 9, 7), utc(2025, 3, 10, 6)});
+  CHECK(ny2->day_of(utc(2025, 3, 9, 6, 59)).day == day_number(2025, 3, 8));
+
+  std::string why;
+  CHECK_FALSE(TradingDayCalendar::make({"UTC", -1}, &why));
+  CHECK(why == "start_hour must be 0..23, got -1");
 }
 
 TEST_CASE("an instrument listed twice for the same account is a duplicate") {

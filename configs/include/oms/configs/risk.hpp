@@ -7,6 +7,7 @@
 //   instruments:
 //     - {exchange: binance, symbol: BTC/USDT, account: binance_spot_arb,   # account optional
 //        max_order_qty: 1, max_position: 2, price_band_bps: 100}
+//   trading_day: {time_zone: Asia/Seoul, start_hour: 9}   # optional; absent: UTC, 00:00
 //   kill_switch:
 //     enabled: true
 //     max_daily_loss: 5000
@@ -45,6 +46,7 @@
 #include <string_view>
 #include <vector>
 
+#include "oms/configs/trading_day.hpp"
 #include "oms/messages/decimal.hpp"
 #include "oms/messages/ids.hpp"
 #include "oms/messages/symbols.hpp"
@@ -165,6 +167,9 @@ struct RiskConfig {
   std::vector<NamedRiskLimits> accounts;    // file order
   std::vector<NamedRiskLimits> strategies;  // file order
   std::vector<InstrumentRiskLimits> instruments;
+  // When the day's loss limits (max_daily_loss, the kill switch's daily loss and drawdown)
+  // start again (trading_day.hpp).
+  TradingDaySpec trading_day{};
   KillSwitchConfig kill_switch{};
   std::optional<AlertsConfig> alerts;  // absent: no alerts are sent (the contacts are listed only)
 };
