@@ -83,6 +83,8 @@ Engine::Engine(EngineOptions options, const InstrumentTable& instruments, EventL
     im.signal.observe_sequence(a->desk->last_strategy_sequence(im.options.desk));
     im.accounts[index] = std::move(a);
   }
+  im.index_fee_rates();
+  im.fold_risk_books();
   im.publish_refusals();
   im.adopt_quotes();  // a previous run's quotes still resting: cancelled at the first requote
   // After the desks: the algos' children ids continue the strategy stage's sequence.
@@ -372,6 +374,7 @@ void Engine::Impl::run(const std::stop_token& stop) {
   IdleStrategy idle(options.wait);
   const auto run_input = [this](Input& in) {
     step_now = options.clock();
+    roll_day_if_due();
     record(in);
     handle(in);
     in.reply.reset();  // the slot keeps no caller's reply alive
@@ -389,6 +392,7 @@ void Engine::Impl::run(const std::stop_token& stop) {
     n += rings.drain(run_input, kDrainBudget);
     const TimeNs now = options.clock();
     step_now = now;
+    roll_day_if_due();
     // relaxed: a metric's reading; nothing is published through it.
     loop_beat.store(steady_ns(), std::memory_order_relaxed);
     if ((!timers.empty() && timers.top().due <= now) || algo_wake <= now) {
@@ -823,6 +827,7 @@ void Engine::step(const InputRecord& r) {
   auto& im = *impl_;
   if (im.thread.joinable()) throw std::logic_error("Engine::step: the engine's shard is running");
   im.step_now = r.now;
+  im.roll_day_if_due();
   Input in;
   in.account = r.account;
   in.instrument = r.instrument;

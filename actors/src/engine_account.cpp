@@ -530,7 +530,7 @@ void Engine::Impl::carry_out(Account& a, const DeskDecision& d, const std::share
   const TimeNs now = step_now;
   const auto note_risk = [this](const RiskNote& n) {
     if (n.kind == RiskNote::Kind::kFill) {
-      (void)risk->on_fill(n.fill);
+      (void)risk->on_fill(price_fee(n.fill, n.fee_asset));
       kill_watch_fill(n.fill.account, n.fill.strategy);  // the books it moved, to the kill switch
     } else if (n.kind == RiskNote::Kind::kOrderOpened) risk->on_order_opened(n.account, n.strategy, n.instrument);
     else risk->on_order_closed(n.account, n.strategy, n.instrument);

@@ -22,7 +22,7 @@ namespace {
 
 // 2: the strategies and quoters sections; 3: the sagas section
 // 6: the algos section
-constexpr std::uint32_t kCheckpointVersion = 8;  // 8: the kill switch, smart-routed parents (7: one of them; 5: Decimals are 128-bit at 1e-9, 4: held fills)
+constexpr std::uint32_t kCheckpointVersion = 9;  // 9: the trading day, fees in other assets; 8: the kill switch, smart-routed parents (7: one of them; 5: Decimals are 128-bit at 1e-9, 4: held fills)
 
 // The heap's array (std::priority_queue keeps it protected): saved as it lies, so that timers
 // due at the same time fire in the same order after a load.
@@ -79,7 +79,7 @@ std::string Engine::Impl::save_checkpoint() const {
     sections.push_back(std::move(s));
   };
   section("engine", [&] {
-    w(marks, strategy_orders, next_valuation, next_housekeeping);
+    w(marks, strategy_orders, next_valuation, next_housekeeping, trading_day.day, trading_day.start, trading_day.next);
     const auto& heap = heap_of(const_cast<decltype(timers)&>(timers));
     w.put(static_cast<std::uint32_t>(heap.size()));
     for (const EngineTimer& t : heap) w(t.due, t.account, t.timer.client_order_id, t.timer.generation, t.timer.due);
@@ -165,8 +165,9 @@ std::optional<std::string> Engine::Impl::load_checkpoint(std::string_view bytes)
   std::vector<Decimal> m;
   std::uint64_t orders = 0;
   TimeNs valuation = 0, housekeeping_at = 0;
+  TradingDayBounds td;
   r.context("engine");
-  r(m, orders, valuation, housekeeping_at);
+  r(m, orders, valuation, housekeeping_at, td.day, td.start, td.next);
   if (r.ok() && m.size() != marks.size()) r.fail("marks of " + std::to_string(m.size()) + " instruments");
   std::vector<EngineTimer> heap(r.ok() ? r.count() : 0);
   for (EngineTimer& t : heap) r(t.due, t.account, t.timer.client_order_id, t.timer.generation, t.timer.due);
@@ -312,6 +313,7 @@ std::optional<std::string> Engine::Impl::load_checkpoint(std::string_view bytes)
   strategy_orders = orders;
   next_valuation = valuation;
   next_housekeeping = housekeeping_at;
+  trading_day = td;
   heap_of(timers) = std::move(heap);
   // The state board's and risk's copies move in; the limit table is risk's own (atomics).
   {

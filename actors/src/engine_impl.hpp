@@ -9,6 +9,7 @@
 #include <deque>
 #include <limits>
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -299,6 +300,14 @@ struct Engine::Impl {
   void kill_venue_ban(AccountId account, TimeNs until);
   // The core's decisions carried out, in order (not inside another's: the outermost runs them).
   void kill_drain();
+  // The trading day (engine_day.cpp).
+  [[nodiscard]] TradingDayBounds day_of(TimeNs t) const;
+  void roll_day_if_due();  // before each step: a new day rolls risk's daily figures
+  void index_fee_rates();
+  // A fill's fee as risk counts it: in the quote (risk converts), or valued in USDT at the marks.
+  [[nodiscard]] RiskFill price_fee(RiskFill f, const AssetCode& asset);
+  void unpriced_fee(const AssetCode& asset, const std::string& why);
+  void fold_risk_books();  // at the start: risk's books from the stored fills and live orders
   void kill_step(const KillSwitchStep& s);
   void kill_cancel(const KillSwitchStep& s, EventId cause);
   void kill_flatten(const KillSwitchStep& s, EventId cause);
@@ -436,6 +445,11 @@ struct Engine::Impl {
   std::vector<KillSwitchStep> kill_steps;  // decided, not carried out yet
   bool kill_busy = false;                  // kill_drain is running
   std::array<std::atomic<std::uint64_t>, kTripReasonCount> kill_trips{};  // by reason (metrics)
+  // The trading day (engine_day.cpp).
+  TradingDayBounds trading_day;
+  std::map<std::string, InstrumentId, std::less<>> fee_rates;  // asset -> its spot ASSET/USDT
+  std::set<std::string, std::less<>> unpriced_fee_assets;      // said once each
+  std::atomic<std::uint64_t> unpriced_fees{0};
   TimeNs next_valuation = 0;
   std::atomic<std::uint64_t> restarts{0};
   // The steady clock when the shard's loop last came round (Engine::loop_lag).

@@ -517,6 +517,7 @@ QuoterContext Engine::Impl::quoter_context(const QuoterConfig& q) {
     }
   }
   c.active = figures_fit && strategy_active(q.strategy, q.account) && !a->desk->reconciling();
+  c.trading_day = trading_day.day;
   return c;
 }
 

@@ -630,7 +630,7 @@ TEST_CASE("range: risk values a 10^13-unit KRW order in USDT exactly and refuses
   CHECK(kUnits > kMaxLimit);
   CHECK_FALSE(core.limits().set(LimitScope::kGlobal, 0, LimitKind::kOrderQuantity, kUnits));
   REQUIRE(core.limits().set(LimitScope::kGlobal, 0, LimitKind::kOrderNotional, "1000000000"_d));
-  REQUIRE(core.on_fill(RiskFill{kAcct, StrategyId{0}, kTokenKrw, Side::kBuy, kPrice, kUnits, {}}));
+  REQUIRE(core.on_fill(RiskFill{kAcct, StrategyId{0}, kTokenKrw, Side::kBuy, kPrice, kUnits, {}, {}, {}}));
   CHECK(core.position(kAcct, kTokenKrw) == kUnits);
   CHECK(core.gross_exposure(LimitScope::kAccount, kAcct.value) == "987654312"_d);
 }

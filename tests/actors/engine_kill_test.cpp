@@ -151,7 +151,8 @@ TEST_CASE("engine kill switch: an account's daily loss crosses max_daily_loss at
   REQUIRE(s.becomes(AccountId(0), resting_a, OrderStatus::kAccepted));
   REQUIRE(s.becomes(AccountId(1), resting_b, OrderStatus::kAccepted));
 
-  // 1 BTC bought at 100: at 95.01 the loss is 4.99 (under 5); at 94.9 it is 5.1, over.
+  // 1 BTC bought at 100 (the scripted venue's fee: 0.001 USDT): at 95.01 the loss is 4.991
+  // (under 5); at 94.9 it is 5.101, over.
   s.mark("95.01");
   CHECK(s.state(LimitScope::kAccount, 0) == KillSwitchState::kActive);
   s.mark("94.9");
@@ -162,7 +163,7 @@ TEST_CASE("engine kill switch: an account's daily loss crosses max_daily_loss at
   // Its open order cancelled at the venue; the other account's left alone.
   CHECK(s.becomes(AccountId(0), resting_a, OrderStatus::kCanceled));
   CHECK(s.status(AccountId(1), resting_b) == OrderStatus::kAccepted);
-  // Recorded with the reason and the figures (risk's daily loss: the desk gives it no fees).
+  // Recorded with the reason and the figures (the day's loss counts the fee).
   auto events = s.recorded();
   REQUIRE(events.size() == 1);
   const auto& k = std::get<KillSwitchTripped>(events[0].payload);
@@ -170,7 +171,7 @@ TEST_CASE("engine kill switch: an account's daily loss crosses max_daily_loss at
   CHECK(k.account == AccountId(0));
   CHECK(k.state == KillSwitchState::kHalted);
   const std::string reason(k.reason.view());
-  CHECK(reason == "auto 3220 daily_loss: 5.1 > 5 (account 0)");
+  CHECK(reason == "auto 3220 daily_loss: 5.101 > 5 (account 0)");
   {
     const std::lock_guard lock(s.heard_mutex);
     REQUIRE(s.heard.size() == 1);

@@ -199,3 +199,29 @@ TEST_CASE("engine setup: accounts.yaml's max_position_usdt and max_leverage appl
   // binance_mm: neither file bounds its gross exposure.
   CHECK(limit("binance_mm", LimitKind::kGrossExposure) == actors::kNoLimit);
 }
+
+TEST_CASE("engine setup: risk.yaml's trading_day gives the engine its days -- UTC midnight as shipped, Asia/Seoul 09:00 when set, recorded with the setup") {
+  constexpr TimeNs kAug8 = 1'723'075'200'000'000'000;  // 2024-08-08 00:00 UTC
+  constexpr TimeNs kHour = 3'600'000'000'000;
+  const auto shipped = setup::build_engine(sample())->engine_options();
+  REQUIRE(shipped.trading_day);
+  CHECK(shipped.trading_day(kAug8 + kHour).start == kAug8);
+  CHECK(shipped.trading_day(kAug8 + kHour).next == kAug8 + 24 * kHour);
+
+  auto s = sample();
+  const std::string line = "trading_day: {time_zone: UTC, start_hour: 0}";
+  const auto at = s.config.risk.find(line);
+  REQUIRE(at != std::string::npos);
+  s.config.risk.replace(at, line.size(), "trading_day: {time_zone: Asia/Seoul, start_hour: 9}");
+  // Built from the recorded setup (a replay's way): the same days.
+  const auto seoul = setup::build_engine(setup::decode_setup(setup::encode_setup(s)).value())->engine_options();
+  // 09:00 in Seoul is 00:00 UTC: 2024-08-07 23:00 UTC is still the day that began 08-07 00:00 UTC.
+  CHECK(seoul.trading_day(kAug8 - kHour).start == kAug8 - 24 * kHour);
+  CHECK(seoul.trading_day(kAug8 + 3 * kHour).start == kAug8);
+  const auto utc22 = [&] {
+    auto u = sample();
+    u.config.risk.replace(u.config.risk.find(line), line.size(), "trading_day: {time_zone: UTC, start_hour: 22}");
+    return setup::build_engine(u)->engine_options();
+  }();
+  CHECK(utc22.trading_day(kAug8 + 23 * kHour).start == kAug8 + 22 * kHour);
+}

@@ -263,7 +263,7 @@ TEST_CASE("an inactive strategy pulls its quotes; a quote that goes live after i
   CHECK(quotes_of(late) == "X " + placed[1].order.client_order_id.str() + " ");
 }
 
-TEST_CASE("the daily loss stop holds for the rest of the UTC day") {
+TEST_CASE("the daily loss stop holds for the rest of the trading day") {
   auto c = config();
   c.max_daily_loss = d("50");
   Fixture f(c);
@@ -277,7 +277,10 @@ TEST_CASE("the daily loss stop holds for the rest of the UTC day") {
   f.ctx.pnl_e18 = 0;
   f.now += 3'600'000 * kMs;
   CHECK(f.on_top("100.00", "100.02").empty());
-  f.now = kStart + 86'400'000 * kMs;  // the next day
+  f.now = kStart + 86'400'000 * kMs;
+  CHECK(f.tick().empty());  // a day later by the clock, but the engine's trading day is the same
+  CHECK(f.mm.state() == QuoterState::kLossStop);
+  f.ctx.trading_day += 1;  // the next trading day
   CHECK(f.tick().size() == 4);
   CHECK(f.mm.state() == QuoterState::kQuoting);
 }

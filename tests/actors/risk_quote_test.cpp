@@ -37,7 +37,7 @@ OrderRequest order(InstrumentId i, Side side, Decimal price, Decimal qty) {
 }
 
 RiskFill fill(InstrumentId i, Side side, Decimal price, Decimal qty, Decimal fee = {}) {
-  return RiskFill{kAcc, kStrat, i, side, price, qty, fee};
+  return RiskFill{kAcc, kStrat, i, side, price, qty, fee, {}, {}};
 }
 
 void must(const Result<Unit, RiskCode>& r) { REQUIRE(r.ok()); }

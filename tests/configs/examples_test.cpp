@@ -193,6 +193,7 @@ TEST_CASE("example risk.yaml: the limit hierarchy and the kill switch") {
   CHECK(r.global.price_band_bps == dec("500"));
   CHECK(r.global.max_consecutive_losses == 20);
   CHECK_FALSE(r.global.max_order_qty.has_value());
+  CHECK(r.trading_day == TradingDaySpec{"UTC", 0});
   REQUIRE(r.accounts.size() == 4);
   CHECK(r.accounts[0].name == "binance_spot_arb");
   CHECK(r.accounts[0].limits.max_order_notional == dec("10000"));

@@ -469,6 +469,12 @@ void Observability::start() {
                                   static_cast<double>(daemon_.runtime().kill_switch_trips(r)));
                        }
                      });
+  metrics_.collector("oms_risk_unpriced_fees_total",
+                     "Fees not counted in the day's loss since start: charged in an asset with no "
+                     "spot ASSET/USDT mark",
+                     observe::MetricType::kCounter, {}, [this](observe::CollectorSink& s) {
+                       s.sample(std::span<const std::string>{}, static_cast<double>(daemon_.runtime().unpriced_fees()));
+                     });
   net::HttpServerConfig cfg;
   cfg.bind_address = daemon_.options().http.host;
   cfg.port = daemon_.options().http.port;

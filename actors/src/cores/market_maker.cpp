@@ -26,7 +26,6 @@ constexpr std::int64_t kOne = Decimal::kOne;  // a fraction's 1 (a Decimal's man
 // them times a fraction (below 2^31 x kOne) stays in an Int128. A book beyond it is not quoted.
 constexpr Int128 kMaxAmount = Int128{1} << 96;
 constexpr bool in_range(Decimal d) noexcept { return d.raw() > -kMaxAmount && d.raw() < kMaxAmount; }
-constexpr TimeNs kDay = 86'400'000'000'000;
 constexpr TimeNs kSecond = 1'000'000'000;
 
 // bps (a Decimal: 10 = 10 bp) as a fraction's mantissa (1 bp = 100,000).
@@ -194,7 +193,7 @@ void MarketMaker::enter(QuoterState s, TimeNs /*now*/, std::vector<QuoteAction>&
 }
 
 bool MarketMaker::may_quote(TimeNs now, const QuoterContext& ctx, std::vector<QuoteAction>& out) {
-  const std::int64_t day = now / kDay;
+  const std::int64_t day = ctx.trading_day;
   if (day != day_) {
     day_ = day;
     day_start_pnl_e18 = ctx.pnl_e18;

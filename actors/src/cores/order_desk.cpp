@@ -159,7 +159,7 @@ DeskDecision OrderDesk::on_submit(const Command& command, const SubmitOrder& ord
   DeskGroup g;
   g.cause = command.envelope;
   const RiskNote release{RiskNote::Kind::kOrderClosed, order.account, order.strategy,
-                         order.instrument, {}};
+                         order.instrument, {}, {}};
   if (!risk->passed()) {
     const auto text = describe(*risk);
     const OrderRejected rej{order.account, order.instrument, order.client_order_id,
@@ -325,7 +325,7 @@ DeskDecision OrderDesk::on_report(const VenueReport& report, TimeNs now,
     if (resend_risk != nullptr) {
       // Risk counted it open again: the slot goes back when it ends (or the commit fails).
       g.opened_for_risk = o.core.client_order_id();
-      d.risk_on_failure.push_back(RiskNote{RiskNote::Kind::kOrderClosed, sub.account, sub.strategy, sub.instrument, {}});
+      d.risk_on_failure.push_back(RiskNote{RiskNote::Kind::kOrderClosed, sub.account, sub.strategy, sub.instrument, {}, {}});
     }
     d.groups.push_back(std::move(g));
     d.reconciled.reset();
@@ -547,7 +547,8 @@ DeskEffects OrderDesk::apply(const DeskGroup& group, std::span<const Event> comm
       fx.risk.push_back(RiskNote{RiskNote::Kind::kFill, fill->account, fill->strategy,
                                  fill->instrument,
                                  RiskFill{fill->account, fill->strategy, fill->instrument,
-                                          fill->side, fill->price, fill->quantity, Decimal{}}});
+                                          fill->side, fill->price, fill->quantity, fill->fee, {}, {}},
+                                 fill->fee_asset});
     }
   }
   const auto named = [this](const std::optional<ClientOrderIdText>& id) -> Order* {
@@ -574,12 +575,12 @@ DeskEffects OrderDesk::apply(const DeskGroup& group, std::span<const Event> comm
       // hears its end like any other's).
       o->risk_open = true;
       fx.risk.push_back(RiskNote{RiskNote::Kind::kOrderOpened, o->core.account(), o->core.strategy(),
-                                 o->core.instrument(), {}});
+                                 o->core.instrument(), {}, {}});
     }
     if (is_terminal(s) && o->risk_open) {
       o->risk_open = false;
       fx.risk.push_back(RiskNote{RiskNote::Kind::kOrderClosed, o->core.account(),
-                                 o->core.strategy(), o->core.instrument(), {}});
+                                 o->core.strategy(), o->core.instrument(), {}, {}});
     }
     if (awaits_venue(s)) {
       // After a timeout the next wait doubles (1, 2, 4, 8, then 16 ack timeouts).

@@ -60,7 +60,9 @@ RiskCore::RiskCore(std::size_t accounts, std::size_t strategies, std::size_t ins
       marks_(instruments, 0),
       sources_(instruments),
       priced_by_(instruments),
-      holders_(instruments, 0) {}
+      holders_(instruments, 0) {
+  held_fees_.reserve(kMaxHeldFills);  // held on the hot path without allocating
+}
 
 bool RiskCore::set_quote_source(InstrumentId i, QuoteSource source) {
   if (i.index() >= instruments_) return false;
@@ -381,7 +383,8 @@ Result<Unit, RiskCode> RiskCore::on_fill(const RiskFill& f) noexcept {
       f.instrument.index() >= instruments_) {
     return Unexpected{RiskCode::kUnknownId};
   }
-  if (!f.quantity.is_positive() || !f.price.is_positive() || f.fee.is_negative()) {
+  if (!f.quantity.is_positive() || !f.price.is_positive() || f.fee.is_negative() || f.fee_other.is_negative() ||
+      (f.fee_rate.valid() && f.fee_rate.index() >= instruments_)) {
     return Unexpected{RiskCode::kInvalidOrder};
   }
   if (has_rate(f.instrument.index())) return apply_fill(f);
@@ -405,6 +408,18 @@ Result<Unit, RiskCode> RiskCore::apply_fill(const RiskFill& f) noexcept {
   const Int128 price = f.price.raw();
   Int128 fee18 = 0, fee = 0;
   if (!mul128(f.fee.raw(), kOne, fee18) || !to_usdt_raw(ins, fee18, Rounding::kUp, fee)) return overflow();
+  // A fee in another asset: at its mark now, or held for it (the fill counts at once).
+  bool hold_fee = false;
+  if (f.fee_other.is_positive()) {
+    Int128 other = 0;
+    if (other_fee_usdt(f, other)) fee += other;
+    else hold_fee = true;
+    if (!fits_raw(fee)) return overflow();
+    if (hold_fee && held_fees_.size() >= kMaxHeldFills) {
+      halt(f.account);
+      return Unexpected{RiskCode::kNoQuoteRate};
+    }
+  }
   if (!fits_raw(f.quantity.raw())) return overflow();
   Cell& c = cell(f.account, f.instrument);
   Cell next = c;
@@ -479,6 +494,7 @@ Result<Unit, RiskCode> RiskCore::apply_fill(const RiskFill& f) noexcept {
     if (loss) ++b->consecutive_losses;
     if (win) b->consecutive_losses = 0;
   }
+  if (hold_fee) held_fees_.push_back(HeldFee{f.account, f.strategy, f.fee_rate, f.fee_other});
   // A fill's price as the first mark of an instrument that prices others: their rate now.
   if (first_mark && !priced_by_[ins].empty() && !on_rate(ins)) return Unexpected{RiskCode::kOverflow};
   return Unit{};
@@ -522,8 +538,48 @@ Result<Unit, RiskCode> RiskCore::on_mark(InstrumentId i, Decimal price) noexcept
     }
   }
   if (!priced_by_[i.index()].empty()) ok = on_rate(i.index()) && ok;
+  // Fees held for this mark, in the order they came.
+  if (!held_fees_.empty()) {
+    std::size_t kept = 0;
+    for (std::size_t k = 0; k < held_fees_.size(); ++k) {
+      const HeldFee h = held_fees_[k];
+      if (h.rate != i) {
+        held_fees_[kept++] = h;
+        continue;
+      }
+      Int128 fee = 0;
+      if (!other_fee_usdt(RiskFill{h.account, h.strategy, {}, Side::kBuy, {}, {}, {}, h.amount, h.rate}, fee) ||
+          !charge_fee(h.account, h.strategy, fee)) {
+        halt(h.account);
+        ok = false;
+      }
+    }
+    held_fees_.resize(kept);
+  }
   if (!ok) return Unexpected{RiskCode::kOverflow};
   return Unit{};
+}
+
+bool RiskCore::other_fee_usdt(const RiskFill& f, Int128& out) const noexcept {
+  if (!f.fee_rate.valid()) {
+    out = f.fee_other.raw();
+    return fits_raw(out);
+  }
+  if (f.fee_rate.index() >= instruments_ || marks_[f.fee_rate.index()] == 0) return false;
+  Int128 v18 = 0;
+  if (!mul128(f.fee_other.raw(), marks_[f.fee_rate.index()], v18)) return false;
+  return round_quotient(v18, kOne, Rounding::kUp, out) && fits_raw(out);
+}
+
+bool RiskCore::charge_fee(AccountId a, StrategyId s, Int128 fee) noexcept {
+  if (a.index() >= accounts_.size() || strategy_slot(s) >= strategies_.size()) return false;
+  Book& account = accounts_[a.index()];
+  Book& strategy = strategies_[strategy_slot(s)];
+  for (const Book* b : {&account, &strategy, &global_}) {
+    if (!fits_raw(b->realized - fee)) return false;
+  }
+  for (Book* b : {&account, &strategy, &global_}) b->realized -= fee;
+  return true;
 }
 
 bool RiskCore::on_rate(std::size_t r) noexcept {
@@ -660,7 +716,11 @@ void RiskCore::save(StateWriter& w) const {
   for (const Cell& c : cells_) w(c.position, c.cost, c.notional);
   w(marks_);
   w(static_cast<std::uint32_t>(held_.size()));
-  for (const RiskFill& f : held_) w(f.account, f.strategy, f.instrument, f.side, f.price, f.quantity, f.fee);
+  for (const RiskFill& f : held_) {
+    w(f.account, f.strategy, f.instrument, f.side, f.price, f.quantity, f.fee, f.fee_other, f.fee_rate);
+  }
+  w(static_cast<std::uint32_t>(held_fees_.size()));
+  for (const HeldFee& h : held_fees_) w(h.account, h.strategy, h.rate, h.amount);
 }
 
 void RiskCore::load(StateReader& r) {
@@ -689,7 +749,17 @@ void RiskCore::load(StateReader& r) {
   r(held_count);
   if (r.ok() && held_count > kMaxHeldFills) r.fail("risk: " + std::to_string(held_count) + " held fills");
   std::vector<RiskFill> held(r.ok() ? held_count : 0);
-  for (RiskFill& f : held) r(f.account, f.strategy, f.instrument, f.side, f.price, f.quantity, f.fee);
+  for (RiskFill& f : held) r(f.account, f.strategy, f.instrument, f.side, f.price, f.quantity, f.fee, f.fee_other, f.fee_rate);
+  std::uint32_t fee_count = 0;
+  r(fee_count);
+  if (r.ok() && fee_count > kMaxHeldFills) r.fail("risk: " + std::to_string(fee_count) + " held fees");
+  std::vector<HeldFee> fees(r.ok() ? fee_count : 0);
+  for (HeldFee& h : fees) r(h.account, h.strategy, h.rate, h.amount);
+  for (const HeldFee& h : fees) {
+    if (r.ok() && (h.account.index() >= accounts_.size() || !h.rate.valid() || h.rate.index() >= instruments_)) {
+      r.fail("risk: a held fee of an account or instrument out of range");
+    }
+  }
   for (const RiskFill& f : held) {
     if (r.ok() && (f.account.index() >= accounts_.size() || f.instrument.index() >= instruments_)) {
       r.fail("risk: a held fill of an account or instrument out of range");
@@ -704,6 +774,8 @@ void RiskCore::load(StateReader& r) {
   marks_ = std::move(marks);
   held_.clear();  // the reserve stays
   held_.insert(held_.end(), held.begin(), held.end());
+  held_fees_.clear();
+  held_fees_.insert(held_fees_.end(), fees.begin(), fees.end());
   std::fill(holders_.begin(), holders_.end(), 0);
   for (std::size_t k = 0; k < cells_.size(); ++k) {
     if (cells_[k].position != 0) ++holders_[k % instruments_];

@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "oms/configs/trading_day.hpp"
 #include "oms/setup/risk_setup.hpp"
 #include "oms/setup/strategy_setup.hpp"
 
@@ -388,6 +389,14 @@ actors::EngineOptions BuiltEngine::engine_options() const {
   o.desk = setup.desk;
   o.setup = encode_setup(setup);
   o.kill_switch = kill_switch_rules(config.risk.kill_switch, directory);
+  // risk.yaml's trading_day, validated at load: a zone the tzdata no longer has is an error here.
+  std::string why;
+  const auto calendar = configs::TradingDayCalendar::make(config.risk.trading_day, &why);
+  if (!calendar) throw std::runtime_error("risk.yaml trading_day: " + why);
+  o.trading_day = [calendar = *calendar](TimeNs t) {
+    const configs::TradingDay d = calendar.day_of(t);
+    return actors::TradingDayBounds{d.day, d.start, d.next};
+  };
   return o;
 }
 

@@ -170,6 +170,13 @@ using StrategyViewPtr = std::shared_ptr<const StrategyView>;
 // option, so that a replay decides as the recorded run did.
 inline constexpr std::chrono::milliseconds kHeldCommandLimit{3000};
 
+// A trading day (risk.yaml trading_day): its name (the local date it starts on, days since
+// 1970-01-01) and its span [start, next).
+struct TradingDayBounds {
+  std::int32_t day = 0;
+  TimeNs start = 0, next = 0;
+};
+
 struct EngineOptions {
   std::chrono::milliseconds ack_timeout{5000};
   // An unanswered order the venue does not know stays in doubt this long (OrderDeskConfig).
@@ -225,6 +232,9 @@ struct EngineOptions {
   std::chrono::microseconds keep_warm{0};
   // The automatic kill switch (risk.yaml kill_switch:); disabled by default.
   KillSwitchRules kill_switch;
+  // The trading day holding an instant (engine_day.cpp: when the day's loss limits start
+  // again). Null: UTC days from 00:00.
+  std::function<TradingDayBounds(TimeNs)> trading_day;
   // Called on the shard after an automatic trip was recorded (omsd: the venue sweep of a
   // HALTED account or global trip). Must not block.
   std::function<void(const KillSwitchTripped&)> on_kill_switch;
@@ -292,6 +302,9 @@ class Engine {
   bool venue_banned(AccountId account, TimeNs until);
   // Automatic kill-switch trips since start, by reason (any thread).
   [[nodiscard]] std::uint64_t kill_switch_trips(TripReason reason) const noexcept;
+  // Fees risk could not value in USDT (an asset without a spot ASSET/USDT mark), so not counted
+  // in the day's loss, since start (any thread).
+  [[nodiscard]] std::uint64_t unpriced_fees() const noexcept;
   // True once the instrument has a mark (from its book, best bid/offer or mark()).
   [[nodiscard]] bool has_mark(InstrumentId instrument) const noexcept;
 

@@ -132,6 +132,7 @@ class Runtime {
   [[nodiscard]] std::uint64_t kill_switch_trips(TripReason reason) const noexcept {
     return engine_->kill_switch_trips(reason);
   }
+  [[nodiscard]] std::uint64_t unpriced_fees() const noexcept { return engine_->unpriced_fees(); }
   // Waits until the store holds every committed event.
   [[nodiscard]] Result<Unit, persistence::StoreError> flush(std::chrono::milliseconds timeout);
 

@@ -34,8 +34,8 @@
 //   shock        the fair price's range within shock_window exceeds shock_rate: for shock_pause
 //   stale        no book update for stale_after: until the next update
 //   inactive     the strategy is not running, its venue is down (the context says): until back
-//   loss stop    the strategy's PnL today (UTC day; at the marks, net of fees) fell by more
-//                than max_daily_loss: for the rest of the day
+//   loss stop    the strategy's PnL today (the trading day the context names; at the marks,
+//                net of fees) fell by more than max_daily_loss: for the rest of the day
 //   stop loss    the inventory's loss at the mark exceeds stop_loss_rate of its value at the
 //                fair price (auto_stop_loss): once every quote is gone, the inventory is closed
 //                by IOC orders at the touch (one out at a time, again at each tick or end
@@ -94,6 +94,7 @@ struct QuoterContext {
   Int128 pnl_e18 = 0;     // its PnL at the mark, net of fees in the quote asset (1e-18)
   Int128 unrealized_e18 = 0;  // the inventory's PnL at the mark against its entry (1e-18)
   bool active = true;     // the strategy runs and its account's venue is up
+  std::int64_t trading_day = 0;  // the engine's trading day (risk.yaml trading_day)
   std::uint16_t desk = 1;
   std::uint64_t* sequence = nullptr;  // the strategy stage's client order id sequence
 };
@@ -181,7 +182,7 @@ class MarketMaker {
   struct Bucket { std::int64_t slot = -1; Decimal low, high; };
   std::array<Bucket, kBuckets> buckets_{};
   TimeNs paused_until_ = 0;
-  // Loss stop: the UTC day and the PnL when it began.
+  // Loss stop: the trading day and the PnL when it began.
   std::int64_t day_ = -1;
   Int128 day_start_pnl_e18 = 0;
   // The action budget: this second and what it spent.

@@ -148,7 +148,8 @@ struct RiskNote {
   AccountId account;
   StrategyId strategy;
   InstrumentId instrument;
-  RiskFill fill;  // kFill
+  RiskFill fill;       // kFill; its fee as charged, in fee_asset (the engine values it, price_fee)
+  AssetCode fee_asset;
 };
 
 // The events one input causes, committed as one group, and what leaves once they are.
@@ -270,6 +271,16 @@ class OrderDesk {
   void for_each_live(F&& f) const {
     for (const auto& [id, o] : orders_) {
       if (!is_terminal(o.core.status())) f(o.core);
+    }
+  }
+  // At a start, risk counts every live order open (its ends are then heard): f(core) for each
+  // live order risk did not count yet, which it then does.
+  template <class F>
+  void count_live_for_risk(F&& f) {
+    for (auto& [id, o] : orders_) {
+      if (is_terminal(o.core.status()) || o.risk_open) continue;
+      o.risk_open = true;
+      f(o.core);
     }
   }
   // The client order id belonged to an order that closed and left memory (recognised while its

@@ -84,6 +84,11 @@ struct RiskFill {
   Decimal price;
   Decimal quantity;  // > 0
   Decimal fee;       // in the quote currency, counted as a realized loss
+  // A fee charged in another asset (BNB...), counted as a realized loss too: fee_other units
+  // valued at the mark of fee_rate (a spot ASSET/USDT instrument), or as USDT itself when
+  // fee_rate is invalid. Without a mark yet the fee is held and counted when the mark comes.
+  Decimal fee_other;
+  InstrumentId fee_rate;
 };
 
 // How an instrument's quote converts to USDT (see the header comment).
@@ -109,6 +114,9 @@ class RiskCore {
   // fill's account is halted and the fill refused with kNoQuoteRate).
   static constexpr std::size_t kMaxHeldFills = 4096;
   [[nodiscard]] std::size_t held_fills() const noexcept { return held_.size(); }
+  // Fees in another asset held until its instrument's mark (RiskFill::fee_other; at most
+  // kMaxHeldFills, beyond that the account is halted).
+  [[nodiscard]] std::size_t held_fees() const noexcept { return held_fees_.size(); }
 
   // Operators and the shell change limits and kill switches here, from any thread.
   [[nodiscard]] RiskLimitTable& limits() noexcept { return limits_; }
@@ -210,6 +218,17 @@ class RiskCore {
   std::vector<QuoteSource> sources_;             // per instrument
   std::vector<std::vector<std::uint32_t>> priced_by_;  // per rate instrument: what it prices
   std::vector<RiskFill> held_;                   // fills waiting for their quote's rate
+  struct HeldFee {
+    AccountId account;
+    StrategyId strategy;
+    InstrumentId rate;
+    Decimal amount;
+  };
+  std::vector<HeldFee> held_fees_;               // fees waiting for their asset's mark
+  // A fee in USDT (raw) as a realized loss of the account's, the strategy's and the global book.
+  [[nodiscard]] bool charge_fee(AccountId a, StrategyId s, Int128 fee) noexcept;
+  // fee_other of f in USDT (raw, rounded up); false: no mark yet (or out of range).
+  [[nodiscard]] bool other_fee_usdt(const RiskFill& f, Int128& out) const noexcept;
   std::vector<std::uint32_t> holders_;           // per instrument: accounts with a position
 };
 
