@@ -61,7 +61,7 @@ Engine::Engine(EngineOptions options, const InstrumentTable& instruments, EventL
       positions[stream] = *last;
     }
   }
-  restore_risk(*im.risk, im.log, im.store);
+  im.reset_at_start = restore_risk(*im.risk, im.log, im.store);
   im.kill_sync_states();
   im.rebuild_strategies();
   im.rebuild_sagas();
@@ -695,6 +695,7 @@ void Engine::Impl::housekeeping(TimeNs now) {
     board.refresh(*a->desk, marks, now);  // what the board's interval held back
   }
   write_due_snapshots();
+  publish_day_pnl();
   if (!quoters.empty()) quote_tick(now);
   if (!sagas.empty()) saga_tick(now);
 }

@@ -323,7 +323,7 @@ std::optional<std::string> Engine::Impl::load_checkpoint(std::string_view bytes)
     risk->load(back);
   }
   kill = std::move(kill_copy);
-  restore_risk(*risk, log, store);
+  (void)restore_risk(*risk, log, store);  // the checkpoint's kill switch knows what it held back
   kill_sync_states();
   book = std::move(books);
   signal = std::move(sig);

@@ -78,6 +78,37 @@ RiskFill Engine::Impl::price_fee(RiskFill f, const AssetCode& asset) {
   return f;
 }
 
+void Engine::Impl::publish_day_pnl() {
+  const RiskLimitTable& l = risk->limits();
+  if (!day_pnl) {
+    day_pnl_size = 1 + l.accounts() + l.strategies();
+    day_pnl = std::make_unique<std::atomic<std::int64_t>[]>(day_pnl_size);
+  }
+  const auto put = [&](std::size_t slot, LimitScope scope, std::uint32_t id) {
+    const Int128 pnl = -risk->daily_loss(scope, id).raw();
+    const Int128 lo = std::numeric_limits<std::int64_t>::min(), hi = std::numeric_limits<std::int64_t>::max();
+    // relaxed: a figure for metrics; nothing is published through it.
+    day_pnl[slot].store(static_cast<std::int64_t>(std::clamp(pnl, lo, hi)), std::memory_order_relaxed);
+  };
+  put(0, LimitScope::kGlobal, 0);
+  for (std::uint32_t i = 0; i < l.accounts(); ++i) put(1 + i, LimitScope::kAccount, i);
+  for (std::uint32_t i = 0; i < l.strategies(); ++i) put(1 + l.accounts() + i, LimitScope::kStrategy, i);
+}
+
+Decimal Engine::day_pnl(LimitScope scope, std::uint32_t id) const noexcept {
+  const auto& im = *impl_;
+  const RiskLimitTable& l = im.risk->limits();
+  std::size_t slot = 0;
+  switch (scope) {
+    case LimitScope::kGlobal: slot = 0; break;
+    case LimitScope::kAccount: slot = id < l.accounts() ? 1 + id : im.day_pnl_size; break;
+    case LimitScope::kStrategy: slot = id < l.strategies() ? 1 + l.accounts() + id : im.day_pnl_size; break;
+    case LimitScope::kInstrument: slot = im.day_pnl_size; break;
+  }
+  if (!im.day_pnl || slot >= im.day_pnl_size) return {};
+  return Decimal::from_raw(im.day_pnl[slot].load(std::memory_order_relaxed));
+}
+
 std::uint64_t Engine::unpriced_fees() const noexcept {
   return impl_->unpriced_fees.load(std::memory_order_relaxed);
 }
@@ -92,6 +123,7 @@ void Engine::Impl::unpriced_fee(const AssetCode& asset, const std::string& why) 
 
 void Engine::Impl::fold_risk_books() {
   const auto began = std::chrono::steady_clock::now();
+  risk->clear_counts();  // the stores say what counts: nothing counted before stays
   struct Fill {
     std::uint64_t global = 0;
     TimeNs time = 0;
@@ -165,6 +197,19 @@ void Engine::Impl::fold_risk_books() {
     risk->roll_day();
     today = 0;
   }
+  // A switch an operator reset with a condition holding was not to trip again until it cleared
+  // once (KillSwitchCore::on_state): what holds on the folded figures of such a scope waits the
+  // same way. Elsewhere what holds trips at the next figures (a trip the stop kept unrecorded).
+  for (const ScopeRef& r : reset_at_start) {
+    if (risk->limits().kill_switch(r.scope, r.id) != KillSwitchState::kActive) continue;
+    std::vector<KillSwitchStep> none;
+    kill.on_state(r.scope, r.id, KillSwitchState::kHalted);
+    kill.on_figures(r.scope, r.id, ScopeFigures{risk->daily_loss(r.scope, r.id), risk->consecutive_losses(r.scope, r.id)},
+                    step_now, none);
+    kill.on_state(r.scope, r.id, KillSwitchState::kActive);
+  }
+  reset_at_start.clear();
+  publish_day_pnl();
   std::size_t open = 0;
   for (const auto& a : accounts) {
     if (!a || a->refused) continue;

@@ -9,11 +9,11 @@
 #include <deque>
 #include <limits>
 #include <map>
-#include <set>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <queue>
+#include <set>
 #include <string>
 #include <thread>
 #include <variant>
@@ -21,6 +21,7 @@
 
 #include "oms/actors/board_publisher.hpp"
 #include "oms/actors/engine.hpp"
+#include "oms/actors/engine_risk.hpp"
 #include "oms/actors/input_record.hpp"
 #include "oms/actors/producer_rings.hpp"
 #include "oms/cores/arb_saga.hpp"
@@ -308,6 +309,7 @@ struct Engine::Impl {
   [[nodiscard]] RiskFill price_fee(RiskFill f, const AssetCode& asset);
   void unpriced_fee(const AssetCode& asset, const std::string& why);
   void fold_risk_books();  // at the start: risk's books from the stored fills and live orders
+  void publish_day_pnl();
   void kill_step(const KillSwitchStep& s);
   void kill_cancel(const KillSwitchStep& s, EventId cause);
   void kill_flatten(const KillSwitchStep& s, EventId cause);
@@ -447,6 +449,11 @@ struct Engine::Impl {
   std::array<std::atomic<std::uint64_t>, kTripReasonCount> kill_trips{};  // by reason (metrics)
   // The trading day (engine_day.cpp).
   TradingDayBounds trading_day;
+  std::vector<ScopeRef> reset_at_start;  // switches an operator reset last (restore_risk)
+  // Risk's PnL today per scope (Decimal raw, saturated to int64) for other threads: global, then
+  // each account, then each strategy book; refreshed at housekeeping (publish_day_pnl).
+  std::unique_ptr<std::atomic<std::int64_t>[]> day_pnl;
+  std::size_t day_pnl_size = 0;
   std::map<std::string, InstrumentId, std::less<>> fee_rates;  // asset -> its spot ASSET/USDT
   std::set<std::string, std::less<>> unpriced_fee_assets;      // said once each
   std::atomic<std::uint64_t> unpriced_fees{0};

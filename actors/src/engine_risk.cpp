@@ -130,15 +130,18 @@ std::optional<RiskCommandResult> run_risk_command(RiskCore& risk, EventLog* log,
   return std::nullopt;
 }
 
-void restore_risk(RiskCore& risk, EventLog& log, persistence::EventStore& store) {
+std::vector<ScopeRef> restore_risk(RiskCore& risk, EventLog& log, persistence::EventStore& store) {
   const Directory& directory = log.subjects().directory();
+  std::vector<ScopeRef> reset;
   read_events(store,
               persistence::ReadRequest{std::string(persistence::StreamLayout::kStrategies), 1, 0,
                                        SubjectMap::desk_filter("risk", log.subjects().desk())},
               directory, [&](const Event& e) {
                 if (const auto* k = std::get_if<KillSwitchTripped>(&e.payload)) {
-                  (void)risk.limits().set_kill_switch(
-                      k->scope, scope_id(k->scope, k->account, k->strategy), k->state);
+                  const ScopeRef ref{k->scope, scope_id(k->scope, k->account, k->strategy)};
+                  (void)risk.limits().set_kill_switch(ref.scope, ref.id, k->state);
+                  std::erase(reset, ref);
+                  if (k->state == KillSwitchState::kActive) reset.push_back(ref);
                 } else if (const auto* l = std::get_if<RiskLimitSet>(&e.payload)) {
                   if (!apply_limit(risk.limits(), *l)) {
                     spdlog::error("risk: recorded limit {} at {} not applicable here (seq {})",
@@ -147,6 +150,7 @@ void restore_risk(RiskCore& risk, EventLog& log, persistence::EventStore& store)
                 }
                 log.observe_global_seq(e.envelope.global_seq);
               });
+  return reset;
 }
 
 }  // namespace oms::actors

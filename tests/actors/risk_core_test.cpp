@@ -498,3 +498,60 @@ TEST_CASE("an order of no strategy (manual) is checked at global, account and in
   stray.strategy = StrategyId{static_cast<StrategyId::rep_type>(kStrategies)};
   CHECK(core.check(stray, kSecond).code == RiskCode::kUnknownId);
 }
+
+TEST_CASE("a fee in another asset counts at its rate instrument's mark, rounded up; held until that mark comes; USDT itself as it is") {
+  RiskCore r(kAccounts, kStrategies, kInstruments);
+  must(r.on_mark(kInstr, "100"_d));
+  // 0.0015 BNB at 333.333333333: 0.4999999999995 -> 0.5 (a cost is never understated).
+  must(r.on_mark(kOther, "333.333333333"_d));
+  RiskFill f = fill(Side::kBuy, "100"_d, "1"_d);
+  f.fee_other = "0.0015"_d;
+  f.fee_rate = kOther;
+  must(r.on_fill(f));
+  CHECK(r.daily_loss(LimitScope::kAccount, kAcc.value) == "0.5"_d);
+  CHECK(r.daily_loss(LimitScope::kStrategy, kStrat.value) == "0.5"_d);
+  CHECK(r.daily_loss(LimitScope::kGlobal, 0) == "0.5"_d);
+  CHECK(r.consecutive_losses(LimitScope::kAccount, kAcc.value) == 0);  // a fee is no losing close
+
+  RiskCore held(kAccounts, kStrategies, kInstruments);
+  must(held.on_mark(kInstr, "100"_d));
+  must(held.on_fill(f));
+  CHECK(held.held_fees() == 1);
+  CHECK(held.position(kAcc, kInstr) == "1"_d);  // the fill counts at once
+  CHECK(held.daily_loss(LimitScope::kAccount, kAcc.value) == "0"_d);
+  must(held.on_mark(kOther, "400"_d));
+  CHECK(held.held_fees() == 0);
+  CHECK(held.daily_loss(LimitScope::kAccount, kAcc.value) == "0.6"_d);
+
+  RiskFill usdt = fill(Side::kSell, "100"_d, "1"_d);
+  usdt.fee_other = "0.25"_d;  // no rate: USDT itself
+  must(held.on_fill(usdt));
+  CHECK(held.daily_loss(LimitScope::kAccount, kAcc.value) == "0.85"_d);
+
+  RiskFill bad = f;
+  bad.fee_rate = InstrumentId(99);
+  CHECK(held.on_fill(bad).error() == RiskCode::kUnknownId);
+}
+
+TEST_CASE("clear_counts forgets positions, PnL, open orders and held fees; limits, quote sources and marks stay") {
+  RiskCore r(kAccounts, kStrategies, kInstruments);
+  REQUIRE(r.limits().set(LimitScope::kAccount, kAcc.value, LimitKind::kOpenOrders, std::int64_t{5}));
+  must(r.on_mark(kInstr, "100"_d));
+  must(r.on_fill(fill(Side::kBuy, "100"_d, "2"_d)));
+  must(r.on_mark(kInstr, "90"_d));
+  r.on_order_opened(kAcc, kStrat, kInstr);
+  RiskFill f = fill(Side::kBuy, "90"_d, "1"_d);
+  f.fee_other = "1"_d;
+  f.fee_rate = kOther;  // no mark: held
+  must(r.on_fill(f));
+  REQUIRE(r.held_fees() == 1);
+  CHECK(r.daily_loss(LimitScope::kAccount, kAcc.value) == "20"_d);
+  r.clear_counts();
+  CHECK(r.position(kAcc, kInstr) == "0"_d);
+  CHECK(r.daily_loss(LimitScope::kAccount, kAcc.value) == "0"_d);
+  CHECK(r.gross_exposure(LimitScope::kGlobal, 0) == "0"_d);
+  CHECK(r.open_orders(LimitScope::kAccount, kAcc.value) == 0);
+  CHECK(r.held_fees() == 0);
+  CHECK(r.mark(kInstr) == "90"_d);
+  CHECK(r.limits().get(LimitScope::kAccount, kAcc.value, LimitKind::kOpenOrders) == 5);
+}

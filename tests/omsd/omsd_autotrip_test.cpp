@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <thread>
 
 #include "omsd_checks.hpp"
 #include "testkit/paths.hpp"
@@ -115,5 +116,30 @@ TEST_CASE("automatic kill switch: losing round trips on real fills reach binance
   const auto after = submit(s, "AT-AFTER-1", "buy", "0.001", resting_bid(venue));
   CHECK_MESSAGE(after.at("accepted") == true, after.dump());
   CHECK(has(s.http_get("/metrics").second, "oms_kill_switch_trips_total{reason=\"consecutive_losses\"} 1"));
+
+  // The day's PnL so far: the round trips' losses and fees (flat: no mark moves it).
+  const std::string key = "oms_risk_day_pnl_usdt{scope=\"account\",id=\"binance_main\"} ";
+  const auto day_pnl = [&] {
+    const std::string text = s.http_get("/metrics").second;
+    const auto at = text.find(key);
+    return at == std::string::npos ? std::string()
+                                   : text.substr(at + key.size(), text.find('\n', at) - at - key.size());
+  };
+  std::string before;
+  REQUIRE(wait_until([&] { before = day_pnl(); return !before.empty() && before != "0"; }, 5s));
+  CHECK(before.front() == '-');
+  CHECK(s.stop_omsd() == 0);
+
+  // A restart the same day: risk's books folded from the stored fills -- the same day's PnL; the
+  // losses in a row the operator reset still hold, and do not trip the switch again by themselves.
+  s.start_omsd();
+  CHECK(wait_until([&] { return day_pnl() == before; }, 10s));
+  CHECK_MESSAGE(has(testkit::read_file(s.omsd_log()), "risk: books folded from "), testkit::read_file(s.omsd_log()));
+  const auto again = submit(s, "AT-AGAIN-1", "buy", "0.001", resting_bid(venue));
+  CHECK_MESSAGE(again.at("accepted") == true, again.dump());
+  std::this_thread::sleep_for(2s);  // marks come: the figures are looked at again
+  const std::string m2 = s.http_get("/metrics").second;
+  CHECK(has(m2, "oms_kill_switch_state{scope=\"account\",id=\"binance_main\"} 0"));
+  CHECK(has(m2, "oms_kill_switch_trips_total{reason=\"consecutive_losses\"} 0"));
   CHECK(s.stop_omsd() == 0);
 }

@@ -469,6 +469,31 @@ void Observability::start() {
                                   static_cast<double>(daemon_.runtime().kill_switch_trips(r)));
                        }
                      });
+  metrics_.collector(
+      "oms_risk_day_pnl_usdt",
+      "Risk's PnL of the trading day per scope (USDT at the marks, net of fees; the kill switch's "
+      "daily loss is its negative), this daemon's accounts",
+      observe::MetricType::kGauge, {"scope", "id"}, [this](observe::CollectorSink& s) {
+        const auto& rt = daemon_.runtime();
+        const auto value = [](Decimal d) { return std::stod(d.to_string()); };
+        s.sample({"global", "global"}, value(rt.day_pnl(LimitScope::kGlobal, 0)));
+        const Directory& dir = daemon_.directory();
+        std::vector<std::string> names;
+        {
+          std::lock_guard lock(figures_mutex_);
+          for (const auto& [name, f] : figures_) names.push_back(name);
+        }
+        for (const auto& name : names) {
+          if (const auto id = dir.accounts.find(name)) {
+            s.sample({"account", name}, value(rt.day_pnl(LimitScope::kAccount, static_cast<std::uint32_t>(id->index()))));
+          }
+        }
+        for (std::size_t i = 0; i < dir.strategies.size(); ++i) {
+          const StrategyId id(static_cast<StrategyId::rep_type>(i));
+          s.sample({"strategy", dir.strategies.name(id)},
+                   value(rt.day_pnl(LimitScope::kStrategy, static_cast<std::uint32_t>(i))));
+        }
+      });
   metrics_.collector("oms_risk_unpriced_fees_total",
                      "Fees not counted in the day's loss since start: charged in an asset with no "
                      "spot ASSET/USDT mark",

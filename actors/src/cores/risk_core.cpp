@@ -380,11 +380,10 @@ void RiskCore::halt(AccountId a) noexcept {
 
 Result<Unit, RiskCode> RiskCore::on_fill(const RiskFill& f) noexcept {
   if (f.account.index() >= accounts_.size() || strategy_slot(f.strategy) >= strategies_.size() ||
-      f.instrument.index() >= instruments_) {
+      f.instrument.index() >= instruments_ || (f.fee_rate.valid() && f.fee_rate.index() >= instruments_)) {
     return Unexpected{RiskCode::kUnknownId};
   }
-  if (!f.quantity.is_positive() || !f.price.is_positive() || f.fee.is_negative() || f.fee_other.is_negative() ||
-      (f.fee_rate.valid() && f.fee_rate.index() >= instruments_)) {
+  if (!f.quantity.is_positive() || !f.price.is_positive() || f.fee.is_negative() || f.fee_other.is_negative()) {
     return Unexpected{RiskCode::kInvalidOrder};
   }
   if (has_rate(f.instrument.index())) return apply_fill(f);
@@ -648,6 +647,17 @@ void RiskCore::roll_day() noexcept {
       b.unrealized_day0 = b.unrealized;
     }
   }
+}
+
+void RiskCore::clear_counts() noexcept {
+  global_ = Book{};
+  for (auto* books : {&accounts_, &strategies_, &instrument_books_}) {
+    std::fill(books->begin(), books->end(), Book{});
+  }
+  std::fill(cells_.begin(), cells_.end(), Cell{});
+  std::fill(holders_.begin(), holders_.end(), 0);
+  held_.clear();  // the reserves stay
+  held_fees_.clear();
 }
 
 void RiskCore::reset_consecutive_losses() noexcept {

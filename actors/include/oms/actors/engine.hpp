@@ -305,6 +305,9 @@ class Engine {
   // Fees risk could not value in USDT (an asset without a spot ASSET/USDT mark), so not counted
   // in the day's loss, since start (any thread).
   [[nodiscard]] std::uint64_t unpriced_fees() const noexcept;
+  // Risk's PnL of the trading day (USDT, at the marks, net of fees) of a global, account or
+  // strategy scope, as of the shard's last housekeeping (every 100 ms; any thread).
+  [[nodiscard]] Decimal day_pnl(LimitScope scope, std::uint32_t id) const noexcept;
   // True once the instrument has a mark (from its book, best bid/offer or mark()).
   [[nodiscard]] bool has_mark(InstrumentId instrument) const noexcept;
 

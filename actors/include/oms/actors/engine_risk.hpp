@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include "oms/actors/event_log.hpp"
 #include "oms/cores/order_desk.hpp"
@@ -30,7 +31,13 @@ struct RiskCommandResult {
 
 // Applies the recorded limits and kill switches of the STRATEGIES stream (start), the log's desk's
 // only (SubjectMap::set_desk: another daemon's are its own). Throws
-// std::runtime_error naming the stream and sequence of a record that cannot be read.
-void restore_risk(RiskCore& risk, EventLog& log, persistence::EventStore& store);
+// std::runtime_error naming the stream and sequence of a record that cannot be read. Returns the
+// scopes whose last record set their switch active again (an operator's reset).
+struct ScopeRef {
+  LimitScope scope = LimitScope::kGlobal;
+  std::uint32_t id = 0;
+  friend bool operator==(const ScopeRef&, const ScopeRef&) = default;
+};
+std::vector<ScopeRef> restore_risk(RiskCore& risk, EventLog& log, persistence::EventStore& store);
 
 }  // namespace oms::actors

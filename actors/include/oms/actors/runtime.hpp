@@ -133,6 +133,9 @@ class Runtime {
     return engine_->kill_switch_trips(reason);
   }
   [[nodiscard]] std::uint64_t unpriced_fees() const noexcept { return engine_->unpriced_fees(); }
+  [[nodiscard]] Decimal day_pnl(LimitScope scope, std::uint32_t id) const noexcept {
+    return engine_->day_pnl(scope, id);
+  }
   // Waits until the store holds every committed event.
   [[nodiscard]] Result<Unit, persistence::StoreError> flush(std::chrono::milliseconds timeout);
 

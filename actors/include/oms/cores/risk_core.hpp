@@ -142,6 +142,10 @@ class RiskCore {
   [[nodiscard]] Result<Unit, RiskCode> set_equity(AccountId a, Decimal equity) noexcept;
   // A new trading day: realized PnL to zero and the unrealized PnL of now as the baseline.
   void roll_day() noexcept;
+  // Forgets what was counted -- positions, exposures, PnL, losses in a row, open orders, rate
+  // tokens, held fills and fees -- keeping the limits, the quote sources and the marks (an
+  // engine's start, before it counts again from the stores).
+  void clear_counts() noexcept;
   void reset_consecutive_losses() noexcept;
 
   // Read-outs (hot-path thread). daily_loss is signed: negative is a profit today.
