@@ -12,6 +12,7 @@
 #include "oms/configs/trading_day.hpp"
 #include "oms/persistence/file_journal.hpp"
 #include "oms/persistence/stream_layout.hpp"
+#include "engine_kit.hpp"
 #include "recovery_script.hpp"
 #include "testkit/scripted_venue.hpp"
 #include "testkit/temp_dir.hpp"
@@ -88,12 +89,7 @@ struct DayShard {
     engine.reset();
   }
 
-  CommandAck command(CommandPayload p) {
-    ++next_command;
-    auto ack = engine->submit(Command{Envelope{next_command, 0, 1, 1, 0, next_command}, std::move(p)}, 5s);
-    REQUIRE(ack.ok());
-    return *ack;
-  }
+  CommandAck command(CommandPayload p) { return test::run_command(*engine, next_command, std::move(p)); }
   // A limit order the scripted venue keeps resting; its client order id.
   std::string resting(InstrumentId instrument, Side side, const char* price, const char* qty) {
     SubmitOrder o{};
@@ -135,22 +131,8 @@ struct DayShard {
       REQUIRE(becomes(id, OrderStatus::kFilled));
     }
   }
-  std::optional<OrderStatus> status(const std::string& id) {
-    auto v = engine->view(AccountId(0), 5s);
-    if (!v.ok()) return std::nullopt;
-    for (const auto& o : (*v)->orders) {
-      if (o.core.client_order_id().str() == id) return o.core.status();
-    }
-    return std::nullopt;
-  }
-  bool becomes(const std::string& id, OrderStatus want) {
-    return testkit::eventually([&] { return status(id) == want; });
-  }
-  void mark(InstrumentId i, const char* price) {
-    const Decimal p = d(price);
-    engine->mark(i, p);
-    REQUIRE(testkit::eventually([&] { return risk->mark(i) == p; }));
-  }
+  bool becomes(const std::string& id, OrderStatus want) { return test::order_becomes(*engine, AccountId(0), id, want); }
+  void mark(InstrumentId i, const char* price) { test::set_mark(*engine, *risk, i, d(price)); }
   [[nodiscard]] Decimal loss() const { return risk->daily_loss(LimitScope::kAccount, 0); }
   bool loss_becomes(const char* want) {
     return testkit::eventually([&] { return loss() == d(want); });

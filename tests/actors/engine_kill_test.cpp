@@ -11,6 +11,7 @@
 #include "oms/actors/engine.hpp"
 #include "oms/persistence/file_journal.hpp"
 #include "oms/persistence/stream_layout.hpp"
+#include "engine_kit.hpp"
 #include "recovery_script.hpp"
 #include "testkit/scripted_venue.hpp"
 #include "testkit/temp_dir.hpp"
@@ -73,12 +74,7 @@ struct KillShard {
     engine.reset();
   }
 
-  CommandAck command(CommandPayload p) {
-    ++next_command;
-    auto ack = engine->submit(Command{Envelope{next_command, 0, 1, 1, 0, next_command}, std::move(p)}, 5s);
-    REQUIRE(ack.ok());
-    return *ack;
-  }
+  CommandAck command(CommandPayload p) { return test::run_command(*engine, next_command, std::move(p)); }
   // An order the scripted venue answers with `fate`; its client order id.
   std::string order(AccountId account, Fate fate, Side side, const char* price, const char* qty,
                     CommandAck* ack = nullptr) {
@@ -101,21 +97,12 @@ struct KillShard {
     return o.client_order_id.str();
   }
   std::optional<OrderStatus> status(AccountId account, const std::string& id) {
-    auto v = engine->view(account, 5s);
-    if (!v.ok()) return std::nullopt;
-    for (const auto& o : (*v)->orders) {
-      if (o.core.client_order_id().str() == id) return o.core.status();
-    }
-    return std::nullopt;
+    return test::order_status(*engine, account, id);
   }
   bool becomes(AccountId account, const std::string& id, OrderStatus want) {
-    return testkit::eventually([&] { return status(account, id) == want; });
+    return test::order_becomes(*engine, account, id, want);
   }
-  void mark(const char* price) {
-    const Decimal p = d(price);
-    engine->mark(InstrumentId(0), p);
-    REQUIRE(testkit::eventually([&] { return risk->mark(InstrumentId(0)) == p; }));
-  }
+  void mark(const char* price) { test::set_mark(*engine, *risk, InstrumentId(0), d(price)); }
   [[nodiscard]] KillSwitchState state(LimitScope scope, std::uint32_t id) const {
     return risk->limits().kill_switch(scope, id);
   }
