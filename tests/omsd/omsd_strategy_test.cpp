@@ -98,6 +98,43 @@ TEST_CASE("paper stack: a basis pair in strategies.yaml trades both legs through
   for (const auto& t : theirs)
     if (!ours.count(t)) diff += " venue-only:" + t;
   CHECK_MESSAGE(ours == theirs, ours.size() << " vs " << theirs.size() << diff);
+
+  // The strategy's PnL is its fills': realized PnL minus the cost still open equals the fills'
+  // cash flow (average cost: what a close releases cancels out), exactly but for the figures'
+  // 1e-9 (the entry price per unit, realized PnL); its fees are their sum; net = realized +
+  // unrealized - fees.
+  const auto dec = [](const nlohmann::json& v) { return *Decimal::parse(v.get<std::string>()); };
+  Int128 cash = 0;  // scale 1e-18
+  Decimal fee_sum;
+  for (const auto& f : fills.at("fills")) {
+    const Int128 flow = dec(f.at("quantity")).raw() * dec(f.at("price")).raw();
+    cash += f.at("side") == "sell" ? flow : -flow;
+    if (f.at("fee_asset") == "USDT" || dec(f.at("fee")).is_zero()) fee_sum = *fee_sum.add(dec(f.at("fee")));
+  }
+  Int128 open_cost = 0, tolerance = 500'000'000;  // 1e-18: realized PnL's rounding
+  const auto positions = omsctl_json(s, {"positions", "--account", "binance_basis"});
+  const std::string positions_text = positions.dump();
+  INFO(positions_text);
+  for (const auto& p : positions.at("positions")) {
+    const Decimal size = dec(p.at("size"));
+    if (size.is_zero()) continue;
+    open_cost += size.raw() * dec(p.at("entry_price")).raw();
+    tolerance += (size.raw() < 0 ? -size.raw() : size.raw()) / 2;  // |size| x 0.5e-9
+  }
+  const nlohmann::json* usdt = nullptr;
+  for (const auto& p : shown.at("strategies")[0].at("pnl")) {
+    if (p.at("quote") == "USDT") usdt = &p;
+  }
+  REQUIRE(usdt != nullptr);
+  const Decimal realized = dec(usdt->at("realized")), unrealized = dec(usdt->at("unrealized"));
+  const Decimal fees = dec(usdt->at("fees")), net = dec(usdt->at("net"));
+  CHECK(fees == fee_sum);
+  CHECK(net == *realized.add(unrealized)->sub(fees));
+  const Int128 off = realized.raw() * Decimal::kOne - open_cost - cash;
+  CHECK_MESSAGE((off < 0 ? -off : off) <= tolerance,
+                "realized " << realized.to_string() << ", fills' cash flow "
+                            << Decimal::from_raw(cash / Decimal::kOne).to_string() << ", open cost "
+                            << Decimal::from_raw(open_cost / Decimal::kOne).to_string());
   // Every order the stage sent was traced from its depth message to the socket.
   const std::string key = "oms_order_to_wire_count{origin=\"market_data\"} ";
   const auto at = metrics.find(key);
