@@ -15,6 +15,52 @@ using namespace oms::omsd::test;
 using namespace std::chrono_literals;
 
 
+namespace {
+
+// The strategy's PnL (omsctl strategy show, quote USDT) is its fills' (it trades `account` alone):
+// realized PnL minus the cost still open equals the fills' cash flow (average cost: what a close
+// releases cancels out), exactly but for the figures' 1e-9 (the entry price per unit, realized
+// PnL); its fees are their sum; net = realized + unrealized - fees.
+void check_pnl_is_fills(Stack& s, const std::string& strategy, const std::string& account,
+                        const nlohmann::json& fills) {
+  const auto dec = [](const nlohmann::json& v) { return *Decimal::parse(v.get<std::string>()); };
+  Int128 cash = 0;  // scale 1e-18
+  Decimal fee_sum;
+  for (const auto& f : fills) {
+    const Int128 flow = dec(f.at("quantity")).raw() * dec(f.at("price")).raw();
+    cash += f.at("side") == "sell" ? flow : -flow;
+    if (f.at("fee_asset") == "USDT") fee_sum = *fee_sum.add(dec(f.at("fee")));
+  }
+  const auto shown = omsctl_json(s, {"strategy", "show", strategy});
+  const auto positions = omsctl_json(s, {"positions", "--account", account});
+  const std::string text = shown.dump() + "\n" + positions.dump();
+  INFO(text);
+  Int128 open_cost = 0, tolerance = 500'000'000;  // 1e-18: realized PnL's rounding
+  for (const auto& p : positions.at("positions")) {
+    const Decimal size = dec(p.at("size"));
+    if (size.is_zero()) continue;
+    open_cost += size.raw() * dec(p.at("entry_price")).raw();
+    tolerance += (size.raw() < 0 ? -size.raw() : size.raw()) / 2;  // |size| x 0.5e-9
+  }
+  const nlohmann::json* usdt = nullptr;
+  for (const auto& p : shown.at("strategies")[0].at("pnl")) {
+    if (p.at("quote") == "USDT") usdt = &p;
+  }
+  if (fills.empty() && usdt == nullptr) return;  // never traded: no figures
+  REQUIRE(usdt != nullptr);
+  const Decimal realized = dec(usdt->at("realized")), unrealized = dec(usdt->at("unrealized"));
+  const Decimal fees = dec(usdt->at("fees")), net = dec(usdt->at("net"));
+  CHECK(fees == fee_sum);
+  CHECK(net == *realized.add(unrealized)->sub(fees));
+  const Int128 off = realized.raw() * Decimal::kOne - open_cost - cash;
+  CHECK_MESSAGE((off < 0 ? -off : off) <= tolerance,
+                "realized " << realized.to_string() << ", fills' cash flow "
+                            << Decimal::from_raw(cash / Decimal::kOne).to_string() << ", open cost "
+                            << Decimal::from_raw(open_cost / Decimal::kOne).to_string());
+}
+
+}  // namespace
+
 TEST_CASE("paper stack: a basis pair in strategies.yaml trades both legs through the engine; omsd and the venue agree") {
   const std::filesystem::path shared = OMS_DEFAULT_SHARED_DATA "/hftbacktest";
   const auto spot = shared / "spot_btcusdt_20240808.gz";
@@ -99,42 +145,7 @@ TEST_CASE("paper stack: a basis pair in strategies.yaml trades both legs through
     if (!ours.count(t)) diff += " venue-only:" + t;
   CHECK_MESSAGE(ours == theirs, ours.size() << " vs " << theirs.size() << diff);
 
-  // The strategy's PnL is its fills': realized PnL minus the cost still open equals the fills'
-  // cash flow (average cost: what a close releases cancels out), exactly but for the figures'
-  // 1e-9 (the entry price per unit, realized PnL); its fees are their sum; net = realized +
-  // unrealized - fees.
-  const auto dec = [](const nlohmann::json& v) { return *Decimal::parse(v.get<std::string>()); };
-  Int128 cash = 0;  // scale 1e-18
-  Decimal fee_sum;
-  for (const auto& f : fills.at("fills")) {
-    const Int128 flow = dec(f.at("quantity")).raw() * dec(f.at("price")).raw();
-    cash += f.at("side") == "sell" ? flow : -flow;
-    if (f.at("fee_asset") == "USDT" || dec(f.at("fee")).is_zero()) fee_sum = *fee_sum.add(dec(f.at("fee")));
-  }
-  Int128 open_cost = 0, tolerance = 500'000'000;  // 1e-18: realized PnL's rounding
-  const auto positions = omsctl_json(s, {"positions", "--account", "binance_basis"});
-  const std::string positions_text = positions.dump();
-  INFO(positions_text);
-  for (const auto& p : positions.at("positions")) {
-    const Decimal size = dec(p.at("size"));
-    if (size.is_zero()) continue;
-    open_cost += size.raw() * dec(p.at("entry_price")).raw();
-    tolerance += (size.raw() < 0 ? -size.raw() : size.raw()) / 2;  // |size| x 0.5e-9
-  }
-  const nlohmann::json* usdt = nullptr;
-  for (const auto& p : shown.at("strategies")[0].at("pnl")) {
-    if (p.at("quote") == "USDT") usdt = &p;
-  }
-  REQUIRE(usdt != nullptr);
-  const Decimal realized = dec(usdt->at("realized")), unrealized = dec(usdt->at("unrealized"));
-  const Decimal fees = dec(usdt->at("fees")), net = dec(usdt->at("net"));
-  CHECK(fees == fee_sum);
-  CHECK(net == *realized.add(unrealized)->sub(fees));
-  const Int128 off = realized.raw() * Decimal::kOne - open_cost - cash;
-  CHECK_MESSAGE((off < 0 ? -off : off) <= tolerance,
-                "realized " << realized.to_string() << ", fills' cash flow "
-                            << Decimal::from_raw(cash / Decimal::kOne).to_string() << ", open cost "
-                            << Decimal::from_raw(open_cost / Decimal::kOne).to_string());
+  check_pnl_is_fills(s, "perp_arbitrage", "binance_basis", fills.at("fills"));
   // Every order the stage sent was traced from its depth message to the socket.
   const std::string key = "oms_order_to_wire_count{origin=\"market_data\"} ";
   const auto at = metrics.find(key);
@@ -278,6 +289,7 @@ TEST_CASE("paper stack: market making quotes the recorded BTCUSDT on venue-sim; 
     CHECK(pos.abs().value() <= *Decimal::parse("0.03"));  // max_inventory
   }
   MESSAGE("market making on venue-sim: " << orders.size() << " orders, " << fills.size() << " fills");
+  check_pnl_is_fills(s, "market_making", "binance_mm", fills);
   if (!fills.empty()) {  // its PnL in /metrics once it traded (refreshed every second)
     CHECK(wait_until([&] {
       return s.http_get("/metrics").second.find(
