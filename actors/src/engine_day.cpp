@@ -11,7 +11,9 @@
 // consecutive losses are so the same as before the restart. Today's unrealized PnL is measured
 // from the last known prices at the day's start: the marks of a day's start are not recorded, so
 // a restart values it at the last fill prices before it (a restart after a day ran through
-// keeps the realized loss exactly and the mark-to-market part at these prices).
+// keeps the realized loss exactly and the mark-to-market part at these prices). A fee in another
+// asset waits for that asset's mark (RiskCore holds it). A switch an operator reset last keeps
+// what held then from tripping it again, as it would have without the restart.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -108,6 +110,8 @@ Decimal Engine::day_pnl(LimitScope scope, std::uint32_t id) const noexcept {
   if (!im.day_pnl || slot >= im.day_pnl_size) return {};
   return Decimal::from_raw(im.day_pnl[slot].load(std::memory_order_relaxed));
 }
+
+std::chrono::nanoseconds Engine::risk_fold_time() const noexcept { return impl_->fold_time; }
 
 std::uint64_t Engine::unpriced_fees() const noexcept {
   return impl_->unpriced_fees.load(std::memory_order_relaxed);
@@ -218,7 +222,8 @@ void Engine::Impl::fold_risk_books() {
       ++open;
     });
   }
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began);
+  fold_time = std::chrono::steady_clock::now() - began;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(fold_time);
   spdlog::info("risk: books folded from {} stored fills ({} of trading day {}), {} live orders "
                "counted open, in {} ms; today's PnL {} USDT",
                fills.size(), today, trading_day.day, open, ms.count(),

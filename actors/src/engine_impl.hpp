@@ -454,6 +454,7 @@ struct Engine::Impl {
   // each account, then each strategy book; refreshed at housekeeping (publish_day_pnl).
   std::unique_ptr<std::atomic<std::int64_t>[]> day_pnl;
   std::size_t day_pnl_size = 0;
+  std::chrono::nanoseconds fold_time{0};  // the start's fold_risk_books
   std::map<std::string, InstrumentId, std::less<>> fee_rates;  // asset -> its spot ASSET/USDT
   std::set<std::string, std::less<>> unpriced_fee_assets;      // said once each
   std::atomic<std::uint64_t> unpriced_fees{0};

@@ -308,6 +308,8 @@ class Engine {
   // Risk's PnL of the trading day (USDT, at the marks, net of fees) of a global, account or
   // strategy scope, as of the shard's last housekeeping (every 100 ms; any thread).
   [[nodiscard]] Decimal day_pnl(LimitScope scope, std::uint32_t id) const noexcept;
+  // How long the start took to fold risk's books from the stored fills (engine_day.cpp).
+  [[nodiscard]] std::chrono::nanoseconds risk_fold_time() const noexcept;
   // True once the instrument has a mark (from its book, best bid/offer or mark()).
   [[nodiscard]] bool has_mark(InstrumentId instrument) const noexcept;
 
