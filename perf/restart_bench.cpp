@@ -1,9 +1,9 @@
 // An engine's start over an account with a long history, no snapshot (the worst case: a data
 // directory lost, or the first start after an upgrade):
 //   engine_restart_N   a file journal holding N past orders of one account (each submitted, sent,
-//                      accepted and filled -- a spot and a USD-M instrument, buys and sells), then
-//                      the engine built over it as omsd builds it at a start: the account rebuilt
-//                      from its stream, then risk's books folded from every stored fill
+//                      accepted and filled: order_history.hpp), then the engine built over it as
+//                      omsd builds it at a start: the account rebuilt from its stream, then
+//                      risk's books folded from every stored fill
 //                      (engine_day.cpp) -- a second read of the stream. restart_ms is the whole
 //                      construction, fold_ms risk's part (Engine::risk_fold_time), read_ms the
 //                      in-run baseline of one read of the stream (read_events, decoded and
@@ -21,90 +21,31 @@
 #include "oms/actors/engine.hpp"
 #include "oms/persistence/file_journal.hpp"
 #include "oms/persistence/stream_layout.hpp"
+#include "order_history.hpp"
 
 namespace {
 
 using namespace oms;
 using namespace oms::actors;
 
-constexpr TimeNs kT0 = 1'723'075'200'000'000'000;  // 2024-08-08 00:00 UTC
-
-Decimal dec(const char* s) { return *Decimal::parse(s); }
-
-std::vector<Instrument> instruments() {
-  std::vector<Instrument> ins(2);
-  for (std::uint32_t i = 0; i < 2; ++i) {
-    ins[i].id = InstrumentId(i);
-    ins[i].symbol.base = "BTC";
-    ins[i].symbol.quote = "USDT";
-    ins[i].venue_symbol = "BTCUSDT";
-  }
-  ins[1].market = Market::kUsdm;
-  ins[1].symbol.settle = "USDT";
-  return ins;
-}
-
-Directory names() {
-  Directory d;
-  (void)d.accounts.intern("main");
-  (void)d.strategies.intern("basis");
-  (void)d.instruments.intern("binance:spot:BTC/USDT");
-  (void)d.instruments.intern("binance:usdm:BTC/USDT:USDT");
-  return d;
-}
+constexpr TimeNs kT0 = perf::kHistoryStart;
 
 // N orders through their whole life, committed group by group as the engine commits them.
 void record(EventLog& log, std::uint64_t orders) {
   std::uint64_t cause = 1;
-  const auto commit = [&](TimeNs t, std::vector<EventPayload> group) {
+  perf::past_orders(orders, 0, [&](TimeNs t, const std::vector<EventPayload>& group) {
     const auto c = log.commit(Envelope{cause, 0, t, t, 0, cause}, group, t);
     ++cause;
     if (!c) throw std::runtime_error(c.error().store.message);
-  };
-  for (const Market m : {Market::kSpot, Market::kUsdm}) {
-    BalanceUpdated b{};
-    b.account = AccountId(0);
-    b.market = m;
-    b.asset = "USDT";
-    b.free = dec("100000000");
-    commit(kT0, {b});
-  }
-  for (std::uint64_t i = 0; i < orders; ++i) {
-    const TimeNs t = kT0 + static_cast<TimeNs>(i) * 1'000'000;
-    const InstrumentId ins(static_cast<std::uint32_t>(i % 2));
-    ClientOrderIdText id;
-    (void)id.assign("O" + std::to_string(i));
-    const Side side = i % 4 < 2 ? Side::kBuy : Side::kSell;
-    commit(t, {OrderSubmitted{AccountId(0), StrategyId(0), ins, id, side, OrderType::kLimit, TimeInForce::kGtc,
-                              dec(i % 3 == 0 ? "60000" : "60010"), Decimal{}, dec("0.01"), false},
-               OrderSendRequested{AccountId(0), ins, id}});
-    OrderAccepted a{};
-    a.account = AccountId(0);
-    a.instrument = ins;
-    a.client_order_id = id;
-    (void)a.venue_order_id.assign(std::to_string(1'000'000 + i));
-    commit(t, {a});
-    FillReceived f{};
-    f.account = AccountId(0);
-    f.strategy = StrategyId(0);
-    f.instrument = ins;
-    f.client_order_id = id;
-    (void)f.trade_id.assign(std::to_string(5'000'000 + i));
-    f.side = side;
-    f.price = dec(i % 3 == 0 ? "60000" : "60010");
-    f.quantity = dec("0.01");
-    f.fee = dec("0.24");
-    f.fee_asset = "USDT";
-    commit(t, {f, OrderFilled{AccountId(0), ins, id, dec("0.01"), f.price}});
-  }
+  });
 }
 
 void engine_restart(benchmark::State& state, std::uint64_t orders) {
   spdlog::set_level(spdlog::level::err);
   const auto root = std::filesystem::temp_directory_path() / ("oms-restart-bench-" + std::to_string(::getpid()));
   std::filesystem::remove_all(root);
-  const Directory directory = names();
-  const InstrumentTable table = *InstrumentTable::from(instruments());
+  const Directory directory = perf::history_names();
+  const InstrumentTable table = *InstrumentTable::from(perf::history_instruments());
   const persistence::StreamLayout layout({{ExchangeId::kBinance, "main"}}, {});
   const std::string stream = persistence::StreamLayout::account_stream(ExchangeId::kBinance, "main");
   auto opened = persistence::FileJournal::open(root / "journal", layout);

@@ -1,6 +1,7 @@
 // A snapshot of one account with a long history: the engine's own steps, timed per snapshot.
 //   snapshot_write_N   an account that has traded N orders (each submitted, sent, accepted and
-//                      filled, on a spot and a USD-M instrument, with 20 orders still open) and
+//                      filled, on a spot and a USD-M instrument: order_history.hpp; 20 orders
+//                      still open) and
 //                      has run its closed-order retention, as omsd's housekeeping does: the desk's
 //                      compacted state encoded (OrderDesk::save, on the engine's shard) and the
 //                      file written durably (SnapshotStore::write: temp, fsync, rename, fsync).
@@ -19,104 +20,34 @@
 
 #include "oms/cores/order_desk.hpp"
 #include "oms/persistence/snapshot.hpp"
+#include "order_history.hpp"
 
 namespace {
 
 using namespace oms;
 using namespace oms::actors;
 
-constexpr TimeNs kT0 = 1'723'075'200'000'000'000;  // 2024-08-08 00:00 UTC
+constexpr TimeNs kT0 = perf::kHistoryStart;
 constexpr TimeNs kRetention = 300'000'000'000;
 constexpr int kSnapshots = 40;
 constexpr std::uint64_t kOpen = 20;
 
-InstrumentTable table() {
-  std::vector<Instrument> ins(2);
-  ins[0].id = InstrumentId(0);
-  ins[0].symbol.base = "BTC";
-  ins[0].symbol.quote = "USDT";
-  ins[0].venue_symbol = "BTCUSDT";
-  ins[1].id = InstrumentId(1);
-  ins[1].market = Market::kUsdm;
-  ins[1].symbol.base = "BTC";
-  ins[1].symbol.quote = "USDT";
-  ins[1].symbol.settle = "USDT";
-  ins[1].venue_symbol = "BTCUSDT";
-  return *InstrumentTable::from(ins);
-}
-
-Directory names() {
-  Directory d;
-  (void)d.accounts.intern("main");
-  (void)d.strategies.intern("basis");
-  (void)d.instruments.intern("binance:spot:BTC/USDT");
-  (void)d.instruments.intern("binance:usdm:BTC/USDT:USDT");
-  return d;
-}
-
-Decimal dec(const char* s) { return *Decimal::parse(s); }
-
-struct History {
-  std::uint64_t seq = 0;
-  OrderDesk& desk;
-  void apply(TimeNs t, EventPayload p) {
-    ++seq;
-    (void)desk.apply(Event{Envelope{seq << 8U | 1U, seq, t, t, 0, 0}, p});
-  }
-};
-
 // N orders through their whole life, then the ones still open, then the retention.
 void trade(OrderDesk& desk, std::uint64_t past) {
-  History h{0, desk};
-  for (const Market m : {Market::kSpot, Market::kUsdm}) {
-    BalanceUpdated b{};
-    b.account = AccountId(0);
-    b.market = m;
-    b.asset = "USDT";
-    b.free = dec("100000000");
-    h.apply(kT0, b);
-  }
-  BalanceUpdated btc{};
-  btc.account = AccountId(0);
-  btc.asset = "BTC";
-  btc.free = dec("100000");
-  h.apply(kT0, btc);
-  for (std::uint64_t i = 0; i < past + kOpen; ++i) {
-    const TimeNs t = kT0 + static_cast<TimeNs>(i) * 1'000'000;
-    const InstrumentId ins(static_cast<std::uint32_t>(i % 2));
-    ClientOrderIdText id;
-    (void)id.assign("O" + std::to_string(i));
-    const Side side = i % 4 < 2 ? Side::kBuy : Side::kSell;
-    h.apply(t, OrderSubmitted{AccountId(0), StrategyId(0), ins, id, side, OrderType::kLimit,
-                              TimeInForce::kGtc, dec("60000"), Decimal{}, dec("0.01"), false});
-    h.apply(t, OrderSendRequested{AccountId(0), ins, id});
-    OrderAccepted a{};
-    a.account = AccountId(0);
-    a.instrument = ins;
-    a.client_order_id = id;
-    (void)a.venue_order_id.assign(std::to_string(1'000'000 + i));
-    h.apply(t, a);
-    if (i >= past) continue;  // the last ones stay open
-    FillReceived f{};
-    f.account = AccountId(0);
-    f.strategy = StrategyId(0);
-    f.instrument = ins;
-    f.client_order_id = id;
-    (void)f.trade_id.assign(std::to_string(5'000'000 + i));
-    f.side = side;
-    f.price = dec("60000");
-    f.quantity = dec("0.01");
-    f.fee = dec("0.24");
-    f.fee_asset = "USDT";
-    h.apply(t, f);
-  }
+  std::uint64_t seq = 0;
+  perf::past_orders(past, kOpen, [&](TimeNs t, const std::vector<EventPayload>& group) {
+    for (const EventPayload& p : group) {
+      ++seq;
+      (void)desk.apply(Event{Envelope{seq << 8U | 1U, seq, t, t, 0, 0}, p});
+    }
+  });
   const TimeNs end = kT0 + static_cast<TimeNs>(past + kOpen) * 1'000'000;
   (void)desk.retire_closed(end + kRetention, kRetention);
 }
 
 void snapshot_write(benchmark::State& state, std::uint64_t past) {
-  const InstrumentTable instruments = table();
-  const Directory dir_names = names();
+  const InstrumentTable instruments = *InstrumentTable::from(perf::history_instruments());
+  const Directory dir_names = perf::history_names();
   OrderDesk desk(OrderDeskConfig{AccountId(0), "main", &instruments, 5'000'000'000});
   trade(desk, past);
   const auto root = std::filesystem::temp_directory_path() /
