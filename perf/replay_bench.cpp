@@ -31,6 +31,7 @@
 #include "oms/connectors/binance/exchange_info.hpp"
 #include "oms/replay/backtest.hpp"
 #include "oms/replay/day_replay.hpp"
+#include "order_history.hpp"
 #include "testkit/nats_server.hpp"
 #include "testkit/paths.hpp"
 #include "testkit/temp_dir.hpp"
@@ -95,18 +96,8 @@ Directory directory() {
   return d;
 }
 
-std::vector<Instrument> instruments() {
-  std::vector<Instrument> out(2);
-  for (std::uint32_t i = 0; i < 2; ++i) {
-    out[i].id = InstrumentId(i);
-    out[i].symbol.base = "BTC";
-    out[i].symbol.quote = "USDT";
-    out[i].venue_symbol = "BTCUSDT";
-  }
-  out[1].market = Market::kUsdm;
-  out[1].symbol.settle = "USDT";
-  return out;
-}
+// BTC/USDT spot and the USD-M perpetual, as the history benchmarks have them.
+std::vector<Instrument> instruments() { return perf::history_instruments(); }
 
 persistence::StreamLayout layout() {
   return persistence::StreamLayout({{ExchangeId::kBinance, "bench"}}, {ExchangeId::kBinance});
