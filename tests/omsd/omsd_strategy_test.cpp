@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "omsd_checks.hpp"
+#include "testkit/paths.hpp"
 
 using namespace oms;
 using namespace oms::omsd::test;
@@ -33,7 +34,12 @@ void check_pnl_is_fills(Stack& s, const std::string& strategy, const std::string
   }
   const auto shown = omsctl_json(s, {"strategy", "show", strategy});
   const auto positions = omsctl_json(s, {"positions", "--account", account});
-  const std::string text = shown.dump() + "\n" + positions.dump();
+  // On a failure: the figures, and what omsd said of its accounts (a refusal, a rebuild).
+  std::string text = shown.dump() + "\n" + positions.dump() + "\n";
+  std::istringstream log(testkit::read_file(s.omsd_log()));
+  for (std::string line; std::getline(log, line);) {
+    if (line.find("refused") != std::string::npos || line.find("rebuilt") != std::string::npos) text += line + "\n";
+  }
   INFO(text);
   Int128 open_cost = 0, tolerance = 500'000'000;  // 1e-18: realized PnL's rounding
   for (const auto& p : positions.at("positions")) {
