@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <limits>
 #include <unordered_set>
 
@@ -25,6 +26,19 @@
 #include "oms/cores/event_group.hpp"
 
 namespace oms::actors {
+
+namespace {
+
+// A trading day's name as its date ("2024-08-09").
+std::string date_text(std::int32_t day) {
+  const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{day}}};
+  char out[16];
+  std::snprintf(out, sizeof out, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return out;
+}
+
+}  // namespace
 
 TradingDayBounds Engine::Impl::day_of(TimeNs t) const {
   if (options.trading_day) return options.trading_day(t);
@@ -36,9 +50,9 @@ TradingDayBounds Engine::Impl::day_of(TimeNs t) const {
 void Engine::Impl::roll_day_if_due() {
   if (step_now < trading_day.next) return;
   const TradingDayBounds next = day_of(step_now);
-  spdlog::info("risk: trading day {} started at {} ns: the day's loss limits start again (the "
-               "day before ended at a global PnL of {} USDT)",
-               next.day, next.start, Decimal::from_raw(-risk->daily_loss(LimitScope::kGlobal, 0).raw()).to_string());
+  spdlog::info("risk: trading day {} started: the day's loss limits start again (the day before "
+               "ended at a global PnL of {} USDT)",
+               date_text(next.day), Decimal::from_raw(-risk->daily_loss(LimitScope::kGlobal, 0).raw()).to_string());
   risk->roll_day();
   kill.roll_day();
   trading_day = next;
@@ -226,7 +240,7 @@ void Engine::Impl::fold_risk_books() {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(fold_time);
   spdlog::info("risk: books folded from {} stored fills ({} of trading day {}), {} live orders "
                "counted open, in {} ms; today's PnL {} USDT",
-               fills.size(), today, trading_day.day, open, ms.count(),
+               fills.size(), today, date_text(trading_day.day), open, ms.count(),
                Decimal::from_raw(-risk->daily_loss(LimitScope::kGlobal, 0).raw()).to_string());
 }
 
