@@ -4,6 +4,8 @@
 // (kill_bridge.hpp), each daemon's day replayed on its own from the shared streams.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 
 #include "omsd_checks.hpp"
 #include "testkit/paths.hpp"
@@ -65,11 +67,17 @@ TEST_CASE("cluster: omsd on a 3-node JetStream cluster with R3 streams -- a node
     if (r.at("accepted") == true) taken.push_back(id);
   }
   REQUIRE(taken.size() == 40);
-  wait_orders(s, [&](const nlohmann::json& o) {
-    for (const auto& id : taken)
-      if (status_of(o, id) != "filled") return false;
+  // Every order filled, its fill folded too (an order's status and its fill are two events; a
+  // fill that never comes fails the wait).
+  const auto all_filled = [&](const nlohmann::json& orders) {
+    for (const auto& id : taken) {
+      const auto o = std::find_if(orders.begin(), orders.end(),
+                                  [&](const nlohmann::json& x) { return x.at("client_order_id") == id; });
+      if (o == orders.end() || o->at("status") != "filled" || o->at("cum_qty") != "0.001") return false;
+    }
     return true;
-  });
+  };
+  wait_orders(s, all_filled);
   check_agree(s, venue);
   CHECK(s.stop_omsd() == 0);
 
@@ -83,6 +91,7 @@ TEST_CASE("cluster: omsd on a 3-node JetStream cluster with R3 streams -- a node
   // stream's reader can wait on nats-server placing its consumer on the dead node (a 5 s
   // timeout, then elsewhere): the start takes longer.
   REQUIRE(s.launch_omsd({}, 240s));
+  wait_orders(s, all_filled);
   check_agree(s, venue);
   CHECK(s.stop_omsd() == 0);
 }
