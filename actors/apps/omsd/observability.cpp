@@ -475,8 +475,7 @@ void Observability::start() {
       "daily loss is its negative), this daemon's accounts",
       observe::MetricType::kGauge, {"scope", "id"}, [this](observe::CollectorSink& s) {
         const auto& rt = daemon_.runtime();
-        const auto value = [](Decimal d) { return std::stod(d.to_string()); };
-        s.sample({"global", "global"}, value(rt.day_pnl(LimitScope::kGlobal, 0)));
+        s.sample({"global", "global"}, gauge(rt.day_pnl(LimitScope::kGlobal, 0)));
         const Directory& dir = daemon_.directory();
         std::vector<std::string> names;
         {
@@ -485,13 +484,13 @@ void Observability::start() {
         }
         for (const auto& name : names) {
           if (const auto id = dir.accounts.find(name)) {
-            s.sample({"account", name}, value(rt.day_pnl(LimitScope::kAccount, static_cast<std::uint32_t>(id->index()))));
+            s.sample({"account", name}, gauge(rt.day_pnl(LimitScope::kAccount, static_cast<std::uint32_t>(id->index()))));
           }
         }
         for (std::size_t i = 0; i < dir.strategies.size(); ++i) {
           const StrategyId id(static_cast<StrategyId::rep_type>(i));
           s.sample({"strategy", dir.strategies.name(id)},
-                   value(rt.day_pnl(LimitScope::kStrategy, static_cast<std::uint32_t>(i))));
+                   gauge(rt.day_pnl(LimitScope::kStrategy, static_cast<std::uint32_t>(i))));
         }
       });
   metrics_.collector("oms_risk_unpriced_fees_total",
