@@ -13,7 +13,7 @@
 
 namespace oms::testkit {
 
-// A loopback TCP port that was free a moment ago.
+// A loopback TCP port that was free a moment ago, never one this process was given before.
 int free_port();
 
 class NatsServer {
