@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
+#include <thread>
 
 #include "oms/actors/state_board.hpp"
 #include "oms/persistence/intent_log.hpp"
@@ -204,6 +205,25 @@ pid_t Stack::omsd_pid() const { return omsd_ ? omsd_->pid() : 0; }
 
 void Stack::kill_venue() {
   if (venue_) venue_->kill();
+}
+
+void Stack::shock_venue() {
+  if (!venue_) throw std::runtime_error("shock_venue: venue-sim is not running");
+  const auto count = [&] {
+    const std::string log = testkit::read_file(venue_log());
+    std::size_t n = 0;
+    for (auto at = log.find("venue-sim: price shock"); at != std::string::npos; at = log.find("venue-sim: price shock", at + 1)) ++n;
+    return n;
+  };
+  const std::size_t before = count();
+  ::kill(venue_->pid(), SIGUSR1);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (count() == before) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error("venue-sim did not log its price shock within 5 s (--shock-bps given?)");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 int Stack::start_own_venue(const std::vector<std::string>& exchanges, const std::vector<std::string>& flags) {

@@ -80,6 +80,8 @@ class Stack {
   void pause_nats();
   void resume_nats();
   void kill_venue();                  // SIGKILL venue-sim
+  // SIGUSR1 to venue-sim: its walked books jump by its --shock-bps; returns once its log says so.
+  void shock_venue();
   // A second venue-sim on the same paper keys and certificate, for the exchanges given
   // (omsd started after this goes to it with --venue-of EXCHANGE=...): its port.
   int start_own_venue(const std::vector<std::string>& exchanges, const std::vector<std::string>& flags);

@@ -193,7 +193,7 @@ ReplayStats replay_files(LiquiditySink& front, const std::vector<std::string>& f
 
 void random_walk(LiquiditySink& front, const Instrument& ins, Decimal start_mid, std::uint64_t seed,
                  std::chrono::milliseconds interval, const std::atomic<bool>& stop,
-                 std::size_t max_steps, Decimal lot) {
+                 std::size_t max_steps, Decimal lot, const WalkShocks* shocks) {
   sim::RandomWalk::Config c;
   c.start_mid = start_mid;
   c.tick = ins.rules.tick_size;
@@ -201,7 +201,9 @@ void random_walk(LiquiditySink& front, const Instrument& ins, Decimal start_mid,
   c.seed = seed;
   sim::RandomWalk walk(c);
   auto next = std::chrono::steady_clock::now();
+  std::uint64_t shocked = 0;
   for (std::size_t i = 0; !stop.load() && (max_steps == 0 || i < max_steps); ++i) {
+    for (const auto n = shocks != nullptr ? shocks->count.load() : 0; shocked < n; ++shocked) walk.shift_bps(shocks->bps);
     const auto step = walk.next();
     front.on_snapshot(ins.market, ins.venue_symbol, step.book);
     front.on_trade(ins.market, ins.venue_symbol, step.trade);

@@ -39,11 +39,18 @@ using ReplayObserver = std::function<void(Market, std::string_view symbol,
 ReplayStats replay_files(LiquiditySink& front, const std::vector<std::string>& files, double speed,
                          const std::atomic<bool>& stop, const ReplayObserver& observe = {});
 
+// Price shocks for the walks: each one counted in `count` moves every walk by `bps` at its next
+// step (RandomWalk::shift_bps).
+struct WalkShocks {
+  std::atomic<std::uint64_t> count{0};
+  std::int64_t bps = 0;
+};
+
 // One random-walk step per interval for `ins` (spot or USD-M / linear) into `sink` (Binance's
 // Front or BybitFront), starting at start_mid, until stop (or max_steps > 0 steps). Levels hold
-// 1..100 lots of `lot` (zero: the instrument's step size).
+// 1..100 lots of `lot` (zero: the instrument's step size). shocks: null, none.
 void random_walk(LiquiditySink& sink, const Instrument& ins, Decimal start_mid, std::uint64_t seed,
                  std::chrono::milliseconds interval, const std::atomic<bool>& stop,
-                 std::size_t max_steps = 0, Decimal lot = Decimal{});
+                 std::size_t max_steps = 0, Decimal lot = Decimal{}, const WalkShocks* shocks = nullptr);
 
 }  // namespace oms::venue_sim

@@ -59,6 +59,10 @@ USDT perpetuals) on the same port when --bybit is given or a Bybit account exist
   --random-walk SEED     seeded random-walk background instead of a replay (Bybit's books walk
                          with this seed too, or seed 1 without it)
   --walk-interval-ms N   random-walk step interval (default 100)
+  --shock-bps N          each SIGUSR1 moves every random-walked book's mid by N basis points
+                         (-9999..100000, whole ticks; negative: down) at its next step, the
+                         walk going on from there: a price shock for tests (replayed books
+                         are not moved)
   --seed N               seed for fault and latency draws, listen keys and Bybit ids (default 1)
   --faults SPEC          e.g. lost_ack=0.05,delay_ack=0.1,delay_ms=300,duplicate=0.02,
                          reorder=0.02,drop_ws=0.01,error_5xx=0.01,timeout=0.01,timeout_ms=2000,
@@ -364,6 +368,19 @@ bool parse_options(int argc, char** argv, Options& o) {
       o.walk_seed = std::strtoull(need(i, "--random-walk").c_str(), nullptr, 10);
     } else if (a == "--walk-interval-ms") {
       o.walk_interval_ms = static_cast<std::uint32_t>(std::strtoul(need(i, "--walk-interval-ms").c_str(), nullptr, 10));
+    } else if (a == "--shock-bps") {
+      const std::string v = need(i, "--shock-bps");
+      std::size_t used = 0;
+      long long bps = 0;
+      try {
+        bps = std::stoll(v, &used, 10);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used == 0 || used != v.size() || bps < -9999 || bps > 100'000) {
+        throw std::invalid_argument("--shock-bps: '" + v + "' is not a whole number in -9999..100000");
+      }
+      o.shock_bps = bps;
     } else if (a == "--seed") o.front.seed = std::strtoull(need(i, "--seed").c_str(), nullptr, 10);
     else if (a == "--faults") o.front.faults = parse_faults(need(i, "--faults"));
     else if (a == "--latency") o.front.latency = parse_latency(need(i, "--latency"));

@@ -21,6 +21,7 @@ struct Options {
   bool random_walk = false;
   std::uint64_t walk_seed = 1;
   std::uint32_t walk_interval_ms = 100;
+  std::int64_t shock_bps = 0;  // --shock-bps: each SIGUSR1 moves the walked books this much
   std::string paper_keys;
   std::vector<std::pair<std::string, Market>> paper_accounts;  // --account NAME:spot|usdm
   std::vector<std::string> bybit_paper_accounts;               // --account NAME:bybit

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGUSR1);  // --shock-bps: a price shock, not a stop
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   try {
     Front front(o.front);
@@ -86,6 +87,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "venue-sim: latency %s (REST answers and user-data events)\n",
                  o.front.latency.describe().c_str());
     std::atomic<bool> stop{false};
+    WalkShocks shocks;  // SIGUSR1 (--shock-bps)
+    shocks.bps = o.shock_bps;
     std::vector<std::thread> feeders;
     // With a replay and Bybit or OKX on, their books of the replayed symbols follow the recording.
     std::unique_ptr<FollowFeed> follow;
@@ -181,8 +184,8 @@ int main(int argc, char** argv) {
         for (const auto& ins : *list) {
           const bool btc = ins.symbol.base == "BTC";
           const auto mid = *oms::Decimal::parse(btc ? "60000" : "3000");
-          feeders.emplace_back([&front, ins, mid, seed, &o, &stop] {
-            random_walk(front, ins, mid, seed, std::chrono::milliseconds(o.walk_interval_ms), stop);
+          feeders.emplace_back([&front, ins, mid, seed, &o, &stop, &shocks] {
+            random_walk(front, ins, mid, seed, std::chrono::milliseconds(o.walk_interval_ms), stop, 0, {}, &shocks);
           });
           ++seed;
         }
@@ -206,8 +209,8 @@ int main(int argc, char** argv) {
           const bool btc = ins.symbol.base == "BTC";
           const auto mid = *oms::Decimal::parse(btc ? "60000" : "3000");
           const auto lot = std::max(ins.rules.step_size, ins.rules.min_qty);
-          feeders.emplace_back([&okx, ins, mid, seed, lot, &o, &stop] {
-            random_walk(*okx, ins, mid, seed, std::chrono::milliseconds(o.walk_interval_ms), stop, 0, lot);
+          feeders.emplace_back([&okx, ins, mid, seed, lot, &o, &stop, &shocks] {
+            random_walk(*okx, ins, mid, seed, std::chrono::milliseconds(o.walk_interval_ms), stop, 0, lot, &shocks);
           });
           ++seed;
         }
@@ -231,8 +234,8 @@ int main(int argc, char** argv) {
         if (!tick.ok()) continue;
         ins.rules.tick_size = *tick;
         const auto lot = *oms::Decimal::parse(btc ? "0.0001" : eth ? "0.001" : "1");
-        feeders.emplace_back([&upbit, ins, mid, seed, lot, &o, &stop] {
-          random_walk(*upbit, ins, mid, seed, std::chrono::milliseconds(o.walk_interval_ms), stop, 0, lot);
+        feeders.emplace_back([&upbit, ins, mid, seed, lot, &o, &stop, &shocks] {
+          random_walk(*upbit, ins, mid, seed, std::chrono::milliseconds(o.walk_interval_ms), stop, 0, lot, &shocks);
         });
         ++seed;
       }
@@ -248,15 +251,25 @@ int main(int argc, char** argv) {
           const bool btc = ins.symbol.base == "BTC";
           const auto mid = *oms::Decimal::parse(btc ? "60000" : "3000");
           const auto lot = std::max(ins.rules.step_size, ins.rules.min_qty);
-          feeders.emplace_back([&bybit, ins, mid, seed, lot, &o, &stop] {
-            random_walk(*bybit, ins, mid, seed, std::chrono::milliseconds(o.walk_interval_ms), stop, 0, lot);
+          feeders.emplace_back([&bybit, ins, mid, seed, lot, &o, &stop, &shocks] {
+            random_walk(*bybit, ins, mid, seed, std::chrono::milliseconds(o.walk_interval_ms), stop, 0, lot, &shocks);
           });
           ++seed;
         }
       }
     }
     int sig = 0;
-    sigwait(&stop_signals, &sig);
+    for (;;) {
+      sigwait(&stop_signals, &sig);
+      if (sig != SIGUSR1) break;
+      if (o.shock_bps == 0) {
+        std::fprintf(stderr, "venue-sim: SIGUSR1 without --shock-bps: no price shock\n");
+        continue;
+      }
+      shocks.count.fetch_add(1);
+      std::fprintf(stderr, "venue-sim: price shock %+lld bps on the random-walked books\n",
+                   static_cast<long long>(o.shock_bps));
+    }
     std::fprintf(stderr, "venue-sim: signal %d, stopping\n", sig);
     stop = true;
     for (auto& t : feeders) t.join();

@@ -1,5 +1,7 @@
 #include "oms/connectors/sim/background.hpp"
 
+#include <algorithm>
+
 namespace oms::sim {
 
 void BackgroundBook::set(Side side, const PriceQty& pq) {
@@ -44,6 +46,11 @@ std::uint64_t RandomWalk::draw() {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
+}
+
+void RandomWalk::shift_bps(std::int64_t bps) {
+  const Int128 floor = static_cast<Int128>(cfg_.depth) + 2;
+  mid_ticks_ = std::max(floor, mid_ticks_ + mid_ticks_ * bps / 10'000);
 }
 
 RandomWalk::Step RandomWalk::next() {

@@ -48,6 +48,20 @@ TEST_CASE("same seed and inputs give the same report sequence; another seed does
   CHECK_FALSE(a.reports == c.reports);
 }
 
+TEST_CASE("random walk: a shock moves the mid by whole ticks of the basis points asked, and the walk goes on from there") {
+  RandomWalk w({d("60000"), d("0.01"), d("0.001"), 10, 5, 9});
+  w.shift_bps(500);
+  CHECK(w.mid() == d("63000"));
+  const auto step = w.next();  // one tick at most from the shocked mid
+  CHECK(step.book.bids.front().price >= d("62999.98"));
+  CHECK(step.book.asks.front().price <= d("63000.02"));
+  w.shift_bps(-10'000);  // all the way down: it stops at depth + 2 ticks
+  CHECK(w.mid() == d("0.07"));
+  RandomWalk odd({d("100.01"), d("0.01"), d("0.001"), 10, 5, 9});
+  odd.shift_bps(-1);  // 10001 ticks x -1/10000: one tick, truncated toward zero
+  CHECK(odd.mid() == d("100"));
+}
+
 TEST_CASE("random walk is a pure function of its seed") {
   RandomWalk w1({d("100"), d("0.01"), d("0.001"), 10, 5, 9}), w2({d("100"), d("0.01"), d("0.001"), 10, 5, 9});
   for (int k = 0; k < 100; ++k) {

@@ -94,6 +94,9 @@ class RandomWalk {
   };
   [[nodiscard]] Step next();
   [[nodiscard]] Decimal mid() const { return Decimal::from_raw(mid_ticks_ * cfg_.tick.raw()); }
+  // A price shock: the mid jumps by `bps` basis points (negative: down), in whole ticks
+  // (truncated toward zero), never below depth + 2 ticks; the walk goes on from there.
+  void shift_bps(std::int64_t bps);
 
  private:
   Config cfg_;
