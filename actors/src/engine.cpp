@@ -598,6 +598,7 @@ void Engine::Impl::set_mark(InstrumentId instrument, Decimal price) {
   // release: the mark is in risk before another thread sees the flag.
   marked[instrument.index()].store(true, std::memory_order_release);
   kill_watch_marks();  // unrealized PnL moved: a loss or drawdown may trip
+  if (unpriced_waiting > 0) run_unpriced_resends(instrument, step_now);  // the price they waited for
 }
 
 namespace {
@@ -684,6 +685,7 @@ void Engine::Impl::housekeeping(TimeNs now) {
     }
     a->orders_retired += a->desk->retire_closed(now, retention);
     if (a->desk->reconciling()) refuse_held_too_long(*a, now);
+    if (!a->unpriced_resends.empty() && now >= a->reconcile_deadline) run_unpriced_resends(InstrumentId{}, now);
     if (a->desk->reconciling() && now >= a->reconcile_deadline) {
       logger(*a).warn("account {}: {} reconciliation queries unanswered; trading resumes, the "
                       "orders' own timers keep asking",

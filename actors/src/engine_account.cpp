@@ -285,6 +285,8 @@ void Engine::Impl::restart(Account& a) {
     reply->finish();
   }
   a.awaiting.clear();
+  unpriced_waiting -= a.unpriced_resends.size();  // the reconciliation after the rebuild asks again
+  a.unpriced_resends.clear();
   if (!try_rebuild(a)) return;
   signal.observe_sequence(a.desk->last_strategy_sequence(options.desk));
   restarts.fetch_add(1, std::memory_order_relaxed);
@@ -293,11 +295,11 @@ void Engine::Impl::restart(Account& a) {
 
 void Engine::Impl::reconcile(Account& a) {
   const TimeNs now = step_now;
-  carry_out(a, a.desk->on_reconcile(now), nullptr);
-  OMS_FAILPOINT(kReconcileQueried);
-  a.reconcile_deadline =
+  a.reconcile_deadline =  // before the queries: an answer may weigh a resend against it
       now + std::chrono::duration_cast<std::chrono::nanoseconds>(options.ack_timeout).count() *
                 kReconcileWaitAckTimeouts;
+  carry_out(a, a.desk->on_reconcile(now), nullptr);
+  OMS_FAILPOINT(kReconcileQueried);
   if (!a.desk->reconciling()) end_reconciliation(a);
 }
 
@@ -497,11 +499,44 @@ void Engine::Impl::on_report(Account& a, const VenueReport& report) {
   // An order lost in a crash before it left, to be sent now: risk looks at it again first,
   // at today's marks (the desk records a refusal as it would a new order's).
   std::optional<RiskDecision> resend;
+  if (!a.unpriced_resends.empty()) {
+    // A newer answer about an order whose resend waits for a price replaces the waiting one.
+    if (const auto* r = std::get_if<OrderStatusReconciled>(&report.payload)) {
+      const auto before = a.unpriced_resends.size();
+      std::erase_if(a.unpriced_resends, [&](const Event& e) {
+        const auto* w = std::get_if<OrderStatusReconciled>(&e.payload);
+        return w != nullptr && w->client_order_id == r->client_order_id;
+      });
+      unpriced_waiting -= before - a.unpriced_resends.size();
+    }
+  }
   if (const auto sub = a.desk->resend_of(report, step_now)) {
+    const auto i = sub->instrument.index();
+    if (!sub->instrument.valid() || i >= marks.size() || !marks[i].is_positive()) {
+      // No market price since the start: the mark risk holds is the last fill's, not today's.
+      // The answer waits for the first price, within the account's reconciliation window (its
+      // commands wait with it); past it the order is not sent.
+      if (step_now < a.reconcile_deadline) {
+        a.unpriced_resends.push_back(Event{Envelope{report.report_id, 0, report.venue_time, 0, 0, 0}, report.payload});
+        ++unpriced_waiting;
+        const InstrumentAssets* named = instruments.find(sub->instrument);
+        logger(a).info("account {}: order {} lost in the crash before it left: its resend waits for a "
+                       "market price of {} to check it against",
+                       a.cfg.name, sub->client_order_id.view(), named != nullptr ? named->canonical : std::to_string(i));
+        return;
+      }
+      const DeskDecision d = a.desk->refuse_unpriced_resend(report, step_now);
+      logger(a).warn("account {}: order {} {}", a.cfg.name, sub->client_order_id.view(), d.detail);
+      carry_out(a, d, nullptr);
+      return;
+    }
     const OrderRequest req{sub->account, sub->strategy, sub->instrument, sub->side, sub->price,
                            sub->quantity, sub->reduce_only, risk->mark(sub->instrument)};
     resend = risk->check(req, step_now);
-    if (resend->passed()) risk->on_order_opened(sub->account, sub->strategy, sub->instrument);
+    // Counted once: the start's fold counted it open already (a live order).
+    if (resend->passed() && !a.desk->counted_open(sub->client_order_id.view())) {
+      risk->on_order_opened(sub->account, sub->strategy, sub->instrument);
+    }
   }
   const DeskDecision d = a.desk->on_report(report, step_now, resend ? &*resend : nullptr);
   switch (d.note) {
@@ -517,6 +552,29 @@ void Engine::Impl::on_report(Account& a, const VenueReport& report) {
     case ReportNote::kNone: break;
   }
   carry_out(a, d, nullptr);
+}
+
+void Engine::Impl::run_unpriced_resends(InstrumentId instrument, TimeNs now) {
+  for (auto& a : accounts) {
+    if (!a || a->unpriced_resends.empty()) continue;
+    std::vector<Event> due;
+    auto& waiting = a->unpriced_resends;
+    for (auto it = waiting.begin(); it != waiting.end();) {
+      const auto* r = std::get_if<OrderStatusReconciled>(&it->payload);
+      const bool run = r == nullptr || (instrument.valid() ? r->instrument == instrument : now >= a->reconcile_deadline);
+      if (run) {
+        due.push_back(std::move(*it));
+        it = waiting.erase(it);
+        --unpriced_waiting;
+      } else {
+        ++it;
+      }
+    }
+    for (const Event& e : due) {
+      if (a->refused) continue;  // its state is gone; a good rebuild reconciles again
+      on_report(*a, VenueReport{e.envelope.id, e.envelope.event_time, e.payload});
+    }
+  }
 }
 
 void Engine::Impl::on_timer(Account& a, const OrderTimer& timer) {

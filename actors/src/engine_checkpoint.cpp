@@ -6,7 +6,7 @@
 // risk (what RiskCore counted; its limits and kill switches are the recorded risk events', read
 // again at load), books, signal, strategies (lifecycle, parameters), quoters (each market
 // maker), sagas (the open arbitrage sagas), one per account (the desk's compacted and run-local state, the commands held for a
-// reconciliation, its deadline) -- and at the end their table (name, begin, end) and where it
+// reconciliation, its deadline, the resends waiting for a price) -- and at the end their table (name, begin, end) and where it
 // starts, so two checkpoints can be told apart by section.
 #include <array>
 #include <cstring>
@@ -22,7 +22,7 @@ namespace {
 
 // 2: the strategies and quoters sections; 3: the sagas section
 // 6: the algos section
-constexpr std::uint32_t kCheckpointVersion = 9;  // 9: the trading day, fees in other assets; 8: the kill switch, smart-routed parents (7: one of them; 5: Decimals are 128-bit at 1e-9, 4: held fills)
+constexpr std::uint32_t kCheckpointVersion = 10;  // 10: resends waiting for a price; 9: the trading day, fees in other assets; 8: the kill switch, smart-routed parents (7: one of them; 5: Decimals are 128-bit at 1e-9, 4: held fills)
 
 // The heap's array (std::priority_queue keeps it protected): saved as it lies, so that timers
 // due at the same time fire in the same order after a load.
@@ -135,6 +135,12 @@ std::string Engine::Impl::save_checkpoint() const {
         std::array<std::byte, kMaxBinarySize> buf{};
         const auto n = encode_binary(cmd, buf);
         // A command that was decoded from a ring encodes again.
+        w.put(n ? std::string(reinterpret_cast<const char*>(buf.data()), *n) : std::string());
+      }
+      w.put(static_cast<std::uint32_t>(a->unpriced_resends.size()));
+      for (const Event& e : a->unpriced_resends) {
+        std::array<std::byte, kMaxBinarySize> buf{};
+        const auto n = encode_binary(e, buf);
         w.put(n ? std::string(reinterpret_cast<const char*>(buf.data()), *n) : std::string());
       }
     });
@@ -272,6 +278,7 @@ std::optional<std::string> Engine::Impl::load_checkpoint(std::string_view bytes)
     std::unique_ptr<OrderDesk> desk;
     TimeNs reconcile_deadline = 0;
     std::deque<std::pair<Command, std::shared_ptr<Reply>>> held;
+    std::vector<Event> unpriced;
   };
   std::vector<Loaded> loaded;
   for (const auto& a : accounts) {
@@ -280,7 +287,7 @@ std::optional<std::string> Engine::Impl::load_checkpoint(std::string_view bytes)
     AccountId id;
     r(id);
     if (r.ok() && id != a->cfg.id) r.fail("the checkpoint's accounts run in another order");
-    Loaded l{a.get(), make_desk(*a), 0, {}};
+    Loaded l{a.get(), make_desk(*a), 0, {}, {}};
     if (auto e = l.desk->load(r)) r.fail(*e);
     if (auto e = l.desk->load_run(r)) r.fail(*e);
     std::uint32_t held = 0;
@@ -294,6 +301,18 @@ std::optional<std::string> Engine::Impl::load_checkpoint(std::string_view bytes)
         break;
       }
       l.held.emplace_back(std::move(cmd).value(), nullptr);
+    }
+    std::uint32_t unpriced = 0;
+    r(unpriced);
+    for (std::uint32_t i = 0; i < unpriced && r.ok(); ++i) {
+      std::string text;
+      r.get(text);
+      auto e = decode_event_binary(std::as_bytes(std::span(text.data(), text.size())));
+      if (!e) {
+        r.fail(std::string("a resend waiting for a price does not decode: ") + to_string(e.error()));
+        break;
+      }
+      l.unpriced.push_back(std::move(e).value());
     }
     loaded.push_back(std::move(l));
   }
@@ -347,9 +366,12 @@ std::optional<std::string> Engine::Impl::load_checkpoint(std::string_view bytes)
     l.account->desk = std::move(l.desk);
     l.account->reconcile_deadline = l.reconcile_deadline;
     l.account->held = std::move(l.held);
+    l.account->unpriced_resends = std::move(l.unpriced);
     l.account->awaiting.clear();
     index_resting(*l.account);
   }
+  unpriced_waiting = 0;
+  for (const auto& a : accounts) unpriced_waiting += a ? a->unpriced_resends.size() : 0;
   log.reset_global_seq(global);
   return std::nullopt;
 }

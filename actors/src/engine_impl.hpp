@@ -134,6 +134,11 @@ struct Engine::Impl {
     TimeNs reconcile_deadline = 0;  // commands wait for the reconciliation until then
     std::multimap<std::string, std::shared_ptr<Reply>, std::less<>> awaiting;
     std::deque<std::pair<Command, std::shared_ptr<Reply>>> held;
+    // Resends after a restart waiting for their instrument's first market price (on_report):
+    // the venue's answer that made each due (an Event: report id and venue time in the
+    // envelope), run again when the price comes (set_mark); past reconcile_deadline not sent
+    // (housekeeping). Their orders stay reconciling meanwhile.
+    std::vector<Event> unpriced_resends;
     // Refused (issue 13): its state could not be rebuilt (a stored record that may not be folded,
     // the store down, repeated failures). Its desk is empty; commands are refused naming why,
     // nothing is snapshotted or valued, the venue's reports wait at the venue (the
@@ -363,6 +368,10 @@ struct Engine::Impl {
   // leave as one venue batch (ExchangeSession::place_batch); reply->batch the orders' answers.
   void batch_command(Account& a, const Command& cmd, const std::shared_ptr<Reply>& reply);
   void on_report(Account& a, const VenueReport& report);
+  // The resends waiting for a price of `instrument` (invalid: every one past its account's
+  // window), run again.
+  void run_unpriced_resends(InstrumentId instrument, TimeNs now);
+  std::size_t unpriced_waiting = 0;  // over the accounts' unpriced_resends
   void on_timer(Account& a, const OrderTimer& timer);
   void carry_out(Account& a, const DeskDecision& d, const std::shared_ptr<Reply>& reply);
   void end_reconciliation(Account& a);

@@ -193,6 +193,10 @@ void ScriptedVenue::do_cancel(const std::string& id, bool replaying) {
 void ScriptedVenue::place(const OrderSubmitted& order, const SendOrigin&) {
   const std::lock_guard lock(mutex_);
   if (orders_.count(order.client_order_id.view()) != 0) return;
+  if (drop_orders_) {
+    ++orders_dropped_;
+    return;  // lost on the way: never received, never answered
+  }
   record("P " + order.client_order_id.str() + " " + std::to_string(order.account.index()) + " " +
          std::to_string(order.strategy.index()) + " " + std::to_string(order.instrument.index()) +
          " " + (order.side == Side::kBuy ? "0" : "1") + " " + order.price.to_string() +
@@ -287,6 +291,16 @@ void ScriptedVenue::answer_query(const Query& q) {
   r.venue_time = 1'700'000'000'000'000'000 + static_cast<TimeNs>(o.reports.size());
   r.payload = st;
   sink_(r);
+}
+
+void ScriptedVenue::drop_orders(bool drop) {
+  const std::lock_guard lock(mutex_);
+  drop_orders_ = drop;
+}
+
+std::size_t ScriptedVenue::orders_dropped() const {
+  const std::lock_guard lock(mutex_);
+  return orders_dropped_;
 }
 
 void ScriptedVenue::lose_answers(bool lose) {

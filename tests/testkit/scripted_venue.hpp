@@ -53,6 +53,11 @@ class ScriptedVenue final : public ExchangeSession {
   // From now on, the answers to new orders are lost on the way (the venue has the orders; a
   // status query gets them): the lost-ack case.
   void lose_answers(bool lose);
+  // From now on, new orders (place, not batches) are lost before the venue: never received,
+  // never answered, a status query answers that the venue does not know them (the send a crash
+  // or a dropped connection lost).
+  void drop_orders(bool drop);
+  [[nodiscard]] std::size_t orders_dropped() const;
   // While true, status queries are kept unanswered (a venue whose request budget is spent);
   // set false, the kept ones are answered, in order.
   void hold_queries(bool hold);
@@ -78,6 +83,8 @@ class ScriptedVenue final : public ExchangeSession {
   std::uint64_t seed_;
   AccountId account_;
   bool lose_answers_ = false;
+  bool drop_orders_ = false;
+  std::size_t orders_dropped_ = 0;
   bool hold_queries_ = false;
   std::vector<Query> held_queries_;
   std::filesystem::path state_file_;

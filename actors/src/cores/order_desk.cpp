@@ -252,6 +252,28 @@ std::optional<OrderSubmitted> OrderDesk::resend_of(const VenueReport& report, Ti
   return o->submitted;
 }
 
+DeskDecision OrderDesk::refuse_unpriced_resend(const VenueReport& report, TimeNs now) const {
+  const auto* reconciled = std::get_if<OrderStatusReconciled>(&report.payload);
+  const Order* o = reconciled != nullptr ? find(reconciled->client_order_id.view()) : nullptr;
+  if (o == nullptr || !o->resend_if_unknown || !unknown_to_venue(reconciled)) return on_report(report, now);
+  DeskDecision d;
+  const std::string id(reconciled->client_order_id.view());
+  if (reconciling_.count(id) != 0) d.reconciled = id;  // this answer ends it
+  DeskGroup g;
+  g.cause = Envelope{report.report_id, 0, report.venue_time, 0, 0, 0};
+  g.event_time = report.venue_time;
+  const OrderSubmitted& sub = o->submitted;
+  d.detail = "not resent after a restart: the venue never had it, " +
+             std::to_string((now - o->submitted_at) / 1'000'000) +
+             " ms after its submission, and no market price came since the restart to check it against";
+  g.events = {OrderRejected{sub.account, sub.instrument, sub.client_order_id,
+                            static_cast<std::uint16_t>(CommandCode::kResendUnpriced), 0,
+                            reason_of(d.detail)}};
+  g.answered = o->core.client_order_id();
+  d.groups.push_back(std::move(g));
+  return d;
+}
+
 DeskDecision OrderDesk::on_report(const VenueReport& report, TimeNs now,
                                   const RiskDecision* resend_risk) const {
   DeskDecision d;
@@ -322,7 +344,7 @@ DeskDecision OrderDesk::on_report(const VenueReport& report, TimeNs now,
     g.requests.emplace_back(sub);
     g.requests.emplace_back(query_of(o.core));
     g.resent = o.core.client_order_id();
-    if (resend_risk != nullptr) {
+    if (resend_risk != nullptr && !o.risk_open) {
       // Risk counted it open again: the slot goes back when it ends (or the commit fails).
       g.opened_for_risk = o.core.client_order_id();
       d.risk_on_failure.push_back(RiskNote{RiskNote::Kind::kOrderClosed, sub.account, sub.strategy, sub.instrument, {}, {}});

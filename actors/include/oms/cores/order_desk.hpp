@@ -66,7 +66,10 @@ enum class CommandCode : std::uint16_t {
   kResendTooLate = 3013,          // lost in a crash before it left, found past its time to live:
                                   // not sent now (an OrderRejected's code)
   kBatchOtherAccount = 3014,      // a batch's order names another account than the batch
-  // 3015, 3016: a transfer the venue refused / found nowhere after every send (transfer_saga.hpp)
+  kResendUnpriced = 3018,         // lost in a crash before it left, and no market price came
+                                  // since the restart to check it at: not sent (OrderRejected)
+  // 3015, 3016: a transfer the venue refused / found nowhere after every send (transfer_saga.hpp);
+  // 3017: a transfer not recorded (omsd/transfer_service.hpp)
   kStoreBacklog = 3160,           // the intent log is past its new-order limit (the store is
                                   // down or behind): nothing done, the reason says how full
   // 3161: an account's venue request queue is full (exchange_session.hpp)
@@ -228,6 +231,11 @@ class OrderDesk {
   // it, and younger than its time to live (in_doubt_ttl; zero: no limit): the shell checks it
   // with risk at today's marks and hands the decision to on_report. nullopt: none.
   [[nodiscard]] std::optional<OrderSubmitted> resend_of(const VenueReport& report, TimeNs now) const;
+  // A resend due (resend_of) that no market price came to check before the shell stopped
+  // waiting for one (the marks risk holds after a restart are the last fills', not today's): it
+  // ends rejected (kResendUnpriced) with the reason, and this answer ends its reconciliation. A
+  // report that makes no resend goes to on_report.
+  [[nodiscard]] DeskDecision refuse_unpriced_resend(const VenueReport& report, TimeNs now) const;
   [[nodiscard]] DeskDecision on_timer(const OrderTimer& timer, TimeNs now) const;
   // After a rebuild: every live order is asked for, in the order it was submitted; an order
   // never answered is marked unknown (journaled) and resent if the venue does not know it.
@@ -282,6 +290,11 @@ class OrderDesk {
       o.risk_open = true;
       f(o.core);
     }
+  }
+  // Risk counts the order open (a live order at the start's fold, a resend, or risk's pass).
+  [[nodiscard]] bool counted_open(std::string_view client_order_id) const {
+    const Order* o = find(client_order_id);
+    return o != nullptr && o->risk_open;
   }
   // The client order id belonged to an order that closed and left memory (recognised while its
   // key is in the window of recent keys).
