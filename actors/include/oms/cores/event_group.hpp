@@ -70,22 +70,23 @@ class RecentGroups {
  public:
   // 8,192 groups: minutes of a busy account's reports, the span in which a venue re-delivers
   // (reconnects, status queries). Keys are non-zero. Flat: the ring of keys in arrival order and
-  // an open-addressing set over them (linear probing, deletion by backward shift), both grown
-  // as keys come (a quiet account holds a few hundred bytes, a full window 192 KiB), no
-  // allocation per key.
+  // an open-addressing set over them (linear probing, deletion by backward shift, at most half
+  // full), both allocated whole and zeroed here -- 192 KiB for the default window -- so that
+  // the order path never grows or rehashes them and a daemon's memory does not climb over the
+  // day as the windows fill (the soak's RSS figure); no allocation per key.
   explicit RecentGroups(std::size_t capacity = std::size_t{1} << 13)
-      : capacity_(std::max<std::size_t>(capacity, 1)), slots_(16, 0), mask_(15) {}
+      : capacity_(std::max<std::size_t>(capacity, 1)), ring_(capacity_, 0), slots_(table_size(capacity_), 0),
+        mask_(slots_.size() - 1) {}
   // False when the key is already there.
   bool insert(std::uint64_t key) {
     if (contains(key)) return false;
-    if (ring_.size() < capacity_) {
-      ring_.push_back(key);
+    if (count_ < capacity_) {
+      ring_[count_++] = key;
     } else {
       erase(ring_[next_]);
       ring_[next_] = key;
       next_ = (next_ + 1) % capacity_;
     }
-    if (2 * ring_.size() > slots_.size()) grow();
     place(key);
     return true;
   }
@@ -99,8 +100,8 @@ class RecentGroups {
   // order, into a window of the same capacity gives the same window).
   [[nodiscard]] std::vector<std::uint64_t> keys() const {
     std::vector<std::uint64_t> out;
-    out.reserve(ring_.size());
-    for (std::size_t i = 0; i < ring_.size(); ++i) out.push_back(ring_[(next_ + i) % ring_.size()]);
+    out.reserve(count_);
+    for (std::size_t i = 0; i < count_; ++i) out.push_back(ring_[(next_ + i) % count_]);
     return out;
   }
   friend bool operator==(const RecentGroups& a, const RecentGroups& b) {
@@ -116,13 +117,11 @@ class RecentGroups {
     while (slots_[i] != 0) i = (i + 1) & mask_;
     slots_[i] = key;
   }
-  void grow() {  // at most half full, always
-    std::vector<std::uint64_t> old(slots_.size() * 2, 0);
-    old.swap(slots_);
-    mask_ = slots_.size() - 1;
-    for (const std::uint64_t k : old) {
-      if (k != 0) place(k);
-    }
+  // A power of two at least twice the capacity: the set is never more than half full.
+  static std::size_t table_size(std::size_t capacity) {
+    std::size_t n = 16;
+    while (n < 2 * capacity) n *= 2;
+    return n;
   }
   void erase(std::uint64_t key) {
     std::size_t i = home(key);
@@ -142,7 +141,8 @@ class RecentGroups {
   }
 
   std::size_t capacity_;
-  std::vector<std::uint64_t> ring_;  // grows to capacity_, then next_ is the oldest
+  std::vector<std::uint64_t> ring_;  // capacity_ keys: the first count_ used; full, next_ is the oldest
+  std::size_t count_ = 0;
   std::size_t next_ = 0;
   std::vector<std::uint64_t> slots_;
   std::size_t mask_;
