@@ -120,14 +120,24 @@ void check_waiting(Shard& s, const std::string& id) {
   CHECK(s.venue->orders_received() == 0);
 }
 
+// The lost order's account started again `down` later (the crash's restart).
+struct Restart {
+  testkit::TempDir dir{"engine-resend"};
+  std::atomic<TimeNs> now{kStart};
+  std::string id = lost_order(dir.path(), now);
+  std::optional<Shard> shard;
+  explicit Restart(TimeNs down) {
+    now += down;
+    shard.emplace(dir.path(), now, false);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("resend after a restart: the first market price since the restart is 5 % away -- risk refuses the resend (price band), the venue never has the order") {
-  testkit::TempDir dir("engine-resend");
-  std::atomic<TimeNs> now{kStart};
-  const std::string id = lost_order(dir.path(), now);
-  now += 30 * kSecond;  // down 30 s, inside the order's time to live (120 s)
-  Shard again(dir.path(), now, false);
+  Restart r(30 * kSecond);  // down 30 s, inside the order's time to live (120 s)
+  Shard& again = *r.shard;
+  const std::string& id = r.id;
   check_waiting(again, id);
   test::set_mark(*again.engine, *again.risk, kBtc, d("63000"));  // the market moved 5 % up
   REQUIRE(again.becomes(id, OrderStatus::kRejected));
@@ -141,11 +151,9 @@ TEST_CASE("resend after a restart: the first market price since the restart is 5
 }
 
 TEST_CASE("resend after a restart: the first market price since the restart is near the order's -- it is resent once, and rests at the venue") {
-  testkit::TempDir dir("engine-resend");
-  std::atomic<TimeNs> now{kStart};
-  const std::string id = lost_order(dir.path(), now);
-  now += 30 * kSecond;
-  Shard again(dir.path(), now, false);
+  Restart r(30 * kSecond);
+  Shard& again = *r.shard;
+  const std::string& id = r.id;
   check_waiting(again, id);
   // Counted open once: by the start's fold (a live order), not again by the resend.
   CHECK(again.risk->open_orders(LimitScope::kAccount, 0) == 1);
@@ -161,13 +169,11 @@ TEST_CASE("resend after a restart: the first market price since the restart is n
 }
 
 TEST_CASE("resend after a restart: no market price within the account's reconciliation window -- not sent, rejected 3018 with the reason; a price after that sends nothing") {
-  testkit::TempDir dir("engine-resend");
-  std::atomic<TimeNs> now{kStart};
-  const std::string id = lost_order(dir.path(), now);
-  now += 30 * kSecond;
-  Shard again(dir.path(), now, false);
+  Restart r(30 * kSecond);
+  Shard& again = *r.shard;
+  const std::string& id = r.id;
   check_waiting(again, id);
-  now += 10 * kAckTimeout.count() * 1'000'000 + kSecond;  // past the window (10 ack timeouts)
+  r.now += 10 * kAckTimeout.count() * 1'000'000 + kSecond;  // past the window (10 ack timeouts)
   REQUIRE(again.becomes(id, OrderStatus::kRejected));
   const auto why = again.rejection(id);
   REQUIRE(why.has_value());
@@ -180,11 +186,9 @@ TEST_CASE("resend after a restart: no market price within the account's reconcil
 }
 
 TEST_CASE("resend after a restart: past the order's time to live it is not sent, whatever the price") {
-  testkit::TempDir dir("engine-resend");
-  std::atomic<TimeNs> now{kStart};
-  const std::string id = lost_order(dir.path(), now);
-  now += 150 * kSecond;  // down longer than the time to live (120 s)
-  Shard again(dir.path(), now, false);
+  Restart r(150 * kSecond);  // down longer than the time to live (120 s)
+  Shard& again = *r.shard;
+  const std::string& id = r.id;
   REQUIRE(again.becomes(id, OrderStatus::kRejected));
   const auto why = again.rejection(id);
   REQUIRE(why.has_value());
