@@ -28,6 +28,28 @@ constexpr std::uint32_t kMaxAccountFailures = 5;
 constexpr TimeNs kFirstRetry = 200'000'000;
 constexpr TimeNs kFailureWindow = 60'000'000'000;
 
+// Whether risk's check of `o` reads a market price: a market order (its notional), a price band,
+// or a limit on what positions are worth (exposure, leverage, daily loss: valued at the marks)
+// at any scope it falls under. An order none of these apply to is checked alike at any price.
+bool check_reads_mark(const RiskLimitTable& limits, const OrderSubmitted& o) {
+  if (o.price.is_zero()) return true;
+  const auto strategy = static_cast<std::uint32_t>(
+      o.strategy.valid() ? o.strategy.index() : limits.strategies() - 1);  // RiskCore's slot
+  const std::array<std::pair<LimitScope, std::uint32_t>, 4> scopes{{
+      {LimitScope::kGlobal, 0},
+      {LimitScope::kAccount, o.account.value},
+      {LimitScope::kStrategy, strategy},
+      {LimitScope::kInstrument, o.instrument.value},
+  }};
+  for (const auto& [scope, id] : scopes) {
+    for (const LimitKind k : {LimitKind::kPriceBandBps, LimitKind::kGrossExposure, LimitKind::kNetExposure,
+                              LimitKind::kLeverage, LimitKind::kDailyLoss}) {
+      if (limits.get(scope, id, k) != kNoLimit) return true;
+    }
+  }
+  return false;
+}
+
 CommandAck refused(std::uint16_t code, std::string message) {
   return CommandAck{false, false, code, std::move(message), {}};
 }
@@ -512,10 +534,12 @@ void Engine::Impl::on_report(Account& a, const VenueReport& report) {
   }
   if (const auto sub = a.desk->resend_of(report, step_now)) {
     const auto i = sub->instrument.index();
-    if (!sub->instrument.valid() || i >= marks.size() || !marks[i].is_positive()) {
+    if ((!sub->instrument.valid() || i >= marks.size() || !marks[i].is_positive()) &&
+        check_reads_mark(risk->limits(), *sub)) {
       // No market price since the start: the mark risk holds is the last fill's, not today's.
       // The answer waits for the first price, within the account's reconciliation window (its
-      // commands wait with it); past it the order is not sent.
+      // commands wait with it); past it the order is not sent. (A check that reads no price --
+      // a limit order under no band and no valued limit -- runs at once.)
       if (step_now < a.reconcile_deadline) {
         a.unpriced_resends.push_back(Event{Envelope{report.report_id, 0, report.venue_time, 0, 0, 0}, report.payload});
         ++unpriced_waiting;

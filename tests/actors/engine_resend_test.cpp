@@ -45,7 +45,7 @@ struct Shard {
   std::unique_ptr<Engine> engine;
   std::uint64_t next_command = 1000;
 
-  Shard(const std::filesystem::path& dir, std::atomic<TimeNs>& now, bool drop_orders) {
+  Shard(const std::filesystem::path& dir, std::atomic<TimeNs>& now, bool drop_orders, bool band = true) {
     spdlog::set_level(spdlog::level::err);
     auto j = persistence::FileJournal::open(dir / "journal", layout);
     REQUIRE(j.ok());
@@ -54,7 +54,7 @@ struct Shard {
     venue = std::make_shared<testkit::ScriptedVenue>(7, dir / "venue.state", AccountId(0));
     venue->drop_orders(drop_orders);
     // A limit price at most 2 % from the mark (risk.yaml's price_band_bps).
-    REQUIRE(risk->limits().set(LimitScope::kGlobal, 0, LimitKind::kPriceBandBps, d("200")));
+    if (band) REQUIRE(risk->limits().set(LimitScope::kGlobal, 0, LimitKind::kPriceBandBps, d("200")));
     EngineOptions o;
     o.ack_timeout = kAckTimeout;
     o.in_doubt_ttl = 120s;
@@ -89,8 +89,8 @@ struct Shard {
 
 // A buy of 0.01 BTC at 60,000 that the scripted venue would keep resting, committed and sent by
 // a first start whose sends are all lost; the engine then stops (the crash). Its id.
-std::string lost_order(const std::filesystem::path& dir, std::atomic<TimeNs>& now) {
-  Shard first(dir, now, true);
+std::string lost_order(const std::filesystem::path& dir, std::atomic<TimeNs>& now, bool band) {
+  Shard first(dir, now, true, band);
   test::set_mark(*first.engine, *first.risk, kBtc, d("60000"));
   SubmitOrder o{};
   o.account = AccountId(0);
@@ -124,11 +124,13 @@ void check_waiting(Shard& s, const std::string& id) {
 struct Restart {
   testkit::TempDir dir{"engine-resend"};
   std::atomic<TimeNs> now{kStart};
-  std::string id = lost_order(dir.path(), now);
+  bool band;
+  std::string id = lost_order(dir.path(), now, band);
   std::optional<Shard> shard;
-  explicit Restart(TimeNs down) {
+  // band: risk has a price band (a check that reads the market price).
+  explicit Restart(TimeNs down, bool with_band = true) : band(with_band) {
     now += down;
-    shard.emplace(dir.path(), now, false);
+    shard.emplace(dir.path(), now, false, band);
   }
 };
 
@@ -196,4 +198,13 @@ TEST_CASE("resend after a restart: past the order's time to live it is not sent,
   test::set_mark(*again.engine, *again.risk, kBtc, d("60000"));
   std::this_thread::sleep_for(200ms);
   CHECK(again.venue->orders_received() == 0);
+}
+
+TEST_CASE("resend after a restart: a check that reads no market price (a limit order, no band, no valued limit) runs at once -- resent with no price since the restart") {
+  Restart r(30 * kSecond, false);
+  Shard& again = *r.shard;
+  const std::string& id = r.id;
+  REQUIRE(again.becomes(id, OrderStatus::kAccepted));
+  CHECK(again.venue->orders_received() == 1);
+  CHECK(again.risk->open_orders(LimitScope::kAccount, 0) == 1);
 }
