@@ -8,7 +8,12 @@
 // env:  OMS_FUZZ_SECONDS    mutation time budget (default 3)
 //       OMS_FUZZ_ITERATIONS stop after this many mutated inputs (default: no cap)
 //       OMS_FUZZ_SEED       RNG seed (default 20240808): a failure replays with the same seed
+//       OMS_FUZZ_CRASH_DIR  where an input that crashes is written (default: the working
+//                           directory), as fuzz-crash-<seed>-<n>.bin: n counts the mutated inputs
+//                           (0: a seed), and the file alone replays it (pass it as the corpus)
 #include <chrono>
+#include <csignal>
+#include <exception>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -22,6 +27,8 @@
 #include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
+// ASan's hook, present only in a sanitized build.
+extern "C" void __sanitizer_set_death_callback(void (*)()) __attribute__((weak));
 
 namespace {
 
@@ -52,10 +59,34 @@ void add_file(const std::filesystem::path& p, std::vector<Input>& corpus) {
   }
 }
 
+// The input being run, written out if the process dies on it (ASan's death callback, an
+// uncaught exception); what is written is the input as passed, before the target touched it.
+struct Current {
+  const Input* input = nullptr;
+  std::uint64_t seed = 0, n = 0;
+} current;
+
+void write_crash() {
+  if (current.input == nullptr) return;
+  const char* dir = std::getenv("OMS_FUZZ_CRASH_DIR");
+  const std::string path = std::string(dir != nullptr && *dir != '\0' ? dir : ".") + "/fuzz-crash-" +
+                           std::to_string(current.seed) + "-" + std::to_string(current.n) + ".bin";
+  if (std::FILE* f = std::fopen(path.c_str(), "wb")) {
+    std::fwrite(current.input->data(), 1, current.input->size(), f);
+    std::fclose(f);
+    std::fprintf(stderr, "fuzz driver: the input that crashed is in %s (%zu bytes)\n", path.c_str(),
+                 current.input->size());
+  }
+  current.input = nullptr;
+}
+
 // Runs one input from its own exactly sized heap block, so ASan sees any over-read.
-void run(const Input& in) {
+void run(const Input& in, std::uint64_t n) {
+  current.input = &in;
+  current.n = n;
   std::vector<std::uint8_t> copy(in);
   LLVMFuzzerTestOneInput(copy.empty() ? nullptr : copy.data(), copy.size());
+  current.input = nullptr;
 }
 
 class Mutator {
@@ -78,7 +109,10 @@ class Mutator {
   void mutate(Input& in) {
     static constexpr std::string_view kTokens[] = {
         "\"", "{", "}", "[", "]", ",", ":", "0", "9", "-", ".", "e", "null", "true",
-        "\"\"", "[]", "{}", "99999999999999999999", "1e400", "0.000000001", "\\u0000", "\\"};
+        "\"\"", "[]", "{}", "99999999999999999999", "1e400", "0.000000001", "\\u0000", "\\",
+        // text protocols (HTTP requests, YAML)
+        "\r\n", "\r\n\r\n", " ", "\t", "%", "%00", "?", "/", "-1", "Content-Length: ",
+        "Transfer-Encoding: chunked\r\n", "ffffffffffffffff", "&", "="};
     const std::size_t pos = below(in.size() + 1);
     switch (below(8)) {
       case 0:  // flip a bit
@@ -151,12 +185,30 @@ int main(int argc, char** argv) {
   const std::uint64_t max_iterations = env_or("OMS_FUZZ_ITERATIONS", UINT64_MAX);
   const std::uint64_t seed = env_or("OMS_FUZZ_SEED", 20240808);
 
-  for (const auto& in : corpus) run(in);
+  current.seed = seed;
+  if (__sanitizer_set_death_callback != nullptr) __sanitizer_set_death_callback(write_crash);
+  std::set_terminate([] {
+    write_crash();
+    std::abort();
+  });
+  // abort(), a trap, a bad division: signals ASan leaves alone by default.
+  for (const int sig : {SIGABRT, SIGILL, SIGFPE, SIGBUS}) {
+    std::signal(sig, [](int s) {
+      write_crash();
+      std::signal(s, SIG_DFL);
+      std::raise(s);
+    });
+  }
+  for (const auto& in : corpus) run(in, 0);
   Mutator mutator(seed, corpus);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   std::uint64_t n = 0;
   while (n < max_iterations && std::chrono::steady_clock::now() < deadline) {
-    for (int batch = 0; batch < 64 && n < max_iterations; ++batch, ++n) run(mutator.next());
+    for (int batch = 0; batch < 64 && n < max_iterations; ++batch) {
+      ++n;
+      const Input in = mutator.next();
+      run(in, n);
+    }
   }
   std::printf("fuzz driver: %zu seeds, %llu mutated inputs (seed %llu), no crash\n",
               corpus.size(), static_cast<unsigned long long>(n),
