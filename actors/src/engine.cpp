@@ -677,12 +677,23 @@ void Engine::Impl::housekeeping(TimeNs now) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(options.snapshot_interval).count();
   const TimeNs retention =
       std::chrono::duration_cast<std::chrono::nanoseconds>(options.closed_order_retention).count();
+  // Refused accounts whose back-off passed, rebuilt together: one fold of risk's books for
+  // those that were never in them (refused at the start: the store down, say).
+  std::vector<Account*> rebuilt;
+  bool fold = false;
+  for (auto& a : accounts) {
+    if (!a || !a->refused || a->retry_at == 0 || now < a->retry_at) continue;
+    if (!restart_rebuild(*a)) continue;
+    rebuilt.push_back(a.get());
+    fold = fold || !a->in_risk;
+  }
+  if (fold) fold_risk_books(/*live=*/true);
+  for (Account* a : rebuilt) restart_resume(*a);
   for (auto& a : accounts) {
     if (!a) continue;
-    if (a->refused) {
-      if (a->retry_at != 0 && now >= a->retry_at) restart(*a);  // the back-off passed
-      continue;  // nothing of it is snapshotted (its state is not known)
-    }
+    // Nothing of a refused account is snapshotted (its state is not known); one rebuilt just
+    // now waits for the next round.
+    if (a->refused || std::find(rebuilt.begin(), rebuilt.end(), a.get()) != rebuilt.end()) continue;
     a->orders_retired += a->desk->retire_closed(now, retention);
     if (a->desk->reconciling()) refuse_held_too_long(*a, now);
     if (!a->unpriced_resends.empty() && now >= a->reconcile_deadline) run_unpriced_resends(InstrumentId{}, now);

@@ -297,6 +297,12 @@ void Engine::Impl::schedule_restart(Account& a, const std::string& why) {
 }
 
 void Engine::Impl::restart(Account& a) {
+  if (!restart_rebuild(a)) return;
+  if (!a.in_risk) fold_risk_books(/*live=*/true);
+  restart_resume(a);
+}
+
+bool Engine::Impl::restart_rebuild(Account& a) {
   // Every committed event must be in the store before it is read back.
   if (auto f = log.flush(std::chrono::seconds(30)); !f) {
     logger(a).error("account {}: store flush before the restart failed: {}", a.cfg.name,
@@ -309,7 +315,10 @@ void Engine::Impl::restart(Account& a) {
   a.awaiting.clear();
   unpriced_waiting -= a.unpriced_resends.size();  // the reconciliation after the rebuild asks again
   a.unpriced_resends.clear();
-  if (!try_rebuild(a)) return;
+  return try_rebuild(a);
+}
+
+void Engine::Impl::restart_resume(Account& a) {
   signal.observe_sequence(a.desk->last_strategy_sequence(options.desk));
   restarts.fetch_add(1, std::memory_order_relaxed);
   reconcile(a);

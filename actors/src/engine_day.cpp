@@ -139,9 +139,17 @@ void Engine::Impl::unpriced_fee(const AssetCode& asset, const std::string& why) 
                 asset.view(), why);
 }
 
-void Engine::Impl::fold_risk_books() {
+void Engine::Impl::fold_risk_books(bool live) {
   const auto began = std::chrono::steady_clock::now();
-  risk->clear_counts();  // the stores say what counts: nothing counted before stays
+  // The stores say what counts: nothing counted before stays (while trading: but the order-rate
+  // tokens and equities, which no store holds).
+  risk->clear_counts(live);
+  if (live) {
+    // What was committed is read back: all of it in the store first.
+    if (auto f = log.flush(std::chrono::seconds(30)); !f) {
+      spdlog::error("risk: store flush before folding the books again failed: {}", f.error().message);
+    }
+  }
   struct Fill {
     std::uint64_t global = 0;
     TimeNs time = 0;
@@ -151,6 +159,7 @@ void Engine::Impl::fold_risk_books() {
   std::vector<Fill> fills;
   const Directory& directory = log.subjects().directory();
   for (const auto& a : accounts) {
+    if (a) a->in_risk = false;
     if (!a || a->refused) continue;  // not known: its rebuild names why
     // As the rebuild: each event once, only complete groups (a torn one comes again). Only the
     // fills are kept while the stream is read.
@@ -178,6 +187,7 @@ void Engine::Impl::fold_risk_books() {
     for (const auto& [id, f] : found) {
       if (groups.complete(id)) fills.push_back(f);
     }
+    a->in_risk = true;
   }
   std::stable_sort(fills.begin(), fills.end(),
                    [](const Fill& x, const Fill& y) { return x.global < y.global; });
@@ -215,6 +225,13 @@ void Engine::Impl::fold_risk_books() {
     risk->roll_day();
     today = 0;
   }
+  // While trading: today's market prices again, where they came (the day's baseline stays the
+  // last fills', as at a start).
+  if (live) {
+    for (std::size_t i = 0; i < marks.size() && i < instruments.size(); ++i) {
+      if (marks[i].is_positive()) (void)risk->on_mark(InstrumentId(static_cast<InstrumentId::rep_type>(i)), marks[i]);
+    }
+  }
   // A switch an operator reset with a condition holding was not to trip again until it cleared
   // once (KillSwitchCore::on_state): what holds on the folded figures of such a scope waits the
   // same way. Elsewhere what holds trips at the next figures (a trip the stop kept unrecorded).
@@ -238,9 +255,10 @@ void Engine::Impl::fold_risk_books() {
   }
   fold_time = std::chrono::steady_clock::now() - began;
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(fold_time);
-  spdlog::info("risk: books folded from {} stored fills ({} of trading day {}), {} live orders "
+  spdlog::info("risk: books folded{} from {} stored fills ({} of trading day {}), {} live orders "
                "counted open, in {} ms; today's PnL {} USDT",
-               fills.size(), today, date_text(trading_day.day), open, ms.count(),
+               live ? " again (an account that was not in them rebuilt)" : "", fills.size(), today,
+               date_text(trading_day.day), open, ms.count(),
                Decimal::from_raw(-risk->daily_loss(LimitScope::kGlobal, 0).raw()).to_string());
 }
 

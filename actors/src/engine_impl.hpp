@@ -148,6 +148,9 @@ struct Engine::Impl {
     TimeNs retry_at = 0;         // an automatic retry is due then (0: none)
     TimeNs last_failure = 0;     // of its handling (automatic restarts)
     std::uint64_t reports_while_refused = 0;  // left at the venue (reconciliation asks again)
+    // Its stored fills and live orders are in risk's books (fold_risk_books read its stream).
+    // An account refused at the start is not; its first good rebuild folds the books again.
+    bool in_risk = false;
   };
 
   Impl(EngineOptions o, const InstrumentTable& ins, EventLog& l, persistence::EventStore& s,
@@ -313,7 +316,10 @@ struct Engine::Impl {
   // A fill's fee as risk counts it: in the quote (risk converts), or valued in USDT at the marks.
   [[nodiscard]] RiskFill price_fee(RiskFill f, const AssetCode& asset);
   void unpriced_fee(const AssetCode& asset, const std::string& why);
-  void fold_risk_books();  // at the start: risk's books from the stored fills and live orders
+  // Risk's books from the stored fills and live orders: at the start, and again (live: the
+  // order-rate tokens and equities kept, today's marks given back) when an account that was not
+  // in them rebuilds -- the books then are the ones a start now would fold.
+  void fold_risk_books(bool live = false);
   void publish_day_pnl();
   void kill_step(const KillSwitchStep& s);
   void kill_cancel(const KillSwitchStep& s, EventId cause);
@@ -351,6 +357,9 @@ struct Engine::Impl {
   // An automatic restart (a failure inside the account's handling): after a back-off, bounded.
   void schedule_restart(Account& a, const std::string& why);
   void restart(Account& a);
+  // restart's halves: accounts rebuilt together fold risk's books once, between the two.
+  bool restart_rebuild(Account& a);
+  void restart_resume(Account& a);
   void index_resting(Account& a);  // the self-trade guard from the desk's live orders
   // The worst price a market order of this quantity reaches in the book now; zero: unknown.
   [[nodiscard]] Decimal sweep_price(InstrumentId instrument, Side side, Decimal quantity) const;

@@ -286,6 +286,10 @@ class HoleyStore final : public persistence::EventStore {
   }
   Result<std::uint64_t, persistence::StoreError> read(const persistence::ReadRequest& request,
                                                       const persistence::RecordVisitor& visit) override {
+    if (request.stream == down_stream && down.load()) {
+      return Unexpected{persistence::StoreError{persistence::StoreErrorCode::kUnavailable,
+                                                "the test's store: " + down_stream + " cannot be read"}};
+    }
     return inner_.read(request, [&](const persistence::StoredRecord& r) {
       return r.sequence == missing_ || visit(r);
     });
@@ -307,6 +311,9 @@ class HoleyStore final : public persistence::EventStore {
     return inner_.day_index(stream);
   }
   std::uint64_t known_lag = 0;
+  // Reads of this stream fail while down (the store unreachable for it).
+  std::string down_stream;
+  std::atomic<bool> down{false};
 
  private:
   persistence::EventStore& inner_;
@@ -327,6 +334,7 @@ struct Restartable {
   std::shared_ptr<testkit::ScriptedVenue> venue;
   std::unique_ptr<HoleyStore> holey;
   std::unique_ptr<Engine> engine;
+  std::shared_ptr<RiskCore> risk;
   std::shared_ptr<const persistence::RecordMac> mac;  // null: events unsigned, records unchecked
   // Each snapshot's times as EngineOptions::on_snapshot gives them: shard ns, total ns.
   std::mutex timed_mutex;
@@ -336,6 +344,7 @@ struct Restartable {
   // The venue keeps the restart's status queries unanswered: nothing the reconciliation learns
   // is committed, so each start's view is the rebuild's alone.
   bool hold_queries = false;
+  bool store_down_at_start = false;  // the account's stream cannot be read until holey->down is cleared
 
   void start(std::uint64_t hole = 0) {
     spdlog::set_level(spdlog::level::err);
@@ -346,6 +355,8 @@ struct Restartable {
     log = std::make_unique<EventLog>(*journal, nullptr, directory, Publish::kThread, mac);
     holey = std::make_unique<HoleyStore>(*journal, hole);
     holey->known_lag = known_lag;
+    holey->down_stream = stream;
+    holey->down = store_down_at_start;
     venue = std::make_shared<testkit::ScriptedVenue>(7, tmp.path() / "venue.state", AccountId(0));
     EngineOptions o;
     o.ack_timeout = 200ms;
@@ -354,9 +365,9 @@ struct Restartable {
       const std::lock_guard lock(timed_mutex);
       timed.emplace_back(shard_ns, total_ns);
     };
+    risk = std::make_shared<RiskCore>(2, 1, 2);
     engine = std::make_unique<Engine>(
-        std::move(o), table, *log, *holey, snapshots.get(),
-        std::make_shared<RiskCore>(2, 1, 2),
+        std::move(o), table, *log, *holey, snapshots.get(), risk,
         std::vector<EngineAccount>{{AccountId(0), "acct-a", stream, venue, nullptr}});
     venue->start([this](const VenueReport& r) { engine->report(AccountId(0), r); });
     venue->hold_queries(hold_queries);
@@ -404,6 +415,18 @@ struct Restartable {
     return v;
   }
 };
+
+// The account's position in instrument 0 as its orders' fills make it (buys up, sells down),
+// and how many of its orders are live.
+std::pair<Decimal, std::int64_t> filled_and_live(const AccountView& v) {
+  Decimal pos;
+  std::int64_t live = 0;
+  for (const auto& o : v.orders) {
+    pos = *(o.core.side() == Side::kBuy ? pos.add(o.core.cum_qty()) : pos.sub(o.core.cum_qty()));
+    live += is_terminal(o.core.status()) ? 0 : 1;
+  }
+  return {pos, live};
+}
 
 void same_state(const AccountView& a, const AccountView& b) {
   REQUIRE(a.orders.size() == b.orders.size());
@@ -723,9 +746,18 @@ TEST_CASE("engine: a stray record (garbage, a wrong MAC, no MAC) refuses its acc
     (void)append_raw(*r.journal, q_subject,
                      r.mac->sign(q_subject, persistence::encode_quarantine({no_mac, "test", "ops", 2})), 0xC0FFEE);
   }
+  // Refused since the start, so not in risk's books: they hold nothing of it.
+  CHECK(r.risk->position(AccountId(0), InstrumentId(0)) == d("0"));
+  CHECK(r.risk->open_orders(LimitScope::kAccount, 0) == 0);
   REQUIRE(r.engine->restart_account(AccountId(0), 5s).ok());
   CHECK(r.engine->refusals().empty());
   same_fills(*before, *r.view());  // (the reconciliation after it may move orders on at the venue)
+  // Rebuilt: risk's books folded again -- its fills and live orders count as after a start.
+  REQUIRE(!filled_and_live(*before).first.is_zero());  // the seeded fates fill more on one side
+  CHECK(testkit::eventually([&] {
+    const auto [pos, live] = filled_and_live(*r.view());
+    return r.risk->position(AccountId(0), InstrumentId(0)) == pos && r.risk->open_orders(LimitScope::kAccount, 0) == live;
+  }));
   // It trades again.
   r.order(5, "0.5");
   (void)r.settled(5);
@@ -736,6 +768,31 @@ TEST_CASE("engine: a stray record (garbage, a wrong MAC, no MAC) refuses its acc
   r.start();
   CHECK(r.engine->refusals().empty());
   same_fills(*traded, *r.view());
+  r.stop();
+}
+
+TEST_CASE("engine: an account refused at the start (its stream unreadable) rebuilds by itself when the store comes back, and risk's books then hold its fills and live orders") {
+  Restartable r;
+  r.start();
+  const AccountViewPtr before = r.trade(1, 6, "0.5");
+  r.stop();
+  const auto [pos, live] = filled_and_live(*before);
+  REQUIRE(!pos.is_zero());  // the seeded fates fill more on one side: the check can fail
+
+  r.store_down_at_start = true;
+  r.start();
+  auto refusals = r.engine->refusals();
+  REQUIRE(refusals.size() == 1);
+  CHECK(refusals[0].retrying);  // the store: tried again after a back-off
+  CHECK(r.risk->position(AccountId(0), InstrumentId(0)) == d("0"));
+  r.holey->down = false;  // the store is back
+  REQUIRE(testkit::eventually([&] { return r.engine->refusals().empty(); }));
+  same_fills(*before, *r.view());
+  CHECK(testkit::eventually([&] {
+    const auto [p, l] = filled_and_live(*r.view());
+    return p == pos && r.risk->position(AccountId(0), InstrumentId(0)) == p &&
+           r.risk->open_orders(LimitScope::kAccount, 0) == l;
+  }));
   r.stop();
 }
 

@@ -555,3 +555,27 @@ TEST_CASE("clear_counts forgets positions, PnL, open orders and held fees; limit
   CHECK(r.mark(kInstr) == "90"_d);
   CHECK(r.limits().get(LimitScope::kAccount, kAcc.value, LimitKind::kOpenOrders) == 5);
 }
+
+TEST_CASE("clear_counts(keep_live) forgets what the stores hold but keeps the order-rate tokens and the equities") {
+  RiskCore r(kAccounts, kStrategies, kInstruments);
+  REQUIRE(r.limits().set(LimitScope::kAccount, kAcc.value, LimitKind::kOrderRate, std::int64_t{2}));  // 2 a second
+  REQUIRE(r.limits().set(LimitScope::kAccount, kAcc.value, LimitKind::kLeverage, "3"_d));
+  must(r.on_mark(kInstr, "100"_d));
+  must(r.set_equity(kAcc, "1000"_d));
+  const OrderRequest o{kAcc, kStrat, kInstr, Side::kBuy, "100"_d, "1"_d, false, "100"_d};
+  constexpr TimeNs kT = 1'000'000'000'000;
+  CHECK(r.check(o, kT).passed());
+  CHECK(r.check(o, kT).passed());
+  CHECK(r.check(o, kT).code == RiskCode::kOrderRate);  // the bucket is empty
+  must(r.on_fill(fill(Side::kBuy, "100"_d, "2"_d)));
+  r.clear_counts(true);
+  CHECK(r.position(kAcc, kInstr) == "0"_d);
+  CHECK(r.check(o, kT).code == RiskCode::kOrderRate);  // still empty: not refilled by the clear
+  // The equity stayed: 20 x 100 is within 3x of 1,000.
+  const OrderRequest mid{kAcc, kStrat, kInstr, Side::kBuy, "100"_d, "20"_d, false, "100"_d};
+  CHECK(r.check(mid, kT + 10'000'000'000).passed());
+  r.clear_counts();  // a start's clear: the equity is forgotten (none: nothing adds exposure) ...
+  CHECK(r.check(mid, kT + 20'000'000'000).code == RiskCode::kLeverage);
+  must(r.set_equity(kAcc, "1000"_d));
+  CHECK(r.check(o, kT).passed());  // ... and the tokens (a full bucket at kT again)
+}

@@ -649,10 +649,19 @@ void RiskCore::roll_day() noexcept {
   }
 }
 
-void RiskCore::clear_counts() noexcept {
-  global_ = Book{};
+void RiskCore::clear_counts(bool keep_live) noexcept {
+  const auto clear = [keep_live](Book& b) noexcept {
+    Book fresh;
+    if (keep_live) {
+      fresh.equity = b.equity;
+      fresh.tokens = b.tokens;
+      fresh.refilled = b.refilled;
+    }
+    b = fresh;
+  };
+  clear(global_);
   for (auto* books : {&accounts_, &strategies_, &instrument_books_}) {
-    std::fill(books->begin(), books->end(), Book{});
+    for (Book& b : *books) clear(b);
   }
   std::fill(cells_.begin(), cells_.end(), Cell{});
   std::fill(holders_.begin(), holders_.end(), 0);

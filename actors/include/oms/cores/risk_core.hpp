@@ -144,8 +144,10 @@ class RiskCore {
   void roll_day() noexcept;
   // Forgets what was counted -- positions, exposures, PnL, losses in a row, open orders, rate
   // tokens, held fills and fees -- keeping the limits, the quote sources and the marks (an
-  // engine's start, before it counts again from the stores).
-  void clear_counts() noexcept;
+  // engine's start, before it counts again from the stores). keep_live: the rate tokens and the
+  // equities stay too (a fold again while trading: an order rate the stores do not hold, and the
+  // equity the shell sets, are not forgotten).
+  void clear_counts(bool keep_live = false) noexcept;
   void reset_consecutive_losses() noexcept;
 
   // Read-outs (hot-path thread). daily_loss is signed: negative is a profit today.
