@@ -687,7 +687,7 @@ void Engine::Impl::housekeeping(TimeNs now) {
     rebuilt.push_back(a.get());
     fold = fold || !a->in_risk;
   }
-  if (fold) fold_risk_books(/*live=*/true);
+  if (fold || (risk_fold_retry_at != 0 && now >= risk_fold_retry_at)) fold_risk_books(/*live=*/true);
   for (Account* a : rebuilt) restart_resume(*a);
   for (auto& a : accounts) {
     if (!a) continue;

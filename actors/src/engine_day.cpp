@@ -141,9 +141,6 @@ void Engine::Impl::unpriced_fee(const AssetCode& asset, const std::string& why) 
 
 void Engine::Impl::fold_risk_books(bool live) {
   const auto began = std::chrono::steady_clock::now();
-  // The stores say what counts: nothing counted before stays (while trading: but the order-rate
-  // tokens and equities, which no store holds).
-  risk->clear_counts(live);
   if (live) {
     // What was committed is read back: all of it in the store first.
     if (auto f = log.flush(std::chrono::seconds(30)); !f) {
@@ -157,9 +154,10 @@ void Engine::Impl::fold_risk_books(bool live) {
     AssetCode asset;
   };
   std::vector<Fill> fills;
+  std::vector<Account*> read;  // the accounts whose streams were read whole
+  bool unread = false;
   const Directory& directory = log.subjects().directory();
   for (const auto& a : accounts) {
-    if (a) a->in_risk = false;
     if (!a || a->refused) continue;  // not known: its rebuild names why
     // As the rebuild: each event once, only complete groups (a torn one comes again). Only the
     // fills are kept while the stream is read.
@@ -181,13 +179,25 @@ void Engine::Impl::fold_risk_books(bool live) {
                   },
                   /*contiguous=*/true, RecordChecks{&log.subjects(), log.mac()});
     } catch (const std::exception& e) {
-      logger(*a).error("account {}: risk's books not folded from its stream: {}", a->cfg.name, e.what());
+      logger(*a).error("account {}: risk's books not folded from its stream: {}; folded again in {} s",
+                       a->cfg.name, e.what(), kRiskFoldRetry / 1'000'000'000);
+      unread = true;
       continue;
     }
     for (const auto& [id, f] : found) {
       if (groups.complete(id)) fills.push_back(f);
     }
-    a->in_risk = true;
+    read.push_back(a.get());
+  }
+  // A stream that could not be read is tried again later: at the start the others count
+  // meanwhile; while trading the books stay as they are (nothing counted is dropped).
+  risk_fold_retry_at = unread ? step_now + kRiskFoldRetry : 0;
+  if (live && unread) return;
+  // The stores say what counts: nothing counted before stays (while trading: but the order-rate
+  // tokens and equities, which no store holds).
+  risk->clear_counts(live);
+  for (const auto& a : accounts) {
+    if (a) a->in_risk = std::find(read.begin(), read.end(), a.get()) != read.end();
   }
   std::stable_sort(fills.begin(), fills.end(),
                    [](const Fill& x, const Fill& y) { return x.global < y.global; });
@@ -248,10 +258,17 @@ void Engine::Impl::fold_risk_books(bool live) {
   std::size_t open = 0;
   for (const auto& a : accounts) {
     if (!a || a->refused) continue;
-    a->desk->count_live_for_risk([&](const OrderCore& o) {
+    const auto count = [&](const OrderCore& o) {
       risk->on_order_opened(o.account(), o.strategy(), o.instrument());
       ++open;
-    });
+    };
+    if (!live) {
+      a->desk->count_live_for_risk(count);
+      continue;
+    }
+    // Again: every live order, those counted before the books were cleared too (and marked).
+    a->desk->for_each_live(count);
+    a->desk->count_live_for_risk([](const OrderCore&) {});
   }
   fold_time = std::chrono::steady_clock::now() - began;
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(fold_time);

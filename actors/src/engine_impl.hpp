@@ -320,6 +320,9 @@ struct Engine::Impl {
   // order-rate tokens and equities kept, today's marks given back) when an account that was not
   // in them rebuilds -- the books then are the ones a start now would fold.
   void fold_risk_books(bool live = false);
+  // A stream the fold could not read: the books are folded again (live) from then on.
+  static constexpr TimeNs kRiskFoldRetry = 5'000'000'000;
+  TimeNs risk_fold_retry_at = 0;
   void publish_day_pnl();
   void kill_step(const KillSwitchStep& s);
   void kill_cancel(const KillSwitchStep& s, EventId cause);

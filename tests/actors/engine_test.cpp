@@ -286,7 +286,7 @@ class HoleyStore final : public persistence::EventStore {
   }
   Result<std::uint64_t, persistence::StoreError> read(const persistence::ReadRequest& request,
                                                       const persistence::RecordVisitor& visit) override {
-    if (request.stream == down_stream && down.load()) {
+    if (request.stream == down_stream && (down.load() || (down_from_start.load() && request.from_sequence <= 1))) {
       return Unexpected{persistence::StoreError{persistence::StoreErrorCode::kUnavailable,
                                                 "the test's store: " + down_stream + " cannot be read"}};
     }
@@ -314,6 +314,7 @@ class HoleyStore final : public persistence::EventStore {
   // Reads of this stream fail while down (the store unreachable for it).
   std::string down_stream;
   std::atomic<bool> down{false};
+  std::atomic<bool> down_from_start{false};  // only reads from its first record fail (risk's fold; a rebuild after a snapshot reads on)
 
  private:
   persistence::EventStore& inner_;
@@ -345,6 +346,7 @@ struct Restartable {
   // is committed, so each start's view is the rebuild's alone.
   bool hold_queries = false;
   bool store_down_at_start = false;  // the account's stream cannot be read until holey->down is cleared
+  bool fold_unreadable_at_start = false;  // ... from its first record (holey->down_from_start)
 
   void start(std::uint64_t hole = 0) {
     spdlog::set_level(spdlog::level::err);
@@ -357,6 +359,7 @@ struct Restartable {
     holey->known_lag = known_lag;
     holey->down_stream = stream;
     holey->down = store_down_at_start;
+    holey->down_from_start = fold_unreadable_at_start;
     venue = std::make_shared<testkit::ScriptedVenue>(7, tmp.path() / "venue.state", AccountId(0));
     EngineOptions o;
     o.ack_timeout = 200ms;
@@ -793,6 +796,30 @@ TEST_CASE("engine: an account refused at the start (its stream unreadable) rebui
     return p == pos && r.risk->position(AccountId(0), InstrumentId(0)) == p &&
            r.risk->open_orders(LimitScope::kAccount, 0) == l;
   }));
+  r.stop();
+}
+
+TEST_CASE("engine: risk's fold at the start cannot read an account's stream (the rebuild could, from its snapshot) -- the account trades, and the books are folded again once the stream reads") {
+  Restartable r;
+  r.start();
+  const AccountViewPtr before = r.trade(1, 6, "0.5");
+  REQUIRE(r.engine->snapshot(AccountId(0), 5s).ok());
+  r.stop();
+  const auto [pos, live] = filled_and_live(*before);
+  REQUIRE(!pos.is_zero());
+  REQUIRE(live > 0);  // resting orders: counted open once, not twice, after the second fold
+
+  r.fold_unreadable_at_start = true;
+  r.start();
+  CHECK(r.engine->refusals().empty());  // rebuilt from the snapshot
+  CHECK(r.risk->position(AccountId(0), InstrumentId(0)) == d("0"));  // not in risk's books yet
+  r.holey->down_from_start = false;
+  // Folded again within the retry (5 s).
+  CHECK(testkit::eventually([&] {
+    const auto [p, l] = filled_and_live(*r.view());
+    return r.risk->position(AccountId(0), InstrumentId(0)) == p && p == pos &&
+           r.risk->open_orders(LimitScope::kAccount, 0) == l;
+  }, 15s));
   r.stop();
 }
 
