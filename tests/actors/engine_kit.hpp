@@ -38,6 +38,10 @@ inline bool order_becomes(Engine& engine, AccountId account, const std::string& 
 inline void set_mark(Engine& engine, const RiskCore& risk, InstrumentId instrument, Decimal price) {
   engine.mark(instrument, price);
   REQUIRE(testkit::eventually([&] { return risk.mark(instrument) == price; }));
+  // Risk has the mark from the middle of the step that gave it; what follows in that step (fees
+  // held for it, the figures it moves) ends before a question this thread asks after it (one
+  // ring: answered in order).
+  REQUIRE(engine.marks(std::chrono::seconds(5)).ok());
 }
 
 }  // namespace oms::actors::test
