@@ -72,7 +72,7 @@ void write_crash() {
   const std::string path = std::string(dir != nullptr && *dir != '\0' ? dir : ".") + "/fuzz-crash-" +
                            std::to_string(current.seed) + "-" + std::to_string(current.n) + ".bin";
   if (std::FILE* f = std::fopen(path.c_str(), "wb")) {
-    std::fwrite(current.input->data(), 1, current.input->size(), f);
+    if (!current.input->empty()) std::fwrite(current.input->data(), 1, current.input->size(), f);
     std::fclose(f);
     std::fprintf(stderr, "fuzz driver: the input that crashed is in %s (%zu bytes)\n", path.c_str(),
                  current.input->size());

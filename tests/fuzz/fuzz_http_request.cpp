@@ -58,7 +58,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     used += n;
   }
   if (!parser.is_done()) {
-    parser.put_eof(ec);  // the client closed: a body to the end of the stream, or a partial message
+    // The client closed: nothing sent (the server closes too), else a body to the end of the
+    // stream or a partial message (Beast's put_eof wants bytes before it).
+    if (!parser.got_some()) return 0;
+    parser.put_eof(ec);
     if (ec || !parser.is_done()) return 0;
   }
   oms::net::HttpRequest req = oms::net::detail::to_request(parser.get());
