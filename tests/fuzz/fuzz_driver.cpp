@@ -60,7 +60,8 @@ void add_file(const std::filesystem::path& p, std::vector<Input>& corpus) {
 }
 
 // The input being run, written out if the process dies on it (ASan's death callback, an
-// uncaught exception); what is written is the input as passed, before the target touched it.
+// uncaught exception, abort, a trap); what is written is the input as passed, before the target
+// touched it.
 struct Current {
   const Input* input = nullptr;
   std::uint64_t seed = 0, n = 0;
