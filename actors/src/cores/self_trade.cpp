@@ -9,17 +9,6 @@ std::string SelfTradeGuard::key(AccountId account, std::string_view id) {
   return k;
 }
 
-void SelfTradeGuard::remove(const Entry& e) {
-  auto& side = books_[e.instrument.index()][e.side == Side::kBuy ? 0 : 1];
-  auto [first, last] = side.equal_range(e.price);
-  for (auto it = first; it != last; ++it) {
-    if (it->second == e.account) {
-      side.erase(it);
-      return;
-    }
-  }
-}
-
 void SelfTradeGuard::set(AccountId account, std::string_view client_order_id,
                          InstrumentId instrument, Side side, Decimal price) {
   if (!instrument.valid() || !price.is_positive()) {
@@ -30,23 +19,22 @@ void SelfTradeGuard::set(AccountId account, std::string_view client_order_id,
   auto [it, fresh] = by_key_.try_emplace(key(account, client_order_id));
   if (!fresh) {
     if (it->second.price == price && it->second.side == side && it->second.instrument == instrument) return;
-    remove(it->second);
+    level(it->second.instrument, it->second.side).erase(it->second.at);
   }
-  it->second = Entry{account, instrument, side, price};
-  books_[instrument.index()][side == Side::kBuy ? 0 : 1].emplace(price, account);
+  it->second = Entry{account, instrument, side, price, level(instrument, side).emplace(price, account)};
 }
 
 void SelfTradeGuard::erase(AccountId account, std::string_view client_order_id) {
   const auto it = by_key_.find(key(account, client_order_id));
   if (it == by_key_.end()) return;
-  remove(it->second);
+  level(it->second.instrument, it->second.side).erase(it->second.at);
   by_key_.erase(it);
 }
 
 void SelfTradeGuard::erase_account(AccountId account) {
   for (auto it = by_key_.begin(); it != by_key_.end();) {
     if (it->second.account == account) {
-      remove(it->second);
+      level(it->second.instrument, it->second.side).erase(it->second.at);
       it = by_key_.erase(it);
     } else {
       ++it;

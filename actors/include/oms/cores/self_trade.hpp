@@ -10,6 +10,7 @@
 #pragma once
 
 #include <array>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -42,18 +43,23 @@ class SelfTradeGuard {
   [[nodiscard]] std::size_t size() const noexcept { return by_key_.size(); }
 
  private:
+  using Level = std::multimap<Decimal, AccountId>;
+  using Side2 = std::array<Level, 2>;  // [buys, sells] by price
   struct Entry {
     AccountId account;
     InstrumentId instrument;
     Side side = Side::kBuy;
     Decimal price;
+    Level::iterator at;  // its own node: removed without a walk of the orders at its price
   };
-  using Side2 = std::array<std::multimap<Decimal, AccountId>, 2>;  // [buys, sells] by price
   [[nodiscard]] static std::string key(AccountId account, std::string_view id);
-  void remove(const Entry& e);
+  [[nodiscard]] Level& level(InstrumentId instrument, Side side) {
+    return books_[instrument.index()][side == Side::kBuy ? 0 : 1];
+  }
 
   std::unordered_map<std::string, Entry> by_key_;
-  std::vector<Side2> books_;  // by instrument
+  // By instrument; a deque so that growing it moves no map (the entries' iterators stay good).
+  std::deque<Side2> books_;
 };
 
 }  // namespace oms::actors
