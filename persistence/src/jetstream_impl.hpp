@@ -94,6 +94,7 @@ struct JetStreamStore::Impl {
 
   mutable std::mutex mu;
   std::condition_variable changed;  // a pending record completed, or closing
+  std::condition_variable retry_wake;  // closing (the retry loop otherwise runs on its tick)
   std::map<std::uint64_t, Pending> pending;
   // By stream: the highest sequence an append was acknowledged at (known_last_sequence).
   std::unordered_map<std::string, std::uint64_t> acked_last;

@@ -67,6 +67,7 @@ JetStreamStore::Impl::~Impl() {
     closing = true;
   }
   changed.notify_all();
+  retry_wake.notify_all();
   if (retry_thread.joinable()) retry_thread.join();
   if (ack_sub != nullptr) {
     // An ack callback may be running on the delivery thread: wait for the subscription's
@@ -347,11 +348,17 @@ void JetStreamStore::Impl::complete(std::uint64_t token, AppendCallback& done,
 void JetStreamStore::Impl::retry_loop() {
   std::unique_lock lock(mu);
   while (!closing) {
-    changed.wait_for(lock, kRetryTick);
+    // Its own condition: an ack (which wakes flush and back-pressured appends on `changed`)
+    // must not wake this loop to walk every pending record again.
+    retry_wake.wait_for(lock, kRetryTick, [&] { return closing; });
     if (closing) break;
     const auto now = Clock::now();
     std::vector<std::tuple<std::uint64_t, AppendCallback, std::string>> expired;
     for (auto& [token, p] : pending) {
+      // In token order, first sent oldest first: from the first record younger than the ack
+      // timeout on, none is due (none was resent: a resend needs that age), so the walk ends
+      // there instead of visiting every record in flight each tick.
+      if (now - p.first_sent < options.ack_timeout) break;
       if (p.completing || now - p.last_sent < options.ack_timeout) continue;
       if (now - p.first_sent >= options.retry_deadline) {
         p.completing = true;
