@@ -451,7 +451,17 @@ StrategyViewPtr Engine::Impl::strategy_view(StrategyId id) const {
 }
 
 void Engine::Impl::publish_strategies() {
-  if (!board.enabled()) return;
+  if (!board.enabled() || strategy_cores.empty()) return;
+  // Each strategy's open orders, counted in one walk of the desks (they hold closed orders too,
+  // until retired: a walk per strategy cost as many walks of every order kept).
+  std::vector<std::uint64_t> open(strategy_cores.size(), 0);
+  for (const auto& a : accounts) {
+    if (!a) continue;
+    a->desk->for_each_live([&](const OrderCore& o) {
+      const std::size_t s = o.strategy().index();
+      if (o.strategy().valid() && s < open.size()) ++open[s];
+    });
+  }
   for (std::size_t i = 0; i < strategy_cores.size(); ++i) {
     const StrategyId id(static_cast<std::uint16_t>(i));
     const auto v = strategy_view(id);
@@ -473,12 +483,7 @@ void Engine::Impl::publish_strategies() {
       if (sum) inventory = *sum;
     }
     r.inventory = inventory_fits ? BoardDecimal::of(inventory) : BoardDecimal{};  // 0, not wrong
-    std::uint64_t open = 0;
-    for (const auto& a : accounts) {
-      if (!a) continue;
-      a->desk->for_each_live([&](const OrderCore& o) { open += o.strategy() == id ? 1U : 0U; });
-    }
-    r.orders_open = open;
+    r.orders_open = open[i];
     board.strategy(static_cast<std::uint32_t>(i), r, step_now);
   }
 }
