@@ -399,7 +399,7 @@ TEST_CASE("order desk: an unanswered order the venue does not know is in doubt u
   }
 }
 
-TEST_CASE("order desk: an end told again by another source (REST answer, stream) is ignored; another end is refused") {
+TEST_CASE("order desk: an end told again by another source (REST answer, stream, a query's answer) is ignored; another end or a larger quantity is refused") {
   Fixture f;
   f.fund("1000");
   f.run(f.desk.on_command(submit(10, "C1"), &kPass, kT0));
@@ -418,6 +418,18 @@ TEST_CASE("order desk: an end told again by another source (REST answer, stream)
   CHECK(again.groups.empty());
   CHECK(again.note == ReportNote::kIgnored);
   CHECK(again.detail == "report 502: order already expired");
+  // A status query's answer that came after the end (the query was asked while the order
+  // waited): the same end, nothing new -- ignored, not a refusal.
+  const DeskDecision answer = f.desk.on_report(reconciled(504, "C1", OrderStatus::kExpired, "V1"), kT0);
+  CHECK(answer.groups.empty());
+  CHECK(answer.note == ReportNote::kIgnored);
+  CHECK(answer.detail == "report 504: order already expired");
+  // The same end with a quantity the order does not know (a fill missed): news, refused loudly.
+  VenueReport more = reconciled(505, "C1", OrderStatus::kExpired, "V1");
+  std::get<OrderStatusReconciled>(more.payload).cum_qty = dec("0.05");
+  const DeskDecision news = f.desk.on_report(more, kT0);
+  CHECK(news.groups.empty());
+  CHECK(news.note == ReportNote::kRefusedByOrder);
   // A different end for an ended order is a contradiction the order core refuses, said loudly.
   OrderCanceled c{};
   c.account = AccountId(0);

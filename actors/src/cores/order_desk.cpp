@@ -21,12 +21,29 @@ bool ours(const EventPayload& p) {
          std::holds_alternative<OrderAmendRequested>(p);
 }
 
-// The terminal status a venue's report states on its own (a fill's end is the fill's).
-std::optional<OrderStatus> stated_end(const EventPayload& p) {
-  if (std::holds_alternative<OrderExpired>(p)) return OrderStatus::kExpired;
-  if (std::holds_alternative<OrderCanceled>(p)) return OrderStatus::kCanceled;
-  if (std::holds_alternative<OrderRejected>(p)) return OrderStatus::kRejected;
+// The terminal status a venue's report states on its own (a fill's end is the fill's), and the
+// cumulative quantity it states with it.
+struct StatedEnd {
+  OrderStatus status;
+  Decimal cum_qty;
+};
+std::optional<StatedEnd> stated_end(const EventPayload& p) {
+  if (const auto* e = std::get_if<OrderExpired>(&p)) return StatedEnd{OrderStatus::kExpired, e->cum_qty};
+  if (const auto* e = std::get_if<OrderCanceled>(&p)) return StatedEnd{OrderStatus::kCanceled, e->cum_qty};
+  if (std::holds_alternative<OrderRejected>(p)) return StatedEnd{OrderStatus::kRejected, Decimal{}};
+  if (const auto* e = std::get_if<OrderStatusReconciled>(&p)) {  // a status query's answer
+    if (is_terminal(e->status)) return StatedEnd{e->status, e->cum_qty};
+  }
   return std::nullopt;
+}
+
+// The report tells the order's end again and nothing more: the same status, no quantity the
+// order does not know of (a higher cumulative quantity is news -- a fill missed -- and stays a
+// refusal, loudly).
+bool same_end(const OrderCore& o, const EventPayload& p) {
+  const auto end = stated_end(p);
+  return end && is_terminal(o.status()) && end->status == o.status() &&
+         end->cum_qty <= std::max(o.cum_qty(), o.venue_cum_qty());
 }
 
 CommandAck refused(std::uint16_t code, std::string message, OrderStatus status = {}) {
@@ -371,9 +388,9 @@ DeskDecision OrderDesk::on_report(const VenueReport& report, TimeNs now,
   OrderCore trial = o.core;
   const auto oe = to_order_event(report.payload);
   auto applied = trial.apply(*oe);
-  if (!applied && is_terminal(o.core.status()) && stated_end(report.payload) == o.core.status()) {
+  if (!applied && same_end(o.core, report.payload)) {
     // The same end told again by another source (the REST answer and the stream, a status
-    // query): nothing new, not a refusal.
+    // query's answer): nothing new, not a refusal.
     d.note = ReportNote::kIgnored;
     d.detail = "report " + std::to_string(report.report_id) + ": order already " +
                std::string(enum_name(o.core.status()));
