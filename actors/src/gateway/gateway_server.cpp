@@ -29,6 +29,10 @@ namespace oms::actors {
 
 namespace {
 
+// Idle call threads the gRPC server keeps per completion queue (see the builder below): as many
+// as the API clients a desk runs at once, each with an order in flight.
+constexpr int kIdleCallThreads = 32;
+
 std::string read_file(const std::filesystem::path& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("gateway: " + std::string(what) + " " + path.string() + " cannot be read");
@@ -132,6 +136,10 @@ GatewayServer::GatewayServer(GatewayOptions options, std::vector<ApiClient> clie
   // at most 64 calls in flight on one connection.
   builder.SetMaxReceiveMessageSize(1 << 20);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 64);
+  // The sync server keeps up to this many idle threads polling for calls (gRPC's default is 2 per
+  // completion queue): with more calls in flight than that, each finished call's thread exited
+  // and the next call made a new one -- a thread created and destroyed per order under load.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, kIdleCallThreads);
   impl_->server = builder.BuildAndStart();
   if (!impl_->server || impl_->port == 0)
     throw std::runtime_error("gateway: cannot listen on " + options.address);
