@@ -2,6 +2,7 @@
 // reports, and the synchronous administrative calls shared by spot and USD-M.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "exchange_internal.hpp"
@@ -86,12 +87,24 @@ void BinanceAccount::stop() {
   sink_ = nullptr;
 }
 
-bool BinanceAccount::enqueue(std::function<void()> job, std::uint32_t orders, JobKind kind) {
+bool BinanceAccount::enqueue(std::function<void()> job, std::uint32_t orders, JobKind kind,
+                             const ClientOrderIdText* query_for) {
   bool schedule = false;
   {
     std::lock_guard lk(queue_mutex_);
     if (!running_) {
       spdlog::warn("binance account {}: not started, request dropped", account_.value);
+      return true;
+    }
+    if (query_for != nullptr &&
+        std::any_of(jobs_.begin(), jobs_.end(), [&](const Job& j) { return j.query_for == *query_for; })) {
+      // The order's earlier query has not run yet: it answers this one too. (An ack timer that
+      // fires again while the queue is long would otherwise add a query each time, and the
+      // queries lengthen the queue that delayed the answer.)
+      if ((queries_coalesced_++ % 1000) == 0) {
+        spdlog::debug("binance account {}: a status query for {} is queued already: not asked twice "
+                      "({} so far)", name_, query_for->view(), queries_coalesced_);
+      }
       return true;
     }
     if (kind != JobKind::kOther && jobs_.size() >= shared_.cfg.max_queued_requests) {
@@ -102,7 +115,7 @@ bool BinanceAccount::enqueue(std::function<void()> job, std::uint32_t orders, Jo
       }
       return false;
     }
-    jobs_.push_back(Job{std::move(job), orders});
+    jobs_.push_back(Job{std::move(job), orders, query_for != nullptr ? *query_for : ClientOrderIdText{}});
     schedule = !scheduled_;
     scheduled_ = true;
   }
@@ -118,7 +131,7 @@ void BinanceAccount::refuse_queued(InstrumentId instrument, const ClientOrderIdT
     refused_.emplace_back(instrument, cid);
     if (refused_.size() > 1) return;  // the job that rejects them is queued already
     // At the front: the rejection does not wait behind the requests that filled the queue.
-    jobs_.push_front(Job{[this] { reject_refused(); }, 0});
+    jobs_.push_front(Job{[this] { reject_refused(); }, 0, {}});
     schedule = !scheduled_;
     scheduled_ = true;
   }
@@ -210,7 +223,7 @@ bool BinanceAccount::write_now(const SubmitOrder& order, EncodedOrder& encoded,
         handle_order_response(check(std::move(answer), "new order"), order.instrument,
                               order.client_order_id, "new order");
       };
-      jobs_.push_front(Job{std::move(read), 0});
+      jobs_.push_front(Job{std::move(read), 0, {}});
     }
     if (jobs_.empty()) scheduled_ = false;
     else schedule = true;
@@ -247,7 +260,7 @@ void BinanceAccount::cancel_batch(std::span<const CancelOrder> cancels) {
 }
 void BinanceAccount::query(InstrumentId instrument, const ClientOrderIdText& cid) {
   // A full queue skips it: nothing is lost, the engine's ack timer asks again (later each time).
-  (void)enqueue([this, instrument, cid] { do_query(instrument, cid); }, 0, JobKind::kQuery);
+  (void)enqueue([this, instrument, cid] { do_query(instrument, cid); }, 0, JobKind::kQuery, &cid);
 }
 
 ExchangeResult<net::HttpResponse> BinanceAccount::send(const RestRequest& req,

@@ -384,8 +384,11 @@ class BinanceAccount : public Exchange {
   // Queues a job for the account's order lane; `orders`: the orders it places (the lane holds the
   // account aside while its own order budget is spent). kOrder and kQuery jobs count against
   // max_queued_requests: false when the queue is full (nothing queued).
+  // A kQuery job names its order (`query_for`): a query for an order whose query is still queued
+  // is not queued twice (true: the queued one answers it).
   enum class JobKind : std::uint8_t { kOrder, kQuery, kOther };
-  bool enqueue(std::function<void()> job, std::uint32_t orders = 0, JobKind kind = JobKind::kOther);
+  bool enqueue(std::function<void()> job, std::uint32_t orders = 0, JobKind kind = JobKind::kOther,
+               const ClientOrderIdText* query_for = nullptr);
   // A new order the full queue refused: rejected (code kQueueFullCode) by a job at the queue's
   // front, not from the caller's thread (the engine's: its report would wait on its own ring).
   void refuse_queued(InstrumentId instrument, const ClientOrderIdText& cid);
@@ -409,6 +412,7 @@ class BinanceAccount : public Exchange {
   struct Job {
     std::function<void()> run;
     std::uint32_t orders = 0;
+    ClientOrderIdText query_for;  // a status query's order; empty for other jobs
   };
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;  // a job ended (stop() waits for the one running)
@@ -416,6 +420,7 @@ class BinanceAccount : public Exchange {
   std::string name_;  // for messages
   std::vector<std::pair<InstrumentId, ClientOrderIdText>> refused_;  // guarded by queue_mutex_
   std::uint64_t queries_skipped_ = 0;                               // guarded by queue_mutex_
+  std::uint64_t queries_coalesced_ = 0;  // a query already queued answers it; queue_mutex_
   bool running_ = false;    // guarded by queue_mutex_
   bool scheduled_ = false;  // on its lane (ready, held aside or running); guarded by queue_mutex_
   bool busy_ = false;       // a job of this account is running; guarded by queue_mutex_

@@ -617,3 +617,41 @@ TEST_CASE("an idle account's order is written on the caller's thread, its respon
 }
 
 }  // namespace oms::binance
+
+namespace oms::binance {
+
+TEST_CASE("a status query for an order whose query is still queued is not asked twice; once it ran, the next is asked") {
+  using namespace std::chrono;
+  Fixture f(1, [](BinanceConfig& c) { c.pool_size = 1; });  // one lane: the queries wait behind the order
+  f.venue.script([](const Recorded& r) {
+    if (r.method == "POST") std::this_thread::sleep_for(150ms);  // the venue takes its time
+    if (r.method == "GET") return json(400, R"({"code":-2013,"msg":"Order does not exist."})");
+    return json(400, R"({"code":-1013,"msg":"Filter failure: LOT_SIZE"})");
+  });
+  auto& a = f.client->account(0);
+  a.place(limit_buy("C100030000000000000000qc1"));
+  // An ack timer firing again and again while the queue is long: one query per order is queued.
+  a.query(kBtc, cid_text("C100030000000000000000qc1"));
+  a.query(kBtc, cid_text("C100030000000000000000qc2"));
+  a.query(kBtc, cid_text("C100030000000000000000qc1"));
+  a.query(kBtc, cid_text("C100030000000000000000qc2"));
+  a.query(kBtc, cid_text("C100030000000000000000qc1"));
+  REQUIRE(f.reports.wait(3, 3s));  // the order's rejection, the two queries' answers
+  const auto gets = [&] {
+    std::vector<std::string> out;
+    for (const auto& r : f.venue.requests("/api/v3/order")) {
+      if (r.method == "GET") out.push_back(r.param("origClientOrderId"));
+    }
+    return out;
+  };
+  CHECK(gets() == std::vector<std::string>{"C100030000000000000000qc1", "C100030000000000000000qc2"});
+  // The queued query ran: a later one is asked.
+  a.query(kBtc, cid_text("C100030000000000000000qc1"));
+  REQUIRE(f.reports.wait(4, 3s));
+  CHECK(gets() == std::vector<std::string>{"C100030000000000000000qc1", "C100030000000000000000qc2",
+                                           "C100030000000000000000qc1"});
+  std::this_thread::sleep_for(200ms);
+  CHECK(f.reports.all().size() == 4);  // nothing more was asked or answered
+}
+
+}  // namespace oms::binance
