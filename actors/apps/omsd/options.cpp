@@ -85,7 +85,9 @@ usage: omsd [flags]
   --venue-queue N       Binance: requests an account may have queued for its order lane
                         (default 256); past it a new order is rejected unsent (code 3161, the
                         account and the bound named) and a status query is skipped (the ack
-                        timer asks again, later each time); cancels and amends always queue
+                        timer asks again, later each time); cancels and amends always queue;
+                        an order's status query is queued once (while one waits, the ack
+                        timer's next is not added)
   --record-inputs on|off  the engine's every step -- market data on its md.* subject (the
                         exchange's MD_ stream), commands, venue reports, timers on inputs.* (the
                         INPUTS stream), each with its clock, and at start the setup it was built
