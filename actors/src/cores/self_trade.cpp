@@ -19,7 +19,7 @@ void SelfTradeGuard::set(AccountId account, std::string_view client_order_id,
   auto [it, fresh] = by_key_.try_emplace(key(account, client_order_id));
   if (!fresh) {
     if (it->second.price == price && it->second.side == side && it->second.instrument == instrument) return;
-    level(it->second.instrument, it->second.side).erase(it->second.at);
+    unlink(it->second);
   }
   it->second = Entry{account, instrument, side, price, level(instrument, side).emplace(price, account)};
 }
@@ -27,14 +27,14 @@ void SelfTradeGuard::set(AccountId account, std::string_view client_order_id,
 void SelfTradeGuard::erase(AccountId account, std::string_view client_order_id) {
   const auto it = by_key_.find(key(account, client_order_id));
   if (it == by_key_.end()) return;
-  level(it->second.instrument, it->second.side).erase(it->second.at);
+  unlink(it->second);
   by_key_.erase(it);
 }
 
 void SelfTradeGuard::erase_account(AccountId account) {
   for (auto it = by_key_.begin(); it != by_key_.end();) {
     if (it->second.account == account) {
-      level(it->second.instrument, it->second.side).erase(it->second.at);
+      unlink(it->second);
       it = by_key_.erase(it);
     } else {
       ++it;

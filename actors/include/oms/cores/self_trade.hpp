@@ -56,6 +56,7 @@ class SelfTradeGuard {
   [[nodiscard]] Level& level(InstrumentId instrument, Side side) {
     return books_[instrument.index()][side == Side::kBuy ? 0 : 1];
   }
+  void unlink(const Entry& e) { level(e.instrument, e.side).erase(e.at); }
 
   std::unordered_map<std::string, Entry> by_key_;
   // By instrument; a deque so that growing it moves no map (the entries' iterators stay good).
