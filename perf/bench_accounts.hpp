@@ -9,9 +9,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -137,6 +139,18 @@ inline void lift_bench_limits(const std::shared_ptr<grpc::Channel>& channel, con
 }
 
 // omsd's resident memory now (VmRSS), in MB; 0 when it cannot be read.
+// omsd's extra environment from `variable` ("K=V K=V"; none when unset): a profiler's
+// LD_PRELOAD, e.g. heaptrack's: LD_PRELOAD=/usr/lib/heaptrack/libheaptrack_preload.so
+// DUMP_HEAPTRACK_OUTPUT=/tmp/omsd.raw, then heaptrack_interpret < /tmp/omsd.raw.
+inline std::vector<std::string> omsd_env_from(const char* variable) {
+  std::vector<std::string> env;
+  if (const char* extra = std::getenv(variable); extra != nullptr) {
+    std::istringstream in(extra);
+    for (std::string kv; in >> kv;) env.push_back(kv);
+  }
+  return env;
+}
+
 inline double omsd_rss_mb(const omsd::test::Stack& stack) {
   std::ifstream st("/proc/" + std::to_string(stack.omsd_pid()) + "/status");
   std::string line;

@@ -109,15 +109,8 @@ void omsd_soak(benchmark::State& state) {
     oms::omsd::test::Stack stack(o);
     const std::string token(64, '5');
     oms::perf::write_bench_token(stack, token);
-    // OMS_SOAK_OMSD_ENV="K=V K=V": omsd's extra environment (a profiler's LD_PRELOAD, e.g.
-    // heaptrack's: LD_PRELOAD=/usr/lib/heaptrack/libheaptrack_preload.so
-    // DUMP_HEAPTRACK_OUTPUT=/tmp/soak.raw, then heaptrack_interpret < /tmp/soak.raw).
-    std::vector<std::string> omsd_env;
-    if (const char* extra = std::getenv("OMS_SOAK_OMSD_ENV"); extra != nullptr) {
-      std::istringstream in(extra);
-      for (std::string kv; in >> kv;) omsd_env.push_back(kv);
-    }
-    stack.start_omsd(omsd_env);
+    // OMS_SOAK_OMSD_ENV="K=V K=V": omsd's extra environment (see omsd_env_from).
+    stack.start_omsd(oms::perf::omsd_env_from("OMS_SOAK_OMSD_ENV"));
     const std::string price = oms::perf::price_under_mid(stack);
     const auto channels = oms::perf::bench_channels(stack, 4);
     oms::perf::lift_bench_limits(channels[0], token);

@@ -55,7 +55,8 @@ void omsd_throughput(benchmark::State& state) {
     oms::omsd::test::Stack stack(o);
     const std::string token(64, 'b');
     oms::perf::write_bench_token(stack, token);
-    stack.start_omsd();
+    // OMS_THROUGHPUT_OMSD_ENV="K=V K=V": omsd's extra environment (see omsd_env_from).
+    stack.start_omsd(oms::perf::omsd_env_from("OMS_THROUGHPUT_OMSD_ENV"));
     const std::string price = oms::perf::price_under_mid(stack);
     const auto channels = oms::perf::bench_channels(stack, 4);
     oms::perf::lift_bench_limits(channels[0], token);

@@ -770,7 +770,7 @@ TEST_CASE("closed orders leave memory after the retention; their ids stay recogn
 }
 
 TEST_CASE("recent groups: the flat window answers as a plain ring and set would, across evictions and probe runs") {
-  for (const std::size_t capacity : {std::size_t{1}, std::size_t{7}, std::size_t{64}, std::size_t{1000}}) {
+  for (const std::size_t capacity : {std::size_t{1}, std::size_t{7}, std::size_t{64}, std::size_t{1000}, std::size_t{8192}}) {
     CAPTURE(capacity);
     RecentGroups window(capacity);
     std::deque<std::uint64_t> ring;
@@ -798,6 +798,20 @@ TEST_CASE("recent groups: the flat window answers as a plain ring and set would,
       }
     }
   }
+}
+
+TEST_CASE("recent groups: a window asked larger than 65,535 groups holds 65,535, the oldest leaving first") {
+  RecentGroups window(100'000);
+  for (std::uint64_t k = 1; k <= 70'000; ++k) REQUIRE(window.insert(k));
+  const auto keys = window.keys();
+  REQUIRE(keys.size() == RecentGroups::kMaxCapacity);
+  CHECK(keys.front() == 70'000 - RecentGroups::kMaxCapacity + 1);
+  CHECK(keys.back() == 70'000);
+  CHECK_FALSE(window.contains(70'000 - RecentGroups::kMaxCapacity));
+  CHECK(window.contains(70'000 - RecentGroups::kMaxCapacity + 1));
+  CHECK_FALSE(window.insert(69'999));  // still there
+  CHECK(window.insert(1));             // left long ago: new again
+  CHECK_FALSE(window.contains(70'000 - RecentGroups::kMaxCapacity + 1));
 }
 
 // ---- external orders (issue 13) ----------------------------------------------------------------

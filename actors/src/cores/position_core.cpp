@@ -140,8 +140,10 @@ std::string to_string(const PositionError& e) {
 }
 
 // ---- PositionCore -----------------------------------------------------------------------------
+// Marks are kept dense by instrument up to the highest one marked (a table of thousands of
+// instruments, one core per account: 64 KiB each when sized to the table up front).
 PositionCore::PositionCore(const InstrumentTable& instruments, std::size_t accounts)
-    : instruments_(&instruments), accounts_(accounts), marks_(instruments.size()) {}
+    : instruments_(&instruments), accounts_(accounts) {}
 
 namespace {
 auto leg_less = [](const PositionCore::Leg& l, std::pair<InstrumentId, StrategyId> k) {
@@ -238,6 +240,15 @@ void PositionCore::set_mark(InstrumentId instrument, Decimal mark) {
   if (!instrument.valid()) return;
   if (instrument.index() >= marks_.size()) marks_.resize(instrument.index() + 1);
   marks_[instrument.index()] = mark;
+}
+
+bool PositionCore::same_marks(const std::vector<Decimal>& a, const std::vector<Decimal>& b) noexcept {
+  const std::vector<Decimal>& longer = a.size() >= b.size() ? a : b;
+  const std::size_t common = std::min(a.size(), b.size());
+  if (!std::equal(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(common), b.begin())) return false;
+  // Past the shorter one: unmarked (zero) on both sides.
+  return std::all_of(longer.begin() + static_cast<std::ptrdiff_t>(common), longer.end(),
+                     [](const Decimal& m) { return m == Decimal{}; });
 }
 
 Decimal PositionCore::mark(InstrumentId instrument) const noexcept {
@@ -402,7 +413,7 @@ void PositionCore::save(StateWriter& w) const {
 
 void PositionCore::load(StateReader& r) {
   std::vector<AccountBook> accounts(accounts_.size());
-  std::vector<Decimal> marks(instruments_->size());
+  std::vector<Decimal> marks;  // as set_mark: up to the highest instrument marked
   const auto by_key = [](const Leg& a, const Leg& b) {
     return std::pair(a.instrument, a.strategy) < std::pair(b.instrument, b.strategy);
   };
@@ -424,10 +435,11 @@ void PositionCore::load(StateReader& r) {
     Decimal m;
     r(id, m);
     if (!r.ok()) break;
-    if (id.index() >= marks.size()) {
+    if (!id.valid() || id.index() >= instruments_->size()) {
       r.fail("a mark of an instrument outside the table");
       break;
     }
+    if (id.index() >= marks.size()) marks.resize(id.index() + 1);
     marks[id.index()] = m;
   }
   if (!r.ok()) return;

@@ -198,7 +198,7 @@ class PositionCore {
   [[nodiscard]] std::size_t accounts() const noexcept { return accounts_.size(); }
 
   friend bool operator==(const PositionCore& a, const PositionCore& b) {
-    return a.accounts_ == b.accounts_ && a.marks_ == b.marks_;
+    return a.accounts_ == b.accounts_ && same_marks(a.marks_, b.marks_);
   }
 
   // Compacted state (snapshots, state_codec.hpp): the accounts that traded and the marks set,
@@ -215,9 +215,12 @@ class PositionCore {
   };
   void add_figures(std::vector<PnlFigures>& out, const Leg& leg) const;
 
+  // Equal marks: an instrument past the end of one is unmarked there.
+  static bool same_marks(const std::vector<Decimal>& a, const std::vector<Decimal>& b) noexcept;
+
   const InstrumentTable* instruments_;
   std::vector<AccountBook> accounts_;  // dense by AccountId
-  std::vector<Decimal> marks_;         // dense by InstrumentId
+  std::vector<Decimal> marks_;         // dense by InstrumentId, up to the highest marked
 };
 OMS_DESCRIBE(PositionCore::Leg, instrument, strategy, position, fees_e18)
 
