@@ -849,7 +849,7 @@ void Engine::step(const InputRecord& r) {
   in.received_ns = r.received_ns;
   switch (r.step) {
     case InputStep::kStart:
-    case InputStep::kCheckpoint: return;  // the replay reads them
+    case InputStep::kCheckpoint: return;  // the replay reads them (the clock and day moved above)
     case InputStep::kTimers: im.fire_timers(r.now); return;
     case InputStep::kHousekeeping: im.housekeeping(r.now); return;
     case InputStep::kValuation: im.value_accounts(); return;

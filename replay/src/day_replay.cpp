@@ -362,6 +362,9 @@ Result<ReplayResult, std::string> replay_range(persistence::EventStore& recordin
       checkpoint_text += std::get<std::string>(r.body);
       if (checkpoint_text.size() < static_cast<std::size_t>(r.value.raw())) continue;  // more parts
       run->log->reset_global_seq(r.global_seq);
+      // At the checkpoint's time, as the shard took it: a trading day that started since the
+      // last record rolls first (the shard rolls it at the top of the round that checkpoints).
+      run->engine->step(r);
       const std::string mine = run->engine->checkpoint();
       if (mine != checkpoint_text) {
         result.divergence = "divergence at the checkpoint of input #" + std::to_string(r.seq) + " at " +

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <set>
 #include <thread>
@@ -411,6 +412,59 @@ TEST_CASE("replay: a day whose first run began the day before, after a run that 
   CHECK(whole->warmup_inputs > 0);
   CHECK(whole->inputs == r->inputs);
   CHECK(whole->sha256 == r->sha256);
+}
+
+TEST_CASE("replay: a checkpoint that is the run's first record past midnight is compared after the day's roll, as the run took it") {
+  // The shard rolls the trading day at the top of each loop round, before the round's timers,
+  // housekeeping, valuation and checkpoint; when nothing else is recorded between midnight and
+  // the checkpoint, the checkpoint's own time is the replay's only sign that the day rolled.
+  spdlog::set_level(spdlog::level::warn);
+  testkit::TempDir dir{"replay-midnight"};
+  auto j = persistence::FileJournal::open(dir.path() / "journal", layout());
+  REQUIRE(j.ok());
+  auto journal = std::move(j).value();
+  const Directory directory = testkit::recovery_directory();
+  const InstrumentTable table = *InstrumentTable::from(testkit::recovery_instruments());
+  constexpr TimeNs kDay = 86'400'000'000'000;
+  const TimeNs day = 20'000 * kDay;
+  {
+    EventLog log(*journal, nullptr, directory);
+    auto clock = std::make_shared<std::atomic<TimeNs>>(day - 50'000'000);
+    EngineOptions o = options();
+    o.record_inputs = true;
+    o.checkpoint_interval = 40ms;  // due at day - 10 ms
+    o.clock = [clock] { return clock->load(); };
+    auto engine = std::make_unique<Engine>(std::move(o), table, log, *journal, nullptr,
+                                           std::make_shared<RiskCore>(2, 1, 2), accounts());
+    // Two questions answered: the loop has come round once after its first round's steps
+    // (housekeeping, valuation at day - 50 ms).
+    REQUIRE(engine->view(AccountId(0), 5s).ok());
+    REQUIRE(engine->view(AccountId(0), 5s).ok());
+    clock->store(day + 5'000'000);  // past midnight and the checkpoint's time, nothing between
+    const auto checkpoints_after_midnight = [&] {
+      std::size_t n = 0;
+      persistence::ReadRequest r;
+      r.stream = "INPUTS";
+      REQUIRE(journal->read(r, [&](const persistence::StoredRecord& rec) {
+        auto in = decode_input(rec.payload);
+        REQUIRE_MESSAGE(in.ok(), in.error());
+        if (in->now >= day) {
+          CHECK(in->step == InputStep::kCheckpoint);  // the first thing of the new day
+          n += in->step == InputStep::kCheckpoint ? 1U : 0U;
+        }
+        return true;
+      }).ok());
+      return n;
+    };
+    REQUIRE(testkit::eventually([&] { return log.flush(1s).ok() && checkpoints_after_midnight() > 0; }));
+    engine.reset();
+    REQUIRE(log.flush(5s).ok());
+  }
+  auto r = replay::replay_range(*journal, whole_range(), factory());
+  REQUIRE_MESSAGE(r.ok(), r.error());
+  INFO(r->divergence.value_or(""));
+  CHECK_FALSE(r->divergence);
+  CHECK(r->checkpoints_checked >= 1);
 }
 
 TEST_CASE("stream cursor: reads ahead in chunks, gives every record in order, a range, a filter, records appended while it reads, and names a failing stream") {
