@@ -207,6 +207,22 @@ class Hiding final : public persistence::EventStore {
   std::uint64_t seq_;
 };
 
+// A file journal in a temp dir, the recovery kit's names and instruments, and a day to cross:
+// for the tests of runs around midnight.
+constexpr TimeNs kDay = 86'400'000'000'000;
+struct DayJournal {
+  explicit DayJournal(const char* name) : dir{name} {
+    auto j = persistence::FileJournal::open(dir.path() / "journal", layout());
+    REQUIRE(j.ok());
+    journal = std::move(j).value();
+  }
+  testkit::TempDir dir;
+  std::unique_ptr<persistence::FileJournal> journal;
+  const Directory directory = testkit::recovery_directory();
+  const InstrumentTable table = *InstrumentTable::from(testkit::recovery_instruments());
+  const TimeNs day = 20'000 * kDay;  // 2024-10-05 00:00 UTC
+};
+
 }  // namespace
 
 TEST_CASE("replay: two recorded runs of the engine, replayed inline from the store, give every event byte for byte") {
@@ -375,14 +391,11 @@ TEST_CASE("replay: two recorded runs of the engine, replayed inline from the sto
 
 TEST_CASE("replay: a day whose first run began the day before, after a run that spans that day's start, replays from its run's start") {
   spdlog::set_level(spdlog::level::warn);
-  testkit::TempDir dir{"replay-days"};
-  auto j = persistence::FileJournal::open(dir.path() / "journal", layout());
-  REQUIRE(j.ok());
-  auto journal = std::move(j).value();
-  const Directory directory = testkit::recovery_directory();
-  const InstrumentTable table = *InstrumentTable::from(testkit::recovery_instruments());
-  constexpr TimeNs kDay = 86'400'000'000'000;
-  const TimeNs day = 20'000 * kDay;  // 2024-10-05 00:00 UTC
+  DayJournal dj("replay-days");
+  auto& journal = dj.journal;
+  const auto& directory = dj.directory;
+  const auto& table = dj.table;
+  const TimeNs day = dj.day;
   // Run Z: from 0.1 s before the previous day's start into that day; run A: from 0.1 s before
   // the replayed day's start into it (so its start record is on the previous day, after Z's).
   // A run lasts at least 0.3 s (live_run waits that long at its end).
@@ -419,14 +432,11 @@ TEST_CASE("replay: a checkpoint that is the run's first record past midnight is 
   // housekeeping, valuation and checkpoint; when nothing else is recorded between midnight and
   // the checkpoint, the checkpoint's own time is the replay's only sign that the day rolled.
   spdlog::set_level(spdlog::level::warn);
-  testkit::TempDir dir{"replay-midnight"};
-  auto j = persistence::FileJournal::open(dir.path() / "journal", layout());
-  REQUIRE(j.ok());
-  auto journal = std::move(j).value();
-  const Directory directory = testkit::recovery_directory();
-  const InstrumentTable table = *InstrumentTable::from(testkit::recovery_instruments());
-  constexpr TimeNs kDay = 86'400'000'000'000;
-  const TimeNs day = 20'000 * kDay;
+  DayJournal dj("replay-midnight");
+  auto& journal = dj.journal;
+  const auto& directory = dj.directory;
+  const auto& table = dj.table;
+  const TimeNs day = dj.day;
   {
     EventLog log(*journal, nullptr, directory);
     auto clock = std::make_shared<std::atomic<TimeNs>>(day - 50'000'000);
@@ -436,27 +446,38 @@ TEST_CASE("replay: a checkpoint that is the run's first record past midnight is 
     o.clock = [clock] { return clock->load(); };
     auto engine = std::make_unique<Engine>(std::move(o), table, log, *journal, nullptr,
                                            std::make_shared<RiskCore>(2, 1, 2), accounts());
-    // Two questions answered: the loop has come round once after its first round's steps
-    // (housekeeping, valuation at day - 50 ms).
-    REQUIRE(engine->view(AccountId(0), 5s).ok());
-    REQUIRE(engine->view(AccountId(0), 5s).ok());
-    clock->store(day + 5'000'000);  // past midnight and the checkpoint's time, nothing between
-    const auto checkpoints_after_midnight = [&] {
-      std::size_t n = 0;
+    // The recorded steps so far (kind, time), once the journal has them.
+    const auto recorded = [&] {
+      std::vector<std::pair<InputStep, TimeNs>> steps;
+      REQUIRE(log.flush(5s).ok());
       persistence::ReadRequest r;
       r.stream = "INPUTS";
       REQUIRE(journal->read(r, [&](const persistence::StoredRecord& rec) {
         auto in = decode_input(rec.payload);
         REQUIRE_MESSAGE(in.ok(), in.error());
-        if (in->now >= day) {
-          CHECK(in->step == InputStep::kCheckpoint);  // the first thing of the new day
-          n += in->step == InputStep::kCheckpoint ? 1U : 0U;
-        }
+        steps.emplace_back(in->step, in->now);
         return true;
       }).ok());
+      return steps;
+    };
+    const auto has = [](const std::vector<std::pair<InputStep, TimeNs>>& steps, InputStep step) {
+      return std::any_of(steps.begin(), steps.end(), [&](const auto& s) { return s.first == step; });
+    };
+    // The first round's valuation (its last step: housekeeping comes before it) is recorded; a
+    // question pushed after it is answered in a later round, so that round has ended.
+    REQUIRE(testkit::eventually([&] { return has(recorded(), InputStep::kValuation); }));
+    REQUIRE(engine->view(AccountId(0), 5s).ok());
+    clock->store(day + 5'000'000);  // past midnight and the checkpoint's time, nothing between
+    const auto checkpoints_after_midnight = [&] {
+      std::size_t n = 0;
+      for (const auto& [step, now] : recorded()) {
+        if (now < day) continue;
+        CHECK(step == InputStep::kCheckpoint);  // the first thing of the new day
+        n += step == InputStep::kCheckpoint ? 1U : 0U;
+      }
       return n;
     };
-    REQUIRE(testkit::eventually([&] { return log.flush(1s).ok() && checkpoints_after_midnight() > 0; }));
+    REQUIRE(testkit::eventually([&] { return checkpoints_after_midnight() > 0; }));
     engine.reset();
     REQUIRE(log.flush(5s).ok());
   }
