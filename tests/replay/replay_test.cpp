@@ -392,22 +392,19 @@ TEST_CASE("replay: two recorded runs of the engine, replayed inline from the sto
 TEST_CASE("replay: a day whose first run began the day before, after a run that spans that day's start, replays from its run's start") {
   spdlog::set_level(spdlog::level::warn);
   DayJournal dj("replay-days");
-  auto& journal = dj.journal;
-  const auto& directory = dj.directory;
-  const auto& table = dj.table;
   const TimeNs day = dj.day;
   // Run Z: from 0.1 s before the previous day's start into that day; run A: from 0.1 s before
   // the replayed day's start into it (so its start record is on the previous day, after Z's).
   // A run lasts at least 0.3 s (live_run waits that long at its end).
-  live_run(*journal, directory, table, 21, 10, day - kDay - 100'000'000);
-  live_run(*journal, directory, table, 22, 30, day - 100'000'000);
-  const auto index = journal->day_index("INPUTS");
+  live_run(*dj.journal, dj.directory, dj.table, 21, 10, day - kDay - 100'000'000);
+  live_run(*dj.journal, dj.directory, dj.table, 22, 30, day - 100'000'000);
+  const auto index = dj.journal->day_index("INPUTS");
   REQUIRE(index.ok());
   REQUIRE(index->size() == 3);  // Z before and after the previous day's start; A after the day's
   auto o = whole_range();
   o.from = day;
   o.to = day + kDay - 1;
-  auto r = replay::replay_range(*journal, o, factory());
+  auto r = replay::replay_range(*dj.journal, o, factory());
   REQUIRE_MESSAGE(r.ok(), r.error());
   INFO(r->divergence.value_or(""));
   CHECK_FALSE(r->divergence);
@@ -419,7 +416,7 @@ TEST_CASE("replay: a day whose first run began the day before, after a run that 
   // Without checkpoints: from run A's start, its records before midnight run but not counted;
   // the same range's events either way.
   o.checkpoints = false;
-  auto whole = replay::replay_range(*journal, o, factory());
+  auto whole = replay::replay_range(*dj.journal, o, factory());
   REQUIRE_MESSAGE(whole.ok(), whole.error());
   CHECK_FALSE(whole->divergence);
   CHECK(whole->warmup_inputs > 0);
@@ -433,18 +430,15 @@ TEST_CASE("replay: a checkpoint that is the run's first record past midnight is 
   // the checkpoint, the checkpoint's own time is the replay's only sign that the day rolled.
   spdlog::set_level(spdlog::level::warn);
   DayJournal dj("replay-midnight");
-  auto& journal = dj.journal;
-  const auto& directory = dj.directory;
-  const auto& table = dj.table;
   const TimeNs day = dj.day;
   {
-    EventLog log(*journal, nullptr, directory);
+    EventLog log(*dj.journal, nullptr, dj.directory);
     auto clock = std::make_shared<std::atomic<TimeNs>>(day - 50'000'000);
     EngineOptions o = options();
     o.record_inputs = true;
     o.checkpoint_interval = 40ms;  // due at day - 10 ms
     o.clock = [clock] { return clock->load(); };
-    auto engine = std::make_unique<Engine>(std::move(o), table, log, *journal, nullptr,
+    auto engine = std::make_unique<Engine>(std::move(o), dj.table, log, *dj.journal, nullptr,
                                            std::make_shared<RiskCore>(2, 1, 2), accounts());
     // The recorded steps so far (kind, time), once the journal has them.
     const auto recorded = [&] {
@@ -452,7 +446,7 @@ TEST_CASE("replay: a checkpoint that is the run's first record past midnight is 
       REQUIRE(log.flush(5s).ok());
       persistence::ReadRequest r;
       r.stream = "INPUTS";
-      REQUIRE(journal->read(r, [&](const persistence::StoredRecord& rec) {
+      REQUIRE(dj.journal->read(r, [&](const persistence::StoredRecord& rec) {
         auto in = decode_input(rec.payload);
         REQUIRE_MESSAGE(in.ok(), in.error());
         steps.emplace_back(in->step, in->now);
@@ -481,7 +475,7 @@ TEST_CASE("replay: a checkpoint that is the run's first record past midnight is 
     engine.reset();
     REQUIRE(log.flush(5s).ok());
   }
-  auto r = replay::replay_range(*journal, whole_range(), factory());
+  auto r = replay::replay_range(*dj.journal, whole_range(), factory());
   REQUIRE_MESSAGE(r.ok(), r.error());
   INFO(r->divergence.value_or(""));
   CHECK_FALSE(r->divergence);
