@@ -138,10 +138,10 @@ inline void lift_bench_limits(const std::shared_ptr<grpc::Channel>& channel, con
   lift_global_limits(*stub, token, {"consecutive_losses", "daily_loss", "order_rate", "open_orders"});
 }
 
-// omsd's resident memory now (VmRSS), in MB; 0 when it cannot be read.
 // omsd's extra environment from `variable` ("K=V K=V"; none when unset): a profiler's
 // LD_PRELOAD, e.g. heaptrack's: LD_PRELOAD=/usr/lib/heaptrack/libheaptrack_preload.so
-// DUMP_HEAPTRACK_OUTPUT=/tmp/omsd.raw, then heaptrack_interpret < /tmp/omsd.raw.
+// DUMP_HEAPTRACK_OUTPUT=/tmp/omsd.raw, then
+// /usr/lib/heaptrack/libexec/heaptrack_interpret < /tmp/omsd.raw | gzip > omsd.gz.
 inline std::vector<std::string> omsd_env_from(const char* variable) {
   std::vector<std::string> env;
   if (const char* extra = std::getenv(variable); extra != nullptr) {
@@ -151,6 +151,7 @@ inline std::vector<std::string> omsd_env_from(const char* variable) {
   return env;
 }
 
+// omsd's resident memory now (VmRSS), in MB; 0 when it cannot be read.
 inline double omsd_rss_mb(const omsd::test::Stack& stack) {
   std::ifstream st("/proc/" + std::to_string(stack.omsd_pid()) + "/status");
   std::string line;
