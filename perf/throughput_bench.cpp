@@ -119,8 +119,8 @@ void omsd_throughput(benchmark::State& state) {
       events = now_events;
       std::this_thread::sleep_for(1s);
     }
-    // The same once the store has caught up: the backlogs (events waiting for the store, orders
-    // waiting for a lane) drained; the closed orders still held (retention 300 s) remain.
+    // The same once the store has caught up and the backlogs (events waiting for the store,
+    // orders waiting for a lane) drained -- what malloc kept of their memory still counts.
     const double rss_settled_mb = oms::perf::omsd_rss_mb(stack);
     // Orders omsd accepted (committed, handed to the connector) that the connector then rejected
     // unsent, its request queue full (code 3161): they never reached the venue, so they are not
