@@ -8,7 +8,9 @@
 // venues with one API key. A real UTA shares one wallet between spot and contracts; venue-sim
 // keeps them apart: spot orders spend the spot balances, linear orders the linear USDT wallet
 // (BybitAccountSpec::linear_usdt). The wallet endpoints and the wallet topic show the sum per
-// coin (USDT = spot USDT + linear wallet), so the totals a client reads are those of the account.
+// coin (USDT = spot USDT + linear wallet), so the totals a client reads are those of the account;
+// a transfer out of the unified account draws on both, the spot part first, then the linear
+// wallet's available USDT (unified_wallet.hpp).
 //
 // Everything runs under one mutex, like Front; order ids, execution ids, connection ids and the
 // fault draws come from the seed and the venue, never from the clock (only timestamps and the

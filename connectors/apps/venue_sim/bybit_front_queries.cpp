@@ -6,6 +6,7 @@
 #include <set>
 
 #include "bybit_front_impl.hpp"
+#include "unified_wallet.hpp"
 
 namespace oms::venue_sim {
 
@@ -476,8 +477,9 @@ BybitFront::Impl::Answer BybitFront::Impl::transaction_log(UtaAccount& a, const 
 }
 
 // ---- transfers ----------------------------------------------------------------------------------
-// venue-sim's accounts: UNIFIED (the unified trading account; a transfer moves the spot
-// venue's balance of the coin) and FUND (a funding wallet that only transfers touch).
+// venue-sim's accounts: UNIFIED (the unified trading account; a transfer out takes the spot
+// venue's balance of the coin, then the linear USDT -- unified_wallet.hpp --, one in goes to
+// the spot venue) and FUND (a funding wallet that only transfers touch).
 BybitFront::Impl::Answer BybitFront::Impl::transfer(UtaAccount& a, const Args& p) {
   p.only({"transferId", "coin", "amount", "fromAccountType", "toAccountType"});
   const auto id = p.text("transferId");
@@ -496,12 +498,11 @@ BybitFront::Impl::Answer BybitFront::Impl::transfer(UtaAccount& a, const Args& p
       refuse(kTransferParam, std::string("Parameter error: ") + field + " '" + v + "' (venue-sim has UNIFIED and FUND)");
   }
   if (from == to) refuse(kTransferSameAccount, "fromAccountType can't be the same as toAccountType");
-  sim::Outbox out;
+  sim::Outbox out, linear_out;
   Decimal& fund = a.fund[*coin];
   if (from == "UNIFIED") {
-    // Out of the spot balance (venue-sim does not draw on the linear wallet for a transfer).
-    auto r = spot.venue->deposit(a.spot_id, *coin, Decimal::from_raw(-amount->raw()), now_ns(), out);
-    if (!r.ok()) refuse(kTransferBalance, "Insufficient balance (" + *coin + " free on spot is less than " + text(*amount) + ")");
+    if (!take_unified(*spot.venue, a.spot_id, *linear.venue, a.linear_id, *coin, *amount, now_ns(), out, linear_out))
+      refuse(kTransferBalance, "Insufficient balance (" + *coin + " free in the unified account is less than " + text(*amount) + ")");
     fund = dadd(fund, *amount);
   } else {
     if (fund < *amount) refuse(kTransferBalance, "Insufficient balance (" + *coin + " in FUND: " + text(fund) + ")");
@@ -528,6 +529,7 @@ BybitFront::Impl::Answer BybitFront::Impl::transfer(UtaAccount& a, const Args& p
   row.cash_balance = wallet;
   a.ledger.push_back(std::move(row));
   flush(spot, out);  // the wallet topic
+  flush(linear, linear_out);
   JsonOut j;
   j.obj().kv("transferId", *id).kv("status", "SUCCESS").end_obj();
   return {j.take()};

@@ -2,7 +2,8 @@
 //   POST /v5/asset/transfer/universal-transfer          transferId (a UUID, unique across the
 //        venue: a repeat is refused 131214 "TransferId exist" and nothing moves), coin, amount,
 //        fromMemberId / toMemberId (UIDs, never equal), fromAccountType / toAccountType
-//        (UNIFIED: the unified account's spot wallet; FUND: the funding account)
+//        (UNIFIED: the unified account -- out of it, its spot part then its linear USDT, as
+//        unified_wallet.hpp says; into it, its spot part --; FUND: the funding account)
 //   GET  /v5/asset/transfer/query-universal-transfer-list  by transferId, coin, status, window
 // A master's key moves between any two UIDs of its family (itself and its sub-accounts); a
 // sub-account's key only from itself to its master (Bybit's rule). The balances move at once
@@ -11,6 +12,7 @@
 #include <cctype>
 
 #include "bybit_front_impl.hpp"
+#include "unified_wallet.hpp"
 
 namespace oms::venue_sim {
 
@@ -92,12 +94,14 @@ BybitFront::Impl::Answer BybitFront::Impl::universal_transfer(UtaAccount& a, con
   if (family != caller && (*from != caller || *to != family)) refuse(kSubMemberRelation, "Get subMember relation error");
   UtaAccount& src = accounts[*from];
   UtaAccount& dst = accounts[*to];
-  sim::Outbox out;
+  sim::Outbox out, linear_out;
   const TimeNs now = now_ns();
+  std::optional<UnifiedTake> taken;
   if (from_type == "UNIFIED") {
-    if (!spot.venue->deposit(src.spot_id, *coin, Decimal::from_raw(-amount->raw()), now, out).ok())
-      refuse(kTransferBalance, "Insufficient balance (" + *coin + " free on spot of UID " + std::to_string(from_uid) +
-                                   " is less than " + text(*amount) + ")");
+    taken = take_unified(*spot.venue, src.spot_id, *linear.venue, src.linear_id, *coin, *amount, now, out, linear_out);
+    if (!taken)
+      refuse(kTransferBalance, "Insufficient balance (" + *coin + " free in the unified account of UID " +
+                                   std::to_string(from_uid) + " is less than " + text(*amount) + ")");
   } else {
     Decimal& fund = src.fund[*coin];
     if (fund < *amount) refuse(kTransferBalance, "Insufficient balance (" + *coin + " in FUND: " + text(fund) + ")");
@@ -106,8 +110,7 @@ BybitFront::Impl::Answer BybitFront::Impl::universal_transfer(UtaAccount& a, con
   if (to_type == "UNIFIED") {
     if (auto r = spot.venue->deposit(dst.spot_id, *coin, *amount, now, out); !r.ok()) {
       // Give it back: nothing moved.
-      sim::Outbox undo;
-      if (from_type == "UNIFIED") (void)spot.venue->deposit(src.spot_id, *coin, *amount, now, undo);
+      if (taken) give_back_unified(*spot.venue, src.spot_id, *linear.venue, src.linear_id, *coin, *taken, now);
       else src.fund[*coin] = dadd(src.fund[*coin], *amount);
       refuse(kTransferParam, "Parameter error: " + r.error().msg);
     }
@@ -125,6 +128,7 @@ BybitFront::Impl::Answer BybitFront::Impl::universal_transfer(UtaAccount& a, con
   t.time_ms = now_ms();
   universal.push_back(std::move(t));
   flush(spot, out);  // the wallet topic of each side
+  flush(linear, linear_out);
   JsonOut j;
   j.obj().kv("transferId", *id).kv("status", "SUCCESS").end_obj();
   return {j.take()};

@@ -43,7 +43,8 @@ USDT perpetuals) on the same port when --bybit is given or a Bybit account exist
                          master/sub families that transfers move within
   --account NAME:MARKET  a paper account: spot|usdm (Binance) or bybit (a Bybit unified account,
                          spot 100000 USDT, 1 BTC, 10 ETH and a linear wallet of 100000 USDT --
-                         venue-sim keeps the two apart, a real unified account shares one)
+                         venue-sim keeps the two apart, a real unified account shares one; the
+                         wallet shows their sum and a transfer out draws on both, spot first)
                          or okx (an OKX unified account, the same balances, SPOT and SWAP);
                          default main:spot, futures:usdm
   --bybit                serve Bybit v5 (BTCUSDT, ETHUSDT spot and linear); with --paper-keys
@@ -109,7 +110,8 @@ tickers), /ws/v5/private (login; orders, positions, account) and /ws/v5/business
 orders-algo); BTC-USDT, ETH-USDT and BTC-USDT-SWAP, ETH-USDT-SWAP (sizes in contracts:
 ctVal 0.01 BTC, 0.1 ETH); a unified
 account starts with 100000 USDT, 1 BTC, 10 ETH (spot) and 100000 USDT (SWAP; venue-sim keeps
-the two apart, account/balance shows their sum). Rate limits per 2 s as OKX lists them (place,
+the two apart, account/balance shows their sum and a transfer out of "18" draws on both, spot
+first). Rate limits per 2 s as OKX lists them (place,
 cancel, amend 60 per instrument; batches 300 orders per instrument; 50011, HTTP 429), lifted by
 --no-rate-limits; faults as Bybit's (error_5xx: HTTP 503 code 50001).
   --okx                  serve OKX v5; with --paper-keys and no OKX account, one named "okx"

@@ -1,6 +1,7 @@
 // venue-sim's OKX funds transfers:
-//   POST /api/v5/asset/transfer        ccy, amt, from / to ("18" trading: the account's spot
-//        wallet; "6" funding), type 0 (within the caller's account), 1 (master -> subAcct),
+//   POST /api/v5/asset/transfer        ccy, amt, from / to ("18" trading: the unified account --
+//        out of it, its spot part then its SWAP USDT, as unified_wallet.hpp says; into it, its
+//        spot part --; "6" funding), type 0 (within the caller's account), 1 (master -> subAcct),
 //        2 (subAcct -> master; both on the master's key), clientId (1..32 letters and digits,
 //        unique per caller: a repeat is refused 51000 naming clientId -- OKX's docs name no code
 //        of its own -- and nothing moves). Types 3 and 4 (a sub-account's own key) are refused.
@@ -12,6 +13,7 @@
 #include <cctype>
 
 #include "okx_front_impl.hpp"
+#include "unified_wallet.hpp"
 
 namespace oms::venue_sim {
 
@@ -82,11 +84,12 @@ OkxFront::Impl::Answer OkxFront::Impl::funds_transfer(Account& a, const Args& p)
   }
   Account& sa = accounts[src];
   Account& da = accounts[dst];
-  sim::Outbox out;
+  sim::Outbox out, swap_out;
   const TimeNs now = now_ns();
+  std::optional<UnifiedTake> taken;
   if (from == "18") {
-    if (!spot.venue->deposit(sa.spot_id, ccy, Decimal::from_raw(-amt->raw()), now, out).ok())
-      refuse(kTransferBalance, "Insufficient balance");
+    taken = take_unified(*spot.venue, sa.spot_id, *swap.venue, sa.swap_id, ccy, *amt, now, out, swap_out);
+    if (!taken) refuse(kTransferBalance, "Insufficient balance");
   } else {
     Decimal& f = sa_fund(src, ccy);
     if (f < *amt) refuse(kTransferBalance, "Insufficient balance");
@@ -94,8 +97,8 @@ OkxFront::Impl::Answer OkxFront::Impl::funds_transfer(Account& a, const Args& p)
   }
   if (to == "18") {
     if (auto r = spot.venue->deposit(da.spot_id, ccy, *amt, now, out); !r.ok()) {
-      sim::Outbox undo;  // give it back: nothing moved
-      if (from == "18") (void)spot.venue->deposit(sa.spot_id, ccy, *amt, now, undo);
+      // Give it back: nothing moved.
+      if (taken) give_back_unified(*spot.venue, sa.spot_id, *swap.venue, sa.swap_id, ccy, *taken, now);
       else sa_fund(src, ccy) = sum(sa_fund(src, ccy).add(*amt));
       param_error("ccy", r.error().msg);
     }
@@ -115,6 +118,7 @@ OkxFront::Impl::Answer OkxFront::Impl::funds_transfer(Account& a, const Args& p)
   t.sub_acct = type == "0" ? std::string() : p.required("subAcct");
   funds.push_back(t);
   flush(spot, out);  // the account channel of each side
+  flush(swap, swap_out);
   JsonOut j;
   j.arr().obj().kv("transId", t.trans_id).kv("ccy", ccy).kv("clientId", t.client_id).kv("from", from);
   j.kv("amt", text(*amt)).kv("to", to).end_obj().end_arr();

@@ -89,3 +89,36 @@ TEST_CASE("venue-sim bybit universal transfer: within a master's family, once pe
   CHECK(bb::parse_transfers(f.send(bb::universal_transfers({}), kCarolKeys).body)->rows.empty());
   CHECK(bb::parse_transfers(f.send(bb::universal_transfers("6f6d7300-0000-4000-8000-000009000000"), f.alice).body)->rows.empty());
 }
+
+TEST_CASE("venue-sim bybit universal transfer: out of UNIFIED draws on the spot part, then the linear wallet's available USDT, as one unified wallet; never what margins an order") {
+  auto clock = std::make_shared<std::atomic<std::int64_t>>(1'700'000'000'000);
+  BybitFixture f(family_config(clock));
+  // alice's unified wallet: spot 100000 + linear 100000 USDT. A linear order margins part of it.
+  const Decimal a0 = usdt(f, f.alice), b0 = usdt(f, f.bob);
+  REQUIRE(a0 == d("200000"));
+  const auto order = f.post("/v5/order/create",
+                            R"({"category":"linear","symbol":"BTCUSDT","side":"Buy","orderType":"Limit","qty":"0.5","price":"59000"})",
+                            f.alice);
+  REQUIRE_MESSAGE(order.code() == 0, order.body);
+  // The order's initial margin, as the wallet lists it (the linear wallet's share no transfer takes).
+  const auto wallet = f.send(bb::wallet_balance("USDT"), f.alice);
+  const Decimal margined = d(wallet.result()["list"][0]["coin"][0]["totalOrderIM"].get<std::string>().c_str());
+  REQUIRE_MESSAGE(margined.is_positive(), wallet.body);
+  // All but one USDT: more than the wallet's unmargined part -- refused, nothing moves.
+  CHECK(f.send(bb::universal_transfer(move("6f6d7300-0000-4000-8000-000011000000", "199999", kAlice, kBob)), f.alice).code() == 131212);
+  CHECK(usdt(f, f.alice) == a0);
+  CHECK(usdt(f, f.bob) == b0);
+  // 150000: the spot part's 100000 and 50000 of the linear wallet.
+  clock->fetch_add(1'000);
+  const auto t = f.send(bb::universal_transfer(move("6f6d7300-0000-4000-8000-000012000000", "150000", kAlice, kBob)), f.alice);
+  REQUIRE_MESSAGE(t.code() == 0, t.body);
+  CHECK(usdt(f, f.alice) == Decimal::from_raw(a0.raw() - d("150000").raw()));
+  CHECK(usdt(f, f.bob) == Decimal::from_raw(b0.raw() + d("150000").raw()));
+  // The rest of what no order margins moves; one unit more does not.
+  clock->fetch_add(1'000);
+  const Decimal left = Decimal::from_raw(usdt(f, f.alice).raw() - margined.raw());
+  const Decimal over = Decimal::from_raw(left.raw() + d("0.00000001").raw());
+  CHECK(f.send(bb::universal_transfer({"6f6d7300-0000-4000-8000-000013000000", "USDT", over, kAlice, kBob, "UNIFIED", "UNIFIED"}), f.alice).code() == 131212);
+  CHECK(f.send(bb::universal_transfer({"6f6d7300-0000-4000-8000-000014000000", "USDT", left, kAlice, kBob, "UNIFIED", "UNIFIED"}), f.alice).code() == 0);
+  CHECK(usdt(f, f.alice) == margined);
+}

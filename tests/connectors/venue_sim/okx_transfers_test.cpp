@@ -77,3 +77,24 @@ TEST_CASE("venue-sim okx funds transfer: master <-> sub (types 1, 2) once per cl
   REQUIRE(none.ok());
   CHECK(none->empty());
 }
+
+TEST_CASE("venue-sim okx funds transfer: out of the trading account draws on the spot part, then the SWAP USDT, as one unified wallet") {
+  auto clock = std::make_shared<std::atomic<std::int64_t>>(1'700'000'000'000);
+  OkxFrontConfig c = OkxFixture::config(clock);
+  c.accounts[1].parent = "alice";
+  c.accounts[1].sub_account = "bobsub";
+  OkxFixture f(std::move(c));
+  // alice's trading account: spot 100000 + SWAP 100000 USDT (account/balance shows the sum).
+  const Decimal a0 = usdt(f, f.alice), b0 = usdt(f, f.bob);
+  REQUIRE(a0 == *Decimal::parse("200000"));
+  CHECK(send(f, okx::transfer(move("big1", "200000.00000001", okx::TransferType::kMasterToSub)), f.alice).code() == "58350");
+  CHECK(usdt(f, f.alice) == a0);
+  const auto t = send(f, okx::transfer(move("big2", "150000", okx::TransferType::kMasterToSub)), f.alice);
+  REQUIRE_MESSAGE(t.code() == "0", t.body);
+  CHECK(usdt(f, f.alice) == *Decimal::parse("50000"));
+  CHECK(usdt(f, f.bob) == Decimal::from_raw(b0.raw() + Decimal::parse("150000")->raw()));
+  // And back: bob's spot part takes it.
+  REQUIRE(send(f, okx::transfer(move("big3", "150000", okx::TransferType::kSubToMaster)), f.alice).code() == "0");
+  CHECK(usdt(f, f.alice) == a0);
+  CHECK(usdt(f, f.bob) == b0);
+}
