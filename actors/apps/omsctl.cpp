@@ -109,9 +109,9 @@ commands:
              recorded in the TRANSFERS stream; waits up to N ms (10000) for its outcome. --id:
              your id (a whole number; the same id twice is answered with the first's transfer)
   transfers  [--limit N]  the recent transfers, newest first, with their status
-  rebalance  --dry-run | --run  the rebalancing plan of the Binance accounts (USDT, spot, free balances, accounts.yaml
-             target_ratio and balance_rules) from omsd's balances now; --run starts one
-             transfer per planned one
+  rebalance  --dry-run | --run  the rebalancing plan of each Binance, Bybit and OKX family (free USDT: Binance's
+             spot wallet, Bybit's / OKX's unified wallet; accounts.yaml target_ratio and
+             balance_rules) from omsd's balances now; --run starts one transfer per planned one
   records show --stream S --seq N | quarantine --stream S --seq N [--reason TEXT]
              one stored record of an account stream (ACCOUNT_{exchange}_{account}) and what a
              rebuild thinks of it; quarantine stores a record that every later rebuild reads as

@@ -8,10 +8,14 @@
 // transfer with code 3240 and the reason naming binance_main's max_balance_usdt --, then 70000
 // (260000). The venue's balances moved for the two done only; omsd's equal the venue's; the
 // refusal is in TRANSFERS (listed again after a restart).
+// The same run plans the Bybit and OKX families (their unified wallets' USDT): bybit_arb's
+// excess over its 20000 cap goes up to bybit_main, okx_arb's over its 10000 to okx_main, through
+// the venues' own transfer endpoints; venue-sim's balances and omsd's agree.
 #include <doctest/doctest.h>
 
 #include "omsd_checks.hpp"
 #include "testkit/paths.hpp"
+#include "venue_keys.hpp"
 
 using namespace oms;
 using namespace oms::omsd::test;
@@ -38,8 +42,8 @@ const nlohmann::json* find_transfer(const nlohmann::json& list, const std::strin
 TEST_CASE("scheduled rebalance: omsd runs account_routing.rebalance on its schedule through the transfer service; a transfer that would break binance_main's max_balance_usdt is refused (3240), recorded, never sent") {
   StackOptions o;
   o.edit_configs = [](const std::filesystem::path& configs) {
-    replace_in_file(configs / "accounts.yaml", "    schedule: daily\n    time: \"00:00 UTC\"\n",
-                    "    schedule: every\n    interval: 10s\n");
+    replace_in_file(configs / "accounts.yaml", "    enabled: false\n    schedule: daily\n    time: \"00:00 UTC\"\n",
+                    "    enabled: true\n    schedule: every\n    interval: 10s\n");
     replace_in_file(configs / "accounts.yaml", "      type: main\n      api_key_vault_path: binance_main\n",
                     "      type: main\n      api_key_vault_path: binance_main\n      max_balance_usdt: 265000\n");
     // The strategies stopped: the market maker trades binance_mm's USDT, the arbitrage pairs
@@ -54,16 +58,29 @@ TEST_CASE("scheduled rebalance: omsd runs account_routing.rebalance on its sched
   VenueView basis(s.data(), s.venue_port(), "binance_basis");
   CHECK(venue_usdt(main) == dec("100000"));
   CHECK(venue_usdt(mm) == dec("100000"));
+  // Bybit's and OKX's families: what their unified wallets hold at the start, and what the plan
+  // sends up (the excess over each sub's cap: bybit_arb's max_balance_usdt 20000, okx_arb's 10000).
+  auto by_main = bybit_key(s, "bybit_main");
+  auto by_arb = bybit_key(s, "bybit_arb");
+  auto ok_main = okx_key(s, "okx_main");
+  auto ok_arb = okx_key(s, "okx_arb");
+  const Decimal bm0 = connector_usdt(*by_main), ba0 = connector_usdt(*by_arb);
+  const Decimal om0 = connector_usdt(*ok_main), oa0 = connector_usdt(*ok_arb);
+  const Decimal by_up = minus(ba0, "20000"), ok_up = minus(oa0, "10000");
+  REQUIRE(by_up.is_positive());
+  REQUIRE(ok_up.is_positive());
 
   // No operator command: the schedule's first run (10 s after the start) does it.
   nlohmann::json list;
+  const auto completed = [&](const std::string& from, const Decimal& amount) {
+    const auto* t = find_transfer(list, from, amount.to_string());
+    return t != nullptr && t->value("status", "") == "completed";
+  };
   const bool ran = wait_until([&] {
     list = omsctl_json(s, {"transfers"}).value("transfers", nlohmann::json::array());
-    const auto* a = find_transfer(list, "binance_spot_arb", "90000");
     const auto* m = find_transfer(list, "binance_mm", "80000");
-    const auto* b = find_transfer(list, "binance_basis", "70000");
-    return a != nullptr && m != nullptr && b != nullptr && a->value("status", "") == "completed" &&
-           b->value("status", "") == "completed";
+    return completed("binance_spot_arb", dec("90000")) && m != nullptr && completed("binance_basis", dec("70000")) &&
+           completed("bybit_arb", by_up) && completed("okx_arb", ok_up);
   }, 60s);
   REQUIRE_MESSAGE(ran, list.dump());
   const auto* refused = find_transfer(list, "binance_mm", "80000");
@@ -83,13 +100,28 @@ TEST_CASE("scheduled rebalance: omsd runs account_routing.rebalance on its sched
            {"binance_main", &main}, {"binance_spot_arb", &arb}, {"binance_mm", &mm}, {"binance_basis", &basis}}) {
     CHECK_MESSAGE(wait_until([&] { return omsd_usdt(s, name) == venue_usdt(*view); }, 15s), name);
   }
+  // Bybit and OKX: each sub left at its cap, its excess at the main account, once.
+  CHECK(find_transfer(list, "bybit_arb", by_up.to_string())->value("to_account", "") == "bybit_main");
+  CHECK(find_transfer(list, "okx_arb", ok_up.to_string())->value("to_account", "") == "okx_main");
+  CHECK(connector_usdt(*by_arb) == dec("20000"));
+  CHECK(connector_usdt(*by_main) == plus(bm0, by_up.to_string()));
+  CHECK(connector_usdt(*ok_arb) == dec("10000"));
+  CHECK(connector_usdt(*ok_main) == plus(om0, ok_up.to_string()));
+  for (const auto& [name, read] : std::initializer_list<std::pair<const char*, std::function<Decimal()>>>{
+           {"bybit_main", [&] { return connector_usdt(*by_main); }}, {"bybit_arb", [&] { return connector_usdt(*by_arb); }},
+           {"okx_main", [&] { return connector_usdt(*ok_main); }}, {"okx_arb", [&] { return connector_usdt(*ok_arb); }}}) {
+    Decimal omsd, venue;
+    CHECK_MESSAGE(wait_until([&] { return (omsd = omsd_usdt(s, name)) == (venue = read()); }, 15s),
+                  name << ": omsd " << omsd.to_string() << ", venue " << venue.to_string());
+  }
   // The next runs plan binance_mm's excess again and refuse it again (the limit still holds):
   // nothing more moves.
   std::this_thread::sleep_for(12s);
   CHECK(venue_usdt(main) == dec("260000"));
   CHECK(venue_usdt(mm) == dec("100000"));
   const std::string log = testkit::read_file(s.omsd_log());
-  CHECK(log.find("scheduled rebalance: 3 planned, 2 completed, 1 refused, 0 failed") != std::string::npos);
+  CHECK(log.find("rebalance: scheduled here for binance, bybit, okx\n") != std::string::npos);
+  CHECK(log.find("scheduled rebalance: 5 planned, 4 completed, 1 refused, 0 failed") != std::string::npos);
   CHECK(log.find("scheduled rebalance: 1 planned, 0 completed, 1 refused, 0 failed") != std::string::npos);
 
   // Recorded: after a restart omsd lists the refusal from TRANSFERS, with its code and reason.

@@ -77,6 +77,9 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   std::filesystem::create_directories(data());
   std::filesystem::copy(OMS_SOURCE_DIR "/configs", configs(),
                         std::filesystem::copy_options::recursive);
+  // The shipped configs rebalance daily at 00:00 UTC: a test running across midnight would see
+  // its accounts' USDT move. Off unless a test turns it on (omsd_rebalance_tests).
+  replace_in_file(configs() / "accounts.yaml", "  rebalance:\n    enabled: true\n", "  rebalance:\n    enabled: false\n");
   if (options_.edit_configs) options_.edit_configs(configs());
   auto certs = testkit::run_process({OMS_SOURCE_DIR "/deploy/gen-certs", (data() / "tls").string()}, 60s);
   if (certs.code != 0) throw std::runtime_error("gen-certs: " + certs.err);

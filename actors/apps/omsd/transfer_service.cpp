@@ -58,6 +58,21 @@ void apply_step(TransferInfo& t, const EventPayload& p) {
 
 bool ended(const TransferInfo& t) { return t.status == "completed" || t.status == "failed"; }
 
+// The USDT the rebalance weighs and moves, of one account's balances: on Binance the spot
+// wallet's (the sub-account transfers move spot to spot; USD-M's is the account's own, moved by
+// the universal transfer only); on Bybit and OKX the one unified wallet's, as the connection
+// that reports the wallet tags it (spot, or USD-M when the account trades no spot). None held:
+// zero.
+template <class Balances>
+transfers::RebalanceHolding rebalance_usdt(ExchangeId exchange, const Balances& balances) {
+  for (const auto& b : balances) {
+    if (b.asset.view() != "USDT") continue;
+    if (exchange == ExchangeId::kBinance && b.market != Market::kSpot) continue;
+    return {b.free, b.locked};
+  }
+  return {};
+}
+
 }  // namespace
 
 TransferService::TransferService(Daemon& daemon, observe::Metrics& metrics) : daemon_(daemon) {
@@ -128,20 +143,37 @@ TransferService::TransferService(Daemon& daemon, observe::Metrics& metrics) : da
   spdlog::info("transfers: {} recorded, {} unfinished resumed first{}", order_.size(), resume_.size(),
                elsewhere == 0 ? std::string() : ", " + std::to_string(elsewhere) + " signed by other daemons' accounts left to them");
   thread_ = std::thread([this] { run(); });
+  // The exchanges the rebalance plans: those whose transfers this daemon sends, when it runs
+  // every account of the exchange -- a plan weighs each account's free balance, and another
+  // daemon's accounts would count as empty.
   const auto& rebalance = daemon_.config().accounts.routing.rebalance;
-  // The plan weighs every Binance account's free balance: only a daemon that runs them all
-  // can make it (another daemon's accounts would count as empty).
-  bool whole_family = true;
-  for (const auto& a : daemon_.config().accounts.accounts) {
-    if (a.exchange == ExchangeId::kBinance && !run_here.empty() &&
-        std::find(run_here.begin(), run_here.end(), a.name) == run_here.end()) {
-      whole_family = false;
+  std::string left_out;
+  for (const auto& [exchange, venue] : {std::pair<ExchangeId, bool>{ExchangeId::kBinance, binance_ != nullptr},
+                                        {ExchangeId::kBybit, bybit_ != nullptr},
+                                        {ExchangeId::kOkx, okx_ != nullptr}}) {
+    if (!venue) continue;
+    std::string elsewhere_account;
+    for (const auto& a : daemon_.config().accounts.accounts) {
+      if (a.exchange == exchange && !run_here.empty() &&
+          std::find(run_here.begin(), run_here.end(), a.name) == run_here.end()) {
+        elsewhere_account = a.name;
+        break;
+      }
+    }
+    if (elsewhere_account.empty()) {
+      rebalanced_.push_back(exchange);
+    } else {
+      left_out += std::string(left_out.empty() ? "" : "; ") + std::string(to_string(exchange)) + " (--accounts left '" +
+                  elsewhere_account + "' to another daemon)";
     }
   }
-  if (rebalance && rebalance->enabled && binance_ && !whole_family) {
-    spdlog::info("rebalance: not scheduled here -- it needs every Binance account, and --accounts left some to another daemon");
+  if (rebalance && rebalance->enabled) {
+    std::string planned;
+    for (const ExchangeId e : rebalanced_) planned += std::string(planned.empty() ? "" : ", ") + std::string(to_string(e));
+    spdlog::info("rebalance: scheduled here for {}{}", planned.empty() ? "no exchange" : planned,
+                 left_out.empty() ? std::string() : "; not for " + left_out);
+    if (!rebalanced_.empty()) scheduler_ = std::thread([this] { schedule(); });
   }
-  if (rebalance && rebalance->enabled && binance_ && whole_family) scheduler_ = std::thread([this] { schedule(); });
 }
 
 TransferService::~TransferService() { stop(); }
@@ -202,22 +234,14 @@ TransferService::RebalanceRun TransferService::run_rebalance() {
     spdlog::warn("scheduled rebalance: the plan leaves {} USDT {} -> {}: {}", r.amount.to_string(),
                  daemon_.directory().accounts.name(r.from), daemon_.directory().accounts.name(r.to), r.reason);
   }
-  // The balances of the moment (spot USDT, free and locked), moved by each transfer done.
+  // The balances of the moment (USDT, free and locked), moved by each transfer done.
   const auto& configured = daemon_.config().accounts;
-  std::vector<transfers::RebalanceHolding> held(configured.accounts.size());
-  for (const auto& a : daemon_.accounts()) {
-    if (a.exchange != ExchangeId::kBinance) continue;
-    auto v = daemon_.runtime().view(a.id, 2s);
-    if (!v || !*v) {
-      spdlog::error("scheduled rebalance: not run: account {}: the engine did not answer", a.name);
-      return out;
-    }
-    for (const auto& b : (*v)->balances) {
-      if (b.market == Market::kSpot && b.asset.view() == "USDT" && a.id.index() < held.size()) {
-        held[a.id.index()] = {b.free, b.locked};
-      }
-    }
+  auto holdings = rebalance_holdings();
+  if (!holdings) {
+    spdlog::error("scheduled rebalance: not run: {}", holdings.error());
+    return out;
   }
+  std::vector<transfers::RebalanceHolding>& held = *holdings;
   for (const actors::PlannedTransfer& p : plan->transfers) {
     ++out.planned;
     TransferRequested r;
@@ -355,21 +379,37 @@ std::vector<TransferInfo> TransferService::recent(std::size_t limit) const {
   return out;
 }
 
-Result<actors::RebalancePlan, std::string> TransferService::plan_rebalance() {
-  const auto& configured = daemon_.config().accounts;
-  std::vector<Decimal> free(configured.accounts.size());
+Result<std::vector<transfers::RebalanceHolding>, std::string> TransferService::rebalance_holdings() const {
+  std::vector<transfers::RebalanceHolding> held(daemon_.config().accounts.accounts.size());
   for (const auto& a : daemon_.accounts()) {
-    if (a.exchange != ExchangeId::kBinance) continue;
+    if (std::find(rebalanced_.begin(), rebalanced_.end(), a.exchange) == rebalanced_.end()) continue;
     auto v = daemon_.runtime().view(a.id, 2s);
     if (!v || !*v) return Unexpected<std::string>{"account " + a.name + ": the engine did not answer"};
-    for (const auto& b : (*v)->balances) {
-      if (b.market == Market::kSpot && b.asset.view() == "USDT" && a.id.index() < free.size()) free[a.id.index()] = b.free;
-    }
+    if (a.id.index() < held.size()) held[a.id.index()] = rebalance_usdt(a.exchange, (*v)->balances);
   }
-  const auto in = transfers::rebalance_input(configured, ExchangeId::kBinance, free);
-  auto plan = actors::plan_rebalance(in.accounts, in.rules);
-  if (!plan) return Unexpected<std::string>{plan.error()};
-  return std::move(plan).value();
+  return held;
+}
+
+Result<actors::RebalancePlan, std::string> TransferService::plan_rebalance() {
+  if (rebalanced_.empty()) {
+    return Unexpected<std::string>{"no exchange to plan: this daemon sends no Binance, Bybit or OKX transfers, or "
+                                   "--accounts left some of each exchange's accounts to another daemon"};
+  }
+  const auto& configured = daemon_.config().accounts;
+  auto held = rebalance_holdings();
+  if (!held) return Unexpected<std::string>{held.error()};
+  std::vector<Decimal> free(held->size());
+  for (std::size_t i = 0; i < free.size(); ++i) free[i] = (*held)[i].free;
+  // One plan per exchange (a family never spans two), in the order Binance, Bybit, OKX.
+  actors::RebalancePlan all;
+  for (const ExchangeId exchange : rebalanced_) {
+    const auto in = transfers::rebalance_input(configured, exchange, free);
+    auto plan = actors::plan_rebalance(in.accounts, in.rules);
+    if (!plan) return Unexpected<std::string>{std::string(to_string(exchange)) + ": " + plan.error()};
+    all.transfers.insert(all.transfers.end(), plan->transfers.begin(), plan->transfers.end());
+    all.refused.insert(all.refused.end(), plan->refused.begin(), plan->refused.end());
+  }
+  return all;
 }
 
 bool TransferService::persist(const EventPayload& step) {

@@ -16,13 +16,16 @@
 //
 // The scheduled rebalance (accounts.yaml account_routing.rebalance, enabled): a thread of its
 // own wakes at each run (next_rebalance: hourly, daily at its time, every interval from the
-// start), plans as `omsctl rebalance --run` does (plan_rebalance on the engine's free spot USDT
-// of the Binance accounts) and runs the planned transfers one after the other, each checked
-// first against accounts.yaml's limits on the balances of the moment, updated by the transfers
-// already done in the run (check_rebalance_transfer: the receiver's max_balance_usdt on free +
-// locked, a main sender's min_main_balance); one that would break a limit is refused before
-// anything is sent, recorded in TRANSFERS as requested then failed with its code (3240-3242)
-// and the reason naming the limit, as `omsctl transfers` lists it.
+// start), plans as `omsctl rebalance --run` does and runs the planned transfers one after the
+// other, each checked first against accounts.yaml's limits on the balances of the moment,
+// updated by the transfers already done in the run (check_rebalance_transfer: the receiver's
+// max_balance_usdt on free + locked, a main sender's min_main_balance); one that would break a
+// limit is refused before anything is sent, recorded in TRANSFERS as requested then failed with
+// its code (3240-3242) and the reason naming the limit, as `omsctl transfers` lists it.
+// The plan (plan_rebalance): one per exchange whose transfers this daemon sends (Binance, Bybit,
+// OKX) and whose accounts all run here, on the engine's free USDT of each account -- Binance's
+// spot wallet, Bybit's and OKX's unified wallet. An exchange with an account another daemon
+// runs (omsd --accounts) is left out, named in the log at start.
 //
 // Balances: the transfer events are NOT folded into the engine's accounts (the engine rebuilds
 // from the account streams, never TRANSFERS). The venue's user-data stream reports each side's
@@ -43,6 +46,7 @@
 #include "oms/actors/observe/metrics.hpp"
 #include "oms/transfers/binance_transfers.hpp"
 #include "oms/transfers/bybit_transfers.hpp"
+#include "oms/transfers/transfer_plan.hpp"
 
 namespace oms::omsd {
 
@@ -94,6 +98,8 @@ class TransferService final : public actors::TransferDesk {
   // recorded; listed as failed.
   void refuse(const TransferRequested& r, std::uint16_t code, const std::string& reason);
   void schedule();  // the scheduler thread
+  // The USDT each account of rebalanced_ holds now (by account id; others zero), from the engine.
+  [[nodiscard]] Result<std::vector<transfers::RebalanceHolding>, std::string> rebalance_holdings() const;
   [[nodiscard]] std::uint64_t new_transfer_id();
 
   Daemon& daemon_;
@@ -101,6 +107,9 @@ class TransferService final : public actors::TransferDesk {
   std::unique_ptr<transfers::BybitTransfers> bybit_;      // null: no Bybit venue
   std::unique_ptr<transfers::OkxTransfers> okx_;          // null: no OKX venue
   std::unique_ptr<transfers::TransferRunner> runner_;
+  // The exchanges the rebalance plans (Binance, Bybit, OKX in that order): those with their
+  // transfer venue here whose accounts all run in this daemon. Set by the constructor.
+  std::vector<ExchangeId> rebalanced_;
   observe::Counter* completed_ = nullptr;
   observe::Counter* failed_ = nullptr;
   observe::Counter* sends_ = nullptr;
