@@ -331,9 +331,9 @@ class Engine {
   [[nodiscard]] Result<Unit, std::string> restart_account(AccountId account,
                                                           std::chrono::milliseconds timeout);
   // Runs one recorded step (input_record.hpp) on the calling thread at its recorded time: from
-  // the same stored state, the same steps give the same events byte for byte. Only for an
-  // engine built with run_shard = false; a start record changes nothing. The caller sets the
-  // event log's global sequence to the record's first (EventLog::reset_global_seq).
+  // the same stored state, the same steps give the same events byte for byte. run_shard = false
+  // only. Each record moves the clock and rolls the day; a start or checkpoint does no more. The
+  // caller sets the log's global sequence to the record's first (EventLog::reset_global_seq).
   void step(const InputRecord& record);
   // The engine's whole state between two steps, as a checkpoint record holds it
   // (engine_checkpoint.cpp): equal bytes for equal states. Only for run_shard = false.

@@ -72,7 +72,7 @@ enum class CommandCode : std::uint16_t {
   // 3017: a transfer not recorded (omsd/transfer_service.hpp)
   kStoreBacklog = 3160,           // the intent log is past its new-order limit (the store is
                                   // down or behind): nothing done, the reason says how full
-  // 3161: an account's venue request queue is full (exchange_session.hpp)
+  // 3161: a Binance order lane full (BinanceConfig::max_queued_requests; the connector's code)
   kHeldTooLong = 3162,            // held while its account reconciled with the venue, which had
                                   // not answered within kHeldCommandLimit: nothing done
   kNoSuchStrategy = 8002,         // no running strategy has that id
