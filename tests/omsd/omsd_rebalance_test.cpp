@@ -13,6 +13,10 @@
 // the venues' own transfer endpoints; venue-sim's balances and omsd's agree.
 #include <doctest/doctest.h>
 
+#include <csignal>
+#include <fstream>
+#include <set>
+
 #include "omsd_checks.hpp"
 #include "testkit/paths.hpp"
 #include "venue_keys.hpp"
@@ -138,4 +142,67 @@ TEST_CASE("scheduled rebalance: omsd runs account_routing.rebalance on its sched
     CHECK(t.value("reason", "") == "max_balance_usdt: 'binance_main' would hold 270000 USDT, above its 265000");
   }
   CHECK_MESSAGE(found, after.dump());
+}
+
+TEST_CASE("rebalance through the API: a client that may use only the Binance accounts sees and runs the Binance family's plan; the Bybit and OKX families are refused by name, without their amounts, and nothing of them moves; the operator sees every family") {
+  StackOptions o;
+  o.edit_configs = [](const std::filesystem::path& configs) {
+    for (int i = 0; i < 3; ++i) replace_in_file(configs / "strategies.yaml", "    enabled: true\n", "    enabled: false\n");
+  };
+  Stack s(o);
+  s.start_omsd();
+  // A second API client beside omsctl's: the Binance accounts only. SIGHUP reloads tokens.json.
+  const auto tokens = s.data() / "api" / "tokens.json";
+  auto clients = nlohmann::json::parse(testkit::read_file(tokens));
+  const std::string desk_token = "7c2e9a4b1d0f8e3a6b5c4d2e1f0a9b8c";
+  clients["clients"].push_back({{"name", "binance_desk"},
+                                {"token", desk_token},
+                                {"accounts", {"binance_main", "binance_spot_arb", "binance_futures_trend", "binance_mm", "binance_basis"}},
+                                {"rate_per_s", 50},
+                                {"burst", 100}});
+  const auto desk_file = s.data() / "api" / "binance_desk.token";
+  for (const auto& [path, text] : {std::pair{tokens, clients.dump()}, std::pair{desk_file, desk_token + "\n"}}) {
+    std::ofstream(path) << text;
+    std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  }
+  REQUIRE(::kill(s.omsd_pid(), SIGHUP) == 0);
+  REQUIRE(wait_until([&] {
+    return s.omsctl({"--token-file", desk_file.string(), "balances", "--account", "binance_main"}).code == 0;
+  }, 10s));
+
+  const auto names = [](const nlohmann::json& list, const char* field) {
+    std::set<std::string> out;
+    for (const auto& t : list) out.insert(t.value(field, ""));
+    return out;
+  };
+  // The operator ("*"): every family's excess goes up.
+  const auto all = omsctl_json(s, {"rebalance", "--dry-run"});
+  CHECK(names(all["transfers"], "from_account") ==
+        std::set<std::string>{"binance_spot_arb", "binance_mm", "binance_basis", "bybit_arb", "okx_arb"});
+  CHECK(all.value("refused", nlohmann::json::array()).empty());
+
+  // The Binance desk: the Binance family; the others refused by the account it may not use.
+  const auto desk = omsctl_json(s, {"--token-file", desk_file.string(), "rebalance", "--dry-run"});
+  INFO(desk.dump());
+  CHECK(names(desk["transfers"], "from_account") == std::set<std::string>{"binance_spot_arb", "binance_mm", "binance_basis"});
+  REQUIRE(desk["refused"].size() == 2);
+  CHECK(names(desk["refused"], "from_account") == std::set<std::string>{"bybit_main", "okx_main"});
+  for (const auto& r : desk["refused"]) {
+    CHECK(r.value("amount", "") == "");
+    CHECK(r.value("reason", "") == "client 'binance_desk' may not use account '" + r.value("from_account", "") +
+                                       "': its family's rebalance is left out for this client");
+  }
+
+  // Its run moves the Binance family's money only.
+  auto by_arb = bybit_key(s, "bybit_arb");
+  auto ok_arb = okx_key(s, "okx_arb");
+  const Decimal ba0 = connector_usdt(*by_arb), oa0 = connector_usdt(*ok_arb);
+  VenueView arb(s.data(), s.venue_port(), "binance_spot_arb");
+  const auto run = omsctl_json(s, {"--token-file", desk_file.string(), "rebalance", "--run"});
+  CHECK(names(run["transfers"], "from_account") == std::set<std::string>{"binance_spot_arb", "binance_mm", "binance_basis"});
+  for (const auto& t : run["transfers"]) CHECK_MESSAGE(t.value("status", "") == "completed", t.dump());
+  CHECK(venue_usdt(arb) == dec("10000"));
+  CHECK(connector_usdt(*by_arb) == ba0);
+  CHECK(connector_usdt(*ok_arb) == oa0);
+  CHECK(s.stop_omsd() == 0);
 }

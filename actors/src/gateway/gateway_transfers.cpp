@@ -1,8 +1,11 @@
 // The gateway's transfer calls: RequestTransfer (the request checked field by field, then handed
 // to the daemon's transfer service), ListTransfers and Rebalance (the planner's plan; a run
 // requests one transfer per planned one). A client may move money only between accounts it may
-// use both of (a client with "*": any).
+// use both of (a client with "*": any); a rebalance shows and runs the families whose accounts it
+// may all use, and lists the others' transfers as refused, with the reason.
 #include <spdlog/spdlog.h>
+
+#include <map>
 
 #include "gateway_service.hpp"
 
@@ -35,6 +38,43 @@ void fill(const GatewayCore& core, const TransferInfo& t, api::v1::Transfer* out
   out->set_venue_code(t.venue_code);
   out->set_reason(t.reason);
   out->set_requested_ms(t.requested_ms);
+}
+
+// A plan's transfers move money within one family (a main account and its sub-accounts, each
+// transfer between the main account and a sub); a client sees and runs a family's transfers
+// only when it may use every account they name. The families left out for the client: the
+// account it may not use that names each (the first by index), and which accounts belong to
+// them.
+struct LeftOut {
+  std::map<std::size_t, std::size_t> family_of;  // account index -> the family's root index
+  std::map<std::size_t, AccountId> denied;       // root -> an account of it the client may not use
+  [[nodiscard]] bool out(AccountId a) const {
+    const auto it = family_of.find(a.index());
+    return it != family_of.end() && denied.count(it->second) != 0;
+  }
+};
+
+LeftOut families_left_out(const GatewayCore& core, const ApiClient& c, const RebalancePlan& plan) {
+  // Union-find over the accounts the plan names: a family's transfers all touch its main account.
+  std::map<std::size_t, std::size_t> parent;
+  const auto root = [&](std::size_t a) {
+    if (parent.emplace(a, a).second) return a;
+    while (parent[a] != a) a = parent[a] = parent[parent[a]];
+    return a;
+  };
+  const auto join = [&](AccountId x, AccountId y) { parent[root(x.index())] = root(y.index()); };
+  for (const PlannedTransfer& p : plan.transfers) join(p.from, p.to);
+  for (const RefusedTransfer& r : plan.refused) join(r.from, r.to);
+  LeftOut l;
+  std::vector<std::size_t> named;
+  for (const auto& kv : parent) named.push_back(kv.first);
+  for (const std::size_t a : named) {
+    const std::size_t r = root(a);
+    l.family_of[a] = r;
+    const AccountId id(static_cast<AccountId::rep_type>(a));
+    if (!core.may_use(c, id)) l.denied.emplace(r, id);  // the first by index stays
+  }
+  return l;
 }
 
 }  // namespace
@@ -106,17 +146,18 @@ grpc::Status OmsService::Rebalance(grpc::ServerContext* ctx, const api::v1::Reba
     if (transfers_ == nullptr) return ApiError{ApiStatus::kUnavailable, "transfers are not run by this daemon"};
     auto plan = transfers_->plan_rebalance();
     if (!plan) return ApiError{ApiStatus::kUnavailable, "rebalance: " + plan.error()};
-    for (const PlannedTransfer& p : plan->transfers) {
-      for (const AccountId a : {p.from, p.to}) {
-        if (!core_.may_use(c, a)) {
-          return ApiError{ApiStatus::kPermissionDenied,
-                          "rebalance: the plan moves money of account '" + core_.account_name(a) +
-                              "', which this client may not use"};
-        }
-      }
-    }
+    const LeftOut left = families_left_out(core_, c, *plan);
     reply->set_dry_run(req->dry_run());
+    // A family the client may not wholly use: one refusal naming the account, no amounts (the
+    // client may not see that account's money), nothing of it run.
+    for (const auto& kv : left.denied) {
+      auto* out = reply->add_refused();
+      out->set_from_account(core_.account_name(kv.second));
+      out->set_reason("client '" + c.name + "' may not use account '" + core_.account_name(kv.second) +
+                      "': its family's rebalance is left out for this client");
+    }
     for (const RefusedTransfer& r : plan->refused) {
+      if (left.out(r.from)) continue;
       auto* out = reply->add_refused();
       out->set_from_account(core_.account_name(r.from));
       out->set_to_account(core_.account_name(r.to));
@@ -124,6 +165,7 @@ grpc::Status OmsService::Rebalance(grpc::ServerContext* ctx, const api::v1::Reba
       out->set_reason(r.reason);
     }
     for (const PlannedTransfer& p : plan->transfers) {
+      if (left.out(p.from)) continue;
       TransferInfo t;
       t.request.from_account = p.from;
       t.request.to_account = p.to;
