@@ -164,11 +164,16 @@ TEST_CASE("outage: a slow venue fills an account's request queue -- orders past 
   const Decimal mid = wait_mid(venue);
   const std::string below = tick(mid.raw() - mid.raw() / 200).to_string();  // rests 0.5 % under
   std::vector<std::string> ids;
+  // venue-sim stopped while the orders come: the first written stays unanswered, so the lane is
+  // busy however slowly the orders arrive (a loaded machine's omsctl calls can be further apart
+  // than the 400 ms answer time, and then no order would ever find the queue full).
+  s.pause_venue();
   for (int i = 1; i <= 12; ++i) {
     ids.push_back("Q-" + std::to_string(i));
     const auto r = submit(s, ids.back(), "buy", "0.001", below);
     REQUIRE_MESSAGE(r.at("accepted") == true, r.dump());  // taken by omsd; the lane decides
   }
+  s.resume_venue();
   const auto settled = wait_orders(s, [&](const nlohmann::json& list) {
     for (const auto& id : ids) {
       const auto st = status_of(list, id);

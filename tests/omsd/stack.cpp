@@ -127,6 +127,7 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
 
 Stack::~Stack() {
   if (nats_paused_) resume_nats();  // a stopped server would never take its SIGTERM
+  if (venue_paused_) resume_venue();
   if (omsd_) omsd_->stop();
   for (auto& p : peers_) {
     if (p.omsd) p.omsd->stop();
@@ -208,6 +209,16 @@ pid_t Stack::omsd_pid() const { return omsd_ ? omsd_->pid() : 0; }
 
 void Stack::kill_venue() {
   if (venue_) venue_->kill();
+}
+
+void Stack::pause_venue() {
+  if (!venue_ || ::kill(venue_->pid(), SIGSTOP) != 0) throw std::runtime_error("SIGSTOP venue-sim failed");
+  venue_paused_ = true;
+}
+
+void Stack::resume_venue() {
+  if (!venue_ || ::kill(venue_->pid(), SIGCONT) != 0) throw std::runtime_error("SIGCONT venue-sim failed");
+  venue_paused_ = false;
 }
 
 void Stack::shock_venue() {

@@ -80,6 +80,10 @@ class Stack {
   void pause_nats();
   void resume_nats();
   void kill_venue();                  // SIGKILL venue-sim
+  // SIGSTOP / SIGCONT venue-sim: its connections stay open, nothing is answered or pushed (a
+  // hung venue). The destructor resumes a paused venue before stopping it.
+  void pause_venue();
+  void resume_venue();
   // SIGUSR1 to venue-sim: its walked books jump by its --shock-bps; returns once its log says so.
   void shock_venue();
   // A second venue-sim on the same paper keys and certificate, for the exchanges given
@@ -140,6 +144,7 @@ class Stack {
   std::unique_ptr<testkit::ChildProcess> omsd_;
   int grpc_port_ = 0, http_port_ = 0, venue_port_ = 0;
   bool nats_paused_ = false;
+  bool venue_paused_ = false;
 };
 
 }  // namespace oms::omsd::test

@@ -233,9 +233,57 @@ NatsCluster::NatsCluster(const fs::path& dir, int nodes) {
   }
 }
 
+namespace {
+
+// Waits until the cluster places a stream of `replicas` replicas: each node answering JetStream
+// is not enough -- until the meta leader knows every peer, an R3 stream is refused "no suitable
+// peers for placement" (seen on a loaded 2-core machine). Probes by creating and deleting a
+// memory stream of that many replicas. The cluster configs have no authorization.
+void wait_placement(const std::vector<std::string>& urls, int replicas, std::chrono::milliseconds bound) {
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  std::vector<const char*> servers;
+  for (const auto& u : urls) servers.push_back(u.c_str());
+  std::string last = "no attempt";
+  while (std::chrono::steady_clock::now() < deadline) {
+    natsOptions* o = nullptr;
+    natsConnection* nc = nullptr;
+    jsCtx* js = nullptr;
+    jsStreamInfo* info = nullptr;
+    jsErrCode err = static_cast<jsErrCode>(0);
+    natsStatus s = natsOptions_Create(&o);
+    if (s == NATS_OK) s = natsOptions_SetServers(o, servers.data(), static_cast<int>(servers.size()));
+    if (s == NATS_OK) s = natsConnection_Connect(&nc, o);
+    if (o != nullptr) natsOptions_Destroy(o);
+    if (s == NATS_OK) s = natsConnection_JetStream(&js, nc, nullptr);
+    if (s == NATS_OK) {
+      jsStreamConfig cfg;
+      jsStreamConfig_Init(&cfg);
+      const char* subjects[] = {"oms.test.placement"};
+      cfg.Name = "OMS_TEST_PLACEMENT";
+      cfg.Subjects = subjects;
+      cfg.SubjectsLen = 1;
+      cfg.Replicas = replicas;
+      cfg.Storage = js_MemoryStorage;
+      s = js_AddStream(&info, js, &cfg, nullptr, &err);
+      if (info != nullptr) jsStreamInfo_Destroy(info);
+      if (s == NATS_OK) s = js_DeleteStream(js, "OMS_TEST_PLACEMENT", nullptr, &err);
+    }
+    if (s != NATS_OK) last = std::string(natsStatus_GetText(s)) + " (" + nats_GetLastError(nullptr) + ")";
+    if (js != nullptr) jsCtx_Destroy(js);
+    if (nc != nullptr) natsConnection_Destroy(nc);
+    if (s == NATS_OK) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  throw std::runtime_error("the NATS cluster placed no stream of " + std::to_string(replicas) + " replicas within " +
+                           std::to_string(bound.count()) + " ms: " + last);
+}
+
+}  // namespace
+
 void NatsCluster::start() {
   for (auto& n : nodes_) n->start();
   for (auto& n : nodes_) n->wait_jetstream_ready(30000);
+  wait_placement(urls(), static_cast<int>(nodes_.size()), std::chrono::milliseconds(60'000));
 }
 
 std::vector<std::string> NatsCluster::urls() const {

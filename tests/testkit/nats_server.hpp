@@ -66,7 +66,7 @@ class NatsServer {
 class NatsCluster {
  public:
   explicit NatsCluster(const std::filesystem::path& dir, int nodes = 3);
-  void start();  // all nodes, then waits for JetStream (meta leader elected)
+  void start();  // all nodes, then waits until the cluster places a stream on every node
   NatsServer& node(std::size_t i) { return *nodes_.at(i); }
   [[nodiscard]] std::vector<std::string> urls() const;
 
