@@ -5,12 +5,16 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <iterator>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <stdexcept>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <variant>
 
@@ -26,6 +30,49 @@ using persistence::StoreError;
 using persistence::StoreErrorCode;
 
 namespace {
+
+// The logs alive in this process, by address, each with a serial of its own (an address may be
+// reused by a later log). A store's answer that comes after its log began to be destroyed -- an
+// append in flight when omsd stops, or the store's close answering the rest -- finds it gone
+// and is dropped: the record stays in the intent log and is published again at the next start.
+// A log's destructor waits for the answers already running (never under the mutex: an answer
+// takes the log's own mutex, which a committer may hold while it asks for the serial).
+struct LiveLog {
+  std::uint64_t serial = 0;
+  int answering = 0;   // answers running on the store's threads
+  bool dying = false;  // destructor entered: no answer starts
+};
+std::mutex g_live_mutex;
+std::condition_variable g_live_cv;
+std::uint64_t g_last_serial = 0;  // guarded by g_live_mutex
+std::map<const EventLog*, LiveLog>& live_logs() {  // guarded by g_live_mutex; node-based: stable
+  static std::map<const EventLog*, LiveLog> logs;
+  return logs;
+}
+
+std::uint64_t serial_of(const EventLog* log) {
+  const std::lock_guard lock(g_live_mutex);
+  const auto it = live_logs().find(log);
+  return it == live_logs().end() ? 0 : it->second.serial;
+}
+
+// Runs `answer` if the log is still the one the append came from and not being destroyed.
+template <class F>
+void if_alive(const EventLog* log, std::uint64_t serial, F&& answer) {
+  std::map<const EventLog*, LiveLog>::iterator it;
+  {
+    const std::lock_guard lock(g_live_mutex);
+    it = live_logs().find(log);
+    if (it == live_logs().end() || it->second.serial != serial || it->second.dying) return;
+    ++it->second.answering;
+  }
+  answer();
+  {
+    const std::lock_guard lock(g_live_mutex);
+    --it->second.answering;
+  }
+  g_live_cv.notify_all();
+}
 
 template <class E>
 std::string_view name_of(E e) {
@@ -300,17 +347,36 @@ EventLog::EventLog(persistence::EventStore& store, persistence::IntentLog* inten
                    std::shared_ptr<const persistence::RecordMac> mac)
     : store_(store), intents_(intents), directory_(directory), subjects_(directory),
       mac_(std::move(mac)), publish_(publish) {
+  {
+    const std::lock_guard lock(g_live_mutex);
+    live_logs()[this] = LiveLog{++g_last_serial, 0, false};
+  }
   if (publish_ == Publish::kThread) publisher_ = std::thread([this] { publish_loop(); });
 }
 
 EventLog::~EventLog() {
-  if (publish_ == Publish::kInline) return;
-  {
+  std::uint64_t handed = appended_.load(std::memory_order_relaxed);  // kInline: each handed at once
+  if (publish_ == Publish::kThread) {
+    {
+      const std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    work_.notify_all();
+    publisher_.join();
     const std::lock_guard lock(mutex_);
-    stopping_ = true;
+    handed = handed_;
   }
-  work_.notify_all();
-  publisher_.join();
+  // The store's answers to what was handed over: awaited a little (what it acknowledges now is
+  // released from the intent log), then any later one is dropped (if_alive).
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (answered_.load(std::memory_order_relaxed) < handed && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  std::unique_lock lock(g_live_mutex);
+  const auto it = live_logs().find(this);
+  it->second.dying = true;
+  g_live_cv.wait(lock, [&] { return it->second.answering == 0; });
+  live_logs().erase(it);
 }
 
 // Committers never signal the publisher (the shard makes no system call to hand records over):
@@ -366,18 +432,19 @@ void EventLog::publish_loop() {
 }
 
 void EventLog::hand(persistence::AppendRecord record, std::uint64_t intent_seq, bool resent) {
+  const std::uint64_t serial = serial_of(this);
   if (publish_ == Publish::kInline) {
-    store_.append(std::move(record), [this, intent_seq](const Result<std::uint64_t, StoreError>& r) {
-      on_answer(r, nullptr, intent_seq, false);
+    store_.append(std::move(record), [this, serial, intent_seq](const Result<std::uint64_t, StoreError>& r) {
+      if_alive(this, serial, [&] { on_answer(r, nullptr, intent_seq, false); });
     });
     return;
   }
   // A copy for a resend, should the store give up on it (this thread, off the hot path).
   auto copy = std::make_shared<persistence::AppendRecord>(record);
-  store_.append(std::move(record),
-                [this, intent_seq, resent, copy = std::move(copy)](const Result<std::uint64_t, StoreError>& r) {
-                  on_answer(r, copy.get(), intent_seq, resent);
-                });
+  store_.append(std::move(record), [this, serial, intent_seq, resent, copy = std::move(copy)](
+                                       const Result<std::uint64_t, StoreError>& r) {
+    if_alive(this, serial, [&] { on_answer(r, copy.get(), intent_seq, resent); });
+  });
 }
 
 void EventLog::on_answer(const Result<std::uint64_t, StoreError>& r,

@@ -36,14 +36,19 @@ okx::Transfer move(const char* client_id, const char* amount, okx::TransferType 
           "bobsub"};
 }
 
+// alice and her sub-account bob (subAcct "bobsub").
+OkxFrontConfig family_config(const std::shared_ptr<std::atomic<std::int64_t>>& clock) {
+  OkxFrontConfig c = OkxFixture::config(clock);
+  c.accounts[1].parent = "alice";
+  c.accounts[1].sub_account = "bobsub";
+  return c;
+}
+
 }  // namespace
 
 TEST_CASE("venue-sim okx funds transfer: master <-> sub (types 1, 2) once per clientId; transfer-state by clientId") {
   auto clock = std::make_shared<std::atomic<std::int64_t>>(1'700'000'000'000);
-  OkxFrontConfig c = OkxFixture::config(clock);
-  c.accounts[1].parent = "alice";
-  c.accounts[1].sub_account = "bobsub";
-  OkxFixture f(std::move(c));
+  OkxFixture f(family_config(clock));
   const Decimal a0 = usdt(f, f.alice), b0 = usdt(f, f.bob);
   const auto t = send(f, okx::transfer(move("oms1", "300", okx::TransferType::kMasterToSub)), f.alice);
   auto ack = okx::parse_transfer_ack(t.body);
@@ -80,10 +85,7 @@ TEST_CASE("venue-sim okx funds transfer: master <-> sub (types 1, 2) once per cl
 
 TEST_CASE("venue-sim okx funds transfer: out of the trading account draws on the spot part, then the SWAP USDT, as one unified wallet") {
   auto clock = std::make_shared<std::atomic<std::int64_t>>(1'700'000'000'000);
-  OkxFrontConfig c = OkxFixture::config(clock);
-  c.accounts[1].parent = "alice";
-  c.accounts[1].sub_account = "bobsub";
-  OkxFixture f(std::move(c));
+  OkxFixture f(family_config(clock));
   // alice's trading account: spot 100000 + SWAP 100000 USDT (account/balance shows the sum).
   const Decimal a0 = usdt(f, f.alice), b0 = usdt(f, f.bob);
   REQUIRE(a0 == *Decimal::parse("200000"));
