@@ -2,7 +2,7 @@
 // to the daemon's transfer service), ListTransfers and Rebalance (the planner's plan; a run
 // requests one transfer per planned one). A client may move money only between accounts it may
 // use both of (a client with "*": any); a rebalance shows and runs the families whose accounts it
-// may all use, and lists the others' transfers as refused, with the reason.
+// may all use, and refuses each other family by the account it may not use, without amounts.
 #include <spdlog/spdlog.h>
 
 #include <map>
